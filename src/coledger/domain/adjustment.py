@@ -1,0 +1,147 @@
+"""Adjustment: an access need asked for, and whether it was met."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from coledger.domain.base import Context, LedgerAggregate
+from coledger.errors import AlreadyResolvedError
+
+
+class Adjustment(LedgerAggregate):
+    """A request for a reasonable adjustment, from a catalogue code to its outcome."""
+
+    class Requested(LedgerAggregate.Created):
+        """A member asked for an adjustment: standing, or for a meeting or proposal."""
+
+        member: UUID
+        code: str
+        scope: str
+        meeting: UUID | None
+        proposal: UUID | None
+        needed_before: str
+        needed_by: datetime | None
+
+        def apply(self, aggregate: Adjustment) -> None:
+            """Set the initial state."""
+            aggregate.member = self.member
+            aggregate.code = self.code
+            aggregate.scope = self.scope
+            aggregate.meeting = self.meeting
+            aggregate.proposal = self.proposal
+            aggregate.needed_before = self.needed_before
+            aggregate.needed_by = self.needed_by
+            aggregate.status = "requested"
+            aggregate.requested_at = self.occurred_at
+            aggregate.resolved_at = None
+            aggregate.partial = False
+            aggregate.decline_reason = None
+            aggregate.alternative = None
+
+    class Provided(LedgerAggregate.Event):
+        """The organisation provided the adjustment (perhaps only in part)."""
+
+        partial: bool
+
+        def apply(self, aggregate: Adjustment) -> None:
+            """Mark it provided."""
+            aggregate.status = "provided"
+            aggregate.partial = self.partial
+            aggregate.resolved_at = self.occurred_at
+
+    class Declined(LedgerAggregate.Event):
+        """The organisation declined the adjustment, with a reason code."""
+
+        member: UUID
+        reason: str
+        alternative: str | None
+
+        def apply(self, aggregate: Adjustment) -> None:
+            """Mark it declined."""
+            aggregate.status = "declined"
+            aggregate.decline_reason = self.reason
+            aggregate.alternative = self.alternative
+            aggregate.resolved_at = self.occurred_at
+
+    class Withdrawn(LedgerAggregate.Event):
+        """The member no longer needs the adjustment."""
+
+        def apply(self, aggregate: Adjustment) -> None:
+            """Mark it withdrawn."""
+            aggregate.status = "withdrawn"
+            aggregate.resolved_at = self.occurred_at
+
+    if TYPE_CHECKING:  # set by the events; declared here for type checkers
+        member: UUID
+        code: str
+        scope: str
+        meeting: UUID | None
+        proposal: UUID | None
+        needed_before: str
+        needed_by: datetime | None
+        status: str
+        requested_at: datetime
+        resolved_at: datetime | None
+        partial: bool
+        decline_reason: str | None
+        alternative: str | None
+
+    @classmethod
+    def request(
+        cls,
+        record_id: UUID,
+        ctx: Context,
+        *,
+        member: UUID,
+        code: str,
+        scope: str,
+        meeting: UUID | None,
+        proposal: UUID | None,
+        needed_before: str,
+        needed_by: datetime | None,
+    ) -> Adjustment:
+        """Record a new request."""
+        return cls._start(
+            cls.Requested,
+            record_id,
+            ctx,
+            member=member,
+            code=code,
+            scope=scope,
+            meeting=meeting,
+            proposal=proposal,
+            needed_before=needed_before,
+            needed_by=needed_by,
+        )
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the request still waits for an answer."""
+        return self.status == "requested"
+
+    def _check_open(self) -> None:
+        if not self.is_open:
+            raise AlreadyResolvedError(f"adjustment {self.id} is already {self.status}")
+
+    def provide(self, ctx: Context, *, partial: bool) -> None:
+        """Record that the adjustment was provided."""
+        self._check_open()
+        self._record(self.Provided, ctx, partial=partial)
+
+    def decline(self, ctx: Context, *, reason: str, alternative: str | None) -> None:
+        """Record that the adjustment was declined."""
+        self._check_open()
+        self._record(
+            self.Declined,
+            ctx,
+            member=self.member,
+            reason=reason,
+            alternative=alternative,
+        )
+
+    def withdraw(self, ctx: Context) -> None:
+        """Record that the member withdrew the request."""
+        self._check_open()
+        self._record(self.Withdrawn, ctx)

@@ -1,0 +1,151 @@
+"""Member: a person in the organisation, their role, declaration and supporters."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from coledger.domain.base import Context, LedgerAggregate
+from coledger.domain.values import ERASED, LIVED_EXPERIENCE
+from coledger.errors import AlreadyDeclaredError, NotDeclaredError
+
+
+class Member(LedgerAggregate):
+    """A registered person: the only kind of actor the ledger knows."""
+
+    class Registered(LedgerAggregate.Created):
+        """A person joined the ledger with a role."""
+
+        name: str
+        role: str
+
+        def apply(self, aggregate: Member) -> None:
+            """Set the initial state."""
+            aggregate.name = self.name
+            aggregate.role = self.role
+            aggregate.lived_experience = ()
+            aggregate.consent = None
+            aggregate.condition = None
+            aggregate.supporters = frozenset()
+            aggregate.erased = False
+
+    class RoleChanged(LedgerAggregate.Event):
+        """The member's organisational role changed."""
+
+        role: str
+
+        def apply(self, aggregate: Member) -> None:
+            """Take the new role."""
+            aggregate.role = self.role
+
+    class LivedExperienceDeclared(LedgerAggregate.Event):
+        """The member declared lived experience, with consent and a legal condition."""
+
+        categories: tuple[str, ...]
+        consent: str
+        condition: str
+
+        def apply(self, aggregate: Member) -> None:
+            """Hold the declaration."""
+            aggregate.lived_experience = self.categories
+            aggregate.consent = self.consent
+            aggregate.condition = self.condition
+
+    class LivedExperienceWithdrawn(LedgerAggregate.Event):
+        """The member withdrew their declaration and the consent behind it."""
+
+        def apply(self, aggregate: Member) -> None:
+            """Forget the declaration."""
+            aggregate.lived_experience = ()
+            aggregate.consent = None
+            aggregate.condition = None
+
+    class Erased(LedgerAggregate.Event):
+        """The member's keys were destroyed: their personal data is gone for good."""
+
+        def apply(self, aggregate: Member) -> None:
+            """Forget everything personal; the facts of membership remain."""
+            aggregate.name = ERASED
+            aggregate.lived_experience = ()
+            aggregate.consent = None
+            aggregate.condition = None
+            aggregate.supporters = frozenset()
+            aggregate.erased = True
+
+    class SupporterAuthorised(LedgerAggregate.Event):
+        """The member consented to a supporter acting with them (commenting, voting)."""
+
+        supporter: UUID
+
+        def apply(self, aggregate: Member) -> None:
+            """Add the supporter."""
+            aggregate.supporters = aggregate.supporters | {self.supporter}
+
+    class SupporterRevoked(LedgerAggregate.Event):
+        """The member withdrew a supporter's authority."""
+
+        supporter: UUID
+
+        def apply(self, aggregate: Member) -> None:
+            """Remove the supporter."""
+            aggregate.supporters = aggregate.supporters - {self.supporter}
+
+    if TYPE_CHECKING:  # set by the events; declared here for type checkers
+        name: str
+        role: str
+        lived_experience: tuple[str, ...]
+        consent: str | None
+        condition: str | None
+        supporters: frozenset[UUID]
+        erased: bool
+
+    @classmethod
+    def register(cls, record_id: UUID, ctx: Context, name: str, role: str) -> Member:
+        """Register a new member."""
+        return cls._start(cls.Registered, record_id, ctx, name=name, role=role)
+
+    @property
+    def has_lived_experience(self) -> bool:
+        """Whether the member's active, consented declaration names lived experience."""
+        return not LIVED_EXPERIENCE.isdisjoint(self.lived_experience)
+
+    def change_role(self, ctx: Context, role: str) -> None:
+        """Record a new organisational role."""
+        self._record(self.RoleChanged, ctx, role=role)
+
+    def declare_lived_experience(
+        self, ctx: Context, categories: tuple[str, ...], consent: str, condition: str
+    ) -> None:
+        """Record a self-declaration; one active declaration at a time."""
+        if self.lived_experience:
+            raise AlreadyDeclaredError(
+                f"member {self.id} already has an active declaration; withdraw it first"
+            )
+        self._record(
+            self.LivedExperienceDeclared,
+            ctx,
+            categories=categories,
+            consent=consent,
+            condition=condition,
+        )
+
+    def withdraw_lived_experience(self, ctx: Context) -> None:
+        """Withdraw the active declaration."""
+        if not self.lived_experience:
+            raise NotDeclaredError(f"member {self.id} has no active declaration")
+        self._record(self.LivedExperienceWithdrawn, ctx)
+
+    def erase(self, ctx: Context) -> None:
+        """Record the member's erasure (their keys are destroyed by the caller)."""
+        if not self.erased:
+            self._record(self.Erased, ctx)
+
+    def authorise_supporter(self, ctx: Context, supporter: UUID) -> None:
+        """Record the member's consent for *supporter* to act with them."""
+        if supporter not in self.supporters:
+            self._record(self.SupporterAuthorised, ctx, supporter=supporter)
+
+    def revoke_supporter(self, ctx: Context, supporter: UUID) -> None:
+        """Withdraw a supporter's authority (no event if none was given)."""
+        if supporter in self.supporters:
+            self._record(self.SupporterRevoked, ctx, supporter=supporter)

@@ -1,0 +1,72 @@
+"""Project: a piece of work with a self-declared label, spanning phases."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from coledger.domain.base import Context, LedgerAggregate
+
+
+class Project(LedgerAggregate):
+    """A piece of work under the organisation's own label (co-production...)."""
+
+    class Started(LedgerAggregate.Created):
+        """The organisation started a project under a label."""
+
+        name: str
+        label: str
+        description: str | None
+
+        def apply(self, aggregate: Project) -> None:
+            """Set the initial state."""
+            aggregate.name = self.name
+            aggregate.label = self.label
+            aggregate.description = self.description
+            aggregate.finished = False
+
+    class Relabelled(LedgerAggregate.Event):
+        """The organisation changed how it describes the project."""
+
+        label: str
+
+        def apply(self, aggregate: Project) -> None:
+            """Take the new label."""
+            aggregate.label = self.label
+
+    class Finished(LedgerAggregate.Event):
+        """The project came to an end."""
+
+        def apply(self, aggregate: Project) -> None:
+            """Mark it finished."""
+            aggregate.finished = True
+
+    if TYPE_CHECKING:  # set by the events; declared here for type checkers
+        name: str
+        label: str
+        description: str | None
+        finished: bool
+
+    @classmethod
+    def start(
+        cls,
+        record_id: UUID,
+        ctx: Context,
+        name: str,
+        label: str,
+        description: str | None,
+    ) -> Project:
+        """Start a new project."""
+        return cls._start(
+            cls.Started, record_id, ctx, name=name, label=label, description=description
+        )
+
+    def relabel(self, ctx: Context, label: str) -> None:
+        """Record a new label (no event when it is unchanged)."""
+        if label != self.label:
+            self._record(self.Relabelled, ctx, label=label)
+
+    def finish(self, ctx: Context) -> None:
+        """Record the end of the project (no event when already finished)."""
+        if not self.finished:
+            self._record(self.Finished, ctx)

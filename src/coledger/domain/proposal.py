@@ -1,0 +1,700 @@
+"""Proposal: a question put to a body, from raising it to delivery and evaluation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+import attrs
+
+from coledger.domain.base import Context, LedgerAggregate
+from coledger.domain.rules import Rule, Tally, Verdict
+from coledger.errors import (
+    ActionAlreadyCompletedError,
+    NotDecidedError,
+    NotInElectorateError,
+    ProposalClosedError,
+    UnknownActionError,
+    UnknownCommentError,
+    VotingAlreadyOpenedError,
+    VotingNotOpenError,
+    WrongStateError,
+)
+
+ADOPTED = frozenset({"adopted", "adopted_amended"})
+
+
+@attrs.frozen
+class Comment:
+    """A contribution to the discussion of a proposal."""
+
+    id: UUID
+    author: UUID
+    text: str
+    channel: str
+    supporter: UUID | None
+    occurred_at: datetime
+
+
+@attrs.frozen
+class Ballot:
+    """A voter's current choice; ``supporter`` is set when a supporter cast it."""
+
+    voter: UUID
+    choice: str
+    supporter: UUID | None
+
+
+@attrs.frozen
+class Decision:
+    """What was decided on a proposal, how, and by whom."""
+
+    id: UUID
+    proposal: UUID
+    outcome: str
+    method: str
+    decided_by: tuple[UUID, ...]
+    rationale: str | None
+    overrode_vote: bool
+    tally: Tally | None
+    reason: str | None
+    occurred_at: datetime
+
+
+@attrs.frozen
+class Action:
+    """A piece of delivery work assigned after a decision."""
+
+    id: UUID
+    description: str
+    owners: tuple[UUID, ...]
+    due: datetime | None
+    completed_at: datetime | None
+
+
+@attrs.frozen
+class Evaluation:
+    """A recorded look back at what a decision achieved."""
+
+    id: UUID
+    authors: tuple[UUID, ...]
+    criteria_proposed_by: tuple[UUID, ...]
+    summary: str
+
+
+def _same_direction(a: str, b: str) -> bool:
+    return a == b or (a in ADOPTED and b in ADOPTED)
+
+
+class Proposal(LedgerAggregate):
+    """A question put to a body: its discussion, vote, decision and follow-through."""
+
+    class Raised(LedgerAggregate.Created):
+        """One or more members put a proposal to a body."""
+
+        body: UUID
+        proposers: tuple[UUID, ...]
+        title: str
+        text: str
+        project: UUID | None
+        phase: str | None
+        meeting: UUID | None
+
+        def apply(self, aggregate: Proposal) -> None:
+            """Set the initial state."""
+            aggregate.body = self.body
+            aggregate.proposers = self.proposers
+            aggregate.title = self.title
+            aggregate.text = self.text
+            aggregate.project = self.project
+            aggregate.phase = self.phase
+            aggregate.meeting = self.meeting
+            aggregate.status = "raised"
+            aggregate.raised_at = self.occurred_at
+            aggregate.comments = {}
+            aggregate.taken_up = frozenset()
+            aggregate.amendments = 0
+            aggregate.accessible_formats = ()
+            aggregate.feedback = ()
+            aggregate.adjustments = ()
+            aggregate.electorate = ()
+            aggregate.rule = None
+            aggregate.access_override = None
+            aggregate.ballots = {}
+            aggregate.tally = None
+            aggregate.verdict = None
+            aggregate.decision = None
+            aggregate.decisions = ()
+            aggregate.actions = {}
+            aggregate.evaluations = ()
+
+    class Amended(LedgerAggregate.Event):
+        """The proposers changed the proposal, taking up some comments."""
+
+        title: str
+        text: str
+        takes_up: tuple[UUID, ...]
+
+        def apply(self, aggregate: Proposal) -> None:
+            """Take the new wording."""
+            aggregate.title = self.title
+            aggregate.text = self.text
+            aggregate.taken_up = aggregate.taken_up | set(self.takes_up)
+            aggregate.amendments += 1
+
+    class Commented(LedgerAggregate.Event):
+        """A member commented, perhaps through a supporter or an accessible channel."""
+
+        comment_id: UUID
+        author: UUID
+        text: str
+        channel: str
+        supporter: UUID | None
+
+        @property
+        def recorded_id(self) -> UUID:
+            """The comment's own id."""
+            return self.comment_id
+
+        def apply(self, aggregate: Proposal) -> None:
+            """Add the comment."""
+            comment = Comment(
+                self.comment_id,
+                self.author,
+                self.text,
+                self.channel,
+                self.supporter,
+                self.occurred_at,
+            )
+            aggregate.comments = {**aggregate.comments, self.comment_id: comment}
+
+    class AccessibleVersionPublished(LedgerAggregate.Event):
+        """A version of the proposal was published in an accessible format."""
+
+        format: str
+
+        def apply(self, aggregate: Proposal) -> None:
+            """Note the format."""
+            aggregate.accessible_formats = (*aggregate.accessible_formats, self.format)
+
+    class AdjustmentLinked(LedgerAggregate.Event):
+        """An adjustment was requested for this proposal (and recorded on its own)."""
+
+        adjustment: UUID
+        member: UUID
+        needed_before: str
+
+        def apply(self, aggregate: Proposal) -> None:
+            """Remember the request, so that voting can check it."""
+            aggregate.adjustments = (*aggregate.adjustments, self.adjustment)
+
+    class FeedbackGiven(LedgerAggregate.Event):
+        """The organisation told contributors what became of their comments."""
+
+        feedback_id: UUID
+        comments: tuple[UUID, ...]
+        text: str
+
+        @property
+        def recorded_id(self) -> UUID:
+            """The feedback's own id."""
+            return self.feedback_id
+
+        def apply(self, aggregate: Proposal) -> None:
+            """Note the feedback."""
+            aggregate.feedback = (*aggregate.feedback, self.feedback_id)
+
+    class VotingOpened(LedgerAggregate.Event):
+        """Voting opened; the electorate and the rule are fixed from this moment."""
+
+        electorate: tuple[UUID, ...]
+        rule_kind: str
+        rule_threshold: str
+        rule_quorum: str
+        rule_lived_experience_quorum: int
+        access_override: str | None
+        unmet_adjustments: tuple[UUID, ...]
+
+        def apply(self, aggregate: Proposal) -> None:
+            """Fix the electorate and rule."""
+            aggregate.status = "voting"
+            aggregate.electorate = self.electorate
+            aggregate.rule = Rule.from_fields(
+                self.rule_kind,
+                self.rule_threshold,
+                self.rule_quorum,
+                self.rule_lived_experience_quorum,
+            )
+            aggregate.access_override = self.access_override
+
+    class BallotCast(LedgerAggregate.Event):
+        """A voter chose; a later ballot replaces an earlier one until voting closes."""
+
+        voter: UUID
+        choice: str
+        supporter: UUID | None
+
+        def apply(self, aggregate: Proposal) -> None:
+            """Hold the voter's latest choice."""
+            ballot = Ballot(self.voter, self.choice, self.supporter)
+            aggregate.ballots = {**aggregate.ballots, self.voter: ballot}
+
+    class VotingClosed(LedgerAggregate.Event):
+        """Voting closed; the tally and what the rule made of it are fixed."""
+
+        for_: int
+        against: int
+        abstain: int
+        block: int
+        electorate_size: int
+        lived_experience_participants: int | None
+        outcome: str
+        reason: str
+
+        def apply(self, aggregate: Proposal) -> None:
+            """Fix the tally (the decision follows in the same transaction)."""
+            aggregate.tally = Tally(
+                self.for_,
+                self.against,
+                self.abstain,
+                self.block,
+                self.electorate_size,
+                self.lived_experience_participants,
+            )
+            aggregate.verdict = Verdict(self.outcome, self.reason)
+
+    class Decided(LedgerAggregate.Event):
+        """The proposal was decided: outcome, method, who decided and why."""
+
+        decision_id: UUID
+        outcome: str
+        method: str
+        decided_by: tuple[UUID, ...]
+        rationale: str | None
+        overrode_vote: bool
+
+        @property
+        def recorded_id(self) -> UUID:
+            """The decision's own id."""
+            return self.decision_id
+
+        def apply(self, aggregate: Proposal) -> None:
+            """Record the decision."""
+            aggregate.status = "decided"
+            closing = aggregate.verdict is not None and not aggregate.decisions
+            decision = Decision(
+                self.decision_id,
+                aggregate.id,
+                self.outcome,
+                self.method,
+                self.decided_by,
+                self.rationale,
+                self.overrode_vote,
+                aggregate.tally,
+                aggregate.verdict.reason if closing and aggregate.verdict else None,
+                self.occurred_at,
+            )
+            aggregate.decision = decision
+            aggregate.decisions = (*aggregate.decisions, decision)
+
+    class Withdrawn(LedgerAggregate.Event):
+        """The proposers withdrew the proposal before a decision."""
+
+        reason: str | None
+
+        def apply(self, aggregate: Proposal) -> None:
+            """Mark it withdrawn."""
+            aggregate.status = "withdrawn"
+
+    class ActionAssigned(LedgerAggregate.Event):
+        """Delivery work following the decision was given to some owners."""
+
+        action_id: UUID
+        description: str
+        owners: tuple[UUID, ...]
+        due: datetime | None
+
+        @property
+        def recorded_id(self) -> UUID:
+            """The action's own id."""
+            return self.action_id
+
+        def apply(self, aggregate: Proposal) -> None:
+            """Add the action."""
+            action = Action(
+                self.action_id, self.description, self.owners, self.due, None
+            )
+            aggregate.actions = {**aggregate.actions, self.action_id: action}
+
+    class ActionCompleted(LedgerAggregate.Event):
+        """A delivery action was completed."""
+
+        action_id: UUID
+
+        def apply(self, aggregate: Proposal) -> None:
+            """Mark the action done."""
+            action = attrs.evolve(
+                aggregate.actions[self.action_id], completed_at=self.occurred_at
+            )
+            aggregate.actions = {**aggregate.actions, self.action_id: action}
+
+    class EvaluationRecorded(LedgerAggregate.Event):
+        """Someone evaluated what the decision achieved, against whose criteria."""
+
+        evaluation_id: UUID
+        authors: tuple[UUID, ...]
+        criteria_proposed_by: tuple[UUID, ...]
+        summary: str
+
+        @property
+        def recorded_id(self) -> UUID:
+            """The evaluation's own id."""
+            return self.evaluation_id
+
+        def apply(self, aggregate: Proposal) -> None:
+            """Add the evaluation."""
+            evaluation = Evaluation(
+                self.evaluation_id,
+                self.authors,
+                self.criteria_proposed_by,
+                self.summary,
+            )
+            aggregate.evaluations = (*aggregate.evaluations, evaluation)
+
+    if TYPE_CHECKING:  # set by the events; declared here for type checkers
+        body: UUID
+        proposers: tuple[UUID, ...]
+        title: str
+        text: str
+        project: UUID | None
+        phase: str | None
+        meeting: UUID | None
+        status: str
+        raised_at: datetime
+        comments: dict[UUID, Comment]
+        taken_up: frozenset[UUID]
+        amendments: int
+        accessible_formats: tuple[str, ...]
+        feedback: tuple[UUID, ...]
+        adjustments: tuple[UUID, ...]
+        electorate: tuple[UUID, ...]
+        rule: Rule | None
+        access_override: str | None
+        ballots: dict[UUID, Ballot]
+        tally: Tally | None
+        verdict: Verdict | None
+        decision: Decision | None
+        decisions: tuple[Decision, ...]
+        actions: dict[UUID, Action]
+        evaluations: tuple[Evaluation, ...]
+
+    @classmethod
+    def raise_(
+        cls,
+        record_id: UUID,
+        ctx: Context,
+        *,
+        body: UUID,
+        proposers: tuple[UUID, ...],
+        title: str,
+        text: str,
+        project: UUID | None,
+        phase: str | None,
+        meeting: UUID | None,
+    ) -> Proposal:
+        """Raise a new proposal."""
+        return cls._start(
+            cls.Raised,
+            record_id,
+            ctx,
+            body=body,
+            proposers=proposers,
+            title=title,
+            text=text,
+            project=project,
+            phase=phase,
+            meeting=meeting,
+        )
+
+    # Guards ---------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the proposal is still before the body (not decided or withdrawn)."""
+        return self.status in {"raised", "voting"}
+
+    def _check_open(self) -> None:
+        if not self.is_open:
+            raise ProposalClosedError(f"proposal {self.id} is {self.status}")
+
+    def _check_adopted(self) -> Decision:
+        if self.decision is None or self.decision.outcome not in ADOPTED:
+            raise NotDecidedError(f"proposal {self.id} has not been adopted")
+        return self.decision
+
+    def current_tally(self, lived_experience_participants: int | None = None) -> Tally:
+        """Count the latest ballot of each voter."""
+        counts = dict.fromkeys(("for", "against", "abstain", "block"), 0)
+        for ballot in self.ballots.values():
+            counts[ballot.choice] += 1
+        return Tally(
+            counts["for"],
+            counts["against"],
+            counts["abstain"],
+            counts["block"],
+            len(self.electorate),
+            lived_experience_participants,
+        )
+
+    # Commands ---------------------------------------------------------------------
+
+    def amend(
+        self, ctx: Context, *, title: str, text: str, takes_up: tuple[UUID, ...]
+    ) -> None:
+        """Change the wording before voting opens."""
+        self._check_open()
+        if self.status != "raised":
+            raise VotingAlreadyOpenedError(
+                f"proposal {self.id} cannot be amended once voting has opened"
+            )
+        for comment in takes_up:
+            if comment not in self.comments:
+                raise UnknownCommentError(comment)
+        self._record(self.Amended, ctx, title=title, text=text, takes_up=takes_up)
+
+    def comment(
+        self,
+        ctx: Context,
+        *,
+        comment_id: UUID,
+        author: UUID,
+        text: str,
+        channel: str,
+        supporter: UUID | None,
+    ) -> None:
+        """Add a comment while the proposal is under discussion or vote."""
+        self._check_open()
+        self._record(
+            self.Commented,
+            ctx,
+            comment_id=comment_id,
+            author=author,
+            text=text,
+            channel=channel,
+            supporter=supporter,
+        )
+
+    def publish_accessible_version(self, ctx: Context, fmt: str) -> None:
+        """Record a version published in an accessible format."""
+        if self.status == "withdrawn":
+            raise ProposalClosedError(f"proposal {self.id} was withdrawn")
+        self._record(self.AccessibleVersionPublished, ctx, format=fmt)
+
+    def link_adjustment(
+        self, ctx: Context, *, adjustment: UUID, member: UUID, needed_before: str
+    ) -> None:
+        """Note an adjustment requested for this proposal."""
+        self._check_open()
+        self._record(
+            self.AdjustmentLinked,
+            ctx,
+            adjustment=adjustment,
+            member=member,
+            needed_before=needed_before,
+        )
+
+    def give_feedback(
+        self, ctx: Context, *, feedback_id: UUID, comments: tuple[UUID, ...], text: str
+    ) -> None:
+        """Record "you said, we did" feedback on some comments."""
+        if self.status == "withdrawn":
+            raise ProposalClosedError(f"proposal {self.id} was withdrawn")
+        for comment in comments:
+            if comment not in self.comments:
+                raise UnknownCommentError(comment)
+        self._record(
+            self.FeedbackGiven,
+            ctx,
+            feedback_id=feedback_id,
+            comments=comments,
+            text=text,
+        )
+
+    def open_voting(
+        self,
+        ctx: Context,
+        *,
+        electorate: tuple[UUID, ...],
+        rule: Rule,
+        access_override: str | None,
+        unmet_adjustments: tuple[UUID, ...],
+    ) -> None:
+        """Open voting with a fixed electorate (the access check is the caller's)."""
+        self._check_open()
+        if self.status != "raised":
+            raise VotingAlreadyOpenedError(
+                f"voting on proposal {self.id} already opened"
+            )
+        self._record(
+            self.VotingOpened,
+            ctx,
+            electorate=electorate,
+            access_override=access_override,
+            unmet_adjustments=unmet_adjustments,
+            **rule.to_fields(),
+        )
+
+    def cast_ballot(
+        self, ctx: Context, *, voter: UUID, choice: str, supporter: UUID | None
+    ) -> None:
+        """Record a ballot from a member of the electorate while voting is open."""
+        if self.status != "voting":
+            raise VotingNotOpenError(f"voting on proposal {self.id} is not open")
+        if voter not in self.electorate:
+            raise NotInElectorateError(
+                f"member {voter} is not in the electorate of proposal {self.id}"
+            )
+        self._record(
+            self.BallotCast, ctx, voter=voter, choice=choice, supporter=supporter
+        )
+
+    def close_voting(
+        self,
+        ctx: Context,
+        *,
+        decision_id: UUID,
+        lived_experience_participants: int | None,
+    ) -> Decision:
+        """Close voting, apply the rule fixed at opening, and record the decision."""
+        if self.status != "voting" or self.rule is None:
+            raise VotingNotOpenError(f"voting on proposal {self.id} is not open")
+        tally = self.current_tally(lived_experience_participants)
+        verdict = self.rule.decide(tally)
+        self._record(
+            self.VotingClosed,
+            # The source reference names the decision the command returns.
+            attrs.evolve(ctx, source_ref=None),
+            for_=tally.for_,
+            against=tally.against,
+            abstain=tally.abstain,
+            block=tally.block,
+            electorate_size=tally.electorate,
+            lived_experience_participants=lived_experience_participants,
+            outcome=verdict.outcome,
+            reason=verdict.reason,
+        )
+        return self._decide(
+            ctx,
+            decision_id=decision_id,
+            outcome=verdict.outcome,
+            method=self.rule.method,
+            decided_by=tuple(self.ballots),
+            rationale=None,
+            overrode_vote=False,
+        )
+
+    def decide(
+        self,
+        ctx: Context,
+        *,
+        decision_id: UUID,
+        outcome: str,
+        method: str,
+        decided_by: tuple[UUID, ...],
+        rationale: str | None,
+    ) -> Decision:
+        """Record a decision.
+
+        A proposal is decided once, except that a decision made by a vote may be
+        followed by one later decision by another route: that one is marked as
+        overriding the vote when its outcome goes the other way.
+        """
+        if self.status == "voting":
+            raise WrongStateError(
+                f"voting on proposal {self.id} is open; close it before deciding"
+            )
+        if self.status == "decided":
+            if self.verdict is None or len(self.decisions) != 1:
+                raise ProposalClosedError(f"proposal {self.id} is already decided")
+        else:
+            self._check_open()
+        if method == "vote":
+            raise WrongStateError(
+                "a decision by vote is recorded by closing the vote, not by decide()"
+            )
+        overrode = (
+            self.verdict is not None
+            and self.verdict.outcome != "not_valid"
+            and not _same_direction(self.verdict.outcome, outcome)
+        )
+        return self._decide(
+            ctx,
+            decision_id=decision_id,
+            outcome=outcome,
+            method=method,
+            decided_by=decided_by,
+            rationale=rationale,
+            overrode_vote=overrode,
+        )
+
+    def _decide(self, ctx: Context, **fields: object) -> Decision:
+        self._record(self.Decided, ctx, **fields)
+        assert self.decision is not None  # noqa: S101 (set by the event just applied)
+        return self.decision
+
+    def withdraw(self, ctx: Context, *, reason: str | None) -> None:
+        """Withdraw the proposal before it is decided."""
+        self._check_open()
+        self._record(self.Withdrawn, ctx, reason=reason)
+
+    def assign_action(
+        self,
+        ctx: Context,
+        *,
+        action_id: UUID,
+        description: str,
+        owners: tuple[UUID, ...],
+        due: datetime | None,
+    ) -> None:
+        """Record delivery work following an adoption."""
+        self._check_adopted()
+        self._record(
+            self.ActionAssigned,
+            ctx,
+            action_id=action_id,
+            description=description,
+            owners=owners,
+            due=due,
+        )
+
+    def complete_action(self, ctx: Context, *, action_id: UUID) -> None:
+        """Record that a delivery action was done."""
+        action = self.actions.get(action_id)
+        if action is None:
+            raise UnknownActionError(action_id)
+        if action.completed_at is not None:
+            raise ActionAlreadyCompletedError(
+                f"action {action_id} was already completed"
+            )
+        self._record(self.ActionCompleted, ctx, action_id=action_id)
+
+    def record_evaluation(
+        self,
+        ctx: Context,
+        *,
+        evaluation_id: UUID,
+        authors: tuple[UUID, ...],
+        criteria_proposed_by: tuple[UUID, ...],
+        summary: str,
+    ) -> None:
+        """Record an evaluation of an adopted proposal."""
+        self._check_adopted()
+        self._record(
+            self.EvaluationRecorded,
+            ctx,
+            evaluation_id=evaluation_id,
+            authors=authors,
+            criteria_proposed_by=criteria_proposed_by,
+            summary=summary,
+        )

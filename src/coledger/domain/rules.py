@@ -1,0 +1,208 @@
+"""Decision rules of a body, and the tally a vote is decided by."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from fractions import Fraction
+
+import attrs
+
+from coledger.errors import InvalidRuleError
+
+RULE_KINDS = frozenset({"majority", "threshold", "consensus", "consent"})
+
+
+def _fraction(value: object) -> Fraction:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Fraction)):
+        raise InvalidRuleError(f"{value!r} is not a number between 0 and 1")
+    try:
+        fraction = Fraction(value).limit_denominator(10_000)
+    except (ValueError, ZeroDivisionError, OverflowError) as error:
+        raise InvalidRuleError(f"{value!r} is not a number between 0 and 1") from error
+    if not 0 <= fraction <= 1:
+        raise InvalidRuleError(f"{value!r} is not between 0 and 1")
+    return fraction
+
+
+@attrs.frozen
+class Tally:
+    """Counts per choice, counting only each voter's latest ballot."""
+
+    for_: int = 0
+    against: int = 0
+    abstain: int = 0
+    block: int = 0
+    electorate: int = 0
+    lived_experience_participants: int | None = None
+    """Voters with an active lived-experience declaration who took part, when known."""
+
+    @property
+    def participants(self) -> int:
+        """Everyone who cast a ballot, abstentions included."""
+        return self.for_ + self.against + self.abstain + self.block
+
+    @property
+    def counts(self) -> Mapping[str, int]:
+        """The counts keyed by ballot choice."""
+        return {
+            "for": self.for_,
+            "against": self.against,
+            "abstain": self.abstain,
+            "block": self.block,
+        }
+
+    def __getitem__(self, choice: str) -> int:
+        return self.counts[choice]
+
+
+@attrs.frozen
+class Verdict:
+    """What a rule made of a tally: the outcome and the reason in one code."""
+
+    outcome: str
+    reason: str
+
+
+@attrs.frozen
+class Rule:
+    """How a body decides a vote: majority, threshold, consensus or consent.
+
+    ``quorum`` is the share of the electorate that must take part (abstaining
+    counts as taking part). ``lived_experience_quorum`` is the number of voters
+    with lived experience who must take part for the vote to be valid.
+    """
+
+    kind: str = attrs.field()
+    threshold: Fraction = attrs.field(default=Fraction(1, 2), converter=_fraction)
+    quorum: Fraction = attrs.field(default=Fraction(0), converter=_fraction)
+    lived_experience_quorum: int = 0
+
+    @kind.validator
+    def _check_kind(self, _: object, value: object) -> None:
+        if not isinstance(value, str) or value not in RULE_KINDS:
+            raise InvalidRuleError(
+                f"rule kind {value!r} is not one of {sorted(RULE_KINDS)}"
+            )
+
+    def __attrs_post_init__(self) -> None:
+        le_quorum: object = self.lived_experience_quorum
+        if (
+            isinstance(le_quorum, bool)
+            or not isinstance(le_quorum, int)
+            or le_quorum < 0
+        ):
+            raise InvalidRuleError(
+                "lived_experience_quorum must be a whole number >= 0, "
+                f"not {le_quorum!r}"
+            )
+        if self.kind == "threshold" and self.threshold <= Fraction(1, 2):
+            raise InvalidRuleError("a threshold rule needs a threshold above 1/2")
+
+    @classmethod
+    def majority(
+        cls, quorum: float | Fraction = 0, lived_experience_quorum: int = 0
+    ) -> Rule:
+        """More for than against (blocks count against); ties fail."""
+        return cls(
+            "majority", Fraction(1, 2), _fraction(quorum), lived_experience_quorum
+        )
+
+    @classmethod
+    def supermajority(
+        cls,
+        threshold: float | Fraction,
+        quorum: float | Fraction = 0,
+        lived_experience_quorum: int = 0,
+    ) -> Rule:
+        """At least *threshold* of the for, against and block ballots are for."""
+        return cls(
+            "threshold",
+            _fraction(threshold),
+            _fraction(quorum),
+            lived_experience_quorum,
+        )
+
+    @classmethod
+    def consensus(
+        cls, quorum: float | Fraction = 0, lived_experience_quorum: int = 0
+    ) -> Rule:
+        """Adopted when someone is for and nobody is against or blocks."""
+        return cls(
+            "consensus", Fraction(1, 2), _fraction(quorum), lived_experience_quorum
+        )
+
+    @classmethod
+    def consent(
+        cls, quorum: float | Fraction = 0, lived_experience_quorum: int = 0
+    ) -> Rule:
+        """Adopted unless someone blocks; objections short of a block do not stop it."""
+        return cls(
+            "consent", Fraction(1, 2), _fraction(quorum), lived_experience_quorum
+        )
+
+    @property
+    def method(self) -> str:
+        """The decision method a vote under this rule is recorded with."""
+        return {"consensus": "consensus", "consent": "consent"}.get(self.kind, "vote")
+
+    def quorum_size(self, electorate: int) -> int:
+        """How many of an electorate of this size must take part."""
+        return math.ceil(self.quorum * electorate)
+
+    def decide(self, tally: Tally) -> Verdict:
+        """Apply the rule to a tally."""
+        return self._invalidity(tally) or self._direction(tally)
+
+    def _invalidity(self, tally: Tally) -> Verdict | None:
+        if tally.participants == 0:
+            return Verdict("not_valid", "no_ballots")
+        if tally.participants < self.quorum_size(tally.electorate):
+            return Verdict("not_valid", "quorum_not_met")
+        le_count = tally.lived_experience_participants or 0
+        if le_count < self.lived_experience_quorum:
+            return Verdict("not_valid", "lived_experience_quorum_not_met")
+        return None
+
+    def _direction(self, tally: Tally) -> Verdict:
+        opposed = tally.against + tally.block
+        decisive = tally.for_ + opposed
+        if self.kind == "consensus":
+            adopted, yes, no = (
+                opposed == 0 and tally.for_ > 0,
+                "consensus_reached",
+                "consensus_not_reached",
+            )
+        elif self.kind == "consent":
+            adopted, yes, no = tally.block == 0, "no_blocks", "blocked"
+        elif self.kind == "majority":
+            adopted, yes, no = tally.for_ * 2 > decisive, "majority_for", "no_majority"
+        else:
+            adopted = decisive > 0 and Fraction(tally.for_, decisive) >= self.threshold
+            yes, no = "threshold_met", "threshold_not_met"
+        return Verdict("adopted", yes) if adopted else Verdict("rejected", no)
+
+    def to_fields(self) -> dict[str, str | int]:
+        """The rule as plain values, for storing in an event."""
+        return {
+            "rule_kind": self.kind,
+            "rule_threshold": str(self.threshold),
+            "rule_quorum": str(self.quorum),
+            "rule_lived_experience_quorum": self.lived_experience_quorum,
+        }
+
+    @classmethod
+    def from_fields(
+        cls,
+        rule_kind: str,
+        rule_threshold: str,
+        rule_quorum: str,
+        rule_lived_experience_quorum: int,
+    ) -> Rule:
+        """Rebuild a rule stored with to_fields."""
+        return cls(
+            rule_kind,
+            Fraction(rule_threshold),
+            Fraction(rule_quorum),
+            rule_lived_experience_quorum,
+        )

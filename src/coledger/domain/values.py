@@ -1,0 +1,254 @@
+"""Closed vocabularies and input checks shared by every aggregate.
+
+Codes are stored in events, so each vocabulary only ever grows: a code, once
+released, keeps its meaning.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from uuid import UUID
+
+from coledger.errors import (
+    ControlCharacterError,
+    EmptyTextError,
+    InvalidIdError,
+    NaiveDatetimeError,
+    TextTooLongError,
+    UnknownAdjustmentCodeError,
+    UnknownCodeError,
+)
+
+ROLES = frozenset(
+    {"member", "trainer", "staff", "director", "trustee", "partner", "supporter"}
+)
+"""Organisational roles a member can hold."""
+
+LIVED_EXPERIENCE = frozenset({"DIS", "LTHC", "CARER", "OTHER_LE"})
+"""Coarse, self-declared categories of lived experience: disabled person, long-term
+health condition, carer, other lived experience. Never diagnoses."""
+
+LIVED_EXPERIENCE_CATEGORIES = LIVED_EXPERIENCE | {"NONE", "PREFER_NOT"}
+"""What a member may declare: the categories above, ``NONE`` (no lived experience,
+which still counts towards declaration coverage) or ``PREFER_NOT`` (an answer that
+counts as not declared)."""
+
+CONSENT_FORMS = frozenset(
+    {"explicit_consent", "easy_read_consent", "supported_consent"}
+)
+"""How the member gave consent to record their declaration."""
+
+ART9_CONDITIONS = frozenset(
+    {
+        "art9_2a_explicit_consent",
+        "dpa_sch1_para8_equality",
+        "dpa_sch1_para16_disability_support",
+        "art9_2d_not_for_profit",
+    }
+)
+"""The UK GDPR Art. 9 condition the organisation relies on for the declaration."""
+
+BODY_KINDS = frozenset({"working_group", "advisory", "governance"})
+SEAT_KINDS = frozenset({"voting", "advisory", "observer", "ex_officio"})
+OFFICES = frozenset({"chair", "co_chair", "vice_chair", "secretary"})
+PROJECT_LABELS = frozenset(
+    {"co_production", "co_design", "engagement", "consultation", "informing", "other"}
+)
+PHASES = frozenset({"design", "delivery", "evaluation", "governance"})
+MEETING_KINDS = frozenset(
+    {
+        "decision_meeting",
+        "workshop",
+        "consultation",
+        "information",
+        "education",
+        "social",
+    }
+)
+ATTENDANCE_MODES = frozenset({"in_person", "remote", "asynchronous"})
+CHANNELS = frozenset(
+    {"meeting", "written", "easy_read_form", "bsl_video", "one_to_one"}
+)
+CHOICES = frozenset({"for", "against", "abstain", "block"})
+DECISION_METHODS = frozenset(
+    {
+        "vote",
+        "consensus",
+        "consent",
+        "chair",
+        "staff_executive",
+        "delegated",
+        "outside_forum",
+    }
+)
+OUTCOMES = frozenset(
+    {"adopted", "adopted_amended", "rejected", "deferred", "not_valid"}
+)
+"""``not_valid``: the vote closed without a quorum, so nothing was decided by it."""
+
+ADJUSTMENT_CATALOGUE: dict[str, str] = {
+    # Information formats (Equality Act s.20(6))
+    "ER": "Easy Read version",
+    "PLS": "Plain-language summary or rephrasing",
+    "LP": "Large print",
+    "BRL": "Braille",
+    "AUD": "Audio version of papers",
+    "EDOC": "Screen-reader-compatible electronic document",
+    "BSLV": "BSL translated video of papers or decisions",
+    "SYM": "Symbols, pictures or visual agenda",
+    "GLOS": "Jargon buster or glossary",
+    "REC": "Recording or notes of the meeting shared afterwards",
+    "LANG": "Spoken- or written-language translation",
+    # Communication support (auxiliary aids)
+    "BSL": "BSL/English interpreter",
+    "SSE": "Sign-Supported English interpreter",
+    "DBI": "Deafblind interpreter or manual",
+    "LIP": "Lipspeaker",
+    "STTR": "Speech-to-text reporter",
+    "CAP": "Live captions",
+    "NTK": "Notetaker",
+    "LOOP": "Hearing loop or assistive listening",
+    "AAC": "AAC user support",
+    "AD": "Audio description of visual content",
+    "TECH": "Assistive technology or device loan",
+    # Practice changes
+    "PAP": "Papers sent in advance",
+    "PRE": "Pre-meeting briefing",
+    "DEB": "Post-meeting debrief",
+    "XT": "Extra time",
+    "BRK": "Scheduled breaks",
+    "PACE": "Slower pace, one speaker at a time",
+    "SHRT": "Shorter or split meetings",
+    "TIME": "Adjusted start time or day",
+    "HYB": "Remote or hybrid participation",
+    "ALT": "Alternative contribution channel",
+    "CAM": "Camera-off or chat-only participation",
+    "QRM": "Quiet or low-sensory room",
+    "SUP": "Supporter, PA or carer attends",
+    "ADV": "Independent advocate",
+    "BUD": "Peer buddy or mentor",
+    "CHK": "Wellbeing check-in at the start",
+    # Physical features
+    "STEP": "Step-free route",
+    "WC": "Accessible toilet or Changing Places",
+    "PARK": "Accessible parking or drop-off",
+    "SEAT": "Seating or space adjustments",
+    "ENV": "Lighting, acoustics, signage, scent-free",
+    "TRV": "Accessible transport arranged",
+    # Financial and reciprocity
+    "EXPA": "Expenses paid in advance",
+    "CARE": "Carer or replacement-care costs covered",
+    "PAPC": "PA costs covered",
+    "FEE": "Payment for time",
+}
+"""The 48 adjustment codes of the accessibility catalogue."""
+
+ADJUSTMENT_CODES = frozenset(ADJUSTMENT_CATALOGUE)
+FORMATS = frozenset({"STD", "ER", "PLS", "LP", "BRL", "AUD", "EDOC", "BSLV", "SYM"})
+"""Formats papers and accessible versions are issued in: standard print plus the
+information-format codes of the catalogue."""
+
+ADJUSTMENT_SCOPES = frozenset({"standing", "meeting", "proposal"})
+NEEDED_BEFORE = frozenset({"papers", "meeting", "vote", "feedback"})
+NEEDED_BEFORE_VOTE = frozenset({"papers", "meeting", "vote"})
+"""Stages at or before the vote: requests for these gate the opening of voting."""
+DECLINE_REASONS = frozenset(
+    {
+        "not_reasonable_cost",
+        "unavailable",
+        "insufficient_notice",
+        "alternative_offered",
+        "other",
+    }
+)
+
+ERASED = "[erased]"
+"""What a sealed text reads as once the key that sealed it was destroyed."""
+
+MAX_NAME = 200
+MAX_TITLE = 300
+MAX_TEXT = 20_000
+MAX_SOURCE_REF = 500
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def check_code(field: str, value: object, allowed: frozenset[str]) -> str:
+    """Return *value* if it is one of *allowed*, else raise UnknownCodeError."""
+    if not isinstance(value, str) or value not in allowed:
+        raise UnknownCodeError(field, value, allowed)
+    return value
+
+
+def check_adjustment_code(value: object) -> str:
+    """Return *value* if it is a catalogue code, else raise."""
+    if not isinstance(value, str) or value not in ADJUSTMENT_CODES:
+        raise UnknownAdjustmentCodeError("adjustment code", value, ADJUSTMENT_CODES)
+    return value
+
+
+def check_text(
+    field: str, value: object, *, limit: int = MAX_TEXT, one_line: bool = False
+) -> str:
+    """Return *value* if it is a non-empty string within *limit* characters.
+
+    Multi-line texts may hold newlines (LF or CRLF, as browsers send) and tabs;
+    other control characters are refused everywhere, since they hide content
+    from the people reading it.
+    """
+    if not isinstance(value, str):
+        raise EmptyTextError(f"{field} must be a string, not {type(value).__name__}")
+    if not value.strip():
+        raise EmptyTextError(f"{field} is empty")
+    if len(value) > limit:
+        raise TextTooLongError(
+            f"{field} is {len(value)} characters long; the limit is {limit}"
+        )
+    pattern = _CONTROL_ONE_LINE if one_line else _CONTROL
+    found = pattern.search(value)
+    if found:
+        raise ControlCharacterError(
+            f"{field} holds the control character U+{ord(found.group()):04X}"
+        )
+    return value
+
+
+def check_optional_text(
+    field: str, value: object, *, limit: int = MAX_TEXT, one_line: bool = False
+) -> str | None:
+    """Like check_text, but None passes through."""
+    if value is None:
+        return None
+    return check_text(field, value, limit=limit, one_line=one_line)
+
+
+def check_aware(field: str, value: object) -> datetime:
+    """Return *value* if it is a timezone-aware datetime."""
+    if not isinstance(value, datetime):
+        raise NaiveDatetimeError(f"{field} must be a datetime, not {value!r}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise NaiveDatetimeError(
+            f"{field} {value.isoformat()} has no timezone; pass an aware datetime"
+        )
+    return value
+
+
+def check_id(field: str, value: object) -> UUID:
+    """Return *value* if it is a UUID."""
+    if not isinstance(value, UUID):
+        raise InvalidIdError(f"{field} must be a uuid.UUID, not {value!r}")
+    return value
+
+
+def check_ids(field: str, values: object) -> tuple[UUID, ...]:
+    """Return the ids in *values* as a tuple without duplicates, order kept."""
+    if isinstance(values, (str, bytes, UUID)) or not hasattr(values, "__iter__"):
+        raise InvalidIdError(f"{field} must be a list of uuid.UUID")
+    out: list[UUID] = []
+    for value in values:
+        member = check_id(field, value)
+        if member not in out:
+            out.append(member)
+    return tuple(out)

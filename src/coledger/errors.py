@@ -1,0 +1,273 @@
+"""The one hierarchy of errors that coledger raises, rooted at LedgerError.
+
+Every command validates its input and the state of the record before it writes.
+When a rule fires, one of these is raised and nothing is stored. Errors carry a
+plain-language message and, where useful, the offending value as attributes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+
+class LedgerError(Exception):
+    """Base of every error coledger raises on purpose."""
+
+
+# Bad input ------------------------------------------------------------------
+
+
+class InvalidInputError(LedgerError, ValueError):
+    """An argument is malformed, whatever the state of the ledger."""
+
+
+class EmptyTextError(InvalidInputError):
+    """A text that must say something is empty or only whitespace."""
+
+
+class TextTooLongError(InvalidInputError):
+    """A text is longer than its field allows."""
+
+
+class ControlCharacterError(InvalidInputError):
+    """A text holds a control character (only newlines and tabs are allowed)."""
+
+
+class NaiveDatetimeError(InvalidInputError):
+    """A datetime has no timezone, so the moment it names is ambiguous."""
+
+
+class UnknownCodeError(InvalidInputError):
+    """A value is not one of the codes its closed vocabulary allows."""
+
+    def __init__(self, field: str, value: object, allowed: frozenset[str]) -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        shown = ", ".join(sorted(allowed))
+        super().__init__(f"{field} {value!r} is not one of: {shown}")
+
+
+class UnknownAdjustmentCodeError(UnknownCodeError):
+    """An adjustment code is not in the catalogue."""
+
+
+class InvalidRuleError(InvalidInputError):
+    """A decision rule's parameters are out of range."""
+
+
+class InvalidIdError(InvalidInputError, TypeError):
+    """An id argument is not a uuid.UUID."""
+
+
+class InvalidUrlError(InvalidInputError):
+    """A storage URL names no backend coledger knows, or is malformed."""
+
+
+class DuplicateSourceRefError(InvalidInputError):
+    """A source reference was already recorded with another record."""
+
+
+# Unknown records --------------------------------------------------------------
+
+
+class NotFoundError(LedgerError, LookupError):
+    """An id names no record of the expected kind."""
+
+    kind = "record"
+
+    def __init__(self, record_id: object) -> None:
+        self.record_id = record_id
+        super().__init__(f"no {self.kind} with id {record_id}")
+
+
+class UnknownMemberError(NotFoundError):
+    """No member has this id."""
+
+    kind = "member"
+
+
+class UnknownBodyError(NotFoundError):
+    """No body has this id."""
+
+    kind = "body"
+
+
+class UnknownProjectError(NotFoundError):
+    """No project has this id."""
+
+    kind = "project"
+
+
+class UnknownMeetingError(NotFoundError):
+    """No meeting has this id."""
+
+    kind = "meeting"
+
+
+class UnknownProposalError(NotFoundError):
+    """No proposal has this id."""
+
+    kind = "proposal"
+
+
+class UnknownAdjustmentError(NotFoundError):
+    """No adjustment request has this id."""
+
+    kind = "adjustment"
+
+
+class UnknownCommentError(NotFoundError):
+    """No comment with this id was made on the proposal."""
+
+    kind = "comment"
+
+
+class UnknownActionError(NotFoundError):
+    """No delivery action with this id was assigned on the proposal."""
+
+    kind = "action"
+
+
+# Who may act ---------------------------------------------------------------
+
+
+class NotPermittedError(LedgerError, PermissionError):
+    """The acting member may not do this."""
+
+
+class NotAMemberError(NotPermittedError):
+    """Only registered, not erased, members may act or be named."""
+
+    def __init__(self, member_id: UUID) -> None:
+        self.member_id = member_id
+        super().__init__(f"{member_id} is not a current member of the ledger")
+
+
+class NotASeatHolderError(NotPermittedError):
+    """The member holds no seat on the body."""
+
+
+class NotInElectorateError(NotPermittedError):
+    """The member was not in the electorate fixed when voting opened."""
+
+
+class SupporterNotAuthorisedError(NotPermittedError):
+    """A supporter acted for a member who has not recorded consent for it."""
+
+
+# State of the record ------------------------------------------------------------
+
+
+class WrongStateError(LedgerError):
+    """The command does not fit the current state of the record."""
+
+
+class SeatAlreadyHeldError(WrongStateError):
+    """The member already holds a seat on the body."""
+
+
+class OfficeTakenError(WrongStateError):
+    """Another member already holds that office on the body."""
+
+
+class VotingNotOpenError(WrongStateError):
+    """Voting on the proposal has not opened, or has already closed."""
+
+
+class VotingAlreadyOpenedError(WrongStateError):
+    """Voting on the proposal was already opened once."""
+
+
+class EmptyElectorateError(WrongStateError):
+    """The body has no voting seats, so there is no one to vote."""
+
+
+class ProposalClosedError(WrongStateError):
+    """The proposal was decided or withdrawn and takes no more changes."""
+
+
+class NotDecidedError(WrongStateError):
+    """The proposal has no decision yet, so it cannot be delivered or evaluated."""
+
+
+class AlreadyResolvedError(WrongStateError):
+    """The adjustment request was already provided, declined or withdrawn."""
+
+
+class AlreadyDeclaredError(WrongStateError):
+    """The member already has an active lived-experience declaration."""
+
+
+class NotDeclaredError(WrongStateError):
+    """The member has no active lived-experience declaration to withdraw."""
+
+
+class ActionAlreadyCompletedError(WrongStateError):
+    """The delivery action was already completed."""
+
+
+class UnmetAdjustmentsError(WrongStateError):
+    """Voting cannot open while an access need of the electorate is unresolved.
+
+    Pass ``access_override=`` with a reason to open regardless; the override is
+    recorded with the vote and shows in every projection.
+    """
+
+    def __init__(self, proposal_id: UUID, adjustment_ids: tuple[UUID, ...]) -> None:
+        self.proposal_id = proposal_id
+        self.adjustment_ids = adjustment_ids
+        super().__init__(
+            f"voting on {proposal_id} cannot open: {len(adjustment_ids)} "
+            "adjustment(s) needed before the vote are unresolved; provide or "
+            "decline them, or pass access_override='reason'"
+        )
+
+
+# Privacy ----------------------------------------------------------------------
+
+
+class PrivacyError(LedgerError):
+    """Sealed personal data could not be sealed or opened."""
+
+
+class MasterKeyError(PrivacyError):
+    """The master key is missing, malformed, or not this ledger's own."""
+
+
+class SealBrokenError(PrivacyError):
+    """A sealed field fails its integrity check: altered, or moved from elsewhere."""
+
+
+# Integrity --------------------------------------------------------------------
+
+
+class AuditError(LedgerError):
+    """An integrity artefact (checkpoint, key, proof) is unusable."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        self.code = code
+        self.detail = detail
+        super().__init__(f"{code}: {detail}")
+
+
+class CheckpointError(AuditError):
+    """A checkpoint note is malformed, unsigned, or signed by another key."""
+
+
+class ProofError(AuditError):
+    """A receipt or proof does not check out."""
+
+
+# Storage ----------------------------------------------------------------------
+
+
+class StorageError(LedgerError):
+    """The storage backend failed or could not be reached."""
+
+
+class ConcurrencyError(StorageError):
+    """Other writers kept changing the same record; the command was not stored."""

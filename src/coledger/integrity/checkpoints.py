@@ -1,0 +1,218 @@
+"""Signed checkpoints: C2SP tlog-checkpoint notes signed with Ed25519.
+
+A checkpoint says "the ledger called ORIGIN had SIZE events, with this root":
+
+    riverside.example/ledger
+    1747
+    <base64 of the 32-byte root>
+
+    — riverside.example/ledger <base64(key id (4 bytes) || signature (64 bytes))>
+
+The signing key's name is the origin. Its key id is the first 4 bytes of
+SHA-256(name || 0x0A || 0x01 || public key). Auditors pin the verifier key
+``name+<8 hex key id>+<base64(0x01 || public key)>`` and never trust a
+checkpoint that is not signed by it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+
+import attrs
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from coledger.errors import CheckpointError
+
+ED25519 = b"\x01"
+DASH = "\u2014"
+_NAME = re.compile(r"^[^\s+]+$")
+
+
+@attrs.frozen
+class Checkpoint:
+    """A (size, root) pair of one ledger, as read from a verified note."""
+
+    origin: str
+    size: int
+    root: bytes
+    note: str
+
+    @property
+    def root_b64(self) -> str:
+        """The root as base64 text."""
+        return base64.b64encode(self.root).decode()
+
+
+def key_id(name: str, public: bytes) -> bytes:
+    """The 4-byte id of an Ed25519 key of *name* (C2SP signed-note)."""
+    return hashlib.sha256(name.encode() + b"\n" + ED25519 + public).digest()[:4]
+
+
+def _public_bytes(public: Ed25519PublicKey) -> bytes:
+    return public.public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+
+
+def verifier_key(name: str, public: Ed25519PublicKey) -> str:
+    """The text an auditor pins: name+keyid+base64(0x01 || public key)."""
+    raw = _public_bytes(public)
+    encoded = base64.b64encode(ED25519 + raw).decode()
+    return f"{name}+{key_id(name, raw).hex()}+{encoded}"
+
+
+@attrs.frozen
+class Verifier:
+    """A pinned public key, parsed from its verifier-key text."""
+
+    name: str
+    key_id: bytes
+    public: Ed25519PublicKey
+
+    @classmethod
+    def parse(cls, text: str) -> Verifier:
+        """Parse ``name+hexid+base64key``; CheckpointError if malformed."""
+        parts = text.strip().split("+", 2)
+        if len(parts) != 3 or not _NAME.match(parts[0]):  # noqa: PLR2004
+            raise CheckpointError("MALFORMED_KEY", "a verifier key is name+id+key")
+        name, hex_id, encoded = parts
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+            wanted = bytes.fromhex(hex_id)
+        except (binascii.Error, ValueError) as error:
+            raise CheckpointError("MALFORMED_KEY", "bad base64 or hex") from error
+        if len(raw) != 33 or raw[:1] != ED25519:  # noqa: PLR2004
+            raise CheckpointError("MALFORMED_KEY", "not an Ed25519 key")
+        if key_id(name, raw[1:]) != wanted:
+            raise CheckpointError("MALFORMED_KEY", "the key id does not match the key")
+        return cls(name, wanted, Ed25519PublicKey.from_public_bytes(raw[1:]))
+
+
+@attrs.frozen
+class SigningKey:
+    """A named Ed25519 private key that signs a ledger's checkpoints."""
+
+    name: str
+    private: Ed25519PrivateKey
+
+    @classmethod
+    def generate(cls, name: str) -> SigningKey:
+        """A new random key for the origin *name*."""
+        if not _NAME.match(name):
+            raise CheckpointError("MALFORMED_KEY", "a key name has no spaces or '+'")
+        return cls(name, Ed25519PrivateKey.generate())
+
+    @property
+    def verifier(self) -> str:
+        """The verifier-key text to give auditors."""
+        return verifier_key(self.name, self.private.public_key())
+
+    def to_pem(self, passphrase: bytes | None = None) -> bytes:
+        """PKCS#8 PEM, encrypted when a passphrase is given, the name in a header."""
+        encryption: serialization.KeySerializationEncryption = (
+            serialization.BestAvailableEncryption(passphrase)
+            if passphrase
+            else serialization.NoEncryption()
+        )
+        pem = self.private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+        )
+        return f"coledger-key-name: {self.name}\n".encode() + pem
+
+    @classmethod
+    def from_pem(cls, data: bytes, passphrase: bytes | None = None) -> SigningKey:
+        """Load a key written by to_pem."""
+        header, _, pem = data.partition(b"\n")
+        if not header.startswith(b"coledger-key-name: "):
+            raise CheckpointError("MALFORMED_KEY", "not a coledger signing key file")
+        name = header.split(b": ", 1)[1].decode().strip()
+        try:
+            private = serialization.load_pem_private_key(pem, passphrase)
+        except (ValueError, TypeError) as error:
+            raise CheckpointError(
+                "MALFORMED_KEY", f"cannot load the key: {error}"
+            ) from error
+        if not isinstance(private, Ed25519PrivateKey):
+            raise CheckpointError("MALFORMED_KEY", "not an Ed25519 key")
+        return cls(name, private)
+
+    def sign(self, size: int, root: bytes) -> str:
+        """A signed checkpoint note for a ledger of *size* with *root*."""
+        body = f"{self.name}\n{size}\n{base64.b64encode(root).decode()}\n"
+        raw = _public_bytes(self.private.public_key())
+        signature = self.private.sign(body.encode())
+        blob = base64.b64encode(key_id(self.name, raw) + signature).decode()
+        return f"{body}\n{DASH} {self.name} {blob}\n"
+
+
+def open_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
+    """Verify *note* under the pinned key and return its checkpoint.
+
+    Raises CheckpointError with code MALFORMED, WRONG_ORIGIN, BAD_SIGNATURE or
+    NO_TRUSTED_SIGNATURE.
+    """
+    body, sep, signatures = note.rpartition("\n\n")
+    if not sep:
+        raise CheckpointError("MALFORMED", "no blank line before the signatures")
+    body += "\n"
+    signed = False
+    for line in signatures.strip("\n").split("\n"):
+        parts = line.split(" ")
+        if len(parts) != 3 or parts[0] != DASH:  # noqa: PLR2004
+            raise CheckpointError("MALFORMED", f"not a signature line: {line!r}")
+        _, name, blob_text = parts
+        try:
+            blob = base64.b64decode(blob_text, validate=True)
+        except binascii.Error as error:
+            raise CheckpointError("MALFORMED", "a signature is not base64") from error
+        if name != verifier.name or blob[:4] != verifier.key_id:
+            continue  # another key's signature (a witness, say): not ours to judge
+        try:
+            verifier.public.verify(blob[4:], body.encode())
+        except InvalidSignature as error:
+            raise CheckpointError(
+                "BAD_SIGNATURE", "the signature does not match"
+            ) from error
+        signed = True
+    if not signed:
+        raise CheckpointError("NO_TRUSTED_SIGNATURE", "not signed by the pinned key")
+    return _parse_body(body, verifier.name, note)
+
+
+def read_unverified(note: str) -> Checkpoint:
+    """The checkpoint a note states, without checking any signature (never trust it)."""
+    body, sep, _ = note.rpartition("\n\n")
+    if not sep:
+        raise CheckpointError("MALFORMED", "no blank line before the signatures")
+    return _parse_body(body + "\n", body.split("\n", 1)[0], note)
+
+
+def _parse_body(body: str, origin: str, note: str) -> Checkpoint:
+    lines = body.split("\n")
+    if len(lines) < 4 or lines[-1] != "":  # noqa: PLR2004
+        raise CheckpointError("MALFORMED", "a checkpoint body has three lines")
+    name, size_text, root_text = lines[0], lines[1], lines[2]
+    if name != origin:
+        raise CheckpointError("WRONG_ORIGIN", f"origin {name!r}, expected {origin!r}")
+    if not size_text.isdigit() or (size_text != "0" and size_text.startswith("0")):
+        raise CheckpointError("MALFORMED", f"size {size_text!r} is not a decimal")
+    try:
+        root = base64.b64decode(root_text, validate=True)
+    except binascii.Error as error:
+        raise CheckpointError("MALFORMED", "the root is not base64") from error
+    if len(root) != 32:  # noqa: PLR2004
+        raise CheckpointError("MALFORMED", "the root is not 32 bytes")
+    return Checkpoint(name, int(size_text), root, note)
+
+
+def encode_proof(proof: list[bytes]) -> str:
+    """Proof hashes as base64 lines."""
+    return "\n".join(base64.b64encode(p).decode() for p in proof)

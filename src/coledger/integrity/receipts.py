@@ -1,0 +1,120 @@
+"""Receipts: a member's proof that a stored event (their ballot) is in the log.
+
+A receipt is text in the shape of a C2SP tlog-proof, carrying the stored event
+itself so its holder can see what was recorded and recompute the leaf:
+
+    c2sp.org/tlog-proof@v1
+    extra <base64 of JSON {originator_id, version, topic, state (base64)}>
+    index <leaf index>
+    <one base64 hash per line: the inclusion path>
+
+    <the signed checkpoint the path leads to>
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from coledger.errors import CheckpointError, ProofError
+from coledger.integrity.checkpoints import Checkpoint, Verifier, open_checkpoint
+from coledger.integrity.leaves import leaf_hash
+from coledger.integrity.merkle import verify_inclusion
+
+HEADER = "c2sp.org/tlog-proof@v1"
+
+
+@attrs.frozen
+class Receipt:
+    """What a verified receipt proves: this event is leaf *index* under *checkpoint*."""
+
+    index: int
+    originator_id: UUID
+    version: int
+    topic: str
+    state: bytes
+    checkpoint: Checkpoint
+
+    @property
+    def content(self) -> dict[str, Any]:
+        """The stored state, decoded (structural fields are in clear)."""
+        loaded: dict[str, Any] = json.loads(self.state)
+        return loaded
+
+
+def make_receipt(
+    index: int,
+    *,
+    originator_id: UUID,
+    version: int,
+    topic: str,
+    state: bytes,
+    proof: list[bytes],
+    note: str,
+) -> str:
+    """The receipt text for one event."""
+    extra = json.dumps(
+        {
+            "originator_id": str(originator_id),
+            "version": version,
+            "topic": topic,
+            "state": base64.b64encode(state).decode(),
+        },
+        separators=(",", ":"),
+    )
+    lines = [
+        HEADER,
+        f"extra {base64.b64encode(extra.encode()).decode()}",
+        f"index {index}",
+        *(base64.b64encode(p).decode() for p in proof),
+    ]
+    return "\n".join(lines) + "\n\n" + note
+
+
+def _parse(text: str) -> tuple[dict[str, Any], int, list[bytes], str]:
+    head, sep, note = text.partition("\n\n")
+    lines = head.split("\n")
+    if not sep or len(lines) < 3 or lines[0] != HEADER:  # noqa: PLR2004
+        raise ProofError("MALFORMED", "not a coledger receipt")
+    if not lines[1].startswith("extra ") or not lines[2].startswith("index "):
+        raise ProofError("MALFORMED", "a receipt needs its extra and index lines")
+    index_text = lines[2][6:]
+    if not index_text.isdigit() or (index_text != "0" and index_text[0] == "0"):
+        raise ProofError("MALFORMED", "the index is not a decimal")
+    try:
+        extra = json.loads(base64.b64decode(lines[1][6:], validate=True))
+        proof = [base64.b64decode(line, validate=True) for line in lines[3:]]
+    except (ValueError, binascii.Error) as error:
+        raise ProofError("MALFORMED", f"cannot read the receipt: {error}") from error
+    if not isinstance(extra, dict):
+        raise ProofError("MALFORMED", "the receipt's event is not an object")
+    return extra, int(index_text), proof, note
+
+
+def verify_receipt(text: str, verifier: Verifier) -> Receipt:
+    """Check a receipt against the pinned key; ProofError if it does not hold."""
+    extra, index, proof, note = _parse(text)
+    try:
+        checkpoint = open_checkpoint(note, verifier)
+    except CheckpointError as error:
+        raise ProofError(error.code, error.detail) from error
+    try:
+        originator = UUID(extra["originator_id"])
+        version = int(extra["version"])
+        topic = str(extra["topic"])
+        state = base64.b64decode(extra["state"], validate=True)
+    except (KeyError, ValueError, TypeError, binascii.Error) as error:
+        raise ProofError(
+            "MALFORMED", f"the receipt's event is incomplete: {error}"
+        ) from error
+    leaf = leaf_hash(originator, version, topic, state)
+    if not verify_inclusion(leaf, index, checkpoint.size, proof, checkpoint.root):
+        raise ProofError(
+            "NOT_INCLUDED", "the inclusion path does not lead to the checkpoint's root"
+        )
+    return Receipt(index, originator, version, topic, state, checkpoint)

@@ -1,0 +1,348 @@
+"""Read-only access to a ledger's leaves and stored events, with no keys at all.
+
+The verifier reads rows exactly as stored, in leaf order, one page at a time, so
+its memory stays bounded however long the log is. Rows are handed over raw:
+an attacker may have written any type into any column, and the verifier, not
+this module, decides what is malformed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from coledger.errors import StorageError
+from coledger.integrity.recorders import CHECKPOINTS, LEAVES
+from coledger.storage import APP_NAME, parse_url
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from coledger.integrity.recorders import LeafPOPORecorder
+
+PAGE = 2000
+
+
+@attrs.frozen
+class LeafRow:
+    """One leaf and the event row its notification id points at (None if absent)."""
+
+    leaf_index: Any
+    notification_id: Any
+    state_hash: Any
+    leaf_hash: Any
+    event: EventRow | None
+
+
+@attrs.frozen
+class EventRow:
+    """One stored event row, as raw as the database gives it."""
+
+    notification_id: Any
+    originator_id: Any
+    originator_version: Any
+    topic: Any
+    state: Any
+
+
+class AuditSource(ABC):
+    """Where the verifier reads leaves and events from."""
+
+    @abstractmethod
+    def leaf_rows(self, below: int | None = None) -> Iterator[LeafRow]:
+        """Leaves in leaf-index order (those under *below* when given), with events."""
+
+    @abstractmethod
+    def unledgered(self) -> Iterator[EventRow]:
+        """Event rows that no leaf points at."""
+
+    @abstractmethod
+    def size(self) -> int:
+        """One more than the largest leaf index (0 when empty)."""
+
+    @abstractmethod
+    def leaf_index_of(self, notification_id: int) -> int | None:
+        """The leaf index that points at a notification id."""
+
+    @abstractmethod
+    def store_checkpoint(self, size: int, note: str) -> None:
+        """Keep a copy of a published checkpoint (for convenience, never trusted)."""
+
+    @abstractmethod
+    def stored_checkpoints(self) -> list[str]:
+        """The checkpoint copies kept in the database, oldest first."""
+
+    def close(self) -> None:  # noqa: B027 (sources without connections need nothing)
+        """Release the connection."""
+
+    def locate(self, originator_id: UUID, version: int) -> int | None:
+        """The leaf index of one stored event, by its id and version."""
+        for row in self.leaf_rows():
+            event = row.event
+            if (
+                event is not None
+                and event.originator_version == version
+                and str(event.originator_id).replace("-", "") == originator_id.hex
+            ):
+                return int(row.leaf_index)
+        return None
+
+    def leaf_hashes(self, size: int) -> list[bytes]:
+        """The stored leaf hashes of the first *size* leaves."""
+        return [bytes(row.leaf_hash) for row in self.leaf_rows(below=size)]
+
+
+class SQLiteSource(AuditSource):
+    """A SQLite ledger file, opened read-only unless checkpoints are written."""
+
+    def __init__(self, path: Path, *, writable: bool = False) -> None:
+        if not path.exists():
+            raise StorageError(f"no ledger file at {path}")
+        mode = "rw" if writable else "ro"
+        try:
+            self._conn = sqlite3.connect(
+                f"file:{path}?mode={mode}", uri=True, check_same_thread=False
+            )
+            self._conn.execute(f"SELECT 1 FROM {LEAVES} LIMIT 1")  # noqa: S608
+        except sqlite3.Error as error:
+            raise StorageError(f"cannot read the ledger {path}: {error}") from error
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.Error as error:
+            raise StorageError(str(error)) from error
+
+    def leaf_rows(self, below: int | None = None) -> Iterator[LeafRow]:
+        """Leaves joined to their events, a page at a time."""
+        after = -1
+        limit = below if below is not None else 2**62
+        while True:
+            rows = self._query(
+                f"SELECT l.leaf_index, l.notification_id, l.state_hash, l.leaf_hash, "  # noqa: S608
+                f"e.rowid, e.originator_id, e.originator_version, e.topic, e.state "
+                f"FROM {LEAVES} l LEFT JOIN stored_events e "
+                f"ON e.rowid = l.notification_id "
+                f"WHERE l.leaf_index > ? AND l.leaf_index < ? "
+                f"ORDER BY l.leaf_index LIMIT {PAGE}",
+                (after, limit),
+            )
+            for r in rows:
+                event = None if r[4] is None else EventRow(r[4], r[5], r[6], r[7], r[8])
+                yield LeafRow(r[0], r[1], r[2], r[3], event)
+            if len(rows) < PAGE:
+                return
+            after = rows[-1][0]
+
+    def unledgered(self) -> Iterator[EventRow]:
+        """Events whose rowid no leaf names."""
+        rows = self._query(
+            f"SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state "  # noqa: S608
+            f"FROM stored_events e WHERE NOT EXISTS (SELECT 1 FROM {LEAVES} l "
+            f"WHERE l.notification_id = e.rowid) ORDER BY e.rowid LIMIT 10000"
+        )
+        for r in rows:
+            yield EventRow(*r)
+
+    def locate(self, originator_id: UUID, version: int) -> int | None:
+        """The leaf index of one stored event, by its id and version."""
+        rows = self._query(
+            f"SELECT l.leaf_index FROM stored_events e JOIN {LEAVES} l "  # noqa: S608
+            "ON l.notification_id = e.rowid "
+            "WHERE e.originator_id = ? AND e.originator_version = ?",
+            (originator_id.hex, version),
+        )
+        return int(rows[0][0]) if rows else None
+
+    def size(self) -> int:
+        """One more than the largest leaf index."""
+        head = self._query(f"SELECT MAX(leaf_index) FROM {LEAVES}")[0][0]  # noqa: S608
+        return 0 if head is None else int(head) + 1
+
+    def leaf_index_of(self, notification_id: int) -> int | None:
+        """The leaf index pointing at a notification id."""
+        rows = self._query(
+            f"SELECT leaf_index FROM {LEAVES} WHERE notification_id = ?",  # noqa: S608
+            (notification_id,),
+        )
+        return int(rows[0][0]) if rows else None
+
+    def store_checkpoint(self, size: int, note: str) -> None:
+        """Keep a copy of a checkpoint."""
+        with self._conn:
+            self._query(
+                f"INSERT INTO {CHECKPOINTS} (size, note) VALUES (?, ?)",  # noqa: S608
+                (size, note),
+            )
+
+    def stored_checkpoints(self) -> list[str]:
+        """The kept copies, oldest first."""
+        rows = self._query(f"SELECT note FROM {CHECKPOINTS} ORDER BY rowid")  # noqa: S608
+        return [str(r[0]) for r in rows]
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+
+class PostgresSource(AuditSource):
+    """A PostgreSQL ledger schema, read through its own connection."""
+
+    def __init__(self, conninfo: str, schema: str | None) -> None:
+        import psycopg  # noqa: PLC0415 (only PostgreSQL ledgers need it)
+        from psycopg import sql  # noqa: PLC0415
+
+        self._psycopg = psycopg
+        self._sql = sql
+        self._schema = sql.Identifier(schema or "public")
+        try:
+            self._conn = psycopg.connect(conninfo, autocommit=True)
+        except psycopg.Error as error:
+            raise StorageError(f"cannot reach PostgreSQL: {error}") from error
+
+    def _query(self, text: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        statement = self._sql.SQL(text).format(
+            s=self._schema,
+            events=self._sql.Identifier(f"{APP_NAME}_events"),
+            leaves=self._sql.Identifier(LEAVES),
+            checkpoints=self._sql.Identifier(CHECKPOINTS),
+        )
+        try:
+            cursor = self._conn.execute(statement, params)
+            return cursor.fetchall() if cursor.description else []
+        except self._psycopg.Error as error:
+            raise StorageError(str(error)) from error
+
+    def leaf_rows(self, below: int | None = None) -> Iterator[LeafRow]:
+        """Leaves joined to their events, a page at a time."""
+        after = -1
+        limit = below if below is not None else 2**62
+        while True:
+            rows = self._query(
+                "SELECT l.leaf_index, l.notification_id, l.state_hash, l.leaf_hash, "  # noqa: S608
+                "e.notification_id, e.originator_id, e.originator_version, e.topic, "
+                "e.state FROM {s}.{leaves} l LEFT JOIN {s}.{events} e "
+                "ON e.notification_id = l.notification_id "
+                "WHERE l.leaf_index > %s AND l.leaf_index < %s "
+                f"ORDER BY l.leaf_index LIMIT {PAGE}",
+                (after, limit),
+            )
+            for r in rows:
+                event = None if r[4] is None else EventRow(r[4], r[5], r[6], r[7], r[8])
+                yield LeafRow(r[0], r[1], r[2], r[3], event)
+            if len(rows) < PAGE:
+                return
+            after = rows[-1][0]
+
+    def unledgered(self) -> Iterator[EventRow]:
+        """Events whose notification id no leaf names."""
+        rows = self._query(
+            "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, "
+            "e.state FROM {s}.{events} e WHERE NOT EXISTS (SELECT 1 FROM "
+            "{s}.{leaves} l WHERE l.notification_id = e.notification_id) "
+            "ORDER BY e.notification_id LIMIT 10000"
+        )
+        for r in rows:
+            yield EventRow(*r)
+
+    def locate(self, originator_id: UUID, version: int) -> int | None:
+        """The leaf index of one stored event, by its id and version."""
+        rows = self._query(
+            "SELECT l.leaf_index FROM {s}.{events} e JOIN {s}.{leaves} l "
+            "ON l.notification_id = e.notification_id "
+            "WHERE e.originator_id = %s AND e.originator_version = %s",
+            (originator_id, version),
+        )
+        return int(rows[0][0]) if rows else None
+
+    def size(self) -> int:
+        """One more than the largest leaf index."""
+        head = self._query("SELECT MAX(leaf_index) FROM {s}.{leaves}")[0][0]
+        return 0 if head is None else int(head) + 1
+
+    def leaf_index_of(self, notification_id: int) -> int | None:
+        """The leaf index pointing at a notification id."""
+        rows = self._query(
+            "SELECT leaf_index FROM {s}.{leaves} WHERE notification_id = %s",
+            (notification_id,),
+        )
+        return int(rows[0][0]) if rows else None
+
+    def store_checkpoint(self, size: int, note: str) -> None:
+        """Keep a copy of a checkpoint."""
+        self._query(
+            "INSERT INTO {s}.{checkpoints} (size, note) VALUES (%s, %s)", (size, note)
+        )
+
+    def stored_checkpoints(self) -> list[str]:
+        """The kept copies, oldest first."""
+        rows = self._query("SELECT note FROM {s}.{checkpoints} ORDER BY created_at")
+        return [str(r[0]) for r in rows]
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+
+class MemorySource(AuditSource):
+    """The leaves and events of an in-memory ledger."""
+
+    def __init__(self, recorder: LeafPOPORecorder) -> None:
+        self._recorder = recorder
+
+    def _event(self, notification_id: int) -> EventRow | None:
+        stored = self._recorder._stored_events  # noqa: SLF001 (our own recorder's list)
+        if not 1 <= notification_id <= len(stored):
+            return None
+        s = stored[notification_id - 1]
+        return EventRow(
+            notification_id, s.originator_id, s.originator_version, s.topic, s.state
+        )
+
+    def leaf_rows(self, below: int | None = None) -> Iterator[LeafRow]:
+        """Leaves in order, with their events."""
+        for index, nid, hashed, leaf in list(self._recorder.leaves)[:below]:
+            yield LeafRow(index, nid, hashed, leaf, self._event(nid))
+
+    def unledgered(self) -> Iterator[EventRow]:
+        """Events with no leaf (none, unless the list was tampered with)."""
+        pointed = {nid for _, nid, _, _ in self._recorder.leaves}
+        for nid in range(1, len(self._recorder._stored_events) + 1):  # noqa: SLF001
+            if nid not in pointed:
+                event = self._event(nid)
+                if event is not None:
+                    yield event
+
+    def size(self) -> int:
+        """How many leaves there are."""
+        return len(self._recorder.leaves)
+
+    def leaf_index_of(self, notification_id: int) -> int | None:
+        """The leaf index pointing at a notification id."""
+        for index, nid, _, _ in self._recorder.leaves:
+            if nid == notification_id:
+                return index
+        return None
+
+    def store_checkpoint(self, size: int, note: str) -> None:
+        """Keep a copy of a checkpoint."""
+        self._recorder.checkpoints.append((size, note))
+
+    def stored_checkpoints(self) -> list[str]:
+        """The kept copies, oldest first."""
+        return [note for _, note in self._recorder.checkpoints]
+
+
+def open_source(url: str, *, writable: bool = False) -> AuditSource:
+    """An audit source for a stored ledger (memory ledgers go through Ledger)."""
+    config = parse_url(url)
+    if config.backend == "sqlite" and config.path is not None:
+        return SQLiteSource(config.path, writable=writable)
+    if config.backend == "postgres":
+        return PostgresSource(config.postgres_conninfo, config.schema)
+    raise StorageError("an in-memory ledger can only be verified through its Ledger")

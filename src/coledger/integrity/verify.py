@@ -1,0 +1,344 @@
+"""The auditor's check: recompute every leaf and root, with no decryption keys.
+
+Findings carry a code. Errors make the verdict FAILED; warnings (nothing found
+wrong, but part of the log is not covered by a trusted checkpoint) make it
+PARTIAL; with neither, VERIFIED. Memory stays bounded: rows are streamed in
+pages, the tree is a compact range of O(log n) hashes, and at most
+``MAX_SHOWN`` findings of each code are kept (all are counted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from coledger.errors import CheckpointError
+from coledger.integrity.checkpoints import Checkpoint, Verifier, open_checkpoint
+from coledger.integrity.leaves import leaf_hash_from
+from coledger.integrity.merkle import CompactRange
+from coledger.integrity.source import AuditSource, EventRow, LeafRow
+
+VERIFIED, PARTIAL, FAILED = "VERIFIED", "PARTIAL", "FAILED"
+EXIT_CODES = {VERIFIED: 0, FAILED: 1, PARTIAL: 3}
+WARNINGS = frozenset({"UNANCHORED", "NO_CHECKPOINT"})
+MAX_SHOWN = 50
+HASH = 32
+
+EXPLANATIONS = {
+    "MODIFIED": "a stored event's bytes no longer match its leaf",
+    "ROOT_MISMATCH": "the log up to a trusted checkpoint is not the one signed",
+    "MISSING_EVENT": "a leaf points at an event that is not there",
+    "UNLEDGERED_EVENT": "an event was stored without a leaf (written around coledger)",
+    "LEDGER_GAP": "leaf numbers skip",
+    "REORDERED": "events are not in the order their leaves were written",
+    "STREAM_GAP": "a record's versions do not run 1, 2, 3... in log order",
+    "TRUNCATED": "a trusted checkpoint covers more events than the log holds",
+    "MALFORMED_ROW": "a row holds values of the wrong type or length",
+    "BAD_SIGNATURE": "a checkpoint's signature does not match its text",
+    "NO_TRUSTED_SIGNATURE": "a checkpoint is not signed by the pinned key",
+    "WRONG_ORIGIN": "a checkpoint names another ledger",
+    "MALFORMED": "a checkpoint cannot be read",
+    "EQUIVOCATION": "two trusted checkpoints give different roots for one size",
+    "UNANCHORED": "the newest events are not yet covered by a trusted checkpoint",
+    "NO_CHECKPOINT": "no trusted checkpoint was given, so nothing is anchored",
+}
+
+
+@attrs.frozen
+class Finding:
+    """One thing the verifier found, with where it found it."""
+
+    code: str
+    detail: str
+    leaf_index: int | None = None
+    originator_id: str | None = None
+    version: int | None = None
+
+    @property
+    def severity(self) -> str:
+        """``warning`` for gaps in anchoring, ``error`` for anything else."""
+        return "warning" if self.code in WARNINGS else "error"
+
+
+@attrs.frozen
+class Report:
+    """The verdict on one ledger."""
+
+    status: str
+    size: int
+    anchored: int
+    checkpoints: int
+    findings: tuple[Finding, ...]
+    counts: dict[str, int]
+
+    @property
+    def exit_code(self) -> int:
+        """0 VERIFIED, 3 PARTIAL, 1 FAILED."""
+        return EXIT_CODES[self.status]
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON-ready values (stable keys; see the auditor's guide)."""
+        return {
+            "format": "coledger-verify/1",
+            "status": self.status,
+            "size": self.size,
+            "anchored": self.anchored,
+            "checkpoints": self.checkpoints,
+            "counts": dict(sorted(self.counts.items())),
+            "findings": [
+                {"severity": f.severity, **attrs.asdict(f)} for f in self.findings
+            ],
+        }
+
+    def to_text(self) -> str:
+        """The report for a terminal: the verdict last, in words."""
+        lines = [
+            (
+                f"ledger: {self.size:,} events; trusted checkpoints: "
+                f"{self.checkpoints}; anchored: {self.anchored:,}"
+            )
+        ]
+        for code, count in sorted(self.counts.items()):
+            lines.append(f"  {code} x{count}: {EXPLANATIONS.get(code, code)}")
+        for finding in self.findings:
+            where = (
+                "" if finding.leaf_index is None else f" at leaf {finding.leaf_index}"
+            )
+            lines.append(f"    {finding.code}{where}: {finding.detail}")
+        lines.append(f"STATUS: {self.status}")
+        return "\n".join(lines)
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.shown: list[Finding] = []
+
+    def add(self, finding: Finding) -> None:
+        self.counts[finding.code] += 1
+        if self.counts[finding.code] <= MAX_SHOWN:
+            self.shown.append(finding)
+
+
+def _as_bytes(value: Any) -> bytes | None:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    return None
+
+
+def _originator(value: Any) -> UUID | str | None:
+    if isinstance(value, UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return UUID(hex=value)
+        except ValueError:
+            return None
+    return None
+
+
+def read_checkpoints(
+    notes: Iterable[str], verifier: Verifier | None, out: _Collector
+) -> list[Checkpoint]:
+    """The trusted checkpoints among *notes*, findings for the rest."""
+    trusted: dict[int, Checkpoint] = {}
+    for note in notes:
+        if verifier is None:
+            out.add(Finding("NO_TRUSTED_SIGNATURE", "no verifier key was pinned"))
+            continue
+        try:
+            checkpoint = open_checkpoint(note, verifier)
+        except CheckpointError as error:
+            out.add(Finding(error.code, error.detail))
+            continue
+        earlier = trusted.get(checkpoint.size)
+        if earlier is not None and earlier.root != checkpoint.root:
+            out.add(
+                Finding(
+                    "EQUIVOCATION",
+                    f"size {checkpoint.size} signed with roots {earlier.root_b64} "
+                    f"and {checkpoint.root_b64}:\n{earlier.note}\n{checkpoint.note}",
+                )
+            )
+            continue
+        trusted[checkpoint.size] = checkpoint
+    return [trusted[size] for size in sorted(trusted)]
+
+
+class _Walker:
+    """Streams the leaves once, checking each and the roots at checkpoint sizes."""
+
+    def __init__(self, checkpoints: Sequence[Checkpoint], out: _Collector) -> None:
+        self.out = out
+        self.tree = CompactRange()
+        self.pending = list(checkpoints)
+        self.matched: list[int] = []
+        self.expected_index = 0
+        self.last_nid: int | None = None
+        self.versions: dict[UUID | str, int] = {}
+
+    def walk(self, rows: Iterable[LeafRow]) -> None:
+        self._check_roots()
+        for row in rows:
+            self._row(row)
+            self._check_roots()
+
+    def _check_roots(self) -> None:
+        while self.pending and self.pending[0].size == self.tree.size:
+            checkpoint = self.pending.pop(0)
+            if self.tree.root() == checkpoint.root:
+                self.matched.append(checkpoint.size)
+            else:
+                self.out.add(
+                    Finding(
+                        "ROOT_MISMATCH",
+                        f"the first {checkpoint.size} events do not hash to the "
+                        f"signed root {checkpoint.root_b64}",
+                        leaf_index=checkpoint.size - 1 if checkpoint.size else None,
+                    )
+                )
+
+    def _row(self, row: LeafRow) -> None:
+        index = row.leaf_index if isinstance(row.leaf_index, int) else None
+        if index != self.expected_index:
+            self.out.add(
+                Finding(
+                    "LEDGER_GAP",
+                    f"expected leaf {self.expected_index}, found {row.leaf_index!r}",
+                    leaf_index=index,
+                )
+            )
+        self.expected_index = (index if index is not None else self.expected_index) + 1
+        nid = row.notification_id if isinstance(row.notification_id, int) else None
+        if nid is None or (self.last_nid is not None and nid <= self.last_nid):
+            self.out.add(
+                Finding("REORDERED", f"notification id {row.notification_id!r}", index)
+            )
+        self.last_nid = nid if nid is not None else self.last_nid
+        stored_leaf = _as_bytes(row.leaf_hash)
+        stored_state = _as_bytes(row.state_hash)
+        if (
+            stored_leaf is None
+            or stored_state is None
+            or len(stored_leaf) != HASH
+            or len(stored_state) != HASH
+        ):
+            self.out.add(Finding("MALFORMED_ROW", "a leaf hash is not 32 bytes", index))
+        leaf = self._event_leaf(row.event, index, stored_state, stored_leaf)
+        self.tree.append(leaf)
+
+    def _event_leaf(
+        self,
+        event: EventRow | None,
+        index: int | None,
+        stored_state: bytes | None,
+        stored_leaf: bytes | None,
+    ) -> bytes:
+        fallback = (
+            stored_leaf if stored_leaf and len(stored_leaf) == HASH else bytes(HASH)
+        )
+        if event is None:
+            self.out.add(
+                Finding("MISSING_EVENT", "the leaf's event row is gone", index)
+            )
+            return fallback
+        oid = _originator(event.originator_id)
+        state = _as_bytes(event.state)
+        version = event.originator_version
+        if (
+            oid is None
+            or state is None
+            or not isinstance(version, int)
+            or not isinstance(event.topic, str)
+        ):
+            self.out.add(
+                Finding(
+                    "MALFORMED_ROW",
+                    "the event row has a value of the wrong type",
+                    index,
+                    str(event.originator_id),
+                )
+            )
+            if state is None and isinstance(event.state, str):
+                state = event.state.encode()
+            if oid is None or state is None or not isinstance(version, int):
+                self.out.add(Finding("MODIFIED", "the event cannot be hashed", index))
+                return hashlib.sha256(b"\x00malformed").digest()
+        topic = event.topic if isinstance(event.topic, str) else str(event.topic)
+        hashed = hashlib.sha256(state).digest()
+        leaf = leaf_hash_from(oid, version, topic, hashed)
+        if leaf != stored_leaf or hashed != stored_state:
+            self.out.add(
+                Finding(
+                    "MODIFIED",
+                    "the stored event does not match its leaf",
+                    index,
+                    str(oid),
+                    version,
+                )
+            )
+        previous = self.versions.get(oid, 0)
+        if version != previous + 1:
+            self.out.add(
+                Finding(
+                    "STREAM_GAP",
+                    f"version {version} follows version {previous}",
+                    index,
+                    str(oid),
+                    version,
+                )
+            )
+        self.versions[oid] = version
+        return leaf
+
+
+def verify(
+    source: AuditSource, verifier: Verifier | None, notes: Iterable[str]
+) -> Report:
+    """Check a ledger against the checkpoints an auditor kept."""
+    out = _Collector()
+    checkpoints = read_checkpoints(notes, verifier, out)
+    walker = _Walker(checkpoints, out)
+    walker.walk(source.leaf_rows())
+    size = walker.tree.size
+    for checkpoint in walker.pending:
+        out.add(
+            Finding(
+                "TRUNCATED",
+                f"a trusted checkpoint covers {checkpoint.size} events; "
+                f"the log holds {size}",
+            )
+        )
+    for event in source.unledgered():
+        out.add(
+            Finding(
+                "UNLEDGERED_EVENT",
+                f"event row {event.notification_id!r} has no leaf",
+                originator_id=str(event.originator_id),
+                version=event.originator_version
+                if isinstance(event.originator_version, int)
+                else None,
+            )
+        )
+    anchored = max(walker.matched, default=0)
+    if not checkpoints:
+        out.add(Finding("NO_CHECKPOINT", "pass the checkpoints you kept"))
+    elif anchored < size:
+        out.add(
+            Finding(
+                "UNANCHORED",
+                f"events {anchored}..{size - 1} are newer than the last trusted "
+                "checkpoint; ask for a new one",
+                leaf_index=anchored,
+            )
+        )
+    errors = [c for c in out.counts if c not in WARNINGS]
+    status = FAILED if errors else PARTIAL if out.counts else VERIFIED
+    return Report(
+        status, size, anchored, len(checkpoints), tuple(out.shown), dict(out.counts)
+    )

@@ -1,0 +1,442 @@
+"""Per-member data keys, wrapped under the host's master key, kept apart from events.
+
+Each member has one key per purpose (identity, lived experience, access). A key
+is 32 random bytes, stored only wrapped (RFC 3394 AES key wrap) under the
+master key. Destroying a key deletes its wrapped bytes and leaves a tombstone, so
+that data sealed under it reads as erased rather than as an error.
+
+Stores: in memory (for ``memory://``), a separate SQLite file beside the ledger
+file (``<ledger>.keys``, rollback journal and ``secure_delete`` so destroyed
+bytes do not linger in the files), or a table in the ledger's PostgreSQL schema.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import sqlite3
+import threading
+import uuid
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cryptography.hazmat.primitives.keywrap import (
+    InvalidUnwrap,
+    aes_key_unwrap,
+    aes_key_wrap,
+)
+
+from coledger.errors import MasterKeyError, StorageError
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+MASTER_KEY_ENV = "COLEDGER_MASTER_KEY"
+MASTER_KEY_SIZE = 32
+_CHECK_ID = "00000000-0000-0000-0000-000000000000"
+"""A reserved row holding a key wrapped under the master key, to detect a wrong one."""
+
+
+def generate_master_key() -> bytes:
+    """A new random 32-byte master key."""
+    return os.urandom(MASTER_KEY_SIZE)
+
+
+def encode_master_key(key: bytes) -> str:
+    """The master key as text (URL-safe base64), for a key file or variable."""
+    return base64.urlsafe_b64encode(key).decode()
+
+
+def load_master_key(value: bytes | str | None) -> bytes:
+    """Accept 32 raw bytes or their base64 text; fall back to the environment."""
+    if value is None:
+        value = os.environ.get(MASTER_KEY_ENV)
+        if value is None:
+            raise MasterKeyError(
+                "no master key: pass master_key= to Ledger.open, or set "
+                f"{MASTER_KEY_ENV} to a base64 key (coledger keygen --master "
+                "makes one)"
+            )
+    if isinstance(value, str):
+        try:
+            value = base64.urlsafe_b64decode(value.strip().encode())
+        except (binascii.Error, ValueError) as error:
+            raise MasterKeyError("the master key is not valid base64") from error
+    if len(value) != MASTER_KEY_SIZE:
+        raise MasterKeyError(f"the master key must be {MASTER_KEY_SIZE} bytes")
+    return value
+
+
+class KeyStore(ABC):
+    """Member data keys by id, and the current key of each (member, purpose)."""
+
+    def __init__(self, master_key: bytes) -> None:
+        self._master = master_key
+        self._lock = threading.RLock()
+        self._plain: dict[str, bytes] = {}
+        self._current: dict[tuple[UUID, str], str] = {}
+        self._generation = -1
+
+    # Backend operations --------------------------------------------------------
+
+    @abstractmethod
+    def _insert(self, key_id: str, member: str, purpose: str, wrapped: bytes) -> None:
+        """Store a new wrapped key."""
+
+    @abstractmethod
+    def _fetch(self, key_id: str) -> tuple[bytes | None, bool]:
+        """The wrapped key and whether the id is known (None once destroyed)."""
+
+    @abstractmethod
+    def _current_id(self, member: str, purpose: str) -> str | None:
+        """The id of the live key of (member, purpose), if any."""
+
+    @abstractmethod
+    def _destroy(self, member: str, purposes: tuple[str, ...]) -> list[str]:
+        """Delete the wrapped bytes of the member's live keys for *purposes*."""
+
+    @abstractmethod
+    def _read_generation(self) -> int:
+        """A counter that every destruction increments."""
+
+    def close(self) -> None:  # noqa: B027 (stores without connections need nothing)
+        """Release any connection."""
+
+    # Public operations ------------------------------------------------------------
+
+    def check_master_key(self) -> bool:
+        """Raise MasterKeyError if the store was made under another master key.
+
+        Returns True when the store was empty and has just been initialised.
+        """
+        wrapped, known = self._fetch(_CHECK_ID)
+        if not known:
+            try:
+                self._insert(
+                    _CHECK_ID,
+                    _CHECK_ID,
+                    "check",
+                    aes_key_wrap(self._master, os.urandom(32)),
+                )
+            except StorageError:
+                # Another process initialised the store at the same moment.
+                wrapped, known = self._fetch(_CHECK_ID)
+                if not known:
+                    raise
+            else:
+                return True
+        if wrapped is None:
+            return False
+        try:
+            aes_key_unwrap(self._master, wrapped)
+        except InvalidUnwrap as error:
+            raise MasterKeyError(
+                "the master key does not open this ledger's key store"
+            ) from error
+        return False
+
+    def sync(self) -> None:
+        """Forget cached keys if another process destroyed some since we looked."""
+        generation = self._read_generation()
+        if generation != self._generation:
+            with self._lock:
+                self._plain.clear()
+                self._current.clear()
+                self._generation = generation
+
+    def key_for(self, member: UUID, purpose: str) -> tuple[str, bytes]:
+        """The live key of (member, purpose), creating it if there is none.
+
+        Never for an erased member: their keys are gone for good.
+        """
+        with self._lock:
+            cached = self._current.get((member, purpose))
+            if cached is not None and cached in self._plain:
+                return cached, self._plain[cached]
+            key_id = self._current_id(str(member), purpose)
+            if key_id is None and self.is_erased(member):
+                raise MasterKeyError(
+                    f"member {member} was erased; nothing can be sealed"
+                )
+            if key_id is None:
+                key_id = str(uuid.uuid4())
+                plain = os.urandom(32)
+                self._insert(
+                    key_id, str(member), purpose, aes_key_wrap(self._master, plain)
+                )
+            else:
+                plain = self._unwrap(key_id)  # type: ignore[assignment]
+            self._current[(member, purpose)] = key_id
+            self._plain[key_id] = plain
+            return key_id, plain
+
+    def key(self, key_id: str) -> bytes | None:
+        """The key with *key_id*, or None if it was destroyed."""
+        with self._lock:
+            cached = self._plain.get(key_id)
+            if cached is not None:
+                return cached
+            plain = self._unwrap(key_id)
+            if plain is not None:
+                self._plain[key_id] = plain
+            return plain
+
+    def _unwrap(self, key_id: str) -> bytes | None:
+        wrapped, known = self._fetch(key_id)
+        if not known:
+            raise MasterKeyError(
+                f"key {key_id} is not in this key store: is it the ledger's own?"
+            )
+        if wrapped is None:
+            return None
+        try:
+            return aes_key_unwrap(self._master, wrapped)
+        except InvalidUnwrap as error:
+            raise MasterKeyError(
+                "the master key does not unwrap this ledger's keys"
+            ) from error
+
+    def is_erased(self, member: UUID) -> bool:
+        """Whether the member's erasure was recorded in this store."""
+        return self._fetch(f"erased:{member}")[1]
+
+    def destroy(
+        self, member: UUID, purposes: tuple[str, ...], *, erase: bool = False
+    ) -> int:
+        """Destroy the member's keys for *purposes*; returns how many were live.
+
+        With ``erase=True`` a tombstone is left too, so that no key is ever made
+        for the member again, even if recording the erasure event then fails.
+        """
+        with self._lock:
+            if erase and not self.is_erased(member):
+                self._insert(f"erased:{member}", str(member), "erased", b"")
+                self._destroy(str(member), ("erased",))
+            destroyed = self._destroy(str(member), purposes)
+            for key_id in destroyed:
+                self._plain.pop(key_id, None)
+            for purpose in purposes:
+                self._current.pop((member, purpose), None)
+            return len(destroyed)
+
+
+class MemoryKeyStore(KeyStore):
+    """Keys in process memory, for in-memory ledgers."""
+
+    def __init__(self, master_key: bytes) -> None:
+        super().__init__(master_key)
+        self._rows: dict[str, tuple[str, str, bytes | None]] = {}
+        self._destroyed = 0
+
+    def _insert(self, key_id: str, member: str, purpose: str, wrapped: bytes) -> None:
+        self._rows[key_id] = (member, purpose, wrapped)
+
+    def _fetch(self, key_id: str) -> tuple[bytes | None, bool]:
+        row = self._rows.get(key_id)
+        return (None, False) if row is None else (row[2], True)
+
+    def _current_id(self, member: str, purpose: str) -> str | None:
+        for key_id, (m, p, wrapped) in self._rows.items():
+            if m == member and p == purpose and wrapped is not None:
+                return key_id
+        return None
+
+    def _destroy(self, member: str, purposes: tuple[str, ...]) -> list[str]:
+        ids = [
+            k
+            for k, (m, p, w) in self._rows.items()
+            if m == member and p in purposes and w is not None
+        ]
+        for key_id in ids:
+            self._rows[key_id] = (member, self._rows[key_id][1], None)
+        self._destroyed += 1
+        return ids
+
+    def _read_generation(self) -> int:
+        return self._destroyed
+
+
+_SQLITE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS member_keys (
+    key_id TEXT PRIMARY KEY,
+    member TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    wrapped BLOB,
+    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    destroyed_at TEXT
+);
+CREATE INDEX IF NOT EXISTS member_keys_live ON member_keys (member, purpose);
+CREATE TABLE IF NOT EXISTS key_generation (id INTEGER PRIMARY KEY CHECK (id = 1),
+                                           generation INTEGER NOT NULL);
+INSERT OR IGNORE INTO key_generation VALUES (1, 0);
+"""
+
+
+class SQLiteKeyStore(KeyStore):
+    """Keys in their own SQLite file beside the ledger's."""
+
+    def __init__(self, master_key: bytes, path: Path) -> None:
+        super().__init__(master_key)
+        self.path = path
+        try:
+            self._conn = sqlite3.connect(
+                path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            # Overwrite deleted content, and keep no WAL: destroyed key bytes must
+            # not survive anywhere in the store's files.
+            self._conn.execute("PRAGMA journal_mode=DELETE")
+            self._conn.execute("PRAGMA secure_delete=ON")
+            self._conn.executescript(_SQLITE_SCHEMA)
+        except sqlite3.Error as error:
+            raise StorageError(f"cannot open the key store {path}: {error}") from error
+
+    def _run(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        try:
+            with self._lock:
+                return self._conn.execute(sql, params).fetchall()
+        except sqlite3.Error as error:
+            raise StorageError(f"key store {self.path}: {error}") from error
+
+    def _insert(self, key_id: str, member: str, purpose: str, wrapped: bytes) -> None:
+        self._run(
+            "INSERT INTO member_keys (key_id, member, purpose, wrapped) "
+            "VALUES (?, ?, ?, ?)",
+            (key_id, member, purpose, wrapped),
+        )
+
+    def _fetch(self, key_id: str) -> tuple[bytes | None, bool]:
+        rows = self._run("SELECT wrapped FROM member_keys WHERE key_id = ?", (key_id,))
+        return (None, False) if not rows else (rows[0][0], True)
+
+    def _current_id(self, member: str, purpose: str) -> str | None:
+        rows = self._run(
+            "SELECT key_id FROM member_keys WHERE member = ? AND purpose = ? "
+            "AND wrapped IS NOT NULL",
+            (member, purpose),
+        )
+        return rows[0][0] if rows else None
+
+    def _destroy(self, member: str, purposes: tuple[str, ...]) -> list[str]:
+        marks = ",".join("?" * len(purposes))
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                ids = [
+                    row[0]
+                    for row in self._conn.execute(
+                        f"SELECT key_id FROM member_keys WHERE member = ? "  # noqa: S608
+                        f"AND purpose IN ({marks}) AND wrapped IS NOT NULL",
+                        (member, *purposes),
+                    )
+                ]
+                self._conn.executemany(
+                    "UPDATE member_keys SET wrapped = NULL, "
+                    "destroyed_at = CURRENT_TIMESTAMP WHERE key_id = ?",
+                    [(i,) for i in ids],
+                )
+                self._conn.execute(
+                    "UPDATE key_generation SET generation = generation + 1"
+                )
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as error:
+                self._conn.execute("ROLLBACK")
+                raise StorageError(f"key store {self.path}: {error}") from error
+            self._conn.execute("VACUUM")
+        return ids
+
+    def _read_generation(self) -> int:
+        return int(self._run("SELECT generation FROM key_generation")[0][0])
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+
+class PostgresKeyStore(KeyStore):
+    """Keys in a table of their own in the ledger's PostgreSQL schema."""
+
+    def __init__(self, master_key: bytes, conninfo: str, schema: str | None) -> None:
+        import psycopg  # noqa: PLC0415 (only PostgreSQL ledgers need it)
+        from psycopg import sql  # noqa: PLC0415
+
+        super().__init__(master_key)
+        self._psycopg = psycopg
+        self._schema = sql.Identifier(schema or "public")
+        self._sql = sql
+        try:
+            self._conn = psycopg.connect(conninfo, autocommit=True)
+            with self._lock:
+                self._conn.execute(
+                    sql.SQL(
+                        "CREATE TABLE IF NOT EXISTS {s}.coledger_member_keys ("
+                        "key_id TEXT PRIMARY KEY, member TEXT NOT NULL, "
+                        "purpose TEXT NOT NULL, wrapped BYTEA, "
+                        "created_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
+                        "destroyed_at TIMESTAMPTZ)"
+                    ).format(s=self._schema)
+                )
+                self._conn.execute(
+                    sql.SQL(
+                        "CREATE TABLE IF NOT EXISTS {s}.coledger_key_generation ("
+                        "id INT PRIMARY KEY CHECK (id = 1), "
+                        "generation BIGINT NOT NULL);"
+                        "INSERT INTO {s}.coledger_key_generation VALUES (1, 0) "
+                        "ON CONFLICT DO NOTHING"
+                    ).format(s=self._schema)
+                )
+        except psycopg.Error as error:
+            raise StorageError(f"cannot open the key store: {error}") from error
+
+    def _run(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        statement = self._sql.SQL(query).format(s=self._schema)
+        try:
+            with self._lock:
+                cursor = self._conn.execute(statement, params)
+                return cursor.fetchall() if cursor.description else []
+        except self._psycopg.Error as error:
+            raise StorageError(f"key store: {error}") from error
+
+    def _insert(self, key_id: str, member: str, purpose: str, wrapped: bytes) -> None:
+        self._run(
+            "INSERT INTO {s}.coledger_member_keys (key_id, member, purpose, wrapped) "
+            "VALUES (%s, %s, %s, %s)",
+            (key_id, member, purpose, wrapped),
+        )
+
+    def _fetch(self, key_id: str) -> tuple[bytes | None, bool]:
+        rows = self._run(
+            "SELECT wrapped FROM {s}.coledger_member_keys WHERE key_id = %s", (key_id,)
+        )
+        return (None, False) if not rows else (rows[0][0], True)
+
+    def _current_id(self, member: str, purpose: str) -> str | None:
+        rows = self._run(
+            "SELECT key_id FROM {s}.coledger_member_keys WHERE member = %s "
+            "AND purpose = %s AND wrapped IS NOT NULL",
+            (member, purpose),
+        )
+        return rows[0][0] if rows else None
+
+    def _destroy(self, member: str, purposes: tuple[str, ...]) -> list[str]:
+        rows = self._run(
+            "WITH gone AS (UPDATE {s}.coledger_member_keys SET wrapped = NULL, "
+            "destroyed_at = now() WHERE member = %s AND purpose = ANY(%s) "
+            "AND wrapped IS NOT NULL RETURNING key_id), "
+            "bump AS (UPDATE {s}.coledger_key_generation "
+            "SET generation = generation + 1) SELECT key_id FROM gone",
+            (member, list(purposes)),
+        )
+        # Reclaim the dead row versions that still hold the wrapped bytes.
+        self._run("VACUUM {s}.coledger_member_keys")
+        return [row[0] for row in rows]
+
+    def _read_generation(self) -> int:
+        return int(
+            self._run("SELECT generation FROM {s}.coledger_key_generation")[0][0]
+        )
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()

@@ -1,0 +1,122 @@
+"""Sealing: personal and special fields encrypted under the subject member's key.
+
+A sealed field is stored as ``{"k": key_id, "v": base64(nonce + ciphertext)}``
+in place of its value. The AES-256-GCM associated data binds the ciphertext to
+its event (topic, originator id and version), its field and its key id, so a
+ciphertext that is altered or moved to another event fails to open. A field
+whose key was destroyed reads as erased: ``"[erased]"`` for text, ``()`` for a
+tuple.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from typing import Any
+from uuid import UUID
+
+import orjson
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import StoredEvent
+
+from coledger.domain.values import ERASED
+from coledger.errors import SealBrokenError
+from coledger.privacy.classification import sealed_fields
+from coledger.privacy.keys import KeyStore
+from coledger.serialization import (
+    LedgerMapper,
+    field_types,
+    structure_state,
+    unstructure_state,
+)
+
+NONCE = 12
+
+
+def associated_data(
+    topic: str, originator_id: UUID, version: int, field: str, key_id: str
+) -> bytes:
+    """The bytes a sealed field is bound to."""
+    return f"coledger/1|{topic}|{originator_id}|{version}|{field}|{key_id}".encode()
+
+
+def is_sealed(value: object) -> bool:
+    """Whether a stored field value is a sealed envelope."""
+    return isinstance(value, dict) and value.keys() == {"k", "v"}
+
+
+def erased_value(hint: Any) -> Any:
+    """What a field of type *hint* reads as once its key is gone."""
+    return [] if getattr(hint, "__origin__", None) is tuple else ERASED
+
+
+class SealingMapper(LedgerMapper):
+    """The ledger's mapper, sealing classified fields on the way to storage."""
+
+    def __init__(self, keys: KeyStore) -> None:
+        super().__init__()
+        self.keys = keys
+
+    def encode(self, domain_event: DomainEventProtocol[UUID], topic: str) -> bytes:
+        """Unstructure the event and seal its personal and special fields."""
+        state = unstructure_state(domain_event)
+        for name, rule in sealed_fields(type(domain_event)).items():
+            value = state.get(name)
+            if value is None:
+                continue
+            subject = getattr(domain_event, rule.subject)
+            key_id, key = self.keys.key_for(subject, rule.purpose)
+            nonce = os.urandom(NONCE)
+            aad = associated_data(
+                topic,
+                domain_event.originator_id,
+                domain_event.originator_version,
+                name,
+                key_id,
+            )
+            sealed = AESGCM(key).encrypt(nonce, orjson.dumps(value), aad)
+            state[name] = {"k": key_id, "v": base64.b64encode(nonce + sealed).decode()}
+        return orjson.dumps(state)
+
+    def decode(self, cls: Any, stored_event: StoredEvent) -> dict[str, Any]:
+        """Open the sealed fields (erased where the key is gone), then structure."""
+        state: dict[str, Any] = orjson.loads(stored_event.state)
+        types = field_types(cls)
+        for name in sealed_fields(cls):
+            value = state.get(name)
+            if not isinstance(value, dict) or not is_sealed(value):
+                continue
+            state[name] = self._open(cls, stored_event, name, value, types.get(name))
+        return structure_state(cls, state)
+
+    def _open(
+        self,
+        cls: Any,
+        stored: StoredEvent,
+        name: str,
+        envelope: dict[str, str],
+        hint: Any,
+    ) -> Any:
+        key = self.keys.key(envelope["k"])
+        if key is None:
+            return erased_value(hint)
+        originator_id = (
+            stored.originator_id
+            if isinstance(stored.originator_id, UUID)
+            else UUID(str(stored.originator_id))
+        )
+        aad = associated_data(
+            stored.topic, originator_id, stored.originator_version, name, envelope["k"]
+        )
+        try:
+            blob = base64.b64decode(envelope["v"], validate=True)
+            plain = AESGCM(key).decrypt(blob[:NONCE], blob[NONCE:], aad)
+        except (InvalidTag, ValueError) as error:
+            raise SealBrokenError(
+                f"the sealed field {name!r} of {cls.__qualname__} "
+                f"({originator_id} v{stored.originator_version}) fails its integrity "
+                "check: it was altered or moved from another event"
+            ) from error
+        return orjson.loads(plain)

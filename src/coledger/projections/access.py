@@ -1,0 +1,298 @@
+"""X: accessibility (were the access needs people asked for met, and met in time).
+
+The ledger keeps each adjustment's scope, timing and outcome but never its
+catalogue code (the code is special-category data), so the X figures count
+requests, not codes. In the ledger scope every request counts; in a body or
+project scope, the requests for its meetings and proposals, and the standing
+requests of members seated on its bodies during the period. A request counts in
+the period it was made; a withdrawn request is left out altogether.
+
+A request's deadline is its ``needed_by`` when given; otherwise the start of its
+meeting for a meeting request, or the opening of the vote for a proposal request
+needed at or before the vote. With no deadline, being provided at all is enough.
+A standing request is one request: the ledger records one outcome for it, not
+one per meeting, so it is fulfilled once it is provided.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from coledger.domain.values import NEEDED_BEFORE_VOTE
+from coledger.projections.facts import AdjustmentFacts, MeetingFacts
+from coledger.projections.lens import Figure, Lens, band_of, insufficient
+from coledger.projections.representation import seats_at
+from coledger.projections.thresholds import Thresholds
+
+STANDARD_FORMAT = "STD"
+"""Standard print: every other papers format is an accessible one."""
+
+
+def scope_meetings(lens: Lens) -> set[UUID]:
+    """Ids of meetings in scope at any time (a project's own, and its proposals')."""
+    facts = lens.facts
+    if lens.scope.kind == "body":
+        return {m.id for m in facts.meetings.values() if m.body == lens.scope.id}
+    if lens.scope.kind == "project":
+        held = {p.meeting for p in lens.proposals(in_period=False)}
+        return {
+            m.id
+            for m in facts.meetings.values()
+            if m.project == lens.scope.id or m.id in held
+        }
+    return set(facts.meetings)
+
+
+def seated_members(lens: Lens) -> set[UUID]:
+    """Members holding any seat on the bodies in scope at some time in the period."""
+    return {
+        s.member
+        for b in lens.bodies()
+        for s in b.seats
+        if s.spell.overlaps(lens.since, lens.until)
+    }
+
+
+def requests(lens: Lens) -> list[AdjustmentFacts]:
+    """Adjustment requests in scope made in the period, withdrawn ones included."""
+    found = [
+        a for a in lens.facts.adjustments.values() if lens.in_period(a.requested_at)
+    ]
+    if lens.scope.kind == "ledger":
+        return found
+    proposals = {p.id for p in lens.proposals(in_period=False)}
+    meetings = scope_meetings(lens)
+    seated = seated_members(lens)
+    return [
+        a
+        for a in found
+        if (a.scope == "proposal" and a.proposal in proposals)
+        or (a.scope == "meeting" and a.meeting in meetings)
+        or (a.scope == "standing" and a.member in seated)
+    ]
+
+
+def deadline(lens: Lens, request: AdjustmentFacts) -> datetime | None:
+    """When *request* had to be met by, or None when it had no deadline."""
+    if request.needed_by is not None:
+        return request.needed_by
+    if request.scope == "meeting" and request.meeting is not None:
+        meeting = lens.facts.meetings.get(request.meeting)
+        return None if meeting is None else meeting.starts_at
+    if request.scope == "proposal" and request.proposal is not None:
+        proposal = lens.facts.proposals.get(request.proposal)
+        if proposal is not None and request.needed_before in NEEDED_BEFORE_VOTE:
+            return proposal.voting_opened_at
+    return None
+
+
+def on_time(lens: Lens, request: AdjustmentFacts) -> bool:
+    """Whether *request* was provided by its deadline (or at all, with none)."""
+    if request.status != "provided" or request.resolved_at is None:
+        return False
+    due = deadline(lens, request)
+    return due is None or request.resolved_at <= due
+
+
+def pending(lens: Lens, request: AdjustmentFacts) -> bool:
+    """Whether *request* is still open with its deadline yet to come."""
+    due = deadline(lens, request)
+    return request.status == "requested" and due is not None and due > lens.now
+
+
+def made_good(lens: Lens, declined: AdjustmentFacts) -> bool:
+    """Whether a later request for the same need was provided by the same deadline.
+
+    Codes are not in the facts, so "the same need" means the same member and the
+    same meeting, proposal or standing scope: the usual case is a decline with an
+    alternative offered, which the member then asked for and got.
+    """
+    due = deadline(lens, declined)
+    for other in lens.facts.adjustments.values():
+        if (
+            other.id != declined.id
+            and other.member == declined.member
+            and (other.scope, other.meeting, other.proposal)
+            == (declined.scope, declined.meeting, declined.proposal)
+            and other.requested_at >= declined.requested_at
+            and other.status == "provided"
+            and other.resolved_at is not None
+            and (due is None or other.resolved_at <= due)
+        ):
+            return True
+    return False
+
+
+def unresolved_declined(lens: Lens) -> list[AdjustmentFacts]:
+    """Declined requests in scope and period that no later provision made good."""
+    return [
+        a for a in requests(lens) if a.status == "declined" and not made_good(lens, a)
+    ]
+
+
+def unresolved_declines(lens: Lens) -> int:
+    """How many declined requests in scope and period were never made good."""
+    return len(unresolved_declined(lens))
+
+
+def x1(lens: Lens, th: Thresholds) -> Figure:
+    """Share of adjustment requests provided by the time they were needed."""
+    counted = [
+        a for a in requests(lens) if a.status != "withdrawn" and not pending(lens, a)
+    ]
+    coverage = lens.coverage((a.member, a.requested_at) for a in counted)
+    if not counted:
+        return insufficient("X1", "no adjustment requests were made")
+    met = [a for a in counted if on_time(lens, a)]
+    late = sum(a.status == "provided" for a in counted) - len(met)
+    declined = sum(a.status == "declined" for a in counted)
+    open_ = sum(a.status == "requested" for a in counted)
+    partial = sum(a.partial for a in met)
+    value = len(met) / len(counted)
+    band = "met" if value >= th.fulfilment else "shortfall"
+    note = (
+        f"{late} provided late, {declined} declined "
+        f"({unresolved_declines(lens)} never made good), {open_} unresolved, "
+        f"{partial} of those met provided in part"
+    )
+    return Figure("X1", value, len(counted), coverage, band, note)
+
+
+def x2(lens: Lens, th: Thresholds) -> Figure:
+    """Share of answered adjustment requests that were declined."""
+    del th
+    answered = [a for a in requests(lens) if a.status in {"provided", "declined"}]
+    coverage = lens.coverage((a.member, a.requested_at) for a in answered)
+    if not answered:
+        return insufficient("X2", "no adjustment requests were answered")
+    declined = [a for a in answered if a.status == "declined"]
+    reasons = Counter(a.decline_reason or "unknown" for a in declined)
+    per_member = Counter(a.member for a in declined)
+    repeated = sum(count >= 2 for count in per_member.values())  # noqa: PLR2004
+    standing_notice = sum(
+        a.scope == "standing" and a.decline_reason == "insufficient_notice"
+        for a in declined
+    )
+    value = len(declined) / len(answered)
+    band = "none" if not declined else "repeated" if repeated else "some"
+    by_reason = ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())) or "none"
+    note = (
+        f"declined by reason: {by_reason}; {repeated} member(s) with 2 or more "
+        f"declined requests; {standing_notice} standing request(s) declined for "
+        "insufficient notice (an organisational failure)"
+    )
+    return Figure("X2", value, len(answered), coverage, band, note)
+
+
+def x3(lens: Lens, th: Thresholds) -> Figure:
+    """Share of (meeting, papers format) pairs issued the set days before the start."""
+    pairs = on_time = 0
+    lead = timedelta(days=th.deliberation_days)
+    for meeting in lens.meetings():
+        first: dict[str, datetime] = {}
+        for fmt, at in meeting.papers:
+            first[fmt] = min(at, first.get(fmt, at))
+        pairs += len(first)
+        on_time += sum(at <= meeting.starts_at - lead for at in first.values())
+    if not pairs:
+        return insufficient("X3", "no papers were issued for meetings in the period")
+    value = on_time / pairs
+    band = "on_time" if value >= th.fulfilment else "late"
+    return Figure("X3", value, pairs, None, band)
+
+
+def _asked_for(lens: Lens, meeting: MeetingFacts) -> list[datetime]:
+    """When requests for *meeting* (or for proposals raised at it) were made."""
+    raised_at = {p.id for p in lens.facts.proposals.values() if p.meeting == meeting.id}
+    return [
+        a.requested_at
+        for a in lens.facts.adjustments.values()
+        if (a.scope == "meeting" and a.meeting == meeting.id)
+        or (a.scope == "proposal" and a.proposal in raised_at)
+    ]
+
+
+def anticipatory(lens: Lens, meeting: MeetingFacts) -> bool:
+    """Whether *meeting* had papers in an accessible format before anyone asked."""
+    asked = _asked_for(lens, meeting)
+    return any(
+        fmt != STANDARD_FORMAT and all(at < when for when in asked)
+        for fmt, at in meeting.papers
+    )
+
+
+def x4(lens: Lens, th: Thresholds) -> Figure:
+    """Share of meetings with accessible papers issued before any request for them.
+
+    The catalogue's baseline (``th.baseline``: captions, breaks, step-free
+    access...) is not in the record, and request codes are sealed; what the
+    ledger does show is each meeting's papers formats. So a meeting counts when
+    it had papers in some format other than standard print, issued before any
+    request for that meeting (or for a proposal raised at it). Social meetings
+    are left out.
+    """
+    meetings = [m for m in lens.meetings() if m.kind != "social"]
+    if not meetings:
+        return insufficient("X4", "no meetings in the period")
+    value = sum(anticipatory(lens, m) for m in meetings) / len(meetings)
+    band = (
+        "reactive"
+        if value == 0
+        else band_of(value, [(th.fulfilment, "partial")], "baseline")
+    )
+    note = (
+        "adapted: accessible papers formats issued unasked stand in for the "
+        f"baseline set ({', '.join(th.baseline)}), which the record cannot show"
+    )
+    return Figure("X4", value, len(meetings), None, band, note)
+
+
+def _barrier_note(lens: Lens) -> str:
+    """Attendance at meetings where the member's own request was provided, or not."""
+    seen: dict[str, list[bool]] = {"provided": [], "declined": []}
+    meetings = {m.id: m for m in lens.meetings()}
+    for a in requests(lens):
+        meeting = meetings.get(a.meeting) if a.meeting else None
+        if a.scope == "meeting" and meeting and a.status in seen:
+            seen[a.status].append(a.member in meeting.attendance)
+    provided, declined = seen["provided"], seen["declined"]
+    return (
+        f"(b) attended {sum(provided)} of {len(provided)} meetings where the "
+        f"member's request was provided, {sum(declined)} of {len(declined)} "
+        "where it was declined"
+    )
+
+
+def x5(lens: Lens, th: Thresholds) -> Figure:
+    """Attendance rate of seated members with lived experience over that of others."""
+    expected = {True: 0, False: 0}
+    attended = {True: 0, False: 0}
+    acts: list[tuple[UUID, datetime]] = []
+    bodies = {b.id: b for b in lens.bodies()}
+    if lens.scope.kind == "ledger":
+        bodies = lens.facts.bodies
+    for meeting in lens.meetings():
+        body = bodies.get(meeting.body)
+        if body is None or meeting.kind == "social":
+            continue
+        for member in {s.member for s in seats_at(body, meeting.starts_at)}:
+            le = lens.le(member, meeting.starts_at)
+            expected[le] += 1
+            attended[le] += member in meeting.attendance
+            acts.append((member, meeting.starts_at))
+    coverage = lens.coverage(acts)
+    note = _barrier_note(lens)
+    if not expected[True] or not attended[False]:
+        return insufficient(
+            "X5", "needs seated members of both groups, and others attending", len(acts)
+        )
+    value = (attended[True] / expected[True]) / (attended[False] / expected[False])
+    band = "parity" if value >= th.parity else "below_parity"
+    return Figure("X5", value, len(acts), coverage, band, note)
+
+
+def compute(lens: Lens, th: Thresholds) -> dict[str, Figure]:
+    """Every accessibility figure."""
+    return {f.code: f for f in (fn(lens, th) for fn in (x1, x2, x3, x4, x5))}

@@ -1,0 +1,190 @@
+"""A: agenda and initiative (who put things forward, and how early).
+
+A1 counts the proposals raised in scope in the period whose proposers include a
+member with lived experience, against that group's share of the membership. A2
+adapts the reference's agenda items, which the ledger does not record: a
+decision meeting counts as lived-experience-shaped when a proposal raised by a
+member with lived experience was put to it (the proposal names the meeting) or
+when such a member held the chair or co-chair of its body as it met. A3 asks,
+for each project, whether people with lived experience contributed (raised a
+proposal or commented) before the first design decision was taken.
+
+Lived experience is read as it stood when each act happened; a decision whose
+outcome is ``not_valid`` (a vote without its quorum) decided nothing and is
+ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from uuid import UUID
+
+from coledger.projections.facts import MeetingFacts, ProposalFacts
+from coledger.projections.lens import Figure, Lens, insufficient
+from coledger.projections.measures import share
+from coledger.projections.thresholds import Thresholds
+
+CHAIRS = ("chair", "co_chair")
+NOT_DECIDED = "not_valid"
+
+
+def le_proposed(lens: Lens, proposal: ProposalFacts) -> bool:
+    """Whether a proposer had lived experience when the proposal was raised."""
+    return any(lens.le(m, proposal.raised_at) for m in proposal.proposers)
+
+
+def eligible_at(lens: Lens, at: datetime) -> list[UUID]:
+    """Members registered by *at* and not erased (the record keeps no erasure time)."""
+    return [
+        m.id
+        for m in lens.facts.members.values()
+        if m.registered_at <= at and not m.erased
+    ]
+
+
+def le_base_at(lens: Lens, at: datetime) -> float | None:
+    """The lived-experience share of the members eligible at *at*."""
+    members = eligible_at(lens, at)
+    return share(sum(lens.le(m, at) for m in members), len(members))
+
+
+def a1(lens: Lens, th: Thresholds) -> Figure:
+    """Share of proposals with a lived-experience proposer, banded by parity."""
+    proposals = lens.proposals()
+    if not proposals:
+        return insufficient("A1", "no proposals were raised in scope in the period")
+    coverage = lens.coverage((p.proposers[0], p.raised_at) for p in proposals)
+    value = sum(le_proposed(lens, p) for p in proposals) / len(proposals)
+    base = sum(le_base_at(lens, p.raised_at) or 0.0 for p in proposals)
+    if not base:
+        note = "parity undefined: no eligible member had lived experience"
+        return Figure("A1", value, len(proposals), coverage, None, note)
+    parity = value / (base / len(proposals))
+    band = "parity" if parity >= th.parity else "below_parity"
+    return Figure("A1", value, len(proposals), coverage, band, f"parity {parity:.2f}")
+
+
+def _le_chair(lens: Lens, meeting: MeetingFacts) -> list[tuple[UUID, bool]]:
+    """(holder, lived experience) for the chair and co-chair as *meeting* met."""
+    body = lens.facts.bodies.get(meeting.body)
+    at = meeting.starts_at
+    seats = [] if body is None else body.seats
+    return [
+        (s.member, lens.le(s.member, at))
+        for s in seats
+        if s.office in CHAIRS and s.spell.covers(at)
+    ]
+
+
+def a2(lens: Lens, th: Thresholds) -> Figure:
+    """Share of decision meetings with a lived-experience item or chair."""
+    del th
+    meetings = [m for m in lens.meetings() if m.kind == "decision_meeting"]
+    if not meetings:
+        return insufficient("A2", "no decision meetings in scope in the period")
+    acts: list[tuple[UUID, datetime]] = []
+    by_item = by_chair = shaped = 0
+    for meeting in meetings:
+        items = [p for p in lens.facts.proposals.values() if p.meeting == meeting.id]
+        acts += [(p.proposers[0], p.raised_at) for p in items]
+        chairs = _le_chair(lens, meeting)
+        acts += [(m, meeting.starts_at) for m, _ in chairs]
+        item = any(le_proposed(lens, p) for p in items)
+        chair = any(le for _, le in chairs)
+        by_item += item
+        by_chair += chair
+        shaped += item or chair
+    value = shaped / len(meetings)
+    band = "every_meeting" if value == 1 else "none" if value == 0 else "some_meetings"
+    note = f"{by_item} with a lived-experience proposal, {by_chair} with such a chair"
+    return Figure("A2", value, len(meetings), lens.coverage(acts), band, note)
+
+
+def _before_end(lens: Lens, at: datetime) -> bool:
+    """Whether business time *at* falls before the period's end."""
+    return lens.until is None or at < lens.until
+
+
+def _contributions(
+    lens: Lens, project_id: UUID
+) -> Iterator[tuple[UUID, datetime, bool]]:
+    """(member, time, lived experience) of each proposal and comment on a project."""
+    for p in lens.facts.proposals.values():
+        if p.project != project_id:
+            continue
+        for m in p.proposers:
+            yield m, p.raised_at, lens.le(m, p.raised_at)
+        for c in p.comments:
+            yield c.author, c.at, lens.le(c.author, c.at)
+
+
+def _decisions(lens: Lens, project_id: UUID) -> Iterator[tuple[str | None, datetime]]:
+    """(phase, time) of each decision on a proposal of a project."""
+    for p in lens.facts.proposals.values():
+        if p.project == project_id:
+            for d in p.decisions:
+                if d.outcome != NOT_DECIDED:
+                    yield p.phase, d.at
+
+
+def formative(lens: Lens, project_id: UUID) -> bool | None:
+    """Whether lived experience came in before the project's first design decision.
+
+    The project's whole history up to the period's end is read. None when the
+    project had neither a contribution nor a decision by then.
+    """
+    made = [c for c in _contributions(lens, project_id) if _before_end(lens, c[1])]
+    decided = [d for d in _decisions(lens, project_id) if _before_end(lens, d[1])]
+    if not made and not decided:
+        return None
+    first_le = min((at for _, at, le in made if le), default=None)
+    first_design = min((at for phase, at in decided if phase == "design"), default=None)
+    if first_le is None:
+        return False
+    return first_design is None or first_le < first_design
+
+
+def projects_in_scope(lens: Lens) -> list[UUID]:
+    """Projects in scope: all of them, one, or those with proposals to the body."""
+    if lens.scope.kind == "project":
+        return [] if lens.scope.id is None else [lens.scope.id]
+    if lens.scope.kind == "body":
+        ids = {p.project for p in lens.proposals(in_period=False)}
+        return [pid for pid in lens.facts.projects if pid in ids]
+    return list(lens.facts.projects)
+
+
+def _active(lens: Lens, project_id: UUID) -> bool:
+    """Whether a project had a contribution or a decision in the period."""
+    return any(
+        lens.in_period(at) for _, at, _ in _contributions(lens, project_id)
+    ) or any(lens.in_period(at) for _, at in _decisions(lens, project_id))
+
+
+def a3(lens: Lens, th: Thresholds) -> Figure:
+    """Share of active projects with lived experience in at the formative stage."""
+    del th
+    counted = early = 0
+    acts: list[tuple[UUID, datetime]] = []
+    for pid in projects_in_scope(lens):
+        verdict = formative(lens, pid)
+        if verdict is None or not _active(lens, pid):
+            continue
+        counted += 1
+        early += verdict
+        acts += [
+            (m, at) for m, at, _ in _contributions(lens, pid) if _before_end(lens, at)
+        ]
+    if not counted:
+        return insufficient(
+            "A3", "no project in scope had a contribution or decision in the period"
+        )
+    value = early / counted
+    band = "formative" if value == 1 else "late" if value == 0 else "partly_late"
+    return Figure("A3", value, counted, lens.coverage(acts), band)
+
+
+def compute(lens: Lens, th: Thresholds) -> dict[str, Figure]:
+    """Every agenda and initiative figure."""
+    return {f.code: f for f in (fn(lens, th) for fn in (a1, a2, a3))}

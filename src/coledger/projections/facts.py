@@ -1,0 +1,422 @@
+"""The facts every indicator reads, folded from the events in recorded order.
+
+``Facts.apply(position, event)`` is the whole fold: the facts after a history
+depend only on that history, so folding in one go, in pieces, or resuming from
+any cut point gives equal facts (a property test holds it to that). Every fact
+keeps its business time (``at``, from ``occurred_at``) for periods, and its
+recorded position (``pos``) for "as of".
+
+Lived experience is kept as spells: from a readable declaration naming lived
+experience to its withdrawal or the member's erasure. A withdrawn or erased
+declaration can no longer be read, so on a rebuild it never opens a spell: the
+member counts as undeclared throughout, as the brief requires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from coledger.domain import (
+    Adjustment,
+    Body,
+    LedgerAggregate,
+    Meeting,
+    Member,
+    Project,
+    Proposal,
+    Rule,
+)
+from coledger.domain.values import LIVED_EXPERIENCE
+
+
+@attrs.define
+class Spell:
+    """A stretch of business time (and recorded positions) something held."""
+
+    start: datetime
+    start_pos: int
+    end: datetime | None = None
+    end_pos: int | None = None
+
+    def covers(self, at: datetime) -> bool:
+        """Whether the spell holds at business time *at*."""
+        return self.start <= at and (self.end is None or at < self.end)
+
+    def overlaps(self, since: datetime | None, until: datetime | None) -> bool:
+        """Whether the spell holds at some moment of [since, until)."""
+        started = until is None or self.start < until
+        return started and (self.end is None or since is None or self.end > since)
+
+
+@attrs.define
+class MemberFacts:
+    """A member's role and the spells of their declarations."""
+
+    id: UUID
+    role: str
+    registered_at: datetime
+    lived_experience: list[Spell] = attrs.Factory(list)
+    declared: list[Spell] = attrs.Factory(list)
+    erased: bool = False
+
+
+@attrs.define
+class SeatFacts:
+    """One member's spell in one seat of a body."""
+
+    member: UUID
+    seat: str
+    office: str | None
+    spell: Spell
+
+
+@attrs.define
+class BodyFacts:
+    """A body, its rules over time, and its seats."""
+
+    id: UUID
+    name: str
+    kind: str
+    rule: Rule
+    seats: list[SeatFacts] = attrs.Factory(list)
+
+
+@attrs.define
+class ProjectFacts:
+    """A project and its self-declared label."""
+
+    id: UUID
+    name: str
+    label: str
+    started_at: datetime
+    finished_at: datetime | None = None
+
+
+@attrs.define
+class MeetingFacts:
+    """A meeting: kind, time, papers and who attended."""
+
+    id: UUID
+    body: UUID
+    kind: str
+    starts_at: datetime
+    project: UUID | None
+    papers: list[tuple[str, datetime]] = attrs.Factory(list)
+    attendance: dict[UUID, str] = attrs.Factory(dict)
+    check_ins: int = 0
+
+
+@attrs.define
+class CommentFacts:
+    """A comment: who, through which channel, when."""
+
+    id: UUID
+    author: UUID
+    channel: str
+    supporter: UUID | None
+    at: datetime
+    pos: int
+
+
+@attrs.define
+class DecisionFacts:
+    """One decision on a proposal."""
+
+    id: UUID
+    outcome: str
+    method: str
+    decided_by: tuple[UUID, ...]
+    overrode_vote: bool
+    at: datetime
+    pos: int
+    by_vote: bool
+
+
+@attrs.define
+class ActionFacts:
+    """A delivery action and whether it was done on time."""
+
+    id: UUID
+    owners: tuple[UUID, ...]
+    due: datetime | None
+    assigned_at: datetime
+    completed_at: datetime | None = None
+
+
+@attrs.define
+class ProposalFacts:
+    """Everything the indicators need about one proposal."""
+
+    id: UUID
+    body: UUID
+    proposers: tuple[UUID, ...]
+    raised_at: datetime
+    raised_pos: int
+    project: UUID | None
+    phase: str | None
+    meeting: UUID | None
+    comments: list[CommentFacts] = attrs.Factory(list)
+    amendments: list[tuple[UUID | None, tuple[UUID, ...], datetime]] = attrs.Factory(
+        list
+    )
+    accessible_formats: list[str] = attrs.Factory(list)
+    feedback: list[tuple[tuple[UUID, ...], datetime]] = attrs.Factory(list)
+    electorate: tuple[UUID, ...] = ()
+    voting_opened_at: datetime | None = None
+    access_override: str | None = None
+    unmet_adjustments: tuple[UUID, ...] = ()
+    ballots: dict[UUID, str] = attrs.Factory(dict)
+    tally: tuple[int, int, int, int] | None = None
+    verdict: str | None = None
+    decisions: list[DecisionFacts] = attrs.Factory(list)
+    withdrawn: bool = False
+    actions: dict[UUID, ActionFacts] = attrs.Factory(dict)
+    evaluations: list[tuple[tuple[UUID, ...], tuple[UUID, ...], datetime]] = (
+        attrs.Factory(list)
+    )
+
+
+@attrs.define
+class AdjustmentFacts:
+    """An adjustment request (its code is special data and is not kept here)."""
+
+    id: UUID
+    member: UUID
+    scope: str
+    meeting: UUID | None
+    proposal: UUID | None
+    needed_before: str
+    needed_by: datetime | None
+    requested_at: datetime
+    status: str = "requested"
+    resolved_at: datetime | None = None
+    partial: bool = False
+    decline_reason: str | None = None
+
+
+@attrs.define
+class Facts:
+    """The folded facts of a ledger up to ``position``."""
+
+    position: int = 0
+    latest: datetime | None = None
+    """The latest business time folded in: "now" for spells still open."""
+    members: dict[UUID, MemberFacts] = attrs.Factory(dict)
+    bodies: dict[UUID, BodyFacts] = attrs.Factory(dict)
+    projects: dict[UUID, ProjectFacts] = attrs.Factory(dict)
+    meetings: dict[UUID, MeetingFacts] = attrs.Factory(dict)
+    proposals: dict[UUID, ProposalFacts] = attrs.Factory(dict)
+    adjustments: dict[UUID, AdjustmentFacts] = attrs.Factory(dict)
+
+    def apply_all(self, events: Iterable[tuple[int, LedgerAggregate.Event]]) -> Facts:
+        """Fold in many (position, event) pairs; returns self."""
+        for position, event in events:
+            self.apply(position, event)
+        return self
+
+    def apply(self, position: int, event: LedgerAggregate.Event) -> None:
+        """Fold in one event recorded at *position*."""
+        self.position = position
+        if self.latest is None or event.occurred_at > self.latest:
+            self.latest = event.occurred_at
+        handler = _HANDLERS.get(type(event))
+        if handler is not None:
+            handler(self, position, event)
+
+    # Lived experience as it stood ------------------------------------------------
+
+    def has_lived_experience(self, member: UUID, at: datetime) -> bool:
+        """Whether *member* had declared lived experience at business time *at*."""
+        facts = self.members.get(member)
+        return facts is not None and any(s.covers(at) for s in facts.lived_experience)
+
+    def has_declared(self, member: UUID, at: datetime) -> bool:
+        """Whether *member* had answered the lived-experience question at *at*."""
+        facts = self.members.get(member)
+        return facts is not None and any(s.covers(at) for s in facts.declared)
+
+
+def _close(spells: list[Spell], at: datetime, pos: int) -> None:
+    for spell in spells:
+        if spell.end is None:
+            spell.end, spell.end_pos = at, pos
+
+
+def _member(facts: Facts, pos: int, e: Any) -> None:
+    at = e.occurred_at
+    if isinstance(e, Member.Registered):
+        facts.members[e.originator_id] = MemberFacts(e.originator_id, e.role, at)
+        return
+    member = facts.members[e.originator_id]
+    if isinstance(e, Member.RoleChanged):
+        member.role = e.role
+    elif isinstance(e, Member.LivedExperienceDeclared):
+        answered = set(e.categories) - {"PREFER_NOT"}
+        if answered:
+            member.declared.append(Spell(at, pos))
+        if not LIVED_EXPERIENCE.isdisjoint(e.categories):
+            member.lived_experience.append(Spell(at, pos))
+    elif isinstance(e, (Member.LivedExperienceWithdrawn, Member.Erased)):
+        _close(member.lived_experience, at, pos)
+        _close(member.declared, at, pos)
+        member.erased = member.erased or isinstance(e, Member.Erased)
+
+
+def _body(facts: Facts, pos: int, e: Any) -> None:
+    at = e.occurred_at
+    if isinstance(e, Body.Established):
+        rule = Rule.from_fields(
+            e.rule_kind, e.rule_threshold, e.rule_quorum, e.rule_lived_experience_quorum
+        )
+        facts.bodies[e.originator_id] = BodyFacts(e.originator_id, e.name, e.kind, rule)
+        return
+    body = facts.bodies[e.originator_id]
+    if isinstance(e, Body.RuleChanged):
+        body.rule = Rule.from_fields(
+            e.rule_kind, e.rule_threshold, e.rule_quorum, e.rule_lived_experience_quorum
+        )
+    elif isinstance(e, Body.SeatAssigned):
+        body.seats.append(SeatFacts(e.member, e.seat, e.office, Spell(at, pos)))
+    elif isinstance(e, Body.SeatVacated):
+        for seat in body.seats:
+            if seat.member == e.member and seat.spell.end is None:
+                seat.spell.end, seat.spell.end_pos = at, pos
+
+
+def _project(facts: Facts, pos: int, e: Any) -> None:
+    del pos
+    if isinstance(e, Project.Started):
+        facts.projects[e.originator_id] = ProjectFacts(
+            e.originator_id, e.name, e.label, e.occurred_at
+        )
+    elif isinstance(e, Project.Relabelled):
+        facts.projects[e.originator_id].label = e.label
+    elif isinstance(e, Project.Finished):
+        facts.projects[e.originator_id].finished_at = e.occurred_at
+
+
+def _meeting(facts: Facts, pos: int, e: Any) -> None:
+    del pos
+    if isinstance(e, Meeting.Scheduled):
+        facts.meetings[e.originator_id] = MeetingFacts(
+            e.originator_id, e.body, e.kind, e.starts_at, e.project
+        )
+        return
+    meeting = facts.meetings[e.originator_id]
+    if isinstance(e, Meeting.PapersIssued):
+        meeting.papers.append((e.format, e.occurred_at))
+    elif isinstance(e, Meeting.AttendanceRecorded):
+        meeting.attendance[e.member] = e.mode
+    elif isinstance(e, Meeting.WellbeingCheckInHeld):
+        meeting.check_ins += 1
+
+
+def _proposal(facts: Facts, pos: int, e: Any) -> None:  # noqa: C901, PLR0912
+    at = e.occurred_at
+    if isinstance(e, Proposal.Raised):
+        facts.proposals[e.originator_id] = ProposalFacts(
+            e.originator_id,
+            e.body,
+            e.proposers,
+            at,
+            pos,
+            e.project,
+            e.phase,
+            e.meeting,
+        )
+        return
+    p = facts.proposals[e.originator_id]
+    if isinstance(e, Proposal.Commented):
+        p.comments.append(
+            CommentFacts(e.comment_id, e.author, e.channel, e.supporter, at, pos)
+        )
+    elif isinstance(e, Proposal.Amended):
+        p.amendments.append((e.actor, e.takes_up, at))
+    elif isinstance(e, Proposal.AccessibleVersionPublished):
+        p.accessible_formats.append(e.format)
+    elif isinstance(e, Proposal.FeedbackGiven):
+        p.feedback.append((e.comments, at))
+    elif isinstance(e, Proposal.VotingOpened):
+        p.electorate = e.electorate
+        p.voting_opened_at = at
+        p.access_override = e.access_override
+        p.unmet_adjustments = e.unmet_adjustments
+    elif isinstance(e, Proposal.BallotCast):
+        p.ballots[e.voter] = e.choice
+    elif isinstance(e, Proposal.VotingClosed):
+        p.tally = (e.for_, e.against, e.abstain, e.block)
+        p.verdict = e.outcome
+    elif isinstance(e, Proposal.Decided):
+        by_vote = p.tally is not None and not p.decisions
+        p.decisions.append(
+            DecisionFacts(
+                e.decision_id,
+                e.outcome,
+                e.method,
+                e.decided_by,
+                e.overrode_vote,
+                at,
+                pos,
+                by_vote,
+            )
+        )
+    elif isinstance(e, Proposal.Withdrawn):
+        p.withdrawn = True
+    elif isinstance(e, Proposal.ActionAssigned):
+        p.actions[e.action_id] = ActionFacts(e.action_id, e.owners, e.due, at)
+    elif isinstance(e, Proposal.ActionCompleted):
+        p.actions[e.action_id].completed_at = at
+    elif isinstance(e, Proposal.EvaluationRecorded):
+        p.evaluations.append((e.authors, e.criteria_proposed_by, at))
+
+
+def _adjustment(facts: Facts, pos: int, e: Any) -> None:
+    del pos
+    at = e.occurred_at
+    if isinstance(e, Adjustment.Requested):
+        facts.adjustments[e.originator_id] = AdjustmentFacts(
+            e.originator_id,
+            e.member,
+            e.scope,
+            e.meeting,
+            e.proposal,
+            e.needed_before,
+            e.needed_by,
+            at,
+        )
+        return
+    adjustment = facts.adjustments[e.originator_id]
+    if isinstance(e, Adjustment.Provided):
+        adjustment.status, adjustment.partial = "provided", e.partial
+    elif isinstance(e, Adjustment.Declined):
+        adjustment.status, adjustment.decline_reason = "declined", e.reason
+    elif isinstance(e, Adjustment.Withdrawn):
+        adjustment.status = "withdrawn"
+    adjustment.resolved_at = at
+
+
+Handler = Callable[[Facts, int, Any], None]
+
+
+def _handlers() -> dict[type[object], Handler]:
+    table: dict[type[object], Handler] = {}
+    for aggregate, handler in (
+        (Member, _member),
+        (Body, _body),
+        (Project, _project),
+        (Meeting, _meeting),
+        (Proposal, _proposal),
+        (Adjustment, _adjustment),
+    ):
+        for value in vars(aggregate).values():
+            if isinstance(value, type) and issubclass(value, LedgerAggregate.Event):
+                table[value] = handler
+    return table
+
+
+_HANDLERS: dict[type[object], Handler] = _handlers()

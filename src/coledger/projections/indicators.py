@@ -1,0 +1,39 @@
+"""Every indicator family, and the report built from them for one lens."""
+
+from __future__ import annotations
+
+from coledger.projections import (
+    access,
+    agenda,
+    decisions,
+    ladder,
+    phases,
+    representation,
+    voice,
+)
+from coledger.projections.lens import Figure, Lens
+from coledger.projections.report import PowerSharingReport
+from coledger.projections.thresholds import Thresholds
+
+FAMILIES = (representation, agenda, voice, decisions, phases, access)
+
+
+def compute_all(lens: Lens, th: Thresholds) -> dict[str, Figure]:
+    """Every figure of every family, keyed by code."""
+    figures: dict[str, Figure] = {}
+    for family in FAMILIES:
+        figures.update(family.compute(lens, th))
+    return figures
+
+
+def build_report(lens: Lens, th: Thresholds) -> PowerSharingReport:
+    """The whole report for one scope, period and position."""
+    return PowerSharingReport(
+        scope=lens.scope,
+        since=lens.since,
+        until=lens.until,
+        as_of=lens.facts.position,
+        indicators=compute_all(lens, th),
+        ladder=ladder.classify(lens, th),
+        decisions=ladder.decision_tags(lens),
+    )

@@ -1,0 +1,620 @@
+"""The ladder of co-production: where each process sits, and the flags that qualify it.
+
+A process is a project (every proposal in it, and its meetings), or a body over
+the period. In the ledger scope every project and every body is rated; in a body
+scope, the body and the projects that brought proposals to it; in a project
+scope, the project. Every act counts with lived experience as it stood at that
+act, and only acts in the period count (the first-involvement test alone looks
+back over the whole history up to the period's end).
+
+Features are folded from the facts (see ``Features``), then the rules are tried
+from the top, first match wins:
+
+* CO_PRODUCTION (7): lived experience decided in design, delivery and
+  evaluation, a proposal of theirs was adopted, they own delivery actions,
+  terms were equal, and their input came on more than one occasion (a single
+  meeting cannot see anything through);
+* CO_DESIGN (6): a proposal of theirs was adopted, or they decided in design,
+  on equal terms;
+* ENGAGEMENT (5): input on two or more occasions with evidence of influence, or
+  a decision right short of design; also where the evidence for 6 or 7 is there
+  but terms were not equal (capped, flagged ``equal_terms_not_met``);
+* CONSULTATION (4): comments or proposals, without more;
+* INFORMING (3): papers for, or an information meeting at, a meeting they
+  attended; EDUCATING (2): education meetings only; COERCION (1): compulsory
+  attendance with no voice, which the ledger does not record; NONE (0).
+
+The ladder rates processes, never people.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from coledger.domain.proposal import ADOPTED
+from coledger.projections import access, representation
+from coledger.projections.facts import (
+    DecisionFacts,
+    Facts,
+    MeetingFacts,
+    ProposalFacts,
+)
+from coledger.projections.lens import Figure, Lens, Scope
+from coledger.projections.report import DecisionTag, Rung
+from coledger.projections.thresholds import Thresholds
+
+LEVELS = {
+    "NONE": 0,
+    "COERCION": 1,
+    "EDUCATING": 2,
+    "INFORMING": 3,
+    "CONSULTATION": 4,
+    "ENGAGEMENT": 5,
+    "CO_DESIGN": 6,
+    "CO_PRODUCTION": 7,
+}
+FLAGS = (
+    "equal_terms_not_met",
+    "no_feedback_loop",
+    "one_off",
+    "late_involvement",
+    "token_seat",
+    "lone_representative",
+    "placation",
+    "faux_coproduction",
+)
+"""Every flag, in the order a rung lists them: what capped it, then the rest."""
+LIFECYCLE = frozenset({"design", "delivery", "evaluation"})
+UNPHASED = "unphased"
+"""The phase name used for proposals raised without one."""
+PARTICIPANT_METHODS = frozenset({"vote", "consensus", "consent"})
+"""Methods whose decided_by are the members who took part with a vote or consent;
+under any other method (delegated, chair, staff executive, outside the forum) a
+named decider has a vote right only through a voting seat on the body."""
+
+
+@attrs.frozen
+class Process:
+    """One unit the ladder rates: a project, or a body over the period."""
+
+    unit: str
+    id: UUID
+    name: str
+    label: str | None
+    lens: Lens
+
+
+def processes(lens: Lens) -> list[Process]:
+    """The processes a lens rates, each with its own lens over the same period."""
+    facts = lens.facts
+
+    def project(pid: UUID) -> Process:
+        p = facts.projects[pid]
+        sub = Lens(facts, Scope.project(pid), lens.since, lens.until)
+        return Process("project", pid, p.name, p.label, sub)
+
+    def body(bid: UUID) -> Process:
+        sub = Lens(facts, Scope.body(bid), lens.since, lens.until)
+        return Process("body", bid, facts.bodies[bid].name, None, sub)
+
+    scope_id = lens.scope.id
+    if lens.scope.kind == "project":
+        return [project(scope_id)] if scope_id in facts.projects else []
+    if lens.scope.kind == "body":
+        if scope_id not in facts.bodies:
+            return []
+        ids = {p.project for p in lens.proposals(in_period=False)}
+        return [body(scope_id), *(project(pid) for pid in facts.projects if pid in ids)]
+    started = [
+        pid
+        for pid, p in facts.projects.items()
+        if lens.until is None or p.started_at < lens.until
+    ]
+    return [*(project(pid) for pid in started), *(body(bid) for bid in facts.bodies)]
+
+
+# Acts and occasions -----------------------------------------------------------------
+
+
+def _day(at: datetime) -> date:
+    """The calendar day (UTC) of a business time."""
+    return at.astimezone(UTC).date()
+
+
+def calendar(facts: Facts) -> dict[tuple[UUID, date], UUID]:
+    """Each body's first meeting of each day, to place acts recorded that day."""
+    found: dict[tuple[UUID, date], MeetingFacts] = {}
+    for m in facts.meetings.values():
+        key = (m.body, _day(m.starts_at))
+        if key not in found or m.starts_at < found[key].starts_at:
+            found[key] = m
+    return {key: m.id for key, m in found.items()}
+
+
+def occasion(
+    facts: Facts,
+    days: dict[tuple[UUID, date], UUID],
+    p: ProposalFacts,
+    at: datetime,
+    channel: str = "meeting",
+) -> str:
+    """The occasion of an act on *p*: a meeting that day, else its channel and day.
+
+    Comments are not tied to meetings in the record, so an act through the
+    meeting channel belongs to the proposal's meeting if held that day, else to
+    the body's first meeting that day; any other channel, or a day with no
+    meeting, makes its own occasion (a channel-day).
+    """
+    if channel == "meeting":
+        held = facts.meetings.get(p.meeting) if p.meeting else None
+        if held is not None and _day(held.starts_at) == _day(at):
+            return f"meeting:{held.id}"
+        meeting = days.get((p.body, _day(at)))
+        if meeting is not None:
+            return f"meeting:{meeting}"
+    return f"{channel}:{_day(at).isoformat()}"
+
+
+def le_originated(lens: Lens, p: ProposalFacts) -> bool:
+    """Whether a proposer had lived experience when *p* was raised."""
+    return any(lens.le(m, p.raised_at) for m in p.proposers)
+
+
+def le_comments(lens: Lens, p: ProposalFacts) -> set[UUID]:
+    """Ids of the comments on *p* made by members with lived experience then."""
+    return {c.id for c in p.comments if lens.le(c.author, c.at)}
+
+
+def holds_right(facts: Facts, p: ProposalFacts, d: DecisionFacts, member: UUID) -> bool:
+    """Whether *member*, named as deciding *d*, had a vote or consent right in it."""
+    if d.outcome == "not_valid":
+        return False  # a vote without its quorum decided nothing
+    if d.method in PARTICIPANT_METHODS:
+        return True
+    body = facts.bodies.get(p.body)
+    return body is not None and any(
+        s.member == member and s.seat == "voting"
+        for s in representation.seats_at(body, d.at)
+    )
+
+
+def le_deciders(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> list[UUID]:
+    """Members with lived experience who decided *d* with a vote or consent right."""
+    return [
+        m for m in d.decided_by if lens.le(m, d.at) and holds_right(lens.facts, p, d, m)
+    ]
+
+
+def settling_decision(lens: Lens, p: ProposalFacts) -> DecisionFacts | None:
+    """The last decision on *p* by the period's end, if it was made in the period."""
+    made = [d for d in p.decisions if _by_end(lens, d.at)]
+    return made[-1] if made and lens.in_period(made[-1].at) else None
+
+
+def adopted(lens: Lens, p: ProposalFacts) -> bool:
+    """Whether *p* was adopted in the period and still stood adopted at its end."""
+    d = settling_decision(lens, p)
+    return d is not None and d.outcome in ADOPTED
+
+
+def phase_of(p: ProposalFacts) -> str:
+    """The proposal's phase, or ``unphased``."""
+    return p.phase or UNPHASED
+
+
+def process_meetings(lens: Lens) -> list[MeetingFacts]:
+    """The process's meetings held in the period (with its proposals' meetings)."""
+    ids = access.scope_meetings(lens)
+    return [
+        m
+        for m in lens.facts.meetings.values()
+        if m.id in ids and lens.in_period(m.starts_at)
+    ]
+
+
+def _by_end(lens: Lens, at: datetime) -> bool:
+    """Whether *at* comes before the period's end."""
+    return lens.until is None or at < lens.until
+
+
+# Features -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Terms:
+    """Whether lived experience took part on equal terms, and the figures behind it."""
+
+    equal: bool
+    figures: dict[str, Figure]
+    unresolved_declines: int
+    access_overrides: int
+
+
+@attrs.frozen
+class Features:
+    """What the record shows of one process, from the lived-experience side."""
+
+    comment_meetings: int
+    """Distinct occasions (meetings, or channel-days) with comments."""
+    le_comments: int
+    feedback_received: bool
+    """Some feedback answered a comment."""
+    influence_evidence: bool
+    """A comment taken up, an amendment to another's proposal, an adopted
+    proposal of theirs, or feedback on their comment on an adopted item."""
+    proposed_phases: frozenset[str]
+    adopted_phases: frozenset[str]
+    decided_phases: frozenset[str]
+    """Phases with a decision they took part in with a vote or consent right."""
+    delivery_actions: int
+    """Actions on delivery-phase proposals with an owner with lived experience."""
+    informed: bool
+    """They attended an information meeting, or a meeting with papers issued."""
+    education_meetings: int
+    mandatory_no_voice: bool
+    """Compulsory attendance without a voice: not recorded, so always False."""
+    occasions: int
+    """Distinct occasions with any input (comments, proposals, amendments,
+    decisions, delivery actions, evaluations)."""
+    first_contribution: datetime | None
+    first_design_decision: datetime | None
+    terms: Terms
+
+    @property
+    def one_off(self) -> bool:
+        """Whether all input came on one occasion."""
+        return self.occasions == 1
+
+
+def decision_makers(lens: Lens, proposals: list[ProposalFacts]) -> set[UUID]:
+    """Members with a decision right in the process: electorates, deciders, voters."""
+    makers: set[UUID] = set()
+    for p in proposals:
+        if lens.in_period(p.voting_opened_at):
+            makers.update(p.electorate)
+        for d in p.decisions:
+            if lens.in_period(d.at):
+                makers.update(
+                    m for m in d.decided_by if holds_right(lens.facts, p, d, m)
+                )
+    for body in lens.bodies():
+        makers.update(
+            s.member
+            for s in body.seats
+            if s.seat == "voting" and s.spell.overlaps(lens.since, lens.until)
+        )
+    return makers
+
+
+def terms(lens: Lens, th: Thresholds, proposals: list[ProposalFacts]) -> Terms:
+    """Equal terms: R3 at parity, no lone representative, access met in time.
+
+    R3 at least 1 (or no evidence), R2 zero (or no evidence), X1 at least
+    ``th.fulfilment`` (or no requests), no declined request of a decision-maker
+    with lived experience left unmade-good, and no vote opened over such a
+    member's unmet request (an access override).
+    """
+    figures = {
+        "R1": representation.r1(lens, th),
+        "R2": representation.r2(lens, th),
+        "R3": representation.r3(lens, th),
+        "R7": representation.r7(lens, th),
+        "X1": access.x1(lens, th),
+    }
+    makers = decision_makers(lens, proposals)
+    declines = [
+        a
+        for a in access.unresolved_declined(lens)
+        if a.member in makers and lens.le(a.member, a.requested_at)
+    ]
+    overrides = 0
+    for p in proposals:
+        opened = p.voting_opened_at
+        if opened is None or not lens.in_period(opened) or p.access_override is None:
+            continue
+        unmet = (lens.facts.adjustments.get(a) for a in p.unmet_adjustments)
+        overrides += any(a is not None and lens.le(a.member, opened) for a in unmet)
+    r2, r3, x1 = figures["R2"].value, figures["R3"].value, figures["X1"].value
+    equal = (
+        (r3 is None or r3 >= 1 - 1e-9)
+        and (r2 is None or r2 == 0)
+        and (x1 is None or x1 >= th.fulfilment)
+        and not declines
+        and not overrides
+    )
+    return Terms(equal, figures, len(declines), overrides)
+
+
+@attrs.define
+class _Fold:
+    """What ``features`` gathers while it walks one process's proposals."""
+
+    lens: Lens
+    days: dict[tuple[UUID, date], UUID]
+    acts: list[tuple[datetime, str]] = attrs.Factory(list)
+    """(when, occasion) of every input up to the period's end."""
+    commented: set[str] = attrs.Factory(set)
+    comments: int = 0
+    feedback: bool = False
+    influence: bool = False
+    proposed: set[str] = attrs.Factory(set)
+    adopted: set[str] = attrs.Factory(set)
+    decided: set[str] = attrs.Factory(set)
+    delivery: int = 0
+    design_decisions: list[datetime] = attrs.Factory(list)
+
+    def act(self, p: ProposalFacts, at: datetime, channel: str = "meeting") -> str:
+        """Note an input at *at* and return its occasion."""
+        where = occasion(self.lens.facts, self.days, p, at, channel)
+        if _by_end(self.lens, at):
+            self.acts.append((at, where))
+        return where
+
+    def proposal(self, p: ProposalFacts) -> None:
+        """Fold in everything about one proposal."""
+        lens = self.lens
+        mine = le_comments(lens, p)
+        originated = le_originated(lens, p)
+        is_adopted = adopted(lens, p)
+        for c in p.comments:
+            if c.id in mine:
+                where = self.act(p, c.at, c.channel)
+                if lens.in_period(c.at):
+                    self.commented.add(where)
+                    self.comments += 1
+        if originated:
+            self.act(p, p.raised_at)
+            if lens.in_period(p.raised_at):
+                self.proposed.add(phase_of(p))
+            if is_adopted:
+                self.adopted.add(phase_of(p))
+                self.influence = True
+        self.response(p, mine, originated=originated, is_adopted=is_adopted)
+        self.follow_through(p)
+
+    def response(
+        self, p: ProposalFacts, mine: set[UUID], *, originated: bool, is_adopted: bool
+    ) -> None:
+        """Fold in the amendments and feedback of one proposal."""
+        lens = self.lens
+        for actor, takes_up, at in p.amendments:
+            by_le = actor is not None and lens.le(actor, at) and not originated
+            if by_le:
+                self.act(p, at)
+            if lens.in_period(at) and (by_le or mine.intersection(takes_up)):
+                self.influence = True
+        for answered, at in p.feedback:
+            if lens.in_period(at) and mine.intersection(answered):
+                self.feedback = True
+                self.influence = self.influence or is_adopted
+
+    def follow_through(self, p: ProposalFacts) -> None:
+        """Fold in the decisions, delivery actions and evaluations of one proposal."""
+        lens = self.lens
+        for d in p.decisions:
+            if p.phase == "design" and d.outcome != "not_valid" and _by_end(lens, d.at):
+                self.design_decisions.append(d.at)
+            if any(lens.le(m, d.at) for m in d.decided_by):
+                self.act(p, d.at)
+            if lens.in_period(d.at) and le_deciders(lens, p, d):
+                self.decided.add(phase_of(p))
+        for a in p.actions.values():
+            if any(lens.le(m, a.assigned_at) for m in a.owners):
+                self.act(p, a.assigned_at)
+                in_period = lens.in_period(a.assigned_at)
+                self.delivery += in_period and p.phase == "delivery"
+        for authors, criteria, at in p.evaluations:
+            if any(lens.le(m, at) for m in (*authors, *criteria)):
+                self.act(p, at)
+
+
+def features(lens: Lens, th: Thresholds) -> Features:
+    """Fold one process's lens into the ladder's features."""
+    proposals = lens.proposals(in_period=False)
+    fold = _Fold(lens, calendar(lens.facts))
+    for p in proposals:
+        fold.proposal(p)
+    informed = education = 0
+    for m in process_meetings(lens):
+        if not any(lens.le(member, m.starts_at) for member in m.attendance):
+            continue
+        informed += m.kind == "information" or bool(m.papers)
+        education += m.kind == "education"
+    occasions = {where for at, where in fold.acts if lens.in_period(at)}
+    return Features(
+        comment_meetings=len(fold.commented),
+        le_comments=fold.comments,
+        feedback_received=fold.feedback,
+        influence_evidence=fold.influence,
+        proposed_phases=frozenset(fold.proposed),
+        adopted_phases=frozenset(fold.adopted),
+        decided_phases=frozenset(fold.decided),
+        delivery_actions=fold.delivery,
+        informed=informed > 0,
+        education_meetings=education,
+        mandatory_no_voice=False,
+        occasions=len(occasions),
+        first_contribution=min((at for at, _ in fold.acts), default=None),
+        first_design_decision=min(fold.design_decisions, default=None),
+        terms=terms(lens, th, proposals),
+    )
+
+
+# Rules and flags -------------------------------------------------------------------
+
+
+def rung_of(f: Features) -> tuple[str, bool]:
+    """The first rung whose rule matches, and whether equal terms capped it."""
+    seen_through = (
+        f.decided_phases >= LIFECYCLE
+        and bool(f.adopted_phases)
+        and f.delivery_actions > 0
+    )
+    shaped = bool(f.adopted_phases) or "design" in f.decided_phases
+    equal = f.terms.equal
+    engaged = f.comment_meetings >= 2 and f.influence_evidence  # noqa: PLR2004
+    rules = (
+        ("CO_PRODUCTION", seen_through and equal and not f.one_off),
+        ("CO_DESIGN", shaped and equal),
+        ("ENGAGEMENT", shaped or engaged or bool(f.decided_phases)),
+        ("CONSULTATION", f.comment_meetings > 0 or bool(f.proposed_phases)),
+        ("INFORMING", f.informed),
+        ("EDUCATING", f.education_meetings > 0),
+        ("COERCION", f.mandatory_no_voice),
+    )
+    rung = next((name for name, holds in rules if holds), "NONE")
+    return rung, shaped and not equal
+
+
+def flags_of(
+    f: Features, rung: str, capped: bool, label: str | None, th: Thresholds
+) -> tuple[str, ...]:
+    """The flags raised alongside *rung*, in the order of ``FLAGS``."""
+    figures = f.terms.figures
+    r1, r2, r7 = figures["R1"].value, figures["R2"].value, figures["R7"].value
+    first, design = f.first_contribution, f.first_design_decision
+    raised = {
+        "equal_terms_not_met": capped,
+        "no_feedback_loop": rung in {"CONSULTATION", "ENGAGEMENT"}
+        and f.le_comments > 0
+        and not f.feedback_received,
+        "one_off": f.one_off,
+        "late_involvement": first is not None and design is not None and first > design,
+        "token_seat": r1 is not None and r1 < th.token_seat,
+        "lone_representative": r2 is not None and r2 > 0,
+        "placation": r7 == 0 and r1 is not None and r1 > 0,
+        "faux_coproduction": label == "co_production"
+        and LEVELS[rung] < LEVELS["CO_PRODUCTION"],
+    }
+    return tuple(flag for flag in FLAGS if raised[flag])
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+def evidence(f: Features, label: str | None, capped: bool) -> dict[str, Any]:
+    """The features and figures behind a rung, as JSON-ready values."""
+    return {
+        "label": label,
+        "comment_meetings": f.comment_meetings,
+        "le_comments": f.le_comments,
+        "feedback_received": f.feedback_received,
+        "influence_evidence": f.influence_evidence,
+        "proposed_phases": sorted(f.proposed_phases),
+        "adopted_phases": sorted(f.adopted_phases),
+        "decided_phases": sorted(f.decided_phases),
+        "delivery_actions": f.delivery_actions,
+        "equal_terms": f.terms.equal,
+        "capped_by_equal_terms": capped,
+        "informed": f.informed,
+        "education_meetings": f.education_meetings,
+        "mandatory_no_voice": f.mandatory_no_voice,
+        "le_occasions": f.occasions,
+        "first_le_contribution": _iso(f.first_contribution),
+        "first_design_decision": _iso(f.first_design_decision),
+        "unresolved_declines": f.terms.unresolved_declines,
+        "access_overrides": f.terms.access_overrides,
+        "figures": {code: fig.value for code, fig in sorted(f.terms.figures.items())},
+    }
+
+
+def rate(process: Process, th: Thresholds) -> Rung:
+    """The rung, flags and evidence of one process."""
+    f = features(process.lens, th)
+    rung, capped = rung_of(f)
+    return Rung(
+        unit=process.unit,
+        id=str(process.id),
+        name=process.name,
+        rung=rung,
+        level=LEVELS[rung],
+        flags=flags_of(f, rung, capped, process.label, th),
+        evidence=evidence(f, process.label, capped),
+    )
+
+
+def classify(lens: Lens, th: Thresholds) -> tuple[Rung, ...]:
+    """The rung and flags of each process in scope."""
+    return tuple(rate(process, th) for process in processes(lens))
+
+
+# Per decision ----------------------------------------------------------------------
+
+
+def _heard(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> bool:
+    """Whether lived experience attended where *p* was raised or *d* made, or after.
+
+    The record has no "decision communicated" event; attending the meeting the
+    proposal was raised at, the body's meeting on the day of the decision, or an
+    information meeting of the body after it stands in for being told.
+    """
+    for m in lens.facts.meetings.values():
+        if m.body != p.body and m.id != p.meeting:
+            continue
+        relevant = (
+            m.id == p.meeting
+            or _day(m.starts_at) == _day(d.at)
+            or (
+                m.kind == "information"
+                and d.at <= m.starts_at
+                and _by_end(lens, m.starts_at)
+            )
+        )
+        if relevant and any(lens.le(a, m.starts_at) for a in m.attendance):
+            return True
+    return False
+
+
+def tag_of(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> str:
+    """The first of decided-with, influenced, consulted, informed, none that applies."""
+    if le_deciders(lens, p, d):
+        return "decided-with"
+    mine = le_comments(lens, p)
+    originated = le_originated(lens, p)
+    if (
+        (originated and d.outcome in ADOPTED)
+        or any(
+            at <= d.at
+            and (
+                mine.intersection(takes_up)
+                or (actor is not None and not originated and lens.le(actor, at))
+            )
+            for actor, takes_up, at in p.amendments
+        )
+        or any(
+            _by_end(lens, at) and mine.intersection(answered)
+            for answered, at in p.feedback
+        )
+    ):
+        return "influenced"
+    if originated or any(c.id in mine and c.at <= d.at for c in p.comments):
+        return "consulted"
+    if _heard(lens, p, d):
+        return "informed"
+    return "none"
+
+
+def decision_tags(lens: Lens) -> tuple[DecisionTag, ...]:
+    """The mini-ladder tag of each decision in scope and period, in recorded order.
+
+    A vote that closed without its quorum (``not_valid``) decided nothing and
+    gets no tag.
+    """
+    made = sorted(
+        ((p, p.decisions[i]) for p, i in lens.decisions()), key=lambda pd: pd[1].pos
+    )
+    return tuple(
+        DecisionTag(
+            proposal=str(p.id),
+            decision=str(d.id),
+            tag=tag_of(lens, p, d),
+            le_originated=le_originated(lens, p),
+        )
+        for p, d in made
+        if d.outcome != "not_valid"
+    )

@@ -1,0 +1,169 @@
+"""A scope and period through which indicators look at the facts, and what they return.
+
+A scope is the whole ledger, one body, or one project; a period is a half-open
+span of business time [since, until). Every indicator returns a Figure: its
+value (or None with a reason, when the record holds too little evidence), the
+n it rests on, the lived-experience declaration coverage of that n, and a band.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from uuid import UUID
+
+import attrs
+
+from coledger.projections.facts import (
+    BodyFacts,
+    Facts,
+    MeetingFacts,
+    ProposalFacts,
+)
+
+INSUFFICIENT = "insufficient evidence"
+
+
+@attrs.frozen
+class Scope:
+    """What a report covers: ``ledger``, or one ``body`` or ``project`` by id."""
+
+    kind: str = "ledger"
+    id: UUID | None = None
+
+    @classmethod
+    def ledger(cls) -> Scope:
+        """The whole ledger."""
+        return cls()
+
+    @classmethod
+    def body(cls, body: UUID) -> Scope:
+        """One body."""
+        return cls("body", body)
+
+    @classmethod
+    def project(cls, project: UUID) -> Scope:
+        """One project."""
+        return cls("project", project)
+
+
+@attrs.frozen
+class Figure:
+    """One indicator's value with its evidence base."""
+
+    code: str
+    value: float | None
+    n: int
+    coverage: float | None
+    band: str | None
+    note: str | None = None
+
+    @property
+    def sufficient(self) -> bool:
+        """Whether there was enough evidence for a value."""
+        return self.value is not None
+
+
+def insufficient(
+    code: str, note: str, n: int = 0, coverage: float | None = None
+) -> Figure:
+    """A figure that reports the lack of evidence rather than a number."""
+    return Figure(code, None, n, coverage, None, f"{INSUFFICIENT}: {note}")
+
+
+def band_of(value: float, cuts: Sequence[tuple[float, str]], top: str) -> str:
+    """The name of the first band whose upper cut *value* is below, else *top*."""
+    for cut, name in cuts:
+        if value < cut:
+            return name
+    return top
+
+
+@attrs.frozen
+class Lens:
+    """The facts as seen for one scope and period."""
+
+    facts: Facts
+    scope: Scope = Scope()
+    since: datetime | None = None
+    until: datetime | None = None
+
+    # Time -------------------------------------------------------------------------
+
+    def in_period(self, at: datetime | None) -> bool:
+        """Whether business time *at* falls in the period."""
+        if at is None:
+            return False
+        return (self.since is None or at >= self.since) and (
+            self.until is None or at < self.until
+        )
+
+    @property
+    def now(self) -> datetime:
+        """Where open spells end: the period's end, else the latest business time."""
+        if self.until is not None:
+            return self.until
+        return self.facts.latest or datetime.now(UTC)
+
+    # Lived experience ------------------------------------------------------------
+
+    def le(self, member: UUID, at: datetime) -> bool:
+        """Whether *member* had declared lived experience at *at*."""
+        return self.facts.has_lived_experience(member, at)
+
+    def declared(self, member: UUID, at: datetime) -> bool:
+        """Whether *member* had answered the lived-experience question at *at*."""
+        return self.facts.has_declared(member, at)
+
+    def coverage(self, acts: Iterable[tuple[UUID, datetime]]) -> float | None:
+        """The share of (member, time) acts whose member had declared then."""
+        pairs = list(acts)
+        if not pairs:
+            return None
+        return sum(self.declared(m, at) for m, at in pairs) / len(pairs)
+
+    # What is in scope ------------------------------------------------------------
+
+    def bodies(self) -> list[BodyFacts]:
+        """Bodies in scope: one body, a project's bodies, or the governance bodies."""
+        facts = self.facts
+        if self.scope.kind == "body":
+            body = facts.bodies.get(self.scope.id)  # type: ignore[arg-type]
+            return [] if body is None else [body]
+        if self.scope.kind == "project":
+            ids = {p.body for p in self.proposals(in_period=False)}
+            return [b for b in facts.bodies.values() if b.id in ids]
+        governance = [b for b in facts.bodies.values() if b.kind == "governance"]
+        return governance or list(facts.bodies.values())
+
+    def proposals(self, *, in_period: bool = True) -> list[ProposalFacts]:
+        """Proposals in scope raised in the period."""
+        found = []
+        for p in self.facts.proposals.values():
+            if self.scope.kind == "body" and p.body != self.scope.id:
+                continue
+            if self.scope.kind == "project" and p.project != self.scope.id:
+                continue
+            if in_period and not self.in_period(p.raised_at):
+                continue
+            found.append(p)
+        return found
+
+    def meetings(self) -> list[MeetingFacts]:
+        """Meetings in scope held in the period."""
+        found = []
+        for m in self.facts.meetings.values():
+            if self.scope.kind == "body" and m.body != self.scope.id:
+                continue
+            if self.scope.kind == "project" and m.project != self.scope.id:
+                continue
+            if self.in_period(m.starts_at):
+                found.append(m)
+        return found
+
+    def decisions(self) -> Iterator[tuple[ProposalFacts, int]]:
+        """(proposal, index of decision) for decisions in scope made in the period."""
+        for p in self.proposals(in_period=False):
+            for i, d in enumerate(p.decisions):
+                if self.in_period(d.at):
+                    yield p, i

@@ -1,0 +1,55 @@
+"""Small pure measures the indicators share: Gini, Banzhaf power, medians."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+
+
+def gini(values: Sequence[float]) -> float:
+    """The Gini coefficient of *values* (0: all equal); zeros count."""
+    n = len(values)
+    total = sum(values)
+    if n == 0 or total == 0:
+        return 0.0
+    differences = sum(abs(a - b) for a, b in itertools.product(values, repeat=2))
+    return differences / (2 * n * total)
+
+
+def banzhaf(weights: Mapping[str, int], quota: int) -> dict[str, float]:
+    """Normalised Banzhaf power of each bloc under a weighted quota rule."""
+    blocs = [name for name, weight in weights.items() if weight > 0]
+    swings = dict.fromkeys(weights, 0)
+    for size in range(1, len(blocs) + 1):
+        for coalition in itertools.combinations(blocs, size):
+            total = sum(weights[b] for b in coalition)
+            if total < quota:
+                continue
+            for bloc in coalition:
+                if total - weights[bloc] < quota:
+                    swings[bloc] += 1
+    all_swings = sum(swings.values())
+    if all_swings == 0:
+        return dict.fromkeys(weights, 0.0)
+    return {name: count / all_swings for name, count in swings.items()}
+
+
+def quota_for(kind: str, threshold: float, total: int) -> int:
+    """Votes a motion needs under a rule kind when everyone votes."""
+    if kind == "majority":
+        return total // 2 + 1
+    if kind == "threshold":
+        return max(1, math.ceil(threshold * total))
+    return total  # consensus and consent: anyone can stop it
+
+
+def median(values: Sequence[float]) -> float | None:
+    """The median, or None for no values."""
+    return statistics.median(values) if values else None
+
+
+def share(part: int, whole: int) -> float | None:
+    """Part / whole, or None when whole is 0."""
+    return part / whole if whole else None

@@ -1,0 +1,247 @@
+"""P: phase coverage and continuity (was lived experience there from design to review).
+
+The unit is a project: in the ledger scope every project active in the period,
+in a body scope the projects whose proposals went to that body, in a project
+scope that project. Only proposals in scope count, and only acts made in the
+period; lived-experience status is taken as it stood at each act.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from uuid import UUID
+
+import attrs
+
+from coledger.domain.proposal import ADOPTED
+from coledger.projections.decisions import (
+    decided_with,
+    le_originated,
+    settling_decision,
+)
+from coledger.projections.facts import (
+    CommentFacts,
+    MeetingFacts,
+    ProjectFacts,
+    ProposalFacts,
+    Spell,
+)
+from coledger.projections.lens import Figure, Lens, band_of, insufficient
+from coledger.projections.thresholds import Thresholds
+
+CORE_PHASES = frozenset({"design", "delivery", "evaluation"})
+"""The phases co-production must cover; each is worth up to two P1 points."""
+MAX_SCORE = 2 * len(CORE_PHASES)
+LOW_COVERAGE = 3
+"""P1 below this (but above 0): low phase coverage (heuristic)."""
+MIXED = 0.5
+"""P2 and P3 below this: low; from it up to all: mixed or most (heuristic)."""
+
+Act = tuple[UUID, datetime]
+Occasion = UUID | tuple[str, date]
+"""A meeting by id, or a channel on a day for contributions outside meetings."""
+
+
+@attrs.frozen
+class PhaseProfile:
+    """Phases where lived experience proposed, had proposals adopted, and decided."""
+
+    project: UUID
+    proposed_phases: frozenset[str]
+    adopted_phases: frozenset[str]
+    decided_phases: frozenset[str]
+
+    @property
+    def score(self) -> int:
+        """The P1 score: core phases proposed in plus core phases decided in."""
+        return len(self.proposed_phases & CORE_PHASES) + len(
+            self.decided_phases & CORE_PHASES
+        )
+
+
+def projects_in(lens: Lens) -> list[ProjectFacts]:
+    """Projects in scope that were active at some moment of the period."""
+    facts = lens.facts
+    if lens.scope.kind == "project":
+        found = facts.projects.get(lens.scope.id)  # type: ignore[arg-type]
+        candidates = [] if found is None else [found]
+    elif lens.scope.kind == "body":
+        ids = {p.project for p in lens.proposals(in_period=False)}
+        candidates = [pr for pr in facts.projects.values() if pr.id in ids]
+    else:
+        candidates = list(facts.projects.values())
+    return [
+        pr
+        for pr in candidates
+        if Spell(pr.started_at, 0, pr.finished_at).overlaps(lens.since, lens.until)
+    ]
+
+
+def _proposals_of(lens: Lens, project: UUID) -> list[ProposalFacts]:
+    return [p for p in lens.proposals(in_period=False) if p.project == project]
+
+
+def phase_profile(lens: Lens, project: UUID) -> PhaseProfile:
+    """Where lived experience proposed, was adopted and decided in *project*."""
+    proposed: set[str] = set()
+    adopted: set[str] = set()
+    decided: set[str] = set()
+    for p in _proposals_of(lens, project):
+        if p.phase is None:
+            continue
+        if le_originated(lens, p):
+            if lens.in_period(p.raised_at):
+                proposed.add(p.phase)
+            settled = settling_decision(lens, p)
+            if settled is not None and settled.outcome in ADOPTED:
+                adopted.add(p.phase)
+        if any(
+            d.outcome != "not_valid"
+            and lens.in_period(d.at)
+            and decided_with(lens, p, d)
+            for d in p.decisions
+        ):
+            decided.add(p.phase)
+    return PhaseProfile(
+        project, frozenset(proposed), frozenset(adopted), frozenset(decided)
+    )
+
+
+def _phase_acts(lens: Lens, project: UUID) -> Iterator[Act]:
+    for p in _proposals_of(lens, project):
+        if p.phase is None:
+            continue
+        if lens.in_period(p.raised_at):
+            yield from ((m, p.raised_at) for m in p.proposers)
+        for d in p.decisions:
+            if d.outcome != "not_valid" and lens.in_period(d.at):
+                yield from ((m, d.at) for m in d.decided_by)
+
+
+def _named(projects: list[ProjectFacts], values: dict[UUID, object]) -> str:
+    ordered = sorted(projects, key=lambda pr: (pr.name, str(pr.id)))
+    return "; ".join(f"{pr.name}: {values[pr.id]}" for pr in ordered)
+
+
+def p1(lens: Lens, th: Thresholds) -> Figure:
+    """Mean phase-coverage score (0-6) of the projects in scope."""
+    del th
+    projects = projects_in(lens)
+    if not projects:
+        return insufficient("P1", "no projects in scope were active in the period")
+    scores = {pr.id: phase_profile(lens, pr.id).score for pr in projects}
+    value = sum(scores.values()) / len(scores)
+    band = (
+        "none"
+        if value == 0
+        else band_of(value, [(LOW_COVERAGE, "low"), (MAX_SCORE, "partial")], "full")
+    )
+    shown: dict[UUID, object] = {k: f"{v}/{MAX_SCORE}" for k, v in scores.items()}
+    acts = [act for pr in projects for act in _phase_acts(lens, pr.id)]
+    return Figure(
+        "P1", value, len(projects), lens.coverage(acts), band, _named(projects, shown)
+    )
+
+
+def _meeting_on(lens: Lens, p: ProposalFacts, c: CommentFacts) -> MeetingFacts | None:
+    """The meeting of the proposal's body held on the comment's day, if any."""
+    same_day = sorted(
+        (
+            m
+            for m in lens.facts.meetings.values()
+            if m.body == p.body and m.starts_at.date() == c.at.date()
+        ),
+        key=lambda m: m.starts_at,
+    )
+    if not same_day:
+        return None
+    for m in same_day:
+        if m.id == p.meeting:
+            return m
+    begun = [m for m in same_day if m.starts_at <= c.at]
+    return begun[-1] if begun else same_day[0]
+
+
+def _comment_occasion(lens: Lens, p: ProposalFacts, c: CommentFacts) -> Occasion:
+    if c.channel != "meeting":
+        return (c.channel, c.at.date())
+    meeting = _meeting_on(lens, p, c)
+    return ("meeting", c.at.date()) if meeting is None else meeting.id
+
+
+def occasions(lens: Lens, project: UUID) -> set[Occasion]:
+    """Distinct meetings (or channel-days) with a lived-experience contribution."""
+    found: set[Occasion] = set()
+    for p in _proposals_of(lens, project):
+        if lens.in_period(p.raised_at) and le_originated(lens, p):
+            found.add(
+                p.meeting if p.meeting is not None else ("written", p.raised_at.date())
+            )
+        for c in p.comments:
+            if lens.in_period(c.at) and lens.le(c.author, c.at):
+                found.add(_comment_occasion(lens, p, c))
+    return found
+
+
+def one_off(lens: Lens, project: UUID) -> bool | None:
+    """Whether all lived-experience input came in one occasion (None: no input)."""
+    found = occasions(lens, project)
+    return None if not found else len(found) == 1
+
+
+def _contribution_acts(lens: Lens, project: UUID) -> Iterator[Act]:
+    for p in _proposals_of(lens, project):
+        if lens.in_period(p.raised_at):
+            yield from ((m, p.raised_at) for m in p.proposers)
+        yield from ((c.author, c.at) for c in p.comments if lens.in_period(c.at))
+
+
+def p2(lens: Lens, th: Thresholds) -> Figure:
+    """Share of projects with lived-experience input on two or more occasions."""
+    del th
+    projects = projects_in(lens)
+    if not projects:
+        return insufficient("P2", "no projects in scope were active in the period")
+    counts = {pr.id: len(occasions(lens, pr.id)) for pr in projects}
+    continuing = sum(count >= 2 for count in counts.values())  # noqa: PLR2004
+    value = continuing / len(projects)
+    band = band_of(value, [(MIXED, "low"), (1.0, "mixed")], "continuous")
+    shown: dict[UUID, object] = dict(counts)
+    note = f"occasions with lived-experience input: {_named(projects, shown)}"
+    acts = [act for pr in projects for act in _contribution_acts(lens, pr.id)]
+    return Figure("P2", value, len(projects), lens.coverage(acts), band, note)
+
+
+def p3(lens: Lens, th: Thresholds) -> Figure:
+    """Share of evaluations with a lived-experience author or criteria proposer."""
+    del th
+    evaluations = [
+        (authors, criteria, at)
+        for p in lens.proposals(in_period=False)
+        for authors, criteria, at in p.evaluations
+        if lens.in_period(at)
+    ]
+    if not evaluations:
+        return insufficient("P3", "no evaluations were recorded in the period")
+    by_author = by_criteria = owned = 0
+    acts: list[Act] = []
+    for authors, criteria, at in evaluations:
+        author = any(lens.le(m, at) for m in authors)
+        chose = any(lens.le(m, at) for m in criteria)
+        by_author += author
+        by_criteria += chose
+        owned += author or chose
+        acts += [(m, at) for m in (*authors, *criteria)]
+    value = owned / len(evaluations)
+    band = "none" if value == 0 else "some" if value <= MIXED else "most"
+    note = (
+        f"{owned} of {len(evaluations)} evaluations; {by_author} with a "
+        f"lived-experience author, {by_criteria} with lived-experience criteria"
+    )
+    return Figure("P3", value, len(evaluations), lens.coverage(acts), band, note)
+
+
+def compute(lens: Lens, th: Thresholds) -> dict[str, Figure]:
+    """Every phase-coverage and continuity figure."""
+    return {f.code: f for f in (fn(lens, th) for fn in (p1, p2, p3))}

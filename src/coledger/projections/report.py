@@ -1,0 +1,86 @@
+"""The power-sharing report: every indicator and the ladder for one scope and period.
+
+``to_json()`` gives the documented, versioned shape (``REPORT_VERSION``):
+
+    {"version": 1, "scope": {"kind": ..., "id": ...},
+     "period": {"since": ..., "until": ...}, "as_of": <position>,
+     "indicators": {"R1": {"value": ..., "n": ..., "coverage": ..., "band": ...,
+                           "note": ...}, ...},
+     "ladder": [{"unit": ..., "rung": ..., "flags": [...], "evidence": {...}}, ...],
+     "decisions": [{"proposal": ..., "tag": ..., ...}, ...]}
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from coledger.projections.lens import Figure, Scope
+from coledger.serialization import to_jsonable
+
+REPORT_VERSION = 1
+
+
+@attrs.frozen
+class Rung:
+    """Where one process (a project, or a body over the period) sits on the ladder."""
+
+    unit: str
+    id: str
+    name: str
+    rung: str
+    level: int
+    flags: tuple[str, ...]
+    evidence: dict[str, Any]
+
+
+@attrs.frozen
+class DecisionTag:
+    """The mini-ladder tag of one decision: decided-with ... none."""
+
+    proposal: str
+    decision: str
+    tag: str
+    le_originated: bool
+
+
+@attrs.frozen
+class PowerSharingReport:
+    """What the record shows about whether power was shared."""
+
+    scope: Scope
+    since: datetime | None
+    until: datetime | None
+    as_of: int
+    indicators: dict[str, Figure]
+    ladder: tuple[Rung, ...]
+    decisions: tuple[DecisionTag, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON-ready values, in the documented versioned shape."""
+        return {
+            "version": REPORT_VERSION,
+            "scope": {
+                "kind": self.scope.kind,
+                "id": None if self.scope.id is None else str(self.scope.id),
+            },
+            "period": {
+                "since": to_jsonable(self.since),
+                "until": to_jsonable(self.until),
+            },
+            "as_of": self.as_of,
+            "indicators": {
+                code: {
+                    "value": f.value,
+                    "n": f.n,
+                    "coverage": f.coverage,
+                    "band": f.band,
+                    "note": f.note,
+                }
+                for code, f in sorted(self.indicators.items())
+            },
+            "ladder": [to_jsonable(r) for r in self.ladder],
+            "decisions": [to_jsonable(d) for d in self.decisions],
+        }

@@ -1,0 +1,213 @@
+"""R: representation in governance (who holds the seats, the offices, the power).
+
+Seat figures are taken at the end of the period (or now, with no period end).
+In the ledger scope they pool the governance bodies (every body if there is
+none); in a project scope, the bodies its proposals went to.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from coledger.projections.facts import BodyFacts, SeatFacts, Spell
+from coledger.projections.lens import Figure, Lens, band_of, insufficient
+from coledger.projections.measures import banzhaf, median, quota_for, share
+from coledger.projections.thresholds import Thresholds
+
+OFFICES = ("chair", "co_chair", "vice_chair", "secretary")
+END_OF_TIME = datetime.max.replace(tzinfo=UTC)
+
+
+def moment(lens: Lens) -> datetime:
+    """The business time seat figures are taken at."""
+    return END_OF_TIME if lens.until is None else lens.until - timedelta(microseconds=1)
+
+
+def seats_at(body: BodyFacts, at: datetime) -> list[SeatFacts]:
+    """The seats of *body* held at *at*."""
+    return [s for s in body.seats if s.spell.covers(at)]
+
+
+def voting_holders(lens: Lens, at: datetime) -> list[UUID]:
+    """Holders of voting seats on the bodies in scope at *at* (a member per seat)."""
+    return [
+        s.member for b in lens.bodies() for s in seats_at(b, at) if s.seat == "voting"
+    ]
+
+
+def r1(lens: Lens, th: Thresholds) -> Figure:
+    """Lived-experience share of voting seats."""
+    at = moment(lens)
+    holders = voting_holders(lens, at)
+    if not holders:
+        return insufficient("R1", "no voting seats are held")
+    value = sum(lens.le(m, at) for m in holders) / len(holders)
+    band = band_of(value, [(th.token_seat, "token"), (th.minority, "minority")], "")
+    if not band:
+        band = "balanced" if value <= th.balanced else "le_majority"
+    coverage = lens.coverage((m, at) for m in holders)
+    return Figure("R1", value, len(holders), coverage, band)
+
+
+def r2(lens: Lens, th: Thresholds) -> Figure:
+    """Share of decision meetings with at most one lived-experience voter present."""
+    del th
+    lone = counted = 0
+    acts: list[tuple[UUID, datetime]] = []
+    bodies = {b.id: b for b in lens.bodies()}
+    for meeting in lens.meetings():
+        body = bodies.get(meeting.body)
+        if meeting.kind != "decision_meeting" or body is None or not meeting.attendance:
+            continue
+        voters = {
+            s.member for s in seats_at(body, meeting.starts_at) if s.seat == "voting"
+        }
+        present = [m for m in meeting.attendance if m in voters]
+        acts += [(m, meeting.starts_at) for m in present]
+        counted += 1
+        lone += sum(lens.le(m, meeting.starts_at) for m in present) <= 1
+    if not counted:
+        return insufficient("R2", "no decision meetings with recorded attendance")
+    value = lone / counted
+    band = "pairs_or_more" if value == 0 else "lone_representative"
+    return Figure("R2", value, counted, lens.coverage(acts), band)
+
+
+def r3(lens: Lens, th: Thresholds) -> Figure:
+    """Voting-rights parity: how often lived experience holds a vote, vs others."""
+    at = moment(lens)
+    seats = [s for b in lens.bodies() for s in seats_at(b, at)]
+    le = [s for s in seats if lens.le(s.member, at)]
+    others = [s for s in seats if not lens.le(s.member, at)]
+    le_voting = share(sum(s.seat == "voting" for s in le), len(le))
+    other_voting = share(sum(s.seat == "voting" for s in others), len(others))
+    coverage = lens.coverage((s.member, at) for s in seats)
+    if le_voting is None or not other_voting:
+        return insufficient(
+            "R3", "needs seats held by both groups", len(seats), coverage
+        )
+    value = le_voting / other_voting
+    band = "parity" if value >= th.parity else "below_parity"
+    return Figure("R3", value, len(seats), coverage, band)
+
+
+def _overlap(
+    a: Spell, since: datetime | None, until: datetime | None, now: datetime
+) -> float:
+    """Seconds of spell *a* inside [since, until) (open ends run to *now*)."""
+    start = max(a.start, since) if since else a.start
+    end = min(a.end or now, until or now)
+    return max(0.0, (end - start).total_seconds())
+
+
+def r4(lens: Lens, th: Thresholds) -> Figure:
+    """Lived-experience share of officer roles, weighted by time held in the period."""
+    del th
+    total = le_time = 0.0
+    acts = []
+    for body in lens.bodies():
+        for seat in body.seats:
+            if seat.office not in OFFICES:
+                continue
+            held = _overlap(seat.spell, lens.since, lens.until, lens.now)
+            if held <= 0:
+                continue
+            total += held
+            acts.append((seat.member, seat.spell.start))
+            member = lens.facts.members.get(seat.member)
+            for spell in member.lived_experience if member else []:
+                both = Spell(
+                    max(spell.start, seat.spell.start),
+                    0,
+                    min(spell.end or END_OF_TIME, seat.spell.end or END_OF_TIME),
+                )
+                if both.end and both.end > both.start:
+                    le_time += _overlap(both, lens.since, lens.until, lens.now)
+    if total == 0:
+        return insufficient("R4", "no officer roles were held in the period")
+    value = le_time / total
+    band = "none" if value == 0 else "shared" if value < 0.5 else "led"  # noqa: PLR2004
+    return Figure("R4", value, len(acts), lens.coverage(acts), band)
+
+
+def r5(lens: Lens, th: Thresholds) -> Figure:
+    """Lived-experience share of voting seats over its share of the membership."""
+    at = moment(lens)
+    seats = r1(lens, th)
+    members = [m.id for m in lens.facts.members.values() if not m.erased]
+    base = share(sum(lens.le(m, at) for m in members), len(members))
+    coverage = lens.coverage((m, at) for m in members)
+    if seats.value is None or not base:
+        return insufficient(
+            "R5", "needs voting seats and members with lived experience"
+        )
+    value = seats.value / base
+    band = "under" if value < th.parity else "fair"
+    return Figure("R5", value, len(members), coverage, band)
+
+
+def r6(lens: Lens, th: Thresholds) -> Figure:
+    """Median seat tenure of lived-experience holders over that of others."""
+    tenures: dict[bool, list[float]] = {True: [], False: []}
+    acts = []
+    for body in lens.bodies():
+        for seat in body.seats:
+            if not seat.spell.overlaps(lens.since, lens.until):
+                continue
+            days = _overlap(seat.spell, None, lens.until, lens.now) / 86400
+            tenures[lens.le(seat.member, seat.spell.start)].append(days)
+            acts.append((seat.member, seat.spell.start))
+    le, others = median(tenures[True]), median(tenures[False])
+    if le is None or not others:
+        return insufficient("R6", "needs seat holders in both groups", len(acts))
+    value = le / others
+    band = "shorter" if value < th.parity else "comparable"
+    return Figure("R6", value, len(acts), lens.coverage(acts), band)
+
+
+def bloc_weights(lens: Lens, body: BodyFacts, at: datetime) -> dict[str, int]:
+    """Voting seats by bloc: one lived-experience bloc, the rest by role."""
+    weights: dict[str, int] = {}
+    for seat in seats_at(body, at):
+        if seat.seat != "voting":
+            continue
+        if lens.le(seat.member, at):
+            bloc = "lived_experience"
+        else:
+            member = lens.facts.members.get(seat.member)
+            bloc = member.role if member else "unknown"
+        weights[bloc] = weights.get(bloc, 0) + 1
+    return weights
+
+
+def r7(lens: Lens, th: Thresholds) -> Figure:
+    """Banzhaf voting power of the lived-experience bloc, averaged over the bodies."""
+    del th
+    at = moment(lens)
+    powers = []
+    for body in lens.bodies():
+        weights = bloc_weights(lens, body, at)
+        total = sum(weights.values())
+        if not total:
+            continue
+        rule = body.rule
+        quota = quota_for(rule.kind, float(rule.threshold), total)
+        powers.append(banzhaf(weights, quota).get("lived_experience", 0.0))
+    if not powers:
+        return insufficient("R7", "no voting seats are held")
+    value = sum(powers) / len(powers)
+    seat_share = r1(lens, Thresholds()).value or 0.0
+    band = (
+        "no_power"
+        if value == 0
+        else "diluted"
+        if value < seat_share
+        else "proportionate"
+    )
+    return Figure("R7", value, len(powers), None, band)
+
+
+def compute(lens: Lens, th: Thresholds) -> dict[str, Figure]:
+    """Every representation figure."""
+    return {f.code: f for f in (fn(lens, th) for fn in (r1, r2, r3, r4, r5, r6, r7))}

@@ -1,0 +1,274 @@
+"""V: voice (who spoke, whether they were answered, and whether there was time).
+
+Comments count equally through every channel (meeting, written, Easy Read form,
+BSL video, one-to-one). The reference's V3 airtime share needs speaking times,
+which the ledger does not record, so it is not computed. V2 counts each member's
+comments, proposals raised and amendments made, including the members who did
+none of these; outside the ledger scope the members counted are those connected
+to the scope in the period (seat holders of its bodies, attendees of its
+meetings) and anyone who acted in it. V4 describes silence at meetings and
+never names anyone: a comment is heard at a meeting when it is on a proposal
+raised at that meeting and was made that day (any day, for an asynchronous
+attendance).
+
+Lived experience is read as it stood when each act happened; members are
+classed as they stood at the period's end where no single act dates them. A
+decision whose outcome is ``not_valid`` decided nothing and is ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from coledger.projections.facts import (
+    CommentFacts,
+    DecisionFacts,
+    MeetingFacts,
+    ProposalFacts,
+)
+from coledger.projections.lens import Figure, Lens, band_of, insufficient
+from coledger.projections.measures import gini, median, share
+from coledger.projections.representation import moment
+from coledger.projections.thresholds import Thresholds
+
+NOT_DECIDED = "not_valid"
+SILENT_RUN = 3
+"""Meetings in a row a member must be silent at to be counted in V4's note."""
+DAY = 86400.0
+
+
+def comments_in_period(lens: Lens) -> list[tuple[ProposalFacts, CommentFacts]]:
+    """Comments made in the period on proposals in scope (raised at any time)."""
+    return [
+        (p, c)
+        for p in lens.proposals(in_period=False)
+        for c in p.comments
+        if lens.in_period(c.at)
+    ]
+
+
+def eligible(lens: Lens) -> list[UUID]:
+    """Members registered before the period's end and not erased."""
+    return [
+        m.id
+        for m in lens.facts.members.values()
+        if not m.erased and (lens.until is None or m.registered_at < lens.until)
+    ]
+
+
+def v1(lens: Lens, th: Thresholds) -> Figure:
+    """Lived-experience share of comments over its share of meeting attendees."""
+    comments = comments_in_period(lens)
+    if not comments:
+        return insufficient("V1", "no comments were made in scope in the period")
+    coverage = lens.coverage((c.author, c.at) for _, c in comments)
+    spoken = sum(lens.le(c.author, c.at) for _, c in comments) / len(comments)
+    present = [(m, x.starts_at) for x in lens.meetings() for m in x.attendance]
+    if present:
+        base = share(sum(lens.le(m, at) for m, at in present), len(present))
+        basis = "attendance"
+    else:
+        at = moment(lens)
+        members = eligible(lens)
+        base = share(sum(lens.le(m, at) for m in members), len(members))
+        basis = "membership (no attendance recorded)"
+    if not base:
+        return insufficient(
+            "V1",
+            f"no one with lived experience in the {basis}",
+            len(comments),
+            coverage,
+        )
+    value = spoken / base
+    band = band_of(value, [(th.parity, "quiet")], "")
+    band = band or ("balanced" if value <= th.voice_high else "dominant")
+    note = f"comment share {spoken:.2f} against {basis} share {base:.2f}"
+    return Figure("V1", value, len(comments), coverage, band, note)
+
+
+def _population(lens: Lens) -> set[UUID]:
+    """Members V2 counts before adding anyone who acted in scope."""
+    members = set(eligible(lens))
+    if lens.scope.kind == "ledger":
+        return members
+    connected = {
+        s.member
+        for b in lens.bodies()
+        for s in b.seats
+        if s.spell.overlaps(lens.since, lens.until)
+    }
+    connected |= {m for x in lens.meetings() for m in x.attendance}
+    return members & connected
+
+
+def participation(lens: Lens) -> dict[UUID, int]:
+    """Comments, proposals raised and amendments made per member, zeros included."""
+    counts = dict.fromkeys(_population(lens), 0)
+    acts: list[UUID] = []
+    for p in lens.proposals(in_period=False):
+        if lens.in_period(p.raised_at):
+            acts += p.proposers
+        acts += [c.author for c in p.comments if lens.in_period(c.at)]
+        acts += [a for a, _, at in p.amendments if a is not None and lens.in_period(at)]
+    for member in acts:
+        counts[member] = counts.get(member, 0) + 1
+    return counts
+
+
+def _mean(values: list[int]) -> str:
+    return "n/a" if not values else f"{sum(values) / len(values):.2f}"
+
+
+def v2(lens: Lens, th: Thresholds) -> Figure:
+    """Gini coefficient of participation over every eligible member, zeros included."""
+    counts = participation(lens)
+    at = moment(lens)
+    coverage = lens.coverage((m, at) for m in counts)
+    if not sum(counts.values()):
+        return insufficient(
+            "V2", "no comments, proposals or amendments in scope in the period"
+        )
+    value = gini(list(counts.values()))
+    le = [n for m, n in counts.items() if lens.le(m, at)]
+    others = [n for m, n in counts.items() if not lens.le(m, at)]
+    band = "dominated" if value > th.gini_dominated else "spread"
+    note = f"mean acts: lived experience {_mean(le)}, others {_mean(others)}"
+    return Figure("V2", value, len(counts), coverage, band, note)
+
+
+def heard(meeting: MeetingFacts, member: UUID, proposals: list[ProposalFacts]) -> bool:
+    """Whether *member* raised or commented on a proposal raised at *meeting*."""
+    day = meeting.starts_at.date()
+    anytime = meeting.attendance.get(member) == "asynchronous"
+    tz = meeting.starts_at.tzinfo
+    for p in proposals:
+        if member in p.proposers:
+            return True
+        for c in p.comments:
+            if c.author == member and (anytime or c.at.astimezone(tz).date() == day):
+                return True
+    return False
+
+
+def v4(lens: Lens, th: Thresholds) -> Figure:
+    """Share of lived-experience attendances with no comment or proposal there."""
+    del th
+    everyone: list[tuple[UUID, datetime]] = []
+    runs: dict[UUID, list[bool]] = {}
+    for meeting in sorted(lens.meetings(), key=lambda x: x.starts_at):
+        at = meeting.starts_at
+        items = [p for p in lens.facts.proposals.values() if p.meeting == meeting.id]
+        for member in meeting.attendance:
+            everyone.append((member, at))
+            if lens.le(member, at):
+                silent = not heard(meeting, member, items)
+                runs.setdefault(member, []).append(silent)
+    attendances = [s for run in runs.values() for s in run]
+    if not attendances:
+        return insufficient(
+            "V4", "no attendance by members with lived experience was recorded"
+        )
+    value = sum(attendances) / len(attendances)
+    band = (
+        "none_silent" if value == 0 else "all_silent" if value == 1 else "some_silent"
+    )
+    long_runs = sum(_longest(run) >= SILENT_RUN for run in runs.values())
+    note = f"{long_runs} member(s) silent at {SILENT_RUN} or more meetings in a row"
+    return Figure("V4", value, len(attendances), lens.coverage(everyone), band, note)
+
+
+def _longest(run: list[bool]) -> int:
+    """The longest stretch of True in *run*."""
+    best = current = 0
+    for silent in run:
+        current = current + 1 if silent else 0
+        best = max(best, current)
+    return best
+
+
+def _decided(lens: Lens, proposal: ProposalFacts) -> DecisionFacts | None:
+    """The proposal's first decision in the period that decided something."""
+    for d in proposal.decisions:
+        if d.outcome != NOT_DECIDED and lens.in_period(d.at):
+            return d
+    return None
+
+
+def _closure(lens: Lens) -> tuple[list[float | None], list[tuple[UUID, datetime]]]:
+    """Days to feedback (None if unanswered) per lived-experience comment, and acts."""
+    days: list[float | None] = []
+    acts: list[tuple[UUID, datetime]] = []
+    for p in lens.proposals(in_period=False):
+        decision = _decided(lens, p)
+        if decision is None:
+            continue
+        for c in p.comments:
+            acts.append((c.author, c.at))
+            if not lens.le(c.author, c.at):
+                continue
+            answers = [at for ids, at in p.feedback if c.id in ids]
+            if not answers:
+                days.append(None)
+                continue
+            wait = (min(answers) - decision.at).total_seconds() / DAY
+            days.append(max(0.0, wait))
+    return days, acts
+
+
+def feedback_closure(lens: Lens) -> float | None:
+    """Share of lived-experience comments on decided proposals that got feedback."""
+    days, _ = _closure(lens)
+    return share(sum(d is not None for d in days), len(days))
+
+
+def v5(lens: Lens, th: Thresholds) -> Figure:
+    """Feedback-loop closure: lived-experience comments answered after a decision."""
+    del th
+    days, acts = _closure(lens)
+    coverage = lens.coverage(acts)
+    if not days:
+        return insufficient(
+            "V5",
+            "no lived-experience comments on proposals decided in the period",
+            0,
+            coverage,
+        )
+    answered = [d for d in days if d is not None]
+    value = len(answered) / len(days)
+    waited = median(answered)
+    note = (
+        "no feedback given"
+        if waited is None
+        else f"median {waited:.1f} days from decision to feedback"
+    )
+    band = "closed" if value == 1 else "partial"
+    return Figure("V5", value, len(days), coverage, band, note)
+
+
+def v6(lens: Lens, th: Thresholds) -> Figure:
+    """Share of decisions taken at least N days after the meeting's last papers."""
+    enough = timedelta(days=th.deliberation_days)
+    windows: list[timedelta] = []
+    acts: list[tuple[UUID, datetime]] = []
+    for p, i in lens.decisions():
+        d = p.decisions[i]
+        meeting = None if p.meeting is None else lens.facts.meetings.get(p.meeting)
+        if d.outcome == NOT_DECIDED or meeting is None or not meeting.papers:
+            continue
+        windows.append(d.at - max(at for _, at in meeting.papers))
+        acts += [(m, d.at) for m in d.decided_by]
+    if not windows:
+        return insufficient(
+            "V6", "no decisions in the period on proposals from meetings with papers"
+        )
+    value = sum(w >= enough for w in windows) / len(windows)
+    band = "adequate" if value == 1 else "rushed" if value == 0 else "some_rushed"
+    middle = median([w.total_seconds() / DAY for w in windows])
+    note = f"median {middle:.1f} days between papers and decision"
+    return Figure("V6", value, len(windows), lens.coverage(acts), band, note)
+
+
+def compute(lens: Lens, th: Thresholds) -> dict[str, Figure]:
+    """Every voice figure (V3 airtime is not recorded, so it is not computed)."""
+    return {f.code: f for f in (fn(lens, th) for fn in (v1, v2, v4, v5, v6))}

@@ -1,0 +1,162 @@
+"""The stored form of events: typed JSON through cattrs and orjson.
+
+The default eventsourcing transcoder returns tuples as lists and needs a
+registered transcoding per type. This mapper instead structures each field back
+into the type its event class declares, so every event round-trips unchanged,
+and it keeps eventsourcing's ``class_version`` upcasting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import typing
+from collections.abc import Callable
+from datetime import datetime
+from fractions import Fraction
+from typing import Any
+from uuid import UUID
+
+import orjson
+from cattrs import Converter
+from cattrs.preconf.orjson import make_converter
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    Mapper,
+    MapperDeserialisationError,
+    StoredEvent,
+)
+from eventsourcing.utils import get_topic, resolve_topic
+
+from coledger.errors import LedgerError
+
+converter = make_converter()
+converter.register_structure_hook(UUID, lambda value, _: UUID(value))
+converter.register_unstructure_hook(UUID, str)
+converter.register_structure_hook(
+    datetime, lambda value, _: datetime.fromisoformat(value)
+)
+
+json_converter = Converter()
+"""Unstructures read models to plain JSON values (text datetimes and ids)."""
+json_converter.register_unstructure_hook(UUID, str)
+json_converter.register_unstructure_hook(datetime, datetime.isoformat)
+json_converter.register_unstructure_hook(Fraction, str)
+json_converter.register_unstructure_hook(
+    frozenset, lambda values: sorted(json_converter.unstructure(v) for v in values)
+)
+
+
+def to_jsonable(value: object) -> Any:
+    """Read models, events and plain containers as JSON-ready values."""
+    return json_converter.unstructure(value)
+
+
+_SKIPPED = frozenset({"originator_id", "originator_version"})
+Hook = Callable[[Any, Any], Any]
+
+
+@functools.cache
+def field_types(cls: Any) -> dict[str, Any]:
+    """The declared type of each stored field of an event class."""
+    hints = typing.get_type_hints(cls)
+    return {
+        f.name: hints[f.name] for f in dataclasses.fields(cls) if f.name not in _SKIPPED
+    }
+
+
+@functools.cache
+def _field_hooks(cls: Any) -> dict[str, tuple[Hook, Any]]:
+    """Map each stored field of an event class to its structure hook and type."""
+    return {
+        name: (converter.get_structure_hook(hint), hint)
+        for name, hint in field_types(cls).items()
+    }
+
+
+def unstructure_state(event: object) -> dict[str, Any]:
+    """An event's state as JSON-ready values (ids and version live in columns)."""
+    state = {k: v for k, v in vars(event).items() if k not in _SKIPPED}
+    class_version = getattr(type(event), "class_version", 1)
+    if class_version > 1:
+        state["class_version"] = class_version
+    unstructured: dict[str, Any] = converter.unstructure(state)
+    return unstructured
+
+
+def structure_state(cls: Any, state: dict[str, Any]) -> dict[str, Any]:
+    """Upcast an old version's state, then give every field its declared type."""
+    class_version = getattr(cls, "class_version", 1)
+    version = state.pop("class_version", 1)
+    while version < class_version:
+        getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
+        version += 1
+    hooks = _field_hooks(cls)
+    return {
+        name: (hooks[name][0](value, hooks[name][1]) if value is not None else None)
+        if name in hooks
+        else value
+        for name, value in state.items()
+    }
+
+
+def encode_state(event: object) -> bytes:
+    """The stored bytes of an event's state, unsealed."""
+    return orjson.dumps(unstructure_state(event))
+
+
+def decode_state(cls: Any, data: bytes) -> dict[str, Any]:
+    """Decode unsealed stored bytes into typed field values."""
+    return structure_state(cls, orjson.loads(data))
+
+
+class LedgerMapper(Mapper[UUID]):
+    """Converts domain events to stored events and back, with exact types."""
+
+    def __init__(self) -> None:
+        super().__init__(JSONTranscoder())  # required by the base class, never used
+
+    def encode(self, domain_event: DomainEventProtocol[UUID], topic: str) -> bytes:
+        """The stored bytes of one event."""
+        del topic
+        return encode_state(domain_event)
+
+    def decode(self, cls: Any, stored_event: StoredEvent) -> dict[str, Any]:
+        """The typed state of one stored event."""
+        return decode_state(cls, stored_event.state)
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        """Encode one event."""
+        topic = get_topic(type(domain_event))
+        return StoredEvent(
+            originator_id=domain_event.originator_id,
+            originator_version=domain_event.originator_version,
+            topic=topic,
+            state=self.encode(domain_event, topic),
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        """Decode one stored event."""
+        cls = resolve_topic(stored_event.topic)
+        try:
+            state = self.decode(cls, stored_event)
+        except LedgerError:
+            raise
+        except Exception as error:
+            msg = (
+                f"cannot decode event {stored_event.topic} of "
+                f"{stored_event.originator_id} "
+                f"v{stored_event.originator_version}: {error}"
+            )
+            raise MapperDeserialisationError(msg) from error
+        originator_id = stored_event.originator_id
+        state["originator_id"] = (
+            originator_id
+            if isinstance(originator_id, UUID)
+            else UUID(str(originator_id))
+        )
+        state["originator_version"] = stored_event.originator_version
+        event: DomainEventProtocol[UUID] = object.__new__(cls)
+        object.__setattr__(event, "__dict__", state)
+        return event

@@ -1,0 +1,131 @@
+"""Storage URLs: which eventsourcing persistence module a ledger lives in.
+
+``memory://``
+    In process, gone when the process ends (tests, experiments).
+``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``
+    One SQLite file, no server: the embedded default (``./coledger.db``).
+``postgresql://user:password@host:port/dbname?schema=name``
+    eventsourcing's PostgreSQL persistence; ``schema`` puts the ledger in its own
+    schema (one per organisation), created if missing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import attrs
+
+from coledger.errors import InvalidUrlError
+
+DEFAULT_URL = "sqlite:///coledger.db"
+APP_NAME = "coledger"
+"""The eventsourcing application name; PostgreSQL tables are named after it."""
+
+
+@attrs.frozen
+class StorageConfig:
+    """A parsed storage URL: the backend and the eventsourcing settings for it."""
+
+    backend: str
+    env: dict[str, str]
+    url: str = ""
+    path: Path | None = None
+    schema: str | None = None
+
+    @property
+    def postgres_conninfo(self) -> str:
+        """A libpq connection string for this PostgreSQL ledger."""
+        keys = {
+            "dbname": "POSTGRES_DBNAME",
+            "host": "POSTGRES_HOST",
+            "port": "POSTGRES_PORT",
+            "user": "POSTGRES_USER",
+            "password": "POSTGRES_PASSWORD",
+        }
+        parts = [f"{k}={self.env[v]}" for k, v in keys.items() if self.env.get(v)]
+        return " ".join(parts)
+
+
+def parse_url(url: object) -> StorageConfig:
+    """Parse a storage URL into the settings eventsourcing reads."""
+    if not isinstance(url, str) or not url:
+        raise InvalidUrlError(f"a storage URL must be a non-empty string, not {url!r}")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "memory":
+        if parts.netloc or parts.path.strip("/"):
+            raise InvalidUrlError(f"{url!r}: an in-memory ledger takes no path")
+        return StorageConfig(
+            "memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"}, url
+        )
+    if scheme == "sqlite":
+        return _sqlite(url, parts.netloc, parts.path)
+    if scheme in {"postgresql", "postgres"}:
+        return _postgres(url)
+    raise InvalidUrlError(
+        f"{url!r}: unknown storage; use memory://, sqlite:///path/to/file.db "
+        "or postgresql://user@host:port/dbname"
+    )
+
+
+def _sqlite(url: str, netloc: str, path: str) -> StorageConfig:
+    if netloc:
+        raise InvalidUrlError(
+            f"{url!r}: write sqlite:///relative.db or sqlite:////absolute/path.db "
+            "(three slashes, then the path)"
+        )
+    file_path = Path(path.removeprefix("/"))
+    if not str(file_path) or file_path == Path() or path.endswith("/"):
+        raise InvalidUrlError(f"{url!r}: no database file named")
+    if str(file_path) == ":memory:":
+        raise InvalidUrlError(f"{url!r}: use memory:// for an in-memory ledger")
+    if not file_path.parent.exists() and str(file_path.parent) != ".":
+        raise InvalidUrlError(f"{url!r}: the folder {file_path.parent} does not exist")
+    if file_path.is_dir():
+        raise InvalidUrlError(f"{url!r}: {file_path} is a folder, not a file")
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(file_path),
+        "SQLITE_LOCK_TIMEOUT": "30",
+        "APPLICATION_RECORDER_TOPIC": "coledger.integrity.recorders:LeafSQLiteRecorder",
+    }
+    return StorageConfig("sqlite", env, url, path=file_path)
+
+
+def _postgres(url: str) -> StorageConfig:
+    parts = urlsplit(url)
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname:
+        raise InvalidUrlError(f"{url!r}: no database named after the host")
+    try:
+        port = parts.port
+    except ValueError as error:
+        raise InvalidUrlError(f"{url!r}: the port is not a number") from error
+    query = parse_qs(parts.query)
+    unknown = set(query) - {"schema"}
+    if unknown:
+        raise InvalidUrlError(f"{url!r}: unknown options {sorted(unknown)}")
+    schema = query.get("schema", [None])[-1]
+    if schema is not None and not schema.replace("_", "").isalnum():
+        raise InvalidUrlError(
+            f"{url!r}: a schema name may hold only letters, digits and underscores"
+        )
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_POOL_SIZE": "4",
+        "POSTGRES_MAX_OVERFLOW": "4",
+        "POSTGRES_LOCK_TIMEOUT": "10",
+        "APPLICATION_RECORDER_TOPIC": (
+            "coledger.integrity.recorders:LeafPostgresRecorder"
+        ),
+    }
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema
+    return StorageConfig("postgres", env, url, schema=schema)

@@ -1,0 +1,149 @@
+"""Adjustment requests on every backend: scopes and the request lifecycle."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from uuid import uuid4
+
+from coledger import Ledger
+from coledger.errors import (
+    AlreadyResolvedError,
+    InvalidIdError,
+    InvalidInputError,
+    NotAMemberError,
+    UnknownAdjustmentCodeError,
+    UnknownAdjustmentError,
+    UnknownMeetingError,
+    UnknownProposalError,
+)
+from helpers import refused
+
+
+def test_requests_in_each_scope(ledger: Ledger) -> None:
+    """A request is standing, for a meeting or for a proposal, and linked to it."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    asked = datetime(2024, 2, 1, 10, tzinfo=timezone(timedelta(hours=-5)))
+    needed = datetime(2024, 2, 10, 9, tzinfo=UTC)
+    meeting = ledger.schedule_meeting(
+        board, kind="consultation", title="Listening", starts_at=needed, by=admin
+    )
+    p = ledger.raise_proposal(board, proposers=[sam], title="T", text="x")
+
+    standing = ledger.request_adjustment(sam, code="XT", occurred_at=asked)
+    for_meeting = ledger.request_adjustment(
+        sam, code="BSL", meeting=meeting, needed_by=needed, by=admin
+    )
+    for_proposal = ledger.request_adjustment(
+        sam, code="ER", proposal=p, needed_before="papers"
+    )
+
+    s = ledger.adjustment(standing)
+    assert (s.member, s.code, s.scope, s.meeting, s.proposal) == (
+        sam,
+        "XT",
+        "standing",
+        None,
+        None,
+    )
+    assert (s.needed_before, s.needed_by, s.status) == ("meeting", None, "requested")
+    assert s.requested_at == asked
+    assert s.resolved_at is None
+    m = ledger.adjustment(for_meeting)
+    assert (m.scope, m.meeting, m.needed_by) == ("meeting", meeting, needed)
+    pr = ledger.adjustment(for_proposal)
+    assert (pr.scope, pr.proposal, pr.needed_before) == ("proposal", p, "papers")
+    assert ledger.meeting(meeting).adjustments == (for_meeting,)
+    assert ledger.proposal(p).adjustments == (for_proposal,)
+    assert [a.id for a in ledger.adjustments()] == [standing, for_meeting, for_proposal]
+
+    # Each request and its link to a meeting or proposal name whoever asked.
+    actors = [r.event.actor for r in ledger.history()][-5:]
+    assert actors == [sam, admin, admin, sam, sam]
+
+    with refused(ledger, InvalidInputError):
+        ledger.request_adjustment(sam, code="ER", meeting=meeting, proposal=p)
+    with refused(ledger, UnknownProposalError):
+        ledger.request_adjustment(sam, code="ER", proposal=uuid4())
+    with refused(ledger, UnknownProposalError):
+        ledger.request_adjustment(sam, code="ER", proposal=meeting)
+    with refused(ledger, UnknownMeetingError):
+        ledger.request_adjustment(sam, code="ER", meeting=p)
+    with refused(ledger, InvalidIdError):
+        ledger.request_adjustment(sam, code="ER", meeting="m")  # type: ignore[arg-type]
+    with refused(ledger, NotAMemberError):
+        ledger.request_adjustment(uuid4(), code="ER")
+    with refused(ledger, NotAMemberError):
+        ledger.request_adjustment(sam, code="ER", by=uuid4())
+    with refused(ledger, UnknownAdjustmentCodeError):
+        ledger.request_adjustment(sam, code="HELICOPTER")
+
+
+def test_request_lifecycle(ledger: Ledger) -> None:
+    """A request is answered once: provided, declined (with reason) or withdrawn."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+    provided, partial, declined, offered, withdrawn = (
+        ledger.request_adjustment(sam, code=code)
+        for code in ("LP", "CAP", "BSL", "STTR", "QRM")
+    )
+    when = datetime(2024, 4, 1, 12, tzinfo=UTC)
+    ledger.provide_adjustment(provided, by=admin, occurred_at=when)
+    ledger.provide_adjustment(partial, by=admin, partial=True)
+    ledger.decline_adjustment(declined, by=admin, reason="insufficient_notice")
+    with refused(ledger, InvalidInputError, match="alternative"):
+        ledger.decline_adjustment(offered, by=admin, reason="alternative_offered")
+    with refused(ledger, UnknownAdjustmentCodeError):
+        ledger.decline_adjustment(
+            offered, by=admin, reason="alternative_offered", alternative="MAGIC"
+        )
+    ledger.decline_adjustment(
+        offered, by=admin, reason="alternative_offered", alternative="CAP"
+    )
+    ledger.withdraw_adjustment(withdrawn)
+    assert list(ledger.history())[-1].event.actor == sam
+
+    views = {a: ledger.adjustment(a) for a in (provided, partial, declined, offered)}
+    assert (views[provided].status, views[provided].partial) == ("provided", False)
+    assert views[provided].resolved_at == when
+    assert (views[partial].status, views[partial].partial) == ("provided", True)
+    assert (views[declined].status, views[declined].decline_reason) == (
+        "declined",
+        "insufficient_notice",
+    )
+    assert views[declined].alternative is None
+    assert (views[offered].decline_reason, views[offered].alternative) == (
+        "alternative_offered",
+        "CAP",
+    )
+    assert ledger.adjustment(withdrawn).status == "withdrawn"
+
+    for done in (provided, partial, declined, offered, withdrawn):
+        with refused(ledger, AlreadyResolvedError):
+            ledger.provide_adjustment(done, by=admin)
+        with refused(ledger, AlreadyResolvedError):
+            ledger.decline_adjustment(done, by=admin, reason="other")
+        with refused(ledger, AlreadyResolvedError):
+            ledger.withdraw_adjustment(done, by=sam)
+
+    for unknown in (uuid4(), sam):
+        with refused(ledger, UnknownAdjustmentError):
+            ledger.provide_adjustment(unknown, by=admin)
+        with refused(ledger, UnknownAdjustmentError):
+            ledger.decline_adjustment(unknown, by=admin, reason="other")
+        with refused(ledger, UnknownAdjustmentError):
+            ledger.withdraw_adjustment(unknown)
+        with refused(ledger, UnknownAdjustmentError):
+            ledger.adjustment(unknown)
+    with refused(ledger, InvalidIdError):
+        ledger.provide_adjustment(str(provided), by=admin)  # type: ignore[arg-type]
+
+    pending = ledger.request_adjustment(sam, code="BRK")
+    with refused(ledger, NotAMemberError):
+        ledger.provide_adjustment(pending, by=uuid4())
+    with refused(ledger, NotAMemberError):
+        ledger.decline_adjustment(pending, by=uuid4(), reason="other")
+    with refused(ledger, NotAMemberError):
+        ledger.withdraw_adjustment(pending, by=uuid4())
+    assert ledger.adjustment(pending).status == "requested"

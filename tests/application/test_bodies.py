@@ -1,0 +1,221 @@
+"""Bodies, seats, projects and meetings on every backend."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from fractions import Fraction
+from uuid import uuid4
+
+from coledger import Ledger, Rule, Seat
+from coledger.errors import (
+    InvalidIdError,
+    InvalidRuleError,
+    NotAMemberError,
+    NotASeatHolderError,
+    OfficeTakenError,
+    SeatAlreadyHeldError,
+    UnknownBodyError,
+    UnknownMeetingError,
+    UnknownProjectError,
+)
+from helpers import count_events, refused
+
+
+def test_body_rule_and_seats(ledger: Ledger) -> None:
+    """A body keeps its rule and seats; only voting seats make voting members."""
+    admin = ledger.register_member("Admin", role="staff")
+    chair, sec, adv, obs, exo = (
+        ledger.register_member(name) for name in ("Chair", "Sec", "Adv", "Obs", "Exo")
+    )
+    rule = Rule.supermajority(Fraction(2, 3), quorum=0.5, lived_experience_quorum=1)
+    board = ledger.establish_body("Board", kind="governance", rule=rule, by=admin)
+    group = ledger.establish_body("Group", kind="working_group")
+    assert ledger.body(group).rule == Rule.majority()
+    assert [b.id for b in ledger.bodies()] == [board, group]
+
+    ledger.assign_seat(board, chair, seat="voting", office="chair", by=admin)
+    ledger.assign_seat(board, sec, office="secretary", by=admin)
+    ledger.assign_seat(board, adv, seat="advisory", by=admin)
+    ledger.assign_seat(board, obs, seat="observer", by=admin)
+    ledger.assign_seat(board, exo, seat="ex_officio", office="vice_chair", by=admin)
+    view = ledger.body(board)
+    assert (view.name, view.kind, view.rule) == ("Board", "governance", rule)
+    assert set(view.seats) == {
+        Seat(chair, "voting", "chair"),
+        Seat(sec, "voting", "secretary"),
+        Seat(adv, "advisory", None),
+        Seat(obs, "observer", None),
+        Seat(exo, "ex_officio", "vice_chair"),
+    }
+    assert view.voting_members == (chair, sec)
+
+    with refused(ledger, SeatAlreadyHeldError):
+        ledger.assign_seat(board, adv, seat="voting", by=admin)
+    with refused(ledger, OfficeTakenError):
+        ledger.assign_seat(board, admin, office="chair", by=admin)
+    with refused(ledger, OfficeTakenError):
+        ledger.assign_seat(board, admin, seat="observer", office="secretary", by=admin)
+
+    # Co-chairs may be several; a vacated office can be filled again.
+    ledger.assign_seat(board, admin, office="co_chair", by=admin)
+    ledger.vacate_seat(board, chair, by=admin)
+    helper = ledger.register_member("Second co-chair")
+    ledger.assign_seat(board, helper, office="co_chair", by=admin)
+    ledger.assign_seat(board, chair, seat="observer", office="chair", by=admin)
+    seats = {s.member: s for s in ledger.body(board).seats}
+    assert seats[chair] == Seat(chair, "observer", "chair")
+    assert seats[admin].office == seats[helper].office == "co_chair"
+    assert chair not in ledger.body(board).voting_members
+
+    ledger.change_rule(board, Rule.consent(), by=admin)
+    assert ledger.body(board).rule == Rule.consent()
+
+
+def test_vacating_and_seating_refusals(ledger: Ledger) -> None:
+    """Vacating an unheld seat, unknown bodies and non-members are refused."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+    board = ledger.establish_body("Board", kind="advisory", by=admin)
+    with refused(ledger, NotASeatHolderError):
+        ledger.vacate_seat(board, sam, by=admin)
+    with refused(ledger, NotASeatHolderError):
+        ledger.vacate_seat(board, uuid4(), by=admin)
+    ledger.assign_seat(board, sam, by=admin)
+    ledger.vacate_seat(board, sam, by=admin)
+    with refused(ledger, NotASeatHolderError):
+        ledger.vacate_seat(board, sam, by=admin)
+    assert ledger.body(board).seats == ()
+
+    with refused(ledger, UnknownBodyError):
+        ledger.assign_seat(uuid4(), sam, by=admin)
+    with refused(ledger, UnknownBodyError):
+        ledger.assign_seat(sam, sam, by=admin)  # a member is not a body
+    with refused(ledger, UnknownBodyError):
+        ledger.vacate_seat(uuid4(), sam, by=admin)
+    with refused(ledger, UnknownBodyError):
+        ledger.change_rule(uuid4(), Rule.consent(), by=admin)
+    with refused(ledger, UnknownBodyError):
+        ledger.body(uuid4())
+    with refused(ledger, InvalidIdError):
+        ledger.assign_seat("board", sam, by=admin)  # type: ignore[arg-type]
+    with refused(ledger, InvalidIdError):
+        ledger.vacate_seat(board, "sam", by=admin)  # type: ignore[arg-type]
+    with refused(ledger, NotAMemberError):
+        ledger.assign_seat(board, uuid4(), by=admin)
+    with refused(ledger, NotAMemberError):
+        ledger.assign_seat(board, sam, by=uuid4())
+    with refused(ledger, NotAMemberError):
+        ledger.vacate_seat(board, sam, by=board)
+    with refused(ledger, NotAMemberError):
+        ledger.establish_body("Other", kind="advisory", by=uuid4())
+    with refused(ledger, NotAMemberError):
+        ledger.change_rule(board, Rule.consent(), by=uuid4())
+    with refused(ledger, InvalidRuleError):
+        ledger.change_rule(board, "consent", by=admin)  # type: ignore[arg-type]
+    with refused(ledger, InvalidRuleError):
+        ledger.establish_body("X", kind="advisory", rule="majority")  # type: ignore[arg-type]
+
+
+def test_projects_lifecycle(ledger: Ledger) -> None:
+    """A project is started, relabelled and finished, with no-op repeats not stored."""
+    admin = ledger.register_member("Admin", role="staff")
+    plan = ledger.start_project(
+        "Summer festival",
+        label="co_production",
+        description="Plan the festival together.\nAll year.",
+        by=admin,
+    )
+    view = ledger.project(plan)
+    assert (view.name, view.label, view.finished) == (
+        "Summer festival",
+        "co_production",
+        False,
+    )
+    assert view.description == "Plan the festival together.\nAll year."
+    ledger.relabel_project(plan, "consultation", by=admin)
+    assert ledger.project(plan).label == "consultation"
+    before = count_events(ledger)
+    ledger.relabel_project(plan, "consultation", by=admin)
+    assert count_events(ledger) == before
+    ledger.finish_project(plan, by=admin)
+    assert ledger.project(plan).finished is True
+    ledger.finish_project(plan, by=admin)
+    assert count_events(ledger) == before + 1
+    other = ledger.start_project("Other", label="other", by=admin)
+    assert [p.id for p in ledger.projects()] == [plan, other]
+
+    with refused(ledger, UnknownProjectError):
+        ledger.relabel_project(uuid4(), "other", by=admin)
+    with refused(ledger, UnknownProjectError):
+        ledger.finish_project(admin, by=admin)
+    with refused(ledger, UnknownProjectError):
+        ledger.project(uuid4())
+    with refused(ledger, NotAMemberError):
+        ledger.start_project("P", label="other", by=uuid4())
+    with refused(ledger, NotAMemberError):
+        ledger.relabel_project(plan, "other", by=uuid4())
+
+
+def test_meetings_papers_attendance_and_check_ins(ledger: Ledger) -> None:
+    """A meeting records its papers, attendance (latest mode) and check-ins."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    plan = ledger.start_project("Plan", label="co_design", by=admin)
+    bst = timezone(timedelta(hours=1))
+    starts = datetime(2024, 6, 3, 18, 0, tzinfo=bst)
+    meeting = ledger.schedule_meeting(
+        board,
+        kind="decision_meeting",
+        title="June board",
+        starts_at=starts,
+        project=plan,
+        by=admin,
+    )
+    issued = datetime(2024, 5, 27, 9, 0, tzinfo=UTC)
+    ledger.issue_papers(
+        meeting, formats=["STD", "ER", "STD", "LP"], by=admin, occurred_at=issued
+    )
+    ledger.record_attendance(meeting, sam, mode="remote", by=admin)
+    ledger.record_attendance(meeting, admin, by=admin)
+    ledger.record_attendance(meeting, sam, mode="in_person", by=admin)
+    ledger.hold_check_in(meeting, by=admin)
+    ledger.hold_check_in(meeting, by=sam)
+    view = ledger.meeting(meeting)
+    assert (view.body, view.kind, view.title, view.project) == (
+        board,
+        "decision_meeting",
+        "June board",
+        plan,
+    )
+    assert view.starts_at == starts
+    assert view.starts_at.utcoffset() is not None
+    assert view.papers == (("STD", issued), ("ER", issued), ("LP", issued))
+    assert dict(view.attendance) == {sam: "in_person", admin: "in_person"}
+    assert view.check_ins == 2
+    assert [m.id for m in ledger.meetings()] == [meeting]
+
+    with refused(ledger, UnknownBodyError):
+        ledger.schedule_meeting(
+            uuid4(), kind="workshop", title="W", starts_at=starts, by=admin
+        )
+    with refused(ledger, UnknownProjectError):
+        ledger.schedule_meeting(
+            board, kind="workshop", title="W", starts_at=starts, project=board, by=admin
+        )
+    with refused(ledger, NotAMemberError):
+        ledger.schedule_meeting(
+            board, kind="workshop", title="W", starts_at=starts, by=uuid4()
+        )
+    with refused(ledger, UnknownMeetingError):
+        ledger.issue_papers(uuid4(), by=admin)
+    with refused(ledger, UnknownMeetingError):
+        ledger.record_attendance(board, sam, by=admin)
+    with refused(ledger, UnknownMeetingError):
+        ledger.hold_check_in(plan, by=admin)
+    with refused(ledger, UnknownMeetingError):
+        ledger.meeting(uuid4())
+    with refused(ledger, NotAMemberError):
+        ledger.record_attendance(meeting, uuid4(), by=admin)
+    with refused(ledger, NotAMemberError):
+        ledger.hold_check_in(meeting, by=uuid4())

@@ -1,0 +1,189 @@
+"""Members on every backend: registration, roles, declarations and supporters."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from coledger import Ledger
+from coledger.errors import (
+    AlreadyDeclaredError,
+    InvalidIdError,
+    InvalidInputError,
+    NotAMemberError,
+    NotDeclaredError,
+    UnknownMemberError,
+)
+from helpers import count_events, refused
+
+
+def test_register_members_and_change_roles(ledger: Ledger) -> None:
+    """Members are registered with a role, listed in order, and can change role."""
+    admin = ledger.register_member("Ada Admin", role="staff")
+    sam = ledger.register_member("Sam Example", role="trainer", by=admin)
+    kim = ledger.register_member("Kim")
+    assert [m.id for m in ledger.members()] == [admin, sam, kim]
+    view = ledger.member(sam)
+    assert (view.name, view.role, view.erased) == ("Sam Example", "trainer", False)
+    assert view.lived_experience == ()
+    assert view.supporters == frozenset()
+    assert ledger.member(kim).role == "member"
+
+    registered = [r.event for r in ledger.history()]
+    assert registered[0].actor is None
+    assert registered[1].actor == admin
+
+    ledger.change_role(sam, "director", by=admin)
+    assert ledger.member(sam).role == "director"
+    assert ledger.member(sam).version == view.version + 1
+
+
+def test_only_members_may_act_on_members(ledger: Ledger) -> None:
+    """Naming a non-member as actor or subject is refused, and nothing is stored."""
+    admin = ledger.register_member("Admin", role="staff")
+    body = ledger.establish_body("Board", kind="governance", by=admin)
+    stranger = uuid4()
+    with refused(ledger, NotAMemberError):
+        ledger.register_member("Someone", by=stranger)
+    with refused(ledger, NotAMemberError):
+        ledger.change_role(admin, "director", by=stranger)
+    with refused(ledger, NotAMemberError):
+        ledger.change_role(stranger, "director", by=admin)
+    with refused(ledger, NotAMemberError):
+        ledger.change_role(body, "director", by=admin)  # a body is not a member
+    with refused(ledger, InvalidIdError):
+        ledger.change_role("admin", "director", by=admin)  # type: ignore[arg-type]
+    with refused(ledger, InvalidIdError):
+        ledger.change_role(admin, "director", by=str(admin))  # type: ignore[arg-type]
+    with refused(ledger, NotAMemberError):
+        ledger.declare_lived_experience(stranger, categories=["DIS"])
+    with refused(ledger, NotAMemberError):
+        ledger.declare_lived_experience(admin, categories=["DIS"], by=stranger)
+    with refused(ledger, NotAMemberError):
+        ledger.withdraw_lived_experience(stranger)
+    with refused(ledger, NotAMemberError):
+        ledger.authorise_supporter(stranger, admin)
+    with refused(ledger, NotAMemberError):
+        ledger.authorise_supporter(admin, stranger)
+    with refused(ledger, UnknownMemberError):
+        ledger.member(stranger)
+    with refused(ledger, UnknownMemberError):
+        ledger.member(body)
+    with refused(ledger, InvalidIdError):
+        ledger.member(str(admin))  # type: ignore[arg-type]
+
+
+def test_lived_experience_declaration_lifecycle(ledger: Ledger) -> None:
+    """One declaration at a time: declare, refuse another, withdraw, declare again."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+    with refused(ledger, NotDeclaredError):
+        ledger.withdraw_lived_experience(sam)
+
+    ledger.declare_lived_experience(
+        sam,
+        categories=["LTHC", "CARER", "LTHC"],
+        consent="easy_read_consent",
+        condition="dpa_sch1_para8_equality",
+    )
+    view = ledger.member(sam)
+    assert view.lived_experience == ("LTHC", "CARER")
+    assert view.consent == "easy_read_consent"
+    assert view.condition == "dpa_sch1_para8_equality"
+    assert list(ledger.history())[-1].event.actor == sam
+
+    with refused(ledger, AlreadyDeclaredError):
+        ledger.declare_lived_experience(sam, categories=["DIS"])
+
+    ledger.withdraw_lived_experience(sam, by=admin)
+    withdrawn = ledger.member(sam)
+    assert (withdrawn.lived_experience, withdrawn.consent, withdrawn.condition) == (
+        (),
+        None,
+        None,
+    )
+    assert list(ledger.history())[-1].event.actor == admin
+    with refused(ledger, NotDeclaredError):
+        ledger.withdraw_lived_experience(sam)
+
+    ledger.declare_lived_experience(sam, categories=["DIS"], by=admin)
+    again = ledger.member(sam)
+    assert again.lived_experience == ("DIS",)
+    assert again.consent == "explicit_consent"
+    assert again.condition == "art9_2a_explicit_consent"
+
+
+def test_supporters_are_authorised_and_revoked(ledger: Ledger) -> None:
+    """A member's supporters are recorded once, revocable, and never themselves."""
+    sam = ledger.register_member("Sam")
+    pat = ledger.register_member("Pat", role="supporter")
+    lee = ledger.register_member("Lee", role="supporter")
+    ledger.authorise_supporter(sam, pat)
+    ledger.authorise_supporter(sam, lee, by=pat)
+    assert ledger.member(sam).supporters == frozenset({pat, lee})
+
+    before = count_events(ledger)
+    ledger.authorise_supporter(sam, pat)  # already authorised: nothing new
+    assert count_events(ledger) == before
+
+    with refused(ledger, InvalidInputError):
+        ledger.authorise_supporter(sam, sam)
+    with refused(ledger, InvalidIdError):
+        ledger.revoke_supporter(sam, "pat")  # type: ignore[arg-type]
+
+    ledger.revoke_supporter(sam, pat)
+    assert ledger.member(sam).supporters == frozenset({lee})
+    before = count_events(ledger)
+    ledger.revoke_supporter(sam, pat)  # no longer authorised: nothing new
+    ledger.revoke_supporter(sam, uuid4())
+    assert count_events(ledger) == before
+    assert ledger.member(pat).supporters == frozenset()
+
+
+def test_an_erased_member_can_no_longer_act_or_be_named(ledger: Ledger) -> None:
+    """Erasure hides personal data, keeps the facts, and ends the right to act."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam Example")
+    kim = ledger.register_member("Kim")
+    helper = ledger.register_member("Helper", role="supporter")
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    ledger.assign_seat(board, sam, by=admin)
+    ledger.declare_lived_experience(sam, categories=["DIS"])
+    ledger.authorise_supporter(sam, helper)
+    p = ledger.raise_proposal(board, proposers=[kim], title="T", text="x")
+    said = ledger.comment(p, author=sam, text="I need step-free access")
+
+    with refused(ledger, NotAMemberError):
+        ledger.erase_member(sam, by=uuid4())
+    with refused(ledger, NotAMemberError):
+        ledger.erase_member(uuid4(), by=admin)
+    ledger.erase_member(sam, by=admin)
+
+    view = ledger.member(sam)
+    assert view.erased is True
+    assert view.name != "Sam Example"
+    assert (view.lived_experience, view.consent, view.supporters) == (
+        (),
+        None,
+        frozenset(),
+    )
+    assert sam in [m.id for m in ledger.members()]
+    (comment,) = ledger.proposal(p).comments
+    assert (comment.id, comment.author) == (said, sam)
+    assert comment.text != "I need step-free access"
+
+    with refused(ledger, NotAMemberError):
+        ledger.erase_member(sam, by=admin)
+    with refused(ledger, NotAMemberError):
+        ledger.comment(p, author=sam, text="Still here?")
+    with refused(ledger, NotAMemberError):
+        ledger.register_member("New", by=sam)
+    with refused(ledger, NotAMemberError):
+        ledger.raise_proposal(board, proposers=[kim, sam], title="T", text="x")
+    with refused(ledger, NotAMemberError):
+        ledger.authorise_supporter(kim, sam)
+    with refused(ledger, NotAMemberError):
+        ledger.change_role(sam, "trustee", by=admin)
+    with refused(ledger, NotAMemberError):
+        ledger.declare_lived_experience(sam, categories=["DIS"])
+    with refused(ledger, NotAMemberError):
+        ledger.assign_seat(board, sam, by=admin)

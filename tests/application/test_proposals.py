@@ -1,0 +1,284 @@
+"""Proposals on every backend: raising, discussion, amendment, withdrawal, delivery."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+from coledger import Ledger
+from coledger.errors import (
+    ActionAlreadyCompletedError,
+    InvalidIdError,
+    InvalidInputError,
+    NotAMemberError,
+    NotDecidedError,
+    ProposalClosedError,
+    SupporterNotAuthorisedError,
+    UnknownActionError,
+    UnknownBodyError,
+    UnknownCommentError,
+    UnknownMeetingError,
+    UnknownProjectError,
+    UnknownProposalError,
+    VotingAlreadyOpenedError,
+)
+from helpers import refused
+
+
+def setting(ledger: Ledger) -> tuple[UUID, UUID, UUID, UUID]:
+    """An admin, two voting members and their board."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+    kim = ledger.register_member("Kim")
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    ledger.assign_seat(board, sam, by=admin)
+    ledger.assign_seat(board, kim, by=admin)
+    return admin, sam, kim, board
+
+
+def adopt(ledger: Ledger, proposal: UUID, admin: UUID, voters: list[UUID]) -> None:
+    """Adopt *proposal* by a unanimous vote."""
+    ledger.open_voting(proposal, by=admin)
+    for voter in voters:
+        ledger.cast_ballot(proposal, voter=voter, choice="for")
+    assert ledger.close_voting(proposal, by=admin).outcome == "adopted"
+
+
+def test_raise_a_proposal_in_a_project_phase_and_meeting(ledger: Ledger) -> None:
+    """A raised proposal keeps its proposers, place, wording and business time."""
+    admin, sam, kim, board = setting(ledger)
+    plan = ledger.start_project("Plan", label="co_production", by=admin)
+    when = datetime(2024, 3, 2, 19, 15, tzinfo=UTC)
+    meeting = ledger.schedule_meeting(
+        board, kind="workshop", title="Design day", starts_at=when, by=admin
+    )
+    text = "We propose a café ☕ at the festival.\n\n- run by members\n\t- with pay"
+    p = ledger.raise_proposal(
+        board,
+        proposers=[kim, sam, kim],
+        title="Festival café",
+        text=text,
+        project=plan,
+        phase="design",
+        meeting=meeting,
+        occurred_at=when,
+    )
+    view = ledger.proposal(p)
+    assert view.proposers == (kim, sam)
+    assert (view.body, view.project, view.phase, view.meeting) == (
+        board,
+        plan,
+        "design",
+        meeting,
+    )
+    assert (view.title, view.text, view.status) == ("Festival café", text, "raised")
+    assert view.raised_at == when
+    assert view.decision is None
+    assert view.tally.participants == 0
+    assert list(ledger.history())[-1].event.actor == kim  # the first proposer
+
+    bare = ledger.raise_proposal(
+        board, proposers=[sam], title="Bare", text="x", by=admin
+    )
+    bare_view = ledger.proposal(bare)
+    assert (bare_view.project, bare_view.phase, bare_view.meeting) == (None, None, None)
+    assert list(ledger.history())[-1].event.actor == admin
+    assert [v.id for v in ledger.proposals()] == [p, bare]
+
+
+def test_raising_refusals(ledger: Ledger) -> None:
+    """Unknown bodies, projects, meetings and proposers stop a proposal being raised."""
+    admin, sam, _, board = setting(ledger)
+    with refused(ledger, NotAMemberError):
+        ledger.raise_proposal(board, proposers=[sam, uuid4()], title="T", text="x")
+    with refused(ledger, NotAMemberError):
+        ledger.raise_proposal(board, proposers=[sam], title="T", text="x", by=uuid4())
+    with refused(ledger, InvalidInputError):
+        ledger.raise_proposal(board, proposers=[], title="T", text="x")
+    with refused(ledger, InvalidIdError):
+        ledger.raise_proposal(board, proposers=str(sam), title="T", text="x")  # type: ignore[arg-type]
+    with refused(ledger, InvalidIdError):
+        ledger.raise_proposal(board, proposers=[str(sam)], title="T", text="x")  # type: ignore[list-item]
+    with refused(ledger, UnknownBodyError):
+        ledger.raise_proposal(uuid4(), proposers=[sam], title="T", text="x")
+    with refused(ledger, UnknownBodyError):
+        ledger.raise_proposal(admin, proposers=[sam], title="T", text="x")
+    with refused(ledger, UnknownProjectError):
+        ledger.raise_proposal(
+            board, proposers=[sam], title="T", text="x", project=uuid4()
+        )
+    with refused(ledger, UnknownMeetingError):
+        ledger.raise_proposal(
+            board, proposers=[sam], title="T", text="x", meeting=board
+        )
+    with refused(ledger, InvalidIdError):
+        ledger.raise_proposal(
+            board,
+            proposers=[sam],
+            title="T",
+            text="x",
+            project="plan",  # type: ignore[arg-type]
+        )
+    for query in (ledger.proposal, ledger.tally):
+        with refused(ledger, UnknownProposalError):
+            query(uuid4())
+        with refused(ledger, UnknownProposalError):
+            query(board)
+
+
+def test_comments_amendments_feedback_and_accessible_versions(ledger: Ledger) -> None:
+    """Discussion is recorded: comments, amendments taking them up, and feedback."""
+    admin, sam, kim, board = setting(ledger)
+    helper = ledger.register_member("Helper", role="supporter")
+    p = ledger.raise_proposal(board, proposers=[sam], title="Old", text="Old text")
+    first = ledger.comment(p, author=kim, text="Make it\nshorter.", channel="written")
+    with refused(ledger, SupporterNotAuthorisedError):
+        ledger.comment(p, author=kim, text="Via helper", supporter=helper)
+    ledger.authorise_supporter(kim, helper)
+    second = ledger.comment(
+        p, author=kim, text="Easy read please", channel="bsl_video", supporter=helper
+    )
+    assert list(ledger.history())[-1].event.actor == helper
+    third = ledger.comment(p, author=admin, text="Fine by me")
+    comments = {c.id: c for c in ledger.proposal(p).comments}
+    assert list(comments) == [first, second, third]
+    assert (comments[first].author, comments[first].channel) == (kim, "written")
+    assert comments[first].text == "Make it\nshorter."
+    assert comments[first].supporter is None
+    assert (comments[second].author, comments[second].supporter) == (kim, helper)
+    assert comments[third].channel == "meeting"
+
+    ledger.amend_proposal(p, by=sam, title="New", takes_up=[first, second])
+    ledger.amend_proposal(p, by=sam, text="New text", takes_up=[first])
+    view = ledger.proposal(p)
+    assert (view.title, view.text, view.amendments) == ("New", "New text", 2)
+    assert view.taken_up == frozenset({first, second})
+    with refused(ledger, UnknownCommentError):
+        ledger.amend_proposal(p, by=sam, takes_up=[first, uuid4()])
+
+    ledger.publish_accessible_version(p, format="ER", by=admin)
+    ledger.publish_accessible_version(p, format="BSLV", by=admin)
+    feedback = ledger.give_feedback(
+        p, comments=[first, second], text="You said shorter; we cut it.", by=admin
+    )
+    view = ledger.proposal(p)
+    assert view.accessible_formats == ("ER", "BSLV")
+    assert view.feedback == (feedback,)
+    with refused(ledger, UnknownCommentError):
+        ledger.give_feedback(p, comments=[uuid4()], text="x", by=admin)
+
+    for unknown in (uuid4(), board):
+        with refused(ledger, UnknownProposalError):
+            ledger.comment(unknown, author=kim, text="x")
+    with refused(ledger, NotAMemberError):
+        ledger.comment(p, author=uuid4(), text="x")
+
+    ledger.open_voting(p, by=admin)
+    with refused(ledger, VotingAlreadyOpenedError):
+        ledger.amend_proposal(p, by=sam, title="Too late")
+    during = ledger.comment(p, author=kim, text="Still discussing during the vote")
+    assert during in {c.id for c in ledger.proposal(p).comments}
+
+
+def test_withdrawn_proposal_takes_no_more_changes(ledger: Ledger) -> None:
+    """A withdrawn proposal refuses comments, votes, decisions and new requests."""
+    admin, sam, kim, board = setting(ledger)
+    p = ledger.raise_proposal(board, proposers=[sam], title="T", text="x")
+    c = ledger.comment(p, author=kim, text="Hmm")
+    ledger.withdraw_proposal(p, by=sam, reason="Superseded by the new plan.")
+    assert ledger.proposal(p).status == "withdrawn"
+    with refused(ledger, ProposalClosedError):
+        ledger.withdraw_proposal(p, by=sam)
+    with refused(ledger, ProposalClosedError):
+        ledger.comment(p, author=kim, text="x")
+    with refused(ledger, ProposalClosedError):
+        ledger.amend_proposal(p, by=sam, title="x")
+    with refused(ledger, ProposalClosedError):
+        ledger.open_voting(p, by=admin)
+    with refused(ledger, ProposalClosedError):
+        ledger.decide(p, outcome="adopted", method="chair", by=admin)
+    with refused(ledger, ProposalClosedError):
+        ledger.publish_accessible_version(p, format="ER", by=admin)
+    with refused(ledger, ProposalClosedError):
+        ledger.give_feedback(p, comments=[c], text="x", by=admin)
+    with refused(ledger, ProposalClosedError):
+        ledger.request_adjustment(kim, code="ER", proposal=p)
+    with refused(ledger, UnknownProposalError):
+        ledger.withdraw_proposal(uuid4(), by=sam)
+    with refused(ledger, NotAMemberError):
+        ledger.withdraw_proposal(p, by=uuid4())
+
+    decided = ledger.raise_proposal(board, proposers=[sam], title="D", text="x")
+    said = ledger.comment(decided, author=kim, text="Add a ramp")
+    adopt(ledger, decided, admin, [sam, kim])
+    with refused(ledger, ProposalClosedError):
+        ledger.withdraw_proposal(decided, by=sam)
+    with refused(ledger, ProposalClosedError):
+        ledger.comment(decided, author=kim, text="x")
+    with refused(ledger, ProposalClosedError):
+        ledger.request_adjustment(kim, code="ER", proposal=decided)
+    # Telling people what became of their comments is still possible after a decision.
+    did = ledger.give_feedback(decided, comments=[said], text="Ramp booked", by=admin)
+    assert ledger.proposal(decided).feedback == (did,)
+
+
+def test_delivery_and_evaluation_need_an_adopted_decision(ledger: Ledger) -> None:
+    """Actions and evaluations follow adoption only; actions complete once."""
+    admin, sam, kim, board = setting(ledger)
+    undecided = ledger.raise_proposal(board, proposers=[sam], title="U", text="x")
+    rejected = ledger.raise_proposal(board, proposers=[sam], title="R", text="x")
+    ledger.decide(rejected, outcome="rejected", method="chair", by=admin)
+    deferred = ledger.raise_proposal(board, proposers=[sam], title="F", text="x")
+    ledger.decide(deferred, outcome="deferred", method="chair", by=admin)
+    overridden = ledger.raise_proposal(board, proposers=[sam], title="O", text="x")
+    adopt(ledger, overridden, admin, [sam, kim])
+    ledger.decide(overridden, outcome="rejected", method="staff_executive", by=admin)
+    for p in (undecided, rejected, deferred, overridden):
+        with refused(ledger, NotDecidedError):
+            ledger.assign_action(p, description="Do it", owners=[sam], by=admin)
+        with refused(ledger, NotDecidedError):
+            ledger.record_evaluation(p, summary="Went well", authors=[sam], by=admin)
+
+    p = ledger.raise_proposal(board, proposers=[sam], title="A", text="x")
+    adopt(ledger, p, admin, [sam, kim])
+    due = datetime(2025, 1, 31, tzinfo=UTC) + timedelta(hours=9)
+    action = ledger.assign_action(
+        p, description="Book the venue", owners=[kim, sam], due=due, by=admin
+    )
+    other = ledger.assign_action(p, description="Tell members", owners=[sam], by=sam)
+    actions = {a.id: a for a in ledger.proposal(p).actions}
+    assert list(actions) == [action, other]
+    assert actions[action].owners == (kim, sam)
+    assert actions[action].due == due
+    assert actions[action].completed_at is None
+    assert actions[other].due is None
+
+    done_at = datetime(2025, 1, 20, 12, tzinfo=UTC)
+    ledger.complete_action(p, action, by=kim, occurred_at=done_at)
+    assert {a.id: a for a in ledger.proposal(p).actions}[action].completed_at == done_at
+    with refused(ledger, ActionAlreadyCompletedError):
+        ledger.complete_action(p, action, by=kim)
+    with refused(ledger, UnknownActionError):
+        ledger.complete_action(p, uuid4(), by=kim)
+    with refused(ledger, UnknownActionError):
+        ledger.complete_action(undecided, other, by=kim)
+    with refused(ledger, InvalidIdError):
+        ledger.complete_action(p, str(other), by=kim)  # type: ignore[arg-type]
+
+    evaluation = ledger.record_evaluation(
+        p,
+        summary="Venue was step-free;\nmembers came.",
+        authors=[kim],
+        criteria_proposed_by=[sam, kim],
+        by=admin,
+    )
+    (recorded,) = ledger.proposal(p).evaluations
+    assert recorded.id == evaluation
+    assert recorded.authors == (kim,)
+    assert recorded.criteria_proposed_by == (sam, kim)
+    assert recorded.summary == "Venue was step-free;\nmembers came."
+
+    with refused(ledger, NotAMemberError):
+        ledger.assign_action(p, description="x", owners=[uuid4()], by=admin)
+    with refused(ledger, InvalidInputError):
+        ledger.record_evaluation(p, summary="x", authors=[], by=admin)

@@ -1,0 +1,193 @@
+"""Queries on every backend: source references, history, business time, reopening."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from coledger import Ledger
+from coledger.errors import (
+    DuplicateSourceRefError,
+    EmptyTextError,
+    InvalidIdError,
+    UnknownAdjustmentError,
+    UnknownBodyError,
+    UnknownMeetingError,
+    UnknownMemberError,
+    UnknownProjectError,
+    UnknownProposalError,
+)
+from helpers import count_events, refused
+
+
+def test_source_refs_find_the_id_each_command_returned(ledger: Ledger) -> None:
+    """find_by_source_ref returns the id the command returned, for every kind."""
+    admin = ledger.register_member("Admin", role="staff", source_ref="roster:1")
+    sam = ledger.register_member("Sam", source_ref="roster:2")
+    board = ledger.establish_body(
+        "Board", kind="governance", by=admin, source_ref="constitution:§4"
+    )
+    ledger.assign_seat(board, sam, by=admin, source_ref="minutes:2024-01-05#1")
+    plan = ledger.start_project(
+        "Plan", label="co_design", by=admin, source_ref="plan:2024"
+    )
+    meeting = ledger.schedule_meeting(
+        board,
+        kind="decision_meeting",
+        title="March",
+        starts_at=datetime(2024, 3, 2, 18, tzinfo=UTC),
+        by=admin,
+        source_ref="calendar:march",
+    )
+    p = ledger.raise_proposal(
+        board, proposers=[sam], title="T", text="x", source_ref="polis:conv/1"
+    )
+    c = ledger.comment(p, author=sam, text="Yes", source_ref="polis:conv/12")
+    need = ledger.request_adjustment(
+        sam, code="ER", proposal=p, needed_before="feedback", source_ref="form:7"
+    )
+    fb = ledger.give_feedback(
+        p, comments=[c], text="We did", by=admin, source_ref="newsletter:4"
+    )
+    decision = ledger.decide(
+        p,
+        outcome="adopted",
+        method="chair",
+        by=admin,
+        source_ref="minutes:2024-03-02#4",
+    )
+    action = ledger.assign_action(
+        p, description="Do", owners=[sam], by=admin, source_ref="tracker:9"
+    )
+    evaluation = ledger.record_evaluation(
+        p, summary="Done", authors=[sam], by=admin, source_ref="review:1"
+    )
+    expected = {
+        "roster:1": admin,
+        "roster:2": sam,
+        "constitution:§4": board,
+        "minutes:2024-01-05#1": board,
+        "plan:2024": plan,
+        "calendar:march": meeting,
+        "polis:conv/1": p,
+        "polis:conv/12": c,
+        "form:7": need,
+        "newsletter:4": fb,
+        "minutes:2024-03-02#4": decision.id,
+        "tracker:9": action,
+        "review:1": evaluation,
+    }
+    for ref, record_id in expected.items():
+        assert ledger.find_by_source_ref(ref) == record_id, ref
+    assert ledger.find_by_source_ref("polis:conv/13") is None
+    refs = [r.event.source_ref for r in ledger.history()]
+    assert set(expected) <= set(refs)
+
+    with refused(ledger, DuplicateSourceRefError):
+        ledger.comment(p, author=sam, text="Again", source_ref="polis:conv/1")
+    with refused(ledger, DuplicateSourceRefError):
+        ledger.register_member("Kim", source_ref="roster:1")
+    with refused(ledger, DuplicateSourceRefError):
+        ledger.hold_check_in(meeting, by=admin, source_ref="calendar:march")
+    with refused(ledger, EmptyTextError):
+        ledger.find_by_source_ref("")
+
+
+def test_source_ref_of_a_closed_vote_finds_its_decision(memory_ledger: Ledger) -> None:
+    """A source ref given when closing a vote finds the decision that was returned."""
+    ledger = memory_ledger
+    admin = ledger.register_member("Admin", role="staff")
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    ledger.assign_seat(board, admin, by=admin)
+    p = ledger.raise_proposal(board, proposers=[admin], title="T", text="x")
+    ledger.open_voting(p, by=admin)
+    ledger.cast_ballot(p, voter=admin, choice="for")
+    decision = ledger.close_voting(p, by=admin, source_ref="minutes:2024-03-02#5")
+    assert ledger.find_by_source_ref("minutes:2024-03-02#5") == decision.id
+
+
+def test_history_is_in_recorded_order_and_pages_by_position(ledger: Ledger) -> None:
+    """history() lists every event once, in order, and after/until select a range."""
+    assert ledger.position == 0
+    assert list(ledger.history()) == []
+    admin = ledger.register_member("Admin", role="staff")
+    members = [ledger.register_member(f"M{i}", by=admin) for i in range(4)]
+    for member in members:
+        ledger.change_role(member, "trustee", by=admin)
+    recorded = list(ledger.history())
+    positions = [r.position for r in recorded]
+    assert len(recorded) == 9 == count_events(ledger)
+    assert positions == sorted(positions)
+    assert len(set(positions)) == len(positions)
+    assert ledger.position == positions[-1]
+    assert [r.event.originator_id for r in recorded[1:5]] == members
+
+    middle = list(ledger.history(after=positions[2], until=positions[5]))
+    assert [r.position for r in middle] == positions[3:6]
+    assert list(ledger.history(after=ledger.position)) == []
+    for r in recorded:
+        assert r.event.occurred_at.tzinfo is not None
+
+
+def test_business_time_is_kept_as_given(ledger: Ledger) -> None:
+    """occurred_at is stored as the aware moment given; the default is now."""
+    before = datetime.now(UTC)
+    admin = ledger.register_member("Admin", role="staff")
+    after = datetime.now(UTC)
+    (first,) = list(ledger.history())
+    assert before - timedelta(seconds=1) <= first.event.occurred_at <= after
+    cet = timezone(timedelta(hours=1))
+    minutes = datetime(2019, 11, 5, 19, 30, 15, 123456, tzinfo=cet)
+    board = ledger.establish_body(
+        "Historic board", kind="governance", by=admin, occurred_at=minutes
+    )
+    p = ledger.raise_proposal(
+        board, proposers=[admin], title="1999 plan", text="x", occurred_at=minutes
+    )
+    assert ledger.proposal(p).raised_at == minutes
+    last = list(ledger.history())[-1].event
+    assert last.occurred_at == minutes
+    assert last.occurred_at.utcoffset() is not None
+
+
+def test_a_reopened_ledger_sees_what_was_recorded(
+    ledger: Ledger, ledger_url: str, backend: str
+) -> None:
+    """Another Ledger on the same storage URL reads the same records and refs."""
+    admin = ledger.register_member("Admin", role="staff", source_ref="roster:a")
+    board = ledger.establish_body("Board", kind="advisory", by=admin)
+    with Ledger.open(ledger_url) as again:
+        if backend == "memory":  # memory:// is private to each Ledger
+            assert again.members() == []
+            assert again.find_by_source_ref("roster:a") is None
+            return
+        assert [m.id for m in again.members()] == [admin]
+        assert again.body(board) == ledger.body(board)
+        assert again.find_by_source_ref("roster:a") == admin
+        kim = again.register_member("Kim", source_ref="roster:b")
+        assert again.position == ledger.position
+    assert ledger.find_by_source_ref("roster:b") == kim
+    with refused(ledger, DuplicateSourceRefError):
+        ledger.register_member("Kim again", source_ref="roster:b")
+
+
+def test_queries_refuse_unknown_and_malformed_ids(ledger: Ledger) -> None:
+    """Each query names the kind of record it could not find, or the bad id."""
+    admin = ledger.register_member("Admin", role="staff")
+    board = ledger.establish_body("Board", kind="advisory", by=admin)
+    cases = [
+        (ledger.member, UnknownMemberError),
+        (ledger.body, UnknownBodyError),
+        (ledger.project, UnknownProjectError),
+        (ledger.meeting, UnknownMeetingError),
+        (ledger.proposal, UnknownProposalError),
+        (ledger.adjustment, UnknownAdjustmentError),
+        (ledger.unmet_adjustments, UnknownProposalError),
+    ]
+    for query, error in cases:
+        wrong_kind = admin if error is not UnknownMemberError else board
+        with refused(ledger, error):
+            query(wrong_kind)
+        with refused(ledger, InvalidIdError):
+            query(str(wrong_kind))  # type: ignore[arg-type]
+        with refused(ledger, InvalidIdError):
+            query(None)  # type: ignore[arg-type]

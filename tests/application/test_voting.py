@@ -1,0 +1,551 @@
+"""Voting on every backend: electorates, ballots, rules, access first, decide()."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from fractions import Fraction
+from uuid import UUID, uuid4
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coledger import Ledger, Rule
+from coledger.errors import (
+    EmptyElectorateError,
+    InvalidIdError,
+    NotAMemberError,
+    NotInElectorateError,
+    ProposalClosedError,
+    SupporterNotAuthorisedError,
+    UnknownProposalError,
+    UnmetAdjustmentsError,
+    VotingAlreadyOpenedError,
+    VotingNotOpenError,
+    WrongStateError,
+)
+from helpers import refused
+
+
+def board_with(
+    ledger: Ledger, voters: int, rule: Rule | None = None
+) -> tuple[UUID, UUID, list[UUID]]:
+    """An admin, a governance body under *rule*, and *voters* voting-seat holders."""
+    admin = ledger.register_member("Admin", role="staff")
+    body = ledger.establish_body("Board", kind="governance", rule=rule, by=admin)
+    members = [ledger.register_member(f"Voter {i}") for i in range(voters)]
+    for member in members:
+        ledger.assign_seat(body, member, by=admin)
+    return admin, body, members
+
+
+def vote(ledger: Ledger, proposal: UUID, choices: dict[UUID, str]) -> None:
+    """Cast one ballot per voter."""
+    for voter, choice in choices.items():
+        ledger.cast_ballot(proposal, voter=voter, choice=choice)
+
+
+def test_majority_vote_from_opening_to_decision(ledger: Ledger) -> None:
+    """A vote runs open, ballots, close; the latest ballot counts; then it is fixed."""
+    admin, body, (a, b, c) = board_with(ledger, 3)
+    observer = ledger.register_member("Observer")
+    ledger.assign_seat(body, observer, seat="observer", by=admin)
+    p = ledger.raise_proposal(body, proposers=[a], title="Buy kit", text="Balls.")
+
+    with refused(ledger, VotingNotOpenError):
+        ledger.cast_ballot(p, voter=a, choice="for")
+    with refused(ledger, VotingNotOpenError):
+        ledger.close_voting(p, by=admin)
+
+    electorate = ledger.open_voting(p, by=admin)
+    assert electorate == (a, b, c)
+    view = ledger.proposal(p)
+    assert view.status == "voting"
+    assert view.electorate == (a, b, c)
+    assert view.rule == Rule.majority()
+    assert view.access_override is None
+    with refused(ledger, VotingAlreadyOpenedError):
+        ledger.open_voting(p, by=admin)
+
+    vote(ledger, p, {a: "against", b: "against", c: "for"})
+    ledger.cast_ballot(p, voter=a, choice="for")  # replaces a's earlier ballot
+    running = ledger.tally(p)
+    assert (running.for_, running.against, running.abstain, running.block) == (
+        2,
+        1,
+        0,
+        0,
+    )
+    assert running.electorate == 3
+    assert {ballot.voter: ballot.choice for ballot in ledger.proposal(p).ballots} == {
+        a: "for",
+        b: "against",
+        c: "for",
+    }
+
+    decision = ledger.close_voting(p, by=admin)
+    assert decision.outcome == "adopted"
+    assert decision.method == "vote"
+    assert decision.reason == "majority_for"
+    assert set(decision.decided_by) == {a, b, c}
+    assert decision.overrode_vote is False
+    assert decision.tally == running
+    after = ledger.proposal(p)
+    assert after.status == "decided"
+    assert after.decision == decision
+    assert after.decisions == (decision,)
+
+    with refused(ledger, VotingNotOpenError):
+        ledger.cast_ballot(p, voter=b, choice="for")
+    with refused(ledger, VotingNotOpenError):
+        ledger.close_voting(p, by=admin)
+    with refused(ledger, ProposalClosedError):
+        ledger.open_voting(p, by=admin)
+    assert ledger.tally(p) == running
+
+
+def test_electorate_is_fixed_when_voting_opens(ledger: Ledger) -> None:
+    """Only voting-seat holders at opening may vote; later seat changes do not count."""
+    admin, body, (a, b) = board_with(ledger, 2)
+    adviser = ledger.register_member("Adviser")
+    ledger.assign_seat(body, adviser, seat="advisory", by=admin)
+    ex_officio = ledger.register_member("Ex officio")
+    ledger.assign_seat(body, ex_officio, seat="ex_officio", by=admin)
+    outsider = ledger.register_member("Outsider")
+    p = ledger.raise_proposal(body, proposers=[a], title="T", text="Text")
+    assert ledger.open_voting(p, by=admin) == (a, b)
+
+    late = ledger.register_member("Late")
+    ledger.assign_seat(body, late, by=admin)
+    ledger.vacate_seat(body, b, by=admin)
+    for voter in (late, adviser, ex_officio, outsider, admin):
+        with refused(ledger, NotInElectorateError):
+            ledger.cast_ballot(p, voter=voter, choice="for")
+    with refused(ledger, NotAMemberError):
+        ledger.cast_ballot(p, voter=uuid4(), choice="for")
+    with refused(ledger, InvalidIdError):
+        ledger.cast_ballot(p, voter="a", choice="for")  # type: ignore[arg-type]
+    with refused(ledger, UnknownProposalError):
+        ledger.cast_ballot(uuid4(), voter=a, choice="for")
+    with refused(ledger, UnknownProposalError):
+        ledger.cast_ballot(body, voter=a, choice="for")
+
+    ledger.cast_ballot(p, voter=b, choice="for")  # vacated after opening: still in
+    decision = ledger.close_voting(p, by=admin)
+    assert decision.tally is not None
+    assert decision.tally.electorate == 2
+    assert decision.decided_by == (b,)
+
+
+def test_rule_is_fixed_when_voting_opens(ledger: Ledger) -> None:
+    """A rule change applies to votes opened after it, not to a vote already open."""
+    admin, body, (a, b, c) = board_with(ledger, 3)
+    first = ledger.raise_proposal(body, proposers=[a], title="First", text="x")
+    ledger.open_voting(first, by=admin)
+    ledger.change_rule(body, Rule.consensus(), by=admin)
+    assert ledger.body(body).rule == Rule.consensus()
+    second = ledger.raise_proposal(body, proposers=[a], title="Second", text="x")
+    ledger.open_voting(second, by=admin)
+    for p in (first, second):
+        vote(ledger, p, {a: "for", b: "for", c: "against"})
+    assert ledger.close_voting(first, by=admin).outcome == "adopted"  # majority
+    assert ledger.close_voting(second, by=admin).outcome == "rejected"  # consensus
+    assert ledger.proposal(first).rule == Rule.majority()
+    assert ledger.proposal(second).rule == Rule.consensus()
+
+
+RULE_CASES: list[tuple[Rule, list[str], str, str]] = [
+    (
+        Rule.majority(),
+        ["for", "for", "against", "against", "abstain"],
+        "rejected",
+        "vote",
+    ),
+    (
+        Rule.majority(),
+        ["for", "for", "against", "abstain", "abstain"],
+        "adopted",
+        "vote",
+    ),
+    (
+        Rule.majority(),
+        ["for", "for", "against", "block", "abstain"],
+        "rejected",
+        "vote",
+    ),
+    (Rule.supermajority(Fraction(2, 3)), ["for", "for", "against"], "adopted", "vote"),
+    (
+        Rule.supermajority(Fraction(3, 4)),
+        ["for", "for", "against", "abstain"],
+        "rejected",
+        "vote",
+    ),
+    (Rule.consensus(), ["for", "abstain", "abstain"], "adopted", "consensus"),
+    (
+        Rule.consensus(),
+        ["for", "for", "for", "for", "against"],
+        "rejected",
+        "consensus",
+    ),
+    (Rule.consent(), ["for", "against", "against", "abstain"], "adopted", "consent"),
+    (Rule.consent(), ["for", "for", "for", "for", "block"], "rejected", "consent"),
+    (Rule.majority(quorum=Fraction(1, 2)), ["for", "for"], "not_valid", "vote"),
+    (Rule.majority(quorum=0.6), ["for", "against", "for"], "adopted", "vote"),
+]
+
+
+def test_a_vote_is_decided_by_the_tally_of_each_rule(ledger: Ledger) -> None:
+    """Closing a vote records the outcome and method the body's rule gives its tally."""
+    admin, body, voters = board_with(ledger, 5)
+    for rule, choices, expected, method in RULE_CASES:
+        ledger.change_rule(body, rule, by=admin)
+        p = ledger.raise_proposal(body, proposers=[voters[0]], title="T", text="x")
+        ledger.open_voting(p, by=admin)
+        vote(ledger, p, dict(zip(voters, choices, strict=False)))
+        tally = ledger.tally(p)
+        assert tally.participants == len(choices)
+        assert tally.electorate == 5
+        decision = ledger.close_voting(p, by=admin)
+        verdict = rule.decide(tally)
+        assert decision.outcome == verdict.outcome == expected, (rule, choices)
+        assert decision.reason == verdict.reason
+        assert decision.method == method
+        assert ledger.proposal(p).decision == decision
+
+
+RULES = st.sampled_from(
+    [
+        Rule.majority(),
+        Rule.majority(quorum=Fraction(3, 5)),
+        Rule.supermajority(Fraction(2, 3)),
+        Rule.consensus(),
+        Rule.consent(quorum=Fraction(1, 2)),
+    ]
+)
+BALLOTS = st.lists(
+    st.tuples(
+        st.integers(0, 4), st.sampled_from(["for", "against", "abstain", "block"])
+    ),
+    max_size=12,
+)
+
+
+@given(rule=RULES, ballots=BALLOTS)
+def test_tally_counts_latest_ballots_and_close_follows_the_rule(
+    rule: Rule, ballots: list[tuple[int, str]]
+) -> None:
+    """For any ballots, the tally counts each last choice and the rule decides."""
+    with Ledger.open("memory://") as ledger:
+        admin, body, voters = board_with(ledger, 5, rule)
+        p = ledger.raise_proposal(body, proposers=[admin], title="T", text="x")
+        ledger.open_voting(p, by=admin)
+        latest: dict[UUID, str] = {}
+        for index, choice in ballots:
+            ledger.cast_ballot(p, voter=voters[index], choice=choice)
+            latest[voters[index]] = choice
+        tally = ledger.tally(p)
+        assert dict(tally.counts) == {
+            choice: sum(1 for c in latest.values() if c == choice)
+            for choice in ("for", "against", "abstain", "block")
+        }
+        decision = ledger.close_voting(p, by=admin)
+        assert decision.outcome == rule.decide(tally).outcome
+        assert set(decision.decided_by) == set(latest)
+        assert ledger.tally(p) == tally
+
+
+def test_lived_experience_quorum_counts_declared_voters_at_close(
+    ledger: Ledger,
+) -> None:
+    """A vote needs N voters with an active lived-experience declaration to be valid."""
+    admin, body, (a, b, c) = board_with(
+        ledger, 3, Rule.majority(lived_experience_quorum=2)
+    )
+    for member in (a, b):
+        ledger.declare_lived_experience(member, categories=["DIS"])
+
+    short = ledger.raise_proposal(body, proposers=[a], title="Short", text="x")
+    ledger.open_voting(short, by=admin)
+    vote(ledger, short, {a: "for", c: "for"})
+    not_valid = ledger.close_voting(short, by=admin)
+    assert not_valid.outcome == "not_valid"
+    assert not_valid.reason == "lived_experience_quorum_not_met"
+    assert not_valid.tally is not None
+    assert not_valid.tally.lived_experience_participants == 1
+
+    met = ledger.raise_proposal(body, proposers=[a], title="Met", text="x")
+    ledger.open_voting(met, by=admin)
+    vote(ledger, met, {a: "for", b: "for", c: "abstain"})
+    valid = ledger.close_voting(met, by=admin)
+    assert valid.outcome == "adopted"
+    assert valid.tally is not None
+    assert valid.tally.lived_experience_participants == 2
+
+    withdrawn = ledger.raise_proposal(body, proposers=[a], title="Gone", text="x")
+    ledger.open_voting(withdrawn, by=admin)
+    vote(ledger, withdrawn, {a: "for", b: "for"})
+    ledger.withdraw_lived_experience(b)
+    assert ledger.close_voting(withdrawn, by=admin).outcome == "not_valid"
+
+
+def test_empty_electorate_cannot_open_voting(ledger: Ledger) -> None:
+    """A body without voting seats cannot open a vote, and nothing is recorded."""
+    admin, body, _ = board_with(ledger, 0)
+    member = ledger.register_member("Observer")
+    ledger.assign_seat(body, member, seat="observer", by=admin)
+    p = ledger.raise_proposal(body, proposers=[member], title="T", text="x")
+    with refused(ledger, EmptyElectorateError):
+        ledger.open_voting(p, by=admin)
+    assert ledger.proposal(p).status == "raised"
+
+
+def test_open_and_close_need_a_member_and_a_known_proposal(ledger: Ledger) -> None:
+    """Opening or closing a vote by a non-member, or on an unknown id, is refused."""
+    admin, body, (a,) = board_with(ledger, 1)
+    p = ledger.raise_proposal(body, proposers=[a], title="T", text="x")
+    with refused(ledger, NotAMemberError):
+        ledger.open_voting(p, by=uuid4())
+    with refused(ledger, UnknownProposalError):
+        ledger.open_voting(uuid4(), by=admin)
+    with refused(ledger, InvalidIdError):
+        ledger.open_voting(str(p), by=admin)  # type: ignore[arg-type]
+    ledger.open_voting(p, by=admin)
+    with refused(ledger, NotAMemberError):
+        ledger.close_voting(p, by=body)
+    with refused(ledger, UnknownProposalError):
+        ledger.close_voting(a, by=admin)
+
+
+def test_supporter_ballot_needs_consent_and_stays_the_members(ledger: Ledger) -> None:
+    """A supporter votes only with recorded consent, and the ballot is the member's."""
+    admin, body, (a, b) = board_with(ledger, 2)
+    helper = ledger.register_member("Helper", role="supporter")
+    p = ledger.raise_proposal(body, proposers=[b], title="T", text="x")
+    ledger.open_voting(p, by=admin)
+
+    with refused(ledger, SupporterNotAuthorisedError):
+        ledger.cast_ballot(p, voter=a, choice="for", supporter=helper)
+    with refused(ledger, NotAMemberError):
+        ledger.cast_ballot(p, voter=a, choice="for", supporter=uuid4())
+
+    ledger.authorise_supporter(a, helper)
+    ledger.cast_ballot(p, voter=a, choice="against", supporter=helper)
+    (ballot,) = ledger.proposal(p).ballots
+    assert (ballot.voter, ballot.choice, ballot.supporter) == (a, "against", helper)
+    assert ledger.tally(p).against == 1
+    last = list(ledger.history())[-1].event
+    assert last.actor == helper
+
+    # The supporter has no seat: the ballot is a's, and a may replace it in person.
+    ledger.cast_ballot(p, voter=a, choice="for")
+    (ballot,) = ledger.proposal(p).ballots
+    assert (ballot.voter, ballot.choice, ballot.supporter) == (a, "for", None)
+
+    # Consent can be withdrawn.
+    ledger.revoke_supporter(a, helper)
+    with refused(ledger, SupporterNotAuthorisedError):
+        ledger.cast_ballot(p, voter=a, choice="abstain", supporter=helper)
+    # A supporter authorised by one member cannot vote for another.
+    with refused(ledger, SupporterNotAuthorisedError):
+        ledger.cast_ballot(p, voter=b, choice="for", supporter=helper)
+    decision = ledger.close_voting(p, by=admin)
+    assert decision.decided_by == (a,)
+
+
+# Access first -------------------------------------------------------------------
+
+
+def test_unmet_adjustment_of_the_electorate_holds_the_vote(ledger: Ledger) -> None:
+    """Voting cannot open while an electorate member's before-vote need is unmet."""
+    admin, body, (a, b) = board_with(ledger, 2)
+    p = ledger.raise_proposal(body, proposers=[b], title="T", text="x")
+    need = ledger.request_adjustment(a, code="ER", proposal=p, needed_before="vote")
+    assert ledger.unmet_adjustments(p) == (need,)
+    with refused(ledger, UnmetAdjustmentsError):
+        ledger.open_voting(p, by=admin)
+    with pytest.raises(UnmetAdjustmentsError) as caught:
+        ledger.open_voting(p, by=admin)
+    assert caught.value.adjustment_ids == (need,)
+    assert caught.value.proposal_id == p
+    assert ledger.proposal(p).status == "raised"
+
+    ledger.provide_adjustment(need, by=admin)
+    assert ledger.unmet_adjustments(p) == ()
+    assert ledger.open_voting(p, by=admin) == (a, b)
+    assert ledger.proposal(p).access_override is None
+
+
+@pytest.mark.parametrize("needed_before", ["papers", "meeting", "vote"])
+def test_every_before_vote_stage_gates_and_any_resolution_releases(
+    memory_ledger: Ledger, needed_before: str
+) -> None:
+    """Needs for papers, meeting or vote gate; declining or withdrawing frees them."""
+    ledger = memory_ledger
+    admin, body, (a,) = board_with(ledger, 1)
+    p = ledger.raise_proposal(body, proposers=[a], title="T", text="x")
+    declined = ledger.request_adjustment(
+        a, code="BSL", proposal=p, needed_before=needed_before
+    )
+    withdrawn = ledger.request_adjustment(
+        a, code="LP", proposal=p, needed_before=needed_before
+    )
+    assert ledger.unmet_adjustments(p) == (declined, withdrawn)
+    ledger.decline_adjustment(declined, by=admin, reason="unavailable")
+    with refused(ledger, UnmetAdjustmentsError):
+        ledger.open_voting(p, by=admin)
+    ledger.withdraw_adjustment(withdrawn)
+    ledger.open_voting(p, by=admin)
+    assert ledger.proposal(p).status == "voting"
+
+
+def test_needs_that_do_not_gate_the_vote(ledger: Ledger) -> None:
+    """Feedback-stage, standing and non-electorate needs do not hold a vote."""
+    admin, body, (a,) = board_with(ledger, 1)
+    observer = ledger.register_member("Observer")
+    ledger.assign_seat(body, observer, seat="observer", by=admin)
+    outsider = ledger.register_member("Outsider")
+    p = ledger.raise_proposal(body, proposers=[a], title="T", text="x")
+    ledger.request_adjustment(a, code="ER", proposal=p, needed_before="feedback")
+    ledger.request_adjustment(a, code="BSL", needed_before="vote")  # standing
+    ledger.request_adjustment(observer, code="LP", proposal=p, needed_before="vote")
+    ledger.request_adjustment(outsider, code="CAP", proposal=p, needed_before="vote")
+    assert ledger.unmet_adjustments(p) == ()
+    ledger.open_voting(p, by=admin)
+    assert ledger.proposal(p).access_override is None
+
+
+def test_access_override_opens_and_is_recorded(ledger: Ledger) -> None:
+    """An explicit override reason opens voting and is kept on the proposal."""
+    admin, body, (a, b) = board_with(ledger, 2)
+    p = ledger.raise_proposal(body, proposers=[b], title="T", text="x")
+    need = ledger.request_adjustment(a, code="BSL", proposal=p, needed_before="vote")
+    reason = "Interpreter cancelled; the vote cannot wait for the funding deadline."
+    assert ledger.open_voting(p, by=admin, access_override=reason) == (a, b)
+    view = ledger.proposal(p)
+    assert view.status == "voting"
+    assert view.access_override == reason
+    opened = list(ledger.history())[-1].event
+    assert opened.unmet_adjustments == (need,)  # type: ignore[attr-defined]
+    assert opened.access_override == reason  # type: ignore[attr-defined]
+    assert ledger.adjustment(need).status == "requested"
+
+
+def test_meeting_adjustments_gate_proposals_raised_at_that_meeting(
+    ledger: Ledger,
+) -> None:
+    """A need for a meeting holds votes on proposals raised at it, and no others."""
+    admin, body, (a, b) = board_with(ledger, 2)
+    meeting = ledger.schedule_meeting(
+        body,
+        kind="decision_meeting",
+        title="AGM",
+        starts_at=datetime(2024, 5, 1, 18, 30, tzinfo=UTC),
+        by=admin,
+    )
+    at_meeting = ledger.raise_proposal(
+        body, proposers=[a], title="At", text="x", meeting=meeting
+    )
+    elsewhere = ledger.raise_proposal(body, proposers=[a], title="Else", text="x")
+    need = ledger.request_adjustment(
+        b, code="STEP", meeting=meeting, needed_before="meeting"
+    )
+    assert ledger.meeting(meeting).adjustments == (need,)
+    assert ledger.unmet_adjustments(at_meeting) == (need,)
+    assert ledger.unmet_adjustments(elsewhere) == ()
+    with refused(ledger, UnmetAdjustmentsError):
+        ledger.open_voting(at_meeting, by=admin)
+    ledger.open_voting(elsewhere, by=admin)
+    ledger.provide_adjustment(need, by=admin, partial=True)
+    ledger.open_voting(at_meeting, by=admin)
+    assert ledger.proposal(at_meeting).status == "voting"
+
+
+# Decisions other than by vote ---------------------------------------------------
+
+
+def test_decide_after_a_vote_records_whether_it_overrode(ledger: Ledger) -> None:
+    """A later decision overrides a vote only when it goes the other way, once."""
+    admin, body, (a, b) = board_with(ledger, 2)
+
+    def closed(choices: dict[UUID, str]) -> UUID:
+        p = ledger.raise_proposal(body, proposers=[a], title="T", text="x")
+        ledger.open_voting(p, by=admin)
+        vote(ledger, p, choices)
+        ledger.close_voting(p, by=admin)
+        return p
+
+    adopted = closed({a: "for", b: "for"})
+    same = ledger.decide(
+        adopted, outcome="adopted_amended", method="chair", by=a, rationale="Tidied."
+    )
+    assert same.overrode_vote is False
+    assert same.method == "chair"
+    assert same.decided_by == (a,)
+    assert same.rationale == "Tidied."
+
+    overruled = closed({a: "for", b: "for"})
+    override = ledger.decide(
+        overruled,
+        outcome="rejected",
+        method="staff_executive",
+        by=admin,
+        decided_by=[admin, b],
+        rationale="Budget withdrawn.",
+    )
+    assert override.overrode_vote is True
+    assert override.decided_by == (admin, b)
+    view = ledger.proposal(overruled)
+    assert view.decision == override
+    assert [d.outcome for d in view.decisions] == ["adopted", "rejected"]
+    assert view.decisions[0].overrode_vote is False
+    with refused(ledger, ProposalClosedError):
+        ledger.decide(overruled, outcome="adopted", method="chair", by=admin)
+    with refused(ledger, ProposalClosedError):
+        ledger.decide(adopted, outcome="rejected", method="chair", by=admin)
+
+    not_valid = closed({})
+    assert ledger.proposal(not_valid).decision is not None
+    after_invalid = ledger.decide(
+        not_valid, outcome="adopted", method="delegated", by=admin
+    )
+    assert after_invalid.overrode_vote is False
+
+
+def test_decide_without_a_vote_and_its_refusals(ledger: Ledger) -> None:
+    """decide() records a decision once, never by 'vote', never while voting is open."""
+    admin, body, (a,) = board_with(ledger, 1)
+    p = ledger.raise_proposal(body, proposers=[a], title="T", text="x")
+    with refused(ledger, WrongStateError):
+        ledger.decide(p, outcome="adopted", method="vote", by=admin)
+    with refused(ledger, NotAMemberError):
+        ledger.decide(p, outcome="adopted", method="chair", by=uuid4())
+    with refused(ledger, NotAMemberError):
+        ledger.decide(p, outcome="adopted", method="chair", by=admin, decided_by=[body])
+    with refused(ledger, UnknownProposalError):
+        ledger.decide(uuid4(), outcome="adopted", method="chair", by=admin)
+
+    voting = ledger.raise_proposal(body, proposers=[a], title="V", text="x")
+    ledger.open_voting(voting, by=admin)
+    with refused(ledger, WrongStateError):
+        ledger.decide(voting, outcome="adopted", method="chair", by=admin)
+
+    decision = ledger.decide(p, outcome="deferred", method="consensus", by=admin)
+    assert decision.overrode_vote is False
+    assert decision.tally is None
+    assert decision.decided_by == (admin,)
+    assert ledger.proposal(p).status == "decided"
+    with refused(ledger, ProposalClosedError):
+        ledger.decide(p, outcome="adopted", method="chair", by=admin)
+    with refused(ledger, VotingNotOpenError):
+        ledger.cast_ballot(p, voter=a, choice="for")
+
+
+def test_erased_member_is_not_in_a_later_electorate(memory_ledger: Ledger) -> None:
+    """A member erased before voting opens is not in its electorate (cannot vote)."""
+    ledger = memory_ledger
+    admin, body, (a, b, c) = board_with(ledger, 3, Rule.majority(quorum=1))
+    ledger.erase_member(c, by=admin)
+    p = ledger.raise_proposal(body, proposers=[a], title="T", text="x")
+    assert c not in ledger.open_voting(p, by=admin)
+    vote(ledger, p, {a: "for", b: "for"})
+    assert ledger.close_voting(p, by=admin).outcome == "adopted"

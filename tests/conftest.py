@@ -1,0 +1,124 @@
+"""Shared fixtures: a ledger on each backend, Hypothesis profiles, test schemas."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, settings
+
+from coledger import Ledger
+from coledger.privacy import encode_master_key
+
+TEST_MASTER_KEY = bytes(range(32))
+# Ledgers opened without master_key= read it from the environment, as a host would.
+os.environ["COLEDGER_MASTER_KEY"] = encode_master_key(TEST_MASTER_KEY)
+
+PG_BASE = os.environ.get(
+    "COLEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test"
+)
+PG_CONNINFO = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+settings.register_profile(
+    "default",
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile(
+    "ci",
+    settings.get_profile("default"),
+    max_examples=60,
+    derandomize=True,
+    print_blob=True,
+)
+settings.register_profile(
+    "deep",
+    settings.get_profile("default"),
+    max_examples=1000,
+    stateful_step_count=80,
+)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "default")
+)
+
+BACKENDS = ("memory", "sqlite", "postgres")
+
+
+def postgres_available() -> bool:
+    """Whether the test PostgreSQL server answers."""
+    try:
+        with psycopg.connect(PG_CONNINFO):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def require_postgres() -> None:
+    """Skip without PostgreSQL, except in CI, where its absence is a failure."""
+    if postgres_available():
+        return
+    message = "PostgreSQL is not answering on 127.0.0.1:5432"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: PostgreSQL tests must run)")
+    pytest.skip(message)
+
+
+def drop_schema(schema: str) -> None:
+    """Remove a test schema and everything in it."""
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A fresh PostgreSQL schema name, dropped after the test."""
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    yield schema
+    drop_schema(schema)
+
+
+def url_for(backend: str, tmp_path: Path, schema: str | None = None) -> str:
+    """A storage URL for *backend* that no other test uses."""
+    if backend == "memory":
+        return "memory://"
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.db'}"
+    assert schema is not None
+    return f"{PG_BASE}?schema={schema}"
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each storage backend in turn."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def ledger_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A fresh storage URL on the current backend."""
+    schema = request.getfixturevalue("pg_schema") if backend == "postgres" else None
+    return url_for(backend, tmp_path, schema)
+
+
+@pytest.fixture
+def ledger(ledger_url: str) -> Iterator[Ledger]:
+    """A fresh, empty ledger on each backend in turn."""
+    opened = Ledger.open(ledger_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def memory_ledger() -> Iterator[Ledger]:
+    """A fresh in-memory ledger, for tests about logic rather than storage."""
+    opened = Ledger.open("memory://")
+    yield opened
+    opened.close()

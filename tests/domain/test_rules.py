@@ -1,0 +1,371 @@
+"""Unit tests of decision rules: how Rule.decide turns a Tally into a verdict."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from coledger import InvalidRuleError, Rule, Tally
+
+counts = st.integers(min_value=0, max_value=60)
+shares = st.fractions(min_value=0, max_value=1, max_denominator=100)
+
+
+def tally(
+    for_: int = 0,
+    against: int = 0,
+    abstain: int = 0,
+    block: int = 0,
+    *,
+    electorate: int | None = None,
+    lived: int | None = None,
+) -> Tally:
+    """A tally whose electorate defaults to exactly the people who voted."""
+    voted = for_ + against + abstain + block
+    return Tally(
+        for_,
+        against,
+        abstain,
+        block,
+        voted if electorate is None else electorate,
+        lived,
+    )
+
+
+# Tally -----------------------------------------------------------------------------
+
+
+@given(counts, counts, counts, counts)
+def test_tally_counts_by_choice_and_participants(
+    for_: int, against: int, abstain: int, block: int
+) -> None:
+    """A tally reports each choice's count and counts abstainers as participants."""
+    t = tally(for_, against, abstain, block)
+    assert t["for"] == for_
+    assert t["against"] == against
+    assert t["abstain"] == abstain
+    assert t["block"] == block
+    assert dict(t.counts) == {
+        "for": for_,
+        "against": against,
+        "abstain": abstain,
+        "block": block,
+    }
+    assert t.participants == for_ + against + abstain + block
+
+
+# Validity: no ballots, quorum, lived-experience quorum --------------------------------
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        Rule.majority(),
+        Rule.supermajority(Fraction(2, 3)),
+        Rule.consensus(),
+        Rule.consent(),
+    ],
+    ids=lambda r: r.kind,
+)
+def test_no_ballots_is_never_valid(rule: Rule) -> None:
+    """A vote in which nobody took part is not valid under any rule."""
+    verdict = rule.decide(tally(electorate=7))
+    assert (verdict.outcome, verdict.reason) == ("not_valid", "no_ballots")
+
+
+@given(shares, st.integers(min_value=0, max_value=200))
+def test_quorum_size_is_the_ceiling_of_the_share(quorum: Fraction, size: int) -> None:
+    """The quorum is ceil(quorum * electorate), computed without float error."""
+    rule = Rule.majority(quorum=quorum)
+    expected = -(-quorum.numerator * size // quorum.denominator)
+    assert rule.quorum_size(size) == expected
+    assert rule.quorum_size(size) == math.ceil(quorum * size)
+
+
+@pytest.mark.parametrize(
+    ("quorum", "electorate", "needed"),
+    [(0.5, 5, 3), (0.5, 4, 2), (1 / 3, 3, 1), (2 / 3, 3, 2), (0.6, 5, 3), (1, 4, 4)],
+)
+def test_float_quorum_rounds_up_exactly(
+    quorum: float, electorate: int, needed: int
+) -> None:
+    """A float quorum such as 1/3 behaves as the fraction it names, rounded up."""
+    rule = Rule.majority(quorum=quorum)
+    assert rule.quorum_size(electorate) == needed
+    short = rule.decide(tally(needed - 1, electorate=electorate))
+    met = rule.decide(tally(needed, electorate=electorate))
+    if needed > 1:
+        assert (short.outcome, short.reason) == ("not_valid", "quorum_not_met")
+    assert met.outcome == "adopted"
+
+
+@given(shares, st.integers(min_value=1, max_value=40), st.data())
+def test_quorum_met_iff_enough_took_part(
+    quorum: Fraction, electorate: int, data: st.DataObject
+) -> None:
+    """A vote is valid exactly when at least ceil(quorum*electorate) took part."""
+    rule = Rule.majority(quorum=quorum)
+    took_part = data.draw(st.integers(min_value=1, max_value=electorate))
+    verdict = rule.decide(tally(abstain=took_part, electorate=electorate))
+    quorate = took_part >= math.ceil(quorum * electorate)
+    assert (verdict.reason != "quorum_not_met") == quorate
+
+
+def test_abstentions_count_towards_quorum() -> None:
+    """Abstaining is taking part, so abstainers can make a vote quorate."""
+    rule = Rule.majority(quorum=Fraction(1, 2))
+    assert rule.decide(tally(1, electorate=4)).reason == "quorum_not_met"
+    assert rule.decide(tally(1, abstain=1, electorate=4)).outcome == "adopted"
+
+
+@pytest.mark.parametrize("kind", ["majority", "threshold", "consensus", "consent"])
+def test_lived_experience_quorum(kind: str) -> None:
+    """A vote is not valid until N voters with lived experience took part."""
+    rule = Rule(kind, Fraction(2, 3), lived_experience_quorum=2)
+    unknown = rule.decide(tally(5, lived=None))
+    one_short = rule.decide(tally(5, lived=1))
+    met = rule.decide(tally(5, lived=2))
+    assert (unknown.outcome, unknown.reason) == (
+        "not_valid",
+        "lived_experience_quorum_not_met",
+    )
+    assert (one_short.outcome, one_short.reason) == (
+        "not_valid",
+        "lived_experience_quorum_not_met",
+    )
+    assert met.outcome == "adopted"
+
+
+def test_quorum_is_checked_before_lived_experience_quorum() -> None:
+    """When both quorums fail, the verdict names the general quorum."""
+    rule = Rule.majority(quorum=1, lived_experience_quorum=3)
+    verdict = rule.decide(tally(1, electorate=5, lived=0))
+    assert verdict.reason == "quorum_not_met"
+
+
+# Majority ------------------------------------------------------------------------
+
+
+def test_majority_tie_fails_and_one_more_carries() -> None:
+    """A majority tie is rejected; one more vote for carries it."""
+    rule = Rule.majority()
+    tie = rule.decide(tally(3, 3))
+    assert (tie.outcome, tie.reason) == ("rejected", "no_majority")
+    win = rule.decide(tally(4, 3))
+    assert (win.outcome, win.reason) == ("adopted", "majority_for")
+
+
+def test_majority_counts_blocks_against_and_ignores_abstentions() -> None:
+    """Under majority a block counts against, and abstentions count for neither."""
+    rule = Rule.majority()
+    assert rule.decide(tally(3, 2, block=1)).outcome == "rejected"
+    assert rule.decide(tally(1, abstain=10)).outcome == "adopted"
+
+
+@given(counts, counts, counts, counts)
+def test_majority_adopts_iff_for_exceeds_against_and_blocks(
+    for_: int, against: int, abstain: int, block: int
+) -> None:
+    """Majority adopts exactly when for > against + block."""
+    t = tally(for_, against, abstain, block)
+    assume(t.participants > 0)
+    verdict = Rule.majority().decide(t)
+    assert (verdict.outcome == "adopted") == (for_ > against + block)
+    assert verdict.outcome != "not_valid"
+
+
+# Threshold (supermajority) ---------------------------------------------------------
+
+
+def test_two_thirds_exactly_met_and_just_missed() -> None:
+    """A 2/3 threshold adopts at exactly two thirds and rejects one vote short."""
+    rule = Rule.supermajority(Fraction(2, 3))
+    exact = rule.decide(tally(2, 1))
+    assert (exact.outcome, exact.reason) == ("adopted", "threshold_met")
+    assert rule.decide(tally(200, 100)).outcome == "adopted"
+    missed = rule.decide(tally(199, 101))
+    assert (missed.outcome, missed.reason) == ("rejected", "threshold_not_met")
+
+
+def test_float_two_thirds_threshold_is_exact() -> None:
+    """A float threshold of 2/3 is met by exactly two thirds despite float rounding."""
+    assert Rule.supermajority(2 / 3).decide(tally(2, 1)).outcome == "adopted"
+
+
+def test_threshold_counts_blocks_in_the_denominator_and_ignores_abstentions() -> None:
+    """Blocks count against a threshold; abstentions neither help nor hurt."""
+    rule = Rule.supermajority(Fraction(3, 4))
+    assert rule.decide(tally(3, 0, block=1)).outcome == "adopted"
+    assert rule.decide(tally(3, 0, block=2)).outcome == "rejected"
+    assert rule.decide(tally(3, 1, abstain=50)).outcome == "adopted"
+
+
+def test_threshold_with_only_abstentions_is_rejected() -> None:
+    """When everyone abstains, no threshold of the decisive votes is met."""
+    verdict = Rule.supermajority(Fraction(2, 3)).decide(tally(abstain=4))
+    assert (verdict.outcome, verdict.reason) == ("rejected", "threshold_not_met")
+
+
+@given(
+    st.fractions(min_value=Fraction(51, 100), max_value=1, max_denominator=100),
+    counts,
+    counts,
+    counts,
+    counts,
+)
+def test_threshold_adopts_iff_share_of_decisive_votes_reaches_it(
+    threshold: Fraction, for_: int, against: int, abstain: int, block: int
+) -> None:
+    """A threshold rule adopts exactly when for/(for+against+block) >= threshold."""
+    t = tally(for_, against, abstain, block)
+    assume(t.participants > 0)
+    verdict = Rule.supermajority(threshold).decide(t)
+    decisive = for_ + against + block
+    expected = decisive > 0 and for_ * threshold.denominator >= (
+        threshold.numerator * decisive
+    )
+    assert (verdict.outcome == "adopted") == expected
+
+
+# Consensus and consent -------------------------------------------------------------
+
+
+def test_consensus_allows_abstentions_but_no_objection() -> None:
+    """Consensus is reached with abstentions, and lost to one against or block."""
+    rule = Rule.consensus()
+    reached = rule.decide(tally(3, abstain=2))
+    assert (reached.outcome, reached.reason) == ("adopted", "consensus_reached")
+    assert rule.decide(tally(9, 1)).reason == "consensus_not_reached"
+    assert rule.decide(tally(9, block=1)).outcome == "rejected"
+    assert rule.decide(tally(abstain=3)).outcome == "rejected"
+
+
+@given(counts, counts, counts, counts)
+def test_consensus_adopts_iff_someone_for_and_nobody_opposed(
+    for_: int, against: int, abstain: int, block: int
+) -> None:
+    """Consensus adopts exactly when for > 0 and there is no against or block."""
+    t = tally(for_, against, abstain, block)
+    assume(t.participants > 0)
+    verdict = Rule.consensus().decide(t)
+    assert (verdict.outcome == "adopted") == (for_ > 0 and against == 0 and block == 0)
+
+
+def test_consent_survives_objections_but_not_a_block() -> None:
+    """Under consent, objections (against) do not stop a proposal; one block does."""
+    rule = Rule.consent()
+    objected = rule.decide(tally(1, 4))
+    assert (objected.outcome, objected.reason) == ("adopted", "no_blocks")
+    blocked = rule.decide(tally(9, block=1))
+    assert (blocked.outcome, blocked.reason) == ("rejected", "blocked")
+
+
+@given(counts, counts, counts, counts)
+def test_consent_adopts_iff_no_block(
+    for_: int, against: int, abstain: int, block: int
+) -> None:
+    """Consent adopts exactly when nobody blocks."""
+    t = tally(for_, against, abstain, block)
+    assume(t.participants > 0)
+    assert (Rule.consent().decide(t).outcome == "adopted") == (block == 0)
+
+
+@pytest.mark.parametrize(
+    ("rule", "method"),
+    [
+        (Rule.majority(), "vote"),
+        (Rule.supermajority(0.75), "vote"),
+        (Rule.consensus(), "consensus"),
+        (Rule.consent(), "consent"),
+    ],
+)
+def test_rule_method_names_how_a_vote_decides(rule: Rule, method: str) -> None:
+    """A vote under each rule is recorded with the matching decision method."""
+    assert rule.method == method
+
+
+@given(
+    st.sampled_from(["majority", "threshold", "consensus", "consent"]),
+    st.fractions(min_value=Fraction(51, 100), max_value=1, max_denominator=10_000),
+    shares,
+    st.integers(min_value=0, max_value=20),
+)
+def test_rule_round_trips_through_stored_fields(
+    kind: str, threshold: Fraction, quorum: Fraction, le_quorum: int
+) -> None:
+    """A rule rebuilt from its stored fields equals the original."""
+    rule = Rule(kind, threshold, quorum, le_quorum)
+    fields = rule.to_fields()
+    assert (
+        Rule.from_fields(
+            str(fields["rule_kind"]),
+            str(fields["rule_threshold"]),
+            str(fields["rule_quorum"]),
+            int(fields["rule_lived_experience_quorum"]),
+        )
+        == rule
+    )
+
+
+# Invalid parameters ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "quorum",
+    [-0.01, 1.01, 2, float("nan"), True, None, "abc", [0.5], complex(0.5, 0)],
+    ids=repr,
+)
+def test_invalid_quorum_is_refused(quorum: object) -> None:
+    """A quorum that is not a number between 0 and 1 raises InvalidRuleError."""
+    with pytest.raises(InvalidRuleError):
+        Rule.majority(quorum=quorum)  # type: ignore[arg-type]
+    with pytest.raises(InvalidRuleError):
+        Rule.consent(quorum=quorum)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf")], ids=repr)
+def test_infinite_quorum_is_refused(value: float) -> None:
+    """An infinite quorum raises InvalidRuleError like any other out-of-range value."""
+    with pytest.raises(InvalidRuleError):
+        Rule.majority(quorum=value)
+
+
+@pytest.mark.parametrize(
+    "threshold", [0.5, Fraction(1, 2), 0.3, 0, 1.5, -1, "x", None], ids=repr
+)
+def test_invalid_supermajority_threshold_is_refused(threshold: object) -> None:
+    """A threshold at or below one half, or outside 0..1, raises InvalidRuleError."""
+    with pytest.raises(InvalidRuleError):
+        Rule.supermajority(threshold)  # type: ignore[arg-type]
+
+
+def test_threshold_just_above_half_and_unanimity_are_allowed() -> None:
+    """Any threshold above one half, up to unanimity, is a valid rule."""
+    assert Rule.supermajority(Fraction(501, 1000)).threshold == Fraction(501, 1000)
+    unanimity = Rule.supermajority(1)
+    assert unanimity.decide(tally(5, 1)).outcome == "rejected"
+    assert unanimity.decide(tally(5, abstain=1)).outcome == "adopted"
+
+
+@pytest.mark.parametrize("le_quorum", [-1, 1.5, True, "2", None], ids=repr)
+def test_invalid_lived_experience_quorum_is_refused(le_quorum: object) -> None:
+    """A lived-experience quorum must be a whole number of at least zero."""
+    with pytest.raises(InvalidRuleError):
+        Rule.majority(lived_experience_quorum=le_quorum)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", ["unanimity", "", "Majority", 5, None], ids=repr)
+def test_unknown_rule_kind_is_refused(kind: object) -> None:
+    """A rule kind outside majority, threshold, consensus and consent is refused."""
+    with pytest.raises(InvalidRuleError):
+        Rule(kind)  # type: ignore[arg-type]
+
+
+def test_unhashable_rule_kind_is_refused() -> None:
+    """A rule kind of the wrong, unhashable type raises InvalidRuleError."""
+    with pytest.raises(InvalidRuleError):
+        Rule(["majority"])  # type: ignore[arg-type]
