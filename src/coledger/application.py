@@ -75,6 +75,12 @@ from coledger.privacy.subject_access import subject_access_report
 from coledger.projections.facts import Facts
 from coledger.projections.indicators import build_report
 from coledger.projections.lens import Lens, Scope
+from coledger.projections.materialise import (
+    Materialiser,
+    MemoryTables,
+    SQLTables,
+    Tables,
+)
 from coledger.projections.report import PowerSharingReport
 from coledger.projections.thresholds import Thresholds
 from coledger.serialization import LedgerMapper
@@ -166,6 +172,15 @@ def _opening(config: StorageConfig) -> Iterator[None]:
         yield
 
 
+def _check_period(since: datetime | None, until: datetime | None) -> None:
+    """Refuse a period that is naive or runs backwards."""
+    for name, value in (("since", since), ("until", until)):
+        if value is not None:
+            v.check_aware(name, value)
+    if since is not None and until is not None and since >= until:
+        raise errors.InvalidInputError("since must come before until")
+
+
 def _key_store(config: StorageConfig, master_key: bytes) -> KeyStore:
     """The key store that belongs beside a ledger's events."""
     if config.backend == "sqlite" and config.path is not None:
@@ -200,6 +215,7 @@ class Ledger:
         self._catalogue = Catalogue(self._app)
         self._facts = Facts()
         self._facts_lock = threading.Lock()
+        self._projector: Materialiser | None = None
 
     def _open(
         self, config: StorageConfig, master_key: bytes, *, seal: bool, leaves: bool
@@ -254,6 +270,8 @@ class Ledger:
 
     def close(self) -> None:
         """Release the connections to storage and the key store."""
+        if self._projector is not None:
+            self._projector.tables.close()
         self._app.close()
         self._keys.close()
 
@@ -1532,33 +1550,59 @@ class Ledger:
         until: datetime | None = None,
         as_of: int | None = None,
         thresholds: Thresholds | None = None,
+        materialised: bool = False,
     ) -> PowerSharingReport:
         """Who proposed, who decided, whether access was met, and the ladder.
 
         For the whole ledger, or one ``body`` or ``project``; over business time
         [since, until); as the ledger stood at recorded position ``as_of``.
+        ``materialised=True`` reads the all-time figures from the projection
+        tables (caught up first) instead of folding; it takes no period or as_of.
         """
+        _check_period(since, until)
+        if thresholds is not None and not isinstance(thresholds, Thresholds):
+            raise errors.InvalidInputError("thresholds must be a coledger Thresholds")
+        scope = self._scope(body, project)
+        if materialised:
+            if since is not None or until is not None or as_of is not None:
+                raise errors.InvalidInputError(
+                    "the projection tables hold all-time figures: no since, until "
+                    "or as_of with materialised=True"
+                )
+            projector = self.projections(thresholds)
+            projector.catch_up()
+            found = projector.read(scope)
+            if found is not None:
+                return found
+        lens = Lens(self.facts(as_of=as_of), scope, since, until)
+        return build_report(lens, thresholds or Thresholds())
+
+    def _scope(self, body: UUID | None, project: UUID | None) -> Scope:
         if body is not None and project is not None:
             raise errors.InvalidInputError(
                 "a report covers a body or a project, not both"
             )
-        for name, value in (("since", since), ("until", until)):
-            if value is not None:
-                v.check_aware(name, value)
-        if since is not None and until is not None and since >= until:
-            raise errors.InvalidInputError("since must come before until")
-        if thresholds is not None and not isinstance(thresholds, Thresholds):
-            raise errors.InvalidInputError("thresholds must be a coledger Thresholds")
         if body is not None:
-            scope = Scope.body(self._body(body).id)
-        elif project is not None:
-            scope = Scope.project(
-                self._get(project, Project, errors.UnknownProjectError).id
+            return Scope.body(self._body(body).id)
+        if project is not None:
+            found = self._get(project, Project, errors.UnknownProjectError)
+            return Scope.project(found.id)
+        return Scope.ledger()
+
+    def projections(self, thresholds: Thresholds | None = None) -> Materialiser:
+        """The materialised projection tables of this ledger (see the docs)."""
+        if self._projector is None or (
+            thresholds is not None and thresholds != self._projector.th
+        ):
+            if self._projector is not None:
+                self._projector.tables.close()
+            tables: Tables = (
+                MemoryTables()
+                if self.config.backend == "memory"
+                else SQLTables(self.config)
             )
-        else:
-            scope = Scope.ledger()
-        lens = Lens(self.facts(as_of=as_of), scope, since, until)
-        return build_report(lens, thresholds or Thresholds())
+            self._projector = Materialiser(self, tables, thresholds)
+        return self._projector
 
     # Integrity ---------------------------------------------------------------------
 

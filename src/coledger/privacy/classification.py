@@ -15,6 +15,7 @@ key seals it (``originator_id`` when the event is the member's own).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from enum import StrEnum
 
 import attrs
@@ -212,10 +213,18 @@ def classify(cls: type[object]) -> dict[str, Kind | Sealed]:
     return {name: table[name] for name in names}
 
 
+@functools.cache
 def sealed_fields(cls: type[object]) -> dict[str, Sealed]:
-    """The fields of *cls* that are sealed, with their purpose and subject."""
+    """The fields of *cls* that are sealed, with their purpose and subject.
+
+    An event class missing from the table is an error, not "nothing sealed":
+    a new event must be classified before it can be stored.
+    """
+    if cls not in FIELDS:
+        msg = f"event class {cls.__qualname__} is not in the classification table"
+        raise KeyError(msg)
     return {
         name: rule
-        for name, rule in {**BASE, **FIELDS.get(cls, {})}.items()  # type: ignore[arg-type]
+        for name, rule in {**BASE, **FIELDS[cls]}.items()
         if isinstance(rule, Sealed)
     }

@@ -60,8 +60,9 @@ def load_master_key(value: bytes | str | None) -> bytes:
                 "makes one)"
             )
     if isinstance(value, str):
+        text = value.strip().replace("-", "+").replace("_", "/")
         try:
-            value = base64.urlsafe_b64decode(value.strip().encode())
+            value = binascii.a2b_base64(text.encode(), strict_mode=True)
         except (binascii.Error, ValueError) as error:
             raise MasterKeyError("the master key is not valid base64") from error
     if len(value) != MASTER_KEY_SIZE:

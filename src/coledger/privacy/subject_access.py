@@ -10,9 +10,11 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from coledger.domain import LedgerAggregate
+from coledger.privacy.classification import sealed_fields
 from coledger.serialization import to_jsonable
 
 SAR_VERSION = 1
+WITHHELD = "[withheld: another member's personal data]"
 
 
 def _mentions(value: object, member: UUID) -> bool:
@@ -43,6 +45,10 @@ def subject_access_report(
             for f in dataclasses.fields(event)
             if f.name not in {"originator_version", "originator_topic"}
         }
+        for name, rule in sealed_fields(type(event)).items():
+            if getattr(event, rule.subject) != member:
+                # Sealed under another member's key: theirs, not this member's.
+                fields[name] = WITHHELD
         events.append(
             {
                 "position": position,

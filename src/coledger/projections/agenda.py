@@ -7,7 +7,15 @@ decision meeting counts as lived-experience-shaped when a proposal raised by a
 member with lived experience was put to it (the proposal names the meeting) or
 when such a member held the chair or co-chair of its body as it met. A3 asks,
 for each project, whether people with lived experience contributed (raised a
-proposal or commented) before the first design decision was taken.
+proposal or commented) before the first decision on a design-phase proposal,
+or at all while no design decision has been taken. A project is judged on its
+history up to the period's end and counted when it had a contribution or a
+decision in the period.
+
+A1's parity compares the share with the lived-experience share of the members
+registered and not erased when each proposal was raised (averaged over the
+proposals). The facts keep no erasure time, so an erased member is left out
+throughout.
 
 Lived experience is read as it stood when each act happened; a decision whose
 outcome is ``not_valid`` (a vote without its quorum) decided nothing and is

@@ -6,10 +6,11 @@ any cut point gives equal facts (a property test holds it to that). Every fact
 keeps its business time (``at``, from ``occurred_at``) for periods, and its
 recorded position (``pos``) for "as of".
 
-Lived experience is kept as spells: from a readable declaration naming lived
-experience to its withdrawal or the member's erasure. A withdrawn or erased
-declaration can no longer be read, so on a rebuild it never opens a spell: the
-member counts as undeclared throughout, as the brief requires.
+Lived experience is kept as spells, from a readable declaration naming lived
+experience. Withdrawal or erasure destroys the key that sealed the declaration,
+so it can never be read again: the fold drops the member's spells at that
+event, and a rebuild never opens them. Either way the member counts as
+undeclared throughout, as the brief requires.
 """
 
 from __future__ import annotations
@@ -241,12 +242,6 @@ class Facts:
         return facts is not None and any(s.covers(at) for s in facts.declared)
 
 
-def _close(spells: list[Spell], at: datetime, pos: int) -> None:
-    for spell in spells:
-        if spell.end is None:
-            spell.end, spell.end_pos = at, pos
-
-
 def _member(facts: Facts, pos: int, e: Any) -> None:
     at = e.occurred_at
     if isinstance(e, Member.Registered):
@@ -262,8 +257,11 @@ def _member(facts: Facts, pos: int, e: Any) -> None:
         if not LIVED_EXPERIENCE.isdisjoint(e.categories):
             member.lived_experience.append(Spell(at, pos))
     elif isinstance(e, (Member.LivedExperienceWithdrawn, Member.Erased)):
-        _close(member.lived_experience, at, pos)
-        _close(member.declared, at, pos)
+        # The declaration's key is destroyed with this event, so a rebuild can
+        # never read it again: drop its spells outright (not just close them), and
+        # the facts folded step by step stay equal to the facts rebuilt.
+        member.lived_experience.clear()
+        member.declared.clear()
         member.erased = member.erased or isinstance(e, Member.Erased)
 
 

@@ -7,9 +7,12 @@ comments, proposals raised and amendments made, including the members who did
 none of these; outside the ledger scope the members counted are those connected
 to the scope in the period (seat holders of its bodies, attendees of its
 meetings) and anyone who acted in it. V4 describes silence at meetings and
-never names anyone: a comment is heard at a meeting when it is on a proposal
-raised at that meeting and was made that day (any day, for an asynchronous
-attendance).
+never names anyone: the ledger ties comments to proposals, not to meetings, so
+a member is heard at a meeting when they raised, or commented on, a proposal
+raised at that meeting (whenever the comment was made: minutes are often
+entered later, and written or asynchronous comments count equally). Only
+meetings with at least one proposal raised at them are counted, since at the
+others the record could not show anyone speaking.
 
 Lived experience is read as it stood when each act happened; members are
 classed as they stood at the period's end where no single act dates them. A
@@ -24,7 +27,6 @@ from uuid import UUID
 from coledger.projections.facts import (
     CommentFacts,
     DecisionFacts,
-    MeetingFacts,
     ProposalFacts,
 )
 from coledger.projections.lens import Figure, Lens, band_of, insufficient
@@ -137,18 +139,12 @@ def v2(lens: Lens, th: Thresholds) -> Figure:
     return Figure("V2", value, len(counts), coverage, band, note)
 
 
-def heard(meeting: MeetingFacts, member: UUID, proposals: list[ProposalFacts]) -> bool:
-    """Whether *member* raised or commented on a proposal raised at *meeting*."""
-    day = meeting.starts_at.date()
-    anytime = meeting.attendance.get(member) == "asynchronous"
-    tz = meeting.starts_at.tzinfo
-    for p in proposals:
-        if member in p.proposers:
-            return True
-        for c in p.comments:
-            if c.author == member and (anytime or c.at.astimezone(tz).date() == day):
-                return True
-    return False
+def heard(member: UUID, proposals: list[ProposalFacts]) -> bool:
+    """Whether *member* raised or commented on any of a meeting's *proposals*."""
+    return any(
+        member in p.proposers or any(c.author == member for c in p.comments)
+        for p in proposals
+    )
 
 
 def v4(lens: Lens, th: Thresholds) -> Figure:
@@ -159,15 +155,19 @@ def v4(lens: Lens, th: Thresholds) -> Figure:
     for meeting in sorted(lens.meetings(), key=lambda x: x.starts_at):
         at = meeting.starts_at
         items = [p for p in lens.facts.proposals.values() if p.meeting == meeting.id]
+        if not items:
+            continue
         for member in meeting.attendance:
             everyone.append((member, at))
             if lens.le(member, at):
-                silent = not heard(meeting, member, items)
+                silent = not heard(member, items)
                 runs.setdefault(member, []).append(silent)
     attendances = [s for run in runs.values() for s in run]
     if not attendances:
         return insufficient(
-            "V4", "no attendance by members with lived experience was recorded"
+            "V4",
+            "no attendance by members with lived experience was recorded "
+            "at meetings with proposals raised at them",
         )
     value = sum(attendances) / len(attendances)
     band = (

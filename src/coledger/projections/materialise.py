@@ -1,0 +1,329 @@
+"""Materialised projections: the report's figures as plain SQL tables in the ledger.
+
+Tables (in the ledger's SQLite file or PostgreSQL schema, readable by any SQL
+tool; ``scope_id`` is ``''`` for the whole ledger):
+
+``coledger_tracking(name, position)``
+    The last event folded in, per projection.
+``coledger_figures(scope_kind, scope_id, code, value, n, coverage, band, note)``
+    Every indicator, for the whole ledger, each body and each project, over all
+    time.
+``coledger_ladder(scope_kind, scope_id, unit, id, name, rung, level, flags, evidence)``
+    The rung of each process in each scope; flags and evidence as JSON text.
+``coledger_decision_tags(scope_kind, scope_id, proposal, decision, tag, le_originated)``
+    The mini-ladder tag of each decision.
+
+Catching up pulls the notification log from the tracked position (SQLite has no
+push), folds the new events into the facts, recomputes the figures, and writes
+them together with the new position in one transaction: a crash leaves the
+tables at the old position or the new one, never between, so every event
+counts exactly once. After a restart the facts are folded again up to the
+tracked position by reading (nothing is written twice). Rebuilding from scratch
+is one call.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from coledger.errors import StorageError
+from coledger.projections.facts import Facts
+from coledger.projections.indicators import build_report
+from coledger.projections.lens import Figure, Lens, Scope
+from coledger.projections.report import DecisionTag, PowerSharingReport, Rung
+from coledger.projections.thresholds import Thresholds
+from coledger.serialization import to_jsonable
+
+if TYPE_CHECKING:
+    from coledger.application import Ledger
+    from coledger.storage import StorageConfig
+
+NAME = "power_sharing"
+TABLES = (
+    (
+        "CREATE TABLE IF NOT EXISTS coledger_tracking ("
+        "name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS coledger_figures ("
+        "scope_kind TEXT NOT NULL, scope_id TEXT NOT NULL, code TEXT NOT NULL, "
+        "value DOUBLE PRECISION, n BIGINT NOT NULL, coverage DOUBLE PRECISION, "
+        "band TEXT, note TEXT, PRIMARY KEY (scope_kind, scope_id, code))"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS coledger_ladder ("
+        "scope_kind TEXT NOT NULL, scope_id TEXT NOT NULL, unit TEXT NOT NULL, "
+        "id TEXT NOT NULL, name TEXT NOT NULL, rung TEXT NOT NULL, level INT NOT NULL, "
+        "flags TEXT NOT NULL, evidence TEXT NOT NULL, "
+        "PRIMARY KEY (scope_kind, scope_id, unit, id))"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS coledger_decision_tags ("
+        "scope_kind TEXT NOT NULL, scope_id TEXT NOT NULL, proposal TEXT NOT NULL, "
+        "decision TEXT NOT NULL, tag TEXT NOT NULL, le_originated BOOLEAN NOT NULL, "
+        "PRIMARY KEY (scope_kind, scope_id, decision))"
+    ),
+)
+DATA_TABLES = ("coledger_figures", "coledger_ladder", "coledger_decision_tags")
+
+
+class Tables(ABC):
+    """Where the materialised rows live."""
+
+    @abstractmethod
+    def position(self) -> int:
+        """The tracked position (0 before anything was folded)."""
+
+    @abstractmethod
+    def replace(self, position: int, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+        """Replace every data row and the tracked position, in one transaction."""
+
+    @abstractmethod
+    def rows(self, table: str, scope: Scope) -> list[tuple[Any, ...]]:
+        """The rows of one table for one scope."""
+
+    def close(self) -> None:  # noqa: B027 (in-memory tables hold no connection)
+        """Release the connection."""
+
+
+class MemoryTables(Tables):
+    """Tables kept in process memory, for in-memory ledgers."""
+
+    def __init__(self) -> None:
+        self._position = 0
+        self._rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in DATA_TABLES}
+
+    def position(self) -> int:
+        """The tracked position."""
+        return self._position
+
+    def replace(self, position: int, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+        """Swap in the new rows and position together."""
+        self._rows = {t: list(rows.get(t, [])) for t in DATA_TABLES}
+        self._position = position
+
+    def rows(self, table: str, scope: Scope) -> list[tuple[Any, ...]]:
+        """The rows of one table for one scope."""
+        key = (scope.kind, "" if scope.id is None else str(scope.id))
+        return [r for r in self._rows[table] if (r[0], r[1]) == key]
+
+
+class SQLTables(Tables):
+    """Tables in the ledger's own SQLite file or PostgreSQL schema."""
+
+    def __init__(self, config: StorageConfig) -> None:
+        self._lock = threading.Lock()
+        self._backend = config.backend
+        try:
+            if config.backend == "sqlite" and config.path is not None:
+                self._mark = "?"
+                self._conn: Any = sqlite3.connect(
+                    config.path,
+                    timeout=30,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+            else:
+                import psycopg  # noqa: PLC0415 (only PostgreSQL ledgers need it)
+
+                self._mark = "%s"
+                self._conn = psycopg.connect(config.postgres_conninfo, autocommit=True)
+                from psycopg import sql  # noqa: PLC0415
+
+                self._conn.execute(
+                    sql.SQL("SET search_path TO {}").format(
+                        sql.Identifier(config.schema or "public")
+                    )
+                )
+            for statement in TABLES:
+                self._conn.execute(statement)
+        except Exception as error:
+            raise StorageError(f"cannot open the projection tables: {error}") from error
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        with self._lock:
+            self._conn.execute(
+                "BEGIN IMMEDIATE" if self._backend == "sqlite" else "BEGIN"
+            )
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def position(self) -> int:
+        """The tracked position."""
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT position FROM coledger_tracking WHERE name = {self._mark}",  # noqa: S608
+                (NAME,),
+            ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def replace(self, position: int, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+        """Swap in the new rows and position in one transaction."""
+        with self._transaction() as conn:
+            for table in DATA_TABLES:
+                conn.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
+                table_rows = rows.get(table, [])
+                if table_rows:
+                    marks = ", ".join([self._mark] * len(table_rows[0]))
+                    cursor = conn.cursor()
+                    cursor.executemany(
+                        f"INSERT INTO {table} VALUES ({marks})",  # noqa: S608
+                        table_rows,
+                    )
+            forget = f"DELETE FROM coledger_tracking WHERE name = {self._mark}"  # noqa: S608
+            conn.execute(forget, (NAME,))
+            conn.execute(
+                f"INSERT INTO coledger_tracking VALUES ({self._mark}, {self._mark})",  # noqa: S608
+                (NAME, position),
+            )
+
+    def rows(self, table: str, scope: Scope) -> list[tuple[Any, ...]]:
+        """The rows of one table for one scope."""
+        with self._lock:
+            return list(
+                self._conn.execute(
+                    f"SELECT * FROM {table} WHERE scope_kind = {self._mark} "  # noqa: S608
+                    f"AND scope_id = {self._mark} ORDER BY 3, 4",
+                    (scope.kind, "" if scope.id is None else str(scope.id)),
+                ).fetchall()
+            )
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+
+def scopes_of(facts: Facts) -> list[Scope]:
+    """The scopes kept materialised: the ledger, every body, every project."""
+    return [
+        Scope.ledger(),
+        *(Scope.body(b) for b in facts.bodies),
+        *(Scope.project(p) for p in facts.projects),
+    ]
+
+
+def report_rows(report: PowerSharingReport) -> dict[str, list[tuple[Any, ...]]]:
+    """A report as rows of the three data tables."""
+    kind, sid = (
+        report.scope.kind,
+        "" if report.scope.id is None else str(report.scope.id),
+    )
+    return {
+        "coledger_figures": [
+            (kind, sid, code, f.value, f.n, f.coverage, f.band, f.note)
+            for code, f in sorted(report.indicators.items())
+        ],
+        "coledger_ladder": [
+            (
+                kind,
+                sid,
+                r.unit,
+                r.id,
+                r.name,
+                r.rung,
+                r.level,
+                json.dumps(list(r.flags)),
+                json.dumps(to_jsonable(r.evidence), sort_keys=True),
+            )
+            for r in report.ladder
+        ],
+        "coledger_decision_tags": [
+            (kind, sid, d.proposal, d.decision, d.tag, d.le_originated)
+            for d in report.decisions
+        ],
+    }
+
+
+class Materialiser:
+    """Keeps the tables current for one ledger by pulling its notification log."""
+
+    def __init__(
+        self, ledger: Ledger, tables: Tables, th: Thresholds | None = None
+    ) -> None:
+        self.ledger = ledger
+        self.tables = tables
+        self.th = th or Thresholds()
+        self._facts = Facts()
+        self._lock = threading.Lock()
+
+    def _fold_to(self, position: int) -> None:
+        events = self.ledger.history(after=self._facts.position, until=position)
+        self._facts.apply_all((r.position, r.event) for r in events)
+        self._facts.position = max(self._facts.position, position)
+
+    def catch_up(self) -> int:
+        """Fold everything new into the tables; returns how many events were new."""
+        with self._lock:
+            tracked = self.tables.position()
+            if self._facts.position > tracked:  # the tables were rebuilt elsewhere
+                self._facts = Facts()
+            self._fold_to(tracked)
+            head = self.ledger.position
+            if head <= tracked:
+                return 0
+            self._fold_to(head)
+            rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in DATA_TABLES}
+            for scope in scopes_of(self._facts):
+                report = build_report(Lens(self._facts, scope), self.th)
+                for table, table_rows in report_rows(report).items():
+                    rows[table] += table_rows
+            self.tables.replace(head, rows)
+            return head - tracked
+
+    def rebuild(self) -> int:
+        """Forget the tables and fold every event again; returns the position."""
+        with self._lock:
+            self._facts = Facts()
+            self.tables.replace(0, {})
+        self.catch_up()
+        return self.tables.position()
+
+    def read(self, scope: Scope) -> PowerSharingReport | None:
+        """The materialised report for *scope* (None if it was never materialised)."""
+        figures = {
+            row[2]: Figure(row[2], row[3], int(row[4]), row[5], row[6], row[7])
+            for row in self.tables.rows("coledger_figures", scope)
+        }
+        if not figures:
+            return None
+        ladder = tuple(
+            Rung(
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                int(r[6]),
+                tuple(json.loads(r[7])),
+                json.loads(r[8]),
+            )
+            for r in self.tables.rows("coledger_ladder", scope)
+        )
+        tags = tuple(
+            DecisionTag(r[2], r[3], r[4], bool(r[5]))
+            for r in self.tables.rows("coledger_decision_tags", scope)
+        )
+        return PowerSharingReport(
+            scope, None, None, self.tables.position(), figures, ladder, tags
+        )
+
+
+def comparable(report: PowerSharingReport) -> dict[str, Any]:
+    """A report reduced to what the tables keep, for comparing the two."""
+    data = report.to_json()
+    data["ladder"] = sorted(json.dumps(r, sort_keys=True) for r in data["ladder"])
+    data["decisions"] = sorted(json.dumps(d, sort_keys=True) for d in data["decisions"])
+    return data
+
+
+__all__: Sequence[str] = ("Materialiser", "MemoryTables", "SQLTables", "comparable")

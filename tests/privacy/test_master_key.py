@@ -1,0 +1,136 @@
+"""The master key: required, checked, and never a source of garbage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from coledger import Ledger
+from coledger.errors import MasterKeyError, PrivacyError
+from coledger.privacy import encode_master_key, generate_master_key
+from coledger.privacy.keys import MASTER_KEY_ENV
+from conftest import PG_CONNINFO, TEST_MASTER_KEY, url_for
+
+NAME = "Wilhelmina Oduya-Strand"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def durable_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh SQLite file or PostgreSQL schema URL for this test."""
+    if request.param == "sqlite":
+        return url_for("sqlite", tmp_path)
+    schema: str = request.getfixturevalue("pg_schema")
+    return url_for("postgres", tmp_path, schema)
+
+
+def schema_tables(schema: str) -> list[str]:
+    """The tables a PostgreSQL schema holds (none if it does not exist)."""
+    with psycopg.connect(PG_CONNINFO) as conn:
+        rows = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            (schema,),
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def test_missing_master_key_is_refused(
+    durable_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no argument and no variable, opening fails and creates nothing."""
+    monkeypatch.delenv(MASTER_KEY_ENV)
+    with pytest.raises(MasterKeyError, match=MASTER_KEY_ENV):
+        Ledger.open(durable_url)
+    assert list(tmp_path.iterdir()) == []
+    if "schema=" in durable_url:
+        assert schema_tables(durable_url.rsplit("=", 1)[1]) == []
+
+
+def test_memory_ledger_without_master_key_uses_a_throwaway_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An in-memory ledger needs no master key: its keys die with the process."""
+    monkeypatch.delenv(MASTER_KEY_ENV)
+    with Ledger.open("memory://") as ledger:
+        sam = ledger.register_member(NAME)
+        assert ledger.member(sam).name == NAME
+
+
+def test_wrong_master_key_is_refused(
+    durable_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another master key, by argument or variable, is refused rather than misread."""
+    with Ledger.open(durable_url) as ledger:
+        sam = ledger.register_member(NAME)
+        ledger.declare_lived_experience(sam, categories=["DIS"])
+    wrong = generate_master_key()
+    assert wrong != TEST_MASTER_KEY
+    with pytest.raises(MasterKeyError):
+        Ledger.open(durable_url, master_key=wrong)
+    with pytest.raises(MasterKeyError):
+        Ledger.open(durable_url, master_key=encode_master_key(wrong))
+    monkeypatch.setenv(MASTER_KEY_ENV, encode_master_key(wrong))
+    with pytest.raises(MasterKeyError):
+        Ledger.open(durable_url)
+    # Nothing was damaged: the right key still reads everything.
+    with Ledger.open(durable_url, master_key=TEST_MASTER_KEY) as ledger:
+        assert ledger.member(sam).name == NAME
+        assert ledger.member(sam).lived_experience == ("DIS",)
+        assert sum(1 for _ in ledger.history()) == 2
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        b"too short",
+        bytes(33),
+        "",
+        "not base64 at all!",
+        encode_master_key(bytes(16)),
+        encode_master_key(bytes(48)),
+    ],
+    ids=["short bytes", "long bytes", "empty", "bad base64", "16-byte", "48-byte"],
+)
+def test_malformed_master_key_is_refused(
+    key: bytes | str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key that is not 32 bytes (raw or URL-safe base64) is refused."""
+    url = url_for("sqlite", tmp_path)
+    with pytest.raises(MasterKeyError):
+        Ledger.open(url, master_key=key)
+    with pytest.raises(MasterKeyError):
+        Ledger.open("memory://", master_key=key)
+    if isinstance(key, str):
+        monkeypatch.setenv(MASTER_KEY_ENV, key)
+        with pytest.raises(MasterKeyError):
+            Ledger.open(url)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_lost_key_store_is_an_error_not_garbage(
+    durable_url: str, tmp_path: Path
+) -> None:
+    """A ledger whose key store is gone raises MasterKeyError, never reads wrong."""
+    with Ledger.open(durable_url) as ledger:
+        admin = ledger.register_member("Admin")
+        sam = ledger.register_member(NAME)
+    if "schema=" in durable_url:
+        schema = durable_url.rsplit("=", 1)[1]
+        with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+            for table in ("coledger_member_keys", "coledger_key_generation"):
+                conn.execute(
+                    sql.SQL("DROP TABLE {}.{}").format(
+                        sql.Identifier(schema), sql.Identifier(table)
+                    )
+                )
+    else:
+        (tmp_path / "ledger.db.keys").unlink()
+    # Refused when opening, or at the latest when the first sealed field is read.
+    with pytest.raises(MasterKeyError), Ledger.open(durable_url) as ledger:
+        ledger.member(sam)
+    with pytest.raises(MasterKeyError), Ledger.open(durable_url) as ledger:
+        ledger.member(admin)
+    with pytest.raises(PrivacyError), Ledger.open(durable_url) as ledger:
+        list(ledger.history())

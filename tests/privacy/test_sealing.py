@@ -1,0 +1,311 @@
+"""Altered or moved ciphertext in storage is refused, never read as garbage."""
+
+from __future__ import annotations
+
+import base64
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import attrs
+import orjson
+import psycopg
+import pytest
+from psycopg import sql
+
+from coledger import Ledger
+from coledger.errors import LedgerError, MasterKeyError, PrivacyError, SealBrokenError
+from conftest import PG_CONNINFO, url_for
+
+SAM_NAME = "Thaddeus Quenby-Oriel"
+SAM_COMMENT = "canary e81f: I need the papers a week early because of my eyes"
+SAM_SECOND = "canary 04bd: still waiting for the large print"
+
+
+@attrs.frozen
+class Store:
+    """Direct access to a closed ledger's stored events and keys, as an attacker."""
+
+    backend: str
+    url: str
+    db: Path | None = None
+    schema: str | None = None
+
+    def _sqlite(self, path: Path) -> closing[sqlite3.Connection]:
+        return closing(sqlite3.connect(path, isolation_level=None))
+
+    def _pg(self, query: str) -> sql.Composed:
+        return sql.SQL(query).format(s=sql.Identifier(self.schema or "public"))
+
+    def state(self, originator: UUID, version: int) -> dict[str, Any]:
+        """The stored state of one event, parsed."""
+        if self.db is not None:
+            with self._sqlite(self.db) as conn:
+                rows = conn.execute(
+                    "SELECT state FROM stored_events WHERE originator_id IN (?, ?) "
+                    "AND originator_version = ?",
+                    (originator.hex, str(originator), version),
+                ).fetchall()
+        else:
+            with psycopg.connect(PG_CONNINFO) as conn:
+                rows = conn.execute(
+                    self._pg(
+                        "SELECT state FROM {s}.coledger_events "
+                        "WHERE originator_id = %s AND originator_version = %s"
+                    ),
+                    (originator, version),
+                ).fetchall()
+        assert len(rows) == 1
+        parsed: dict[str, Any] = orjson.loads(bytes(rows[0][0]))
+        return parsed
+
+    def write_state(
+        self, originator: UUID, version: int, state: dict[str, Any]
+    ) -> None:
+        """Overwrite the stored state of one event in place."""
+        data = orjson.dumps(state)
+        if self.db is not None:
+            with self._sqlite(self.db) as conn:
+                count = conn.execute(
+                    "UPDATE stored_events SET state = ? WHERE originator_id IN (?, ?) "
+                    "AND originator_version = ?",
+                    (data, originator.hex, str(originator), version),
+                ).rowcount
+        else:
+            with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+                count = conn.execute(
+                    self._pg(
+                        "UPDATE {s}.coledger_events SET state = %s "
+                        "WHERE originator_id = %s AND originator_version = %s"
+                    ),
+                    (data, originator, version),
+                ).rowcount
+        assert count == 1
+
+    def wrapped(self, key_id: str) -> bytes:
+        """The wrapped bytes of one member key."""
+        if self.db is not None:
+            with self._sqlite(self.db.with_name(self.db.name + ".keys")) as conn:
+                row = conn.execute(
+                    "SELECT wrapped FROM member_keys WHERE key_id = ?", (key_id,)
+                ).fetchone()
+        else:
+            with psycopg.connect(PG_CONNINFO) as conn:
+                row = conn.execute(
+                    self._pg(
+                        "SELECT wrapped FROM {s}.coledger_member_keys WHERE key_id = %s"
+                    ),
+                    (key_id,),
+                ).fetchone()
+        assert row is not None
+        return bytes(row[0])
+
+    def write_wrapped(self, key_id: str, wrapped: bytes) -> None:
+        """Overwrite the wrapped bytes of one member key."""
+        if self.db is not None:
+            with self._sqlite(self.db.with_name(self.db.name + ".keys")) as conn:
+                count = conn.execute(
+                    "UPDATE member_keys SET wrapped = ? WHERE key_id = ?",
+                    (wrapped, key_id),
+                ).rowcount
+        else:
+            with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+                count = conn.execute(
+                    self._pg(
+                        "UPDATE {s}.coledger_member_keys SET wrapped = %s "
+                        "WHERE key_id = %s"
+                    ),
+                    (wrapped, key_id),
+                ).rowcount
+        assert count == 1
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """A SQLite file or a PostgreSQL schema of this test's own."""
+    if request.param == "sqlite":
+        return Store("sqlite", url_for("sqlite", tmp_path), db=tmp_path / "ledger.db")
+    schema: str = request.getfixturevalue("pg_schema")
+    return Store("postgres", url_for("postgres", tmp_path, schema), schema=schema)
+
+
+@attrs.frozen
+class Scene:
+    """Where each sealed canary is stored: (originator id, version) per field."""
+
+    admin: UUID
+    sam: UUID
+    proposal: UUID
+    adjustment: UUID
+    coordinates: dict[str, tuple[UUID, int]]
+
+
+def record(store: Store) -> Scene:
+    """Record a member with a name, declaration, two comments and a request."""
+    with Ledger.open(store.url) as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        sam = ledger.register_member(SAM_NAME)
+        ledger.declare_lived_experience(sam, categories=["DIS"])
+        board = ledger.establish_body("Board", kind="governance", by=admin)
+        proposal = ledger.raise_proposal(board, proposers=[admin], title="T", text="x")
+        ledger.comment(proposal, author=sam, text=SAM_COMMENT)
+        ledger.comment(proposal, author=sam, text=SAM_SECOND)
+        adjustment = ledger.request_adjustment(sam, code="BSL", proposal=proposal)
+        history = [r.event for r in ledger.history()]
+    coordinates: dict[str, tuple[UUID, int]] = {}
+    for event in history:
+        kind = type(event).__qualname__
+        where = (event.originator_id, event.originator_version)
+        if kind == "Member.Registered" and event.originator_id == sam:
+            coordinates["name"] = where
+        elif kind == "Member.LivedExperienceDeclared":
+            coordinates["categories"] = where
+        elif kind == "Proposal.Commented":
+            coordinates["text" if "text" not in coordinates else "second"] = where
+        elif kind == "Adjustment.Requested":
+            coordinates["code"] = where
+    assert set(coordinates) == {"name", "categories", "text", "second", "code"}
+    return Scene(admin, sam, proposal, adjustment, coordinates)
+
+
+def reads(scene: Scene, field: str) -> Callable[[Ledger], object]:
+    """The query that has to open *field*."""
+    if field in {"name", "categories"}:
+        return lambda ledger: ledger.member(scene.sam)
+    if field in {"text", "second"}:
+        return lambda ledger: ledger.proposal(scene.proposal)
+    return lambda ledger: ledger.adjustment(scene.adjustment)
+
+
+def flip_byte(index: int) -> Callable[[str], str]:
+    """Flip one bit of byte *index* of the decoded nonce + ciphertext + tag."""
+
+    def mutate(value: str) -> str:
+        blob = bytearray(base64.b64decode(value))
+        blob[index] ^= 0x01
+        return base64.b64encode(bytes(blob)).decode()
+
+    return mutate
+
+
+def swap_base64_char(value: str) -> str:
+    """Replace one base64 character in the middle with another valid one."""
+    middle = len(value) // 2
+    other = "A" if value[middle] != "A" else "B"
+    return value[:middle] + other + value[middle + 1 :]
+
+
+MUTATIONS: dict[str, Callable[[str], str]] = {
+    "nonce byte": flip_byte(0),
+    "ciphertext byte": flip_byte(12),
+    "tag byte": flip_byte(-1),
+    "base64 character": swap_base64_char,
+    "not base64": lambda value: value[:4] + "*" + value[5:],
+    "truncated": lambda value: value[:-8],
+}
+
+
+def expect_refused(
+    store: Store, query: Callable[[Ledger], object], error: type[LedgerError]
+) -> str:
+    """Open the ledger afresh and check *query* raises *error*; return its message."""
+    with Ledger.open(store.url) as ledger, pytest.raises(error) as raised:
+        query(ledger)
+    message = str(raised.value)
+    for canary in (SAM_NAME, SAM_COMMENT, SAM_SECOND, '"DIS"', '"BSL"'):
+        assert canary not in message
+    return message
+
+
+def test_every_flipped_byte_of_a_sealed_field_is_detected(store: Store) -> None:
+    """Any change to a sealed field's stored bytes raises SealBrokenError on read."""
+    scene = record(store)
+    for field in ("name", "categories", "text", "code"):
+        originator, version = scene.coordinates[field]
+        original = store.state(originator, version)
+        for label, mutate in MUTATIONS.items():
+            tampered = dict(original)
+            tampered[field] = {**original[field], "v": mutate(original[field]["v"])}
+            assert tampered[field] != original[field], (field, label)
+            store.write_state(originator, version, tampered)
+            message = expect_refused(store, reads(scene, field), SealBrokenError)
+            assert str(version) in message, (field, label)
+        store.write_state(originator, version, original)
+    with Ledger.open(store.url) as ledger:
+        assert ledger.member(scene.sam).name == SAM_NAME
+        assert ledger.member(scene.sam).lived_experience == ("DIS",)
+        assert ledger.adjustment(scene.adjustment).code == "BSL"
+
+
+def test_a_tampered_field_fails_every_read_path_but_leaves_others_readable(
+    store: Store,
+) -> None:
+    """History and subject access refuse the altered event; other members still read."""
+    scene = record(store)
+    originator, version = scene.coordinates["name"]
+    state = store.state(originator, version)
+    state["name"] = {**state["name"], "v": flip_byte(20)(state["name"]["v"])}
+    store.write_state(originator, version, state)
+    with Ledger.open(store.url) as ledger:
+        assert ledger.member(scene.admin).name == "Admin"
+        with pytest.raises(SealBrokenError):
+            list(ledger.history())
+        with pytest.raises(SealBrokenError):
+            ledger.subject_access(scene.sam)
+        with pytest.raises(SealBrokenError):
+            ledger.members()
+    assert issubclass(SealBrokenError, PrivacyError)
+
+
+def test_a_sealed_field_moved_to_another_event_is_detected(store: Store) -> None:
+    """A sealed value pasted into another event of the same member, same key, fails."""
+    scene = record(store)
+    name_at = scene.coordinates["name"]
+    text_at = scene.coordinates["text"]
+    second_at = scene.coordinates["second"]
+    name_state = store.state(*name_at)
+    text_state = store.state(*text_at)
+    second_state = store.state(*second_at)
+    # The same identity key seals the name and both comments.
+    assert name_state["name"]["k"] == text_state["text"]["k"]
+    assert text_state["text"]["k"] == second_state["text"]["k"]
+
+    store.write_state(*name_at, {**name_state, "name": text_state["text"]})
+    expect_refused(store, reads(scene, "name"), SealBrokenError)
+    store.write_state(*name_at, name_state)
+
+    store.write_state(*second_at, {**second_state, "text": text_state["text"]})
+    expect_refused(store, reads(scene, "second"), SealBrokenError)
+    store.write_state(*second_at, second_state)
+
+    with Ledger.open(store.url) as ledger:
+        assert ledger.member(scene.sam).name == SAM_NAME
+        texts = [c.text for c in ledger.proposal(scene.proposal).comments]
+        assert texts == [SAM_COMMENT, SAM_SECOND]
+
+
+def test_a_sealed_field_relabelled_with_another_key_is_detected(store: Store) -> None:
+    """Pointing a sealed field at another live key of the member fails, not garbage."""
+    scene = record(store)
+    name_at = scene.coordinates["name"]
+    name_state = store.state(*name_at)
+    other_key = store.state(*scene.coordinates["categories"])["categories"]["k"]
+    assert other_key != name_state["name"]["k"]
+    relabelled = {**name_state["name"], "k": other_key}
+    store.write_state(*name_at, {**name_state, "name": relabelled})
+    expect_refused(store, reads(scene, "name"), SealBrokenError)
+
+
+def test_a_tampered_wrapped_key_is_refused(store: Store) -> None:
+    """A wrapped member key altered in the key store raises MasterKeyError on read."""
+    scene = record(store)
+    key_id = store.state(*scene.coordinates["name"])["name"]["k"]
+    wrapped = store.wrapped(key_id)
+    store.write_wrapped(key_id, bytes([wrapped[0] ^ 0x01]) + wrapped[1:])
+    expect_refused(store, reads(scene, "name"), MasterKeyError)
+    with Ledger.open(store.url) as ledger:
+        assert ledger.member(scene.admin).name == "Admin"
+        assert ledger.adjustment(scene.adjustment).code == "BSL"  # the access key

@@ -1,0 +1,142 @@
+"""Subject access: one member's own data, decrypted, as JSON, and nobody else's."""
+
+from __future__ import annotations
+
+import json
+from uuid import UUID
+
+import attrs
+
+from coledger import Ledger
+from coledger.domain.values import ERASED
+
+SAM_NAME = "Eglantine Moravec-Hale"
+SAM_COMMENT = "canary 3e9d: the loop system did not work for me"
+KIM_NAME = "Barnaby Oyelaran-Tusk"
+KIM_COMMENT = "canary 8a21: my support worker could not come"
+
+
+@attrs.frozen
+class Scene:
+    """The members and proposal of the scenario."""
+
+    admin: UUID
+    sam: UUID
+    kim: UUID
+    proposal: UUID
+
+
+def build(ledger: Ledger) -> Scene:
+    """Two members comment on, and vote on, the same proposal sam raised."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member(SAM_NAME)
+    kim = ledger.register_member(KIM_NAME)
+    ledger.declare_lived_experience(sam, categories=["DIS"])
+    ledger.declare_lived_experience(kim, categories=["CARER"])
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    for member in (admin, sam, kim):
+        ledger.assign_seat(board, member, seat="voting", by=admin)
+    proposal = ledger.raise_proposal(board, proposers=[sam], title="Loop", text="x")
+    ledger.comment(proposal, author=sam, text=SAM_COMMENT)
+    ledger.comment(proposal, author=kim, text=KIM_COMMENT, channel="written")
+    ledger.request_adjustment(sam, code="LOOP")
+    ledger.request_adjustment(kim, code="SUP")
+    ledger.open_voting(proposal, by=admin)
+    ledger.cast_ballot(proposal, voter=sam, choice="for")
+    ledger.cast_ballot(proposal, voter=kim, choice="against")
+    ledger.close_voting(proposal, by=admin)
+    return Scene(admin, sam, kim, proposal)
+
+
+def events_of(report: dict[str, object], kind: str) -> list[dict[str, object]]:
+    """The report's events of one type."""
+    events = report["events"]
+    assert isinstance(events, list)
+    return [e for e in events if e["type"] == kind]
+
+
+def test_subject_access_holds_the_member_s_own_data(ledger: Ledger) -> None:
+    """The report decrypts the member's name, comments, declaration and codes."""
+    scene = build(ledger)
+    report = ledger.subject_access(scene.sam)
+    text = json.dumps(report)
+    assert json.loads(text) == report
+    assert report["member"] == str(scene.sam)
+    profile = report["profile"]
+    assert profile == {
+        "name": SAM_NAME,
+        "role": "member",
+        "lived_experience": ["DIS"],
+        "consent": "explicit_consent",
+        "condition": "art9_2a_explicit_consent",
+        "supporters": [],
+        "erased": False,
+    }
+    assert [e["name"] for e in events_of(report, "Member.Registered")] == [SAM_NAME]
+    declared = events_of(report, "Member.LivedExperienceDeclared")
+    assert [e["categories"] for e in declared] == [["DIS"]]
+    assert [e["text"] for e in events_of(report, "Proposal.Commented")] == [SAM_COMMENT]
+    assert [e["code"] for e in events_of(report, "Adjustment.Requested")] == ["LOOP"]
+    assert [e["choice"] for e in events_of(report, "Proposal.BallotCast")] == ["for"]
+
+
+def test_subject_access_holds_no_other_member_s_data(ledger: Ledger) -> None:
+    """Another member's name, comment, declaration and code stay out of the report."""
+    scene = build(ledger)
+    text = json.dumps(ledger.subject_access(scene.sam))
+    for other in (KIM_NAME, KIM_COMMENT, '"CARER"', '"SUP"', "Admin"):
+        assert other not in text
+    kim_text = json.dumps(ledger.subject_access(scene.kim))
+    for own in (KIM_NAME, KIM_COMMENT, '"CARER"', '"SUP"'):
+        assert own in kim_text
+    for other in (SAM_NAME, SAM_COMMENT, '"DIS"', '"LOOP"'):
+        assert other not in kim_text
+
+
+def test_subject_access_after_erasure_shows_erased(ledger: Ledger) -> None:
+    """Once erased, the report still answers, JSON-ready, with every secret gone."""
+    scene = build(ledger)
+    ledger.erase_member(scene.sam, by=scene.admin)
+    report = ledger.subject_access(scene.sam)
+    text = json.dumps(report)
+    for secret in (SAM_NAME, SAM_COMMENT, '"DIS"', '"LOOP"'):
+        assert secret not in text
+    profile = report["profile"]
+    assert (profile["name"], profile["lived_experience"], profile["erased"]) == (
+        ERASED,
+        [],
+        True,
+    )
+    assert [e["name"] for e in events_of(report, "Member.Registered")] == [ERASED]
+    declared = events_of(report, "Member.LivedExperienceDeclared")
+    assert [e["categories"] for e in declared] == [[]]
+    assert [e["text"] for e in events_of(report, "Proposal.Commented")] == [ERASED]
+    assert [e["code"] for e in events_of(report, "Adjustment.Requested")] == [ERASED]
+    assert [e["choice"] for e in events_of(report, "Proposal.BallotCast")] == ["for"]
+    assert len(events_of(report, "Member.Erased")) == 1
+    # The other member's report is untouched.
+    assert KIM_COMMENT in json.dumps(ledger.subject_access(scene.kim))
+
+
+def test_acting_for_another_member_does_not_put_their_data_in_my_report() -> None:
+    """A member who records things for others does not get their data in a report."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        kim = ledger.register_member(KIM_NAME, by=admin)
+        ledger.declare_lived_experience(kim, categories=["CARER"], by=admin)
+        ledger.request_adjustment(kim, code="SUP", by=admin)
+        text = json.dumps(ledger.subject_access(admin))
+        leaked = [s for s in (KIM_NAME, '"CARER"', '"SUP"') if s in text]
+        assert leaked == []
+
+
+def test_a_supporter_s_report_holds_no_comment_of_the_member_they_support() -> None:
+    """A supporter's report names the comments they helped with, not their text."""
+    with Ledger.open("memory://") as ledger:
+        helper = ledger.register_member("Helper")
+        kim = ledger.register_member(KIM_NAME)
+        ledger.authorise_supporter(kim, helper)
+        board = ledger.establish_body("Board", kind="governance", by=helper)
+        proposal = ledger.raise_proposal(board, proposers=[helper], title="T", text="x")
+        ledger.comment(proposal, author=kim, text=KIM_COMMENT, supporter=helper)
+        assert KIM_COMMENT not in json.dumps(ledger.subject_access(helper))

@@ -1,0 +1,441 @@
+"""Agenda and initiative (A1-A3) on small hand-built histories, worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import pytest
+
+from coledger import Ledger
+from coledger.projections.agenda import a1, a2, a3, compute, formative
+from coledger.projections.lens import INSUFFICIENT, Lens, Scope
+from coledger.projections.thresholds import Thresholds
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+TH = Thresholds()
+
+
+def day(n: float) -> datetime:
+    """Business time *n* days after the start of 2024."""
+    return T0 + timedelta(days=n)
+
+
+def person(
+    ledger: Ledger,
+    name: str,
+    *,
+    le_from: float | None = None,
+    none_from: float | None = None,
+    joined: float = 0,
+) -> UUID:
+    """Register a member who may declare lived experience (or "NONE") on a day."""
+    member = ledger.register_member(name, occurred_at=day(joined))
+    if le_from is not None:
+        ledger.declare_lived_experience(
+            member, categories=["DIS"], occurred_at=day(le_from)
+        )
+    if none_from is not None:
+        ledger.declare_lived_experience(
+            member, categories=["NONE"], occurred_at=day(none_from)
+        )
+    return member
+
+
+def raise_(
+    ledger: Ledger,
+    body: UUID,
+    proposers: list[UUID],
+    on: float,
+    *,
+    project: UUID | None = None,
+    phase: str | None = None,
+    meeting: UUID | None = None,
+) -> UUID:
+    """Raise a proposal on day *on*."""
+    return ledger.raise_proposal(
+        body,
+        proposers=proposers,
+        title="A proposal",
+        text="Some words.",
+        project=project,
+        phase=phase,
+        meeting=meeting,
+        occurred_at=day(on),
+    )
+
+
+def lens(
+    ledger: Ledger,
+    scope: Scope | None = None,
+    since: float | None = None,
+    until: float | None = None,
+) -> Lens:
+    """The ledger's facts through a scope and a period given in days."""
+    return Lens(
+        ledger.facts(),
+        scope or Scope.ledger(),
+        None if since is None else day(since),
+        None if until is None else day(until),
+    )
+
+
+# A1 ---------------------------------------------------------------------------------
+
+
+def test_a1_counts_each_proposal_once_and_bands_by_parity(
+    memory_ledger: Ledger,
+) -> None:
+    """A1 is the share of proposals with an LE proposer; parity divides by members."""
+    ledger = memory_ledger
+    admin = person(ledger, "Admin", none_from=0)
+    le1 = person(ledger, "Lee", le_from=0)
+    le2 = person(ledger, "Lou", le_from=0)
+    staff = person(ledger, "Sol", none_from=0)
+    quiet = person(ledger, "Una")  # never answers the question
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    raise_(ledger, board, [le1], 10)
+    raise_(ledger, board, [admin, le2], 11)  # co-proposed: counted once
+    raise_(ledger, board, [admin], 12)
+    raise_(ledger, board, [quiet], 13)
+    del staff
+    figure = a1(lens(ledger), TH)
+    # LE proposals: the first two of four -> 2/4 = 0.5.
+    # Eligible at every raise: 5 members, 2 with LE -> base 0.4; parity 0.5/0.4 = 1.25.
+    assert figure.value == pytest.approx(0.5)
+    assert figure.n == 4
+    assert figure.band == "parity"
+    assert figure.note == "parity 1.25"
+    # First proposers: le1, admin, admin declared; quiet did not -> 3/4.
+    assert figure.coverage == pytest.approx(0.75)
+    # With a stricter cut the same record is below parity.
+    assert a1(lens(ledger), Thresholds(parity=1.5)).band == "below_parity"
+
+
+def test_a1_reads_lived_experience_as_it_stood_at_each_raise(
+    memory_ledger: Ledger,
+) -> None:
+    """A member who declares later does not make their earlier proposals LE."""
+    ledger = memory_ledger
+    yan = person(ledger, "Yan")
+    person(ledger, "Zoe", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    raise_(ledger, board, [yan], 5)
+    ledger.declare_lived_experience(yan, categories=["CARER"], occurred_at=day(10))
+    raise_(ledger, board, [yan], 15)
+    figure = a1(lens(ledger), TH)
+    # Day 5: Yan not yet LE; day 15: LE -> share 1/2.
+    # Base: day 5 0/2 = 0, day 15 1/2 -> mean 0.25; parity 0.5 / 0.25 = 2.0.
+    assert figure.value == pytest.approx(0.5)
+    assert figure.note == "parity 2.00"
+    assert figure.band == "parity"
+    # Coverage: Yan undeclared on day 5, declared on day 15 -> 1/2.
+    assert figure.coverage == pytest.approx(0.5)
+
+
+def test_a1_withdrawal_makes_past_proposals_count_as_undeclared(
+    memory_ledger: Ledger,
+) -> None:
+    """After a withdrawal, the member's earlier proposals count as undeclared."""
+    ledger = memory_ledger
+    wyn = person(ledger, "Wyn", le_from=0)
+    person(ledger, "Vic", le_from=0)
+    person(ledger, "Zoe", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    raise_(ledger, board, [wyn], 5)
+    ledger.withdraw_lived_experience(wyn, occurred_at=day(10))
+    figure = a1(lens(ledger), TH)
+    # Wyn's declaration is unreadable now: the proposal is not LE -> share 0/1.
+    # Base on day 5: Vic only -> 1/3; parity 0 -> below parity.
+    assert figure.value == 0
+    assert figure.note == "parity 0.00"
+    assert figure.band == "below_parity"
+    # Wyn counts as never having declared -> coverage 0/1.
+    assert figure.coverage == 0
+
+
+def test_a1_parity_is_undefined_without_lived_experience_members(
+    memory_ledger: Ledger,
+) -> None:
+    """With no LE member at all, the share is 0 and parity has no band."""
+    ledger = memory_ledger
+    staff = person(ledger, "Sol", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    raise_(ledger, board, [staff], 3)
+    figure = a1(lens(ledger), TH)
+    assert figure.value == 0
+    assert figure.band is None
+    assert figure.note is not None
+    assert "parity undefined" in figure.note
+
+
+def test_a1_follows_the_scope_and_the_period(memory_ledger: Ledger) -> None:
+    """A1 counts only the proposals of the body, project or period asked about."""
+    ledger = memory_ledger
+    le = person(ledger, "Lee", le_from=0)
+    staff = person(ledger, "Sol", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    group = ledger.establish_body("Group", kind="working_group", occurred_at=day(0))
+    plan = ledger.start_project("Plan", label="co_production", by=staff)
+    raise_(ledger, board, [le], 10, project=plan)
+    raise_(ledger, board, [staff], 20)
+    raise_(ledger, group, [staff], 10, project=plan)
+    raise_(ledger, group, [staff], 25)
+    raise_(ledger, group, [le], 40)
+    # Base is always 1 LE of 2 members = 0.5.
+    # Ledger: LE 2 of 5 -> 0.4, parity 0.8 (at the cut: parity).
+    whole = a1(lens(ledger), TH)
+    assert whole.value == pytest.approx(0.4)
+    assert (whole.n, whole.band) == (5, "parity")
+    # Board: 1 of 2 -> 0.5.
+    assert a1(lens(ledger, Scope.body(board)), TH).value == pytest.approx(0.5)
+    # Group before day 30: the day 10 and day 25 proposals, neither LE -> 0.
+    early = a1(lens(ledger, Scope.body(group), until=30), TH)
+    assert (early.value, early.n, early.band) == (0, 2, "below_parity")
+    # Project: the two day-10 proposals, one LE -> 0.5.
+    assert a1(lens(ledger, Scope.project(plan)), TH).value == pytest.approx(0.5)
+    # From day 15: day 20, 25, 40 -> 1 of 3.
+    late = a1(lens(ledger, since=15), TH)
+    assert late.value == pytest.approx(1 / 3)
+    assert late.n == 3
+
+
+def test_a1_is_insufficient_without_proposals(memory_ledger: Ledger) -> None:
+    """With no proposals in the period A1 reports insufficient evidence."""
+    ledger = memory_ledger
+    le = person(ledger, "Lee", le_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    raise_(ledger, board, [le], 50)
+    figure = a1(lens(ledger, until=40), TH)
+    assert figure.value is None
+    assert figure.n == 0
+    assert figure.coverage is None
+    assert figure.note is not None
+    assert figure.note.startswith(INSUFFICIENT)
+
+
+# A2 ---------------------------------------------------------------------------------
+
+
+def test_a2_counts_decision_meetings_with_an_le_item_or_chair(
+    memory_ledger: Ledger,
+) -> None:
+    """A2 is the share of decision meetings with an LE proposal or LE (co-)chair."""
+    ledger = memory_ledger
+    chair = person(ledger, "Cat", none_from=0)
+    le = person(ledger, "Lee", le_from=0)
+    quiet = person(ledger, "Una")
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(board, chair, office="chair", by=chair, occurred_at=day(0))
+    m1, m2, m3, m4 = (
+        ledger.schedule_meeting(
+            board, kind=kind, title="Meeting", starts_at=day(at), by=chair
+        )
+        for kind, at in (
+            ("decision_meeting", 10),
+            ("decision_meeting", 20),
+            ("decision_meeting", 30),
+            ("workshop", 35),
+        )
+    )
+    raise_(ledger, board, [le], 10, meeting=m1)  # m1: an LE item
+    raise_(ledger, board, [quiet], 20, meeting=m2)  # m2: neither
+    ledger.assign_seat(board, le, office="co_chair", by=chair, occurred_at=day(25))
+    raise_(ledger, board, [le], 35, meeting=m4)  # a workshop is not counted
+    del m3  # m3: the LE co-chair
+    figure = a2(lens(ledger), TH)
+    # m1 and m3 of the three decision meetings -> 2/3.
+    assert figure.value == pytest.approx(2 / 3)
+    assert figure.n == 3
+    assert figure.band == "some_meetings"
+    assert figure.note == "1 with a lived-experience proposal, 1 with such a chair"
+    # Acts: m1 Lee + chair; m2 Una + chair; m3 chair + Lee -> 5 of 6 declared.
+    assert figure.coverage == pytest.approx(5 / 6)
+    # The board scope sees the same; only m1 before day 15 -> 1/1.
+    assert a2(lens(ledger, Scope.body(board)), TH).value == pytest.approx(2 / 3)
+    only_first = a2(lens(ledger, until=15), TH)
+    assert (only_first.value, only_first.band) == (1, "every_meeting")
+
+
+def test_a2_reads_the_chair_and_status_at_the_meeting_time(
+    memory_ledger: Ledger,
+) -> None:
+    """A chair counts while seated and only while their LE declaration stood."""
+    ledger = memory_ledger
+    admin = person(ledger, "Ada", none_from=0)
+    lee = person(ledger, "Lee", le_from=0)
+    kai = person(ledger, "Kai")
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(board, lee, office="chair", by=admin, occurred_at=day(0))
+    ledger.vacate_seat(board, lee, by=admin, occurred_at=day(15))
+    ledger.assign_seat(board, kai, office="chair", by=admin, occurred_at=day(15))
+    ledger.declare_lived_experience(kai, categories=["DIS"], occurred_at=day(25))
+    for at in (10, 20, 30):
+        ledger.schedule_meeting(
+            board, kind="decision_meeting", title="M", starts_at=day(at), by=admin
+        )
+    figure = a2(lens(ledger), TH)
+    # Day 10: Lee chairs (LE); day 20: Kai chairs, not yet LE; day 30: Kai LE -> 2/3.
+    assert figure.value == pytest.approx(2 / 3)
+    # Chairs: Lee declared; Kai undeclared on day 20, declared on day 30 -> 2/3.
+    assert figure.coverage == pytest.approx(2 / 3)
+
+
+def test_a2_none_and_insufficient(memory_ledger: Ledger) -> None:
+    """No shaped meeting bands "none"; no decision meetings is insufficient."""
+    ledger = memory_ledger
+    admin = person(ledger, "Ada", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    group = ledger.establish_body("Group", kind="working_group", occurred_at=day(0))
+    ledger.schedule_meeting(
+        board, kind="decision_meeting", title="M", starts_at=day(5), by=admin
+    )
+    ledger.schedule_meeting(
+        group, kind="workshop", title="W", starts_at=day(5), by=admin
+    )
+    figure = a2(lens(ledger), TH)
+    assert (figure.value, figure.n, figure.band) == (0, 1, "none")
+    assert figure.coverage is None  # no proposals and no chairs: no acts
+    empty = a2(lens(ledger, Scope.body(group)), TH)
+    assert empty.value is None
+    assert empty.note is not None
+    assert empty.note.startswith(INSUFFICIENT)
+
+
+# A3 ---------------------------------------------------------------------------------
+
+
+def decide(ledger: Ledger, proposal: UUID, by: UUID, on: float) -> None:
+    """Adopt *proposal* by consensus on day *on*."""
+    ledger.decide(
+        proposal, outcome="adopted", method="consensus", by=by, occurred_at=day(on)
+    )
+
+
+def comment(ledger: Ledger, proposal: UUID, author: UUID, on: float) -> UUID:
+    """Comment on day *on*."""
+    return ledger.comment(proposal, author=author, text="A view.", occurred_at=day(on))
+
+
+def projects(ledger: Ledger) -> tuple[UUID, UUID, UUID, UUID, UUID, UUID, UUID]:
+    """Five projects with known formative verdicts, on two bodies, and the bodies.
+
+    A: LE comment (day 5) before the design decision (day 10): formative.
+    B: design decided day 10, first LE comment day 12: late.
+    C: LE proposal day 4, nothing decided: formative.
+    D: staff proposal day 3, first LE comment day 40: formative, but late by day 30.
+    E: started, nothing done: no verdict.
+    """
+    staff = person(ledger, "Sol", none_from=0)
+    le = person(ledger, "Lee", le_from=0)
+    quiet = person(ledger, "Una")
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    group = ledger.establish_body("Group", kind="working_group", occurred_at=day(0))
+    a, b, c, d, e = (
+        ledger.start_project(name, label="co_production", by=staff, occurred_at=day(0))
+        for name in "ABCDE"
+    )
+    pa = raise_(ledger, board, [staff], 3, project=a, phase="design")
+    comment(ledger, pa, le, 5)
+    comment(ledger, pa, quiet, 6)
+    decide(ledger, pa, staff, 10)
+    pb = raise_(ledger, board, [staff], 3, project=b, phase="design")
+    decide(ledger, pb, staff, 10)
+    pb2 = raise_(ledger, board, [staff], 11, project=b, phase="delivery")
+    comment(ledger, pb2, le, 12)
+    raise_(ledger, board, [le], 4, project=c, phase="delivery")
+    pd = raise_(ledger, group, [staff], 3, project=d, phase="design")
+    comment(ledger, pd, le, 40)
+    return a, b, c, d, e, board, group
+
+
+def test_a3_share_of_projects_with_formative_involvement(
+    memory_ledger: Ledger,
+) -> None:
+    """A3 is the share of active projects whose first LE input beat the design."""
+    a, b, c, d, e, board, group = projects(memory_ledger)
+    whole = lens(memory_ledger)
+    assert [formative(whole, p) for p in (a, b, c, d, e)] == [
+        True,
+        False,
+        True,
+        True,
+        None,
+    ]
+    figure = a3(whole, TH)
+    # A, C, D of the four active projects -> 3/4; E has no activity.
+    assert (figure.value, figure.n, figure.band) == (0.75, 4, "partly_late")
+    # Contributions: A Sol, Lee, Una; B Sol, Sol, Lee; C Lee; D Sol, Lee -> 8 of 9.
+    assert figure.coverage == pytest.approx(8 / 9)
+    # Bodies: the board holds A, B, C -> 2/3; the group holds D -> 1/1.
+    assert a3(lens(memory_ledger, Scope.body(board)), TH).value == pytest.approx(2 / 3)
+    assert a3(lens(memory_ledger, Scope.body(group)), TH).band == "formative"
+    # Project A alone: formative; project B alone: late.
+    assert a3(lens(memory_ledger, Scope.project(a)), TH).value == 1
+    assert a3(lens(memory_ledger, Scope.project(b)), TH).band == "late"
+
+
+def test_a3_follows_the_period(memory_ledger: Ledger) -> None:
+    """The period's end cuts the history; its start picks the active projects."""
+    a, b, c, d, _, _, _ = projects(memory_ledger)
+    by_30 = lens(memory_ledger, until=30)
+    # By day 30 D has had no LE input: late. A, C formative, B late -> 2/4.
+    assert formative(by_30, d) is False
+    assert a3(by_30, TH).value == pytest.approx(0.5)
+    # From day 11 only B (comment day 12) and D (comment day 40) were active -> 1/2.
+    recent = a3(lens(memory_ledger, since=11), TH)
+    assert recent.value == pytest.approx(0.5)
+    assert recent.n == 2
+    del a, b, c
+
+
+def test_a3_reads_status_at_the_contribution(memory_ledger: Ledger) -> None:
+    """A comment made before the author declared does not count as LE input."""
+    ledger = memory_ledger
+    staff = person(ledger, "Sol", none_from=0)
+    kai = person(ledger, "Kai")
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    plan = ledger.start_project("Plan", label="co_design", by=staff)
+    p = raise_(ledger, board, [staff], 1, project=plan, phase="design")
+    comment(ledger, p, kai, 5)
+    ledger.declare_lived_experience(kai, categories=["DIS"], occurred_at=day(8))
+    decide(ledger, p, staff, 10)
+    later = raise_(ledger, board, [kai], 12, project=plan, phase="delivery")
+    del later
+    # Kai's day-5 comment was not LE; first LE input is day 12, after day 10 -> late.
+    assert formative(lens(ledger), plan) is False
+
+
+def test_a3_ignores_a_vote_that_decided_nothing(memory_ledger: Ledger) -> None:
+    """A not_valid vote is no design decision, so later LE input is still formative."""
+    ledger = memory_ledger
+    staff = person(ledger, "Sol", none_from=0)
+    le = person(ledger, "Lee", le_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(board, staff, by=staff, occurred_at=day(0))
+    plan = ledger.start_project("Plan", label="co_design", by=staff)
+    p = raise_(ledger, board, [staff], 1, project=plan, phase="design")
+    ledger.open_voting(p, by=staff, occurred_at=day(2))
+    assert ledger.close_voting(p, by=staff, occurred_at=day(3)).outcome == "not_valid"
+    raise_(ledger, board, [le], 5, project=plan, phase="design")
+    assert formative(lens(ledger), plan) is True
+
+
+def test_a3_is_insufficient_without_activity(memory_ledger: Ledger) -> None:
+    """A project with no contribution or decision gives insufficient evidence."""
+    *_, e, _, _ = projects(memory_ledger)
+    figure = a3(lens(memory_ledger, Scope.project(e)), TH)
+    assert figure.value is None
+    assert figure.n == 0
+    assert figure.note is not None
+    assert figure.note.startswith(INSUFFICIENT)
+    nothing = a3(lens(memory_ledger, since=100), TH)
+    assert nothing.value is None
+
+
+def test_compute_returns_the_three_codes(memory_ledger: Ledger) -> None:
+    """The family computes A1, A2 and A3, each under its own code."""
+    projects(memory_ledger)
+    figures = compute(lens(memory_ledger), TH)
+    assert sorted(figures) == ["A1", "A2", "A3"]
+    assert all(code == f.code for code, f in figures.items())

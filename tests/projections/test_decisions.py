@@ -1,0 +1,691 @@
+"""D1-D6 decision power on small hand-built histories, worked out by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coledger import Ledger
+from coledger.domain import Decision
+from coledger.projections.decisions import (
+    compute,
+    d1,
+    d2,
+    d3,
+    d4,
+    d5,
+    d6,
+    delivery_actions_with_le,
+)
+from coledger.projections.lens import INSUFFICIENT, Lens, Scope
+from coledger.projections.thresholds import Thresholds
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+TH = Thresholds()
+
+
+def day(n: float) -> datetime:
+    """Business time *n* days after the start of the test history."""
+    return T0 + timedelta(days=n)
+
+
+class Org:
+    """A small organisation on an in-memory ledger, built in business time."""
+
+    def __init__(self) -> None:
+        self.ledger = Ledger.open("memory://")
+        self.admin = self.ledger.register_member(
+            "Admin", role="staff", occurred_at=day(0)
+        )
+        self.board = self.body("Board", "governance")
+
+    def body(self, name: str, kind: str) -> UUID:
+        """A new body."""
+        return self.ledger.establish_body(
+            name, kind=kind, by=self.admin, occurred_at=day(0)
+        )
+
+    def member(
+        self,
+        name: str,
+        le: bool | None,
+        *,
+        declared_at: float = 0,
+        seat: str | None = "voting",
+        body: UUID | None = None,
+    ) -> UUID:
+        """A member: lived experience (True), none (False) or undeclared (None)."""
+        m = self.ledger.register_member(name, role="trainer", occurred_at=day(0))
+        if le is not None:
+            self.ledger.declare_lived_experience(
+                m, categories=["DIS" if le else "NONE"], occurred_at=day(declared_at)
+            )
+        if seat is not None:
+            self.ledger.assign_seat(
+                body or self.board, m, seat=seat, by=self.admin, occurred_at=day(0)
+            )
+        return m
+
+    def propose(
+        self,
+        proposers: list[UUID],
+        at: float,
+        *,
+        body: UUID | None = None,
+        project: UUID | None = None,
+        phase: str | None = None,
+    ) -> UUID:
+        """A proposal raised at day *at*."""
+        return self.ledger.raise_proposal(
+            body or self.board,
+            proposers=proposers,
+            title="A proposal",
+            text="Words.",
+            project=project,
+            phase=phase,
+            occurred_at=day(at),
+        )
+
+    def vote(self, p: UUID, ballots: dict[UUID, str], at: float) -> Decision:
+        """Open a vote, cast *ballots* and close it, all at day *at*."""
+        self.ledger.open_voting(p, by=self.admin, occurred_at=day(at))
+        for voter, choice in ballots.items():
+            self.ledger.cast_ballot(p, voter=voter, choice=choice, occurred_at=day(at))
+        return self.ledger.close_voting(p, by=self.admin, occurred_at=day(at))
+
+    def decide(
+        self, p: UUID, outcome: str, method: str, deciders: list[UUID], at: float
+    ) -> Decision:
+        """Record a decision made other than by a vote."""
+        return self.ledger.decide(
+            p,
+            outcome=outcome,
+            method=method,
+            by=self.admin,
+            decided_by=deciders,
+            occurred_at=day(at),
+        )
+
+    def lens(
+        self,
+        scope: Scope | None = None,
+        since: float | None = None,
+        until: float | None = None,
+    ) -> Lens:
+        """The facts now, through a scope and a period given in days."""
+        return Lens(
+            self.ledger.facts(),
+            scope or Scope.ledger(),
+            None if since is None else day(since),
+            None if until is None else day(until),
+        )
+
+
+@pytest.fixture
+def make_org() -> Iterator[Callable[[], Org]]:
+    """Build organisations, closing their ledgers afterwards."""
+    made: list[Org] = []
+
+    def make() -> Org:
+        org = Org()
+        made.append(org)
+        return org
+
+    yield make
+    for org in made:
+        org.ledger.close()
+
+
+# D1 and D2 ---------------------------------------------------------------------------
+
+
+def decision_world(org: Org) -> dict[str, UUID]:
+    """Five board decisions, a vote that decided nothing, one working-group decision.
+
+    sam: lived experience (LE), voting seat. kim: declared none, voting seat.
+    pat: undeclared, no seat. ali: LE, advisory seat only.
+    lee: voting seat, declares LE on day 10.
+    """
+    sam = org.member("Sam", le=True)
+    kim = org.member("Kim", le=False)
+    pat = org.member("Pat", le=None, seat=None)
+    ali = org.member("Ali", le=True, seat="advisory")
+    lee = org.member("Lee", le=True, declared_at=10)
+    group = org.body("Kit group", "working_group")
+    org.ledger.assign_seat(group, sam, by=org.admin, occurred_at=day(0))
+
+    p1 = org.propose([sam], 1)
+    org.vote(p1, {sam: "for", kim: "for"}, 2)  # vote: sam (LE) took part
+    p2 = org.propose([kim], 1)
+    org.decide(p2, "adopted", "chair", [kim], 3)  # chair: kim, not LE
+    p3 = org.propose([kim], 1)
+    org.decide(p3, "adopted", "staff_executive", [pat, ali], 4)  # ali holds no vote
+    p4 = org.propose([kim], 1)
+    org.decide(p4, "rejected", "consensus", [lee], 5)  # lee not yet LE on day 5
+    p5 = org.propose([kim], 1)
+    org.decide(p5, "adopted", "consent", [lee, kim], 12)  # lee LE since day 10
+    p6 = org.propose([kim], 1)
+    org.vote(p6, {}, 6)  # no ballots: not_valid, decided nothing
+    p7 = org.propose([sam], 1, body=group)
+    org.vote(p7, {sam: "for"}, 6)  # working group: sam (LE) voted
+    return {"sam": sam, "board": org.board, "group": group}
+
+
+def test_d1_counts_decisions_made_with_a_lived_experience_decider(
+    make_org: Callable[[], Org],
+) -> None:
+    """D1 counts decisions with an LE decider who had a vote, status as it stood."""
+    org = make_org()
+    ids = decision_world(org)
+    board = org.lens(Scope.body(ids["board"]))
+    figure = d1(board, TH)
+    # Board decisions (p6 decided nothing): p1 yes, p2 no, p3 no (ali has no vote),
+    # p4 no (lee not LE yet), p5 yes (lee LE by day 12): 2 / 5.
+    assert figure.value == pytest.approx(2 / 5)
+    assert figure.n == 5
+    assert figure.band == "not_shared"
+    # LE share of decided_by: p1 1/2, p2 0, p3 1/2, p4 0, p5 1/2 -> mean 1.5 / 5.
+    assert figure.note == (
+        "2 of 5 decisions; mean lived-experience share of those deciding 0.30"
+    )
+    # decided_by acts: p1 sam+kim (2 declared), p2 kim (1), p3 pat+ali (1 of 2),
+    # p4 lee on day 5 (0 of 1), p5 lee+kim (2): 6 declared of 8.
+    assert figure.coverage == pytest.approx(6 / 8)
+
+    # The ledger adds the working group's decision, made with sam: 3 / 6.
+    everything = d1(org.lens(), TH)
+    assert everything.value == pytest.approx(3 / 6)
+    assert everything.coverage == pytest.approx(7 / 9)
+    # Only the working group: sam voted, 1 / 1, at or above 0.8: shared.
+    group = d1(org.lens(Scope.body(ids["group"])), TH)
+    assert (group.value, group.band) == (1.0, "shared")
+
+
+def test_d1_and_d2_look_only_at_the_period(make_org: Callable[[], Org]) -> None:
+    """A period keeps the decisions made in [since, until), and an empty one says so."""
+    org = make_org()
+    ids = decision_world(org)
+    scope = Scope.body(ids["board"])
+    # Days [4, 13): p3 (day 4), p4 (day 5), p5 (day 12): only p5 was shared, 1 / 3.
+    figure = d1(org.lens(scope, since=4, until=13), TH)
+    assert figure.value == pytest.approx(1 / 3)
+    assert figure.n == 3
+    # Days [4, 12): p5 on day 12 falls outside the half-open period: 0 / 2.
+    assert d1(org.lens(scope, since=4, until=12), TH).value == 0.0
+    # Methods in [4, 13): staff_executive, consensus, consent: 1 of 3 out of forum.
+    methods = d2(org.lens(scope, since=4, until=13), TH)
+    assert methods.value == pytest.approx(1 / 3)
+    assert methods.note == "consensus 1, consent 1, staff_executive 1"
+    for code, fn in (("D1", d1), ("D2", d2)):
+        empty = fn(org.lens(scope, since=100), TH)
+        assert empty.code == code
+        assert empty.value is None
+        assert (empty.n, empty.coverage, empty.band) == (0, None, None)
+        assert empty.note is not None
+        assert empty.note.startswith(INSUFFICIENT)
+
+
+def test_withdrawing_a_declaration_lowers_past_d1_on_rebuild(
+    make_org: Callable[[], Org],
+) -> None:
+    """A withdrawn declaration is unreadable: sam no longer counts as LE, ever."""
+    org = make_org()
+    ids = decision_world(org)
+    org.ledger.withdraw_lived_experience(ids["sam"], occurred_at=day(20))
+    figure = d1(org.lens(Scope.body(ids["board"])), TH)
+    # Only p5 (lee) is left shared: 1 / 5; sam's acts are now undeclared:
+    # p1 kim (1 of 2), p2 kim (1), p3 ali (1 of 2), p4 (0), p5 lee+kim (2): 5 / 8.
+    assert figure.value == pytest.approx(1 / 5)
+    assert figure.coverage == pytest.approx(5 / 8)
+
+
+def test_d1_other_methods_need_a_voting_seat_at_the_time(
+    make_org: Callable[[], Org],
+) -> None:
+    """For chair, delegated and the like, an LE decider counts only with a vote."""
+    org = make_org()
+    sam = org.member("Sam", le=True)
+    ali = org.member("Ali", le=True, seat="observer")
+    p1 = org.propose([sam], 1)
+    org.decide(p1, "adopted", "delegated", [ali], 2)  # ali holds no vote: no
+    org.ledger.vacate_seat(org.board, sam, by=org.admin, occurred_at=day(3))
+    p2 = org.propose([sam], 1)
+    org.decide(p2, "adopted", "chair", [sam], 4)  # sam left the seat on day 3: no
+    p3 = org.propose([ali], 1)
+    org.decide(p3, "adopted", "consensus", [ali], 5)  # a participant method: yes
+    figure = d1(org.lens(), TH)
+    assert figure.value == pytest.approx(1 / 3)
+    # Delegated, chair, consensus: the chair is out of forum, 1 / 3, "mixed".
+    methods = d2(org.lens(), TH)
+    assert methods.value == pytest.approx(1 / 3)
+    assert methods.band == "mixed"
+    assert methods.note == "consensus 1, delegated 1, chair 1"
+
+
+def test_d2_method_profile_and_its_bands(make_org: Callable[[], Org]) -> None:
+    """D2 is the out-of-forum share, with the full distribution in the note."""
+    org = make_org()
+    ids = decision_world(org)
+    figure = d2(org.lens(Scope.body(ids["board"])), TH)
+    # vote, chair, staff_executive, consensus, consent: chair + staff = 2 / 5.
+    assert figure.value == pytest.approx(2 / 5)
+    assert figure.band == "mixed"
+    assert figure.note == ("vote 1, consensus 1, consent 1, chair 1, staff_executive 1")
+    assert figure.coverage == pytest.approx(6 / 8)  # the same deciders as D1
+    # The ledger adds the working group's vote: 2 / 6.
+    assert d2(org.lens(), TH).note == (
+        "vote 2, consensus 1, consent 1, chair 1, staff_executive 1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("in_forum", "out", "value", "band"),
+    [(4, 1, 0.2, "in_forum"), (3, 1, 0.25, "mixed"), (1, 1, 0.5, "out_of_forum")],
+)
+def test_d2_bands(
+    make_org: Callable[[], Org], in_forum: int, out: int, value: float, band: str
+) -> None:
+    """Below 0.25 in forum, below 0.5 mixed, otherwise out of forum."""
+    org = make_org()
+    kim = org.member("Kim", le=False)
+    for _ in range(in_forum):
+        org.decide(org.propose([kim], 1), "adopted", "consent", [kim], 2)
+    for _ in range(out):
+        org.decide(org.propose([kim], 1), "adopted", "outside_forum", [kim], 2)
+    figure = d2(org.lens(), TH)
+    assert figure.value == pytest.approx(value)
+    assert figure.band == band
+
+
+# D3 ----------------------------------------------------------------------------------
+
+
+def adoption_world(org: Org) -> None:
+    """LE proposals adopted 2 of 4, the others' 3 of 5, by their final decisions."""
+    sam = org.member("Sam", le=True)
+    ali = org.member("Ali", le=True)
+    kim = org.member("Kim", le=False)
+    pat = org.member("Pat", le=None, seat=None)
+    lee = org.member("Lee", le=True, declared_at=10)
+    for proposers, outcome in (
+        ([sam], "adopted"),
+        ([ali], "rejected"),
+        ([sam], "adopted_amended"),
+        ([kim, sam], "rejected"),  # one LE proposer makes it an LE proposal
+        ([sam], "deferred"),  # not a verdict: left out
+        ([kim], "adopted"),
+        ([pat], "adopted"),
+        ([kim], "adopted"),
+    ):
+        org.decide(org.propose(proposers, 1), outcome, "consent", [kim], 3)
+    withdrawn = org.propose([ali], 1)
+    org.ledger.withdraw_proposal(withdrawn, by=ali, occurred_at=day(2))
+    overridden = org.propose([kim], 1)
+    org.vote(overridden, {sam: "for", kim: "for"}, 3)  # adopted by the vote...
+    org.decide(overridden, "rejected", "chair", [kim], 4)  # ...then overridden
+    early = org.propose([lee], 5)  # lee had not declared yet: one of the others
+    org.decide(early, "rejected", "consent", [kim], 6)
+
+
+def test_d3_adoption_parity(make_org: Callable[[], Org]) -> None:
+    """D3 divides the LE adoption rate by the others', using final decisions."""
+    org = make_org()
+    adoption_world(org)
+    figure = d3(org.lens(), TH)
+    # LE: adopted, rejected, adopted_amended, rejected -> 2 / 4 = 0.5.
+    # Others: adopted, adopted, adopted, overridden to rejected, lee's rejected
+    # -> 3 / 5 = 0.6. Parity 0.5 / 0.6 = 5/6, at or above 0.8: parity.
+    assert figure.value == pytest.approx(5 / 6)
+    assert figure.band == "parity"
+    assert figure.n == 9
+    assert figure.note == "lived experience 2 of 4 adopted; others 3 of 5"
+    # Proposer acts: 10; pat, and lee on day 5, had not declared: 8 / 10.
+    assert figure.coverage == pytest.approx(8 / 10)
+    # Stricter thresholds move the band.
+    assert d3(org.lens(), Thresholds(parity=0.9)).band == "below_parity"
+    assert d3(org.lens(), Thresholds(adoption_low=0.9, parity=0.95)).band == "low"
+
+
+def test_d3_takes_each_proposal_as_it_stood_at_the_period_end(
+    make_org: Callable[[], Org],
+) -> None:
+    """Before the override (day 4) the vote's adoption stands; lee's is not decided."""
+    org = make_org()
+    adoption_world(org)
+    figure = d3(org.lens(until=4), TH)
+    # LE 2 / 4 = 0.5; others 4 / 4 = 1.0; 0.5 is not below 0.5: below_parity.
+    assert figure.value == pytest.approx(0.5)
+    assert (figure.n, figure.band) == (8, "below_parity")
+    # From day 5 only lee's proposal was settled: no LE group at all.
+    thin = d3(org.lens(since=5), TH)
+    assert thin.value is None
+    assert thin.n == 1
+    assert thin.note is not None
+    assert thin.note.startswith(INSUFFICIENT)
+
+
+def test_d3_insufficient_when_the_others_adopted_nothing(
+    make_org: Callable[[], Org],
+) -> None:
+    """A zero adoption rate among the others leaves no ratio to report."""
+    org = make_org()
+    sam = org.member("Sam", le=True)
+    kim = org.member("Kim", le=False)
+    org.decide(org.propose([sam], 1), "adopted", "consent", [kim], 2)
+    org.decide(org.propose([kim], 1), "rejected", "consent", [kim], 2)
+    figure = d3(org.lens(), TH)
+    assert (figure.value, figure.n, figure.coverage) == (None, 2, 1.0)
+
+
+# D4 ----------------------------------------------------------------------------------
+
+
+def test_d4_amendment_influence(make_org: Callable[[], Org]) -> None:
+    """D4 counts adopted proposals amended by LE or taking up an LE comment."""
+    org = make_org()
+    sam = org.member("Sam", le=True)
+    ali = org.member("Ali", le=True)
+    kim = org.member("Kim", le=False)
+    pat = org.member("Pat", le=None, seat=None)
+    lee = org.member("Lee", le=True, declared_at=10)
+    ledger = org.ledger
+
+    q1 = org.propose([kim], 1)
+    ledger.amend_proposal(q1, by=sam, text="Sam's wording.", occurred_at=day(2))
+    q2 = org.propose([kim], 1)
+    heard = ledger.comment(q2, author=ali, text="Add a ramp.", occurred_at=day(1.5))
+    ledger.amend_proposal(q2, by=kim, takes_up=[heard], occurred_at=day(2))
+    q3 = org.propose([kim], 1)
+    other = ledger.comment(q3, author=pat, text="Cheaper.", occurred_at=day(1.5))
+    ledger.amend_proposal(q3, by=kim, takes_up=[other], occurred_at=day(2))
+    q4 = org.propose([sam], 1)
+    q5 = org.propose([kim], 1)
+    ledger.amend_proposal(q5, by=sam, text="Sam's wording.", occurred_at=day(2))
+    for p in (q1, q2, q3, q4):
+        org.decide(p, "adopted", "consent", [kim], 3)
+    org.decide(q5, "rejected", "consent", [kim], 3)  # rejected: not counted
+    q6 = org.propose([kim], 4)
+    ledger.amend_proposal(q6, by=lee, text="Lee's wording.", occurred_at=day(5))
+    org.decide(q6, "adopted", "consent", [kim], 6)  # lee not LE on day 5
+
+    figure = d4(org.lens(), TH)
+    # Adopted: q1 (sam amended), q2 (took up ali), q3 (pat), q4 (none), q6 (lee
+    # before declaring): 2 / 5, not above a half: "some".
+    assert figure.value == pytest.approx(2 / 5)
+    assert (figure.n, figure.band) == (5, "some")
+    assert figure.note == "2 of 5 adopted proposals"
+    # Acts: q1 sam; q2 kim, ali; q3 kim, pat; q6 lee on day 5: 4 declared of 6.
+    assert figure.coverage == pytest.approx(4 / 6)
+    # Adopted by day 4: q1-q4, 2 / 4.
+    assert d4(org.lens(until=4), TH).value == pytest.approx(0.5)
+    # From day 5: only q6, no influence.
+    late = d4(org.lens(since=5), TH)
+    assert (late.value, late.band, late.coverage) == (0.0, "none", 0.0)
+    assert d4(org.lens(since=7), TH).value is None
+
+
+# D5 ----------------------------------------------------------------------------------
+
+
+def override_world(org: Org) -> UUID:
+    """Votes outvoting the LE majority, an override, and decisions that override none.
+
+    Returns the project holding the two decisions that override nothing.
+    """
+    sam = org.member("Sam", le=True)
+    ali = org.member("Ali", le=True)
+    kim = org.member("Kim", le=False)
+    pat = org.member("Pat", le=None)
+    jo = org.member("Jo", le=False)
+    ledger = org.ledger
+    quiet = ledger.start_project(
+        "Quiet", label="other", by=org.admin, occurred_at=day(0)
+    )
+
+    v1 = org.propose([sam], 1)
+    said = ledger.comment(v1, author=kim, text="No.", occurred_at=day(1))
+    # Feedback before the decision does not explain it.
+    ledger.give_feedback(
+        v1, comments=[said], text="Noted.", by=org.admin, occurred_at=day(1.5)
+    )
+    org.vote(
+        v1,
+        {sam: "for", ali: "for", kim: "against", pat: "against", jo: "against"},
+        2,
+    )  # rejected, though the LE voters were 2 for, 0 against: an override
+
+    v2 = org.propose([sam], 1)
+    asked = ledger.comment(v2, author=sam, text="Please.", occurred_at=day(1))
+    org.vote(v2, {sam: "for", ali: "for", kim: "for"}, 2)  # adopted
+    org.decide(v2, "rejected", "chair", [kim], 3)  # overrides the vote
+    ledger.give_feedback(
+        v2, comments=[asked], text="Why: money.", by=org.admin, occurred_at=day(4)
+    )
+
+    v3 = org.propose([kim], 1, project=quiet)
+    org.decide(v3, "adopted", "consent", [kim], 2)  # no vote to override
+
+    v4 = org.propose([kim], 1)
+    org.vote(
+        v4,
+        {sam: "against", ali: "block", kim: "for", pat: "for", jo: "for"},
+        2,
+    )  # adopted 3 to 2 against the LE voters: an override
+
+    v5 = org.propose([kim], 1, project=quiet)
+    org.vote(v5, {sam: "for", ali: "against", kim: "for"}, 2)  # LE split: none
+    return quiet
+
+
+def test_d5_override_rate_and_rationale(make_org: Callable[[], Org]) -> None:
+    """D5 counts overridden votes and outvoted LE majorities, and their rationale."""
+    org = make_org()
+    override_world(org)
+    figure = d5(org.lens(), TH)
+    # Decisions: v1, v2 vote, v2 chair, v3, v4, v5 = 6. Overrides: v1 (LE for,
+    # rejected), v2 chair (overrode the vote), v4 (LE against, adopted) = 3 / 6.
+    assert figure.value == pytest.approx(0.5)
+    assert figure.n == 6
+    # Only v2's override has feedback after it: 1 / 3.
+    assert figure.band == "unexplained"
+    assert figure.note == "3 overrides; rationale coverage 0.33 (1 with feedback after)"
+    # decided_by acts: v1 5 (pat undeclared), v2 vote 3, v2 chair 1, v3 1, v4 5
+    # (pat), v5 3: 16 declared of 18.
+    assert figure.coverage == pytest.approx(16 / 18)
+
+
+def test_d5_periods_scope_and_bands(make_org: Callable[[], Org]) -> None:
+    """The band tells whether every override in view was explained."""
+    org = make_org()
+    quiet = override_world(org)
+    # From day 3: only v2's chair decision, explained on day 4.
+    late = d5(org.lens(since=3), TH)
+    assert (late.value, late.n, late.band) == (1.0, 1, "explained")
+    # Before day 3: v1 and v4 overrides of 5 decisions, neither explained.
+    early = d5(org.lens(until=3), TH)
+    assert early.value == pytest.approx(2 / 5)
+    assert early.band == "unexplained"
+    # The quiet project: v3 and v5, no overrides.
+    calm = d5(org.lens(Scope.project(quiet)), TH)
+    assert (calm.value, calm.n, calm.band, calm.note) == (
+        0.0,
+        2,
+        "none",
+        "no overrides",
+    )
+    assert d5(org.lens(since=50), TH).value is None
+
+
+# D6 ----------------------------------------------------------------------------------
+
+
+def delivery_world(org: Org) -> dict[str, UUID]:
+    """Actions on three adopted proposals, one later overridden."""
+    sam = org.member("Sam", le=True)
+    ali = org.member("Ali", le=True)
+    kim = org.member("Kim", le=False)
+    pat = org.member("Pat", le=None, seat=None)
+    ledger = org.ledger
+    festival = ledger.start_project(
+        "Festival", label="co_production", by=org.admin, occurred_at=day(0)
+    )
+
+    def act(p: UUID, owners: list[UUID], due: float | None) -> UUID:
+        return ledger.assign_action(
+            p,
+            description="Do it",
+            owners=owners,
+            by=org.admin,
+            due=None if due is None else day(due),
+            occurred_at=day(3),
+        )
+
+    def done(p: UUID, action: UUID, at: float) -> None:
+        ledger.complete_action(p, action, by=org.admin, occurred_at=day(at))
+
+    r1 = org.propose([kim], 1, project=festival, phase="delivery")
+    org.decide(r1, "adopted", "consent", [kim], 2)
+    done(r1, act(r1, [sam], 10), 8)  # on time
+    done(r1, act(r1, [kim], 10), 12)  # late
+    done(r1, act(r1, [kim, ali], None), 9)  # no due date, done: on time
+    act(r1, [pat], None)  # no due date, never done
+
+    r2 = org.propose([kim], 1, phase="design")
+    org.decide(r2, "adopted", "consent", [kim], 2)
+    act(r2, [kim], 50)  # open, not yet due: left out
+    act(r2, [kim], 6)  # overdue
+
+    r3 = org.propose([kim], 1, phase="design")
+    org.vote(r3, {sam: "for", kim: "for"}, 2)
+    act(r3, [sam], 5)
+    org.decide(r3, "rejected", "chair", [kim], 4)  # no longer adopted: left out
+    return {"festival": festival, "r1": r1}
+
+
+def test_d6_follow_through_and_co_delivery(make_org: Callable[[], Org]) -> None:
+    """D6 is the on-time share of adopted decisions' actions; (b) is in the note."""
+    org = make_org()
+    ids = delivery_world(org)
+    lens = org.lens()
+    figure = d6(lens, TH)
+    # Counted: r1's four and r2's overdue one = 5; on time: sam's and the undated
+    # one done on day 9 = 2 / 5 = 0.4, below 0.5: poor.
+    assert figure.value == pytest.approx(0.4)
+    assert (figure.n, figure.band) == (5, "poor")
+    # (b) r1 is the delivery phase: sam's and kim+ali's of its 4 have an LE owner.
+    assert figure.note == (
+        "2 of 5 actions on time; co-delivery: 2 of 4 delivery-phase actions "
+        "have a lived-experience owner"
+    )
+    # Owner acts: sam, kim, kim+ali, pat (undeclared), kim: 5 / 6.
+    assert figure.coverage == pytest.approx(5 / 6)
+    assert delivery_actions_with_le(lens, lens.proposals()) == 2
+    r1 = lens.facts.proposals[ids["r1"]]
+    assert delivery_actions_with_le(lens, [r1]) == 2
+    assert delivery_actions_with_le(org.lens(since=4), [r1]) == 0  # assigned day 3
+
+
+def test_d6_periods_and_scope(make_org: Callable[[], Org]) -> None:
+    """At a period's end, open actions not yet due wait; later completions don't."""
+    org = make_org()
+    ids = delivery_world(org)
+    # Until day 9: kim's late one (due day 10) is not yet due; the undated one
+    # done on day 9 was not done by the end; so sam's on time of: sam's, the
+    # undated done one, pat's, the overdue one = 1 / 4.
+    figure = d6(org.lens(until=9), TH)
+    assert figure.value == pytest.approx(1 / 4)
+    assert figure.n == 4
+    # The festival project: r1's four, 2 on time = 0.5: partial.
+    festival = d6(org.lens(Scope.project(ids["festival"])), TH)
+    assert (festival.value, festival.band) == (0.5, "partial")
+    # No action was assigned from day 4 on.
+    empty = d6(org.lens(since=4), TH)
+    assert empty.value is None
+    assert empty.note == (
+        f"{INSUFFICIENT}: no action on an adopted decision was assigned in the "
+        "period and is done or due; co-delivery: 0 of 0 delivery-phase actions "
+        "have a lived-experience owner"
+    )
+
+
+def test_compute_gives_every_decision_figure(make_org: Callable[[], Org]) -> None:
+    """The family returns D1-D6 keyed by code, even with nothing recorded."""
+    org = make_org()
+    figures = compute(org.lens(), TH)
+    assert sorted(figures) == ["D1", "D2", "D3", "D4", "D5", "D6"]
+    assert all(f.value is None for f in figures.values())
+    assert all(f.code == code for code, f in figures.items())
+
+
+# Erasure never raises D1 --------------------------------------------------------------
+
+METHODS = ("vote", "consensus", "consent", "chair", "staff_executive", "delegated")
+
+
+History = tuple[
+    list[bool | None], list[str | None], list[tuple[int, str, list[int], str]], int
+]
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> History:
+    """Members (status, seat), decisions (proposer, method, deciders), an erasure."""
+    size = draw(st.integers(2, 4))
+    statuses = draw(
+        st.lists(st.sampled_from([True, False, None]), min_size=size, max_size=size)
+    )
+    seats = draw(
+        st.lists(
+            st.sampled_from(["voting", "advisory", None]), min_size=size, max_size=size
+        )
+    )
+    people = st.integers(0, size - 1)
+    decisions = draw(
+        st.lists(
+            st.tuples(
+                people,
+                st.sampled_from(METHODS),
+                st.lists(people, min_size=1, max_size=size, unique=True),
+                st.sampled_from(["adopted", "rejected", "deferred"]),
+            ),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    return statuses, seats, decisions, draw(people)
+
+
+@given(histories())
+def test_erasing_a_member_never_raises_d1(history: History) -> None:
+    """Erasure makes a member undeclared: D1 can only stay or fall, never rise."""
+    statuses, seats, decisions, erased = history
+    org = Org()
+    try:
+        people = [
+            org.member(f"M{i}", le, seat=seat)
+            for i, (le, seat) in enumerate(zip(statuses, seats, strict=True))
+        ]
+        voters = [m for m, seat in zip(people, seats, strict=True) if seat == "voting"]
+        for i, (proposer, method, deciders, outcome) in enumerate(decisions):
+            p = org.propose([people[proposer]], 1 + i)
+            chosen = [people[d] for d in deciders]
+            if method != "vote":
+                org.decide(p, outcome, method, chosen, 1.5 + i)
+            elif voters:
+                org.vote(p, {m: "for" for m in chosen if m in voters}, 1.5 + i)
+        before = d1(org.lens(), TH)
+        org.ledger.erase_member(people[erased], by=org.admin, occurred_at=day(30))
+        rebuilt = Lens(org.ledger.facts(as_of=org.ledger.facts().position))
+        for lens in (org.lens(), rebuilt):
+            after = d1(lens, TH)
+            assert (after.value is None) == (before.value is None)
+            assert after.n == before.n
+            if after.value is not None and before.value is not None:
+                assert after.value <= before.value
+    finally:
+        org.ledger.close()

@@ -1,0 +1,472 @@
+"""P1-P3 phase coverage, continuity and evaluation on hand-built histories."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coledger import Ledger
+from coledger.projections.lens import INSUFFICIENT, Lens, Scope
+from coledger.projections.phases import (
+    PhaseProfile,
+    compute,
+    occasions,
+    one_off,
+    p1,
+    p2,
+    p3,
+    phase_profile,
+)
+from coledger.projections.thresholds import Thresholds
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+TH = Thresholds()
+
+
+def day(n: float) -> datetime:
+    """Business time *n* days after the start of the test history."""
+    return T0 + timedelta(days=n)
+
+
+class Phased:
+    """A small organisation with projects, built in business time."""
+
+    def __init__(self) -> None:
+        self.ledger = Ledger.open("memory://")
+        self.admin = self.ledger.register_member(
+            "Admin", role="staff", occurred_at=day(0)
+        )
+        self.board = self.ledger.establish_body(
+            "Board", kind="governance", by=self.admin, occurred_at=day(0)
+        )
+
+    def member(
+        self, name: str, le: bool | None, *, declared_at: float = 0, seat: bool = True
+    ) -> UUID:
+        """A member: lived experience (True), none (False) or undeclared (None)."""
+        m = self.ledger.register_member(name, role="trainer", occurred_at=day(0))
+        if le is not None:
+            self.ledger.declare_lived_experience(
+                m, categories=["DIS" if le else "NONE"], occurred_at=day(declared_at)
+            )
+        if seat:
+            self.ledger.assign_seat(self.board, m, by=self.admin, occurred_at=day(0))
+        return m
+
+    def project(self, name: str, finished: float | None = None) -> UUID:
+        """A project started on day 0, perhaps finished later."""
+        project = self.ledger.start_project(
+            name, label="co_production", by=self.admin, occurred_at=day(0)
+        )
+        if finished is not None:
+            self.ledger.finish_project(
+                project, by=self.admin, occurred_at=day(finished)
+            )
+        return project
+
+    def propose(
+        self,
+        proposers: list[UUID],
+        at: float,
+        project: UUID,
+        phase: str,
+        *,
+        body: UUID | None = None,
+        meeting: UUID | None = None,
+    ) -> UUID:
+        """A proposal raised at day *at* in a project and phase."""
+        return self.ledger.raise_proposal(
+            body or self.board,
+            proposers=proposers,
+            title="A proposal",
+            text="Words.",
+            project=project,
+            phase=phase,
+            meeting=meeting,
+            occurred_at=day(at),
+        )
+
+    def decide(
+        self,
+        p: UUID,
+        method: str,
+        deciders: list[UUID],
+        at: float,
+        outcome: str = "adopted",
+    ) -> None:
+        """Record a decision made other than by a vote."""
+        self.ledger.decide(
+            p,
+            outcome=outcome,
+            method=method,
+            by=self.admin,
+            decided_by=deciders,
+            occurred_at=day(at),
+        )
+
+    def lens(
+        self,
+        scope: Scope | None = None,
+        since: float | None = None,
+        until: float | None = None,
+    ) -> Lens:
+        """The facts now, through a scope and a period given in days."""
+        return Lens(
+            self.ledger.facts(),
+            scope or Scope.ledger(),
+            None if since is None else day(since),
+            None if until is None else day(until),
+        )
+
+
+@pytest.fixture
+def make_phased() -> Iterator[Callable[[], Phased]]:
+    """Build organisations, closing their ledgers afterwards."""
+    made: list[Phased] = []
+
+    def make() -> Phased:
+        org = Phased()
+        made.append(org)
+        return org
+
+    yield make
+    for org in made:
+        org.ledger.close()
+
+
+def world(org: Phased) -> dict[str, UUID]:
+    """Festival (board), Kit (a working group) and Hall (finished on day 1, empty).
+
+    sam and ali: lived experience (LE), voting seats. kim: declared none, voting.
+    pat: undeclared staff, no seat. lee: voting seat, declares LE on day 10.
+    """
+    ledger, admin = org.ledger, org.admin
+    sam = org.member("Sam", le=True)
+    ali = org.member("Ali", le=True)
+    kim = org.member("Kim", le=False)
+    pat = org.member("Pat", le=None, seat=False)
+    lee = org.member("Lee", le=True, declared_at=10)
+    group = ledger.establish_body(
+        "Kit group", kind="working_group", by=admin, occurred_at=day(0)
+    )
+    festival = org.project("Festival")
+    kit = org.project("Kit")
+    hall = org.project("Hall", finished=1)
+    m1 = ledger.schedule_meeting(
+        org.board,
+        kind="decision_meeting",
+        title="One",
+        starts_at=day(2) + timedelta(hours=10),
+        project=festival,
+        by=admin,
+        occurred_at=day(0),
+    )
+    m2 = ledger.schedule_meeting(
+        org.board,
+        kind="workshop",
+        title="Two",
+        starts_at=day(6) + timedelta(hours=10),
+        project=festival,
+        by=admin,
+        occurred_at=day(0),
+    )
+
+    def comment(p: UUID, author: UUID, at: datetime, channel: str) -> None:
+        ledger.comment(
+            p, author=author, text="A view.", channel=channel, occurred_at=at
+        )
+
+    # Festival: LE proposed design (at m1), evaluation and governance; LE decided
+    # design (a vote with sam) and delivery (sam chairs, holding a voting seat).
+    design = org.propose([sam], 2 + 10.5 / 24, festival, "design", meeting=m1)
+    comment(design, sam, day(2) + timedelta(hours=11), "meeting")  # at m1 again
+    comment(design, kim, day(2) + timedelta(hours=11), "meeting")  # not LE
+    ledger.open_voting(design, by=admin, occurred_at=day(3))
+    for voter in (sam, kim):
+        ledger.cast_ballot(design, voter=voter, choice="for", occurred_at=day(3))
+    ledger.close_voting(design, by=admin, occurred_at=day(3))
+    delivery = org.propose([kim], 4, festival, "delivery")
+    comment(delivery, sam, day(6) + timedelta(hours=11), "meeting")  # at m2
+    comment(delivery, ali, day(6) + timedelta(hours=12), "written")
+    org.decide(delivery, "chair", [sam], 7)
+    org.propose([ali], 7, festival, "evaluation")  # written, day 7
+    org.propose([sam], 7, festival, "governance")  # written, day 7 again
+
+    # Kit: only ali's withdrawn delivery proposal is LE input.
+    k1 = org.propose([kim], 3, kit, "design", body=group)
+    org.decide(k1, "staff_executive", [pat], 4)
+    k2 = org.propose([lee], 5, kit, "delivery", body=group)  # lee not LE yet
+    org.decide(k2, "consensus", [lee], 5.5)  # nor here
+    k3 = org.propose([ali], 8, kit, "delivery", body=group)
+    ledger.withdraw_proposal(k3, by=ali, occurred_at=day(9))
+
+    # Evaluations.
+    def evaluate(p: UUID, authors: list[UUID], criteria: list[UUID], at: float) -> None:
+        ledger.record_evaluation(
+            p,
+            summary="How it went.",
+            authors=authors,
+            criteria_proposed_by=criteria,
+            by=admin,
+            occurred_at=day(at),
+        )
+
+    evaluate(design, [sam], [], 8)  # LE author
+    evaluate(delivery, [kim], [ali], 8)  # LE criteria
+    evaluate(k1, [kim, pat], [], 8)  # neither
+    evaluate(k2, [lee], [], 9)  # lee not LE yet
+    evaluate(k2, [lee], [], 11)  # lee LE now
+    return {
+        "festival": festival,
+        "kit": kit,
+        "hall": hall,
+        "m1": m1,
+        "m2": m2,
+        "group": group,
+        "ali": ali,
+    }
+
+
+# P1 ----------------------------------------------------------------------------------
+
+
+def test_phase_profile_of_a_project(make_phased: Callable[[], Phased]) -> None:
+    """The profile the ladder reads: proposed, adopted and decided phases."""
+    org = make_phased()
+    ids = world(org)
+    festival = phase_profile(org.lens(), ids["festival"])
+    assert festival == PhaseProfile(
+        ids["festival"],
+        proposed_phases=frozenset({"design", "evaluation", "governance"}),
+        adopted_phases=frozenset({"design"}),  # sam's design proposal, by the vote
+        decided_phases=frozenset({"design", "delivery"}),
+    )
+    assert festival.score == 4  # governance is not one of the three phases
+    kit = phase_profile(org.lens(), ids["kit"])
+    # ali's withdrawn proposal still shows LE initiative in delivery; lee acted
+    # before declaring; pat (staff_executive) is not LE.
+    assert kit.proposed_phases == {"delivery"}
+    assert kit.adopted_phases == kit.decided_phases == frozenset()
+    assert kit.score == 1
+
+
+def test_p1_phase_coverage(make_phased: Callable[[], Phased]) -> None:
+    """P1 is the mean 0-6 score over projects, with each project's score noted."""
+    org = make_phased()
+    ids = world(org)
+    figure = p1(org.lens(), TH)
+    # Festival 4, Kit 1, Hall 0: (4 + 1 + 0) / 3 = 5/3, below 3: low.
+    assert figure.value == pytest.approx(5 / 3)
+    assert (figure.n, figure.band) == (3, "low")
+    assert figure.note == "Festival: 4/6; Hall: 0/6; Kit: 1/6"
+    # Acts: Festival: sam raises, the vote (sam, kim), kim raises, sam chairs,
+    # ali and sam raise = 7, all declared; Kit: kim raises, pat decides, lee raises
+    # and decides (before declaring), ali raises = 5, 2 declared: 9 / 12.
+    assert figure.coverage == pytest.approx(9 / 12)
+
+    # One project: Festival's 4, partial.
+    alone = p1(org.lens(Scope.project(ids["festival"])), TH)
+    assert (alone.value, alone.n, alone.band) == (4.0, 1, "partial")
+    # A body: the board's proposals are all Festival's; the group's all Kit's.
+    assert p1(org.lens(Scope.body(org.board)), TH).value == 4.0
+    assert p1(org.lens(Scope.body(ids["group"])), TH).value == 1.0
+
+
+def test_p1_periods(make_phased: Callable[[], Phased]) -> None:
+    """A period keeps the projects active in it and the acts made in it."""
+    org = make_phased()
+    ids = world(org)
+    # From day 2, Hall (finished on day 1) is out: (4 + 1) / 2.
+    assert p1(org.lens(since=2), TH).value == pytest.approx(2.5)
+    # Days [5, 10): Festival: ali proposed evaluation (day 7), sam decided delivery
+    # (day 7) = 2; Kit: ali proposed delivery (day 8) = 1: (2 + 1) / 2.
+    figure = p1(org.lens(since=5, until=10), TH)
+    assert figure.value == pytest.approx(1.5)
+    assert figure.note == "Festival: 2/6; Kit: 1/6"
+    # Hall finished on day 1: from day 5 there is no project to score.
+    empty = p1(org.lens(Scope.project(ids["hall"]), since=5), TH)
+    assert empty.value is None
+    assert empty.note is not None
+    assert empty.note.startswith(INSUFFICIENT)
+
+
+def test_p1_bands_none_and_full(make_phased: Callable[[], Phased]) -> None:
+    """No LE anywhere scores 0 (none); LE proposing and deciding everywhere, 6."""
+    org = make_phased()
+    sam = org.member("Sam", le=True)
+    kim = org.member("Kim", le=False)
+    full = org.project("Full")
+    bare = org.project("Bare")
+    for phase in ("design", "delivery", "evaluation"):
+        org.decide(org.propose([sam], 1, full, phase), "consent", [sam], 2)
+        org.decide(org.propose([kim], 1, bare, phase), "consent", [kim], 2)
+    assert p1(org.lens(Scope.project(full)), TH).band == "full"
+    assert phase_profile(org.lens(), full).score == 6
+    none = p1(org.lens(Scope.project(bare)), TH)
+    assert (none.value, none.band) == (0.0, "none")
+    # Both: (6 + 0) / 2 = 3, not below 3: partial.
+    both = p1(org.lens(), TH)
+    assert (both.value, both.band) == (3.0, "partial")
+
+
+def test_withdrawing_a_declaration_lowers_p1_p2_p3(
+    make_phased: Callable[[], Phased],
+) -> None:
+    """On rebuild a withdrawn declaration counts nowhere: ali's input disappears."""
+    org = make_phased()
+    ids = world(org)
+    org.ledger.withdraw_lived_experience(ids["ali"], occurred_at=day(20))
+    lens = org.lens()
+    # Festival loses evaluation (ali proposed it): 1 + 2 = 3; Kit loses ali's: 0.
+    assert p1(lens, TH).value == pytest.approx((3 + 0 + 0) / 3)
+    # Festival keeps m1, m2 and sam's written day 7: 3 occasions; Kit has none.
+    assert len(occasions(lens, ids["festival"])) == 3
+    assert one_off(lens, ids["kit"]) is None
+    assert p2(lens, TH).value == pytest.approx(1 / 3)
+    # Evaluations: ali's criteria no longer count: sam's and lee's later = 2 / 5.
+    assert p3(lens, TH).value == pytest.approx(2 / 5)
+
+
+# P2 ----------------------------------------------------------------------------------
+
+
+def test_p2_continuity_and_the_one_off_flag(make_phased: Callable[[], Phased]) -> None:
+    """P2 counts distinct meetings (or channel-days) with LE input per project."""
+    org = make_phased()
+    ids = world(org)
+    lens = org.lens()
+    # Festival: m1 (sam raised and commented there), m2 (sam's meeting comment on
+    # day 6), ali's written comment on day 6, and the written proposals of day 7.
+    assert occasions(lens, ids["festival"]) == {
+        ids["m1"],
+        ids["m2"],
+        ("written", day(6).date()),
+        ("written", day(7).date()),
+    }
+    assert one_off(lens, ids["festival"]) is False
+    assert one_off(lens, ids["kit"]) is True  # only ali's proposal of day 8
+    assert one_off(lens, ids["hall"]) is None  # no LE input at all
+    figure = p2(lens, TH)
+    # Festival 4, Kit 1, Hall 0: one project of three has 2 or more: low.
+    assert figure.value == pytest.approx(1 / 3)
+    assert (figure.n, figure.band) == (3, "low")
+    assert figure.note == (
+        "occasions with lived-experience input: Festival: 4; Hall: 0; Kit: 1"
+    )
+    # Contributions: Festival: 4 proposals and 4 comments, all declared; Kit: 3
+    # proposals, lee's undeclared: 10 / 11.
+    assert figure.coverage == pytest.approx(10 / 11)
+
+
+def test_p2_periods_and_scope(make_phased: Callable[[], Phased]) -> None:
+    """In a late period Festival's input is one occasion; alone it is continuous."""
+    org = make_phased()
+    ids = world(org)
+    late = org.lens(since=6.75)  # after ali's written comment at noon on day 6
+    assert one_off(late, ids["festival"]) is True  # only the written day 7
+    figure = p2(late, TH)
+    assert (figure.value, figure.n, figure.band) == (0.0, 2, "low")
+    festival = p2(org.lens(Scope.project(ids["festival"])), TH)
+    assert (festival.value, festival.band) == (1.0, "continuous")
+    # Both Festival and Kit from day 2: 1 / 2 = 0.5: mixed.
+    assert p2(org.lens(since=2), TH).band == "mixed"
+    assert p2(org.lens(Scope.project(ids["hall"]), since=5), TH).value is None
+
+
+# P3 ----------------------------------------------------------------------------------
+
+
+def test_p3_evaluation_co_ownership(make_phased: Callable[[], Phased]) -> None:
+    """P3 counts evaluations with an LE author or LE criteria, status at the time."""
+    org = make_phased()
+    ids = world(org)
+    figure = p3(org.lens(), TH)
+    # sam's (author), kim's with ali's criteria, kim+pat's (no), lee's on day 9
+    # (not yet LE), lee's on day 11 (LE): 3 / 5, above a half: most.
+    assert figure.value == pytest.approx(3 / 5)
+    assert (figure.n, figure.band) == (5, "most")
+    assert figure.note == (
+        "3 of 5 evaluations; 2 with a lived-experience author, "
+        "1 with lived-experience criteria"
+    )
+    # Acts: sam; kim, ali; kim, pat; lee (day 9); lee (day 11): 5 declared of 7.
+    assert figure.coverage == pytest.approx(5 / 7)
+    # Until day 10: the first four, 2 / 4, not above a half: some.
+    early = p3(org.lens(until=10), TH)
+    assert early.value == pytest.approx(0.5)
+    assert early.band == "some"
+    # The Kit group: kim+pat's and lee's two: 1 / 3.
+    assert p3(org.lens(Scope.body(ids["group"])), TH).value == pytest.approx(1 / 3)
+    assert p3(org.lens(since=12), TH).value is None
+
+
+def test_compute_gives_every_phase_figure(make_phased: Callable[[], Phased]) -> None:
+    """The family returns P1-P3 keyed by code, insufficient with nothing recorded."""
+    org = make_phased()
+    figures = compute(org.lens(), TH)
+    assert sorted(figures) == ["P1", "P2", "P3"]
+    assert all(f.value is None and f.n == 0 for f in figures.values())
+
+
+# Erasure never raises P1 --------------------------------------------------------------
+
+PHASES = ("design", "delivery", "evaluation", "governance")
+Step = tuple[int, int, str, str, list[int]]
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> tuple[list[bool | None], list[Step], int]:
+    """Members' statuses, proposals (proposer, project, phase, method, deciders)."""
+    size = draw(st.integers(2, 4))
+    statuses = draw(
+        st.lists(st.sampled_from([True, False, None]), min_size=size, max_size=size)
+    )
+    people = st.integers(0, size - 1)
+    steps = draw(
+        st.lists(
+            st.tuples(
+                people,
+                st.integers(0, 1),
+                st.sampled_from(PHASES),
+                st.sampled_from(["", "consent", "chair", "staff_executive"]),
+                st.lists(people, min_size=1, max_size=size, unique=True),
+            ),
+            min_size=1,
+            max_size=5,
+        )
+    )
+    return statuses, steps, draw(people)
+
+
+@given(histories())
+def test_erasing_a_member_never_raises_p1(
+    history: tuple[list[bool | None], list[Step], int],
+) -> None:
+    """Erasure makes a member undeclared: P1 can only stay or fall, never rise."""
+    statuses, steps, erased = history
+    org = Phased()
+    try:
+        people = [org.member(f"M{i}", le) for i, le in enumerate(statuses)]
+        projects = [org.project("A"), org.project("B")]
+        for i, (proposer, project, phase, method, deciders) in enumerate(steps):
+            p = org.propose([people[proposer]], 1 + i, projects[project], phase)
+            if method:
+                org.decide(p, method, [people[d] for d in deciders], 1.5 + i)
+        before = p1(org.lens(), TH)
+        scores = [phase_profile(org.lens(), p).score for p in projects]
+        org.ledger.erase_member(people[erased], by=org.admin, occurred_at=day(30))
+        rebuilt = Lens(org.ledger.facts(as_of=org.ledger.facts().position))
+        for lens in (org.lens(), rebuilt):
+            after = p1(lens, TH)
+            assert before.value is not None
+            assert after.value is not None
+            assert after.value <= before.value
+            for unit, score in zip(projects, scores, strict=True):
+                assert phase_profile(lens, unit).score <= score
+    finally:
+        org.ledger.close()

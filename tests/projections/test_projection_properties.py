@@ -1,0 +1,166 @@
+"""Properties of every projection: pure folds, faithful as-of, tables equal folds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coledger import Ledger
+from coledger.projections import Facts
+from coledger.projections.lens import Scope
+from coledger.projections.materialise import comparable
+from coledger.projections.report import PowerSharingReport
+from history_builder import build
+
+
+def events_of(ledger: Ledger) -> list[tuple[int, object]]:
+    """Every (position, event) of a ledger."""
+    return [(r.position, r.event) for r in ledger.history()]
+
+
+Where = tuple[UUID | None, UUID | None]
+
+
+def scopes(ledger: Ledger) -> list[Where]:
+    """(body, project) for a report on the ledger, each body and each project."""
+    return [
+        (None, None),
+        *((b.id, None) for b in ledger.bodies()),
+        *((None, p.id) for p in ledger.projects()),
+    ]
+
+
+def report(
+    ledger: Ledger, where: Where, as_of: int | None = None
+) -> PowerSharingReport:
+    """The report for one scope."""
+    return ledger.power_sharing(body=where[0], project=where[1], as_of=as_of)
+
+
+@given(data=st.data())
+def test_folding_step_by_step_equals_folding_at_once(data: st.DataObject) -> None:
+    """Facts folded event by event, or resumed from any cut, equal one fold."""
+    with Ledger.open("memory://") as ledger:
+        build(ledger, data)
+        events = events_of(ledger)
+        whole = Facts().apply_all(events)  # type: ignore[arg-type]
+        stepwise = Facts()
+        for position, event in events:
+            stepwise.apply(position, event)  # type: ignore[arg-type]
+        cut = data.draw(st.integers(min_value=0, max_value=len(events)))
+        resumed = Facts().apply_all(events[:cut])  # type: ignore[arg-type]
+        resumed.apply_all(events[cut:])  # type: ignore[arg-type]
+        assert stepwise == whole
+        assert resumed == whole
+
+
+@given(data=st.data())
+def test_kept_report_equals_a_fresh_rebuild(data: st.DataObject) -> None:
+    """A report from facts kept and extended over time equals one rebuilt afresh."""
+    with Ledger.open("memory://") as ledger:
+        builder = build(ledger, data, steps=20)
+        ledger.power_sharing()  # keep facts part way through
+        for _ in range(data.draw(st.integers(min_value=1, max_value=20))):
+            builder.step(data)
+        for where in scopes(ledger):
+            kept = report(ledger, where)
+            rebuilt = report(ledger, where, as_of=ledger.position)
+            assert comparable(kept) == comparable(rebuilt)
+
+
+@given(data=st.data())
+def test_as_of_equals_the_ledger_as_it_was(data: st.DataObject) -> None:
+    """A report as of position N equals the report the ledger gave when it held N."""
+    with Ledger.open("memory://") as ledger:
+        builder = build(ledger, data, steps=15, shredding=False)
+        then = ledger.position
+        places = scopes(ledger)
+        reports_then = [comparable(report(ledger, w)) for w in places]
+        for _ in range(data.draw(st.integers(min_value=1, max_value=20))):
+            builder.step(data)
+        reports_as_of = [comparable(report(ledger, w, as_of=then)) for w in places]
+    assert reports_as_of == reports_then
+
+
+@given(data=st.data())
+def test_erasing_a_member_never_raises_r1(data: st.DataObject) -> None:
+    """Erasing anyone never raises the lived-experience share of voting seats."""
+    with Ledger.open("memory://") as ledger:
+        builder = build(ledger, data, shredding=False)
+        if len(builder.members) < 2:
+            return
+        victim = data.draw(st.sampled_from(builder.members[1:]))
+        places = scopes(ledger)
+        before = [report(ledger, w).indicators["R1"].value for w in places]
+        ledger.erase_member(victim, by=builder.members[0])
+        after = [report(ledger, w).indicators["R1"].value for w in places]
+    for old, new in zip(before, after, strict=True):
+        if old is not None and new is not None:
+            assert new <= old
+
+
+def check_tables(ledger: Ledger) -> None:
+    """The materialised tables equal the in-memory folds for every scope."""
+    projector = ledger.projections()
+    projector.catch_up()
+    for where in scopes(ledger):
+        folded = report(ledger, where)
+        scope = folded.scope
+        stored = projector.read(scope)
+        assert stored is not None
+        assert comparable(stored) == comparable(folded), scope
+
+
+@settings(max_examples=8)
+@given(data=st.data())
+def test_tables_equal_folds_after_a_random_history(
+    data: st.DataObject, ledger_url: str
+) -> None:
+    """On each backend, the tables equal the folds after a Hypothesis history."""
+    with Ledger.open(ledger_url) as ledger:
+        start = ledger.position
+        build(ledger, data, steps=25)
+        check_tables(ledger)
+        assert ledger.projections().tables.position() == ledger.position >= start
+
+
+def test_tables_equal_folds_after_the_demo(ledger_url: str) -> None:
+    """On each backend, the tables equal the folds after the demo year."""
+    from coledger.demo import record_year
+
+    with Ledger.open(ledger_url) as ledger:
+        record_year(ledger)
+        check_tables(ledger)
+
+
+def test_tables_rebuild_and_resume(tmp_path: Path) -> None:
+    """Catching up in steps, across a reopen, equals a rebuild from scratch."""
+    from coledger.demo import record_year
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with Ledger.open(url) as ledger:
+        record_year(ledger)
+        events = ledger.position
+        ledger.projections().catch_up()
+        ledger.register_member("Late Joiner", role="trainer")
+    with Ledger.open(url) as reopened:
+        assert reopened.projections().tables.position() == events
+        assert reopened.projections().catch_up() == 1
+        resumed = comparable(reopened.power_sharing(materialised=True))
+        assert reopened.projections().rebuild() == events + 1
+        assert comparable(reopened.power_sharing(materialised=True)) == resumed
+
+
+def test_materialised_report_refuses_a_period() -> None:
+    """The tables hold all-time figures: a period with materialised=True is refused."""
+    from datetime import UTC, datetime
+
+    from coledger import InvalidInputError
+
+    with Ledger.open("memory://") as ledger, pytest.raises(InvalidInputError):
+        ledger.power_sharing(materialised=True, since=datetime(2025, 1, 1, tzinfo=UTC))
+    assert Scope.ledger().kind == "ledger"
