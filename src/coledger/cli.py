@@ -22,6 +22,7 @@ from uuid import UUID
 from coledger import demo
 from coledger.application import Ledger
 from coledger.errors import (
+    CheckpointError,
     InvalidInputError,
     InvalidUrlError,
     LedgerError,
@@ -107,7 +108,10 @@ def _read(path: str, what: str) -> str:
 
 def _trusted_key(text: str) -> Verifier:
     value = _read(text[1:], "key file").strip() if text.startswith("@") else text
-    return Verifier.parse(value)
+    try:
+        return Verifier.parse(value)
+    except CheckpointError as error:
+        raise CommandError(f"the trusted key is unusable: {error}") from error
 
 
 def _keygen(args: argparse.Namespace) -> int:

@@ -103,14 +103,23 @@ def verify_receipt(text: str, verifier: Verifier) -> Receipt:
         checkpoint = open_checkpoint(note, verifier)
     except CheckpointError as error:
         raise ProofError(error.code, error.detail) from error
+    originator_text, version = extra.get("originator_id"), extra.get("version")
+    topic, state_text = extra.get("topic"), extra.get("state")
+    if (
+        not isinstance(originator_text, str)
+        or not isinstance(topic, str)
+        or not isinstance(state_text, str)
+        or isinstance(version, bool)
+        or not isinstance(version, int)
+        or not 0 < version < 2**63
+    ):
+        raise ProofError("MALFORMED", "the receipt's event has missing or wrong fields")
     try:
-        originator = UUID(extra["originator_id"])
-        version = int(extra["version"])
-        topic = str(extra["topic"])
-        state = base64.b64decode(extra["state"], validate=True)
-    except (KeyError, ValueError, TypeError, binascii.Error) as error:
+        originator = UUID(originator_text)
+        state = base64.b64decode(state_text, validate=True)
+    except (ValueError, binascii.Error) as error:
         raise ProofError(
-            "MALFORMED", f"the receipt's event is incomplete: {error}"
+            "MALFORMED", f"the receipt's event is unreadable: {error}"
         ) from error
     leaf = leaf_hash(originator, version, topic, state)
     if not verify_inclusion(leaf, index, checkpoint.size, proof, checkpoint.root):

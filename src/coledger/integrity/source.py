@@ -37,6 +37,8 @@ class LeafRow:
     state_hash: Any
     leaf_hash: Any
     event: EventRow | None
+    typed: bool = True
+    """False when the database says a column holds the wrong storage type."""
 
 
 @attrs.frozen
@@ -48,6 +50,8 @@ class EventRow:
     originator_version: Any
     topic: Any
     state: Any
+    typed: bool = True
+    """False when the database says a column holds the wrong storage type."""
 
 
 class AuditSource(ABC):
@@ -97,6 +101,13 @@ class AuditSource(ABC):
         return [bytes(row.leaf_hash) for row in self.leaf_rows(below=size)]
 
 
+def _text(data: bytes) -> str | bytes:
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        return data
+
+
 class SQLiteSource(AuditSource):
     """A SQLite ledger file, opened read-only unless checkpoints are written."""
 
@@ -108,6 +119,9 @@ class SQLiteSource(AuditSource):
             self._conn = sqlite3.connect(
                 f"file:{path}?mode={mode}", uri=True, check_same_thread=False
             )
+            # Text that is not UTF-8 (an attacker can write any bytes) comes back
+            # as bytes for the verifier to judge, instead of failing the query.
+            self._conn.text_factory = _text
             self._conn.execute(f"SELECT 1 FROM {LEAVES} LIMIT 1")  # noqa: S608
         except sqlite3.Error as error:
             raise StorageError(f"cannot read the ledger {path}: {error}") from error
@@ -125,7 +139,11 @@ class SQLiteSource(AuditSource):
         while True:
             rows = self._query(
                 f"SELECT l.leaf_index, l.notification_id, l.state_hash, l.leaf_hash, "  # noqa: S608
-                f"e.rowid, e.originator_id, e.originator_version, e.topic, e.state "
+                f"e.rowid, e.originator_id, e.originator_version, e.topic, e.state, "
+                f"typeof(l.state_hash) = 'blob' AND typeof(l.leaf_hash) = 'blob', "
+                f"typeof(e.state) = 'blob' AND typeof(e.topic) = 'text' "
+                f"AND typeof(e.originator_id) = 'text' "
+                f"AND typeof(e.originator_version) = 'integer' "
                 f"FROM {LEAVES} l LEFT JOIN stored_events e "
                 f"ON e.rowid = l.notification_id "
                 f"WHERE l.leaf_index > ? AND l.leaf_index < ? "
@@ -133,8 +151,12 @@ class SQLiteSource(AuditSource):
                 (after, limit),
             )
             for r in rows:
-                event = None if r[4] is None else EventRow(r[4], r[5], r[6], r[7], r[8])
-                yield LeafRow(r[0], r[1], r[2], r[3], event)
+                event = (
+                    None
+                    if r[4] is None
+                    else EventRow(r[4], r[5], r[6], r[7], r[8], bool(r[10]))
+                )
+                yield LeafRow(r[0], r[1], r[2], r[3], event, bool(r[9]))
             if len(rows) < PAGE:
                 return
             after = rows[-1][0]

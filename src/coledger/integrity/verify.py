@@ -10,6 +10,7 @@ pages, the tree is a compact range of O(log n) hashes, and at most
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -131,14 +132,20 @@ def _as_bytes(value: Any) -> bytes | None:
     return None
 
 
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+MAX_VERSION = 2**63 - 1
+
+
 def _originator(value: Any) -> UUID | str | None:
+    """The id as stored: a UUID (PostgreSQL) or exactly 32 lower-case hex digits.
+
+    Any other spelling of the same UUID is a change: the application looks rows
+    up by the exact text, so a re-spelt id hides events from it.
+    """
     if isinstance(value, UUID):
         return value
-    if isinstance(value, str):
-        try:
-            return UUID(hex=value)
-        except ValueError:
-            return None
+    if isinstance(value, str) and _HEX32.fullmatch(value):
+        return UUID(hex=value)
     return None
 
 
@@ -223,7 +230,8 @@ class _Walker:
         stored_leaf = _as_bytes(row.leaf_hash)
         stored_state = _as_bytes(row.state_hash)
         if (
-            stored_leaf is None
+            not row.typed
+            or stored_leaf is None
             or stored_state is None
             or len(stored_leaf) != HASH
             or len(stored_state) != HASH
@@ -250,10 +258,13 @@ class _Walker:
         oid = _originator(event.originator_id)
         state = _as_bytes(event.state)
         version = event.originator_version
+        if not isinstance(version, int) or not 0 < version <= MAX_VERSION:
+            version = None
         if (
-            oid is None
+            not event.typed
+            or oid is None
             or state is None
-            or not isinstance(version, int)
+            or version is None
             or not isinstance(event.topic, str)
         ):
             self.out.add(
@@ -266,7 +277,7 @@ class _Walker:
             )
             if state is None and isinstance(event.state, str):
                 state = event.state.encode()
-            if oid is None or state is None or not isinstance(version, int):
+            if oid is None or state is None or version is None:
                 self.out.add(Finding("MODIFIED", "the event cannot be hashed", index))
                 return hashlib.sha256(b"\x00malformed").digest()
         topic = event.topic if isinstance(event.topic, str) else str(event.topic)

@@ -1,0 +1,520 @@
+"""keygen, checkpoint, verify and prove, run through the real console script.
+
+Every command runs as a subprocess of the installed ``coledger`` script (the one
+next to the test interpreter), in a temporary folder, with the master key from
+the environment (set by conftest). Exit codes of ``verify``: 0 VERIFIED,
+3 PARTIAL, 1 FAILED, 2 could not run.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from coledger.errors import ProofError
+from coledger.integrity import SigningKey, Verifier, verify_receipt
+from coledger.integrity.checkpoints import open_checkpoint
+from integrity_helpers import ORIGIN, Scene, build, copy_ledger, extend, tampering
+
+COLEDGER = Path(sys.executable).parent / "coledger"
+PASSPHRASE_ENV = "COLEDGER_SIGNING_PASSPHRASE"  # noqa: S105 (a variable name)
+
+
+def coledger(
+    *args: str | Path, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the console script with *args* in *cwd*; its completed process."""
+    environment = {k: v for k, v in os.environ.items() if k != PASSPHRASE_ENV}
+    environment.update(env or {})
+    return subprocess.run(
+        [str(COLEDGER), *map(str, args)],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Published:
+    """A ledger checkpointed through the CLI, and what its operator published."""
+
+    scene: Scene
+    folder: Path
+    key_file: Path
+    verifier_text: str
+    checkpoint: Path
+
+    @property
+    def db(self) -> Path:
+        """The ledger's SQLite file."""
+        assert self.scene.path is not None
+        return self.scene.path
+
+    @property
+    def verifier(self) -> Verifier:
+        """The pinned verifier key."""
+        return Verifier.parse(self.verifier_text)
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
+    """A key from ``coledger keygen``, a ledger signed by ``coledger checkpoint``."""
+    folder = tmp_path_factory.mktemp("cli")
+    made = coledger("keygen", "--name", ORIGIN, "--out", "signing.pem", cwd=folder)
+    assert made.returncode == 0, made.stderr
+    verifier_text = made.stdout.strip().splitlines()[-1]
+    scene = build("sqlite", folder, checkpoint=False)
+    signed = coledger(
+        "checkpoint",
+        "--db",
+        scene.path or "",
+        "--signing-key",
+        "signing.pem",
+        "--out",
+        "kept.checkpoint",
+        cwd=folder,
+    )
+    assert signed.returncode == 0, signed.stderr
+    note = (folder / "kept.checkpoint").read_text(encoding="utf-8")
+    assert signed.stdout == note
+    return Published(
+        scene, folder, folder / "signing.pem", verifier_text, folder / "kept.checkpoint"
+    )
+
+
+@pytest.fixture
+def own_copy(published: Published, tmp_path: Path) -> Published:
+    """A private copy of the published ledger, free to tamper with."""
+    scene = copy_ledger(published.scene, tmp_path)
+    return dataclasses.replace(published, scene=scene, folder=tmp_path)
+
+
+def verify_cli(
+    published: Published, *extra: str | Path, json_output: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``coledger verify`` on the ledger with the pinned key and *extra* arguments."""
+    flags = ["--json"] if json_output else []
+    return coledger(
+        "verify",
+        "--db",
+        published.db,
+        "--trusted-key",
+        published.verifier_text,
+        *extra,
+        *flags,
+        cwd=published.folder,
+    )
+
+
+# keygen and checkpoint ----------------------------------------------------------------
+
+
+def test_keygen_writes_a_private_key_and_prints_the_verifier(
+    published: Published,
+) -> None:
+    """Keygen writes a 0600 PEM naming the origin and prints the verifier key."""
+    assert published.key_file.stat().st_mode & 0o777 == 0o600
+    assert published.key_file.read_bytes().startswith(
+        f"coledger-key-name: {ORIGIN}\n".encode()
+    )
+    assert published.verifier.name == ORIGIN
+
+
+def test_keygen_will_not_overwrite_a_key(published: Published) -> None:
+    """Keygen refuses to replace an existing key file (exit 2)."""
+    before = published.key_file.read_bytes()
+    again = coledger(
+        "keygen", "--name", ORIGIN, "--out", published.key_file, cwd=published.folder
+    )
+    assert again.returncode == 2
+    assert "cannot create" in again.stderr
+    assert published.key_file.read_bytes() == before
+
+
+def test_checkpoint_prints_a_note_the_pinned_key_opens(published: Published) -> None:
+    """The printed checkpoint is a C2SP note of the ledger's size, signed by the key."""
+    note = published.checkpoint.read_text(encoding="utf-8")
+    origin, size, _root, blank, signature, end = note.split("\n")
+    assert (origin, size, blank, end) == (ORIGIN, "15", "", "")
+    assert signature.startswith(f"\u2014 {ORIGIN} ")
+    checkpoint = open_checkpoint(note, published.verifier)
+    assert (checkpoint.origin, checkpoint.size) == (ORIGIN, 15)
+
+
+def test_checkpoint_with_a_passphrase_protected_key(tmp_path: Path) -> None:
+    """A key written with a passphrase signs only when the passphrase is given."""
+    secret = {PASSPHRASE_ENV: "correct horse"}
+    made = coledger(
+        "keygen", "--name", ORIGIN, "--out", "k.pem", cwd=tmp_path, env=secret
+    )
+    assert made.returncode == 0, made.stderr
+    scene = build("sqlite", tmp_path, checkpoint=False)
+    assert scene.path is not None
+    args = ("checkpoint", "--db", scene.path, "--signing-key", "k.pem")
+    signed = coledger(*args, cwd=tmp_path, env=secret)
+    assert signed.returncode == 0, signed.stderr
+    refused = coledger(*args, cwd=tmp_path)
+    assert refused.returncode != 0
+    assert "MALFORMED_KEY" in refused.stderr
+    assert refused.stdout == ""
+
+
+def test_checkpoint_refuses_a_tampered_log(own_copy: Published) -> None:
+    """The operator cannot sign a log that already fails verification (exit 1)."""
+    with tampering(own_copy.scene) as raw:
+        raw.flip_state_bit(raw.event_at(3).nid)
+    signed = coledger(
+        "checkpoint",
+        "--db",
+        own_copy.db,
+        "--signing-key",
+        own_copy.key_file,
+        cwd=own_copy.folder,
+    )
+    assert signed.returncode == 1
+    assert "LOG_FAILS_VERIFY" in signed.stderr
+
+
+# verify: the four exit codes ----------------------------------------------------------
+
+
+def test_verify_exit_0_when_verified(published: Published) -> None:
+    """A clean ledger with its checkpoint: exit 0 and STATUS: VERIFIED."""
+    result = verify_cli(published, "--checkpoint", published.checkpoint)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "STATUS: VERIFIED"
+
+
+def test_verify_reads_the_trusted_key_from_a_file(published: Published) -> None:
+    """``--trusted-key @file`` reads the pinned key from a file."""
+    (published.folder / "pinned.key").write_text(published.verifier_text + "\n")
+    result = coledger(
+        "verify",
+        "--db",
+        published.db,
+        "--trusted-key",
+        "@pinned.key",
+        "--checkpoint",
+        published.checkpoint,
+        cwd=published.folder,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_verify_exit_3_without_a_checkpoint(published: Published) -> None:
+    """No checkpoint given: exit 3 and STATUS: PARTIAL."""
+    result = verify_cli(published)
+    assert result.returncode == 3
+    assert "NO_CHECKPOINT" in result.stdout
+    assert result.stdout.strip().endswith("STATUS: PARTIAL")
+
+
+def test_verify_exit_3_with_unanchored_events(own_copy: Published) -> None:
+    """Events newer than the checkpoint: exit 3 and UNANCHORED."""
+    extend(own_copy.scene, 2, sign=False)
+    result = verify_cli(own_copy, "--checkpoint", own_copy.checkpoint)
+    assert result.returncode == 3
+    assert "UNANCHORED" in result.stdout
+
+
+def test_verify_exit_1_when_tampered(own_copy: Published) -> None:
+    """A flipped byte: exit 1, STATUS: FAILED, and the finding named."""
+    with tampering(own_copy.scene) as raw:
+        raw.flip_state_bit(raw.event_at(11).nid)
+    result = verify_cli(own_copy, "--checkpoint", own_copy.checkpoint)
+    assert result.returncode == 1
+    assert "MODIFIED" in result.stdout
+    assert "ROOT_MISMATCH" in result.stdout
+    assert result.stdout.strip().endswith("STATUS: FAILED")
+
+
+def test_verify_exit_1_for_a_foreign_checkpoint(own_copy: Published) -> None:
+    """A checkpoint signed by another key (same origin name): exit 1, not trusted."""
+    folder = own_copy.folder
+    other = coledger("keygen", "--name", ORIGIN, "--out", "other.pem", cwd=folder)
+    assert other.returncode == 0, other.stderr
+    signed = coledger(
+        "checkpoint",
+        "--db",
+        own_copy.db,
+        "--signing-key",
+        "other.pem",
+        "--out",
+        "forged.checkpoint",
+        cwd=folder,
+    )
+    assert signed.returncode == 0, signed.stderr
+    result = verify_cli(own_copy, "--checkpoint", folder / "forged.checkpoint")
+    assert result.returncode == 1
+    assert "NO_TRUSTED_SIGNATURE" in result.stdout
+
+
+def test_verify_exit_2_for_a_missing_database(published: Published) -> None:
+    """A database file that does not exist: exit 2 (could not run)."""
+    result = coledger(
+        "verify",
+        "--db",
+        published.folder / "nowhere.db",
+        "--trusted-key",
+        published.verifier_text,
+        cwd=published.folder,
+    )
+    assert result.returncode == 2
+    assert "no ledger file" in result.stderr
+    assert not (published.folder / "nowhere.db").exists()
+
+
+@pytest.mark.parametrize("kind", ["missing", "folder", "not utf-8"])
+def test_verify_exit_2_for_an_unreadable_checkpoint(
+    published: Published, tmp_path: Path, kind: str
+) -> None:
+    """A checkpoint file that cannot be read: exit 2 (could not run)."""
+    path = tmp_path / "kept.checkpoint"
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "not utf-8":
+        path.write_bytes(b"\xff\xfe\x00 not text")
+    result = verify_cli(published, "--checkpoint", path)
+    assert result.returncode == 2
+    assert "cannot read the checkpoint" in result.stderr
+
+
+def test_verify_exit_2_for_an_unreadable_trusted_key_file(published: Published) -> None:
+    """``--trusted-key @file`` naming no file: exit 2 (could not run)."""
+    result = coledger(
+        "verify",
+        "--db",
+        published.db,
+        "--trusted-key",
+        "@no-such.key",
+        cwd=published.folder,
+    )
+    assert result.returncode == 2
+
+
+@pytest.mark.parametrize(
+    "key", ["not-a-key", "audit.example/ledger+00000000+AAAA", "a+b+c"]
+)
+def test_verify_exit_2_for_a_malformed_trusted_key(
+    published: Published, key: str
+) -> None:
+    """A pinned key that does not parse: exit 2 (could not run), not 1 (FAILED)."""
+    result = coledger(
+        "verify",
+        "--db",
+        published.db,
+        "--trusted-key",
+        key,
+        "--checkpoint",
+        published.checkpoint,
+        cwd=published.folder,
+    )
+    assert "MALFORMED_KEY" in result.stderr
+    assert result.returncode == 2
+
+
+# verify --json ------------------------------------------------------------------------
+
+FINDING_KEYS = {"severity", "code", "detail", "leaf_index", "originator_id", "version"}
+
+
+def test_verify_json_when_verified(published: Published) -> None:
+    """--json prints one JSON object with the status, sizes and no findings."""
+    result = verify_cli(
+        published, "--checkpoint", published.checkpoint, json_output=True
+    )
+    assert result.returncode == 0
+    report: dict[str, Any] = json.loads(result.stdout)
+    assert report == {
+        "format": "coledger-verify/1",
+        "status": "VERIFIED",
+        "size": 15,
+        "anchored": 15,
+        "checkpoints": 1,
+        "counts": {},
+        "findings": [],
+    }
+
+
+def test_verify_json_when_failed(own_copy: Published) -> None:
+    """--json on a tampered ledger lists each finding with its code and place."""
+    with tampering(own_copy.scene) as raw:
+        event = raw.event_at(11)
+        raw.delete_event(event.nid)
+    result = verify_cli(own_copy, "--checkpoint", own_copy.checkpoint, json_output=True)
+    assert result.returncode == 1
+    report: dict[str, Any] = json.loads(result.stdout)
+    assert report["status"] == "FAILED"
+    assert report["counts"] == {"MISSING_EVENT": 1, "STREAM_GAP": 1}
+    assert all(set(f) == FINDING_KEYS for f in report["findings"])
+    missing = next(f for f in report["findings"] if f["code"] == "MISSING_EVENT")
+    assert (missing["severity"], missing["leaf_index"]) == ("error", 11)
+    gap = next(f for f in report["findings"] if f["code"] == "STREAM_GAP")
+    assert gap["originator_id"] == str(event.originator_id)
+    assert gap["version"] == event.version + 1
+
+
+def test_verify_json_when_partial(published: Published) -> None:
+    """--json without a checkpoint: status PARTIAL and a NO_CHECKPOINT warning."""
+    result = verify_cli(published, json_output=True)
+    assert result.returncode == 3
+    report: dict[str, Any] = json.loads(result.stdout)
+    assert report["status"] == "PARTIAL"
+    assert [(f["code"], f["severity"]) for f in report["findings"]] == [
+        ("NO_CHECKPOINT", "warning")
+    ]
+
+
+# prove: ballot receipts ---------------------------------------------------------------
+
+
+def prove(published: Published, voter: UUID) -> subprocess.CompletedProcess[str]:
+    """``coledger prove`` for *voter*'s ballot against the kept checkpoint."""
+    return coledger(
+        "prove",
+        "--db",
+        published.db,
+        "--proposal",
+        str(published.scene.proposal),
+        "--member",
+        str(voter),
+        "--checkpoint",
+        published.checkpoint,
+        cwd=published.folder,
+    )
+
+
+@pytest.fixture(scope="module")
+def receipt(published: Published) -> str:
+    """The receipt ``coledger prove`` gives the second voter."""
+    result = prove(published, published.scene.voters[1])
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_prove_gives_a_receipt_that_verifies(
+    published: Published, receipt: str
+) -> None:
+    """The receipt proves the voter's ballot is leaf 11 under the kept checkpoint."""
+    proven = verify_receipt(receipt, published.verifier)
+    assert proven.index == 11
+    assert proven.originator_id == published.scene.proposal
+    assert proven.version == 4
+    assert proven.topic.endswith("Proposal.BallotCast")
+    assert proven.checkpoint.size == 15
+    assert proven.content["choice"] == "for"
+    assert receipt.splitlines()[0] == "c2sp.org/tlog-proof@v1"
+    assert receipt.endswith(published.checkpoint.read_text(encoding="utf-8"))
+
+
+def test_prove_needs_a_ballot(published: Published) -> None:
+    """Asking for the receipt of a member who did not vote is refused (exit 1)."""
+    result = prove(published, published.scene.admin)
+    assert result.returncode == 1
+    assert "NO_BALLOT" in result.stderr
+
+
+def test_receipt_needs_the_pinned_key(receipt: str) -> None:
+    """A receipt checked against another ledger's key is refused."""
+    other = build_verifier("other.example/ledger")
+    with pytest.raises(ProofError):
+        verify_receipt(receipt, other)
+
+
+def build_verifier(name: str) -> Verifier:
+    """The verifier of a fresh key of *name*."""
+    return Verifier.parse(SigningKey.generate(name).verifier)
+
+
+def altered_lines(text: str) -> Iterator[tuple[str, str]]:
+    """Every receipt with exactly one line changed, removed or repeated."""
+    lines = text.split("\n")
+    last = max(n for n, line in enumerate(lines) if line)
+    for number, line in enumerate(lines):
+        if not line:
+            continue
+        # The first and a middle character: never the last base64 digit, whose
+        # low bits may be padding that decoders ignore.
+        for position in sorted({0, len(line) // 2}):
+            swap = "B" if line[position] == "A" else "A"
+            changed = line[:position] + swap + line[position + 1 :]
+            yield (
+                f"line {number} char {position}",
+                "\n".join([*lines[:number], changed, *lines[number + 1 :]]),
+            )
+        yield f"line {number} removed", "\n".join(lines[:number] + lines[number + 1 :])
+        if number != last:  # a repeated signature line carries the same signature
+            yield (
+                f"line {number} repeated",
+                "\n".join([*lines[: number + 1], line, *lines[number + 1 :]]),
+            )
+
+
+def test_every_altered_receipt_line_is_rejected(
+    published: Published, receipt: str
+) -> None:
+    """Changing, removing or repeating any line of a receipt gives ProofError."""
+    accepted = []
+    for name, text in altered_lines(receipt):
+        try:
+            verify_receipt(text, published.verifier)
+        except ProofError:
+            continue
+        accepted.append(name)
+    assert accepted == []
+
+
+def test_semantic_receipt_edits_are_rejected(
+    published: Published, receipt: str
+) -> None:
+    """Another index, another event or another choice in a receipt: ProofError."""
+    lines = receipt.split("\n")
+    extra = json.loads(base64.b64decode(lines[1].removeprefix("extra ")))
+    state = json.loads(base64.b64decode(extra["state"]))
+    edits = [[*lines[:2], f"index {i}", *lines[3:]] for i in ("10", "12", "0")]
+    for key, value in [
+        ("version", 5),
+        ("topic", "coledger.domain.proposal:Proposal.Withdrawn"),
+        ("originator_id", str(published.scene.body)),
+        (
+            "state",
+            base64.b64encode(
+                json.dumps({**state, "choice": "against"}).encode()
+            ).decode(),
+        ),
+    ]:
+        changed = base64.b64encode(json.dumps({**extra, key: value}).encode()).decode()
+        edits.append([lines[0], f"extra {changed}", *lines[2:]])
+    for edit in edits:
+        with pytest.raises(ProofError):
+            verify_receipt("\n".join(edit), published.verifier)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("originator_id", 5), ("version", -1), ("version", 2**64)],
+)
+def test_crafted_receipt_events_are_malformed(
+    published: Published, receipt: str, key: str, value: object
+) -> None:
+    """A receipt whose event has a value of the wrong type or range is ProofError."""
+    lines = receipt.split("\n")
+    extra = json.loads(base64.b64decode(lines[1].removeprefix("extra ")))
+    changed = base64.b64encode(json.dumps({**extra, key: value}).encode()).decode()
+    with pytest.raises(ProofError):
+        verify_receipt(
+            "\n".join([lines[0], f"extra {changed}", *lines[2:]]), published.verifier
+        )

@@ -1,0 +1,678 @@
+"""A second verifier, written from docs/auditors-guide.md alone, agrees with coledger.
+
+The verifier below uses only the Python standard library (sqlite3, hashlib,
+base64, struct, uuid) and reads the SQLite file directly. The one exception is
+the Ed25519 signature check: the standard library has no Ed25519, so it uses
+``cryptography``, as the guide suggests. The verifier's functions use nothing
+from coledger; coledger is used only to build the ledgers, to tamper with them
+(through the shared helpers) and to be compared with.
+The tests tamper with copies of one ledger, as the tamper suite does. On each
+copy, this verifier and coledger's must give the same verdict, the same count
+of each finding code, the same size and the same anchored size.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import sqlite3
+import struct
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from coledger.integrity import SigningKey
+from coledger.integrity.leaves import leaf_hash
+from coledger.integrity.verify import EXPLANATIONS
+from coledger.integrity.verify import WARNINGS as COLEDGER_WARNINGS
+from integrity_helpers import (
+    BALLOT_TOPIC,
+    ORIGIN,
+    REGISTERED_TOPIC,
+    EventRow,
+    Scene,
+    audit,
+    build,
+    copy_ledger,
+    extend,
+    tampering,
+)
+
+# The independent verifier, from the guide -------------------------------------------
+
+EM_DASH = "\u2014"
+WARNINGS = {"UNANCHORED", "NO_CHECKPOINT"}
+
+
+def sha256(data: bytes) -> bytes:
+    """SHA-256 of *data*."""
+    return hashlib.sha256(data).digest()
+
+
+def mth(leaves: Sequence[bytes]) -> bytes:
+    """The RFC 6962 Merkle Tree Hash of a list of leaf hashes."""
+    if not leaves:
+        return sha256(b"")
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return sha256(b"\x01" + mth(leaves[:k]) + mth(leaves[k:]))
+
+
+def leaf_of(record: uuid.UUID, version: int, topic: str, state_digest: bytes) -> bytes:
+    """The guide's leaf hash of one event, given SHA-256 of its state."""
+    oid_enc = b"\x01" + record.bytes
+    topic_bytes = topic.encode("utf-8")
+    leaf_input = (
+        b"coledger/event/v1\x00"
+        + struct.pack(">I", len(oid_enc))
+        + oid_enc
+        + struct.pack(">Q", version)
+        + struct.pack(">I", len(topic_bytes))
+        + topic_bytes
+        + state_digest
+    )
+    return sha256(b"\x00" + leaf_input)
+
+
+class NoteError(Exception):
+    """A checkpoint note did not open; the finding code is the message."""
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """A verifier key: name, 4-byte key id, Ed25519 public key."""
+
+    name: str
+    key_id: bytes
+    public: Ed25519PublicKey
+
+
+def parse_pinned(text: str) -> Pinned:
+    """Parse ``name+hexid+base64(0x01 || key)``, split at the first two '+'."""
+    name, hex_id, encoded = text.strip().split("+", 2)
+    typed = base64.b64decode(encoded, validate=True)
+    if len(typed) != 33 or typed[0] != 1:
+        raise ValueError("not an Ed25519 verifier key")
+    key_id = sha256(name.encode() + b"\n" + typed)[:4]
+    if key_id.hex() != hex_id:
+        raise ValueError("key id does not match")
+    return Pinned(name, key_id, Ed25519PublicKey.from_public_bytes(typed[1:]))
+
+
+def check_signatures(body: str, signatures: str, pinned: Pinned) -> None:
+    """Raise NoteError unless a signature line by the pinned key signs *body*."""
+    signed = False
+    for line in signatures.strip("\n").split("\n"):
+        parts = line.split(" ")
+        if len(parts) != 3 or parts[0] != EM_DASH:
+            raise NoteError("MALFORMED")
+        try:
+            blob = base64.b64decode(parts[2], validate=True)
+        except binascii.Error as error:
+            raise NoteError("MALFORMED") from error
+        if parts[1] != pinned.name or blob[:4] != pinned.key_id:
+            continue  # another key's signature (a witness, say): ignored
+        try:  # the one non-stdlib step: Ed25519 (the stdlib has none)
+            pinned.public.verify(blob[4:], body.encode())
+        except InvalidSignature as error:
+            raise NoteError("BAD_SIGNATURE") from error
+        signed = True
+    if not signed:
+        raise NoteError("NO_TRUSTED_SIGNATURE")
+
+
+def open_note(note: str, pinned: Pinned) -> tuple[int, bytes]:
+    """The (size, root) of a note signed by the pinned key, or NoteError(code)."""
+    cut = note.rfind("\n\n")
+    if cut < 0:
+        raise NoteError("MALFORMED")
+    body = note[: cut + 1]
+    check_signatures(body, note[cut + 2 :], pinned)
+    lines = body.split("\n")
+    if len(lines) < 4 or lines[-1] != "":
+        raise NoteError("MALFORMED")
+    if lines[0] != pinned.name:
+        raise NoteError("WRONG_ORIGIN")
+    size_text = lines[1]
+    if not size_text.isdigit() or (size_text != "0" and size_text[0] == "0"):
+        raise NoteError("MALFORMED")
+    try:
+        root = base64.b64decode(lines[2], validate=True)
+    except binascii.Error as error:
+        raise NoteError("MALFORMED") from error
+    if len(root) != 32:
+        raise NoteError("MALFORMED")
+    return int(size_text), root
+
+
+def trusted_checkpoints(
+    notes: Sequence[str], pinned: Pinned | None, found: Counter[str]
+) -> dict[int, bytes]:
+    """Step 1: the roots of the notes that open, by size; findings for the rest."""
+    trusted: dict[int, bytes] = {}
+    for note in notes:
+        if pinned is None:
+            found["NO_TRUSTED_SIGNATURE"] += 1
+            continue
+        try:
+            size, root = open_note(note, pinned)
+        except NoteError as error:
+            found[str(error)] += 1
+            continue
+        if size in trusted and trusted[size] != root:
+            found["EQUIVOCATION"] += 1
+            continue
+        trusted[size] = root
+    return trusted
+
+
+@dataclass
+class Verdict:
+    """What the independent verifier concluded."""
+
+    status: str
+    counts: Counter[str]
+    size: int
+    anchored: int
+
+
+def as_uuid(value: Any) -> uuid.UUID | None:
+    """A record id from a stored value, as the guide says (None if not a UUID)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return uuid.UUID(hex=value)
+    except ValueError:
+        return None
+
+
+def is_hash(value: Any) -> bool:
+    """Whether a stored value is a 32-byte blob."""
+    return isinstance(value, bytes) and len(value) == 32
+
+
+class Walk:
+    """Step 2: the leaves in order, a running tree, roots compared at checkpoints."""
+
+    def __init__(self, trusted: dict[int, bytes], found: Counter[str]) -> None:
+        self.trusted = trusted
+        self.found = found
+        self.pending = sorted(trusted)
+        self.matched: list[int] = []
+        self.tree: list[bytes] = []
+        self.expected = 0
+        self.last_nid: int | None = None
+        self.versions: dict[uuid.UUID, int] = {}
+        self.compare()
+
+    def compare(self) -> None:
+        """Check every pending checkpoint whose size is the tree's size now."""
+        while self.pending and self.pending[0] == len(self.tree):
+            size = self.pending.pop(0)
+            if mth(self.tree) == self.trusted[size]:
+                self.matched.append(size)
+            else:
+                self.found["ROOT_MISMATCH"] += 1
+
+    def row(self, row: Sequence[Any]) -> None:
+        """Steps 2.1-2.8 for one joined leaf and event row."""
+        index, nid, stored_state, stored_leaf = row[:4]
+        if not isinstance(index, int) or index != self.expected:
+            self.found["LEDGER_GAP"] += 1
+        self.expected = (index if isinstance(index, int) else self.expected) + 1
+        if not isinstance(nid, int) or (
+            self.last_nid is not None and nid <= self.last_nid
+        ):
+            self.found["REORDERED"] += 1
+        if isinstance(nid, int):
+            self.last_nid = nid
+        if not is_hash(stored_leaf) or not is_hash(stored_state):
+            self.found["MALFORMED_ROW"] += 1
+        self.tree.append(self.event(row[4:], stored_state, stored_leaf))
+        self.compare()
+
+    def event(self, event: Sequence[Any], stored_state: Any, stored_leaf: Any) -> bytes:
+        """Steps 2.4-2.8 for one leaf's event; the leaf hash the tree takes."""
+        event_nid, oid_value, version, topic, state = event
+        if event_nid is None:
+            self.found["MISSING_EVENT"] += 1
+            return bytes(stored_leaf) if is_hash(stored_leaf) else bytes(32)
+        oid = as_uuid(oid_value)
+        well_typed = isinstance(state, bytes) and isinstance(version, int)
+        if oid is None or not well_typed or not isinstance(topic, str):
+            self.found["MALFORMED_ROW"] += 1
+            if isinstance(state, str):
+                state = state.encode("utf-8")
+            if (
+                oid is None
+                or not isinstance(state, bytes)
+                or not isinstance(version, int)
+            ):
+                self.found["MODIFIED"] += 1
+                return sha256(b"\x00malformed")
+            topic = str(topic)
+        digest = sha256(state)
+        leaf = leaf_of(oid, version, topic, digest)
+        if leaf != stored_leaf or digest != stored_state:
+            self.found["MODIFIED"] += 1
+        if version != self.versions.get(oid, 0) + 1:
+            self.found["STREAM_GAP"] += 1
+        self.versions[oid] = version
+        return leaf
+
+
+def read_rows(db: Path) -> tuple[list[Any], list[Any]]:
+    """The leaves joined to their events, and the event rows with no leaf."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            "SELECT l.leaf_index, l.notification_id, l.state_hash, l.leaf_hash, "
+            "e.rowid, e.originator_id, e.originator_version, e.topic, e.state "
+            "FROM coledger_leaves l LEFT JOIN stored_events e "
+            "ON e.rowid = l.notification_id ORDER BY l.leaf_index"
+        ).fetchall()
+        unledgered = conn.execute(
+            "SELECT e.rowid FROM stored_events e WHERE NOT EXISTS (SELECT 1 FROM "
+            "coledger_leaves l WHERE l.notification_id = e.rowid) ORDER BY e.rowid"
+        ).fetchall()
+    finally:
+        conn.close()
+    return rows, unledgered
+
+
+def independent_verify(
+    db: Path, pinned_text: str | None, notes: Sequence[str]
+) -> Verdict:
+    """Verify a SQLite ledger file following the guide's order of checks."""
+    found: Counter[str] = Counter()
+    pinned = parse_pinned(pinned_text) if pinned_text is not None else None
+    trusted = trusted_checkpoints(notes, pinned, found)
+    rows, unledgered = read_rows(db)
+    walk = Walk(trusted, found)
+    for row in rows:
+        walk.row(row)
+    found["TRUNCATED"] += len(walk.pending)
+    found["UNLEDGERED_EVENT"] += len(unledgered)
+    anchored = max(walk.matched, default=0)
+    if not trusted:
+        found["NO_CHECKPOINT"] += 1
+    elif anchored < len(walk.tree):
+        found["UNANCHORED"] += 1
+    counts = Counter({code: n for code, n in found.items() if n})
+    if set(counts) - WARNINGS:
+        status = "FAILED"
+    elif counts:
+        status = "PARTIAL"
+    else:
+        status = "VERIFIED"
+    return Verdict(status, counts, len(walk.tree), anchored)
+
+
+# Agreement with coledger verify -------------------------------------------------------
+
+BALLOT, DECIDED, SIZE = 11, 14, 15
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Scene:
+    """One checkpointed ledger, copied for each case."""
+    return build("sqlite", tmp_path_factory.mktemp("independent"))
+
+
+Tamper = Callable[[Scene], list[str]]
+"""Alters a copy of the ledger; returns the checkpoint notes the auditor passes."""
+
+
+def untouched(scene: Scene) -> list[str]:
+    """Nothing changed."""
+    return scene.notes
+
+
+def no_checkpoint(scene: Scene) -> list[str]:
+    """Nothing changed, and no checkpoint kept."""
+    return []
+
+
+def flip(scene: Scene) -> list[str]:
+    """One bit of a ballot's state flipped."""
+    with tampering(scene) as raw:
+        raw.flip_state_bit(raw.event_at(BALLOT).nid, bit=77)
+    return scene.notes
+
+
+def retopic(scene: Scene) -> list[str]:
+    """A ballot's topic changed."""
+    with tampering(scene) as raw:
+        raw.set_event(raw.event_at(BALLOT).nid, "topic", "x:Proposal.Commented")
+    return scene.notes
+
+
+def reversion(scene: Scene) -> list[str]:
+    """The last event's version changed."""
+    with tampering(scene) as raw:
+        raw.set_event(raw.event_at(DECIDED).nid, "originator_version", 9)
+    return scene.notes
+
+
+def rewrite(scene: Scene) -> list[str]:
+    """A ballot rewritten with its leaf recomputed."""
+    with tampering(scene) as raw:
+        state = raw.event_at(BALLOT).state.replace(b'"for"', b'"against"')
+        raw.rewrite_with_leaf(BALLOT, state)
+    return scene.notes
+
+
+def delete_row(scene: Scene) -> list[str]:
+    """A ballot's row deleted, its leaf kept."""
+    with tampering(scene) as raw:
+        raw.delete_event(raw.event_at(BALLOT).nid)
+    return scene.notes
+
+
+def delete_and_renumber(scene: Scene) -> list[str]:
+    """A ballot and its leaf deleted, later leaves renumbered."""
+    with tampering(scene) as raw:
+        raw.delete_event_and_leaf(BALLOT)
+    return scene.notes
+
+
+def delete_leaf(scene: Scene) -> list[str]:
+    """Only a leaf row deleted."""
+    with tampering(scene) as raw:
+        raw.run("DELETE FROM {leaves} WHERE leaf_index = ?", (5,))
+    return scene.notes
+
+
+def swap_states(scene: Scene) -> list[str]:
+    """Two rows' states swapped."""
+    with tampering(scene) as raw:
+        raw.swap_states(raw.event_at(2).nid, raw.event_at(3).nid)
+    return scene.notes
+
+
+def swap_leaves(scene: Scene) -> list[str]:
+    """Two leaves' indices swapped."""
+    with tampering(scene) as raw:
+        raw.swap_leaf_order(6, 9)
+    return scene.notes
+
+
+def renumber(scene: Scene) -> list[str]:
+    """One row moved later in the notification log (event and leaf)."""
+    with tampering(scene) as raw:
+        nid = raw.event_at(5).nid
+        raw.run("UPDATE {events} SET {nid} = 500 WHERE {nid} = ?", (nid,))
+        raw.run(
+            "UPDATE {leaves} SET notification_id = 500 WHERE notification_id = ?",
+            (nid,),
+        )
+    return scene.notes
+
+
+def truncate(scene: Scene) -> list[str]:
+    """The last five events and leaves dropped."""
+    with tampering(scene) as raw:
+        raw.truncate(keep=10)
+    return scene.notes
+
+
+def fork(scene: Scene) -> list[str]:
+    """Truncated, then the ledger wrote other events."""
+    with tampering(scene) as raw:
+        raw.truncate(keep=9)
+    extend(scene, 8, sign=False)
+    return scene.notes
+
+
+def forged_tail(scene: Scene) -> list[str]:
+    """A forged event with a correct leaf after the checkpoint."""
+    with tampering(scene) as raw:
+        ballot = raw.event_at(BALLOT)
+        nid = raw.insert_event(ballot.originator_id, 8, BALLOT_TOPIC, ballot.state)
+        forged = EventRow(nid, ballot.originator_id, 8, BALLOT_TOPIC, ballot.state)
+        raw.insert_leaf(SIZE, forged)
+    return scene.notes
+
+
+def forged_middle(scene: Scene) -> list[str]:
+    """A forged event with a correct leaf slipped into the middle."""
+    with tampering(scene) as raw:
+        after = raw.event_at(4)
+        raw.move_events_up(first_nid=after.nid + 1, offset=1000)
+        raw.shift_leaves(5, 1)
+        record = uuid.uuid4()
+        nid = raw.insert_event(
+            record, 1, REGISTERED_TOPIC, after.state, nid=after.nid + 1
+        )
+        raw.insert_leaf(5, EventRow(nid, record, 1, REGISTERED_TOPIC, after.state))
+    return scene.notes
+
+
+def unledgered(scene: Scene) -> list[str]:
+    """An event row inserted with no leaf."""
+    with tampering(scene) as raw:
+        ballot = raw.event_at(BALLOT)
+        raw.insert_event(ballot.originator_id, 8, BALLOT_TOPIC, ballot.state)
+    return scene.notes
+
+
+def text_state(scene: Scene) -> list[str]:
+    """TEXT written into the BLOB state column."""
+    with tampering(scene) as raw:
+        raw.set_event(raw.event_at(BALLOT).nid, "state", "now text")
+    return scene.notes
+
+
+def bad_record_id(scene: Scene) -> list[str]:
+    """An originator id that is not a UUID."""
+    with tampering(scene) as raw:
+        raw.set_event(raw.event_at(BALLOT).nid, "originator_id", "ballot-box-7")
+    return scene.notes
+
+
+def short_leaf_hash(scene: Scene) -> list[str]:
+    """A stored leaf hash cut to 31 bytes."""
+    with tampering(scene) as raw:
+        leaf = raw.leaves()[BALLOT].leaf_hash
+        raw.run(
+            "UPDATE {leaves} SET leaf_hash = ? WHERE leaf_index = ?",
+            (leaf[:31], BALLOT),
+        )
+    return scene.notes
+
+
+def foreign_checkpoint(scene: Scene) -> list[str]:
+    """A rewrite, and a checkpoint of it signed by another key of the same name."""
+    rewrite(scene)
+    with tampering(scene) as raw:
+        forged_root = mth([leaf.leaf_hash for leaf in raw.leaves()])
+    return [SigningKey.generate(ORIGIN).sign(SIZE, forged_root)]
+
+
+def edited_checkpoint(scene: Scene) -> list[str]:
+    """Truncated, and the kept checkpoint's size edited to match."""
+    truncate(scene)
+    origin, _size, *rest = scene.notes[0].split("\n")
+    return ["\n".join([origin, "10", *rest])]
+
+
+def equivocation(scene: Scene) -> list[str]:
+    """Two notes by the genuine key for one size with different roots."""
+    with tampering(scene) as raw:
+        leaves = [leaf.leaf_hash for leaf in raw.leaves()]
+    forged = scene.key.sign(SIZE, mth([*leaves[:-1], sha256(b"forged")]))
+    return [forged, *scene.notes]
+
+
+def wrong_origin_and_malformed(scene: Scene) -> list[str]:
+    """A note naming another ledger (genuine key) and an unreadable note."""
+    body = f"other.example/ledger\n{SIZE}\n{scene.notes[0].split(chr(10))[2]}\n"
+    signature = scene.key.private.sign(body.encode())
+    typed_key = base64.b64decode(scene.key.verifier.split("+", 2)[2])
+    blob = sha256(ORIGIN.encode() + b"\n" + typed_key)[:4] + signature
+    note = f"{body}\n{EM_DASH} {ORIGIN} {base64.b64encode(blob).decode()}\n"
+    return [*scene.notes, note, "no blank line here"]
+
+
+def unanchored(scene: Scene) -> list[str]:
+    """Three events after the checkpoint."""
+    extend(scene, 3, sign=False)
+    return scene.notes
+
+
+def erased_then_signed(scene: Scene) -> list[str]:
+    """A member erased (crypto-shredding) and a new checkpoint signed."""
+    with scene.open() as ledger:
+        ledger.erase_member(scene.voters[0], by=scene.admin)
+        scene.notes.append(ledger.checkpoint(scene.key).note)
+    return scene.notes
+
+
+def nid_gaps(scene: Scene) -> list[str]:
+    """Notification ids made non-contiguous, order kept."""
+    with tampering(scene) as raw:
+        raw.move_events_up(first_nid=4, offset=40)
+    return scene.notes
+
+
+def witnessed(scene: Scene) -> list[str]:
+    """The kept note with an extra signature line from an unknown witness."""
+    return [scene.notes[0] + f"{EM_DASH} witness.example AAAAAAAAAAAA\n"]
+
+
+CASES: dict[str, Tamper] = {
+    f.__name__: f
+    for f in (
+        untouched,
+        no_checkpoint,
+        flip,
+        retopic,
+        reversion,
+        rewrite,
+        delete_row,
+        delete_and_renumber,
+        delete_leaf,
+        swap_states,
+        swap_leaves,
+        renumber,
+        truncate,
+        fork,
+        forged_tail,
+        forged_middle,
+        unledgered,
+        text_state,
+        bad_record_id,
+        short_leaf_hash,
+        foreign_checkpoint,
+        edited_checkpoint,
+        equivocation,
+        wrong_origin_and_malformed,
+        unanchored,
+        erased_then_signed,
+        nid_gaps,
+        witnessed,
+    )
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_independent_verifier_agrees_with_coledger(
+    base: Scene, tmp_path: Path, case: str
+) -> None:
+    """On a clean or tampered copy, both verifiers give the same verdict and codes."""
+    scene = copy_ledger(base, tmp_path / "copy")
+    notes = CASES[case](scene)
+    assert scene.path is not None
+    ours = independent_verify(scene.path, scene.key.verifier, notes)
+    theirs = audit(scene, notes=notes)
+    assert (ours.status, dict(ours.counts), ours.size, ours.anchored) == (
+        theirs.status,
+        theirs.counts,
+        theirs.size,
+        theirs.anchored,
+    )
+
+
+def test_independent_verifier_without_a_pinned_key(base: Scene, tmp_path: Path) -> None:
+    """With no pinned key, both verifiers refuse every note the same way."""
+    scene = copy_ledger(base, tmp_path / "copy")
+    assert scene.path is not None
+    ours = independent_verify(scene.path, None, scene.notes)
+    theirs = audit(scene, pinned=False)
+    assert ours.status == theirs.status == "FAILED"
+    assert (
+        dict(ours.counts)
+        == theirs.counts
+        == {
+            "NO_TRUSTED_SIGNATURE": 1,
+            "NO_CHECKPOINT": 1,
+        }
+    )
+
+
+def test_independent_verifier_agrees_with_the_console_script(
+    base: Scene, tmp_path: Path
+) -> None:
+    """``coledger verify --json`` and this verifier agree on a tampered log."""
+    scene = copy_ledger(base, tmp_path / "copy")
+    notes = delete_row(scene)
+    (tmp_path / "kept.checkpoint").write_text(notes[0], encoding="utf-8")
+    assert scene.path is not None
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "coledger"),
+            "verify",
+            "--db",
+            str(scene.path),
+            "--trusted-key",
+            scene.key.verifier,
+            "--checkpoint",
+            "kept.checkpoint",
+            "--json",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    report: dict[str, Any] = json.loads(result.stdout)
+    ours = independent_verify(scene.path, scene.key.verifier, notes)
+    assert result.returncode == 1
+    assert (report["status"], report["counts"]) == (ours.status, dict(ours.counts))
+
+
+def test_the_guides_leaf_example_is_what_coledger_hashes() -> None:
+    """The guide's worked leaf example matches coledger's own leaf function."""
+    record = uuid.UUID("0f8e4c2a-6b1d-4e3f-9a7c-5d2b1e0f3a4c")
+    state = b'{"choice":"for"}'
+    ours = leaf_of(record, 4, BALLOT_TOPIC, sha256(state))
+    assert ours == leaf_hash(record, 4, BALLOT_TOPIC, state)
+    assert ours.hex() == (
+        "28fa87acf245366b4601a8c048018f50c8a333edb789071df75c54b8dc30c925"
+    )
+
+
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "auditors-guide.md"
+
+
+def test_the_guide_explains_every_finding_code() -> None:
+    """Every code verify() can report has a row in the guide's table of findings."""
+    text = GUIDE.read_text(encoding="utf-8")
+    missing = [code for code in EXPLANATIONS if f"| `{code}` |" not in text]
+    assert missing == []
+    assert set(COLEDGER_WARNINGS) == WARNINGS

@@ -1,0 +1,772 @@
+"""The tamper suite: an attacker edits the database with raw SQL; verify must say so.
+
+Each test builds a real ledger through the Ledger API (on a SQLite file, and on
+PostgreSQL for the cases that apply there), signs a checkpoint with a fresh
+Ed25519 key, closes the ledger, and then tampers as an attacker with database
+access would: ``sqlite3`` or ``psycopg``, no coledger code except the public
+leaf formula (which a careful attacker can copy). The auditor then runs
+``coledger.integrity.verify`` on a read-only source with the pinned key and the
+checkpoints they kept, and the test checks the verdict and the finding codes
+(the cases of integrity.md §5). The controls, first, must stay VERIFIED.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from coledger import Ledger
+from coledger.integrity import FAILED, PARTIAL, VERIFIED, SigningKey, Verifier, verify
+from coledger.integrity.merkle import root
+from coledger.integrity.source import open_source
+from integrity_helpers import (
+    BALLOT_TOPIC,
+    ORIGIN,
+    REGISTERED_TOPIC,
+    EventRow,
+    Scene,
+    audit,
+    build,
+    codes,
+    copy_ledger,
+    extend,
+    tampering,
+)
+
+BALLOT = 11
+"""Leaf of the second ballot: the proposal's version 4, in the middle of its stream."""
+DECIDED = 14
+"""Leaf of the last event of the story (the proposal's version 7)."""
+SIZE = 15
+"""Events in the story that populate() records with three voters."""
+
+
+@pytest.fixture
+def scene(tmp_path: Path) -> Scene:
+    """A ledger on a SQLite file with one signed checkpoint of its 15 events."""
+    return build("sqlite", tmp_path)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def both(request: pytest.FixtureRequest, tmp_path: Path) -> Scene:
+    """The same ledger and checkpoint, on a SQLite file and on PostgreSQL."""
+    schema = None
+    if request.param == "postgres":
+        schema = request.getfixturevalue("pg_schema")
+    return build(request.param, tmp_path, schema)
+
+
+def two_checkpoints(scene: Scene) -> Scene:
+    """Add five events and a second checkpoint (sizes 15 and 20)."""
+    extend(scene, 5)
+    return scene
+
+
+# Controls: no false positives ---------------------------------------------------------
+
+
+def test_clean_log_is_verified(both: Scene) -> None:
+    """An untouched log with its checkpoint is VERIFIED with no findings."""
+    report = audit(both)
+    assert report.status == VERIFIED
+    assert report.findings == ()
+    assert (report.size, report.anchored, report.checkpoints) == (SIZE, SIZE, 1)
+    assert report.exit_code == 0
+
+
+def test_clean_log_with_two_checkpoints_is_verified(scene: Scene) -> None:
+    """Both of two successive genuine checkpoints match; the log is VERIFIED."""
+    two_checkpoints(scene)
+    report = audit(scene)
+    assert report.status == VERIFIED
+    assert (report.size, report.anchored, report.checkpoints) == (20, 20, 2)
+
+
+def test_no_checkpoint_is_partial_never_verified(scene: Scene) -> None:
+    """Without a kept checkpoint nothing is anchored: PARTIAL, exit code 3."""
+    report = audit(scene, notes=[])
+    assert report.status == PARTIAL
+    assert codes(report) == {"NO_CHECKPOINT"}
+    assert report.exit_code == 3
+    assert audit(scene, notes=[], pinned=False).status == PARTIAL
+
+
+def test_an_empty_ledger_without_checkpoint_is_partial(tmp_path: Path) -> None:
+    """Even an empty ledger is PARTIAL without a checkpoint, VERIFIED with one."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    key = SigningKey.generate(ORIGIN)
+    with Ledger.open(url) as ledger:
+        note = ledger.checkpoint(key).note
+    source = open_source(url)
+    try:
+        assert verify(source, Verifier.parse(key.verifier), []).status == PARTIAL
+        report = verify(source, Verifier.parse(key.verifier), [note])
+    finally:
+        source.close()
+    assert (report.status, report.size, report.anchored) == (VERIFIED, 0, 0)
+
+
+def test_newer_events_are_unanchored(scene: Scene) -> None:
+    """Events after the last checkpoint make the verdict PARTIAL (UNANCHORED)."""
+    extend(scene, 3, sign=False)
+    report = audit(scene)
+    assert report.status == PARTIAL
+    assert codes(report) == {"UNANCHORED"}
+    assert (report.size, report.anchored) == (SIZE + 3, SIZE)
+
+
+def test_deleting_stored_checkpoints_has_no_effect(scene: Scene) -> None:
+    """The database's own checkpoint copies never count, deleted or forged."""
+    with tampering(scene) as raw:
+        assert raw.run("SELECT COUNT(*) FROM {checkpoints}") == [(1,)]
+        raw.run("DELETE FROM {checkpoints}")
+    assert audit(scene).status == VERIFIED
+    with tampering(scene) as raw:
+        raw.run(
+            "INSERT INTO {checkpoints} (size, note) VALUES (?, ?)",
+            (SIZE, scene.notes[0]),
+        )
+    assert audit(scene, notes=[]).status == PARTIAL
+
+
+def test_erasure_and_a_new_checkpoint_stay_verified(both: Scene) -> None:
+    """Crypto-shredding changes no stored byte: old and new checkpoints both match."""
+    with both.open() as ledger:
+        before = ledger.tally(both.proposal)
+        ledger.erase_member(both.voters[1], by=both.admin)
+        both.notes.append(ledger.checkpoint(both.key).note)
+        assert ledger.tally(both.proposal) == before
+        assert ledger.member(both.voters[1]).erased
+    report = audit(both)
+    assert report.status == VERIFIED
+    assert report.checkpoints == 2
+    assert report.anchored == report.size == SIZE + 1
+    assert audit(both, notes=both.notes[:1]).status == PARTIAL
+
+
+def test_notification_id_gaps_in_sqlite_are_not_tampering(scene: Scene) -> None:
+    """Notification ids that increase with gaps (they are not hashed) still verify."""
+    with tampering(scene) as raw:
+        raw.move_events_up(first_nid=6, offset=100)
+        raw.move_events_up(first_nid=110, offset=7)
+        nids = [leaf.nid for leaf in raw.leaves()]
+    assert nids != list(range(1, SIZE + 1))
+    assert nids == sorted(nids)
+    assert audit(scene).status == VERIFIED
+
+
+@pytest.mark.postgres
+def test_postgres_sequence_gaps_are_not_tampering(
+    tmp_path: Path, pg_schema: str
+) -> None:
+    """A rolled-back insert burns a PostgreSQL sequence value: no finding."""
+    scene = build("postgres", tmp_path, pg_schema)
+    with tampering(scene) as raw:
+        raw.insert_event(uuid.uuid4(), 1, REGISTERED_TOPIC, b"{}")
+        raw.rollback()
+    extend(scene, 2)
+    with tampering(scene) as raw:
+        nids = [leaf.nid for leaf in raw.leaves()]
+        indices = [leaf.index for leaf in raw.leaves()]
+    assert nids != list(range(1, len(nids) + 1)), "the rollback left no gap"
+    assert indices == list(range(SIZE + 2))
+    report = audit(scene)
+    assert report.status == VERIFIED, report.counts
+
+
+WRITERS = 4
+PER_WRITER = 6
+
+
+def concurrent_writes(scene: Scene) -> None:
+    """WRITERS threads, each with its own Ledger, register members at the same time."""
+    ledgers = [scene.open() for _ in range(WRITERS)]
+    start = threading.Barrier(WRITERS)
+    errors: list[BaseException] = []
+
+    def write(ledger: Ledger, number: int) -> None:
+        try:
+            start.wait(timeout=30)
+            for i in range(PER_WRITER):
+                ledger.register_member(f"Writer {number} member {i}")
+        except BaseException as error:  # reported below, in the main thread
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=write, args=(ledger, n))
+        for n, ledger in enumerate(ledgers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for ledger in ledgers:
+        ledger.close()
+    assert errors == []
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_concurrent_writers_give_one_leaf_per_event(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Threads with their own Ledgers leave one leaf per event, indices contiguous."""
+    schema = request.getfixturevalue("pg_schema") if backend == "postgres" else None
+    scene = build(backend, tmp_path, schema)
+    concurrent_writes(scene)
+    total = SIZE + WRITERS * PER_WRITER
+    with tampering(scene) as raw:
+        events, leaves = raw.events(), raw.leaves()
+    assert len(events) == len(leaves) == total
+    assert [leaf.index for leaf in leaves] == list(range(total))
+    assert [leaf.nid for leaf in leaves] == [event.nid for event in events]
+    extend(scene, 0)
+    report = audit(scene)
+    assert report.status == VERIFIED, report.counts
+    assert report.anchored == total
+
+
+# 1-2: modified rows -------------------------------------------------------------------
+
+
+def test_flipped_state_byte_is_modified(both: Scene) -> None:
+    """One flipped bit in a stored state: MODIFIED at that leaf, and ROOT_MISMATCH."""
+    with tampering(both) as raw:
+        event = raw.event_at(BALLOT)
+        raw.flip_state_bit(event.nid, bit=100)
+    report = audit(both)
+    assert report.status == FAILED
+    assert {"MODIFIED", "ROOT_MISMATCH"} <= codes(report)
+    modified = [f for f in report.findings if f.code == "MODIFIED"]
+    assert [(f.leaf_index, f.originator_id, f.version) for f in modified] == [
+        (BALLOT, str(event.originator_id), event.version)
+    ]
+    assert report.exit_code == 1
+
+
+def test_changed_topic_is_modified(scene: Scene) -> None:
+    """Renaming an event's topic (a ballot made into a comment) is MODIFIED."""
+    with tampering(scene) as raw:
+        event = raw.event_at(BALLOT)
+        raw.set_event(event.nid, "topic", "coledger.domain.proposal:Proposal.Commented")
+    report = audit(scene)
+    assert report.status == FAILED
+    assert codes(report) == {"MODIFIED", "ROOT_MISMATCH", "UNANCHORED"}
+
+
+def test_changed_version_is_modified_and_a_stream_gap(scene: Scene) -> None:
+    """Changing an event's version breaks its leaf and its stream's 1, 2, 3..."""
+    with tampering(scene) as raw:
+        event = raw.event_at(DECIDED)
+        raw.set_event(event.nid, "originator_version", event.version + 5)
+    report = audit(scene)
+    assert report.status == FAILED
+    assert {"MODIFIED", "STREAM_GAP", "ROOT_MISMATCH"} <= codes(report)
+
+
+def test_changed_originator_is_modified(scene: Scene) -> None:
+    """Moving an event to another record (another stream) is MODIFIED."""
+    with tampering(scene) as raw:
+        event = raw.event_at(BALLOT)
+        raw.set_event(event.nid, "originator_id", uuid.uuid4().hex)
+    report = audit(scene)
+    assert report.status == FAILED
+    assert {"MODIFIED", "STREAM_GAP", "ROOT_MISMATCH"} <= codes(report)
+
+
+# 3: a consistent rewrite of row and leaf ----------------------------------------------
+
+
+def test_rewritten_row_and_leaf_is_a_root_mismatch(both: Scene) -> None:
+    """Rewriting a row AND its leaf hashes consistently leaves only ROOT_MISMATCH."""
+    with tampering(both) as raw:
+        state = raw.event_at(BALLOT).state.replace(b'"for"', b'"against"')
+        raw.rewrite_with_leaf(BALLOT, state)
+    report = audit(both)
+    assert report.status == FAILED
+    assert codes(report) == {"ROOT_MISMATCH", "UNANCHORED"}
+    assert report.anchored == 0
+
+
+def test_a_rewrite_is_localised_between_checkpoints(scene: Scene) -> None:
+    """A rewrite in leaves 15..19 fails the size-20 checkpoint, not the size-15 one."""
+    two_checkpoints(scene)
+    with tampering(scene) as raw:
+        raw.rewrite_with_leaf(17, raw.event_at(17).state + b" ")
+    report = audit(scene)
+    assert report.status == FAILED
+    assert codes(report) == {"ROOT_MISMATCH", "UNANCHORED"}
+    assert report.anchored == SIZE
+    [mismatch] = [f for f in report.findings if f.code == "ROOT_MISMATCH"]
+    assert mismatch.leaf_index == 19
+
+
+# 4-6: deletions -----------------------------------------------------------------------
+
+
+def test_deleted_event_row_is_missing(both: Scene) -> None:
+    """Deleting a ballot's row (its leaf kept) is MISSING_EVENT and a STREAM_GAP."""
+    with tampering(both) as raw:
+        raw.delete_event(raw.event_at(BALLOT).nid)
+    report = audit(both)
+    assert report.status == FAILED
+    assert codes(report) == {"MISSING_EVENT", "STREAM_GAP"}
+    [missing] = [f for f in report.findings if f.code == "MISSING_EVENT"]
+    assert missing.leaf_index == BALLOT
+
+
+def test_deleted_last_event_of_a_stream_is_missing(scene: Scene) -> None:
+    """Deleting a stream's last event (no gap follows) is still MISSING_EVENT."""
+    with tampering(scene) as raw:
+        raw.delete_event(raw.event_at(DECIDED).nid)
+    report = audit(scene)
+    assert report.status == FAILED
+    assert codes(report) == {"MISSING_EVENT"}
+
+
+def test_deleted_leaf_alone_is_a_gap_and_an_unledgered_event(scene: Scene) -> None:
+    """Deleting only a leaf row: LEDGER_GAP, the event UNLEDGERED, the root wrong."""
+    with tampering(scene) as raw:
+        raw.run("DELETE FROM {leaves} WHERE leaf_index = ?", (BALLOT,))
+    report = audit(scene)
+    assert report.status == FAILED
+    assert {"LEDGER_GAP", "UNLEDGERED_EVENT"} <= codes(report)
+
+
+def test_deleted_event_and_leaf_renumbered_is_truncated(scene: Scene) -> None:
+    """Deleting an event and its leaf and closing the gap: TRUNCATED and STREAM_GAP."""
+    with tampering(scene) as raw:
+        raw.delete_event_and_leaf(BALLOT)
+    report = audit(scene)
+    assert report.status == FAILED
+    assert {"TRUNCATED", "STREAM_GAP"} <= codes(report)
+    assert report.size == SIZE - 1
+
+
+def test_deleted_event_and_leaf_under_two_checkpoints(scene: Scene) -> None:
+    """With a later checkpoint too, the renumbered log fails the earlier root."""
+    two_checkpoints(scene)
+    with tampering(scene) as raw:
+        raw.delete_event_and_leaf(BALLOT)
+    report = audit(scene)
+    assert report.status == FAILED
+    assert {"ROOT_MISMATCH", "TRUNCATED", "STREAM_GAP"} <= codes(report)
+
+
+@pytest.mark.parametrize("renumber", [True, False], ids=["renumbered", "holes"])
+def test_deleted_stream_is_a_root_mismatch(scene: Scene, renumber: bool) -> None:
+    """Deleting a whole record (all its events and leaves) fails the root."""
+    two_checkpoints(scene)
+    with tampering(scene) as raw:
+        body = raw.event_at(1).originator_id
+        indices = [
+            leaf.index
+            for leaf in raw.leaves()
+            if raw.event_at(leaf.index).originator_id == body
+        ]
+        assert len(indices) == 4
+        for index in reversed(indices):
+            raw.delete_event_and_leaf(index, renumber=renumber)
+    report = audit(scene)
+    assert report.status == FAILED
+    assert "ROOT_MISMATCH" in codes(report)
+    assert "STREAM_GAP" not in codes(report)
+    if not renumber:
+        assert "LEDGER_GAP" in codes(report)
+
+
+# 7-9: reordering ----------------------------------------------------------------------
+
+
+def test_swapped_states_are_two_modified_rows(scene: Scene) -> None:
+    """Swapping the stored states of two rows is MODIFIED at both."""
+    with tampering(scene) as raw:
+        raw.swap_states(raw.event_at(2).nid, raw.event_at(3).nid)
+    report = audit(scene)
+    assert report.status == FAILED
+    assert report.counts["MODIFIED"] == 2
+    assert {f.leaf_index for f in report.findings if f.code == "MODIFIED"} == {2, 3}
+    assert "ROOT_MISMATCH" in codes(report)
+
+
+def test_swapped_leaf_order_is_reordered(both: Scene) -> None:
+    """Swapping two leaves' indices is REORDERED and ROOT_MISMATCH."""
+    with tampering(both) as raw:
+        raw.swap_leaf_order(2, 3)
+    report = audit(both)
+    assert report.status == FAILED
+    assert codes(report) == {"REORDERED", "ROOT_MISMATCH", "UNANCHORED"}
+
+
+def test_renumbered_notification_id_is_reordered(scene: Scene) -> None:
+    """Moving a row later in the notification log (event and leaf) is REORDERED."""
+    with tampering(scene) as raw:
+        nid = raw.event_at(5).nid
+        raw.run("UPDATE {events} SET {nid} = 1000 WHERE {nid} = ?", (nid,))
+        raw.run(
+            "UPDATE {leaves} SET notification_id = 1000 WHERE notification_id = ?",
+            (nid,),
+        )
+    report = audit(scene)
+    assert report.status == FAILED
+    assert codes(report) == {"REORDERED"}
+    [reordered] = report.findings
+    assert reordered.leaf_index == 6
+
+
+# 10-11: truncation and forks ----------------------------------------------------------
+
+
+def test_truncated_tail_is_truncated(both: Scene) -> None:
+    """Dropping the last events and their leaves is TRUNCATED."""
+    with tampering(both) as raw:
+        raw.truncate(keep=12)
+    report = audit(both)
+    assert report.status == FAILED
+    assert codes(report) == {"TRUNCATED", "UNANCHORED"}
+    assert report.size == 12
+
+
+def test_fork_after_truncation_is_a_root_mismatch(both: Scene) -> None:
+    """Truncating, then letting the ledger write other events, fails the root."""
+    with tampering(both) as raw:
+        raw.truncate(keep=10)
+    extend(both, 6, sign=False)
+    report = audit(both)
+    assert report.status == FAILED
+    assert "ROOT_MISMATCH" in codes(report)
+    assert report.size == 16
+
+
+def test_fork_through_the_ledger_continues_a_stream(scene: Scene) -> None:
+    """A rollback-and-rewrite that re-casts different ballots fails the root."""
+    with tampering(scene) as raw:
+        raw.truncate(keep=BALLOT)
+    with scene.open() as ledger:
+        for voter in scene.voters[1:]:
+            ledger.cast_ballot(scene.proposal, voter=voter, choice="against")
+        ledger.close_voting(scene.proposal, by=scene.admin)
+        ledger.register_member("Padding")
+    report = audit(scene)
+    assert report.status == FAILED
+    assert "ROOT_MISMATCH" in codes(report)
+
+
+# 12-13: forged inserts with correct leaves --------------------------------------------
+
+
+def test_forged_event_after_the_checkpoint_is_unanchored(both: Scene) -> None:
+    """A forged event with a correct leaf after the checkpoint is never VERIFIED."""
+    with tampering(both) as raw:
+        ballot = raw.event_at(BALLOT)
+        version = raw.event_at(DECIDED).version + 1
+        nid = raw.insert_event(
+            ballot.originator_id, version, BALLOT_TOPIC, ballot.state
+        )
+        forged = EventRow(
+            nid, ballot.originator_id, version, BALLOT_TOPIC, ballot.state
+        )
+        raw.insert_leaf(SIZE, forged)
+    report = audit(both)
+    assert report.status == PARTIAL
+    assert codes(report) == {"UNANCHORED"}
+    assert (report.size, report.anchored) == (SIZE + 1, SIZE)
+
+
+def test_forged_event_mid_log_is_a_root_mismatch(scene: Scene) -> None:
+    """A forged event with a correct leaf slipped into the middle fails the root."""
+    with tampering(scene) as raw:
+        after = raw.event_at(4)
+        raw.move_events_up(first_nid=after.nid + 1, offset=1000)
+        raw.shift_leaves(5, 1)
+        forged = uuid.uuid4()
+        state = raw.event_at(4).state
+        nid = raw.insert_event(forged, 1, REGISTERED_TOPIC, state, nid=after.nid + 1)
+        raw.insert_leaf(5, EventRow(nid, forged, 1, REGISTERED_TOPIC, state))
+    report = audit(scene)
+    assert report.status == FAILED
+    assert codes(report) == {"ROOT_MISMATCH", "UNANCHORED"}
+
+
+# 14-16: checkpoints -------------------------------------------------------------------
+
+
+def forge_rewrite(scene: Scene) -> bytes:
+    """Rewrite a ballot and its leaf; return the forged log's root (anyone can)."""
+    with tampering(scene) as raw:
+        state = raw.event_at(BALLOT).state.replace(b'"for"', b'"against"')
+        raw.rewrite_with_leaf(BALLOT, state)
+        return root(leaf.leaf_hash for leaf in raw.leaves())
+
+
+def test_checkpoint_signed_by_a_foreign_key_is_not_trusted(scene: Scene) -> None:
+    """A forged history's checkpoint by another key is NO_TRUSTED_SIGNATURE."""
+    forged_root = forge_rewrite(scene)
+    forged = SigningKey.generate(ORIGIN).sign(SIZE, forged_root)
+    report = audit(scene, notes=[forged])
+    assert report.status == FAILED
+    assert codes(report) == {"NO_TRUSTED_SIGNATURE", "NO_CHECKPOINT"}
+    both_notes = audit(scene, notes=[scene.notes[0], forged])
+    assert {"NO_TRUSTED_SIGNATURE", "ROOT_MISMATCH"} <= codes(both_notes)
+
+
+@pytest.mark.parametrize("field", ["size", "root"])
+def test_edited_checkpoint_has_a_bad_signature(scene: Scene, field: str) -> None:
+    """Editing the size or root text of the genuine checkpoint gives BAD_SIGNATURE."""
+    with tampering(scene) as raw:
+        raw.truncate(keep=12)
+        truncated_root = root(leaf.leaf_hash for leaf in raw.leaves())
+    origin, size, root_text, *rest = scene.notes[0].split("\n")
+    if field == "size":
+        size = "12"
+    else:
+        root_text = base64.b64encode(truncated_root).decode()
+    edited = "\n".join([origin, size, root_text, *rest])
+    report = audit(scene, notes=[edited])
+    assert report.status == FAILED
+    assert "BAD_SIGNATURE" in codes(report)
+
+
+@pytest.mark.parametrize("genuine_first", [True, False])
+def test_two_roots_for_one_size_is_equivocation(
+    scene: Scene, genuine_first: bool
+) -> None:
+    """Two checkpoints by the genuine key for one size with two roots: EQUIVOCATION."""
+    forged_root = forge_rewrite(scene)
+    forged = scene.key.sign(SIZE, forged_root)
+    notes = [scene.notes[0], forged] if genuine_first else [forged, scene.notes[0]]
+    report = audit(scene, notes=notes)
+    assert report.status == FAILED
+    assert "EQUIVOCATION" in codes(report)
+    [finding] = [f for f in report.findings if f.code == "EQUIVOCATION"]
+    assert scene.notes[0] in finding.detail
+    assert forged in finding.detail
+
+
+# 17-18: writes around coledger, malformed rows ----------------------------------------
+
+
+def test_insert_bypassing_the_ledger_is_unledgered(both: Scene) -> None:
+    """An event row inserted with no leaf is UNLEDGERED_EVENT."""
+    with tampering(both) as raw:
+        ballot = raw.event_at(BALLOT)
+        version = raw.event_at(DECIDED).version + 1
+        raw.insert_event(ballot.originator_id, version, BALLOT_TOPIC, ballot.state)
+    report = audit(both)
+    assert report.status == FAILED
+    assert codes(report) == {"UNLEDGERED_EVENT"}
+    [finding] = report.findings
+    assert finding.version == 8
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("state", "tampered as text", {"MALFORMED_ROW", "MODIFIED"}),
+        ("state", None, {"MALFORMED_ROW", "MODIFIED"}),
+        ("originator_id", "not-a-uuid", {"MALFORMED_ROW", "MODIFIED"}),
+        ("originator_id", b"\x00" * 16, {"MALFORMED_ROW", "MODIFIED"}),
+        ("originator_version", "four", {"MALFORMED_ROW", "MODIFIED"}),
+        ("originator_version", 2.5, {"MALFORMED_ROW", "MODIFIED"}),
+        ("topic", BALLOT_TOPIC.encode(), {"MALFORMED_ROW"}),
+    ],
+    ids=[
+        "text state",
+        "null state",
+        "non-uuid id",
+        "blob id",
+        "text version",
+        "real version",
+        "integer topic",
+    ],
+)
+def test_malformed_rows_do_not_crash_the_verifier(
+    scene: Scene, column: str, value: object, expected: set[str]
+) -> None:
+    """A value of the wrong type in an event column is MALFORMED_ROW, not a crash."""
+    with tampering(scene) as raw:
+        raw.set_event(raw.event_at(BALLOT).nid, column, value)
+    report = audit(scene)
+    assert report.status == FAILED
+    assert expected <= codes(report)
+    assert any(
+        f.leaf_index == BALLOT for f in report.findings if f.code == "MALFORMED_ROW"
+    )
+
+
+def test_state_cast_to_text_is_malformed(scene: Scene) -> None:
+    """The same bytes stored as TEXT instead of BLOB are still a MALFORMED_ROW."""
+    with tampering(scene) as raw:
+        raw.run(
+            "UPDATE {events} SET state = CAST(state AS TEXT) WHERE {nid} = ?",
+            (raw.event_at(BALLOT).nid,),
+        )
+    report = audit(scene)
+    assert report.status == FAILED
+    assert "MALFORMED_ROW" in codes(report)
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [("leaves", "leaf_hash"), ("leaves", "state_hash")],
+)
+def test_malformed_leaf_hashes_do_not_crash_the_verifier(
+    scene: Scene, table: str, column: str
+) -> None:
+    """A short or textual stored hash is MALFORMED_ROW, never a crash."""
+    with tampering(scene) as raw:
+        raw.run(
+            f"UPDATE {{{table}}} SET {column} = ? WHERE leaf_index = ?",  # noqa: S608
+            ("abc", BALLOT),
+        )
+    report = audit(scene)
+    assert report.status == FAILED
+    assert {"MALFORMED_ROW", "MODIFIED"} <= codes(report)
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        ("events", "state"),
+        ("events", "topic"),
+        ("events", "originator_id"),
+        ("leaves", "leaf_hash"),
+    ],
+)
+def test_non_utf8_text_does_not_crash_the_verifier(
+    scene: Scene, table: str, column: str
+) -> None:
+    """TEXT that is not UTF-8 (SQLite type confusion) is MALFORMED_ROW, not a crash."""
+    with tampering(scene) as raw:
+        where = "{nid} = 12" if table == "events" else f"leaf_index = {BALLOT}"
+        raw.run(
+            f"UPDATE {{{table}}} SET {column} = CAST(X'C3FF00' AS TEXT) WHERE {where}"  # noqa: S608
+        )
+    report = audit(scene)
+    assert report.status == FAILED
+    assert "MALFORMED_ROW" in codes(report)
+
+
+def test_negative_version_does_not_crash_the_verifier(both: Scene) -> None:
+    """An out-of-range version (negative) is a finding, not a crash."""
+    with tampering(both) as raw:
+        raw.set_event(raw.event_at(DECIDED).nid, "originator_version", -1)
+    report = audit(both)
+    assert report.status == FAILED
+    assert "MODIFIED" in codes(report)
+
+
+ID_FORMS = ("upper", "dashed", "braced")
+
+
+def rewrite_ids(scene: Scene, form: str) -> None:
+    """Write the proposal's last five rows' id as other text for the same UUID."""
+    with tampering(scene) as raw:
+        for index in range(10, SIZE):
+            event = raw.event_at(index)
+            text = {
+                "upper": event.originator_id.hex.upper(),
+                "dashed": str(event.originator_id),
+                "braced": "{" + str(event.originator_id) + "}",
+            }[form]
+            raw.set_event(event.nid, "originator_id", text)
+
+
+@pytest.mark.parametrize("form", ID_FORMS)
+def test_an_id_in_another_text_form_hides_events_from_the_ledger(
+    scene: Scene, form: str
+) -> None:
+    """The same UUID in other text hides ballots and the decision from the ledger."""
+    rewrite_ids(scene, form)
+    with scene.open() as ledger:
+        view = ledger.proposal(scene.proposal)
+    assert view.status == "voting"
+    assert view.ballots == ()
+
+
+@pytest.mark.parametrize("form", ID_FORMS)
+def test_an_id_in_another_text_form_is_detected(scene: Scene, form: str) -> None:
+    """Rewriting a stored id as other text for the same UUID is not VERIFIED."""
+    rewrite_ids(scene, form)
+    report = audit(scene)
+    assert report.status == FAILED
+
+
+# Property: any single mutation of a random small log fails ----------------------------
+
+
+MUTATIONS = ("flip", "delete", "swap", "truncate", "retopic", "reversion")
+
+
+@pytest.fixture(scope="module")
+def base_logs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Scene]:
+    """One checkpointed ledger per story size (1 to 3 voters), built once."""
+    logs = {}
+    for voters in (1, 2, 3):
+        logs[voters] = build(
+            "sqlite", tmp_path_factory.mktemp(f"base{voters}"), voters=voters
+        )
+    return logs
+
+
+EXAMPLE = itertools.count()
+"""A fresh folder name per Hypothesis example."""
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    voters=st.sampled_from([1, 2, 3]),
+    mutation=st.sampled_from(MUTATIONS),
+    data=st.data(),
+)
+def test_any_single_mutation_fails(
+    base_logs: dict[int, Scene],
+    tmp_path: Path,
+    voters: int,
+    mutation: str,
+    data: st.DataObject,
+) -> None:
+    """A random small log with one random mutation (of MUTATIONS) is FAILED."""
+    scene = copy_ledger(base_logs[voters], tmp_path / str(next(EXAMPLE)))
+    with tampering(scene) as raw:
+        events = raw.events()
+        pick = st.sampled_from(events)
+        event = data.draw(pick, label="row")
+        if mutation == "flip":
+            bit = data.draw(st.integers(0, len(event.state) * 8 - 1), label="bit")
+            raw.flip_state_bit(event.nid, bit)
+        elif mutation == "delete":
+            raw.delete_event(event.nid)
+        elif mutation == "swap":
+            other = data.draw(pick.filter(lambda e: e.nid != event.nid), label="other")
+            assume(other.state != event.state)
+            raw.swap_states(event.nid, other.nid)
+        elif mutation == "truncate":
+            keep = data.draw(st.integers(0, len(events) - 1), label="keep")
+            raw.truncate(keep)
+        elif mutation == "retopic":
+            topic = data.draw(
+                st.text(st.characters(exclude_categories=["Cs"]), max_size=60),
+                label="topic",
+            )
+            assume(topic != event.topic)
+            raw.set_event(event.nid, "topic", topic)
+        else:
+            taken = {
+                e.version for e in events if e.originator_id == event.originator_id
+            }
+            version = data.draw(
+                st.integers(0, 2**63 - 1).filter(lambda v: v not in taken),
+                label="version",
+            )
+            raw.set_event(event.nid, "originator_version", version)
+    report = audit(scene)
+    assert report.status == FAILED, (mutation, report.counts)
