@@ -18,6 +18,7 @@ import attrs
 
 from coledger.application import Ledger
 from coledger.domain import Rule
+from coledger.projections.report import PowerSharingReport
 
 YEAR_START = datetime(2025, 1, 6, 18, 0, tzinfo=UTC)
 ORGANISATION = "Riverside Mixed Ability Sports (an invented charity)"
@@ -589,3 +590,35 @@ def format_summary(summary: DemoSummary) -> str:
         f"Votes overridden by a later decision: {summary.vote_overrides}.",
     ]
     return "\n".join(lines)
+
+
+def format_headlines(report: PowerSharingReport) -> str:
+    """Headline figures of the whole ledger and each project's rung, in plain text."""
+    lines = ["Headline figures (the whole ledger):"]
+    for code, label in HEADLINES:
+        figure = report.indicators.get(code)
+        if figure is None:
+            continue
+        shown = (
+            "insufficient evidence" if figure.value is None else f"{figure.value:.2f}"
+        )
+        band = f" ({figure.band})" if figure.band else ""
+        lines.append(f"  {code} {label:<44}{shown}{band}  n={figure.n}")
+    lines += ["", "Where each project sits on the ladder of co-production:"]
+    for rung in report.ladder:
+        if rung.unit != "project":
+            continue
+        flags = f"  flags: {', '.join(rung.flags)}" if rung.flags else ""
+        lines.append(f"  {rung.name:<26}{rung.rung.replace('_', '-').lower()}{flags}")
+    return "\n".join(lines)
+
+
+HEADLINES = (
+    ("R1", "lived-experience share of voting seats"),
+    ("R7", "voting power of the lived-experience bloc"),
+    ("A1", "proposals with a lived-experience proposer"),
+    ("V1", "voice parity (comments)"),
+    ("D1", "decisions with lived experience deciding"),
+    ("D3", "adoption parity"),
+    ("X1", "access needs met on time"),
+)

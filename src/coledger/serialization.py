@@ -37,6 +37,9 @@ converter.register_unstructure_hook(UUID, str)
 converter.register_structure_hook(
     datetime, lambda value, _: datetime.fromisoformat(value)
 )
+# Python's own ISO text, not orjson's: it keeps an offset's seconds (historic
+# local mean times have them), which orjson would round away.
+converter.register_unstructure_hook(datetime, datetime.isoformat)
 
 json_converter = Converter()
 """Unstructures read models to plain JSON values (text datetimes and ids)."""

@@ -349,6 +349,11 @@ COMMANDS = [
         {"proposal": UnknownProposalError, "by": M},
     ),
     Command(
+        "close_advisory_vote",
+        lambda w: {"proposal": w.voting_p, "by": w.admin},
+        {"proposal": UnknownProposalError, "by": M},
+    ),
+    Command(
         "decide",
         lambda w: {
             "proposal": w.open_p,

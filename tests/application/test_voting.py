@@ -549,3 +549,30 @@ def test_erased_member_is_not_in_a_later_electorate(memory_ledger: Ledger) -> No
     assert c not in ledger.open_voting(p, by=admin)
     vote(ledger, p, {a: "for", b: "for"})
     assert ledger.close_voting(p, by=admin).outcome == "adopted"
+
+
+def test_an_advisory_vote_informs_and_the_organisers_decide(ledger: Ledger) -> None:
+    """An advisory vote fixes a tally; a later decision by others is no override."""
+    admin = ledger.register_member("Organiser", role="staff")
+    voters = [ledger.register_member(f"Voter {i}", role="member") for i in range(3)]
+    body = ledger.establish_body("Conversation", kind="advisory", by=admin)
+    for voter in voters:
+        ledger.assign_seat(body, voter, by=admin)
+    p = ledger.raise_proposal(body, proposers=[voters[0]], title="Idea", text="Do it")
+    ledger.open_voting(p, by=admin)
+    for voter in voters:
+        ledger.cast_ballot(p, voter=voter, choice="for")
+    tally = ledger.close_advisory_vote(p, by=admin)
+    assert (tally.for_, tally.against) == (3, 0)
+    assert ledger.proposal(p).status == "closed"
+    assert ledger.proposal(p).decision is None
+    with refused(ledger, VotingNotOpenError):
+        ledger.cast_ballot(p, voter=voters[0], choice="against")
+    with refused(ledger, ProposalClosedError):
+        ledger.comment(p, author=voters[1], text="Too late")
+    decision = ledger.decide(p, outcome="rejected", method="staff_executive", by=admin)
+    assert decision.overrode_vote is False
+    assert decision.decided_by == (admin,)
+    assert ledger.tally(p) == tally
+    with refused(ledger, ProposalClosedError):
+        ledger.decide(p, outcome="adopted", method="chair", by=admin)

@@ -124,6 +124,7 @@ class Proposal(LedgerAggregate):
             aggregate.ballots = {}
             aggregate.tally = None
             aggregate.verdict = None
+            aggregate.advisory = False
             aggregate.decision = None
             aggregate.decisions = ()
             aggregate.actions = {}
@@ -243,6 +244,8 @@ class Proposal(LedgerAggregate):
     class VotingClosed(LedgerAggregate.Event):
         """Voting closed; the tally and what the rule made of it are fixed."""
 
+        class_version = 2
+
         for_: int
         against: int
         abstain: int
@@ -251,9 +254,18 @@ class Proposal(LedgerAggregate):
         lived_experience_participants: int | None
         outcome: str
         reason: str
+        advisory: bool
+        """True when the vote only informed: no decision follows from its tally."""
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            """Version 1 had only binding votes."""
+            state["advisory"] = False
 
         def apply(self, aggregate: Proposal) -> None:
-            """Fix the tally (the decision follows in the same transaction)."""
+            """Fix the tally (a binding vote's decision follows in the same save)."""
+            if self.advisory:
+                aggregate.status = "closed"
             aggregate.tally = Tally(
                 self.for_,
                 self.against,
@@ -263,6 +275,7 @@ class Proposal(LedgerAggregate):
                 self.lived_experience_participants,
             )
             aggregate.verdict = Verdict(self.outcome, self.reason)
+            aggregate.advisory = self.advisory
 
     class Decided(LedgerAggregate.Event):
         """The proposal was decided: outcome, method, who decided and why."""
@@ -282,7 +295,11 @@ class Proposal(LedgerAggregate):
         def apply(self, aggregate: Proposal) -> None:
             """Record the decision."""
             aggregate.status = "decided"
-            closing = aggregate.verdict is not None and not aggregate.decisions
+            closing = (
+                aggregate.verdict is not None
+                and not aggregate.advisory
+                and not aggregate.decisions
+            )
             decision = Decision(
                 self.decision_id,
                 aggregate.id,
@@ -384,6 +401,7 @@ class Proposal(LedgerAggregate):
         ballots: dict[UUID, Ballot]
         tally: Tally | None
         verdict: Verdict | None
+        advisory: bool
         decision: Decision | None
         decisions: tuple[Decision, ...]
         actions: dict[UUID, Action]
@@ -422,7 +440,12 @@ class Proposal(LedgerAggregate):
     @property
     def is_open(self) -> bool:
         """Whether the proposal is still before the body (not decided or withdrawn)."""
-        return self.status in {"raised", "voting"}
+        return self.status in {"raised", "voting", "closed"}
+
+    def _check_discussable(self) -> None:
+        self._check_open()
+        if self.status == "closed":
+            raise ProposalClosedError(f"voting on proposal {self.id} has closed")
 
     def _check_open(self) -> None:
         if not self.is_open:
@@ -474,7 +497,7 @@ class Proposal(LedgerAggregate):
         supporter: UUID | None,
     ) -> None:
         """Add a comment while the proposal is under discussion or vote."""
-        self._check_open()
+        self._check_discussable()
         self._record(
             self.Commented,
             ctx,
@@ -559,6 +582,12 @@ class Proposal(LedgerAggregate):
             self.BallotCast, ctx, voter=voter, choice=choice, supporter=supporter
         )
 
+    def close_advisory_vote(
+        self, ctx: Context, *, lived_experience_participants: int | None
+    ) -> Tally:
+        """Close a vote that only informs: the tally is fixed, nothing is decided."""
+        return self._close(ctx, lived_experience_participants, advisory=True)[0]
+
     def close_voting(
         self,
         ctx: Context,
@@ -567,23 +596,8 @@ class Proposal(LedgerAggregate):
         lived_experience_participants: int | None,
     ) -> Decision:
         """Close voting, apply the rule fixed at opening, and record the decision."""
-        if self.status != "voting" or self.rule is None:
-            raise VotingNotOpenError(f"voting on proposal {self.id} is not open")
-        tally = self.current_tally(lived_experience_participants)
-        verdict = self.rule.decide(tally)
-        self._record(
-            self.VotingClosed,
-            # The source reference names the decision the command returns.
-            attrs.evolve(ctx, source_ref=None),
-            for_=tally.for_,
-            against=tally.against,
-            abstain=tally.abstain,
-            block=tally.block,
-            electorate_size=tally.electorate,
-            lived_experience_participants=lived_experience_participants,
-            outcome=verdict.outcome,
-            reason=verdict.reason,
-        )
+        _, verdict = self._close(ctx, lived_experience_participants, advisory=False)
+        assert self.rule is not None  # noqa: S101 (checked by _close)
         return self._decide(
             ctx,
             decision_id=decision_id,
@@ -593,6 +607,33 @@ class Proposal(LedgerAggregate):
             rationale=None,
             overrode_vote=False,
         )
+
+    def _close(
+        self,
+        ctx: Context,
+        lived_experience_participants: int | None,
+        *,
+        advisory: bool,
+    ) -> tuple[Tally, Verdict]:
+        if self.status != "voting" or self.rule is None:
+            raise VotingNotOpenError(f"voting on proposal {self.id} is not open")
+        tally = self.current_tally(lived_experience_participants)
+        verdict = self.rule.decide(tally)
+        self._record(
+            self.VotingClosed,
+            # A binding vote's source reference names the decision that follows.
+            ctx if advisory else attrs.evolve(ctx, source_ref=None),
+            for_=tally.for_,
+            against=tally.against,
+            abstain=tally.abstain,
+            block=tally.block,
+            electorate_size=tally.electorate,
+            lived_experience_participants=lived_experience_participants,
+            outcome=verdict.outcome,
+            reason=verdict.reason,
+            advisory=advisory,
+        )
+        return tally, verdict
 
     def decide(
         self,
@@ -615,7 +656,7 @@ class Proposal(LedgerAggregate):
                 f"voting on proposal {self.id} is open; close it before deciding"
             )
         if self.status == "decided":
-            if self.verdict is None or len(self.decisions) != 1:
+            if self.verdict is None or self.advisory or len(self.decisions) != 1:
                 raise ProposalClosedError(f"proposal {self.id} is already decided")
         else:
             self._check_open()
@@ -625,6 +666,7 @@ class Proposal(LedgerAggregate):
             )
         overrode = (
             self.verdict is not None
+            and not self.advisory
             and self.verdict.outcome != "not_valid"
             and not _same_direction(self.verdict.outcome, outcome)
         )

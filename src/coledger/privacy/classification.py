@@ -156,6 +156,7 @@ FIELDS: dict[type[LedgerAggregate.Event], dict[str, Kind | Sealed]] = {
         "lived_experience_participants": S,
         "outcome": S,
         "reason": S,
+        "advisory": S,
     },
     Proposal.Decided: {
         "decision_id": S,

@@ -138,14 +138,16 @@ class KeyStore(ABC):
             ) from error
         return False
 
-    def sync(self) -> None:
-        """Forget cached keys if another process destroyed some since we looked."""
+    def sync(self) -> bool:
+        """Forget cached keys if some were destroyed since we looked; True if so."""
         generation = self._read_generation()
-        if generation != self._generation:
-            with self._lock:
-                self._plain.clear()
-                self._current.clear()
-                self._generation = generation
+        if generation == self._generation:
+            return False
+        with self._lock:
+            self._plain.clear()
+            self._current.clear()
+            self._generation = generation
+        return True
 
     def key_for(self, member: UUID, purpose: str) -> tuple[str, bytes]:
         """The live key of (member, purpose), creating it if there is none.

@@ -11,7 +11,9 @@ A request's deadline is its ``needed_by`` when given; otherwise the start of its
 meeting for a meeting request, or the opening of the vote for a proposal request
 needed at or before the vote. With no deadline, being provided at all is enough.
 A standing request is one request: the ledger records one outcome for it, not
-one per meeting, so it is fulfilled once it is provided.
+one per meeting, so it is fulfilled once it is provided. A decline, or a request
+still unanswered, fails; one still open with its deadline ahead of the period's
+end is pending and left out until it falls due.
 """
 
 from __future__ import annotations
@@ -266,7 +268,13 @@ def _barrier_note(lens: Lens) -> str:
 
 
 def x5(lens: Lens, th: Thresholds) -> Figure:
-    """Attendance rate of seated members with lived experience over that of others."""
+    """Attendance rate of seated members with lived experience over that of others.
+
+    Each meeting in the period (socials left out) expects every member seated
+    on its body at its start; the rate is attendances over those expectations.
+    In the ledger scope every body's meetings count, not only the governance
+    bodies'.
+    """
     expected = {True: 0, False: 0}
     attended = {True: 0, False: 0}
     acts: list[tuple[UUID, datetime]] = []

@@ -174,6 +174,7 @@ class ProposalFacts:
     ballots: dict[UUID, str] = attrs.Factory(dict)
     tally: tuple[int, int, int, int] | None = None
     verdict: str | None = None
+    advisory: bool = False
     decisions: list[DecisionFacts] = attrs.Factory(list)
     withdrawn: bool = False
     actions: dict[UUID, ActionFacts] = attrs.Factory(dict)
@@ -349,8 +350,9 @@ def _proposal(facts: Facts, pos: int, e: Any) -> None:  # noqa: C901, PLR0912
     elif isinstance(e, Proposal.VotingClosed):
         p.tally = (e.for_, e.against, e.abstain, e.block)
         p.verdict = e.outcome
+        p.advisory = e.advisory
     elif isinstance(e, Proposal.Decided):
-        by_vote = p.tally is not None and not p.decisions
+        by_vote = p.tally is not None and not p.advisory and not p.decisions
         p.decisions.append(
             DecisionFacts(
                 e.decision_id,

@@ -1,0 +1,164 @@
+"""The timeline of one proposal or project: who did what, when, in plain words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import attrs
+
+from coledger.domain import Adjustment, Body, Meeting, Member, Project, Proposal
+
+if TYPE_CHECKING:
+    from coledger.application import Ledger
+    from coledger.domain import LedgerAggregate
+
+Namer = Callable[[UUID | None], str]
+
+
+@attrs.frozen
+class Entry:
+    """One line of a timeline."""
+
+    position: int
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: str
+    kind: str
+    text: str
+    source_ref: str | None
+
+
+def _names(namer: Namer, ids: tuple[UUID, ...]) -> str:
+    return ", ".join(namer(i) for i in ids) or "nobody"
+
+
+def describe(event: LedgerAggregate.Event, namer: Namer) -> str:  # noqa: C901, PLR0911, PLR0912
+    """What *event* records, in one plain sentence (without who did it)."""
+    e: Any = event
+    match event:
+        case Proposal.Raised():
+            names = _names(namer, e.proposers)
+            return f"raised the proposal '{e.title}' (proposers: {names})"
+        case Proposal.Amended():
+            return f"amended it to '{e.title}', taking up {len(e.takes_up)} comment(s)"
+        case Proposal.Commented():
+            via = f" with {namer(e.supporter)}'s support" if e.supporter else ""
+            return f"commented for {namer(e.author)} ({e.channel}){via}: {e.text}"
+        case Proposal.AccessibleVersionPublished():
+            return f"published an accessible version ({e.format})"
+        case Proposal.AdjustmentLinked():
+            member, stage = namer(e.member), e.needed_before
+            return f"noted an access need of {member} before the {stage}"
+        case Proposal.FeedbackGiven():
+            return f"gave feedback on {len(e.comments)} comment(s): {e.text}"
+        case Proposal.VotingOpened():
+            override = (
+                f"; opened over unmet access needs: {e.access_override}"
+                if (e.access_override)
+                else ""
+            )
+            return f"opened voting for {len(e.electorate)} voter(s){override}"
+        case Proposal.BallotCast():
+            via = f" (cast by {namer(e.supporter)})" if e.supporter else ""
+            return f"recorded {namer(e.voter)}'s ballot: {e.choice}{via}"
+        case Proposal.VotingClosed():
+            kind = "an advisory vote" if e.advisory else "voting"
+            return (
+                f"closed {kind}: {e.for_} for, {e.against} against, {e.abstain} "
+                f"abstain, {e.block} block ({e.reason.replace('_', ' ')})"
+            )
+        case Proposal.Decided():
+            override = " (overriding the vote)" if e.overrode_vote else ""
+            why = f": {e.rationale}" if e.rationale else ""
+            return (
+                f"recorded the decision: {e.outcome} by {e.method.replace('_', ' ')}, "
+                f"decided by {_names(namer, e.decided_by)}{override}{why}"
+            )
+        case Proposal.Withdrawn():
+            return "withdrew the proposal" + (f": {e.reason}" if e.reason else "")
+        case Proposal.ActionAssigned():
+            return f"assigned '{e.description}' to {_names(namer, e.owners)}"
+        case Proposal.ActionCompleted():
+            return "completed a delivery action"
+        case Proposal.EvaluationRecorded():
+            return f"recorded an evaluation by {_names(namer, e.authors)}: {e.summary}"
+        case Adjustment.Requested():
+            return f"asked for an adjustment ({e.code}) for {namer(e.member)}"
+        case Adjustment.Provided():
+            return "provided the adjustment" + (" in part" if e.partial else "")
+        case Adjustment.Declined():
+            alt = f", offering {e.alternative}" if e.alternative else ""
+            return f"declined the adjustment ({e.reason.replace('_', ' ')}{alt})"
+        case Adjustment.Withdrawn():
+            return "withdrew the adjustment request"
+        case Project.Started():
+            return f"started the project '{e.name}' labelled {e.label}"
+        case Project.Relabelled():
+            return f"relabelled the project {e.label}"
+        case Project.Finished():
+            return "finished the project"
+        case Meeting.Scheduled():
+            return f"called the meeting '{e.title}' ({e.kind.replace('_', ' ')})"
+        case Meeting.PapersIssued():
+            return f"issued the papers ({e.format})"
+        case Meeting.AttendanceRecorded():
+            return (
+                f"recorded {namer(e.member)} as attending ({e.mode.replace('_', ' ')})"
+            )
+        case Meeting.WellbeingCheckInHeld():
+            return "held a wellbeing check-in"
+        case Meeting.AdjustmentLinked():
+            return f"noted an access need of {namer(e.member)} for the meeting"
+        case Body.SeatAssigned():
+            return f"seated {namer(e.member)} ({e.seat})"
+        case Body.SeatVacated():
+            return f"vacated {namer(e.member)}'s seat"
+        case Member.Registered():
+            return f"registered {e.name} as {e.role}"
+    return type(event).__qualname__
+
+
+def timeline(
+    ledger: Ledger, *, proposal: UUID | None = None, project: UUID | None = None
+) -> list[Entry]:
+    """The entries about one proposal, or one project, in recorded order."""
+    if (proposal is None) == (project is None):
+        from coledger.errors import InvalidInputError  # noqa: PLC0415
+
+        msg = "a timeline is of one proposal or one project"
+        raise InvalidInputError(msg)
+    if proposal is not None:
+        view = ledger.proposal(proposal)
+        ids = {view.id, *view.adjustments}
+    else:
+        assert project is not None  # noqa: S101 (checked above)
+        ids = {ledger.project(project).id}
+        for p in ledger.proposals():
+            if p.project == project:
+                ids |= {p.id, *p.adjustments}
+        ids |= {m.id for m in ledger.meetings() if m.project == project}
+    names: dict[UUID, str] = {}
+
+    def namer(member: UUID | None) -> str:
+        if member is None:
+            return "someone"
+        if member not in names:
+            names[member] = ledger.member(member).name
+        return names[member]
+
+    return [
+        Entry(
+            r.position,
+            r.event.occurred_at,
+            r.event.timestamp,
+            namer(r.event.actor),
+            type(r.event).__qualname__,
+            describe(r.event, namer),
+            r.event.source_ref,
+        )
+        for r in ledger.history()
+        if r.event.originator_id in ids
+    ]

@@ -1,0 +1,368 @@
+"""X1-X5 accessibility figures, checked against hand-worked ledgers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import pytest
+
+from coledger import Ledger
+from coledger.projections import access
+from coledger.projections.lens import INSUFFICIENT, Lens, Scope
+from coledger.projections.thresholds import Thresholds
+
+T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+TH = Thresholds()
+
+
+def day(n: float) -> datetime:
+    """Business time *n* days after the start of the story (09:00 UTC on day 0)."""
+    return T0 + timedelta(days=n)
+
+
+@dataclass
+class Board:
+    """A board of four voters: Ann and Ben with lived experience, Cat and Dan."""
+
+    ledger: Ledger
+    admin: UUID
+    ann: UUID
+    ben: UUID
+    cat: UUID
+    dan: UUID
+    board: UUID
+
+    def meeting(
+        self,
+        on: float,
+        kind: str = "decision_meeting",
+        body: UUID | None = None,
+        project: UUID | None = None,
+    ) -> UUID:
+        """Schedule a meeting starting on day *on*."""
+        return self.ledger.schedule_meeting(
+            body or self.board,
+            kind=kind,
+            title=f"{kind} on day {on}",
+            starts_at=day(on),
+            by=self.admin,
+            project=project,
+            occurred_at=day(0),
+        )
+
+    def request(
+        self,
+        member: UUID,
+        on: float,
+        meeting: UUID | None = None,
+        *,
+        proposal: UUID | None = None,
+        needed_before: str = "meeting",
+        needed_by: datetime | None = None,
+    ) -> UUID:
+        """A request made on day *on* (standing unless for a meeting or proposal)."""
+        return self.ledger.request_adjustment(
+            member,
+            code="ER",
+            meeting=meeting,
+            proposal=proposal,
+            needed_before=needed_before,
+            needed_by=needed_by,
+            occurred_at=day(on),
+        )
+
+    def provide(self, request: UUID, on: float) -> None:
+        """Provide *request* on day *on*."""
+        self.ledger.provide_adjustment(request, by=self.admin, occurred_at=day(on))
+
+    def decline(
+        self,
+        request: UUID,
+        on: float,
+        reason: str = "unavailable",
+        alternative: str | None = None,
+    ) -> None:
+        """Decline *request* on day *on*."""
+        self.ledger.decline_adjustment(
+            request,
+            by=self.admin,
+            reason=reason,
+            alternative=alternative,
+            occurred_at=day(on),
+        )
+
+    def attend(self, meeting: UUID, *members: UUID, on: float) -> None:
+        """Record who attended *meeting*."""
+        for member in members:
+            self.ledger.record_attendance(
+                meeting, member, by=self.admin, occurred_at=day(on)
+            )
+
+    def papers(self, meeting: UUID, fmt: str, on: float) -> None:
+        """Issue papers for *meeting* in one format on day *on*."""
+        self.ledger.issue_papers(
+            meeting, formats=[fmt], by=self.admin, occurred_at=day(on)
+        )
+
+    def lens(self, scope: Scope | None = None, **period: datetime) -> Lens:
+        """The current facts through a scope and period."""
+        return Lens(self.ledger.facts(), scope or Scope.ledger(), **period)
+
+
+@pytest.fixture
+def org() -> Iterator[Board]:
+    """A fresh board on an in-memory ledger."""
+    ledger = Ledger.open("memory://")
+    start = day(-1)
+    admin = ledger.register_member("Admin", role="staff", occurred_at=start)
+    people = {}
+    for name, role, categories in (
+        ("Ann", "trainer", ["DIS"]),
+        ("Ben", "trainer", ["LTHC"]),
+        ("Cat", "staff", ["NONE"]),
+        ("Dan", "director", ["NONE"]),
+    ):
+        member = ledger.register_member(name, role=role, occurred_at=start)
+        ledger.declare_lived_experience(
+            member, categories=categories, occurred_at=start
+        )
+        people[name] = member
+    board = ledger.establish_body("Board", kind="governance", occurred_at=start)
+    for member in people.values():
+        ledger.assign_seat(board, member, by=admin, occurred_at=start)
+    yield Board(
+        ledger,
+        admin,
+        people["Ann"],
+        people["Ben"],
+        people["Cat"],
+        people["Dan"],
+        board,
+    )
+    ledger.close()
+
+
+def test_x1_counts_requests_met_by_their_deadline(org: Board) -> None:
+    """X1: on-time provisions over requests, leaving out withdrawn and pending ones."""
+    m1, m2, m3 = org.meeting(10), org.meeting(20), org.meeting(30)
+    p = org.ledger.raise_proposal(
+        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
+    )
+    a1 = org.request(org.ann, 2, m1)
+    org.provide(a1, 8)  # meeting m1 starts day 10: on time
+    a2 = org.request(org.ben, 3, m2)
+    org.provide(a2, 21)  # m2 started day 20: late
+    a3 = org.request(org.ann, 4, m2)
+    org.decline(a3, 15)  # declined: not fulfilled
+    a4 = org.request(org.ben, 1)
+    org.provide(a4, 5)  # standing, no deadline: provided at all counts
+    a5 = org.request(org.cat, 2, proposal=p, needed_before="vote")
+    org.provide(a5, 24)  # before voting opens on day 25: on time
+    a6 = org.request(org.dan, 5, m3)
+    org.ledger.withdraw_adjustment(a6, occurred_at=day(6))  # withdrawn: left out
+    org.request(org.ben, 2, m1)  # never answered, m1 long past: not fulfilled
+    org.ledger.open_voting(p, by=org.cat, occurred_at=day(25))
+    org.request(org.ann, 26, m3)  # open, but m3 (day 30) is still ahead: pending
+
+    x1 = access.x1(org.lens(), TH)
+    # counted: a1 a2 a3 a4 a5 and the unanswered one = 6; on time: a1 a4 a5 = 3
+    assert x1.value == 3 / 6
+    assert x1.n == 6
+    assert x1.coverage == 1.0  # Ann, Ben, Cat all answered the question
+    assert x1.band == "shortfall"  # 0.5 < 0.9
+    assert x1.note == (
+        "1 provided late, 1 declined (1 never made good), 1 unresolved, "
+        "0 of those met provided in part"
+    )
+    assert access.unresolved_declines(org.lens()) == 1
+
+    # Only requests made in the period count: from day 3.5, a3 alone (a6 is
+    # withdrawn, the day-26 request is pending): 0 of 1.
+    later = access.x1(org.lens(since=day(3.5)), TH)
+    assert (later.value, later.n) == (0.0, 1)
+
+
+def test_x1_explicit_needed_by_and_no_requests(org: Board) -> None:
+    """X1: needed_by overrides the meeting start; no requests is no evidence."""
+    assert (
+        access.x1(org.lens(), TH).note
+        == f"{INSUFFICIENT}: no adjustment requests were made"
+    )
+    m = org.meeting(20)
+    early = org.request(org.ann, 1, m, needed_by=day(7))
+    org.provide(early, 8)  # a day after it was needed, though before the meeting
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (0.0, 1)
+
+
+def test_a_decline_made_good_by_a_provided_alternative(org: Board) -> None:
+    """A decline is made good by a provided request for the same meeting in time."""
+    m = org.meeting(20)
+    asked = org.request(org.ann, 4, m)
+    org.decline(asked, 15, reason="alternative_offered", alternative="PLS")
+    alternative = org.request(org.ann, 16, m)
+    org.provide(alternative, 18)  # before the meeting on day 20
+    assert access.unresolved_declines(org.lens()) == 0
+    # The decline itself still failed: 1 on time (the alternative) of 2.
+    assert access.x1(org.lens(), TH).value == 1 / 2
+
+
+def test_a_late_alternative_does_not_make_good(org: Board) -> None:
+    """An alternative provided after the meeting leaves the decline unresolved."""
+    m = org.meeting(20)
+    asked = org.request(org.ann, 4, m)
+    org.decline(asked, 15)
+    alternative = org.request(org.ann, 16, m)
+    org.provide(alternative, 21)
+    assert access.unresolved_declines(org.lens()) == 1
+
+
+def test_x1_scope_keeps_a_bodys_own_requests(org: Board) -> None:
+    """X1 for a body: its meetings, its proposals, its seat holders' standing needs."""
+    eve = org.ledger.register_member("Eve", occurred_at=day(-1))
+    panel = org.ledger.establish_body("Panel", kind="advisory", occurred_at=day(-1))
+    org.ledger.assign_seat(panel, eve, by=org.admin, occurred_at=day(-1))
+    board_meeting, panel_meeting = org.meeting(10), org.meeting(10, body=panel)
+    org.provide(org.request(org.ann, 1, board_meeting), 2)  # board: on time
+    org.decline(org.request(eve, 1, panel_meeting), 2)  # panel only
+    org.decline(org.request(eve, 1), 2)  # Eve's standing need: panel only
+    org.provide(org.request(org.ben, 1), 2)  # Ben's standing need: board
+
+    whole = access.x1(org.lens(), TH)
+    assert (whole.value, whole.n) == (2 / 4, 4)
+    board = access.x1(org.lens(Scope.body(org.board)), TH)
+    assert (board.value, board.n) == (2 / 2, 2)
+    panel_x1 = access.x1(org.lens(Scope.body(panel)), TH)
+    assert (panel_x1.value, panel_x1.n) == (0 / 2, 2)
+
+
+def test_x1_project_scope_includes_its_meetings(org: Board) -> None:
+    """X1 for a project counts requests for the project's meetings."""
+    plan = org.ledger.start_project(
+        "Plan", label="co_design", by=org.admin, occurred_at=day(0)
+    )
+    mine, other = org.meeting(10, project=plan), org.meeting(10)
+    org.provide(org.request(org.ann, 1, mine), 2)
+    org.decline(org.request(org.ben, 1, other), 2)
+    x1 = access.x1(org.lens(Scope.project(plan)), TH)
+    assert (x1.value, x1.n) == (1.0, 1)
+
+
+def test_x2_decline_rate_reasons_and_repeats(org: Board) -> None:
+    """X2: declines over answered requests, by reason, with repeat members counted."""
+    m1, m2 = org.meeting(10), org.meeting(20)
+    org.decline(org.request(org.ann, 1), 2, reason="insufficient_notice")
+    org.decline(org.request(org.ann, 1, m1), 2)
+    org.decline(
+        org.request(org.ben, 1, m1), 2, reason="alternative_offered", alternative="PLS"
+    )
+    org.provide(org.request(org.cat, 1, m1), 2)
+    withdrawn = org.request(org.dan, 1, m1)
+    org.ledger.withdraw_adjustment(withdrawn, occurred_at=day(2))
+    org.request(org.ben, 3, m2)  # still open: not answered
+
+    x2 = access.x2(org.lens(), TH)
+    # answered: Ann x2, Ben, Cat = 4; declined: 3
+    assert (x2.value, x2.n) == (3 / 4, 4)
+    assert x2.band == "repeated"  # Ann had two declined
+    assert x2.note == (
+        "declined by reason: alternative_offered 1, insufficient_notice 1, "
+        "unavailable 1; 1 member(s) with 2 or more declined requests; "
+        "1 standing request(s) declined for insufficient notice "
+        "(an organisational failure)"
+    )
+    assert "Ann" not in (x2.note or "")
+
+
+def test_x2_without_declines(org: Board) -> None:
+    """X2 is 0 with band none when every answered request was provided."""
+    org.provide(org.request(org.ann, 1), 2)
+    x2 = access.x2(org.lens(), TH)
+    assert (x2.value, x2.n, x2.band) == (0.0, 1, "none")
+
+
+def test_x3_papers_lead_time_per_meeting_and_format(org: Board) -> None:
+    """X3: (meeting, format) pairs whose first issue came N days before the start."""
+    m1, m2 = org.meeting(10), org.meeting(20)
+    org.meeting(30)  # no papers: no pairs
+    org.papers(m1, "STD", 1)  # 9 days ahead: on time
+    org.papers(m1, "ER", 5)  # 5 days ahead: late
+    org.papers(m2, "STD", 13)  # exactly 7 days ahead: on time
+    org.papers(m2, "STD", 14)  # a reissue: the first issue counts
+    org.papers(m2, "LP", 19)  # 1 day ahead: late
+    x3 = access.x3(org.lens(), TH)
+    # pairs (m1,STD) (m1,ER) (m2,STD) (m2,LP); on time 2
+    assert (x3.value, x3.n, x3.band) == (2 / 4, 4, "late")
+    # With a 5-day lead, (m1,ER) is on time too: 3 of 4.
+    assert access.x3(org.lens(), Thresholds(deliberation_days=5)).value == 3 / 4
+    # The period keeps m1 only (starts in [day 5, day 15)): 1 of 2.
+    period = org.lens(since=day(5), until=day(15))
+    assert access.x3(period, TH).value == 1 / 2
+
+
+def test_x4_accessible_papers_issued_before_anyone_asked(org: Board) -> None:
+    """X4: meetings with a non-standard papers format issued ahead of any request."""
+    m1, m2, m3 = org.meeting(10), org.meeting(20), org.meeting(30)
+    social = org.meeting(15, kind="social")
+    workshop = org.meeting(25, kind="workshop")
+    org.request(org.ann, 2, m1)
+    org.papers(m1, "ER", 5)  # asked for on day 2 first: a response, not a baseline
+    org.papers(m2, "LP", 12)
+    org.request(org.ben, 14, m2)  # asked only after LP went out: m2 was anticipatory
+    org.papers(m3, "STD", 20)  # standard print only
+    org.papers(social, "ER", 10)  # socials are left out
+    p = org.ledger.raise_proposal(
+        org.board,
+        proposers=[org.cat],
+        title="Kit",
+        text="Buy kit.",
+        meeting=workshop,
+        occurred_at=day(1),
+    )
+    org.request(org.ann, 3, proposal=p)  # asked via a proposal raised at it
+    org.papers(workshop, "PLS", 6)
+    x4 = access.x4(org.lens(), TH)
+    # m1 no, m2 yes, m3 no, workshop no; social left out: 1 of 4
+    assert (x4.value, x4.n, x4.band) == (1 / 4, 4, "partial")
+    assert "adapted" in (x4.note or "")
+
+
+def test_x5_attendance_parity_and_barrier_note(org: Board) -> None:
+    """X5: LE seat holders' attendance rate over others', with the (b) barrier note."""
+    eve = org.ledger.register_member("Eve", occurred_at=day(-1))
+    m1, m2, m3 = org.meeting(10), org.meeting(20), org.meeting(30)
+    org.meeting(25, kind="social")  # nobody came; socials are left out
+    org.attend(m1, org.ann, org.cat, org.dan, eve, on=10)  # Eve holds no seat
+    org.attend(m2, org.cat, on=20)
+    org.attend(m3, org.ann, org.ben, org.cat, org.dan, on=30)
+    org.decline(org.request(org.ann, 12, m2), 15)  # Ann then missed m2
+    org.provide(org.request(org.ben, 22, m3), 25)  # Ben then came to m3
+    x5 = access.x5(org.lens(), TH)
+    # LE: Ann, Ben x 3 meetings = 6 expected, attended 1 + 0 + 2 = 3 -> 1/2
+    # others: Cat, Dan x 3 = 6 expected, attended 2 + 1 + 2 = 5 -> 5/6
+    # parity (1/2) / (5/6) = 0.6
+    assert x5.value == pytest.approx(0.6)
+    assert (x5.n, x5.coverage, x5.band) == (12, 1.0, "below_parity")
+    assert x5.note == (
+        "(b) attended 1 of 1 meetings where the member's request was provided, "
+        "0 of 1 where it was declined"
+    )
+
+
+def test_x5_needs_both_groups(org: Board) -> None:
+    """X5 reports insufficient evidence when no one else attended."""
+    m = org.meeting(10)
+    org.attend(m, org.ann, on=10)
+    x5 = access.x5(org.lens(), TH)
+    assert x5.value is None
+    assert x5.n == 4
+
+
+def test_compute_returns_the_five_codes(org: Board) -> None:
+    """compute() gives X1 to X5, each carrying its code."""
+    figures = access.compute(org.lens(), TH)
+    assert sorted(figures) == ["X1", "X2", "X3", "X4", "X5"]
+    assert all(code == f.code for code, f in figures.items())
