@@ -31,8 +31,8 @@ class Builder:
         self.comments: dict[UUID, list[UUID]] = {}
 
     def when(self) -> datetime:
-        """The next business time (a day later each step)."""
-        self.day += 1
+        """The next business time (three hours later each step: days span steps)."""
+        self.day += 0.125
         return START + timedelta(days=self.day)
 
     def pick(self, data: st.DataObject, items: list[UUID]) -> UUID:

@@ -254,6 +254,9 @@ class Ledger:
         self._projector: Materialiser | None = None
         self._lock = threading.RLock()
         self._cache: dict[UUID, LedgerAggregate] = {}
+        self._pending: dict[UUID, LedgerAggregate] | None = None
+        self._pending_refs: set[str] = set()
+        self._batch_failed = False
 
     def _open(
         self, config: StorageConfig, master_key: bytes, *, seal: bool, leaves: bool
@@ -340,10 +343,14 @@ class Ledger:
         ref = v.check_optional_text(
             "source_ref", source_ref, limit=v.MAX_SOURCE_REF, one_line=True
         )
-        if ref is not None and self._catalogue.find(ref) is not None:
+        if ref is not None and (
+            ref in self._pending_refs or self._catalogue.find(ref) is not None
+        ):
             raise errors.DuplicateSourceRefError(
                 f"source_ref {ref!r} was already recorded"
             )
+        if ref is not None and self._pending is not None:
+            self._pending_refs.add(ref)
         return Context(actor, when, ref)
 
     def _sync(self) -> None:
@@ -359,6 +366,12 @@ class Ledger:
         aggregate changed in memory but not stored is never used again.
         """
         with self._lock:
+            if self._pending is not None:
+                try:
+                    return command()
+                except BaseException:
+                    self._batch_failed = True
+                    raise
             for attempt in range(MAX_ATTEMPTS):
                 self._sync()
                 try:
@@ -381,7 +394,58 @@ class Ledger:
         )
 
     def _save(self, *aggregates: LedgerAggregate) -> None:
+        if self._pending is not None:
+            for aggregate in aggregates:
+                self._pending[aggregate.id] = aggregate
+                self._cache[aggregate.id] = aggregate
+            return
         self._app.save(*aggregates)
+        for aggregate in aggregates:
+            self._cache[aggregate.id] = aggregate
+
+    def _commit_batch(self) -> None:
+        if self._batch_failed:
+            raise errors.WrongStateError(
+                "a command in the batch failed, so nothing was stored"
+            )
+        if not self._pending:
+            return
+        try:
+            self._app.save(*self._pending.values())
+        except IntegrityError as error:
+            raise errors.ConcurrencyError(
+                "another writer changed the same records; "
+                "nothing in the batch was stored"
+            ) from error
+        except PersistenceError as error:
+            raise errors.StorageError(str(error)) from error
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Run many commands as one unit: all their events are stored, or none.
+
+        Inside the block every command checks and records as usual, but nothing
+        is written until the block ends, when all events go to storage in one
+        transaction. If any command in the block fails (even one the caller
+        catches) or the final write fails, nothing at all is stored. Conflicts
+        with other writers are not retried inside a batch: the whole batch fails
+        with ConcurrencyError. Use it for imports and other bulk loads.
+        """
+        with self._lock:
+            if self._pending is not None:
+                raise errors.WrongStateError("batches do not nest")
+            self._sync()
+            self._pending, self._pending_refs = {}, set()
+            self._batch_failed = False
+            try:
+                yield
+                self._commit_batch()
+            except BaseException:
+                self._cache.clear()
+                raise
+            finally:
+                self._pending = None
+                self._pending_refs = set()
 
     def _get(
         self, record_id: object, cls: type[A], error: type[errors.NotFoundError]

@@ -36,14 +36,11 @@ def scope_meetings(lens: Lens) -> set[UUID]:
     """Ids of meetings in scope at any time (a project's own, and its proposals')."""
     facts = lens.facts
     if lens.scope.kind == "body":
-        return {m.id for m in facts.meetings.values() if m.body == lens.scope.id}
+        return set(facts.meetings_by_body.get(lens.scope.id, []))  # type: ignore[arg-type]
     if lens.scope.kind == "project":
-        held = {p.meeting for p in lens.proposals(in_period=False)}
-        return {
-            m.id
-            for m in facts.meetings.values()
-            if m.project == lens.scope.id or m.id in held
-        }
+        held = {p.meeting for p in lens.proposals(in_period=False)} - {None}
+        own = set(facts.meetings_by_project.get(lens.scope.id, []))  # type: ignore[arg-type]
+        return own | {m for m in held if m in facts.meetings}
     return set(facts.meetings)
 
 
@@ -112,7 +109,8 @@ def made_good(lens: Lens, declined: AdjustmentFacts) -> bool:
     alternative offered, which the member then asked for and got.
     """
     due = deadline(lens, declined)
-    for other in lens.facts.adjustments.values():
+    mine = lens.facts.adjustments_by_member.get(declined.member, [])
+    for other in (lens.facts.adjustments[i] for i in mine):
         if (
             other.id != declined.id
             and other.member == declined.member
@@ -207,7 +205,7 @@ def x3(lens: Lens, th: Thresholds) -> Figure:
 
 def _asked_for(lens: Lens, meeting: MeetingFacts) -> list[datetime]:
     """When requests for *meeting* (or for proposals raised at it) were made."""
-    raised_at = {p.id for p in lens.facts.proposals.values() if p.meeting == meeting.id}
+    raised_at = {p.id for p in lens.proposals_at(meeting.id)}
     return [
         a.requested_at
         for a in lens.facts.adjustments.values()

@@ -94,7 +94,7 @@ def a2(lens: Lens, th: Thresholds) -> Figure:
     acts: list[tuple[UUID, datetime]] = []
     by_item = by_chair = shaped = 0
     for meeting in meetings:
-        items = [p for p in lens.facts.proposals.values() if p.meeting == meeting.id]
+        items = lens.proposals_at(meeting.id)
         acts += [(p.proposers[0], p.raised_at) for p in items]
         chairs = _le_chair(lens, meeting)
         acts += [(m, meeting.starts_at) for m, _ in chairs]
@@ -114,13 +114,15 @@ def _before_end(lens: Lens, at: datetime) -> bool:
     return lens.until is None or at < lens.until
 
 
+def _of_project(lens: Lens, project_id: UUID) -> list[UUID]:
+    return lens.facts.proposals_by_project.get(project_id, [])
+
+
 def _contributions(
     lens: Lens, project_id: UUID
 ) -> Iterator[tuple[UUID, datetime, bool]]:
     """(member, time, lived experience) of each proposal and comment on a project."""
-    for p in lens.facts.proposals.values():
-        if p.project != project_id:
-            continue
+    for p in (lens.facts.proposals[i] for i in _of_project(lens, project_id)):
         for m in p.proposers:
             yield m, p.raised_at, lens.le(m, p.raised_at)
         for c in p.comments:
@@ -129,11 +131,10 @@ def _contributions(
 
 def _decisions(lens: Lens, project_id: UUID) -> Iterator[tuple[str | None, datetime]]:
     """(phase, time) of each decision on a proposal of a project."""
-    for p in lens.facts.proposals.values():
-        if p.project == project_id:
-            for d in p.decisions:
-                if d.outcome != NOT_DECIDED:
-                    yield p.phase, d.at
+    for p in (lens.facts.proposals[i] for i in _of_project(lens, project_id)):
+        for d in p.decisions:
+            if d.outcome != NOT_DECIDED:
+                yield p.phase, d.at
 
 
 def formative(lens: Lens, project_id: UUID) -> bool | None:

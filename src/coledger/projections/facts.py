@@ -201,6 +201,11 @@ class AdjustmentFacts:
     decline_reason: str | None = None
 
 
+def _add(index: dict[UUID, list[UUID]], key: UUID | None, value: UUID) -> None:
+    if key is not None:
+        index.setdefault(key, []).append(value)
+
+
 @attrs.define
 class Facts:
     """The folded facts of a ledger up to ``position``."""
@@ -214,6 +219,31 @@ class Facts:
     meetings: dict[UUID, MeetingFacts] = attrs.Factory(dict)
     proposals: dict[UUID, ProposalFacts] = attrs.Factory(dict)
     adjustments: dict[UUID, AdjustmentFacts] = attrs.Factory(dict)
+
+    # Indexes derived from the facts above, so that a scope reads only its own.
+    proposals_by_body: dict[UUID, list[UUID]] = attrs.field(
+        factory=dict, eq=False, repr=False
+    )
+    proposals_by_project: dict[UUID, list[UUID]] = attrs.field(
+        factory=dict, eq=False, repr=False
+    )
+    proposals_by_meeting: dict[UUID, list[UUID]] = attrs.field(
+        factory=dict, eq=False, repr=False
+    )
+    meetings_by_body: dict[UUID, list[UUID]] = attrs.field(
+        factory=dict, eq=False, repr=False
+    )
+    meetings_by_project: dict[UUID, list[UUID]] = attrs.field(
+        factory=dict, eq=False, repr=False
+    )
+    adjustments_by_member: dict[UUID, list[UUID]] = attrs.field(
+        factory=dict, eq=False, repr=False
+    )
+    dirty: set[tuple[str, UUID | None]] = attrs.field(factory=set, eq=False, repr=False)
+    """Scopes whose figures new events may have changed (("all", None) for every
+    scope); a materialiser clears it after recomputing them."""
+    memo: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+    """Derived data worked out once per state of the facts (by position)."""
 
     def apply_all(self, events: Iterable[tuple[int, LedgerAggregate.Event]]) -> Facts:
         """Fold in many (position, event) pairs; returns self."""
@@ -245,6 +275,7 @@ class Facts:
 
 def _member(facts: Facts, pos: int, e: Any) -> None:
     at = e.occurred_at
+    facts.dirty.add(("all", None))  # who has lived experience counts everywhere
     if isinstance(e, Member.Registered):
         facts.members[e.originator_id] = MemberFacts(e.originator_id, e.role, at)
         return
@@ -268,6 +299,10 @@ def _member(facts: Facts, pos: int, e: Any) -> None:
 
 def _body(facts: Facts, pos: int, e: Any) -> None:
     at = e.occurred_at
+    facts.dirty.add(("body", e.originator_id))
+    facts.dirty.add(("ledger", None))
+    for project in facts.projects:  # a project's scope can include its bodies
+        facts.dirty.add(("project", project))
     if isinstance(e, Body.Established):
         rule = Rule.from_fields(
             e.rule_kind, e.rule_threshold, e.rule_quorum, e.rule_lived_experience_quorum
@@ -289,6 +324,8 @@ def _body(facts: Facts, pos: int, e: Any) -> None:
 
 def _project(facts: Facts, pos: int, e: Any) -> None:
     del pos
+    facts.dirty.add(("project", e.originator_id))
+    facts.dirty.add(("ledger", None))
     if isinstance(e, Project.Started):
         facts.projects[e.originator_id] = ProjectFacts(
             e.originator_id, e.name, e.label, e.occurred_at
@@ -305,8 +342,12 @@ def _meeting(facts: Facts, pos: int, e: Any) -> None:
         facts.meetings[e.originator_id] = MeetingFacts(
             e.originator_id, e.body, e.kind, e.starts_at, e.project
         )
-        return
+        _add(facts.meetings_by_body, e.body, e.originator_id)
+        _add(facts.meetings_by_project, e.project, e.originator_id)
     meeting = facts.meetings[e.originator_id]
+    _touch(facts, meeting.body, meeting.project)
+    for proposal in facts.proposals_by_meeting.get(meeting.id, ()):
+        _touch(facts, None, facts.proposals[proposal].project)
     if isinstance(e, Meeting.PapersIssued):
         meeting.papers.append((e.format, e.occurred_at))
     elif isinstance(e, Meeting.AttendanceRecorded):
@@ -328,8 +369,13 @@ def _proposal(facts: Facts, pos: int, e: Any) -> None:  # noqa: C901, PLR0912
             e.phase,
             e.meeting,
         )
+        _add(facts.proposals_by_body, e.body, e.originator_id)
+        _add(facts.proposals_by_project, e.project, e.originator_id)
+        _add(facts.proposals_by_meeting, e.meeting, e.originator_id)
+        _touch_proposal(facts, facts.proposals[e.originator_id])
         return
     p = facts.proposals[e.originator_id]
+    _touch_proposal(facts, p)
     if isinstance(e, Proposal.Commented):
         p.comments.append(
             CommentFacts(e.comment_id, e.author, e.channel, e.supporter, at, pos)
@@ -379,6 +425,7 @@ def _adjustment(facts: Facts, pos: int, e: Any) -> None:
     del pos
     at = e.occurred_at
     if isinstance(e, Adjustment.Requested):
+        _add(facts.adjustments_by_member, e.member, e.originator_id)
         facts.adjustments[e.originator_id] = AdjustmentFacts(
             e.originator_id,
             e.member,
@@ -389,8 +436,10 @@ def _adjustment(facts: Facts, pos: int, e: Any) -> None:
             e.needed_by,
             at,
         )
+        _touch_adjustment(facts, facts.adjustments[e.originator_id])
         return
     adjustment = facts.adjustments[e.originator_id]
+    _touch_adjustment(facts, adjustment)
     if isinstance(e, Adjustment.Provided):
         adjustment.status, adjustment.partial = "provided", e.partial
     elif isinstance(e, Adjustment.Declined):
@@ -398,6 +447,34 @@ def _adjustment(facts: Facts, pos: int, e: Any) -> None:
     elif isinstance(e, Adjustment.Withdrawn):
         adjustment.status = "withdrawn"
     adjustment.resolved_at = at
+
+
+def _touch(facts: Facts, body: UUID | None, project: UUID | None) -> None:
+    facts.dirty.add(("ledger", None))
+    if body is not None:
+        facts.dirty.add(("body", body))
+    if project is not None:
+        facts.dirty.add(("project", project))
+
+
+def _touch_proposal(facts: Facts, proposal: ProposalFacts) -> None:
+    _touch(facts, proposal.body, proposal.project)
+    meeting = facts.meetings.get(proposal.meeting)  # type: ignore[arg-type]
+    if meeting is not None:  # a meeting's scopes count what was raised at it
+        _touch(facts, meeting.body, meeting.project)
+
+
+def _touch_adjustment(facts: Facts, adjustment: AdjustmentFacts) -> None:
+    proposal = facts.proposals.get(adjustment.proposal)  # type: ignore[arg-type]
+    meeting = facts.meetings.get(adjustment.meeting)  # type: ignore[arg-type]
+    if proposal is not None:
+        _touch_proposal(facts, proposal)
+    elif meeting is not None:
+        _touch(facts, meeting.body, meeting.project)
+        for raised in facts.proposals_by_meeting.get(meeting.id, ()):
+            _touch(facts, None, facts.proposals[raised].project)
+    else:
+        facts.dirty.add(("all", None))  # a standing request reaches every seat
 
 
 Handler = Callable[[Facts, int, Any], None]

@@ -126,7 +126,20 @@ def _day(at: datetime) -> date:
 
 
 def calendar(facts: Facts) -> dict[tuple[UUID, date], UUID]:
-    """Each body's first meeting of each day, to place acts recorded that day."""
+    """Each body's first meeting of each day, to place acts recorded that day.
+
+    Worked out once per state of the facts: every process in a report shares it.
+    """
+    kept = facts.memo.get("calendar")
+    if kept is not None and kept[0] == facts.position:
+        made: dict[tuple[UUID, date], UUID] = kept[1]
+        return made
+    made = _calendar(facts)
+    facts.memo["calendar"] = (facts.position, made)
+    return made
+
+
+def _calendar(facts: Facts) -> dict[tuple[UUID, date], UUID]:
     found: dict[tuple[UUID, date], MeetingFacts] = {}
     for m in facts.meetings.values():
         key = (m.body, _day(m.starts_at))
@@ -210,9 +223,7 @@ def process_meetings(lens: Lens) -> list[MeetingFacts]:
     """The process's meetings held in the period (with its proposals' meetings)."""
     ids = access.scope_meetings(lens)
     return [
-        m
-        for m in lens.facts.meetings.values()
-        if m.id in ids and lens.in_period(m.starts_at)
+        m for m in (lens.facts.meetings[i] for i in ids) if lens.in_period(m.starts_at)
     ]
 
 
@@ -484,7 +495,11 @@ def flags_of(
         and not f.feedback_received,
         "one_off": f.one_off,
         "late_involvement": first is not None and design is not None and first > design,
-        "token_seat": r1 is not None and r1 < th.token_seat,
+        # With nobody on the seats having answered the question, a low R1 is
+        # no evidence of tokenism: it is no evidence at all.
+        "token_seat": r1 is not None
+        and r1 < th.token_seat
+        and bool(figures["R1"].coverage),
         "lone_representative": r2 is not None and r2 > 0,
         "placation": r7 == 0 and r1 is not None and r1 > 0,
         "faux_coproduction": label == "co_production"
@@ -553,9 +568,10 @@ def _heard(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> bool:
     proposal was raised at, the body's meeting on the day of the decision, or an
     information meeting of the body after it stands in for being told.
     """
-    for m in lens.facts.meetings.values():
-        if m.body != p.body and m.id != p.meeting:
-            continue
+    nearby = list(lens.facts.meetings_by_body.get(p.body, []))
+    if p.meeting is not None and p.meeting not in nearby:
+        nearby.append(p.meeting)
+    for m in (lens.facts.meetings[i] for i in nearby if i in lens.facts.meetings):
         relevant = (
             m.id == p.meeting
             or _day(m.starts_at) == _day(d.at)

@@ -9,7 +9,7 @@ n it rests on, the lived-experience declaration coverage of that n, and a band.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from uuid import UUID
 
 import attrs
@@ -79,6 +79,17 @@ def band_of(value: float, cuts: Sequence[tuple[float, str]], top: str) -> str:
     return top
 
 
+def now_of(facts: Facts) -> datetime:
+    """Midnight (UTC) after the latest business time in *facts*."""
+    if facts.latest is None:
+        return EPOCH
+    day = facts.latest.astimezone(UTC).date()
+    return datetime.combine(day, time(), tzinfo=UTC) + timedelta(days=1)
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @attrs.frozen
 class Lens:
     """The facts as seen for one scope and period."""
@@ -100,10 +111,17 @@ class Lens:
 
     @property
     def now(self) -> datetime:
-        """Where open spells end: the period's end, else the latest business time."""
+        """Where open spells end: the period's end, else the end of the latest day.
+
+        Without a period end, "now" is midnight (UTC) after the latest business
+        time recorded: it moves a day at a time, so figures measured up to now
+        (time in office, tenure, what is not yet due) change once a day, not
+        with every event, and materialised tables can update only the scopes
+        an event touched.
+        """
         if self.until is not None:
             return self.until
-        return self.facts.latest or datetime.now(UTC)
+        return now_of(self.facts)
 
     # Lived experience ------------------------------------------------------------
 
@@ -138,28 +156,36 @@ class Lens:
 
     def proposals(self, *, in_period: bool = True) -> list[ProposalFacts]:
         """Proposals in scope raised in the period."""
-        found = []
-        for p in self.facts.proposals.values():
-            if self.scope.kind == "body" and p.body != self.scope.id:
-                continue
-            if self.scope.kind == "project" and p.project != self.scope.id:
-                continue
-            if in_period and not self.in_period(p.raised_at):
-                continue
-            found.append(p)
-        return found
+        facts = self.facts
+        if self.scope.kind == "body":
+            ids = facts.proposals_by_body.get(self.scope.id, [])  # type: ignore[arg-type]
+            candidates = [facts.proposals[i] for i in ids]
+        elif self.scope.kind == "project":
+            ids = facts.proposals_by_project.get(self.scope.id, [])  # type: ignore[arg-type]
+            candidates = [facts.proposals[i] for i in ids]
+        else:
+            candidates = list(facts.proposals.values())
+        if not in_period or (self.since is None and self.until is None):
+            return candidates
+        return [p for p in candidates if self.in_period(p.raised_at)]
+
+    def proposals_at(self, meeting: UUID) -> list[ProposalFacts]:
+        """Proposals raised at *meeting* (in any scope or period)."""
+        ids = self.facts.proposals_by_meeting.get(meeting, [])
+        return [self.facts.proposals[i] for i in ids]
 
     def meetings(self) -> list[MeetingFacts]:
         """Meetings in scope held in the period."""
-        found = []
-        for m in self.facts.meetings.values():
-            if self.scope.kind == "body" and m.body != self.scope.id:
-                continue
-            if self.scope.kind == "project" and m.project != self.scope.id:
-                continue
-            if self.in_period(m.starts_at):
-                found.append(m)
-        return found
+        facts = self.facts
+        if self.scope.kind == "body":
+            ids = facts.meetings_by_body.get(self.scope.id, [])  # type: ignore[arg-type]
+            candidates = [facts.meetings[i] for i in ids]
+        elif self.scope.kind == "project":
+            ids = facts.meetings_by_project.get(self.scope.id, [])  # type: ignore[arg-type]
+            candidates = [facts.meetings[i] for i in ids]
+        else:
+            candidates = list(facts.meetings.values())
+        return [m for m in candidates if self.in_period(m.starts_at)]
 
     def decisions(self) -> Iterator[tuple[ProposalFacts, int]]:
         """(proposal, index of decision) for decisions in scope made in the period."""

@@ -28,17 +28,19 @@ import json
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from coledger.errors import StorageError
 from coledger.projections.facts import Facts
 from coledger.projections.indicators import build_report
-from coledger.projections.lens import Figure, Lens, Scope
+from coledger.projections.lens import Figure, Lens, Scope, now_of
 from coledger.projections.report import DecisionTag, PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
 from coledger.serialization import to_jsonable
+from coledger.storage import APP_NAME
 
 if TYPE_CHECKING:
     from coledger.application import Ledger
@@ -81,8 +83,13 @@ class Tables(ABC):
         """The tracked position (0 before anything was folded)."""
 
     @abstractmethod
-    def replace(self, position: int, rows: dict[str, list[tuple[Any, ...]]]) -> None:
-        """Replace every data row and the tracked position, in one transaction."""
+    def replace(
+        self,
+        position: int,
+        rows: dict[str, list[tuple[Any, ...]]],
+        scopes: set[tuple[str, str]] | None = None,
+    ) -> None:
+        """Replace the rows of *scopes* (all when None) and the position, atomically."""
 
     @abstractmethod
     def rows(self, table: str, scope: Scope) -> list[tuple[Any, ...]]:
@@ -103,9 +110,20 @@ class MemoryTables(Tables):
         """The tracked position."""
         return self._position
 
-    def replace(self, position: int, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+    def replace(
+        self,
+        position: int,
+        rows: dict[str, list[tuple[Any, ...]]],
+        scopes: set[tuple[str, str]] | None = None,
+    ) -> None:
         """Swap in the new rows and position together."""
-        self._rows = {t: list(rows.get(t, [])) for t in DATA_TABLES}
+        kept = {
+            t: []
+            if scopes is None
+            else [r for r in self._rows[t] if (r[0], r[1]) not in scopes]
+            for t in DATA_TABLES
+        }
+        self._rows = {t: kept[t] + list(rows.get(t, [])) for t in DATA_TABLES}
         self._position = position
 
     def rows(self, table: str, scope: Scope) -> list[tuple[Any, ...]]:
@@ -168,11 +186,24 @@ class SQLTables(Tables):
             ).fetchone()
         return 0 if row is None else int(row[0])
 
-    def replace(self, position: int, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+    def replace(
+        self,
+        position: int,
+        rows: dict[str, list[tuple[Any, ...]]],
+        scopes: set[tuple[str, str]] | None = None,
+    ) -> None:
         """Swap in the new rows and position in one transaction."""
+        mark = self._mark
         with self._transaction() as conn:
             for table in DATA_TABLES:
-                conn.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
+                if scopes is None:
+                    conn.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
+                else:
+                    conn.cursor().executemany(
+                        f"DELETE FROM {table} WHERE scope_kind = {mark} "  # noqa: S608
+                        f"AND scope_id = {mark}",
+                        sorted(scopes),
+                    )
                 table_rows = rows.get(table, [])
                 if table_rows:
                     marks = ", ".join([self._mark] * len(table_rows[0]))
@@ -211,6 +242,35 @@ def scopes_of(facts: Facts) -> list[Scope]:
         *(Scope.body(b) for b in facts.bodies),
         *(Scope.project(p) for p in facts.projects),
     ]
+
+
+def linked(
+    facts: Facts, dirty: set[tuple[str, UUID | None]]
+) -> set[tuple[str, UUID | None]]:
+    """*dirty* closed over proposals, both ways, until nothing more is added.
+
+    A body's report shows the projects with proposals to it, and a project's
+    report the bodies its proposals went to, so touching one touches the other.
+    """
+    found = set(dirty)
+    frontier = list(found)
+    while frontier:
+        kind, key = frontier.pop()
+        if key is None:
+            continue
+        if kind == "body":
+            ids = facts.proposals_by_body.get(key, [])
+            near = {("project", facts.proposals[i].project) for i in ids}
+        elif kind == "project":
+            ids = facts.proposals_by_project.get(key, [])
+            near = {("body", facts.proposals[i].body) for i in ids}
+        else:
+            continue
+        for item in near - found:
+            if item[1] is not None:
+                found.add(item)
+                frontier.append(item)
+    return found
 
 
 def report_rows(report: PowerSharingReport) -> dict[str, list[tuple[Any, ...]]]:
@@ -263,22 +323,42 @@ class Materialiser:
         self._facts.position = max(self._facts.position, position)
 
     def catch_up(self) -> int:
-        """Fold everything new into the tables; returns how many events were new."""
+        """Fold everything new into the tables; returns how many events were new.
+
+        Only the scopes the new events touched are recomputed and rewritten
+        (every scope when a member's status or a standing request changed).
+        """
         with self._lock:
             tracked = self.tables.position()
             if self._facts.position > tracked:  # the tables were rebuilt elsewhere
                 self._facts = Facts()
             self._fold_to(tracked)
+            if tracked:
+                self._facts.dirty.clear()
+            else:
+                self._facts.dirty.add(("all", None))
             head = self.ledger.position
             if head <= tracked:
                 return 0
+            day = now_of(self._facts)
             self._fold_to(head)
+            if now_of(self._facts) != day:  # a new day: figures up to now all move
+                self._facts.dirty.add(("all", None))
+            everything = ("all", None) in self._facts.dirty
+            dirty = linked(self._facts, self._facts.dirty)
+            scopes = [
+                s
+                for s in scopes_of(self._facts)
+                if everything or (s.kind, s.id) in dirty
+            ]
             rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in DATA_TABLES}
-            for scope in scopes_of(self._facts):
+            for scope in scopes:
                 report = build_report(Lens(self._facts, scope), self.th)
                 for table, table_rows in report_rows(report).items():
                     rows[table] += table_rows
-            self.tables.replace(head, rows)
+            keys = {(s.kind, "" if s.id is None else str(s.id)) for s in scopes}
+            self.tables.replace(head, rows, None if everything else keys)
+            self._facts.dirty.clear()
             return head - tracked
 
     def rebuild(self) -> int:
@@ -288,6 +368,32 @@ class Materialiser:
             self.tables.replace(0, {})
         self.catch_up()
         return self.tables.position()
+
+    def follow(
+        self,
+        stop: threading.Event,
+        *,
+        poll: float = 1.0,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> None:
+        """Keep the tables current until *stop* is set.
+
+        On PostgreSQL a LISTEN on the ledger's channel wakes the worker as soon
+        as events are written (with *poll* as the longest wait); SQLite has no
+        push, so the worker pulls every *poll* seconds.
+        """
+        waiter = _waiter(self.ledger, poll)
+        try:
+            while not stop.is_set():
+                applied = self.catch_up()
+                if on_batch is not None and applied:
+                    on_batch(applied)
+                if not applied:
+                    waiter(stop)
+        finally:
+            close = getattr(waiter, "close", None)
+            if close is not None:
+                close()
 
     def read(self, scope: Scope) -> PowerSharingReport | None:
         """The materialised report for *scope* (None if it was never materialised)."""
@@ -316,6 +422,35 @@ class Materialiser:
         return PowerSharingReport(
             scope, None, None, self.tables.position(), figures, ladder, tags
         )
+
+
+class _Listener:
+    """Waits for a NOTIFY on the ledger's channel (PostgreSQL)."""
+
+    def __init__(self, conninfo: str, poll: float) -> None:
+        import psycopg  # noqa: PLC0415 (only PostgreSQL ledgers need it)
+        from psycopg import sql  # noqa: PLC0415
+
+        self.poll = poll
+        self._conn = psycopg.connect(conninfo, autocommit=True)
+        # eventsourcing notifies on a channel named after the events table.
+        channel = f"{APP_NAME}_events"
+        self._conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+
+    def __call__(self, stop: threading.Event) -> None:
+        for _ in self._conn.notifies(timeout=self.poll, stop_after=1):
+            return
+        del stop
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _waiter(ledger: Ledger, poll: float) -> Callable[[threading.Event], Any]:
+    config = ledger.config
+    if config.backend == "postgres":
+        return _Listener(config.postgres_conninfo, poll)
+    return lambda stop: stop.wait(poll)
 
 
 def comparable(report: PowerSharingReport) -> dict[str, Any]:

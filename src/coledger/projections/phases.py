@@ -149,8 +149,11 @@ def _meeting_on(lens: Lens, p: ProposalFacts, c: CommentFacts) -> MeetingFacts |
     same_day = sorted(
         (
             m
-            for m in lens.facts.meetings.values()
-            if m.body == p.body and m.starts_at.date() == c.at.date()
+            for m in (
+                lens.facts.meetings[i]
+                for i in lens.facts.meetings_by_body.get(p.body, [])
+            )
+            if m.starts_at.date() == c.at.date()
         ),
         key=lambda m: m.starts_at,
     )

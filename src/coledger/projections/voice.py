@@ -154,7 +154,7 @@ def v4(lens: Lens, th: Thresholds) -> Figure:
     runs: dict[UUID, list[bool]] = {}
     for meeting in sorted(lens.meetings(), key=lambda x: x.starts_at):
         at = meeting.starts_at
-        items = [p for p in lens.facts.proposals.values() if p.meeting == meeting.id]
+        items = lens.proposals_at(meeting.id)
         if not items:
             continue
         for member in meeting.attendance:

@@ -1,0 +1,69 @@
+"""The ``coledger`` command line: a thin layer over the public Python API.
+
+Exit codes: 0 done; 1 the ledger refused (a LedgerError, with one line saying
+why) or ``verify`` found the log FAILED; 2 could not run (bad usage, an
+unreadable file, a storage URL that cannot work, no master key); ``verify``
+also exits 3 for PARTIAL.
+
+The master key comes from ``--key-file``, else the ``COLEDGER_MASTER_KEY``
+environment variable, else the file ``./coledger.master-key`` if it exists.
+``coledger demo`` creates that file when there is no key at all, so a first try
+works on a fresh machine; keep a real ledger's key apart from its database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from coledger.cli import integrity, ledger_commands, transfer_commands
+from coledger.cli._common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, CommandError
+from coledger.errors import InvalidUrlError, LedgerError, MasterKeyError, StorageError
+
+__all__ = ["build_parser", "main", "run"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="coledger",
+        description="An event-sourced record of who proposed, who decided, "
+        "and whether access needs were met.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    ledger_commands.register(sub)
+    transfer_commands.register(sub)
+    integrity.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except (InvalidUrlError, MasterKeyError, CommandError) as error:
+        print(f"coledger: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except StorageError as error:
+        print(f"coledger: storage failed: {error}", file=sys.stderr)
+        return EXIT_USAGE if args.command == "verify" else EXIT_REFUSED
+    except LedgerError as error:
+        print(f"coledger: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (head, say) went away: not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_OK
+    sys.exit(code)

@@ -1,0 +1,147 @@
+"""Commands for tamper evidence: keygen, checkpoint, verify, prove."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from coledger.application import Ledger
+from coledger.cli._common import (
+    EXIT_OK,
+    PASSPHRASE_ENV,
+    CommandError,
+    add_common,
+    master_key,
+    read_text,
+    storage_url,
+    uuid_arg,
+)
+from coledger.errors import CheckpointError
+from coledger.integrity.checkpoints import SigningKey, Verifier
+from coledger.integrity.source import open_source
+from coledger.integrity.verify import verify
+from coledger.privacy.keys import encode_master_key, generate_master_key
+
+
+def _trusted_key(text: str) -> Verifier:
+    value = read_text(text[1:], "key file").strip() if text.startswith("@") else text
+    try:
+        return Verifier.parse(value)
+    except CheckpointError as error:
+        raise CommandError(f"the trusted key is unusable: {error}") from error
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    if args.master:
+        print(encode_master_key(generate_master_key()))
+        return EXIT_OK
+    if not args.name:
+        raise CommandError("keygen needs --name ORIGIN (or --master for a master key)")
+    key = SigningKey.generate(args.name)
+    passphrase = os.environ.get(PASSPHRASE_ENV, "").encode() or None
+    out = Path(args.out)
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as error:
+        raise CommandError(f"cannot create {out}: {error}") from error
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key.to_pem(passphrase))
+    print(f"Wrote the signing key to {out} (keep it secret, apart from the database).")
+    print("Give auditors this verifier key to pin:")
+    print(key.verifier)
+    return EXIT_OK
+
+
+def _signing_key(path: str) -> SigningKey:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise CommandError(f"cannot read the signing key {path}: {error}") from error
+    passphrase = os.environ.get(PASSPHRASE_ENV, "").encode() or None
+    return SigningKey.from_pem(data, passphrase)
+
+
+def _checkpoint(args: argparse.Namespace) -> int:
+    key = _signing_key(args.signing_key)
+    with Ledger.open(storage_url(args.db), master_key=master_key(args)) as ledger:
+        checkpoint = ledger.checkpoint(key)
+    if args.out:
+        Path(args.out).write_text(checkpoint.note, encoding="utf-8")
+    print(checkpoint.note, end="")
+    return EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    verifier = _trusted_key(args.trusted_key) if args.trusted_key else None
+    notes = [read_text(path, "checkpoint") for path in args.checkpoint]
+    source = open_source(storage_url(args.db))
+    try:
+        report = verify(source, verifier, notes)
+    finally:
+        source.close()
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(report.to_text())
+    return report.exit_code
+
+
+def _prove(args: argparse.Namespace) -> int:
+    note = read_text(args.checkpoint, "checkpoint")
+    with Ledger.open(storage_url(args.db), master_key=master_key(args)) as ledger:
+        receipt = ledger.prove_ballot(
+            uuid_arg(args.proposal, "proposal"), uuid_arg(args.member, "member"), note
+        )
+    print(receipt, end="")
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the integrity commands."""
+    keygen = sub.add_parser(
+        "keygen",
+        help="make the Ed25519 key that signs checkpoints (or, with --master, "
+        "print a new master key)",
+    )
+    keygen.add_argument("--name", help="origin, e.g. riverside.example/ledger")
+    keygen.add_argument(
+        "--master", action="store_true", help="print a new random master key instead"
+    )
+    keygen.add_argument("--out", default="signing-key.pem", help="where to write it")
+    keygen.set_defaults(handler=_keygen)
+
+    checkpoint = sub.add_parser("checkpoint", help="sign the ledger's current head")
+    add_common(checkpoint)
+    checkpoint.add_argument("--signing-key", required=True, metavar="PEM")
+    checkpoint.add_argument("--out", help="also write the checkpoint to this file")
+    checkpoint.set_defaults(handler=_checkpoint)
+
+    verify_parser = sub.add_parser(
+        "verify",
+        help="check the ledger against kept checkpoints (needs no keys); "
+        "exit 0 VERIFIED, 3 PARTIAL, 1 FAILED, 2 could not run",
+    )
+    add_common(verify_parser)
+    verify_parser.add_argument(
+        "--trusted-key", help="the pinned verifier key, or @file holding it"
+    )
+    verify_parser.add_argument(
+        "--checkpoint",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a checkpoint you kept (repeat for several)",
+    )
+    verify_parser.add_argument("--json", action="store_true", help="print JSON")
+    verify_parser.set_defaults(handler=_verify)
+
+    prove = sub.add_parser(
+        "prove", help="a receipt that a member's ballot is in the log"
+    )
+    add_common(prove)
+    prove.add_argument("--proposal", required=True)
+    prove.add_argument("--member", required=True)
+    prove.add_argument("--checkpoint", required=True, metavar="FILE")
+    prove.set_defaults(handler=_prove)

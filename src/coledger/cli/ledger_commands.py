@@ -1,0 +1,215 @@
+"""Commands over the record itself: demo, report, history, rebuild, erase."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from coledger import demo
+from coledger.application import Ledger
+from coledger.cli._common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    CommandError,
+    add_common,
+    master_key,
+    storage_url,
+    uuid_arg,
+)
+from coledger.serialization import to_jsonable
+from coledger.timeline import timeline
+
+
+def _demo(args: argparse.Namespace) -> int:
+    url = storage_url(args.db)
+    with Ledger.open(url, master_key=master_key(args, create=True)) as ledger:
+        if ledger.position:
+            print(
+                f"coledger: {args.db} already holds {ledger.position:,} events; "
+                "the demo needs an empty ledger (choose another --db, "
+                "or remove the file to start again)",
+                file=sys.stderr,
+            )
+            return EXIT_REFUSED
+        demo.record_year(ledger, seed=args.seed)
+        summary = demo.summarise(ledger, url)
+        report = ledger.power_sharing()
+    if args.json:
+        print(json.dumps(to_jsonable(summary), indent=2))
+    else:
+        print(demo.format_summary(summary))
+        print()
+        print(demo.format_headlines(report))
+    return EXIT_OK
+
+
+def _date(text: str | None, what: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise CommandError(f"--{what} {text!r} is not a date (YYYY-MM-DD)") from error
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from coledger.reports import render  # noqa: PLC0415 (only report needs it)
+
+    with Ledger.open(storage_url(args.db), master_key=master_key(args)) as ledger:
+        report = ledger.power_sharing(
+            body=uuid_arg(args.body, "body") if args.body else None,
+            project=uuid_arg(args.project, "project") if args.project else None,
+            since=_date(args.since, "since"),
+            until=_date(args.until, "until"),
+            as_of=args.as_of,
+        )
+        names = {str(b.id): b.name for b in ledger.bodies()}
+        names |= {str(p.id): p.name for p in ledger.projects()}
+        names |= {str(p.id): p.title for p in ledger.proposals()}
+    text = render(
+        report,
+        audience=args.audience,
+        format=args.format,
+        names=names,
+        organisation=args.organisation,
+        group=args.group,
+    )
+    if args.out:
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise CommandError(f"cannot write {args.out}: {error}") from error
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def _history(args: argparse.Namespace) -> int:
+    if (args.proposal is None) == (args.project is None):
+        raise CommandError("history needs --proposal ID or --project ID (one of them)")
+    with Ledger.open(storage_url(args.db), master_key=master_key(args)) as ledger:
+        entries = timeline(
+            ledger,
+            proposal=uuid_arg(args.proposal, "proposal") if args.proposal else None,
+            project=uuid_arg(args.project, "project") if args.project else None,
+        )
+    if args.json:
+        print(json.dumps(to_jsonable(entries), indent=2))
+        return EXIT_OK
+    for entry in entries:
+        when = entry.occurred_at.strftime("%Y-%m-%d %H:%M")
+        print(f"{when}  #{entry.position:<6} {entry.actor}: {entry.text}")
+    return EXIT_OK
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    with Ledger.open(storage_url(args.db), master_key=master_key(args)) as ledger:
+        position = ledger.projections().rebuild()
+    print(f"Rebuilt the projection tables up to event {position:,}.")
+    return EXIT_OK
+
+
+def _follow(args: argparse.Namespace) -> int:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with Ledger.open(storage_url(args.db), master_key=master_key(args)) as ledger:
+        projector = ledger.projections()
+
+        def report(applied: int) -> None:
+            if args.verbose:
+                print(
+                    f"folded {applied:,} event(s); at {projector.tables.position():,}"
+                )
+
+        projector.follow(stop, poll=args.poll, on_batch=report)
+    return EXIT_OK
+
+
+def _erase(args: argparse.Namespace) -> int:
+    with Ledger.open(storage_url(args.db), master_key=master_key(args)) as ledger:
+        if args.reapply:
+            count = ledger.reapply_erasures()
+            print(f"Destroyed {count} key(s) again, as the record requires.")
+            return EXIT_OK
+        if not (args.member and args.by):
+            raise CommandError("erase needs --member ID and --by ID (or --reapply)")
+        ledger.erase_member(
+            uuid_arg(args.member, "member"),
+            by=uuid_arg(args.by, "member"),
+            source_ref=args.source_ref,
+        )
+        ledger.projections().catch_up()
+    print(f"Erased {args.member}: their personal data can no longer be read.")
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the commands over the record."""
+    parser = sub.add_parser(
+        "demo", help="record an invented year of a co-produced charity and summarise it"
+    )
+    add_common(parser)
+    parser.add_argument("--seed", type=int, default=2025, help="random seed")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(handler=_demo)
+
+    parser = sub.add_parser("report", help="the power-sharing report for an audience")
+    add_common(parser)
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--body", metavar="ID", help="one body (default: the ledger)")
+    where.add_argument("--project", metavar="ID", help="one project")
+    parser.add_argument("--since", metavar="DATE", help="period start (business time)")
+    parser.add_argument("--until", metavar="DATE", help="period end, exclusive")
+    parser.add_argument("--as-of", type=int, metavar="N", help="as at event N")
+    parser.add_argument(
+        "--audience", choices=["board", "members", "public"], default="board"
+    )
+    parser.add_argument("--format", choices=["text", "json", "html"], default="text")
+    parser.add_argument("--organisation", help="the organisation's name, as a title")
+    parser.add_argument(
+        "--group",
+        help="what the members' report calls people with lived experience "
+        "(e.g. trainers)",
+    )
+    parser.add_argument("--out", metavar="FILE", help="write to a file")
+    parser.set_defaults(handler=_report)
+
+    parser = sub.add_parser("history", help="who did what on a proposal or project")
+    add_common(parser)
+    parser.add_argument("--proposal", metavar="ID")
+    parser.add_argument("--project", metavar="ID")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(handler=_history)
+
+    parser = sub.add_parser("rebuild", help="rebuild the projection tables")
+    add_common(parser)
+    parser.set_defaults(handler=_rebuild)
+
+    parser = sub.add_parser(
+        "follow", help="a projection worker: keep the tables current until stopped"
+    )
+    add_common(parser)
+    parser.add_argument(
+        "--poll", type=float, default=1.0, help="longest wait between checks (s)"
+    )
+    parser.add_argument("--verbose", action="store_true", help="print each batch")
+    parser.set_defaults(handler=_follow)
+
+    parser = sub.add_parser("erase", help="erase a member (crypto-shredding)")
+    add_common(parser)
+    parser.add_argument("--member", metavar="ID", help="the member to erase")
+    parser.add_argument("--by", metavar="ID", help="the member recording it")
+    parser.add_argument("--source-ref", help="where the request came from")
+    parser.add_argument(
+        "--reapply",
+        action="store_true",
+        help="destroy again every key the record says is gone (after a key restore)",
+    )
+    parser.set_defaults(handler=_erase)

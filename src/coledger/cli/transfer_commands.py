@@ -1,0 +1,108 @@
+"""Commands that move records in and out: export, import, import-polis."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from coledger.application import Ledger
+from coledger.cli._common import (
+    EXIT_OK,
+    CommandError,
+    Progress,
+    add_common,
+    master_key,
+    storage_url,
+)
+
+
+def _export(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    temporary = out.with_name(out.name + ".part")
+    with Ledger.open(storage_url(args.db), master_key=master_key(args)) as ledger:
+        try:
+            with temporary.open("w", encoding="utf-8") as handle:
+                count = ledger.export(handle, Progress("export", shown=args.progress))
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            raise CommandError(f"cannot write {out}: {error}") from error
+    temporary.replace(out)  # all or nothing: never a half-written export
+    print(
+        f"Exported {count:,} events to {out} (they hold personal data: keep it safe)."
+    )
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    source = Path(args.file)
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"cannot read {source}: {error}") from error
+    with Ledger.open(
+        storage_url(args.db), master_key=master_key(args, create=True)
+    ) as ledger:
+        moved = ledger.import_events(lines, source=str(source))
+    if args.json:
+        print(json.dumps({"events": moved.events, "seconds": moved.seconds}))
+    else:
+        print(
+            f"Imported {moved.events:,} events "
+            f"({moved.events_per_second:,.0f} events/s)."
+        )
+    return EXIT_OK
+
+
+def _import_polis(args: argparse.Namespace) -> int:
+    from coledger.imports.polis import import_polis  # noqa: PLC0415
+
+    with Ledger.open(
+        storage_url(args.db), master_key=master_key(args, create=True)
+    ) as ledger:
+        summary = import_polis(
+            ledger,
+            args.directory,
+            lived_experience=args.lived_experience,
+            progress=Progress("import", shown=args.progress),
+        )
+    if args.json:
+        from coledger.serialization import to_jsonable  # noqa: PLC0415
+
+        print(json.dumps(to_jsonable(summary), indent=2))
+    else:
+        print(summary.summary())
+        for warning in summary.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the transfer commands."""
+    parser = sub.add_parser(
+        "export", help="every event, as JSON Lines (personal data!)"
+    )
+    add_common(parser)
+    parser.add_argument("--out", required=True, metavar="FILE")
+    parser.add_argument("--progress", action="store_true", default=None)
+    parser.set_defaults(handler=_export)
+
+    parser = sub.add_parser("import", help="load an export into an empty ledger")
+    add_common(parser)
+    parser.add_argument("file", metavar="FILE")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(handler=_import)
+
+    parser = sub.add_parser("import-polis", help="import a Polis conversation export")
+    add_common(parser)
+    parser.add_argument("directory", metavar="DIR")
+    parser.add_argument(
+        "--lived-experience",
+        metavar="CATEGORY",
+        help="only if taking part was open solely to people with this lived "
+        "experience (see docs/imports.md)",
+    )
+    parser.add_argument("--progress", action="store_true", default=None)
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(handler=_import_polis)

@@ -1,0 +1,7 @@
+"""Importers that turn other systems' exports into ledger records."""
+
+from __future__ import annotations
+
+from coledger.imports.polis import MalformedImportError, PolisImport, import_polis
+
+__all__ = ["MalformedImportError", "PolisImport", "import_polis"]

@@ -1,0 +1,657 @@
+"""Import a Polis conversation export into a ledger, as an advisory consultation.
+
+The export is read and checked in full before anything is written: a missing
+file or a malformed row raises MalformedImportError, naming the file and line,
+and the ledger is left untouched. The mapping is set out in docs/imports.md:
+the conversation becomes a ``consultation`` project and an advisory body, each
+participant a member with a voting seat, each statement a proposal in the
+design phase, each vote a ballot on an advisory vote, and each moderation a
+decision by the organisers, taken outside the forum.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from coledger.application import Ledger
+from coledger.domain import Rule
+from coledger.domain import values as v
+from coledger.errors import DuplicateSourceRefError, InvalidInputError, LedgerError
+
+COMMENTS = "comments.csv"
+VOTES = "votes.csv"
+SUMMARY = "summary.csv"
+COMMENT_COLUMNS = ("timestamp", "comment-id", "author-id", "moderated", "comment-body")
+VOTE_COLUMNS = ("timestamp", "comment-id", "voter-id", "vote")
+
+LABEL = "consultation"
+"""The project label: a Polis conversation asks people for their views."""
+BODY_KIND = "advisory"
+PHASE = "design"
+ORGANISER_ROLE = "staff"
+PARTICIPANT_ROLE = "member"
+CHOICES = {1: "for", -1: "against", 0: "abstain"}
+"""Polis agree, disagree and pass, as ballot choices."""
+MODERATION_OUTCOMES = {1: "deferred", -1: "rejected"}
+"""Polis moderation as outcomes: -1 (rejected from the conversation) is
+``rejected``; 1 (accepted into it) is ``deferred``, since letting a statement be
+heard leaves what it says undecided (``adopted`` would read as the organisers
+taking it up, and rate a consultation as co-design)."""
+MODERATION_METHOD = "outside_forum"
+"""Moderators are not the forum whose members vote, so they decide outside it."""
+MODERATION_RATIONALE = {
+    1: "Polis moderation: accepted into the conversation (not a decision on "
+    "what the statement says)",
+    -1: "Polis moderation: rejected from the conversation",
+}
+CONSENT = "explicit_consent"
+TITLE_LIMIT = 120
+"""Characters of a statement kept in its proposal's one-line title."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_INTEGER = re.compile(r"-?[0-9]+")
+_NATURAL = re.compile(r"[0-9]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+"""Control characters the ledger refuses in a text (newlines and tabs pass)."""
+
+
+class MalformedImportError(InvalidInputError):
+    """An export is missing, unreadable, or holds a malformed row; nothing was stored.
+
+    ``path`` names the file (or directory), ``line`` the line in it (None when the
+    problem is the file as a whole) and ``reason`` what is wrong.
+    """
+
+    def __init__(self, path: Path, line: int | None, reason: str) -> None:
+        self.path = path
+        self.line = line
+        self.reason = reason
+        where = str(path) if line is None else f"{path}, line {line}"
+        super().__init__(f"{where}: {reason}")
+
+
+@attrs.frozen
+class Statement:
+    """One row of comments.csv, checked."""
+
+    comment_id: int
+    author: int
+    at: datetime
+    moderated: int
+    text: str
+    title: str
+    line: int
+
+
+@attrs.frozen
+class Vote:
+    """One row of votes.csv, checked."""
+
+    comment_id: int
+    voter: int
+    choice: str
+    at: datetime
+    line: int
+
+
+@attrs.frozen
+class PolisExport:
+    """A whole Polis export, read and checked, ready to write."""
+
+    conversation: str
+    topic: str | None
+    url: str | None
+    description: str | None
+    statements: tuple[Statement, ...]
+    """In file order."""
+    votes: tuple[Vote, ...]
+    """In timestamp order; votes with equal timestamps keep their file order."""
+
+    @property
+    def participants(self) -> tuple[int, ...]:
+        """Every author-id and voter-id, in ascending order."""
+        ids = {s.author for s in self.statements} | {x.voter for x in self.votes}
+        return tuple(sorted(ids))
+
+
+@attrs.frozen
+class PolisImport:
+    """What an import wrote, and how fast."""
+
+    conversation: str
+    project: UUID
+    body: UUID
+    organiser: UUID
+    members: int
+    """Members registered: every participant, plus the organiser."""
+    statements: int
+    votes_read: int
+    """Rows of votes.csv."""
+    ballots: int
+    """Ballots recorded (votes read, less those skipped)."""
+    votes_skipped: int
+    """Votes on a comment-id that has no statement row (not recorded)."""
+    statements_without_votes: int
+    """Statements raised with no vote opened, since nobody voted on them."""
+    decisions: int
+    """Moderation decisions recorded (moderated 1 or -1)."""
+    undecided: int
+    """Statements left undecided (moderated 0)."""
+    events: int
+    seconds: float
+    events_per_second: float
+    warnings: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """One line for people: the counts and the speed."""
+        return (
+            f"polis:{self.conversation}: {self.members} members, "
+            f"{self.statements} statements, {self.ballots} ballots "
+            f"({self.votes_skipped} votes skipped), {self.decisions} decisions, "
+            f"{self.events} events in {self.seconds:.2f} s "
+            f"({self.events_per_second:.0f} events/s)"
+        )
+
+
+def source_ref(conversation: str, comment_id: int) -> str:
+    """The source reference of a statement: ``polis:<conversation>/<comment-id>``."""
+    return f"polis:{conversation}/{comment_id}"
+
+
+# Reading --------------------------------------------------------------------------
+
+
+def _read_text(path: Path) -> str:
+    """The whole of a UTF-8 file, or MalformedImportError."""
+    if not path.exists():
+        raise MalformedImportError(path, None, "the file is missing")
+    if not path.is_file():
+        raise MalformedImportError(path, None, "not a file")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise MalformedImportError(path, None, f"cannot read it: {error}") from error
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise MalformedImportError(path, line, "not valid UTF-8 text") from error
+
+
+def _rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record of *text* with the line it starts on."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise MalformedImportError(path, reader.line_num, str(error)) from error
+        yield start, row
+        start = reader.line_num + 1
+
+
+def _table(path: Path, wanted: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    """The records of a CSV file with a header naming every column in *wanted*."""
+    rows = _rows(path, _read_text(path))
+    first = next(rows, None)
+    if first is None:
+        raise MalformedImportError(path, 1, "the file is empty (no header line)")
+    _, header = first
+    missing = [name for name in wanted if name not in header]
+    if missing:
+        raise MalformedImportError(
+            path, 1, f"the header lacks the column(s) {', '.join(missing)}"
+        )
+    for line, row in rows:
+        if not row:
+            continue  # a blank line
+        if len(row) != len(header):
+            raise MalformedImportError(
+                path, line, f"{len(row)} columns where the header has {len(header)}"
+            )
+        yield line, dict(zip(header, row, strict=True))
+
+
+def _integer(path: Path, line: int, column: str, text: str) -> int:
+    """A whole number from one cell, or MalformedImportError."""
+    if not _INTEGER.fullmatch(text.strip()):
+        raise MalformedImportError(
+            path, line, f"{column} {text!r} is not a whole number"
+        )
+    return int(text)
+
+
+def _identifier(path: Path, line: int, column: str, text: str) -> int:
+    """A Polis id (a whole number, never negative) from one cell."""
+    if not _NATURAL.fullmatch(text.strip()):
+        raise MalformedImportError(
+            path, line, f"{column} {text!r} is not a whole number >= 0"
+        )
+    return int(text)
+
+
+def _moment(path: Path, line: int, text: str) -> datetime:
+    """A timestamp in milliseconds since the epoch, as an aware UTC datetime."""
+    if not _NATURAL.fullmatch(text.strip()):
+        raise MalformedImportError(
+            path, line, f"timestamp {text!r} is not milliseconds since 1970"
+        )
+    try:
+        return _EPOCH + timedelta(milliseconds=int(text))
+    except OverflowError:
+        raise MalformedImportError(
+            path, line, f"timestamp {text!r} is out of range"
+        ) from None
+
+
+def _checked(
+    path: Path, line: int | None, field: str, text: str, **limits: Any
+) -> None:
+    """Check a text as the ledger will, reporting a failure against *path*, *line*."""
+    try:
+        v.check_text(field, text, **limits)
+    except LedgerError as error:
+        raise MalformedImportError(path, line, str(error)) from error
+
+
+def _one_line(text: str, limit: int) -> str:
+    """*text* on one line, whitespace collapsed, cut to *limit* characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "\u2026"
+
+
+def _statements(path: Path) -> tuple[Statement, ...]:
+    """Every row of comments.csv, checked, in file order."""
+    seen: dict[int, int] = {}
+    found = []
+    for line, row in _table(path, COMMENT_COLUMNS):
+        at = _moment(path, line, row["timestamp"])
+        comment_id = _identifier(path, line, "comment-id", row["comment-id"])
+        author = _identifier(path, line, "author-id", row["author-id"])
+        moderated = _integer(path, line, "moderated", row["moderated"])
+        if moderated not in {-1, 0, 1}:
+            raise MalformedImportError(
+                path, line, f"moderated {moderated} is not -1, 0 or 1"
+            )
+        if comment_id in seen:
+            raise MalformedImportError(
+                path,
+                line,
+                f"comment-id {comment_id} is already on line {seen[comment_id]}",
+            )
+        seen[comment_id] = line
+        text = row["comment-body"]
+        title = _one_line(text, TITLE_LIMIT)
+        _checked(path, line, "comment-body", text)
+        _checked(path, line, "title", title, limit=v.MAX_TITLE, one_line=True)
+        found.append(Statement(comment_id, author, at, moderated, text, title, line))
+    return tuple(found)
+
+
+def _votes(path: Path) -> tuple[Vote, ...]:
+    """Every row of votes.csv, checked, in timestamp order (ties in file order)."""
+    found = []
+    for line, row in _table(path, VOTE_COLUMNS):
+        at = _moment(path, line, row["timestamp"])
+        comment_id = _identifier(path, line, "comment-id", row["comment-id"])
+        voter = _identifier(path, line, "voter-id", row["voter-id"])
+        value = _integer(path, line, "vote", row["vote"])
+        if value not in CHOICES:
+            raise MalformedImportError(path, line, f"vote {value} is not -1, 0 or 1")
+        found.append(Vote(comment_id, voter, CHOICES[value], at, line))
+    found.sort(key=lambda vote: (vote.at, vote.line))
+    return tuple(found)
+
+
+def _summary(path: Path) -> dict[str, str]:
+    """The key-value rows of summary.csv (optional: empty when it is absent)."""
+    if not path.exists():
+        return {}
+    found: dict[str, str] = {}
+    for line, row in _rows(path, _read_text(path)):
+        if not row:
+            continue
+        if len(row) != 2:  # noqa: PLR2004 (a key and its value)
+            raise MalformedImportError(
+                path, line, f"{len(row)} columns where a key and a value belong"
+            )
+        found[row[0].strip()] = row[1].strip()
+    return found
+
+
+def _clean(text: str | None, limit: int, *, one_line: bool) -> str | None:
+    """Optional summary text made safe for a ledger field, or None if empty."""
+    if not text or not text.strip():
+        return None
+    cleaned = _one_line(text, limit) if one_line else _CONTROL.sub(" ", text)[:limit]
+    return cleaned or None
+
+
+def read_polis_export(directory: Path | str) -> PolisExport:
+    """Read and check a whole Polis export folder, writing nothing."""
+    folder = Path(directory)
+    if not folder.exists():
+        raise MalformedImportError(folder, None, "no such directory")
+    if not folder.is_dir():
+        raise MalformedImportError(folder, None, "not a directory")
+    conversation = folder.resolve().name
+    _checked(
+        folder,
+        None,
+        "conversation",
+        source_ref(conversation, 0),
+        limit=v.MAX_SOURCE_REF,
+        one_line=True,
+    )
+    statements = _statements(folder / COMMENTS)
+    votes = _votes(folder / VOTES)
+    summary = _summary(folder / SUMMARY)
+    return PolisExport(
+        conversation=conversation,
+        topic=_clean(summary.get("topic"), v.MAX_NAME, one_line=True),
+        url=_clean(summary.get("url"), v.MAX_NAME, one_line=True),
+        description=_clean(
+            summary.get("conversation-description"), v.MAX_TEXT // 2, one_line=False
+        ),
+        statements=statements,
+        votes=votes,
+    )
+
+
+# Writing --------------------------------------------------------------------------
+
+
+class _Writer:
+    """Writes one checked export through the public Ledger API, counting as it goes."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        export: PolisExport,
+        organiser_name: str,
+        lived_experience: str | None,
+        progress: Callable[[int, int], None] | None,
+    ) -> None:
+        self.ledger = ledger
+        self.export = export
+        self.conv = export.conversation
+        self.organiser_name = organiser_name
+        self.lived_experience = lived_experience
+        self.progress = progress
+        self.statements = {s.comment_id: s for s in export.statements}
+        self.voted = {x.comment_id for x in export.votes} & set(self.statements)
+        self.ballots = sum(x.comment_id in self.statements for x in export.votes)
+        moments = [s.at for s in export.statements] + [x.at for x in export.votes]
+        self.start = min(moments, default=_EPOCH)
+        self.end = max(moments, default=_EPOCH)
+        # A statement is raised (and its vote opened) when written, or at its first
+        # vote if the export dates a vote earlier than the statement.
+        self.opens = {s.comment_id: s.at for s in export.statements}
+        for vote in export.votes:
+            if vote.comment_id in self.opens and vote.at < self.opens[vote.comment_id]:
+                self.opens[vote.comment_id] = vote.at
+        self.retimed = sum(self.opens[s.comment_id] != s.at for s in export.statements)
+        self.members: dict[int, UUID] = {}
+        self.proposals: dict[int, UUID] = {}
+        self.done = 0
+        people = len(export.participants)
+        self.total = (
+            3
+            + people * (3 if lived_experience else 2)
+            + len(export.statements)
+            + 2 * len(self.voted)
+            + self.ballots
+            + sum(s.moderated != 0 for s in export.statements)
+        )
+
+    def ref(self, suffix: str) -> str:
+        """A source reference inside this conversation."""
+        return f"polis:{self.conv}/{suffix}"
+
+    def tick(self) -> None:
+        """Count one command written and report progress."""
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    def run(self) -> tuple[UUID, UUID, UUID]:
+        """Write everything; returns the organiser, project and body ids."""
+        organiser, project, body = self.setup()
+        self.seat_participants(organiser, body)
+        self.conversation(organiser, project, body)
+        self.close(organiser)
+        return organiser, project, body
+
+    def setup(self) -> tuple[UUID, UUID, UUID]:
+        """The organiser, the consultation project and the advisory body."""
+        ledger, export, start = self.ledger, self.export, self.start
+        organiser = ledger.register_member(
+            self.organiser_name,
+            role=ORGANISER_ROLE,
+            occurred_at=start,
+            source_ref=self.ref("organiser"),
+        )
+        self.tick()
+        topic = export.topic or export.conversation
+        about = [f"Imported from the Polis export {export.conversation!r}."]
+        if export.url:
+            about.append(f"Conversation: {export.url}")
+        if export.description:
+            about.append(export.description)
+        project = ledger.start_project(
+            _one_line(f"Polis: {topic}", v.MAX_NAME),
+            label=LABEL,
+            by=organiser,
+            description="\n".join(about),
+            occurred_at=start,
+            source_ref=f"polis:{self.conv}",
+        )
+        self.tick()
+        body = ledger.establish_body(
+            _one_line(f"Participants in the Polis conversation {topic}", v.MAX_NAME),
+            kind=BODY_KIND,
+            rule=Rule.majority(),
+            by=organiser,
+            occurred_at=start,
+            source_ref=self.ref("body"),
+        )
+        self.tick()
+        return organiser, project, body
+
+    def seat_participants(self, organiser: UUID, body: UUID) -> None:
+        """Every participant: registered, perhaps declared, given a voting seat."""
+        ledger, start = self.ledger, self.start
+        for pid in self.export.participants:
+            member = ledger.register_member(
+                f"Polis participant {pid}",
+                role=PARTICIPANT_ROLE,
+                occurred_at=start,
+                source_ref=self.ref(f"participant/{pid}"),
+            )
+            self.members[pid] = member
+            self.tick()
+            if self.lived_experience is not None:
+                ledger.declare_lived_experience(
+                    member,
+                    categories=[self.lived_experience],
+                    consent=CONSENT,
+                    occurred_at=start,
+                    source_ref=self.ref(f"participant/{pid}/lived-experience"),
+                )
+                self.tick()
+            ledger.assign_seat(
+                body,
+                member,
+                seat="voting",
+                by=organiser,
+                occurred_at=start,
+                source_ref=self.ref(f"participant/{pid}/seat"),
+            )
+            self.tick()
+
+    def conversation(self, organiser: UUID, project: UUID, body: UUID) -> None:
+        """Statements and votes, interleaved in the order of their timestamps."""
+        steps: list[tuple[datetime, int, int, Statement | Vote]] = [
+            (self.opens[s.comment_id], 0, s.line, s) for s in self.export.statements
+        ]
+        steps += [(x.at, 1, x.line, x) for x in self.export.votes]
+        steps.sort(key=lambda step: step[:3])
+        for _, _, _, item in steps:
+            if isinstance(item, Statement):
+                self.raise_statement(item, organiser, project, body)
+            elif item.comment_id in self.proposals:
+                self.ledger.cast_ballot(
+                    self.proposals[item.comment_id],
+                    voter=self.members[item.voter],
+                    choice=item.choice,
+                    occurred_at=item.at,
+                    source_ref=self.ref(f"{VOTES}#{item.line}"),
+                )
+                self.tick()
+
+    def raise_statement(
+        self, statement: Statement, organiser: UUID, project: UUID, body: UUID
+    ) -> None:
+        """One statement as a proposal, with its advisory vote opened if voted on."""
+        at = self.opens[statement.comment_id]
+        proposal = self.ledger.raise_proposal(
+            body,
+            proposers=[self.members[statement.author]],
+            title=statement.title,
+            text=statement.text,
+            project=project,
+            phase=PHASE,
+            occurred_at=at,
+            source_ref=source_ref(self.conv, statement.comment_id),
+        )
+        self.proposals[statement.comment_id] = proposal
+        self.tick()
+        if statement.comment_id in self.voted:
+            self.ledger.open_voting(
+                proposal,
+                by=organiser,
+                occurred_at=at,
+                source_ref=self.ref(f"{statement.comment_id}/voting-opened"),
+            )
+            self.tick()
+
+    def close(self, organiser: UUID) -> None:
+        """Close every advisory vote, then record the moderation decisions."""
+        for statement in self.export.statements:
+            if statement.comment_id in self.voted:
+                self.ledger.close_advisory_vote(
+                    self.proposals[statement.comment_id],
+                    by=organiser,
+                    occurred_at=self.end,
+                    source_ref=self.ref(f"{statement.comment_id}/voting-closed"),
+                )
+                self.tick()
+        for statement in self.export.statements:
+            if statement.moderated == 0:
+                continue
+            self.ledger.decide(
+                self.proposals[statement.comment_id],
+                outcome=MODERATION_OUTCOMES[statement.moderated],
+                method=MODERATION_METHOD,
+                by=organiser,
+                decided_by=[organiser],
+                rationale=MODERATION_RATIONALE[statement.moderated],
+                occurred_at=self.end,
+                source_ref=self.ref(f"{statement.comment_id}/moderation"),
+            )
+            self.tick()
+
+
+def _refuse_duplicates(ledger: Ledger, export: PolisExport) -> None:
+    """Refuse an export whose records are already in the ledger, before writing."""
+    conv = export.conversation
+    refs = [f"polis:{conv}", f"polis:{conv}/organiser", f"polis:{conv}/body"]
+    refs += [source_ref(conv, s.comment_id) for s in export.statements]
+    for ref in refs:
+        if ledger.find_by_source_ref(ref) is not None:
+            raise DuplicateSourceRefError(
+                f"source_ref {ref!r} was already recorded: the Polis conversation "
+                f"{conv!r} is already in this ledger; nothing was imported"
+            )
+
+
+def import_polis(
+    ledger: Ledger,
+    directory: Path | str,
+    *,
+    organiser_name: str = "Conversation organisers",
+    lived_experience: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PolisImport:
+    """Import the Polis export in *directory* into *ledger* (mapping: docs/imports.md).
+
+    The whole export is read and checked first; a malformed one raises
+    MalformedImportError and a conversation already imported raises
+    DuplicateSourceRefError, in both cases with nothing written. The records are
+    then written as one batch: all of them, or (if storage fails) none. Pass
+    ``lived_experience`` (a category such as ``"OTHER_LE"``) only when taking part
+    was itself open only to people with that lived experience: every participant
+    is then recorded as having declared it. ``progress(done, total)`` is called
+    after each command.
+    """
+    began = time.perf_counter()
+    v.check_text("organiser_name", organiser_name, limit=v.MAX_NAME, one_line=True)
+    if lived_experience is not None:
+        v.check_code("lived_experience", lived_experience, v.LIVED_EXPERIENCE)
+    if progress is not None and not callable(progress):
+        raise InvalidInputError("progress must be a callable taking (done, total)")
+    if not isinstance(directory, (str, os.PathLike)):
+        raise InvalidInputError(f"directory must be a path, not {directory!r}")
+    export = read_polis_export(directory)
+    _refuse_duplicates(ledger, export)
+    writer = _Writer(ledger, export, organiser_name, lived_experience, progress)
+    before = ledger.position
+    with ledger.batch():  # all or nothing, in one transaction
+        organiser, project, body = writer.run()
+    events = ledger.position - before
+    seconds = time.perf_counter() - began
+    warnings = []
+    skipped = len(export.votes) - writer.ballots
+    if skipped:
+        warnings.append(
+            f"{skipped} vote(s) name a comment-id with no row in {COMMENTS}; "
+            "they were not recorded"
+        )
+    if writer.retimed:
+        warnings.append(
+            f"{writer.retimed} statement(s) have a vote dated before them; they "
+            "were raised at their first vote instead"
+        )
+    decided = sum(s.moderated != 0 for s in export.statements)
+    return PolisImport(
+        conversation=export.conversation,
+        project=project,
+        body=body,
+        organiser=organiser,
+        members=len(writer.members) + 1,
+        statements=len(export.statements),
+        votes_read=len(export.votes),
+        ballots=writer.ballots,
+        votes_skipped=skipped,
+        statements_without_votes=len(export.statements) - len(writer.voted),
+        decisions=decided,
+        undecided=len(export.statements) - decided,
+        events=events,
+        seconds=seconds,
+        events_per_second=events / seconds if seconds > 0 else 0.0,
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,133 @@
+"""Power-sharing reports for three audiences, as text, JSON or one HTML file.
+
+``render(report, audience=..., format=...)`` is the whole interface:
+
+* ``board``: every figure exactly, with its n, coverage, band and note; the
+  ladder with its flags and evidence; every decision's tag. Not for
+  publication.
+* ``public``: the same report after disclosure control (see
+  ``coledger.reports.suppression``): small cells withheld, values as bands,
+  no names of people.
+* ``members``: an easy-read report of a few headline points in short, plain
+  sentences with a picture and a simple chart each, built from the same
+  suppressed figures as the public's.
+
+See docs/reports.md for what each audience shows and hides.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from coledger.errors import InvalidInputError, UnknownCodeError
+from coledger.projections.report import PowerSharingReport
+from coledger.projections.thresholds import Thresholds
+from coledger.reports import display, easy_read, html, text
+from coledger.reports.suppression import SafeReport, suppress
+
+AUDIENCES = frozenset({"board", "members", "public"})
+"""Who a report is for."""
+FORMATS = frozenset({"text", "json", "html"})
+"""What a report is written as."""
+
+
+class UnknownAudienceError(UnknownCodeError):
+    """The audience is not board, members or public."""
+
+
+class UnknownFormatError(UnknownCodeError):
+    """The format is not text, json or html."""
+
+
+def _check(
+    *,
+    report: object,
+    audience: object,
+    format: object,  # noqa: A002 (the public keyword is called format)
+    names: object,
+    organisation: object,
+    group: object,
+    thresholds: object,
+) -> None:
+    if not isinstance(report, PowerSharingReport):
+        raise InvalidInputError("report must be a PowerSharingReport")
+    if not isinstance(audience, str) or audience not in AUDIENCES:
+        raise UnknownAudienceError("audience", audience, AUDIENCES)
+    if not isinstance(format, str) or format not in FORMATS:
+        raise UnknownFormatError("format", format, FORMATS)
+    if names is not None and not (
+        isinstance(names, Mapping)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in names.items())
+    ):
+        raise InvalidInputError("names must map id strings to name strings")
+    for label, value in (("organisation", organisation), ("group", group)):
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise InvalidInputError(f"{label} must be a non-empty string")
+    if thresholds is not None and not isinstance(thresholds, Thresholds):
+        raise InvalidInputError("thresholds must be a coledger Thresholds")
+
+
+def render(
+    report: PowerSharingReport,
+    *,
+    audience: str = "board",
+    format: str = "text",  # noqa: A002 (the public keyword is called format)
+    names: Mapping[str, str] | None = None,
+    organisation: str | None = None,
+    group: str | None = None,
+    thresholds: Thresholds | None = None,
+) -> str:
+    """The report for one audience in one format, as a string.
+
+    ``names`` maps ids (as strings) to display names: proposal titles for the
+    board's decision list, and the scope's body or project name for any
+    audience; the public and members' reports use nothing else from it.
+    ``organisation`` names the organisation in the title; ``group`` is what
+    the members' report calls people with lived experience (default
+    "people with lived experience"); ``thresholds.small_cell`` is the
+    small-cell limit for the public and members (default 5).
+    """
+    _check(
+        report=report,
+        audience=audience,
+        format=format,
+        names=names,
+        organisation=organisation,
+        group=group,
+        thresholds=thresholds,
+    )
+    organisation = organisation.strip() if organisation else None
+    if audience == "board" and format == "json":
+        return _json(report.to_json())
+    if audience == "board":
+        shown = display.board(report, names=names, organisation=organisation)
+    else:
+        safe = suppress(report, thresholds)
+        if format == "json":
+            return _json(safe.to_json(audience))
+        if audience == "members":
+            easy = easy_read.build(
+                safe, group=group, organisation=organisation, names=names
+            )
+            return text.members(easy) if format == "text" else html.members(easy)
+        shown = display.public(safe, names=names, organisation=organisation)
+    if format == "text":
+        return text.board_or_public(shown)
+    return html.board_or_public(shown, organisation)
+
+
+def _json(body: object) -> str:
+    """JSON text, indented, with a final newline."""
+    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
+__all__ = [
+    "AUDIENCES",
+    "FORMATS",
+    "SafeReport",
+    "UnknownAudienceError",
+    "UnknownFormatError",
+    "render",
+    "suppress",
+]

@@ -1,0 +1,499 @@
+"""The board's and the public's report as rows of text, ready for any format.
+
+``board`` reads a PowerSharingReport as it is; ``public`` reads only the
+SafeReport that disclosure control left, so nothing it drops can reach the
+page. The text and HTML renderers draw these rows and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from coledger.projections.lens import Figure, Scope
+from coledger.projections.report import PowerSharingReport, Rung
+from coledger.reports.suppression import (
+    SECONDARY,
+    SafeFigure,
+    SafeReport,
+    SafeRung,
+    TagCount,
+)
+from coledger.reports.vocabulary import (
+    FAMILIES,
+    RATIO,
+    SCALE_MAX,
+    TAGS,
+    Range,
+    exact,
+    family_order,
+    indicator,
+    words,
+)
+
+INSUFFICIENT = "not enough evidence"
+WITHHELD = "withheld"
+
+
+@attrs.frozen
+class Bar:
+    """How one figure is drawn on its scale: an exact point, a band, or nothing."""
+
+    low: float
+    """Where the bar's solid part ends, as a fraction of the scale (0 to 1)."""
+    high: float
+    """Where a band ends (equal to low for an exact value)."""
+    label: str
+    """The words drawn beside the bar."""
+    shown: bool = True
+    """False when there is nothing to draw (withheld, or not enough evidence)."""
+    marker: float | None = None
+    """Where "equal" sits on the scale, for parity ratios."""
+    scale: str = "0% to 100%"
+    """The scale in words, for the chart's text alternative."""
+
+
+@attrs.frozen
+class Row:
+    """One indicator as a row of text."""
+
+    code: str
+    label: str
+    title: str
+    value: str
+    n: str
+    coverage: str
+    band: str
+    note: str
+    bar: Bar
+
+
+@attrs.frozen
+class Family:
+    """The indicators of one family."""
+
+    letter: str
+    name: str
+    rows: tuple[Row, ...]
+
+
+@attrs.frozen
+class Process:
+    """One process on the ladder."""
+
+    name: str
+    unit: str
+    rung: str
+    level: int
+    flags: tuple[str, ...]
+    evidence: tuple[tuple[str, str], ...]
+
+
+@attrs.frozen
+class TagRow:
+    """How many decisions got one tag."""
+
+    tag: str
+    count: str
+    bar: Bar
+
+
+@attrs.frozen
+class DecisionRow:
+    """One decision and its tag (the board's view only)."""
+
+    proposal: str
+    decision: str
+    tag: str
+    le_originated: str
+
+
+@attrs.frozen
+class Display:
+    """A whole report for the board or the public, as text."""
+
+    audience: str
+    title: str
+    facts: tuple[tuple[str, str], ...]
+    disclosure: tuple[str, ...]
+    families: tuple[Family, ...]
+    processes: tuple[Process, ...]
+    tags: tuple[TagRow, ...]
+    tag_total: str
+    decisions: tuple[DecisionRow, ...] | None
+
+
+# Scope, period and names -------------------------------------------------------------
+
+
+def day(at: datetime) -> str:
+    """A date in words, such as "6 January 2025"."""
+    return f"{at.day} {at:%B %Y}"
+
+
+def period_text(since: datetime | None, until: datetime | None) -> str:
+    """The business-time period in words (``until`` is not included)."""
+    start = None if since is None else day(since)
+    end = None if until is None else day(until - timedelta(microseconds=1))
+    if start and end:
+        return f"{start} to {end}"
+    if start:
+        return f"from {start}"
+    return f"up to {end}" if end else "all recorded time"
+
+
+def scope_name(scope: Scope, names: Mapping[str, str] | None) -> str | None:
+    """The name the caller gave the scope's body or project, if any."""
+    if scope.id is None or not names:
+        return None
+    return names.get(str(scope.id))
+
+
+def scope_text(scope: Scope, names: Mapping[str, str] | None) -> str:
+    """What the report covers, in words."""
+    if scope.kind == "ledger":
+        return "the whole organisation"
+    name = scope_name(scope, names)
+    return f"the {scope.kind} {name}" if name else f"one {scope.kind}"
+
+
+def _facts(
+    *,
+    audience: str,
+    organisation: str | None,
+    scope: Scope,
+    since: datetime | None,
+    until: datetime | None,
+    as_of: int,
+    names: Mapping[str, str] | None,
+) -> tuple[tuple[str, str], ...]:
+    facts = [
+        ("Organisation", organisation or "not named"),
+        ("Covers", scope_text(scope, names)),
+        ("Period", period_text(since, until)),
+        ("Record", f"as it stood after event {as_of}"),
+        ("Audience", AUDIENCE_WORDS[audience]),
+    ]
+    return tuple(facts)
+
+
+AUDIENCE_WORDS = {
+    "board": "the board (full figures; not for publication)",
+    "public": "the public (small numbers withheld)",
+    "members": "the members (easy read)",
+}
+
+
+# Rows ---------------------------------------------------------------------------------
+
+
+def _scale(kind: str) -> tuple[float, str, float | None]:
+    top = SCALE_MAX.get(kind, 1.0)
+    if kind == RATIO:
+        return top, "0 to 2, where 1 means equal", 1.0 / top
+    if top == 6.0:  # noqa: PLR2004
+        return top, "0 to 6", None
+    return top, "0% to 100%" if kind != "gini" else "0 to 1", None
+
+
+def exact_bar(kind: str, value: float | None) -> Bar:
+    """The bar of an exact value (the board's view)."""
+    top, scale, marker = _scale(kind)
+    if value is None:
+        return Bar(0.0, 0.0, INSUFFICIENT, shown=False, marker=marker, scale=scale)
+    at = min(max(value / top, 0.0), 1.0)
+    return Bar(at, at, exact(kind, value), marker=marker, scale=scale)
+
+
+def range_bar(kind: str, banded: Range | None, missing: str) -> Bar:
+    """The bar of a band (the public's view), or an empty one."""
+    top, scale, marker = _scale(kind)
+    if banded is None:
+        return Bar(0.0, 0.0, missing, shown=False, marker=marker, scale=scale)
+    low = min(max(banded.low / top, 0.0), 1.0)
+    high = min(max(banded.high / top, 0.0), 1.0)
+    return Bar(low, high, banded.words, marker=marker, scale=scale)
+
+
+def board_row(code: str, f: Figure) -> Row:
+    """One indicator with its exact value, n, coverage, band and note."""
+    about = indicator(code)
+    value = INSUFFICIENT if f.value is None else exact(about.kind, f.value)
+    return Row(
+        code=code,
+        label=about.label,
+        title=about.title,
+        value=value,
+        n=f"{f.n} {about.counted}",
+        coverage="not applicable" if f.coverage is None else f"{f.coverage:.0%}",
+        band=words(f.band) or "none",
+        note=f.note or "",
+        bar=exact_bar(about.kind, f.value),
+    )
+
+
+def public_row(code: str, f: SafeFigure, k: int) -> Row:
+    """One indicator as a band, or the reason it is withheld."""
+    about = indicator(code)
+    missing = WITHHELD if f.withheld else INSUFFICIENT
+    return Row(
+        code=code,
+        label=about.label,
+        title=about.title,
+        value=missing if f.value is None else f.value.text,
+        n=f"fewer than {k}" if f.n is None else f"{f.n} {about.counted}",
+        coverage=(
+            f.coverage.text
+            if f.coverage is not None
+            else (WITHHELD if f.withheld else "not applicable")
+        ),
+        band=words(f.band) or ("withheld" if f.withheld else "none"),
+        note=f.note or "",
+        bar=range_bar(about.kind, f.value, missing),
+    )
+
+
+def families(rows: Mapping[str, Row]) -> tuple[Family, ...]:
+    """Rows grouped by family, in the order R, A, V, D, P, X, then any others."""
+    grouped: dict[str, list[Row]] = {}
+    for code in sorted(rows, key=family_order):
+        grouped.setdefault(code[:1], []).append(rows[code])
+    return tuple(
+        Family(letter, FAMILIES.get(letter, f"Other ({letter})"), tuple(found))
+        for letter, found in grouped.items()
+    )
+
+
+# The ladder ---------------------------------------------------------------------------
+
+EVIDENCE_WORDS = {
+    "label": "label the organisation gave it",
+    "comment_meetings": "meetings or channels with lived-experience comments",
+    "le_comments": "lived-experience comments",
+    "feedback_received": "feedback given on those comments",
+    "influence_evidence": "evidence of influence",
+    "proposed_phases": "phases with a lived-experience proposal",
+    "adopted_phases": "phases with a lived-experience proposal adopted",
+    "decided_phases": "phases where lived experience decided",
+    "delivery_actions": "delivery actions with a lived-experience owner",
+    "equal_terms": "equal terms",
+    "capped_by_equal_terms": "capped because terms were not equal",
+    "informed": "lived experience informed",
+    "education_meetings": "education meetings",
+    "mandatory_no_voice": "compulsory attendance without a voice",
+    "le_occasions": "occasions with lived-experience input",
+    "first_le_contribution": "first lived-experience contribution",
+    "first_design_decision": "first design decision",
+    "unresolved_declines": "declined adjustments never made good",
+    "access_overrides": "votes opened over unmet access needs",
+    "figures": "this process's own figures",
+}
+
+
+def evidence_value(key: str, value: Any) -> str:  # noqa: PLR0911 (one per kind)
+    """One piece of ladder evidence in words."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "not recorded"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, dict):
+        shown = [
+            f"{code} {INSUFFICIENT if v is None else exact(indicator(code).kind, v)}"
+            for code, v in value.items()
+        ]
+        return "; ".join(shown) or "none"
+    if key == "label":
+        return words(str(value))
+    if key.startswith("first_") and isinstance(value, str):
+        try:
+            return day(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
+def board_process(rung: Rung) -> Process:
+    """One process with all its evidence."""
+    return Process(
+        name=rung.name,
+        unit=rung.unit,
+        rung=words(rung.rung),
+        level=rung.level,
+        flags=tuple(words(f) for f in rung.flags),
+        evidence=tuple(
+            (EVIDENCE_WORDS.get(key, words(key)), evidence_value(key, value))
+            for key, value in rung.evidence.items()
+        ),
+    )
+
+
+def _month(value: str) -> str:
+    """A "YYYY-MM" month in words, such as "January 2025"."""
+    try:
+        return datetime.strptime(value, "%Y-%m").strftime("%B %Y")  # noqa: DTZ007
+    except ValueError:
+        return value
+
+
+def public_process(rung: SafeRung, k: int) -> Process:
+    """One process with its evidence made safe."""
+    evidence = []
+    for key, value in rung.evidence.items():
+        label = EVIDENCE_WORDS.get(key, words(key))
+        if key in rung.withheld:
+            shown = f"fewer than {k}" if key != "figures" else WITHHELD
+        elif key.startswith("first_") and isinstance(value, str):
+            shown = _month(value)
+        else:
+            shown = evidence_value(key, value)
+        evidence.append((label, shown))
+    return Process(
+        name=rung.name,
+        unit=rung.unit,
+        rung=words(rung.rung),
+        level=rung.level,
+        flags=tuple(words(f) for f in rung.flags),
+        evidence=tuple(evidence),
+    )
+
+
+# Decisions ----------------------------------------------------------------------------
+
+
+def board_tags(report: PowerSharingReport) -> tuple[tuple[TagRow, ...], str]:
+    """Decisions counted by tag, exactly."""
+    counts = dict.fromkeys(TAGS, 0)
+    for d in report.decisions:
+        counts[d.tag] = counts.get(d.tag, 0) + 1
+    total = sum(counts.values())
+    rows = tuple(
+        TagRow(
+            words(TAGS.get(tag, tag)),
+            str(count),
+            Bar(
+                count / total if total else 0.0,
+                count / total if total else 0.0,
+                str(count),
+                scale=f"0 to {total} decisions",
+            ),
+        )
+        for tag, count in counts.items()
+    )
+    return rows, str(total)
+
+
+def public_tags(safe: SafeReport) -> tuple[tuple[TagRow, ...], str]:
+    """Decisions counted by tag, with small and secondary cells withheld."""
+    k = safe.small_cell
+    total = safe.decisions
+    scale = f"0 to {total} decisions" if total else "the decisions"
+
+    def row(t: TagCount) -> TagRow:
+        if t.count is None:
+            why = (
+                "withheld, so the total cannot give back a small count"
+                if t.withheld == SECONDARY
+                else f"fewer than {k}"
+            )
+            bar = Bar(0.0, 0.0, WITHHELD, shown=False, scale=scale)
+            return TagRow(words(TAGS.get(t.tag, t.tag)), why, bar)
+        at = t.count / total if total else 0.0
+        return TagRow(
+            words(TAGS.get(t.tag, t.tag)),
+            str(t.count),
+            Bar(at, at, str(t.count), scale=scale),
+        )
+
+    return tuple(row(t) for t in safe.tags), (
+        f"fewer than {k}" if total is None else str(total)
+    )
+
+
+# Whole reports ------------------------------------------------------------------------
+
+
+def board(
+    report: PowerSharingReport,
+    *,
+    names: Mapping[str, str] | None,
+    organisation: str | None,
+) -> Display:
+    """The board's report: every figure exactly, with its evidence."""
+    names = names or {}
+    tags, total = board_tags(report)
+    return Display(
+        audience="board",
+        title="Power-sharing report",
+        facts=_facts(
+            audience="board",
+            organisation=organisation,
+            scope=report.scope,
+            since=report.since,
+            until=report.until,
+            as_of=report.as_of,
+            names=names,
+        ),
+        disclosure=(
+            "This is the board's own view, with exact figures and small numbers.",
+            "Small numbers can point at people: do not publish this report.",
+            "Share the public report or the members' easy-read report instead.",
+        ),
+        families=families(
+            {code: board_row(code, f) for code, f in report.indicators.items()}
+        ),
+        processes=tuple(board_process(r) for r in report.ladder),
+        tags=tags,
+        tag_total=total,
+        decisions=tuple(
+            DecisionRow(
+                proposal=names.get(d.proposal) or f"proposal {d.proposal[:8]}",
+                decision=d.decision[:8],
+                tag=words(TAGS.get(d.tag, d.tag)),
+                le_originated="yes" if d.le_originated else "no",
+            )
+            for d in report.decisions
+        ),
+    )
+
+
+def public(
+    safe: SafeReport,
+    *,
+    names: Mapping[str, str] | None,
+    organisation: str | None,
+) -> Display:
+    """The public's report: bands, with small numbers withheld."""
+    k = safe.small_cell
+    scope_only = {str(safe.scope.id): n} if (n := scope_name(safe.scope, names)) else {}
+    tags, total = public_tags(safe)
+    return Display(
+        audience="public",
+        title="Power-sharing report",
+        facts=_facts(
+            audience="public",
+            organisation=organisation,
+            scope=safe.scope,
+            since=safe.since,
+            until=safe.until,
+            as_of=safe.as_of,
+            names=scope_only,
+        ),
+        disclosure=(
+            f"Any figure that rests on fewer than {k} people or records is withheld.",
+            "Figures are shown as bands, never as exact values.",
+            "Where a total could give back a withheld number, more is withheld.",
+            "This report rates processes and bodies, never people.",
+        ),
+        families=families(
+            {code: public_row(code, f, k) for code, f in safe.indicators.items()}
+        ),
+        processes=tuple(public_process(r, k) for r in safe.ladder),
+        tags=tags,
+        tag_total=total,
+        decisions=None,
+    )

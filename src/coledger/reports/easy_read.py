@@ -1,0 +1,361 @@
+"""The members' easy-read report: a few headline points in short, plain sentences.
+
+It is written for the people the report is about, including people with
+learning disabilities: one idea to a line, no codes or jargon, a picture and
+a simple chart for each point. It reads only the SafeReport, so small
+numbers are withheld exactly as for the public.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from coledger.reports.display import period_text, scope_name
+from coledger.reports.suppression import SafeFigure, SafeReport
+
+DEFAULT_GROUP = "people with lived experience"
+"""What the members' report calls the members who declared lived experience."""
+
+STEPS = 7
+"""The number of steps on the ladder of co-production."""
+
+
+@attrs.frozen
+class Meter:
+    """A simple chart: how much of something, in plain words."""
+
+    label: str
+    words: str
+    fill: float
+    """How much of the bar to fill, from 0 to 1 (the middle of the band)."""
+
+
+@attrs.frozen
+class Step:
+    """Where one process is on the ladder."""
+
+    name: str
+    level: int
+    lines: tuple[str, ...]
+
+
+@attrs.frozen
+class Point:
+    """One headline point: a question, a picture, a few lines, a chart and a table."""
+
+    icon: str
+    heading: str
+    lines: tuple[str, ...]
+    meter: Meter | None
+    table: tuple[tuple[str, str], ...]
+    caption: str = "The numbers"
+    steps: tuple[Step, ...] = ()
+
+
+@attrs.frozen
+class EasyRead:
+    """The whole members' report."""
+
+    title: str
+    intro: tuple[str, ...]
+    points: tuple[Point, ...]
+    closing: tuple[str, ...]
+
+
+_FILL = {
+    "none": 0.0,
+    "very few": 0.08,
+    "less than half": 0.28,
+    "close to half": 0.43,
+    "about half": 0.5,
+    "more than half": 0.72,
+    "almost all": 0.92,
+    "all": 1.0,
+}
+
+MEANINGS = {
+    0: "{Group} did not take part.",
+    1: "{Group} had to come, but could not speak.",
+    2: "{Group} were taught things, but had no say.",
+    3: "{Group} were told what was decided.",
+    4: "{Group} were asked what they think.",
+    5: "Their ideas changed some things. But others made the final choice.",
+    6: "They helped to plan it and to make choices.",
+    7: "They helped to plan it, do it and check it.",
+}
+"""What each step of the ladder means, in plain words."""
+
+FLAG_LINES = {
+    "faux_coproduction": "It was called working together. But it was not yet.",
+    "equal_terms_not_met": "Some people did not get the support they needed.",
+    "one_off": "People had only one chance to give ideas.",
+    "no_feedback_loop": "Nobody told people what happened to their ideas.",
+    "late_involvement": "People were asked too late.",
+    "token_seat": "They hold very few seats.",
+    "lone_representative": "Sometimes one of them was alone at a meeting.",
+    "placation": "Their votes could not change the result.",
+}
+"""What each ladder flag means, in plain words."""
+
+WITHHELD_LINES = (
+    "We do not show this number.",
+    "The group is small.",
+    "The number could show who someone is.",
+)
+MISSING_LINES = ("We do not have enough records to say.",)
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _meter(label: str, f: SafeFigure) -> Meter | None:
+    if f.value is None:
+        return None
+    return Meter(label, f.value.words, _FILL.get(f.value.words, 0.5))
+
+
+def _missing(f: SafeFigure | None) -> tuple[str, ...]:
+    if f is not None and f.withheld:
+        return WITHHELD_LINES
+    return MISSING_LINES
+
+
+def _table_words(f: SafeFigure | None) -> str:
+    if f is None or f.value is None:
+        return "not shown" if f is not None and f.withheld else "not known"
+    return f.value.words
+
+
+def ideas(safe: SafeReport, group: str) -> Point:
+    """Who had the ideas (A1)."""
+    f = safe.indicators.get("A1")
+    if f is None or f.value is None or f.n is None:
+        lines = _missing(f)
+    else:
+        fair = (
+            "That is a fair share."
+            if f.band == "parity"
+            else "That is not a fair share."
+        )
+        lines = (
+            f"We counted {f.n} ideas.",
+            f"{_cap(group)} had {f.value.words} of them.",
+            fair,
+        )
+    return Point(
+        icon="idea",
+        caption="The numbers about ideas",
+        heading="Who had the ideas?",
+        lines=lines,
+        meter=None if f is None else _meter(f"Ideas from {group}", f),
+        table=(
+            ("All ideas", "not shown" if f is None or f.n is None else str(f.n)),
+            (f"Ideas from {group}", _table_words(f)),
+        ),
+    )
+
+
+def decisions(safe: SafeReport, group: str) -> Point:
+    """Who made the decisions (D1)."""
+    f = safe.indicators.get("D1")
+    if f is None or f.value is None or f.n is None:
+        lines = _missing(f)
+    else:
+        verdict = (
+            "That is what we want."
+            if f.band == "shared"
+            else "We want this to be more."
+        )
+        lines = (
+            f"We made {f.n} decisions.",
+            f"{_cap(group)} helped to make {f.value.words} of them.",
+            verdict,
+        )
+    return Point(
+        icon="vote",
+        caption="The numbers about decisions",
+        heading="Who made the decisions?",
+        lines=lines,
+        meter=None if f is None else _meter(f"Decisions made with {group}", f),
+        table=(
+            ("All decisions", "not shown" if f is None or f.n is None else str(f.n)),
+            (f"Made with {group}", _table_words(f)),
+        ),
+    )
+
+
+def seats(safe: SafeReport, group: str, where: str) -> Point:
+    """Who holds the voting seats (R1)."""
+    f = safe.indicators.get("R1")
+    if f is None or f.value is None or f.n is None:
+        lines = _missing(f)
+    else:
+        verdict = {
+            "token": "That is too few.",
+            "minority": "We want more.",
+            "balanced": "That is a fair share.",
+            "le_majority": "They hold most of the votes.",
+        }.get(f.band or "", "")
+        lines = tuple(
+            line
+            for line in (
+                f"{_cap(where)} has {f.n} voting seats.",
+                f"{_cap(group)} hold {f.value.words} of them.",
+                verdict,
+            )
+            if line
+        )
+    return Point(
+        icon="seats",
+        caption="The numbers about votes",
+        heading=f"Who can vote on {where}?",
+        lines=lines,
+        meter=None if f is None else _meter(f"Seats held by {group}", f),
+        table=(
+            ("Voting seats", "not shown" if f is None or f.n is None else str(f.n)),
+            (f"Held by {group}", _table_words(f)),
+        ),
+    )
+
+
+def support(safe: SafeReport) -> Point:
+    """Whether the support people asked for came in time (X1)."""
+    f = safe.indicators.get("X1")
+    if f is None or f.value is None or f.n is None:
+        lines = _missing(f)
+    else:
+        verdict = (
+            "That is good."
+            if f.band == "met"
+            else "Everyone should get the support they ask for."
+        )
+        lines = (
+            f"People asked for support {f.n} times.",
+            "For example, easy read, a break or a sign language interpreter.",
+            f"They got it in time {f.value.words} of the time.",
+            verdict,
+        )
+    return Point(
+        icon="support",
+        caption="The numbers about support",
+        heading="Did people get the support they asked for?",
+        lines=lines,
+        meter=None if f is None else _meter("Support given in time", f),
+        table=(
+            (
+                "Times people asked",
+                "not shown" if f is None or f.n is None else str(f.n),
+            ),
+            ("Support given in time", _table_words(f)),
+        ),
+    )
+
+
+def feedback(safe: SafeReport, group: str) -> Point:
+    """Whether people were told what became of their comments (V5)."""
+    f = safe.indicators.get("V5")
+    if f is None or f.value is None or f.n is None:
+        lines = _missing(f)
+    else:
+        verdict = (
+            "That is good." if f.band == "closed" else "We need to do this every time."
+        )
+        lines = (
+            f"{_cap(group)} made {f.n} comments.",
+            f"We told them what happened {f.value.words} of the time.",
+            verdict,
+        )
+    return Point(
+        icon="feedback",
+        caption="The numbers about answers",
+        heading="Did we tell people what happened to their ideas?",
+        lines=lines,
+        meter=None if f is None else _meter("Comments we answered", f),
+        table=(
+            ("Comments", "not shown" if f is None or f.n is None else str(f.n)),
+            ("Comments we answered", _table_words(f)),
+        ),
+    )
+
+
+def ladder(safe: SafeReport, group: str) -> Point:
+    """Where each piece of work and each group is on the ladder."""
+    steps = tuple(
+        Step(
+            name=r.name,
+            level=r.level,
+            lines=(
+                f"It is on step {r.level} of {STEPS}.",
+                MEANINGS.get(r.level, "").format(Group=_cap(group)),
+                *(FLAG_LINES[f] for f in r.flags if f in FLAG_LINES),
+            ),
+        )
+        for r in safe.ladder
+    )
+    lines: tuple[str, ...] = (
+        f"We use a ladder with {STEPS} steps.",
+        "Step 1 is the lowest. Step 7 is the highest.",
+        "At step 7, we plan, decide, do and check things together.",
+    )
+    if not steps:
+        lines += ("We do not have enough records to say.",)
+    return Point(
+        icon="ladder",
+        caption="The steps for each part of our work",
+        heading="How well do we work together?",
+        lines=lines,
+        meter=None,
+        table=tuple((s.name, f"step {s.level} of {STEPS}") for s in steps),
+        steps=steps,
+    )
+
+
+def build(
+    safe: SafeReport,
+    *,
+    group: str | None = None,
+    organisation: str | None = None,
+    names: Mapping[str, str] | None = None,
+) -> EasyRead:
+    """The members' easy-read report from a report after disclosure control."""
+    who = group or DEFAULT_GROUP
+    named = scope_name(safe.scope, names)
+    where = {
+        "ledger": "the board",
+        "body": named or "this group",
+        "project": "the groups in this project",
+    }.get(safe.scope.kind, "the board")
+    title = f"Who has a say at {organisation}?" if organisation else "Who has a say?"
+    period = period_text(safe.since, safe.until)
+    when = (
+        "It covers everything we have written down."
+        if period == "all recorded time"
+        else f"It covers {period}."
+    )
+    intro: tuple[str, ...] = (
+        "This report is about how we make choices together.",
+        when,
+        "It is about groups. It is not about any one person.",
+        "We asked members about their lives.",
+        "Some told us they are disabled or have a health condition.",
+        "Some told us they care for someone.",
+        f"In this report, we call them {who}.",
+    )
+    if safe.scope.kind == "project" and named:
+        intro = (f"This report is about {named}.", *intro)
+    points = (
+        ideas(safe, who),
+        decisions(safe, who),
+        seats(safe, who, where),
+        support(safe),
+        feedback(safe, who),
+        ladder(safe, who),
+    )
+    closing = (
+        "We hide small numbers. This keeps people safe.",
+        "Please ask us if you want help to read this report.",
+    )
+    return EasyRead(title=title, intro=intro, points=points, closing=closing)

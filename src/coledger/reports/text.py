@@ -1,0 +1,62 @@
+"""The reports as plain text, for a terminal, an email or a screen reader."""
+
+from __future__ import annotations
+
+from coledger.reports.display import Display
+from coledger.reports.easy_read import EasyRead
+
+
+def _heading(text: str, underline: str) -> list[str]:
+    return [text, underline * len(text)]
+
+
+def board_or_public(display: Display) -> str:
+    """The board's or the public's report as text."""
+    lines = _heading(display.title.upper(), "=")
+    lines += [f"{label}: {value}" for label, value in display.facts]
+    lines += ["", *_heading("About this report", "-")]
+    lines += [f"- {line}" for line in display.disclosure]
+
+    lines += ["", *_heading("The ladder of co-production", "-")]
+    lines.append(
+        "Where each process sits, from 0 (no involvement) to 7 (co-production)."
+    )
+    for p in display.processes:
+        flags = ", ".join(p.flags) or "none"
+        lines += ["", f"{p.name} ({p.unit}): step {p.level}, {p.rung}; flags: {flags}"]
+        lines += [f"    {label}: {value}" for label, value in p.evidence]
+
+    lines += ["", *_heading("Indicators", "-")]
+    for family in display.families:
+        lines += ["", f"{family.name} ({family.letter})"]
+        for row in family.rows:
+            lines.append(f"  {row.code:<3} {row.title}")
+            lines.append(
+                f"      value: {row.value} | n: {row.n} | coverage: {row.coverage}"
+                f" | band: {row.band}"
+            )
+            if row.note:
+                lines.append(f"      note: {row.note}")
+
+    lines += ["", *_heading("Decisions by how far lived experience shared them", "-")]
+    lines += [f"  {t.tag}: {t.count}" for t in display.tags]
+    lines.append(f"  all decisions: {display.tag_total}")
+    if display.decisions is not None:
+        lines += ["", *_heading("Decision by decision", "-")]
+        lines += [
+            f"  {d.proposal} (decision {d.decision}): {d.tag}; "
+            f"lived-experience proposer: {d.le_originated}"
+            for d in display.decisions
+        ] or ["  no decisions in this period"]
+    return "\n".join(lines) + "\n"
+
+
+def members(easy: EasyRead) -> str:
+    """The members' easy-read report as text: one idea to a line."""
+    lines = [easy.title, "", "About this report", *easy.intro]
+    for point in easy.points:
+        lines += ["", point.heading, *point.lines]
+        for step in point.steps:
+            lines += ["", step.name, *step.lines]
+    lines += ["", *easy.closing]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,420 @@
+"""What each indicator, rung, flag, tag and band is called, and how values are banded.
+
+The board reads exact values; the public and the members read bands. A band
+is a range with plain words ("about half") and its numeric edges ("40% to
+60%"), cut at the same thresholds the projections use where they have one.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from coledger.projections.thresholds import Thresholds
+
+SHARE = "share"
+"""value = count / n: the count of the n items behind it can be worked out."""
+PROPORTION = "proportion"
+"""A 0-1 share that is not a count of the n items (time-weighted, a power index)."""
+RATIO = "ratio"
+"""A parity ratio: 1.0 means lived experience fares the same as everyone else."""
+GINI = "gini"
+"""An inequality coefficient from 0 (even) to 1."""
+SCORE = "score"
+"""The phase-coverage score, 0 to 6."""
+UNKNOWN = "unknown"
+"""An indicator this version of the reports does not know how to band."""
+
+SCALE_MAX = {SHARE: 1.0, PROPORTION: 1.0, GINI: 1.0, RATIO: 2.0, SCORE: 6.0}
+"""The right-hand end of the scale each kind of figure is drawn on."""
+
+
+@attrs.frozen
+class Indicator:
+    """How one indicator code is named, grouped and banded."""
+
+    code: str
+    title: str
+    kind: str
+    counted: str
+    short: str = ""
+    """A label of a few words, for charts."""
+
+    @property
+    def label(self) -> str:
+        """The code and short label, such as "R1 voting seats"."""
+        return f"{self.code} {self.short}" if self.short else self.code
+
+    @property
+    def family(self) -> str:
+        """The family letter (R, A, V, D, P, X, W)."""
+        return self.code[:1]
+
+
+FAMILIES = {
+    "R": "Representation",
+    "A": "Agenda and initiative",
+    "V": "Voice",
+    "D": "Decision power",
+    "P": "Phases and continuity",
+    "X": "Accessibility",
+    "W": "Reciprocity and wellbeing",
+}
+"""Family letters, in the order reports list them."""
+
+_INDICATORS = (
+    Indicator(
+        "R1",
+        "Voting seats held by lived experience",
+        SHARE,
+        "voting seats",
+        "voting seats",
+    ),
+    Indicator(
+        "R2",
+        "Decision meetings with at most one lived-experience voter",
+        SHARE,
+        "decision meetings",
+        "lone voters",
+    ),
+    Indicator("R3", "Voting-rights parity", RATIO, "seats", "voting rights"),
+    Indicator(
+        "R4",
+        "Officer roles held by lived experience (by time)",
+        PROPORTION,
+        "offices",
+        "officer roles",
+    ),
+    Indicator(
+        "R5",
+        "Voting seats against the membership",
+        RATIO,
+        "members",
+        "seats vs members",
+    ),
+    Indicator(
+        "R6", "Seat tenure, lived experience against others", RATIO, "seats", "tenure"
+    ),
+    Indicator(
+        "R7",
+        "Voting power of the lived-experience bloc (Banzhaf)",
+        PROPORTION,
+        "bodies",
+        "voting power",
+    ),
+    Indicator(
+        "A1",
+        "Proposals with a lived-experience proposer",
+        SHARE,
+        "proposals",
+        "proposals",
+    ),
+    Indicator(
+        "A2",
+        "Decision meetings with a lived-experience item or chair",
+        SHARE,
+        "decision meetings",
+        "agenda",
+    ),
+    Indicator(
+        "A3",
+        "Projects with lived experience in from the start",
+        SHARE,
+        "projects",
+        "from the start",
+    ),
+    Indicator(
+        "V1", "Voice parity (comments against attendance)", RATIO, "comments", "voice"
+    ),
+    Indicator("V2", "Participation inequality (Gini)", GINI, "members", "inequality"),
+    Indicator(
+        "V4",
+        "Lived-experience attendances with no comment or proposal",
+        SHARE,
+        "attendances",
+        "silent attendances",
+    ),
+    Indicator(
+        "V5",
+        "Lived-experience comments answered with feedback",
+        SHARE,
+        "comments",
+        "feedback",
+    ),
+    Indicator(
+        "V6",
+        "Decisions with enough time after the papers",
+        SHARE,
+        "decisions",
+        "time to read",
+    ),
+    Indicator(
+        "D1",
+        "Decisions made with lived experience holding a vote",
+        SHARE,
+        "decisions",
+        "decided with",
+    ),
+    Indicator(
+        "D2",
+        "Decisions made outside the forum",
+        SHARE,
+        "decisions",
+        "outside the forum",
+    ),
+    Indicator(
+        "D3",
+        "Adoption parity of lived-experience proposals",
+        RATIO,
+        "proposals",
+        "adoption",
+    ),
+    Indicator(
+        "D4",
+        "Adopted proposals shaped by lived experience",
+        SHARE,
+        "adopted proposals",
+        "amendments",
+    ),
+    Indicator(
+        "D5",
+        "Decisions that overrode a vote or the lived-experience majority",
+        SHARE,
+        "decisions",
+        "overrides",
+    ),
+    Indicator(
+        "D6", "Delivery actions done on time", SHARE, "actions", "follow-through"
+    ),
+    Indicator("P1", "Phase-coverage score (0 to 6)", SCORE, "projects", "phase score"),
+    Indicator(
+        "P2",
+        "Projects with lived-experience input more than once",
+        SHARE,
+        "projects",
+        "continuity",
+    ),
+    Indicator(
+        "P3",
+        "Evaluations owned by lived experience",
+        SHARE,
+        "evaluations",
+        "evaluation",
+    ),
+    Indicator(
+        "X1", "Adjustments provided in time", SHARE, "requests", "adjustments met"
+    ),
+    Indicator(
+        "X2", "Adjustment requests declined", SHARE, "answered requests", "declines"
+    ),
+    Indicator(
+        "X3", "Accessible papers issued in time", SHARE, "papers", "papers in time"
+    ),
+    Indicator(
+        "X4",
+        "Meetings with accessible papers before anyone asked",
+        SHARE,
+        "meetings",
+        "anticipatory",
+    ),
+    Indicator(
+        "X5",
+        "Attendance parity of lived-experience seat holders",
+        RATIO,
+        "attendances",
+        "attendance",
+    ),
+)
+INDICATORS = {i.code: i for i in _INDICATORS}
+"""Every indicator code the reports know, with its title, kind and unit."""
+
+
+def indicator(code: str) -> Indicator:
+    """The description of *code*, or a neutral one for a code not known here."""
+    return INDICATORS.get(code) or Indicator(code, code, UNKNOWN, "items")
+
+
+def family_order(code: str) -> tuple[int, int, str]:
+    """A sort key that lists codes by family (R, A, V, D, P, X), then number."""
+    letters = list(FAMILIES)
+    family = letters.index(code[:1]) if code[:1] in FAMILIES else len(letters)
+    digits = code[1:]
+    return (family, int(digits) if digits.isdigit() else 0, code)
+
+
+RUNGS = {
+    "NONE": "No involvement",
+    "COERCION": "Coercion",
+    "EDUCATING": "Educating",
+    "INFORMING": "Informing",
+    "CONSULTATION": "Consultation",
+    "ENGAGEMENT": "Engagement",
+    "CO_DESIGN": "Co-design",
+    "CO_PRODUCTION": "Co-production",
+}
+"""Each rung of the ladder as the board and the public read it."""
+
+FLAGS = {
+    "equal_terms_not_met": "equal terms not met",
+    "no_feedback_loop": "no feedback loop",
+    "one_off": "one-off",
+    "late_involvement": "late involvement",
+    "token_seat": "token seat",
+    "lone_representative": "lone representative",
+    "placation": "placation",
+    "faux_coproduction": "faux co-production",
+}
+"""Each ladder flag in words."""
+
+TAGS = {
+    "decided-with": "decided with lived experience",
+    "influenced": "influenced by lived experience",
+    "consulted": "lived experience consulted",
+    "informed": "lived experience informed",
+    "none": "no lived-experience involvement",
+}
+"""The per-decision tags, from the most shared to the least, in words."""
+
+_BAND_WORDS = {
+    "co_production": "co-production",
+    "co_design": "co-design",
+    "le_majority": "lived-experience majority",
+    "in_forum": "in the forum",
+    "out_of_forum": "out of the forum",
+    "no_power": "no power",
+}
+
+
+def words(code: str | None) -> str:
+    """A band, flag or rung code written as words."""
+    if code is None:
+        return ""
+    if code in _BAND_WORDS:
+        return _BAND_WORDS[code]
+    if code in RUNGS:
+        return RUNGS[code]
+    if code in FLAGS:
+        return FLAGS[code]
+    return code.replace("_", " ")
+
+
+# Exact values (the board) ----------------------------------------------------------
+
+
+def exact(kind: str, value: float) -> str:
+    """A value as the board reads it: a percentage, a ratio or a score."""
+    if kind in {SHARE, PROPORTION}:
+        return f"{value:.0%}"
+    if kind == SCORE:
+        return f"{value:.1f} of 6"
+    return f"{value:.2f}"
+
+
+# Bands (the public and the members) -----------------------------------------------
+
+
+@attrs.frozen
+class Range:
+    """A band a value is shown as: plain words and numeric edges, never the value."""
+
+    words: str
+    label: str
+    low: float
+    high: float
+
+    @property
+    def text(self) -> str:
+        """The words with the edges, such as "about half (40% to 60%)"."""
+        return f"{self.words} ({self.label})"
+
+
+def _pct(value: float) -> str:
+    return f"{value:.0%}"
+
+
+_SHARE_BANDS = (
+    (0.15, False, Range("very few", "under 15%", 0.0, 0.15)),
+    (0.4, False, Range("less than half", "15% to 40%", 0.15, 0.4)),
+    (0.6, True, Range("about half", "40% to 60%", 0.4, 0.6)),
+    (0.85, True, Range("more than half", "60% to 85%", 0.6, 0.85)),
+)
+"""(upper edge, whether the edge is in the band, band) for shares between 0 and 1."""
+
+
+def share_range(value: float) -> Range:
+    """The band of a 0-1 share, from "none" to "all"."""
+    if value <= 0:
+        return Range("none", "0%", 0.0, 0.0)
+    if value >= 1:
+        return Range("all", "100%", 1.0, 1.0)
+    for edge, inclusive, band in _SHARE_BANDS:
+        if value < edge or (inclusive and value == edge):
+            return band
+    return Range("almost all", "over 85%", 0.85, 1.0)
+
+
+def seat_range(value: float, th: Thresholds) -> Range:
+    """The band of the voting-seat share, cut where R1's own bands are (Kanter)."""
+    token, minority, balanced = th.token_seat, th.minority, th.balanced
+    if value <= 0 or value >= 1:
+        return share_range(value)
+    if value < token:
+        return Range("very few", f"under {_pct(token)}", 0.0, token)
+    if value < minority:
+        return Range(
+            "less than half", f"{_pct(token)} to {_pct(minority)}", token, minority
+        )
+    if value <= balanced:
+        return Range(
+            "close to half", f"{_pct(minority)} to {_pct(balanced)}", minority, balanced
+        )
+    return Range("more than half", f"over {_pct(balanced)}", balanced, 1.0)
+
+
+def ratio_range(value: float, th: Thresholds) -> Range:
+    """The band of a parity ratio around 1.0 (equal)."""
+    low, parity, high = th.adoption_low, th.parity, th.voice_high
+    top = SCALE_MAX[RATIO]
+    if value < low:
+        return Range("well below equal", f"under {low:g}", 0.0, low)
+    if value < parity:
+        return Range("below equal", f"{low:g} to {parity:g}", low, parity)
+    if value <= high:
+        return Range("about equal", f"{parity:g} to {high:g}", parity, high)
+    return Range("above equal", f"over {high:g}", high, top)
+
+
+def gini_range(value: float, th: Thresholds) -> Range:
+    """The band of a Gini coefficient."""
+    even, dominated = 0.25, th.gini_dominated
+    if value < even:
+        return Range("evenly spread", f"under {even:g}", 0.0, even)
+    if value <= dominated:
+        return Range("somewhat uneven", f"{even:g} to {dominated:g}", even, dominated)
+    return Range("a few voices dominate", f"over {dominated:g}", dominated, 1.0)
+
+
+def score_range(value: float) -> Range:
+    """The band of the 0-6 phase-coverage score."""
+    if value >= 6:  # noqa: PLR2004
+        return Range("every phase", "6 of 6", 6.0, 6.0)
+    if value >= 4:  # noqa: PLR2004
+        return Range("most phases", "4 to 6 of 6", 4.0, 6.0)
+    if value >= 2:  # noqa: PLR2004
+        return Range("some phases", "2 to 4 of 6", 2.0, 4.0)
+    return Range("few phases", "under 2 of 6", 0.0, 2.0)
+
+
+def range_of(code: str, value: float, th: Thresholds) -> Range | None:
+    """The band *value* of indicator *code* is shown as, or None if it has none."""
+    kind = indicator(code).kind
+    if code == "R1":
+        return seat_range(value, th)
+    if kind in {SHARE, PROPORTION}:
+        return share_range(value)
+    if kind == RATIO:
+        return ratio_range(value, th)
+    if kind == GINI:
+        return gini_range(value, th)
+    if kind == SCORE:
+        return score_range(value)
+    return None

@@ -1,0 +1,343 @@
+"""Every command through the real console script: its output, exit codes, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+
+from coledger import Ledger
+from coledger.privacy import encode_master_key
+from conftest import TEST_MASTER_KEY
+
+COLEDGER = str(Path(sys.executable).parent / "coledger")
+KEY = encode_master_key(TEST_MASTER_KEY)
+
+
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the console script in *cwd* and capture what it says."""
+    environment = {k: v for k, v in os.environ.items() if k != "COLEDGER_MASTER_KEY"}
+    environment["COLEDGER_MASTER_KEY"] = KEY
+    environment.update(env or {})
+    return subprocess.run(
+        [COLEDGER, *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def rows(db: Path) -> int:
+    """How many events the SQLite ledger file holds."""
+    with sqlite3.connect(db) as conn:
+        (count,) = conn.execute("SELECT count(*) FROM stored_events").fetchone()
+    return int(count)
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding a demo ledger, made once through the console script."""
+    folder = tmp_path_factory.mktemp("demo")
+    result = run("demo", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+def ids(folder: Path) -> dict[str, str]:
+    """A proposal, a project and two members of the demo ledger, by role."""
+    with Ledger.open(f"sqlite:///{folder / 'coledger.db'}", master_key=KEY) as ledger:
+        proposal = ledger.proposals()[0]
+        project = ledger.projects()[0]
+        members = ledger.members()
+    return {
+        "proposal": str(proposal.id),
+        "project": str(project.id),
+        "admin": str(members[0].id),
+        "member": str(members[-1].id),
+    }
+
+
+def test_demo_summarises_what_it_recorded(demo_dir: Path) -> None:
+    """The demo prints its summary, headline figures and each project's rung."""
+    result = run("demo", "--db", "again.db", cwd=demo_dir)
+    assert result.returncode == 0, result.stderr
+    assert "Proposals raised, by the role of the first proposer" in result.stdout
+    assert "Headline figures" in result.stdout
+    assert "Summer Festival" in result.stdout
+    assert rows(demo_dir / "again.db") > 1000
+
+
+def test_demo_refuses_a_ledger_that_holds_events(demo_dir: Path) -> None:
+    """A second demo into the same file is refused, and writes nothing."""
+    before = rows(demo_dir / "coledger.db")
+    result = run("demo", cwd=demo_dir)
+    assert result.returncode == 1
+    assert "already holds" in result.stderr
+    assert rows(demo_dir / "coledger.db") == before
+
+
+def test_a_wrong_url_is_a_usage_error(tmp_path: Path) -> None:
+    """An unknown storage scheme exits 2 with one line naming the URL."""
+    result = run("history", "--db", "mysql://x/y", "--project", "x", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "mysql://x/y" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert not list(tmp_path.iterdir())
+
+
+def test_history_tells_who_did_what(demo_dir: Path) -> None:
+    """History lists a proposal's events in order, with names and plain words."""
+    known = ids(demo_dir)
+    result = run("history", "--proposal", known["proposal"], cwd=demo_dir)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "raised the proposal" in lines[0]
+    assert any("recorded the decision" in line for line in lines)
+    as_json = run("history", "--project", known["project"], "--json", cwd=demo_dir)
+    entries = json.loads(as_json.stdout)
+    positions = [e["position"] for e in entries]
+    assert positions == sorted(positions)
+    assert entries[0]["kind"] == "Project.Started"
+
+
+def test_history_of_an_unknown_id_is_refused(demo_dir: Path) -> None:
+    """An id that names no proposal exits 1; a malformed one exits 2."""
+    unknown = run(
+        "history", "--proposal", "00000000-0000-0000-0000-000000000001", cwd=demo_dir
+    )
+    assert unknown.returncode == 1
+    assert "no proposal with id" in unknown.stderr
+    malformed = run("history", "--proposal", "not-an-id", cwd=demo_dir)
+    assert malformed.returncode == 2
+    assert "not a proposal id" in malformed.stderr
+
+
+def test_export_then_import_gives_the_same_projections(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """Exporting the demo and importing it into a fresh file reproduces every figure."""
+    export = tmp_path / "ledger.jsonl"
+    result = run(
+        "export",
+        "--db",
+        str(demo_dir / "coledger.db"),
+        "--out",
+        str(export),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    header = json.loads(export.read_text().splitlines()[0])
+    assert header["format"] == "coledger-export"
+    imported = run("import", str(export), "--db", "copy.db", "--json", cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert json.loads(imported.stdout)["events"] == header["events"]
+    with (
+        Ledger.open(f"sqlite:///{demo_dir / 'coledger.db'}", master_key=KEY) as a,
+        Ledger.open(f"sqlite:///{tmp_path / 'copy.db'}", master_key=KEY) as b,
+    ):
+        assert a.power_sharing().to_json() == b.power_sharing().to_json()
+        assert b.verify().status in {"PARTIAL", "VERIFIED"}
+        assert b.verify().counts == {"NO_CHECKPOINT": 1}
+
+
+def test_import_of_a_malformed_row_names_it_and_writes_nothing(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """A damaged line is named with its number; the target ledger stays empty."""
+    export = tmp_path / "ledger.jsonl"
+    run(
+        "export",
+        "--db",
+        str(demo_dir / "coledger.db"),
+        "--out",
+        str(export),
+        cwd=tmp_path,
+    )
+    lines = export.read_text().splitlines()
+    lines[40] = lines[40].replace('"originator_version": ', '"originator_version": 9')
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("\n".join(lines) + "\n")
+    result = run("import", str(broken), "--db", "target.db", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "broken.jsonl, line 41" in result.stderr
+    target = tmp_path / "target.db"
+    assert not target.exists() or rows(target) == 0
+
+
+def test_import_of_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    """A file that does not exist exits 2, naming it, and creates no ledger."""
+    result = run("import", "nowhere.jsonl", "--db", "target.db", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "nowhere.jsonl" in result.stderr
+    assert not (tmp_path / "target.db").exists()
+
+
+def test_export_to_an_unwritable_place_leaves_no_file(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """An export that cannot be written exits 2 and leaves nothing behind."""
+    out = tmp_path / "missing-folder" / "x.jsonl"
+    result = run(
+        "export", "--db", str(demo_dir / "coledger.db"), "--out", str(out), cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert "cannot write" in result.stderr
+    assert not out.parent.exists()
+
+
+def test_rebuild_fills_the_projection_tables(demo_dir: Path) -> None:
+    """Rebuild writes the figures into SQL tables any tool can read."""
+    result = run("rebuild", cwd=demo_dir)
+    assert result.returncode == 0, result.stderr
+    assert "Rebuilt the projection tables" in result.stdout
+    with sqlite3.connect(demo_dir / "coledger.db") as conn:
+        codes = {r[0] for r in conn.execute("SELECT code FROM coledger_figures")}
+        (tracked,) = conn.execute("SELECT position FROM coledger_tracking").fetchone()
+    assert {"R1", "D1", "X1"} <= codes
+    assert tracked == rows(demo_dir / "coledger.db")
+
+
+def test_rebuild_without_the_master_key_is_a_usage_error(demo_dir: Path) -> None:
+    """Commands that read personal data exit 2 when no master key is available."""
+    env_less = {k: v for k, v in os.environ.items() if k != "COLEDGER_MASTER_KEY"}
+    result = subprocess.run(
+        [COLEDGER, "rebuild", "--db", str(demo_dir / "coledger.db")],
+        cwd=demo_dir.parent,
+        env=env_less,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "master key" in result.stderr
+
+
+def test_erase_shreds_a_member(tmp_path: Path) -> None:
+    """Erase makes a name unreadable; a wrong id is refused and writes nothing."""
+    assert run("demo", cwd=tmp_path).returncode == 0
+    known = ids(tmp_path)
+    before = rows(tmp_path / "coledger.db")
+    bad = run(
+        "erase",
+        "--member",
+        "00000000-0000-0000-0000-000000000002",
+        "--by",
+        known["admin"],
+        cwd=tmp_path,
+    )
+    assert bad.returncode == 1
+    assert rows(tmp_path / "coledger.db") == before
+    incomplete = run("erase", "--member", known["member"], cwd=tmp_path)
+    assert incomplete.returncode == 2
+    result = run(
+        "erase", "--member", known["member"], "--by", known["admin"], cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert rows(tmp_path / "coledger.db") == before + 1
+    with Ledger.open(f"sqlite:///{tmp_path / 'coledger.db'}", master_key=KEY) as ledger:
+        assert ledger.member(UUID(known["member"])).name == "[erased]"
+    again = run("erase", "--reapply", cwd=tmp_path)
+    assert again.returncode == 0
+    assert "Destroyed 0 key(s) again" in again.stdout
+
+
+def test_report_renders_each_audience_and_format(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """Report prints text, JSON and a self-contained HTML file for each audience."""
+    board = run("report", cwd=demo_dir)
+    assert board.returncode == 0, board.stderr
+    assert "R1" in board.stdout
+    public = run("report", "--audience", "public", "--format", "json", cwd=demo_dir)
+    data = json.loads(public.stdout)
+    assert data["audience"] == "public"
+    out = tmp_path / "members.html"
+    members = run(
+        "report",
+        "--audience",
+        "members",
+        "--format",
+        "html",
+        "--out",
+        str(out),
+        "--group",
+        "trainers",
+        cwd=demo_dir,
+    )
+    assert members.returncode == 0, members.stderr
+    html = out.read_text()
+    assert html.startswith("<!DOCTYPE html>")
+    assert "trainers" in html
+    assert "http://" not in html.replace("http://www.w3.org", "")
+
+
+def test_report_refuses_bad_input(demo_dir: Path) -> None:
+    """A bad date or an unknown body is refused with one line; nothing is written."""
+    before = rows(demo_dir / "coledger.db")
+    bad_date = run("report", "--since", "last tuesday", cwd=demo_dir)
+    assert bad_date.returncode == 2
+    assert "not a date" in bad_date.stderr
+    unknown = run(
+        "report", "--body", "00000000-0000-0000-0000-000000000003", cwd=demo_dir
+    )
+    assert unknown.returncode == 1
+    assert "no body with id" in unknown.stderr
+    assert rows(demo_dir / "coledger.db") == before
+
+
+POLIS = Path(__file__).resolve().parents[3] / "shared" / "data" / "polis"
+
+
+def need_polis() -> None:
+    """Skip without the shared Polis data, except in CI, where it must be there."""
+    if not POLIS.exists():
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"the shared Polis data is missing at {POLIS}")
+        pytest.skip("the shared Polis data is not here")
+
+
+def test_import_polis_then_refuse_a_second_time(tmp_path: Path) -> None:
+    """import-polis loads a conversation; a second run and a bad folder are refused."""
+    need_polis()
+    folder = POLIS / "london.youth.policing"
+    first = run("import-polis", str(folder), "--db", "polis.db", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "london.youth.policing" in first.stdout
+    count = rows(tmp_path / "polis.db")
+    second = run("import-polis", str(folder), "--db", "polis.db", cwd=tmp_path)
+    assert second.returncode == 1
+    assert "already" in second.stderr
+    missing = run(
+        "import-polis", str(tmp_path / "nope"), "--db", "polis.db", cwd=tmp_path
+    )
+    assert missing.returncode == 1
+    assert "nope" in missing.stderr
+    assert rows(tmp_path / "polis.db") == count
+
+
+def test_import_polis_names_a_malformed_row(tmp_path: Path) -> None:
+    """A damaged line of votes.csv is named, and no ledger is written."""
+    need_polis()
+    copy = tmp_path / "conversation"
+    copy.mkdir()
+    for name in ("comments.csv", "votes.csv", "summary.csv"):
+        (copy / name).write_bytes((POLIS / "london.youth.policing" / name).read_bytes())
+    lines = (copy / "votes.csv").read_text().splitlines()
+    lines[5] = lines[5].rsplit(",", 1)[0] + ",7"
+    (copy / "votes.csv").write_text("\n".join(lines) + "\n")
+    result = run("import-polis", str(copy), "--db", "polis.db", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "votes.csv" in result.stderr
+    assert "line 6" in result.stderr
+    assert not (tmp_path / "polis.db").exists() or rows(tmp_path / "polis.db") == 0

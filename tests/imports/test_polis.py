@@ -1,0 +1,519 @@
+"""Importing Polis conversation exports: tallies, references, decisions, the ladder.
+
+The data are two real Polis conversations kept beside the repository in
+shared/data/polis. Data was gathered using the Polis software
+(compdemocracy.org/polis) and is sub-licensed under CC BY 4.0 with Attribution
+to The Computational Democracy Project. The data and more information about how
+the data was collected can be found at
+https://compdemocracy.org/case-studies/2022-london-youth-policing and
+https://compdemocracy.org/case-studies/2014-seattle-15-per-hour (source:
+github.com/compdemocracy/openData; licence:
+https://creativecommons.org/licenses/by/4.0/).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+
+from coledger import DuplicateSourceRefError, InvalidInputError, Ledger
+from coledger.imports import MalformedImportError, PolisImport, import_polis
+from coledger.projections.ladder import LEVELS
+
+REPO = Path(__file__).resolve().parents[2]
+POLIS = REPO.parent / "shared" / "data" / "polis"
+LONDON = "london.youth.policing"
+SEATTLE = "15-per-hour-seattle"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHOICE = {1: "for", -1: "against", 0: "abstain"}
+
+
+def export(name: str) -> Path:
+    """The folder of one conversation; skipped if the data is absent (not in CI)."""
+    folder = POLIS / name
+    if not (folder / "votes.csv").is_file():
+        message = f"the Polis data is not at {folder} (shared/ beside the repository)"
+        if IN_CI:
+            pytest.fail(f"{message}; CI=true, so it must be there")
+        pytest.skip(message)
+    return folder
+
+
+# An independent reading of the export, written for the tests --------------------
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """Every row of a CSV file as a dict."""
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def recount(folder: Path) -> dict[int, Counter[str]]:
+    """Counts per statement: the latest vote of each participant, by timestamp."""
+    latest: dict[tuple[int, int], tuple[int, int, int]] = {}
+    for row_number, row in enumerate(read_csv(folder / "votes.csv")):
+        key = (int(row["comment-id"]), int(row["voter-id"]))
+        when = (int(row["timestamp"]), row_number)
+        if key not in latest or when > latest[key][:2]:
+            latest[key] = (*when, int(row["vote"]))
+    counts: dict[int, Counter[str]] = {}
+    for (comment, _), (_, _, vote) in latest.items():
+        counts.setdefault(comment, Counter())[CHOICE[vote]] += 1
+    return counts
+
+
+def moderation(folder: Path) -> dict[int, int]:
+    """The moderated value of each statement."""
+    return {
+        int(r["comment-id"]): int(r["moderated"])
+        for r in read_csv(folder / "comments.csv")
+    }
+
+
+def participant_ids(folder: Path) -> set[int]:
+    """Every author-id and voter-id."""
+    authors = {int(r["author-id"]) for r in read_csv(folder / "comments.csv")}
+    return authors | {int(r["voter-id"]) for r in read_csv(folder / "votes.csv")}
+
+
+def proposal_of(ledger: Ledger, name: str, comment: int) -> UUID:
+    """The proposal recorded for one statement."""
+    found = ledger.find_by_source_ref(f"polis:{name}/{comment}")
+    assert found is not None, f"statement {comment} of {name} was not found"
+    return found
+
+
+def check_tallies(ledger: Ledger, folder: Path) -> None:
+    """Every statement's tally equals the recount of votes.csv, exactly."""
+    counts = recount(folder)
+    rows = len(read_csv(folder / "votes.csv"))
+    for comment in moderation(folder):
+        tally = ledger.tally(proposal_of(ledger, folder.name, comment))
+        expected = counts.get(comment, Counter())
+        assert dict(tally.counts) == {
+            c: expected[c] for c in ("for", "against", "abstain", "block")
+        }, f"statement {comment}"
+    counted = sum(sum(c.values()) for c in counts.values())
+    assert counted <= rows
+
+
+def project_rungs(ledger: Ledger, result: PolisImport) -> list[tuple[str, int]]:
+    """The rung and level of every process in the conversation's two scopes."""
+    rungs = []
+    for report in (
+        ledger.power_sharing(project=result.project),
+        ledger.power_sharing(body=result.body),
+    ):
+        assert report.ladder, "the ladder rated nothing (is ladder.py finished?)"
+        rungs += [(r.rung, r.level) for r in report.ladder]
+    return rungs
+
+
+# The two conversations, in memory -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seattle() -> Iterator[tuple[Ledger, PolisImport]]:
+    """The larger conversation imported once, with lived experience, in memory."""
+    folder = export(SEATTLE)
+    ledger = Ledger.open("memory://")
+    result = import_polis(ledger, folder, lived_experience="OTHER_LE")
+    print(f"\nmemory: {result.summary()}")  # noqa: T201 (the measured speed)
+    yield ledger, result
+    ledger.close()
+
+
+@pytest.fixture
+def london(memory_ledger: Ledger) -> tuple[Ledger, PolisImport]:
+    """The smaller conversation imported with lived experience into a fresh ledger."""
+    result = import_polis(memory_ledger, export(LONDON), lived_experience="OTHER_LE")
+    return memory_ledger, result
+
+
+@pytest.fixture(params=[LONDON, SEATTLE])
+def imported(request: pytest.FixtureRequest) -> tuple[Ledger, PolisImport, Path]:
+    """Each conversation in turn, imported with lived experience."""
+    name: str = request.param
+    found = request.getfixturevalue("london" if name == LONDON else "seattle")
+    ledger, result = found
+    return ledger, result, export(name)
+
+
+def test_tallies_equal_an_independent_recount(
+    imported: tuple[Ledger, PolisImport, Path],
+) -> None:
+    """The latest vote per participant and statement, as the ledger counts it."""
+    ledger, _, folder = imported
+    check_tallies(ledger, folder)
+
+
+def test_counts_and_every_statement_found_by_reference(
+    imported: tuple[Ledger, PolisImport, Path],
+) -> None:
+    """Each statement's proposal is found again by its polis: source reference."""
+    ledger, result, folder = imported
+    statements = moderation(folder)
+    votes = read_csv(folder / "votes.csv")
+    people = participant_ids(folder)
+    assert result.conversation == folder.name
+    assert result.statements == len(statements)
+    assert result.votes_read == result.ballots == len(votes)
+    assert result.votes_skipped == 0
+    assert result.members == len(people) + 1
+    assert result.decisions == sum(m != 0 for m in statements.values())
+    assert result.undecided == sum(m == 0 for m in statements.values())
+    assert result.events > result.ballots
+    assert result.events_per_second > 0
+    voted = set(recount(folder))
+    assert result.statements_without_votes == len(set(statements) - voted)
+    comments = {int(r["comment-id"]): r for r in read_csv(folder / "comments.csv")}
+    for comment, row in comments.items():
+        proposal = ledger.proposal(proposal_of(ledger, folder.name, comment))
+        assert proposal.text == row["comment-body"]
+        assert proposal.project == result.project
+        assert proposal.body == result.body
+        assert proposal.phase == "design"
+        author = ledger.member(proposal.proposers[0])
+        assert author.name == f"Polis participant {row['author-id']}"
+        raised = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
+            milliseconds=int(row["timestamp"])
+        )
+        assert proposal.raised_at == raised
+        # Votes were opened, with every participant in the electorate, only on
+        # statements somebody voted on.
+        assert len(proposal.electorate) == (len(people) if comment in voted else 0)
+    project = ledger.project(result.project)
+    assert project.label == "consultation"
+    body = ledger.body(result.body)
+    assert body.kind == "advisory"
+
+
+def test_participants_are_anonymous_and_declared_only_as_asked(
+    imported: tuple[Ledger, PolisImport, Path],
+) -> None:
+    """Participants get numbered names, a voting seat and the declared category."""
+    ledger, result, folder = imported
+    people = participant_ids(folder)
+    names = {m.name for m in ledger.members()}
+    assert {f"Polis participant {p}" for p in people} <= names
+    seats = {s.member: s for s in ledger.body(result.body).seats}
+    assert result.organiser not in seats
+    organiser = ledger.member(result.organiser)
+    assert organiser.name == "Conversation organisers"
+    assert organiser.role == "staff"
+    for p in people:
+        member = ledger.find_by_source_ref(f"polis:{folder.name}/participant/{p}")
+        assert member is not None
+        view = ledger.member(member)
+        assert view.role == "member"
+        assert view.lived_experience == ("OTHER_LE",)
+        assert view.consent == "explicit_consent"
+        assert seats[member].seat == "voting"
+
+
+def test_moderation_is_decided_by_the_organisers_outside_the_forum(
+    imported: tuple[Ledger, PolisImport, Path],
+) -> None:
+    """Moderated 1 and -1 are decisions by the organisers; 0 stays undecided."""
+    ledger, result, folder = imported
+    outcomes = {1: "deferred", -1: "rejected"}
+    for comment, moderated in moderation(folder).items():
+        proposal = ledger.proposal(proposal_of(ledger, folder.name, comment))
+        if moderated == 0:
+            assert proposal.decision is None
+            assert not proposal.decisions
+            continue
+        assert len(proposal.decisions) == 1
+        decision = proposal.decisions[0]
+        assert decision.decided_by == (result.organiser,)
+        assert decision.method == "outside_forum"
+        assert decision.outcome == outcomes[moderated]
+        assert not decision.overrode_vote
+        assert decision.rationale is not None
+        assert decision.rationale.startswith("Polis moderation")
+
+
+def test_the_ladder_rates_the_conversation_a_consultation(
+    imported: tuple[Ledger, PolisImport, Path],
+) -> None:
+    """Participants proposed and voted, the organisers decided: never above 5."""
+    ledger, result, _ = imported
+    rungs = project_rungs(ledger, result)
+    for rung, level in rungs:
+        assert LEVELS["CONSULTATION"] <= level <= LEVELS["ENGAGEMENT"], rung
+    report = ledger.power_sharing(project=result.project)
+    assert all(tag.tag != "decided-with" for tag in report.decisions)
+    rated = {r.unit: r for r in report.ladder}
+    assert rated["project"].evidence["decided_phases"] == []
+    assert rated["project"].evidence["adopted_phases"] == []
+
+
+def test_without_lived_experience_the_ladder_has_no_evidence(
+    memory_ledger: Ledger,
+) -> None:
+    """Nobody declared lived experience, so no rung above NONE."""
+    folder = export(LONDON)
+    result = import_polis(memory_ledger, folder)
+    check_tallies(memory_ledger, folder)
+    for rung, level in project_rungs(memory_ledger, result):
+        assert level == LEVELS["NONE"], rung
+    participant = memory_ledger.find_by_source_ref(f"polis:{LONDON}/participant/1")
+    assert participant is not None
+    assert memory_ledger.member(participant).lived_experience == ()
+
+
+def test_progress_reports_every_command(memory_ledger: Ledger) -> None:
+    """progress(done, total) counts up to its total, which is the events written."""
+    calls: list[tuple[int, int]] = []
+    result = import_polis(
+        memory_ledger,
+        export(LONDON),
+        organiser_name="Youth panel organisers",
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert [done for done, _ in calls] == list(range(1, len(calls) + 1))
+    assert {total for _, total in calls} == {result.events}
+    assert calls[-1] == (result.events, result.events)
+    assert memory_ledger.member(result.organiser).name == "Youth panel organisers"
+
+
+# Refusals: nothing is written ------------------------------------------------------
+
+
+def test_a_second_import_is_refused_and_stores_nothing(
+    london: tuple[Ledger, PolisImport],
+) -> None:
+    """The statements' source references are already recorded."""
+    ledger, _ = london
+    before = ledger.position
+    with pytest.raises(DuplicateSourceRefError, match=LONDON):
+        import_polis(ledger, export(LONDON), lived_experience="OTHER_LE")
+    assert ledger.position == before
+
+
+def test_a_second_import_of_the_larger_conversation_is_refused(
+    seattle: tuple[Ledger, PolisImport],
+) -> None:
+    """Refused before anything is written, whatever the options."""
+    ledger, _ = seattle
+    before = ledger.position
+    with pytest.raises(DuplicateSourceRefError):
+        import_polis(ledger, export(SEATTLE))
+    assert ledger.position == before
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    """A copy of the smaller export to damage (no statement spans two lines)."""
+    target = tmp_path / LONDON
+    shutil.copytree(export(LONDON), target)
+    return target
+
+
+def damage(path: Path, line: int, change: Callable[[list[str]], list[str]]) -> None:
+    """Rewrite one line of a CSV file through *change* of its cells."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = next(csv.reader([lines[line - 1]]))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(change(cells))
+    lines[line - 1] = out.getvalue()
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def setter(index: int, value: str) -> Callable[[list[str]], list[str]]:
+    """A change that puts *value* in cell *index*."""
+
+    def change(cells: list[str]) -> list[str]:
+        return [value if i == index else c for i, c in enumerate(cells)]
+
+    return change
+
+
+def lines_in(path: Path) -> int:
+    """The number of lines of a file."""
+    return len(path.read_text(encoding="utf-8").splitlines())
+
+
+DAMAGES: dict[str, tuple[str, Callable[[list[str]], list[str]], str]] = {
+    "comment missing a column": ("comments.csv", lambda c: c[:-1], "7 columns"),
+    "comment with an extra column": ("comments.csv", lambda c: [*c, "x"], "9 columns"),
+    "comment-id not a number": ("comments.csv", setter(2, "12a"), "comment-id"),
+    "author-id not a number": ("comments.csv", setter(3, "1.5"), "author-id"),
+    "negative author-id": ("comments.csv", setter(3, "-3"), "author-id"),
+    "moderated out of range": ("comments.csv", setter(6, "2"), "moderated 2"),
+    "comment timestamp not a number": (
+        "comments.csv",
+        setter(0, "Wed Jul 27 2022"),
+        "timestamp",
+    ),
+    "comment timestamp out of range": (
+        "comments.csv",
+        setter(0, "9" * 30),
+        "out of range",
+    ),
+    "empty statement": ("comments.csv", setter(7, "  "), "empty"),
+    "control character": ("comments.csv", setter(7, "bad\x07bell"), "U+0007"),
+    "vote missing a column": ("votes.csv", lambda c: c[:-1], "4 columns"),
+    "voter-id not a number": ("votes.csv", setter(3, "voter"), "voter-id"),
+    "vote comment-id not a number": ("votes.csv", setter(2, ""), "comment-id"),
+    "vote out of range": ("votes.csv", setter(4, "2"), "vote 2"),
+    "vote not a number": ("votes.csv", setter(4, "agree"), "vote"),
+    "vote timestamp not a number": ("votes.csv", setter(0, "-1"), "timestamp"),
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGES))
+def test_a_damaged_line_is_named_and_nothing_is_stored(
+    case: str, copy: Path, memory_ledger: Ledger
+) -> None:
+    """One damaged line, the last of its file, stops the import before any write."""
+    name, change, reason = DAMAGES[case]
+    path = copy / name
+    line = lines_in(path)
+    damage(path, line, change)
+    memory_ledger.register_member("Someone already here")
+    before = memory_ledger.position
+    with pytest.raises(MalformedImportError) as raised:
+        import_polis(memory_ledger, copy, lived_experience="OTHER_LE")
+    error = raised.value
+    assert isinstance(error, InvalidInputError)
+    assert error.path == path
+    assert error.line == line
+    assert reason in error.reason
+    assert f"{path}, line {line}: " in str(error)
+    assert memory_ledger.position == before
+
+
+def test_a_damaged_line_in_the_middle_is_named(
+    copy: Path, memory_ledger: Ledger
+) -> None:
+    """The line number is the file's own, header included."""
+    damage(copy / "votes.csv", 300, setter(4, "+"))
+    with pytest.raises(MalformedImportError, match=r"votes\.csv, line 300: vote"):
+        import_polis(memory_ledger, copy)
+    assert memory_ledger.position == 0
+
+
+def test_bytes_that_are_not_utf8_are_named(copy: Path, memory_ledger: Ledger) -> None:
+    """An unreadable file names the line its bad bytes are on."""
+    path = copy / "comments.csv"
+    data = path.read_bytes().splitlines(keepends=True)
+    data[4] = data[4][:20] + b"\xff" + data[4][20:]
+    path.write_bytes(b"".join(data))
+    with pytest.raises(MalformedImportError, match=r"line 5: not valid UTF-8"):
+        import_polis(memory_ledger, copy)
+    assert memory_ledger.position == 0
+
+
+def test_a_header_without_a_column_is_refused(
+    copy: Path, memory_ledger: Ledger
+) -> None:
+    """The header must name every column the import reads."""
+    damage(copy / "votes.csv", 1, setter(3, "participant"))
+    with pytest.raises(MalformedImportError, match=r"line 1: .*voter-id"):
+        import_polis(memory_ledger, copy)
+    assert memory_ledger.position == 0
+
+
+@pytest.mark.parametrize("name", ["comments.csv", "votes.csv"])
+def test_a_missing_file_is_refused(
+    name: str, copy: Path, memory_ledger: Ledger
+) -> None:
+    """Both files are needed; the error names the one that is missing."""
+    (copy / name).unlink()
+    with pytest.raises(MalformedImportError, match="the file is missing") as raised:
+        import_polis(memory_ledger, copy)
+    assert raised.value.path == copy / name
+    assert raised.value.line is None
+    assert memory_ledger.position == 0
+
+
+def test_a_missing_directory_is_refused(tmp_path: Path, memory_ledger: Ledger) -> None:
+    """Nothing to read, nothing written."""
+    missing = tmp_path / "no-such-conversation"
+    with pytest.raises(MalformedImportError, match="no such directory") as raised:
+        import_polis(memory_ledger, str(missing))
+    assert raised.value.path == missing
+    assert memory_ledger.position == 0
+
+
+def test_bad_options_are_refused_before_reading(memory_ledger: Ledger) -> None:
+    """An unknown category or an unusable organiser name writes nothing."""
+    with pytest.raises(InvalidInputError, match="lived_experience"):
+        import_polis(memory_ledger, export(LONDON), lived_experience="DIAGNOSIS")
+    with pytest.raises(InvalidInputError, match="lived_experience"):
+        import_polis(memory_ledger, export(LONDON), lived_experience="NONE")
+    with pytest.raises(InvalidInputError, match="organiser_name"):
+        import_polis(memory_ledger, export(LONDON), organiser_name="two\nlines")
+    with pytest.raises(InvalidInputError, match="directory"):
+        import_polis(memory_ledger, 42)  # type: ignore[arg-type]
+    assert memory_ledger.position == 0
+
+
+def test_votes_on_unknown_statements_are_skipped_and_counted(
+    copy: Path, memory_ledger: Ledger
+) -> None:
+    """A vote naming no statement row is not recorded, and the summary says so."""
+    with (copy / "votes.csv").open("a", encoding="utf-8") as f:
+        f.write("1658934741419,Wed Jul 27 22:12:21 WIB 2022,999,1,1\n")
+    (copy / "summary.csv").unlink()  # optional: the folder name is used instead
+    result = import_polis(memory_ledger, copy)
+    assert result.votes_skipped == 1
+    assert result.ballots == result.votes_read - 1
+    assert any("no row in comments.csv" in w for w in result.warnings)
+    assert memory_ledger.find_by_source_ref(f"polis:{LONDON}/999") is None
+    assert memory_ledger.project(result.project).name == f"Polis: {LONDON}"
+    check_tallies(memory_ledger, copy)
+
+
+def test_a_statement_dated_after_its_first_vote_opens_at_that_vote(
+    copy: Path, memory_ledger: Ledger
+) -> None:
+    """The export's order is kept: raised and opened no later than its first vote."""
+    comments = read_csv(copy / "comments.csv")
+    comment = int(comments[0]["comment-id"])
+    first_vote = min(
+        int(r["timestamp"])
+        for r in read_csv(copy / "votes.csv")
+        if int(r["comment-id"]) == comment
+    )
+    damage(copy / "comments.csv", 2, setter(0, str(first_vote + 10**9)))
+    result = import_polis(memory_ledger, copy)
+    assert any("dated before them" in w for w in result.warnings)
+    proposal = memory_ledger.proposal(proposal_of(memory_ledger, LONDON, comment))
+    assert proposal.raised_at == datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
+        milliseconds=first_vote
+    )
+    check_tallies(memory_ledger, copy)
+
+
+# Storage backends -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_the_larger_conversation_on_storage(backend: str, ledger_url: str) -> None:
+    """Imported into a SQLite file and into PostgreSQL, at a measured speed."""
+    folder = export(SEATTLE)
+    with Ledger.open(ledger_url) as ledger:
+        result = import_polis(ledger, folder)
+        print(f"\n{backend}: {result.summary()}")  # noqa: T201 (the measured speed)
+        assert result.events == ledger.position
+        assert result.events_per_second > 0
+        check_tallies(ledger, folder)
+    with Ledger.open(ledger_url) as reopened:  # it was stored, not just cached
+        assert reopened.position == result.events
+        statement = proposal_of(reopened, SEATTLE, 48)
+        assert reopened.tally(statement).participants > 0
+        for rung, level in project_rungs(reopened, result):
+            assert level == LEVELS["NONE"], rung

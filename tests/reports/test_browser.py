@@ -1,0 +1,290 @@
+"""The HTML reports in a real browser: axe-core's accessibility rules, and screenshots.
+
+Each audience's report of the demo year is opened in headless Chromium from a
+file (no network), axe-core runs every rule it has (WCAG A and AA, and its
+best practices), and any serious or critical violation fails the test.
+Screenshots of the whole page go to $COLEDGER_SCREENSHOTS, or a temp folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import os
+import re
+import shutil
+import struct
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coledger import Ledger, demo
+from coledger.projections.report import PowerSharingReport
+from coledger.reports import render
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--window-size=1280,1000",
+    "--force-device-scale-factor=1",
+)
+AXE_PACKAGES = {
+    # package -> where its copy of axe-core's script sits inside it
+    "axe_core_python": "axe.min.js",
+    "axe_selenium_python": "node_modules/axe-core/axe.min.js",
+}
+"""Python packages that ship axe-core; the newest copy found is used."""
+
+
+@pytest.fixture(scope="module")
+def demo_ledger() -> Iterator[Ledger]:
+    """An in-memory ledger holding the demo's year of Riverside Mixed Ability Sports."""
+    ledger = Ledger.open("memory://")
+    demo.record_year(ledger)
+    yield ledger
+    ledger.close()
+
+
+@pytest.fixture(scope="module")
+def demo_report(demo_ledger: Ledger) -> PowerSharingReport:
+    """The whole-ledger power-sharing report of the demo year."""
+    return demo_ledger.power_sharing()
+
+
+@pytest.fixture(scope="module")
+def demo_names(demo_ledger: Ledger) -> dict[str, str]:
+    """Proposal titles by id, as a host would pass them to render."""
+    return {str(p.id): p.title for p in demo_ledger.proposals()}
+
+
+def _unavailable(what: str) -> None:
+    """Fail under CI, skip elsewhere, saying what is missing."""
+    message = f"{what}; install the Debian packages chromium and chromium-driver"
+    if IN_CI:
+        pytest.fail(f"CI must run the browser tests: {message}")
+    pytest.skip(message)
+
+
+def axe_version(script: str) -> tuple[int, ...]:
+    """The axe-core version named in a copy of its script."""
+    found = re.search(r"axe v(\d+)\.(\d+)\.(\d+)", script[:300]) or re.search(
+        r'version:"(\d+)\.(\d+)\.(\d+)"', script
+    )
+    return tuple(int(part) for part in found.groups()) if found else (0,)
+
+
+def axe_script() -> tuple[str, str] | None:
+    """(source, where from) of the newest axe-core script installed, if any.
+
+    COLEDGER_AXE_JS may name an axe.min.js file to use instead.
+    """
+    chosen = os.environ.get("COLEDGER_AXE_JS")
+    if chosen:
+        return Path(chosen).read_text(encoding="utf-8"), chosen
+    found: list[tuple[tuple[int, ...], str, str]] = []
+    for package, inside in AXE_PACKAGES.items():
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.origin is None:
+            continue
+        path = Path(spec.origin).parent / inside
+        if path.is_file():
+            source = path.read_text(encoding="utf-8")
+            found.append((axe_version(source), source, str(path)))
+    if not found:
+        return None
+    _, source, where = max(found, key=lambda item: item[0])
+    return source, where
+
+
+@pytest.fixture(scope="session")
+def axe() -> str:
+    """The source of the newest axe-core script that a Python package installed."""
+    found = axe_script()
+    if found is None:
+        _unavailable_axe()
+    assert found is not None
+    return found[0]
+
+
+def _unavailable_axe() -> None:
+    message = "no axe-core script: install the axe-core-python package"
+    if IN_CI:
+        pytest.fail(f"CI must run the browser tests: {message}")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Headless Chromium driven through selenium, with a fresh profile, offline."""
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        _unavailable(f"Chromium not found at {CHROMIUM} with {CHROMEDRIVER}")
+    if importlib.util.find_spec("selenium") is None:
+        _unavailable("the selenium package is not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for argument in CHROMIUM_ARGS:
+        options.add_argument(argument)
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    options.add_argument(f"--user-data-dir={profile}")
+    driver = webdriver.Chrome(
+        service=Service(executable_path=CHROMEDRIVER), options=options
+    )
+    driver.set_script_timeout(60)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+AUDIENCES = ("board", "public", "members")
+BLOCKING = frozenset({"serious", "critical"})
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def show(
+    browser: Any,
+    demo_report: PowerSharingReport,
+    demo_names: dict[str, str],
+    tmp_path: Path,
+) -> Callable[[str], None]:
+    """Opens one audience's HTML report of the demo year from a file in the browser."""
+
+    def open_report(audience: str) -> None:
+        page = tmp_path / f"{audience}-report.html"
+        html = render(
+            demo_report,
+            audience=audience,
+            format="html",
+            names=demo_names,
+            organisation="Riverside Mixed Ability Sports",
+            group="trainers" if audience == "members" else None,
+        )
+        page.write_text(html, encoding="utf-8")
+        browser.get(page.as_uri())
+
+    return open_report
+
+
+def run_axe(browser: Any, axe: str) -> dict[str, Any]:
+    """axe-core's results for the open page: every rule, violations only."""
+    browser.execute_script(axe)
+    results: dict[str, Any] = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']})"
+        ".then(r => done({violations: r.violations, version: axe.version}))"
+        ".catch(e => done({error: String(e)}));"
+    )
+    if "error" in results:
+        pytest.fail(f"axe-core could not run: {results['error']}")
+    return results
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    """The violations, one rule to a paragraph, with the offending elements."""
+    parts = []
+    for v in violations:
+        targets = "; ".join(
+            f"{node['target']}: {node.get('failureSummary', '')}" for node in v["nodes"]
+        )
+        parts.append(f"{v['id']} ({v['impact']}): {v['help']}\n    {targets}")
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_no_serious_accessibility_violations(
+    browser: Any, axe: str, show: Callable[[str], None], audience: str
+) -> None:
+    """axe-core finds no serious or critical violation in the report."""
+    show(audience)
+    results = run_axe(browser, axe)
+    blocking = [v for v in results["violations"] if v["impact"] in BLOCKING]
+    assert not blocking, (
+        f"axe-core {results['version']} found serious problems in the {audience} "
+        f"report:\n{describe(blocking)}"
+    )
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_no_accessibility_violations_at_all(
+    browser: Any, axe: str, show: Callable[[str], None], audience: str
+) -> None:
+    """axe-core finds no violation of any impact, minor ones included."""
+    show(audience)
+    results = run_axe(browser, axe)
+    assert not results["violations"], describe(results["violations"])
+
+
+def screenshot(browser: Any, path: Path) -> None:
+    """Save a PNG of the whole page, not only the window."""
+    size = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    shot = browser.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "clip": {
+                "x": 0,
+                "y": 0,
+                "width": size["width"],
+                "height": size["height"],
+                "scale": 1,
+            },
+        },
+    )
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's header chunk."""
+    assert data[:8] == PNG_SIGNATURE, "not a PNG file"
+    assert data[12:16] == b"IHDR", "a PNG starts with its IHDR chunk"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_full_page_screenshot(
+    browser: Any, show: Callable[[str], None], audience: str, tmp_path: Path
+) -> None:
+    """A screenshot of the whole report is a real, non-trivial PNG."""
+    folder = Path(os.environ.get("COLEDGER_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    show(audience)
+    path = folder / f"{audience}-report.png"
+    screenshot(browser, path)
+    data = path.read_bytes()
+    width, height = png_size(data)
+    assert width >= 600
+    assert height > 1000, "the whole page, taller than one window"
+    assert len(data) > 20_000, "a page of text and charts, not a blank image"
+
+
+def test_page_loads_nothing_else(browser: Any, show: Callable[[str], None]) -> None:
+    """The browser loaded nothing but the report file itself."""
+    show("board")
+    entries = json.loads(
+        browser.execute_script(
+            "return JSON.stringify(performance.getEntriesByType('resource')"
+            ".map(e => e.name));"
+        )
+    )
+    assert entries == []

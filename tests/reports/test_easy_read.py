@@ -1,0 +1,207 @@
+"""The members' easy-read report: plain, short, pictured, large, and readable."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+
+import pytest
+
+from coledger import Ledger, demo
+from coledger.projections.report import PowerSharingReport
+from coledger.reports import render
+from coledger.reports.vocabulary import FLAGS, INDICATORS, RUNGS, TAGS
+
+textstat = importlib.import_module("textstat")  # untyped; a plain import needs stubs
+MAX_WORDS = 15
+EASY = 80
+"""Flesch reading ease: 70 is fairly easy, 80 easy, 90 very easy."""
+BLOCKS = {"p", "h1", "h2", "h3", "li", "td", "th", "caption", "figcaption", "dt", "dd"}
+
+
+@pytest.fixture(scope="module")
+def demo_ledger() -> Iterator[Ledger]:
+    """An in-memory ledger holding the demo's year of Riverside Mixed Ability Sports."""
+    ledger = Ledger.open("memory://")
+    demo.record_year(ledger)
+    yield ledger
+    ledger.close()
+
+
+@pytest.fixture(scope="module")
+def demo_report(demo_ledger: Ledger) -> PowerSharingReport:
+    """The whole-ledger power-sharing report of the demo year."""
+    return demo_ledger.power_sharing()
+
+
+@pytest.fixture(scope="module")
+def demo_names(demo_ledger: Ledger) -> dict[str, str]:
+    """Proposal titles by id, as a host would pass them to render."""
+    return {str(p.id): p.title for p in demo_ledger.proposals()}
+
+
+class VisibleText(HTMLParser):
+    """The text a reader sees: no head, no style, no text inside pictures."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hidden = 0
+        self.blocks: list[str] = []
+        self.current: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Note where hidden text starts, and where a block starts."""
+        del attrs
+        if tag in {"head", "style", "svg"}:
+            self.hidden += 1
+        if tag in BLOCKS:
+            self.flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        """Note where hidden text ends, and where a block ends."""
+        if tag in {"head", "style", "svg"}:
+            self.hidden -= 1
+        if tag in BLOCKS:
+            self.flush()
+
+    def handle_data(self, data: str) -> None:
+        """Keep text that is not hidden."""
+        if not self.hidden:
+            self.current.append(data)
+
+    def flush(self) -> None:
+        """End the block of text being read."""
+        text = " ".join("".join(self.current).split())
+        if text:
+            self.blocks.append(text)
+        self.current = []
+
+
+def visible_blocks(html: str) -> list[str]:
+    """Each block of visible text (a paragraph, heading or table cell) of a page."""
+    parser = VisibleText()
+    parser.feed(html)
+    parser.close()
+    parser.flush()
+    return parser.blocks
+
+
+def sentences(blocks: list[str]) -> list[str]:
+    """The sentences of some blocks of text (a block without a full stop is one)."""
+    found = []
+    for block in blocks:
+        found += [s for s in re.split(r"(?<=[.?!])\s+", block) if s.strip()]
+    return found
+
+
+@pytest.fixture(scope="module")
+def members_html(demo_report: PowerSharingReport) -> str:
+    """The demo's members' report as HTML, with the charity's own word for the group."""
+    return render(
+        demo_report,
+        audience="members",
+        format="html",
+        organisation="Riverside Mixed Ability Sports",
+        group="trainers",
+    )
+
+
+@pytest.fixture(scope="module")
+def members_text(demo_report: PowerSharingReport) -> str:
+    """The demo's members' report as text, with the default word for the group."""
+    return render(demo_report, audience="members", format="text")
+
+
+def test_the_html_is_easy_to_read(members_html: str) -> None:
+    """Flesch reading ease of the visible text is "easy" (80 or more)."""
+    text = "\n".join(visible_blocks(members_html))
+    score = textstat.flesch_reading_ease(text)
+    assert score >= EASY, f"Flesch reading ease {score:.1f}"
+
+
+def test_the_text_is_easy_to_read(members_text: str) -> None:
+    """Flesch reading ease of the text format is "easy" too."""
+    score = textstat.flesch_reading_ease(members_text)
+    assert score >= EASY, f"Flesch reading ease {score:.1f}"
+
+
+def test_sentences_are_short(members_html: str, members_text: str) -> None:
+    """No sentence, heading or table cell is longer than fifteen words."""
+    everything = sentences(visible_blocks(members_html)) + sentences(
+        members_text.splitlines()
+    )
+    long = [s for s in everything if len(s.split()) > MAX_WORDS]
+    assert not long, long
+
+
+def test_one_idea_to_a_line(members_text: str) -> None:
+    """Each line of the text holds at most two short sentences."""
+    for line in members_text.splitlines():
+        assert len(sentences([line])) <= 2, line
+
+
+def test_no_codes_or_jargon(members_html: str, members_text: str) -> None:
+    """No indicator codes, rung or flag names, tags, percentages or ratios."""
+    for out in ("\n".join(visible_blocks(members_html)), members_text):
+        assert not re.search(r"\b[RAVDPXW]\d\b", out)
+        for code in (*INDICATORS, *RUNGS, *FLAGS):
+            assert not re.search(rf"\b{re.escape(code)}\b", out), code
+        for tag in ("decided-with", *TAGS.values()):
+            assert tag not in out
+        for word in ("%", "parity", "indicator", "coverage", "Banzhaf", "Gini"):
+            assert word.lower() not in out.lower(), word
+        assert not re.search(r"\d\.\d", out), "no decimals"
+
+
+def test_a_handful_of_points_each_with_a_picture_and_a_table(members_html: str) -> None:
+    """Six headline points, each with a picture, and a table beside every chart."""
+    points = members_html.count('class="point"')
+    assert points == 8
+    assert members_html.count('class="icon"') == 6
+    charts = members_html.count('class="meter"') + members_html.count('class="steps"')
+    assert charts >= 4
+    assert members_html.count("<table") == 6
+
+
+def test_the_headline_points(members_html: str) -> None:
+    """Who proposed, who decided, seats, support, feedback, the ladder."""
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", members_html)
+    assert headings == [
+        "About this report",
+        "Who had the ideas?",
+        "Who made the decisions?",
+        "Who can vote on the board?",
+        "Did people get the support they asked for?",
+        "Did we tell people what happened to their ideas?",
+        "How well do we work together?",
+        "Keeping people safe",
+    ]
+
+
+def test_large_type_and_generous_spacing(members_html: str) -> None:
+    """The base size is at least 1.25rem with a line height of at least 1.5."""
+    rule = re.search(r"body\.members \{([^}]*)\}", members_html)
+    assert rule is not None
+    size = re.search(r"font-size:\s*([\d.]+)rem", rule.group(1))
+    height = re.search(r"line-height:\s*([\d.]+)", rule.group(1))
+    assert size is not None
+    assert float(size.group(1)) >= 1.25
+    assert height is not None
+    assert float(height.group(1)) >= 1.5
+
+
+def test_the_group_is_named_as_the_organisation_says(members_html: str) -> None:
+    """The members' report can call lived experience by the organisation's word."""
+    assert "In this report, we call them trainers." in members_html
+    assert "Trainers had about half of them." in members_html
+
+
+def test_small_numbers_are_withheld_for_members(members_text: str) -> None:
+    """The demo board's voting seats (3 of 6) are not shown to members either."""
+    seats = members_text.split("Who can vote on the board?")[1].split(
+        "\n\n", maxsplit=1
+    )[0]
+    assert "We do not show this number." in seats
+    assert "3" not in seats

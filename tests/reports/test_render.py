@@ -1,0 +1,338 @@
+"""render(): every audience in every format parses, and bad arguments are refused."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+
+import pytest
+
+from coledger import InvalidInputError, Ledger, LedgerError, demo
+from coledger.projections.report import PowerSharingReport
+from coledger.projections.thresholds import Thresholds
+from coledger.reports import (
+    AUDIENCES,
+    FORMATS,
+    UnknownAudienceError,
+    UnknownFormatError,
+    render,
+)
+
+VOID = {"area", "br", "col", "hr", "img", "input", "link", "meta", "wbr"}
+ORG = "Riverside Mixed Ability Sports"
+
+
+@pytest.fixture(scope="module")
+def demo_ledger() -> Iterator[Ledger]:
+    """An in-memory ledger holding the demo's year of Riverside Mixed Ability Sports."""
+    ledger = Ledger.open("memory://")
+    demo.record_year(ledger)
+    yield ledger
+    ledger.close()
+
+
+@pytest.fixture(scope="module")
+def demo_report(demo_ledger: Ledger) -> PowerSharingReport:
+    """The whole-ledger power-sharing report of the demo year."""
+    return demo_ledger.power_sharing()
+
+
+@pytest.fixture(scope="module")
+def demo_names(demo_ledger: Ledger) -> dict[str, str]:
+    """Proposal titles by id, as a host would pass them to render."""
+    return {str(p.id): p.title for p in demo_ledger.proposals()}
+
+
+class Page(HTMLParser):
+    """Checks an HTML document's nesting and collects what the tests look at."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.ids: list[str] = []
+        self.text: list[str] = []
+        self.headings: list[int] = []
+        self.doctype = ""
+
+    def handle_decl(self, decl: str) -> None:
+        """Keep the doctype."""
+        self.doctype = decl
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Open an element, noting its attributes, id and heading level."""
+        found = dict(attrs)
+        self.tags.append((tag, found))
+        if found.get("id"):
+            self.ids.append(str(found["id"]))
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Note a self-closed element."""
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        """Close the innermost element, or note that the nesting is wrong."""
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:]}")
+            return
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        """Keep text."""
+        self.text.append(data)
+
+
+def parse(html: str) -> Page:
+    """The parsed page, after checking that every element is closed in order."""
+    page = Page()
+    page.feed(html)
+    page.close()
+    assert not page.errors, page.errors
+    assert not page.stack, f"left open: {page.stack}"
+    return page
+
+
+@pytest.mark.parametrize("audience", sorted(AUDIENCES))
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_every_audience_in_every_format(
+    demo_report: PowerSharingReport,
+    demo_names: dict[str, str],
+    audience: str,
+    fmt: str,
+) -> None:
+    """Each combination renders, and parses as what it claims to be."""
+    out = render(
+        demo_report, audience=audience, format=fmt, names=demo_names, organisation=ORG
+    )
+    assert out.endswith("\n")
+    if fmt == "json":
+        body = json.loads(out)
+        assert set(body) >= {"version", "scope", "period", "as_of", "indicators"}
+        assert set(body) >= {"ladder", "decisions"}
+    elif fmt == "html":
+        page = parse(out)
+        assert page.doctype.lower() == "doctype html"
+    else:
+        assert ORG in out
+
+
+def test_board_json_is_the_reports_own(demo_report: PowerSharingReport) -> None:
+    """The board's JSON is to_json() itself."""
+    out = render(demo_report, audience="board", format="json")
+    assert json.loads(out) == json.loads(json.dumps(demo_report.to_json()))
+
+
+@pytest.mark.parametrize("audience", ["public", "members"])
+def test_suppressed_json_keeps_the_reports_shape(
+    demo_report: PowerSharingReport, audience: str
+) -> None:
+    """The public and members' JSON have the same figures, as bands or withheld."""
+    body = json.loads(render(demo_report, audience=audience, format="json"))
+    board = demo_report.to_json()
+    assert body["audience"] == audience
+    assert body["small_cell"] == Thresholds().small_cell
+    assert set(body["indicators"]) == set(board["indicators"])
+    for figure in body["indicators"].values():
+        assert set(figure) == {"value", "n", "coverage", "band", "note", "withheld"}
+        assert figure["value"] is None or isinstance(figure["value"], str)
+    assert [r["name"] for r in body["ladder"]] == [r["name"] for r in board["ladder"]]
+    assert sum(d["count"] or 0 for d in body["decisions"]) <= body["decision_total"]
+
+
+@pytest.mark.parametrize("audience", sorted(AUDIENCES))
+def test_html_is_one_self_contained_accessible_page(
+    demo_report: PowerSharingReport, demo_names: dict[str, str], audience: str
+) -> None:
+    """Language, title, landmarks, headings, tables, alternatives; nothing outside."""
+    out = render(demo_report, audience=audience, format="html", names=demo_names)
+    page = parse(out)
+    tags = [t for t, _ in page.tags]
+    html_attrs = next(a for t, a in page.tags if t == "html")
+    assert html_attrs.get("lang") == "en-GB"
+    assert tags.count("title") >= 1
+    for landmark in ("header", "main", "footer"):
+        assert tags.count(landmark) == 1
+    assert page.headings[0] == 1
+    assert page.headings.count(1) == 1
+    assert all(b - a <= 1 for a, b in itertools_pairwise(page.headings))
+    assert len(page.ids) == len(set(page.ids)), "ids are unique"
+    assert "script" not in tags
+    assert "link" not in tags
+    assert "img" not in tags
+    for tag, attrs in page.tags:
+        href = attrs.get("href")
+        assert href is None or href.startswith("#"), href
+        assert "src" not in attrs
+        if tag == "svg" and attrs.get("role") == "img":
+            labels = (attrs.get("aria-labelledby") or "").split()
+            assert labels or attrs.get("aria-label")
+            assert all(label in page.ids for label in labels)
+        if tag == "th":
+            assert attrs.get("scope") in {"col", "row"}
+    assert tags.count("table") == tags.count("caption")
+    charts = sum(
+        1 for t, a in page.tags if t == "svg" and "icon" not in (a.get("class") or "")
+    )
+    assert charts
+    assert tags.count("table") >= 1
+    assert "url(http" not in out
+    assert "@import" not in out
+
+
+def itertools_pairwise(values: list[int]) -> list[tuple[int, int]]:
+    """Neighbouring pairs of a list."""
+    return list(itertools.pairwise(values))
+
+
+def test_no_text_below_the_base_size(demo_report: PowerSharingReport) -> None:
+    """No CSS rule or SVG label sets text smaller than 1rem (16px)."""
+    for audience in AUDIENCES:
+        out = render(demo_report, audience=audience, format="html")
+        for size in re.findall(r"font-size:\s*([\d.]+)rem", out):
+            assert float(size) >= 1
+        for size in re.findall(r'font-size="([\d.]+)"', out):
+            assert float(size) >= 16
+        assert ":focus-visible" in out
+        assert "outline" in out
+
+
+def test_text_names_everything_in_words(demo_report: PowerSharingReport) -> None:
+    """The board's text shows each code with its title, rungs and flags in words."""
+    out = render(demo_report, audience="board", format="text")
+    assert "R1  Voting seats held by lived experience" in out
+    assert "Engagement" in out
+    assert "equal terms not met" in out
+    assert "ENGAGEMENT" not in out
+
+
+def test_board_lists_each_decision_by_name(
+    demo_report: PowerSharingReport, demo_names: dict[str, str]
+) -> None:
+    """The board's decision list uses the proposal titles the caller passes."""
+    out = render(demo_report, audience="board", format="text", names=demo_names)
+    some = next(iter(demo_names.values()))
+    assert any(name in out for name in demo_names.values()), some
+    unnamed = render(demo_report, audience="board", format="text")
+    assert "proposal " in unnamed
+
+
+@pytest.mark.parametrize("bad", ["trustees", "", "BOARD", None, 3])
+def test_unknown_audience(demo_report: PowerSharingReport, bad: object) -> None:
+    """An audience other than board, members or public is a typed input error."""
+    with pytest.raises(UnknownAudienceError) as caught:
+        render(demo_report, audience=bad)  # type: ignore[arg-type]
+    assert isinstance(caught.value, InvalidInputError)
+    assert isinstance(caught.value, LedgerError)
+    assert "board" in str(caught.value)
+
+
+@pytest.mark.parametrize("bad", ["pdf", "HTML", "", None])
+def test_unknown_format(demo_report: PowerSharingReport, bad: object) -> None:
+    """A format other than text, json or html is a typed input error."""
+    with pytest.raises(UnknownFormatError) as caught:
+        render(demo_report, format=bad)  # type: ignore[arg-type]
+    assert isinstance(caught.value, InvalidInputError)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"names": ["not", "a", "mapping"]},
+        {"names": {"id": 3}},
+        {"organisation": "   "},
+        {"organisation": 12},
+        {"group": ""},
+        {"thresholds": {"small_cell": 5}},
+    ],
+)
+def test_bad_arguments(
+    demo_report: PowerSharingReport, kwargs: dict[str, object]
+) -> None:
+    """Malformed names, organisation, group or thresholds are refused."""
+    with pytest.raises(InvalidInputError):
+        render(demo_report, **kwargs)  # type: ignore[arg-type]
+
+
+def test_not_a_report() -> None:
+    """Only a PowerSharingReport can be rendered."""
+    with pytest.raises(InvalidInputError):
+        render({"version": 1})  # type: ignore[arg-type]
+
+
+def test_html_escapes_what_it_is_given(demo_report: PowerSharingReport) -> None:
+    """An organisation's name cannot inject markup."""
+    out = render(
+        demo_report,
+        audience="public",
+        format="html",
+        organisation="<script>alert(1)</script>",
+    )
+    assert "<script>" not in out
+    assert "&lt;script&gt;" in out
+    parse(out)
+
+
+def test_an_empty_ledger_renders_for_everyone() -> None:
+    """With nothing recorded, every report says there is not enough evidence."""
+    with Ledger.open("memory://") as ledger:
+        report = ledger.power_sharing()
+    for audience in AUDIENCES:
+        for fmt in FORMATS:
+            out = render(report, audience=audience, format=fmt)
+            if fmt == "html":
+                parse(out)
+            if fmt == "json":
+                json.loads(out)
+    assert "enough" in render(report, audience="members")
+
+
+def test_a_body_over_a_period(demo_ledger: Ledger) -> None:
+    """A report for one body over a period names both, for every audience."""
+    board = next(b for b in demo_ledger.bodies() if b.name == "Board of Trustees")
+    report = demo_ledger.power_sharing(
+        body=board.id,
+        since=datetime(2025, 1, 1, tzinfo=UTC),
+        until=datetime(2025, 7, 1, tzinfo=UTC),
+    )
+    names = {str(board.id): board.name}
+    public = render(report, audience="public", names=names)
+    assert "the body Board of Trustees" in public
+    assert "1 January 2025 to 30 June 2025" in public
+    members = render(report, audience="members", names=names)
+    assert "Who can vote on Board of Trustees?" in members
+    assert "It covers 1 January 2025 to 30 June 2025." in members
+
+
+def test_small_cell_is_configurable(demo_report: PowerSharingReport) -> None:
+    """A lower limit withholds less, a higher one more."""
+
+    def withheld(k: int) -> int:
+        body = json.loads(
+            render(
+                demo_report,
+                audience="public",
+                format="json",
+                thresholds=Thresholds(small_cell=k),
+            )
+        )
+        return sum(1 for f in body["indicators"].values() if f["withheld"])
+
+    assert withheld(1) < withheld(5) < withheld(50)
+    assert withheld(1) == 0
+
+
+def test_demo_organisation_in_titles(demo_report: PowerSharingReport) -> None:
+    """The organisation's name heads every report."""
+    for audience in AUDIENCES:
+        out = render(demo_report, audience=audience, format="html", organisation=ORG)
+        assert f"{ORG}" in out.split("</title>")[0]
+    assert demo.ORGANISATION

@@ -1,0 +1,316 @@
+"""Disclosure control: small cells withheld, bands instead of values, no names."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from coledger import Ledger, demo
+from coledger.projections.lens import Figure, Scope
+from coledger.projections.report import DecisionTag, PowerSharingReport, Rung
+from coledger.projections.thresholds import Thresholds
+from coledger.reports import render, suppress
+from coledger.reports.suppression import (
+    NO_BANDS,
+    SECONDARY,
+    SMALL_CELL,
+    suppress_table,
+    underlying_count,
+)
+from coledger.reports.vocabulary import INDICATORS, SHARE
+
+K = Thresholds().small_cell
+
+
+@pytest.fixture(scope="module")
+def demo_ledger() -> Iterator[Ledger]:
+    """An in-memory ledger holding the demo's year of Riverside Mixed Ability Sports."""
+    ledger = Ledger.open("memory://")
+    demo.record_year(ledger)
+    yield ledger
+    ledger.close()
+
+
+@pytest.fixture(scope="module")
+def demo_report(demo_ledger: Ledger) -> PowerSharingReport:
+    """The whole-ledger power-sharing report of the demo year."""
+    return demo_ledger.power_sharing()
+
+
+@pytest.fixture(scope="module")
+def demo_names(demo_ledger: Ledger) -> dict[str, str]:
+    """Proposal titles by id, as a host would pass them to render."""
+    return {str(p.id): p.title for p in demo_ledger.proposals()}
+
+
+def report(
+    figures: dict[str, Figure],
+    *,
+    tags: list[str] = (),  # type: ignore[assignment]
+    ladder: tuple[Rung, ...] = (),
+) -> PowerSharingReport:
+    """A report made by hand, with the given figures, decision tags and rungs."""
+    return PowerSharingReport(
+        scope=Scope.ledger(),
+        since=None,
+        until=None,
+        as_of=99,
+        indicators=figures,
+        ladder=ladder,
+        decisions=tuple(
+            DecisionTag(str(uuid.uuid4()), str(uuid.uuid4()), tag, le_originated=False)
+            for tag in tags
+        ),
+    )
+
+
+def fig(code: str, value: float | None, n: int, band: str | None = "some") -> Figure:
+    """A figure with a given value and n."""
+    return Figure(code, value, n, 0.5, band, "a note with 3 exact counts")
+
+
+def test_a_figure_on_fewer_than_five_is_withheld() -> None:
+    """N below the limit: no value, band, coverage or n; the note says why."""
+    safe = suppress(report({"R1": fig("R1", 0.5, 4, "balanced")}))
+    f = safe.indicators["R1"]
+    assert (f.value, f.n, f.coverage, f.band) == (None, None, None, None)
+    assert f.withheld == SMALL_CELL
+    assert f.note == f"withheld: fewer than {K} voting seats"
+
+
+def test_a_share_resting_on_a_small_count_is_withheld() -> None:
+    """Three of forty is a small cell even though n is large; n itself may show."""
+    safe = suppress(report({"A1": fig("A1", 3 / 40, 40)}))
+    f = safe.indicators["A1"]
+    assert f.value is None
+    assert f.withheld == SMALL_CELL
+    assert f.n == 40
+
+
+def test_a_share_of_none_is_shown() -> None:
+    """Zero is not a small cell: "none" points at nobody."""
+    f = suppress(report({"R2": fig("R2", 0.0, 12, "pairs_or_more")})).indicators["R2"]
+    assert f.value is not None
+    assert f.value.words == "none"
+    assert f.withheld is None
+
+
+def test_shown_figures_are_bands_never_values() -> None:
+    """A shown share or ratio gives its band's words and edges, not the number."""
+    safe = suppress(
+        report(
+            {
+                "D1": fig("D1", 30 / 34, 34, "shared"),
+                "D3": fig("D3", 1.0769, 27, "parity"),
+                "V2": fig("V2", 0.4488, 34, "spread"),
+                "P1": fig("P1", 2.5, 8, "low"),
+            }
+        )
+    )
+    assert safe.indicators["D1"].value is not None
+    assert safe.indicators["D1"].value.text == "almost all (over 85%)"
+    assert safe.indicators["D3"].value is not None
+    assert safe.indicators["D3"].value.text == "about equal (0.8 to 1.25)"
+    assert safe.indicators["V2"].value is not None
+    assert safe.indicators["V2"].value.words == "somewhat uneven"
+    assert safe.indicators["P1"].value is not None
+    assert safe.indicators["P1"].value.label == "2 to 4 of 6"
+    out = json.dumps(safe.to_json())
+    for exact in ("0.88", "88%", "1.0769", "1.08", "0.4488", "0.45", "2.5"):
+        assert exact not in out
+    assert "a note with 3 exact counts" not in out
+
+
+def test_notes_never_reach_the_public() -> None:
+    """The projections' notes hold exact sub-counts and names: all are dropped."""
+    shown = render(report({"D2": fig("D2", 8 / 34, 34, "in_forum")}), audience="public")
+    assert "a note with 3 exact counts" not in shown
+
+
+def test_a_figure_without_evidence_says_so() -> None:
+    """Insufficient evidence is not a withheld figure."""
+    f = suppress(
+        report({"R3": Figure("R3", None, 0, None, None, "insufficient: no seats")})
+    ).indicators["R3"]
+    assert f.withheld is None
+    assert f.note == "not enough evidence for a figure"
+
+
+def test_an_unknown_indicator_is_withheld_rather_than_guessed() -> None:
+    """A code without bands here (say W1) is not shown exactly."""
+    f = suppress(report({"W1": fig("W1", 0.7, 50)})).indicators["W1"]
+    assert f.value is None
+    assert f.withheld == NO_BANDS
+
+
+def test_every_share_indicator_of_the_demo_rests_on_a_whole_count(
+    demo_report: PowerSharingReport,
+) -> None:
+    """The share kinds here match the projections: value x n is a count."""
+    for code, f in demo_report.indicators.items():
+        if INDICATORS[code].kind == SHARE and f.value is not None:
+            assert underlying_count(SHARE, f.value, f.n) is not None, code
+
+
+def test_secondary_suppression_protects_a_lone_small_cell() -> None:
+    """With one small cell, the next smallest is withheld too."""
+    reasons = suppress_table({"a": 20, "b": 10, "c": 3, "d": 0}, K)
+    assert reasons == {"a": None, "b": SECONDARY, "c": SMALL_CELL, "d": None}
+
+
+def test_secondary_suppression_until_the_withheld_add_up() -> None:
+    """Two small cells adding to less than the limit need a third."""
+    reasons = suppress_table({"a": 30, "b": 3, "c": 1, "d": 0, "e": 0}, K)
+    assert reasons == {
+        "a": SECONDARY,
+        "b": SMALL_CELL,
+        "c": SMALL_CELL,
+        "d": None,
+        "e": None,
+    }
+
+
+def test_nothing_is_withheld_when_nothing_is_small() -> None:
+    """A table without small cells is shown whole."""
+    assert set(suppress_table({"a": 5, "b": 0, "c": 17}, K).values()) == {None}
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["a", "b", "c", "d", "e"]),
+        st.integers(min_value=0, max_value=40),
+        min_size=1,
+    ),
+    st.integers(min_value=1, max_value=10),
+)
+@settings(max_examples=300)
+def test_the_total_never_gives_back_a_small_cell(cells: dict[str, int], k: int) -> None:
+    """No small count shows, and the total gives back only a sum of k or more."""
+    assume(sum(cells.values()) >= k)
+    reasons = suppress_table(cells, k)
+    shown = [c for key, c in cells.items() if reasons[key] is None]
+    hidden = [c for key, c in cells.items() if reasons[key] is not None]
+    assert not any(0 < c < k for c in shown)
+    assert all(c > 0 for c in hidden), "zeros are never withheld"
+    if hidden:
+        assert len(hidden) >= 2
+        assert sum(hidden) >= k
+
+
+def test_decision_tags_are_counted_with_suppression() -> None:
+    """The public sees counts per tag, small ones withheld, never per decision."""
+    tags = ["decided-with"] * 20 + ["influenced"] * 8 + ["consulted"] * 2
+    safe = suppress(report({}, tags=tags))
+    counts = {t.tag: (t.count, t.withheld) for t in safe.tags}
+    assert counts["decided-with"] == (20, None)
+    assert counts["influenced"] == (None, SECONDARY)
+    assert counts["consulted"] == (None, SMALL_CELL)
+    assert counts["none"] == (0, None)
+    assert safe.decisions == 30
+
+
+def test_a_small_total_withholds_every_count() -> None:
+    """Three decisions in all: the total and every non-zero count are withheld."""
+    safe = suppress(report({}, tags=["decided-with", "decided-with", "none"]))
+    assert safe.decisions is None
+    assert all(t.count is None or t.count == 0 for t in safe.tags)
+
+
+def test_ladder_evidence_is_made_safe() -> None:
+    """Small counts withheld, times cut to the month, per-process figures dropped."""
+    rung = Rung(
+        unit="project",
+        id=str(uuid.uuid4()),
+        name="Summer Festival",
+        rung="ENGAGEMENT",
+        level=5,
+        flags=("equal_terms_not_met",),
+        evidence={
+            "label": "co_production",
+            "le_comments": 3,
+            "comment_meetings": 25,
+            "delivery_actions": 0,
+            "equal_terms": False,
+            "proposed_phases": ["design"],
+            "first_le_contribution": "2025-01-17T14:46:31.158174+00:00",
+            "figures": {"R1": 0.72},
+            "something_new": 2.5,
+        },
+    )
+    safe = suppress(report({}, ladder=(rung,))).ladder[0]
+    assert safe.rung == "ENGAGEMENT"
+    assert safe.flags == ("equal_terms_not_met",)
+    assert safe.evidence["le_comments"] is None
+    assert safe.evidence["comment_meetings"] == 25
+    assert safe.evidence["delivery_actions"] == 0
+    assert safe.evidence["first_le_contribution"] == "2025-01"
+    assert safe.evidence["figures"] is None
+    assert safe.evidence["something_new"] is None
+    assert set(safe.withheld) == {"le_comments", "figures", "something_new"}
+    text = render(report({}, ladder=(rung,)), audience="public")
+    assert "lived-experience comments: fewer than 5" in text
+    assert "January 2025" in text
+    assert "14:46" not in text
+
+
+DEMO_PEOPLE = [
+    name.split(" (")[0]
+    for group in (
+        demo.TRAINERS,
+        demo.STAFF,
+        demo.DIRECTORS,
+        demo.TRUSTEES,
+        demo.PARTNERS,
+        demo.SUPPORTERS,
+    )
+    for name in group
+]
+
+
+@pytest.mark.parametrize("audience", ["public", "members"])
+@pytest.mark.parametrize("fmt", ["text", "json", "html"])
+def test_no_name_of_a_person_in_public_or_members_reports(
+    demo_ledger: Ledger,
+    demo_report: PowerSharingReport,
+    demo_names: dict[str, str],
+    audience: str,
+    fmt: str,
+) -> None:
+    """Even when the caller passes every member's name, none is shown."""
+    members = {str(m.id): m.name for m in demo_ledger.members()}
+    names = {**demo_names, **members}
+    out = render(demo_report, audience=audience, format=fmt, names=names)
+    for person in DEMO_PEOPLE:
+        assert person not in out, person
+    for title in demo_names.values():
+        assert title not in out, "the public reports do not list proposals"
+
+
+def test_the_board_report_holds_no_name_of_a_person(
+    demo_report: PowerSharingReport,
+) -> None:
+    """Even the board's report rates processes, never people."""
+    for fmt in ("text", "json", "html"):
+        out = render(demo_report, audience="board", format=fmt)
+        for person in DEMO_PEOPLE:
+            assert person not in out, person
+
+
+def test_demo_public_report_withholds_what_points_at_people(
+    demo_report: PowerSharingReport,
+) -> None:
+    """In the demo, the board's voting seats (3 of 6) are withheld from the public."""
+    board = demo_report.indicators["R1"]
+    assert board.n < 10
+    out = render(demo_report, audience="public", format="json")
+    r1 = json.loads(out)["indicators"]["R1"]
+    assert r1["withheld"] == SMALL_CELL
+    assert r1["value"] is None
+    text = render(demo_report, audience="public")
+    assert not re.search(r"\b0\.\d{3,}", text), "no exact fractions in the public text"
