@@ -12,7 +12,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from coledger import Ledger
+from coledger.demo import record_year
 from coledger.privacy import encode_master_key
+from coledger.projections.report import PowerSharingReport
 
 TEST_MASTER_KEY = bytes(range(32))
 # Ledgers opened without master_key= read it from the environment, as a host would.
@@ -122,3 +124,24 @@ def memory_ledger() -> Iterator[Ledger]:
     opened = Ledger.open("memory://")
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="session")
+def demo_ledger() -> Iterator[Ledger]:
+    """An in-memory ledger holding the demo's year (shared, read-only, by tests)."""
+    opened = Ledger.open("memory://")
+    record_year(opened)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def demo_report(demo_ledger: Ledger) -> PowerSharingReport:
+    """The whole-ledger power-sharing report of the demo year."""
+    return demo_ledger.power_sharing()
+
+
+@pytest.fixture(scope="session")
+def demo_names(demo_ledger: Ledger) -> dict[str, str]:
+    """Proposal titles by id, as a host would pass them to render."""
+    return {str(p.id): p.title for p in demo_ledger.proposals()}

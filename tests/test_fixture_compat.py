@@ -15,6 +15,8 @@ from eventsourcing.utils import get_topic
 from coledger import Ledger
 from coledger.demo import format_summary, summarise
 from coledger.domain import Proposal
+from coledger.integrity import Verifier, verify
+from coledger.integrity.source import open_source
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("demo-*"))
 
@@ -98,3 +100,18 @@ def test_upcasters_run_on_kept_events(
     topic = get_topic(Proposal.Commented)
     assert len(seen) == len(comments) == expected(fixture_copy)["topics"][topic]
     assert all(c.channel.isupper() for c in comments)
+
+
+def test_kept_checkpoint_still_verifies(fixture_copy: Path) -> None:
+    """A ledger kept with its checkpoint verifies against it, with no key at all."""
+    if not (fixture_copy / "checkpoint").exists():
+        pytest.skip(f"{fixture_copy.name} predates hash leaves and checkpoints")
+    verifier = Verifier.parse((fixture_copy / "verifier-key").read_text().strip())
+    note = (fixture_copy / "checkpoint").read_text()
+    source = open_source(f"sqlite:///{fixture_copy / 'ledger.db'}")
+    try:
+        report = verify(source, verifier, [note])
+    finally:
+        source.close()
+    assert report.status == "VERIFIED", report.to_text()
+    assert report.size == expected(fixture_copy)["leaves"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -10,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coledger import Ledger
-from coledger.projections.lens import INSUFFICIENT, Figure, Lens, Scope
+from coledger.projections.lens import INSUFFICIENT, Figure, Scope
 from coledger.projections.thresholds import Thresholds
 from coledger.projections.voice import (
     compute,
@@ -22,35 +21,9 @@ from coledger.projections.voice import (
     v5,
     v6,
 )
+from indicator_helpers import day, decide, lens, person
 
-T0 = datetime(2024, 1, 1, tzinfo=UTC)
 TH = Thresholds()
-
-
-def day(n: float) -> datetime:
-    """Business time *n* days after the start of 2024."""
-    return T0 + timedelta(days=n)
-
-
-def person(
-    ledger: Ledger,
-    name: str,
-    *,
-    le_from: float | None = None,
-    none_from: float | None = None,
-    joined: float = 0,
-) -> UUID:
-    """Register a member who may declare lived experience (or "NONE") on a day."""
-    member = ledger.register_member(name, occurred_at=day(joined))
-    if le_from is not None:
-        ledger.declare_lived_experience(
-            member, categories=["DIS"], occurred_at=day(le_from)
-        )
-    if none_from is not None:
-        ledger.declare_lived_experience(
-            member, categories=["NONE"], occurred_at=day(none_from)
-        )
-    return member
 
 
 def raise_(
@@ -96,28 +69,6 @@ def meeting(
     for member, mode in modes.items():
         ledger.record_attendance(held, member, mode=mode or "in_person", by=by)
     return held
-
-
-def decide(ledger: Ledger, proposal: UUID, by: UUID, on: float) -> None:
-    """Adopt *proposal* by consensus on day *on*."""
-    ledger.decide(
-        proposal, outcome="adopted", method="consensus", by=by, occurred_at=day(on)
-    )
-
-
-def lens(
-    ledger: Ledger,
-    scope: Scope | None = None,
-    since: float | None = None,
-    until: float | None = None,
-) -> Lens:
-    """The ledger's facts through a scope and a period given in days."""
-    return Lens(
-        ledger.facts(),
-        scope or Scope.ledger(),
-        None if since is None else day(since),
-        None if until is None else day(until),
-    )
 
 
 def is_insufficient(figure: Figure) -> bool:

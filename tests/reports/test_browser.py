@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 
-from coledger import Ledger, demo
 from coledger.projections.report import PowerSharingReport
 from coledger.reports import render
 
@@ -47,27 +46,6 @@ AXE_PACKAGES = {
     "axe_selenium_python": "node_modules/axe-core/axe.min.js",
 }
 """Python packages that ship axe-core; the newest copy found is used."""
-
-
-@pytest.fixture(scope="module")
-def demo_ledger() -> Iterator[Ledger]:
-    """An in-memory ledger holding the demo's year of Riverside Mixed Ability Sports."""
-    ledger = Ledger.open("memory://")
-    demo.record_year(ledger)
-    yield ledger
-    ledger.close()
-
-
-@pytest.fixture(scope="module")
-def demo_report(demo_ledger: Ledger) -> PowerSharingReport:
-    """The whole-ledger power-sharing report of the demo year."""
-    return demo_ledger.power_sharing()
-
-
-@pytest.fixture(scope="module")
-def demo_names(demo_ledger: Ledger) -> dict[str, str]:
-    """Proposal titles by id, as a host would pass them to render."""
-    return {str(p.id): p.title for p in demo_ledger.proposals()}
 
 
 def _unavailable(what: str) -> None:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import pytest
 
-from coledger import Ledger, demo
 from coledger.projections.report import PowerSharingReport
 from coledger.reports import render
 from coledger.reports.vocabulary import FLAGS, INDICATORS, RUNGS, TAGS
@@ -19,27 +17,6 @@ MAX_WORDS = 15
 EASY = 80
 """Flesch reading ease: 70 is fairly easy, 80 easy, 90 very easy."""
 BLOCKS = {"p", "h1", "h2", "h3", "li", "td", "th", "caption", "figcaption", "dt", "dd"}
-
-
-@pytest.fixture(scope="module")
-def demo_ledger() -> Iterator[Ledger]:
-    """An in-memory ledger holding the demo's year of Riverside Mixed Ability Sports."""
-    ledger = Ledger.open("memory://")
-    demo.record_year(ledger)
-    yield ledger
-    ledger.close()
-
-
-@pytest.fixture(scope="module")
-def demo_report(demo_ledger: Ledger) -> PowerSharingReport:
-    """The whole-ledger power-sharing report of the demo year."""
-    return demo_ledger.power_sharing()
-
-
-@pytest.fixture(scope="module")
-def demo_names(demo_ledger: Ledger) -> dict[str, str]:
-    """Proposal titles by id, as a host would pass them to render."""
-    return {str(p.id): p.title for p in demo_ledger.proposals()}
 
 
 class VisibleText(HTMLParser):

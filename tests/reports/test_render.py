@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
@@ -24,27 +23,6 @@ from coledger.reports import (
 
 VOID = {"area", "br", "col", "hr", "img", "input", "link", "meta", "wbr"}
 ORG = "Riverside Mixed Ability Sports"
-
-
-@pytest.fixture(scope="module")
-def demo_ledger() -> Iterator[Ledger]:
-    """An in-memory ledger holding the demo's year of Riverside Mixed Ability Sports."""
-    ledger = Ledger.open("memory://")
-    demo.record_year(ledger)
-    yield ledger
-    ledger.close()
-
-
-@pytest.fixture(scope="module")
-def demo_report(demo_ledger: Ledger) -> PowerSharingReport:
-    """The whole-ledger power-sharing report of the demo year."""
-    return demo_ledger.power_sharing()
-
-
-@pytest.fixture(scope="module")
-def demo_names(demo_ledger: Ledger) -> dict[str, str]:
-    """Proposal titles by id, as a host would pass them to render."""
-    return {str(p.id): p.title for p in demo_ledger.proposals()}
 
 
 class Page(HTMLParser):

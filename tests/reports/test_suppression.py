@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import assume, given, settings
@@ -26,27 +25,6 @@ from coledger.reports.suppression import (
 from coledger.reports.vocabulary import INDICATORS, SHARE
 
 K = Thresholds().small_cell
-
-
-@pytest.fixture(scope="module")
-def demo_ledger() -> Iterator[Ledger]:
-    """An in-memory ledger holding the demo's year of Riverside Mixed Ability Sports."""
-    ledger = Ledger.open("memory://")
-    demo.record_year(ledger)
-    yield ledger
-    ledger.close()
-
-
-@pytest.fixture(scope="module")
-def demo_report(demo_ledger: Ledger) -> PowerSharingReport:
-    """The whole-ledger power-sharing report of the demo year."""
-    return demo_ledger.power_sharing()
-
-
-@pytest.fixture(scope="module")
-def demo_names(demo_ledger: Ledger) -> dict[str, str]:
-    """Proposal titles by id, as a host would pass them to render."""
-    return {str(p.id): p.title for p in demo_ledger.proposals()}
 
 
 def report(

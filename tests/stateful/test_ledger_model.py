@@ -1,0 +1,1180 @@
+"""Random command sequences against a plain model: the ledger must always agree.
+
+The model below is written from the brief, not from coledger's code: dicts and
+sets for members, seats, proposals, adjustments and decisions, and a few lines for
+each decision rule. After every step the ledger's queries must equal the model; on
+SQLite and PostgreSQL a ledger reopened from the same storage must equal it too.
+
+Where the brief is silent the model takes these readings: a request gates a vote
+when it was made for that proposal, is needed by the papers, the meeting or the
+vote, and its member holds a voting seat and is not erased (standing requests do
+not gate votes); a refused command may name any one of the rules it breaks; a vote
+that closes not valid still closes the proposal, which one later decision may
+settle; erased members keep their seats on record but leave the electorate, and
+their open requests can only be withdrawn by someone else.
+
+Choices are drawn from the model's records in creation order (not sorted by id):
+ids are random, creation order is not, so a failing sequence replays exactly.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import ClassVar, TypeVar
+from uuid import UUID
+
+import pytest
+from hypothesis import event, given, note, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from coledger import Ledger, Rule, Tally, errors
+from conftest import PG_BASE, drop_schema, require_postgres
+from helpers import count_events
+
+T = TypeVar("T")
+Refusals = list[type[errors.LedgerError]]
+
+NAMES = ("Sam Example", "Ama", "Jo Bloggs", "Priya", "Lee", "Olúwa", "Kit")
+ROLES = ("member", "trainer", "staff", "director", "trustee", "partner", "supporter")
+CATEGORIES = ("DIS", "LTHC", "CARER", "OTHER_LE")
+BODY_KINDS = ("working_group", "advisory", "governance")
+SEATS = ("voting", "voting", "voting", "advisory", "observer", "ex_officio")
+OFFICES = (None, None, None, "chair", "co_chair", "vice_chair", "secretary")
+SHARED_OFFICES = frozenset({"co_chair"})
+CHANNELS = ("meeting", "written", "easy_read_form", "bsl_video", "one_to_one")
+CHOICES = ("for", "against", "abstain", "block")
+ADJUSTMENT_CODES = ("ER", "BSL", "XT", "BRK", "SUP", "PAP")
+NEEDED_BEFORE = ("papers", "meeting", "vote", "feedback")
+NEEDED_BEFORE_THE_VOTE = frozenset({"papers", "meeting", "vote"})
+DECLINE_REASONS = ("not_reasonable_cost", "unavailable", "insufficient_notice")
+OTHER_METHODS = (
+    "consensus",
+    "consent",
+    "chair",
+    "staff_executive",
+    "delegated",
+    "outside_forum",
+)
+OUTCOMES = ("adopted", "adopted_amended", "rejected", "deferred")
+SOURCE_REFS = tuple(
+    f"minutes:2024-03-0{day}#{item}" for day in (1, 2) for item in (1, 2)
+)
+OVERRIDES = ("interpreter booked for the next meeting", "chair's ruling: urgent")
+
+
+# The model ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleModel:
+    """A body's decision rule, and what it makes of a set of ballots."""
+
+    kind: str  # majority, threshold, consensus or consent
+    threshold: Fraction
+    quorum: Fraction
+    lived_experience_quorum: int
+
+    def build(self) -> Rule:
+        """The same rule as coledger's public value type."""
+        if self.kind == "majority":
+            return Rule.majority(self.quorum, self.lived_experience_quorum)
+        if self.kind == "threshold":
+            return Rule.supermajority(
+                self.threshold, self.quorum, self.lived_experience_quorum
+            )
+        if self.kind == "consensus":
+            return Rule.consensus(self.quorum, self.lived_experience_quorum)
+        return Rule.consent(self.quorum, self.lived_experience_quorum)
+
+    def matches(self, rule: Rule | None) -> bool:
+        """Whether coledger's rule is this one."""
+        return (
+            rule is not None
+            and rule.kind == self.kind
+            and rule.quorum == self.quorum
+            and rule.lived_experience_quorum == self.lived_experience_quorum
+            and (self.kind != "threshold" or rule.threshold == self.threshold)
+        )
+
+    @property
+    def method(self) -> str:
+        """How a vote under this rule is recorded as decided."""
+        return self.kind if self.kind in {"consensus", "consent"} else "vote"
+
+    def outcome(self, choices: Sequence[str], electorate: int, with_le: int) -> str:
+        """Adopted, rejected, or not valid (no ballots or a quorum missed)."""
+        taking_part = len(choices)
+        if (
+            taking_part == 0
+            or taking_part < self.quorum * electorate
+            or with_le < self.lived_experience_quorum
+        ):
+            return "not_valid"
+        yes, no, blocks = (choices.count(c) for c in ("for", "against", "block"))
+        if self.kind == "majority":
+            adopted = yes > no + blocks
+        elif self.kind == "threshold":
+            adopted = yes + no + blocks > 0 and Fraction(yes, yes + no + blocks) >= (
+                self.threshold
+            )
+        elif self.kind == "consensus":
+            adopted = yes > 0 and no == 0 and blocks == 0
+        else:
+            adopted = blocks == 0
+        return "adopted" if adopted else "rejected"
+
+
+@st.composite
+def rule_models(draw: st.DrawFn) -> RuleModel:
+    """Any decision rule a body might adopt."""
+    kind = draw(st.sampled_from(("majority", "threshold", "consensus", "consent")))
+    threshold = (
+        draw(st.sampled_from((Fraction(2, 3), Fraction(3, 4), Fraction(1))))
+        if kind == "threshold"
+        else Fraction(1, 2)
+    )
+    none, third, half, all_ = Fraction(0), Fraction(1, 3), Fraction(1, 2), Fraction(1)
+    quorum = draw(st.sampled_from((none, none, third, half, all_)))
+    le_quorum = draw(st.sampled_from((0, 0, 0, 1, 2)))
+    return RuleModel(kind, threshold, quorum, le_quorum)
+
+
+@dataclass
+class MemberModel:
+    """A member: their current declaration and who may act with them."""
+
+    lived_experience: tuple[str, ...] = ()
+    supporters: set[UUID] = field(default_factory=set)
+    erased: bool = False
+
+
+@dataclass
+class BodyModel:
+    """A body: its rule and its seats (member -> seat kind and office)."""
+
+    rule: RuleModel
+    seats: dict[UUID, tuple[str, str | None]] = field(default_factory=dict)
+
+    @property
+    def voting(self) -> frozenset[UUID]:
+        """Holders of a voting seat (erased members keep theirs on record)."""
+        return frozenset(m for m, (seat, _) in self.seats.items() if seat == "voting")
+
+
+@dataclass(frozen=True)
+class DecisionModel:
+    """One decision on a proposal."""
+
+    outcome: str
+    method: str
+    decided_by: frozenset[UUID]
+    overrode_vote: bool
+    by_vote: bool
+
+
+@dataclass
+class ProposalModel:
+    """A proposal from raising to decision."""
+
+    body: UUID
+    status: str = "raised"  # raised, voting, decided, withdrawn
+    electorate: frozenset[UUID] = frozenset()
+    rule: RuleModel | None = None
+    access_override: str | None = None
+    ballots: dict[UUID, tuple[str, UUID | None]] = field(default_factory=dict)
+    lived_experience_participants: int | None = None
+    decisions: list[DecisionModel] = field(default_factory=list)
+    comments: set[UUID] = field(default_factory=set)
+    adjustments: set[UUID] = field(default_factory=set)
+
+    @property
+    def closed(self) -> bool:
+        """Decided or withdrawn: no more comments, votes or requests."""
+        return self.status in {"decided", "withdrawn"}
+
+
+@dataclass
+class AdjustmentModel:
+    """An access need asked for, and what became of it."""
+
+    member: UUID
+    proposal: UUID | None
+    needed_before: str
+    status: str = "requested"
+
+
+@dataclass
+class Model:
+    """Everything the ledger should say, kept in plain dicts in creation order."""
+
+    members: dict[UUID, MemberModel] = field(default_factory=dict)
+    bodies: dict[UUID, BodyModel] = field(default_factory=dict)
+    proposals: dict[UUID, ProposalModel] = field(default_factory=dict)
+    adjustments: dict[UUID, AdjustmentModel] = field(default_factory=dict)
+    source_refs: dict[str, UUID] = field(default_factory=dict)
+
+    def unmet(self, proposal: UUID) -> set[UUID]:
+        """Open requests for the proposal, needed by its vote, from voters."""
+        voting = self.electorate(self.proposals[proposal].body)
+        return {
+            adjustment_id
+            for adjustment_id, a in self.adjustments.items()
+            if a.proposal == proposal
+            and a.status == "requested"
+            and a.needed_before in NEEDED_BEFORE_THE_VOTE
+            and a.member in voting
+        }
+
+    def electorate(self, body: UUID) -> frozenset[UUID]:
+        """Who would vote if voting opened now: voting seat holders not erased."""
+        return frozenset(
+            m for m in self.bodies[body].voting if not self.members[m].erased
+        )
+
+    def active(self) -> list[UUID]:
+        """Members who may act (not erased), in the order registered."""
+        return [i for i, m in self.members.items() if not m.erased]
+
+    def gone(self, *members: UUID | None) -> list[type[errors.LedgerError]]:
+        """NotAMemberError if any of *members* was erased."""
+        erased = any(m is not None and self.members[m].erased for m in members)
+        return [errors.NotAMemberError] if erased else []
+
+    def votable(self) -> list[UUID]:
+        """Proposals being voted on, or raised in a body that has an electorate."""
+        return [
+            i
+            for i, p in self.proposals.items()
+            if p.status == "voting"
+            or (p.status == "raised" and self.electorate(p.body))
+        ]
+
+    def in_state(self, *statuses: str) -> list[UUID]:
+        """Proposals in any of *statuses*, in the order raised."""
+        return [i for i, p in self.proposals.items() if p.status in statuses]
+
+
+def direction(outcome: str) -> str:
+    """Adopting with or without amendment goes the same way."""
+    return "adopted" if outcome in {"adopted", "adopted_amended"} else outcome
+
+
+# The machine ----------------------------------------------------------------------
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    """A real ledger and the plain model, driven by the same random commands."""
+
+    backend: ClassVar[str] = "memory"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model = Model()
+        self.consistent = True
+        self._folder: Path | None = None
+        self._schema: str | None = None
+        if self.backend == "memory":
+            self.url = "memory://"
+        elif self.backend == "sqlite":
+            self._folder = Path(tempfile.mkdtemp(prefix="coledger-stateful-"))
+            self.url = f"sqlite:///{self._folder / 'ledger.db'}"
+        else:
+            self._schema = f"t_{uuid.uuid4().hex[:16]}"
+            self.url = f"{PG_BASE}?schema={self._schema}"
+        self.ledger = Ledger.open(self.url)
+
+    def teardown(self) -> None:
+        """Reopen the storage and compare it with the model, then clean up."""
+        try:
+            self.ledger.close()
+            if self.backend != "memory" and self.consistent:
+                with Ledger.open(self.url) as reopened:
+                    self.compare(reopened)
+        finally:
+            if self._folder is not None:
+                shutil.rmtree(self._folder, ignore_errors=True)
+            if self._schema is not None:
+                drop_schema(self._schema)
+
+    # Helpers ---------------------------------------------------------------------
+
+    def _step(self, text: str) -> None:
+        """Start a step: note it, and mark the model unchecked until the invariant."""
+        self.consistent = False
+        note(text)
+
+    def _pick(self, data: st.DataObject, options: Sequence[T], label: str) -> T:
+        return data.draw(st.sampled_from(options), label=label)
+
+    def _member(self, data: st.DataObject, label: str) -> UUID:
+        return self._pick(data, self.model.active(), label)
+
+    def _proposal(self, data: st.DataObject) -> UUID:
+        """Mostly a proposal still open; sometimes any, to provoke refusals."""
+        still_open = self.model.in_state("raised", "voting")
+        if bool(still_open) and data.draw(st.integers(0, 3), label="an open one"):
+            return self._pick(data, still_open, "proposal")
+        return self._pick(data, list(self.model.proposals), "proposal")
+
+    def _supporter(self, data: st.DataObject, member: UUID) -> UUID | None:
+        """Usually no supporter; sometimes an authorised one, sometimes anyone."""
+        how = data.draw(
+            st.sampled_from(("none", "none", "authorised", "anyone")), label="how"
+        )
+        authorised = [
+            m for m in self.model.members if m in self.model.members[member].supporters
+        ]
+        if how == "authorised" and authorised:
+            return self._pick(data, authorised, "supporter")
+        if how == "anyone":
+            return self._member(data, "supporter")
+        return None
+
+    def _refused(self, why: Refusals, command: Callable[[], object]) -> None:
+        """The command raises one of the errors the model expects, storing nothing."""
+        before = count_events(self.ledger)
+        with pytest.raises(errors.LedgerError) as caught:
+            command()
+        names = sorted(e.__name__ for e in why)
+        note(f"  refused with {type(caught.value).__name__} (model: {names})")
+        assert type(caught.value) in why, f"{caught.value!r} is not one of {names}"
+        assert count_events(self.ledger) == before, "a refused command stored events"
+        event(f"refused: {type(caught.value).__name__}")
+
+    # Members -----------------------------------------------------------------------
+
+    @initialize(
+        data=st.data(),
+        size=st.integers(min_value=2, max_value=5),
+        model_rule=rule_models(),
+    )
+    def found(self, data: st.DataObject, size: int, model_rule: RuleModel) -> None:
+        """Founding members set up a board with voting seats and a first proposal."""
+        self._step(f"found({size=}, {model_rule})")
+        founders = [
+            self.ledger.register_member(name, role="director") for name in NAMES[:size]
+        ]
+        for member in founders:
+            self.model.members[member] = MemberModel()
+            if data.draw(st.booleans(), label="declares lived experience"):
+                self.ledger.declare_lived_experience(member, categories=["DIS"])
+                self.model.members[member].lived_experience = ("DIS",)
+        chair = founders[0]
+        board = self.ledger.establish_body(
+            "Board", kind="governance", rule=model_rule.build(), by=chair
+        )
+        self.model.bodies[board] = BodyModel(model_rule)
+        for member in founders:
+            if member == chair or data.draw(st.booleans(), label="takes a voting seat"):
+                self.ledger.assign_seat(board, member, seat="voting", by=chair)
+                self.model.bodies[board].seats[member] = ("voting", None)
+        proposal = self.ledger.raise_proposal(
+            board,
+            proposers=[chair],
+            title="Accessible AGM",
+            text="Papers in easy read.",
+        )
+        self.model.proposals[proposal] = ProposalModel(board)
+
+    @rule(
+        name=st.sampled_from(NAMES),
+        role=st.sampled_from(ROLES),
+        source_ref=st.none() | st.sampled_from(SOURCE_REFS),
+    )
+    def register_member(self, name: str, role: str, source_ref: str | None) -> None:
+        """Anyone may register; a source reference may be recorded only once."""
+        self._step(f"register_member({name!r}, {role=}, {source_ref=})")
+
+        def command() -> UUID:
+            return self.ledger.register_member(name, role=role, source_ref=source_ref)
+
+        if source_ref in self.model.source_refs:
+            self._refused([errors.DuplicateSourceRefError], command)
+            return
+        member = command()
+        self.model.members[member] = MemberModel()
+        if source_ref is not None:
+            self.model.source_refs[source_ref] = member
+
+    @rule(data=st.data(), categories=st.lists(st.sampled_from(CATEGORIES), min_size=1))
+    def declare_lived_experience(
+        self, data: st.DataObject, categories: list[str]
+    ) -> None:
+        """A member declares lived experience, unless a declaration is active."""
+        member = self._member(data, "member")
+        self._step(f"declare_lived_experience({member}, {categories})")
+        record = self.model.members[member]
+
+        def command() -> None:
+            self.ledger.declare_lived_experience(member, categories=categories)
+
+        if record.lived_experience:
+            self._refused([errors.AlreadyDeclaredError], command)
+            return
+        command()
+        record.lived_experience = tuple(dict.fromkeys(categories))
+
+    @rule(data=st.data())
+    def withdraw_lived_experience(self, data: st.DataObject) -> None:
+        """A member withdraws their declaration, if they have one."""
+        member = self._member(data, "member")
+        self._step(f"withdraw_lived_experience({member})")
+        record = self.model.members[member]
+
+        def command() -> None:
+            self.ledger.withdraw_lived_experience(member)
+
+        if not record.lived_experience:
+            self._refused([errors.NotDeclaredError], command)
+            return
+        command()
+        record.lived_experience = ()
+
+    @rule(data=st.data())
+    def authorise_supporter(self, data: st.DataObject) -> None:
+        """A member consents to another member supporting them; not to themselves."""
+        member = self._member(data, "member")
+        others = [m for m in self.model.active() if m != member]
+        if bool(others) and data.draw(st.integers(0, 3), label="someone else"):
+            supporter = self._pick(data, others, "supporter")
+        else:
+            supporter = self._member(data, "supporter")
+        self._step(f"authorise_supporter({member}, {supporter})")
+
+        def command() -> None:
+            self.ledger.authorise_supporter(member, supporter)
+
+        if member == supporter:
+            self._refused([errors.InvalidInputError], command)
+            return
+        command()
+        self.model.members[member].supporters.add(supporter)
+
+    @precondition(lambda self: len(self.model.active()) > 1)
+    @rule(data=st.data())
+    def erase_member(self, data: st.DataObject) -> None:
+        """Erasure shreds a member's personal data; they can no longer act or vote."""
+        member = self._member(data, "member")
+        by = self._member(data, "by")
+        self._step(f"erase_member({member}, {by=})")
+        self.ledger.erase_member(member, by=by)
+        self.model.members[member] = MemberModel(erased=True)
+        event("member erased")
+
+    # Bodies and seats ----------------------------------------------------------------
+
+    @rule(
+        data=st.data(),
+        name=st.sampled_from(NAMES),
+        kind=st.sampled_from(BODY_KINDS),
+        model_rule=rule_models(),
+    )
+    def establish_body(
+        self, data: st.DataObject, name: str, kind: str, model_rule: RuleModel
+    ) -> None:
+        """A body is set up with a decision rule."""
+        by = self._member(data, "by")
+        self._step(f"establish_body({name!r}, {kind=}, {model_rule})")
+        body = self.ledger.establish_body(
+            f"{name} group", kind=kind, rule=model_rule.build(), by=by
+        )
+        self.model.bodies[body] = BodyModel(model_rule)
+
+    @precondition(lambda self: bool(self.model.bodies))
+    @rule(data=st.data(), model_rule=rule_models())
+    def change_rule(self, data: st.DataObject, model_rule: RuleModel) -> None:
+        """A body adopts a new rule; votes already open keep theirs."""
+        body = self._pick(data, list(self.model.bodies), "body")
+        by = self._member(data, "by")
+        self._step(f"change_rule({body}, {model_rule})")
+        self.ledger.change_rule(body, model_rule.build(), by=by)
+        self.model.bodies[body].rule = model_rule
+
+    @precondition(lambda self: bool(self.model.bodies))
+    @rule(data=st.data(), seat=st.sampled_from(SEATS), office=st.sampled_from(OFFICES))
+    def assign_seat(self, data: st.DataObject, seat: str, office: str | None) -> None:
+        """One seat per member per body, and one holder per office except co-chair."""
+        body = self._pick(data, list(self.model.bodies), "body")
+        member = self._member(data, "member")
+        by = self._member(data, "by")
+        self._step(f"assign_seat({body}, {member}, {seat=}, {office=})")
+        seats = self.model.bodies[body].seats
+
+        def command() -> None:
+            self.ledger.assign_seat(body, member, seat=seat, office=office, by=by)
+
+        why: Refusals = []
+        if member in seats:
+            why.append(errors.SeatAlreadyHeldError)
+        if office not in {None, *SHARED_OFFICES} and any(
+            held == office for _, held in seats.values()
+        ):
+            why.append(errors.OfficeTakenError)
+        if why:
+            self._refused(why, command)
+            return
+        command()
+        seats[member] = (seat, office)
+
+    @precondition(lambda self: bool(self.model.bodies))
+    @rule(data=st.data())
+    def vacate_seat(self, data: st.DataObject) -> None:
+        """A seat holder leaves the body; someone without a seat cannot."""
+        body = self._pick(data, list(self.model.bodies), "body")
+        seats = self.model.bodies[body].seats
+        holders = list(seats)
+        if bool(holders) and data.draw(st.booleans(), label="a holder"):
+            member = self._pick(data, holders, "member")
+        else:
+            member = self._member(data, "member")
+        by = self._member(data, "by")
+        self._step(f"vacate_seat({body}, {member})")
+
+        def command() -> None:
+            self.ledger.vacate_seat(body, member, by=by)
+
+        if member not in seats:
+            self._refused([errors.NotASeatHolderError], command)
+            return
+        command()
+        del seats[member]
+
+    # Proposals and comments ----------------------------------------------------------
+
+    @precondition(lambda self: bool(self.model.bodies))
+    @rule(data=st.data())
+    def raise_proposal(self, data: st.DataObject) -> None:
+        """One or more members put a proposal to a body."""
+        body = self._pick(data, list(self.model.bodies), "body")
+        proposers = data.draw(
+            st.lists(st.sampled_from(self.model.active()), min_size=1, max_size=3),
+            label="proposers",
+        )
+        self._step(f"raise_proposal({body}, {proposers=})")
+        proposal = self.ledger.raise_proposal(
+            body, proposers=proposers, title="Easy-read papers", text="Let us try them."
+        )
+        self.model.proposals[proposal] = ProposalModel(body)
+
+    @precondition(lambda self: bool(self.model.proposals))
+    @rule(
+        data=st.data(),
+        channel=st.sampled_from(CHANNELS),
+        source_ref=st.none() | st.sampled_from(SOURCE_REFS),
+    )
+    def comment(
+        self, data: st.DataObject, channel: str, source_ref: str | None
+    ) -> None:
+        """Members comment on open proposals, perhaps through a supporter."""
+        proposal = self._proposal(data)
+        author = self._member(data, "author")
+        supporter = self._supporter(data, author)
+        self._step(f"comment({proposal}, {author=}, {supporter=}, {source_ref=})")
+
+        def command() -> UUID:
+            return self.ledger.comment(
+                proposal,
+                author=author,
+                text="I would like this in BSL.",
+                channel=channel,
+                supporter=supporter,
+                source_ref=source_ref,
+            )
+
+        why: Refusals = self.model.gone(supporter)
+        if self.model.proposals[proposal].closed:
+            why.append(errors.ProposalClosedError)
+        if supporter is not None and (
+            supporter not in self.model.members[author].supporters
+        ):
+            why.append(errors.SupporterNotAuthorisedError)
+        if source_ref in self.model.source_refs:
+            why.append(errors.DuplicateSourceRefError)
+        if why:
+            self._refused(why, command)
+            return
+        comment_id = command()
+        self.model.proposals[proposal].comments.add(comment_id)
+        if source_ref is not None:
+            self.model.source_refs[source_ref] = comment_id
+
+    @precondition(lambda self: bool(self.model.proposals))
+    @rule(data=st.data(), reason=st.none() | st.just("overtaken by events"))
+    def withdraw_proposal(self, data: st.DataObject, reason: str | None) -> None:
+        """A proposal can be withdrawn until it is decided."""
+        proposal = self._pick(data, list(self.model.proposals), "proposal")
+        by = self._member(data, "by")
+        self._step(f"withdraw_proposal({proposal})")
+        record = self.model.proposals[proposal]
+
+        def command() -> None:
+            self.ledger.withdraw_proposal(proposal, by=by, reason=reason)
+
+        if record.closed:
+            self._refused([errors.ProposalClosedError], command)
+            return
+        command()
+        record.status = "withdrawn"
+
+    # Adjustments -------------------------------------------------------------------
+
+    @precondition(lambda self: bool(self.model.proposals))
+    @rule(
+        data=st.data(),
+        code=st.sampled_from(ADJUSTMENT_CODES),
+        needed_before=st.sampled_from(NEEDED_BEFORE),
+    )
+    def request_adjustment(
+        self, data: st.DataObject, code: str, needed_before: str
+    ) -> None:
+        """A member asks for an adjustment, standing or for an open proposal."""
+        standing = data.draw(st.booleans(), label="standing")
+        proposal = None if standing else self._proposal(data)
+        member = self._member(data, "member")
+        self._step(
+            f"request_adjustment({member}, {code=}, {proposal=}, {needed_before=})"
+        )
+
+        def command() -> UUID:
+            return self.ledger.request_adjustment(
+                member, code=code, proposal=proposal, needed_before=needed_before
+            )
+
+        if proposal is not None and self.model.proposals[proposal].closed:
+            self._refused([errors.ProposalClosedError], command)
+            return
+        adjustment = command()
+        self.model.adjustments[adjustment] = AdjustmentModel(
+            member, proposal, needed_before
+        )
+        if proposal is not None:
+            self.model.proposals[proposal].adjustments.add(adjustment)
+
+    @precondition(lambda self: bool(self.model.adjustments))
+    @rule(
+        data=st.data(),
+        outcome=st.sampled_from(("provided", "partly", "declined", "withdrawn")),
+    )
+    def resolve_adjustment(self, data: st.DataObject, outcome: str) -> None:
+        """An open request is provided, declined or withdrawn, once."""
+        adjustment = self._pick(data, list(self.model.adjustments), "adjustment")
+        by = self._member(data, "by")
+        reason = data.draw(st.sampled_from(DECLINE_REASONS), label="reason")
+        # A request is withdrawn by the member, or on their behalf by someone else.
+        on_behalf = data.draw(st.booleans(), label="withdrawn on their behalf")
+        self._step(f"resolve_adjustment({adjustment}, {outcome}, {by=}, {on_behalf=})")
+        record = self.model.adjustments[adjustment]
+
+        def command() -> None:
+            if outcome in {"provided", "partly"}:
+                self.ledger.provide_adjustment(
+                    adjustment, by=by, partial=outcome == "partly"
+                )
+            elif outcome == "declined":
+                self.ledger.decline_adjustment(adjustment, by=by, reason=reason)
+            else:
+                self.ledger.withdraw_adjustment(
+                    adjustment, by=by if on_behalf else None
+                )
+
+        why: Refusals = []
+        if record.status != "requested":
+            why.append(errors.AlreadyResolvedError)
+        if outcome != "withdrawn" or not on_behalf:
+            # An erased member's requests can only be withdrawn for them.
+            why += self.model.gone(record.member)
+        if why:
+            self._refused(why, command)
+            return
+        command()
+        record.status = "withdrawn" if outcome == "withdrawn" else "resolved"
+
+    # Voting and decisions ----------------------------------------------------------
+
+    @precondition(lambda self: bool(self.model.proposals))
+    @rule(data=st.data(), override=st.none() | st.sampled_from(OVERRIDES))
+    def open_voting(self, data: st.DataObject, override: str | None) -> None:
+        """Voting opens with the voting seats as electorate, access needs met first."""
+        proposal = self._proposal(data)
+        self._open_voting(proposal, self._member(data, "by"), override)
+
+    @precondition(lambda self: bool(self.model.proposals))
+    @rule(data=st.data(), choice=st.sampled_from(CHOICES))
+    def cast_ballot(self, data: st.DataObject, choice: str) -> None:
+        """Only the electorate fixed at opening votes, and only while voting is open."""
+        proposal = self._proposal(data)
+        voter = self._member(data, "voter")
+        self._cast_ballot(proposal, voter, choice, self._supporter(data, voter))
+
+    @precondition(lambda self: bool(self.model.proposals))
+    @rule(data=st.data())
+    def close_voting(self, data: st.DataObject) -> None:
+        """Closing a vote applies the rule fixed at opening and records the decision."""
+        proposal = self._proposal(data)
+        self._close_voting(proposal, self._member(data, "by"))
+
+    @precondition(lambda self: bool(self.model.votable()))
+    @rule(
+        data=st.data(),
+        override=st.none() | st.sampled_from(OVERRIDES),
+        choices=st.lists(st.sampled_from(("for", *CHOICES)), max_size=6),
+        close=st.booleans(),
+    )
+    def hold_a_vote(
+        self,
+        data: st.DataObject,
+        override: str | None,
+        choices: list[str],
+        close: bool,
+    ) -> None:
+        """Take an open proposal along its vote: open it, cast ballots, maybe close."""
+        proposal = self._pick(data, self.model.votable(), "proposal")
+        record = self.model.proposals[proposal]
+        by = self._member(data, "by")
+        if record.status == "raised":
+            self._open_voting(proposal, by, override)
+        electorate = [m for m in self.model.members if m in record.electorate]
+        for choice in choices if electorate else []:
+            voter = self._pick(data, electorate, "voter")
+            self._cast_ballot(proposal, voter, choice, self._supporter(data, voter))
+        if close:
+            self._close_voting(proposal, by)
+
+    def _open_voting(self, proposal: UUID, by: UUID, override: str | None) -> None:
+        self._step(f"open_voting({proposal}, {by=}, access_override={override!r})")
+        record = self.model.proposals[proposal]
+        body = self.model.bodies[record.body]
+        unmet = self.model.unmet(proposal)
+
+        def command() -> tuple[UUID, ...]:
+            return self.ledger.open_voting(proposal, by=by, access_override=override)
+
+        why: Refusals = []
+        if not self.model.electorate(record.body):
+            why.append(errors.EmptyElectorateError)
+        if unmet and override is None:
+            why.append(errors.UnmetAdjustmentsError)
+        if record.closed:
+            why.append(errors.ProposalClosedError)
+        if record.status == "voting":
+            why.append(errors.VotingAlreadyOpenedError)
+        if why:
+            self._refused(why, command)
+            return
+        electorate = command()
+        assert set(electorate) == self.model.electorate(record.body)
+        record.status = "voting"
+        record.electorate = self.model.electorate(record.body)
+        record.rule = body.rule
+        record.access_override = override if unmet else None
+        event("voting opened" + (" over unmet needs" if unmet else ""))
+
+    def _cast_ballot(
+        self, proposal: UUID, voter: UUID, choice: str, supporter: UUID | None
+    ) -> None:
+        self._step(f"cast_ballot({proposal}, {voter=}, {choice=}, {supporter=})")
+        record = self.model.proposals[proposal]
+
+        def command() -> None:
+            self.ledger.cast_ballot(
+                proposal, voter=voter, choice=choice, supporter=supporter
+            )
+
+        why: Refusals = self.model.gone(voter, supporter)
+        if record.status != "voting":
+            why.append(errors.VotingNotOpenError)
+        if voter not in record.electorate:
+            why.append(errors.NotInElectorateError)
+        if supporter is not None and (
+            supporter not in self.model.members[voter].supporters
+        ):
+            why.append(errors.SupporterNotAuthorisedError)
+        if why:
+            self._refused(why, command)
+            return
+        replacing = voter in record.ballots
+        command()
+        record.ballots[voter] = (choice, supporter)
+        event("ballot replaced" if replacing else "ballot cast")
+        if voter not in self.model.bodies[record.body].voting:
+            event("ballot cast after leaving the voting seat")
+
+    def _close_voting(self, proposal: UUID, by: UUID) -> None:
+        self._step(f"close_voting({proposal}, {by=})")
+        record = self.model.proposals[proposal]
+        if record.status != "voting" or record.rule is None:
+            self._refused(
+                [errors.VotingNotOpenError],
+                lambda: self.ledger.close_voting(proposal, by=by),
+            )
+            return
+        with_le = sum(
+            1 for v in record.ballots if self.model.members[v].lived_experience
+        )
+        outcome = record.rule.outcome(
+            [choice for choice, _ in record.ballots.values()],
+            len(record.electorate),
+            with_le,
+        )
+        decision = self.ledger.close_voting(proposal, by=by)
+        assert decision.outcome == outcome
+        record.status = "decided"
+        if record.rule.lived_experience_quorum:
+            record.lived_experience_participants = with_le
+        record.decisions.append(
+            DecisionModel(
+                outcome,
+                record.rule.method,
+                frozenset(record.ballots),
+                overrode_vote=False,
+                by_vote=True,
+            )
+        )
+        event(f"vote closed: {record.rule.kind} {outcome}")
+
+    @precondition(lambda self: bool(self.model.proposals))
+    @rule(
+        data=st.data(),
+        outcome=st.sampled_from((*OUTCOMES, "not_valid")),
+        method=st.sampled_from((*OTHER_METHODS, "vote")),
+    )
+    def decide(self, data: st.DataObject, outcome: str, method: str) -> None:
+        """A decision by another route: once, or once more after a vote."""
+        after_vote = [
+            i
+            for i, p in self.model.proposals.items()
+            if len(p.decisions) == 1 and p.decisions[0].by_vote
+        ]
+        aim = bool(after_vote) and data.draw(st.booleans(), label="after a vote")
+        proposal = self._pick(
+            data, after_vote if aim else list(self.model.proposals), "p"
+        )
+        by = self._member(data, "by")
+        members = self.model.active()
+        decided_by = data.draw(
+            st.none() | st.lists(st.sampled_from(members), min_size=1, max_size=3),
+            label="decided_by",
+        )
+        self._step(f"decide({proposal}, {outcome=}, {method=}, {decided_by=})")
+        record = self.model.proposals[proposal]
+        earlier = record.decisions
+
+        def command() -> object:
+            return self.ledger.decide(
+                proposal, outcome=outcome, method=method, by=by, decided_by=decided_by
+            )
+
+        why: Refusals = []
+        if outcome == "not_valid":
+            why.append(errors.UnknownCodeError)
+        if record.status == "voting" or method == "vote":
+            why.append(errors.WrongStateError)
+        after_one_vote = len(earlier) == 1 and earlier[0].by_vote
+        if record.status == "withdrawn" or (
+            record.status == "decided" and not after_one_vote
+        ):
+            why.append(errors.ProposalClosedError)
+        if why:
+            self._refused(why, command)
+            return
+        overrode = bool(
+            earlier
+            and earlier[0].outcome != "not_valid"
+            and direction(earlier[0].outcome) != direction(outcome)
+        )
+        command()
+        record.status = "decided"
+        record.decisions.append(
+            DecisionModel(
+                outcome,
+                method,
+                frozenset(decided_by or (by,)),
+                overrode_vote=overrode,
+                by_vote=False,
+            )
+        )
+        event("decided" + (" overriding the vote" if overrode else ""))
+
+    # Who may act -------------------------------------------------------------------
+
+    @precondition(lambda self: bool(self.model.proposals) and bool(self.model.bodies))
+    @rule(
+        data=st.data(),
+        command=st.sampled_from(
+            ("comment", "cast_ballot", "open_voting", "assign_seat", "raise_proposal")
+        ),
+    )
+    def stranger_is_refused(self, data: st.DataObject, command: str) -> None:
+        """Someone not, or no longer, a member can neither act nor be named."""
+        erased = [m for m, record in self.model.members.items() if record.erased]
+        stranger = (
+            self._pick(data, erased, "an erased member")
+            if bool(erased) and data.draw(st.booleans(), label="erased or unknown")
+            else uuid.uuid4()
+        )
+        proposal = self._proposal(data)
+        body = self._pick(data, list(self.model.bodies), "body")
+        self._step(f"stranger_is_refused({command}, {proposal=}, {body=})")
+        record = self.model.proposals[proposal]
+        why: Refusals = [errors.NotAMemberError]
+        calls: dict[str, Callable[[], object]] = {
+            "comment": lambda: self.ledger.comment(
+                proposal, author=stranger, text="Hi"
+            ),
+            "cast_ballot": lambda: self.ledger.cast_ballot(
+                proposal, voter=stranger, choice="for"
+            ),
+            "open_voting": lambda: self.ledger.open_voting(proposal, by=stranger),
+            "assign_seat": lambda: self.ledger.assign_seat(
+                body, stranger, by=self._member(data, "by")
+            ),
+            "raise_proposal": lambda: self.ledger.raise_proposal(
+                body, proposers=[stranger], title="T", text="T"
+            ),
+        }
+        if command == "open_voting":  # the acting member is checked, or the state
+            if not self.model.electorate(record.body):
+                why.append(errors.EmptyElectorateError)
+            if self.model.unmet(proposal):
+                why.append(errors.UnmetAdjustmentsError)
+            if record.closed:
+                why.append(errors.ProposalClosedError)
+            if record.status == "voting":
+                why.append(errors.VotingAlreadyOpenedError)
+        self._refused(why, calls[command])
+
+    @precondition(lambda self: bool(self.model.proposals) and bool(self.model.bodies))
+    @rule(
+        data=st.data(),
+        kind=st.sampled_from(("proposal", "body", "adjustment")),
+    )
+    def unknown_ids_are_refused(self, data: st.DataObject, kind: str) -> None:
+        """An id that names no record of the right kind is refused."""
+        by = self._member(data, "by")
+        # A real id of the wrong kind is as unknown as a random one.
+        wrong = data.draw(st.booleans(), label="a real id of another kind")
+        other = uuid.uuid4() if not wrong else by
+        self._step(f"unknown_ids_are_refused({kind}, {other})")
+        if kind == "proposal":
+            self._refused(
+                [errors.UnknownProposalError],
+                lambda: self.ledger.comment(other, author=by, text="Hello"),
+            )
+        elif kind == "body":
+            self._refused(
+                [errors.UnknownBodyError],
+                lambda: self.ledger.assign_seat(other, by, by=by),
+            )
+        else:
+            self._refused(
+                [errors.UnknownAdjustmentError],
+                lambda: self.ledger.provide_adjustment(other, by=by),
+            )
+
+    # Agreement ---------------------------------------------------------------------
+
+    @invariant()
+    def ledger_agrees_with_model(self) -> None:
+        """Every member, body, proposal and adjustment is as the model says."""
+        self.compare(self.ledger)
+        self.consistent = True
+
+    def compare(self, ledger: Ledger) -> None:
+        """Assert that *ledger* holds exactly what the model says."""
+        self._compare_members(ledger)
+        self._compare_bodies(ledger)
+        self._compare_proposals(ledger)
+        self._compare_adjustments(ledger)
+        for ref, recorded in self.model.source_refs.items():
+            assert ledger.find_by_source_ref(ref) == recorded
+
+    def _compare_members(self, ledger: Ledger) -> None:
+        members = ledger.members()
+        assert [m.id for m in members] == list(self.model.members)
+        for view in members:
+            record = self.model.members[view.id]
+            assert view.lived_experience == record.lived_experience
+            assert view.supporters == frozenset(record.supporters)
+            assert view.erased == record.erased
+
+    def _compare_bodies(self, ledger: Ledger) -> None:
+        bodies = ledger.bodies()
+        assert [b.id for b in bodies] == list(self.model.bodies)
+        for view in bodies:
+            record = self.model.bodies[view.id]
+            assert record.rule.matches(view.rule)
+            assert {s.member: (s.seat, s.office) for s in view.seats} == record.seats
+            assert len(view.seats) == len(record.seats)
+
+    def _compare_proposals(self, ledger: Ledger) -> None:
+        proposals = ledger.proposals()
+        assert [p.id for p in proposals] == list(self.model.proposals)
+        for view in proposals:
+            record = self.model.proposals[view.id]
+            assert view.status == record.status
+            assert set(view.electorate) == record.electorate
+            assert len(view.electorate) == len(record.electorate)
+            assert (
+                view.rule is None
+                if record.rule is None
+                else record.rule.matches(view.rule)
+            )
+            assert view.access_override == record.access_override
+            assert {b.voter: (b.choice, b.supporter) for b in view.ballots} == (
+                record.ballots
+            )
+            counts = Counter(choice for choice, _ in record.ballots.values())
+            tally = ledger.tally(view.id)
+            assert tally == view.tally
+            assert dict(tally.counts) == {c: counts[c] for c in CHOICES}
+            assert tally.electorate == len(record.electorate)
+            if record.lived_experience_participants is not None:
+                assert (
+                    tally.lived_experience_participants
+                    == record.lived_experience_participants
+                )
+            decisions = [
+                (d.outcome, d.method, frozenset(d.decided_by), d.overrode_vote)
+                for d in view.decisions
+            ]
+            assert decisions == [
+                (d.outcome, d.method, d.decided_by, d.overrode_vote)
+                for d in record.decisions
+            ]
+            assert view.decision == (view.decisions[-1] if view.decisions else None)
+            assert {c.id for c in view.comments} == record.comments
+            assert set(view.adjustments) == record.adjustments
+            assert set(ledger.unmet_adjustments(view.id)) == self.model.unmet(view.id)
+
+    def _compare_adjustments(self, ledger: Ledger) -> None:
+        adjustments = ledger.adjustments()
+        assert [a.id for a in adjustments] == list(self.model.adjustments)
+        for view in adjustments:
+            record = self.model.adjustments[view.id]
+            status = (
+                "resolved" if view.status in {"provided", "declined"} else view.status
+            )
+            assert status == record.status
+            assert (view.member, view.proposal, view.needed_before) == (
+                record.member,
+                record.proposal,
+                record.needed_before,
+            )
+            assert view.scope == ("proposal" if record.proposal else "standing")
+
+
+class StoredLedgerMachine(LedgerMachine):
+    """The machine on durable storage, which can be reopened along the way."""
+
+    @rule()
+    def reopen(self) -> None:
+        """Close the ledger and carry on with one reopened from the same storage."""
+        self._step("reopen()")
+        self.ledger.close()
+        self.ledger = Ledger.open(self.url)
+        event("reopened")
+
+
+class SQLiteLedgerMachine(StoredLedgerMachine):
+    """The same machine on a SQLite file, reopened along the way and at the end."""
+
+    backend = "sqlite"
+
+
+class PostgresLedgerMachine(StoredLedgerMachine):
+    """The same machine on PostgreSQL, one schema per example."""
+
+    backend = "postgres"
+
+
+@given(
+    model_rule=rule_models(),
+    choices=st.lists(st.sampled_from(CHOICES), max_size=12),
+    absent=st.integers(min_value=0, max_value=6),
+    with_le=st.integers(min_value=0, max_value=12),
+)
+def test_model_rules_decide_like_coledger(
+    model_rule: RuleModel, choices: list[str], absent: int, with_le: int
+) -> None:
+    """The model's reading of each rule gives coledger's outcome on every tally."""
+    with_le = min(with_le, len(choices))
+    tally = Tally(
+        for_=choices.count("for"),
+        against=choices.count("against"),
+        abstain=choices.count("abstain"),
+        block=choices.count("block"),
+        electorate=len(choices) + absent,
+        lived_experience_participants=with_le,
+    )
+    expected = model_rule.outcome(choices, len(choices) + absent, with_le)
+    assert model_rule.build().decide(tally).outcome == expected
+
+
+def test_erased_member_leaves_the_electorate() -> None:
+    """A vote opened after a member's erasure is open to current members only."""
+    with Ledger.open("memory://") as ledger:
+        chair = ledger.register_member("Sam Example", role="trustee")
+        other = ledger.register_member("Ama", role="trustee")
+        board = ledger.establish_body(
+            "Board", kind="governance", rule=Rule.majority(quorum=1), by=chair
+        )
+        ledger.assign_seat(board, chair, by=chair)
+        ledger.assign_seat(board, other, by=chair)
+        ledger.erase_member(other, by=chair)
+        proposal = ledger.raise_proposal(
+            board, proposers=[chair], title="Budget", text="Agree the budget."
+        )
+        electorate = ledger.open_voting(proposal, by=chair)
+        for voter in electorate:
+            ledger.cast_ballot(proposal, voter=voter, choice="for")
+        assert ledger.close_voting(proposal, by=chair).outcome == "adopted"
+
+
+def scaled(max_examples: int, steps: int) -> settings:
+    """Settings for a slower backend, scaled down from the active profile."""
+    active = settings()
+    return settings(
+        active,
+        max_examples=max(2, min(max_examples, active.max_examples)),
+        stateful_step_count=min(steps, active.stateful_step_count),
+    )
+
+
+def test_ledger_agrees_with_model_in_memory() -> None:
+    """Random command sequences on an in-memory ledger keep it equal to the model."""
+    run_state_machine_as_test(LedgerMachine)
+
+
+def test_ledger_agrees_with_model_on_sqlite() -> None:
+    """On a SQLite file, the ledger and every reopening of it agree with the model."""
+    run_state_machine_as_test(SQLiteLedgerMachine, settings=scaled(15, 30))
+
+
+@pytest.mark.postgres
+def test_ledger_agrees_with_model_on_postgres_briefly() -> None:
+    """A few short sequences on PostgreSQL agree with the model, reopened too."""
+    require_postgres()
+    run_state_machine_as_test(PostgresLedgerMachine, settings=scaled(4, 20))
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_ledger_agrees_with_model_on_postgres() -> None:
+    """Longer sequences on PostgreSQL agree with the model, reopened too."""
+    require_postgres()
+    run_state_machine_as_test(PostgresLedgerMachine, settings=scaled(20, 40))
