@@ -106,6 +106,7 @@ class _Year:
     def __init__(self, ledger: Ledger, seed: int) -> None:
         self.ledger = ledger
         self.rng = random.Random(seed)
+        self.seed = seed
         self.day = 0
         self.people: dict[str, list[UUID]] = {}
 
@@ -334,7 +335,8 @@ class _Year:
                 phase=phase,
                 meeting=meeting,
                 occurred_at=self.at(day),
-                source_ref=f"minutes:2025/{n + 1}",
+                # The seed names the minutes, so several years fit in one ledger.
+                source_ref=f"minutes:{self.seed}/{n + 1}",
             )
             electorate = ledger.body(body).voting_members
             comments = []

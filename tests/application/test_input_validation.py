@@ -401,9 +401,8 @@ def test_every_public_command_is_covered() -> None:
     """The table names every command (every method taking occurred_at) of Ledger."""
     commands = {
         name
-        for name, member in vars(Ledger).items()
+        for name, member in inspect.getmembers(Ledger, inspect.isfunction)
         if not name.startswith("_")
-        and callable(member)
         and "occurred_at" in inspect.signature(member).parameters
     }
     assert commands == set(BY_NAME), "add each new command to COMMANDS"

@@ -13,6 +13,7 @@ from uuid import UUID
 import pytest
 
 from coledger import Ledger
+from coledger.integrity import SigningKey, Verifier
 from coledger.privacy import encode_master_key
 from conftest import TEST_MASTER_KEY
 
@@ -147,8 +148,11 @@ def test_export_then_import_gives_the_same_projections(
         Ledger.open(f"sqlite:///{tmp_path / 'copy.db'}", master_key=KEY) as b,
     ):
         assert a.power_sharing().to_json() == b.power_sharing().to_json()
-        assert b.verify().status in {"PARTIAL", "VERIFIED"}
-        assert b.verify().counts == {"NO_CHECKPOINT": 1}
+        key = SigningKey.generate("copy.example/ledger")
+        checkpoint = b.checkpoint(key)
+        report = b.verify(Verifier.parse(key.verifier), [checkpoint.note])
+        assert report.status == "VERIFIED", report.to_text()
+        assert report.size == header["events"]
 
 
 def test_import_of_a_malformed_row_names_it_and_writes_nothing(
@@ -321,7 +325,7 @@ def test_import_polis_then_refuse_a_second_time(tmp_path: Path) -> None:
     missing = run(
         "import-polis", str(tmp_path / "nope"), "--db", "polis.db", cwd=tmp_path
     )
-    assert missing.returncode == 1
+    assert missing.returncode == 2
     assert "nope" in missing.stderr
     assert rows(tmp_path / "polis.db") == count
 
@@ -341,3 +345,47 @@ def test_import_polis_names_a_malformed_row(tmp_path: Path) -> None:
     assert "votes.csv" in result.stderr
     assert "line 6" in result.stderr
     assert not (tmp_path / "polis.db").exists() or rows(tmp_path / "polis.db") == 0
+
+
+def test_a_mistyped_ledger_path_creates_nothing(tmp_path: Path) -> None:
+    """Commands that read a ledger refuse a path with no ledger, creating no file."""
+    commands = (
+        ["report"],
+        ["history", "--proposal", "x"],
+        ["rebuild"],
+        ["follow"],
+        ["export", "--out", "x.jsonl"],
+        ["prove", "--proposal", "x", "--member", "y", "--checkpoint", "cp.txt"],
+    )
+    (tmp_path / "cp.txt").write_text("a checkpoint\n\n")
+    for command in commands:
+        result = run(*command, "--db", "typo.db", cwd=tmp_path)
+        assert result.returncode == 2, command
+        assert "no ledger at typo.db" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cp.txt"]
+
+
+def test_checkpoint_to_an_unwritable_place_signs_nothing(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """An --out that cannot be written is refused before anything is signed."""
+    key = tmp_path / "signing.pem"
+    made = run(
+        "keygen", "--name", "test.example/ledger", "--out", str(key), cwd=tmp_path
+    )
+    assert made.returncode == 0, made.stderr
+    with sqlite3.connect(demo_dir / "coledger.db") as conn:
+        (before,) = conn.execute("SELECT count(*) FROM coledger_checkpoints").fetchone()
+    result = run(
+        "checkpoint",
+        "--signing-key",
+        str(key),
+        "--out",
+        str(tmp_path / "no-folder" / "cp.txt"),
+        cwd=demo_dir,
+    )
+    assert result.returncode == 2
+    assert "cannot write" in result.stderr
+    with sqlite3.connect(demo_dir / "coledger.db") as conn:
+        (after,) = conn.execute("SELECT count(*) FROM coledger_checkpoints").fetchone()
+    assert after == before

@@ -273,7 +273,7 @@ def test_verify_exit_2_for_a_missing_database(published: Published) -> None:
         cwd=published.folder,
     )
     assert result.returncode == 2
-    assert "no ledger file" in result.stderr
+    assert "no ledger" in result.stderr
     assert not (published.folder / "nowhere.db").exists()
 
 

@@ -46,12 +46,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
-    except (InvalidUrlError, MasterKeyError, CommandError) as error:
+    except MasterKeyError as error:
+        print(
+            f"coledger: {error} (on the command line: --key-file or "
+            "COLEDGER_MASTER_KEY)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    except (InvalidUrlError, CommandError) as error:
         print(f"coledger: {error}", file=sys.stderr)
         return EXIT_USAGE
     except StorageError as error:
-        print(f"coledger: storage failed: {error}", file=sys.stderr)
-        return EXIT_USAGE if args.command == "verify" else EXIT_REFUSED
+        detail = " ".join(str(error).split())  # one line, whatever the driver says
+        print(f"coledger: storage failed: {detail}", file=sys.stderr)
+        return EXIT_USAGE
     except LedgerError as error:
         print(f"coledger: {error}", file=sys.stderr)
         return EXIT_REFUSED

@@ -16,6 +16,7 @@ from coledger.privacy.keys import (
     encode_master_key,
     generate_master_key,
 )
+from coledger.storage import parse_url
 
 DEFAULT_DB = "./coledger.db"
 DEFAULT_KEY_FILE = Path("coledger.master-key")
@@ -27,11 +28,28 @@ class CommandError(InvalidInputError):
     """A command-line argument names a file or value that cannot be used."""
 
 
-def storage_url(db: str) -> str:
-    """Accept a storage URL, or a plain file path meaning a SQLite file."""
-    if "://" in db:
-        return db
-    return f"sqlite:///{db}"
+def storage_url(db: str, *, existing: bool = False) -> str:
+    """Accept a storage URL, or a plain file path meaning a SQLite file.
+
+    With ``existing=True`` a SQLite ledger must already be there: commands that
+    read a ledger should not quietly create an empty one from a mistyped path.
+    """
+    url = db if "://" in db else f"sqlite:///{db}"
+    if existing and url.startswith("sqlite:"):
+        path = parse_url(url).path
+        if path is not None and not path.exists():
+            raise CommandError(f"no ledger at {path} (check --db)")
+    return url
+
+
+def writable(path: str) -> Path:
+    """A file the command may write; CommandError before any work if it cannot."""
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise CommandError(f"cannot write {path}: no folder {target.parent}")
+    if target.is_dir():
+        raise CommandError(f"cannot write {path}: it is a folder")
+    return target
 
 
 def master_key(args: argparse.Namespace, *, create: bool = False) -> str | None:

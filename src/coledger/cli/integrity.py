@@ -17,6 +17,7 @@ from coledger.cli._common import (
     read_text,
     storage_url,
     uuid_arg,
+    writable,
 )
 from coledger.errors import CheckpointError
 from coledger.integrity.checkpoints import SigningKey, Verifier
@@ -64,11 +65,13 @@ def _signing_key(path: str) -> SigningKey:
 
 
 def _checkpoint(args: argparse.Namespace) -> int:
+    out = writable(args.out) if args.out else None
     key = _signing_key(args.signing_key)
-    with Ledger.open(storage_url(args.db), master_key=master_key(args)) as ledger:
+    url = storage_url(args.db, existing=True)
+    with Ledger.open(url, master_key=master_key(args)) as ledger:
         checkpoint = ledger.checkpoint(key)
-    if args.out:
-        Path(args.out).write_text(checkpoint.note, encoding="utf-8")
+    if out is not None:
+        out.write_text(checkpoint.note, encoding="utf-8")
     print(checkpoint.note, end="")
     return EXIT_OK
 
@@ -76,7 +79,7 @@ def _checkpoint(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     verifier = _trusted_key(args.trusted_key) if args.trusted_key else None
     notes = [read_text(path, "checkpoint") for path in args.checkpoint]
-    source = open_source(storage_url(args.db))
+    source = open_source(storage_url(args.db, existing=True))
     try:
         report = verify(source, verifier, notes)
     finally:
@@ -90,7 +93,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _prove(args: argparse.Namespace) -> int:
     note = read_text(args.checkpoint, "checkpoint")
-    with Ledger.open(storage_url(args.db), master_key=master_key(args)) as ledger:
+    url = storage_url(args.db, existing=True)
+    with Ledger.open(url, master_key=master_key(args)) as ledger:
         receipt = ledger.prove_ballot(
             uuid_arg(args.proposal, "proposal"), uuid_arg(args.member, "member"), note
         )

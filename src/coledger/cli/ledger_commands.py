@@ -8,7 +8,6 @@ import signal
 import sys
 import threading
 from datetime import UTC, datetime
-from pathlib import Path
 
 from coledger import demo
 from coledger.application import Ledger
@@ -20,6 +19,7 @@ from coledger.cli._common import (
     master_key,
     storage_url,
     uuid_arg,
+    writable,
 )
 from coledger.serialization import to_jsonable
 from coledger.timeline import timeline
@@ -61,7 +61,8 @@ def _date(text: str | None, what: str) -> datetime | None:
 def _report(args: argparse.Namespace) -> int:
     from coledger.reports import render  # noqa: PLC0415 (only report needs it)
 
-    with Ledger.open(storage_url(args.db), master_key=master_key(args)) as ledger:
+    url = storage_url(args.db, existing=True)
+    with Ledger.open(url, master_key=master_key(args)) as ledger:
         report = ledger.power_sharing(
             body=uuid_arg(args.body, "body") if args.body else None,
             project=uuid_arg(args.project, "project") if args.project else None,
@@ -72,6 +73,7 @@ def _report(args: argparse.Namespace) -> int:
         names = {str(b.id): b.name for b in ledger.bodies()}
         names |= {str(p.id): p.name for p in ledger.projects()}
         names |= {str(p.id): p.title for p in ledger.proposals()}
+    out = writable(args.out) if args.out else None
     text = render(
         report,
         audience=args.audience,
@@ -80,11 +82,14 @@ def _report(args: argparse.Namespace) -> int:
         organisation=args.organisation,
         group=args.group,
     )
-    if args.out:
+    if out is not None:
+        temporary = out.with_name(out.name + ".part")
         try:
-            Path(args.out).write_text(text, encoding="utf-8")
+            temporary.write_text(text, encoding="utf-8")
         except OSError as error:
-            raise CommandError(f"cannot write {args.out}: {error}") from error
+            temporary.unlink(missing_ok=True)
+            raise CommandError(f"cannot write {out}: {error}") from error
+        temporary.replace(out)
     else:
         print(text)
     return EXIT_OK
@@ -93,7 +98,8 @@ def _report(args: argparse.Namespace) -> int:
 def _history(args: argparse.Namespace) -> int:
     if (args.proposal is None) == (args.project is None):
         raise CommandError("history needs --proposal ID or --project ID (one of them)")
-    with Ledger.open(storage_url(args.db), master_key=master_key(args)) as ledger:
+    url = storage_url(args.db, existing=True)
+    with Ledger.open(url, master_key=master_key(args)) as ledger:
         entries = timeline(
             ledger,
             proposal=uuid_arg(args.proposal, "proposal") if args.proposal else None,
@@ -109,7 +115,8 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _rebuild(args: argparse.Namespace) -> int:
-    with Ledger.open(storage_url(args.db), master_key=master_key(args)) as ledger:
+    url = storage_url(args.db, existing=True)
+    with Ledger.open(url, master_key=master_key(args)) as ledger:
         position = ledger.projections().rebuild()
     print(f"Rebuilt the projection tables up to event {position:,}.")
     return EXIT_OK
@@ -119,7 +126,8 @@ def _follow(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    with Ledger.open(storage_url(args.db), master_key=master_key(args)) as ledger:
+    url = storage_url(args.db, existing=True)
+    with Ledger.open(url, master_key=master_key(args)) as ledger:
         projector = ledger.projections()
 
         def report(applied: int) -> None:
@@ -133,7 +141,8 @@ def _follow(args: argparse.Namespace) -> int:
 
 
 def _erase(args: argparse.Namespace) -> int:
-    with Ledger.open(storage_url(args.db), master_key=master_key(args)) as ledger:
+    url = storage_url(args.db, existing=True)
+    with Ledger.open(url, master_key=master_key(args)) as ledger:
         if args.reapply:
             count = ledger.reapply_erasures()
             print(f"Destroyed {count} key(s) again, as the record requires.")

@@ -15,13 +15,15 @@ from coledger.cli._common import (
     add_common,
     master_key,
     storage_url,
+    writable,
 )
 
 
 def _export(args: argparse.Namespace) -> int:
-    out = Path(args.out)
+    out = writable(args.out)
     temporary = out.with_name(out.name + ".part")
-    with Ledger.open(storage_url(args.db), master_key=master_key(args)) as ledger:
+    url = storage_url(args.db, existing=True)
+    with Ledger.open(url, master_key=master_key(args)) as ledger:
         try:
             with temporary.open("w", encoding="utf-8") as handle:
                 count = ledger.export(handle, Progress("export", shown=args.progress))
@@ -56,6 +58,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _import_polis(args: argparse.Namespace) -> int:
+    if not Path(args.directory).is_dir():
+        raise CommandError(f"cannot read {args.directory}: no such folder")
     from coledger.imports.polis import import_polis  # noqa: PLC0415
 
     with Ledger.open(

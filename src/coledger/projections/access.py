@@ -56,21 +56,25 @@ def seated_members(lens: Lens) -> set[UUID]:
 
 def requests(lens: Lens) -> list[AdjustmentFacts]:
     """Adjustment requests in scope made in the period, withdrawn ones included."""
-    found = [
-        a for a in lens.facts.adjustments.values() if lens.in_period(a.requested_at)
-    ]
+    facts = lens.facts
     if lens.scope.kind == "ledger":
-        return found
-    proposals = {p.id for p in lens.proposals(in_period=False)}
-    meetings = scope_meetings(lens)
-    seated = seated_members(lens)
-    return [
-        a
-        for a in found
-        if (a.scope == "proposal" and a.proposal in proposals)
-        or (a.scope == "meeting" and a.meeting in meetings)
-        or (a.scope == "standing" and a.member in seated)
-    ]
+        return [a for a in facts.adjustments.values() if lens.in_period(a.requested_at)]
+    ids: list[UUID] = []
+    for p in lens.proposals(in_period=False):
+        ids += facts.adjustments_by_proposal.get(p.id, [])
+    for meeting in scope_meetings(lens):
+        ids += facts.adjustments_by_meeting.get(meeting, [])
+    for member in seated_members(lens):
+        ids += [
+            i
+            for i in facts.adjustments_by_member.get(member, [])
+            if facts.adjustments[i].scope == "standing"
+        ]
+    found = {i: facts.adjustments[i] for i in ids}  # once each, in request order
+    return sorted(
+        (a for a in found.values() if lens.in_period(a.requested_at)),
+        key=lambda a: (a.requested_at, str(a.id)),
+    )
 
 
 def deadline(lens: Lens, request: AdjustmentFacts) -> datetime | None:
@@ -205,13 +209,11 @@ def x3(lens: Lens, th: Thresholds) -> Figure:
 
 def _asked_for(lens: Lens, meeting: MeetingFacts) -> list[datetime]:
     """When requests for *meeting* (or for proposals raised at it) were made."""
-    raised_at = {p.id for p in lens.proposals_at(meeting.id)}
-    return [
-        a.requested_at
-        for a in lens.facts.adjustments.values()
-        if (a.scope == "meeting" and a.meeting == meeting.id)
-        or (a.scope == "proposal" and a.proposal in raised_at)
-    ]
+    facts = lens.facts
+    ids = list(facts.adjustments_by_meeting.get(meeting.id, []))
+    for p in lens.proposals_at(meeting.id):
+        ids += facts.adjustments_by_proposal.get(p.id, [])
+    return [facts.adjustments[i].requested_at for i in ids]
 
 
 def anticipatory(lens: Lens, meeting: MeetingFacts) -> bool:

@@ -53,8 +53,8 @@ def eligible_at(lens: Lens, at: datetime) -> list[UUID]:
 
 def le_base_at(lens: Lens, at: datetime) -> float | None:
     """The lived-experience share of the members eligible at *at*."""
-    members = eligible_at(lens, at)
-    return share(sum(lens.le(m, at) for m in members), len(members))
+    population = lens.facts.population()
+    return share(population.lived_experience(at), population.members(at))
 
 
 def a1(lens: Lens, th: Thresholds) -> Figure:

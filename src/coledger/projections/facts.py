@@ -15,6 +15,7 @@ undeclared throughout, as the brief requires.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -78,7 +79,7 @@ class SeatFacts:
 
 @attrs.define
 class BodyFacts:
-    """A body, its rules over time, and its seats."""
+    """A body, its current decision rule, and its seats over time."""
 
     id: UUID
     name: str
@@ -236,6 +237,12 @@ class Facts:
     meetings_by_project: dict[UUID, list[UUID]] = attrs.field(
         factory=dict, eq=False, repr=False
     )
+    adjustments_by_proposal: dict[UUID, list[UUID]] = attrs.field(
+        factory=dict, eq=False, repr=False
+    )
+    adjustments_by_meeting: dict[UUID, list[UUID]] = attrs.field(
+        factory=dict, eq=False, repr=False
+    )
     adjustments_by_member: dict[UUID, list[UUID]] = attrs.field(
         factory=dict, eq=False, repr=False
     )
@@ -262,6 +269,20 @@ class Facts:
 
     # Lived experience as it stood ------------------------------------------------
 
+    def population(self) -> Population:
+        """Counts of current members over business time.
+
+        How many there were, how many had declared and how many had lived
+        experience, at any moment; worked out once per state of the facts.
+        """
+        kept = self.memo.get("population")
+        if kept is not None and kept[0] == self.position:
+            found: Population = kept[1]
+            return found
+        made = Population.of(self)
+        self.memo["population"] = (self.position, made)
+        return made
+
     def has_lived_experience(self, member: UUID, at: datetime) -> bool:
         """Whether *member* had declared lived experience at business time *at*."""
         facts = self.members.get(member)
@@ -271,6 +292,59 @@ class Facts:
         """Whether *member* had answered the lived-experience question at *at*."""
         facts = self.members.get(member)
         return facts is not None and any(s.covers(at) for s in facts.declared)
+
+
+@attrs.frozen
+class Population:
+    """Counts over the members not erased, at any business time, by bisection.
+
+    A member counts from their registration; lived experience and declarations
+    count while a spell covers the time (and not before registration).
+    """
+
+    total: int
+    registered: list[datetime]
+    le_starts: list[datetime]
+    le_ends: list[datetime]
+    declared_starts: list[datetime]
+    declared_ends: list[datetime]
+
+    @classmethod
+    def of(cls, facts: Facts) -> Population:
+        """Count the members of *facts*."""
+        current = [m for m in facts.members.values() if not m.erased]
+        le: list[tuple[datetime, datetime | None]] = []
+        declared: list[tuple[datetime, datetime | None]] = []
+        for m in current:
+            for spells, into in ((m.lived_experience, le), (m.declared, declared)):
+                for s in spells:
+                    start = max(s.start, m.registered_at)
+                    if s.end is None or s.end > start:
+                        into.append((start, s.end))
+        return cls(
+            len(current),
+            sorted(m.registered_at for m in current),
+            sorted(s for s, _ in le),
+            sorted(e for _, e in le if e is not None),
+            sorted(s for s, _ in declared),
+            sorted(e for _, e in declared if e is not None),
+        )
+
+    def members(self, at: datetime) -> int:
+        """Members registered by *at*."""
+        return bisect.bisect_right(self.registered, at)
+
+    def lived_experience(self, at: datetime) -> int:
+        """Members whose declaration named lived experience at *at*."""
+        return bisect.bisect_right(self.le_starts, at) - bisect.bisect_right(
+            self.le_ends, at
+        )
+
+    def declared(self, at: datetime) -> int:
+        """Members who had answered the lived-experience question at *at*."""
+        return bisect.bisect_right(self.declared_starts, at) - bisect.bisect_right(
+            self.declared_ends, at
+        )
 
 
 def _member(facts: Facts, pos: int, e: Any) -> None:
@@ -426,6 +500,8 @@ def _adjustment(facts: Facts, pos: int, e: Any) -> None:
     at = e.occurred_at
     if isinstance(e, Adjustment.Requested):
         _add(facts.adjustments_by_member, e.member, e.originator_id)
+        _add(facts.adjustments_by_proposal, e.proposal, e.originator_id)
+        _add(facts.adjustments_by_meeting, e.meeting, e.originator_id)
         facts.adjustments[e.originator_id] = AdjustmentFacts(
             e.originator_id,
             e.member,

@@ -24,6 +24,7 @@ is one call.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -32,6 +33,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
+
+import attrs
 
 from coledger.errors import StorageError
 from coledger.projections.facts import Facts
@@ -99,10 +102,17 @@ class Tables(ABC):
         """Release the connection."""
 
 
+def tracking_name(th: Thresholds) -> str:
+    """The tracking row for tables computed under *th* (others start afresh)."""
+    digest = hashlib.sha256(repr(attrs.astuple(th)).encode()).hexdigest()[:12]
+    return f"{NAME}/{digest}"
+
+
 class MemoryTables(Tables):
     """Tables kept in process memory, for in-memory ledgers."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = NAME) -> None:
+        self.name = name
         self._position = 0
         self._rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in DATA_TABLES}
 
@@ -135,7 +145,8 @@ class MemoryTables(Tables):
 class SQLTables(Tables):
     """Tables in the ledger's own SQLite file or PostgreSQL schema."""
 
-    def __init__(self, config: StorageConfig) -> None:
+    def __init__(self, config: StorageConfig, name: str = NAME) -> None:
+        self.name = name
         self._lock = threading.Lock()
         self._backend = config.backend
         try:
@@ -182,7 +193,7 @@ class SQLTables(Tables):
         with self._lock:
             row = self._conn.execute(
                 f"SELECT position FROM coledger_tracking WHERE name = {self._mark}",  # noqa: S608
-                (NAME,),
+                (self.name,),
             ).fetchone()
         return 0 if row is None else int(row[0])
 
@@ -212,11 +223,14 @@ class SQLTables(Tables):
                         f"INSERT INTO {table} VALUES ({marks})",  # noqa: S608
                         table_rows,
                     )
-            forget = f"DELETE FROM coledger_tracking WHERE name = {self._mark}"  # noqa: S608
-            conn.execute(forget, (NAME,))
+            if scopes is None:  # every row rewritten: no other tracking holds
+                conn.execute("DELETE FROM coledger_tracking")
+            else:
+                forget = f"DELETE FROM coledger_tracking WHERE name = {mark}"  # noqa: S608
+                conn.execute(forget, (self.name,))
             conn.execute(
-                f"INSERT INTO coledger_tracking VALUES ({self._mark}, {self._mark})",  # noqa: S608
-                (NAME, position),
+                f"INSERT INTO coledger_tracking VALUES ({mark}, {mark})",  # noqa: S608
+                (self.name, position),
             )
 
     def rows(self, table: str, scope: Scope) -> list[tuple[Any, ...]]:

@@ -135,16 +135,17 @@ def r5(lens: Lens, th: Thresholds) -> Figure:
     """Lived-experience share of voting seats over its share of the membership."""
     at = moment(lens)
     seats = r1(lens, th)
-    members = [m.id for m in lens.facts.members.values() if not m.erased]
-    base = share(sum(lens.le(m, at) for m in members), len(members))
-    coverage = lens.coverage((m, at) for m in members)
+    population = lens.facts.population()
+    members = population.total
+    base = share(population.lived_experience(at), members)
+    coverage = share(population.declared(at), members)
     if seats.value is None or not base:
         return insufficient(
             "R5", "needs voting seats and members with lived experience"
         )
     value = seats.value / base
     band = "under" if value < th.parity else "fair"
-    return Figure("R5", value, len(members), coverage, band)
+    return Figure("R5", value, members, coverage, band)
 
 
 def r6(lens: Lens, th: Thresholds) -> Figure:

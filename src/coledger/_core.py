@@ -1,0 +1,536 @@
+"""The core every Ledger command builds on: storage, keys, caching, transactions."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+from uuid import UUID
+
+import attrs
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    OperationalError,
+    PersistenceError,
+)
+from eventsourcing.popo import POPOFactory
+from eventsourcing.utils import Environment, EnvType
+
+from coledger import errors
+from coledger.catalogue import Catalogue
+from coledger.domain import (
+    Adjustment,
+    Body,
+    Context,
+    LedgerAggregate,
+    Meeting,
+    Member,
+    Proposal,
+)
+from coledger.domain import values as v
+from coledger.integrity.recorders import LeafPOPORecorder
+from coledger.privacy.keys import (
+    MASTER_KEY_ENV,
+    KeyStore,
+    MemoryKeyStore,
+    PostgresKeyStore,
+    SQLiteKeyStore,
+    generate_master_key,
+    load_master_key,
+)
+from coledger.privacy.sealing import SealingMapper
+from coledger.projections.facts import Facts
+from coledger.projections.materialise import (
+    Materialiser,
+)
+from coledger.serialization import LedgerMapper
+from coledger.storage import APP_NAME, DEFAULT_URL, StorageConfig, parse_url
+
+MAX_ATTEMPTS = 12
+CACHE_SIZE = 2048
+"""Aggregates kept in memory per Ledger, most recently used last."""
+HISTORY_PAGE = 1000
+A = TypeVar("A", bound=LedgerAggregate)
+R = TypeVar("R")
+
+
+P = ParamSpec("P")
+
+
+L = TypeVar("L", bound="LedgerCore")
+
+
+def _query(
+    method: Callable[Concatenate[L, P], R],
+) -> Callable[Concatenate[L, P], R]:
+    """Run a query one call at a time, after any destroyed keys are honoured.
+
+    Decrypted copies of data whose keys were destroyed since the last call (by
+    this process or another) are dropped first.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: L, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._lock:
+            self._sync()
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _replay(aggregate: Any, events: Iterable[Any]) -> Any:
+    """Apply stored events to an aggregate, as eventsourcing's projector does.
+
+    It leaves out that projector's per-event runtime Protocol check, which cost
+    a sixth of a command's time in profiles.
+    """
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
+class _LedgerApp(Application[UUID]):
+    """The eventsourcing application behind a Ledger (configured only by its URL)."""
+
+    name = APP_NAME
+
+    def __init__(
+        self, env: EnvType, keys: KeyStore, *, seal: bool = True, leaves: bool = True
+    ) -> None:
+        self.keys = keys
+        self.seal = seal
+        self.leaves = leaves
+        if not leaves:
+            env = {k: v for k, v in env.items() if k != "APPLICATION_RECORDER_TOPIC"}
+        super().__init__(env)
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        # Ignore the process environment: the storage URL is the whole configuration,
+        # so a stray PERSISTENCE_MODULE cannot send a ledger somewhere else.
+        return Environment(name, dict(env or {}))
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        if isinstance(self.factory, POPOFactory) and self.leaves:
+            return LeafPOPORecorder()
+        return super().construct_recorder()
+
+    def construct_mapper(self) -> LedgerMapper:
+        return SealingMapper(self.keys) if self.seal else LedgerMapper()
+
+
+@attrs.frozen
+class RecordedEvent:
+    """One stored event and its position in the ledger's recorded order."""
+
+    position: int
+    event: LedgerAggregate.Event
+
+
+@contextlib.contextmanager
+def _opening(config: StorageConfig) -> Iterator[None]:
+    """Serialise opening a PostgreSQL ledger, and create its schema if missing.
+
+    Opening creates tables, types and functions; two processes doing that at the
+    same moment collide inside PostgreSQL, so they take turns under an advisory
+    lock named after the schema.
+    """
+    if config.backend != "postgres":
+        yield
+        return
+    import psycopg  # noqa: PLC0415 (only PostgreSQL ledgers need it)
+    from psycopg import sql  # noqa: PLC0415
+
+    try:
+        conn = psycopg.connect(config.postgres_conninfo, autocommit=True)
+    except psycopg.Error as error:
+        raise errors.StorageError(f"cannot reach PostgreSQL: {error}") from error
+    with conn:
+        try:
+            conn.execute(
+                "SELECT pg_advisory_lock(hashtext(%s))",
+                (f"coledger:open:{config.schema or 'public'}",),
+            )
+            if config.schema:
+                conn.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                        sql.Identifier(config.schema)
+                    )
+                )
+        except psycopg.Error as error:
+            raise errors.StorageError(f"cannot prepare the schema: {error}") from error
+        yield
+
+
+def _check_period(since: datetime | None, until: datetime | None) -> None:
+    """Refuse a period that is naive or runs backwards."""
+    for name, value in (("since", since), ("until", until)):
+        if value is not None:
+            v.check_aware(name, value)
+    if since is not None and until is not None and since >= until:
+        raise errors.InvalidInputError("since must come before until")
+
+
+def _key_store(config: StorageConfig, master_key: bytes) -> KeyStore:
+    """The key store that belongs beside a ledger's events."""
+    if config.backend == "sqlite" and config.path is not None:
+        return SQLiteKeyStore(
+            master_key, config.path.with_name(config.path.name + ".keys")
+        )
+    if config.backend == "postgres":
+        return PostgresKeyStore(master_key, config.postgres_conninfo, config.schema)
+    return MemoryKeyStore(master_key)
+
+
+class LedgerCore:
+    """The plumbing of a Ledger: opening, closing, loading, saving, retrying."""
+
+    def __init__(
+        self,
+        config: StorageConfig,
+        master_key: bytes,
+        *,
+        seal: bool = True,
+        leaves: bool = True,
+    ) -> None:
+        """Open the ledger of a parsed URL; prefer Ledger.open.
+
+        ``seal=False`` stores personal fields in clear and ``leaves=False`` writes
+        no hash leaves. They exist only so that the benchmarks can measure what
+        sealing and leaves cost; never use them for real records.
+        """
+        self.config = config
+        with _opening(config):
+            self._open(config, master_key, seal=seal, leaves=leaves)
+        self._catalogue = Catalogue(self._app)
+        self._facts = Facts()
+        self._facts_lock = threading.Lock()
+        self._projector: Materialiser | None = None
+        self._lock = threading.RLock()
+        self._cache: dict[UUID, LedgerAggregate] = {}
+        self._pending: dict[UUID, LedgerAggregate] | None = None
+        self._pending_refs: set[str] = set()
+        self._batch_failed = False
+
+    def _open(
+        self, config: StorageConfig, master_key: bytes, *, seal: bool, leaves: bool
+    ) -> None:
+        had_ledger = config.path is not None and config.path.exists()
+        self._keys = _key_store(config, master_key)
+        try:
+            fresh_keys = self._keys.check_master_key()
+            self._app = _LedgerApp(config.env, self._keys, seal=seal, leaves=leaves)
+        except PersistenceError as error:
+            self._keys.close()
+            raise errors.StorageError(f"cannot open the ledger: {error}") from error
+        except errors.LedgerError:
+            self._keys.close()
+            raise
+        if fresh_keys and (had_ledger or config.backend == "postgres"):
+            self._refuse_lost_key_store()
+
+    def _refuse_lost_key_store(self) -> None:
+        """A ledger with events but a new, empty key store lost its keys: refuse."""
+        if self._app.recorder.max_notification_id():
+            self._app.close()
+            self._keys.close()
+            if self.config.path is not None:  # do not leave the empty store behind
+                self.config.path.with_name(self.config.path.name + ".keys").unlink(
+                    missing_ok=True
+                )
+            msg = (
+                "the ledger holds events but its key store is new and empty: the "
+                "key store was lost or moved; restore it (see docs/privacy.md)"
+            )
+            raise errors.MasterKeyError(msg)
+
+    @classmethod
+    def open(
+        cls, url: str = DEFAULT_URL, *, master_key: bytes | str | None = None
+    ) -> Self:
+        """Open (creating if needed) the ledger stored at *url*.
+
+        ``master_key`` (32 bytes, or their URL-safe base64) unwraps the members'
+        data keys; without it the ``COLEDGER_MASTER_KEY`` environment variable is
+        read. An in-memory ledger with neither gets a throwaway key.
+        """
+        config = parse_url(url)
+        if (
+            master_key is None
+            and config.backend == "memory"
+            and not os.environ.get(MASTER_KEY_ENV)
+        ):
+            return cls(config, generate_master_key())
+        return cls(config, load_master_key(master_key))
+
+    def close(self) -> None:
+        """Release the connections to storage and the key store."""
+        if self._projector is not None:
+            self._projector.tables.close()
+        self._app.close()
+        self._keys.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _ctx(
+        self,
+        actor: UUID | None,
+        occurred_at: datetime | None,
+        source_ref: str | None,
+    ) -> Context:
+        when = (
+            datetime.now(UTC)
+            if occurred_at is None
+            else v.check_aware("occurred_at", occurred_at)
+        )
+        ref = v.check_optional_text(
+            "source_ref", source_ref, limit=v.MAX_SOURCE_REF, one_line=True
+        )
+        if ref is not None and (
+            ref in self._pending_refs or self._catalogue.find(ref) is not None
+        ):
+            raise errors.DuplicateSourceRefError(
+                f"source_ref {ref!r} was already recorded"
+            )
+        if ref is not None and self._pending is not None:
+            self._pending_refs.add(ref)
+        return Context(actor, when, ref)
+
+    def _sync(self) -> None:
+        """Drop every decrypted copy if keys were destroyed since the last call."""
+        if self._keys.sync():
+            self._cache.clear()
+
+    def _transact(self, command: Callable[[], R]) -> R:
+        """Run *command* under optimistic concurrency, retrying conflicts.
+
+        One call at a time per Ledger object (threads wanting parallel writes
+        open a Ledger each). Any failure empties the aggregate cache, so that an
+        aggregate changed in memory but not stored is never used again.
+        """
+        with self._lock:
+            if self._pending is not None:
+                try:
+                    return command()
+                except BaseException:
+                    self._batch_failed = True
+                    raise
+            for attempt in range(MAX_ATTEMPTS):
+                self._sync()
+                try:
+                    return command()
+                except IntegrityError:
+                    self._cache.clear()
+                except OperationalError as error:
+                    self._cache.clear()
+                    if "locked" not in str(error) and "busy" not in str(error):
+                        raise errors.StorageError(str(error)) from error
+                except PersistenceError as error:
+                    self._cache.clear()
+                    raise errors.StorageError(str(error)) from error
+                except BaseException:
+                    self._cache.clear()
+                    raise
+                time.sleep(min(0.2, 0.002 * 2**attempt) * random.random())  # noqa: S311
+        raise errors.ConcurrencyError(
+            f"the record kept changing over {MAX_ATTEMPTS} attempts; nothing was stored"
+        )
+
+    def _save(self, *aggregates: LedgerAggregate) -> None:
+        if self._pending is not None:
+            for aggregate in aggregates:
+                self._pending[aggregate.id] = aggregate
+                self._cache[aggregate.id] = aggregate
+            return
+        self._app.save(*aggregates)
+        for aggregate in aggregates:
+            self._cache[aggregate.id] = aggregate
+
+    def _commit_batch(self) -> None:
+        if self._batch_failed:
+            raise errors.WrongStateError(
+                "a command in the batch failed, so nothing was stored"
+            )
+        if not self._pending:
+            return
+        try:
+            self._app.save(*self._pending.values())
+        except IntegrityError as error:
+            raise errors.ConcurrencyError(
+                "another writer changed the same records; "
+                "nothing in the batch was stored"
+            ) from error
+        except PersistenceError as error:
+            raise errors.StorageError(str(error)) from error
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Run many commands as one unit: all their events are stored, or none.
+
+        Inside the block every command checks and records as usual, but nothing
+        is written until the block ends, when all events go to storage in one
+        transaction. If any command in the block fails (even one the caller
+        catches) or the final write fails, nothing at all is stored. Conflicts
+        with other writers are not retried inside a batch: the whole batch fails
+        with ConcurrencyError. Use it for imports and other bulk loads.
+        """
+        with self._lock:
+            if self._pending is not None:
+                raise errors.WrongStateError("batches do not nest")
+            self._sync()
+            self._pending, self._pending_refs = {}, set()
+            self._batch_failed = False
+            try:
+                yield
+                self._commit_batch()
+            except BaseException:
+                self._cache.clear()
+                raise
+            finally:
+                self._pending = None
+                self._pending_refs = set()
+
+    def _get(
+        self, record_id: object, cls: type[A], error: type[errors.NotFoundError]
+    ) -> A:
+        if not isinstance(record_id, UUID):
+            raise errors.InvalidIdError(
+                f"{error.kind} id must be a uuid.UUID, not {record_id!r}"
+            )
+        try:
+            aggregate: object = self._load(record_id)
+        except AggregateNotFoundError:
+            raise error(record_id) from None
+        except PersistenceError as exc:
+            raise errors.StorageError(str(exc)) from exc
+        if not isinstance(aggregate, cls):
+            raise error(record_id)
+        return aggregate
+
+    def _load(self, record_id: UUID) -> LedgerAggregate:
+        """An aggregate from the cache brought up to date, or loaded afresh."""
+        cached = self._cache.pop(record_id, None)
+        if cached is None:
+            aggregate: LedgerAggregate = self._app.repository.get(
+                record_id, projector_func=_replay
+            )
+        else:
+            newer = self._app.events.get(record_id, gt=cached.version)
+            aggregate = _replay(cached, newer)
+        self._cache[record_id] = aggregate
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.pop(next(iter(self._cache)))
+        return aggregate
+
+    def _member(self, member_id: object) -> Member:
+        """Load a current member, for acting or being named."""
+        if not isinstance(member_id, UUID):
+            raise errors.InvalidIdError(
+                f"member id must be a uuid.UUID, not {member_id!r}"
+            )
+        try:
+            member = self._get(member_id, Member, errors.UnknownMemberError)
+        except errors.UnknownMemberError:
+            raise errors.NotAMemberError(member_id) from None
+        if member.erased:
+            raise errors.NotAMemberError(member_id)
+        return member
+
+    def _is_erased(self, member_id: UUID) -> bool:
+        return self._get(member_id, Member, errors.UnknownMemberError).erased
+
+    def _members(self, field: str, ids: object) -> tuple[UUID, ...]:
+        checked = v.check_ids(field, ids)
+        for member_id in checked:
+            self._member(member_id)
+        return checked
+
+    def _actor(self, by: object) -> UUID:
+        return self._member(by).id
+
+    def _optional(
+        self, record_id: object, cls: type[A], error: type[errors.NotFoundError]
+    ) -> A | None:
+        return None if record_id is None else self._get(record_id, cls, error)
+
+    def _proposal(self, proposal_id: object) -> Proposal:
+        return self._get(proposal_id, Proposal, errors.UnknownProposalError)
+
+    def _body(self, body_id: object) -> Body:
+        return self._get(body_id, Body, errors.UnknownBodyError)
+
+    def _meeting(self, meeting_id: object) -> Meeting:
+        return self._get(meeting_id, Meeting, errors.UnknownMeetingError)
+
+    def _adjustment(self, adjustment_id: object) -> Adjustment:
+        return self._get(adjustment_id, Adjustment, errors.UnknownAdjustmentError)
+
+    def _supporter(self, member: Member, supporter: UUID | None) -> UUID | None:
+        if supporter is None:
+            return None
+        helper = self._member(supporter)
+        if helper.id not in member.supporters:
+            raise errors.SupporterNotAuthorisedError(
+                f"{helper.id} has no recorded consent to act with member {member.id}"
+            )
+        return helper.id
+
+    def _unmet(self, record: Proposal, electorate: set[UUID]) -> tuple[UUID, ...]:
+        linked = list(record.adjustments)
+        if record.meeting is not None:
+            linked += self._meeting(record.meeting).adjustments
+        unmet = []
+        for adjustment_id in linked:
+            adjustment = self._adjustment(adjustment_id)
+            if (
+                adjustment.is_open
+                and adjustment.member in electorate
+                and not self._is_erased(adjustment.member)
+                and adjustment.needed_before in v.NEEDED_BEFORE_VOTE
+            ):
+                unmet.append(adjustment_id)
+        return tuple(unmet)
+
+    def _le_participants(self, record: Proposal) -> int | None:
+        if record.rule is None or not record.rule.lived_experience_quorum:
+            return None
+        return sum(
+            1
+            for voter in record.ballots
+            if self._get(voter, Member, errors.UnknownMemberError).has_lived_experience
+        )
+
+    def history(
+        self, *, after: int = 0, until: int | None = None
+    ) -> Iterator[RecordedEvent]:
+        """Every event in recorded order, after position *after* up to *until*."""
+        with self._lock:
+            self._sync()
+        start = after
+        while True:
+            page = self._app.recorder.select_notifications(
+                start=start, limit=HISTORY_PAGE, stop=until, inclusive_of_start=False
+            )
+            for notification in page:
+                event: Any = self._app.mapper.to_domain_event(notification)
+                yield RecordedEvent(notification.id, event)
+            if len(page) < HISTORY_PAGE:
+                return
+            start = page[-1].id

@@ -1,0 +1,1 @@
+"""The Ledger's commands, one module per family; Ledger composes them."""

@@ -1,0 +1,155 @@
+"""Commands about access needs: requests and whether they were met."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from coledger import errors
+from coledger._core import LedgerCore
+from coledger.domain import (
+    Adjustment,
+    Context,
+    LedgerAggregate,
+)
+from coledger.domain import values as v
+
+
+class AdjustmentCommands(LedgerCore):
+    """Commands about access needs."""
+
+    def request_adjustment(
+        self,
+        member: UUID,
+        *,
+        code: str,
+        meeting: UUID | None = None,
+        proposal: UUID | None = None,
+        needed_before: str = "meeting",
+        needed_by: datetime | None = None,
+        by: UUID | None = None,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> UUID:
+        """Record a request for an adjustment; returns its id.
+
+        With neither ``meeting`` nor ``proposal`` the request is standing: it holds
+        for every meeting until withdrawn. A request for a proposal (or for the
+        meeting it is voted at) needed before the vote holds voting until resolved.
+        """
+        v.check_adjustment_code(code)
+        v.check_code("needed_before", needed_before, v.NEEDED_BEFORE)
+        if needed_by is not None:
+            v.check_aware("needed_by", needed_by)
+        if meeting is not None and proposal is not None:
+            raise errors.InvalidInputError(
+                "an adjustment is for a meeting or for a proposal, not both"
+            )
+        scope = "proposal" if proposal else "meeting" if meeting else "standing"
+
+        def command() -> UUID:
+            subject = self._member(member)
+            actor = subject.id if by is None else self._actor(by)
+            ctx = self._ctx(actor, occurred_at, source_ref)
+            adjustment = Adjustment.request(
+                uuid4(),
+                ctx,
+                member=subject.id,
+                code=code,
+                scope=scope,
+                meeting=meeting,
+                proposal=proposal,
+                needed_before=needed_before,
+                needed_by=needed_by,
+            )
+            link = Context(actor, ctx.occurred_at)
+            target: LedgerAggregate | None = None
+            if proposal is not None:
+                target = self._proposal(proposal)
+                target.link_adjustment(
+                    link,
+                    adjustment=adjustment.id,
+                    member=subject.id,
+                    needed_before=needed_before,
+                )
+            elif meeting is not None:
+                target = self._meeting(meeting)
+                target.link_adjustment(
+                    link,
+                    adjustment=adjustment.id,
+                    member=subject.id,
+                    needed_before=needed_before,
+                )
+            self._save(adjustment, *([target] if target else []))
+            return adjustment.id
+
+        return self._transact(command)
+
+    def provide_adjustment(
+        self,
+        adjustment: UUID,
+        *,
+        by: UUID,
+        partial: bool = False,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> None:
+        """Record that an adjustment was provided (``partial=True`` if only in part)."""
+        if not isinstance(partial, bool):
+            raise errors.InvalidInputError("partial must be True or False")
+
+        def command() -> None:
+            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            record = self._adjustment(adjustment)
+            self._member(record.member)  # an erased member's requests are closed
+            record.provide(ctx, partial=partial)
+            self._save(record)
+
+        self._transact(command)
+
+    def decline_adjustment(
+        self,
+        adjustment: UUID,
+        *,
+        by: UUID,
+        reason: str,
+        alternative: str | None = None,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> None:
+        """Record that an adjustment was declined, why, and any alternative offered."""
+        v.check_code("reason", reason, v.DECLINE_REASONS)
+        if alternative is not None:
+            v.check_adjustment_code(alternative)
+        if reason == "alternative_offered" and alternative is None:
+            raise errors.InvalidInputError(
+                "reason 'alternative_offered' needs the alternative's code"
+            )
+
+        def command() -> None:
+            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            record = self._adjustment(adjustment)
+            self._member(record.member)  # an erased member's requests are closed
+            record.decline(ctx, reason=reason, alternative=alternative)
+            self._save(record)
+
+        self._transact(command)
+
+    def withdraw_adjustment(
+        self,
+        adjustment: UUID,
+        *,
+        by: UUID | None = None,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> None:
+        """Record that the member no longer needs an adjustment."""
+
+        def command() -> None:
+            record = self._adjustment(adjustment)
+            actor = self._actor(record.member if by is None else by)
+            ctx = self._ctx(actor, occurred_at, source_ref)
+            record.withdraw(ctx)
+            self._save(record)
+
+        self._transact(command)

@@ -1,0 +1,182 @@
+"""Commands about projects and meetings: papers, attendance, check-ins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from coledger import errors
+from coledger._core import LedgerCore
+from coledger.domain import (
+    Meeting,
+    Project,
+)
+from coledger.domain import values as v
+
+
+class MeetingCommands(LedgerCore):
+    """Commands about projects and meetings."""
+
+    def start_project(
+        self,
+        name: str,
+        *,
+        label: str,
+        by: UUID,
+        description: str | None = None,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> UUID:
+        """Start a piece of work under the organisation's own label; returns its id."""
+        v.check_text("name", name, limit=v.MAX_NAME, one_line=True)
+        v.check_code("label", label, v.PROJECT_LABELS)
+        v.check_optional_text("description", description)
+
+        def command() -> UUID:
+            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            project = Project.start(uuid4(), ctx, name, label, description)
+            self._save(project)
+            return project.id
+
+        return self._transact(command)
+
+    def relabel_project(
+        self,
+        project: UUID,
+        label: str,
+        *,
+        by: UUID,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> None:
+        """Record a new self-declared label for a project."""
+        v.check_code("label", label, v.PROJECT_LABELS)
+
+        def command() -> None:
+            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            record = self._get(project, Project, errors.UnknownProjectError)
+            record.relabel(ctx, label)
+            self._save(record)
+
+        self._transact(command)
+
+    def finish_project(
+        self,
+        project: UUID,
+        *,
+        by: UUID,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> None:
+        """Record that a project came to an end."""
+
+        def command() -> None:
+            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            record = self._get(project, Project, errors.UnknownProjectError)
+            record.finish(ctx)
+            self._save(record)
+
+        self._transact(command)
+
+    def schedule_meeting(
+        self,
+        body: UUID,
+        *,
+        kind: str,
+        title: str,
+        starts_at: datetime,
+        by: UUID,
+        project: UUID | None = None,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> UUID:
+        """Call a meeting of a body; returns its id."""
+        v.check_code("kind", kind, v.MEETING_KINDS)
+        v.check_text("title", title, limit=v.MAX_TITLE, one_line=True)
+        v.check_aware("starts_at", starts_at)
+
+        def command() -> UUID:
+            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            self._body(body)
+            self._optional(project, Project, errors.UnknownProjectError)
+            meeting = Meeting.schedule(
+                uuid4(),
+                ctx,
+                body=body,
+                kind=kind,
+                title=title,
+                starts_at=starts_at,
+                project=project,
+            )
+            self._save(meeting)
+            return meeting.id
+
+        return self._transact(command)
+
+    def issue_papers(
+        self,
+        meeting: UUID,
+        *,
+        formats: Iterable[str] = ("STD",),
+        by: UUID,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> None:
+        """Record that a meeting's papers went out, in each of *formats*."""
+        if isinstance(formats, str):
+            raise errors.UnknownCodeError("formats", formats, v.FORMATS)
+        chosen = tuple(
+            dict.fromkeys(v.check_code("format", f, v.FORMATS) for f in formats)
+        )
+        if not chosen:
+            raise errors.EmptyTextError("papers need at least one format")
+
+        def command() -> None:
+            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            record = self._meeting(meeting)
+            for fmt in chosen:
+                record.issue_papers(ctx, fmt)
+            self._save(record)
+
+        self._transact(command)
+
+    def record_attendance(
+        self,
+        meeting: UUID,
+        member: UUID,
+        *,
+        mode: str = "in_person",
+        by: UUID,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> None:
+        """Record that a member took part in a meeting, and how."""
+        v.check_code("mode", mode, v.ATTENDANCE_MODES)
+
+        def command() -> None:
+            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            attendee = self._member(member)
+            record = self._meeting(meeting)
+            record.record_attendance(ctx, attendee.id, mode)
+            self._save(record)
+
+        self._transact(command)
+
+    def hold_check_in(
+        self,
+        meeting: UUID,
+        *,
+        by: UUID,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> None:
+        """Record that a wellbeing check-in was held (never what was said)."""
+
+        def command() -> None:
+            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            record = self._meeting(meeting)
+            record.hold_check_in(ctx)
+            self._save(record)
+
+        self._transact(command)

@@ -1,0 +1,212 @@
+"""Commands about members: registration, roles, declarations, supporters, erasure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from coledger import errors
+from coledger._core import LedgerCore
+from coledger.domain import (
+    Member,
+)
+from coledger.domain import values as v
+from coledger.privacy.classification import Purpose
+
+
+class MemberCommands(LedgerCore):
+    """Commands about members."""
+
+    def register_member(
+        self,
+        name: str,
+        *,
+        role: str = "member",
+        by: UUID | None = None,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> UUID:
+        """Register a person; returns their member id."""
+        v.check_text("name", name, limit=v.MAX_NAME, one_line=True)
+        v.check_code("role", role, v.ROLES)
+
+        def command() -> UUID:
+            actor = None if by is None else self._actor(by)
+            ctx = self._ctx(actor, occurred_at, source_ref)
+            member = Member.register(uuid4(), ctx, name, role)
+            self._save(member)
+            return member.id
+
+        return self._transact(command)
+
+    def change_role(
+        self,
+        member: UUID,
+        role: str,
+        *,
+        by: UUID,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> None:
+        """Record a member's new organisational role."""
+        v.check_code("role", role, v.ROLES)
+
+        def command() -> None:
+            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            record = self._member(member)
+            record.change_role(ctx, role)
+            self._save(record)
+
+        self._transact(command)
+
+    def declare_lived_experience(
+        self,
+        member: UUID,
+        *,
+        categories: Iterable[str],
+        consent: str = "explicit_consent",
+        condition: str = "art9_2a_explicit_consent",
+        by: UUID | None = None,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> None:
+        """Record a member's own declaration of lived experience, with their consent."""
+        if isinstance(categories, str):
+            raise errors.UnknownCodeError(
+                "categories", categories, v.LIVED_EXPERIENCE_CATEGORIES
+            )
+        chosen = tuple(
+            dict.fromkeys(
+                v.check_code("category", c, v.LIVED_EXPERIENCE_CATEGORIES)
+                for c in categories
+            )
+        )
+        if not chosen:
+            raise errors.EmptyTextError("a declaration needs at least one category")
+        if len(chosen) > 1 and {"NONE", "PREFER_NOT"} & set(chosen):
+            raise errors.InvalidInputError(
+                "NONE and PREFER_NOT are answers on their own, "
+                "not to be given with other categories"
+            )
+        v.check_code("consent", consent, v.CONSENT_FORMS)
+        v.check_code("condition", condition, v.ART9_CONDITIONS)
+
+        def command() -> None:
+            record = self._member(member)
+            actor = record.id if by is None else self._actor(by)
+            ctx = self._ctx(actor, occurred_at, source_ref)
+            record.declare_lived_experience(ctx, chosen, consent, condition)
+            self._save(record)
+
+        self._transact(command)
+
+    def withdraw_lived_experience(
+        self,
+        member: UUID,
+        *,
+        by: UUID | None = None,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> None:
+        """Withdraw a member's declaration and the consent behind it."""
+
+        def command() -> None:
+            record = self._member(member)
+            actor = record.id if by is None else self._actor(by)
+            ctx = self._ctx(actor, occurred_at, source_ref)
+            record.withdraw_lived_experience(ctx)
+            # Shred first: if the event then fails to save, the retry finds the
+            # key already gone, and the declaration can never be read again.
+            self._keys.destroy(record.id, (Purpose.LIVED_EXPERIENCE,))
+            self._save(record)
+
+        self._transact(command)
+
+    def erase_member(
+        self,
+        member: UUID,
+        *,
+        by: UUID,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> None:
+        """Erase a member by destroying all their keys (crypto-shredding).
+
+        Their name, comments, declaration and access needs become unreadable for
+        good; ballots, tallies, decisions and every structural fact stay as they
+        were, and the record says when the erasure happened and who asked.
+        """
+
+        def command() -> None:
+            actor = self._actor(by)
+            record = self._member(member)
+            ctx = self._ctx(actor, occurred_at, source_ref)
+            record.erase(ctx)
+            self._keys.destroy(record.id, tuple(Purpose), erase=True)
+            self._save(record)
+
+        self._transact(command)
+
+    def reapply_erasures(self) -> int:
+        """Destroy again every key the record says was destroyed; returns how many.
+
+        For after a key store was restored from a backup older than some
+        erasures or withdrawals: the events say what must stay unreadable.
+        """
+        count = 0
+        for recorded in self.history():
+            event = recorded.event
+            if isinstance(event, Member.Erased):
+                count += self._keys.destroy(
+                    event.originator_id, tuple(Purpose), erase=True
+                )
+            elif isinstance(event, Member.LivedExperienceWithdrawn):
+                count += self._keys.destroy(
+                    event.originator_id, (Purpose.LIVED_EXPERIENCE,)
+                )
+        return count
+
+    def authorise_supporter(
+        self,
+        member: UUID,
+        supporter: UUID,
+        *,
+        by: UUID | None = None,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> None:
+        """Record a member's consent for *supporter* to comment and vote with them."""
+
+        def command() -> None:
+            record = self._member(member)
+            helper = self._member(supporter)
+            if helper.id == record.id:
+                raise errors.InvalidInputError("a member cannot be their own supporter")
+            actor = record.id if by is None else self._actor(by)
+            ctx = self._ctx(actor, occurred_at, source_ref)
+            record.authorise_supporter(ctx, helper.id)
+            self._save(record)
+
+        self._transact(command)
+
+    def revoke_supporter(
+        self,
+        member: UUID,
+        supporter: UUID,
+        *,
+        by: UUID | None = None,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> None:
+        """Withdraw a supporter's authority to act with a member."""
+
+        def command() -> None:
+            record = self._member(member)
+            v.check_id("supporter", supporter)
+            actor = record.id if by is None else self._actor(by)
+            ctx = self._ctx(actor, occurred_at, source_ref)
+            record.revoke_supporter(ctx, supporter)
+            self._save(record)
+
+        self._transact(command)

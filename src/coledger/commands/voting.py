@@ -1,0 +1,191 @@
+"""Commands about votes and decisions: the access check, ballots, tallies, overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from coledger import errors
+from coledger._core import LedgerCore, _query
+from coledger.domain import (
+    Decision,
+    Tally,
+)
+from coledger.domain import values as v
+
+
+class VotingCommands(LedgerCore):
+    """Commands about votes and decisions."""
+
+    @_query
+    def unmet_adjustments(self, proposal: UUID) -> tuple[UUID, ...]:
+        """Open requests, by voting members of the body, needed before its vote."""
+        record = self._proposal(proposal)
+        electorate = set(self._body(record.body).voting_members)
+        return self._unmet(record, electorate)
+
+    def open_voting(
+        self,
+        proposal: UUID,
+        *,
+        by: UUID,
+        access_override: str | None = None,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> tuple[UUID, ...]:
+        """Open voting; the electorate is the body's voting seats at this moment.
+
+        Refuses with UnmetAdjustmentsError while an adjustment needed before the
+        vote by someone in the electorate is unresolved, unless
+        ``access_override`` gives a reason, which is recorded with the vote.
+        Returns the electorate.
+        """
+        v.check_optional_text("access_override", access_override, limit=v.MAX_TITLE)
+
+        def command() -> tuple[UUID, ...]:
+            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            record = self._proposal(proposal)
+            body = self._body(record.body)
+            # An erased member keeps the seat on record but can never vote again.
+            electorate = tuple(m for m in body.voting_members if not self._is_erased(m))
+            if not electorate:
+                raise errors.EmptyElectorateError(
+                    f"body {body.name!r} has no voting seats, so no one can vote"
+                )
+            unmet = self._unmet(record, set(electorate))
+            if unmet and access_override is None:
+                raise errors.UnmetAdjustmentsError(record.id, unmet)
+            record.open_voting(
+                ctx,
+                electorate=electorate,
+                rule=body.rule,
+                access_override=access_override if unmet else None,
+                unmet_adjustments=unmet,
+            )
+            self._save(record)
+            return electorate
+
+        return self._transact(command)
+
+    def cast_ballot(
+        self,
+        proposal: UUID,
+        *,
+        voter: UUID,
+        choice: str,
+        supporter: UUID | None = None,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> None:
+        """Record a ballot; a later ballot by the same voter replaces it until close.
+
+        With ``supporter=``, a supporter the voter has authorised cast it for them;
+        the ballot is still the voter's.
+        """
+        v.check_code("choice", choice, v.CHOICES)
+
+        def command() -> None:
+            member = self._member(voter)
+            helper = self._supporter(member, supporter)
+            ctx = self._ctx(helper or member.id, occurred_at, source_ref)
+            record = self._proposal(proposal)
+            record.cast_ballot(ctx, voter=member.id, choice=choice, supporter=helper)
+            self._save(record)
+
+        self._transact(command)
+
+    def close_voting(
+        self,
+        proposal: UUID,
+        *,
+        by: UUID,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> Decision:
+        """Close voting; the body's rule decides, and the decision is returned."""
+
+        def command() -> Decision:
+            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            record = self._proposal(proposal)
+            decision = record.close_voting(
+                ctx,
+                decision_id=uuid4(),
+                lived_experience_participants=self._le_participants(record),
+            )
+            self._save(record)
+            return decision
+
+        return self._transact(command)
+
+    def close_advisory_vote(
+        self,
+        proposal: UUID,
+        *,
+        by: UUID,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> Tally:
+        """Close a vote that informs but does not decide, and return its tally.
+
+        For polls of opinion (a consultation, a Polis conversation): the tally is
+        fixed and recorded, and the decision is left to ``decide()``, which is
+        then not an override whatever it says, because the vote bound no one.
+        """
+
+        def command() -> Tally:
+            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            record = self._proposal(proposal)
+            tally = record.close_advisory_vote(
+                ctx, lived_experience_participants=self._le_participants(record)
+            )
+            self._save(record)
+            return tally
+
+        return self._transact(command)
+
+    def decide(
+        self,
+        proposal: UUID,
+        *,
+        outcome: str,
+        method: str,
+        by: UUID,
+        decided_by: Iterable[UUID] | None = None,
+        rationale: str | None = None,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> Decision:
+        """Record a decision made other than by closing a vote.
+
+        ``method`` is one of consensus, consent, chair, staff_executive, delegated or
+        outside_forum; ``decided_by`` defaults to the acting member. A decision after
+        a vote that goes the other way is recorded as overriding it.
+        """
+        v.check_code("outcome", outcome, v.OUTCOMES - {"not_valid"})
+        v.check_code("method", method, v.DECISION_METHODS)
+        v.check_optional_text("rationale", rationale)
+
+        def command() -> Decision:
+            actor = self._actor(by)
+            deciders = (
+                (actor,)
+                if decided_by is None
+                else self._members("decided_by", decided_by)
+            )
+            if not deciders:
+                raise errors.InvalidInputError("decided_by names no one")
+            ctx = self._ctx(actor, occurred_at, source_ref)
+            record = self._proposal(proposal)
+            decision = record.decide(
+                ctx,
+                decision_id=uuid4(),
+                outcome=outcome,
+                method=method,
+                decided_by=deciders,
+                rationale=rationale,
+            )
+            self._save(record)
+            return decision
+
+        return self._transact(command)

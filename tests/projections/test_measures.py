@@ -1,0 +1,62 @@
+"""The reference figures of the research: Gini and Banzhaf, directly and through R7."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coledger import Ledger, Rule
+from coledger.projections.measures import banzhaf, gini, quota_for
+
+
+def test_gini_of_the_reference_participation() -> None:
+    """gini([20, 5, 0, 0, 0]) is 0.72: silent members count as zeros."""
+    assert gini([20, 5, 0, 0, 0]) == pytest.approx(0.72)
+    assert gini([3, 3, 3]) == 0.0
+
+
+@pytest.mark.parametrize(("quota", "expected"), [(5, 0.0), (6, 0.2)])
+def test_banzhaf_of_the_reference_board(quota: int, expected: float) -> None:
+    """Staff 5, lived experience 2, partners 2: LE power is 0.0 at quota 5, 0.2 at 6."""
+    power = banzhaf({"staff": 5, "le": 2, "partners": 2}, quota)
+    assert power["le"] == pytest.approx(expected)
+    assert sum(power.values()) == pytest.approx(1.0)
+
+
+@given(weights=st.lists(st.integers(min_value=0, max_value=6), min_size=1, max_size=6))
+def test_banzhaf_shares_sum_to_one_or_all_zero(weights: list[int]) -> None:
+    """Normalised Banzhaf power sums to 1 whenever any bloc can swing a vote."""
+    blocs = {f"b{i}": w for i, w in enumerate(weights)}
+    total = sum(weights)
+    power = banzhaf(blocs, total // 2 + 1)
+    assert all(0.0 <= p <= 1.0 for p in power.values())
+    if total:
+        assert sum(power.values()) == pytest.approx(1.0)
+    assert all(power[name] == 0.0 for name, w in blocs.items() if w == 0)
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [(Rule.majority(), 0.0), (Rule.supermajority(0.6), 0.2)],
+)
+def test_r7_reads_the_reference_board_from_a_ledger(
+    rule: Rule, expected: float
+) -> None:
+    """A board of 5 staff, 2 trainers with lived experience and 2 partners gives R7."""
+    assert quota_for(rule.kind, float(rule.threshold), 9) == (5 if expected == 0 else 6)
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        board = ledger.establish_body("Board", kind="governance", rule=rule, by=admin)
+        people = (
+            [("staff", None)] * 5 + [("trainer", "DIS")] * 2 + [("partner", None)] * 2
+        )
+        for n, (role, category) in enumerate(people):
+            member = ledger.register_member(f"Seat {n}", role=role, by=admin)
+            if category:
+                ledger.declare_lived_experience(member, categories=[category])
+            ledger.assign_seat(board, member, by=admin)
+        figures = ledger.power_sharing(body=board).indicators
+    assert figures["R1"].value == pytest.approx(2 / 9)
+    assert figures["R7"].value == pytest.approx(expected)
+    assert figures["R7"].band == ("no_power" if expected == 0 else "diluted")
