@@ -344,6 +344,9 @@ class Materialiser:
         """
         with self._lock:
             tracked = self.tables.position()
+            head = self.ledger.position
+            if head <= tracked:  # current: nothing to fold, nothing to write
+                return 0
             if self._facts.position > tracked:  # the tables were rebuilt elsewhere
                 self._facts = Facts()
             self._fold_to(tracked)
@@ -351,9 +354,6 @@ class Materialiser:
                 self._facts.dirty.clear()
             else:
                 self._facts.dirty.add(("all", None))
-            head = self.ledger.position
-            if head <= tracked:
-                return 0
             day = now_of(self._facts)
             self._fold_to(head)
             if now_of(self._facts) != day:  # a new day: figures up to now all move
