@@ -46,7 +46,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -523,9 +523,19 @@ class Result:
 
 
 def run_backend(
-    backend: str, proposals: int, repeats: int, pg_base: str, folder: Path
+    backend: str,
+    proposals: int,
+    repeats: int,
+    pg_base: str,
+    folder: Path,
+    *,
+    scenarios: Mapping[str, Scenario] | None = None,
 ) -> Result:
-    """Profile (and so warm up) the workload, then time every scenario on *backend*."""
+    """Profile (and so warm up) the workload, then time every scenario on *backend*.
+
+    *scenarios* defaults to SCENARIOS; run_all.py passes more (sealing off, ...).
+    """
+    scenarios = SCENARIOS if scenarios is None else scenarios
     result = Result(backend)
     storage = Storage(backend, folder, pg_base)
     if backend == "postgres":
@@ -539,12 +549,12 @@ def run_backend(
         print(f"[{backend}] profiling the workload (untimed warm-up) ...", flush=True)
         workload = profile(storage.fresh("profile"), proposals, generate_master_key())
         result.commands = workload.commands
-        for name, scenario in SCENARIOS.items():
+        for name, scenario in scenarios.items():
             if name != "coledger":  # the profiling run warmed coledger up
                 scenario(storage.fresh(f"warm-{name}"), workload)
             result.runs[name] = []
         for attempt in range(repeats):
-            for name, scenario in SCENARIOS.items():  # alternate, to share any drift
+            for name, scenario in scenarios.items():  # alternate, to share any drift
                 run = scenario(storage.fresh(name), workload)
                 result.runs[name].append(run)
                 print(

@@ -1,0 +1,278 @@
+"""One measurement per fresh process, so that each peak memory is its own.
+
+Run by run_all.py as ``python benchmarks/probes.py NAME JSON`` (JSON holds the
+arguments). The last line printed is ``RESULT {...}``, with:
+
+``seconds``
+    Wall time of the measured work only (opening the ledger, imports and the
+    interpreter's start are not timed).
+``events``
+    How many events the work went through.
+``rss_start_kb`` / ``rss_peak_kb``
+    The process's peak resident set (``VmHWM`` of /proc/self/status, KiB) just
+    before the work and after it: interpreter and imports included. It is a
+    high-water mark, so the second is the peak of the work plus everything
+    loaded before it. (See ``peak_kb`` for why not ``ru_maxrss``.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import resource
+import sqlite3
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from coledger import Ledger
+from coledger.integrity.source import PAGE as VERIFY_PAGE
+from coledger.integrity.source import open_source
+from coledger.integrity.verify import verify
+from coledger.projections.facts import Facts
+from coledger.projections.lens import Scope
+from ledgers import sqlite_url
+from record import BareApplication, bare_env
+
+READ_PAGE = 1000
+"""Page size of the bare read and raw SELECT: the Ledger's own history page."""
+
+Result = dict[str, Any]
+
+
+def peak_kb() -> int:
+    """This process's peak resident set so far, KiB (VmHWM).
+
+    Not ru_maxrss: Linux carries the high-water mark of the address space a
+    process replaces at exec into its ru_maxrss, so a child started by a parent
+    of 500 MB reports at least 500 MB whatever it does. VmHWM belongs to the
+    child's own address space.
+    """
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def _open(args: dict[str, Any]) -> Ledger:
+    return Ledger.open(args["url"], master_key=bytes.fromhex(args["key"]))
+
+
+def _timed(work: Callable[[], int]) -> Result:
+    start_kb = peak_kb()
+    started = time.perf_counter()
+    events = work()
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "events": events,
+        "rss_start_kb": start_kb,
+        "rss_peak_kb": peak_kb(),
+    }
+
+
+def probe_rebuild(args: dict[str, Any]) -> Result:
+    """``ledger.projections().rebuild()``: fold, figures for every scope, write."""
+    with _open(args) as ledger:
+        projector = ledger.projections()  # opens the tables (not timed)
+        return _timed(projector.rebuild)
+
+
+def probe_fold(args: dict[str, Any]) -> Result:
+    """``Facts().apply_all(history)``: read, unseal, decode and fold every event."""
+    with _open(args) as ledger:
+
+        def work() -> int:
+            facts = Facts().apply_all((r.position, r.event) for r in ledger.history())
+            return facts.position
+
+        return _timed(work)
+
+
+def probe_bare_decode(args: dict[str, Any]) -> Result:
+    """Bare eventsourcing: select_notifications pages plus to_domain_event."""
+    app = BareApplication(env=bare_env(sqlite_url(Path(args["path"]))))
+    try:
+
+        def work() -> int:
+            count = 0
+            start = 0
+            while True:
+                page = app.recorder.select_notifications(
+                    start=start, limit=READ_PAGE, inclusive_of_start=False
+                )
+                for notification in page:
+                    app.mapper.to_domain_event(notification)
+                count += len(page)
+                if len(page) < READ_PAGE:
+                    return count
+                start = page[-1].id
+
+        return _timed(work)
+    finally:
+        app.close()
+
+
+def probe_raw_select(args: dict[str, Any]) -> Result:
+    """Raw sqlite3: the ledger's stored_events rows, paged by rowid."""
+    conn = sqlite3.connect(f"file:{args['path']}?mode=ro", uri=True)
+    try:
+
+        def work() -> int:
+            count = 0
+            after = 0
+            while True:
+                rows = conn.execute(
+                    "SELECT rowid, originator_id, originator_version, topic, state "
+                    "FROM stored_events WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                    (after, READ_PAGE),
+                ).fetchall()
+                count += len(rows)
+                if len(rows) < READ_PAGE:
+                    return count
+                after = rows[-1][0]
+
+        return _timed(work)
+    finally:
+        conn.close()
+
+
+def probe_verify(args: dict[str, Any]) -> Result:
+    """``verify(open_source(url), None, [])``: every leaf and event re-hashed."""
+    status: dict[str, Any] = {}
+
+    def work() -> int:
+        source = open_source(args["url"])
+        try:
+            report = verify(source, None, [])
+        finally:
+            source.close()
+        status.update(status=report.status, counts=report.counts)
+        return report.size
+
+    result = _timed(work)
+    result.update(status)
+    return result
+
+
+def probe_join_select(args: dict[str, Any]) -> Result:
+    """Raw sqlite3: leaves joined to their events, all columns, in verify's pages."""
+    conn = sqlite3.connect(f"file:{args['path']}?mode=ro", uri=True)
+    try:
+
+        def work() -> int:
+            count = 0
+            after = -1
+            while True:
+                rows = conn.execute(
+                    "SELECT l.leaf_index, l.notification_id, l.state_hash, "
+                    "l.leaf_hash, e.rowid, e.originator_id, e.originator_version, "
+                    "e.topic, e.state FROM coledger_leaves l JOIN stored_events e "
+                    "ON e.rowid = l.notification_id WHERE l.leaf_index > ? "
+                    "ORDER BY l.leaf_index LIMIT ?",
+                    (after, VERIFY_PAGE),
+                ).fetchall()
+                count += len(rows)
+                if len(rows) < VERIFY_PAGE:
+                    return count
+                after = rows[-1][0]
+
+        return _timed(work)
+    finally:
+        conn.close()
+
+
+def probe_board(args: dict[str, Any]) -> Result:
+    """The board report from the projection tables, cold and then warm.
+
+    The tables must be current (run after a rebuild). ``cold_ms`` is the first
+    ``power_sharing(materialised=True)`` in this process; ``warm_ms`` the next
+    ``repeats`` calls (the read alone); ``raw_ms`` a plain SELECT of the same
+    three tables' rows for the whole-ledger scope.
+    """
+    with _open(args) as ledger:
+        projector = ledger.projections()
+        head = ledger.position
+        tracked = projector.tables.position()
+        if tracked != head:
+            raise RuntimeError(f"tables at {tracked}, ledger at {head}: rebuild first")
+        start_kb = peak_kb()
+        started = time.perf_counter()
+        report = ledger.power_sharing(materialised=True)
+        cold = time.perf_counter() - started
+        if report.as_of != head:
+            raise RuntimeError(f"report as of {report.as_of}, ledger at {head}")
+        warm = []
+        for _ in range(args["repeats"]):
+            started = time.perf_counter()
+            ledger.power_sharing(materialised=True)
+            warm.append(time.perf_counter() - started)
+    path = Path(args["path"])
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    raw = []
+    scope = Scope.ledger()
+    try:
+        for _ in range(args["repeats"]):
+            started = time.perf_counter()
+            for table in (
+                "coledger_figures",
+                "coledger_ladder",
+                "coledger_decision_tags",
+            ):
+                conn.execute(
+                    f"SELECT * FROM {table} WHERE scope_kind = ? AND scope_id = ? "
+                    "ORDER BY 3, 4",
+                    (scope.kind, ""),
+                ).fetchall()
+            conn.execute(
+                "SELECT position FROM coledger_tracking WHERE name = 'power_sharing'"
+            ).fetchall()
+            raw.append(time.perf_counter() - started)
+    finally:
+        conn.close()
+    return {
+        "seconds": statistics.median(warm),
+        "events": head,
+        "cold_ms": cold * 1000,
+        "warm_ms": [w * 1000 for w in warm],
+        "raw_ms": [r * 1000 for r in raw],
+        "indicators": len(report.indicators),
+        "ladder": len(report.ladder),
+        "decisions": len(report.decisions),
+        "rss_start_kb": start_kb,
+        "rss_peak_kb": peak_kb(),
+    }
+
+
+def probe_idle(args: dict[str, Any]) -> Result:
+    """Nothing: the peak resident set of a process that imported and opened."""
+    with _open(args):
+        return _timed(lambda: 0)
+
+
+PROBES: dict[str, Callable[[dict[str, Any]], Result]] = {
+    "rebuild": probe_rebuild,
+    "fold": probe_fold,
+    "bare_decode": probe_bare_decode,
+    "raw_select": probe_raw_select,
+    "verify": probe_verify,
+    "join_select": probe_join_select,
+    "board": probe_board,
+    "idle": probe_idle,
+}
+
+
+def main(argv: list[str]) -> int:
+    """Run one probe and print its result as the last line."""
+    name, raw_args = argv
+    result = PROBES[name](json.loads(raw_args))
+    print("RESULT " + json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
