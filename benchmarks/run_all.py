@@ -785,9 +785,10 @@ def board_section(title: str, p: Probed, board_repeats: int) -> Section:
             f"Whole-ledger scope ({board['indicators']} indicators, "
             f"{board['ladder']} ladder rungs, {board['decisions']:,} decision tags), "
             f"tables current after the rebuild above; warm = median of "
-            f"{board_repeats} calls after the first. The first call in a "
-            "process also folds the whole history into the Materialiser's facts "
-            "before reading."
+            f"{board_repeats} calls after the first. The first call is the first "
+            "in a fresh process (what one command-line report pays): it opens the "
+            "tables' connection, and folds the history first if the Materialiser "
+            "does so for current tables (coledger before commit c1f5b82 did)."
         )
     section.notes += [f"FAILED: {failure}" for failure in p.failures]
     return section
