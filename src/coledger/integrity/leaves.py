@@ -25,6 +25,16 @@ LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
 
 
+UUID_HEAD = LEAF_PREFIX + DOMAIN + struct.pack(">I", 17) + b"\x01"
+"""The first bytes hashed for every event with a UUID id, up to the UUID itself."""
+
+
+def topic_field(topic: str) -> bytes:
+    """The topic as hashed: its UTF-8 length (u32be), then its UTF-8 bytes."""
+    topic_bytes = topic.encode()
+    return struct.pack(">I", len(topic_bytes)) + topic_bytes
+
+
 def encode_originator(originator_id: UUID | str) -> bytes:
     """The tagged bytes of an originator id."""
     if isinstance(originator_id, UUID):
@@ -42,15 +52,13 @@ def leaf_input(
 ) -> bytes:
     """The bytes a leaf commits to, given the state's hash."""
     oid = encode_originator(originator_id)
-    topic_bytes = topic.encode()
     return b"".join(
         (
             DOMAIN,
             struct.pack(">I", len(oid)),
             oid,
             struct.pack(">Q", version),
-            struct.pack(">I", len(topic_bytes)),
-            topic_bytes,
+            topic_field(topic),
             hashed_state,
         )
     )

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from coledger.integrity.recorders import LeafPOPORecorder
 
 PAGE = 2000
+_NO_LIMIT = 2**62
+_JOIN = f"{LEAVES} l LEFT JOIN stored_events e ON e.rowid = l.notification_id"
 
 
 @attrs.frozen
@@ -54,12 +56,67 @@ class EventRow:
     """False when the database says a column holds the wrong storage type."""
 
 
+@attrs.frozen
+class RawPage:
+    """A page of leaf rows exactly as SQLite returned them, as plain tuples.
+
+    Each row is (leaf_index, notification_id, state_hash, leaf_hash, event
+    rowid, originator_id, originator_version, topic, state), the event's columns
+    None when its row is gone. The page is only built when every text value
+    decoded as UTF-8, so each value's Python type is its SQLite storage class:
+    int, float, str, bytes or None. That is what lets ``leaf_row`` give the
+    ``typed`` flags that the row-by-row query asks SQLite for.
+    """
+
+    rows: list[tuple[Any, ...]]
+
+    def leaf_row(self, position: int) -> LeafRow:
+        """Row *position* of the page as ``leaf_rows`` would have given it."""
+        row = self.rows[position]
+        index, nid, hashed, leaf, rowid, oid, version, topic, state = row
+        event = None
+        if rowid is not None:
+            event = EventRow(
+                rowid,
+                oid,
+                version,
+                topic,
+                state,
+                type(state) is bytes
+                and type(topic) is str
+                and type(oid) is str
+                and type(version) is int,
+            )
+        return LeafRow(
+            index,
+            nid,
+            hashed,
+            leaf,
+            event,
+            type(hashed) is bytes and type(leaf) is bytes,
+        )
+
+
 class AuditSource(ABC):
     """Where the verifier reads leaves and events from."""
 
     @abstractmethod
     def leaf_rows(self, below: int | None = None) -> Iterator[LeafRow]:
         """Leaves in leaf-index order (those under *below* when given), with events."""
+
+    def leaf_pages(self) -> Iterator[RawPage | list[LeafRow]]:
+        """Every leaf in leaf-index order, with its event, a page at a time.
+
+        The same rows as ``leaf_rows()``; a source may hand some pages over raw.
+        """
+        page: list[LeafRow] = []
+        for row in self.leaf_rows():
+            page.append(row)
+            if len(page) == PAGE:
+                yield page
+                page = []
+        if page:
+            yield page
 
     @abstractmethod
     def unledgered(self) -> Iterator[EventRow]:
@@ -68,6 +125,10 @@ class AuditSource(ABC):
     @abstractmethod
     def size(self) -> int:
         """One more than the largest leaf index (0 when empty)."""
+
+    def event_count(self) -> int | None:
+        """How many event rows there are, if the source can count them cheaply."""
+        return None
 
     @abstractmethod
     def leaf_index_of(self, notification_id: int) -> int | None:
@@ -132,34 +193,82 @@ class SQLiteSource(AuditSource):
         except sqlite3.Error as error:
             raise StorageError(str(error)) from error
 
+    def _leaf_page(self, after: Any, limit: int) -> list[LeafRow]:
+        rows = self._query(
+            f"SELECT l.leaf_index, l.notification_id, l.state_hash, l.leaf_hash, "  # noqa: S608
+            f"e.rowid, e.originator_id, e.originator_version, e.topic, e.state, "
+            f"typeof(l.state_hash) = 'blob' AND typeof(l.leaf_hash) = 'blob', "
+            f"typeof(e.state) = 'blob' AND typeof(e.topic) = 'text' "
+            f"AND typeof(e.originator_id) = 'text' "
+            f"AND typeof(e.originator_version) = 'integer' "
+            f"FROM {_JOIN} WHERE l.leaf_index > ? AND l.leaf_index < ? "
+            f"ORDER BY l.leaf_index LIMIT {PAGE}",
+            (after, limit),
+        )
+        return [
+            LeafRow(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                None
+                if r[4] is None
+                else EventRow(r[4], r[5], r[6], r[7], r[8], bool(r[10])),
+                bool(r[9]),
+            )
+            for r in rows
+        ]
+
     def leaf_rows(self, below: int | None = None) -> Iterator[LeafRow]:
         """Leaves joined to their events, a page at a time."""
-        after = -1
-        limit = below if below is not None else 2**62
+        after: Any = -1
+        limit = below if below is not None else _NO_LIMIT
         while True:
-            rows = self._query(
-                f"SELECT l.leaf_index, l.notification_id, l.state_hash, l.leaf_hash, "  # noqa: S608
-                f"e.rowid, e.originator_id, e.originator_version, e.topic, e.state, "
-                f"typeof(l.state_hash) = 'blob' AND typeof(l.leaf_hash) = 'blob', "
-                f"typeof(e.state) = 'blob' AND typeof(e.topic) = 'text' "
-                f"AND typeof(e.originator_id) = 'text' "
-                f"AND typeof(e.originator_version) = 'integer' "
-                f"FROM {LEAVES} l LEFT JOIN stored_events e "
-                f"ON e.rowid = l.notification_id "
-                f"WHERE l.leaf_index > ? AND l.leaf_index < ? "
-                f"ORDER BY l.leaf_index LIMIT {PAGE}",
-                (after, limit),
-            )
-            for r in rows:
-                event = (
-                    None
-                    if r[4] is None
-                    else EventRow(r[4], r[5], r[6], r[7], r[8], bool(r[10]))
-                )
-                yield LeafRow(r[0], r[1], r[2], r[3], event, bool(r[9]))
-            if len(rows) < PAGE:
+            page = self._leaf_page(after, limit)
+            yield from page
+            if len(page) < PAGE:
                 return
-            after = rows[-1][0]
+            after = page[-1].leaf_index
+
+    def _raw_page(self, after: Any) -> RawPage | None:
+        """The next page as plain tuples; None if a text value is not UTF-8."""
+        try:
+            self._conn.text_factory = str
+            return RawPage(
+                self._conn.execute(
+                    f"SELECT l.leaf_index, l.notification_id, l.state_hash, "  # noqa: S608
+                    f"l.leaf_hash, e.rowid, e.originator_id, e.originator_version, "
+                    f"e.topic, e.state FROM {_JOIN} "
+                    f"WHERE l.leaf_index > ? AND l.leaf_index < ? "
+                    f"ORDER BY l.leaf_index LIMIT {PAGE}",
+                    (after, _NO_LIMIT),
+                ).fetchall()
+            )
+        except sqlite3.Error:
+            return None
+        finally:
+            self._conn.text_factory = _text
+
+    def leaf_pages(self) -> Iterator[RawPage | list[LeafRow]]:
+        """The pages of ``leaf_rows()``, raw unless a text value is not UTF-8.
+
+        A raw page skips the per-value text conversion and the typeof columns.
+        A page holding text that is not UTF-8 cannot be read that way; it is
+        read again with the conversion, exactly as ``leaf_rows()`` reads it.
+        """
+        after: Any = -1
+        while True:
+            raw = self._raw_page(after)
+            if raw is not None:
+                yield raw
+                size, last = len(raw.rows), raw.rows[-1][0] if raw.rows else None
+            else:
+                page = self._leaf_page(after, _NO_LIMIT)
+                yield page
+                size, last = len(page), page[-1].leaf_index if page else None
+            if size < PAGE:
+                return
+            after = last
 
     def unledgered(self) -> Iterator[EventRow]:
         """Events whose rowid no leaf names."""
@@ -185,6 +294,10 @@ class SQLiteSource(AuditSource):
         """One more than the largest leaf index."""
         head = self._query(f"SELECT MAX(leaf_index) FROM {LEAVES}")[0][0]  # noqa: S608
         return 0 if head is None else int(head) + 1
+
+    def event_count(self) -> int:
+        """How many event rows there are."""
+        return int(self._query("SELECT COUNT(*) FROM stored_events")[0][0])
 
     def leaf_index_of(self, notification_id: int) -> int | None:
         """The leaf index pointing at a notification id."""

@@ -10,9 +10,11 @@ pages, the tree is a compact range of O(log n) hashes, and at most
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import Any
 from uuid import UUID
 
@@ -20,9 +22,9 @@ import attrs
 
 from coledger.errors import CheckpointError
 from coledger.integrity.checkpoints import Checkpoint, Verifier, open_checkpoint
-from coledger.integrity.leaves import leaf_hash_from
+from coledger.integrity.leaves import UUID_HEAD, leaf_hash_from, topic_field
 from coledger.integrity.merkle import CompactRange
-from coledger.integrity.source import AuditSource, EventRow, LeafRow
+from coledger.integrity.source import AuditSource, EventRow, LeafRow, RawPage
 
 VERIFIED, PARTIAL, FAILED = "VERIFIED", "PARTIAL", "FAILED"
 EXIT_CODES = {VERIFIED: 0, FAILED: 1, PARTIAL: 3}
@@ -134,9 +136,11 @@ def _as_bytes(value: Any) -> bytes | None:
 
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 MAX_VERSION = 2**63 - 1
+MAX_TOPICS = 4096
+"""How many distinct topics the walk keeps encoded (a ledger has a few dozen)."""
 
 
-def _originator(value: Any) -> UUID | str | None:
+def _originator(value: Any) -> UUID | None:
     """The id as stored: a UUID (PostgreSQL) or exactly 32 lower-case hex digits.
 
     Any other spelling of the same UUID is a change: the application looks rows
@@ -147,6 +151,17 @@ def _originator(value: Any) -> UUID | str | None:
     if isinstance(value, str) and _HEX32.fullmatch(value):
         return UUID(hex=value)
     return None
+
+
+def _new_stream_head(oid: Any, version: int) -> bytes | None:
+    """The bytes hashed before the version for a record's first event, if clean.
+
+    None unless the id is stored as exactly 32 lower-case hex digits and the
+    version is 1, the only clean start of a record.
+    """
+    if version != 1 or type(oid) is not str or not _HEX32.fullmatch(oid):
+        return None
+    return UUID_HEAD + bytes.fromhex(oid)
 
 
 def read_checkpoints(
@@ -178,25 +193,46 @@ def read_checkpoints(
 
 
 class _Walker:
-    """Streams the leaves once, checking each and the roots at checkpoint sizes."""
+    """Streams the leaves once, checking each and the roots at checkpoint sizes.
+
+    ``_row`` is the reference: it applies every rule of the auditor's guide to
+    one row. Raw pages go through ``_clean_run`` first, which handles the rows
+    that break no rule in fewer steps, and hands each other row to ``_row``.
+    """
 
     def __init__(self, checkpoints: Sequence[Checkpoint], out: _Collector) -> None:
         self.out = out
+        self.size = 0
         self.tree = CompactRange()
         self.pending = list(checkpoints)
         self.matched: list[int] = []
         self.expected_index = 0
         self.last_nid: int | None = None
-        self.versions: dict[UUID | str, int] = {}
+        self.all_clean = True
+        """True while every row has been a clean one (``_row`` has seen none)."""
+        self.streams: dict[str, list[Any]] = {}
+        """Per record (its 32 hex digits): [hashed bytes up to the version, version]."""
+        self.topics: dict[str, bytes] = {}
 
-    def walk(self, rows: Iterable[LeafRow]) -> None:
+    def walk(self, pages: Iterable[RawPage | Sequence[LeafRow]]) -> None:
         self._check_roots()
-        for row in rows:
-            self._row(row)
-            self._check_roots()
+        for page in pages:
+            if isinstance(page, RawPage):
+                self._raw(page)
+                continue
+            for row in page:
+                self._row(row)
+                self._check_roots()
+
+    def _grow(self, leaves: Sequence[bytes]) -> None:
+        self.size += len(leaves)
+        # Roots are only ever compared at the size of a pending checkpoint, so
+        # past the last one the tree is not needed and is not hashed.
+        if self.pending:
+            self.tree.extend(leaves)
 
     def _check_roots(self) -> None:
-        while self.pending and self.pending[0].size == self.tree.size:
+        while self.pending and self.pending[0].size == self.size:
             checkpoint = self.pending.pop(0)
             if self.tree.root() == checkpoint.root:
                 self.matched.append(checkpoint.size)
@@ -210,7 +246,87 @@ class _Walker:
                     )
                 )
 
+    def _raw(self, page: RawPage) -> None:
+        """Walk a raw page: clean runs in bulk, every other row through ``_row``."""
+        start, count = 0, len(page.rows)
+        while start < count:
+            stop = count
+            if self.pending:
+                stop = min(count, start + self.pending[0].size - self.size)
+            leaves = self._clean_run(page.rows, start, stop)
+            self._grow(leaves)
+            start += len(leaves)
+            if start < stop:
+                self._row(page.leaf_row(start))
+                start += 1
+            self._check_roots()
+
+    def _clean_run(
+        self, rows: Sequence[tuple[Any, ...]], start: int, stop: int
+    ) -> list[bytes]:
+        """The leaves of rows[start:stop] up to the first row that breaks a rule.
+
+        A row counts as clean only if ``_row`` would find nothing wrong with it,
+        and for such a row this does what ``_row`` does: the same leaf, the
+        same next expected index, notification id and stream version.
+        """
+        expected = self.expected_index
+        last: float = -math.inf if self.last_nid is None else self.last_nid
+        streams, topics, sha256 = self.streams, self.topics, hashlib.sha256
+        leaves: list[bytes] = []
+        for index, nid, hashed, leaf, _, oid, version, topic, state in islice(
+            rows, start, stop
+        ):
+            if (
+                type(index) is not int
+                or index != expected
+                or type(nid) is not int
+                or nid <= last
+                or type(version) is not int
+                or type(state) is not bytes
+            ):
+                break
+            stream = streams.get(oid)
+            if stream is None:
+                head = _new_stream_head(oid, version)
+                if head is None:
+                    break
+            elif stream[1] + 1 != version:
+                break
+            else:
+                head = stream[0]
+            field = topics.get(topic) or self._topic_field(topic)
+            if field is None:
+                break
+            state_digest = sha256(state).digest()
+            leaf_digest = sha256(
+                b"".join((head, version.to_bytes(8, "big"), field, state_digest))
+            ).digest()
+            if leaf_digest != leaf or state_digest != hashed:
+                break
+            if stream is None:
+                streams[oid] = [head, version]
+            else:
+                stream[1] = version
+            expected = index + 1
+            last = nid
+            leaves.append(leaf_digest)
+        if leaves:
+            self.expected_index = expected
+            self.last_nid = int(last)
+        return leaves
+
+    def _topic_field(self, topic: Any) -> bytes | None:
+        """A text topic's hashed bytes, kept for its next rows; None if not text."""
+        if type(topic) is not str:
+            return None
+        field = topic_field(topic)
+        if len(self.topics) < MAX_TOPICS:
+            self.topics[topic] = field
+        return field
+
     def _row(self, row: LeafRow) -> None:
+        self.all_clean = False
         index = row.leaf_index if isinstance(row.leaf_index, int) else None
         if index != self.expected_index:
             self.out.add(
@@ -238,7 +354,7 @@ class _Walker:
         ):
             self.out.add(Finding("MALFORMED_ROW", "a leaf hash is not 32 bytes", index))
         leaf = self._event_leaf(row.event, index, stored_state, stored_leaf)
-        self.tree.append(leaf)
+        self._grow([leaf])
 
     def _event_leaf(
         self,
@@ -293,7 +409,9 @@ class _Walker:
                     version,
                 )
             )
-        previous = self.versions.get(oid, 0)
+        key = oid.hex
+        stream = self.streams.get(key)
+        previous = 0 if stream is None else stream[1]
         if version != previous + 1:
             self.out.add(
                 Finding(
@@ -304,7 +422,10 @@ class _Walker:
                     version,
                 )
             )
-        self.versions[oid] = version
+        if stream is None:
+            self.streams[key] = [UUID_HEAD + oid.bytes, version]
+        else:
+            stream[1] = version
         return leaf
 
 
@@ -315,8 +436,8 @@ def verify(
     out = _Collector()
     checkpoints = read_checkpoints(notes, verifier, out)
     walker = _Walker(checkpoints, out)
-    walker.walk(source.leaf_rows())
-    size = walker.tree.size
+    walker.walk(source.leaf_pages())
+    size = walker.size
     for checkpoint in walker.pending:
         out.add(
             Finding(
@@ -325,7 +446,13 @@ def verify(
                 f"the log holds {size}",
             )
         )
-    for event in source.unledgered():
+    # Clean rows point at distinct events, one each (their notification ids
+    # rise), so when there are just as many event rows, none lacks a leaf.
+    if walker.all_clean and source.event_count() == size:
+        unledgered: Iterable[EventRow] = ()
+    else:
+        unledgered = source.unledgered()
+    for event in unledgered:
         out.add(
             Finding(
                 "UNLEDGERED_EVENT",
