@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import os
 import sqlite3
 import threading
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +39,9 @@ MASTER_KEY_ENV = "COLEDGER_MASTER_KEY"
 MASTER_KEY_SIZE = 32
 _CHECK_ID = "00000000-0000-0000-0000-000000000000"
 """A reserved row holding a key wrapped under the master key, to detect a wrong one."""
+
+KeyRow = tuple[str, str, str, bytes | None]
+"""A stored key: key id, member, purpose, wrapped bytes (None once destroyed)."""
 
 
 def generate_master_key() -> bytes:
@@ -101,6 +106,21 @@ class KeyStore(ABC):
     @abstractmethod
     def _read_generation(self) -> int:
         """A counter that every destruction increments."""
+
+    @abstractmethod
+    def _rows_of(self, members: Sequence[str]) -> list[KeyRow]:
+        """Every row, live or destroyed, of the given members."""
+
+    @abstractmethod
+    def _insert_all(self, rows: Sequence[KeyRow], *, bump: bool) -> None:
+        """Store new rows in one transaction (wrapped None: made destroyed).
+
+        With *bump*, the generation is incremented in the same transaction.
+        """
+
+    @abstractmethod
+    def _delete(self, key_ids: Sequence[str]) -> None:
+        """Delete rows outright, leaving nothing of their bytes behind."""
 
     def close(self) -> None:  # noqa: B027 (stores without connections need nothing)
         """Release any connection."""
@@ -224,6 +244,101 @@ class KeyStore(ABC):
                 self._current.pop((member, purpose), None)
             return len(destroyed)
 
+    @contextlib.contextmanager
+    def provision(
+        self,
+        needed: Collection[tuple[UUID, str]],
+        shredded: Mapping[UUID, Collection[str]],
+        erased: Collection[UUID],
+    ) -> Iterator[None]:
+        """New keys for one bulk write, stored in one transaction; gone if it fails.
+
+        Inside the block, ``key_for`` finds a new key for every (member,
+        purpose) of *needed* in memory (refused, as ``key_for`` refuses, for a
+        member with a tombstone). The keys are new even where the store holds a
+        live one, so that no other writer can have found and used them when a
+        failed block deletes them again. The write's erasures and withdrawals
+        come with it: a key of a purpose in *shredded* is stored destroyed from
+        the start (its bytes exist only in memory, for sealing, until the block
+        ends), each member of *erased* gets a tombstone, and live keys of those
+        purposes already in the store are destroyed when the block ends. If the
+        block raises, every row this made is deleted and nothing is destroyed.
+        """
+        doomed = {(str(m), p) for m, purposes in shredded.items() for p in purposes}
+        with self._lock:
+            rows, keys, stale = self._plan(needed, doomed, erased)
+            if rows or doomed:
+                self._insert_all(rows, bump=bool(doomed))
+            self._current.update((pair, key_id) for pair, (key_id, _) in keys.items())
+            self._plain.update(keys.values())
+            try:
+                yield
+            except BaseException:
+                self._forget(keys)
+                if rows:
+                    # Best effort: an orphan key is harmless, hiding the error is not.
+                    with contextlib.suppress(StorageError):
+                        self._delete([row[0] for row in rows])
+                raise
+            self._forget(
+                {
+                    pair: key
+                    for pair, key in keys.items()
+                    if (str(pair[0]), pair[1]) in doomed
+                }
+            )
+            for member_id, purposes in shredded.items():
+                live = tuple(
+                    sorted(p for p in purposes if (str(member_id), p) in stale)
+                )
+                if live:
+                    self.destroy(member_id, live)
+
+    def _plan(
+        self,
+        needed: Collection[tuple[UUID, str]],
+        doomed: set[tuple[str, str]],
+        erased: Collection[UUID],
+    ) -> tuple[
+        list[KeyRow], dict[tuple[UUID, str], tuple[str, bytes]], set[tuple[str, str]]
+    ]:
+        """The rows and keys of ``provision``, and the live pairs it must destroy."""
+        members = {str(m) for m, _ in needed} | {m for m, _ in doomed}
+        members |= {str(m) for m in erased}
+        tombstones: set[str] = set()
+        stale: set[tuple[str, str]] = set()
+        for key_id, member, purpose, wrapped in self._rows_of(sorted(members)):
+            if key_id == f"erased:{member}":
+                tombstones.add(member)
+            elif wrapped is not None and (member, purpose) in doomed:
+                stale.add((member, purpose))
+        rows: list[KeyRow] = []
+        keys: dict[tuple[UUID, str], tuple[str, bytes]] = {}
+        for member_id, purpose in dict.fromkeys(needed):
+            member = str(member_id)
+            if member in tombstones:
+                raise MasterKeyError(
+                    f"member {member_id} was erased; nothing can be sealed"
+                )
+            key_id, plain = str(uuid.uuid4()), os.urandom(32)
+            gone = (member, purpose) in doomed
+            wrapped = None if gone else aes_key_wrap(self._master, plain)
+            rows.append((key_id, member, purpose, wrapped))
+            keys[(member_id, purpose)] = (key_id, plain)
+        rows.extend(
+            (f"erased:{member}", member, "erased", None)
+            for member in dict.fromkeys(str(m) for m in erased)
+            if member not in tombstones
+        )
+        return rows, keys, stale
+
+    def _forget(self, keys: Mapping[tuple[UUID, str], tuple[str, bytes]]) -> None:
+        """Drop *keys* from the caches."""
+        for pair, (key_id, _) in keys.items():
+            self._plain.pop(key_id, None)
+            if self._current.get(pair) == key_id:
+                del self._current[pair]
+
 
 class MemoryKeyStore(KeyStore):
     """Keys in process memory, for in-memory ledgers."""
@@ -260,6 +375,19 @@ class MemoryKeyStore(KeyStore):
     def _read_generation(self) -> int:
         return self._destroyed
 
+    def _rows_of(self, members: Sequence[str]) -> list[KeyRow]:
+        wanted = set(members)
+        return [(k, m, p, w) for k, (m, p, w) in self._rows.items() if m in wanted]
+
+    def _insert_all(self, rows: Sequence[KeyRow], *, bump: bool) -> None:
+        for key_id, member, purpose, wrapped in rows:
+            self._rows[key_id] = (member, purpose, wrapped)
+        self._destroyed += bump
+
+    def _delete(self, key_ids: Sequence[str]) -> None:
+        for key_id in key_ids:
+            self._rows.pop(key_id, None)
+
 
 _SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS member_keys (
@@ -275,6 +403,8 @@ CREATE TABLE IF NOT EXISTS key_generation (id INTEGER PRIMARY KEY CHECK (id = 1)
                                            generation INTEGER NOT NULL);
 INSERT OR IGNORE INTO key_generation VALUES (1, 0);
 """
+_SQLITE_CHUNK = 500
+"""Members per query: below SQLite's oldest limit of 999 parameters."""
 
 
 class SQLiteKeyStore(KeyStore):
@@ -351,6 +481,58 @@ class SQLiteKeyStore(KeyStore):
 
     def _read_generation(self) -> int:
         return int(self._run("SELECT generation FROM key_generation")[0][0])
+
+    def _rows_of(self, members: Sequence[str]) -> list[KeyRow]:
+        found: list[KeyRow] = []
+        for start in range(0, len(members), _SQLITE_CHUNK):
+            chunk = members[start : start + _SQLITE_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found += [
+                (row[0], row[1], row[2], row[3])
+                for row in self._run(
+                    "SELECT key_id, member, purpose, wrapped FROM member_keys "  # noqa: S608
+                    f"WHERE member IN ({marks})",
+                    tuple(chunk),
+                )
+            ]
+        return found
+
+    def _insert_all(self, rows: Sequence[KeyRow], *, bump: bool) -> None:
+        with self._writing():
+            self._conn.executemany(
+                "INSERT INTO member_keys "
+                "(key_id, member, purpose, wrapped, destroyed_at) VALUES "
+                "(?, ?, ?, ?, CASE WHEN ? THEN CURRENT_TIMESTAMP END)",
+                [(*row, row[3] is None) for row in rows],
+            )
+            if bump:
+                self._conn.execute(
+                    "UPDATE key_generation SET generation = generation + 1"
+                )
+
+    def _delete(self, key_ids: Sequence[str]) -> None:
+        with self._writing():
+            self._conn.executemany(
+                "DELETE FROM member_keys WHERE key_id = ?", [(k,) for k in key_ids]
+            )
+        self._run("VACUUM")
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write transaction, rolled back if the block fails."""
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                yield
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as error:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise StorageError(f"key store {self.path}: {error}") from error
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         """Close the connection."""
@@ -439,6 +621,46 @@ class PostgresKeyStore(KeyStore):
         return int(
             self._run("SELECT generation FROM {s}.coledger_key_generation")[0][0]
         )
+
+    def _rows_of(self, members: Sequence[str]) -> list[KeyRow]:
+        rows = self._run(
+            "SELECT key_id, member, purpose, wrapped FROM {s}.coledger_member_keys "
+            "WHERE member = ANY(%s)",
+            (list(members),),
+        )
+        return [
+            (row[0], row[1], row[2], None if row[3] is None else bytes(row[3]))
+            for row in rows
+        ]
+
+    def _insert_all(self, rows: Sequence[KeyRow], *, bump: bool) -> None:
+        sql = self._sql
+        try:
+            with self._lock, self._conn.transaction(), self._conn.cursor() as cursor:
+                cursor.executemany(
+                    sql.SQL(
+                        "INSERT INTO {s}.coledger_member_keys "
+                        "(key_id, member, purpose, wrapped, destroyed_at) VALUES "
+                        "(%s, %s, %s, %s, CASE WHEN %s THEN now() END)"
+                    ).format(s=self._schema),
+                    [(*row, row[3] is None) for row in rows],
+                )
+                if bump:
+                    cursor.execute(
+                        sql.SQL(
+                            "UPDATE {s}.coledger_key_generation "
+                            "SET generation = generation + 1"
+                        ).format(s=self._schema)
+                    )
+        except self._psycopg.Error as error:
+            raise StorageError(f"key store: {error}") from error
+
+    def _delete(self, key_ids: Sequence[str]) -> None:
+        self._run(
+            "DELETE FROM {s}.coledger_member_keys WHERE key_id = ANY(%s)",
+            (list(key_ids),),
+        )
+        self._run("VACUUM {s}.coledger_member_keys")
 
     def close(self) -> None:
         """Close the connection."""

@@ -1,0 +1,365 @@
+"""Bulk import: the ledger it stores, its keys, and that a failure writes nothing."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import hypothesis.strategies as st
+import orjson
+import psycopg
+import pytest
+from eventsourcing.persistence import IntegrityError, PersistenceError
+from hypothesis import given
+from psycopg import sql
+
+from coledger import Ledger, errors, transfer
+from coledger.demo import record_year
+from coledger.domain.values import ERASED
+from coledger.integrity import SigningKey, Verifier
+from coledger.integrity.recorders import LeafPOPORecorder
+from coledger.privacy.classification import Purpose
+from coledger.privacy.keys import MemoryKeyStore
+from conftest import PG_CONNINFO, TEST_MASTER_KEY
+
+CHECK_ID = "00000000-0000-0000-0000-000000000000"
+
+
+class Source:
+    """An export, and the members it erases or whose declaration it withdraws."""
+
+    def __init__(self, lines: list[str], erased: UUID, withdrawn: UUID) -> None:
+        self.lines = lines
+        self.erased = erased
+        self.withdrawn = withdrawn
+
+
+def export_lines(ledger: Ledger) -> list[str]:
+    """The ledger's export, line by line."""
+    out = io.StringIO()
+    ledger.export(out)
+    return out.getvalue().splitlines()
+
+
+def record_source(ledger: Ledger, *, erase: bool = True) -> tuple[UUID, UUID]:
+    """A demo year, then one member erased and another's declaration withdrawn."""
+    record_year(ledger, seed=11)
+    members = ledger.members()
+    admin = members[0].id
+    withdrawn = next(m.id for m in members if m.lived_experience)
+    erased = next(m.id for m in members[3:] if m.id != withdrawn)
+    ledger.withdraw_lived_experience(withdrawn)
+    if erase:
+        ledger.erase_member(erased, by=admin)
+    return erased, withdrawn
+
+
+@pytest.fixture(scope="module")
+def source() -> Source:
+    """The export of a demo year with an erasure and a withdrawal."""
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        erased, withdrawn = record_source(ledger)
+        return Source(export_lines(ledger), erased, withdrawn)
+
+
+def key_rows(ledger: Ledger) -> list[tuple[str, str, str, bytes | None]]:
+    """Every row of the ledger's key store: key id, member, purpose, wrapped."""
+    keys = ledger._keys
+    if isinstance(keys, MemoryKeyStore):
+        return [(k, m, p, w) for k, (m, p, w) in keys._rows.items()]
+    if ledger.config.backend == "sqlite":
+        path = ledger.config.path
+        assert path is not None
+        with closing(sqlite3.connect(path.with_name(path.name + ".keys"))) as conn:
+            rows = conn.execute(
+                "SELECT key_id, member, purpose, wrapped FROM member_keys"
+            ).fetchall()
+    else:
+        with psycopg.connect(PG_CONNINFO) as conn:
+            rows = conn.execute(
+                sql.SQL(
+                    "SELECT key_id, member, purpose, wrapped "
+                    "FROM {}.coledger_member_keys"
+                ).format(sql.Identifier(ledger.config.schema or "public"))
+            ).fetchall()
+    return [(r[0], r[1], r[2], None if r[3] is None else bytes(r[3])) for r in rows]
+
+
+def member_keys(ledger: Ledger) -> list[tuple[str, str, str, bytes | None]]:
+    """The key rows other than the master-key check and the tombstones."""
+    return [
+        row
+        for row in key_rows(ledger)
+        if row[0] != CHECK_ID and not row[0].startswith("erased:")
+    ]
+
+
+def sealed_key_ids(ledger: Ledger) -> set[str]:
+    """The key id of every sealed field in storage, read without keys."""
+    found = set()
+    for notification in ledger._app.recorder.select_notifications(
+        start=0, limit=1_000_000, inclusive_of_start=False
+    ):
+        for value in orjson.loads(notification.state).values():
+            if isinstance(value, dict) and value.keys() == {"k", "v"}:
+                found.add(value["k"])
+    return found
+
+
+def leaf_count(ledger: Ledger) -> int:
+    """How many hash leaves the ledger holds."""
+    source = ledger.audit_source()
+    try:
+        return len(source.leaf_hashes(ledger.position))
+    finally:
+        source.close()
+
+
+def test_an_import_equals_its_source_event_for_event(
+    ledger: Ledger, source: Source
+) -> None:
+    """Exporting an imported ledger gives back the source's events, line for line."""
+    moved = ledger.import_events(source.lines)
+    again = export_lines(ledger)
+    assert moved.events == len(source.lines) - 1
+    assert json.loads(again[0])["events"] == json.loads(source.lines[0])["events"]
+    assert again[1:] == source.lines[1:]
+
+
+def test_an_imported_ledger_verifies_with_a_leaf_per_event(
+    ledger: Ledger, source: Source
+) -> None:
+    """Every imported event has its leaf, and the signed head verifies."""
+    ledger.import_events(source.lines)
+    assert leaf_count(ledger) == ledger.position == len(source.lines) - 1
+    key = SigningKey.generate("import.example/ledger")
+    checkpoint = ledger.checkpoint(key)
+    report = ledger.verify(Verifier.parse(key.verifier), [checkpoint.note])
+    assert report.status == "VERIFIED", report.to_text()
+    assert report.size == ledger.position
+
+
+def test_erased_and_withdrawn_keys_are_gone_after_an_import(
+    ledger: Ledger, source: Source
+) -> None:
+    """The erased member's keys and the withdrawn declaration's key are destroyed."""
+    ledger.import_events(source.lines)
+    rows = key_rows(ledger)
+    erased = [r for r in rows if r[1] == str(source.erased)]
+    assert f"erased:{source.erased}" in {r[0] for r in erased}
+    assert erased
+    assert all(r[3] is None for r in erased)
+    withdrawn = {r[2]: r[3] for r in rows if r[1] == str(source.withdrawn)}
+    assert withdrawn[Purpose.LIVED_EXPERIENCE] is None
+    assert withdrawn[Purpose.IDENTITY] is not None
+    assert ledger.member(source.erased).name == ERASED
+    assert ledger.member(source.withdrawn).lived_experience == ()
+    assert ledger.member(source.withdrawn).name != ERASED
+    assert not set(ledger._keys._plain) & {r[0] for r in rows if r[3] is None}
+
+
+def test_an_import_makes_exactly_the_keys_its_sealed_fields_use(
+    ledger: Ledger, source: Source
+) -> None:
+    """No key is made that no sealed field uses, and every one used is stored."""
+    ledger.import_events(source.lines)
+    assert {r[0] for r in member_keys(ledger)} == sealed_key_ids(ledger)
+
+
+def test_an_import_stores_its_keys_in_one_transaction(
+    tmp_path: Path, source: Source, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keys are inserted all at once, never one key-store write per key."""
+    calls: list[int] = []
+    with Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}") as ledger:
+        keys = ledger._keys
+        insert_all = keys._insert_all
+
+        def counted(rows: list[Any], *, bump: bool) -> None:
+            calls.append(len(rows))
+            insert_all(rows, bump=bump)
+
+        monkeypatch.setattr(keys, "_insert", failing(AssertionError("one key")))
+        monkeypatch.setattr(keys, "_insert_all", counted)
+        ledger.import_events(source.lines)
+        assert len(calls) == 1
+        assert calls[0] == len(member_keys(ledger)) + 1  # and the tombstone
+
+
+def failing(error: BaseException) -> Callable[..., Any]:
+    """A stand-in for the recorder's insert that fails with *error*."""
+
+    def insert(*_: object, **__: object) -> None:
+        raise error
+
+    return insert
+
+
+@pytest.mark.parametrize(
+    ("error", "raised"),
+    [
+        (IntegrityError("clash"), errors.ConcurrencyError),
+        (PersistenceError("disk full"), errors.StorageError),
+        (KeyboardInterrupt(), KeyboardInterrupt),
+    ],
+    ids=["conflict", "storage", "interrupted"],
+)
+def test_a_failed_write_leaves_no_events_leaves_or_keys(
+    ledger: Ledger,
+    source: Source,
+    monkeypatch: pytest.MonkeyPatch,
+    error: BaseException,
+    raised: type[BaseException],
+) -> None:
+    """A write that fails stores no event, no leaf and no key; a retry then works."""
+    before = key_rows(ledger)
+    recorder = ledger._app.recorder
+    with monkeypatch.context() as patch:
+        patch.setattr(recorder, "insert_events", failing(error))
+        with pytest.raises(raised):
+            ledger.import_events(source.lines)
+    assert ledger.position == 0
+    assert key_rows(ledger) == before
+    assert not ledger._keys._plain
+    if isinstance(recorder, LeafPOPORecorder):
+        assert recorder.leaves == []
+    ledger.import_events(source.lines)
+    assert export_lines(ledger)[1:] == source.lines[1:]
+
+
+def test_a_malformed_file_touches_no_keys(ledger: Ledger, source: Source) -> None:
+    """A line that does not replay is named; the key store is as it was."""
+    before = key_rows(ledger)
+    lines = list(source.lines)
+    row = json.loads(lines[5])
+    row["state"]["timestamp"] = "yesterday"
+    lines[5] = json.dumps(row)
+    with pytest.raises(transfer.MalformedImportError, match="line 6: bad event"):
+        ledger.import_events(lines)
+    assert ledger.position == 0
+    assert key_rows(ledger) == before
+
+
+def test_a_ledger_with_events_refuses_an_import_and_keeps_its_keys(
+    memory_ledger: Ledger, source: Source
+) -> None:
+    """An import into a ledger that holds events is refused before any key is made."""
+    memory_ledger.register_member("Early Bird")
+    before = key_rows(memory_ledger)
+    with pytest.raises(errors.WrongStateError, match="import into an empty one"):
+        memory_ledger.import_events(source.lines)
+    assert key_rows(memory_ledger) == before
+    assert memory_ledger.position == 1
+
+
+def drop_events(path: Path) -> None:
+    """Delete a SQLite ledger's event files, keeping its key store."""
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def test_a_member_erased_in_the_key_store_cannot_be_imported_again(
+    tmp_path: Path, source: Source
+) -> None:
+    """Keys are never made for a member with a tombstone: refused, nothing written."""
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        ledger.import_events(source.lines)
+    drop_events(path)
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        before = key_rows(ledger)
+        with pytest.raises(errors.MasterKeyError, match="was erased"):
+            ledger.import_events(source.lines)
+        assert ledger.position == 0
+        assert key_rows(ledger) == before
+
+
+def test_live_keys_already_stored_for_a_member_the_import_erases_are_destroyed(
+    tmp_path: Path,
+) -> None:
+    """Keys left in the store for a member the export erases are destroyed too."""
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as origin:
+        erased, _ = record_source(origin, erase=False)
+        before_erasure = export_lines(origin)
+        origin.erase_member(erased, by=origin.members()[0].id)
+        after_erasure = export_lines(origin)
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        ledger.import_events(before_erasure)
+        stale = {r[0] for r in key_rows(ledger) if r[1] == str(erased) and r[3]}
+        assert stale
+    drop_events(path)
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        ledger.import_events(after_erasure)
+        rows = {r[0]: r[3] for r in key_rows(ledger) if r[1] == str(erased)}
+        assert stale < set(rows)
+        assert all(wrapped is None for wrapped in rows.values())
+        assert export_lines(ledger)[1:] == after_erasure[1:]
+
+
+def outcome(read: Callable[[str], Any], text: str) -> tuple[str, str]:
+    """What reading *text* gives: the value's repr, or the error and its message."""
+    try:
+        return "value", repr(read(text))
+    except (ValueError, RecursionError) as error:
+        return type(error).__name__, str(error)
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats()
+    | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(JSON_VALUES, st.booleans())
+def test_lines_are_read_exactly_as_json_reads_them(
+    value: Any, ascii_only: bool
+) -> None:
+    """The fast reader gives json's value for any JSON, big integers and NaN too."""
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    assert outcome(transfer._loads, text) == outcome(json.loads, text)
+
+
+@given(st.text())
+def test_text_that_is_not_json_fails_as_json_fails(text: str) -> None:
+    """Any text reads to json's value, or fails with json's own message."""
+    assert outcome(transfer._loads, text) == outcome(json.loads, text)
+
+
+def with_odd_versions(lines: list[str]) -> list[str]:
+    """The export with a 20-digit version on line 4 and a NaN on line 5."""
+    odd = list(lines)
+    first = '"originator_version": 1,'
+    assert first in odd[3]
+    assert first in odd[4]
+    odd[3] = odd[3].replace(first, f'"originator_version": {"9" * 20},')
+    odd[4] = odd[4].replace(first, '"originator_version": NaN,')
+    return odd
+
+
+def test_huge_and_nan_versions_get_the_errors_json_gives_them(
+    memory_ledger: Ledger, source: Source
+) -> None:
+    """A version beyond 64 bits reads as an integer (a jump), NaN as malformed."""
+    lines = with_odd_versions(source.lines)
+    with pytest.raises(transfer.MalformedImportError, match=r"line 4: record .* jumps"):
+        memory_ledger.import_events(lines)
+    del lines[3]
+    with pytest.raises(transfer.MalformedImportError, match="line 4: originator_ver"):
+        memory_ledger.import_events(lines)
+    assert memory_ledger.position == 0
