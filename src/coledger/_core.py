@@ -8,7 +8,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
@@ -19,6 +19,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     ApplicationRecorder,
     IntegrityError,
+    Notification,
     OperationalError,
     PersistenceError,
 )
@@ -48,7 +49,7 @@ from coledger.privacy.keys import (
     load_master_key,
 )
 from coledger.privacy.sealing import SealingMapper
-from coledger.projections.facts import Facts
+from coledger.projections.facts import SEALED_READS, Facts
 from coledger.projections.materialise import (
     Materialiser,
 )
@@ -214,6 +215,7 @@ class LedgerCore:
         self._facts = Facts()
         self._facts_lock = threading.Lock()
         self._projector: Materialiser | None = None
+        self._fold_mapper: SealingMapper | None = None
         self._lock = threading.RLock()
         self._cache: dict[UUID, LedgerAggregate] = {}
         self._pending: dict[UUID, LedgerAggregate] | None = None
@@ -521,6 +523,33 @@ class LedgerCore:
         self, *, after: int = 0, until: int | None = None
     ) -> Iterator[RecordedEvent]:
         """Every event in recorded order, after position *after* up to *until*."""
+        mapper = self._app.mapper
+        for page in self._pages(after, until):
+            for notification in page:
+                event: Any = mapper.to_domain_event(notification)
+                yield RecordedEvent(notification.id, event)
+
+    def fold_events(
+        self, *, after: int = 0, until: int | None = None
+    ) -> Iterator[tuple[int, LedgerAggregate.Event]]:
+        """(position, event) pairs in recorded order, read for folding into Facts.
+
+        Sealed fields the fold does not read (names, comment texts, adjustment
+        codes) are left closed, as None: the fold never looks at them, and
+        opening each costs a key lookup and a decryption.
+        """
+        mapper = self._app.mapper
+        if isinstance(mapper, SealingMapper):
+            if self._fold_mapper is None:
+                self._fold_mapper = SealingMapper(self._keys, opens=SEALED_READS)
+            mapper = self._fold_mapper
+        decode = mapper.to_domain_event
+        for page in self._pages(after, until):
+            for notification in page:
+                yield notification.id, decode(notification)  # type: ignore[misc]
+
+    def _pages(self, after: int, until: int | None) -> Iterator[Sequence[Notification]]:
+        """The notification log after *after* up to *until*, a page at a time."""
         with self._lock:
             self._sync()
         start = after
@@ -528,9 +557,7 @@ class LedgerCore:
             page = self._app.recorder.select_notifications(
                 start=start, limit=HISTORY_PAGE, stop=until, inclusive_of_start=False
             )
-            for notification in page:
-                event: Any = self._app.mapper.to_domain_event(notification)
-                yield RecordedEvent(notification.id, event)
+            yield page
             if len(page) < HISTORY_PAGE:
                 return
             start = page[-1].id

@@ -203,13 +203,9 @@ class Ledger(
                     f"as_of must be a recorded position (a whole number >= 0), "
                     f"not {as_of!r}"
                 )
-            return Facts().apply_all(
-                (r.position, r.event) for r in self.history(until=as_of)
-            )
+            return Facts().apply_all(self.fold_events(until=as_of))
         with self._facts_lock:
-            self._facts.apply_all(
-                (r.position, r.event) for r in self.history(after=self._facts.position)
-            )
+            self._facts.apply_all(self.fold_events(after=self._facts.position))
             return copy.deepcopy(self._facts)
 
     def power_sharing(

@@ -16,6 +16,15 @@ def test_gini_of_the_reference_participation() -> None:
     assert gini([3, 3, 3]) == 0.0
 
 
+@given(values=st.lists(st.integers(min_value=0, max_value=500), max_size=60))
+def test_gini_equals_the_mean_absolute_difference_definition(values: list[int]) -> None:
+    """The sorted O(n log n) Gini is exactly the pairwise definition on counts."""
+    n, total = len(values), sum(values)
+    pairs = sum(abs(a - b) for a in values for b in values)
+    expected = 0.0 if n == 0 or total == 0 else pairs / (2 * n * total)
+    assert gini(values) == expected
+
+
 @pytest.mark.parametrize(("quota", "expected"), [(5, 0.0), (6, 0.2)])
 def test_banzhaf_of_the_reference_board(quota: int, expected: float) -> None:
     """Staff 5, lived experience 2, partners 2: LE power is 0.0 at quota 5, 0.2 at 6."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Collection
 from typing import Any
 from uuid import UUID
 
@@ -55,9 +56,17 @@ def erased_value(hint: Any) -> Any:
 class SealingMapper(LedgerMapper):
     """The ledger's mapper, sealing classified fields on the way to storage."""
 
-    def __init__(self, keys: KeyStore) -> None:
+    def __init__(
+        self, keys: KeyStore, *, opens: Collection[tuple[type, str]] | None = None
+    ) -> None:
         super().__init__()
         self.keys = keys
+        self.opens = None if opens is None else frozenset(opens)
+        """The (event class, field) pairs to open; None opens every sealed field.
+
+        A reader that needs few sealed fields (the projections' fold reads only
+        lived-experience categories) leaves the rest closed, as None.
+        """
 
     def encode(self, domain_event: DomainEventProtocol[UUID], topic: str) -> bytes:
         """Unstructure the event and seal its personal and special fields."""
@@ -87,6 +96,9 @@ class SealingMapper(LedgerMapper):
         for name in sealed_fields(cls):
             value = state.get(name)
             if not isinstance(value, dict) or not is_sealed(value):
+                continue
+            if self.opens is not None and (cls, name) not in self.opens:
+                state[name] = None
                 continue
             state[name] = self._open(cls, stored_event, name, value, types.get(name))
         return structure_state(cls, state)

@@ -24,7 +24,7 @@ from uuid import UUID
 
 from coledger.domain.values import NEEDED_BEFORE_VOTE
 from coledger.projections.facts import AdjustmentFacts, MeetingFacts
-from coledger.projections.lens import Figure, Lens, band_of, insufficient
+from coledger.projections.lens import Figure, Lens, band_of, insufficient, per_scope
 from coledger.projections.representation import seats_at
 from coledger.projections.thresholds import Thresholds
 
@@ -141,6 +141,7 @@ def unresolved_declines(lens: Lens) -> int:
     return len(unresolved_declined(lens))
 
 
+@per_scope
 def x1(lens: Lens, th: Thresholds) -> Figure:
     """Share of adjustment requests provided by the time they were needed."""
     counted = [

@@ -16,9 +16,9 @@ undeclared throughout, as the brief requires.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
@@ -34,6 +34,10 @@ from coledger.domain import (
     Rule,
 )
 from coledger.domain.values import LIVED_EXPERIENCE
+from coledger.serialization import uuid_of
+
+T = TypeVar("T")
+V = TypeVar("V")
 
 
 @attrs.define
@@ -202,6 +206,10 @@ class AdjustmentFacts:
     decline_reason: str | None = None
 
 
+SEALED_READS = frozenset({(Member.LivedExperienceDeclared, "categories")})
+"""The only sealed fields the fold reads; a reader for it may leave others closed."""
+
+
 def _add(index: dict[UUID, list[UUID]], key: UUID | None, value: UUID) -> None:
     if key is not None:
         index.setdefault(key, []).append(value)
@@ -249,7 +257,7 @@ class Facts:
     dirty: set[tuple[str, UUID | None]] = attrs.field(factory=set, eq=False, repr=False)
     """Scopes whose figures new events may have changed (("all", None) for every
     scope); a materialiser clears it after recomputing them."""
-    memo: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+    memo: dict[Any, Any] = attrs.field(factory=dict, eq=False, repr=False)
     """Derived data worked out once per state of the facts (by position)."""
 
     def apply_all(self, events: Iterable[tuple[int, LedgerAggregate.Event]]) -> Facts:
@@ -267,6 +275,22 @@ class Facts:
         if handler is not None:
             handler(self, position, event)
 
+    def subset(self, table: dict[UUID, T], ids: set[UUID | None]) -> list[T]:
+        """The entries of *table* (bodies or projects) named in *ids*, in its order.
+
+        A scope names a few of thousands: sorting those few by their place in
+        the table keeps rebuilds linear where scanning the table would not be.
+        """
+        if len(ids) * 16 >= len(table):
+            return [v for k, v in table.items() if k in ids]
+        key = f"rank/{id(table)}"
+        kept = self.memo.get(key)
+        if kept is None or kept[0] != len(table):  # these tables only grow
+            kept = self.memo[key] = (len(table), {k: n for n, k in enumerate(table)})
+        rank: dict[UUID, int] = kept[1]
+        found = sorted((i for i in ids if i in rank), key=rank.__getitem__)
+        return [table[i] for i in found]
+
     # Lived experience as it stood ------------------------------------------------
 
     def population(self) -> Population:
@@ -275,23 +299,44 @@ class Facts:
         How many there were, how many had declared and how many had lived
         experience, at any moment; worked out once per state of the facts.
         """
-        kept = self.memo.get("population")
+        return self.remember("population", lambda: Population.of(self))
+
+    def remember(self, key: Hashable, make: Callable[[], V]) -> V:
+        """*make*'s result, worked out once per state of the facts under *key*.
+
+        A rebuild asks the same question of many scopes (a process is rated in
+        its own scope, its bodies' and the ledger's); each key keeps only its
+        latest answer, so the memo does not grow as events are folded in.
+        """
+        kept = self.memo.get(key)
         if kept is not None and kept[0] == self.position:
-            found: Population = kept[1]
+            found: V = kept[1]
             return found
-        made = Population.of(self)
-        self.memo["population"] = (self.position, made)
+        made = make()
+        self.memo[key] = (self.position, made)
         return made
+
+    # These two are asked millions of times in a rebuild, so they loop by hand.
 
     def has_lived_experience(self, member: UUID, at: datetime) -> bool:
         """Whether *member* had declared lived experience at business time *at*."""
         facts = self.members.get(member)
-        return facts is not None and any(s.covers(at) for s in facts.lived_experience)
+        if facts is None:
+            return False
+        for s in facts.lived_experience:
+            if s.start <= at and (s.end is None or at < s.end):
+                return True
+        return False
 
     def has_declared(self, member: UUID, at: datetime) -> bool:
         """Whether *member* had answered the lived-experience question at *at*."""
         facts = self.members.get(member)
-        return facts is not None and any(s.covers(at) for s in facts.declared)
+        if facts is None:
+            return False
+        for s in facts.declared:
+            if s.start <= at and (s.end is None or at < s.end):
+                return True
+        return False
 
 
 @attrs.frozen
@@ -347,11 +392,16 @@ class Population:
         )
 
 
+ALL = ("all", None)
+"""The dirty mark for every scope; once it is set, finer marks add nothing."""
+
+
 def _member(facts: Facts, pos: int, e: Any) -> None:
     at = e.occurred_at
-    facts.dirty.add(("all", None))  # who has lived experience counts everywhere
+    facts.dirty.add(ALL)  # who has lived experience counts everywhere
     if isinstance(e, Member.Registered):
-        facts.members[e.originator_id] = MemberFacts(e.originator_id, e.role, at)
+        member_id = uuid_of(str(e.originator_id))  # the object other events share
+        facts.members[member_id] = MemberFacts(member_id, e.role, at)
         return
     member = facts.members[e.originator_id]
     if isinstance(e, Member.RoleChanged):
@@ -373,10 +423,11 @@ def _member(facts: Facts, pos: int, e: Any) -> None:
 
 def _body(facts: Facts, pos: int, e: Any) -> None:
     at = e.occurred_at
-    facts.dirty.add(("body", e.originator_id))
-    facts.dirty.add(("ledger", None))
-    for project in facts.projects:  # a project's scope can include its bodies
-        facts.dirty.add(("project", project))
+    if ALL not in facts.dirty:
+        facts.dirty.add(("body", e.originator_id))
+        facts.dirty.add(("ledger", None))
+        for project in facts.projects:  # a project's scope can include its bodies
+            facts.dirty.add(("project", project))
     if isinstance(e, Body.Established):
         rule = Rule.from_fields(
             e.rule_kind, e.rule_threshold, e.rule_quorum, e.rule_lived_experience_quorum
@@ -398,8 +449,9 @@ def _body(facts: Facts, pos: int, e: Any) -> None:
 
 def _project(facts: Facts, pos: int, e: Any) -> None:
     del pos
-    facts.dirty.add(("project", e.originator_id))
-    facts.dirty.add(("ledger", None))
+    if ALL not in facts.dirty:
+        facts.dirty.add(("project", e.originator_id))
+        facts.dirty.add(("ledger", None))
     if isinstance(e, Project.Started):
         facts.projects[e.originator_id] = ProjectFacts(
             e.originator_id, e.name, e.label, e.occurred_at
@@ -419,9 +471,10 @@ def _meeting(facts: Facts, pos: int, e: Any) -> None:
         _add(facts.meetings_by_body, e.body, e.originator_id)
         _add(facts.meetings_by_project, e.project, e.originator_id)
     meeting = facts.meetings[e.originator_id]
-    _touch(facts, meeting.body, meeting.project)
-    for proposal in facts.proposals_by_meeting.get(meeting.id, ()):
-        _touch(facts, None, facts.proposals[proposal].project)
+    if ALL not in facts.dirty:
+        _touch(facts, meeting.body, meeting.project)
+        for proposal in facts.proposals_by_meeting.get(meeting.id, ()):
+            _touch(facts, None, facts.proposals[proposal].project)
     if isinstance(e, Meeting.PapersIssued):
         meeting.papers.append((e.format, e.occurred_at))
     elif isinstance(e, Meeting.AttendanceRecorded):
@@ -534,6 +587,8 @@ def _touch(facts: Facts, body: UUID | None, project: UUID | None) -> None:
 
 
 def _touch_proposal(facts: Facts, proposal: ProposalFacts) -> None:
+    if ALL in facts.dirty:
+        return
     _touch(facts, proposal.body, proposal.project)
     meeting = facts.meetings.get(proposal.meeting)  # type: ignore[arg-type]
     if meeting is not None:  # a meeting's scopes count what was raised at it
@@ -541,6 +596,8 @@ def _touch_proposal(facts: Facts, proposal: ProposalFacts) -> None:
 
 
 def _touch_adjustment(facts: Facts, adjustment: AdjustmentFacts) -> None:
+    if ALL in facts.dirty:
+        return
     proposal = facts.proposals.get(adjustment.proposal)  # type: ignore[arg-type]
     meeting = facts.meetings.get(adjustment.meeting)  # type: ignore[arg-type]
     if proposal is not None:
@@ -550,7 +607,7 @@ def _touch_adjustment(facts: Facts, adjustment: AdjustmentFacts) -> None:
         for raised in facts.proposals_by_meeting.get(meeting.id, ()):
             _touch(facts, None, facts.proposals[raised].project)
     else:
-        facts.dirty.add(("all", None))  # a standing request reaches every seat
+        facts.dirty.add(ALL)  # a standing request reaches every seat
 
 
 Handler = Callable[[Facts, int, Any], None]

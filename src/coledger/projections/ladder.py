@@ -108,7 +108,8 @@ def processes(lens: Lens) -> list[Process]:
         if scope_id not in facts.bodies:
             return []
         ids = {p.project for p in lens.proposals(in_period=False)}
-        return [body(scope_id), *(project(pid) for pid in facts.projects if pid in ids)]
+        mine = facts.subset(facts.projects, ids)
+        return [body(scope_id), *(project(pr.id) for pr in mine)]
     started = [
         pid
         for pid, p in facts.projects.items()
@@ -539,7 +540,13 @@ def evidence(f: Features, label: str | None, capped: bool) -> dict[str, Any]:
 
 
 def rate(process: Process, th: Thresholds) -> Rung:
-    """The rung, flags and evidence of one process."""
+    """The rung, flags and evidence of one process (worked out once per state)."""
+    lens = process.lens
+    key = ("rung", process.unit, process.id, lens.since, lens.until, th)
+    return lens.facts.remember(key, lambda: _rate(process, th))
+
+
+def _rate(process: Process, th: Thresholds) -> Rung:
     f = features(process.lens, th)
     rung, capped = rung_of(f)
     return Rung(

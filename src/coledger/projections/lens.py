@@ -8,8 +8,10 @@ n it rests on, the lived-experience declaration coverage of that n, and a band.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, time, timedelta
+from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
@@ -71,6 +73,24 @@ def insufficient(
     return Figure(code, None, n, coverage, None, f"{INSUFFICIENT}: {note}")
 
 
+FigureFn = Callable[["Lens", Any], Figure]
+
+
+def per_scope(fn: FigureFn) -> FigureFn:
+    """Work a figure out once per scope, period, thresholds and state of the facts.
+
+    For figures asked for twice in a rebuild: once for the report, and again
+    for the ladder's equal-terms test of every process in scope.
+    """
+
+    @functools.wraps(fn)
+    def remembered(lens: Lens, th: Any) -> Figure:
+        key = ("figure", fn.__module__, fn.__qualname__, lens.scope, lens.since)
+        return lens.facts.remember((*key, lens.until, th), lambda: fn(lens, th))
+
+    return remembered
+
+
 def band_of(value: float, cuts: Sequence[tuple[float, str]], top: str) -> str:
     """The name of the first band whose upper cut *value* is below, else *top*."""
     for cut, name in cuts:
@@ -88,6 +108,7 @@ def now_of(facts: Facts) -> datetime:
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -98,6 +119,14 @@ class Lens:
     scope: Scope = Scope()
     since: datetime | None = None
     until: datetime | None = None
+
+    def _selected(self, name: str, select: Callable[[], list[T]]) -> list[T]:
+        """*select*'s list, worked out once per state of the facts (a fresh copy).
+
+        Kept in the facts, so every lens on the same scope and period shares it.
+        """
+        key = ("lens", name, self.scope, self.since, self.until)
+        return list(self.facts.remember(key, select))
 
     # Time -------------------------------------------------------------------------
 
@@ -144,18 +173,26 @@ class Lens:
 
     def bodies(self) -> list[BodyFacts]:
         """Bodies in scope: one body, a project's bodies, or the governance bodies."""
+        return self._selected("bodies", self._bodies)
+
+    def _bodies(self) -> list[BodyFacts]:
         facts = self.facts
         if self.scope.kind == "body":
             body = facts.bodies.get(self.scope.id)  # type: ignore[arg-type]
             return [] if body is None else [body]
         if self.scope.kind == "project":
-            ids = {p.body for p in self.proposals(in_period=False)}
-            return [b for b in facts.bodies.values() if b.id in ids]
+            ids: set[UUID | None] = {p.body for p in self.proposals(in_period=False)}
+            return facts.subset(facts.bodies, ids)
         governance = [b for b in facts.bodies.values() if b.kind == "governance"]
         return governance or list(facts.bodies.values())
 
     def proposals(self, *, in_period: bool = True) -> list[ProposalFacts]:
         """Proposals in scope raised in the period."""
+        return self._selected(
+            f"proposals/{in_period}", lambda: self._proposals(in_period)
+        )
+
+    def _proposals(self, in_period: bool) -> list[ProposalFacts]:
         facts = self.facts
         if self.scope.kind == "body":
             ids = facts.proposals_by_body.get(self.scope.id, [])  # type: ignore[arg-type]
@@ -169,6 +206,16 @@ class Lens:
             return candidates
         return [p for p in candidates if self.in_period(p.raised_at)]
 
+    def proposals_in(self, project: UUID) -> list[ProposalFacts]:
+        """Proposals in scope (raised at any time) that belong to *project*."""
+        facts = self.facts
+        own = [facts.proposals[i] for i in facts.proposals_by_project.get(project, [])]
+        if self.scope.kind == "body":
+            return [p for p in own if p.body == self.scope.id]
+        if self.scope.kind == "project" and project != self.scope.id:
+            return []
+        return own
+
     def proposals_at(self, meeting: UUID) -> list[ProposalFacts]:
         """Proposals raised at *meeting* (in any scope or period)."""
         ids = self.facts.proposals_by_meeting.get(meeting, [])
@@ -176,6 +223,9 @@ class Lens:
 
     def meetings(self) -> list[MeetingFacts]:
         """Meetings in scope held in the period."""
+        return self._selected("meetings", self._meetings)
+
+    def _meetings(self) -> list[MeetingFacts]:
         facts = self.facts
         if self.scope.kind == "body":
             ids = facts.meetings_by_body.get(self.scope.id, [])  # type: ignore[arg-type]

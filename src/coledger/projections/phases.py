@@ -68,7 +68,7 @@ def projects_in(lens: Lens) -> list[ProjectFacts]:
         candidates = [] if found is None else [found]
     elif lens.scope.kind == "body":
         ids = {p.project for p in lens.proposals(in_period=False)}
-        candidates = [pr for pr in facts.projects.values() if pr.id in ids]
+        candidates = facts.subset(facts.projects, ids)
     else:
         candidates = list(facts.projects.values())
     return [
@@ -79,7 +79,7 @@ def projects_in(lens: Lens) -> list[ProjectFacts]:
 
 
 def _proposals_of(lens: Lens, project: UUID) -> list[ProposalFacts]:
-    return [p for p in lens.proposals(in_period=False) if p.project == project]
+    return lens.proposals_in(project)
 
 
 def phase_profile(lens: Lens, project: UUID) -> PhaseProfile:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from coledger.projections.facts import BodyFacts, SeatFacts, Spell
-from coledger.projections.lens import Figure, Lens, band_of, insufficient
+from coledger.projections.lens import Figure, Lens, band_of, insufficient, per_scope
 from coledger.projections.measures import banzhaf, median, quota_for, share
 from coledger.projections.thresholds import Thresholds
 
@@ -36,6 +36,7 @@ def voting_holders(lens: Lens, at: datetime) -> list[UUID]:
     ]
 
 
+@per_scope
 def r1(lens: Lens, th: Thresholds) -> Figure:
     """Lived-experience share of voting seats."""
     at = moment(lens)
@@ -50,6 +51,7 @@ def r1(lens: Lens, th: Thresholds) -> Figure:
     return Figure("R1", value, len(holders), coverage, band)
 
 
+@per_scope
 def r2(lens: Lens, th: Thresholds) -> Figure:
     """Share of decision meetings with at most one lived-experience voter present."""
     del th
@@ -74,6 +76,7 @@ def r2(lens: Lens, th: Thresholds) -> Figure:
     return Figure("R2", value, counted, lens.coverage(acts), band)
 
 
+@per_scope
 def r3(lens: Lens, th: Thresholds) -> Figure:
     """Voting-rights parity: how often lived experience holds a vote, vs others."""
     at = moment(lens)
@@ -182,6 +185,7 @@ def bloc_weights(lens: Lens, body: BodyFacts, at: datetime) -> dict[str, int]:
     return weights
 
 
+@per_scope
 def r7(lens: Lens, th: Thresholds) -> Figure:
     """Banzhaf voting power of the lived-experience bloc, averaged over the bodies."""
     del th

@@ -71,9 +71,7 @@ def v1(lens: Lens, th: Thresholds) -> Figure:
         base = share(sum(lens.le(m, at) for m, at in present), len(present))
         basis = "attendance"
     else:
-        at = moment(lens)
-        members = eligible(lens)
-        base = share(sum(lens.le(m, at) for m in members), len(members))
+        base = membership_share(lens)
         basis = "membership (no attendance recorded)"
     if not base:
         return insufficient(
@@ -89,11 +87,25 @@ def v1(lens: Lens, th: Thresholds) -> Figure:
     return Figure("V1", value, len(comments), coverage, band, note)
 
 
+def membership_share(lens: Lens) -> float | None:
+    """Lived-experience share of the eligible members, at the period's end.
+
+    It depends on the period alone, not the scope, so it is worked out once per
+    state of the facts for every scope that falls back on it.
+    """
+
+    def work_out() -> float | None:
+        at = moment(lens)
+        members = eligible(lens)
+        return share(sum(lens.le(m, at) for m in members), len(members))
+
+    return lens.facts.remember(("membership_share", lens.until), work_out)
+
+
 def _population(lens: Lens) -> set[UUID]:
     """Members V2 counts before adding anyone who acted in scope."""
-    members = set(eligible(lens))
     if lens.scope.kind == "ledger":
-        return members
+        return set(eligible(lens))
     connected = {
         s.member
         for b in lens.bodies()
@@ -101,7 +113,14 @@ def _population(lens: Lens) -> set[UUID]:
         if s.spell.overlaps(lens.since, lens.until)
     }
     connected |= {m for x in lens.meetings() for m in x.attendance}
-    return members & connected
+    members = lens.facts.members
+    return {
+        m
+        for m in connected
+        if m in members
+        and not members[m].erased
+        and (lens.until is None or members[m].registered_at < lens.until)
+    }
 
 
 def participation(lens: Lens) -> dict[UUID, int]:
