@@ -24,7 +24,7 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 from eventsourcing.popo import POPOFactory
-from eventsourcing.utils import Environment, EnvType
+from eventsourcing.utils import Environment, EnvType, get_topic
 
 from coledger import errors
 from coledger.catalogue import Catalogue
@@ -38,7 +38,7 @@ from coledger.domain import (
     Proposal,
 )
 from coledger.domain import values as v
-from coledger.integrity.recorders import LeafPOPORecorder
+from coledger.integrity.recorders import LeafPOPORecorder, OneTripPostgresRecorder
 from coledger.privacy.keys import (
     MASTER_KEY_ENV,
     KeyStore,
@@ -81,7 +81,7 @@ def _query(
 
     @functools.wraps(method)
     def wrapper(self: L, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        with self._lock:
+        with self._lock, self._one_call():
             self._sync()
             return method(self, *args, **kwargs)
 
@@ -112,6 +112,9 @@ class _LedgerApp(Application[UUID]):
         self.leaves = leaves
         if not leaves:
             env = {k: v for k, v in env.items() if k != "APPLICATION_RECORDER_TOPIC"}
+            if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+                # The same insert as with leaves, so that only the leaves differ.
+                env["APPLICATION_RECORDER_TOPIC"] = get_topic(OneTripPostgresRecorder)
         super().__init__(env)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
@@ -218,6 +221,13 @@ class LedgerCore:
         self._fold_mapper: SealingMapper | None = None
         self._lock = threading.RLock()
         self._cache: dict[UUID, LedgerAggregate] = {}
+        self._head: int | None = None
+        """The ledger head at which every aggregate in ``_current`` was complete."""
+        self._current: set[UUID] = set()
+        """Cached aggregates holding every event of theirs up to ``_head``."""
+        self._head_checked = False
+        """True once the head was compared with ``_head`` in the current call."""
+        self._depth = 0
         self._pending: dict[UUID, LedgerAggregate] | None = None
         self._pending_refs: set[str] = set()
         self._batch_failed = False
@@ -318,7 +328,40 @@ class LedgerCore:
     def _sync(self) -> None:
         """Drop every decrypted copy if keys were destroyed since the last call."""
         if self._keys.sync():
-            self._cache.clear()
+            self._forget()
+
+    def _forget(self) -> None:
+        """Empty the aggregate cache."""
+        self._cache.clear()
+        self._current.clear()
+
+    @contextlib.contextmanager
+    def _one_call(self) -> Iterator[None]:
+        """One command or query: the head is compared at most once inside it."""
+        if not self._depth:
+            self._head_checked = False
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if not self._depth:
+                self._head_checked = False
+
+    def _check_head(self) -> None:
+        """Read the ledger head once per call; if it moved, re-check cached records.
+
+        Notification ids are given in commit order (SQLite has one writer, and
+        eventsourcing locks the PostgreSQL table for each insert), so an unmoved
+        head means no one has written since the cached records were checked.
+        """
+        if self._head_checked:
+            return
+        head = self._app.recorder.max_notification_id() or 0
+        if head != self._head:
+            self._head = head
+            self._current.clear()
+        self._head_checked = self._depth > 0
 
     def _transact(self, command: Callable[[], R]) -> R:
         """Run *command* under optimistic concurrency, retrying conflicts.
@@ -330,25 +373,27 @@ class LedgerCore:
         with self._lock:
             if self._pending is not None:
                 try:
-                    return command()
+                    with self._one_call():
+                        return command()
                 except BaseException:
                     self._batch_failed = True
                     raise
             for attempt in range(MAX_ATTEMPTS):
                 self._sync()
                 try:
-                    return command()
+                    with self._one_call():
+                        return command()
                 except IntegrityError:
-                    self._cache.clear()
+                    self._forget()
                 except OperationalError as error:
-                    self._cache.clear()
+                    self._forget()
                     if "locked" not in str(error) and "busy" not in str(error):
                         raise errors.StorageError(str(error)) from error
                 except PersistenceError as error:
-                    self._cache.clear()
+                    self._forget()
                     raise errors.StorageError(str(error)) from error
                 except BaseException:
-                    self._cache.clear()
+                    self._forget()
                     raise
                 time.sleep(min(0.2, 0.002 * 2**attempt) * random.random())  # noqa: S311
         raise errors.ConcurrencyError(
@@ -360,10 +405,36 @@ class LedgerCore:
             for aggregate in aggregates:
                 self._pending[aggregate.id] = aggregate
                 self._cache[aggregate.id] = aggregate
+                # Complete: loaded at the head or created here, and only this
+                # batch adds to it until the batch is stored.
+                self._current.add(aggregate.id)
             return
-        self._app.save(*aggregates)
+        self._store(aggregates)
         for aggregate in aggregates:
             self._cache[aggregate.id] = aggregate
+
+    def _store(self, aggregates: Iterable[LedgerAggregate]) -> None:
+        """Write the aggregates' new events in one transaction; advance the head.
+
+        This is ``Application.save`` without its per-object Protocol checks (a
+        ledger has no snapshots, aggregate cache or notify hooks to run).
+        """
+        saved = list(aggregates)
+        events = [event for aggregate in saved for event in aggregate.collect_events()]
+        if not events:
+            return
+        ids = [r.notification.id for r in self._app.events.put(events)]
+        if not ids:
+            self._head = None
+            self._current.clear()
+            return
+        # A saved aggregate is complete at our commit (else its versions would
+        # have clashed). The others stay current only if no one else wrote
+        # between the head they were checked at and our first event.
+        if self._head is None or min(ids) != self._head + 1:
+            self._current.clear()
+        self._head = max(ids)
+        self._current.update(aggregate.id for aggregate in saved)
 
     def _commit_batch(self) -> None:
         if self._batch_failed:
@@ -373,7 +444,7 @@ class LedgerCore:
         if not self._pending:
             return
         try:
-            self._app.save(*self._pending.values())
+            self._store(self._pending.values())
         except IntegrityError as error:
             raise errors.ConcurrencyError(
                 "another writer changed the same records; "
@@ -403,7 +474,7 @@ class LedgerCore:
                 yield
                 self._commit_batch()
             except BaseException:
-                self._cache.clear()
+                self._forget()
                 raise
             finally:
                 self._pending = None
@@ -427,18 +498,24 @@ class LedgerCore:
         return aggregate
 
     def _load(self, record_id: UUID) -> LedgerAggregate:
-        """An aggregate from the cache brought up to date, or loaded afresh."""
+        """An aggregate from the cache, brought up to date unless known current."""
+        self._check_head()
         cached = self._cache.pop(record_id, None)
         if cached is None:
             aggregate: LedgerAggregate = self._app.repository.get(
                 record_id, projector_func=_replay
             )
+        elif record_id in self._current:
+            aggregate = cached
         else:
             newer = self._app.events.get(record_id, gt=cached.version)
             aggregate = _replay(cached, newer)
         self._cache[record_id] = aggregate
+        self._current.add(record_id)
         if len(self._cache) > CACHE_SIZE:
-            self._cache.pop(next(iter(self._cache)))
+            oldest = next(iter(self._cache))
+            del self._cache[oldest]
+            self._current.discard(oldest)
         return aggregate
 
     def _member(self, member_id: object) -> Member:

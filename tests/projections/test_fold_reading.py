@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -88,3 +89,14 @@ def test_table_json_reads_what_the_standard_library_wrote() -> None:
     value = _json('{"r": NaN, "s": Infinity}')
     assert math.isnan(value["r"])
     assert value["s"] == math.inf
+
+
+def test_sqlite_rows_share_one_uuid_per_record(tmp_path: Path) -> None:
+    """Every event of a record read from SQLite holds the same originator id object."""
+    with Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}") as ledger:
+        ann = ledger.register_member("Ann Ide")
+        ledger.change_role(ann, "trainer", by=ann)
+        ids = [e.originator_id for _, e in ledger.fold_events()]
+        again = [r.event.originator_id for r in ledger.history()]
+    assert ids == [ann, ann]
+    assert ids[0] is ids[1] is again[0] is again[1]

@@ -8,45 +8,69 @@ The notification id is kept beside each leaf as an unhashed locator.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
+import psycopg
+from eventsourcing.persistence import (
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+)
 from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
-from psycopg.sql import SQL, Identifier
+from eventsourcing.utils import retry
+from psycopg.sql import SQL, Composed, Identifier
 
 from coledger.integrity.leaves import leaf_hash_from, state_hash
+from coledger.serialization import uuid_of
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import StoredEvent
     from eventsourcing.postgres import PostgresDatastore
     from eventsourcing.sqlite import SQLiteCursor
-    from psycopg import Cursor
-    from psycopg.rows import DictRow
 
 LEAVES = "coledger_leaves"
 CHECKPOINTS = "coledger_checkpoints"
+_BEGIN = SQL("BEGIN")
+_COMMIT = SQL("COMMIT")
+
+
+def leaf_hashes(stored_events: Sequence[StoredEvent]) -> list[tuple[bytes, bytes]]:
+    """The state hash and leaf hash of each stored event."""
+    hashes = []
+    for event in stored_events:
+        hashed = state_hash(event.state)
+        leaf = leaf_hash_from(
+            event.originator_id, event.originator_version, event.topic, hashed
+        )
+        hashes.append((hashed, leaf))
+    return hashes
 
 
 def leaf_rows(
     start: int, notification_ids: Sequence[int], stored_events: Sequence[StoredEvent]
 ) -> list[tuple[int, int, bytes, bytes]]:
     """The leaf rows (index, notification id, state hash, leaf hash) of a batch."""
-    rows = []
-    for offset, (nid, event) in enumerate(
-        zip(notification_ids, stored_events, strict=True)
-    ):
-        hashed = state_hash(event.state)
-        leaf = leaf_hash_from(
-            event.originator_id, event.originator_version, event.topic, hashed
+    return [
+        (start + offset, nid, hashed, leaf)
+        for offset, (nid, (hashed, leaf)) in enumerate(
+            zip(notification_ids, leaf_hashes(stored_events), strict=True)
         )
-        rows.append((start + offset, nid, hashed, leaf))
-    return rows
+    ]
 
 
 class LeafSQLiteRecorder(SQLiteApplicationRecorder):
     """SQLite application recorder that appends leaves inside the insert transaction."""
+
+    def convert_originator_id(self, originator_id: str) -> UUID | str:
+        """A stored row's id: one shared UUID per recently read id, as events hold."""
+        if self.datastore.originator_id_type == "uuid":
+            return uuid_of(originator_id)
+        return originator_id
 
     def construct_create_table_statements(self) -> list[str]:
         """The events table, then the leaf and checkpoint tables."""
@@ -72,18 +96,30 @@ class LeafSQLiteRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
         if ids:
-            # The insert above holds SQLite's write lock, so this head is current.
-            c.execute(f"SELECT COALESCE(MAX(leaf_index), -1) FROM {LEAVES}")  # noqa: S608
-            start = int(c.fetchone()[0]) + 1
+            # The insert above holds SQLite's write lock, so the head each row
+            # reads is current (and includes the rows before it).
             c.executemany(
-                f"INSERT INTO {LEAVES} VALUES (?, ?, ?, ?)",  # noqa: S608
-                leaf_rows(start, ids, stored_events),
+                f"INSERT INTO {LEAVES} VALUES ("  # noqa: S608
+                f"(SELECT COALESCE(MAX(leaf_index), -1) + 1 FROM {LEAVES}), ?, ?, ?)",
+                [
+                    (nid, hashed, leaf)
+                    for nid, (hashed, leaf) in zip(
+                        ids, leaf_hashes(stored_events), strict=True
+                    )
+                ],
             )
         return ids
 
 
-class LeafPostgresRecorder(PostgresApplicationRecorder):
-    """PostgreSQL application recorder that appends leaves under the table lock."""
+class OneTripPostgresRecorder(PostgresApplicationRecorder):
+    """PostgreSQL application recorder that stores a transaction in one round trip.
+
+    The transaction is eventsourcing's: the lock timeout, the EXCLUSIVE lock on
+    the events table (so that notification ids are given in commit order), the
+    NOTIFY and the insert. eventsourcing waits for the server after BEGIN, after
+    the insert and after COMMIT; here all of it goes in one pipeline. It stores
+    no leaves: it is the leafless ledger that the benchmarks compare against.
+    """
 
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
@@ -91,10 +127,91 @@ class LeafPostgresRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         if datastore.enable_db_functions:
             msg = (
-                "coledger writes leaves in Python: POSTGRES_ENABLE_DB_FUNCTIONS is off"
+                "coledger writes its events itself: POSTGRES_ENABLE_DB_FUNCTIONS is off"
             )
             raise ValueError(msg)
+        self._uuid_ids = datastore.originator_id_type == "uuid"
+        self._notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
+        # Binary arrays, so that little is left to encode once the transaction
+        # has begun (a slow client would hold the table lock).
+        self._insert = SQL(
+            "WITH given AS ("
+            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], "
+            "%b::bytea[]) WITH ORDINALITY AS g("
+            "originator_id, originator_version, topic, state, ord)), "
+            "stored AS ({insert}) "
+            "SELECT notification_id FROM stored JOIN given "
+            "USING (originator_id, originator_version) ORDER BY ord"
+        ).format(id_type=Identifier(datastore.originator_id_type), insert=self._into())
+
+    def _into(self) -> Composed:
+        """The insert of the ``given`` events, returning their ids and keys."""
+        return SQL(
+            "INSERT INTO {schema}.{events} "
+            "(originator_id, originator_version, topic, state) "
+            "SELECT originator_id, originator_version, topic, state "
+            "FROM given ORDER BY ord "
+            "RETURNING notification_id, originator_id, originator_version"
+        ).format(
+            schema=Identifier(self.datastore.schema),
+            events=Identifier(self.events_table_name),
+        )
+
+    def _params(self, stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:
+        """The arrays the insert statement takes."""
+        return (
+            [self._originator(e.originator_id) for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events],
+        )
+
+    def _originator(self, originator_id: UUID | str) -> UUID | str:
+        if not self._uuid_ids:
+            return str(originator_id)
+        return originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Store the events in one transaction; their ids, in the order given."""
+        del kwargs  # an application recorder stores no tracking records
+        if not stored_events:
+            return None
+        params = self._params(stored_events)
+        with self.datastore.get_connection() as conn:
+            try:
+                with conn.pipeline():
+                    conn.execute(_BEGIN)
+                    for statement in self.lock_table_statements:
+                        conn.execute(statement, prepare=True)
+                    conn.execute(self._notify, prepare=True)
+                    stored = conn.execute(self._insert, params, prepare=True)
+                    conn.execute(_COMMIT)
+                # Leaving the pipeline sent it and read every result: the one
+                # round trip of the whole transaction.
+                ids = [row["notification_id"] for row in stored.fetchall()]
+            except BaseException:
+                # A failed statement leaves the transaction block aborted.
+                with contextlib.suppress(psycopg.Error):
+                    conn.rollback()
+                raise
+        if len(ids) != len(stored_events):
+            msg = f"stored {len(ids)} events of {len(stored_events)}"
+            raise ProgrammingError(msg)
+        return ids
+
+
+class LeafPostgresRecorder(OneTripPostgresRecorder):
+    """PostgreSQL application recorder that appends leaves under the table lock."""
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
         schema = Identifier(datastore.schema)
+        leaves = Identifier(LEAVES)
         self.sql_create_statements.append(
             SQL(
                 "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
@@ -102,7 +219,7 @@ class LeafPostgresRecorder(PostgresApplicationRecorder):
                 "notification_id bigint NOT NULL UNIQUE, "
                 "state_hash bytea NOT NULL, "
                 "leaf_hash bytea NOT NULL)"
-            ).format(schema=schema, table=Identifier(LEAVES))
+            ).format(schema=schema, table=leaves)
         )
         self.sql_create_statements.append(
             SQL(
@@ -111,25 +228,42 @@ class LeafPostgresRecorder(PostgresApplicationRecorder):
                 "created_at timestamptz NOT NULL DEFAULT now())"
             ).format(schema=schema, table=Identifier(CHECKPOINTS))
         )
-        self._select_head = SQL(
-            "SELECT COALESCE(MAX(leaf_index), -1) AS head FROM {schema}.{table}"
-        ).format(schema=schema, table=Identifier(LEAVES))
-        self._insert_leaf = SQL(
-            "INSERT INTO {schema}.{table} VALUES (%s, %s, %s, %s)"
-        ).format(schema=schema, table=Identifier(LEAVES))
+        # The events and their leaves in one statement, under the lock taken
+        # before it: leaves are numbered after the leaf head in notification
+        # order and matched to their events by record and version.
+        self._insert = SQL(
+            "WITH given AS ("
+            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], "
+            "%b::bytea[], %b::bytea[], %b::bytea[]) WITH ORDINALITY AS g("
+            "originator_id, originator_version, topic, state, state_hash, "
+            "leaf_hash, ord)), "
+            "stored AS ({insert}), "
+            "numbered AS ("
+            "SELECT stored.notification_id, given.ord, given.state_hash, "
+            "given.leaf_hash, "
+            "row_number() OVER (ORDER BY stored.notification_id) AS k "
+            "FROM stored JOIN given USING (originator_id, originator_version)), "
+            "leaves AS ("
+            "INSERT INTO {schema}.{leaves} "
+            "(leaf_index, notification_id, state_hash, leaf_hash) "
+            "SELECT head.n + k, notification_id, state_hash, leaf_hash "
+            "FROM numbered, (SELECT COALESCE(MAX(leaf_index), -1) AS n "
+            "FROM {schema}.{leaves}) AS head) "
+            "SELECT notification_id FROM numbered ORDER BY ord"
+        ).format(
+            id_type=Identifier(datastore.originator_id_type),
+            insert=self._into(),
+            schema=schema,
+            leaves=leaves,
+        )
 
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if ids:
-            # Still inside the transaction that holds the EXCLUSIVE lock on the
-            # events table, so no other writer can be numbering leaves now.
-            curs.execute(self._select_head, prepare=True)
-            row = curs.fetchone()
-            start = int(row["head"]) + 1 if row else 0
-            curs.executemany(self._insert_leaf, leaf_rows(start, ids, stored_events))
-        return ids
+    def _params(self, stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:
+        hashes = leaf_hashes(stored_events)
+        return (
+            *super()._params(stored_events),
+            [hashed for hashed, _ in hashes],
+            [leaf for _, leaf in hashes],
+        )
 
 
 class LeafPOPORecorder(POPOApplicationRecorder):
