@@ -84,11 +84,15 @@ def probe_rebuild(args: dict[str, Any]) -> Result:
 
 
 def probe_fold(args: dict[str, Any]) -> Result:
-    """``Facts().apply_all(history)``: read, unseal, decode and fold every event."""
+    """``Facts().apply_all(ledger.fold_events())``: the rebuild's read and fold.
+
+    Every event is read and decoded; of the sealed fields only the ones the
+    fold reads (lived-experience categories) are opened.
+    """
     with _open(args) as ledger:
 
         def work() -> int:
-            facts = Facts().apply_all((r.position, r.event) for r in ledger.history())
+            facts = Facts().apply_all(ledger.fold_events())
             return facts.position
 
         return _timed(work)

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import record
 from coledger import Ledger
+from coledger.integrity.checkpoints import SigningKey, Verifier
 from coledger.integrity.source import open_source
 from coledger.integrity.verify import verify
 from coledger.privacy import generate_master_key
@@ -90,11 +91,15 @@ def profile_big(args: argparse.Namespace) -> None:
     path, key, _ = Cache(args.cache_dir, print).ledger(args.events)
     url = sqlite_url(path)
     if args.what == "verify":
+        signing_key = SigningKey.generate("bench.example/ledger")
+        with Ledger.open(url, master_key=key) as ledger:
+            note = ledger.checkpoint(signing_key).note
+        pinned = Verifier.parse(signing_key.verifier)
 
         def check() -> None:
             source = open_source(url)
             try:
-                verify(source, None, [])
+                verify(source, pinned, [note])
             finally:
                 source.close()
 
@@ -102,12 +107,7 @@ def profile_big(args: argparse.Namespace) -> None:
         return
     with Ledger.open(url, master_key=key) as ledger:
         if args.what == "fold":
-            profiled(
-                lambda: Facts().apply_all(
-                    (r.position, r.event) for r in ledger.history()
-                ),
-                args.top,
-            )
+            profiled(lambda: Facts().apply_all(ledger.fold_events()), args.top)
         elif args.what == "rebuild":
             profiled(ledger.projections().rebuild, args.top)
         else:

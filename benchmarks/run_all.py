@@ -689,7 +689,7 @@ def rebuild_section(title: str, p: Probed, note: str) -> Section:
             p.ratio("rebuild", "bare_decode"),
         ),
         Row(
-            "fold only: Facts().apply_all(history)",
+            "fold only: Facts().apply_all(ledger.fold_events())",
             unit,
             p.rate("fold"),
             BARE_READ,
@@ -738,7 +738,7 @@ def verify_section(title: str, p: Probed) -> Section:
     section = Section(title)
     section.rows += [
         Row(
-            "verify(open_source(url), None, [])",
+            "verify against a signed checkpoint of the whole log",
             "events/s",
             p.rate("verify"),
             RAW_JOIN,
@@ -758,8 +758,11 @@ def verify_section(title: str, p: Probed) -> Section:
         {f"{r['status']} {json.dumps(r['counts'])}" for r in p.results["verify"]}
     )
     section.notes.append(
-        "The SELECT fetches every column of coledger_leaves joined to "
-        "stored_events, ordered by leaf index, in verify's own pages of 2,000. "
+        "verify(open_source(url), pinned_key, [note]) with a checkpoint of the "
+        "whole log signed just before (untimed), as an auditor holds one, so the "
+        "tree's root is computed and compared. The SELECT fetches every column "
+        "of coledger_leaves joined to stored_events, ordered by leaf index, in "
+        "verify's own pages of 2,000. "
         "Verdicts: " + "; ".join(statuses) + "."
     )
     return section

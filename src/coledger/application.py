@@ -365,7 +365,7 @@ class Ledger(
                     "the stored log fails verification; refusing to sign: "
                     + ", ".join(sorted(report.counts)),
                 )
-            root = merkle.root(source.leaf_hashes(report.size))
+            root = merkle.root(source.iter_leaf_hashes(report.size))
             note = signing_key.sign(report.size, root)
             source.store_checkpoint(report.size, note)
         finally:

@@ -6,6 +6,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -184,3 +185,39 @@ def test_two_organisations_on_one_server_never_see_each_other() -> None:
     finally:
         for schema in schemas:
             drop_schema(schema)
+
+
+@pytest.mark.postgres
+def test_a_postgres_worker_is_woken_by_the_writers_notify() -> None:
+    """On PostgreSQL the worker catches up on NOTIFY, long before its poll is due."""
+    require_postgres()
+    schema = f"t_push_{random.randrange(16**8):08x}"
+    url = f"{PG_BASE}?schema={schema}"
+    stop = threading.Event()
+    try:
+        with Ledger.open(url) as writer, Ledger.open(url) as reader:
+            admin = writer.register_member("Admin", role="staff")
+            projector = reader.projections()
+            projector.catch_up()
+            batches: list[int] = []
+            worker = threading.Thread(
+                target=projector.follow,
+                args=(stop,),
+                kwargs={"poll": 600.0, "on_batch": batches.append},
+                daemon=True,  # if no NOTIFY came, it would sleep out the poll
+            )
+            worker.start()
+            time.sleep(0.5)  # the worker is now waiting on LISTEN
+            writer.register_member("Newcomer", role="trainer", by=admin)
+            deadline = time.monotonic() + 60
+            while projector.tables.position() < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert projector.tables.position() == 2
+            assert batches == [1]
+            stop.set()
+            writer.register_member("Last", role="trainer", by=admin)  # wakes it to stop
+            worker.join(timeout=60)
+            assert not worker.is_alive()
+    finally:
+        stop.set()
+        drop_schema(schema)

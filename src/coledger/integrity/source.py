@@ -159,7 +159,11 @@ class AuditSource(ABC):
 
     def leaf_hashes(self, size: int) -> list[bytes]:
         """The stored leaf hashes of the first *size* leaves."""
-        return [bytes(row.leaf_hash) for row in self.leaf_rows(below=size)]
+        return list(self.iter_leaf_hashes(size))
+
+    def iter_leaf_hashes(self, size: int) -> Iterator[bytes]:
+        """The stored leaf hashes of the first *size* leaves, a page at a time."""
+        return (bytes(row.leaf_hash) for row in self.leaf_rows(below=size))
 
 
 def _text(data: bytes) -> str | bytes:
