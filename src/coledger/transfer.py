@@ -184,13 +184,15 @@ def _event(
     versions: dict[UUID, int],
     ids: dict[str, UUID],
 ) -> LedgerAggregate.Event:
-    cls = _KNOWN.get(row.get("topic"))  # type: ignore[arg-type]
+    topic = row.get("topic")
+    cls = _KNOWN.get(topic) if isinstance(topic, str) else None
     if cls is None:
         try:
-            cls = resolve_topic(str(row.get("topic")))
+            cls = resolve_topic(str(topic))
         except Exception:  # noqa: BLE001 (any failure means an unknown topic)
             cls = None
-        if cls is None or not issubclass(cls, LedgerAggregate.Event):
+        # A topic can name any object (a constant, a function), not only a class.
+        if not isinstance(cls, type) or not issubclass(cls, LedgerAggregate.Event):
             raise MalformedImportError(
                 source, number, f"unknown topic {row.get('topic')!r}"
             )

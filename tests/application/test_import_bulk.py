@@ -246,6 +246,24 @@ def test_a_malformed_file_touches_no_keys(ledger: Ledger, source: Source) -> Non
     assert key_rows(ledger) == before
 
 
+@pytest.mark.parametrize(
+    "topic",
+    [["a", "list"], {"a": "dict"}, 7, "coledger.domain.values:ERASED", "builtins:int"],
+    ids=["list", "dict", "number", "a-constant", "not-an-event-class"],
+)
+def test_a_topic_that_names_no_event_class_is_malformed(
+    memory_ledger: Ledger, source: Source, topic: object
+) -> None:
+    """Any topic but an event class's is refused by line, and nothing is written."""
+    lines = list(source.lines)
+    row = json.loads(lines[3])
+    row["topic"] = topic
+    lines[3] = json.dumps(row)
+    with pytest.raises(transfer.MalformedImportError, match="line 4: unknown topic"):
+        memory_ledger.import_events(lines)
+    assert memory_ledger.position == 0
+
+
 def test_a_ledger_with_events_refuses_an_import_and_keeps_its_keys(
     memory_ledger: Ledger, source: Source
 ) -> None:
