@@ -264,7 +264,8 @@ def key_use(events: Iterable[LedgerAggregate.Event], *, sealing: bool) -> KeyUse
 
     ``needed`` names the keys the sealing mapper asks for (every sealed field
     that holds a value, under its subject's key); none without sealing. The
-    rest is what ``reapply_erasures`` would destroy after the import.
+    rest is what the export's erasures and withdrawals destroy: a member's
+    lived-experience key only when no declaration follows their last withdrawal.
     """
     needed: dict[tuple[UUID, str], None] = {}
     shredded: dict[UUID, set[str]] = {}
@@ -285,6 +286,11 @@ def key_use(events: Iterable[LedgerAggregate.Event], *, sealing: bool) -> KeyUse
             shredded.setdefault(event.originator_id, set()).add(
                 Purpose.LIVED_EXPERIENCE
             )
+        elif isinstance(event, Member.LivedExperienceDeclared):
+            # A declaration after a withdrawal is readable in the export and is
+            # sealed under the same new key as the withdrawn ones, whose values
+            # the export already holds erased: that key must stay.
+            shredded.get(event.originator_id, set()).discard(Purpose.LIVED_EXPERIENCE)
     return KeyUse(
         tuple(needed),
         {member: frozenset(purposes) for member, purposes in shredded.items()},

@@ -21,6 +21,7 @@ from psycopg import sql
 
 from coledger import Ledger, errors, transfer
 from coledger.demo import record_year
+from coledger.domain import Member
 from coledger.domain.values import ERASED
 from coledger.integrity import SigningKey, Verifier
 from coledger.integrity.recorders import LeafPOPORecorder
@@ -244,6 +245,30 @@ def test_a_malformed_file_touches_no_keys(ledger: Ledger, source: Source) -> Non
         ledger.import_events(lines)
     assert ledger.position == 0
     assert key_rows(ledger) == before
+
+
+def test_a_declaration_after_a_withdrawal_survives_an_import(ledger: Ledger) -> None:
+    """A lived-experience declaration made again after a withdrawal survives import."""
+    source = Ledger.open("memory://")
+    ana = source.register_member("Ana Example")
+    source.declare_lived_experience(ana, categories=["DIS"])
+    source.withdraw_lived_experience(ana)
+    source.declare_lived_experience(ana, categories=["LTHC"])
+    cal = source.register_member("Cal Example")
+    source.declare_lived_experience(cal, categories=["CARER"])
+    source.withdraw_lived_experience(cal)
+    out = io.StringIO()
+    source.export(out)
+    ledger.import_events(out.getvalue().splitlines())
+    assert ledger.member(ana).lived_experience == ("LTHC",)
+    assert ledger.member(cal).lived_experience == ()
+    declared = [
+        r.event.categories
+        for r in ledger.history()
+        if isinstance(r.event, Member.LivedExperienceDeclared)
+    ]
+    assert declared == [(), ("LTHC",), ()]  # withdrawn ones stay unreadable
+    source.close()
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from coledger import Ledger
 from coledger.errors import MasterKeyError
 from coledger.privacy.keys import (
     KeyStore,
@@ -143,3 +144,20 @@ def test_no_key_is_made_for_a_member_with_a_tombstone(store: KeyStore) -> None:
         pytest.fail("the block must not run")
     assert rows(store, ann) == before
     assert rows(store, bob) == {}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="KNOWN DEFECT (docs/privacy.md): reapply_erasures destroys every "
+    "lived-experience key of a member who withdrew, including the key of a "
+    "declaration made again after the withdrawal",
+)
+def test_reapply_erasures_keeps_a_declaration_made_after_a_withdrawal() -> None:
+    """Re-applying erasures leaves a later declaration readable."""
+    ledger = Ledger.open("memory://")
+    ana = ledger.register_member("Ana Example")
+    ledger.declare_lived_experience(ana, categories=["DIS"])
+    ledger.withdraw_lived_experience(ana)
+    ledger.declare_lived_experience(ana, categories=["LTHC"])
+    ledger.reapply_erasures()
+    assert ledger.member(ana).lived_experience == ("LTHC",)

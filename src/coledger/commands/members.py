@@ -153,6 +153,9 @@ class MemberCommands(LedgerCore):
 
         For after a key store was restored from a backup older than some
         erasures or withdrawals: the events say what must stay unreadable.
+        Known defect (docs/privacy.md): a withdrawal destroys every
+        lived-experience key of the member, including that of a declaration
+        made again after it.
         """
         count = 0
         for recorded in self.history():
