@@ -6,6 +6,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID, uuid4
 
+import orjson
+from eventsourcing.utils import get_topic
+
 from coledger import errors
 from coledger._core import LedgerCore
 from coledger.domain import (
@@ -13,6 +16,7 @@ from coledger.domain import (
 )
 from coledger.domain import values as v
 from coledger.privacy.classification import Purpose
+from coledger.privacy.sealing import is_sealed
 
 
 class MemberCommands(LedgerCore):
@@ -152,22 +156,31 @@ class MemberCommands(LedgerCore):
         """Destroy again every key the record says was destroyed; returns how many.
 
         For after a key store was restored from a backup older than some
-        erasures or withdrawals: the events say what must stay unreadable.
-        Known defect (docs/privacy.md): a withdrawal destroys every
-        lived-experience key of the member, including that of a declaration
-        made again after it.
+        erasures or withdrawals: the events say what must stay unreadable. An
+        erasure destroys all of the member's keys; a withdrawal destroys the
+        keys that sealed the declarations before it (named in their sealed
+        envelopes), so a declaration made again later stays readable.
         """
+        declared = get_topic(Member.LivedExperienceDeclared)
+        withdrawn = get_topic(Member.LivedExperienceWithdrawn)
+        erased = get_topic(Member.Erased)
+        sealed_with: dict[UUID, list[str]] = {}
         count = 0
-        for recorded in self.history():
-            event = recorded.event
-            if isinstance(event, Member.Erased):
-                count += self._keys.destroy(
-                    event.originator_id, tuple(Purpose), erase=True
-                )
-            elif isinstance(event, Member.LivedExperienceWithdrawn):
-                count += self._keys.destroy(
-                    event.originator_id, (Purpose.LIVED_EXPERIENCE,)
-                )
+        for page in self._pages(0, None):
+            for stored in page:
+                member = UUID(str(stored.originator_id))
+                if stored.topic == declared:
+                    envelope = orjson.loads(stored.state).get("categories")
+                    if is_sealed(envelope):
+                        sealed_with.setdefault(member, []).append(envelope["k"])
+                elif stored.topic == withdrawn:
+                    count += self._keys.destroy(
+                        member,
+                        (Purpose.LIVED_EXPERIENCE,),
+                        only=sealed_with.pop(member, []),
+                    )
+                elif stored.topic == erased:
+                    count += self._keys.destroy(member, tuple(Purpose), erase=True)
         return count
 
     def authorise_supporter(

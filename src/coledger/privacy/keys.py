@@ -100,8 +100,13 @@ class KeyStore(ABC):
         """The id of the live key of (member, purpose), if any."""
 
     @abstractmethod
-    def _destroy(self, member: str, purposes: tuple[str, ...]) -> list[str]:
-        """Delete the wrapped bytes of the member's live keys for *purposes*."""
+    def _destroy(
+        self, member: str, purposes: tuple[str, ...], only: Sequence[str] | None = None
+    ) -> list[str]:
+        """Delete the wrapped bytes of the member's live keys for *purposes*.
+
+        With *only*, just those of the keys whose ids it names.
+        """
 
     @abstractmethod
     def _read_generation(self) -> int:
@@ -226,22 +231,30 @@ class KeyStore(ABC):
         return self._fetch(f"erased:{member}")[1]
 
     def destroy(
-        self, member: UUID, purposes: tuple[str, ...], *, erase: bool = False
+        self,
+        member: UUID,
+        purposes: tuple[str, ...],
+        *,
+        erase: bool = False,
+        only: Sequence[str] | None = None,
     ) -> int:
         """Destroy the member's keys for *purposes*; returns how many were live.
 
         With ``erase=True`` a tombstone is left too, so that no key is ever made
         for the member again, even if recording the erasure event then fails.
+        With *only*, just the keys with those ids are destroyed (the member's
+        other keys of those purposes stay live).
         """
         with self._lock:
             if erase and not self.is_erased(member):
                 self._insert(f"erased:{member}", str(member), "erased", b"")
                 self._destroy(str(member), ("erased",))
-            destroyed = self._destroy(str(member), purposes)
+            destroyed = self._destroy(str(member), purposes, only)
             for key_id in destroyed:
                 self._plain.pop(key_id, None)
             for purpose in purposes:
-                self._current.pop((member, purpose), None)
+                if only is None or self._current.get((member, purpose)) in destroyed:
+                    self._current.pop((member, purpose), None)
             return len(destroyed)
 
     @contextlib.contextmanager
@@ -361,11 +374,16 @@ class MemoryKeyStore(KeyStore):
                 return key_id
         return None
 
-    def _destroy(self, member: str, purposes: tuple[str, ...]) -> list[str]:
+    def _destroy(
+        self, member: str, purposes: tuple[str, ...], only: Sequence[str] | None = None
+    ) -> list[str]:
         ids = [
             k
             for k, (m, p, w) in self._rows.items()
-            if m == member and p in purposes and w is not None
+            if m == member
+            and p in purposes
+            and w is not None
+            and (only is None or k in only)
         ]
         for key_id in ids:
             self._rows[key_id] = (member, self._rows[key_id][1], None)
@@ -451,7 +469,9 @@ class SQLiteKeyStore(KeyStore):
         )
         return rows[0][0] if rows else None
 
-    def _destroy(self, member: str, purposes: tuple[str, ...]) -> list[str]:
+    def _destroy(
+        self, member: str, purposes: tuple[str, ...], only: Sequence[str] | None = None
+    ) -> list[str]:
         marks = ",".join("?" * len(purposes))
         with self._lock:
             try:
@@ -463,6 +483,7 @@ class SQLiteKeyStore(KeyStore):
                         f"AND purpose IN ({marks}) AND wrapped IS NOT NULL",
                         (member, *purposes),
                     )
+                    if only is None or row[0] in only
                 ]
                 self._conn.executemany(
                     "UPDATE member_keys SET wrapped = NULL, "
@@ -604,14 +625,18 @@ class PostgresKeyStore(KeyStore):
         )
         return rows[0][0] if rows else None
 
-    def _destroy(self, member: str, purposes: tuple[str, ...]) -> list[str]:
+    def _destroy(
+        self, member: str, purposes: tuple[str, ...], only: Sequence[str] | None = None
+    ) -> list[str]:
+        ids = None if only is None else list(only)
         rows = self._run(
             "WITH gone AS (UPDATE {s}.coledger_member_keys SET wrapped = NULL, "
             "destroyed_at = now() WHERE member = %s AND purpose = ANY(%s) "
+            "AND (%s::text[] IS NULL OR key_id = ANY(%s::text[])) "
             "AND wrapped IS NOT NULL RETURNING key_id), "
             "bump AS (UPDATE {s}.coledger_key_generation "
             "SET generation = generation + 1) SELECT key_id FROM gone",
-            (member, list(purposes)),
+            (member, list(purposes), ids, ids),
         )
         # Reclaim the dead row versions that still hold the wrapped bytes.
         self._run("VACUUM {s}.coledger_member_keys")
