@@ -24,7 +24,6 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -58,32 +57,11 @@ class YearLedger(Ledger):
     tag = ""
 
     def raise_proposal(
-        self,
-        body: UUID,
-        *,
-        proposers: Iterable[UUID],
-        title: str,
-        text: str,
-        project: UUID | None = None,
-        phase: str | None = None,
-        meeting: UUID | None = None,
-        by: UUID | None = None,
-        occurred_at: datetime | None = None,
-        source_ref: str | None = None,
+        self, body: UUID, *, source_ref: str | None = None, **rest: Any
     ) -> UUID:
         """Raise the proposal with the year's tag on its source reference."""
-        return super().raise_proposal(
-            body,
-            proposers=proposers,
-            title=title,
-            text=text,
-            project=project,
-            phase=phase,
-            meeting=meeting,
-            by=by,
-            occurred_at=occurred_at,
-            source_ref=None if source_ref is None else f"{source_ref}@{self.tag}",
-        )
+        tagged = None if source_ref is None else f"{source_ref}@{self.tag}"
+        return super().raise_proposal(body, source_ref=tagged, **rest)
 
 
 def sqlite_url(path: Path) -> str:

@@ -192,16 +192,26 @@ class Lens:
             f"proposals/{in_period}", lambda: self._proposals(in_period)
         )
 
+    def _in_scope(
+        self,
+        table: dict[UUID, T],
+        by_body: dict[UUID, list[UUID]],
+        by_project: dict[UUID, list[UUID]],
+    ) -> list[T]:
+        """The entries of *table* in scope, through the body or project index."""
+        if self.scope.kind == "body":
+            ids = by_body.get(self.scope.id, [])  # type: ignore[arg-type]
+        elif self.scope.kind == "project":
+            ids = by_project.get(self.scope.id, [])  # type: ignore[arg-type]
+        else:
+            return list(table.values())
+        return [table[i] for i in ids]
+
     def _proposals(self, in_period: bool) -> list[ProposalFacts]:
         facts = self.facts
-        if self.scope.kind == "body":
-            ids = facts.proposals_by_body.get(self.scope.id, [])  # type: ignore[arg-type]
-            candidates = [facts.proposals[i] for i in ids]
-        elif self.scope.kind == "project":
-            ids = facts.proposals_by_project.get(self.scope.id, [])  # type: ignore[arg-type]
-            candidates = [facts.proposals[i] for i in ids]
-        else:
-            candidates = list(facts.proposals.values())
+        candidates = self._in_scope(
+            facts.proposals, facts.proposals_by_body, facts.proposals_by_project
+        )
         if not in_period or (self.since is None and self.until is None):
             return candidates
         return [p for p in candidates if self.in_period(p.raised_at)]
@@ -227,14 +237,9 @@ class Lens:
 
     def _meetings(self) -> list[MeetingFacts]:
         facts = self.facts
-        if self.scope.kind == "body":
-            ids = facts.meetings_by_body.get(self.scope.id, [])  # type: ignore[arg-type]
-            candidates = [facts.meetings[i] for i in ids]
-        elif self.scope.kind == "project":
-            ids = facts.meetings_by_project.get(self.scope.id, [])  # type: ignore[arg-type]
-            candidates = [facts.meetings[i] for i in ids]
-        else:
-            candidates = list(facts.meetings.values())
+        candidates = self._in_scope(
+            facts.meetings, facts.meetings_by_body, facts.meetings_by_project
+        )
         return [m for m in candidates if self.in_period(m.starts_at)]
 
     def decisions(self) -> Iterator[tuple[ProposalFacts, int]]:

@@ -23,6 +23,21 @@ from coledger.serialization import to_jsonable
 REPORT_VERSION = 1
 
 
+def envelope(
+    scope: Scope, since: datetime | None, until: datetime | None, as_of: int
+) -> dict[str, Any]:
+    """The JSON fields every report shape opens with: version, scope, period."""
+    return {
+        "version": REPORT_VERSION,
+        "scope": {
+            "kind": scope.kind,
+            "id": None if scope.id is None else str(scope.id),
+        },
+        "period": {"since": to_jsonable(since), "until": to_jsonable(until)},
+        "as_of": as_of,
+    }
+
+
 @attrs.frozen
 class Rung:
     """Where one process (a project, or a body over the period) sits on the ladder."""
@@ -61,16 +76,7 @@ class PowerSharingReport:
     def to_json(self) -> dict[str, Any]:
         """The report as JSON-ready values, in the documented versioned shape."""
         return {
-            "version": REPORT_VERSION,
-            "scope": {
-                "kind": self.scope.kind,
-                "id": None if self.scope.id is None else str(self.scope.id),
-            },
-            "period": {
-                "since": to_jsonable(self.since),
-                "until": to_jsonable(self.until),
-            },
-            "as_of": self.as_of,
+            **envelope(self.scope, self.since, self.until, self.as_of),
             "indicators": {
                 code: {
                     "value": f.value,

@@ -35,7 +35,7 @@ from typing import Any
 import attrs
 
 from coledger.projections.lens import Figure, Scope
-from coledger.projections.report import REPORT_VERSION, PowerSharingReport, Rung
+from coledger.projections.report import PowerSharingReport, Rung, envelope
 from coledger.projections.thresholds import Thresholds
 from coledger.reports.vocabulary import (
     SHARE,
@@ -46,7 +46,6 @@ from coledger.reports.vocabulary import (
     range_of,
     share_range,
 )
-from coledger.serialization import to_jsonable
 
 SMALL_CELL = "small_cell"
 """Withheld because it, or a count behind it, is below the small-cell limit."""
@@ -140,19 +139,12 @@ class SafeReport:
 
     def to_json(self, audience: str = "public") -> dict[str, Any]:
         """The report's JSON shape after suppression (see docs/reports.md)."""
+        head = envelope(self.scope, self.since, self.until, self.as_of)
         return {
-            "version": REPORT_VERSION,
+            "version": head.pop("version"),
             "audience": audience,
             "small_cell": self.small_cell,
-            "scope": {
-                "kind": self.scope.kind,
-                "id": None if self.scope.id is None else str(self.scope.id),
-            },
-            "period": {
-                "since": to_jsonable(self.since),
-                "until": to_jsonable(self.until),
-            },
-            "as_of": self.as_of,
+            **head,
             "indicators": {
                 code: figure.to_json()
                 for code, figure in sorted(self.indicators.items())
