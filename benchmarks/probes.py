@@ -33,7 +33,7 @@ from coledger.integrity.checkpoints import SigningKey, Verifier
 from coledger.integrity.source import PAGE as VERIFY_PAGE
 from coledger.integrity.source import open_source
 from coledger.integrity.verify import verify
-from coledger.projections.facts import Facts
+from coledger.projections.facts import Facts, collector_paused
 from coledger.projections.lens import Scope
 from ledgers import sqlite_url
 from record import BareApplication, bare_env
@@ -84,15 +84,17 @@ def probe_rebuild(args: dict[str, Any]) -> Result:
 
 
 def probe_fold(args: dict[str, Any]) -> Result:
-    """``Facts().apply_all(ledger.fold_events())``: the rebuild's read and fold.
+    """``Facts().apply_states(ledger.fold_states())``: the rebuild's read and fold.
 
-    Every event is read and decoded; of the sealed fields only the ones the
-    fold reads (lived-experience categories) are opened.
+    Every event is read and its stored JSON parsed; the fold casts the fields
+    it keeps, and of the sealed fields only the one it reads (lived-experience
+    categories) is opened. The collector is paused, as a rebuild pauses it.
     """
     with _open(args) as ledger:
 
         def work() -> int:
-            facts = Facts().apply_all(ledger.fold_events())
+            with collector_paused():
+                facts = Facts().apply_states(ledger.fold_states())
             return facts.position
 
         return _timed(work)

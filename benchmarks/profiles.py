@@ -107,7 +107,7 @@ def profile_big(args: argparse.Namespace) -> None:
         return
     with Ledger.open(url, master_key=key) as ledger:
         if args.what == "fold":
-            profiled(lambda: Facts().apply_all(ledger.fold_events()), args.top)
+            profiled(lambda: Facts().apply_states(ledger.fold_states()), args.top)
         elif args.what == "rebuild":
             profiled(ledger.projections().rebuild, args.top)
         else:

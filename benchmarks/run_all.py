@@ -690,7 +690,7 @@ def rebuild_section(title: str, p: Probed, note: str) -> Section:
             p.ratio("rebuild", "bare_decode"),
         ),
         Row(
-            "fold only: Facts().apply_all(ledger.fold_events())",
+            "fold only: Facts().apply_states(ledger.fold_states())",
             unit,
             p.rate("fold"),
             BARE_READ,

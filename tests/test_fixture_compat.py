@@ -17,6 +17,7 @@ from coledger.demo import format_summary, summarise
 from coledger.domain import Proposal
 from coledger.integrity import Verifier, verify
 from coledger.integrity.source import open_source
+from coledger.projections.facts import Facts
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("demo-*"))
 
@@ -115,3 +116,18 @@ def test_kept_checkpoint_still_verifies(fixture_copy: Path) -> None:
         source.close()
     assert report.status == "VERIFIED", report.to_text()
     assert report.size == expected(fixture_copy)["leaves"]
+
+
+def test_the_fold_reads_kept_ledgers_as_their_decoded_history(
+    fixture_copy: Path,
+) -> None:
+    """Stored states folded as read (old VotingClosed upcast) equal decoded events."""
+    with open_fixture(fixture_copy) as ledger:
+        read = Facts().apply_states(ledger.fold_states())
+        decoded = Facts().apply_all((r.position, r.event) for r in ledger.history())
+        closed = [
+            p for p in read.proposals.values() if p.tally is not None and p.verdict
+        ]
+    assert read == decoded
+    assert read.position == expected(fixture_copy)["events"]
+    assert closed  # the upcast events were folded, not skipped

@@ -11,22 +11,22 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar, cast
 from uuid import UUID
 
 import attrs
+import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     ApplicationRecorder,
     IntegrityError,
-    Notification,
     OperationalError,
     PersistenceError,
 )
 from eventsourcing.popo import POPOFactory
-from eventsourcing.utils import Environment, EnvType, get_topic
+from eventsourcing.utils import Environment, EnvType, get_topic, resolve_topic
 
-from coledger import errors
+from coledger import errors, log
 from coledger.catalogue import Catalogue
 from coledger.domain import (
     Adjustment,
@@ -39,6 +39,7 @@ from coledger.domain import (
 )
 from coledger.domain import values as v
 from coledger.integrity.recorders import LeafPOPORecorder, OneTripPostgresRecorder
+from coledger.log import StoredRecord
 from coledger.privacy.keys import (
     MASTER_KEY_ENV,
     KeyStore,
@@ -49,11 +50,11 @@ from coledger.privacy.keys import (
     load_master_key,
 )
 from coledger.privacy.sealing import SealingMapper
-from coledger.projections.facts import SEALED_READS, Facts
+from coledger.projections.facts import SEALED_READS, Facts, FoldRecord
 from coledger.projections.materialise import (
     Materialiser,
 )
-from coledger.serialization import LedgerMapper
+from coledger.serialization import LedgerMapper, unstructure_state, uuid_of
 from coledger.storage import APP_NAME, DEFAULT_URL, StorageConfig, parse_url
 
 MAX_ATTEMPTS = 12
@@ -129,6 +130,13 @@ class _LedgerApp(Application[UUID]):
 
     def construct_mapper(self) -> LedgerMapper:
         return SealingMapper(self.keys) if self.seal else LedgerMapper()
+
+
+def _fold_class(topic: str) -> tuple[type, int, bool]:
+    """An event class, its class version, and whether the fold opens a seal of it."""
+    cls = resolve_topic(topic)
+    opens = any(sealed is cls for sealed, _ in SEALED_READS)
+    return cls, getattr(cls, "class_version", 1), opens
 
 
 @attrs.frozen
@@ -219,6 +227,7 @@ class LedgerCore:
         self._facts_lock = threading.Lock()
         self._projector: Materialiser | None = None
         self._fold_mapper: SealingMapper | None = None
+        self._fold_classes: dict[str, tuple[type, int, bool]] = {}
         self._lock = threading.RLock()
         self._cache: dict[UUID, LedgerAggregate] = {}
         self._head: int | None = None
@@ -600,11 +609,11 @@ class LedgerCore:
         self, *, after: int = 0, until: int | None = None
     ) -> Iterator[RecordedEvent]:
         """Every event in recorded order, after position *after* up to *until*."""
-        mapper = self._app.mapper
+        decode = self._mapper.to_domain_event
         for page in self._pages(after, until):
-            for notification in page:
-                event: Any = mapper.to_domain_event(notification)
-                yield RecordedEvent(notification.id, event)
+            for record in page:
+                event: Any = decode(record)
+                yield RecordedEvent(record.id, event)
 
     def fold_events(
         self, *, after: int = 0, until: int | None = None
@@ -615,26 +624,60 @@ class LedgerCore:
         codes) are left closed, as None: the fold never looks at them, and
         opening each costs a key lookup and a decryption.
         """
-        mapper = self._app.mapper
+        mapper = self._mapper
         if isinstance(mapper, SealingMapper):
             if self._fold_mapper is None:
                 self._fold_mapper = SealingMapper(self._keys, opens=SEALED_READS)
             mapper = self._fold_mapper
         decode = mapper.to_domain_event
         for page in self._pages(after, until):
-            for notification in page:
-                yield notification.id, decode(notification)  # type: ignore[misc]
+            for record in page:
+                yield record.id, decode(record)  # type: ignore[misc]
 
-    def _pages(self, after: int, until: int | None) -> Iterator[Sequence[Notification]]:
+    def fold_states(
+        self, *, after: int = 0, until: int | None = None
+    ) -> Iterator[FoldRecord]:
+        """What ``Facts.apply_states`` folds: each event's class and stored state.
+
+        The stored JSON is handed over as it is, for the fold to cast only the
+        fields it keeps; an event whose state needs more (the sealed field the
+        fold reads, an older class version to upcast, bytes that fail to parse)
+        is decoded whole by the mapper, which opens, upcasts or raises its
+        usual error, and handed over in the same plain form.
+        """
+        mapper = self._mapper
+        if isinstance(mapper, SealingMapper):
+            if self._fold_mapper is None:
+                self._fold_mapper = SealingMapper(self._keys, opens=SEALED_READS)
+            mapper = self._fold_mapper
+        classes = self._fold_classes
+        loads = orjson.loads
+        for page in self._pages(after, until):
+            for record in page:
+                found = classes.get(record.topic)
+                if found is None:
+                    found = classes[record.topic] = _fold_class(record.topic)
+                cls, version, opens = found
+                oid = record.originator_id
+                if type(oid) is not UUID:
+                    oid = uuid_of(str(oid))
+                try:
+                    state = loads(record.state)
+                    plain = not opens and state.get("class_version", 1) == version
+                except orjson.JSONDecodeError:
+                    plain = False
+                if not plain:
+                    event = mapper.to_domain_event(record)
+                    cls, state = type(event), unstructure_state(event)
+                yield record.id, cls, oid, state
+
+    @property
+    def _mapper(self) -> LedgerMapper:
+        # construct_mapper makes a LedgerMapper; eventsourcing types it as Mapper.
+        return cast("LedgerMapper", self._app.mapper)
+
+    def _pages(self, after: int, until: int | None) -> Iterator[Sequence[StoredRecord]]:
         """The notification log after *after* up to *until*, a page at a time."""
         with self._lock:
             self._sync()
-        start = after
-        while True:
-            page = self._app.recorder.select_notifications(
-                start=start, limit=HISTORY_PAGE, stop=until, inclusive_of_start=False
-            )
-            yield page
-            if len(page) < HISTORY_PAGE:
-                return
-            start = page[-1].id
+        return log.pages(self._app.recorder, after, until, HISTORY_PAGE)

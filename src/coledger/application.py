@@ -60,7 +60,7 @@ from coledger.integrity.recorders import LeafPOPORecorder
 from coledger.integrity.source import AuditSource, MemorySource, open_source
 from coledger.integrity.verify import Report, verify
 from coledger.privacy.subject_access import subject_access_report
-from coledger.projections.facts import Facts
+from coledger.projections.facts import Facts, collector_paused
 from coledger.projections.indicators import build_report
 from coledger.projections.lens import Lens, Scope
 from coledger.projections.materialise import (
@@ -203,9 +203,10 @@ class Ledger(
                     f"as_of must be a recorded position (a whole number >= 0), "
                     f"not {as_of!r}"
                 )
-            return Facts().apply_all(self.fold_events(until=as_of))
-        with self._facts_lock:
-            self._facts.apply_all(self.fold_events(after=self._facts.position))
+            with collector_paused():
+                return Facts().apply_states(self.fold_states(until=as_of))
+        with self._facts_lock, collector_paused():
+            self._facts.apply_states(self.fold_states(after=self._facts.position))
             return copy.deepcopy(self._facts)
 
     def power_sharing(

@@ -15,7 +15,7 @@ import typing
 from collections.abc import Callable
 from datetime import datetime
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import orjson
@@ -68,6 +68,26 @@ json_converter.register_unstructure_hook(
 def to_jsonable(value: object) -> Any:
     """Read models, events and plain containers as JSON-ready values."""
     return json_converter.unstructure(value)
+
+
+class StoredLike(Protocol):
+    """What decoding needs of one stored event (a ``StoredEvent`` or a log row)."""
+
+    @property
+    def originator_id(self) -> UUID | str:
+        """The aggregate it belongs to."""
+
+    @property
+    def originator_version(self) -> int:
+        """Its version within that aggregate."""
+
+    @property
+    def topic(self) -> str:
+        """The topic naming its event class."""
+
+    @property
+    def state(self) -> bytes:
+        """Its stored bytes."""
 
 
 _SKIPPED = frozenset({"originator_id", "originator_version"})
@@ -199,7 +219,7 @@ class LedgerMapper(Mapper[UUID]):
         del topic
         return encode_state(domain_event)
 
-    def decode(self, cls: Any, stored_event: StoredEvent) -> dict[str, Any]:
+    def decode(self, cls: Any, stored_event: StoredLike) -> dict[str, Any]:
         """The typed state of one stored event."""
         return decode_state(cls, stored_event.state)
 
@@ -213,7 +233,7 @@ class LedgerMapper(Mapper[UUID]):
             state=self.encode(domain_event, topic),
         )
 
-    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+    def to_domain_event(self, stored_event: StoredLike) -> DomainEventProtocol[UUID]:
         """Decode one stored event."""
         cls = resolve_topic(stored_event.topic)
         try:

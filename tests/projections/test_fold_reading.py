@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import math
+import sqlite3
+import threading
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from eventsourcing.persistence import MapperDeserialisationError
 
-from coledger import Ledger
-from coledger.projections.facts import Facts
+from coledger import Ledger, Rule
+from coledger.log import pages
+from coledger.projections.facts import Facts, collector_paused
 from coledger.projections.materialise import _json
 from coledger.serialization import uuid_of
 
@@ -100,3 +106,126 @@ def test_sqlite_rows_share_one_uuid_per_record(tmp_path: Path) -> None:
         again = [r.event.originator_id for r in ledger.history()]
     assert ids == [ann, ann]
     assert ids[0] is ids[1] is again[0] is again[1]
+
+
+def _eventful(ledger: Ledger) -> dict[str, uuid.UUID]:
+    """A short history touching every aggregate, a vote, a withdrawal and an erasure."""
+    when = datetime(2025, 3, 1, 18, tzinfo=UTC)
+    admin = ledger.register_member("Ada Admin", role="staff", occurred_at=when)
+    sam = ledger.register_member("Sam Ide", role="trainer", by=admin, occurred_at=when)
+    kim = ledger.register_member("Kim Ode", role="trustee", by=admin, occurred_at=when)
+    ledger.declare_lived_experience(sam, categories=["DIS"], occurred_at=when)
+    ledger.declare_lived_experience(kim, categories=["CARER"], occurred_at=when)
+    board = ledger.establish_body(
+        "Board", kind="governance", rule=Rule.majority(quorum=0.5), by=admin
+    )
+    plan = ledger.start_project("Festival", label="co_production", by=admin)
+    for member in (admin, sam, kim):
+        ledger.assign_seat(board, member, seat="voting", by=admin, occurred_at=when)
+    meeting = ledger.schedule_meeting(
+        board, kind="decision_meeting", title="May board", starts_at=when, by=admin
+    )
+    ledger.record_attendance(meeting, sam, mode="remote", by=admin)
+    p = ledger.raise_proposal(
+        board, proposers=[sam], title="Later start", text="Start at six.", project=plan
+    )
+    ledger.comment(p, author=kim, text="Fine by me.", channel="written")
+    need = ledger.request_adjustment(sam, code="ER", proposal=p, needed_before="vote")
+    ledger.provide_adjustment(need, by=admin)
+    ledger.open_voting(p, by=sam)
+    ledger.cast_ballot(p, voter=sam, choice="for")
+    ledger.cast_ballot(p, voter=kim, choice="against")
+    ledger.cast_ballot(p, voter=admin, choice="for")
+    ledger.close_voting(p, by=sam)
+    ledger.withdraw_lived_experience(kim)
+    ledger.vacate_seat(board, admin, by=admin)
+    ledger.erase_member(kim, by=admin)
+    return {"sam": sam, "kim": kim, "board": board, "proposal": p}
+
+
+def test_fold_states_give_the_facts_decoded_events_give(ledger: Ledger) -> None:
+    """On every backend, folding stored states equals folding whole events."""
+    ids = _eventful(ledger)
+    read = Facts().apply_states(ledger.fold_states())
+    decoded = Facts().apply_all((r.position, r.event) for r in ledger.history())
+    assert read == decoded
+    assert read.position == ledger.position
+    assert read.has_lived_experience(ids["sam"], datetime(2025, 4, 1, tzinfo=UTC))
+    assert not read.has_declared(ids["kim"], datetime(2025, 4, 1, tzinfo=UTC))
+    assert read.members[ids["kim"]].erased
+    assert read.proposals[ids["proposal"]].tally == (2, 1, 0, 0)
+    cut = ledger.position // 2
+    resumed = Facts().apply_states(ledger.fold_states(until=cut))
+    resumed.apply_states(ledger.fold_states(after=cut))
+    assert resumed == read
+
+
+def test_sqlite_pages_hold_what_select_notifications_returns(tmp_path: Path) -> None:
+    """The plain SQLite rows carry the same ids, versions, topics and bytes."""
+    with Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}") as ledger:
+        _eventful(ledger)
+        recorder = ledger._app.recorder
+        rows = [r for page in pages(recorder, 3, None, 7) for r in page]
+        expected = recorder.select_notifications(
+            start=3, limit=10_000, inclusive_of_start=False
+        )
+        bounded = [r.id for page in pages(recorder, 0, 12, 5) for r in page]
+    assert [
+        (r.id, r.originator_id, r.originator_version, r.topic, r.state) for r in rows
+    ] == [
+        (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+        for n in expected
+    ]
+    assert all(isinstance(r.originator_id, uuid.UUID) for r in rows)
+    assert bounded == list(range(1, 13))
+
+
+def test_fold_states_refuse_a_state_that_is_not_json(tmp_path: Path) -> None:
+    """A stored state that does not parse raises the mapper's decoding error."""
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        ledger.register_member("Ann Ide")
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE stored_events SET state = X'7b6e6f' WHERE rowid = 1")
+    with (
+        Ledger.open(f"sqlite:///{path}") as ledger,
+        pytest.raises(MapperDeserialisationError, match="cannot decode"),
+    ):
+        list(ledger.fold_states())
+
+
+def test_collector_paused_restores_the_collector_as_it_found_it() -> None:
+    """Nested pauses re-enable it once at the end, and never enable it uninvited."""
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_collector_stays_paused_until_the_last_thread_is_done() -> None:
+    """A fold in another thread keeps the pause after this one's ends."""
+    entered, release = threading.Event(), threading.Event()
+
+    def other_fold() -> None:
+        with collector_paused():
+            entered.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=other_fold)
+    with collector_paused():
+        worker.start()
+        assert entered.wait(10)
+    assert not gc.isenabled()  # the other fold still runs
+    release.set()
+    worker.join(10)
+    assert gc.isenabled()

@@ -20,7 +20,6 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import StoredEvent
 
 from coledger.domain.values import ERASED
 from coledger.errors import SealBrokenError
@@ -28,6 +27,7 @@ from coledger.privacy.classification import sealed_fields
 from coledger.privacy.keys import KeyStore
 from coledger.serialization import (
     LedgerMapper,
+    StoredLike,
     field_types,
     structure_state,
     unstructure_state,
@@ -89,7 +89,7 @@ class SealingMapper(LedgerMapper):
             state[name] = {"k": key_id, "v": base64.b64encode(nonce + sealed).decode()}
         return orjson.dumps(state)
 
-    def decode(self, cls: Any, stored_event: StoredEvent) -> dict[str, Any]:
+    def decode(self, cls: Any, stored_event: StoredLike) -> dict[str, Any]:
         """Open the sealed fields (erased where the key is gone), then structure."""
         state: dict[str, Any] = orjson.loads(stored_event.state)
         types = field_types(cls)
@@ -106,7 +106,7 @@ class SealingMapper(LedgerMapper):
     def _open(
         self,
         cls: Any,
-        stored: StoredEvent,
+        stored: StoredLike,
         name: str,
         envelope: dict[str, str],
         hint: Any,

@@ -73,7 +73,8 @@ def requests(lens: Lens) -> list[AdjustmentFacts]:
     found = {i: facts.adjustments[i] for i in ids}  # once each, in request order
     return sorted(
         (a for a in found.values() if lens.in_period(a.requested_at)),
-        key=lambda a: (a.requested_at, str(a.id)),
+        # An id's integer orders as its text does, without formatting the text.
+        key=lambda a: (a.requested_at, a.id.int),
     )
 
 

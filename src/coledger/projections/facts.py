@@ -16,7 +16,12 @@ undeclared throughout, as the brief requires.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Hashable, Iterable
+import contextlib
+import functools
+import gc
+import sys
+import threading
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -34,10 +39,46 @@ from coledger.domain import (
     Rule,
 )
 from coledger.domain.values import LIVED_EXPERIENCE
-from coledger.serialization import uuid_of
+from coledger.serialization import unstructure_state, uuid_of
 
 T = TypeVar("T")
 V = TypeVar("V")
+
+
+class _CollectorPause:
+    """Pauses Python's cyclic garbage collector while any bulk fold runs.
+
+    A fold of a long history allocates hundreds of thousands of objects that
+    all live on and form no cycles, and every few hundred of them pushes the
+    collector towards a full pass over everything alive: at 200,000 events
+    those passes were a fifth of a rebuild. Reference counting frees memory
+    as usual meanwhile. Folds in several threads share one pause, and the
+    collector is left as it was found when the last of them ends.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holders = 0
+        self._resume = False
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if not self._holders:
+                self._resume = gc.isenabled()
+                gc.disable()
+            self._holders += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holders -= 1
+                if not self._holders and self._resume:
+                    gc.enable()
+
+
+collector_paused = _CollectorPause()
+"""``with collector_paused():`` around a bulk fold or rebuild."""
 
 
 @attrs.define
@@ -206,6 +247,20 @@ class AdjustmentFacts:
     decline_reason: str | None = None
 
 
+FoldRecord = tuple[int, type, UUID, dict[str, Any]]
+"""(position, event class, originator id, stored state), as the fold reads an event."""
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def time_of(text: str) -> datetime:
+    """The time written as ISO *text*, one shared object per recently seen time.
+
+    Many events share a business time (everything minuted at one meeting), so
+    sharing the parsed object saves the parse and the memory of the copies.
+    """
+    return datetime.fromisoformat(text)
+
+
 SEALED_READS = frozenset({(Member.LivedExperienceDeclared, "categories")})
 """The only sealed fields the fold reads; a reader for it may leave others closed."""
 
@@ -254,6 +309,14 @@ class Facts:
     adjustments_by_member: dict[UUID, list[UUID]] = attrs.field(
         factory=dict, eq=False, repr=False
     )
+    spells: dict[int, tuple[list[Spell], list[Spell]]] = attrs.field(
+        factory=dict, eq=False, repr=False
+    )
+    """Each member's (lived-experience, declared) spell lists, keyed by ``UUID.int``.
+
+    The same list objects as in ``members``: keyed by the id's integer, a lookup
+    hashes in C rather than through ``UUID.__hash__``, which a rebuild would call
+    millions of times."""
     dirty: set[tuple[str, UUID | None]] = attrs.field(factory=set, eq=False, repr=False)
     """Scopes whose figures new events may have changed (("all", None) for every
     scope); a materialiser clears it after recomputing them."""
@@ -268,12 +331,34 @@ class Facts:
 
     def apply(self, position: int, event: LedgerAggregate.Event) -> None:
         """Fold in one event recorded at *position*."""
+        self.apply_state(
+            position, type(event), event.originator_id, unstructure_state(event)
+        )
+
+    def apply_states(self, records: Iterable[FoldRecord]) -> Facts:
+        """Fold in many records from ``Ledger.fold_states``; returns self."""
+        apply = self.apply_state
+        for position, cls, originator_id, state in records:
+            apply(position, cls, originator_id, state)
+        return self
+
+    def apply_state(
+        self, position: int, cls: type, originator_id: UUID, state: dict[str, Any]
+    ) -> None:
+        """Fold in one event of class *cls* given as its stored state.
+
+        *state* holds the event's fields as stored (JSON values: ids and times
+        as text), with any sealed field the fold reads already opened. The fold
+        casts only the fields it keeps, which is most of what makes a rebuild
+        faster than decoding every event whole.
+        """
         self.position = position
-        if self.latest is None or event.occurred_at > self.latest:
-            self.latest = event.occurred_at
-        handler = _HANDLERS.get(type(event))
+        at = time_of(state["occurred_at"])
+        if self.latest is None or at > self.latest:
+            self.latest = at
+        handler = _HANDLERS.get(cls)
         if handler is not None:
-            handler(self, position, event)
+            handler(self, position, cls, originator_id, at, state)
 
     def subset(self, table: dict[UUID, T], ids: set[UUID | None]) -> list[T]:
         """The entries of *table* (bodies or projects) named in *ids*, in its order.
@@ -320,22 +405,20 @@ class Facts:
 
     def has_lived_experience(self, member: UUID, at: datetime) -> bool:
         """Whether *member* had declared lived experience at business time *at*."""
-        facts = self.members.get(member)
-        if facts is None:
-            return False
-        for s in facts.lived_experience:
-            if s.start <= at and (s.end is None or at < s.end):
-                return True
+        found = self.spells.get(member.int)
+        if found is not None:
+            for s in found[0]:
+                if s.start <= at and (s.end is None or at < s.end):
+                    return True
         return False
 
     def has_declared(self, member: UUID, at: datetime) -> bool:
         """Whether *member* had answered the lived-experience question at *at*."""
-        facts = self.members.get(member)
-        if facts is None:
-            return False
-        for s in facts.declared:
-            if s.start <= at and (s.end is None or at < s.end):
-                return True
+        found = self.spells.get(member.int)
+        if found is not None:
+            for s in found[1]:
+                if s.start <= at and (s.end is None or at < s.end):
+                    return True
         return False
 
 
@@ -396,184 +479,250 @@ ALL = ("all", None)
 """The dirty mark for every scope; once it is set, finer marks add nothing."""
 
 
-def _member(facts: Facts, pos: int, e: Any) -> None:
-    at = e.occurred_at
+# The handlers read the stored state: ids and times are text until cast here.
+
+
+def _id(text: str | None) -> UUID | None:
+    return None if text is None else uuid_of(text)
+
+
+def _ids(texts: Iterable[str]) -> tuple[UUID, ...]:
+    return tuple(map(uuid_of, texts))
+
+
+def _word(text: str | None) -> str | None:
+    """A vocabulary word (channel, choice, mode...), one shared copy of each."""
+    return None if text is None else sys.intern(text)
+
+
+def _member(  # noqa: PLR0917 (every handler takes the same arguments)
+    facts: Facts, pos: int, cls: type, oid: UUID, at: datetime, s: dict[str, Any]
+) -> None:
     facts.dirty.add(ALL)  # who has lived experience counts everywhere
-    if isinstance(e, Member.Registered):
-        member_id = uuid_of(str(e.originator_id))  # the object other events share
-        facts.members[member_id] = MemberFacts(member_id, e.role, at)
+    if cls is Member.Registered:
+        member_id = uuid_of(str(oid))  # the object other events share
+        member = facts.members[member_id] = MemberFacts(
+            member_id, sys.intern(s["role"]), at
+        )
+        facts.spells[member_id.int] = (member.lived_experience, member.declared)
         return
-    member = facts.members[e.originator_id]
-    if isinstance(e, Member.RoleChanged):
-        member.role = e.role
-    elif isinstance(e, Member.LivedExperienceDeclared):
-        answered = set(e.categories) - {"PREFER_NOT"}
+    member = facts.members[oid]
+    if cls is Member.RoleChanged:
+        member.role = sys.intern(s["role"])
+    elif cls is Member.LivedExperienceDeclared:
+        categories = s["categories"]
+        answered = set(categories) - {"PREFER_NOT"}
         if answered:
             member.declared.append(Spell(at, pos))
-        if not LIVED_EXPERIENCE.isdisjoint(e.categories):
+        if not LIVED_EXPERIENCE.isdisjoint(categories):
             member.lived_experience.append(Spell(at, pos))
-    elif isinstance(e, (Member.LivedExperienceWithdrawn, Member.Erased)):
+    elif cls is Member.LivedExperienceWithdrawn or cls is Member.Erased:
         # The declaration's key is destroyed with this event, so a rebuild can
         # never read it again: drop its spells outright (not just close them), and
         # the facts folded step by step stay equal to the facts rebuilt.
         member.lived_experience.clear()
         member.declared.clear()
-        member.erased = member.erased or isinstance(e, Member.Erased)
+        member.erased = member.erased or cls is Member.Erased
 
 
-def _body(facts: Facts, pos: int, e: Any) -> None:
-    at = e.occurred_at
+def _rule(s: dict[str, Any]) -> Rule:
+    return Rule.from_fields(
+        s["rule_kind"],
+        s["rule_threshold"],
+        s["rule_quorum"],
+        int(s["rule_lived_experience_quorum"]),
+    )
+
+
+def _body(  # noqa: PLR0917 (every handler takes the same arguments)
+    facts: Facts, pos: int, cls: type, oid: UUID, at: datetime, s: dict[str, Any]
+) -> None:
     if ALL not in facts.dirty:
-        facts.dirty.add(("body", e.originator_id))
+        facts.dirty.add(("body", oid))
         facts.dirty.add(("ledger", None))
         for project in facts.projects:  # a project's scope can include its bodies
             facts.dirty.add(("project", project))
-    if isinstance(e, Body.Established):
-        rule = Rule.from_fields(
-            e.rule_kind, e.rule_threshold, e.rule_quorum, e.rule_lived_experience_quorum
-        )
-        facts.bodies[e.originator_id] = BodyFacts(e.originator_id, e.name, e.kind, rule)
+    if cls is Body.Established:
+        facts.bodies[oid] = BodyFacts(oid, s["name"], sys.intern(s["kind"]), _rule(s))
         return
-    body = facts.bodies[e.originator_id]
-    if isinstance(e, Body.RuleChanged):
-        body.rule = Rule.from_fields(
-            e.rule_kind, e.rule_threshold, e.rule_quorum, e.rule_lived_experience_quorum
+    body = facts.bodies[oid]
+    if cls is Body.RuleChanged:
+        body.rule = _rule(s)
+    elif cls is Body.SeatAssigned:
+        body.seats.append(
+            SeatFacts(
+                uuid_of(s["member"]),
+                sys.intern(s["seat"]),
+                _word(s["office"]),
+                Spell(at, pos),
+            )
         )
-    elif isinstance(e, Body.SeatAssigned):
-        body.seats.append(SeatFacts(e.member, e.seat, e.office, Spell(at, pos)))
-    elif isinstance(e, Body.SeatVacated):
+    elif cls is Body.SeatVacated:
+        member = uuid_of(s["member"])
         for seat in body.seats:
-            if seat.member == e.member and seat.spell.end is None:
+            if seat.member == member and seat.spell.end is None:
                 seat.spell.end, seat.spell.end_pos = at, pos
 
 
-def _project(facts: Facts, pos: int, e: Any) -> None:
+def _project(  # noqa: PLR0917 (every handler takes the same arguments)
+    facts: Facts, pos: int, cls: type, oid: UUID, at: datetime, s: dict[str, Any]
+) -> None:
     del pos
     if ALL not in facts.dirty:
-        facts.dirty.add(("project", e.originator_id))
+        facts.dirty.add(("project", oid))
         facts.dirty.add(("ledger", None))
-    if isinstance(e, Project.Started):
-        facts.projects[e.originator_id] = ProjectFacts(
-            e.originator_id, e.name, e.label, e.occurred_at
-        )
-    elif isinstance(e, Project.Relabelled):
-        facts.projects[e.originator_id].label = e.label
-    elif isinstance(e, Project.Finished):
-        facts.projects[e.originator_id].finished_at = e.occurred_at
+    if cls is Project.Started:
+        facts.projects[oid] = ProjectFacts(oid, s["name"], sys.intern(s["label"]), at)
+    elif cls is Project.Relabelled:
+        facts.projects[oid].label = sys.intern(s["label"])
+    elif cls is Project.Finished:
+        facts.projects[oid].finished_at = at
 
 
-def _meeting(facts: Facts, pos: int, e: Any) -> None:
+def _meeting(  # noqa: PLR0917 (every handler takes the same arguments)
+    facts: Facts, pos: int, cls: type, oid: UUID, at: datetime, s: dict[str, Any]
+) -> None:
     del pos
-    if isinstance(e, Meeting.Scheduled):
-        facts.meetings[e.originator_id] = MeetingFacts(
-            e.originator_id, e.body, e.kind, e.starts_at, e.project
+    if cls is Meeting.Scheduled:
+        body, project = uuid_of(s["body"]), _id(s["project"])
+        facts.meetings[oid] = MeetingFacts(
+            oid, body, sys.intern(s["kind"]), time_of(s["starts_at"]), project
         )
-        _add(facts.meetings_by_body, e.body, e.originator_id)
-        _add(facts.meetings_by_project, e.project, e.originator_id)
-    meeting = facts.meetings[e.originator_id]
+        _add(facts.meetings_by_body, body, oid)
+        _add(facts.meetings_by_project, project, oid)
+    meeting = facts.meetings[oid]
     if ALL not in facts.dirty:
         _touch(facts, meeting.body, meeting.project)
         for proposal in facts.proposals_by_meeting.get(meeting.id, ()):
             _touch(facts, None, facts.proposals[proposal].project)
-    if isinstance(e, Meeting.PapersIssued):
-        meeting.papers.append((e.format, e.occurred_at))
-    elif isinstance(e, Meeting.AttendanceRecorded):
-        meeting.attendance[e.member] = e.mode
-    elif isinstance(e, Meeting.WellbeingCheckInHeld):
+    if cls is Meeting.PapersIssued:
+        meeting.papers.append((sys.intern(s["format"]), at))
+    elif cls is Meeting.AttendanceRecorded:
+        meeting.attendance[uuid_of(s["member"])] = sys.intern(s["mode"])
+    elif cls is Meeting.WellbeingCheckInHeld:
         meeting.check_ins += 1
 
 
-def _proposal(facts: Facts, pos: int, e: Any) -> None:  # noqa: C901, PLR0912
-    at = e.occurred_at
-    if isinstance(e, Proposal.Raised):
-        facts.proposals[e.originator_id] = ProposalFacts(
-            e.originator_id,
-            e.body,
-            e.proposers,
-            at,
-            pos,
-            e.project,
-            e.phase,
-            e.meeting,
-        )
-        _add(facts.proposals_by_body, e.body, e.originator_id)
-        _add(facts.proposals_by_project, e.project, e.originator_id)
-        _add(facts.proposals_by_meeting, e.meeting, e.originator_id)
-        _touch_proposal(facts, facts.proposals[e.originator_id])
-        return
-    p = facts.proposals[e.originator_id]
+def _raised(facts: Facts, pos: int, oid: UUID, at: datetime, s: dict[str, Any]) -> None:
+    body, project, meeting = uuid_of(s["body"]), _id(s["project"]), _id(s["meeting"])
+    p = facts.proposals[oid] = ProposalFacts(
+        oid,
+        body,
+        _ids(s["proposers"]),
+        at,
+        pos,
+        project,
+        _word(s["phase"]),
+        meeting,
+    )
+    _add(facts.proposals_by_body, body, oid)
+    _add(facts.proposals_by_project, project, oid)
+    _add(facts.proposals_by_meeting, meeting, oid)
     _touch_proposal(facts, p)
-    if isinstance(e, Proposal.Commented):
+
+
+def _proposal(  # noqa: C901, PLR0912, PLR0917
+    facts: Facts, pos: int, cls: type, oid: UUID, at: datetime, s: dict[str, Any]
+) -> None:
+    if cls is Proposal.Raised:
+        _raised(facts, pos, oid, at, s)
+        return
+    p = facts.proposals[oid]
+    _touch_proposal(facts, p)
+    if cls is Proposal.Commented:
         p.comments.append(
-            CommentFacts(e.comment_id, e.author, e.channel, e.supporter, at, pos)
+            CommentFacts(
+                uuid_of(s["comment_id"]),
+                uuid_of(s["author"]),
+                sys.intern(s["channel"]),
+                _id(s["supporter"]),
+                at,
+                pos,
+            )
         )
-    elif isinstance(e, Proposal.Amended):
-        p.amendments.append((e.actor, e.takes_up, at))
-    elif isinstance(e, Proposal.AccessibleVersionPublished):
-        p.accessible_formats.append(e.format)
-    elif isinstance(e, Proposal.FeedbackGiven):
-        p.feedback.append((e.comments, at))
-    elif isinstance(e, Proposal.VotingOpened):
-        p.electorate = e.electorate
+    elif cls is Proposal.BallotCast:
+        p.ballots[uuid_of(s["voter"])] = sys.intern(s["choice"])
+    elif cls is Proposal.Amended:
+        p.amendments.append((_id(s["actor"]), _ids(s["takes_up"]), at))
+    elif cls is Proposal.AccessibleVersionPublished:
+        p.accessible_formats.append(sys.intern(s["format"]))
+    elif cls is Proposal.FeedbackGiven:
+        p.feedback.append((_ids(s["comments"]), at))
+    elif cls is Proposal.VotingOpened:
+        p.electorate = _ids(s["electorate"])
         p.voting_opened_at = at
-        p.access_override = e.access_override
-        p.unmet_adjustments = e.unmet_adjustments
-    elif isinstance(e, Proposal.BallotCast):
-        p.ballots[e.voter] = e.choice
-    elif isinstance(e, Proposal.VotingClosed):
-        p.tally = (e.for_, e.against, e.abstain, e.block)
-        p.verdict = e.outcome
-        p.advisory = e.advisory
-    elif isinstance(e, Proposal.Decided):
+        p.access_override = s["access_override"]
+        p.unmet_adjustments = _ids(s["unmet_adjustments"])
+    elif cls is Proposal.VotingClosed:
+        p.tally = (
+            int(s["for_"]),
+            int(s["against"]),
+            int(s["abstain"]),
+            int(s["block"]),
+        )
+        p.verdict = sys.intern(s["outcome"])
+        p.advisory = bool(s["advisory"])
+    elif cls is Proposal.Decided:
         by_vote = p.tally is not None and not p.advisory and not p.decisions
         p.decisions.append(
             DecisionFacts(
-                e.decision_id,
-                e.outcome,
-                e.method,
-                e.decided_by,
-                e.overrode_vote,
+                uuid_of(s["decision_id"]),
+                sys.intern(s["outcome"]),
+                sys.intern(s["method"]),
+                _ids(s["decided_by"]),
+                bool(s["overrode_vote"]),
                 at,
                 pos,
                 by_vote,
             )
         )
-    elif isinstance(e, Proposal.Withdrawn):
+    elif cls is Proposal.Withdrawn:
         p.withdrawn = True
-    elif isinstance(e, Proposal.ActionAssigned):
-        p.actions[e.action_id] = ActionFacts(e.action_id, e.owners, e.due, at)
-    elif isinstance(e, Proposal.ActionCompleted):
-        p.actions[e.action_id].completed_at = at
-    elif isinstance(e, Proposal.EvaluationRecorded):
-        p.evaluations.append((e.authors, e.criteria_proposed_by, at))
+    elif cls is Proposal.ActionAssigned:
+        action = uuid_of(s["action_id"])
+        due = s["due"]
+        p.actions[action] = ActionFacts(
+            action, _ids(s["owners"]), None if due is None else time_of(due), at
+        )
+    elif cls is Proposal.ActionCompleted:
+        p.actions[uuid_of(s["action_id"])].completed_at = at
+    elif cls is Proposal.EvaluationRecorded:
+        p.evaluations.append((_ids(s["authors"]), _ids(s["criteria_proposed_by"]), at))
 
 
-def _adjustment(facts: Facts, pos: int, e: Any) -> None:
+def _adjustment(  # noqa: PLR0917 (every handler takes the same arguments)
+    facts: Facts, pos: int, cls: type, oid: UUID, at: datetime, s: dict[str, Any]
+) -> None:
     del pos
-    at = e.occurred_at
-    if isinstance(e, Adjustment.Requested):
-        _add(facts.adjustments_by_member, e.member, e.originator_id)
-        _add(facts.adjustments_by_proposal, e.proposal, e.originator_id)
-        _add(facts.adjustments_by_meeting, e.meeting, e.originator_id)
-        facts.adjustments[e.originator_id] = AdjustmentFacts(
-            e.originator_id,
-            e.member,
-            e.scope,
-            e.meeting,
-            e.proposal,
-            e.needed_before,
-            e.needed_by,
+    if cls is Adjustment.Requested:
+        member, proposal, meeting = (
+            uuid_of(s["member"]),
+            _id(s["proposal"]),
+            _id(s["meeting"]),
+        )
+        _add(facts.adjustments_by_member, member, oid)
+        _add(facts.adjustments_by_proposal, proposal, oid)
+        _add(facts.adjustments_by_meeting, meeting, oid)
+        needed_by = s["needed_by"]
+        adjustment = facts.adjustments[oid] = AdjustmentFacts(
+            oid,
+            member,
+            sys.intern(s["scope"]),
+            meeting,
+            proposal,
+            sys.intern(s["needed_before"]),
+            None if needed_by is None else time_of(needed_by),
             at,
         )
-        _touch_adjustment(facts, facts.adjustments[e.originator_id])
+        _touch_adjustment(facts, adjustment)
         return
-    adjustment = facts.adjustments[e.originator_id]
+    adjustment = facts.adjustments[oid]
     _touch_adjustment(facts, adjustment)
-    if isinstance(e, Adjustment.Provided):
-        adjustment.status, adjustment.partial = "provided", e.partial
-    elif isinstance(e, Adjustment.Declined):
-        adjustment.status, adjustment.decline_reason = "declined", e.reason
-    elif isinstance(e, Adjustment.Withdrawn):
+    if cls is Adjustment.Provided:
+        adjustment.status, adjustment.partial = "provided", bool(s["partial"])
+    elif cls is Adjustment.Declined:
+        adjustment.status, adjustment.decline_reason = "declined", s["reason"]
+    elif cls is Adjustment.Withdrawn:
         adjustment.status = "withdrawn"
     adjustment.resolved_at = at
 
@@ -610,7 +759,7 @@ def _touch_adjustment(facts: Facts, adjustment: AdjustmentFacts) -> None:
         facts.dirty.add(ALL)  # a standing request reaches every seat
 
 
-Handler = Callable[[Facts, int, Any], None]
+Handler = Callable[[Facts, int, type, UUID, datetime, dict[str, Any]], None]
 
 
 def _handlers() -> dict[type[object], Handler]:

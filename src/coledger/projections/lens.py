@@ -9,6 +9,7 @@ n it rests on, the lived-experience declaration coverage of that n, and a band.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -119,6 +120,18 @@ class Lens:
     scope: Scope = Scope()
     since: datetime | None = None
     until: datetime | None = None
+    le: Callable[[UUID, datetime], bool] = attrs.field(init=False, eq=False, repr=False)
+    """Whether a member had declared lived experience at a business time."""
+    declared: Callable[[UUID, datetime], bool] = attrs.field(
+        init=False, eq=False, repr=False
+    )
+    """Whether a member had answered the lived-experience question at a time."""
+
+    def __attrs_post_init__(self) -> None:
+        # The facts' own methods, bound once: indicators ask these millions of
+        # times in a rebuild, and a forwarding method would double each call.
+        object.__setattr__(self, "le", self.facts.has_lived_experience)
+        object.__setattr__(self, "declared", self.facts.has_declared)
 
     def _selected(self, name: str, select: Callable[[], list[T]]) -> list[T]:
         """*select*'s list, worked out once per state of the facts (a fresh copy).
@@ -154,20 +167,12 @@ class Lens:
 
     # Lived experience ------------------------------------------------------------
 
-    def le(self, member: UUID, at: datetime) -> bool:
-        """Whether *member* had declared lived experience at *at*."""
-        return self.facts.has_lived_experience(member, at)
-
-    def declared(self, member: UUID, at: datetime) -> bool:
-        """Whether *member* had answered the lived-experience question at *at*."""
-        return self.facts.has_declared(member, at)
-
     def coverage(self, acts: Iterable[tuple[UUID, datetime]]) -> float | None:
         """The share of (member, time) acts whose member had declared then."""
         pairs = list(acts)
         if not pairs:
             return None
-        return sum(self.declared(m, at) for m, at in pairs) / len(pairs)
+        return sum(itertools.starmap(self.declared, pairs)) / len(pairs)
 
     # What is in scope ------------------------------------------------------------
 

@@ -38,7 +38,7 @@ import attrs
 import orjson
 
 from coledger.errors import StorageError
-from coledger.projections.facts import ALL, Facts
+from coledger.projections.facts import ALL, Facts, collector_paused
 from coledger.projections.indicators import build_report
 from coledger.projections.lens import Figure, Lens, Scope, now_of
 from coledger.projections.report import DecisionTag, PowerSharingReport, Rung
@@ -333,8 +333,8 @@ class Materialiser:
         self._lock = threading.Lock()
 
     def _fold_to(self, position: int) -> None:
-        self._facts.apply_all(
-            self.ledger.fold_events(after=self._facts.position, until=position)
+        self._facts.apply_states(
+            self.ledger.fold_states(after=self._facts.position, until=position)
         )
         self._facts.position = max(self._facts.position, position)
 
@@ -344,7 +344,7 @@ class Materialiser:
         Only the scopes the new events touched are recomputed and rewritten
         (every scope when a member's status or a standing request changed).
         """
-        with self._lock:
+        with self._lock, collector_paused():
             tracked = self.tables.position()
             head = self.ledger.position
             if head <= tracked:  # current: nothing to fold, nothing to write
