@@ -17,20 +17,23 @@ Catching up pulls the notification log from the tracked position (SQLite has no
 push), folds the new events into the facts, recomputes the figures, and writes
 them together with the new position in one transaction: a crash leaves the
 tables at the old position or the new one, never between, so every event
-counts exactly once. After a restart the facts are folded again up to the
-tracked position by reading (nothing is written twice). Rebuilding from scratch
-is one call.
+counts exactly once. The new rows wait in the connection's temporary tables
+while they are worked out, a batch at a time, so a rebuild never holds every
+scope's rows in memory and the ledger is locked only for the swap. After a
+restart the facts are folded again up to the tracked position by reading
+(nothing is written twice). Rebuilding from scratch is one call.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import json
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -77,6 +80,12 @@ TABLES = (
     ),
 )
 DATA_TABLES = ("coledger_figures", "coledger_ladder", "coledger_decision_tags")
+STAGED = "coledger_staged_"
+"""Prefix of the connection's temporary tables that new rows wait in."""
+STAGE_BATCH = 20_000
+"""Rows worked out before they are written to the temporary tables."""
+Rows = dict[str, list[tuple[Any, ...]]]
+"""Rows by table name."""
 
 
 class Tables(ABC):
@@ -90,10 +99,14 @@ class Tables(ABC):
     def replace(
         self,
         position: int,
-        rows: dict[str, list[tuple[Any, ...]]],
+        batches: Iterable[Rows],
         scopes: set[tuple[str, str]] | None = None,
     ) -> None:
-        """Replace the rows of *scopes* (all when None) and the position, atomically."""
+        """Replace the rows of *scopes* (all when None) and the position, atomically.
+
+        *batches* may be a generator that works out one scope's rows at a time:
+        the rows are taken as they come, so a rebuild need not hold them all.
+        """
 
     @abstractmethod
     def rows(self, table: str, scope: Scope) -> list[tuple[Any, ...]]:
@@ -124,17 +137,21 @@ class MemoryTables(Tables):
     def replace(
         self,
         position: int,
-        rows: dict[str, list[tuple[Any, ...]]],
+        batches: Iterable[Rows],
         scopes: set[tuple[str, str]] | None = None,
     ) -> None:
         """Swap in the new rows and position together."""
+        new: Rows = {t: [] for t in DATA_TABLES}
+        for batch in batches:
+            for table, rows in batch.items():
+                new[table] += rows
         kept = {
             t: []
             if scopes is None
             else [r for r in self._rows[t] if (r[0], r[1]) not in scopes]
             for t in DATA_TABLES
         }
-        self._rows = {t: kept[t] + list(rows.get(t, [])) for t in DATA_TABLES}
+        self._rows = {t: kept[t] + new[t] for t in DATA_TABLES}
         self._position = position
 
     def rows(self, table: str, scope: Scope) -> list[tuple[Any, ...]]:
@@ -176,18 +193,16 @@ class SQLTables(Tables):
         except Exception as error:
             raise StorageError(f"cannot open the projection tables: {error}") from error
 
-    @contextmanager
+    @contextlib.contextmanager
     def _transaction(self) -> Iterator[Any]:
-        with self._lock:
-            self._conn.execute(
-                "BEGIN IMMEDIATE" if self._backend == "sqlite" else "BEGIN"
-            )
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        """One transaction on the connection (the caller holds the lock)."""
+        self._conn.execute("BEGIN IMMEDIATE" if self._backend == "sqlite" else "BEGIN")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
 
     def position(self) -> int:
         """The tracked position."""
@@ -198,41 +213,92 @@ class SQLTables(Tables):
             ).fetchone()
         return 0 if row is None else int(row[0])
 
+    def _stage(self, batches: Iterable[Rows]) -> set[str]:
+        """Put the new rows in this connection's temporary tables, a batch at a time.
+
+        Temporary tables belong to the connection alone: filling them takes no
+        lock on the ledger, so writers are held up only by the short swap that
+        follows, however long the rows take to work out. Returns the tables
+        that received rows.
+        """
+        for table in DATA_TABLES:
+            self._conn.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {STAGED}{table} AS "  # noqa: S608
+                f"SELECT * FROM {table} LIMIT 0"
+            )
+        self._clear_staged()
+        filled: set[str] = set()
+        pending: Rows = {t: [] for t in DATA_TABLES}
+        count = 0
+        for batch in itertools.chain(batches, [None]):
+            if batch is not None:
+                for table, rows in batch.items():
+                    pending[table] += rows
+                    count += len(rows)
+                if count < STAGE_BATCH:
+                    continue
+            for table, rows in pending.items():
+                if rows:
+                    marks = ", ".join([self._mark] * len(rows[0]))
+                    self._conn.cursor().executemany(
+                        f"INSERT INTO {STAGED}{table} VALUES ({marks})",  # noqa: S608
+                        rows,
+                    )
+                    filled.add(table)
+            pending, count = {t: [] for t in DATA_TABLES}, 0
+        return filled
+
     def replace(
         self,
         position: int,
-        rows: dict[str, list[tuple[Any, ...]]],
+        batches: Iterable[Rows],
         scopes: set[tuple[str, str]] | None = None,
     ) -> None:
-        """Swap in the new rows and position in one transaction."""
+        """Stage the new rows, then swap them and the position in one transaction."""
         mark = self._mark
-        with self._transaction() as conn:
-            for table in DATA_TABLES:
-                if scopes is None:
-                    conn.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
-                else:
-                    conn.cursor().executemany(
-                        f"DELETE FROM {table} WHERE scope_kind = {mark} "  # noqa: S608
-                        f"AND scope_id = {mark}",
-                        sorted(scopes),
+        with self._lock:
+            try:
+                filled = self._stage(batches)
+                with self._transaction() as conn:
+                    self._swap(conn, filled, scopes)
+                    if scopes is None:  # every row rewritten: no other tracking holds
+                        conn.execute("DELETE FROM coledger_tracking")
+                    else:
+                        forget = f"DELETE FROM coledger_tracking WHERE name = {mark}"  # noqa: S608
+                        conn.execute(forget, (self.name,))
+                    conn.execute(
+                        f"INSERT INTO coledger_tracking VALUES ({mark}, {mark})",  # noqa: S608
+                        (self.name, position),
                     )
-                table_rows = rows.get(table, [])
-                if table_rows:
-                    marks = ", ".join([self._mark] * len(table_rows[0]))
-                    cursor = conn.cursor()
-                    cursor.executemany(
-                        f"INSERT INTO {table} VALUES ({marks})",  # noqa: S608
-                        table_rows,
-                    )
-            if scopes is None:  # every row rewritten: no other tracking holds
-                conn.execute("DELETE FROM coledger_tracking")
+            finally:
+                # Give the staged rows' space back. The tables stay for the next
+                # call (no catalogue churn); if the connection broke, they went
+                # with it, and the error that broke it is the one to see.
+                with contextlib.suppress(Exception):
+                    self._clear_staged()
+
+    def _clear_staged(self) -> None:
+        # TRUNCATE on PostgreSQL: autovacuum never visits temporary tables, so
+        # deleted rows would stay; SQLite's unqualified DELETE truncates anyway.
+        clear = "DELETE FROM" if self._backend == "sqlite" else "TRUNCATE"
+        for table in DATA_TABLES:
+            self._conn.execute(f"{clear} {STAGED}{table}")
+
+    def _swap(
+        self, conn: Any, filled: set[str], scopes: set[tuple[str, str]] | None
+    ) -> None:
+        mark = self._mark
+        for table in DATA_TABLES:
+            if scopes is None:
+                conn.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
             else:
-                forget = f"DELETE FROM coledger_tracking WHERE name = {mark}"  # noqa: S608
-                conn.execute(forget, (self.name,))
-            conn.execute(
-                f"INSERT INTO coledger_tracking VALUES ({mark}, {mark})",  # noqa: S608
-                (self.name, position),
-            )
+                conn.cursor().executemany(
+                    f"DELETE FROM {table} WHERE scope_kind = {mark} "  # noqa: S608
+                    f"AND scope_id = {mark}",
+                    sorted(scopes),
+                )
+            if table in filled:
+                conn.execute(f"INSERT INTO {table} SELECT * FROM {STAGED}{table}")  # noqa: S608
 
     def rows(self, table: str, scope: Scope) -> list[tuple[Any, ...]]:
         """The rows of one table for one scope."""
@@ -288,7 +354,7 @@ def linked(
     return found
 
 
-def report_rows(report: PowerSharingReport) -> dict[str, list[tuple[Any, ...]]]:
+def report_rows(report: PowerSharingReport) -> Rows:
     """A report as rows of the three data tables."""
     kind, sid = (
         report.scope.kind,
@@ -366,13 +432,12 @@ class Materialiser:
                 for s in scopes_of(self._facts)
                 if everything or (s.kind, s.id) in dirty
             ]
-            rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in DATA_TABLES}
-            for scope in scopes:
-                report = build_report(Lens(self._facts, scope), self.th)
-                for table, table_rows in report_rows(report).items():
-                    rows[table] += table_rows
+            batches = (
+                report_rows(build_report(Lens(self._facts, scope), self.th))
+                for scope in scopes
+            )
             keys = {(s.kind, "" if s.id is None else str(s.id)) for s in scopes}
-            self.tables.replace(head, rows, None if everything else keys)
+            self.tables.replace(head, batches, None if everything else keys)
             self._facts.dirty.clear()
             return head - tracked
 
@@ -380,7 +445,7 @@ class Materialiser:
         """Forget the tables and fold every event again; returns the position."""
         with self._lock:
             self._facts = Facts()
-            self.tables.replace(0, {})
+            self.tables.replace(0, ())
         self.catch_up()
         return self.tables.position()
 

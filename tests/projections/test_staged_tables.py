@@ -1,0 +1,141 @@
+"""The projection tables stage new rows, then swap them in with the position."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from coledger import Ledger
+from coledger.projections import materialise
+from coledger.projections.lens import Scope
+from coledger.projections.materialise import (
+    DATA_TABLES,
+    MemoryTables,
+    Rows,
+    SQLTables,
+    Tables,
+)
+from coledger.storage import parse_url
+from conftest import url_for
+
+
+def _figures(scope_id: str, codes: range) -> Rows:
+    """One scope's rows: a figure per code and nothing in the other tables."""
+    return {
+        "coledger_figures": [
+            ("body", scope_id, f"C{code}", code / 10, code, None, None, None)
+            for code in codes
+        ]
+    }
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def tables(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Tables, str]]:
+    """Projection tables on each backend, with the ledger URL they live beside."""
+    kind: str = request.param
+    schema = request.getfixturevalue("pg_schema") if kind == "postgres" else None
+    url = url_for(kind, tmp_path, schema)
+    if kind == "memory":
+        yield MemoryTables(), url
+        return
+    with Ledger.open(url):  # lays out the ledger's own tables first
+        pass
+    opened = SQLTables(parse_url(url))
+    yield opened, url
+    opened.close()
+
+
+def _nothing_held(store: Tables, url: str) -> None:
+    """Raise unless the ledger's database is free for others to write to now.
+
+    On SQLite another connection commits (it would time out behind a write
+    lock); on PostgreSQL the tables' own connection must have no transaction
+    open.
+    """
+    if url.startswith("sqlite"):
+        path = parse_url(url).path
+        assert path is not None
+        with sqlite3.connect(path, timeout=0.2) as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS probe (x INTEGER)")
+            conn.execute("INSERT INTO probe VALUES (1)")
+    elif url.startswith("postgresql"):
+        own: Any = store._conn  # type: ignore[attr-defined]
+        assert own.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+def test_batches_many_times_the_stage_size_all_arrive(
+    tables: tuple[Tables, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows staged in many small writes are swapped in whole, with the position."""
+    store, _ = tables
+    monkeypatch.setattr(materialise, "STAGE_BATCH", 7)
+    store.replace(5, (_figures(f"s{n}", range(n % 4 + 1)) for n in range(30)))
+    assert store.position() == 5
+    for n in (0, 13, 29):
+        rows = store.rows("coledger_figures", Scope("body", f"s{n}"))  # type: ignore[arg-type]
+        assert [r[2] for r in rows] == [f"C{c}" for c in range(n % 4 + 1)]
+
+
+def test_working_out_rows_holds_no_lock_on_the_ledger(
+    tables: tuple[Tables, str],
+) -> None:
+    """No lock or transaction is held on the ledger while the rows are worked out."""
+    store, url = tables
+    committed: list[str] = []
+
+    def batches() -> Iterator[Rows]:
+        yield _figures("a", range(3))
+        _nothing_held(store, url)
+        committed.append("beside")
+        yield _figures("b", range(2))
+
+    store.replace(9, batches())
+    assert committed == ["beside"]
+    assert len(store.rows("coledger_figures", Scope("body", "b"))) == 2  # type: ignore[arg-type]
+
+
+def test_a_failure_while_working_out_rows_keeps_the_old_tables(
+    tables: tuple[Tables, str],
+) -> None:
+    """Nothing staged reaches the tables when the rows cannot all be worked out."""
+    store, _ = tables
+    store.replace(3, [_figures("old", range(2))])
+
+    def failing() -> Iterator[Rows]:
+        yield _figures("new", range(5))
+        raise RuntimeError("a figure failed")
+
+    with pytest.raises(RuntimeError, match="a figure failed"):
+        store.replace(4, failing(), None)
+    assert store.position() == 3
+    assert len(store.rows("coledger_figures", Scope("body", "old"))) == 2  # type: ignore[arg-type]
+    assert store.rows("coledger_figures", Scope("body", "new")) == []  # type: ignore[arg-type]
+    store.replace(6, [_figures("new", range(1))], {("body", "new")})
+    assert store.position() == 6
+    assert len(store.rows("coledger_figures", Scope("body", "old"))) == 2  # type: ignore[arg-type]
+    assert len(store.rows("coledger_figures", Scope("body", "new"))) == 1  # type: ignore[arg-type]
+
+
+def test_staged_rows_are_cleared_after_the_swap(tmp_path: Path) -> None:
+    """The temporary tables hold nothing once the rows are in place."""
+    url = url_for("sqlite", tmp_path)
+    with Ledger.open(url):
+        pass
+    store = SQLTables(parse_url(url))
+    try:
+        store.replace(2, [_figures("x", range(4))])
+        conn: Any = store._conn
+        for table in DATA_TABLES:
+            (left,) = conn.execute(
+                f"SELECT count(*) FROM {materialise.STAGED}{table}"  # noqa: S608 (fixed names)
+            ).fetchone()
+            assert left == 0
+    finally:
+        store.close()
