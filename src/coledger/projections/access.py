@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from coledger.domain.values import NEEDED_BEFORE_VOTE
-from coledger.projections.facts import AdjustmentFacts, MeetingFacts
+from coledger.projections.facts import AdjustmentFacts, BodyFacts, MeetingFacts
 from coledger.projections.lens import Figure, Lens, band_of, insufficient, per_scope
 from coledger.projections.representation import seats_at
 from coledger.projections.thresholds import Thresholds
@@ -56,6 +56,10 @@ def seated_members(lens: Lens) -> set[UUID]:
 
 def requests(lens: Lens) -> list[AdjustmentFacts]:
     """Adjustment requests in scope made in the period, withdrawn ones included."""
+    return lens.selected("requests", lambda: _requests(lens))
+
+
+def _requests(lens: Lens) -> list[AdjustmentFacts]:
     facts = lens.facts
     if lens.scope.kind == "ledger":
         return [a for a in facts.adjustments.values() if lens.in_period(a.requested_at)]
@@ -277,30 +281,50 @@ def x5(lens: Lens, th: Thresholds) -> Figure:
     In the ledger scope every body's meetings count, not only the governance
     bodies'.
     """
-    expected = {True: 0, False: 0}
-    attended = {True: 0, False: 0}
-    acts: list[tuple[UUID, datetime]] = []
+    totals = [0, 0, 0, 0, 0, 0]
     bodies = {b.id: b for b in lens.bodies()}
     if lens.scope.kind == "ledger":
         bodies = lens.facts.bodies
+    # A meeting's counts depend on it alone, and every scope that holds it
+    # (the ledger, its body, its project) asks: work them out once per state.
+    known: dict[UUID, tuple[int, ...]] = lens.facts.remember("x5/meetings", dict)
     for meeting in lens.meetings():
         body = bodies.get(meeting.body)
         if body is None or meeting.kind == "social":
             continue
-        for member in {s.member for s in seats_at(body, meeting.starts_at)}:
-            le = lens.le(member, meeting.starts_at)
-            expected[le] += 1
-            attended[le] += member in meeting.attendance
-            acts.append((member, meeting.starts_at))
-    coverage = lens.coverage(acts)
+        counts = known.get(meeting.id)
+        if counts is None:
+            counts = known[meeting.id] = _x5_counts(lens, body, meeting)
+        for i, count in enumerate(counts):
+            totals[i] += count
+    le_expected, other_expected, le_attended, other_attended, acts, declared = totals
+    coverage = declared / acts if acts else None
     note = _barrier_note(lens)
-    if not expected[True] or not attended[False]:
+    if not le_expected or not other_attended:
         return insufficient(
-            "X5", "needs seated members of both groups, and others attending", len(acts)
+            "X5", "needs seated members of both groups, and others attending", acts
         )
-    value = (attended[True] / expected[True]) / (attended[False] / expected[False])
+    value = (le_attended / le_expected) / (other_attended / other_expected)
     band = "parity" if value >= th.parity else "below_parity"
-    return Figure("X5", value, len(acts), coverage, band, note)
+    return Figure("X5", value, acts, coverage, band, note)
+
+
+def _x5_counts(lens: Lens, body: BodyFacts, meeting: MeetingFacts) -> tuple[int, ...]:
+    """Seated members expected at *meeting*, with and without lived experience.
+
+    (expected with, expected without, attended with, attended without, all
+    expected, of whom declared) at the meeting's start.
+    """
+    counts = [0, 0, 0, 0, 0, 0]
+    at = meeting.starts_at
+    for member in {s.member for s in seats_at(body, at)}:
+        le = lens.le(member, at)
+        present = member in meeting.attendance
+        counts[0 if le else 1] += 1
+        counts[2 if le else 3] += present
+        counts[4] += 1
+        counts[5] += lens.declared(member, at)
+    return tuple(counts)
 
 
 def compute(lens: Lens, th: Thresholds) -> dict[str, Figure]:

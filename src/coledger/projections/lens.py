@@ -133,7 +133,7 @@ class Lens:
         object.__setattr__(self, "le", self.facts.has_lived_experience)
         object.__setattr__(self, "declared", self.facts.has_declared)
 
-    def _selected(self, name: str, select: Callable[[], list[T]]) -> list[T]:
+    def selected(self, name: str, select: Callable[[], list[T]]) -> list[T]:
         """*select*'s list, worked out once per state of the facts (a fresh copy).
 
         Kept in the facts, so every lens on the same scope and period shares it.
@@ -178,7 +178,7 @@ class Lens:
 
     def bodies(self) -> list[BodyFacts]:
         """Bodies in scope: one body, a project's bodies, or the governance bodies."""
-        return self._selected("bodies", self._bodies)
+        return self.selected("bodies", self._bodies)
 
     def _bodies(self) -> list[BodyFacts]:
         facts = self.facts
@@ -193,7 +193,7 @@ class Lens:
 
     def proposals(self, *, in_period: bool = True) -> list[ProposalFacts]:
         """Proposals in scope raised in the period."""
-        return self._selected(
+        return self.selected(
             f"proposals/{in_period}", lambda: self._proposals(in_period)
         )
 
@@ -238,7 +238,7 @@ class Lens:
 
     def meetings(self) -> list[MeetingFacts]:
         """Meetings in scope held in the period."""
-        return self._selected("meetings", self._meetings)
+        return self.selected("meetings", self._meetings)
 
     def _meetings(self) -> list[MeetingFacts]:
         facts = self.facts
