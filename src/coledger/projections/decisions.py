@@ -16,7 +16,7 @@ from uuid import UUID
 
 from coledger.domain.proposal import ADOPTED
 from coledger.projections.facts import ActionFacts, DecisionFacts, ProposalFacts
-from coledger.projections.lens import Figure, Lens, band_of, insufficient
+from coledger.projections.lens import Figure, Lens, band_of, insufficient, per_state
 from coledger.projections.measures import share
 from coledger.projections.representation import seats_at
 from coledger.projections.thresholds import Thresholds
@@ -88,6 +88,7 @@ def deciders_with_right(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> list[
     return [m for m in d.decided_by if m in voting]
 
 
+@per_state
 def decided_with(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> bool:
     """Whether a lived-experience member with a vote or consent right made *d*."""
     return any(lens.le(m, d.at) for m in deciders_with_right(lens, p, d))
@@ -215,6 +216,7 @@ def ballots_final_at(p: ProposalFacts, d: DecisionFacts) -> datetime:
     return d.at if closing is None else closing.at
 
 
+@per_state
 def le_majority_overruled(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> bool:
     """Whether the lived-experience voters' majority went the other way from *d*."""
     if not p.ballots:

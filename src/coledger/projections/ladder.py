@@ -43,7 +43,7 @@ from coledger.projections.facts import (
     MeetingFacts,
     ProposalFacts,
 )
-from coledger.projections.lens import Figure, Lens, Scope
+from coledger.projections.lens import Figure, Lens, Scope, per_state
 from coledger.projections.report import DecisionTag, Rung
 from coledger.projections.thresholds import Thresholds
 
@@ -178,9 +178,10 @@ def le_originated(lens: Lens, p: ProposalFacts) -> bool:
     return any(lens.le(m, p.raised_at) for m in p.proposers)
 
 
-def le_comments(lens: Lens, p: ProposalFacts) -> set[UUID]:
+@per_state
+def le_comments(lens: Lens, p: ProposalFacts) -> frozenset[UUID]:
     """Ids of the comments on *p* made by members with lived experience then."""
-    return {c.id for c in p.comments if lens.le(c.author, c.at)}
+    return frozenset(c.id for c in p.comments if lens.le(c.author, c.at))
 
 
 def holds_right(facts: Facts, p: ProposalFacts, d: DecisionFacts, member: UUID) -> bool:
@@ -196,11 +197,12 @@ def holds_right(facts: Facts, p: ProposalFacts, d: DecisionFacts, member: UUID) 
     )
 
 
-def le_deciders(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> list[UUID]:
+@per_state
+def le_deciders(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> tuple[UUID, ...]:
     """Members with lived experience who decided *d* with a vote or consent right."""
-    return [
+    return tuple(
         m for m in d.decided_by if lens.le(m, d.at) and holds_right(lens.facts, p, d, m)
-    ]
+    )
 
 
 def settling_decision(lens: Lens, p: ProposalFacts) -> DecisionFacts | None:
@@ -389,7 +391,12 @@ class _Fold:
         self.follow_through(p)
 
     def response(
-        self, p: ProposalFacts, mine: set[UUID], *, originated: bool, is_adopted: bool
+        self,
+        p: ProposalFacts,
+        mine: frozenset[UUID],
+        *,
+        originated: bool,
+        is_adopted: bool,
     ) -> None:
         """Fold in the amendments and feedback of one proposal."""
         lens = self.lens

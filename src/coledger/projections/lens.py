@@ -12,7 +12,7 @@ import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
 import attrs
@@ -88,6 +88,36 @@ def per_scope(fn: FigureFn) -> FigureFn:
     def remembered(lens: Lens, th: Any) -> Figure:
         key = ("figure", fn.__module__, fn.__qualname__, lens.scope, lens.since)
         return lens.facts.remember((*key, lens.until, th), lambda: fn(lens, th))
+
+    return remembered
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def per_state(
+    fn: Callable[Concatenate[Lens, P], R],
+) -> Callable[Concatenate[Lens, P], R]:
+    """Work out a per-item answer once per state of the facts, whatever the lens.
+
+    For a function of a lens and a proposal or decision (the last argument)
+    whose answer depends on the facts alone (who had lived experience, who
+    held which seat), never on the lens's scope or period: the ledger, the
+    item's body and its project all ask, and the first answer serves them all.
+    The answer is shared, so it must be immutable.
+    """
+    name = (fn.__module__, fn.__qualname__)
+
+    @functools.wraps(fn)
+    def remembered(lens: Lens, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        known: dict[int, R] = lens.facts.remember(("per_state", name), dict)
+        item: Any = args[-1]
+        key: int = item.id.int
+        if key in known:
+            return known[key]
+        found = known[key] = fn(lens, *args, **kwargs)
+        return found
 
     return remembered
 
