@@ -38,7 +38,11 @@ from coledger.domain import (
     Proposal,
 )
 from coledger.domain import values as v
-from coledger.integrity.recorders import LeafPOPORecorder, OneTripPostgresRecorder
+from coledger.integrity.recorders import (
+    HeadCheckingSQLiteRecorder,
+    LeafPOPORecorder,
+    OneTripPostgresRecorder,
+)
 from coledger.log import StoredRecord
 from coledger.privacy.keys import (
     MASTER_KEY_ENV,
@@ -113,9 +117,13 @@ class _LedgerApp(Application[UUID]):
         self.leaves = leaves
         if not leaves:
             env = {k: v for k, v in env.items() if k != "APPLICATION_RECORDER_TOPIC"}
+            # The same insert as with leaves, so that only the leaves differ.
             if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
-                # The same insert as with leaves, so that only the leaves differ.
                 env["APPLICATION_RECORDER_TOPIC"] = get_topic(OneTripPostgresRecorder)
+            elif env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
+                env["APPLICATION_RECORDER_TOPIC"] = get_topic(
+                    HeadCheckingSQLiteRecorder
+                )
         super().__init__(env)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:

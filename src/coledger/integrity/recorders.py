@@ -25,6 +25,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Composed, Identifier
 
+from coledger.errors import ConcurrencyError
 from coledger.integrity.leaves import leaf_hash_from, state_hash
 from coledger.serialization import uuid_of
 
@@ -63,14 +64,52 @@ def leaf_rows(
     ]
 
 
-class LeafSQLiteRecorder(SQLiteApplicationRecorder):
-    """SQLite application recorder that appends leaves inside the insert transaction."""
+class HeadMovedError(ConcurrencyError):
+    """Events were stored after the head an insert was given: it stored nothing.
+
+    The transaction was rolled back. A Ledger raises it too when a command that
+    trusted its cached head unread finds, before acting on it, that the head
+    moved; either way the Ledger runs the command again on fresh records.
+    """
+
+
+class HeadCheckingSQLiteRecorder(SQLiteApplicationRecorder):
+    """SQLite application recorder whose insert can insist on an unmoved head.
+
+    ``insert_events(events, head=n)`` stores the events only if position *n* is
+    still the last one: otherwise it rolls back and raises HeadMovedError. This
+    takes no statement of its own. SQLite gives a new row the largest rowid + 1,
+    and the insert holds the write lock, so the first new id is ``n + 1``
+    exactly when no one stored an event after *n*. A Ledger alone on its file
+    can then skip reading the head before each command.
+    """
+
+    checks_head = True
 
     def convert_originator_id(self, originator_id: str) -> UUID | str:
         """A stored row's id: one shared UUID per recently read id, as events hold."""
         if self.datastore.originator_id_type == "uuid":
             return uuid_of(originator_id)
         return originator_id
+
+    def _insert_events(
+        self,
+        c: SQLiteCursor,
+        stored_events: Sequence[StoredEvent],
+        *,
+        head: int | None = None,
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        if head is not None and ids and ids[0] != head + 1:
+            # Raised inside the transaction, so that it is rolled back.
+            msg = f"events were stored after position {head}"
+            raise HeadMovedError(msg)
+        return ids
+
+
+class LeafSQLiteRecorder(HeadCheckingSQLiteRecorder):
+    """SQLite application recorder that appends leaves inside the insert transaction."""
 
     def construct_create_table_statements(self) -> list[str]:
         """The events table, then the leaf and checkpoint tables."""
