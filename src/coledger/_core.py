@@ -40,6 +40,7 @@ from coledger.domain import (
 from coledger.domain import values as v
 from coledger.integrity.recorders import (
     HeadCheckingSQLiteRecorder,
+    HeadMovedError,
     LeafPOPORecorder,
     OneTripPostgresRecorder,
 )
@@ -244,6 +245,14 @@ class LedgerCore:
         """Cached aggregates holding every event of theirs up to ``_head``."""
         self._head_checked = False
         """True once the head was compared with ``_head`` in the current call."""
+        self._checks_head = getattr(self._app.recorder, "checks_head", False)
+        """Whether an insert can refuse to store once the head has moved."""
+        self._alone = False
+        """True while our last save showed no other writer: trust the head next."""
+        self._trust = False
+        """Whether this attempt of a command may use ``_head`` without reading it."""
+        self._trusted = False
+        """True once this attempt used ``_head`` unread: its insert checks it."""
         self._depth = 0
         self._pending: dict[UUID, LedgerAggregate] | None = None
         self._pending_refs: set[str] = set()
@@ -374,11 +383,33 @@ class LedgerCore:
         """
         if self._head_checked:
             return
+        if self._trust and self._head is not None:
+            # Unread: the command's insert refuses to store if the head moved,
+            # and _transact re-checks it before letting an error out.
+            self._trusted = self._head_checked = True
+            return
         head = self._app.recorder.max_notification_id() or 0
         if head != self._head:
             self._head = head
             self._current.clear()
         self._head_checked = self._depth > 0
+
+    def _head_moved(self) -> bool:
+        """Whether the head moved since this command trusted it unread."""
+        if not self._trusted:
+            return False
+        with contextlib.suppress(PersistenceError):  # then the error stands
+            return (self._app.recorder.max_notification_id() or 0) != self._head
+        return False
+
+    def _confirm_head(self) -> None:
+        """Before acting beyond storing events on a head trusted unread, read it.
+
+        Raises HeadMovedError, so that the command is run again on fresh
+        records, if another writer stored events since.
+        """
+        if self._head_moved():
+            raise HeadMovedError("events were stored after the head this command used")
 
     def _transact(self, command: Callable[[], R]) -> R:
         """Run *command* under optimistic concurrency, retrying conflicts.
@@ -389,14 +420,11 @@ class LedgerCore:
         """
         with self._lock:
             if self._pending is not None:
-                try:
-                    with self._one_call():
-                        return command()
-                except BaseException:
-                    self._batch_failed = True
-                    raise
+                return self._batched(command)
             for attempt in range(MAX_ATTEMPTS):
                 self._sync()
+                # Alone on the ledger, a first attempt trusts the cached head.
+                self._trust = self._alone and not attempt
                 try:
                     with self._one_call():
                         return command()
@@ -409,13 +437,32 @@ class LedgerCore:
                 except PersistenceError as error:
                     self._forget()
                     raise errors.StorageError(str(error)) from error
+                except Exception:
+                    self._forget()
+                    if not self._head_moved():
+                        raise
+                    # Done on cached records that others changed since (refused
+                    # by the insert, HeadMovedError, or failed): again, reading.
+                    self._alone = False
+                    continue
                 except BaseException:
                     self._forget()
                     raise
+                finally:
+                    self._trust = self._trusted = False
                 time.sleep(min(0.2, 0.002 * 2**attempt) * random.random())  # noqa: S311
         raise errors.ConcurrencyError(
             f"the record kept changing over {MAX_ATTEMPTS} attempts; nothing was stored"
         )
+
+    def _batched(self, command: Callable[[], R]) -> R:
+        """Run *command* inside a batch: any failure fails the whole batch."""
+        try:
+            with self._one_call():
+                return command()
+        except BaseException:
+            self._batch_failed = True
+            raise
 
     def _save(self, *aggregates: LedgerAggregate) -> None:
         if self._pending is not None:
@@ -439,8 +486,11 @@ class LedgerCore:
         saved = list(aggregates)
         events = [event for aggregate in saved for event in aggregate.collect_events()]
         if not events:
+            self._confirm_head()
             return
-        ids = [r.notification.id for r in self._app.events.put(events)]
+        # A head trusted unread is checked by the insert, in its transaction.
+        check = {"head": self._head} if self._trusted else {}
+        ids = [r.notification.id for r in self._app.events.put(events, **check)]
         if not ids:
             self._head = None
             self._current.clear()
@@ -450,6 +500,9 @@ class LedgerCore:
         # between the head they were checked at and our first event.
         if self._head is None or min(ids) != self._head + 1:
             self._current.clear()
+            self._alone = False
+        else:
+            self._alone = self._checks_head
         self._head = max(ids)
         self._current.update(aggregate.id for aggregate in saved)
 

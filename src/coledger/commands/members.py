@@ -120,6 +120,7 @@ class MemberCommands(LedgerCore):
             actor = record.id if by is None else self._actor(by)
             ctx = self._ctx(actor, occurred_at, source_ref)
             record.withdraw_lived_experience(ctx)
+            self._confirm_head()  # no shredding on records that may be stale
             # Shred first: if the event then fails to save, the retry finds the
             # key already gone, and the declaration can never be read again.
             self._keys.destroy(record.id, (Purpose.LIVED_EXPERIENCE,))
@@ -147,6 +148,7 @@ class MemberCommands(LedgerCore):
             record = self._member(member)
             ctx = self._ctx(actor, occurred_at, source_ref)
             record.erase(ctx)
+            self._confirm_head()  # no shredding on records that may be stale
             self._keys.destroy(record.id, tuple(Purpose), erase=True)
             self._save(record)
 
