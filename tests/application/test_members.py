@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import OperationalError
 
 from coledger import Ledger
 from coledger.errors import (
@@ -187,3 +191,33 @@ def test_an_erased_member_can_no_longer_act_or_be_named(ledger: Ledger) -> None:
         ledger.declare_lived_experience(sam, categories=["DIS"])
     with refused(ledger, NotAMemberError):
         ledger.assign_seat(board, sam, by=admin)
+
+
+def test_a_withdrawal_whose_save_failed_after_shredding_is_finished_by_its_retry(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key goes first; when the save is then refused, the retry still records it."""
+    sam = ledger.register_member("Sam")
+    ledger.declare_lived_experience(sam, categories=["DIS"])
+    events = ledger._app.events
+    real_put = events.put
+    refusals: list[int] = []
+
+    def busy_once(*args: Any, **kwargs: Any) -> Any:
+        if not refusals:
+            refusals.append(1)
+            raise OperationalError("database is locked")
+        return real_put(*args, **kwargs)
+
+    monkeypatch.setattr(events, "put", busy_once)
+    ledger.withdraw_lived_experience(sam)
+
+    assert refusals == [1]  # the first save was refused after the key was destroyed
+    last = list(ledger.history())[-1].event
+    assert type(last).__qualname__ == "Member.LivedExperienceWithdrawn"
+    view = ledger.member(sam)
+    assert (view.lived_experience, view.consent) == ((), None)
+    with refused(ledger, NotDeclaredError):
+        ledger.withdraw_lived_experience(sam)
+    ledger.declare_lived_experience(sam, categories=["CARER"])
+    assert ledger.member(sam).lived_experience == ("CARER",)

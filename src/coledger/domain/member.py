@@ -109,6 +109,16 @@ class Member(LedgerAggregate):
         """Whether the member's active, consented declaration names lived experience."""
         return not LIVED_EXPERIENCE.isdisjoint(self.lived_experience)
 
+    @property
+    def has_declared(self) -> bool:
+        """Whether a declaration is active: made and not yet withdrawn or erased.
+
+        Told by its consent, which is kept in clear, not by its categories: once
+        the declaration's key is destroyed the categories read as empty, yet a
+        withdrawal whose save failed after the shredding is still to be recorded.
+        """
+        return self.consent is not None
+
     def change_role(self, ctx: Context, role: str) -> None:
         """Record a new organisational role."""
         self._record(self.RoleChanged, ctx, role=role)
@@ -117,7 +127,7 @@ class Member(LedgerAggregate):
         self, ctx: Context, categories: tuple[str, ...], consent: str, condition: str
     ) -> None:
         """Record a self-declaration; one active declaration at a time."""
-        if self.lived_experience:
+        if self.has_declared:
             raise AlreadyDeclaredError(
                 f"member {self.id} already has an active declaration; withdraw it first"
             )
@@ -131,7 +141,7 @@ class Member(LedgerAggregate):
 
     def withdraw_lived_experience(self, ctx: Context) -> None:
         """Withdraw the active declaration."""
-        if not self.lived_experience:
+        if not self.has_declared:
             raise NotDeclaredError(f"member {self.id} has no active declaration")
         self._record(self.LivedExperienceWithdrawn, ctx)
 
