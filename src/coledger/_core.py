@@ -685,12 +685,7 @@ class LedgerCore:
         codes) are left closed, as None: the fold never looks at them, and
         opening each costs a key lookup and a decryption.
         """
-        mapper = self._mapper
-        if isinstance(mapper, SealingMapper):
-            if self._fold_mapper is None:
-                self._fold_mapper = SealingMapper(self._keys, opens=SEALED_READS)
-            mapper = self._fold_mapper
-        decode = mapper.to_domain_event
+        decode = self._fold_reader().to_domain_event
         for page in self._pages(after, until):
             for record in page:
                 yield record.id, decode(record)  # type: ignore[misc]
@@ -706,11 +701,7 @@ class LedgerCore:
         is decoded whole by the mapper, which opens, upcasts or raises its
         usual error, and handed over in the same plain form.
         """
-        mapper = self._mapper
-        if isinstance(mapper, SealingMapper):
-            if self._fold_mapper is None:
-                self._fold_mapper = SealingMapper(self._keys, opens=SEALED_READS)
-            mapper = self._fold_mapper
+        mapper = self._fold_reader()
         classes = self._fold_classes
         loads = orjson.loads
         for page in self._pages(after, until):
@@ -731,6 +722,15 @@ class LedgerCore:
                     event = mapper.to_domain_event(record)
                     cls, state = type(event), unstructure_state(event)
                 yield record.id, cls, oid, state
+
+    def _fold_reader(self) -> LedgerMapper:
+        """The mapper for folding: it opens only the sealed fields the fold reads."""
+        mapper = self._mapper
+        if isinstance(mapper, SealingMapper):
+            if self._fold_mapper is None:
+                self._fold_mapper = SealingMapper(self._keys, opens=SEALED_READS)
+            mapper = self._fold_mapper
+        return mapper
 
     @property
     def _mapper(self) -> LedgerMapper:
