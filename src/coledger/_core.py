@@ -697,8 +697,8 @@ class LedgerCore:
 
         The stored JSON is handed over as it is, for the fold to cast only the
         fields it keeps; an event whose state needs more (the sealed field the
-        fold reads, an older class version to upcast, bytes that fail to parse)
-        is decoded whole by the mapper, which opens, upcasts or raises its
+        fold reads, an older class version to upcast, bytes that are not a JSON
+        object) is decoded whole by the mapper, which opens, upcasts or raises its
         usual error, and handed over in the same plain form.
         """
         mapper = self._fold_reader()
@@ -715,9 +715,14 @@ class LedgerCore:
                     oid = uuid_of(str(oid))
                 try:
                     state = loads(record.state)
-                    plain = not opens and state.get("class_version", 1) == version
                 except orjson.JSONDecodeError:
                     plain = False
+                else:
+                    plain = (
+                        not opens
+                        and type(state) is dict
+                        and state.get("class_version", 1) == version
+                    )
                 if not plain:
                     event = mapper.to_domain_event(record)
                     cls, state = type(event), unstructure_state(event)

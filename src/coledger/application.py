@@ -206,7 +206,11 @@ class Ledger(
             with collector_paused():
                 return Facts().apply_states(self.fold_states(until=as_of))
         with self._facts_lock, collector_paused():
-            self._facts.apply_states(self.fold_states(after=self._facts.position))
+            try:
+                self._facts.apply_states(self.fold_states(after=self._facts.position))
+            except BaseException:
+                self._facts = Facts()  # it may hold part of an event: fold afresh
+                raise
             return copy.deepcopy(self._facts)
 
     def power_sharing(

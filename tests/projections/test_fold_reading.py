@@ -15,6 +15,7 @@ import pytest
 from eventsourcing.persistence import MapperDeserialisationError
 
 from coledger import Ledger, Rule
+from coledger.domain.values import LIVED_EXPERIENCE
 from coledger.log import pages
 from coledger.projections.facts import Facts, collector_paused
 from coledger.projections.materialise import _json
@@ -229,3 +230,159 @@ def test_collector_stays_paused_until_the_last_thread_is_done() -> None:
     release.set()
     worker.join(10)
     assert gc.isenabled()
+
+
+def _agree_with_the_records(ledger: Ledger, facts: Facts) -> None:
+    """Every kept fact equals what the domain's own aggregates hold now.
+
+    The views are built by the aggregates' event methods, a path that shares
+    nothing with the fold's handlers, so a field the fold casts wrongly shows.
+    """
+    for pv in ledger.proposals():
+        pf = facts.proposals[pv.id]
+        assert (pf.body, pf.proposers, pf.project, pf.phase, pf.meeting) == (
+            pv.body,
+            pv.proposers,
+            pv.project,
+            pv.phase,
+            pv.meeting,
+        )
+        assert pf.raised_at == pv.raised_at
+        assert [
+            (c.id, c.author, c.channel, c.supporter, c.at) for c in pf.comments
+        ] == [
+            (c.id, c.author, c.channel, c.supporter, c.occurred_at) for c in pv.comments
+        ]
+        assert (pf.electorate, pf.access_override) == (
+            pv.electorate,
+            pv.access_override,
+        )
+        assert pf.accessible_formats == list(pv.accessible_formats)
+        assert pf.ballots == {b.voter: b.choice for b in pv.ballots}
+        if pf.tally is not None:
+            t = pv.tally
+            assert pf.tally == (t.for_, t.against, t.abstain, t.block)
+        assert [
+            (d.id, d.outcome, d.method, d.decided_by, d.overrode_vote, d.at)
+            for d in pf.decisions
+        ] == [
+            (d.id, d.outcome, d.method, d.decided_by, d.overrode_vote, d.occurred_at)
+            for d in pv.decisions
+        ]
+        assert {
+            i: (a.owners, a.due, a.completed_at) for i, a in pf.actions.items()
+        } == {a.id: (a.owners, a.due, a.completed_at) for a in pv.actions}
+        assert [(who, chose) for who, chose, _ in pf.evaluations] == [
+            (e.authors, e.criteria_proposed_by) for e in pv.evaluations
+        ]
+        assert len(pf.amendments) == pv.amendments
+    for mv in ledger.meetings():
+        mf = facts.meetings[mv.id]
+        assert (mf.body, mf.kind, mf.starts_at, mf.project) == (
+            mv.body,
+            mv.kind,
+            mv.starts_at,
+            mv.project,
+        )
+        assert (mf.papers, mf.attendance, mf.check_ins) == (
+            list(mv.papers),
+            dict(mv.attendance),
+            mv.check_ins,
+        )
+    for bv in ledger.bodies():
+        bf = facts.bodies[bv.id]
+        assert (bf.name, bf.kind, bf.rule) == (bv.name, bv.kind, bv.rule)
+        held = [(s.member, s.seat, s.office) for s in bf.seats if s.spell.end is None]
+        assert sorted(held, key=str) == sorted(
+            ((s.member, s.seat, s.office) for s in bv.seats), key=str
+        )
+    for av in ledger.adjustments():
+        af = facts.adjustments[av.id]
+        assert (af.member, af.scope, af.meeting, af.proposal, af.needed_before) == (
+            av.member,
+            av.scope,
+            av.meeting,
+            av.proposal,
+            av.needed_before,
+        )
+        assert (af.needed_by, af.requested_at, af.resolved_at) == (
+            av.needed_by,
+            av.requested_at,
+            av.resolved_at,
+        )
+        assert (af.status, af.partial, af.decline_reason) == (
+            av.status,
+            av.partial,
+            av.decline_reason,
+        )
+    for member in ledger.members():
+        kept = facts.members[member.id]
+        assert (kept.role, kept.erased) == (member.role, member.erased)
+        now = bool(kept.lived_experience) and kept.lived_experience[-1].end is None
+        assert now == (not LIVED_EXPERIENCE.isdisjoint(member.lived_experience))
+
+
+def test_folded_states_agree_with_the_domain_records(ledger: Ledger) -> None:
+    """On every backend, the facts folded from stored states match the aggregates."""
+    _eventful(ledger)
+    _agree_with_the_records(ledger, Facts().apply_states(ledger.fold_states()))
+
+
+def test_a_demo_year_folds_into_facts_the_records_agree_with(
+    demo_ledger: Ledger,
+) -> None:
+    """A year using every kind of event folds into facts the aggregates agree with."""
+    facts = Facts().apply_states(demo_ledger.fold_states())
+    assert facts.position == demo_ledger.position
+    assert any(p.actions for p in facts.proposals.values())
+    assert any(p.evaluations for p in facts.proposals.values())
+    assert any(p.decisions for p in facts.proposals.values())
+    _agree_with_the_records(demo_ledger, facts)
+
+
+def test_a_state_the_fold_cannot_cast_fails_every_fold_not_just_the_first(
+    tmp_path: Path,
+) -> None:
+    """A stored field of the wrong type raises each time; no fold skips past it."""
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        admin = ledger.register_member("Ada Admin", role="staff")
+        board = ledger.establish_body(
+            "Board", kind="governance", rule=Rule.majority(), by=admin
+        )
+        ledger.assign_seat(board, admin, seat="voting", by=admin)
+        assert ledger.facts().position == ledger.position  # kept facts, up to here
+        ledger.vacate_seat(board, admin, by=admin)
+        bad = ledger.position
+        with sqlite3.connect(path) as conn:
+            (state,) = conn.execute(
+                "SELECT state FROM stored_events WHERE rowid = ?", (bad,)
+            ).fetchone()
+            conn.execute(
+                "UPDATE stored_events SET state = ? WHERE rowid = ?",
+                (state.replace(str(admin).encode(), b"not-a-uuid"), bad),
+            )
+        for _ in range(2):
+            with pytest.raises(MapperDeserialisationError, match=f"position {bad}"):
+                ledger.facts()
+        projector = ledger.projections()
+        for attempt in (projector.rebuild, projector.catch_up):
+            with pytest.raises(MapperDeserialisationError, match="SeatVacated"):
+                attempt()
+        assert projector.tables.position() == 0  # nothing half-folded was written
+
+
+def test_a_state_that_is_not_a_json_object_gets_the_mappers_error(
+    tmp_path: Path,
+) -> None:
+    """JSON that parses but is not an object is refused as undecodable."""
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        ledger.register_member("Ann Ide")
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE stored_events SET state = X'5b315d' WHERE rowid = 1")
+    with (
+        Ledger.open(f"sqlite:///{path}") as ledger,
+        pytest.raises(MapperDeserialisationError, match="cannot decode"),
+    ):
+        list(ledger.fold_states())

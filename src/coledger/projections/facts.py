@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
+from eventsourcing.persistence import MapperDeserialisationError
 
 from coledger.domain import (
     Adjustment,
@@ -336,10 +337,24 @@ class Facts:
         )
 
     def apply_states(self, records: Iterable[FoldRecord]) -> Facts:
-        """Fold in many records from ``Ledger.fold_states``; returns self."""
+        """Fold in many records from ``Ledger.fold_states``; returns self.
+
+        A stored state the fold cannot read (a field that is not of its
+        declared type, or missing) raises ``MapperDeserialisationError``, as
+        decoding the event would. The facts may then hold part of that event:
+        discard them.
+        """
         apply = self.apply_state
         for position, cls, originator_id, state in records:
-            apply(position, cls, originator_id, state)
+            try:
+                apply(position, cls, originator_id, state)
+            except Exception as error:
+                msg = (
+                    f"cannot fold event {getattr(cls, '__qualname__', cls)} of "
+                    f"{originator_id} at position {position}: "
+                    f"{type(error).__name__}: {error}"
+                )
+                raise MapperDeserialisationError(msg) from error
         return self
 
     def apply_state(
@@ -352,13 +367,13 @@ class Facts:
         casts only the fields it keeps, which is most of what makes a rebuild
         faster than decoding every event whole.
         """
-        self.position = position
         at = time_of(state["occurred_at"])
-        if self.latest is None or at > self.latest:
-            self.latest = at
         handler = _HANDLERS.get(cls)
         if handler is not None:
             handler(self, position, cls, originator_id, at, state)
+        self.position = position  # only once the event is in
+        if self.latest is None or at > self.latest:
+            self.latest = at
 
     def subset(self, table: dict[UUID, T], ids: set[UUID | None]) -> list[T]:
         """The entries of *table* (bodies or projects) named in *ids*, in its order.

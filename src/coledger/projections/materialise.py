@@ -399,9 +399,13 @@ class Materialiser:
         self._lock = threading.Lock()
 
     def _fold_to(self, position: int) -> None:
-        self._facts.apply_states(
-            self.ledger.fold_states(after=self._facts.position, until=position)
-        )
+        try:
+            self._facts.apply_states(
+                self.ledger.fold_states(after=self._facts.position, until=position)
+            )
+        except BaseException:
+            self._facts = Facts()  # it may hold part of an event: fold afresh
+            raise
         self._facts.position = max(self._facts.position, position)
 
     def catch_up(self) -> int:
