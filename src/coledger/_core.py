@@ -253,6 +253,8 @@ class LedgerCore:
         """Whether this attempt of a command may use ``_head`` without reading it."""
         self._trusted = False
         """True once this attempt used ``_head`` unread: its insert checks it."""
+        self._stored = False
+        """True once this attempt's events are stored: it must not run again."""
         self._depth = 0
         self._pending: dict[UUID, LedgerAggregate] | None = None
         self._pending_refs: set[str] = set()
@@ -425,6 +427,7 @@ class LedgerCore:
                 self._sync()
                 # Alone on the ledger, a first attempt trusts the cached head.
                 self._trust = self._alone and not attempt
+                self._stored = False
                 try:
                     with self._one_call():
                         return command()
@@ -439,8 +442,8 @@ class LedgerCore:
                     raise errors.StorageError(str(error)) from error
                 except Exception:
                     self._forget()
-                    if not self._head_moved():
-                        raise
+                    if self._stored or not self._head_moved():
+                        raise  # never run again once this attempt stored events
                     # Done on cached records that others changed since (refused
                     # by the insert, HeadMovedError, or failed): again, reading.
                     self._alone = False
@@ -449,7 +452,7 @@ class LedgerCore:
                     self._forget()
                     raise
                 finally:
-                    self._trust = self._trusted = False
+                    self._trust = self._trusted = self._stored = False
                 time.sleep(min(0.2, 0.002 * 2**attempt) * random.random())  # noqa: S311
         raise errors.ConcurrencyError(
             f"the record kept changing over {MAX_ATTEMPTS} attempts; nothing was stored"
@@ -491,6 +494,7 @@ class LedgerCore:
         # A head trusted unread is checked by the insert, in its transaction.
         check = {"head": self._head} if self._trusted else {}
         ids = [r.notification.id for r in self._app.events.put(events, **check)]
+        self._stored = True
         if not ids:
             self._head = None
             self._current.clear()

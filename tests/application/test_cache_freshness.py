@@ -293,3 +293,25 @@ def test_a_trusted_head_that_moved_stores_nothing_of_the_stale_attempt(
     report = theirs.verify(Verifier.parse(key.verifier), [checkpoint.note])
     assert report.status == "VERIFIED", report.to_text()
     assert report.size == head + 1
+
+
+def test_a_command_that_stored_its_events_is_never_run_again(
+    pair: tuple[Ledger, Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure after the save, with others writing meanwhile, stores nothing twice."""
+    ours, theirs = pair
+    scene = set_scene(theirs)
+    ours.open_voting(scene.proposal, by=scene.admin)
+    ours.cast_ballot(scene.proposal, voter=scene.member, choice="for")
+    real_save = ours._save
+
+    def save_then_fail(*aggregates: Any) -> None:
+        real_save(*aggregates)
+        theirs.cast_ballot(scene.proposal, voter=scene.member, choice="against")
+        raise RuntimeError("failed after the save")
+
+    monkeypatch.setattr(ours, "_save", save_then_fail)
+    before = theirs.position
+    with pytest.raises(RuntimeError, match="after the save"):
+        ours.cast_ballot(scene.proposal, voter=scene.member, choice="abstain")
+    assert theirs.position == before + 2  # ours once, theirs once: no second try

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -84,20 +85,27 @@ def test_batches_many_times_the_stage_size_all_arrive(
 
 
 def test_working_out_rows_holds_no_lock_on_the_ledger(
-    tables: tuple[Tables, str],
+    tables: tuple[Tables, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No lock or transaction is held on the ledger while the rows are worked out."""
     store, url = tables
+    monkeypatch.setattr(materialise, "STAGE_BATCH", 1)  # stage each batch at once
     committed: list[str] = []
+    read: list[int] = []
 
     def batches() -> Iterator[Rows]:
         yield _figures("a", range(3))
+        yield _figures("c", range(1))  # by now "a" is in the temporary tables
         _nothing_held(store, url)
         committed.append("beside")
+        reader = threading.Thread(target=lambda: read.append(store.position()))
+        reader.start()
+        reader.join(5)  # a reader of the tables is not held up either
         yield _figures("b", range(2))
 
     store.replace(9, batches())
     assert committed == ["beside"]
+    assert read == [0]  # the old position, read while the new rows were staged
     assert len(store.rows("coledger_figures", Scope("body", "b"))) == 2  # type: ignore[arg-type]
 
 

@@ -54,7 +54,13 @@ class _CollectorPause:
     collector towards a full pass over everything alive: at 200,000 events
     those passes were a fifth of a rebuild. Reference counting frees memory
     as usual meanwhile. Folds in several threads share one pause, and the
-    collector is left as it was found when the last of them ends.
+    collector is left as it was found when the first of them began, once the
+    last of them ends.
+
+    The pause is process-wide. A materialiser holds it for the whole of a
+    catch-up (the figures allocate as much as the fold: pausing the fold alone
+    measured 17% slower), so cycles that other threads drop meanwhile wait for
+    it to end, and folds that overlap without a break keep it paused.
     """
 
     def __init__(self) -> None:

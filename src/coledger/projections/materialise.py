@@ -166,6 +166,9 @@ class SQLTables(Tables):
     def __init__(self, config: StorageConfig, name: str = NAME) -> None:
         self.name = name
         self._lock = threading.Lock()
+        """Held for each use of the connection."""
+        self._replacing = threading.Lock()
+        """Held for a whole replace: one set of staged rows at a time."""
         self._backend = config.backend
         try:
             if config.backend == "sqlite" and config.path is not None:
@@ -221,12 +224,13 @@ class SQLTables(Tables):
         follows, however long the rows take to work out. Returns the tables
         that received rows.
         """
-        for table in DATA_TABLES:
-            self._conn.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS {STAGED}{table} AS "  # noqa: S608
-                f"SELECT * FROM {table} LIMIT 0"
-            )
-        self._clear_staged()
+        with self._lock:
+            for table in DATA_TABLES:
+                self._conn.execute(
+                    f"CREATE TEMP TABLE IF NOT EXISTS {STAGED}{table} AS "  # noqa: S608
+                    f"SELECT * FROM {table} LIMIT 0"
+                )
+            self._clear_staged()
         filled: set[str] = set()
         pending: Rows = {t: [] for t in DATA_TABLES}
         count = 0
@@ -237,14 +241,15 @@ class SQLTables(Tables):
                     count += len(rows)
                 if count < STAGE_BATCH:
                     continue
-            for table, rows in pending.items():
-                if rows:
-                    marks = ", ".join([self._mark] * len(rows[0]))
-                    self._conn.cursor().executemany(
-                        f"INSERT INTO {STAGED}{table} VALUES ({marks})",  # noqa: S608
-                        rows,
-                    )
-                    filled.add(table)
+            with self._lock:  # readers may use the connection between batches
+                for table, rows in pending.items():
+                    if rows:
+                        marks = ", ".join([self._mark] * len(rows[0]))
+                        self._conn.cursor().executemany(
+                            f"INSERT INTO {STAGED}{table} VALUES ({marks})",  # noqa: S608
+                            rows,
+                        )
+                        filled.add(table)
             pending, count = {t: [] for t in DATA_TABLES}, 0
         return filled
 
@@ -256,10 +261,10 @@ class SQLTables(Tables):
     ) -> None:
         """Stage the new rows, then swap them and the position in one transaction."""
         mark = self._mark
-        with self._lock:
+        with self._replacing:
             try:
                 filled = self._stage(batches)
-                with self._transaction() as conn:
+                with self._lock, self._transaction() as conn:
                     self._swap(conn, filled, scopes)
                     if scopes is None:  # every row rewritten: no other tracking holds
                         conn.execute("DELETE FROM coledger_tracking")
@@ -274,7 +279,7 @@ class SQLTables(Tables):
                 # Give the staged rows' space back. The tables stay for the next
                 # call (no catalogue churn); if the connection broke, they went
                 # with it, and the error that broke it is the one to see.
-                with contextlib.suppress(Exception):
+                with self._lock, contextlib.suppress(Exception):
                     self._clear_staged()
 
     def _clear_staged(self) -> None:
