@@ -462,6 +462,39 @@ def forged_middle(scene: Scene) -> list[str]:
     return scene.notes
 
 
+def _forged_leaf_at(scene: Scene, index: object) -> list[str]:
+    """A forged event whose correct leaf carries *index*."""
+    with tampering(scene) as raw:
+        record = uuid.uuid4()
+        state = raw.event_at(4).state
+        nid = raw.insert_event(record, 1, REGISTERED_TOPIC, state)
+        raw.insert_leaf(index, EventRow(nid, record, 1, REGISTERED_TOPIC, state))  # type: ignore[arg-type]
+    return scene.notes
+
+
+def far_leaf(scene: Scene) -> list[str]:
+    """A forged event whose leaf index lies far beyond the log."""
+    return _forged_leaf_at(scene, 2**62 + 7)
+
+
+def negative_leaf(scene: Scene) -> list[str]:
+    """A forged event whose leaf index is negative, so it sorts first."""
+    return _forged_leaf_at(scene, -3)
+
+
+def text_leaf(scene: Scene) -> list[str]:
+    """A forged event whose leaf index is text, in a leaf table rebuilt to allow it."""
+    with tampering(scene) as raw:
+        raw.run(
+            "CREATE TABLE loose (leaf_index, notification_id INTEGER NOT NULL "
+            "UNIQUE, state_hash BLOB NOT NULL, leaf_hash BLOB NOT NULL)"
+        )
+        raw.run("INSERT INTO loose SELECT * FROM {leaves}")
+        raw.run("DROP TABLE {leaves}")
+        raw.run("ALTER TABLE loose RENAME TO {leaves}")
+    return _forged_leaf_at(scene, "z")
+
+
 def unledgered(scene: Scene) -> list[str]:
     """An event row inserted with no leaf."""
     with tampering(scene) as raw:
@@ -573,6 +606,9 @@ CASES: dict[str, Tamper] = {
         fork,
         forged_tail,
         forged_middle,
+        far_leaf,
+        negative_leaf,
+        text_leaf,
         unledgered,
         text_state,
         bad_record_id,

@@ -496,6 +496,28 @@ def test_forged_event_mid_log_is_a_root_mismatch(scene: Scene) -> None:
     assert codes(report) == {"ROOT_MISMATCH", "UNANCHORED"}
 
 
+@pytest.mark.parametrize(
+    "index", [2**62 + 7, 2**63 - 1, -3], ids=["far", "last", "neg"]
+)
+def test_a_forged_leaf_outside_the_positions_is_still_walked(
+    both: Scene, index: int
+) -> None:
+    """A forged event whose leaf index no real leaf could have is never VERIFIED.
+
+    Every leaf row is walked, whatever its index: one the walk skipped would
+    still cover its event, which no finding would then name.
+    """
+    with tampering(both) as raw:
+        forged = uuid.uuid4()
+        state = raw.event_at(4).state
+        nid = raw.insert_event(forged, 1, REGISTERED_TOPIC, state)
+        raw.insert_leaf(index, EventRow(nid, forged, 1, REGISTERED_TOPIC, state))
+    report = audit(both)
+    assert report.status == FAILED
+    assert "LEDGER_GAP" in codes(report)
+    assert report.size == SIZE + 1
+
+
 # 14-16: checkpoints -------------------------------------------------------------------
 
 

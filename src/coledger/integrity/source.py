@@ -26,7 +26,30 @@ if TYPE_CHECKING:
     from coledger.integrity.recorders import LeafPOPORecorder
 
 PAGE = 2000
-_NO_LIMIT = 2**62
+
+
+def _window(
+    after: Any, below: int | None, *, started: bool, mark: str
+) -> tuple[str, tuple[Any, ...]]:
+    """The WHERE clause and parameters of one page of leaves, by keyset.
+
+    The audit's walk (no *below*) has no bounds but the last index seen: a
+    negative index, one beyond any real position, or (in a table rebuilt
+    without its integer key) text, which SQLite orders after every number,
+    is walked and judged like any other row, never skipped. Reading the first
+    *below* leaves for a tree keeps to 0 .. below - 1.
+    """
+    terms: list[str] = []
+    params: list[Any] = []
+    if started or below is not None:
+        terms.append(f"l.leaf_index > {mark}")
+        params.append(after if started else -1)
+    if below is not None:
+        terms.append(f"l.leaf_index < {mark}")
+        params.append(below)
+    return ("WHERE " + " AND ".join(terms) + " " if terms else ""), tuple(params)
+
+
 _JOIN = f"{LEAVES} l LEFT JOIN stored_events e ON e.rowid = l.notification_id"
 
 
@@ -197,7 +220,10 @@ class SQLiteSource(AuditSource):
         except sqlite3.Error as error:
             raise StorageError(str(error)) from error
 
-    def _leaf_page(self, after: Any, limit: int) -> list[LeafRow]:
+    def _leaf_page(
+        self, after: Any, below: int | None, *, started: bool
+    ) -> list[LeafRow]:
+        where, params = _window(after, below, started=started, mark="?")
         rows = self._query(
             f"SELECT l.leaf_index, l.notification_id, l.state_hash, l.leaf_hash, "  # noqa: S608
             f"e.rowid, e.originator_id, e.originator_version, e.topic, e.state, "
@@ -205,9 +231,8 @@ class SQLiteSource(AuditSource):
             f"typeof(e.state) = 'blob' AND typeof(e.topic) = 'text' "
             f"AND typeof(e.originator_id) = 'text' "
             f"AND typeof(e.originator_version) = 'integer' "
-            f"FROM {_JOIN} WHERE l.leaf_index > ? AND l.leaf_index < ? "
-            f"ORDER BY l.leaf_index LIMIT {PAGE}",
-            (after, limit),
+            f"FROM {_JOIN} {where}ORDER BY l.leaf_index LIMIT {PAGE}",
+            params,
         )
         return [
             LeafRow(
@@ -225,17 +250,18 @@ class SQLiteSource(AuditSource):
 
     def leaf_rows(self, below: int | None = None) -> Iterator[LeafRow]:
         """Leaves joined to their events, a page at a time."""
-        after: Any = -1
-        limit = below if below is not None else _NO_LIMIT
+        after: Any = None
+        started = False
         while True:
-            page = self._leaf_page(after, limit)
+            page = self._leaf_page(after, below, started=started)
             yield from page
             if len(page) < PAGE:
                 return
-            after = page[-1].leaf_index
+            after, started = page[-1].leaf_index, True
 
-    def _raw_page(self, after: Any) -> RawPage | None:
+    def _raw_page(self, after: Any, *, started: bool) -> RawPage | None:
         """The next page as plain tuples; None if a text value is not UTF-8."""
+        where, params = _window(after, None, started=started, mark="?")
         try:
             self._conn.text_factory = str
             return RawPage(
@@ -243,9 +269,8 @@ class SQLiteSource(AuditSource):
                     f"SELECT l.leaf_index, l.notification_id, l.state_hash, "  # noqa: S608
                     f"l.leaf_hash, e.rowid, e.originator_id, e.originator_version, "
                     f"e.topic, e.state FROM {_JOIN} "
-                    f"WHERE l.leaf_index > ? AND l.leaf_index < ? "
-                    f"ORDER BY l.leaf_index LIMIT {PAGE}",
-                    (after, _NO_LIMIT),
+                    f"{where}ORDER BY l.leaf_index LIMIT {PAGE}",
+                    params,
                 ).fetchall()
             )
         except sqlite3.Error:
@@ -260,19 +285,20 @@ class SQLiteSource(AuditSource):
         A page holding text that is not UTF-8 cannot be read that way; it is
         read again with the conversion, exactly as ``leaf_rows()`` reads it.
         """
-        after: Any = -1
+        after: Any = None
+        started = False
         while True:
-            raw = self._raw_page(after)
+            raw = self._raw_page(after, started=started)
             if raw is not None:
                 yield raw
                 size, last = len(raw.rows), raw.rows[-1][0] if raw.rows else None
             else:
-                page = self._leaf_page(after, _NO_LIMIT)
+                page = self._leaf_page(after, None, started=started)
                 yield page
                 size, last = len(page), page[-1].leaf_index if page else None
             if size < PAGE:
                 return
-            after = last
+            after, started = last, True
 
     def unledgered(self) -> Iterator[EventRow]:
         """Events whose rowid no leaf names."""
@@ -359,24 +385,24 @@ class PostgresSource(AuditSource):
 
     def leaf_rows(self, below: int | None = None) -> Iterator[LeafRow]:
         """Leaves joined to their events, a page at a time."""
-        after = -1
-        limit = below if below is not None else 2**62
+        after: Any = None
+        started = False
         while True:
+            where, params = _window(after, below, started=started, mark="%s")
             rows = self._query(
                 "SELECT l.leaf_index, l.notification_id, l.state_hash, l.leaf_hash, "  # noqa: S608
                 "e.notification_id, e.originator_id, e.originator_version, e.topic, "
                 "e.state FROM {s}.{leaves} l LEFT JOIN {s}.{events} e "
                 "ON e.notification_id = l.notification_id "
-                "WHERE l.leaf_index > %s AND l.leaf_index < %s "
-                f"ORDER BY l.leaf_index LIMIT {PAGE}",
-                (after, limit),
+                f"{where}ORDER BY l.leaf_index LIMIT {PAGE}",
+                params,
             )
             for r in rows:
                 event = None if r[4] is None else EventRow(r[4], r[5], r[6], r[7], r[8])
                 yield LeafRow(r[0], r[1], r[2], r[3], event)
             if len(rows) < PAGE:
                 return
-            after = rows[-1][0]
+            after, started = rows[-1][0], True
 
     def unledgered(self) -> Iterator[EventRow]:
         """Events whose notification id no leaf names."""
