@@ -66,6 +66,8 @@ MAX_ATTEMPTS = 12
 CACHE_SIZE = 2048
 """Aggregates kept in memory per Ledger, most recently used last."""
 HISTORY_PAGE = 1000
+_JITTER = random.Random()  # noqa: S311 (retry jitter, not secrecy)
+"""The retries' own generator: a library leaves the host's global one alone."""
 A = TypeVar("A", bound=LedgerAggregate)
 R = TypeVar("R")
 
@@ -453,7 +455,7 @@ class LedgerCore:
                     raise
                 finally:
                     self._trust = self._trusted = self._stored = False
-                time.sleep(min(0.2, 0.002 * 2**attempt) * random.random())  # noqa: S311
+                time.sleep(min(0.2, 0.002 * 2**attempt) * _JITTER.random())
         raise errors.ConcurrencyError(
             f"the record kept changing over {MAX_ATTEMPTS} attempts; nothing was stored"
         )
