@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from coledger import Ledger
 from coledger.integrity import FAILED, PARTIAL, VERIFIED, SigningKey, Verifier, verify
+from coledger.integrity import source as source_module
 from coledger.integrity.merkle import root
 from coledger.integrity.source import open_source
 from integrity_helpers import (
@@ -792,3 +793,17 @@ def test_any_single_mutation_fails(
             raw.set_event(event.nid, "originator_version", version)
     report = audit(scene)
     assert report.status == FAILED, (mutation, report.counts)
+
+
+def test_unledgered_events_beyond_those_listed_are_all_counted(
+    both: Scene,
+) -> None:
+    """More unledgered rows than the verifier reads in full are still all counted."""
+    extra = source_module.LISTED + 3
+    with tampering(both) as raw:
+        ballot = raw.event_at(BALLOT)
+        for _ in range(extra):
+            raw.insert_event(uuid.uuid4(), 1, BALLOT_TOPIC, ballot.state)
+    report = audit(both)
+    assert report.status == FAILED
+    assert report.counts["UNLEDGERED_EVENT"] == extra

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from coledger.integrity.recorders import LeafPOPORecorder
 
 PAGE = 2000
+LISTED = 10_000
+"""Unledgered events read in full; beyond this many they are only counted."""
 
 
 def _window(
@@ -144,6 +146,13 @@ class AuditSource(ABC):
     @abstractmethod
     def unledgered(self) -> Iterator[EventRow]:
         """Event rows that no leaf points at."""
+
+    def unledgered_count(self) -> int | None:
+        """How many event rows no leaf points at, where ``unledgered`` stops short.
+
+        None from a source whose ``unledgered`` lists every such row.
+        """
+        return None
 
     @abstractmethod
     def size(self) -> int:
@@ -305,10 +314,18 @@ class SQLiteSource(AuditSource):
         rows = self._query(
             f"SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state "  # noqa: S608
             f"FROM stored_events e WHERE NOT EXISTS (SELECT 1 FROM {LEAVES} l "
-            f"WHERE l.notification_id = e.rowid) ORDER BY e.rowid LIMIT 10000"
+            f"WHERE l.notification_id = e.rowid) ORDER BY e.rowid LIMIT {LISTED}"
         )
         for r in rows:
             yield EventRow(*r)
+
+    def unledgered_count(self) -> int:
+        """How many event rows no leaf points at."""
+        rows = self._query(
+            f"SELECT COUNT(*) FROM stored_events e WHERE NOT EXISTS "  # noqa: S608
+            f"(SELECT 1 FROM {LEAVES} l WHERE l.notification_id = e.rowid)"
+        )
+        return int(rows[0][0])
 
     def locate(self, originator_id: UUID, version: int) -> int | None:
         """The leaf index of one stored event, by its id and version."""
@@ -407,13 +424,21 @@ class PostgresSource(AuditSource):
     def unledgered(self) -> Iterator[EventRow]:
         """Events whose notification id no leaf names."""
         rows = self._query(
-            "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, "
-            "e.state FROM {s}.{events} e WHERE NOT EXISTS (SELECT 1 FROM "
+            "SELECT e.notification_id, e.originator_id, e.originator_version, "  # noqa: S608 (names composed by psycopg)
+            "e.topic, e.state FROM {s}.{events} e WHERE NOT EXISTS (SELECT 1 FROM "
             "{s}.{leaves} l WHERE l.notification_id = e.notification_id) "
-            "ORDER BY e.notification_id LIMIT 10000"
+            f"ORDER BY e.notification_id LIMIT {LISTED}"
         )
         for r in rows:
             yield EventRow(*r)
+
+    def unledgered_count(self) -> int:
+        """How many event rows no leaf points at."""
+        rows = self._query(
+            "SELECT COUNT(*) FROM {s}.{events} e WHERE NOT EXISTS (SELECT 1 FROM "
+            "{s}.{leaves} l WHERE l.notification_id = e.notification_id)"
+        )
+        return int(rows[0][0])
 
     def locate(self, originator_id: UUID, version: int) -> int | None:
         """The leaf index of one stored event, by its id and version."""

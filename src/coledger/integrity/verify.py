@@ -24,7 +24,7 @@ from coledger.errors import CheckpointError
 from coledger.integrity.checkpoints import Checkpoint, Verifier, open_checkpoint
 from coledger.integrity.leaves import UUID_HEAD, leaf_hash_from, topic_field
 from coledger.integrity.merkle import CompactRange
-from coledger.integrity.source import AuditSource, EventRow, LeafRow, RawPage
+from coledger.integrity.source import LISTED, AuditSource, EventRow, LeafRow, RawPage
 
 VERIFIED, PARTIAL, FAILED = "VERIFIED", "PARTIAL", "FAILED"
 EXIT_CODES = {VERIFIED: 0, FAILED: 1, PARTIAL: 3}
@@ -452,7 +452,9 @@ def verify(
         unledgered: Iterable[EventRow] = ()
     else:
         unledgered = source.unledgered()
+    listed = 0
     for event in unledgered:
+        listed += 1
         out.add(
             Finding(
                 "UNLEDGERED_EVENT",
@@ -463,6 +465,10 @@ def verify(
                 else None,
             )
         )
+    if listed >= LISTED:  # the rest are counted, not read
+        total = source.unledgered_count()
+        if total is not None and total > listed:
+            out.counts["UNLEDGERED_EVENT"] += total - listed
     anchored = max(walker.matched, default=0)
     if not checkpoints:
         out.add(Finding("NO_CHECKPOINT", "pass the checkpoints you kept"))
