@@ -17,7 +17,7 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from coledger.serialization import StoredLike, uuid_of
+from coledger.serialization import StoredLike
 
 
 class StoredRecord(StoredLike, Protocol):
@@ -55,12 +55,11 @@ def _sqlite_page(
         raw.row_factory = None  # plain tuples: eventsourcing's connections use Row
         raw.execute(statement, params)
         rows = raw.fetchall()
-    if recorder.datastore.originator_id_type == "uuid":
-        return [
-            _new_row((i, uuid_of(o), version, topic, state))
-            for i, o, version, topic, state in rows
-        ]
-    return list(map(_new_row, rows))
+    convert = recorder.convert_originator_id  # coledger's: one shared UUID per id
+    return [
+        _new_row((i, convert(o), version, topic, state))
+        for i, o, version, topic, state in rows
+    ]
 
 
 def pages(

@@ -24,7 +24,14 @@ from uuid import UUID
 
 from coledger.domain.values import NEEDED_BEFORE_VOTE
 from coledger.projections.facts import AdjustmentFacts, BodyFacts, MeetingFacts
-from coledger.projections.lens import Figure, Lens, band_of, insufficient, per_scope
+from coledger.projections.lens import (
+    Figure,
+    Lens,
+    band_of,
+    insufficient,
+    per_scope,
+    per_state,
+)
 from coledger.projections.representation import seats_at
 from coledger.projections.thresholds import Thresholds
 
@@ -285,17 +292,11 @@ def x5(lens: Lens, th: Thresholds) -> Figure:
     bodies = {b.id: b for b in lens.bodies()}
     if lens.scope.kind == "ledger":
         bodies = lens.facts.bodies
-    # A meeting's counts depend on it alone, and every scope that holds it
-    # (the ledger, its body, its project) asks: work them out once per state.
-    known: dict[UUID, tuple[int, ...]] = lens.facts.remember("x5/meetings", dict)
     for meeting in lens.meetings():
         body = bodies.get(meeting.body)
         if body is None or meeting.kind == "social":
             continue
-        counts = known.get(meeting.id)
-        if counts is None:
-            counts = known[meeting.id] = _x5_counts(lens, body, meeting)
-        for i, count in enumerate(counts):
+        for i, count in enumerate(_x5_counts(lens, body, meeting)):
             totals[i] += count
     le_expected, other_expected, le_attended, other_attended, acts, declared = totals
     coverage = declared / acts if acts else None
@@ -309,11 +310,13 @@ def x5(lens: Lens, th: Thresholds) -> Figure:
     return Figure("X5", value, acts, coverage, band, note)
 
 
+@per_state
 def _x5_counts(lens: Lens, body: BodyFacts, meeting: MeetingFacts) -> tuple[int, ...]:
     """Seated members expected at *meeting*, with and without lived experience.
 
     (expected with, expected without, attended with, attended without, all
-    expected, of whom declared) at the meeting's start.
+    expected, of whom declared) at the meeting's start. They depend on the
+    meeting alone, and the ledger, its body and its project all ask.
     """
     counts = [0, 0, 0, 0, 0, 0]
     at = meeting.starts_at

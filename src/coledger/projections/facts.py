@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import functools
 import gc
 import sys
 import threading
@@ -40,7 +39,7 @@ from coledger.domain import (
     Rule,
 )
 from coledger.domain.values import LIVED_EXPERIENCE
-from coledger.serialization import unstructure_state, uuid_of
+from coledger.serialization import time_of, unstructure_state, uuid_of, uuids_of
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -256,16 +255,6 @@ class AdjustmentFacts:
 
 FoldRecord = tuple[int, type, UUID, dict[str, Any]]
 """(position, event class, originator id, stored state), as the fold reads an event."""
-
-
-@functools.lru_cache(maxsize=1 << 12)
-def time_of(text: str) -> datetime:
-    """The time written as ISO *text*, one shared object per recently seen time.
-
-    Many events share a business time (everything minuted at one meeting), so
-    sharing the parsed object saves the parse and the memory of the copies.
-    """
-    return datetime.fromisoformat(text)
 
 
 SEALED_READS = frozenset({(Member.LivedExperienceDeclared, "categories")})
@@ -507,10 +496,6 @@ def _id(text: str | None) -> UUID | None:
     return None if text is None else uuid_of(text)
 
 
-def _ids(texts: Iterable[str]) -> tuple[UUID, ...]:
-    return tuple(map(uuid_of, texts))
-
-
 def _word(text: str | None) -> str | None:
     """A vocabulary word (channel, choice, mode...), one shared copy of each."""
     return None if text is None else sys.intern(text)
@@ -629,7 +614,7 @@ def _raised(facts: Facts, pos: int, oid: UUID, at: datetime, s: dict[str, Any]) 
     p = facts.proposals[oid] = ProposalFacts(
         oid,
         body,
-        _ids(s["proposers"]),
+        uuids_of(s["proposers"]),
         at,
         pos,
         project,
@@ -664,16 +649,16 @@ def _proposal(  # noqa: C901, PLR0912, PLR0917
     elif cls is Proposal.BallotCast:
         p.ballots[uuid_of(s["voter"])] = sys.intern(s["choice"])
     elif cls is Proposal.Amended:
-        p.amendments.append((_id(s["actor"]), _ids(s["takes_up"]), at))
+        p.amendments.append((_id(s["actor"]), uuids_of(s["takes_up"]), at))
     elif cls is Proposal.AccessibleVersionPublished:
         p.accessible_formats.append(sys.intern(s["format"]))
     elif cls is Proposal.FeedbackGiven:
-        p.feedback.append((_ids(s["comments"]), at))
+        p.feedback.append((uuids_of(s["comments"]), at))
     elif cls is Proposal.VotingOpened:
-        p.electorate = _ids(s["electorate"])
+        p.electorate = uuids_of(s["electorate"])
         p.voting_opened_at = at
         p.access_override = s["access_override"]
-        p.unmet_adjustments = _ids(s["unmet_adjustments"])
+        p.unmet_adjustments = uuids_of(s["unmet_adjustments"])
     elif cls is Proposal.VotingClosed:
         p.tally = (
             int(s["for_"]),
@@ -690,7 +675,7 @@ def _proposal(  # noqa: C901, PLR0912, PLR0917
                 uuid_of(s["decision_id"]),
                 sys.intern(s["outcome"]),
                 sys.intern(s["method"]),
-                _ids(s["decided_by"]),
+                uuids_of(s["decided_by"]),
                 bool(s["overrode_vote"]),
                 at,
                 pos,
@@ -703,12 +688,14 @@ def _proposal(  # noqa: C901, PLR0912, PLR0917
         action = uuid_of(s["action_id"])
         due = s["due"]
         p.actions[action] = ActionFacts(
-            action, _ids(s["owners"]), None if due is None else time_of(due), at
+            action, uuids_of(s["owners"]), None if due is None else time_of(due), at
         )
     elif cls is Proposal.ActionCompleted:
         p.actions[uuid_of(s["action_id"])].completed_at = at
     elif cls is Proposal.EvaluationRecorded:
-        p.evaluations.append((_ids(s["authors"]), _ids(s["criteria_proposed_by"]), at))
+        p.evaluations.append(
+            (uuids_of(s["authors"]), uuids_of(s["criteria_proposed_by"]), at)
+        )
 
 
 def _adjustment(  # noqa: PLR0917 (every handler takes the same arguments)

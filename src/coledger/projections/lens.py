@@ -101,10 +101,11 @@ def per_state(
 ) -> Callable[Concatenate[Lens, P], R]:
     """Work out a per-item answer once per state of the facts, whatever the lens.
 
-    For a function of a lens and a proposal or decision (the last argument)
-    whose answer depends on the facts alone (who had lived experience, who
-    held which seat), never on the lens's scope or period: the ledger, the
-    item's body and its project all ask, and the first answer serves them all.
+    For a function of a lens and an item with an id (a proposal, decision or
+    meeting: the last argument) whose answer depends on the facts alone (who
+    had lived experience, who held which seat), never on the lens's scope or
+    period: the ledger, the item's body and its project all ask, and the first
+    answer serves them all.
     The answer is shared, so it must be immutable.
     """
     name = (fn.__module__, fn.__qualname__)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import json
 import sqlite3
 import threading
@@ -234,24 +233,26 @@ class SQLTables(Tables):
         filled: set[str] = set()
         pending: Rows = {t: [] for t in DATA_TABLES}
         count = 0
-        for batch in itertools.chain(batches, [None]):
-            if batch is not None:
-                for table, rows in batch.items():
-                    pending[table] += rows
-                    count += len(rows)
-                if count < STAGE_BATCH:
-                    continue
-            with self._lock:  # readers may use the connection between batches
-                for table, rows in pending.items():
-                    if rows:
-                        marks = ", ".join([self._mark] * len(rows[0]))
-                        self._conn.cursor().executemany(
-                            f"INSERT INTO {STAGED}{table} VALUES ({marks})",  # noqa: S608
-                            rows,
-                        )
-                        filled.add(table)
-            pending, count = {t: [] for t in DATA_TABLES}, 0
-        return filled
+        for batch in batches:
+            for table, rows in batch.items():
+                pending[table] += rows
+                count += len(rows)
+            if count >= STAGE_BATCH:
+                filled |= self._write_staged(pending)
+                pending, count = {t: [] for t in DATA_TABLES}, 0
+        return filled | self._write_staged(pending)
+
+    def _write_staged(self, pending: Rows) -> set[str]:
+        """Add rows to the temporary tables; the tables that received some."""
+        with self._lock:  # readers may use the connection between batches
+            for table, rows in pending.items():
+                if rows:
+                    marks = ", ".join([self._mark] * len(rows[0]))
+                    self._conn.cursor().executemany(
+                        f"INSERT INTO {STAGED}{table} VALUES ({marks})",  # noqa: S608
+                        rows,
+                    )
+        return {table for table, rows in pending.items() if rows}
 
     def replace(
         self,
