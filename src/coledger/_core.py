@@ -24,7 +24,7 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 from eventsourcing.popo import POPOFactory
-from eventsourcing.utils import Environment, EnvType, get_topic, resolve_topic
+from eventsourcing.utils import Environment, EnvType, get_topic
 
 from coledger import errors, log
 from coledger.catalogue import Catalogue
@@ -59,7 +59,12 @@ from coledger.projections.facts import SEALED_READS, Facts, FoldRecord
 from coledger.projections.materialise import (
     Materialiser,
 )
-from coledger.serialization import LedgerMapper, unstructure_state, uuid_of
+from coledger.serialization import (
+    LedgerMapper,
+    event_class,
+    unstructure_state,
+    uuid_of,
+)
 from coledger.storage import APP_NAME, DEFAULT_URL, StorageConfig, parse_url
 
 MAX_ATTEMPTS = 12
@@ -145,9 +150,21 @@ class _LedgerApp(Application[UUID]):
 
 def _fold_class(topic: str) -> tuple[type, int, bool]:
     """An event class, its class version, and whether the fold opens a seal of it."""
-    cls = resolve_topic(topic)
+    cls = event_class(topic)
     opens = any(sealed is cls for sealed, _ in SEALED_READS)
     return cls, getattr(cls, "class_version", 1), opens
+
+
+def _originator_of(record: StoredRecord) -> UUID:
+    """A stored row's aggregate id as a UUID."""
+    try:
+        return uuid_of(str(record.originator_id))
+    except ValueError as error:
+        msg = (
+            f"the event at position {record.id} names aggregate "
+            f"{record.originator_id!r}, which is not a UUID"
+        )
+        raise errors.CorruptEventError(msg) from error
 
 
 @attrs.frozen
@@ -718,7 +735,7 @@ class LedgerCore:
                 cls, version, opens = found
                 oid = record.originator_id
                 if type(oid) is not UUID:
-                    oid = uuid_of(str(oid))
+                    oid = _originator_of(record)
                 try:
                     state = loads(record.state)
                 except orjson.JSONDecodeError:

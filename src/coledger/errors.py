@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from eventsourcing.persistence import MapperDeserialisationError
+
 if TYPE_CHECKING:
     from uuid import UUID
 
@@ -267,6 +269,16 @@ class ProofError(AuditError):
 
 class StorageError(LedgerError):
     """The storage backend failed or could not be reached."""
+
+
+class CorruptEventError(StorageError, MapperDeserialisationError):
+    """A stored event cannot be read back: its bytes are not what coledger wrote.
+
+    The message names the event (its position where known, its topic and its
+    aggregate) and what failed. Nothing is folded or written past it;
+    ``coledger verify`` shows what changed in the stored log. It is also
+    eventsourcing's ``MapperDeserialisationError``, which it refines.
+    """
 
 
 class ConcurrencyError(StorageError):

@@ -25,12 +25,12 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     JSONTranscoder,
     Mapper,
-    MapperDeserialisationError,
     StoredEvent,
 )
 from eventsourcing.utils import get_topic, resolve_topic
 
-from coledger.errors import LedgerError
+from coledger.domain.base import LedgerAggregate
+from coledger.errors import CorruptEventError, LedgerError
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -58,6 +58,22 @@ def time_of(text: str) -> datetime:
     sharing the parsed object saves the parse and the memory of the copies.
     """
     return datetime.fromisoformat(text)
+
+
+@functools.lru_cache(maxsize=256)
+def event_class(topic: str) -> type[LedgerAggregate.Event]:
+    """The coledger event class a stored topic names.
+
+    Raises CorruptEventError for a topic that names nothing, or names something
+    that is not one of coledger's events (a forged row could name any class).
+    """
+    try:
+        cls = resolve_topic(topic)
+    except Exception as error:
+        raise CorruptEventError(f"unknown event topic: {error}") from error
+    if not (isinstance(cls, type) and issubclass(cls, LedgerAggregate.Event)):
+        raise CorruptEventError(f"topic {topic!r} names no coledger event")
+    return cls
 
 
 converter = make_converter()
@@ -246,9 +262,12 @@ class LedgerMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredLike) -> DomainEventProtocol[UUID]:
         """Decode one stored event."""
-        cls = resolve_topic(stored_event.topic)
         try:
+            cls = event_class(stored_event.topic)
             state = self.decode(cls, stored_event)
+            originator_id = stored_event.originator_id
+            if not isinstance(originator_id, UUID):
+                originator_id = uuid_of(str(originator_id))
         except LedgerError:
             raise
         except Exception as error:
@@ -257,13 +276,8 @@ class LedgerMapper(Mapper[UUID]):
                 f"{stored_event.originator_id} "
                 f"v{stored_event.originator_version}: {error}"
             )
-            raise MapperDeserialisationError(msg) from error
-        originator_id = stored_event.originator_id
-        state["originator_id"] = (
-            originator_id
-            if isinstance(originator_id, UUID)
-            else UUID(str(originator_id))
-        )
+            raise CorruptEventError(msg) from error
+        state["originator_id"] = originator_id
         state["originator_version"] = stored_event.originator_version
         event: DomainEventProtocol[UUID] = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eventsourcing.persistence import MapperDeserialisationError
 
-from coledger import Ledger, Rule
+from coledger import CorruptEventError, Ledger, Rule
 from coledger.domain.values import LIVED_EXPERIENCE
 from coledger.log import pages
 from coledger.projections.facts import Facts, collector_paused
@@ -188,7 +187,7 @@ def test_sqlite_pages_hold_what_select_notifications_returns(tmp_path: Path) -> 
 def test_fold_states_refuse_a_state_that_is_not_a_json_object(
     tmp_path: Path, state: bytes
 ) -> None:
-    """A stored state that is not a JSON object raises the mapper's decoding error."""
+    """A stored state that is not a JSON object raises CorruptEventError."""
     path = tmp_path / "ledger.db"
     with Ledger.open(f"sqlite:///{path}") as ledger:
         ledger.register_member("Ann Ide")
@@ -196,7 +195,7 @@ def test_fold_states_refuse_a_state_that_is_not_a_json_object(
         conn.execute("UPDATE stored_events SET state = ? WHERE rowid = 1", (state,))
     with (
         Ledger.open(f"sqlite:///{path}") as ledger,
-        pytest.raises(MapperDeserialisationError, match="cannot decode"),
+        pytest.raises(CorruptEventError, match="cannot decode"),
     ):
         list(ledger.fold_states())
 
@@ -357,10 +356,10 @@ def test_a_state_the_fold_cannot_cast_fails_every_fold_not_just_the_first(
                 (state.replace(str(admin).encode(), b"not-a-uuid"), bad),
             )
         for _ in range(2):
-            with pytest.raises(MapperDeserialisationError, match=f"position {bad}"):
+            with pytest.raises(CorruptEventError, match=f"position {bad}"):
                 ledger.facts()
         projector = ledger.projections()
         for attempt in (projector.rebuild, projector.catch_up):
-            with pytest.raises(MapperDeserialisationError, match="SeatVacated"):
+            with pytest.raises(CorruptEventError, match="SeatVacated"):
                 attempt()
         assert projector.tables.position() == 0  # nothing half-folded was written

@@ -20,7 +20,13 @@ from collections.abc import Callable, Sequence
 
 from coledger.cli import integrity, ledger_commands, transfer_commands
 from coledger.cli._common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, CommandError
-from coledger.errors import InvalidUrlError, LedgerError, MasterKeyError, StorageError
+from coledger.errors import (
+    CorruptEventError,
+    InvalidUrlError,
+    LedgerError,
+    MasterKeyError,
+    StorageError,
+)
 
 __all__ = ["build_parser", "main", "run"]
 
@@ -55,6 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except (InvalidUrlError, CommandError) as error:
         print(f"coledger: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except CorruptEventError as error:
+        print(
+            f"coledger: the ledger holds an event it cannot read: {error} "
+            "(coledger verify shows what changed in the stored log)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     except StorageError as error:
         detail = " ".join(str(error).split())  # one line, whatever the driver says

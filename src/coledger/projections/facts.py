@@ -26,7 +26,6 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
-from eventsourcing.persistence import MapperDeserialisationError
 
 from coledger.domain import (
     Adjustment,
@@ -39,6 +38,7 @@ from coledger.domain import (
     Rule,
 )
 from coledger.domain.values import LIVED_EXPERIENCE
+from coledger.errors import CorruptEventError
 from coledger.serialization import time_of, unstructure_state, uuid_of, uuids_of
 
 T = TypeVar("T")
@@ -335,8 +335,8 @@ class Facts:
         """Fold in many records from ``Ledger.fold_states``; returns self.
 
         A stored state the fold cannot read (a field that is not of its
-        declared type, or missing) raises ``MapperDeserialisationError``, as
-        decoding the event would. The facts may then hold part of that event:
+        declared type, or missing) raises ``CorruptEventError``, as decoding
+        the event would. The facts may then hold part of that event:
         discard them.
         """
         apply = self.apply_state
@@ -349,7 +349,7 @@ class Facts:
                     f"{originator_id} at position {position}: "
                     f"{type(error).__name__}: {error}"
                 )
-                raise MapperDeserialisationError(msg) from error
+                raise CorruptEventError(msg) from error
         return self
 
     def apply_state(
