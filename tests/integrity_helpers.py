@@ -156,10 +156,11 @@ class LeafRow:
 class Raw:
     """The attacker's own connection to the ledger's tables, with no coledger code.
 
-    SQL is written once with ``{events}``, ``{nid}``, ``{leaves}`` and
-    ``{checkpoints}`` placeholders and ``?`` parameters; this class fills in the
-    backend's names (SQLite: ``stored_events`` keyed by ``rowid``; PostgreSQL:
-    ``<schema>.coledger_events`` keyed by ``notification_id``).
+    SQL is written once with ``{events}``, ``{nid}``, ``{leaves}``,
+    ``{checkpoints}`` and ``{schema}`` placeholders and ``?`` parameters; this
+    class fills in the backend's names (SQLite: ``stored_events`` keyed by
+    ``rowid``; PostgreSQL: ``<schema>.coledger_events`` keyed by
+    ``notification_id``).
     """
 
     def __init__(self, scene: Scene) -> None:
@@ -174,6 +175,7 @@ class Raw:
                 "nid": "rowid",
                 "leaves": "coledger_leaves",
                 "checkpoints": "coledger_checkpoints",
+                "schema": "main",
             }
         else:
             assert scene.schema is not None
@@ -184,6 +186,7 @@ class Raw:
                 "nid": "notification_id",
                 "leaves": f"{schema}.coledger_leaves",
                 "checkpoints": f"{schema}.coledger_checkpoints",
+                "schema": schema,
             }
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

@@ -11,6 +11,7 @@ checked against one-leaf-at-a-time appends in the same way.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import sqlite3
@@ -56,6 +57,26 @@ class RowByRow(AuditSource):
     def size(self) -> int:
         """The wrapped source's size."""
         return self.inner.size()
+
+    def event_count(self) -> int:
+        """The wrapped source's count of event rows."""
+        return self.inner.event_count()
+
+    def leaf_count(self) -> int:
+        """The wrapped source's count of leaf rows."""
+        return self.inner.leaf_count()
+
+    def unledgered_count(self) -> int | None:
+        """The wrapped source's count of unledgered events."""
+        return self.inner.unledgered_count()
+
+    def snapshot(self) -> contextlib.AbstractContextManager[None]:
+        """The wrapped source's snapshot."""
+        return self.inner.snapshot()
+
+    def hiding(self) -> list[str]:
+        """The wrapped source's reasons rows might be hidden."""
+        return self.inner.hiding()
 
     def leaf_index_of(self, notification_id: int) -> int | None:
         """The wrapped source's answer."""

@@ -275,10 +275,11 @@ class Walk:
         return leaf
 
 
-def read_rows(db: Path) -> tuple[list[Any], list[Any]]:
-    """The leaves joined to their events, and the event rows with no leaf."""
+def read_rows(db: Path) -> tuple[list[Any], list[Any], int, int]:
+    """The leaves joined to their events, the events with no leaf, and both counts."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
+        conn.execute("BEGIN")  # one snapshot for every read
         rows = conn.execute(
             "SELECT l.leaf_index, l.notification_id, l.state_hash, l.leaf_hash, "
             "e.rowid, e.originator_id, e.originator_version, e.topic, e.state "
@@ -289,9 +290,11 @@ def read_rows(db: Path) -> tuple[list[Any], list[Any]]:
             "SELECT e.rowid FROM stored_events e WHERE NOT EXISTS (SELECT 1 FROM "
             "coledger_leaves l WHERE l.notification_id = e.rowid) ORDER BY e.rowid"
         ).fetchall()
+        leaves = conn.execute("SELECT COUNT(*) FROM coledger_leaves").fetchone()[0]
+        events = conn.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
     finally:
         conn.close()
-    return rows, unledgered
+    return rows, unledgered, leaves, events
 
 
 def independent_verify(
@@ -301,12 +304,15 @@ def independent_verify(
     found: Counter[str] = Counter()
     pinned = parse_pinned(pinned_text) if pinned_text is not None else None
     trusted = trusted_checkpoints(notes, pinned, found)
-    rows, unledgered = read_rows(db)
+    rows, unledgered, leaves, events = read_rows(db)
     walk = Walk(trusted, found)
     for row in rows:
         walk.row(row)
     found["TRUNCATED"] += len(walk.pending)
     found["UNLEDGERED_EVENT"] += len(unledgered)
+    found["UNREAD_ROWS"] += leaves != len(rows)
+    joined = sum(row[4] is not None for row in rows)
+    found["UNREAD_ROWS"] += events != joined + len(unledgered)
     anchored = max(walk.matched, default=0)
     if not trusted:
         found["NO_CHECKPOINT"] += 1
@@ -495,6 +501,30 @@ def text_leaf(scene: Scene) -> list[str]:
     return _forged_leaf_at(scene, "z")
 
 
+def _loose_leaves(scene: Scene) -> None:
+    """Rebuild the leaf table with no keys, so that numbers may repeat or be NULL."""
+    with tampering(scene) as raw:
+        raw.run(
+            "CREATE TABLE loose (leaf_index INTEGER, notification_id INTEGER, "
+            "state_hash BLOB NOT NULL, leaf_hash BLOB NOT NULL)"
+        )
+        raw.run("INSERT INTO loose SELECT * FROM {leaves} ORDER BY leaf_index")
+        raw.run("DROP TABLE {leaves}")
+        raw.run("ALTER TABLE loose RENAME TO {leaves}")
+
+
+def twice_numbered_leaf(scene: Scene) -> list[str]:
+    """A forged event whose correct leaf repeats the number of a genuine leaf."""
+    _loose_leaves(scene)
+    return _forged_leaf_at(scene, 4)
+
+
+def unnumbered_leaf(scene: Scene) -> list[str]:
+    """A forged event whose correct leaf has a NULL number."""
+    _loose_leaves(scene)
+    return _forged_leaf_at(scene, None)
+
+
 def unledgered(scene: Scene) -> list[str]:
     """An event row inserted with no leaf."""
     with tampering(scene) as raw:
@@ -609,6 +639,8 @@ CASES: dict[str, Tamper] = {
         far_leaf,
         negative_leaf,
         text_leaf,
+        twice_numbered_leaf,
+        unnumbered_leaf,
         unledgered,
         text_state,
         bad_record_id,

@@ -8,6 +8,7 @@ this module, decides what is malformed.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -158,9 +159,26 @@ class AuditSource(ABC):
     def size(self) -> int:
         """One more than the largest leaf index (0 when empty)."""
 
-    def event_count(self) -> int | None:
-        """How many event rows there are, if the source can count them cheaply."""
-        return None
+    @abstractmethod
+    def event_count(self) -> int:
+        """How many event rows there are."""
+
+    @abstractmethod
+    def leaf_count(self) -> int:
+        """How many leaf rows there are, whatever their indexes."""
+
+    def snapshot(self) -> contextlib.AbstractContextManager[None]:
+        """Every read inside sees the same committed state of the database.
+
+        A verification counts rows as well as walking them, so a writer that
+        commits between the walk and the counts must not be seen by one and
+        not the other.
+        """
+        return contextlib.nullcontext()
+
+    def hiding(self) -> list[str]:
+        """Why the database might hide rows of the two tables from this reader."""
+        return []
 
     @abstractmethod
     def leaf_index_of(self, notification_id: int) -> int | None:
@@ -346,6 +364,22 @@ class SQLiteSource(AuditSource):
         """How many event rows there are."""
         return int(self._query("SELECT COUNT(*) FROM stored_events")[0][0])
 
+    def leaf_count(self) -> int:
+        """How many leaf rows there are."""
+        return int(self._query(f"SELECT COUNT(*) FROM {LEAVES}")[0][0])  # noqa: S608
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        self._query("BEGIN")  # deferred: the first read fixes the snapshot
+        try:
+            yield
+        finally:
+            self._conn.rollback()
+
+    def snapshot(self) -> contextlib.AbstractContextManager[None]:
+        """One read transaction: in WAL mode its reads share one snapshot."""
+        return self._snapshot()
+
     def leaf_index_of(self, notification_id: int) -> int | None:
         """The leaf index pointing at a notification id."""
         rows = self._query(
@@ -381,7 +415,8 @@ class PostgresSource(AuditSource):
 
         self._psycopg = psycopg
         self._sql = sql
-        self._schema = sql.Identifier(schema or "public")
+        self._schema_name = schema or "public"
+        self._schema = sql.Identifier(self._schema_name)
         try:
             self._conn = psycopg.connect(conninfo, autocommit=True)
         except psycopg.Error as error:
@@ -455,6 +490,52 @@ class PostgresSource(AuditSource):
         head = self._query("SELECT MAX(leaf_index) FROM {s}.{leaves}")[0][0]
         return 0 if head is None else int(head) + 1
 
+    def event_count(self) -> int:
+        """How many event rows there are."""
+        return int(self._query("SELECT COUNT(*) FROM {s}.{events}")[0][0])
+
+    def leaf_count(self) -> int:
+        """How many leaf rows there are."""
+        return int(self._query("SELECT COUNT(*) FROM {s}.{leaves}")[0][0])
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        self._query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield
+        finally:
+            self._query("ROLLBACK")
+
+    def snapshot(self) -> contextlib.AbstractContextManager[None]:
+        """One REPEATABLE READ transaction: every read sees one snapshot."""
+        return self._snapshot()
+
+    def hiding(self) -> list[str]:
+        """Row-level security, or a table that is not a plain table.
+
+        PostgreSQL applies row security to every role but the table's owner
+        (and roles that bypass it), so an owner could hide a forged event
+        from an auditor's role alone. The catalogue says whether it could.
+        """
+        rows = self._query(
+            "SELECT c.relname, c.relkind, c.relrowsecurity, EXISTS (SELECT 1 "
+            "FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid) "
+            "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+            "ON n.oid = c.relnamespace WHERE n.nspname = %s "
+            "AND c.relname IN (%s, %s) ORDER BY c.relname",
+            (self._schema_name, f"{APP_NAME}_events", LEAVES),
+        )
+        reasons: list[str] = []
+        for name, kind, secured, policies in rows:
+            if kind != "r":
+                reasons.append(f"{name} is not a plain table (relkind {kind!r})")
+            if secured or policies:
+                reasons.append(
+                    f"{name} has row-level security or policies, which can hide "
+                    "rows from some roles"
+                )
+        return reasons
+
     def leaf_index_of(self, notification_id: int) -> int | None:
         """The leaf index pointing at a notification id."""
         rows = self._query(
@@ -509,6 +590,14 @@ class MemorySource(AuditSource):
                     yield event
 
     def size(self) -> int:
+        """How many leaves there are."""
+        return len(self._recorder.leaves)
+
+    def event_count(self) -> int:
+        """How many events there are."""
+        return len(self._recorder._stored_events)  # noqa: SLF001
+
+    def leaf_count(self) -> int:
         """How many leaves there are."""
         return len(self._recorder.leaves)
 

@@ -47,6 +47,11 @@ EXPLANATIONS = {
     "WRONG_ORIGIN": "a checkpoint names another ledger",
     "MALFORMED": "a checkpoint cannot be read",
     "EQUIVOCATION": "two trusted checkpoints give different roots for one size",
+    "UNREAD_ROWS": (
+        "rows the walk in leaf order cannot reach: a leaf number used twice or "
+        "missing, or an event row shared by two leaves"
+    ),
+    "HIDDEN_ROWS": "the database can hide rows of the log from this reader",
     "UNANCHORED": "the newest events are not yet covered by a trusted checkpoint",
     "NO_CHECKPOINT": "no trusted checkpoint was given, so nothing is anchored",
 }
@@ -210,6 +215,8 @@ class _Walker:
         self.last_nid: int | None = None
         self.all_clean = True
         """True while every row has been a clean one (``_row`` has seen none)."""
+        self.joined = 0
+        """Rows walked that were joined to an event row."""
         self.streams: dict[str, list[Any]] = {}
         """Per record (its 32 hex digits): [hashed bytes up to the version, version]."""
         self.topics: dict[str, bytes] = {}
@@ -254,6 +261,7 @@ class _Walker:
             if self.pending:
                 stop = min(count, start + self.pending[0].size - self.size)
             leaves = self._clean_run(page.rows, start, stop)
+            self.joined += len(leaves)  # a clean row always has its event
             self._grow(leaves)
             start += len(leaves)
             if start < stop:
@@ -327,6 +335,7 @@ class _Walker:
 
     def _row(self, row: LeafRow) -> None:
         self.all_clean = False
+        self.joined += row.event is not None
         index = row.leaf_index if isinstance(row.leaf_index, int) else None
         if index != self.expected_index:
             self.out.add(
@@ -435,8 +444,12 @@ def verify(
     """Check a ledger against the checkpoints an auditor kept."""
     out = _Collector()
     checkpoints = read_checkpoints(notes, verifier, out)
+    for reason in source.hiding():
+        out.add(Finding("HIDDEN_ROWS", reason))
     walker = _Walker(checkpoints, out)
-    walker.walk(source.leaf_pages())
+    with source.snapshot():
+        walker.walk(source.leaf_pages())
+        _account(source, walker, out)
     size = walker.size
     for checkpoint in walker.pending:
         out.add(
@@ -446,29 +459,6 @@ def verify(
                 f"the log holds {size}",
             )
         )
-    # Clean rows point at distinct events, one each (their notification ids
-    # rise), so when there are just as many event rows, none lacks a leaf.
-    if walker.all_clean and source.event_count() == size:
-        unledgered: Iterable[EventRow] = ()
-    else:
-        unledgered = source.unledgered()
-    listed = 0
-    for event in unledgered:
-        listed += 1
-        out.add(
-            Finding(
-                "UNLEDGERED_EVENT",
-                f"event row {event.notification_id!r} has no leaf",
-                originator_id=str(event.originator_id),
-                version=event.originator_version
-                if isinstance(event.originator_version, int)
-                else None,
-            )
-        )
-    if listed >= LISTED:  # the rest are counted, not read
-        total = source.unledgered_count()
-        if total is not None and total > listed:
-            out.counts["UNLEDGERED_EVENT"] += total - listed
     anchored = max(walker.matched, default=0)
     if not checkpoints:
         out.add(Finding("NO_CHECKPOINT", "pass the checkpoints you kept"))
@@ -486,3 +476,56 @@ def verify(
     return Report(
         status, size, anchored, len(checkpoints), tuple(out.shown), dict(out.counts)
     )
+
+
+def _account(source: AuditSource, walker: _Walker, out: _Collector) -> None:
+    """Account for every row: each leaf walked, each event walked or unledgered.
+
+    The walk pages by leaf number, so a row that shares its number with
+    another, or has none, or an event row that shares its notification id with
+    another, can fall between pages. Counting the tables closes that door: a
+    row the walk did not reach is a finding, never a row that silently covers
+    an event.
+    """
+    size = walker.size
+    leaves = source.leaf_count()
+    if leaves != size:
+        out.add(
+            Finding(
+                "UNREAD_ROWS",
+                f"the leaf table holds {leaves} rows; the walk in leaf order "
+                f"reached {size}",
+            )
+        )
+    events = source.event_count()
+    # Clean rows point at distinct events, one each (their notification ids
+    # rise), so when there are just as many event rows, none lacks a leaf.
+    if walker.all_clean and events == size:
+        return
+    listed = 0
+    for event in source.unledgered():
+        listed += 1
+        out.add(
+            Finding(
+                "UNLEDGERED_EVENT",
+                f"event row {event.notification_id!r} has no leaf",
+                originator_id=str(event.originator_id),
+                version=event.originator_version
+                if isinstance(event.originator_version, int)
+                else None,
+            )
+        )
+    unledgered = listed
+    if listed >= LISTED:  # the rest are counted, not read
+        total = source.unledgered_count()
+        if total is not None and total > listed:
+            out.counts["UNLEDGERED_EVENT"] += total - listed
+            unledgered = total
+    if events != walker.joined + unledgered:
+        out.add(
+            Finding(
+                "UNREAD_ROWS",
+                f"the event table holds {events} rows; {walker.joined} were "
+                f"reached through the leaves walked and {unledgered} have no leaf",
+            )
+        )

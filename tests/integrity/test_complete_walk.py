@@ -1,0 +1,198 @@
+"""Every row of the leaf and event tables is accounted for, or the log fails.
+
+The verifier walks the leaves a page at a time by leaf number. A row that
+shares its number with another, or has none, or an event row that shares its
+notification id with another, can fall between two pages; so can rows that
+PostgreSQL's row security hides from the auditor's role. Each such forged row
+once let a forged event pass as VERIFIED. The pages here are five leaves long
+(the ledger holds fifteen), so the boundaries fall inside the story.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from unittest import mock
+
+import psycopg
+import pytest
+
+from coledger import Ledger
+from coledger.integrity import source as source_module
+from coledger.integrity.source import AuditSource, open_source
+from coledger.integrity.verify import FAILED, Report, verify
+from conftest import PG_CONNINFO
+from integrity_helpers import (
+    REGISTERED_TOPIC,
+    EventRow,
+    Raw,
+    Scene,
+    audit,
+    build,
+    tampering,
+)
+
+PAGE = 5
+BOUNDARY = PAGE - 1
+"""The last leaf of the first page."""
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def scene(request: pytest.FixtureRequest, tmp_path: Path) -> Scene:
+    """A signed fifteen-event ledger on a SQLite file and on PostgreSQL."""
+    schema = None
+    if request.param == "postgres":
+        schema = request.getfixturevalue("pg_schema")
+    return build(request.param, tmp_path, schema)
+
+
+def paged_audit(scene: Scene) -> Report:
+    """The auditor's verify with pages of five leaves."""
+    with mock.patch.object(source_module, "PAGE", PAGE):
+        return audit(scene)
+
+
+def forge(raw: Raw) -> EventRow:
+    """Store a forged registration with no leaf, as an attacker's SQL would."""
+    record = uuid.uuid4()
+    state = raw.event_at(2).state
+    nid = raw.insert_event(record, 1, REGISTERED_TOPIC, state)
+    return EventRow(nid, record, 1, REGISTERED_TOPIC, state)
+
+
+def loosen_leaves(raw: Raw) -> None:
+    """Let leaf numbers repeat or be missing: the table without its keys."""
+    if raw.backend == "sqlite":
+        raw.run(
+            "CREATE TABLE loose (leaf_index INTEGER, notification_id INTEGER, "
+            "state_hash BLOB NOT NULL, leaf_hash BLOB NOT NULL)"
+        )
+        raw.run("INSERT INTO loose SELECT * FROM {leaves} ORDER BY leaf_index")
+        raw.run("DROP TABLE {leaves}")
+        raw.run("ALTER TABLE loose RENAME TO {leaves}")
+    else:
+        raw.run("ALTER TABLE {leaves} DROP CONSTRAINT coledger_leaves_pkey")
+        raw.run(
+            "ALTER TABLE {leaves} DROP CONSTRAINT coledger_leaves_notification_id_key"
+        )
+        raw.run("ALTER TABLE {leaves} ALTER COLUMN leaf_index DROP NOT NULL")
+
+
+@pytest.mark.parametrize("page", [PAGE, 2000], ids=["at a page boundary", "in a page"])
+def test_a_leaf_number_used_twice_fails(scene: Scene, page: int) -> None:
+    """A second leaf numbered like the last of a page cannot cover a forged event."""
+    with tampering(scene) as raw:
+        loosen_leaves(raw)
+        raw.insert_leaf(BOUNDARY, forge(raw))
+    with mock.patch.object(source_module, "PAGE", page):
+        report = audit(scene)
+    assert report.status == FAILED
+    if page == PAGE:  # never walked: the leaf count and the event count both differ
+        assert report.counts == {"UNREAD_ROWS": 2}
+    else:
+        assert "LEDGER_GAP" in report.counts
+
+
+def test_a_leaf_with_no_number_fails(scene: Scene) -> None:
+    """A leaf numbered NULL (last in PostgreSQL's order, first in SQLite's) is found."""
+    with tampering(scene) as raw:
+        loosen_leaves(raw)
+        raw.insert_leaf(None, forge(raw))  # type: ignore[arg-type]
+    report = paged_audit(scene)
+    assert report.status == FAILED
+    assert "UNREAD_ROWS" in report.counts or "LEDGER_GAP" in report.counts
+    if scene.backend == "postgres":  # never walked: both counts differ
+        assert report.counts == {"UNREAD_ROWS": 2}
+
+
+@pytest.mark.postgres
+def test_an_event_row_sharing_a_notification_id_fails(
+    tmp_path: Path, pg_schema: str
+) -> None:
+    """A forged event sharing a genuine one's notification id fails, page cut or not."""
+    scene = build("postgres", tmp_path, pg_schema)
+    with tampering(scene) as raw:
+        raw.run("DROP INDEX {schema}.coledger_events_notification_id_idx")
+        raw.run("ALTER TABLE {events} DROP CONSTRAINT coledger_events_pkey")
+        genuine = raw.event_at(BOUNDARY)
+        raw.insert_event(
+            uuid.uuid4(), 1, REGISTERED_TOPIC, genuine.state, nid=genuine.nid
+        )
+    report = paged_audit(scene)
+    assert report.status == FAILED
+    assert report.counts == {"UNREAD_ROWS": 1}  # every leaf read; one event never
+
+
+@pytest.fixture
+def auditor_role() -> Iterator[str]:
+    """A PostgreSQL login role for an auditor, dropped after the test."""
+    role = f"auditor_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+    yield role
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        conn.execute(f'DROP OWNED BY "{role}"')
+        conn.execute(f'DROP ROLE "{role}"')
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("table", ["events", "leaves"])
+def test_row_security_that_hides_rows_from_the_auditor_fails(
+    tmp_path: Path, pg_schema: str, auditor_role: str, table: str
+) -> None:
+    """Row security on either table makes the verdict FAILED, whatever is shown."""
+    scene = build("postgres", tmp_path, pg_schema)
+    with tampering(scene) as raw:
+        raw.run(f'GRANT USAGE ON SCHEMA {{schema}} TO "{auditor_role}"')
+        raw.run(f'GRANT SELECT ON {{events}}, {{leaves}} TO "{auditor_role}"')
+        forged = forge(raw)
+        raw.run(f"ALTER TABLE {{{table}}} ENABLE ROW LEVEL SECURITY")
+        raw.run(
+            f"CREATE POLICY hide ON {{{table}}} USING "
+            f"(current_user <> '{auditor_role}' OR notification_id <> {forged.nid})"
+        )
+    as_owner = audit(scene)
+    assert as_owner.status == FAILED
+    assert "HIDDEN_ROWS" in as_owner.counts
+    auditor = dataclasses.replace(
+        scene, url=scene.url.replace("postgres@", f"{auditor_role}@")
+    )
+    as_auditor = audit(auditor)
+    assert as_auditor.status == FAILED
+    assert as_auditor.counts.get("HIDDEN_ROWS") == 1
+    if table == "events":  # the forged event itself is out of the auditor's sight
+        assert "UNLEDGERED_EVENT" not in as_auditor.counts
+
+
+def test_events_stored_during_a_verification_are_not_miscounted(scene: Scene) -> None:
+    """Walk and counts read one snapshot: events stored mid-walk are in neither."""
+
+    class Interrupted:
+        """The real source, with a writer storing events after the first page."""
+
+        def __init__(self, inner: AuditSource) -> None:
+            self.inner = inner
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.inner, name)
+
+        def leaf_pages(self) -> Iterator[object]:
+            pages = self.inner.leaf_pages()
+            yield next(pages)
+            with Ledger.open(scene.url) as writer:
+                for i in range(7):
+                    writer.register_member(f"Late {i}")
+            yield from pages
+
+    with mock.patch.object(source_module, "PAGE", PAGE):
+        source = open_source(scene.url)
+        try:
+            report = verify(Interrupted(source), scene.verifier, scene.notes)  # type: ignore[arg-type]
+        finally:
+            source.close()
+    assert report.counts == {}
+    assert report.size == 15
+    with mock.patch.object(source_module, "PAGE", PAGE):
+        assert audit(scene).counts == {"UNANCHORED": 1}  # the new events, now seen
