@@ -6,6 +6,13 @@ its event (topic, originator id and version), its field and its key id, so a
 ciphertext that is altered or moved to another event fails to open. A field
 whose key was destroyed reads as erased: ``"[erased]"`` for text, ``()`` for a
 tuple.
+
+The sealed plaintext is the field's JSON padded with trailing spaces to a
+multiple of ``BUCKET`` bytes, so a ciphertext's length tells only which bucket
+its value falls in: every lived-experience declaration and adjustment code has
+one length, and a name or comment is known only to within ``BUCKET`` bytes.
+JSON allows whitespace after a value, so opening reads padded and unpadded
+(earlier) plaintexts alike.
 """
 
 from __future__ import annotations
@@ -34,6 +41,19 @@ from coledger.serialization import (
 )
 
 NONCE = 12
+BUCKET = 64
+"""Sealed plaintexts are padded to a multiple of this many bytes, at least one.
+
+The largest lived-experience declaration (33 bytes of JSON) and the largest
+adjustment code (6 bytes) fit in one bucket, with room for the vocabularies to
+grow, so all of them seal to one length; a test fails if one no longer fits.
+"""
+
+
+def padded(plain: bytes) -> bytes:
+    """*plain* with trailing spaces up to the next multiple of BUCKET bytes."""
+    buckets = max(1, (len(plain) + BUCKET - 1) // BUCKET)
+    return plain.ljust(buckets * BUCKET, b" ")
 
 
 def associated_data(
@@ -85,7 +105,7 @@ class SealingMapper(LedgerMapper):
                 name,
                 key_id,
             )
-            sealed = AESGCM(key).encrypt(nonce, orjson.dumps(value), aad)
+            sealed = AESGCM(key).encrypt(nonce, padded(orjson.dumps(value)), aad)
             state[name] = {"k": key_id, "v": base64.b64encode(nonce + sealed).decode()}
         return orjson.dumps(state)
 
@@ -131,4 +151,4 @@ class SealingMapper(LedgerMapper):
                 f"({originator_id} v{stored.originator_version}) fails its integrity "
                 "check: it was altered or moved from another event"
             ) from error
-        return orjson.loads(plain)
+        return orjson.loads(plain)  # ignores the padding: whitespace after a value
