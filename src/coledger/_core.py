@@ -168,6 +168,15 @@ def _originator_of(record: StoredRecord) -> UUID:
 
 
 @attrs.frozen
+class Shred:
+    """Keys of one member to destroy: for *purposes*, and for good if *erase*."""
+
+    member: UUID
+    purposes: tuple[str, ...]
+    erase: bool
+
+
+@attrs.frozen
 class RecordedEvent:
     """One stored event and its position in the ledger's recorded order."""
 
@@ -277,6 +286,8 @@ class LedgerCore:
         self._depth = 0
         self._pending: dict[UUID, LedgerAggregate] | None = None
         self._pending_refs: set[str] = set()
+        self._shreds: list[Shred] = []
+        """Key destructions a batch's commands asked for, done when it is stored."""
         self._batch_failed = False
 
     def _open(
@@ -423,6 +434,27 @@ class LedgerCore:
             return (self._app.recorder.max_notification_id() or 0) != self._head
         return False
 
+    def _shred(
+        self, member: UUID, purposes: tuple[str, ...], *, erase: bool = False
+    ) -> None:
+        """Destroy a member's keys for *purposes*, before the event that says so.
+
+        Shred first: if the event then fails to save, the retry finds the key
+        already gone, and the data can never be read again. Inside a batch the
+        keys are destroyed when the batch is stored (after its events are
+        sealed, before they are written), so that a batch that fails destroys
+        nothing, and data sealed in the batch itself is destroyed with the rest.
+        """
+        if self._pending is not None:
+            self._shreds.append(Shred(member, purposes, erase))
+            return
+        self._confirm_head()  # no shredding on records that may be stale
+        self._keys.destroy(member, purposes, erase=erase)
+
+    def _shredding(self, member: UUID, purpose: str) -> bool:
+        """Whether the batch being recorded will destroy the member's key for it."""
+        return any(s.member == member and purpose in s.purposes for s in self._shreds)
+
     def _confirm_head(self) -> None:
         """Before acting beyond storing events on a head trusted unread, read it.
 
@@ -499,20 +531,27 @@ class LedgerCore:
         for aggregate in aggregates:
             self._cache[aggregate.id] = aggregate
 
-    def _store(self, aggregates: Iterable[LedgerAggregate]) -> None:
+    def _store(
+        self, aggregates: Iterable[LedgerAggregate], shreds: Sequence[Shred] = ()
+    ) -> None:
         """Write the aggregates' new events in one transaction; advance the head.
 
         This is ``Application.save`` without its per-object Protocol checks (a
-        ledger has no snapshots, aggregate cache or notify hooks to run).
+        ledger has no snapshots, aggregate cache or notify hooks to run). The
+        keys of *shreds* are destroyed once the events are sealed, before they
+        are written.
         """
         saved = list(aggregates)
         events = [event for aggregate in saved for event in aggregate.collect_events()]
         if not events:
             self._confirm_head()
             return
+        stored = list(map(self._app.mapper.to_stored_event, events))
+        for shred in shreds:
+            self._keys.destroy(shred.member, shred.purposes, erase=shred.erase)
         # A head trusted unread is checked by the insert, in its transaction.
         check = {"head": self._head} if self._trusted else {}
-        ids = [r.notification.id for r in self._app.events.put(events, **check)]
+        ids = list(self._app.recorder.insert_events(stored, **check) or [])
         self._stored = True
         if not ids:
             self._head = None
@@ -537,7 +576,7 @@ class LedgerCore:
         if not self._pending:
             return
         try:
-            self._store(self._pending.values())
+            self._store(self._pending.values(), self._shreds)
         except IntegrityError as error:
             raise errors.ConcurrencyError(
                 "another writer changed the same records; "
@@ -556,12 +595,17 @@ class LedgerCore:
         catches) or the final write fails, nothing at all is stored. Conflicts
         with other writers are not retried inside a batch: the whole batch fails
         with ConcurrencyError. Use it for imports and other bulk loads.
+
+        Keys that a withdrawal or an erasure in the block destroys are destroyed
+        when the batch is stored, after its events are sealed: a failed batch
+        destroys none, and data sealed in the batch is shredded with the rest.
         """
         with self._lock:
             if self._pending is not None:
                 raise errors.WrongStateError("batches do not nest")
             self._sync()
             self._pending, self._pending_refs = {}, set()
+            self._shreds = []
             self._batch_failed = False
             try:
                 yield
@@ -572,6 +616,7 @@ class LedgerCore:
             finally:
                 self._pending = None
                 self._pending_refs = set()
+                self._shreds = []
 
     def _get(
         self, record_id: object, cls: type[A], error: type[errors.NotFoundError]

@@ -199,17 +199,17 @@ def test_a_withdrawal_whose_save_failed_after_shredding_is_finished_by_its_retry
     """The key goes first; when the save is then refused, the retry still records it."""
     sam = ledger.register_member("Sam")
     ledger.declare_lived_experience(sam, categories=["DIS"])
-    events = ledger._app.events
-    real_put = events.put
+    recorder = ledger._app.recorder
+    real_insert = recorder.insert_events
     refusals: list[int] = []
 
     def busy_once(*args: Any, **kwargs: Any) -> Any:
         if not refusals:
             refusals.append(1)
             raise OperationalError("database is locked")
-        return real_put(*args, **kwargs)
+        return real_insert(*args, **kwargs)
 
-    monkeypatch.setattr(events, "put", busy_once)
+    monkeypatch.setattr(recorder, "insert_events", busy_once)
     ledger.withdraw_lived_experience(sam)
 
     assert refusals == [1]  # the first save was refused after the key was destroyed

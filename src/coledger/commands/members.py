@@ -100,6 +100,12 @@ class MemberCommands(LedgerCore):
             record = self._member(member)
             actor = record.id if by is None else self._actor(by)
             ctx = self._ctx(actor, occurred_at, source_ref)
+            if self._shredding(record.id, Purpose.LIVED_EXPERIENCE):
+                raise errors.WrongStateError(
+                    "this member's declaration was withdrawn in the same batch; "
+                    "declare again after the batch is stored (both would be "
+                    "sealed under the key the withdrawal destroys)"
+                )
             record.declare_lived_experience(ctx, chosen, consent, condition)
             self._save(record)
 
@@ -120,10 +126,7 @@ class MemberCommands(LedgerCore):
             actor = record.id if by is None else self._actor(by)
             ctx = self._ctx(actor, occurred_at, source_ref)
             record.withdraw_lived_experience(ctx)
-            self._confirm_head()  # no shredding on records that may be stale
-            # Shred first: if the event then fails to save, the retry finds the
-            # key already gone, and the declaration can never be read again.
-            self._keys.destroy(record.id, (Purpose.LIVED_EXPERIENCE,))
+            self._shred(record.id, (Purpose.LIVED_EXPERIENCE,))
             self._save(record)
 
         self._transact(command)
@@ -148,8 +151,7 @@ class MemberCommands(LedgerCore):
             record = self._member(member)
             ctx = self._ctx(actor, occurred_at, source_ref)
             record.erase(ctx)
-            self._confirm_head()  # no shredding on records that may be stale
-            self._keys.destroy(record.id, tuple(Purpose), erase=True)
+            self._shred(record.id, tuple(Purpose), erase=True)
             self._save(record)
 
         self._transact(command)

@@ -1,0 +1,119 @@
+"""Withdrawals and erasures inside a batch shred keys only when the batch is stored.
+
+A batch stores all of its events or none. Its shredding must follow: a batch
+that fails destroys nothing (the declaration, the name and the tables stay as
+the stored record says), and a batch that succeeds leaves nothing it withdrew
+or erased readable, even data sealed in the same batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from coledger import Ledger, LedgerError, WrongStateError
+from coledger.domain.values import ERASED
+from coledger.projections.materialise import Materialiser, MemoryTables, comparable
+from helpers import refused
+
+
+def _declared(ledger: Ledger, member: UUID) -> list[Any]:
+    """The categories of every declaration the member made, as stored now."""
+    return [
+        r.event.categories  # type: ignore[attr-defined]
+        for r in ledger.history()
+        if type(r.event).__qualname__ == "Member.LivedExperienceDeclared"
+        and r.event.originator_id == member
+    ]
+
+
+def _comments(ledger: Ledger, proposal: UUID) -> list[str]:
+    """The texts of the proposal's comments, as stored now."""
+    return [c.text for c in ledger.proposal(proposal).comments]
+
+
+@pytest.mark.parametrize("shred", ["withdraw", "erase"])
+def test_a_failed_batch_shreds_nothing(ledger: Ledger, shred: str) -> None:
+    """The refused batch stores no event and destroys no key; tables match a rebuild."""
+    admin = ledger.register_member("Admin", role="staff")
+    bea = ledger.register_member("Bea Brook")
+    ledger.declare_lived_experience(bea, categories=["DIS"])
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    ledger.assign_seat(board, admin, by=admin)
+    ledger.assign_seat(board, bea, by=admin)
+    kept = Materialiser(ledger, MemoryTables())
+    kept.catch_up()
+    with refused(ledger, LedgerError), ledger.batch():
+        if shred == "withdraw":
+            ledger.withdraw_lived_experience(bea)
+        else:
+            ledger.erase_member(bea, by=admin)
+        ledger.comment(uuid4(), author=admin, text="on nothing")  # refused
+    view = ledger.member(bea)
+    assert (view.name, view.lived_experience, view.erased) == (
+        "Bea Brook",
+        ("DIS",),
+        False,
+    )
+    assert _declared(ledger, bea) == [("DIS",)]
+    ledger.register_member("Cy Cole")
+    kept.catch_up()
+    fresh = Materialiser(ledger, MemoryTables())
+    fresh.rebuild()
+    for scope in (None, board):
+        assert comparable(_report(kept, scope)) == comparable(_report(fresh, scope))
+    assert ledger.power_sharing().indicators["R1"].value == 0.5
+
+
+def _report(projector: Materialiser, body: UUID | None) -> Any:
+    """The materialised report for the ledger or one body."""
+    from coledger.projections.lens import Scope
+
+    scope = Scope.ledger() if body is None else Scope.body(body)
+    report = projector.read(scope)
+    assert report is not None
+    return report
+
+
+def test_a_declaration_withdrawn_in_its_own_batch_is_unreadable(ledger: Ledger) -> None:
+    """Declared and withdrawn in one batch, the stored declaration reads as ()."""
+    admin = ledger.register_member("Admin", role="staff")
+    with ledger.batch():
+        mo = ledger.register_member("Mo Marsh", by=admin)
+        ledger.declare_lived_experience(mo, categories=["DIS"])
+        ledger.withdraw_lived_experience(mo)
+    assert _declared(ledger, mo) == [()]
+    assert ledger.member(mo).lived_experience == ()
+    assert ledger.facts().members[mo].lived_experience == []
+
+
+def test_data_sealed_in_the_batch_that_erases_is_unreadable(ledger: Ledger) -> None:
+    """A name and a comment written in the erasing batch are erased with the rest."""
+    admin = ledger.register_member("Admin", role="staff")
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    proposal = ledger.raise_proposal(board, proposers=[admin], title="T", text="x")
+    with ledger.batch():
+        mo = ledger.register_member("Mo Marsh", by=admin)
+        ledger.comment(proposal, author=mo, text="canary 51d0: my knee")
+        ledger.request_adjustment(mo, code="BSL")
+        ledger.erase_member(mo, by=admin)
+    assert ledger.member(mo).name == ERASED
+    assert _comments(ledger, proposal) == [ERASED]
+    assert "canary 51d0" not in str([r.event.__dict__ for r in ledger.history()])
+
+
+def test_declaring_again_after_a_withdrawal_in_the_same_batch_is_refused(
+    ledger: Ledger,
+) -> None:
+    """Both would be sealed under one key, so the second declaration waits its turn."""
+    mo = ledger.register_member("Mo Marsh")
+    ledger.declare_lived_experience(mo, categories=["DIS"])
+    with refused(ledger, WrongStateError, match="same batch"), ledger.batch():
+        ledger.withdraw_lived_experience(mo)
+        ledger.declare_lived_experience(mo, categories=["CARER"])
+    assert ledger.member(mo).lived_experience == ("DIS",)
+    ledger.withdraw_lived_experience(mo)  # in two steps it works
+    ledger.declare_lived_experience(mo, categories=["CARER"])
+    assert _declared(ledger, mo) == [(), ("CARER",)]
