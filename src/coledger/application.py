@@ -263,18 +263,17 @@ class Ledger(
 
     def projections(self, thresholds: Thresholds | None = None) -> Materialiser:
         """The materialised projection tables of this ledger (see the docs)."""
-        if self._projector is None or (
-            thresholds is not None and thresholds != self._projector.th
-        ):
+        th = thresholds or Thresholds()  # None asks for the defaults, as elsewhere
+        if self._projector is None or th != self._projector.th:
             if self._projector is not None:
                 self._projector.tables.close()
-            name = tracking_name(thresholds or Thresholds())
+            name = tracking_name(th)
             tables: Tables = (
                 MemoryTables(name)
                 if self.config.backend == "memory"
                 else SQLTables(self.config, name)
             )
-            self._projector = Materialiser(self, tables, thresholds)
+            self._projector = Materialiser(self, tables, th)
         return self._projector
 
     def export(self, out: IO[str], progress: Progress | None = None) -> int:

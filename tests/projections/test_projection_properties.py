@@ -181,3 +181,21 @@ def test_tables_caught_up_step_by_step_equal_folds(data: st.DataObject) -> None:
                 builder.step(data)
             projector.catch_up()
             check_tables(ledger)
+
+
+def test_materialised_reports_use_the_thresholds_asked_for() -> None:
+    """After a report under other thresholds, asking for none means the defaults."""
+    from coledger.demo import record_year
+    from coledger.projections.thresholds import Thresholds
+
+    custom = Thresholds(minority=0.6)
+    with Ledger.open("memory://") as ledger:
+        record_year(ledger)
+        under_custom = ledger.power_sharing(materialised=True, thresholds=custom)
+        assert comparable(under_custom) == comparable(
+            ledger.power_sharing(thresholds=custom)
+        )
+        default = comparable(ledger.power_sharing())
+        assert comparable(under_custom) != default  # the thresholds matter here
+        assert comparable(ledger.power_sharing(materialised=True)) == default
+        assert ledger.projections().th == Thresholds()
