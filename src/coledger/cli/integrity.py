@@ -20,10 +20,12 @@ from coledger.cli._common import (
     writable,
 )
 from coledger.errors import CheckpointError
+from coledger.integrity.audit_copy import audit_copy
 from coledger.integrity.checkpoints import SigningKey, Verifier
 from coledger.integrity.source import open_source
 from coledger.integrity.verify import verify
 from coledger.privacy.keys import encode_master_key, generate_master_key
+from coledger.storage import parse_url
 
 
 def _trusted_key(text: str) -> Verifier:
@@ -91,6 +93,21 @@ def _verify(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+def _audit_copy(args: argparse.Namespace) -> int:
+    out = writable(args.out)
+    if out.exists():
+        raise CommandError(f"{out} already exists; name a new file")
+    url = storage_url(args.db, existing=True)
+    if parse_url(url).backend != "sqlite":
+        raise CommandError(
+            f"{args.db!r}: an audit copy is made of a SQLite ledger file; on "
+            "PostgreSQL, grant the auditor's role SELECT on the two tables instead"
+        )
+    count = audit_copy(url, out)
+    print(f"Wrote {count:,} events and their leaves to {out}, and nothing else.")
+    return EXIT_OK
+
+
 def _prove(args: argparse.Namespace) -> int:
     note = read_text(args.checkpoint, "checkpoint")
     url = storage_url(args.db, existing=True)
@@ -140,6 +157,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     verify_parser.add_argument("--json", action="store_true", help="print JSON")
     verify_parser.set_defaults(handler=_verify)
+
+    copy = sub.add_parser(
+        "audit-copy",
+        help="copy a SQLite ledger's events and leaves, and nothing else, into a "
+        "new file to give an auditor",
+    )
+    add_common(copy)
+    copy.add_argument("--out", required=True, metavar="FILE", help="the new file")
+    copy.set_defaults(handler=_audit_copy)
 
     prove = sub.add_parser(
         "prove", help="a receipt that a member's ballot is in the log"

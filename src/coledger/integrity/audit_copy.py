@@ -1,0 +1,82 @@
+"""A copy of a SQLite ledger holding only what an auditor reads: events and leaves.
+
+The ledger's own file also holds the projection tables, whose figures,
+ladder evidence and decision tags are worked out from members' lived
+experience at the board's level of detail (who raised a proposal that came
+from lived experience, when someone with lived experience first took part).
+An auditor needs none of that, so an audit copy leaves it out: it holds the
+events table and the leaf table exactly as stored (every value, storage type
+and notification id), taken in one read transaction, and nothing else. On
+PostgreSQL the same is done with grants (see the auditor's guide).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from coledger.errors import InvalidInputError, StorageError
+from coledger.integrity.recorders import LEAVES
+from coledger.storage import parse_url
+
+TABLES = ("stored_events", LEAVES)
+"""The tables an audit copy holds: all that ``verify`` reads."""
+
+
+def audit_copy(url: str, target: Path) -> int:
+    """Write the events and leaves of the SQLite ledger at *url* to a new file.
+
+    Returns how many event rows were copied. *target* must not exist yet; the
+    copy is one file (no write-ahead log beside it), ready to hand over.
+    """
+    config = parse_url(url)
+    if config.backend != "sqlite" or config.path is None:
+        raise InvalidInputError(
+            "an audit copy is made of a SQLite ledger file; on PostgreSQL, "
+            "grant the auditor's role SELECT on the events and leaf tables alone"
+        )
+    if not config.path.exists():
+        raise StorageError(f"no ledger file at {config.path}")
+    if target.exists():
+        raise InvalidInputError(f"{target} already exists; name a new file")
+    try:
+        count = _copy(config.path, target)
+    except sqlite3.Error as error:
+        target.unlink(missing_ok=True)
+        raise StorageError(f"cannot copy {config.path}: {error}") from error
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return count
+
+
+def _copy(source: Path, target: Path) -> int:
+    uri = target.absolute().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=rwc", uri=True, isolation_level=None)
+    try:
+        read_only = f"{source.absolute().as_uri()}?mode=ro"
+        conn.execute("ATTACH DATABASE ? AS src", (read_only,))
+        conn.execute("BEGIN")  # one snapshot of the source, one write of the copy
+        for table in TABLES:
+            schema = conn.execute(
+                "SELECT sql FROM src.sqlite_master WHERE tbl_name = ? "
+                "AND sql IS NOT NULL ORDER BY type = 'index', rowid",
+                (table,),
+            ).fetchall()
+            if not schema:
+                raise StorageError(f"{source} has no table {table}")
+            for (statement,) in schema:
+                conn.execute(statement)
+            columns = ", ".join(
+                f'"{row[1]}"' for row in conn.execute(f"PRAGMA src.table_info({table})")
+            )
+            conn.execute(
+                f"INSERT INTO main.{table} (rowid, {columns}) "  # noqa: S608
+                f"SELECT rowid, {columns} FROM src.{table} ORDER BY rowid"
+            )
+        (count,) = conn.execute("SELECT COUNT(*) FROM main.stored_events").fetchone()
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE src")
+    finally:
+        conn.close()
+    return int(count)

@@ -1,0 +1,133 @@
+"""An audit copy holds the events and leaves exactly, and nothing derived from them."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from coledger import InvalidInputError, Ledger, StorageError
+from coledger.cli import main
+from coledger.demo import record_year
+from coledger.integrity.audit_copy import audit_copy
+from integrity_helpers import Scene, audit, build, copy_ledger, tampering
+
+
+def _tables(path: Path) -> set[str]:
+    """The names of every table and index in a SQLite file."""
+    with sqlite3.connect(path) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+
+
+def _rows(path: Path, table: str) -> list[tuple[object, ...]]:
+    """Every row of *table* with its rowid and each value's storage type."""
+    with sqlite3.connect(path) as conn:
+        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        typed = ", ".join(f'"{c}", typeof("{c}")' for c in columns)
+        return conn.execute(
+            f"SELECT rowid, {typed} FROM {table} ORDER BY rowid"  # noqa: S608
+        ).fetchall()
+
+
+@pytest.fixture
+def scene(tmp_path: Path) -> Scene:
+    """A signed fifteen-event ledger on a SQLite file."""
+    return build("sqlite", tmp_path)
+
+
+def test_the_copy_holds_the_log_exactly_and_no_projection(
+    tmp_path: Path,
+) -> None:
+    """Events and leaves are copied value for value; projections and keys are not."""
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        record_year(ledger)
+        ledger.projections().rebuild()
+        events = ledger.position
+    assert {"coledger_figures", "coledger_ladder"} <= _tables(path)
+    target = tmp_path / "for-the-auditor.db"
+    assert audit_copy(f"sqlite:///{path}", target) == events
+    copied = _tables(target)
+    assert {"stored_events", "coledger_leaves"} <= copied
+    assert not {t for t in copied if "figures" in t or "ladder" in t or "tags" in t}
+    assert not {t for t in copied if "checkpoint" in t or "key" in t}
+    for table in ("stored_events", "coledger_leaves"):
+        assert _rows(target, table) == _rows(path, table)
+    assert not target.with_name(target.name + "-wal").exists()  # one file
+
+
+def test_the_copy_verifies_as_the_ledger_does(scene: Scene, tmp_path: Path) -> None:
+    """The copy of a clean ledger verifies; a tampered one fails the same way."""
+    target = tmp_path / "copy.db"
+    audit_copy(scene.url, target)
+    original = audit(scene)
+    from_copy = audit(dataclasses.replace(scene, url=f"sqlite:///{target}"))
+    assert (from_copy.status, from_copy.counts) == (original.status, original.counts)
+    assert from_copy.status == "VERIFIED"
+    tampered = copy_ledger(scene, tmp_path / "tampered")
+    with tampering(tampered) as raw:
+        raw.flip_state_bit(raw.event_at(3).nid)
+    second = tmp_path / "copy-of-tampered.db"
+    audit_copy(tampered.url, second)
+    again = audit(dataclasses.replace(scene, url=f"sqlite:///{second}"))
+    assert again.status == "FAILED"
+    assert again.counts == audit(tampered).counts
+
+
+def test_an_existing_file_is_never_overwritten(scene: Scene, tmp_path: Path) -> None:
+    """Naming a file that exists is refused and leaves it untouched."""
+    target = tmp_path / "taken.db"
+    target.write_bytes(b"mine")
+    with pytest.raises(InvalidInputError, match="already exists"):
+        audit_copy(scene.url, target)
+    assert target.read_bytes() == b"mine"
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("memory://", InvalidInputError),
+        ("postgresql://postgres@127.0.0.1:5432/test?schema=x", InvalidInputError),
+        ("sqlite:///{tmp}/missing.db", StorageError),
+    ],
+    ids=["memory", "postgres", "missing file"],
+)
+def test_what_cannot_be_copied_is_refused(
+    tmp_path: Path, url: str, error: type[Exception]
+) -> None:
+    """A ledger that is not a SQLite file, or no file at all, writes nothing."""
+    target = tmp_path / "copy.db"
+    with pytest.raises(error):
+        audit_copy(url.format(tmp=tmp_path), target)
+    assert not target.exists()
+
+
+def test_a_file_that_is_not_a_ledger_leaves_no_copy(tmp_path: Path) -> None:
+    """A SQLite file without the ledger's tables is refused, and no copy is left."""
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (text TEXT)")
+    target = tmp_path / "copy.db"
+    with pytest.raises(StorageError, match="no table stored_events"):
+        audit_copy(f"sqlite:///{other}", target)
+    assert not target.exists()
+
+
+def test_the_command_line_writes_the_copy_once(
+    scene: Scene, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit-copy exits 0 with a count, then 2 with one line for a taken name."""
+    out = tmp_path / "copy.db"
+    assert main(["audit-copy", "--db", scene.url, "--out", str(out)]) == 0
+    assert "Wrote 15 events" in capsys.readouterr().out
+    assert main(["audit-copy", "--db", scene.url, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"coledger: {out} already exists; name a new file"]
+    missing = tmp_path / "nowhere" / "copy.db"
+    assert main(["audit-copy", "--db", scene.url, "--out", str(missing)]) == 2
+    assert "no folder" in capsys.readouterr().err
+    assert main(["audit-copy", "--db", "memory://", "--out", str(tmp_path / "m")]) == 2
+    assert "SQLite ledger file" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
