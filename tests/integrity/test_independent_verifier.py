@@ -137,6 +137,7 @@ def check_signatures(body: str, signatures: str, pinned: Pinned) -> None:
 
 def open_note(note: str, pinned: Pinned) -> tuple[int, bytes]:
     """The (size, root) of a note signed by the pinned key, or NoteError(code)."""
+    note = note.replace("\r\n", "\n").rstrip("\n") + "\n"
     cut = note.rfind("\n\n")
     if cut < 0:
         raise NoteError("MALFORMED")
@@ -573,6 +574,11 @@ def edited_checkpoint(scene: Scene) -> list[str]:
     return ["\n".join([origin, "10", *rest])]
 
 
+def copied_checkpoint(scene: Scene) -> list[str]:
+    """The kept note came back through email: CRLF line ends, a blank line after."""
+    return [note.replace("\n", "\r\n") + "\r\n" for note in scene.notes]
+
+
 def equivocation(scene: Scene) -> list[str]:
     """Two notes by the genuine key for one size with different roots."""
     with tampering(scene) as raw:
@@ -647,6 +653,7 @@ CASES: dict[str, Tamper] = {
         short_leaf_hash,
         foreign_checkpoint,
         edited_checkpoint,
+        copied_checkpoint,
         equivocation,
         wrong_origin_and_malformed,
         unanchored,

@@ -17,6 +17,7 @@ import itertools
 import threading
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -556,6 +557,26 @@ def test_edited_checkpoint_has_a_bad_signature(scene: Scene, field: str) -> None
     report = audit(scene, notes=[edited])
     assert report.status == FAILED
     assert "BAD_SIGNATURE" in codes(report)
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        lambda n: n.replace("\n", "\r\n"),
+        lambda n: n + "\n\n",
+        lambda n: n.replace("\n", "\r\n") + "\r\n",
+        lambda n: n.rstrip("\n"),
+    ],
+    ids=["CRLF", "blank lines after", "both", "no final newline"],
+)
+def test_a_checkpoint_that_came_back_by_email_still_verifies(
+    scene: Scene, copy: Any
+) -> None:
+    """Line ends and trailing blank lines are not what was signed; edits still are."""
+    report = audit(scene, notes=[copy(scene.notes[0])])
+    assert (report.status, report.anchored) == ("VERIFIED", report.size)
+    edited = copy(scene.notes[0].replace("\n15\n", "\n14\n", 1))
+    assert "BAD_SIGNATURE" in codes(audit(scene, notes=[edited]))
 
 
 @pytest.mark.parametrize("genuine_first", [True, False])

@@ -153,12 +153,25 @@ class SigningKey:
         return f"{body}\n{DASH} {self.name} {blob}\n"
 
 
+def as_signed(note: str) -> str:
+    """*note* with the line ends it was signed with: LF, and one at the end.
+
+    A note kept in minutes or sent by email often comes back with CRLF line
+    ends or blank lines after the signatures. Neither is part of what was
+    signed (a note coledger writes holds no carriage return and ends in one
+    newline), so both are undone before the note is read; any other change
+    still fails its signature.
+    """
+    return note.replace("\r\n", "\n").rstrip("\n") + "\n"
+
+
 def open_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
     """Verify *note* under the pinned key and return its checkpoint.
 
     Raises CheckpointError with code MALFORMED, WRONG_ORIGIN, BAD_SIGNATURE or
     NO_TRUSTED_SIGNATURE.
     """
+    note = as_signed(note)
     body, sep, signatures = note.rpartition("\n\n")
     if not sep:
         raise CheckpointError("MALFORMED", "no blank line before the signatures")
@@ -189,6 +202,7 @@ def open_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
 
 def read_unverified(note: str) -> Checkpoint:
     """The checkpoint a note states, without checking any signature (never trust it)."""
+    note = as_signed(note)
     body, sep, _ = note.rpartition("\n\n")
     if not sep:
         raise CheckpointError("MALFORMED", "no blank line before the signatures")
