@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+import pytest
 
 from coledger import Ledger
 from coledger.integrity import Report, SigningKey, Verifier, verify
@@ -96,6 +97,18 @@ def build(
         notes = [ledger.checkpoint(key).note] if checkpoint else []
     path = tmp_path / "ledger.db" if backend == "sqlite" else None
     return Scene(backend, url, key, admin, body, members, proposal, notes, path, schema)
+
+
+BOTH = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+"""Parameters of a fixture that builds the same scene on either backend."""
+
+
+def build_on(request: pytest.FixtureRequest, tmp_path: Path) -> Scene:
+    """The scene on the backend a ``BOTH`` fixture was given (its own schema)."""
+    schema = None
+    if request.param == "postgres":
+        schema = request.getfixturevalue("pg_schema")
+    return build(request.param, tmp_path, schema)
 
 
 def extend(scene: Scene, members: int, *, sign: bool = True) -> None:
@@ -357,6 +370,24 @@ class Raw:
                 leaf_hash(event.originator_id, event.version, event.topic, event.state),
             ),
         )
+
+    def loosen_leaves(self) -> None:
+        """Drop the leaf table's keys, so that leaf numbers may repeat or be NULL."""
+        if self.backend == "sqlite":
+            self.run(
+                "CREATE TABLE loose (leaf_index INTEGER, notification_id INTEGER, "
+                "state_hash BLOB NOT NULL, leaf_hash BLOB NOT NULL)"
+            )
+            self.run("INSERT INTO loose SELECT * FROM {leaves} ORDER BY leaf_index")
+            self.run("DROP TABLE {leaves}")
+            self.run("ALTER TABLE loose RENAME TO {leaves}")
+        else:
+            self.run("ALTER TABLE {leaves} DROP CONSTRAINT coledger_leaves_pkey")
+            self.run(
+                "ALTER TABLE {leaves} DROP CONSTRAINT "
+                "coledger_leaves_notification_id_key"
+            )
+            self.run("ALTER TABLE {leaves} ALTER COLUMN leaf_index DROP NOT NULL")
 
     def move_events_up(self, first_nid: int, offset: int) -> None:
         """Add *offset* to every notification id from *first_nid*, events and leaves."""

@@ -25,12 +25,14 @@ from coledger.integrity.source import AuditSource, open_source
 from coledger.integrity.verify import FAILED, Report, verify
 from conftest import PG_CONNINFO
 from integrity_helpers import (
+    BOTH,
     REGISTERED_TOPIC,
     EventRow,
     Raw,
     Scene,
     audit,
     build,
+    build_on,
     tampering,
 )
 
@@ -39,13 +41,10 @@ BOUNDARY = PAGE - 1
 """The last leaf of the first page."""
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BOTH)
 def scene(request: pytest.FixtureRequest, tmp_path: Path) -> Scene:
     """A signed fifteen-event ledger on a SQLite file and on PostgreSQL."""
-    schema = None
-    if request.param == "postgres":
-        schema = request.getfixturevalue("pg_schema")
-    return build(request.param, tmp_path, schema)
+    return build_on(request, tmp_path)
 
 
 def paged_audit(scene: Scene) -> Report:
@@ -62,29 +61,11 @@ def forge(raw: Raw) -> EventRow:
     return EventRow(nid, record, 1, REGISTERED_TOPIC, state)
 
 
-def loosen_leaves(raw: Raw) -> None:
-    """Let leaf numbers repeat or be missing: the table without its keys."""
-    if raw.backend == "sqlite":
-        raw.run(
-            "CREATE TABLE loose (leaf_index INTEGER, notification_id INTEGER, "
-            "state_hash BLOB NOT NULL, leaf_hash BLOB NOT NULL)"
-        )
-        raw.run("INSERT INTO loose SELECT * FROM {leaves} ORDER BY leaf_index")
-        raw.run("DROP TABLE {leaves}")
-        raw.run("ALTER TABLE loose RENAME TO {leaves}")
-    else:
-        raw.run("ALTER TABLE {leaves} DROP CONSTRAINT coledger_leaves_pkey")
-        raw.run(
-            "ALTER TABLE {leaves} DROP CONSTRAINT coledger_leaves_notification_id_key"
-        )
-        raw.run("ALTER TABLE {leaves} ALTER COLUMN leaf_index DROP NOT NULL")
-
-
 @pytest.mark.parametrize("page", [PAGE, 2000], ids=["at a page boundary", "in a page"])
 def test_a_leaf_number_used_twice_fails(scene: Scene, page: int) -> None:
     """A second leaf numbered like the last of a page cannot cover a forged event."""
     with tampering(scene) as raw:
-        loosen_leaves(raw)
+        raw.loosen_leaves()
         raw.insert_leaf(BOUNDARY, forge(raw))
     with mock.patch.object(source_module, "PAGE", page):
         report = audit(scene)
@@ -98,7 +79,7 @@ def test_a_leaf_number_used_twice_fails(scene: Scene, page: int) -> None:
 def test_a_leaf_with_no_number_fails(scene: Scene) -> None:
     """A leaf numbered NULL (last in PostgreSQL's order, first in SQLite's) is found."""
     with tampering(scene) as raw:
-        loosen_leaves(raw)
+        raw.loosen_leaves()
         raw.insert_leaf(None, forge(raw))  # type: ignore[arg-type]
     report = paged_audit(scene)
     assert report.status == FAILED

@@ -505,13 +505,7 @@ def text_leaf(scene: Scene) -> list[str]:
 def _loose_leaves(scene: Scene) -> None:
     """Rebuild the leaf table with no keys, so that numbers may repeat or be NULL."""
     with tampering(scene) as raw:
-        raw.run(
-            "CREATE TABLE loose (leaf_index INTEGER, notification_id INTEGER, "
-            "state_hash BLOB NOT NULL, leaf_hash BLOB NOT NULL)"
-        )
-        raw.run("INSERT INTO loose SELECT * FROM {leaves} ORDER BY leaf_index")
-        raw.run("DROP TABLE {leaves}")
-        raw.run("ALTER TABLE loose RENAME TO {leaves}")
+        raw.loosen_leaves()
 
 
 def twice_numbered_leaf(scene: Scene) -> list[str]:

@@ -30,12 +30,14 @@ from coledger.integrity.merkle import root
 from coledger.integrity.source import open_source
 from integrity_helpers import (
     BALLOT_TOPIC,
+    BOTH,
     ORIGIN,
     REGISTERED_TOPIC,
     EventRow,
     Scene,
     audit,
     build,
+    build_on,
     codes,
     copy_ledger,
     extend,
@@ -56,13 +58,10 @@ def scene(tmp_path: Path) -> Scene:
     return build("sqlite", tmp_path)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BOTH)
 def both(request: pytest.FixtureRequest, tmp_path: Path) -> Scene:
     """The same ledger and checkpoint, on a SQLite file and on PostgreSQL."""
-    schema = None
-    if request.param == "postgres":
-        schema = request.getfixturevalue("pg_schema")
-    return build(request.param, tmp_path, schema)
+    return build_on(request, tmp_path)
 
 
 def two_checkpoints(scene: Scene) -> Scene:

@@ -20,7 +20,7 @@ from eventsourcing.persistence import MapperDeserialisationError
 
 from coledger import CorruptEventError, LedgerError, StorageError
 from coledger.cli import main
-from integrity_helpers import Raw, Scene, build, tampering
+from integrity_helpers import BOTH, Raw, Scene, build, build_on, tampering
 
 Tamper = Callable[[Raw, Scene], None]
 
@@ -60,21 +60,16 @@ TAMPERS: dict[str, Tamper] = {
 }
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend_scene(request: pytest.FixtureRequest, tmp_path: Path) -> Scene:
-    """A small closed ledger on a SQLite file and on PostgreSQL."""
-    schema = None
-    if request.param == "postgres":
-        schema = request.getfixturevalue("pg_schema")
-    return build(request.param, tmp_path, schema, checkpoint=False)
+@pytest.fixture(params=BOTH)
+def both(request: pytest.FixtureRequest, tmp_path: Path) -> Scene:
+    """The same ledger and checkpoint, on a SQLite file and on PostgreSQL."""
+    return build_on(request, tmp_path)
 
 
 @pytest.mark.parametrize("tamper", TAMPERS.values(), ids=TAMPERS.keys())
-def test_every_reader_refuses_a_damaged_event(
-    backend_scene: Scene, tamper: Tamper
-) -> None:
+def test_every_reader_refuses_a_damaged_event(both: Scene, tamper: Tamper) -> None:
     """Facts, a rebuild, a view and a command all raise CorruptEventError."""
-    scene = backend_scene
+    scene = both
     with tampering(scene) as raw:
         tamper(raw, scene)
     with scene.open() as ledger:
