@@ -521,7 +521,12 @@ def _iso(at: datetime | None) -> str | None:
 
 
 def evidence(f: Features, label: str | None, capped: bool) -> dict[str, Any]:
-    """The features and figures behind a rung, as JSON-ready values."""
+    """The features and figures behind a rung, as JSON-ready values.
+
+    ``figures`` holds the process's own figures' values and ``figures_n`` the n
+    each rests on, so that disclosure control can tell which flags read from
+    them it may show (``coledger.reports.suppression``).
+    """
     return {
         "label": label,
         "comment_meetings": f.comment_meetings,
@@ -543,6 +548,7 @@ def evidence(f: Features, label: str | None, capped: bool) -> dict[str, Any]:
         "unresolved_declines": f.terms.unresolved_declines,
         "access_overrides": f.terms.access_overrides,
         "figures": {code: fig.value for code, fig in sorted(f.terms.figures.items())},
+        "figures_n": {code: fig.n for code, fig in sorted(f.terms.figures.items())},
     }
 
 

@@ -16,6 +16,8 @@ import attrs
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import PowerSharingReport, Rung
 from coledger.reports.suppression import (
+    COUNTED_EVIDENCE,
+    SEAT_FLAGS,
     SECONDARY,
     SafeFigure,
     SafeReport,
@@ -90,6 +92,8 @@ class Process:
     level: int
     flags: tuple[str, ...]
     evidence: tuple[tuple[str, str], ...]
+    hidden_flags: tuple[str, ...] = ()
+    """Flags withheld from this view either way, raised or not."""
 
 
 @attrs.frozen
@@ -290,6 +294,7 @@ EVIDENCE_WORDS = {
     "unresolved_declines": "declined adjustments never made good",
     "access_overrides": "votes opened over unmet access needs",
     "figures": "this process's own figures",
+    "figures_n": "the n behind those figures",
 }
 
 
@@ -301,6 +306,8 @@ def evidence_value(key: str, value: Any) -> str:  # noqa: PLR0911 (one per kind)
         return "not recorded"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, dict) and key == "figures_n":
+        return "; ".join(f"{code} {n}" for code, n in value.items()) or "none"
     if isinstance(value, dict):
         shown = [
             f"{code} {INSUFFICIENT if v is None else exact(indicator(code).kind, v)}"
@@ -346,7 +353,7 @@ def public_process(rung: SafeRung, k: int) -> Process:
     for key, value in rung.evidence.items():
         label = EVIDENCE_WORDS.get(key, words(key))
         if key in rung.withheld:
-            shown = f"fewer than {k}" if key != "figures" else WITHHELD
+            shown = f"fewer than {k}" if key in COUNTED_EVIDENCE else WITHHELD
         elif key.startswith("first_") and isinstance(value, str):
             shown = _month(value)
         else:
@@ -359,6 +366,7 @@ def public_process(rung: SafeRung, k: int) -> Process:
         level=rung.level,
         flags=tuple(words(f) for f in rung.flags),
         evidence=tuple(evidence),
+        hidden_flags=tuple(words(f) for f in rung.withheld if f in SEAT_FLAGS),
     )
 
 
@@ -485,6 +493,11 @@ def public(
         ),
         disclosure=(
             f"Any figure that rests on fewer than {k} people or records is withheld.",
+            (
+                f"So is a share whose other group is fewer than {k}, and a share"
+                " of seats held by everyone."
+            ),
+            "A flag read from a withheld figure is not shown, whether raised or not.",
             "Figures are shown as bands, never as exact values.",
             "Where a total could give back a withheld number, more is withheld.",
             "This report rates processes and bodies, never people.",

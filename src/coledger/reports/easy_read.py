@@ -101,7 +101,7 @@ FLAG_LINES = {
 
 WITHHELD_LINES = (
     "We do not show this number.",
-    "The group is small.",
+    "It is about a few people, or about all of them.",
     "The number could show who someone is.",
 )
 MISSING_LINES = ("We do not have enough records to say.",)

@@ -182,10 +182,13 @@ def _table(
     )
 
 
-def _flags(flags: Sequence[str]) -> Markup:
-    if not flags:
-        return Markup("none")
-    return join(el("span", f, class_="flag") for f in flags)
+def _flags(flags: Sequence[str], hidden: Sequence[str] = ()) -> Markup:
+    shown = (
+        join(el("span", f, class_="flag") for f in flags) if flags else Markup("none")
+    )
+    if not hidden:
+        return shown
+    return join([shown, Markup(" "), el("span", f"(not shown: {', '.join(hidden)})")])
 
 
 # The board's and the public's report -------------------------------------------------
@@ -222,7 +225,13 @@ def _ladder_section(display: Display, ids: _Ids) -> Markup:
                 "Processes on the ladder",
                 ("Process", "Kind", "Step", "Rung", "Flags"),
                 [
-                    (p.name, p.unit, str(p.level), p.rung, _flags(p.flags))
+                    (
+                        p.name,
+                        p.unit,
+                        str(p.level),
+                        p.rung,
+                        _flags(p.flags, p.hidden_flags),
+                    )
                     for p in display.processes
                 ],
                 ids,

@@ -5,22 +5,71 @@ Co-production groups are small, so a count like "lived-experience seats 1 of
 through ``suppress``, which applies these rules (``k`` is
 ``Thresholds.small_cell``, 5 by default):
 
-* **Primary suppression.** A figure is withheld when its n is below k, or when
-  it is a share whose count (value x n) is between 1 and k - 1. A withheld
-  figure loses its value, band, coverage and note together, so neither of
-  its two groups can be worked out from the other and the total.
+* **Primary suppression.** A figure is withheld when its n is below k. A
+  share (a count of the n, such as seats held by lived experience) is also
+  withheld when either of its two groups, the count or the rest (n - count),
+  is between 1 and k - 1; and a share of people (``Indicator.people``: R1,
+  whose n are voting seats, each held by one named person) when the count is
+  all of them, if k > 1. A withheld figure loses its value, band, coverage
+  and note together. Every withheld share of one indicator carries the same
+  note, whichever of these rules withheld it, so the note cannot tell a
+  small group from a small rest or from "all".
+* **Zero is shown; "all" is shown only for records.** "None" describes a whole
+  group, and ascribes to each person in it only that no lived experience is
+  recorded for them, which is no special-category fact: the group mixes
+  people who declared none, never answered, or withdrew. "All" of a share of
+  people ascribes lived experience to every named holder, so it is withheld.
+  The other shares count records (proposals, decisions, meetings, papers,
+  requests), and "all" of them describes the records, so it is shown.
 * **Bands, not values.** A figure that is shown gives its band (plain words
   and numeric edges, such as "about half (40% to 60%)"), never the exact
   value; coverage is banded the same way. The projections' own notes (which
   hold exact sub-counts and names of projects) are never shown.
+* **Seat figures go together.** R2 (decision meetings with at most one
+  lived-experience voter present) and R7 (the lived-experience bloc's voting
+  power) are read from the same seat holders as R1, and each narrows R1's
+  count: R2 of "all", where everyone attends, says at most one holder has
+  lived experience, and R7 of zero bounds the count by the quota. So when R1
+  is withheld, R2 and R7 are withheld as well (``secondary``), whatever their
+  own counts.
 * **Secondary suppression.** In the table of decisions by tag, a count from
   1 to k - 1 is withheld, and then the next smallest counts too, until the
-  withheld counts add up to at least k, so that the total cannot give one
-  of them back. A total below k is withheld with every count.
-* **The ladder** rates processes, so each rung and its flags are shown; in its
-  evidence, counts from 1 to k - 1 are withheld, times are cut to the month,
-  and the per-process figures (which carry no n) are dropped.
-* Zero is shown: "none" describes a whole group, not one person.
+  withheld counts add up to at least k, so that the total cannot give back
+  one of them, and the shown counts cannot give back a small rest. A total
+  below k is withheld with every count.
+* **The ladder** rates processes, so each rung is shown. A flag read from the
+  process's seat figures (``token_seat`` from R1, ``lone_representative``
+  from R2, ``placation`` from R1 and R7) restates where those figures fall,
+  so it is shown only when every figure it reads would be shown in that
+  process's own public report. Otherwise it is withheld whether or not it
+  was raised, and named in the rung's ``withheld``: a withheld flag then says
+  no more than the withheld figure does. The figures are judged from the
+  evidence's ``figures`` (values) and ``figures_n`` (their n); where either
+  lacks one, as in a rung materialised before ``figures_n`` was added, its
+  count is unknown and the flags read from it are withheld. The other flags
+  are shown. In the evidence, counts from 1 to k - 1 are withheld, times are
+  cut to the month, and the per-process figures and their n are dropped.
+
+Limits: these rules judge one report at a time.
+
+* **Differencing over time.** Two reports of one scope at different dates
+  (``as_of``, or periods) can be set side by side. When seats change hands
+  between them, the change in R1's band and n can give the new holder's
+  lived experience: 10 seats "close to half", then 11 seats "more than
+  half", says that the eleventh holder has it. Nothing here compares a
+  report with those published before; publish at fixed, spaced dates rather
+  than after each change, and raise k for a board that changes often.
+* **Overlapping scopes.** The ledger's report counts the seats of every body,
+  and each body's report its own; bands keep the counts from being
+  subtracted exactly, but not every narrowing across scopes is ruled out.
+* **Outside knowledge.** A reader who holds the records (published minutes,
+  or a member who was there) can link a share of records to the people they
+  name: "all proposals had a lived-experience proposer" tells such a reader
+  about each proposer. Ratios (R3, R5, X5) are shown as bands even when R1 is
+  withheld; they compare groups and do not give R1's count on their own.
+* **Equal terms read R2.** Terms are equal only where no decision meeting
+  had fewer than two lived-experience voters present, and the rung and its
+  ``equal_terms`` evidence are shown even where R2 is withheld.
 
 The result never holds a name of a person: the report holds none, and the
 public views take nothing from the caller's ``names`` but the scope's name.
@@ -48,13 +97,25 @@ from coledger.reports.vocabulary import (
 )
 
 SMALL_CELL = "small_cell"
-"""Withheld because it, or a count behind it, is below the small-cell limit."""
+"""Withheld because its n, or a group behind it, is below the small-cell limit
+(or, for a share of people, because the group is all of them)."""
 SECONDARY = "secondary"
-"""Withheld so that a total cannot give back a count withheld for being small."""
+"""Withheld so that a total or a linked figure cannot give back a withheld count."""
 NO_BANDS = "no_bands"
 """Withheld because this version of the reports has no bands for the figure."""
 
 _TOLERANCE = 1e-6
+
+SEAT_LINKED = ("R2", "R7")
+"""Seat figures read from R1's seat holders, withheld whenever R1 is."""
+
+SEAT_FLAGS: Mapping[str, tuple[str, ...]] = {
+    "token_seat": ("R1",),
+    "lone_representative": ("R2",),
+    "placation": ("R1", "R7"),
+}
+"""The ladder flags read from a process's seat figures, with the figures each
+restates, in the order the ladder lists flags."""
 
 
 @attrs.frozen
@@ -88,7 +149,11 @@ class SafeFigure:
 
 @attrs.frozen
 class SafeRung:
-    """One process on the ladder, with the small counts in its evidence withheld."""
+    """One process on the ladder, with small counts and seat flags withheld.
+
+    ``withheld`` names the evidence keys whose values were dropped, then the
+    flags that are not shown either way (see ``SEAT_FLAGS``).
+    """
 
     unit: str
     id: str
@@ -172,6 +237,25 @@ def small(count: int, k: int) -> bool:
     return 0 < count < k
 
 
+def share_discloses(count: int, n: int, k: int, *, people: bool) -> bool:
+    """Whether a share of *count* in *n* would point at people.
+
+    It would when either group, the count or the rest, is a small cell, or,
+    for a share of people, when the count is all of them (unless k is 1, the
+    limit that withholds nothing).
+    """
+    return (
+        small(count, k) or small(n - count, k) or (people and k > 1 and count == n > 0)
+    )
+
+
+def share_note(code: str, k: int) -> str:
+    """The one note every withheld share of *code* carries, whatever the rule."""
+    about = indicator(code)
+    also = ", or has them all" if about.people else ""
+    return f"withheld: one of its two groups has fewer than {k} {about.counted}{also}"
+
+
 def safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
     """One figure after primary suppression and banding."""
     k = th.small_cell
@@ -196,16 +280,8 @@ def safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
         return SafeFigure(
             code, None, f.n, None, None, SMALL_CELL, "withheld: its count is unclear"
         )
-    if count is not None and small(count, k):
-        return SafeFigure(
-            code,
-            None,
-            f.n,
-            None,
-            None,
-            SMALL_CELL,
-            f"withheld: it rests on a count of fewer than {k}",
-        )
+    if count is not None and share_discloses(count, f.n, k, people=about.people):
+        return SafeFigure(code, None, f.n, None, None, SMALL_CELL, share_note(code, k))
     banded = range_of(code, f.value, th)
     if about.kind == UNKNOWN or banded is None:
         return SafeFigure(
@@ -213,6 +289,34 @@ def safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
         )
     coverage = None if f.coverage is None else share_range(f.coverage)
     return SafeFigure(code, banded, f.n, coverage, f.band, None, None)
+
+
+def safe_figures(
+    figures: Mapping[str, Figure], th: Thresholds
+) -> dict[str, SafeFigure]:
+    """Every figure after primary suppression, with R2 and R7 withheld beside R1.
+
+    A linked figure that has a value and an n of at least k is withheld as
+    ``secondary`` whatever its own counts, so its note says nothing about them.
+    """
+    safe = {code: safe_figure(code, f, th) for code, f in figures.items()}
+    r1 = safe.get("R1")
+    if r1 is None or r1.withheld is None:
+        return safe
+    for code in SEAT_LINKED:
+        f = figures.get(code)
+        if f is None or f.value is None or f.n < th.small_cell:
+            continue  # nothing to show, or already withheld with its n
+        safe[code] = SafeFigure(
+            code,
+            None,
+            f.n,
+            None,
+            None,
+            SECONDARY,
+            "withheld with R1, whose count it would help to work out",
+        )
+    return safe
 
 
 def suppress_table(cells: Mapping[str, int], k: int) -> dict[str, str | None]:
@@ -240,7 +344,7 @@ def suppress_table(cells: Mapping[str, int], k: int) -> dict[str, str | None]:
     return reasons
 
 
-_COUNTED_EVIDENCE = frozenset(
+COUNTED_EVIDENCE = frozenset(
     {
         "comment_meetings",
         "le_comments",
@@ -251,6 +355,7 @@ _COUNTED_EVIDENCE = frozenset(
         "access_overrides",
     }
 )
+"""Evidence keys that count things: shown unless from 1 to k - 1."""
 
 
 def safe_evidence(
@@ -262,7 +367,7 @@ def safe_evidence(
     for key, value in evidence.items():
         if isinstance(value, bool) or value is None:
             shown[key] = value
-        elif isinstance(value, int) and key in _COUNTED_EVIDENCE:
+        elif isinstance(value, int) and key in COUNTED_EVIDENCE:
             if small(value, k):
                 shown[key] = None
                 withheld.append(key)
@@ -280,18 +385,57 @@ def safe_evidence(
     return shown, withheld
 
 
-def safe_rung(rung: Rung, k: int) -> SafeRung:
-    """One process on the ladder, with its evidence made safe."""
-    evidence, withheld = safe_evidence(rung.evidence, k)
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def process_figures(evidence: Mapping[str, Any]) -> dict[str, Figure]:
+    """The seat figures in a rung's evidence whose value and n are both known.
+
+    A figure missing from ``figures`` or ``figures_n`` (as in a rung stored
+    before ``figures_n`` was added), or stored as something other than a
+    number, is left out: its count is unknown.
+    """
+    values, ns = evidence.get("figures"), evidence.get("figures_n")
+    if not isinstance(values, Mapping) or not isinstance(ns, Mapping):
+        return {}
+    found: dict[str, Figure] = {}
+    for code in ("R1", *SEAT_LINKED):
+        if code not in values or code not in ns:
+            continue
+        value, n = values[code], ns[code]
+        if (value is None or _number(value)) and isinstance(n, int) and n >= 0:
+            found[code] = Figure(code, value, n, None, None)
+    return found
+
+
+def seat_flags_shown(evidence: Mapping[str, Any], th: Thresholds) -> dict[str, bool]:
+    """Which seat flags may be shown: those whose figures the process would show.
+
+    Without R1 no seat figure can be judged (R2 and R7 go with it), so every
+    seat flag is withheld.
+    """
+    figures = process_figures(evidence)
+    safe = safe_figures(figures, th)
+    shown = {code for code, f in safe.items() if f.withheld is None}
+    if "R1" not in figures:
+        shown.clear()
+    return {flag: shown.issuperset(codes) for flag, codes in SEAT_FLAGS.items()}
+
+
+def safe_rung(rung: Rung, th: Thresholds) -> SafeRung:
+    """One process on the ladder, with its evidence and seat flags made safe."""
+    evidence, withheld = safe_evidence(rung.evidence, th.small_cell)
+    allowed = seat_flags_shown(rung.evidence, th)
     return SafeRung(
         unit=rung.unit,
         id=rung.id,
         name=rung.name,
         rung=rung.rung,
         level=rung.level,
-        flags=tuple(rung.flags),
+        flags=tuple(f for f in rung.flags if allowed.get(f, True)),
         evidence=evidence,
-        withheld=tuple(withheld),
+        withheld=(*withheld, *(flag for flag, ok in allowed.items() if not ok)),
     )
 
 
@@ -330,10 +474,8 @@ def suppress(
         since=report.since,
         until=report.until,
         as_of=report.as_of,
-        indicators={
-            code: safe_figure(code, f, th) for code, f in report.indicators.items()
-        },
-        ladder=tuple(safe_rung(r, k) for r in report.ladder),
+        indicators=safe_figures(report.indicators, th),
+        ladder=tuple(safe_rung(r, th) for r in report.ladder),
         tags=tags,
         decisions=total,
     )

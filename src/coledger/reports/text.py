@@ -23,6 +23,8 @@ def board_or_public(display: Display) -> str:
     )
     for p in display.processes:
         flags = ", ".join(p.flags) or "none"
+        if p.hidden_flags:
+            flags += f" (not shown: {', '.join(p.hidden_flags)})"
         lines += ["", f"{p.name} ({p.unit}): step {p.level}, {p.rung}; flags: {flags}"]
         lines += [f"    {label}: {value}" for label, value in p.evidence]
 

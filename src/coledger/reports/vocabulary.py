@@ -38,6 +38,9 @@ class Indicator:
     counted: str
     short: str = ""
     """A label of a few words, for charts."""
+    people: bool = False
+    """A share of people by lived experience: each of the n is one person's place
+    (a voting seat), so "all" would tell every named holder's lived experience."""
 
     @property
     def label(self) -> str:
@@ -68,6 +71,7 @@ _INDICATORS = (
         SHARE,
         "voting seats",
         "voting seats",
+        people=True,
     ),
     Indicator(
         "R2",

@@ -1,0 +1,372 @@
+"""Seat figures, and the flags read from them, never give back a small group."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from coledger import Ledger
+from coledger.projections.lens import Figure
+from coledger.projections.report import Rung
+from coledger.projections.thresholds import Thresholds
+from coledger.reports import render
+from coledger.reports.suppression import (
+    SEAT_FLAGS,
+    SECONDARY,
+    SMALL_CELL,
+    safe_figure,
+    safe_rung,
+    share_note,
+    small,
+    suppress_table,
+)
+from coledger.reports.vocabulary import INDICATORS, SHARE
+
+T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+TH = Thresholds()
+K = TH.small_cell
+SEAT_CODES = ("R1", "R2", "R7")
+SHARES = sorted(code for code, about in INDICATORS.items() if about.kind == SHARE)
+
+
+def board_of(
+    ledger: Ledger,
+    n: int,
+    le: int,
+    attendance: Sequence[Sequence[int]] = (),
+) -> UUID:
+    """A board of *n* voting trustees, the first *le* with lived experience.
+
+    Each entry of *attendance* is one decision meeting, listing which
+    trustees (by number) attended it; everyone else declared none.
+    """
+    admin = ledger.register_member("Admin", role="staff", occurred_at=T0)
+    board = ledger.establish_body("Board", kind="governance", by=admin, occurred_at=T0)
+    trustees = []
+    for i in range(n):
+        member = ledger.register_member(
+            f"Trustee {i}", role="trustee", by=admin, occurred_at=T0
+        )
+        ledger.declare_lived_experience(
+            member, categories=["DIS"] if i < le else ["NONE"], occurred_at=T0
+        )
+        ledger.assign_seat(board, member, by=admin, occurred_at=T0)
+        trustees.append(member)
+    for j, present in enumerate(attendance):
+        at = T0 + timedelta(days=j + 1)
+        meeting = ledger.schedule_meeting(
+            board,
+            kind="decision_meeting",
+            title=f"Meeting {j}",
+            starts_at=at,
+            by=admin,
+            occurred_at=T0,
+        )
+        for i in present:
+            ledger.record_attendance(meeting, trustees[i], by=admin, occurred_at=at)
+    return board
+
+
+def everyone(n: int, meetings: int) -> list[list[int]]:
+    """Attendance at *meetings* decision meetings that all *n* trustees attended."""
+    return [list(range(n))] * meetings
+
+
+def views(ledger: Ledger, board: UUID, th: Thresholds = TH) -> Iterator[dict[str, Any]]:
+    """The public and members' JSON of the board's scope and of the whole ledger."""
+    for scope in ({"body": board}, {}):
+        report = ledger.power_sharing(**scope)  # type: ignore[arg-type]
+        for audience in ("public", "members"):
+            out = render(report, audience=audience, format="json", thresholds=th)
+            yield json.loads(out)
+
+
+def body_rung(view: dict[str, Any]) -> dict[str, Any]:
+    """The board's entry on the ladder of one view."""
+    (found,) = [r for r in view["ladder"] if r["unit"] == "body"]
+    rung: dict[str, Any] = found
+    return rung
+
+
+def r1_withheld(c: int, n: int, th: Thresholds) -> bool:
+    """Whether R1 of *c* lived-experience seats in *n* is withheld under *th*."""
+    figure = Figure("R1", c / n, n, 1.0, None)
+    return safe_figure("R1", figure, th).withheld is not None
+
+
+# The reviewer's two cases ------------------------------------------------------------
+
+
+def test_one_seat_of_nine_is_not_given_back_by_the_flags(memory_ledger: Ledger) -> None:
+    """1 of 9 seats: R1 is withheld, and so are token seat, lone voter and placation."""
+    board = board_of(memory_ledger, 9, 1, everyone(9, 5))
+    for view in views(memory_ledger, board):
+        r1 = view["indicators"]["R1"]
+        assert (r1["value"], r1["n"], r1["withheld"]) == (None, 9, SMALL_CELL)
+        assert view["indicators"]["R2"]["withheld"] == SECONDARY
+        rung = body_rung(view)
+        assert not set(rung["flags"]) & set(SEAT_FLAGS)
+        assert set(SEAT_FLAGS) <= set(rung["withheld"])
+
+
+def test_the_board_still_sees_every_flag_and_count(memory_ledger: Ledger) -> None:
+    """The board's own view is the report itself, with the flags and their n."""
+    board = board_of(memory_ledger, 9, 1, everyone(9, 5))
+    report = memory_ledger.power_sharing(body=board)
+    shown = json.loads(render(report, audience="board", format="json"))
+    assert shown == json.loads(json.dumps(report.to_json()))
+    assert shown["indicators"]["R1"]["value"] == pytest.approx(1 / 9)
+    rung = body_rung(shown)
+    assert set(rung["flags"]) == set(SEAT_FLAGS)
+    assert rung["evidence"]["figures_n"] == {
+        "R1": 9,
+        "R2": 5,
+        "R3": 9,
+        "R7": 1,
+        "X1": 0,
+    }
+    assert "withheld" not in rung
+
+
+@pytest.mark.parametrize(
+    ("n", "le"),
+    [(5, 5), (12, 12), (9, 1), (9, 8), (10, 6), (4, 0)],
+    ids=["all-of-5", "all-of-12", "1-of-9", "rest-1-of-9", "rest-4-of-10", "n-4"],
+)
+def test_a_small_group_its_rest_or_all_of_the_seats_look_alike(
+    memory_ledger: Ledger, n: int, le: int
+) -> None:
+    """R1 is withheld with one note whether the count, its rest or all is the reason."""
+    board = board_of(memory_ledger, n, le)
+    expected = (
+        {
+            "value": None,
+            "n": n,
+            "coverage": None,
+            "band": None,
+            "note": share_note("R1", K),
+            "withheld": SMALL_CELL,
+        }
+        if n >= K
+        else {
+            "value": None,
+            "n": None,
+            "coverage": None,
+            "band": None,
+            "note": f"withheld: fewer than {K} voting seats",
+            "withheld": SMALL_CELL,
+        }
+    )
+    for view in views(memory_ledger, board):
+        assert view["indicators"]["R1"] == expected
+
+
+def test_a_board_without_lived_experience_shows_none_and_its_flag(
+    memory_ledger: Ledger,
+) -> None:
+    """Zero is shown, so the token-seat flag that restates it is shown too."""
+    board = board_of(memory_ledger, 9, 0)
+    for view in views(memory_ledger, board):
+        assert view["indicators"]["R1"]["value"] == "none (0%)"
+        rung = body_rung(view)
+        assert "token_seat" in rung["flags"]
+        assert "token_seat" not in rung["withheld"]
+        assert "placation" in rung["withheld"], "R7 of one body is withheld"
+
+
+def test_a_safe_share_of_seats_keeps_its_flags(memory_ledger: Ledger) -> None:
+    """5 of 10 seats with lived experience: R1 and the lone-voter flag are shown."""
+    board = board_of(memory_ledger, 10, 5, [[0, *range(5, 10)]] * 6)
+    for view in views(memory_ledger, board):
+        assert view["indicators"]["R1"]["value"] == "close to half (35% to 50%)"
+        assert view["indicators"]["R2"]["value"] == "all (100%)"
+        rung = body_rung(view)
+        assert "lone_representative" in rung["flags"]
+        assert [f for f in rung["withheld"] if f in SEAT_FLAGS] == ["placation"]
+
+
+def test_all_of_a_share_of_records_is_shown_and_k_of_one_shows_all() -> None:
+    """'All papers in time' is about records; with k = 1 nothing is withheld."""
+    papers = safe_figure("X3", Figure("X3", 1.0, 8, 1.0, None), TH)
+    assert papers.value is not None
+    assert papers.value.words == "all"
+    seats = Figure("R1", 1.0, 8, 1.0, "le_majority")
+    assert safe_figure("R1", seats, TH).withheld == SMALL_CELL
+    assert safe_figure("R1", seats, Thresholds(small_cell=1)).withheld is None
+
+
+def test_a_share_with_a_small_rest_is_withheld() -> None:
+    """37 of 40 proposals is withheld like 3 of 40: the 3 others are as easy to find."""
+    many = safe_figure("A1", Figure("A1", 37 / 40, 40, 1.0, None), TH)
+    few = safe_figure("A1", Figure("A1", 3 / 40, 40, 1.0, None), TH)
+    assert many.withheld == SMALL_CELL
+    assert many == few, "the view does not say which group was small"
+
+
+# Stored rungs -----------------------------------------------------------------------
+
+
+def test_rungs_stored_without_figures_n_withhold_the_seat_flags(tmp_path: Path) -> None:
+    """A rung materialised before figures_n has unknown counts: its seat flags go."""
+    path = tmp_path / "ledger.db"
+    ledger = Ledger.open(f"sqlite:///{path}")
+    try:
+        board = board_of(ledger, 10, 5)
+
+        def public() -> dict[str, Any]:
+            report = ledger.power_sharing(body=board, materialised=True)
+            shown: dict[str, Any] = json.loads(
+                render(report, audience="public", format="json")
+            )
+            return shown
+
+        kept = public()
+        folded = ledger.power_sharing(body=board)
+        assert kept == json.loads(render(folded, audience="public", format="json"))
+        assert [f for f in body_rung(kept)["withheld"] if f in SEAT_FLAGS] == [
+            "placation"
+        ]
+        with sqlite3.connect(path) as conn:
+            conn.execute(
+                "UPDATE coledger_ladder"
+                " SET evidence = json_remove(evidence, '$.figures_n')"
+            )
+        old = public()
+        assert "figures_n" not in body_rung(old)["evidence"]
+        assert [f for f in body_rung(old)["withheld"] if f in SEAT_FLAGS] == list(
+            SEAT_FLAGS
+        )
+    finally:
+        ledger.close()
+
+
+def test_unreadable_seat_evidence_withholds_the_seat_flags() -> None:
+    """A count stored as anything but a whole number is unknown, so the flags go."""
+    evidence = {
+        "figures": {"R1": 0.5, "R2": 0.0, "R7": 0.5},
+        "figures_n": {"R1": "10", "R2": 6, "R7": 1},
+    }
+    rung = Rung("body", "b", "Board", "NONE", 0, ("lone_representative",), evidence)
+    safe = safe_rung(rung, TH)
+    assert safe.flags == ()
+    assert set(SEAT_FLAGS) <= set(safe.withheld)
+
+
+# Properties -------------------------------------------------------------------------
+
+
+@given(
+    code=st.sampled_from(SHARES),
+    n=st.integers(min_value=1, max_value=80),
+    k=st.integers(min_value=1, max_value=10),
+    data=st.data(),
+)
+@settings(max_examples=300)
+def test_a_shown_share_leaves_no_small_group(
+    code: str, n: int, k: int, data: st.DataObject
+) -> None:
+    """A shown share has no group of 1 to k - 1; withheld counts of an n look alike."""
+    th = Thresholds(small_cell=k)
+    count = data.draw(st.integers(min_value=0, max_value=n), label="count")
+    other = data.draw(st.integers(min_value=0, max_value=n), label="other")
+
+    def seen(c: int) -> Any:
+        return safe_figure(code, Figure(code, c / n, n, 0.5, "band"), th)
+
+    shown = seen(count)
+    if shown.withheld is None:
+        assert not small(count, k)
+        assert not small(n - count, k)
+        if INDICATORS[code].people and k > 1:
+            assert count < n, "all of a share of people is withheld"
+    elif seen(other).withheld is not None:
+        assert seen(other) == shown, "the withheld view tells no count from another"
+
+
+@given(
+    cells=st.dictionaries(
+        st.sampled_from(["a", "b", "c", "d", "e"]),
+        st.integers(min_value=0, max_value=40),
+        min_size=1,
+    ),
+    k=st.integers(min_value=1, max_value=10),
+)
+@settings(max_examples=300)
+def test_a_shown_tag_count_never_leaves_a_small_rest(
+    cells: dict[str, int], k: int
+) -> None:
+    """With the total shown, no shown count leaves a rest of 1 to k - 1."""
+    total = sum(cells.values())
+    assume(total >= k)
+    reasons = suppress_table(cells, k)
+    for key, count in cells.items():
+        if reasons[key] is None:
+            assert not small(total - count, k), (key, count, total)
+
+
+def seen_of_seats(view: dict[str, Any]) -> tuple[Any, ...]:
+    """What a reader sees of the seat figures, and of the flags read from them."""
+    figures = tuple(
+        json.dumps(view["indicators"][code], sort_keys=True) for code in SEAT_CODES
+    )
+    rungs = tuple(
+        (
+            r["unit"],
+            r["name"],
+            tuple(f for f in r["flags"] if f in SEAT_FLAGS),
+            tuple(f for f in r["withheld"] if f in SEAT_FLAGS),
+        )
+        for r in view["ladder"]
+    )
+    return figures, rungs
+
+
+@given(
+    n=st.integers(min_value=1, max_value=9),
+    k=st.integers(min_value=2, max_value=6),
+    data=st.data(),
+)
+@settings(max_examples=60)
+def test_seat_figures_and_flags_never_tell_withheld_counts_apart(
+    n: int, k: int, data: st.DataObject
+) -> None:
+    """Every count whose R1 is withheld shows the same seat figures and flags.
+
+    So a reader who knows n, and sees the bands, the n and the flags of R1,
+    R2 and R7 in every public and members' view, learns of a withheld count
+    only that it is one of at least two (always including 1 and n), never
+    which count from 1 to k - 1 it is, nor which rest.
+    """
+    th = Thresholds(small_cell=k)
+    withheld = [c for c in range(n + 1) if r1_withheld(c, n, th)]
+    assert len(withheld) >= 2
+    assert {1, n} <= set(withheld)
+    first, second = data.draw(
+        st.lists(st.sampled_from(withheld), min_size=2, max_size=2, unique=True),
+        label="counts",
+    )
+    attendance = data.draw(
+        st.lists(
+            st.lists(st.integers(0, n - 1), min_size=1, max_size=n, unique=True),
+            max_size=6,
+        ),
+        label="attendance",
+    )
+    seen = []
+    for le in (first, second):
+        ledger = Ledger.open("memory://")
+        try:
+            board = board_of(ledger, n, le, attendance)
+            seen.append([seen_of_seats(view) for view in views(ledger, board, th)])
+        finally:
+            ledger.close()
+    assert seen[0] == seen[1]
