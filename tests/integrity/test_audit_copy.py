@@ -131,3 +131,25 @@ def test_the_command_line_writes_the_copy_once(
     assert main(["audit-copy", "--db", "memory://", "--out", str(tmp_path / "m")]) == 2
     assert "SQLite ledger file" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
+
+
+def test_a_trigger_planted_in_the_ledger_is_not_copied(
+    scene: Scene, tmp_path: Path
+) -> None:
+    """A trigger that would delete a forged row as it is copied stays behind."""
+    with tampering(scene) as raw:
+        forged = raw.event_at(2)
+        raw.insert_event(forged.originator_id, 99, forged.topic, forged.state)
+        raw.run(
+            "CREATE TRIGGER hide AFTER INSERT ON {events} "
+            "WHEN new.originator_version = 99 "
+            "BEGIN DELETE FROM {events} WHERE rowid = new.rowid; END"
+        )
+    assert "UNLEDGERED_EVENT" in audit(scene).counts
+    target = tmp_path / "copy.db"
+    audit_copy(scene.url, target)
+    assert "hide" not in _tables(target)
+    copied = audit(dataclasses.replace(scene, url=f"sqlite:///{target}"))
+    assert copied.counts == audit(scene).counts
+    assert scene.path is not None
+    assert _rows(target, "stored_events") == _rows(scene.path, "stored_events")

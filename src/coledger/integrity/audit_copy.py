@@ -6,7 +6,9 @@ experience at the board's level of detail (who raised a proposal that came
 from lived experience, when someone with lived experience first took part).
 An auditor needs none of that, so an audit copy leaves it out: it holds the
 events table and the leaf table exactly as stored (every value, storage type
-and notification id), taken in one read transaction, and nothing else. On
+and notification id), taken in one read transaction, with their indexes and
+nothing else: no trigger (one would run on the rows as they are copied), no
+view, no other table. On
 PostgreSQL the same is done with grants (see the auditor's guide).
 """
 
@@ -58,15 +60,15 @@ def _copy(source: Path, target: Path) -> int:
         conn.execute("ATTACH DATABASE ? AS src", (read_only,))
         conn.execute("BEGIN")  # one snapshot of the source, one write of the copy
         for table in TABLES:
-            schema = conn.execute(
-                "SELECT sql FROM src.sqlite_master WHERE tbl_name = ? "
-                "AND sql IS NOT NULL ORDER BY type = 'index', rowid",
+            created = conn.execute(
+                "SELECT sql FROM src.sqlite_master WHERE type = 'table' AND name = ?",
                 (table,),
-            ).fetchall()
-            if not schema:
+            ).fetchone()
+            if created is None:
                 raise StorageError(f"{source} has no table {table}")
-            for (statement,) in schema:
-                conn.execute(statement)
+            # The table alone: a trigger copied with it would run on the rows
+            # being copied, and could hide or mend a forged one in the copy.
+            conn.execute(created[0])
             columns = ", ".join(
                 f'"{row[1]}"' for row in conn.execute(f"PRAGMA src.table_info({table})")
             )
@@ -74,6 +76,13 @@ def _copy(source: Path, target: Path) -> int:
                 f"INSERT INTO main.{table} (rowid, {columns}) "  # noqa: S608
                 f"SELECT rowid, {columns} FROM src.{table} ORDER BY rowid"
             )
+            indexes = conn.execute(
+                "SELECT sql FROM src.sqlite_master WHERE type = 'index' "
+                "AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid",
+                (table,),
+            ).fetchall()
+            for (statement,) in indexes:  # after the rows: they only speed reading
+                conn.execute(statement)
         (count,) = conn.execute("SELECT COUNT(*) FROM main.stored_events").fetchone()
         conn.execute("COMMIT")
         conn.execute("DETACH DATABASE src")
