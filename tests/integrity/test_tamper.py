@@ -27,7 +27,7 @@ from coledger import Ledger
 from coledger.integrity import FAILED, PARTIAL, VERIFIED, SigningKey, Verifier, verify
 from coledger.integrity import source as source_module
 from coledger.integrity.merkle import root
-from coledger.integrity.source import open_source
+from coledger.integrity.source import SQLiteSource, open_source
 from integrity_helpers import (
     BALLOT_TOPIC,
     BOTH,
@@ -827,3 +827,24 @@ def test_unledgered_events_beyond_those_listed_are_all_counted(
     report = audit(both)
     assert report.status == FAILED
     assert report.counts["UNLEDGERED_EVENT"] == extra
+
+
+@pytest.mark.parametrize("name", ["a b.db", "p%20q.db", "50%.db", "x#y?z.db"])
+def test_a_ledger_file_with_uri_characters_in_its_name_is_read_as_named(
+    tmp_path: Path, name: str
+) -> None:
+    """The verifier opens the file named, and creates no file of another name."""
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    with Ledger.open(f"sqlite:///{folder / 'plain.db'}") as ledger:
+        ledger.register_member("Ann Ide")
+    path = folder / name
+    (folder / "plain.db").rename(path)  # '#' and '?' cannot stand in a storage URL
+    source = SQLiteSource(path)
+    try:
+        report = verify(source, None, [])
+    finally:
+        source.close()
+    assert (report.size, report.counts) == (1, {"NO_CHECKPOINT": 1})
+    names = {p.name for p in folder.iterdir()} - {f"{name}-wal", f"{name}-shm"}
+    assert names == {name, "plain.db.keys"}

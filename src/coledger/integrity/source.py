@@ -231,8 +231,11 @@ class SQLiteSource(AuditSource):
             raise StorageError(f"no ledger file at {path}")
         mode = "rw" if writable else "ro"
         try:
+            # as_uri escapes the name: a '#', '?' or '%20' in it is the file's own
             self._conn = sqlite3.connect(
-                f"file:{path}?mode={mode}", uri=True, check_same_thread=False
+                f"{path.absolute().as_uri()}?mode={mode}",
+                uri=True,
+                check_same_thread=False,
             )
             # Text that is not UTF-8 (an attacker can write any bytes) comes back
             # as bytes for the verifier to judge, instead of failing the query.
