@@ -17,6 +17,7 @@ from uuid import UUID
 import attrs
 import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.persistence import (
     ApplicationRecorder,
     IntegrityError,
@@ -155,7 +156,7 @@ def _fold_class(topic: str) -> tuple[type, int, bool]:
     return cls, getattr(cls, "class_version", 1), opens
 
 
-def _originator_of(record: StoredRecord) -> UUID:
+def originator_of(record: StoredRecord) -> UUID:
     """A stored row's aggregate id as a UUID."""
     try:
         return uuid_of(str(record.originator_id))
@@ -547,6 +548,8 @@ class LedgerCore:
             self._confirm_head()
             return
         stored = list(map(self._app.mapper.to_stored_event, events))
+        if shreds:
+            self._check_unchanged(events, {shred.member for shred in shreds})
         for shred in shreds:
             self._keys.destroy(shred.member, shred.purposes, erase=shred.erase)
         # A head trusted unread is checked by the insert, in its transaction.
@@ -567,6 +570,30 @@ class LedgerCore:
             self._alone = self._checks_head
         self._head = max(ids)
         self._current.update(aggregate.id for aggregate in saved)
+
+    def _check_unchanged(
+        self, events: Sequence[CanMutateAggregate[UUID]], members: set[UUID]
+    ) -> None:
+        """Refuse, before any key is destroyed, if another writer changed *members*.
+
+        A batch is never run again, so a conflict found only by the insert
+        would come after the shredding: a declaration another writer recorded
+        meanwhile would lose its key, with no event saying so. Reading each
+        member's last stored version first leaves the same small window as a
+        single command has between its head check and its insert.
+        """
+        first: dict[UUID, int] = {}
+        for event in events:
+            first.setdefault(event.originator_id, event.originator_version)
+        recorder = self._app.recorder
+        for member in members:
+            last = recorder.select_events(member, desc=True, limit=1)
+            version = last[0].originator_version if last else 0
+            if version != first[member] - 1:
+                raise errors.ConcurrencyError(
+                    "another writer changed a member this batch withdraws or "
+                    "erases; nothing in the batch was stored, and no key destroyed"
+                )
 
     def _commit_batch(self) -> None:
         if self._batch_failed:
@@ -780,7 +807,7 @@ class LedgerCore:
                 cls, version, opens = found
                 oid = record.originator_id
                 if type(oid) is not UUID:
-                    oid = _originator_of(record)
+                    oid = originator_of(record)
                 try:
                     state = loads(record.state)
                 except orjson.JSONDecodeError:

@@ -8,14 +8,16 @@ or erased readable, even data sealed in the same batch.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 
-from coledger import Ledger, LedgerError, WrongStateError
+from coledger import ConcurrencyError, Ledger, LedgerError, WrongStateError
 from coledger.domain.values import ERASED
 from coledger.projections.materialise import Materialiser, MemoryTables, comparable
+from conftest import url_for
 from helpers import refused
 
 
@@ -117,3 +119,31 @@ def test_declaring_again_after_a_withdrawal_in_the_same_batch_is_refused(
     ledger.withdraw_lived_experience(mo)  # in two steps it works
     ledger.declare_lived_experience(mo, categories=["CARER"])
     assert _declared(ledger, mo) == [(), ("CARER",)]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A ledger URL that two Ledger objects can open at once."""
+    schema = None
+    if request.param == "postgres":
+        schema = request.getfixturevalue("pg_schema")
+    return url_for(request.param, tmp_path, schema)
+
+
+def test_a_batch_another_writer_overtook_destroys_no_key(shared_url: str) -> None:
+    """A newer declaration made meanwhile stays readable: the batch stops first."""
+    with Ledger.open(shared_url) as ours, Ledger.open(shared_url) as theirs:
+        mo = ours.register_member("Mo Marsh")
+        ours.declare_lived_experience(mo, categories=["DIS"])
+
+        def overtaken() -> None:
+            with ours.batch():
+                ours.withdraw_lived_experience(mo)
+                theirs.withdraw_lived_experience(mo)
+                theirs.declare_lived_experience(mo, categories=["CARER"])
+
+        with pytest.raises(ConcurrencyError, match="no key destroyed"):
+            overtaken()
+    with Ledger.open(shared_url) as reopened:
+        assert reopened.member(mo).lived_experience == ("CARER",)
+        assert _declared(reopened, mo) == [(), ("CARER",)]
