@@ -155,3 +155,20 @@ def test_the_installed_command_prints_no_traceback(scene_on_sqlite: Scene) -> No
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "cannot fold event Body.SeatAssigned" in done.stderr
+
+
+@pytest.mark.parametrize("state", [b"{no", b"[1]"], ids=["not JSON", "a JSON list"])
+def test_reapplying_erasures_refuses_a_damaged_declaration(
+    scene_on_sqlite: Scene, state: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """reapply_erasures and erase --reapply stop at the row with CorruptEventError."""
+    scene = scene_on_sqlite
+    with scene.open() as ledger:
+        ledger.declare_lived_experience(scene.voters[1], categories=["DIS"])
+    with tampering(scene) as raw:
+        row = next(e for e in raw.events() if e.topic.endswith("Declared"))
+        raw.set_event(row.nid, "state", state)
+    with scene.open() as ledger, pytest.raises(CorruptEventError, match="declaration"):
+        ledger.reapply_erasures()
+    assert main(["erase", "--db", scene.url, "--reapply"]) == 2
+    assert capsys.readouterr().err.startswith("coledger: the ledger holds an event")

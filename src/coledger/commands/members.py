@@ -10,11 +10,12 @@ import orjson
 from eventsourcing.utils import get_topic
 
 from coledger import errors
-from coledger._core import LedgerCore
+from coledger._core import LedgerCore, originator_of
 from coledger.domain import (
     Member,
 )
 from coledger.domain import values as v
+from coledger.log import StoredRecord
 from coledger.privacy.classification import Purpose
 from coledger.privacy.sealing import is_sealed
 
@@ -172,11 +173,11 @@ class MemberCommands(LedgerCore):
         count = 0
         for page in self._pages(0, None):
             for stored in page:
-                member = UUID(str(stored.originator_id))
+                member = originator_of(stored)
                 if stored.topic == declared:
-                    envelope = orjson.loads(stored.state).get("categories")
-                    if is_sealed(envelope):
-                        sealed_with.setdefault(member, []).append(envelope["k"])
+                    key_id = _sealing_key(stored)
+                    if key_id is not None:
+                        sealed_with.setdefault(member, []).append(key_id)
                 elif stored.topic == withdrawn:
                     count += self._keys.destroy(
                         member,
@@ -230,3 +231,19 @@ class MemberCommands(LedgerCore):
             self._save(record)
 
         self._transact(command)
+
+
+def _sealing_key(stored: StoredRecord) -> str | None:
+    """The id of the key that sealed a stored declaration's categories, if sealed."""
+    try:
+        state = orjson.loads(stored.state)
+    except orjson.JSONDecodeError as error:
+        msg = f"the declaration at position {stored.id} is not JSON: {error}"
+        raise errors.CorruptEventError(msg) from error
+    if not isinstance(state, dict):
+        msg = f"the declaration at position {stored.id} is not a JSON object"
+        raise errors.CorruptEventError(msg)
+    envelope = state.get("categories")
+    if isinstance(envelope, dict) and is_sealed(envelope):
+        return str(envelope["k"])
+    return None
