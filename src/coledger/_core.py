@@ -549,7 +549,7 @@ class LedgerCore:
             return
         stored = list(map(self._app.mapper.to_stored_event, events))
         if shreds:
-            self._check_unchanged(events, {shred.member for shred in shreds})
+            self._check_unchanged(events)
         for shred in shreds:
             self._keys.destroy(shred.member, shred.purposes, erase=shred.erase)
         # A head trusted unread is checked by the insert, in its transaction.
@@ -571,28 +571,27 @@ class LedgerCore:
         self._head = max(ids)
         self._current.update(aggregate.id for aggregate in saved)
 
-    def _check_unchanged(
-        self, events: Sequence[CanMutateAggregate[UUID]], members: set[UUID]
-    ) -> None:
-        """Refuse, before any key is destroyed, if another writer changed *members*.
+    def _check_unchanged(self, events: Sequence[CanMutateAggregate[UUID]]) -> None:
+        """Refuse, before any key is destroyed, if another writer got there first.
 
-        A batch is never run again, so a conflict found only by the insert
-        would come after the shredding: a declaration another writer recorded
-        meanwhile would lose its key, with no event saying so. Reading each
-        member's last stored version first leaves the same small window as a
+        A batch is never run again, and its insert fails if another writer
+        changed any of its records; found only then, the conflict would come
+        after the shredding, and the keys would be gone with no event saying
+        so (a declaration that writer recorded meanwhile among them). Reading
+        each record's last stored version first leaves only the window a
         single command has between its head check and its insert.
         """
         first: dict[UUID, int] = {}
         for event in events:
             first.setdefault(event.originator_id, event.originator_version)
         recorder = self._app.recorder
-        for member in members:
-            last = recorder.select_events(member, desc=True, limit=1)
-            version = last[0].originator_version if last else 0
-            if version != first[member] - 1:
+        for record, version in first.items():
+            last = recorder.select_events(record, desc=True, limit=1)
+            if (last[0].originator_version if last else 0) != version - 1:
                 raise errors.ConcurrencyError(
-                    "another writer changed a member this batch withdraws or "
-                    "erases; nothing in the batch was stored, and no key destroyed"
+                    "another writer changed a record of this batch, which "
+                    "withdraws or erases; nothing in the batch was stored, and "
+                    "no key destroyed"
                 )
 
     def _commit_batch(self) -> None:

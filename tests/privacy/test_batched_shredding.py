@@ -130,20 +130,31 @@ def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url_for(request.param, tmp_path, schema)
 
 
-def test_a_batch_another_writer_overtook_destroys_no_key(shared_url: str) -> None:
-    """A newer declaration made meanwhile stays readable: the batch stops first."""
+@pytest.mark.parametrize("overtaken", ["the member", "another record"])
+def test_a_batch_another_writer_overtook_destroys_no_key(
+    shared_url: str, overtaken: str
+) -> None:
+    """The batch stops before shredding: every declaration stays as recorded."""
     with Ledger.open(shared_url) as ours, Ledger.open(shared_url) as theirs:
+        admin = ours.register_member("Admin", role="staff")
         mo = ours.register_member("Mo Marsh")
         ours.declare_lived_experience(mo, categories=["DIS"])
+        board = ours.establish_body("Board", kind="governance", by=admin)
+        proposal = ours.raise_proposal(board, proposers=[admin], title="T", text="x")
 
-        def overtaken() -> None:
+        def batch() -> None:
             with ours.batch():
                 ours.withdraw_lived_experience(mo)
-                theirs.withdraw_lived_experience(mo)
-                theirs.declare_lived_experience(mo, categories=["CARER"])
+                ours.comment(proposal, author=admin, text="ours")
+                if overtaken == "the member":
+                    theirs.withdraw_lived_experience(mo)
+                    theirs.declare_lived_experience(mo, categories=["CARER"])
+                else:
+                    theirs.comment(proposal, author=admin, text="theirs")
 
         with pytest.raises(ConcurrencyError, match="no key destroyed"):
-            overtaken()
+            batch()
+    expected = [(), ("CARER",)] if overtaken == "the member" else [("DIS",)]
     with Ledger.open(shared_url) as reopened:
-        assert reopened.member(mo).lived_experience == ("CARER",)
-        assert _declared(reopened, mo) == [(), ("CARER",)]
+        assert reopened.member(mo).lived_experience == expected[-1]
+        assert _declared(reopened, mo) == expected
