@@ -21,6 +21,7 @@ from coledger.projections.thresholds import Thresholds
 from coledger.reports import render
 from coledger.reports.suppression import (
     SEAT_FLAGS,
+    SEAT_LINKED,
     SECONDARY,
     SMALL_CELL,
     safe_figure,
@@ -81,13 +82,27 @@ def everyone(n: int, meetings: int) -> list[list[int]]:
     return [list(range(n))] * meetings
 
 
-def views(ledger: Ledger, board: UUID, th: Thresholds = TH) -> Iterator[dict[str, Any]]:
+def views(
+    ledger: Ledger,
+    board: UUID,
+    th: Thresholds = TH,
+    scopes: tuple[str, ...] = ("body", "ledger"),
+) -> Iterator[dict[str, Any]]:
     """The public and members' JSON of the board's scope and of the whole ledger."""
-    for scope in ({"body": board}, {}):
+    for name in scopes:
+        scope = {"body": board} if name == "body" else {}
         report = ledger.power_sharing(**scope)  # type: ignore[arg-type]
         for audience in ("public", "members"):
             out = render(report, audience=audience, format="json", thresholds=th)
             yield json.loads(out)
+
+
+def assert_no_seat_flags_in_the_ledger_report(ledger: Ledger, board: UUID) -> None:
+    """In the ledger's report each seat flag of the board is withheld, raised or not."""
+    for view in views(ledger, board, scopes=("ledger",)):
+        rung = body_rung(view)
+        assert not set(rung["flags"]) & set(SEAT_FLAGS)
+        assert set(SEAT_FLAGS) <= set(rung["withheld"])
 
 
 def body_rung(view: dict[str, Any]) -> dict[str, Any]:
@@ -126,7 +141,7 @@ def test_the_board_still_sees_every_flag_and_count(memory_ledger: Ledger) -> Non
     assert shown == json.loads(json.dumps(report.to_json()))
     assert shown["indicators"]["R1"]["value"] == pytest.approx(1 / 9)
     rung = body_rung(shown)
-    assert set(rung["flags"]) == set(SEAT_FLAGS)
+    assert set(rung["flags"]) == {"token_seat", "lone_representative", "placation"}
     assert rung["evidence"]["figures_n"] == {
         "R1": 9,
         "R2": 5,
@@ -175,23 +190,25 @@ def test_a_board_without_lived_experience_shows_none_and_its_flag(
 ) -> None:
     """Zero is shown, so the token-seat flag that restates it is shown too."""
     board = board_of(memory_ledger, 9, 0)
-    for view in views(memory_ledger, board):
+    for view in views(memory_ledger, board, scopes=("body",)):
         assert view["indicators"]["R1"]["value"] == "none (0%)"
         rung = body_rung(view)
         assert "token_seat" in rung["flags"]
         assert "token_seat" not in rung["withheld"]
         assert "placation" in rung["withheld"], "R7 of one body is withheld"
+    assert_no_seat_flags_in_the_ledger_report(memory_ledger, board)
 
 
 def test_a_safe_share_of_seats_keeps_its_flags(memory_ledger: Ledger) -> None:
     """5 of 10 seats with lived experience: R1 and the lone-voter flag are shown."""
     board = board_of(memory_ledger, 10, 5, [[0, *range(5, 10)]] * 6)
-    for view in views(memory_ledger, board):
+    for view in views(memory_ledger, board, scopes=("body",)):
         assert view["indicators"]["R1"]["value"] == "close to half (35% to 50%)"
         assert view["indicators"]["R2"]["value"] == "all (100%)"
         rung = body_rung(view)
         assert "lone_representative" in rung["flags"]
         assert [f for f in rung["withheld"] if f in SEAT_FLAGS] == ["placation"]
+    assert_no_seat_flags_in_the_ledger_report(memory_ledger, board)
 
 
 def test_all_of_a_share_of_records_is_shown_and_k_of_one_shows_all() -> None:
@@ -370,3 +387,73 @@ def test_seat_figures_and_flags_never_tell_withheld_counts_apart(
         finally:
             ledger.close()
     assert seen[0] == seen[1]
+
+
+# A second review: what else a withheld R1 must not let through -----------------------
+
+SEAT_VIEW_CODES = ("R1", *SEAT_LINKED)
+
+
+def seat_part(view: dict[str, Any]) -> tuple[Any, ...]:
+    """What a reader sees of the seat figures and of the board's seat flags."""
+    rung = body_rung(view)
+    return (
+        {code: view["indicators"][code] for code in SEAT_VIEW_CODES},
+        tuple(f for f in rung["flags"] if f in SEAT_FLAGS),
+        tuple(f for f in rung["withheld"] if f in SEAT_FLAGS),
+        rung["evidence"].get("equal_terms"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("n", "counts"),
+    [(9, (1, 8, 9)), (4, (1, 2, 4))],
+    ids=["nine seats: one, eight, all", "four seats: one, two, all"],
+)
+def test_no_seat_figure_tells_a_withheld_count_from_all(
+    n: int, counts: tuple[int, ...]
+) -> None:
+    """With R1 withheld, R2 to R7 and X5 read alike, evidence or none, "all" or not."""
+    seen = []
+    for le in counts:
+        with Ledger.open("memory://") as ledger:
+            board = board_of(ledger, n, le, everyone(n, 5))
+            seen.append([seat_part(v) for v in views(ledger, board, scopes=("body",))])
+    assert seen[0] == seen[1] == seen[2]
+    figures = seen[0][0][0]
+    assert all(figures[code]["value"] is None for code in SEAT_VIEW_CODES)
+
+
+def test_one_body_s_flags_cannot_give_another_s_count_in_the_ledger_report() -> None:
+    """A body all with lived experience beside one with none: no seat flag shows."""
+    with Ledger.open("memory://") as ledger:
+        panel = board_of(ledger, 5, 5)
+        board = board_of(ledger, 5, 0)
+        for view in views(ledger, panel, scopes=("ledger",)):
+            assert view["indicators"]["R1"]["n"] == 10
+            for rung in view["ladder"]:
+                if rung["unit"] == "body":
+                    assert not set(rung["flags"]) & set(SEAT_FLAGS)
+                    assert set(SEAT_FLAGS) <= set(rung["withheld"])
+                    assert rung["evidence"]["equal_terms"] is None
+        own = next(iter(views(ledger, board, scopes=("body",))))
+        assert "token_seat" in body_rung(own)["flags"]  # its own report shows it
+
+
+@pytest.mark.parametrize("odd", [float("nan"), float("inf"), -float("inf")])
+def test_a_stored_figure_that_is_not_finite_withholds_the_seat_flags(
+    odd: float,
+) -> None:
+    """NaN or Infinity in stored evidence is an unknown count, not a crash."""
+    rung = Rung(
+        "body",
+        "b",
+        "Board",
+        "CONSULTATION",
+        4,
+        ("token_seat",),
+        {"figures": {"R1": odd}, "figures_n": {"R1": 9}, "equal_terms": True},
+    )
+    safe = safe_rung(rung, TH)
+    assert safe.flags == ()
+    assert set(SEAT_FLAGS) <= set(safe.withheld)

@@ -204,7 +204,8 @@ def test_ladder_evidence_is_made_safe() -> None:
     """Small counts withheld, times cut to the month, per-process figures dropped.
 
     The evidence has no ``figures_n`` (as in a rung stored before it was
-    added), so the seat flags' counts are unknown and all three are withheld.
+    added), so the seat flags' counts are unknown and all four are withheld,
+    with the equal-terms evidence that restates one of them.
     """
     rung = Rung(
         unit="project",
@@ -227,7 +228,8 @@ def test_ladder_evidence_is_made_safe() -> None:
     )
     safe = suppress(report({}, ladder=(rung,))).ladder[0]
     assert safe.rung == "ENGAGEMENT"
-    assert safe.flags == ("equal_terms_not_met",)
+    assert safe.flags == ()  # equal terms restate seat figures of unknown count
+    assert safe.evidence["equal_terms"] is None
     assert safe.evidence["le_comments"] is None
     assert safe.evidence["comment_meetings"] == 25
     assert safe.evidence["delivery_actions"] == 0
@@ -238,6 +240,8 @@ def test_ladder_evidence_is_made_safe() -> None:
         "le_comments",
         "figures",
         "something_new",
+        "equal_terms",
+        "equal_terms_not_met",
         "token_seat",
         "lone_representative",
         "placation",

@@ -5,15 +5,17 @@ Co-production groups are small, so a count like "lived-experience seats 1 of
 through ``suppress``, which applies these rules (``k`` is
 ``Thresholds.small_cell``, 5 by default):
 
-* **Primary suppression.** A figure is withheld when its n is below k. A
-  share (a count of the n, such as seats held by lived experience) is also
-  withheld when either of its two groups, the count or the rest (n - count),
-  is between 1 and k - 1; and a share of people (``Indicator.people``: R1,
-  whose n are voting seats, each held by one named person) when the count is
-  all of them, if k > 1. A withheld figure loses its value, band, coverage
-  and note together. Every withheld share of one indicator carries the same
-  note, whichever of these rules withheld it, so the note cannot tell a
-  small group from a small rest or from "all".
+* **Primary suppression.** A figure is withheld when its n is from 1 to
+  k - 1, whether or not it has a value (so "no evidence" over a few seats
+  reads the same as a withheld value over them). A share (a count of the n,
+  such as seats held by lived experience) is also withheld when either of
+  its two groups, the count or the rest (n - count), is between 1 and k - 1;
+  and a share of people (``Indicator.people``: R1, whose n are voting seats,
+  each held by one named person) when the count is all of them, if k > 1. A
+  withheld figure loses its value, band, coverage and note together. Every
+  withheld share of one indicator carries the same note, whichever of these
+  rules withheld it, so the note cannot tell a small group from a small rest
+  or from "all".
 * **Zero is shown; "all" is shown only for records.** "None" describes a whole
   group, and ascribes to each person in it only that no lived experience is
   recorded for them, which is no special-category fact: the group mixes
@@ -25,13 +27,14 @@ through ``suppress``, which applies these rules (``k`` is
   and numeric edges, such as "about half (40% to 60%)"), never the exact
   value; coverage is banded the same way. The projections' own notes (which
   hold exact sub-counts and names of projects) are never shown.
-* **Seat figures go together.** R2 (decision meetings with at most one
-  lived-experience voter present) and R7 (the lived-experience bloc's voting
-  power) are read from the same seat holders as R1, and each narrows R1's
-  count: R2 of "all", where everyone attends, says at most one holder has
-  lived experience, and R7 of zero bounds the count by the quota. So when R1
-  is withheld, R2 and R7 are withheld as well (``secondary``), whatever their
-  own counts.
+* **Seat figures go together.** R2 to R7 and X5 split the same seat holders
+  as R1 by lived experience (who is present at decisions, who holds a vote,
+  an office, a long tenure, voting power, who attends), and each can narrow
+  R1's count: R2 of "all", where everyone attends, says at most one holder
+  has lived experience; R7 of zero bounds the count by the quota; R3, R6 and
+  X5 have no evidence exactly when one group is empty, which beside a
+  withheld R1 says "all". So while R1 is withheld, every one of them is
+  withheld as well (``secondary``), whatever it holds, with one note.
 * **Secondary suppression.** In the table of decisions by tag, a count from
   1 to k - 1 is withheld, and then the next smallest counts too, until the
   withheld counts add up to at least k, so that the total cannot give back
@@ -39,16 +42,23 @@ through ``suppress``, which applies these rules (``k`` is
   below k is withheld with every count.
 * **The ladder** rates processes, so each rung is shown. A flag read from the
   process's seat figures (``token_seat`` from R1, ``lone_representative``
-  from R2, ``placation`` from R1 and R7) restates where those figures fall,
-  so it is shown only when every figure it reads would be shown in that
-  process's own public report. Otherwise it is withheld whether or not it
-  was raised, and named in the rung's ``withheld``: a withheld flag then says
-  no more than the withheld figure does. The figures are judged from the
-  evidence's ``figures`` (values) and ``figures_n`` (their n); where either
-  lacks one, as in a rung materialised before ``figures_n`` was added, its
-  count is unknown and the flags read from it are withheld. The other flags
-  are shown. In the evidence, counts from 1 to k - 1 are withheld, times are
-  cut to the month, and the per-process figures and their n are dropped.
+  from R2, ``placation`` from R1 and R7, ``equal_terms_not_met`` from R2 and
+  R3 among others) restates where those figures fall, so it is shown only
+  when every figure it reads would be shown in that process's own public
+  report, and only in that report: in a report of a wider scope (a body's
+  projects in the body's report, every process in the ledger's) the seat
+  flags are withheld, because next to that report's pooled figures one
+  process's flags can give back another's count. A withheld flag is
+  withheld whether or not it was raised, and named in the rung's
+  ``withheld``, so it says no more than the withheld figure does; the
+  evidence ``equal_terms`` and ``capped_by_equal_terms`` go with
+  ``equal_terms_not_met``. The figures are judged from the evidence's
+  ``figures`` (values) and ``figures_n`` (their n); where either lacks one,
+  as in a rung materialised before ``figures_n`` was added, or holds what is
+  not a finite number, its count is unknown and the flags read from it are
+  withheld. The other flags are shown. In the evidence, counts from 1 to
+  k - 1 are withheld, times are cut to the month, and the per-process
+  figures and their n are dropped.
 
 Limits: these rules judge one report at a time.
 
@@ -65,11 +75,13 @@ Limits: these rules judge one report at a time.
 * **Outside knowledge.** A reader who holds the records (published minutes,
   or a member who was there) can link a share of records to the people they
   name: "all proposals had a lived-experience proposer" tells such a reader
-  about each proposer. Ratios (R3, R5, X5) are shown as bands even when R1 is
-  withheld; they compare groups and do not give R1's count on their own.
-* **Equal terms read R2.** Terms are equal only where no decision meeting
-  had fewer than two lived-experience voters present, and the rung and its
-  ``equal_terms`` evidence are shown even where R2 is withheld.
+  about each proposer.
+* **The rung still follows its rules.** Equal terms cap a rung (a process
+  whose lived-experience input shaped the design, but not on equal terms,
+  stays at ENGAGEMENT), so a reader who applies the ladder's rules to a
+  rung's shown evidence may still tell whether terms were equal where the
+  flag and its evidence are withheld. The rung is the ladder's purpose, so it
+  is shown.
 
 The result never holds a name of a person: the report holds none, and the
 public views take nothing from the caller's ``names`` but the scope's name.
@@ -77,6 +89,7 @@ public views take nothing from the caller's ``names`` but the scope's name.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -106,16 +119,23 @@ NO_BANDS = "no_bands"
 
 _TOLERANCE = 1e-6
 
-SEAT_LINKED = ("R2", "R7")
-"""Seat figures read from R1's seat holders, withheld whenever R1 is."""
+SEAT_LINKED = ("R2", "R3", "R4", "R5", "R6", "R7", "X5")
+"""Figures that split R1's seat holders (their votes, offices, tenure, voting
+power, attendance) by lived experience: withheld whenever R1 is. Each can
+narrow R1's count; R3, R6 and X5 even have no evidence exactly when one
+group is empty, which next to a withheld R1 says "all"."""
 
 SEAT_FLAGS: Mapping[str, tuple[str, ...]] = {
+    "equal_terms_not_met": ("R1", "R2", "R3"),
     "token_seat": ("R1",),
     "lone_representative": ("R2",),
     "placation": ("R1", "R7"),
 }
 """The ladder flags read from a process's seat figures, with the figures each
 restates, in the order the ladder lists flags."""
+
+TERMS_EVIDENCE = ("equal_terms", "capped_by_equal_terms")
+"""Rung evidence that restates ``equal_terms_not_met``, shown and withheld with it."""
 
 
 @attrs.frozen
@@ -260,12 +280,12 @@ def safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
     """One figure after primary suppression and banding."""
     k = th.small_cell
     about = indicator(code)
-    shown_n = f.n if f.n >= k or f.n == 0 else None
-    if f.value is None:
+    small_n = 0 < f.n < k  # with a value or without one, it reads the same
+    if f.value is None and not small_n:
         return SafeFigure(
-            code, None, shown_n, None, None, None, "not enough evidence for a figure"
+            code, None, f.n, None, None, None, "not enough evidence for a figure"
         )
-    if f.n < k:
+    if small_n or f.value is None or f.n < k:
         return SafeFigure(
             code,
             None,
@@ -294,23 +314,25 @@ def safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
 def safe_figures(
     figures: Mapping[str, Figure], th: Thresholds
 ) -> dict[str, SafeFigure]:
-    """Every figure after primary suppression, with R2 and R7 withheld beside R1.
+    """Every figure after primary suppression, the seat figures withheld beside R1.
 
-    A linked figure that has a value and an n of at least k is withheld as
-    ``secondary`` whatever its own counts, so its note says nothing about them.
+    While R1 is withheld, each figure of ``SEAT_LINKED`` is withheld as
+    ``secondary`` whatever it holds (a value, no evidence, a small n), with
+    one note, so that neither its value nor its lack of one says anything.
     """
+    k = th.small_cell
     safe = {code: safe_figure(code, f, th) for code, f in figures.items()}
     r1 = safe.get("R1")
     if r1 is None or r1.withheld is None:
         return safe
     for code in SEAT_LINKED:
         f = figures.get(code)
-        if f is None or f.value is None or f.n < th.small_cell:
-            continue  # nothing to show, or already withheld with its n
+        if f is None:
+            continue
         safe[code] = SafeFigure(
             code,
             None,
-            f.n,
+            f.n if f.n >= k else None,
             None,
             None,
             SECONDARY,
@@ -386,7 +408,12 @@ def safe_evidence(
 
 
 def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """Whether *value* is a finite number (stored JSON may hold NaN or Infinity)."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
 
 
 def process_figures(evidence: Mapping[str, Any]) -> dict[str, Figure]:
@@ -409,12 +436,19 @@ def process_figures(evidence: Mapping[str, Any]) -> dict[str, Figure]:
     return found
 
 
-def seat_flags_shown(evidence: Mapping[str, Any], th: Thresholds) -> dict[str, bool]:
+def seat_flags_shown(
+    evidence: Mapping[str, Any], th: Thresholds, *, own: bool = True
+) -> dict[str, bool]:
     """Which seat flags may be shown: those whose figures the process would show.
 
-    Without R1 no seat figure can be judged (R2 and R7 go with it), so every
-    seat flag is withheld.
+    Without R1 no seat figure can be judged (the others go with it), so every
+    seat flag is withheld. So is every seat flag of a process that is not the
+    report's own scope (*own* False): next to the report's pooled figures,
+    one body's flags can give back another's count (a body of five all with
+    lived experience, beside a body with none, in a ledger's R1 of 5 in 10).
     """
+    if not own:
+        return dict.fromkeys(SEAT_FLAGS, False)
     figures = process_figures(evidence)
     safe = safe_figures(figures, th)
     shown = {code for code, f in safe.items() if f.withheld is None}
@@ -423,10 +457,19 @@ def seat_flags_shown(evidence: Mapping[str, Any], th: Thresholds) -> dict[str, b
     return {flag: shown.issuperset(codes) for flag, codes in SEAT_FLAGS.items()}
 
 
-def safe_rung(rung: Rung, th: Thresholds) -> SafeRung:
-    """One process on the ladder, with its evidence and seat flags made safe."""
+def safe_rung(rung: Rung, th: Thresholds, *, own: bool = True) -> SafeRung:
+    """One process on the ladder, with its evidence and seat flags made safe.
+
+    *own* says whether the process is the report's own scope (see
+    ``seat_flags_shown``).
+    """
     evidence, withheld = safe_evidence(rung.evidence, th.small_cell)
-    allowed = seat_flags_shown(rung.evidence, th)
+    allowed = seat_flags_shown(rung.evidence, th, own=own)
+    if not allowed["equal_terms_not_met"]:
+        for key in TERMS_EVIDENCE:
+            if key in evidence:
+                evidence[key] = None
+                withheld.append(key)
     return SafeRung(
         unit=rung.unit,
         id=rung.id,
@@ -467,6 +510,7 @@ def suppress(
     """The report with small cells withheld and values banded, for the public."""
     th = thresholds or Thresholds()
     k = th.small_cell
+    scope = report.scope
     tags, total = safe_tags(report, k)
     return SafeReport(
         small_cell=k,
@@ -475,7 +519,10 @@ def suppress(
         until=report.until,
         as_of=report.as_of,
         indicators=safe_figures(report.indicators, th),
-        ladder=tuple(safe_rung(r, th) for r in report.ladder),
+        ladder=tuple(
+            safe_rung(r, th, own=(r.unit, r.id) == (scope.kind, str(scope.id)))
+            for r in report.ladder
+        ),
         tags=tags,
         decisions=total,
     )
