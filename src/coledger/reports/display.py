@@ -498,6 +498,10 @@ def public(
                 " of seats held by everyone."
             ),
             "A flag read from a withheld figure is not shown, whether raised or not.",
+            (
+                "Flags read from seats are shown only in a body's or project's"
+                " own report."
+            ),
             "Figures are shown as bands, never as exact values.",
             "Where a total could give back a withheld number, more is withheld.",
             "This report rates processes and bodies, never people.",
