@@ -44,11 +44,14 @@ def board_of(
     n: int,
     le: int,
     attendance: Sequence[Sequence[int]] = (),
+    *,
+    proposals: bool = False,
 ) -> UUID:
     """A board of *n* voting trustees, the first *le* with lived experience.
 
     Each entry of *attendance* is one decision meeting, listing which
-    trustees (by number) attended it; everyone else declared none.
+    trustees (by number) attended it; everyone else declared none. With
+    *proposals*, the staff member raises one proposal at each meeting.
     """
     admin = ledger.register_member("Admin", role="staff", occurred_at=T0)
     board = ledger.establish_body("Board", kind="governance", by=admin, occurred_at=T0)
@@ -74,6 +77,16 @@ def board_of(
         )
         for i in present:
             ledger.record_attendance(meeting, trustees[i], by=admin, occurred_at=at)
+        if proposals:
+            ledger.raise_proposal(
+                board,
+                proposers=[admin],
+                title=f"Item {j}",
+                text="For the meeting.",
+                meeting=meeting,
+                by=admin,
+                occurred_at=at,
+            )
     return board
 
 
@@ -417,11 +430,17 @@ def test_no_seat_figure_tells_a_withheld_count_from_all(
     seen = []
     for le in counts:
         with Ledger.open("memory://") as ledger:
-            board = board_of(ledger, n, le, everyone(n, 5))
-            seen.append([seat_part(v) for v in views(ledger, board, scopes=("body",))])
-    assert seen[0] == seen[1] == seen[2]
-    figures = seen[0][0][0]
+            board = board_of(ledger, n, le, everyone(n, 5), proposals=True)
+            seen.append(
+                [
+                    (seat_part(v), v["indicators"])
+                    for v in views(ledger, board, scopes=("body", "ledger"))
+                ]
+            )
+    assert seen[0] == seen[1] == seen[2]  # every figure, V4's n included
+    figures = seen[0][0][0][0]
     assert all(figures[code]["value"] is None for code in SEAT_VIEW_CODES)
+    assert all(figures[code]["n"] is None for code in SEAT_LINKED)
 
 
 def test_one_body_s_flags_cannot_give_another_s_count_in_the_ledger_report() -> None:

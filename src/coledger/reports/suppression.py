@@ -27,14 +27,17 @@ through ``suppress``, which applies these rules (``k`` is
   and numeric edges, such as "about half (40% to 60%)"), never the exact
   value; coverage is banded the same way. The projections' own notes (which
   hold exact sub-counts and names of projects) are never shown.
-* **Seat figures go together.** R2 to R7 and X5 split the same seat holders
-  as R1 by lived experience (who is present at decisions, who holds a vote,
-  an office, a long tenure, voting power, who attends), and each can narrow
-  R1's count: R2 of "all", where everyone attends, says at most one holder
-  has lived experience; R7 of zero bounds the count by the quota; R3, R6 and
-  X5 have no evidence exactly when one group is empty, which beside a
-  withheld R1 says "all". So while R1 is withheld, every one of them is
-  withheld as well (``secondary``), whatever it holds, with one note.
+* **Seat figures go together.** R2 to R7, X5 and V4 split the same seat
+  holders as R1 by lived experience (who is present at decisions, who holds
+  a vote, an office, a long tenure, voting power, who attends, who is silent
+  at meetings), and each can narrow R1's count: R2 of "all", where everyone
+  attends, says at most one holder has lived experience; R7 of zero bounds
+  the count by the quota; R3, R6 and X5 have no evidence exactly when one
+  group is empty, which beside a withheld R1 says "all"; V4's n counts the
+  attendances of people with lived experience, which with everyone present
+  is the count times the meetings. So while R1 is withheld, every one of
+  them is withheld as well (``secondary``), whatever it holds, with no n and
+  one note.
 * **Secondary suppression.** In the table of decisions by tag, a count from
   1 to k - 1 is withheld, and then the next smallest counts too, until the
   withheld counts add up to at least k, so that the total cannot give back
@@ -80,8 +83,11 @@ Limits: these rules judge one report at a time.
   whose lived-experience input shaped the design, but not on equal terms,
   stays at ENGAGEMENT), so a reader who applies the ladder's rules to a
   rung's shown evidence may still tell whether terms were equal where the
-  flag and its evidence are withheld. The rung is the ladder's purpose, so it
-  is shown.
+  flag and its evidence are withheld. A reader who also knows that every
+  seat holder attended every decision meeting can then tell "one" from
+  "more than one" (unequal terms with everyone present means at most one
+  voter with lived experience). The rung is the ladder's purpose, so it is
+  shown.
 
 The result never holds a name of a person: the report holds none, and the
 public views take nothing from the caller's ``names`` but the scope's name.
@@ -119,11 +125,12 @@ NO_BANDS = "no_bands"
 
 _TOLERANCE = 1e-6
 
-SEAT_LINKED = ("R2", "R3", "R4", "R5", "R6", "R7", "X5")
+SEAT_LINKED = ("R2", "R3", "R4", "R5", "R6", "R7", "X5", "V4")
 """Figures that split R1's seat holders (their votes, offices, tenure, voting
-power, attendance) by lived experience: withheld whenever R1 is. Each can
-narrow R1's count; R3, R6 and X5 even have no evidence exactly when one
-group is empty, which next to a withheld R1 says "all"."""
+power, attendance, silence at meetings) by lived experience: withheld, n and
+all, whenever R1 is. Each can narrow R1's count; R3, R6 and X5 even have no
+evidence exactly when one group is empty, which next to a withheld R1 says
+"all", and V4's n counts the attendances of people with lived experience."""
 
 SEAT_FLAGS: Mapping[str, tuple[str, ...]] = {
     "equal_terms_not_met": ("R1", "R2", "R3"),
@@ -318,9 +325,11 @@ def safe_figures(
 
     While R1 is withheld, each figure of ``SEAT_LINKED`` is withheld as
     ``secondary`` whatever it holds (a value, no evidence, a small n), with
-    one note, so that neither its value nor its lack of one says anything.
+    no n and one note, so that neither its value, nor its lack of one, nor
+    what it was counted over says anything (X5's n, the seat holders'
+    attendances, would show that everyone attended; V4's, how many of those
+    attendances were by people with lived experience).
     """
-    k = th.small_cell
     safe = {code: safe_figure(code, f, th) for code, f in figures.items()}
     r1 = safe.get("R1")
     if r1 is None or r1.withheld is None:
@@ -332,7 +341,7 @@ def safe_figures(
         safe[code] = SafeFigure(
             code,
             None,
-            f.n if f.n >= k else None,
+            None,
             None,
             None,
             SECONDARY,
