@@ -15,8 +15,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from coledger import Ledger
-from coledger.projections.lens import Figure
-from coledger.projections.report import Rung
+from coledger.projections.lens import Figure, Scope
+from coledger.projections.report import PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
 from coledger.reports import render
 from coledger.reports.suppression import (
@@ -476,3 +476,35 @@ def test_a_stored_figure_that_is_not_finite_withholds_the_seat_flags(
     safe = safe_rung(rung, TH)
     assert safe.flags == ()
     assert set(SEAT_FLAGS) <= set(safe.withheld)
+
+
+@pytest.mark.parametrize("odd", ["0.5", float("nan"), [0.5], True])
+@pytest.mark.parametrize("audience", ["board", "public", "members"])
+def test_every_audience_renders_a_rung_whose_stored_figures_are_odd(
+    odd: Any, audience: str
+) -> None:
+    """A hand-edited figure in a rung's evidence is shown or withheld, never a crash."""
+    rung = Rung(
+        "body",
+        "b",
+        "Board",
+        "CONSULTATION",
+        4,
+        ("token_seat",),
+        {"figures": {"R1": odd, "R2": None}, "figures_n": {"R1": 9, "R2": 9}},
+    )
+    report = PowerSharingReport(
+        Scope.ledger(),
+        None,
+        None,
+        1,
+        {"R1": Figure("R1", 0.5, 10, 1.0, None)},
+        (rung,),
+        (),
+    )
+    for fmt in ("json", "text", "html"):
+        out = render(report, audience=audience, format=fmt)
+        assert "Board" in out
+    if audience == "board":
+        text = render(report, audience="board", format="text")
+        assert f"R1 {odd!r}" in text

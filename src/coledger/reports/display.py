@@ -7,6 +7,7 @@ page. The text and HTML renderers draw these rows and nothing else.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -298,6 +299,21 @@ EVIDENCE_WORDS = {
 }
 
 
+def _figure_value(code: str, value: Any) -> str:
+    """A process's own figure in words; a stored value that is not a number as is.
+
+    Rows of the projection tables can be edited by hand (or come from another
+    version), so the board's report shows what it cannot read rather than
+    failing on it.
+    """
+    if value is None:
+        return INSUFFICIENT
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and math.isfinite(value):
+        return exact(indicator(code).kind, value)
+    return repr(value)
+
+
 def evidence_value(key: str, value: Any) -> str:  # noqa: PLR0911 (one per kind)
     """One piece of ladder evidence in words."""
     if isinstance(value, bool):
@@ -309,10 +325,7 @@ def evidence_value(key: str, value: Any) -> str:  # noqa: PLR0911 (one per kind)
     if isinstance(value, dict) and key == "figures_n":
         return "; ".join(f"{code} {n}" for code, n in value.items()) or "none"
     if isinstance(value, dict):
-        shown = [
-            f"{code} {INSUFFICIENT if v is None else exact(indicator(code).kind, v)}"
-            for code, v in value.items()
-        ]
+        shown = [f"{code} {_figure_value(str(code), v)}" for code, v in value.items()]
         return "; ".join(shown) or "none"
     if key == "label":
         return words(str(value))
