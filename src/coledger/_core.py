@@ -601,6 +601,9 @@ class LedgerCore:
             )
         if not self._pending:
             return
+        # Keys another writer destroyed while the batch ran must not seal its
+        # events: read the key store afresh (the batch began with it current).
+        stale = self._keys.sync()
         try:
             self._store(self._pending.values(), self._shreds)
         except IntegrityError as error:
@@ -610,6 +613,8 @@ class LedgerCore:
             ) from error
         except PersistenceError as error:
             raise errors.StorageError(str(error)) from error
+        if stale:  # what the batch read was decrypted under keys now gone
+            self._forget()
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -662,8 +667,18 @@ class LedgerCore:
         return aggregate
 
     def _load(self, record_id: UUID) -> LedgerAggregate:
-        """An aggregate from the cache, brought up to date unless known current."""
+        """An aggregate from the cache, brought up to date unless known current.
+
+        Inside a batch, a record the batch changed is the batch's own copy,
+        ahead of the store: the cache may have dropped it (it holds only
+        CACHE_SIZE records, and destroyed keys empty it), and a copy read
+        again from the store would lose the batch's unsaved events.
+        """
         self._check_head()
+        if self._pending is not None:
+            pending = self._pending.get(record_id)
+            if pending is not None:
+                return pending
         cached = self._cache.pop(record_id, None)
         if cached is None:
             aggregate: LedgerAggregate = self._app.repository.get(

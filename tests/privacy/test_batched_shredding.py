@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from coledger import ConcurrencyError, Ledger, LedgerError, WrongStateError
+from coledger import _core as core
 from coledger.domain.values import ERASED
 from coledger.projections.materialise import Materialiser, MemoryTables, comparable
 from conftest import url_for
@@ -158,3 +159,69 @@ def test_a_batch_another_writer_overtook_destroys_no_key(
     with Ledger.open(shared_url) as reopened:
         assert reopened.member(mo).lived_experience == expected[-1]
         assert _declared(reopened, mo) == expected
+
+
+def _topics(ledger: Ledger, record: UUID) -> list[str]:
+    """The event classes stored for one record, in order."""
+    return [
+        type(r.event).__qualname__
+        for r in ledger.history()
+        if r.event.originator_id == record
+    ]
+
+
+def test_a_batch_longer_than_the_cache_keeps_every_event(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record the batch changed is never read again from the store mid-batch."""
+    monkeypatch.setattr(core, "CACHE_SIZE", 4)
+    admin = ledger.register_member("Admin", role="staff")
+    mo = ledger.register_member("Mo Marsh")
+    ledger.declare_lived_experience(mo, categories=["DIS"])
+    with ledger.batch():
+        ledger.withdraw_lived_experience(mo)
+        for i in range(12):  # each loads the admin, and pushes mo out of the cache
+            ledger.register_member(f"Member {i}", by=admin)
+        ledger.change_role(mo, "staff", by=admin)
+    assert _topics(ledger, mo)[-2:] == [
+        "Member.LivedExperienceWithdrawn",
+        "Member.RoleChanged",
+    ]
+    assert ledger.member(mo).lived_experience == ()
+    ledger.declare_lived_experience(mo, categories=["CARER"])  # no declaration stands
+
+
+def test_a_query_after_another_writer_shreds_keeps_the_batch_s_records(
+    shared_url: str,
+) -> None:
+    """Keys destroyed elsewhere empty the cache, never the batch's own records."""
+    with Ledger.open(shared_url) as ours, Ledger.open(shared_url) as theirs:
+        admin = ours.register_member("Admin", role="staff")
+        mo = ours.register_member("Mo Marsh")
+        zed = ours.register_member("Zed Zane")
+        for member in (mo, zed):
+            ours.declare_lived_experience(member, categories=["DIS"])
+        with ours.batch():
+            ours.withdraw_lived_experience(mo)
+            theirs.withdraw_lived_experience(zed)
+            ours.member(admin)  # sees the destroyed key, and empties the cache
+            ours.change_role(mo, "staff", by=admin)
+        assert _topics(ours, mo)[-2:] == [
+            "Member.LivedExperienceWithdrawn",
+            "Member.RoleChanged",
+        ]
+
+
+def test_a_batch_seals_under_the_keys_as_they_stand_when_it_is_stored(
+    shared_url: str,
+) -> None:
+    """A key another writer destroyed during the batch seals nothing of it."""
+    with Ledger.open(shared_url) as ours, Ledger.open(shared_url) as theirs:
+        mo = ours.register_member("Mo Marsh")
+        ours.declare_lived_experience(mo, categories=["DIS"])  # ours keeps the key
+        with ours.batch():
+            theirs.withdraw_lived_experience(mo)
+            ours.declare_lived_experience(mo, categories=["CARER"])
+        assert _declared(ours, mo) == [(), ("CARER",)]
+    with Ledger.open(shared_url) as reopened:
+        assert reopened.member(mo).lived_experience == ("CARER",)
