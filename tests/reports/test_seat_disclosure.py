@@ -459,20 +459,25 @@ def test_one_body_s_flags_cannot_give_another_s_count_in_the_ledger_report() -> 
         assert "token_seat" in body_rung(own)["flags"]  # its own report shows it
 
 
-@pytest.mark.parametrize("odd", [float("nan"), float("inf"), -float("inf")])
-def test_a_stored_figure_that_is_not_finite_withholds_the_seat_flags(
-    odd: float,
-) -> None:
-    """NaN or Infinity in stored evidence is an unknown count, not a crash."""
-    rung = Rung(
+def stored_rung(evidence: dict[str, Any]) -> Rung:
+    """A board's rung, flagged token seat, as the tables might hold it."""
+    return Rung(
         "body",
         "b",
         "Board",
         "CONSULTATION",
         4,
         ("token_seat",),
-        {"figures": {"R1": odd}, "figures_n": {"R1": 9}, "equal_terms": True},
+        {**evidence, "equal_terms": True},
     )
+
+
+@pytest.mark.parametrize("odd", [float("nan"), float("inf"), -float("inf")])
+def test_a_stored_figure_that_is_not_finite_withholds_the_seat_flags(
+    odd: float,
+) -> None:
+    """NaN or Infinity in stored evidence is an unknown count, not a crash."""
+    rung = stored_rung({"figures": {"R1": odd}, "figures_n": {"R1": 9}})
     safe = safe_rung(rung, TH)
     assert safe.flags == ()
     assert set(SEAT_FLAGS) <= set(safe.withheld)
@@ -484,14 +489,8 @@ def test_every_audience_renders_a_rung_whose_stored_figures_are_odd(
     odd: Any, audience: str
 ) -> None:
     """A hand-edited figure in a rung's evidence is shown or withheld, never a crash."""
-    rung = Rung(
-        "body",
-        "b",
-        "Board",
-        "CONSULTATION",
-        4,
-        ("token_seat",),
-        {"figures": {"R1": odd, "R2": None}, "figures_n": {"R1": 9, "R2": 9}},
+    rung = stored_rung(
+        {"figures": {"R1": odd, "R2": None}, "figures_n": {"R1": 9, "R2": 9}}
     )
     report = PowerSharingReport(
         Scope.ledger(),
