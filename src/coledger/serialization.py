@@ -8,6 +8,7 @@ and it keeps eventsourcing's ``class_version`` upcasting.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import sys
@@ -60,20 +61,38 @@ def time_of(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-@functools.lru_cache(maxsize=256)
-def event_class(topic: str) -> type[LedgerAggregate.Event]:
-    """The coledger event class a stored topic names.
+@functools.cache
+def _event_topics() -> dict[str, type[LedgerAggregate.Event]]:
+    """Every topic coledger stores, with its event class."""
+    # Imported here: coledger.privacy imports this module.
+    from coledger.privacy.classification import event_classes  # noqa: PLC0415
 
-    Raises CorruptEventError for a topic that names nothing, or names something
-    that is not one of coledger's events (a forged row could name any class).
+    return {get_topic(cls): cls for cls in event_classes()}
+
+
+def event_class(topic: str) -> type[LedgerAggregate.Event]:
+    """The event class a stored topic names: one of coledger's, or one already loaded.
+
+    A forged row could name any class, or a module whose import runs code, so
+    a topic that is not one of coledger's own is resolved only when its module
+    is already imported, and only to a concrete event class (never a base
+    such as ``Member.Event``). Raises CorruptEventError otherwise.
     """
-    try:
-        cls = resolve_topic(topic)
-    except Exception as error:
-        raise CorruptEventError(f"unknown event topic: {error}") from error
-    if not (isinstance(cls, type) and issubclass(cls, LedgerAggregate.Event)):
-        raise CorruptEventError(f"topic {topic!r} names no coledger event")
-    return cls
+    cls = _event_topics().get(topic)
+    if cls is not None:
+        return cls
+    module = topic.partition(":")[0]
+    found: object = None
+    if module in sys.modules:
+        with contextlib.suppress(Exception):
+            found = resolve_topic(topic)
+    if not (
+        isinstance(found, type)
+        and issubclass(found, LedgerAggregate.Event)
+        and found.__name__ not in {"Event", "Created"}
+    ):
+        raise CorruptEventError(f"unknown event topic {topic!r}")
+    return found
 
 
 converter = make_converter()

@@ -28,10 +28,10 @@ from uuid import UUID
 
 import attrs
 import orjson
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import get_topic
 
 from coledger import errors
-from coledger.domain import LedgerAggregate, Member
+from coledger.domain import AGGREGATES, LedgerAggregate, Member
 from coledger.privacy.classification import (
     Purpose,
     Sealed,
@@ -115,6 +115,13 @@ def _version() -> str:
 
 
 _KNOWN = {get_topic(cls): cls for cls in event_classes()}
+_OWNERS = {
+    cls: get_topic(aggregate)
+    for aggregate in AGGREGATES
+    for cls in event_classes()
+    if cls.__qualname__.startswith(f"{aggregate.__qualname__}.")
+}
+"""Each event class, with the topic of the aggregate that records it."""
 _DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _LONG_NUMBER = b"0" * 19
 """19 digits in a row (after _DIGITS): maybe an integer beyond 64 bits."""
@@ -154,6 +161,10 @@ def parse(lines: Iterable[str], source: str = "import") -> list[LedgerAggregate.
             raise MalformedImportError(
                 source, number, f"not JSON ({error.msg})"
             ) from None
+        except RecursionError:
+            raise MalformedImportError(
+                source, number, "not JSON this reader can take (nested too deep)"
+            ) from None
         if not isinstance(row, dict):
             raise MalformedImportError(source, number, "a line must be a JSON object")
         if not header_seen:
@@ -185,17 +196,11 @@ def _event(
     ids: dict[str, UUID],
 ) -> LedgerAggregate.Event:
     topic = row.get("topic")
+    # Only coledger's own events: a topic is never resolved, since importing
+    # the module a file names would run its code.
     cls = _KNOWN.get(topic) if isinstance(topic, str) else None
     if cls is None:
-        try:
-            cls = resolve_topic(str(topic))
-        except Exception:  # noqa: BLE001 (any failure means an unknown topic)
-            cls = None
-        # A topic can name any object (a constant, a function), not only a class.
-        if not isinstance(cls, type) or not issubclass(cls, LedgerAggregate.Event):
-            raise MalformedImportError(
-                source, number, f"unknown topic {row.get('topic')!r}"
-            )
+        raise MalformedImportError(source, number, f"unknown topic {topic!r}")
     try:
         text = str(row["originator_id"])
         # A record's events all name it: build its UUID once (UUIDs are immutable).
@@ -231,11 +236,32 @@ def _event(
     if not fields.keys() >= required:
         msg = f"missing fields {sorted(required.difference(fields))}"
         raise MalformedImportError(source, number, msg)
+    extra = fields.keys() - required
+    if extra:  # it would be stored as it came, in clear, and never erased
+        msg = f"fields {cls.__qualname__} does not have: {sorted(extra)}"
+        raise MalformedImportError(source, number, msg)
+    if _naive(fields.values()):
+        msg = "a time without a timezone (every time must name its offset)"
+        raise MalformedImportError(source, number, msg)
+    owner = _OWNERS[cls]
+    if fields.get("originator_topic", owner) != owner:
+        msg = f"originator_topic {fields['originator_topic']!r} is not {owner!r}"
+        raise MalformedImportError(source, number, msg)
     fields["originator_id"] = originator
     fields["originator_version"] = version
     event: LedgerAggregate.Event = object.__new__(cls)
     object.__setattr__(event, "__dict__", fields)
     return event
+
+
+def _naive(values: Iterable[object]) -> bool:
+    """Whether any value, or any value in a tuple or list of them, is a naive time."""
+    for value in values:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return True
+        if isinstance(value, tuple | list) and _naive(value):
+            return True
+    return False
 
 
 @functools.cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+import sys
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -268,13 +269,35 @@ def test_a_declaration_after_a_withdrawal_survives_an_import(ledger: Ledger) -> 
         if isinstance(r.event, Member.LivedExperienceDeclared)
     ]
     assert declared == [(), ("LTHC",), ()]  # withdrawn ones stay unreadable
+    assert ledger.reapply_erasures() == 0  # nothing recorded still needs a key gone
+    assert ledger.member(ana).lived_experience == ("LTHC",)
     source.close()
 
 
 @pytest.mark.parametrize(
     "topic",
-    [["a", "list"], {"a": "dict"}, 7, "coledger.domain.values:ERASED", "builtins:int"],
-    ids=["list", "dict", "number", "a-constant", "not-an-event-class"],
+    [
+        ["a", "list"],
+        {"a": "dict"},
+        7,
+        "coledger.domain.values:ERASED",
+        "builtins:int",
+        "coledger.domain.member:Member.Event",
+        "coledger.domain.member:Member.Created",
+        "coledger.domain.base:LedgerAggregate.Event",
+        "this:nothing",
+    ],
+    ids=[
+        "list",
+        "dict",
+        "number",
+        "a-constant",
+        "not-an-event-class",
+        "a-base-event",
+        "a-base-created",
+        "the-base-of-all",
+        "a-module-that-would-run-code",
+    ],
 )
 def test_a_topic_that_names_no_event_class_is_malformed(
     memory_ledger: Ledger, source: Source, topic: object
@@ -285,6 +308,58 @@ def test_a_topic_that_names_no_event_class_is_malformed(
     row["topic"] = topic
     lines[3] = json.dumps(row)
     with pytest.raises(transfer.MalformedImportError, match="line 4: unknown topic"):
+        memory_ledger.import_events(lines)
+    assert memory_ledger.position == 0
+    assert "this" not in sys.modules  # a topic is never resolved by importing
+
+
+def _edited(source: Source, edit: Any, line: int = 3) -> list[str]:
+    """The export with one event's row changed by *edit*."""
+    lines = list(source.lines)
+    row = json.loads(lines[line])
+    edit(row)
+    lines[line] = json.dumps(row)
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (
+            lambda row: row["state"].update(remark="in clear"),
+            "does not have: .'remark'.",
+        ),
+        (
+            lambda row: row["state"].update(
+                occurred_at=row["state"]["occurred_at"][:19]
+            ),
+            "time without a timezone",
+        ),
+        (
+            lambda row: row["state"].update(
+                originator_topic="coledger.domain.body:Body"
+            ),
+            "originator_topic",
+        ),
+    ],
+    ids=["a field the event lacks", "a naive time", "another aggregate's topic"],
+)
+def test_an_event_commands_could_not_have_recorded_is_malformed(
+    memory_ledger: Ledger, source: Source, edit: Any, match: str
+) -> None:
+    """Fields beyond the event's, naive times and foreign owners are refused."""
+    lines = _edited(source, edit, line=1)  # the first event: a registration
+    with pytest.raises(transfer.MalformedImportError, match=f"line 2: .*{match}"):
+        memory_ledger.import_events(lines)
+    assert memory_ledger.position == 0
+
+
+def test_a_line_nested_too_deep_is_malformed(
+    memory_ledger: Ledger, source: Source
+) -> None:
+    """A line JSON cannot read without exhausting the stack is named, not a crash."""
+    lines = [*source.lines[:2], "[" * 100_000 + "]" * 100_000, *source.lines[2:]]
+    with pytest.raises(transfer.MalformedImportError, match=r"line 3: .*nested"):
         memory_ledger.import_events(lines)
     assert memory_ledger.position == 0
 

@@ -57,6 +57,8 @@ TAMPERS: dict[str, Tamper] = {
     "topic names no module": _topic("nope.module:Thing"),
     "topic names an aggregate": _topic("coledger.domain.body:Body"),
     "topic names a builtin": _topic("builtins:int"),
+    "topic names a base event": _topic("coledger.domain.body:Body.Event"),
+    "topic names a module not loaded": _topic("this:nothing"),
 }
 
 

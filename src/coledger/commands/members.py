@@ -169,7 +169,9 @@ class MemberCommands(LedgerCore):
         declared = get_topic(Member.LivedExperienceDeclared)
         withdrawn = get_topic(Member.LivedExperienceWithdrawn)
         erased = get_topic(Member.Erased)
-        sealed_with: dict[UUID, list[str]] = {}
+        since: dict[UUID, set[str]] = {}
+        """Keys sealing each member's declarations since their last withdrawal."""
+        withdrawn_keys: dict[UUID, set[str]] = {}
         count = 0
         for page in self._pages(0, None):
             for stored in page:
@@ -177,15 +179,21 @@ class MemberCommands(LedgerCore):
                 if stored.topic == declared:
                     key_id = _sealing_key(stored)
                     if key_id is not None:
-                        sealed_with.setdefault(member, []).append(key_id)
+                        since.setdefault(member, set()).add(key_id)
                 elif stored.topic == withdrawn:
-                    count += self._keys.destroy(
-                        member,
-                        (Purpose.LIVED_EXPERIENCE,),
-                        only=sealed_with.pop(member, []),
+                    withdrawn_keys.setdefault(member, set()).update(
+                        since.pop(member, set())
                     )
                 elif stored.topic == erased:
                     count += self._keys.destroy(member, tuple(Purpose), erase=True)
+        for member, keys in withdrawn_keys.items():
+            # A key that also seals a declaration made after the last
+            # withdrawal stays: an import seals all of a member's declarations
+            # under one key, the withdrawn ones already erased in the export.
+            keep = since.get(member, set())
+            count += self._keys.destroy(
+                member, (Purpose.LIVED_EXPERIENCE,), only=sorted(keys - keep)
+            )
         return count
 
     def authorise_supporter(
