@@ -63,8 +63,8 @@ from coledger.projections.materialise import (
 from coledger.serialization import (
     LedgerMapper,
     event_class,
+    stored_id,
     unstructure_state,
-    uuid_of,
 )
 from coledger.storage import APP_NAME, DEFAULT_URL, StorageConfig, parse_url
 
@@ -157,15 +157,8 @@ def _fold_class(topic: str) -> tuple[type, int, bool]:
 
 
 def originator_of(record: StoredRecord) -> UUID:
-    """A stored row's aggregate id as a UUID."""
-    try:
-        return uuid_of(str(record.originator_id))
-    except ValueError as error:
-        msg = (
-            f"the event at position {record.id} names aggregate "
-            f"{record.originator_id!r}, which is not a UUID"
-        )
-        raise errors.CorruptEventError(msg) from error
+    """A stored row's aggregate id as a UUID (CorruptEventError if it is none)."""
+    return stored_id(record.originator_id, f"the event at position {record.id}")
 
 
 @attrs.frozen

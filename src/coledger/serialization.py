@@ -61,8 +61,22 @@ def time_of(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def stored_id(value: object, where: str = "a stored event") -> UUID:
+    """A stored aggregate id as the shared UUID ``uuid_of`` gives.
+
+    Raises CorruptEventError, naming *where*, if it is not a UUID.
+    """
+    if isinstance(value, UUID):
+        return value
+    try:
+        return uuid_of(str(value))
+    except ValueError as error:
+        msg = f"{where} names aggregate {value!r}, which is not a UUID"
+        raise CorruptEventError(msg) from error
+
+
 @functools.cache
-def _event_topics() -> dict[str, type[LedgerAggregate.Event]]:
+def event_topics() -> dict[str, type[LedgerAggregate.Event]]:
     """Every topic coledger stores, with its event class."""
     # Imported here: coledger.privacy imports this module.
     from coledger.privacy.classification import event_classes  # noqa: PLC0415
@@ -78,7 +92,7 @@ def event_class(topic: str) -> type[LedgerAggregate.Event]:
     is already imported, and only to a concrete event class (never a base
     such as ``Member.Event``). Raises CorruptEventError otherwise.
     """
-    cls = _event_topics().get(topic)
+    cls = event_topics().get(topic)
     if cls is not None:
         return cls
     module = topic.partition(":")[0]
@@ -284,9 +298,7 @@ class LedgerMapper(Mapper[UUID]):
         try:
             cls = event_class(stored_event.topic)
             state = self.decode(cls, stored_event)
-            originator_id = stored_event.originator_id
-            if not isinstance(originator_id, UUID):
-                originator_id = uuid_of(str(originator_id))
+            originator_id = stored_id(stored_event.originator_id)
         except LedgerError:
             raise
         except Exception as error:

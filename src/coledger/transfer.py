@@ -38,7 +38,7 @@ from coledger.privacy.classification import (
     event_classes,
     sealed_fields,
 )
-from coledger.serialization import structure_state, unstructure_state
+from coledger.serialization import event_topics, structure_state, unstructure_state
 
 if TYPE_CHECKING:
     from coledger.application import Ledger
@@ -114,7 +114,7 @@ def _version() -> str:
     return __version__
 
 
-_KNOWN = {get_topic(cls): cls for cls in event_classes()}
+_KNOWN = event_topics()
 _OWNERS = {
     cls: get_topic(aggregate)
     for aggregate in AGGREGATES

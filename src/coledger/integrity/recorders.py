@@ -25,9 +25,9 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Composed, Identifier
 
-from coledger.errors import ConcurrencyError, CorruptEventError
+from coledger.errors import ConcurrencyError
 from coledger.integrity.leaves import leaf_hash_from, state_hash
-from coledger.serialization import uuid_of
+from coledger.serialization import stored_id
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import StoredEvent
@@ -89,11 +89,7 @@ class HeadCheckingSQLiteRecorder(SQLiteApplicationRecorder):
     def convert_originator_id(self, originator_id: str) -> UUID | str:
         """A stored row's id: one shared UUID per recently read id, as events hold."""
         if self.datastore.originator_id_type == "uuid":
-            try:
-                return uuid_of(originator_id)
-            except ValueError as error:
-                msg = f"a stored event names aggregate {originator_id!r}, not a UUID"
-                raise CorruptEventError(msg) from error
+            return stored_id(originator_id)
         return originator_id
 
     def _insert_events(

@@ -372,16 +372,13 @@ class SQLiteSource(AuditSource):
         return int(self._query(f"SELECT COUNT(*) FROM {LEAVES}")[0][0])  # noqa: S608
 
     @contextlib.contextmanager
-    def _snapshot(self) -> Iterator[None]:
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: in WAL mode its reads share one snapshot."""
         self._query("BEGIN")  # deferred: the first read fixes the snapshot
         try:
             yield
         finally:
             self._conn.rollback()
-
-    def snapshot(self) -> contextlib.AbstractContextManager[None]:
-        """One read transaction: in WAL mode its reads share one snapshot."""
-        return self._snapshot()
 
     def leaf_index_of(self, notification_id: int) -> int | None:
         """The leaf index pointing at a notification id."""
@@ -502,16 +499,13 @@ class PostgresSource(AuditSource):
         return int(self._query("SELECT COUNT(*) FROM {s}.{leaves}")[0][0])
 
     @contextlib.contextmanager
-    def _snapshot(self) -> Iterator[None]:
+    def snapshot(self) -> Iterator[None]:
+        """One REPEATABLE READ transaction: every read sees one snapshot."""
         self._query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         try:
             yield
         finally:
             self._query("ROLLBACK")
-
-    def snapshot(self) -> contextlib.AbstractContextManager[None]:
-        """One REPEATABLE READ transaction: every read sees one snapshot."""
-        return self._snapshot()
 
     def hiding(self) -> list[str]:
         """Row-level security, or a table that is not a plain table.

@@ -36,6 +36,7 @@ from coledger.serialization import (
     LedgerMapper,
     StoredLike,
     field_types,
+    stored_id,
     structure_state,
     unstructure_state,
 )
@@ -134,11 +135,7 @@ class SealingMapper(LedgerMapper):
         key = self.keys.key(envelope["k"])
         if key is None:
             return erased_value(hint)
-        originator_id = (
-            stored.originator_id
-            if isinstance(stored.originator_id, UUID)
-            else UUID(str(stored.originator_id))
-        )
+        originator_id = stored_id(stored.originator_id)
         aad = associated_data(
             stored.topic, originator_id, stored.originator_version, name, envelope["k"]
         )

@@ -287,12 +287,7 @@ def safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
     """One figure after primary suppression and banding."""
     k = th.small_cell
     about = indicator(code)
-    small_n = 0 < f.n < k  # with a value or without one, it reads the same
-    if f.value is None and not small_n:
-        return SafeFigure(
-            code, None, f.n, None, None, None, "not enough evidence for a figure"
-        )
-    if small_n or f.value is None or f.n < k:
+    if f.n < k and (f.n > 0 or f.value is not None):  # a few: with a value or not
         return SafeFigure(
             code,
             None,
@@ -301,6 +296,10 @@ def safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
             None,
             SMALL_CELL,
             f"withheld: fewer than {k} {about.counted}",
+        )
+    if f.value is None:
+        return SafeFigure(
+            code, None, f.n, None, None, None, "not enough evidence for a figure"
         )
     count = underlying_count(about.kind, f.value, f.n)
     if about.kind == SHARE and count is None:
