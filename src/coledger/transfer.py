@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ from eventsourcing.utils import get_topic
 
 from coledger import errors
 from coledger.domain import AGGREGATES, LedgerAggregate, Member
+from coledger.domain.event_rules import check_event_values
 from coledger.privacy.classification import (
     Purpose,
     Sealed,
@@ -146,6 +148,42 @@ def _loads(raw: str) -> Any:
     return json.loads(raw)
 
 
+@attrs.frozen
+class CheckedExport:
+    """An export read and checked whole, ready to import into an empty ledger."""
+
+    source: str
+    events: list[LedgerAggregate.Event] = attrs.field(repr=False)
+    seconds: float
+    """How long reading and checking took."""
+
+
+def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
+    """Read and check a whole export without a ledger; MalformedImportError if bad.
+
+    Checks the format, every event's fields, each record's versions, and that
+    every record replays. Nothing is opened or written, so a caller can refuse
+    a bad file before it creates a ledger or a master key to put it in.
+    """
+    started = time.perf_counter()
+    events = parse(lines, source)
+    _check_replays(events, source)
+    return CheckedExport(source, events, time.perf_counter() - started)
+
+
+def _check_replays(events: list[LedgerAggregate.Event], source: str) -> None:
+    aggregates: dict[UUID, Any] = {}
+    for number, event in enumerate(events, start=2):
+        try:
+            aggregates[event.originator_id] = event.mutate(
+                aggregates.get(event.originator_id)
+            )
+        except Exception as error:  # noqa: BLE001 (any failure to replay)
+            raise MalformedImportError(
+                source, number, f"the event does not follow its record: {error!r}"
+            ) from None
+
+
 def parse(lines: Iterable[str], source: str = "import") -> list[LedgerAggregate.Event]:
     """Check a whole export and rebuild its events; MalformedImportError if not."""
     events: list[LedgerAggregate.Event] = []
@@ -232,6 +270,22 @@ def _event(
     except Exception as error:  # noqa: BLE001 (cattrs raises many kinds)
         msg = f"bad event fields: {error}"
         raise MalformedImportError(source, number, msg) from None
+    _check_fields(cls, fields, source, number)
+    fields["originator_id"] = originator
+    fields["originator_version"] = version
+    event: LedgerAggregate.Event = object.__new__(cls)
+    object.__setattr__(event, "__dict__", fields)
+    try:
+        check_event_values(event)
+    except errors.InvalidInputError as error:
+        raise MalformedImportError(source, number, str(error)) from None
+    return event
+
+
+def _check_fields(
+    cls: type[LedgerAggregate.Event], fields: dict[str, Any], source: str, number: int
+) -> None:
+    """Refuse fields the event lacks or does not have, naive times, a foreign owner."""
     required = _fields(cls)
     if not fields.keys() >= required:
         msg = f"missing fields {sorted(required.difference(fields))}"
@@ -247,11 +301,6 @@ def _event(
     if fields.get("originator_topic", owner) != owner:
         msg = f"originator_topic {fields['originator_topic']!r} is not {owner!r}"
         raise MalformedImportError(source, number, msg)
-    fields["originator_id"] = originator
-    fields["originator_version"] = version
-    event: LedgerAggregate.Event = object.__new__(cls)
-    object.__setattr__(event, "__dict__", fields)
-    return event
 
 
 def _naive(values: Iterable[object]) -> bool:

@@ -134,6 +134,30 @@ def test_an_import_equals_its_source_event_for_event(
     assert again[1:] == source.lines[1:]
 
 
+def test_an_export_checked_beforehand_imports_the_same_events(
+    memory_ledger: Ledger, source: Source
+) -> None:
+    """read_export needs no ledger; its result imports exactly as the lines do."""
+    checked = transfer.read_export(source.lines, "year.jsonl")
+    assert len(checked.events) == len(source.lines) - 1
+    assert checked.seconds > 0
+    moved = memory_ledger.import_events(checked)
+    assert moved.events == len(checked.events)
+    assert moved.seconds >= checked.seconds
+    assert export_lines(memory_ledger)[1:] == source.lines[1:]
+
+
+def test_read_export_refuses_a_bad_line_without_a_ledger(source: Source) -> None:
+    """read_export alone refuses a damaged line, naming the file and the line."""
+    lines = list(source.lines)
+    row = json.loads(lines[5])
+    row["state"]["timestamp"] = "yesterday"
+    lines[5] = json.dumps(row)
+    with pytest.raises(transfer.MalformedImportError, match="line 6: bad event") as e:
+        transfer.read_export(lines, "damaged.jsonl")
+    assert (e.value.source, e.value.line) == ("damaged.jsonl", 6)
+
+
 def test_an_imported_ledger_verifies_with_a_leaf_per_event(
     ledger: Ledger, source: Source
 ) -> None:

@@ -172,11 +172,19 @@ def test_import_of_a_malformed_row_names_it_and_writes_nothing(
     lines[40] = lines[40].replace('"originator_version": ', '"originator_version": 9')
     broken = tmp_path / "broken.jsonl"
     broken.write_text("\n".join(lines) + "\n")
-    result = run("import", str(broken), "--db", "target.db", cwd=tmp_path)
+    # No master key in the environment: a ledger opened for the file would make one.
+    result = run(
+        "import",
+        str(broken),
+        "--db",
+        "target.db",
+        cwd=tmp_path,
+        env={"COLEDGER_MASTER_KEY": ""},
+    )
     assert result.returncode == 1
     assert "broken.jsonl, line 41" in result.stderr
-    target = tmp_path / "target.db"
-    assert not target.exists() or rows(target) == 0
+    made = {p.name for p in tmp_path.iterdir()} - {"ledger.jsonl", "broken.jsonl"}
+    assert made == set(), made
 
 
 def test_import_of_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
@@ -340,11 +348,39 @@ def test_import_polis_names_a_malformed_row(tmp_path: Path) -> None:
     lines = (copy / "votes.csv").read_text().splitlines()
     lines[5] = lines[5].rsplit(",", 1)[0] + ",7"
     (copy / "votes.csv").write_text("\n".join(lines) + "\n")
-    result = run("import-polis", str(copy), "--db", "polis.db", cwd=tmp_path)
+    result = run(
+        "import-polis",
+        str(copy),
+        "--db",
+        "polis.db",
+        cwd=tmp_path,
+        env={"COLEDGER_MASTER_KEY": ""},
+    )
     assert result.returncode == 1
     assert "votes.csv" in result.stderr
     assert "line 6" in result.stderr
-    assert not (tmp_path / "polis.db").exists() or rows(tmp_path / "polis.db") == 0
+    assert {p.name for p in tmp_path.iterdir()} == {"conversation"}
+
+
+def test_import_polis_refuses_an_unknown_category_before_anything(
+    tmp_path: Path,
+) -> None:
+    """A --lived-experience outside the categories is a usage error; nothing is made."""
+    need_polis()
+    folder = POLIS / "london.youth.policing"
+    result = run(
+        "import-polis",
+        str(folder),
+        "--lived-experience",
+        "NONE",
+        "--db",
+        "polis.db",
+        cwd=tmp_path,
+        env={"COLEDGER_MASTER_KEY": ""},
+    )
+    assert result.returncode == 2
+    assert "--lived-experience" in result.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_mistyped_ledger_path_creates_nothing(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from coledger import InvalidRuleError, Rule, Tally
+from coledger.domain.rules import VERDICT_REASONS
 
 counts = st.integers(min_value=0, max_value=60)
 shares = st.fractions(min_value=0, max_value=1, max_denominator=100)
@@ -369,3 +370,25 @@ def test_unhashable_rule_kind_is_refused() -> None:
     """A rule kind of the wrong, unhashable type raises InvalidRuleError."""
     with pytest.raises(InvalidRuleError):
         Rule(["majority"])  # type: ignore[arg-type]
+
+
+@given(
+    st.sampled_from(["majority", "consensus", "consent", "threshold"]),
+    st.tuples(counts, counts, counts, counts, counts),
+    st.integers(min_value=0, max_value=3),
+    st.integers(min_value=0, max_value=5),
+)
+def test_every_verdict_reason_is_in_the_closed_vocabulary(
+    kind: str, votes: tuple[int, int, int, int, int], le_quorum: int, lived: int
+) -> None:
+    """decide() gives only reasons an import accepts, each with its one outcome."""
+    for_, against, abstain, block, extra = votes
+    rule = Rule(kind, Fraction(2, 3), Fraction(1, 2), le_quorum)
+    voted = for_ + against + abstain + block
+    verdict = rule.decide(
+        tally(for_, against, abstain, block, electorate=voted + extra, lived=lived)
+    )
+    assert verdict.reason in VERDICT_REASONS
+    assert verdict.outcome in {"adopted", "rejected", "not_valid"}
+    invalid = {"no_ballots", "quorum_not_met", "lived_experience_quorum_not_met"}
+    assert (verdict.outcome == "not_valid") == (verdict.reason in invalid)

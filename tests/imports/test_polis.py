@@ -26,7 +26,12 @@ from uuid import UUID
 import pytest
 
 from coledger import DuplicateSourceRefError, InvalidInputError, Ledger
-from coledger.imports import MalformedImportError, PolisImport, import_polis
+from coledger.imports import (
+    MalformedImportError,
+    PolisImport,
+    import_polis,
+    read_polis_export,
+)
 from coledger.projections.ladder import LEVELS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -284,6 +289,17 @@ def test_progress_reports_every_command(memory_ledger: Ledger) -> None:
     assert {total for _, total in calls} == {result.events}
     assert calls[-1] == (result.events, result.events)
     assert memory_ledger.member(result.organiser).name == "Youth panel organisers"
+
+
+def test_an_export_read_beforehand_imports_as_its_folder_does(
+    memory_ledger: Ledger,
+) -> None:
+    """import_polis takes read_polis_export's result and records the same tallies."""
+    folder = export(LONDON)
+    result = import_polis(memory_ledger, read_polis_export(folder))
+    check_tallies(memory_ledger, folder)
+    assert result.conversation == LONDON
+    assert result.events == memory_ledger.position
 
 
 # Refusals: nothing is written ------------------------------------------------------

@@ -17,6 +17,8 @@ from coledger.cli._common import (
     storage_url,
     writable,
 )
+from coledger.domain.values import LIVED_EXPERIENCE
+from coledger.transfer import read_export
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -43,10 +45,12 @@ def _import(args: argparse.Namespace) -> int:
         lines = source.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
         raise CommandError(f"cannot read {source}: {error}") from error
+    # Checked before the ledger is opened: a bad file creates no ledger and no key.
+    checked = read_export(lines, str(source))
     with Ledger.open(
         storage_url(args.db), master_key=master_key(args, create=True)
     ) as ledger:
-        moved = ledger.import_events(lines, source=str(source))
+        moved = ledger.import_events(checked)
     if args.json:
         print(json.dumps({"events": moved.events, "seconds": moved.seconds}))
     else:
@@ -60,14 +64,16 @@ def _import(args: argparse.Namespace) -> int:
 def _import_polis(args: argparse.Namespace) -> int:
     if not Path(args.directory).is_dir():
         raise CommandError(f"cannot read {args.directory}: no such folder")
-    from coledger.imports.polis import import_polis  # noqa: PLC0415
+    from coledger.imports.polis import import_polis, read_polis_export  # noqa: PLC0415
 
+    # Checked before the ledger is opened: a bad folder creates no ledger and no key.
+    export = read_polis_export(args.directory)
     with Ledger.open(
         storage_url(args.db), master_key=master_key(args, create=True)
     ) as ledger:
         summary = import_polis(
             ledger,
-            args.directory,
+            export,
             lived_experience=args.lived_experience,
             progress=Progress("import", shown=args.progress),
         )
@@ -104,8 +110,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--lived-experience",
         metavar="CATEGORY",
+        choices=sorted(LIVED_EXPERIENCE),
         help="only if taking part was open solely to people with this lived "
-        "experience (see docs/imports.md)",
+        f"experience: one of {', '.join(sorted(LIVED_EXPERIENCE))} "
+        "(see docs/imports.md)",
     )
     parser.add_argument("--progress", action="store_true", default=None)
     parser.add_argument("--json", action="store_true", help="print JSON")

@@ -77,23 +77,7 @@ class MemberCommands(LedgerCore):
         source_ref: str | None = None,
     ) -> None:
         """Record a member's own declaration of lived experience, with their consent."""
-        if isinstance(categories, str):
-            raise errors.UnknownCodeError(
-                "categories", categories, v.LIVED_EXPERIENCE_CATEGORIES
-            )
-        chosen = tuple(
-            dict.fromkeys(
-                v.check_code("category", c, v.LIVED_EXPERIENCE_CATEGORIES)
-                for c in categories
-            )
-        )
-        if not chosen:
-            raise errors.EmptyTextError("a declaration needs at least one category")
-        if len(chosen) > 1 and {"NONE", "PREFER_NOT"} & set(chosen):
-            raise errors.InvalidInputError(
-                "NONE and PREFER_NOT are answers on their own, "
-                "not to be given with other categories"
-            )
+        chosen = v.check_categories(categories)
         v.check_code("consent", consent, v.CONSENT_FORMS)
         v.check_code("condition", condition, v.ART9_CONDITIONS)
 

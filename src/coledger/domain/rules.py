@@ -11,6 +11,22 @@ import attrs
 from coledger.errors import InvalidRuleError
 
 RULE_KINDS = frozenset({"majority", "threshold", "consensus", "consent"})
+VERDICT_REASONS = frozenset(
+    {
+        "no_ballots",
+        "quorum_not_met",
+        "lived_experience_quorum_not_met",
+        "consensus_reached",
+        "consensus_not_reached",
+        "no_blocks",
+        "blocked",
+        "majority_for",
+        "no_majority",
+        "threshold_met",
+        "threshold_not_met",
+    }
+)
+"""Every reason ``Rule.decide`` gives, each with exactly one outcome."""
 
 
 def _fraction(value: object) -> Fraction:

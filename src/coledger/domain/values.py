@@ -14,6 +14,7 @@ from coledger.errors import (
     ControlCharacterError,
     EmptyTextError,
     InvalidIdError,
+    InvalidInputError,
     NaiveDatetimeError,
     TextTooLongError,
     UnknownAdjustmentCodeError,
@@ -180,6 +181,28 @@ def check_code(field: str, value: object, allowed: frozenset[str]) -> str:
     if not isinstance(value, str) or value not in allowed:
         raise UnknownCodeError(field, value, allowed)
     return value
+
+
+def check_categories(categories: object) -> tuple[str, ...]:
+    """A declaration's categories, duplicates dropped, if they make one answer.
+
+    At least one category; ``NONE`` and ``PREFER_NOT`` only on their own.
+    """
+    if isinstance(categories, str) or not hasattr(categories, "__iter__"):
+        raise UnknownCodeError("categories", categories, LIVED_EXPERIENCE_CATEGORIES)
+    chosen = tuple(
+        dict.fromkeys(
+            check_code("category", c, LIVED_EXPERIENCE_CATEGORIES) for c in categories
+        )
+    )
+    if not chosen:
+        raise EmptyTextError("a declaration needs at least one category")
+    if len(chosen) > 1 and {"NONE", "PREFER_NOT"} & set(chosen):
+        raise InvalidInputError(
+            "NONE and PREFER_NOT are answers on their own, "
+            "not to be given with other categories"
+        )
+    return chosen
 
 
 def check_adjustment_code(value: object) -> str:

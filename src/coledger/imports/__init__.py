@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from coledger.imports.polis import MalformedImportError, PolisImport, import_polis
+from coledger.imports.polis import (
+    MalformedImportError,
+    PolisImport,
+    import_polis,
+    read_polis_export,
+)
 
-__all__ = ["MalformedImportError", "PolisImport", "import_polis"]
+__all__ = ["MalformedImportError", "PolisImport", "import_polis", "read_polis_export"]

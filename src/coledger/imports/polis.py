@@ -591,7 +591,7 @@ def _refuse_duplicates(ledger: Ledger, export: PolisExport) -> None:
 
 def import_polis(
     ledger: Ledger,
-    directory: Path | str,
+    directory: Path | str | PolisExport,
     *,
     organiser_name: str = "Conversation organisers",
     lived_experience: str | None = None,
@@ -599,7 +599,9 @@ def import_polis(
 ) -> PolisImport:
     """Import the Polis export in *directory* into *ledger* (mapping: docs/imports.md).
 
-    The whole export is read and checked first; a malformed one raises
+    *directory* may also be what ``read_polis_export`` returned, to check a
+    folder before a ledger is opened for it. The whole export is read and
+    checked first; a malformed one raises
     MalformedImportError and a conversation already imported raises
     DuplicateSourceRefError, in both cases with nothing written. The records are
     then written as one batch: all of them, or (if storage fails) none. Pass
@@ -614,9 +616,12 @@ def import_polis(
         v.check_code("lived_experience", lived_experience, v.LIVED_EXPERIENCE)
     if progress is not None and not callable(progress):
         raise InvalidInputError("progress must be a callable taking (done, total)")
-    if not isinstance(directory, (str, os.PathLike)):
+    if isinstance(directory, PolisExport):
+        export = directory
+    elif isinstance(directory, (str, os.PathLike)):
+        export = read_polis_export(directory)
+    else:
         raise InvalidInputError(f"directory must be a path, not {directory!r}")
-    export = read_polis_export(directory)
     _refuse_duplicates(ledger, export)
     writer = _Writer(ledger, export, organiser_name, lived_experience, progress)
     before = ledger.position

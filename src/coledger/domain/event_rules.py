@@ -1,0 +1,185 @@
+"""What each event's fields may hold, as the commands check them.
+
+Commands check their arguments before an event exists; an import builds events
+from a file, so it checks them here instead, field by field, with the same
+checks and the same errors. Rules about the record's state (who may vote, what
+must come first) are the aggregates' own, and an import applies them by
+replaying each record.
+
+A sealed field whose key was destroyed is exported as its erased form
+(``[erased]``, or no categories), which is accepted wherever it can stand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from coledger.domain import values as v
+from coledger.domain.adjustment import Adjustment
+from coledger.domain.base import LedgerAggregate
+from coledger.domain.body import Body
+from coledger.domain.meeting import Meeting
+from coledger.domain.member import Member
+from coledger.domain.project import Project
+from coledger.domain.proposal import Proposal
+from coledger.domain.rules import VERDICT_REASONS, Rule
+from coledger.errors import InvalidInputError
+
+
+def check_event_values(event: LedgerAggregate.Event) -> None:
+    """Raise the command's InvalidInputError if a field holds what it could not."""
+    v.check_optional_text(
+        "source_ref",
+        getattr(event, "source_ref", None),
+        limit=v.MAX_SOURCE_REF,
+        one_line=True,
+    )
+    check = _RULES.get(type(event))
+    if check is not None:
+        check(event)
+
+
+def _name(value: object) -> None:
+    v.check_text("name", value, limit=v.MAX_NAME, one_line=True)
+
+
+def _title(value: object) -> None:
+    v.check_text("title", value, limit=v.MAX_TITLE, one_line=True)
+
+
+def _rule(e: Any) -> None:
+    Rule.from_fields(
+        e.rule_kind, e.rule_threshold, e.rule_quorum, e.rule_lived_experience_quorum
+    )
+
+
+def _registered(e: Member.Registered) -> None:
+    _name(e.name)
+    v.check_code("role", e.role, v.ROLES)
+
+
+def _declared(e: Member.LivedExperienceDeclared) -> None:
+    # No categories: the declaration's key was destroyed.
+    chosen = v.check_categories(e.categories) if e.categories else ()
+    if chosen != tuple(e.categories):
+        raise InvalidInputError("categories must not repeat")
+    v.check_code("consent", e.consent, v.CONSENT_FORMS)
+    v.check_code("condition", e.condition, v.ART9_CONDITIONS)
+
+
+def _established(e: Body.Established) -> None:
+    _name(e.name)
+    v.check_code("kind", e.kind, v.BODY_KINDS)
+    _rule(e)
+
+
+def _seated(e: Body.SeatAssigned) -> None:
+    v.check_code("seat", e.seat, v.SEAT_KINDS)
+    if e.office is not None:
+        v.check_code("office", e.office, v.OFFICES)
+
+
+def _started(e: Project.Started) -> None:
+    _name(e.name)
+    v.check_code("label", e.label, v.PROJECT_LABELS)
+    v.check_optional_text("description", e.description)
+
+
+def _scheduled(e: Meeting.Scheduled) -> None:
+    v.check_code("kind", e.kind, v.MEETING_KINDS)
+    _title(e.title)
+
+
+def _raised(e: Proposal.Raised) -> None:
+    _title(e.title)
+    v.check_text("text", e.text)
+    if e.phase is not None:
+        v.check_code("phase", e.phase, v.PHASES)
+    if not e.proposers:
+        raise InvalidInputError("a proposal needs at least one proposer")
+
+
+def _amended(e: Proposal.Amended) -> None:
+    _title(e.title)
+    v.check_text("text", e.text)
+
+
+def _commented(e: Proposal.Commented) -> None:
+    v.check_text("text", e.text)
+    v.check_code("channel", e.channel, v.CHANNELS)
+
+
+def _voting_opened(e: Proposal.VotingOpened) -> None:
+    _rule(e)
+    v.check_optional_text("access_override", e.access_override, limit=v.MAX_TITLE)
+    if not e.electorate:
+        raise InvalidInputError("a vote needs an electorate")
+
+
+def _voting_closed(e: Proposal.VotingClosed) -> None:
+    counts = (e.for_, e.against, e.abstain, e.block, e.electorate_size)
+    if min(counts) < 0 or (e.lived_experience_participants or 0) < 0:
+        raise InvalidInputError("a tally cannot count below zero")
+    v.check_code("outcome", e.outcome, frozenset({"adopted", "rejected", "not_valid"}))
+    v.check_code("reason", e.reason, VERDICT_REASONS)
+
+
+def _decided(e: Proposal.Decided) -> None:
+    v.check_code("outcome", e.outcome, v.OUTCOMES)
+    v.check_code("method", e.method, v.DECISION_METHODS)
+    v.check_optional_text("rationale", e.rationale)
+
+
+def _requested(e: Adjustment.Requested) -> None:
+    if e.code != v.ERASED:
+        v.check_adjustment_code(e.code)
+    v.check_code("scope", e.scope, v.ADJUSTMENT_SCOPES)
+    v.check_code("needed_before", e.needed_before, v.NEEDED_BEFORE)
+
+
+def _declined(e: Adjustment.Declined) -> None:
+    v.check_code("reason", e.reason, v.DECLINE_REASONS)
+    if e.alternative not in (None, v.ERASED):
+        v.check_adjustment_code(e.alternative)
+
+
+def _needed_before(e: Any) -> None:
+    v.check_code("needed_before", e.needed_before, v.NEEDED_BEFORE)
+
+
+_RULES: dict[type[Any], Callable[[Any], object]] = {
+    Member.Registered: _registered,
+    Member.RoleChanged: lambda e: v.check_code("role", e.role, v.ROLES),
+    Member.LivedExperienceDeclared: _declared,
+    Body.Established: _established,
+    Body.RuleChanged: _rule,
+    Body.SeatAssigned: _seated,
+    Project.Started: _started,
+    Project.Relabelled: lambda e: v.check_code("label", e.label, v.PROJECT_LABELS),
+    Meeting.Scheduled: _scheduled,
+    Meeting.PapersIssued: lambda e: v.check_code("format", e.format, v.FORMATS),
+    Meeting.AttendanceRecorded: lambda e: v.check_code(
+        "mode", e.mode, v.ATTENDANCE_MODES
+    ),
+    Meeting.AdjustmentLinked: _needed_before,
+    Proposal.Raised: _raised,
+    Proposal.Amended: _amended,
+    Proposal.Commented: _commented,
+    Proposal.AccessibleVersionPublished: lambda e: v.check_code(
+        "format", e.format, v.FORMATS
+    ),
+    Proposal.AdjustmentLinked: _needed_before,
+    Proposal.FeedbackGiven: lambda e: v.check_text("text", e.text),
+    Proposal.VotingOpened: _voting_opened,
+    Proposal.BallotCast: lambda e: v.check_code("choice", e.choice, v.CHOICES),
+    Proposal.VotingClosed: _voting_closed,
+    Proposal.Decided: _decided,
+    Proposal.Withdrawn: lambda e: v.check_optional_text("reason", e.reason),
+    Proposal.ActionAssigned: lambda e: v.check_text(
+        "description", e.description, limit=v.MAX_TITLE
+    ),
+    Proposal.EvaluationRecorded: lambda e: v.check_text("summary", e.summary),
+    Adjustment.Requested: _requested,
+    Adjustment.Declined: _declined,
+}
