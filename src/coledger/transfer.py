@@ -22,6 +22,7 @@ import dataclasses
 import functools
 import json
 import time
+import typing
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
@@ -40,7 +41,12 @@ from coledger.privacy.classification import (
     event_classes,
     sealed_fields,
 )
-from coledger.serialization import event_topics, structure_state, unstructure_state
+from coledger.serialization import (
+    event_topics,
+    field_types,
+    structure_state,
+    unstructure_state,
+)
 
 if TYPE_CHECKING:
     from coledger.application import Ledger
@@ -148,14 +154,28 @@ def _loads(raw: str) -> Any:
     return json.loads(raw)
 
 
+_ISSUED = object()
+"""Held by every CheckedExport that read_export made, and by no other."""
+
+
 @attrs.frozen
 class CheckedExport:
-    """An export read and checked whole, ready to import into an empty ledger."""
+    """An export read and checked whole, ready to import into an empty ledger.
+
+    Only ``read_export`` makes one: an import trusts its events unchecked.
+    """
 
     source: str
     events: list[LedgerAggregate.Event] = attrs.field(repr=False)
     seconds: float
     """How long reading and checking took."""
+    issuer: object = attrs.field(kw_only=True, repr=False, eq=False, default=None)
+
+    def __attrs_post_init__(self) -> None:
+        if self.issuer is not _ISSUED:
+            raise errors.InvalidInputError(
+                "a CheckedExport comes only from transfer.read_export"
+            )
 
 
 def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
@@ -168,7 +188,7 @@ def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
     started = time.perf_counter()
     events = parse(lines, source)
     _check_replays(events, source)
-    return CheckedExport(source, events, time.perf_counter() - started)
+    return CheckedExport(source, events, time.perf_counter() - started, issuer=_ISSUED)
 
 
 def _check_replays(events: list[LedgerAggregate.Event], source: str) -> None:
@@ -265,6 +285,9 @@ def _event(
             f"record {originator} jumps to version {version}, not {expected}",
         )
     versions[originator] = version
+    problem = _shape_problem(cls, state)
+    if problem is not None:
+        raise MalformedImportError(source, number, problem)
     try:
         fields = structure_state(cls, state)  # state is this row's own: no copy
     except Exception as error:  # noqa: BLE001 (cattrs raises many kinds)
@@ -277,9 +300,64 @@ def _event(
     object.__setattr__(event, "__dict__", fields)
     try:
         check_event_values(event)
-    except errors.InvalidInputError as error:
+    except Exception as error:  # noqa: BLE001 (a value may break a rule's parser)
         raise MalformedImportError(source, number, str(error)) from None
     return event
+
+
+_INT64 = 2**63
+"""Integers are stored as JSON that orjson writes: signed 64-bit at most."""
+
+
+def _shape_problem(
+    cls: type[LedgerAggregate.Event], state: dict[str, Any]
+) -> str | None:
+    """What in the raw JSON no command could have stored, or None.
+
+    Checked before the fields are cast, since a cast would hide it: ``bool``
+    of the text "false" is True, ``int`` of 1.9 is 1.
+    """
+    for name, (optional, base) in _kinds(cls).items():
+        if name not in state:
+            continue  # reported with the other missing fields
+        value = state[name]
+        if value is None:
+            if not optional:
+                return f"{name} is null"
+        elif base is bool and not isinstance(value, bool):
+            return f"{name} must be true or false, not {value!r}"
+        elif base is int and (isinstance(value, bool) or not isinstance(value, int)):
+            return f"{name} must be a whole number, not {value!r}"
+    return _unstorable(state.values())
+
+
+def _unstorable(values: Iterable[object]) -> str | None:
+    """A number beyond 64 bits or a text that is not Unicode, anywhere in *values*."""
+    for value in values:
+        if isinstance(value, int) and not -_INT64 <= value < _INT64:
+            return f"the number {value} is beyond 64 bits"
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return "a text holds a lone surrogate (it is not Unicode)"
+        if isinstance(value, list | tuple | dict):
+            found = _unstorable(value.values() if isinstance(value, dict) else value)
+            if found is not None:
+                return found
+    return None
+
+
+@functools.cache
+def _kinds(cls: type[LedgerAggregate.Event]) -> dict[str, tuple[bool, object]]:
+    """Each field's (whether it may be None, its type without None)."""
+    kinds: dict[str, tuple[bool, object]] = {}
+    for name, hint in field_types(cls).items():
+        args = typing.get_args(hint)
+        rest = [a for a in args if a is not type(None)]
+        optional = len(rest) < len(args)
+        kinds[name] = (optional, rest[0] if optional and len(rest) == 1 else hint)
+    return kinds
 
 
 def _check_fields(

@@ -147,6 +147,13 @@ def test_an_export_checked_beforehand_imports_the_same_events(
     assert export_lines(memory_ledger)[1:] == source.lines[1:]
 
 
+def test_only_read_export_makes_a_checked_export(source: Source) -> None:
+    """A CheckedExport built by hand is refused: an import would trust it unchecked."""
+    events = transfer.read_export(source.lines).events
+    with pytest.raises(errors.InvalidInputError, match="read_export"):
+        transfer.CheckedExport("forged.jsonl", events, 0.0)
+
+
 def test_read_export_refuses_a_bad_line_without_a_ledger(source: Source) -> None:
     """read_export alone refuses a damaged line, naming the file and the line."""
     lines = list(source.lines)

@@ -409,6 +409,33 @@ def test_a_damaged_line_is_named_and_nothing_is_stored(
     assert memory_ledger.position == before
 
 
+def test_an_id_too_long_for_its_references_is_refused_before_writing(
+    copy: Path, memory_ledger: Ledger
+) -> None:
+    """An author-id too long for its member's name is refused when read."""
+    path = copy / "comments.csv"
+    damage(path, lines_in(path), setter(3, "9" * 200))
+    with pytest.raises(MalformedImportError, match="name is 218 characters") as raised:
+        read_polis_export(copy)
+    assert raised.value.path == copy
+    with pytest.raises(MalformedImportError):
+        import_polis(memory_ledger, copy)
+    assert memory_ledger.position == 0
+
+
+def test_control_characters_in_the_summary_are_blanked(
+    copy: Path, memory_ledger: Ledger
+) -> None:
+    """A control character in the topic becomes a space; the import goes through."""
+    summary = copy / "summary.csv"
+    lines = summary.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[0] = "topic,Bad\x7ftopic\n"
+    summary.write_text("".join(lines), encoding="utf-8")
+    assert read_polis_export(copy).topic == "Bad topic"
+    result = import_polis(memory_ledger, copy)
+    assert memory_ledger.project(result.project).name == "Polis: Bad topic"
+
+
 def test_a_damaged_line_in_the_middle_is_named(
     copy: Path, memory_ledger: Ledger
 ) -> None:

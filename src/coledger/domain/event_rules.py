@@ -24,7 +24,7 @@ from coledger.domain.member import Member
 from coledger.domain.project import Project
 from coledger.domain.proposal import Proposal
 from coledger.domain.rules import VERDICT_REASONS, Rule
-from coledger.errors import InvalidInputError
+from coledger.errors import InvalidInputError, InvalidRuleError
 
 
 def check_event_values(event: LedgerAggregate.Event) -> None:
@@ -49,9 +49,22 @@ def _title(value: object) -> None:
 
 
 def _rule(e: Any) -> None:
-    Rule.from_fields(
-        e.rule_kind, e.rule_threshold, e.rule_quorum, e.rule_lived_experience_quorum
-    )
+    try:
+        Rule.from_fields(
+            e.rule_kind, e.rule_threshold, e.rule_quorum, e.rule_lived_experience_quorum
+        )
+    except InvalidRuleError:
+        raise
+    except (ValueError, TypeError, ZeroDivisionError) as error:
+        raise InvalidRuleError(f"the rule cannot be read: {error}") from None
+
+
+def _ids(field: str, ids: tuple[object, ...], *, at_least: int = 0) -> None:
+    """A list of ids as the commands keep them: no repeats, and not too few."""
+    if len(set(ids)) != len(ids):
+        raise InvalidInputError(f"{field} names someone or something twice")
+    if len(ids) < at_least:
+        raise InvalidInputError(f"{field} names no one")
 
 
 def _registered(e: Member.Registered) -> None:
@@ -96,13 +109,34 @@ def _raised(e: Proposal.Raised) -> None:
     v.check_text("text", e.text)
     if e.phase is not None:
         v.check_code("phase", e.phase, v.PHASES)
-    if not e.proposers:
-        raise InvalidInputError("a proposal needs at least one proposer")
+    _ids("proposers", e.proposers, at_least=1)
 
 
 def _amended(e: Proposal.Amended) -> None:
     _title(e.title)
     v.check_text("text", e.text)
+    _ids("takes_up", e.takes_up)
+
+
+def _feedback(e: Proposal.FeedbackGiven) -> None:
+    v.check_text("text", e.text)
+    _ids("comments", e.comments, at_least=1)
+
+
+def _action(e: Proposal.ActionAssigned) -> None:
+    v.check_text("description", e.description, limit=v.MAX_TITLE)
+    _ids("owners", e.owners, at_least=1)
+
+
+def _evaluation(e: Proposal.EvaluationRecorded) -> None:
+    v.check_text("summary", e.summary)
+    _ids("authors", e.authors, at_least=1)
+    _ids("criteria_proposed_by", e.criteria_proposed_by)
+
+
+def _supporter(e: Member.SupporterAuthorised) -> None:
+    if e.supporter == e.originator_id:
+        raise InvalidInputError("a member cannot be their own supporter")
 
 
 def _commented(e: Proposal.Commented) -> None:
@@ -113,35 +147,66 @@ def _commented(e: Proposal.Commented) -> None:
 def _voting_opened(e: Proposal.VotingOpened) -> None:
     _rule(e)
     v.check_optional_text("access_override", e.access_override, limit=v.MAX_TITLE)
-    if not e.electorate:
-        raise InvalidInputError("a vote needs an electorate")
+    if e.access_override is not None and not e.unmet_adjustments:
+        raise InvalidInputError("an access override needs an unmet adjustment")
+    _ids("electorate", e.electorate, at_least=1)
+    _ids("unmet_adjustments", e.unmet_adjustments)
 
 
 def _voting_closed(e: Proposal.VotingClosed) -> None:
     counts = (e.for_, e.against, e.abstain, e.block, e.electorate_size)
     if min(counts) < 0 or (e.lived_experience_participants or 0) < 0:
         raise InvalidInputError("a tally cannot count below zero")
-    v.check_code("outcome", e.outcome, frozenset({"adopted", "rejected", "not_valid"}))
-    v.check_code("reason", e.reason, VERDICT_REASONS)
+    if sum(counts[:4]) > e.electorate_size:
+        raise InvalidInputError("a tally counts more ballots than its electorate")
+    v.check_code("reason", e.reason, frozenset(VERDICT_REASONS))
+    outcome = VERDICT_REASONS[e.reason]
+    if e.outcome != outcome:
+        raise InvalidInputError(
+            f"a vote closed for the reason {e.reason!r} is {outcome!r}, "
+            f"not {e.outcome!r}"
+        )
 
 
 def _decided(e: Proposal.Decided) -> None:
     v.check_code("outcome", e.outcome, v.OUTCOMES)
     v.check_code("method", e.method, v.DECISION_METHODS)
     v.check_optional_text("rationale", e.rationale)
+    # A closed vote decides with its rule's method (vote, consensus or consent)
+    # and its verdict; any other decision is made by decide(), never "not_valid".
+    by_vote = e.method in _VOTE_METHODS and e.outcome in _VERDICTS
+    if e.method == "vote" and not by_vote:
+        raise InvalidInputError(f"a decision by vote cannot be {e.outcome!r}")
+    if e.outcome == "not_valid" and not by_vote:
+        raise InvalidInputError(f"only a vote can end not_valid, not {e.method!r}")
+    _ids("decided_by", e.decided_by, at_least=0 if e.outcome == "not_valid" else 1)
+
+
+_VOTE_METHODS = frozenset({"vote", "consensus", "consent"})
+_VERDICTS = frozenset({"adopted", "rejected", "not_valid"})
 
 
 def _requested(e: Adjustment.Requested) -> None:
     if e.code != v.ERASED:
         v.check_adjustment_code(e.code)
-    v.check_code("scope", e.scope, v.ADJUSTMENT_SCOPES)
     v.check_code("needed_before", e.needed_before, v.NEEDED_BEFORE)
+    if e.meeting is not None and e.proposal is not None:
+        raise InvalidInputError(
+            "an adjustment is for a meeting or for a proposal, not both"
+        )
+    scope = "proposal" if e.proposal else "meeting" if e.meeting else "standing"
+    if e.scope != scope:
+        raise InvalidInputError(f"scope must be {scope!r} here, not {e.scope!r}")
 
 
 def _declined(e: Adjustment.Declined) -> None:
     v.check_code("reason", e.reason, v.DECLINE_REASONS)
     if e.alternative not in (None, v.ERASED):
         v.check_adjustment_code(e.alternative)
+    if e.reason == "alternative_offered" and e.alternative is None:
+        raise InvalidInputError(
+            "reason 'alternative_offered' needs the alternative's code"
+        )
 
 
 def _needed_before(e: Any) -> None:
@@ -152,6 +217,7 @@ _RULES: dict[type[Any], Callable[[Any], object]] = {
     Member.Registered: _registered,
     Member.RoleChanged: lambda e: v.check_code("role", e.role, v.ROLES),
     Member.LivedExperienceDeclared: _declared,
+    Member.SupporterAuthorised: _supporter,
     Body.Established: _established,
     Body.RuleChanged: _rule,
     Body.SeatAssigned: _seated,
@@ -170,16 +236,14 @@ _RULES: dict[type[Any], Callable[[Any], object]] = {
         "format", e.format, v.FORMATS
     ),
     Proposal.AdjustmentLinked: _needed_before,
-    Proposal.FeedbackGiven: lambda e: v.check_text("text", e.text),
+    Proposal.FeedbackGiven: _feedback,
     Proposal.VotingOpened: _voting_opened,
     Proposal.BallotCast: lambda e: v.check_code("choice", e.choice, v.CHOICES),
     Proposal.VotingClosed: _voting_closed,
     Proposal.Decided: _decided,
     Proposal.Withdrawn: lambda e: v.check_optional_text("reason", e.reason),
-    Proposal.ActionAssigned: lambda e: v.check_text(
-        "description", e.description, limit=v.MAX_TITLE
-    ),
-    Proposal.EvaluationRecorded: lambda e: v.check_text("summary", e.summary),
+    Proposal.ActionAssigned: _action,
+    Proposal.EvaluationRecorded: _evaluation,
     Adjustment.Requested: _requested,
     Adjustment.Declined: _declined,
 }

@@ -5,28 +5,29 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from fractions import Fraction
+from types import MappingProxyType
 
 import attrs
 
 from coledger.errors import InvalidRuleError
 
 RULE_KINDS = frozenset({"majority", "threshold", "consensus", "consent"})
-VERDICT_REASONS = frozenset(
+VERDICT_REASONS: Mapping[str, str] = MappingProxyType(
     {
-        "no_ballots",
-        "quorum_not_met",
-        "lived_experience_quorum_not_met",
-        "consensus_reached",
-        "consensus_not_reached",
-        "no_blocks",
-        "blocked",
-        "majority_for",
-        "no_majority",
-        "threshold_met",
-        "threshold_not_met",
+        "no_ballots": "not_valid",
+        "quorum_not_met": "not_valid",
+        "lived_experience_quorum_not_met": "not_valid",
+        "consensus_reached": "adopted",
+        "consensus_not_reached": "rejected",
+        "no_blocks": "adopted",
+        "blocked": "rejected",
+        "majority_for": "adopted",
+        "no_majority": "rejected",
+        "threshold_met": "adopted",
+        "threshold_not_met": "rejected",
     }
 )
-"""Every reason ``Rule.decide`` gives, each with exactly one outcome."""
+"""Every reason ``Rule.decide`` gives, with the one outcome it goes with."""
 
 
 def _fraction(value: object) -> Fraction:

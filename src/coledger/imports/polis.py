@@ -117,6 +117,8 @@ class PolisExport:
     """In file order."""
     votes: tuple[Vote, ...]
     """In timestamp order; votes with equal timestamps keep their file order."""
+    seconds: float = 0.0
+    """How long reading and checking the folder took."""
 
     @property
     def participants(self) -> tuple[int, ...]:
@@ -337,12 +339,14 @@ def _clean(text: str | None, limit: int, *, one_line: bool) -> str | None:
     """Optional summary text made safe for a ledger field, or None if empty."""
     if not text or not text.strip():
         return None
-    cleaned = _one_line(text, limit) if one_line else _CONTROL.sub(" ", text)[:limit]
-    return cleaned or None
+    visible = _CONTROL.sub(" ", text)
+    cleaned = _one_line(visible, limit) if one_line else visible[:limit]
+    return cleaned if cleaned.strip() else None
 
 
 def read_polis_export(directory: Path | str) -> PolisExport:
     """Read and check a whole Polis export folder, writing nothing."""
+    started = time.perf_counter()
     folder = Path(directory)
     if not folder.exists():
         raise MalformedImportError(folder, None, "no such directory")
@@ -360,7 +364,7 @@ def read_polis_export(directory: Path | str) -> PolisExport:
     statements = _statements(folder / COMMENTS)
     votes = _votes(folder / VOTES)
     summary = _summary(folder / SUMMARY)
-    return PolisExport(
+    export = PolisExport(
         conversation=conversation,
         topic=_clean(summary.get("topic"), v.MAX_NAME, one_line=True),
         url=_clean(summary.get("url"), v.MAX_NAME, one_line=True),
@@ -370,6 +374,28 @@ def read_polis_export(directory: Path | str) -> PolisExport:
         statements=statements,
         votes=votes,
     )
+    _check_derived(folder, export)
+    return attrs.evolve(export, seconds=time.perf_counter() - started)
+
+
+def _check_derived(folder: Path, export: PolisExport) -> None:
+    """Check the longest name and source references the writer will make of ids.
+
+    Ids are whole numbers of any length, so a long one could make a text the
+    ledger refuses halfway through the writing; refused here, before any.
+    """
+    pid = max(map(str, export.participants), key=len, default="0")
+    comment = max((str(s.comment_id) for s in export.statements), key=len, default="0")
+    line = str(max((x.line for x in export.votes), default=0))
+    _checked(folder, None, "name", f"Polis participant {pid}", limit=v.MAX_NAME)
+    for suffix in (
+        f"participant/{pid}/lived-experience",
+        f"{comment}/voting-opened",
+        f"{comment}/voting-closed",
+        f"{VOTES}#{line}",
+    ):
+        ref = f"polis:{export.conversation}/{suffix}"
+        _checked(folder, None, "source_ref", ref, limit=v.MAX_SOURCE_REF, one_line=True)
 
 
 # Writing --------------------------------------------------------------------------
@@ -618,6 +644,7 @@ def import_polis(
         raise InvalidInputError("progress must be a callable taking (done, total)")
     if isinstance(directory, PolisExport):
         export = directory
+        began -= export.seconds  # read earlier: its time counts too
     elif isinstance(directory, (str, os.PathLike)):
         export = read_polis_export(directory)
     else:
