@@ -59,6 +59,8 @@ from coledger.integrity.receipts import make_receipt
 from coledger.integrity.recorders import LeafPOPORecorder
 from coledger.integrity.source import AuditSource, MemorySource, open_source
 from coledger.integrity.verify import Report, verify
+from coledger.privacy import erasure_audit
+from coledger.privacy.erasure_audit import ErasureAudit
 from coledger.privacy.subject_access import subject_access_report
 from coledger.projections.facts import Facts, collector_paused
 from coledger.projections.indicators import build_report
@@ -334,6 +336,15 @@ class Ledger(
             ) from error
         except PersistenceError as error:
             raise errors.StorageError(str(error)) from error
+
+    def audit_erasure(self) -> ErasureAudit:
+        """Check every key against the erasures and withdrawals the ledger records.
+
+        An operator's check: it needs the master key, since it opens each sealed
+        field whose key is live. Its report holds no personal data; see
+        docs/privacy.md for each finding.
+        """
+        return erasure_audit.audit(self._pages(0, None), self._keys)
 
     def audit_source(self) -> AuditSource:
         """Read access to this ledger's leaves and stored events (close it after)."""

@@ -264,6 +264,33 @@ def test_erase_shreds_a_member(tmp_path: Path) -> None:
     assert "Destroyed 0 key(s) again" in again.stdout
 
 
+def test_erasure_audit_passes_then_finds_a_key_destroyed_unrecorded(
+    tmp_path: Path,
+) -> None:
+    """erasure-audit exits 0 on the demo, 1 once a key is destroyed behind its back."""
+    assert run("demo", cwd=tmp_path).returncode == 0
+    clean = run("erasure-audit", cwd=tmp_path)
+    assert clean.returncode == 0, clean.stderr
+    assert clean.stdout.strip().endswith("OK")
+    with sqlite3.connect(tmp_path / "coledger.db.keys") as keys:
+        (key_id,) = keys.execute(
+            "SELECT key_id FROM member_keys WHERE purpose = 'identity' "
+            "AND wrapped IS NOT NULL LIMIT 1"
+        ).fetchone()
+        keys.execute(
+            "UPDATE member_keys SET wrapped = NULL WHERE key_id = ?", (key_id,)
+        )
+    found = run("erasure-audit", "--json", cwd=tmp_path)
+    assert found.returncode == 1
+    report = json.loads(found.stdout)
+    assert [(f["code"], f["key_id"]) for f in report["findings"]] == [
+        ("KEY_MISSING_UNEXPLAINED", key_id)
+    ]
+    missing = run("erasure-audit", "--db", "elsewhere.db", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert not (tmp_path / "elsewhere.db").exists()
+
+
 def test_report_renders_each_audience_and_format(
     demo_dir: Path, tmp_path: Path
 ) -> None:

@@ -159,6 +159,17 @@ def _erase(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _erasure_audit(args: argparse.Namespace) -> int:
+    url = storage_url(args.db, existing=True)
+    with Ledger.open(url, master_key=master_key(args)) as ledger:
+        audit = ledger.audit_erasure()
+    if args.json:
+        print(json.dumps(audit.to_json(), indent=2))
+    else:
+        print(audit.to_text())
+    return EXIT_OK if audit.ok else EXIT_REFUSED
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the commands over the record."""
     parser = sub.add_parser(
@@ -222,3 +233,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="destroy again every key the record says is gone (after a key restore)",
     )
     parser.set_defaults(handler=_erase)
+
+    parser = sub.add_parser(
+        "erasure-audit",
+        help="check every key against the recorded erasures and withdrawals "
+        "(needs the master key); exit 0 OK, 1 findings, 2 could not run",
+    )
+    add_common(parser)
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(handler=_erasure_audit)

@@ -226,6 +226,23 @@ class KeyStore(ABC):
                 "the master key does not unwrap this ledger's keys"
             ) from error
 
+    def live_keys(self, member: UUID) -> list[tuple[str, str]]:
+        """(key id, purpose) of each of the member's keys that still holds bytes."""
+        rows = self._rows_of([str(member)])
+        return [(key_id, purpose) for key_id, _, purpose, wrapped in rows if wrapped]
+
+    def stored_key(self, key_id: str) -> bytes | None:
+        """The key as the store holds it now (not a cached copy); None if destroyed."""
+        with self._lock:
+            return self._unwrap(key_id)
+
+    def state_of(self, key_id: str) -> str:
+        """``live``, ``destroyed`` or ``unknown`` (never held by this store)."""
+        wrapped, known = self._fetch(key_id)
+        if not known:
+            return "unknown"
+        return "destroyed" if wrapped is None else "live"
+
     def is_erased(self, member: UUID) -> bool:
         """Whether the member's erasure was recorded in this store."""
         return self._fetch(f"erased:{member}")[1]
