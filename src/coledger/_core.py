@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar, cast
 from uuid import UUID
@@ -222,6 +223,22 @@ def _check_period(since: datetime | None, until: datetime | None) -> None:
         raise errors.InvalidInputError("since must come before until")
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_sqlite_file(path: Path | None) -> None:
+    """StorageError unless *path* is empty or starts like a SQLite database."""
+    if path is None:
+        return
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except OSError as error:
+        raise errors.StorageError(f"cannot open the ledger {path}: {error}") from error
+    if head and head != SQLITE_HEADER:
+        raise errors.StorageError(f"{path} is not a SQLite database")
+
+
 def _key_store(config: StorageConfig, master_key: bytes) -> KeyStore:
     """The key store that belongs beside a ledger's events."""
     if config.backend == "sqlite" and config.path is not None:
@@ -288,6 +305,8 @@ class LedgerCore:
         self, config: StorageConfig, master_key: bytes, *, seal: bool, leaves: bool
     ) -> None:
         had_ledger = config.path is not None and config.path.exists()
+        if had_ledger:
+            _check_sqlite_file(config.path)  # before a key store is made beside it
         self._keys = _key_store(config, master_key)
         try:
             fresh_keys = self._keys.check_master_key()

@@ -421,6 +421,12 @@ class Ledger(
             hashes = source.leaf_hashes(head.size)
         finally:
             source.close()
+        if len(hashes) != head.size:
+            raise errors.ProofError(
+                "CHECKPOINT_TOO_NEW",
+                f"the checkpoint covers {head.size} leaves; "
+                f"the log holds {len(hashes)}",
+            )
         if merkle.root(hashes) != head.root:
             raise errors.ProofError(
                 "ROOT_MISMATCH", "the log does not match the checkpoint"

@@ -42,6 +42,10 @@ class NaiveDatetimeError(InvalidInputError):
     """A datetime has no timezone, so the moment it names is ambiguous."""
 
 
+class TimeOutOfRangeError(InvalidInputError):
+    """A datetime lies outside the years a record can hold (1800 to 2199)."""
+
+
 class UnknownCodeError(InvalidInputError):
     """A value is not one of the codes its closed vocabulary allows."""
 

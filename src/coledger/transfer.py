@@ -35,6 +35,7 @@ from eventsourcing.utils import get_topic
 from coledger import errors
 from coledger.domain import AGGREGATES, LedgerAggregate, Member
 from coledger.domain.event_rules import check_event_values
+from coledger.domain.values import EARLIEST, LATEST, in_range
 from coledger.privacy.classification import (
     Purpose,
     Sealed,
@@ -219,6 +220,10 @@ def parse(lines: Iterable[str], source: str = "import") -> list[LedgerAggregate.
             raise MalformedImportError(
                 source, number, f"not JSON ({error.msg})"
             ) from None
+        except ValueError as error:  # a number of more digits than int() takes
+            raise MalformedImportError(
+                source, number, f"not JSON this reader can take ({error})"
+            ) from None
         except RecursionError:
             raise MalformedImportError(
                 source, number, "not JSON this reader can take (nested too deep)"
@@ -238,7 +243,7 @@ def parse(lines: Iterable[str], source: str = "import") -> list[LedgerAggregate.
 def _check_header(row: dict[str, Any], source: str, number: int) -> None:
     if row.get("format") != FORMAT:
         raise MalformedImportError(source, number, f"not a {FORMAT} file")
-    if row.get("version") != VERSION:
+    if type(row.get("version")) is not int or row.get("version") != VERSION:
         raise MalformedImportError(
             source,
             number,
@@ -375,10 +380,22 @@ def _check_fields(
     if _naive(fields.values()):
         msg = "a time without a timezone (every time must name its offset)"
         raise MalformedImportError(source, number, msg)
+    if not all(map(in_range, _times(fields.values()))):
+        msg = f"a time outside the years {EARLIEST.year} to {LATEST.year - 1}"
+        raise MalformedImportError(source, number, msg)
     owner = _OWNERS[cls]
     if fields.get("originator_topic", owner) != owner:
         msg = f"originator_topic {fields['originator_topic']!r} is not {owner!r}"
         raise MalformedImportError(source, number, msg)
+
+
+def _times(values: Iterable[object]) -> Iterator[datetime]:
+    """Every datetime in *values*, and in tuples or lists of them."""
+    for value in values:
+        if isinstance(value, datetime):
+            yield value
+        elif isinstance(value, tuple | list):
+            yield from _times(value)
 
 
 def _naive(values: Iterable[object]) -> bool:

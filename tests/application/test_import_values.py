@@ -100,6 +100,11 @@ BAD: list[tuple[str, Change, str]] = [
     (f"{MEMBER}.Registered", put(name=" "), "name is empty"),
     (f"{MEMBER}.Registered", put(source_ref="a\tb"), "control character"),
     (f"{MEMBER}.Registered", put(occurred_at=None), "occurred_at is null"),
+    (
+        f"{MEMBER}.Registered",
+        put(occurred_at="9999-12-31T00:00:00+00:00"),
+        "outside the years 1800 to 2199",
+    ),
     (f"{MEMBER}.LivedExperienceDeclared", put(categories=["NONE", "DIS"]), "NONE"),
     (f"{MEMBER}.LivedExperienceDeclared", put(categories=["DIS", "DIS"]), "repeat"),
     (f"{MEMBER}.LivedExperienceDeclared", put(consent="assumed"), "consent"),
@@ -193,3 +198,22 @@ def test_the_erased_forms_of_sealed_fields_are_accepted(year: list[str]) -> None
     assert erased
     assert empty
     assert len(transfer.read_export(year).events) == len(year) - 1
+
+
+def test_a_header_version_must_be_the_whole_number(year: list[str]) -> None:
+    """A version of 1.0 or true is not version 1."""
+    for version in ("1.0", "true"):
+        header = year[0].replace('"version": 1', f'"version": {version}')
+        assert header != year[0]
+        with pytest.raises(transfer.MalformedImportError, match="line 1: export"):
+            transfer.read_export([header, *year[1:]])
+
+
+def test_a_number_longer_than_python_reads_is_refused(year: list[str]) -> None:
+    """A count of five thousand digits is named as unreadable, not a traceback."""
+    lines, number = damaged(year, f"{PROPOSAL}.VotingClosed", put(against=0))
+    lines[number - 1] = lines[number - 1].replace(
+        '"against": 0', '"against": ' + "9" * 5000
+    )
+    with pytest.raises(transfer.MalformedImportError, match=f"line {number}: not JSON"):
+        transfer.read_export(lines)

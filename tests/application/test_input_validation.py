@@ -10,7 +10,8 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
+from fractions import Fraction
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -24,11 +25,13 @@ from coledger.errors import (
     EmptyTextError,
     InvalidIdError,
     InvalidInputError,
+    InvalidRuleError,
     LedgerError,
     NaiveDatetimeError,
     NotAMemberError,
     NotASeatHolderError,
     TextTooLongError,
+    TimeOutOfRangeError,
     UnknownActionError,
     UnknownAdjustmentCodeError,
     UnknownAdjustmentError,
@@ -549,7 +552,7 @@ TEXT_FIELDS = [
     TextField("assign_action", "description", v.MAX_TITLE, one_line=False),
     TextField("record_evaluation", "summary", v.MAX_TEXT, one_line=False),
 ]
-CONTROL = ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\u2028", "\u2029"]
+CONTROL = ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\u2028", "\u2029", "\ud800"]
 
 
 @pytest.mark.parametrize("text", TEXT_FIELDS, ids=str)
@@ -748,6 +751,43 @@ def test_datetimes_must_be_aware(
             run(world, **{name: value})
 
 
+FAR = [
+    datetime(1799, 12, 31, 23, 59, tzinfo=UTC),
+    datetime(2200, 1, 1, tzinfo=UTC),
+    datetime(9999, 12, 31, tzinfo=UTC),
+    datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))),
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)
+def test_occurred_at_must_fall_in_the_recordable_years(
+    world: World, command: Command
+) -> None:
+    """A time before 1800 or from 2200 on is refused; the edges of the range pass."""
+    for far in FAR:
+        with refused(world.ledger, TimeOutOfRangeError):
+            command(world, occurred_at=far)
+    command(world, occurred_at=datetime(1800, 1, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(("command", "name", "optional"), DATETIME_FIELDS)
+def test_other_datetimes_must_fall_in_the_recordable_years(
+    world: World, command: str, name: str, optional: bool
+) -> None:
+    """Meeting starts, deadlines and due dates keep to the same years."""
+    del optional
+    for far in FAR:
+        with refused(world.ledger, TimeOutOfRangeError):
+            BY_NAME[command](world, **{name: far})
+    BY_NAME[command](world, **{name: datetime(2199, 12, 31, tzinfo=UTC)})
+
+
+def test_a_recorded_far_date_cannot_break_the_report(world: World) -> None:
+    """After the latest time a ledger may hold, the report still works out."""
+    BY_NAME["assign_seat"](world, occurred_at=datetime(2199, 12, 31, 23, tzinfo=UTC))
+    assert world.ledger.power_sharing().indicators
+
+
 def test_other_malformed_arguments(world: World) -> None:
     """Flags, rules and combinations of arguments are checked first."""
     ledger = world.ledger
@@ -763,5 +803,12 @@ def test_other_malformed_arguments(world: World) -> None:
     for rule in ("majority", None, {"kind": "majority"}):
         with refused(ledger, InvalidInputError):
             BY_NAME["change_rule"](world, rule=rule)
+    for share in ("1e-100000000", "1e-1", "0x1", "nan", "2/3/4"):
+        with pytest.raises(InvalidRuleError):
+            Rule("threshold", threshold=share)
+    assert Rule("threshold", threshold="2/3").threshold == Fraction(2, 3)
+    assert Rule("threshold", threshold="0.75").threshold == Fraction(3, 4)
+    with pytest.raises(InvalidRuleError):
+        Rule.majority(lived_experience_quorum=10_001)
     with refused(ledger, InvalidInputError):
         BY_NAME["establish_body"](world, rule="consent")

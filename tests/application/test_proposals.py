@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import UUID, uuid4
 
 from coledger import Ledger
@@ -282,3 +283,38 @@ def test_delivery_and_evaluation_need_an_adopted_decision(ledger: Ledger) -> Non
         ledger.assign_action(p, description="x", owners=[uuid4()], by=admin)
     with refused(ledger, InvalidInputError):
         ledger.record_evaluation(p, summary="x", authors=[], by=admin)
+
+
+def test_ids_given_as_generators_survive_a_retry(tmp_path: Path) -> None:
+    """A command retried after another writer moved the head still sees its ids."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    with Ledger.open(url) as mine, Ledger.open(url) as theirs:
+        ana = mine.register_member("Ana Example")
+        board = mine.establish_body("Board", kind="advisory", by=ana)
+        mine.assign_seat(board, ana, by=ana)
+        theirs.register_member("Someone else")  # the head moves behind mine's back
+        p = mine.raise_proposal(
+            board, proposers=(m for m in [ana]), title="Lights", text="Brighter."
+        )
+        assert mine.proposal(p).proposers == (ana,)
+        theirs.register_member("Another one")
+        mine.decide(
+            p, outcome="adopted", method="consensus", by=ana, decided_by=iter([ana])
+        )
+        decision = mine.proposal(p).decision
+        assert decision is not None
+        assert decision.decided_by == (ana,)
+        theirs.register_member("And another")
+        action = mine.assign_action(
+            p, description="Order bulbs", owners=iter([ana]), by=ana
+        )
+        theirs.register_member("And one more")
+        mine.record_evaluation(
+            p,
+            summary="Brighter now.",
+            authors=(m for m in [ana]),
+            criteria_proposed_by=iter([ana]),
+            by=ana,
+        )
+        assert action in {a.id for a in mine.proposal(p).actions}
+        assert [e.authors for e in mine.proposal(p).evaluations] == [(ana,)]

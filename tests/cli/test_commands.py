@@ -428,6 +428,35 @@ def test_a_mistyped_ledger_path_creates_nothing(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cp.txt"]
 
 
+def test_a_file_that_is_not_a_ledger_is_refused_and_left_alone(tmp_path: Path) -> None:
+    """A --db naming some other file exits 2, creating no key store beside it."""
+    (tmp_path / "notes.txt").write_text("not a database\n")
+    for command in (["report"], ["rebuild"], ["erasure-audit"]):
+        result = run(*command, "--db", "notes.txt", cwd=tmp_path)
+        assert result.returncode == 2, (command, result.stderr)
+        assert "not a SQLite database" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    assert (tmp_path / "notes.txt").read_text() == "not a database\n"
+
+
+def test_out_refuses_a_link_and_leaves_its_target(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """--out onto a symbolic link exits 2: the link is not replaced by a file."""
+    target = tmp_path / "kept.txt"
+    target.write_text("kept")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    db = str(demo_dir / "coledger.db")
+    for command in (["report", "--out", str(link)], ["export", "--out", str(link)]):
+        result = run(*command, "--db", db, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert "not a plain file" in result.stderr
+        assert link.is_symlink()
+    assert target.read_text() == "kept"
+
+
 def test_checkpoint_to_an_unwritable_place_signs_nothing(
     demo_dir: Path, tmp_path: Path
 ) -> None:

@@ -376,6 +376,13 @@ DAMAGES: dict[str, tuple[str, Callable[[list[str]], list[str]], str]] = {
         setter(0, "9" * 30),
         "out of range",
     ),
+    "comment timestamp after 2199": (
+        "comments.csv",
+        setter(0, "253402300000000"),
+        "out of range",
+    ),
+    "vote timestamp of 5,000 digits": ("votes.csv", setter(0, "9" * 5000), "range"),
+    "comment-id of 5,000 digits": ("comments.csv", setter(2, "9" * 5000), "digits"),
     "empty statement": ("comments.csv", setter(7, "  "), "empty"),
     "control character": ("comments.csv", setter(7, "bad\x07bell"), "U+0007"),
     "vote missing a column": ("votes.csv", lambda c: c[:-1], "4 columns"),

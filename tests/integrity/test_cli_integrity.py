@@ -21,6 +21,7 @@ from uuid import UUID
 
 import pytest
 
+from coledger import Ledger
 from coledger.errors import ProofError
 from coledger.integrity import SigningKey, Verifier, verify_receipt
 from coledger.integrity.checkpoints import open_checkpoint
@@ -518,3 +519,22 @@ def test_crafted_receipt_events_are_malformed(
         verify_receipt(
             "\n".join([lines[0], f"extra {changed}", *lines[2:]]), published.verifier
         )
+
+
+def test_a_checkpoint_claiming_more_leaves_than_the_log_is_refused() -> None:
+    """A note whose size outruns the log gives no receipt, even with the right root."""
+    with Ledger.open("memory://") as ledger:
+        ana = ledger.register_member("Ana Example")
+        board = ledger.establish_body("Board", kind="advisory", by=ana)
+        ledger.assign_seat(board, ana, by=ana)
+        p = ledger.raise_proposal(board, proposers=[ana], title="T", text="Text.")
+        ledger.open_voting(p, by=ana)
+        ledger.cast_ballot(p, voter=ana, choice="for")
+        key = SigningKey.generate(ORIGIN)
+        genuine = ledger.checkpoint(key)
+        pinned = Verifier.parse(key.verifier)
+        proven = verify_receipt(ledger.prove_ballot(p, ana, genuine.note), pinned)
+        assert proven.checkpoint.size == genuine.size
+        for size in (genuine.size + 1, 10**23):
+            with pytest.raises(ProofError, match="CHECKPOINT_TOO_NEW"):
+                ledger.prove_ballot(p, ana, key.sign(size, genuine.root))

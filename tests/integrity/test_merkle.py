@@ -478,6 +478,36 @@ def test_signing_key_pem_round_trip() -> None:
         SigningKey.from_pem(b"not a key")
 
 
+@pytest.mark.parametrize("name", ["org\n", "my org", "", "org\x1b[31m", "a+b", None])
+def test_a_key_name_no_verifier_could_parse_is_refused(name: object) -> None:
+    """Whitespace (even a trailing newline), '+', controls and non-text are refused."""
+    with pytest.raises(CheckpointError, match="name"):
+        SigningKey.generate(name)  # type: ignore[arg-type]
+    if isinstance(name, str) and "\n" not in name:  # a header is one line
+        pem = SigningKey.generate(ORIGIN).to_pem()
+        forged = pem.replace(ORIGIN.encode(), name.encode(), 1)
+        with pytest.raises(CheckpointError, match="name"):
+            SigningKey.from_pem(forged)
+
+
+def test_key_files_and_verifier_keys_of_the_wrong_kind_are_refused() -> None:
+    """A name that is not UTF-8 and a verifier key that is not text are refused."""
+    pem = SigningKey.generate(ORIGIN).to_pem()
+    with pytest.raises(CheckpointError, match="UTF-8"):
+        SigningKey.from_pem(pem.replace(ORIGIN.encode(), b"\xff\xfe", 1))
+    for wrong in (None, b"x+y+z", 5):
+        with pytest.raises(CheckpointError):
+            Verifier.parse(wrong)  # type: ignore[arg-type]
+
+
+def test_a_size_in_other_digits_is_malformed() -> None:
+    """Sizes are ASCII decimals: Arabic-Indic digits, which int() reads, are refused."""
+    key = SigningKey.generate(ORIGIN)
+    note = key.sign(8, ROOTS[8])
+    with pytest.raises(CheckpointError):
+        read_unverified(note.replace("\n8\n", "\n\u0668\n", 1))
+
+
 def signed_by(key: SigningKey, body: str, *, name: str | None = None) -> str:
     """A note of arbitrary *body* text signed by *key* under *name*."""
     raw = raw_public(key)

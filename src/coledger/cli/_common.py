@@ -49,6 +49,12 @@ def writable(path: str) -> Path:
         raise CommandError(f"cannot write {path}: no folder {target.parent}")
     if target.is_dir():
         raise CommandError(f"cannot write {path}: it is a folder")
+    # The file is written beside it and renamed over it: a link or a device
+    # would be replaced, not written through.
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        raise CommandError(
+            f"cannot write {path}: not a plain file (leave out the option to print)"
+        )
     return target
 
 

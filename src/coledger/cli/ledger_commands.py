@@ -86,10 +86,10 @@ def _report(args: argparse.Namespace) -> int:
         temporary = out.with_name(out.name + ".part")
         try:
             temporary.write_text(text, encoding="utf-8")
+            temporary.replace(out)
         except OSError as error:
             temporary.unlink(missing_ok=True)
             raise CommandError(f"cannot write {out}: {error}") from error
-        temporary.replace(out)
     else:
         print(text)
     return EXIT_OK

@@ -29,10 +29,10 @@ def _export(args: argparse.Namespace) -> int:
         try:
             with temporary.open("w", encoding="utf-8") as handle:
                 count = ledger.export(handle, Progress("export", shown=args.progress))
+            temporary.replace(out)  # all or nothing: never a half-written export
         except OSError as error:
             temporary.unlink(missing_ok=True)
             raise CommandError(f"cannot write {out}: {error}") from error
-    temporary.replace(out)  # all or nothing: never a half-written export
     print(
         f"Exported {count:,} events to {out} (they hold personal data: keep it safe)."
     )

@@ -29,6 +29,7 @@ class DeliveryCommands(LedgerCore):
         v.check_text("description", description, limit=v.MAX_TITLE)
         if due is not None:
             v.check_aware("due", due)
+        owners = v.check_ids("owners", owners)  # once: a retry must see them again
 
         def command() -> UUID:
             ctx = self._ctx(self._actor(by), occurred_at, source_ref)
@@ -78,6 +79,9 @@ class DeliveryCommands(LedgerCore):
     ) -> UUID:
         """Record an evaluation of an adopted proposal; returns its id."""
         v.check_text("summary", summary)
+        # Read once: a generator would be empty when a conflict retries the command.
+        authors = v.check_ids("authors", authors)
+        criteria_proposed_by = v.check_ids("criteria_proposed_by", criteria_proposed_by)
 
         def command() -> UUID:
             ctx = self._ctx(self._actor(by), occurred_at, source_ref)

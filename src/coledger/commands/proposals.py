@@ -38,6 +38,7 @@ class ProposalCommands(LedgerCore):
         v.check_text("text", text)
         if phase is not None:
             v.check_code("phase", phase, v.PHASES)
+        proposers = v.check_ids("proposers", proposers)  # once: a retry reuses them
 
         def command() -> UUID:
             names = self._members("proposers", proposers)

@@ -165,6 +165,8 @@ class VotingCommands(LedgerCore):
         v.check_code("outcome", outcome, v.OUTCOMES - {"not_valid"})
         v.check_code("method", method, v.DECISION_METHODS)
         v.check_optional_text("rationale", rationale)
+        if decided_by is not None:  # read once: a retry must see them again
+            decided_by = v.check_ids("decided_by", decided_by)
 
         def command() -> Decision:
             actor = self._actor(by)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from fractions import Fraction
 from types import MappingProxyType
@@ -30,9 +31,21 @@ VERDICT_REASONS: Mapping[str, str] = MappingProxyType(
 """Every reason ``Rule.decide`` gives, with the one outcome it goes with."""
 
 
+_NUMBER_TEXT = re.compile(r"\d{1,9}(/\d{1,9})?|\d{0,9}\.\d{1,9}")
+"""What a share may be written as: "2/3", "0.5", "1". No exponents: Fraction
+would work out 10 to the power of any exponent it is given, however large."""
+MAX_LIVED_EXPERIENCE_QUORUM = 10_000
+"""More voters with lived experience than any body seats."""
+
+
 def _fraction(value: object) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Fraction)):
         raise InvalidRuleError(f"{value!r} is not a number between 0 and 1")
+    if isinstance(value, str) and not _NUMBER_TEXT.fullmatch(value.strip()):
+        raise InvalidRuleError(
+            f"{value[:40]!r} is not a number between 0 and 1 written as "
+            "a fraction or a decimal"
+        )
     try:
         fraction = Fraction(value).limit_denominator(10_000)
     except (ValueError, ZeroDivisionError, OverflowError) as error:
@@ -107,11 +120,11 @@ class Rule:
         if (
             isinstance(le_quorum, bool)
             or not isinstance(le_quorum, int)
-            or le_quorum < 0
+            or not 0 <= le_quorum <= MAX_LIVED_EXPERIENCE_QUORUM
         ):
             raise InvalidRuleError(
-                "lived_experience_quorum must be a whole number >= 0, "
-                f"not {le_quorum!r}"
+                "lived_experience_quorum must be a whole number from 0 to "
+                f"{MAX_LIVED_EXPERIENCE_QUORUM:,}, not {le_quorum!r}"
             )
         if self.kind == "threshold" and self.threshold <= Fraction(1, 2):
             raise InvalidRuleError("a threshold rule needs a threshold above 1/2")

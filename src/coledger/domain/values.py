@@ -7,7 +7,7 @@ released, keeps its meaning.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from coledger.errors import (
@@ -17,6 +17,7 @@ from coledger.errors import (
     InvalidInputError,
     NaiveDatetimeError,
     TextTooLongError,
+    TimeOutOfRangeError,
     UnknownAdjustmentCodeError,
     UnknownCodeError,
 )
@@ -174,6 +175,7 @@ MAX_SOURCE_REF = 500
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def check_code(field: str, value: object, allowed: frozenset[str]) -> str:
@@ -235,6 +237,12 @@ def check_text(
         raise ControlCharacterError(
             f"{field} holds the control character U+{ord(found.group()):04X}"
         )
+    found = _SURROGATE.search(value)
+    if found:
+        raise ControlCharacterError(
+            f"{field} holds the lone surrogate U+{ord(found.group()):04X} "
+            "(it is not Unicode text)"
+        )
     return value
 
 
@@ -247,15 +255,35 @@ def check_optional_text(
     return check_text(field, value, limit=limit, one_line=one_line)
 
 
+EARLIEST = datetime(1800, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+"""Business times fall in [EARLIEST, LATEST): far enough either way for any real
+record, and far from the ends of ``datetime``, which a report's day arithmetic
+(the end of the latest day, a deadline some days on) would run past."""
+
+
 def check_aware(field: str, value: object) -> datetime:
-    """Return *value* if it is a timezone-aware datetime."""
+    """Return *value* if it is a timezone-aware datetime in the recordable range."""
     if not isinstance(value, datetime):
         raise NaiveDatetimeError(f"{field} must be a datetime, not {value!r}")
     if value.tzinfo is None or value.utcoffset() is None:
         raise NaiveDatetimeError(
             f"{field} {value.isoformat()} has no timezone; pass an aware datetime"
         )
+    if not in_range(value):
+        raise TimeOutOfRangeError(
+            f"{field} {value.isoformat()} is outside the years "
+            f"{EARLIEST.year} to {LATEST.year - 1} that a record can hold"
+        )
     return value
+
+
+def in_range(value: datetime) -> bool:
+    """Whether an aware datetime falls in [EARLIEST, LATEST)."""
+    try:
+        return EARLIEST <= value < LATEST
+    except OverflowError:  # an offset that pushes it past datetime's own ends
+        return False
 
 
 def check_id(field: str, value: object) -> UUID:

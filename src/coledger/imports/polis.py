@@ -234,7 +234,7 @@ def _integer(path: Path, line: int, column: str, text: str) -> int:
         raise MalformedImportError(
             path, line, f"{column} {text!r} is not a whole number"
         )
-    return int(text)
+    return _int(path, line, column, text)
 
 
 def _identifier(path: Path, line: int, column: str, text: str) -> int:
@@ -243,7 +243,16 @@ def _identifier(path: Path, line: int, column: str, text: str) -> int:
         raise MalformedImportError(
             path, line, f"{column} {text!r} is not a whole number >= 0"
         )
-    return int(text)
+    return _int(path, line, column, text)
+
+
+def _int(path: Path, line: int, column: str, text: str) -> int:
+    """int(text), or MalformedImportError for more digits than Python converts."""
+    try:
+        return int(text)
+    except ValueError:
+        msg = f"{column} has {len(text.strip()):,} digits, too many to be an id"
+        raise MalformedImportError(path, line, msg) from None
 
 
 def _moment(path: Path, line: int, text: str) -> datetime:
@@ -253,11 +262,12 @@ def _moment(path: Path, line: int, text: str) -> datetime:
             path, line, f"timestamp {text!r} is not milliseconds since 1970"
         )
     try:
-        return _EPOCH + timedelta(milliseconds=int(text))
-    except OverflowError:
-        raise MalformedImportError(
-            path, line, f"timestamp {text!r} is out of range"
-        ) from None
+        at = _EPOCH + timedelta(milliseconds=int(text))
+    except (OverflowError, ValueError):  # ValueError: too many digits for int()
+        at = None
+    if at is None or not v.in_range(at):
+        raise MalformedImportError(path, line, f"timestamp {text!r} is out of range")
+    return at
 
 
 def _checked(

@@ -33,7 +33,12 @@ from coledger.errors import CheckpointError
 
 ED25519 = b"\x01"
 DASH = "\u2014"
-_NAME = re.compile(r"^[^\s+]+$")
+_NAME = re.compile(r"[^\s+\x00-\x1f\x7f-\x9f]+")
+"""A key name (the log's origin): no whitespace, '+' or control characters."""
+
+
+def _good_name(name: object) -> bool:
+    return isinstance(name, str) and _NAME.fullmatch(name) is not None
 
 
 @attrs.frozen
@@ -80,8 +85,10 @@ class Verifier:
     @classmethod
     def parse(cls, text: str) -> Verifier:
         """Parse ``name+hexid+base64key``; CheckpointError if malformed."""
+        if not isinstance(text, str):
+            raise CheckpointError("MALFORMED_KEY", "a verifier key is text")
         parts = text.strip().split("+", 2)
-        if len(parts) != 3 or not _NAME.match(parts[0]):  # noqa: PLR2004
+        if len(parts) != 3 or not _good_name(parts[0]):  # noqa: PLR2004
             raise CheckpointError("MALFORMED_KEY", "a verifier key is name+id+key")
         name, hex_id, encoded = parts
         try:
@@ -106,8 +113,10 @@ class SigningKey:
     @classmethod
     def generate(cls, name: str) -> SigningKey:
         """A new random key for the origin *name*."""
-        if not _NAME.match(name):
-            raise CheckpointError("MALFORMED_KEY", "a key name has no spaces or '+'")
+        if not _good_name(name):
+            raise CheckpointError(
+                "MALFORMED_KEY", "a key name has no spaces, '+' or control characters"
+            )
         return cls(name, Ed25519PrivateKey.generate())
 
     @property
@@ -133,7 +142,16 @@ class SigningKey:
         header, _, pem = data.partition(b"\n")
         if not header.startswith(b"coledger-key-name: "):
             raise CheckpointError("MALFORMED_KEY", "not a coledger signing key file")
-        name = header.split(b": ", 1)[1].decode().strip()
+        try:
+            name = header.split(b": ", 1)[1].decode().strip()
+        except UnicodeDecodeError as error:
+            raise CheckpointError(
+                "MALFORMED_KEY", "the key name is not UTF-8"
+            ) from error
+        if not _good_name(name):
+            raise CheckpointError(
+                "MALFORMED_KEY", f"the key name {name!r} has spaces, '+' or controls"
+            )
         try:
             private = serialization.load_pem_private_key(pem, passphrase)
         except (ValueError, TypeError) as error:
@@ -216,7 +234,9 @@ def _parse_body(body: str, origin: str, note: str) -> Checkpoint:
     name, size_text, root_text = lines[0], lines[1], lines[2]
     if name != origin:
         raise CheckpointError("WRONG_ORIGIN", f"origin {name!r}, expected {origin!r}")
-    if not size_text.isdigit() or (size_text != "0" and size_text.startswith("0")):
+    if not (size_text.isascii() and size_text.isdigit()) or (
+        size_text != "0" and size_text.startswith("0")
+    ):
         raise CheckpointError("MALFORMED", f"size {size_text!r} is not a decimal")
     try:
         root = base64.b64decode(root_text, validate=True)

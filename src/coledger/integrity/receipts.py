@@ -84,7 +84,8 @@ def _parse(text: str) -> tuple[dict[str, Any], int, list[bytes], str]:
     if not lines[1].startswith("extra ") or not lines[2].startswith("index "):
         raise ProofError("MALFORMED", "a receipt needs its extra and index lines")
     index_text = lines[2][6:]
-    if not index_text.isdigit() or (index_text != "0" and index_text[0] == "0"):
+    digits = index_text.isascii() and index_text.isdigit()
+    if not digits or (index_text != "0" and index_text[0] == "0"):
         raise ProofError("MALFORMED", "the index is not a decimal")
     try:
         extra = json.loads(base64.b64decode(lines[1][6:], validate=True))
