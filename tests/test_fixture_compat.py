@@ -131,3 +131,11 @@ def test_the_fold_reads_kept_ledgers_as_their_decoded_history(
     assert read == decoded
     assert read.position == expected(fixture_copy)["events"]
     assert closed  # the upcast events were folded, not skipped
+
+
+def test_kept_ledgers_pass_the_erasure_audit(fixture_copy: Path) -> None:
+    """Every key of a kept ledger is as its erasures and withdrawals say."""
+    with open_fixture(fixture_copy) as ledger:
+        audit = ledger.audit_erasure()
+    assert audit.ok, audit.to_text()
+    assert audit.sealed_fields > 0

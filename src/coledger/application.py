@@ -344,7 +344,7 @@ class Ledger(
         field whose key is live. Its report holds no personal data; see
         docs/privacy.md for each finding.
         """
-        return erasure_audit.audit(self._pages(0, None), self._keys)
+        return erasure_audit.audit(self._pages, self._keys)
 
     def audit_source(self) -> AuditSource:
         """Read access to this ledger's leaves and stored events (close it after)."""

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import os
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from uuid import UUID
 
 import pytest
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 
 from coledger import Ledger
+from coledger.errors import CorruptEventError
 from coledger.privacy.classification import Purpose
 from conftest import TEST_MASTER_KEY
 
@@ -19,7 +23,7 @@ class Story:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        admin = ledger.register_member("Admin Example", role="staff")
+        self.admin = admin = ledger.register_member("Admin Example", role="staff")
         self.ana = ledger.register_member("Ana Example")
         self.bo = ledger.register_member("Bo Example")
         self.cy = ledger.register_member("Cy Example")
@@ -117,3 +121,112 @@ def test_a_key_deleted_outright_is_not_in_the_store(story: Story) -> None:
     text = story.ledger.audit_erasure().to_text()
     assert "Cy" not in text
     assert "agrees" not in text
+
+
+def test_an_import_of_a_declaration_made_again_after_a_withdrawal_passes() -> None:
+    """The withdrawn declaration, exported erased, shares the new key: no finding."""
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as source:
+        ana = source.register_member("Ana Example")
+        source.declare_lived_experience(ana, categories=["DIS"])
+        source.withdraw_lived_experience(ana)
+        source.declare_lived_experience(ana, categories=["CARER"])
+        out = io.StringIO()
+        source.export(out)
+        before = source.audit_erasure()
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as copy:
+        copy.import_events(out.getvalue().splitlines())
+        after = copy.audit_erasure()
+    assert before.ok, before.to_text()
+    assert after.ok, after.to_text()
+    assert (after.erased_fields, after.opened) == (before.erased_fields, before.opened)
+
+
+def test_an_erasure_recorded_while_the_audit_runs_explains_its_keys(
+    tmp_path: Path,
+) -> None:
+    """Keys another writer destroys mid-audit are explained by the events it stores."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with (
+        Ledger.open(url, master_key=TEST_MASTER_KEY) as auditor,
+        Ledger.open(url, master_key=TEST_MASTER_KEY) as writer,
+    ):
+        story = Story(writer)
+        keys = auditor._keys
+        state_of = keys.state_of
+        calls: list[str] = []
+
+        def erase_on_first_call(key_id: str) -> str:
+            if not calls:
+                writer.erase_member(story.cy, by=story.admin)
+            calls.append(key_id)
+            return state_of(key_id)
+
+        keys.state_of = erase_on_first_call  # type: ignore[method-assign]
+        audit = auditor.audit_erasure()
+    assert calls
+    assert audit.ok, audit.to_text()
+    assert audit.members_erased == 2
+
+
+def test_an_erasure_that_failed_to_be_stored_says_run_it_again(story: Story) -> None:
+    """A tombstone and destroyed keys without an Erased event: ERASURE_UNRECORDED."""
+    story.ledger._keys.destroy(story.cy, tuple(Purpose), erase=True)
+    found = story.ledger.audit_erasure().findings
+    assert {f.code for f in found} == {"ERASURE_UNRECORDED"}
+    assert all(f.member == story.cy for f in found)
+    assert "run the erasure again" in found[0].detail
+    story.ledger.erase_member(story.cy, by=story.admin)
+    assert story.ledger.audit_erasure().ok
+
+
+def test_a_damaged_key_row_is_one_finding_not_a_stopped_audit(story: Story) -> None:
+    """Bytes that do not unwrap under one key id: DECRYPT_FAILED for that key only."""
+    key = story.key_of(story.cy, Purpose.ACCESS)
+    story.ledger._keys._delete([key])
+    story.ledger._keys._insert(key, str(story.cy), Purpose.ACCESS, b"not a wrapped key")
+    assert codes(story) == [("DECRYPT_FAILED", key)]
+
+
+def tamper(path: Path, sql: str, *params: object) -> None:
+    """Run *sql* on the stored events of a SQLite ledger, as an attacker would."""
+    with sqlite3.connect(path) as conn:
+        assert conn.execute(sql, params).rowcount == 1
+
+
+def test_a_field_stored_in_clear_or_broken_is_reported(tmp_path: Path) -> None:
+    """A name put back in clear, or a sealed value of the wrong kind, is found."""
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}", master_key=TEST_MASTER_KEY) as ledger:
+        story = Story(ledger)
+    edit = (
+        "UPDATE stored_events SET state = json_set(state, ?, ?) "
+        "WHERE topic LIKE '%Member.Registered' AND originator_id = ?"
+    )
+    tamper(path, edit, "$.name", "Bo Example", story.bo.hex)
+    tamper(path, edit, "$.name.v", 5, story.cy.hex)
+    with Ledger.open(f"sqlite:///{path}", master_key=TEST_MASTER_KEY) as ledger:
+        audit = ledger.audit_erasure()
+    found = {(f.code, f.member) for f in audit.findings}
+    assert found == {("FIELD_NOT_SEALED", story.bo), ("DECRYPT_FAILED", story.cy)}
+    assert "Bo Example" not in audit.to_text()
+
+
+def test_a_subject_that_is_not_a_member_id_is_corrupt_and_not_quoted(
+    tmp_path: Path,
+) -> None:
+    """A comment whose author field holds a name stops the audit without echoing it."""
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}", master_key=TEST_MASTER_KEY) as ledger:
+        Story(ledger)
+    tamper(
+        path,
+        "UPDATE stored_events SET state = json_set(state, '$.author', 'Cy Secret') "
+        "WHERE rowid = (SELECT min(rowid) FROM stored_events "
+        "WHERE topic LIKE '%Proposal.Commented')",
+    )
+    with (
+        Ledger.open(f"sqlite:///{path}", master_key=TEST_MASTER_KEY) as ledger,
+        pytest.raises(CorruptEventError, match="names no member") as caught,
+    ):
+        ledger.audit_erasure()
+    assert "Cy Secret" not in str(caught.value)

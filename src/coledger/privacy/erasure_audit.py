@@ -14,11 +14,23 @@ the ledger says should have become of it:
 ``KEY_MISSING_UNEXPLAINED``
     A sealed field's key was destroyed, though no erasure or withdrawal in the
     ledger accounts for it.
+``ERASURE_UNRECORDED``
+    The key store holds a member's erasure tombstone, but the ledger holds no
+    erasure: an erasure destroyed the keys and then failed to be stored. Run
+    it again.
+``FIELD_NOT_SEALED``
+    A field that must be sealed holds a value in clear.
 ``KEY_NOT_IN_STORE``
     A sealed field names a key this store never held (another ledger's store?).
 ``DECRYPT_FAILED``
     A live key does not open its field: the field was altered, moved from
-    another event, or the key was replaced.
+    another event, or the key was replaced or damaged.
+
+A withdrawn declaration whose key is still live is no finding when what the
+key opens is already the erased value: an import seals a member's earlier,
+withdrawn declarations (exported as erased) under the key of their current
+one. Events recorded while the audit runs are read at its end, so an erasure
+or withdrawal made meanwhile explains the keys it destroyed.
 
 Nothing it reports holds a decrypted value.
 """
@@ -26,7 +38,7 @@ Nothing it reports holds a decrypted value.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -36,7 +48,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from coledger.domain import LedgerAggregate, Member
-from coledger.errors import CorruptEventError
+from coledger.errors import CorruptEventError, MasterKeyError
 from coledger.log import StoredRecord
 from coledger.privacy.classification import Purpose, sealed_fields
 from coledger.privacy.keys import KeyStore
@@ -126,33 +138,42 @@ class _Field:
     purpose: str
     key_id: str
     state: str
+    """``live``, ``destroyed``, ``unknown``, or ``clear`` (not sealed at all)."""
     opened: bool
+    empty: bool = False
+    """Whether what the live key opened is the erased value."""
 
 
-def audit(pages: Iterable[Sequence[StoredRecord]], keys: KeyStore) -> ErasureAudit:
-    """Walk the log's pages and check every sealed field's key against the record."""
+Pages = Callable[[int, int | None], Iterable[Sequence[StoredRecord]]]
+"""Reads the log after a position, up to another (None: to its end)."""
+
+
+def audit(pages: Pages, keys: KeyStore) -> ErasureAudit:
+    """Walk the log and check every sealed field's key against the record."""
+    keys.check_master_key()  # a wrong master key fails here, not as findings
     erased: dict[UUID, int] = {}
     withdrawn: dict[UUID, list[int]] = {}
     fields: list[_Field] = []
-    for page in pages:
+    last = 0
+    for page in pages(0, None):
         for record in page:
-            cls = event_class(record.topic)
-            member = stored_id(record.originator_id)
-            if cls is ERASED:
-                erased.setdefault(member, record.id)
-            elif cls is WITHDRAWN:
-                withdrawn.setdefault(member, []).append(record.id)
+            last = record.id
+            cls = _note(record, erased, withdrawn)
             if sealed_fields(cls):
-                fields += _fields(record, cls, member, keys)
-    judged = (_judge(field, erased, withdrawn) for field in fields)
+                fields += _fields(record, cls, keys)
+    for page in pages(last, None):  # written while the walk ran
+        for record in page:
+            _note(record, erased, withdrawn)
+    judged = (_judge(field, erased, withdrawn, keys) for field in fields)
     findings = [finding for finding in judged if finding is not None]
     findings += _keys_left(erased, keys)
     return ErasureAudit(
         findings=tuple(_unique(findings)),
         sealed_fields=len(fields),
-        opened=sum(f.opened for f in fields),
+        opened=sum(f.opened and not f.empty for f in fields),
         erased_fields=sum(
-            f.state == "destroyed" and _should_be_gone(f, erased, withdrawn)
+            (f.state == "destroyed" or f.empty)
+            and _should_be_gone(f, erased, withdrawn)
             for f in fields
         ),
         members_erased=len(erased),
@@ -160,52 +181,91 @@ def audit(pages: Iterable[Sequence[StoredRecord]], keys: KeyStore) -> ErasureAud
     )
 
 
+def _note(
+    record: StoredRecord, erased: dict[UUID, int], withdrawn: dict[UUID, list[int]]
+) -> type[LedgerAggregate.Event]:
+    """The record's event class, noting it if it is an erasure or a withdrawal."""
+    cls = event_class(record.topic)
+    if cls is ERASED:
+        erased.setdefault(stored_id(record.originator_id), record.id)
+    elif cls is WITHDRAWN:
+        withdrawn.setdefault(stored_id(record.originator_id), []).append(record.id)
+    return cls
+
+
 def _fields(
-    record: StoredRecord,
-    cls: type[LedgerAggregate.Event],
-    originator: UUID,
-    keys: KeyStore,
+    record: StoredRecord, cls: type[LedgerAggregate.Event], keys: KeyStore
 ) -> list[_Field]:
+    where = f"the event at position {record.id}"
     try:
         state = orjson.loads(record.state)
     except orjson.JSONDecodeError as error:
-        raise CorruptEventError(
-            f"the event at position {record.id} is not JSON"
-        ) from error
+        raise CorruptEventError(f"{where} is not JSON") from error
+    if not isinstance(state, dict):
+        raise CorruptEventError(f"{where} is not a JSON object")
+    originator = stored_id(record.originator_id, where)
     found = []
     for name, rule in sealed_fields(cls).items():
-        envelope = state.get(name) if isinstance(state, dict) else None
-        if not isinstance(envelope, dict) or not is_sealed(envelope):
+        value = state.get(name)
+        if value is None:
             continue
-        subject = originator if rule.subject == "originator_id" else state[rule.subject]
-        key_id = str(envelope["k"])
-        where = keys.state_of(key_id)
-        opened = where == "live" and _opens(record, originator, name, envelope, keys)
+        subject = (
+            originator if rule.subject == "originator_id" else state.get(rule.subject)
+        )
+        try:
+            member = UUID(str(subject))
+        except ValueError:  # the value is not quoted: it may be personal data
+            msg = f"{where} names no member in its {rule.subject!r} field"
+            raise CorruptEventError(msg) from None
+        if not (is_sealed(value) and isinstance(value["k"], str)):
+            found.append(
+                _Field(record.id, member, rule.purpose, "", "clear", opened=False)
+            )
+            continue
+        key_id = value["k"]
+        state_of = keys.state_of(key_id)
+        opened = None
+        if state_of == "live":
+            opened = _open(record, originator, name, value, keys)
         found.append(
-            _Field(record.id, stored_id(subject), rule.purpose, key_id, where, opened)
+            _Field(
+                record.id,
+                member,
+                rule.purpose,
+                key_id,
+                state_of,
+                opened is not None,
+                opened in _ERASED_FORMS,
+            )
         )
     return found
 
 
-def _opens(
+_ERASED_FORMS = (b"[]", b'"[erased]"')
+"""What a field reads as once its key is gone, as sealed JSON (padding stripped)."""
+
+
+def _open(
     record: StoredRecord,
     originator: UUID,
     name: str,
     envelope: dict[str, Any],
     keys: KeyStore,
-) -> bool:
-    key = keys.stored_key(envelope["k"])  # the store's, not a cached copy
-    if key is None:
-        return False
-    aad = associated_data(
-        record.topic, originator, record.originator_version, name, envelope["k"]
-    )
+) -> bytes | None:
+    """The field's JSON as the stored key opens it, or None if it does not open."""
     try:
+        key = keys.stored_key(envelope["k"])  # the store's, not a cached copy
+        if key is None:
+            return None
+        aad = associated_data(
+            record.topic, originator, record.originator_version, name, envelope["k"]
+        )
         blob = base64.b64decode(envelope["v"], validate=True)
-        AESGCM(key).decrypt(blob[:NONCE], blob[NONCE:], aad)
-    except (InvalidTag, ValueError):
-        return False
-    return True
+        return AESGCM(key).decrypt(blob[:NONCE], blob[NONCE:], aad).rstrip(b" ")
+    except (InvalidTag, ValueError, TypeError, MasterKeyError):
+        # MasterKeyError: this one key's bytes do not unwrap (the master key
+        # itself was checked first); TypeError: a value of the wrong JSON kind.
+        return None
 
 
 def _should_be_gone(
@@ -219,35 +279,65 @@ def _should_be_gone(
 
 
 def _judge(
-    field: _Field, erased: dict[UUID, int], withdrawn: dict[UUID, list[int]]
+    field: _Field,
+    erased: dict[UUID, int],
+    withdrawn: dict[UUID, list[int]],
+    keys: KeyStore,
 ) -> ErasureFinding | None:
-    def finding(code: str, detail: str) -> ErasureFinding:
-        return ErasureFinding(code, field.member, field.key_id, field.position, detail)
-
-    if field.state == "unknown":
-        return finding("KEY_NOT_IN_STORE", "the key sealing this field is not here")
+    """The finding a field's key makes, if any."""
     gone = _should_be_gone(field, erased, withdrawn)
-    if field.state == "live" and gone:
-        if field.member in erased:
-            return finding(
-                "ERASURE_INCOMPLETE",
-                f"erased at position {erased[field.member]}, yet the key still opens",
-            )
-        return finding(
-            "WITHDRAWAL_INCOMPLETE",
-            "the declaration was withdrawn, yet the key that sealed it still opens",
+    found: tuple[str, str] | None
+    if field.state == "clear":
+        found = ("FIELD_NOT_SEALED", "a field that must be sealed is in clear")
+    elif field.state == "unknown":
+        found = ("KEY_NOT_IN_STORE", "the key sealing this field is not here")
+    elif field.state == "destroyed":
+        found = None if gone else _unexplained(field, keys)
+    else:
+        found = _still_open(field, erased, gone=gone)
+    if found is None:
+        return None
+    code, detail = found
+    return ErasureFinding(code, field.member, field.key_id, field.position, detail)
+
+
+_UNRECORDED = (
+    "the member's keys were destroyed for an erasure that was never recorded "
+    "(it failed after destroying them): run the erasure again"
+)
+_UNOPENED = (
+    "the live key does not open this field: altered, moved, or the key replaced "
+    "or damaged"
+)
+
+
+def _unexplained(field: _Field, keys: KeyStore) -> tuple[str, str]:
+    """Why a key is gone that the record says should be live."""
+    if keys.is_erased(field.member):
+        return ("ERASURE_UNRECORDED", _UNRECORDED)
+    detail = "the key was destroyed, but no erasure or withdrawal is recorded"
+    if field.purpose == Purpose.LIVED_EXPERIENCE:
+        detail += " (if a withdrawal failed to be saved, run it again)"
+    return ("KEY_MISSING_UNEXPLAINED", detail)
+
+
+def _still_open(
+    field: _Field, erased: dict[UUID, int], *, gone: bool
+) -> tuple[str, str] | None:
+    """What is wrong with a live key, if anything."""
+    if not gone:
+        return None if field.opened else ("DECRYPT_FAILED", _UNOPENED)
+    if field.empty:  # it opens only the erased value: nothing to read
+        return None
+    if field.member in erased:
+        return (
+            "ERASURE_INCOMPLETE",
+            f"erased at position {erased[field.member]}, yet the key holds its bytes",
         )
-    if field.state == "destroyed" and not gone:
-        return finding(
-            "KEY_MISSING_UNEXPLAINED",
-            "the key was destroyed, but no erasure or withdrawal is recorded for it",
-        )
-    if field.state == "live" and not field.opened:
-        return finding(
-            "DECRYPT_FAILED",
-            "the live key does not open this field: altered, moved or key replaced",
-        )
-    return None
+    return (
+        "WITHDRAWAL_INCOMPLETE",
+        "the declaration was withdrawn, yet the key that sealed it holds its bytes",
+    )
 
 
 def _keys_left(erased: dict[UUID, int], keys: KeyStore) -> list[ErasureFinding]:
