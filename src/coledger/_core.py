@@ -224,6 +224,8 @@ def _check_period(since: datetime | None, until: datetime | None) -> None:
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+LAST_POSITION = 2**63 - 1
+"""The largest position SQLite or PostgreSQL can store."""
 
 
 def _check_sqlite_file(path: Path | None) -> None:
@@ -865,6 +867,17 @@ class LedgerCore:
 
     def _pages(self, after: int, until: int | None) -> Iterator[Sequence[StoredRecord]]:
         """The notification log after *after* up to *until*, a page at a time."""
+        for name, value in (("after", after), ("until", until)):
+            if value is None and name == "until":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise errors.InvalidInputError(
+                    f"{name} must be a recorded position (a whole number >= 0), "
+                    f"not {value!r}"
+                )
+        # Positions are 64-bit in storage: a larger bound means "to the end".
+        after = min(after, LAST_POSITION)
+        until = None if until is None else min(until, LAST_POSITION)
         with self._lock:
             self._sync()
         return log.pages(self._app.recorder, after, until, HISTORY_PAGE)

@@ -54,7 +54,12 @@ from coledger.domain import (
 )
 from coledger.domain import values as v
 from coledger.integrity import merkle
-from coledger.integrity.checkpoints import Checkpoint, SigningKey, read_unverified
+from coledger.integrity.checkpoints import (
+    Checkpoint,
+    SigningKey,
+    Verifier,
+    read_unverified,
+)
 from coledger.integrity.receipts import make_receipt
 from coledger.integrity.recorders import LeafPOPORecorder
 from coledger.integrity.source import AuditSource, MemorySource, open_source
@@ -265,6 +270,8 @@ class Ledger(
 
     def projections(self, thresholds: Thresholds | None = None) -> Materialiser:
         """The materialised projection tables of this ledger (see the docs)."""
+        if thresholds is not None and not isinstance(thresholds, Thresholds):
+            raise errors.InvalidInputError("thresholds must be a coledger Thresholds")
         th = thresholds or Thresholds()  # None asks for the defaults, as elsewhere
         if self._projector is None or th != self._projector.th:
             if self._projector is not None:
@@ -353,12 +360,21 @@ class Ledger(
         return open_source(self.config.url, writable=True)
 
     def verify(
-        self, verifier: object = None, checkpoints: Iterable[str] = ()
+        self, verifier: Verifier | None = None, checkpoints: Iterable[str] = ()
     ) -> Report:
         """Run the auditor's check on this ledger (no keys are used)."""
+        if verifier is not None and not isinstance(verifier, Verifier):
+            raise errors.InvalidInputError(
+                "verifier must be a Verifier (Verifier.parse of the verifier key)"
+            )
+        given: object = checkpoints
+        items = [] if isinstance(given, str) else list(_iterable(given))
+        notes = [n for n in items if isinstance(n, str)]
+        if isinstance(given, str) or len(notes) != len(items):
+            raise errors.InvalidInputError("checkpoints must be a list of note texts")
         source = self.audit_source()
         try:
-            return verify(source, verifier, checkpoints)  # type: ignore[arg-type]
+            return verify(source, verifier, notes)
         finally:
             source.close()
 
@@ -369,6 +385,8 @@ class Ledger(
         minutes, say) and to give auditors. A copy is kept in the database,
         which never counts as evidence.
         """
+        if not isinstance(signing_key, SigningKey):
+            raise errors.InvalidInputError("signing_key must be a coledger SigningKey")
         source = self.audit_source()
         try:
             report = verify(source, None, [])
@@ -446,3 +464,10 @@ class Ledger(
     def position(self) -> int:
         """The position of the last recorded event (0 for an empty ledger)."""
         return self._app.recorder.max_notification_id() or 0
+
+
+def _iterable(value: object) -> Iterable[object]:
+    """*value* if it can be iterated, else InvalidInputError."""
+    if not isinstance(value, Iterable):
+        raise errors.InvalidInputError(f"expected a list, not {type(value).__name__}")
+    return value

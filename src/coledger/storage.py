@@ -51,6 +51,8 @@ def parse_url(url: object) -> StorageConfig:
     """Parse a storage URL into the settings eventsourcing reads."""
     if not isinstance(url, str) or not url:
         raise InvalidUrlError(f"a storage URL must be a non-empty string, not {url!r}")
+    if "\x00" in url:
+        raise InvalidUrlError("a storage URL cannot hold a NUL character")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "memory":

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import io
 import json
 import time
 import typing
@@ -111,6 +112,14 @@ def export_lines(ledger: Ledger, progress: Progress | None = None) -> Iterator[s
 
 def export_to(ledger: Ledger, out: IO[str], progress: Progress | None = None) -> int:
     """Write the export to a text stream; returns the number of events."""
+    stream: object = out
+    binary = isinstance(stream, io.RawIOBase | io.BufferedIOBase)
+    if binary or not callable(getattr(stream, "write", None)):
+        raise errors.InvalidInputError("out must be a text stream (open with 'w')")
+    report: object = progress
+    if report is not None and not callable(report):
+        msg = "progress must be a callable taking (done, total)"
+        raise errors.InvalidInputError(msg)
     count = -1
     for count, line in enumerate(export_lines(ledger, progress)):  # noqa: B007
         out.write(line + "\n")
@@ -207,29 +216,17 @@ def _check_replays(events: list[LedgerAggregate.Event], source: str) -> None:
 
 def parse(lines: Iterable[str], source: str = "import") -> list[LedgerAggregate.Event]:
     """Check a whole export and rebuild its events; MalformedImportError if not."""
+    given: object = lines
+    if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+        raise errors.InvalidInputError("lines must be a list of the export's lines")
     events: list[LedgerAggregate.Event] = []
     versions: dict[UUID, int] = {}
     ids: dict[str, UUID] = {}
     header_seen = False
     for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
+        row = _row(raw, source, number)
+        if row is None:
             continue
-        try:
-            row = _loads(raw)
-        except json.JSONDecodeError as error:
-            raise MalformedImportError(
-                source, number, f"not JSON ({error.msg})"
-            ) from None
-        except ValueError as error:  # a number of more digits than int() takes
-            raise MalformedImportError(
-                source, number, f"not JSON this reader can take ({error})"
-            ) from None
-        except RecursionError:
-            raise MalformedImportError(
-                source, number, "not JSON this reader can take (nested too deep)"
-            ) from None
-        if not isinstance(row, dict):
-            raise MalformedImportError(source, number, "a line must be a JSON object")
         if not header_seen:
             _check_header(row, source, number)
             header_seen = True
@@ -238,6 +235,29 @@ def parse(lines: Iterable[str], source: str = "import") -> list[LedgerAggregate.
     if not header_seen:
         raise MalformedImportError(source, 1, "the file is empty: no header line")
     return events
+
+
+def _row(raw: object, source: str, number: int) -> dict[str, Any] | None:
+    """One line as a JSON object, None if blank; MalformedImportError if not."""
+    if not isinstance(raw, str):
+        raise MalformedImportError(source, number, "a line must be text")
+    if not raw.strip():
+        return None
+    try:
+        row = _loads(raw)
+    except json.JSONDecodeError as error:
+        raise MalformedImportError(source, number, f"not JSON ({error.msg})") from None
+    except ValueError as error:  # a number of more digits than int() takes
+        raise MalformedImportError(
+            source, number, f"not JSON this reader can take ({error})"
+        ) from None
+    except RecursionError:
+        raise MalformedImportError(
+            source, number, "not JSON this reader can take (nested too deep)"
+        ) from None
+    if not isinstance(row, dict):
+        raise MalformedImportError(source, number, "a line must be a JSON object")
+    return row
 
 
 def _check_header(row: dict[str, Any], source: str, number: int) -> None:

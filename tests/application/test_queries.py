@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from coledger import Ledger
+import pytest
+
+from coledger import InvalidInputError, Ledger
 from coledger.errors import (
     DuplicateSourceRefError,
     EmptyTextError,
@@ -191,3 +193,17 @@ def test_queries_refuse_unknown_and_malformed_ids(ledger: Ledger) -> None:
             query(str(wrong_kind))  # type: ignore[arg-type]
         with refused(ledger, InvalidIdError):
             query(None)  # type: ignore[arg-type]
+
+
+def test_positions_must_be_whole_numbers_and_may_run_past_the_head() -> None:
+    """A position of the wrong kind is refused; one past 64 bits reads to the end."""
+    with Ledger.open("memory://") as ledger:
+        ledger.register_member("Ana Example")
+        for bad in ({"after": "x"}, {"after": -5}, {"until": 1.5}, {"after": True}):
+            with pytest.raises(InvalidInputError, match="recorded position"):
+                list(ledger.history(**bad))
+            with pytest.raises(InvalidInputError, match="recorded position"):
+                list(ledger.fold_events(**bad))
+        far = 10**23
+        assert len(list(ledger.history(until=far))) == ledger.position
+        assert ledger.facts(as_of=far).position == ledger.position

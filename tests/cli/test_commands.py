@@ -457,6 +457,16 @@ def test_out_refuses_a_link_and_leaves_its_target(
     assert target.read_text() == "kept"
 
 
+def test_far_positions_and_bad_waits(demo_dir: Path) -> None:
+    """--as-of past 64 bits reads to the end; a --poll of inf, 0 or -1 is refused."""
+    far = run("report", "--as-of", "9" * 23, "--format", "json", cwd=demo_dir)
+    assert far.returncode == 0, far.stderr
+    for wait in ("inf", "0", "-1", "nan"):
+        result = run("follow", "--poll", wait, cwd=demo_dir)
+        assert result.returncode == 2, wait
+        assert "--poll" in result.stderr
+
+
 def test_checkpoint_to_an_unwritable_place_signs_nothing(
     demo_dir: Path, tmp_path: Path
 ) -> None:

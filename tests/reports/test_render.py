@@ -304,8 +304,9 @@ def test_small_cell_is_configurable(demo_report: PowerSharingReport) -> None:
         )
         return sum(1 for f in body["indicators"].values() if f["withheld"])
 
-    assert withheld(1) < withheld(5) < withheld(50)
-    assert withheld(1) == 0
+    assert withheld(2) < withheld(5) < withheld(50)
+    with pytest.raises(InvalidInputError, match="small_cell"):
+        Thresholds(small_cell=1)  # it would show counts of one person
 
 
 def test_demo_organisation_in_titles(demo_report: PowerSharingReport) -> None:

@@ -224,14 +224,14 @@ def test_a_safe_share_of_seats_keeps_its_flags(memory_ledger: Ledger) -> None:
     assert_no_seat_flags_in_the_ledger_report(memory_ledger, board)
 
 
-def test_all_of_a_share_of_records_is_shown_and_k_of_one_shows_all() -> None:
-    """'All papers in time' is about records; with k = 1 nothing is withheld."""
+def test_all_of_a_share_of_records_is_shown_but_all_of_the_seats_is_not() -> None:
+    """'All papers in time' is about records; 'all the seats' is about people."""
     papers = safe_figure("X3", Figure("X3", 1.0, 8, 1.0, None), TH)
     assert papers.value is not None
     assert papers.value.words == "all"
     seats = Figure("R1", 1.0, 8, 1.0, "le_majority")
     assert safe_figure("R1", seats, TH).withheld == SMALL_CELL
-    assert safe_figure("R1", seats, Thresholds(small_cell=1)).withheld is None
+    assert safe_figure("R1", seats, Thresholds(small_cell=2)).withheld == SMALL_CELL
 
 
 def test_a_share_with_a_small_rest_is_withheld() -> None:
@@ -297,7 +297,7 @@ def test_unreadable_seat_evidence_withholds_the_seat_flags() -> None:
 @given(
     code=st.sampled_from(SHARES),
     n=st.integers(min_value=1, max_value=80),
-    k=st.integers(min_value=1, max_value=10),
+    k=st.integers(min_value=2, max_value=10),  # the least Thresholds takes
     data=st.data(),
 )
 @settings(max_examples=300)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import signal
 import sys
 import threading
@@ -170,6 +171,18 @@ def _erasure_audit(args: argparse.Namespace) -> int:
     return EXIT_OK if audit.ok else EXIT_REFUSED
 
 
+def _seconds(text: str) -> float:
+    """A wait in seconds for --poll: more than 0 and at most an hour."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= 3600:  # noqa: PLR2004 (an hour)
+        msg = f"{text!r} is not a number of seconds above 0 and at most 3600"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the commands over the record."""
     parser = sub.add_parser(
@@ -217,7 +230,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_common(parser)
     parser.add_argument(
-        "--poll", type=float, default=1.0, help="longest wait between checks (s)"
+        "--poll",
+        type=_seconds,
+        default=1.0,
+        help="longest wait between checks (s, more than 0 and at most 3600)",
     )
     parser.add_argument("--verbose", action="store_true", help="print each batch")
     parser.set_defaults(handler=_follow)

@@ -357,6 +357,8 @@ def _clean(text: str | None, limit: int, *, one_line: bool) -> str | None:
 def read_polis_export(directory: Path | str) -> PolisExport:
     """Read and check a whole Polis export folder, writing nothing."""
     started = time.perf_counter()
+    if not isinstance(directory, str | os.PathLike):
+        raise InvalidInputError(f"directory must be a path, not {directory!r}")
     folder = Path(directory)
     if not folder.exists():
         raise MalformedImportError(folder, None, "no such directory")

@@ -15,6 +15,7 @@ PostgreSQL the same is done with grants (see the auditor's guide).
 from __future__ import annotations
 
 import sqlite3
+from os import PathLike
 from pathlib import Path
 
 from coledger.errors import InvalidInputError, StorageError
@@ -25,13 +26,16 @@ TABLES = ("stored_events", LEAVES)
 """The tables an audit copy holds: all that ``verify`` reads."""
 
 
-def audit_copy(url: str, target: Path) -> int:
+def audit_copy(url: str, target: Path | str) -> int:
     """Write the events and leaves of the SQLite ledger at *url* to a new file.
 
     Returns how many event rows were copied. *target* must not exist yet; the
     copy is one file (no write-ahead log beside it), ready to hand over.
     """
     config = parse_url(url)
+    if not isinstance(target, str | PathLike):
+        raise InvalidInputError(f"target must be a file path, not {target!r}")
+    target = Path(target)
     if config.backend != "sqlite" or config.path is None:
         raise InvalidInputError(
             "an audit copy is made of a SQLite ledger file; on PostgreSQL, "

@@ -126,6 +126,8 @@ class SigningKey:
 
     def to_pem(self, passphrase: bytes | None = None) -> bytes:
         """PKCS#8 PEM, encrypted when a passphrase is given, the name in a header."""
+        if passphrase is not None and not isinstance(passphrase, bytes):
+            raise CheckpointError("MALFORMED_KEY", "a passphrase is bytes")
         encryption: serialization.KeySerializationEncryption = (
             serialization.BestAvailableEncryption(passphrase)
             if passphrase
@@ -139,6 +141,8 @@ class SigningKey:
     @classmethod
     def from_pem(cls, data: bytes, passphrase: bytes | None = None) -> SigningKey:
         """Load a key written by to_pem."""
+        if not isinstance(data, bytes):
+            raise CheckpointError("MALFORMED_KEY", "a key file is read as bytes")
         header, _, pem = data.partition(b"\n")
         if not header.startswith(b"coledger-key-name: "):
             raise CheckpointError("MALFORMED_KEY", "not a coledger signing key file")
@@ -220,6 +224,8 @@ def open_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
 
 def read_unverified(note: str) -> Checkpoint:
     """The checkpoint a note states, without checking any signature (never trust it)."""
+    if not isinstance(note, str):
+        raise CheckpointError("MALFORMED", "a checkpoint note is text")
     note = as_signed(note)
     body, sep, _ = note.rpartition("\n\n")
     if not sep:

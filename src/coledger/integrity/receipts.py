@@ -99,6 +99,10 @@ def _parse(text: str) -> tuple[dict[str, Any], int, list[bytes], str]:
 
 def verify_receipt(text: str, verifier: Verifier) -> Receipt:
     """Check a receipt against the pinned key; ProofError if it does not hold."""
+    if not isinstance(text, str):
+        raise ProofError("MALFORMED", "a receipt is text")
+    if not isinstance(verifier, Verifier):
+        raise ProofError("MALFORMED_KEY", "pin a Verifier (Verifier.parse of the key)")
     extra, index, proof, note = _parse(text)
     try:
         checkpoint = open_checkpoint(note, verifier)

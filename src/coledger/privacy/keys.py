@@ -64,6 +64,8 @@ def load_master_key(value: bytes | str | None) -> bytes:
                 f"{MASTER_KEY_ENV} to a base64 key (coledger keygen --master "
                 "makes one)"
             )
+    if not isinstance(value, str | bytes):
+        raise MasterKeyError("the master key is 32 bytes or their base64 text")
     if isinstance(value, str):
         text = value.strip().replace("-", "+").replace("_", "/")
         try:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import attrs
 
+from coledger.domain.values import check_adjustment_code
+from coledger.errors import InvalidInputError
+
 
 @attrs.frozen
 class Thresholds:
@@ -37,3 +40,40 @@ class Thresholds:
     """Counts below this are suppressed in reports for the public."""
     baseline: tuple[str, ...] = ("PLS", "BRK", "PAP", "ALT", "CAP", "STEP")
     """X4: adjustments a meeting should offer without being asked."""
+
+    def __attrs_post_init__(self) -> None:
+        shares = {
+            "token_seat": self.token_seat,
+            "minority": self.minority,
+            "balanced": self.balanced,
+            "gini_dominated": self.gini_dominated,
+            "decision_inclusion": self.decision_inclusion,
+            "adoption_low": self.adoption_low,
+            "fulfilment": self.fulfilment,
+        }
+        for name, value in shares.items():
+            _check_number(name, value, 0, 1)
+        _check_number("parity", self.parity, 0, 100)  # a ratio: may pass 1
+        _check_number("voice_high", self.voice_high, 0, 100)
+        _check_whole("deliberation_days", self.deliberation_days, 0, 366)
+        # Below 2 a public report would show counts of one: someone you can name.
+        _check_whole("small_cell", self.small_cell, 2, 1_000)
+        baseline: object = self.baseline
+        if not isinstance(baseline, tuple):
+            raise InvalidInputError("baseline must be a tuple of adjustment codes")
+        for code in baseline:
+            check_adjustment_code(code)
+
+
+def _check_number(name: str, value: object, low: float, high: float) -> None:
+    """A real number (not a bool, not NaN) in [low, high]."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not (ok and low <= value <= high):  # type: ignore[operator]
+        raise InvalidInputError(f"{name} must be a number from {low} to {high}")
+
+
+def _check_whole(name: str, value: object, low: int, high: int) -> None:
+    """A whole number (not a bool) in [low, high]."""
+    ok = isinstance(value, int) and not isinstance(value, bool)
+    if not (ok and low <= value <= high):  # type: ignore[operator]
+        raise InvalidInputError(f"{name} must be a whole number from {low} to {high}")

@@ -1,0 +1,50 @@
+"""Thresholds refuse values that would break a report or switch suppression off."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from coledger import InvalidInputError, Ledger
+from coledger.projections.thresholds import Thresholds
+
+BAD: list[dict[str, Any]] = [
+    {"small_cell": 1},
+    {"small_cell": 0},
+    {"small_cell": -1},
+    {"small_cell": True},
+    {"small_cell": "5"},
+    {"small_cell": 5.0},
+    {"token_seat": math.nan},
+    {"minority": 1.5},
+    {"fulfilment": -0.1},
+    {"parity": "x"},
+    {"parity": math.inf},
+    {"voice_high": None},
+    {"deliberation_days": "7"},
+    {"deliberation_days": 10**9},
+    {"baseline": None},
+    {"baseline": "PLS"},
+    {"baseline": ("PLS", "NOPE")},
+]
+
+
+@pytest.mark.parametrize("values", BAD, ids=repr)
+def test_a_value_outside_its_range_is_refused(values: dict[str, Any]) -> None:
+    """Each field is checked when Thresholds is made, with a typed error."""
+    with pytest.raises(InvalidInputError):
+        Thresholds(**values)
+
+
+def test_the_defaults_and_the_edges_are_accepted() -> None:
+    """The reference defaults, the least small cell and a parity above 1 all pass."""
+    assert Thresholds().small_cell == 5
+    assert Thresholds(small_cell=2, parity=1.5, deliberation_days=0).parity == 1.5
+
+
+def test_projections_refuse_what_is_not_thresholds(memory_ledger: Ledger) -> None:
+    """A string where Thresholds belongs is an InvalidInputError, not an attrs error."""
+    with pytest.raises(InvalidInputError, match="Thresholds"):
+        memory_ledger.projections("x")  # type: ignore[arg-type]

@@ -1,0 +1,74 @@
+"""Arguments of the wrong kind at the integrity, transfer and storage entry points.
+
+Each raises an error of coledger's own hierarchy (never an AttributeError or a
+TypeError from deep inside) and writes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coledger import Ledger, LedgerError, transfer
+from coledger.imports import read_polis_export
+from coledger.integrity import SigningKey, Verifier, verify_receipt
+from coledger.integrity.audit_copy import audit_copy
+from coledger.integrity.checkpoints import read_unverified
+
+
+@pytest.fixture
+def ledger() -> Iterator[Ledger]:
+    """An in-memory ledger holding one member."""
+    with Ledger.open("memory://") as opened:
+        opened.register_member("Ana Example")
+        yield opened
+
+
+def key() -> SigningKey:
+    """A throwaway signing key."""
+    return SigningKey.generate("example.org/ledger")
+
+
+CALLS: dict[str, Callable[[Ledger, Path], Any]] = {
+    "checkpoint(None)": lambda led, _: led.checkpoint(None),  # type: ignore[arg-type]
+    "checkpoint(str)": lambda led, _: led.checkpoint("abc"),  # type: ignore[arg-type]
+    "verify(str verifier)": lambda led, _: led.verify("abc", []),  # type: ignore[arg-type]
+    "verify(None notes)": lambda led, _: led.verify(None, None),  # type: ignore[arg-type]
+    "verify(one note as str)": lambda led, _: led.verify(None, "a note"),
+    "verify(notes of bytes)": lambda led, _: led.verify(None, [b"note"]),  # type: ignore[list-item]
+    "Verifier.parse(None)": lambda *_: Verifier.parse(None),  # type: ignore[arg-type]
+    "SigningKey.generate(None)": lambda *_: SigningKey.generate(None),  # type: ignore[arg-type]
+    "SigningKey.from_pem(str)": lambda *_: SigningKey.from_pem("pem"),  # type: ignore[arg-type]
+    "to_pem(str)": lambda *_: key().to_pem("pw"),  # type: ignore[arg-type]
+    "read_unverified(None)": lambda *_: read_unverified(None),  # type: ignore[arg-type]
+    "verify_receipt(None)": lambda *_: verify_receipt(None, None),  # type: ignore[arg-type]
+    "verify_receipt(no key)": lambda *_: verify_receipt("receipt", None),  # type: ignore[arg-type]
+    "audit_copy(int target)": lambda _, tmp: audit_copy(f"sqlite:///{tmp / 'l.db'}", 5),  # type: ignore[arg-type]
+    "open(int key)": lambda *_: Ledger.open("memory://", master_key=5),  # type: ignore[arg-type]
+    "open(NUL in url)": lambda _, tmp: Ledger.open(f"sqlite:///{tmp}/a\x00b.db"),
+    "export(None)": lambda led, _: led.export(None),  # type: ignore[arg-type]
+    "export(binary)": lambda led, _: led.export(io.BytesIO()),  # type: ignore[arg-type]
+    "export(bad progress)": lambda led, _: led.export(io.StringIO(), "x"),  # type: ignore[arg-type]
+    "import_events(None)": lambda led, _: led.import_events(None),  # type: ignore[arg-type]
+    "import_events(int)": lambda led, _: led.import_events(5),  # type: ignore[arg-type]
+    "import_events(str)": lambda led, _: led.import_events("{}"),
+    "read_export([None])": lambda *_: transfer.read_export([None]),  # type: ignore[list-item]
+    "read_export([bytes])": lambda *_: transfer.read_export([b"{}"]),  # type: ignore[list-item]
+    "read_polis_export(int)": lambda *_: read_polis_export(5),  # type: ignore[arg-type]
+}
+
+
+@pytest.mark.parametrize("name", list(CALLS))
+def test_a_wrong_kind_of_argument_is_a_ledger_error(
+    name: str, ledger: Ledger, tmp_path: Path
+) -> None:
+    """The call raises LedgerError, the ledger holds what it held, no file appears."""
+    before = ledger.position
+    with pytest.raises(LedgerError):
+        CALLS[name](ledger, tmp_path)
+    assert ledger.position == before
+    assert list(tmp_path.iterdir()) == []
