@@ -552,13 +552,16 @@ TEXT_FIELDS = [
     TextField("assign_action", "description", v.MAX_TITLE, one_line=False),
     TextField("record_evaluation", "summary", v.MAX_TEXT, one_line=False),
 ]
-CONTROL = ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\u2028", "\u2029", "\ud800"]
+CONTROL = [
+    *("\x00", "\x07", "\x1b", "\x7f", "\x85", "\u2028", "\u2029"),
+    *("\ud800", "\u202d", "\u202e"),  # a lone surrogate; the bidi overrides
+]
 
 
 @pytest.mark.parametrize("text", TEXT_FIELDS, ids=str)
 def test_text_must_say_something(world: World, text: TextField) -> None:
     """Empty, whitespace-only and non-string text is refused."""
-    for empty in ("", " ", "\n\t \n", "\u3000"):
+    for empty in ("", " ", "\n\t \n", "\u3000", "\u200b\u200b", "\ufeff "):
         with refused(world.ledger, EmptyTextError):
             text.call(world, empty)
     wrong: list[object] = [42, b"bytes", ["a list"], 3.5]

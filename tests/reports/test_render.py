@@ -315,3 +315,13 @@ def test_demo_organisation_in_titles(demo_report: PowerSharingReport) -> None:
         out = render(demo_report, audience=audience, format="html", organisation=ORG)
         assert f"{ORG}" in out.split("</title>")[0]
     assert demo.ORGANISATION
+
+
+def test_organisation_and_group_take_no_control_characters(
+    demo_report: PowerSharingReport,
+) -> None:
+    """An escape sequence in a title would recolour a terminal: it is refused."""
+    with pytest.raises(InvalidInputError, match="organisation"):
+        render(demo_report, audience="members", organisation="Club\x1b[31m")
+    with pytest.raises(InvalidInputError, match="group"):
+        render(demo_report, audience="members", group="trainers\x1b[31m")

@@ -173,9 +173,12 @@ MAX_TITLE = 300
 MAX_TEXT = 20_000
 MAX_SOURCE_REF = 500
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202d\u202e]")
+_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202d\u202e]")
+"""Also the bidi overrides (U+202D, U+202E), which show text in another order."""
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
+"""Zero-width characters: a text of only these (and spaces) says nothing."""
 
 
 def check_code(field: str, value: object, allowed: frozenset[str]) -> str:
@@ -225,7 +228,7 @@ def check_text(
     """
     if not isinstance(value, str):
         raise EmptyTextError(f"{field} must be a string, not {type(value).__name__}")
-    if not value.strip():
+    if not _INVISIBLE.sub("", value).strip():
         raise EmptyTextError(f"{field} is empty")
     if len(value) > limit:
         raise TextTooLongError(

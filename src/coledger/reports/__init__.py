@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from coledger.domain.values import MAX_NAME, check_text
 from coledger.errors import InvalidInputError, UnknownCodeError
 from coledger.projections.report import PowerSharingReport
 from coledger.projections.thresholds import Thresholds
@@ -62,8 +63,8 @@ def _check(
     ):
         raise InvalidInputError("names must map id strings to name strings")
     for label, value in (("organisation", organisation), ("group", group)):
-        if value is not None and (not isinstance(value, str) or not value.strip()):
-            raise InvalidInputError(f"{label} must be a non-empty string")
+        if value is not None:  # printed as given: no controls to hide or recolour
+            check_text(label, value, limit=MAX_NAME, one_line=True)
     if thresholds is not None and not isinstance(thresholds, Thresholds):
         raise InvalidInputError("thresholds must be a coledger Thresholds")
 
