@@ -34,7 +34,16 @@ import orjson
 from eventsourcing.utils import get_topic
 
 from coledger import errors
-from coledger.domain import AGGREGATES, LedgerAggregate, Member
+from coledger.domain import (
+    AGGREGATES,
+    Adjustment,
+    Body,
+    LedgerAggregate,
+    Meeting,
+    Member,
+    Project,
+    Proposal,
+)
 from coledger.domain.event_rules import check_event_values
 from coledger.domain.values import EARLIEST, LATEST, in_range
 from coledger.privacy.classification import (
@@ -198,7 +207,74 @@ def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
     started = time.perf_counter()
     events = parse(lines, source)
     _check_replays(events, source)
+    _check_references(events, source)
     return CheckedExport(source, events, time.perf_counter() - started, issuer=_ISSUED)
+
+
+_REFERENCES: dict[str, type[LedgerAggregate]] = {
+    "body": Body,
+    "project": Project,
+    "meeting": Meeting,
+    "proposal": Proposal,
+    "adjustment": Adjustment,
+    "unmet_adjustments": Adjustment,
+    **dict.fromkeys(
+        (
+            "actor",
+            "member",
+            "voter",
+            "author",
+            "supporter",
+            "proposers",
+            "electorate",
+            "decided_by",
+            "owners",
+            "authors",
+            "criteria_proposed_by",
+        ),
+        Member,
+    ),
+}
+"""Fields that name another record, with the kind of record they name."""
+
+
+def _check_references(events: list[LedgerAggregate.Event], source: str) -> None:
+    """Every record an event names is begun in the file, and is of that kind.
+
+    A command looks each one up before it records anything; an import has only
+    the file, so a name of no record (or of a body where a member belongs)
+    would be stored as if it meant someone. Anywhere in the file, not only
+    earlier: a batch stores its records' events one record after another, so
+    a seat can come before the registration of the member who takes it.
+    """
+    kinds = {
+        event.originator_id: _OWNERS[type(event)]
+        for event in events
+        if event.originator_version == 1
+    }
+    for number, event in enumerate(events, start=2):
+        for field, wanted, name in _references_of(type(event)):
+            value = getattr(event, field)
+            for record in value if isinstance(value, tuple) else (value,):
+                if record is not None and kinds.get(record) != wanted:
+                    raise MalformedImportError(
+                        source,
+                        number,
+                        f"{field} names {record}, which is no {name} in the file",
+                    )
+
+
+@functools.cache
+def _references_of(
+    cls: type[LedgerAggregate.Event],
+) -> tuple[tuple[str, str, str], ...]:
+    """(field, topic of the kind it names, that kind's name) for *cls*."""
+    fields = _fields(cls)
+    return tuple(
+        (field, get_topic(kind), kind.__name__.lower())
+        for field, kind in _REFERENCES.items()
+        if field in fields
+    )
 
 
 def _check_replays(events: list[LedgerAggregate.Event], source: str) -> None:

@@ -13,6 +13,8 @@ from coledger import Ledger, transfer
 from coledger.demo import record_year
 from conftest import TEST_MASTER_KEY
 
+CHECK = "00000000-0000-0000-0000-000000000001"
+
 MEMBER = "coledger.domain.member:Member"
 PROPOSAL = "coledger.domain.proposal:Proposal"
 
@@ -217,3 +219,50 @@ def test_a_number_longer_than_python_reads_is_refused(year: list[str]) -> None:
     )
     with pytest.raises(transfer.MalformedImportError, match=f"line {number}: not JSON"):
         transfer.read_export(lines)
+
+
+def wrong_kind(field: str) -> Change:
+    """Point *field* at the record of the row itself (not of the kind it names)."""
+
+    def change(row: dict[str, Any]) -> bool:
+        if field not in row["state"]:
+            return False
+        row["state"][field] = row["originator_id"]
+        return True
+
+    return change
+
+
+REFERENCES: list[tuple[str, Change, str]] = [
+    ("coledger.domain.meeting:Meeting.Scheduled", put(body=CHECK), "no body"),
+    (f"{PROPOSAL}.BallotCast", put(voter=CHECK), "no member"),
+    (f"{PROPOSAL}.BallotCast", wrong_kind("voter"), "no member"),
+    (f"{PROPOSAL}.Raised", put(proposers=[CHECK]), "no member"),
+    (f"{MEMBER}.Registered", put(actor=CHECK), "no member"),
+    (f"{ADJUSTMENT}.Requested", wrong_kind("member"), "no member"),
+]
+
+
+@pytest.mark.parametrize(("topic", "change", "says"), REFERENCES)
+def test_a_reference_to_no_record_of_its_kind_is_refused(
+    year: list[str], topic: str, change: Change, says: str
+) -> None:
+    """Ids that name nothing in the file, or a record of another kind, are refused."""
+    lines, number = damaged(year, topic, change)
+    with pytest.raises(transfer.MalformedImportError, match=says) as caught:
+        transfer.read_export(lines)
+    assert caught.value.line == number
+
+
+def test_a_batch_that_seats_before_it_registers_still_imports() -> None:
+    """References may point later in the file: a batch stores record by record."""
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        with ledger.batch():
+            ana = ledger.register_member("Ana Example")
+            board = ledger.establish_body("Board", kind="governance", by=ana)
+            bo = ledger.register_member("Bo Example", by=ana)
+            ledger.assign_seat(board, bo, by=ana)
+        out = io.StringIO()
+        ledger.export(out)
+    lines = out.getvalue().splitlines()
+    assert len(transfer.read_export(lines).events) == len(lines) - 1

@@ -567,3 +567,17 @@ def test_the_larger_conversation_on_storage(backend: str, ledger_url: str) -> No
         assert reopened.tally(statement).participants > 0
         for rung, level in project_rungs(reopened, result):
             assert level == LEVELS["NONE"], rung
+
+
+def test_an_export_of_an_imported_conversation_imports_again(
+    london: tuple[Ledger, PolisImport],
+) -> None:
+    """A Polis batch's events, stored record by record, pass an import's checks."""
+    ledger, result = london
+    out = io.StringIO()
+    ledger.export(out)
+    with Ledger.open("memory://") as copy:
+        moved = copy.import_events(out.getvalue().splitlines())
+        assert moved.events == ledger.position
+        assert len(copy.members()) == len(ledger.members())
+        assert copy.project(result.project).name == ledger.project(result.project).name
