@@ -155,22 +155,28 @@ _LONG_NUMBER = b"0" * 19
 
 
 def _loads(raw: str) -> Any:
-    """``json.loads(raw)``: the same value, or the same error, only faster.
+    """``json.loads(raw)``: the same value, or the same error, only faster."""
+    return _read_line(raw)[0]
+
+
+def _read_line(raw: str) -> tuple[Any, bool]:
+    """``json.loads(raw)``, and whether json itself had to read it.
 
     orjson reads a line as json does, except that it refuses some text json
     accepts (NaN, huge exponents, lone surrogates) and reads integers beyond
-    64 bits as floats; such lines go to json.
+    64 bits as floats; such lines go to json. Only those can hold a number
+    beyond 64 bits or a lone surrogate, which nothing can store.
     """
     try:
         data = raw.encode()
     except UnicodeEncodeError:
-        return json.loads(raw)
+        return json.loads(raw), True
     if _LONG_NUMBER not in data.translate(_DIGITS):
         try:
-            return orjson.loads(data)
+            return orjson.loads(data), False
         except orjson.JSONDecodeError:
             pass
-    return json.loads(raw)
+    return json.loads(raw), True
 
 
 _ISSUED = object()
@@ -247,8 +253,8 @@ def _check_references(events: list[LedgerAggregate.Event], source: str) -> None:
     earlier: a batch stores its records' events one record after another, so
     a seat can come before the registration of the member who takes it.
     """
-    kinds = {
-        event.originator_id: _OWNERS[type(event)]
+    kinds = {  # by the id's int: a UUID's own hash is a Python call
+        event.originator_id.int: _OWNERS[type(event)]
         for event in events
         if event.originator_version == 1
     }
@@ -256,7 +262,7 @@ def _check_references(events: list[LedgerAggregate.Event], source: str) -> None:
         for field, wanted, name in _references_of(type(event)):
             value = getattr(event, field)
             for record in value if isinstance(value, tuple) else (value,):
-                if record is not None and kinds.get(record) != wanted:
+                if record is not None and kinds.get(record.int) != wanted:
                     raise MalformedImportError(
                         source,
                         number,
@@ -300,27 +306,33 @@ def parse(lines: Iterable[str], source: str = "import") -> list[LedgerAggregate.
     ids: dict[str, UUID] = {}
     header_seen = False
     for number, raw in enumerate(lines, start=1):
-        row = _row(raw, source, number)
-        if row is None:
+        found = _row(raw, source, number)
+        if found is None:
             continue
         if not header_seen:
-            _check_header(row, source, number)
+            _check_header(found[0], source, number)
             header_seen = True
             continue
+        row, by_json = found
+        state = row.get("state")
+        if by_json and isinstance(state, dict):
+            problem = _unstorable(state.values())
+            if problem is not None:
+                raise MalformedImportError(source, number, problem)
         events.append(_event(row, source, number, versions, ids))
     if not header_seen:
         raise MalformedImportError(source, 1, "the file is empty: no header line")
     return events
 
 
-def _row(raw: object, source: str, number: int) -> dict[str, Any] | None:
-    """One line as a JSON object, None if blank; MalformedImportError if not."""
+def _row(raw: object, source: str, number: int) -> tuple[dict[str, Any], bool] | None:
+    """One line as a JSON object, and whether json read it; None if blank."""
     if not isinstance(raw, str):
         raise MalformedImportError(source, number, "a line must be text")
     if not raw.strip():
         return None
     try:
-        row = _loads(raw)
+        row, by_json = _read_line(raw)
     except json.JSONDecodeError as error:
         raise MalformedImportError(source, number, f"not JSON ({error.msg})") from None
     except ValueError as error:  # a number of more digits than int() takes
@@ -333,7 +345,7 @@ def _row(raw: object, source: str, number: int) -> dict[str, Any] | None:
         ) from None
     if not isinstance(row, dict):
         raise MalformedImportError(source, number, "a line must be a JSON object")
-    return row
+    return row, by_json
 
 
 def _check_header(row: dict[str, Any], source: str, number: int) -> None:
@@ -418,18 +430,20 @@ def _shape_problem(
     Checked before the fields are cast, since a cast would hide it: ``bool``
     of the text "false" is True, ``int`` of 1.9 is 1.
     """
-    for name, (optional, base) in _kinds(cls).items():
-        if name not in state:
-            continue  # reported with the other missing fields
-        value = state[name]
-        if value is None:
-            if not optional:
+    shape = _shape(cls)
+    if None in state.values():
+        for name, value in state.items():
+            if value is None and name in shape.required:
                 return f"{name} is null"
-        elif base is bool and not isinstance(value, bool):
+    for name, base in shape.typed:
+        value = state.get(name)
+        if value is None:
+            continue
+        if base is bool and not isinstance(value, bool):
             return f"{name} must be true or false, not {value!r}"
-        elif base is int and (isinstance(value, bool) or not isinstance(value, int)):
+        if base is int and (isinstance(value, bool) or not isinstance(value, int)):
             return f"{name} must be a whole number, not {value!r}"
-    return _unstorable(state.values())
+    return None
 
 
 def _unstorable(values: Iterable[object]) -> str | None:
@@ -449,16 +463,32 @@ def _unstorable(values: Iterable[object]) -> str | None:
     return None
 
 
+@attrs.frozen
+class _Shape:
+    """What the raw JSON of one event class is checked for."""
+
+    required: frozenset[str]
+    """Fields that may not be null."""
+    typed: tuple[tuple[str, type], ...]
+    """Fields of bool or int type, which a cast would bend rather than refuse."""
+    times: tuple[str, ...]
+    """Fields that hold a datetime."""
+
+
 @functools.cache
-def _kinds(cls: type[LedgerAggregate.Event]) -> dict[str, tuple[bool, object]]:
-    """Each field's (whether it may be None, its type without None)."""
-    kinds: dict[str, tuple[bool, object]] = {}
+def _shape(cls: type[LedgerAggregate.Event]) -> _Shape:
+    required, typed, times = set(), [], []
     for name, hint in field_types(cls).items():
         args = typing.get_args(hint)
         rest = [a for a in args if a is not type(None)]
-        optional = len(rest) < len(args)
-        kinds[name] = (optional, rest[0] if optional and len(rest) == 1 else hint)
-    return kinds
+        base = rest[0] if len(rest) == 1 and len(args) == 2 else hint  # noqa: PLR2004
+        if len(rest) == len(args):
+            required.add(name)
+        if base in (bool, int):
+            typed.append((name, base))
+        if base is datetime:
+            times.append(name)
+    return _Shape(frozenset(required), tuple(typed), tuple(times))
 
 
 def _check_fields(
@@ -473,35 +503,20 @@ def _check_fields(
     if extra:  # it would be stored as it came, in clear, and never erased
         msg = f"fields {cls.__qualname__} does not have: {sorted(extra)}"
         raise MalformedImportError(source, number, msg)
-    if _naive(fields.values()):
-        msg = "a time without a timezone (every time must name its offset)"
-        raise MalformedImportError(source, number, msg)
-    if not all(map(in_range, _times(fields.values()))):
-        msg = f"a time outside the years {EARLIEST.year} to {LATEST.year - 1}"
-        raise MalformedImportError(source, number, msg)
+    for name in _shape(cls).times:
+        at = fields[name]
+        if at is None:
+            continue
+        if at.tzinfo is None:
+            msg = "a time without a timezone (every time must name its offset)"
+            raise MalformedImportError(source, number, msg)
+        if not in_range(at):
+            msg = f"a time outside the years {EARLIEST.year} to {LATEST.year - 1}"
+            raise MalformedImportError(source, number, msg)
     owner = _OWNERS[cls]
     if fields.get("originator_topic", owner) != owner:
         msg = f"originator_topic {fields['originator_topic']!r} is not {owner!r}"
         raise MalformedImportError(source, number, msg)
-
-
-def _times(values: Iterable[object]) -> Iterator[datetime]:
-    """Every datetime in *values*, and in tuples or lists of them."""
-    for value in values:
-        if isinstance(value, datetime):
-            yield value
-        elif isinstance(value, tuple | list):
-            yield from _times(value)
-
-
-def _naive(values: Iterable[object]) -> bool:
-    """Whether any value, or any value in a tuple or list of them, is a naive time."""
-    for value in values:
-        if isinstance(value, datetime) and value.tzinfo is None:
-            return True
-        if isinstance(value, tuple | list) and _naive(value):
-            return True
-    return False
 
 
 @functools.cache
