@@ -17,7 +17,8 @@ from coledger import Ledger, LedgerError, transfer
 from coledger.imports import read_polis_export
 from coledger.integrity import SigningKey, Verifier, verify_receipt
 from coledger.integrity.audit_copy import audit_copy
-from coledger.integrity.checkpoints import read_unverified
+from coledger.integrity.checkpoints import open_checkpoint, read_unverified
+from coledger.integrity.verify import verify
 
 
 @pytest.fixture
@@ -59,6 +60,16 @@ CALLS: dict[str, Callable[[Ledger, Path], Any]] = {
     "read_export([None])": lambda *_: transfer.read_export([None]),  # type: ignore[list-item]
     "read_export([bytes])": lambda *_: transfer.read_export([b"{}"]),  # type: ignore[list-item]
     "read_polis_export(int)": lambda *_: read_polis_export(5),  # type: ignore[arg-type]
+    "open_checkpoint(None)": lambda *_: open_checkpoint(None, None),  # type: ignore[arg-type]
+    "verify(no source)": lambda *_: verify(None, None, []),  # type: ignore[arg-type]
+    "verify(str source)": lambda *_: verify("sqlite:///x.db", None, []),  # type: ignore[arg-type]
+    "sign(str size)": lambda *_: key().sign("5", bytes(32)),  # type: ignore[arg-type]
+    "sign(negative size)": lambda *_: key().sign(-1, bytes(32)),
+    "sign(size past 64 bits)": lambda *_: key().sign(2**70, bytes(32)),
+    "sign(str root)": lambda *_: key().sign(1, "abc"),  # type: ignore[arg-type]
+    "note of a size past 64 bits": lambda *_: read_unverified(
+        key().sign(5, bytes(32)).replace("\n5\n", f"\n{2**64}\n", 1)
+    ),
 }
 
 

@@ -216,9 +216,10 @@ def _opening(config: StorageConfig) -> Iterator[None]:
 
 def _check_period(since: datetime | None, until: datetime | None) -> None:
     """Refuse a period that is naive or runs backwards."""
-    for name, value in (("since", since), ("until", until)):
-        if value is not None:
-            v.check_aware(name, value)
+    if since is not None:
+        v.check_aware("since", since)
+    if until is not None and until != v.LATEST:  # a period may run to the end
+        v.check_aware("until", until)
     if since is not None and until is not None and since >= until:
         raise errors.InvalidInputError("since must come before until")
 

@@ -258,7 +258,9 @@ def _check_references(events: list[LedgerAggregate.Event], source: str) -> None:
         for event in events
         if event.originator_version == 1
     }
+    comments: dict[int, set[int]] = {}  # by proposal, the comments made so far
     for number, event in enumerate(events, start=2):
+        _check_comments(event, comments, source, number)
         for field, wanted, name in _references_of(type(event)):
             value = getattr(event, field)
             for record in value if isinstance(value, tuple) else (value,):
@@ -268,6 +270,31 @@ def _check_references(events: list[LedgerAggregate.Event], source: str) -> None:
                         number,
                         f"{field} names {record}, which is no {name} in the file",
                     )
+
+
+def _check_comments(
+    event: LedgerAggregate.Event,
+    comments: dict[int, set[int]],
+    source: str,
+    number: int,
+) -> None:
+    """Feedback and amendments answer comments made earlier on the same proposal.
+
+    A record's events keep their order in any export, so "earlier" holds here.
+    """
+    made = comments.setdefault(event.originator_id.int, set())
+    if isinstance(event, Proposal.Commented):
+        made.add(event.comment_id.int)
+    elif isinstance(event, Proposal.FeedbackGiven | Proposal.Amended):
+        field = "comments" if isinstance(event, Proposal.FeedbackGiven) else "takes_up"
+        for comment in getattr(event, field):
+            if comment.int not in made:
+                raise MalformedImportError(
+                    source,
+                    number,
+                    f"{field} names {comment}, which is no comment made "
+                    "earlier on this proposal",
+                )
 
 
 @functools.cache
@@ -428,7 +455,7 @@ def _shape_problem(
     """What in the raw JSON no command could have stored, or None.
 
     Checked before the fields are cast, since a cast would hide it: ``bool``
-    of the text "false" is True, ``int`` of 1.9 is 1.
+    of the text "false" is True, ``int`` of 1.9 is 1, ``str`` of 123 is "123".
     """
     shape = _shape(cls)
     if None in state.values():
@@ -437,13 +464,25 @@ def _shape_problem(
                 return f"{name} is null"
     for name, base in shape.typed:
         value = state.get(name)
-        if value is None:
-            continue
-        if base is bool and not isinstance(value, bool):
-            return f"{name} must be true or false, not {value!r}"
-        if base is int and (isinstance(value, bool) or not isinstance(value, int)):
-            return f"{name} must be a whole number, not {value!r}"
+        if value is not None and not _is_kind(value, base):
+            kind = "true or false" if base is bool else "a whole number"
+            return f"{name} must be {kind}, not {value!r}"
+    for names, base, kind in (
+        (shape.texts, str, "string"),
+        (shape.lists, list, "array"),
+    ):
+        for name in names:
+            value = state.get(name)
+            if value is not None and not isinstance(value, base):
+                return f"{name} must be a JSON {kind}, not {type(value).__name__}"
     return None
+
+
+def _is_kind(value: object, base: type) -> bool:
+    """Whether a JSON value is a bool (for bool) or a whole number (for int)."""
+    if base is bool:
+        return isinstance(value, bool)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _unstorable(values: Iterable[object]) -> str | None:
@@ -471,13 +510,17 @@ class _Shape:
     """Fields that may not be null."""
     typed: tuple[tuple[str, type], ...]
     """Fields of bool or int type, which a cast would bend rather than refuse."""
+    texts: tuple[str, ...]
+    """Fields written as JSON strings (texts, ids, times): str() would take anything."""
+    lists: tuple[str, ...]
+    """Fields written as JSON arrays."""
     times: tuple[str, ...]
     """Fields that hold a datetime."""
 
 
 @functools.cache
 def _shape(cls: type[LedgerAggregate.Event]) -> _Shape:
-    required, typed, times = set(), [], []
+    required, typed, times, texts, lists = set(), [], [], [], []
     for name, hint in field_types(cls).items():
         args = typing.get_args(hint)
         rest = [a for a in args if a is not type(None)]
@@ -488,7 +531,17 @@ def _shape(cls: type[LedgerAggregate.Event]) -> _Shape:
             typed.append((name, base))
         if base is datetime:
             times.append(name)
-    return _Shape(frozenset(required), tuple(typed), tuple(times))
+        if base in (str, UUID, datetime):
+            texts.append(name)
+        if typing.get_origin(base) is tuple:
+            lists.append(name)
+    return _Shape(
+        required=frozenset(required),
+        typed=tuple(typed),
+        texts=tuple(texts),
+        lists=tuple(lists),
+        times=tuple(times),
+    )
 
 
 def _check_fields(

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
 from uuid import uuid4
 
+import pytest
+
 from coledger import Ledger, Rule, Seat
 from coledger.errors import (
     InvalidIdError,
@@ -219,3 +221,21 @@ def test_meetings_papers_attendance_and_check_ins(ledger: Ledger) -> None:
         ledger.record_attendance(meeting, uuid4(), by=admin)
     with refused(ledger, NotAMemberError):
         ledger.hold_check_in(meeting, by=uuid4())
+
+
+def test_a_rule_recorded_before_the_quorum_limit_still_replays(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A lived-experience quorum above today's limit, once stored, reads back."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Ada Admin", role="staff")
+        crowded = Rule.majority(lived_experience_quorum=20_000)
+        with monkeypatch.context() as older:  # as a version without the limit did
+            older.setattr(Rule, "check_recordable", lambda rule: rule)
+            board = ledger.establish_body(
+                "Board", kind="governance", rule=crowded, by=admin
+            )
+        assert ledger.body(board).rule == crowded
+        assert ledger.power_sharing().indicators
+        with pytest.raises(InvalidRuleError, match="at most"):
+            ledger.change_rule(board, crowded, by=admin)

@@ -113,7 +113,15 @@ BAD: list[tuple[str, Change, str]] = [
     (f"{MEMBER}.SupporterAuthorised", own_supporter, "own supporter"),
     ("coledger.domain.body:Body.Established", put(kind="cabal"), "kind"),
     ("coledger.domain.body:Body.Established", put(rule_threshold="3/2"), "between"),
-    ("coledger.domain.body:Body.Established", put(rule_threshold="abc"), "rule"),
+    ("coledger.domain.body:Body.Established", put(rule_threshold="abc"), "0 and 1"),
+    (
+        "coledger.domain.body:Body.Established",
+        put(rule_quorum="1e-100000000"),  # Fraction would run for minutes
+        "no exponent",
+    ),
+    (f"{MEMBER}.Registered", put(name=123), "name must be a JSON string"),
+    (f"{MEMBER}.Registered", put(role=["staff"]), "role must be a JSON string"),
+    (f"{PROPOSAL}.Raised", put(proposers="x"), "proposers must be a JSON array"),
     ("coledger.domain.body:Body.SeatAssigned", put(seat="throne"), "seat"),
     ("coledger.domain.project:Project.Started", put(label="secret"), "label"),
     ("coledger.domain.meeting:Meeting.Scheduled", put(kind="party"), "kind"),
@@ -240,6 +248,12 @@ REFERENCES: list[tuple[str, Change, str]] = [
     (f"{PROPOSAL}.Raised", put(proposers=[CHECK]), "no member"),
     (f"{MEMBER}.Registered", put(actor=CHECK), "no member"),
     (f"{ADJUSTMENT}.Requested", wrong_kind("member"), "no member"),
+    (f"{PROPOSAL}.FeedbackGiven", put(comments=[CHECK]), "no comment made earlier"),
+    (
+        f"{PROPOSAL}.Amended",
+        where(lambda s: bool(s["takes_up"]), takes_up=[CHECK]),
+        "no comment made earlier",
+    ),
 ]
 
 

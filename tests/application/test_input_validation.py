@@ -561,7 +561,8 @@ CONTROL = [
 @pytest.mark.parametrize("text", TEXT_FIELDS, ids=str)
 def test_text_must_say_something(world: World, text: TextField) -> None:
     """Empty, whitespace-only and non-string text is refused."""
-    for empty in ("", " ", "\n\t \n", "\u3000", "\u200b\u200b", "\ufeff "):
+    blank = ("\u200b\u200b", "\ufeff ", "\u2066\u2069", "\u00ad", "\u3164")
+    for empty in ("", " ", "\n\t \n", "\u3000", *blank):
         with refused(world.ledger, EmptyTextError):
             text.call(world, empty)
     wrong: list[object] = [42, b"bytes", ["a list"], 3.5]
@@ -806,12 +807,14 @@ def test_other_malformed_arguments(world: World) -> None:
     for rule in ("majority", None, {"kind": "majority"}):
         with refused(ledger, InvalidInputError):
             BY_NAME["change_rule"](world, rule=rule)
-    for share in ("1e-100000000", "1e-1", "0x1", "nan", "2/3/4"):
+    for share in ("1e-100000000", "1e-1", "1_0/2_0", "0x1", "nan", "2/3/4", "0." * 30):
         with pytest.raises(InvalidRuleError):
             Rule("threshold", threshold=share)
-    assert Rule("threshold", threshold="2/3").threshold == Fraction(2, 3)
-    assert Rule("threshold", threshold="0.75").threshold == Fraction(3, 4)
-    with pytest.raises(InvalidRuleError):
-        Rule.majority(lived_experience_quorum=10_001)
+    for text, share in (("2/3", "2/3"), ("0.75", "3/4"), ("+0.75", "3/4"), ("1.", "1")):
+        assert Rule("threshold", threshold=text).threshold == Fraction(share)
+    assert Rule("threshold", threshold=str(2 / 3)).threshold == Fraction(2, 3)
+    crowded = Rule.majority(lived_experience_quorum=10_001)  # may be made...
+    with refused(ledger, InvalidRuleError, match="at most 10,000"):
+        BY_NAME["change_rule"](world, rule=crowded)  # ...but not recorded
     with refused(ledger, InvalidInputError):
         BY_NAME["establish_body"](world, rule="consent")

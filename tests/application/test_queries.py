@@ -207,3 +207,13 @@ def test_positions_must_be_whole_numbers_and_may_run_past_the_head() -> None:
         far = 10**23
         assert len(list(ledger.history(until=far))) == ledger.position
         assert ledger.facts(as_of=far).position == ledger.position
+
+
+def test_a_period_may_run_to_the_end_of_the_recordable_years() -> None:
+    """A period may end at the first moment after 2199, but not begin there."""
+    with Ledger.open("memory://") as ledger:
+        ledger.register_member("Ana Example")
+        end = datetime(2200, 1, 1, tzinfo=UTC)
+        assert ledger.power_sharing(until=end).indicators
+        with pytest.raises(InvalidInputError):
+            ledger.power_sharing(since=end)

@@ -436,11 +436,11 @@ def test_control_characters_in_the_summary_are_blanked(
     """A control character in the topic becomes a space; the import goes through."""
     summary = copy / "summary.csv"
     lines = summary.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines[0] = "topic,Bad\x7ftopic\n"
+    lines[0] = "topic,Bad\x7ftopic\u202eflipped\n"
     summary.write_text("".join(lines), encoding="utf-8")
-    assert read_polis_export(copy).topic == "Bad topic"
+    assert read_polis_export(copy).topic == "Bad topic flipped"
     result = import_polis(memory_ledger, copy)
-    assert memory_ledger.project(result.project).name == "Polis: Bad topic"
+    assert memory_ledger.project(result.project).name == "Polis: Bad topic flipped"
 
 
 def test_a_damaged_line_in_the_middle_is_named(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -42,6 +44,17 @@ def test_the_defaults_and_the_edges_are_accepted() -> None:
     """The reference defaults, the least small cell and a parity above 1 all pass."""
     assert Thresholds().small_cell == 5
     assert Thresholds(small_cell=2, parity=1.5, deliberation_days=0).parity == 1.5
+
+
+def test_fractions_decimals_and_lists_are_taken_as_numbers_and_tuples() -> None:
+    """Shares given as Fraction or Decimal become floats; a list of codes a tuple."""
+    th = Thresholds(
+        token_seat=Fraction(1, 5), parity=Decimal("0.8"), baseline=["PLS", "BRK"]
+    )
+    assert (th.token_seat, th.parity, th.baseline) == (0.2, 0.8, ("PLS", "BRK"))
+    assert th == Thresholds(token_seat=0.2, parity=0.8, baseline=("PLS", "BRK"))
+    with pytest.raises(InvalidInputError):
+        Thresholds(parity=Decimal("NaN"))
 
 
 def test_projections_refuse_what_is_not_thresholds(memory_ledger: Ledger) -> None:

@@ -33,6 +33,7 @@ class BodyCommands(LedgerCore):
         chosen = Rule.majority() if rule is None else rule
         if not isinstance(chosen, Rule):
             raise errors.InvalidRuleError(f"rule must be a coledger.Rule, not {rule!r}")
+        chosen.check_recordable()
 
         def command() -> UUID:
             actor = None if by is None else self._actor(by)
@@ -55,6 +56,7 @@ class BodyCommands(LedgerCore):
         """Give a body a new decision rule for votes opened from now on."""
         if not isinstance(rule, Rule):
             raise errors.InvalidRuleError(f"rule must be a coledger.Rule, not {rule!r}")
+        rule.check_recordable()
 
         def command() -> None:
             ctx = self._ctx(self._actor(by), occurred_at, source_ref)

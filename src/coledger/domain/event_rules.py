@@ -52,7 +52,7 @@ def _rule(e: Any) -> None:
     try:
         Rule.from_fields(
             e.rule_kind, e.rule_threshold, e.rule_quorum, e.rule_lived_experience_quorum
-        )
+        ).check_recordable()
     except InvalidRuleError:
         raise
     except (ValueError, TypeError, ZeroDivisionError) as error:

@@ -177,7 +177,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202d\u
 _CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202d\u202e]")
 """Also the bidi overrides (U+202D, U+202E), which show text in another order."""
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
+_INVISIBLE = re.compile(
+    r"[\u00ad\u034f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+    r"\u2800\u3164\ufeff]"
+)
 """Zero-width characters: a text of only these (and spaces) says nothing."""
 
 

@@ -37,6 +37,10 @@ _NAME = re.compile(r"[^\s+\x00-\x1f\x7f-\x9f]+")
 """A key name (the log's origin): no whitespace, '+' or control characters."""
 
 
+MAX_SIZE = 2**63 - 1
+"""The most leaves a log can hold (positions are 64-bit in storage)."""
+
+
 def _good_name(name: object) -> bool:
     return isinstance(name, str) and _NAME.fullmatch(name) is not None
 
@@ -168,6 +172,14 @@ class SigningKey:
 
     def sign(self, size: int, root: bytes) -> str:
         """A signed checkpoint note for a ledger of *size* with *root*."""
+        given: tuple[object, object] = (size, root)
+        count, digest = given
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise CheckpointError("MALFORMED", f"size {count!r} is not a log size")
+        if not 0 <= count <= MAX_SIZE:
+            raise CheckpointError("MALFORMED", f"size {count} is not a log size")
+        if not isinstance(digest, bytes) or len(digest) != 32:  # noqa: PLR2004
+            raise CheckpointError("MALFORMED", "a root is 32 bytes")
         body = f"{self.name}\n{size}\n{base64.b64encode(root).decode()}\n"
         raw = _public_bytes(self.private.public_key())
         signature = self.private.sign(body.encode())
@@ -193,6 +205,10 @@ def open_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
     Raises CheckpointError with code MALFORMED, WRONG_ORIGIN, BAD_SIGNATURE or
     NO_TRUSTED_SIGNATURE.
     """
+    if not isinstance(note, str):
+        raise CheckpointError("MALFORMED", "a checkpoint note is text")
+    if not isinstance(verifier, Verifier):
+        raise CheckpointError("MALFORMED_KEY", "pin a Verifier (Verifier.parse)")
     note = as_signed(note)
     body, sep, signatures = note.rpartition("\n\n")
     if not sep:
@@ -244,6 +260,8 @@ def _parse_body(body: str, origin: str, note: str) -> Checkpoint:
         size_text != "0" and size_text.startswith("0")
     ):
         raise CheckpointError("MALFORMED", f"size {size_text!r} is not a decimal")
+    if len(size_text) > 19 or int(size_text) > MAX_SIZE:  # noqa: PLR2004
+        raise CheckpointError("MALFORMED", f"size {size_text[:30]} is beyond any log")
     try:
         root = base64.b64decode(root_text, validate=True)
     except binascii.Error as error:

@@ -20,7 +20,7 @@ from uuid import UUID
 
 import attrs
 
-from coledger.errors import CheckpointError
+from coledger.errors import CheckpointError, InvalidInputError
 from coledger.integrity.checkpoints import Checkpoint, Verifier, open_checkpoint
 from coledger.integrity.leaves import UUID_HEAD, leaf_hash_from, topic_field
 from coledger.integrity.merkle import CompactRange
@@ -442,6 +442,14 @@ def verify(
     source: AuditSource, verifier: Verifier | None, notes: Iterable[str]
 ) -> Report:
     """Check a ledger against the checkpoints an auditor kept."""
+    given: tuple[object, object, object] = (source, verifier, notes)
+    what, pinned, kept = given
+    if not callable(getattr(what, "leaf_pages", None)):  # an AuditSource, or like one
+        raise InvalidInputError("source must be an AuditSource (see open_source)")
+    if pinned is not None and not isinstance(pinned, Verifier):
+        raise InvalidInputError("verifier must be a Verifier (Verifier.parse)")
+    if isinstance(kept, str | bytes) or not isinstance(kept, Iterable):
+        raise InvalidInputError("notes must be a list of checkpoint notes")
     out = _Collector()
     checkpoints = read_checkpoints(notes, verifier, out)
     for reason in source.hiding():

@@ -6,39 +6,61 @@ organisation can pass its own Thresholds to ``Ledger.power_sharing``.
 
 from __future__ import annotations
 
+from decimal import Decimal
+from fractions import Fraction
+
 import attrs
 
 from coledger.domain.values import check_adjustment_code
 from coledger.errors import InvalidInputError
 
 
+def _real(value: object) -> object:
+    """A real number (a Fraction or Decimal too) as a float; anything else as it is.
+
+    What is not a number is left for the checks below to refuse by name.
+    """
+    if isinstance(value, int | float | Fraction | Decimal) and not isinstance(
+        value, bool
+    ):
+        return float(value)
+    return value
+
+
+def _codes(value: object) -> object:
+    """A list of codes as a tuple; anything else as it is."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 @attrs.frozen
 class Thresholds:
     """Cut-offs for bands, flags and the ladder."""
 
-    token_seat: float = 0.15
+    token_seat: float = attrs.field(default=0.15, converter=_real)
     """R1 below this: token or skewed representation (Kanter)."""
-    minority: float = 0.35
+    minority: float = attrs.field(default=0.35, converter=_real)
     """R1 below this (and at least token_seat): a minority."""
-    balanced: float = 0.50
+    balanced: float = attrs.field(default=0.50, converter=_real)
     """R1 up to this: balanced; above it: a lived-experience majority."""
-    parity: float = 0.8
+    parity: float = attrs.field(default=0.8, converter=_real)
     """Parity ratios (A1, R5, D3, X5...) below this count as under-represented."""
-    voice_high: float = 1.25
+    voice_high: float = attrs.field(default=1.25, converter=_real)
     """V1 above this: lived-experience voices take more than their share."""
-    gini_dominated: float = 0.5
+    gini_dominated: float = attrs.field(default=0.5, converter=_real)
     """V2 above this: a few voices dominate."""
     deliberation_days: int = 7
     """V6 and X3: days papers must be out before a decision or meeting."""
-    decision_inclusion: float = 0.8
+    decision_inclusion: float = attrs.field(default=0.8, converter=_real)
     """D1 at or above this: decisions are shared."""
-    adoption_low: float = 0.5
+    adoption_low: float = attrs.field(default=0.5, converter=_real)
     """D3 below this: lived-experience ideas are systematically not taken up."""
-    fulfilment: float = 0.9
+    fulfilment: float = attrs.field(default=0.9, converter=_real)
     """X1 at or above this (with no unresolved declines) counts as equal terms."""
     small_cell: int = 5
     """Counts below this are suppressed in reports for the public."""
-    baseline: tuple[str, ...] = ("PLS", "BRK", "PAP", "ALT", "CAP", "STEP")
+    baseline: tuple[str, ...] = attrs.field(
+        default=("PLS", "BRK", "PAP", "ALT", "CAP", "STEP"), converter=_codes
+    )
     """X4: adjustments a meeting should offer without being asked."""
 
     def __attrs_post_init__(self) -> None:
