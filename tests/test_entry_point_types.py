@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from coledger import Ledger, LedgerError, transfer
+from coledger import InvalidUrlError, Ledger, LedgerError, transfer
 from coledger.imports import read_polis_export
 from coledger.integrity import SigningKey, Verifier, verify_receipt
 from coledger.integrity.audit_copy import audit_copy
@@ -82,4 +82,14 @@ def test_a_wrong_kind_of_argument_is_a_ledger_error(
     with pytest.raises(LedgerError):
         CALLS[name](ledger, tmp_path)
     assert ledger.position == before
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:///club?.db", "sqlite:///club.db?mode=ro", "sqlite:///club.db#x"]
+)
+def test_a_sqlite_url_with_options_is_refused(url: str, tmp_path: Path) -> None:
+    """A '?' or '#' would cut the file name short; nothing reads options: refused."""
+    with pytest.raises(InvalidUrlError, match="takes no"):
+        Ledger.open(url.replace("sqlite:///", f"sqlite:///{tmp_path}/"))
     assert list(tmp_path.iterdir()) == []

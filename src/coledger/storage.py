@@ -62,6 +62,12 @@ def parse_url(url: object) -> StorageConfig:
             "memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"}, url
         )
     if scheme == "sqlite":
+        if parts.query or parts.fragment or url.endswith(("?", "#")):
+            # A '?' or '#' would cut the file name short, and nothing reads options.
+            raise InvalidUrlError(
+                f"{url!r}: a SQLite URL takes no '?' or '#' (no options, and file "
+                "names without them)"
+            )
         return _sqlite(url, parts.netloc, parts.path)
     if scheme in {"postgresql", "postgres"}:
         return _postgres(url)

@@ -318,3 +318,16 @@ def test_ids_given_as_generators_survive_a_retry(tmp_path: Path) -> None:
         )
         assert action in {a.id for a in mine.proposal(p).actions}
         assert [e.authors for e in mine.proposal(p).evaluations] == [(ana,)]
+
+
+def test_an_amendment_that_changes_nothing_is_refused(memory_ledger: Ledger) -> None:
+    """Same words and no comment taken up: refused, and nothing is recorded."""
+    admin, sam, _, board = setting(memory_ledger)
+    p = memory_ledger.raise_proposal(board, proposers=[sam], title="Lights", text="On.")
+    with refused(memory_ledger, InvalidInputError, match="changes nothing"):
+        memory_ledger.amend_proposal(p, by=admin)
+    with refused(memory_ledger, InvalidInputError, match="changes nothing"):
+        memory_ledger.amend_proposal(p, by=admin, title="Lights", text="On.")
+    said = memory_ledger.comment(p, author=sam, text="Brighter, please.")
+    memory_ledger.amend_proposal(p, by=admin, takes_up=[said])  # same words, a comment
+    assert memory_ledger.proposal(p).title == "Lights"

@@ -491,3 +491,16 @@ def test_checkpoint_to_an_unwritable_place_signs_nothing(
     with sqlite3.connect(demo_dir / "coledger.db") as conn:
         (after,) = conn.execute("SELECT count(*) FROM coledger_checkpoints").fetchone()
     assert after == before
+
+
+def test_memory_and_sqlite_options_are_refused_where_they_would_mislead(
+    tmp_path: Path,
+) -> None:
+    """memory:// for a reading command, and '?' in a SQLite path, exit 2."""
+    report = run("report", "--db", "memory://", cwd=tmp_path)
+    assert report.returncode == 2
+    assert "memory:// holds nothing" in report.stderr
+    cut = run("demo", "--db", "club?.db", cwd=tmp_path)
+    assert cut.returncode == 2
+    assert "takes no '?'" in cut.stderr
+    assert list(tmp_path.iterdir()) == []

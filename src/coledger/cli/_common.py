@@ -35,6 +35,11 @@ def storage_url(db: str, *, existing: bool = False) -> str:
     read a ledger should not quietly create an empty one from a mistyped path.
     """
     url = db if "://" in db else f"sqlite:///{db}"
+    if existing and url.lower().startswith("memory:"):
+        raise CommandError(
+            "memory:// holds nothing from one command to the next: name a ledger "
+            "file or a PostgreSQL URL"
+        )
     if existing and url.startswith("sqlite:"):
         path = parse_url(url).path
         if path is not None and not path.exists():

@@ -12,6 +12,7 @@ from coledger.domain.base import Context, LedgerAggregate
 from coledger.domain.rules import Rule, Tally, Verdict
 from coledger.errors import (
     ActionAlreadyCompletedError,
+    InvalidInputError,
     NotDecidedError,
     NotInElectorateError,
     ProposalClosedError,
@@ -484,6 +485,11 @@ class Proposal(LedgerAggregate):
         for comment in takes_up:
             if comment not in self.comments:
                 raise UnknownCommentError(comment)
+        if (title, text) == (self.title, self.text) and not takes_up:
+            raise InvalidInputError(
+                f"the amendment of proposal {self.id} changes nothing: give a new "
+                "title or text, or the comments it takes up"
+            )
         self._record(self.Amended, ctx, title=title, text=text, takes_up=takes_up)
 
     def comment(
