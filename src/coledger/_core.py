@@ -67,7 +67,13 @@ from coledger.serialization import (
     stored_id,
     unstructure_state,
 )
-from coledger.storage import APP_NAME, DEFAULT_URL, StorageConfig, parse_url
+from coledger.storage import (
+    APP_NAME,
+    DEFAULT_URL,
+    MAX_POSITION,
+    StorageConfig,
+    parse_url,
+)
 
 MAX_ATTEMPTS = 12
 CACHE_SIZE = 2048
@@ -225,8 +231,14 @@ def _check_period(since: datetime | None, until: datetime | None) -> None:
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-LAST_POSITION = 2**63 - 1
-"""The largest position SQLite or PostgreSQL can store."""
+
+
+def check_position(name: str, value: object) -> None:
+    """InvalidInputError unless *value* is a recorded position: a whole number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise errors.InvalidInputError(
+            f"{name} must be a recorded position (a whole number >= 0), not {value!r}"
+        )
 
 
 def _check_sqlite_file(path: Path | None) -> None:
@@ -868,17 +880,12 @@ class LedgerCore:
 
     def _pages(self, after: int, until: int | None) -> Iterator[Sequence[StoredRecord]]:
         """The notification log after *after* up to *until*, a page at a time."""
-        for name, value in (("after", after), ("until", until)):
-            if value is None and name == "until":
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise errors.InvalidInputError(
-                    f"{name} must be a recorded position (a whole number >= 0), "
-                    f"not {value!r}"
-                )
+        check_position("after", after)
+        if until is not None:
+            check_position("until", until)
         # Positions are 64-bit in storage: a larger bound means "to the end".
-        after = min(after, LAST_POSITION)
-        until = None if until is None else min(until, LAST_POSITION)
+        after = min(after, MAX_POSITION)
+        until = None if until is None else min(until, MAX_POSITION)
         with self._lock:
             self._sync()
         return log.pages(self._app.recorder, after, until, HISTORY_PAGE)

@@ -34,6 +34,7 @@ from coledger._core import (
     RecordedEvent,
     _check_period,
     _query,
+    check_position,
 )
 from coledger.commands.adjustments import AdjustmentCommands
 from coledger.commands.bodies import BodyCommands
@@ -204,12 +205,7 @@ class Ledger(
         reports cost only the events since the last one; "as of" folds afresh.
         """
         if as_of is not None:
-            position: object = as_of
-            if isinstance(position, bool) or not isinstance(position, int) or as_of < 0:
-                raise errors.InvalidInputError(
-                    f"as_of must be a recorded position (a whole number >= 0), "
-                    f"not {as_of!r}"
-                )
+            check_position("as_of", as_of)
             with collector_paused():
                 return Facts().apply_states(self.fold_states(until=as_of))
         with self._facts_lock, collector_paused():
@@ -239,8 +235,7 @@ class Ledger(
         tables (caught up first) instead of folding; it takes no period or as_of.
         """
         _check_period(since, until)
-        if thresholds is not None and not isinstance(thresholds, Thresholds):
-            raise errors.InvalidInputError("thresholds must be a coledger Thresholds")
+        th = _thresholds(thresholds)
         scope = self._scope(body, project)
         if materialised:
             if since is not None or until is not None or as_of is not None:
@@ -248,13 +243,13 @@ class Ledger(
                     "the projection tables hold all-time figures: no since, until "
                     "or as_of with materialised=True"
                 )
-            projector = self.projections(thresholds)
+            projector = self.projections(th)
             projector.catch_up()
             found = projector.read(scope)
             if found is not None:
                 return found
         lens = Lens(self.facts(as_of=as_of), scope, since, until)
-        return build_report(lens, thresholds or Thresholds())
+        return build_report(lens, th)
 
     def _scope(self, body: UUID | None, project: UUID | None) -> Scope:
         if body is not None and project is not None:
@@ -270,9 +265,7 @@ class Ledger(
 
     def projections(self, thresholds: Thresholds | None = None) -> Materialiser:
         """The materialised projection tables of this ledger (see the docs)."""
-        if thresholds is not None and not isinstance(thresholds, Thresholds):
-            raise errors.InvalidInputError("thresholds must be a coledger Thresholds")
-        th = thresholds or Thresholds()  # None asks for the defaults, as elsewhere
+        th = _thresholds(thresholds)
         if self._projector is None or th != self._projector.th:
             if self._projector is not None:
                 self._projector.tables.close()
@@ -363,18 +356,9 @@ class Ledger(
         self, verifier: Verifier | None = None, checkpoints: Iterable[str] = ()
     ) -> Report:
         """Run the auditor's check on this ledger (no keys are used)."""
-        if verifier is not None and not isinstance(verifier, Verifier):
-            raise errors.InvalidInputError(
-                "verifier must be a Verifier (Verifier.parse of the verifier key)"
-            )
-        given: object = checkpoints
-        items = [] if isinstance(given, str) else list(_iterable(given))
-        notes = [n for n in items if isinstance(n, str)]
-        if isinstance(given, str) or len(notes) != len(items):
-            raise errors.InvalidInputError("checkpoints must be a list of note texts")
         source = self.audit_source()
         try:
-            return verify(source, verifier, notes)
+            return verify(source, verifier, checkpoints)
         finally:
             source.close()
 
@@ -466,8 +450,10 @@ class Ledger(
         return self._app.recorder.max_notification_id() or 0
 
 
-def _iterable(value: object) -> Iterable[object]:
-    """*value* if it can be iterated, else InvalidInputError."""
-    if not isinstance(value, Iterable):
-        raise errors.InvalidInputError(f"expected a list, not {type(value).__name__}")
-    return value
+def _thresholds(given: object) -> Thresholds:
+    """The Thresholds asked for (None: the defaults); InvalidInputError if not one."""
+    if given is None:
+        return Thresholds()
+    if not isinstance(given, Thresholds):
+        raise errors.InvalidInputError("thresholds must be a coledger Thresholds")
+    return given

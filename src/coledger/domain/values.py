@@ -173,9 +173,11 @@ MAX_TITLE = 300
 MAX_TEXT = 20_000
 MAX_SOURCE_REF = 500
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202d\u202e]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202d\u202e]")
+"""What no text may hold: control characters (newlines and tabs pass) and the
+bidi overrides (U+202D, U+202E), which show text in another order."""
 _CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202d\u202e]")
-"""Also the bidi overrides (U+202D, U+202E), which show text in another order."""
+"""The same, and no newline or tab: for texts of one line."""
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _INVISIBLE = re.compile(
     r"[\u00ad\u034f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
@@ -237,7 +239,7 @@ def check_text(
         raise TextTooLongError(
             f"{field} is {len(value)} characters long; the limit is {limit}"
         )
-    pattern = _CONTROL_ONE_LINE if one_line else _CONTROL
+    pattern = _CONTROL_ONE_LINE if one_line else CONTROL
     found = pattern.search(value)
     if found:
         raise ControlCharacterError(

@@ -62,8 +62,6 @@ TITLE_LIMIT = 120
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _INTEGER = re.compile(r"-?[0-9]+")
 _NATURAL = re.compile(r"[0-9]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202d\u202e]")
-"""Control characters the ledger refuses in a text (newlines and tabs pass)."""
 
 
 class MalformedImportError(InvalidInputError):
@@ -349,7 +347,7 @@ def _clean(text: str | None, limit: int, *, one_line: bool) -> str | None:
     """Optional summary text made safe for a ledger field, or None if empty."""
     if not text or not text.strip():
         return None
-    visible = _CONTROL.sub(" ", text)
+    visible = v.CONTROL.sub(" ", text)
     cleaned = _one_line(visible, limit) if one_line else visible[:limit]
     return cleaned if cleaned.strip() else None
 
@@ -657,10 +655,8 @@ def import_polis(
     if isinstance(directory, PolisExport):
         export = directory
         began -= export.seconds  # read earlier: its time counts too
-    elif isinstance(directory, (str, os.PathLike)):
-        export = read_polis_export(directory)
     else:
-        raise InvalidInputError(f"directory must be a path, not {directory!r}")
+        export = read_polis_export(directory)  # which refuses what is not a path
     _refuse_duplicates(ledger, export)
     writer = _Writer(ledger, export, organiser_name, lived_experience, progress)
     before = ledger.position

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from coledger.errors import CheckpointError
+from coledger.storage import MAX_POSITION
 
 ED25519 = b"\x01"
 DASH = "\u2014"
@@ -37,8 +38,17 @@ _NAME = re.compile(r"[^\s+\x00-\x1f\x7f-\x9f]+")
 """A key name (the log's origin): no whitespace, '+' or control characters."""
 
 
-MAX_SIZE = 2**63 - 1
-"""The most leaves a log can hold (positions are 64-bit in storage)."""
+MAX_SIZE = MAX_POSITION
+"""The most leaves a log can hold: one for each position storage can hold."""
+
+
+def is_decimal(text: str) -> bool:
+    """Whether *text* is a whole number in ASCII digits, with no leading zero.
+
+    Not str.isdigit alone: it takes other scripts' digits, which int() reads.
+    """
+    plain = text.isascii() and text.isdigit()
+    return plain and (text == "0" or not text.startswith("0"))
 
 
 def _good_name(name: object) -> bool:
@@ -256,9 +266,7 @@ def _parse_body(body: str, origin: str, note: str) -> Checkpoint:
     name, size_text, root_text = lines[0], lines[1], lines[2]
     if name != origin:
         raise CheckpointError("WRONG_ORIGIN", f"origin {name!r}, expected {origin!r}")
-    if not (size_text.isascii() and size_text.isdigit()) or (
-        size_text != "0" and size_text.startswith("0")
-    ):
+    if not is_decimal(size_text):
         raise CheckpointError("MALFORMED", f"size {size_text!r} is not a decimal")
     if len(size_text) > 19 or int(size_text) > MAX_SIZE:  # noqa: PLR2004
         raise CheckpointError("MALFORMED", f"size {size_text[:30]} is beyond any log")

@@ -22,7 +22,12 @@ from uuid import UUID
 import attrs
 
 from coledger.errors import CheckpointError, ProofError
-from coledger.integrity.checkpoints import Checkpoint, Verifier, open_checkpoint
+from coledger.integrity.checkpoints import (
+    Checkpoint,
+    Verifier,
+    is_decimal,
+    open_checkpoint,
+)
 from coledger.integrity.leaves import leaf_hash
 from coledger.integrity.merkle import verify_inclusion
 
@@ -84,8 +89,7 @@ def _parse(text: str) -> tuple[dict[str, Any], int, list[bytes], str]:
     if not lines[1].startswith("extra ") or not lines[2].startswith("index "):
         raise ProofError("MALFORMED", "a receipt needs its extra and index lines")
     index_text = lines[2][6:]
-    digits = index_text.isascii() and index_text.isdigit()
-    if not digits or (index_text != "0" and index_text[0] == "0"):
+    if not is_decimal(index_text):
         raise ProofError("MALFORMED", "the index is not a decimal")
     try:
         extra = json.loads(base64.b64decode(lines[1][6:], validate=True))

@@ -450,8 +450,11 @@ def verify(
         raise InvalidInputError("verifier must be a Verifier (Verifier.parse)")
     if isinstance(kept, str | bytes) or not isinstance(kept, Iterable):
         raise InvalidInputError("notes must be a list of checkpoint notes")
+    texts = list(kept)
+    if not all(isinstance(note, str) for note in texts):
+        raise InvalidInputError("notes must be a list of checkpoint notes (text)")
     out = _Collector()
-    checkpoints = read_checkpoints(notes, verifier, out)
+    checkpoints = read_checkpoints(texts, verifier, out)
     for reason in source.hiding():
         out.add(Finding("HIDDEN_ROWS", reason))
     walker = _Walker(checkpoints, out)

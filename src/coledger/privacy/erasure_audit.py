@@ -37,7 +37,6 @@ Nothing it reports holds a decrypted value.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
@@ -45,18 +44,17 @@ from uuid import UUID
 import attrs
 import orjson
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from coledger.domain import LedgerAggregate, Member
 from coledger.errors import CorruptEventError, MasterKeyError
 from coledger.log import StoredRecord
 from coledger.privacy.classification import Purpose, sealed_fields
 from coledger.privacy.keys import KeyStore
-from coledger.privacy.sealing import NONCE, associated_data, is_sealed
+from coledger.privacy.sealing import is_sealed, open_sealed
 from coledger.serialization import event_class, stored_id
 
-ERASED = Member.Erased
-WITHDRAWN = Member.LivedExperienceWithdrawn
+ERASURE = Member.Erased
+WITHDRAWAL = Member.LivedExperienceWithdrawn
 
 
 @attrs.frozen
@@ -164,18 +162,15 @@ def audit(pages: Pages, keys: KeyStore) -> ErasureAudit:
     for page in pages(last, None):  # written while the walk ran
         for record in page:
             _note(record, erased, withdrawn)
-    judged = (_judge(field, erased, withdrawn, keys) for field in fields)
+    pairs = [(field, _should_be_gone(field, erased, withdrawn)) for field in fields]
+    judged = (_judge(field, erased, keys, gone=gone) for field, gone in pairs)
     findings = [finding for finding in judged if finding is not None]
     findings += _keys_left(erased, keys)
     return ErasureAudit(
         findings=tuple(_unique(findings)),
         sealed_fields=len(fields),
         opened=sum(f.opened and not f.empty for f in fields),
-        erased_fields=sum(
-            (f.state == "destroyed" or f.empty)
-            and _should_be_gone(f, erased, withdrawn)
-            for f in fields
-        ),
+        erased_fields=sum((f.state == "destroyed" or f.empty) and g for f, g in pairs),
         members_erased=len(erased),
         declarations_withdrawn=sum(map(len, withdrawn.values())),
     )
@@ -186,9 +181,9 @@ def _note(
 ) -> type[LedgerAggregate.Event]:
     """The record's event class, noting it if it is an erasure or a withdrawal."""
     cls = event_class(record.topic)
-    if cls is ERASED:
+    if cls is ERASURE:
         erased.setdefault(stored_id(record.originator_id), record.id)
-    elif cls is WITHDRAWN:
+    elif cls is WITHDRAWAL:
         withdrawn.setdefault(stored_id(record.originator_id), []).append(record.id)
     return cls
 
@@ -257,11 +252,14 @@ def _open(
         key = keys.stored_key(envelope["k"])  # the store's, not a cached copy
         if key is None:
             return None
-        aad = associated_data(
-            record.topic, originator, record.originator_version, name, envelope["k"]
-        )
-        blob = base64.b64decode(envelope["v"], validate=True)
-        return AESGCM(key).decrypt(blob[:NONCE], blob[NONCE:], aad).rstrip(b" ")
+        return open_sealed(
+            key,
+            envelope,
+            topic=record.topic,
+            originator_id=originator,
+            version=record.originator_version,
+            field=name,
+        ).rstrip(b" ")
     except (InvalidTag, ValueError, TypeError, MasterKeyError):
         # MasterKeyError: this one key's bytes do not unwrap (the master key
         # itself was checked first); TypeError: a value of the wrong JSON kind.
@@ -279,13 +277,9 @@ def _should_be_gone(
 
 
 def _judge(
-    field: _Field,
-    erased: dict[UUID, int],
-    withdrawn: dict[UUID, list[int]],
-    keys: KeyStore,
+    field: _Field, erased: dict[UUID, int], keys: KeyStore, *, gone: bool
 ) -> ErasureFinding | None:
-    """The finding a field's key makes, if any."""
-    gone = _should_be_gone(field, erased, withdrawn)
+    """The finding a field's key makes, if any (*gone*: the record says it must be)."""
     found: tuple[str, str] | None
     if field.state == "clear":
         found = ("FIELD_NOT_SEALED", "a field that must be sealed is in clear")

@@ -69,6 +69,24 @@ def is_sealed(value: object) -> bool:
     return isinstance(value, dict) and value.keys() == {"k", "v"}
 
 
+def open_sealed(
+    key: bytes,
+    envelope: Any,
+    *,
+    topic: str,
+    originator_id: UUID,
+    version: int,
+    field: str,
+) -> bytes:
+    """The padded JSON a sealed field holds; InvalidTag or ValueError if it won't open.
+
+    TypeError, too, when the envelope's parts are not text.
+    """
+    aad = associated_data(topic, originator_id, version, field, envelope["k"])
+    blob = base64.b64decode(envelope["v"], validate=True)
+    return AESGCM(key).decrypt(blob[:NONCE], blob[NONCE:], aad)
+
+
 def erased_value(hint: Any) -> Any:
     """What a field of type *hint* reads as once its key is gone."""
     return [] if getattr(hint, "__origin__", None) is tuple else ERASED
@@ -136,12 +154,15 @@ class SealingMapper(LedgerMapper):
         if key is None:
             return erased_value(hint)
         originator_id = stored_id(stored.originator_id)
-        aad = associated_data(
-            stored.topic, originator_id, stored.originator_version, name, envelope["k"]
-        )
         try:
-            blob = base64.b64decode(envelope["v"], validate=True)
-            plain = AESGCM(key).decrypt(blob[:NONCE], blob[NONCE:], aad)
+            plain = open_sealed(
+                key,
+                envelope,
+                topic=stored.topic,
+                originator_id=originator_id,
+                version=stored.originator_version,
+                field=name,
+            )
         except (InvalidTag, ValueError) as error:
             raise SealBrokenError(
                 f"the sealed field {name!r} of {cls.__qualname__} "
