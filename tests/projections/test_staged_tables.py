@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from coledger.projections.materialise import (
     Rows,
     SQLTables,
     Tables,
+    TablesMovedError,
 )
 from coledger.storage import parse_url
 from conftest import url_for
@@ -53,6 +55,11 @@ def tables(
     opened.close()
 
 
+def _figure_rows(store: Tables, scope_id: str) -> list[tuple[Any, ...]]:
+    """The figure rows of one made-up body scope."""
+    return store.read(Scope("body", scope_id))[1]["coledger_figures"]  # type: ignore[arg-type]
+
+
 def _nothing_held(store: Tables, url: str) -> None:
     """Raise unless the ledger's database is free for others to write to now.
 
@@ -80,7 +87,7 @@ def test_batches_many_times_the_stage_size_all_arrive(
     store.replace(5, (_figures(f"s{n}", range(n % 4 + 1)) for n in range(30)))
     assert store.position() == 5
     for n in (0, 13, 29):
-        rows = store.rows("coledger_figures", Scope("body", f"s{n}"))  # type: ignore[arg-type]
+        rows = _figure_rows(store, f"s{n}")
         assert [r[2] for r in rows] == [f"C{c}" for c in range(n % 4 + 1)]
 
 
@@ -106,7 +113,7 @@ def test_working_out_rows_holds_no_lock_on_the_ledger(
     store.replace(9, batches())
     assert committed == ["beside"]
     assert read == [0]  # the old position, read while the new rows were staged
-    assert len(store.rows("coledger_figures", Scope("body", "b"))) == 2  # type: ignore[arg-type]
+    assert len(_figure_rows(store, "b")) == 2
 
 
 def test_a_failure_while_working_out_rows_keeps_the_old_tables(
@@ -123,12 +130,12 @@ def test_a_failure_while_working_out_rows_keeps_the_old_tables(
     with pytest.raises(RuntimeError, match="a figure failed"):
         store.replace(4, failing(), None)
     assert store.position() == 3
-    assert len(store.rows("coledger_figures", Scope("body", "old"))) == 2  # type: ignore[arg-type]
-    assert store.rows("coledger_figures", Scope("body", "new")) == []  # type: ignore[arg-type]
+    assert len(_figure_rows(store, "old")) == 2
+    assert _figure_rows(store, "new") == []
     store.replace(6, [_figures("new", range(1))], {("body", "new")})
     assert store.position() == 6
-    assert len(store.rows("coledger_figures", Scope("body", "old"))) == 2  # type: ignore[arg-type]
-    assert len(store.rows("coledger_figures", Scope("body", "new"))) == 1  # type: ignore[arg-type]
+    assert len(_figure_rows(store, "old")) == 2
+    assert len(_figure_rows(store, "new")) == 1
 
 
 def test_staged_rows_are_cleared_after_the_swap(tmp_path: Path) -> None:
@@ -147,3 +154,98 @@ def test_staged_rows_are_cleared_after_the_swap(tmp_path: Path) -> None:
             assert left == 0
     finally:
         store.close()
+
+
+def test_a_swap_from_a_moved_position_writes_nothing(
+    tables: tuple[Tables, str],
+) -> None:
+    """A swap that expected another position is refused whole and the tables stay."""
+    store, _ = tables
+    store.replace(3, [_figures("old", range(2))])
+    with pytest.raises(TablesMovedError, match="from 2 to 3"):
+        store.replace(5, [_figures("old", range(4))], {("body", "old")}, expected=2)
+    assert store.position() == 3
+    assert len(_figure_rows(store, "old")) == 2
+    store.replace(5, [_figures("old", range(4))], {("body", "old")}, expected=3)
+    assert store.position() == 5
+    assert len(_figure_rows(store, "old")) == 4
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def two_tables(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[SQLTables, SQLTables]]:
+    """Two connections to the same projection tables, as two processes would hold."""
+    kind: str = request.param
+    schema = request.getfixturevalue("pg_schema") if kind == "postgres" else None
+    url = url_for(kind, tmp_path, schema)
+    with Ledger.open(url):
+        pass
+    first, second = SQLTables(parse_url(url)), SQLTables(parse_url(url))
+    yield first, second
+    first.close()
+    second.close()
+
+
+def test_overlapping_swaps_of_the_same_rows_both_land(
+    two_tables: tuple[SQLTables, SQLTables],
+) -> None:
+    """A swap that starts while another is committing waits, then replaces its rows."""
+    first, second = two_tables
+    first.replace(1, [_figures("x", range(3))])
+    swapping = threading.Event()
+    real_swap = first._swap
+
+    def slow_swap(*args: Any) -> None:
+        real_swap(*args)
+        swapping.set()  # deleted and inserted, not yet committed
+        time.sleep(0.5)
+
+    first._swap = slow_swap  # type: ignore[method-assign,assignment]
+    failures: list[BaseException] = []
+
+    def run_first() -> None:
+        try:
+            first.replace(2, [_figures("x", range(3))], {("body", "x")})
+        except BaseException as error:
+            failures.append(error)
+
+    thread = threading.Thread(target=run_first)
+    thread.start()
+    assert swapping.wait(10)
+    second.replace(3, [_figures("x", range(2))], {("body", "x")})
+    thread.join(10)
+    assert failures == []
+    assert second.position() == 3
+    assert [r[2] for r in _figure_rows(second, "x")] == ["C0", "C1"]
+
+
+def test_a_read_sees_the_tables_at_one_moment(
+    two_tables: tuple[SQLTables, SQLTables],
+) -> None:
+    """A swap committed halfway through a read changes nothing that read returns."""
+    reader, writer = two_tables
+    reader.replace(4, [_figures("x", range(3))])
+    real: Any = reader._conn
+
+    class SwapAfterFirstSelect:
+        """The reader's connection, with the writer's swap after its first SELECT."""
+
+        swapped = False
+
+        def execute(self, statement: str, *args: Any) -> Any:
+            found = real.execute(statement, *args)
+            if statement.startswith("SELECT") and not self.swapped:
+                self.swapped = True
+                writer.replace(7, [_figures("x", range(1))])
+            return found
+
+    proxy = SwapAfterFirstSelect()
+    reader._conn = proxy
+    try:
+        position, rows = reader.read(Scope("body", "x"))  # type: ignore[arg-type]
+    finally:
+        reader._conn = real
+    assert proxy.swapped
+    assert (position, len(rows["coledger_figures"])) == (4, 3)
+    assert writer.position() == 7

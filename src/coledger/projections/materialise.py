@@ -17,7 +17,11 @@ Catching up pulls the notification log from the tracked position (SQLite has no
 push), folds the new events into the facts, recomputes the figures, and writes
 them together with the new position in one transaction: a crash leaves the
 tables at the old position or the new one, never between, so every event
-counts exactly once. The new rows wait in the connection's temporary tables
+counts exactly once. That transaction first checks that the position is still
+the one the catch-up started from: when another catch-up (another worker, or a
+report read in another process) got there first, the work is dropped and
+started again from the new position, so two catch-ups never interleave their
+rows. The new rows wait in the connection's temporary tables
 while they are worked out, a batch at a time, so a rebuild never holds every
 scope's rows in memory and the ledger is locked only for the swap. After a
 restart the facts are folded again up to the tracked position by reading
@@ -83,8 +87,14 @@ STAGED = "coledger_staged_"
 """Prefix of the connection's temporary tables that new rows wait in."""
 STAGE_BATCH = 20_000
 """Rows worked out before they are written to the temporary tables."""
+ATTEMPTS = 8
+"""Catch-ups started again, at most, when others keep moving the tables first."""
 Rows = dict[str, list[tuple[Any, ...]]]
 """Rows by table name."""
+
+
+class TablesMovedError(StorageError):
+    """The tables moved to another position while a catch-up worked them out."""
 
 
 class Tables(ABC):
@@ -100,16 +110,20 @@ class Tables(ABC):
         position: int,
         batches: Iterable[Rows],
         scopes: set[tuple[str, str]] | None = None,
+        *,
+        expected: int | None = None,
     ) -> None:
         """Replace the rows of *scopes* (all when None) and the position, atomically.
 
         *batches* may be a generator that works out one scope's rows at a time:
         the rows are taken as they come, so a rebuild need not hold them all.
+        With *expected*, raises ``TablesMovedError`` and writes nothing unless the
+        position is still *expected* when the swap begins.
         """
 
     @abstractmethod
-    def rows(self, table: str, scope: Scope) -> list[tuple[Any, ...]]:
-        """The rows of one table for one scope."""
+    def read(self, scope: Scope) -> tuple[int, Rows]:
+        """The position and one scope's rows of every data table, as of one moment."""
 
     def close(self) -> None:  # noqa: B027 (in-memory tables hold no connection)
         """Release the connection."""
@@ -138,12 +152,18 @@ class MemoryTables(Tables):
         position: int,
         batches: Iterable[Rows],
         scopes: set[tuple[str, str]] | None = None,
+        *,
+        expected: int | None = None,
     ) -> None:
         """Swap in the new rows and position together."""
         new: Rows = {t: [] for t in DATA_TABLES}
         for batch in batches:
             for table, rows in batch.items():
                 new[table] += rows
+        if expected is not None and self._position != expected:
+            raise TablesMovedError(
+                f"the tables moved from {expected} to {self._position}"
+            )
         kept = {
             t: []
             if scopes is None
@@ -153,10 +173,13 @@ class MemoryTables(Tables):
         self._rows = {t: kept[t] + new[t] for t in DATA_TABLES}
         self._position = position
 
-    def rows(self, table: str, scope: Scope) -> list[tuple[Any, ...]]:
-        """The rows of one table for one scope."""
-        key = (scope.kind, "" if scope.id is None else str(scope.id))
-        return [r for r in self._rows[table] if (r[0], r[1]) == key]
+    def read(self, scope: Scope) -> tuple[int, Rows]:
+        """The position and one scope's rows of every data table."""
+        key = _key(scope)
+        rows = {
+            t: [r for r in self._rows[t] if (r[0], r[1]) == key] for t in DATA_TABLES
+        }
+        return self._position, rows
 
 
 class SQLTables(Tables):
@@ -259,6 +282,8 @@ class SQLTables(Tables):
         position: int,
         batches: Iterable[Rows],
         scopes: set[tuple[str, str]] | None = None,
+        *,
+        expected: int | None = None,
     ) -> None:
         """Stage the new rows, then swap them and the position in one transaction."""
         mark = self._mark
@@ -266,6 +291,7 @@ class SQLTables(Tables):
             try:
                 filled = self._stage(batches)
                 with self._lock, self._transaction() as conn:
+                    self._hold(conn, expected)
                     self._swap(conn, filled, scopes)
                     if scopes is None:  # every row rewritten: no other tracking holds
                         conn.execute("DELETE FROM coledger_tracking")
@@ -282,6 +308,26 @@ class SQLTables(Tables):
                 # with it, and the error that broke it is the one to see.
                 with self._lock, contextlib.suppress(Exception):
                     self._clear_staged()
+
+    def _hold(self, conn: Any, expected: int | None) -> None:
+        """Keep other swaps out until commit; check the position is *expected*.
+
+        SQLite's ``BEGIN IMMEDIATE`` already holds the file's write lock. On
+        PostgreSQL the tracking table's lock does it (readers still read):
+        without it, a second swap's DELETE could miss rows the first has just
+        committed and its INSERT would hit their keys.
+        """
+        if self._backend != "sqlite":
+            conn.execute("LOCK TABLE coledger_tracking IN EXCLUSIVE MODE")
+        if expected is None:
+            return
+        row = conn.execute(
+            f"SELECT position FROM coledger_tracking WHERE name = {self._mark}",  # noqa: S608
+            (self.name,),
+        ).fetchone()
+        now = 0 if row is None else int(row[0])
+        if now != expected:
+            raise TablesMovedError(f"the tables moved from {expected} to {now}")
 
     def _clear_staged(self) -> None:
         # TRUNCATE on PostgreSQL: autovacuum never visits temporary tables, so
@@ -306,20 +352,47 @@ class SQLTables(Tables):
             if table in filled:
                 conn.execute(f"INSERT INTO {table} SELECT * FROM {STAGED}{table}")  # noqa: S608
 
-    def rows(self, table: str, scope: Scope) -> list[tuple[Any, ...]]:
-        """The rows of one table for one scope."""
+    def read(self, scope: Scope) -> tuple[int, Rows]:
+        """The position and one scope's rows, in one read transaction.
+
+        One snapshot for all four reads: a swap committed between them would
+        otherwise give figures of one position under the label of another.
+        """
+        mark = self._mark
+        begin = (
+            "BEGIN"
+            if self._backend == "sqlite"
+            else "BEGIN ISOLATION LEVEL REPEATABLE READ"
+        )
         with self._lock:
-            return list(
-                self._conn.execute(
-                    f"SELECT * FROM {table} WHERE scope_kind = {self._mark} "  # noqa: S608
-                    f"AND scope_id = {self._mark} ORDER BY 3, 4",
-                    (scope.kind, "" if scope.id is None else str(scope.id)),
-                ).fetchall()
-            )
+            self._conn.execute(begin)
+            try:
+                rows = {
+                    table: list(
+                        self._conn.execute(
+                            f"SELECT * FROM {table} WHERE scope_kind = {mark} "  # noqa: S608
+                            f"AND scope_id = {mark} ORDER BY 3, 4",
+                            _key(scope),
+                        ).fetchall()
+                    )
+                    for table in DATA_TABLES
+                }
+                found = self._conn.execute(
+                    f"SELECT position FROM coledger_tracking WHERE name = {mark}",  # noqa: S608
+                    (self.name,),
+                ).fetchone()
+            finally:
+                self._conn.execute("COMMIT")
+        return (0 if found is None else int(found[0])), rows
 
     def close(self) -> None:
         """Close the connection."""
         self._conn.close()
+
+
+def _key(scope: Scope) -> tuple[str, str]:
+    """A scope as the tables key it (``''`` for the whole ledger)."""
+    return scope.kind, "" if scope.id is None else str(scope.id)
 
 
 def scopes_of(facts: Facts) -> list[Scope]:
@@ -404,52 +477,67 @@ class Materialiser:
         self._facts = Facts()
         self._lock = threading.Lock()
 
-    def _fold_to(self, position: int) -> None:
+    def _fold_to(self, position: int) -> int:
+        """Fold the events up to *position* into the facts; returns how many."""
+        records = self.ledger.fold_states(after=self._facts.position, until=position)
+        counted = _Counted(records)
         try:
-            self._facts.apply_states(
-                self.ledger.fold_states(after=self._facts.position, until=position)
-            )
+            self._facts.apply_states(counted)
         except BaseException:
             self._facts = Facts()  # it may hold part of an event: fold afresh
             raise
         self._facts.position = max(self._facts.position, position)
+        return counted.count
 
     def catch_up(self) -> int:
         """Fold everything new into the tables; returns how many events were new.
 
         Only the scopes the new events touched are recomputed and rewritten
         (every scope when a member's status or a standing request changed).
+        When another catch-up moves the tables first, this one starts again
+        from where that one left them (up to ``ATTEMPTS`` times).
         """
         with self._lock, collector_paused():
-            tracked = self.tables.position()
-            head = self.ledger.position
-            if head <= tracked:  # current: nothing to fold, nothing to write
-                return 0
-            if self._facts.position > tracked:  # the tables were rebuilt elsewhere
-                self._facts = Facts()
-            self._facts.dirty.add(ALL)  # no marks needed while catching up to tracked
-            self._fold_to(tracked)
-            if tracked:
-                self._facts.dirty.clear()
-            day = now_of(self._facts)
-            self._fold_to(head)
-            if now_of(self._facts) != day:  # a new day: figures up to now all move
-                self._facts.dirty.add(ALL)
-            everything = ALL in self._facts.dirty
-            dirty = linked(self._facts, self._facts.dirty)
-            scopes = [
-                s
-                for s in scopes_of(self._facts)
-                if everything or (s.kind, s.id) in dirty
-            ]
-            batches = (
-                report_rows(build_report(Lens(self._facts, scope), self.th))
-                for scope in scopes
+            for _ in range(ATTEMPTS):
+                try:
+                    return self._catch_up_once()
+                except TablesMovedError:
+                    continue
+            raise StorageError(
+                f"the projection tables moved under {ATTEMPTS} catch-ups in a row: "
+                "other workers keep writing them; run one worker per ledger"
             )
-            keys = {(s.kind, "" if s.id is None else str(s.id)) for s in scopes}
-            self.tables.replace(head, batches, None if everything else keys)
+
+    def _catch_up_once(self) -> int:
+        tracked = self.tables.position()
+        head = self.ledger.position
+        if head <= tracked:  # current: nothing to fold, nothing to write
+            return 0
+        if self._facts.position > tracked:  # the tables went back (a rebuild)
+            self._facts = Facts()
+        self._facts.dirty.add(ALL)  # no marks needed while catching up to tracked
+        self._fold_to(tracked)
+        if tracked:
             self._facts.dirty.clear()
-            return head - tracked
+        day = now_of(self._facts)
+        applied = self._fold_to(head)
+        if now_of(self._facts) != day:  # a new day: figures up to now all move
+            self._facts.dirty.add(ALL)
+        everything = ALL in self._facts.dirty
+        dirty = linked(self._facts, self._facts.dirty)
+        scopes = [
+            s for s in scopes_of(self._facts) if everything or (s.kind, s.id) in dirty
+        ]
+        batches = (
+            report_rows(build_report(Lens(self._facts, scope), self.th))
+            for scope in scopes
+        )
+        keys = {_key(s) for s in scopes}
+        self.tables.replace(
+            head, batches, None if everything else keys, expected=tracked
+        )
+        self._facts.dirty.clear()
+        return applied
 
     def rebuild(self) -> int:
         """Forget the tables and fold every event again; returns the position."""
@@ -487,23 +575,35 @@ class Materialiser:
 
     def read(self, scope: Scope) -> PowerSharingReport | None:
         """The materialised report for *scope* (None if it was never materialised)."""
+        position, rows = self.tables.read(scope)
         figures = {
             row[2]: Figure(row[2], row[3], int(row[4]), row[5], row[6], row[7])
-            for row in self.tables.rows("coledger_figures", scope)
+            for row in rows["coledger_figures"]
         }
         if not figures:
             return None
         ladder = tuple(
             Rung(r[2], r[3], r[4], r[5], int(r[6]), tuple(_json(r[7])), _json(r[8]))
-            for r in self.tables.rows("coledger_ladder", scope)
+            for r in rows["coledger_ladder"]
         )
         tags = tuple(
             DecisionTag(r[2], r[3], r[4], bool(r[5]))
-            for r in self.tables.rows("coledger_decision_tags", scope)
+            for r in rows["coledger_decision_tags"]
         )
-        return PowerSharingReport(
-            scope, None, None, self.tables.position(), figures, ladder, tags
-        )
+        return PowerSharingReport(scope, None, None, position, figures, ladder, tags)
+
+
+class _Counted:
+    """An iterable of fold records that counts what was taken from it."""
+
+    def __init__(self, records: Iterable[Any]) -> None:
+        self._records = records
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for record in self._records:
+            self.count += 1
+            yield record
 
 
 def _json(text: str) -> Any:
@@ -555,4 +655,10 @@ def comparable(report: PowerSharingReport) -> dict[str, Any]:
     return data
 
 
-__all__: Sequence[str] = ("Materialiser", "MemoryTables", "SQLTables", "comparable")
+__all__: Sequence[str] = (
+    "Materialiser",
+    "MemoryTables",
+    "SQLTables",
+    "TablesMovedError",
+    "comparable",
+)
