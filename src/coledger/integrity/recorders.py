@@ -9,12 +9,14 @@ The notification id is kept beside each leaf as an unhashed locator.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import (
+    IntegrityError,
     InterfaceError,
     OperationalError,
     ProgrammingError,
@@ -22,7 +24,6 @@ from eventsourcing.persistence import (
 from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
-from eventsourcing.utils import retry
 from psycopg.sql import SQL, Composed, Identifier
 
 from coledger.errors import ConcurrencyError
@@ -38,6 +39,10 @@ LEAVES = "coledger_leaves"
 CHECKPOINTS = "coledger_checkpoints"
 _BEGIN = SQL("BEGIN")
 _COMMIT = SQL("COMMIT")
+INSERT_ATTEMPTS = 10
+"""Tries of one insert over a lost or refused connection (as eventsourcing's)."""
+INSERT_WAIT = 0.2
+"""Seconds between those tries."""
 
 
 def leaf_hashes(stored_events: Sequence[StoredEvent]) -> list[tuple[bytes, bytes]]:
@@ -210,15 +215,38 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
             return str(originator_id)
         return originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """Store the events in one transaction; their ids, in the order given."""
+        """Store the events in one transaction; their ids, in the order given.
+
+        A lost connection is retried (up to ``INSERT_ATTEMPTS`` tries). When it
+        was lost after the COMMIT went out, the server may have committed: the
+        retry then meets the events it stored itself, and takes them as stored
+        rather than as another writer's conflict, so that a command is never
+        run again over its own events.
+        """
         del kwargs  # an application recorder stores no tracking records
         if not stored_events:
             return None
         params = self._params(stored_events)
+        unsure = False
+        for attempt in range(1, INSERT_ATTEMPTS + 1):
+            try:
+                return self._insert_once(params, len(stored_events))
+            except IntegrityError:
+                found = self._stored_already(stored_events) if unsure else None
+                if found is None:
+                    raise
+                return found
+            except (InterfaceError, OperationalError):
+                if attempt == INSERT_ATTEMPTS:
+                    raise
+                unsure = True
+                time.sleep(INSERT_WAIT)
+        raise AssertionError  # pragma: no cover (the loop returns or raises)
+
+    def _insert_once(self, params: tuple[list[Any], ...], count: int) -> list[int]:
         with self.datastore.get_connection() as conn:
             try:
                 with conn.pipeline():
@@ -236,10 +264,41 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
                 with contextlib.suppress(psycopg.Error):
                     conn.rollback()
                 raise
-        if len(ids) != len(stored_events):
-            msg = f"stored {len(ids)} events of {len(stored_events)}"
+        if len(ids) != count:
+            msg = f"stored {len(ids)} events of {count}"
             raise ProgrammingError(msg)
         return ids
+
+    def _stored_already(self, stored_events: Sequence[StoredEvent]) -> list[int] | None:
+        """The ids of these very events if all are stored (same topic and bytes).
+
+        A sealed field's nonce is random, so bytes equal to ours were written
+        by this insert, never by another writer's command.
+        """
+        keys = (
+            [self._originator(e.originator_id) for e in stored_events],
+            [e.originator_version for e in stored_events],
+        )
+        query = SQL(
+            "SELECT e.notification_id, e.topic, e.state FROM unnest("
+            "%b::{id_type}[], %b::bigint[]) WITH ORDINALITY AS g("
+            "originator_id, originator_version, ord) "
+            "LEFT JOIN {schema}.{events} AS e "
+            "USING (originator_id, originator_version) "
+            "ORDER BY g.ord"
+        ).format(
+            id_type=Identifier(self.datastore.originator_id_type),
+            schema=Identifier(self.datastore.schema),
+            events=Identifier(self.events_table_name),
+        )
+        with self.datastore.get_connection() as conn:
+            rows = conn.execute(query, keys).fetchall()
+        found = [
+            row["notification_id"]
+            for row, event in zip(rows, stored_events, strict=True)
+            if row["topic"] == event.topic and bytes(row["state"] or b"") == event.state
+        ]
+        return found if len(found) == len(stored_events) else None
 
 
 class LeafPostgresRecorder(OneTripPostgresRecorder):

@@ -1,0 +1,99 @@
+"""A connection lost as PostgreSQL commits never makes a command store twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import OperationalError
+
+from coledger import Ledger, errors
+from coledger.integrity.recorders import OneTripPostgresRecorder
+from conftest import PG_BASE
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_ledger(pg_schema: str) -> Iterator[Ledger]:
+    """A ledger in a fresh PostgreSQL schema."""
+    with Ledger.open(f"{PG_BASE}?schema={pg_schema}") as ledger:
+        yield ledger
+
+
+def _lose_replies(
+    monkeypatch: pytest.MonkeyPatch, ledger: Ledger, *, committed: bool, times: int = 1
+) -> list[int]:
+    """Make the next *times* inserts fail as a dropped connection would.
+
+    With *committed*, the insert reaches the server and commits before the
+    reply is lost; without, nothing reaches it. Returns a list that counts
+    the failures made.
+    """
+    recorder: Any = ledger._app.recorder
+    assert isinstance(recorder, OneTripPostgresRecorder)
+    real = recorder._insert_once
+    failures: list[int] = []
+
+    def lossy(params: Any, count: int) -> list[int]:
+        if len(failures) < times:
+            failures.append(1)
+            if committed:
+                real(params, count)
+            raise OperationalError("server closed the connection unexpectedly")
+        found: list[int] = real(params, count)
+        return found
+
+    monkeypatch.setattr(recorder, "_insert_once", lossy)
+    return failures
+
+
+def test_a_reply_lost_after_commit_stores_the_command_once(
+    pg_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The retry finds its own committed events and the command runs no second time."""
+    before = pg_ledger.position
+    failures = _lose_replies(monkeypatch, pg_ledger, committed=True)
+    alice = pg_ledger.register_member("Alice")
+    assert failures == [1]
+    registered = list(pg_ledger.history(after=before))
+    assert [r.event.originator_id for r in registered] == [alice]
+    assert [m.name for m in pg_ledger.members()] == ["Alice"]
+
+
+def test_a_reply_lost_before_commit_is_simply_retried(
+    pg_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An insert that never reached the server is sent again and stored once."""
+    failures = _lose_replies(monkeypatch, pg_ledger, committed=False, times=2)
+    alice = pg_ledger.register_member("Alice")
+    assert failures == [1, 1]
+    assert [m.id for m in pg_ledger.members()] == [alice]
+
+
+def test_another_writers_events_at_the_same_place_are_still_a_conflict(
+    pg_ledger: Ledger,
+) -> None:
+    """Stored events that differ from ours in a byte are not taken for ours."""
+    alice = pg_ledger.register_member("Alice")
+    recorder: Any = pg_ledger._app.recorder
+    ours = list(recorder.select_events(alice))
+    assert recorder._stored_already(ours) is not None
+    theirs = [
+        type(e)(e.originator_id, e.originator_version, e.topic, e.state + b" ")
+        for e in ours
+    ]
+    assert recorder._stored_already(theirs) is None
+
+
+def test_a_connection_that_stays_lost_fails_plainly(
+    pg_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After every try fails, the command reports a storage error and stores nothing."""
+    monkeypatch.setattr("coledger.integrity.recorders.INSERT_WAIT", 0)
+    before = pg_ledger.position
+    _lose_replies(monkeypatch, pg_ledger, committed=False, times=10**6)
+    with pytest.raises(errors.StorageError, match="closed the connection"):
+        pg_ledger.register_member("Alice")
+    assert pg_ledger.position == before
