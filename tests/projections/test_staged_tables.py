@@ -233,6 +233,9 @@ def test_a_read_sees_the_tables_at_one_moment(
 
         swapped = False
 
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
         def execute(self, statement: str, *args: Any) -> Any:
             found = real.execute(statement, *args)
             if statement.startswith("SELECT") and not self.swapped:

@@ -137,7 +137,10 @@ def _follow(args: argparse.Namespace) -> int:
                     f"folded {applied:,} event(s); at {projector.tables.position():,}"
                 )
 
-        projector.follow(stop, poll=args.poll, on_batch=report)
+        def complain(error: Exception) -> None:
+            print(f"coledger follow: {error}; trying again", file=sys.stderr)
+
+        projector.follow(stop, poll=args.poll, on_batch=report, on_error=complain)
     return EXIT_OK
 
 

@@ -590,6 +590,7 @@ class PostgresKeyStore(KeyStore):
         self._psycopg = psycopg
         self._schema = sql.Identifier(schema or "public")
         self._sql = sql
+        self._conninfo = conninfo
         try:
             self._conn = psycopg.connect(conninfo, autocommit=True)
             with self._lock:
@@ -614,10 +615,22 @@ class PostgresKeyStore(KeyStore):
         except psycopg.Error as error:
             raise StorageError(f"cannot open the key store: {error}") from error
 
+    def _revive(self) -> None:
+        """Connect again if the server dropped the connection (caller holds the lock).
+
+        After a restart, a failover or an idle timeout the next use connects
+        afresh, rather than every command failing for the life of the ledger.
+        """
+        if self._conn.closed or self._conn.broken:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = self._psycopg.connect(self._conninfo, autocommit=True)
+
     def _run(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         statement = self._sql.SQL(query).format(s=self._schema)
         try:
             with self._lock:
+                self._revive()
                 cursor = self._conn.execute(statement, params)
                 return cursor.fetchall() if cursor.description else []
         except self._psycopg.Error as error:
@@ -678,26 +691,31 @@ class PostgresKeyStore(KeyStore):
         ]
 
     def _insert_all(self, rows: Sequence[KeyRow], *, bump: bool) -> None:
-        sql = self._sql
         try:
-            with self._lock, self._conn.transaction(), self._conn.cursor() as cursor:
-                cursor.executemany(
-                    sql.SQL(
-                        "INSERT INTO {s}.coledger_member_keys "
-                        "(key_id, member, purpose, wrapped, destroyed_at) VALUES "
-                        "(%s, %s, %s, %s, CASE WHEN %s THEN now() END)"
-                    ).format(s=self._schema),
-                    [(*row, row[3] is None) for row in rows],
-                )
-                if bump:
-                    cursor.execute(
-                        sql.SQL(
-                            "UPDATE {s}.coledger_key_generation "
-                            "SET generation = generation + 1"
-                        ).format(s=self._schema)
-                    )
+            with self._lock:
+                self._revive()
+                self._insert_rows(rows, bump=bump)
         except self._psycopg.Error as error:
             raise StorageError(f"key store: {error}") from error
+
+    def _insert_rows(self, rows: Sequence[KeyRow], *, bump: bool) -> None:
+        sql = self._sql
+        with self._conn.transaction(), self._conn.cursor() as cursor:
+            cursor.executemany(
+                sql.SQL(
+                    "INSERT INTO {s}.coledger_member_keys "
+                    "(key_id, member, purpose, wrapped, destroyed_at) VALUES "
+                    "(%s, %s, %s, %s, CASE WHEN %s THEN now() END)"
+                ).format(s=self._schema),
+                [(*row, row[3] is None) for row in rows],
+            )
+            if bump:
+                cursor.execute(
+                    sql.SQL(
+                        "UPDATE {s}.coledger_key_generation "
+                        "SET generation = generation + 1"
+                    ).format(s=self._schema)
+                )
 
     def _delete(self, key_ids: Sequence[str]) -> None:
         self._run(

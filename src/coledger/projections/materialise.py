@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
@@ -42,8 +43,9 @@ from uuid import UUID
 
 import attrs
 import orjson
+from eventsourcing.persistence import PersistenceError
 
-from coledger.errors import StorageError
+from coledger.errors import CorruptEventError, StorageError
 from coledger.projections.facts import ALL, Facts, collector_paused
 from coledger.projections.indicators import build_report
 from coledger.projections.lens import Figure, Lens, Scope, now_of
@@ -87,6 +89,8 @@ STAGED = "coledger_staged_"
 """Prefix of the connection's temporary tables that new rows wait in."""
 STAGE_BATCH = 20_000
 """Rows worked out before they are written to the temporary tables."""
+LONGEST_WAIT = 30.0
+"""Seconds a worker waits at most between tries while storage keeps failing."""
 ATTEMPTS = 8
 """Catch-ups started again, at most, when others keep moving the tables first."""
 Rows = dict[str, list[tuple[Any, ...]]]
@@ -192,6 +196,8 @@ class SQLTables(Tables):
         self._replacing = threading.Lock()
         """Held for a whole replace: one set of staged rows at a time."""
         self._backend = config.backend
+        self._config = config
+        self._errors: tuple[type[Exception], ...] = (sqlite3.Error,)
         try:
             if config.backend == "sqlite" and config.path is not None:
                 self._mark = "?"
@@ -205,22 +211,50 @@ class SQLTables(Tables):
                 import psycopg  # noqa: PLC0415 (only PostgreSQL ledgers need it)
 
                 self._mark = "%s"
-                self._conn = psycopg.connect(config.postgres_conninfo, autocommit=True)
-                from psycopg import sql  # noqa: PLC0415
-
-                self._conn.execute(
-                    sql.SQL("SET search_path TO {}").format(
-                        sql.Identifier(config.schema or "public")
-                    )
-                )
+                self._errors = (psycopg.Error,)
+                self._conn = self._connect()
             for statement in TABLES:
                 self._conn.execute(statement)
         except Exception as error:
             raise StorageError(f"cannot open the projection tables: {error}") from error
 
+    def _connect(self) -> Any:
+        """A new PostgreSQL connection, in autocommit, on the ledger's schema."""
+        import psycopg  # noqa: PLC0415 (only PostgreSQL ledgers need it)
+        from psycopg import sql  # noqa: PLC0415
+
+        conn = psycopg.connect(self._config.postgres_conninfo, autocommit=True)
+        conn.execute(
+            sql.SQL("SET search_path TO {}").format(
+                sql.Identifier(self._config.schema or "public")
+            )
+        )
+        return conn
+
+    def _revive(self) -> None:
+        """Connect again if the server dropped the connection (caller holds the lock).
+
+        A restart, a failover or an idle timeout ends the session; the next
+        use connects afresh rather than failing for the life of the ledger.
+        The staged tables went with the old session and are made again.
+        """
+        if self._backend != "sqlite" and (self._conn.closed or self._conn.broken):
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = self._connect()
+
+    @contextlib.contextmanager
+    def _plain_errors(self) -> Iterator[None]:
+        """Database errors as coledger's ``StorageError``."""
+        try:
+            yield
+        except self._errors as error:
+            raise StorageError(f"projection tables: {error}") from error
+
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Any]:
         """One transaction on the connection (the caller holds the lock)."""
+        self._revive()
         self._conn.execute("BEGIN IMMEDIATE" if self._backend == "sqlite" else "BEGIN")
         try:
             yield self._conn
@@ -231,7 +265,8 @@ class SQLTables(Tables):
 
     def position(self) -> int:
         """The tracked position."""
-        with self._lock:
+        with self._plain_errors(), self._lock:
+            self._revive()
             row = self._conn.execute(
                 f"SELECT position FROM coledger_tracking WHERE name = {self._mark}",  # noqa: S608
                 (self.name,),
@@ -247,6 +282,7 @@ class SQLTables(Tables):
         that received rows.
         """
         with self._lock:
+            self._revive()
             for table in DATA_TABLES:
                 self._conn.execute(
                     f"CREATE TEMP TABLE IF NOT EXISTS {STAGED}{table} AS "  # noqa: S608
@@ -287,7 +323,7 @@ class SQLTables(Tables):
     ) -> None:
         """Stage the new rows, then swap them and the position in one transaction."""
         mark = self._mark
-        with self._replacing:
+        with self._plain_errors(), self._replacing:
             try:
                 filled = self._stage(batches)
                 with self._lock, self._transaction() as conn:
@@ -364,7 +400,8 @@ class SQLTables(Tables):
             if self._backend == "sqlite"
             else "BEGIN ISOLATION LEVEL REPEATABLE READ"
         )
-        with self._lock:
+        with self._plain_errors(), self._lock:
+            self._revive()
             self._conn.execute(begin)
             try:
                 rows = {
@@ -553,21 +590,36 @@ class Materialiser:
         *,
         poll: float = 1.0,
         on_batch: Callable[[int], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
     ) -> None:
         """Keep the tables current until *stop* is set.
 
         On PostgreSQL a LISTEN on the ledger's channel wakes the worker as soon
         as events are written (with *poll* as the longest wait); SQLite has no
-        push, so the worker pulls every *poll* seconds.
+        push, so the worker pulls every *poll* seconds. A storage failure (a
+        dropped connection, a server restarting) does not end the worker: it
+        is passed to *on_error* (else logged), and the worker tries again
+        after *poll* seconds, doubling the wait while failures go on, up to
+        ``LONGEST_WAIT``. An event the fold cannot read does end it.
         """
         waiter = _waiter(self.ledger, poll)
+        wait = poll
         try:
             while not stop.is_set():
-                applied = self.catch_up()
-                if on_batch is not None and applied:
-                    on_batch(applied)
-                if not applied:
-                    waiter(stop)
+                try:
+                    applied = self.catch_up()
+                    if on_batch is not None and applied:
+                        on_batch(applied)
+                    if not applied:
+                        waiter(stop)
+                except CorruptEventError:
+                    raise
+                except (StorageError, PersistenceError) as error:
+                    (on_error or _log_failure)(error)
+                    stop.wait(wait)
+                    wait = min(wait * 2, max(poll, LONGEST_WAIT))
+                else:
+                    wait = poll
         finally:
             close = getattr(waiter, "close", None)
             if close is not None:
@@ -606,6 +658,10 @@ class _Counted:
             yield record
 
 
+def _log_failure(error: Exception) -> None:
+    logging.getLogger(__name__).warning("projection worker: %s; trying again", error)
+
+
 def _json(text: str) -> Any:
     """Parse JSON the tables hold (orjson, several times faster on a big ladder).
 
@@ -622,18 +678,35 @@ class _Listener:
     """Waits for a NOTIFY on the ledger's channel (PostgreSQL)."""
 
     def __init__(self, conninfo: str, poll: float) -> None:
+        self.poll = poll
+        self._conninfo = conninfo
+        self._conn = self._listen()
+
+    def _listen(self) -> Any:
         import psycopg  # noqa: PLC0415 (only PostgreSQL ledgers need it)
         from psycopg import sql  # noqa: PLC0415
 
-        self.poll = poll
-        self._conn = psycopg.connect(conninfo, autocommit=True)
-        # eventsourcing notifies on a channel named after the events table.
-        channel = f"{APP_NAME}_events"
-        self._conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        try:
+            conn = psycopg.connect(self._conninfo, autocommit=True)
+            # eventsourcing notifies on a channel named after the events table.
+            channel = f"{APP_NAME}_events"
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        except psycopg.Error as error:
+            raise StorageError(f"cannot listen for new events: {error}") from error
+        return conn
 
     def __call__(self, stop: threading.Event) -> None:
-        for _ in self._conn.notifies(timeout=self.poll, stop_after=1):
-            return
+        import psycopg  # noqa: PLC0415
+
+        if self._conn.closed or self._conn.broken:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = self._listen()  # events written meanwhile: caught up next
+        try:
+            for _ in self._conn.notifies(timeout=self.poll, stop_after=1):
+                return
+        except psycopg.Error as error:
+            raise StorageError(f"lost the wait for new events: {error}") from error
         del stop
 
     def close(self) -> None:
