@@ -185,6 +185,26 @@ def test_x1_counts_requests_met_by_their_deadline(org: Board) -> None:
     assert (later.value, later.n) == (0.0, 1)
 
 
+def test_x1_a_request_waiting_for_a_vote_not_yet_opened_is_pending(
+    org: Board,
+) -> None:
+    """X1: needed before a vote that has not opened, a request is not yet failed."""
+    p = org.ledger.raise_proposal(
+        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
+    )
+    org.request(org.ann, 2, proposal=p, needed_before="vote")
+    waiting = access.x1(org.lens(), TH)
+    assert (waiting.value, waiting.n) == (None, 0)
+    assert access.x1(org.lens(until=day(3)), TH).n == 0
+
+    org.ledger.decide(
+        p, outcome="adopted", method="consensus", by=org.cat, occurred_at=day(4)
+    )  # decided without the vote it was needed for, still unanswered: failed
+    decided = access.x1(org.lens(), TH)
+    assert (decided.value, decided.n) == (0.0, 1)
+    assert access.x1(org.lens(until=day(3)), TH).n == 0  # as it stood on day 3
+
+
 def test_x1_explicit_needed_by_and_no_requests(org: Board) -> None:
     """X1: needed_by overrides the meeting start; no requests is no evidence."""
     assert (

@@ -45,6 +45,14 @@ def test_banzhaf_shares_sum_to_one_or_all_zero(weights: list[int]) -> None:
     assert all(power[name] == 0.0 for name, w in blocs.items() if w == 0)
 
 
+def test_a_threshold_quota_is_worked_out_exactly() -> None:
+    """0.56 of 25 seats needs 14 votes, not the 15 a float product rounds up to."""
+    rule = Rule.supermajority(0.56)
+    assert 0.56 * 25 > 14  # the trap: the float product is a shade over 14
+    assert quota_for(rule.kind, rule.threshold, 25) == 14
+    assert quota_for(rule.kind, rule.threshold, 24) == 14  # 13.44 rounds up
+
+
 @pytest.mark.parametrize(
     ("rule", "expected"),
     [(Rule.majority(), 0.0), (Rule.supermajority(0.6), 0.2)],
@@ -53,7 +61,7 @@ def test_r7_reads_the_reference_board_from_a_ledger(
     rule: Rule, expected: float
 ) -> None:
     """A board of 5 staff, 2 trainers with lived experience and 2 partners gives R7."""
-    assert quota_for(rule.kind, float(rule.threshold), 9) == (5 if expected == 0 else 6)
+    assert quota_for(rule.kind, rule.threshold, 9) == (5 if expected == 0 else 6)
     with Ledger.open("memory://") as ledger:
         admin = ledger.register_member("Admin", role="staff")
         board = ledger.establish_body("Board", kind="governance", rule=rule, by=admin)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from uuid import UUID
 
 import pytest
@@ -470,3 +470,49 @@ def test_erasing_a_member_never_raises_p1(
                 assert phase_profile(lens, unit).score <= score
     finally:
         org.ledger.close()
+
+
+def test_one_meeting_is_one_occasion_whatever_offset_its_times_carry() -> None:
+    """A meeting at 20:00 in New York and a comment minuted in UTC: one occasion."""
+    new_york = timezone(timedelta(hours=-4))
+    with Ledger.open("memory://") as ledger:
+        ada = ledger.register_member("Ada", role="staff", occurred_at=day(0))
+        sam = ledger.register_member("Sam", role="trainer", by=ada, occurred_at=day(0))
+        ledger.declare_lived_experience(sam, categories=["DIS"], occurred_at=day(0))
+        board = ledger.establish_body(
+            "Board", kind="governance", by=ada, occurred_at=day(0)
+        )
+        fest = ledger.start_project(
+            "Fest", label="co_production", by=ada, occurred_at=day(0)
+        )
+        start = datetime(2025, 3, 10, 20, 0, tzinfo=new_york)  # 00:00 UTC, 11 March
+        meeting = ledger.schedule_meeting(
+            board,
+            kind="decision_meeting",
+            title="Planning",
+            starts_at=start,
+            project=fest,
+            by=ada,
+            occurred_at=day(1),
+        )
+        proposal = ledger.raise_proposal(
+            board,
+            proposers=[sam],
+            title="Evening sessions",
+            text="Run them later.",
+            project=fest,
+            phase="design",
+            meeting=meeting,
+            occurred_at=start,
+        )
+        ledger.comment(
+            proposal,
+            author=sam,
+            text="And a quiet room.",
+            channel="meeting",
+            occurred_at=datetime(2025, 3, 11, 0, 30, tzinfo=UTC),
+        )
+        lens = Lens(ledger.facts(), Scope.project(fest))
+        assert occasions(lens, fest) == {meeting}
+        rung = ledger.power_sharing(project=fest).ladder[0]
+        assert rung.evidence["le_occasions"] == 1

@@ -490,6 +490,30 @@ def test_v5_insufficient_and_unanswered(memory_ledger: Ledger) -> None:
     )
 
 
+def test_v5_counts_comments_in_the_period_of_the_first_decision_only(
+    memory_ledger: Ledger,
+) -> None:
+    """A later decision on the same proposal does not count its comments again."""
+    ledger = memory_ledger
+    lee = person(ledger, "Lee", le_from=0)
+    sol = person(ledger, "Sol", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(board, sol, by=sol, occurred_at=day(0))
+    p = raise_(ledger, board, [sol], 1)
+    c = comment(ledger, p, lee, 2)
+    ledger.open_voting(p, by=sol, occurred_at=day(5))
+    ledger.cast_ballot(p, voter=sol, choice="for", occurred_at=day(6))
+    assert ledger.close_voting(p, by=sol, occurred_at=day(10)).outcome == "adopted"
+    ledger.decide(  # the executive overrides the vote
+        p, outcome="rejected", method="staff_executive", by=sol, occurred_at=day(40)
+    )
+    ledger.give_feedback(p, comments=[c], text="Done.", by=sol, occurred_at=day(41))
+    first = v5(lens(ledger, until=30), TH)
+    assert (first.value, first.n) == (1, 1)
+    assert first.note == "median 31.0 days from decision to feedback"
+    assert is_insufficient(v5(lens(ledger, since=30), TH))
+
+
 def test_v5_ignores_a_vote_that_decided_nothing(memory_ledger: Ledger) -> None:
     """A not_valid vote decided nothing, so its proposal's comments do not count."""
     ledger = memory_ledger

@@ -112,9 +112,36 @@ def on_time(lens: Lens, request: AdjustmentFacts) -> bool:
 
 
 def pending(lens: Lens, request: AdjustmentFacts) -> bool:
-    """Whether *request* is still open with its deadline yet to come."""
+    """Whether *request* is still open with its deadline yet to come.
+
+    A request needed before a proposal's vote has no deadline until the vote
+    opens; while the proposal is still open and undecided, that deadline is
+    still to come, so the request is pending too.
+    """
+    if request.status != "requested":
+        return False
     due = deadline(lens, request)
-    return request.status == "requested" and due is not None and due > lens.now
+    if due is not None:
+        return due > lens.now
+    return _awaits_a_vote(lens, request)
+
+
+def _awaits_a_vote(lens: Lens, request: AdjustmentFacts) -> bool:
+    """Whether *request* waits for the vote of a proposal still open at now."""
+    if (
+        request.scope != "proposal"
+        or request.proposal is None
+        or request.needed_by is not None
+        or request.needed_before not in NEEDED_BEFORE_VOTE
+    ):
+        return False
+    proposal = lens.facts.proposals.get(request.proposal)
+    now = lens.now
+    return (
+        proposal is not None
+        and not proposal.withdrawn
+        and not any(d.at < now for d in proposal.decisions)
+    )
 
 
 def made_good(lens: Lens, declined: AdjustmentFacts) -> bool:

@@ -29,7 +29,7 @@ The ladder rates processes, never people.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -43,7 +43,7 @@ from coledger.projections.facts import (
     MeetingFacts,
     ProposalFacts,
 )
-from coledger.projections.lens import Figure, Lens, Scope, per_state
+from coledger.projections.lens import Figure, Lens, Scope, per_state, utc_day
 from coledger.projections.report import DecisionTag, Rung
 from coledger.projections.thresholds import Thresholds
 
@@ -121,11 +121,6 @@ def processes(lens: Lens) -> list[Process]:
 # Acts and occasions -----------------------------------------------------------------
 
 
-def _day(at: datetime) -> date:
-    """The calendar day (UTC) of a business time."""
-    return at.astimezone(UTC).date()
-
-
 def calendar(facts: Facts) -> dict[tuple[UUID, date], UUID]:
     """Each body's first meeting of each day, to place acts recorded that day.
 
@@ -143,7 +138,7 @@ def calendar(facts: Facts) -> dict[tuple[UUID, date], UUID]:
 def _calendar(facts: Facts) -> dict[tuple[UUID, date], UUID]:
     found: dict[tuple[UUID, date], MeetingFacts] = {}
     for m in facts.meetings.values():
-        key = (m.body, _day(m.starts_at))
+        key = (m.body, utc_day(m.starts_at))
         if key not in found or m.starts_at < found[key].starts_at:
             found[key] = m
     return {key: m.id for key, m in found.items()}
@@ -165,12 +160,12 @@ def occasion(
     """
     if channel == "meeting":
         held = facts.meetings.get(p.meeting) if p.meeting else None
-        if held is not None and _day(held.starts_at) == _day(at):
+        if held is not None and utc_day(held.starts_at) == utc_day(at):
             return f"meeting:{held.id}"
-        meeting = days.get((p.body, _day(at)))
+        meeting = days.get((p.body, utc_day(at)))
         if meeting is not None:
             return f"meeting:{meeting}"
-    return f"{channel}:{_day(at).isoformat()}"
+    return f"{channel}:{utc_day(at).isoformat()}"
 
 
 def le_originated(lens: Lens, p: ProposalFacts) -> bool:
@@ -594,7 +589,7 @@ def _heard(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> bool:
     for m in (lens.facts.meetings[i] for i in nearby if i in lens.facts.meetings):
         relevant = (
             m.id == p.meeting
-            or _day(m.starts_at) == _day(d.at)
+            or utc_day(m.starts_at) == utc_day(d.at)
             or (
                 m.kind == "information"
                 and d.at <= m.starts_at

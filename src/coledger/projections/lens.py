@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
@@ -131,11 +131,16 @@ def band_of(value: float, cuts: Sequence[tuple[float, str]], top: str) -> str:
     return top
 
 
+def utc_day(at: datetime) -> date:
+    """The calendar day (UTC) of a business time, whatever offset it was given in."""
+    return at.astimezone(UTC).date()
+
+
 def now_of(facts: Facts) -> datetime:
     """Midnight (UTC) after the latest business time in *facts*."""
     if facts.latest is None:
         return EPOCH
-    day = facts.latest.astimezone(UTC).date()
+    day = utc_day(facts.latest)
     return datetime.combine(day, time(), tzinfo=UTC) + timedelta(days=1)
 
 

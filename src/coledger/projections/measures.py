@@ -6,6 +6,7 @@ import itertools
 import math
 import statistics
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 
 
 def gini(values: Sequence[float]) -> float:
@@ -40,8 +41,12 @@ def banzhaf(weights: Mapping[str, int], quota: int) -> dict[str, float]:
     return {name: count / all_swings for name, count in swings.items()}
 
 
-def quota_for(kind: str, threshold: float, total: int) -> int:
-    """Votes a motion needs under a rule kind when everyone votes."""
+def quota_for(kind: str, threshold: Fraction, total: int) -> int:
+    """Votes a motion needs under a rule kind when everyone votes.
+
+    The threshold is the rule's exact fraction: in floating point, 0.56 of 25
+    seats comes to a shade over 14 and would round up to 15.
+    """
     if kind == "majority":
         return total // 2 + 1
     if kind == "threshold":

@@ -27,7 +27,7 @@ from coledger.projections.facts import (
     ProposalFacts,
     Spell,
 )
-from coledger.projections.lens import Figure, Lens, band_of, insufficient
+from coledger.projections.lens import Figure, Lens, band_of, insufficient, utc_day
 from coledger.projections.thresholds import Thresholds
 
 CORE_PHASES = frozenset({"design", "delivery", "evaluation"})
@@ -153,7 +153,7 @@ def _meeting_on(lens: Lens, p: ProposalFacts, c: CommentFacts) -> MeetingFacts |
                 lens.facts.meetings[i]
                 for i in lens.facts.meetings_by_body.get(p.body, [])
             )
-            if m.starts_at.date() == c.at.date()
+            if utc_day(m.starts_at) == utc_day(c.at)
         ),
         key=lambda m: m.starts_at,
     )
@@ -168,9 +168,9 @@ def _meeting_on(lens: Lens, p: ProposalFacts, c: CommentFacts) -> MeetingFacts |
 
 def _comment_occasion(lens: Lens, p: ProposalFacts, c: CommentFacts) -> Occasion:
     if c.channel != "meeting":
-        return (c.channel, c.at.date())
+        return (c.channel, utc_day(c.at))
     meeting = _meeting_on(lens, p, c)
-    return ("meeting", c.at.date()) if meeting is None else meeting.id
+    return ("meeting", utc_day(c.at)) if meeting is None else meeting.id
 
 
 def occasions(lens: Lens, project: UUID) -> set[Occasion]:
@@ -179,7 +179,9 @@ def occasions(lens: Lens, project: UUID) -> set[Occasion]:
     for p in _proposals_of(lens, project):
         if lens.in_period(p.raised_at) and le_originated(lens, p):
             found.add(
-                p.meeting if p.meeting is not None else ("written", p.raised_at.date())
+                p.meeting
+                if p.meeting is not None
+                else ("written", utc_day(p.raised_at))
             )
         for c in p.comments:
             if lens.in_period(c.at) and lens.le(c.author, c.at):

@@ -197,7 +197,7 @@ def r7(lens: Lens, th: Thresholds) -> Figure:
         if not total:
             continue
         rule = body.rule
-        quota = quota_for(rule.kind, float(rule.threshold), total)
+        quota = quota_for(rule.kind, rule.threshold, total)
         powers.append(banzhaf(weights, quota).get("lived_experience", 0.0))
     if not powers:
         return insufficient("R7", "no voting seats are held")

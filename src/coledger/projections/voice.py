@@ -207,11 +207,13 @@ def _longest(run: list[bool]) -> int:
 
 
 def _decided(lens: Lens, proposal: ProposalFacts) -> DecisionFacts | None:
-    """The proposal's first decision in the period that decided something."""
-    for d in proposal.decisions:
-        if d.outcome != NOT_DECIDED and lens.in_period(d.at):
-            return d
-    return None
+    """The proposal's first decision that decided something, if made in the period.
+
+    A later decision (an override, say) does not count the same comments
+    again in its own period.
+    """
+    first = next((d for d in proposal.decisions if d.outcome != NOT_DECIDED), None)
+    return first if first is not None and lens.in_period(first.at) else None
 
 
 def _closure(lens: Lens) -> tuple[list[float | None], list[tuple[UUID, datetime]]]:
