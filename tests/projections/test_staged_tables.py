@@ -37,19 +37,25 @@ def _figures(scope_id: str, codes: range) -> Rows:
     }
 
 
+def _ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh ledger on the parametrised backend, its own tables laid out."""
+    kind: str = request.param
+    schema = request.getfixturevalue("pg_schema") if kind == "postgres" else None
+    url = url_for(kind, tmp_path, schema)
+    with Ledger.open(url):  # lays out the ledger's own tables first
+        pass
+    return url
+
+
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
 def tables(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[tuple[Tables, str]]:
     """Projection tables on each backend, with the ledger URL they live beside."""
-    kind: str = request.param
-    schema = request.getfixturevalue("pg_schema") if kind == "postgres" else None
-    url = url_for(kind, tmp_path, schema)
-    if kind == "memory":
+    url = _ledger_url(request, tmp_path)
+    if url.startswith("memory"):
         yield MemoryTables(), url
         return
-    with Ledger.open(url):  # lays out the ledger's own tables first
-        pass
     opened = SQLTables(parse_url(url))
     yield opened, url
     opened.close()
@@ -176,11 +182,7 @@ def two_tables(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[tuple[SQLTables, SQLTables]]:
     """Two connections to the same projection tables, as two processes would hold."""
-    kind: str = request.param
-    schema = request.getfixturevalue("pg_schema") if kind == "postgres" else None
-    url = url_for(kind, tmp_path, schema)
-    with Ledger.open(url):
-        pass
+    url = _ledger_url(request, tmp_path)
     first, second = SQLTables(parse_url(url)), SQLTables(parse_url(url))
     yield first, second
     first.close()

@@ -490,15 +490,21 @@ def test_v5_insufficient_and_unanswered(memory_ledger: Ledger) -> None:
     )
 
 
+def _seated_board(ledger: Ledger) -> tuple[UUID, UUID, UUID]:
+    """Lee (lived experience), Sol (none) and a board on which Sol holds a seat."""
+    lee = person(ledger, "Lee", le_from=0)
+    sol = person(ledger, "Sol", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(board, sol, by=sol, occurred_at=day(0))
+    return lee, sol, board
+
+
 def test_v5_counts_comments_in_the_period_of_the_first_decision_only(
     memory_ledger: Ledger,
 ) -> None:
     """A later decision on the same proposal does not count its comments again."""
     ledger = memory_ledger
-    lee = person(ledger, "Lee", le_from=0)
-    sol = person(ledger, "Sol", none_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
-    ledger.assign_seat(board, sol, by=sol, occurred_at=day(0))
+    lee, sol, board = _seated_board(ledger)
     p = raise_(ledger, board, [sol], 1)
     c = comment(ledger, p, lee, 2)
     ledger.open_voting(p, by=sol, occurred_at=day(5))
@@ -517,10 +523,7 @@ def test_v5_counts_comments_in_the_period_of_the_first_decision_only(
 def test_v5_ignores_a_vote_that_decided_nothing(memory_ledger: Ledger) -> None:
     """A not_valid vote decided nothing, so its proposal's comments do not count."""
     ledger = memory_ledger
-    lee = person(ledger, "Lee", le_from=0)
-    sol = person(ledger, "Sol", none_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
-    ledger.assign_seat(board, sol, by=sol, occurred_at=day(0))
+    lee, sol, board = _seated_board(ledger)
     p = raise_(ledger, board, [sol], 1)
     comment(ledger, p, lee, 2)
     ledger.open_voting(p, by=sol, occurred_at=day(3))
