@@ -15,10 +15,12 @@ from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import DecisionTag, PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
 from coledger.reports import render, suppress
+from coledger.reports.display import public_tags
 from coledger.reports.suppression import (
     NO_BANDS,
     SECONDARY,
     SMALL_CELL,
+    TABLE_CELL,
     suppress_table,
     underlying_count,
 )
@@ -105,6 +107,46 @@ def test_shown_figures_are_bands_never_values() -> None:
     assert "a note with 3 exact counts" not in out
 
 
+def test_coverage_of_a_people_share_is_withheld_where_it_would_name_answers() -> None:
+    """Every named seat holder answered, and none has lived experience: no coverage."""
+    everyone = Figure("R1", 0.0, 6, 1.0, "token")
+    shown = suppress(report({"R1": everyone})).indicators["R1"]
+    assert shown.value is not None
+    assert shown.value.words == "none"
+    assert shown.coverage is None
+    few = Figure("R1", 0.0, 6, 2 / 6, "token")  # two answered: a small group
+    assert suppress(report({"R1": few})).indicators["R1"].coverage is None
+    spread = Figure("R1", 0.0, 12, 6 / 12, "token")
+    assert suppress(report({"R1": spread})).indicators["R1"].coverage is not None
+    records = Figure("D1", 30 / 36, 36, 1.0, "shared")  # not people: shown
+    assert suppress(report({"D1": records})).indicators["D1"].coverage is not None
+
+
+@pytest.mark.parametrize(("value", "shown"), [(1.0, False), (0.2, False), (0.0, True)])
+def test_officer_time_is_shown_only_when_none_of_it_was_held_with_lived_experience(
+    value: float, shown: bool
+) -> None:
+    """R4 is a share of named officers' time: "all" and a few have no safe count."""
+    f = suppress(report({"R4": fig("R4", value, 5)})).indicators["R4"]
+    assert (f.value is not None) is shown
+    assert (f.withheld is None) is shown
+
+
+def test_no_voting_lived_experience_beside_a_few_other_seats_withholds_r3() -> None:
+    """R1 "none" with one advisory seat: R3 having a value would name its holder."""
+    figures = {
+        "R1": Figure("R1", 0.0, 10, 0.5, "token"),
+        "R3": Figure("R3", 0.0, 11, 0.5, "below_parity"),
+        "X5": Figure("X5", 0.0, 40, 0.5, "barrier"),
+    }
+    safe = suppress(report(figures)).indicators
+    assert safe["R1"].value is not None
+    assert (safe["R3"].withheld, safe["R3"].n) == (SECONDARY, None)
+    assert safe["X5"].withheld == SECONDARY
+    many = {**figures, "R3": Figure("R3", 0.0, 16, 0.5, "below_parity")}
+    assert suppress(report(many)).indicators["R3"].withheld is None
+
+
 def test_notes_never_reach_the_public() -> None:
     """The projections' notes hold exact sub-counts and names: all are dropped."""
     shown = render(report({"D2": fig("D2", 8 / 34, 34, "in_forum")}), audience="public")
@@ -187,17 +229,30 @@ def test_decision_tags_are_counted_with_suppression() -> None:
     safe = suppress(report({}, tags=tags))
     counts = {t.tag: (t.count, t.withheld) for t in safe.tags}
     assert counts["decided-with"] == (20, None)
-    assert counts["influenced"] == (None, SECONDARY)
-    assert counts["consulted"] == (None, SMALL_CELL)
+    # The small cell and the one withheld beside it give the same reason: told
+    # apart, 30 - 20 = 10 split as "small" + "not small" would pin both down.
+    assert counts["influenced"] == (None, TABLE_CELL)
+    assert counts["consulted"] == (None, TABLE_CELL)
     assert counts["none"] == (0, None)
     assert safe.decisions == 30
 
 
+def test_withheld_cells_cannot_be_told_apart_by_their_reason() -> None:
+    """One decision with lived experience and five without: both say the same."""
+    safe = suppress(report({}, tags=["decided-with"] + ["none"] * 5))
+    withheld = {t.tag: t for t in safe.tags if t.count is None}
+    assert set(withheld) == {"decided-with", "none"}
+    assert {t.withheld for t in withheld.values()} == {TABLE_CELL}
+    assert safe.decisions == 6
+    rows, _ = public_tags(safe)
+    assert len({row.count for row in rows if row.count.startswith("withheld")}) == 1
+
+
 def test_a_small_total_withholds_every_count() -> None:
-    """Three decisions in all: the total and every non-zero count are withheld."""
+    """Three decisions in all: the total and every count, zeros too, are withheld."""
     safe = suppress(report({}, tags=["decided-with", "decided-with", "none"]))
     assert safe.decisions is None
-    assert all(t.count is None or t.count == 0 for t in safe.tags)
+    assert all(t.count is None and t.withheld == TABLE_CELL for t in safe.tags)
 
 
 def test_ladder_evidence_is_made_safe() -> None:

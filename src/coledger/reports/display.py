@@ -19,7 +19,6 @@ from coledger.projections.report import PowerSharingReport, Rung
 from coledger.reports.suppression import (
     COUNTED_EVIDENCE,
     SEAT_FLAGS,
-    SECONDARY,
     SafeFigure,
     SafeReport,
     SafeRung,
@@ -416,11 +415,7 @@ def public_tags(safe: SafeReport) -> tuple[tuple[TagRow, ...], str]:
 
     def row(t: TagCount) -> TagRow:
         if t.count is None:
-            why = (
-                "withheld, so the total cannot give back a small count"
-                if t.withheld == SECONDARY
-                else f"fewer than {k}"
-            )
+            why = f"withheld: this count or another here is below {k}"
             bar = Bar(0.0, 0.0, WITHHELD, shown=False, scale=scale)
             return TagRow(words(TAGS.get(t.tag, t.tag)), why, bar)
         at = t.count / total if total else 0.0

@@ -122,6 +122,12 @@ SECONDARY = "secondary"
 """Withheld so that a total or a linked figure cannot give back a withheld count."""
 NO_BANDS = "no_bands"
 """Withheld because this version of the reports has no bands for the figure."""
+TABLE_CELL = "table_cell"
+"""A count in a table withheld because it, or another count there, is small.
+
+Every withheld count of a table carries this one reason: told which were
+small and which were withheld beside them, a reader could narrow the small
+ones down to their count."""
 
 _TOLERANCE = 1e-6
 
@@ -306,7 +312,12 @@ def safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
         return SafeFigure(
             code, None, f.n, None, None, SMALL_CELL, "withheld: its count is unclear"
         )
-    if count is not None and share_discloses(count, f.n, k, people=about.people):
+    # A share of people's time (R4) has no count to test its groups with:
+    # only "none" is safe to show.
+    untestable = about.people and about.kind != SHARE and f.value != 0
+    if untestable or (
+        count is not None and share_discloses(count, f.n, k, people=about.people)
+    ):
         return SafeFigure(code, None, f.n, None, None, SMALL_CELL, share_note(code, k))
     banded = range_of(code, f.value, th)
     if about.kind == UNKNOWN or banded is None:
@@ -314,6 +325,12 @@ def safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
             code, None, f.n, None, None, NO_BANDS, "withheld: no bands for this figure"
         )
     coverage = None if f.coverage is None else share_range(f.coverage)
+    if about.people and f.coverage is not None:
+        # Who answered, among named people: "all" next to "none" would say
+        # that each of them declared no lived experience.
+        answered = underlying_count(SHARE, f.coverage, f.n)
+        if answered is None or share_discloses(answered, f.n, k, people=True):
+            coverage = None
     return SafeFigure(code, banded, f.n, coverage, f.band, None, None)
 
 
@@ -331,7 +348,7 @@ def safe_figures(
     """
     safe = {code: safe_figure(code, f, th) for code, f in figures.items()}
     r1 = safe.get("R1")
-    if r1 is None or r1.withheld is None:
+    if r1 is None or not (r1.withheld or _few_beside_none(figures, th.small_cell)):
         return safe
     for code in SEAT_LINKED:
         f = figures.get(code)
@@ -347,6 +364,17 @@ def safe_figures(
             "withheld with R1, whose count it would help to work out",
         )
     return safe
+
+
+def _few_beside_none(figures: Mapping[str, Figure], k: int) -> bool:
+    """Whether R1 is "none" while only a few seat holders have no voting seat.
+
+    R3, R6 and X5 have a value only when some seat holder has lived
+    experience. Next to "none of the voting seats", that value (or its lack)
+    speaks of the few people in the other seats.
+    """
+    r1, r3 = figures.get("R1"), figures.get("R3")
+    return r1 is not None and r1.value == 0 and r3 is not None and small(r3.n - r1.n, k)
 
 
 def suppress_table(cells: Mapping[str, int], k: int) -> dict[str, str | None]:
@@ -498,15 +526,11 @@ def safe_tags(
     for d in report.decisions:
         cells[d.tag] = cells.get(d.tag, 0) + 1
     total = sum(cells.values())
-    if small(total, k):
-        tags = tuple(
-            TagCount(tag, None if count else 0, SMALL_CELL if count else None)
-            for tag, count in cells.items()
-        )
-        return tags, None
+    if small(total, k):  # every count, zeros too: a lone non-zero would say "all"
+        return tuple(TagCount(tag, None, TABLE_CELL) for tag in cells), None
     reasons = suppress_table(cells, k)
     tags = tuple(
-        TagCount(tag, None if reasons[tag] else count, reasons[tag])
+        TagCount(tag, None, TABLE_CELL) if reasons[tag] else TagCount(tag, count, None)
         for tag, count in cells.items()
     )
     return tags, total

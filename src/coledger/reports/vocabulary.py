@@ -40,7 +40,8 @@ class Indicator:
     """A label of a few words, for charts."""
     people: bool = False
     """A share of people by lived experience: each of the n is one person's place
-    (a voting seat), so "all" would tell every named holder's lived experience."""
+    (a voting seat, an office), so "all" would tell every named holder's lived
+    experience."""
 
     @property
     def label(self) -> str:
@@ -87,6 +88,7 @@ _INDICATORS = (
         PROPORTION,
         "offices",
         "officer roles",
+        people=True,
     ),
     Indicator(
         "R5",
