@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from uuid import uuid4
 
 import pytest
-from eventsourcing.persistence import OperationalError
+from eventsourcing.persistence import IntegrityError, OperationalError
 
 from coledger import Ledger, errors
 from coledger.integrity.recorders import OneTripPostgresRecorder
@@ -97,3 +98,42 @@ def test_a_connection_that_stays_lost_fails_plainly(
     with pytest.raises(errors.StorageError, match="closed the connection"):
         pg_ledger.register_member("Alice")
     assert pg_ledger.position == before
+
+
+class _ServerSaidError(Exception):
+    """A server error with its SQLSTATE, as psycopg raises them."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"server error {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(("sqlstate", "ours"), [("55P03", False), ("57P01", True)])
+def test_only_a_lost_connection_lets_a_retry_take_stored_events_for_its_own(
+    pg_ledger: Ledger, monkeypatch: pytest.MonkeyPatch, sqlstate: str, ours: bool
+) -> None:
+    """After a lock timeout the server rolled back: equal events are another's."""
+    alice = pg_ledger.register_member("Alice")
+    recorder: Any = pg_ledger._app.recorder
+    template = next(iter(recorder.select_events(alice)))
+    fresh = [type(template)(uuid4(), 1, template.topic, template.state)]
+    real = recorder._insert_once
+    calls: list[int] = []
+
+    def failing_first(params: Any, count: int) -> list[int]:
+        calls.append(1)
+        if len(calls) == 1:
+            real(params, count)  # the same bytes land, as another writer's would
+            failure = OperationalError(f"failed with {sqlstate}")
+            failure.__cause__ = _ServerSaidError(sqlstate)
+            raise failure
+        found: list[int] = real(params, count)
+        return found
+
+    monkeypatch.setattr(recorder, "_insert_once", failing_first)
+    if ours:
+        assert len(recorder.insert_events(fresh)) == 1
+    else:
+        with pytest.raises(IntegrityError):
+            recorder.insert_events(fresh)
+    assert calls == [1, 1]

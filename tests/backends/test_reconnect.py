@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from coledger import Ledger, errors
+from coledger.projections import materialise
 from conftest import PG_BASE, PG_CONNINFO
 
 pytestmark = pytest.mark.postgres
@@ -100,3 +101,40 @@ def _wait_for(condition: Any, seconds: float = 20) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def test_a_worker_that_cannot_listen_at_first_keeps_trying(
+    pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that refuses the LISTEN at first is reported, then waited on."""
+    url = f"{PG_BASE}?schema={pg_schema}"
+    real_listen = materialise._Listener._listen
+    refusals: list[int] = []
+
+    def listen(self: Any) -> Any:
+        if not refusals:
+            refusals.append(1)
+            raise errors.StorageError("cannot listen for new events: refused")
+        return real_listen(self)
+
+    monkeypatch.setattr(materialise._Listener, "_listen", listen)
+    with Ledger.open(url) as writer, Ledger.open(url) as worker_ledger:
+        writer.register_member("Ann")
+        projector = worker_ledger.projections()
+        projector.catch_up()
+        stop, failures = threading.Event(), list[Exception]()
+        worker = threading.Thread(
+            target=projector.follow,
+            args=(stop,),
+            kwargs={"poll": 0.05, "on_error": failures.append},
+        )
+        worker.start()
+        try:
+            _wait_for(lambda: bool(failures))
+            writer.register_member("Bea")
+            _wait_for(lambda: _position(url) == writer.position)
+        finally:
+            stop.set()
+            worker.join(10)
+        assert not worker.is_alive()
+    assert [str(f) for f in failures] == ["cannot listen for new events: refused"]

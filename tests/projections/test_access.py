@@ -204,6 +204,18 @@ def test_x1_a_request_waiting_for_a_vote_not_yet_opened_is_pending(
     assert (decided.value, decided.n) == (0.0, 1)
     assert access.x1(org.lens(until=day(3)), TH).n == 0  # as it stood on day 3
 
+    q = org.ledger.raise_proposal(
+        org.board,
+        proposers=[org.cat],
+        title="Vans",
+        text="Hire vans.",
+        occurred_at=day(5),
+    )
+    org.request(org.ben, 6, proposal=q, needed_before="vote")
+    org.ledger.withdraw_proposal(q, by=org.cat, occurred_at=day(8))
+    assert access.x1(org.lens(since=day(5), until=day(7)), TH).n == 0  # still open
+    assert access.x1(org.lens(since=day(5)), TH).n == 1  # withdrawn, never met
+
 
 def test_x1_explicit_needed_by_and_no_requests(org: Board) -> None:
     """X1: needed_by overrides the meeting start; no requests is no evidence."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,8 +13,11 @@ from uuid import UUID
 import pytest
 
 from coledger import Ledger
+from coledger.projections import materialise
 from coledger.projections.lens import Scope
-from coledger.projections.materialise import Materialiser, comparable
+from coledger.projections.materialise import Materialiser, comparable, tracking_name
+from coledger.projections.thresholds import Thresholds
+from coledger.storage import parse_url
 from conftest import url_for
 from indicator_helpers import day, decide, person
 
@@ -95,3 +100,58 @@ def test_a_slow_catch_up_overtaken_by_a_quick_one_leaves_no_stale_scope(
         assert stored is not None
         folded = writer.power_sharing(body=scope.id, as_of=writer.position)
         assert comparable(stored) == comparable(folded), scope
+
+
+def test_a_catch_up_overtaken_part_way_keeps_its_fold() -> None:
+    """Beaten to a position it had folded past, a catch-up goes on without refolding."""
+    with Ledger.open("memory://") as ledger:
+        ann = person(ledger, "Ann", le_from=0)
+        board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+        projector = ledger.projections()
+        projector.catch_up()
+        start = projector.tables.position()
+        _raise_and_adopt(ledger, board, ann, 1)
+        _raise_and_adopt(ledger, board, ann, 2)
+        folds: list[int] = []
+        real_fold = projector._fold_to
+
+        def fold_to(position: int) -> int:
+            folds.append(projector._facts.position)
+            return real_fold(position)
+
+        projector._fold_to = fold_to  # type: ignore[method-assign]
+        real_replace = projector.tables.replace
+        overtaken = ledger.position - 1
+
+        def replace(*args: Any, **kwargs: Any) -> None:
+            if projector.tables.position() == start:  # another catch-up lands first
+                real_replace(overtaken, [], set(), expected=start)
+            real_replace(*args, **kwargs)
+
+        projector.tables.replace = replace  # type: ignore[method-assign]
+        projector.catch_up()
+        assert projector.tables.position() == ledger.position
+        assert 0 not in folds[1:], "the facts were thrown away and folded again"
+        stored = projector.read(Scope.body(board))
+        assert stored is not None
+        folded = ledger.power_sharing(body=board, as_of=ledger.position)
+        assert comparable(stored) == comparable(folded)
+
+
+def test_tables_written_by_an_earlier_version_of_the_figures_are_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an upgrade that changes the figures, the next catch-up rewrites all."""
+    url = url_for("sqlite", tmp_path)
+    with Ledger.open(url) as ledger:
+        person(ledger, "Ann", le_from=0)
+        monkeypatch.setattr(materialise, "FIGURES_VERSION", 1)
+        ledger.projections().catch_up()
+    monkeypatch.setattr(materialise, "FIGURES_VERSION", 2)
+    with Ledger.open(url) as ledger:
+        assert ledger.projections().catch_up() == ledger.position
+        path = parse_url(url).path
+        assert path is not None
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            rows = db.execute("SELECT name FROM coledger_tracking").fetchall()
+        assert rows == [(tracking_name(Thresholds()),)]

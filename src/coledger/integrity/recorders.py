@@ -239,10 +239,10 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
                 if found is None:
                     raise
                 return found
-            except (InterfaceError, OperationalError):
+            except (InterfaceError, OperationalError) as error:
                 if attempt == INSERT_ATTEMPTS:
                     raise
-                unsure = True
+                unsure = unsure or _outcome_unknown(error)
                 time.sleep(INSERT_WAIT)
         raise AssertionError  # pragma: no cover (the loop returns or raises)
 
@@ -299,6 +299,18 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
             if row["topic"] == event.topic and bytes(row["state"] or b"") == event.state
         ]
         return found if len(found) == len(stored_events) else None
+
+
+def _outcome_unknown(error: Exception) -> bool:
+    """Whether the server may have committed despite *error*.
+
+    An error the server sent about the statement (a lock timeout, a deadlock)
+    comes with its rollback. A connection lost or ended (no SQLSTATE; class
+    08, connection exception; class 57, operator intervention) may have come
+    after the COMMIT was carried out.
+    """
+    state = getattr(error.__cause__, "sqlstate", None)
+    return state is None or state.startswith(("08", "57"))
 
 
 class LeafPostgresRecorder(OneTripPostgresRecorder):

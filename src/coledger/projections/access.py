@@ -136,12 +136,11 @@ def _awaits_a_vote(lens: Lens, request: AdjustmentFacts) -> bool:
     ):
         return False
     proposal = lens.facts.proposals.get(request.proposal)
+    if proposal is None:
+        return False
     now = lens.now
-    return (
-        proposal is not None
-        and not proposal.withdrawn
-        and not any(d.at < now for d in proposal.decisions)
-    )
+    gone = proposal.withdrawn_at is not None and proposal.withdrawn_at < now
+    return not gone and not any(d.at < now for d in proposal.decisions)
 
 
 def made_good(lens: Lens, declined: AdjustmentFacts) -> bool:

@@ -228,7 +228,7 @@ class ProposalFacts:
     verdict: str | None = None
     advisory: bool = False
     decisions: list[DecisionFacts] = attrs.Factory(list)
-    withdrawn: bool = False
+    withdrawn_at: datetime | None = None
     actions: dict[UUID, ActionFacts] = attrs.Factory(dict)
     evaluations: list[tuple[tuple[UUID, ...], tuple[UUID, ...], datetime]] = (
         attrs.Factory(list)
@@ -683,7 +683,7 @@ def _proposal(  # noqa: C901, PLR0912, PLR0917
             )
         )
     elif cls is Proposal.Withdrawn:
-        p.withdrawn = True
+        p.withdrawn_at = at
     elif cls is Proposal.ActionAssigned:
         action = uuid_of(s["action_id"])
         due = s["due"]

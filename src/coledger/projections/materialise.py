@@ -133,10 +133,21 @@ class Tables(ABC):
         """Release the connection."""
 
 
+FIGURES_VERSION = 2
+"""The version of the figures' definitions, raised whenever a release changes
+what a figure counts: tables written under another version are rewritten by
+the next catch-up, rather than left showing the old figures until their scope
+is touched. (2: X1's pending requests, V5's first decision, P2's UTC days and
+R7's exact quota.)"""
+
+
 def tracking_name(th: Thresholds) -> str:
-    """The tracking row for tables computed under *th* (others start afresh)."""
-    digest = hashlib.sha256(repr(attrs.astuple(th)).encode()).hexdigest()[:12]
-    return f"{NAME}/{digest}"
+    """The tracking row for tables computed under *th* by this version of the figures.
+
+    Tables computed under other thresholds, or an earlier version, start afresh.
+    """
+    made = repr((FIGURES_VERSION, attrs.astuple(th)))
+    return f"{NAME}/{hashlib.sha256(made.encode()).hexdigest()[:12]}"
 
 
 class MemoryTables(Tables):
@@ -512,6 +523,9 @@ class Materialiser:
         self.tables = tables
         self.th = th or Thresholds()
         self._facts = Facts()
+        self._marks_from = -1
+        """The position since which the facts' dirty marks hold every touched
+        scope (-1: they hold none to rely on)."""
         self._lock = threading.Lock()
 
     def _fold_to(self, position: int) -> int:
@@ -522,6 +536,7 @@ class Materialiser:
             self._facts.apply_states(counted)
         except BaseException:
             self._facts = Facts()  # it may hold part of an event: fold afresh
+            self._marks_from = -1
             raise
         self._facts.position = max(self._facts.position, position)
         return counted.count
@@ -542,7 +557,7 @@ class Materialiser:
                     continue
             raise StorageError(
                 f"the projection tables moved under {ATTEMPTS} catch-ups in a row: "
-                "other workers keep writing them; run one worker per ledger"
+                "other catch-ups keep getting there first; try again"
             )
 
     def _catch_up_once(self) -> int:
@@ -550,14 +565,20 @@ class Materialiser:
         head = self.ledger.position
         if head <= tracked:  # current: nothing to fold, nothing to write
             return 0
-        if self._facts.position > tracked:  # the tables went back (a rebuild)
-            self._facts = Facts()
-        self._facts.dirty.add(ALL)  # no marks needed while catching up to tracked
-        self._fold_to(tracked)
-        if tracked:
-            self._facts.dirty.clear()
+        applied = 0
+        if not self._marks_from <= tracked <= self._facts.position:
+            if self._facts.position > tracked:  # the tables went back (a rebuild)
+                self._facts = Facts()
+            self._facts.dirty.add(ALL)  # no marks needed while catching up
+            self._fold_to(tracked)
+            if tracked:
+                self._facts.dirty.clear()
+            self._marks_from = tracked
+        # Otherwise another catch-up moved the tables to a position this one
+        # had already folded past: the facts, and the marks of every scope
+        # touched since before that position, serve as they are.
         day = now_of(self._facts)
-        applied = self._fold_to(head)
+        applied += self._fold_to(head)
         if now_of(self._facts) != day:  # a new day: figures up to now all move
             self._facts.dirty.add(ALL)
         everything = ALL in self._facts.dirty
@@ -574,12 +595,14 @@ class Materialiser:
             head, batches, None if everything else keys, expected=tracked
         )
         self._facts.dirty.clear()
+        self._marks_from = head
         return applied
 
     def rebuild(self) -> int:
         """Forget the tables and fold every event again; returns the position."""
         with self._lock:
             self._facts = Facts()
+            self._marks_from = -1
             self.tables.replace(0, ())
         self.catch_up()
         return self.tables.position()
@@ -602,7 +625,7 @@ class Materialiser:
         after *poll* seconds, doubling the wait while failures go on, up to
         ``LONGEST_WAIT``. An event the fold cannot read does end it.
         """
-        waiter = _waiter(self.ledger, poll)
+        waiter: Callable[[threading.Event], Any] | None = None
         wait = poll
         try:
             while not stop.is_set():
@@ -611,6 +634,7 @@ class Materialiser:
                     if on_batch is not None and applied:
                         on_batch(applied)
                     if not applied:
+                        waiter = waiter or _waiter(self.ledger, poll)
                         waiter(stop)
                 except CorruptEventError:
                     raise
