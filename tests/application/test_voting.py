@@ -510,6 +510,12 @@ def test_decide_after_a_vote_records_whether_it_overrode(ledger: Ledger) -> None
     )
     assert after_invalid.overrode_vote is False
 
+    for choices in ({a: "for", b: "for"}, {a: "against", b: "against"}):
+        put_off = ledger.decide(
+            closed(choices), outcome="deferred", method="chair", by=admin
+        )
+        assert put_off.overrode_vote is False  # deferring settles nothing
+
 
 def test_decide_without_a_vote_and_its_refusals(ledger: Ledger) -> None:
     """decide() records a decision once, never by 'vote', never while voting is open."""

@@ -895,6 +895,7 @@ class LedgerMachine(RuleBasedStateMachine):
         overrode = bool(
             earlier
             and earlier[0].outcome != "not_valid"
+            and outcome != "deferred"
             and direction(earlier[0].outcome) != direction(outcome)
         )
         command()

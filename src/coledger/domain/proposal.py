@@ -84,6 +84,10 @@ class Evaluation:
     summary: str
 
 
+DEFERRED = "deferred"
+"""The outcome that puts a proposal off: it decides nothing either way."""
+
+
 def _same_direction(a: str, b: str) -> bool:
     return a == b or (a in ADOPTED and b in ADOPTED)
 
@@ -674,6 +678,7 @@ class Proposal(LedgerAggregate):
             self.verdict is not None
             and not self.advisory
             and self.verdict.outcome != "not_valid"
+            and outcome != DEFERRED  # putting off settles nothing, either way
             and not _same_direction(self.verdict.outcome, outcome)
         )
         return self._decide(
