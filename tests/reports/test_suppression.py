@@ -15,7 +15,7 @@ from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import DecisionTag, PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
 from coledger.reports import render, suppress
-from coledger.reports.display import public_tags
+from coledger.reports.display import public_row, public_tags
 from coledger.reports.suppression import (
     NO_BANDS,
     SECONDARY,
@@ -145,6 +145,39 @@ def test_no_voting_lived_experience_beside_a_few_other_seats_withholds_r3() -> N
     assert safe["X5"].withheld == SECONDARY
     many = {**figures, "R3": Figure("R3", 0.0, 16, 0.5, "below_parity")}
     assert suppress(report(many)).indicators["R3"].withheld is None
+
+
+def test_seat_figures_do_not_give_back_a_withheld_people_coverage() -> None:
+    """R2's coverage is over R1's seat holders: it goes when R1's does."""
+    figures = {
+        "R1": Figure("R1", 0.0, 10, 1.0, "token"),
+        "R2": Figure("R2", 1.0, 5, 1.0, "lone_representative"),
+        "D1": Figure("D1", 30 / 36, 36, 1.0, "shared"),
+    }
+    safe = suppress(report(figures)).indicators
+    assert (safe["R1"].coverage, safe["R1"].coverage_withheld) == (None, True)
+    assert (safe["R2"].coverage, safe["R2"].coverage_withheld) == (None, True)
+    assert safe["R2"].value is not None
+    assert safe["D1"].coverage is not None  # records, not seat holders
+    assert public_row("R2", safe["R2"], K).coverage == "withheld"
+    no_coverage = suppress(report({"X3": Figure("X3", 1.0, 12, None, "on_time")}))
+    assert public_row("X3", no_coverage.indicators["X3"], K).coverage == (
+        "not applicable"
+    )
+
+
+def test_a_seat_holder_who_left_beside_none_withholds_the_seat_figures() -> None:
+    """R6 counts a departed holder R1 does not: its value would speak of them."""
+    figures = {
+        "R1": Figure("R1", 0.0, 10, 0.5, "token"),
+        "R3": Figure("R3", None, 10, 0.5, None, "insufficient: one group"),
+        "R6": Figure("R6", 0.4, 11, 0.5, "below_parity"),
+    }
+    safe = suppress(report(figures)).indicators
+    assert safe["R6"].withheld == SECONDARY
+    assert safe["R3"].withheld == SECONDARY
+    many = {**figures, "R6": Figure("R6", 0.4, 16, 0.5, "below_parity")}
+    assert suppress(report(many)).indicators["R6"].withheld is None
 
 
 def test_notes_never_reach_the_public() -> None:

@@ -252,7 +252,7 @@ def public_row(code: str, f: SafeFigure, k: int) -> Row:
         coverage=(
             f.coverage.text
             if f.coverage is not None
-            else (WITHHELD if f.withheld else "not applicable")
+            else (WITHHELD if f.withheld or f.coverage_withheld else "not applicable")
         ),
         band=words(f.band) or ("withheld" if f.withheld else "none"),
         note=f.note or "",

@@ -162,6 +162,8 @@ class SafeFigure:
     band: str | None
     withheld: str | None
     note: str | None
+    coverage_withheld: bool = False
+    """Whether a coverage there was is left out (it would name people's answers)."""
 
     @property
     def shown(self) -> bool:
@@ -324,14 +326,23 @@ def safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
         return SafeFigure(
             code, None, f.n, None, None, NO_BANDS, "withheld: no bands for this figure"
         )
-    coverage = None if f.coverage is None else share_range(f.coverage)
-    if about.people and f.coverage is not None:
-        # Who answered, among named people: "all" next to "none" would say
-        # that each of them declared no lived experience.
-        answered = underlying_count(SHARE, f.coverage, f.n)
-        if answered is None or share_discloses(answered, f.n, k, people=True):
-            coverage = None
-    return SafeFigure(code, banded, f.n, coverage, f.band, None, None)
+    hidden = about.people and _names_answers(f, k)
+    coverage = None if f.coverage is None or hidden else share_range(f.coverage)
+    return SafeFigure(
+        code, banded, f.n, coverage, f.band, None, None, coverage_withheld=hidden
+    )
+
+
+def _names_answers(f: Figure, k: int) -> bool:
+    """Whether a people figure's coverage would tell who answered what.
+
+    "All answered" beside "none" says that each named person declared no
+    lived experience; a few who answered, or did not, are as easy to name.
+    """
+    if f.coverage is None:
+        return False
+    answered = underlying_count(SHARE, f.coverage, f.n)
+    return answered is None or share_discloses(answered, f.n, k, people=True)
 
 
 def safe_figures(
@@ -348,6 +359,14 @@ def safe_figures(
     """
     safe = {code: safe_figure(code, f, th) for code, f in figures.items()}
     r1 = safe.get("R1")
+    if r1 is not None and r1.coverage_withheld:
+        # R1's coverage was withheld: the seat figures' coverage is over the
+        # same people and would give it back ("all answered" beside "none").
+        for code in SEAT_LINKED:
+            if code in safe and safe[code].coverage is not None:
+                safe[code] = attrs.evolve(
+                    safe[code], coverage=None, coverage_withheld=True
+                )
     if r1 is None or not (r1.withheld or _few_beside_none(figures, th.small_cell)):
         return safe
     for code in SEAT_LINKED:
@@ -367,14 +386,19 @@ def safe_figures(
 
 
 def _few_beside_none(figures: Mapping[str, Figure], k: int) -> bool:
-    """Whether R1 is "none" while only a few seat holders have no voting seat.
+    """Whether R1 is "none" while only a few other seats are counted beside it.
 
     R3, R6 and X5 have a value only when some seat holder has lived
     experience. Next to "none of the voting seats", that value (or its lack)
-    speaks of the few people in the other seats.
+    speaks of the few people in the other seats: the seats without a vote
+    (R3's n counts every seat held now) or the seats held during the period
+    by people who have left (R6's n counts every seat held in it).
     """
-    r1, r3 = figures.get("R1"), figures.get("R3")
-    return r1 is not None and r1.value == 0 and r3 is not None and small(r3.n - r1.n, k)
+    r1 = figures.get("R1")
+    if r1 is None or r1.value != 0:
+        return False
+    others = (figures[c].n - r1.n for c in ("R3", "R6") if c in figures)
+    return any(small(count, k) for count in others)
 
 
 def suppress_table(cells: Mapping[str, int], k: int) -> dict[str, str | None]:
