@@ -46,6 +46,10 @@ class TimeOutOfRangeError(InvalidInputError):
     """A datetime lies outside the years a record can hold (1800 to 2199)."""
 
 
+class TimeOrderError(InvalidInputError):
+    """A business time comes before a step it must follow (a ballot before the vote)."""
+
+
 class UnknownCodeError(InvalidInputError):
     """A value is not one of the codes its closed vocabulary allows."""
 

@@ -47,6 +47,8 @@ from helpers import count_events, refused
 AWARE = datetime(2024, 6, 1, 18, 0, tzinfo=UTC)
 NAIVE = datetime(2024, 6, 1, 18, 0)  # noqa: DTZ001 (the point of the test)
 WORLD_REF = "world:admin"
+FIRST = datetime(1800, 1, 1, tzinfo=UTC)
+"""The earliest business time a record can hold."""
 
 
 @dataclass(frozen=True)
@@ -87,16 +89,26 @@ def build(ledger: Ledger) -> World:
     meeting = ledger.schedule_meeting(
         board, kind="decision_meeting", title="AGM", starts_at=AWARE, by=admin
     )
-    open_p = ledger.raise_proposal(board, proposers=[sam], title="Open", text="x")
+    # Raised and voted on at the earliest recordable time, so that every
+    # command below may give any time in the recordable years.
+    open_p = ledger.raise_proposal(
+        board, proposers=[sam], title="Open", text="x", occurred_at=FIRST
+    )
     comment = ledger.comment(open_p, author=kim, text="A thought")
-    gated_p = ledger.raise_proposal(board, proposers=[sam], title="Gated", text="x")
+    gated_p = ledger.raise_proposal(
+        board, proposers=[sam], title="Gated", text="x", occurred_at=FIRST
+    )
     ledger.request_adjustment(kim, code="BSL", proposal=gated_p, needed_before="vote")
-    voting_p = ledger.raise_proposal(board, proposers=[sam], title="Voting", text="x")
-    ledger.open_voting(voting_p, by=admin)
-    adopted_p = ledger.raise_proposal(board, proposers=[sam], title="Adopted", text="x")
-    ledger.open_voting(adopted_p, by=admin)
-    ledger.cast_ballot(adopted_p, voter=sam, choice="for")
-    ledger.close_voting(adopted_p, by=admin)
+    voting_p = ledger.raise_proposal(
+        board, proposers=[sam], title="Voting", text="x", occurred_at=FIRST
+    )
+    ledger.open_voting(voting_p, by=admin, occurred_at=FIRST)
+    adopted_p = ledger.raise_proposal(
+        board, proposers=[sam], title="Adopted", text="x", occurred_at=FIRST
+    )
+    ledger.open_voting(adopted_p, by=admin, occurred_at=FIRST)
+    ledger.cast_ballot(adopted_p, voter=sam, choice="for", occurred_at=FIRST)
+    ledger.close_voting(adopted_p, by=admin, occurred_at=FIRST)
     action = ledger.assign_action(adopted_p, description="Do", owners=[kim], by=admin)
     need = ledger.request_adjustment(kim, code="XT")
     return World(

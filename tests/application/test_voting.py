@@ -18,6 +18,7 @@ from coledger.errors import (
     NotInElectorateError,
     ProposalClosedError,
     SupporterNotAuthorisedError,
+    TimeOrderError,
     UnknownProposalError,
     UnmetAdjustmentsError,
     VotingAlreadyOpenedError,
@@ -582,3 +583,37 @@ def test_an_advisory_vote_informs_and_the_organisers_decide(ledger: Ledger) -> N
     assert ledger.tally(p) == tally
     with refused(ledger, ProposalClosedError):
         ledger.decide(p, outcome="adopted", method="chair", by=admin)
+
+
+def test_voting_goes_forward_in_business_time(ledger: Ledger) -> None:
+    """Opening, ballots, the close and a decision never go back past the step before."""
+    admin, body, (a, b) = board_with(ledger, 2)
+
+    def on(day: int) -> datetime:
+        return datetime(2024, 3, day, 12, tzinfo=UTC)
+
+    p = ledger.raise_proposal(
+        body, proposers=[a], title="T", text="x", occurred_at=on(10)
+    )
+    with refused(ledger, TimeOrderError):
+        ledger.open_voting(p, by=admin, occurred_at=on(9))
+    ledger.open_voting(p, by=admin, occurred_at=on(11))
+    with refused(ledger, TimeOrderError):
+        ledger.cast_ballot(p, voter=a, choice="for", occurred_at=on(10))
+    ledger.cast_ballot(p, voter=a, choice="for", occurred_at=on(13))
+    ledger.cast_ballot(p, voter=b, choice="for", occurred_at=on(12))  # any order
+    with refused(ledger, TimeOrderError):
+        ledger.close_voting(p, by=admin, occurred_at=on(10))
+    ledger.close_voting(p, by=admin, occurred_at=on(14))
+    with refused(ledger, TimeOrderError):
+        ledger.decide(
+            p, outcome="rejected", method="chair", by=admin, occurred_at=on(13)
+        )
+    assert ledger.proposal(p).decision is not None
+
+    q = ledger.raise_proposal(
+        body, proposers=[a], title="U", text="y", occurred_at=on(10)
+    )
+    with refused(ledger, TimeOrderError):
+        ledger.decide(q, outcome="adopted", method="chair", by=admin, occurred_at=on(1))
+    ledger.decide(q, outcome="adopted", method="chair", by=admin, occurred_at=on(10))

@@ -615,7 +615,8 @@ def one_meeting_story(ledger: Ledger, story: OneMeeting) -> tuple[Org, UUID]:
     for i in range(1, story.meetings):  # other meetings, without trainers
         org.meeting(plan, 10 + 7 * i, "workshop", attended=org.others)
     org.meeting(plan, 10)
-    when = [day(10) + timedelta(hours=h) for h in story.hours]
+    # Raised, discussed, decided and followed up in that order, on one day.
+    when = [day(10) + timedelta(hours=h) for h in sorted(story.hours)]
     for i, phase in enumerate(PHASES):
         proposer = org.le[i] if story.originators[i] else org.staff
         p = ledger.raise_proposal(
@@ -724,7 +725,7 @@ def test_decision_tags(org: Org) -> None:
     tags["decided by a trainer holding a voting seat"] = ("decided-with", False)
 
     p = org.propose(org.staff, None, "design", 17)
-    org.ledger.open_voting(p, by=org.admin, occurred_at=day(17))
+    org.ledger.open_voting(p, by=org.admin, occurred_at=day(17.05))
     org.ledger.close_voting(p, by=org.admin, occurred_at=day(17.1))  # no ballots
     org.decide(p, 18, method="consensus", by=org.staff)
     tags["after a vote that decided nothing"] = ("none", False)

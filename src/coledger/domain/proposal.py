@@ -16,6 +16,7 @@ from coledger.errors import (
     NotDecidedError,
     NotInElectorateError,
     ProposalClosedError,
+    TimeOrderError,
     UnknownActionError,
     UnknownCommentError,
     VotingAlreadyOpenedError,
@@ -117,6 +118,7 @@ class Proposal(LedgerAggregate):
             aggregate.meeting = self.meeting
             aggregate.status = "raised"
             aggregate.raised_at = self.occurred_at
+            aggregate.voting_step_at = self.occurred_at
             aggregate.comments = {}
             aggregate.taken_up = frozenset()
             aggregate.amendments = 0
@@ -225,6 +227,7 @@ class Proposal(LedgerAggregate):
         def apply(self, aggregate: Proposal) -> None:
             """Fix the electorate and rule."""
             aggregate.status = "voting"
+            aggregate.voting_step_at = self.occurred_at
             aggregate.electorate = self.electorate
             aggregate.rule = Rule.from_fields(
                 self.rule_kind,
@@ -271,6 +274,7 @@ class Proposal(LedgerAggregate):
             """Fix the tally (a binding vote's decision follows in the same save)."""
             if self.advisory:
                 aggregate.status = "closed"
+            aggregate.voting_step_at = self.occurred_at
             aggregate.tally = Tally(
                 self.for_,
                 self.against,
@@ -394,6 +398,8 @@ class Proposal(LedgerAggregate):
         meeting: UUID | None
         status: str
         raised_at: datetime
+        voting_step_at: datetime
+        """When it was raised, or voting last opened or closed (business time)."""
         comments: dict[UUID, Comment]
         taken_up: frozenset[UUID]
         amendments: int
@@ -441,6 +447,19 @@ class Proposal(LedgerAggregate):
         )
 
     # Guards ---------------------------------------------------------------------
+
+    def _check_after_voting_step(self, ctx: Context, what: str) -> None:
+        """Refuse *what* dated before the raising, or the opening or close of voting.
+
+        Voting opens after raising, ballots and the close come after the
+        opening, and a decision after the close (or the raising). Ballots are
+        not ordered among themselves: writers at once stamp them in any order.
+        """
+        if ctx.occurred_at < self.voting_step_at:
+            raise TimeOrderError(
+                f"{what} at {ctx.occurred_at.isoformat()} would come before the "
+                f"proposal's last step of voting ({self.voting_step_at.isoformat()})"
+            )
 
     @property
     def is_open(self) -> bool:
@@ -569,6 +588,7 @@ class Proposal(LedgerAggregate):
             raise VotingAlreadyOpenedError(
                 f"voting on proposal {self.id} already opened"
             )
+        self._check_after_voting_step(ctx, "opening the vote")
         self._record(
             self.VotingOpened,
             ctx,
@@ -588,6 +608,7 @@ class Proposal(LedgerAggregate):
             raise NotInElectorateError(
                 f"member {voter} is not in the electorate of proposal {self.id}"
             )
+        self._check_after_voting_step(ctx, "a ballot")
         self._record(
             self.BallotCast, ctx, voter=voter, choice=choice, supporter=supporter
         )
@@ -627,6 +648,7 @@ class Proposal(LedgerAggregate):
     ) -> tuple[Tally, Verdict]:
         if self.status != "voting" or self.rule is None:
             raise VotingNotOpenError(f"voting on proposal {self.id} is not open")
+        self._check_after_voting_step(ctx, "closing the vote")
         tally = self.current_tally(lived_experience_participants)
         verdict = self.rule.decide(tally)
         self._record(
@@ -674,6 +696,7 @@ class Proposal(LedgerAggregate):
             raise WrongStateError(
                 "a decision by vote is recorded by closing the vote, not by decide()"
             )
+        self._check_after_voting_step(ctx, "the decision")
         overrode = (
             self.verdict is not None
             and not self.advisory
