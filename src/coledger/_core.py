@@ -793,13 +793,16 @@ class LedgerCore:
                 unmet.append(adjustment_id)
         return tuple(unmet)
 
-    def _le_participants(self, record: Proposal) -> int | None:
+    def _le_participants(self, record: Proposal, at: datetime) -> int | None:
+        """Voters whose declaration named lived experience at *at* (business time)."""
         if record.rule is None or not record.rule.lived_experience_quorum:
             return None
         return sum(
             1
             for voter in record.ballots
-            if self._get(voter, Member, errors.UnknownMemberError).has_lived_experience
+            if self._get(
+                voter, Member, errors.UnknownMemberError
+            ).had_lived_experience_at(at)
         )
 
     def history(

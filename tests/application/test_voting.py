@@ -40,10 +40,17 @@ def board_with(
     return admin, body, members
 
 
-def vote(ledger: Ledger, proposal: UUID, choices: dict[UUID, str]) -> None:
+def vote(
+    ledger: Ledger,
+    proposal: UUID,
+    choices: dict[UUID, str],
+    occurred_at: datetime | None = None,
+) -> None:
     """Cast one ballot per voter."""
     for voter, choice in choices.items():
-        ledger.cast_ballot(proposal, voter=voter, choice=choice)
+        ledger.cast_ballot(
+            proposal, voter=voter, choice=choice, occurred_at=occurred_at
+        )
 
 
 def test_majority_vote_from_opening_to_decision(ledger: Ledger) -> None:
@@ -287,6 +294,27 @@ def test_lived_experience_quorum_counts_declared_voters_at_close(
     vote(ledger, withdrawn, {a: "for", b: "for"})
     ledger.withdraw_lived_experience(b)
     assert ledger.close_voting(withdrawn, by=admin).outcome == "not_valid"
+
+
+def test_lived_experience_quorum_reads_declarations_in_business_time(
+    ledger: Ledger,
+) -> None:
+    """Minutes of a March vote, entered later: a June declaration does not count."""
+    admin, body, (a, b, c) = board_with(
+        ledger, 3, Rule.majority(lived_experience_quorum=2)
+    )
+    march, june = datetime(2024, 3, 2, tzinfo=UTC), datetime(2024, 6, 1, tzinfo=UTC)
+    ledger.declare_lived_experience(a, categories=["DIS"], occurred_at=march)
+    ledger.declare_lived_experience(b, categories=["DIS"], occurred_at=june)
+    p = ledger.raise_proposal(
+        body, proposers=[a], title="T", text="x", occurred_at=march
+    )
+    ledger.open_voting(p, by=admin, occurred_at=march)
+    vote(ledger, p, {a: "for", b: "for", c: "for"}, occurred_at=march)
+    decision = ledger.close_voting(p, by=admin, occurred_at=march)
+    assert decision.tally is not None
+    assert decision.tally.lived_experience_participants == 1
+    assert decision.outcome == "not_valid"  # as the reports would count it
 
 
 def test_empty_electorate_cannot_open_voting(ledger: Ledger) -> None:

@@ -111,7 +111,9 @@ class VotingCommands(LedgerCore):
             decision = record.close_voting(
                 ctx,
                 decision_id=uuid4(),
-                lived_experience_participants=self._le_participants(record),
+                lived_experience_participants=self._le_participants(
+                    record, ctx.occurred_at
+                ),
             )
             self._save(record)
             return decision
@@ -137,7 +139,10 @@ class VotingCommands(LedgerCore):
             ctx = self._ctx(self._actor(by), occurred_at, source_ref)
             record = self._proposal(proposal)
             tally = record.close_advisory_vote(
-                ctx, lived_experience_participants=self._le_participants(record)
+                ctx,
+                lived_experience_participants=self._le_participants(
+                    record, ctx.occurred_at
+                ),
             )
             self._save(record)
             return tally

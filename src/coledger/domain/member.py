@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -28,6 +29,7 @@ class Member(LedgerAggregate):
             aggregate.condition = None
             aggregate.supporters = frozenset()
             aggregate.erased = False
+            aggregate.declared_at = None
 
     class RoleChanged(LedgerAggregate.Event):
         """The member's organisational role changed."""
@@ -50,6 +52,7 @@ class Member(LedgerAggregate):
             aggregate.lived_experience = self.categories
             aggregate.consent = self.consent
             aggregate.condition = self.condition
+            aggregate.declared_at = self.occurred_at
 
     class LivedExperienceWithdrawn(LedgerAggregate.Event):
         """The member withdrew their declaration and the consent behind it."""
@@ -59,6 +62,7 @@ class Member(LedgerAggregate):
             aggregate.lived_experience = ()
             aggregate.consent = None
             aggregate.condition = None
+            aggregate.declared_at = None
 
     class Erased(LedgerAggregate.Event):
         """The member's keys were destroyed: their personal data is gone for good."""
@@ -71,6 +75,7 @@ class Member(LedgerAggregate):
             aggregate.condition = None
             aggregate.supporters = frozenset()
             aggregate.erased = True
+            aggregate.declared_at = None
 
     class SupporterAuthorised(LedgerAggregate.Event):
         """The member consented to a supporter acting with them (commenting, voting)."""
@@ -98,6 +103,8 @@ class Member(LedgerAggregate):
         condition: str | None
         supporters: frozenset[UUID]
         erased: bool
+        declared_at: datetime | None
+        """The business time of the active declaration (None without one)."""
 
     @classmethod
     def register(cls, record_id: UUID, ctx: Context, name: str, role: str) -> Member:
@@ -108,6 +115,15 @@ class Member(LedgerAggregate):
     def has_lived_experience(self) -> bool:
         """Whether the member's active, consented declaration names lived experience."""
         return not LIVED_EXPERIENCE.isdisjoint(self.lived_experience)
+
+    def had_lived_experience_at(self, at: datetime) -> bool:
+        """Whether the active declaration names lived experience and was made by *at*.
+
+        As the reports read it: a declaration counts from its business time
+        on, and a withdrawn or erased one not at all.
+        """
+        declared = getattr(self, "declared_at", None)
+        return self.has_lived_experience and declared is not None and declared <= at
 
     @property
     def has_declared(self) -> bool:
