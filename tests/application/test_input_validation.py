@@ -71,6 +71,7 @@ class World:
     adopted_p: UUID
     action: UUID
     need: UUID
+    advisory_p: UUID
 
 
 def build(ledger: Ledger) -> World:
@@ -103,6 +104,10 @@ def build(ledger: Ledger) -> World:
         board, proposers=[sam], title="Voting", text="x", occurred_at=FIRST
     )
     ledger.open_voting(voting_p, by=admin, occurred_at=FIRST)
+    advisory_p = ledger.raise_proposal(
+        board, proposers=[sam], title="Poll", text="x", occurred_at=FIRST
+    )
+    ledger.open_voting(advisory_p, by=admin, advisory=True, occurred_at=FIRST)
     adopted_p = ledger.raise_proposal(
         board, proposers=[sam], title="Adopted", text="x", occurred_at=FIRST
     )
@@ -128,6 +133,7 @@ def build(ledger: Ledger) -> World:
         adopted_p,
         action,
         need,
+        advisory_p,
     )
 
 
@@ -365,7 +371,7 @@ COMMANDS = [
     ),
     Command(
         "close_advisory_vote",
-        lambda w: {"proposal": w.voting_p, "by": w.admin},
+        lambda w: {"proposal": w.advisory_p, "by": w.admin},
         {"proposal": UnknownProposalError, "by": M},
     ),
     Command(

@@ -14,6 +14,7 @@ from coledger import Ledger, Rule
 from coledger.errors import (
     EmptyElectorateError,
     InvalidIdError,
+    InvalidInputError,
     NotAMemberError,
     NotInElectorateError,
     ProposalClosedError,
@@ -594,9 +595,11 @@ def test_an_advisory_vote_informs_and_the_organisers_decide(ledger: Ledger) -> N
     for voter in voters:
         ledger.assign_seat(body, voter, by=admin)
     p = ledger.raise_proposal(body, proposers=[voters[0]], title="Idea", text="Do it")
-    ledger.open_voting(p, by=admin)
+    ledger.open_voting(p, by=admin, advisory=True)
     for voter in voters:
         ledger.cast_ballot(p, voter=voter, choice="for")
+    with refused(ledger, WrongStateError, match="opened as advisory"):
+        ledger.close_voting(p, by=admin)
     tally = ledger.close_advisory_vote(p, by=admin)
     assert (tally.for_, tally.against) == (3, 0)
     assert ledger.proposal(p).status == "closed"
@@ -611,6 +614,23 @@ def test_an_advisory_vote_informs_and_the_organisers_decide(ledger: Ledger) -> N
     assert ledger.tally(p) == tally
     with refused(ledger, ProposalClosedError):
         ledger.decide(p, outcome="adopted", method="chair", by=admin)
+
+
+def test_a_binding_vote_cannot_be_closed_as_advisory_once_its_tally_is_known(
+    ledger: Ledger,
+) -> None:
+    """Whether a vote binds is fixed when it opens, so a contrary decision overrides."""
+    admin, body, (a, b) = board_with(ledger, 2)
+    p = ledger.raise_proposal(body, proposers=[a], title="T", text="x")
+    ledger.open_voting(p, by=admin)
+    vote(ledger, p, {a: "for", b: "for"})
+    with refused(ledger, WrongStateError, match="opened as binding"):
+        ledger.close_advisory_vote(p, by=admin)
+    assert ledger.close_voting(p, by=admin).outcome == "adopted"
+    reversed_ = ledger.decide(p, outcome="rejected", method="chair", by=admin)
+    assert reversed_.overrode_vote is True
+    with pytest.raises(InvalidInputError):
+        ledger.open_voting(p, by=admin, advisory="yes")  # type: ignore[arg-type]
 
 
 def test_voting_goes_forward_in_business_time(ledger: Ledger) -> None:

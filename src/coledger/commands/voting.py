@@ -31,6 +31,7 @@ class VotingCommands(LedgerCore):
         *,
         by: UUID,
         access_override: str | None = None,
+        advisory: bool = False,
         occurred_at: datetime | None = None,
         source_ref: str | None = None,
     ) -> tuple[UUID, ...]:
@@ -39,9 +40,13 @@ class VotingCommands(LedgerCore):
         Refuses with UnmetAdjustmentsError while an adjustment needed before the
         vote by someone in the electorate is unresolved, unless
         ``access_override`` gives a reason, which is recorded with the vote.
+        ``advisory=True`` opens a vote that only informs (closed with
+        ``close_advisory_vote``); a binding vote is closed with ``close_voting``.
         Returns the electorate.
         """
         v.check_optional_text("access_override", access_override, limit=v.MAX_TITLE)
+        if not isinstance(advisory, bool):
+            raise errors.InvalidInputError("advisory must be True or False")
 
         def command() -> tuple[UUID, ...]:
             ctx = self._ctx(self._actor(by), occurred_at, source_ref)
@@ -62,6 +67,7 @@ class VotingCommands(LedgerCore):
                 rule=body.rule,
                 access_override=access_override if unmet else None,
                 unmet_adjustments=unmet,
+                advisory=advisory,
             )
             self._save(record)
             return electorate

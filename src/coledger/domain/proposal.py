@@ -214,7 +214,9 @@ class Proposal(LedgerAggregate):
             aggregate.feedback = (*aggregate.feedback, self.feedback_id)
 
     class VotingOpened(LedgerAggregate.Event):
-        """Voting opened; the electorate and the rule are fixed from this moment."""
+        """Voting opened; the electorate, the rule and whether it binds are fixed."""
+
+        class_version = 2
 
         electorate: tuple[UUID, ...]
         rule_kind: str
@@ -223,10 +225,20 @@ class Proposal(LedgerAggregate):
         rule_lived_experience_quorum: int
         access_override: str | None
         unmet_adjustments: tuple[UUID, ...]
+        advisory: bool | None
+        """True for a vote that only informs (a poll of opinion), fixed at the
+        opening so that no one chooses after seeing the tally; None in votes
+        opened before it was recorded, which settle it at their close."""
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            """Version 1 left whether the vote binds to its close."""
+            state["advisory"] = None
 
         def apply(self, aggregate: Proposal) -> None:
             """Fix the electorate and rule."""
             aggregate.status = "voting"
+            aggregate.advisory_opening = self.advisory
             aggregate.voting_step_at = self.occurred_at
             aggregate.electorate = self.electorate
             aggregate.rule = Rule.from_fields(
@@ -409,6 +421,9 @@ class Proposal(LedgerAggregate):
         electorate: tuple[UUID, ...]
         rule: Rule | None
         access_override: str | None
+        advisory_opening: bool | None
+        """Whether the open vote only informs, as fixed at its opening (None: a
+        vote opened before that was recorded, settled at its close)."""
         ballots: dict[UUID, Ballot]
         tally: Tally | None
         verdict: Verdict | None
@@ -581,6 +596,7 @@ class Proposal(LedgerAggregate):
         rule: Rule,
         access_override: str | None,
         unmet_adjustments: tuple[UUID, ...],
+        advisory: bool = False,
     ) -> None:
         """Open voting with a fixed electorate (the access check is the caller's)."""
         self._check_open()
@@ -595,6 +611,7 @@ class Proposal(LedgerAggregate):
             electorate=electorate,
             access_override=access_override,
             unmet_adjustments=unmet_adjustments,
+            advisory=advisory,
             **rule.to_fields(),
         )
 
@@ -649,6 +666,17 @@ class Proposal(LedgerAggregate):
         if self.status != "voting" or self.rule is None:
             raise VotingNotOpenError(f"voting on proposal {self.id} is not open")
         self._check_after_voting_step(ctx, "closing the vote")
+        opened = getattr(self, "advisory_opening", None)
+        if opened is not None and opened != advisory:
+            kind, close = (
+                ("advisory", "close_advisory_vote")
+                if opened
+                else ("binding", "close_voting")
+            )
+            raise WrongStateError(
+                f"voting on proposal {self.id} was opened as {kind}: close it "
+                f"with {close}()"
+            )
         tally = self.current_tally(lived_experience_participants)
         verdict = self.rule.decide(tally)
         self._record(

@@ -580,6 +580,7 @@ class _Writer:
             self.ledger.open_voting(
                 proposal,
                 by=organiser,
+                advisory=True,
                 occurred_at=at,
                 source_ref=self.ref(f"{statement.comment_id}/voting-opened"),
             )

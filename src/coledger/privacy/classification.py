@@ -145,6 +145,7 @@ FIELDS: dict[type[LedgerAggregate.Event], dict[str, Kind | Sealed]] = {
         "rule_lived_experience_quorum": S,
         "access_override": O,
         "unmet_adjustments": S,
+        "advisory": S,
     },
     Proposal.BallotCast: {"voter": S, "choice": S, "supporter": S},
     Proposal.VotingClosed: {
