@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import pytest
 
 from coledger import Ledger, errors
 from coledger.projections import materialise
+from coledger.projections.materialise import Materialiser
 from conftest import PG_BASE, PG_CONNINFO
 
 pytestmark = pytest.mark.postgres
@@ -65,28 +67,35 @@ def test_a_worker_outlives_a_dropped_connection_and_catches_up(
     with Ledger.open(url) as writer, Ledger.open(url) as worker_ledger:
         writer.register_member("Ann")
         projector = worker_ledger.projections()
-        stop, failures = threading.Event(), list[Exception]()
-        worker = threading.Thread(
-            target=projector.follow,
-            args=(stop,),
-            kwargs={"poll": 0.05, "on_error": failures.append},
-        )
-        worker.start()
-        try:
+        with _following(projector) as failures:
             _wait_for(lambda: projector.tables.position() == writer.position)
             _drop(projector.tables._conn)  # type: ignore[attr-defined]
             writer.register_member("Bea")
             _wait_for(lambda: bool(failures))
             writer.register_member("Cy")
             _wait_for(lambda: _position(url) == writer.position)
-        finally:
-            stop.set()
-            worker.join(10)
-        assert not worker.is_alive()
         assert all(isinstance(f, errors.StorageError) for f in failures)
         stored = projector.read(projector.ledger.power_sharing().scope)
         assert stored is not None
         assert stored.as_of == writer.position
+
+
+@contextlib.contextmanager
+def _following(projector: Materialiser) -> Iterator[list[Exception]]:
+    """Run *projector*'s worker in a thread; yield the failures it reports."""
+    stop, failures = threading.Event(), list[Exception]()
+    worker = threading.Thread(
+        target=projector.follow,
+        args=(stop,),
+        kwargs={"poll": 0.05, "on_error": failures.append},
+    )
+    worker.start()
+    try:
+        yield failures
+    finally:
+        stop.set()
+        worker.join(10)
+    assert not worker.is_alive()
 
 
 def _position(url: str) -> int:
@@ -122,19 +131,8 @@ def test_a_worker_that_cannot_listen_at_first_keeps_trying(
         writer.register_member("Ann")
         projector = worker_ledger.projections()
         projector.catch_up()
-        stop, failures = threading.Event(), list[Exception]()
-        worker = threading.Thread(
-            target=projector.follow,
-            args=(stop,),
-            kwargs={"poll": 0.05, "on_error": failures.append},
-        )
-        worker.start()
-        try:
+        with _following(projector) as failures:
             _wait_for(lambda: bool(failures))
             writer.register_member("Bea")
             _wait_for(lambda: _position(url) == writer.position)
-        finally:
-            stop.set()
-            worker.join(10)
-        assert not worker.is_alive()
     assert [str(f) for f in failures] == ["cannot listen for new events: refused"]
