@@ -11,7 +11,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
@@ -23,6 +26,20 @@ APP_NAME = "coledger"
 """The eventsourcing application name; PostgreSQL tables are named after it."""
 MAX_POSITION = 2**63 - 1
 """The largest position SQLite or PostgreSQL can store, so the most events."""
+
+
+def alive(conn: Any, connect: Callable[[], Any]) -> Any:
+    """*conn*, or a new connection from *connect* if the server dropped it.
+
+    A restart, a failover or an idle timeout ends a PostgreSQL session; psycopg
+    marks the connection closed or broken, and the next use connects afresh
+    rather than failing for the life of the ledger.
+    """
+    if not (conn.closed or conn.broken):
+        return conn
+    with contextlib.suppress(Exception):
+        conn.close()
+    return connect()
 
 
 @attrs.frozen

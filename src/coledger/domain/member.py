@@ -122,7 +122,7 @@ class Member(LedgerAggregate):
         As the reports read it: a declaration counts from its business time
         on, and a withdrawn or erased one not at all.
         """
-        declared = getattr(self, "declared_at", None)
+        declared = self.declared_at
         return self.has_lived_experience and declared is not None and declared <= at
 
     @property

@@ -666,7 +666,7 @@ class Proposal(LedgerAggregate):
         if self.status != "voting" or self.rule is None:
             raise VotingNotOpenError(f"voting on proposal {self.id} is not open")
         self._check_after_voting_step(ctx, "closing the vote")
-        opened = getattr(self, "advisory_opening", None)
+        opened = self.advisory_opening
         if opened is not None and opened != advisory:
             kind, close = (
                 ("advisory", "close_advisory_vote")

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.keywrap import (
 )
 
 from coledger.errors import MasterKeyError, StorageError
+from coledger.storage import alive
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -616,15 +617,10 @@ class PostgresKeyStore(KeyStore):
             raise StorageError(f"cannot open the key store: {error}") from error
 
     def _revive(self) -> None:
-        """Connect again if the server dropped the connection (caller holds the lock).
-
-        After a restart, a failover or an idle timeout the next use connects
-        afresh, rather than every command failing for the life of the ledger.
-        """
-        if self._conn.closed or self._conn.broken:
-            with contextlib.suppress(Exception):
-                self._conn.close()
-            self._conn = self._psycopg.connect(self._conninfo, autocommit=True)
+        """Connect again if the server dropped it (the caller holds the lock)."""
+        self._conn = alive(
+            self._conn, lambda: self._psycopg.connect(self._conninfo, autocommit=True)
+        )
 
     def _run(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         statement = self._sql.SQL(query).format(s=self._schema)

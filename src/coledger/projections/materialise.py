@@ -52,7 +52,7 @@ from coledger.projections.lens import Figure, Lens, Scope, now_of
 from coledger.projections.report import DecisionTag, PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
 from coledger.serialization import to_jsonable
-from coledger.storage import APP_NAME
+from coledger.storage import APP_NAME, alive
 
 if TYPE_CHECKING:
     from coledger.application import Ledger
@@ -245,14 +245,10 @@ class SQLTables(Tables):
     def _revive(self) -> None:
         """Connect again if the server dropped the connection (caller holds the lock).
 
-        A restart, a failover or an idle timeout ends the session; the next
-        use connects afresh rather than failing for the life of the ledger.
         The staged tables went with the old session and are made again.
         """
-        if self._backend != "sqlite" and (self._conn.closed or self._conn.broken):
-            with contextlib.suppress(Exception):
-                self._conn.close()
-            self._conn = self._connect()
+        if self._backend != "sqlite":
+            self._conn = alive(self._conn, self._connect)
 
     @contextlib.contextmanager
     def _plain_errors(self) -> Iterator[None]:
@@ -565,7 +561,6 @@ class Materialiser:
         head = self.ledger.position
         if head <= tracked:  # current: nothing to fold, nothing to write
             return 0
-        applied = 0
         if not self._marks_from <= tracked <= self._facts.position:
             if self._facts.position > tracked:  # the tables went back (a rebuild)
                 self._facts = Facts()
@@ -578,7 +573,7 @@ class Materialiser:
         # had already folded past: the facts, and the marks of every scope
         # touched since before that position, serve as they are.
         day = now_of(self._facts)
-        applied += self._fold_to(head)
+        applied = self._fold_to(head)
         if now_of(self._facts) != day:  # a new day: figures up to now all move
             self._facts.dirty.add(ALL)
         everything = ALL in self._facts.dirty
@@ -722,10 +717,8 @@ class _Listener:
     def __call__(self, stop: threading.Event) -> None:
         import psycopg  # noqa: PLC0415
 
-        if self._conn.closed or self._conn.broken:
-            with contextlib.suppress(Exception):
-                self._conn.close()
-            self._conn = self._listen()  # events written meanwhile: caught up next
+        # Events written while the connection was down are caught up next.
+        self._conn = alive(self._conn, self._listen)
         try:
             for _ in self._conn.notifies(timeout=self.poll, stop_after=1):
                 return
