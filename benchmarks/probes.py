@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from coledger import Ledger
 from coledger.integrity.checkpoints import SigningKey, Verifier
@@ -264,6 +265,23 @@ def probe_board(args: dict[str, Any]) -> Result:
     }
 
 
+def probe_load(args: dict[str, Any]) -> Result:
+    """The first ``ledger.proposal(p)`` in a fresh process: every event loaded."""
+    proposal = UUID(args["proposal"])
+    with _open(args) as ledger:
+        return _timed(lambda: ledger.proposal(proposal).version)
+
+
+def probe_bare_load(args: dict[str, Any]) -> Result:
+    """Bare eventsourcing: ``repository.get`` of the twin, default settings."""
+    app = BareApplication(env=bare_env(sqlite_url(Path(args["path"]))))
+    try:
+        twin = UUID(args["twin"])
+        return _timed(lambda: app.repository.get(twin).version)
+    finally:
+        app.close()
+
+
 def probe_idle(args: dict[str, Any]) -> Result:
     """Nothing: the peak resident set of a process that imported and opened."""
     with _open(args):
@@ -279,6 +297,8 @@ PROBES: dict[str, Callable[[dict[str, Any]], Result]] = {
     "join_select": probe_join_select,
     "board": probe_board,
     "idle": probe_idle,
+    "load": probe_load,
+    "bare_load": probe_bare_load,
 }
 
 

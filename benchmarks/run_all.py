@@ -13,6 +13,9 @@ Sections (docs/performance.md says what each measures and why):
 2. bulk import: events per second of ``import_events`` of an export and of
    demo years recorded in ``batch()``, against bare eventsourcing saving
    ten-event aggregates and a raw sqlite3 ``executemany`` of the same bytes.
+2b. loading a big aggregate: events per second of the first read of a proposal
+   holding thousands of ballots in a fresh process, against bare eventsourcing
+   getting one aggregate with as many events of the same sizes.
 3. rebuild and 4. verification on a SQLite ledger of 200,000 events (cached
    between runs): each measurement in a fresh process, with its peak memory.
 5. with ``--million``: the same, plus the board report from the projection
@@ -49,6 +52,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import big_aggregate
 import record
 from coledger import Ledger
 from coledger.privacy import generate_master_key
@@ -70,7 +74,7 @@ PROBES = HERE / "probes.py"
 DEFAULT_CACHE = (
     Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "coledger-bench"
 )
-SECTIONS = ("recording", "import", "big", "million")
+SECTIONS = ("recording", "import", "load", "big", "million")
 MB = 1024.0
 """KiB per MiB (VmHWM is in KiB); "MB" below means MiB."""
 
@@ -571,6 +575,60 @@ def bulk_import(args: argparse.Namespace, report: Report) -> None:
     )
 
 
+# 2b. Loading a big aggregate ---------------------------------------------------------
+
+
+def big_load(args: argparse.Namespace, report: Report) -> None:
+    """The first read of a proposal with thousands of ballots, against a bare get."""
+    ballots = args.load_ballots
+    section = Section(f"2b. Loading a proposal holding {ballots:,} ballots (events/s)")
+    report.sections.append(section)
+    with tempfile.TemporaryDirectory(prefix="coledger-bench-") as name:
+        folder = Path(name)
+        progress(f"recording a proposal with {ballots:,} ballots (untimed) ...")
+        built = big_aggregate.build(folder / "big.db", ballots, ballots // 10)
+        twin = big_aggregate.build_bare(folder / "bare.db", built.sizes)
+        where = {
+            "load": {
+                "url": built.url,
+                "key": built.key.hex(),
+                "proposal": str(built.proposal),
+            },
+            "bare_load": {"path": str(folder / "bare.db"), "twin": str(twin)},
+        }
+        rates: dict[str, list[float]] = {n: [] for n in where}
+        for attempt in range(args.repeats):
+            for probe, probe_args in where.items():
+                found = run_probe(probe, probe_args)
+                if found["events"] != len(built.sizes):
+                    msg = f"{probe} loaded {found['events']}, not {len(built.sizes)}"
+                    raise ProbeError(msg)
+                rates[probe].append(found["events"] / found["seconds"])
+                progress(
+                    f"load round {attempt + 1}/{args.repeats} {probe}: "
+                    f"{found['events'] / found['seconds']:,.0f} events/s"
+                )
+    section.rows.append(
+        Row(
+            "first ledger.proposal(p) in a fresh process",
+            "events/s",
+            tuple(rates["load"]),
+            "bare eventsourcing repository.get",
+            tuple(rates["bare_load"]),
+            paired(rates["load"], rates["bare_load"], time=False),
+        )
+    )
+    section.notes.append(
+        f"One proposal of {len(built.sizes):,} events ({ballots:,} ballots, "
+        f"{ballots // 10:,} sealed comments, the raising and the opening; mean "
+        f"stored state {statistics.fmean(built.sizes):,.0f} B) on a SQLite file. "
+        "coledger: every event read, decoded, the comments opened and the "
+        "proposal replayed, then its view made. Bare: one aggregate with events "
+        "of the same stored sizes in the same order, default mapper, no snapshots "
+        "or cache. Each load in a fresh process."
+    )
+
+
 # 3-5. Big ledgers: rebuild, verify, board report -------------------------------------
 
 
@@ -939,6 +997,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="demo years in the exported file (default 6; quick 1)",
     )
     parser.add_argument(
+        "--load-ballots",
+        type=int,
+        default=None,
+        help="ballots on the proposal whose load is timed (default 10000; quick 500)",
+    )
+    parser.add_argument(
         "--big-events",
         type=int,
         default=None,
@@ -998,6 +1062,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         ("repeats", 5, 2),
         ("big_repeats", 3, 2),
         ("import_years", 6, 1),
+        ("load_ballots", 10_000, 500),
         ("big_events", 200_000, 20_000),
     ):
         if getattr(args, name) is None:
@@ -1009,7 +1074,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.skip - set(SECTIONS):
         parser.error(f"--skip: choose from {', '.join(SECTIONS)}")
     sizes = (args.events, args.repeats, args.big_repeats, args.million_repeats)
-    if min(*sizes, args.import_years, args.big_events, args.board_repeats) < 1:
+    if (
+        min(
+            *sizes,
+            args.import_years,
+            args.load_ballots,
+            args.big_events,
+            args.board_repeats,
+        )
+        < 1
+    ):
         parser.error("sizes and repeats must be at least 1")
     return args
 
@@ -1028,6 +1102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     steps: list[tuple[str, Callable[[], None]]] = [
         ("recording", lambda: recording(args, report)),
         ("import", lambda: bulk_import(args, report)),
+        ("load", lambda: big_load(args, report)),
         (
             "big",
             lambda: big_ledger(

@@ -50,7 +50,7 @@ class Meeting(LedgerAggregate):
 
         def apply(self, aggregate: Meeting) -> None:
             """Note the attendance (a later record replaces an earlier one)."""
-            aggregate.attendance = {**aggregate.attendance, self.member: self.mode}
+            aggregate.attendance[self.member] = self.mode
 
     class WellbeingCheckInHeld(LedgerAggregate.Event):
         """A wellbeing check-in was held; its content is never recorded."""

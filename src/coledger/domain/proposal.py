@@ -175,7 +175,7 @@ class Proposal(LedgerAggregate):
                 self.supporter,
                 self.occurred_at,
             )
-            aggregate.comments = {**aggregate.comments, self.comment_id: comment}
+            aggregate.comments[self.comment_id] = comment
 
     class AccessibleVersionPublished(LedgerAggregate.Event):
         """A version of the proposal was published in an accessible format."""
@@ -259,7 +259,7 @@ class Proposal(LedgerAggregate):
         def apply(self, aggregate: Proposal) -> None:
             """Hold the voter's latest choice."""
             ballot = Ballot(self.voter, self.choice, self.supporter)
-            aggregate.ballots = {**aggregate.ballots, self.voter: ballot}
+            aggregate.ballots[self.voter] = ballot
 
     class VotingClosed(LedgerAggregate.Event):
         """Voting closed; the tally and what the rule made of it are fixed."""
@@ -363,7 +363,7 @@ class Proposal(LedgerAggregate):
             action = Action(
                 self.action_id, self.description, self.owners, self.due, None
             )
-            aggregate.actions = {**aggregate.actions, self.action_id: action}
+            aggregate.actions[self.action_id] = action
 
     class ActionCompleted(LedgerAggregate.Event):
         """A delivery action was completed."""
@@ -375,7 +375,7 @@ class Proposal(LedgerAggregate):
             action = attrs.evolve(
                 aggregate.actions[self.action_id], completed_at=self.occurred_at
             )
-            aggregate.actions = {**aggregate.actions, self.action_id: action}
+            aggregate.actions[self.action_id] = action
 
     class EvaluationRecorded(LedgerAggregate.Event):
         """Someone evaluated what the decision achieved, against whose criteria."""
