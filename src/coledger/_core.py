@@ -889,6 +889,19 @@ class LedgerCore:
         # Positions are 64-bit in storage: a larger bound means "to the end".
         after = min(after, MAX_POSITION)
         until = None if until is None else min(until, MAX_POSITION)
+        return self._synced(log.pages(self._app.recorder, after, until, HISTORY_PAGE))
+
+    def _synced(
+        self, pages: Iterator[Sequence[StoredRecord]]
+    ) -> Iterator[Sequence[StoredRecord]]:
+        """*pages*, with the key store synced before each is read.
+
+        Per page, not once: a long read (an export, a history) must stop
+        opening a member's data as soon as another writer erases them.
+        """
         with self._lock:
             self._sync()
-        return log.pages(self._app.recorder, after, until, HISTORY_PAGE)
+        for page in pages:
+            yield page
+            with self._lock:
+                self._sync()

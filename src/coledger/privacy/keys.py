@@ -197,6 +197,15 @@ class KeyStore(ABC):
                 self._insert(
                     key_id, str(member), purpose, aes_key_wrap(self._master, plain)
                 )
+                # An erasure by another writer may have left its tombstone
+                # since the check above. Looking again after the insert closes
+                # the gap: a tombstone stored later comes before that erasure's
+                # destruction, which then finds this key and destroys it too.
+                if self.is_erased(member):
+                    self._destroy(str(member), (purpose,), [key_id])
+                    raise MasterKeyError(
+                        f"member {member} was erased; nothing can be sealed"
+                    )
             else:
                 plain = self._unwrap(key_id)  # type: ignore[assignment]
             self._current[(member, purpose)] = key_id
