@@ -479,6 +479,12 @@ class LedgerCore:
         self._confirm_head()  # no shredding on records that may be stale
         self._keys.destroy(member, purposes, erase=erase)
 
+    def _shredded(self) -> None:
+        """After a command destroyed keys: bring up to date what was derived from them.
+
+        Outside a batch only; a batch calls it once it is stored.
+        """
+
     def _shredding(self, member: UUID, purpose: str) -> bool:
         """Whether the batch being recorded will destroy the member's key for it."""
         return any(s.member == member and purpose in s.purposes for s in self._shreds)
@@ -668,6 +674,7 @@ class LedgerCore:
             try:
                 yield
                 self._commit_batch()
+                shredded = bool(self._shreds)
             except BaseException:
                 self._forget()
                 raise
@@ -675,6 +682,8 @@ class LedgerCore:
                 self._pending = None
                 self._pending_refs = set()
                 self._shreds = []
+        if shredded:
+            self._shredded()
 
     def _get(
         self, record_id: object, cls: type[A], error: type[errors.NotFoundError]

@@ -76,6 +76,7 @@ from coledger.projections.materialise import (
     MemoryTables,
     SQLTables,
     Tables,
+    materialised_in,
     tracking_name,
 )
 from coledger.projections.report import PowerSharingReport
@@ -277,6 +278,19 @@ class Ledger(
             )
             self._projector = Materialiser(self, tables, th)
         return self._projector
+
+    def _shredded(self) -> None:
+        """Rewrite projection tables that exist without the data just shredded.
+
+        An erasure or a withdrawal changes what the tables may show (a
+        decision tagged as coming from lived experience, a rung's evidence),
+        so they are caught up at once rather than when someone next reads
+        them. Tables this ledger never materialised are left uncreated.
+        """
+        if self._pending is not None:
+            return  # the batch calls again once it is stored
+        if self._projector is not None or materialised_in(self.config):
+            self.projections().catch_up()
 
     def export(self, out: IO[str], progress: Progress | None = None) -> int:
         """Write every event, decrypted, as JSON Lines; returns how many.

@@ -157,8 +157,7 @@ def _erase(args: argparse.Namespace) -> int:
             uuid_arg(args.member, "member"),
             by=uuid_arg(args.by, "member"),
             source_ref=args.source_ref,
-        )
-        ledger.projections().catch_up()
+        )  # which brings the projection tables up to date, if there are any
     print(f"Erased {args.member}: their personal data can no longer be read.")
     return EXIT_OK
 

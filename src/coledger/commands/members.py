@@ -115,6 +115,7 @@ class MemberCommands(LedgerCore):
             self._save(record)
 
         self._transact(command)
+        self._shredded()
 
     def erase_member(
         self,
@@ -140,6 +141,7 @@ class MemberCommands(LedgerCore):
             self._save(record)
 
         self._transact(command)
+        self._shredded()
 
     def reapply_erasures(self) -> int:
         """Destroy again every key the record says was destroyed; returns how many.

@@ -55,6 +55,8 @@ from coledger.serialization import to_jsonable
 from coledger.storage import APP_NAME, alive
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from coledger.application import Ledger
     from coledger.storage import StorageConfig
 
@@ -432,6 +434,55 @@ class SQLTables(Tables):
     def close(self) -> None:
         """Close the connection."""
         self._conn.close()
+
+
+TRACKED = "SELECT 1 FROM coledger_tracking WHERE position > 0 LIMIT 1"
+"""Any tracked position: tables that hold figures."""
+
+
+def materialised_in(config: StorageConfig) -> bool:
+    """Whether the ledger's SQLite file or PostgreSQL schema holds tracked tables.
+
+    It only looks: it never creates the tables. An in-memory ledger's tables
+    live with its Ledger object, so there it is always False.
+    """
+    if config.backend == "sqlite" and config.path is not None:
+        return _sqlite_tracks(config.path)
+    if config.backend == "postgres":
+        return _postgres_tracks(config)
+    return False
+
+
+def _sqlite_tracks(path: Path) -> bool:
+    try:
+        with contextlib.closing(sqlite3.connect(path, timeout=30)) as db:
+            if not db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                "AND name = 'coledger_tracking'"
+            ).fetchone():
+                return False
+            return db.execute(TRACKED).fetchone() is not None
+    except sqlite3.Error as error:
+        raise StorageError(f"cannot look for the projection tables: {error}") from error
+
+
+def _postgres_tracks(config: StorageConfig) -> bool:
+    import psycopg  # noqa: PLC0415 (only PostgreSQL ledgers need it)
+    from psycopg import sql  # noqa: PLC0415
+
+    schema = config.schema or "public"
+    try:
+        with psycopg.connect(config.postgres_conninfo, autocommit=True) as pg:
+            if not pg.execute(
+                "SELECT 1 FROM pg_tables WHERE schemaname = %s "
+                "AND tablename = 'coledger_tracking'",
+                (schema,),
+            ).fetchone():
+                return False
+            pg.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+            return pg.execute(TRACKED).fetchone() is not None
+    except psycopg.Error as error:
+        raise StorageError(f"cannot look for the projection tables: {error}") from error
 
 
 def _key(scope: Scope) -> tuple[str, str]:

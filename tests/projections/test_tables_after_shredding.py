@@ -1,0 +1,106 @@
+"""Projection tables that exist are rewritten as soon as a member's data is shredded."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+
+from coledger import Ledger
+from coledger.projections.lens import Scope
+from coledger.projections.materialise import materialised_in
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A decision by consensus on a proposal raised by sam, who declared."""
+
+    admin: UUID
+    sam: UUID
+    proposal: UUID
+
+
+def record(ledger: Ledger) -> Scene:
+    """Sam declares, proposes alone, and the board adopts it by consensus."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam", by=admin)
+    ledger.declare_lived_experience(sam, categories=["DIS"])
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    for member in (admin, sam):
+        ledger.assign_seat(board, member, seat="voting", by=admin)
+    proposal = ledger.raise_proposal(board, proposers=[sam], title="Ramp", text="x")
+    ledger.decide(
+        proposal, outcome="adopted", method="consensus", by=admin, decided_by=[admin]
+    )
+    return Scene(admin, sam, proposal)
+
+
+def tagged_from_lived_experience(ledger: Ledger) -> bool:
+    """Whether the stored ledger-wide tags say lived experience began a decision."""
+    stored = ledger.projections().read(Scope.ledger())
+    assert stored is not None
+    return any(tag.le_originated for tag in stored.decisions)
+
+
+def tracked(ledger: Ledger) -> int:
+    """The position the tables were written at, as stored."""
+    return ledger.projections().tables.position()
+
+
+@pytest.mark.parametrize("shred", ["erase", "withdraw"])
+def test_the_ledger_that_materialised_rewrites_its_tables(
+    ledger_url: str, shred: str
+) -> None:
+    """After an erasure or withdrawal, the tables no longer show sam's declaration."""
+    with Ledger.open(ledger_url) as ledger:
+        scene = record(ledger)
+        ledger.projections().catch_up()
+        assert tagged_from_lived_experience(ledger)
+        if shred == "erase":
+            ledger.erase_member(scene.sam, by=scene.admin)
+        else:
+            ledger.withdraw_lived_experience(scene.sam)
+        assert tracked(ledger) == ledger.position
+        assert not tagged_from_lived_experience(ledger)
+
+
+def test_another_ledger_rewrites_tables_it_never_opened(ledger_url: str) -> None:
+    """A Ledger opened later, which never asked for the tables, still rewrites them."""
+    if ledger_url == "memory://":
+        pytest.skip("in-memory tables belong to one Ledger object")
+    with Ledger.open(ledger_url) as first:
+        scene = record(first)
+        first.projections().catch_up()
+    with Ledger.open(ledger_url) as second:
+        second.erase_member(scene.sam, by=scene.admin)
+        position = second.position
+    with Ledger.open(ledger_url) as third:
+        assert tracked(third) == position
+        assert not tagged_from_lived_experience(third)
+
+
+def test_a_batch_rewrites_the_tables_once_it_is_stored(ledger_url: str) -> None:
+    """An erasure inside a batch rewrites the tables when the batch is stored."""
+    with Ledger.open(ledger_url) as ledger:
+        scene = record(ledger)
+        ledger.projections().catch_up()
+        with ledger.batch():
+            ledger.erase_member(scene.sam, by=scene.admin)
+        assert tracked(ledger) == ledger.position
+        assert not tagged_from_lived_experience(ledger)
+
+
+def test_an_erasure_creates_no_tables(tmp_path: Path) -> None:
+    """A ledger that never materialised gets no projection tables from an erasure."""
+    path = tmp_path / "plain.db"
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        scene = record(ledger)
+        ledger.erase_member(scene.sam, by=scene.admin)
+        assert not materialised_in(ledger.config)
+    with closing(sqlite3.connect(path)) as db:
+        names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    assert not {n for n in names if n.startswith("coledger_") and "track" in n}
