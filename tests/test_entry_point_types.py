@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from coledger import InvalidUrlError, Ledger, LedgerError, transfer
-from coledger.imports import read_polis_export
+from coledger.imports import import_polis, read_polis_export
+from coledger.imports.polis import PolisExport
 from coledger.integrity import SigningKey, Verifier, verify_receipt
 from coledger.integrity.audit_copy import audit_copy
 from coledger.integrity.checkpoints import open_checkpoint, read_unverified
@@ -33,6 +34,9 @@ def key() -> SigningKey:
     """A throwaway signing key."""
     return SigningKey.generate("example.org/ledger")
 
+
+EMPTY_POLIS = PolisExport("talk", None, None, None, statements=(), votes=())
+"""A Polis export that holds nothing, and so would import anywhere."""
 
 CALLS: dict[str, Callable[[Ledger, Path], Any]] = {
     "checkpoint(None)": lambda led, _: led.checkpoint(None),  # type: ignore[arg-type]
@@ -60,6 +64,8 @@ CALLS: dict[str, Callable[[Ledger, Path], Any]] = {
     "read_export([None])": lambda *_: transfer.read_export([None]),  # type: ignore[list-item]
     "read_export([bytes])": lambda *_: transfer.read_export([b"{}"]),  # type: ignore[list-item]
     "read_polis_export(int)": lambda *_: read_polis_export(5),  # type: ignore[arg-type]
+    "import_polis(None)": lambda *_: import_polis(None, EMPTY_POLIS),  # type: ignore[arg-type]
+    "import_polis(url)": lambda *_: import_polis("memory://", EMPTY_POLIS),  # type: ignore[arg-type]
     "open_checkpoint(None)": lambda *_: open_checkpoint(None, None),  # type: ignore[arg-type]
     "verify(no source)": lambda *_: verify(None, None, []),  # type: ignore[arg-type]
     "verify(str source)": lambda *_: verify("sqlite:///x.db", None, []),  # type: ignore[arg-type]
