@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from coledger import InvalidUrlError, Ledger, LedgerError, transfer
+from coledger import InvalidInputError, InvalidUrlError, Ledger, LedgerError, transfer
 from coledger.imports import import_polis, read_polis_export
 from coledger.imports.polis import PolisExport
 from coledger.integrity import SigningKey, Verifier, verify_receipt
@@ -33,6 +33,13 @@ def ledger() -> Iterator[Ledger]:
 def key() -> SigningKey:
     """A throwaway signing key."""
     return SigningKey.generate("example.org/ledger")
+
+
+def closed_text_stream() -> io.StringIO:
+    """A text stream that was closed: it takes no more writing."""
+    stream = io.StringIO()
+    stream.close()
+    return stream
 
 
 EMPTY_POLIS = PolisExport("talk", None, None, None, statements=(), votes=())
@@ -57,6 +64,7 @@ CALLS: dict[str, Callable[[Ledger, Path], Any]] = {
     "open(NUL in url)": lambda _, tmp: Ledger.open(f"sqlite:///{tmp}/a\x00b.db"),
     "export(None)": lambda led, _: led.export(None),  # type: ignore[arg-type]
     "export(binary)": lambda led, _: led.export(io.BytesIO()),  # type: ignore[arg-type]
+    "export(closed)": lambda led, _: led.export(closed_text_stream()),
     "export(bad progress)": lambda led, _: led.export(io.StringIO(), "x"),  # type: ignore[arg-type]
     "import_events(None)": lambda led, _: led.import_events(None),  # type: ignore[arg-type]
     "import_events(int)": lambda led, _: led.import_events(5),  # type: ignore[arg-type]
@@ -99,3 +107,14 @@ def test_a_sqlite_url_with_options_is_refused(url: str, tmp_path: Path) -> None:
     with pytest.raises(InvalidUrlError, match="takes no"):
         Ledger.open(url.replace("sqlite:///", f"sqlite:///{tmp_path}/"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_export_to_a_file_opened_for_reading_is_refused(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """A text file opened with 'r' is an InvalidInputError, and the file stays empty."""
+    target = tmp_path / "export.jsonl"
+    target.touch()
+    with target.open(encoding="utf-8") as reading, pytest.raises(InvalidInputError):
+        ledger.export(reading)
+    assert target.read_bytes() == b""

@@ -281,7 +281,9 @@ class Ledger(
     def export(self, out: IO[str], progress: Progress | None = None) -> int:
         """Write every event, decrypted, as JSON Lines; returns how many.
 
-        The export holds personal data in clear: keep it like the key store.
+        *out* is a text stream open for writing; a binary, closed or read-only
+        one raises InvalidInputError before a line is written. The export
+        holds personal data in clear: keep it like the key store.
         """
         return transfer.export_to(self, out, progress)
 

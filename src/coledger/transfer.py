@@ -125,6 +125,7 @@ def export_to(ledger: Ledger, out: IO[str], progress: Progress | None = None) ->
     binary = isinstance(stream, io.RawIOBase | io.BufferedIOBase)
     if binary or not callable(getattr(stream, "write", None)):
         raise errors.InvalidInputError("out must be a text stream (open with 'w')")
+    _check_writable(stream)
     report: object = progress
     if report is not None and not callable(report):
         msg = "progress must be a callable taking (done, total)"
@@ -133,6 +134,21 @@ def export_to(ledger: Ledger, out: IO[str], progress: Progress | None = None) ->
     for count, line in enumerate(export_lines(ledger, progress)):  # noqa: B007
         out.write(line + "\n")
     return count
+
+
+def _check_writable(stream: object) -> None:
+    """Refuse a stream that is closed or not open for writing, before any line."""
+    if getattr(stream, "closed", False) is True:
+        raise errors.InvalidInputError("out is closed; pass a stream open for writing")
+    writable = getattr(stream, "writable", None)
+    if not callable(writable):
+        return  # a plain object with write(): its write will tell
+    try:
+        ok = writable()
+    except (OSError, ValueError):  # ValueError: closed without saying so
+        ok = False
+    if not ok:
+        raise errors.InvalidInputError("out is not open for writing (open with 'w')")
 
 
 def _version() -> str:
