@@ -6,7 +6,9 @@ TypeError from deep inside) and writes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -118,3 +120,24 @@ def test_export_to_a_file_opened_for_reading_is_refused(
     with target.open(encoding="utf-8") as reading, pytest.raises(InvalidInputError):
         ledger.export(reading)
     assert target.read_bytes() == b""
+
+
+@pytest.mark.parametrize("flag", ["no", "false", 0.0, 1, None], ids=repr)
+def test_materialised_must_be_a_bool_and_builds_no_tables(
+    flag: object, tmp_path: Path
+) -> None:
+    """materialised=<not a bool> is an InvalidInputError, and builds no table."""
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        ledger.register_member("Ana Example")
+        before = table_names(path)
+        with pytest.raises(InvalidInputError, match="materialised"):
+            ledger.power_sharing(materialised=flag)  # type: ignore[arg-type]
+        assert table_names(path) == before
+        assert ledger.position == 1
+
+
+def table_names(path: Path) -> set[str]:
+    """The tables of a SQLite file."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return {row[0] for row in db.execute("SELECT name FROM sqlite_master")}

@@ -234,6 +234,8 @@ class Ledger(
         ``materialised=True`` reads the all-time figures from the projection
         tables (caught up first) instead of folding; it takes no period or as_of.
         """
+        if not isinstance(materialised, bool):
+            raise errors.InvalidInputError("materialised must be True or False")
         _check_period(since, until)
         th = _thresholds(thresholds)
         scope = self._scope(body, project)
