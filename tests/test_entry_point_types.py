@@ -6,15 +6,18 @@ TypeError from deep inside) and writes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from coledger import InvalidUrlError, Ledger, LedgerError, transfer
-from coledger.imports import read_polis_export
+from coledger import InvalidInputError, InvalidUrlError, Ledger, LedgerError, transfer
+from coledger.imports import import_polis, read_polis_export
+from coledger.imports.polis import PolisExport
 from coledger.integrity import SigningKey, Verifier, verify_receipt
 from coledger.integrity.audit_copy import audit_copy
 from coledger.integrity.checkpoints import open_checkpoint, read_unverified
@@ -33,6 +36,16 @@ def key() -> SigningKey:
     """A throwaway signing key."""
     return SigningKey.generate("example.org/ledger")
 
+
+def closed_text_stream() -> io.StringIO:
+    """A text stream that was closed: it takes no more writing."""
+    stream = io.StringIO()
+    stream.close()
+    return stream
+
+
+EMPTY_POLIS = PolisExport("talk", None, None, None, statements=(), votes=())
+"""A Polis export that holds nothing, and so would import anywhere."""
 
 CALLS: dict[str, Callable[[Ledger, Path], Any]] = {
     "checkpoint(None)": lambda led, _: led.checkpoint(None),  # type: ignore[arg-type]
@@ -53,6 +66,7 @@ CALLS: dict[str, Callable[[Ledger, Path], Any]] = {
     "open(NUL in url)": lambda _, tmp: Ledger.open(f"sqlite:///{tmp}/a\x00b.db"),
     "export(None)": lambda led, _: led.export(None),  # type: ignore[arg-type]
     "export(binary)": lambda led, _: led.export(io.BytesIO()),  # type: ignore[arg-type]
+    "export(closed)": lambda led, _: led.export(closed_text_stream()),
     "export(bad progress)": lambda led, _: led.export(io.StringIO(), "x"),  # type: ignore[arg-type]
     "import_events(None)": lambda led, _: led.import_events(None),  # type: ignore[arg-type]
     "import_events(int)": lambda led, _: led.import_events(5),  # type: ignore[arg-type]
@@ -60,6 +74,8 @@ CALLS: dict[str, Callable[[Ledger, Path], Any]] = {
     "read_export([None])": lambda *_: transfer.read_export([None]),  # type: ignore[list-item]
     "read_export([bytes])": lambda *_: transfer.read_export([b"{}"]),  # type: ignore[list-item]
     "read_polis_export(int)": lambda *_: read_polis_export(5),  # type: ignore[arg-type]
+    "import_polis(None)": lambda *_: import_polis(None, EMPTY_POLIS),  # type: ignore[arg-type]
+    "import_polis(url)": lambda *_: import_polis("memory://", EMPTY_POLIS),  # type: ignore[arg-type]
     "open_checkpoint(None)": lambda *_: open_checkpoint(None, None),  # type: ignore[arg-type]
     "verify(no source)": lambda *_: verify(None, None, []),  # type: ignore[arg-type]
     "verify(str source)": lambda *_: verify("sqlite:///x.db", None, []),  # type: ignore[arg-type]
@@ -93,3 +109,35 @@ def test_a_sqlite_url_with_options_is_refused(url: str, tmp_path: Path) -> None:
     with pytest.raises(InvalidUrlError, match="takes no"):
         Ledger.open(url.replace("sqlite:///", f"sqlite:///{tmp_path}/"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_export_to_a_file_opened_for_reading_is_refused(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """A text file opened with 'r' is an InvalidInputError, and the file stays empty."""
+    target = tmp_path / "export.jsonl"
+    target.touch()
+    with target.open(encoding="utf-8") as reading, pytest.raises(InvalidInputError):
+        ledger.export(reading)
+    assert target.read_bytes() == b""
+
+
+@pytest.mark.parametrize("flag", ["no", "false", 0.0, 1, None], ids=repr)
+def test_materialised_must_be_a_bool_and_builds_no_tables(
+    flag: object, tmp_path: Path
+) -> None:
+    """materialised=<not a bool> is an InvalidInputError, and builds no table."""
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        ledger.register_member("Ana Example")
+        before = table_names(path)
+        with pytest.raises(InvalidInputError, match="materialised"):
+            ledger.power_sharing(materialised=flag)  # type: ignore[arg-type]
+        assert table_names(path) == before
+        assert ledger.position == 1
+
+
+def table_names(path: Path) -> set[str]:
+    """The tables of a SQLite file."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return {row[0] for row in db.execute("SELECT name FROM sqlite_master")}

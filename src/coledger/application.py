@@ -235,6 +235,8 @@ class Ledger(
         ``materialised=True`` reads the all-time figures from the projection
         tables (caught up first) instead of folding; it takes no period or as_of.
         """
+        if not isinstance(materialised, bool):
+            raise errors.InvalidInputError("materialised must be True or False")
         _check_period(since, until)
         th = _thresholds(thresholds)
         scope = self._scope(body, project)
@@ -295,7 +297,9 @@ class Ledger(
     def export(self, out: IO[str], progress: Progress | None = None) -> int:
         """Write every event, decrypted, as JSON Lines; returns how many.
 
-        The export holds personal data in clear: keep it like the key store.
+        *out* is a text stream open for writing; a binary, closed or read-only
+        one raises InvalidInputError before a line is written. The export
+        holds personal data in clear: keep it like the key store.
         """
         return transfer.export_to(self, out, progress)
 

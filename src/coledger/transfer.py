@@ -45,7 +45,7 @@ from coledger.domain import (
     Proposal,
 )
 from coledger.domain.event_rules import check_event_values
-from coledger.domain.values import EARLIEST, LATEST, in_range
+from coledger.domain.values import EARLIEST, ERASED, LATEST, in_range
 from coledger.privacy.classification import (
     Purpose,
     Sealed,
@@ -125,6 +125,7 @@ def export_to(ledger: Ledger, out: IO[str], progress: Progress | None = None) ->
     binary = isinstance(stream, io.RawIOBase | io.BufferedIOBase)
     if binary or not callable(getattr(stream, "write", None)):
         raise errors.InvalidInputError("out must be a text stream (open with 'w')")
+    _check_writable(stream)
     report: object = progress
     if report is not None and not callable(report):
         msg = "progress must be a callable taking (done, total)"
@@ -133,6 +134,21 @@ def export_to(ledger: Ledger, out: IO[str], progress: Progress | None = None) ->
     for count, line in enumerate(export_lines(ledger, progress)):  # noqa: B007
         out.write(line + "\n")
     return count
+
+
+def _check_writable(stream: object) -> None:
+    """Refuse a stream that is closed or not open for writing, before any line."""
+    if getattr(stream, "closed", False) is True:
+        raise errors.InvalidInputError("out is closed; pass a stream open for writing")
+    writable = getattr(stream, "writable", None)
+    if not callable(writable):
+        return  # a plain object with write(): its write will tell
+    try:
+        ok = writable()
+    except (OSError, ValueError):  # ValueError: closed without saying so
+        ok = False
+    if not ok:
+        raise errors.InvalidInputError("out is not open for writing (open with 'w')")
 
 
 def _version() -> str:
@@ -206,14 +222,16 @@ class CheckedExport:
 def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
     """Read and check a whole export without a ledger; MalformedImportError if bad.
 
-    Checks the format, every event's fields, each record's versions, and that
-    every record replays. Nothing is opened or written, so a caller can refuse
+    Checks the format, every event's fields, each record's versions, that
+    every record replays, and that nothing sealed about a member is readable
+    after their erasure. Nothing is opened or written, so a caller can refuse
     a bad file before it creates a ledger or a master key to put it in.
     """
     started = time.perf_counter()
     events = parse(lines, source)
     _check_replays(events, source)
     _check_references(events, source)
+    _check_erasures(events, source)
     return CheckedExport(source, events, time.perf_counter() - started, issuer=_ISSUED)
 
 
@@ -295,6 +313,38 @@ def _check_comments(
                     f"{field} names {comment}, which is no comment made "
                     "earlier on this proposal",
                 )
+
+
+def _check_erasures(events: list[LedgerAggregate.Event], source: str) -> None:
+    """After a member's erasure, nothing sealed about them is readable.
+
+    An erased member can do nothing more and their keys are gone, so an export
+    holds only erased forms about them (a batch may store another record's
+    events after the erasure: erased all the same). A readable value there
+    could only be added by hand, and the import would keep a key to read it.
+    """
+    erased: dict[int, int] = {}  # the line of each member's erasure, by id's int
+    for number, event in enumerate(events, start=2):
+        if isinstance(event, Member.Erased):
+            erased.setdefault(event.originator_id.int, number)
+            continue
+        if not erased:
+            continue
+        for name, rule in sealed_fields(type(event)).items():
+            member = getattr(event, rule.subject)
+            if member.int in erased and _readable(getattr(event, name)):
+                raise MalformedImportError(
+                    source,
+                    number,
+                    f"{name} holds data about member {member}, who was erased on "
+                    f"line {erased[member.int]}: after an erasure nothing about "
+                    "the member may be readable",
+                )
+
+
+def _readable(value: object) -> bool:
+    """Whether a sealed field's value says something (not None, not erased)."""
+    return value is not None and value not in (ERASED, ())
 
 
 @functools.cache
@@ -620,10 +670,14 @@ def key_use(events: Iterable[LedgerAggregate.Event], *, sealing: bool) -> KeyUse
             shredded.setdefault(event.originator_id, set()).add(
                 Purpose.LIVED_EXPERIENCE
             )
-        elif isinstance(event, Member.LivedExperienceDeclared):
+        elif (
+            isinstance(event, Member.LivedExperienceDeclared)
+            and event.originator_id not in erased
+        ):
             # A declaration after a withdrawal is readable in the export and is
             # sealed under the same new key as the withdrawn ones, whose values
-            # the export already holds erased: that key must stay.
+            # the export already holds erased: that key must stay. Never for
+            # an erased member: every one of their keys goes.
             shredded.get(event.originator_id, set()).discard(Purpose.LIVED_EXPERIENCE)
     return KeyUse(
         tuple(needed),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import sqlite3
@@ -10,7 +11,7 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import hypothesis.strategies as st
 import orjson
@@ -450,6 +451,98 @@ def test_live_keys_already_stored_for_a_member_the_import_erases_are_destroyed(
         assert stale < set(rows)
         assert all(wrapped is None for wrapped in rows.values())
         assert export_lines(ledger)[1:] == after_erasure[1:]
+
+
+class ErasedSource:
+    """An export in which one member declared, commented, asked, then was erased."""
+
+    def __init__(self) -> None:
+        with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+            admin = ledger.register_member("Admin", role="staff")
+            self.member = ledger.register_member("Mo Example")
+            ledger.declare_lived_experience(self.member, categories=["DIS"])
+            ledger.request_adjustment(self.member, code="BSL")
+            body = ledger.establish_body("Board", kind="governance", by=admin)
+            proposal = ledger.raise_proposal(
+                body, proposers=[admin], title="Plan", text="x"
+            )
+            ledger.comment(proposal, author=self.member, text="Before erasure")
+            ledger.erase_member(self.member, by=admin)
+            self.lines = export_lines(ledger)
+        self.rows = [json.loads(line) for line in self.lines[1:]]
+
+    def row(self, topic: str) -> dict[str, Any]:
+        """A copy of the first row of *topic* (a suffix such as 'Member.Erased')."""
+        found = next(r for r in self.rows if r["topic"].endswith(topic))
+        return copy.deepcopy(found)
+
+    def appended(self, row: dict[str, Any]) -> list[str]:
+        """The export with *row* added at the end as its record's next event."""
+        same = [r for r in self.rows if r["originator_id"] == row["originator_id"]]
+        row["originator_version"] = len(same) + 1
+        return [*self.lines, json.dumps(row)]
+
+
+def declared_again(s: ErasedSource) -> dict[str, Any]:
+    """The erased member's declaration, readable, after the erasure."""
+    row = s.row("Member.LivedExperienceDeclared")
+    row["state"]["categories"] = ["DIS"]
+    return row
+
+
+def commented_again(s: ErasedSource) -> dict[str, Any]:
+    """A readable comment by the erased member, after the erasure."""
+    row = s.row("Proposal.Commented")
+    row["state"].update(comment_id=str(uuid4()), text="After erasure")
+    return row
+
+
+def asked_again(s: ErasedSource) -> dict[str, Any]:
+    """A new adjustment request, with its code readable, for the erased member."""
+    row = s.row("Adjustment.Requested")
+    row.update(originator_id=str(uuid4()))
+    row["state"]["code"] = "BSL"
+    return row
+
+
+@pytest.mark.parametrize(
+    "late", [declared_again, commented_again, asked_again], ids=lambda f: f.__name__
+)
+def test_readable_sealed_data_after_an_erasure_is_malformed(
+    ledger: Ledger, late: Callable[[ErasedSource], dict[str, Any]]
+) -> None:
+    """Sealed data about a member, readable after their erasure: no events, no keys."""
+    erased = ErasedSource()
+    lines = erased.appended(late(erased))
+    before = key_rows(ledger)
+    with pytest.raises(transfer.MalformedImportError, match=f"line {len(lines)}: "):
+        ledger.import_events(lines)
+    assert ledger.position == 0
+    assert key_rows(ledger) == before
+
+
+def test_erased_data_after_an_erasure_imports(memory_ledger: Ledger) -> None:
+    """A batch can store a comment after its author's erasure: erased, it imports."""
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as origin:
+        admin = origin.register_member("Admin", role="staff")
+        body = origin.establish_body("Board", kind="governance", by=admin)
+        proposal = origin.raise_proposal(body, proposers=[admin], title="T", text="x")
+        with origin.batch():  # records are stored one after another: Member first
+            member = origin.register_member("Mo Example")
+            origin.comment(proposal, author=member, text="Said, then erased")
+            origin.erase_member(member, by=admin)
+        lines = export_lines(origin)
+    memory_ledger.import_events(lines)
+    assert memory_ledger.audit_erasure().ok
+    assert export_lines(memory_ledger)[1:] == lines[1:]
+
+
+def test_key_use_shreds_an_erased_members_late_declaration_key() -> None:
+    """key_use keeps an erased member's lived-experience key in the shredded set."""
+    erased = ErasedSource()
+    events = transfer.parse(erased.appended(declared_again(erased)))
+    use = transfer.key_use(events, sealing=True)
+    assert use.shredded[erased.member] == frozenset(Purpose)
 
 
 def outcome(read: Callable[[str], Any], text: str) -> tuple[str, str]:

@@ -750,6 +750,17 @@ def test_code_lists_must_be_lists_with_something_in(world: World, name: str) -> 
         command(world, **{name: [valid, "nope"]})
 
 
+@pytest.mark.parametrize("name", ["categories", "formats"])
+@pytest.mark.parametrize("value", [None, 5, uuid4()], ids=["None", "int", "UUID"])
+def test_code_lists_must_be_iterable(world: World, name: str, value: object) -> None:
+    """A code list that is no collection at all is refused as an unknown code."""
+    command = BY_NAME[
+        "declare_lived_experience" if name == "categories" else "issue_papers"
+    ]
+    with refused(world.ledger, UnknownCodeError):
+        command(world, **{name: value})
+
+
 DATETIME_FIELDS = [
     ("schedule_meeting", "starts_at", False),
     ("request_adjustment", "needed_by", True),

@@ -21,17 +21,27 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
+import attrs
 import pytest
 
 from coledger import DuplicateSourceRefError, InvalidInputError, Ledger
+from coledger.errors import (
+    ControlCharacterError,
+    EmptyTextError,
+    NaiveDatetimeError,
+    TimeOutOfRangeError,
+    UnknownCodeError,
+)
 from coledger.imports import (
     MalformedImportError,
     PolisImport,
     import_polis,
     read_polis_export,
 )
+from coledger.imports.polis import PolisExport
 from coledger.projections.ladder import LEVELS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -544,6 +554,100 @@ def test_a_statement_dated_after_its_first_vote_opens_at_that_vote(
         milliseconds=first_vote
     )
     check_tallies(memory_ledger, copy)
+
+
+# Exports made or changed by hand ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def london_read() -> PolisExport:
+    """The smaller export, read once for the tests that change it by hand."""
+    return read_polis_export(export(LONDON))
+
+
+Spoiler = Callable[[PolisExport], PolisExport]
+
+
+def replaced(**changes: Any) -> Spoiler:
+    """A spoiler that sets fields of the export."""
+    return lambda e: attrs.evolve(e, **changes)
+
+
+def first_statement(**changes: Any) -> Spoiler:
+    """A spoiler that sets fields of the export's first statement."""
+    return lambda e: attrs.evolve(
+        e, statements=(attrs.evolve(e.statements[0], **changes), *e.statements[1:])
+    )
+
+
+def first_vote(**changes: Any) -> Spoiler:
+    """A spoiler that sets fields of the export's first vote."""
+    return lambda e: attrs.evolve(
+        e, votes=(attrs.evolve(e.votes[0], **changes), *e.votes[1:])
+    )
+
+
+def twice(e: PolisExport) -> PolisExport:
+    """The export with its first statement given twice."""
+    return attrs.evolve(e, statements=(e.statements[0], *e.statements))
+
+
+NAIVE = datetime(2022, 7, 27)  # noqa: DTZ001 (the point of the test)
+SPOILT: dict[str, tuple[Spoiler, type[InvalidInputError]]] = {
+    "conversation 5": (replaced(conversation=5), InvalidInputError),
+    "conversation ''": (replaced(conversation=""), EmptyTextError),
+    "topic 5": (replaced(topic=5), InvalidInputError),
+    "seconds None": (replaced(seconds=None), InvalidInputError),
+    "statements None": (replaced(statements=None), InvalidInputError),
+    "a statement that is a dict": (
+        replaced(statements=({"comment_id": 1},)),
+        InvalidInputError,
+    ),
+    "votes None": (replaced(votes=None), InvalidInputError),
+    "moderated 2": (first_statement(moderated=2), InvalidInputError),
+    "comment_id '1'": (first_statement(comment_id="1"), InvalidInputError),
+    "comment_id twice": (twice, InvalidInputError),
+    "author -1": (first_statement(author=-1), InvalidInputError),
+    "a naive statement time": (first_statement(at=NAIVE), NaiveDatetimeError),
+    "a statement with a control character": (
+        first_statement(text="a\x00b"),
+        ControlCharacterError,
+    ),
+    "a title on two lines": (first_statement(title="a\nb"), InvalidInputError),
+    "choice 'maybe'": (first_vote(choice="maybe"), UnknownCodeError),
+    "voter None": (first_vote(voter=None), InvalidInputError),
+    "a vote in the year 9999": (
+        first_vote(at=datetime(9999, 1, 1, tzinfo=UTC)),
+        TimeOutOfRangeError,
+    ),
+    "a vote's line True": (first_vote(line=True), InvalidInputError),
+}
+
+
+@pytest.mark.parametrize("case", list(SPOILT))
+def test_an_export_spoilt_by_hand_is_refused_and_nothing_is_stored(
+    case: str, london_read: PolisExport, memory_ledger: Ledger
+) -> None:
+    """An export changed by hand is checked as a folder is: a typed error, no write."""
+    spoil, error = SPOILT[case]
+    with pytest.raises(error):
+        import_polis(memory_ledger, spoil(london_read))
+    assert memory_ledger.position == 0
+
+
+def test_an_export_trimmed_by_hand_imports(
+    london_read: PolisExport, memory_ledger: Ledger
+) -> None:
+    """A statement left out by hand is not recorded, and the rest import."""
+    left_out = london_read.statements[0]
+    kept = tuple(s for s in london_read.statements if s is not left_out)
+    result = import_polis(memory_ledger, attrs.evolve(london_read, statements=kept))
+    assert result.statements == len(london_read.statements) - 1
+    assert (
+        memory_ledger.find_by_source_ref(f"polis:{LONDON}/{left_out.comment_id}")
+        is None
+    )
+    assert result.events == memory_ledger.position
 
 
 # Storage backends -----------------------------------------------------------------

@@ -24,6 +24,11 @@ BAD: list[dict[str, Any]] = [
     {"fulfilment": -0.1},
     {"parity": "x"},
     {"parity": math.inf},
+    {"token_seat": 10**400},
+    {"parity": Fraction(10**400)},
+    {"voice_high": Fraction(-(10**400), 3)},
+    {"fulfilment": Decimal("sNaN")},
+    {"minority": Decimal("1e400")},
     {"voice_high": None},
     {"deliberation_days": "7"},
     {"deliberation_days": 10**9},
@@ -33,7 +38,12 @@ BAD: list[dict[str, Any]] = [
 ]
 
 
-@pytest.mark.parametrize("values", BAD, ids=repr)
+def shown(values: dict[str, Any]) -> str:
+    """A test id: the values' repr, cut short (some numbers run to 400 digits)."""
+    return repr(values)[:40]
+
+
+@pytest.mark.parametrize("values", BAD, ids=shown)
 def test_a_value_outside_its_range_is_refused(values: dict[str, Any]) -> None:
     """Each field is checked when Thresholds is made, with a typed error."""
     with pytest.raises(InvalidInputError):

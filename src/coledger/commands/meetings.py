@@ -124,10 +124,9 @@ class MeetingCommands(LedgerCore):
         source_ref: str | None = None,
     ) -> None:
         """Record that a meeting's papers went out, in each of *formats*."""
-        if isinstance(formats, str):
-            raise errors.UnknownCodeError("formats", formats, v.FORMATS)
+        given = v.check_code_list("formats", formats, v.FORMATS)
         chosen = tuple(
-            dict.fromkeys(v.check_code("format", f, v.FORMATS) for f in formats)
+            dict.fromkeys(v.check_code("format", f, v.FORMATS) for f in given)
         )
         if not chosen:
             raise errors.EmptyTextError("papers need at least one format")

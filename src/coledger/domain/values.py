@@ -7,6 +7,7 @@ released, keeps its meaning.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -193,16 +194,27 @@ def check_code(field: str, value: object, allowed: frozenset[str]) -> str:
     return value
 
 
+def check_code_list(
+    field: str, values: object, allowed: frozenset[str]
+) -> Iterable[object]:
+    """Return *values* if it is a collection of codes, else raise UnknownCodeError.
+
+    A bare string is refused too: it would be read one letter at a time.
+    """
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise UnknownCodeError(field, values, allowed)
+    return values
+
+
 def check_categories(categories: object) -> tuple[str, ...]:
     """A declaration's categories, duplicates dropped, if they make one answer.
 
     At least one category; ``NONE`` and ``PREFER_NOT`` only on their own.
     """
-    if isinstance(categories, str) or not hasattr(categories, "__iter__"):
-        raise UnknownCodeError("categories", categories, LIVED_EXPERIENCE_CATEGORIES)
+    given = check_code_list("categories", categories, LIVED_EXPERIENCE_CATEGORIES)
     chosen = tuple(
         dict.fromkeys(
-            check_code("category", c, LIVED_EXPERIENCE_CATEGORIES) for c in categories
+            check_code("category", c, LIVED_EXPERIENCE_CATEGORIES) for c in given
         )
     )
     if not chosen:

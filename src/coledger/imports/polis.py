@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
@@ -43,6 +43,8 @@ ORGANISER_ROLE = "staff"
 PARTICIPANT_ROLE = "member"
 CHOICES = {1: "for", -1: "against", 0: "abstain"}
 """Polis agree, disagree and pass, as ballot choices."""
+_POLIS_CHOICES = frozenset(CHOICES.values())
+_T = TypeVar("_T")
 MODERATION_OUTCOMES = {1: "deferred", -1: "rejected"}
 """Polis moderation as outcomes: -1 (rejected from the conversation) is
 ``rejected``; 1 (accepted into it) is ``deferred``, since letting a statement be
@@ -394,10 +396,16 @@ def _check_derived(folder: Path, export: PolisExport) -> None:
     Ids are whole numbers of any length, so a long one could make a text the
     ledger refuses halfway through the writing; refused here, before any.
     """
+    for field, text, limits in _derived(export):
+        _checked(folder, None, field, text, **limits)
+
+
+def _derived(export: PolisExport) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """The longest name and source references made of ids, with their limits."""
     pid = max(map(str, export.participants), key=len, default="0")
     comment = max((str(s.comment_id) for s in export.statements), key=len, default="0")
     line = str(max((x.line for x in export.votes), default=0))
-    _checked(folder, None, "name", f"Polis participant {pid}", limit=v.MAX_NAME)
+    yield "name", f"Polis participant {pid}", {"limit": v.MAX_NAME}
     for suffix in (
         f"participant/{pid}/lived-experience",
         f"{comment}/voting-opened",
@@ -405,7 +413,106 @@ def _check_derived(folder: Path, export: PolisExport) -> None:
         f"{VOTES}#{line}",
     ):
         ref = f"polis:{export.conversation}/{suffix}"
-        _checked(folder, None, "source_ref", ref, limit=v.MAX_SOURCE_REF, one_line=True)
+        yield "source_ref", ref, {"limit": v.MAX_SOURCE_REF, "one_line": True}
+
+
+# Checking an export made or changed by hand -------------------------------------
+
+
+def _check_export(export: PolisExport) -> PolisExport:
+    """Check a PolisExport as read_polis_export checks a folder; return it with tuples.
+
+    An export may be changed by hand (attrs.evolve) before it is imported, to
+    leave a statement out, say; what would not import is refused here, with
+    an InvalidInputError naming the field, before anything is written.
+    """
+    if not isinstance(export, PolisExport):
+        raise InvalidInputError(f"export must be a PolisExport, not {_kind(export)}")
+    _check_labels(export)
+    statements = _items("statements", export.statements, Statement)
+    votes = _items("votes", export.votes, Vote)
+    seen: set[int] = set()
+    for index, statement in enumerate(statements):
+        _check_statement(f"statements[{index}]", statement)
+        if statement.comment_id in seen:
+            raise InvalidInputError(
+                f"statements[{index}].comment_id {statement.comment_id} "
+                "is already the id of another statement"
+            )
+        seen.add(statement.comment_id)
+    for index, vote in enumerate(votes):
+        _check_vote(f"votes[{index}]", vote)
+    checked = attrs.evolve(export, statements=statements, votes=votes)
+    for field, text, limits in _derived(checked):
+        v.check_text(field, text, **limits)
+    return checked
+
+
+def _kind(value: object) -> str:
+    """The name of a value's type, for a message (a repr could be huge)."""
+    return type(value).__name__
+
+
+def _check_labels(export: PolisExport) -> None:
+    """The conversation's name, its optional labels, and the reading time."""
+    v.check_text(
+        "conversation", export.conversation, limit=v.MAX_SOURCE_REF, one_line=True
+    )
+    v.check_optional_text("topic", export.topic, limit=v.MAX_NAME, one_line=True)
+    v.check_optional_text("url", export.url, limit=v.MAX_NAME, one_line=True)
+    v.check_optional_text("description", export.description, limit=v.MAX_TEXT // 2)
+    seconds: object = export.seconds
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not 0 <= seconds < float("inf")
+    ):
+        raise InvalidInputError(
+            f"seconds must be a number of seconds >= 0, not {seconds!r}"
+        )
+
+
+def _items(field: str, value: object, kind: type[_T]) -> tuple[_T, ...]:
+    """A tuple (or list) of *kind* as a tuple, else InvalidInputError."""
+    if not isinstance(value, tuple | list):
+        raise InvalidInputError(
+            f"{field} must be a tuple of {kind.__name__}, not {_kind(value)}"
+        )
+    for index, item in enumerate(value):
+        if not isinstance(item, kind):
+            raise InvalidInputError(
+                f"{field}[{index}] must be a {kind.__name__}, not {_kind(item)}"
+            )
+    return tuple(value)
+
+
+def _natural(field: str, value: object) -> int:
+    """A whole number >= 0 (not a bool), else InvalidInputError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInputError(f"{field} must be a whole number >= 0, not {value!r}")
+    return value
+
+
+def _check_statement(field: str, statement: Statement) -> None:
+    """One statement's ids, time, moderation and texts."""
+    _natural(f"{field}.comment_id", statement.comment_id)
+    _natural(f"{field}.author", statement.author)
+    _natural(f"{field}.line", statement.line)
+    v.check_aware(f"{field}.at", statement.at)
+    moderated: object = statement.moderated
+    if isinstance(moderated, bool) or moderated not in {-1, 0, 1}:
+        raise InvalidInputError(f"{field}.moderated {moderated!r} is not -1, 0 or 1")
+    v.check_text(f"{field}.text", statement.text)
+    v.check_text(f"{field}.title", statement.title, limit=v.MAX_TITLE, one_line=True)
+
+
+def _check_vote(field: str, vote: Vote) -> None:
+    """One vote's ids, time and choice."""
+    _natural(f"{field}.comment_id", vote.comment_id)
+    _natural(f"{field}.voter", vote.voter)
+    _natural(f"{field}.line", vote.line)
+    v.check_aware(f"{field}.at", vote.at)
+    v.check_code(f"{field}.choice", vote.choice, _POLIS_CHOICES)
 
 
 # Writing --------------------------------------------------------------------------
@@ -648,13 +755,15 @@ def import_polis(
     after each command.
     """
     began = time.perf_counter()
+    if not isinstance(ledger, Ledger):
+        raise InvalidInputError(f"ledger must be an open Ledger, not {_kind(ledger)}")
     v.check_text("organiser_name", organiser_name, limit=v.MAX_NAME, one_line=True)
     if lived_experience is not None:
         v.check_code("lived_experience", lived_experience, v.LIVED_EXPERIENCE)
     if progress is not None and not callable(progress):
         raise InvalidInputError("progress must be a callable taking (done, total)")
     if isinstance(directory, PolisExport):
-        export = directory
+        export = _check_export(directory)
         began -= export.seconds  # read earlier: its time counts too
     else:
         export = read_polis_export(directory)  # which refuses what is not a path

@@ -18,12 +18,16 @@ from coledger.errors import InvalidInputError
 def _real(value: object) -> object:
     """A real number (a Fraction or Decimal too) as a float; anything else as it is.
 
-    What is not a number is left for the checks below to refuse by name.
+    What is not a number, or has no float (too large, a signalling NaN), is
+    left as it is for the checks below to refuse by name.
     """
     if isinstance(value, int | float | Fraction | Decimal) and not isinstance(
         value, bool
     ):
-        return float(value)
+        try:
+            return float(value)
+        except (OverflowError, ValueError):
+            return value
     return value
 
 
