@@ -263,6 +263,22 @@ def test_verify_exit_1_for_a_foreign_checkpoint(own_copy: Published) -> None:
     assert "NO_TRUSTED_SIGNATURE" in result.stdout
 
 
+def test_verify_reports_a_pasted_non_ascii_note_as_malformed(
+    published: Published, tmp_path: Path
+) -> None:
+    """A kept note with a trailing non-breaking space: MALFORMED, exit 1, no crash."""
+    pasted = tmp_path / "pasted.checkpoint"
+    note = published.checkpoint.read_text(encoding="utf-8")
+    pasted.write_text(note.rstrip("\n") + "\u00a0\n", encoding="utf-8")
+    result = verify_cli(
+        published, "--checkpoint", pasted, "--checkpoint", published.checkpoint
+    )
+    assert (result.returncode, result.stderr) == (1, "")
+    assert "MALFORMED at" not in result.stdout
+    assert "    MALFORMED: a signature is not base64" in result.stdout
+    assert "trusted checkpoints: 1; anchored: 15" in result.stdout
+
+
 def test_verify_exit_2_for_a_missing_database(published: Published) -> None:
     """A database file that does not exist: exit 2 (could not run)."""
     result = coledger(
@@ -426,6 +442,32 @@ def test_prove_needs_a_ballot(published: Published) -> None:
     result = prove(published, published.scene.admin)
     assert result.returncode == 1
     assert "NO_BALLOT" in result.stderr
+
+
+def test_prove_refuses_a_checkpoint_with_a_non_ascii_root(
+    published: Published, tmp_path: Path
+) -> None:
+    """A checkpoint whose root line holds a non-ASCII character: one line, exit 1."""
+    note = published.checkpoint.read_text(encoding="utf-8")
+    origin, size, root_text, *rest = note.split("\n")
+    damaged = tmp_path / "damaged.checkpoint"
+    damaged.write_text(
+        "\n".join([origin, size, root_text[:-1] + "\u00e9", *rest]), encoding="utf-8"
+    )
+    result = coledger(
+        "prove",
+        "--db",
+        published.db,
+        "--proposal",
+        str(published.scene.proposal),
+        "--member",
+        str(published.scene.voters[1]),
+        "--checkpoint",
+        damaged,
+        cwd=published.folder,
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == "coledger: MALFORMED: the root is not base64\n"
 
 
 def test_receipt_needs_the_pinned_key(receipt: str) -> None:

@@ -638,6 +638,36 @@ def test_unreadable_notes_are_malformed(mangle: Callable[[str], str]) -> None:
     assert opened(mangle(key.sign(8, ROOTS[8])), key) == "MALFORMED"
 
 
+NBSP = "\u00a0"
+"""A non-breaking space: what a note pasted from a word processor may carry."""
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda note: note.rstrip("\n") + NBSP + "\n",
+        lambda note: note.rstrip("\n") + "\u00e9\n",
+        lambda note: note.replace(f"{DASH} {ORIGIN} ", f"{DASH} {ORIGIN} {NBSP}", 1),
+    ],
+    ids=["trailing nbsp", "trailing e-acute", "nbsp before the signature"],
+)
+def test_a_non_ascii_signature_is_malformed(mangle: Callable[[str], str]) -> None:
+    """One non-ASCII character in a signature is MALFORMED, not a ValueError."""
+    key = SigningKey.generate(ORIGIN)
+    assert opened(mangle(key.sign(8, ROOTS[8])), key) == "MALFORMED"
+
+
+def test_a_non_ascii_root_is_malformed() -> None:
+    """A root with a non-ASCII character is MALFORMED, signed or not."""
+    key = SigningKey.generate(ORIGIN)
+    root_text = base64.b64encode(ROOTS[8]).decode()
+    body = f"{ORIGIN}\n8\n{root_text[:-1]}{NBSP}\n"
+    assert opened(signed_by(key, body), key) == "MALFORMED"
+    with pytest.raises(CheckpointError) as raised:
+        read_unverified(signed_by(key, body))
+    assert raised.value.code == "MALFORMED"
+
+
 def test_the_signatures_follow_the_last_blank_line() -> None:
     """Only lines after the last blank line are signatures; text before is signed."""
     key = SigningKey.generate(ORIGIN)

@@ -578,6 +578,15 @@ def test_a_checkpoint_that_came_back_by_email_still_verifies(
     assert "BAD_SIGNATURE" in codes(audit(scene, notes=[edited]))
 
 
+def test_a_note_with_a_stray_non_ascii_character_is_malformed(both: Scene) -> None:
+    """A pasted note ending in a non-breaking space is MALFORMED; the rest counts."""
+    pasted = both.notes[0].rstrip("\n") + "\u00a0\n"
+    report = audit(both, notes=[pasted, both.notes[0]])
+    assert report.status == FAILED
+    assert codes(report) == {"MALFORMED"}
+    assert (report.checkpoints, report.anchored) == (1, SIZE)
+
+
 @pytest.mark.parametrize("genuine_first", [True, False])
 def test_two_roots_for_one_size_is_equivocation(
     scene: Scene, genuine_first: bool

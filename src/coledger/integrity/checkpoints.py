@@ -209,6 +209,18 @@ def as_signed(note: str) -> str:
     return note.replace("\r\n", "\n").rstrip("\n") + "\n"
 
 
+def _base64(text: str, why: str) -> bytes:
+    """The bytes of strict base64 *text*; CheckpointError MALFORMED (*why*) if not.
+
+    Text with a non-ASCII character (a pasted non-breaking space, say) makes
+    base64 raise a plain ValueError, not binascii.Error: both are MALFORMED.
+    """
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError as error:  # binascii.Error is a ValueError
+        raise CheckpointError("MALFORMED", why) from error
+
+
 def open_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
     """Verify *note* under the pinned key and return its checkpoint.
 
@@ -230,10 +242,7 @@ def open_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
         if len(parts) != 3 or parts[0] != DASH:  # noqa: PLR2004
             raise CheckpointError("MALFORMED", f"not a signature line: {line!r}")
         _, name, blob_text = parts
-        try:
-            blob = base64.b64decode(blob_text, validate=True)
-        except binascii.Error as error:
-            raise CheckpointError("MALFORMED", "a signature is not base64") from error
+        blob = _base64(blob_text, "a signature is not base64")
         if name != verifier.name or blob[:4] != verifier.key_id:
             continue  # another key's signature (a witness, say): not ours to judge
         try:
@@ -270,10 +279,7 @@ def _parse_body(body: str, origin: str, note: str) -> Checkpoint:
         raise CheckpointError("MALFORMED", f"size {size_text!r} is not a decimal")
     if len(size_text) > 19 or int(size_text) > MAX_SIZE:  # noqa: PLR2004
         raise CheckpointError("MALFORMED", f"size {size_text[:30]} is beyond any log")
-    try:
-        root = base64.b64decode(root_text, validate=True)
-    except binascii.Error as error:
-        raise CheckpointError("MALFORMED", "the root is not base64") from error
+    root = _base64(root_text, "the root is not base64")
     if len(root) != 32:  # noqa: PLR2004
         raise CheckpointError("MALFORMED", "the root is not 32 bytes")
     return Checkpoint(name, int(size_text), root, note)
