@@ -189,6 +189,26 @@ def test_checkpoint_refuses_a_tampered_log(own_copy: Published) -> None:
     assert "LOG_FAILS_VERIFY" in signed.stderr
 
 
+def test_checkpoint_refuses_to_fork_a_checkpoint_it_signed(own_copy: Published) -> None:
+    """A history rewritten under the kept checkpoint is not signed (exit 1)."""
+    with tampering(own_copy.scene) as raw:
+        forged = raw.event_at(11).state.replace(b'"for"', b'"against"')
+        raw.rewrite_with_leaf(11, forged)
+    signed = coledger(
+        "checkpoint",
+        "--db",
+        own_copy.db,
+        "--signing-key",
+        own_copy.key_file,
+        cwd=own_copy.folder,
+    )
+    assert (signed.returncode, signed.stdout) == (1, "")
+    assert signed.stderr.startswith("coledger: INCONSISTENT: ")
+    assert len(signed.stderr.splitlines()) == 1
+    with tampering(own_copy.scene) as raw:
+        assert raw.run("SELECT COUNT(*) FROM {checkpoints}") == [(1,)]
+
+
 # verify: the four exit codes ----------------------------------------------------------
 
 
