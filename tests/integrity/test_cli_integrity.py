@@ -14,7 +14,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -581,6 +581,38 @@ def test_crafted_receipt_events_are_malformed(
         verify_receipt(
             "\n".join([lines[0], f"extra {changed}", *lines[2:]]), published.verifier
         )
+
+
+def with_extra(lines: list[str], extra: bytes) -> list[str]:
+    """The receipt *lines* with *extra* (raw JSON bytes) as the event."""
+    return [lines[0], f"extra {base64.b64encode(extra).decode()}", *lines[2:]]
+
+
+CRAFTED: dict[str, Callable[[list[str]], list[str]]] = {
+    "5,000-digit index": lambda lines: [*lines[:2], "index " + "9" * 5000, *lines[3:]],
+    "20-digit index": lambda lines: [*lines[:2], "index " + "9" * 20, *lines[3:]],
+    "deeply nested extra": lambda lines: with_extra(lines, b"[" * 100_000),
+    "lone surrogate topic": lambda lines: with_extra(
+        lines,
+        json.dumps(
+            {
+                **json.loads(base64.b64decode(lines[1].removeprefix("extra "))),
+                "topic": "\ud800",
+            }
+        ).encode(),
+    ),
+}
+
+
+@pytest.mark.parametrize("craft", list(CRAFTED))
+def test_crafted_receipt_lines_are_malformed_proofs(
+    published: Published, receipt: str, craft: str
+) -> None:
+    """A huge index, deep JSON or a lone surrogate is ProofError MALFORMED."""
+    crafted = "\n".join(CRAFTED[craft](receipt.split("\n")))
+    with pytest.raises(ProofError) as raised:
+        verify_receipt(crafted, published.verifier)
+    assert raised.value.code == "MALFORMED"
 
 
 def test_a_checkpoint_claiming_more_leaves_than_the_log_is_refused() -> None:
