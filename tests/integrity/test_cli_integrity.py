@@ -490,6 +490,21 @@ def test_prove_refuses_a_checkpoint_with_a_non_ascii_root(
     assert result.stderr == "coledger: MALFORMED: the root is not base64\n"
 
 
+@pytest.mark.parametrize(
+    "stored", ["not a hash", bytes(31)], ids=["text", "31-byte blob"]
+)
+def test_prove_refuses_a_leaf_hash_that_is_not_32_bytes(
+    own_copy: Published, stored: object
+) -> None:
+    """A leaf hash stored as TEXT or of the wrong length: one line, exit 1."""
+    with tampering(own_copy.scene) as raw:
+        raw.run("UPDATE {leaves} SET leaf_hash = ? WHERE leaf_index = 0", (stored,))
+    result = prove(own_copy, own_copy.scene.voters[1])
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith("coledger: MALFORMED_ROW: leaf 0 ")
+    assert len(result.stderr.splitlines()) == 1
+
+
 def test_receipt_needs_the_pinned_key(receipt: str) -> None:
     """A receipt checked against another ledger's key is refused."""
     other = build_verifier("other.example/ledger")
