@@ -490,6 +490,25 @@ def test_a_key_name_no_verifier_could_parse_is_refused(name: object) -> None:
             SigningKey.from_pem(forged)
 
 
+def test_a_key_name_with_a_lone_surrogate_is_refused() -> None:
+    """A name with no UTF-8 bytes is refused at generate and parse, not at sign."""
+    with pytest.raises(CheckpointError) as raised:
+        SigningKey.generate("a\udcff")
+    assert raised.value.code == "MALFORMED_KEY"
+    encoded = SigningKey.generate(ORIGIN).verifier.split("+", 2)[2]
+    with pytest.raises(CheckpointError) as raised:
+        Verifier.parse(f"\ud800+00000000+{encoded}")
+    assert raised.value.code == "MALFORMED_KEY"
+
+
+def test_a_note_with_a_lone_surrogate_is_malformed() -> None:
+    """A body with no UTF-8 bytes, under the pinned key's id, is MALFORMED."""
+    key = SigningKey.generate(ORIGIN)
+    blob = base64.b64encode(key_id(ORIGIN, raw_public(key)) + bytes(64)).decode()
+    note = f"{ORIGIN}\n1\n\ud800\n\n{DASH} {ORIGIN} {blob}\n"
+    assert opened(note, key) == "MALFORMED"
+
+
 def test_key_files_and_verifier_keys_of_the_wrong_kind_are_refused() -> None:
     """A name that is not UTF-8 and a verifier key that is not text are refused."""
     pem = SigningKey.generate(ORIGIN).to_pem()

@@ -588,6 +588,15 @@ def test_a_note_with_a_stray_non_ascii_character_is_malformed(both: Scene) -> No
     assert (report.checkpoints, report.anchored) == (1, SIZE)
 
 
+def test_a_note_with_a_lone_surrogate_is_malformed(scene: Scene) -> None:
+    """A note holding text with no UTF-8 bytes is a MALFORMED finding, not a crash."""
+    body, _, signature = scene.notes[0].rpartition("\n\n")
+    damaged = body.replace(f"\n{SIZE}\n", "\n\ud800\n") + "\n\n" + signature
+    report = audit(scene, notes=[damaged, scene.notes[0]])
+    assert codes(report) == {"MALFORMED"}
+    assert (report.checkpoints, report.anchored) == (1, SIZE)
+
+
 @pytest.mark.parametrize("genuine_first", [True, False])
 def test_two_roots_for_one_size_is_equivocation(
     scene: Scene, genuine_first: bool
