@@ -59,12 +59,13 @@ from coledger.integrity.checkpoints import (
     Checkpoint,
     SigningKey,
     Verifier,
+    open_checkpoint,
     read_unverified,
 )
 from coledger.integrity.receipts import make_receipt
 from coledger.integrity.recorders import LeafPOPORecorder
 from coledger.integrity.source import AuditSource, MemorySource, open_source
-from coledger.integrity.verify import Report, verify
+from coledger.integrity.verify import FAILED, WARNINGS, Report, verify
 from coledger.privacy import erasure_audit
 from coledger.privacy.erasure_audit import ErasureAudit
 from coledger.privacy.subject_access import subject_access_report
@@ -385,19 +386,14 @@ class Ledger(
 
         Returns the checkpoint; its ``note`` is the text to publish (in the
         minutes, say) and to give auditors. A copy is kept in the database,
-        which never counts as evidence.
+        which never counts as evidence. Refuses (InconsistentCheckpointError)
+        to sign a log that does not extend a copy this key signed before.
         """
         if not isinstance(signing_key, SigningKey):
             raise errors.InvalidInputError("signing_key must be a coledger SigningKey")
         source = self.audit_source()
         try:
-            report = verify(source, None, [])
-            if report.status == "FAILED":
-                raise errors.CheckpointError(
-                    "LOG_FAILS_VERIFY",
-                    "the stored log fails verification; refusing to sign: "
-                    + ", ".join(sorted(report.counts)),
-                )
+            report = _check_before_signing(source, signing_key)
             root = merkle.root(source.iter_leaf_hashes(report.size))
             note = signing_key.sign(report.size, root)
             source.store_checkpoint(report.size, note)
@@ -466,6 +462,50 @@ class Ledger(
     def position(self) -> int:
         """The position of the last recorded event (0 for an empty ledger)."""
         return self._app.recorder.max_notification_id() or 0
+
+
+FORK_CODES = frozenset({"ROOT_MISMATCH", "TRUNCATED", "EQUIVOCATION"})
+"""Findings against a key's own earlier checkpoints: signing now would fork the log."""
+
+
+def _signed_by(notes: Iterable[str], verifier: Verifier) -> list[str]:
+    """The notes that open under *verifier*: those its key signed."""
+    signed = []
+    for note in notes:
+        try:
+            open_checkpoint(note, verifier)
+        except errors.CheckpointError:
+            continue  # another key's copy, or a damaged one: it binds nobody
+        signed.append(note)
+    return signed
+
+
+def _check_before_signing(source: AuditSource, key: SigningKey) -> Report:
+    """The report on the log, if *key* may sign its head; CheckpointError if not.
+
+    A log must never sign a checkpoint inconsistent with one it signed before
+    (C2SP tlog-checkpoint), so each copy in the database that *key* signed is
+    checked as a trusted checkpoint: the log's root at its size must be its
+    root. The copies only catch a rewrite made after them; a restored backup
+    rolls them back too.
+    """
+    verifier = Verifier.parse(key.verifier)
+    report = verify(source, verifier, _signed_by(source.stored_checkpoints(), verifier))
+    if report.status != FAILED:
+        return report
+    found = sorted(code for code in report.counts if code not in WARNINGS)
+    shown = ", ".join(f"{code} x{report.counts[code]}" for code in found)
+    if not FORK_CODES.issuperset(found):
+        raise errors.CheckpointError(
+            "LOG_FAILS_VERIFY",
+            f"the stored log fails verification; refusing to sign: {shown}",
+        )
+    raise errors.InconsistentCheckpointError(
+        "INCONSISTENT",
+        f"the log does not extend a checkpoint this key signed before ({shown}); "
+        "signing it would fork the log, so nothing was signed (coledger verify "
+        "with the checkpoints you kept shows where)",
+    )
 
 
 def _thresholds(given: object) -> Thresholds:

@@ -268,6 +268,14 @@ class CheckpointError(AuditError):
     """A checkpoint note is malformed, unsigned, or signed by another key."""
 
 
+class InconsistentCheckpointError(CheckpointError):
+    """The log does not extend a checkpoint its key signed: signing would fork it.
+
+    The code is INCONSISTENT; the detail names what differs (ROOT_MISMATCH,
+    TRUNCATED or EQUIVOCATION against the copies kept in the database).
+    """
+
+
 class ProofError(AuditError):
     """A receipt or proof does not check out."""
 

@@ -14,7 +14,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -189,6 +189,26 @@ def test_checkpoint_refuses_a_tampered_log(own_copy: Published) -> None:
     assert "LOG_FAILS_VERIFY" in signed.stderr
 
 
+def test_checkpoint_refuses_to_fork_a_checkpoint_it_signed(own_copy: Published) -> None:
+    """A history rewritten under the kept checkpoint is not signed (exit 1)."""
+    with tampering(own_copy.scene) as raw:
+        forged = raw.event_at(11).state.replace(b'"for"', b'"against"')
+        raw.rewrite_with_leaf(11, forged)
+    signed = coledger(
+        "checkpoint",
+        "--db",
+        own_copy.db,
+        "--signing-key",
+        own_copy.key_file,
+        cwd=own_copy.folder,
+    )
+    assert (signed.returncode, signed.stdout) == (1, "")
+    assert signed.stderr.startswith("coledger: INCONSISTENT: ")
+    assert len(signed.stderr.splitlines()) == 1
+    with tampering(own_copy.scene) as raw:
+        assert raw.run("SELECT COUNT(*) FROM {checkpoints}") == [(1,)]
+
+
 # verify: the four exit codes ----------------------------------------------------------
 
 
@@ -261,6 +281,22 @@ def test_verify_exit_1_for_a_foreign_checkpoint(own_copy: Published) -> None:
     result = verify_cli(own_copy, "--checkpoint", folder / "forged.checkpoint")
     assert result.returncode == 1
     assert "NO_TRUSTED_SIGNATURE" in result.stdout
+
+
+def test_verify_reports_a_pasted_non_ascii_note_as_malformed(
+    published: Published, tmp_path: Path
+) -> None:
+    """A kept note with a trailing non-breaking space: MALFORMED, exit 1, no crash."""
+    pasted = tmp_path / "pasted.checkpoint"
+    note = published.checkpoint.read_text(encoding="utf-8")
+    pasted.write_text(note.rstrip("\n") + "\u00a0\n", encoding="utf-8")
+    result = verify_cli(
+        published, "--checkpoint", pasted, "--checkpoint", published.checkpoint
+    )
+    assert (result.returncode, result.stderr) == (1, "")
+    assert "MALFORMED at" not in result.stdout
+    assert "    MALFORMED: a signature is not base64" in result.stdout
+    assert "trusted checkpoints: 1; anchored: 15" in result.stdout
 
 
 def test_verify_exit_2_for_a_missing_database(published: Published) -> None:
@@ -428,6 +464,47 @@ def test_prove_needs_a_ballot(published: Published) -> None:
     assert "NO_BALLOT" in result.stderr
 
 
+def test_prove_refuses_a_checkpoint_with_a_non_ascii_root(
+    published: Published, tmp_path: Path
+) -> None:
+    """A checkpoint whose root line holds a non-ASCII character: one line, exit 1."""
+    note = published.checkpoint.read_text(encoding="utf-8")
+    origin, size, root_text, *rest = note.split("\n")
+    damaged = tmp_path / "damaged.checkpoint"
+    damaged.write_text(
+        "\n".join([origin, size, root_text[:-1] + "\u00e9", *rest]), encoding="utf-8"
+    )
+    result = coledger(
+        "prove",
+        "--db",
+        published.db,
+        "--proposal",
+        str(published.scene.proposal),
+        "--member",
+        str(published.scene.voters[1]),
+        "--checkpoint",
+        damaged,
+        cwd=published.folder,
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == "coledger: MALFORMED: the root is not base64\n"
+
+
+@pytest.mark.parametrize(
+    "stored", ["not a hash", bytes(31)], ids=["text", "31-byte blob"]
+)
+def test_prove_refuses_a_leaf_hash_that_is_not_32_bytes(
+    own_copy: Published, stored: object
+) -> None:
+    """A leaf hash stored as TEXT or of the wrong length: one line, exit 1."""
+    with tampering(own_copy.scene) as raw:
+        raw.run("UPDATE {leaves} SET leaf_hash = ? WHERE leaf_index = 0", (stored,))
+    result = prove(own_copy, own_copy.scene.voters[1])
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith("coledger: MALFORMED_ROW: leaf 0 ")
+    assert len(result.stderr.splitlines()) == 1
+
+
 def test_receipt_needs_the_pinned_key(receipt: str) -> None:
     """A receipt checked against another ledger's key is refused."""
     other = build_verifier("other.example/ledger")
@@ -519,6 +596,38 @@ def test_crafted_receipt_events_are_malformed(
         verify_receipt(
             "\n".join([lines[0], f"extra {changed}", *lines[2:]]), published.verifier
         )
+
+
+def with_extra(lines: list[str], extra: bytes) -> list[str]:
+    """The receipt *lines* with *extra* (raw JSON bytes) as the event."""
+    return [lines[0], f"extra {base64.b64encode(extra).decode()}", *lines[2:]]
+
+
+CRAFTED: dict[str, Callable[[list[str]], list[str]]] = {
+    "5,000-digit index": lambda lines: [*lines[:2], "index " + "9" * 5000, *lines[3:]],
+    "20-digit index": lambda lines: [*lines[:2], "index " + "9" * 20, *lines[3:]],
+    "deeply nested extra": lambda lines: with_extra(lines, b"[" * 100_000),
+    "lone surrogate topic": lambda lines: with_extra(
+        lines,
+        json.dumps(
+            {
+                **json.loads(base64.b64decode(lines[1].removeprefix("extra "))),
+                "topic": "\ud800",
+            }
+        ).encode(),
+    ),
+}
+
+
+@pytest.mark.parametrize("craft", list(CRAFTED))
+def test_crafted_receipt_lines_are_malformed_proofs(
+    published: Published, receipt: str, craft: str
+) -> None:
+    """A huge index, deep JSON or a lone surrogate is ProofError MALFORMED."""
+    crafted = "\n".join(CRAFTED[craft](receipt.split("\n")))
+    with pytest.raises(ProofError) as raised:
+        verify_receipt(crafted, published.verifier)
+    assert raised.value.code == "MALFORMED"
 
 
 def test_a_checkpoint_claiming_more_leaves_than_the_log_is_refused() -> None:

@@ -14,7 +14,6 @@ of each finding code, the same size and the same anchored size.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 import sqlite3
@@ -122,7 +121,7 @@ def check_signatures(body: str, signatures: str, pinned: Pinned) -> None:
             raise NoteError("MALFORMED")
         try:
             blob = base64.b64decode(parts[2], validate=True)
-        except binascii.Error as error:
+        except ValueError as error:  # binascii.Error, or a non-ASCII character
             raise NoteError("MALFORMED") from error
         if parts[1] != pinned.name or blob[:4] != pinned.key_id:
             continue  # another key's signature (a witness, say): ignored
@@ -153,7 +152,7 @@ def open_note(note: str, pinned: Pinned) -> tuple[int, bytes]:
         raise NoteError("MALFORMED")
     try:
         root = base64.b64decode(lines[2], validate=True)
-    except binascii.Error as error:
+    except ValueError as error:  # binascii.Error, or a non-ASCII character
         raise NoteError("MALFORMED") from error
     if len(root) != 32:
         raise NoteError("MALFORMED")
@@ -612,6 +611,11 @@ def nid_gaps(scene: Scene) -> list[str]:
     return scene.notes
 
 
+def pasted_note(scene: Scene) -> list[str]:
+    """The kept note with a non-breaking space pasted after it, and the note itself."""
+    return [scene.notes[0].rstrip("\n") + "\u00a0\n", *scene.notes]
+
+
 def witnessed(scene: Scene) -> list[str]:
     """The kept note with an extra signature line from an unknown witness."""
     return [scene.notes[0] + f"{EM_DASH} witness.example AAAAAAAAAAAA\n"]
@@ -654,6 +658,7 @@ CASES: dict[str, Tamper] = {
         erased_then_signed,
         nid_gaps,
         witnessed,
+        pasted_note,
     )
 }
 

@@ -490,6 +490,25 @@ def test_a_key_name_no_verifier_could_parse_is_refused(name: object) -> None:
             SigningKey.from_pem(forged)
 
 
+def test_a_key_name_with_a_lone_surrogate_is_refused() -> None:
+    """A name with no UTF-8 bytes is refused at generate and parse, not at sign."""
+    with pytest.raises(CheckpointError) as raised:
+        SigningKey.generate("a\udcff")
+    assert raised.value.code == "MALFORMED_KEY"
+    encoded = SigningKey.generate(ORIGIN).verifier.split("+", 2)[2]
+    with pytest.raises(CheckpointError) as raised:
+        Verifier.parse(f"\ud800+00000000+{encoded}")
+    assert raised.value.code == "MALFORMED_KEY"
+
+
+def test_a_note_with_a_lone_surrogate_is_malformed() -> None:
+    """A body with no UTF-8 bytes, under the pinned key's id, is MALFORMED."""
+    key = SigningKey.generate(ORIGIN)
+    blob = base64.b64encode(key_id(ORIGIN, raw_public(key)) + bytes(64)).decode()
+    note = f"{ORIGIN}\n1\n\ud800\n\n{DASH} {ORIGIN} {blob}\n"
+    assert opened(note, key) == "MALFORMED"
+
+
 def test_key_files_and_verifier_keys_of_the_wrong_kind_are_refused() -> None:
     """A name that is not UTF-8 and a verifier key that is not text are refused."""
     pem = SigningKey.generate(ORIGIN).to_pem()
@@ -636,6 +655,36 @@ def test_unreadable_notes_are_malformed(mangle: Callable[[str], str]) -> None:
     """A note whose signature block cannot be read is MALFORMED."""
     key = SigningKey.generate(ORIGIN)
     assert opened(mangle(key.sign(8, ROOTS[8])), key) == "MALFORMED"
+
+
+NBSP = "\u00a0"
+"""A non-breaking space: what a note pasted from a word processor may carry."""
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda note: note.rstrip("\n") + NBSP + "\n",
+        lambda note: note.rstrip("\n") + "\u00e9\n",
+        lambda note: note.replace(f"{DASH} {ORIGIN} ", f"{DASH} {ORIGIN} {NBSP}", 1),
+    ],
+    ids=["trailing nbsp", "trailing e-acute", "nbsp before the signature"],
+)
+def test_a_non_ascii_signature_is_malformed(mangle: Callable[[str], str]) -> None:
+    """One non-ASCII character in a signature is MALFORMED, not a ValueError."""
+    key = SigningKey.generate(ORIGIN)
+    assert opened(mangle(key.sign(8, ROOTS[8])), key) == "MALFORMED"
+
+
+def test_a_non_ascii_root_is_malformed() -> None:
+    """A root with a non-ASCII character is MALFORMED, signed or not."""
+    key = SigningKey.generate(ORIGIN)
+    root_text = base64.b64encode(ROOTS[8]).decode()
+    body = f"{ORIGIN}\n8\n{root_text[:-1]}{NBSP}\n"
+    assert opened(signed_by(key, body), key) == "MALFORMED"
+    with pytest.raises(CheckpointError) as raised:
+        read_unverified(signed_by(key, body))
+    assert raised.value.code == "MALFORMED"
 
 
 def test_the_signatures_follow_the_last_blank_line() -> None:

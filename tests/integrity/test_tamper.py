@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from coledger import Ledger
+from coledger.errors import InconsistentCheckpointError
 from coledger.integrity import FAILED, PARTIAL, VERIFIED, SigningKey, Verifier, verify
 from coledger.integrity import source as source_module
 from coledger.integrity.merkle import root
@@ -578,6 +579,24 @@ def test_a_checkpoint_that_came_back_by_email_still_verifies(
     assert "BAD_SIGNATURE" in codes(audit(scene, notes=[edited]))
 
 
+def test_a_note_with_a_stray_non_ascii_character_is_malformed(both: Scene) -> None:
+    """A pasted note ending in a non-breaking space is MALFORMED; the rest counts."""
+    pasted = both.notes[0].rstrip("\n") + "\u00a0\n"
+    report = audit(both, notes=[pasted, both.notes[0]])
+    assert report.status == FAILED
+    assert codes(report) == {"MALFORMED"}
+    assert (report.checkpoints, report.anchored) == (1, SIZE)
+
+
+def test_a_note_with_a_lone_surrogate_is_malformed(scene: Scene) -> None:
+    """A note holding text with no UTF-8 bytes is a MALFORMED finding, not a crash."""
+    body, _, signature = scene.notes[0].rpartition("\n\n")
+    damaged = body.replace(f"\n{SIZE}\n", "\n\ud800\n") + "\n\n" + signature
+    report = audit(scene, notes=[damaged, scene.notes[0]])
+    assert codes(report) == {"MALFORMED"}
+    assert (report.checkpoints, report.anchored) == (1, SIZE)
+
+
 @pytest.mark.parametrize("genuine_first", [True, False])
 def test_two_roots_for_one_size_is_equivocation(
     scene: Scene, genuine_first: bool
@@ -592,6 +611,56 @@ def test_two_roots_for_one_size_is_equivocation(
     [finding] = [f for f in report.findings if f.code == "EQUIVOCATION"]
     assert scene.notes[0] in finding.detail
     assert forged in finding.detail
+
+
+def stored_copies(scene: Scene) -> int:
+    """How many checkpoint copies the database keeps."""
+    with tampering(scene) as raw:
+        return int(raw.run("SELECT COUNT(*) FROM {checkpoints}")[0][0])
+
+
+def test_the_operator_will_not_sign_a_fork_of_its_own_checkpoint(both: Scene) -> None:
+    """A rewrite (event and leaf) under a signed copy is refused; nothing is stored."""
+    forge_rewrite(both)
+    with both.open() as ledger, pytest.raises(InconsistentCheckpointError) as raised:
+        ledger.checkpoint(both.key)
+    assert raised.value.code == "INCONSISTENT"
+    assert "ROOT_MISMATCH" in raised.value.detail
+    assert stored_copies(both) == 1
+
+
+def test_the_operator_will_not_sign_a_log_cut_below_its_own_checkpoint(
+    scene: Scene,
+) -> None:
+    """A log truncated below a size the key signed is refused (TRUNCATED)."""
+    with tampering(scene) as raw:
+        raw.truncate(keep=12)
+    with scene.open() as ledger, pytest.raises(InconsistentCheckpointError) as raised:
+        ledger.checkpoint(scene.key)
+    assert "TRUNCATED" in raised.value.detail
+    assert stored_copies(scene) == 1
+
+
+def test_the_operator_will_not_sign_after_its_key_equivocated(scene: Scene) -> None:
+    """Two stored copies by the key with two roots for one size: refused."""
+    forged = scene.key.sign(SIZE, bytes(32))
+    with tampering(scene) as raw:
+        raw.run("INSERT INTO {checkpoints} (size, note) VALUES (?, ?)", (SIZE, forged))
+    with scene.open() as ledger, pytest.raises(InconsistentCheckpointError) as raised:
+        ledger.checkpoint(scene.key)
+    assert "EQUIVOCATION" in raised.value.detail
+
+
+def test_copies_signed_by_other_keys_do_not_stop_signing(scene: Scene) -> None:
+    """Only copies the signing key itself signed bind it; others are ignored."""
+    stranger = SigningKey.generate(ORIGIN).sign(SIZE, bytes(32))
+    with tampering(scene) as raw:
+        for note in (stranger, "not a note", scene.notes[0].replace("15", "14")):
+            raw.run("INSERT INTO {checkpoints} (size, note) VALUES (?, ?)", (0, note))
+    extend(scene, 2)
+    assert stored_copies(scene) == 5
+    report = audit(scene)
+    assert (report.status, report.checkpoints, report.anchored) == (VERIFIED, 2, 17)
 
 
 # 17-18: writes around coledger, malformed rows ----------------------------------------

@@ -34,8 +34,11 @@ from coledger.storage import MAX_POSITION
 
 ED25519 = b"\x01"
 DASH = "\u2014"
-_NAME = re.compile(r"[^\s+\x00-\x1f\x7f-\x9f]+")
-"""A key name (the log's origin): no whitespace, '+' or control characters."""
+_NAME = re.compile(r"[^\s+\x00-\x1f\x7f-\x9f\ud800-\udfff]+")
+"""A key name (the log's origin): no whitespace, '+', controls or lone surrogates.
+
+A lone surrogate has no UTF-8 bytes, so no key id or signature could be made.
+"""
 
 
 MAX_SIZE = MAX_POSITION
@@ -129,7 +132,8 @@ class SigningKey:
         """A new random key for the origin *name*."""
         if not _good_name(name):
             raise CheckpointError(
-                "MALFORMED_KEY", "a key name has no spaces, '+' or control characters"
+                "MALFORMED_KEY",
+                "a key name has no spaces, '+', controls or lone surrogates",
             )
         return cls(name, Ed25519PrivateKey.generate())
 
@@ -209,17 +213,38 @@ def as_signed(note: str) -> str:
     return note.replace("\r\n", "\n").rstrip("\n") + "\n"
 
 
+def _base64(text: str, why: str) -> bytes:
+    """The bytes of strict base64 *text*; CheckpointError MALFORMED (*why*) if not.
+
+    Text with a non-ASCII character (a pasted non-breaking space, say) makes
+    base64 raise a plain ValueError, not binascii.Error: both are MALFORMED.
+    """
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError as error:  # binascii.Error is a ValueError
+        raise CheckpointError("MALFORMED", why) from error
+
+
+def _note_text(note: object) -> str:
+    """*note* as signed (see as_signed); CheckpointError MALFORMED if not UTF-8 text."""
+    if not isinstance(note, str):
+        raise CheckpointError("MALFORMED", "a checkpoint note is text")
+    try:
+        note.encode()
+    except UnicodeEncodeError as error:  # a lone surrogate, say
+        raise CheckpointError("MALFORMED", "the note is not UTF-8 text") from error
+    return as_signed(note)
+
+
 def open_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
     """Verify *note* under the pinned key and return its checkpoint.
 
     Raises CheckpointError with code MALFORMED, WRONG_ORIGIN, BAD_SIGNATURE or
     NO_TRUSTED_SIGNATURE.
     """
-    if not isinstance(note, str):
-        raise CheckpointError("MALFORMED", "a checkpoint note is text")
     if not isinstance(verifier, Verifier):
         raise CheckpointError("MALFORMED_KEY", "pin a Verifier (Verifier.parse)")
-    note = as_signed(note)
+    note = _note_text(note)
     body, sep, signatures = note.rpartition("\n\n")
     if not sep:
         raise CheckpointError("MALFORMED", "no blank line before the signatures")
@@ -230,10 +255,7 @@ def open_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
         if len(parts) != 3 or parts[0] != DASH:  # noqa: PLR2004
             raise CheckpointError("MALFORMED", f"not a signature line: {line!r}")
         _, name, blob_text = parts
-        try:
-            blob = base64.b64decode(blob_text, validate=True)
-        except binascii.Error as error:
-            raise CheckpointError("MALFORMED", "a signature is not base64") from error
+        blob = _base64(blob_text, "a signature is not base64")
         if name != verifier.name or blob[:4] != verifier.key_id:
             continue  # another key's signature (a witness, say): not ours to judge
         try:
@@ -250,9 +272,7 @@ def open_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
 
 def read_unverified(note: str) -> Checkpoint:
     """The checkpoint a note states, without checking any signature (never trust it)."""
-    if not isinstance(note, str):
-        raise CheckpointError("MALFORMED", "a checkpoint note is text")
-    note = as_signed(note)
+    note = _note_text(note)
     body, sep, _ = note.rpartition("\n\n")
     if not sep:
         raise CheckpointError("MALFORMED", "no blank line before the signatures")
@@ -270,10 +290,7 @@ def _parse_body(body: str, origin: str, note: str) -> Checkpoint:
         raise CheckpointError("MALFORMED", f"size {size_text!r} is not a decimal")
     if len(size_text) > 19 or int(size_text) > MAX_SIZE:  # noqa: PLR2004
         raise CheckpointError("MALFORMED", f"size {size_text[:30]} is beyond any log")
-    try:
-        root = base64.b64decode(root_text, validate=True)
-    except binascii.Error as error:
-        raise CheckpointError("MALFORMED", "the root is not base64") from error
+    root = _base64(root_text, "the root is not base64")
     if len(root) != 32:  # noqa: PLR2004
         raise CheckpointError("MALFORMED", "the root is not 32 bytes")
     return Checkpoint(name, int(size_text), root, note)

@@ -23,6 +23,7 @@ import attrs
 
 from coledger.errors import CheckpointError, ProofError
 from coledger.integrity.checkpoints import (
+    MAX_SIZE,
     Checkpoint,
     Verifier,
     is_decimal,
@@ -88,17 +89,27 @@ def _parse(text: str) -> tuple[dict[str, Any], int, list[bytes], str]:
         raise ProofError("MALFORMED", "not a coledger receipt")
     if not lines[1].startswith("extra ") or not lines[2].startswith("index "):
         raise ProofError("MALFORMED", "a receipt needs its extra and index lines")
-    index_text = lines[2][6:]
-    if not is_decimal(index_text):
-        raise ProofError("MALFORMED", "the index is not a decimal")
+    index = _index(lines[2][6:])
     try:
         extra = json.loads(base64.b64decode(lines[1][6:], validate=True))
         proof = [base64.b64decode(line, validate=True) for line in lines[3:]]
     except (ValueError, binascii.Error) as error:
         raise ProofError("MALFORMED", f"cannot read the receipt: {error}") from error
+    except RecursionError as error:  # JSON nested deeper than Python recurses
+        raise ProofError("MALFORMED", "the event nests too deep") from error
     if not isinstance(extra, dict):
         raise ProofError("MALFORMED", "the receipt's event is not an object")
-    return extra, int(index_text), proof, note
+    return extra, index, proof, note
+
+
+def _index(text: str) -> int:
+    """The leaf index of an index line; ProofError MALFORMED if not one a log has."""
+    if not is_decimal(text):
+        raise ProofError("MALFORMED", "the index is not a decimal")
+    # int() refuses text of over 4,300 digits with a plain ValueError.
+    if len(text) > len(str(MAX_SIZE)) or int(text) >= MAX_SIZE:
+        raise ProofError("MALFORMED", f"index {text[:30]} is beyond any log")
+    return int(text)
 
 
 def verify_receipt(text: str, verifier: Verifier) -> Receipt:
@@ -126,6 +137,7 @@ def verify_receipt(text: str, verifier: Verifier) -> Receipt:
     try:
         originator = UUID(originator_text)
         state = base64.b64decode(state_text, validate=True)
+        topic.encode()  # a lone surrogate (JSON allows "\ud800") has no UTF-8
     except (ValueError, binascii.Error) as error:
         raise ProofError(
             "MALFORMED", f"the receipt's event is unreadable: {error}"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from coledger.errors import StorageError
+from coledger.errors import ProofError, StorageError
 from coledger.integrity.recorders import CHECKPOINTS, LEAVES
 from coledger.storage import APP_NAME, parse_url
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from coledger.integrity.recorders import LeafPOPORecorder
 
 PAGE = 2000
+HASH = 32
 LISTED = 10_000
 """Unledgered events read in full; beyond this many they are only counted."""
 
@@ -212,8 +213,24 @@ class AuditSource(ABC):
         return list(self.iter_leaf_hashes(size))
 
     def iter_leaf_hashes(self, size: int) -> Iterator[bytes]:
-        """The stored leaf hashes of the first *size* leaves, a page at a time."""
-        return (bytes(row.leaf_hash) for row in self.leaf_rows(below=size))
+        """The stored leaf hashes of the first *size* leaves, a page at a time.
+
+        ProofError MALFORMED_ROW at a hash that is not 32 bytes: no tree or
+        proof can be built on it (``verify`` reports the row).
+        """
+        return (_stored_hash(row) for row in self.leaf_rows(below=size))
+
+
+def _stored_hash(row: LeafRow) -> bytes:
+    """The leaf hash of *row* as bytes; ProofError if it is not 32 bytes."""
+    value = row.leaf_hash
+    if isinstance(value, bytes | bytearray | memoryview) and len(value) == HASH:
+        return bytes(value)
+    raise ProofError(
+        "MALFORMED_ROW",
+        f"leaf {row.leaf_index!r} holds no 32-byte hash "
+        "(coledger verify shows what changed)",
+    )
 
 
 def _text(data: bytes) -> str | bytes:
