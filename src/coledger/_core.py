@@ -106,6 +106,41 @@ def _query(
             self._sync()
             return method(self, *args, **kwargs)
 
+    wrapper.__dict__[QUERY] = True
+    return wrapper
+
+
+QUERY = "_coledger_query"
+"""Marks a method made by ``_query``, so that ``commands`` leaves it alone."""
+C = TypeVar("C", bound=type)
+
+
+def commands(cls: C) -> C:
+    """Make each public method of *cls* (queries aside) fail an open batch if it fails.
+
+    A command checks its arguments before it runs under ``_transact``; a
+    refusal there must fail the batch too, even when the caller catches it,
+    as ``batch`` promises.
+    """
+    for name, member in list(vars(cls).items()):
+        if name.startswith("_") or not callable(member) or hasattr(member, QUERY):
+            continue
+        setattr(cls, name, _failing_the_batch(member))
+    return cls
+
+
+def _failing_the_batch(
+    method: Callable[Concatenate[L, P], R],
+) -> Callable[Concatenate[L, P], R]:
+    @functools.wraps(method)
+    def wrapper(self: L, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception:
+            if self._pending is not None:
+                self._batch_failed = True
+            raise
+
     return wrapper
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from coledger import errors
-from coledger._core import LedgerCore
+from coledger._core import LedgerCore, commands
 from coledger.domain import (
     Body,
     Rule,
@@ -14,6 +14,7 @@ from coledger.domain import (
 from coledger.domain import values as v
 
 
+@commands
 class BodyCommands(LedgerCore):
     """Commands about bodies, their decision rules and their seats."""
 

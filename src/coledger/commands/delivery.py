@@ -7,10 +7,11 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from coledger import errors
-from coledger._core import LedgerCore
+from coledger._core import LedgerCore, commands
 from coledger.domain import values as v
 
 
+@commands
 class DeliveryCommands(LedgerCore):
     """Commands after an adoption."""
 

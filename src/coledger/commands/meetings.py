@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from coledger import errors
-from coledger._core import LedgerCore
+from coledger._core import LedgerCore, commands
 from coledger.domain import (
     Meeting,
     Project,
@@ -15,6 +15,7 @@ from coledger.domain import (
 from coledger.domain import values as v
 
 
+@commands
 class MeetingCommands(LedgerCore):
     """Commands about projects and meetings."""
 

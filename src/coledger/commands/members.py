@@ -10,7 +10,7 @@ import orjson
 from eventsourcing.utils import get_topic
 
 from coledger import errors
-from coledger._core import LedgerCore, originator_of
+from coledger._core import LedgerCore, commands, originator_of
 from coledger.domain import (
     Member,
 )
@@ -20,6 +20,7 @@ from coledger.privacy.classification import Purpose
 from coledger.privacy.sealing import is_sealed
 
 
+@commands
 class MemberCommands(LedgerCore):
     """Commands about members."""
 

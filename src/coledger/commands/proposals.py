@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from coledger import errors
-from coledger._core import LedgerCore
+from coledger._core import LedgerCore, commands
 from coledger.domain import (
     Meeting,
     Project,
@@ -16,6 +16,7 @@ from coledger.domain import (
 from coledger.domain import values as v
 
 
+@commands
 class ProposalCommands(LedgerCore):
     """Commands about proposals."""
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from coledger import errors
-from coledger._core import LedgerCore, _query
+from coledger._core import LedgerCore, _query, commands
 from coledger.domain import (
     Decision,
     Tally,
@@ -15,6 +15,7 @@ from coledger.domain import (
 from coledger.domain import values as v
 
 
+@commands
 class VotingCommands(LedgerCore):
     """Commands about votes and decisions."""
 

@@ -1,0 +1,81 @@
+"""A batch stores everything or nothing, even when the caller catches a refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from coledger import Ledger, LedgerError, WrongStateError
+
+Refusal = Callable[[Ledger, dict[str, UUID]], Any]
+
+REFUSALS: dict[str, Refusal] = {
+    "an unknown choice": lambda led, ids: led.cast_ballot(
+        ids["voting"], voter=ids["admin"], choice="maybe"
+    ),
+    "an empty comment": lambda led, ids: led.comment(
+        ids["open"], author=ids["admin"], text=""
+    ),
+    "an unknown role": lambda led, _: led.register_member("Kit", role="wizard"),
+    "a naive time": lambda led, ids: led.comment(
+        ids["open"],
+        author=ids["admin"],
+        text="hello",
+        occurred_at=datetime(2025, 1, 1),  # noqa: DTZ001 (naive on purpose)
+    ),
+    "an id that is not a UUID": lambda led, ids: led.comment(
+        str(ids["open"]),  # type: ignore[arg-type]
+        author=ids["admin"],
+        text="hello",
+    ),
+    "an unknown proposal": lambda led, ids: led.comment(
+        uuid4(), author=ids["admin"], text="hello"
+    ),
+    "voting not open": lambda led, ids: led.cast_ballot(
+        ids["open"], voter=ids["admin"], choice="for"
+    ),
+}
+
+
+def scene(ledger: Ledger) -> dict[str, UUID]:
+    """A board with one voting member, a proposal open to comments and one to votes."""
+    admin = ledger.register_member("Admin", role="staff")
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    ledger.assign_seat(board, admin, seat="voting", by=admin)
+    open_ = ledger.raise_proposal(board, proposers=[admin], title="Open", text="x")
+    voting = ledger.raise_proposal(board, proposers=[admin], title="Vote", text="y")
+    ledger.open_voting(voting, by=admin)
+    return {"admin": admin, "open": open_, "voting": voting}
+
+
+@pytest.mark.parametrize("refusal", sorted(REFUSALS))
+def test_a_caught_refusal_fails_the_whole_batch(ledger: Ledger, refusal: str) -> None:
+    """Whatever a command refuses, and however early, the batch then stores nothing."""
+    ids = scene(ledger)
+    before = ledger.position
+
+    def record_and_refuse() -> None:
+        """A good comment, then the refusal, caught, in one batch."""
+        with ledger.batch():
+            ledger.comment(ids["open"], author=ids["admin"], text="kept with the rest")
+            with pytest.raises(LedgerError):
+                REFUSALS[refusal](ledger, ids)
+
+    with pytest.raises(WrongStateError, match="failed"):
+        record_and_refuse()
+    assert ledger.position == before
+    assert ledger.proposal(ids["open"]).comments == ()
+
+
+def test_a_query_that_finds_nothing_leaves_the_batch_alone(ledger: Ledger) -> None:
+    """A lookup of an unknown record inside a batch is not a refused command."""
+    ids = scene(ledger)
+    with ledger.batch():
+        ledger.comment(ids["open"], author=ids["admin"], text="stored")
+        with pytest.raises(LedgerError):
+            ledger.proposal(uuid4())
+    assert [c.text for c in ledger.proposal(ids["open"]).comments] == ["stored"]
