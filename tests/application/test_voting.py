@@ -541,10 +541,14 @@ def test_decide_after_a_vote_records_whether_it_overrode(ledger: Ledger) -> None
     assert after_invalid.overrode_vote is False
 
     for choices in ({a: "for", b: "for"}, {a: "against", b: "against"}):
-        put_off = ledger.decide(
-            closed(choices), outcome="deferred", method="chair", by=admin
-        )
-        assert put_off.overrode_vote is False  # deferring settles nothing
+        settled = closed(choices)
+        with refused(ledger, WrongStateError, match="deferring"):
+            ledger.decide(settled, outcome="deferred", method="chair", by=admin)
+        assert len(ledger.proposal(settled).decisions) == 1
+    put_off = ledger.decide(
+        closed({}), outcome="deferred", method="chair", by=admin
+    )  # after a not_valid vote, which settled nothing either
+    assert put_off.overrode_vote is False
 
 
 def test_decide_without_a_vote_and_its_refusals(ledger: Ledger) -> None:

@@ -889,13 +889,18 @@ class LedgerMachine(RuleBasedStateMachine):
             record.status == "decided" and not after_one_vote
         ):
             why.append(errors.ProposalClosedError)
+        elif (
+            after_one_vote
+            and outcome == "deferred"
+            and earlier[0].outcome != "not_valid"
+        ):
+            why.append(errors.WrongStateError)  # it would settle nothing
         if why:
             self._refused(why, command)
             return
         overrode = bool(
             earlier
             and earlier[0].outcome != "not_valid"
-            and outcome != "deferred"
             and direction(earlier[0].outcome) != direction(outcome)
         )
         command()

@@ -718,6 +718,12 @@ class Proposal(LedgerAggregate):
         if self.status == "decided":
             if self.verdict is None or self.advisory or len(self.decisions) != 1:
                 raise ProposalClosedError(f"proposal {self.id} is already decided")
+            if outcome == DEFERRED and self.verdict.outcome != "not_valid":
+                raise WrongStateError(
+                    f"a vote settled proposal {self.id}; deferring it now would end "
+                    "what the vote decided without overriding it: record a decision "
+                    "that confirms the vote or goes against it"
+                )
         else:
             self._check_open()
         if method == "vote":
@@ -729,7 +735,6 @@ class Proposal(LedgerAggregate):
             self.verdict is not None
             and not self.advisory
             and self.verdict.outcome != "not_valid"
-            and outcome != DEFERRED  # putting off settles nothing, either way
             and not _same_direction(self.verdict.outcome, outcome)
         )
         return self._decide(
