@@ -17,10 +17,11 @@ import pytest
 
 from coledger import InvalidInputError, InvalidUrlError, Ledger, LedgerError, transfer
 from coledger.imports import import_polis, read_polis_export
-from coledger.imports.polis import PolisExport
+from coledger.imports.polis import MalformedImportError, PolisExport
 from coledger.integrity import SigningKey, Verifier, verify_receipt
 from coledger.integrity.audit_copy import audit_copy
 from coledger.integrity.checkpoints import open_checkpoint, read_unverified
+from coledger.integrity.source import open_source
 from coledger.integrity.verify import verify
 
 
@@ -141,3 +142,36 @@ def table_names(path: Path) -> set[str]:
     """The tables of a SQLite file."""
     with contextlib.closing(sqlite3.connect(path)) as db:
         return {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+
+
+@pytest.mark.parametrize("url", ["postgresql://u@[::1/db", "sqlite://[/x.db"])
+@pytest.mark.parametrize("entry", [Ledger.open, open_source])
+def test_an_unbalanced_bracket_in_a_url_is_an_invalid_url(
+    url: str,
+    entry: Callable[[str], Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A '[' that opens no IPv6 address is InvalidUrlError, and nothing is written."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InvalidUrlError, match="not a valid URL"):
+        entry(url)
+    assert list(tmp_path.iterdir()) == []
+
+
+LONG = "y" * 300  # past the 255 bytes a file name may have
+
+
+def test_a_file_name_too_long_for_the_system_is_a_typed_error(tmp_path: Path) -> None:
+    """A name past the system's limit raises coledger's errors, and writes nothing."""
+    ledger = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{ledger}") as opened:
+        opened.register_member("Ana Example")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(InvalidUrlError, match="name too long"):
+        Ledger.open(f"sqlite:///{tmp_path / LONG}.db")
+    with pytest.raises(MalformedImportError, match="name too long"):
+        read_polis_export(tmp_path / LONG)
+    with pytest.raises(InvalidInputError, match="name too long"):
+        audit_copy(f"sqlite:///{ledger}", tmp_path / f"{LONG}.db")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

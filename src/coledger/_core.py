@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import os
 import random
+import sqlite3
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -276,10 +279,14 @@ def check_position(name: str, value: object) -> None:
         )
 
 
-def _check_sqlite_file(path: Path | None) -> None:
-    """StorageError unless *path* is empty or starts like a SQLite database."""
-    if path is None:
-        return
+EVENTS_TABLE = "stored_events"
+"""The table of a SQLite ledger's events, named by eventsourcing."""
+KEY_STORE_TABLE = "member_keys"
+"""The table of wrapped keys in a SQLite ledger's key store."""
+
+
+def check_sqlite_file(path: Path) -> bool:
+    """Whether the file at *path* holds anything; StorageError unless SQLite's."""
     try:
         with path.open("rb") as handle:
             head = handle.read(len(SQLITE_HEADER))
@@ -287,14 +294,55 @@ def _check_sqlite_file(path: Path | None) -> None:
         raise errors.StorageError(f"cannot open the ledger {path}: {error}") from error
     if head and head != SQLITE_HEADER:
         raise errors.StorageError(f"{path} is not a SQLite database")
+    return bool(head)
+
+
+def committed_tables(path: Path) -> set[str] | None:
+    """The tables in a SQLite file itself, or None if they cannot be read.
+
+    The file is read as immutable: no lock is taken and no ``-wal`` or
+    ``-shm`` file is made or read, so nothing another process is doing with
+    the database is disturbed (a separate ordinary connection, opened and
+    closed while others wrote, lost their commits in the concurrency tests).
+    Tables created since the last checkpoint, still in the ``-wal`` file,
+    are not seen.
+    """
+    uri = f"{path.absolute().as_uri()}?mode=ro&immutable=1"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        found = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {name for (name,) in found}
+    except sqlite3.Error:
+        return None  # damaged, or caught mid-write: the open itself will tell
+    finally:
+        conn.close()
+
+
+def _refuse_key_store(config: StorageConfig, path: Path) -> None:
+    """InvalidUrlError if the URL names a ledger's key store, not the ledger."""
+    tables = committed_tables(path) or set()
+    if KEY_STORE_TABLE in tables and EVENTS_TABLE not in tables:
+        raise errors.InvalidUrlError(
+            f"{config.url!r}: {config.path} is a ledger's key store, not a ledger "
+            "(name the ledger's own file)"
+        )
+
+
+def _key_store_path(config: StorageConfig) -> Path | None:
+    """The file of a SQLite ledger's key store (None for other backends)."""
+    if config.backend == "sqlite" and config.path is not None:
+        return config.path.with_name(config.path.name + ".keys")
+    return None
 
 
 def _key_store(config: StorageConfig, master_key: bytes) -> KeyStore:
     """The key store that belongs beside a ledger's events."""
-    if config.backend == "sqlite" and config.path is not None:
-        return SQLiteKeyStore(
-            master_key, config.path.with_name(config.path.name + ".keys")
-        )
+    path = _key_store_path(config)
+    if path is not None:
+        return SQLiteKeyStore(master_key, path)
     if config.backend == "postgres":
         return PostgresKeyStore(master_key, config.postgres_conninfo, config.schema)
     return MemoryKeyStore(master_key)
@@ -355,30 +403,46 @@ class LedgerCore:
         self, config: StorageConfig, master_key: bytes, *, seal: bool, leaves: bool
     ) -> None:
         had_ledger = config.path is not None and config.path.exists()
-        if had_ledger:
-            _check_sqlite_file(config.path)  # before a key store is made beside it
+        if config.path is not None and had_ledger:
+            # before a key store is made beside it
+            check_sqlite_file(config.path)
+            _refuse_key_store(config, config.path)
+        store = _key_store_path(config)
+        had_keys = store is not None and store.exists()
         self._keys = _key_store(config, master_key)
         try:
             fresh_keys = self._keys.check_master_key()
             self._app = _LedgerApp(config.env, self._keys, seal=seal, leaves=leaves)
-        except PersistenceError as error:
-            self._keys.close()
-            raise errors.StorageError(f"cannot open the ledger: {error}") from error
+        except (PersistenceError, sqlite3.Error) as error:
+            # eventsourcing lets SQLite's own error through when a damaged file
+            # fails as its first connection is made. That connection is held
+            # only by the traceback's frames and a reference cycle: clearing and
+            # collecting them closes it, and SQLite then removes the -wal and
+            # -shm files it made beside the file.
+            traceback.clear_frames(error.__traceback__)
+            gc.collect()
+            self._drop_key_store(keep=had_keys)
+            raise errors.StorageError(
+                f"cannot open the ledger {config.path or config.url}: {error}"
+            ) from error
         except errors.LedgerError:
-            self._keys.close()
+            self._drop_key_store(keep=had_keys)
             raise
         if fresh_keys and (had_ledger or config.backend == "postgres"):
             self._refuse_lost_key_store()
+
+    def _drop_key_store(self, *, keep: bool) -> None:
+        """Close the key store, and remove its file unless it was there before."""
+        self._keys.close()
+        store = _key_store_path(self.config)
+        if store is not None and not keep:
+            store.unlink(missing_ok=True)
 
     def _refuse_lost_key_store(self) -> None:
         """A ledger with events but a new, empty key store lost its keys: refuse."""
         if self._app.recorder.max_notification_id():
             self._app.close()
-            self._keys.close()
-            if self.config.path is not None:  # do not leave the empty store behind
-                self.config.path.with_name(self.config.path.name + ".keys").unlink(
-                    missing_ok=True
-                )
+            self._drop_key_store(keep=False)  # do not leave the empty store behind
             msg = (
                 "the ledger holds events but its key store is new and empty: the "
                 "key store was lost or moved; restore it (see docs/privacy.md)"
@@ -390,6 +454,9 @@ class LedgerCore:
         cls, url: str = DEFAULT_URL, *, master_key: bytes | str | None = None
     ) -> Self:
         """Open (creating if needed) the ledger stored at *url*.
+
+        A SQLite file may already hold other tables (a ledger is then created
+        among them), but not be a ledger's key store (InvalidUrlError).
 
         ``master_key`` (32 bytes, or their URL-safe base64) unwraps the members'
         data keys; without it the ``COLEDGER_MASTER_KEY`` environment variable is

@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 import attrs
 
@@ -72,7 +72,7 @@ def parse_url(url: object) -> StorageConfig:
         raise InvalidUrlError(f"a storage URL must be a non-empty string, not {url!r}")
     if "\x00" in url:
         raise InvalidUrlError("a storage URL cannot hold a NUL character")
-    parts = urlsplit(url)
+    parts = _split(url)
     scheme = parts.scheme.lower()
     if scheme == "memory":
         if parts.netloc or parts.path.strip("/"):
@@ -107,9 +107,14 @@ def _sqlite(url: str, netloc: str, path: str) -> StorageConfig:
         raise InvalidUrlError(f"{url!r}: no database file named")
     if str(file_path) == ":memory:":
         raise InvalidUrlError(f"{url!r}: use memory:// for an in-memory ledger")
-    if not file_path.parent.exists() and str(file_path.parent) != ".":
+    try:
+        folder_missing = not file_path.parent.exists()
+        is_folder = file_path.is_dir()
+    except OSError as error:  # a name longer than the system allows, say
+        raise InvalidUrlError(f"{url!r}: {error.strerror}") from error
+    if folder_missing and str(file_path.parent) != ".":
         raise InvalidUrlError(f"{url!r}: the folder {file_path.parent} does not exist")
-    if file_path.is_dir():
+    if is_folder:
         raise InvalidUrlError(f"{url!r}: {file_path} is a folder, not a file")
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
@@ -120,8 +125,16 @@ def _sqlite(url: str, netloc: str, path: str) -> StorageConfig:
     return StorageConfig("sqlite", env, url, path=file_path)
 
 
+def _split(url: str) -> SplitResult:
+    """The parts of *url*; InvalidUrlError where urllib cannot split it."""
+    try:
+        return urlsplit(url)
+    except ValueError as error:  # an unbalanced '[' of an IPv6 address, say
+        raise InvalidUrlError(f"{url!r} is not a valid URL: {error}") from error
+
+
 def _postgres(url: str) -> StorageConfig:
-    parts = urlsplit(url)
+    parts = _split(url)
     dbname = unquote(parts.path.lstrip("/"))
     if not dbname:
         raise InvalidUrlError(f"{url!r}: no database named after the host")

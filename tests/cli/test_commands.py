@@ -6,53 +6,20 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 from uuid import UUID
 
 import pytest
 
+from cli_helpers import COLEDGER, KEY, POLIS, make_demo, need_polis, rows, run
 from coledger import Ledger
 from coledger.integrity import SigningKey, Verifier
-from coledger.privacy import encode_master_key
-from conftest import TEST_MASTER_KEY
-
-COLEDGER = str(Path(sys.executable).parent / "coledger")
-KEY = encode_master_key(TEST_MASTER_KEY)
-
-
-def run(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the console script in *cwd* and capture what it says."""
-    environment = {k: v for k, v in os.environ.items() if k != "COLEDGER_MASTER_KEY"}
-    environment["COLEDGER_MASTER_KEY"] = KEY
-    environment.update(env or {})
-    return subprocess.run(
-        [COLEDGER, *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def rows(db: Path) -> int:
-    """How many events the SQLite ledger file holds."""
-    with sqlite3.connect(db) as conn:
-        (count,) = conn.execute("SELECT count(*) FROM stored_events").fetchone()
-    return int(count)
 
 
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder holding a demo ledger, made once through the console script."""
-    folder = tmp_path_factory.mktemp("demo")
-    result = run("demo", cwd=folder)
-    assert result.returncode == 0, result.stderr
-    return folder
+    return make_demo(tmp_path_factory)
 
 
 def ids(folder: Path) -> dict[str, str]:
@@ -333,17 +300,6 @@ def test_report_refuses_bad_input(demo_dir: Path) -> None:
     assert unknown.returncode == 1
     assert "no body with id" in unknown.stderr
     assert rows(demo_dir / "coledger.db") == before
-
-
-POLIS = Path(__file__).resolve().parents[3] / "shared" / "data" / "polis"
-
-
-def need_polis() -> None:
-    """Skip without the shared Polis data, except in CI, where it must be there."""
-    if not POLIS.exists():
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"the shared Polis data is missing at {POLIS}")
-        pytest.skip("the shared Polis data is not here")
 
 
 def test_import_polis_then_refuse_a_second_time(tmp_path: Path) -> None:

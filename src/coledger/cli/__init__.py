@@ -7,8 +7,9 @@ also exits 3 for PARTIAL.
 
 The master key comes from ``--key-file``, else the ``COLEDGER_MASTER_KEY``
 environment variable, else the file ``./coledger.master-key`` if it exists.
-``coledger demo`` creates that file when there is no key at all, so a first try
-works on a fresh machine; keep a real ledger's key apart from its database.
+``coledger demo`` (and ``import``, ``import-polis``) creates that file when
+there is no key at all and the ledger is new, so a first try works on a fresh
+machine; keep a real ledger's key apart from its database.
 """
 
 from __future__ import annotations

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 from uuid import UUID
 
+from coledger._core import EVENTS_TABLE, check_sqlite_file, committed_tables
+from coledger.application import Ledger
 from coledger.errors import InvalidInputError, MasterKeyError
 from coledger.privacy.keys import (
     MASTER_KEY_ENV,
@@ -42,50 +46,150 @@ def storage_url(db: str, *, existing: bool = False) -> str:
         )
     if existing and url.startswith("sqlite:"):
         path = parse_url(url).path
-        if path is not None and not path.exists():
-            raise CommandError(f"no ledger at {path} (check --db)")
+        if path is not None:
+            _refuse_no_ledger(path)
     return url
+
+
+def _refuse_no_ledger(path: Path) -> None:
+    """CommandError unless the SQLite file at *path* may hold a ledger's events.
+
+    Opening it would create a ledger's tables in whatever file it is (another
+    program's database, or a ledger's own key store) and a key store beside it.
+    """
+    if not path.exists():
+        raise CommandError(f"no ledger at {path} (check --db)")
+    if not check_sqlite_file(path):
+        raise CommandError(f"no ledger at {path}: the file is empty (check --db)")
+    tables = committed_tables(path)
+    # A new ledger's tables may still be in its -wal file, unseen in the file.
+    wal = path.with_name(path.name + "-wal")
+    if tables is not None and EVENTS_TABLE not in tables and not wal.exists():
+        raise CommandError(
+            f"no ledger at {path}: it is a SQLite database without a ledger's "
+            "events (check --db)"
+        )
 
 
 def writable(path: str) -> Path:
     """A file the command may write; CommandError before any work if it cannot."""
     target = Path(path)
-    if not target.parent.is_dir():
+    try:
+        folder, is_dir = target.parent.is_dir(), target.is_dir()
+        # The file is written beside it and renamed over it: a link or a device
+        # would be replaced, not written through.
+        odd = target.is_symlink() or (target.exists() and not target.is_file())
+    except OSError as error:  # a name longer than the system allows, say
+        raise CommandError(f"cannot write {path}: {error.strerror}") from error
+    if not folder:
         raise CommandError(f"cannot write {path}: no folder {target.parent}")
-    if target.is_dir():
+    if is_dir:
         raise CommandError(f"cannot write {path}: it is a folder")
-    # The file is written beside it and renamed over it: a link or a device
-    # would be replaced, not written through.
-    if target.is_symlink() or (target.exists() and not target.is_file()):
+    if odd:
         raise CommandError(
             f"cannot write {path}: not a plain file (leave out the option to print)"
         )
     return target
 
 
-def master_key(args: argparse.Namespace, *, create: bool = False) -> str | None:
+@contextlib.contextmanager
+def replacing(out: Path, *, private: bool = False) -> Iterator[TextIO]:
+    """Write *out* through ``FILE.part``, renamed over it only once complete.
+
+    The part file is removed if anything fails or interrupts the writing
+    (Ctrl-C included); *private* makes it readable by its owner alone from
+    the start, as the finished file then is.
+    """
+    temporary = out.with_name(out.name + ".part")
+    try:
+        temporary.unlink(missing_ok=True)  # left by a process that was killed
+        fd = os.open(
+            temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666
+        )
+    except OSError as error:
+        raise CommandError(f"cannot write {out}: {error}") from error
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            yield handle
+        temporary.replace(out)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise CommandError(f"cannot write {out}: {error}") from error
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def master_key(args: argparse.Namespace) -> str | None:
     """The master key for this run (None: let the ledger read the environment)."""
     if args.key_file is not None:
-        try:
-            return Path(args.key_file).read_text(encoding="ascii").strip()
-        except (OSError, UnicodeDecodeError) as error:
-            msg = f"cannot read the key file {args.key_file}: {error}"
-            raise MasterKeyError(msg) from error
+        return _read_key(Path(args.key_file))
     if os.environ.get(MASTER_KEY_ENV):
         return None
-    if DEFAULT_KEY_FILE.exists():
-        return DEFAULT_KEY_FILE.read_text(encoding="ascii").strip()
-    if not create:
-        return None
-    key = encode_master_key(generate_master_key())
-    fd = os.open(DEFAULT_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key + "\n")
+    # A dangling link is read too, to say so: a new key is never written through it.
+    if DEFAULT_KEY_FILE.exists() or DEFAULT_KEY_FILE.is_symlink():
+        return _read_key(DEFAULT_KEY_FILE)
+    return None
+
+
+def _read_key(path: Path) -> str:
+    """The key held in a key file; MasterKeyError if it cannot be read."""
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        msg = f"cannot read the key file {path}: {error}"
+        raise MasterKeyError(msg) from error
+
+
+def open_creating(args: argparse.Namespace, url: str) -> Ledger:
+    """Open the ledger a creating command writes to, making a master key if needed.
+
+    A new key is made only when there is none at all and the ledger has no
+    key store yet (a kept ledger's store needs its own key), and its file is
+    removed again if the ledger does not open with it.
+    """
+    key = master_key(args)
+    if key is not None or os.environ.get(MASTER_KEY_ENV) or not _new_store(url):
+        return Ledger.open(url, master_key=key)
+    key = _write_new_key()
+    try:
+        ledger = Ledger.open(url, master_key=key)
+    except BaseException:
+        DEFAULT_KEY_FILE.unlink(missing_ok=True)
+        raise
     print(
         f"Wrote a new master key to ./{DEFAULT_KEY_FILE} (keep it apart from the "
         "database: it unlocks the members' personal data).",
         file=sys.stderr,
     )
+    return ledger
+
+
+def _new_store(url: str) -> bool:
+    """Whether opening *url* would make a new key store (so may take a new key)."""
+    config = parse_url(url)
+    if config.backend == "memory":
+        return False  # an in-memory ledger makes a throwaway key of its own
+    if config.backend == "sqlite" and config.path is not None:
+        return not config.path.with_name(config.path.name + ".keys").exists()
+    return True  # PostgreSQL: a kept store refuses the new key, which is then removed
+
+
+def _write_new_key() -> str:
+    """Write a new master key to the default key file (never through a link)."""
+    key = encode_master_key(generate_master_key())
+    try:
+        fd = os.open(DEFAULT_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as error:
+        msg = f"cannot write a new master key to ./{DEFAULT_KEY_FILE}: {error}"
+        raise MasterKeyError(msg) from error
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key + "\n")
+    except OSError as error:
+        DEFAULT_KEY_FILE.unlink(missing_ok=True)
+        msg = f"cannot write a new master key to ./{DEFAULT_KEY_FILE}: {error}"
+        raise MasterKeyError(msg) from error
     return key
 
 

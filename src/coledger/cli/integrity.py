@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -15,6 +16,7 @@ from coledger.cli._common import (
     add_common,
     master_key,
     read_text,
+    replacing,
     storage_url,
     uuid_arg,
     writable,
@@ -70,10 +72,15 @@ def _checkpoint(args: argparse.Namespace) -> int:
     out = writable(args.out) if args.out else None
     key = _signing_key(args.signing_key)
     url = storage_url(args.db, existing=True)
-    with Ledger.open(url, master_key=master_key(args)) as ledger:
+    with (
+        Ledger.open(url, master_key=master_key(args)) as ledger,
+        # The file is made before signing: one that cannot be made stops the
+        # command before a checkpoint is stored.
+        replacing(out) if out is not None else contextlib.nullcontext() as handle,
+    ):
         checkpoint = ledger.checkpoint(key)
-    if out is not None:
-        out.write_text(checkpoint.note, encoding="utf-8")
+        if handle is not None:
+            handle.write(checkpoint.note)
     print(checkpoint.note, end="")
     return EXIT_OK
 

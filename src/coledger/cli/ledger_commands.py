@@ -18,6 +18,8 @@ from coledger.cli._common import (
     CommandError,
     add_common,
     master_key,
+    open_creating,
+    replacing,
     storage_url,
     uuid_arg,
     writable,
@@ -28,7 +30,7 @@ from coledger.timeline import timeline
 
 def _demo(args: argparse.Namespace) -> int:
     url = storage_url(args.db)
-    with Ledger.open(url, master_key=master_key(args, create=True)) as ledger:
+    with open_creating(args, url) as ledger:
         if ledger.position:
             print(
                 f"coledger: {args.db} already holds {ledger.position:,} events; "
@@ -84,13 +86,8 @@ def _report(args: argparse.Namespace) -> int:
         group=args.group,
     )
     if out is not None:
-        temporary = out.with_name(out.name + ".part")
-        try:
-            temporary.write_text(text, encoding="utf-8")
-            temporary.replace(out)
-        except OSError as error:
-            temporary.unlink(missing_ok=True)
-            raise CommandError(f"cannot write {out}: {error}") from error
+        with replacing(out) as handle:
+            handle.write(text)
     else:
         print(text)
     return EXIT_OK

@@ -14,6 +14,8 @@ from coledger.cli._common import (
     Progress,
     add_common,
     master_key,
+    open_creating,
+    replacing,
     storage_url,
     writable,
 )
@@ -23,16 +25,12 @@ from coledger.transfer import read_export
 
 def _export(args: argparse.Namespace) -> int:
     out = writable(args.out)
-    temporary = out.with_name(out.name + ".part")
     url = storage_url(args.db, existing=True)
-    with Ledger.open(url, master_key=master_key(args)) as ledger:
-        try:
-            with temporary.open("w", encoding="utf-8") as handle:
-                count = ledger.export(handle, Progress("export", shown=args.progress))
-            temporary.replace(out)  # all or nothing: never a half-written export
-        except OSError as error:
-            temporary.unlink(missing_ok=True)
-            raise CommandError(f"cannot write {out}: {error}") from error
+    with (
+        Ledger.open(url, master_key=master_key(args)) as ledger,
+        replacing(out, private=True) as handle,  # personal data in clear
+    ):
+        count = ledger.export(handle, Progress("export", shown=args.progress))
     print(
         f"Exported {count:,} events to {out} (they hold personal data: keep it safe)."
     )
@@ -47,9 +45,7 @@ def _import(args: argparse.Namespace) -> int:
         raise CommandError(f"cannot read {source}: {error}") from error
     # Checked before the ledger is opened: a bad file creates no ledger and no key.
     checked = read_export(lines, str(source))
-    with Ledger.open(
-        storage_url(args.db), master_key=master_key(args, create=True)
-    ) as ledger:
+    with open_creating(args, storage_url(args.db)) as ledger:
         moved = ledger.import_events(checked)
     if args.json:
         print(json.dumps({"events": moved.events, "seconds": moved.seconds}))
@@ -62,15 +58,17 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _import_polis(args: argparse.Namespace) -> int:
-    if not Path(args.directory).is_dir():
+    try:
+        is_dir = Path(args.directory).is_dir()
+    except OSError as error:  # a name longer than the system allows, say
+        raise CommandError(f"cannot read {args.directory}: {error.strerror}") from error
+    if not is_dir:
         raise CommandError(f"cannot read {args.directory}: no such folder")
     from coledger.imports.polis import import_polis, read_polis_export  # noqa: PLC0415
 
     # Checked before the ledger is opened: a bad folder creates no ledger and no key.
     export = read_polis_export(args.directory)
-    with Ledger.open(
-        storage_url(args.db), master_key=master_key(args, create=True)
-    ) as ledger:
+    with open_creating(args, storage_url(args.db)) as ledger:
         summary = import_polis(
             ledger,
             export,

@@ -360,9 +360,13 @@ def read_polis_export(directory: Path | str) -> PolisExport:
     if not isinstance(directory, str | os.PathLike):
         raise InvalidInputError(f"directory must be a path, not {directory!r}")
     folder = Path(directory)
-    if not folder.exists():
+    try:
+        exists, is_dir = folder.exists(), folder.is_dir()
+    except OSError as error:  # a name longer than the system allows, say
+        raise MalformedImportError(folder, None, str(error.strerror)) from error
+    if not exists:
         raise MalformedImportError(folder, None, "no such directory")
-    if not folder.is_dir():
+    if not is_dir:
         raise MalformedImportError(folder, None, "not a directory")
     conversation = folder.resolve().name
     _checked(

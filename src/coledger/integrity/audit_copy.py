@@ -43,7 +43,11 @@ def audit_copy(url: str, target: Path | str) -> int:
         )
     if not config.path.exists():
         raise StorageError(f"no ledger file at {config.path}")
-    if target.exists():
+    try:
+        taken = target.exists()
+    except OSError as error:  # a name longer than the system allows, say
+        raise InvalidInputError(f"cannot use {target}: {error.strerror}") from error
+    if taken:
         raise InvalidInputError(f"{target} already exists; name a new file")
     try:
         count = _copy(config.path, target)

@@ -1,0 +1,268 @@
+"""A command that cannot run exits 2 with one line, and leaves no file behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+import pytest
+
+from cli_helpers import POLIS, make_demo, need_polis, run, tables
+from coledger import Ledger, StorageError
+from coledger.cli import main
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding a demo ledger, made once through the console script."""
+    return make_demo(tmp_path_factory)
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file in *folder*, by name, with its bytes."""
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+DAMAGED_COMMANDS = (
+    ["report"],
+    ["history", "--proposal", "00000000-0000-0000-0000-000000000000"],
+    ["rebuild"],
+    ["erasure-audit"],
+    ["export", "--out", "x.jsonl"],
+)
+
+
+def test_a_damaged_ledger_file_exits_2_and_creates_nothing(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """A truncated copy of a ledger gives one storage line, no key store, no output."""
+    need_polis()
+    damaged = tmp_path / "trunc.db"
+    damaged.write_bytes((demo_dir / "coledger.db").read_bytes()[:40000])
+    before = files(tmp_path)
+    polis = ["import-polis", str(POLIS / "london.youth.policing")]
+    for command in (*DAMAGED_COMMANDS, polis):
+        result = run(*command, "--db", "trunc.db", cwd=tmp_path)
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.startswith("coledger: storage failed:"), result.stderr
+        assert "trunc.db" in result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert files(tmp_path) == before, command
+
+
+def test_a_sqlite_file_that_is_not_a_ledger_is_refused_and_left_alone(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """Another program's database, or the key store, exits 2 and gains no table."""
+    with sqlite3.connect(tmp_path / "app.db") as conn:
+        conn.execute("CREATE TABLE t (x)")
+    (tmp_path / "demo.db.keys").write_bytes(
+        (demo_dir / "coledger.db.keys").read_bytes()
+    )
+    (tmp_path / "empty.db").write_bytes(b"")
+    before = files(tmp_path)
+    for db in ("app.db", "demo.db.keys", "empty.db"):
+        for command in (*DAMAGED_COMMANDS, ["erase", "--reapply"]):
+            result = run(*command, "--db", db, cwd=tmp_path)
+            assert result.returncode == 2, (db, command, result.stderr)
+            assert f"no ledger at {db}" in result.stderr, result.stderr
+            assert files(tmp_path) == before, (db, command)
+    assert tables(tmp_path / "app.db") == {"t"}
+
+
+def test_a_url_with_an_unbalanced_bracket_exits_2(tmp_path: Path) -> None:
+    """A URL that urllib cannot split gives one line and exit 2, not a traceback."""
+    for command in (["report"], ["demo"], ["verify"]):
+        result = run(*command, "--db", "postgresql://u@[::1/db", cwd=tmp_path)
+        assert result.returncode == 2, (command, result.stderr)
+        assert "not a valid URL" in result.stderr
+        assert result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_name_too_long_for_the_system_exits_2(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """--db, a Polis folder or --out past the name limit exit 2, writing nothing."""
+    long = "y" * 300
+    db = str(demo_dir / "coledger.db")
+    commands = (
+        ["report", "--db", f"{long}.db"],
+        ["demo", "--db", f"{long}.db"],
+        ["import-polis", long, "--db", "new.db"],
+        ["export", "--db", db, "--out", f"{long}.jsonl"],
+        ["report", "--db", db, "--out", f"{long}.txt"],
+    )
+    for command in commands:
+        result = run(*command, cwd=tmp_path)
+        assert result.returncode == 2, (command, result.stderr)
+        assert "name too long" in result.stderr, result.stderr
+        assert result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+NO_KEY = {"COLEDGER_MASTER_KEY": ""}
+
+
+def test_a_creating_command_makes_no_key_for_a_ledger_it_cannot_open(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """With no key, demo, import and import-polis on a kept ledger write no key file."""
+    need_polis()
+    export = tmp_path.parent / f"{tmp_path.name}-year.jsonl"
+    made = run("export", "--out", str(export), cwd=demo_dir)
+    assert made.returncode == 0, made.stderr
+    for name in ("coledger.db", "coledger.db.keys"):
+        (tmp_path / name).write_bytes((demo_dir / name).read_bytes())
+    before = files(tmp_path)
+    commands = (
+        ["demo"],
+        ["import", str(export)],
+        ["import-polis", str(POLIS / "london.youth.policing")],
+        ["demo", "--db", "coledger.db.keys"],  # a new key store, but no ledger
+    )
+    for command in commands:
+        result = run(*command, cwd=tmp_path, env=NO_KEY)
+        assert result.returncode == 2, (command, result.stderr)
+        assert "Wrote a new master key" not in result.stderr
+        assert files(tmp_path) == before, command
+    export.unlink()
+
+
+def test_an_unusable_default_key_file_is_a_master_key_error(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """A folder, non-ASCII bytes or a dangling link as key file: exit 2, untouched."""
+    db = str(demo_dir / "coledger.db")
+    key_file = tmp_path / "coledger.master-key"
+    cases: dict[str, Callable[[], object]] = {
+        "folder": key_file.mkdir,
+        "bytes": lambda: key_file.write_bytes(b"\xff\xfe"),
+        "link": lambda: key_file.symlink_to(tmp_path / "nowhere"),
+    }
+    for case, make in cases.items():
+        make()
+        for command in (["report", "--db", db], ["demo", "--db", "new.db"]):
+            result = run(*command, cwd=tmp_path, env=NO_KEY)
+            assert result.returncode == 2, (case, command, result.stderr)
+            assert "cannot read the key file" in result.stderr, result.stderr
+            assert result.stderr.count("\n") == 1
+        assert sorted(p.name for p in tmp_path.iterdir()) == [key_file.name]
+        if case == "folder":
+            key_file.rmdir()
+        else:
+            key_file.unlink()
+
+
+def test_a_key_file_that_cannot_be_made_stops_before_the_ledger(
+    tmp_path: Path,
+) -> None:
+    """Where the new key cannot be written, demo exits 2 and creates no ledger."""
+    result = run(
+        "demo", "--db", str(tmp_path / "new.db"), cwd=Path("/proc"), env=NO_KEY
+    )
+    assert result.returncode == 2, result.stderr
+    assert "cannot write a new master key" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def stopping(error: BaseException) -> Callable[..., int]:
+    """A stand-in for Ledger.export that writes a line of personal data, then fails."""
+
+    def export(_ledger: Ledger, out: TextIO, *_args: object) -> int:
+        out.write('{"name": "Ana Example"}\n')
+        out.flush()
+        raise error
+
+    return export
+
+
+@pytest.mark.parametrize(
+    "error", [KeyboardInterrupt(), StorageError("the connection dropped")]
+)
+def test_an_interrupted_export_leaves_no_part_file(
+    error: BaseException,
+    demo_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C or a storage failure midway removes FILE.part, and no FILE appears."""
+    monkeypatch.setattr(Ledger, "export", stopping(error))
+    argv = ["export", "--db", str(demo_dir / "coledger.db")]
+    with contextlib.suppress(KeyboardInterrupt):
+        assert main([*argv, "--out", str(tmp_path / "x.jsonl")]) == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_export_and_its_part_file_are_readable_by_the_owner_alone(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export holds personal data in clear: mode 0600 from its first byte."""
+    seen: list[int] = []
+    real = Ledger.export
+
+    def export(ledger: Ledger, out: TextIO, *args: Any) -> int:
+        seen.append(stat.S_IMODE(os.fstat(out.fileno()).st_mode))
+        return real(ledger, out, *args)
+
+    monkeypatch.setattr(Ledger, "export", export)
+    out = tmp_path / "x.jsonl"
+    argv = ["export", "--db", str(demo_dir / "coledger.db"), "--out", str(out)]
+    old = os.umask(0o022)
+    try:
+        assert main(argv) == 0
+    finally:
+        os.umask(old)
+    assert seen == [0o600]
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_an_interrupted_report_out_leaves_no_part_file(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C just before report --out renames FILE.part removes it; no FILE."""
+
+    def interrupted(*_args: object) -> Path:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "replace", interrupted)
+    argv = ["report", "--db", str(demo_dir / "coledger.db")]
+    with pytest.raises(KeyboardInterrupt):
+        main([*argv, "--out", str(tmp_path / "r.txt")])
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_checkpoint_whose_out_cannot_be_created_is_not_stored(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """An --out where no file can be made exits 2; no checkpoint is signed or kept."""
+    key = tmp_path / "signing.pem"
+    made = run(
+        "keygen", "--name", "test.example/ledger", "--out", str(key), cwd=tmp_path
+    )
+    assert made.returncode == 0, made.stderr
+    db = demo_dir / "coledger.db"
+    with sqlite3.connect(db) as conn:
+        (before,) = conn.execute("SELECT count(*) FROM coledger_checkpoints").fetchone()
+    result = run(
+        "checkpoint",
+        "--db",
+        str(db),
+        "--signing-key",
+        str(key),
+        "--out",
+        "/proc/cp.txt",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "cannot write /proc/cp.txt" in result.stderr
+    assert result.stdout == ""
+    with sqlite3.connect(db) as conn:
+        (after,) = conn.execute("SELECT count(*) FROM coledger_checkpoints").fetchone()
+    assert after == before
