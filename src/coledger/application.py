@@ -292,7 +292,9 @@ class Ledger(
         """
         if self._pending is not None:
             return  # the batch calls again once it is stored
-        if self._projector is not None or materialised_in(self.config):
+        if self._projector is not None or materialised_in(
+            self.config, self._app.recorder
+        ):
             self.projections().catch_up()
 
     def export(self, out: IO[str], progress: Progress | None = None) -> int:

@@ -9,7 +9,9 @@ same columns straight into small named tuples instead; other backends keep
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple, Protocol
 from uuid import UUID
@@ -41,6 +43,15 @@ class StoredRow(NamedTuple):
 _new_row = functools.partial(tuple.__new__, StoredRow)
 
 
+@contextlib.contextmanager
+def sqlite_cursor(recorder: SQLiteApplicationRecorder) -> Iterator[sqlite3.Cursor]:
+    """A cursor returning plain tuples on the recorder's own connection, read only."""
+    with recorder.datastore.transaction(commit=False) as cursor:
+        raw = cursor.sqlite_cursor
+        raw.row_factory = None  # plain tuples: eventsourcing's connections use Row
+        yield raw
+
+
 def _sqlite_page(
     recorder: SQLiteApplicationRecorder, after: int, size: int, until: int | None
 ) -> list[StoredRow]:
@@ -50,9 +61,7 @@ def _sqlite_page(
         "SELECT rowid, originator_id, originator_version, topic, state "  # noqa: S608 (a fixed table name)
         f"FROM {recorder.events_table_name} WHERE {where} ORDER BY rowid LIMIT ?"
     )
-    with recorder.datastore.transaction(commit=False) as cursor:
-        raw = cursor.sqlite_cursor
-        raw.row_factory = None  # plain tuples: eventsourcing's connections use Row
+    with sqlite_cursor(recorder) as raw:
         raw.execute(statement, params)
         rows = raw.fetchall()
     convert = recorder.convert_originator_id  # coledger's: one shared UUID per id

@@ -6,6 +6,7 @@ import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -100,7 +101,32 @@ def test_an_erasure_creates_no_tables(tmp_path: Path) -> None:
     with Ledger.open(f"sqlite:///{path}") as ledger:
         scene = record(ledger)
         ledger.erase_member(scene.sam, by=scene.admin)
-        assert not materialised_in(ledger.config)
+        assert not materialised_in(ledger.config, ledger._app.recorder)
     with closing(sqlite3.connect(path)) as db:
         names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
     assert not {n for n in names if n.startswith("coledger_") and "track" in n}
+
+
+def test_looking_for_tables_opens_no_connection_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The look for tables after an erasure reuses the ledger's own connection.
+
+    A connection opened and closed beside a process's writers lost their
+    commits in concurrency probes, so none is opened for this.
+    """
+    with Ledger.open(f"sqlite:///{tmp_path / 'plain.db'}") as ledger:
+        scene = record(ledger)
+        opened: list[object] = []
+        connect = sqlite3.connect
+
+        def counting(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+            """sqlite3.connect, noting each call."""
+            opened.append(args)
+            made: sqlite3.Connection = connect(*args, **kwargs)
+            return made
+
+        monkeypatch.setattr(sqlite3, "connect", counting)
+        ledger.erase_member(scene.sam, by=scene.admin)
+        assert not materialised_in(ledger.config, ledger._app.recorder)
+    assert opened == []

@@ -43,9 +43,11 @@ from uuid import UUID
 
 import attrs
 import orjson
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import ApplicationRecorder, PersistenceError
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from coledger.errors import CorruptEventError, StorageError
+from coledger.log import sqlite_cursor
 from coledger.projections.facts import ALL, Facts, collector_paused
 from coledger.projections.indicators import build_report
 from coledger.projections.lens import Figure, Lens, Scope, now_of
@@ -55,8 +57,6 @@ from coledger.serialization import to_jsonable
 from coledger.storage import APP_NAME, alive
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from coledger.application import Ledger
     from coledger.storage import StorageConfig
 
@@ -440,28 +440,31 @@ TRACKED = "SELECT 1 FROM coledger_tracking WHERE position > 0 LIMIT 1"
 """Any tracked position: tables that hold figures."""
 
 
-def materialised_in(config: StorageConfig) -> bool:
+def materialised_in(config: StorageConfig, recorder: ApplicationRecorder) -> bool:
     """Whether the ledger's SQLite file or PostgreSQL schema holds tracked tables.
 
     It only looks: it never creates the tables. An in-memory ledger's tables
-    live with its Ledger object, so there it is always False.
+    live with its Ledger object, so there it is always False. *recorder* is
+    the ledger's own, whose connection a SQLite file is read on.
     """
-    if config.backend == "sqlite" and config.path is not None:
-        return _sqlite_tracks(config.path)
+    if config.backend == "sqlite" and isinstance(recorder, SQLiteApplicationRecorder):
+        return _sqlite_tracks(recorder)
     if config.backend == "postgres":
         return _postgres_tracks(config)
     return False
 
 
-def _sqlite_tracks(path: Path) -> bool:
+def _sqlite_tracks(recorder: SQLiteApplicationRecorder) -> bool:
+    # On the ledger's own connection: an extra connection opened and closed
+    # beside a process's writers lost their commits in concurrency probes.
     try:
-        with contextlib.closing(sqlite3.connect(path, timeout=30)) as db:
-            if not db.execute(
+        with sqlite_cursor(recorder) as cursor:
+            if not cursor.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' "
                 "AND name = 'coledger_tracking'"
             ).fetchone():
                 return False
-            return db.execute(TRACKED).fetchone() is not None
+            return cursor.execute(TRACKED).fetchone() is not None
     except sqlite3.Error as error:
         raise StorageError(f"cannot look for the projection tables: {error}") from error
 
