@@ -266,3 +266,20 @@ def test_a_checkpoint_whose_out_cannot_be_created_is_not_stored(
     with sqlite3.connect(db) as conn:
         (after,) = conn.execute("SELECT count(*) FROM coledger_checkpoints").fetchone()
     assert after == before
+
+
+def test_report_checks_its_out_file_before_opening_the_ledger(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """An --out that cannot be written is named first, before the key is looked at."""
+    for name in ("coledger.db", "coledger.db.keys"):
+        copy = tmp_path / name.replace("coledger", "copy")
+        copy.write_bytes((demo_dir / name).read_bytes())
+    before = files(tmp_path)
+    result = run(
+        "report", "--db", "copy.db", "--out", "nodir/x.txt",
+        cwd=tmp_path, env={"COLEDGER_MASTER_KEY": ""},
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == "coledger: cannot write nodir/x.txt: no folder nodir\n"
+    assert files(tmp_path) == before

@@ -65,6 +65,7 @@ def _report(args: argparse.Namespace) -> int:
     from coledger.reports import render  # noqa: PLC0415 (only report needs it)
 
     url = storage_url(args.db, existing=True)
+    out = writable(args.out) if args.out else None  # before any work is done
     with Ledger.open(url, master_key=master_key(args)) as ledger:
         report = ledger.power_sharing(
             body=uuid_arg(args.body, "body") if args.body else None,
@@ -76,7 +77,6 @@ def _report(args: argparse.Namespace) -> int:
         names = {str(b.id): b.name for b in ledger.bodies()}
         names |= {str(p.id): p.name for p in ledger.projects()}
         names |= {str(p.id): p.title for p in ledger.proposals()}
-    out = writable(args.out) if args.out else None
     text = render(
         report,
         audience=args.audience,
