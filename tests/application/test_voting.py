@@ -30,14 +30,17 @@ from helpers import refused
 
 
 def board_with(
-    ledger: Ledger, voters: int, rule: Rule | None = None
+    ledger: Ledger,
+    voters: int,
+    rule: Rule | None = None,
+    seated_at: datetime | None = None,
 ) -> tuple[UUID, UUID, list[UUID]]:
     """An admin, a governance body under *rule*, and *voters* voting-seat holders."""
     admin = ledger.register_member("Admin", role="staff")
     body = ledger.establish_body("Board", kind="governance", rule=rule, by=admin)
     members = [ledger.register_member(f"Voter {i}") for i in range(voters)]
     for member in members:
-        ledger.assign_seat(body, member, by=admin)
+        ledger.assign_seat(body, member, by=admin, occurred_at=seated_at)
     return admin, body, members
 
 
@@ -301,10 +304,10 @@ def test_lived_experience_quorum_reads_declarations_in_business_time(
     ledger: Ledger,
 ) -> None:
     """Minutes of a March vote, entered later: a June declaration does not count."""
-    admin, body, (a, b, c) = board_with(
-        ledger, 3, Rule.majority(lived_experience_quorum=2)
-    )
     march, june = datetime(2024, 3, 2, tzinfo=UTC), datetime(2024, 6, 1, tzinfo=UTC)
+    admin, body, (a, b, c) = board_with(
+        ledger, 3, Rule.majority(lived_experience_quorum=2), seated_at=march
+    )
     ledger.declare_lived_experience(a, categories=["DIS"], occurred_at=march)
     ledger.declare_lived_experience(b, categories=["DIS"], occurred_at=june)
     p = ledger.raise_proposal(
@@ -635,10 +638,11 @@ def test_a_binding_vote_cannot_be_closed_as_advisory_once_its_tally_is_known(
 
 def test_voting_goes_forward_in_business_time(ledger: Ledger) -> None:
     """Opening, ballots, the close and a decision never go back past the step before."""
-    admin, body, (a, b) = board_with(ledger, 2)
 
     def on(day: int) -> datetime:
         return datetime(2024, 3, day, 12, tzinfo=UTC)
+
+    admin, body, (a, b) = board_with(ledger, 2, seated_at=on(1))
 
     p = ledger.raise_proposal(
         body, proposers=[a], title="T", text="x", occurred_at=on(10)
@@ -665,3 +669,30 @@ def test_voting_goes_forward_in_business_time(ledger: Ledger) -> None:
     with refused(ledger, TimeOrderError):
         ledger.decide(q, outcome="adopted", method="chair", by=admin, occurred_at=on(1))
     ledger.decide(q, outcome="adopted", method="chair", by=admin, occurred_at=on(10))
+
+
+def test_voting_opens_no_earlier_than_the_last_change_of_voting_seats(
+    ledger: Ledger,
+) -> None:
+    """Voting opens no earlier than the last change of the voting seats."""
+
+    def on(month: int) -> datetime:
+        return datetime(2025, month, 1, tzinfo=UTC)
+
+    admin = ledger.register_member("Admin", role="staff")
+    a, b, cat, obs = (ledger.register_member(n) for n in ("A", "B", "Cat", "Obs"))
+    body = ledger.establish_body("Board", kind="governance", by=admin)
+    for member in (a, b):
+        ledger.assign_seat(body, member, by=admin, occurred_at=on(1))
+    p = ledger.raise_proposal(
+        body, proposers=[a], title="T", text="x", occurred_at=on(2)
+    )
+    ledger.assign_seat(body, cat, by=admin, occurred_at=on(6))
+    with refused(ledger, TimeOrderError, match="voting seats"):
+        ledger.open_voting(p, by=admin, occurred_at=on(3))
+    ledger.vacate_seat(body, b, by=admin, occurred_at=on(7))
+    with refused(ledger, TimeOrderError, match="voting seats"):
+        ledger.open_voting(p, by=admin, occurred_at=on(6))
+    # A seat that votes on nothing (an observer) leaves the electorate as it was.
+    ledger.assign_seat(body, obs, seat="observer", by=admin, occurred_at=on(9))
+    assert ledger.open_voting(p, by=admin, occurred_at=on(7)) == (a, cat)

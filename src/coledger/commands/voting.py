@@ -52,6 +52,7 @@ class VotingCommands(LedgerCore):
             ctx = self._ctx(self._actor(by), occurred_at, source_ref)
             record = self._proposal(proposal)
             body = self._body(record.body)
+            body.check_electorate_current_at(ctx.occurred_at)
             # An erased member keeps the seat on record but can never vote again.
             electorate = tuple(m for m in body.voting_members if not self._is_erased(m))
             if not electorate:
