@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from uuid import UUID, uuid4
 
@@ -696,3 +696,63 @@ def test_voting_opens_no_earlier_than_the_last_change_of_voting_seats(
     # A seat that votes on nothing (an observer) leaves the electorate as it was.
     ledger.assign_seat(body, obs, seat="observer", by=admin, occurred_at=on(9))
     assert ledger.open_voting(p, by=admin, occurred_at=on(7)) == (a, cat)
+
+
+def test_a_close_given_a_time_comes_no_earlier_than_its_ballots(
+    ledger: Ledger,
+) -> None:
+    """A close dated before a ballot it counts is refused; binding or advisory."""
+
+    def on(month: int, day: int = 1) -> datetime:
+        return datetime(2024, month, day, tzinfo=UTC)
+
+    admin, body, (a, b) = board_with(ledger, 2, seated_at=on(1))
+    binding, advisory = (
+        ledger.raise_proposal(body, proposers=[a], title=t, text="x", occurred_at=on(1))
+        for t in ("Binding", "Advisory")
+    )
+    ledger.open_voting(binding, by=admin, occurred_at=on(2))
+    ledger.open_voting(advisory, by=admin, advisory=True, occurred_at=on(2))
+    for p in (binding, advisory):
+        ledger.cast_ballot(p, voter=a, choice="for", occurred_at=on(3, 10))
+        ledger.cast_ballot(p, voter=b, choice="for", occurred_at=on(3, 5))
+    with refused(ledger, TimeOrderError, match="ballot"):
+        ledger.close_voting(binding, by=admin, occurred_at=on(2, 15))
+    with refused(ledger, TimeOrderError, match="ballot"):
+        ledger.close_voting(binding, by=admin, occurred_at=on(3, 9))
+    with refused(ledger, TimeOrderError, match="ballot"):
+        ledger.close_advisory_vote(advisory, by=admin, occurred_at=on(2, 15))
+    decision = ledger.close_voting(binding, by=admin, occurred_at=on(3, 10))
+    assert (decision.outcome, decision.occurred_at) == ("adopted", on(3, 10))
+    assert ledger.close_advisory_vote(advisory, by=admin, occurred_at=on(4)).for_ == 2
+
+
+def test_a_close_at_the_default_time_follows_a_ballot_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, the close takes the later of now and its latest ballot."""
+    admin, body, (a, b) = board_with(ledger, 2)
+    binding, advisory = (
+        ledger.raise_proposal(body, proposers=[a], title=t, text="x")
+        for t in ("Binding", "Advisory")
+    )
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    ledger.open_voting(binding, by=admin)
+    ledger.open_voting(advisory, by=admin, advisory=True)
+    for p in (binding, advisory):
+        ledger.cast_ballot(p, voter=a, choice="for")
+        ledger.cast_ballot(p, voter=b, choice="for", occurred_at=ahead)
+    assert ledger.close_voting(binding, by=admin).occurred_at == ahead
+    assert ledger.close_advisory_vote(advisory, by=admin).for_ == 2
+    closed = [
+        r.event.occurred_at
+        for r in ledger.history()
+        if type(r.event).__qualname__ == "Proposal.VotingClosed"
+    ]
+    assert closed == [ahead, ahead]
+    # Once no ballot is ahead, the default is now again.
+    late = ledger.raise_proposal(body, proposers=[a], title="Late", text="x")
+    ledger.open_voting(late, by=admin)
+    ledger.cast_ballot(late, voter=a, choice="for")
+    before = datetime.now(UTC)
+    assert ledger.close_voting(late, by=admin).occurred_at >= before
