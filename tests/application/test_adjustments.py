@@ -147,3 +147,20 @@ def test_request_lifecycle(ledger: Ledger) -> None:
     with refused(ledger, NotAMemberError):
         ledger.withdraw_adjustment(pending, by=uuid4())
     assert ledger.adjustment(pending).status == "requested"
+
+
+def test_an_erased_members_requests_are_closed_to_every_answer(ledger: Ledger) -> None:
+    """After erasure nobody provides, declines or withdraws the member's requests."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+    need = ledger.request_adjustment(sam, code="ER")
+    ledger.erase_member(sam, by=admin)
+    with refused(ledger, NotAMemberError):
+        ledger.provide_adjustment(need, by=admin)
+    with refused(ledger, NotAMemberError):
+        ledger.decline_adjustment(need, by=admin, reason="other")
+    with refused(ledger, NotAMemberError):
+        ledger.withdraw_adjustment(need, by=admin)
+    with refused(ledger, NotAMemberError):
+        ledger.withdraw_adjustment(need)
+    assert ledger.adjustment(need).status == "requested"

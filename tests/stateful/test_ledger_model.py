@@ -11,7 +11,7 @@ vote, and its member holds a voting seat and is not erased (standing requests do
 not gate votes); a refused command may name any one of the rules it breaks; a vote
 that closes not valid still closes the proposal, which one later decision may
 settle; erased members keep their seats on record but leave the electorate, and
-their open requests can only be withdrawn by someone else.
+nobody can provide, decline or withdraw their open requests.
 
 Choices are drawn from the model's records in creation order (not sorted by id):
 ids are random, creation order is not, so a failing sequence replays exactly.
@@ -695,9 +695,7 @@ class LedgerMachine(RuleBasedStateMachine):
         why: Refusals = []
         if record.status != "requested":
             why.append(errors.AlreadyResolvedError)
-        if outcome != "withdrawn" or not on_behalf:
-            # An erased member's requests can only be withdrawn for them.
-            why += self.model.gone(record.member)
+        why += self.model.gone(record.member)  # an erased member's requests are closed
         if why:
             self._refused(why, command)
             return
