@@ -785,10 +785,11 @@ class Proposal(LedgerAggregate):
         )
 
     def complete_action(self, ctx: Context, *, action_id: UUID) -> None:
-        """Record that a delivery action was done."""
+        """Record that a delivery action of a still-adopted proposal was done."""
         action = self.actions.get(action_id)
         if action is None:
             raise UnknownActionError(action_id)
+        self._check_adopted()  # an adoption overridden since carries no more work
         if action.completed_at is not None:
             raise ActionAlreadyCompletedError(
                 f"action {action_id} was already completed"
