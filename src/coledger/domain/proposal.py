@@ -567,8 +567,17 @@ class Proposal(LedgerAggregate):
     def link_adjustment(
         self, ctx: Context, *, adjustment: UUID, member: UUID, needed_before: str
     ) -> None:
-        """Note an adjustment requested for this proposal."""
-        self._check_open()
+        """Note an adjustment requested for this proposal, while its stage can come.
+
+        A need before feedback can be asked for as long as feedback can be given
+        (until the proposal is withdrawn); a need before an earlier stage only
+        while the proposal is open.
+        """
+        if needed_before == "feedback":
+            if self.status == "withdrawn":
+                raise ProposalClosedError(f"proposal {self.id} was withdrawn")
+        else:
+            self._check_open()
         self._record(
             self.AdjustmentLinked,
             ctx,
