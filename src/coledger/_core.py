@@ -494,12 +494,20 @@ class LedgerCore:
         actor: UUID | None,
         occurred_at: datetime | None,
         source_ref: str | None,
+        *,
+        not_before: datetime | None = None,
     ) -> Context:
-        when = (
-            datetime.now(UTC)
-            if occurred_at is None
-            else v.check_aware("occurred_at", occurred_at)
-        )
+        """The context of a command: *occurred_at* as given, or by default now.
+
+        The default is never before *not_before*, a business time the step must
+        follow that writers with other clocks may have dated after this one's
+        now; a time given explicitly is taken as given, and checked.
+        """
+        if occurred_at is not None:
+            when = v.check_aware("occurred_at", occurred_at)
+        else:
+            now = datetime.now(UTC)
+            when = now if not_before is None else max(now, not_before)
         ref = v.check_optional_text(
             "source_ref", source_ref, limit=v.MAX_SOURCE_REF, one_line=True
         )

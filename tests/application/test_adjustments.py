@@ -11,6 +11,7 @@ from coledger.errors import (
     InvalidIdError,
     InvalidInputError,
     NotAMemberError,
+    ProposalClosedError,
     UnknownAdjustmentCodeError,
     UnknownAdjustmentError,
     UnknownMeetingError,
@@ -147,3 +148,50 @@ def test_request_lifecycle(ledger: Ledger) -> None:
     with refused(ledger, NotAMemberError):
         ledger.withdraw_adjustment(pending, by=uuid4())
     assert ledger.adjustment(pending).status == "requested"
+
+
+def test_an_erased_members_requests_are_closed_to_every_answer(ledger: Ledger) -> None:
+    """After erasure nobody provides, declines or withdraws the member's requests."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+    need = ledger.request_adjustment(sam, code="ER")
+    ledger.erase_member(sam, by=admin)
+    with refused(ledger, NotAMemberError):
+        ledger.provide_adjustment(need, by=admin)
+    with refused(ledger, NotAMemberError):
+        ledger.decline_adjustment(need, by=admin, reason="other")
+    with refused(ledger, NotAMemberError):
+        ledger.withdraw_adjustment(need, by=admin)
+    with refused(ledger, NotAMemberError):
+        ledger.withdraw_adjustment(need)
+    assert ledger.adjustment(need).status == "requested"
+
+
+def test_a_need_before_feedback_can_be_asked_while_feedback_can_be_given(
+    ledger: Ledger,
+) -> None:
+    """A decided proposal still takes feedback, and so requests needed before it."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    decided = ledger.raise_proposal(board, proposers=[admin], title="D", text="x")
+    said = ledger.comment(decided, author=sam, text="Please write back")
+    ledger.decide(decided, outcome="adopted", method="chair", by=admin)
+
+    easy_read = ledger.request_adjustment(
+        sam, code="ER", proposal=decided, needed_before="feedback"
+    )
+    assert ledger.adjustment(easy_read).proposal == decided
+    for stage in ("papers", "meeting", "vote"):  # those stages are past
+        with refused(ledger, ProposalClosedError):
+            ledger.request_adjustment(
+                sam, code="ER", proposal=decided, needed_before=stage
+            )
+    ledger.give_feedback(decided, comments=[said], text="We did it", by=admin)
+
+    withdrawn = ledger.raise_proposal(board, proposers=[admin], title="W", text="x")
+    ledger.withdraw_proposal(withdrawn, by=admin)
+    with refused(ledger, ProposalClosedError):  # no feedback follows a withdrawal
+        ledger.request_adjustment(
+            sam, code="ER", proposal=withdrawn, needed_before="feedback"
+        )

@@ -16,6 +16,7 @@ from coledger.errors import (
     NotASeatHolderError,
     OfficeTakenError,
     SeatAlreadyHeldError,
+    TimeOrderError,
     UnknownBodyError,
     UnknownMeetingError,
     UnknownProjectError,
@@ -116,6 +117,42 @@ def test_vacating_and_seating_refusals(ledger: Ledger) -> None:
         ledger.change_rule(board, "consent", by=admin)  # type: ignore[arg-type]
     with refused(ledger, InvalidRuleError):
         ledger.establish_body("X", kind="advisory", rule="majority")  # type: ignore[arg-type]
+
+
+def test_seat_changes_go_forward_in_business_time(ledger: Ledger) -> None:
+    """A seat change never goes back before the last change of its member or office."""
+    admin = ledger.register_member("Admin", role="staff")
+    alice, bob, cat = (ledger.register_member(n) for n in ("Alice", "Bob", "Cat"))
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+
+    def on(month: int) -> datetime:
+        return datetime(2024, month, 1, tzinfo=UTC)
+
+    ledger.assign_seat(board, alice, office="chair", by=admin, occurred_at=on(1))
+    with refused(ledger, TimeOrderError):  # a vacate before its assignment
+        ledger.vacate_seat(board, alice, by=admin, occurred_at=on(1) - timedelta(1))
+    ledger.vacate_seat(board, alice, by=admin, occurred_at=on(12))
+    # Neither a second chair nor a second seat for Alice while she sat (Jan-Dec).
+    with refused(ledger, TimeOrderError):
+        ledger.assign_seat(board, bob, office="chair", by=admin, occurred_at=on(6))
+    with refused(ledger, TimeOrderError):
+        ledger.assign_seat(board, alice, by=admin, occurred_at=on(6))
+    # Other members and offices keep their own order; co-chairs may overlap.
+    ledger.assign_seat(board, bob, office="secretary", by=admin, occurred_at=on(6))
+    ledger.assign_seat(board, cat, office="co_chair", by=admin, occurred_at=on(2))
+    ledger.assign_seat(board, admin, office="co_chair", by=admin, occurred_at=on(3))
+    with refused(ledger, TimeOrderError):
+        ledger.vacate_seat(board, bob, by=admin, occurred_at=on(5))
+    # The same moment as the last change follows it: the office passes on at once.
+    ledger.assign_seat(board, alice, office="chair", by=admin, occurred_at=on(12))
+    ledger.vacate_seat(board, bob, by=admin, occurred_at=on(6))
+    ledger.assign_seat(board, bob, by=admin, occurred_at=on(6))
+    assert {s.member: s.office for s in ledger.body(board).seats} == {
+        alice: "chair",
+        cat: "co_chair",
+        admin: "co_chair",
+        bob: None,
+    }
 
 
 def test_projects_lifecycle(ledger: Ledger) -> None:

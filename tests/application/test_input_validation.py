@@ -84,8 +84,8 @@ def build(ledger: Ledger) -> World:
     ledger.declare_lived_experience(sam, categories=["DIS"])
     ledger.authorise_supporter(sam, helper)
     board = ledger.establish_body("Board", kind="governance", by=admin)
-    ledger.assign_seat(board, sam, by=admin)
-    ledger.assign_seat(board, kim, by=admin)
+    ledger.assign_seat(board, sam, by=admin, occurred_at=FIRST)
+    ledger.assign_seat(board, kim, by=admin, occurred_at=FIRST)
     plan = ledger.start_project("Plan", label="co_production", by=admin)
     meeting = ledger.schedule_meeting(
         board, kind="decision_meeting", title="AGM", starts_at=AWARE, by=admin

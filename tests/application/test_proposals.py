@@ -285,6 +285,20 @@ def test_delivery_and_evaluation_need_an_adopted_decision(ledger: Ledger) -> Non
         ledger.record_evaluation(p, summary="x", authors=[], by=admin)
 
 
+def test_an_overridden_adoption_takes_no_more_delivery(ledger: Ledger) -> None:
+    """Once the adoption is overridden, its open actions can no longer be completed."""
+    admin, sam, kim, board = setting(ledger)
+    p = ledger.raise_proposal(board, proposers=[sam], title="A", text="x")
+    adopt(ledger, p, admin, [sam, kim])
+    action = ledger.assign_action(p, description="Book", owners=[kim], by=admin)
+    ledger.decide(p, outcome="rejected", method="staff_executive", by=admin)
+    with refused(ledger, NotDecidedError):
+        ledger.complete_action(p, action, by=kim)
+    with refused(ledger, UnknownActionError):  # an unknown action is still unknown
+        ledger.complete_action(p, uuid4(), by=kim)
+    assert ledger.proposal(p).actions[0].completed_at is None
+
+
 def test_ids_given_as_generators_survive_a_retry(tmp_path: Path) -> None:
     """A command retried after another writer moved the head still sees its ids."""
     url = f"sqlite:///{tmp_path / 'shared.db'}"

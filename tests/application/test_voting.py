@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from uuid import UUID, uuid4
 
@@ -30,14 +30,17 @@ from helpers import refused
 
 
 def board_with(
-    ledger: Ledger, voters: int, rule: Rule | None = None
+    ledger: Ledger,
+    voters: int,
+    rule: Rule | None = None,
+    seated_at: datetime | None = None,
 ) -> tuple[UUID, UUID, list[UUID]]:
     """An admin, a governance body under *rule*, and *voters* voting-seat holders."""
     admin = ledger.register_member("Admin", role="staff")
     body = ledger.establish_body("Board", kind="governance", rule=rule, by=admin)
     members = [ledger.register_member(f"Voter {i}") for i in range(voters)]
     for member in members:
-        ledger.assign_seat(body, member, by=admin)
+        ledger.assign_seat(body, member, by=admin, occurred_at=seated_at)
     return admin, body, members
 
 
@@ -301,10 +304,10 @@ def test_lived_experience_quorum_reads_declarations_in_business_time(
     ledger: Ledger,
 ) -> None:
     """Minutes of a March vote, entered later: a June declaration does not count."""
-    admin, body, (a, b, c) = board_with(
-        ledger, 3, Rule.majority(lived_experience_quorum=2)
-    )
     march, june = datetime(2024, 3, 2, tzinfo=UTC), datetime(2024, 6, 1, tzinfo=UTC)
+    admin, body, (a, b, c) = board_with(
+        ledger, 3, Rule.majority(lived_experience_quorum=2), seated_at=march
+    )
     ledger.declare_lived_experience(a, categories=["DIS"], occurred_at=march)
     ledger.declare_lived_experience(b, categories=["DIS"], occurred_at=june)
     p = ledger.raise_proposal(
@@ -639,10 +642,11 @@ def test_a_binding_vote_cannot_be_closed_as_advisory_once_its_tally_is_known(
 
 def test_voting_goes_forward_in_business_time(ledger: Ledger) -> None:
     """Opening, ballots, the close and a decision never go back past the step before."""
-    admin, body, (a, b) = board_with(ledger, 2)
 
     def on(day: int) -> datetime:
         return datetime(2024, 3, day, 12, tzinfo=UTC)
+
+    admin, body, (a, b) = board_with(ledger, 2, seated_at=on(1))
 
     p = ledger.raise_proposal(
         body, proposers=[a], title="T", text="x", occurred_at=on(10)
@@ -669,3 +673,90 @@ def test_voting_goes_forward_in_business_time(ledger: Ledger) -> None:
     with refused(ledger, TimeOrderError):
         ledger.decide(q, outcome="adopted", method="chair", by=admin, occurred_at=on(1))
     ledger.decide(q, outcome="adopted", method="chair", by=admin, occurred_at=on(10))
+
+
+def test_voting_opens_no_earlier_than_the_last_change_of_voting_seats(
+    ledger: Ledger,
+) -> None:
+    """Voting opens no earlier than the last change of the voting seats."""
+
+    def on(month: int) -> datetime:
+        return datetime(2025, month, 1, tzinfo=UTC)
+
+    admin = ledger.register_member("Admin", role="staff")
+    a, b, cat, obs = (ledger.register_member(n) for n in ("A", "B", "Cat", "Obs"))
+    body = ledger.establish_body("Board", kind="governance", by=admin)
+    for member in (a, b):
+        ledger.assign_seat(body, member, by=admin, occurred_at=on(1))
+    p = ledger.raise_proposal(
+        body, proposers=[a], title="T", text="x", occurred_at=on(2)
+    )
+    ledger.assign_seat(body, cat, by=admin, occurred_at=on(6))
+    with refused(ledger, TimeOrderError, match="voting seats"):
+        ledger.open_voting(p, by=admin, occurred_at=on(3))
+    ledger.vacate_seat(body, b, by=admin, occurred_at=on(7))
+    with refused(ledger, TimeOrderError, match="voting seats"):
+        ledger.open_voting(p, by=admin, occurred_at=on(6))
+    # A seat that votes on nothing (an observer) leaves the electorate as it was.
+    ledger.assign_seat(body, obs, seat="observer", by=admin, occurred_at=on(9))
+    assert ledger.open_voting(p, by=admin, occurred_at=on(7)) == (a, cat)
+
+
+def test_a_close_given_a_time_comes_no_earlier_than_its_ballots(
+    ledger: Ledger,
+) -> None:
+    """A close dated before a ballot it counts is refused; binding or advisory."""
+
+    def on(month: int, day: int = 1) -> datetime:
+        return datetime(2024, month, day, tzinfo=UTC)
+
+    admin, body, (a, b) = board_with(ledger, 2, seated_at=on(1))
+    binding, advisory = (
+        ledger.raise_proposal(body, proposers=[a], title=t, text="x", occurred_at=on(1))
+        for t in ("Binding", "Advisory")
+    )
+    ledger.open_voting(binding, by=admin, occurred_at=on(2))
+    ledger.open_voting(advisory, by=admin, advisory=True, occurred_at=on(2))
+    for p in (binding, advisory):
+        ledger.cast_ballot(p, voter=a, choice="for", occurred_at=on(3, 10))
+        ledger.cast_ballot(p, voter=b, choice="for", occurred_at=on(3, 5))
+    with refused(ledger, TimeOrderError, match="ballot"):
+        ledger.close_voting(binding, by=admin, occurred_at=on(2, 15))
+    with refused(ledger, TimeOrderError, match="ballot"):
+        ledger.close_voting(binding, by=admin, occurred_at=on(3, 9))
+    with refused(ledger, TimeOrderError, match="ballot"):
+        ledger.close_advisory_vote(advisory, by=admin, occurred_at=on(2, 15))
+    decision = ledger.close_voting(binding, by=admin, occurred_at=on(3, 10))
+    assert (decision.outcome, decision.occurred_at) == ("adopted", on(3, 10))
+    assert ledger.close_advisory_vote(advisory, by=admin, occurred_at=on(4)).for_ == 2
+
+
+def test_a_close_at_the_default_time_follows_a_ballot_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, the close takes the later of now and its latest ballot."""
+    admin, body, (a, b) = board_with(ledger, 2)
+    binding, advisory = (
+        ledger.raise_proposal(body, proposers=[a], title=t, text="x")
+        for t in ("Binding", "Advisory")
+    )
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    ledger.open_voting(binding, by=admin)
+    ledger.open_voting(advisory, by=admin, advisory=True)
+    for p in (binding, advisory):
+        ledger.cast_ballot(p, voter=a, choice="for")
+        ledger.cast_ballot(p, voter=b, choice="for", occurred_at=ahead)
+    assert ledger.close_voting(binding, by=admin).occurred_at == ahead
+    assert ledger.close_advisory_vote(advisory, by=admin).for_ == 2
+    closed = [
+        r.event.occurred_at
+        for r in ledger.history()
+        if type(r.event).__qualname__ == "Proposal.VotingClosed"
+    ]
+    assert closed == [ahead, ahead]
+    # Once no ballot is ahead, the default is now again.
+    late = ledger.raise_proposal(body, proposers=[a], title="Late", text="x")
+    ledger.open_voting(late, by=admin)
+    ledger.cast_ballot(late, voter=a, choice="for")
+    before = datetime.now(UTC)
+    assert ledger.close_voting(late, by=admin).occurred_at >= before

@@ -11,7 +11,9 @@ vote, and its member holds a voting seat and is not erased (standing requests do
 not gate votes); a refused command may name any one of the rules it breaks; a vote
 that closes not valid still closes the proposal, which one later decision may
 settle; erased members keep their seats on record but leave the electorate, and
-their open requests can only be withdrawn by someone else.
+nobody can provide, decline or withdraw their open requests; a request for a
+proposal needed before feedback may be made until the proposal is withdrawn (a
+decided one still takes feedback), any other only while it is open.
 
 Choices are drawn from the model's records in creation order (not sorted by id):
 ids are random, creation order is not, so a failing sequence replays exactly.
@@ -204,7 +206,7 @@ class ProposalModel:
 
     @property
     def closed(self) -> bool:
-        """Decided or withdrawn: no more comments, votes or requests."""
+        """Decided or withdrawn: no more comments, votes or requests (but feedback)."""
         return self.status in {"decided", "withdrawn"}
 
 
@@ -655,9 +657,17 @@ class LedgerMachine(RuleBasedStateMachine):
                 member, code=code, proposal=proposal, needed_before=needed_before
             )
 
-        if proposal is not None and self.model.proposals[proposal].closed:
-            self._refused([errors.ProposalClosedError], command)
-            return
+        if proposal is not None:
+            # A need before feedback may be asked until no feedback can follow.
+            record = self.model.proposals[proposal]
+            past = (
+                record.status == "withdrawn"
+                if needed_before == "feedback"
+                else record.closed
+            )
+            if past:
+                self._refused([errors.ProposalClosedError], command)
+                return
         adjustment = command()
         self.model.adjustments[adjustment] = AdjustmentModel(
             member, proposal, needed_before
@@ -695,9 +705,7 @@ class LedgerMachine(RuleBasedStateMachine):
         why: Refusals = []
         if record.status != "requested":
             why.append(errors.AlreadyResolvedError)
-        if outcome != "withdrawn" or not on_behalf:
-            # An erased member's requests can only be withdrawn for them.
-            why += self.model.gone(record.member)
+        why += self.model.gone(record.member)  # an erased member's requests are closed
         if why:
             self._refused(why, command)
             return

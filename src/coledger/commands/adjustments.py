@@ -148,6 +148,7 @@ class AdjustmentCommands(LedgerCore):
 
         def command() -> None:
             record = self._adjustment(adjustment)
+            self._member(record.member)  # an erased member's requests are closed
             actor = self._actor(record.member if by is None else by)
             ctx = self._ctx(actor, occurred_at, source_ref)
             record.withdraw(ctx)

@@ -53,6 +53,7 @@ class VotingCommands(LedgerCore):
             ctx = self._ctx(self._actor(by), occurred_at, source_ref)
             record = self._proposal(proposal)
             body = self._body(record.body)
+            body.check_electorate_current_at(ctx.occurred_at)
             # An erased member keeps the seat on record but can never vote again.
             electorate = tuple(m for m in body.voting_members if not self._is_erased(m))
             if not electorate:
@@ -110,11 +111,18 @@ class VotingCommands(LedgerCore):
         occurred_at: datetime | None = None,
         source_ref: str | None = None,
     ) -> Decision:
-        """Close voting; the body's rule decides, and the decision is returned."""
+        """Close voting; the body's rule decides, and the decision is returned.
+
+        ``occurred_at`` may not come before the latest ballot (TimeOrderError);
+        left out, it is now, or the latest ballot's time if that is later.
+        """
 
         def command() -> Decision:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             record = self._proposal(proposal)
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.last_ballot_at
+            )
             decision = record.close_voting(
                 ctx,
                 decision_id=uuid4(),
@@ -140,11 +148,15 @@ class VotingCommands(LedgerCore):
         For polls of opinion (a consultation, a Polis conversation): the tally is
         fixed and recorded, and the decision is left to ``decide()``, which is
         then not an override whatever it says, because the vote bound no one.
+        ``occurred_at`` is checked and defaulted as in ``close_voting``.
         """
 
         def command() -> Tally:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             record = self._proposal(proposal)
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.last_ballot_at
+            )
             tally = record.close_advisory_vote(
                 ctx,
                 lived_experience_participants=self._le_participants(

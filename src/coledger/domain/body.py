@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -9,7 +10,15 @@ import attrs
 
 from coledger.domain.base import Context, LedgerAggregate
 from coledger.domain.rules import Rule
-from coledger.errors import NotASeatHolderError, OfficeTakenError, SeatAlreadyHeldError
+from coledger.errors import (
+    NotASeatHolderError,
+    OfficeTakenError,
+    SeatAlreadyHeldError,
+    TimeOrderError,
+)
+
+SHARED_OFFICE = "co_chair"
+"""The one office several members may hold at once."""
 
 
 @attrs.frozen
@@ -45,6 +54,9 @@ class Body(LedgerAggregate):
                 self.rule_lived_experience_quorum,
             )
             aggregate.seats = {}
+            aggregate.seat_changed_at = {}
+            aggregate.office_changed_at = {}
+            aggregate.voting_seats_changed_at = None
 
     class RuleChanged(LedgerAggregate.Event):
         """The body adopted a new decision rule for votes opened from now on."""
@@ -76,6 +88,9 @@ class Body(LedgerAggregate):
                 **aggregate.seats,
                 self.member: Seat(self.member, self.seat, self.office),
             }
+            aggregate.note_seat_change(
+                self.member, self.seat, self.office, self.occurred_at
+            )
 
     class SeatVacated(LedgerAggregate.Event):
         """A member left their seat on the body."""
@@ -84,6 +99,11 @@ class Body(LedgerAggregate):
 
         def apply(self, aggregate: Body) -> None:
             """Remove the seat."""
+            held = aggregate.seats.get(self.member)
+            if held is not None:
+                aggregate.note_seat_change(
+                    self.member, held.seat, held.office, self.occurred_at
+                )
             aggregate.seats = {
                 m: s for m, s in aggregate.seats.items() if m != self.member
             }
@@ -93,6 +113,12 @@ class Body(LedgerAggregate):
         kind: str
         rule: Rule
         seats: dict[UUID, Seat]
+        seat_changed_at: dict[UUID, datetime]
+        """The latest business time of a seat change, by member."""
+        office_changed_at: dict[str, datetime]
+        """The latest business time a single-holder office was taken or left."""
+        voting_seats_changed_at: datetime | None
+        """The latest business time a voting seat was taken or left."""
 
     @classmethod
     def establish(
@@ -108,6 +134,57 @@ class Body(LedgerAggregate):
         """Holders of a voting seat, in the order they were seated."""
         return tuple(m for m, s in self.seats.items() if s.seat == "voting")
 
+    def note_seat_change(
+        self, member: UUID, seat: str, office: str | None, at: datetime
+    ) -> None:
+        """Remember when a member's seat (and office) last changed, in business time.
+
+        The latest time is kept, not the last recorded: a ledger written before
+        seat changes were ordered may hold them in any order.
+        """
+        # In place, as the proposal's ballots are: copying made replay quadratic.
+        self.seat_changed_at[member] = max(at, self.seat_changed_at.get(member, at))
+        if office is not None and office != SHARED_OFFICE:
+            self.office_changed_at[office] = max(
+                at, self.office_changed_at.get(office, at)
+            )
+        if seat == "voting":
+            last = self.voting_seats_changed_at
+            self.voting_seats_changed_at = at if last is None else max(at, last)
+
+    def _check_seat_order(self, ctx: Context, member: UUID, office: str | None) -> None:
+        """Refuse a seat change dated before the last change of its member or office.
+
+        Seats are read in business time (who sat when), so a change slipped in
+        before a later one would show a member in two seats, or two holders of
+        one office, at once. Co-chairs are many, so only their members are
+        ordered.
+        """
+        last = [self.seat_changed_at.get(member)]
+        if office is not None and office != SHARED_OFFICE:
+            last.append(self.office_changed_at.get(office))
+        latest = max((t for t in last if t is not None), default=None)
+        if latest is not None and ctx.occurred_at < latest:
+            raise TimeOrderError(
+                f"a seat change on {self.name!r} at {ctx.occurred_at.isoformat()} "
+                f"would come before the last change of that member's seat or "
+                f"office ({latest.isoformat()})"
+            )
+
+    def check_electorate_current_at(self, at: datetime) -> None:
+        """Refuse a vote opened at *at* if the voting seats changed after it.
+
+        The electorate is taken from the voting seats as recorded now, which are
+        the seats at *at* only if none was taken or left later in business time.
+        """
+        last = self.voting_seats_changed_at
+        if last is not None and at < last:
+            raise TimeOrderError(
+                f"opening the vote at {at.isoformat()} would come before the last "
+                f"change of the voting seats on {self.name!r} ({last.isoformat()}), "
+                "so today's electorate was not the electorate then"
+            )
+
     def change_rule(self, ctx: Context, rule: Rule) -> None:
         """Adopt a new decision rule."""
         self._record(self.RuleChanged, ctx, **rule.to_fields())
@@ -115,22 +192,25 @@ class Body(LedgerAggregate):
     def assign_seat(
         self, ctx: Context, member: UUID, seat: str, office: str | None
     ) -> None:
-        """Seat *member*; one seat per member, one holder per office."""
+        """Seat *member*; one seat per member, one holder per office, in time order."""
         if member in self.seats:
             raise SeatAlreadyHeldError(
                 f"member {member} already holds a seat on {self.name!r}"
             )
-        if office is not None and office != "co_chair":
+        if office is not None and office != SHARED_OFFICE:
             for other in self.seats.values():
                 if other.office == office:
                     raise OfficeTakenError(
                         f"{other.member} already holds the office {office} "
                         f"on {self.name!r}"
                     )
+        self._check_seat_order(ctx, member, office)
         self._record(self.SeatAssigned, ctx, member=member, seat=seat, office=office)
 
     def vacate_seat(self, ctx: Context, member: UUID) -> None:
-        """Remove *member* from their seat."""
-        if member not in self.seats:
+        """Remove *member* from their seat, no earlier than their seat last changed."""
+        held = self.seats.get(member)
+        if held is None:
             raise NotASeatHolderError(f"member {member} holds no seat on {self.name!r}")
+        self._check_seat_order(ctx, member, held.office)
         self._record(self.SeatVacated, ctx, member=member)

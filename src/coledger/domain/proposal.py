@@ -129,6 +129,7 @@ class Proposal(LedgerAggregate):
             aggregate.rule = None
             aggregate.access_override = None
             aggregate.ballots = {}
+            aggregate.last_ballot_at = None
             aggregate.tally = None
             aggregate.verdict = None
             aggregate.advisory = False
@@ -260,6 +261,9 @@ class Proposal(LedgerAggregate):
             """Hold the voter's latest choice."""
             ballot = Ballot(self.voter, self.choice, self.supporter)
             aggregate.ballots[self.voter] = ballot
+            last = aggregate.last_ballot_at
+            at = self.occurred_at
+            aggregate.last_ballot_at = at if last is None else max(at, last)
 
     class VotingClosed(LedgerAggregate.Event):
         """Voting closed; the tally and what the rule made of it are fixed."""
@@ -425,6 +429,8 @@ class Proposal(LedgerAggregate):
         """Whether the open vote only informs, as fixed at its opening (None: a
         vote opened before that was recorded, settled at its close)."""
         ballots: dict[UUID, Ballot]
+        last_ballot_at: datetime | None
+        """The latest business time of a ballot (ballots come in any order)."""
         tally: Tally | None
         verdict: Verdict | None
         advisory: bool
@@ -561,8 +567,17 @@ class Proposal(LedgerAggregate):
     def link_adjustment(
         self, ctx: Context, *, adjustment: UUID, member: UUID, needed_before: str
     ) -> None:
-        """Note an adjustment requested for this proposal."""
-        self._check_open()
+        """Note an adjustment requested for this proposal, while its stage can come.
+
+        A need before feedback can be asked for as long as feedback can be given
+        (until the proposal is withdrawn); a need before an earlier stage only
+        while the proposal is open.
+        """
+        if needed_before == "feedback":
+            if self.status == "withdrawn":
+                raise ProposalClosedError(f"proposal {self.id} was withdrawn")
+        else:
+            self._check_open()
         self._record(
             self.AdjustmentLinked,
             ctx,
@@ -666,6 +681,12 @@ class Proposal(LedgerAggregate):
         if self.status != "voting" or self.rule is None:
             raise VotingNotOpenError(f"voting on proposal {self.id} is not open")
         self._check_after_voting_step(ctx, "closing the vote")
+        last = self.last_ballot_at
+        if last is not None and ctx.occurred_at < last:
+            raise TimeOrderError(
+                f"closing the vote at {ctx.occurred_at.isoformat()} would come "
+                f"before the latest ballot it counts ({last.isoformat()})"
+            )
         opened = self.advisory_opening
         if opened is not None and opened != advisory:
             kind, close = (
@@ -778,10 +799,11 @@ class Proposal(LedgerAggregate):
         )
 
     def complete_action(self, ctx: Context, *, action_id: UUID) -> None:
-        """Record that a delivery action was done."""
+        """Record that a delivery action of a still-adopted proposal was done."""
         action = self.actions.get(action_id)
         if action is None:
             raise UnknownActionError(action_id)
+        self._check_adopted()  # an adoption overridden since carries no more work
         if action.completed_at is not None:
             raise ActionAlreadyCompletedError(
                 f"action {action_id} was already completed"
