@@ -423,10 +423,11 @@ def test_far_positions_and_bad_waits(demo_dir: Path) -> None:
         assert "--poll" in result.stderr
 
 
+@pytest.mark.parametrize("out", ["no-folder/cp.txt", "/proc/cp.txt"])
 def test_checkpoint_to_an_unwritable_place_signs_nothing(
-    demo_dir: Path, tmp_path: Path
+    demo_dir: Path, tmp_path: Path, out: str
 ) -> None:
-    """An --out that cannot be written is refused before anything is signed."""
+    """An --out that cannot be written or made is refused before anything is signed."""
     key = tmp_path / "signing.pem"
     made = run(
         "keygen", "--name", "test.example/ledger", "--out", str(key), cwd=tmp_path
@@ -439,11 +440,12 @@ def test_checkpoint_to_an_unwritable_place_signs_nothing(
         "--signing-key",
         str(key),
         "--out",
-        str(tmp_path / "no-folder" / "cp.txt"),
+        out if out.startswith("/") else str(tmp_path / out),
         cwd=demo_dir,
     )
-    assert result.returncode == 2
+    assert result.returncode == 2, result.stderr
     assert "cannot write" in result.stderr
+    assert result.stdout == ""
     with sqlite3.connect(demo_dir / "coledger.db") as conn:
         (after,) = conn.execute("SELECT count(*) FROM coledger_checkpoints").fetchone()
     assert after == before

@@ -238,36 +238,6 @@ def test_an_interrupted_report_out_leaves_no_part_file(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_checkpoint_whose_out_cannot_be_created_is_not_stored(
-    demo_dir: Path, tmp_path: Path
-) -> None:
-    """An --out where no file can be made exits 2; no checkpoint is signed or kept."""
-    key = tmp_path / "signing.pem"
-    made = run(
-        "keygen", "--name", "test.example/ledger", "--out", str(key), cwd=tmp_path
-    )
-    assert made.returncode == 0, made.stderr
-    db = demo_dir / "coledger.db"
-    with sqlite3.connect(db) as conn:
-        (before,) = conn.execute("SELECT count(*) FROM coledger_checkpoints").fetchone()
-    result = run(
-        "checkpoint",
-        "--db",
-        str(db),
-        "--signing-key",
-        str(key),
-        "--out",
-        "/proc/cp.txt",
-        cwd=tmp_path,
-    )
-    assert result.returncode == 2, result.stderr
-    assert "cannot write /proc/cp.txt" in result.stderr
-    assert result.stdout == ""
-    with sqlite3.connect(db) as conn:
-        (after,) = conn.execute("SELECT count(*) FROM coledger_checkpoints").fetchone()
-    assert after == before
-
-
 def test_report_checks_its_out_file_before_opening_the_ledger(
     demo_dir: Path, tmp_path: Path
 ) -> None:
