@@ -292,10 +292,20 @@ class Ledger(
         """
         if self._pending is not None:
             return  # the batch calls again once it is stored
-        if self._projector is not None or materialised_in(
-            self.config, self._app.recorder
-        ):
-            self.projections().catch_up()
+        try:
+            if self._projector is not None or materialised_in(
+                self.config, self._app.recorder
+            ):
+                self.projections().catch_up()
+        except errors.LedgerError as error:
+            # The shredding is recorded: say so, or a caller would run it again.
+            msg = (
+                "the keys were destroyed and the event recorded, but the projection "
+                f"tables could not be rewritten ({error}); they may still show the "
+                "member's lived experience until they are caught up (coledger "
+                "rebuild, or ledger.projections().catch_up())"
+            )
+            raise errors.StorageError(msg) from error
 
     def export(self, out: IO[str], progress: Progress | None = None) -> int:
         """Write every event, decrypted, as JSON Lines; returns how many.

@@ -11,7 +11,7 @@ from uuid import UUID
 
 import pytest
 
-from coledger import Ledger
+from coledger import Ledger, StorageError
 from coledger.projections.lens import Scope
 from coledger.projections.materialise import materialised_in
 
@@ -130,3 +130,23 @@ def test_looking_for_tables_opens_no_connection_of_its_own(
         ledger.erase_member(scene.sam, by=scene.admin)
         assert not materialised_in(ledger.config, ledger._app.recorder)
     assert opened == []
+
+
+def test_tables_that_fail_to_catch_up_say_the_erasure_was_recorded(
+    ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed rewrite after an erasure says the erasure itself is on record."""
+    with Ledger.open(ledger_url) as ledger:
+        scene = record(ledger)
+        projector = ledger.projections()
+        projector.catch_up()
+
+        def broken() -> int:
+            """A catch-up that finds the storage gone."""
+            raise StorageError("the server went away")
+
+        monkeypatch.setattr(projector, "catch_up", broken)
+        with pytest.raises(StorageError, match="event recorded") as raised:
+            ledger.erase_member(scene.sam, by=scene.admin)
+        assert "the server went away" in str(raised.value)
+        assert ledger.member(scene.sam).erased
