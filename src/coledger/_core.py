@@ -140,7 +140,7 @@ def _failing_the_batch(
         try:
             return method(self, *args, **kwargs)
         except Exception:
-            if self._pending is not None:
+            if self._in_own_batch():
                 self._batch_failed = True
             raise
 
@@ -398,6 +398,10 @@ class LedgerCore:
         self._shreds: list[Shred] = []
         """Key destructions a batch's commands asked for, done when it is stored."""
         self._batch_failed = False
+        self._batch_owner: int | None = None
+        """The thread whose batch is open (its commands fail it, no one else's)."""
+        self._keys_moved = False
+        """Keys were destroyed, seen by a reader between pages: drop copies next."""
 
     def _open(
         self, config: StorageConfig, master_key: bytes, *, seal: bool, leaves: bool
@@ -523,8 +527,19 @@ class LedgerCore:
 
     def _sync(self) -> None:
         """Drop every decrypted copy if keys were destroyed since the last call."""
-        if self._keys.sync():
+        if self._keys.sync() or self._keys_moved:
+            self._keys_moved = False
             self._forget()
+
+    def _note_destroyed_keys(self) -> None:
+        """Stop using destroyed keys now; the next call under the lock drops copies.
+
+        For readers between pages: they must not wait for the Ledger's lock,
+        which a thread in a batch may hold while it waits for theirs (the
+        facts' lock, say). The key store has a lock of its own.
+        """
+        if self._keys.sync():
+            self._keys_moved = True
 
     def _forget(self) -> None:
         """Empty the aggregate cache."""
@@ -588,6 +603,16 @@ class LedgerCore:
             return
         self._confirm_head()  # no shredding on records that may be stale
         self._keys.destroy(member, purposes, erase=erase)
+
+    def _in_own_batch(self) -> bool:
+        """Whether the calling thread is inside a batch it opened on this Ledger.
+
+        Another thread's batch holds the lock; its commands, not this thread's,
+        decide whether it fails.
+        """
+        return self._pending is not None and (
+            self._batch_owner == threading.get_ident()
+        )
 
     def _shredded(self) -> None:
         """After a command destroyed keys: bring up to date what was derived from them.
@@ -781,6 +806,7 @@ class LedgerCore:
             self._pending, self._pending_refs = {}, set()
             self._shreds = []
             self._batch_failed = False
+            self._batch_owner = threading.get_ident()
             try:
                 yield
                 self._commit_batch()
@@ -1018,9 +1044,7 @@ class LedgerCore:
         Per page, not once: a long read (an export, a history) must stop
         opening a member's data as soon as another writer erases them.
         """
-        with self._lock:
-            self._sync()
+        self._note_destroyed_keys()
         for page in pages:
             yield page
-            with self._lock:
-                self._sync()
+            self._note_destroyed_keys()

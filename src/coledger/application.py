@@ -290,13 +290,16 @@ class Ledger(
         so they are caught up at once rather than when someone next reads
         them. Tables this ledger never materialised are left uncreated.
         """
-        if self._pending is not None:
+        if self._in_own_batch():
             return  # the batch calls again once it is stored
         try:
-            if self._projector is not None or materialised_in(
-                self.config, self._app.recorder
-            ):
-                self.projections().catch_up()
+            # The projector this Ledger has, under whatever thresholds it was
+            # asked for; else the default one, if the ledger has tables.
+            projector = self._projector
+            if projector is None and materialised_in(self.config, self._app.recorder):
+                projector = self.projections()
+            if projector is not None:
+                projector.catch_up()
         except errors.LedgerError as error:
             # The shredding is recorded: say so, or a caller would run it again.
             msg = (

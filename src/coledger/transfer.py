@@ -141,7 +141,7 @@ def _check_writable(stream: object) -> None:
     if getattr(stream, "closed", False) is True:
         raise errors.InvalidInputError("out is closed; pass a stream open for writing")
     writable = getattr(stream, "writable", None)
-    if not callable(writable):
+    if not callable(writable) or _inherited_writable(stream):
         return  # a plain object with write(): its write will tell
     try:
         ok = writable()
@@ -149,6 +149,16 @@ def _check_writable(stream: object) -> None:
         ok = False
     if not ok:
         raise errors.InvalidInputError("out is not open for writing (open with 'w')")
+
+
+def _inherited_writable(stream: object) -> bool:
+    """Whether *stream*'s writable() is io's own, which no subclass overrode.
+
+    io's default says False for a class that defines only write(), such as a
+    TextIOBase subclass that sends lines somewhere: its write will tell.
+    """
+    found = getattr(type(stream), "writable", None)
+    return found is io.IOBase.writable or found is io.TextIOBase.writable
 
 
 def _version() -> str:

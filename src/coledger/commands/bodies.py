@@ -84,9 +84,11 @@ class BodyCommands(LedgerCore):
             v.check_code("office", office, v.OFFICES)
 
         def command() -> None:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             seated = self._member(member)
             record = self._body(body)
+            floor = record.last_seat_change(seated.id, office)
+            ctx = self._ctx(actor, occurred_at, source_ref, not_before=floor)
             record.assign_seat(ctx, seated.id, seat, office)
             self._save(record)
 
@@ -104,9 +106,14 @@ class BodyCommands(LedgerCore):
         """Record that a member left their seat on a body."""
 
         def command() -> None:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             v.check_id("member", member)
             record = self._body(body)
+            held = record.seats.get(member)
+            floor = record.last_seat_change(
+                member, None if held is None else held.office
+            )
+            ctx = self._ctx(actor, occurred_at, source_ref, not_before=floor)
             record.vacate_seat(ctx, member)
             self._save(record)
 

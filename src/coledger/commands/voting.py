@@ -50,9 +50,18 @@ class VotingCommands(LedgerCore):
             raise errors.InvalidInputError("advisory must be True or False")
 
         def command() -> tuple[UUID, ...]:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             record = self._proposal(proposal)
             body = self._body(record.body)
+            # By default no earlier than the steps it must follow, which a
+            # writer with a faster clock may have dated after this one's now.
+            follows = [record.voting_step_at, body.voting_seats_changed_at]
+            ctx = self._ctx(
+                actor,
+                occurred_at,
+                source_ref,
+                not_before=max(t for t in follows if t is not None),
+            )
             body.check_electorate_current_at(ctx.occurred_at)
             # An erased member keeps the seat on record but can never vote again.
             electorate = tuple(m for m in body.voting_members if not self._is_erased(m))
@@ -96,8 +105,13 @@ class VotingCommands(LedgerCore):
         def command() -> None:
             member = self._member(voter)
             helper = self._supporter(member, supporter)
-            ctx = self._ctx(helper or member.id, occurred_at, source_ref)
             record = self._proposal(proposal)
+            ctx = self._ctx(
+                helper or member.id,
+                occurred_at,
+                source_ref,
+                not_before=record.voting_step_at,
+            )
             record.cast_ballot(ctx, voter=member.id, choice=choice, supporter=helper)
             self._save(record)
 
@@ -121,7 +135,7 @@ class VotingCommands(LedgerCore):
             actor = self._actor(by)
             record = self._proposal(proposal)
             ctx = self._ctx(
-                actor, occurred_at, source_ref, not_before=record.last_ballot_at
+                actor, occurred_at, source_ref, not_before=record.last_voting_step()
             )
             decision = record.close_voting(
                 ctx,
@@ -155,7 +169,7 @@ class VotingCommands(LedgerCore):
             actor = self._actor(by)
             record = self._proposal(proposal)
             ctx = self._ctx(
-                actor, occurred_at, source_ref, not_before=record.last_ballot_at
+                actor, occurred_at, source_ref, not_before=record.last_voting_step()
             )
             tally = record.close_advisory_vote(
                 ctx,
@@ -201,8 +215,10 @@ class VotingCommands(LedgerCore):
             )
             if not deciders:
                 raise errors.InvalidInputError("decided_by names no one")
-            ctx = self._ctx(actor, occurred_at, source_ref)
             record = self._proposal(proposal)
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.voting_step_at
+            )
             decision = record.decide(
                 ctx,
                 decision_id=uuid4(),

@@ -152,6 +152,13 @@ class Body(LedgerAggregate):
             last = self.voting_seats_changed_at
             self.voting_seats_changed_at = at if last is None else max(at, last)
 
+    def last_seat_change(self, member: UUID, office: str | None) -> datetime | None:
+        """When *member*'s seat, or *office*, last changed (business time), if ever."""
+        last = [self.seat_changed_at.get(member)]
+        if office is not None and office != SHARED_OFFICE:
+            last.append(self.office_changed_at.get(office))
+        return max((t for t in last if t is not None), default=None)
+
     def _check_seat_order(self, ctx: Context, member: UUID, office: str | None) -> None:
         """Refuse a seat change dated before the last change of its member or office.
 
@@ -160,10 +167,7 @@ class Body(LedgerAggregate):
         one office, at once. Co-chairs are many, so only their members are
         ordered.
         """
-        last = [self.seat_changed_at.get(member)]
-        if office is not None and office != SHARED_OFFICE:
-            last.append(self.office_changed_at.get(office))
-        latest = max((t for t in last if t is not None), default=None)
+        latest = self.last_seat_change(member, office)
         if latest is not None and ctx.occurred_at < latest:
             raise TimeOrderError(
                 f"a seat change on {self.name!r} at {ctx.occurred_at.isoformat()} "

@@ -501,6 +501,11 @@ class Proposal(LedgerAggregate):
             raise NotDecidedError(f"proposal {self.id} has not been adopted")
         return self.decision
 
+    def last_voting_step(self) -> datetime:
+        """The business time a close must follow: the opening, or a later ballot."""
+        last = self.last_ballot_at
+        return self.voting_step_at if last is None else max(last, self.voting_step_at)
+
     def current_tally(self, lived_experience_participants: int | None = None) -> Tally:
         """Count the latest ballot of each voter."""
         counts = dict.fromkeys(("for", "against", "abstain", "block"), 0)

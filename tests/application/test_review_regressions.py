@@ -1,0 +1,152 @@
+"""Regressions a review of this round's changes found, each pinned by a test."""
+
+from __future__ import annotations
+
+import io
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, cast
+from uuid import UUID
+
+import pytest
+
+from coledger import Ledger, LedgerError
+from coledger.projections.lens import Scope
+from coledger.projections.thresholds import Thresholds
+
+AHEAD = timedelta(minutes=5)
+"""How far ahead another writer's clock runs."""
+
+
+def board(ledger: Ledger) -> tuple[UUID, UUID, list[UUID]]:
+    """An admin, a board and two voting members."""
+    admin = ledger.register_member("Admin", role="staff")
+    body = ledger.establish_body("Board", kind="governance", by=admin)
+    members = [ledger.register_member(name) for name in ("Ana", "Ben")]
+    for member in members:
+        ledger.assign_seat(body, member, by=admin)
+    return admin, body, members
+
+
+@pytest.mark.parametrize("advisory", [True, False])
+def test_steps_after_a_step_from_a_fast_clock_default_to_after_it(
+    ledger: Ledger, advisory: bool
+) -> None:
+    """A ballot dated ahead does not make the close, or the decision, refuse."""
+    admin, body, (ana, ben) = board(ledger)
+    p = ledger.raise_proposal(body, proposers=[ana], title="T", text="x")
+    ledger.open_voting(p, by=admin, advisory=advisory)
+    ahead = datetime.now(UTC) + AHEAD
+    ledger.cast_ballot(p, voter=ana, choice="for")
+    ledger.cast_ballot(p, voter=ben, choice="for", occurred_at=ahead)
+    if advisory:
+        ledger.close_advisory_vote(p, by=admin)
+    else:
+        ledger.close_voting(p, by=admin)
+    decision = ledger.decide(p, outcome="rejected", method="chair", by=admin)
+    assert decision.occurred_at >= ahead
+
+
+def test_votes_open_and_ballots_follow_a_seat_dated_ahead(ledger: Ledger) -> None:
+    """A seat dated ahead by a fast clock does not block the vote or its ballots."""
+    admin, body, (ana, _) = board(ledger)
+    cal = ledger.register_member("Cal")
+    ahead = datetime.now(UTC) + AHEAD
+    ledger.assign_seat(body, cal, by=admin, occurred_at=ahead)
+    p = ledger.raise_proposal(body, proposers=[ana], title="T", text="x")
+    assert cal in ledger.open_voting(p, by=admin)
+    ledger.cast_ballot(p, voter=cal, choice="for")
+    ledger.vacate_seat(body, cal, by=admin)  # after its assignment, by default
+    assert ledger.proposal(p).ballots[0].voter == cal
+
+
+def test_an_erasure_catches_up_the_projector_under_its_own_thresholds(
+    ledger: Ledger,
+) -> None:
+    """The caller's projector, with custom thresholds, is caught up, not replaced."""
+    admin, _, (ana, _) = board(ledger)
+    projector = ledger.projections(Thresholds(token_seat=0.2))
+    projector.catch_up()
+    ledger.erase_member(ana, by=admin)
+    assert ledger.projections(Thresholds(token_seat=0.2)) is projector
+    assert projector.tables.position() == ledger.position
+    assert projector.read(Scope.ledger()) is not None
+
+
+def test_another_threads_refusal_leaves_this_threads_batch_alone(
+    ledger: Ledger,
+) -> None:
+    """A command refused in one thread does not fail a batch open in another."""
+    in_batch, refused = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def batch() -> None:
+        """Record two members in one batch, around the other thread's mistake."""
+        try:
+            with ledger.batch():
+                ledger.register_member("Kept 1")
+                in_batch.set()
+                refused.wait(5)
+                ledger.register_member("Kept 2")
+        except BaseException as error:
+            failures.append(error)
+
+    worker = threading.Thread(target=batch)
+    worker.start()
+    assert in_batch.wait(5)
+    with pytest.raises(LedgerError):
+        ledger.register_member("Kit", role="wizard")
+    refused.set()
+    worker.join(10)
+    assert failures == []
+    assert {"Kept 1", "Kept 2"} <= {m.name for m in ledger.members()}
+
+
+def test_a_reader_between_pages_never_waits_for_the_ledgers_lock(
+    tmp_path: Path,
+) -> None:
+    """A history read goes on while another thread holds the Ledger's lock."""
+    with Ledger.open(f"sqlite:///{tmp_path / 'l.db'}") as ledger:
+        with ledger.batch():
+            for i in range(2_100):
+                ledger.register_member(f"Member {i}")
+        reading = ledger.history()
+        next(reading)
+        done = threading.Event()
+        count: list[int] = []
+
+        def read_on() -> None:
+            """The rest of the history, while the main thread holds the lock."""
+            count.append(sum(1 for _ in reading) + 1)
+            done.set()
+
+        with ledger._lock:
+            reader = threading.Thread(target=read_on, daemon=True)
+            reader.start()
+            finished = done.wait(10)
+        reader.join(10)
+        assert finished, "the reader waited for the Ledger's lock between pages"
+        assert count == [ledger.position]
+
+
+def test_export_writes_to_a_text_stream_that_defines_only_write(
+    ledger: Ledger,
+) -> None:
+    """A TextIOBase subclass with write() alone takes an export, as it did."""
+
+    class Lines(io.TextIOBase):
+        """A stream that keeps what it is given."""
+
+        def __init__(self) -> None:
+            self.parts: list[str] = []
+
+        def write(self, text: str) -> int:
+            """Keep *text*."""
+            self.parts.append(text)
+            return len(text)
+
+    ledger.register_member("Ana")
+    out = Lines()
+    assert ledger.export(cast("IO[str]", out)) == ledger.position
+    assert "".join(out.parts).count("\n") >= ledger.position
