@@ -400,8 +400,9 @@ class LedgerCore:
         self._batch_failed = False
         self._batch_owner: int | None = None
         """The thread whose batch is open (its commands fail it, no one else's)."""
-        self._keys_moved = False
-        """Keys were destroyed, seen by a reader between pages: drop copies next."""
+        self._keys_seen = 0
+        """The key store's count of emptied caches when this Ledger last dropped
+        its decrypted copies (readers between pages may count one up)."""
 
     def _open(
         self, config: StorageConfig, master_key: bytes, *, seal: bool, leaves: bool
@@ -527,8 +528,11 @@ class LedgerCore:
 
     def _sync(self) -> None:
         """Drop every decrypted copy if keys were destroyed since the last call."""
-        if self._keys.sync() or self._keys_moved:
-            self._keys_moved = False
+        self._keys.sync()
+        if self._keys.changes != self._keys_seen:
+            # Counted, not flagged: another thread's reader may be the one
+            # whose sync found the keys destroyed.
+            self._keys_seen = self._keys.changes
             self._forget()
 
     def _note_destroyed_keys(self) -> None:
@@ -538,8 +542,7 @@ class LedgerCore:
         which a thread in a batch may hold while it waits for theirs (the
         facts' lock, say). The key store has a lock of its own.
         """
-        if self._keys.sync():
-            self._keys_moved = True
+        self._keys.sync()
 
     def _forget(self) -> None:
         """Empty the aggregate cache."""
@@ -771,7 +774,8 @@ class LedgerCore:
             return
         # Keys another writer destroyed while the batch ran must not seal its
         # events: read the key store afresh (the batch began with it current).
-        stale = self._keys.sync()
+        self._keys.sync()
+        stale = self._keys.changes != self._keys_seen
         try:
             self._store(self._pending.values(), self._shreds)
         except IntegrityError as error:
@@ -782,6 +786,7 @@ class LedgerCore:
         except PersistenceError as error:
             raise errors.StorageError(str(error)) from error
         if stale:  # what the batch read was decrypted under keys now gone
+            self._keys_seen = self._keys.changes
             self._forget()
 
     @contextlib.contextmanager

@@ -299,7 +299,8 @@ class Ledger(
             if projector is None and materialised_in(self.config, self._app.recorder):
                 projector = self.projections()
             if projector is not None:
-                projector.catch_up()
+                # Tables that other catch-ups took past this event will do.
+                projector.catch_up(at_least=self._head or self.position)
         except errors.LedgerError as error:
             # The shredding is recorded: say so, or a caller would run it again.
             msg = (

@@ -6,13 +6,15 @@ import io
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 from uuid import UUID
 
 import pytest
 
 from coledger import Ledger, LedgerError
+from coledger.domain.values import ERASED
 from coledger.projections.lens import Scope
+from coledger.projections.materialise import TablesMovedError
 from coledger.projections.thresholds import Thresholds
 
 AHEAD = timedelta(minutes=5)
@@ -150,3 +152,66 @@ def test_export_writes_to_a_text_stream_that_defines_only_write(
     out = Lines()
     assert ledger.export(cast("IO[str]", out)) == ledger.position
     assert "".join(out.parts).count("\n") >= ledger.position
+
+
+def test_an_erasure_is_content_with_tables_others_brought_past_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Losing every race to other catch-ups is no failure once they passed it."""
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    with Ledger.open(url) as ledger, Ledger.open(url) as other:
+        admin, _, (ana, _) = board(ledger)
+        projector = ledger.projections()
+        projector.catch_up()
+        theirs = other.projections()
+
+        def beaten() -> int:
+            """Another worker catches up first, every time."""
+            theirs.catch_up()
+            raise TablesMovedError("another catch-up got there first")
+
+        monkeypatch.setattr(projector, "_catch_up_once", beaten)
+        ledger.erase_member(ana, by=admin)
+        assert projector.tables.position() == ledger.position
+
+
+def test_two_writers_erasing_one_member_leave_one_tombstone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer whose tombstone lost the race finds the member erased: no error."""
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    with Ledger.open(url) as first, Ledger.open(url) as second:
+        _, _, (ana, _) = board(first)
+        first._keys.destroy(ana, ("identity",), erase=True)
+        keys: Any = second._keys
+        looked = keys.is_erased
+        calls: list[UUID] = []
+
+        def late(member: UUID) -> bool:
+            """No the first time (it looked just before), then the truth."""
+            calls.append(member)
+            return len(calls) > 1 and bool(looked(member))
+
+        monkeypatch.setattr(keys, "is_erased", late)
+        keys.destroy(ana, ("identity",), erase=True)  # its insert meets first's
+        monkeypatch.undo()
+        assert second._keys.is_erased(ana)
+        assert second._keys.live_keys(ana) == []
+
+
+def test_a_query_drops_copies_whose_keys_a_reader_found_destroyed(
+    ledger_url: str,
+) -> None:
+    """Keys found destroyed by another thread's reader still empty the cache."""
+    if ledger_url == "memory://":
+        pytest.skip("two in-memory ledgers never share storage")
+    with Ledger.open(ledger_url) as ours, Ledger.open(ledger_url) as theirs:
+        admin, body, (ana, _) = board(ours)
+        p = ours.raise_proposal(body, proposers=[ana], title="T", text="x")
+        ours.comment(p, author=ana, text="canary 91c2: my private comment")
+        assert ours.proposal(p).comments[0].text.startswith("canary")
+        theirs.erase_member(ana, by=admin)
+        # A reader thread's sync between pages finds the keys destroyed (and
+        # empties the key cache) before this thread's next query looks.
+        ours._keys.sync()
+        assert [c.text for c in ours.proposal(p).comments] == [ERASED]

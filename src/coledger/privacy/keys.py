@@ -87,6 +87,8 @@ class KeyStore(ABC):
         self._plain: dict[str, bytes] = {}
         self._current: dict[tuple[UUID, str], str] = {}
         self._generation = -1
+        self.changes = 0
+        """How many times sync found keys destroyed and emptied the caches."""
 
     # Backend operations --------------------------------------------------------
 
@@ -175,6 +177,7 @@ class KeyStore(ABC):
             self._plain.clear()
             self._current.clear()
             self._generation = generation
+            self.changes += 1
         return True
 
     def key_for(self, member: UUID, purpose: str) -> tuple[str, bytes]:
@@ -276,8 +279,14 @@ class KeyStore(ABC):
         """
         with self._lock:
             if erase and not self.is_erased(member):
-                self._insert(f"erased:{member}", str(member), "erased", b"")
-                self._destroy(str(member), ("erased",))
+                try:
+                    self._insert(f"erased:{member}", str(member), "erased", b"")
+                except StorageError:
+                    # Another writer erasing the same member stored it first.
+                    if not self.is_erased(member):
+                        raise
+                else:
+                    self._destroy(str(member), ("erased",))
             destroyed = self._destroy(str(member), purposes, only)
             for key_id in destroyed:
                 self._plain.pop(key_id, None)

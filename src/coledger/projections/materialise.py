@@ -591,20 +591,26 @@ class Materialiser:
         self._facts.position = max(self._facts.position, position)
         return counted.count
 
-    def catch_up(self) -> int:
+    def catch_up(self, *, at_least: int | None = None) -> int:
         """Fold everything new into the tables; returns how many events were new.
 
         Only the scopes the new events touched are recomputed and rewritten
         (every scope when a member's status or a standing request changed).
         When another catch-up moves the tables first, this one starts again
-        from where that one left them (up to ``ATTEMPTS`` times).
+        from where that one left them (up to ``ATTEMPTS`` times). With
+        *at_least*, tables that another catch-up has brought to that position
+        or beyond are enough: it returns 0 rather than racing on.
         """
         with self._lock, collector_paused():
             for _ in range(ATTEMPTS):
+                if at_least is not None and self.tables.position() >= at_least:
+                    return 0
                 try:
                     return self._catch_up_once()
                 except TablesMovedError:
                     continue
+            if at_least is not None and self.tables.position() >= at_least:
+                return 0
             raise StorageError(
                 f"the projection tables moved under {ATTEMPTS} catch-ups in a row: "
                 "other catch-ups keep getting there first; try again"
