@@ -144,6 +144,7 @@ class Ledger(
         """Counts per choice, latest ballot each (fixed once voting has closed)."""
         return self.proposal(proposal).tally
 
+    @_query
     def find_by_source_ref(self, source_ref: str) -> UUID | None:
         """The id recorded with *source_ref*, or None if nothing was."""
         v.check_text("source_ref", source_ref, limit=v.MAX_SOURCE_REF, one_line=True)
@@ -255,6 +256,7 @@ class Ledger(
         lens = Lens(self.facts(as_of=as_of), scope, since, until)
         return build_report(lens, th)
 
+    @_query  # under the lock: another thread's open batch is not stored yet
     def _scope(self, body: UUID | None, project: UUID | None) -> Scope:
         if body is not None and project is not None:
             raise errors.InvalidInputError(

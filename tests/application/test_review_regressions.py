@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 from datetime import UTC, datetime, timedelta
@@ -215,3 +216,27 @@ def test_a_query_drops_copies_whose_keys_a_reader_found_destroyed(
         # empties the key cache) before this thread's next query looks.
         ours._keys.sync()
         assert [c.text for c in ours.proposal(p).comments] == [ERASED]
+
+
+def test_a_report_never_reads_another_threads_unstored_batch(ledger: Ledger) -> None:
+    """A body made in an open batch on another thread is not found until stored."""
+    admin = ledger.register_member("Admin", role="staff")
+    made: list[UUID] = []
+    in_batch, asked = threading.Event(), threading.Event()
+
+    def failing_batch() -> None:
+        """Establish a body in a batch, then let the batch fail."""
+        with contextlib.suppress(LookupError), ledger.batch():
+            made.append(ledger.establish_body("Board", kind="governance", by=admin))
+            in_batch.set()
+            asked.wait(0.5)  # the report waits for the batch, so this times out
+            raise LookupError("the batch is given up")
+
+    worker = threading.Thread(target=failing_batch)
+    worker.start()
+    assert in_batch.wait(5)
+    with pytest.raises(LedgerError):
+        ledger.power_sharing(body=made[0])
+    asked.set()
+    worker.join(5)
+    assert ledger.bodies() == []
