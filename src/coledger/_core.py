@@ -529,20 +529,17 @@ class LedgerCore:
     def _sync(self) -> None:
         """Drop every decrypted copy if keys were destroyed since the last call."""
         self._keys.sync()
+        self._drop_stale_copies()
+
+    def _drop_stale_copies(self) -> None:
+        """Empty the aggregate cache if the key store emptied its own since we looked.
+
+        Counted, not flagged: another thread's reader may be the one whose
+        sync found the keys destroyed.
+        """
         if self._keys.changes != self._keys_seen:
-            # Counted, not flagged: another thread's reader may be the one
-            # whose sync found the keys destroyed.
             self._keys_seen = self._keys.changes
             self._forget()
-
-    def _note_destroyed_keys(self) -> None:
-        """Stop using destroyed keys now; the next call under the lock drops copies.
-
-        For readers between pages: they must not wait for the Ledger's lock,
-        which a thread in a batch may hold while it waits for theirs (the
-        facts' lock, say). The key store has a lock of its own.
-        """
-        self._keys.sync()
 
     def _forget(self) -> None:
         """Empty the aggregate cache."""
@@ -775,7 +772,6 @@ class LedgerCore:
         # Keys another writer destroyed while the batch ran must not seal its
         # events: read the key store afresh (the batch began with it current).
         self._keys.sync()
-        stale = self._keys.changes != self._keys_seen
         try:
             self._store(self._pending.values(), self._shreds)
         except IntegrityError as error:
@@ -785,9 +781,7 @@ class LedgerCore:
             ) from error
         except PersistenceError as error:
             raise errors.StorageError(str(error)) from error
-        if stale:  # what the batch read was decrypted under keys now gone
-            self._keys_seen = self._keys.changes
-            self._forget()
+        self._drop_stale_copies()  # what the batch read under keys now gone
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -1047,9 +1041,13 @@ class LedgerCore:
         """*pages*, with the key store synced before each is read.
 
         Per page, not once: a long read (an export, a history) must stop
-        opening a member's data as soon as another writer erases them.
+        opening a member's data as soon as another writer erases them. Only
+        the key store is synced (it has a lock of its own): a reader must not
+        wait for the Ledger's lock, which a thread in a batch may hold while it
+        waits for the reader's (the facts' lock, say). The next call under the
+        Ledger's lock drops the decrypted copies.
         """
-        self._note_destroyed_keys()
+        self._keys.sync()
         for page in pages:
             yield page
-            self._note_destroyed_keys()
+            self._keys.sync()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, cast
@@ -155,49 +156,55 @@ def test_export_writes_to_a_text_stream_that_defines_only_write(
     assert "".join(out.parts).count("\n") >= ledger.position
 
 
+@pytest.fixture
+def two_writers(tmp_path: Path) -> Iterator[tuple[Ledger, Ledger]]:
+    """Two Ledgers on one SQLite file, as two processes would have."""
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    with Ledger.open(url) as first, Ledger.open(url) as second:
+        yield first, second
+
+
 def test_an_erasure_is_content_with_tables_others_brought_past_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    two_writers: tuple[Ledger, Ledger], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Losing every race to other catch-ups is no failure once they passed it."""
-    url = f"sqlite:///{tmp_path / 'l.db'}"
-    with Ledger.open(url) as ledger, Ledger.open(url) as other:
-        admin, _, (ana, _) = board(ledger)
-        projector = ledger.projections()
-        projector.catch_up()
-        theirs = other.projections()
+    ledger, other = two_writers
+    admin, _, (ana, _) = board(ledger)
+    projector = ledger.projections()
+    projector.catch_up()
+    theirs = other.projections()
 
-        def beaten() -> int:
-            """Another worker catches up first, every time."""
-            theirs.catch_up()
-            raise TablesMovedError("another catch-up got there first")
+    def beaten() -> int:
+        """Another worker catches up first, every time."""
+        theirs.catch_up()
+        raise TablesMovedError("another catch-up got there first")
 
-        monkeypatch.setattr(projector, "_catch_up_once", beaten)
-        ledger.erase_member(ana, by=admin)
-        assert projector.tables.position() == ledger.position
+    monkeypatch.setattr(projector, "_catch_up_once", beaten)
+    ledger.erase_member(ana, by=admin)
+    assert projector.tables.position() == ledger.position
 
 
 def test_two_writers_erasing_one_member_leave_one_tombstone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    two_writers: tuple[Ledger, Ledger], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The writer whose tombstone lost the race finds the member erased: no error."""
-    url = f"sqlite:///{tmp_path / 'l.db'}"
-    with Ledger.open(url) as first, Ledger.open(url) as second:
-        _, _, (ana, _) = board(first)
-        first._keys.destroy(ana, ("identity",), erase=True)
-        keys: Any = second._keys
-        looked = keys.is_erased
-        calls: list[UUID] = []
+    first, second = two_writers
+    _, _, (ana, _) = board(first)
+    first._keys.destroy(ana, ("identity",), erase=True)
+    keys: Any = second._keys
+    looked = keys.is_erased
+    calls: list[UUID] = []
 
-        def late(member: UUID) -> bool:
-            """No the first time (it looked just before), then the truth."""
-            calls.append(member)
-            return len(calls) > 1 and bool(looked(member))
+    def late(member: UUID) -> bool:
+        """No the first time (it looked just before), then the truth."""
+        calls.append(member)
+        return len(calls) > 1 and bool(looked(member))
 
-        monkeypatch.setattr(keys, "is_erased", late)
-        keys.destroy(ana, ("identity",), erase=True)  # its insert meets first's
-        monkeypatch.undo()
-        assert second._keys.is_erased(ana)
-        assert second._keys.live_keys(ana) == []
+    monkeypatch.setattr(keys, "is_erased", late)
+    keys.destroy(ana, ("identity",), erase=True)  # its insert meets first's
+    monkeypatch.undo()
+    assert second._keys.is_erased(ana)
+    assert second._keys.live_keys(ana) == []
 
 
 def test_a_query_drops_copies_whose_keys_a_reader_found_destroyed(
