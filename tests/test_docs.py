@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,3 +36,41 @@ def test_docs_hold_code() -> None:
     """The tutorial and README each contain runnable examples."""
     assert python_blocks(ROOT / "README.md")
     assert python_blocks(ROOT / "docs" / "tutorial.md")
+
+
+CONSOLE = re.compile(r"^```console\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def console_steps(path: Path) -> list[tuple[str, list[str]]]:
+    """Each ``$ command`` of a page's console blocks, with the lines shown after it."""
+    steps: list[tuple[str, list[str]]] = []
+    for block in CONSOLE.findall(path.read_text(encoding="utf-8")):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                steps.append((line[2:], []))
+            else:
+                steps[-1][1].append(line)
+    return steps
+
+
+def test_readme_journeys_run_after_the_quickstart(tmp_path: Path) -> None:
+    """The README's console commands run, in order, after its demo, as it shows."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("COLEDGER_")}
+    environment["PATH"] = (
+        f"{Path(sys.executable).parent}{os.pathsep}{environment['PATH']}"
+    )
+    steps = [("coledger demo", []), *console_steps(ROOT / "README.md")]
+    assert len(steps) > 5
+    for command, shown in steps:
+        done = subprocess.run(
+            ["bash", "-c", command],
+            cwd=tmp_path,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, f"{command}: {done.stderr}"
+        if shown:
+            assert done.stdout.splitlines() == shown, command

@@ -145,6 +145,64 @@ def test_keygen_will_not_overwrite_a_key(published: Published) -> None:
     assert published.key_file.read_bytes() == before
 
 
+def test_keygen_writes_the_verifier_key_for_auditors(tmp_path: Path) -> None:
+    """--verifier-out writes the printed verifier key to a file verify pins with @."""
+    made = coledger(
+        "keygen", "--name", ORIGIN, "--verifier-out", "verifier.txt", cwd=tmp_path
+    )
+    assert made.returncode == 0, made.stderr
+    printed = made.stdout.strip().splitlines()[-1]
+    shared = tmp_path / "verifier.txt"
+    assert shared.read_text(encoding="ascii") == printed + "\n"
+    assert shared.stat().st_mode & 0o777 == 0o644
+    assert Verifier.parse(printed).name == ORIGIN
+    scene = build("sqlite", tmp_path, checkpoint=False)
+    assert scene.path is not None
+    signed = coledger(
+        "checkpoint", "--db", scene.path, "--signing-key", "signing-key.pem",
+        "--out", "c.txt", cwd=tmp_path,
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    checked = coledger(
+        "verify", "--db", scene.path, "--trusted-key", "@verifier.txt",
+        "--checkpoint", "c.txt", cwd=tmp_path,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "STATUS: VERIFIED" in checked.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--verifier-out", "taken.txt"), "cannot create taken.txt"),
+        (("--out", "taken.txt"), "cannot create taken.txt"),
+        (("--out", "same.txt", "--verifier-out", "same.txt"), "different files"),
+        (("--out", "no/such/k.pem"), "cannot create no/such/k.pem"),
+    ],
+)
+def test_keygen_refuses_to_write_either_file_unless_both_can_be(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    """Keygen exits 2 and leaves no new file when either file cannot be made."""
+    (tmp_path / "taken.txt").write_text("kept\n", encoding="utf-8")
+    made = coledger(
+        "keygen", "--name", ORIGIN, "--verifier-out", "v.txt", *args, cwd=tmp_path
+    )
+    assert made.returncode == 2
+    assert message in made.stderr
+    assert made.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.txt"]
+    assert (tmp_path / "taken.txt").read_text(encoding="utf-8") == "kept\n"
+
+
+def test_keygen_master_refuses_a_verifier_file(tmp_path: Path) -> None:
+    """A master key has no verifier key, so --verifier-out with --master exits 2."""
+    made = coledger("keygen", "--master", "--verifier-out", "v.txt", cwd=tmp_path)
+    assert made.returncode == 2
+    assert "--verifier-out goes with --name" in made.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_checkpoint_prints_a_note_the_pinned_key_opens(published: Published) -> None:
     """The printed checkpoint is a C2SP note of the ledger's size, signed by the key."""
     note = published.checkpoint.read_text(encoding="utf-8")

@@ -40,6 +40,8 @@ def _trusted_key(text: str) -> Verifier:
 
 def _keygen(args: argparse.Namespace) -> int:
     if args.master:
+        if args.verifier_out:
+            raise CommandError("--verifier-out goes with --name, not --master")
         print(encode_master_key(generate_master_key()))
         return EXIT_OK
     if not args.name:
@@ -47,16 +49,38 @@ def _keygen(args: argparse.Namespace) -> int:
     key = SigningKey.generate(args.name)
     passphrase = os.environ.get(PASSPHRASE_ENV, "").encode() or None
     out = Path(args.out)
+    shared = Path(args.verifier_out) if args.verifier_out else None
+    if shared is not None and shared.absolute() == out.absolute():
+        raise CommandError("--out and --verifier-out must name different files")
+    # The verifier key's file is made first and removed again if the signing
+    # key's cannot be: either both files are written or neither is.
+    shared_fd = None if shared is None else _create(shared, 0o644)
     try:
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as error:
-        raise CommandError(f"cannot create {out}: {error}") from error
+        fd = _create(out, 0o600)
+    except CommandError:
+        if shared is not None and shared_fd is not None:
+            os.close(shared_fd)
+            shared.unlink()
+        raise
     with os.fdopen(fd, "wb") as handle:
         handle.write(key.to_pem(passphrase))
     print(f"Wrote the signing key to {out} (keep it secret, apart from the database).")
-    print("Give auditors this verifier key to pin:")
+    if shared_fd is not None:
+        with os.fdopen(shared_fd, "w", encoding="ascii") as handle:
+            handle.write(key.verifier + "\n")
+        print(f"Wrote the verifier key to {shared}; give it to auditors to pin:")
+    else:
+        print("Give auditors this verifier key to pin:")
     print(key.verifier)
     return EXIT_OK
+
+
+def _create(path: Path, mode: int) -> int:
+    """A new file's descriptor; an existing file is never overwritten."""
+    try:
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except OSError as error:
+        raise CommandError(f"cannot create {path}: {error}") from error
 
 
 def _signing_key(path: str) -> SigningKey:
@@ -138,6 +162,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--master", action="store_true", help="print a new random master key instead"
     )
     keygen.add_argument("--out", default="signing-key.pem", help="where to write it")
+    keygen.add_argument(
+        "--verifier-out",
+        metavar="FILE",
+        help="also write the verifier key to this new file, for auditors",
+    )
     keygen.set_defaults(handler=_keygen)
 
     checkpoint = sub.add_parser("checkpoint", help="sign the ledger's current head")
