@@ -171,6 +171,32 @@ def test_a_key_file_that_cannot_be_made_stops_before_the_ledger(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_new_master_key_is_on_disk_before_the_ledger_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo fsyncs a new key file and its folder before it makes the ledger."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", "")
+    synced: list[str] = []
+    seen_at_open: list[list[str]] = []
+    real_fsync, real_open = os.fsync, Ledger.open
+
+    def fsync(fd: int) -> None:
+        synced.append(str(Path(f"/proc/self/fd/{fd}").readlink()))
+        real_fsync(fd)
+
+    def opening(*args: Any, **kwargs: Any) -> Ledger:
+        seen_at_open.append(list(synced))
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(Ledger, "open", staticmethod(opening))
+    assert main(["demo", "--db", "new.db"]) == 0
+    key_file = tmp_path / "coledger.master-key"
+    assert key_file.stat().st_size > 0
+    assert seen_at_open[0][-2:] == [str(key_file), str(tmp_path)]
+
+
 def stopping(error: BaseException) -> Callable[..., int]:
     """A stand-in for Ledger.export that writes a line of personal data, then fails."""
 

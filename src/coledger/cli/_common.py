@@ -186,11 +186,25 @@ def _write_new_key() -> str:
     try:
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(key + "\n")
+            handle.flush()
+            # On disk before the ledger is made: a crash must never leave a
+            # ledger whose only key was still in the page cache.
+            os.fsync(handle.fileno())
+        _sync_folder(DEFAULT_KEY_FILE.absolute().parent)
     except OSError as error:
         DEFAULT_KEY_FILE.unlink(missing_ok=True)
         msg = f"cannot write a new master key to ./{DEFAULT_KEY_FILE}: {error}"
         raise MasterKeyError(msg) from error
     return key
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a new file's entry in *folder* durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def read_text(path: str, what: str) -> str:
