@@ -25,6 +25,8 @@ from coledger import Ledger
 from coledger.errors import ProofError
 from coledger.integrity import SigningKey, Verifier, verify_receipt
 from coledger.integrity.checkpoints import open_checkpoint
+from coledger.integrity.leaves import leaf_hash
+from coledger.integrity.receipts import make_receipt
 from integrity_helpers import ORIGIN, Scene, build, copy_ledger, extend, tampering
 
 COLEDGER = Path(sys.executable).parent / "coledger"
@@ -685,6 +687,28 @@ def test_crafted_receipt_lines_are_malformed_proofs(
     crafted = "\n".join(CRAFTED[craft](receipt.split("\n")))
     with pytest.raises(ProofError) as raised:
         verify_receipt(crafted, published.verifier)
+    assert raised.value.code == "MALFORMED"
+
+
+@pytest.mark.parametrize("state", [b"not json", b"[1, 2]", b"\xff"])
+def test_a_proven_state_that_is_not_an_event_has_no_content(state: bytes) -> None:
+    """Bytes that are no JSON object can be proven, but their content is MALFORMED."""
+    key = SigningKey.generate(ORIGIN)
+    originator = UUID(int=7)
+    leaf = leaf_hash(originator, 1, "odd.Topic", state)
+    text = make_receipt(
+        0,
+        originator_id=originator,
+        version=1,
+        topic="odd.Topic",
+        state=state,
+        proof=[],
+        note=key.sign(1, leaf),
+    )
+    proven = verify_receipt(text, Verifier.parse(key.verifier))
+    assert proven.state == state
+    with pytest.raises(ProofError) as raised:
+        _ = proven.content
     assert raised.value.code == "MALFORMED"
 
 

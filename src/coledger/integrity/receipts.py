@@ -48,8 +48,20 @@ class Receipt:
 
     @property
     def content(self) -> dict[str, Any]:
-        """The stored state, decoded (structural fields are in clear)."""
-        loaded: dict[str, Any] = json.loads(self.state)
+        """The stored state, decoded (structural fields are in clear).
+
+        ProofError (``MALFORMED``) when the state is not a JSON object: the
+        path can prove that bytes are in the log without their being an event
+        coledger stored.
+        """
+        try:
+            loaded = json.loads(self.state)
+        except (ValueError, RecursionError) as error:
+            raise ProofError(
+                "MALFORMED", f"the receipt's event state is not JSON: {error}"
+            ) from error
+        if not isinstance(loaded, dict):
+            raise ProofError("MALFORMED", "the receipt's event state is not an object")
         return loaded
 
 
