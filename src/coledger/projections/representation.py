@@ -135,11 +135,14 @@ def r4(lens: Lens, th: Thresholds) -> Figure:
 
 
 def r5(lens: Lens, th: Thresholds) -> Figure:
-    """Lived-experience share of voting seats over its share of the membership."""
+    """Lived-experience share of voting seats over its share of the membership.
+
+    The membership is every member registered by the seat moment and not erased.
+    """
     at = moment(lens)
     seats = r1(lens, th)
     population = lens.facts.population()
-    members = population.total
+    members = population.members(at)
     base = share(population.lived_experience(at), members)
     coverage = share(population.declared(at), members)
     if seats.value is None or not base:
