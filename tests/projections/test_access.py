@@ -217,6 +217,24 @@ def test_x1_a_request_waiting_for_a_vote_not_yet_opened_is_pending(
     assert access.x1(org.lens(since=day(5)), TH).n == 1  # withdrawn, never met
 
 
+def test_x1_a_request_due_exactly_at_now_is_pending(org: Board) -> None:
+    """X1: an open request whose deadline is now itself has not failed yet."""
+    m = org.meeting(10)
+    org.request(org.ann, 2, m)
+    # The period [.., day 10) ends as the meeting starts: provided at that very
+    # moment the request would still be on time, so it is pending, not failed.
+    at_start = access.x1(org.lens(until=day(10)), TH)
+    assert (at_start.value, at_start.n) == (None, 0)
+    # One moment later the deadline has passed with no answer: 0 of 1.
+    after = access.x1(org.lens(until=day(10) + timedelta(microseconds=1)), TH)
+    assert (after.value, after.n) == (0.0, 1)
+    # With no period end, now is midnight after the latest business day (the
+    # request, made on day 2); a request needed by then is pending as well.
+    midnight = datetime.combine(day(3).date(), datetime.min.time(), tzinfo=UTC)
+    org.request(org.ben, 2, needed_by=midnight)
+    assert access.x1(org.lens(), TH).n == 0
+
+
 def test_x1_explicit_needed_by_and_no_requests(org: Board) -> None:
     """X1: needed_by overrides the meeting start; no requests is no evidence."""
     assert (

@@ -12,8 +12,8 @@ meeting for a meeting request, or the opening of the vote for a proposal request
 needed at or before the vote. With no deadline, being provided at all is enough.
 A standing request is one request: the ledger records one outcome for it, not
 one per meeting, so it is fulfilled once it is provided. A decline, or a request
-still unanswered, fails; one still open with its deadline ahead of the period's
-end is pending and left out until it falls due.
+still unanswered, fails; one still open with its deadline at or after the
+period's end (or now) is pending and left out until it falls due.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def pending(lens: Lens, request: AdjustmentFacts) -> bool:
         return False
     due = deadline(lens, request)
     if due is not None:
-        return due > lens.now
+        return due >= lens.now  # at now itself it can still be met in time
     return _awaits_a_vote(lens, request)
 
 
