@@ -235,6 +235,32 @@ def test_x1_a_request_due_exactly_at_now_is_pending(org: Board) -> None:
     assert access.x1(org.lens(), TH).n == 0
 
 
+def test_x1_x2_read_outcomes_as_they_stood_at_the_period_end(org: Board) -> None:
+    """X1 and X2 for a period ignore answers given after the period's end."""
+    m = org.meeting(20)
+    declined = org.request(org.ann, 5, m)
+    org.decline(declined, 15)  # answered after day 10, before the meeting
+    provided = org.request(org.ben, 5, m)
+    org.provide(provided, 16)
+    late = org.request(org.cat, 5, m, needed_by=day(8))
+    org.provide(late, 12)  # due on day 8, provided on day 12
+
+    until_10 = org.lens(until=day(10))
+    # On day 10 nothing had been answered. Ann's and Ben's requests were due on
+    # day 20: pending, left out. Cat's was due on day 8 and still unanswered:
+    # counted, failed. X1 = 0 of 1, an unresolved request, not a late one.
+    x1 = access.x1(until_10, TH)
+    assert (x1.value, x1.n) == (0.0, 1)
+    assert (x1.note or "").startswith("0 provided late, 0 declined")
+    assert "1 unresolved" in (x1.note or "")
+    # No request had been answered by day 10, so X2 has nothing to count.
+    assert access.x2(until_10, TH).value is None
+
+    # All time: Ann declined, Ben met, Cat late -> X1 1 of 3; X2 1 of 3 declined.
+    assert access.x1(org.lens(), TH).value == 1 / 3
+    assert access.x2(org.lens(), TH).value == 1 / 3
+
+
 def test_x1_explicit_needed_by_and_no_requests(org: Board) -> None:
     """X1: needed_by overrides the meeting start; no requests is no evidence."""
     assert (

@@ -5,7 +5,9 @@ catalogue code (the code is special-category data), so the X figures count
 requests, not codes. In the ledger scope every request counts; in a body or
 project scope, the requests for its meetings and proposals, and the standing
 requests of members seated on its bodies during the period. A request counts in
-the period it was made; a withdrawn request is left out altogether.
+the period it was made, with its outcome as it stood at the period's end (an
+answer given later had not come yet); a withdrawn request is left out
+altogether.
 
 A request's deadline is its ``needed_by`` when given; otherwise the start of its
 meeting for a meeting request, or the opening of the vote for a proposal request
@@ -89,6 +91,24 @@ def _requests(lens: Lens) -> list[AdjustmentFacts]:
     )
 
 
+def status_at_end(lens: Lens, request: AdjustmentFacts) -> str:
+    """*request*'s status as it stood at the period's end.
+
+    An answer given at or after the end had not come by then, so the request
+    was still open. A withdrawal counts whenever it came: a withdrawn request is
+    left out altogether.
+    """
+    answered = request.resolved_at
+    if (
+        lens.until is not None
+        and answered is not None
+        and answered >= lens.until
+        and request.status != "withdrawn"
+    ):
+        return "requested"
+    return request.status
+
+
 def deadline(lens: Lens, request: AdjustmentFacts) -> datetime | None:
     """When *request* had to be met by, or None when it had no deadline."""
     if request.needed_by is not None:
@@ -105,7 +125,7 @@ def deadline(lens: Lens, request: AdjustmentFacts) -> datetime | None:
 
 def on_time(lens: Lens, request: AdjustmentFacts) -> bool:
     """Whether *request* was provided by its deadline (or at all, with none)."""
-    if request.status != "provided" or request.resolved_at is None:
+    if status_at_end(lens, request) != "provided" or request.resolved_at is None:
         return False
     due = deadline(lens, request)
     return due is None or request.resolved_at <= due
@@ -118,7 +138,7 @@ def pending(lens: Lens, request: AdjustmentFacts) -> bool:
     opens; while the proposal is still open and undecided, that deadline is
     still to come, so the request is pending too.
     """
-    if request.status != "requested":
+    if status_at_end(lens, request) != "requested":
         return False
     due = deadline(lens, request)
     if due is not None:
@@ -159,7 +179,7 @@ def made_good(lens: Lens, declined: AdjustmentFacts) -> bool:
             and (other.scope, other.meeting, other.proposal)
             == (declined.scope, declined.meeting, declined.proposal)
             and other.requested_at >= declined.requested_at
-            and other.status == "provided"
+            and status_at_end(lens, other) == "provided"
             and other.resolved_at is not None
             and (due is None or other.resolved_at <= due)
         ):
@@ -170,7 +190,9 @@ def made_good(lens: Lens, declined: AdjustmentFacts) -> bool:
 def unresolved_declined(lens: Lens) -> list[AdjustmentFacts]:
     """Declined requests in scope and period that no later provision made good."""
     return [
-        a for a in requests(lens) if a.status == "declined" and not made_good(lens, a)
+        a
+        for a in requests(lens)
+        if status_at_end(lens, a) == "declined" and not made_good(lens, a)
     ]
 
 
@@ -189,9 +211,10 @@ def x1(lens: Lens, th: Thresholds) -> Figure:
     if not counted:
         return insufficient("X1", "no adjustment requests were made")
     met = [a for a in counted if on_time(lens, a)]
-    late = sum(a.status == "provided" for a in counted) - len(met)
-    declined = sum(a.status == "declined" for a in counted)
-    open_ = sum(a.status == "requested" for a in counted)
+    status = [status_at_end(lens, a) for a in counted]
+    late = status.count("provided") - len(met)
+    declined = status.count("declined")
+    open_ = status.count("requested")
     partial = sum(a.partial for a in met)
     value = len(met) / len(counted)
     band = "met" if value >= th.fulfilment else "shortfall"
@@ -206,11 +229,13 @@ def x1(lens: Lens, th: Thresholds) -> Figure:
 def x2(lens: Lens, th: Thresholds) -> Figure:
     """Share of answered adjustment requests that were declined."""
     del th
-    answered = [a for a in requests(lens) if a.status in {"provided", "declined"}]
+    answered = [
+        a for a in requests(lens) if status_at_end(lens, a) in {"provided", "declined"}
+    ]
     coverage = lens.coverage((a.member, a.requested_at) for a in answered)
     if not answered:
         return insufficient("X2", "no adjustment requests were answered")
-    declined = [a for a in answered if a.status == "declined"]
+    declined = [a for a in answered if status_at_end(lens, a) == "declined"]
     reasons = Counter(a.decline_reason or "unknown" for a in declined)
     per_member = Counter(a.member for a in declined)
     repeated = sum(count >= 2 for count in per_member.values())  # noqa: PLR2004
@@ -296,8 +321,9 @@ def _barrier_note(lens: Lens) -> str:
     meetings = {m.id: m for m in lens.meetings()}
     for a in requests(lens):
         meeting = meetings.get(a.meeting) if a.meeting else None
-        if a.scope == "meeting" and meeting and a.status in seen:
-            seen[a.status].append(a.member in meeting.attendance)
+        status = status_at_end(lens, a)
+        if a.scope == "meeting" and meeting and status in seen:
+            seen[status].append(a.member in meeting.attendance)
     provided, declined = seen["provided"], seen["declined"]
     return (
         f"(b) attended {sum(provided)} of {len(provided)} meetings where the "
