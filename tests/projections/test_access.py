@@ -406,6 +406,18 @@ def test_x4_accessible_papers_issued_before_anyone_asked(org: Board) -> None:
     assert "adapted" in (x4.note or "")
 
 
+def test_x4_papers_issued_after_the_meeting_began_are_not_anticipatory(
+    org: Board,
+) -> None:
+    """X4: accessible papers count only when issued by the meeting's start."""
+    after, at_start = org.meeting(10), org.meeting(20)
+    org.papers(after, "ER", 12)  # two days after the meeting: no help to take part
+    org.papers(at_start, "LP", 20)  # handed out as the meeting starts
+    x4 = access.x4(org.lens(), TH)
+    # Nobody asked for anything, so only the timing decides: 1 of 2 meetings.
+    assert (x4.value, x4.n, x4.band) == (1 / 2, 2, "partial")
+
+
 def test_x5_attendance_parity_and_barrier_note(org: Board) -> None:
     """X5: LE seat holders' attendance rate over others', with the (b) barrier note."""
     eve = org.ledger.register_member("Eve", occurred_at=day(-1))

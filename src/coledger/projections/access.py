@@ -281,10 +281,12 @@ def _asked_for(lens: Lens, meeting: MeetingFacts) -> list[datetime]:
 
 
 def anticipatory(lens: Lens, meeting: MeetingFacts) -> bool:
-    """Whether *meeting* had papers in an accessible format before anyone asked."""
+    """Whether *meeting* had accessible papers by its start, before anyone asked."""
     asked = _asked_for(lens, meeting)
     return any(
-        fmt != STANDARD_FORMAT and all(at < when for when in asked)
+        fmt != STANDARD_FORMAT
+        and at <= meeting.starts_at
+        and all(at < when for when in asked)
         for fmt, at in meeting.papers
     )
 
@@ -295,9 +297,10 @@ def x4(lens: Lens, th: Thresholds) -> Figure:
     The catalogue's baseline (``th.baseline``: captions, breaks, step-free
     access...) is not in the record, and request codes are sealed; what the
     ledger does show is each meeting's papers formats. So a meeting counts when
-    it had papers in some format other than standard print, issued before any
-    request for that meeting (or for a proposal raised at it). Social meetings
-    are left out.
+    it had papers in some format other than standard print, issued by its start
+    and before any request for that meeting (or for a proposal raised at it).
+    Papers issued only after a meeting began did not help anyone take part in
+    it. Social meetings are left out.
     """
     meetings = [m for m in lens.meetings() if m.kind != "social"]
     if not meetings:
