@@ -449,6 +449,18 @@ def test_x5_needs_both_groups(org: Board) -> None:
     assert x5.n == 4
 
 
+def test_an_insufficient_x5_still_gives_its_coverage(org: Board) -> None:
+    """X5 without a figure still reports the coverage of the members it expected."""
+    eve = org.ledger.register_member("Eve", occurred_at=day(-1))  # never answers
+    org.ledger.assign_seat(org.board, eve, by=org.admin, occurred_at=day(-1))
+    m = org.meeting(10)
+    org.attend(m, org.ann, on=10)  # none of the others came: no ratio
+    x5 = access.x5(org.lens(), TH)
+    # Expected: Ann, Ben, Cat, Dan (all declared) and Eve (not): 5, 4 declared.
+    assert (x5.value, x5.n) == (None, 5)
+    assert x5.coverage == pytest.approx(4 / 5)
+
+
 def test_compute_returns_the_five_codes(org: Board) -> None:
     """compute() gives X1 to X5, each carrying its code."""
     figures = access.compute(org.lens(), TH)

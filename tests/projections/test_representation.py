@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from coledger import Ledger
-from coledger.projections.representation import r5
+from coledger.projections.representation import r5, r6
 from coledger.projections.thresholds import Thresholds
 from indicator_helpers import day, lens, person
 
@@ -35,3 +35,24 @@ def test_r5_membership_is_taken_at_the_seat_moment(memory_ledger: Ledger) -> Non
     now = r5(lens(ledger), TH)
     assert now.value == pytest.approx(2.0)
     assert (now.n, now.coverage) == (4, 0.75)
+
+
+def test_r6_without_both_groups_still_gives_n_and_coverage(
+    memory_ledger: Ledger,
+) -> None:
+    """An insufficient R6 reports the seat spells it counted and their coverage."""
+    ledger = memory_ledger
+    ann = person(ledger, "Ann", le_from=0)
+    bea = person(ledger, "Bea", le_from=0)
+    cy = person(ledger, "Cy")  # never answers, so counts as without LE
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    for member in (ann, bea, cy):
+        ledger.assign_seat(board, member, by=ann, occurred_at=day(1))
+    ledger.vacate_seat(board, cy, by=ann, occurred_at=day(1))
+
+    figure = r6(lens(ledger), TH)
+    # Cy's spell lasted no time, so the others' median tenure is 0: no ratio.
+    # Three spells were counted; Ann and Bea had declared at their start: 2/3.
+    assert figure.value is None
+    assert figure.n == 3
+    assert figure.coverage == pytest.approx(2 / 3)

@@ -358,7 +358,10 @@ def x5(lens: Lens, th: Thresholds) -> Figure:
     note = _barrier_note(lens)
     if not le_expected or not other_attended:
         return insufficient(
-            "X5", "needs seated members of both groups, and others attending", acts
+            "X5",
+            "needs seated members of both groups, and others attending",
+            acts,
+            coverage,
         )
     value = (le_attended / le_expected) / (other_attended / other_expected)
     band = "parity" if value >= th.parity else "below_parity"

@@ -167,7 +167,9 @@ def r6(lens: Lens, th: Thresholds) -> Figure:
             acts.append((seat.member, seat.spell.start))
     le, others = median(tenures[True]), median(tenures[False])
     if le is None or not others:
-        return insufficient("R6", "needs seat holders in both groups", len(acts))
+        return insufficient(
+            "R6", "needs seat holders in both groups", len(acts), lens.coverage(acts)
+        )
     value = le / others
     band = "shorter" if value < th.parity else "comparable"
     return Figure("R6", value, len(acts), lens.coverage(acts), band)
