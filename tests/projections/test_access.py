@@ -217,6 +217,50 @@ def test_x1_a_request_waiting_for_a_vote_not_yet_opened_is_pending(
     assert access.x1(org.lens(since=day(5)), TH).n == 1  # withdrawn, never met
 
 
+def test_x1_a_request_due_exactly_at_now_is_pending(org: Board) -> None:
+    """X1: an open request whose deadline is now itself has not failed yet."""
+    m = org.meeting(10)
+    org.request(org.ann, 2, m)
+    # The period [.., day 10) ends as the meeting starts: provided at that very
+    # moment the request would still be on time, so it is pending, not failed.
+    at_start = access.x1(org.lens(until=day(10)), TH)
+    assert (at_start.value, at_start.n) == (None, 0)
+    # One moment later the deadline has passed with no answer: 0 of 1.
+    after = access.x1(org.lens(until=day(10) + timedelta(microseconds=1)), TH)
+    assert (after.value, after.n) == (0.0, 1)
+    # With no period end, now is midnight after the latest business day (the
+    # request, made on day 2); a request needed by then is pending as well.
+    midnight = datetime.combine(day(3).date(), datetime.min.time(), tzinfo=UTC)
+    org.request(org.ben, 2, needed_by=midnight)
+    assert access.x1(org.lens(), TH).n == 0
+
+
+def test_x1_x2_read_outcomes_as_they_stood_at_the_period_end(org: Board) -> None:
+    """X1 and X2 for a period ignore answers given after the period's end."""
+    m = org.meeting(20)
+    declined = org.request(org.ann, 5, m)
+    org.decline(declined, 15)  # answered after day 10, before the meeting
+    provided = org.request(org.ben, 5, m)
+    org.provide(provided, 16)
+    late = org.request(org.cat, 5, m, needed_by=day(8))
+    org.provide(late, 12)  # due on day 8, provided on day 12
+
+    until_10 = org.lens(until=day(10))
+    # On day 10 nothing had been answered. Ann's and Ben's requests were due on
+    # day 20: pending, left out. Cat's was due on day 8 and still unanswered:
+    # counted, failed. X1 = 0 of 1, an unresolved request, not a late one.
+    x1 = access.x1(until_10, TH)
+    assert (x1.value, x1.n) == (0.0, 1)
+    assert (x1.note or "").startswith("0 provided late, 0 declined")
+    assert "1 unresolved" in (x1.note or "")
+    # No request had been answered by day 10, so X2 has nothing to count.
+    assert access.x2(until_10, TH).value is None
+
+    # All time: Ann declined, Ben met, Cat late -> X1 1 of 3; X2 1 of 3 declined.
+    assert access.x1(org.lens(), TH).value == 1 / 3
+    assert access.x2(org.lens(), TH).value == 1 / 3
+
+
 def test_x1_explicit_needed_by_and_no_requests(org: Board) -> None:
     """X1: needed_by overrides the meeting start; no requests is no evidence."""
     assert (
@@ -362,6 +406,18 @@ def test_x4_accessible_papers_issued_before_anyone_asked(org: Board) -> None:
     assert "adapted" in (x4.note or "")
 
 
+def test_x4_papers_issued_after_the_meeting_began_are_not_anticipatory(
+    org: Board,
+) -> None:
+    """X4: accessible papers count only when issued by the meeting's start."""
+    after, at_start = org.meeting(10), org.meeting(20)
+    org.papers(after, "ER", 12)  # two days after the meeting: no help to take part
+    org.papers(at_start, "LP", 20)  # handed out as the meeting starts
+    x4 = access.x4(org.lens(), TH)
+    # Nobody asked for anything, so only the timing decides: 1 of 2 meetings.
+    assert (x4.value, x4.n, x4.band) == (1 / 2, 2, "partial")
+
+
 def test_x5_attendance_parity_and_barrier_note(org: Board) -> None:
     """X5: LE seat holders' attendance rate over others', with the (b) barrier note."""
     eve = org.ledger.register_member("Eve", occurred_at=day(-1))
@@ -391,6 +447,18 @@ def test_x5_needs_both_groups(org: Board) -> None:
     x5 = access.x5(org.lens(), TH)
     assert x5.value is None
     assert x5.n == 4
+
+
+def test_an_insufficient_x5_still_gives_its_coverage(org: Board) -> None:
+    """X5 without a figure still reports the coverage of the members it expected."""
+    eve = org.ledger.register_member("Eve", occurred_at=day(-1))  # never answers
+    org.ledger.assign_seat(org.board, eve, by=org.admin, occurred_at=day(-1))
+    m = org.meeting(10)
+    org.attend(m, org.ann, on=10)  # none of the others came: no ratio
+    x5 = access.x5(org.lens(), TH)
+    # Expected: Ann, Ben, Cat, Dan (all declared) and Eve (not): 5, 4 declared.
+    assert (x5.value, x5.n) == (None, 5)
+    assert x5.coverage == pytest.approx(4 / 5)
 
 
 def test_compute_returns_the_five_codes(org: Board) -> None:

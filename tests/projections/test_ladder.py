@@ -511,6 +511,30 @@ def test_late_involvement(org: Org) -> None:
     )
 
 
+def test_deciding_the_first_design_decision_is_late_involvement(org: Org) -> None:
+    """Lived experience first seen in the first design decision itself came late."""
+    plan = org.project("co_design")
+    design = org.propose(org.staff, plan, "design", 5)
+    org.ledger.decide(
+        design,
+        outcome="adopted",
+        method="consensus",
+        by=org.staff,
+        decided_by=[org.staff, org.le[0]],
+        occurred_at=day(6),
+    )
+    found = org.rung(plan)
+    # The trainer's first input is their share in the decision on day 6, which
+    # is the first design decision: nothing came strictly before it, so A3's
+    # formative test fails and the flag is raised, at the same instant.
+    assert (
+        found.evidence["first_le_contribution"]
+        == found.evidence["first_design_decision"]
+    )
+    assert "late_involvement" in found.flags
+    assert found.rung == "CO_DESIGN"  # they still decided the design
+
+
 def test_token_lone_and_placation_on_a_body(org: Org) -> None:
     """One trainer among eight voters: token seat, lone representative, no power."""
     staff = [

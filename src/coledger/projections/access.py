@@ -5,15 +5,17 @@ catalogue code (the code is special-category data), so the X figures count
 requests, not codes. In the ledger scope every request counts; in a body or
 project scope, the requests for its meetings and proposals, and the standing
 requests of members seated on its bodies during the period. A request counts in
-the period it was made; a withdrawn request is left out altogether.
+the period it was made, with its outcome as it stood at the period's end (an
+answer given later had not come yet); a withdrawn request is left out
+altogether.
 
 A request's deadline is its ``needed_by`` when given; otherwise the start of its
 meeting for a meeting request, or the opening of the vote for a proposal request
 needed at or before the vote. With no deadline, being provided at all is enough.
 A standing request is one request: the ledger records one outcome for it, not
 one per meeting, so it is fulfilled once it is provided. A decline, or a request
-still unanswered, fails; one still open with its deadline ahead of the period's
-end is pending and left out until it falls due.
+still unanswered, fails; one still open with its deadline at or after the
+period's end (or now) is pending and left out until it falls due.
 """
 
 from __future__ import annotations
@@ -89,6 +91,24 @@ def _requests(lens: Lens) -> list[AdjustmentFacts]:
     )
 
 
+def status_at_end(lens: Lens, request: AdjustmentFacts) -> str:
+    """*request*'s status as it stood at the period's end.
+
+    An answer given at or after the end had not come by then, so the request
+    was still open. A withdrawal counts whenever it came: a withdrawn request is
+    left out altogether.
+    """
+    answered = request.resolved_at
+    if (
+        lens.until is not None
+        and answered is not None
+        and answered >= lens.until
+        and request.status != "withdrawn"
+    ):
+        return "requested"
+    return request.status
+
+
 def deadline(lens: Lens, request: AdjustmentFacts) -> datetime | None:
     """When *request* had to be met by, or None when it had no deadline."""
     if request.needed_by is not None:
@@ -105,7 +125,7 @@ def deadline(lens: Lens, request: AdjustmentFacts) -> datetime | None:
 
 def on_time(lens: Lens, request: AdjustmentFacts) -> bool:
     """Whether *request* was provided by its deadline (or at all, with none)."""
-    if request.status != "provided" or request.resolved_at is None:
+    if status_at_end(lens, request) != "provided" or request.resolved_at is None:
         return False
     due = deadline(lens, request)
     return due is None or request.resolved_at <= due
@@ -118,11 +138,11 @@ def pending(lens: Lens, request: AdjustmentFacts) -> bool:
     opens; while the proposal is still open and undecided, that deadline is
     still to come, so the request is pending too.
     """
-    if request.status != "requested":
+    if status_at_end(lens, request) != "requested":
         return False
     due = deadline(lens, request)
     if due is not None:
-        return due > lens.now
+        return due >= lens.now  # at now itself it can still be met in time
     return _awaits_a_vote(lens, request)
 
 
@@ -159,7 +179,7 @@ def made_good(lens: Lens, declined: AdjustmentFacts) -> bool:
             and (other.scope, other.meeting, other.proposal)
             == (declined.scope, declined.meeting, declined.proposal)
             and other.requested_at >= declined.requested_at
-            and other.status == "provided"
+            and status_at_end(lens, other) == "provided"
             and other.resolved_at is not None
             and (due is None or other.resolved_at <= due)
         ):
@@ -170,7 +190,9 @@ def made_good(lens: Lens, declined: AdjustmentFacts) -> bool:
 def unresolved_declined(lens: Lens) -> list[AdjustmentFacts]:
     """Declined requests in scope and period that no later provision made good."""
     return [
-        a for a in requests(lens) if a.status == "declined" and not made_good(lens, a)
+        a
+        for a in requests(lens)
+        if status_at_end(lens, a) == "declined" and not made_good(lens, a)
     ]
 
 
@@ -189,9 +211,10 @@ def x1(lens: Lens, th: Thresholds) -> Figure:
     if not counted:
         return insufficient("X1", "no adjustment requests were made")
     met = [a for a in counted if on_time(lens, a)]
-    late = sum(a.status == "provided" for a in counted) - len(met)
-    declined = sum(a.status == "declined" for a in counted)
-    open_ = sum(a.status == "requested" for a in counted)
+    status = [status_at_end(lens, a) for a in counted]
+    late = status.count("provided") - len(met)
+    declined = status.count("declined")
+    open_ = status.count("requested")
     partial = sum(a.partial for a in met)
     value = len(met) / len(counted)
     band = "met" if value >= th.fulfilment else "shortfall"
@@ -206,11 +229,13 @@ def x1(lens: Lens, th: Thresholds) -> Figure:
 def x2(lens: Lens, th: Thresholds) -> Figure:
     """Share of answered adjustment requests that were declined."""
     del th
-    answered = [a for a in requests(lens) if a.status in {"provided", "declined"}]
+    answered = [
+        a for a in requests(lens) if status_at_end(lens, a) in {"provided", "declined"}
+    ]
     coverage = lens.coverage((a.member, a.requested_at) for a in answered)
     if not answered:
         return insufficient("X2", "no adjustment requests were answered")
-    declined = [a for a in answered if a.status == "declined"]
+    declined = [a for a in answered if status_at_end(lens, a) == "declined"]
     reasons = Counter(a.decline_reason or "unknown" for a in declined)
     per_member = Counter(a.member for a in declined)
     repeated = sum(count >= 2 for count in per_member.values())  # noqa: PLR2004
@@ -256,10 +281,12 @@ def _asked_for(lens: Lens, meeting: MeetingFacts) -> list[datetime]:
 
 
 def anticipatory(lens: Lens, meeting: MeetingFacts) -> bool:
-    """Whether *meeting* had papers in an accessible format before anyone asked."""
+    """Whether *meeting* had accessible papers by its start, before anyone asked."""
     asked = _asked_for(lens, meeting)
     return any(
-        fmt != STANDARD_FORMAT and all(at < when for when in asked)
+        fmt != STANDARD_FORMAT
+        and at <= meeting.starts_at
+        and all(at < when for when in asked)
         for fmt, at in meeting.papers
     )
 
@@ -270,9 +297,10 @@ def x4(lens: Lens, th: Thresholds) -> Figure:
     The catalogue's baseline (``th.baseline``: captions, breaks, step-free
     access...) is not in the record, and request codes are sealed; what the
     ledger does show is each meeting's papers formats. So a meeting counts when
-    it had papers in some format other than standard print, issued before any
-    request for that meeting (or for a proposal raised at it). Social meetings
-    are left out.
+    it had papers in some format other than standard print, issued by its start
+    and before any request for that meeting (or for a proposal raised at it).
+    Papers issued only after a meeting began did not help anyone take part in
+    it. Social meetings are left out.
     """
     meetings = [m for m in lens.meetings() if m.kind != "social"]
     if not meetings:
@@ -296,8 +324,9 @@ def _barrier_note(lens: Lens) -> str:
     meetings = {m.id: m for m in lens.meetings()}
     for a in requests(lens):
         meeting = meetings.get(a.meeting) if a.meeting else None
-        if a.scope == "meeting" and meeting and a.status in seen:
-            seen[a.status].append(a.member in meeting.attendance)
+        status = status_at_end(lens, a)
+        if a.scope == "meeting" and meeting and status in seen:
+            seen[status].append(a.member in meeting.attendance)
     provided, declined = seen["provided"], seen["declined"]
     return (
         f"(b) attended {sum(provided)} of {len(provided)} meetings where the "
@@ -329,7 +358,10 @@ def x5(lens: Lens, th: Thresholds) -> Figure:
     note = _barrier_note(lens)
     if not le_expected or not other_attended:
         return insufficient(
-            "X5", "needs seated members of both groups, and others attending", acts
+            "X5",
+            "needs seated members of both groups, and others attending",
+            acts,
+            coverage,
         )
     value = (le_attended / le_expected) / (other_attended / other_expected)
     band = "parity" if value >= th.parity else "below_parity"

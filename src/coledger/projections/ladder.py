@@ -497,7 +497,11 @@ def flags_of(
         and f.le_comments > 0
         and not f.feedback_received,
         "one_off": f.one_off,
-        "late_involvement": first is not None and design is not None and first > design,
+        # As A3: input in time must come strictly before the first design
+        # decision; taking part in that decision itself is not input before it.
+        "late_involvement": first is not None
+        and design is not None
+        and first >= design,
         # With nobody on the seats having answered the question, a low R1 is
         # no evidence of tokenism: it is no evidence at all.
         "token_seat": r1 is not None

@@ -135,12 +135,17 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 2
+FIGURES_VERSION = 3
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
 is touched. (2: X1's pending requests, V5's first decision, P2's UTC days and
-R7's exact quota.)"""
+R7's exact quota. 3: X1 leaves pending a request due at now itself; X4
+wants accessible papers by the meeting's start; late_involvement is raised
+for input at the first design decision itself, as A3 counts it; R6 and X5
+give their coverage when there is no value; R5's
+membership, X1's and X2's outcomes are read as they stood at the period's
+end, which changes figures for a period only.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

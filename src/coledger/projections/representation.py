@@ -135,11 +135,14 @@ def r4(lens: Lens, th: Thresholds) -> Figure:
 
 
 def r5(lens: Lens, th: Thresholds) -> Figure:
-    """Lived-experience share of voting seats over its share of the membership."""
+    """Lived-experience share of voting seats over its share of the membership.
+
+    The membership is every member registered by the seat moment and not erased.
+    """
     at = moment(lens)
     seats = r1(lens, th)
     population = lens.facts.population()
-    members = population.total
+    members = population.members(at)
     base = share(population.lived_experience(at), members)
     coverage = share(population.declared(at), members)
     if seats.value is None or not base:
@@ -164,7 +167,9 @@ def r6(lens: Lens, th: Thresholds) -> Figure:
             acts.append((seat.member, seat.spell.start))
     le, others = median(tenures[True]), median(tenures[False])
     if le is None or not others:
-        return insufficient("R6", "needs seat holders in both groups", len(acts))
+        return insufficient(
+            "R6", "needs seat holders in both groups", len(acts), lens.coverage(acts)
+        )
     value = le / others
     band = "shorter" if value < th.parity else "comparable"
     return Figure("R6", value, len(acts), lens.coverage(acts), band)
