@@ -425,10 +425,10 @@ class Ledger(
         The receipt leads to the given published checkpoint, which must be at
         least as new as the ballot.
         """
-        record = self._proposal(proposal)
+        record_id = self._proposal_id(proposal)
         v.check_id("voter", voter)
         version = None
-        for stored in self._app.recorder.select_events(record.id, desc=True):
+        for stored in self._app.recorder.select_events(record_id, desc=True):
             event = self._app.mapper.to_domain_event(stored)
             if isinstance(event, Proposal.BallotCast) and event.voter == voter:
                 version, state, topic = (
@@ -444,7 +444,7 @@ class Ledger(
         head = read_unverified(checkpoint)
         source = self.audit_source()
         try:
-            index = source.locate(record.id, version)
+            index = source.locate(record_id, version)
             if index is None:
                 raise errors.ProofError("NOT_LEDGERED", "the ballot has no leaf")
             if index >= head.size:
@@ -468,13 +468,17 @@ class Ledger(
         proof = merkle.inclusion_proof(index, hashes)
         return make_receipt(
             index,
-            originator_id=record.id,
+            originator_id=record_id,
             version=version,
             topic=topic,
             state=state,
             proof=proof,
             note=checkpoint,
         )
+
+    @_query  # under the lock: the cache, and another thread's open batch
+    def _proposal_id(self, proposal: UUID) -> UUID:
+        return self._proposal(proposal).id
 
     @property
     def position(self) -> int:

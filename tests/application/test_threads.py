@@ -1,0 +1,93 @@
+"""One Ledger shared between threads: paths that read its cache or batch state."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from coledger import CheckpointError, Ledger, ProofError, UnknownProposalError
+
+WAIT = 0.5
+"""How long a thread waits for a step that the fix makes wait for it instead."""
+
+
+def board(ledger: Ledger) -> tuple[UUID, UUID, UUID]:
+    """An admin, a board and one voting member."""
+    admin = ledger.register_member("Admin", role="staff")
+    body = ledger.establish_body("Board", kind="governance", by=admin)
+    ana = ledger.register_member("Ana")
+    ledger.assign_seat(body, ana, by=admin)
+    return admin, body, ana
+
+
+def test_a_receipt_never_finds_a_proposal_in_another_threads_open_batch(
+    ledger: Ledger,
+) -> None:
+    """A proposal raised in a batch that then fails is unknown to prove_ballot."""
+    _, body, ana = board(ledger)
+    made: list[UUID] = []
+    in_batch, asked = threading.Event(), threading.Event()
+
+    def failing_batch() -> None:
+        """Raise a proposal in a batch, then let the batch fail."""
+        with contextlib.suppress(LookupError), ledger.batch():
+            made.append(
+                ledger.raise_proposal(body, proposers=[ana], title="T", text="x")
+            )
+            in_batch.set()
+            asked.wait(WAIT)  # prove_ballot waits for the batch, so this times out
+            raise LookupError("the batch is given up")
+
+    worker = threading.Thread(target=failing_batch)
+    worker.start()
+    assert in_batch.wait(5)
+    with pytest.raises(UnknownProposalError):
+        ledger.prove_ballot(made[0], ana, "no checkpoint is read before the check")
+    asked.set()
+    worker.join(5)
+
+
+def test_a_receipt_racing_a_ballot_leaves_no_stale_proposal_behind(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ballot stored while prove_ballot reads its proposal shows in the next query."""
+    admin, body, ana = board(ledger)
+    p = ledger.raise_proposal(body, proposers=[ana], title="T", text="x")
+    ledger.open_voting(p, by=admin)
+    ledger._forget()  # so that prove_ballot reads the proposal from the store
+    repository: Any = ledger._app.repository
+    read = repository.get
+    loaded, voted = threading.Event(), threading.Event()
+    prover: list[int] = []
+
+    def slow_read(*args: Any, **kwargs: Any) -> Any:
+        """The stored proposal, handed back only after the ballot (or a wait)."""
+        found = read(*args, **kwargs)
+        if prover == [threading.get_ident()]:
+            loaded.set()
+            voted.wait(WAIT)  # the ballot waits for prove_ballot, so this times out
+        return found
+
+    def prove() -> None:
+        """Ask for a receipt, which fails: no ballot yet, or no real checkpoint."""
+        prover.append(threading.get_ident())
+        with contextlib.suppress(ProofError, CheckpointError):
+            ledger.prove_ballot(p, ana, "not a checkpoint")
+
+    def vote() -> None:
+        """Cast the ballot, from a third thread."""
+        ledger.cast_ballot(p, voter=ana, choice="for")
+        voted.set()
+
+    monkeypatch.setattr(repository, "get", slow_read)
+    proving, voting = threading.Thread(target=prove), threading.Thread(target=vote)
+    proving.start()
+    assert loaded.wait(5)
+    voting.start()
+    voting.join(5)
+    proving.join(5)
+    assert [b.voter for b in ledger.proposal(p).ballots] == [ana]
