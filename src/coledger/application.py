@@ -269,6 +269,7 @@ class Ledger(
             return Scope.project(found.id)
         return Scope.ledger()
 
+    @_query  # under the lock: two threads asking at once must not make two
     def projections(self, thresholds: Thresholds | None = None) -> Materialiser:
         """The materialised projection tables of this ledger (see the docs)."""
         th = _thresholds(thresholds)

@@ -10,6 +10,8 @@ from uuid import UUID
 import pytest
 
 from coledger import CheckpointError, Ledger, ProofError, UnknownProposalError
+from coledger.projections.materialise import Materialiser, tracking_name
+from coledger.projections.thresholds import Thresholds
 
 WAIT = 0.5
 """How long a thread waits for a step that the fix makes wait for it instead."""
@@ -91,3 +93,36 @@ def test_a_receipt_racing_a_ballot_leaves_no_stale_proposal_behind(
     voting.join(5)
     proving.join(5)
     assert [b.voter for b in ledger.proposal(p).ballots] == [ana]
+
+
+def test_two_threads_asking_for_the_projector_at_once_share_one(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two first calls of projections() at once make one projector, not two."""
+    ledger.register_member("Ana")
+    both = threading.Barrier(2, timeout=WAIT)  # broken when only one can get in
+
+    def meeting(th: Thresholds) -> str:
+        """The tables' name, once both threads are making a projector (or a wait)."""
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both.wait()
+        return tracking_name(th)
+
+    monkeypatch.setattr("coledger.application.tracking_name", meeting)
+    got: list[Materialiser] = []
+    failures: list[BaseException] = []
+
+    def ask() -> None:
+        """Ask for the projector under the default thresholds."""
+        try:
+            got.append(ledger.projections())
+        except BaseException as error:
+            failures.append(error)
+
+    askers = [threading.Thread(target=ask) for _ in range(2)]
+    for asker in askers:
+        asker.start()
+    for asker in askers:
+        asker.join(5)
+    assert failures == []
+    assert got[0] is got[1] is ledger.projections()
