@@ -9,7 +9,13 @@ from uuid import UUID
 
 import pytest
 
-from coledger import CheckpointError, Ledger, ProofError, UnknownProposalError
+from coledger import (
+    CheckpointError,
+    InvalidInputError,
+    Ledger,
+    ProofError,
+    UnknownProposalError,
+)
 from coledger.projections.materialise import Materialiser, tracking_name
 from coledger.projections.thresholds import Thresholds
 
@@ -126,3 +132,49 @@ def test_two_threads_asking_for_the_projector_at_once_share_one(
         asker.join(5)
     assert failures == []
     assert got[0] is got[1] is ledger.projections()
+
+
+class _OpeningLedger(Ledger):
+    """A Ledger whose batch, once open, waits before it names its owner."""
+
+    opener: int | None = None
+    """The thread whose batch waits."""
+    opening: threading.Event
+    """Set when that batch is open and waiting."""
+    go_on: threading.Event
+    """What it waits for (or WAIT seconds)."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """Set an attribute, first waiting if it names the opener's batch's owner."""
+        if name == "_batch_owner" and value is not None and value == self.opener:
+            self.opening.set()
+            self.go_on.wait(WAIT)
+        super().__setattr__(name, value)
+
+
+def test_a_refusal_after_this_threads_batch_leaves_the_next_batch_alone() -> None:
+    """A thread whose batch ended cannot fail another thread's batch as it opens."""
+    with _OpeningLedger.open("memory://") as ledger:
+        ledger.opening, ledger.go_on = threading.Event(), threading.Event()
+        with ledger.batch():  # this thread's batch, stored and done
+            ledger.register_member("Earlier")
+        failures: list[BaseException] = []
+
+        def next_batch() -> None:
+            """Open a batch (which waits before naming its owner) and record one."""
+            ledger.opener = threading.get_ident()
+            try:
+                with ledger.batch():
+                    ledger.register_member("Kept")
+            except BaseException as error:
+                failures.append(error)
+
+        worker = threading.Thread(target=next_batch)
+        worker.start()
+        assert ledger.opening.wait(5)
+        with pytest.raises(InvalidInputError):
+            ledger.register_member("Kit", role="wizard")
+        ledger.go_on.set()
+        worker.join(5)
+        assert failures == []
+        assert [m.name for m in ledger.members()] == ["Earlier", "Kept"]
