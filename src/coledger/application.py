@@ -343,18 +343,20 @@ class Ledger(
         else:
             checked = transfer.read_export(lines, source)
         events = checked.events
-        if self.position:
-            raise errors.WrongStateError(
-                f"this ledger already holds {self.position} events; "
-                "import into an empty one"
-            )
-        if events:
-            # The keys come first, in one transaction of the key store, with the
-            # erasures and withdrawals applied as they are made (which is what
-            # reapply_erasures would do afterwards); a failed write removes them.
-            use = transfer.key_use(events, sealing=self._app.seal)
-            with self._keys.provision(use.needed, use.shredded, use.erased):
-                self._write_imported(events)
+        with self._lock:  # another thread's open batch is not stored yet
+            if self.position:
+                raise errors.WrongStateError(
+                    f"this ledger already holds {self.position} events; "
+                    "import into an empty one"
+                )
+            if events:
+                # The keys come first, in one transaction of the key store, with
+                # the erasures and withdrawals applied as they are made (which is
+                # what reapply_erasures would do afterwards); a failed write
+                # removes them.
+                use = transfer.key_use(events, sealing=self._app.seal)
+                with self._keys.provision(use.needed, use.shredded, use.erased):
+                    self._write_imported(events)
         seconds = time.perf_counter() - started
         if checked is lines:  # checked earlier: count that time too
             seconds += checked.seconds

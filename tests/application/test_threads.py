@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import threading
 from typing import Any
 from uuid import UUID
@@ -15,6 +16,7 @@ from coledger import (
     Ledger,
     ProofError,
     UnknownProposalError,
+    WrongStateError,
 )
 from coledger.projections.materialise import Materialiser, tracking_name
 from coledger.projections.thresholds import Thresholds
@@ -178,3 +180,33 @@ def test_a_refusal_after_this_threads_batch_leaves_the_next_batch_alone() -> Non
         worker.join(5)
         assert failures == []
         assert [m.name for m in ledger.members()] == ["Earlier", "Kept"]
+
+
+def test_an_import_waits_for_another_threads_open_batch(ledger: Ledger) -> None:
+    """An import refuses a ledger whose other thread's batch stored events first."""
+    with Ledger.open("memory://") as source:
+        source.register_member("Imported")
+        lines = io.StringIO()
+        source.export(lines)
+    in_batch, imported = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def batch() -> None:
+        """Record a member in a batch that ends without waiting for the import."""
+        try:
+            with ledger.batch():
+                ledger.register_member("Batched")
+                in_batch.set()
+                imported.wait(WAIT)  # the import waits for the batch: times out
+        except BaseException as error:
+            failures.append(error)
+
+    worker = threading.Thread(target=batch)
+    worker.start()
+    assert in_batch.wait(5)
+    with pytest.raises(WrongStateError):
+        ledger.import_events(lines.getvalue().splitlines())
+    imported.set()
+    worker.join(5)
+    assert failures == []
+    assert [m.name for m in ledger.members()] == ["Batched"]
