@@ -399,7 +399,8 @@ class LedgerCore:
         """Key destructions a batch's commands asked for, done when it is stored."""
         self._batch_failed = False
         self._batch_owner: int | None = None
-        """The thread whose batch is open (its commands fail it, no one else's)."""
+        """The thread whose batch is open (its commands fail it, no one else's);
+        None between batches."""
         self._keys_seen = 0
         """The key store's count of emptied caches when this Ledger last dropped
         its decrypted copies (readers between pages may count one up)."""
@@ -817,6 +818,9 @@ class LedgerCore:
                 self._pending = None
                 self._pending_refs = set()
                 self._shreds = []
+                # Else, while the next batch opens, this thread would pass
+                # for its owner: its refused commands would fail that batch.
+                self._batch_owner = None
         if shredded:
             self._shredded()
 

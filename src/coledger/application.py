@@ -269,6 +269,7 @@ class Ledger(
             return Scope.project(found.id)
         return Scope.ledger()
 
+    @_query  # under the lock: two threads asking at once must not make two
     def projections(self, thresholds: Thresholds | None = None) -> Materialiser:
         """The materialised projection tables of this ledger (see the docs)."""
         th = _thresholds(thresholds)
@@ -342,18 +343,20 @@ class Ledger(
         else:
             checked = transfer.read_export(lines, source)
         events = checked.events
-        if self.position:
-            raise errors.WrongStateError(
-                f"this ledger already holds {self.position} events; "
-                "import into an empty one"
-            )
-        if events:
-            # The keys come first, in one transaction of the key store, with the
-            # erasures and withdrawals applied as they are made (which is what
-            # reapply_erasures would do afterwards); a failed write removes them.
-            use = transfer.key_use(events, sealing=self._app.seal)
-            with self._keys.provision(use.needed, use.shredded, use.erased):
-                self._write_imported(events)
+        with self._lock:  # another thread's open batch is not stored yet
+            if self.position:
+                raise errors.WrongStateError(
+                    f"this ledger already holds {self.position} events; "
+                    "import into an empty one"
+                )
+            if events:
+                # The keys come first, in one transaction of the key store, with
+                # the erasures and withdrawals applied as they are made (which is
+                # what reapply_erasures would do afterwards); a failed write
+                # removes them.
+                use = transfer.key_use(events, sealing=self._app.seal)
+                with self._keys.provision(use.needed, use.shredded, use.erased):
+                    self._write_imported(events)
         seconds = time.perf_counter() - started
         if checked is lines:  # checked earlier: count that time too
             seconds += checked.seconds
@@ -425,10 +428,10 @@ class Ledger(
         The receipt leads to the given published checkpoint, which must be at
         least as new as the ballot.
         """
-        record = self._proposal(proposal)
+        record_id = self._proposal_id(proposal)
         v.check_id("voter", voter)
         version = None
-        for stored in self._app.recorder.select_events(record.id, desc=True):
+        for stored in self._app.recorder.select_events(record_id, desc=True):
             event = self._app.mapper.to_domain_event(stored)
             if isinstance(event, Proposal.BallotCast) and event.voter == voter:
                 version, state, topic = (
@@ -444,7 +447,7 @@ class Ledger(
         head = read_unverified(checkpoint)
         source = self.audit_source()
         try:
-            index = source.locate(record.id, version)
+            index = source.locate(record_id, version)
             if index is None:
                 raise errors.ProofError("NOT_LEDGERED", "the ballot has no leaf")
             if index >= head.size:
@@ -468,13 +471,17 @@ class Ledger(
         proof = merkle.inclusion_proof(index, hashes)
         return make_receipt(
             index,
-            originator_id=record.id,
+            originator_id=record_id,
             version=version,
             topic=topic,
             state=state,
             proof=proof,
             note=checkpoint,
         )
+
+    @_query  # under the lock: the cache, and another thread's open batch
+    def _proposal_id(self, proposal: UUID) -> UUID:
+        return self._proposal(proposal).id
 
     @property
     def position(self) -> int:

@@ -1,0 +1,212 @@
+"""One Ledger shared between threads: paths that read its cache or batch state."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import threading
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from coledger import (
+    CheckpointError,
+    InvalidInputError,
+    Ledger,
+    ProofError,
+    UnknownProposalError,
+    WrongStateError,
+)
+from coledger.projections.materialise import Materialiser, tracking_name
+from coledger.projections.thresholds import Thresholds
+
+WAIT = 0.5
+"""How long a thread waits for a step that the fix makes wait for it instead."""
+
+
+def board(ledger: Ledger) -> tuple[UUID, UUID, UUID]:
+    """An admin, a board and one voting member."""
+    admin = ledger.register_member("Admin", role="staff")
+    body = ledger.establish_body("Board", kind="governance", by=admin)
+    ana = ledger.register_member("Ana")
+    ledger.assign_seat(body, ana, by=admin)
+    return admin, body, ana
+
+
+def test_a_receipt_never_finds_a_proposal_in_another_threads_open_batch(
+    ledger: Ledger,
+) -> None:
+    """A proposal raised in a batch that then fails is unknown to prove_ballot."""
+    _, body, ana = board(ledger)
+    made: list[UUID] = []
+    in_batch, asked = threading.Event(), threading.Event()
+
+    def failing_batch() -> None:
+        """Raise a proposal in a batch, then let the batch fail."""
+        with contextlib.suppress(LookupError), ledger.batch():
+            made.append(
+                ledger.raise_proposal(body, proposers=[ana], title="T", text="x")
+            )
+            in_batch.set()
+            asked.wait(WAIT)  # prove_ballot waits for the batch, so this times out
+            raise LookupError("the batch is given up")
+
+    worker = threading.Thread(target=failing_batch)
+    worker.start()
+    assert in_batch.wait(5)
+    with pytest.raises(UnknownProposalError):
+        ledger.prove_ballot(made[0], ana, "no checkpoint is read before the check")
+    asked.set()
+    worker.join(5)
+
+
+def test_a_receipt_racing_a_ballot_leaves_no_stale_proposal_behind(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ballot stored while prove_ballot reads its proposal shows in the next query."""
+    admin, body, ana = board(ledger)
+    p = ledger.raise_proposal(body, proposers=[ana], title="T", text="x")
+    ledger.open_voting(p, by=admin)
+    ledger._forget()  # so that prove_ballot reads the proposal from the store
+    repository: Any = ledger._app.repository
+    read = repository.get
+    loaded, voted = threading.Event(), threading.Event()
+    prover: list[int] = []
+
+    def slow_read(*args: Any, **kwargs: Any) -> Any:
+        """The stored proposal, handed back only after the ballot (or a wait)."""
+        found = read(*args, **kwargs)
+        if prover == [threading.get_ident()]:
+            loaded.set()
+            voted.wait(WAIT)  # the ballot waits for prove_ballot, so this times out
+        return found
+
+    def prove() -> None:
+        """Ask for a receipt, which fails: no ballot yet, or no real checkpoint."""
+        prover.append(threading.get_ident())
+        with contextlib.suppress(ProofError, CheckpointError):
+            ledger.prove_ballot(p, ana, "not a checkpoint")
+
+    def vote() -> None:
+        """Cast the ballot, from a third thread."""
+        ledger.cast_ballot(p, voter=ana, choice="for")
+        voted.set()
+
+    monkeypatch.setattr(repository, "get", slow_read)
+    proving, voting = threading.Thread(target=prove), threading.Thread(target=vote)
+    proving.start()
+    assert loaded.wait(5)
+    voting.start()
+    voting.join(5)
+    proving.join(5)
+    assert [b.voter for b in ledger.proposal(p).ballots] == [ana]
+
+
+def test_two_threads_asking_for_the_projector_at_once_share_one(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two first calls of projections() at once make one projector, not two."""
+    ledger.register_member("Ana")
+    both = threading.Barrier(2, timeout=WAIT)  # broken when only one can get in
+
+    def meeting(th: Thresholds) -> str:
+        """The tables' name, once both threads are making a projector (or a wait)."""
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both.wait()
+        return tracking_name(th)
+
+    monkeypatch.setattr("coledger.application.tracking_name", meeting)
+    got: list[Materialiser] = []
+    failures: list[BaseException] = []
+
+    def ask() -> None:
+        """Ask for the projector under the default thresholds."""
+        try:
+            got.append(ledger.projections())
+        except BaseException as error:
+            failures.append(error)
+
+    askers = [threading.Thread(target=ask) for _ in range(2)]
+    for asker in askers:
+        asker.start()
+    for asker in askers:
+        asker.join(5)
+    assert failures == []
+    assert got[0] is got[1] is ledger.projections()
+
+
+class _OpeningLedger(Ledger):
+    """A Ledger whose batch, once open, waits before it names its owner."""
+
+    opener: int | None = None
+    """The thread whose batch waits."""
+    opening: threading.Event
+    """Set when that batch is open and waiting."""
+    go_on: threading.Event
+    """What it waits for (or WAIT seconds)."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """Set an attribute, first waiting if it names the opener's batch's owner."""
+        if name == "_batch_owner" and value is not None and value == self.opener:
+            self.opening.set()
+            self.go_on.wait(WAIT)
+        super().__setattr__(name, value)
+
+
+def test_a_refusal_after_this_threads_batch_leaves_the_next_batch_alone() -> None:
+    """A thread whose batch ended cannot fail another thread's batch as it opens."""
+    with _OpeningLedger.open("memory://") as ledger:
+        ledger.opening, ledger.go_on = threading.Event(), threading.Event()
+        with ledger.batch():  # this thread's batch, stored and done
+            ledger.register_member("Earlier")
+        failures: list[BaseException] = []
+
+        def next_batch() -> None:
+            """Open a batch (which waits before naming its owner) and record one."""
+            ledger.opener = threading.get_ident()
+            try:
+                with ledger.batch():
+                    ledger.register_member("Kept")
+            except BaseException as error:
+                failures.append(error)
+
+        worker = threading.Thread(target=next_batch)
+        worker.start()
+        assert ledger.opening.wait(5)
+        with pytest.raises(InvalidInputError):
+            ledger.register_member("Kit", role="wizard")
+        ledger.go_on.set()
+        worker.join(5)
+        assert failures == []
+        assert [m.name for m in ledger.members()] == ["Earlier", "Kept"]
+
+
+def test_an_import_waits_for_another_threads_open_batch(ledger: Ledger) -> None:
+    """An import refuses a ledger whose other thread's batch stored events first."""
+    with Ledger.open("memory://") as source:
+        source.register_member("Imported")
+        lines = io.StringIO()
+        source.export(lines)
+    in_batch, imported = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def batch() -> None:
+        """Record a member in a batch that ends without waiting for the import."""
+        try:
+            with ledger.batch():
+                ledger.register_member("Batched")
+                in_batch.set()
+                imported.wait(WAIT)  # the import waits for the batch: times out
+        except BaseException as error:
+            failures.append(error)
+
+    worker = threading.Thread(target=batch)
+    worker.start()
+    assert in_batch.wait(5)
+    with pytest.raises(WrongStateError):
+        ledger.import_events(lines.getvalue().splitlines())
+    imported.set()
+    worker.join(5)
+    assert failures == []
+    assert [m.name for m in ledger.members()] == ["Batched"]
