@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import threading
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +21,7 @@ from coledger import (
 )
 from coledger.projections.materialise import Materialiser, tracking_name
 from coledger.projections.thresholds import Thresholds
+from conftest import url_for
 
 WAIT = 0.5
 """How long a thread waits for a step that the fix makes wait for it instead."""
@@ -210,3 +212,31 @@ def test_an_import_waits_for_another_threads_open_batch(ledger: Ledger) -> None:
     worker.join(5)
     assert failures == []
     assert [m.name for m in ledger.members()] == ["Batched"]
+
+
+@pytest.mark.postgres
+def test_two_ledgers_making_the_projection_tables_at_once_both_succeed(
+    pg_schema: str,
+) -> None:
+    """Two Ledgers on one schema create the tables together without a collision."""
+    url = url_for("postgres", Path(), pg_schema)
+    with Ledger.open(url) as one, Ledger.open(url) as two:
+        one.register_member("Ana")
+        together = threading.Barrier(2, timeout=5)
+        failures: list[BaseException] = []
+
+        def make(ledger: Ledger) -> None:
+            """Ask for the projector at the same moment as the other thread."""
+            together.wait()
+            try:
+                ledger.projections().catch_up()
+            except BaseException as error:
+                failures.append(error)
+
+        threads = [threading.Thread(target=make, args=(x,)) for x in (one, two)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert failures == []
+        assert one.power_sharing(materialised=True).as_of == one.position

@@ -231,10 +231,29 @@ class SQLTables(Tables):
                 self._mark = "%s"
                 self._errors = (psycopg.Error,)
                 self._conn = self._connect()
-            for statement in TABLES:
-                self._conn.execute(statement)
+            self._create()
         except Exception as error:
             raise StorageError(f"cannot open the projection tables: {error}") from error
+
+    def _create(self) -> None:
+        """Create the tables if missing.
+
+        Two PostgreSQL sessions creating one table at once collide in the
+        catalogue (a duplicate key in ``pg_type``) even with ``IF NOT EXISTS``,
+        so they take turns under an advisory lock named after the schema.
+        SQLite's file lock already makes them take turns.
+        """
+        if self._backend == "sqlite":
+            for statement in TABLES:
+                self._conn.execute(statement)
+            return
+        with self._conn.transaction():
+            self._conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                (f"coledger:tables:{self._config.schema or 'public'}",),
+            )
+            for statement in TABLES:
+                self._conn.execute(statement)
 
     def _connect(self) -> Any:
         """A new PostgreSQL connection, in autocommit, on the ledger's schema."""
