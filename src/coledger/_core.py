@@ -64,6 +64,7 @@ from coledger.projections.facts import SEALED_READS, Facts, FoldRecord
 from coledger.projections.materialise import (
     Materialiser,
 )
+from coledger.projections.thresholds import Thresholds
 from coledger.serialization import (
     LedgerMapper,
     event_class,
@@ -372,6 +373,10 @@ class LedgerCore:
         self._facts = Facts()
         self._facts_lock = threading.Lock()
         self._projector: Materialiser | None = None
+        """The projector asked for last (erasures catch it up)."""
+        self._projectors: dict[Thresholds, Materialiser] = {}
+        """Every projector made, by thresholds: one in use by another thread
+        must keep its connection, so none is closed before the Ledger."""
         self._fold_mapper: SealingMapper | None = None
         self._fold_classes: dict[str, tuple[type, int, bool]] = {}
         self._lock = threading.RLock()
@@ -479,8 +484,8 @@ class LedgerCore:
 
     def close(self) -> None:
         """Release the connections to storage and the key store."""
-        if self._projector is not None:
-            self._projector.tables.close()
+        for projector in self._projectors.values():
+            projector.tables.close()
         self._app.close()
         self._keys.close()
 

@@ -273,17 +273,17 @@ class Ledger(
     def projections(self, thresholds: Thresholds | None = None) -> Materialiser:
         """The materialised projection tables of this ledger (see the docs)."""
         th = _thresholds(thresholds)
-        if self._projector is None or th != self._projector.th:
-            if self._projector is not None:
-                self._projector.tables.close()
+        projector = self._projectors.get(th)
+        if projector is None:
             name = tracking_name(th)
             tables: Tables = (
                 MemoryTables(name)
                 if self.config.backend == "memory"
                 else SQLTables(self.config, name)
             )
-            self._projector = Materialiser(self, tables, th)
-        return self._projector
+            projector = self._projectors[th] = Materialiser(self, tables, th)
+        self._projector = projector
+        return projector
 
     def _shredded(self) -> None:
         """Rewrite projection tables that exist without the data just shredded.

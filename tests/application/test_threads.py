@@ -240,3 +240,44 @@ def test_two_ledgers_making_the_projection_tables_at_once_both_succeed(
             thread.join(30)
         assert failures == []
         assert one.power_sharing(materialised=True).as_of == one.position
+
+
+def test_a_report_under_other_thresholds_keeps_its_tables_open(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asking for other thresholds mid-report closes nothing the report still reads."""
+    _, body, ana = board(ledger)
+    ledger.raise_proposal(body, proposers=[ana], title="T", text="x")
+    other = Thresholds(minority=0.55, balanced=0.6)
+    expected = ledger.power_sharing(thresholds=other)
+    caught, switched = threading.Event(), threading.Event()
+    real = Materialiser.catch_up
+    reporter: list[int] = []
+
+    def pausing(self: Materialiser, **kwargs: Any) -> int:
+        """Hold the reporting thread's catch-up until the main thread switches."""
+        if threading.get_ident() in reporter:
+            caught.set()
+            switched.wait(5)
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(Materialiser, "catch_up", pausing)
+    found: list[Any] = []
+
+    def report() -> None:
+        """Read the materialised report under the other thresholds."""
+        reporter.append(threading.get_ident())
+        try:
+            found.append(ledger.power_sharing(materialised=True, thresholds=other))
+        except Exception as error:
+            found.append(error)
+
+    worker = threading.Thread(target=report)
+    worker.start()
+    assert caught.wait(5)
+    ledger.power_sharing(materialised=True)  # the default thresholds, meanwhile
+    switched.set()
+    worker.join(10)
+    assert len(found) == 1
+    assert not isinstance(found[0], Exception), found[0]
+    assert found[0].indicators == expected.indicators

@@ -155,3 +155,58 @@ def test_tables_written_by_an_earlier_version_of_the_figures_are_rewritten(
         with contextlib.closing(sqlite3.connect(path)) as db:
             rows = db.execute("SELECT name FROM coledger_tracking").fetchall()
         assert rows == [(tracking_name(Thresholds()),)]
+
+
+HIGHER_BAR = Thresholds(minority=0.55, balanced=0.6)
+"""Thresholds under which a board with half its seats held by lived experience
+is a 'minority', not 'balanced'."""
+
+
+def _half_seats(ledger: Ledger) -> None:
+    """A governance board with two voting seats, one held by lived experience."""
+    admin = person(ledger, "Admin", none_from=0)
+    body = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=day(0)
+    )
+    ledger.assign_seat(body, admin, by=admin, occurred_at=day(1))
+    ana = person(ledger, "Ana", le_from=0)
+    ledger.assign_seat(body, ana, by=admin, occurred_at=day(1))
+
+
+def test_tables_rewritten_under_other_thresholds_are_never_read_as_ones_own(
+    shared_url: str,
+) -> None:
+    """A projector whose tables another projector rewrote reads nothing, not theirs."""
+    with Ledger.open(shared_url) as ledger, Ledger.open(shared_url) as other:
+        _half_seats(ledger)
+        mine, theirs = ledger.projections(), other.projections(HIGHER_BAR)
+        assert mine.catch_up() == ledger.position
+        assert mine.read(Scope.ledger()) is not None
+        theirs.catch_up()
+        assert theirs.read(Scope.ledger()) is not None
+        assert mine.read(Scope.ledger()) is None
+
+
+def test_a_report_whose_tables_change_thresholds_after_its_catch_up_folds(
+    shared_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tables rewritten under other thresholds between catch-up and read: no mix-up."""
+    with Ledger.open(shared_url) as ledger, Ledger.open(shared_url) as other:
+        _half_seats(ledger)
+        expected = ledger.power_sharing().indicators["R1"]
+        assert (
+            expected.band
+            != other.power_sharing(thresholds=HIGHER_BAR).indicators["R1"].band
+        )
+        mine = ledger.projections()
+        real = Materialiser.catch_up
+
+        def then_theirs(self: Materialiser, **kwargs: Any) -> int:
+            """Catch up, then let the other ledger rewrite the tables."""
+            done = real(self, **kwargs)
+            if self is mine:
+                other.power_sharing(materialised=True, thresholds=HIGHER_BAR)
+            return done
+
+        monkeypatch.setattr(Materialiser, "catch_up", then_theirs)
+        assert ledger.power_sharing(materialised=True).indicators["R1"] == expected

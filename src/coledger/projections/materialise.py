@@ -729,13 +729,18 @@ class Materialiser:
                 close()
 
     def read(self, scope: Scope) -> PowerSharingReport | None:
-        """The materialised report for *scope* (None if it was never materialised)."""
+        """The materialised report for *scope* (None if it was never materialised).
+
+        None too when the tables hold figures under other thresholds (or an
+        earlier version of the figures): another projector rewrote them, and
+        the tracking row it left is not this one's.
+        """
         position, rows = self.tables.read(scope)
         figures = {
             row[2]: Figure(row[2], row[3], int(row[4]), row[5], row[6], row[7])
             for row in rows["coledger_figures"]
         }
-        if not figures:
+        if not figures or not position:
             return None
         ladder = tuple(
             Rung(r[2], r[3], r[4], r[5], int(r[6]), tuple(_json(r[7])), _json(r[8]))
