@@ -116,6 +116,8 @@ def test_suppressed_json_keeps_the_reports_shape(
     """The public and members' JSON have the same figures, as bands or withheld."""
     body = json.loads(render(demo_report, audience=audience, format="json"))
     board = demo_report.to_json()
+    # Its own version: version 2 shows counts about lived experience as ranges.
+    assert (body["version"], board["version"]) == (2, 1)
     assert body["audience"] == audience
     assert body["small_cell"] == Thresholds().small_cell
     assert set(body["indicators"]) == set(board["indicators"])

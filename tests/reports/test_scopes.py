@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coledger import Ledger, Rule
+from coledger.reports import render
 from coledger.reports.vocabulary import CountRange, count_range
 
 INF = math.inf
+K = 5
 
 
 def bounds(shown: CountRange) -> tuple[float, float]:
@@ -19,19 +27,38 @@ def bounds(shown: CountRange) -> tuple[float, float]:
     return shown.low, INF if shown.high is None else shown.high
 
 
-def narrowed(
-    own: CountRange, whole: CountRange, others: list[CountRange]
-) -> tuple[float, float]:
+Bounds = tuple[float, float]
+"""The lowest and highest count a reader can tell a published count lies in."""
+
+
+def narrowed(own: Bounds, whole: Bounds, others: list[Bounds]) -> Bounds:
     """The lowest and highest count a part can have, given the whole and the others.
 
-    This is the differencing attack on ranges: the whole less the others,
-    taken at both ends, cut to the part's own range.
+    This is the differencing attack: the whole less the others, taken at both
+    ends, cut to what the part's own report says of it.
     """
-    low, high = bounds(own)
-    whole_low, whole_high = bounds(whole)
-    low = max(low, whole_low - sum(bounds(o)[1] for o in others))
-    high = min(high, whole_high - sum(bounds(o)[0] for o in others))
+    low = max(own[0], whole[0] - sum(o[1] for o in others))
+    high = min(own[1], whole[1] - sum(o[0] for o in others))
     return low, high
+
+
+def published(value: object, k: int) -> Bounds:
+    """What a published count tells a reader: a number, a range, or withheld.
+
+    A withheld count (``None``) is from 1 to k - 1, as the reports before
+    count ranges withheld it (zero was shown).
+    """
+    if isinstance(value, int):
+        return value, value
+    if value is None:
+        return 1, k - 1
+    text = str(value)
+    if text.startswith("fewer than "):
+        return 0, int(text.removeprefix("fewer than ")) - 1
+    if text.startswith("more than "):
+        return int(text.removeprefix("more than ")) + 1, INF
+    low, high = text.split(" to ")
+    return int(low), int(high)
 
 
 @pytest.mark.parametrize(
@@ -78,7 +105,9 @@ def test_no_mix_of_up_to_six_other_ranges_pins_a_small_count(k: int) -> None:
                 for count in range(1, k):
                     own = count_range(count, k)
                     whole = count_range(count + rest, k)
-                    low, high = narrowed(own, whole, list(mix))
+                    low, high = narrowed(
+                        bounds(own), bounds(whole), [bounds(r) for r in mix]
+                    )
                     assert low < high, (k, mix, place, count)
 
 
@@ -88,10 +117,9 @@ def test_five_bodies_of_four_do_not_pin_each_other() -> None:
     Cut at 5, 10, 20 and 50 instead, 20 would open "20 to 49", and 20 less
     four parts of at most 4 would leave at least 4 for the fifth: its count.
     """
-    parts = [count_range(4, 5)] * 5
-    assert narrowed(parts[0], count_range(20, 5), parts[1:]) == (0, 4)
-    lowest = CountRange(0, 4)
-    assert narrowed(lowest, CountRange(20, 49), [lowest] * 4) == (4, 4)
+    part = bounds(count_range(4, 5))
+    assert narrowed(part, bounds(count_range(20, 5)), [part] * 4) == (0, 4)
+    assert narrowed((0, 4), (20, 49), [(0, 4)] * 4) == (4, 4)
 
 
 def counts_near_edges(k: int) -> st.SearchStrategy[int]:
@@ -125,7 +153,192 @@ def test_the_whole_less_the_other_parts_never_pins_a_small_count(
     ranges = [count_range(c, k) for c in counts]
     whole = count_range(sum(counts), k)
     for i, count in enumerate(counts):
-        low, high = narrowed(ranges[i], whole, ranges[:i] + ranges[i + 1 :])
+        others = [bounds(r) for r in ranges[:i] + ranges[i + 1 :]]
+        low, high = narrowed(bounds(ranges[i]), bounds(whole), others)
         assert low <= count <= high
         if 0 < count < k:
             assert low < high, (counts, k, i)
+
+
+# Two groups of one organisation, recorded through the public API -----------------
+
+
+class TwoGroups:
+    """A small group and a main group, whose reports overlap the organisation's.
+
+    The Small Group makes 3 decisions, 2 of them with lived experience (each
+    with one lived-experience comment) at a meeting two members with lived
+    experience attend. The Main Group makes 12: 7 with lived experience, at
+    meetings with 5 and 4 such attendances; 6 of those proposals, in the Big
+    Project, have one lived-experience comment each, and 1, in the Tiny
+    Project, has 3. Each group's other decisions are made by staff alone.
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.clock = itertools.count()
+        self.admin = ledger.register_member(
+            "Admin", role="staff", occurred_at=self.at()
+        )
+        ledger.declare_lived_experience(
+            self.admin, categories=["NONE"], occurred_at=self.at()
+        )
+        self.le = [self.person(i) for i in range(6)]
+        self.small = self.group("Small Group")
+        self.main = self.group("Main Group")
+        self.big = self.project("Big Project")
+        self.tiny = self.project("Tiny Project")
+        meeting = self.meeting(self.small, attended=2)
+        for _ in range(2):
+            self.decision(self.small, with_le=True, comments=1, meeting=meeting)
+        self.decision(self.small, with_le=False)
+        first, second = self.meeting(self.main, 5), self.meeting(self.main, 4)
+        for i in range(6):
+            held = first if i < 3 else second
+            self.decision(
+                self.main, with_le=True, comments=1, meeting=held, project=self.big
+            )
+        self.decision(
+            self.main, with_le=True, comments=3, meeting=second, project=self.tiny
+        )
+        for i in range(5):
+            self.decision(
+                self.main, with_le=False, project=self.big if i < 3 else self.tiny
+            )
+
+    def at(self) -> datetime:
+        """The next business time, an hour after the last."""
+        return datetime(2025, 3, 1, 9, tzinfo=UTC) + timedelta(hours=next(self.clock))
+
+    def person(self, i: int) -> UUID:
+        """A trainer who declares lived experience."""
+        member = self.ledger.register_member(
+            f"Trainer {i}", role="trainer", by=self.admin, occurred_at=self.at()
+        )
+        self.ledger.declare_lived_experience(
+            member, categories=["DIS"], occurred_at=self.at()
+        )
+        return member
+
+    def group(self, name: str) -> UUID:
+        """A working group that decides by consent."""
+        return self.ledger.establish_body(
+            name,
+            kind="working_group",
+            rule=Rule.consent(),
+            by=self.admin,
+            occurred_at=self.at(),
+        )
+
+    def project(self, name: str) -> UUID:
+        """A project labelled co-design."""
+        return self.ledger.start_project(
+            name, label="co_design", by=self.admin, occurred_at=self.at()
+        )
+
+    def meeting(self, body: UUID, attended: int) -> UUID:
+        """A decision meeting attended by the first *attended* trainers."""
+        when = self.at()
+        meeting = self.ledger.schedule_meeting(
+            body,
+            kind="decision_meeting",
+            title="Meeting",
+            starts_at=when,
+            by=self.admin,
+            occurred_at=when - timedelta(minutes=30),
+        )
+        for member in self.le[:attended]:
+            self.ledger.record_attendance(
+                meeting, member, by=self.admin, occurred_at=when
+            )
+        return meeting
+
+    def decision(
+        self,
+        body: UUID,
+        *,
+        with_le: bool,
+        comments: int = 0,
+        meeting: UUID | None = None,
+        project: UUID | None = None,
+    ) -> None:
+        """A proposal, its comments, and a decision with lived experience or without."""
+        proposal = self.ledger.raise_proposal(
+            body,
+            proposers=[self.admin],
+            title="Item",
+            text="Do it.",
+            project=project,
+            meeting=meeting,
+            occurred_at=self.at(),
+        )
+        for i in range(comments):
+            self.ledger.comment(
+                proposal,
+                author=self.le[i],
+                text="A view.",
+                channel="written",
+                occurred_at=self.at(),
+            )
+        if with_le:
+            self.ledger.decide(
+                proposal,
+                outcome="adopted",
+                method="consensus",
+                by=self.admin,
+                decided_by=[self.le[0], self.admin],
+                occurred_at=self.at(),
+            )
+        else:
+            self.ledger.decide(
+                proposal,
+                outcome="adopted",
+                method="staff_executive",
+                by=self.admin,
+                occurred_at=self.at(),
+            )
+
+    def public(
+        self,
+        *,
+        body: UUID | None = None,
+        project: UUID | None = None,
+        audience: str = "public",
+    ) -> dict[str, Any]:
+        """The public (or members') JSON report of the ledger, a body or a project."""
+        report = self.ledger.power_sharing(body=body, project=project)
+        out = render(report, audience=audience, format="json")
+        data: dict[str, Any] = json.loads(out)
+        return data
+
+
+@pytest.fixture(scope="module")
+def groups() -> Iterator[TwoGroups]:
+    """The two groups' ledger, in memory, shared by this module's tests."""
+    ledger = Ledger.open("memory://")
+    yield TwoGroups(ledger)
+    ledger.close()
+
+
+def evidence(report: dict[str, Any], name: str, key: str) -> object:
+    """One piece of a named process's evidence in a public JSON report."""
+    return next(r for r in report["ladder"] if r["name"] == name)["evidence"][key]
+
+
+def test_a_groups_evidence_less_one_projects_does_not_give_back_the_other(
+    groups: TwoGroups,
+) -> None:
+    """The Main Group's 9 comments less the Big Project's 6 are the Tiny one's 3."""
+    main = groups.public(body=groups.main)
+    count = {
+        name: published(evidence(main, name, "le_comments"), K)
+        for name in ("Main Group", "Big Project", "Tiny Project")
+    }
+    tiny = narrowed(count["Tiny Project"], count["Main Group"], [count["Big Project"]])
+    assert tiny[0] <= 3 <= tiny[1]
+    assert tiny[0] < tiny[1]
+    tiny_everywhere = {
+        json.dumps(evidence(report, "Tiny Project", "le_comments"))
+        for report in (main, groups.public(), groups.public(project=groups.tiny))
+    }
+    assert len(tiny_everywhere) == 1

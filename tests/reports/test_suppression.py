@@ -289,7 +289,7 @@ def test_a_small_total_withholds_every_count() -> None:
 
 
 def test_ladder_evidence_is_made_safe() -> None:
-    """Small counts withheld, times cut to the month, per-process figures dropped.
+    """Counts as ranges, times cut to the month, per-process figures dropped.
 
     The evidence has no ``figures_n`` (as in a rung stored before it was
     added), so the seat flags' counts are unknown and all four are withheld,
@@ -307,6 +307,7 @@ def test_ladder_evidence_is_made_safe() -> None:
             "le_comments": 3,
             "comment_meetings": 25,
             "delivery_actions": 0,
+            "access_overrides": -1,  # a hand-edited table: not a count
             "equal_terms": False,
             "proposed_phases": ["design"],
             "first_le_contribution": "2025-01-17T14:46:31.158174+00:00",
@@ -318,14 +319,15 @@ def test_ladder_evidence_is_made_safe() -> None:
     assert safe.rung == "ENGAGEMENT"
     assert safe.flags == ()  # equal terms restate seat figures of unknown count
     assert safe.evidence["equal_terms"] is None
-    assert safe.evidence["le_comments"] is None
-    assert safe.evidence["comment_meetings"] == 25
-    assert safe.evidence["delivery_actions"] == 0
+    assert safe.evidence["le_comments"] == "fewer than 5"
+    assert safe.evidence["comment_meetings"] == "21 to 40"
+    assert safe.evidence["delivery_actions"] == "fewer than 5"  # zero too
     assert safe.evidence["first_le_contribution"] == "2025-01"
     assert safe.evidence["figures"] is None
     assert safe.evidence["something_new"] is None
+    assert safe.evidence["access_overrides"] is None
     assert set(safe.withheld) == {
-        "le_comments",
+        "access_overrides",
         "figures",
         "something_new",
         "equal_terms",

@@ -17,7 +17,6 @@ import attrs
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import PowerSharingReport, Rung
 from coledger.reports.suppression import (
-    COUNTED_EVIDENCE,
     SEAT_FLAGS,
     SafeFigure,
     SafeReport,
@@ -359,13 +358,13 @@ def _month(value: str) -> str:
         return value
 
 
-def public_process(rung: SafeRung, k: int) -> Process:
-    """One process with its evidence made safe."""
+def public_process(rung: SafeRung) -> Process:
+    """One process with its evidence made safe (its counts are ranges, as text)."""
     evidence = []
     for key, value in rung.evidence.items():
         label = EVIDENCE_WORDS.get(key, words(key))
         if key in rung.withheld:
-            shown = f"fewer than {k}" if key in COUNTED_EVIDENCE else WITHHELD
+            shown = WITHHELD
         elif key.startswith("first_") and isinstance(value, str):
             shown = _month(value)
         else:
@@ -511,13 +510,17 @@ def public(
                 " own report."
             ),
             "Figures are shown as bands, never as exact values.",
+            (
+                "Counts of what people with lived experience did are shown as"
+                " ranges, the same in every report."
+            ),
             "Where a total could give back a withheld number, more is withheld.",
             "This report rates processes and bodies, never people.",
         ),
         families=families(
             {code: public_row(code, f, k) for code, f in safe.indicators.items()}
         ),
-        processes=tuple(public_process(r, k) for r in safe.ladder),
+        processes=tuple(public_process(r) for r in safe.ladder),
         tags=tags,
         tag_total=total,
         decisions=None,

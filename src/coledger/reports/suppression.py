@@ -59,9 +59,16 @@ through ``suppress``, which applies these rules (``k`` is
   ``figures`` (values) and ``figures_n`` (their n); where either lacks one,
   as in a rung materialised before ``figures_n`` was added, or holds what is
   not a finite number, its count is unknown and the flags read from it are
-  withheld. The other flags are shown. In the evidence, counts from 1 to
-  k - 1 are withheld, times are cut to the month, and the per-process
-  figures and their n are dropped.
+  withheld. The other flags are shown. In the evidence, counts are shown as
+  ranges (below), times are cut to the month, and the per-process figures
+  and their n are dropped.
+* **Counts of lived experience are ranges.** The evidence's counts (comments,
+  occasions, actions, meetings, declines and overrides of people with lived
+  experience) are never shown exactly, in any scope: each is shown as a
+  range of counts (``count_range``: "fewer than 5", "5 to 20", "21 to 40",
+  "41 to 100", "more than 100" for k of 5), zero in the lowest. A body's
+  evidence less its projects', or any whole less its other parts, then
+  leaves a range, never one count from 1 to k - 1 (see ``count_range``).
 
 Limits: these rules judge one report at a time.
 
@@ -110,6 +117,7 @@ from coledger.reports.vocabulary import (
     TAGS,
     UNKNOWN,
     Range,
+    count_range,
     indicator,
     range_of,
     share_range,
@@ -128,6 +136,15 @@ TABLE_CELL = "table_cell"
 Every withheld count of a table carries this one reason: told which were
 small and which were withheld beside them, a reader could narrow the small
 ones down to their count."""
+
+SAFE_REPORT_VERSION = 2
+"""The version of the public and members' JSON shape (docs/reports.md).
+
+It began as the board's shape after suppression, with the board's version,
+1. Version 2 gives counts about lived experience as ranges of counts, not
+exact numbers, so that reports of overlapping scopes cannot be subtracted.
+The board's shape (``REPORT_VERSION``) did not change.
+"""
 
 _TOLERANCE = 1e-6
 
@@ -240,8 +257,9 @@ class SafeReport:
     def to_json(self, audience: str = "public") -> dict[str, Any]:
         """The report's JSON shape after suppression (see docs/reports.md)."""
         head = envelope(self.scope, self.since, self.until, self.as_of)
+        del head["version"]  # the board's shape's; this shape has its own
         return {
-            "version": head.pop("version"),
+            "version": SAFE_REPORT_VERSION,
             "audience": audience,
             "small_cell": self.small_cell,
             **head,
@@ -437,24 +455,21 @@ COUNTED_EVIDENCE = frozenset(
         "access_overrides",
     }
 )
-"""Evidence keys that count things: shown unless from 1 to k - 1."""
+"""Evidence keys that count acts or occasions of people with lived experience:
+each is shown as a range of counts (``count_range``), never exactly."""
 
 
 def safe_evidence(
     evidence: Mapping[str, Any], k: int
 ) -> tuple[dict[str, Any], list[str]]:
-    """A rung's evidence with small counts withheld, times cut to the month."""
+    """A rung's evidence with counts as ranges, times cut to the month."""
     shown: dict[str, Any] = {}
     withheld: list[str] = []
     for key, value in evidence.items():
         if isinstance(value, bool) or value is None:
             shown[key] = value
-        elif isinstance(value, int) and key in COUNTED_EVIDENCE:
-            if small(value, k):
-                shown[key] = None
-                withheld.append(key)
-            else:
-                shown[key] = value
+        elif isinstance(value, int) and key in COUNTED_EVIDENCE and value >= 0:
+            shown[key] = count_range(value, k).text
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             shown[key] = list(value)
         elif key == "label" and isinstance(value, str):
