@@ -122,7 +122,15 @@ def test_suppressed_json_keeps_the_reports_shape(
     assert body["small_cell"] == Thresholds().small_cell
     assert set(body["indicators"]) == set(board["indicators"])
     for figure in body["indicators"].values():
-        assert set(figure) == {"value", "n", "coverage", "band", "note", "withheld"}
+        assert set(figure) == {
+            "value",
+            "n",
+            "n_range",
+            "coverage",
+            "band",
+            "note",
+            "withheld",
+        }
         assert figure["value"] is None or isinstance(figure["value"], str)
     assert [r["name"] for r in body["ladder"]] == [r["name"] for r in board["ladder"]]
     assert sum(d["count"] or 0 for d in body["decisions"]) <= body["decision_total"]

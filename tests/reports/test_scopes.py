@@ -342,3 +342,25 @@ def test_a_groups_evidence_less_one_projects_does_not_give_back_the_other(
         for report in (main, groups.public(), groups.public(project=groups.tiny))
     }
     assert len(tiny_everywhere) == 1
+
+
+def ranged_n(report: dict[str, Any], code: str) -> object:
+    """What a public JSON report says of a figure's n: a range, a number or None."""
+    figure = report["indicators"][code]
+    return figure.get("n_range") or figure["n"]
+
+
+@pytest.mark.parametrize("code", ["V4", "V5"])
+def test_the_ledgers_n_less_one_groups_does_not_give_back_the_others(
+    groups: TwoGroups, code: str
+) -> None:
+    """11 attendances (or comments) in all, less the Main Group's 9, are not 2."""
+    ledger, small, main = (
+        published(ranged_n(groups.public(body=b), code), K)
+        for b in (None, groups.small, groups.main)
+    )
+    low, high = narrowed(small, ledger, [main])
+    assert low <= 2 <= high
+    assert low < high
+    members = groups.public(body=groups.small, audience="members")
+    assert ranged_n(members, code) == ranged_n(groups.public(body=groups.small), code)

@@ -179,6 +179,7 @@ def test_a_small_group_its_rest_or_all_of_the_seats_look_alike(
         {
             "value": None,
             "n": n,
+            "n_range": None,
             "coverage": None,
             "band": None,
             "note": share_note("R1", K),
@@ -188,6 +189,7 @@ def test_a_small_group_its_rest_or_all_of_the_seats_look_alike(
         else {
             "value": None,
             "n": None,
+            "n_range": None,
             "coverage": None,
             "band": None,
             "note": f"withheld: fewer than {K} voting seats",

@@ -186,6 +186,29 @@ def test_notes_never_reach_the_public() -> None:
     assert "a note with 3 exact counts" not in shown
 
 
+@pytest.mark.parametrize("n", [0, 3, K - 1])
+def test_comments_of_lived_experience_below_the_limit_read_alike(n: int) -> None:
+    """V5's n counts comments of lived experience: none and a few look the same."""
+    value = None if n == 0 else 1.0
+    f = suppress(report({"V5": Figure("V5", value, n, 1.0, None)})).indicators["V5"]
+    assert (f.value, f.n, f.withheld) == (None, None, SMALL_CELL)
+    assert f.note == f"withheld: fewer than {K} comments"
+    assert f.n_range is not None
+    assert f.n_range.text == f"fewer than {K}"
+
+
+def test_attendances_of_lived_experience_are_a_range_not_a_number() -> None:
+    """V4's n is shown as the range its 12 attendances fall in, beside its band."""
+    f = suppress(report({"V4": fig("V4", 0.5, 12)})).indicators["V4"]
+    assert f.value is not None
+    assert f.value.words == "about half"
+    assert f.n is None
+    assert f.n_range is not None
+    assert f.n_range.text == "5 to 20"
+    assert public_row("V4", f, K).n == "5 to 20 attendances"
+    assert suppress(report({"V1": fig("V1", 1.0, 12)})).indicators["V1"].n == 12
+
+
 def test_a_figure_without_evidence_says_so() -> None:
     """Insufficient evidence is not a withheld figure."""
     f = suppress(

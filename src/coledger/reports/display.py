@@ -247,7 +247,13 @@ def public_row(code: str, f: SafeFigure, k: int) -> Row:
         label=about.label,
         title=about.title,
         value=missing if f.value is None else f.value.text,
-        n=f"fewer than {k}" if f.n is None else f"{f.n} {about.counted}",
+        n=(
+            f"{f.n_range.text} {about.counted}"
+            if f.n_range is not None
+            else f"fewer than {k}"
+            if f.n is None
+            else f"{f.n} {about.counted}"
+        ),
         coverage=(
             f.coverage.text
             if f.coverage is not None

@@ -64,11 +64,14 @@ through ``suppress``, which applies these rules (``k`` is
   and their n are dropped.
 * **Counts of lived experience are ranges.** The evidence's counts (comments,
   occasions, actions, meetings, declines and overrides of people with lived
-  experience) are never shown exactly, in any scope: each is shown as a
+  experience) and the n of V4 and V5 (their attendances and their comments,
+  ``RANGED_N``) are never shown exactly, in any scope: each is shown as a
   range of counts (``count_range``: "fewer than 5", "5 to 20", "21 to 40",
-  "41 to 100", "more than 100" for k of 5), zero in the lowest. A body's
-  evidence less its projects', or any whole less its other parts, then
-  leaves a range, never one count from 1 to k - 1 (see ``count_range``).
+  "41 to 100", "more than 100" for k of 5), zero in the lowest, and V4 and
+  V5 are withheld while their n is in the lowest. A body's evidence less its
+  projects', the ledger's n less its bodies', or any whole less its other
+  parts, then leaves a range, never one count from 1 to k - 1 (see
+  ``count_range``).
 
 Limits: these rules judge one report at a time.
 
@@ -116,6 +119,7 @@ from coledger.reports.vocabulary import (
     SHARE,
     TAGS,
     UNKNOWN,
+    CountRange,
     Range,
     count_range,
     indicator,
@@ -181,6 +185,9 @@ class SafeFigure:
     note: str | None
     coverage_withheld: bool = False
     """Whether a coverage there was is left out (it would name people's answers)."""
+    n_range: CountRange | None = None
+    """The n as a range of counts, for a figure whose n counts what people with
+    lived experience did (``RANGED_N``); its ``n`` is then None."""
 
     @property
     def shown(self) -> bool:
@@ -192,6 +199,7 @@ class SafeFigure:
         return {
             "value": None if self.value is None else self.value.text,
             "n": self.n,
+            "n_range": None if self.n_range is None else self.n_range.text,
             "coverage": None if self.coverage is None else self.coverage.text,
             "band": self.band,
             "note": self.note,
@@ -309,8 +317,31 @@ def share_note(code: str, k: int) -> str:
     return f"withheld: one of its two groups has fewer than {k} {about.counted}{also}"
 
 
+RANGED_N = ("V4", "V5")
+"""Figures whose n counts acts of people with lived experience (V4 their
+attendances, V5 their comments): the n is shown only as a range of counts."""
+
+
 def safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
-    """One figure after primary suppression and banding."""
+    """One figure after primary suppression and banding.
+
+    The n of a figure of ``RANGED_N`` is shown as a range, the same in every
+    scope, and the figure is withheld while that range is the lowest, zero
+    included (see ``count_range``).
+    """
+    if code not in RANGED_N:
+        return _safe_figure(code, f, th)
+    ranged = count_range(f.n, th.small_cell)
+    if ranged.low == 0:
+        note = f"withheld: {ranged.text} {indicator(code).counted}"
+        return SafeFigure(
+            code, None, None, None, None, SMALL_CELL, note, n_range=ranged
+        )
+    return attrs.evolve(_safe_figure(code, f, th), n=None, n_range=ranged)
+
+
+def _safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
+    """One figure after primary suppression and banding, its n as it is."""
     k = th.small_cell
     about = indicator(code)
     if f.n < k and (f.n > 0 or f.value is not None):  # a few: with a value or not
