@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from coledger import Ledger, Rule
@@ -364,3 +364,48 @@ def test_the_ledgers_n_less_one_groups_does_not_give_back_the_others(
     assert low < high
     members = groups.public(body=groups.small, audience="members")
     assert ranged_n(members, code) == ranged_n(groups.public(body=groups.small), code)
+
+
+def tag_count(report: dict[str, Any], tag: str) -> object:
+    """A tag's count in a public JSON report's table of decisions."""
+    return next(d["count"] for d in report["decisions"] if d["tag"] == tag)
+
+
+@pytest.mark.parametrize(("tag", "small"), [("decided-with", 2), ("informed", 1)])
+def test_the_ledgers_tag_counts_less_one_groups_do_not_give_back_the_others(
+    groups: TwoGroups, tag: str, small: int
+) -> None:
+    """A tag's count in all, less the Main Group's, does not give the Small Group's.
+
+    Made with lived experience: 9 in all less the Main Group's 7 were the
+    Small Group's 2 when the counts were exact.
+    """
+    ledger, small_group, main = (
+        published(tag_count(groups.public(body=b), tag), K)
+        for b in (None, groups.small, groups.main)
+    )
+    low, high = narrowed(small_group, ledger, [main])
+    assert low <= small <= high
+    assert low < high
+
+
+@given(st.lists(st.integers(min_value=0, max_value=120), min_size=5, max_size=5))
+@example([4, 4, 4, 4, 4])  # the one case: 20 decisions, 4 of each tag
+@settings(max_examples=500)
+def test_the_number_of_decisions_pins_a_tag_only_when_all_sit_at_their_tops(
+    counts: list[int],
+) -> None:
+    """The exact total less the other tags' ranges leaves a range, but in one case.
+
+    When every tag's count is the top of its range, the ranges' tops add up
+    to the total, and each count can be read off (docs/reports.md says so).
+    """
+    ranges = [count_range(c, K) for c in counts]
+    total = sum(counts)
+    at_tops = all(r.high == c for r, c in zip(ranges, counts, strict=True))
+    for i, count in enumerate(counts):
+        others = [bounds(r) for r in ranges[:i] + ranges[i + 1 :]]
+        low, high = narrowed(bounds(ranges[i]), (total, total), others)
+        assert low <= count <= high
+        if 0 < count < K and low == high:
+            assert at_tops, counts

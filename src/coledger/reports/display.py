@@ -413,22 +413,18 @@ def board_tags(report: PowerSharingReport) -> tuple[tuple[TagRow, ...], str]:
 
 
 def public_tags(safe: SafeReport) -> tuple[tuple[TagRow, ...], str]:
-    """Decisions counted by tag, with small and secondary cells withheld."""
+    """Decisions counted by tag, each count a range; their number unless small."""
     k = safe.small_cell
     total = safe.decisions
     scale = f"0 to {total} decisions" if total else "the decisions"
 
     def row(t: TagCount) -> TagRow:
-        if t.count is None:
-            why = f"withheld: this count or another here is below {k}"
-            bar = Bar(0.0, 0.0, WITHHELD, shown=False, scale=scale)
-            return TagRow(words(TAGS.get(t.tag, t.tag)), why, bar)
-        at = t.count / total if total else 0.0
-        return TagRow(
-            words(TAGS.get(t.tag, t.tag)),
-            str(t.count),
-            Bar(at, at, str(t.count), scale=scale),
-        )
+        tag, text = words(TAGS.get(t.tag, t.tag)), t.count.text
+        if not total:
+            return TagRow(tag, text, Bar(0.0, 0.0, text, shown=False, scale=scale))
+        high = total if t.count.high is None else min(t.count.high, total)
+        bar = Bar(min(t.count.low, total) / total, high / total, text, scale=scale)
+        return TagRow(tag, text, bar)
 
     return tuple(row(t) for t in safe.tags), (
         f"fewer than {k}" if total is None else str(total)
@@ -520,7 +516,7 @@ def public(
                 "Counts of what people with lived experience did are shown as"
                 " ranges, the same in every report."
             ),
-            "Where a total could give back a withheld number, more is withheld.",
+            "Decisions by tag are counted in ranges too, so no total gives one back.",
             "This report rates processes and bodies, never people.",
         ),
         families=families(

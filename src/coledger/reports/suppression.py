@@ -38,11 +38,11 @@ through ``suppress``, which applies these rules (``k`` is
   is the count times the meetings. So while R1 is withheld, every one of
   them is withheld as well (``secondary``), whatever it holds, with no n and
   one note.
-* **Secondary suppression.** In the table of decisions by tag, a count from
-  1 to k - 1 is withheld, and then the next smallest counts too, until the
-  withheld counts add up to at least k, so that the total cannot give back
-  one of them, and the shown counts cannot give back a small rest. A total
-  below k is withheld with every count.
+* **Decisions by tag.** The table of decisions by tag gives each tag's count
+  as a range (below), never exactly, and the number of decisions, a count
+  of records, exactly unless it is below k. A tag's count less the other
+  tags' ranges gives a range too; it could give back a count only when
+  every tag sat at the very top of its range (see Limits).
 * **The ladder** rates processes, so each rung is shown. A flag read from the
   process's seat figures (``token_seat`` from R1, ``lone_representative``
   from R2, ``placation`` from R1 and R7, ``equal_terms_not_met`` from R2 and
@@ -85,6 +85,10 @@ Limits: these rules judge one report at a time.
 * **Overlapping scopes.** The ledger's report counts the seats of every body,
   and each body's report its own; bands keep the counts from being
   subtracted exactly, but not every narrowing across scopes is ruled out.
+* **The number of decisions is exact.** Less the other tags' ranges, it
+  gives a tag's count back in one case: when every tag's count is the top
+  of its range (20 decisions, 4 with each tag), so that the tops add up to
+  the number.
 * **Outside knowledge.** A reader who holds the records (published minutes,
   or a member who was there) can link a share of records to the people they
   name: "all proposals had a lived-experience proposer" tells such a reader
@@ -131,16 +135,9 @@ SMALL_CELL = "small_cell"
 """Withheld because its n, or a group behind it, is below the small-cell limit
 (or, for a share of people, because the group is all of them)."""
 SECONDARY = "secondary"
-"""Withheld so that a total or a linked figure cannot give back a withheld count."""
+"""Withheld so that a linked figure cannot give back a withheld count."""
 NO_BANDS = "no_bands"
 """Withheld because this version of the reports has no bands for the figure."""
-TABLE_CELL = "table_cell"
-"""A count in a table withheld because it, or another count there, is small.
-
-Every withheld count of a table carries this one reason: told which were
-small and which were withheld beside them, a reader could narrow the small
-ones down to their count."""
-
 SAFE_REPORT_VERSION = 2
 """The version of the public and members' JSON shape (docs/reports.md).
 
@@ -240,11 +237,10 @@ class SafeRung:
 
 @attrs.frozen
 class TagCount:
-    """How many decisions got one tag, or why that count is withheld."""
+    """How many decisions got one tag, as a range of counts."""
 
     tag: str
-    count: int | None
-    withheld: str | None
+    count: CountRange
 
 
 @attrs.frozen
@@ -276,10 +272,7 @@ class SafeReport:
                 for code, figure in sorted(self.indicators.items())
             },
             "ladder": [rung.to_json() for rung in self.ladder],
-            "decisions": [
-                {"tag": t.tag, "count": t.count, "withheld": t.withheld}
-                for t in self.tags
-            ],
+            "decisions": [{"tag": t.tag, "count": t.count.text} for t in self.tags],
             "decision_total": self.decisions,
         }
 
@@ -450,31 +443,6 @@ def _few_beside_none(figures: Mapping[str, Figure], k: int) -> bool:
     return any(small(count, k) for count in others)
 
 
-def suppress_table(cells: Mapping[str, int], k: int) -> dict[str, str | None]:
-    """Which cells of a table with a shown total to withhold, and why.
-
-    Counts from 1 to k - 1 are withheld (primary); then the smallest other
-    non-zero counts (secondary) until the withheld counts add up to at least
-    k, so that the total minus the shown counts gives back no small count.
-    """
-    reasons: dict[str, str | None] = dict.fromkeys(cells)
-    for key, count in cells.items():
-        if small(count, k):
-            reasons[key] = SMALL_CELL
-    hidden = [key for key, why in reasons.items() if why]
-    while hidden and (len(hidden) < 2 or sum(cells[h] for h in hidden) < k):  # noqa: PLR2004
-        rest = sorted(
-            (count, key)
-            for key, count in cells.items()
-            if reasons[key] is None and count > 0
-        )
-        if not rest:
-            break
-        reasons[rest[0][1]] = SECONDARY
-        hidden.append(rest[0][1])
-    return reasons
-
-
 COUNTED_EVIDENCE = frozenset(
     {
         "comment_meetings",
@@ -591,19 +559,19 @@ def safe_rung(rung: Rung, th: Thresholds, *, own: bool = True) -> SafeRung:
 def safe_tags(
     report: PowerSharingReport, k: int
 ) -> tuple[tuple[TagCount, ...], int | None]:
-    """Decisions counted by tag, with primary and secondary suppression."""
+    """Decisions counted by tag as ranges, and their number unless it is small.
+
+    The number of decisions counts records, so it is exact; each tag's count
+    says how far lived experience shared the decisions, so it is a range
+    (``count_range``), the same in every scope: a scope's count less its
+    parts' ranges then never gives back a count from 1 to k - 1.
+    """
     cells = dict.fromkeys(TAGS, 0)
     for d in report.decisions:
         cells[d.tag] = cells.get(d.tag, 0) + 1
     total = sum(cells.values())
-    if small(total, k):  # every count, zeros too: a lone non-zero would say "all"
-        return tuple(TagCount(tag, None, TABLE_CELL) for tag in cells), None
-    reasons = suppress_table(cells, k)
-    tags = tuple(
-        TagCount(tag, None, TABLE_CELL) if reasons[tag] else TagCount(tag, count, None)
-        for tag, count in cells.items()
-    )
-    return tags, total
+    tags = tuple(TagCount(tag, count_range(count, k)) for tag, count in cells.items())
+    return tags, None if small(total, k) else total
 
 
 def suppress(
