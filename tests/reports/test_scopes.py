@@ -15,20 +15,23 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from coledger import Ledger, Rule
+from coledger.projections.thresholds import Thresholds
 from coledger.reports import render
+from coledger.reports.suppression import COUNTED_EVIDENCE
 from coledger.reports.vocabulary import CountRange, count_range
+from history_builder import build
 
 INF = math.inf
 K = 5
 
 
-def bounds(shown: CountRange) -> tuple[float, float]:
-    """The lowest and highest count a range allows."""
-    return shown.low, INF if shown.high is None else shown.high
-
-
 Bounds = tuple[float, float]
 """The lowest and highest count a reader can tell a published count lies in."""
+
+
+def bounds(shown: CountRange) -> Bounds:
+    """The lowest and highest count a range allows."""
+    return shown.low, INF if shown.high is None else shown.high
 
 
 def narrowed(own: Bounds, whole: Bounds, others: list[Bounds]) -> Bounds:
@@ -59,6 +62,13 @@ def published(value: object, k: int) -> Bounds:
         return int(text.removeprefix("more than ")) + 1, INF
     low, high = text.split(" to ")
     return int(low), int(high)
+
+
+def figure_bounds(figure: dict[str, Any], k: int) -> Bounds:
+    """What a public figure tells of its n: a range, a number, or nothing."""
+    if figure["withheld"] == "secondary":  # withheld with R1, n and all
+        return 0, INF
+    return published(figure.get("n_range") or figure["n"], k)
 
 
 @pytest.mark.parametrize(
@@ -163,16 +173,8 @@ def test_the_whole_less_the_other_parts_never_pins_a_small_count(
 # Two groups of one organisation, recorded through the public API -----------------
 
 
-class TwoGroups:
-    """A small group and a main group, whose reports overlap the organisation's.
-
-    The Small Group makes 3 decisions, 2 of them with lived experience (each
-    with one lived-experience comment) at a meeting two members with lived
-    experience attend. The Main Group makes 12: 7 with lived experience, at
-    meetings with 5 and 4 such attendances; 6 of those proposals, in the Big
-    Project, have one lived-experience comment each, and 1, in the Tiny
-    Project, has 3. Each group's other decisions are made by staff alone.
-    """
+class Organisation:
+    """An admin and six trainers with lived experience, and ways to record work."""
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
@@ -184,27 +186,6 @@ class TwoGroups:
             self.admin, categories=["NONE"], occurred_at=self.at()
         )
         self.le = [self.person(i) for i in range(6)]
-        self.small = self.group("Small Group")
-        self.main = self.group("Main Group")
-        self.big = self.project("Big Project")
-        self.tiny = self.project("Tiny Project")
-        meeting = self.meeting(self.small, attended=2)
-        for _ in range(2):
-            self.decision(self.small, with_le=True, comments=1, meeting=meeting)
-        self.decision(self.small, with_le=False)
-        first, second = self.meeting(self.main, 5), self.meeting(self.main, 4)
-        for i in range(6):
-            held = first if i < 3 else second
-            self.decision(
-                self.main, with_le=True, comments=1, meeting=held, project=self.big
-            )
-        self.decision(
-            self.main, with_le=True, comments=3, meeting=second, project=self.tiny
-        )
-        for i in range(5):
-            self.decision(
-                self.main, with_le=False, project=self.big if i < 3 else self.tiny
-            )
 
     def at(self) -> datetime:
         """The next business time, an hour after the last."""
@@ -257,12 +238,15 @@ class TwoGroups:
         self,
         body: UUID,
         *,
-        with_le: bool,
+        with_le: bool | None,
         comments: int = 0,
         meeting: UUID | None = None,
         project: UUID | None = None,
     ) -> None:
-        """A proposal, its comments, and a decision with lived experience or without."""
+        """A proposal, its comments, and a decision with lived experience or without.
+
+        With *with_le* None the proposal is left undecided.
+        """
         proposal = self.ledger.raise_proposal(
             body,
             proposers=[self.admin],
@@ -280,6 +264,8 @@ class TwoGroups:
                 channel="written",
                 occurred_at=self.at(),
             )
+        if with_le is None:
+            return
         if with_le:
             self.ledger.decide(
                 proposal,
@@ -310,6 +296,42 @@ class TwoGroups:
         out = render(report, audience=audience, format="json")
         data: dict[str, Any] = json.loads(out)
         return data
+
+
+class TwoGroups(Organisation):
+    """A small group and a main group, whose reports overlap the organisation's.
+
+    The Small Group makes 3 decisions, 2 of them with lived experience (each
+    with one lived-experience comment) at a meeting two members with lived
+    experience attend. The Main Group makes 12: 7 with lived experience, at
+    meetings with 5 and 4 such attendances; 6 of those proposals, in the Big
+    Project, have one lived-experience comment each, and 1, in the Tiny
+    Project, has 3. Each group's other decisions are made by staff alone.
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        super().__init__(ledger)
+        self.small = self.group("Small Group")
+        self.main = self.group("Main Group")
+        self.big = self.project("Big Project")
+        self.tiny = self.project("Tiny Project")
+        meeting = self.meeting(self.small, attended=2)
+        for _ in range(2):
+            self.decision(self.small, with_le=True, comments=1, meeting=meeting)
+        self.decision(self.small, with_le=False)
+        first, second = self.meeting(self.main, 5), self.meeting(self.main, 4)
+        for i in range(6):
+            held = first if i < 3 else second
+            self.decision(
+                self.main, with_le=True, comments=1, meeting=held, project=self.big
+            )
+        self.decision(
+            self.main, with_le=True, comments=3, meeting=second, project=self.tiny
+        )
+        for i in range(5):
+            self.decision(
+                self.main, with_le=False, project=self.big if i < 3 else self.tiny
+            )
 
 
 @pytest.fixture(scope="module")
@@ -344,26 +366,21 @@ def test_a_groups_evidence_less_one_projects_does_not_give_back_the_other(
     assert len(tiny_everywhere) == 1
 
 
-def ranged_n(report: dict[str, Any], code: str) -> object:
-    """What a public JSON report says of a figure's n: a range, a number or None."""
-    figure = report["indicators"][code]
-    return figure.get("n_range") or figure["n"]
-
-
 @pytest.mark.parametrize("code", ["V4", "V5"])
 def test_the_ledgers_n_less_one_groups_does_not_give_back_the_others(
     groups: TwoGroups, code: str
 ) -> None:
     """11 attendances (or comments) in all, less the Main Group's 9, are not 2."""
     ledger, small, main = (
-        published(ranged_n(groups.public(body=b), code), K)
+        figure_bounds(groups.public(body=b)["indicators"][code], K)
         for b in (None, groups.small, groups.main)
     )
     low, high = narrowed(small, ledger, [main])
     assert low <= 2 <= high
     assert low < high
     members = groups.public(body=groups.small, audience="members")
-    assert ranged_n(members, code) == ranged_n(groups.public(body=groups.small), code)
+    public = groups.public(body=groups.small)
+    assert members["indicators"][code] == public["indicators"][code]
 
 
 def tag_count(report: dict[str, Any], tag: str) -> object:
@@ -409,3 +426,115 @@ def test_the_number_of_decisions_pins_a_tag_only_when_all_sit_at_their_tops(
         assert low <= count <= high
         if 0 < count < K and low == high:
             assert at_tops, counts
+
+
+# Every scope of random ledgers ----------------------------------------------------
+
+Known = tuple[int, Bounds]
+"""A count as it is (from the board's report) and what the public reader knows."""
+
+
+def scope_counts(
+    ledger: Ledger, body: UUID | None, project: UUID | None, k: int
+) -> dict[str, Known]:
+    """Each count about lived experience in one scope's report, as it is and seen.
+
+    The n of V4 and V5 and the count of each decision tag; and, for the
+    scope's own process (not the ledger), each count in its rung's evidence.
+    """
+    board = ledger.power_sharing(body=body, project=project)
+    th = Thresholds(small_cell=k)
+    seen = json.loads(render(board, audience="public", format="json", thresholds=th))
+    counts: dict[str, Known] = {}
+    for code in ("V4", "V5"):
+        counts[code] = (
+            board.indicators[code].n,
+            figure_bounds(seen["indicators"][code], k),
+        )
+    for row in seen["decisions"]:
+        true = sum(d.tag == row["tag"] for d in board.decisions)
+        # Before ranges a withheld tag count could be zero, small or large.
+        tagged = (0, INF) if row["count"] is None else published(row["count"], k)
+        counts[row["tag"]] = (true, tagged)
+    own = str(body or project)
+    for rung, shown in zip(board.ladder, seen["ladder"], strict=True):
+        if rung.id != own:
+            continue
+        for key in COUNTED_EVIDENCE & set(rung.evidence):
+            counts[key] = (rung.evidence[key], published(shown["evidence"][key], k))
+    return counts
+
+
+def assert_no_part_pinned(whole: Known, parts: list[Known], k: int) -> None:
+    """Where the parts add up to the whole, no count from 1 to k - 1 is pinned."""
+    if whole[0] != sum(true for true, _ in parts):
+        return  # these scopes do not add up here: no sum to subtract
+    for i, (true, own) in enumerate(parts):
+        others = [seen for j, (_, seen) in enumerate(parts) if j != i]
+        low, high = narrowed(own, whole[1], others)
+        assert low <= true <= high
+        if 0 < true < k:
+            assert low < high, (true, own, whole, others)
+    low = max(whole[1][0], sum(seen[0] for _, seen in parts))
+    high = min(whole[1][1], sum(seen[1] for _, seen in parts))
+    if 0 < whole[0] < k:
+        assert low < high, (whole, parts)
+
+
+def assert_scopes_cannot_be_subtracted(ledger: Ledger, k: int) -> None:
+    """The ledger less its bodies, and each body less its projects, pin nothing."""
+    bodies = [b.id for b in ledger.bodies()]
+    whole = scope_counts(ledger, None, None, k)
+    parts = [scope_counts(ledger, b, None, k) for b in bodies]
+    for code in whole:
+        assert_no_part_pinned(whole[code], [p[code] for p in parts], k)
+    for body, counts in zip(bodies, parts, strict=True):
+        rung = ledger.power_sharing(body=body).ladder
+        projects = [UUID(r.id) for r in rung if r.unit == "project"]
+        inside = [scope_counts(ledger, None, p, k) for p in projects]
+        for key in COUNTED_EVIDENCE & set(counts):
+            found = [p[key] for p in inside if key in p]
+            assert_no_part_pinned(counts[key], found, k)
+
+
+def random_organisation(ledger: Ledger, data: st.DataObject) -> None:
+    """Two to four groups, up to two projects, and up to sixteen proposals.
+
+    Each proposal goes to a group, perhaps in a project and raised at the
+    group's meeting (which some trainers attend), gets up to four comments
+    from trainers, and is decided with lived experience, by staff, or not
+    at all: the counts the reports overlap on, kept small.
+    """
+    org = Organisation(ledger)
+    groups = [org.group(f"Group {i}") for i in range(data.draw(st.integers(2, 4)))]
+    projects = [
+        org.project(f"Project {i}") for i in range(data.draw(st.integers(0, 2)))
+    ]
+    meetings = {g: org.meeting(g, data.draw(st.integers(0, 6))) for g in groups}
+    for _ in range(data.draw(st.integers(1, 16))):
+        group = data.draw(st.sampled_from(groups))
+        org.decision(
+            group,
+            with_le=data.draw(st.sampled_from([True, False, None])),
+            comments=data.draw(st.integers(0, 4)),
+            meeting=meetings[group] if data.draw(st.booleans()) else None,
+            project=data.draw(st.sampled_from([None, *projects])),
+        )
+
+
+@given(st.data(), st.sampled_from([2, 3, 5]))
+def test_no_scope_of_a_small_organisation_gives_back_another(
+    data: st.DataObject, k: int
+) -> None:
+    """Subtracting scopes pins no count of lived experience, for any limit k."""
+    with Ledger.open("memory://") as ledger:
+        random_organisation(ledger, data)
+        assert_scopes_cannot_be_subtracted(ledger, k)
+
+
+@given(st.data())
+def test_no_scope_of_a_random_history_gives_back_another(data: st.DataObject) -> None:
+    """The same over the projection properties' random histories (seats, votes...)."""
+    with Ledger.open("memory://") as ledger:
+        build(ledger, data, steps=60, shredding=False)
+        assert_scopes_cannot_be_subtracted(ledger, K)
