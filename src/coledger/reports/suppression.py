@@ -73,7 +73,8 @@ through ``suppress``, which applies these rules (``k`` is
   parts, then leaves a range, never one count from 1 to k - 1 (see
   ``count_range``).
 
-Limits: these rules judge one report at a time.
+Limits: these rules judge one report at a time; only the count ranges are
+cut with the reports of other scopes in mind.
 
 * **Differencing over time.** Two reports of one scope at different dates
   (``as_of``, or periods) can be set side by side. When seats change hands
@@ -82,9 +83,17 @@ Limits: these rules judge one report at a time.
   half", says that the eleventh holder has it. Nothing here compares a
   report with those published before; publish at fixed, spaced dates rather
   than after each change, and raise k for a board that changes often.
-* **Overlapping scopes.** The ledger's report counts the seats of every body,
-  and each body's report its own; bands keep the counts from being
-  subtracted exactly, but not every narrowing across scopes is ruled out.
+* **Overlapping scopes.** The ledger's report counts every body, and each
+  body's report its own. The counts of lived experience are ranges, so the
+  ledger's less its bodies' (or a body's evidence less its projects') pins
+  no count below k. But a share's band over an exact n can itself leave one
+  count (12 seats "more than half" is 7; 10 seats "close to half" is 5), so
+  the ledger's R1 less one body's can give back another body's withheld
+  count (7 - 5: both its 2 seats); exact counts of records (a body's one
+  decision, the ledger's less the others') bound the ranges; a wider
+  scope's "none" or "all" holds for each part; and a chain of projects
+  across bodies, at the ranges' edges, is not ruled out. Nothing compares
+  reports of several scopes.
 * **The number of decisions is exact.** Less the other tags' ranges, it
   gives a tag's count back in one case: when every tag's count is the top
   of its range (20 decisions, 4 with each tag), so that the tops add up to
