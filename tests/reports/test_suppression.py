@@ -138,6 +138,7 @@ def test_no_voting_lived_experience_beside_a_few_other_seats_withholds_r3() -> N
     safe = suppress(report(figures)).indicators
     assert safe["R1"].value is not None
     assert (safe["R3"].withheld, safe["R3"].n) == (SECONDARY, None)
+    assert public_row("R3", safe["R3"], K).n == "withheld", "not 'fewer than 5'"
     assert safe["X5"].withheld == SECONDARY
     many = {**figures, "R3": Figure("R3", 0.0, 16, 0.5, "below_parity")}
     assert suppress(report(many)).indicators["R3"].withheld is None

@@ -18,6 +18,7 @@ from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import PowerSharingReport, Rung
 from coledger.reports.suppression import (
     SEAT_FLAGS,
+    SECONDARY,
     SafeFigure,
     SafeReport,
     SafeRung,
@@ -250,9 +251,11 @@ def public_row(code: str, f: SafeFigure, k: int) -> Row:
         n=(
             f"{f.n_range.text} {about.counted}"
             if f.n_range is not None
-            else f"fewer than {k}"
-            if f.n is None
             else f"{f.n} {about.counted}"
+            if f.n is not None
+            else WITHHELD  # withheld with R1: its n may be any size
+            if f.withheld == SECONDARY
+            else f"fewer than {k}"
         ),
         coverage=(
             f.coverage.text
