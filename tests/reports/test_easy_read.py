@@ -182,3 +182,14 @@ def test_small_numbers_are_withheld_for_members(members_text: str) -> None:
     )[0]
     assert "We do not show this number." in seats
     assert "3" not in seats
+
+
+def test_members_read_the_comments_of_lived_experience_as_a_range(
+    demo_report: PowerSharingReport, members_text: str
+) -> None:
+    """Their comments are counted as a range (41 to 100 for k of 5), not exactly."""
+    n = demo_report.indicators["V5"].n
+    assert 40 < n <= 100, "the demo year's comments fall in the range 41 to 100"
+    feedback = members_text.split("Did we tell people what happened")[1]
+    assert "People with lived experience made 41 to 100 comments." in feedback
+    assert str(n) not in feedback

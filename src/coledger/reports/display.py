@@ -17,8 +17,8 @@ import attrs
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import PowerSharingReport, Rung
 from coledger.reports.suppression import (
-    COUNTED_EVIDENCE,
     SEAT_FLAGS,
+    SECONDARY,
     SafeFigure,
     SafeReport,
     SafeRung,
@@ -248,7 +248,15 @@ def public_row(code: str, f: SafeFigure, k: int) -> Row:
         label=about.label,
         title=about.title,
         value=missing if f.value is None else f.value.text,
-        n=f"fewer than {k}" if f.n is None else f"{f.n} {about.counted}",
+        n=(
+            f"{f.n_range.text} {about.counted}"
+            if f.n_range is not None
+            else f"{f.n} {about.counted}"
+            if f.n is not None
+            else WITHHELD  # withheld with R1: its n may be any size
+            if f.withheld == SECONDARY
+            else f"fewer than {k}"
+        ),
         coverage=(
             f.coverage.text
             if f.coverage is not None
@@ -359,13 +367,13 @@ def _month(value: str) -> str:
         return value
 
 
-def public_process(rung: SafeRung, k: int) -> Process:
-    """One process with its evidence made safe."""
+def public_process(rung: SafeRung) -> Process:
+    """One process with its evidence made safe (its counts are ranges, as text)."""
     evidence = []
     for key, value in rung.evidence.items():
         label = EVIDENCE_WORDS.get(key, words(key))
         if key in rung.withheld:
-            shown = f"fewer than {k}" if key in COUNTED_EVIDENCE else WITHHELD
+            shown = WITHHELD
         elif key.startswith("first_") and isinstance(value, str):
             shown = _month(value)
         else:
@@ -408,22 +416,18 @@ def board_tags(report: PowerSharingReport) -> tuple[tuple[TagRow, ...], str]:
 
 
 def public_tags(safe: SafeReport) -> tuple[tuple[TagRow, ...], str]:
-    """Decisions counted by tag, with small and secondary cells withheld."""
+    """Decisions counted by tag, each count a range; their number unless small."""
     k = safe.small_cell
     total = safe.decisions
     scale = f"0 to {total} decisions" if total else "the decisions"
 
     def row(t: TagCount) -> TagRow:
-        if t.count is None:
-            why = f"withheld: this count or another here is below {k}"
-            bar = Bar(0.0, 0.0, WITHHELD, shown=False, scale=scale)
-            return TagRow(words(TAGS.get(t.tag, t.tag)), why, bar)
-        at = t.count / total if total else 0.0
-        return TagRow(
-            words(TAGS.get(t.tag, t.tag)),
-            str(t.count),
-            Bar(at, at, str(t.count), scale=scale),
-        )
+        tag, text = words(TAGS.get(t.tag, t.tag)), t.count.text
+        if not total:
+            return TagRow(tag, text, Bar(0.0, 0.0, text, shown=False, scale=scale))
+        high = total if t.count.high is None else min(t.count.high, total)
+        bar = Bar(min(t.count.low, total) / total, high / total, text, scale=scale)
+        return TagRow(tag, text, bar)
 
     return tuple(row(t) for t in safe.tags), (
         f"fewer than {k}" if total is None else str(total)
@@ -511,13 +515,17 @@ def public(
                 " own report."
             ),
             "Figures are shown as bands, never as exact values.",
-            "Where a total could give back a withheld number, more is withheld.",
+            (
+                "Counts of what people with lived experience did are shown as"
+                " ranges, the same in every report."
+            ),
+            "Decisions by tag are counted in ranges too, so no total gives one back.",
             "This report rates processes and bodies, never people.",
         ),
         families=families(
             {code: public_row(code, f, k) for code, f in safe.indicators.items()}
         ),
-        processes=tuple(public_process(r, k) for r in safe.ladder),
+        processes=tuple(public_process(r) for r in safe.ladder),
         tags=tags,
         tag_total=total,
         decisions=None,

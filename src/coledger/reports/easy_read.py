@@ -257,14 +257,15 @@ def support(safe: SafeReport) -> Point:
 def feedback(safe: SafeReport, group: str) -> Point:
     """Whether people were told what became of their comments (V5)."""
     f = safe.indicators.get("V5")
-    if f is None or f.value is None or f.n is None:
+    made = None if f is None or f.n_range is None else f.n_range.text
+    if f is None or f.value is None or made is None:
         lines = _missing(f)
     else:
         verdict = (
             "That is good." if f.band == "closed" else "We need to do this every time."
         )
         lines = (
-            f"{_cap(group)} made {f.n} comments.",
+            f"{_cap(group)} made {made} comments.",
             f"We told them what happened {f.value.words} of the time.",
             verdict,
         )
@@ -275,7 +276,7 @@ def feedback(safe: SafeReport, group: str) -> Point:
         lines=lines,
         meter=None if f is None else _meter("Comments we answered", f),
         table=(
-            ("Comments", "not shown" if f is None or f.n is None else str(f.n)),
+            ("Comments", made or "not shown"),
             ("Comments we answered", _table_words(f)),
         ),
     )

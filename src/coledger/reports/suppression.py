@@ -38,11 +38,11 @@ through ``suppress``, which applies these rules (``k`` is
   is the count times the meetings. So while R1 is withheld, every one of
   them is withheld as well (``secondary``), whatever it holds, with no n and
   one note.
-* **Secondary suppression.** In the table of decisions by tag, a count from
-  1 to k - 1 is withheld, and then the next smallest counts too, until the
-  withheld counts add up to at least k, so that the total cannot give back
-  one of them, and the shown counts cannot give back a small rest. A total
-  below k is withheld with every count.
+* **Decisions by tag.** The table of decisions by tag gives each tag's count
+  as a range (below), never exactly, and the number of decisions, a count
+  of records, exactly unless it is below k. A tag's count less the other
+  tags' ranges gives a range too; it could give back a count only when
+  every tag sat at the very top of its range (see Limits).
 * **The ladder** rates processes, so each rung is shown. A flag read from the
   process's seat figures (``token_seat`` from R1, ``lone_representative``
   from R2, ``placation`` from R1 and R7, ``equal_terms_not_met`` from R2 and
@@ -59,11 +59,22 @@ through ``suppress``, which applies these rules (``k`` is
   ``figures`` (values) and ``figures_n`` (their n); where either lacks one,
   as in a rung materialised before ``figures_n`` was added, or holds what is
   not a finite number, its count is unknown and the flags read from it are
-  withheld. The other flags are shown. In the evidence, counts from 1 to
-  k - 1 are withheld, times are cut to the month, and the per-process
-  figures and their n are dropped.
+  withheld. The other flags are shown. In the evidence, counts are shown as
+  ranges (below), times are cut to the month, and the per-process figures
+  and their n are dropped.
+* **Counts of lived experience are ranges.** The evidence's counts (comments,
+  occasions, actions, meetings, declines and overrides of people with lived
+  experience) and the n of V4 and V5 (their attendances and their comments,
+  ``RANGED_N``) are never shown exactly, in any scope: each is shown as a
+  range of counts (``count_range``: "fewer than 5", "5 to 20", "21 to 40",
+  "41 to 100", "more than 100" for k of 5), zero in the lowest, and V4 and
+  V5 are withheld while their n is in the lowest. A body's evidence less its
+  projects', the ledger's n less its bodies', or any whole less its other
+  parts, then leaves a range, never one count from 1 to k - 1 (see
+  ``count_range``).
 
-Limits: these rules judge one report at a time.
+Limits: these rules judge one report at a time; only the count ranges are
+cut with the reports of other scopes in mind.
 
 * **Differencing over time.** Two reports of one scope at different dates
   (``as_of``, or periods) can be set side by side. When seats change hands
@@ -72,9 +83,21 @@ Limits: these rules judge one report at a time.
   half", says that the eleventh holder has it. Nothing here compares a
   report with those published before; publish at fixed, spaced dates rather
   than after each change, and raise k for a board that changes often.
-* **Overlapping scopes.** The ledger's report counts the seats of every body,
-  and each body's report its own; bands keep the counts from being
-  subtracted exactly, but not every narrowing across scopes is ruled out.
+* **Overlapping scopes.** The ledger's report counts every body, and each
+  body's report its own. The counts of lived experience are ranges, so the
+  ledger's less its bodies' (or a body's evidence less its projects') pins
+  no count below k. But a share's band over an exact n can itself leave one
+  count (12 seats "more than half" is 7; 10 seats "close to half" is 5), so
+  the ledger's R1 less one body's can give back another body's withheld
+  count (7 - 5: both its 2 seats); exact counts of records (a body's one
+  decision, the ledger's less the others') bound the ranges; a wider
+  scope's "none" or "all" holds for each part; and a chain of projects
+  across bodies, at the ranges' edges, is not ruled out. Nothing compares
+  reports of several scopes.
+* **The number of decisions is exact.** Less the other tags' ranges, it
+  gives a tag's count back in one case: when every tag's count is the top
+  of its range (20 decisions, 4 with each tag), so that the tops add up to
+  the number.
 * **Outside knowledge.** A reader who holds the records (published minutes,
   or a member who was there) can link a share of records to the people they
   name: "all proposals had a lived-experience proposer" tells such a reader
@@ -109,7 +132,9 @@ from coledger.reports.vocabulary import (
     SHARE,
     TAGS,
     UNKNOWN,
+    CountRange,
     Range,
+    count_range,
     indicator,
     range_of,
     share_range,
@@ -119,15 +144,17 @@ SMALL_CELL = "small_cell"
 """Withheld because its n, or a group behind it, is below the small-cell limit
 (or, for a share of people, because the group is all of them)."""
 SECONDARY = "secondary"
-"""Withheld so that a total or a linked figure cannot give back a withheld count."""
+"""Withheld so that a linked figure cannot give back a withheld count."""
 NO_BANDS = "no_bands"
 """Withheld because this version of the reports has no bands for the figure."""
-TABLE_CELL = "table_cell"
-"""A count in a table withheld because it, or another count there, is small.
+SAFE_REPORT_VERSION = 2
+"""The version of the public and members' JSON shape (docs/reports.md).
 
-Every withheld count of a table carries this one reason: told which were
-small and which were withheld beside them, a reader could narrow the small
-ones down to their count."""
+It began as the board's shape after suppression, with the board's version,
+1. Version 2 gives counts about lived experience as ranges of counts, not
+exact numbers, so that reports of overlapping scopes cannot be subtracted.
+The board's shape (``REPORT_VERSION``) did not change.
+"""
 
 _TOLERANCE = 1e-6
 
@@ -164,6 +191,9 @@ class SafeFigure:
     note: str | None
     coverage_withheld: bool = False
     """Whether a coverage there was is left out (it would name people's answers)."""
+    n_range: CountRange | None = None
+    """The n as a range of counts, for a figure whose n counts what people with
+    lived experience did (``RANGED_N``); its ``n`` is then None."""
 
     @property
     def shown(self) -> bool:
@@ -175,6 +205,7 @@ class SafeFigure:
         return {
             "value": None if self.value is None else self.value.text,
             "n": self.n,
+            "n_range": None if self.n_range is None else self.n_range.text,
             "coverage": None if self.coverage is None else self.coverage.text,
             "band": self.band,
             "note": self.note,
@@ -215,11 +246,10 @@ class SafeRung:
 
 @attrs.frozen
 class TagCount:
-    """How many decisions got one tag, or why that count is withheld."""
+    """How many decisions got one tag, as a range of counts."""
 
     tag: str
-    count: int | None
-    withheld: str | None
+    count: CountRange
 
 
 @attrs.frozen
@@ -240,8 +270,9 @@ class SafeReport:
     def to_json(self, audience: str = "public") -> dict[str, Any]:
         """The report's JSON shape after suppression (see docs/reports.md)."""
         head = envelope(self.scope, self.since, self.until, self.as_of)
+        del head["version"]  # the board's shape's; this shape has its own
         return {
-            "version": head.pop("version"),
+            "version": SAFE_REPORT_VERSION,
             "audience": audience,
             "small_cell": self.small_cell,
             **head,
@@ -250,10 +281,7 @@ class SafeReport:
                 for code, figure in sorted(self.indicators.items())
             },
             "ladder": [rung.to_json() for rung in self.ladder],
-            "decisions": [
-                {"tag": t.tag, "count": t.count, "withheld": t.withheld}
-                for t in self.tags
-            ],
+            "decisions": [{"tag": t.tag, "count": t.count.text} for t in self.tags],
             "decision_total": self.decisions,
         }
 
@@ -291,8 +319,31 @@ def share_note(code: str, k: int) -> str:
     return f"withheld: one of its two groups has fewer than {k} {about.counted}{also}"
 
 
+RANGED_N = ("V4", "V5")
+"""Figures whose n counts acts of people with lived experience (V4 their
+attendances, V5 their comments): the n is shown only as a range of counts."""
+
+
 def safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
-    """One figure after primary suppression and banding."""
+    """One figure after primary suppression and banding.
+
+    The n of a figure of ``RANGED_N`` is shown as a range, the same in every
+    scope, and the figure is withheld while that range is the lowest, zero
+    included (see ``count_range``).
+    """
+    if code not in RANGED_N:
+        return _safe_figure(code, f, th)
+    ranged = count_range(f.n, th.small_cell)
+    if ranged.low == 0:
+        note = f"withheld: {ranged.text} {indicator(code).counted}"
+        return SafeFigure(
+            code, None, None, None, None, SMALL_CELL, note, n_range=ranged
+        )
+    return attrs.evolve(_safe_figure(code, f, th), n=None, n_range=ranged)
+
+
+def _safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
+    """One figure after primary suppression and banding, its n as it is."""
     k = th.small_cell
     about = indicator(code)
     if f.n < k and (f.n > 0 or f.value is not None):  # a few: with a value or not
@@ -401,31 +452,6 @@ def _few_beside_none(figures: Mapping[str, Figure], k: int) -> bool:
     return any(small(count, k) for count in others)
 
 
-def suppress_table(cells: Mapping[str, int], k: int) -> dict[str, str | None]:
-    """Which cells of a table with a shown total to withhold, and why.
-
-    Counts from 1 to k - 1 are withheld (primary); then the smallest other
-    non-zero counts (secondary) until the withheld counts add up to at least
-    k, so that the total minus the shown counts gives back no small count.
-    """
-    reasons: dict[str, str | None] = dict.fromkeys(cells)
-    for key, count in cells.items():
-        if small(count, k):
-            reasons[key] = SMALL_CELL
-    hidden = [key for key, why in reasons.items() if why]
-    while hidden and (len(hidden) < 2 or sum(cells[h] for h in hidden) < k):  # noqa: PLR2004
-        rest = sorted(
-            (count, key)
-            for key, count in cells.items()
-            if reasons[key] is None and count > 0
-        )
-        if not rest:
-            break
-        reasons[rest[0][1]] = SECONDARY
-        hidden.append(rest[0][1])
-    return reasons
-
-
 COUNTED_EVIDENCE = frozenset(
     {
         "comment_meetings",
@@ -437,24 +463,21 @@ COUNTED_EVIDENCE = frozenset(
         "access_overrides",
     }
 )
-"""Evidence keys that count things: shown unless from 1 to k - 1."""
+"""Evidence keys that count acts or occasions of people with lived experience:
+each is shown as a range of counts (``count_range``), never exactly."""
 
 
 def safe_evidence(
     evidence: Mapping[str, Any], k: int
 ) -> tuple[dict[str, Any], list[str]]:
-    """A rung's evidence with small counts withheld, times cut to the month."""
+    """A rung's evidence with counts as ranges, times cut to the month."""
     shown: dict[str, Any] = {}
     withheld: list[str] = []
     for key, value in evidence.items():
         if isinstance(value, bool) or value is None:
             shown[key] = value
-        elif isinstance(value, int) and key in COUNTED_EVIDENCE:
-            if small(value, k):
-                shown[key] = None
-                withheld.append(key)
-            else:
-                shown[key] = value
+        elif isinstance(value, int) and key in COUNTED_EVIDENCE and value >= 0:
+            shown[key] = count_range(value, k).text
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             shown[key] = list(value)
         elif key == "label" and isinstance(value, str):
@@ -545,19 +568,19 @@ def safe_rung(rung: Rung, th: Thresholds, *, own: bool = True) -> SafeRung:
 def safe_tags(
     report: PowerSharingReport, k: int
 ) -> tuple[tuple[TagCount, ...], int | None]:
-    """Decisions counted by tag, with primary and secondary suppression."""
+    """Decisions counted by tag as ranges, and their number unless it is small.
+
+    The number of decisions counts records, so it is exact; each tag's count
+    says how far lived experience shared the decisions, so it is a range
+    (``count_range``), the same in every scope: a scope's count less its
+    parts' ranges then never gives back a count from 1 to k - 1.
+    """
     cells = dict.fromkeys(TAGS, 0)
     for d in report.decisions:
         cells[d.tag] = cells.get(d.tag, 0) + 1
     total = sum(cells.values())
-    if small(total, k):  # every count, zeros too: a lone non-zero would say "all"
-        return tuple(TagCount(tag, None, TABLE_CELL) for tag in cells), None
-    reasons = suppress_table(cells, k)
-    tags = tuple(
-        TagCount(tag, None, TABLE_CELL) if reasons[tag] else TagCount(tag, count, None)
-        for tag, count in cells.items()
-    )
-    return tags, total
+    tags = tuple(TagCount(tag, count_range(count, k)) for tag, count in cells.items())
+    return tags, None if small(total, k) else total
 
 
 def suppress(

@@ -424,3 +424,59 @@ def range_of(code: str, value: float, th: Thresholds) -> Range | None:
     if kind == SCORE:
         return score_range(value)
     return None
+
+
+# Ranges of counts (the public and the members) ------------------------------------
+
+
+@attrs.frozen
+class CountRange:
+    """A count shown as a range of whole numbers, such as "5 to 20", never the count."""
+
+    low: int
+    high: int | None
+    """The top of the range, or None when it has none ("more than 100")."""
+
+    @property
+    def text(self) -> str:
+        """The range in words: "fewer than 5", "5 to 20" or "more than 100"."""
+        if self.high is None:
+            return f"more than {self.low - 1}"
+        if self.low == 0:
+            return f"fewer than {self.high + 1}"
+        return f"{self.low} to {self.high}"
+
+
+COUNT_STEPS = (1, 5, 10, 25)
+"""The tops of the count ranges, as multiples of ``count_unit``; the last is open."""
+
+
+def count_unit(k: int) -> int:
+    """The top of the lowest count range: k - 1, or 2 when k is 2.
+
+    Not 1 for k of 2: every number is a multiple of 1, so the edges would no
+    longer keep a part's count from being worked out (see ``count_range``).
+    """
+    return max(k - 1, 2)
+
+
+def count_range(count: int, k: int) -> CountRange:
+    """The range a count is shown in, the same in every scope, zero in the lowest.
+
+    The lowest range runs from 0 to the unit (k - 1, or 2 when k is 2); every
+    other one starts one past a multiple of the unit and ends on one. Where
+    counts add up, as a ledger's do over its bodies, the bottom of the whole's
+    range less the tops of all the parts' ranges but one is then one more than
+    a multiple of the unit, never the unit itself: so the ranges can narrow
+    that last part, but never to one count from 1 to k - 1. Zero shares the
+    lowest range because a "none" beside a few "fewer than k" would count
+    the parts that are not empty.
+    """
+    unit = count_unit(k)
+    low = 0
+    for step in COUNT_STEPS:
+        high = unit * step
+        if count <= high:
+            return CountRange(low, high)
+        low = high + 1
+    return CountRange(low, None)
