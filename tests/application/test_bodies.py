@@ -123,11 +123,13 @@ def test_seat_changes_go_forward_in_business_time(ledger: Ledger) -> None:
     """A seat change never goes back before the last change of its member or office."""
     admin = ledger.register_member("Admin", role="staff")
     alice, bob, cat = (ledger.register_member(n) for n in ("Alice", "Bob", "Cat"))
-    board = ledger.establish_body("Board", kind="governance", by=admin)
 
     def on(month: int) -> datetime:
         return datetime(2024, month, 1, tzinfo=UTC)
 
+    board = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=on(1) - timedelta(30)
+    )
     ledger.assign_seat(board, alice, office="chair", by=admin, occurred_at=on(1))
     with refused(ledger, TimeOrderError):  # a vacate before its assignment
         ledger.vacate_seat(board, alice, by=admin, occurred_at=on(1) - timedelta(1))
@@ -153,6 +155,41 @@ def test_seat_changes_go_forward_in_business_time(ledger: Ledger) -> None:
         admin: "co_chair",
         bob: None,
     }
+
+
+def test_seats_come_no_earlier_than_their_body(ledger: Ledger) -> None:
+    """A seat dated before its body was established is refused, naming both times."""
+    admin = ledger.register_member("Admin", role="staff")
+    alice = ledger.register_member("Alice")
+    founded = datetime(2024, 3, 1, tzinfo=UTC)
+    board = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=founded
+    )
+    with refused(ledger, TimeOrderError, match="before the body was established"):
+        ledger.assign_seat(
+            board, alice, by=admin, occurred_at=founded - timedelta(days=1)
+        )
+    ledger.assign_seat(board, alice, office="chair", by=admin, occurred_at=founded)
+    assert ledger.body(board).voting_members == (alice,)
+
+
+def test_a_seat_at_the_default_time_follows_a_body_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, a seat change is dated no earlier than its body's founding."""
+    admin = ledger.register_member("Admin", role="staff")
+    alice = ledger.register_member("Alice")
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    board = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=ahead
+    )
+    ledger.assign_seat(board, alice, by=admin)
+    seated = [
+        r.event.occurred_at
+        for r in ledger.history()
+        if type(r.event).__qualname__ == "Body.SeatAssigned"
+    ]
+    assert seated == [ahead]
 
 
 def test_projects_lifecycle(ledger: Ledger) -> None:

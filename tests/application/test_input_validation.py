@@ -83,7 +83,9 @@ def build(ledger: Ledger) -> World:
     newcomer = ledger.register_member("Newcomer")
     ledger.declare_lived_experience(sam, categories=["DIS"])
     ledger.authorise_supporter(sam, helper)
-    board = ledger.establish_body("Board", kind="governance", by=admin)
+    board = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=FIRST
+    )
     ledger.assign_seat(board, sam, by=admin, occurred_at=FIRST)
     ledger.assign_seat(board, kim, by=admin, occurred_at=FIRST)
     plan = ledger.start_project("Plan", label="co_production", by=admin)

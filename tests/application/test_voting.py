@@ -37,7 +37,9 @@ def board_with(
 ) -> tuple[UUID, UUID, list[UUID]]:
     """An admin, a governance body under *rule*, and *voters* voting-seat holders."""
     admin = ledger.register_member("Admin", role="staff")
-    body = ledger.establish_body("Board", kind="governance", rule=rule, by=admin)
+    body = ledger.establish_body(
+        "Board", kind="governance", rule=rule, by=admin, occurred_at=seated_at
+    )
     members = [ledger.register_member(f"Voter {i}") for i in range(voters)]
     for member in members:
         ledger.assign_seat(body, member, by=admin, occurred_at=seated_at)
@@ -685,7 +687,9 @@ def test_voting_opens_no_earlier_than_the_last_change_of_voting_seats(
 
     admin = ledger.register_member("Admin", role="staff")
     a, b, cat, obs = (ledger.register_member(n) for n in ("A", "B", "Cat", "Obs"))
-    body = ledger.establish_body("Board", kind="governance", by=admin)
+    body = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=on(1)
+    )
     for member in (a, b):
         ledger.assign_seat(body, member, by=admin, occurred_at=on(1))
     p = ledger.raise_proposal(

@@ -87,7 +87,7 @@ class BodyCommands(LedgerCore):
             actor = self._actor(by)
             seated = self._member(member)
             record = self._body(body)
-            floor = record.last_seat_change(seated.id, office)
+            floor = record.seat_change_floor(seated.id, office)
             ctx = self._ctx(actor, occurred_at, source_ref, not_before=floor)
             record.assign_seat(ctx, seated.id, seat, office)
             self._save(record)
@@ -110,7 +110,7 @@ class BodyCommands(LedgerCore):
             v.check_id("member", member)
             record = self._body(body)
             held = record.seats.get(member)
-            floor = record.last_seat_change(
+            floor = record.seat_change_floor(
                 member, None if held is None else held.office
             )
             ctx = self._ctx(actor, occurred_at, source_ref, not_before=floor)

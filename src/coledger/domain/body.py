@@ -53,6 +53,7 @@ class Body(LedgerAggregate):
                 self.rule_quorum,
                 self.rule_lived_experience_quorum,
             )
+            aggregate.established_at = self.occurred_at
             aggregate.seats = {}
             aggregate.seat_changed_at = {}
             aggregate.office_changed_at = {}
@@ -112,6 +113,8 @@ class Body(LedgerAggregate):
         name: str
         kind: str
         rule: Rule
+        established_at: datetime
+        """When the body was established (business time)."""
         seats: dict[UUID, Seat]
         seat_changed_at: dict[UUID, datetime]
         """The latest business time of a seat change, by member."""
@@ -159,14 +162,30 @@ class Body(LedgerAggregate):
             last.append(self.office_changed_at.get(office))
         return max((t for t in last if t is not None), default=None)
 
+    def seat_change_floor(self, member: UUID, office: str | None) -> datetime:
+        """The earliest business time a change of *member*'s seat or *office* may have.
+
+        The later of the body's establishment and the last change of that
+        member's seat or that office.
+        """
+        latest = self.last_seat_change(member, office)
+        founded = self.established_at
+        return founded if latest is None else max(latest, founded)
+
     def _check_seat_order(self, ctx: Context, member: UUID, office: str | None) -> None:
-        """Refuse a seat change dated before the last change of its member or office.
+        """Refuse a seat change dated before the body, or the last change of its seat.
 
         Seats are read in business time (who sat when), so a change slipped in
         before a later one would show a member in two seats, or two holders of
-        one office, at once. Co-chairs are many, so only their members are
-        ordered.
+        one office, at once; one before the body was established, a seat on
+        nothing. Co-chairs are many, so only their members are ordered.
         """
+        founded = self.established_at
+        if ctx.occurred_at < founded:
+            raise TimeOrderError(
+                f"a seat change on {self.name!r} at {ctx.occurred_at.isoformat()} "
+                f"would come before the body was established ({founded.isoformat()})"
+            )
         latest = self.last_seat_change(member, office)
         if latest is not None and ctx.occurred_at < latest:
             raise TimeOrderError(
