@@ -100,9 +100,12 @@ class AdjustmentCommands(LedgerCore):
             raise errors.InvalidInputError("partial must be True or False")
 
         def command() -> None:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             record = self._adjustment(adjustment)
             self._member(record.member)  # an erased member's requests are closed
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.requested_at
+            )
             record.provide(ctx, partial=partial)
             self._save(record)
 
@@ -128,9 +131,12 @@ class AdjustmentCommands(LedgerCore):
             )
 
         def command() -> None:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             record = self._adjustment(adjustment)
             self._member(record.member)  # an erased member's requests are closed
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.requested_at
+            )
             record.decline(ctx, reason=reason, alternative=alternative)
             self._save(record)
 
@@ -150,7 +156,9 @@ class AdjustmentCommands(LedgerCore):
             record = self._adjustment(adjustment)
             self._member(record.member)  # an erased member's requests are closed
             actor = self._actor(record.member if by is None else by)
-            ctx = self._ctx(actor, occurred_at, source_ref)
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.requested_at
+            )
             record.withdraw(ctx)
             self._save(record)
 
