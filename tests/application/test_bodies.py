@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
 from uuid import uuid4
@@ -190,6 +191,26 @@ def test_a_seat_at_the_default_time_follows_a_body_from_a_fast_clock(
         if type(r.event).__qualname__ == "Body.SeatAssigned"
     ]
     assert seated == [ahead]
+
+
+def test_rule_changes_go_forward_in_business_time(ledger: Ledger) -> None:
+    """A rule change before the body, or before its last rule change, is refused."""
+    admin = ledger.register_member("Admin", role="staff")
+
+    def on(month: int) -> datetime:
+        return datetime(2024, month, 1, tzinfo=UTC)
+
+    board = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=on(3)
+    )
+    with refused(ledger, TimeOrderError, match=re.escape(on(3).isoformat())):
+        ledger.change_rule(board, Rule.consent(), by=admin, occurred_at=on(2))
+    ledger.change_rule(board, Rule.consent(), by=admin, occurred_at=on(6))
+    with refused(ledger, TimeOrderError, match="current rule"):
+        ledger.change_rule(board, Rule.consensus(), by=admin, occurred_at=on(5))
+    assert ledger.body(board).rule == Rule.consent()
+    ledger.change_rule(board, Rule.consensus(), by=admin)  # now: after June 2024
+    assert ledger.body(board).rule == Rule.consensus()
 
 
 def test_projects_lifecycle(ledger: Ledger) -> None:

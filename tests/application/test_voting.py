@@ -706,6 +706,40 @@ def test_voting_opens_no_earlier_than_the_last_change_of_voting_seats(
     assert ledger.open_voting(p, by=admin, occurred_at=on(7)) == (a, cat)
 
 
+def test_voting_opens_no_earlier_than_the_body_took_its_rule(ledger: Ledger) -> None:
+    """A vote opened before the body last changed the rule it copies is refused."""
+
+    def on(month: int) -> datetime:
+        return datetime(2025, month, 1, tzinfo=UTC)
+
+    admin, body, (a, _) = board_with(ledger, 2, seated_at=on(1))
+    p = ledger.raise_proposal(
+        body, proposers=[a], title="T", text="x", occurred_at=on(2)
+    )
+    ledger.change_rule(body, Rule.consent(), by=admin, occurred_at=on(6))
+    with refused(ledger, TimeOrderError, match="took the rule"):
+        ledger.open_voting(p, by=admin, occurred_at=on(3))
+    ledger.open_voting(p, by=admin, occurred_at=on(6))
+    assert ledger.proposal(p).rule == Rule.consent()
+
+
+def test_an_opening_at_the_default_time_follows_a_rule_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, voting opens no earlier than the body's latest rule change."""
+    admin, body, (a, _) = board_with(ledger, 2)
+    p = ledger.raise_proposal(body, proposers=[a], title="T", text="x")
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    ledger.change_rule(body, Rule.consensus(), by=admin, occurred_at=ahead)
+    ledger.open_voting(p, by=admin)
+    opened = [
+        r.event.occurred_at
+        for r in ledger.history()
+        if type(r.event).__qualname__ == "Proposal.VotingOpened"
+    ]
+    assert opened == [ahead]
+
+
 def test_a_close_given_a_time_comes_no_earlier_than_its_ballots(
     ledger: Ledger,
 ) -> None:

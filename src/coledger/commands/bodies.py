@@ -60,8 +60,11 @@ class BodyCommands(LedgerCore):
         rule.check_recordable()
 
         def command() -> None:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             record = self._body(body)
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.rule_since
+            )
             record.change_rule(ctx, rule)
             self._save(record)
 
