@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -15,6 +17,7 @@ from coledger.errors import (
     NotDecidedError,
     ProposalClosedError,
     SupporterNotAuthorisedError,
+    TimeOrderError,
     UnknownActionError,
     UnknownBodyError,
     UnknownCommentError,
@@ -179,6 +182,83 @@ def test_comments_amendments_feedback_and_accessible_versions(ledger: Ledger) ->
         ledger.amend_proposal(p, by=sam, title="Too late")
     during = ledger.comment(p, author=kim, text="Still discussing during the vote")
     assert during in {c.id for c in ledger.proposal(p).comments}
+
+
+def test_steps_on_a_proposal_come_no_earlier_than_its_raising(ledger: Ledger) -> None:
+    """Each step on a proposal dated before its raising is refused, storing nothing."""
+    admin, sam, kim, board = setting(ledger)
+    raised = datetime(2024, 3, 10, 19, tzinfo=UTC)
+    before = raised - timedelta(seconds=1)
+    p = ledger.raise_proposal(
+        board, proposers=[sam], title="T", text="x", occurred_at=raised
+    )
+    said = ledger.comment(p, author=kim, text="Yes", occurred_at=raised)
+    early_steps: list[Callable[[], object]] = [
+        lambda: ledger.comment(p, author=kim, text="Early", occurred_at=before),
+        lambda: ledger.amend_proposal(p, by=sam, text="New", occurred_at=before),
+        lambda: ledger.publish_accessible_version(
+            p, format="ER", by=admin, occurred_at=before
+        ),
+        lambda: ledger.give_feedback(
+            p, comments=[said], text="Done", by=admin, occurred_at=before
+        ),
+        lambda: ledger.request_adjustment(
+            kim, code="BSL", proposal=p, needed_before="vote", occurred_at=before
+        ),
+        lambda: ledger.withdraw_proposal(p, by=sam, occurred_at=before),
+    ]
+    for step in early_steps:
+        with refused(ledger, TimeOrderError, match=re.escape(raised.isoformat())):
+            step()
+    assert ledger.adjustments() == []
+    ledger.amend_proposal(p, by=sam, text="New", occurred_at=raised)
+    ledger.publish_accessible_version(p, format="ER", by=admin, occurred_at=raised)
+    ledger.give_feedback(p, comments=[said], text="Done", by=admin, occurred_at=raised)
+    ledger.request_adjustment(
+        kim, code="BSL", proposal=p, needed_before="vote", occurred_at=raised
+    )
+    ledger.withdraw_proposal(p, by=sam, occurred_at=raised)
+    view = ledger.proposal(p)
+    assert (view.status, view.text, view.accessible_formats) == (
+        "withdrawn",
+        "New",
+        ("ER",),
+    )
+
+
+def test_a_withdrawal_comes_no_earlier_than_the_opening_of_the_vote(
+    ledger: Ledger,
+) -> None:
+    """A withdrawal dated before the vote opened is refused; by default it follows."""
+    admin, sam, _, board = setting(ledger)
+    p = ledger.raise_proposal(board, proposers=[sam], title="T", text="x")
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    ledger.open_voting(p, by=admin, occurred_at=ahead)
+    with refused(ledger, TimeOrderError, match="last step of voting"):
+        ledger.withdraw_proposal(p, by=sam, occurred_at=ahead - timedelta(minutes=1))
+    ledger.withdraw_proposal(p, by=sam)
+    assert list(ledger.history())[-1].event.occurred_at == ahead
+
+
+def test_steps_at_the_default_time_follow_a_raising_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, each step on a proposal is dated no earlier than its raising."""
+    admin, sam, kim, board = setting(ledger)
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    p = ledger.raise_proposal(
+        board, proposers=[sam], title="T", text="x", occurred_at=ahead
+    )
+    start = ledger.position
+    said = ledger.comment(p, author=kim, text="Yes")
+    ledger.amend_proposal(p, by=sam, text="New", takes_up=[said])
+    ledger.publish_accessible_version(p, format="ER", by=admin)
+    ledger.give_feedback(p, comments=[said], text="Done", by=admin)
+    ledger.request_adjustment(kim, code="BSL", proposal=p, needed_before="vote")
+    ledger.withdraw_proposal(p, by=sam)
+    steps = list(ledger.history(after=start))
+    assert len(steps) == 7  # the request is recorded twice: itself, and its link
+    assert {r.event.occurred_at for r in steps} == {ahead}
 
 
 def test_withdrawn_proposal_takes_no_more_changes(ledger: Ledger) -> None:

@@ -482,6 +482,19 @@ class Proposal(LedgerAggregate):
                 f"proposal's last step of voting ({self.voting_step_at.isoformat()})"
             )
 
+    def _check_after_raising(self, ctx: Context, what: str) -> None:
+        """Refuse *what* dated before the proposal was raised.
+
+        Comments, amendments, accessible versions, feedback and requests for
+        adjustments are about the proposal: the reports would count them in a
+        period before it existed.
+        """
+        if ctx.occurred_at < self.raised_at:
+            raise TimeOrderError(
+                f"{what} at {ctx.occurred_at.isoformat()} would come before the "
+                f"proposal was raised ({self.raised_at.isoformat()})"
+            )
+
     @property
     def is_open(self) -> bool:
         """Whether the proposal is still before the body (not decided or withdrawn)."""
@@ -539,6 +552,7 @@ class Proposal(LedgerAggregate):
                 f"the amendment of proposal {self.id} changes nothing: give a new "
                 "title or text, or the comments it takes up"
             )
+        self._check_after_raising(ctx, "the amendment")
         self._record(self.Amended, ctx, title=title, text=text, takes_up=takes_up)
 
     def comment(
@@ -553,6 +567,7 @@ class Proposal(LedgerAggregate):
     ) -> None:
         """Add a comment while the proposal is under discussion or vote."""
         self._check_discussable()
+        self._check_after_raising(ctx, "the comment")
         self._record(
             self.Commented,
             ctx,
@@ -567,6 +582,7 @@ class Proposal(LedgerAggregate):
         """Record a version published in an accessible format."""
         if self.status == "withdrawn":
             raise ProposalClosedError(f"proposal {self.id} was withdrawn")
+        self._check_after_raising(ctx, "the accessible version")
         self._record(self.AccessibleVersionPublished, ctx, format=fmt)
 
     def link_adjustment(
@@ -583,6 +599,7 @@ class Proposal(LedgerAggregate):
                 raise ProposalClosedError(f"proposal {self.id} was withdrawn")
         else:
             self._check_open()
+        self._check_after_raising(ctx, "the request for an adjustment")
         self._record(
             self.AdjustmentLinked,
             ctx,
@@ -600,6 +617,7 @@ class Proposal(LedgerAggregate):
         for comment in comments:
             if comment not in self.comments:
                 raise UnknownCommentError(comment)
+        self._check_after_raising(ctx, "the feedback")
         self._record(
             self.FeedbackGiven,
             ctx,
@@ -779,8 +797,9 @@ class Proposal(LedgerAggregate):
         return self.decision
 
     def withdraw(self, ctx: Context, *, reason: str | None) -> None:
-        """Withdraw the proposal before it is decided."""
+        """Withdraw the proposal before it is decided, after its last step of voting."""
         self._check_open()
+        self._check_after_voting_step(ctx, "the withdrawal")
         self._record(self.Withdrawn, ctx, reason=reason)
 
     def assign_action(
