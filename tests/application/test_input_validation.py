@@ -97,7 +97,7 @@ def build(ledger: Ledger) -> World:
     open_p = ledger.raise_proposal(
         board, proposers=[sam], title="Open", text="x", occurred_at=FIRST
     )
-    comment = ledger.comment(open_p, author=kim, text="A thought")
+    comment = ledger.comment(open_p, author=kim, text="A thought", occurred_at=FIRST)
     gated_p = ledger.raise_proposal(
         board, proposers=[sam], title="Gated", text="x", occurred_at=FIRST
     )

@@ -234,7 +234,7 @@ def test_a_withdrawal_comes_no_earlier_than_the_opening_of_the_vote(
     p = ledger.raise_proposal(board, proposers=[sam], title="T", text="x")
     ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
     ledger.open_voting(p, by=admin, occurred_at=ahead)
-    with refused(ledger, TimeOrderError, match="last step of voting"):
+    with refused(ledger, TimeOrderError, match="last step"):
         ledger.withdraw_proposal(p, by=sam, occurred_at=ahead - timedelta(minutes=1))
     ledger.withdraw_proposal(p, by=sam)
     assert list(ledger.history())[-1].event.occurred_at == ahead
@@ -259,6 +259,58 @@ def test_steps_at_the_default_time_follow_a_raising_from_a_fast_clock(
     steps = list(ledger.history(after=start))
     assert len(steps) == 7  # the request is recorded twice: itself, and its link
     assert {r.event.occurred_at for r in steps} == {ahead}
+
+
+def test_feedback_and_amendments_come_no_earlier_than_their_comments(
+    ledger: Ledger,
+) -> None:
+    """Feedback, or an amendment, dated before a comment it follows is refused."""
+
+    def on(day: int) -> datetime:
+        return datetime(2024, 3, day, 12, tzinfo=UTC)
+
+    admin = ledger.register_member("Admin", role="staff")
+    sam, kim = ledger.register_member("Sam"), ledger.register_member("Kim")
+    board = ledger.establish_body("Board", kind="governance", occurred_at=on(1))
+    for member in (sam, kim):
+        ledger.assign_seat(board, member, by=admin, occurred_at=on(1))
+    p = ledger.raise_proposal(
+        board, proposers=[sam], title="T", text="x", occurred_at=on(2)
+    )
+    early = ledger.comment(p, author=kim, text="Early", occurred_at=on(2))
+    late = ledger.comment(p, author=kim, text="Late", occurred_at=on(6))
+    with refused(ledger, TimeOrderError, match="comment it answers"):
+        ledger.give_feedback(
+            p, comments=[early, late], text="Done", by=admin, occurred_at=on(4)
+        )
+    ledger.give_feedback(p, comments=[early], text="Done", by=admin, occurred_at=on(4))
+    with refused(ledger, TimeOrderError, match=re.escape(on(6).isoformat())):
+        ledger.amend_proposal(p, by=sam, takes_up=[late], occurred_at=on(5))
+    ledger.amend_proposal(p, by=sam, text="y", takes_up=[late], occurred_at=on(7))
+    # The vote and any decision are on the amended text, so they come after it.
+    with refused(ledger, TimeOrderError, match="an amendment"):
+        ledger.amend_proposal(p, by=sam, text="z", occurred_at=on(6))
+    with refused(ledger, TimeOrderError, match="an amendment"):
+        ledger.open_voting(p, by=admin, occurred_at=on(6))
+    with refused(ledger, TimeOrderError, match="an amendment"):
+        ledger.decide(p, outcome="adopted", method="chair", by=admin, occurred_at=on(6))
+    ledger.open_voting(p, by=admin, occurred_at=on(7))
+    assert ledger.proposal(p).text == "y"
+
+
+def test_follow_ups_at_the_default_time_follow_comments_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, feedback, an amendment and the vote follow the comments."""
+    admin, sam, kim, board = setting(ledger)
+    p = ledger.raise_proposal(board, proposers=[sam], title="T", text="x")
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    said = ledger.comment(p, author=kim, text="Yes", occurred_at=ahead)
+    start = ledger.position
+    ledger.give_feedback(p, comments=[said], text="Done", by=admin)
+    ledger.amend_proposal(p, by=sam, takes_up=[said])
+    ledger.open_voting(p, by=admin)
+    assert {r.event.occurred_at for r in ledger.history(after=start)} == {ahead}
 
 
 def test_withdrawn_proposal_takes_no_more_changes(ledger: Ledger) -> None:

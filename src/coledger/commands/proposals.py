@@ -89,7 +89,13 @@ class ProposalCommands(LedgerCore):
         def command() -> None:
             actor = self._actor(by)
             record = self._proposal(proposal)
-            ctx = self._ctx(actor, occurred_at, source_ref, not_before=record.raised_at)
+            follows = [record.last_step_at, record.latest_comment_at(comments)]
+            ctx = self._ctx(
+                actor,
+                occurred_at,
+                source_ref,
+                not_before=max(t for t in follows if t is not None),
+            )
             record.amend(
                 ctx,
                 title=record.title if title is None else title,
@@ -183,7 +189,13 @@ class ProposalCommands(LedgerCore):
         def command() -> UUID:
             actor = self._actor(by)
             record = self._proposal(proposal)
-            ctx = self._ctx(actor, occurred_at, source_ref, not_before=record.raised_at)
+            follows = [record.raised_at, record.latest_comment_at(answered)]
+            ctx = self._ctx(
+                actor,
+                occurred_at,
+                source_ref,
+                not_before=max(t for t in follows if t is not None),
+            )
             feedback_id = uuid4()
             record.give_feedback(
                 ctx, feedback_id=feedback_id, comments=answered, text=text
@@ -209,7 +221,7 @@ class ProposalCommands(LedgerCore):
             actor = self._actor(by)
             record = self._proposal(proposal)
             ctx = self._ctx(
-                actor, occurred_at, source_ref, not_before=record.voting_step_at
+                actor, occurred_at, source_ref, not_before=record.last_step_at
             )
             record.withdraw(ctx, reason=reason)
             self._save(record)

@@ -56,7 +56,7 @@ class VotingCommands(LedgerCore):
             # By default no earlier than the steps it must follow, which a
             # writer with a faster clock may have dated after this one's now.
             follows = [
-                record.voting_step_at,
+                record.last_step_at,
                 body.rule_since,
                 body.voting_seats_changed_at,
             ]
@@ -115,7 +115,7 @@ class VotingCommands(LedgerCore):
                 helper or member.id,
                 occurred_at,
                 source_ref,
-                not_before=record.voting_step_at,
+                not_before=record.last_step_at,
             )
             record.cast_ballot(ctx, voter=member.id, choice=choice, supporter=helper)
             self._save(record)
@@ -222,7 +222,7 @@ class VotingCommands(LedgerCore):
                 raise errors.InvalidInputError("decided_by names no one")
             record = self._proposal(proposal)
             ctx = self._ctx(
-                actor, occurred_at, source_ref, not_before=record.voting_step_at
+                actor, occurred_at, source_ref, not_before=record.last_step_at
             )
             decision = record.decide(
                 ctx,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -118,7 +119,7 @@ class Proposal(LedgerAggregate):
             aggregate.meeting = self.meeting
             aggregate.status = "raised"
             aggregate.raised_at = self.occurred_at
-            aggregate.voting_step_at = self.occurred_at
+            aggregate.last_step_at = self.occurred_at
             aggregate.comments = {}
             aggregate.taken_up = frozenset()
             aggregate.amendments = 0
@@ -151,6 +152,8 @@ class Proposal(LedgerAggregate):
             aggregate.text = self.text
             aggregate.taken_up = aggregate.taken_up | set(self.takes_up)
             aggregate.amendments += 1
+            # The latest time: an older ledger may hold one before the raising.
+            aggregate.last_step_at = max(aggregate.last_step_at, self.occurred_at)
 
     class Commented(LedgerAggregate.Event):
         """A member commented, perhaps through a supporter or an accessible channel."""
@@ -240,7 +243,7 @@ class Proposal(LedgerAggregate):
             """Fix the electorate and rule."""
             aggregate.status = "voting"
             aggregate.advisory_opening = self.advisory
-            aggregate.voting_step_at = self.occurred_at
+            aggregate.last_step_at = self.occurred_at
             aggregate.electorate = self.electorate
             aggregate.rule = Rule.from_fields(
                 self.rule_kind,
@@ -290,7 +293,7 @@ class Proposal(LedgerAggregate):
             """Fix the tally (a binding vote's decision follows in the same save)."""
             if self.advisory:
                 aggregate.status = "closed"
-            aggregate.voting_step_at = self.occurred_at
+            aggregate.last_step_at = self.occurred_at
             aggregate.tally = Tally(
                 self.for_,
                 self.against,
@@ -414,8 +417,9 @@ class Proposal(LedgerAggregate):
         meeting: UUID | None
         status: str
         raised_at: datetime
-        voting_step_at: datetime
-        """When it was raised, or voting last opened or closed (business time)."""
+        last_step_at: datetime
+        """When it was raised or last amended, or voting last opened or closed
+        (business time)."""
         comments: dict[UUID, Comment]
         taken_up: frozenset[UUID]
         amendments: int
@@ -469,17 +473,19 @@ class Proposal(LedgerAggregate):
 
     # Guards ---------------------------------------------------------------------
 
-    def _check_after_voting_step(self, ctx: Context, what: str) -> None:
-        """Refuse *what* dated before the raising, or the opening or close of voting.
+    def _check_after_last_step(self, ctx: Context, what: str) -> None:
+        """Refuse *what* dated before the raising, an amendment, or a step of voting.
 
-        Voting opens after raising, ballots and the close come after the
-        opening, and a decision after the close (or the raising). Ballots are
+        Voting opens after raising and any amendment (the vote is on the
+        amended text), ballots and the close come after the opening, and a
+        decision after the close (or the raising and amendments). Ballots are
         not ordered among themselves: writers at once stamp them in any order.
         """
-        if ctx.occurred_at < self.voting_step_at:
+        if ctx.occurred_at < self.last_step_at:
             raise TimeOrderError(
                 f"{what} at {ctx.occurred_at.isoformat()} would come before the "
-                f"proposal's last step of voting ({self.voting_step_at.isoformat()})"
+                f"proposal's last step ({self.last_step_at.isoformat()}): its "
+                "raising, an amendment, or the opening or close of its vote"
             )
 
     def _check_after_raising(self, ctx: Context, what: str) -> None:
@@ -493,6 +499,22 @@ class Proposal(LedgerAggregate):
             raise TimeOrderError(
                 f"{what} at {ctx.occurred_at.isoformat()} would come before the "
                 f"proposal was raised ({self.raised_at.isoformat()})"
+            )
+
+    def latest_comment_at(self, comments: Iterable[UUID]) -> datetime | None:
+        """The business time of the latest of *comments* made on the proposal."""
+        times = [self.comments[c].occurred_at for c in comments if c in self.comments]
+        return max(times, default=None)
+
+    def _check_after_comments(
+        self, ctx: Context, comments: Iterable[UUID], what: str, verb: str
+    ) -> None:
+        """Refuse *what* dated before a comment it answers or takes up."""
+        latest = self.latest_comment_at(comments)
+        if latest is not None and ctx.occurred_at < latest:
+            raise TimeOrderError(
+                f"{what} at {ctx.occurred_at.isoformat()} would come before a "
+                f"comment it {verb} ({latest.isoformat()})"
             )
 
     @property
@@ -517,7 +539,7 @@ class Proposal(LedgerAggregate):
     def last_voting_step(self) -> datetime:
         """The business time a close must follow: the opening, or a later ballot."""
         last = self.last_ballot_at
-        return self.voting_step_at if last is None else max(last, self.voting_step_at)
+        return self.last_step_at if last is None else max(last, self.last_step_at)
 
     def current_tally(self, lived_experience_participants: int | None = None) -> Tally:
         """Count the latest ballot of each voter."""
@@ -552,7 +574,8 @@ class Proposal(LedgerAggregate):
                 f"the amendment of proposal {self.id} changes nothing: give a new "
                 "title or text, or the comments it takes up"
             )
-        self._check_after_raising(ctx, "the amendment")
+        self._check_after_last_step(ctx, "the amendment")
+        self._check_after_comments(ctx, takes_up, "the amendment", "takes up")
         self._record(self.Amended, ctx, title=title, text=text, takes_up=takes_up)
 
     def comment(
@@ -618,6 +641,7 @@ class Proposal(LedgerAggregate):
             if comment not in self.comments:
                 raise UnknownCommentError(comment)
         self._check_after_raising(ctx, "the feedback")
+        self._check_after_comments(ctx, comments, "the feedback", "answers")
         self._record(
             self.FeedbackGiven,
             ctx,
@@ -642,7 +666,7 @@ class Proposal(LedgerAggregate):
             raise VotingAlreadyOpenedError(
                 f"voting on proposal {self.id} already opened"
             )
-        self._check_after_voting_step(ctx, "opening the vote")
+        self._check_after_last_step(ctx, "opening the vote")
         self._record(
             self.VotingOpened,
             ctx,
@@ -663,7 +687,7 @@ class Proposal(LedgerAggregate):
             raise NotInElectorateError(
                 f"member {voter} is not in the electorate of proposal {self.id}"
             )
-        self._check_after_voting_step(ctx, "a ballot")
+        self._check_after_last_step(ctx, "a ballot")
         self._record(
             self.BallotCast, ctx, voter=voter, choice=choice, supporter=supporter
         )
@@ -703,7 +727,7 @@ class Proposal(LedgerAggregate):
     ) -> tuple[Tally, Verdict]:
         if self.status != "voting" or self.rule is None:
             raise VotingNotOpenError(f"voting on proposal {self.id} is not open")
-        self._check_after_voting_step(ctx, "closing the vote")
+        self._check_after_last_step(ctx, "closing the vote")
         last = self.last_ballot_at
         if last is not None and ctx.occurred_at < last:
             raise TimeOrderError(
@@ -774,7 +798,7 @@ class Proposal(LedgerAggregate):
             raise WrongStateError(
                 "a decision by vote is recorded by closing the vote, not by decide()"
             )
-        self._check_after_voting_step(ctx, "the decision")
+        self._check_after_last_step(ctx, "the decision")
         overrode = (
             self.verdict is not None
             and not self.advisory
@@ -799,7 +823,7 @@ class Proposal(LedgerAggregate):
     def withdraw(self, ctx: Context, *, reason: str | None) -> None:
         """Withdraw the proposal before it is decided, after its last step of voting."""
         self._check_open()
-        self._check_after_voting_step(ctx, "the withdrawal")
+        self._check_after_last_step(ctx, "the withdrawal")
         self._record(self.Withdrawn, ctx, reason=reason)
 
     def assign_action(
