@@ -116,7 +116,9 @@ def build(ledger: Ledger) -> World:
     ledger.open_voting(adopted_p, by=admin, occurred_at=FIRST)
     ledger.cast_ballot(adopted_p, voter=sam, choice="for", occurred_at=FIRST)
     ledger.close_voting(adopted_p, by=admin, occurred_at=FIRST)
-    action = ledger.assign_action(adopted_p, description="Do", owners=[kim], by=admin)
+    action = ledger.assign_action(
+        adopted_p, description="Do", owners=[kim], by=admin, occurred_at=FIRST
+    )
     need = ledger.request_adjustment(kim, code="XT", occurred_at=FIRST)
     return World(
         ledger,

@@ -386,7 +386,7 @@ def test_delivery_and_evaluation_need_an_adopted_decision(ledger: Ledger) -> Non
     assert actions[action].completed_at is None
     assert actions[other].due is None
 
-    done_at = datetime(2025, 1, 20, 12, tzinfo=UTC)
+    done_at = datetime.now(UTC) + timedelta(hours=1)  # after the assignment
     ledger.complete_action(p, action, by=kim, occurred_at=done_at)
     assert {a.id: a for a in ledger.proposal(p).actions}[action].completed_at == done_at
     with refused(ledger, ActionAlreadyCompletedError):
@@ -415,6 +415,54 @@ def test_delivery_and_evaluation_need_an_adopted_decision(ledger: Ledger) -> Non
         ledger.assign_action(p, description="x", owners=[uuid4()], by=admin)
     with refused(ledger, InvalidInputError):
         ledger.record_evaluation(p, summary="x", authors=[], by=admin)
+
+
+def test_delivery_follows_the_adoption_in_business_time(ledger: Ledger) -> None:
+    """Actions and evaluations before the adoption, completions before the action."""
+
+    def on(day: int) -> datetime:
+        return datetime(2024, 5, day, 12, tzinfo=UTC)
+
+    admin, sam, kim, board = setting(ledger)
+    p = ledger.raise_proposal(
+        board, proposers=[sam], title="T", text="x", occurred_at=on(1)
+    )
+    ledger.decide(p, outcome="adopted", method="chair", by=admin, occurred_at=on(10))
+    with refused(ledger, TimeOrderError, match="before the proposal was adopted"):
+        ledger.assign_action(
+            p, description="Do", owners=[kim], by=admin, occurred_at=on(9)
+        )
+    with refused(ledger, TimeOrderError, match=re.escape(on(10).isoformat())):
+        ledger.record_evaluation(
+            p, summary="Good", authors=[kim], by=admin, occurred_at=on(9)
+        )
+    action = ledger.assign_action(
+        p, description="Do", owners=[kim], by=admin, occurred_at=on(12)
+    )
+    with refused(ledger, TimeOrderError, match="before it was assigned"):
+        ledger.complete_action(p, action, by=kim, occurred_at=on(11))
+    ledger.complete_action(p, action, by=kim, occurred_at=on(12))
+    ledger.record_evaluation(
+        p, summary="Good", authors=[kim], by=admin, occurred_at=on(10)
+    )
+    view = ledger.proposal(p)
+    assert view.actions[0].completed_at == on(12)
+    assert len(view.evaluations) == 1
+
+
+def test_delivery_at_the_default_time_follows_an_adoption_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, actions, completions and evaluations follow the adoption."""
+    admin, sam, kim, board = setting(ledger)
+    p = ledger.raise_proposal(board, proposers=[sam], title="T", text="x")
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    ledger.decide(p, outcome="adopted", method="chair", by=admin, occurred_at=ahead)
+    start = ledger.position
+    action = ledger.assign_action(p, description="Do", owners=[kim], by=admin)
+    ledger.complete_action(p, action, by=kim)
+    ledger.record_evaluation(p, summary="Good", authors=[kim], by=admin)
+    assert {r.event.occurred_at for r in ledger.history(after=start)} == {ahead}
 
 
 def test_an_overridden_adoption_takes_no_more_delivery(ledger: Ledger) -> None:

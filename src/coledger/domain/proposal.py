@@ -137,6 +137,7 @@ class Proposal(LedgerAggregate):
             aggregate.decision = None
             aggregate.decisions = ()
             aggregate.actions = {}
+            aggregate.action_assigned_at = {}
             aggregate.evaluations = ()
 
     class Amended(LedgerAggregate.Event):
@@ -371,6 +372,7 @@ class Proposal(LedgerAggregate):
                 self.action_id, self.description, self.owners, self.due, None
             )
             aggregate.actions[self.action_id] = action
+            aggregate.action_assigned_at[self.action_id] = self.occurred_at
 
     class ActionCompleted(LedgerAggregate.Event):
         """A delivery action was completed."""
@@ -441,6 +443,8 @@ class Proposal(LedgerAggregate):
         decision: Decision | None
         decisions: tuple[Decision, ...]
         actions: dict[UUID, Action]
+        action_assigned_at: dict[UUID, datetime]
+        """When each action was assigned (business time)."""
         evaluations: tuple[Evaluation, ...]
 
     @classmethod
@@ -535,6 +539,19 @@ class Proposal(LedgerAggregate):
         if self.decision is None or self.decision.outcome not in ADOPTED:
             raise NotDecidedError(f"proposal {self.id} has not been adopted")
         return self.decision
+
+    def _check_after_adoption(self, ctx: Context, what: str) -> None:
+        """Refuse *what* unless the proposal is adopted, or if dated before that.
+
+        Delivery and evaluation follow from the adoption: the reports read
+        them against the decision's time.
+        """
+        adopted = self._check_adopted().occurred_at
+        if ctx.occurred_at < adopted:
+            raise TimeOrderError(
+                f"{what} at {ctx.occurred_at.isoformat()} would come before the "
+                f"proposal was adopted ({adopted.isoformat()})"
+            )
 
     def last_voting_step(self) -> datetime:
         """The business time a close must follow: the opening, or a later ballot."""
@@ -836,7 +853,7 @@ class Proposal(LedgerAggregate):
         due: datetime | None,
     ) -> None:
         """Record delivery work following an adoption."""
-        self._check_adopted()
+        self._check_after_adoption(ctx, "the action")
         self._record(
             self.ActionAssigned,
             ctx,
@@ -856,6 +873,12 @@ class Proposal(LedgerAggregate):
             raise ActionAlreadyCompletedError(
                 f"action {action_id} was already completed"
             )
+        assigned = self.action_assigned_at[action_id]
+        if ctx.occurred_at < assigned:
+            raise TimeOrderError(
+                f"completing the action at {ctx.occurred_at.isoformat()} would "
+                f"come before it was assigned ({assigned.isoformat()})"
+            )
         self._record(self.ActionCompleted, ctx, action_id=action_id)
 
     def record_evaluation(
@@ -868,7 +891,7 @@ class Proposal(LedgerAggregate):
         summary: str,
     ) -> None:
         """Record an evaluation of an adopted proposal."""
-        self._check_adopted()
+        self._check_after_adoption(ctx, "the evaluation")
         self._record(
             self.EvaluationRecorded,
             ctx,
