@@ -253,6 +253,41 @@ def test_projects_lifecycle(ledger: Ledger) -> None:
         ledger.relabel_project(plan, "other", by=uuid4())
 
 
+def test_a_project_is_relabelled_and_finished_no_earlier_than_it_started(
+    ledger: Ledger,
+) -> None:
+    """A new label or a finish dated before the project started is refused."""
+    admin = ledger.register_member("Admin", role="staff")
+    started = datetime(2024, 4, 1, tzinfo=UTC)
+    before = started - timedelta(days=1)
+    plan = ledger.start_project(
+        "Festival", label="co_production", by=admin, occurred_at=started
+    )
+    with refused(ledger, TimeOrderError, match="before the project started"):
+        ledger.relabel_project(plan, "consultation", by=admin, occurred_at=before)
+    with refused(ledger, TimeOrderError, match=re.escape(started.isoformat())):
+        ledger.finish_project(plan, by=admin, occurred_at=before)
+    ledger.relabel_project(plan, "consultation", by=admin, occurred_at=started)
+    ledger.finish_project(plan, by=admin, occurred_at=started)
+    view = ledger.project(plan)
+    assert (view.label, view.finished) == ("consultation", True)
+
+
+def test_a_project_step_at_the_default_time_follows_a_start_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, a new label and the finish follow the project's start."""
+    admin = ledger.register_member("Admin", role="staff")
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    plan = ledger.start_project(
+        "Festival", label="co_production", by=admin, occurred_at=ahead
+    )
+    start = ledger.position
+    ledger.relabel_project(plan, "co_design", by=admin)
+    ledger.finish_project(plan, by=admin)
+    assert [r.event.occurred_at for r in ledger.history(after=start)] == [ahead] * 2
+
+
 def test_meetings_papers_attendance_and_check_ins(ledger: Ledger) -> None:
     """A meeting records its papers, attendance (latest mode) and check-ins."""
     admin = ledger.register_member("Admin", role="staff")

@@ -88,7 +88,9 @@ def build(ledger: Ledger) -> World:
     )
     ledger.assign_seat(board, sam, by=admin, occurred_at=FIRST)
     ledger.assign_seat(board, kim, by=admin, occurred_at=FIRST)
-    plan = ledger.start_project("Plan", label="co_production", by=admin)
+    plan = ledger.start_project(
+        "Plan", label="co_production", by=admin, occurred_at=FIRST
+    )
     meeting = ledger.schedule_meeting(
         board, kind="decision_meeting", title="AGM", starts_at=AWARE, by=admin
     )
