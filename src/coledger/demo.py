@@ -156,18 +156,21 @@ class _Year:
             kind="working_group",
             rule=Rule.consent(quorum=0.5),
             by=director,
+            occurred_at=self.at(3),
         )
         board = ledger.establish_body(
             "Board of Trustees",
             kind="governance",
             rule=Rule.majority(quorum=0.5, lived_experience_quorum=1),
             by=director,
+            occurred_at=self.at(3),
         )
         panel = ledger.establish_body(
             "Inclusion Advisory Panel",
             kind="advisory",
             rule=Rule.consensus(),
             by=director,
+            occurred_at=self.at(3),
         )
         when = self.at(4)
         for i, trainer in enumerate(trainers):

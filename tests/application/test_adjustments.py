@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from uuid import uuid4
 
@@ -12,6 +13,7 @@ from coledger.errors import (
     InvalidInputError,
     NotAMemberError,
     ProposalClosedError,
+    TimeOrderError,
     UnknownAdjustmentCodeError,
     UnknownAdjustmentError,
     UnknownMeetingError,
@@ -85,11 +87,11 @@ def test_request_lifecycle(ledger: Ledger) -> None:
     """A request is answered once: provided, declined (with reason) or withdrawn."""
     admin = ledger.register_member("Admin", role="staff")
     sam = ledger.register_member("Sam")
+    when = datetime(2024, 4, 1, 12, tzinfo=UTC)
     provided, partial, declined, offered, withdrawn = (
-        ledger.request_adjustment(sam, code=code)
+        ledger.request_adjustment(sam, code=code, occurred_at=when - timedelta(7))
         for code in ("LP", "CAP", "BSL", "STTR", "QRM")
     )
-    when = datetime(2024, 4, 1, 12, tzinfo=UTC)
     ledger.provide_adjustment(provided, by=admin, occurred_at=when)
     ledger.provide_adjustment(partial, by=admin, partial=True)
     ledger.decline_adjustment(declined, by=admin, reason="insufficient_notice")
@@ -195,3 +197,45 @@ def test_a_need_before_feedback_can_be_asked_while_feedback_can_be_given(
         ledger.request_adjustment(
             sam, code="ER", proposal=withdrawn, needed_before="feedback"
         )
+
+
+def test_an_answer_comes_no_earlier_than_the_request(ledger: Ledger) -> None:
+    """Providing, declining or withdrawing before the request is refused."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+    asked = datetime(2024, 5, 1, 9, tzinfo=UTC)
+    earlier = asked - timedelta(minutes=1)
+    need = ledger.request_adjustment(sam, code="BSL", occurred_at=asked)
+    with refused(ledger, TimeOrderError, match="before the adjustment was requested"):
+        ledger.provide_adjustment(need, by=admin, occurred_at=earlier)
+    with refused(ledger, TimeOrderError, match=re.escape(asked.isoformat())):
+        ledger.decline_adjustment(
+            need, by=admin, reason="unavailable", occurred_at=earlier
+        )
+    with refused(ledger, TimeOrderError, match=re.escape(earlier.isoformat())):
+        ledger.withdraw_adjustment(need, occurred_at=earlier)
+    assert ledger.adjustment(need).status == "requested"
+    ledger.provide_adjustment(need, by=admin, occurred_at=asked)
+    assert ledger.adjustment(need).status == "provided"
+
+
+def test_an_answer_at_the_default_time_follows_a_request_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, an answer is dated no earlier than its request."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    needs = [
+        ledger.request_adjustment(sam, code="XT", occurred_at=ahead) for _ in "pdw"
+    ]
+    ledger.provide_adjustment(needs[0], by=admin)
+    ledger.decline_adjustment(needs[1], by=admin, reason="unavailable")
+    ledger.withdraw_adjustment(needs[2])
+    answered = [
+        r.event.occurred_at
+        for r in ledger.history()
+        if type(r.event).__qualname__
+        in {"Adjustment.Provided", "Adjustment.Declined", "Adjustment.Withdrawn"}
+    ]
+    assert answered == [ahead, ahead, ahead]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
 from uuid import uuid4
@@ -123,11 +124,13 @@ def test_seat_changes_go_forward_in_business_time(ledger: Ledger) -> None:
     """A seat change never goes back before the last change of its member or office."""
     admin = ledger.register_member("Admin", role="staff")
     alice, bob, cat = (ledger.register_member(n) for n in ("Alice", "Bob", "Cat"))
-    board = ledger.establish_body("Board", kind="governance", by=admin)
 
     def on(month: int) -> datetime:
         return datetime(2024, month, 1, tzinfo=UTC)
 
+    board = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=on(1) - timedelta(30)
+    )
     ledger.assign_seat(board, alice, office="chair", by=admin, occurred_at=on(1))
     with refused(ledger, TimeOrderError):  # a vacate before its assignment
         ledger.vacate_seat(board, alice, by=admin, occurred_at=on(1) - timedelta(1))
@@ -153,6 +156,61 @@ def test_seat_changes_go_forward_in_business_time(ledger: Ledger) -> None:
         admin: "co_chair",
         bob: None,
     }
+
+
+def test_seats_come_no_earlier_than_their_body(ledger: Ledger) -> None:
+    """A seat dated before its body was established is refused, naming both times."""
+    admin = ledger.register_member("Admin", role="staff")
+    alice = ledger.register_member("Alice")
+    founded = datetime(2024, 3, 1, tzinfo=UTC)
+    board = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=founded
+    )
+    with refused(ledger, TimeOrderError, match="before the body was established"):
+        ledger.assign_seat(
+            board, alice, by=admin, occurred_at=founded - timedelta(days=1)
+        )
+    ledger.assign_seat(board, alice, office="chair", by=admin, occurred_at=founded)
+    assert ledger.body(board).voting_members == (alice,)
+
+
+def test_a_seat_at_the_default_time_follows_a_body_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, a seat change is dated no earlier than its body's founding."""
+    admin = ledger.register_member("Admin", role="staff")
+    alice = ledger.register_member("Alice")
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    board = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=ahead
+    )
+    ledger.assign_seat(board, alice, by=admin)
+    seated = [
+        r.event.occurred_at
+        for r in ledger.history()
+        if type(r.event).__qualname__ == "Body.SeatAssigned"
+    ]
+    assert seated == [ahead]
+
+
+def test_rule_changes_go_forward_in_business_time(ledger: Ledger) -> None:
+    """A rule change before the body, or before its last rule change, is refused."""
+    admin = ledger.register_member("Admin", role="staff")
+
+    def on(month: int) -> datetime:
+        return datetime(2024, month, 1, tzinfo=UTC)
+
+    board = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=on(3)
+    )
+    with refused(ledger, TimeOrderError, match=re.escape(on(3).isoformat())):
+        ledger.change_rule(board, Rule.consent(), by=admin, occurred_at=on(2))
+    ledger.change_rule(board, Rule.consent(), by=admin, occurred_at=on(6))
+    with refused(ledger, TimeOrderError, match="current rule"):
+        ledger.change_rule(board, Rule.consensus(), by=admin, occurred_at=on(5))
+    assert ledger.body(board).rule == Rule.consent()
+    ledger.change_rule(board, Rule.consensus(), by=admin)  # now: after June 2024
+    assert ledger.body(board).rule == Rule.consensus()
 
 
 def test_projects_lifecycle(ledger: Ledger) -> None:
@@ -193,6 +251,41 @@ def test_projects_lifecycle(ledger: Ledger) -> None:
         ledger.start_project("P", label="other", by=uuid4())
     with refused(ledger, NotAMemberError):
         ledger.relabel_project(plan, "other", by=uuid4())
+
+
+def test_a_project_is_relabelled_and_finished_no_earlier_than_it_started(
+    ledger: Ledger,
+) -> None:
+    """A new label or a finish dated before the project started is refused."""
+    admin = ledger.register_member("Admin", role="staff")
+    started = datetime(2024, 4, 1, tzinfo=UTC)
+    before = started - timedelta(days=1)
+    plan = ledger.start_project(
+        "Festival", label="co_production", by=admin, occurred_at=started
+    )
+    with refused(ledger, TimeOrderError, match="before the project started"):
+        ledger.relabel_project(plan, "consultation", by=admin, occurred_at=before)
+    with refused(ledger, TimeOrderError, match=re.escape(started.isoformat())):
+        ledger.finish_project(plan, by=admin, occurred_at=before)
+    ledger.relabel_project(plan, "consultation", by=admin, occurred_at=started)
+    ledger.finish_project(plan, by=admin, occurred_at=started)
+    view = ledger.project(plan)
+    assert (view.label, view.finished) == ("consultation", True)
+
+
+def test_a_project_step_at_the_default_time_follows_a_start_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, a new label and the finish follow the project's start."""
+    admin = ledger.register_member("Admin", role="staff")
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    plan = ledger.start_project(
+        "Festival", label="co_production", by=admin, occurred_at=ahead
+    )
+    start = ledger.position
+    ledger.relabel_project(plan, "co_design", by=admin)
+    ledger.finish_project(plan, by=admin)
+    assert [r.event.occurred_at for r in ledger.history(after=start)] == [ahead] * 2
 
 
 def test_meetings_papers_attendance_and_check_ins(ledger: Ledger) -> None:

@@ -9,6 +9,7 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -605,3 +606,44 @@ def test_huge_and_nan_versions_get_the_errors_json_gives_them(
     with pytest.raises(transfer.MalformedImportError, match="line 4: originator_ver"):
         memory_ledger.import_events(lines)
     assert memory_ledger.position == 0
+
+
+def test_an_import_keeps_business_times_the_commands_would_refuse(
+    ledger: Ledger,
+) -> None:
+    """An import takes out-of-order business times as they are, and the records load."""
+    when = datetime(2024, 6, 1, 12, tzinfo=UTC)
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as source:
+        ada = source.register_member("Ada Example", occurred_at=when)
+        board = source.establish_body("Board", kind="governance", occurred_at=when)
+        source.assign_seat(board, ada, by=ada, occurred_at=when)
+        plan = source.start_project("Plan", label="other", by=ada, occurred_at=when)
+        source.finish_project(plan, by=ada, occurred_at=when)
+        p = source.raise_proposal(
+            board, proposers=[ada], title="T", text="x", occurred_at=when
+        )
+        source.comment(p, author=ada, text="Yes", occurred_at=when)
+        need = source.request_adjustment(ada, code="ER", occurred_at=when)
+        source.provide_adjustment(need, by=ada, occurred_at=when)
+        lines = export_lines(source)
+    # Each of these events is moved to a day before the step it follows.
+    early = {
+        "Body.SeatAssigned",
+        "Project.Finished",
+        "Proposal.Commented",
+        "Adjustment.Provided",
+    }
+    moved = []
+    for line in lines[1:]:
+        row = json.loads(line)
+        if row["topic"].rpartition(":")[2] in early:
+            row["state"]["occurred_at"] = (when - timedelta(days=1)).isoformat()
+        moved.append(json.dumps(row))
+    ledger.import_events([lines[0], *moved])
+    assert ledger.position == len(moved)
+    assert ledger.adjustment(need).resolved_at == when - timedelta(days=1)
+    assert ledger.proposal(p).comments[0].occurred_at == when - timedelta(days=1)
+    # The records load, and a command given no time still works on them.
+    ledger.vacate_seat(board, ada, by=ada)
+    ledger.comment(p, author=ada, text="Still open")
+    assert ledger.power_sharing().to_json()["indicators"]

@@ -83,10 +83,14 @@ def build(ledger: Ledger) -> World:
     newcomer = ledger.register_member("Newcomer")
     ledger.declare_lived_experience(sam, categories=["DIS"])
     ledger.authorise_supporter(sam, helper)
-    board = ledger.establish_body("Board", kind="governance", by=admin)
+    board = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=FIRST
+    )
     ledger.assign_seat(board, sam, by=admin, occurred_at=FIRST)
     ledger.assign_seat(board, kim, by=admin, occurred_at=FIRST)
-    plan = ledger.start_project("Plan", label="co_production", by=admin)
+    plan = ledger.start_project(
+        "Plan", label="co_production", by=admin, occurred_at=FIRST
+    )
     meeting = ledger.schedule_meeting(
         board, kind="decision_meeting", title="AGM", starts_at=AWARE, by=admin
     )
@@ -95,7 +99,7 @@ def build(ledger: Ledger) -> World:
     open_p = ledger.raise_proposal(
         board, proposers=[sam], title="Open", text="x", occurred_at=FIRST
     )
-    comment = ledger.comment(open_p, author=kim, text="A thought")
+    comment = ledger.comment(open_p, author=kim, text="A thought", occurred_at=FIRST)
     gated_p = ledger.raise_proposal(
         board, proposers=[sam], title="Gated", text="x", occurred_at=FIRST
     )
@@ -114,8 +118,10 @@ def build(ledger: Ledger) -> World:
     ledger.open_voting(adopted_p, by=admin, occurred_at=FIRST)
     ledger.cast_ballot(adopted_p, voter=sam, choice="for", occurred_at=FIRST)
     ledger.close_voting(adopted_p, by=admin, occurred_at=FIRST)
-    action = ledger.assign_action(adopted_p, description="Do", owners=[kim], by=admin)
-    need = ledger.request_adjustment(kim, code="XT")
+    action = ledger.assign_action(
+        adopted_p, description="Do", owners=[kim], by=admin, occurred_at=FIRST
+    )
+    need = ledger.request_adjustment(kim, code="XT", occurred_at=FIRST)
     return World(
         ledger,
         admin,

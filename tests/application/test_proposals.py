@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -15,6 +17,7 @@ from coledger.errors import (
     NotDecidedError,
     ProposalClosedError,
     SupporterNotAuthorisedError,
+    TimeOrderError,
     UnknownActionError,
     UnknownBodyError,
     UnknownCommentError,
@@ -181,6 +184,135 @@ def test_comments_amendments_feedback_and_accessible_versions(ledger: Ledger) ->
     assert during in {c.id for c in ledger.proposal(p).comments}
 
 
+def test_steps_on_a_proposal_come_no_earlier_than_its_raising(ledger: Ledger) -> None:
+    """Each step on a proposal dated before its raising is refused, storing nothing."""
+    admin, sam, kim, board = setting(ledger)
+    raised = datetime(2024, 3, 10, 19, tzinfo=UTC)
+    before = raised - timedelta(seconds=1)
+    p = ledger.raise_proposal(
+        board, proposers=[sam], title="T", text="x", occurred_at=raised
+    )
+    said = ledger.comment(p, author=kim, text="Yes", occurred_at=raised)
+    early_steps: list[Callable[[], object]] = [
+        lambda: ledger.comment(p, author=kim, text="Early", occurred_at=before),
+        lambda: ledger.amend_proposal(p, by=sam, text="New", occurred_at=before),
+        lambda: ledger.publish_accessible_version(
+            p, format="ER", by=admin, occurred_at=before
+        ),
+        lambda: ledger.give_feedback(
+            p, comments=[said], text="Done", by=admin, occurred_at=before
+        ),
+        lambda: ledger.request_adjustment(
+            kim, code="BSL", proposal=p, needed_before="vote", occurred_at=before
+        ),
+        lambda: ledger.withdraw_proposal(p, by=sam, occurred_at=before),
+    ]
+    for step in early_steps:
+        with refused(ledger, TimeOrderError, match=re.escape(raised.isoformat())):
+            step()
+    assert ledger.adjustments() == []
+    ledger.amend_proposal(p, by=sam, text="New", occurred_at=raised)
+    ledger.publish_accessible_version(p, format="ER", by=admin, occurred_at=raised)
+    ledger.give_feedback(p, comments=[said], text="Done", by=admin, occurred_at=raised)
+    ledger.request_adjustment(
+        kim, code="BSL", proposal=p, needed_before="vote", occurred_at=raised
+    )
+    ledger.withdraw_proposal(p, by=sam, occurred_at=raised)
+    view = ledger.proposal(p)
+    assert (view.status, view.text, view.accessible_formats) == (
+        "withdrawn",
+        "New",
+        ("ER",),
+    )
+
+
+def test_a_withdrawal_comes_no_earlier_than_the_opening_of_the_vote(
+    ledger: Ledger,
+) -> None:
+    """A withdrawal dated before the vote opened is refused; by default it follows."""
+    admin, sam, _, board = setting(ledger)
+    p = ledger.raise_proposal(board, proposers=[sam], title="T", text="x")
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    ledger.open_voting(p, by=admin, occurred_at=ahead)
+    with refused(ledger, TimeOrderError, match="last step"):
+        ledger.withdraw_proposal(p, by=sam, occurred_at=ahead - timedelta(minutes=1))
+    ledger.withdraw_proposal(p, by=sam)
+    assert list(ledger.history())[-1].event.occurred_at == ahead
+
+
+def test_steps_at_the_default_time_follow_a_raising_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, each step on a proposal is dated no earlier than its raising."""
+    admin, sam, kim, board = setting(ledger)
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    p = ledger.raise_proposal(
+        board, proposers=[sam], title="T", text="x", occurred_at=ahead
+    )
+    start = ledger.position
+    said = ledger.comment(p, author=kim, text="Yes")
+    ledger.amend_proposal(p, by=sam, text="New", takes_up=[said])
+    ledger.publish_accessible_version(p, format="ER", by=admin)
+    ledger.give_feedback(p, comments=[said], text="Done", by=admin)
+    ledger.request_adjustment(kim, code="BSL", proposal=p, needed_before="vote")
+    ledger.withdraw_proposal(p, by=sam)
+    steps = list(ledger.history(after=start))
+    assert len(steps) == 7  # the request is recorded twice: itself, and its link
+    assert {r.event.occurred_at for r in steps} == {ahead}
+
+
+def test_feedback_and_amendments_come_no_earlier_than_their_comments(
+    ledger: Ledger,
+) -> None:
+    """Feedback, or an amendment, dated before a comment it follows is refused."""
+
+    def on(day: int) -> datetime:
+        return datetime(2024, 3, day, 12, tzinfo=UTC)
+
+    admin = ledger.register_member("Admin", role="staff")
+    sam, kim = ledger.register_member("Sam"), ledger.register_member("Kim")
+    board = ledger.establish_body("Board", kind="governance", occurred_at=on(1))
+    for member in (sam, kim):
+        ledger.assign_seat(board, member, by=admin, occurred_at=on(1))
+    p = ledger.raise_proposal(
+        board, proposers=[sam], title="T", text="x", occurred_at=on(2)
+    )
+    early = ledger.comment(p, author=kim, text="Early", occurred_at=on(2))
+    late = ledger.comment(p, author=kim, text="Late", occurred_at=on(6))
+    with refused(ledger, TimeOrderError, match="comment it answers"):
+        ledger.give_feedback(
+            p, comments=[early, late], text="Done", by=admin, occurred_at=on(4)
+        )
+    ledger.give_feedback(p, comments=[early], text="Done", by=admin, occurred_at=on(4))
+    with refused(ledger, TimeOrderError, match=re.escape(on(6).isoformat())):
+        ledger.amend_proposal(p, by=sam, takes_up=[late], occurred_at=on(5))
+    ledger.amend_proposal(p, by=sam, text="y", takes_up=[late], occurred_at=on(7))
+    # The vote and any decision are on the amended text, so they come after it.
+    with refused(ledger, TimeOrderError, match="an amendment"):
+        ledger.amend_proposal(p, by=sam, text="z", occurred_at=on(6))
+    with refused(ledger, TimeOrderError, match="an amendment"):
+        ledger.open_voting(p, by=admin, occurred_at=on(6))
+    with refused(ledger, TimeOrderError, match="an amendment"):
+        ledger.decide(p, outcome="adopted", method="chair", by=admin, occurred_at=on(6))
+    ledger.open_voting(p, by=admin, occurred_at=on(7))
+    assert ledger.proposal(p).text == "y"
+
+
+def test_follow_ups_at_the_default_time_follow_comments_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, feedback, an amendment and the vote follow the comments."""
+    admin, sam, kim, board = setting(ledger)
+    p = ledger.raise_proposal(board, proposers=[sam], title="T", text="x")
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    said = ledger.comment(p, author=kim, text="Yes", occurred_at=ahead)
+    start = ledger.position
+    ledger.give_feedback(p, comments=[said], text="Done", by=admin)
+    ledger.amend_proposal(p, by=sam, takes_up=[said])
+    ledger.open_voting(p, by=admin)
+    assert {r.event.occurred_at for r in ledger.history(after=start)} == {ahead}
+
+
 def test_withdrawn_proposal_takes_no_more_changes(ledger: Ledger) -> None:
     """A withdrawn proposal refuses comments, votes, decisions and new requests."""
     admin, sam, kim, board = setting(ledger)
@@ -254,7 +386,7 @@ def test_delivery_and_evaluation_need_an_adopted_decision(ledger: Ledger) -> Non
     assert actions[action].completed_at is None
     assert actions[other].due is None
 
-    done_at = datetime(2025, 1, 20, 12, tzinfo=UTC)
+    done_at = datetime.now(UTC) + timedelta(hours=1)  # after the assignment
     ledger.complete_action(p, action, by=kim, occurred_at=done_at)
     assert {a.id: a for a in ledger.proposal(p).actions}[action].completed_at == done_at
     with refused(ledger, ActionAlreadyCompletedError):
@@ -283,6 +415,54 @@ def test_delivery_and_evaluation_need_an_adopted_decision(ledger: Ledger) -> Non
         ledger.assign_action(p, description="x", owners=[uuid4()], by=admin)
     with refused(ledger, InvalidInputError):
         ledger.record_evaluation(p, summary="x", authors=[], by=admin)
+
+
+def test_delivery_follows_the_adoption_in_business_time(ledger: Ledger) -> None:
+    """Actions and evaluations before the adoption, completions before the action."""
+
+    def on(day: int) -> datetime:
+        return datetime(2024, 5, day, 12, tzinfo=UTC)
+
+    admin, sam, kim, board = setting(ledger)
+    p = ledger.raise_proposal(
+        board, proposers=[sam], title="T", text="x", occurred_at=on(1)
+    )
+    ledger.decide(p, outcome="adopted", method="chair", by=admin, occurred_at=on(10))
+    with refused(ledger, TimeOrderError, match="before the proposal was adopted"):
+        ledger.assign_action(
+            p, description="Do", owners=[kim], by=admin, occurred_at=on(9)
+        )
+    with refused(ledger, TimeOrderError, match=re.escape(on(10).isoformat())):
+        ledger.record_evaluation(
+            p, summary="Good", authors=[kim], by=admin, occurred_at=on(9)
+        )
+    action = ledger.assign_action(
+        p, description="Do", owners=[kim], by=admin, occurred_at=on(12)
+    )
+    with refused(ledger, TimeOrderError, match="before it was assigned"):
+        ledger.complete_action(p, action, by=kim, occurred_at=on(11))
+    ledger.complete_action(p, action, by=kim, occurred_at=on(12))
+    ledger.record_evaluation(
+        p, summary="Good", authors=[kim], by=admin, occurred_at=on(10)
+    )
+    view = ledger.proposal(p)
+    assert view.actions[0].completed_at == on(12)
+    assert len(view.evaluations) == 1
+
+
+def test_delivery_at_the_default_time_follows_an_adoption_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, actions, completions and evaluations follow the adoption."""
+    admin, sam, kim, board = setting(ledger)
+    p = ledger.raise_proposal(board, proposers=[sam], title="T", text="x")
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    ledger.decide(p, outcome="adopted", method="chair", by=admin, occurred_at=ahead)
+    start = ledger.position
+    action = ledger.assign_action(p, description="Do", owners=[kim], by=admin)
+    ledger.complete_action(p, action, by=kim)
+    ledger.record_evaluation(p, summary="Good", authors=[kim], by=admin)
+    assert {r.event.occurred_at for r in ledger.history(after=start)} == {ahead}
 
 
 def test_an_overridden_adoption_takes_no_more_delivery(ledger: Ledger) -> None:

@@ -37,7 +37,9 @@ def board_with(
 ) -> tuple[UUID, UUID, list[UUID]]:
     """An admin, a governance body under *rule*, and *voters* voting-seat holders."""
     admin = ledger.register_member("Admin", role="staff")
-    body = ledger.establish_body("Board", kind="governance", rule=rule, by=admin)
+    body = ledger.establish_body(
+        "Board", kind="governance", rule=rule, by=admin, occurred_at=seated_at
+    )
     members = [ledger.register_member(f"Voter {i}") for i in range(voters)]
     for member in members:
         ledger.assign_seat(body, member, by=admin, occurred_at=seated_at)
@@ -685,7 +687,9 @@ def test_voting_opens_no_earlier_than_the_last_change_of_voting_seats(
 
     admin = ledger.register_member("Admin", role="staff")
     a, b, cat, obs = (ledger.register_member(n) for n in ("A", "B", "Cat", "Obs"))
-    body = ledger.establish_body("Board", kind="governance", by=admin)
+    body = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=on(1)
+    )
     for member in (a, b):
         ledger.assign_seat(body, member, by=admin, occurred_at=on(1))
     p = ledger.raise_proposal(
@@ -700,6 +704,40 @@ def test_voting_opens_no_earlier_than_the_last_change_of_voting_seats(
     # A seat that votes on nothing (an observer) leaves the electorate as it was.
     ledger.assign_seat(body, obs, seat="observer", by=admin, occurred_at=on(9))
     assert ledger.open_voting(p, by=admin, occurred_at=on(7)) == (a, cat)
+
+
+def test_voting_opens_no_earlier_than_the_body_took_its_rule(ledger: Ledger) -> None:
+    """A vote opened before the body last changed the rule it copies is refused."""
+
+    def on(month: int) -> datetime:
+        return datetime(2025, month, 1, tzinfo=UTC)
+
+    admin, body, (a, _) = board_with(ledger, 2, seated_at=on(1))
+    p = ledger.raise_proposal(
+        body, proposers=[a], title="T", text="x", occurred_at=on(2)
+    )
+    ledger.change_rule(body, Rule.consent(), by=admin, occurred_at=on(6))
+    with refused(ledger, TimeOrderError, match="took the rule"):
+        ledger.open_voting(p, by=admin, occurred_at=on(3))
+    ledger.open_voting(p, by=admin, occurred_at=on(6))
+    assert ledger.proposal(p).rule == Rule.consent()
+
+
+def test_an_opening_at_the_default_time_follows_a_rule_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, voting opens no earlier than the body's latest rule change."""
+    admin, body, (a, _) = board_with(ledger, 2)
+    p = ledger.raise_proposal(body, proposers=[a], title="T", text="x")
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    ledger.change_rule(body, Rule.consensus(), by=admin, occurred_at=ahead)
+    ledger.open_voting(p, by=admin)
+    opened = [
+        r.event.occurred_at
+        for r in ledger.history()
+        if type(r.event).__qualname__ == "Proposal.VotingOpened"
+    ]
+    assert opened == [ahead]
 
 
 def test_a_close_given_a_time_comes_no_earlier_than_its_ballots(

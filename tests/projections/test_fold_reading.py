@@ -118,7 +118,11 @@ def _eventful(ledger: Ledger) -> dict[str, uuid.UUID]:
     ledger.declare_lived_experience(sam, categories=["DIS"], occurred_at=when)
     ledger.declare_lived_experience(kim, categories=["CARER"], occurred_at=when)
     board = ledger.establish_body(
-        "Board", kind="governance", rule=Rule.majority(quorum=0.5), by=admin
+        "Board",
+        kind="governance",
+        rule=Rule.majority(quorum=0.5),
+        by=admin,
+        occurred_at=when,
     )
     plan = ledger.start_project("Festival", label="co_production", by=admin)
     for member in (admin, sam, kim):

@@ -10,7 +10,8 @@ from coledger._core import LedgerCore, commands
 from coledger.domain import (
     Adjustment,
     Context,
-    LedgerAggregate,
+    Meeting,
+    Proposal,
 )
 from coledger.domain import values as v
 
@@ -51,7 +52,14 @@ class AdjustmentCommands(LedgerCore):
         def command() -> UUID:
             subject = self._member(member)
             actor = subject.id if by is None else self._actor(by)
-            ctx = self._ctx(actor, occurred_at, source_ref)
+            target: Proposal | Meeting | None = None
+            floor = None
+            if proposal is not None:
+                target = self._proposal(proposal)
+                floor = target.raised_at
+            elif meeting is not None:
+                target = self._meeting(meeting)
+            ctx = self._ctx(actor, occurred_at, source_ref, not_before=floor)
             adjustment = Adjustment.request(
                 uuid4(),
                 ctx,
@@ -63,20 +71,9 @@ class AdjustmentCommands(LedgerCore):
                 needed_before=needed_before,
                 needed_by=needed_by,
             )
-            link = Context(actor, ctx.occurred_at)
-            target: LedgerAggregate | None = None
-            if proposal is not None:
-                target = self._proposal(proposal)
+            if target is not None:
                 target.link_adjustment(
-                    link,
-                    adjustment=adjustment.id,
-                    member=subject.id,
-                    needed_before=needed_before,
-                )
-            elif meeting is not None:
-                target = self._meeting(meeting)
-                target.link_adjustment(
-                    link,
+                    Context(actor, ctx.occurred_at),
                     adjustment=adjustment.id,
                     member=subject.id,
                     needed_before=needed_before,
@@ -100,9 +97,12 @@ class AdjustmentCommands(LedgerCore):
             raise errors.InvalidInputError("partial must be True or False")
 
         def command() -> None:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             record = self._adjustment(adjustment)
             self._member(record.member)  # an erased member's requests are closed
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.requested_at
+            )
             record.provide(ctx, partial=partial)
             self._save(record)
 
@@ -128,9 +128,12 @@ class AdjustmentCommands(LedgerCore):
             )
 
         def command() -> None:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             record = self._adjustment(adjustment)
             self._member(record.member)  # an erased member's requests are closed
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.requested_at
+            )
             record.decline(ctx, reason=reason, alternative=alternative)
             self._save(record)
 
@@ -150,7 +153,9 @@ class AdjustmentCommands(LedgerCore):
             record = self._adjustment(adjustment)
             self._member(record.member)  # an erased member's requests are closed
             actor = self._actor(record.member if by is None else by)
-            ctx = self._ctx(actor, occurred_at, source_ref)
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.requested_at
+            )
             record.withdraw(ctx)
             self._save(record)
 

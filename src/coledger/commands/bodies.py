@@ -60,8 +60,11 @@ class BodyCommands(LedgerCore):
         rule.check_recordable()
 
         def command() -> None:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             record = self._body(body)
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.rule_since
+            )
             record.change_rule(ctx, rule)
             self._save(record)
 
@@ -87,7 +90,7 @@ class BodyCommands(LedgerCore):
             actor = self._actor(by)
             seated = self._member(member)
             record = self._body(body)
-            floor = record.last_seat_change(seated.id, office)
+            floor = record.seat_change_floor(seated.id, office)
             ctx = self._ctx(actor, occurred_at, source_ref, not_before=floor)
             record.assign_seat(ctx, seated.id, seat, office)
             self._save(record)
@@ -110,7 +113,7 @@ class BodyCommands(LedgerCore):
             v.check_id("member", member)
             record = self._body(body)
             held = record.seats.get(member)
-            floor = record.last_seat_change(
+            floor = record.seat_change_floor(
                 member, None if held is None else held.office
             )
             ctx = self._ctx(actor, occurred_at, source_ref, not_before=floor)

@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 from coledger import errors
 from coledger._core import LedgerCore, commands
+from coledger.domain import Proposal
 from coledger.domain import values as v
 
 
@@ -33,11 +34,12 @@ class DeliveryCommands(LedgerCore):
         owners = v.check_ids("owners", owners)  # once: a retry must see them again
 
         def command() -> UUID:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             named = self._members("owners", owners)
             if not named:
                 raise errors.InvalidInputError("an action needs at least one owner")
             record = self._proposal(proposal)
+            ctx = self._ctx(actor, occurred_at, source_ref, not_before=_decided(record))
             action_id = uuid4()
             record.assign_action(
                 ctx, action_id=action_id, description=description, owners=named, due=due
@@ -60,8 +62,10 @@ class DeliveryCommands(LedgerCore):
         v.check_id("action", action)
 
         def command() -> None:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             record = self._proposal(proposal)
+            assigned = record.action_assigned_at.get(action)
+            ctx = self._ctx(actor, occurred_at, source_ref, not_before=assigned)
             record.complete_action(ctx, action_id=action)
             self._save(record)
 
@@ -85,7 +89,7 @@ class DeliveryCommands(LedgerCore):
         criteria_proposed_by = v.check_ids("criteria_proposed_by", criteria_proposed_by)
 
         def command() -> UUID:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             writers = self._members("authors", authors)
             if not writers:
                 raise errors.InvalidInputError(
@@ -93,6 +97,7 @@ class DeliveryCommands(LedgerCore):
                 )
             criteria = self._members("criteria_proposed_by", criteria_proposed_by)
             record = self._proposal(proposal)
+            ctx = self._ctx(actor, occurred_at, source_ref, not_before=_decided(record))
             evaluation_id = uuid4()
             record.record_evaluation(
                 ctx,
@@ -105,3 +110,8 @@ class DeliveryCommands(LedgerCore):
             return evaluation_id
 
         return self._transact(command)
+
+
+def _decided(record: Proposal) -> datetime | None:
+    """When the proposal's decision in force was made, if it has one."""
+    return None if record.decision is None else record.decision.occurred_at

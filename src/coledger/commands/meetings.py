@@ -55,8 +55,11 @@ class MeetingCommands(LedgerCore):
         v.check_code("label", label, v.PROJECT_LABELS)
 
         def command() -> None:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             record = self._get(project, Project, errors.UnknownProjectError)
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.started_at
+            )
             record.relabel(ctx, label)
             self._save(record)
 
@@ -73,8 +76,11 @@ class MeetingCommands(LedgerCore):
         """Record that a project came to an end."""
 
         def command() -> None:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             record = self._get(project, Project, errors.UnknownProjectError)
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.started_at
+            )
             record.finish(ctx)
             self._save(record)
 

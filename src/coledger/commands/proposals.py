@@ -87,8 +87,15 @@ class ProposalCommands(LedgerCore):
         comments = v.check_ids("takes_up", takes_up)
 
         def command() -> None:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             record = self._proposal(proposal)
+            follows = [record.last_step_at, record.latest_comment_at(comments)]
+            ctx = self._ctx(
+                actor,
+                occurred_at,
+                source_ref,
+                not_before=max(t for t in follows if t is not None),
+            )
             record.amend(
                 ctx,
                 title=record.title if title is None else title,
@@ -121,8 +128,13 @@ class ProposalCommands(LedgerCore):
         def command() -> UUID:
             writer = self._member(author)
             helper = self._supporter(writer, supporter)
-            ctx = self._ctx(helper or writer.id, occurred_at, source_ref)
             record = self._proposal(proposal)
+            ctx = self._ctx(
+                helper or writer.id,
+                occurred_at,
+                source_ref,
+                not_before=record.raised_at,
+            )
             comment_id = uuid4()
             record.comment(
                 ctx,
@@ -150,8 +162,9 @@ class ProposalCommands(LedgerCore):
         v.check_code("format", format, v.FORMATS)
 
         def command() -> None:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             record = self._proposal(proposal)
+            ctx = self._ctx(actor, occurred_at, source_ref, not_before=record.raised_at)
             record.publish_accessible_version(ctx, format)
             self._save(record)
 
@@ -174,8 +187,15 @@ class ProposalCommands(LedgerCore):
             raise errors.InvalidInputError("feedback must answer at least one comment")
 
         def command() -> UUID:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             record = self._proposal(proposal)
+            follows = [record.raised_at, record.latest_comment_at(answered)]
+            ctx = self._ctx(
+                actor,
+                occurred_at,
+                source_ref,
+                not_before=max(t for t in follows if t is not None),
+            )
             feedback_id = uuid4()
             record.give_feedback(
                 ctx, feedback_id=feedback_id, comments=answered, text=text
@@ -198,8 +218,11 @@ class ProposalCommands(LedgerCore):
         v.check_optional_text("reason", reason)
 
         def command() -> None:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             record = self._proposal(proposal)
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.last_step_at
+            )
             record.withdraw(ctx, reason=reason)
             self._save(record)
 

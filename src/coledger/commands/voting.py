@@ -55,13 +55,18 @@ class VotingCommands(LedgerCore):
             body = self._body(record.body)
             # By default no earlier than the steps it must follow, which a
             # writer with a faster clock may have dated after this one's now.
-            follows = [record.voting_step_at, body.voting_seats_changed_at]
+            follows = [
+                record.last_step_at,
+                body.rule_since,
+                body.voting_seats_changed_at,
+            ]
             ctx = self._ctx(
                 actor,
                 occurred_at,
                 source_ref,
                 not_before=max(t for t in follows if t is not None),
             )
+            body.check_rule_current_at(ctx.occurred_at)
             body.check_electorate_current_at(ctx.occurred_at)
             # An erased member keeps the seat on record but can never vote again.
             electorate = tuple(m for m in body.voting_members if not self._is_erased(m))
@@ -110,7 +115,7 @@ class VotingCommands(LedgerCore):
                 helper or member.id,
                 occurred_at,
                 source_ref,
-                not_before=record.voting_step_at,
+                not_before=record.last_step_at,
             )
             record.cast_ballot(ctx, voter=member.id, choice=choice, supporter=helper)
             self._save(record)
@@ -217,7 +222,7 @@ class VotingCommands(LedgerCore):
                 raise errors.InvalidInputError("decided_by names no one")
             record = self._proposal(proposal)
             ctx = self._ctx(
-                actor, occurred_at, source_ref, not_before=record.voting_step_at
+                actor, occurred_at, source_ref, not_before=record.last_step_at
             )
             decision = record.decide(
                 ctx,

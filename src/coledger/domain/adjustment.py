@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from coledger.domain.base import Context, LedgerAggregate
-from coledger.errors import AlreadyResolvedError
+from coledger.errors import AlreadyResolvedError, TimeOrderError
 
 
 class Adjustment(LedgerAggregate):
@@ -121,18 +121,29 @@ class Adjustment(LedgerAggregate):
         """Whether the request still waits for an answer."""
         return self.status == "requested"
 
-    def _check_open(self) -> None:
+    def _check_open(self, ctx: Context, what: str) -> None:
+        """Refuse *what* once the request is answered, or dated before the request.
+
+        X1 and the access check read whether a need was met before its
+        deadline; an answer dated before the question would count a need as
+        met before anyone asked for it.
+        """
         if not self.is_open:
             raise AlreadyResolvedError(f"adjustment {self.id} is already {self.status}")
+        if ctx.occurred_at < self.requested_at:
+            raise TimeOrderError(
+                f"{what} at {ctx.occurred_at.isoformat()} would come before the "
+                f"adjustment was requested ({self.requested_at.isoformat()})"
+            )
 
     def provide(self, ctx: Context, *, partial: bool) -> None:
         """Record that the adjustment was provided."""
-        self._check_open()
+        self._check_open(ctx, "providing the adjustment")
         self._record(self.Provided, ctx, partial=partial)
 
     def decline(self, ctx: Context, *, reason: str, alternative: str | None) -> None:
         """Record that the adjustment was declined."""
-        self._check_open()
+        self._check_open(ctx, "declining the adjustment")
         self._record(
             self.Declined,
             ctx,
@@ -143,5 +154,5 @@ class Adjustment(LedgerAggregate):
 
     def withdraw(self, ctx: Context) -> None:
         """Record that the member withdrew the request."""
-        self._check_open()
+        self._check_open(ctx, "withdrawing the request")
         self._record(self.Withdrawn, ctx)

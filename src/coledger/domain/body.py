@@ -53,6 +53,8 @@ class Body(LedgerAggregate):
                 self.rule_quorum,
                 self.rule_lived_experience_quorum,
             )
+            aggregate.established_at = self.occurred_at
+            aggregate.rule_since = self.occurred_at
             aggregate.seats = {}
             aggregate.seat_changed_at = {}
             aggregate.office_changed_at = {}
@@ -74,6 +76,9 @@ class Body(LedgerAggregate):
                 self.rule_quorum,
                 self.rule_lived_experience_quorum,
             )
+            # The latest time, not the last recorded: older ledgers may hold
+            # rule changes in any order.
+            aggregate.rule_since = max(aggregate.rule_since, self.occurred_at)
 
     class SeatAssigned(LedgerAggregate.Event):
         """A member took a seat on the body, perhaps with an office."""
@@ -112,6 +117,11 @@ class Body(LedgerAggregate):
         name: str
         kind: str
         rule: Rule
+        established_at: datetime
+        """When the body was established (business time)."""
+        rule_since: datetime
+        """When the body took its current rule: established, or the rule last
+        changed (business time)."""
         seats: dict[UUID, Seat]
         seat_changed_at: dict[UUID, datetime]
         """The latest business time of a seat change, by member."""
@@ -159,14 +169,30 @@ class Body(LedgerAggregate):
             last.append(self.office_changed_at.get(office))
         return max((t for t in last if t is not None), default=None)
 
+    def seat_change_floor(self, member: UUID, office: str | None) -> datetime:
+        """The earliest business time a change of *member*'s seat or *office* may have.
+
+        The later of the body's establishment and the last change of that
+        member's seat or that office.
+        """
+        latest = self.last_seat_change(member, office)
+        founded = self.established_at
+        return founded if latest is None else max(latest, founded)
+
     def _check_seat_order(self, ctx: Context, member: UUID, office: str | None) -> None:
-        """Refuse a seat change dated before the last change of its member or office.
+        """Refuse a seat change dated before the body, or the last change of its seat.
 
         Seats are read in business time (who sat when), so a change slipped in
         before a later one would show a member in two seats, or two holders of
-        one office, at once. Co-chairs are many, so only their members are
-        ordered.
+        one office, at once; one before the body was established, a seat on
+        nothing. Co-chairs are many, so only their members are ordered.
         """
+        founded = self.established_at
+        if ctx.occurred_at < founded:
+            raise TimeOrderError(
+                f"a seat change on {self.name!r} at {ctx.occurred_at.isoformat()} "
+                f"would come before the body was established ({founded.isoformat()})"
+            )
         latest = self.last_seat_change(member, office)
         if latest is not None and ctx.occurred_at < latest:
             raise TimeOrderError(
@@ -189,8 +215,30 @@ class Body(LedgerAggregate):
                 "so today's electorate was not the electorate then"
             )
 
+    def check_rule_current_at(self, at: datetime) -> None:
+        """Refuse a vote opened at *at* if the body took its rule after it.
+
+        The vote copies the rule as recorded now, which is the rule in force at
+        *at* only if the body was established, and last changed its rule, by
+        then.
+        """
+        since = self.rule_since
+        if at < since:
+            raise TimeOrderError(
+                f"opening the vote at {at.isoformat()} would come before "
+                f"{self.name!r} took the rule the vote would be decided by "
+                f"({since.isoformat()})"
+            )
+
     def change_rule(self, ctx: Context, rule: Rule) -> None:
-        """Adopt a new decision rule."""
+        """Adopt a new decision rule, no earlier than the body took its current one."""
+        since = self.rule_since
+        if ctx.occurred_at < since:
+            raise TimeOrderError(
+                f"a rule change on {self.name!r} at {ctx.occurred_at.isoformat()} "
+                f"would come before the body took its current rule "
+                f"({since.isoformat()})"
+            )
         self._record(self.RuleChanged, ctx, **rule.to_fields())
 
     def assign_seat(

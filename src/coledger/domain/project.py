@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from coledger.domain.base import Context, LedgerAggregate
+from coledger.errors import TimeOrderError
 
 
 class Project(LedgerAggregate):
@@ -23,6 +25,7 @@ class Project(LedgerAggregate):
             aggregate.name = self.name
             aggregate.label = self.label
             aggregate.description = self.description
+            aggregate.started_at = self.occurred_at
             aggregate.finished = False
 
     class Relabelled(LedgerAggregate.Event):
@@ -45,6 +48,8 @@ class Project(LedgerAggregate):
         name: str
         label: str
         description: str | None
+        started_at: datetime
+        """When the project was started (business time)."""
         finished: bool
 
     @classmethod
@@ -61,12 +66,26 @@ class Project(LedgerAggregate):
             cls.Started, record_id, ctx, name=name, label=label, description=description
         )
 
+    def _check_after_start(self, ctx: Context, what: str) -> None:
+        """Refuse *what* dated before the project started.
+
+        The reports read a project's run from its start to its finish: a
+        finish before the start would be a run that ends before it begins.
+        """
+        if ctx.occurred_at < self.started_at:
+            raise TimeOrderError(
+                f"{what} at {ctx.occurred_at.isoformat()} would come before the "
+                f"project started ({self.started_at.isoformat()})"
+            )
+
     def relabel(self, ctx: Context, label: str) -> None:
         """Record a new label (no event when it is unchanged)."""
         if label != self.label:
+            self._check_after_start(ctx, "the new label")
             self._record(self.Relabelled, ctx, label=label)
 
     def finish(self, ctx: Context) -> None:
         """Record the end of the project (no event when already finished)."""
         if not self.finished:
+            self._check_after_start(ctx, "the finish")
             self._record(self.Finished, ctx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -118,7 +119,7 @@ class Proposal(LedgerAggregate):
             aggregate.meeting = self.meeting
             aggregate.status = "raised"
             aggregate.raised_at = self.occurred_at
-            aggregate.voting_step_at = self.occurred_at
+            aggregate.last_step_at = self.occurred_at
             aggregate.comments = {}
             aggregate.taken_up = frozenset()
             aggregate.amendments = 0
@@ -136,6 +137,7 @@ class Proposal(LedgerAggregate):
             aggregate.decision = None
             aggregate.decisions = ()
             aggregate.actions = {}
+            aggregate.action_assigned_at = {}
             aggregate.evaluations = ()
 
     class Amended(LedgerAggregate.Event):
@@ -151,6 +153,8 @@ class Proposal(LedgerAggregate):
             aggregate.text = self.text
             aggregate.taken_up = aggregate.taken_up | set(self.takes_up)
             aggregate.amendments += 1
+            # The latest time: an older ledger may hold one before the raising.
+            aggregate.last_step_at = max(aggregate.last_step_at, self.occurred_at)
 
     class Commented(LedgerAggregate.Event):
         """A member commented, perhaps through a supporter or an accessible channel."""
@@ -240,7 +244,7 @@ class Proposal(LedgerAggregate):
             """Fix the electorate and rule."""
             aggregate.status = "voting"
             aggregate.advisory_opening = self.advisory
-            aggregate.voting_step_at = self.occurred_at
+            aggregate.last_step_at = self.occurred_at
             aggregate.electorate = self.electorate
             aggregate.rule = Rule.from_fields(
                 self.rule_kind,
@@ -290,7 +294,7 @@ class Proposal(LedgerAggregate):
             """Fix the tally (a binding vote's decision follows in the same save)."""
             if self.advisory:
                 aggregate.status = "closed"
-            aggregate.voting_step_at = self.occurred_at
+            aggregate.last_step_at = self.occurred_at
             aggregate.tally = Tally(
                 self.for_,
                 self.against,
@@ -368,6 +372,7 @@ class Proposal(LedgerAggregate):
                 self.action_id, self.description, self.owners, self.due, None
             )
             aggregate.actions[self.action_id] = action
+            aggregate.action_assigned_at[self.action_id] = self.occurred_at
 
     class ActionCompleted(LedgerAggregate.Event):
         """A delivery action was completed."""
@@ -414,8 +419,9 @@ class Proposal(LedgerAggregate):
         meeting: UUID | None
         status: str
         raised_at: datetime
-        voting_step_at: datetime
-        """When it was raised, or voting last opened or closed (business time)."""
+        last_step_at: datetime
+        """When it was raised or last amended, or voting last opened or closed
+        (business time)."""
         comments: dict[UUID, Comment]
         taken_up: frozenset[UUID]
         amendments: int
@@ -437,6 +443,8 @@ class Proposal(LedgerAggregate):
         decision: Decision | None
         decisions: tuple[Decision, ...]
         actions: dict[UUID, Action]
+        action_assigned_at: dict[UUID, datetime]
+        """When each action was assigned (business time)."""
         evaluations: tuple[Evaluation, ...]
 
     @classmethod
@@ -469,17 +477,48 @@ class Proposal(LedgerAggregate):
 
     # Guards ---------------------------------------------------------------------
 
-    def _check_after_voting_step(self, ctx: Context, what: str) -> None:
-        """Refuse *what* dated before the raising, or the opening or close of voting.
+    def _check_after_last_step(self, ctx: Context, what: str) -> None:
+        """Refuse *what* dated before the raising, an amendment, or a step of voting.
 
-        Voting opens after raising, ballots and the close come after the
-        opening, and a decision after the close (or the raising). Ballots are
+        Voting opens after raising and any amendment (the vote is on the
+        amended text), ballots and the close come after the opening, and a
+        decision after the close (or the raising and amendments). Ballots are
         not ordered among themselves: writers at once stamp them in any order.
         """
-        if ctx.occurred_at < self.voting_step_at:
+        if ctx.occurred_at < self.last_step_at:
             raise TimeOrderError(
                 f"{what} at {ctx.occurred_at.isoformat()} would come before the "
-                f"proposal's last step of voting ({self.voting_step_at.isoformat()})"
+                f"proposal's last step ({self.last_step_at.isoformat()}): its "
+                "raising, an amendment, or the opening or close of its vote"
+            )
+
+    def _check_after_raising(self, ctx: Context, what: str) -> None:
+        """Refuse *what* dated before the proposal was raised.
+
+        Comments, amendments, accessible versions, feedback and requests for
+        adjustments are about the proposal: the reports would count them in a
+        period before it existed.
+        """
+        if ctx.occurred_at < self.raised_at:
+            raise TimeOrderError(
+                f"{what} at {ctx.occurred_at.isoformat()} would come before the "
+                f"proposal was raised ({self.raised_at.isoformat()})"
+            )
+
+    def latest_comment_at(self, comments: Iterable[UUID]) -> datetime | None:
+        """The business time of the latest of *comments* made on the proposal."""
+        times = [self.comments[c].occurred_at for c in comments if c in self.comments]
+        return max(times, default=None)
+
+    def _check_after_comments(
+        self, ctx: Context, comments: Iterable[UUID], what: str, verb: str
+    ) -> None:
+        """Refuse *what* dated before a comment it answers or takes up."""
+        latest = self.latest_comment_at(comments)
+        if latest is not None and ctx.occurred_at < latest:
+            raise TimeOrderError(
+                f"{what} at {ctx.occurred_at.isoformat()} would come before a "
+                f"comment it {verb} ({latest.isoformat()})"
             )
 
     @property
@@ -501,10 +540,23 @@ class Proposal(LedgerAggregate):
             raise NotDecidedError(f"proposal {self.id} has not been adopted")
         return self.decision
 
+    def _check_after_adoption(self, ctx: Context, what: str) -> None:
+        """Refuse *what* unless the proposal is adopted, or if dated before that.
+
+        Delivery and evaluation follow from the adoption: the reports read
+        them against the decision's time.
+        """
+        adopted = self._check_adopted().occurred_at
+        if ctx.occurred_at < adopted:
+            raise TimeOrderError(
+                f"{what} at {ctx.occurred_at.isoformat()} would come before the "
+                f"proposal was adopted ({adopted.isoformat()})"
+            )
+
     def last_voting_step(self) -> datetime:
         """The business time a close must follow: the opening, or a later ballot."""
         last = self.last_ballot_at
-        return self.voting_step_at if last is None else max(last, self.voting_step_at)
+        return self.last_step_at if last is None else max(last, self.last_step_at)
 
     def current_tally(self, lived_experience_participants: int | None = None) -> Tally:
         """Count the latest ballot of each voter."""
@@ -539,6 +591,8 @@ class Proposal(LedgerAggregate):
                 f"the amendment of proposal {self.id} changes nothing: give a new "
                 "title or text, or the comments it takes up"
             )
+        self._check_after_last_step(ctx, "the amendment")
+        self._check_after_comments(ctx, takes_up, "the amendment", "takes up")
         self._record(self.Amended, ctx, title=title, text=text, takes_up=takes_up)
 
     def comment(
@@ -553,6 +607,7 @@ class Proposal(LedgerAggregate):
     ) -> None:
         """Add a comment while the proposal is under discussion or vote."""
         self._check_discussable()
+        self._check_after_raising(ctx, "the comment")
         self._record(
             self.Commented,
             ctx,
@@ -567,6 +622,7 @@ class Proposal(LedgerAggregate):
         """Record a version published in an accessible format."""
         if self.status == "withdrawn":
             raise ProposalClosedError(f"proposal {self.id} was withdrawn")
+        self._check_after_raising(ctx, "the accessible version")
         self._record(self.AccessibleVersionPublished, ctx, format=fmt)
 
     def link_adjustment(
@@ -583,6 +639,7 @@ class Proposal(LedgerAggregate):
                 raise ProposalClosedError(f"proposal {self.id} was withdrawn")
         else:
             self._check_open()
+        self._check_after_raising(ctx, "the request for an adjustment")
         self._record(
             self.AdjustmentLinked,
             ctx,
@@ -600,6 +657,8 @@ class Proposal(LedgerAggregate):
         for comment in comments:
             if comment not in self.comments:
                 raise UnknownCommentError(comment)
+        self._check_after_raising(ctx, "the feedback")
+        self._check_after_comments(ctx, comments, "the feedback", "answers")
         self._record(
             self.FeedbackGiven,
             ctx,
@@ -624,7 +683,7 @@ class Proposal(LedgerAggregate):
             raise VotingAlreadyOpenedError(
                 f"voting on proposal {self.id} already opened"
             )
-        self._check_after_voting_step(ctx, "opening the vote")
+        self._check_after_last_step(ctx, "opening the vote")
         self._record(
             self.VotingOpened,
             ctx,
@@ -645,7 +704,7 @@ class Proposal(LedgerAggregate):
             raise NotInElectorateError(
                 f"member {voter} is not in the electorate of proposal {self.id}"
             )
-        self._check_after_voting_step(ctx, "a ballot")
+        self._check_after_last_step(ctx, "a ballot")
         self._record(
             self.BallotCast, ctx, voter=voter, choice=choice, supporter=supporter
         )
@@ -685,7 +744,7 @@ class Proposal(LedgerAggregate):
     ) -> tuple[Tally, Verdict]:
         if self.status != "voting" or self.rule is None:
             raise VotingNotOpenError(f"voting on proposal {self.id} is not open")
-        self._check_after_voting_step(ctx, "closing the vote")
+        self._check_after_last_step(ctx, "closing the vote")
         last = self.last_ballot_at
         if last is not None and ctx.occurred_at < last:
             raise TimeOrderError(
@@ -756,7 +815,7 @@ class Proposal(LedgerAggregate):
             raise WrongStateError(
                 "a decision by vote is recorded by closing the vote, not by decide()"
             )
-        self._check_after_voting_step(ctx, "the decision")
+        self._check_after_last_step(ctx, "the decision")
         overrode = (
             self.verdict is not None
             and not self.advisory
@@ -779,8 +838,9 @@ class Proposal(LedgerAggregate):
         return self.decision
 
     def withdraw(self, ctx: Context, *, reason: str | None) -> None:
-        """Withdraw the proposal before it is decided."""
+        """Withdraw the proposal before it is decided, after its last step of voting."""
         self._check_open()
+        self._check_after_last_step(ctx, "the withdrawal")
         self._record(self.Withdrawn, ctx, reason=reason)
 
     def assign_action(
@@ -793,7 +853,7 @@ class Proposal(LedgerAggregate):
         due: datetime | None,
     ) -> None:
         """Record delivery work following an adoption."""
-        self._check_adopted()
+        self._check_after_adoption(ctx, "the action")
         self._record(
             self.ActionAssigned,
             ctx,
@@ -813,6 +873,12 @@ class Proposal(LedgerAggregate):
             raise ActionAlreadyCompletedError(
                 f"action {action_id} was already completed"
             )
+        assigned = self.action_assigned_at[action_id]
+        if ctx.occurred_at < assigned:
+            raise TimeOrderError(
+                f"completing the action at {ctx.occurred_at.isoformat()} would "
+                f"come before it was assigned ({assigned.isoformat()})"
+            )
         self._record(self.ActionCompleted, ctx, action_id=action_id)
 
     def record_evaluation(
@@ -825,7 +891,7 @@ class Proposal(LedgerAggregate):
         summary: str,
     ) -> None:
         """Record an evaluation of an adopted proposal."""
-        self._check_adopted()
+        self._check_after_adoption(ctx, "the evaluation")
         self._record(
             self.EvaluationRecorded,
             ctx,
