@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from coledger import errors
-from coledger._core import LedgerCore, commands
+from coledger._core import LedgerCore, commands, latest
 from coledger.domain import (
     Meeting,
     Project,
@@ -89,13 +89,8 @@ class ProposalCommands(LedgerCore):
         def command() -> None:
             actor = self._actor(by)
             record = self._proposal(proposal)
-            follows = [record.last_step_at, record.latest_comment_at(comments)]
-            ctx = self._ctx(
-                actor,
-                occurred_at,
-                source_ref,
-                not_before=max(t for t in follows if t is not None),
-            )
+            follows = latest(record.last_step_at, record.latest_comment_at(comments))
+            ctx = self._ctx(actor, occurred_at, source_ref, not_before=follows)
             record.amend(
                 ctx,
                 title=record.title if title is None else title,
@@ -189,13 +184,8 @@ class ProposalCommands(LedgerCore):
         def command() -> UUID:
             actor = self._actor(by)
             record = self._proposal(proposal)
-            follows = [record.raised_at, record.latest_comment_at(answered)]
-            ctx = self._ctx(
-                actor,
-                occurred_at,
-                source_ref,
-                not_before=max(t for t in follows if t is not None),
-            )
+            follows = latest(record.raised_at, record.latest_comment_at(answered))
+            ctx = self._ctx(actor, occurred_at, source_ref, not_before=follows)
             feedback_id = uuid4()
             record.give_feedback(
                 ctx, feedback_id=feedback_id, comments=answered, text=text

@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from coledger import errors
-from coledger._core import LedgerCore, _query, commands
+from coledger._core import LedgerCore, _query, commands, latest
 from coledger.domain import (
     Decision,
     Tally,
@@ -55,17 +55,10 @@ class VotingCommands(LedgerCore):
             body = self._body(record.body)
             # By default no earlier than the steps it must follow, which a
             # writer with a faster clock may have dated after this one's now.
-            follows = [
-                record.last_step_at,
-                body.rule_since,
-                body.voting_seats_changed_at,
-            ]
-            ctx = self._ctx(
-                actor,
-                occurred_at,
-                source_ref,
-                not_before=max(t for t in follows if t is not None),
+            follows = latest(
+                record.last_step_at, body.rule_since, body.voting_seats_changed_at
             )
+            ctx = self._ctx(actor, occurred_at, source_ref, not_before=follows)
             body.check_rule_current_at(ctx.occurred_at)
             body.check_electorate_current_at(ctx.occurred_at)
             # An erased member keeps the seat on record but can never vote again.
