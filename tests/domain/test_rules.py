@@ -289,6 +289,24 @@ def test_rule_method_names_how_a_vote_decides(rule: Rule, method: str) -> None:
     assert rule.method == method
 
 
+@pytest.mark.parametrize(
+    ("kind", "named"),
+    [
+        ("majority", Rule.majority()),
+        ("consensus", Rule.consensus()),
+        ("consent", Rule.consent()),
+    ],
+)
+def test_a_named_rule_is_its_kind_with_the_defaults(kind: str, named: Rule) -> None:
+    """Rule(kind) and the named constructor agree: threshold 1/2 and no quorums."""
+    assert Rule(kind) == named
+    assert (named.threshold, named.quorum, named.lived_experience_quorum) == (
+        Fraction(1, 2),
+        Fraction(0),
+        0,
+    )
+
+
 @given(
     st.sampled_from(["majority", "threshold", "consensus", "consent"]),
     st.fractions(min_value=Fraction(51, 100), max_value=1, max_denominator=10_000),
@@ -352,11 +370,33 @@ def test_threshold_just_above_half_and_unanimity_are_allowed() -> None:
     assert unanimity.decide(tally(5, abstain=1)).outcome == "adopted"
 
 
+def test_a_share_is_kept_to_a_denominator_of_at_most_ten_thousand() -> None:
+    """A finer share is kept as the nearest fraction with a denominator <= 10,000."""
+    assert Rule.majority(quorum=Fraction(1, 10_001)).quorum == Fraction(1, 10_000)
+    assert Rule.majority(quorum=Fraction(3, 10_000)).quorum == Fraction(3, 10_000)
+
+
+def test_a_share_written_in_more_than_forty_characters_is_refused() -> None:
+    """Forty characters of text are read as a share; forty-one are refused unread."""
+    forty = "0.5" + "0" * 37
+    assert Rule("majority", quorum=forty).quorum == Fraction(1, 2)
+    with pytest.raises(InvalidRuleError, match="no exponent"):
+        Rule("majority", quorum=forty + "0")
+
+
 @pytest.mark.parametrize("le_quorum", [-1, 1.5, True, "2", None], ids=repr)
 def test_invalid_lived_experience_quorum_is_refused(le_quorum: object) -> None:
     """A lived-experience quorum must be a whole number of at least zero."""
     with pytest.raises(InvalidRuleError):
         Rule.majority(lived_experience_quorum=le_quorum)  # type: ignore[arg-type]
+
+
+def test_a_recorded_lived_experience_quorum_is_at_most_ten_thousand() -> None:
+    """check_recordable passes a rule needing 10,000 voters and refuses 10,001."""
+    largest = Rule.majority(lived_experience_quorum=10_000)
+    assert largest.check_recordable() is largest
+    with pytest.raises(InvalidRuleError, match="at most 10,000"):
+        Rule.majority(lived_experience_quorum=10_001).check_recordable()
 
 
 @pytest.mark.parametrize("kind", ["unanimity", "", "Majority", 5, None], ids=repr)
