@@ -373,6 +373,7 @@ def test_supporter_ballot_needs_consent_and_stays_the_members(ledger: Ledger) ->
     ledger.cast_ballot(p, voter=a, choice="for")
     (ballot,) = ledger.proposal(p).ballots
     assert (ballot.voter, ballot.choice, ballot.supporter) == (a, "for", None)
+    assert list(ledger.history())[-1].event.actor == a
 
     # Consent can be withdrawn.
     ledger.revoke_supporter(a, helper)
@@ -531,10 +532,28 @@ def test_decide_after_a_vote_records_whether_it_overrode(ledger: Ledger) -> None
     assert view.decision == override
     assert [d.outcome for d in view.decisions] == ["adopted", "rejected"]
     assert view.decisions[0].overrode_vote is False
+    # The rule's reason belongs to the decision the vote made, not to a later one.
+    assert [d.reason for d in view.decisions] == ["majority_for", None]
+    assert same.reason is None
     with refused(ledger, ProposalClosedError):
         ledger.decide(overruled, outcome="adopted", method="chair", by=admin)
     with refused(ledger, ProposalClosedError):
         ledger.decide(adopted, outcome="rejected", method="chair", by=admin)
+
+    confirmed = ledger.decide(
+        closed({a: "against", b: "against"}),
+        outcome="rejected",
+        method="chair",
+        by=admin,
+    )
+    assert confirmed.overrode_vote is False
+    reversed_ = ledger.decide(
+        closed({a: "against", b: "against"}),
+        outcome="adopted",
+        method="chair",
+        by=admin,
+    )
+    assert reversed_.overrode_vote is True
 
     not_valid = closed({})
     assert ledger.proposal(not_valid).decision is not None
@@ -618,6 +637,7 @@ def test_an_advisory_vote_informs_and_the_organisers_decide(ledger: Ledger) -> N
     decision = ledger.decide(p, outcome="rejected", method="staff_executive", by=admin)
     assert decision.overrode_vote is False
     assert decision.decided_by == (admin,)
+    assert decision.reason is None  # the tally's reason decided nothing
     assert ledger.tally(p) == tally
     with refused(ledger, ProposalClosedError):
         ledger.decide(p, outcome="adopted", method="chair", by=admin)
