@@ -59,6 +59,13 @@ def test_tally_counts_by_choice_and_participants(
     assert t.participants == for_ + against + abstain + block
 
 
+def test_an_empty_tally_counts_no_one() -> None:
+    """Tally() has no ballots, an electorate of 0 and lived experience unknown."""
+    empty = Tally()
+    assert set(empty.counts.values()) == {0}
+    assert (empty.electorate, empty.lived_experience_participants) == (0, None)
+
+
 # Validity: no ballots, quorum, lived-experience quorum --------------------------------
 
 
