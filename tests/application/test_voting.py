@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from uuid import UUID, uuid4
@@ -26,6 +28,7 @@ from coledger.errors import (
     VotingNotOpenError,
     WrongStateError,
 )
+from conftest import TEST_MASTER_KEY
 from helpers import refused
 
 
@@ -658,6 +661,31 @@ def test_a_binding_vote_cannot_be_closed_as_advisory_once_its_tally_is_known(
     assert reversed_.overrode_vote is True
     with pytest.raises(InvalidInputError):
         ledger.open_voting(p, by=admin, advisory="yes")  # type: ignore[arg-type]
+
+
+def test_a_vote_opened_before_advisory_votes_existed_closes_either_way() -> None:
+    """A version 1 opening does not say whether it binds: either close settles it."""
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as old:
+        admin, body, (a,) = board_with(old, 1)
+        polled, bound = (
+            old.raise_proposal(body, proposers=[a], title=title, text="x")
+            for title in ("Poll", "Vote")
+        )
+        for p in (polled, bound):
+            old.open_voting(p, by=admin)
+            old.cast_ballot(p, voter=a, choice="for")
+        out = io.StringIO()
+        old.export(out)
+    lines = []
+    for line in out.getvalue().splitlines():
+        row = json.loads(line)
+        if row.get("topic", "").endswith("Proposal.VotingOpened"):
+            del row["state"]["advisory"], row["state"]["class_version"]
+        lines.append(json.dumps(row))
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        ledger.import_events(lines)
+        assert ledger.close_advisory_vote(polled, by=admin).for_ == 1
+        assert ledger.close_voting(bound, by=admin).outcome == "adopted"
 
 
 def test_voting_goes_forward_in_business_time(ledger: Ledger) -> None:
