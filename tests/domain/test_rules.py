@@ -212,6 +212,13 @@ def test_threshold_counts_blocks_in_the_denominator_and_ignores_abstentions() ->
     assert rule.decide(tally(3, 1, abstain=50)).outcome == "adopted"
 
 
+def test_one_ballot_for_among_abstentions_meets_any_threshold() -> None:
+    """With one decisive ballot, a for is all of them, so even unanimity is met."""
+    for threshold in (Fraction(2, 3), Fraction(1)):
+        verdict = Rule.supermajority(threshold).decide(tally(1, abstain=3))
+        assert (verdict.outcome, verdict.reason) == ("adopted", "threshold_met")
+
+
 def test_threshold_with_only_abstentions_is_rejected() -> None:
     """When everyone abstains, no threshold of the decisive votes is met."""
     verdict = Rule.supermajority(Fraction(2, 3)).decide(tally(abstain=4))
