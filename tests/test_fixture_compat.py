@@ -103,6 +103,22 @@ def test_upcasters_run_on_kept_events(
     assert all(c.channel.isupper() for c in comments)
 
 
+def test_kept_votes_bound_their_proposals(fixture_copy: Path) -> None:
+    """Votes closed before advisory votes existed were binding and gave their reason."""
+    with open_fixture(fixture_copy) as ledger:
+        closes = {
+            r.event.originator_id: r.event
+            for r in ledger.history()
+            if isinstance(r.event, Proposal.VotingClosed)
+        }
+        first = {p: ledger.proposal(p).decisions[0] for p in closes}
+    assert closes
+    assert not any(close.advisory for close in closes.values())
+    assert {p: d.reason for p, d in first.items()} == {
+        p: close.reason for p, close in closes.items()
+    }
+
+
 def test_kept_checkpoint_still_verifies(fixture_copy: Path) -> None:
     """A ledger kept with its checkpoint verifies against it, with no key at all."""
     if not (fixture_copy / "checkpoint").exists():

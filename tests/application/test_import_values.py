@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from coledger import Ledger, transfer
+from coledger import Ledger, Rule, transfer
 from coledger.demo import record_year
 from conftest import TEST_MASTER_KEY
 
@@ -112,6 +113,11 @@ BAD: list[tuple[str, Change, str]] = [
     (f"{MEMBER}.LivedExperienceDeclared", put(consent="assumed"), "consent"),
     (f"{MEMBER}.SupporterAuthorised", own_supporter, "own supporter"),
     ("coledger.domain.body:Body.Established", put(kind="cabal"), "kind"),
+    (
+        "coledger.domain.body:Body.Established",
+        put(rule_lived_experience_quorum=10_001),
+        "at most 10,000",
+    ),
     ("coledger.domain.body:Body.Established", put(rule_threshold="3/2"), "between"),
     ("coledger.domain.body:Body.Established", put(rule_threshold="abc"), "0 and 1"),
     (
@@ -127,6 +133,7 @@ BAD: list[tuple[str, Change, str]] = [
     ("coledger.domain.meeting:Meeting.Scheduled", put(kind="party"), "kind"),
     ("coledger.domain.meeting:Meeting.AttendanceRecorded", put(mode="astral"), "mode"),
     (f"{PROPOSAL}.Raised", put(title="x" * 301), "limit is 300"),
+    (f"{PROPOSAL}.Raised", put(title="two\nlines"), "control character"),
     (f"{PROPOSAL}.Raised", put(phase="someday"), "phase"),
     (f"{PROPOSAL}.Raised", put(proposers=[]), "names no one"),
     (f"{PROPOSAL}.Raised", twice("proposers"), "twice"),
@@ -144,6 +151,7 @@ BAD: list[tuple[str, Change, str]] = [
     ),
     (f"{PROPOSAL}.VotingClosed", put(reason="whim"), "reason"),
     (f"{PROPOSAL}.VotingClosed", put(against=-1), "below zero"),
+    (f"{PROPOSAL}.VotingClosed", put(lived_experience_participants=-1), "below zero"),
     (f"{PROPOSAL}.VotingClosed", put(against=1.9), "whole number"),
     (f"{PROPOSAL}.VotingClosed", put(against=2**70), "64 bits"),
     (f"{PROPOSAL}.VotingClosed", put(advisory="false"), "true or false"),
@@ -163,6 +171,11 @@ BAD: list[tuple[str, Change, str]] = [
     ),
     (f"{ADJUSTMENT}.Requested", put(code="XYZ"), "XYZ"),
     (f"{ADJUSTMENT}.Requested", put(scope="all"), "scope"),
+    (
+        f"{ADJUSTMENT}.Requested",
+        where(lambda s: s["proposal"] is not None, meeting=CHECK),
+        "not both",
+    ),
     (
         f"{ADJUSTMENT}.Requested",
         where(lambda s: s["proposal"] is not None, scope="meeting"),
@@ -255,6 +268,45 @@ def test_a_value_no_command_accepts_is_refused(
         transfer.read_export(lines, "bad.jsonl")
     assert caught.value.line == number
     assert says in str(caught.value)
+
+
+def test_what_commands_record_at_the_edges_of_their_rules_imports() -> None:
+    """One voter, a vote nobody joined, one author, a meeting's request: all read."""
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        ana = ledger.register_member("Ana Example")
+        bo = ledger.register_member("Bo Example", by=ana)
+        board = ledger.establish_body("Board", kind="governance", by=ana)
+        ledger.assign_seat(board, ana, by=ana)
+        unheard = ledger.raise_proposal(board, proposers=[ana], title="A", text="x")
+        assert ledger.open_voting(unheard, by=ana) == (ana,)
+        assert ledger.close_voting(unheard, by=ana).decided_by == ()
+        carried = ledger.raise_proposal(board, proposers=[ana], title="B", text="x")
+        ledger.open_voting(carried, by=ana)
+        ledger.cast_ballot(carried, voter=ana, choice="for")
+        ledger.close_voting(carried, by=ana)
+        ledger.record_evaluation(carried, summary="Worked.", authors=[ana], by=ana)
+        for rule in (Rule.consensus(quorum=1), Rule.consent(quorum=1)):
+            group = ledger.establish_body(rule.kind, kind="advisory", rule=rule, by=ana)
+            ledger.assign_seat(group, ana, by=ana)
+            ledger.assign_seat(group, bo, by=ana)
+            short = ledger.raise_proposal(group, proposers=[bo], title="C", text="x")
+            ledger.open_voting(short, by=ana)
+            ledger.cast_ballot(short, voter=bo, choice="for")
+            decision = ledger.close_voting(short, by=ana)
+            assert (decision.method, decision.outcome) == (rule.kind, "not_valid")
+        meeting = ledger.schedule_meeting(
+            board,
+            kind="decision_meeting",
+            title="AGM",
+            starts_at=datetime(2030, 1, 1, tzinfo=UTC),
+            by=ana,
+        )
+        need = ledger.request_adjustment(bo, code="BSL", meeting=meeting)
+        ledger.decline_adjustment(need, by=ana, reason="unavailable")
+        out = io.StringIO()
+        ledger.export(out)
+    lines = out.getvalue().splitlines()
+    assert len(transfer.read_export(lines).events) == len(lines) - 1
 
 
 def test_a_batch_that_seats_before_it_registers_still_imports() -> None:

@@ -515,7 +515,7 @@ def test_ids_given_as_generators_survive_a_retry(tmp_path: Path) -> None:
 
 
 def test_an_amendment_that_changes_nothing_is_refused(memory_ledger: Ledger) -> None:
-    """Same words and no comment taken up: refused, and nothing is recorded."""
+    """Same words and no comment taken up is refused; new words or a comment is not."""
     admin, sam, _, board = setting(memory_ledger)
     p = memory_ledger.raise_proposal(board, proposers=[sam], title="Lights", text="On.")
     with refused(memory_ledger, InvalidInputError, match="changes nothing"):
@@ -525,3 +525,5 @@ def test_an_amendment_that_changes_nothing_is_refused(memory_ledger: Ledger) -> 
     said = memory_ledger.comment(p, author=sam, text="Brighter, please.")
     memory_ledger.amend_proposal(p, by=admin, takes_up=[said])  # same words, a comment
     assert memory_ledger.proposal(p).title == "Lights"
+    memory_ledger.amend_proposal(p, by=admin, text="Off.")  # new words, no comment
+    assert memory_ledger.proposal(p).text == "Off."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from uuid import UUID, uuid4
@@ -26,6 +28,7 @@ from coledger.errors import (
     VotingNotOpenError,
     WrongStateError,
 )
+from conftest import TEST_MASTER_KEY
 from helpers import refused
 
 
@@ -375,6 +378,7 @@ def test_supporter_ballot_needs_consent_and_stays_the_members(ledger: Ledger) ->
     ledger.cast_ballot(p, voter=a, choice="for")
     (ballot,) = ledger.proposal(p).ballots
     assert (ballot.voter, ballot.choice, ballot.supporter) == (a, "for", None)
+    assert list(ledger.history())[-1].event.actor == a
 
     # Consent can be withdrawn.
     ledger.revoke_supporter(a, helper)
@@ -533,10 +537,28 @@ def test_decide_after_a_vote_records_whether_it_overrode(ledger: Ledger) -> None
     assert view.decision == override
     assert [d.outcome for d in view.decisions] == ["adopted", "rejected"]
     assert view.decisions[0].overrode_vote is False
+    # The rule's reason belongs to the decision the vote made, not to a later one.
+    assert [d.reason for d in view.decisions] == ["majority_for", None]
+    assert same.reason is None
     with refused(ledger, ProposalClosedError):
         ledger.decide(overruled, outcome="adopted", method="chair", by=admin)
     with refused(ledger, ProposalClosedError):
         ledger.decide(adopted, outcome="rejected", method="chair", by=admin)
+
+    confirmed = ledger.decide(
+        closed({a: "against", b: "against"}),
+        outcome="rejected",
+        method="chair",
+        by=admin,
+    )
+    assert confirmed.overrode_vote is False
+    reversed_ = ledger.decide(
+        closed({a: "against", b: "against"}),
+        outcome="adopted",
+        method="chair",
+        by=admin,
+    )
+    assert reversed_.overrode_vote is True
 
     not_valid = closed({})
     assert ledger.proposal(not_valid).decision is not None
@@ -620,6 +642,7 @@ def test_an_advisory_vote_informs_and_the_organisers_decide(ledger: Ledger) -> N
     decision = ledger.decide(p, outcome="rejected", method="staff_executive", by=admin)
     assert decision.overrode_vote is False
     assert decision.decided_by == (admin,)
+    assert decision.reason is None  # the tally's reason decided nothing
     assert ledger.tally(p) == tally
     with refused(ledger, ProposalClosedError):
         ledger.decide(p, outcome="adopted", method="chair", by=admin)
@@ -640,6 +663,31 @@ def test_a_binding_vote_cannot_be_closed_as_advisory_once_its_tally_is_known(
     assert reversed_.overrode_vote is True
     with pytest.raises(InvalidInputError):
         ledger.open_voting(p, by=admin, advisory="yes")  # type: ignore[arg-type]
+
+
+def test_a_vote_opened_before_advisory_votes_existed_closes_either_way() -> None:
+    """A version 1 opening does not say whether it binds: either close settles it."""
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as old:
+        admin, body, (a,) = board_with(old, 1)
+        polled, bound = (
+            old.raise_proposal(body, proposers=[a], title=title, text="x")
+            for title in ("Poll", "Vote")
+        )
+        for p in (polled, bound):
+            old.open_voting(p, by=admin)
+            old.cast_ballot(p, voter=a, choice="for")
+        out = io.StringIO()
+        old.export(out)
+    lines = []
+    for line in out.getvalue().splitlines():
+        row = json.loads(line)
+        if row.get("topic", "").endswith("Proposal.VotingOpened"):
+            del row["state"]["advisory"], row["state"]["class_version"]
+        lines.append(json.dumps(row))
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        ledger.import_events(lines)
+        assert ledger.close_advisory_vote(polled, by=admin).for_ == 1
+        assert ledger.close_voting(bound, by=admin).outcome == "adopted"
 
 
 def test_voting_goes_forward_in_business_time(ledger: Ledger) -> None:

@@ -59,6 +59,13 @@ def test_tally_counts_by_choice_and_participants(
     assert t.participants == for_ + against + abstain + block
 
 
+def test_an_empty_tally_counts_no_one() -> None:
+    """Tally() has no ballots, an electorate of 0 and lived experience unknown."""
+    empty = Tally()
+    assert set(empty.counts.values()) == {0}
+    assert (empty.electorate, empty.lived_experience_participants) == (0, None)
+
+
 # Validity: no ballots, quorum, lived-experience quorum --------------------------------
 
 
@@ -205,6 +212,13 @@ def test_threshold_counts_blocks_in_the_denominator_and_ignores_abstentions() ->
     assert rule.decide(tally(3, 1, abstain=50)).outcome == "adopted"
 
 
+def test_one_ballot_for_among_abstentions_meets_any_threshold() -> None:
+    """With one decisive ballot, a for is all of them, so even unanimity is met."""
+    for threshold in (Fraction(2, 3), Fraction(1)):
+        verdict = Rule.supermajority(threshold).decide(tally(1, abstain=3))
+        assert (verdict.outcome, verdict.reason) == ("adopted", "threshold_met")
+
+
 def test_threshold_with_only_abstentions_is_rejected() -> None:
     """When everyone abstains, no threshold of the decisive votes is met."""
     verdict = Rule.supermajority(Fraction(2, 3)).decide(tally(abstain=4))
@@ -289,6 +303,24 @@ def test_rule_method_names_how_a_vote_decides(rule: Rule, method: str) -> None:
     assert rule.method == method
 
 
+@pytest.mark.parametrize(
+    ("kind", "named"),
+    [
+        ("majority", Rule.majority()),
+        ("consensus", Rule.consensus()),
+        ("consent", Rule.consent()),
+    ],
+)
+def test_a_named_rule_is_its_kind_with_the_defaults(kind: str, named: Rule) -> None:
+    """Rule(kind) and the named constructor agree: threshold 1/2 and no quorums."""
+    assert Rule(kind) == named
+    assert (named.threshold, named.quorum, named.lived_experience_quorum) == (
+        Fraction(1, 2),
+        Fraction(0),
+        0,
+    )
+
+
 @given(
     st.sampled_from(["majority", "threshold", "consensus", "consent"]),
     st.fractions(min_value=Fraction(51, 100), max_value=1, max_denominator=10_000),
@@ -352,11 +384,33 @@ def test_threshold_just_above_half_and_unanimity_are_allowed() -> None:
     assert unanimity.decide(tally(5, abstain=1)).outcome == "adopted"
 
 
+def test_a_share_is_kept_to_a_denominator_of_at_most_ten_thousand() -> None:
+    """A finer share is kept as the nearest fraction with a denominator <= 10,000."""
+    assert Rule.majority(quorum=Fraction(1, 10_001)).quorum == Fraction(1, 10_000)
+    assert Rule.majority(quorum=Fraction(3, 10_000)).quorum == Fraction(3, 10_000)
+
+
+def test_a_share_written_in_more_than_forty_characters_is_refused() -> None:
+    """Forty characters of text are read as a share; forty-one are refused unread."""
+    forty = "0.5" + "0" * 37
+    assert Rule("majority", quorum=forty).quorum == Fraction(1, 2)
+    with pytest.raises(InvalidRuleError, match="no exponent"):
+        Rule("majority", quorum=forty + "0")
+
+
 @pytest.mark.parametrize("le_quorum", [-1, 1.5, True, "2", None], ids=repr)
 def test_invalid_lived_experience_quorum_is_refused(le_quorum: object) -> None:
     """A lived-experience quorum must be a whole number of at least zero."""
     with pytest.raises(InvalidRuleError):
         Rule.majority(lived_experience_quorum=le_quorum)  # type: ignore[arg-type]
+
+
+def test_a_recorded_lived_experience_quorum_is_at_most_ten_thousand() -> None:
+    """check_recordable passes a rule needing 10,000 voters and refuses 10,001."""
+    largest = Rule.majority(lived_experience_quorum=10_000)
+    assert largest.check_recordable() is largest
+    with pytest.raises(InvalidRuleError, match="at most 10,000"):
+        Rule.majority(lived_experience_quorum=10_001).check_recordable()
 
 
 @pytest.mark.parametrize("kind", ["unanimity", "", "Majority", 5, None], ids=repr)

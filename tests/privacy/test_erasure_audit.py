@@ -100,6 +100,15 @@ def test_a_missing_tombstone_is_found(story: Story) -> None:
     assert codes(story) == [("ERASURE_INCOMPLETE", f"erased:{story.bo}")]
 
 
+def test_reapplied_erasures_put_back_the_tombstone_and_pass(story: Story) -> None:
+    """A restore brought back Bo's key but not his tombstone: reapply fixes both."""
+    story.ledger._keys._delete([f"erased:{story.bo}"])
+    story.revive(story.bo_identity, story.bo, Purpose.IDENTITY)
+    assert not story.ledger.audit_erasure().ok
+    assert story.ledger.reapply_erasures() == 1
+    assert codes(story) == []
+
+
 def test_a_withdrawn_declarations_key_brought_back_is_found(story: Story) -> None:
     """Bytes back under Ana's withdrawn declaration's key are found."""
     story.revive(story.ana_declaration, story.ana, Purpose.LIVED_EXPERIENCE)
