@@ -259,12 +259,6 @@ def _opening(config: StorageConfig) -> Iterator[None]:
         yield
 
 
-def latest(*times: datetime | None) -> datetime | None:
-    """The latest of the *times* given (None among them is no time), or None."""
-    given = [t for t in times if t is not None]
-    return max(given) if given else None
-
-
 def _check_period(since: datetime | None, until: datetime | None) -> None:
     """Refuse a period that is naive or runs backwards."""
     if since is not None:

@@ -7,13 +7,14 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from coledger import errors
-from coledger._core import LedgerCore, commands, latest
+from coledger._core import LedgerCore, commands
 from coledger.domain import (
     Meeting,
     Project,
     Proposal,
 )
 from coledger.domain import values as v
+from coledger.domain.timeorder import latest
 
 
 @commands

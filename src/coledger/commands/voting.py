@@ -7,12 +7,13 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from coledger import errors
-from coledger._core import LedgerCore, _query, commands, latest
+from coledger._core import LedgerCore, _query, commands
 from coledger.domain import (
     Decision,
     Tally,
 )
 from coledger.domain import values as v
+from coledger.domain.timeorder import latest
 
 
 @commands

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from coledger.domain.base import Context, LedgerAggregate
-from coledger.errors import AlreadyResolvedError, TimeOrderError
+from coledger.domain.timeorder import check_not_before
+from coledger.errors import AlreadyResolvedError
 
 
 class Adjustment(LedgerAggregate):
@@ -130,11 +131,9 @@ class Adjustment(LedgerAggregate):
         """
         if not self.is_open:
             raise AlreadyResolvedError(f"adjustment {self.id} is already {self.status}")
-        if ctx.occurred_at < self.requested_at:
-            raise TimeOrderError(
-                f"{what} at {ctx.occurred_at.isoformat()} would come before the "
-                f"adjustment was requested ({self.requested_at.isoformat()})"
-            )
+        check_not_before(
+            what, ctx.occurred_at, self.requested_at, "the adjustment was requested"
+        )
 
     def provide(self, ctx: Context, *, partial: bool) -> None:
         """Record that the adjustment was provided."""

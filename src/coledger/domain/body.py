@@ -10,11 +10,11 @@ import attrs
 
 from coledger.domain.base import Context, LedgerAggregate
 from coledger.domain.rules import Rule
+from coledger.domain.timeorder import check_not_before, latest
 from coledger.errors import (
     NotASeatHolderError,
     OfficeTakenError,
     SeatAlreadyHeldError,
-    TimeOrderError,
 )
 
 SHARED_OFFICE = "co_chair"
@@ -164,10 +164,10 @@ class Body(LedgerAggregate):
 
     def last_seat_change(self, member: UUID, office: str | None) -> datetime | None:
         """When *member*'s seat, or *office*, last changed (business time), if ever."""
-        last = [self.seat_changed_at.get(member)]
-        if office is not None and office != SHARED_OFFICE:
-            last.append(self.office_changed_at.get(office))
-        return max((t for t in last if t is not None), default=None)
+        seat = self.seat_changed_at.get(member)
+        if office is None or office == SHARED_OFFICE:
+            return seat
+        return latest(seat, self.office_changed_at.get(office))
 
     def seat_change_floor(self, member: UUID, office: str | None) -> datetime:
         """The earliest business time a change of *member*'s seat or *office* may have.
@@ -175,9 +175,9 @@ class Body(LedgerAggregate):
         The later of the body's establishment and the last change of that
         member's seat or that office.
         """
-        latest = self.last_seat_change(member, office)
+        last = self.last_seat_change(member, office)
         founded = self.established_at
-        return founded if latest is None else max(latest, founded)
+        return founded if last is None else max(last, founded)
 
     def _check_seat_order(self, ctx: Context, member: UUID, office: str | None) -> None:
         """Refuse a seat change dated before the body, or the last change of its seat.
@@ -187,19 +187,15 @@ class Body(LedgerAggregate):
         one office, at once; one before the body was established, a seat on
         nothing. Co-chairs are many, so only their members are ordered.
         """
-        founded = self.established_at
-        if ctx.occurred_at < founded:
-            raise TimeOrderError(
-                f"a seat change on {self.name!r} at {ctx.occurred_at.isoformat()} "
-                f"would come before the body was established ({founded.isoformat()})"
-            )
-        latest = self.last_seat_change(member, office)
-        if latest is not None and ctx.occurred_at < latest:
-            raise TimeOrderError(
-                f"a seat change on {self.name!r} at {ctx.occurred_at.isoformat()} "
-                f"would come before the last change of that member's seat or "
-                f"office ({latest.isoformat()})"
-            )
+        what = f"a seat change on {self.name!r}"
+        at = ctx.occurred_at
+        check_not_before(what, at, self.established_at, "the body was established")
+        check_not_before(
+            what,
+            at,
+            self.last_seat_change(member, office),
+            "the last change of that member's seat or office",
+        )
 
     def check_electorate_current_at(self, at: datetime) -> None:
         """Refuse a vote opened at *at* if the voting seats changed after it.
@@ -207,13 +203,13 @@ class Body(LedgerAggregate):
         The electorate is taken from the voting seats as recorded now, which are
         the seats at *at* only if none was taken or left later in business time.
         """
-        last = self.voting_seats_changed_at
-        if last is not None and at < last:
-            raise TimeOrderError(
-                f"opening the vote at {at.isoformat()} would come before the last "
-                f"change of the voting seats on {self.name!r} ({last.isoformat()}), "
-                "so today's electorate was not the electorate then"
-            )
+        check_not_before(
+            "opening the vote",
+            at,
+            self.voting_seats_changed_at,
+            f"the last change of the voting seats on {self.name!r}",
+            ", so today's electorate was not the electorate then",
+        )
 
     def check_rule_current_at(self, at: datetime) -> None:
         """Refuse a vote opened at *at* if the body took its rule after it.
@@ -222,23 +218,21 @@ class Body(LedgerAggregate):
         *at* only if the body was established, and last changed its rule, by
         then.
         """
-        since = self.rule_since
-        if at < since:
-            raise TimeOrderError(
-                f"opening the vote at {at.isoformat()} would come before "
-                f"{self.name!r} took the rule the vote would be decided by "
-                f"({since.isoformat()})"
-            )
+        check_not_before(
+            "opening the vote",
+            at,
+            self.rule_since,
+            f"{self.name!r} took the rule the vote would be decided by",
+        )
 
     def change_rule(self, ctx: Context, rule: Rule) -> None:
         """Adopt a new decision rule, no earlier than the body took its current one."""
-        since = self.rule_since
-        if ctx.occurred_at < since:
-            raise TimeOrderError(
-                f"a rule change on {self.name!r} at {ctx.occurred_at.isoformat()} "
-                f"would come before the body took its current rule "
-                f"({since.isoformat()})"
-            )
+        check_not_before(
+            f"a rule change on {self.name!r}",
+            ctx.occurred_at,
+            self.rule_since,
+            "the body took its current rule",
+        )
         self._record(self.RuleChanged, ctx, **rule.to_fields())
 
     def assign_seat(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from coledger.domain.base import Context, LedgerAggregate
-from coledger.errors import TimeOrderError
+from coledger.domain.timeorder import check_not_before
 
 
 class Project(LedgerAggregate):
@@ -72,11 +72,7 @@ class Project(LedgerAggregate):
         The reports read a project's run from its start to its finish: a
         finish before the start would be a run that ends before it begins.
         """
-        if ctx.occurred_at < self.started_at:
-            raise TimeOrderError(
-                f"{what} at {ctx.occurred_at.isoformat()} would come before the "
-                f"project started ({self.started_at.isoformat()})"
-            )
+        check_not_before(what, ctx.occurred_at, self.started_at, "the project started")
 
     def relabel(self, ctx: Context, label: str) -> None:
         """Record a new label (no event when it is unchanged)."""

@@ -11,13 +11,13 @@ import attrs
 
 from coledger.domain.base import Context, LedgerAggregate
 from coledger.domain.rules import Rule, Tally, Verdict
+from coledger.domain.timeorder import check_not_before
 from coledger.errors import (
     ActionAlreadyCompletedError,
     InvalidInputError,
     NotDecidedError,
     NotInElectorateError,
     ProposalClosedError,
-    TimeOrderError,
     UnknownActionError,
     UnknownCommentError,
     VotingAlreadyOpenedError,
@@ -485,12 +485,13 @@ class Proposal(LedgerAggregate):
         decision after the close (or the raising and amendments). Ballots are
         not ordered among themselves: writers at once stamp them in any order.
         """
-        if ctx.occurred_at < self.last_step_at:
-            raise TimeOrderError(
-                f"{what} at {ctx.occurred_at.isoformat()} would come before the "
-                f"proposal's last step ({self.last_step_at.isoformat()}): its "
-                "raising, an amendment, or the opening or close of its vote"
-            )
+        check_not_before(
+            what,
+            ctx.occurred_at,
+            self.last_step_at,
+            "the proposal's last step",
+            ": its raising, an amendment, or the opening or close of its vote",
+        )
 
     def _check_after_raising(self, ctx: Context, what: str) -> None:
         """Refuse *what* dated before the proposal was raised.
@@ -499,11 +500,8 @@ class Proposal(LedgerAggregate):
         adjustments are about the proposal: the reports would count them in a
         period before it existed.
         """
-        if ctx.occurred_at < self.raised_at:
-            raise TimeOrderError(
-                f"{what} at {ctx.occurred_at.isoformat()} would come before the "
-                f"proposal was raised ({self.raised_at.isoformat()})"
-            )
+        raised = self.raised_at
+        check_not_before(what, ctx.occurred_at, raised, "the proposal was raised")
 
     def latest_comment_at(self, comments: Iterable[UUID]) -> datetime | None:
         """The business time of the latest of *comments* made on the proposal."""
@@ -515,11 +513,7 @@ class Proposal(LedgerAggregate):
     ) -> None:
         """Refuse *what* dated before a comment it answers or takes up."""
         latest = self.latest_comment_at(comments)
-        if latest is not None and ctx.occurred_at < latest:
-            raise TimeOrderError(
-                f"{what} at {ctx.occurred_at.isoformat()} would come before a "
-                f"comment it {verb} ({latest.isoformat()})"
-            )
+        check_not_before(what, ctx.occurred_at, latest, f"a comment it {verb}")
 
     @property
     def is_open(self) -> bool:
@@ -547,11 +541,7 @@ class Proposal(LedgerAggregate):
         them against the decision's time.
         """
         adopted = self._check_adopted().occurred_at
-        if ctx.occurred_at < adopted:
-            raise TimeOrderError(
-                f"{what} at {ctx.occurred_at.isoformat()} would come before the "
-                f"proposal was adopted ({adopted.isoformat()})"
-            )
+        check_not_before(what, ctx.occurred_at, adopted, "the proposal was adopted")
 
     def last_voting_step(self) -> datetime:
         """The business time a close must follow: the opening, or a later ballot."""
@@ -745,12 +735,12 @@ class Proposal(LedgerAggregate):
         if self.status != "voting" or self.rule is None:
             raise VotingNotOpenError(f"voting on proposal {self.id} is not open")
         self._check_after_last_step(ctx, "closing the vote")
-        last = self.last_ballot_at
-        if last is not None and ctx.occurred_at < last:
-            raise TimeOrderError(
-                f"closing the vote at {ctx.occurred_at.isoformat()} would come "
-                f"before the latest ballot it counts ({last.isoformat()})"
-            )
+        check_not_before(
+            "closing the vote",
+            ctx.occurred_at,
+            self.last_ballot_at,
+            "the latest ballot it counts",
+        )
         opened = self.advisory_opening
         if opened is not None and opened != advisory:
             kind, close = (
@@ -873,12 +863,12 @@ class Proposal(LedgerAggregate):
             raise ActionAlreadyCompletedError(
                 f"action {action_id} was already completed"
             )
-        assigned = self.action_assigned_at[action_id]
-        if ctx.occurred_at < assigned:
-            raise TimeOrderError(
-                f"completing the action at {ctx.occurred_at.isoformat()} would "
-                f"come before it was assigned ({assigned.isoformat()})"
-            )
+        check_not_before(
+            "completing the action",
+            ctx.occurred_at,
+            self.action_assigned_at[action_id],
+            "it was assigned",
+        )
         self._record(self.ActionCompleted, ctx, action_id=action_id)
 
     def record_evaluation(
