@@ -125,6 +125,14 @@ BAD: list[tuple[str, Change, str]] = [
         put(rule_quorum="1e-100000000"),  # Fraction would run for minutes
         "no exponent",
     ),
+    ("coledger.domain.body:Body.Established", put(rule_threshold=" 0.6 "), "'3/5'"),
+    ("coledger.domain.body:Body.Established", put(rule_quorum="-0"), "written as"),
+    (
+        "coledger.domain.body:Body.Established",
+        put(rule_threshold="\u0663/\u0665"),  # Arabic-Indic digits
+        "'3/5'",
+    ),
+    (f"{PROPOSAL}.VotingOpened", put(rule_quorum="0.25"), "'1/4'"),
     (f"{MEMBER}.Registered", put(name=123), "name must be a JSON string"),
     (f"{MEMBER}.Registered", put(role=["staff"]), "role must be a JSON string"),
     (f"{PROPOSAL}.Raised", put(proposers="x"), "proposers must be a JSON array"),

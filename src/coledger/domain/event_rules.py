@@ -50,13 +50,23 @@ def _title(value: object) -> None:
 
 def _rule(e: Any) -> None:
     try:
-        Rule.from_fields(
+        rule = Rule.from_fields(
             e.rule_kind, e.rule_threshold, e.rule_quorum, e.rule_lived_experience_quorum
-        ).check_recordable()
+        )
+        rule.check_recordable()
     except InvalidRuleError:
         raise
     except (ValueError, TypeError, ZeroDivisionError) as error:
         raise InvalidRuleError(f"the rule cannot be read: {error}") from None
+    # A command stores each share as its lowest-terms fraction ("3/5"); the same
+    # share written otherwise (" 0.6 ", "-0", other scripts' digits) would be
+    # one rule in two spellings in the record.
+    for name, written in rule.to_fields().items():
+        given = getattr(e, name)
+        if given != written:
+            raise InvalidRuleError(
+                f"{name} {given!r} must be written as the ledger writes it: {written!r}"
+            )
 
 
 def _ids(field: str, ids: tuple[object, ...], *, at_least: int = 0) -> None:
