@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,25 @@ APP_NAME = "coledger"
 """The eventsourcing application name; PostgreSQL tables are named after it."""
 MAX_POSITION = 2**63 - 1
 """The largest position SQLite or PostgreSQL can store, so the most events."""
+
+
+LONGEST_IDENTIFIER = 63
+"""PostgreSQL keeps the first 63 bytes of a name and silently drops the rest."""
+
+
+def notify_channel(schema: str) -> str:
+    """The channel a PostgreSQL ledger in *schema* NOTIFYs on with every write.
+
+    eventsourcing names the channel after the events table alone, which every
+    organisation's schema on a server shares, so each organisation's worker
+    would wake for every other's writes. The schema goes in the name; a name
+    too long to keep whole ends in a digest of the schema instead.
+    """
+    channel = f"{APP_NAME}_events_{schema}"
+    if len(channel.encode()) <= LONGEST_IDENTIFIER:
+        return channel
+    digest = hashlib.blake2b(schema.encode(), digest_size=8).hexdigest()
+    return f"{APP_NAME}_events_{digest}"
 
 
 def alive(conn: Any, connect: Callable[[], Any]) -> Any:

@@ -10,11 +10,13 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from coledger import Ledger, errors
 from coledger.projections import materialise
 from coledger.projections.materialise import Materialiser
-from conftest import PG_BASE, PG_CONNINFO
+from coledger.storage import notify_channel
+from conftest import PG_BASE, PG_CONNINFO, drop_schema
 
 pytestmark = pytest.mark.postgres
 
@@ -81,21 +83,31 @@ def test_a_worker_outlives_a_dropped_connection_and_catches_up(
 
 
 @contextlib.contextmanager
-def _following(projector: Materialiser) -> Iterator[list[Exception]]:
+def _following(
+    projector: Materialiser, poll: float = 0.05
+) -> Iterator[list[Exception]]:
     """Run *projector*'s worker in a thread; yield the failures it reports."""
     stop, failures = threading.Event(), list[Exception]()
     worker = threading.Thread(
         target=projector.follow,
         args=(stop,),
-        kwargs={"poll": 0.05, "on_error": failures.append},
+        kwargs={"poll": poll, "on_error": failures.append},
     )
     worker.start()
     try:
         yield failures
     finally:
         stop.set()
+        _notify(projector.ledger.config.schema)  # ends a long wait at once
         worker.join(10)
     assert not worker.is_alive()
+
+
+def _notify(schema: str | None) -> None:
+    """Send the NOTIFY a write to the ledger in *schema* sends."""
+    channel = notify_channel(schema or "public")
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        conn.execute(sql.SQL("NOTIFY {}").format(sql.Identifier(channel)))
 
 
 def _position(url: str) -> int:
@@ -136,3 +148,75 @@ def test_a_worker_that_cannot_listen_at_first_keeps_trying(
             writer.register_member("Bea")
             _wait_for(lambda: _position(url) == writer.position)
     assert [str(f) for f in failures] == ["cannot listen for new events: refused"]
+
+
+def test_an_event_written_just_before_the_worker_listens_is_not_left_waiting(
+    pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An event committed while the worker starts to LISTEN is folded at once.
+
+    The worker listens before it looks for new events, so an event committed
+    before the LISTEN is caught up, and one after it is notified. Its poll is
+    ten minutes here, so an event that fell between the two would be late.
+    """
+    url = f"{PG_BASE}?schema={pg_schema}"
+    real_listen = materialise._Listener._listen
+    with Ledger.open(url) as writer, Ledger.open(url) as worker_ledger:
+        writer.register_member("Ann")
+        projector = worker_ledger.projections()
+        projector.catch_up()
+
+        def listen(self: Any) -> Any:
+            writer.register_member("Bea")  # committed before anyone listens
+            return real_listen(self)
+
+        monkeypatch.setattr(materialise._Listener, "_listen", listen)
+        with _following(projector, poll=600) as failures:
+            _wait_for(lambda: _position(url) == writer.position)
+        assert failures == []
+        assert [m.name for m in projector.ledger.members()] == ["Ann", "Bea"]
+
+
+def test_a_worker_is_woken_only_by_its_own_organisations_writes(
+    pg_schema: str,
+) -> None:
+    """A write to one schema's ledger notifies its listener, not another's."""
+    other = f"{pg_schema}_other"
+    try:
+        with Ledger.open(f"{PG_BASE}?schema={pg_schema}") as ours:
+            mine = materialise._Listener(PG_CONNINFO, pg_schema, poll=0.5)
+            theirs = materialise._Listener(PG_CONNINFO, other, poll=0.5)
+            try:
+                ours.register_member("Ann")
+                stop = threading.Event()
+                assert mine(stop) is True
+                assert theirs(stop) is False
+            finally:
+                mine.close()
+                theirs.close()
+    finally:
+        drop_schema(other)
+
+
+def test_a_listener_that_connects_afresh_returns_to_catch_up_first(
+    pg_schema: str,
+) -> None:
+    """After its connection was dropped it listens again and returns at once.
+
+    Events written while nobody listened sent no NOTIFY that could wake it, so
+    the worker must look for them before it waits (here, for ten minutes).
+    """
+    listener = materialise._Listener(PG_CONNINFO, pg_schema, poll=600)
+    try:
+        first = listener._conn
+        _drop(first)
+        with pytest.raises(errors.StorageError, match="lost the wait"):
+            listener(threading.Event())
+        started = time.monotonic()
+        assert listener(threading.Event()) is False
+        assert time.monotonic() - started < 60
+        assert listener._conn is not first
+        _notify(pg_schema)
+        assert listener(threading.Event()) is True
+    finally:
+        listener.close()

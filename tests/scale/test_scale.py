@@ -207,7 +207,7 @@ def test_a_postgres_worker_is_woken_by_the_writers_notify() -> None:
                 daemon=True,  # if no NOTIFY came, it would sleep out the poll
             )
             worker.start()
-            time.sleep(0.5)  # the worker is now waiting on LISTEN
+            time.sleep(0.5)  # waiting on LISTEN by now, or its first catch-up sees this
             writer.register_member("Newcomer", role="trainer", by=admin)
             deadline = time.monotonic() + 60
             while projector.tables.position() < 2 and time.monotonic() < deadline:

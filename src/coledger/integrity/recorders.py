@@ -29,6 +29,7 @@ from psycopg.sql import SQL, Composed, Identifier
 from coledger.errors import ConcurrencyError
 from coledger.integrity.leaves import leaf_hash_from, state_hash
 from coledger.serialization import stored_id
+from coledger.storage import notify_channel
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import StoredEvent
@@ -175,6 +176,7 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
             )
             raise ValueError(msg)
         self._uuid_ids = datastore.originator_id_type == "uuid"
+        self.channel_name = notify_channel(datastore.schema)
         self._notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
         # Binary arrays, so that little is left to encode once the transaction
         # has begun (a slow client would hold the table lock).

@@ -54,7 +54,7 @@ from coledger.projections.lens import Figure, Lens, Scope, now_of
 from coledger.projections.report import DecisionTag, PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
 from coledger.serialization import to_jsonable
-from coledger.storage import APP_NAME, alive
+from coledger.storage import alive, notify_channel
 
 if TYPE_CHECKING:
     from coledger.application import Ledger
@@ -709,11 +709,14 @@ class Materialiser:
         try:
             while not stop.is_set():
                 try:
+                    # Listening before catching up: an event committed between
+                    # the two is then either caught up or notified, never left
+                    # for the poll.
+                    waiter = waiter or _waiter(self.ledger, poll)
                     applied = self.catch_up()
                     if on_batch is not None and applied:
                         on_batch(applied)
                     if not applied:
-                        waiter = waiter or _waiter(self.ledger, poll)
                         waiter(stop)
                 except CorruptEventError:
                     raise
@@ -785,9 +788,10 @@ def _json(text: str) -> Any:
 class _Listener:
     """Waits for a NOTIFY on the ledger's channel (PostgreSQL)."""
 
-    def __init__(self, conninfo: str, poll: float) -> None:
+    def __init__(self, conninfo: str, schema: str, poll: float) -> None:
         self.poll = poll
         self._conninfo = conninfo
+        self._channel = notify_channel(schema)
         self._conn = self._listen()
 
     def _listen(self) -> Any:
@@ -796,24 +800,30 @@ class _Listener:
 
         try:
             conn = psycopg.connect(self._conninfo, autocommit=True)
-            # eventsourcing notifies on a channel named after the events table.
-            channel = f"{APP_NAME}_events"
-            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
         except psycopg.Error as error:
             raise StorageError(f"cannot listen for new events: {error}") from error
         return conn
 
-    def __call__(self, stop: threading.Event) -> None:
+    def __call__(self, stop: threading.Event) -> bool:
+        """Wait for a NOTIFY, at most ``poll`` seconds; whether one came.
+
+        After listening afresh on a new connection it does not wait: what was
+        written while nobody listened must be caught up first.
+        """
         import psycopg  # noqa: PLC0415
 
-        # Events written while the connection was down are caught up next.
-        self._conn = alive(self._conn, self._listen)
+        conn = alive(self._conn, self._listen)
+        if conn is not self._conn:
+            self._conn = conn
+            return False
         try:
-            for _ in self._conn.notifies(timeout=self.poll, stop_after=1):
-                return
+            for _ in conn.notifies(timeout=self.poll, stop_after=1):
+                return True
         except psycopg.Error as error:
             raise StorageError(f"lost the wait for new events: {error}") from error
         del stop
+        return False
 
     def close(self) -> None:
         self._conn.close()
@@ -822,7 +832,7 @@ class _Listener:
 def _waiter(ledger: Ledger, poll: float) -> Callable[[threading.Event], Any]:
     config = ledger.config
     if config.backend == "postgres":
-        return _Listener(config.postgres_conninfo, poll)
+        return _Listener(config.postgres_conninfo, config.schema or "public", poll)
     return lambda stop: stop.wait(poll)
 
 
