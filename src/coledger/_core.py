@@ -248,11 +248,16 @@ def _opening(config: StorageConfig) -> Iterator[None]:
                 "SELECT pg_advisory_lock(hashtext(%s))",
                 (f"coledger:open:{config.schema or 'public'}",),
             )
-            if config.schema:
+            # Created only when missing: an organisation's own role, which owns
+            # its schema but may not create schemas in the database, can open.
+            if (
+                config.schema
+                and not conn.execute(
+                    "SELECT 1 FROM pg_namespace WHERE nspname = %s", (config.schema,)
+                ).fetchone()
+            ):
                 conn.execute(
-                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                        sql.Identifier(config.schema)
-                    )
+                    sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(config.schema))
                 )
         except psycopg.Error as error:
             raise errors.StorageError(f"cannot prepare the schema: {error}") from error

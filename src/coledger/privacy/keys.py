@@ -612,6 +612,9 @@ class PostgresKeyStore(KeyStore):
         self._conninfo = conninfo
         try:
             self._conn = psycopg.connect(conninfo, autocommit=True)
+        except psycopg.Error as error:
+            raise StorageError(f"cannot open the key store: {error}") from error
+        try:
             with self._lock:
                 self._conn.execute(
                     sql.SQL(
@@ -632,6 +635,7 @@ class PostgresKeyStore(KeyStore):
                     ).format(s=self._schema)
                 )
         except psycopg.Error as error:
+            self._conn.close()  # a role without rights on the schema, say
             raise StorageError(f"cannot open the key store: {error}") from error
 
     def _revive(self) -> None:
