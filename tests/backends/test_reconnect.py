@@ -220,3 +220,24 @@ def test_a_listener_that_connects_afresh_returns_to_catch_up_first(
         assert listener(threading.Event()) is True
     finally:
         listener.close()
+
+
+def test_a_worker_the_server_never_lets_listen_still_keeps_up_by_polling(
+    pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every refused LISTEN is reported, and the worker catches up all the same."""
+    url = f"{PG_BASE}?schema={pg_schema}"
+
+    def listen(self: Any) -> Any:
+        raise errors.StorageError("cannot listen for new events: refused")
+
+    monkeypatch.setattr(materialise._Listener, "_listen", listen)
+    with Ledger.open(url) as writer, Ledger.open(url) as worker_ledger:
+        writer.register_member("Ann")
+        projector = worker_ledger.projections()
+        with _following(projector) as failures:
+            _wait_for(lambda: _position(url) == writer.position)
+            writer.register_member("Bea")
+            _wait_for(lambda: _position(url) == writer.position)
+    assert failures
+    assert {str(f) for f in failures} == {"cannot listen for new events: refused"}

@@ -702,7 +702,9 @@ class Materialiser:
         dropped connection, a server restarting) does not end the worker: it
         is passed to *on_error* (else logged), and the worker tries again
         after *poll* seconds, doubling the wait while failures go on, up to
-        ``LONGEST_WAIT``. An event the fold cannot read does end it.
+        ``LONGEST_WAIT``. An event the fold cannot read does end it. While the
+        server refuses the LISTEN, the worker reports that and pulls as on
+        SQLite, and tries to listen again each round.
         """
         waiter: Callable[[threading.Event], Any] | None = None
         wait = poll
@@ -712,12 +714,18 @@ class Materialiser:
                     # Listening before catching up: an event committed between
                     # the two is then either caught up or notified, never left
                     # for the poll.
-                    waiter = waiter or _waiter(self.ledger, poll)
+                    wait_now = waiter
+                    if wait_now is None:
+                        try:
+                            wait_now = waiter = _waiter(self.ledger, poll)
+                        except StorageError as error:
+                            (on_error or _log_failure)(error)
+                            wait_now = _puller(poll)
                     applied = self.catch_up()
                     if on_batch is not None and applied:
                         on_batch(applied)
                     if not applied:
-                        waiter(stop)
+                        wait_now(stop)
                 except CorruptEventError:
                     raise
                 except (StorageError, PersistenceError) as error:
@@ -829,11 +837,16 @@ class _Listener:
         self._conn.close()
 
 
+def _puller(poll: float) -> Callable[[threading.Event], Any]:
+    """A wait of *poll* seconds (or until stopped): pulling, for want of a push."""
+    return lambda stop: stop.wait(poll)
+
+
 def _waiter(ledger: Ledger, poll: float) -> Callable[[threading.Event], Any]:
     config = ledger.config
     if config.backend == "postgres":
         return _Listener(config.postgres_conninfo, config.schema or "public", poll)
-    return lambda stop: stop.wait(poll)
+    return _puller(poll)
 
 
 def comparable(report: PowerSharingReport) -> dict[str, Any]:
