@@ -220,3 +220,26 @@ def test_a_listener_that_connects_afresh_returns_to_catch_up_first(
         assert listener(threading.Event()) is True
     finally:
         listener.close()
+
+
+def test_a_postgres_worker_stops_soon_after_it_is_told_with_nothing_written(
+    pg_schema: str,
+) -> None:
+    """A worker waiting on LISTEN ends soon after its stop, not after its poll."""
+    with Ledger.open(f"{PG_BASE}?schema={pg_schema}") as ledger:
+        ledger.register_member("Ann")
+        stop = threading.Event()
+        worker = threading.Thread(
+            target=ledger.projections().follow,
+            args=(stop,),
+            kwargs={"poll": 600.0},
+            daemon=True,  # without the fix it would sleep out the poll
+        )
+        worker.start()
+        _wait_for(lambda: ledger.projections().tables.position() == 1)
+        time.sleep(0.3)  # waiting on LISTEN by now
+        stopped = time.monotonic()
+        stop.set()
+        worker.join(timeout=15)
+        assert not worker.is_alive()
+        assert time.monotonic() - stopped < 5
