@@ -74,7 +74,12 @@ class StorageConfig:
 
     @property
     def postgres_conninfo(self) -> str:
-        """A libpq connection string for this PostgreSQL ledger."""
+        """A libpq connection string for this PostgreSQL ledger.
+
+        Each value is quoted as libpq requires, so that a password (or user,
+        or database name) holding a space, a quote or a backslash reaches the
+        server as the URL gave it, on these connections as in the pool.
+        """
         keys = {
             "dbname": "POSTGRES_DBNAME",
             "host": "POSTGRES_HOST",
@@ -82,8 +87,16 @@ class StorageConfig:
             "user": "POSTGRES_USER",
             "password": "POSTGRES_PASSWORD",
         }
-        parts = [f"{k}={self.env[v]}" for k, v in keys.items() if self.env.get(v)]
+        parts = [
+            f"{k}={_quoted(self.env[v])}" for k, v in keys.items() if self.env.get(v)
+        ]
         return " ".join(parts)
+
+
+def _quoted(value: str) -> str:
+    """*value* as a libpq connection string value: quoted, backslashes escaped."""
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
 
 
 def parse_url(url: object) -> StorageConfig:

@@ -1,0 +1,46 @@
+"""What a PostgreSQL URL names reaches every connection a ledger makes intact."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from psycopg.conninfo import conninfo_to_dict
+
+from coledger import Ledger
+from coledger.storage import parse_url
+from conftest import require_postgres
+
+# Anything a URL can carry percent-encoded, but NUL (which the URL refuses).
+words = st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=30)
+
+
+@given(user=words, password=words, dbname=words)
+def test_the_connection_string_carries_each_part_as_written(
+    user: str, password: str, dbname: str
+) -> None:
+    """Spaces, quotes and backslashes in a user, password or database survive."""
+    url = (
+        f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}"
+        f"@db.example:5433/{quote(dbname, safe='')}"
+    )
+    found = conninfo_to_dict(parse_url(url).postgres_conninfo)
+    assert (found["user"], found["password"], found["dbname"]) == (
+        user,
+        password,
+        dbname,
+    )
+    assert (found["host"], found["port"]) == ("db.example", "5433")
+
+
+@pytest.mark.postgres
+def test_a_ledger_opens_with_a_password_holding_a_space(pg_schema: str) -> None:
+    """The key store, the tables and the worker connect as the pool does."""
+    require_postgres()
+    url = f"postgresql://postgres:two%20words@127.0.0.1:5432/test?schema={pg_schema}"
+    with Ledger.open(url) as ledger:
+        ledger.register_member("Ann")
+        assert ledger.projections().catch_up() == 1
+        assert ledger.verify().size == 1
