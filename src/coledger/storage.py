@@ -6,7 +6,8 @@
     One SQLite file, no server: the embedded default (``./coledger.db``).
 ``postgresql://user:password@host:port/dbname?schema=name``
     eventsourcing's PostgreSQL persistence; ``schema`` puts the ledger in its own
-    schema (one per organisation), created if missing.
+    schema (one per organisation), created if missing: letters, digits and
+    underscores, at most 63 bytes (PostgreSQL cuts longer names short).
 """
 
 from __future__ import annotations
@@ -183,6 +184,13 @@ def _postgres(url: str) -> StorageConfig:
     if schema is not None and not schema.replace("_", "").isalnum():
         raise InvalidUrlError(
             f"{url!r}: a schema name may hold only letters, digits and underscores"
+        )
+    if schema is not None and len(schema.encode()) > LONGEST_IDENTIFIER:
+        # PostgreSQL would silently cut it short, and two organisations whose
+        # names begin alike would share one schema.
+        raise InvalidUrlError(
+            f"{url!r}: a schema name may be at most {LONGEST_IDENTIFIER} bytes "
+            "long (PostgreSQL cuts longer names short)"
         )
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",

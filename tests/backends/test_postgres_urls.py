@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from psycopg.conninfo import conninfo_to_dict
 
-from coledger import Ledger
+from coledger import InvalidUrlError, Ledger
 from coledger.storage import parse_url
 from conftest import require_postgres
 
@@ -44,3 +44,37 @@ def test_a_ledger_opens_with_a_password_holding_a_space(pg_schema: str) -> None:
         ledger.register_member("Ann")
         assert ledger.projections().catch_up() == 1
         assert ledger.verify().size == 1
+
+
+name_chars = st.characters(categories=["L", "Nd"], include_characters="_")
+
+
+def _schema_of(name: str) -> str | None:
+    """The schema a URL naming *name* is taken to mean; None if it is refused."""
+    try:
+        return parse_url(f"postgresql://u@h/db?schema={quote(name)}").schema
+    except InvalidUrlError:
+        return None
+
+
+@given(
+    st.text(name_chars, min_size=40, max_size=70),
+    st.text(name_chars, max_size=8),
+    st.text(name_chars, max_size=8),
+)
+def test_two_accepted_schemas_are_never_one_on_the_server(
+    stem: str, one: str, other: str
+) -> None:
+    """No two schema names the URL accepts agree on the 63 bytes PostgreSQL keeps."""
+    first, second = stem + one, stem + other
+    if first == second or None in (_schema_of(first), _schema_of(second)):
+        return
+    assert first.encode()[:63] != second.encode()[:63]
+
+
+def test_a_schema_name_longer_than_postgresql_keeps_is_refused() -> None:
+    """Two organisations' long names would otherwise share one cut-short schema."""
+    assert _schema_of("a" * 63) == "a" * 63
+    for name in ("a" * 64, "é" * 32, "org_" + "x" * 70):
+        with pytest.raises(InvalidUrlError, match="63 bytes"):
+            parse_url(f"postgresql://u@h/db?schema={quote(name)}")
