@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import quote
 
 import pytest
@@ -11,7 +12,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from coledger import InvalidUrlError, Ledger
 from coledger.storage import parse_url
-from conftest import require_postgres
+from conftest import drop_schema, require_postgres
 
 # Anything a URL can carry percent-encoded, but NUL (which the URL refuses).
 words = st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=30)
@@ -78,3 +79,21 @@ def test_a_schema_name_longer_than_postgresql_keeps_is_refused() -> None:
     for name in ("a" * 64, "é" * 32, "org_" + "x" * 70):
         with pytest.raises(InvalidUrlError, match="63 bytes"):
             parse_url(f"postgresql://u@h/db?schema={quote(name)}")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("name", ["2024_{}", "order", "user", "Club_{}"])
+def test_a_schema_named_as_sql_would_not_take_it_bare_opens(name: str) -> None:
+    """A schema starting with a digit, a keyword or capitals holds a working ledger."""
+    require_postgres()
+    schema = name.format(uuid.uuid4().hex[:8])
+    url = f"postgresql://postgres@127.0.0.1:5432/test?schema={schema}"
+    try:
+        with Ledger.open(url) as ledger:
+            ledger.register_member("Ann")
+            assert ledger.projections().catch_up() == 1
+            assert ledger.verify().size == 1
+        with Ledger.open(url) as again:
+            assert [m.name for m in again.members()] == ["Ann"]
+    finally:
+        drop_schema(schema)
