@@ -79,7 +79,9 @@ class StorageConfig:
 
         Each value is quoted as libpq requires, so that a password (or user,
         or database name) holding a space, a quote or a backslash reaches the
-        server as the URL gave it, on these connections as in the pool.
+        server as the URL gave it, on these connections as in the pool. They
+        give up after the pool's connect timeout: without one, libpq waits for
+        ever on a server that accepts and never answers.
         """
         keys = {
             "dbname": "POSTGRES_DBNAME",
@@ -87,6 +89,7 @@ class StorageConfig:
             "port": "POSTGRES_PORT",
             "user": "POSTGRES_USER",
             "password": "POSTGRES_PASSWORD",
+            "connect_timeout": "POSTGRES_CONNECT_TIMEOUT",
         }
         parts = [
             f"{k}={_quoted(self.env[v])}" for k, v in keys.items() if self.env.get(v)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 import uuid
 from urllib.parse import quote
 
@@ -10,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from psycopg.conninfo import conninfo_to_dict
 
-from coledger import InvalidUrlError, Ledger
+from coledger import InvalidUrlError, Ledger, StorageError
 from coledger.storage import parse_url
 from conftest import drop_schema, require_postgres
 
@@ -97,3 +99,28 @@ def test_a_schema_named_as_sql_would_not_take_it_bare_opens(name: str) -> None:
             assert [m.name for m in again.members()] == ["Ann"]
     finally:
         drop_schema(schema)
+
+
+def test_a_server_that_never_answers_fails_the_open_within_the_timeout() -> None:
+    """Opening gives up after the URL's connect timeout, not never."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    outcome: list[BaseException] = []
+
+    def open_ledger() -> None:
+        try:
+            Ledger.open(f"postgresql://postgres@127.0.0.1:{port}/test?schema=x")
+        except BaseException as error:
+            outcome.append(error)
+
+    opener = threading.Thread(target=open_ledger, daemon=True)
+    try:
+        opener.start()
+        opener.join(timeout=30)  # the URL's timeout is 5 seconds
+        assert not opener.is_alive(), "still waiting for a server that never answers"
+        assert len(outcome) == 1
+        assert isinstance(outcome[0], StorageError)
+    finally:
+        silent.close()
