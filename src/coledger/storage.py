@@ -179,11 +179,19 @@ def _postgres(url: str) -> StorageConfig:
         port = parts.port
     except ValueError as error:
         raise InvalidUrlError(f"{url!r}: the port is not a number") from error
-    query = parse_qs(parts.query)
+    # Blank values kept: '?schema=' (an unset variable, say) would otherwise
+    # put an organisation's ledger in the shared public schema unannounced.
+    query = parse_qs(parts.query, keep_blank_values=True)
     unknown = set(query) - {"schema"}
     if unknown:
         raise InvalidUrlError(f"{url!r}: unknown options {sorted(unknown)}")
-    schema = query.get("schema", [None])[-1]
+    if len(query.get("schema", [])) > 1:
+        raise InvalidUrlError(f"{url!r}: more than one schema named")
+    schema = query.get("schema", [None])[0]
+    if schema == "":
+        raise InvalidUrlError(
+            f"{url!r}: 'schema=' names no schema (leave it out for public)"
+        )
     if schema is not None and not schema.replace("_", "").isalnum():
         raise InvalidUrlError(
             f"{url!r}: a schema name may hold only letters, digits and underscores"

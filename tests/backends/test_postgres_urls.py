@@ -124,3 +124,19 @@ def test_a_server_that_never_answers_fails_the_open_within_the_timeout() -> None
         assert isinstance(outcome[0], StorageError)
     finally:
         silent.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "refusal"),
+    [
+        ("schema=", "names no schema"),
+        ("schema=one&schema=two", "more than one schema"),
+        ("schema=one&colour=", "unknown options"),
+    ],
+)
+def test_a_url_that_would_silently_pick_the_shared_schema_is_refused(
+    query: str, refusal: str
+) -> None:
+    """An empty schema (an unset variable, say) never means the shared public one."""
+    with pytest.raises(InvalidUrlError, match=refusal):
+        parse_url(f"postgresql://u@h/db?{query}")
