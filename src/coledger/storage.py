@@ -6,7 +6,8 @@
     One SQLite file, no server: the embedded default (``./coledger.db``).
 ``postgresql://user:password@host:port/dbname?schema=name``
     eventsourcing's PostgreSQL persistence; ``schema`` puts the ledger in its own
-    schema (one per organisation), created if missing.
+    schema (one per organisation), created if missing: letters, digits and
+    underscores, at most 63 bytes (PostgreSQL cuts longer names short).
 """
 
 from __future__ import annotations
@@ -74,16 +75,32 @@ class StorageConfig:
 
     @property
     def postgres_conninfo(self) -> str:
-        """A libpq connection string for this PostgreSQL ledger."""
+        """A libpq connection string for this PostgreSQL ledger.
+
+        Each value is quoted as libpq requires, so that a password (or user,
+        or database name) holding a space, a quote or a backslash reaches the
+        server as the URL gave it, on these connections as in the pool. They
+        give up after the pool's connect timeout: without one, libpq waits for
+        ever on a server that accepts and never answers.
+        """
         keys = {
             "dbname": "POSTGRES_DBNAME",
             "host": "POSTGRES_HOST",
             "port": "POSTGRES_PORT",
             "user": "POSTGRES_USER",
             "password": "POSTGRES_PASSWORD",
+            "connect_timeout": "POSTGRES_CONNECT_TIMEOUT",
         }
-        parts = [f"{k}={self.env[v]}" for k, v in keys.items() if self.env.get(v)]
+        parts = [
+            f"{k}={_quoted(self.env[v])}" for k, v in keys.items() if self.env.get(v)
+        ]
         return " ".join(parts)
+
+
+def _quoted(value: str) -> str:
+    """*value* as a libpq connection string value: quoted, backslashes escaped."""
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
 
 
 def parse_url(url: object) -> StorageConfig:
@@ -162,14 +179,29 @@ def _postgres(url: str) -> StorageConfig:
         port = parts.port
     except ValueError as error:
         raise InvalidUrlError(f"{url!r}: the port is not a number") from error
-    query = parse_qs(parts.query)
+    # Blank values kept: '?schema=' (an unset variable, say) would otherwise
+    # put an organisation's ledger in the shared public schema unannounced.
+    query = parse_qs(parts.query, keep_blank_values=True)
     unknown = set(query) - {"schema"}
     if unknown:
         raise InvalidUrlError(f"{url!r}: unknown options {sorted(unknown)}")
-    schema = query.get("schema", [None])[-1]
+    if len(query.get("schema", [])) > 1:
+        raise InvalidUrlError(f"{url!r}: more than one schema named")
+    schema = query.get("schema", [None])[0]
+    if schema == "":
+        raise InvalidUrlError(
+            f"{url!r}: 'schema=' names no schema (leave it out for public)"
+        )
     if schema is not None and not schema.replace("_", "").isalnum():
         raise InvalidUrlError(
             f"{url!r}: a schema name may hold only letters, digits and underscores"
+        )
+    if schema is not None and len(schema.encode()) > LONGEST_IDENTIFIER:
+        # PostgreSQL would silently cut it short, and two organisations whose
+        # names begin alike would share one schema.
+        raise InvalidUrlError(
+            f"{url!r}: a schema name may be at most {LONGEST_IDENTIFIER} bytes "
+            "long (PostgreSQL cuts longer names short)"
         )
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",

@@ -241,3 +241,26 @@ def test_a_worker_the_server_never_lets_listen_still_keeps_up_by_polling(
             _wait_for(lambda: _position(url) == writer.position)
     assert failures
     assert {str(f) for f in failures} == {"cannot listen for new events: refused"}
+
+
+def test_a_postgres_worker_stops_soon_after_it_is_told_with_nothing_written(
+    pg_schema: str,
+) -> None:
+    """A worker waiting on LISTEN ends soon after its stop, not after its poll."""
+    with Ledger.open(f"{PG_BASE}?schema={pg_schema}") as ledger:
+        ledger.register_member("Ann")
+        stop = threading.Event()
+        worker = threading.Thread(
+            target=ledger.projections().follow,
+            args=(stop,),
+            kwargs={"poll": 600.0},
+            daemon=True,  # without the fix it would sleep out the poll
+        )
+        worker.start()
+        _wait_for(lambda: ledger.projections().tables.position() == 1)
+        time.sleep(0.3)  # waiting on LISTEN by now
+        stopped = time.monotonic()
+        stop.set()
+        worker.join(timeout=15)
+        assert not worker.is_alive()
+        assert time.monotonic() - stopped < 5

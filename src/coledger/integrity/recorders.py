@@ -9,6 +9,7 @@ The notification id is kept beside each leaf as an unhashed locator.
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Composed, Identifier
+from psycopg.types.composite import CompositeInfo, register_composite
 
 from coledger.errors import ConcurrencyError
 from coledger.integrity.leaves import leaf_hash_from, state_hash
@@ -169,6 +171,10 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
     ) -> None:
+        # Before eventsourcing's constructor first looks the types up.
+        datastore.register_type_adapters = functools.partial(  # type: ignore[method-assign]
+            _register_type_adapters, datastore
+        )
         super().__init__(datastore, events_table_name=events_table_name)
         if datastore.enable_db_functions:
             msg = (
@@ -301,6 +307,31 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
             if row["topic"] == event.topic and bytes(row["state"] or b"") == event.state
         ]
         return found if len(found) == len(stored_events) else None
+
+
+def _register_type_adapters(datastore: PostgresDatastore) -> None:
+    """The datastore's ``register_type_adapters``, with the schema name quoted.
+
+    eventsourcing looks its composite types up as ``schema.name`` unquoted, so
+    a schema the URL accepts but SQL does not take bare (``2024_club``, a
+    keyword such as ``user`` or ``order``) failed to open with a syntax error,
+    and one with capitals was looked for under its lower-case name.
+    """
+    missing = [
+        name
+        for name in datastore.db_type_names
+        if name not in datastore.psycopg_type_adapters
+    ]
+    if not missing:
+        return
+    with datastore.get_connection() as conn:
+        for name in missing:
+            info = CompositeInfo.fetch(conn, Identifier(datastore.schema, name))
+            if info is None:
+                continue
+            register_composite(info, conn)
+            datastore.psycopg_type_adapters[name] = info
+            datastore.psycopg_python_types[name] = info.python_type
 
 
 def _outcome_unknown(error: Exception) -> bool:

@@ -36,6 +36,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -95,6 +96,8 @@ LONGEST_WAIT = 30.0
 """Seconds a worker waits at most between tries while storage keeps failing."""
 ATTEMPTS = 8
 """Catch-ups started again, at most, when others keep moving the tables first."""
+STOP_CHECK = 0.25
+"""Seconds a PostgreSQL worker waits on LISTEN, at most, before it looks at its stop."""
 Rows = dict[str, list[tuple[Any, ...]]]
 """Rows by table name."""
 
@@ -816,6 +819,8 @@ class _Listener:
     def __call__(self, stop: threading.Event) -> bool:
         """Wait for a NOTIFY, at most ``poll`` seconds; whether one came.
 
+        It returns within ``STOP_CHECK`` seconds of *stop* being set.
+
         After listening afresh on a new connection it does not wait: what was
         written while nobody listened must be caught up first.
         """
@@ -825,12 +830,19 @@ class _Listener:
         if conn is not self._conn:
             self._conn = conn
             return False
+        # In slices, looking at *stop* between them: nothing can interrupt
+        # the wait on the socket, and a stopped worker must not sleep out a
+        # long poll (SIGTERM would go unanswered for up to --poll seconds).
+        deadline = time.monotonic() + self.poll
         try:
-            for _ in conn.notifies(timeout=self.poll, stop_after=1):
-                return True
+            while not stop.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                for _ in conn.notifies(timeout=min(left, STOP_CHECK), stop_after=1):
+                    return True
         except psycopg.Error as error:
             raise StorageError(f"lost the wait for new events: {error}") from error
-        del stop
         return False
 
     def close(self) -> None:

@@ -1,0 +1,142 @@
+"""What a PostgreSQL URL names reaches every connection a ledger makes intact."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import uuid
+from urllib.parse import quote
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from psycopg.conninfo import conninfo_to_dict
+
+from coledger import InvalidUrlError, Ledger, StorageError
+from coledger.storage import parse_url
+from conftest import drop_schema, require_postgres
+
+# Anything a URL can carry percent-encoded, but NUL (which the URL refuses).
+words = st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=30)
+
+
+@given(user=words, password=words, dbname=words)
+def test_the_connection_string_carries_each_part_as_written(
+    user: str, password: str, dbname: str
+) -> None:
+    """Spaces, quotes and backslashes in a user, password or database survive."""
+    url = (
+        f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}"
+        f"@db.example:5433/{quote(dbname, safe='')}"
+    )
+    found = conninfo_to_dict(parse_url(url).postgres_conninfo)
+    assert (found["user"], found["password"], found["dbname"]) == (
+        user,
+        password,
+        dbname,
+    )
+    assert (found["host"], found["port"]) == ("db.example", "5433")
+
+
+@pytest.mark.postgres
+def test_a_ledger_opens_with_a_password_holding_a_space(pg_schema: str) -> None:
+    """The key store, the tables and the worker connect as the pool does."""
+    require_postgres()
+    url = f"postgresql://postgres:two%20words@127.0.0.1:5432/test?schema={pg_schema}"
+    with Ledger.open(url) as ledger:
+        ledger.register_member("Ann")
+        assert ledger.projections().catch_up() == 1
+        assert ledger.verify().size == 1
+
+
+name_chars = st.characters(categories=["L", "Nd"], include_characters="_")
+
+
+def _schema_of(name: str) -> str | None:
+    """The schema a URL naming *name* is taken to mean; None if it is refused."""
+    try:
+        return parse_url(f"postgresql://u@h/db?schema={quote(name)}").schema
+    except InvalidUrlError:
+        return None
+
+
+@given(
+    st.text(name_chars, min_size=40, max_size=70),
+    st.text(name_chars, max_size=8),
+    st.text(name_chars, max_size=8),
+)
+def test_two_accepted_schemas_are_never_one_on_the_server(
+    stem: str, one: str, other: str
+) -> None:
+    """No two schema names the URL accepts agree on the 63 bytes PostgreSQL keeps."""
+    first, second = stem + one, stem + other
+    if first == second or None in (_schema_of(first), _schema_of(second)):
+        return
+    assert first.encode()[:63] != second.encode()[:63]
+
+
+def test_a_schema_name_longer_than_postgresql_keeps_is_refused() -> None:
+    """Two organisations' long names would otherwise share one cut-short schema."""
+    assert _schema_of("a" * 63) == "a" * 63
+    for name in ("a" * 64, "é" * 32, "org_" + "x" * 70):
+        with pytest.raises(InvalidUrlError, match="63 bytes"):
+            parse_url(f"postgresql://u@h/db?schema={quote(name)}")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("name", ["2024_{}", "order", "user", "Club_{}"])
+def test_a_schema_named_as_sql_would_not_take_it_bare_opens(name: str) -> None:
+    """A schema starting with a digit, a keyword or capitals holds a working ledger."""
+    require_postgres()
+    schema = name.format(uuid.uuid4().hex[:8])
+    url = f"postgresql://postgres@127.0.0.1:5432/test?schema={schema}"
+    try:
+        with Ledger.open(url) as ledger:
+            ledger.register_member("Ann")
+            assert ledger.projections().catch_up() == 1
+            assert ledger.verify().size == 1
+        with Ledger.open(url) as again:
+            assert [m.name for m in again.members()] == ["Ann"]
+    finally:
+        drop_schema(schema)
+
+
+def test_a_server_that_never_answers_fails_the_open_within_the_timeout() -> None:
+    """Opening gives up after the URL's connect timeout, not never."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    outcome: list[BaseException] = []
+
+    def open_ledger() -> None:
+        try:
+            Ledger.open(f"postgresql://postgres@127.0.0.1:{port}/test?schema=x")
+        except BaseException as error:
+            outcome.append(error)
+
+    opener = threading.Thread(target=open_ledger, daemon=True)
+    try:
+        opener.start()
+        opener.join(timeout=30)  # the URL's timeout is 5 seconds
+        assert not opener.is_alive(), "still waiting for a server that never answers"
+        assert len(outcome) == 1
+        assert isinstance(outcome[0], StorageError)
+    finally:
+        silent.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "refusal"),
+    [
+        ("schema=", "names no schema"),
+        ("schema=one&schema=two", "more than one schema"),
+        ("schema=one&colour=", "unknown options"),
+    ],
+)
+def test_a_url_that_would_silently_pick_the_shared_schema_is_refused(
+    query: str, refusal: str
+) -> None:
+    """An empty schema (an unset variable, say) never means the shared public one."""
+    with pytest.raises(InvalidUrlError, match=refusal):
+        parse_url(f"postgresql://u@h/db?{query}")
