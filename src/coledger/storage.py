@@ -196,6 +196,13 @@ def _postgres(url: str) -> StorageConfig:
         raise InvalidUrlError(
             f"{url!r}: a schema name may hold only letters, digits and underscores"
         )
+    if schema is not None and (
+        schema.startswith("pg_") or schema == "information_schema"
+    ):
+        raise InvalidUrlError(
+            f"{url!r}: {schema!r} is one of PostgreSQL's own schemas, or named "
+            "like them (pg_...); choose another name"
+        )
     if schema is not None and len(schema.encode()) > LONGEST_IDENTIFIER:
         # PostgreSQL would silently cut it short, and two organisations whose
         # names begin alike would share one schema.

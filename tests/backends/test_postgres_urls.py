@@ -140,3 +140,10 @@ def test_a_url_that_would_silently_pick_the_shared_schema_is_refused(
     """An empty schema (an unset variable, say) never means the shared public one."""
     with pytest.raises(InvalidUrlError, match=refusal):
         parse_url(f"postgresql://u@h/db?{query}")
+
+
+@pytest.mark.parametrize("name", ["information_schema", "pg_catalog", "pg_club"])
+def test_a_schema_postgresql_keeps_for_itself_is_refused(name: str) -> None:
+    """A ledger is never created among PostgreSQL's own tables, or named like them."""
+    with pytest.raises(InvalidUrlError, match="PostgreSQL's own schemas"):
+        parse_url(f"postgresql://u@h/db?schema={name}")
