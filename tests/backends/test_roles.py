@@ -6,6 +6,7 @@ import gc
 import uuid
 import warnings
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -13,6 +14,7 @@ import pytest
 from psycopg import sql
 
 from coledger import Ledger, StorageError
+from coledger.projections import materialise
 from conftest import PG_BASE, PG_CONNINFO, TEST_MASTER_KEY, drop_schema
 
 pytestmark = pytest.mark.postgres
@@ -84,3 +86,26 @@ def test_another_organisations_role_is_refused_and_writes_nothing(
             admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(stranger)))
     with Ledger.open(as_role(role, schema), master_key=TEST_MASTER_KEY) as ledger:
         assert [m.name for m in ledger.members()] == ["Ann"]
+
+
+def test_projection_tables_that_cannot_be_created_leave_no_connection_open(
+    pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refusal while creating the tables closes the connection made for them."""
+    opened: list[psycopg.Connection[Any]] = []
+    real_connect = materialise.SQLTables._connect
+
+    def connect(self: materialise.SQLTables) -> Any:
+        opened.append(real_connect(self))
+        return opened[-1]
+
+    def create(self: materialise.SQLTables) -> None:
+        raise psycopg.errors.InsufficientPrivilege("permission denied for schema")
+
+    monkeypatch.setattr(materialise.SQLTables, "_connect", connect)
+    monkeypatch.setattr(materialise.SQLTables, "_create", create)
+    refused = pytest.raises(StorageError, match="cannot open the projection tables")
+    with Ledger.open(f"{PG_BASE}?schema={pg_schema}") as ledger, refused:
+        ledger.projections()
+    assert len(opened) == 1
+    assert opened[0].closed

@@ -236,6 +236,10 @@ class SQLTables(Tables):
                 self._conn = self._connect()
             self._create()
         except Exception as error:
+            conn = getattr(self, "_conn", None)
+            if conn is not None:  # refused after connecting: not left open
+                with contextlib.suppress(Exception):
+                    conn.close()
             raise StorageError(f"cannot open the projection tables: {error}") from error
 
     def _create(self) -> None:
@@ -264,11 +268,15 @@ class SQLTables(Tables):
         from psycopg import sql  # noqa: PLC0415
 
         conn = psycopg.connect(self._config.postgres_conninfo, autocommit=True)
-        conn.execute(
-            sql.SQL("SET search_path TO {}").format(
-                sql.Identifier(self._config.schema or "public")
+        try:
+            conn.execute(
+                sql.SQL("SET search_path TO {}").format(
+                    sql.Identifier(self._config.schema or "public")
+                )
             )
-        )
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def _revive(self) -> None:
