@@ -732,3 +732,14 @@ def test_key_names_cannot_hold_spaces_or_plus() -> None:
     for name in ("has space", "has+plus", ""):
         with pytest.raises(CheckpointError):
             SigningKey.generate(name)
+
+
+def test_a_key_file_naming_an_unknown_key_type_is_malformed() -> None:
+    """A key file damaged into naming an unknown key type is MALFORMED_KEY."""
+    pem = SigningKey.generate(ORIGIN).to_pem()
+    # One base64 character of the Ed25519 OID (1.3.101.112) changed.
+    damaged = pem.replace(b"MC4CAQAwBQYDK2Vw", b"MC4CAQAwBQYD+2Vw", 1)
+    assert damaged != pem
+    with pytest.raises(CheckpointError) as raised:
+        SigningKey.from_pem(damaged)
+    assert raised.value.code == "MALFORMED_KEY"

@@ -22,7 +22,7 @@ import hashlib
 import re
 
 import attrs
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -176,7 +176,9 @@ class SigningKey:
             )
         try:
             private = serialization.load_pem_private_key(pem, passphrase)
-        except (ValueError, TypeError) as error:
+        # A damaged file can name a key type or cipher that cryptography does
+        # not know, which it reports as UnsupportedAlgorithm.
+        except (ValueError, TypeError, UnsupportedAlgorithm) as error:
             raise CheckpointError(
                 "MALFORMED_KEY", f"cannot load the key: {error}"
             ) from error
