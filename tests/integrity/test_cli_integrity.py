@@ -233,6 +233,23 @@ def test_checkpoint_with_a_passphrase_protected_key(tmp_path: Path) -> None:
     assert refused.stdout == ""
 
 
+def test_a_passphrase_that_is_not_utf8_protects_the_key(tmp_path: Path) -> None:
+    """A passphrase variable holding bytes that are not UTF-8 is used as those bytes."""
+    secret = {PASSPHRASE_ENV: os.fsdecode(b"horse \xff")}
+    made = coledger(
+        "keygen", "--name", ORIGIN, "--out", "k.pem", cwd=tmp_path, env=secret
+    )
+    assert made.returncode == 0, made.stderr
+    pem = (tmp_path / "k.pem").read_bytes()
+    assert SigningKey.from_pem(pem, b"horse \xff").name == ORIGIN
+    scene = build("sqlite", tmp_path, checkpoint=False)
+    assert scene.path is not None
+    args = ("checkpoint", "--db", scene.path, "--signing-key", "k.pem")
+    signed = coledger(*args, cwd=tmp_path, env=secret)
+    assert signed.returncode == 0, signed.stderr
+    assert signed.stdout.startswith(f"{ORIGIN}\n")
+
+
 def test_checkpoint_refuses_a_tampered_log(own_copy: Published) -> None:
     """The operator cannot sign a log that already fails verification (exit 1)."""
     with tampering(own_copy.scene) as raw:
