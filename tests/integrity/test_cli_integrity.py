@@ -233,6 +233,25 @@ def test_checkpoint_with_a_passphrase_protected_key(tmp_path: Path) -> None:
     assert refused.stdout == ""
 
 
+def test_keygen_with_a_passphrase_too_long_writes_no_file(tmp_path: Path) -> None:
+    """A passphrase the key file cannot take is refused in one line; no file is made."""
+    made = coledger(
+        "keygen",
+        "--name",
+        ORIGIN,
+        "--out",
+        "k.pem",
+        "--verifier-out",
+        "k.pub",
+        cwd=tmp_path,
+        env={PASSPHRASE_ENV: "a" * 1100},
+    )
+    assert made.returncode == 1
+    assert made.stderr.startswith("coledger: MALFORMED_KEY: cannot write the key")
+    assert made.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_passphrase_that_is_not_utf8_protects_the_key(tmp_path: Path) -> None:
     """A passphrase variable holding bytes that are not UTF-8 is used as those bytes."""
     secret = {PASSPHRASE_ENV: os.fsdecode(b"horse \xff")}

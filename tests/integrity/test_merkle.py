@@ -743,3 +743,10 @@ def test_a_key_file_naming_an_unknown_key_type_is_malformed() -> None:
     with pytest.raises(CheckpointError) as raised:
         SigningKey.from_pem(damaged)
     assert raised.value.code == "MALFORMED_KEY"
+
+
+def test_a_passphrase_too_long_to_write_is_malformed_key() -> None:
+    """A passphrase the key file format cannot take is MALFORMED_KEY, not ValueError."""
+    with pytest.raises(CheckpointError) as raised:
+        SigningKey.generate(ORIGIN).to_pem(b"a" * 1100)
+    assert raised.value.code == "MALFORMED_KEY"

@@ -56,7 +56,8 @@ def _keygen(args: argparse.Namespace) -> int:
     if not args.name:
         raise CommandError("keygen needs --name ORIGIN (or --master for a master key)")
     key = SigningKey.generate(args.name)
-    passphrase = _passphrase()
+    # Written out before any file is made: a passphrase it refuses leaves none.
+    pem = key.to_pem(_passphrase())
     out = Path(args.out)
     shared = Path(args.verifier_out) if args.verifier_out else None
     if shared is not None and shared.absolute() == out.absolute():
@@ -72,7 +73,7 @@ def _keygen(args: argparse.Namespace) -> int:
             shared.unlink()
         raise
     with os.fdopen(fd, "wb") as handle:
-        handle.write(key.to_pem(passphrase))
+        handle.write(pem)
     print(f"Wrote the signing key to {out} (keep it secret, apart from the database).")
     if shared_fd is not None:
         with os.fdopen(shared_fd, "w", encoding="ascii") as handle:

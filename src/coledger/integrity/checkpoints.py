@@ -151,9 +151,16 @@ class SigningKey:
             if passphrase
             else serialization.NoEncryption()
         )
-        pem = self.private.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-        )
+        try:
+            pem = self.private.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                encryption,
+            )
+        except ValueError as error:  # a passphrase over 1023 bytes, say
+            raise CheckpointError(
+                "MALFORMED_KEY", f"cannot write the key: {error}"
+            ) from error
         return f"coledger-key-name: {self.name}\n".encode() + pem
 
     @classmethod
