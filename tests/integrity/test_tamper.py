@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from coledger import Ledger
-from coledger.errors import InconsistentCheckpointError
+from coledger.errors import InconsistentCheckpointError, ProofError
 from coledger.integrity import FAILED, PARTIAL, VERIFIED, SigningKey, Verifier, verify
 from coledger.integrity import source as source_module
 from coledger.integrity.merkle import root
@@ -661,6 +661,20 @@ def test_copies_signed_by_other_keys_do_not_stop_signing(scene: Scene) -> None:
     assert stored_copies(scene) == 5
     report = audit(scene)
     assert (report.status, report.checkpoints, report.anchored) == (VERIFIED, 2, 17)
+
+
+# Receipts over a tampered log ---------------------------------------------------------
+
+
+def test_prove_refuses_a_ballot_changed_under_its_leaf(both: Scene) -> None:
+    """A ballot whose stored bytes no longer match its leaf gets no receipt."""
+    with tampering(both) as raw:
+        ballot = raw.event_at(BALLOT)
+        raw.set_event(ballot.nid, "state", ballot.state.replace(b'"for"', b'"against"'))
+    with both.open() as ledger, pytest.raises(ProofError) as raised:
+        ledger.prove_ballot(both.proposal, both.voters[1], both.notes[0])
+    assert raised.value.code == "MODIFIED"
+    assert str(BALLOT) in raised.value.detail
 
 
 # 17-18: writes around coledger, malformed rows ----------------------------------------
