@@ -607,10 +607,12 @@ def test_a_note_of_another_origin_is_wrong_origin() -> None:
 
 
 def test_a_note_from_another_ledgers_key_is_not_trusted() -> None:
-    """A checkpoint of another origin, signed by that origin's key, is not trusted."""
+    """Another origin's checkpoint, signed by its own key, is WRONG_ORIGIN."""
     pinned = SigningKey.generate(ORIGIN)
     other = SigningKey.generate("other.example/ledger")
-    assert opened(other.sign(8, ROOTS[8]), pinned) == "NO_TRUSTED_SIGNATURE"
+    assert opened(other.sign(8, ROOTS[8]), pinned) == "WRONG_ORIGIN"
+    forged = SigningKey.generate(ORIGIN)  # this ledger's name, another key
+    assert opened(forged.sign(8, ROOTS[8]), pinned) == "NO_TRUSTED_SIGNATURE"
 
 
 def test_unknown_signatures_are_ignored() -> None:

@@ -542,6 +542,19 @@ def test_checkpoint_signed_by_a_foreign_key_is_not_trusted(scene: Scene) -> None
     assert {"NO_TRUSTED_SIGNATURE", "ROOT_MISMATCH"} <= codes(both_notes)
 
 
+def test_another_ledgers_checkpoint_is_a_wrong_origin(both: Scene) -> None:
+    """Another organisation's genuine checkpoint is WRONG_ORIGIN, not a forgery."""
+    theirs = SigningKey.generate("hillside.example/ledger")
+    with both.open() as ledger:
+        note = ledger.checkpoint(theirs).note
+    report = audit(both, notes=[note, both.notes[0]])
+    assert report.status == FAILED
+    assert codes(report) == {"WRONG_ORIGIN"}
+    [finding] = report.findings
+    assert "hillside.example/ledger" in finding.detail
+    assert (report.checkpoints, report.anchored) == (1, SIZE)
+
+
 @pytest.mark.parametrize("field", ["size", "root"])
 def test_edited_checkpoint_has_a_bad_signature(scene: Scene, field: str) -> None:
     """Editing the size or root text of the genuine checkpoint gives BAD_SIGNATURE."""

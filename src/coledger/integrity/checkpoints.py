@@ -249,7 +249,9 @@ def open_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
     """Verify *note* under the pinned key and return its checkpoint.
 
     Raises CheckpointError with code MALFORMED, WRONG_ORIGIN, BAD_SIGNATURE or
-    NO_TRUSTED_SIGNATURE.
+    NO_TRUSTED_SIGNATURE. A note that the pinned key did not sign is
+    WRONG_ORIGIN if it names another ledger (another organisation's
+    checkpoint), and NO_TRUSTED_SIGNATURE if it names this one.
     """
     if not isinstance(verifier, Verifier):
         raise CheckpointError("MALFORMED_KEY", "pin a Verifier (Verifier.parse)")
@@ -275,6 +277,13 @@ def open_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
             ) from error
         signed = True
     if not signed:
+        origin = body.split("\n", 1)[0]
+        if origin != verifier.name:  # another ledger's checkpoint, not a forgery
+            raise CheckpointError(
+                "WRONG_ORIGIN",
+                f"origin {origin!r}, expected {verifier.name!r} "
+                "(not signed by the pinned key)",
+            )
         raise CheckpointError("NO_TRUSTED_SIGNATURE", "not signed by the pinned key")
     return _parse_body(body, verifier.name, note)
 
