@@ -62,6 +62,7 @@ from coledger.integrity.checkpoints import (
     open_checkpoint,
     read_unverified,
 )
+from coledger.integrity.leaves import leaf_hash
 from coledger.integrity.receipts import make_receipt
 from coledger.integrity.recorders import LeafPOPORecorder
 from coledger.integrity.source import AuditSource, MemorySource, open_source
@@ -426,7 +427,8 @@ class Ledger(
         """A receipt that *voter*'s latest ballot on *proposal* is in the log.
 
         The receipt leads to the given published checkpoint, which must be at
-        least as new as the ballot.
+        least as new as the ballot. ProofError MODIFIED if the ballot's stored
+        bytes no longer match its leaf.
         """
         record_id = self._proposal_id(proposal)
         v.check_id("voter", voter)
@@ -467,6 +469,15 @@ class Ledger(
         if merkle.root(hashes) != head.root:
             raise errors.ProofError(
                 "ROOT_MISMATCH", "the log does not match the checkpoint"
+            )
+        # The receipt carries the ballot's stored bytes, and its holder checks
+        # them against the leaf: bytes changed under their leaf would give a
+        # receipt that never verifies, so none is given.
+        if leaf_hash(record_id, version, topic, state) != hashes[index]:
+            raise errors.ProofError(
+                "MODIFIED",
+                f"the ballot's stored event does not match leaf {index} "
+                "(coledger verify shows what changed)",
             )
         proof = merkle.inclusion_proof(index, hashes)
         return make_receipt(

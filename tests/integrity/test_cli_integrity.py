@@ -233,6 +233,42 @@ def test_checkpoint_with_a_passphrase_protected_key(tmp_path: Path) -> None:
     assert refused.stdout == ""
 
 
+def test_keygen_with_a_passphrase_too_long_writes_no_file(tmp_path: Path) -> None:
+    """A passphrase the key file cannot take is refused in one line; no file is made."""
+    made = coledger(
+        "keygen",
+        "--name",
+        ORIGIN,
+        "--out",
+        "k.pem",
+        "--verifier-out",
+        "k.pub",
+        cwd=tmp_path,
+        env={PASSPHRASE_ENV: "a" * 1100},
+    )
+    assert made.returncode == 1
+    assert made.stderr.startswith("coledger: MALFORMED_KEY: cannot write the key")
+    assert made.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_passphrase_that_is_not_utf8_protects_the_key(tmp_path: Path) -> None:
+    """A passphrase variable holding bytes that are not UTF-8 is used as those bytes."""
+    secret = {PASSPHRASE_ENV: os.fsdecode(b"horse \xff")}
+    made = coledger(
+        "keygen", "--name", ORIGIN, "--out", "k.pem", cwd=tmp_path, env=secret
+    )
+    assert made.returncode == 0, made.stderr
+    pem = (tmp_path / "k.pem").read_bytes()
+    assert SigningKey.from_pem(pem, b"horse \xff").name == ORIGIN
+    scene = build("sqlite", tmp_path, checkpoint=False)
+    assert scene.path is not None
+    args = ("checkpoint", "--db", scene.path, "--signing-key", "k.pem")
+    signed = coledger(*args, cwd=tmp_path, env=secret)
+    assert signed.returncode == 0, signed.stderr
+    assert signed.stdout.startswith(f"{ORIGIN}\n")
+
+
 def test_checkpoint_refuses_a_tampered_log(own_copy: Published) -> None:
     """The operator cannot sign a log that already fails verification (exit 1)."""
     with tampering(own_copy.scene) as raw:
@@ -613,6 +649,22 @@ def test_every_altered_receipt_line_is_rejected(
             continue
         accepted.append(name)
     assert accepted == []
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [lambda text: text.replace("\n", "\r\n"), lambda text: text + "\r\n\r\n"],
+    ids=["CRLF line ends", "CRLF blank lines after"],
+)
+def test_a_receipt_that_came_back_by_email_still_verifies(
+    published: Published, receipt: str, copy: Callable[[str], str]
+) -> None:
+    """CRLF line ends are not part of a receipt; one changed line still fails."""
+    proven = verify_receipt(copy(receipt), published.verifier)
+    assert (proven.index, proven.content["choice"]) == (11, "for")
+    edited = receipt.replace("index 11", "index 10", 1)
+    with pytest.raises(ProofError):
+        verify_receipt(copy(edited), published.verifier)
 
 
 def test_semantic_receipt_edits_are_rejected(

@@ -113,7 +113,11 @@ def parse_pinned(text: str) -> Pinned:
 
 
 def check_signatures(body: str, signatures: str, pinned: Pinned) -> None:
-    """Raise NoteError unless a signature line by the pinned key signs *body*."""
+    """Raise NoteError unless a signature line by the pinned key signs *body*.
+
+    Unsigned by it, the note is another ledger's if its origin is not the
+    pinned name (WRONG_ORIGIN), and untrusted if it is (NO_TRUSTED_SIGNATURE).
+    """
     signed = False
     for line in signatures.strip("\n").split("\n"):
         parts = line.split(" ")
@@ -131,6 +135,8 @@ def check_signatures(body: str, signatures: str, pinned: Pinned) -> None:
             raise NoteError("BAD_SIGNATURE") from error
         signed = True
     if not signed:
+        if body.split("\n", maxsplit=1)[0] != pinned.name:
+            raise NoteError("WRONG_ORIGIN")
         raise NoteError("NO_TRUSTED_SIGNATURE")
 
 
@@ -590,6 +596,12 @@ def wrong_origin_and_malformed(scene: Scene) -> list[str]:
     return [*scene.notes, note, "no blank line here"]
 
 
+def another_ledgers_checkpoint(scene: Scene) -> list[str]:
+    """A checkpoint of another ledger, signed by that ledger's own key."""
+    other = SigningKey.generate("other.example/ledger")
+    return [*scene.notes, other.sign(SIZE, bytes(32))]
+
+
 def unanchored(scene: Scene) -> list[str]:
     """Three events after the checkpoint."""
     extend(scene, 3, sign=False)
@@ -654,6 +666,7 @@ CASES: dict[str, Tamper] = {
         copied_checkpoint,
         equivocation,
         wrong_origin_and_malformed,
+        another_ledgers_checkpoint,
         unanchored,
         erased_then_signed,
         nid_gaps,

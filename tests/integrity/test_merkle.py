@@ -607,10 +607,12 @@ def test_a_note_of_another_origin_is_wrong_origin() -> None:
 
 
 def test_a_note_from_another_ledgers_key_is_not_trusted() -> None:
-    """A checkpoint of another origin, signed by that origin's key, is not trusted."""
+    """Another origin's checkpoint, signed by its own key, is WRONG_ORIGIN."""
     pinned = SigningKey.generate(ORIGIN)
     other = SigningKey.generate("other.example/ledger")
-    assert opened(other.sign(8, ROOTS[8]), pinned) == "NO_TRUSTED_SIGNATURE"
+    assert opened(other.sign(8, ROOTS[8]), pinned) == "WRONG_ORIGIN"
+    forged = SigningKey.generate(ORIGIN)  # this ledger's name, another key
+    assert opened(forged.sign(8, ROOTS[8]), pinned) == "NO_TRUSTED_SIGNATURE"
 
 
 def test_unknown_signatures_are_ignored() -> None:
@@ -732,3 +734,21 @@ def test_key_names_cannot_hold_spaces_or_plus() -> None:
     for name in ("has space", "has+plus", ""):
         with pytest.raises(CheckpointError):
             SigningKey.generate(name)
+
+
+def test_a_key_file_naming_an_unknown_key_type_is_malformed() -> None:
+    """A key file damaged into naming an unknown key type is MALFORMED_KEY."""
+    pem = SigningKey.generate(ORIGIN).to_pem()
+    # One base64 character of the Ed25519 OID (1.3.101.112) changed.
+    damaged = pem.replace(b"MC4CAQAwBQYDK2Vw", b"MC4CAQAwBQYD+2Vw", 1)
+    assert damaged != pem
+    with pytest.raises(CheckpointError) as raised:
+        SigningKey.from_pem(damaged)
+    assert raised.value.code == "MALFORMED_KEY"
+
+
+def test_a_passphrase_too_long_to_write_is_malformed_key() -> None:
+    """A passphrase the key file format cannot take is MALFORMED_KEY, not ValueError."""
+    with pytest.raises(CheckpointError) as raised:
+        SigningKey.generate(ORIGIN).to_pem(b"a" * 1100)
+    assert raised.value.code == "MALFORMED_KEY"

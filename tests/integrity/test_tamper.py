@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from coledger import Ledger
-from coledger.errors import InconsistentCheckpointError
+from coledger.errors import InconsistentCheckpointError, ProofError
 from coledger.integrity import FAILED, PARTIAL, VERIFIED, SigningKey, Verifier, verify
 from coledger.integrity import source as source_module
 from coledger.integrity.merkle import root
@@ -542,6 +542,19 @@ def test_checkpoint_signed_by_a_foreign_key_is_not_trusted(scene: Scene) -> None
     assert {"NO_TRUSTED_SIGNATURE", "ROOT_MISMATCH"} <= codes(both_notes)
 
 
+def test_another_ledgers_checkpoint_is_a_wrong_origin(both: Scene) -> None:
+    """Another organisation's genuine checkpoint is WRONG_ORIGIN, not a forgery."""
+    theirs = SigningKey.generate("hillside.example/ledger")
+    with both.open() as ledger:
+        note = ledger.checkpoint(theirs).note
+    report = audit(both, notes=[note, both.notes[0]])
+    assert report.status == FAILED
+    assert codes(report) == {"WRONG_ORIGIN"}
+    [finding] = report.findings
+    assert "hillside.example/ledger" in finding.detail
+    assert (report.checkpoints, report.anchored) == (1, SIZE)
+
+
 @pytest.mark.parametrize("field", ["size", "root"])
 def test_edited_checkpoint_has_a_bad_signature(scene: Scene, field: str) -> None:
     """Editing the size or root text of the genuine checkpoint gives BAD_SIGNATURE."""
@@ -661,6 +674,20 @@ def test_copies_signed_by_other_keys_do_not_stop_signing(scene: Scene) -> None:
     assert stored_copies(scene) == 5
     report = audit(scene)
     assert (report.status, report.checkpoints, report.anchored) == (VERIFIED, 2, 17)
+
+
+# Receipts over a tampered log ---------------------------------------------------------
+
+
+def test_prove_refuses_a_ballot_changed_under_its_leaf(both: Scene) -> None:
+    """A ballot whose stored bytes no longer match its leaf gets no receipt."""
+    with tampering(both) as raw:
+        ballot = raw.event_at(BALLOT)
+        raw.set_event(ballot.nid, "state", ballot.state.replace(b'"for"', b'"against"'))
+    with both.open() as ledger, pytest.raises(ProofError) as raised:
+        ledger.prove_ballot(both.proposal, both.voters[1], both.notes[0])
+    assert raised.value.code == "MODIFIED"
+    assert str(BALLOT) in raised.value.detail
 
 
 # 17-18: writes around coledger, malformed rows ----------------------------------------

@@ -38,6 +38,15 @@ def _trusted_key(text: str) -> Verifier:
         raise CommandError(f"the trusted key is unusable: {error}") from error
 
 
+def _passphrase() -> bytes | None:
+    """The signing key's passphrase from the environment, as bytes (None if unset).
+
+    The variable's own bytes: on POSIX a value that is not UTF-8 reaches Python
+    with surrogate escapes, which str.encode() refuses.
+    """
+    return os.fsencode(os.environ.get(PASSPHRASE_ENV, "")) or None
+
+
 def _keygen(args: argparse.Namespace) -> int:
     if args.master:
         if args.verifier_out:
@@ -47,7 +56,8 @@ def _keygen(args: argparse.Namespace) -> int:
     if not args.name:
         raise CommandError("keygen needs --name ORIGIN (or --master for a master key)")
     key = SigningKey.generate(args.name)
-    passphrase = os.environ.get(PASSPHRASE_ENV, "").encode() or None
+    # Written out before any file is made: a passphrase it refuses leaves none.
+    pem = key.to_pem(_passphrase())
     out = Path(args.out)
     shared = Path(args.verifier_out) if args.verifier_out else None
     if shared is not None and shared.absolute() == out.absolute():
@@ -63,7 +73,7 @@ def _keygen(args: argparse.Namespace) -> int:
             shared.unlink()
         raise
     with os.fdopen(fd, "wb") as handle:
-        handle.write(key.to_pem(passphrase))
+        handle.write(pem)
     print(f"Wrote the signing key to {out} (keep it secret, apart from the database).")
     if shared_fd is not None:
         with os.fdopen(shared_fd, "w", encoding="ascii") as handle:
@@ -88,7 +98,7 @@ def _signing_key(path: str) -> SigningKey:
         data = Path(path).read_bytes()
     except OSError as error:
         raise CommandError(f"cannot read the signing key {path}: {error}") from error
-    passphrase = os.environ.get(PASSPHRASE_ENV, "").encode() or None
+    passphrase = _passphrase()
     return SigningKey.from_pem(data, passphrase)
 
 

@@ -22,7 +22,7 @@ import hashlib
 import re
 
 import attrs
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -151,9 +151,16 @@ class SigningKey:
             if passphrase
             else serialization.NoEncryption()
         )
-        pem = self.private.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-        )
+        try:
+            pem = self.private.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                encryption,
+            )
+        except ValueError as error:  # a passphrase over 1023 bytes, say
+            raise CheckpointError(
+                "MALFORMED_KEY", f"cannot write the key: {error}"
+            ) from error
         return f"coledger-key-name: {self.name}\n".encode() + pem
 
     @classmethod
@@ -176,7 +183,9 @@ class SigningKey:
             )
         try:
             private = serialization.load_pem_private_key(pem, passphrase)
-        except (ValueError, TypeError) as error:
+        # A damaged file can name a key type or cipher that cryptography does
+        # not know, which it reports as UnsupportedAlgorithm.
+        except (ValueError, TypeError, UnsupportedAlgorithm) as error:
             raise CheckpointError(
                 "MALFORMED_KEY", f"cannot load the key: {error}"
             ) from error
@@ -240,7 +249,9 @@ def open_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
     """Verify *note* under the pinned key and return its checkpoint.
 
     Raises CheckpointError with code MALFORMED, WRONG_ORIGIN, BAD_SIGNATURE or
-    NO_TRUSTED_SIGNATURE.
+    NO_TRUSTED_SIGNATURE. A note that the pinned key did not sign is
+    WRONG_ORIGIN if it names another ledger (another organisation's
+    checkpoint), and NO_TRUSTED_SIGNATURE if it names this one.
     """
     if not isinstance(verifier, Verifier):
         raise CheckpointError("MALFORMED_KEY", "pin a Verifier (Verifier.parse)")
@@ -266,6 +277,13 @@ def open_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
             ) from error
         signed = True
     if not signed:
+        origin = body.split("\n", 1)[0]
+        if origin != verifier.name:  # another ledger's checkpoint, not a forgery
+            raise CheckpointError(
+                "WRONG_ORIGIN",
+                f"origin {origin!r}, expected {verifier.name!r} "
+                "(not signed by the pinned key)",
+            )
         raise CheckpointError("NO_TRUSTED_SIGNATURE", "not signed by the pinned key")
     return _parse_body(body, verifier.name, note)
 

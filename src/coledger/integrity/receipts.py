@@ -130,7 +130,9 @@ def verify_receipt(text: str, verifier: Verifier) -> Receipt:
         raise ProofError("MALFORMED", "a receipt is text")
     if not isinstance(verifier, Verifier):
         raise ProofError("MALFORMED_KEY", "pin a Verifier (Verifier.parse of the key)")
-    extra, index, proof, note = _parse(text)
+    # Mail often turns line ends into CRLF, as it does a checkpoint's (see
+    # as_signed); no line of a receipt holds a carriage return of its own.
+    extra, index, proof, note = _parse(text.replace("\r\n", "\n"))
     try:
         checkpoint = open_checkpoint(note, verifier)
     except CheckpointError as error:
