@@ -186,7 +186,8 @@ class Ledger(
         """Everything the ledger holds about *member*, decrypted, ready for JSON.
 
         The member's current record, and every event that names them (as actor,
-        author, voter, proposer, seat holder, owner...), in recorded order.
+        author, voter, proposer, seat holder, owner...) or is about their
+        adjustment requests or comments, in recorded order.
         """
         view = self.member(member)
         profile = {

@@ -51,14 +51,27 @@ class TimeOrderError(InvalidInputError):
 
 
 class UnknownCodeError(InvalidInputError):
-    """A value is not one of the codes its closed vocabulary allows."""
+    """A value is not one of the codes its closed vocabulary allows.
 
-    def __init__(self, field: str, value: object, allowed: frozenset[str]) -> None:
+    With ``sealed=True`` (lived-experience categories, adjustment codes) the
+    message does not repeat the value: a near miss such as ``"bsl"`` says
+    what the sealed field would have held, and messages reach logs.
+    """
+
+    def __init__(
+        self,
+        field: str,
+        value: object,
+        allowed: frozenset[str],
+        *,
+        sealed: bool = False,
+    ) -> None:
         self.field = field
         self.value = value
         self.allowed = allowed
         shown = ", ".join(sorted(allowed))
-        super().__init__(f"{field} {value!r} is not one of: {shown}")
+        given = f"{field}: the value given" if sealed else f"{field} {value!r}"
+        super().__init__(f"{given} is not one of: {shown}")
 
 
 class UnknownAdjustmentCodeError(UnknownCodeError):

@@ -242,6 +242,7 @@ def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
     _check_replays(events, source)
     _check_references(events, source)
     _check_erasures(events, source)
+    _check_withdrawals(events, source)
     return CheckedExport(source, events, time.perf_counter() - started, issuer=_ISSUED)
 
 
@@ -350,6 +351,48 @@ def _check_erasures(events: list[LedgerAggregate.Event], source: str) -> None:
                     f"line {erased[member.int]}: after an erasure nothing about "
                     "the member may be readable",
                 )
+
+
+def _check_withdrawals(events: list[LedgerAggregate.Event], source: str) -> None:
+    """A withdrawn declaration is not readable where the import would keep its key.
+
+    The import seals all of a member's declarations under one key, and keeps
+    it when they declare again after their last withdrawal (and are not
+    erased). An export made after the withdrawal holds the withdrawn
+    categories erased; one read while the member withdrew and declared again
+    may hold them readable, and imported, they would be readable again.
+    """
+    withdrawn: dict[int, tuple[int, int]] = {}
+    """By member: the lines of a readable declaration and of its withdrawal."""
+    pending: dict[int, int] = {}
+    """By member: the line of a readable declaration not yet withdrawn."""
+    again: dict[int, int] = {}
+    """By member: the line of a declaration after their last withdrawal."""
+    erased: set[int] = set()
+    for number, event in enumerate(events, start=2):
+        member = event.originator_id.int
+        if isinstance(event, Member.LivedExperienceDeclared):
+            if member in withdrawn:
+                again.setdefault(member, number)
+            if _readable(event.categories):
+                pending.setdefault(member, number)
+        elif isinstance(event, Member.LivedExperienceWithdrawn):
+            again.pop(member, None)
+            if member in pending:
+                withdrawn.setdefault(member, (pending.pop(member), number))
+        elif isinstance(event, Member.Erased):
+            erased.add(member)
+    for member, line in again.items():
+        if member not in erased:
+            declared, withdrawal = withdrawn[member]
+            raise MalformedImportError(
+                source,
+                declared,
+                f"the categories declared here are readable, though withdrawn on "
+                f"line {withdrawal}; with the declaration on line {line} the "
+                "import would keep the key that seals them, and they would be "
+                "readable again (export the ledger again)",
+            )
 
 
 def _readable(value: object) -> bool:

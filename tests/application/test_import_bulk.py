@@ -307,6 +307,61 @@ def test_a_declaration_after_a_withdrawal_survives_an_import(ledger: Ledger) -> 
     source.close()
 
 
+def withdrawn_but_readable(*, then: str) -> tuple[list[str], int]:
+    """An export read while Ana withdrew, with her withdrawn categories readable.
+
+    *then*: what Ana did after the withdrawal ("declare", "erase" or "nothing").
+    Returns the lines and the line number of the withdrawn declaration.
+    """
+    with Ledger.open("memory://") as source:
+        admin = source.register_member("Admin", role="staff")
+        ana = source.register_member("Ana Example")
+        source.declare_lived_experience(ana, categories=["DIS"])
+        source.withdraw_lived_experience(ana)
+        if then != "nothing":
+            source.declare_lived_experience(ana, categories=["LTHC"])
+        if then == "erase":
+            source.erase_member(ana, by=admin)
+        lines = export_lines(source)
+    number, row = next(
+        (n, json.loads(line))
+        for n, line in enumerate(lines, start=1)
+        if "LivedExperienceDeclared" in line
+    )
+    assert row["state"]["categories"] == []
+    row["state"]["categories"] = ["DIS"]  # as a page read before the withdrawal
+    lines[number - 1] = json.dumps(row)
+    return lines, number
+
+
+def test_a_readable_withdrawn_declaration_declared_again_is_malformed(
+    ledger: Ledger,
+) -> None:
+    """Readable withdrawn categories the new declaration's key would keep: refused."""
+    lines, number = withdrawn_but_readable(then="declare")
+    before = key_rows(ledger)
+    with pytest.raises(transfer.MalformedImportError, match=f"line {number}: "):
+        ledger.import_events(lines)
+    assert ledger.position == 0
+    assert key_rows(ledger) == before
+
+
+@pytest.mark.parametrize("then", ["nothing", "erase"])
+def test_a_readable_withdrawn_declaration_whose_key_goes_imports_unreadable(
+    memory_ledger: Ledger, then: str
+) -> None:
+    """Withdrawn categories whose key the import destroys import, and read erased."""
+    lines, _ = withdrawn_but_readable(then=then)
+    memory_ledger.import_events(lines)
+    declared = [
+        r.event.categories
+        for r in memory_ledger.history()
+        if isinstance(r.event, Member.LivedExperienceDeclared)
+    ]
+    assert declared[0] == ()
+    assert memory_ledger.audit_erasure().ok
+
+
 @pytest.mark.parametrize(
     "topic",
     [

@@ -177,7 +177,7 @@ BAD: list[tuple[str, Change, str]] = [
         where(lambda s: s["outcome"] != "not_valid", decided_by=[]),
         "names no one",
     ),
-    (f"{ADJUSTMENT}.Requested", put(code="XYZ"), "XYZ"),
+    (f"{ADJUSTMENT}.Requested", put(code="XYZ"), "adjustment code: the value given"),
     (f"{ADJUSTMENT}.Requested", put(scope="all"), "scope"),
     (
         f"{ADJUSTMENT}.Requested",

@@ -14,10 +14,19 @@ import attrs
 import orjson
 import psycopg
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from psycopg import sql
 
 from coledger import Ledger
-from coledger.errors import LedgerError, MasterKeyError, PrivacyError, SealBrokenError
+from coledger.domain.values import ADJUSTMENT_CODES, LIVED_EXPERIENCE_CATEGORIES
+from coledger.errors import (
+    LedgerError,
+    MasterKeyError,
+    PrivacyError,
+    SealBrokenError,
+    UnknownCodeError,
+)
 from conftest import PG_CONNINFO, url_for
 
 SAM_NAME = "Thaddeus Quenby-Oriel"
@@ -309,3 +318,35 @@ def test_a_tampered_wrapped_key_is_refused(store: Store) -> None:
     with Ledger.open(store.url) as ledger:
         assert ledger.member(scene.admin).name == "Admin"
         assert ledger.adjustment(scene.adjustment).code == "BSL"  # the access key
+
+
+SPOILT_SEALED = st.sampled_from(
+    sorted(LIVED_EXPERIENCE_CATEGORIES | ADJUSTMENT_CODES)
+).flatmap(
+    lambda code: st.sampled_from(
+        [code.lower(), code.swapcase() + "x", f" {code}", f"{code}\x00", code + "S"]
+    )
+)
+
+
+@given(value=SPOILT_SEALED)
+def test_a_refused_sealed_code_is_not_repeated_in_the_error(value: str) -> None:
+    """A near miss of a category or adjustment code never appears in the message."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        request = ledger.request_adjustment(admin, code="LP")
+        attempts: list[Callable[[], object]] = [
+            lambda: ledger.declare_lived_experience(admin, categories=[value]),
+            lambda: ledger.declare_lived_experience(admin, categories=value.strip()),
+            lambda: ledger.request_adjustment(admin, code=value),
+            lambda: ledger.decline_adjustment(
+                request, by=admin, reason="other", alternative=value
+            ),
+        ]
+        for attempt in attempts:
+            with pytest.raises(UnknownCodeError) as caught:
+                attempt()
+            message = str(caught.value)
+            assert repr(value) not in message
+            assert repr(value.strip()) not in message
+            assert caught.value.value in (value, value.strip())  # kept for the caller

@@ -140,3 +140,30 @@ def test_a_supporter_s_report_holds_no_comment_of_the_member_they_support() -> N
         proposal = ledger.raise_proposal(board, proposers=[helper], title="T", text="x")
         ledger.comment(proposal, author=kim, text=KIM_COMMENT, supporter=helper)
         assert KIM_COMMENT not in json.dumps(ledger.subject_access(helper))
+
+
+def test_subject_access_holds_what_became_of_the_member_s_requests() -> None:
+    """Events about the member's requests and comments are in their report, no other."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        sam = ledger.register_member(SAM_NAME)
+        kim = ledger.register_member(KIM_NAME)
+        board = ledger.establish_body("Board", kind="governance", by=admin)
+        proposal = ledger.raise_proposal(board, proposers=[admin], title="T", text="x")
+        mine = ledger.comment(proposal, author=sam, text=SAM_COMMENT)
+        theirs = ledger.comment(proposal, author=kim, text=KIM_COMMENT)
+        provided = ledger.request_adjustment(sam, code="LOOP", by=admin)
+        ledger.provide_adjustment(provided, by=admin)
+        ledger.withdraw_adjustment(ledger.request_adjustment(sam, code="XT"), by=admin)
+        ledger.provide_adjustment(ledger.request_adjustment(kim, code="SUP"), by=admin)
+        ledger.amend_proposal(proposal, by=admin, text="y", takes_up=[mine])
+        ledger.give_feedback(proposal, comments=[mine], text="We did it.", by=admin)
+        ledger.give_feedback(proposal, comments=[theirs], text="Noted.", by=admin)
+        report = ledger.subject_access(sam)
+        outcomes = events_of(report, "Adjustment.Provided")
+        assert [e["originator_id"] for e in outcomes] == [str(provided)]
+        assert len(events_of(report, "Adjustment.Withdrawn")) == 1
+        assert len(events_of(report, "Proposal.Amended")) == 1
+        feedback = events_of(report, "Proposal.FeedbackGiven")
+        assert [e["text"] for e in feedback] == ["We did it."]
+        assert len(events_of(ledger.subject_access(kim), "Adjustment.Provided")) == 1

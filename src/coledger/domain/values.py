@@ -187,22 +187,27 @@ _INVISIBLE = re.compile(
 """Zero-width characters: a text of only these (and spaces) says nothing."""
 
 
-def check_code(field: str, value: object, allowed: frozenset[str]) -> str:
-    """Return *value* if it is one of *allowed*, else raise UnknownCodeError."""
+def check_code(
+    field: str, value: object, allowed: frozenset[str], *, sealed: bool = False
+) -> str:
+    """Return *value* if it is one of *allowed*, else raise UnknownCodeError.
+
+    *sealed*: the value belongs in a sealed field, so the error does not repeat it.
+    """
     if not isinstance(value, str) or value not in allowed:
-        raise UnknownCodeError(field, value, allowed)
+        raise UnknownCodeError(field, value, allowed, sealed=sealed)
     return value
 
 
 def check_code_list(
-    field: str, values: object, allowed: frozenset[str]
+    field: str, values: object, allowed: frozenset[str], *, sealed: bool = False
 ) -> Iterable[object]:
     """Return *values* if it is a collection of codes, else raise UnknownCodeError.
 
     A bare string is refused too: it would be read one letter at a time.
     """
     if isinstance(values, str) or not isinstance(values, Iterable):
-        raise UnknownCodeError(field, values, allowed)
+        raise UnknownCodeError(field, values, allowed, sealed=sealed)
     return values
 
 
@@ -211,10 +216,13 @@ def check_categories(categories: object) -> tuple[str, ...]:
 
     At least one category; ``NONE`` and ``PREFER_NOT`` only on their own.
     """
-    given = check_code_list("categories", categories, LIVED_EXPERIENCE_CATEGORIES)
+    given = check_code_list(
+        "categories", categories, LIVED_EXPERIENCE_CATEGORIES, sealed=True
+    )
     chosen = tuple(
         dict.fromkeys(
-            check_code("category", c, LIVED_EXPERIENCE_CATEGORIES) for c in given
+            check_code("category", c, LIVED_EXPERIENCE_CATEGORIES, sealed=True)
+            for c in given
         )
     )
     if not chosen:
@@ -227,10 +235,16 @@ def check_categories(categories: object) -> tuple[str, ...]:
     return chosen
 
 
-def check_adjustment_code(value: object) -> str:
-    """Return *value* if it is a catalogue code, else raise."""
+def check_adjustment_code(value: object, *, sealed: bool = True) -> str:
+    """Return *value* if it is a catalogue code, else raise.
+
+    The error repeats the value only with ``sealed=False`` (a code that is
+    configuration, not someone's request).
+    """
     if not isinstance(value, str) or value not in ADJUSTMENT_CODES:
-        raise UnknownAdjustmentCodeError("adjustment code", value, ADJUSTMENT_CODES)
+        raise UnknownAdjustmentCodeError(
+            "adjustment code", value, ADJUSTMENT_CODES, sealed=sealed
+        )
     return value
 
 

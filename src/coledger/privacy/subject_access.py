@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from coledger.domain import LedgerAggregate
+from coledger.domain import Adjustment, LedgerAggregate, Proposal
 from coledger.privacy.classification import sealed_fields
 from coledger.serialization import to_jsonable
 
@@ -30,15 +30,44 @@ def mentions(event: LedgerAggregate.Event, member: UUID) -> bool:
     )
 
 
+class _Own:
+    """The member's own records that later events name without naming the member."""
+
+    def __init__(self, member: UUID) -> None:
+        self.member = member
+        self.adjustments: set[UUID] = set()
+        self.comments: set[UUID] = set()
+
+    def about(self, event: LedgerAggregate.Event) -> bool:
+        """Whether *event* is about the member, noting the records it makes theirs.
+
+        Besides the events that name the member, those of their adjustment
+        requests (provided, withdrawn) and the feedback and amendments that
+        take up their comments.
+        """
+        if isinstance(event, Adjustment.Requested) and event.member == self.member:
+            self.adjustments.add(event.originator_id)
+        elif isinstance(event, Proposal.Commented) and event.author == self.member:
+            self.comments.add(event.comment_id)
+        if mentions(event, self.member) or event.originator_id in self.adjustments:
+            return True
+        if isinstance(event, Proposal.FeedbackGiven):
+            return not self.comments.isdisjoint(event.comments)
+        if isinstance(event, Proposal.Amended):
+            return not self.comments.isdisjoint(event.takes_up)
+        return False
+
+
 def subject_access_report(
     member: UUID,
     profile: dict[str, Any],
     history: Iterable[tuple[int, LedgerAggregate.Event]],
 ) -> dict[str, Any]:
-    """The JSON-ready report: the member's record and every event naming them."""
+    """The JSON-ready report: the member's record and every event about them."""
     events = []
+    own = _Own(member)
     for position, event in history:
-        if not mentions(event, member):
+        if not own.about(event):
             continue
         fields = {
             f.name: getattr(event, f.name)

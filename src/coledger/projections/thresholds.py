@@ -88,7 +88,7 @@ class Thresholds:
         if not isinstance(baseline, tuple):
             raise InvalidInputError("baseline must be a tuple of adjustment codes")
         for code in baseline:
-            check_adjustment_code(code)
+            check_adjustment_code(code, sealed=False)  # configuration
 
 
 def _check_number(name: str, value: object, low: float, high: float) -> None:
