@@ -653,13 +653,20 @@ def test_every_altered_receipt_line_is_rejected(
 
 @pytest.mark.parametrize(
     "copy",
-    [lambda text: text.replace("\n", "\r\n"), lambda text: text + "\r\n\r\n"],
-    ids=["CRLF line ends", "CRLF blank lines after"],
+    [
+        lambda text: text.replace("\n", "\r\n"),
+        lambda text: text + "\r\n\r\n",
+        lambda text: "\ufeff" + text,
+    ],
+    ids=["CRLF line ends", "CRLF blank lines after", "a byte-order mark before"],
 )
 def test_a_receipt_that_came_back_by_email_still_verifies(
     published: Published, receipt: str, copy: Callable[[str], str]
 ) -> None:
-    """CRLF line ends are not part of a receipt; one changed line still fails."""
+    """CRLF line ends and a leading byte-order mark are not part of a receipt.
+
+    One changed line still fails.
+    """
     proven = verify_receipt(copy(receipt), published.verifier)
     assert (proven.index, proven.content["choice"]) == (11, "for")
     edited = receipt.replace("index 11", "index 10", 1)

@@ -142,7 +142,7 @@ def check_signatures(body: str, signatures: str, pinned: Pinned) -> None:
 
 def open_note(note: str, pinned: Pinned) -> tuple[int, bytes]:
     """The (size, root) of a note signed by the pinned key, or NoteError(code)."""
-    note = note.replace("\r\n", "\n").rstrip("\n") + "\n"
+    note = note.removeprefix("\ufeff").replace("\r\n", "\n").rstrip("\n") + "\n"
     cut = note.rfind("\n\n")
     if cut < 0:
         raise NoteError("MALFORMED")
@@ -578,6 +578,11 @@ def copied_checkpoint(scene: Scene) -> list[str]:
     return [note.replace("\n", "\r\n") + "\r\n" for note in scene.notes]
 
 
+def checkpoint_saved_by_notepad(scene: Scene) -> list[str]:
+    """The kept note was saved by an editor that puts a byte-order mark first."""
+    return ["\ufeff" + note.replace("\n", "\r\n") for note in scene.notes]
+
+
 def equivocation(scene: Scene) -> list[str]:
     """Two notes by the genuine key for one size with different roots."""
     with tampering(scene) as raw:
@@ -664,6 +669,7 @@ CASES: dict[str, Tamper] = {
         foreign_checkpoint,
         edited_checkpoint,
         copied_checkpoint,
+        checkpoint_saved_by_notepad,
         equivocation,
         wrong_origin_and_malformed,
         another_ledgers_checkpoint,

@@ -752,3 +752,14 @@ def test_a_passphrase_too_long_to_write_is_malformed_key() -> None:
     with pytest.raises(CheckpointError) as raised:
         SigningKey.generate(ORIGIN).to_pem(b"a" * 1100)
     assert raised.value.code == "MALFORMED_KEY"
+
+
+def test_a_byte_order_mark_is_never_part_of_a_key_name() -> None:
+    """A name holding U+FEFF is refused; a verifier key saved after one still parses."""
+    with pytest.raises(CheckpointError) as raised:
+        SigningKey.generate("\ufefforg")
+    assert raised.value.code == "MALFORMED_KEY"
+    key = SigningKey.generate(ORIGIN)
+    assert Verifier.parse("\ufeff" + key.verifier + "\r\n") == Verifier.parse(
+        key.verifier
+    )

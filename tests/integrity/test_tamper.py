@@ -579,8 +579,9 @@ def test_edited_checkpoint_has_a_bad_signature(scene: Scene, field: str) -> None
         lambda n: n + "\n\n",
         lambda n: n.replace("\n", "\r\n") + "\r\n",
         lambda n: n.rstrip("\n"),
+        lambda n: "\ufeff" + n.replace("\n", "\r\n"),
     ],
-    ids=["CRLF", "blank lines after", "both", "no final newline"],
+    ids=["CRLF", "blank lines after", "both", "no final newline", "saved by Notepad"],
 )
 def test_a_checkpoint_that_came_back_by_email_still_verifies(
     scene: Scene, copy: Any

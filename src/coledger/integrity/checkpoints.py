@@ -34,10 +34,14 @@ from coledger.storage import MAX_POSITION
 
 ED25519 = b"\x01"
 DASH = "\u2014"
-_NAME = re.compile(r"[^\s+\x00-\x1f\x7f-\x9f\ud800-\udfff]+")
+BOM = "\ufeff"
+"""The byte-order mark some editors (Notepad, say) put before a saved text."""
+_NAME = re.compile(r"[^\s+\x00-\x1f\x7f-\x9f\ud800-\udfff\ufeff]+")
 """A key name (the log's origin): no whitespace, '+', controls or lone surrogates.
 
 A lone surrogate has no UTF-8 bytes, so no key id or signature could be made.
+Nor a byte-order mark, which an editor adds before a saved note and which is
+therefore dropped before a note, receipt or verifier key is read.
 """
 
 
@@ -104,7 +108,7 @@ class Verifier:
         """Parse ``name+hexid+base64key``; CheckpointError if malformed."""
         if not isinstance(text, str):
             raise CheckpointError("MALFORMED_KEY", "a verifier key is text")
-        parts = text.strip().split("+", 2)
+        parts = text.removeprefix(BOM).strip().split("+", 2)
         if len(parts) != 3 or not _good_name(parts[0]):  # noqa: PLR2004
             raise CheckpointError("MALFORMED_KEY", "a verifier key is name+id+key")
         name, hex_id, encoded = parts
@@ -214,12 +218,13 @@ def as_signed(note: str) -> str:
     """*note* with the line ends it was signed with: LF, and one at the end.
 
     A note kept in minutes or sent by email often comes back with CRLF line
-    ends or blank lines after the signatures. Neither is part of what was
-    signed (a note coledger writes holds no carriage return and ends in one
-    newline), so both are undone before the note is read; any other change
-    still fails its signature.
+    ends or blank lines after the signatures, and one saved by some editors
+    begins with a byte-order mark. None is part of what was signed (a note
+    coledger writes holds no carriage return or byte-order mark and ends in
+    one newline), so all are undone before the note is read; any other
+    change still fails its signature.
     """
-    return note.replace("\r\n", "\n").rstrip("\n") + "\n"
+    return note.removeprefix(BOM).replace("\r\n", "\n").rstrip("\n") + "\n"
 
 
 def _base64(text: str, why: str) -> bytes:

@@ -23,6 +23,7 @@ import attrs
 
 from coledger.errors import CheckpointError, ProofError
 from coledger.integrity.checkpoints import (
+    BOM,
     MAX_SIZE,
     Checkpoint,
     Verifier,
@@ -130,9 +131,9 @@ def verify_receipt(text: str, verifier: Verifier) -> Receipt:
         raise ProofError("MALFORMED", "a receipt is text")
     if not isinstance(verifier, Verifier):
         raise ProofError("MALFORMED_KEY", "pin a Verifier (Verifier.parse of the key)")
-    # Mail often turns line ends into CRLF, as it does a checkpoint's (see
-    # as_signed); no line of a receipt holds a carriage return of its own.
-    extra, index, proof, note = _parse(text.replace("\r\n", "\n"))
+    # Mail often turns line ends into CRLF, and an editor may add a byte-order
+    # mark, as to a checkpoint (see as_signed); a receipt holds neither itself.
+    extra, index, proof, note = _parse(text.removeprefix(BOM).replace("\r\n", "\n"))
     try:
         checkpoint = open_checkpoint(note, verifier)
     except CheckpointError as error:
