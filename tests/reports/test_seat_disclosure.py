@@ -487,3 +487,50 @@ def test_every_audience_renders_a_rung_whose_stored_figures_are_odd(
     if audience == "board":
         text = render(report, audience="board", format="text")
         assert f"R1 {odd!r}" in text
+
+
+# The chair's lived experience ------------------------------------------------------
+
+
+def chaired_board(ledger: Ledger, *, chair_le: bool, meetings: int) -> UUID:
+    """A board of ten trustees whose chair alone may have lived experience.
+
+    It meets *meetings* times to decide, with no proposal raised at any
+    meeting, so only the chair can make a meeting "shaped by lived experience".
+    """
+    admin = ledger.register_member("Admin", role="staff", occurred_at=T0)
+    board = ledger.establish_body("Board", kind="governance", by=admin, occurred_at=T0)
+    for i in range(10):
+        member = ledger.register_member(
+            f"Trustee {i}", role="trustee", by=admin, occurred_at=T0
+        )
+        has_it = chair_le and i == 0
+        ledger.declare_lived_experience(
+            member, categories=["DIS"] if has_it else ["NONE"], occurred_at=T0
+        )
+        office = "chair" if i == 0 else None
+        ledger.assign_seat(board, member, office=office, by=admin, occurred_at=T0)
+    for j in range(meetings):
+        ledger.schedule_meeting(
+            board,
+            kind="decision_meeting",
+            title=f"Meeting {j}",
+            starts_at=T0 + timedelta(days=j + 1),
+            by=admin,
+            occurred_at=T0,
+        )
+    return board
+
+
+@given(meetings=st.integers(min_value=0, max_value=12))
+@settings(max_examples=8, deadline=None)
+def test_the_agenda_figure_does_not_tell_the_chair_s_lived_experience(
+    meetings: int,
+) -> None:
+    """A2 outside the board reads the same whether or not the one chair has it."""
+    seen = []
+    for chair_le in (False, True):
+        with Ledger.open("memory://") as ledger:
+            board = chaired_board(ledger, chair_le=chair_le, meetings=meetings)
+            seen.append([v["indicators"]["A2"] for v in views(ledger, board)])
+    assert seen[0] == seen[1]
