@@ -408,6 +408,8 @@ def safe_figures(
 ) -> dict[str, SafeFigure]:
     """Every figure after primary suppression, the seat figures withheld beside R1.
 
+    While R1's coverage is withheld, so is every other figure's.
+
     While R1 is withheld, each figure of ``SEAT_LINKED`` is withheld as
     ``secondary`` whatever it holds (a value, no evidence, a small n), with
     no n and one note, so that neither its value, nor its lack of one, nor
@@ -418,13 +420,13 @@ def safe_figures(
     safe = {code: safe_figure(code, f, th) for code, f in figures.items()}
     r1 = safe.get("R1")
     if r1 is not None and r1.coverage_withheld:
-        # R1's coverage was withheld: the seat figures' coverage is over the
-        # same people and would give it back ("all answered" beside "none").
-        for code in SEAT_LINKED:
-            if code in safe and safe[code].coverage is not None:
-                safe[code] = attrs.evolve(
-                    safe[code], coverage=None, coverage_withheld=True
-                )
+        # R1's coverage was withheld: every other coverage is over members,
+        # the seat holders among them (the seat figures', and the deciders',
+        # proposers' and commenters', who may be the very same people), and
+        # "all answered" beside "none" would give it back.
+        for code, shown in safe.items():
+            if code != "R1" and shown.coverage is not None:
+                safe[code] = attrs.evolve(shown, coverage=None, coverage_withheld=True)
     if r1 is None or not (r1.withheld or _few_beside_none(figures, th.small_cell)):
         return safe
     for code in SEAT_LINKED:
