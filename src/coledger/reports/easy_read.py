@@ -187,8 +187,8 @@ def decisions(safe: SafeReport, group: str) -> Point:
     )
 
 
-def seats(safe: SafeReport, group: str, where: str) -> Point:
-    """Who holds the voting seats (R1)."""
+def seats(safe: SafeReport, group: str, where: str, *, plural: bool = False) -> Point:
+    """Who holds the voting seats (R1); *plural* when *where* is several groups."""
     f = safe.indicators.get("R1")
     if f is None or f.value is None or f.n is None:
         lines = _missing(f)
@@ -202,7 +202,7 @@ def seats(safe: SafeReport, group: str, where: str) -> Point:
         lines = tuple(
             line
             for line in (
-                f"{_cap(where)} has {f.n} voting seats.",
+                f"{_cap(where)} {'have' if plural else 'has'} {f.n} voting seats.",
                 f"{_cap(group)} hold {f.value.words} of them.",
                 verdict,
             )
@@ -350,7 +350,7 @@ def build(
     points = (
         ideas(safe, who),
         decisions(safe, who),
-        seats(safe, who, where),
+        seats(safe, who, where, plural=safe.scope.kind == "project"),
         support(safe),
         feedback(safe, who),
         ladder(safe, who),
