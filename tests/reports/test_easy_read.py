@@ -220,3 +220,13 @@ def test_the_seats_sentence_agrees_with_a_project_s_groups() -> None:
     assert "This group has 10 voting seats." in render(
         _hand_made("body"), audience="members"
     )
+
+
+def test_a_process_below_the_first_step_is_not_on_step_0() -> None:
+    """The report says step 1 is the lowest, so "no involvement" is off the ladder."""
+    rung = Rung("body", str(uuid.uuid4()), "Finance Committee", "NONE", 0, (), {})
+    for fmt in ("text", "html"):
+        out = render(_hand_made("body", (rung,)), audience="members", format=fmt)
+        assert "Step 1 is the lowest." in out
+        assert "step 0" not in out.lower()
+        assert "It is not on the ladder yet." in out

@@ -282,6 +282,11 @@ def feedback(safe: SafeReport, group: str) -> Point:
     )
 
 
+def on_step(level: int) -> str:
+    """Which step a process is on, in words (below step 1 it is not on the ladder)."""
+    return f"step {level} of {STEPS}" if level > 0 else "not on the ladder"
+
+
 def ladder(safe: SafeReport, group: str) -> Point:
     """Where each piece of work and each group is on the ladder."""
     steps = tuple(
@@ -289,7 +294,9 @@ def ladder(safe: SafeReport, group: str) -> Point:
             name=r.name,
             level=r.level,
             lines=(
-                f"It is on step {r.level} of {STEPS}.",
+                f"It is on step {r.level} of {STEPS}."
+                if r.level > 0
+                else "It is not on the ladder yet.",
                 MEANINGS.get(r.level, "").format(Group=_cap(group)),
                 *(FLAG_LINES[f] for f in r.flags if f in FLAG_LINES),
             ),
@@ -309,7 +316,7 @@ def ladder(safe: SafeReport, group: str) -> Point:
         heading="How well do we work together?",
         lines=lines,
         meter=None,
-        table=tuple((s.name, f"step {s.level} of {STEPS}") for s in steps),
+        table=tuple((s.name, on_step(s.level)) for s in steps),
         steps=steps,
     )
 
