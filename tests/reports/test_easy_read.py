@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib
 import re
+import uuid
 from html.parser import HTMLParser
 
 import pytest
 
-from coledger.projections.report import PowerSharingReport
+from coledger.projections.lens import Figure, Scope
+from coledger.projections.report import PowerSharingReport, Rung
 from coledger.reports import render
 from coledger.reports.vocabulary import FLAGS, INDICATORS, RUNGS, TAGS
 
@@ -193,3 +195,38 @@ def test_members_read_the_comments_of_lived_experience_as_a_range(
     feedback = members_text.split("Did we tell people what happened")[1]
     assert "People with lived experience made 41 to 100 comments." in feedback
     assert str(n) not in feedback
+
+
+def _hand_made(kind: str, rungs: tuple[Rung, ...] = ()) -> PowerSharingReport:
+    """A report of one scope with ten voting seats, half with lived experience."""
+    scope = (
+        Scope.project(uuid.uuid4()) if kind == "project" else Scope.body(uuid.uuid4())
+    )
+    return PowerSharingReport(
+        scope=scope,
+        since=None,
+        until=None,
+        as_of=9,
+        indicators={"R1": Figure("R1", 0.5, 10, 0.5, "balanced")},
+        ladder=rungs,
+        decisions=(),
+    )
+
+
+def test_the_seats_sentence_agrees_with_a_project_s_groups() -> None:
+    """A project's seats are its groups' seats: "The groups ... have", not "has"."""
+    out = render(_hand_made("project"), audience="members")
+    assert "The groups in this project have 10 voting seats." in out
+    assert "This group has 10 voting seats." in render(
+        _hand_made("body"), audience="members"
+    )
+
+
+def test_a_process_below_the_first_step_is_not_on_step_0() -> None:
+    """The report says step 1 is the lowest, so "no involvement" is off the ladder."""
+    rung = Rung("body", str(uuid.uuid4()), "Finance Committee", "NONE", 0, (), {})
+    for fmt in ("text", "html"):
+        out = render(_hand_made("body", (rung,)), audience="members", format=fmt)
+        assert "Step 1 is the lowest." in out
+        assert "step 0" not in out.lower()
+        assert "It is not on the ladder yet." in out

@@ -338,3 +338,24 @@ def test_organisation_and_group_take_no_control_characters(
         render(demo_report, audience="members", organisation="Club\x1b[31m")
     with pytest.raises(InvalidInputError, match="group"):
         render(demo_report, audience="members", group="trainers\x1b[31m")
+
+
+@pytest.mark.parametrize("audience", sorted(AUDIENCES))
+@pytest.mark.parametrize(
+    "bad", ["Board\x1b[2J", "Board\nR1 value: 100%", "\u202eBoard"]
+)
+def test_names_the_report_prints_take_no_control_characters(
+    demo_ledger: Ledger, demo_names: dict[str, str], audience: str, bad: str
+) -> None:
+    """A scope name or proposal title that would rewrite a terminal is refused."""
+    board = next(b for b in demo_ledger.bodies() if b.name == "Board of Trustees")
+    report = demo_ledger.power_sharing(body=board.id)
+    with pytest.raises(InvalidInputError, match="names"):
+        render(report, audience=audience, names={str(board.id): bad})
+    if audience == "board":
+        title = next(iter(d.proposal for d in report.decisions))
+        with pytest.raises(InvalidInputError, match="names"):
+            render(report, audience=audience, names={**demo_names, title: bad})
+    # A name the report does not print is not its business.
+    unused = {"not-an-id": bad, str(board.id): board.name}
+    assert "Board of Trustees" in render(report, audience=audience, names=unused)

@@ -487,3 +487,93 @@ def test_every_audience_renders_a_rung_whose_stored_figures_are_odd(
     if audience == "board":
         text = render(report, audience="board", format="text")
         assert f"R1 {odd!r}" in text
+
+
+# The chair's lived experience ------------------------------------------------------
+
+
+def chaired_board(ledger: Ledger, *, chair_le: bool, meetings: int) -> UUID:
+    """A board of ten trustees whose chair alone may have lived experience.
+
+    It meets *meetings* times to decide, with no proposal raised at any
+    meeting, so only the chair can make a meeting "shaped by lived experience".
+    """
+    admin = ledger.register_member("Admin", role="staff", occurred_at=T0)
+    board = ledger.establish_body("Board", kind="governance", by=admin, occurred_at=T0)
+    for i in range(10):
+        member = ledger.register_member(
+            f"Trustee {i}", role="trustee", by=admin, occurred_at=T0
+        )
+        has_it = chair_le and i == 0
+        ledger.declare_lived_experience(
+            member, categories=["DIS"] if has_it else ["NONE"], occurred_at=T0
+        )
+        office = "chair" if i == 0 else None
+        ledger.assign_seat(board, member, office=office, by=admin, occurred_at=T0)
+    for j in range(meetings):
+        ledger.schedule_meeting(
+            board,
+            kind="decision_meeting",
+            title=f"Meeting {j}",
+            starts_at=T0 + timedelta(days=j + 1),
+            by=admin,
+            occurred_at=T0,
+        )
+    return board
+
+
+@given(meetings=st.integers(min_value=0, max_value=12))
+@settings(max_examples=8, deadline=None)
+def test_the_agenda_figure_does_not_tell_the_chair_s_lived_experience(
+    meetings: int,
+) -> None:
+    """A2 outside the board reads the same whether or not the one chair has it."""
+    seen = []
+    for chair_le in (False, True):
+        with Ledger.open("memory://") as ledger:
+            board = chaired_board(ledger, chair_le=chair_le, meetings=meetings)
+            seen.append([v["indicators"]["A2"] for v in views(ledger, board)])
+    assert seen[0] == seen[1]
+
+
+def voted_board(ledger: Ledger, decisions: int) -> UUID:
+    """Ten trustees who all declared no lived experience and all vote each time."""
+    board = board_of(ledger, 10, 0)
+    trustees = next(b for b in ledger.bodies() if b.id == board).voting_members
+    for j in range(decisions):
+        at = T0 + timedelta(days=j + 1)
+        proposal = ledger.raise_proposal(
+            board,
+            proposers=[trustees[0]],
+            title=f"Item {j}",
+            text="For a vote.",
+            by=trustees[0],
+            occurred_at=at,
+        )
+        ledger.open_voting(proposal, by=trustees[0], occurred_at=at)
+        for trustee in trustees:
+            ledger.cast_ballot(proposal, voter=trustee, choice="for", occurred_at=at)
+        ledger.close_voting(proposal, by=trustees[0], occurred_at=at)
+    return board
+
+
+def test_no_coverage_gives_back_that_every_seat_holder_answered(
+    memory_ledger: Ledger,
+) -> None:
+    """Where R1 is "none" and its coverage is withheld, no figure shows "all answered".
+
+    Every trustee votes on every decision, so D1's deciders are R1's seat
+    holders: "none" with "all (100%)" answered would say what R1 withholds,
+    that each of them declared no lived experience.
+    """
+    board = voted_board(memory_ledger, 6)
+    for view in views(memory_ledger, board):
+        r1 = view["indicators"]["R1"]
+        assert (r1["value"], r1["coverage"]) == ("none (0%)", None)
+        assert view["indicators"]["D1"]["value"] == "none (0%)"
+        shown = {
+            code: f["coverage"]
+            for code, f in view["indicators"].items()
+            if f["coverage"] is not None
+        }
+        assert shown == {}

@@ -145,7 +145,7 @@ def test_no_voting_lived_experience_beside_a_few_other_seats_withholds_r3() -> N
 
 
 def test_seat_figures_do_not_give_back_a_withheld_people_coverage() -> None:
-    """R2's coverage is over R1's seat holders: it goes when R1's does."""
+    """R2's and D1's coverage is over R1's seat holders: it goes when R1's does."""
     figures = {
         "R1": Figure("R1", 0.0, 10, 1.0, "token"),
         "R2": Figure("R2", 1.0, 5, 1.0, "lone_representative"),
@@ -155,7 +155,9 @@ def test_seat_figures_do_not_give_back_a_withheld_people_coverage() -> None:
     assert (safe["R1"].coverage, safe["R1"].coverage_withheld) == (None, True)
     assert (safe["R2"].coverage, safe["R2"].coverage_withheld) == (None, True)
     assert safe["R2"].value is not None
-    assert safe["D1"].coverage is not None  # records, not seat holders
+    # D1's deciders are seat holders too: its coverage would give R1's back.
+    assert (safe["D1"].coverage, safe["D1"].coverage_withheld) == (None, True)
+    assert safe["D1"].value is not None
     assert public_row("R2", safe["R2"], K).coverage == "withheld"
     no_coverage = suppress(report({"X3": Figure("X3", 1.0, 12, None, "on_time")}))
     assert public_row("X3", no_coverage.indicators["X3"], K).coverage == (

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from coledger.domain.values import MAX_NAME, check_text
+from coledger.domain.values import MAX_NAME, MAX_TITLE, check_text
 from coledger.errors import InvalidInputError, UnknownCodeError
 from coledger.projections.report import PowerSharingReport
 from coledger.projections.thresholds import Thresholds
@@ -69,6 +69,26 @@ def _check(
         raise InvalidInputError("thresholds must be a coledger Thresholds")
 
 
+def _check_names(
+    report: PowerSharingReport, audience: str, names: Mapping[str, str] | None
+) -> None:
+    """Refuse a name the report would print if it holds a control character.
+
+    Only the names this report uses are checked (the scope's, and for the
+    board the proposals' titles), so a host may pass a wider mapping; an
+    empty name is not printed (the report falls back to its own words).
+    """
+    if not names:
+        return
+    used = [str(report.scope.id)] if report.scope.id is not None else []
+    if audience == "board":
+        used += [d.proposal for d in report.decisions]
+    for key in used:
+        value = names.get(key)
+        if value:  # printed as given: no controls to hide, recolour or add lines
+            check_text(f"names[{key!r}]", value, limit=MAX_TITLE, one_line=True)
+
+
 def render(
     report: PowerSharingReport,
     *,
@@ -98,6 +118,7 @@ def render(
         group=group,
         thresholds=thresholds,
     )
+    _check_names(report, audience, names)
     organisation = organisation.strip() if organisation else None
     if audience == "board" and format == "json":
         return _json(report.to_json())

@@ -187,8 +187,8 @@ def decisions(safe: SafeReport, group: str) -> Point:
     )
 
 
-def seats(safe: SafeReport, group: str, where: str) -> Point:
-    """Who holds the voting seats (R1)."""
+def seats(safe: SafeReport, group: str, where: str, *, plural: bool = False) -> Point:
+    """Who holds the voting seats (R1); *plural* when *where* is several groups."""
     f = safe.indicators.get("R1")
     if f is None or f.value is None or f.n is None:
         lines = _missing(f)
@@ -202,7 +202,7 @@ def seats(safe: SafeReport, group: str, where: str) -> Point:
         lines = tuple(
             line
             for line in (
-                f"{_cap(where)} has {f.n} voting seats.",
+                f"{_cap(where)} {'have' if plural else 'has'} {f.n} voting seats.",
                 f"{_cap(group)} hold {f.value.words} of them.",
                 verdict,
             )
@@ -282,6 +282,11 @@ def feedback(safe: SafeReport, group: str) -> Point:
     )
 
 
+def on_step(level: int) -> str:
+    """Which step a process is on, in words (below step 1 it is not on the ladder)."""
+    return f"step {level} of {STEPS}" if level > 0 else "not on the ladder"
+
+
 def ladder(safe: SafeReport, group: str) -> Point:
     """Where each piece of work and each group is on the ladder."""
     steps = tuple(
@@ -289,7 +294,9 @@ def ladder(safe: SafeReport, group: str) -> Point:
             name=r.name,
             level=r.level,
             lines=(
-                f"It is on step {r.level} of {STEPS}.",
+                f"It is on step {r.level} of {STEPS}."
+                if r.level > 0
+                else "It is not on the ladder yet.",
                 MEANINGS.get(r.level, "").format(Group=_cap(group)),
                 *(FLAG_LINES[f] for f in r.flags if f in FLAG_LINES),
             ),
@@ -309,7 +316,7 @@ def ladder(safe: SafeReport, group: str) -> Point:
         heading="How well do we work together?",
         lines=lines,
         meter=None,
-        table=tuple((s.name, f"step {s.level} of {STEPS}") for s in steps),
+        table=tuple((s.name, on_step(s.level)) for s in steps),
         steps=steps,
     )
 
@@ -350,7 +357,7 @@ def build(
     points = (
         ideas(safe, who),
         decisions(safe, who),
-        seats(safe, who, where),
+        seats(safe, who, where, plural=safe.scope.kind == "project"),
         support(safe),
         feedback(safe, who),
         ladder(safe, who),

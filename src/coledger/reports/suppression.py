@@ -22,7 +22,9 @@ through ``suppress``, which applies these rules (``k`` is
   people who declared none, never answered, or withdrew. "All" of a share of
   people ascribes lived experience to every named holder, so it is withheld.
   The other shares count records (proposals, decisions, meetings, papers,
-  requests), and "all" of them describes the records, so it is shown.
+  requests), and "all" of them describes the records, so it is shown; except
+  A2 (``Indicator.chairs``), whose meetings count by their chair's lived
+  experience: a body's chair is one named person, so A2 is always withheld.
 * **Bands, not values.** A figure that is shown gives its band (plain words
   and numeric edges, such as "about half (40% to 60%)"), never the exact
   value; coverage is banded the same way. The projections' own notes (which
@@ -319,6 +321,9 @@ def share_note(code: str, k: int) -> str:
     return f"withheld: one of its two groups has fewer than {k} {about.counted}{also}"
 
 
+CHAIRS_NOTE = "withheld: it would tell whether a body's chair has lived experience"
+"""The note of a figure that reads the chairs' lived experience (A2)."""
+
 RANGED_N = ("V4", "V5")
 """Figures whose n counts acts of people with lived experience (V4 their
 attendances, V5 their comments): the n is shown only as a range of counts."""
@@ -361,17 +366,19 @@ def _safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
             code, None, f.n, None, None, None, "not enough evidence for a figure"
         )
     count = underlying_count(about.kind, f.value, f.n)
-    if about.kind == SHARE and count is None:
+    if about.kind == SHARE and count is None and not about.chairs:
         return SafeFigure(
             code, None, f.n, None, None, SMALL_CELL, "withheld: its count is unclear"
         )
     # A share of people's time (R4) has no count to test its groups with:
-    # only "none" is safe to show.
-    untestable = about.people and about.kind != SHARE and f.value != 0
+    # only "none" is safe to show. A share that reads the chairs' lived
+    # experience (A2) tells it whatever its value: a chair is one named person.
+    untestable = about.chairs or (about.people and about.kind != SHARE and f.value != 0)
     if untestable or (
         count is not None and share_discloses(count, f.n, k, people=about.people)
     ):
-        return SafeFigure(code, None, f.n, None, None, SMALL_CELL, share_note(code, k))
+        note = CHAIRS_NOTE if about.chairs else share_note(code, k)
+        return SafeFigure(code, None, f.n, None, None, SMALL_CELL, note)
     banded = range_of(code, f.value, th)
     if about.kind == UNKNOWN or banded is None:
         return SafeFigure(
@@ -401,6 +408,8 @@ def safe_figures(
 ) -> dict[str, SafeFigure]:
     """Every figure after primary suppression, the seat figures withheld beside R1.
 
+    While R1's coverage is withheld, so is every other figure's.
+
     While R1 is withheld, each figure of ``SEAT_LINKED`` is withheld as
     ``secondary`` whatever it holds (a value, no evidence, a small n), with
     no n and one note, so that neither its value, nor its lack of one, nor
@@ -411,13 +420,13 @@ def safe_figures(
     safe = {code: safe_figure(code, f, th) for code, f in figures.items()}
     r1 = safe.get("R1")
     if r1 is not None and r1.coverage_withheld:
-        # R1's coverage was withheld: the seat figures' coverage is over the
-        # same people and would give it back ("all answered" beside "none").
-        for code in SEAT_LINKED:
-            if code in safe and safe[code].coverage is not None:
-                safe[code] = attrs.evolve(
-                    safe[code], coverage=None, coverage_withheld=True
-                )
+        # R1's coverage was withheld: every other coverage is over members,
+        # the seat holders among them (the seat figures', and the deciders',
+        # proposers' and commenters', who may be the very same people), and
+        # "all answered" beside "none" would give it back.
+        for code, shown in safe.items():
+            if code != "R1" and shown.coverage is not None:
+                safe[code] = attrs.evolve(shown, coverage=None, coverage_withheld=True)
     if r1 is None or not (r1.withheld or _few_beside_none(figures, th.small_cell)):
         return safe
     for code in SEAT_LINKED:

@@ -438,7 +438,13 @@ def step_picture(uid: str, name: str, level: int, steps: int = 7) -> Markup:
             )
     return el(
         "svg",
-        el("title", f"{name}: step {level} of {steps}", id=f"{uid}-title"),
+        el(
+            "title",
+            f"{name}: step {level} of {steps}"
+            if level > 0
+            else f"{name}: not on the ladder",
+            id=f"{uid}-title",
+        ),
         *body,
         role="img",
         aria_labelledby=f"{uid}-title",

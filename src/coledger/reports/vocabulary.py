@@ -42,6 +42,10 @@ class Indicator:
     """A share of people by lived experience: each of the n is one person's place
     (a voting seat, an office), so "all" would tell every named holder's lived
     experience."""
+    chairs: bool = False
+    """The value reads the lived experience of each body's chair and co-chair,
+    usually one or two people everyone can name, with no count of them to
+    test: any value, "none" included, would tell whether they have it."""
 
     @property
     def label(self) -> str:
@@ -120,6 +124,7 @@ _INDICATORS = (
         SHARE,
         "decision meetings",
         "agenda",
+        chairs=True,
     ),
     Indicator(
         "A3",
