@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 from uuid import UUID
 
 from coledger._core import EVENTS_TABLE, check_sqlite_file, committed_tables
@@ -26,6 +27,10 @@ DEFAULT_DB = "./coledger.db"
 DEFAULT_KEY_FILE = Path("coledger.master-key")
 PASSPHRASE_ENV = "COLEDGER_SIGNING_PASSPHRASE"  # noqa: S105 (a variable name)
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+_Read = TypeVar("_Read", str, bytes)
+SMALL_FILE = 1 << 20
+"""The most read of a key file, a signing key or a checkpoint note: each is far
+smaller, and a device named instead (/dev/zero, say) would never end."""
 
 
 class CommandError(InvalidInputError):
@@ -135,7 +140,7 @@ def master_key(args: argparse.Namespace) -> str | None:
 def _read_key(path: Path) -> str:
     """The key held in a key file; MasterKeyError if it cannot be read."""
     try:
-        return path.read_text(encoding="ascii").strip()
+        return read_small(path, "ascii").strip()
     except (OSError, UnicodeDecodeError) as error:
         msg = f"cannot read the key file {path}: {error}"
         raise MasterKeyError(msg) from error
@@ -210,9 +215,32 @@ def _sync_folder(folder: Path) -> None:
 def read_text(path: str, what: str) -> str:
     """The text of a file the user named; CommandError naming it if unreadable."""
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return read_small(Path(path), "utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise CommandError(f"cannot read the {what} {path}: {error}") from error
+
+
+def read_small(path: Path, encoding: str) -> str:
+    """A small text file's text, read as Path.read_text reads it.
+
+    OSError if it holds more than SMALL_FILE characters: a key or a note never
+    does, and reading a device that never ends would fill the memory.
+    """
+    with path.open(encoding=encoding) as handle:
+        return _bounded(handle.read(SMALL_FILE + 1))
+
+
+def read_small_bytes(path: Path) -> bytes:
+    """A small file's bytes; OSError past SMALL_FILE bytes, as read_small."""
+    with path.open("rb") as handle:
+        return _bounded(handle.read(SMALL_FILE + 1))
+
+
+def _bounded(data: _Read) -> _Read:
+    if len(data) > SMALL_FILE:
+        msg = f"more than {SMALL_FILE:,} bytes: no key or note is that long"
+        raise OSError(errno.EFBIG, msg)
+    return data
 
 
 def uuid_arg(text: str, what: str) -> UUID:

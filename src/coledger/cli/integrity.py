@@ -15,6 +15,7 @@ from coledger.cli._common import (
     CommandError,
     add_common,
     master_key,
+    read_small_bytes,
     read_text,
     replacing,
     storage_url,
@@ -95,7 +96,7 @@ def _create(path: Path, mode: int) -> int:
 
 def _signing_key(path: str) -> SigningKey:
     try:
-        data = Path(path).read_bytes()
+        data = read_small_bytes(Path(path))
     except OSError as error:
         raise CommandError(f"cannot read the signing key {path}: {error}") from error
     passphrase = _passphrase()

@@ -331,9 +331,9 @@ def check_ids(field: str, values: object) -> tuple[UUID, ...]:
     """Return the ids in *values* as a tuple without duplicates, order kept."""
     if isinstance(values, (str, bytes, UUID)) or not hasattr(values, "__iter__"):
         raise InvalidIdError(f"{field} must be a list of uuid.UUID")
-    out: list[UUID] = []
+    # A dict keeps the first of each id in order, in one pass: a long list of
+    # distinct ids must not take quadratic time to be checked (or refused).
+    out: dict[UUID, None] = {}
     for value in values:
-        member = check_id(field, value)
-        if member not in out:
-            out.append(member)
+        out[check_id(field, value)] = None
     return tuple(out)

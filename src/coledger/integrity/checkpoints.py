@@ -45,6 +45,8 @@ therefore dropped before a note, receipt or verifier key is read.
 """
 
 
+SIGNATURE_BLOB = 4 + 64
+"""A signature line's bytes: the key id, then the Ed25519 signature."""
 MAX_SIZE = MAX_POSITION
 """The most leaves a log can hold: one for each position storage can hold."""
 
@@ -266,12 +268,7 @@ def open_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
         raise CheckpointError("MALFORMED", "no blank line before the signatures")
     body += "\n"
     signed = False
-    for line in signatures.strip("\n").split("\n"):
-        parts = line.split(" ")
-        if len(parts) != 3 or parts[0] != DASH:  # noqa: PLR2004
-            raise CheckpointError("MALFORMED", f"not a signature line: {line!r}")
-        _, name, blob_text = parts
-        blob = _base64(blob_text, "a signature is not base64")
+    for name, blob in _signature_lines(signatures):
         if name != verifier.name or blob[:4] != verifier.key_id:
             continue  # another key's signature (a witness, say): not ours to judge
         try:
@@ -294,12 +291,37 @@ def open_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
 
 
 def read_unverified(note: str) -> Checkpoint:
-    """The checkpoint a note states, without checking any signature (never trust it)."""
+    """The checkpoint a note states, without checking any signature (never trust it).
+
+    The signature lines are not verified, but they must be there and well
+    formed, one of them the origin's, of a key id and an Ed25519 signature: a
+    note cut short or garbled in its signature could never be verified.
+    """
     note = _note_text(note)
-    body, sep, _ = note.rpartition("\n\n")
+    body, sep, signatures = note.rpartition("\n\n")
     if not sep:
         raise CheckpointError("MALFORMED", "no blank line before the signatures")
-    return _parse_body(body + "\n", body.split("\n", 1)[0], note)
+    origin = body.split("\n", 1)[0]
+    if not any(
+        name == origin and len(blob) == SIGNATURE_BLOB
+        for name, blob in _signature_lines(signatures)
+    ):
+        raise CheckpointError(
+            "MALFORMED", f"no whole signature by the origin {origin[:80]!r}"
+        )
+    return _parse_body(body + "\n", origin, note)
+
+
+def _signature_lines(signatures: str) -> list[tuple[str, bytes]]:
+    """Each signature line's key name and decoded blob; MALFORMED if one is not."""
+    lines = []
+    for line in signatures.strip("\n").split("\n"):
+        parts = line.split(" ")
+        if len(parts) != 3 or parts[0] != DASH:  # noqa: PLR2004
+            raise CheckpointError("MALFORMED", f"not a signature line: {line!r}")
+        _, name, blob_text = parts
+        lines.append((name, _base64(blob_text, "a signature is not base64")))
+    return lines
 
 
 def _parse_body(body: str, origin: str, note: str) -> Checkpoint:
