@@ -13,12 +13,11 @@ import inspect
 import io
 import json
 import math
-import time
 from collections.abc import Callable
 from datetime import UTC, timedelta, timezone
 from decimal import Decimal
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from hypothesis import given, note
 from hypothesis import strategies as st
@@ -247,14 +246,36 @@ def export_of_ledger(ledger: Ledger) -> list[str]:
     return out.getvalue().splitlines()
 
 
-def test_a_long_list_of_distinct_ids_is_refused_in_linear_time(
+class CountedId(UUID):
+    """A UUID that counts how often it is compared for equality."""
+
+    compared = 0
+
+    def __eq__(self, other: object) -> bool:
+        CountedId.compared += 1
+        return super().__eq__(other)
+
+    __hash__ = UUID.__hash__
+
+
+def test_a_long_list_of_distinct_ids_is_checked_without_comparing_every_pair() -> None:
+    """Checking n distinct ids compares them far fewer than n times, not n*n/2.
+
+    Compared pairwise, 50,000 ids took over two minutes before a command
+    could refuse them.
+    """
+    ids = [CountedId(int=uuid4().int) for _ in range(2_000)]
+    CountedId.compared = 0
+    assert v.check_ids("proposers", [*ids, ids[0]]) == tuple(ids)
+    assert CountedId.compared < len(ids)
+
+
+def test_a_long_list_of_unknown_proposers_is_refused_and_stores_nothing(
     memory_ledger: Ledger,
 ) -> None:
-    """Fifty thousand unknown proposers are refused in well under ten seconds."""
+    """Fifty thousand unknown proposers are refused, and nothing is written."""
     admin = memory_ledger.register_member("Admin", role="staff")
     board = memory_ledger.establish_body("Board", kind="governance", by=admin)
     many = [uuid4() for _ in range(50_000)]
-    started = time.perf_counter()
     with refused(memory_ledger, NotAMemberError):
         memory_ledger.raise_proposal(board, proposers=many, title="T", text="x")
-    assert time.perf_counter() - started < 10  # quadratic, it took over a minute
