@@ -838,9 +838,7 @@ class LedgerCore:
         self, record_id: object, cls: type[A], error: type[errors.NotFoundError]
     ) -> A:
         if not isinstance(record_id, UUID):
-            raise errors.InvalidIdError(
-                f"{error.kind} id must be a uuid.UUID, not {record_id!r}"
-            )
+            raise v.not_an_id(f"{error.kind} id", record_id)
         try:
             aggregate: object = self._load(record_id)
         except AggregateNotFoundError:
@@ -885,9 +883,7 @@ class LedgerCore:
     def _member(self, member_id: object) -> Member:
         """Load a current member, for acting or being named."""
         if not isinstance(member_id, UUID):
-            raise errors.InvalidIdError(
-                f"member id must be a uuid.UUID, not {member_id!r}"
-            )
+            raise v.not_an_id("member id", member_id)
         try:
             member = self._get(member_id, Member, errors.UnknownMemberError)
         except errors.UnknownMemberError:

@@ -21,6 +21,7 @@ from psycopg import sql
 from coledger import Ledger
 from coledger.domain.values import ADJUSTMENT_CODES, LIVED_EXPERIENCE_CATEGORIES
 from coledger.errors import (
+    InvalidIdError,
     LedgerError,
     MasterKeyError,
     PrivacyError,
@@ -350,3 +351,22 @@ def test_a_refused_sealed_code_is_not_repeated_in_the_error(value: str) -> None:
             assert repr(value) not in message
             assert repr(value.strip()) not in message
             assert caught.value.value in (value, value.strip())  # kept for the caller
+
+
+@given(
+    st.text(alphabet=st.characters(categories=["Lu", "Ll"]), min_size=12, max_size=40)
+)
+def test_a_name_passed_for_an_id_is_not_repeated_in_the_error(name: str) -> None:
+    """Text given where an id belongs is refused without quoting it back."""
+    with Ledger.open("memory://") as ledger, pytest.raises(InvalidIdError) as raised:
+        ledger.member(name)  # type: ignore[arg-type]
+    assert name not in str(raised.value)
+    assert "not text" in str(raised.value)
+
+
+def test_an_id_written_as_text_gets_a_hint() -> None:
+    """A UUID given as a string is refused with how to pass it instead."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        with pytest.raises(InvalidIdError, match=r"pass uuid\.UUID\(text\)"):
+            ledger.register_member("Bea", by=str(admin))  # type: ignore[arg-type]

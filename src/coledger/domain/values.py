@@ -320,10 +320,28 @@ def in_range(value: datetime) -> bool:
         return False
 
 
+def not_an_id(field: str, value: object) -> InvalidIdError:
+    """The error for *value* given as *field*, an id, without repeating the value.
+
+    A value passed where an id belongs is often a member's name or some other
+    text about them, and error messages end up in logs: the message names
+    only the value's type, and a hint when it is an id written as text.
+    """
+    given = f"a {type(value).__name__}"
+    if isinstance(value, str):
+        try:
+            UUID(value)
+        except ValueError:
+            given = "text"
+        else:
+            given = "an id written as text (pass uuid.UUID(text))"
+    return InvalidIdError(f"{field} must be a uuid.UUID, not {given}")
+
+
 def check_id(field: str, value: object) -> UUID:
     """Return *value* if it is a UUID."""
     if not isinstance(value, UUID):
-        raise InvalidIdError(f"{field} must be a uuid.UUID, not {value!r}")
+        raise not_an_id(field, value)
     return value
 
 
