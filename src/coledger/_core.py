@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import inspect
 import os
 import random
 import sqlite3
@@ -144,6 +145,39 @@ def _failing_the_batch(
             if self._in_own_batch():
                 self._batch_failed = True
             raise
+
+    return wrapper
+
+
+def refusing_once_closed(cls: C) -> C:
+    """Make every public method and property of *cls* refuse once it is closed.
+
+    A closed Ledger's connections are gone, and each backend failed its own
+    way (a closed PostgreSQL pool with eventsourcing's own error, an in-memory
+    ledger not at all): each now raises LedgerClosedError. ``close`` itself
+    may be called again.
+    """
+    for name in dir(cls):
+        if name.startswith("_") or name == "close":
+            continue
+        member = inspect.getattr_static(cls, name)
+        if isinstance(member, property) and member.fget is not None:
+            wrapped = property(_while_open(member.fget), doc=member.__doc__)
+            setattr(cls, name, wrapped)
+        elif inspect.isfunction(member):
+            setattr(cls, name, _while_open(member))
+    return cls
+
+
+def _while_open(
+    method: Callable[Concatenate[L, P], R],
+) -> Callable[Concatenate[L, P], R]:
+    @functools.wraps(method)
+    def wrapper(self: L, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if self._closed:
+            msg = "this Ledger is closed; open the ledger again with Ledger.open"
+            raise errors.LedgerClosedError(msg)
+        return method(self, *args, **kwargs)
 
     return wrapper
 
@@ -371,6 +405,7 @@ class LedgerCore:
         no hash leaves. They exist only so that the benchmarks can measure what
         sealing and leaves cost; never use them for real records.
         """
+        self._closed = False
         self.config = config
         with _opening(config):
             self._open(config, master_key, seal=seal, leaves=leaves)
@@ -488,7 +523,13 @@ class LedgerCore:
         return cls(config, load_master_key(master_key))
 
     def close(self) -> None:
-        """Release the connections to storage and the key store."""
+        """Release the connections to storage and the key store (again: nothing).
+
+        Every other method then raises LedgerClosedError.
+        """
+        if self._closed:
+            return
+        self._closed = True
         for projector in self._projectors.values():
             projector.tables.close()
         self._app.close()

@@ -35,6 +35,7 @@ from coledger._core import (
     _check_period,
     _query,
     check_position,
+    refusing_once_closed,
 )
 from coledger.commands.adjustments import AdjustmentCommands
 from coledger.commands.bodies import BodyCommands
@@ -96,6 +97,7 @@ from coledger.views import (
 __all__ = ["MAX_ATTEMPTS", "Ledger", "RecordedEvent"]
 
 
+@refusing_once_closed
 class Ledger(
     MemberCommands,
     BodyCommands,

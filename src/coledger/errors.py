@@ -300,6 +300,13 @@ class StorageError(LedgerError):
     """The storage backend failed or could not be reached."""
 
 
+class LedgerClosedError(LedgerError):
+    """The Ledger object was closed; open the ledger again to go on using it.
+
+    Not a StorageError: the storage is fine, and trying again would not help.
+    """
+
+
 class CorruptEventError(StorageError, MapperDeserialisationError):
     """A stored event cannot be read back: its bytes are not what coledger wrote.
 

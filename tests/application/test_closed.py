@@ -1,0 +1,48 @@
+"""A closed Ledger refuses every call with one error, on every backend."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from coledger import Ledger, LedgerClosedError, StorageError
+
+
+def public_calls() -> list[str]:
+    """Every public method and property of Ledger but ``close`` and ``open``."""
+    names = []
+    for name in dir(Ledger):
+        member = inspect.getattr_static(Ledger, name)
+        if name.startswith("_") or name in {"close", "open"}:
+            continue
+        if isinstance(member, property) or inspect.isfunction(member):
+            names.append(name)
+    return names
+
+
+def test_every_public_call_is_counted() -> None:
+    """The calls checked below include commands, queries and reads."""
+    names = public_calls()
+    assert {"register_member", "members", "history", "position", "checkpoint"} <= set(
+        names
+    )
+
+
+@pytest.mark.parametrize("name", public_calls())
+def test_a_closed_ledger_refuses_every_call(ledger_url: str, name: str) -> None:
+    """Whatever is asked of a closed Ledger raises LedgerClosedError; nothing is stored.
+
+    Before, a closed in-memory ledger went on recording, a SQLite one failed
+    in its key store, and a PostgreSQL one let eventsourcing's own error out.
+    """
+    ledger = Ledger.open(ledger_url)
+    ledger.register_member("Ann")
+    ledger.close()
+    with pytest.raises(LedgerClosedError, match="closed") as raised:
+        getattr(ledger, name)()  # a property is refused on reading it
+    assert not isinstance(raised.value, StorageError)
+    ledger.close()  # closing again does nothing
+    if not ledger_url.startswith("memory"):
+        with Ledger.open(ledger_url) as again:
+            assert again.position == 1
