@@ -179,37 +179,9 @@ def _postgres(url: str) -> StorageConfig:
         port = parts.port
     except ValueError as error:
         raise InvalidUrlError(f"{url!r}: the port is not a number") from error
-    # Blank values kept: '?schema=' (an unset variable, say) would otherwise
-    # put an organisation's ledger in the shared public schema unannounced.
-    query = parse_qs(parts.query, keep_blank_values=True)
-    unknown = set(query) - {"schema"}
-    if unknown:
-        raise InvalidUrlError(f"{url!r}: unknown options {sorted(unknown)}")
-    if len(query.get("schema", [])) > 1:
-        raise InvalidUrlError(f"{url!r}: more than one schema named")
-    schema = query.get("schema", [None])[0]
-    if schema == "":
-        raise InvalidUrlError(
-            f"{url!r}: 'schema=' names no schema (leave it out for public)"
-        )
-    if schema is not None and not schema.replace("_", "").isalnum():
-        raise InvalidUrlError(
-            f"{url!r}: a schema name may hold only letters, digits and underscores"
-        )
-    if schema is not None and (
-        schema.startswith("pg_") or schema == "information_schema"
-    ):
-        raise InvalidUrlError(
-            f"{url!r}: {schema!r} is one of PostgreSQL's own schemas, or named "
-            "like them (pg_...); choose another name"
-        )
-    if schema is not None and len(schema.encode()) > LONGEST_IDENTIFIER:
-        # PostgreSQL would silently cut it short, and two organisations whose
-        # names begin alike would share one schema.
-        raise InvalidUrlError(
-            f"{url!r}: a schema name may be at most {LONGEST_IDENTIFIER} bytes "
-            "long (PostgreSQL cuts longer names short)"
-        )
+    if port == 0:  # libpq would take it as "the default port", 5432
+        raise InvalidUrlError(f"{url!r}: port 0 is no port (leave it out for 5432)")
+    schema = _schema(url, parts.query)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": dbname,
@@ -228,3 +200,39 @@ def _postgres(url: str) -> StorageConfig:
     if schema:
         env["POSTGRES_SCHEMA"] = schema
     return StorageConfig("postgres", env, url, schema=schema)
+
+
+def _schema(url: str, text: str) -> str | None:
+    """The schema named by a PostgreSQL URL's query *text* (None: public)."""
+    # Blank values kept: '?schema=' (an unset variable, say) would otherwise
+    # put an organisation's ledger in the shared public schema unannounced.
+    query = parse_qs(text, keep_blank_values=True)
+    unknown = set(query) - {"schema"}
+    if unknown:
+        raise InvalidUrlError(f"{url!r}: unknown options {sorted(unknown)}")
+    if len(query.get("schema", [])) > 1:
+        raise InvalidUrlError(f"{url!r}: more than one schema named")
+    schema = query.get("schema", [None])[0]
+    if schema == "":
+        raise InvalidUrlError(
+            f"{url!r}: 'schema=' names no schema (leave it out for public)"
+        )
+    if schema is None:
+        return None
+    if not schema.replace("_", "").isalnum():
+        raise InvalidUrlError(
+            f"{url!r}: a schema name may hold only letters, digits and underscores"
+        )
+    if schema.startswith("pg_") or schema == "information_schema":
+        raise InvalidUrlError(
+            f"{url!r}: {schema!r} is one of PostgreSQL's own schemas, or named "
+            "like them (pg_...); choose another name"
+        )
+    if len(schema.encode()) > LONGEST_IDENTIFIER:
+        # PostgreSQL would silently cut it short, and two organisations whose
+        # names begin alike would share one schema.
+        raise InvalidUrlError(
+            f"{url!r}: a schema name may be at most {LONGEST_IDENTIFIER} bytes "
+            "long (PostgreSQL cuts longer names short)"
+        )
+    return schema

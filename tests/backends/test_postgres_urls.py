@@ -147,3 +147,10 @@ def test_a_schema_postgresql_keeps_for_itself_is_refused(name: str) -> None:
     """A ledger is never created among PostgreSQL's own tables, or named like them."""
     with pytest.raises(InvalidUrlError, match="PostgreSQL's own schemas"):
         parse_url(f"postgresql://u@h/db?schema={name}")
+
+
+def test_port_zero_is_refused_not_taken_as_the_default() -> None:
+    """':0' names no port; libpq would quietly connect to 5432 instead."""
+    with pytest.raises(InvalidUrlError, match="port 0"):
+        parse_url("postgresql://u@h:0/db")
+    assert parse_url("postgresql://u@h:5433/db").env["POSTGRES_PORT"] == "5433"
