@@ -240,6 +240,20 @@ def test_a_withdrawal_comes_no_earlier_than_the_opening_of_the_vote(
     assert list(ledger.history())[-1].event.occurred_at == ahead
 
 
+def test_a_withdrawal_comes_no_earlier_than_the_latest_ballot(ledger: Ledger) -> None:
+    """A withdrawal dated before a ballot is refused; by default it follows it."""
+    admin, sam, kim, board = setting(ledger)
+    p = ledger.raise_proposal(board, proposers=[sam], title="T", text="x")
+    ledger.open_voting(p, by=admin)
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    ledger.cast_ballot(p, voter=kim, choice="for", occurred_at=ahead)
+    with refused(ledger, TimeOrderError, match="latest ballot"):
+        ledger.withdraw_proposal(p, by=sam, occurred_at=ahead - timedelta(minutes=1))
+    ledger.withdraw_proposal(p, by=sam)
+    assert list(ledger.history())[-1].event.occurred_at == ahead
+    assert ledger.proposal(p).status == "withdrawn"
+
+
 def test_steps_at_the_default_time_follow_a_raising_from_a_fast_clock(
     ledger: Ledger,
 ) -> None:

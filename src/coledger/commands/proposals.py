@@ -212,7 +212,7 @@ class ProposalCommands(LedgerCore):
             actor = self._actor(by)
             record = self._proposal(proposal)
             ctx = self._ctx(
-                actor, occurred_at, source_ref, not_before=record.last_step_at
+                actor, occurred_at, source_ref, not_before=record.last_voting_step()
             )
             record.withdraw(ctx, reason=reason)
             self._save(record)

@@ -544,7 +544,7 @@ class Proposal(LedgerAggregate):
         check_not_before(what, ctx.occurred_at, adopted, "the proposal was adopted")
 
     def last_voting_step(self) -> datetime:
-        """The business time a close must follow: the opening, or a later ballot."""
+        """When a close or a withdrawal may come: the opening, or a later ballot."""
         last = self.last_ballot_at
         return self.last_step_at if last is None else max(last, self.last_step_at)
 
@@ -828,9 +828,17 @@ class Proposal(LedgerAggregate):
         return self.decision
 
     def withdraw(self, ctx: Context, *, reason: str | None) -> None:
-        """Withdraw the proposal before it is decided, after its last step of voting."""
+        """Withdraw the proposal before it is decided, after its last step of voting.
+
+        A withdrawal ends an open vote as a close would, so it comes no earlier
+        than the latest ballot either: a ballot dated after it would be a vote
+        on a proposal already taken back.
+        """
         self._check_open()
         self._check_after_last_step(ctx, "the withdrawal")
+        check_not_before(
+            "the withdrawal", ctx.occurred_at, self.last_ballot_at, "the latest ballot"
+        )
         self._record(self.Withdrawn, ctx, reason=reason)
 
     def assign_action(
