@@ -49,6 +49,7 @@ from coledger.integrity.recorders import (
     HeadMovedError,
     LeafPOPORecorder,
     OneTripPostgresRecorder,
+    ReadsChangedError,
 )
 from coledger.log import StoredRecord
 from coledger.privacy.keys import (
@@ -427,6 +428,10 @@ class LedgerCore:
         """Cached aggregates holding every event of theirs up to ``_head``."""
         self._head_checked = False
         """True once the head was compared with ``_head`` in the current call."""
+        self._checks_reads = getattr(self._app.recorder, "checks_reads", False)
+        """Whether an insert can refuse to store once a record it read changed."""
+        self._reads: dict[UUID, int] = {}
+        """The version of each record loaded since the command (or batch) began."""
         self._checks_head = getattr(self._app.recorder, "checks_head", False)
         """Whether an insert can refuse to store once the head has moved."""
         self._alone = False
@@ -700,11 +705,12 @@ class LedgerCore:
                 # Alone on the ledger, a first attempt trusts the cached head.
                 self._trust = self._alone and not attempt
                 self._stored = False
+                self._reads = {}
                 try:
                     with self._one_call():
                         return command()
-                except IntegrityError:
-                    self._forget()
+                except (IntegrityError, ReadsChangedError):
+                    self._forget()  # another writer got there first: again
                 except OperationalError as error:
                     self._forget()
                     if "locked" not in str(error) and "busy" not in str(error):
@@ -773,7 +779,14 @@ class LedgerCore:
         for shred in shreds:
             self._keys.destroy(shred.member, shred.purposes, erase=shred.erase)
         # A head trusted unread is checked by the insert, in its transaction.
-        check = {"head": self._head} if self._trusted else {}
+        check: dict[str, Any] = {"head": self._head} if self._trusted else {}
+        if self._checks_reads:
+            # So are the records the command only read (it wrote the others,
+            # whose versions clash by themselves if another writer got there).
+            written = {aggregate.id for aggregate in saved}
+            check["reads"] = {
+                i: version for i, version in self._reads.items() if i not in written
+            }
         ids = list(self._app.recorder.insert_events(stored, **check) or [])
         self._stored = True
         if not ids:
@@ -856,6 +869,7 @@ class LedgerCore:
             self._sync()
             self._pending, self._pending_refs = {}, set()
             self._shreds = []
+            self._reads = {}
             self._batch_failed = False
             self._batch_owner = threading.get_ident()
             try:
@@ -915,6 +929,7 @@ class LedgerCore:
             aggregate = _replay(cached, newer)
         self._cache[record_id] = aggregate
         self._current.add(record_id)
+        self._reads.setdefault(record_id, aggregate.version)
         if len(self._cache) > CACHE_SIZE:
             oldest = next(iter(self._cache))
             del self._cache[oldest]

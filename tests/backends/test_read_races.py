@@ -1,0 +1,165 @@
+"""A record a command only read, changed by another writer meanwhile, is noticed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from coledger import (
+    Ledger,
+    NotAMemberError,
+    SupporterNotAuthorisedError,
+    UnmetAdjustmentsError,
+)
+from conftest import url_for
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def two_writers(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Ledger, Ledger]]:
+    """Two Ledgers on one store (SQLite file or PostgreSQL schema)."""
+    schema = None
+    if request.param == "postgres":
+        schema = request.getfixturevalue("pg_schema")
+    url = url_for(request.param, tmp_path, schema)
+    with Ledger.open(url) as ours, Ledger.open(url) as theirs:
+        yield ours, theirs
+
+
+def reading_the_head(ledger: Ledger) -> None:
+    """Make *ledger*'s next command read the head, as after a conflict.
+
+    On SQLite a Ledger whose last save followed straight on from the head it
+    knew trusts that head, and its insert refuses if any event came since: that
+    alone catches the races below. A command that reads the head instead (the
+    first one after a conflict, and every one on PostgreSQL) relies on the
+    insert's check of the records it read, which is what these tests are about.
+    """
+    ledger._alone = False
+
+
+def open_vote(ledger: Ledger) -> tuple[UUID, UUID, UUID, UUID]:
+    """A board of two open for a vote: (admin, proposal, voter, supporter)."""
+    admin = ledger.register_member("Admin", role="staff")
+    body = ledger.establish_body("Board", kind="governance", by=admin)
+    voter, other = (ledger.register_member(n) for n in ("Ann", "Bea"))
+    for member in (voter, other):
+        ledger.assign_seat(body, member, by=admin)
+    helper = ledger.register_member("Helper", role="supporter")
+    ledger.authorise_supporter(voter, helper)
+    proposal = ledger.raise_proposal(body, proposers=[other], title="T", text="x")
+    ledger.open_voting(proposal, by=admin)
+    return admin, proposal, voter, helper
+
+
+def meanwhile(
+    monkeypatch: pytest.MonkeyPatch, ledger: Ledger, change: Any
+) -> list[bool]:
+    """Have *change* made once, just before *ledger*'s next insert; a log of it."""
+    recorder = ledger._app.recorder
+    insert, done = recorder.insert_events, list[bool]()
+
+    def changed_first(*args: Any, **kwargs: Any) -> Any:
+        if not done:
+            done.append(True)
+            change()
+        return insert(*args, **kwargs)
+
+    monkeypatch.setattr(recorder, "insert_events", changed_first)
+    return done
+
+
+def test_a_supporter_revoked_while_their_ballot_is_saved_casts_nothing(
+    two_writers: tuple[Ledger, Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A revocation between a supporter's ballot's check and its insert refuses it.
+
+    The insert stores nothing, and the command runs again on the fresh record;
+    before, the ballot was stored after the revocation.
+    """
+    ours, theirs = two_writers
+    _, proposal, voter, helper = open_vote(ours)
+    done = meanwhile(monkeypatch, ours, lambda: theirs.revoke_supporter(voter, helper))
+    reading_the_head(ours)
+    with pytest.raises(SupporterNotAuthorisedError):
+        ours.cast_ballot(proposal, voter=voter, choice="for", supporter=helper)
+    assert done == [True]
+    assert ours.proposal(proposal).ballots == ()
+
+
+def test_a_member_erased_while_their_ballot_is_saved_casts_nothing(
+    two_writers: tuple[Ledger, Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An erasure between a ballot's check and its insert refuses the ballot."""
+    ours, theirs = two_writers
+    admin, proposal, voter, _ = open_vote(ours)
+    meanwhile(monkeypatch, ours, lambda: theirs.erase_member(voter, by=admin))
+    reading_the_head(ours)
+    with pytest.raises(NotAMemberError):
+        ours.cast_ballot(proposal, voter=voter, choice="for")
+    assert ours.proposal(proposal).ballots == ()
+
+
+def test_an_unrelated_write_meanwhile_does_not_refuse_the_command(
+    two_writers: tuple[Ledger, Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write to records the command did not read lets its insert through at once."""
+    ours, theirs = two_writers
+    _, proposal, voter, _ = open_vote(ours)
+    calls: list[int] = []
+    recorder = ours._app.recorder
+    insert = recorder.insert_events
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            theirs.register_member("Newcomer")
+        return insert(*args, **kwargs)
+
+    monkeypatch.setattr(recorder, "insert_events", counted)
+    reading_the_head(ours)
+    ours.cast_ballot(proposal, voter=voter, choice="for")
+    assert len(calls) == 1  # stored by the first attempt
+    assert [b.voter for b in ours.proposal(proposal).ballots] == [voter]
+
+
+def test_a_meeting_request_made_while_a_vote_opens_holds_the_vote(
+    two_writers: tuple[Ledger, Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request for the meeting, made as the vote opens, is noticed: the vote waits.
+
+    It is written to the meeting's history only, but the opening read that
+    meeting, so its insert stores nothing and it runs again, and is refused.
+    """
+    ours, theirs = two_writers
+    admin = ours.register_member("Admin", role="staff")
+    body = ours.establish_body("Board", kind="governance", by=admin)
+    sam = ours.register_member("Sam")
+    ours.assign_seat(body, sam, by=admin)
+    meeting = ours.schedule_meeting(
+        body,
+        kind="decision_meeting",
+        title="Spring",
+        starts_at=datetime(2030, 4, 1, tzinfo=UTC),
+        by=admin,
+    )
+    proposal = ours.raise_proposal(
+        body, proposers=[sam], title="T", text="x", meeting=meeting
+    )
+    asked: list[UUID] = []
+
+    def ask() -> None:
+        asked.append(theirs.request_adjustment(sam, code="ER", meeting=meeting))
+
+    meanwhile(monkeypatch, ours, ask)
+    reading_the_head(ours)
+    with pytest.raises(UnmetAdjustmentsError) as raised:
+        ours.open_voting(proposal, by=admin)
+    assert raised.value.adjustment_ids == tuple(asked)
+    assert ours.proposal(proposal).status == "raised"
