@@ -79,6 +79,7 @@ from coledger.storage import (
     MAX_POSITION,
     StorageConfig,
     parse_url,
+    shown,
 )
 
 MAX_ATTEMPTS = 12
@@ -479,7 +480,7 @@ class LedgerCore:
             gc.collect()
             self._drop_key_store(keep=had_keys)
             raise errors.StorageError(
-                f"cannot open the ledger {config.path or config.url}: {error}"
+                f"cannot open the ledger {config.path or shown(config.url)}: {error}"
             ) from error
         except errors.LedgerError:
             self._drop_key_store(keep=had_keys)

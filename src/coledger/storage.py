@@ -103,6 +103,23 @@ def _quoted(value: str) -> str:
     return f"'{escaped}'"
 
 
+def shown(url: str) -> str:
+    """*url* as a message may show it: a password in it is replaced by ``***``.
+
+    Error messages end up in logs; the rest of the URL is what helps.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    cut = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
+    netloc, tail = rest[:cut], rest[cut:]
+    userinfo, at, host = netloc.rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    if not (at and colon):
+        return url
+    return f"{scheme}://{user}:***@{host}{tail}"
+
+
 def parse_url(url: object) -> StorageConfig:
     """Parse a storage URL into the settings eventsourcing reads."""
     if not isinstance(url, str) or not url:
@@ -113,7 +130,7 @@ def parse_url(url: object) -> StorageConfig:
     scheme = parts.scheme.lower()
     if scheme == "memory":
         if parts.netloc or parts.path.strip("/"):
-            raise InvalidUrlError(f"{url!r}: an in-memory ledger takes no path")
+            raise InvalidUrlError(f"{shown(url)!r}: an in-memory ledger takes no path")
         return StorageConfig(
             "memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"}, url
         )
@@ -121,14 +138,14 @@ def parse_url(url: object) -> StorageConfig:
         if parts.query or parts.fragment or url.endswith(("?", "#")):
             # A '?' or '#' would cut the file name short, and nothing reads options.
             raise InvalidUrlError(
-                f"{url!r}: a SQLite URL takes no '?' or '#' (no options, and file "
-                "names without them)"
+                f"{shown(url)!r}: a SQLite URL takes no '?' or '#' (no options, "
+                "and file names without them)"
             )
         return _sqlite(url, parts.netloc, parts.path)
     if scheme in {"postgresql", "postgres"}:
         return _postgres(url)
     raise InvalidUrlError(
-        f"{url!r}: unknown storage; use memory://, sqlite:///path/to/file.db "
+        f"{shown(url)!r}: unknown storage; use memory://, sqlite:///path/to/file.db "
         "or postgresql://user@host:port/dbname"
     )
 
@@ -136,23 +153,25 @@ def parse_url(url: object) -> StorageConfig:
 def _sqlite(url: str, netloc: str, path: str) -> StorageConfig:
     if netloc:
         raise InvalidUrlError(
-            f"{url!r}: write sqlite:///relative.db or sqlite:////absolute/path.db "
-            "(three slashes, then the path)"
+            f"{shown(url)!r}: write sqlite:///relative.db or "
+            "sqlite:////absolute/path.db (three slashes, then the path)"
         )
     file_path = Path(path.removeprefix("/"))
     if not str(file_path) or file_path == Path() or path.endswith("/"):
-        raise InvalidUrlError(f"{url!r}: no database file named")
+        raise InvalidUrlError(f"{shown(url)!r}: no database file named")
     if str(file_path) == ":memory:":
-        raise InvalidUrlError(f"{url!r}: use memory:// for an in-memory ledger")
+        raise InvalidUrlError(f"{shown(url)!r}: use memory:// for an in-memory ledger")
     try:
         folder_missing = not file_path.parent.exists()
         is_folder = file_path.is_dir()
     except OSError as error:  # a name longer than the system allows, say
-        raise InvalidUrlError(f"{url!r}: {error.strerror}") from error
+        raise InvalidUrlError(f"{shown(url)!r}: {error.strerror}") from error
     if folder_missing and str(file_path.parent) != ".":
-        raise InvalidUrlError(f"{url!r}: the folder {file_path.parent} does not exist")
+        raise InvalidUrlError(
+            f"{shown(url)!r}: the folder {file_path.parent} does not exist"
+        )
     if is_folder:
-        raise InvalidUrlError(f"{url!r}: {file_path} is a folder, not a file")
+        raise InvalidUrlError(f"{shown(url)!r}: {file_path} is a folder, not a file")
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(file_path),
@@ -167,20 +186,22 @@ def _split(url: str) -> SplitResult:
     try:
         return urlsplit(url)
     except ValueError as error:  # an unbalanced '[' of an IPv6 address, say
-        raise InvalidUrlError(f"{url!r} is not a valid URL: {error}") from error
+        raise InvalidUrlError(f"{shown(url)!r} is not a valid URL: {error}") from error
 
 
 def _postgres(url: str) -> StorageConfig:
     parts = _split(url)
     dbname = unquote(parts.path.lstrip("/"))
     if not dbname:
-        raise InvalidUrlError(f"{url!r}: no database named after the host")
+        raise InvalidUrlError(f"{shown(url)!r}: no database named after the host")
     try:
         port = parts.port
     except ValueError as error:
-        raise InvalidUrlError(f"{url!r}: the port is not a number") from error
+        raise InvalidUrlError(f"{shown(url)!r}: the port is not a number") from error
     if port == 0:  # libpq would take it as "the default port", 5432
-        raise InvalidUrlError(f"{url!r}: port 0 is no port (leave it out for 5432)")
+        raise InvalidUrlError(
+            f"{shown(url)!r}: port 0 is no port (leave it out for 5432)"
+        )
     schema = _schema(url, parts.query)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -209,30 +230,31 @@ def _schema(url: str, text: str) -> str | None:
     query = parse_qs(text, keep_blank_values=True)
     unknown = set(query) - {"schema"}
     if unknown:
-        raise InvalidUrlError(f"{url!r}: unknown options {sorted(unknown)}")
+        raise InvalidUrlError(f"{shown(url)!r}: unknown options {sorted(unknown)}")
     if len(query.get("schema", [])) > 1:
-        raise InvalidUrlError(f"{url!r}: more than one schema named")
+        raise InvalidUrlError(f"{shown(url)!r}: more than one schema named")
     schema = query.get("schema", [None])[0]
     if schema == "":
         raise InvalidUrlError(
-            f"{url!r}: 'schema=' names no schema (leave it out for public)"
+            f"{shown(url)!r}: 'schema=' names no schema (leave it out for public)"
         )
     if schema is None:
         return None
     if not schema.replace("_", "").isalnum():
         raise InvalidUrlError(
-            f"{url!r}: a schema name may hold only letters, digits and underscores"
+            f"{shown(url)!r}: a schema name may hold only letters, digits and "
+            "underscores"
         )
     if schema.startswith("pg_") or schema == "information_schema":
         raise InvalidUrlError(
-            f"{url!r}: {schema!r} is one of PostgreSQL's own schemas, or named "
+            f"{shown(url)!r}: {schema!r} is one of PostgreSQL's own schemas, or named "
             "like them (pg_...); choose another name"
         )
     if len(schema.encode()) > LONGEST_IDENTIFIER:
         # PostgreSQL would silently cut it short, and two organisations whose
         # names begin alike would share one schema.
         raise InvalidUrlError(
-            f"{url!r}: a schema name may be at most {LONGEST_IDENTIFIER} bytes "
+            f"{shown(url)!r}: a schema name may be at most {LONGEST_IDENTIFIER} bytes "
             "long (PostgreSQL cuts longer names short)"
         )
     return schema

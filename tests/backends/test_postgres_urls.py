@@ -8,12 +8,13 @@ import uuid
 from urllib.parse import quote
 
 import pytest
+from eventsourcing.persistence import PersistenceError
 from hypothesis import given
 from hypothesis import strategies as st
 from psycopg.conninfo import conninfo_to_dict
 
-from coledger import InvalidUrlError, Ledger, StorageError
-from coledger.storage import parse_url
+from coledger import InvalidUrlError, Ledger, StorageError, _core
+from coledger.storage import parse_url, shown
 from conftest import drop_schema, require_postgres
 
 # Anything a URL can carry percent-encoded, but NUL (which the URL refuses).
@@ -154,3 +155,46 @@ def test_port_zero_is_refused_not_taken_as_the_default() -> None:
     with pytest.raises(InvalidUrlError, match="port 0"):
         parse_url("postgresql://u@h:0/db")
     assert parse_url("postgresql://u@h:5433/db").env["POSTGRES_PORT"] == "5433"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://alice:s3cret-Pa55@db.example.org/ledgers?schema=",
+        "postgresql://alice:s3cret-Pa55@db.example.org:0/ledgers",
+        "postgresql://alice:s3cret-Pa55@db.example.org/ledgers?schema=pg_x",
+        "postgresql://alice:s3cret-Pa55@db.example.org/ledgers?colour=red",
+        "postgresql://alice:s3cret-Pa55@db.example.org:port/ledgers",
+    ],
+)
+def test_a_refused_url_never_shows_its_password(url: str) -> None:
+    """The message names the URL with its password as ***, since it goes to logs."""
+    with pytest.raises(InvalidUrlError) as raised:
+        parse_url(url)
+    message = str(raised.value)
+    assert "s3cret-Pa55" not in message
+    assert "alice:***@db.example.org" in message
+
+
+@given(st.text(alphabet="abcXYZ019-_.~%!$&'()*+,;=:@", min_size=1, max_size=20))
+def test_shown_hides_any_password_and_keeps_the_rest(password: str) -> None:
+    """Whatever the password holds, shown() removes it and keeps user and host."""
+    url = f"postgresql://bob:{password}@h.example/db?schema=s"
+    masked = shown(url)
+    assert masked == "postgresql://bob:***@h.example/db?schema=s"
+
+
+def test_a_ledger_that_cannot_be_opened_does_not_show_the_password(
+    pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A storage failure on open names the URL with its password hidden."""
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise PersistenceError("the events table cannot be made")
+
+    monkeypatch.setattr(_core._LedgerApp, "__init__", failing)
+    url = f"postgresql://postgres:s3cret-Pa55@127.0.0.1:5432/test?schema={pg_schema}"
+    with pytest.raises(StorageError, match="cannot open the ledger") as raised:
+        Ledger.open(url, master_key=bytes(32))
+    assert "s3cret-Pa55" not in str(raised.value)
+    assert "postgres:***@127.0.0.1" in str(raised.value)
