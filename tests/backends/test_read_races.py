@@ -60,19 +60,23 @@ def open_vote(ledger: Ledger) -> tuple[UUID, UUID, UUID, UUID]:
 
 def meanwhile(
     monkeypatch: pytest.MonkeyPatch, ledger: Ledger, change: Any
-) -> list[bool]:
-    """Have *change* made once, just before *ledger*'s next insert; a log of it."""
+) -> list[int]:
+    """Have *change* made just before *ledger*'s next insert; its inserts, counted.
+
+    The change is made once, before the first insert; each insert the Ledger
+    then tries appends to the list returned.
+    """
     recorder = ledger._app.recorder
-    insert, done = recorder.insert_events, list[bool]()
+    insert, inserts = recorder.insert_events, list[int]()
 
     def changed_first(*args: Any, **kwargs: Any) -> Any:
-        if not done:
-            done.append(True)
+        if not inserts:
             change()
+        inserts.append(len(inserts) + 1)
         return insert(*args, **kwargs)
 
     monkeypatch.setattr(recorder, "insert_events", changed_first)
-    return done
+    return inserts
 
 
 def test_a_supporter_revoked_while_their_ballot_is_saved_casts_nothing(
@@ -85,11 +89,13 @@ def test_a_supporter_revoked_while_their_ballot_is_saved_casts_nothing(
     """
     ours, theirs = two_writers
     _, proposal, voter, helper = open_vote(ours)
-    done = meanwhile(monkeypatch, ours, lambda: theirs.revoke_supporter(voter, helper))
+    inserts = meanwhile(
+        monkeypatch, ours, lambda: theirs.revoke_supporter(voter, helper)
+    )
     reading_the_head(ours)
     with pytest.raises(SupporterNotAuthorisedError):
         ours.cast_ballot(proposal, voter=voter, choice="for", supporter=helper)
-    assert done == [True]
+    assert inserts == [1]  # refused by its insert, then before inserting again
     assert ours.proposal(proposal).ballots == ()
 
 
@@ -112,20 +118,10 @@ def test_an_unrelated_write_meanwhile_does_not_refuse_the_command(
     """A write to records the command did not read lets its insert through at once."""
     ours, theirs = two_writers
     _, proposal, voter, _ = open_vote(ours)
-    calls: list[int] = []
-    recorder = ours._app.recorder
-    insert = recorder.insert_events
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        if len(calls) == 1:
-            theirs.register_member("Newcomer")
-        return insert(*args, **kwargs)
-
-    monkeypatch.setattr(recorder, "insert_events", counted)
+    inserts = meanwhile(monkeypatch, ours, lambda: theirs.register_member("Newcomer"))
     reading_the_head(ours)
     ours.cast_ballot(proposal, voter=voter, choice="for")
-    assert len(calls) == 1  # stored by the first attempt
+    assert inserts == [1]  # stored by the first attempt
     assert [b.voter for b in ours.proposal(proposal).ballots] == [voter]
 
 
