@@ -282,7 +282,7 @@ def _opening(config: StorageConfig) -> Iterator[None]:
         try:
             conn.execute(
                 "SELECT pg_advisory_lock(hashtext(%s))",
-                (f"coledger:open:{config.schema or 'public'}",),
+                (f"coledger:open:{config.pg_schema}",),
             )
             # Created only when missing: an organisation's own role, which owns
             # its schema but may not create schemas in the database, can open.

@@ -74,6 +74,11 @@ class StorageConfig:
     schema: str | None = None
 
     @property
+    def pg_schema(self) -> str:
+        """The PostgreSQL schema the ledger lives in (``public`` if none is named)."""
+        return self.schema or "public"
+
+    @property
     def postgres_conninfo(self) -> str:
         """A libpq connection string for this PostgreSQL ledger.
 

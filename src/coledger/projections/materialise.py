@@ -257,7 +257,7 @@ class SQLTables(Tables):
         with self._conn.transaction():
             self._conn.execute(
                 "SELECT pg_advisory_xact_lock(hashtext(%s))",
-                (f"coledger:tables:{self._config.schema or 'public'}",),
+                (f"coledger:tables:{self._config.pg_schema}",),
             )
             for statement in TABLES:
                 self._conn.execute(statement)
@@ -271,7 +271,7 @@ class SQLTables(Tables):
         try:
             conn.execute(
                 sql.SQL("SET search_path TO {}").format(
-                    sql.Identifier(self._config.schema or "public")
+                    sql.Identifier(self._config.pg_schema)
                 )
             )
         except BaseException:
@@ -508,7 +508,7 @@ def _postgres_tracks(config: StorageConfig) -> bool:
     import psycopg  # noqa: PLC0415 (only PostgreSQL ledgers need it)
     from psycopg import sql  # noqa: PLC0415
 
-    schema = config.schema or "public"
+    schema = config.pg_schema
     try:
         with psycopg.connect(config.postgres_conninfo, autocommit=True) as pg:
             if not pg.execute(
@@ -865,7 +865,7 @@ def _puller(poll: float) -> Callable[[threading.Event], Any]:
 def _waiter(ledger: Ledger, poll: float) -> Callable[[threading.Event], Any]:
     config = ledger.config
     if config.backend == "postgres":
-        return _Listener(config.postgres_conninfo, config.schema or "public", poll)
+        return _Listener(config.postgres_conninfo, config.pg_schema, poll)
     return _puller(poll)
 
 
