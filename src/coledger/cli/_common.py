@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import io
 import os
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TextIO
 from uuid import UUID
 
 from coledger._core import EVENTS_TABLE, check_sqlite_file, committed_tables
@@ -27,7 +28,6 @@ DEFAULT_DB = "./coledger.db"
 DEFAULT_KEY_FILE = Path("coledger.master-key")
 PASSPHRASE_ENV = "COLEDGER_SIGNING_PASSPHRASE"  # noqa: S105 (a variable name)
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
-_Read = TypeVar("_Read", str, bytes)
 SMALL_FILE = 1 << 20
 """The most read of a key file, a signing key or a checkpoint note: each is far
 smaller, and a device named instead (/dev/zero, say) would never end."""
@@ -220,27 +220,24 @@ def read_text(path: str, what: str) -> str:
         raise CommandError(f"cannot read the {what} {path}: {error}") from error
 
 
-def read_small(path: Path, encoding: str) -> str:
-    """A small text file's text, read as Path.read_text reads it.
-
-    OSError if it holds more than SMALL_FILE characters: a key or a note never
-    does, and reading a device that never ends would fill the memory.
-    """
-    with path.open(encoding=encoding) as handle:
-        return _bounded(handle.read(SMALL_FILE + 1))
-
-
 def read_small_bytes(path: Path) -> bytes:
-    """A small file's bytes; OSError past SMALL_FILE bytes, as read_small."""
+    """A small file's bytes; OSError if it holds more than SMALL_FILE bytes.
+
+    A key or a note never does, and reading a device that never ends would
+    fill the memory.
+    """
     with path.open("rb") as handle:
-        return _bounded(handle.read(SMALL_FILE + 1))
-
-
-def _bounded(data: _Read) -> _Read:
+        data = handle.read(SMALL_FILE + 1)
     if len(data) > SMALL_FILE:
         msg = f"more than {SMALL_FILE:,} bytes: no key or note is that long"
         raise OSError(errno.EFBIG, msg)
     return data
+
+
+def read_small(path: Path, encoding: str) -> str:
+    """A small text file's text, decoded as Path.read_text would (newlines too)."""
+    raw = io.BytesIO(read_small_bytes(path))
+    return io.TextIOWrapper(raw, encoding=encoding).read()
 
 
 def uuid_arg(text: str, what: str) -> UUID:
