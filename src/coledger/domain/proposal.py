@@ -493,6 +493,14 @@ class Proposal(LedgerAggregate):
             ": its raising, an amendment, or the opening or close of its vote",
         )
 
+    def _check_after_ballots(self, ctx: Context, what: str, ballot: str) -> None:
+        """Refuse *what*, which ends the vote, dated before its last step or ballot.
+
+        *ballot* names the latest ballot in the message.
+        """
+        self._check_after_last_step(ctx, what)
+        check_not_before(what, ctx.occurred_at, self.last_ballot_at, ballot)
+
     def _check_after_raising(self, ctx: Context, what: str) -> None:
         """Refuse *what* dated before the proposal was raised.
 
@@ -734,13 +742,8 @@ class Proposal(LedgerAggregate):
     ) -> tuple[Tally, Verdict]:
         if self.status != "voting" or self.rule is None:
             raise VotingNotOpenError(f"voting on proposal {self.id} is not open")
-        self._check_after_last_step(ctx, "closing the vote")
-        check_not_before(
-            "closing the vote",
-            ctx.occurred_at,
-            self.last_ballot_at,
-            "the latest ballot it counts",
-        )
+        counted = "the latest ballot it counts"
+        self._check_after_ballots(ctx, "closing the vote", counted)
         opened = self.advisory_opening
         if opened is not None and opened != advisory:
             kind, close = (
@@ -835,10 +838,7 @@ class Proposal(LedgerAggregate):
         on a proposal already taken back.
         """
         self._check_open()
-        self._check_after_last_step(ctx, "the withdrawal")
-        check_not_before(
-            "the withdrawal", ctx.occurred_at, self.last_ballot_at, "the latest ballot"
-        )
+        self._check_after_ballots(ctx, "the withdrawal", "the latest ballot")
         self._record(self.Withdrawn, ctx, reason=reason)
 
     def assign_action(
