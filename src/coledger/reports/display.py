@@ -133,6 +133,11 @@ class Display:
 # Scope, period and names -------------------------------------------------------------
 
 
+def step_words(level: int, steps: int) -> str:
+    """Which step of the ladder a process is on, in words (step 1 is the lowest)."""
+    return f"step {level} of {steps}" if level > 0 else "not on the ladder"
+
+
 def day(at: datetime) -> str:
     """A date in words, such as "6 January 2025"."""
     return f"{at.day} {at:%B %Y}"

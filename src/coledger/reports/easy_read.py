@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from coledger.reports.display import period_text, scope_name
+from coledger.reports.display import period_text, scope_name, step_words
 from coledger.reports.suppression import SafeFigure, SafeReport
 
 DEFAULT_GROUP = "people with lived experience"
@@ -282,11 +282,6 @@ def feedback(safe: SafeReport, group: str) -> Point:
     )
 
 
-def on_step(level: int) -> str:
-    """Which step a process is on, in words (below step 1 it is not on the ladder)."""
-    return f"step {level} of {STEPS}" if level > 0 else "not on the ladder"
-
-
 def ladder(safe: SafeReport, group: str) -> Point:
     """Where each piece of work and each group is on the ladder."""
     steps = tuple(
@@ -316,7 +311,7 @@ def ladder(safe: SafeReport, group: str) -> Point:
         heading="How well do we work together?",
         lines=lines,
         meter=None,
-        table=tuple((s.name, on_step(s.level)) for s in steps),
+        table=tuple((s.name, step_words(s.level, STEPS)) for s in steps),
         steps=steps,
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from coledger.reports.display import Bar
+from coledger.reports.display import Bar, step_words
 from coledger.reports.markup import Markup, el, join
 
 INK = "#1a1a1a"
@@ -438,13 +438,7 @@ def step_picture(uid: str, name: str, level: int, steps: int = 7) -> Markup:
             )
     return el(
         "svg",
-        el(
-            "title",
-            f"{name}: step {level} of {steps}"
-            if level > 0
-            else f"{name}: not on the ladder",
-            id=f"{uid}-title",
-        ),
+        el("title", f"{name}: {step_words(level, steps)}", id=f"{uid}-title"),
         *body,
         role="img",
         aria_labelledby=f"{uid}-title",
