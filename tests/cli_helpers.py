@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -19,12 +20,24 @@ POLIS = Path(__file__).resolve().parents[2] / "shared" / "data" / "polis"
 
 
 def run(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    memory: int | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the console script in *cwd* and capture what it says."""
+    """Run the console script in *cwd* and capture what it says.
+
+    *memory* caps the child's address space (bytes), so that an unbounded
+    read fails in the child rather than filling the machine.
+    """
     environment = {k: v for k, v in os.environ.items() if k != "COLEDGER_MASTER_KEY"}
     environment["COLEDGER_MASTER_KEY"] = KEY
     environment.update(env or {})
+
+    def limited() -> None:
+        if memory is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
     return subprocess.run(
         [COLEDGER, *args],
         cwd=cwd,
@@ -33,6 +46,7 @@ def run(
         text=True,
         timeout=120,
         check=False,
+        preexec_fn=limited if memory is not None else None,
     )
 
 

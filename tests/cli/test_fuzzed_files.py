@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import resource
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from cli_helpers import COLEDGER, KEY
+from cli_helpers import run
 from coledger import Ledger
 from conftest import TEST_MASTER_KEY
 
@@ -17,26 +14,6 @@ ZERO = "/dev/zero"
 MEMORY = 2 << 30
 """An address-space limit for the child: far more than a command needs, far
 less than reading a device that never ends would take."""
-
-
-def limited() -> None:
-    """Cap the child's memory, so that an unbounded read fails, not the machine."""
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-
-
-def run_limited(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run the console script with its memory capped."""
-    env = {**os.environ, "COLEDGER_MASTER_KEY": KEY}
-    return subprocess.run(
-        [COLEDGER, *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        preexec_fn=limited,
-    )
 
 
 @pytest.mark.skipif(not Path(ZERO).exists(), reason="no /dev/zero here")
@@ -55,7 +32,7 @@ def test_a_device_that_never_ends_as_a_key_or_note_exits_2(tmp_path: Path) -> No
         ["prove", "--checkpoint", ZERO, "--proposal", some_id, "--member", some_id],
     )
     for command in commands:
-        result = run_limited(*command, "--db", str(db), cwd=tmp_path)
+        result = run(*command, "--db", str(db), cwd=tmp_path, memory=MEMORY)
         assert result.returncode == 2, (command, result.stderr[-300:])
         assert result.stderr.startswith("coledger: "), result.stderr[-300:]
         assert "no key or note is that long" in result.stderr
