@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
 from cli_helpers import run
 from coledger import Ledger
+from coledger.cli import main, transfer_commands
 from conftest import TEST_MASTER_KEY
 
 ZERO = "/dev/zero"
@@ -38,3 +40,49 @@ def test_a_device_that_never_ends_as_a_key_or_note_exits_2(tmp_path: Path) -> No
         assert "no key or note is that long" in result.stderr
         assert result.stderr.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@pytest.mark.skipif(not Path(ZERO).exists(), reason="no /dev/zero here")
+def test_importing_a_device_that_never_ends_exits_2_and_makes_nothing(
+    tmp_path: Path,
+) -> None:
+    """`coledger import /dev/zero` stops at its overlong line 1: exit 2, no ledger."""
+    db = tmp_path / "copy.db"
+    result = run("import", ZERO, "--db", str(db), cwd=tmp_path, memory=MEMORY)
+    assert result.returncode == 2, result.stderr[-300:]
+    assert result.stderr.startswith(f"coledger: cannot read {ZERO}: line 1 ")
+    assert "no export line is that long" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_an_export_line_at_the_length_bound_imports_and_one_past_it_is_refused(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    end: str,
+) -> None:
+    """The import's line bound counts a line's characters, not its line ending."""
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ana Example")
+        ledger.register_member("Bo Example")
+        out = io.StringIO()
+        ledger.export(out)
+    lines = out.getvalue().splitlines()
+    longest = max(range(len(lines)), key=lambda n: len(lines[n]))
+    export = tmp_path / "ledger.jsonl"
+    export.write_bytes(end.join(lines).encode() + end.encode())
+
+    monkeypatch.setattr(transfer_commands, "LONGEST_LINE", len(lines[longest]) - 1)
+    assert main(["import", str(export), "--db", str(tmp_path / "b.db")]) == 2
+    refused = capsys.readouterr().err
+    assert f"line {longest + 1} is longer than" in refused, refused
+    assert not (tmp_path / "b.db").exists()
+
+    monkeypatch.setattr(transfer_commands, "LONGEST_LINE", len(lines[longest]))
+    assert main(["import", str(export), "--db", str(tmp_path / "b.db")]) == 0
+    copied = f"sqlite:///{tmp_path / 'b.db'}"
+    with Ledger.open(copied, master_key=TEST_MASTER_KEY) as copy:
+        assert copy.position == len(lines) - 1

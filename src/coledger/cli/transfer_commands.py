@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from coledger.application import Ledger
@@ -39,12 +40,8 @@ def _export(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     source = Path(args.file)
-    try:
-        lines = source.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise CommandError(f"cannot read {source}: {error}") from error
     # Checked before the ledger is opened: a bad file creates no ledger and no key.
-    checked = read_export(lines, str(source))
+    checked = read_export(_lines_of(source), str(source))
     with open_creating(args, storage_url(args.db)) as ledger:
         moved = ledger.import_events(checked)
     if args.json:
@@ -55,6 +52,35 @@ def _import(args: argparse.Namespace) -> int:
             f"({moved.events_per_second:,.0f} events/s)."
         )
     return EXIT_OK
+
+
+LONGEST_LINE = 64 << 20
+"""The most characters a line of an export may hold: far more than any event
+needs (a text is at most 20,000 characters), and a bound on what reading a
+file that never ends (a device, say) takes before it is refused."""
+
+
+def _lines_of(source: Path) -> Iterator[str]:
+    """The lines of an export file, read one at a time; CommandError if unreadable.
+
+    The lines are those ``str.splitlines`` finds, as an import has always read
+    them; a line longer than ``LONGEST_LINE`` is refused before more is read.
+    """
+    number = 0
+    try:
+        with source.open(encoding="utf-8", newline="") as handle:
+            while chunk := handle.readline(LONGEST_LINE + 2):  # and its "\r\n"
+                if len(chunk.rstrip("\r\n")) > LONGEST_LINE:
+                    msg = (
+                        f"line {number + 1} is longer than {LONGEST_LINE:,} "
+                        "characters: no export line is that long"
+                    )
+                    raise CommandError(f"cannot read {source}: {msg}")
+                for line in chunk.splitlines():
+                    number += 1
+                    yield line
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"cannot read {source}: {error}") from error
 
 
 def _import_polis(args: argparse.Namespace) -> int:
