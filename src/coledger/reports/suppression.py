@@ -408,7 +408,10 @@ def safe_figures(
 ) -> dict[str, SafeFigure]:
     """Every figure after primary suppression, the seat figures withheld beside R1.
 
-    While R1's coverage is withheld, so is every other figure's.
+    While R1's coverage would tell who answered (see ``_names_answers``),
+    every other figure's coverage is withheld, whether R1 itself is shown or
+    withheld: beside a withheld R1 of a few seats, D1 of "none" with "all
+    answered" would give R1's "none" back.
 
     While R1 is withheld, each figure of ``SEAT_LINKED`` is withheld as
     ``secondary`` whatever it holds (a value, no evidence, a small n), with
@@ -419,11 +422,12 @@ def safe_figures(
     """
     safe = {code: safe_figure(code, f, th) for code, f in figures.items()}
     r1 = safe.get("R1")
-    if r1 is not None and r1.coverage_withheld:
-        # R1's coverage was withheld: every other coverage is over members,
-        # the seat holders among them (the seat figures', and the deciders',
-        # proposers' and commenters', who may be the very same people), and
-        # "all answered" beside "none" would give it back.
+    if r1 is not None and _names_answers(figures["R1"], th.small_cell):
+        # R1's coverage names answers (so it is withheld, alone or with R1):
+        # every other coverage is over members, the seat holders among them
+        # (the seat figures', and the deciders', proposers' and commenters',
+        # who may be the very same people), and "all answered" beside "none"
+        # would give it back.
         for code, shown in safe.items():
             if code != "R1" and shown.coverage is not None:
                 safe[code] = attrs.evolve(shown, coverage=None, coverage_withheld=True)
