@@ -7,6 +7,7 @@ import re
 import uuid
 from html.parser import HTMLParser
 
+import attrs
 import pytest
 
 from coledger.projections.lens import Figure, Scope
@@ -219,6 +220,31 @@ def test_the_seats_sentence_agrees_with_a_project_s_groups() -> None:
     assert "The groups in this project have 10 voting seats." in out
     assert "This group has 10 voting seats." in render(
         _hand_made("body"), audience="members"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_the_seats_point_names_no_single_board_for_several_bodies(fmt: str) -> None:
+    """The organisation's seats over two governance bodies are "our boards"."""
+    two = attrs.evolve(
+        _hand_made("project"),
+        scope=Scope.ledger(),
+        indicators={
+            "R1": Figure("R1", 0.5, 20, 0.5, "balanced"),
+            "R7": Figure("R7", 0.5, 2, None, "proportionate"),
+        },
+    )
+    out = render(two, audience="members", format=fmt)
+    assert "Who can vote on our boards?" in out
+    assert "Our boards have 20 voting seats." in out
+    assert "the board" not in out.lower()
+    one = attrs.evolve(
+        two, indicators={**two.indicators, "R7": Figure("R7", 0.5, 1, None, "x")}
+    )
+    assert "The board has 20 voting seats." in render(one, audience="members")
+    project = attrs.evolve(one, scope=Scope.project(uuid.uuid4()))
+    assert "The group in this project has 20 voting seats." in render(
+        project, audience="members"
     )
 
 

@@ -268,6 +268,12 @@ class SafeReport:
     tags: tuple[TagCount, ...]
     decisions: int | None
     """How many decisions were tagged, or None when that total is withheld."""
+    seat_bodies: int | None = None
+    """How many bodies the seat figures pool (R7's n), or None when not known.
+
+    A count of records that says nothing about lived experience; it is not in
+    the JSON, and only words the members' report ("the board", "our boards").
+    """
 
     def to_json(self, audience: str = "public") -> dict[str, Any]:
         """The report's JSON shape after suppression (see docs/reports.md)."""
@@ -617,4 +623,14 @@ def suppress(
         ),
         tags=tags,
         decisions=total,
+        seat_bodies=seat_bodies(report),
     )
+
+
+def seat_bodies(report: PowerSharingReport) -> int | None:
+    """How many bodies with voting seats held the report's seat figures pool.
+
+    R7 averages its power over exactly those bodies, so its n counts them.
+    """
+    r7 = report.indicators.get("R7")
+    return r7.n if r7 is not None and r7.n > 0 else None
