@@ -359,3 +359,13 @@ def test_names_the_report_prints_take_no_control_characters(
     # A name the report does not print is not its business.
     unused = {"not-an-id": bad, str(board.id): board.name}
     assert "Board of Trustees" in render(report, audience=audience, names=unused)
+
+
+def test_the_board_sees_which_decisions_d1_counts_were_made_out_of_the_forum(
+    demo_report: PowerSharingReport,
+) -> None:
+    """The demo chair's two lone deferrals count in D1, and the board is told so."""
+    text = render(demo_report)
+    d1 = text.split("  D1  ")[1].split("  D2  ")[0]
+    assert "4 of them made out of the forum (chair 2, outside_forum 2)" in d1
+    assert "made out of the forum (chair 2" in render(demo_report, format="html")
