@@ -773,7 +773,9 @@ class Materialiser:
             DecisionTag(r[2], r[3], r[4], bool(r[5]))
             for r in rows["coledger_decision_tags"]
         )
-        return PowerSharingReport(scope, None, None, position, figures, ladder, tags)
+        return PowerSharingReport(
+            scope, None, None, position, figures, ladder, tags, self.th
+        )
 
 
 class _Counted:

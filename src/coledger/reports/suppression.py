@@ -127,6 +127,7 @@ from typing import Any
 
 import attrs
 
+from coledger.errors import InvalidInputError
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import PowerSharingReport, Rung, envelope
 from coledger.projections.thresholds import Thresholds
@@ -602,11 +603,38 @@ def safe_tags(
     return tags, None if small(total, k) else total
 
 
+def report_thresholds(
+    report: PowerSharingReport, given: Thresholds | None
+) -> Thresholds:
+    """The report's own cut-offs, with the caller's small-cell limit if given.
+
+    Bands are written in words cut where the figures' own bands were, so
+    that "about equal" never sits beside "below parity": any cut-off other
+    than ``small_cell`` must be the report's, or InvalidInputError is raised.
+    """
+    own = report.thresholds
+    if given is None:
+        return own
+    if not isinstance(given, Thresholds):
+        raise InvalidInputError("thresholds must be a coledger Thresholds")
+    if attrs.evolve(given, small_cell=own.small_cell) != own:
+        raise InvalidInputError(
+            "thresholds must have the cut-offs the report was computed with "
+            "(pass the same Thresholds to power_sharing); only small_cell may "
+            "differ"
+        )
+    return given
+
+
 def suppress(
     report: PowerSharingReport, thresholds: Thresholds | None = None
 ) -> SafeReport:
-    """The report with small cells withheld and values banded, for the public."""
-    th = thresholds or Thresholds()
+    """The report with small cells withheld and values banded, for the public.
+
+    ``thresholds`` may change the small-cell limit; its other cut-offs must
+    be the report's own (see ``report_thresholds``).
+    """
+    th = report_thresholds(report, thresholds)
     k = th.small_cell
     scope = report.scope
     tags, total = safe_tags(report, k)
