@@ -256,3 +256,18 @@ def test_a_process_below_the_first_step_is_not_on_step_0() -> None:
         assert "Step 1 is the lowest." in out
         assert "step 0" not in out.lower()
         assert "It is not on the ladder yet." in out
+
+
+def test_step_5_does_not_say_others_decided_where_lived_experience_decided(
+    demo_report: PowerSharingReport,
+) -> None:
+    """The demo board is on step 5 only for unequal terms: its trainers decided."""
+    board = next(r for r in demo_report.ladder if r.name == "Board of Trustees")
+    assert board.level == 5
+    assert "design" in board.evidence["decided_phases"]
+    for fmt in ("text", "html"):
+        out = render(demo_report, audience="members", format=fmt)
+        step = out.split("Board of Trustees", 1)[1].split("Inclusion Advisory")[0]
+        assert "Their ideas changed some things." in step
+        assert "others made" not in step
+        assert "did not work as equals" in step

@@ -81,7 +81,9 @@ MEANINGS = {
     2: "{Group} were taught things, but had no say.",
     3: "{Group} were told what was decided.",
     4: "{Group} were asked what they think.",
-    5: "Their ideas changed some things. But others made the final choice.",
+    # Step 5 holds processes where they decided, but not on equal terms: true
+    # of every route to it, and no more, since the cap itself may be withheld.
+    5: "Their ideas changed some things. But we did not work as equals yet.",
     6: "They helped to plan it and to make choices.",
     7: "They helped to plan it, do it and check it.",
 }
