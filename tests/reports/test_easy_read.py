@@ -7,6 +7,7 @@ import re
 import uuid
 from html.parser import HTMLParser
 
+import attrs
 import pytest
 
 from coledger.projections.lens import Figure, Scope
@@ -222,6 +223,31 @@ def test_the_seats_sentence_agrees_with_a_project_s_groups() -> None:
     )
 
 
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_the_seats_point_names_no_single_board_for_several_bodies(fmt: str) -> None:
+    """The organisation's seats over two governance bodies are "our boards"."""
+    two = attrs.evolve(
+        _hand_made("project"),
+        scope=Scope.ledger(),
+        indicators={
+            "R1": Figure("R1", 0.5, 20, 0.5, "balanced"),
+            "R7": Figure("R7", 0.5, 2, None, "proportionate"),
+        },
+    )
+    out = render(two, audience="members", format=fmt)
+    assert "Who can vote on our boards?" in out
+    assert "Our boards have 20 voting seats." in out
+    assert "the board" not in out.lower()
+    one = attrs.evolve(
+        two, indicators={**two.indicators, "R7": Figure("R7", 0.5, 1, None, "x")}
+    )
+    assert "The board has 20 voting seats." in render(one, audience="members")
+    project = attrs.evolve(one, scope=Scope.project(uuid.uuid4()))
+    assert "The group in this project has 20 voting seats." in render(
+        project, audience="members"
+    )
+
+
 def test_a_process_below_the_first_step_is_not_on_step_0() -> None:
     """The report says step 1 is the lowest, so "no involvement" is off the ladder."""
     rung = Rung("body", str(uuid.uuid4()), "Finance Committee", "NONE", 0, (), {})
@@ -230,3 +256,18 @@ def test_a_process_below_the_first_step_is_not_on_step_0() -> None:
         assert "Step 1 is the lowest." in out
         assert "step 0" not in out.lower()
         assert "It is not on the ladder yet." in out
+
+
+def test_step_5_does_not_say_others_decided_where_lived_experience_decided(
+    demo_report: PowerSharingReport,
+) -> None:
+    """The demo board is on step 5 only for unequal terms: its trainers decided."""
+    board = next(r for r in demo_report.ladder if r.name == "Board of Trustees")
+    assert board.level == 5
+    assert "design" in board.evidence["decided_phases"]
+    for fmt in ("text", "html"):
+        out = render(demo_report, audience="members", format=fmt)
+        step = out.split("Board of Trustees", 1)[1].split("Inclusion Advisory")[0]
+        assert "Their ideas changed some things." in step
+        assert "others made" not in step
+        assert "did not work as equals" in step

@@ -359,3 +359,37 @@ def test_names_the_report_prints_take_no_control_characters(
     # A name the report does not print is not its business.
     unused = {"not-an-id": bad, str(board.id): board.name}
     assert "Board of Trustees" in render(report, audience=audience, names=unused)
+
+
+def test_the_board_sees_which_decisions_d1_counts_were_made_out_of_the_forum(
+    demo_report: PowerSharingReport,
+) -> None:
+    """The demo chair's two lone deferrals count in D1, and the board is told so."""
+    text = render(demo_report)
+    d1 = text.split("  D1  ")[1].split("  D2  ")[0]
+    assert "4 of them made out of the forum (chair 2, outside_forum 2)" in d1
+    assert "made out of the forum (chair 2" in render(demo_report, format="html")
+
+
+@pytest.mark.parametrize("fmt", ["text", "html", "json"])
+def test_band_words_are_cut_at_the_thresholds_the_report_was_computed_with(
+    demo_ledger: Ledger, fmt: str
+) -> None:
+    """Under a parity of 1.1, D3 of 1.08 is "below equal", never "about equal"."""
+    strict = Thresholds(parity=1.1, voice_high=1.5)
+    report = demo_ledger.power_sharing(thresholds=strict)
+    assert report.indicators["D3"].band == "below_parity"
+    out = render(report, audience="public", format=fmt)
+    if fmt == "json":
+        assert (
+            json.loads(out)["indicators"]["D3"]["value"] == "below equal (0.5 to 1.1)"
+        )
+    else:
+        assert "below equal (0.5 to 1.1)" in out
+    assert "about equal (0.8 to 1.25)" not in out
+    fewer = Thresholds(parity=1.1, voice_high=1.5, small_cell=3)
+    assert "below equal (0.5 to 1.1)" in render(
+        report, audience="public", format=fmt, thresholds=fewer
+    )
+    with pytest.raises(InvalidInputError, match="only small_cell may differ"):
+        render(report, audience="public", thresholds=Thresholds(small_cell=3))

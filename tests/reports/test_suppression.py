@@ -165,6 +165,27 @@ def test_seat_figures_do_not_give_back_a_withheld_people_coverage() -> None:
     )
 
 
+@pytest.mark.parametrize("form", ["text", "json", "html"])
+def test_a_withheld_few_seats_leave_no_all_answered_beside_none(form: str) -> None:
+    """Three seat holders who all declared none: R1 is withheld; D1 must not say so."""
+    figures = {
+        "R1": Figure("R1", 0.0, 3, 1.0, "token"),
+        "D1": Figure("D1", 0.0, 6, 1.0, "not_shared"),
+        "A1": Figure("A1", 0.0, 6, 1.0, None),
+    }
+    out = render(report(figures), audience="public", format=form)
+    if form == "json":
+        shown = json.loads(out)["indicators"]
+        assert shown["R1"]["value"] is None
+        assert shown["D1"]["value"] == "none (0%)"
+        assert (shown["D1"]["coverage"], shown["A1"]["coverage"]) == (None, None)
+    else:
+        assert "none (0%)" in out
+        assert "all (100%)" not in out
+    spread = {**figures, "R1": Figure("R1", 0.0, 3, 2 / 3, "token")}
+    assert "all (100%)" not in render(report(spread), audience="public", format=form)
+
+
 def test_a_seat_holder_who_left_beside_none_withholds_the_seat_figures() -> None:
     """R6 counts a departed holder R1 does not: its value would speak of them."""
     figures = {

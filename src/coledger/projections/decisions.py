@@ -103,7 +103,8 @@ def d1(lens: Lens, th: Thresholds) -> Figure:
     found = decisions_in(lens)
     if not found:
         return insufficient("D1", "no decisions were made in the period")
-    included = sum(decided_with(lens, p, d) for p, d in found)
+    made_with = [d for p, d in found if decided_with(lens, p, d)]
+    included = len(made_with)
     shares = [
         sum(lens.le(m, d.at) for m in d.decided_by) / len(d.decided_by)
         for _, d in found
@@ -114,10 +115,23 @@ def d1(lens: Lens, th: Thresholds) -> Figure:
     mean = sum(shares) / len(shares) if shares else 0.0
     note = (
         f"{included} of {len(found)} decisions; mean lived-experience share "
-        f"of those deciding {mean:.2f}"
+        f"of those deciding {mean:.2f}{_out_of_forum_note(made_with)}"
     )
     coverage = lens.coverage(_decider_acts(found))
     return Figure("D1", value, len(found), coverage, band, note)
+
+
+def _out_of_forum_note(made_with: list[DecisionFacts]) -> str:
+    """How many of D1's decisions a few members made out of the forum, by method.
+
+    D1 counts a chair deciding alone, holding a voting seat, as a decision
+    made with lived experience; the note says so, beside D2's share.
+    """
+    methods = Counter(d.method for d in made_with if d.method in OUT_OF_FORUM)
+    if not methods:
+        return ""
+    counts = ", ".join(f"{m} {methods[m]}" for m in METHODS if methods[m])
+    return f"; {methods.total()} of them made out of the forum ({counts})"
 
 
 def d2(lens: Lens, th: Thresholds) -> Figure:

@@ -36,4 +36,5 @@ def build_report(lens: Lens, th: Thresholds) -> PowerSharingReport:
         indicators=compute_all(lens, th),
         ladder=ladder.classify(lens, th),
         decisions=ladder.decision_tags(lens),
+        thresholds=th,
     )

@@ -138,7 +138,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 3
+FIGURES_VERSION = 4
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -148,7 +148,8 @@ wants accessible papers by the meeting's start; late_involvement is raised
 for input at the first design decision itself, as A3 counts it; R6 and X5
 give their coverage when there is no value; R5's
 membership, X1's and X2's outcomes are read as they stood at the period's
-end, which changes figures for a period only.)"""
+end, which changes figures for a period only. 4: D1's note counts its
+decisions made out of the forum, such as by the chair alone.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
@@ -772,7 +773,9 @@ class Materialiser:
             DecisionTag(r[2], r[3], r[4], bool(r[5]))
             for r in rows["coledger_decision_tags"]
         )
-        return PowerSharingReport(scope, None, None, position, figures, ladder, tags)
+        return PowerSharingReport(
+            scope, None, None, position, figures, ladder, tags, self.th
+        )
 
 
 class _Counted:

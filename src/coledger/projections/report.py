@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from coledger.projections.lens import Figure, Scope
+from coledger.projections.thresholds import Thresholds
 from coledger.serialization import to_jsonable
 
 REPORT_VERSION = 1
@@ -72,6 +73,12 @@ class PowerSharingReport:
     indicators: dict[str, Figure]
     ladder: tuple[Rung, ...]
     decisions: tuple[DecisionTag, ...]
+    thresholds: Thresholds = attrs.field(factory=Thresholds)
+    """The cut-offs the bands and flags were computed with (not in the JSON).
+
+    The reports write bands in words cut at the same places, so that a value's
+    words never contradict its band.
+    """
 
     def to_json(self) -> dict[str, Any]:
         """The report as JSON-ready values, in the documented versioned shape."""

@@ -25,7 +25,7 @@ from coledger.errors import InvalidInputError, UnknownCodeError
 from coledger.projections.report import PowerSharingReport
 from coledger.projections.thresholds import Thresholds
 from coledger.reports import display, easy_read, html, text
-from coledger.reports.suppression import SafeReport, suppress
+from coledger.reports.suppression import SafeReport, report_thresholds, suppress
 
 AUDIENCES = frozenset({"board", "members", "public"})
 """Who a report is for."""
@@ -107,7 +107,9 @@ def render(
     ``organisation`` names the organisation in the title; ``group`` is what
     the members' report calls people with lived experience (default
     "people with lived experience"); ``thresholds.small_cell`` is the
-    small-cell limit for the public and members (default 5).
+    small-cell limit for the public and members (default: the report's, 5
+    unless it was computed with another); its other cut-offs must be those
+    the report was computed with, since the words of each band are cut there.
     """
     _check(
         report=report,
@@ -119,6 +121,7 @@ def render(
         thresholds=thresholds,
     )
     _check_names(report, audience, names)
+    thresholds = report_thresholds(report, thresholds)
     organisation = organisation.strip() if organisation else None
     if audience == "board" and format == "json":
         return _json(report.to_json())

@@ -81,7 +81,9 @@ MEANINGS = {
     2: "{Group} were taught things, but had no say.",
     3: "{Group} were told what was decided.",
     4: "{Group} were asked what they think.",
-    5: "Their ideas changed some things. But others made the final choice.",
+    # Step 5 holds processes where they decided, but not on equal terms: true
+    # of every route to it, and no more, since the cap itself may be withheld.
+    5: "Their ideas changed some things. But we did not work as equals yet.",
     6: "They helped to plan it and to make choices.",
     7: "They helped to plan it, do it and check it.",
 }
@@ -316,6 +318,25 @@ def ladder(safe: SafeReport, group: str) -> Point:
     )
 
 
+def seat_holders(safe: SafeReport, named: str | None) -> tuple[str, bool]:
+    """What the seats point calls the bodies it counts, and whether that is plural.
+
+    A body's report is about that body. A project's and the organisation's
+    pool the seats of every body they take in (the organisation's, of its
+    governance bodies), so they say "the board" only when there is one.
+    """
+    if safe.scope.kind == "body":
+        return named or "this group", False
+    one = safe.seat_bodies == 1
+    if safe.scope.kind == "project":
+        if one:
+            return "the group in this project", False
+        return "the groups in this project", True
+    if safe.seat_bodies is not None and not one:
+        return "our boards", True
+    return "the board", False
+
+
 def build(
     safe: SafeReport,
     *,
@@ -326,11 +347,7 @@ def build(
     """The members' easy-read report from a report after disclosure control."""
     who = group or DEFAULT_GROUP
     named = scope_name(safe.scope, names)
-    where = {
-        "ledger": "the board",
-        "body": named or "this group",
-        "project": "the groups in this project",
-    }.get(safe.scope.kind, "the board")
+    where, plural = seat_holders(safe, named)
     title = f"Who has a say at {organisation}?" if organisation else "Who has a say?"
     period = period_text(safe.since, safe.until)
     when = (
@@ -352,7 +369,7 @@ def build(
     points = (
         ideas(safe, who),
         decisions(safe, who),
-        seats(safe, who, where, plural=safe.scope.kind == "project"),
+        seats(safe, who, where, plural=plural),
         support(safe),
         feedback(safe, who),
         ladder(safe, who),

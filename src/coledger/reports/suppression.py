@@ -127,6 +127,7 @@ from typing import Any
 
 import attrs
 
+from coledger.errors import InvalidInputError
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import PowerSharingReport, Rung, envelope
 from coledger.projections.thresholds import Thresholds
@@ -268,6 +269,12 @@ class SafeReport:
     tags: tuple[TagCount, ...]
     decisions: int | None
     """How many decisions were tagged, or None when that total is withheld."""
+    seat_bodies: int | None = None
+    """How many bodies the seat figures pool (R7's n), or None when not known.
+
+    A count of records that says nothing about lived experience; it is not in
+    the JSON, and only words the members' report ("the board", "our boards").
+    """
 
     def to_json(self, audience: str = "public") -> dict[str, Any]:
         """The report's JSON shape after suppression (see docs/reports.md)."""
@@ -408,7 +415,10 @@ def safe_figures(
 ) -> dict[str, SafeFigure]:
     """Every figure after primary suppression, the seat figures withheld beside R1.
 
-    While R1's coverage is withheld, so is every other figure's.
+    While R1's coverage would tell who answered (see ``_names_answers``),
+    every other figure's coverage is withheld, whether R1 itself is shown or
+    withheld: beside a withheld R1 of a few seats, D1 of "none" with "all
+    answered" would give R1's "none" back.
 
     While R1 is withheld, each figure of ``SEAT_LINKED`` is withheld as
     ``secondary`` whatever it holds (a value, no evidence, a small n), with
@@ -419,11 +429,12 @@ def safe_figures(
     """
     safe = {code: safe_figure(code, f, th) for code, f in figures.items()}
     r1 = safe.get("R1")
-    if r1 is not None and r1.coverage_withheld:
-        # R1's coverage was withheld: every other coverage is over members,
-        # the seat holders among them (the seat figures', and the deciders',
-        # proposers' and commenters', who may be the very same people), and
-        # "all answered" beside "none" would give it back.
+    if r1 is not None and _names_answers(figures["R1"], th.small_cell):
+        # R1's coverage names answers (so it is withheld, alone or with R1):
+        # every other coverage is over members, the seat holders among them
+        # (the seat figures', and the deciders', proposers' and commenters',
+        # who may be the very same people), and "all answered" beside "none"
+        # would give it back.
         for code, shown in safe.items():
             if code != "R1" and shown.coverage is not None:
                 safe[code] = attrs.evolve(shown, coverage=None, coverage_withheld=True)
@@ -592,11 +603,38 @@ def safe_tags(
     return tags, None if small(total, k) else total
 
 
+def report_thresholds(
+    report: PowerSharingReport, given: Thresholds | None
+) -> Thresholds:
+    """The report's own cut-offs, with the caller's small-cell limit if given.
+
+    Bands are written in words cut where the figures' own bands were, so
+    that "about equal" never sits beside "below parity": any cut-off other
+    than ``small_cell`` must be the report's, or InvalidInputError is raised.
+    """
+    own = report.thresholds
+    if given is None:
+        return own
+    if not isinstance(given, Thresholds):
+        raise InvalidInputError("thresholds must be a coledger Thresholds")
+    if attrs.evolve(given, small_cell=own.small_cell) != own:
+        raise InvalidInputError(
+            "thresholds must have the cut-offs the report was computed with "
+            "(pass the same Thresholds to power_sharing); only small_cell may "
+            "differ"
+        )
+    return given
+
+
 def suppress(
     report: PowerSharingReport, thresholds: Thresholds | None = None
 ) -> SafeReport:
-    """The report with small cells withheld and values banded, for the public."""
-    th = thresholds or Thresholds()
+    """The report with small cells withheld and values banded, for the public.
+
+    ``thresholds`` may change the small-cell limit; its other cut-offs must
+    be the report's own (see ``report_thresholds``).
+    """
+    th = report_thresholds(report, thresholds)
     k = th.small_cell
     scope = report.scope
     tags, total = safe_tags(report, k)
@@ -613,4 +651,14 @@ def suppress(
         ),
         tags=tags,
         decisions=total,
+        seat_bodies=seat_bodies(report),
     )
+
+
+def seat_bodies(report: PowerSharingReport) -> int | None:
+    """How many bodies with voting seats held the report's seat figures pool.
+
+    R7 averages its power over exactly those bodies, so its n counts them.
+    """
+    r7 = report.indicators.get("R7")
+    return r7.n if r7 is not None and r7.n > 0 else None
