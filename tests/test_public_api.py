@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import inspect
 
+import pytest
+
 import coledger
-from coledger import errors
+from coledger import Ledger, errors
 
 
 def test_every_error_in_the_hierarchy_is_importable_from_coledger() -> None:
@@ -18,3 +20,26 @@ def test_every_error_in_the_hierarchy_is_importable_from_coledger() -> None:
     missing = {name for name in defined if getattr(coledger, name, None) is None}
     assert missing == set()
     assert defined <= set(coledger.__all__)
+
+
+def test_a_query_given_another_kind_of_id_says_what_it_names() -> None:
+    """ledger.member(body_id) is refused naming the body, in message and attribute."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Ada")
+        board = ledger.establish_body("Board", kind="governance", by=admin)
+        with pytest.raises(coledger.UnknownMemberError) as refusal:
+            ledger.member(board)
+    assert refusal.value.found == "body"
+    assert str(refusal.value).endswith("that id names a body, not a member")
+
+
+def test_an_erased_member_acting_is_told_they_were_erased() -> None:
+    """NotAMemberError says when the id is an erased member's, not an unknown one."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Ada")
+        gone = ledger.register_member("Gus", by=admin)
+        ledger.erase_member(gone, by=admin)
+        with pytest.raises(coledger.NotAMemberError) as refusal:
+            ledger.register_member("Hal", by=gone)
+    assert refusal.value.erased
+    assert str(refusal.value).endswith(": the member was erased")
