@@ -65,13 +65,14 @@ class UnknownCodeError(InvalidInputError):
         allowed: frozenset[str],
         *,
         sealed: bool = False,
+        message: str | None = None,
     ) -> None:
         self.field = field
         self.value = value
         self.allowed = allowed
         shown = ", ".join(sorted(allowed))
         given = f"{field}: the value given" if sealed else f"{field} {value!r}"
-        super().__init__(f"{given} is not one of: {shown}")
+        super().__init__(message or f"{given} is not one of: {shown}")
 
 
 class UnknownAdjustmentCodeError(UnknownCodeError):

@@ -413,7 +413,7 @@ def test_code_lists_must_be_lists_with_something_in(world: World, name: str) -> 
         "declare_lived_experience" if name == "categories" else "issue_papers"
     ]
     valid = "DIS" if name == "categories" else "ER"
-    with refused(world.ledger, UnknownCodeError):
+    with refused(world.ledger, UnknownCodeError, match=f"^{name} must be a list"):
         command(world, **{name: valid})
     with refused(world.ledger, InvalidInputError):
         command(world, **{name: []})
@@ -428,8 +428,16 @@ def test_code_lists_must_be_iterable(world: World, name: str, value: object) -> 
     command = BY_NAME[
         "declare_lived_experience" if name == "categories" else "issue_papers"
     ]
-    with refused(world.ledger, UnknownCodeError):
+    with refused(world.ledger, UnknownCodeError, match=f"^{name} must be a list"):
         command(world, **{name: value})
+
+
+def test_a_bare_sealed_code_is_not_repeated_in_its_refusal(world: World) -> None:
+    """categories="DIS" says to pass a list without repeating the sealed value."""
+    with pytest.raises(UnknownCodeError) as refusal:
+        BY_NAME["declare_lived_experience"](world, categories="LTHC")
+    assert "LTHC" not in str(refusal.value)
+    assert "such as ['CARER']" in str(refusal.value)
 
 
 DATETIME_FIELDS = [

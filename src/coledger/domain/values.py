@@ -207,7 +207,11 @@ def check_code_list(
     A bare string is refused too: it would be read one letter at a time.
     """
     if isinstance(values, str) or not isinstance(values, Iterable):
-        raise UnknownCodeError(field, values, allowed, sealed=sealed)
+        named = isinstance(values, str) and values in allowed and not sealed
+        example = values if named else min(allowed)
+        given = "one string" if isinstance(values, str) else type(values).__name__
+        message = f"{field} must be a list of codes, such as [{example!r}], not {given}"
+        raise UnknownCodeError(field, values, allowed, sealed=sealed, message=message)
     return values
 
 
