@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 import pytest
 
 import coledger
 from coledger import Ledger, errors
+from coledger.storage import shown
+from conftest import url_for
 
 
 def test_every_error_in_the_hierarchy_is_importable_from_coledger() -> None:
@@ -43,3 +46,19 @@ def test_an_erased_member_acting_is_told_they_were_erased() -> None:
             ledger.register_member("Hal", by=gone)
     assert refusal.value.erased
     assert str(refusal.value).endswith(": the member was erased")
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite", "postgres"])
+def test_a_ledger_shows_where_it_is_stored_and_whether_it_is_closed(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """repr(ledger) names its storage URL, never a password, and says once closed."""
+    schema = request.getfixturevalue("pg_schema") if backend == "postgres" else None
+    url = url_for(backend, tmp_path, schema)
+    if backend == "postgres":  # trust auth: any password gets in
+        url = url.replace("postgres@", "postgres:hunter2@", 1)
+    ledger = Ledger.open(url)
+    assert repr(ledger) == f"<Ledger {shown(url)!r}>"
+    assert "hunter2" not in repr(ledger)
+    ledger.close()
+    assert repr(ledger) == f"<Ledger {shown(url)!r} closed>"

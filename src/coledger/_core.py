@@ -551,6 +551,14 @@ class LedgerCore:
         self._app.close()
         self._keys.close()
 
+    def __repr__(self) -> str:
+        """The class, the storage URL (its password as ***) and whether it is closed.
+
+        It reads nothing from storage, so it works on a closed Ledger too.
+        """
+        closed = " closed" if self._closed else ""
+        return f"<{type(self).__name__} {shown(self.config.url)!r}{closed}>"
+
     def __enter__(self) -> Self:
         return self
 
