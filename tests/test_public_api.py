@@ -62,3 +62,23 @@ def test_a_ledger_shows_where_it_is_stored_and_whether_it_is_closed(
     assert "hunter2" not in repr(ledger)
     ledger.close()
     assert repr(ledger) == f"<Ledger {shown(url)!r} closed>"
+
+
+SETTLING = {
+    "open_voting": "tuple[UUID, ...]",
+    "close_voting": "Decision",
+    "decide": "Decision",
+    "close_advisory_vote": "Tally",
+}
+"""The commands the tutorial names as returning what they settled, not an id."""
+
+
+def test_commands_return_an_id_or_nothing_except_the_four_documented() -> None:
+    """Every command (a method taking occurred_at) returns what the tutorial says."""
+    returns = {
+        name: inspect.signature(method).return_annotation
+        for name, method in inspect.getmembers(Ledger, inspect.isfunction)
+        if not name.startswith("_")
+        and "occurred_at" in inspect.signature(method).parameters
+    }
+    assert {n: r for n, r in returns.items() if r not in {"UUID", "None"}} == SETTLING
