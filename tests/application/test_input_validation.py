@@ -440,6 +440,21 @@ def test_a_bare_sealed_code_is_not_repeated_in_its_refusal(world: World) -> None
     assert "such as ['CARER']" in str(refusal.value)
 
 
+def test_a_date_or_text_for_a_time_is_told_how_to_make_a_datetime(
+    world: World,
+) -> None:
+    """A date is shown as the datetime to pass; text is refused without repeating it."""
+    run = BY_NAME["schedule_meeting"]
+    with refused(
+        world.ledger, NaiveDatetimeError, match=r"datetime\(2024, 6, 1, tzinfo=UTC\)"
+    ):
+        run(world, starts_at=date(2024, 6, 1))
+    with pytest.raises(NaiveDatetimeError) as refusal:
+        run(world, starts_at="Bea's birthday")
+    assert "birthday" not in str(refusal.value)
+    assert "fromisoformat" in str(refusal.value)
+
+
 DATETIME_FIELDS = [
     ("schedule_meeting", "starts_at", False),
     ("request_adjustment", "needed_by", True),
