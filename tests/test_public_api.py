@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 import coledger
-from coledger import Ledger, errors
+from coledger import Ledger, StorageError, errors
+from coledger.integrity.source import open_source
 from coledger.storage import shown
 from conftest import url_for
 
@@ -82,3 +83,14 @@ def test_commands_return_an_id_or_nothing_except_the_four_documented() -> None:
         and "occurred_at" in inspect.signature(method).parameters
     }
     assert {n: r for n, r in returns.items() if r not in {"UUID", "None"}} == SETTLING
+
+
+def test_an_audit_source_closes_at_the_end_of_a_with_block(tmp_path: Path) -> None:
+    """open_source(...) is a context manager that closes its connection on leaving."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with Ledger.open(url) as ledger:
+        ledger.register_member("Ada")
+    with open_source(url) as source:
+        assert source.size() == 1
+    with pytest.raises(StorageError):
+        source.size()
