@@ -19,6 +19,7 @@ from coledger.domain import (
 )
 from coledger.domain.values import ADJUSTMENT_CATALOGUE
 from coledger.errors import (
+    ActionAlreadyCompletedError,
     AlreadyDeclaredError,
     AlreadyResolvedError,
     AuditError,
@@ -29,6 +30,7 @@ from coledger.errors import (
     DuplicateSourceRefError,
     EmptyElectorateError,
     EmptyTextError,
+    InconsistentCheckpointError,
     InvalidIdError,
     InvalidInputError,
     InvalidRuleError,
@@ -53,6 +55,7 @@ from coledger.errors import (
     StorageError,
     SupporterNotAuthorisedError,
     TextTooLongError,
+    TimeOrderError,
     TimeOutOfRangeError,
     UnknownActionError,
     UnknownAdjustmentCodeError,
@@ -83,6 +86,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ADJUSTMENT_CATALOGUE",
     "Action",
+    "ActionAlreadyCompletedError",
     "AdjustmentView",
     "AlreadyDeclaredError",
     "AlreadyResolvedError",
@@ -99,6 +103,7 @@ __all__ = [
     "EmptyElectorateError",
     "EmptyTextError",
     "Evaluation",
+    "InconsistentCheckpointError",
     "InvalidIdError",
     "InvalidInputError",
     "InvalidRuleError",
@@ -132,6 +137,7 @@ __all__ = [
     "SupporterNotAuthorisedError",
     "Tally",
     "TextTooLongError",
+    "TimeOrderError",
     "TimeOutOfRangeError",
     "UnknownActionError",
     "UnknownAdjustmentCodeError",

@@ -41,6 +41,7 @@ from coledger.domain import (
     LedgerAggregate,
     Meeting,
     Member,
+    Project,
     Proposal,
 )
 from coledger.domain import values as v
@@ -88,6 +89,15 @@ CACHE_SIZE = 2048
 HISTORY_PAGE = 1000
 _JITTER = random.Random()  # noqa: S311 (retry jitter, not secrecy)
 """The retries' own generator: a library leaves the host's global one alone."""
+_KINDS: dict[type, str] = {
+    Member: errors.UnknownMemberError.kind,
+    Body: errors.UnknownBodyError.kind,
+    Project: errors.UnknownProjectError.kind,
+    Meeting: errors.UnknownMeetingError.kind,
+    Proposal: errors.UnknownProposalError.kind,
+    Adjustment: errors.UnknownAdjustmentError.kind,
+}
+"""The word a NotFoundError uses for each kind of record, to say what an id names."""
 A = TypeVar("A", bound=LedgerAggregate)
 R = TypeVar("R")
 
@@ -541,6 +551,14 @@ class LedgerCore:
         self._app.close()
         self._keys.close()
 
+    def __repr__(self) -> str:
+        """The class, the storage URL (its password as ***) and whether it is closed.
+
+        It reads nothing from storage, so it works on a closed Ledger too.
+        """
+        closed = " closed" if self._closed else ""
+        return f"<{type(self).__name__} {shown(self.config.url)!r}{closed}>"
+
     def __enter__(self) -> Self:
         return self
 
@@ -902,7 +920,7 @@ class LedgerCore:
         except PersistenceError as exc:
             raise errors.StorageError(str(exc)) from exc
         if not isinstance(aggregate, cls):
-            raise error(record_id)
+            raise error(record_id, found=_KINDS.get(type(aggregate)))
         return aggregate
 
     def _load(self, record_id: UUID) -> LedgerAggregate:
@@ -943,10 +961,10 @@ class LedgerCore:
             raise v.not_an_id("member id", member_id)
         try:
             member = self._get(member_id, Member, errors.UnknownMemberError)
-        except errors.UnknownMemberError:
-            raise errors.NotAMemberError(member_id) from None
+        except errors.UnknownMemberError as unknown:
+            raise errors.NotAMemberError(member_id, found=unknown.found) from None
         if member.erased:
-            raise errors.NotAMemberError(member_id)
+            raise errors.NotAMemberError(member_id, erased=True)
         return member
 
     def _is_erased(self, member_id: UUID) -> bool:

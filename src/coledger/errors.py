@@ -65,13 +65,14 @@ class UnknownCodeError(InvalidInputError):
         allowed: frozenset[str],
         *,
         sealed: bool = False,
+        message: str | None = None,
     ) -> None:
         self.field = field
         self.value = value
         self.allowed = allowed
         shown = ", ".join(sorted(allowed))
         given = f"{field}: the value given" if sealed else f"{field} {value!r}"
-        super().__init__(f"{given} is not one of: {shown}")
+        super().__init__(message or f"{given} is not one of: {shown}")
 
 
 class UnknownAdjustmentCodeError(UnknownCodeError):
@@ -98,13 +99,26 @@ class DuplicateSourceRefError(InvalidInputError):
 
 
 class NotFoundError(LedgerError, LookupError):
-    """An id names no record of the expected kind."""
+    """An id names no record of the expected kind.
+
+    ``found`` is the kind of record the id does name (``"member"``, say, when a
+    member's id was passed as a body's), or None when it names nothing.
+    """
 
     kind = "record"
 
-    def __init__(self, record_id: object) -> None:
+    def __init__(self, record_id: object, *, found: str | None = None) -> None:
         self.record_id = record_id
-        super().__init__(f"no {self.kind} with id {record_id}")
+        self.found = found
+        message = f"no {self.kind} with id {record_id}"
+        if found is not None:
+            message += f": that id names {_a(found)}, not {_a(self.kind)}"
+        super().__init__(message)
+
+
+def _a(noun: str) -> str:
+    """*noun* with its indefinite article."""
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
 class UnknownMemberError(NotFoundError):
@@ -165,9 +179,19 @@ class NotPermittedError(LedgerError, PermissionError):
 class NotAMemberError(NotPermittedError):
     """Only registered, not erased, members may act or be named."""
 
-    def __init__(self, member_id: UUID) -> None:
+    def __init__(
+        self, member_id: UUID, *, found: str | None = None, erased: bool = False
+    ) -> None:
         self.member_id = member_id
-        super().__init__(f"{member_id} is not a current member of the ledger")
+        self.found = found
+        """The kind of record the id names instead (``"body"``, say), if any."""
+        self.erased = erased
+        message = f"{member_id} is not a current member of the ledger"
+        if erased:
+            message += ": the member was erased"
+        elif found is not None:
+            message += f": that id names {_a(found)}"
+        super().__init__(message)
 
 
 class NotASeatHolderError(NotPermittedError):

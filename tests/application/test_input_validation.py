@@ -28,11 +28,16 @@ from coledger.errors import (
     InvalidRuleError,
     LedgerError,
     NaiveDatetimeError,
+    NotAMemberError,
     TextTooLongError,
     TimeOutOfRangeError,
     UnknownAdjustmentCodeError,
     UnknownAdjustmentError,
+    UnknownBodyError,
     UnknownCodeError,
+    UnknownMeetingError,
+    UnknownProjectError,
+    UnknownProposalError,
 )
 from command_world import (
     AWARE,
@@ -106,6 +111,16 @@ def test_source_ref_must_be_one_new_line_of_text(
     assert world.ledger.find_by_source_ref(ref) is not None
 
 
+NAMED_RECORDS = (
+    NotAMemberError,
+    UnknownAdjustmentError,
+    UnknownBodyError,
+    UnknownMeetingError,
+    UnknownProjectError,
+    UnknownProposalError,
+)
+"""The refusals of an id that can say which kind of record the id names instead."""
+
 ID_CASES = [
     (command, name, error)
     for command in COMMANDS
@@ -129,6 +144,27 @@ def test_id_arguments_must_name_a_record_of_their_kind(
     for unknown in (uuid4(), wrong_kind):
         with refused(world.ledger, error):
             command(world, **{name: unknown})
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "error"),
+    [case for case in ID_CASES if case[2] in NAMED_RECORDS],
+    ids=[f"{c.name}-{n}" for c, n, e in ID_CASES if e in NAMED_RECORDS],
+)
+def test_an_id_of_another_kind_is_named_in_the_refusal(
+    world: World, command: Command, name: str, error: type[LedgerError]
+) -> None:
+    """A member's id given as a body's (say) is refused saying what that id names."""
+    wrong_kind, names = (
+        (world.board, "a body")
+        if error is UnknownAdjustmentError
+        else (world.need, "an adjustment")
+    )
+    with refused(world.ledger, error, match=f"that id names {names}"):
+        command(world, **{name: wrong_kind})
+    with pytest.raises(error) as refusal:
+        command(world, **{name: uuid4()})
+    assert "that id names" not in str(refusal.value)
 
 
 LIST_CASES = [
@@ -377,7 +413,7 @@ def test_code_lists_must_be_lists_with_something_in(world: World, name: str) -> 
         "declare_lived_experience" if name == "categories" else "issue_papers"
     ]
     valid = "DIS" if name == "categories" else "ER"
-    with refused(world.ledger, UnknownCodeError):
+    with refused(world.ledger, UnknownCodeError, match=f"^{name} must be a list"):
         command(world, **{name: valid})
     with refused(world.ledger, InvalidInputError):
         command(world, **{name: []})
@@ -392,8 +428,31 @@ def test_code_lists_must_be_iterable(world: World, name: str, value: object) -> 
     command = BY_NAME[
         "declare_lived_experience" if name == "categories" else "issue_papers"
     ]
-    with refused(world.ledger, UnknownCodeError):
+    with refused(world.ledger, UnknownCodeError, match=f"^{name} must be a list"):
         command(world, **{name: value})
+
+
+def test_a_bare_sealed_code_is_not_repeated_in_its_refusal(world: World) -> None:
+    """categories="DIS" says to pass a list without repeating the sealed value."""
+    with pytest.raises(UnknownCodeError) as refusal:
+        BY_NAME["declare_lived_experience"](world, categories="LTHC")
+    assert "LTHC" not in str(refusal.value)
+    assert "such as ['CARER']" in str(refusal.value)
+
+
+def test_a_date_or_text_for_a_time_is_told_how_to_make_a_datetime(
+    world: World,
+) -> None:
+    """A date is shown as the datetime to pass; text is refused without repeating it."""
+    run = BY_NAME["schedule_meeting"]
+    with refused(
+        world.ledger, NaiveDatetimeError, match=r"datetime\(2024, 6, 1, tzinfo=UTC\)"
+    ):
+        run(world, starts_at=date(2024, 6, 1))
+    with pytest.raises(NaiveDatetimeError) as refusal:
+        run(world, starts_at="Bea's birthday")
+    assert "birthday" not in str(refusal.value)
+    assert "fromisoformat" in str(refusal.value)
 
 
 DATETIME_FIELDS = [

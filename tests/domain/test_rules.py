@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import typing
 from fractions import Fraction
 
 import pytest
@@ -358,6 +359,35 @@ def test_invalid_quorum_is_refused(quorum: object) -> None:
         Rule.majority(quorum=quorum)  # type: ignore[arg-type]
     with pytest.raises(InvalidRuleError):
         Rule.consent(quorum=quorum)  # type: ignore[arg-type]
+
+
+def test_shares_written_as_text_are_typed_as_accepted() -> None:
+    """The documented Rule.supermajority("2/3") type-checks: every share takes text."""
+    for factory in (Rule.majority, Rule.supermajority, Rule.consensus, Rule.consent):
+        hints = typing.get_type_hints(factory)
+        shares = [
+            hint for name, hint in hints.items() if name in {"quorum", "threshold"}
+        ]
+        assert shares
+        assert all(str in typing.get_args(hint) for hint in shares)
+    assert Rule.supermajority("2/3", quorum="0.5").threshold == Fraction(2, 3)
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: Rule.majority(quorum=50), "quorum"),
+        (lambda: Rule.supermajority(66), "threshold"),
+        (lambda: Rule.supermajority("2/3", quorum="abc"), "quorum"),
+    ],
+    ids=["quorum 50", "threshold 66", "quorum text"],
+)
+def test_a_share_out_of_range_names_its_argument(
+    make: typing.Callable[[], Rule], field: str
+) -> None:
+    """The error for a share says which argument was wrong."""
+    with pytest.raises(InvalidRuleError, match=f"^{field} "):
+        make()
 
 
 @pytest.mark.parametrize("value", [float("inf"), float("-inf")], ids=repr)

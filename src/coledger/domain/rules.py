@@ -39,22 +39,30 @@ MAX_LIVED_EXPERIENCE_QUORUM = 10_000
 """More voters with lived experience than any body seats."""
 
 
-def _fraction(value: object) -> Fraction:
+Share = float | Fraction | str
+"""A share of something (a threshold, a quorum): 0.5, Fraction(2, 3) or "2/3"."""
+
+
+def _fraction(value: object, field: str = "share") -> Fraction:
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Fraction)):
-        raise InvalidRuleError(f"{value!r} is not a number between 0 and 1")
+        raise InvalidRuleError(f"{field} {value!r} is not a number between 0 and 1")
     if isinstance(value, str) and (
         len(value) > MAX_SHARE_TEXT or _NOT_A_SHARE.search(value)
     ):
         raise InvalidRuleError(
-            f"{value[:MAX_SHARE_TEXT]!r} is not a number between 0 and 1 written "
-            "as a fraction or a decimal (no exponent)"
+            f"{field} {value[:MAX_SHARE_TEXT]!r} is not a number between 0 and 1 "
+            "written as a fraction or a decimal (no exponent)"
         )
     try:
         fraction = Fraction(value).limit_denominator(10_000)
     except (ValueError, ZeroDivisionError, OverflowError) as error:
-        raise InvalidRuleError(f"{value!r} is not a number between 0 and 1") from error
+        raise InvalidRuleError(
+            f"{field} {value!r} is not a number between 0 and 1"
+        ) from error
     if not 0 <= fraction <= 1:
-        raise InvalidRuleError(f"{value!r} is not between 0 and 1")
+        raise InvalidRuleError(
+            f"{field} {value!r} is not between 0 and 1 (one half is 0.5 or '1/2')"
+        )
     return fraction
 
 
@@ -133,45 +141,48 @@ class Rule:
             raise InvalidRuleError("a threshold rule needs a threshold above 1/2")
 
     @classmethod
-    def majority(
-        cls, quorum: float | Fraction = 0, lived_experience_quorum: int = 0
-    ) -> Rule:
+    def majority(cls, quorum: Share = 0, lived_experience_quorum: int = 0) -> Rule:
         """More for than against (blocks count against); ties fail."""
         return cls(
-            "majority", Fraction(1, 2), _fraction(quorum), lived_experience_quorum
+            "majority",
+            Fraction(1, 2),
+            _fraction(quorum, "quorum"),
+            lived_experience_quorum,
         )
 
     @classmethod
     def supermajority(
         cls,
-        threshold: float | Fraction,
-        quorum: float | Fraction = 0,
+        threshold: Share,
+        quorum: Share = 0,
         lived_experience_quorum: int = 0,
     ) -> Rule:
         """At least *threshold* of the for, against and block ballots are for."""
         return cls(
             "threshold",
-            _fraction(threshold),
-            _fraction(quorum),
+            _fraction(threshold, "threshold"),
+            _fraction(quorum, "quorum"),
             lived_experience_quorum,
         )
 
     @classmethod
-    def consensus(
-        cls, quorum: float | Fraction = 0, lived_experience_quorum: int = 0
-    ) -> Rule:
+    def consensus(cls, quorum: Share = 0, lived_experience_quorum: int = 0) -> Rule:
         """Adopted when someone is for and nobody is against or blocks."""
         return cls(
-            "consensus", Fraction(1, 2), _fraction(quorum), lived_experience_quorum
+            "consensus",
+            Fraction(1, 2),
+            _fraction(quorum, "quorum"),
+            lived_experience_quorum,
         )
 
     @classmethod
-    def consent(
-        cls, quorum: float | Fraction = 0, lived_experience_quorum: int = 0
-    ) -> Rule:
+    def consent(cls, quorum: Share = 0, lived_experience_quorum: int = 0) -> Rule:
         """Adopted unless someone blocks; objections short of a block do not stop it."""
         return cls(
-            "consent", Fraction(1, 2), _fraction(quorum), lived_experience_quorum
+            "consent",
+            Fraction(1, 2),
+            _fraction(quorum, "quorum"),
+            lived_experience_quorum,
         )
 
     @property

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from coledger.errors import (
@@ -207,7 +207,11 @@ def check_code_list(
     A bare string is refused too: it would be read one letter at a time.
     """
     if isinstance(values, str) or not isinstance(values, Iterable):
-        raise UnknownCodeError(field, values, allowed, sealed=sealed)
+        named = isinstance(values, str) and values in allowed and not sealed
+        example = values if named else min(allowed)
+        given = "one string" if isinstance(values, str) else type(values).__name__
+        message = f"{field} must be a list of codes, such as [{example!r}], not {given}"
+        raise UnknownCodeError(field, values, allowed, sealed=sealed, message=message)
     return values
 
 
@@ -299,7 +303,9 @@ record, and far from the ends of ``datetime``, which a report's day arithmetic
 def check_aware(field: str, value: object) -> datetime:
     """Return *value* if it is a timezone-aware datetime in the recordable range."""
     if not isinstance(value, datetime):
-        raise NaiveDatetimeError(f"{field} must be a datetime, not {value!r}")
+        raise NaiveDatetimeError(
+            f"{field} must be an aware datetime, {_not_a_time(value)}"
+        )
     if value.tzinfo is None or value.utcoffset() is None:
         raise NaiveDatetimeError(
             f"{field} {value.isoformat()} has no timezone; pass an aware datetime"
@@ -310,6 +316,22 @@ def check_aware(field: str, value: object) -> datetime:
             f"{EARLIEST.year} to {LATEST.year - 1} that a record can hold"
         )
     return value
+
+
+def _not_a_time(value: object) -> str:
+    """What was given instead of a datetime, and how to make one of it.
+
+    Text is not repeated: it may be anything, and messages reach logs.
+    """
+    if isinstance(value, date):
+        example = f"datetime({value.year}, {value.month}, {value.day}, tzinfo=UTC)"
+        return f"not the date {value.isoformat()}; pass {example}"
+    if isinstance(value, str):
+        return (
+            "not text; parse it first, with a timezone "
+            "(datetime.fromisoformat('2025-01-01T19:00+00:00'))"
+        )
+    return f"not a {type(value).__name__}"
 
 
 def in_range(value: datetime) -> bool:

@@ -13,7 +13,7 @@ import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import attrs
 
@@ -22,6 +22,7 @@ from coledger.integrity.recorders import CHECKPOINTS, LEAVES
 from coledger.storage import APP_NAME, parse_url
 
 if TYPE_CHECKING:
+    from types import TracebackType
     from uuid import UUID
 
     from coledger.integrity.recorders import LeafPOPORecorder
@@ -195,6 +196,17 @@ class AuditSource(ABC):
 
     def close(self) -> None:  # noqa: B027 (sources without connections need nothing)
         """Release the connection."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def locate(self, originator_id: UUID, version: int) -> int | None:
         """The leaf index of one stored event, by its id and version."""
