@@ -176,7 +176,13 @@ def read_checkpoints(
     trusted: dict[int, Checkpoint] = {}
     for note in notes:
         if verifier is None:
-            out.add(Finding("NO_TRUSTED_SIGNATURE", "no verifier key was pinned"))
+            out.add(
+                Finding(
+                    "NO_TRUSTED_SIGNATURE",
+                    "no verifier key was pinned: pass the one the organisation "
+                    "gave you (--trusted-key)",
+                )
+            )
             continue
         try:
             checkpoint = open_checkpoint(note, verifier)
@@ -472,21 +478,44 @@ def verify(
         )
     anchored = max(walker.matched, default=0)
     if not checkpoints:
-        out.add(Finding("NO_CHECKPOINT", "pass the checkpoints you kept"))
+        out.add(Finding("NO_CHECKPOINT", _no_checkpoint(len(texts), verifier)))
     elif anchored < size:
         out.add(
-            Finding(
-                "UNANCHORED",
-                f"events {anchored}..{size - 1} are newer than the last trusted "
-                "checkpoint; ask for a new one",
-                leaf_index=anchored,
-            )
+            Finding("UNANCHORED", _unanchored(checkpoints, anchored, size), anchored)
         )
     errors = [c for c in out.counts if c not in WARNINGS]
     status = FAILED if errors else PARTIAL if out.counts else VERIFIED
     return Report(
         status, size, anchored, len(checkpoints), tuple(out.shown), dict(out.counts)
     )
+
+
+def _no_checkpoint(given: int, verifier: Verifier | None) -> str:
+    """What to do when no checkpoint could be trusted, given how many were passed."""
+    if not given:
+        return "pass the checkpoints you kept"
+    if verifier is None:
+        return f"{given} checkpoint(s) given, but no verifier key to open them with"
+    return (
+        f"none of the {given} checkpoint(s) given opened under the pinned key "
+        "(see the findings above)"
+    )
+
+
+def _unanchored(checkpoints: Sequence[Checkpoint], anchored: int, size: int) -> str:
+    """Why events anchored..size-1 are not anchored, and what to do about it.
+
+    A new checkpoint helps only when the events are newer than every trusted
+    one; events that a trusted checkpoint covers but does not match must not
+    be anchored afresh.
+    """
+    events = f"events {anchored}..{size - 1}"
+    if any(checkpoint.size > anchored for checkpoint in checkpoints):
+        return (
+            f"{events} are not anchored: the trusted checkpoint that covers them "
+            "does not match the log (see the errors above)"
+        )
+    return f"{events} are newer than the last trusted checkpoint; ask for a new one"
 
 
 def _account(source: AuditSource, walker: _Walker, out: _Collector) -> None:
