@@ -379,6 +379,33 @@ def test_verify_exit_1_for_a_foreign_checkpoint(own_copy: Published) -> None:
     assert "NO_TRUSTED_SIGNATURE" in result.stdout
 
 
+def test_verify_names_the_checkpoint_file_each_finding_is_about(
+    own_copy: Published,
+) -> None:
+    """Of several checkpoint files, the findings say which one would not open."""
+    folder = own_copy.folder
+    made = coledger("keygen", "--name", ORIGIN, "--out", "o.pem", cwd=folder)
+    assert made.returncode == 0, made.stderr
+    forged = coledger(
+        "checkpoint", "--db", own_copy.db, "--signing-key", "o.pem", cwd=folder
+    )
+    (folder / "forged.txt").write_text(forged.stdout, encoding="utf-8")
+    note = own_copy.checkpoint.read_text(encoding="utf-8").split("\n")
+    note[1] = str(int(note[1]) - 1)
+    (folder / "edited.txt").write_text("\n".join(note), encoding="utf-8")
+    result = verify_cli(
+        own_copy,
+        *("--checkpoint", own_copy.checkpoint),
+        *("--checkpoint", "forged.txt", "--checkpoint", "edited.txt"),
+        json_output=True,
+    )
+    details = {f["code"]: f["detail"] for f in json.loads(result.stdout)["findings"]}
+    assert details == {
+        "NO_TRUSTED_SIGNATURE": "forged.txt: not signed by the pinned key",
+        "BAD_SIGNATURE": "edited.txt: the signature does not match",
+    }
+
+
 def test_verify_reports_a_pasted_non_ascii_note_as_malformed(
     published: Published, tmp_path: Path
 ) -> None:
@@ -391,7 +418,7 @@ def test_verify_reports_a_pasted_non_ascii_note_as_malformed(
     )
     assert (result.returncode, result.stderr) == (1, "")
     assert "MALFORMED at" not in result.stdout
-    assert "    MALFORMED: a signature is not base64" in result.stdout
+    assert f"    MALFORMED: {pasted}: a signature is not base64" in result.stdout
     assert "trusted checkpoints: 1; anchored: 15" in result.stdout
 
 

@@ -24,7 +24,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from coledger import Ledger
-from coledger.errors import InconsistentCheckpointError, ProofError
+from coledger.errors import (
+    InconsistentCheckpointError,
+    InvalidInputError,
+    ProofError,
+)
 from coledger.integrity import (
     FAILED,
     PARTIAL,
@@ -746,6 +750,20 @@ def test_no_checkpoint_says_whether_any_was_given(scene: Scene) -> None:
     unpinned = audit(scene, pinned=False)
     assert "no verifier key" in detail(unpinned, "NO_CHECKPOINT")
     assert "--trusted-key" in detail(unpinned, "NO_TRUSTED_SIGNATURE")
+
+
+def test_findings_about_a_note_name_it(scene: Scene) -> None:
+    """A note that will not open is named: by its place, or by the name given."""
+    forged = SigningKey.generate(ORIGIN).sign(SIZE, bytes(32))
+    notes = [scene.notes[0], forged]
+    by_place = detail(audit(scene, notes=notes), "NO_TRUSTED_SIGNATURE")
+    assert by_place == "checkpoint 2: not signed by the pinned key"
+    with open_source(scene.url) as source:
+        named = verify(source, scene.verifier, notes, names=["june.txt", "july.txt"])
+    assert detail(named, "NO_TRUSTED_SIGNATURE").startswith("july.txt: ")
+    for names in (["one"], "ab", [1, 2]):
+        with open_source(scene.url) as source, pytest.raises(InvalidInputError):
+            verify(source, scene.verifier, notes, names=names)  # type: ignore[arg-type]
 
 
 # 17-18: writes around coledger, malformed rows ----------------------------------------

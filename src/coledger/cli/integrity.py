@@ -125,7 +125,7 @@ def _verify(args: argparse.Namespace) -> int:
     notes = [read_text(path, "checkpoint") for path in args.checkpoint]
     source = open_source(storage_url(args.db, existing=True))
     try:
-        report = verify(source, verifier, notes)
+        report = verify(source, verifier, notes, names=args.checkpoint)
     finally:
         source.close()
     if args.json:

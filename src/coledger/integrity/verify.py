@@ -170,37 +170,47 @@ def _new_stream_head(oid: Any, version: int) -> bytes | None:
 
 
 def read_checkpoints(
-    notes: Iterable[str], verifier: Verifier | None, out: _Collector
+    notes: Sequence[str],
+    verifier: Verifier | None,
+    out: _Collector,
+    names: Sequence[str] | None = None,
 ) -> list[Checkpoint]:
-    """The trusted checkpoints among *notes*, findings for the rest."""
-    trusted: dict[int, Checkpoint] = {}
-    for note in notes:
+    """The trusted checkpoints among *notes*, findings for the rest.
+
+    Each finding about a note starts with its name (``checkpoint 1``, ...,
+    unless *names* gives one per note), so an auditor who passed several can
+    tell which one failed.
+    """
+    labels = names or [f"checkpoint {n}" for n in range(1, len(notes) + 1)]
+    trusted: dict[int, tuple[Checkpoint, str]] = {}
+    for note, name in zip(notes, labels, strict=True):
         if verifier is None:
             out.add(
                 Finding(
                     "NO_TRUSTED_SIGNATURE",
-                    "no verifier key was pinned: pass the one the organisation "
-                    "gave you (--trusted-key)",
+                    f"{name}: no verifier key was pinned: pass the one the "
+                    "organisation gave you (--trusted-key)",
                 )
             )
             continue
         try:
             checkpoint = open_checkpoint(note, verifier)
         except CheckpointError as error:
-            out.add(Finding(error.code, error.detail))
+            out.add(Finding(error.code, f"{name}: {error.detail}"))
             continue
-        earlier = trusted.get(checkpoint.size)
+        earlier, earlier_name = trusted.get(checkpoint.size, (None, ""))
         if earlier is not None and earlier.root != checkpoint.root:
             out.add(
                 Finding(
                     "EQUIVOCATION",
-                    f"size {checkpoint.size} signed with roots {earlier.root_b64} "
-                    f"and {checkpoint.root_b64}:\n{earlier.note}\n{checkpoint.note}",
+                    f"{earlier_name} and {name}: size {checkpoint.size} signed "
+                    f"with roots {earlier.root_b64} and {checkpoint.root_b64}:"
+                    f"\n{earlier.note}\n{checkpoint.note}",
                 )
             )
             continue
-        trusted[checkpoint.size] = checkpoint
-    return [trusted[size] for size in sorted(trusted)]
+        trusted[checkpoint.size] = (checkpoint, name)
+    return [trusted[size][0] for size in sorted(trusted)]
 
 
 class _Walker:
@@ -445,9 +455,17 @@ class _Walker:
 
 
 def verify(
-    source: AuditSource, verifier: Verifier | None, notes: Iterable[str]
+    source: AuditSource,
+    verifier: Verifier | None,
+    notes: Iterable[str],
+    *,
+    names: Sequence[str] | None = None,
 ) -> Report:
-    """Check a ledger against the checkpoints an auditor kept."""
+    """Check a ledger against the checkpoints an auditor kept.
+
+    *names*, one per note (their file names, say), label the findings about
+    each note; without them the notes are ``checkpoint 1``, ``checkpoint 2``...
+    """
     given: tuple[object, object, object] = (source, verifier, notes)
     what, pinned, kept = given
     if not callable(getattr(what, "leaf_pages", None)):  # an AuditSource, or like one
@@ -459,8 +477,15 @@ def verify(
     texts = list(kept)
     if not all(isinstance(note, str) for note in texts):
         raise InvalidInputError("notes must be a list of checkpoint notes (text)")
+    labels = None if names is None else list(names)
+    if labels is not None and (
+        isinstance(names, str)
+        or len(labels) != len(texts)
+        or not all(isinstance(name, str) for name in labels)
+    ):
+        raise InvalidInputError("names must be a list of texts, one per note")
     out = _Collector()
-    checkpoints = read_checkpoints(texts, verifier, out)
+    checkpoints = read_checkpoints(texts, verifier, out, labels)
     for reason in source.hiding():
         out.add(Finding("HIDDEN_ROWS", reason))
     walker = _Walker(checkpoints, out)
