@@ -486,6 +486,22 @@ def test_verify_exit_2_for_a_malformed_trusted_key(
     assert result.returncode == 2
 
 
+def test_a_trusted_key_file_named_without_at_says_to_add_it(
+    published: Published,
+) -> None:
+    """``--trusted-key verifier-key.txt`` (no @) exits 2 and says to write @."""
+    (published.folder / "verifier-key.txt").write_text(published.verifier_text)
+    result = coledger(
+        "verify",
+        *("--db", published.db, "--trusted-key", "verifier-key.txt"),
+        *("--checkpoint", published.checkpoint),
+        cwd=published.folder,
+    )
+    assert result.returncode == 2
+    assert "pass @verifier-key.txt to read the key from it" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
 # verify --json ------------------------------------------------------------------------
 
 FINDING_KEYS = {"severity", "code", "detail", "leaf_index", "originator_id", "version"}

@@ -36,7 +36,18 @@ def _trusted_key(text: str) -> Verifier:
     try:
         return Verifier.parse(value)
     except CheckpointError as error:
-        raise CommandError(f"the trusted key is unusable: {error}") from error
+        hint = ""
+        if not text.startswith("@") and _is_file(text):
+            hint = f" ({text} is a file: pass @{text} to read the key from it)"
+        raise CommandError(f"the trusted key is unusable: {error}{hint}") from error
+
+
+def _is_file(text: str) -> bool:
+    """Whether *text* names a file (False for a name the system refuses)."""
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _passphrase() -> bytes | None:
