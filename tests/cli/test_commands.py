@@ -13,6 +13,7 @@ import pytest
 
 from cli_helpers import COLEDGER, KEY, POLIS, make_demo, need_polis, rows, run
 from coledger import Ledger
+from coledger.cli import main
 from coledger.integrity import SigningKey, Verifier
 
 
@@ -462,3 +463,25 @@ def test_memory_and_sqlite_options_are_refused_where_they_would_mislead(
     assert cut.returncode == 2
     assert "takes no '?'" in cut.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["verify", "audit-copy"])
+def test_keyless_commands_do_not_ask_for_the_master_key_in_their_help(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The help of verify and audit-copy says --key-file is not used, as documented."""
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "--key-file PATH not used: this command needs no master key" in shown
+    assert "file holding the master key" not in shown
+
+
+def test_commands_that_read_sealed_data_name_the_master_key_in_their_help(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The help of report still says where the master key comes from."""
+    with pytest.raises(SystemExit):
+        main(["report", "--help"])
+    assert "file holding the master key" in capsys.readouterr().out

@@ -302,8 +302,12 @@ class Progress:
         self.out.flush()
 
 
-def add_common(parser: argparse.ArgumentParser) -> None:
-    """The options every ledger command takes."""
+def add_common(parser: argparse.ArgumentParser, *, keyless: bool = False) -> None:
+    """The options every ledger command takes.
+
+    A *keyless* command (verify, audit-copy) accepts ``--key-file`` but never
+    reads it, and its help says so: an auditor must not think they need it.
+    """
     parser.add_argument(
         "--db",
         default=DEFAULT_DB,
@@ -313,6 +317,8 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--key-file",
         metavar="PATH",
-        help=f"file holding the master key (default: ${MASTER_KEY_ENV}, "
+        help="not used: this command needs no master key"
+        if keyless
+        else f"file holding the master key (default: ${MASTER_KEY_ENV}, "
         f"else ./{DEFAULT_KEY_FILE})",
     )

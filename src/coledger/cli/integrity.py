@@ -202,7 +202,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="check the ledger against kept checkpoints (needs no keys); "
         "exit 0 VERIFIED, 3 PARTIAL, 1 FAILED, 2 could not run",
     )
-    add_common(verify_parser)
+    add_common(verify_parser, keyless=True)
     verify_parser.add_argument(
         "--trusted-key", help="the pinned verifier key, or @file holding it"
     )
@@ -221,7 +221,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="copy a SQLite ledger's events and leaves, and nothing else, into a "
         "new file to give an auditor",
     )
-    add_common(copy)
+    add_common(copy, keyless=True)
     copy.add_argument("--out", required=True, metavar="FILE", help="the new file")
     copy.set_defaults(handler=_audit_copy)
 
