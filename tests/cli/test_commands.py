@@ -485,3 +485,46 @@ def test_commands_that_read_sealed_data_name_the_master_key_in_their_help(
     with pytest.raises(SystemExit):
         main(["report", "--help"])
     assert "file holding the master key" in capsys.readouterr().out
+
+
+def test_subject_access_is_private_and_emptied_by_erasure(tmp_path: Path) -> None:
+    """subject-access writes an owner-only file; after erase it holds no codes."""
+    assert run("demo", cwd=tmp_path).returncode == 0
+    with Ledger.open(f"sqlite:///{tmp_path / 'coledger.db'}", master_key=KEY) as ledger:
+        member = next(m for m in ledger.members() if m.lived_experience)
+        admin = str(ledger.members()[0].id)
+    asked = ["subject-access", "--member", str(member.id), "--out"]
+    result = run(*asked, "before.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "holds personal data" in result.stdout
+    before = tmp_path / "before.json"
+    assert before.stat().st_mode & 0o777 == 0o600
+    report = json.loads(before.read_text(encoding="utf-8"))
+    assert report["profile"]["lived_experience"] == list(member.lived_experience)
+    codes = [e["code"] for e in report["events"] if e["type"] == "Adjustment.Requested"]
+    assert codes
+    assert "[erased]" not in codes
+    erased = run("erase", "--member", str(member.id), "--by", admin, cwd=tmp_path)
+    assert erased.returncode == 0, erased.stderr
+    assert run(*asked, "after.json", cwd=tmp_path).returncode == 0
+    after = json.loads((tmp_path / "after.json").read_text(encoding="utf-8"))
+    assert (after["profile"]["name"], after["profile"]["lived_experience"]) == (
+        "[erased]",
+        [],
+    )
+    requested = [e for e in after["events"] if e["type"] == "Adjustment.Requested"]
+    assert {e["code"] for e in requested} == {"[erased]"}
+    declared = [e for e in after["events"] if "categories" in e]
+    assert declared
+    assert all(e["categories"] == [] for e in declared)
+
+
+def test_subject_access_of_no_member_writes_nothing(demo_dir: Path) -> None:
+    """An id that names no member exits 1, and a text that is no id exits 2."""
+    for member, code in (("00000000-0000-0000-0000-000000000000", 1), ("Kit", 2)):
+        result = run(
+            "subject-access", "--member", member, "--out", "sar.json", cwd=demo_dir
+        )
+        assert result.returncode == code, result.stderr
+        assert not (demo_dir / "sar.json").exists()
+        assert not (demo_dir / "sar.json.part").exists()
