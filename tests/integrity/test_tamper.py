@@ -434,6 +434,10 @@ def test_renumbered_notification_id_is_reordered(scene: Scene) -> None:
     assert codes(report) == {"REORDERED"}
     [reordered] = report.findings
     assert reordered.leaf_index == 6
+    assert reordered.detail == (
+        f"notification id {nid + 1} does not come after 1000, the previous leaf's: "
+        "this row or the one before it was moved"
+    )
 
 
 # 10-11: truncation and forks ----------------------------------------------------------

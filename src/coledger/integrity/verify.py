@@ -364,9 +364,7 @@ class _Walker:
         self.expected_index = (index if index is not None else self.expected_index) + 1
         nid = row.notification_id if isinstance(row.notification_id, int) else None
         if nid is None or (self.last_nid is not None and nid <= self.last_nid):
-            self.out.add(
-                Finding("REORDERED", f"notification id {row.notification_id!r}", index)
-            )
+            self.out.add(Finding("REORDERED", self._out_of_order(row), index))
         self.last_nid = nid if nid is not None else self.last_nid
         stored_leaf = _as_bytes(row.leaf_hash)
         stored_state = _as_bytes(row.state_hash)
@@ -380,6 +378,16 @@ class _Walker:
             self.out.add(Finding("MALFORMED_ROW", "a leaf hash is not 32 bytes", index))
         leaf = self._event_leaf(row.event, index, stored_state, stored_leaf)
         self._grow([leaf])
+
+    def _out_of_order(self, row: LeafRow) -> str:
+        """Why *row*'s notification id breaks the order, for the REORDERED finding."""
+        found = f"notification id {row.notification_id!r}"
+        if not isinstance(row.notification_id, int):
+            return f"{found} is not a whole number"
+        return (
+            f"{found} does not come after {self.last_nid}, the previous leaf's: "
+            "this row or the one before it was moved"
+        )
 
     def _event_leaf(
         self,
