@@ -144,6 +144,8 @@ def test_keygen_will_not_overwrite_a_key(published: Published) -> None:
     )
     assert again.returncode == 2
     assert "cannot create" in again.stderr
+    assert "already exists, and keygen never overwrites a file" in again.stderr
+    assert "Errno" not in again.stderr
     assert published.key_file.read_bytes() == before
 
 

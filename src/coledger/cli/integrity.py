@@ -101,6 +101,14 @@ def _create(path: Path, mode: int) -> int:
     """A new file's descriptor; an existing file is never overwritten."""
     try:
         return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError as error:
+        # An existing signing key may be the one whose checkpoints are
+        # published: replacing it would break the chain auditors check.
+        raise CommandError(
+            f"cannot create {path}: it already exists, and keygen never "
+            "overwrites a file (choose another name; keep the old key if its "
+            "checkpoints were published)"
+        ) from error
     except OSError as error:
         raise CommandError(f"cannot create {path}: {error}") from error
 
