@@ -528,3 +528,35 @@ def test_subject_access_of_no_member_writes_nothing(demo_dir: Path) -> None:
         assert result.returncode == code, result.stderr
         assert not (demo_dir / "sar.json").exists()
         assert not (demo_dir / "sar.json.part").exists()
+
+
+def test_erase_warns_of_the_seats_and_requests_it_leaves(tmp_path: Path) -> None:
+    """Erasing a seat holder with an open request warns of both, naming no data."""
+    assert run("demo", cwd=tmp_path).returncode == 0
+    with Ledger.open(f"sqlite:///{tmp_path / 'coledger.db'}", master_key=KEY) as ledger:
+        request = next(a for a in ledger.adjustments() if a.status == "requested")
+        member = ledger.member(request.member)
+        bodies = [
+            b for b in ledger.bodies() if member.id in {s.member for s in b.seats}
+        ]
+        held = {s.member for b in ledger.bodies() for s in b.seats}
+        unseated = next(
+            m.id
+            for m in ledger.members()
+            if m.id not in held
+            and not any(a.member == m.id for a in ledger.adjustments())
+        )
+        admin = str(ledger.members()[0].id)
+    assert bodies
+    result = run("erase", "--member", str(member.id), "--by", admin, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    warnings = result.stderr.splitlines()
+    assert all(line.startswith("warning: ") for line in warnings)
+    assert len(warnings) == len(bodies) + 1
+    for body in bodies:
+        assert f"seat on {body.name} ({body.id})" in result.stderr
+    assert f"request {request.id} is still open" in result.stderr
+    assert member.name not in result.stderr
+    assert request.code not in result.stderr
+    quiet = run("erase", "--member", str(unseated), "--by", admin, cwd=tmp_path)
+    assert (quiet.returncode, quiet.stderr) == (0, "")
