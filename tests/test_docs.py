@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from coledger.projections import Thresholds
+from coledger.projections.materialise import tracking_name
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
 FENCE = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -74,3 +77,13 @@ def test_readme_journeys_run_after_the_quickstart(tmp_path: Path) -> None:
         assert done.returncode == 0, f"{command}: {done.stderr}"
         if shown:
             assert done.stdout.splitlines() == shown, command
+
+
+def test_the_tracking_name_shown_is_the_one_rebuild_writes() -> None:
+    """The projection tracking name cli.md shows is the default thresholds' own."""
+    shown = re.findall(
+        r"^(power_sharing/[0-9a-f]+)\|",
+        (ROOT / "docs" / "cli.md").read_text(encoding="utf-8"),
+        re.MULTILINE,
+    )
+    assert shown == [tracking_name(Thresholds())]

@@ -13,6 +13,7 @@ import pytest
 
 from cli_helpers import COLEDGER, KEY, POLIS, make_demo, need_polis, rows, run
 from coledger import Ledger
+from coledger.cli import main
 from coledger.integrity import SigningKey, Verifier
 
 
@@ -462,3 +463,100 @@ def test_memory_and_sqlite_options_are_refused_where_they_would_mislead(
     assert cut.returncode == 2
     assert "takes no '?'" in cut.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["verify", "audit-copy"])
+def test_keyless_commands_do_not_ask_for_the_master_key_in_their_help(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The help of verify and audit-copy says --key-file is not used, as documented."""
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "--key-file PATH not used: this command needs no master key" in shown
+    assert "file holding the master key" not in shown
+
+
+def test_commands_that_read_sealed_data_name_the_master_key_in_their_help(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The help of report still says where the master key comes from."""
+    with pytest.raises(SystemExit):
+        main(["report", "--help"])
+    assert "file holding the master key" in capsys.readouterr().out
+
+
+def test_subject_access_is_private_and_emptied_by_erasure(tmp_path: Path) -> None:
+    """subject-access writes an owner-only file; after erase it holds no codes."""
+    assert run("demo", cwd=tmp_path).returncode == 0
+    with Ledger.open(f"sqlite:///{tmp_path / 'coledger.db'}", master_key=KEY) as ledger:
+        member = next(m for m in ledger.members() if m.lived_experience)
+        admin = str(ledger.members()[0].id)
+    asked = ["subject-access", "--member", str(member.id), "--out"]
+    result = run(*asked, "before.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "holds personal data" in result.stdout
+    before = tmp_path / "before.json"
+    assert before.stat().st_mode & 0o777 == 0o600
+    report = json.loads(before.read_text(encoding="utf-8"))
+    assert report["profile"]["lived_experience"] == list(member.lived_experience)
+    codes = [e["code"] for e in report["events"] if e["type"] == "Adjustment.Requested"]
+    assert codes
+    assert "[erased]" not in codes
+    erased = run("erase", "--member", str(member.id), "--by", admin, cwd=tmp_path)
+    assert erased.returncode == 0, erased.stderr
+    assert run(*asked, "after.json", cwd=tmp_path).returncode == 0
+    after = json.loads((tmp_path / "after.json").read_text(encoding="utf-8"))
+    assert (after["profile"]["name"], after["profile"]["lived_experience"]) == (
+        "[erased]",
+        [],
+    )
+    requested = [e for e in after["events"] if e["type"] == "Adjustment.Requested"]
+    assert {e["code"] for e in requested} == {"[erased]"}
+    declared = [e for e in after["events"] if "categories" in e]
+    assert declared
+    assert all(e["categories"] == [] for e in declared)
+
+
+def test_subject_access_of_no_member_writes_nothing(demo_dir: Path) -> None:
+    """An id that names no member exits 1, and a text that is no id exits 2."""
+    for member, code in (("00000000-0000-0000-0000-000000000000", 1), ("Kit", 2)):
+        result = run(
+            "subject-access", "--member", member, "--out", "sar.json", cwd=demo_dir
+        )
+        assert result.returncode == code, result.stderr
+        assert not (demo_dir / "sar.json").exists()
+        assert not (demo_dir / "sar.json.part").exists()
+
+
+def test_erase_warns_of_the_seats_and_requests_it_leaves(tmp_path: Path) -> None:
+    """Erasing a seat holder with an open request warns of both, naming no data."""
+    assert run("demo", cwd=tmp_path).returncode == 0
+    with Ledger.open(f"sqlite:///{tmp_path / 'coledger.db'}", master_key=KEY) as ledger:
+        request = next(a for a in ledger.adjustments() if a.status == "requested")
+        member = ledger.member(request.member)
+        bodies = [
+            b for b in ledger.bodies() if member.id in {s.member for s in b.seats}
+        ]
+        held = {s.member for b in ledger.bodies() for s in b.seats}
+        unseated = next(
+            m.id
+            for m in ledger.members()
+            if m.id not in held
+            and not any(a.member == m.id for a in ledger.adjustments())
+        )
+        admin = str(ledger.members()[0].id)
+    assert bodies
+    result = run("erase", "--member", str(member.id), "--by", admin, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    warnings = result.stderr.splitlines()
+    assert all(line.startswith("warning: ") for line in warnings)
+    assert len(warnings) == len(bodies) + 1
+    for body in bodies:
+        assert f"seat on {body.name} ({body.id})" in result.stderr
+    assert f"request {request.id} is still open" in result.stderr
+    assert member.name not in result.stderr
+    assert request.code not in result.stderr
+    quiet = run("erase", "--member", str(unseated), "--by", admin, cwd=tmp_path)
+    assert (quiet.returncode, quiet.stderr) == (0, "")

@@ -144,6 +144,8 @@ def test_keygen_will_not_overwrite_a_key(published: Published) -> None:
     )
     assert again.returncode == 2
     assert "cannot create" in again.stderr
+    assert "already exists, and keygen never overwrites a file" in again.stderr
+    assert "Errno" not in again.stderr
     assert published.key_file.read_bytes() == before
 
 
@@ -379,6 +381,33 @@ def test_verify_exit_1_for_a_foreign_checkpoint(own_copy: Published) -> None:
     assert "NO_TRUSTED_SIGNATURE" in result.stdout
 
 
+def test_verify_names_the_checkpoint_file_each_finding_is_about(
+    own_copy: Published,
+) -> None:
+    """Of several checkpoint files, the findings say which one would not open."""
+    folder = own_copy.folder
+    made = coledger("keygen", "--name", ORIGIN, "--out", "o.pem", cwd=folder)
+    assert made.returncode == 0, made.stderr
+    forged = coledger(
+        "checkpoint", "--db", own_copy.db, "--signing-key", "o.pem", cwd=folder
+    )
+    (folder / "forged.txt").write_text(forged.stdout, encoding="utf-8")
+    note = own_copy.checkpoint.read_text(encoding="utf-8").split("\n")
+    note[1] = str(int(note[1]) - 1)
+    (folder / "edited.txt").write_text("\n".join(note), encoding="utf-8")
+    result = verify_cli(
+        own_copy,
+        *("--checkpoint", own_copy.checkpoint),
+        *("--checkpoint", "forged.txt", "--checkpoint", "edited.txt"),
+        json_output=True,
+    )
+    details = {f["code"]: f["detail"] for f in json.loads(result.stdout)["findings"]}
+    assert details == {
+        "NO_TRUSTED_SIGNATURE": "forged.txt: not signed by the pinned key",
+        "BAD_SIGNATURE": "edited.txt: the signature does not match",
+    }
+
+
 def test_verify_reports_a_pasted_non_ascii_note_as_malformed(
     published: Published, tmp_path: Path
 ) -> None:
@@ -391,7 +420,7 @@ def test_verify_reports_a_pasted_non_ascii_note_as_malformed(
     )
     assert (result.returncode, result.stderr) == (1, "")
     assert "MALFORMED at" not in result.stdout
-    assert "    MALFORMED: a signature is not base64" in result.stdout
+    assert f"    MALFORMED: {pasted}: a signature is not base64" in result.stdout
     assert "trusted checkpoints: 1; anchored: 15" in result.stdout
 
 
@@ -457,6 +486,22 @@ def test_verify_exit_2_for_a_malformed_trusted_key(
     )
     assert "MALFORMED_KEY" in result.stderr
     assert result.returncode == 2
+
+
+def test_a_trusted_key_file_named_without_at_says_to_add_it(
+    published: Published,
+) -> None:
+    """``--trusted-key verifier-key.txt`` (no @) exits 2 and says to write @."""
+    (published.folder / "verifier-key.txt").write_text(published.verifier_text)
+    result = coledger(
+        "verify",
+        *("--db", published.db, "--trusted-key", "verifier-key.txt"),
+        *("--checkpoint", published.checkpoint),
+        cwd=published.folder,
+    )
+    assert result.returncode == 2
+    assert "pass @verifier-key.txt to read the key from it" in result.stderr
+    assert result.stderr.count("\n") == 1
 
 
 # verify --json ------------------------------------------------------------------------

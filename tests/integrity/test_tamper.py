@@ -24,8 +24,20 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from coledger import Ledger
-from coledger.errors import InconsistentCheckpointError, ProofError
-from coledger.integrity import FAILED, PARTIAL, VERIFIED, SigningKey, Verifier, verify
+from coledger.errors import (
+    InconsistentCheckpointError,
+    InvalidInputError,
+    ProofError,
+)
+from coledger.integrity import (
+    FAILED,
+    PARTIAL,
+    VERIFIED,
+    Report,
+    SigningKey,
+    Verifier,
+    verify,
+)
 from coledger.integrity import source as source_module
 from coledger.integrity.merkle import root
 from coledger.integrity.source import SQLiteSource, open_source
@@ -422,6 +434,10 @@ def test_renumbered_notification_id_is_reordered(scene: Scene) -> None:
     assert codes(report) == {"REORDERED"}
     [reordered] = report.findings
     assert reordered.leaf_index == 6
+    assert reordered.detail == (
+        f"notification id {nid + 1} does not come after 1000, the previous leaf's: "
+        "this row or the one before it was moved"
+    )
 
 
 # 10-11: truncation and forks ----------------------------------------------------------
@@ -689,6 +705,69 @@ def test_prove_refuses_a_ballot_changed_under_its_leaf(both: Scene) -> None:
         ledger.prove_ballot(both.proposal, both.voters[1], both.notes[0])
     assert raised.value.code == "MODIFIED"
     assert str(BALLOT) in raised.value.detail
+
+
+# What the findings tell the auditor to do -------------------------------------------
+
+
+def detail(report: Report, code: str) -> str:
+    """The detail of the report's one finding with *code*."""
+    [found] = [f.detail for f in report.findings if f.code == code]
+    return found
+
+
+def test_unanchored_after_tampering_does_not_ask_for_a_new_checkpoint(
+    scene: Scene,
+) -> None:
+    """Events under a checkpoint that no longer matches are not called merely new."""
+    with tampering(scene) as raw:
+        raw.flip_state_bit(raw.event_at(BALLOT).nid, bit=100)
+    rewritten = detail(audit(scene), "UNANCHORED")
+    with tampering(scene) as raw:
+        raw.truncate(keep=12)
+    truncated = detail(audit(scene), "UNANCHORED")
+    for text in (rewritten, truncated):
+        assert "new one" not in text
+        assert "newer" not in text
+        assert "does not match the log" in text
+
+
+def test_unanchored_new_events_ask_for_a_new_checkpoint(scene: Scene) -> None:
+    """Events recorded after the last checkpoint are new: ask for another."""
+    extend(scene, 2, sign=False)
+    report = audit(scene)
+    assert report.status == PARTIAL
+    assert detail(report, "UNANCHORED") == (
+        f"events {SIZE}..{SIZE + 1} are newer than the last trusted checkpoint; "
+        "ask for a new one"
+    )
+
+
+def test_no_checkpoint_says_whether_any_was_given(scene: Scene) -> None:
+    """Checkpoints given but not trusted are not met with 'pass the checkpoints'."""
+    assert detail(audit(scene, notes=[]), "NO_CHECKPOINT") == (
+        "pass the checkpoints you kept"
+    )
+    forged = SigningKey.generate(ORIGIN).sign(SIZE, bytes(32))
+    untrusted = detail(audit(scene, notes=[forged, forged]), "NO_CHECKPOINT")
+    assert "none of the 2 checkpoint(s) given opened under the pinned key" in untrusted
+    unpinned = audit(scene, pinned=False)
+    assert "no verifier key" in detail(unpinned, "NO_CHECKPOINT")
+    assert "--trusted-key" in detail(unpinned, "NO_TRUSTED_SIGNATURE")
+
+
+def test_findings_about_a_note_name_it(scene: Scene) -> None:
+    """A note that will not open is named: by its place, or by the name given."""
+    forged = SigningKey.generate(ORIGIN).sign(SIZE, bytes(32))
+    notes = [scene.notes[0], forged]
+    by_place = detail(audit(scene, notes=notes), "NO_TRUSTED_SIGNATURE")
+    assert by_place == "checkpoint 2: not signed by the pinned key"
+    with open_source(scene.url) as source:
+        named = verify(source, scene.verifier, notes, names=["june.txt", "july.txt"])
+    assert detail(named, "NO_TRUSTED_SIGNATURE").startswith("july.txt: ")
+    for names in (["one"], "ab", [1, 2]):
+        with open_source(scene.url) as source, pytest.raises(InvalidInputError):
+            verify(source, scene.verifier, notes, names=names)  # type: ignore[arg-type]
 
 
 # 17-18: writes around coledger, malformed rows ----------------------------------------

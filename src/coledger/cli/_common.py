@@ -16,13 +16,13 @@ from uuid import UUID
 
 from coledger._core import EVENTS_TABLE, check_sqlite_file, committed_tables
 from coledger.application import Ledger
-from coledger.errors import InvalidInputError, MasterKeyError
+from coledger.errors import InvalidInputError, MasterKeyError, StorageError
 from coledger.privacy.keys import (
     MASTER_KEY_ENV,
     encode_master_key,
     generate_master_key,
 )
-from coledger.storage import parse_url
+from coledger.storage import APP_NAME, StorageConfig, parse_url, shown
 
 DEFAULT_DB = "./coledger.db"
 DEFAULT_KEY_FILE = Path("coledger.master-key")
@@ -53,6 +53,8 @@ def storage_url(db: str, *, existing: bool = False) -> str:
         path = parse_url(url).path
         if path is not None:
             _refuse_no_ledger(path)
+    elif existing and (config := parse_url(url)).backend == "postgres":
+        _refuse_no_schema_ledger(config)
     return url
 
 
@@ -73,6 +75,30 @@ def _refuse_no_ledger(path: Path) -> None:
         raise CommandError(
             f"no ledger at {path}: it is a SQLite database without a ledger's "
             "events (check --db)"
+        )
+
+
+def _refuse_no_schema_ledger(config: StorageConfig) -> None:
+    """CommandError unless the PostgreSQL schema already holds a ledger's events.
+
+    Opening would create the schema, a ledger's tables and a key store, so a
+    mistyped ``?schema=`` would read as an empty ledger and leave one behind.
+    """
+    import psycopg  # noqa: PLC0415 (only PostgreSQL ledgers need it)
+
+    try:
+        with psycopg.connect(config.postgres_conninfo, autocommit=True) as conn:
+            found = conn.execute(
+                "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+                "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
+                (config.pg_schema, f"{APP_NAME}_events"),
+            ).fetchone()
+    except psycopg.Error as error:
+        raise StorageError(f"cannot reach PostgreSQL: {error}") from error
+    if found is None:
+        raise CommandError(
+            f"no ledger at {shown(config.url)}: schema {config.pg_schema} holds no "
+            "ledger's events (check --db and its ?schema=)"
         )
 
 
@@ -276,8 +302,12 @@ class Progress:
         self.out.flush()
 
 
-def add_common(parser: argparse.ArgumentParser) -> None:
-    """The options every ledger command takes."""
+def add_common(parser: argparse.ArgumentParser, *, keyless: bool = False) -> None:
+    """The options every ledger command takes.
+
+    A *keyless* command (verify, audit-copy) accepts ``--key-file`` but never
+    reads it, and its help says so: an auditor must not think they need it.
+    """
     parser.add_argument(
         "--db",
         default=DEFAULT_DB,
@@ -287,6 +317,8 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--key-file",
         metavar="PATH",
-        help=f"file holding the master key (default: ${MASTER_KEY_ENV}, "
+        help="not used: this command needs no master key"
+        if keyless
+        else f"file holding the master key (default: ${MASTER_KEY_ENV}, "
         f"else ./{DEFAULT_KEY_FILE})",
     )

@@ -36,7 +36,18 @@ def _trusted_key(text: str) -> Verifier:
     try:
         return Verifier.parse(value)
     except CheckpointError as error:
-        raise CommandError(f"the trusted key is unusable: {error}") from error
+        hint = ""
+        if not text.startswith("@") and _is_file(text):
+            hint = f" ({text} is a file: pass @{text} to read the key from it)"
+        raise CommandError(f"the trusted key is unusable: {error}{hint}") from error
+
+
+def _is_file(text: str) -> bool:
+    """Whether *text* names a file (False for a name the system refuses)."""
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _passphrase() -> bytes | None:
@@ -90,6 +101,14 @@ def _create(path: Path, mode: int) -> int:
     """A new file's descriptor; an existing file is never overwritten."""
     try:
         return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError as error:
+        # An existing signing key may be the one whose checkpoints are
+        # published: replacing it would break the chain auditors check.
+        raise CommandError(
+            f"cannot create {path}: it already exists, and keygen never "
+            "overwrites a file (choose another name; keep the old key if its "
+            "checkpoints were published)"
+        ) from error
     except OSError as error:
         raise CommandError(f"cannot create {path}: {error}") from error
 
@@ -125,7 +144,7 @@ def _verify(args: argparse.Namespace) -> int:
     notes = [read_text(path, "checkpoint") for path in args.checkpoint]
     source = open_source(storage_url(args.db, existing=True))
     try:
-        report = verify(source, verifier, notes)
+        report = verify(source, verifier, notes, names=args.checkpoint)
     finally:
         source.close()
     if args.json:
@@ -191,7 +210,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="check the ledger against kept checkpoints (needs no keys); "
         "exit 0 VERIFIED, 3 PARTIAL, 1 FAILED, 2 could not run",
     )
-    add_common(verify_parser)
+    add_common(verify_parser, keyless=True)
     verify_parser.add_argument(
         "--trusted-key", help="the pinned verifier key, or @file holding it"
     )
@@ -210,7 +229,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="copy a SQLite ledger's events and leaves, and nothing else, into a "
         "new file to give an auditor",
     )
-    add_common(copy)
+    add_common(copy, keyless=True)
     copy.add_argument("--out", required=True, metavar="FILE", help="the new file")
     copy.set_defaults(handler=_audit_copy)
 

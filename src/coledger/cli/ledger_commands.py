@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from datetime import UTC, datetime
+from uuid import UUID
 
 from coledger import demo
 from coledger.application import Ledger
@@ -150,13 +151,37 @@ def _erase(args: argparse.Namespace) -> int:
             return EXIT_OK
         if not (args.member and args.by):
             raise CommandError("erase needs --member ID and --by ID (or --reapply)")
+        member = uuid_arg(args.member, "member")
         ledger.erase_member(
-            uuid_arg(args.member, "member"),
-            by=uuid_arg(args.by, "member"),
-            source_ref=args.source_ref,
+            member, by=uuid_arg(args.by, "member"), source_ref=args.source_ref
         )  # which brings the projection tables up to date, if there are any
+        left = _left_behind(ledger, member)
     print(f"Erased {args.member}: their personal data can no longer be read.")
+    for warning in left:
+        print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
+
+
+def _left_behind(ledger: Ledger, member: UUID) -> list[str]:
+    """The seats and open requests an erasure leaves in place, one line each.
+
+    Erasure vacates nothing, and once it is recorded nobody can answer the
+    member's open requests; the lines name bodies and ids only.
+    """
+    lines = [
+        f"{member} still holds a {seat.seat} seat on {body.name} ({body.id}); "
+        "erasure does not vacate it: vacate_seat from your application"
+        for body in ledger.bodies()
+        for seat in body.seats
+        if seat.member == member
+    ]
+    lines += [
+        f"{member}'s adjustment request {request.id} is still open, and nobody "
+        "can provide, decline or withdraw it now"
+        for request in ledger.adjustments()
+        if request.member == member and request.status == "requested"
+    ]
+    return lines
 
 
 def _erasure_audit(args: argparse.Namespace) -> int:

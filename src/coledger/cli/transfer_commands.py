@@ -1,4 +1,4 @@
-"""Commands that move records in and out: export, import, import-polis."""
+"""Commands that move records in and out: export, subject access and imports."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from coledger.cli._common import (
     open_creating,
     replacing,
     storage_url,
+    uuid_arg,
     writable,
 )
 from coledger.domain.values import LIVED_EXPERIENCE
@@ -34,6 +35,23 @@ def _export(args: argparse.Namespace) -> int:
         count = ledger.export(handle, Progress("export", shown=args.progress))
     print(
         f"Exported {count:,} events to {out} (they hold personal data: keep it safe)."
+    )
+    return EXIT_OK
+
+
+def _subject_access(args: argparse.Namespace) -> int:
+    out = writable(args.out)
+    member = uuid_arg(args.member, "member")
+    url = storage_url(args.db, existing=True)
+    with Ledger.open(url, master_key=master_key(args)) as ledger:
+        report = ledger.subject_access(member)
+    with replacing(out, private=True) as handle:  # personal data in clear
+        json.dump(report, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+    print(
+        f"Wrote everything the ledger holds about {member} to {out} "
+        f"({len(report['events']):,} events; it holds personal data: review it "
+        "before you send it)."
     )
     return EXIT_OK
 
@@ -121,6 +139,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--out", required=True, metavar="FILE")
     parser.add_argument("--progress", action="store_true", default=None)
     parser.set_defaults(handler=_export)
+
+    parser = sub.add_parser(
+        "subject-access",
+        help="everything the ledger holds about one member, as JSON (personal data!)",
+    )
+    add_common(parser)
+    parser.add_argument("--member", required=True, metavar="ID")
+    parser.add_argument("--out", required=True, metavar="FILE")
+    parser.set_defaults(handler=_subject_access)
 
     parser = sub.add_parser("import", help="load an export into an empty ledger")
     add_common(parser)

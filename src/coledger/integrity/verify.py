@@ -170,31 +170,47 @@ def _new_stream_head(oid: Any, version: int) -> bytes | None:
 
 
 def read_checkpoints(
-    notes: Iterable[str], verifier: Verifier | None, out: _Collector
+    notes: Sequence[str],
+    verifier: Verifier | None,
+    out: _Collector,
+    names: Sequence[str] | None = None,
 ) -> list[Checkpoint]:
-    """The trusted checkpoints among *notes*, findings for the rest."""
-    trusted: dict[int, Checkpoint] = {}
-    for note in notes:
+    """The trusted checkpoints among *notes*, findings for the rest.
+
+    Each finding about a note starts with its name (``checkpoint 1``, ...,
+    unless *names* gives one per note), so an auditor who passed several can
+    tell which one failed.
+    """
+    labels = names or [f"checkpoint {n}" for n in range(1, len(notes) + 1)]
+    trusted: dict[int, tuple[Checkpoint, str]] = {}
+    for note, name in zip(notes, labels, strict=True):
         if verifier is None:
-            out.add(Finding("NO_TRUSTED_SIGNATURE", "no verifier key was pinned"))
+            out.add(
+                Finding(
+                    "NO_TRUSTED_SIGNATURE",
+                    f"{name}: no verifier key was pinned: pass the one the "
+                    "organisation gave you (--trusted-key)",
+                )
+            )
             continue
         try:
             checkpoint = open_checkpoint(note, verifier)
         except CheckpointError as error:
-            out.add(Finding(error.code, error.detail))
+            out.add(Finding(error.code, f"{name}: {error.detail}"))
             continue
-        earlier = trusted.get(checkpoint.size)
+        earlier, earlier_name = trusted.get(checkpoint.size, (None, ""))
         if earlier is not None and earlier.root != checkpoint.root:
             out.add(
                 Finding(
                     "EQUIVOCATION",
-                    f"size {checkpoint.size} signed with roots {earlier.root_b64} "
-                    f"and {checkpoint.root_b64}:\n{earlier.note}\n{checkpoint.note}",
+                    f"{earlier_name} and {name}: size {checkpoint.size} signed "
+                    f"with roots {earlier.root_b64} and {checkpoint.root_b64}:"
+                    f"\n{earlier.note}\n{checkpoint.note}",
                 )
             )
             continue
-        trusted[checkpoint.size] = checkpoint
-    return [trusted[size] for size in sorted(trusted)]
+        trusted[checkpoint.size] = (checkpoint, name)
+    return [trusted[size][0] for size in sorted(trusted)]
 
 
 class _Walker:
@@ -348,9 +364,7 @@ class _Walker:
         self.expected_index = (index if index is not None else self.expected_index) + 1
         nid = row.notification_id if isinstance(row.notification_id, int) else None
         if nid is None or (self.last_nid is not None and nid <= self.last_nid):
-            self.out.add(
-                Finding("REORDERED", f"notification id {row.notification_id!r}", index)
-            )
+            self.out.add(Finding("REORDERED", self._out_of_order(row), index))
         self.last_nid = nid if nid is not None else self.last_nid
         stored_leaf = _as_bytes(row.leaf_hash)
         stored_state = _as_bytes(row.state_hash)
@@ -364,6 +378,16 @@ class _Walker:
             self.out.add(Finding("MALFORMED_ROW", "a leaf hash is not 32 bytes", index))
         leaf = self._event_leaf(row.event, index, stored_state, stored_leaf)
         self._grow([leaf])
+
+    def _out_of_order(self, row: LeafRow) -> str:
+        """Why *row*'s notification id breaks the order, for the REORDERED finding."""
+        found = f"notification id {row.notification_id!r}"
+        if not isinstance(row.notification_id, int):
+            return f"{found} is not a whole number"
+        return (
+            f"{found} does not come after {self.last_nid}, the previous leaf's: "
+            "this row or the one before it was moved"
+        )
 
     def _event_leaf(
         self,
@@ -439,9 +463,17 @@ class _Walker:
 
 
 def verify(
-    source: AuditSource, verifier: Verifier | None, notes: Iterable[str]
+    source: AuditSource,
+    verifier: Verifier | None,
+    notes: Iterable[str],
+    *,
+    names: Sequence[str] | None = None,
 ) -> Report:
-    """Check a ledger against the checkpoints an auditor kept."""
+    """Check a ledger against the checkpoints an auditor kept.
+
+    *names*, one per note (their file names, say), label the findings about
+    each note; without them the notes are ``checkpoint 1``, ``checkpoint 2``...
+    """
     given: tuple[object, object, object] = (source, verifier, notes)
     what, pinned, kept = given
     if not callable(getattr(what, "leaf_pages", None)):  # an AuditSource, or like one
@@ -453,8 +485,15 @@ def verify(
     texts = list(kept)
     if not all(isinstance(note, str) for note in texts):
         raise InvalidInputError("notes must be a list of checkpoint notes (text)")
+    labels = None if names is None else list(names)
+    if labels is not None and (
+        isinstance(names, str)
+        or len(labels) != len(texts)
+        or not all(isinstance(name, str) for name in labels)
+    ):
+        raise InvalidInputError("names must be a list of texts, one per note")
     out = _Collector()
-    checkpoints = read_checkpoints(texts, verifier, out)
+    checkpoints = read_checkpoints(texts, verifier, out, labels)
     for reason in source.hiding():
         out.add(Finding("HIDDEN_ROWS", reason))
     walker = _Walker(checkpoints, out)
@@ -472,21 +511,44 @@ def verify(
         )
     anchored = max(walker.matched, default=0)
     if not checkpoints:
-        out.add(Finding("NO_CHECKPOINT", "pass the checkpoints you kept"))
+        out.add(Finding("NO_CHECKPOINT", _no_checkpoint(len(texts), verifier)))
     elif anchored < size:
         out.add(
-            Finding(
-                "UNANCHORED",
-                f"events {anchored}..{size - 1} are newer than the last trusted "
-                "checkpoint; ask for a new one",
-                leaf_index=anchored,
-            )
+            Finding("UNANCHORED", _unanchored(checkpoints, anchored, size), anchored)
         )
     errors = [c for c in out.counts if c not in WARNINGS]
     status = FAILED if errors else PARTIAL if out.counts else VERIFIED
     return Report(
         status, size, anchored, len(checkpoints), tuple(out.shown), dict(out.counts)
     )
+
+
+def _no_checkpoint(given: int, verifier: Verifier | None) -> str:
+    """What to do when no checkpoint could be trusted, given how many were passed."""
+    if not given:
+        return "pass the checkpoints you kept"
+    if verifier is None:
+        return f"{given} checkpoint(s) given, but no verifier key to open them with"
+    return (
+        f"none of the {given} checkpoint(s) given opened under the pinned key "
+        "(see the findings above)"
+    )
+
+
+def _unanchored(checkpoints: Sequence[Checkpoint], anchored: int, size: int) -> str:
+    """Why events anchored..size-1 are not anchored, and what to do about it.
+
+    A new checkpoint helps only when the events are newer than every trusted
+    one; events that a trusted checkpoint covers but does not match must not
+    be anchored afresh.
+    """
+    events = f"events {anchored}..{size - 1}"
+    if any(checkpoint.size > anchored for checkpoint in checkpoints):
+        return (
+            f"{events} are not anchored: the trusted checkpoint that covers them "
+            "does not match the log (see the errors above)"
+        )
+    return f"{events} are newer than the last trusted checkpoint; ask for a new one"
 
 
 def _account(source: AuditSource, walker: _Walker, out: _Collector) -> None:

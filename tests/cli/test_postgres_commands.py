@@ -1,0 +1,70 @@
+"""The commands on a PostgreSQL ledger named by ``?schema=``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from cli_helpers import run
+from conftest import PG_BASE, PG_CONNINFO
+
+READING_COMMANDS = (
+    ["report"],
+    ["history", "--proposal", "00000000-0000-0000-0000-000000000000"],
+    ["rebuild"],
+    ["erasure-audit"],
+    ["erase", "--reapply"],
+    ["verify"],
+    ["export", "--out", "x.jsonl"],
+)
+
+
+def schema_exists(schema: str) -> bool:
+    """Whether the PostgreSQL schema is there at all."""
+    with psycopg.connect(PG_CONNINFO) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
+        ).fetchone()
+    return found is not None
+
+
+@pytest.mark.parametrize("command", READING_COMMANDS, ids=lambda c: c[0])
+def test_a_mistyped_schema_is_refused_and_not_created(
+    command: list[str], pg_schema: str, tmp_path: Path
+) -> None:
+    """A reading command on a schema with no ledger exits 2 and creates nothing."""
+    result = run(*command, "--db", f"{PG_BASE}?schema={pg_schema}", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert f"schema {pg_schema} holds no ledger's events" in result.stderr
+    assert "check --db" in result.stderr
+    assert not schema_exists(pg_schema)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_schema_without_a_ledger_gains_no_tables(
+    pg_schema: str, tmp_path: Path
+) -> None:
+    """A schema that holds other tables is refused and left as it was."""
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{pg_schema}"')
+        conn.execute(f'CREATE TABLE "{pg_schema}".notes (x int)')
+    result = run("report", "--db", f"{PG_BASE}?schema={pg_schema}", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    with psycopg.connect(PG_CONNINFO) as conn:
+        names = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            (pg_schema,),
+        ).fetchall()
+    assert names == [("notes",)]
+
+
+def test_a_schema_holding_a_ledger_is_read(pg_schema: str, tmp_path: Path) -> None:
+    """The check lets a real ledger through: demo, then report and verify it."""
+    url = f"{PG_BASE}?schema={pg_schema}"
+    assert run("demo", "--db", url, "--json", cwd=tmp_path).returncode == 0
+    report = run("report", "--db", url, "--audience", "public", cwd=tmp_path)
+    assert report.returncode == 0, report.stderr
+    assert run("verify", "--db", url, cwd=tmp_path).returncode == 3  # PARTIAL
