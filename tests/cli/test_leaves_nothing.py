@@ -34,6 +34,13 @@ DAMAGED_COMMANDS = (
     ["rebuild"],
     ["erasure-audit"],
     ["export", "--out", "x.jsonl"],
+    [
+        "subject-access",
+        "--member",
+        "00000000-0000-0000-0000-000000000000",
+        "--out",
+        "sar.json",
+    ],
 )
 
 
