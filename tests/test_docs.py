@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from coledger.cli import build_parser
 from coledger.projections import Thresholds
 from coledger.projections.materialise import tracking_name
 
@@ -87,3 +89,15 @@ def test_the_tracking_name_shown_is_the_one_rebuild_writes() -> None:
         re.MULTILINE,
     )
     assert shown == [tracking_name(Thresholds())]
+
+
+def test_every_command_has_its_row_and_section_in_the_cli_docs() -> None:
+    """docs/cli.md lists and explains exactly the commands the parser has."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    commands = set(sub.choices)
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    rows = set(re.findall(r"^\| \[`([a-z-]+)`\]\(#", text, re.MULTILINE))
+    sections = set(re.findall(r"^## ([a-z-]+)$", text, re.MULTILINE))
+    assert rows == commands
+    assert commands <= sections

@@ -646,6 +646,87 @@ def test_prove_refuses_a_leaf_hash_that_is_not_32_bytes(
     assert len(result.stderr.splitlines()) == 1
 
 
+def check_receipt(
+    published: Published, text: str, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """``coledger verify-receipt`` of *text*, saved to a file, under the pinned key."""
+    path = published.folder / "member.receipt"
+    path.write_text(text, encoding="utf-8")
+    return coledger(
+        "verify-receipt",
+        path,
+        "--trusted-key",
+        published.verifier_text,
+        *options,
+        cwd=published.folder,
+    )
+
+
+def test_verify_receipt_says_what_the_receipt_proves(
+    published: Published, receipt: str
+) -> None:
+    """A member checks their receipt from the command line: leaf, log and ballot."""
+    result = check_receipt(published, receipt)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == (
+        f"RECEIPT HOLDS: leaf 11 of {ORIGIN}, under its checkpoint of 15 events"
+    )
+    assert f"record {published.scene.proposal} version 4" in result.stdout
+    assert "Proposal.BallotCast" in result.stdout
+    assert '"choice": "for"' in result.stdout
+    as_json = json.loads(check_receipt(published, receipt, "--json").stdout)
+    assert as_json["status"] == "HOLDS"
+    assert (as_json["index"], as_json["size"]) == (11, 15)
+    assert as_json["content"]["choice"] == "for"
+    proven = verify_receipt(receipt, published.verifier)
+    assert as_json["root"] == proven.checkpoint.root_b64
+
+
+def test_verify_receipt_refuses_an_altered_receipt_or_another_key(
+    published: Published, receipt: str
+) -> None:
+    """An altered receipt exits 1 with its code; a receipt under another key too."""
+    name, altered = next(
+        (n, t) for n, t in altered_lines(receipt) if n.startswith("line 3 ")
+    )
+    result = check_receipt(published, altered)
+    assert (result.returncode, result.stdout) == (1, ""), name
+    assert result.stderr.startswith("coledger: NOT_INCLUDED: "), result.stderr
+    assert result.stderr.count("\n") == 1
+    check_receipt(published, receipt)  # the receipt itself, back in the file
+    other = coledger(
+        "verify-receipt",
+        "member.receipt",
+        "--trusted-key",
+        SigningKey.generate(ORIGIN).verifier,  # the same name, another key
+        cwd=published.folder,
+    )
+    assert (other.returncode, other.stdout) == (1, "")
+    assert other.stderr == (
+        "coledger: NO_TRUSTED_SIGNATURE: not signed by the pinned key\n"
+    )
+
+
+def test_verify_receipt_of_a_file_that_is_not_one_exits_2_or_1(
+    published: Published,
+) -> None:
+    """A missing file exits 2; text that is no receipt exits 1 as MALFORMED."""
+    missing = coledger(
+        "verify-receipt",
+        "nowhere.receipt",
+        "--trusted-key",
+        published.verifier_text,
+        cwd=published.folder,
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.startswith(
+        "coledger: cannot read the receipt nowhere.receipt"
+    )
+    result = check_receipt(published, "hello\n")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == "coledger: MALFORMED: not a coledger receipt\n"
+
+
 def test_receipt_needs_the_pinned_key(receipt: str) -> None:
     """A receipt checked against another ledger's key is refused."""
     other = build_verifier("other.example/ledger")

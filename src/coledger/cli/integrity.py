@@ -1,4 +1,4 @@
-"""Commands for tamper evidence: keygen, checkpoint, verify, prove."""
+"""Commands for tamper evidence: keygen, checkpoint, verify, prove, verify-receipt."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from coledger.cli._common import (
 from coledger.errors import CheckpointError
 from coledger.integrity.audit_copy import audit_copy
 from coledger.integrity.checkpoints import SigningKey, Verifier
+from coledger.integrity.receipts import Receipt, verify_receipt
 from coledger.integrity.source import open_source
 from coledger.integrity.verify import verify
 from coledger.privacy.keys import encode_master_key, generate_master_key
@@ -180,6 +181,42 @@ def _prove(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _verify_receipt(args: argparse.Namespace) -> int:
+    verifier = _trusted_key(args.trusted_key)
+    receipt = verify_receipt(read_text(args.receipt, "receipt"), verifier)
+    content = receipt.content  # ProofError if the bytes proven are not an event
+    if args.json:
+        print(json.dumps(_receipt_json(receipt, content), indent=2))
+        return EXIT_OK
+    checkpoint = receipt.checkpoint
+    print(
+        f"RECEIPT HOLDS: leaf {receipt.index} of {checkpoint.origin}, "
+        f"under its checkpoint of {checkpoint.size:,} events"
+    )
+    print(f"root {checkpoint.root_b64}")
+    print(f"record {receipt.originator_id} version {receipt.version}: {receipt.topic}")
+    print("what was stored (sealed fields stay ciphertext):")
+    # ASCII only: the text reaches a terminal, which must take no control codes.
+    print(json.dumps(content, indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+def _receipt_json(receipt: Receipt, content: dict[str, object]) -> dict[str, object]:
+    """What ``verify-receipt --json`` prints for a receipt that holds."""
+    checkpoint = receipt.checkpoint
+    return {
+        "status": "HOLDS",
+        "origin": checkpoint.origin,
+        "size": checkpoint.size,
+        "root": checkpoint.root_b64,
+        "index": receipt.index,
+        "originator_id": str(receipt.originator_id),
+        "version": receipt.version,
+        "topic": receipt.topic,
+        "content": content,
+    }
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the integrity commands."""
     keygen = sub.add_parser(
@@ -241,3 +278,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     prove.add_argument("--member", required=True)
     prove.add_argument("--checkpoint", required=True, metavar="FILE")
     prove.set_defaults(handler=_prove)
+
+    receipt = sub.add_parser(
+        "verify-receipt",
+        help="check a receipt from prove against the pinned verifier key, with no "
+        "ledger; exit 0 it holds, 1 it does not",
+    )
+    receipt.add_argument("receipt", metavar="FILE", help="the receipt to check")
+    receipt.add_argument(
+        "--trusted-key",
+        required=True,
+        help="the pinned verifier key, or @file holding it",
+    )
+    receipt.add_argument("--json", action="store_true", help="print JSON")
+    receipt.set_defaults(handler=_verify_receipt)
