@@ -15,7 +15,6 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar, cast
 from uuid import UUID
 
@@ -78,6 +77,7 @@ from coledger.storage import (
     APP_NAME,
     DEFAULT_URL,
     MAX_POSITION,
+    ClosedOnExit,
     StorageConfig,
     parse_url,
     shown,
@@ -400,7 +400,7 @@ def _key_store(config: StorageConfig, master_key: bytes) -> KeyStore:
     return MemoryKeyStore(master_key)
 
 
-class LedgerCore:
+class LedgerCore(ClosedOnExit):
     """The plumbing of a Ledger: opening, closing, loading, saving, retrying."""
 
     def __init__(
@@ -558,17 +558,6 @@ class LedgerCore:
         """
         closed = " closed" if self._closed else ""
         return f"<{type(self).__name__} {shown(self.config.url)!r}{closed}>"
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _ctx(
         self,

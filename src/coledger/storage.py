@@ -16,7 +16,8 @@ import contextlib
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 import attrs
@@ -47,6 +48,24 @@ def notify_channel(schema: str) -> str:
         return channel
     digest = hashlib.blake2b(schema.encode(), digest_size=8).hexdigest()
     return f"{APP_NAME}_events_{digest}"
+
+
+class ClosedOnExit:
+    """Something holding connections that a ``with`` block closes at its end."""
+
+    def close(self) -> None:
+        """Release the connections."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 def alive(conn: Any, connect: Callable[[], Any]) -> Any:

@@ -13,16 +13,15 @@ import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from coledger.errors import ProofError, StorageError
 from coledger.integrity.recorders import CHECKPOINTS, LEAVES
-from coledger.storage import APP_NAME, parse_url
+from coledger.storage import APP_NAME, ClosedOnExit, parse_url
 
 if TYPE_CHECKING:
-    from types import TracebackType
     from uuid import UUID
 
     from coledger.integrity.recorders import LeafPOPORecorder
@@ -125,7 +124,7 @@ class RawPage:
         )
 
 
-class AuditSource(ABC):
+class AuditSource(ClosedOnExit, ABC):
     """Where the verifier reads leaves and events from."""
 
     @abstractmethod
@@ -193,20 +192,6 @@ class AuditSource(ABC):
     @abstractmethod
     def stored_checkpoints(self) -> list[str]:
         """The checkpoint copies kept in the database, oldest first."""
-
-    def close(self) -> None:  # noqa: B027 (sources without connections need nothing)
-        """Release the connection."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def locate(self, originator_id: UUID, version: int) -> int | None:
         """The leaf index of one stored event, by its id and version."""
