@@ -79,6 +79,7 @@ from coledger.storage import (
     MAX_POSITION,
     ClosedOnExit,
     StorageConfig,
+    create_owner_only,
     parse_url,
     shown,
 )
@@ -474,6 +475,8 @@ class LedgerCore(ClosedOnExit):
             # before a key store is made beside it
             check_sqlite_file(config.path)
             _refuse_key_store(config, config.path)
+        elif config.path is not None:
+            create_owner_only(config.path)  # it will hold members' data
         store = _key_store_path(config)
         had_keys = store is not None and store.exists()
         self._keys = _key_store(config, master_key)

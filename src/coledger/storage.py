@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -66,6 +67,19 @@ class ClosedOnExit:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def create_owner_only(path: Path) -> None:
+    """Make an empty file at *path*, readable and writable by its owner alone.
+
+    For SQLite files that will hold a ledger's data: SQLite gives the journal,
+    ``-wal`` and ``-shm`` files it makes beside a database the database's own
+    mode, so they are owner-only too. An existing file (or link) is left as it
+    is, with whatever mode its owner gave it; a file that cannot be made is
+    left for SQLite's own open to report.
+    """
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def alive(conn: Any, connect: Callable[[], Any]) -> Any:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from coledger.errors import InvalidInputError, StorageError
 from coledger.integrity.recorders import LEAVES
-from coledger.storage import parse_url
+from coledger.storage import create_owner_only, parse_url
 
 TABLES = ("stored_events", LEAVES)
 """The tables an audit copy holds: all that ``verify`` reads."""
@@ -61,6 +61,7 @@ def audit_copy(url: str, target: Path | str) -> int:
 
 
 def _copy(source: Path, target: Path) -> int:
+    create_owner_only(target)  # it holds the events, ids and times in clear
     uri = target.absolute().as_uri()
     conn = sqlite3.connect(f"{uri}?mode=rwc", uri=True, isolation_level=None)
     try:

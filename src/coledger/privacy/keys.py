@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.keywrap import (
 )
 
 from coledger.errors import MasterKeyError, StorageError
-from coledger.storage import alive
+from coledger.storage import alive, create_owner_only
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -469,6 +469,7 @@ class SQLiteKeyStore(KeyStore):
     def __init__(self, master_key: bytes, path: Path) -> None:
         super().__init__(master_key)
         self.path = path
+        create_owner_only(path)
         try:
             self._conn = sqlite3.connect(
                 path, timeout=30, isolation_level=None, check_same_thread=False
