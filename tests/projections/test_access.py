@@ -203,6 +203,7 @@ def test_x1_a_request_waiting_for_a_vote_not_yet_opened_is_pending(
     decided = access.x1(org.lens(), TH)
     assert (decided.value, decided.n) == (0.0, 1)
     assert access.x1(org.lens(until=day(3)), TH).n == 0  # as it stood on day 3
+    assert access.x1(org.lens(until=day(4)), TH).n == 0  # ends as the decision comes
 
     q = org.ledger.raise_proposal(
         org.board,
@@ -327,6 +328,24 @@ def test_a_decline_made_good_by_a_provided_alternative(org: Board) -> None:
     assert access.x1(org.lens(), Thresholds(fulfilment=0.5)).band == "met"
 
 
+def test_a_decline_made_good_at_the_edges(org: Board) -> None:
+    """Made good by a request made at the same moment, or provided at the deadline."""
+    m = org.meeting(20)
+    asked, again = org.request(org.ann, 4, m), org.request(org.ann, 4, m)
+    org.decline(asked, 5)
+    org.provide(again, 20)  # as the meeting starts: still in time
+    assert access.unresolved_declines(org.lens()) == 0
+
+
+def test_a_standing_decline_made_good_by_a_later_standing_provision(
+    org: Board,
+) -> None:
+    """A standing request has no deadline: any later standing provision makes good."""
+    org.decline(org.request(org.ann, 1), 2)
+    org.provide(org.request(org.ann, 3), 40)
+    assert access.unresolved_declines(org.lens()) == 0
+
+
 def test_a_second_decline_does_not_make_the_first_good(org: Board) -> None:
     """Asking again and being declined again leaves both declines unresolved."""
     m = org.meeting(20)
@@ -379,6 +398,18 @@ def test_x1_scope_keeps_a_bodys_own_requests(org: Board) -> None:
     assert (panel_x1.value, panel_x1.n) == (0 / 2, 2)
 
 
+def test_x1_body_scope_keeps_requests_on_proposals_raised_before_the_period(
+    org: Board,
+) -> None:
+    """X1 for a body and period counts a request made in it on an older proposal."""
+    p = org.ledger.raise_proposal(
+        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
+    )
+    org.provide(org.request(org.ann, 6, proposal=p, needed_before="feedback"), 7)
+    x1 = access.x1(org.lens(Scope.body(org.board), since=day(5)), TH)
+    assert (x1.value, x1.n) == (1.0, 1)
+
+
 def test_x1_project_scope_includes_its_meetings(org: Board) -> None:
     """X1 for a project counts requests for the project's meetings."""
     plan = org.ledger.start_project(
@@ -389,6 +420,22 @@ def test_x1_project_scope_includes_its_meetings(org: Board) -> None:
     org.decline(org.request(org.ben, 1, other), 2)
     x1 = access.x1(org.lens(Scope.project(plan)), TH)
     assert (x1.value, x1.n) == (1.0, 1)
+    # A board meeting that a project proposal (raised before the period) was
+    # raised at is the project's too: Cat's request for it, made on day 6,
+    # counts in a period from day 5. Ben's request for the other meeting does not.
+    held = org.meeting(20)
+    org.ledger.raise_proposal(
+        org.board,
+        proposers=[org.cat],
+        title="Vans",
+        text="Hire vans.",
+        project=plan,
+        meeting=held,
+        occurred_at=day(1),
+    )
+    org.decline(org.request(org.cat, 6, held), 7)
+    later = access.x1(org.lens(Scope.project(plan), since=day(5)), TH)
+    assert (later.value, later.n) == (0.0, 1)
 
 
 def test_x2_decline_rate_reasons_and_repeats(org: Board) -> None:
@@ -415,6 +462,14 @@ def test_x2_decline_rate_reasons_and_repeats(org: Board) -> None:
         "(an organisational failure)"
     )
     assert "Ann" not in (x2.note or "")
+
+
+def test_x2_counts_only_standing_requests_declined_for_notice(org: Board) -> None:
+    """X2's organisational-failure count needs both a standing request and notice."""
+    m = org.meeting(10)
+    org.decline(org.request(org.ann, 1), 2, reason="unavailable")  # standing
+    org.decline(org.request(org.ben, 1, m), 2, reason="insufficient_notice")
+    assert "; 0 standing request(s) declined" in (access.x2(org.lens(), TH).note or "")
 
 
 def test_x2_without_declines(org: Board) -> None:
@@ -488,6 +543,23 @@ def test_x4_papers_issued_after_the_meeting_began_are_not_anticipatory(
     assert (x4.value, x4.n, x4.band) == (1 / 2, 2, "partial")
 
 
+def test_x4_bands_at_none_and_every_meeting(org: Board) -> None:
+    """X4 is reactive with no anticipatory meeting and baseline with all of them."""
+    m = org.meeting(10)
+    org.papers(m, "STD", 1)
+    assert access.x4(org.lens(), TH).band == "reactive"
+    org.papers(m, "ER", 2)
+    assert access.x4(org.lens(), TH).band == "baseline"
+
+
+def test_x4_papers_issued_as_someone_asks_are_not_anticipatory(org: Board) -> None:
+    """X4: accessible papers must come strictly before any request for the meeting."""
+    m = org.meeting(10)
+    org.request(org.ann, 3, m)
+    org.papers(m, "ER", 3)
+    assert access.x4(org.lens(), TH).value == 0.0
+
+
 def test_x5_attendance_parity_and_barrier_note(org: Board) -> None:
     """X5: LE seat holders' attendance rate over others', with the (b) barrier note."""
     eve = org.ledger.register_member("Eve", occurred_at=day(-1))
@@ -521,6 +593,8 @@ def test_x5_in_the_ledger_scope_counts_every_bodys_meetings(org: Board) -> None:
     # Ann (lived experience) 0 of 1, Cat 1 of 1: (0 / 1) / (1 / 1) = 0.
     assert (x5.value, x5.n, x5.band) == (0.0, 2, "below_parity")
     assert access.x5(org.lens(Scope.body(panel)), TH).value == 0.0
+    # At exactly the parity cut (here 0) the band is parity.
+    assert access.x5(org.lens(), Thresholds(parity=0)).band == "parity"
 
 
 def test_x5_barrier_note_counts_only_answered_requests_for_meetings_held(
