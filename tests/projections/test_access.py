@@ -203,6 +203,7 @@ def test_x1_a_request_waiting_for_a_vote_not_yet_opened_is_pending(
     decided = access.x1(org.lens(), TH)
     assert (decided.value, decided.n) == (0.0, 1)
     assert access.x1(org.lens(until=day(3)), TH).n == 0  # as it stood on day 3
+    assert access.x1(org.lens(until=day(4)), TH).n == 0  # ends as the decision comes
 
     q = org.ledger.raise_proposal(
         org.board,
@@ -214,7 +215,46 @@ def test_x1_a_request_waiting_for_a_vote_not_yet_opened_is_pending(
     org.request(org.ben, 6, proposal=q, needed_before="vote")
     org.ledger.withdraw_proposal(q, by=org.cat, occurred_at=day(8))
     assert access.x1(org.lens(since=day(5), until=day(7)), TH).n == 0  # still open
+    # A period ending as the withdrawal comes: the proposal was still open then.
+    assert access.x1(org.lens(since=day(5), until=day(8)), TH).n == 0
     assert access.x1(org.lens(since=day(5)), TH).n == 1  # withdrawn, never met
+
+
+def test_x1_a_vote_opened_over_an_unmet_need_makes_its_provision_late(
+    org: Board,
+) -> None:
+    """X1: a request needed before a vote is due as voting opens; feedback, never."""
+    p = org.ledger.raise_proposal(
+        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
+    )
+    before_vote = org.request(org.ann, 2, proposal=p, needed_before="vote")
+    for_feedback = org.request(org.ben, 2, proposal=p, needed_before="feedback")
+    org.request(org.cat, 2, proposal=p, needed_before="feedback")  # never answered
+    org.provide(for_feedback, 4)
+    org.ledger.open_voting(
+        p, by=org.cat, access_override="the grant closes", occurred_at=day(5)
+    )
+    org.provide(before_vote, 6)  # after the vote it was needed for had opened
+    now = org.lens()
+    assert access.deadline(now, org.ledger.facts().adjustments[before_vote]) == day(5)
+    assert access.deadline(now, org.ledger.facts().adjustments[for_feedback]) is None
+    x1 = access.x1(now, TH)
+    # Ann's came a day after the vote opened: late. Ben's needed no date: met.
+    # Cat's has no deadline to wait for and no answer: counted, failed. 1 of 3.
+    assert (x1.value, x1.n) == (1 / 3, 3)
+    assert (x1.note or "").startswith("1 provided late, 0 declined")
+    assert "1 unresolved" in (x1.note or "")
+
+
+def test_x1_an_answer_before_the_period_end_counts_in_the_period(org: Board) -> None:
+    """X1 for a period keeps a provision given before its end, not one given at it."""
+    m = org.meeting(8)
+    org.provide(org.request(org.ann, 2, m), 5)  # provided day 5, meeting day 8
+    x1 = access.x1(org.lens(until=day(10)), TH)
+    assert (x1.value, x1.n, x1.band) == (1.0, 1, "met")
+    # The period [.., day 5) ends as the provision comes: still open then, and
+    # due on day 8, after the period's end, so pending and not counted.
+    assert access.x1(org.lens(until=day(5)), TH).n == 0
 
 
 def test_x1_a_request_due_exactly_at_now_is_pending(org: Board) -> None:
@@ -284,6 +324,49 @@ def test_a_decline_made_good_by_a_provided_alternative(org: Board) -> None:
     assert access.unresolved_declines(org.lens()) == 0
     # The decline itself still failed: 1 on time (the alternative) of 2.
     assert access.x1(org.lens(), TH).value == 1 / 2
+    # At exactly the fulfilment cut the band is met.
+    assert access.x1(org.lens(), Thresholds(fulfilment=0.5)).band == "met"
+
+
+def test_a_decline_made_good_at_the_edges(org: Board) -> None:
+    """Made good by a request made at the same moment, or provided at the deadline."""
+    m = org.meeting(20)
+    asked, again = org.request(org.ann, 4, m), org.request(org.ann, 4, m)
+    org.decline(asked, 5)
+    org.provide(again, 20)  # as the meeting starts: still in time
+    assert access.unresolved_declines(org.lens()) == 0
+
+
+def test_a_standing_decline_made_good_by_a_later_standing_provision(
+    org: Board,
+) -> None:
+    """A standing request has no deadline: any later standing provision makes good."""
+    org.decline(org.request(org.ann, 1), 2)
+    org.provide(org.request(org.ann, 3), 40)
+    assert access.unresolved_declines(org.lens()) == 0
+
+
+def test_a_second_decline_does_not_make_the_first_good(org: Board) -> None:
+    """Asking again and being declined again leaves both declines unresolved."""
+    m = org.meeting(20)
+    org.decline(org.request(org.ann, 4, m), 10)
+    org.decline(org.request(org.ann, 11, m), 12)  # answered in time, but declined
+    assert access.unresolved_declines(org.lens()) == 2
+
+
+def test_a_provision_for_another_meeting_does_not_make_good(org: Board) -> None:
+    """A decline is made good only by a request for the same meeting, not another."""
+    m1, m2 = org.meeting(20), org.meeting(30)
+    org.decline(org.request(org.ann, 4, m1), 15)
+    org.provide(org.request(org.ann, 16, m2), 18)  # in time, but for m2
+    assert access.unresolved_declines(org.lens()) == 1
+
+
+def test_x1_a_provision_exactly_at_the_deadline_is_on_time(org: Board) -> None:
+    """X1: provided at the very moment the meeting starts is met (provided <= due)."""
+    m = org.meeting(10)
+    org.provide(org.request(org.ann, 2, m), 10)
+    assert access.x1(org.lens(), TH).value == 1.0
 
 
 def test_a_late_alternative_does_not_make_good(org: Board) -> None:
@@ -315,6 +398,18 @@ def test_x1_scope_keeps_a_bodys_own_requests(org: Board) -> None:
     assert (panel_x1.value, panel_x1.n) == (0 / 2, 2)
 
 
+def test_x1_body_scope_keeps_requests_on_proposals_raised_before_the_period(
+    org: Board,
+) -> None:
+    """X1 for a body and period counts a request made in it on an older proposal."""
+    p = org.ledger.raise_proposal(
+        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
+    )
+    org.provide(org.request(org.ann, 6, proposal=p, needed_before="feedback"), 7)
+    x1 = access.x1(org.lens(Scope.body(org.board), since=day(5)), TH)
+    assert (x1.value, x1.n) == (1.0, 1)
+
+
 def test_x1_project_scope_includes_its_meetings(org: Board) -> None:
     """X1 for a project counts requests for the project's meetings."""
     plan = org.ledger.start_project(
@@ -325,6 +420,22 @@ def test_x1_project_scope_includes_its_meetings(org: Board) -> None:
     org.decline(org.request(org.ben, 1, other), 2)
     x1 = access.x1(org.lens(Scope.project(plan)), TH)
     assert (x1.value, x1.n) == (1.0, 1)
+    # A board meeting that a project proposal (raised before the period) was
+    # raised at is the project's too: Cat's request for it, made on day 6,
+    # counts in a period from day 5. Ben's request for the other meeting does not.
+    held = org.meeting(20)
+    org.ledger.raise_proposal(
+        org.board,
+        proposers=[org.cat],
+        title="Vans",
+        text="Hire vans.",
+        project=plan,
+        meeting=held,
+        occurred_at=day(1),
+    )
+    org.decline(org.request(org.cat, 6, held), 7)
+    later = access.x1(org.lens(Scope.project(plan), since=day(5)), TH)
+    assert (later.value, later.n) == (0.0, 1)
 
 
 def test_x2_decline_rate_reasons_and_repeats(org: Board) -> None:
@@ -353,11 +464,20 @@ def test_x2_decline_rate_reasons_and_repeats(org: Board) -> None:
     assert "Ann" not in (x2.note or "")
 
 
+def test_x2_counts_only_standing_requests_declined_for_notice(org: Board) -> None:
+    """X2's organisational-failure count needs both a standing request and notice."""
+    m = org.meeting(10)
+    org.decline(org.request(org.ann, 1), 2, reason="unavailable")  # standing
+    org.decline(org.request(org.ben, 1, m), 2, reason="insufficient_notice")
+    assert "; 0 standing request(s) declined" in (access.x2(org.lens(), TH).note or "")
+
+
 def test_x2_without_declines(org: Board) -> None:
     """X2 is 0 with band none when every answered request was provided."""
     org.provide(org.request(org.ann, 1), 2)
     x2 = access.x2(org.lens(), TH)
     assert (x2.value, x2.n, x2.band) == (0.0, 1, "none")
+    assert (x2.note or "").startswith("declined by reason: none; 0 member(s)")
 
 
 def test_x3_papers_lead_time_per_meeting_and_format(org: Board) -> None:
@@ -374,6 +494,8 @@ def test_x3_papers_lead_time_per_meeting_and_format(org: Board) -> None:
     assert (x3.value, x3.n, x3.band) == (2 / 4, 4, "late")
     # With a 5-day lead, (m1,ER) is on time too: 3 of 4.
     assert access.x3(org.lens(), Thresholds(deliberation_days=5)).value == 3 / 4
+    # At exactly the fulfilment cut the band is on time.
+    assert access.x3(org.lens(), Thresholds(fulfilment=0.5)).band == "on_time"
     # The period keeps m1 only (starts in [day 5, day 15)): 1 of 2.
     period = org.lens(since=day(5), until=day(15))
     assert access.x3(period, TH).value == 1 / 2
@@ -389,6 +511,9 @@ def test_x4_accessible_papers_issued_before_anyone_asked(org: Board) -> None:
     org.papers(m2, "LP", 12)
     org.request(org.ben, 14, m2)  # asked only after LP went out: m2 was anticipatory
     org.papers(m3, "STD", 20)  # standard print only
+    m4 = org.meeting(35)
+    org.papers(m4, "STD", 21)
+    org.papers(m4, "BSLV", 22)  # one accessible format beside print is enough
     org.papers(social, "ER", 10)  # socials are left out
     p = org.ledger.raise_proposal(
         org.board,
@@ -401,8 +526,8 @@ def test_x4_accessible_papers_issued_before_anyone_asked(org: Board) -> None:
     org.request(org.ann, 3, proposal=p)  # asked via a proposal raised at it
     org.papers(workshop, "PLS", 6)
     x4 = access.x4(org.lens(), TH)
-    # m1 no, m2 yes, m3 no, workshop no; social left out: 1 of 4
-    assert (x4.value, x4.n, x4.band) == (1 / 4, 4, "partial")
+    # m1 no, m2 yes, m3 no, m4 yes, workshop no; social left out: 2 of 5
+    assert (x4.value, x4.n, x4.band) == (2 / 5, 5, "partial")
     assert "adapted" in (x4.note or "")
 
 
@@ -416,6 +541,23 @@ def test_x4_papers_issued_after_the_meeting_began_are_not_anticipatory(
     x4 = access.x4(org.lens(), TH)
     # Nobody asked for anything, so only the timing decides: 1 of 2 meetings.
     assert (x4.value, x4.n, x4.band) == (1 / 2, 2, "partial")
+
+
+def test_x4_bands_at_none_and_every_meeting(org: Board) -> None:
+    """X4 is reactive with no anticipatory meeting and baseline with all of them."""
+    m = org.meeting(10)
+    org.papers(m, "STD", 1)
+    assert access.x4(org.lens(), TH).band == "reactive"
+    org.papers(m, "ER", 2)
+    assert access.x4(org.lens(), TH).band == "baseline"
+
+
+def test_x4_papers_issued_as_someone_asks_are_not_anticipatory(org: Board) -> None:
+    """X4: accessible papers must come strictly before any request for the meeting."""
+    m = org.meeting(10)
+    org.request(org.ann, 3, m)
+    org.papers(m, "ER", 3)
+    assert access.x4(org.lens(), TH).value == 0.0
 
 
 def test_x5_attendance_parity_and_barrier_note(org: Board) -> None:
@@ -437,6 +579,36 @@ def test_x5_attendance_parity_and_barrier_note(org: Board) -> None:
     assert x5.note == (
         "(b) attended 1 of 1 meetings where the member's request was provided, "
         "0 of 1 where it was declined"
+    )
+
+
+def test_x5_in_the_ledger_scope_counts_every_bodys_meetings(org: Board) -> None:
+    """X5 over the ledger reads an advisory panel's meetings, not only the board's."""
+    panel = org.ledger.establish_body("Panel", kind="advisory", occurred_at=day(-1))
+    for member in (org.ann, org.cat):
+        org.ledger.assign_seat(panel, member, by=org.admin, occurred_at=day(-1))
+    m = org.meeting(10, body=panel)
+    org.attend(m, org.cat, on=10)
+    x5 = access.x5(org.lens(), TH)
+    # Ann (lived experience) 0 of 1, Cat 1 of 1: (0 / 1) / (1 / 1) = 0.
+    assert (x5.value, x5.n, x5.band) == (0.0, 2, "below_parity")
+    assert access.x5(org.lens(Scope.body(panel)), TH).value == 0.0
+    # At exactly the parity cut (here 0) the band is parity.
+    assert access.x5(org.lens(), Thresholds(parity=0)).band == "parity"
+
+
+def test_x5_barrier_note_counts_only_answered_requests_for_meetings_held(
+    org: Board,
+) -> None:
+    """X5's note leaves out open requests and meetings outside the period."""
+    m1, m2 = org.meeting(5), org.meeting(20)
+    org.attend(m1, org.ann, org.cat, on=5)
+    org.request(org.ben, 1, m1)  # never answered
+    org.provide(org.request(org.ann, 2, m2), 3)  # for a meeting after the period
+    x5 = access.x5(org.lens(until=day(10)), TH)
+    assert x5.note == (
+        "(b) attended 0 of 0 meetings where the member's request was provided, "
+        "0 of 0 where it was declined"
     )
 
 

@@ -204,6 +204,8 @@ def test_d1_counts_decisions_made_with_a_lived_experience_decider(
     # Only the working group: sam voted, 1 / 1, at or above 0.8: shared.
     group = d1(org.lens(Scope.body(ids["group"])), TH)
     assert (group.value, group.band) == (1.0, "shared")
+    # At exactly the inclusion cut the band is shared: 2 / 5 against 0.4.
+    assert d1(board, Thresholds(decision_inclusion=0.4)).band == "shared"
 
 
 def test_d1_and_d2_look_only_at_the_period(make_org: Callable[[], Org]) -> None:
@@ -421,12 +423,84 @@ def test_d4_amendment_influence(make_org: Callable[[], Org]) -> None:
     assert figure.note == "2 of 5 adopted proposals"
     # Acts: q1 sam; q2 kim, ali; q3 kim, pat; q6 lee on day 5: 4 declared of 6.
     assert figure.coverage == pytest.approx(4 / 6)
-    # Adopted by day 4: q1-q4, 2 / 4.
-    assert d4(org.lens(until=4), TH).value == pytest.approx(0.5)
+    # Adopted by day 4: q1-q4, 2 / 4, exactly a half: still "some".
+    by_day_4 = d4(org.lens(until=4), TH)
+    assert (by_day_4.value, by_day_4.band) == (0.5, "some")
     # From day 5: only q6, no influence.
     late = d4(org.lens(since=5), TH)
     assert (late.value, late.band, late.coverage) == (0.0, "none", 0.0)
     assert d4(org.lens(since=7), TH).value is None
+
+
+def test_d4_most_and_d6_good(make_org: Callable[[], Org]) -> None:
+    """D4 is "most" above a half; D6 is "good" from 0.8 of actions on time."""
+    org = make_org()
+    sam = org.member("Sam", le=True)
+    kim = org.member("Kim", le=False)
+    p = org.propose([kim], 1)
+    org.ledger.amend_proposal(p, by=sam, text="Sam's wording.", occurred_at=day(2))
+    org.decide(p, "adopted", "consent", [kim], 3)
+    # One adopted proposal, amended by Sam (LE): 1 / 1.
+    assert d4(org.lens(), TH).band == "most"
+    for n in range(5):
+        action = org.ledger.assign_action(
+            p,
+            description=f"Step {n}",
+            owners=[kim],
+            by=org.admin,
+            due=day(10),
+            occurred_at=day(4),
+        )
+        if n:  # the first is never done, and overdue by day 11
+            done = 10 if n == 1 else 9  # one exactly on its due date: on time
+            org.ledger.complete_action(p, action, by=org.admin, occurred_at=day(done))
+    follow = d6(org.lens(until=11), TH)
+    # Four of five done by day 10: 0.8, at the cut: good.
+    assert (follow.value, follow.band) == (0.8, "good")
+    # From day 3 (the proposal was raised on day 1), the same five actions count.
+    assert d6(org.lens(since=3, until=11), TH).n == 5
+    # A period ending on day 10, as the undone one falls due: it is not yet
+    # overdue, so it waits. The one done on day 10 was not done by then either,
+    # and waits too: 3 of 3.
+    assert (d6(org.lens(until=10), TH).value, d6(org.lens(until=10), TH).n) == (1.0, 3)
+
+
+def test_d4_a_later_amendment_does_not_undo_lived_experience_influence(
+    make_org: Callable[[], Org],
+) -> None:
+    """D4: an LE amendment or taken-up LE comment counts whatever follows it."""
+    org = make_org()
+    sam = org.member("Sam", le=True)
+    kim = org.member("Kim", le=False)
+    ledger = org.ledger
+    amended = org.propose([kim], 1)
+    ledger.amend_proposal(amended, by=sam, text="Sam's.", occurred_at=day(2))
+    ledger.amend_proposal(amended, by=kim, text="Kim's.", occurred_at=day(2.5))
+    taken = org.propose([kim], 1)
+    le_said = ledger.comment(taken, author=sam, text="Ramp.", occurred_at=day(1.2))
+    kim_said = ledger.comment(taken, author=kim, text="Cost.", occurred_at=day(1.4))
+    ledger.amend_proposal(
+        taken, by=kim, takes_up=[le_said, kim_said], occurred_at=day(2)
+    )
+    for p in (amended, taken):
+        org.decide(p, "adopted", "consent", [kim], 3)
+    # Both adopted proposals carry LE influence: 2 / 2.
+    assert d4(org.lens(), TH).value == 1.0
+
+
+def test_d3_counts_proposals_raised_before_the_period(
+    make_org: Callable[[], Org],
+) -> None:
+    """D3 counts proposals settled in the period, whenever they were raised."""
+    org = make_org()
+    sam = org.member("Sam", le=True)
+    kim = org.member("Kim", le=False)
+    mine, theirs = org.propose([sam], 1), org.propose([kim], 1)
+    org.decide(mine, "adopted", "consent", [kim], 3)
+    org.decide(theirs, "adopted", "consent", [kim], 3)
+    # From day 2: both settled in the period, both adopted: 1 / 1 = 1.0.
+    figure = d3(org.lens(since=2), TH)
+    assert (figure.value, figure.n) == (1.0, 2)
 
 
 # D5 ----------------------------------------------------------------------------------
@@ -480,6 +554,34 @@ def override_world(org: Org) -> UUID:
     v5 = org.propose([kim], 1, project=quiet)
     org.vote(v5, {sam: "for", ali: "against", kim: "for"}, 2)  # LE split: none
     return quiet
+
+
+def test_d5_a_tie_is_no_majority_and_a_vote_overridden_counts_alone(
+    make_org: Callable[[], Org],
+) -> None:
+    """D5: a tie among LE voters overrides nothing; an overridden vote always counts."""
+    org = make_org()
+    sam = org.member("Sam", le=True)
+    ali = org.member("Ali", le=True)
+    kim = org.member("Kim", le=False)
+    jo = org.member("Jo", le=False)
+    tied = org.propose([sam], 1)
+    # LE voters 1 for, 1 against: no LE majority, so the rejection overrides nothing.
+    org.vote(tied, {sam: "for", ali: "against", kim: "against", jo: "against"}, 2)
+    assert d5(org.lens(), TH).value == 0.0
+    # Without any LE ballot, a chair overturning an adopting vote is an override.
+    plain = org.propose([kim], 3)
+    said = org.ledger.comment(plain, author=jo, text="Yes.", occurred_at=day(3.5))
+    org.vote(plain, {kim: "for", jo: "for"}, 4)
+    org.decide(plain, "rejected", "chair", [kim], 5)
+    figure = d5(org.lens(since=3), TH)
+    # Decisions from day 3: the vote and the chair's: 1 override of 2.
+    assert (figure.value, figure.n, figure.band) == (1 / 2, 2, "unexplained")
+    # Feedback at the very moment of the chair's decision explains it.
+    org.ledger.give_feedback(
+        plain, comments=[said], text="Why: money.", by=org.admin, occurred_at=day(5)
+    )
+    assert d5(org.lens(since=3), TH).band == "explained"
 
 
 def test_d5_override_rate_and_rationale(make_org: Callable[[], Org]) -> None:
