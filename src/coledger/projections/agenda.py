@@ -42,15 +42,6 @@ def le_proposed(lens: Lens, proposal: ProposalFacts) -> bool:
     return any(lens.le(m, proposal.raised_at) for m in proposal.proposers)
 
 
-def eligible_at(lens: Lens, at: datetime) -> list[UUID]:
-    """Members registered by *at* and not erased (the record keeps no erasure time)."""
-    return [
-        m.id
-        for m in lens.facts.members.values()
-        if m.registered_at <= at and not m.erased
-    ]
-
-
 def le_base_at(lens: Lens, at: datetime) -> float | None:
     """The lived-experience share of the members eligible at *at*."""
     population = lens.facts.population()
