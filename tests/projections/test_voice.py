@@ -346,6 +346,25 @@ def test_v2_eligibility_period_and_body_scope(memory_ledger: Ledger) -> None:
     assert v2(lens(ledger, Scope.body(group)), TH).value == 0
 
 
+def test_v2_body_scope_counts_attendees_beside_seat_holders(
+    memory_ledger: Ledger,
+) -> None:
+    """A body's V2 counts its seat holders and those who attended without a seat."""
+    ledger = memory_ledger
+    admin = person(ledger, "Ada", none_from=0)
+    lee = person(ledger, "Lee", le_from=0)
+    gus = person(ledger, "Gus", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(board, lee, by=admin, occurred_at=day(0))
+    meeting(ledger, board, 5, admin, [gus])
+    raise_(ledger, board, [lee], 6)
+    on_board = lens(ledger, Scope.body(board))
+    # Lee (seat, one proposal) and Gus (attended, silent); Ada is neither.
+    assert participation(on_board) == {lee: 1, gus: 0}
+    # Counts [1, 0]: ordered pairs 2 * |1 - 0| = 2, over 2 * 2 * 1 -> 0.5.
+    assert v2(on_board, TH).value == pytest.approx(0.5)
+
+
 def test_v2_is_insufficient_without_any_act(memory_ledger: Ledger) -> None:
     """With members but no comments, proposals or amendments V2 is insufficient."""
     ledger = memory_ledger
@@ -414,6 +433,41 @@ def test_v4_reads_status_at_the_meeting_and_scope(memory_ledger: Ledger) -> None
     assert (figure.value, figure.n, figure.band) == (1, 1, "all_silent")
     assert figure.note == "0 member(s) silent at 3 or more meetings in a row"
     assert is_insufficient(v4(lens(ledger, Scope.body(group)), TH))
+
+
+def test_v4_two_silent_meetings_in_a_row_are_not_a_long_run(
+    memory_ledger: Ledger,
+) -> None:
+    """The note counts runs of three silent meetings; two in a row are not one."""
+    ledger = memory_ledger
+    lee = person(ledger, "Lee", le_from=0)
+    sol = person(ledger, "Sol", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    for on in (10, 20):
+        raise_(ledger, board, [sol], on, meeting=meeting(ledger, board, on, sol, [lee]))
+    figure = v4(lens(ledger), TH)
+    assert (figure.value, figure.n) == (1, 2)
+    assert figure.note == "0 member(s) silent at 3 or more meetings in a row"
+    raise_(ledger, board, [sol], 30, meeting=meeting(ledger, board, 30, sol, [lee]))
+    assert v4(lens(ledger), TH).note == (
+        "1 member(s) silent at 3 or more meetings in a row"
+    )
+
+
+def test_v4_a_word_on_one_of_a_meetings_proposals_is_enough(
+    memory_ledger: Ledger,
+) -> None:
+    """An attendee who spoke to one of two proposals raised at a meeting was heard."""
+    ledger = memory_ledger
+    lee = person(ledger, "Lee", le_from=0)
+    sol = person(ledger, "Sol", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    held = meeting(ledger, board, 10, sol, [lee, sol])
+    first = raise_(ledger, board, [sol], 10, meeting=held)
+    raise_(ledger, board, [sol], 10, meeting=held)
+    comment(ledger, first, lee, 10)
+    figure = v4(lens(ledger), TH)
+    assert (figure.value, figure.n, figure.band) == (0, 1, "none_silent")
 
 
 # V5 ---------------------------------------------------------------------------------
@@ -591,6 +645,23 @@ def test_v6_papers_after_the_decision_and_insufficient(memory_ledger: Ledger) ->
     # BSL video papers came a day after the decision -> -1 day -> rushed.
     assert (figure.value, figure.band) == (0, "rushed")
     assert is_insufficient(v6(lens(ledger, Scope.body(group)), TH))
+
+
+def test_v6_leaves_out_a_vote_that_decided_nothing(memory_ledger: Ledger) -> None:
+    """A not_valid vote on a proposal from a meeting with papers is no decision."""
+    ledger = memory_ledger
+    lee, sol, board = _seated_board(ledger)
+    held = meeting(ledger, board, 10, sol)
+    ledger.issue_papers(held, formats=["STD"], by=sol, occurred_at=day(1))
+    p = raise_(ledger, board, [lee], 10, meeting=held)
+    ledger.open_voting(p, by=sol, occurred_at=day(11))
+    assert ledger.close_voting(p, by=sol, occurred_at=day(12)).outcome == "not_valid"
+    assert is_insufficient(v6(lens(ledger), TH))
+    ledger.decide(p, outcome="deferred", method="chair", by=sol, occurred_at=day(20))
+    # The chair's deferral is the one decision: 19 days after the papers.
+    figure = v6(lens(ledger), TH)
+    assert (figure.value, figure.n) == (1, 1)
+    assert figure.note == "median 19.0 days between papers and decision"
 
 
 def test_compute_returns_the_voice_codes(memory_ledger: Ledger) -> None:
