@@ -35,6 +35,24 @@ def _names(namer: Namer, ids: tuple[UUID, ...]) -> str:
     return ", ".join(namer(i) for i in ids) or "nobody"
 
 
+def _commented(e: Proposal.Commented, namer: Namer) -> str:
+    """A comment in words, naming its author only when someone else recorded it.
+
+    The line already starts with who recorded it: the author, or the
+    supporter they commented through.
+    """
+    if e.supporter is not None:
+        how = (
+            " as their supporter"
+            if e.actor == e.supporter
+            else f" with {namer(e.supporter)}'s support"
+        )
+        return f"commented for {namer(e.author)}{how} ({e.channel}): {e.text}"
+    if e.actor == e.author:
+        return f"commented ({e.channel}): {e.text}"
+    return f"commented for {namer(e.author)} ({e.channel}): {e.text}"
+
+
 def describe(event: LedgerAggregate.Event, namer: Namer) -> str:  # noqa: C901, PLR0911, PLR0912
     """What *event* records, in one plain sentence (without who did it)."""
     e: Any = event
@@ -45,8 +63,7 @@ def describe(event: LedgerAggregate.Event, namer: Namer) -> str:  # noqa: C901, 
         case Proposal.Amended():
             return f"amended it to '{e.title}', taking up {len(e.takes_up)} comment(s)"
         case Proposal.Commented():
-            via = f" with {namer(e.supporter)}'s support" if e.supporter else ""
-            return f"commented for {namer(e.author)} ({e.channel}){via}: {e.text}"
+            return _commented(e, namer)
         case Proposal.AccessibleVersionPublished():
             return f"published an accessible version ({e.format})"
         case Proposal.AdjustmentLinked():

@@ -18,6 +18,7 @@ from coledger.errors import (
     UnknownProjectError,
     UnknownProposalError,
 )
+from coledger.timeline import timeline
 from helpers import count_events, refused
 
 
@@ -217,3 +218,25 @@ def test_a_period_may_run_to_the_end_of_the_recordable_years() -> None:
         assert ledger.power_sharing(until=end).indicators
         with pytest.raises(InvalidInputError):
             ledger.power_sharing(since=end)
+
+
+def test_history_words_a_comment_by_its_author_and_one_through_a_supporter(
+    memory_ledger: Ledger,
+) -> None:
+    """History names the author only when someone else recorded their comment."""
+    ledger = memory_ledger
+    pat = ledger.register_member("Pat Example")
+    una = ledger.register_member("Una Example")
+    board = ledger.establish_body("Board", kind="governance", by=pat)
+    p = ledger.raise_proposal(board, proposers=[pat], title="Kit", text="New kit.")
+    ledger.authorise_supporter(pat, una)
+    ledger.comment(p, author=pat, text="Blue, please.", channel="written")
+    ledger.comment(p, author=pat, text="Or green.", supporter=una)
+    said = [(e.actor, e.text) for e in timeline(ledger, proposal=p)][1:]
+    assert said == [
+        ("Pat Example", "commented (written): Blue, please."),
+        (
+            "Una Example",
+            "commented for Pat Example as their supporter (meeting): Or green.",
+        ),
+    ]
