@@ -560,3 +560,20 @@ def test_erase_warns_of_the_seats_and_requests_it_leaves(tmp_path: Path) -> None
     assert request.code not in result.stderr
     quiet = run("erase", "--member", str(unseated), "--by", admin, cwd=tmp_path)
     assert (quiet.returncode, quiet.stderr) == (0, "")
+
+
+def test_history_help_shows_proposal_and_project_exclude_each_other(
+    tmp_path: Path,
+) -> None:
+    """The usage line of history says it takes a proposal or a project, not both."""
+    result = subprocess.run(
+        [str(COLEDGER), "history", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert "(--proposal ID | --project ID)" in " ".join(result.stdout.split())
+    both = run("history", "--proposal", "x", "--project", "y", cwd=tmp_path)
+    assert both.returncode == 2
+    assert "not allowed with argument" in both.stderr

@@ -96,8 +96,6 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    if (args.proposal is None) == (args.project is None):
-        raise CommandError("history needs --proposal ID or --project ID (one of them)")
     url = storage_url(args.db, existing=True)
     with Ledger.open(url, master_key=master_key(args)) as ledger:
         entries = timeline(
@@ -241,8 +239,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     parser = sub.add_parser("history", help="who did what on a proposal or project")
     add_common(parser)
-    parser.add_argument("--proposal", metavar="ID")
-    parser.add_argument("--project", metavar="ID")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--proposal", metavar="ID", help="one proposal's events")
+    which.add_argument("--project", metavar="ID", help="one project's events")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=_history)
 
