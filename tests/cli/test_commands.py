@@ -577,3 +577,11 @@ def test_history_help_shows_proposal_and_project_exclude_each_other(
     both = run("history", "--proposal", "x", "--project", "y", cwd=tmp_path)
     assert both.returncode == 2
     assert "not allowed with argument" in both.stderr
+
+
+def test_keygen_help_names_the_file_it_writes_by_default(tmp_path: Path) -> None:
+    """The keygen help shows where the signing key goes when --out is not given."""
+    result = run("keygen", "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "--out FILE" in result.stdout
+    assert "(default: signing-key.pem)" in " ".join(result.stdout.split())

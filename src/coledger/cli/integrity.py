@@ -228,7 +228,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keygen.add_argument(
         "--master", action="store_true", help="print a new random master key instead"
     )
-    keygen.add_argument("--out", default="signing-key.pem", help="where to write it")
+    keygen.add_argument(
+        "--out",
+        default="signing-key.pem",
+        metavar="FILE",
+        help="where to write it (default: %(default)s)",
+    )
     keygen.add_argument(
         "--verifier-out",
         metavar="FILE",
