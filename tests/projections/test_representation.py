@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from coledger import Ledger
@@ -29,6 +31,8 @@ def test_r5_membership_is_taken_at_the_seat_moment(memory_ledger: Ledger) -> Non
     then = r5(lens(ledger, until=10), TH)
     assert then.value == pytest.approx(1.0)
     assert (then.n, then.coverage, then.band) == (2, 1.0, "fair")
+    # A value exactly at the parity cut is fair, not under.
+    assert r5(lens(ledger, until=10), Thresholds(parity=1.0)).band == "fair"
 
     # All time: 4 members, 1 with LE -> share 1/4; R5 = (1/2) / (1/4) = 2.0.
     # Declared: Ann, Bob and Cy (Di never answered) -> coverage 3/4.
@@ -69,6 +73,12 @@ def test_r1_leaves_out_a_seat_taken_at_the_period_end(memory_ledger: Ledger) -> 
     # Until day 10: Bob's seat (taken on day 10) is not yet held -> Ann alone, 1/1.
     then = r1(lens(ledger, until=10), TH)
     assert (then.value, then.n, then.band) == (1, 1, "le_majority")
+    # A seat taken a microsecond before the end is held at the seat moment.
+    cy = person(ledger, "Cy", none_from=0)
+    ledger.assign_seat(
+        board, cy, by=ann, occurred_at=day(5) - timedelta(microseconds=1)
+    )
+    assert r1(lens(ledger, until=5), TH).n == 2
 
 
 def test_r2_counts_decision_meetings_with_at_most_one_le_voter(
@@ -162,9 +172,29 @@ def test_r4_weighs_offices_by_the_time_held_with_lived_experience(
     # Days 20-80: Ann 20 (LE), Cy 40, Dot 30 (LE 70-80: 10) -> 30 of 90 = 1/3.
     middle = r4(lens(ledger, since=20, until=80), TH)
     assert middle.value == 30 / 90
+    # Days 10-60: Ann 30 (LE), Cy 20, Dot 10 (not yet LE) -> 30 of 60 = 0.5,
+    # which is "led" (from 0.5).
+    half = r4(lens(ledger, since=10, until=60), TH)
+    assert (half.value, half.band) == (0.5, "led")
     # Days 0-40: Ann alone -> 1, "led"; days 40-50: Cy alone -> 0, "none".
+    # Ann's office ended at the period's start and Dot's began at its end:
+    # they held no time in it, so only Cy's spell counts.
     assert r4(lens(ledger, since=0, until=40), TH).band == "led"
-    assert r4(lens(ledger, since=40, until=50), TH).band == "none"
+    alone = r4(lens(ledger, since=40, until=50), TH)
+    assert (alone.value, alone.n, alone.band) == (0, 1, "none")
+
+
+def test_r4_counts_an_office_held_for_a_second(memory_ledger: Ledger) -> None:
+    """However briefly an office was held in the period, it counts."""
+    ledger = memory_ledger
+    bea = person(ledger, "Bea", le_from=0)
+    panel = ledger.establish_body("Panel", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(panel, bea, office="secretary", by=bea, occurred_at=day(10))
+    left = day(10) + timedelta(seconds=1)
+    ledger.vacate_seat(panel, bea, by=bea, occurred_at=left)
+    # Bea was secretary for one second, all of it with LE -> 1/1, "led".
+    figure = r4(lens(ledger, since=0, until=60), TH)
+    assert (figure.value, figure.n, figure.band) == (1, 1, "led")
 
 
 def test_r6_divides_the_median_tenures(memory_ledger: Ledger) -> None:
@@ -187,8 +217,9 @@ def test_r6_divides_the_median_tenures(memory_ledger: Ledger) -> None:
     # of the period) and Eve 40 (median 70) -> 30 / 70 = 3/7, "shorter".
     assert figure.value == pytest.approx(3 / 7)
     assert (figure.n, figure.coverage, figure.band) == (4, 1.0, "shorter")
-    # With a cut of 0.4, 3/7 is above it: "comparable".
+    # With a cut of 0.4, or exactly 3/7, the value is not below it: "comparable".
     assert r6(lens(ledger, until=100), Thresholds(parity=0.4)).band == "comparable"
+    assert r6(lens(ledger, until=100), Thresholds(parity=3 / 7)).band == "comparable"
 
 
 def test_r7_averages_the_bloc_power_over_the_bodies(memory_ledger: Ledger) -> None:
@@ -210,3 +241,11 @@ def test_r7_averages_the_bloc_power_over_the_bodies(memory_ledger: Ledger) -> No
     # R1 pools the six voting seats, 3 LE -> 0.5; 0.5 is not below it.
     assert r1(lens(ledger), TH).value == pytest.approx(0.5)
     assert figure.band == "proportionate"
+    # From day 10 a Panel of Cy and Eve has no LE bloc: its LE power is 0.
+    # Mean (0 + 1 + 0) / 3 = 1/3, below R1's 3 of 8 seats -> "diluted".
+    panel = ledger.establish_body("Panel", kind="governance", occurred_at=day(0))
+    for member in (cy, eve):
+        ledger.assign_seat(panel, member, by=cy, occurred_at=day(10))
+    later = r7(lens(ledger), TH)
+    assert later.value == pytest.approx(1 / 3)
+    assert (later.n, later.band) == (3, "diluted")
