@@ -127,6 +127,26 @@ def test_a1_parity_is_undefined_without_lived_experience_members(
     assert "parity undefined" in figure.note
 
 
+def test_a1_parity_is_undefined_once_every_member_is_erased(
+    memory_ledger: Ledger,
+) -> None:
+    """With no member left in the base at a raise, parity is undefined, not an error."""
+    ledger = memory_ledger
+    ada = person(ledger, "Ada", none_from=0)
+    lee = person(ledger, "Lee", le_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    raise_(ledger, board, [lee], 5)
+    ledger.erase_member(lee, by=ada, occurred_at=day(20))
+    ledger.erase_member(ada, by=ada, occurred_at=day(21))
+    figure = a1(lens(ledger), TH)
+    # Erased members leave every base: no eligible member on day 5, so no share
+    # to compare with. Lee's declaration is unreadable now: the proposal is not
+    # LE -> value 0/1, undeclared -> coverage 0/1.
+    assert (figure.value, figure.n, figure.coverage) == (0, 1, 0)
+    assert figure.band is None
+    assert figure.note == "parity undefined: no eligible member had lived experience"
+
+
 def test_a1_follows_the_scope_and_the_period(memory_ledger: Ledger) -> None:
     """A1 counts only the proposals of the body, project or period asked about."""
     ledger = memory_ledger
@@ -239,6 +259,27 @@ def test_a2_reads_the_chair_and_status_at_the_meeting_time(
     assert figure.coverage == pytest.approx(2 / 3)
 
 
+def test_a2_counts_only_the_chair_and_co_chair(memory_ledger: Ledger) -> None:
+    """An LE vice-chair, secretary or plain seat holder does not shape a meeting."""
+    ledger = memory_ledger
+    admin = person(ledger, "Ada", none_from=0)
+    vic, sec, val = (person(ledger, name, le_from=0) for name in ("Vic", "Sec", "Val"))
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(board, admin, office="chair", by=admin, occurred_at=day(0))
+    ledger.assign_seat(board, vic, office="vice_chair", by=admin, occurred_at=day(0))
+    ledger.assign_seat(board, sec, office="secretary", by=admin, occurred_at=day(0))
+    ledger.assign_seat(board, val, by=admin, occurred_at=day(0))
+    ledger.schedule_meeting(
+        board, kind="decision_meeting", title="M", starts_at=day(10), by=admin
+    )
+    figure = a2(lens(ledger), TH)
+    # Only Ada chairs, without LE; the LE members hold no chair -> 0/1, "none".
+    assert (figure.value, figure.n, figure.band) == (0, 1, "none")
+    assert figure.note == "0 with a lived-experience proposal, 0 with such a chair"
+    # Acts: the chair alone, declared -> 1/1.
+    assert figure.coverage == 1
+
+
 def test_a2_none_and_insufficient(memory_ledger: Ledger) -> None:
     """No shaped meeting bands "none"; no decision meetings is insufficient."""
     ledger = memory_ledger
@@ -328,7 +369,7 @@ def test_a3_share_of_projects_with_formative_involvement(
 
 def test_a3_follows_the_period(memory_ledger: Ledger) -> None:
     """The period's end cuts the history; its start picks the active projects."""
-    a, b, c, d, _, _, _ = projects(memory_ledger)
+    a, b, c, d, _, _, group = projects(memory_ledger)
     by_30 = lens(memory_ledger, until=30)
     # By day 30 D has had no LE input: late. A, C formative, B late -> 2/4.
     assert formative(by_30, d) is False
@@ -337,6 +378,10 @@ def test_a3_follows_the_period(memory_ledger: Ledger) -> None:
     recent = a3(lens(memory_ledger, since=11), TH)
     assert recent.value == pytest.approx(0.5)
     assert recent.n == 2
+    # The group's project D was put to it on day 3, before the period, and is
+    # still the group's: its day-40 LE comment makes it count -> 1/1.
+    group_recent = a3(lens(memory_ledger, Scope.body(group), since=11), TH)
+    assert (group_recent.value, group_recent.n) == (1, 1)
     del a, b, c
 
 
@@ -370,6 +415,82 @@ def test_a3_ignores_a_vote_that_decided_nothing(memory_ledger: Ledger) -> None:
     assert ledger.close_voting(p, by=staff, occurred_at=day(3)).outcome == "not_valid"
     raise_(ledger, board, [le], 5, project=plan, phase="design")
     assert formative(lens(ledger), plan) is True
+
+
+def test_a3_compares_the_first_lived_experience_input_with_the_first_design_decision(
+    memory_ledger: Ledger,
+) -> None:
+    """Only the earliest LE input and the earliest design decision are compared."""
+    ledger = memory_ledger
+    staff = person(ledger, "Sol", none_from=0)
+    le = person(ledger, "Lee", le_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    early, between, tie = (
+        ledger.start_project(name, label="co_design", by=staff, occurred_at=day(0))
+        for name in ("Early", "Between", "Tie")
+    )
+    # Early: LE input on days 2 (a comment) and 8 (a proposal), design decided
+    # on day 5. The first LE input (day 2) beat the design decision: formative.
+    p = raise_(ledger, board, [staff], 1, project=early, phase="design")
+    comment(ledger, p, le, 2)
+    decide(ledger, p, staff, 5)
+    raise_(ledger, board, [le], 8, project=early, phase="delivery")
+    # Between: design decisions on days 5 and 15, the only LE comment on day 10.
+    # The first design decision (day 5) came before any LE input: late.
+    p1 = raise_(ledger, board, [staff], 1, project=between, phase="design")
+    p2 = raise_(ledger, board, [staff], 1, project=between, phase="design")
+    decide(ledger, p1, staff, 5)
+    comment(ledger, p2, le, 10)
+    decide(ledger, p2, staff, 15)
+    # Tie: the LE comment and the design decision both on day 5. "Before" is
+    # strict, so the LE input did not come first: late.
+    pt = raise_(ledger, board, [staff], 1, project=tie, phase="design")
+    comment(ledger, pt, le, 5)
+    decide(ledger, pt, staff, 5)
+    whole = lens(ledger)
+    assert [formative(whole, x) for x in (early, between, tie)] == [
+        True,
+        False,
+        False,
+    ]
+
+
+def test_a3_leaves_out_input_made_at_the_period_end(memory_ledger: Ledger) -> None:
+    """A contribution made exactly at the period's end is outside the history read."""
+    ledger = memory_ledger
+    staff = person(ledger, "Sol", none_from=0)
+    le = person(ledger, "Lee", le_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    plan = ledger.start_project("Plan", label="co_design", by=staff)
+    p = raise_(ledger, board, [staff], 1, project=plan, phase="design")
+    comment(ledger, p, le, 10)
+    # Until day 10 (half-open): only Sol's day-1 proposal is read, no LE input
+    # -> late; the project is active through that proposal -> A3 = 0/1.
+    by_10 = lens(ledger, until=10)
+    assert formative(by_10, plan) is False
+    figure = a3(by_10, TH)
+    assert (figure.value, figure.n, figure.band) == (0, 1, "late")
+    # Acts: Sol's proposal only, declared -> coverage 1/1.
+    assert figure.coverage == 1
+
+
+def test_a3_counts_a_project_active_only_through_a_decision(
+    memory_ledger: Ledger,
+) -> None:
+    """A decision in the period makes a project count even with no input in it."""
+    ledger = memory_ledger
+    staff = person(ledger, "Sol", none_from=0)
+    le = person(ledger, "Lee", le_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    plan = ledger.start_project("Plan", label="co_design", by=staff)
+    p = raise_(ledger, board, [staff], 1, project=plan, phase="design")
+    comment(ledger, p, le, 3)
+    decide(ledger, p, staff, 10)
+    # From day 8: the raise (day 1) and comment (day 3) are before the period,
+    # the design decision (day 10) is in it, so the project counts. Lee's day-3
+    # comment beat it: formative -> 1/1.
+    figure = a3(lens(ledger, since=8), TH)
+    assert (figure.value, figure.n, figure.band) == (1, 1, "formative")
 
 
 def test_a3_is_insufficient_without_activity(memory_ledger: Ledger) -> None:

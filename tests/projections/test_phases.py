@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coledger import Ledger
+from coledger import Ledger, Rule
 from coledger.projections.lens import INSUFFICIENT, Lens, Scope
 from coledger.projections.phases import (
     PhaseProfile,
@@ -255,6 +255,27 @@ def test_phase_profile_of_a_project(make_phased: Callable[[], Phased]) -> None:
     assert kit.score == 1
 
 
+def test_a_rejected_le_proposal_is_not_an_adopted_phase(
+    make_phased: Callable[[], Phased],
+) -> None:
+    """Only an adopted LE proposal puts its phase among the adopted phases."""
+    org = make_phased()
+    sam = org.member("Sam", le=True)
+    kim = org.member("Kim", le=False)
+    fest = org.project("Fest")
+    design = org.propose([sam], 1, fest, "design")
+    org.decide(design, "consensus", [kim], 2, outcome="rejected")
+    delivery = org.propose([sam], 3, fest, "delivery")
+    org.decide(delivery, "consensus", [kim], 4)
+    # Sam proposed in both phases; only delivery was adopted; Kim (no LE) decided.
+    assert phase_profile(org.lens(), fest) == PhaseProfile(
+        fest,
+        proposed_phases=frozenset({"design", "delivery"}),
+        adopted_phases=frozenset({"delivery"}),
+        decided_phases=frozenset(),
+    )
+
+
 def test_p1_phase_coverage(make_phased: Callable[[], Phased]) -> None:
     """P1 is the mean 0-6 score over projects, with each project's score noted."""
     org = make_phased()
@@ -277,6 +298,39 @@ def test_p1_phase_coverage(make_phased: Callable[[], Phased]) -> None:
     assert p1(org.lens(Scope.body(ids["group"])), TH).value == 1.0
 
 
+def test_p1_coverage_leaves_out_void_votes_and_decisions_outside_the_period(
+    make_phased: Callable[[], Phased],
+) -> None:
+    """P1's deciders are those of valid decisions in the period only."""
+    org = make_phased()
+    ledger = org.ledger
+    sam = org.member("Sam", le=True)
+    pat = org.member("Pat", le=None)  # never answers
+    for name in ("Ann", "Bob", "Cy"):
+        org.member(name, le=False)
+    ledger.change_rule(
+        org.board, Rule.majority(quorum="1/2"), by=org.admin, occurred_at=day(1)
+    )
+    fest = org.project("Fest")
+    delivery = org.propose([sam], 1, fest, "delivery")
+    org.decide(delivery, "consensus", [pat], 3)  # before the period
+    design = org.propose([sam], 6, fest, "design")
+    ledger.open_voting(design, by=org.admin, occurred_at=day(7))
+    for voter in (sam, pat):
+        ledger.cast_ballot(design, voter=voter, choice="for", occurred_at=day(7))
+    # Two ballots of five seats miss the quorum of half: the vote is void.
+    assert ledger.close_voting(design, by=org.admin, occurred_at=day(8)).outcome == (
+        "not_valid"
+    )
+    figure = p1(org.lens(since=5), TH)
+    # From day 5: Sam's design proposal scores 1; nothing valid was decided in
+    # the period (Sam's LE ballot was in a void vote) -> 1/6. The only act is
+    # Sam's raise (declared): coverage 1/1, where the void ballots or Pat's
+    # day-3 decision would have brought undeclared Pat in.
+    assert (figure.value, figure.n, figure.band) == (1, 1, "low")
+    assert figure.coverage == 1
+
+
 def test_p1_periods(make_phased: Callable[[], Phased]) -> None:
     """A period keeps the projects active in it and the acts made in it."""
     org = make_phased()
@@ -288,6 +342,10 @@ def test_p1_periods(make_phased: Callable[[], Phased]) -> None:
     figure = p1(org.lens(since=5, until=10), TH)
     assert figure.value == pytest.approx(1.5)
     assert figure.note == "Festival: 2/6; Kit: 1/6"
+    # From day 10 the board still has Festival, though its proposals came
+    # earlier; nothing it scores for happened then: 0/6 -> "none".
+    board = p1(org.lens(Scope.body(org.board), since=10), TH)
+    assert (board.value, board.n, board.band) == (0, 1, "none")
     # Hall finished on day 1: from day 5 there is no project to score.
     empty = p1(org.lens(Scope.project(ids["hall"]), since=5), TH)
     assert empty.value is None
@@ -403,6 +461,40 @@ def test_p3_evaluation_co_ownership(make_phased: Callable[[], Phased]) -> None:
     # The Kit group: kim+pat's and lee's two: 1 / 3.
     assert p3(org.lens(Scope.body(ids["group"])), TH).value == pytest.approx(1 / 3)
     assert p3(org.lens(since=12), TH).value is None
+    # From day 8: all five evaluations, on proposals raised before the period.
+    assert p3(org.lens(since=8), TH).value == pytest.approx(3 / 5)
+    # The Kit group before day 9: kim+pat's alone -> 0, "none".
+    none = p3(org.lens(Scope.body(ids["group"]), until=9), TH)
+    assert (none.value, none.band) == (0, "none")
+
+
+def test_p3_needs_only_one_le_author_or_criteria_proposer(
+    make_phased: Callable[[], Phased],
+) -> None:
+    """One LE member among several authors, or criteria proposers, owns it."""
+    org = make_phased()
+    sam = org.member("Sam", le=True)
+    kim = org.member("Kim", le=False)
+    fest = org.project("Fest")
+    plan = org.propose([kim], 1, fest, "delivery")
+    org.decide(plan, "consensus", [kim], 2)
+    for authors, criteria in (([kim, sam], []), ([kim], [kim, sam])):
+        org.ledger.record_evaluation(
+            plan,
+            summary="How it went.",
+            authors=authors,
+            criteria_proposed_by=criteria,
+            by=org.admin,
+            occurred_at=day(5),
+        )
+    figure = p3(org.lens(), TH)
+    # The first has Sam among its authors, the second among its criteria
+    # proposers: 2 of 2 -> 1, "most". Acts: Kim, Sam; Kim, Kim, Sam, all declared.
+    assert (figure.value, figure.n, figure.band, figure.coverage) == (1, 2, "most", 1)
+    assert figure.note == (
+        "2 of 2 evaluations; 1 with a lived-experience author, "
+        "1 with lived-experience criteria"
+    )
 
 
 def test_compute_gives_every_phase_figure(make_phased: Callable[[], Phased]) -> None:
@@ -470,6 +562,48 @@ def test_erasing_a_member_never_raises_p1(
                 assert phase_profile(lens, unit).score <= score
     finally:
         org.ledger.close()
+
+
+def test_a_meeting_comment_goes_to_its_own_meeting_else_the_latest_begun(
+    make_phased: Callable[[], Phased],
+) -> None:
+    """A meeting-channel comment joins the proposal's meeting, else the latest begun."""
+    org = make_phased()
+    ledger = org.ledger
+    sam = org.member("Sam", le=True)
+    kim = org.member("Kim", le=False)
+    fest = org.project("Fest")
+
+    def meet(at: float) -> UUID:
+        return ledger.schedule_meeting(
+            org.board,
+            kind="decision_meeting",
+            title="M",
+            starts_at=day(at),
+            project=fest,
+            by=org.admin,
+            occurred_at=day(0),
+        )
+
+    def say(p: UUID, at: float) -> None:
+        ledger.comment(
+            p, author=sam, text="A view.", channel="meeting", occurred_at=day(at)
+        )
+
+    # Day 2: meetings at 09:00, 13:00 and 16:00; day 5: at 10:00 and 15:00.
+    nine, one, four = (meet(2 + h / 24) for h in (9, 13, 16))
+    ten, three = (meet(5 + h / 24) for h in (10, 15))
+    own = org.propose([sam], 2 + 13.5 / 24, fest, "design", meeting=one)
+    other = org.propose([kim], 1, fest, "delivery")
+    say(own, 2 + 17 / 24)  # its own 13:00 meeting, not the later 16:00 one
+    say(other, 2 + 13 / 24)  # no own meeting: the latest begun (just), 13:00
+    say(other, 5 + 8 / 24)  # none begun yet: the first of the day, 10:00
+    # Sam's raise and first two comments are all the 13:00 meeting; the day-5
+    # comment is the 10:00 meeting -> two occasions.
+    assert occasions(org.lens(), fest) == {one, ten}
+    # Two occasions are enough for continuity: P2 = 1/1.
+    assert (p2(org.lens(), TH).value, p2(org.lens(), TH).band) == (1, "continuous")
+    del nine, four, three
 
 
 def test_one_meeting_is_one_occasion_whatever_offset_its_times_carry() -> None:

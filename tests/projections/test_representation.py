@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from coledger import Ledger
-from coledger.projections.representation import r5, r6
+from coledger.projections.representation import r1, r2, r3, r4, r5, r6, r7
 from coledger.projections.thresholds import Thresholds
 from indicator_helpers import day, lens, person
 
@@ -29,6 +31,8 @@ def test_r5_membership_is_taken_at_the_seat_moment(memory_ledger: Ledger) -> Non
     then = r5(lens(ledger, until=10), TH)
     assert then.value == pytest.approx(1.0)
     assert (then.n, then.coverage, then.band) == (2, 1.0, "fair")
+    # A value exactly at the parity cut is fair, not under.
+    assert r5(lens(ledger, until=10), Thresholds(parity=1.0)).band == "fair"
 
     # All time: 4 members, 1 with LE -> share 1/4; R5 = (1/2) / (1/4) = 2.0.
     # Declared: Ann, Bob and Cy (Di never answered) -> coverage 3/4.
@@ -56,3 +60,192 @@ def test_r6_without_both_groups_still_gives_n_and_coverage(
     assert figure.value is None
     assert figure.n == 3
     assert figure.coverage == pytest.approx(2 / 3)
+
+
+def test_r1_leaves_out_a_seat_taken_at_the_period_end(memory_ledger: Ledger) -> None:
+    """The seat moment is just before until, so a seat taken at until is not held."""
+    ledger = memory_ledger
+    ann = person(ledger, "Ann", le_from=0)
+    bob = person(ledger, "Bob", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(board, ann, by=ann, occurred_at=day(1))
+    ledger.assign_seat(board, bob, by=ann, occurred_at=day(10))
+    # Until day 10: Bob's seat (taken on day 10) is not yet held -> Ann alone, 1/1.
+    then = r1(lens(ledger, until=10), TH)
+    assert (then.value, then.n, then.band) == (1, 1, "le_majority")
+    # A seat taken a microsecond before the end is held at the seat moment.
+    cy = person(ledger, "Cy", none_from=0)
+    ledger.assign_seat(
+        board, cy, by=ann, occurred_at=day(5) - timedelta(microseconds=1)
+    )
+    assert r1(lens(ledger, until=5), TH).n == 2
+
+
+def test_r2_counts_decision_meetings_with_at_most_one_le_voter(
+    memory_ledger: Ledger,
+) -> None:
+    """R2 is the share of attended decision meetings with at most one LE voter."""
+    ledger = memory_ledger
+    ann = person(ledger, "Ann", le_from=0)
+    bea = person(ledger, "Bea", le_from=0)
+    cy = person(ledger, "Cy")  # never answers
+    dot = person(ledger, "Dot", le_from=0)  # LE, but holds no voting seat
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    for member in (ann, bea, cy):
+        ledger.assign_seat(board, member, by=ann, occurred_at=day(0))
+    ledger.assign_seat(board, dot, seat="observer", by=ann, occurred_at=day(0))
+    attended = {
+        ("decision_meeting", 10): (ann, bea, cy),  # two LE voters: not lone
+        ("decision_meeting", 20): (ann, cy, dot),  # one LE voter (Dot has no vote)
+        ("decision_meeting", 30): (cy,),  # none
+        ("decision_meeting", 40): (),  # no attendance recorded: not counted
+        ("workshop", 25): (cy,),  # not a decision meeting: not counted
+    }
+    for (kind, at), present in attended.items():
+        meeting = ledger.schedule_meeting(
+            board, kind=kind, title="M", starts_at=day(at), by=ann
+        )
+        for member in present:
+            ledger.record_attendance(meeting, member, by=ann, occurred_at=day(at))
+    figure = r2(lens(ledger), TH)
+    # Counted: days 10, 20, 30; lone on days 20 and 30 -> 2/3.
+    assert figure.value == pytest.approx(2 / 3)
+    assert (figure.n, figure.band) == (3, "lone_representative")
+    # Voters present: Ann, Bea, Cy; Ann, Cy; Cy -> 3 declared of 6.
+    assert figure.coverage == pytest.approx(0.5)
+    # Until day 15 only the day-10 meeting counts, with two LE voters -> 0.
+    early = r2(lens(ledger, until=15), TH)
+    assert (early.value, early.n, early.band) == (0, 1, "pairs_or_more")
+
+
+def test_r3_compares_the_voting_share_of_le_seats_with_the_others(
+    memory_ledger: Ledger,
+) -> None:
+    """R3 divides the voting share of LE-held seats by that of the other seats."""
+    ledger = memory_ledger
+    ann, bea = (person(ledger, name, le_from=0) for name in ("Ann", "Bea"))
+    cy, dot, eve, fay = (
+        person(ledger, name, none_from=0) for name in ("Cy", "Dot", "Eve", "Fay")
+    )
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    for member, seat in (
+        (ann, "voting"),
+        (bea, "advisory"),
+        (cy, "voting"),
+        (dot, "observer"),
+        (eve, "voting"),
+        (fay, "voting"),
+    ):
+        ledger.assign_seat(board, member, seat=seat, by=ann, occurred_at=day(0))
+    figure = r3(lens(ledger), TH)
+    # LE: 1 of 2 seats votes (0.5); others: 3 of 4 (0.75) -> 0.5 / 0.75 = 2/3.
+    assert figure.value == pytest.approx(2 / 3)
+    assert (figure.n, figure.coverage, figure.band) == (6, 1.0, "below_parity")
+    # At a parity cut of exactly 2/3 the value reaches it: "parity".
+    assert r3(lens(ledger), Thresholds(parity=2 / 3)).band == "parity"
+
+
+def test_r4_weighs_offices_by_the_time_held_with_lived_experience(
+    memory_ledger: Ledger,
+) -> None:
+    """R4 is the LE share of the time offices were held inside the period."""
+    ledger = memory_ledger
+    ann = person(ledger, "Ann", le_from=0)
+    cy = person(ledger, "Cy", none_from=0)
+    dot = person(ledger, "Dot")  # declares LE on day 70, while secretary
+    val = person(ledger, "Val", le_from=0)  # LE, but holds no office
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(board, val, by=cy, occurred_at=day(0))
+    ledger.assign_seat(board, ann, office="chair", by=cy, occurred_at=day(0))
+    ledger.vacate_seat(board, ann, by=cy, occurred_at=day(40))
+    ledger.assign_seat(board, cy, office="chair", by=cy, occurred_at=day(40))
+    ledger.assign_seat(board, dot, office="secretary", by=cy, occurred_at=day(50))
+    ledger.vacate_seat(board, dot, by=cy, occurred_at=day(90))
+    ledger.declare_lived_experience(dot, categories=["DIS"], occurred_at=day(70))
+    # Days 0-100: Ann chairs 0-40 (LE 40), Cy 40-100 (60, none), Dot is
+    # secretary 50-90 (40, LE from 70: 20) -> LE 60 of 140 days = 3/7.
+    whole = r4(lens(ledger, since=0, until=100), TH)
+    assert whole.value == 60 / 140
+    assert (whole.n, whole.band) == (3, "shared")
+    # Holders at each spell's start: Ann and Cy declared, Dot not yet -> 2/3.
+    assert whole.coverage == pytest.approx(2 / 3)
+    # Days 20-80: Ann 20 (LE), Cy 40, Dot 30 (LE 70-80: 10) -> 30 of 90 = 1/3.
+    middle = r4(lens(ledger, since=20, until=80), TH)
+    assert middle.value == 30 / 90
+    # Days 10-60: Ann 30 (LE), Cy 20, Dot 10 (not yet LE) -> 30 of 60 = 0.5,
+    # which is "led" (from 0.5).
+    half = r4(lens(ledger, since=10, until=60), TH)
+    assert (half.value, half.band) == (0.5, "led")
+    # Days 0-40: Ann alone -> 1, "led"; days 40-50: Cy alone -> 0, "none".
+    # Ann's office ended at the period's start and Dot's began at its end:
+    # they held no time in it, so only Cy's spell counts.
+    assert r4(lens(ledger, since=0, until=40), TH).band == "led"
+    alone = r4(lens(ledger, since=40, until=50), TH)
+    assert (alone.value, alone.n, alone.band) == (0, 1, "none")
+
+
+def test_r4_counts_an_office_held_for_a_second(memory_ledger: Ledger) -> None:
+    """However briefly an office was held in the period, it counts."""
+    ledger = memory_ledger
+    bea = person(ledger, "Bea", le_from=0)
+    panel = ledger.establish_body("Panel", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(panel, bea, office="secretary", by=bea, occurred_at=day(10))
+    left = day(10) + timedelta(seconds=1)
+    ledger.vacate_seat(panel, bea, by=bea, occurred_at=left)
+    # Bea was secretary for one second, all of it with LE -> 1/1, "led".
+    figure = r4(lens(ledger, since=0, until=60), TH)
+    assert (figure.value, figure.n, figure.band) == (1, 1, "led")
+
+
+def test_r6_divides_the_median_tenures(memory_ledger: Ledger) -> None:
+    """R6 is the median LE seat tenure over the others', each run to its end."""
+    ledger = memory_ledger
+    ann, bea = (person(ledger, name, le_from=0) for name in ("Ann", "Bea"))
+    cy, eve = (person(ledger, name, none_from=0) for name in ("Cy", "Eve"))
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    for member, start, end in (
+        (ann, 0, 40),
+        (bea, 10, 30),
+        (cy, 0, None),
+        (eve, 20, 60),
+    ):
+        ledger.assign_seat(board, member, by=cy, occurred_at=day(start))
+        if end is not None:
+            ledger.vacate_seat(board, member, by=cy, occurred_at=day(end))
+    figure = r6(lens(ledger, until=100), TH)
+    # LE spells 40 and 20 days (median 30); others: Cy 0-100 (run to the end
+    # of the period) and Eve 40 (median 70) -> 30 / 70 = 3/7, "shorter".
+    assert figure.value == pytest.approx(3 / 7)
+    assert (figure.n, figure.coverage, figure.band) == (4, 1.0, "shorter")
+    # With a cut of 0.4, or exactly 3/7, the value is not below it: "comparable".
+    assert r6(lens(ledger, until=100), Thresholds(parity=0.4)).band == "comparable"
+    assert r6(lens(ledger, until=100), Thresholds(parity=3 / 7)).band == "comparable"
+
+
+def test_r7_averages_the_bloc_power_over_the_bodies(memory_ledger: Ledger) -> None:
+    """R7 is the mean Banzhaf power of the LE bloc, banded against R1."""
+    ledger = memory_ledger
+    ann, bea = (person(ledger, name, le_from=0) for name in ("Ann", "Bea"))
+    cy, eve = (person(ledger, name, none_from=0) for name in ("Cy", "Eve"))
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    trust = ledger.establish_body("Trust", kind="governance", occurred_at=day(0))
+    for body, members in ((board, (ann, cy, eve)), (trust, (ann, bea, cy))):
+        for member in members:
+            ledger.assign_seat(body, member, by=cy, occurred_at=day(0))
+    figure = r7(lens(ledger), TH)
+    # Board: LE bloc 1 seat, members' bloc 2, majority quota 2: the members win
+    # alone and LE never swings -> 0. Trust: LE 2, members 1, quota 2: LE wins
+    # alone and the members never swing -> 1. Mean (0 + 1) / 2 = 0.5.
+    assert figure.value == pytest.approx(0.5)
+    assert (figure.n, figure.coverage) == (2, None)
+    # R1 pools the six voting seats, 3 LE -> 0.5; 0.5 is not below it.
+    assert r1(lens(ledger), TH).value == pytest.approx(0.5)
+    assert figure.band == "proportionate"
+    # From day 10 a Panel of Cy and Eve has no LE bloc: its LE power is 0.
+    # Mean (0 + 1 + 0) / 3 = 1/3, below R1's 3 of 8 seats -> "diluted".
+    panel = ledger.establish_body("Panel", kind="governance", occurred_at=day(0))
+    for member in (cy, eve):
+        ledger.assign_seat(panel, member, by=cy, occurred_at=day(10))
+    later = r7(lens(ledger), TH)
+    assert later.value == pytest.approx(1 / 3)
+    assert (later.n, later.band) == (3, "diluted")
