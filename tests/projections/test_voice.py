@@ -361,8 +361,11 @@ def test_v2_body_scope_counts_attendees_beside_seat_holders(
     on_board = lens(ledger, Scope.body(board))
     # Lee (seat, one proposal) and Gus (attended, silent); Ada is neither.
     assert participation(on_board) == {lee: 1, gus: 0}
-    # Counts [1, 0]: ordered pairs 2 * |1 - 0| = 2, over 2 * 2 * 1 -> 0.5.
-    assert v2(on_board, TH).value == pytest.approx(0.5)
+    # Counts [1, 0]: ordered pairs 2 * |1 - 0| = 2, over 2 * 2 * 1 -> 0.5,
+    # which is not above the 0.5 cut: spread, not dominated.
+    figure = v2(on_board, TH)
+    assert figure.value == pytest.approx(0.5)
+    assert figure.band == "spread"
 
 
 def test_v2_is_insufficient_without_any_act(memory_ledger: Ledger) -> None:
