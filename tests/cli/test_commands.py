@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 from uuid import UUID
 
@@ -585,3 +586,33 @@ def test_keygen_help_names_the_file_it_writes_by_default(tmp_path: Path) -> None
     assert result.returncode == 0
     assert "--out FILE" in result.stdout
     assert "(default: signing-key.pem)" in " ".join(result.stdout.split())
+
+
+def test_follow_says_it_has_started_and_how_to_stop_it(tmp_path: Path) -> None:
+    """A worker prints one line on stderr when it starts, then exits 0 on SIGTERM."""
+    assert run("demo", cwd=tmp_path).returncode == 0
+    worker = subprocess.Popen(
+        [str(COLEDGER), "follow", "--poll", "0.05"],
+        cwd=tmp_path,
+        env={**os.environ, "COLEDGER_MASTER_KEY": KEY},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"sqlite:///{tmp_path / 'coledger.db'}"
+        with Ledger.open(url, master_key=KEY) as ledger:
+            deadline = time.monotonic() + 60
+            while ledger.projections().tables.position() < ledger.position:
+                assert time.monotonic() < deadline, "the worker never caught up"
+                time.sleep(0.05)
+    finally:
+        worker.terminate()
+        out, err = worker.communicate(timeout=30)
+    assert worker.returncode == 0, err
+    assert out == ""
+    started = (
+        "coledger follow: keeping the projection tables of sqlite:///./coledger.db "
+        "current; stop it with Ctrl-C or SIGTERM"
+    )
+    assert err.splitlines() == [started]

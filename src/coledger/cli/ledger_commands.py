@@ -26,6 +26,7 @@ from coledger.cli._common import (
     writable,
 )
 from coledger.serialization import to_jsonable
+from coledger.storage import shown
 from coledger.timeline import timeline
 
 
@@ -127,6 +128,12 @@ def _follow(args: argparse.Namespace) -> int:
     url = storage_url(args.db, existing=True)
     with Ledger.open(url, master_key=master_key(args)) as ledger:
         projector = ledger.projections()
+        print(
+            f"coledger follow: keeping the projection tables of {shown(url)} "
+            "current; stop it with Ctrl-C or SIGTERM",
+            file=sys.stderr,
+            flush=True,
+        )
 
         def report(applied: int) -> None:
             if args.verbose:
