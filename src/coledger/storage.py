@@ -28,6 +28,8 @@ from coledger.errors import InvalidUrlError
 DEFAULT_URL = "sqlite:///coledger.db"
 APP_NAME = "coledger"
 """The eventsourcing application name; PostgreSQL tables are named after it."""
+PG_EVENTS_TABLE = f"{APP_NAME}_events"
+"""The events table of a PostgreSQL ledger, in its schema."""
 MAX_POSITION = 2**63 - 1
 """The largest position SQLite or PostgreSQL can store, so the most events."""
 

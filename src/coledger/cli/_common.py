@@ -22,7 +22,7 @@ from coledger.privacy.keys import (
     encode_master_key,
     generate_master_key,
 )
-from coledger.storage import APP_NAME, StorageConfig, parse_url, shown
+from coledger.storage import PG_EVENTS_TABLE, StorageConfig, parse_url, shown
 
 DEFAULT_DB = "./coledger.db"
 DEFAULT_KEY_FILE = Path("coledger.master-key")
@@ -91,7 +91,7 @@ def _refuse_no_schema_ledger(config: StorageConfig) -> None:
             found = conn.execute(
                 "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
                 "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
-                (config.pg_schema, f"{APP_NAME}_events"),
+                (config.pg_schema, PG_EVENTS_TABLE),
             ).fetchone()
     except psycopg.Error as error:
         raise StorageError(f"cannot reach PostgreSQL: {error}") from error

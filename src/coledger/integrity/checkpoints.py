@@ -226,7 +226,12 @@ def as_signed(note: str) -> str:
     one newline), so all are undone before the note is read; any other
     change still fails its signature.
     """
-    return note.removeprefix(BOM).replace("\r\n", "\n").rstrip("\n") + "\n"
+    return as_written(note).rstrip("\n") + "\n"
+
+
+def as_written(text: str) -> str:
+    """*text* without what mail and editors add: a byte-order mark, CRLF line ends."""
+    return text.removeprefix(BOM).replace("\r\n", "\n")
 
 
 def _base64(text: str, why: str) -> bytes:

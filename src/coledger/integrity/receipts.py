@@ -23,10 +23,10 @@ import attrs
 
 from coledger.errors import CheckpointError, ProofError
 from coledger.integrity.checkpoints import (
-    BOM,
     MAX_SIZE,
     Checkpoint,
     Verifier,
+    as_written,
     is_decimal,
     open_checkpoint,
 )
@@ -131,9 +131,8 @@ def verify_receipt(text: str, verifier: Verifier) -> Receipt:
         raise ProofError("MALFORMED", "a receipt is text")
     if not isinstance(verifier, Verifier):
         raise ProofError("MALFORMED_KEY", "pin a Verifier (Verifier.parse of the key)")
-    # Mail often turns line ends into CRLF, and an editor may add a byte-order
-    # mark, as to a checkpoint (see as_signed); a receipt holds neither itself.
-    extra, index, proof, note = _parse(text.removeprefix(BOM).replace("\r\n", "\n"))
+    # A receipt, like a checkpoint, holds no carriage return or byte-order mark.
+    extra, index, proof, note = _parse(as_written(text))
     try:
         checkpoint = open_checkpoint(note, verifier)
     except CheckpointError as error:

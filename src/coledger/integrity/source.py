@@ -19,7 +19,7 @@ import attrs
 
 from coledger.errors import ProofError, StorageError
 from coledger.integrity.recorders import CHECKPOINTS, LEAVES
-from coledger.storage import APP_NAME, ClosedOnExit, parse_url
+from coledger.storage import PG_EVENTS_TABLE, ClosedOnExit, parse_url
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -439,7 +439,7 @@ class PostgresSource(AuditSource):
     def _query(self, text: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         statement = self._sql.SQL(text).format(
             s=self._schema,
-            events=self._sql.Identifier(f"{APP_NAME}_events"),
+            events=self._sql.Identifier(PG_EVENTS_TABLE),
             leaves=self._sql.Identifier(LEAVES),
             checkpoints=self._sql.Identifier(CHECKPOINTS),
         )
@@ -534,7 +534,7 @@ class PostgresSource(AuditSource):
             "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
             "ON n.oid = c.relnamespace WHERE n.nspname = %s "
             "AND c.relname IN (%s, %s) ORDER BY c.relname",
-            (self._schema_name, f"{APP_NAME}_events", LEAVES),
+            (self._schema_name, PG_EVENTS_TABLE, LEAVES),
         )
         reasons: list[str] = []
         for name, kind, secured, policies in rows:
