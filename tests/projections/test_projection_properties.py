@@ -199,3 +199,42 @@ def test_materialised_reports_use_the_thresholds_asked_for() -> None:
         assert comparable(under_custom) != default  # the thresholds matter here
         assert comparable(ledger.power_sharing(materialised=True)) == default
         assert ledger.projections().th == Thresholds()
+
+
+def test_a_catch_up_rates_again_only_the_processes_it_touched(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After one proposal to one body, only that body's processes are rated again."""
+    from coledger.demo import record_year
+    from coledger.projections import ladder
+    from coledger.projections.materialise import linked
+
+    with Ledger.open("memory://") as ledger:
+        record_year(ledger)
+        projector = ledger.projections()
+        projector.catch_up()
+        facts = ledger.facts()
+        body = next(b for b in facts.bodies.values() if b.seats)
+        touched = {
+            key for kind, key in linked(facts, {("body", body.id)}) if kind != "ledger"
+        }
+        everyone = set(facts.bodies) | set(facts.projects)
+        assert touched < everyone  # the demo has processes this body never reaches
+        rated: list[UUID] = []
+        real = ladder._rate
+
+        def spy(process: ladder.Process, th: object) -> object:
+            rated.append(process.id)
+            return real(process, th)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(ladder, "_rate", spy)
+        ledger.raise_proposal(
+            body.id,
+            proposers=[body.seats[0].member],
+            title="Later sessions in the small hall",
+            text="Move the Thursday session.",
+            occurred_at=facts.latest,
+        )
+        assert projector.catch_up() == 1
+        assert set(rated) == touched
+        check_tables(ledger)

@@ -558,6 +558,29 @@ def rate(process: Process, th: Thresholds) -> Rung:
     return lens.facts.remember(key, lambda: _rate(process, th))
 
 
+def carry_rungs(facts: Facts, since: int, touched: set[tuple[str, UUID | None]]) -> int:
+    """Keep the rungs worked out at or after *since* for processes not *touched*.
+
+    For a catch-up that folded new events in, with *touched* every scope they
+    reached since *since* (closed over proposals, as the materialiser marks
+    them). A process's rung reads its own scope, who had lived experience and
+    the day; the last two mark every scope when they change, and a catch-up
+    then carries nothing. So the whole-ledger ladder rates again only the
+    processes the new events reached. Returns how many rungs were kept.
+    """
+    kept = 0
+    for key, (position, rung) in list(facts.memo.items()):
+        if (
+            type(key) is tuple
+            and key[0] == "rung"
+            and since <= position < facts.position
+            and (key[1], key[2]) not in touched
+        ):
+            facts.memo[key] = (facts.position, rung)
+            kept += 1
+    return kept
+
+
 def _rate(process: Process, th: Thresholds) -> Rung:
     f = features(process.lens, th)
     rung, capped = rung_of(f)

@@ -51,6 +51,7 @@ from coledger.errors import CorruptEventError, StorageError
 from coledger.log import sqlite_cursor
 from coledger.projections.facts import ALL, Facts, collector_paused
 from coledger.projections.indicators import build_report
+from coledger.projections.ladder import carry_rungs
 from coledger.projections.lens import Figure, Lens, Scope, now_of
 from coledger.projections.report import DecisionTag, PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
@@ -669,11 +670,14 @@ class Materialiser:
         # had already folded past: the facts, and the marks of every scope
         # touched since before that position, serve as they are.
         day = now_of(self._facts)
+        marked_since = self._marks_from
         applied = self._fold_to(head)
         if now_of(self._facts) != day:  # a new day: figures up to now all move
             self._facts.dirty.add(ALL)
         everything = ALL in self._facts.dirty
         dirty = linked(self._facts, self._facts.dirty)
+        if not everything:
+            carry_rungs(self._facts, marked_since, dirty)
         scopes = [
             s for s in scopes_of(self._facts) if everything or (s.kind, s.id) in dirty
         ]
