@@ -20,9 +20,11 @@ from __future__ import annotations
 import contextlib
 import json
 import resource
+import shutil
 import sqlite3
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -265,6 +267,64 @@ def probe_board(args: dict[str, Any]) -> Result:
     }
 
 
+def probe_board_after_event(args: dict[str, Any]) -> Result:
+    """The board report right after one new event: a catch-up, then the read.
+
+    Works on a copy of the ledger (made by SQLite's backup, untimed), whose
+    tables are current after the rebuild probe. Like a worker or web process
+    that has been running, the copy is warmed first: one proposal is recorded
+    and caught up, which folds the history into the projector's memory. Then
+    ``repeats`` times: one more proposal to the same body, at the latest
+    business time (so no new day touches every scope), and the timed
+    ``power_sharing(materialised=True)``.
+    """
+    source = Path(args["path"])
+    with tempfile.TemporaryDirectory(dir=source.parent) as folder:
+        copy = Path(folder) / "ledger.db"
+        with (
+            contextlib.closing(sqlite3.connect(source)) as src,
+            contextlib.closing(sqlite3.connect(copy)) as dst,
+        ):
+            src.backup(dst)
+        shutil.copyfile(f"{source}.keys", f"{copy}.keys")
+        with _open({**args, "url": sqlite_url(copy)}) as ledger:
+            projector = ledger.projections()
+            if projector.tables.position() != ledger.position:
+                raise RuntimeError("tables not current: rebuild first")
+            facts = ledger.facts()
+            body = next(b for b in facts.bodies.values() if b.seats)
+            proposer, latest = body.seats[0].member, facts.latest
+            del facts
+
+            def propose() -> None:
+                ledger.raise_proposal(
+                    body.id,
+                    proposers=[proposer],
+                    title="Benchmark proposal",
+                    text="One new event.",
+                    occurred_at=latest,
+                )
+
+            propose()
+            ledger.power_sharing(materialised=True)
+            start_kb = peak_kb()
+            times = []
+            for _ in range(args["repeats"]):
+                propose()
+                started = time.perf_counter()
+                report = ledger.power_sharing(materialised=True)
+                times.append(time.perf_counter() - started)
+                if report.as_of != ledger.position:
+                    raise RuntimeError("the report did not catch up")
+            return {
+                "seconds": statistics.median(times),
+                "events": ledger.position,
+                "ms": [t * 1000 for t in times],
+                "rss_start_kb": start_kb,
+                "rss_peak_kb": peak_kb(),
+            }
+
+
 def probe_load(args: dict[str, Any]) -> Result:
     """The first ``ledger.proposal(p)`` in a fresh process: every event loaded."""
     proposal = UUID(args["proposal"])
@@ -296,6 +356,7 @@ PROBES: dict[str, Callable[[dict[str, Any]], Result]] = {
     "verify": probe_verify,
     "join_select": probe_join_select,
     "board": probe_board,
+    "board_after_event": probe_board_after_event,
     "idle": probe_idle,
     "load": probe_load,
     "bare_load": probe_bare_load,
