@@ -233,6 +233,7 @@ class Ledger(
         as_of: int | None = None,
         thresholds: Thresholds | None = None,
         materialised: bool = False,
+        catch_up: bool = True,
     ) -> PowerSharingReport:
         """Who proposed, who decided, whether access was met, and the ladder.
 
@@ -240,9 +241,21 @@ class Ledger(
         [since, until); as the ledger stood at recorded position ``as_of``.
         ``materialised=True`` reads the all-time figures from the projection
         tables (caught up first) instead of folding; it takes no period or as_of.
+        With ``catch_up=False`` too, the tables are read as they stand, for a
+        process that leaves catching up to a worker such as ``coledger follow``:
+        nothing is folded here, the report's ``as_of`` says which event the
+        tables hold, and tables never built under these thresholds raise
+        ``NotMaterialisedError``.
         """
         if not isinstance(materialised, bool):
             raise errors.InvalidInputError("materialised must be True or False")
+        if not isinstance(catch_up, bool):
+            raise errors.InvalidInputError("catch_up must be True or False")
+        if not catch_up and not materialised:
+            raise errors.InvalidInputError(
+                "catch_up=False reads the projection tables as they stand: it "
+                "needs materialised=True"
+            )
         _check_period(since, until)
         th = _thresholds(thresholds)
         scope = self._scope(body, project)
@@ -252,6 +265,8 @@ class Ledger(
                     "the projection tables hold all-time figures: no since, until "
                     "or as_of with materialised=True"
                 )
+            if not catch_up:
+                return self._read_tables(scope, th)
             projector = self.projections(th)
             projector.catch_up()
             found = projector.read(scope)
@@ -259,6 +274,20 @@ class Ledger(
                 return found
         lens = Lens(self.facts(as_of=as_of), scope, since, until)
         return build_report(lens, th)
+
+    def _read_tables(self, scope: Scope, th: Thresholds) -> PowerSharingReport:
+        """*scope*'s report from the tables as they stand, without catching up."""
+        found = None
+        # Look before making a projector: on a file it would create the tables.
+        if th in self._projectors or materialised_in(self.config, self._app.recorder):
+            found = self.projections(th).read(scope)
+        if found is None:
+            raise errors.NotMaterialisedError(
+                "the projection tables hold no figures under these thresholds yet: "
+                "build them with coledger rebuild or a worker (coledger follow), or "
+                "ask for the report with catch_up=True"
+            )
+        return found
 
     @_query  # under the lock: another thread's open batch is not stored yet
     def _scope(self, body: UUID | None, project: UUID | None) -> Scope:

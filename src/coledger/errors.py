@@ -257,6 +257,10 @@ class ActionAlreadyCompletedError(WrongStateError):
     """The delivery action was already completed."""
 
 
+class NotMaterialisedError(WrongStateError):
+    """The projection tables hold no figures to read under these thresholds yet."""
+
+
 class UnmetAdjustmentsError(WrongStateError):
     """Voting cannot open while an access need of the electorate is unresolved.
 

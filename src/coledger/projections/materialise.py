@@ -8,10 +8,15 @@ tool; ``scope_id`` is ``''`` for the whole ledger):
 ``coledger_figures(scope_kind, scope_id, code, value, n, coverage, band, note)``
     Every indicator, for the whole ledger, each body and each project, over all
     time.
-``coledger_ladder(scope_kind, scope_id, unit, id, name, rung, level, flags, evidence)``
+``coledger_ladder(scope_kind, scope_id, unit, id, name, rung, level, flags,
+evidence, ordinal)``
     The rung of each process in each scope; flags and evidence as JSON text.
-``coledger_decision_tags(scope_kind, scope_id, proposal, decision, tag, le_originated)``
+``coledger_decision_tags(scope_kind, scope_id, proposal, decision, tag,
+le_originated, ordinal)``
     The mini-ladder tag of each decision.
+
+``ordinal`` is a row's place in its scope's report, so that a report read
+from the tables lists processes and decisions in the order a fold gives.
 
 Catching up pulls the notification log from the tracked position (SQLite has no
 push), folds the new events into the facts, recomputes the figures, and writes
@@ -78,17 +83,23 @@ TABLES = (
         "CREATE TABLE IF NOT EXISTS coledger_ladder ("
         "scope_kind TEXT NOT NULL, scope_id TEXT NOT NULL, unit TEXT NOT NULL, "
         "id TEXT NOT NULL, name TEXT NOT NULL, rung TEXT NOT NULL, level INT NOT NULL, "
-        "flags TEXT NOT NULL, evidence TEXT NOT NULL, "
+        "flags TEXT NOT NULL, evidence TEXT NOT NULL, ordinal INT NOT NULL, "
         "PRIMARY KEY (scope_kind, scope_id, unit, id))"
     ),
     (
         "CREATE TABLE IF NOT EXISTS coledger_decision_tags ("
         "scope_kind TEXT NOT NULL, scope_id TEXT NOT NULL, proposal TEXT NOT NULL, "
         "decision TEXT NOT NULL, tag TEXT NOT NULL, le_originated BOOLEAN NOT NULL, "
-        "PRIMARY KEY (scope_kind, scope_id, decision))"
+        "ordinal INT NOT NULL, PRIMARY KEY (scope_kind, scope_id, decision))"
     ),
 )
 DATA_TABLES = ("coledger_figures", "coledger_ladder", "coledger_decision_tags")
+ORDER = {
+    "coledger_figures": "code",
+    "coledger_ladder": "ordinal",
+    "coledger_decision_tags": "ordinal",
+}
+"""How each table's rows of one scope are read: as its report lists them."""
 STAGED = "coledger_staged_"
 """Prefix of the connection's temporary tables that new rows wait in."""
 STAGE_BATCH = 20_000
@@ -253,16 +264,45 @@ class SQLTables(Tables):
         SQLite's file lock already makes them take turns.
         """
         if self._backend == "sqlite":
-            for statement in TABLES:
-                self._conn.execute(statement)
+            if self._outdated():
+                with self._transaction():  # the write lock, for the drop
+                    self._make_tables()
+            else:
+                self._make_tables()
             return
         with self._conn.transaction():
             self._conn.execute(
                 "SELECT pg_advisory_xact_lock(hashtext(%s))",
                 (f"coledger:tables:{self._config.pg_schema}",),
             )
-            for statement in TABLES:
-                self._conn.execute(statement)
+            self._make_tables()
+
+    def _make_tables(self) -> None:
+        """Create the tables, first dropping data tables from before ``ordinal``.
+
+        They hold derived rows only: with them dropped and every tracking row
+        gone, the next catch-up works every scope out again.
+        """
+        if self._outdated():
+            for table in DATA_TABLES:
+                self._conn.execute(f"DROP TABLE IF EXISTS {table}")
+            self._conn.execute("DELETE FROM coledger_tracking")
+        for statement in TABLES:
+            self._conn.execute(statement)
+
+    def _outdated(self) -> bool:
+        """Whether the ladder table was made before rows kept their ``ordinal``."""
+        if self._backend == "sqlite":
+            rows = self._conn.execute("PRAGMA table_info(coledger_ladder)")
+            columns = {row[1] for row in rows}
+        else:
+            rows = self._conn.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = 'coledger_ladder'",
+                (self._config.pg_schema,),
+            )
+            columns = {row[0] for row in rows}
+        return bool(columns) and "ordinal" not in columns
 
     def _connect(self) -> Any:
         """A new PostgreSQL connection, in autocommit, on the ledger's schema."""
@@ -454,7 +494,7 @@ class SQLTables(Tables):
                     table: list(
                         self._conn.execute(
                             f"SELECT * FROM {table} WHERE scope_kind = {mark} "  # noqa: S608
-                            f"AND scope_id = {mark} ORDER BY 3, 4",
+                            f"AND scope_id = {mark} ORDER BY {ORDER[table]}",
                             _key(scope),
                         ).fetchall()
                     )
@@ -590,12 +630,13 @@ def report_rows(report: PowerSharingReport) -> Rows:
                 r.level,
                 json.dumps(list(r.flags)),
                 json.dumps(to_jsonable(r.evidence), sort_keys=True),
+                ordinal,
             )
-            for r in report.ladder
+            for ordinal, r in enumerate(report.ladder)
         ],
         "coledger_decision_tags": [
-            (kind, sid, d.proposal, d.decision, d.tag, d.le_originated)
-            for d in report.decisions
+            (kind, sid, d.proposal, d.decision, d.tag, d.le_originated, ordinal)
+            for ordinal, d in enumerate(report.decisions)
         ],
     }
 

@@ -1,0 +1,164 @@
+"""Reports read from the projection tables as they stand, without catching up."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from uuid import UUID
+
+import psycopg
+import pytest
+
+from coledger import InvalidInputError, Ledger, NotMaterialisedError
+from coledger.demo import record_year
+from coledger.projections.materialise import DATA_TABLES, comparable
+from conftest import PG_CONNINFO
+
+
+def _propose(ledger: Ledger) -> None:
+    """Record one more proposal, on the business day of the latest event."""
+    facts = ledger.facts()
+    body = next(b for b in facts.bodies.values() if b.seats)
+    ledger.raise_proposal(
+        body.id,
+        proposers=[body.seats[0].member],
+        title="A later start",
+        text="Start the Thursday session at seven.",
+        occurred_at=facts.latest,
+    )
+
+
+def test_without_catching_up_the_tables_are_read_as_they_stand(
+    tmp_path: Path,
+) -> None:
+    """catch_up=False reads the last caught-up position, however far the ledger is."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with Ledger.open(url) as ledger:
+        record_year(ledger)
+        kept = ledger.power_sharing(materialised=True)
+        _propose(ledger)
+        stale = ledger.power_sharing(materialised=True, catch_up=False)
+        assert stale.as_of == kept.as_of == ledger.position - 1
+        assert comparable(stale) == comparable(kept)
+        assert ledger.projections().tables.position() == kept.as_of
+        fresh = ledger.power_sharing(materialised=True)
+        assert fresh.as_of == ledger.position
+    with Ledger.open(url) as reopened:  # another process, with nothing folded
+        read = reopened.power_sharing(materialised=True, catch_up=False)
+        assert comparable(read) == comparable(fresh)
+        assert reopened.projections()._facts.position == 0  # it folded nothing
+
+
+def test_tables_never_built_are_refused_and_not_created(tmp_path: Path) -> None:
+    """Asking to read tables nobody built raises NotMaterialisedError and makes none."""
+    db = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{db}") as ledger:
+        ledger.register_member("Ana Example")
+        with pytest.raises(NotMaterialisedError, match="coledger rebuild"):
+            ledger.power_sharing(materialised=True, catch_up=False)
+    with sqlite3.connect(db) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert names.isdisjoint({"coledger_tracking", *DATA_TABLES})
+
+
+def test_in_memory_tables_are_read_once_built() -> None:
+    """An in-memory ledger's tables can be read without catching up once built."""
+    with Ledger.open("memory://") as ledger:
+        record_year(ledger)
+        with pytest.raises(NotMaterialisedError):
+            ledger.power_sharing(materialised=True, catch_up=False)
+        built = ledger.power_sharing(materialised=True)
+        _propose(ledger)
+        read = ledger.power_sharing(materialised=True, catch_up=False)
+        assert read.as_of == built.as_of < ledger.position
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"materialised": True, "catch_up": "no"}, "catch_up must be True or False"),
+        ({"materialised": True, "catch_up": 0}, "catch_up must be True or False"),
+        ({"catch_up": False}, "needs materialised=True"),
+    ],
+)
+def test_catch_up_must_be_a_bool_beside_materialised(
+    kwargs: dict[str, object], match: str
+) -> None:
+    """A catch_up that is not a bool, or without materialised=True, is refused."""
+    with Ledger.open("memory://") as ledger:
+        ledger.register_member("Ana Example")
+        with pytest.raises(InvalidInputError, match=match):
+            ledger.power_sharing(**kwargs)  # type: ignore[arg-type]
+        assert not ledger._projectors
+
+
+def test_tables_list_processes_and_decisions_in_the_folds_order(
+    ledger_url: str,
+) -> None:
+    """Read from the tables, every scope's report equals the folded one, order too."""
+    with Ledger.open(ledger_url) as ledger:
+        record_year(ledger)
+        ledger.projections().catch_up()
+        scopes: list[tuple[UUID | None, UUID | None]] = [
+            (None, None),
+            *((b.id, None) for b in ledger.bodies()),
+            *((None, p.id) for p in ledger.projects()),
+        ]
+        for body, project in scopes:
+            read = ledger.power_sharing(
+                body=body, project=project, materialised=True, catch_up=False
+            )
+            folded = ledger.power_sharing(body=body, project=project)
+            assert read.to_json() == folded.to_json(), (body, project)
+
+
+OLD_LADDER = (
+    "CREATE TABLE coledger_ladder (scope_kind TEXT NOT NULL, scope_id TEXT NOT NULL, "
+    "unit TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, rung TEXT NOT NULL, "
+    "level INT NOT NULL, flags TEXT NOT NULL, evidence TEXT NOT NULL, "
+    "PRIMARY KEY (scope_kind, scope_id, unit, id))"
+)
+"""The ladder table as releases before the ``ordinal`` column made it."""
+
+
+def _run_sql(url: str, schema: str | None, statements: list[str]) -> None:
+    """Run *statements* in a SQLite ledger file, or in a PostgreSQL schema."""
+    if schema is None:
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+            for statement in statements:
+                conn.execute(statement)
+        return
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        conn.execute(f'SET search_path TO "{schema}"')
+        for statement in statements:
+            conn.execute(statement)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_tables_from_before_the_ordinal_column_are_made_again(
+    ledger_url: str, backend: str
+) -> None:
+    """Tables an earlier release made are dropped, remade and filled on catch-up."""
+    schema = ledger_url.partition("schema=")[2] or None
+    with Ledger.open(ledger_url) as ledger:
+        record_year(ledger)
+    _run_sql(
+        ledger_url,
+        schema,
+        [
+            OLD_LADDER,
+            (
+                "INSERT INTO coledger_ladder VALUES "
+                "('ledger', '', 'body', 'x', 'Old', 'NONE', 0, '[]', '{}')"
+            ),
+            "CREATE TABLE coledger_tracking (name TEXT PRIMARY KEY, position BIGINT)",
+            "INSERT INTO coledger_tracking VALUES ('power_sharing/x', 7)",
+        ],
+    )
+    with Ledger.open(ledger_url) as ledger:
+        with pytest.raises(NotMaterialisedError):
+            ledger.power_sharing(materialised=True, catch_up=False)
+        read = ledger.power_sharing(materialised=True)
+        assert read.to_json() == ledger.power_sharing().to_json()
+        tables = ledger.projections().tables
+        assert tables.read(read.scope)[0] == ledger.position
