@@ -290,6 +290,34 @@ def test_report_renders_each_audience_and_format(
     assert "http://" not in html.replace("http://www.w3.org", "")
 
 
+def test_report_from_the_tables_reads_what_rebuild_wrote(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Report --tables reads the tables without folding, and says when they lag."""
+    folder = make_demo(tmp_path_factory)
+    db = folder / "coledger.db"
+    never_built = run("report", "--tables", cwd=folder)
+    assert never_built.returncode == 1
+    assert "hold no figures" in never_built.stderr
+    assert run("rebuild", cwd=folder).returncode == 0
+    folded = run("report", "--format", "json", cwd=folder)
+    read = run("report", "--tables", "--format", "json", cwd=folder)
+    assert read.returncode == 0, read.stderr
+    assert json.loads(read.stdout) == json.loads(folded.stdout)
+    assert not read.stderr
+    with Ledger.open(f"sqlite:///{db}", master_key=KEY) as ledger:
+        ledger.register_member("Late Joiner")
+        head = ledger.position
+    behind = run("report", "--tables", "--format", "json", cwd=folder)
+    assert behind.returncode == 0, behind.stderr
+    assert json.loads(behind.stdout) == json.loads(folded.stdout)
+    assert f"{head - 1:,} of {head:,} events" in behind.stderr
+    period = run("report", "--tables", "--since", "2025-01-01", cwd=folder)
+    assert period.returncode == 2
+    assert "all-time" in period.stderr
+    assert rows(db) == head
+
+
 def test_report_refuses_bad_input(demo_dir: Path) -> None:
     """A bad date or an unknown body is refused with one line; nothing is written."""
     before = rows(demo_dir / "coledger.db")

@@ -67,15 +67,33 @@ def _report(args: argparse.Namespace) -> int:
     from coledger.reports import render  # noqa: PLC0415 (only report needs it)
 
     url = storage_url(args.db, existing=True)
+    if args.tables and (args.since or args.until or args.as_of is not None):
+        raise CommandError(
+            "--tables reads the all-time figures: no --since, --until or --as-of"
+        )
     out = writable(args.out) if args.out else None  # before any work is done
     with Ledger.open(url, master_key=master_key(args)) as ledger:
-        report = ledger.power_sharing(
-            body=uuid_arg(args.body, "body") if args.body else None,
-            project=uuid_arg(args.project, "project") if args.project else None,
-            since=_date(args.since, "since"),
-            until=_date(args.until, "until"),
-            as_of=args.as_of,
-        )
+        body = uuid_arg(args.body, "body") if args.body else None
+        project = uuid_arg(args.project, "project") if args.project else None
+        if args.tables:
+            report = ledger.power_sharing(
+                body=body, project=project, materialised=True, catch_up=False
+            )
+            if report.as_of < ledger.position:
+                print(
+                    f"coledger: the projection tables hold the first "
+                    f"{report.as_of:,} of {ledger.position:,} events; run coledger "
+                    "follow to keep them current, or leave out --tables",
+                    file=sys.stderr,
+                )
+        else:
+            report = ledger.power_sharing(
+                body=body,
+                project=project,
+                since=_date(args.since, "since"),
+                until=_date(args.until, "until"),
+                as_of=args.as_of,
+            )
         names = {str(b.id): b.name for b in ledger.bodies()}
         names |= {str(p.id): p.name for p in ledger.projects()}
         names |= {str(p.id): p.title for p in ledger.proposals()}
@@ -242,6 +260,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "(e.g. trainers)",
     )
     parser.add_argument("--out", metavar="FILE", help="write to a file")
+    parser.add_argument(
+        "--tables",
+        action="store_true",
+        help="read the projection tables as rebuild or follow left them, "
+        "without folding the history (all-time figures only)",
+    )
     parser.set_defaults(handler=_report)
 
     parser = sub.add_parser("history", help="who did what on a proposal or project")
