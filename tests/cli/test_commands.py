@@ -318,6 +318,31 @@ def test_report_from_the_tables_reads_what_rebuild_wrote(
     assert rows(db) == head
 
 
+def test_report_small_cell_is_set_per_audience(demo_dir: Path) -> None:
+    """--small-cell sets the public or members' limit; the board has none to set."""
+    default = run("report", "--audience", "public", "--format", "json", cwd=demo_dir)
+    assert json.loads(default.stdout)["small_cell"] == 5
+    public = run(
+        "report",
+        *("--audience", "public", "--format", "json", "--small-cell", "10"),
+        cwd=demo_dir,
+    )
+    assert public.returncode == 0, public.stderr
+    assert json.loads(public.stdout)["small_cell"] == 10
+    members = run(
+        "report",
+        *("--audience", "members", "--format", "json", "--small-cell", "8"),
+        cwd=demo_dir,
+    )
+    assert json.loads(members.stdout)["small_cell"] == 8
+    board = run("report", "--small-cell", "10", cwd=demo_dir)
+    assert board.returncode == 2
+    assert "--small-cell" in board.stderr
+    one = run("report", "--audience", "public", "--small-cell", "1", cwd=demo_dir)
+    assert one.returncode == 1
+    assert "small_cell" in one.stderr
+
+
 def test_report_refuses_bad_input(demo_dir: Path) -> None:
     """A bad date or an unknown body is refused with one line; nothing is written."""
     before = rows(demo_dir / "coledger.db")

@@ -465,6 +465,35 @@ def test_access_override_caps(org: Org) -> None:
     assert (found.rung, found.flags) == ("ENGAGEMENT", ("equal_terms_not_met",))
 
 
+def test_access_override_over_anyone_s_need_shows(org: Org) -> None:
+    """A vote opened over a staff member's unmet need is counted, though not capped."""
+    a, _, _ = org.le
+    plan = org.project("co_design")
+    p = org.propose(a, plan, "design", 5, org.meeting(plan, 5, "workshop"))
+    org.meeting(plan, 19)
+    org.ledger.request_adjustment(
+        org.staff, code="LOOP", proposal=p, needed_before="vote", occurred_at=day(6)
+    )
+    for member in [*org.voters, *org.voters[:4]]:  # ten standing needs, all met
+        standing = org.ledger.request_adjustment(member, code="BRK", occurred_at=day(1))
+        org.ledger.provide_adjustment(standing, by=org.admin, occurred_at=day(2))
+    org.ledger.open_voting(
+        p,
+        by=org.admin,
+        access_override="the funder's deadline",
+        occurred_at=day(19) + timedelta(hours=1),
+    )
+    for voter in org.voters:
+        org.ledger.cast_ballot(p, voter=voter, choice="for", occurred_at=day(19.1))
+    org.ledger.close_voting(p, by=org.admin, occurred_at=day(19.2))
+    found = org.rung(plan)
+    # The override is on the record for every reader of the report...
+    assert found.evidence["access_overrides"] == 1
+    # ...but only an override of a need of lived experience breaks equal terms.
+    assert found.evidence["equal_terms"] is True
+    assert (found.rung, found.flags) == ("CO_DESIGN", ())
+
+
 # Lower rungs and the other flags ------------------------------------------------
 
 

@@ -64,8 +64,17 @@ def _date(text: str | None, what: str) -> datetime | None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from coledger.projections import Thresholds  # noqa: PLC0415
     from coledger.reports import render  # noqa: PLC0415 (only report needs it)
 
+    thresholds = None
+    if args.small_cell is not None:
+        if args.audience == "board":
+            raise CommandError(
+                "--small-cell applies to the public and members' reports; "
+                "the board's report shows every number"
+            )
+        thresholds = Thresholds(small_cell=args.small_cell)  # checked before work
     url = storage_url(args.db, existing=True)
     if args.tables and (args.since or args.until or args.as_of is not None):
         raise CommandError(
@@ -104,6 +113,7 @@ def _report(args: argparse.Namespace) -> int:
         names=names,
         organisation=args.organisation,
         group=args.group,
+        thresholds=thresholds,
     )
     if out is not None:
         # The board's view holds small numbers that can point at people.
@@ -258,6 +268,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--group",
         help="what the members' report calls people with lived experience "
         "(e.g. trainers)",
+    )
+    parser.add_argument(
+        "--small-cell",
+        type=int,
+        metavar="K",
+        help="withhold counts below K in the public or members' report (default 5)",
     )
     parser.add_argument("--out", metavar="FILE", help="write to a file")
     parser.add_argument(

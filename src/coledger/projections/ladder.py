@@ -241,6 +241,7 @@ class Terms:
     figures: dict[str, Figure]
     unresolved_declines: int
     access_overrides: int
+    """Votes opened in the period over unmet requests, whoever made them."""
 
 
 @attrs.frozen
@@ -305,7 +306,9 @@ def terms(lens: Lens, th: Thresholds, proposals: list[ProposalFacts]) -> Terms:
     R3 at least 1 (or no evidence), R2 zero (or no evidence), X1 at least
     ``th.fulfilment`` (or no requests), no declined request of a decision-maker
     with lived experience left unmade-good, and no vote opened over such a
-    member's unmet request (an access override).
+    member's unmet request (an access override). ``access_overrides`` counts
+    every vote opened over unmet requests, whoever made them, so that each
+    override shows in the evidence even where it does not break equal terms.
     """
     figures = {
         "R1": representation.r1(lens, th),
@@ -320,20 +323,21 @@ def terms(lens: Lens, th: Thresholds, proposals: list[ProposalFacts]) -> Terms:
         for a in access.unresolved_declined(lens)
         if a.member in makers and lens.le(a.member, a.requested_at)
     ]
-    overrides = 0
+    overrides = le_overrides = 0
     for p in proposals:
         opened = p.voting_opened_at
         if opened is None or not lens.in_period(opened) or p.access_override is None:
             continue
+        overrides += 1  # shown whoever's need it was; only these below cap
         unmet = (lens.facts.adjustments.get(a) for a in p.unmet_adjustments)
-        overrides += any(a is not None and lens.le(a.member, opened) for a in unmet)
+        le_overrides += any(a is not None and lens.le(a.member, opened) for a in unmet)
     r2, r3, x1 = figures["R2"].value, figures["R3"].value, figures["X1"].value
     equal = (
         (r3 is None or r3 >= 1 - 1e-9)
         and (r2 is None or r2 == 0)
         and (x1 is None or x1 >= th.fulfilment)
         and not declines
-        and not overrides
+        and not le_overrides
     )
     return Terms(equal, figures, len(declines), overrides)
 

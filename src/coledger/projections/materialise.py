@@ -150,7 +150,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 4
+FIGURES_VERSION = 5
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -161,7 +161,9 @@ for input at the first design decision itself, as A3 counts it; R6 and X5
 give their coverage when there is no value; R5's
 membership, X1's and X2's outcomes are read as they stood at the period's
 end, which changes figures for a period only. 4: D1's note counts its
-decisions made out of the forum, such as by the chair alone.)"""
+decisions made out of the forum, such as by the chair alone. 5: the ladder's
+access_overrides evidence counts every vote opened over unmet needs, not only
+over needs of people with lived experience.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -65,15 +65,15 @@ through ``suppress``, which applies these rules (``k`` is
   ranges (below), times are cut to the month, and the per-process figures
   and their n are dropped.
 * **Counts of lived experience are ranges.** The evidence's counts (comments,
-  occasions, actions, meetings, declines and overrides of people with lived
-  experience) and the n of V4 and V5 (their attendances and their comments,
-  ``RANGED_N``) are never shown exactly, in any scope: each is shown as a
-  range of counts (``count_range``: "fewer than 5", "5 to 20", "21 to 40",
-  "41 to 100", "more than 100" for k of 5), zero in the lowest, and V4 and
-  V5 are withheld while their n is in the lowest. A body's evidence less its
-  projects', the ledger's n less its bodies', or any whole less its other
-  parts, then leaves a range, never one count from 1 to k - 1 (see
-  ``count_range``).
+  occasions, actions, meetings and declines of people with lived experience,
+  and votes opened over unmet access needs) and the n of V4 and V5 (their
+  attendances and their comments, ``RANGED_N``) are never shown exactly, in
+  any scope: each is shown as a range of counts (``count_range``: "fewer than
+  5", "5 to 20", "21 to 40", "41 to 100", "more than 100" for k of 5), zero in
+  the lowest, and V4 and V5 are withheld while their n is in the lowest. A
+  body's evidence less its projects', the ledger's n less its bodies', or any
+  whole less its other parts, then leaves a range, never one count from 1 to
+  k - 1 (see ``count_range``).
 
 Limits: these rules judge one report at a time; only the count ranges are
 cut with the reports of other scopes in mind.
@@ -483,8 +483,9 @@ COUNTED_EVIDENCE = frozenset(
         "access_overrides",
     }
 )
-"""Evidence keys that count acts or occasions of people with lived experience:
-each is shown as a range of counts (``count_range``), never exactly."""
+"""Evidence keys that count acts or occasions of people with lived experience,
+or votes opened over unmet access needs: each is shown as a range of counts
+(``count_range``), never exactly."""
 
 
 def safe_evidence(
