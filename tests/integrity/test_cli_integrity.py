@@ -688,6 +688,8 @@ def test_verify_receipt_says_what_the_receipt_proves(
     assert f"record {published.scene.proposal} version 4" in result.stdout
     assert "Proposal.BallotCast" in result.stdout
     assert '"choice": "for"' in result.stdout
+    # The voter is what tells a member their receipt from another member's.
+    assert f'"voter": "{published.scene.voters[1]}"' in result.stdout
     as_json = json.loads(check_receipt(published, receipt, "--json").stdout)
     assert as_json["status"] == "HOLDS"
     assert (as_json["index"], as_json["size"]) == (11, 15)
