@@ -351,7 +351,10 @@ def check_sqlite_file(path: Path) -> bool:
 
 
 def committed_tables(path: Path) -> set[str] | None:
-    """The tables in a SQLite file itself, or None if they cannot be read.
+    """The tables (and views) in a SQLite file itself, or None if unreadable.
+
+    A view counts: a ledger whose events table someone replaced by a view is
+    still a ledger, for ``verify`` to report (HIDDEN_ROWS), not a wrong file.
 
     The file is read as immutable: no lock is taken and no ``-wal`` or
     ``-shm`` file is made or read, so nothing another process is doing with
@@ -366,7 +369,9 @@ def committed_tables(path: Path) -> set[str] | None:
     except sqlite3.Error:
         return None
     try:
-        found = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        found = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+        )
         return {name for (name,) in found}
     except sqlite3.Error:
         return None  # damaged, or caught mid-write: the open itself will tell

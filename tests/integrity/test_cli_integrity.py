@@ -360,6 +360,20 @@ def test_verify_exit_1_when_tampered(own_copy: Published) -> None:
     assert result.stdout.strip().endswith("STATUS: FAILED")
 
 
+def test_verify_exit_1_when_the_events_table_is_a_view(own_copy: Published) -> None:
+    """An events table replaced by a view is a ledger that fails, not 'no ledger'."""
+    with tampering(own_copy.scene) as raw:
+        raw.run("ALTER TABLE stored_events RENAME TO real_events")
+        raw.run(
+            "CREATE VIEW stored_events (rowid, originator_id, originator_version, "
+            "topic, state) AS SELECT rowid, originator_id, originator_version, "
+            "topic, state FROM real_events"
+        )
+    result = verify_cli(own_copy, "--checkpoint", own_copy.checkpoint)
+    assert result.returncode == 1, result.stderr
+    assert "HIDDEN_ROWS: stored_events is not a plain table (a view)" in result.stdout
+
+
 def test_verify_exit_1_for_a_foreign_checkpoint(own_copy: Published) -> None:
     """A checkpoint signed by another key (same origin name): exit 1, not trusted."""
     folder = own_copy.folder
@@ -674,6 +688,8 @@ def test_verify_receipt_says_what_the_receipt_proves(
     assert f"record {published.scene.proposal} version 4" in result.stdout
     assert "Proposal.BallotCast" in result.stdout
     assert '"choice": "for"' in result.stdout
+    # The voter is what tells a member their receipt from another member's.
+    assert f'"voter": "{published.scene.voters[1]}"' in result.stdout
     as_json = json.loads(check_receipt(published, receipt, "--json").stdout)
     assert as_json["status"] == "HOLDS"
     assert (as_json["index"], as_json["size"]) == (11, 15)

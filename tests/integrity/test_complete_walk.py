@@ -147,6 +147,47 @@ def test_row_security_that_hides_rows_from_the_auditor_fails(
         assert "UNLEDGERED_EVENT" not in as_auditor.counts
 
 
+def view_in_place_of(raw: Raw, table: str, hidden: int) -> None:
+    """Rename a log table and put a view of its rows, but *hidden*, in its place."""
+    real = f"real_{table}"
+    raw.run(f"ALTER TABLE {{{table}}} RENAME TO {real}")
+    if raw.backend == "sqlite" and table == "events":
+        # The view names its notification id column rowid, as the table does.
+        columns = "rowid, originator_id, originator_version, topic, state"
+        raw.run(
+            f"CREATE VIEW {{events}} ({columns}) AS SELECT {columns} "  # noqa: S608
+            f"FROM {real} WHERE rowid <> {hidden}"
+        )
+    else:
+        raw.run(
+            f"CREATE VIEW {{{table}}} AS SELECT * FROM {{schema}}.{real} "  # noqa: S608
+            f"WHERE notification_id <> {hidden}"
+        )
+
+
+@pytest.mark.parametrize("table", ["events", "leaves"])
+def test_a_view_in_place_of_a_log_table_fails(scene: Scene, table: str) -> None:
+    """A view in place of either log table makes the verdict FAILED, whatever it shows.
+
+    A view's rows are what its query makes them, and on SQLite the query can
+    tell one reader from another (by the file's path, say: a plain copy given
+    to an auditor can show other rows than the ledger's own file).
+    """
+    with tampering(scene) as raw:
+        forged = forge(raw)
+        view_in_place_of(raw, table, forged.nid)
+    report = audit(scene)
+    assert report.status == FAILED
+    assert report.counts.get("HIDDEN_ROWS") == 1
+    name = {"events": "coledger_events", "leaves": "coledger_leaves"}[table]
+    if scene.backend == "sqlite" and table == "events":
+        name = "stored_events"
+    [hidden] = [f.detail for f in report.findings if f.code == "HIDDEN_ROWS"]
+    assert hidden.startswith(f"{name} is not a plain table")
+    if table == "events":  # the view hides the forged event from every other check
+        assert "UNLEDGERED_EVENT" not in report.counts
+
+
 def test_events_stored_during_a_verification_are_not_miscounted(scene: Scene) -> None:
     """Walk and counts read one snapshot: events stored mid-walk are in neither."""
 

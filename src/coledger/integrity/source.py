@@ -394,6 +394,24 @@ class SQLiteSource(AuditSource):
         finally:
             self._conn.rollback()
 
+    def hiding(self) -> list[str]:
+        """A log table that is a view, not a table.
+
+        A view's rows are what its query makes them, and the query can tell one
+        reader from another (by the file's path, say, so that a plain copy
+        given to an auditor shows other rows than the ledger's own file).
+        """
+        rows = self._query(
+            "SELECT name, type FROM sqlite_master "
+            "WHERE lower(name) IN (?, ?) ORDER BY name",
+            ("stored_events", LEAVES),
+        )
+        return [
+            f"{name} is not a plain table (a {kind})"
+            for name, kind in rows
+            if kind != "table"
+        ]
+
     def leaf_index_of(self, notification_id: int) -> int | None:
         """The leaf index pointing at a notification id."""
         rows = self._query(
