@@ -264,6 +264,8 @@ def test_flipped_state_byte_is_modified(both: Scene) -> None:
         (BALLOT, str(event.originator_id), event.version)
     ]
     assert report.exit_code == 1
+    where = f"MODIFIED at leaf {BALLOT} (record {event.originator_id}, version "
+    assert f"{where}{event.version})" in report.to_text()
 
 
 def test_changed_topic_is_modified(scene: Scene) -> None:

@@ -113,13 +113,23 @@ class Report:
         ]
         for code, count in sorted(self.counts.items()):
             lines.append(f"  {code} x{count}: {EXPLANATIONS.get(code, code)}")
-        for finding in self.findings:
-            where = (
-                "" if finding.leaf_index is None else f" at leaf {finding.leaf_index}"
-            )
-            lines.append(f"    {finding.code}{where}: {finding.detail}")
+        lines += (f"    {f.code}{_where(f)}: {f.detail}" for f in self.findings)
         lines.append(f"STATUS: {self.status}")
         return "\n".join(lines)
+
+
+def _where(finding: Finding) -> str:
+    """Where a finding is, in words: its leaf, and its record and version."""
+    where = "" if finding.leaf_index is None else f" at leaf {finding.leaf_index}"
+    record = [
+        f"{name} {value}"
+        for name, value in (
+            ("record", finding.originator_id),
+            ("version", finding.version),
+        )
+        if value is not None
+    ]
+    return f"{where} ({', '.join(record)})" if record else where
 
 
 class _Collector:
