@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from uuid import UUID
 
 import pytest
 
@@ -24,3 +25,21 @@ def refused(
     with pytest.raises(error, match=match):
         yield
     assert count_events(ledger) == before, "a refused command stored events"
+
+
+def propose_on_the_latest_day(ledger: Ledger) -> UUID:
+    """Raise a proposal to a body with seats, dated the latest event; its body.
+
+    On the business day already recorded, so that no new day touches every
+    scope of the projection tables.
+    """
+    facts = ledger.facts()
+    body = next(b for b in facts.bodies.values() if b.seats)
+    ledger.raise_proposal(
+        body.id,
+        proposers=[body.seats[0].member],
+        title="A later start",
+        text="Start the Thursday session at seven.",
+        occurred_at=facts.latest,
+    )
+    return body.id

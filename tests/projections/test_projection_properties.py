@@ -14,6 +14,7 @@ from coledger.projections import Facts
 from coledger.projections.lens import Scope
 from coledger.projections.materialise import comparable
 from coledger.projections.report import PowerSharingReport
+from helpers import propose_on_the_latest_day
 from history_builder import build
 
 
@@ -214,12 +215,7 @@ def test_a_catch_up_rates_again_only_the_processes_it_touched(
         projector = ledger.projections()
         projector.catch_up()
         facts = ledger.facts()
-        body = next(b for b in facts.bodies.values() if b.seats)
-        touched = {
-            key for kind, key in linked(facts, {("body", body.id)}) if kind != "ledger"
-        }
         everyone = set(facts.bodies) | set(facts.projects)
-        assert touched < everyone  # the demo has processes this body never reaches
         rated: list[UUID] = []
         real = ladder._rate
 
@@ -228,13 +224,13 @@ def test_a_catch_up_rates_again_only_the_processes_it_touched(
             return real(process, th)  # type: ignore[arg-type]
 
         monkeypatch.setattr(ladder, "_rate", spy)
-        ledger.raise_proposal(
-            body.id,
-            proposers=[body.seats[0].member],
-            title="Later sessions in the small hall",
-            text="Move the Thursday session.",
-            occurred_at=facts.latest,
-        )
+        body = propose_on_the_latest_day(ledger)
+        touched = {
+            key
+            for kind, key in linked(ledger.facts(), {("body", body)})
+            if kind != "ledger"
+        }
+        assert touched < everyone  # the demo has processes this body never reaches
         assert projector.catch_up() == 1
         assert set(rated) == touched
         check_tables(ledger)

@@ -13,19 +13,7 @@ from coledger import InvalidInputError, Ledger, NotMaterialisedError
 from coledger.demo import record_year
 from coledger.projections.materialise import DATA_TABLES, comparable
 from conftest import PG_CONNINFO
-
-
-def _propose(ledger: Ledger) -> None:
-    """Record one more proposal, on the business day of the latest event."""
-    facts = ledger.facts()
-    body = next(b for b in facts.bodies.values() if b.seats)
-    ledger.raise_proposal(
-        body.id,
-        proposers=[body.seats[0].member],
-        title="A later start",
-        text="Start the Thursday session at seven.",
-        occurred_at=facts.latest,
-    )
+from helpers import propose_on_the_latest_day
 
 
 def test_without_catching_up_the_tables_are_read_as_they_stand(
@@ -36,7 +24,7 @@ def test_without_catching_up_the_tables_are_read_as_they_stand(
     with Ledger.open(url) as ledger:
         record_year(ledger)
         kept = ledger.power_sharing(materialised=True)
-        _propose(ledger)
+        propose_on_the_latest_day(ledger)
         stale = ledger.power_sharing(materialised=True, catch_up=False)
         assert stale.as_of == kept.as_of == ledger.position - 1
         assert comparable(stale) == comparable(kept)
@@ -68,7 +56,7 @@ def test_in_memory_tables_are_read_once_built() -> None:
         with pytest.raises(NotMaterialisedError):
             ledger.power_sharing(materialised=True, catch_up=False)
         built = ledger.power_sharing(materialised=True)
-        _propose(ledger)
+        propose_on_the_latest_day(ledger)
         read = ledger.power_sharing(materialised=True, catch_up=False)
         assert read.as_of == built.as_of < ledger.position
 
