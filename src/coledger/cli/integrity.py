@@ -143,9 +143,17 @@ def _checkpoint(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     verifier = _trusted_key(args.trusted_key) if args.trusted_key else None
     notes = [read_text(path, "checkpoint") for path in args.checkpoint]
-    source = open_source(storage_url(args.db, existing=True))
+    url = storage_url(args.db, existing=True)
+    if args.check_file and parse_url(url).backend != "sqlite":
+        raise CommandError(
+            "--check-file runs SQLite's own integrity check on a ledger file; "
+            "on PostgreSQL, the amcheck extension checks a server's indexes"
+        )
+    source = open_source(url)
     try:
-        report = verify(source, verifier, notes, names=args.checkpoint)
+        report = verify(
+            source, verifier, notes, names=args.checkpoint, check_file=args.check_file
+        )
     finally:
         source.close()
     if args.json:
@@ -262,6 +270,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=[],
         metavar="FILE",
         help="a checkpoint you kept (repeat for several)",
+    )
+    verify_parser.add_argument(
+        "--check-file",
+        action="store_true",
+        help="also run SQLite's own integrity check of the log's tables and "
+        "indexes (a third as long again)",
     )
     verify_parser.add_argument("--json", action="store_true", help="print JSON")
     verify_parser.set_defaults(handler=_verify)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from coledger.errors import ProofError, StorageError
+from coledger.errors import InvalidInputError, ProofError, StorageError
 from coledger.integrity.recorders import CHECKPOINTS, LEAVES
 from coledger.storage import PG_EVENTS_TABLE, ClosedOnExit, parse_url
 
@@ -30,6 +30,8 @@ PAGE = 2000
 HASH = 32
 LISTED = 10_000
 """Unledgered events read in full; beyond this many they are only counted."""
+FILE_PROBLEMS = 10
+"""Problems of SQLite's own integrity check reported per table, at most."""
 
 
 def _window(
@@ -180,6 +182,16 @@ class AuditSource(ClosedOnExit, ABC):
     def hiding(self) -> list[str]:
         """Why the database might hide rows of the two tables from this reader."""
         return []
+
+    def file_damage(self) -> list[str]:
+        """What SQLite's own integrity check finds wrong in the log's tables.
+
+        Only a SQLite file has one to run: other sources refuse.
+        """
+        raise InvalidInputError(
+            "check_file runs SQLite's own integrity check, so it needs a SQLite "
+            "ledger file (on PostgreSQL, the amcheck extension checks indexes)"
+        )
 
     @abstractmethod
     def leaf_index_of(self, notification_id: int) -> int | None:
@@ -411,6 +423,19 @@ class SQLiteSource(AuditSource):
             for name, kind in rows
             if kind != "table"
         ]
+
+    def file_damage(self) -> list[str]:
+        """The first problems ``PRAGMA integrity_check`` finds in either log table.
+
+        Each table is checked with its indexes; ``ok`` means none was found.
+        """
+        found: list[str] = []
+        for table in ("stored_events", LEAVES):
+            rows = self._query(f"PRAGMA integrity_check({table})")
+            found += [
+                f"{table}: {row[0]}" for row in rows[:FILE_PROBLEMS] if row[0] != "ok"
+            ]
+        return found
 
     def leaf_index_of(self, notification_id: int) -> int | None:
         """The leaf index pointing at a notification id."""

@@ -52,6 +52,10 @@ EXPLANATIONS = {
         "missing, or an event row shared by two leaves"
     ),
     "HIDDEN_ROWS": "the database can hide rows of the log from this reader",
+    "CORRUPT_FILE": (
+        "SQLite's own check of the log's tables fails: the application may "
+        "read other rows than the ones verified"
+    ),
     "UNANCHORED": "the newest events are not yet covered by a trusted checkpoint",
     "NO_CHECKPOINT": "no trusted checkpoint was given, so nothing is anchored",
 }
@@ -472,40 +476,56 @@ class _Walker:
         return leaf
 
 
-def verify(
-    source: AuditSource,
-    verifier: Verifier | None,
-    notes: Iterable[str],
-    *,
-    names: Sequence[str] | None = None,
-) -> Report:
-    """Check a ledger against the checkpoints an auditor kept.
-
-    *names*, one per note (their file names, say), label the findings about
-    each note; without them the notes are ``checkpoint 1``, ``checkpoint 2``...
-    """
-    given: tuple[object, object, object] = (source, verifier, notes)
-    what, pinned, kept = given
-    if not callable(getattr(what, "leaf_pages", None)):  # an AuditSource, or like one
+def _arguments(
+    source: object, verifier: object, notes: object, names: object, check_file: object
+) -> tuple[list[str], list[str] | None]:
+    """The arguments of verify, checked: the notes' texts and their labels."""
+    if not callable(getattr(source, "leaf_pages", None)):  # an AuditSource, or like
         raise InvalidInputError("source must be an AuditSource (see open_source)")
-    if pinned is not None and not isinstance(pinned, Verifier):
+    if verifier is not None and not isinstance(verifier, Verifier):
         raise InvalidInputError("verifier must be a Verifier (Verifier.parse)")
-    if isinstance(kept, str | bytes) or not isinstance(kept, Iterable):
+    if isinstance(notes, str | bytes) or not isinstance(notes, Iterable):
         raise InvalidInputError("notes must be a list of checkpoint notes")
-    texts = list(kept)
+    texts = list(notes)
     if not all(isinstance(note, str) for note in texts):
         raise InvalidInputError("notes must be a list of checkpoint notes (text)")
-    labels = None if names is None else list(names)
+    labels = None if names is None else list(names)  # type: ignore[call-overload]
     if labels is not None and (
         isinstance(names, str)
         or len(labels) != len(texts)
         or not all(isinstance(name, str) for name in labels)
     ):
         raise InvalidInputError("names must be a list of texts, one per note")
+    if not isinstance(check_file, bool):
+        raise InvalidInputError("check_file must be True or False")
+    return texts, labels
+
+
+def verify(
+    source: AuditSource,
+    verifier: Verifier | None,
+    notes: Iterable[str],
+    *,
+    names: Sequence[str] | None = None,
+    check_file: bool = False,
+) -> Report:
+    """Check a ledger against the checkpoints an auditor kept.
+
+    *names*, one per note (their file names, say), label the findings about
+    each note; without them the notes are ``checkpoint 1``, ``checkpoint 2``...
+    With *check_file*, a SQLite ledger's file also goes through SQLite's own
+    integrity check of the log's tables and their indexes (``CORRUPT_FILE``):
+    an index that disagrees with its table can hide signed rows from the
+    application while every row still verifies. It reads the tables once
+    more: a third as long again, measured on 200,000 events.
+    """
+    texts, labels = _arguments(source, verifier, notes, names, check_file)
     out = _Collector()
     checkpoints = read_checkpoints(texts, verifier, out, labels)
     for reason in source.hiding():
         out.add(Finding("HIDDEN_ROWS", reason))
+    for problem in source.file_damage() if check_file else ():
+        out.add(Finding("CORRUPT_FILE", problem))
     walker = _Walker(checkpoints, out)
     with source.snapshot():
         walker.walk(source.leaf_pages())

@@ -1,0 +1,132 @@
+"""SQLite's own integrity check, run by verify when asked (check_file)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import run
+from coledger import InvalidInputError
+from coledger.integrity.source import open_source
+from coledger.integrity.verify import FAILED, VERIFIED, verify
+from integrity_helpers import Scene, build
+
+AUTO_INDEX = "sqlite_autoindex_stored_events_1"
+
+
+def hide_from_the_index(path: Path) -> None:
+    """Leave the last event's row in the table but out of its primary-key index.
+
+    With ``writable_schema``, the index is left behind while a changed id is
+    written, then put back: the table's bytes (and so every leaf) are as
+    signed, but an application, which finds events through the index, no
+    longer sees that event.
+    """
+    with sqlite3.connect(path) as conn:
+        rowid, oid = conn.execute(
+            "SELECT rowid, originator_id FROM stored_events ORDER BY rowid DESC"
+        ).fetchone()
+        table = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'stored_events'"
+        ).fetchone()[0]
+        index = conn.execute(
+            "SELECT type, name, tbl_name, rootpage, sql FROM sqlite_master "
+            "WHERE name = ?",
+            (AUTO_INDEX,),
+        ).fetchone()
+        conn.execute(
+            "UPDATE stored_events SET originator_id = ? WHERE rowid = ?",
+            ("f" * 32, rowid),
+        )
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute(
+            "UPDATE sqlite_master SET sql = ? WHERE name = 'stored_events'",
+            (
+                (
+                    "CREATE TABLE stored_events (originator_id TEXT, "
+                    "originator_version INTEGER, topic TEXT, state BLOB)"
+                ),
+            ),
+        )
+        conn.execute("DELETE FROM sqlite_master WHERE name = ?", (AUTO_INDEX,))
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "UPDATE stored_events SET originator_id = ? WHERE rowid = ?", (oid, rowid)
+        )
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute(
+            "UPDATE sqlite_master SET sql = ? WHERE name = 'stored_events'", (table,)
+        )
+        conn.execute("INSERT INTO sqlite_master VALUES (?, ?, ?, ?, ?)", index)
+    count = "SELECT count(*) FROM stored_events {} WHERE originator_id = ?"
+    with sqlite3.connect(path) as conn:
+        seen = conn.execute(count.format(""), (oid,)).fetchone()[0]
+        stored = conn.execute(count.format("NOT INDEXED"), (oid,)).fetchone()[0]
+    assert seen < stored, "the index still lists the row"
+
+
+def test_an_index_that_hides_an_event_fails_only_the_file_check(
+    tmp_path: Path,
+) -> None:
+    """An index that leaves out a signed row: VERIFIED, but FAILED when checked."""
+    scene = build("sqlite", tmp_path)
+    assert scene.path is not None
+    hide_from_the_index(scene.path)
+    with open_source(scene.url) as source:
+        plain = verify(source, scene.verifier, scene.notes)
+    assert plain.status == VERIFIED  # the rows and leaves are all as signed
+    with open_source(scene.url) as source:
+        checked = verify(source, scene.verifier, scene.notes, check_file=True)
+    assert checked.status == FAILED
+    assert set(checked.counts) == {"CORRUPT_FILE"}
+    assert AUTO_INDEX in checked.findings[0].detail
+
+
+def test_a_sound_file_passes_the_file_check(tmp_path: Path) -> None:
+    """An untouched ledger file is VERIFIED with the file check too."""
+    scene = build("sqlite", tmp_path)
+    with open_source(scene.url) as source:
+        report = verify(source, scene.verifier, scene.notes, check_file=True)
+    assert report.status == VERIFIED, report.findings
+
+
+@pytest.mark.postgres
+def test_the_file_check_is_refused_on_postgresql(
+    tmp_path: Path, pg_schema: str
+) -> None:
+    """check_file on PostgreSQL is refused (exit 2 on the command line), not passed."""
+    scene: Scene = build("postgres", tmp_path, pg_schema)
+    with (
+        open_source(scene.url) as source,
+        pytest.raises(InvalidInputError, match="SQLite"),
+    ):
+        verify(source, scene.verifier, scene.notes, check_file=True)
+    refused = run("verify", "--db", scene.url, "--check-file", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "amcheck" in refused.stderr
+
+
+def test_check_file_must_be_a_bool(tmp_path: Path) -> None:
+    """check_file that is not True or False is refused before any reading."""
+    scene = build("sqlite", tmp_path)
+    with (
+        open_source(scene.url) as source,
+        pytest.raises(InvalidInputError, match="check_file"),
+    ):
+        verify(source, scene.verifier, scene.notes, check_file="yes")  # type: ignore[arg-type]
+
+
+def test_verify_check_file_on_the_command_line(tmp_path: Path) -> None:
+    """On the command line, --check-file turns VERIFIED into FAILED (exit 1)."""
+    scene = build("sqlite", tmp_path)
+    assert scene.path is not None
+    (tmp_path / "kept.checkpoint").write_text(scene.notes[0], encoding="utf-8")
+    hide_from_the_index(scene.path)
+    common = ["--db", str(scene.path), "--trusted-key", scene.key.verifier]
+    common += ["--checkpoint", "kept.checkpoint"]
+    assert run("verify", *common, cwd=tmp_path).returncode == 0
+    checked = run("verify", *common, "--check-file", cwd=tmp_path)
+    assert checked.returncode == 1, checked.stderr
+    assert "CORRUPT_FILE" in checked.stdout
