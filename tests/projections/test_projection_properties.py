@@ -234,3 +234,35 @@ def test_a_catch_up_rates_again_only_the_processes_it_touched(
         assert projector.catch_up() == 1
         assert set(rated) == touched
         check_tables(ledger)
+
+
+def test_a_catch_up_keeps_the_answers_about_meetings_it_did_not_touch() -> None:
+    """After one proposal to one body, X5's counts are worked out again for it alone."""
+    from coledger.demo import record_year
+    from coledger.projections import access
+    from coledger.projections.materialise import linked
+
+    key = ("per_state", (access._x5_counts.__module__, access._x5_counts.__qualname__))
+    with Ledger.open("memory://") as ledger:
+        record_year(ledger)
+        projector = ledger.projections()
+        projector.catch_up()
+        before = dict(projector._facts.memo[key][1])
+        body = propose_on_the_latest_day(ledger)
+        assert projector.catch_up() == 1
+        after = projector._facts.memo[key][1]
+        touched = linked(ledger.facts(), {("body", body)})
+        facts = ledger.facts()
+        reached = {
+            m.id.int
+            for m in facts.meetings.values()
+            if {("body", m.body), ("project", m.project)} & touched
+        }
+        assert reached
+        assert set(before) - reached  # the demo has meetings this body never reaches
+        assert set(after) == set(before)
+        for meeting, counts in after.items():
+            kept = counts is before[meeting]
+            assert kept == (meeting not in reached), meeting
+            assert counts == before[meeting]
+        check_tables(ledger)

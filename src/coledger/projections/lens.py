@@ -123,6 +123,53 @@ def per_state(
     return remembered
 
 
+def carry_per_state(
+    facts: Facts, since: int, touched: set[tuple[str, UUID | None]]
+) -> int:
+    """Keep the per-item answers worked out at or after *since* for items not *touched*.
+
+    For a catch-up that folded new events in, with *touched* every scope they
+    reached since *since* (closed over proposals). A proposal, its decisions
+    and a meeting belong to their body's and their project's scopes, and a
+    ``per_state`` answer reads the item, its body's seats and who had lived
+    experience, which marks every scope. Answers for items whose scopes no
+    new event touched still hold. Returns how many were kept.
+    """
+    stale = [
+        key
+        for key, (position, _) in facts.memo.items()
+        if type(key) is tuple and key[0] == "per_state"
+        if since <= position < facts.position
+    ]
+    if not stale:
+        return 0
+    scopes = _item_scopes(facts)
+    kept = 0
+    for key in stale:
+        known: dict[int, object] = facts.memo[key][1]
+        still = {
+            item: answer
+            for item, answer in known.items()
+            if item in scopes and scopes[item].isdisjoint(touched)
+        }
+        facts.memo[key] = (facts.position, still)
+        kept += len(still)
+    return kept
+
+
+def _item_scopes(facts: Facts) -> dict[int, frozenset[tuple[str, UUID | None]]]:
+    """The scopes of each proposal, decision and meeting, by the id's integer."""
+    found: dict[int, frozenset[tuple[str, UUID | None]]] = {}
+    for p in facts.proposals.values():
+        where = frozenset({("body", p.body), ("project", p.project)})
+        found[p.id.int] = where
+        for d in p.decisions:
+            found[d.id.int] = where
+    for m in facts.meetings.values():
+        found[m.id.int] = frozenset({("body", m.body), ("project", m.project)})
+    return found
+
+
 def band_of(value: float, cuts: Sequence[tuple[float, str]], top: str) -> str:
     """The name of the first band whose upper cut *value* is below, else *top*."""
     for cut, name in cuts:

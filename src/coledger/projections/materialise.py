@@ -57,7 +57,7 @@ from coledger.log import sqlite_cursor
 from coledger.projections.facts import ALL, Facts, collector_paused
 from coledger.projections.indicators import build_report
 from coledger.projections.ladder import carry_rungs
-from coledger.projections.lens import Figure, Lens, Scope, now_of
+from coledger.projections.lens import Figure, Lens, Scope, carry_per_state, now_of
 from coledger.projections.report import DecisionTag, PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
 from coledger.serialization import to_jsonable
@@ -719,8 +719,9 @@ class Materialiser:
             self._facts.dirty.add(ALL)
         everything = ALL in self._facts.dirty
         dirty = linked(self._facts, self._facts.dirty)
-        if not everything:
+        if not everything:  # what the new events did not reach still holds
             carry_rungs(self._facts, marked_since, dirty)
+            carry_per_state(self._facts, marked_since, dirty)
         scopes = [
             s for s in scopes_of(self._facts) if everything or (s.kind, s.id) in dirty
         ]
