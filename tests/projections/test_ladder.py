@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coledger import Ledger
+from coledger import Ledger, Rule
 from coledger.projections import ladder
+from coledger.projections.facts import Facts
 from coledger.projections.lens import Lens, Scope
 from coledger.projections.report import PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
@@ -362,6 +363,7 @@ def test_co_production_evidence(org: Org) -> None:
     assert evidence["proposed_phases"] == ["design", "evaluation"]
     assert evidence["delivery_actions"] == 1
     assert evidence["comment_meetings"] == 3
+    assert evidence["le_comments"] == 3
     assert evidence["equal_terms"] is True
     assert evidence["le_occasions"] >= 2
     assert evidence["figures"] == {
@@ -795,3 +797,694 @@ def test_decision_tags(org: Org) -> None:
     # The period keeps only decisions made in it.
     window = ladder.decision_tags(Lens(org.ledger.facts(), since=day(9), until=day(13)))
     assert [t.tag for t in window] == ["influenced", "informed"]
+
+
+# Rules one at a time (each test holds one rule of indicators.md section 4) --------
+
+
+def evidence_of(org: Org, plan: UUID, **period: datetime) -> dict[str, object]:
+    """The evidence behind *plan*'s rung over a period."""
+    (found,) = org.rungs(Scope.project(plan), **period)
+    return found.evidence
+
+
+def test_levels_are_the_tlap_step_numbers(org: Org) -> None:
+    """Levels run 0 (none) to 7 (co-production) in the TLAP order of section 4.3."""
+    assert ladder.LEVELS == {
+        "NONE": 0,
+        "COERCION": 1,
+        "EDUCATING": 2,
+        "INFORMING": 3,
+        "CONSULTATION": 4,
+        "ENGAGEMENT": 5,
+        "CO_DESIGN": 6,
+        "CO_PRODUCTION": 7,
+    }
+    assert [org.rung(build(org)).level for build, _, _ in REFERENCE] == [4, 5, 6, 7, 5]
+
+
+def co_production_variant(
+    org: Org, *, staff_decides: str = "", action: bool = True
+) -> UUID:
+    """Three phases, each decided by a board vote unless *staff_decides* names it."""
+    a, b, c = org.le
+    plan = org.project("co_production")
+    for n, phase in enumerate(PHASES):
+        on = 5 + 14 * n
+        workshop = org.meeting(plan, on, "workshop")
+        p = org.propose(
+            a if phase == "design" else org.staff, plan, phase, on, workshop
+        )
+        comment = org.comment(p, b, on)
+        org.feedback(p, [comment], on + 6)
+        org.meeting(plan, on + 7)
+        if phase == staff_decides:
+            org.decide(p, on + 7)
+        else:
+            org.vote(p, on + 7)
+        if phase == "delivery" and action:
+            org.ledger.assign_action(
+                p,
+                description="Run it",
+                owners=[c],
+                by=org.admin,
+                occurred_at=day(on + 8),
+            )
+    return plan
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_a_phase_decided_without_lived_experience_is_not_co_production(
+    org: Org, phase: str
+) -> None:
+    """Co-production needs lived experience deciding design, delivery and evaluation."""
+    assert org.rung(co_production_variant(org)).rung == "CO_PRODUCTION"
+    found = org.rung(co_production_variant(org, staff_decides=phase))
+    assert found.rung == "CO_DESIGN"
+    assert phase not in found.evidence["decided_phases"]
+
+
+def test_co_production_needs_a_delivery_action_owned_by_lived_experience(
+    org: Org,
+) -> None:
+    """Without a delivery action owned by a trainer the process stops at co-design."""
+    found = org.rung(co_production_variant(org, action=False))
+    assert (found.rung, found.evidence["delivery_actions"]) == ("CO_DESIGN", 0)
+
+
+def test_co_production_needs_a_proposal_of_theirs_adopted(org: Org) -> None:
+    """Deciding every phase of staff's proposals is co-design, not co-production."""
+    plan = org.project("co_production")
+    for n, phase in enumerate(PHASES):
+        on = 5 + 7 * n
+        p = org.propose(org.staff, plan, phase, on, org.meeting(plan, on))
+        org.comment(p, org.le[1], on)
+        org.vote(p, on)
+        if phase == "delivery":
+            org.ledger.assign_action(
+                p,
+                description="Run it",
+                owners=[org.le[0]],
+                by=org.admin,
+                occurred_at=day(on + 1),
+            )
+    found = org.rung(plan)
+    assert found.evidence["decided_phases"] == sorted(PHASES)
+    assert found.evidence["adopted_phases"] == []
+    assert found.rung == "CO_DESIGN"
+
+
+def test_staff_adopting_a_trainers_proposal_is_co_design(org: Org) -> None:
+    """An adopted proposal of theirs is co-design even when staff alone decided it."""
+    plan = org.project("co_design")
+    p = org.propose(org.le[0], plan, "design", 5)
+    org.decide(p, 8)
+    found = org.rung(plan)
+    assert (found.rung, found.evidence["decided_phases"]) == ("CO_DESIGN", [])
+    assert found.evidence["influence_evidence"] is True
+    # A trainer on the board was refused access: the same process is capped at 5.
+    refused = org.ledger.request_adjustment(org.le[1], code="CAP", occurred_at=day(1))
+    org.ledger.decline_adjustment(
+        refused, by=org.admin, reason="not_reasonable_cost", occurred_at=day(2)
+    )
+    found = org.rung(plan)
+    assert (found.rung, found.flags) == (
+        "ENGAGEMENT",
+        ("equal_terms_not_met", "one_off"),
+    )
+
+
+def test_a_decision_right_short_of_design_is_engagement(org: Org) -> None:
+    """Trainers voting on staff's delivery proposal alone puts the process at 5."""
+    plan = org.project("engagement")
+    p = org.propose(org.staff, plan, "delivery", 5, org.meeting(plan, 5))
+    org.vote(p, 5)
+    found = org.rung(plan)
+    assert (found.rung, found.evidence["decided_phases"]) == (
+        "ENGAGEMENT",
+        ["delivery"],
+    )
+
+
+def test_influence_on_one_occasion_is_consultation(org: Org) -> None:
+    """A comment taken up, but made on one occasion only, is consultation."""
+    plan = org.project("consultation")
+    p = org.propose(org.staff, plan, "design", 5)
+    c = org.comment(p, org.le[0], 5, channel="written")
+    org.ledger.amend_proposal(
+        p, by=org.staff, text="Yes.", takes_up=[c], occurred_at=day(6)
+    )
+    org.decide(p, 8)
+    found = org.rung(plan)
+    assert found.evidence["influence_evidence"] is True
+    assert found.evidence["comment_meetings"] == 1
+    assert found.rung == "CONSULTATION"
+    assert "no_feedback_loop" in found.flags  # one comment, never answered
+
+
+def test_two_occasions_without_influence_is_consultation(org: Org) -> None:
+    """Comments on two days that nothing took up are consultation, not engagement."""
+    plan = org.project("consultation")
+    p = org.propose(org.staff, plan, "design", 5)
+    org.comment(p, org.le[0], 5, channel="written")
+    org.comment(p, org.le[1], 9, channel="written")
+    org.decide(p, 12, outcome="rejected")
+    found = org.rung(plan)
+    assert (
+        found.evidence["comment_meetings"],
+        found.evidence["influence_evidence"],
+    ) == (
+        2,
+        False,
+    )
+    assert found.rung == "CONSULTATION"
+
+
+def amended(org: Org, proposer: UUID, amender: UUID, outcome: str) -> tuple[UUID, UUID]:
+    """A design proposal by *proposer*, amended by *amender* (taking up nothing)."""
+    plan = org.project("other")
+    p = org.propose(proposer, plan, "design", 5)
+    org.ledger.amend_proposal(p, by=amender, text="Changed.", occurred_at=day(7))
+    org.decide(p, 9, outcome=outcome)
+    return plan, p
+
+
+@pytest.mark.parametrize(
+    ("who", "outcome", "influence", "tag"),
+    [
+        ("staff amends staff", "adopted", False, "none"),
+        ("trainer amends staff", "rejected", True, "influenced"),
+        ("trainer amends own", "rejected", False, "consulted"),
+    ],
+)
+def test_an_amendment_is_influence_only_from_lived_experience_to_anothers_proposal(
+    org: Org, who: str, outcome: str, influence: bool, tag: str
+) -> None:
+    """An LE amendment to another's proposal is influence; theirs or staff's not."""
+    proposer = org.le[0] if who.endswith("own") else org.staff
+    amender = org.staff if who.startswith("staff") else org.le[0]
+    plan, _ = amended(org, proposer, amender, outcome)
+    found = org.rung(plan)
+    assert found.evidence["influence_evidence"] is influence
+    if proposer == org.staff:  # a trainer's amendment is their one occasion
+        assert found.evidence["le_occasions"] == (amender != org.staff)
+    assert evidence_of(org, plan, since=day(8))["influence_evidence"] is False
+    (decision,) = ladder.decision_tags(Lens(org.ledger.facts(), Scope.project(plan)))
+    assert decision.tag == tag
+
+
+def test_feedback_counts_only_on_their_comments(org: Org) -> None:
+    """Feedback on a staff comment closes no loop for lived experience."""
+    plan = org.project("other")
+    p = org.propose(org.staff, plan, "design", 5)
+    staff_says = org.comment(p, org.staff, 5, channel="written")
+    org.comment(p, org.le[0], 5, channel="written")
+    org.feedback(p, [staff_says], 6)
+    org.decide(p, 8, outcome="rejected")
+    found = org.rung(plan)
+    assert (found.evidence["feedback_received"], found.flags) == (
+        False,
+        ("no_feedback_loop", "one_off"),
+    )
+    assert found.evidence["le_comments"] == 1
+    (decision,) = ladder.decision_tags(Lens(org.ledger.facts(), Scope.project(plan)))
+    assert decision.tag == "consulted"
+
+
+def test_feedback_on_an_adopted_item_is_influence_and_keeps_earlier_influence(
+    org: Org,
+) -> None:
+    """Feedback on their comment is influence if adopted; a rejection takes none off."""
+    plan = org.project("other")
+    adopted = org.propose(org.staff, plan, "design", 5)
+    said = org.comment(adopted, org.le[0], 5, channel="written")
+    org.decide(adopted, 8)
+    org.feedback(adopted, [said], 9)
+    # Until the feedback on day 9, the comment was only consultation.
+    before = evidence_of(org, plan, until=day(9))
+    assert (before["feedback_received"], before["influence_evidence"]) == (False, False)
+    window = Lens(org.ledger.facts(), Scope.project(plan), until=day(9))
+    assert [t.tag for t in ladder.decision_tags(window)] == ["consulted"]
+    assert org.rung(plan).evidence["influence_evidence"] is True
+    tags = ladder.decision_tags(Lens(org.ledger.facts(), Scope.project(plan)))
+    assert [t.tag for t in tags] == ["influenced"]
+    rejected = org.propose(org.staff, plan, "delivery", 10)
+    said = org.comment(rejected, org.le[0], 10, channel="written")
+    org.feedback(rejected, [said], 11)
+    org.decide(rejected, 12, outcome="rejected")
+    found = org.rung(plan)
+    assert (
+        found.evidence["feedback_received"],
+        found.evidence["influence_evidence"],
+    ) == (
+        True,
+        True,
+    )
+
+
+@pytest.mark.parametrize("method", ["consensus", "consent"])
+def test_a_named_decider_by_consensus_or_consent_holds_a_right_without_a_seat(
+    org: Org, method: str
+) -> None:
+    """Under consensus or consent, decided_by took part with a right, seat or none."""
+    guest = org.person("Guest", "member", "DIS")  # no seat on the board
+    plan = org.project("co_design")
+    p = org.propose(org.staff, plan, "design", 5)
+    org.ledger.decide(
+        p,
+        outcome="adopted",
+        method=method,
+        by=org.admin,
+        decided_by=[guest],
+        occurred_at=day(6),
+    )
+    found = org.rung(plan)
+    assert (found.rung, found.evidence["decided_phases"]) == ("CO_DESIGN", ["design"])
+    (decision,) = ladder.decision_tags(Lens(org.ledger.facts(), Scope.project(plan)))
+    assert decision.tag == "decided-with"
+
+
+def test_a_voter_keeps_the_right_after_leaving_the_seat_before_the_close(
+    org: Org,
+) -> None:
+    """A ballot is a decision right though the voter's seat ended before the close."""
+    plan = org.project("engagement")
+    p = org.propose(org.staff, plan, "delivery", 5)
+    org.ledger.open_voting(p, by=org.admin, occurred_at=day(5.1))
+    for voter in [org.le[0], *org.others]:
+        org.ledger.cast_ballot(p, voter=voter, choice="for", occurred_at=day(5.2))
+    org.ledger.vacate_seat(org.board, org.le[0], by=org.admin, occurred_at=day(5.3))
+    org.ledger.close_voting(p, by=org.admin, occurred_at=day(5.4))
+    assert org.rung(plan).evidence["decided_phases"] == ["delivery"]
+
+
+def test_a_vote_without_its_lived_experience_quorum_decided_nothing(org: Org) -> None:
+    """Trainers' ballots in a vote that closed not_valid give them no decision right."""
+    org.ledger.change_rule(
+        org.board,
+        Rule.majority(lived_experience_quorum=3),
+        by=org.admin,
+        occurred_at=day(1),
+    )
+    plan = org.project("other")
+    p = org.propose(org.staff, plan, "design", 5)
+    org.ledger.open_voting(p, by=org.admin, occurred_at=day(5.1))
+    for voter in [org.le[0], org.le[1], *org.others]:
+        org.ledger.cast_ballot(p, voter=voter, choice="for", occurred_at=day(5.2))
+    org.ledger.close_voting(p, by=org.admin, occurred_at=day(5.3))
+    found = org.rung(plan)
+    assert found.evidence["decided_phases"] == []
+    assert found.evidence["first_design_decision"] is None
+    assert found.rung != "CO_DESIGN"
+
+
+def test_the_last_decision_settles_a_proposal(org: Org) -> None:
+    """A trainer's proposal voted through and then overridden is not adopted."""
+    plan = org.project("co_design")
+    p = org.propose(org.le[0], plan, "design", 5)
+    org.vote(p, 5)
+    org.decide(p, 8, outcome="rejected")
+    assert org.rung(plan).evidence["adopted_phases"] == []
+    # Voted down and then adopted by the chair: adopted.
+    q = org.propose(org.le[0], plan, "delivery", 10)
+    org.vote(q, 10, choice="against")
+    org.decide(q, 12)
+    assert org.rung(plan).evidence["adopted_phases"] == ["delivery"]
+    # A period from day 11 holds the settling decision, though not the vote.
+    assert evidence_of(org, plan, since=day(11))["adopted_phases"] == ["delivery"]
+
+
+def declined(org: Org, member: UUID, on: float, proposal: UUID) -> None:
+    """*member*'s request for captions on *proposal*, declined an hour later."""
+    request = org.ledger.request_adjustment(
+        member, code="CAP", proposal=proposal, occurred_at=day(on)
+    )
+    org.ledger.decline_adjustment(
+        request,
+        by=org.admin,
+        reason="not_reasonable_cost",
+        occurred_at=day(on) + timedelta(hours=1),
+    )
+
+
+def staff_proposal(org: Org) -> tuple[UUID, UUID]:
+    """A project with one staff proposal to the board, raised on day 5."""
+    plan = org.project("other")
+    return plan, org.propose(org.staff, plan, "design", 5)
+
+
+@pytest.mark.parametrize(
+    ("who", "counted"),
+    [
+        ("a trainer with a voting seat who never voted", 1),
+        ("a staff voter", 0),
+        ("a trainer with no seat", 0),
+        ("a trainer with an observer seat", 0),
+    ],
+)
+def test_only_decision_makers_with_lived_experience_lose_equal_terms_by_a_decline(
+    org: Org, who: str, counted: int
+) -> None:
+    """Only declines of LE decision-makers (voting seat, electorate, decider) count."""
+    plan, p = staff_proposal(org)
+    if who.startswith("a staff"):
+        member = org.staff
+    elif who.endswith("never voted"):
+        member = org.le[2]
+    else:
+        member = org.person("Newcomer", "trainer", "DIS")
+        if "observer" in who:
+            org.ledger.assign_seat(
+                org.board, member, seat="observer", by=org.admin, occurred_at=day(1)
+            )
+    declined(org, member, 6, p)
+    org.decide(p, 8)
+    assert evidence_of(org, plan)["unresolved_declines"] == counted
+
+
+def test_a_named_decider_and_a_past_voter_are_decision_makers_in_their_period(
+    org: Org,
+) -> None:
+    """A consensus decider counts in the period; a seat ended before it does not."""
+    guest = org.person("Guest", "member", "DIS")
+    plan = org.project("other")
+    early = org.propose(org.staff, plan, "design", 0.2)
+    org.vote(early, 0.2)
+    org.ledger.vacate_seat(org.board, org.le[0], by=org.admin, occurred_at=day(1))
+    p = org.propose(org.staff, plan, "delivery", 12)
+    declined(org, guest, 12.5, p)
+    declined(org, org.le[0], 12.5, p)
+    org.ledger.decide(
+        p,
+        outcome="adopted",
+        method="consensus",
+        by=org.admin,
+        decided_by=[guest, org.staff],
+        occurred_at=day(13),
+    )
+    assert evidence_of(org, plan, since=day(10))["unresolved_declines"] == 1  # guest
+    # Before the guest decided anything, their decline is not a decision-maker's.
+    window = {"since": day(10), "until": day(12.9)}
+    assert evidence_of(org, plan, **window)["unresolved_declines"] == 0
+
+
+def override(org: Org, plan: UUID, on: float, needers: list[UUID]) -> UUID:
+    """A proposal voted on over *needers*' unmet requests for a BSL interpreter."""
+    p = org.propose(org.staff, plan, "design", on)
+    for member in needers:
+        org.ledger.request_adjustment(
+            member,
+            code="BSL",
+            proposal=p,
+            needed_before="vote",
+            occurred_at=day(on + 0.1),
+        )
+    org.ledger.open_voting(
+        p, by=org.admin, access_override="the deadline", occurred_at=day(on + 0.5)
+    )
+    org.ledger.close_voting(p, by=org.admin, occurred_at=day(on + 0.6))
+    return p
+
+
+def test_access_overrides_count_each_vote_over_an_unmet_need(org: Org) -> None:
+    """Each vote opened over unmet needs counts once, whoever's needs they were."""
+    plan = org.project("other")
+    override(org, plan, 5, [org.staff])
+    assert evidence_of(org, plan)["access_overrides"] == 1
+    override(org, plan, 10, [org.staff, org.le[0]])
+    override(org, plan, 15, [org.le[1]])
+    found = evidence_of(org, plan)
+    assert (found["access_overrides"], found["equal_terms"]) == (3, False)
+    assert evidence_of(org, plan, since=day(12))["access_overrides"] == 1
+
+
+def test_r3_below_parity_or_a_lone_representative_breaks_equal_terms(org: Org) -> None:
+    """Equal terms need R3 at 1 or more and R2 at 0 (section 4.2)."""
+    plan, p = staff_proposal(org)
+    org.decide(p, 8)
+    assert evidence_of(org, plan)["equal_terms"] is True
+    alone = org.project("other")
+    met = org.meeting(alone, 20, attended=[org.le[0], *org.others])
+    org.decide(org.propose(org.staff, alone, "design", 20, met), 20)
+    found = evidence_of(org, alone, since=day(20))
+    assert found["figures"]["R2"] > 0  # type: ignore[index]
+    assert found["equal_terms"] is False
+    watcher = org.person("Watcher", "trainer", "DIS")
+    org.ledger.assign_seat(
+        org.board, watcher, seat="observer", by=org.admin, occurred_at=day(1)
+    )
+    found = evidence_of(org, plan, until=day(19))
+    assert found["figures"]["R3"] == 0.75  # type: ignore[index]
+    assert found["equal_terms"] is False
+
+
+def test_processes_in_scope_and_period(org: Org) -> None:
+    """No process for an unknown body; a project is rated once it has started."""
+    assert org.rungs(Scope.body(org.admin)) == []
+    plan = engagement(org)  # started on day 0, proposals from day 5
+    assert [r.unit for r in org.rungs(until=day(0))] == ["body"]
+    assert [r.unit for r in org.rungs(until=day(0.1))] == ["project", "body"]
+    later = org.rungs(Scope.body(org.board), since=day(30))
+    assert [(r.unit, r.id) for r in later] == [
+        ("body", str(org.board)),
+        ("project", str(plan)),
+    ]
+
+
+def test_attendance_informs_and_educates_only_with_lived_experience_there(
+    org: Org,
+) -> None:
+    """Meetings count for informing or educating only when a trainer attended them."""
+    plan = org.project("other")
+    org.meeting(plan, 5, "information", attended=[org.staff])
+    assert org.rung(plan).rung == "NONE"
+    org.meeting(plan, 6, "information", attended=[org.le[0]])
+    org.meeting(plan, 7, "workshop", attended=[org.le[0]])
+    found = org.rung(plan)
+    assert (found.rung, found.evidence["informed"]) == ("INFORMING", True)
+    # Meetings are folded in no set order: one information meeting among workshops
+    # informs wherever it falls (five projects, so that some order puts it first).
+    for _ in range(5):
+        mixed = org.project("other")
+        for on, kind in ((5, "workshop"), (6, "information"), (7, "workshop")):
+            org.meeting(mixed, on, kind, attended=[org.le[0]])
+        assert org.rung(mixed).evidence["informed"] is True
+    taught = org.project("other")
+    org.meeting(taught, 5, "education", attended=[org.le[0]])
+    org.meeting(taught, 6, "education", attended=[org.le[1]])
+    org.meeting(taught, 7, "workshop", attended=[org.le[1]])
+    found = org.rung(taught)
+    assert (found.rung, found.evidence["education_meetings"]) == ("EDUCATING", 2)
+    assert found.evidence["informed"] is False
+
+
+def test_no_feedback_loop_is_raised_at_consultation_and_engagement_only(
+    org: Org,
+) -> None:
+    """Unanswered comments flag engagement, but not a co-designed process."""
+    plan = org.project("engagement")
+    p = org.propose(org.staff, plan, "design", 5)
+    c = org.comment(p, org.le[0], 5, channel="written")
+    org.comment(p, org.le[1], 9, channel="written")
+    org.ledger.amend_proposal(
+        p, by=org.staff, text="Yes.", takes_up=[c], occurred_at=day(10)
+    )
+    org.decide(p, 12)
+    found = org.rung(plan)
+    assert (found.rung, found.flags) == ("ENGAGEMENT", ("no_feedback_loop",))
+    designed = org.project("co_production")
+    q = org.propose(org.le[0], designed, "design", 5)
+    org.comment(q, org.le[1], 6, channel="written")
+    org.vote(q, 8)
+    found = org.rung(designed)
+    assert (found.rung, found.flags) == ("CO_DESIGN", ("faux_coproduction",))
+
+
+def test_placation_and_token_seat_need_lived_experience_on_the_seats(org: Org) -> None:
+    """With no trainer seated there is no placation; R1 at exactly 15% is no token."""
+    staff = [
+        org.ledger.register_member(f"Staffer {i}", role="staff", occurred_at=day(-1))
+        for i in range(17)
+    ]
+    for member in staff:
+        org.ledger.declare_lived_experience(
+            member, categories=["NONE"], occurred_at=day(-1)
+        )
+    panel = org.ledger.establish_body("Panel", kind="advisory", occurred_at=day(-1))
+    for member in staff:
+        org.ledger.assign_seat(panel, member, by=org.admin, occurred_at=day(-1))
+    (found,) = org.rungs(Scope.body(panel))
+    assert found.evidence["figures"]["R1"] == 0.0
+    assert "placation" not in found.flags
+    for member in org.le:  # 3 of 20 seats: R1 = 0.15
+        org.ledger.assign_seat(panel, member, by=org.admin, occurred_at=day(-1))
+    (found,) = org.rungs(Scope.body(panel))
+    assert found.evidence["figures"]["R1"] == 0.15
+    assert "token_seat" not in found.flags
+    # Where nobody on the seats has answered the question, R1 is no evidence.
+    quiet = org.ledger.establish_body("Quiet", kind="advisory", occurred_at=day(-1))
+    org.ledger.assign_seat(quiet, org.admin, by=org.admin, occurred_at=day(-1))
+    (found,) = org.rungs(Scope.body(quiet))
+    assert found.evidence["figures"]["R1"] == 0.0
+    assert "token_seat" not in found.flags
+
+
+def test_actions_and_evaluations_are_occasions_of_their_owners(org: Org) -> None:
+    """Delivery-phase actions count, and owning actions or evaluations is input."""
+    plan = org.project("other")
+    deliver = org.propose(org.staff, plan, "delivery", 5)
+    design = org.propose(org.staff, plan, "design", 5)
+    evaluate = org.propose(org.staff, plan, "evaluation", 5)
+    for p in (deliver, design, evaluate):
+        org.decide(p, 6)
+    for p, on in ((deliver, 10), (deliver, 11), (design, 12)):
+        org.ledger.assign_action(
+            p,
+            description="Do it",
+            owners=[org.le[0], org.staff],
+            by=org.admin,
+            occurred_at=day(on),
+        )
+    org.ledger.assign_action(
+        deliver,
+        description="Staff do it",
+        owners=[org.staff],
+        by=org.admin,
+        occurred_at=day(13),
+    )
+    org.ledger.record_evaluation(
+        evaluate,
+        summary="Staff looked.",
+        authors=[org.staff],
+        by=org.admin,
+        occurred_at=day(14),
+    )
+    org.ledger.record_evaluation(
+        evaluate,
+        summary="We looked.",
+        authors=[org.staff, org.le[1]],
+        by=org.admin,
+        occurred_at=day(15),
+    )
+    found = evidence_of(org, plan)
+    assert (found["delivery_actions"], found["le_occasions"]) == (2, 4)
+    assert evidence_of(org, plan, since=day(10.5))["delivery_actions"] == 1
+
+
+def test_first_contribution_and_design_decision_within_the_period(org: Org) -> None:
+    """The first design decision is the earliest in the period; later acts unseen."""
+    plan = org.project("other")
+    delivery = org.propose(org.staff, plan, "delivery", 2)
+    org.decide(delivery, 3)
+    for on in (5, 8):
+        org.decide(org.propose(org.staff, plan, "design", on), on)
+    org.comment(org.propose(org.staff, plan, None, 10), org.le[0], 10, "written")  # type: ignore[arg-type]
+    found = evidence_of(org, plan)
+    assert found["first_design_decision"] == (day(5) + timedelta(hours=4)).isoformat()
+    assert found["proposed_phases"] == []
+    early = evidence_of(org, plan, until=day(6))
+    assert (early["first_le_contribution"], early["first_design_decision"]) == (
+        None,
+        (day(5) + timedelta(hours=4)).isoformat(),
+    )
+    assert evidence_of(org, plan, until=day(5.1))["first_design_decision"] is None
+
+
+def test_a_co_proposal_with_staff_is_lived_experience_originated(org: Org) -> None:
+    """A proposal a trainer raised together with staff is theirs too (here unphased)."""
+    plan = org.project("co_design")
+    p = org.ledger.raise_proposal(
+        org.board,
+        proposers=[org.staff, org.le[0]],
+        title="Ours",
+        text="...",
+        project=plan,
+        occurred_at=day(5),
+    )
+    org.decide(p, 6)
+    found = org.rung(plan)
+    assert found.evidence["adopted_phases"] == ["unphased"]
+    assert found.rung == "CO_DESIGN"
+
+
+def test_decision_tags_read_comments_and_attendance_closely(org: Org) -> None:
+    """Staff comments consult no one; only the right meetings, LE present, inform."""
+
+    def tags(until: float | None = None) -> list[str]:
+        lens = Lens(org.ledger.facts(), until=None if until is None else day(until))
+        return [t.tag for t in ladder.decision_tags(lens)]
+
+    p = org.propose(org.staff, None, "design", 1)
+    org.comment(p, org.staff, 1, channel="written")
+    org.meeting(None, 2, attended=[org.staff])  # nobody with lived experience there
+    org.decide(p, 2)
+    raised_at = org.meeting(None, 3, attended=[org.le[0], org.staff])
+    p = org.propose(org.staff, None, "design", 3, raised_at)
+    org.decide(p, 5)
+    assert tags(until=5.9) == ["none", "informed"]
+    org.meeting(None, 6, "information", attended=[org.le[1], org.staff])
+    p = org.propose(org.staff, None, "design", 7)
+    org.decide(p, 8)
+    org.meeting(None, 9, "workshop", attended=[org.le[1]])
+    p = org.propose(org.staff, None, "design", 10)
+    org.decide(p, 11)
+    org.meeting(None, 12, "information", attended=[org.le[1], org.staff])
+    # Day 8's decision came after one information meeting and before a workshop;
+    # the information meeting on day 12 falls after the period's end.
+    assert tags(until=11.9) == ["informed", "informed", "none", "none"]
+    assert tags() == ["informed"] * 4  # day 12 tells every earlier decision
+
+
+def test_meeting_channel_acts_belong_to_the_bodys_first_meeting_that_day(
+    org: Org,
+) -> None:
+    """Meeting-channel acts join the proposal's, else the body's first, meeting."""
+    plan = org.project("other")
+    noon, nine, three = (org.meeting(plan, 10 + h / 24, attended=[]) for h in (3, 0, 6))
+    at_noon = org.propose(org.staff, plan, "design", 10, noon)
+    at_three = org.propose(org.staff, plan, "design", 10, three)
+    at_nine = org.propose(org.staff, plan, "design", 10, nine)
+    loose = org.propose(org.staff, plan, "design", 10)
+    for p in (at_noon, at_three, loose):
+        org.comment(p, org.le[0], 10)
+    assert evidence_of(org, plan)["comment_meetings"] == 3  # noon, three, nine
+    org.comment(at_nine, org.le[1], 10)
+    assert evidence_of(org, plan)["comment_meetings"] == 3
+    org.comment(loose, org.le[1], 10, channel="written")
+    org.comment(loose, org.le[1], 20)
+    org.comment(loose, org.le[2], 21)
+    assert evidence_of(org, plan)["comment_meetings"] == 6
+
+
+def test_input_at_the_moment_of_the_decision_came_before_it(org: Org) -> None:
+    """A comment or an amendment made at the very instant of the decision counts."""
+    at = day(5) + timedelta(hours=4)  # when org.decide(p, 5) decides
+    said = org.propose(org.staff, None, "design", 5)
+    org.ledger.comment(
+        said, author=org.le[0], text="...", channel="written", occurred_at=at
+    )
+    org.decide(said, 5)
+    changed = org.propose(org.staff, None, "design", 5)
+    org.ledger.amend_proposal(changed, by=org.le[0], text="Changed.", occurred_at=at)
+    org.decide(changed, 5)
+    found = ladder.decision_tags(Lens(org.ledger.facts()))
+    assert [t.tag for t in found] == ["consulted", "influenced"]
+
+
+def test_facts_folded_further_place_acts_by_the_meetings_they_now_hold(
+    org: Org,
+) -> None:
+    """Facts folded further place acts at the meetings they now hold, not stale ones."""
+    plan = org.project("other")
+    p = org.propose(org.staff, plan, "design", 5)
+    org.comment(p, org.le[0], 10)
+    facts = Facts().apply_states(org.ledger.fold_states())
+    (before,) = ladder.classify(Lens(facts, Scope.project(plan)), TH)
+    meeting = org.meeting(plan, 10, attended=[])  # the comment was made there
+    q = org.propose(org.staff, plan, "design", 10, meeting)
+    org.comment(q, org.le[1], 10)
+    facts.apply_states(org.ledger.fold_states(after=facts.position))
+    (after,) = ladder.classify(Lens(facts, Scope.project(plan)), TH)
+    assert before.evidence["comment_meetings"] == 1
+    assert after == org.rung(plan)
+    assert after.evidence["comment_meetings"] == 1  # both at the one meeting

@@ -20,6 +20,15 @@ BAD: list[dict[str, Any]] = [
     {"small_cell": "5"},
     {"small_cell": 5.0},
     {"token_seat": math.nan},
+    {"token_seat": True},
+    {"deliberation_days": True},
+    {"parity": -0.5},
+    {"parity": 100.5},
+    {"voice_high": -0.5},
+    {"voice_high": 101},
+    {"deliberation_days": -1},
+    {"deliberation_days": 367},
+    {"small_cell": 1_001},
     {"minority": 1.5},
     {"fulfilment": -0.1},
     {"parity": "x"},
@@ -54,6 +63,33 @@ def test_the_defaults_and_the_edges_are_accepted() -> None:
     """The reference defaults, the least small cell and a parity above 1 all pass."""
     assert Thresholds().small_cell == 5
     assert Thresholds(small_cell=2, parity=1.5, deliberation_days=0).parity == 1.5
+
+
+def test_every_range_takes_both_of_its_ends() -> None:
+    """Shares 0 and 1, ratios 0 and 100, days 0 and 366, cells 2 and 1,000 all pass."""
+    for share in ("token_seat", "minority", "balanced", "fulfilment"):
+        for edge in (0, 1):
+            assert getattr(Thresholds(**{share: edge}), share) == edge
+    for ratio in ("parity", "voice_high"):
+        for edge in (0, 100):
+            assert getattr(Thresholds(**{ratio: edge}), ratio) == edge
+    assert Thresholds(deliberation_days=366).deliberation_days == 366
+    assert Thresholds(small_cell=1_000).small_cell == 1_000
+
+
+def test_the_defaults_are_the_reference_cut_offs() -> None:
+    """The defaults are the bands of indicators.md (Kanter 15/35/50%, X1 0.9, ...)."""
+    th = Thresholds()
+    assert (th.token_seat, th.minority, th.balanced) == (0.15, 0.35, 0.50)
+    assert (th.parity, th.voice_high, th.gini_dominated) == (0.8, 1.25, 0.5)
+    assert (th.decision_inclusion, th.adoption_low, th.fulfilment) == (0.8, 0.5, 0.9)
+    assert (th.deliberation_days, th.small_cell) == (7, 5)
+
+
+def test_an_unknown_baseline_code_is_named_in_the_error() -> None:
+    """A baseline code is configuration, not a request: the error repeats it."""
+    with pytest.raises(InvalidInputError, match="NOPE"):
+        Thresholds(baseline=("PLS", "NOPE"))
 
 
 def test_fractions_decimals_and_lists_are_taken_as_numbers_and_tuples() -> None:
