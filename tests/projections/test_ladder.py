@@ -438,14 +438,18 @@ def test_decline_made_good_keeps_co_production(org: Org) -> None:
     assert (lenient.rung, lenient.flags) == ("CO_PRODUCTION", ())
 
 
-def test_access_override_caps(org: Org) -> None:
-    """A vote opened over a trainer's unmet request is not on equal terms."""
-    a, b, _ = org.le
+def _vote_over_an_unmet_need(org: Org, requester: UUID, code: str) -> Rung:
+    """A co-design vote opened over *requester*'s unmet *code*; the process's rung.
+
+    Ten standing needs are met beside it, so X1 is 10/11, above 0.9, and
+    nothing is declined: the override is the only thing against equal terms.
+    """
+    a, _, _ = org.le
     plan = org.project("co_design")
     p = org.propose(a, plan, "design", 5, org.meeting(plan, 5, "workshop"))
     org.meeting(plan, 19)  # the vote's meeting, attended by every voter
     org.ledger.request_adjustment(
-        b, code="BSL", proposal=p, needed_before="vote", occurred_at=day(6)
+        requester, code=code, proposal=p, needed_before="vote", occurred_at=day(6)
     )
     for member in [*org.voters, *org.voters[:4]]:  # ten standing needs, all met
         standing = org.ledger.request_adjustment(member, code="BRK", occurred_at=day(1))
@@ -459,8 +463,12 @@ def test_access_override_caps(org: Org) -> None:
     for voter in org.voters:
         org.ledger.cast_ballot(p, voter=voter, choice="for", occurred_at=day(19.1))
     org.ledger.close_voting(p, by=org.admin, occurred_at=day(19.2))
-    found = org.rung(plan)
-    # X1 is 10/11, above 0.9, and nothing was declined: the override alone caps it.
+    return org.rung(plan)
+
+
+def test_access_override_caps(org: Org) -> None:
+    """A vote opened over a trainer's unmet request is not on equal terms."""
+    found = _vote_over_an_unmet_need(org, org.le[1], "BSL")
     assert found.evidence["figures"]["X1"] == 10 / 11
     assert found.evidence["unresolved_declines"] == 0
     assert found.evidence["access_overrides"] == 1
@@ -469,26 +477,7 @@ def test_access_override_caps(org: Org) -> None:
 
 def test_access_override_over_anyone_s_need_shows(org: Org) -> None:
     """A vote opened over a staff member's unmet need is counted, though not capped."""
-    a, _, _ = org.le
-    plan = org.project("co_design")
-    p = org.propose(a, plan, "design", 5, org.meeting(plan, 5, "workshop"))
-    org.meeting(plan, 19)
-    org.ledger.request_adjustment(
-        org.staff, code="LOOP", proposal=p, needed_before="vote", occurred_at=day(6)
-    )
-    for member in [*org.voters, *org.voters[:4]]:  # ten standing needs, all met
-        standing = org.ledger.request_adjustment(member, code="BRK", occurred_at=day(1))
-        org.ledger.provide_adjustment(standing, by=org.admin, occurred_at=day(2))
-    org.ledger.open_voting(
-        p,
-        by=org.admin,
-        access_override="the funder's deadline",
-        occurred_at=day(19) + timedelta(hours=1),
-    )
-    for voter in org.voters:
-        org.ledger.cast_ballot(p, voter=voter, choice="for", occurred_at=day(19.1))
-    org.ledger.close_voting(p, by=org.admin, occurred_at=day(19.2))
-    found = org.rung(plan)
+    found = _vote_over_an_unmet_need(org, org.staff, "LOOP")
     # The override is on the record for every reader of the report...
     assert found.evidence["access_overrides"] == 1
     # ...but only an override of a need of lived experience breaks equal terms.
