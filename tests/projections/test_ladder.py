@@ -982,6 +982,18 @@ def test_an_amendment_is_influence_only_from_lived_experience_to_anothers_propos
     assert decision.tag == tag
 
 
+def test_amending_ones_own_proposal_later_is_another_occasion(org: Org) -> None:
+    """A trainer who amends their own proposal two days on gave input twice."""
+    plan, _ = amended(org, org.le[0], org.le[0], "rejected")
+    alone = org.project("other")
+    org.decide(org.propose(org.le[0], alone, "design", 5), 9, outcome="rejected")
+    found, control = org.rung(plan), org.rung(alone)
+    assert found.evidence["le_occasions"] == control.evidence["le_occasions"] + 1
+    assert found.evidence["influence_evidence"] is False  # not influence on others
+    assert "one_off" in control.flags
+    assert "one_off" not in found.flags
+
+
 def test_feedback_counts_only_on_their_comments(org: Org) -> None:
     """Feedback on a staff comment closes no loop for lived experience."""
     plan = org.project("other")

@@ -400,9 +400,10 @@ class _Fold:
         """Fold in the amendments and feedback of one proposal."""
         lens = self.lens
         for actor, takes_up, at in p.amendments:
-            by_le = actor is not None and lens.le(actor, at) and not originated
-            if by_le:
+            le_actor = actor is not None and lens.le(actor, at)
+            if le_actor:  # input, even on one's own proposal
                 self.act(p, at)
+            by_le = le_actor and not originated  # influence is on another's
             if lens.in_period(at) and (by_le or mine.intersection(takes_up)):
                 self.influence = True
         for answered, at in p.feedback:
