@@ -22,7 +22,7 @@ from coledger.cli._common import (
     uuid_arg,
     writable,
 )
-from coledger.errors import CheckpointError
+from coledger.errors import CheckpointError, InvalidInputError
 from coledger.integrity.audit_copy import audit_copy
 from coledger.integrity.checkpoints import SigningKey, Verifier
 from coledger.integrity.receipts import Receipt, verify_receipt
@@ -143,19 +143,17 @@ def _checkpoint(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     verifier = _trusted_key(args.trusted_key) if args.trusted_key else None
     notes = [read_text(path, "checkpoint") for path in args.checkpoint]
-    url = storage_url(args.db, existing=True)
-    if args.check_file and parse_url(url).backend != "sqlite":
-        raise CommandError(
-            "--check-file runs SQLite's own integrity check on a ledger file; "
-            "on PostgreSQL, the amcheck extension checks a server's indexes"
-        )
-    source = open_source(url)
-    try:
-        report = verify(
-            source, verifier, notes, names=args.checkpoint, check_file=args.check_file
-        )
-    finally:
-        source.close()
+    with open_source(storage_url(args.db, existing=True)) as source:
+        try:
+            report = verify(
+                source,
+                verifier,
+                notes,
+                names=args.checkpoint,
+                check_file=args.check_file,
+            )
+        except InvalidInputError as error:  # --check-file on PostgreSQL
+            raise CommandError(str(error)) from error  # could not run: not FAILED
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:

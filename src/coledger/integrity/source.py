@@ -30,6 +30,8 @@ PAGE = 2000
 HASH = 32
 LISTED = 10_000
 """Unledgered events read in full; beyond this many they are only counted."""
+LOG_TABLES = ("stored_events", LEAVES)
+"""A SQLite ledger's events and leaves: the log the verifier reads."""
 FILE_PROBLEMS = 10
 """Problems of SQLite's own integrity check reported per table, at most."""
 
@@ -416,7 +418,7 @@ class SQLiteSource(AuditSource):
         rows = self._query(
             "SELECT name, type FROM sqlite_master "
             "WHERE lower(name) IN (?, ?) ORDER BY name",
-            ("stored_events", LEAVES),
+            LOG_TABLES,
         )
         return [
             f"{name} is not a plain table (a {kind})"
@@ -430,7 +432,7 @@ class SQLiteSource(AuditSource):
         Each table is checked with its indexes; ``ok`` means none was found.
         """
         found: list[str] = []
-        for table in ("stored_events", LEAVES):
+        for table in LOG_TABLES:
             rows = self._query(f"PRAGMA integrity_check({table})")
             found += [
                 f"{table}: {row[0]}" for row in rows[:FILE_PROBLEMS] if row[0] != "ok"

@@ -411,6 +411,29 @@ class Facts:
         self.memo[key] = (self.position, made)
         return made
 
+    def carry(
+        self, kind: str, since: int, keep: Callable[[tuple[Any, ...], Any], Any]
+    ) -> int:
+        """Carry remembered answers of *kind* into this state, where they still hold.
+
+        For an entry under a tuple key that starts with *kind*, worked out at or
+        after position *since* but before this one, *keep* gets the key and the
+        answer and returns what of it still holds (None: nothing), which is then
+        remembered as of this position. Returns how many entries were carried.
+        """
+        carried = 0
+        for key, (position, made) in list(self.memo.items()):
+            if (
+                type(key) is tuple
+                and key[0] == kind
+                and since <= position < self.position
+            ):
+                still = keep(key, made)
+                if still is not None:
+                    self.memo[key] = (self.position, still)
+                    carried += 1
+        return carried
+
     # These two are asked millions of times in a rebuild, so they loop by hand.
 
     def has_lived_experience(self, member: UUID, at: datetime) -> bool:

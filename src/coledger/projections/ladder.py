@@ -573,17 +573,9 @@ def carry_rungs(facts: Facts, since: int, touched: set[tuple[str, UUID | None]])
     then carries nothing. So the whole-ledger ladder rates again only the
     processes the new events reached. Returns how many rungs were kept.
     """
-    kept = 0
-    for key, (position, rung) in list(facts.memo.items()):
-        if (
-            type(key) is tuple
-            and key[0] == "rung"
-            and since <= position < facts.position
-            and (key[1], key[2]) not in touched
-        ):
-            facts.memo[key] = (facts.position, rung)
-            kept += 1
-    return kept
+    return facts.carry(
+        "rung", since, lambda key, rung: None if (key[1], key[2]) in touched else rung
+    )
 
 
 def _rate(process: Process, th: Thresholds) -> Rung:

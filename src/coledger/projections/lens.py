@@ -133,28 +133,21 @@ def carry_per_state(
     and a meeting belong to their body's and their project's scopes, and a
     ``per_state`` answer reads the item, its body's seats and who had lived
     experience, which marks every scope. Answers for items whose scopes no
-    new event touched still hold. Returns how many were kept.
+    new event touched still hold. Returns how many functions' answers were
+    carried.
     """
-    stale = [
-        key
-        for key, (position, _) in facts.memo.items()
-        if type(key) is tuple and key[0] == "per_state"
-        if since <= position < facts.position
-    ]
-    if not stale:
-        return 0
-    scopes = _item_scopes(facts)
-    kept = 0
-    for key in stale:
-        known: dict[int, object] = facts.memo[key][1]
-        still = {
+    scopes: dict[int, frozenset[tuple[str, UUID | None]]] = {}
+
+    def still(_: object, known: dict[int, object]) -> dict[int, object]:
+        if not scopes:  # worked out only when there are answers to carry
+            scopes.update(_item_scopes(facts))
+        return {
             item: answer
             for item, answer in known.items()
             if item in scopes and scopes[item].isdisjoint(touched)
         }
-        facts.memo[key] = (facts.position, still)
-        kept += len(still)
-    return kept
+
+    return facts.carry("per_state", since, still)
 
 
 def _item_scopes(facts: Facts) -> dict[int, frozenset[tuple[str, UUID | None]]]:
