@@ -130,3 +130,14 @@ def test_verify_check_file_on_the_command_line(tmp_path: Path) -> None:
     checked = run("verify", *common, "--check-file", cwd=tmp_path)
     assert checked.returncode == 1, checked.stderr
     assert "CORRUPT_FILE" in checked.stdout
+
+
+@pytest.mark.parametrize("names", [5, "kept.checkpoint", ["a", "b"], [5]])
+def test_names_must_be_texts_one_per_note(tmp_path: Path, names: object) -> None:
+    """Names that are not a list of texts, one per note, are an InvalidInputError."""
+    scene = build("sqlite", tmp_path)
+    with (
+        open_source(scene.url) as source,
+        pytest.raises(InvalidInputError, match="names"),
+    ):
+        verify(source, scene.verifier, scene.notes, names=names)  # type: ignore[arg-type]

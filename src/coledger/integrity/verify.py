@@ -489,16 +489,23 @@ def _arguments(
     texts = list(notes)
     if not all(isinstance(note, str) for note in texts):
         raise InvalidInputError("notes must be a list of checkpoint notes (text)")
-    labels = None if names is None else list(names)  # type: ignore[call-overload]
-    if labels is not None and (
-        isinstance(names, str)
-        or len(labels) != len(texts)
-        or not all(isinstance(name, str) for name in labels)
-    ):
-        raise InvalidInputError("names must be a list of texts, one per note")
+    labels = None
+    if names is not None:
+        given = None if isinstance(names, str) else _listed(names)
+        if given is None or len(given) != len(texts):
+            raise InvalidInputError("names must be a list of texts, one per note")
+        labels = given
     if not isinstance(check_file, bool):
         raise InvalidInputError("check_file must be True or False")
     return texts, labels
+
+
+def _listed(values: object) -> list[str] | None:
+    """*values* as a list, if it is an iterable of texts; else None."""
+    if not isinstance(values, Iterable):
+        return None
+    found = list(values)
+    return found if all(isinstance(value, str) for value in found) else None
 
 
 def verify(
