@@ -195,6 +195,12 @@ class Org:
         (found,) = self.rungs(Scope.project(project))
         return found
 
+    def tag(self, project: UUID) -> str:
+        """The mini-ladder tag of the one decision in *project*."""
+        lens = Lens(self.ledger.facts(), Scope.project(project))
+        (decision,) = ladder.decision_tags(lens)
+        return decision.tag
+
 
 @pytest.fixture
 def org() -> Iterator[Org]:
@@ -978,8 +984,7 @@ def test_an_amendment_is_influence_only_from_lived_experience_to_anothers_propos
     if proposer == org.staff:  # a trainer's amendment is their one occasion
         assert found.evidence["le_occasions"] == (amender != org.staff)
     assert evidence_of(org, plan, since=day(8))["influence_evidence"] is False
-    (decision,) = ladder.decision_tags(Lens(org.ledger.facts(), Scope.project(plan)))
-    assert decision.tag == tag
+    assert org.tag(plan) == tag
 
 
 def test_amending_ones_own_proposal_later_is_another_occasion(org: Org) -> None:
@@ -1008,8 +1013,7 @@ def test_feedback_counts_only_on_their_comments(org: Org) -> None:
         ("no_feedback_loop", "one_off"),
     )
     assert found.evidence["le_comments"] == 1
-    (decision,) = ladder.decision_tags(Lens(org.ledger.facts(), Scope.project(plan)))
-    assert decision.tag == "consulted"
+    assert org.tag(plan) == "consulted"
 
 
 def test_feedback_on_an_adopted_item_is_influence_and_keeps_earlier_influence(
@@ -1061,8 +1065,7 @@ def test_a_named_decider_by_consensus_or_consent_holds_a_right_without_a_seat(
     )
     found = org.rung(plan)
     assert (found.rung, found.evidence["decided_phases"]) == ("CO_DESIGN", ["design"])
-    (decision,) = ladder.decision_tags(Lens(org.ledger.facts(), Scope.project(plan)))
-    assert decision.tag == "decided-with"
+    assert org.tag(plan) == "decided-with"
 
 
 def test_a_voter_keeps_the_right_after_leaving_the_seat_before_the_close(
