@@ -122,9 +122,33 @@ def _run_sql(url: str, schema: str | None, statements: list[str]) -> None:
             conn.execute(statement)
 
 
+OLD_FIGURES = (
+    "CREATE TABLE coledger_figures (scope_kind TEXT NOT NULL, "
+    "scope_id TEXT NOT NULL, code TEXT NOT NULL, value DOUBLE PRECISION, "
+    "n BIGINT NOT NULL, coverage DOUBLE PRECISION, band TEXT, note TEXT, "
+    "PRIMARY KEY (scope_kind, scope_id, code))"
+)
+"""The figures table as releases before the ``people`` column made it."""
+
+OLD_TABLES = {
+    "ladder without ordinal": [
+        OLD_LADDER,
+        (
+            "INSERT INTO coledger_ladder VALUES "
+            "('ledger', '', 'body', 'x', 'Old', 'NONE', 0, '[]', '{}')"
+        ),
+    ],
+    "figures without people": [
+        OLD_FIGURES,
+        "INSERT INTO coledger_figures VALUES ('ledger', '', 'D1', 1, 40, 1, 'x', '')",
+    ],
+}
+
+
+@pytest.mark.parametrize("old", sorted(OLD_TABLES))
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_tables_from_before_the_ordinal_column_are_made_again(
-    ledger_url: str, backend: str
+def test_tables_from_before_their_latest_column_are_made_again(
+    ledger_url: str, backend: str, old: str
 ) -> None:
     """Tables an earlier release made are dropped, remade and filled on catch-up."""
     schema = ledger_url.partition("schema=")[2] or None
@@ -134,11 +158,7 @@ def test_tables_from_before_the_ordinal_column_are_made_again(
         ledger_url,
         schema,
         [
-            OLD_LADDER,
-            (
-                "INSERT INTO coledger_ladder VALUES "
-                "('ledger', '', 'body', 'x', 'Old', 'NONE', 0, '[]', '{}')"
-            ),
+            *OLD_TABLES[old],
             "CREATE TABLE coledger_tracking (name TEXT PRIMARY KEY, position BIGINT)",
             "INSERT INTO coledger_tracking VALUES ('power_sharing/x', 7)",
         ],

@@ -20,6 +20,7 @@ from coledger.reports import (
     UnknownFormatError,
     render,
 )
+from coledger.reports.vocabulary import TAGS
 
 VOID = {"area", "br", "col", "hr", "img", "input", "link", "meta", "wbr"}
 ORG = "Riverside Mixed Ability Sports"
@@ -116,8 +117,9 @@ def test_suppressed_json_keeps_the_reports_shape(
     """The public and members' JSON have the same figures, as bands or withheld."""
     body = json.loads(render(demo_report, audience=audience, format="json"))
     board = demo_report.to_json()
-    # Its own version: version 2 shows counts about lived experience as ranges.
-    assert (body["version"], board["version"]) == (2, 1)
+    # Its own version: version 2 shows counts about lived experience as ranges,
+    # version 3 may withhold the decisions by tag.
+    assert (body["version"], board["version"]) == (3, 1)
     assert body["audience"] == audience
     assert body["small_cell"] == Thresholds().small_cell
     assert set(body["indicators"]) == set(board["indicators"])
@@ -133,6 +135,8 @@ def test_suppressed_json_keeps_the_reports_shape(
         }
         assert figure["value"] is None or isinstance(figure["value"], str)
     assert [r["name"] for r in body["ladder"]] == [r["name"] for r in board["ladder"]]
+    assert body["decisions_withheld"] is None  # the demo's boards decide together
+    assert [t["tag"] for t in body["decisions"]] == list(TAGS)
     for tag in body["decisions"]:
         assert set(tag) == {"tag", "count"}
         assert isinstance(tag["count"], str), "a range of counts, never a count"

@@ -18,7 +18,7 @@ from coledger import Ledger, Rule
 from coledger.projections.thresholds import Thresholds
 from coledger.reports import render
 from coledger.reports.suppression import COUNTED_EVIDENCE
-from coledger.reports.vocabulary import CountRange, count_range
+from coledger.reports.vocabulary import TAGS, CountRange, count_range
 from history_builder import build
 
 INF = math.inf
@@ -242,10 +242,12 @@ class Organisation:
         comments: int = 0,
         meeting: UUID | None = None,
         project: UUID | None = None,
+        deciders: int = 6,
     ) -> None:
         """A proposal, its comments, and a decision with lived experience or without.
 
-        With *with_le* None the proposal is left undecided.
+        With lived experience, the first *deciders* trainers decide with the
+        admin; with *with_le* None the proposal is left undecided.
         """
         proposal = self.ledger.raise_proposal(
             body,
@@ -272,7 +274,7 @@ class Organisation:
                 outcome="adopted",
                 method="consensus",
                 by=self.admin,
-                decided_by=[self.le[0], self.admin],
+                decided_by=[*self.le[:deciders], self.admin],
                 occurred_at=self.at(),
             )
         else:
@@ -451,11 +453,14 @@ def scope_counts(
             board.indicators[code].n,
             figure_bounds(seen["indicators"][code], k),
         )
-    for row in seen["decisions"]:
-        true = sum(d.tag == row["tag"] for d in board.decisions)
-        # Before ranges a withheld tag count could be zero, small or large.
-        tagged = (0, INF) if row["count"] is None else published(row["count"], k)
-        counts[row["tag"]] = (true, tagged)
+    shown = {row["tag"]: row["count"] for row in seen["decisions"]}
+    assert bool(shown) != bool(seen["decisions_withheld"])
+    for tag in TAGS:
+        true = sum(d.tag == tag for d in board.decisions)
+        # A withheld count (all of them, when a few people decided, and before
+        # ranges, a small one) could be zero, small or large.
+        count = shown.get(tag)
+        counts[tag] = (true, (0, INF) if count is None else published(count, k))
     own = str(body or project)
     for rung, shown in zip(board.ladder, seen["ladder"], strict=True):
         if rung.id != own:
@@ -502,8 +507,10 @@ def random_organisation(ledger: Ledger, data: st.DataObject) -> None:
 
     Each proposal goes to a group, perhaps in a project and raised at the
     group's meeting (which some trainers attend), gets up to four comments
-    from trainers, and is decided with lived experience, by staff, or not
-    at all: the counts the reports overlap on, kept small.
+    from trainers, and is decided with lived experience (by one trainer or
+    six, with the admin), by staff, or not at all: the counts the reports
+    overlap on, kept small. Where only the one trainer and the admin decided,
+    a scope's decisions by tag are withheld.
     """
     org = Organisation(ledger)
     groups = [org.group(f"Group {i}") for i in range(data.draw(st.integers(2, 4)))]
@@ -519,6 +526,7 @@ def random_organisation(ledger: Ledger, data: st.DataObject) -> None:
             comments=data.draw(st.integers(0, 4)),
             meeting=meetings[group] if data.draw(st.booleans()) else None,
             project=data.draw(st.sampled_from([None, *projects])),
+            deciders=data.draw(st.sampled_from([1, 6])),
         )
 
 

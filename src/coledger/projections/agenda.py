@@ -29,7 +29,7 @@ from datetime import datetime
 from uuid import UUID
 
 from coledger.projections.facts import MeetingFacts, ProposalFacts
-from coledger.projections.lens import Figure, Lens, insufficient
+from coledger.projections.lens import Figure, Lens, insufficient, people_in
 from coledger.projections.measures import share
 from coledger.projections.thresholds import Thresholds
 
@@ -52,16 +52,20 @@ def a1(lens: Lens, th: Thresholds) -> Figure:
     """Share of proposals with a lived-experience proposer, banded by parity."""
     proposals = lens.proposals()
     if not proposals:
-        return insufficient("A1", "no proposals were raised in scope in the period")
+        return insufficient(
+            "A1", "no proposals were raised in scope in the period", people=0
+        )
     coverage = lens.coverage((p.proposers[0], p.raised_at) for p in proposals)
+    people = people_in((m, p.raised_at) for p in proposals for m in p.proposers)
     value = sum(le_proposed(lens, p) for p in proposals) / len(proposals)
     base = sum(le_base_at(lens, p.raised_at) or 0.0 for p in proposals)
     if not base:
         note = "parity undefined: no eligible member had lived experience"
-        return Figure("A1", value, len(proposals), coverage, None, note)
+        return Figure("A1", value, len(proposals), coverage, None, note, people)
     parity = value / (base / len(proposals))
     band = "parity" if parity >= th.parity else "below_parity"
-    return Figure("A1", value, len(proposals), coverage, band, f"parity {parity:.2f}")
+    note = f"parity {parity:.2f}"
+    return Figure("A1", value, len(proposals), coverage, band, note, people)
 
 
 def _le_chair(lens: Lens, meeting: MeetingFacts) -> list[tuple[UUID, bool]]:
@@ -178,11 +182,14 @@ def a3(lens: Lens, th: Thresholds) -> Figure:
         ]
     if not counted:
         return insufficient(
-            "A3", "no project in scope had a contribution or decision in the period"
+            "A3",
+            "no project in scope had a contribution or decision in the period",
+            people=0,
         )
     value = early / counted
     band = "formative" if value == 1 else "late" if value == 0 else "partly_late"
-    return Figure("A3", value, counted, lens.coverage(acts), band)
+    coverage = lens.coverage(acts)
+    return Figure("A3", value, counted, coverage, band, None, people_in(acts))
 
 
 def compute(lens: Lens, th: Thresholds) -> dict[str, Figure]:

@@ -9,6 +9,7 @@ status is taken as it stood at each act.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
@@ -16,7 +17,14 @@ from uuid import UUID
 
 from coledger.domain.proposal import ADOPTED
 from coledger.projections.facts import ActionFacts, DecisionFacts, ProposalFacts
-from coledger.projections.lens import Figure, Lens, band_of, insufficient, per_state
+from coledger.projections.lens import (
+    Figure,
+    Lens,
+    band_of,
+    insufficient,
+    people_in,
+    per_state,
+)
 from coledger.projections.measures import share
 from coledger.projections.representation import seats_at
 from coledger.projections.thresholds import Thresholds
@@ -102,7 +110,7 @@ def d1(lens: Lens, th: Thresholds) -> Figure:
     """Share of decisions made with a lived-experience member who had a vote."""
     found = decisions_in(lens)
     if not found:
-        return insufficient("D1", "no decisions were made in the period")
+        return insufficient("D1", "no decisions were made in the period", people=0)
     made_with = [d for p, d in found if decided_with(lens, p, d)]
     included = len(made_with)
     shares = [
@@ -118,7 +126,10 @@ def d1(lens: Lens, th: Thresholds) -> Figure:
         f"of those deciding {mean:.2f}{_out_of_forum_note(made_with)}"
     )
     coverage = lens.coverage(_decider_acts(found))
-    return Figure("D1", value, len(found), coverage, band, note)
+    people = people_in(
+        (m, d.at) for p, d in found for m in deciders_with_right(lens, p, d)
+    )
+    return Figure("D1", value, len(found), coverage, band, note, people)
 
 
 def _out_of_forum_note(made_with: list[DecisionFacts]) -> str:
@@ -178,6 +189,7 @@ def d3(lens: Lens, th: Thresholds) -> Figure:
             "and some adopted among the others",
             n,
             coverage,
+            people_in(acts),
         )
     value = le_rate / other_rate
     band = band_of(
@@ -187,7 +199,7 @@ def d3(lens: Lens, th: Thresholds) -> Figure:
         f"lived experience {adopted[True]} of {decided[True]} adopted; "
         f"others {adopted[False]} of {decided[False]}"
     )
-    return Figure("D3", value, n, coverage, band, note)
+    return Figure("D3", value, n, coverage, band, note, people_in(acts))
 
 
 def _amendment_influence(lens: Lens, p: ProposalFacts, acts: list[Act]) -> bool:
@@ -215,13 +227,14 @@ def d4(lens: Lens, th: Thresholds) -> Figure:
         if (d := settling_decision(lens, p)) is not None and d.outcome in ADOPTED
     ]
     if not adopted:
-        return insufficient("D4", "no proposals were adopted in the period")
+        return insufficient("D4", "no proposals were adopted in the period", people=0)
     acts: list[Act] = []
     influenced = sum(_amendment_influence(lens, p, acts) for p in adopted)
     value = influenced / len(adopted)
     band = "none" if value == 0 else "some" if value <= SOME else "most"
     note = f"{influenced} of {len(adopted)} adopted proposals"
-    return Figure("D4", value, len(adopted), lens.coverage(acts), band, note)
+    coverage, people = lens.coverage(acts), people_in(acts)
+    return Figure("D4", value, len(adopted), coverage, band, note, people)
 
 
 def ballots_final_at(p: ProposalFacts, d: DecisionFacts) -> datetime:
@@ -260,7 +273,7 @@ def d5(lens: Lens, th: Thresholds) -> Figure:
     del th
     found = decisions_in(lens)
     if not found:
-        return insufficient("D5", "no decisions were made in the period")
+        return insufficient("D5", "no decisions were made in the period", people=0)
     overrides = [(p, d) for p, d in found if overridden(lens, p, d)]
     explained = sum(any(at >= d.at for _, at in p.feedback) for p, d in overrides)
     value = len(overrides) / len(found)
@@ -272,8 +285,11 @@ def d5(lens: Lens, th: Thresholds) -> Figure:
             f"{len(overrides)} overrides; rationale coverage "
             f"{explained / len(overrides):.2f} ({explained} with feedback after)"
         )
-    coverage = lens.coverage(_decider_acts(found))
-    return Figure("D5", value, len(found), coverage, band, note)
+    deciders = _decider_acts(found)
+    voters = [(m, d.at) for p, d in found for m in p.ballots]
+    coverage = lens.coverage(deciders)
+    people = people_in(itertools.chain(deciders, voters))
+    return Figure("D5", value, len(found), coverage, band, note, people)
 
 
 def actions_in(lens: Lens, proposals: Iterable[ProposalFacts]) -> list[ActionFacts]:

@@ -60,6 +60,11 @@ class Figure:
     coverage: float | None
     band: str | None
     note: str | None = None
+    people: int | None = None
+    """How many different members the records behind a share name (proposers,
+    deciders, commenters, amenders, evaluators), for a figure that weighs each
+    record by their lived experience; None for one that does not (its n already
+    counts people, or it reads no one's lived experience)."""
 
     @property
     def sufficient(self) -> bool:
@@ -68,10 +73,19 @@ class Figure:
 
 
 def insufficient(
-    code: str, note: str, n: int = 0, coverage: float | None = None
+    code: str,
+    note: str,
+    n: int = 0,
+    coverage: float | None = None,
+    people: int | None = None,
 ) -> Figure:
     """A figure that reports the lack of evidence rather than a number."""
-    return Figure(code, None, n, coverage, None, f"{INSUFFICIENT}: {note}")
+    return Figure(code, None, n, coverage, None, f"{INSUFFICIENT}: {note}", people)
+
+
+def people_in(acts: Iterable[tuple[UUID, datetime]]) -> int:
+    """How many different members *acts* name."""
+    return len({member.int for member, _ in acts})  # ints hash in C; UUIDs do not
 
 
 FigureFn = Callable[["Lens", Any], Figure]

@@ -5,7 +5,8 @@ tool; ``scope_id`` is ``''`` for the whole ledger):
 
 ``coledger_tracking(name, position)``
     The last event folded in, per projection.
-``coledger_figures(scope_kind, scope_id, code, value, n, coverage, band, note)``
+``coledger_figures(scope_kind, scope_id, code, value, n, coverage, band, note,
+people)``
     Every indicator, for the whole ledger, each body and each project, over all
     time.
 ``coledger_ladder(scope_kind, scope_id, unit, id, name, rung, level, flags,
@@ -77,7 +78,8 @@ TABLES = (
         "CREATE TABLE IF NOT EXISTS coledger_figures ("
         "scope_kind TEXT NOT NULL, scope_id TEXT NOT NULL, code TEXT NOT NULL, "
         "value DOUBLE PRECISION, n BIGINT NOT NULL, coverage DOUBLE PRECISION, "
-        "band TEXT, note TEXT, PRIMARY KEY (scope_kind, scope_id, code))"
+        "band TEXT, note TEXT, people BIGINT, "
+        "PRIMARY KEY (scope_kind, scope_id, code))"
     ),
     (
         "CREATE TABLE IF NOT EXISTS coledger_ladder ("
@@ -100,6 +102,9 @@ ORDER = {
     "coledger_decision_tags": "ordinal",
 }
 """How each table's rows of one scope are read: as its report lists them."""
+LATEST_COLUMNS = {"coledger_ladder": "ordinal", "coledger_figures": "people"}
+"""The last column each table gained: a table without it was made by an earlier
+release, and is dropped and made again (its rows are derived)."""
 STAGED = "coledger_staged_"
 """Prefix of the connection's temporary tables that new rows wait in."""
 STAGE_BATCH = 20_000
@@ -282,7 +287,7 @@ class SQLTables(Tables):
             self._make_tables()
 
     def _make_tables(self) -> None:
-        """Create the tables, first dropping data tables from before ``ordinal``.
+        """Create the tables, first dropping data tables that lack a column.
 
         They hold derived rows only: with them dropped and every tracking row
         gone, the next catch-up works every scope out again.
@@ -295,18 +300,25 @@ class SQLTables(Tables):
             self._conn.execute(statement)
 
     def _outdated(self) -> bool:
-        """Whether the ladder table was made before rows kept their ``ordinal``."""
-        if self._backend == "sqlite":
-            rows = self._conn.execute("PRAGMA table_info(coledger_ladder)")
-            columns = {row[1] for row in rows}
-        else:
-            rows = self._conn.execute(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_schema = %s AND table_name = 'coledger_ladder'",
-                (self._config.pg_schema,),
-            )
-            columns = {row[0] for row in rows}
-        return bool(columns) and "ordinal" not in columns
+        """Whether a data table was made before it gained its latest column.
+
+        Such as the ladder before rows kept their ``ordinal``, or the figures
+        before they counted ``people``.
+        """
+        for table, column in LATEST_COLUMNS.items():
+            if self._backend == "sqlite":
+                rows = self._conn.execute(f"PRAGMA table_info({table})")
+                columns = {row[1] for row in rows}
+            else:
+                rows = self._conn.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = %s AND table_name = %s",
+                    (self._config.pg_schema, table),
+                )
+                columns = {row[0] for row in rows}
+            if columns and column not in columns:
+                return True
+        return False
 
     def _connect(self) -> Any:
         """A new PostgreSQL connection, in autocommit, on the ledger's schema."""
@@ -620,7 +632,7 @@ def report_rows(report: PowerSharingReport) -> Rows:
     )
     return {
         "coledger_figures": [
-            (kind, sid, code, f.value, f.n, f.coverage, f.band, f.note)
+            (kind, sid, code, f.value, f.n, f.coverage, f.band, f.note, f.people)
             for code, f in sorted(report.indicators.items())
         ],
         "coledger_ladder": [
@@ -810,7 +822,15 @@ class Materialiser:
         """
         position, rows = self.tables.read(scope)
         figures = {
-            row[2]: Figure(row[2], row[3], int(row[4]), row[5], row[6], row[7])
+            row[2]: Figure(
+                row[2],
+                row[3],
+                int(row[4]),
+                row[5],
+                row[6],
+                row[7],
+                None if row[8] is None else int(row[8]),
+            )
             for row in rows["coledger_figures"]
         }
         if not figures or not position:

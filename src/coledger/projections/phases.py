@@ -27,7 +27,14 @@ from coledger.projections.facts import (
     ProposalFacts,
     Spell,
 )
-from coledger.projections.lens import Figure, Lens, band_of, insufficient, utc_day
+from coledger.projections.lens import (
+    Figure,
+    Lens,
+    band_of,
+    insufficient,
+    people_in,
+    utc_day,
+)
 from coledger.projections.thresholds import Thresholds
 
 CORE_PHASES = frozenset({"design", "delivery", "evaluation"})
@@ -129,7 +136,9 @@ def p1(lens: Lens, th: Thresholds) -> Figure:
     del th
     projects = projects_in(lens)
     if not projects:
-        return insufficient("P1", "no projects in scope were active in the period")
+        return insufficient(
+            "P1", "no projects in scope were active in the period", people=0
+        )
     scores = {pr.id: phase_profile(lens, pr.id).score for pr in projects}
     value = sum(scores.values()) / len(scores)
     band = (
@@ -139,9 +148,9 @@ def p1(lens: Lens, th: Thresholds) -> Figure:
     )
     shown: dict[UUID, object] = {k: f"{v}/{MAX_SCORE}" for k, v in scores.items()}
     acts = [act for pr in projects for act in _phase_acts(lens, pr.id)]
-    return Figure(
-        "P1", value, len(projects), lens.coverage(acts), band, _named(projects, shown)
-    )
+    note = _named(projects, shown)
+    coverage = lens.coverage(acts)
+    return Figure("P1", value, len(projects), coverage, band, note, people_in(acts))
 
 
 def _meeting_on(lens: Lens, p: ProposalFacts, c: CommentFacts) -> MeetingFacts | None:
@@ -207,7 +216,9 @@ def p2(lens: Lens, th: Thresholds) -> Figure:
     del th
     projects = projects_in(lens)
     if not projects:
-        return insufficient("P2", "no projects in scope were active in the period")
+        return insufficient(
+            "P2", "no projects in scope were active in the period", people=0
+        )
     counts = {pr.id: len(occasions(lens, pr.id)) for pr in projects}
     continuing = sum(count >= 2 for count in counts.values())  # noqa: PLR2004
     value = continuing / len(projects)
@@ -215,7 +226,8 @@ def p2(lens: Lens, th: Thresholds) -> Figure:
     shown: dict[UUID, object] = dict(counts)
     note = f"occasions with lived-experience input: {_named(projects, shown)}"
     acts = [act for pr in projects for act in _contribution_acts(lens, pr.id)]
-    return Figure("P2", value, len(projects), lens.coverage(acts), band, note)
+    coverage = lens.coverage(acts)
+    return Figure("P2", value, len(projects), coverage, band, note, people_in(acts))
 
 
 def p3(lens: Lens, th: Thresholds) -> Figure:
@@ -228,7 +240,9 @@ def p3(lens: Lens, th: Thresholds) -> Figure:
         if lens.in_period(at)
     ]
     if not evaluations:
-        return insufficient("P3", "no evaluations were recorded in the period")
+        return insufficient(
+            "P3", "no evaluations were recorded in the period", people=0
+        )
     by_author = by_criteria = owned = 0
     acts: list[Act] = []
     for authors, criteria, at in evaluations:
@@ -244,7 +258,8 @@ def p3(lens: Lens, th: Thresholds) -> Figure:
         f"{owned} of {len(evaluations)} evaluations; {by_author} with a "
         f"lived-experience author, {by_criteria} with lived-experience criteria"
     )
-    return Figure("P3", value, len(evaluations), lens.coverage(acts), band, note)
+    coverage, people = lens.coverage(acts), people_in(acts)
+    return Figure("P3", value, len(evaluations), coverage, band, note, people)
 
 
 def compute(lens: Lens, th: Thresholds) -> dict[str, Figure]:

@@ -5,7 +5,7 @@
     {"version": 1, "scope": {"kind": ..., "id": ...},
      "period": {"since": ..., "until": ...}, "as_of": <position>,
      "indicators": {"R1": {"value": ..., "n": ..., "coverage": ..., "band": ...,
-                           "note": ...}, ...},
+                           "note": ..., "people": ...}, ...},
      "ladder": [{"unit": ..., "rung": ..., "flags": [...], "evidence": {...}}, ...],
      "decisions": [{"proposal": ..., "tag": ..., ...}, ...]}
 """
@@ -91,6 +91,7 @@ class PowerSharingReport:
                     "coverage": f.coverage,
                     "band": f.band,
                     "note": f.note,
+                    "people": f.people,
                 }
                 for code, f in sorted(self.indicators.items())
             },

@@ -29,7 +29,7 @@ from coledger.projections.facts import (
     DecisionFacts,
     ProposalFacts,
 )
-from coledger.projections.lens import Figure, Lens, band_of, insufficient
+from coledger.projections.lens import Figure, Lens, band_of, insufficient, people_in
 from coledger.projections.measures import gini, median, share
 from coledger.projections.representation import moment
 from coledger.projections.thresholds import Thresholds
@@ -63,8 +63,12 @@ def v1(lens: Lens, th: Thresholds) -> Figure:
     """Lived-experience share of comments over its share of meeting attendees."""
     comments = comments_in_period(lens)
     if not comments:
-        return insufficient("V1", "no comments were made in scope in the period")
-    coverage = lens.coverage((c.author, c.at) for _, c in comments)
+        return insufficient(
+            "V1", "no comments were made in scope in the period", people=0
+        )
+    acts = [(c.author, c.at) for _, c in comments]
+    coverage = lens.coverage(acts)
+    people = people_in(acts)
     spoken = sum(lens.le(c.author, c.at) for _, c in comments) / len(comments)
     present = [(m, x.starts_at) for x in lens.meetings() for m in x.attendance]
     if present:
@@ -79,12 +83,13 @@ def v1(lens: Lens, th: Thresholds) -> Figure:
             f"no one with lived experience in the {basis}",
             len(comments),
             coverage,
+            people,
         )
     value = spoken / base
     band = band_of(value, [(th.parity, "quiet")], "")
     band = band or ("balanced" if value <= th.voice_high else "dominant")
     note = f"comment share {spoken:.2f} against {basis} share {base:.2f}"
-    return Figure("V1", value, len(comments), coverage, band, note)
+    return Figure("V1", value, len(comments), coverage, band, note, people)
 
 
 def membership_share(lens: Lens) -> float | None:
@@ -254,6 +259,7 @@ def v5(lens: Lens, th: Thresholds) -> Figure:
             "no lived-experience comments on proposals decided in the period",
             0,
             coverage,
+            people_in(acts),
         )
     answered = [d for d in days if d is not None]
     value = len(answered) / len(days)
@@ -264,7 +270,7 @@ def v5(lens: Lens, th: Thresholds) -> Figure:
         else f"median {waited:.1f} days from decision to feedback"
     )
     band = "closed" if value == 1 else "partial"
-    return Figure("V5", value, len(days), coverage, band, note)
+    return Figure("V5", value, len(days), coverage, band, note, people_in(acts))
 
 
 def v6(lens: Lens, th: Thresholds) -> Figure:

@@ -426,6 +426,12 @@ def public_tags(safe: SafeReport) -> tuple[tuple[TagRow, ...], str]:
     total = safe.decisions
     scale = f"0 to {total} decisions" if total else "the decisions"
 
+    if safe.tags_withheld is not None:  # a few people decided: no tag is counted
+        text = "withheld"
+        bar = Bar(0.0, 0.0, text, shown=False, scale=scale)
+        rows = tuple(TagRow(words(words_), text, bar) for words_ in TAGS.values())
+        return rows, f"fewer than {k}" if total is None else str(total)
+
     def row(t: TagCount) -> TagRow:
         tag, text = words(TAGS.get(t.tag, t.tag)), t.count.text
         if not total:
@@ -525,6 +531,11 @@ def public(
                 " ranges, the same in every report."
             ),
             "Decisions by tag are counted in ranges too, so no total gives one back.",
+            (
+                f"A share of records that fewer than {k} people stand behind is"
+                " withheld, and so are the decisions by tag when fewer than"
+                f" {k} people decided."
+            ),
             "This report rates processes and bodies, never people.",
         ),
         families=families(

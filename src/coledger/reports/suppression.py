@@ -25,6 +25,17 @@ through ``suppress``, which applies these rules (``k`` is
   requests), and "all" of them describes the records, so it is shown; except
   A2 (``Indicator.chairs``), whose meetings count by their chair's lived
   experience: a body's chair is one named person, so A2 is always withheld.
+* **Records of a few people.** A figure that weighs records by the lived
+  experience of the people they name (``Figure.people``: the proposers of
+  A1's proposals, the deciders with a vote behind D1, the commenters behind
+  V1, and so on, ``WEIGHED``) is withheld, with a value or not, when those
+  people number from 1 to k - 1: forty decisions "all made with lived
+  experience" by a chair deciding alone say that the chair has it. Its n
+  counts records and is shown; the note says that too few people stand
+  behind them, which the value does not change. While D1 is withheld so, the
+  decisions by tag are withheld too (``tags_withheld``): the count tagged
+  "decided with lived experience" is D1's count in a range, and the number of
+  decisions less the other tags' ranges would narrow it.
 * **Bands, not values.** A figure that is shown gives its band (plain words
   and numeric edges, such as "about half (40% to 60%)"), never the exact
   value; coverage is banded the same way. The projections' own notes (which
@@ -85,6 +96,10 @@ cut with the reports of other scopes in mind.
   half", says that the eleventh holder has it. Nothing here compares a
   report with those published before; publish at fixed, spaced dates rather
   than after each change, and raise k for a board that changes often.
+* **A few people behind most records.** The rule counts everyone the
+  records name: a chair who decides 36 decisions alone, beside four votes of
+  the whole group of six, stands behind a D1 over six people, which is shown,
+  though it speaks mostly of her.
 * **Overlapping scopes.** The ledger's report counts every body, and each
   body's report its own. The counts of lived experience are ranges, so the
   ledger's less its bodies' (or a body's evidence less its projects') pins
@@ -150,13 +165,15 @@ SECONDARY = "secondary"
 """Withheld so that a linked figure cannot give back a withheld count."""
 NO_BANDS = "no_bands"
 """Withheld because this version of the reports has no bands for the figure."""
-SAFE_REPORT_VERSION = 2
+SAFE_REPORT_VERSION = 3
 """The version of the public and members' JSON shape (docs/reports.md).
 
 It began as the board's shape after suppression, with the board's version,
 1. Version 2 gives counts about lived experience as ranges of counts, not
 exact numbers, so that reports of overlapping scopes cannot be subtracted.
-The board's shape (``REPORT_VERSION``) did not change.
+Version 3 withholds the decisions by tag when fewer than k people decided
+(``decisions`` is then empty and ``decisions_withheld`` says why). The
+board's shape (``REPORT_VERSION``) only gained each figure's ``people``.
 """
 
 _TOLERANCE = 1e-6
@@ -269,6 +286,8 @@ class SafeReport:
     tags: tuple[TagCount, ...]
     decisions: int | None
     """How many decisions were tagged, or None when that total is withheld."""
+    tags_withheld: str | None = None
+    """Why the decisions by tag are withheld (``tags`` is then empty), or None."""
     seat_bodies: int | None = None
     """How many bodies the seat figures pool (R7's n), or None when not known.
 
@@ -291,6 +310,7 @@ class SafeReport:
             },
             "ladder": [rung.to_json() for rung in self.ladder],
             "decisions": [{"tag": t.tag, "count": t.count.text} for t in self.tags],
+            "decisions_withheld": self.tags_withheld,
             "decision_total": self.decisions,
         }
 
@@ -328,6 +348,16 @@ def share_note(code: str, k: int) -> str:
     return f"withheld: one of its two groups has fewer than {k} {about.counted}{also}"
 
 
+def people_note(code: str, k: int) -> str:
+    """The note of a figure withheld because too few people stand behind it."""
+    return f"withheld: fewer than {k} people behind these {indicator(code).counted}"
+
+
+def few_people(f: Figure, k: int) -> bool:
+    """Whether the records behind *f* name a few people (from 1 to k - 1)."""
+    return f.people is not None and small(f.people, k)
+
+
 CHAIRS_NOTE = "withheld: it would tell whether a body's chair has lived experience"
 """The note of a figure that reads the chairs' lived experience (A2)."""
 
@@ -358,16 +388,13 @@ def _safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
     """One figure after primary suppression and banding, its n as it is."""
     k = th.small_cell
     about = indicator(code)
-    if f.n < k and (f.n > 0 or f.value is not None):  # a few: with a value or not
-        return SafeFigure(
-            code,
-            None,
-            None,
-            None,
-            None,
-            SMALL_CELL,
-            f"withheld: fewer than {k} {about.counted}",
-        )
+    few = f.n < k and (f.n > 0 or f.value is not None)  # with a value or not
+    if few or few_people(f, k):  # a few records, or a few people behind them
+        if few:
+            note, n = f"withheld: fewer than {k} {about.counted}", None
+        else:  # many records of a few people: their n counts records, so it is shown
+            note, n = people_note(code, k), f.n
+        return SafeFigure(code, None, n, None, None, SMALL_CELL, note)
     if f.value is None:
         return SafeFigure(
             code, None, f.n, None, None, None, "not enough evidence for a figure"
@@ -588,20 +615,26 @@ def safe_rung(rung: Rung, th: Thresholds, *, own: bool = True) -> SafeRung:
 
 def safe_tags(
     report: PowerSharingReport, k: int
-) -> tuple[tuple[TagCount, ...], int | None]:
-    """Decisions counted by tag as ranges, and their number unless it is small.
+) -> tuple[tuple[TagCount, ...], int | None, str | None]:
+    """Decisions counted by tag as ranges, their number unless small, and why not.
 
     The number of decisions counts records, so it is exact; each tag's count
     says how far lived experience shared the decisions, so it is a range
     (``count_range``), the same in every scope: a scope's count less its
-    parts' ranges then never gives back a count from 1 to k - 1.
+    parts' ranges then never gives back a count from 1 to k - 1. When fewer
+    than k people with a vote decided (D1's ``people``), no tag is counted:
+    the third value says why.
     """
     cells = dict.fromkeys(TAGS, 0)
     for d in report.decisions:
         cells[d.tag] = cells.get(d.tag, 0) + 1
     total = sum(cells.values())
+    shown = None if small(total, k) else total
+    d1 = report.indicators.get("D1")
+    if d1 is not None and few_people(d1, k):
+        return (), shown, people_note("D1", k)
     tags = tuple(TagCount(tag, count_range(count, k)) for tag, count in cells.items())
-    return tags, None if small(total, k) else total
+    return tags, shown, None
 
 
 def report_thresholds(
@@ -638,7 +671,7 @@ def suppress(
     th = report_thresholds(report, thresholds)
     k = th.small_cell
     scope = report.scope
-    tags, total = safe_tags(report, k)
+    tags, total, why = safe_tags(report, k)
     return SafeReport(
         small_cell=k,
         scope=report.scope,
@@ -652,6 +685,7 @@ def suppress(
         ),
         tags=tags,
         decisions=total,
+        tags_withheld=why,
         seat_bodies=seat_bodies(report),
     )
 
