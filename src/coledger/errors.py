@@ -27,7 +27,7 @@ class InvalidInputError(LedgerError, ValueError):
 
 
 class EmptyTextError(InvalidInputError):
-    """A text that must say something is empty or only whitespace."""
+    """A text that must say something is empty, only whitespace, or not a string."""
 
 
 class TextTooLongError(InvalidInputError):
@@ -39,7 +39,7 @@ class ControlCharacterError(InvalidInputError):
 
 
 class NaiveDatetimeError(InvalidInputError):
-    """A datetime has no timezone, so the moment it names is ambiguous."""
+    """A time has no timezone (or is not a datetime), so the moment is ambiguous."""
 
 
 class TimeOutOfRangeError(InvalidInputError):
