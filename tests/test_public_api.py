@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import inspect
 import io
+import pkgutil
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,59 @@ def test_every_error_in_the_hierarchy_is_importable_from_coledger() -> None:
     missing = {name for name in defined if getattr(coledger, name, None) is None}
     assert missing == set()
     assert defined <= set(coledger.__all__)
+
+
+INTERNAL_ERRORS = {
+    "coledger.cli._common.CommandError": (
+        "coledger.cli.main prints it and exits 2; no library call raises it"
+    ),
+    "coledger.integrity.recorders.HeadMovedError": (
+        "the Ledger runs the command again, then raises ConcurrencyError"
+    ),
+    "coledger.integrity.recorders.ReadsChangedError": (
+        "the Ledger runs the command again; a batch raises ConcurrencyError instead"
+    ),
+    "coledger.projections.materialise.TablesMovedError": (
+        "a catch-up starts again, then raises StorageError"
+    ),
+}
+"""LedgerErrors defined outside coledger.errors, and why no caller ever meets one.
+
+tests/application/test_internal_errors.py holds the Ledger to the two retry
+signals' claims; anything a caller can meet belongs in coledger.errors.
+"""
+
+
+def ledger_errors_defined_anywhere() -> set[type[errors.LedgerError]]:
+    """Every LedgerError subclass that a module of the coledger package defines."""
+    for module in pkgutil.walk_packages(coledger.__path__, "coledger."):
+        importlib.import_module(module.name)
+    found: set[type[errors.LedgerError]] = set()
+    todo = [errors.LedgerError]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.split(".")[0] == "coledger":
+                found.add(sub)
+    return found
+
+
+def test_every_error_a_caller_can_meet_is_in_the_one_hierarchy() -> None:
+    """Each LedgerError is coledger's own export, or internal and listed as such."""
+    defined = ledger_errors_defined_anywhere()
+    unexported = {
+        error.__qualname__
+        for error in defined
+        if error.__module__ == "coledger.errors"
+        and getattr(coledger, error.__qualname__, None) is not error
+    }
+    stray = {
+        f"{error.__module__}.{error.__qualname__}"
+        for error in defined
+        if error.__module__ != "coledger.errors"
+    }
+    assert unexported == set()
+    assert stray == set(INTERNAL_ERRORS)
 
 
 def _tiny_polis_export(folder: Path, vote: int) -> Path:

@@ -80,6 +80,14 @@ class UnknownAdjustmentCodeError(UnknownCodeError):
     """An adjustment code is not in the catalogue."""
 
 
+class UnknownAudienceError(UnknownCodeError):
+    """A report's audience is not board, members or public."""
+
+
+class UnknownFormatError(UnknownCodeError):
+    """A report's format is not text, json or html."""
+
+
 class InvalidRuleError(InvalidInputError):
     """A decision rule's parameters are out of range."""
 
