@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import importlib
 import inspect
+import io
+import pkgutil
 from pathlib import Path
 
 import pytest
 
 import coledger
-from coledger import Ledger, StorageError, errors
+from coledger import Ledger, StorageError, errors, imports, transfer
+from coledger.imports import import_polis, polis
 from coledger.integrity.source import open_source
 from coledger.storage import shown
 from conftest import url_for
@@ -24,6 +29,121 @@ def test_every_error_in_the_hierarchy_is_importable_from_coledger() -> None:
     missing = {name for name in defined if getattr(coledger, name, None) is None}
     assert missing == set()
     assert defined <= set(coledger.__all__)
+
+
+INTERNAL_ERRORS = {
+    "coledger.cli._common.CommandError": (
+        "coledger.cli.main prints it and exits 2; no library call raises it"
+    ),
+    "coledger.integrity.recorders.HeadMovedError": (
+        "the Ledger runs the command again, then raises ConcurrencyError"
+    ),
+    "coledger.integrity.recorders.ReadsChangedError": (
+        "the Ledger runs the command again; a batch raises ConcurrencyError instead"
+    ),
+    "coledger.projections.materialise.TablesMovedError": (
+        "a catch-up starts again, then raises StorageError"
+    ),
+}
+"""LedgerErrors defined outside coledger.errors, and why no caller ever meets one.
+
+tests/application/test_internal_errors.py holds the Ledger to the two retry
+signals' claims; anything a caller can meet belongs in coledger.errors.
+"""
+
+
+def ledger_errors_defined_anywhere() -> set[type[errors.LedgerError]]:
+    """Every LedgerError subclass that a module of the coledger package defines."""
+    for module in pkgutil.walk_packages(coledger.__path__, "coledger."):
+        importlib.import_module(module.name)
+    found: set[type[errors.LedgerError]] = set()
+    todo = [errors.LedgerError]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.split(".")[0] == "coledger":
+                found.add(sub)
+    return found
+
+
+def test_every_error_a_caller_can_meet_is_in_the_one_hierarchy() -> None:
+    """Each LedgerError is coledger's own export, or internal and listed as such."""
+    defined = ledger_errors_defined_anywhere()
+    unexported = {
+        error.__qualname__
+        for error in defined
+        if error.__module__ == "coledger.errors"
+        and getattr(coledger, error.__qualname__, None) is not error
+    }
+    stray = {
+        f"{error.__module__}.{error.__qualname__}"
+        for error in defined
+        if error.__module__ != "coledger.errors"
+    }
+    assert unexported == set()
+    assert stray == set(INTERNAL_ERRORS)
+
+
+def _tiny_polis_export(folder: Path, vote: int) -> Path:
+    """A Polis export of one statement and one vote, *vote* on line 2 of votes.csv."""
+    folder.mkdir()
+    with (folder / "comments.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(
+            [
+                "timestamp",
+                "datetime",
+                "comment-id",
+                "author-id",
+                "agrees",
+                "disagrees",
+                "moderated",
+                "comment-body",
+            ]
+        )
+        writer.writerow([1700000000000, "", 0, 0, 1, 0, 1, "Meet in the evenings."])
+    with (folder / "votes.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["timestamp", "datetime", "comment-id", "voter-id", "vote"])
+        writer.writerow([1700000100000, "", 0, 0, vote])
+    return folder
+
+
+def test_both_importers_raise_the_one_malformed_import_error(tmp_path: Path) -> None:
+    """A bad export file and a bad Polis file raise coledger.MalformedImportError."""
+    with Ledger.open("memory://") as ledger:
+        ledger.register_member("Ada")
+        out = io.StringIO()
+        ledger.export(out)
+    lines = out.getvalue().splitlines()
+    lines[1] = "{not json"
+    votes = _tiny_polis_export(tmp_path / "talk", vote=2) / "votes.csv"
+    with Ledger.open("memory://") as target:
+        with pytest.raises(coledger.MalformedImportError) as bad_export:
+            target.import_events(lines, source="ada.jsonl")
+        with pytest.raises(coledger.MalformedImportError) as bad_polis:
+            import_polis(target, tmp_path / "talk")
+        assert target.position == 0
+    for refusal, source, line in (
+        (bad_export.value, "ada.jsonl", 2),
+        (bad_polis.value, votes, 2),
+    ):
+        assert type(refusal) is errors.MalformedImportError
+        assert isinstance(refusal, coledger.InvalidInputError)
+        assert (refusal.source, refusal.line) == (source, line)
+        assert refusal.reason
+        assert str(refusal) == f"{source}, line {line}: {refusal.reason}"
+    assert bad_export.value.reason.startswith("not JSON")
+    assert bad_polis.value.reason == "vote 2 is not -1, 0 or 1"
+    assert bad_polis.value.path == votes  # the name the Polis importer first used
+
+
+def test_the_importers_modules_still_export_the_one_malformed_import_error() -> None:
+    """Code that imported MalformedImportError from an importer's module still works."""
+    one = errors.MalformedImportError
+    assert transfer.MalformedImportError is one
+    assert imports.MalformedImportError is one
+    assert polis.MalformedImportError is one
 
 
 def test_a_query_given_another_kind_of_id_says_what_it_names() -> None:

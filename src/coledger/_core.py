@@ -734,9 +734,12 @@ class LedgerCore(ClosedOnExit):
                 except PersistenceError as error:
                     self._forget()
                     raise errors.StorageError(str(error)) from error
-                except Exception:
+                except Exception as error:
                     self._forget()
-                    if self._stored or not self._head_moved():
+                    # HeadMovedError says the head moved: no need to read it
+                    # (which may fail just then, leaving the error to stand).
+                    moved = isinstance(error, HeadMovedError) or self._head_moved()
+                    if self._stored or not moved:
                         raise  # never run again once this attempt stored events
                     # Done on cached records that others changed since (refused
                     # by the insert, HeadMovedError, or failed): again, reading.
@@ -855,9 +858,9 @@ class LedgerCore(ClosedOnExit):
         self._keys.sync()
         try:
             self._store(self._pending.values(), self._shreds)
-        except IntegrityError as error:
+        except (IntegrityError, HeadMovedError, ReadsChangedError) as error:
             raise errors.ConcurrencyError(
-                "another writer changed the same records; "
+                "another writer changed records the batch read or wrote; "
                 "nothing in the batch was stored"
             ) from error
         except PersistenceError as error:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from eventsourcing.persistence import MapperDeserialisationError
 
 if TYPE_CHECKING:
+    from pathlib import Path
     from uuid import UUID
 
 
@@ -79,6 +80,14 @@ class UnknownAdjustmentCodeError(UnknownCodeError):
     """An adjustment code is not in the catalogue."""
 
 
+class UnknownAudienceError(UnknownCodeError):
+    """A report's audience is not board, members or public."""
+
+
+class UnknownFormatError(UnknownCodeError):
+    """A report's format is not text, json or html."""
+
+
 class InvalidRuleError(InvalidInputError):
     """A decision rule's parameters are out of range."""
 
@@ -93,6 +102,27 @@ class InvalidUrlError(InvalidInputError):
 
 class DuplicateSourceRefError(InvalidInputError):
     """A source reference was already recorded with another record."""
+
+
+class MalformedImportError(InvalidInputError):
+    """A file being imported is missing, unreadable or malformed; nothing was stored.
+
+    ``source`` names the file read (its path, or the name an import was given),
+    ``line`` the line in it (None when the file as a whole is at fault) and
+    ``reason`` what is wrong.
+    """
+
+    def __init__(self, source: str | Path, line: int | None, reason: str) -> None:
+        self.source = source
+        self.line = line
+        self.reason = reason
+        where = str(source) if line is None else f"{source}, line {line}"
+        super().__init__(f"{where}: {reason}")
+
+    @property
+    def path(self) -> str | Path:
+        """The same as ``source``, under the name the Polis importer first gave it."""
+        return self.source
 
 
 # Unknown records --------------------------------------------------------------

@@ -46,6 +46,7 @@ from coledger.domain import (
 )
 from coledger.domain.event_rules import check_event_values
 from coledger.domain.values import EARLIEST, ERASED, LATEST, in_range
+from coledger.errors import MalformedImportError as MalformedImportError  # noqa: PLC0414 (re-exported)
 from coledger.privacy.classification import (
     Purpose,
     Sealed,
@@ -65,16 +66,6 @@ if TYPE_CHECKING:
 FORMAT = "coledger-export"
 VERSION = 1
 Progress = Callable[[int, int], None]
-
-
-class MalformedImportError(errors.InvalidInputError):
-    """A line of an import file cannot be used; nothing was written."""
-
-    def __init__(self, source: str, line: int, reason: str) -> None:
-        self.source = source
-        self.line = line
-        self.reason = reason
-        super().__init__(f"{source}, line {line}: {reason}")
 
 
 @attrs.frozen

@@ -151,7 +151,8 @@ def test_import_of_a_malformed_row_names_it_and_writes_nothing(
         env={"COLEDGER_MASTER_KEY": ""},
     )
     assert result.returncode == 1
-    assert "broken.jsonl, line 41" in result.stderr
+    assert result.stderr.startswith(f"coledger: {broken}, line 41: ")
+    assert result.stderr.count("\n") == 1
     made = {p.name for p in tmp_path.iterdir()} - {"ledger.jsonl", "broken.jsonl"}
     assert made == set(), made
 
@@ -395,8 +396,8 @@ def test_import_polis_names_a_malformed_row(tmp_path: Path) -> None:
         env={"COLEDGER_MASTER_KEY": ""},
     )
     assert result.returncode == 1
-    assert "votes.csv" in result.stderr
-    assert "line 6" in result.stderr
+    votes = copy / "votes.csv"
+    assert result.stderr == f"coledger: {votes}, line 6: vote 7 is not -1, 0 or 1\n"
     assert {p.name for p in tmp_path.iterdir()} == {"conversation"}
 
 

@@ -28,6 +28,7 @@ from coledger.application import Ledger
 from coledger.domain import Rule
 from coledger.domain import values as v
 from coledger.errors import DuplicateSourceRefError, InvalidInputError, LedgerError
+from coledger.errors import MalformedImportError as MalformedImportError  # noqa: PLC0414 (re-exported)
 
 COMMENTS = "comments.csv"
 VOTES = "votes.csv"
@@ -64,21 +65,6 @@ TITLE_LIMIT = 120
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _INTEGER = re.compile(r"-?[0-9]+")
 _NATURAL = re.compile(r"[0-9]+")
-
-
-class MalformedImportError(InvalidInputError):
-    """An export is missing, unreadable, or holds a malformed row; nothing was stored.
-
-    ``path`` names the file (or directory), ``line`` the line in it (None when the
-    problem is the file as a whole) and ``reason`` what is wrong.
-    """
-
-    def __init__(self, path: Path, line: int | None, reason: str) -> None:
-        self.path = path
-        self.line = line
-        self.reason = reason
-        where = str(path) if line is None else f"{path}, line {line}"
-        super().__init__(f"{where}: {reason}")
 
 
 @attrs.frozen

@@ -21,7 +21,11 @@ import json
 from collections.abc import Mapping
 
 from coledger.domain.values import MAX_NAME, MAX_TITLE, check_text
-from coledger.errors import InvalidInputError, UnknownCodeError
+from coledger.errors import (
+    InvalidInputError,
+    UnknownAudienceError,
+    UnknownFormatError,
+)
 from coledger.projections.report import PowerSharingReport
 from coledger.projections.thresholds import Thresholds
 from coledger.reports import display, easy_read, html, text
@@ -31,14 +35,6 @@ AUDIENCES = frozenset({"board", "members", "public"})
 """Who a report is for."""
 FORMATS = frozenset({"text", "json", "html"})
 """What a report is written as."""
-
-
-class UnknownAudienceError(UnknownCodeError):
-    """The audience is not board, members or public."""
-
-
-class UnknownFormatError(UnknownCodeError):
-    """The format is not text, json or html."""
 
 
 def _check(
