@@ -46,6 +46,8 @@ class Builder:
             steps += [self.declare, self.body, self.project]
         if self.bodies:
             steps += [self.seat, self.meeting, self.propose]
+        if self.meetings:
+            steps += [self.check_in]
         if self.proposals:
             steps += [self.comment, self.vote, self.decide, self.adjust, self.follow]
         if self.shredding and self.members:
@@ -154,6 +156,12 @@ class Builder:
                 meeting, member, by=self.members[0], occurred_at=when
             )
         self.meetings.append(meeting)
+
+    def check_in(self, data: st.DataObject) -> None:
+        """Hold a wellbeing check-in at a meeting."""
+        self.ledger.hold_check_in(
+            self.pick(data, self.meetings), by=self.members[0], occurred_at=self.when()
+        )
 
     def propose(self, data: st.DataObject) -> None:
         """Raise a proposal, perhaps in a project and phase."""

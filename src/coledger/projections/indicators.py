@@ -10,12 +10,13 @@ from coledger.projections import (
     phases,
     representation,
     voice,
+    wellbeing,
 )
 from coledger.projections.lens import Figure, Lens
 from coledger.projections.report import PowerSharingReport
 from coledger.projections.thresholds import Thresholds
 
-FAMILIES = (representation, agenda, voice, decisions, phases, access)
+FAMILIES = (representation, agenda, voice, decisions, phases, access, wellbeing)
 WEIGHED = frozenset({"A1", "A3", "V1", "V5", "D1", "D3", "D4", "D5", "P1", "P2", "P3"})
 """Figures that weigh records by their people's lived experience, and so count
 those people (``Figure.people``); A2 weighs its chairs' and is always withheld

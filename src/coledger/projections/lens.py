@@ -326,15 +326,18 @@ class Lens:
         ids = self.facts.proposals_by_meeting.get(meeting, [])
         return [self.facts.proposals[i] for i in ids]
 
-    def meetings(self) -> list[MeetingFacts]:
-        """Meetings in scope held in the period."""
-        return self.selected("meetings", self._meetings)
+    def meetings(self, *, in_period: bool = True) -> list[MeetingFacts]:
+        """Meetings in scope held in the period (or at any time)."""
+        name = "meetings" if in_period else "meetings/any time"
+        return self.selected(name, lambda: self._meetings(in_period))
 
-    def _meetings(self) -> list[MeetingFacts]:
+    def _meetings(self, in_period: bool) -> list[MeetingFacts]:
         facts = self.facts
         candidates = self._in_scope(
             facts.meetings, facts.meetings_by_body, facts.meetings_by_project
         )
+        if not in_period:
+            return candidates
         return [m for m in candidates if self.in_period(m.starts_at)]
 
     def decisions(self) -> Iterator[tuple[ProposalFacts, int]]:

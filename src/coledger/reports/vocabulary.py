@@ -234,6 +234,9 @@ _INDICATORS = (
         "attendances",
         "attendance",
     ),
+    Indicator(
+        "W2", "Meetings with a wellbeing check-in", SHARE, "meetings", "check-ins"
+    ),
 )
 INDICATORS = {i.code: i for i in _INDICATORS}
 """Every indicator code the reports know, with its title, kind and unit."""
