@@ -68,6 +68,8 @@ def figure_bounds(figure: dict[str, Any], k: int) -> Bounds:
     """What a public figure tells of its n: a range, a number, or nothing."""
     if figure["withheld"] == "secondary":  # withheld with R1, n and all
         return 0, INF
+    if figure["n"] is None and figure["n_range"] is None:  # for its few people
+        return 0, INF
     return published(figure.get("n_range") or figure["n"], k)
 
 

@@ -17,6 +17,7 @@ import attrs
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import PowerSharingReport, Rung
 from coledger.reports.suppression import (
+    RANGED_N,
     SEAT_FLAGS,
     SECONDARY,
     SafeFigure,
@@ -258,8 +259,10 @@ def public_row(code: str, f: SafeFigure, k: int) -> Row:
             if f.n_range is not None
             else f"{f.n} {about.counted}"
             if f.n is not None
-            else WITHHELD  # withheld with R1: its n may be any size
-            if f.withheld == SECONDARY
+            # Withheld with R1, or (V4, V5) for its few people: its n may be
+            # any size. Any other n is withheld only when it is small.
+            else WITHHELD
+            if f.withheld == SECONDARY or code in RANGED_N
             else f"fewer than {k}"
         ),
         coverage=(

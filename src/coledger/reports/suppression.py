@@ -32,7 +32,10 @@ through ``suppress``, which applies these rules (``k`` is
   people number from 1 to k - 1: forty decisions "all made with lived
   experience" by a chair deciding alone say that the chair has it. Its n
   counts records and is shown; the note says that too few people stand
-  behind them, which the value does not change. While D1 is withheld so, the
+  behind them, which the value does not change. V5's n counts the comments
+  of people with lived experience, so V5 is then withheld with no n and no
+  range: beside one commenter, the range (or which note V5 got) would say
+  whether that commenter has it. While D1 is withheld so, the
   decisions by tag are withheld too (``tags_withheld``): the count tagged
   "decided with lived experience" is D1's count in a range, and the number of
   decisions less the other tags' ranges would narrow it.
@@ -371,10 +374,15 @@ def safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
 
     The n of a figure of ``RANGED_N`` is shown as a range, the same in every
     scope, and the figure is withheld while that range is the lowest, zero
-    included (see ``count_range``).
+    included (see ``count_range``). Behind fewer than k people it is withheld
+    with no n at all: that n counts what people with lived experience did, so
+    its range, or which note it got, would tell whether those few have it.
     """
     if code not in RANGED_N:
         return _safe_figure(code, f, th)
+    if few_people(f, th.small_cell):
+        note = people_note(code, th.small_cell)
+        return SafeFigure(code, None, None, None, None, SMALL_CELL, note)
     ranged = count_range(f.n, th.small_cell)
     if ranged.low == 0:
         note = f"withheld: {ranged.text} {indicator(code).counted}"
