@@ -29,7 +29,14 @@ from coledger.projections.facts import (
     DecisionFacts,
     ProposalFacts,
 )
-from coledger.projections.lens import Figure, Lens, band_of, insufficient, people_in
+from coledger.projections.lens import (
+    Figure,
+    Lens,
+    band_of,
+    fewest,
+    insufficient,
+    people_in,
+)
 from coledger.projections.measures import gini, median, share
 from coledger.projections.representation import moment
 from coledger.projections.thresholds import Thresholds
@@ -74,6 +81,7 @@ def v1(lens: Lens, th: Thresholds) -> Figure:
     if present:
         base = share(sum(lens.le(m, at) for m, at in present), len(present))
         basis = "attendance"
+        people = fewest(acts, present)  # the attendees' lived experience is read too
     else:
         base = membership_share(lens)
         basis = "membership (no attendance recorded)"

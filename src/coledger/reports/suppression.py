@@ -28,17 +28,19 @@ through ``suppress``, which applies these rules (``k`` is
 * **Records of a few people.** A figure that weighs records by the lived
   experience of the people they name (``Figure.people``: the proposers of
   A1's proposals, the deciders with a vote behind D1, the commenters behind
-  V1, and so on, ``WEIGHED``) is withheld, with a value or not, when those
-  people number from 1 to k - 1: forty decisions "all made with lived
-  experience" by a chair deciding alone say that the chair has it. Its n
-  counts records and is shown; the note says that too few people stand
-  behind them, which the value does not change. V5's n counts the comments
-  of people with lived experience, so V5 is then withheld with no n and no
-  range: beside one commenter, the range (or which note V5 got) would say
-  whether that commenter has it. While D1 is withheld so, the
-  decisions by tag are withheld too (``tags_withheld``): the count tagged
-  "decided with lived experience" is D1's count in a range, and the number of
-  decisions less the other tags' ranges would narrow it.
+  V5, and so on, ``WEIGHED``; for a figure that reads several groups, such
+  as P1's proposers and deciders, the smallest group) is withheld, with a
+  value or not, when those people number from 1 to k - 1: forty decisions
+  "all made with lived experience" by a chair deciding alone say that the
+  chair has it, and P1's phases, over one proposer beside six deciders, say
+  whether the proposer has it. Its n counts records and is shown; the note
+  says that too few people stand behind them, which the value does not
+  change. V5's n counts the comments of people with lived experience, so V5
+  is then withheld with no n and no range: beside one commenter, the range
+  (or which note V5 got) would say whether that commenter has it. While D1
+  is withheld so, the decisions by tag are withheld too (``tags_withheld``):
+  the count tagged "decided with lived experience" is D1's count in a range,
+  and the number of decisions less the other tags' ranges would narrow it.
 * **Bands, not values.** A figure that is shown gives its band (plain words
   and numeric edges, such as "about half (40% to 60%)"), never the exact
   value; coverage is banded the same way. The projections' own notes (which
@@ -99,10 +101,11 @@ cut with the reports of other scopes in mind.
   half", says that the eleventh holder has it. Nothing here compares a
   report with those published before; publish at fixed, spaced dates rather
   than after each change, and raise k for a board that changes often.
-* **A few people behind most records.** The rule counts everyone the
-  records name: a chair who decides 36 decisions alone, beside four votes of
-  the whole group of six, stands behind a D1 over six people, which is shown,
-  though it speaks mostly of her.
+* **A few people behind most records.** The rule counts everyone in each
+  group the records name, not how the records fall among them: a chair who
+  decides 36 decisions alone, beside four votes of the whole group of six,
+  stands behind a D1 over six people, which is shown, though it speaks
+  mostly of her.
 * **Overlapping scopes.** The ledger's report counts every body, and each
   body's report its own. The counts of lived experience are ranges, so the
   ledger's less its bodies' (or a body's evidence less its projects') pins

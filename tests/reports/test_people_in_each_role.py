@@ -1,0 +1,310 @@
+"""A share is withheld when any one group of the people it reads is small.
+
+Not only when all of them together are few. Each test records the same
+history twice, once with one key member declaring lived experience and once
+without, and checks that the public report says the same of the figures that
+read that member's lived experience.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from coledger import Ledger, Rule
+from coledger.projections.thresholds import Thresholds
+from coledger.reports import render
+from coledger.reports.suppression import SMALL_CELL
+
+K = Thresholds().small_cell
+
+
+class Group:
+    """A body of six voting members, and four staff without seats or lived experience.
+
+    The voting members are the key one, three with lived experience and two
+    without.
+    """
+
+    def __init__(self, ledger: Ledger, *, key_has_it: bool) -> None:
+        self.ledger = ledger
+        self.clock = itertools.count()
+        self.admin = self.member("Admin", has_it=False)
+        self.body = ledger.establish_body(
+            "Kit Group",
+            kind="working_group",
+            rule=Rule.consent(),
+            by=self.admin,
+            occurred_at=self.at(),
+        )
+        self.key = self.member("Key", has_it=key_has_it, seat=True)
+        self.with_it = [self.member(f"With {i}", has_it=True, seat=True) for i in "abc"]
+        self.without = [
+            self.member(f"Without {i}", has_it=False, seat=True) for i in "ab"
+        ]
+        self.staff = [self.member(f"Staff {i}", has_it=False) for i in "abcd"]
+        self.voters = [self.key, *self.with_it, *self.without]
+
+    def at(self) -> datetime:
+        """The next business time, an hour after the last."""
+        return datetime(2025, 3, 1, 9, tzinfo=UTC) + timedelta(hours=next(self.clock))
+
+    def member(self, name: str, *, has_it: bool, seat: bool = False) -> UUID:
+        """A member who declared lived experience or none, with a voting seat or not."""
+        ledger = self.ledger
+        by = getattr(self, "admin", None)
+        member = ledger.register_member(name, by=by, occurred_at=self.at())
+        categories = ["DIS"] if has_it else ["NONE"]
+        ledger.declare_lived_experience(
+            member, categories=categories, occurred_at=self.at()
+        )
+        if seat:
+            ledger.assign_seat(self.body, member, by=self.admin, occurred_at=self.at())
+        return member
+
+    def propose(
+        self, proposer: UUID, *, project: UUID | None = None, phase: str | None = None
+    ) -> UUID:
+        """A proposal to the body."""
+        return self.ledger.raise_proposal(
+            self.body,
+            proposers=[proposer],
+            title="Item",
+            text="Do it.",
+            project=project,
+            phase=phase,
+            occurred_at=self.at(),
+        )
+
+    def comment(self, proposal: UUID, author: UUID) -> UUID:
+        """A written comment."""
+        return self.ledger.comment(
+            proposal,
+            author=author,
+            text="A view.",
+            channel="written",
+            occurred_at=self.at(),
+        )
+
+    def consent(self, proposal: UUID, outcome: str = "adopted") -> None:
+        """The six voting members decide *proposal* together."""
+        self.ledger.decide(
+            proposal,
+            outcome=outcome,
+            method="consent",
+            by=self.admin,
+            decided_by=self.voters,
+            occurred_at=self.at(),
+        )
+
+    def projects(self, count: int) -> list[UUID]:
+        """*count* projects."""
+        return [
+            self.ledger.start_project(
+                f"Project {i}",
+                label="co_production",
+                by=self.admin,
+                occurred_at=self.at(),
+            )
+            for i in range(count)
+        ]
+
+    def public(self) -> dict[str, Any]:
+        """The body's public JSON report."""
+        report = self.ledger.power_sharing(body=self.body)
+        data: dict[str, Any] = json.loads(
+            render(report, audience="public", format="json")
+        )
+        return data
+
+    def people(self, code: str) -> int | None:
+        """A figure's people in the board's report of the body."""
+        return self.ledger.power_sharing(body=self.body).indicators[code].people
+
+
+def twins(story: Callable[[Group], None]) -> tuple[Group, Group]:
+    """*story* told of a key member with lived experience, and of one without."""
+    told = []
+    for has_it in (True, False):
+        ledger = Ledger.open("memory://")
+        group = Group(ledger, key_has_it=has_it)
+        story(group)
+        told.append(group)
+    return told[0], told[1]
+
+
+def assert_same(code: str, story: Callable[[Group], None]) -> None:
+    """Public *code* is the same whether the key member has lived experience or not."""
+    one, other = twins(story)
+    try:
+        shown, hidden = (
+            one.public()["indicators"][code],
+            other.public()["indicators"][code],
+        )
+        assert shown == hidden, (one.people(code), other.people(code))
+        assert shown["withheld"] == SMALL_CELL
+        assert shown["note"].startswith(f"withheld: fewer than {K} people behind")
+    finally:
+        one.ledger.close()
+        other.ledger.close()
+
+
+def a_lone_voter_overruled(group: Group) -> None:
+    """30 decisions by consent, and 10 advisory votes only the key member voted in.
+
+    Staff then reject each of those ten.
+    """
+    ledger = group.ledger
+    for i in range(30):
+        group.consent(group.propose(group.voters[i % 6]))
+    for _ in range(10):
+        proposal = group.propose(group.with_it[0])
+        ledger.open_voting(
+            proposal, by=group.admin, advisory=True, occurred_at=group.at()
+        )
+        ledger.cast_ballot(
+            proposal, voter=group.key, choice="for", occurred_at=group.at()
+        )
+        ledger.close_advisory_vote(proposal, by=group.admin, occurred_at=group.at())
+        ledger.decide(
+            proposal,
+            outcome="rejected",
+            method="staff_executive",
+            by=group.admin,
+            occurred_at=group.at(),
+        )
+
+
+def test_d5_counts_the_voters_whose_majority_it_reads() -> None:
+    """One voter's ballots, overruled by staff: D5 says whether they have it."""
+    assert_same("D5", a_lone_voter_overruled)
+
+
+def a_chair_deciding_with_staff(group: Group) -> None:
+    """Five projects of three phased proposals, each decided by the key member as chair.
+
+    The proposals are raised by the voting members with lived experience; four
+    staff, who hold no vote, are named as deciding beside the chair.
+    """
+    for project in group.projects(5):
+        for i, phase in enumerate(("design", "delivery", "evaluation")):
+            proposal = group.propose(group.with_it[i], project=project, phase=phase)
+            group.ledger.decide(
+                proposal,
+                outcome="adopted",
+                method="chair",
+                by=group.admin,
+                decided_by=[group.key, *group.staff],
+                occurred_at=group.at(),
+            )
+
+
+def test_p1_counts_only_the_deciders_who_held_a_vote() -> None:
+    """Staff named beside a chair deciding alone hold no vote: P1 reads the chair."""
+    assert_same("P1", a_chair_deciding_with_staff)
+
+
+def a_lone_proposer(group: Group) -> None:
+    """Five projects where the key member raises every proposal.
+
+    People without lived experience comment, and the six voting members decide.
+    """
+    commenters = [*group.without, *group.staff]
+    for project in group.projects(5):
+        for phase in ("design", "delivery", "evaluation"):
+            proposal = group.propose(group.key, project=project, phase=phase)
+            for author in commenters:
+                group.comment(proposal, author)
+            group.consent(proposal)
+
+
+@pytest.mark.parametrize("code", ["A3", "P1", "P2"])
+def test_one_proposer_among_many_commenters_and_deciders_is_too_few(code: str) -> None:
+    """A3, P1 and P2 read the proposers beside others: one proposer is too few."""
+    assert_same(code, a_lone_proposer)
+
+
+def a_lone_attendee(group: Group) -> None:
+    """Ten meetings only the key member attended, and 30 proposals commented on.
+
+    Members with and without lived experience comment on each.
+    """
+    ledger = group.ledger
+    for _ in range(10):
+        meeting = ledger.schedule_meeting(
+            group.body,
+            kind="decision_meeting",
+            title="Meeting",
+            starts_at=group.at(),
+            by=group.admin,
+            occurred_at=group.at(),
+        )
+        ledger.record_attendance(
+            meeting, group.key, by=group.admin, occurred_at=group.at()
+        )
+    for i in range(30):
+        proposal = group.propose(group.voters[i % 6])
+        for author in (*group.with_it, *group.without):
+            group.comment(proposal, author)
+        group.consent(proposal)
+
+
+def test_v1_counts_the_attendees_it_weighs_comments_against() -> None:
+    """V1 compares comments with attendance: one attendee is too few."""
+    assert_same("V1", a_lone_attendee)
+
+
+def a_lone_amender(group: Group) -> None:
+    """30 adopted proposals, each amended by the key member to take up a comment.
+
+    Each comment is by someone without lived experience.
+    """
+    ledger = group.ledger
+    commenters = [*group.without, *group.staff]
+    for i in range(30):
+        proposal = group.propose(group.with_it[i % 3])
+        taken = group.comment(proposal, commenters[i % len(commenters)])
+        ledger.amend_proposal(
+            proposal,
+            by=group.key,
+            text="Done better.",
+            takes_up=[taken],
+            occurred_at=group.at(),
+        )
+        group.consent(proposal)
+
+
+def test_d4_counts_the_amenders_apart_from_the_comments_they_take_up() -> None:
+    """One amender among many commenters taken up: D4 says whether they have it."""
+    assert_same("D4", a_lone_amender)
+
+
+def a_lone_evaluator(group: Group) -> None:
+    """Ten evaluations the key member wrote.
+
+    People without lived experience proposed their criteria.
+    """
+    ledger = group.ledger
+    choosers = [*group.without, *group.staff]
+    for _ in range(10):
+        proposal = group.propose(group.with_it[0])
+        group.consent(proposal)
+        ledger.record_evaluation(
+            proposal,
+            summary="It worked.",
+            authors=[group.key],
+            criteria_proposed_by=choosers,
+            by=group.admin,
+            occurred_at=group.at(),
+        )
+
+
+def test_p3_counts_the_authors_apart_from_the_criteria_proposers() -> None:
+    """One author among many proposers of criteria: P3 says whether they have it."""
+    assert_same("P3", a_lone_evaluator)
