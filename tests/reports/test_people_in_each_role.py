@@ -18,6 +18,7 @@ from uuid import UUID
 import pytest
 
 from coledger import Ledger, Rule
+from coledger.projections.report import PowerSharingReport
 from coledger.projections.thresholds import Thresholds
 from coledger.reports import render
 from coledger.reports.suppression import SMALL_CELL
@@ -32,7 +33,9 @@ class Group:
     without.
     """
 
-    def __init__(self, ledger: Ledger, *, key_has_it: bool) -> None:
+    def __init__(
+        self, ledger: Ledger, *, key_has_it: bool, key_seat: bool = True
+    ) -> None:
         self.ledger = ledger
         self.clock = itertools.count()
         self.admin = self.member("Admin", has_it=False)
@@ -43,13 +46,15 @@ class Group:
             by=self.admin,
             occurred_at=self.at(),
         )
-        self.key = self.member("Key", has_it=key_has_it, seat=True)
+        self.key = self.member("Key", has_it=key_has_it, seat=key_seat)
         self.with_it = [self.member(f"With {i}", has_it=True, seat=True) for i in "abc"]
         self.without = [
             self.member(f"Without {i}", has_it=False, seat=True) for i in "ab"
         ]
         self.staff = [self.member(f"Staff {i}", has_it=False) for i in "abcd"]
         self.voters = [self.key, *self.with_it, *self.without]
+        self.project: UUID | None = None
+        """The project whose report the test reads, or None for the body's."""
 
     def at(self) -> datetime:
         """The next business time, an hour after the last."""
@@ -116,32 +121,42 @@ class Group:
         ]
 
     def public(self) -> dict[str, Any]:
-        """The body's public JSON report."""
-        report = self.ledger.power_sharing(body=self.body)
+        """The public JSON report of the scope."""
+        report = self.report()
         data: dict[str, Any] = json.loads(
             render(report, audience="public", format="json")
         )
         return data
 
     def people(self, code: str) -> int | None:
-        """A figure's people in the board's report of the body."""
-        return self.ledger.power_sharing(body=self.body).indicators[code].people
+        """A figure's people in the board's report of the scope."""
+        return self.report().indicators[code].people
+
+    def report(self) -> PowerSharingReport:
+        """The board's report of the body, or of the project if there is one."""
+        if self.project is not None:
+            return self.ledger.power_sharing(project=self.project)
+        return self.ledger.power_sharing(body=self.body)
 
 
-def twins(story: Callable[[Group], None]) -> tuple[Group, Group]:
+def twins(
+    story: Callable[[Group], None], *, key_seat: bool = True
+) -> tuple[Group, Group]:
     """*story* told of a key member with lived experience, and of one without."""
     told = []
     for has_it in (True, False):
         ledger = Ledger.open("memory://")
-        group = Group(ledger, key_has_it=has_it)
+        group = Group(ledger, key_has_it=has_it, key_seat=key_seat)
         story(group)
         told.append(group)
     return told[0], told[1]
 
 
-def assert_same(code: str, story: Callable[[Group], None]) -> None:
+def assert_same(
+    code: str, story: Callable[[Group], None], *, key_seat: bool = True
+) -> None:
     """Public *code* is the same whether the key member has lived experience or not."""
-    one, other = twins(story)
+    one, other = twins(story, key_seat=key_seat)
     try:
         shown, hidden = (
             one.public()["indicators"][code],
@@ -308,3 +323,52 @@ def a_lone_evaluator(group: Group) -> None:
 def test_p3_counts_the_authors_apart_from_the_criteria_proposers() -> None:
     """One author among many proposers of criteria: P3 says whether they have it."""
     assert_same("P3", a_lone_evaluator)
+
+
+def a_project_only_the_key_member_attends(group: Group) -> None:
+    """A project whose ten meetings only the key member, who has no seat, attended.
+
+    Six members with lived experience and six without hold the voting seats.
+    """
+    for i in range(3):
+        group.with_it.append(group.member(f"More {i}", has_it=True, seat=True))
+    for i in range(4):
+        group.without.append(group.member(f"Other {i}", has_it=False, seat=True))
+    ledger = group.ledger
+    (project,) = group.projects(1)
+    group.project = project
+    for _ in range(10):
+        meeting = ledger.schedule_meeting(
+            group.body,
+            kind="decision_meeting",
+            title="Project meeting",
+            starts_at=group.at(),
+            project=project,
+            by=group.admin,
+            occurred_at=group.at(),
+        )
+        ledger.record_attendance(
+            meeting, group.key, by=group.admin, occurred_at=group.at()
+        )
+        ledger.raise_proposal(
+            group.body,
+            proposers=[group.with_it[0]],
+            title="Item",
+            text="Do it.",
+            project=project,
+            meeting=meeting,
+            occurred_at=group.at(),
+        )
+
+
+def test_v4_counts_the_attendees_whose_silence_it_reads() -> None:
+    """V4's n counts one attendee's attendances if they have it: one is too few."""
+    one, other = twins(a_project_only_the_key_member_attends, key_seat=False)
+    try:
+        r1 = one.public()["indicators"]["R1"]
+        assert r1 == other.public()["indicators"]["R1"]
+        assert r1["withheld"] is None  # so V4 is not withheld with it
+    finally:
+        one.ledger.close()
+        other.ledger.close()
+    assert_same("V4", a_project_only_the_key_member_attends, key_seat=False)

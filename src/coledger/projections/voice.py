@@ -200,6 +200,7 @@ def v4(lens: Lens, th: Thresholds) -> Figure:
             "V4",
             "no attendance by members with lived experience was recorded "
             "at meetings with proposals raised at them",
+            people=people_in(everyone),
         )
     value = sum(attendances) / len(attendances)
     band = (
@@ -207,7 +208,8 @@ def v4(lens: Lens, th: Thresholds) -> Figure:
     )
     long_runs = sum(_longest(run) >= SILENT_RUN for run in runs.values())
     note = f"{long_runs} member(s) silent at {SILENT_RUN} or more meetings in a row"
-    return Figure("V4", value, len(attendances), lens.coverage(everyone), band, note)
+    coverage, people = lens.coverage(everyone), people_in(everyone)
+    return Figure("V4", value, len(attendances), coverage, band, note, people)
 
 
 def _longest(run: list[bool]) -> int:

@@ -35,9 +35,10 @@ through ``suppress``, which applies these rules (``k`` is
   chair has it, and P1's phases, over one proposer beside six deciders, say
   whether the proposer has it. Its n counts records and is shown; the note
   says that too few people stand behind them, which the value does not
-  change. V5's n counts the comments of people with lived experience, so V5
-  is then withheld with no n and no range: beside one commenter, the range
-  (or which note V5 got) would say whether that commenter has it. While D1
+  change. V4's and V5's n count the attendances and the comments of people
+  with lived experience, so they are then withheld with no n and no range:
+  beside one commenter, V5's range (or which note it got) would say whether
+  that commenter has it. While D1
   is withheld so, the decisions by tag are withheld too (``tags_withheld``):
   the count tagged "decided with lived experience" is D1's count in a range,
   and the number of decisions less the other tags' ranges would narrow it.
