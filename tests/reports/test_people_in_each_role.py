@@ -372,3 +372,35 @@ def test_v4_counts_the_attendees_whose_silence_it_reads() -> None:
         one.ledger.close()
         other.ledger.close()
     assert_same("V4", a_project_only_the_key_member_attends, key_seat=False)
+
+
+def a_lone_proposer_before_deciders_without(group: Group) -> None:
+    """30 proposals the key member raised, adopted by five members without it."""
+    for i in range(3):
+        group.without.append(group.member(f"Other {i}", has_it=False, seat=True))
+    for _ in range(30):
+        proposal = group.propose(group.key)
+        group.ledger.decide(
+            proposal,
+            outcome="adopted",
+            method="consent",
+            by=group.admin,
+            decided_by=group.without,
+            occurred_at=group.at(),
+        )
+
+
+def test_the_decisions_by_tag_go_with_a_share_of_a_few_people() -> None:
+    """Tagged "influenced" or not, the decisions would give the lone proposer away."""
+    one, other = twins(a_lone_proposer_before_deciders_without)
+    try:
+        shown, hidden = one.public(), other.public()
+        assert shown["indicators"]["A1"]["withheld"] == SMALL_CELL
+        assert shown["indicators"]["D1"]["withheld"] is None  # five deciders
+        keys = ("decisions", "decisions_withheld", "decision_total")
+        assert [shown[key] for key in keys] == [hidden[key] for key in keys]
+        assert shown["decisions"] == []
+        assert shown["decisions_withheld"].startswith(f"withheld: fewer than {K}")
+    finally:
+        one.ledger.close()
+        other.ledger.close()

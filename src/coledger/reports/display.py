@@ -429,7 +429,7 @@ def public_tags(safe: SafeReport) -> tuple[tuple[TagRow, ...], str]:
     total = safe.decisions
     scale = f"0 to {total} decisions" if total else "the decisions"
 
-    if safe.tags_withheld is not None:  # a few people decided: no tag is counted
+    if safe.tags_withheld is not None:  # a few people behind them: no tag counted
         text = "withheld"
         bar = Bar(0.0, 0.0, text, shown=False, scale=scale)
         rows = tuple(TagRow(words(words_), text, bar) for words_ in TAGS.values())
@@ -536,8 +536,8 @@ def public(
             "Decisions by tag are counted in ranges too, so no total gives one back.",
             (
                 f"A share of records that fewer than {k} people stand behind is"
-                " withheld, and so are the decisions by tag when fewer than"
-                f" {k} people decided."
+                " withheld, and so are the decisions by tag, which read the"
+                " same people."
             ),
             "This report rates processes and bodies, never people.",
         ),

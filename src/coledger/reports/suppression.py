@@ -38,10 +38,13 @@ through ``suppress``, which applies these rules (``k`` is
   change. V4's and V5's n count the attendances and the comments of people
   with lived experience, so they are then withheld with no n and no range:
   beside one commenter, V5's range (or which note it got) would say whether
-  that commenter has it. While D1
-  is withheld so, the decisions by tag are withheld too (``tags_withheld``):
-  the count tagged "decided with lived experience" is D1's count in a range,
-  and the number of decisions less the other tags' ranges would narrow it.
+  that commenter has it. While D1, or another figure over the people the
+  decision tags read (``TAG_PEOPLE``: the proposers, commenters, amenders
+  and attendees), is withheld so, the decisions by tag are withheld too
+  (``tags_withheld``): the count tagged "decided with lived experience" is
+  D1's count in a range (and the number of decisions less the other tags'
+  ranges would narrow it), and one proposer's decisions tagged "influenced"
+  say that she has lived experience.
 * **Bands, not values.** A figure that is shown gives its band (plain words
   and numeric edges, such as "about half (40% to 60%)"), never the exact
   value; coverage is banded the same way. The projections' own notes (which
@@ -178,8 +181,9 @@ SAFE_REPORT_VERSION = 3
 It began as the board's shape after suppression, with the board's version,
 1. Version 2 gives counts about lived experience as ranges of counts, not
 exact numbers, so that reports of overlapping scopes cannot be subtracted.
-Version 3 withholds the decisions by tag when fewer than k people decided
-(``decisions`` is then empty and ``decisions_withheld`` says why). The
+Version 3 withholds the decisions by tag when fewer than k people decided,
+proposed, commented or attended (``decisions`` is then empty and
+``decisions_withheld`` says why). The
 board's shape (``REPORT_VERSION``) only gained each figure's ``people``.
 """
 
@@ -625,6 +629,12 @@ def safe_rung(rung: Rung, th: Thresholds, *, own: bool = True) -> SafeRung:
     )
 
 
+TAG_PEOPLE = ("D1", "A1", "D3", "V1", "V5", "D4", "V4")
+"""Figures that count the people whose lived experience the decision tags read:
+the deciders with a vote ("decided with"), the proposers, the commenters and
+the amenders ("influenced", "consulted"), and the attendees ("informed")."""
+
+
 def safe_tags(
     report: PowerSharingReport, k: int
 ) -> tuple[tuple[TagCount, ...], int | None, str | None]:
@@ -633,17 +643,19 @@ def safe_tags(
     The number of decisions counts records, so it is exact; each tag's count
     says how far lived experience shared the decisions, so it is a range
     (``count_range``), the same in every scope: a scope's count less its
-    parts' ranges then never gives back a count from 1 to k - 1. When fewer
-    than k people with a vote decided (D1's ``people``), no tag is counted:
-    the third value says why.
+    parts' ranges then never gives back a count from 1 to k - 1. While a
+    figure of ``TAG_PEOPLE`` rests on fewer than k people (its ``people``),
+    no tag is counted, whatever the tags hold: one proposer's decisions
+    tagged "influenced" would say as much as the A1 withheld for her. The
+    third value says why.
     """
     cells = dict.fromkeys(TAGS, 0)
     for d in report.decisions:
         cells[d.tag] = cells.get(d.tag, 0) + 1
     total = sum(cells.values())
     shown = None if small(total, k) else total
-    d1 = report.indicators.get("D1")
-    if d1 is not None and few_people(d1, k):
+    figures = (report.indicators.get(code) for code in TAG_PEOPLE)
+    if any(f is not None and few_people(f, k) for f in figures):
         return (), shown, people_note("D1", k)
     tags = tuple(TagCount(tag, count_range(count, k)) for tag, count in cells.items())
     return tags, shown, None
