@@ -18,10 +18,10 @@ from uuid import UUID
 import pytest
 
 from coledger import Ledger, Rule
-from coledger.projections.report import PowerSharingReport
+from coledger.projections.report import PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
 from coledger.reports import render
-from coledger.reports.suppression import SMALL_CELL
+from coledger.reports.suppression import SMALL_CELL, safe_rung
 
 K = Thresholds().small_cell
 
@@ -404,3 +404,110 @@ def test_the_decisions_by_tag_go_with_a_share_of_a_few_people() -> None:
     finally:
         one.ledger.close()
         other.ledger.close()
+
+
+def a_chair_deciding_alone(group: Group) -> None:
+    """30 phased proposals that the key member raised and, as chair, decided alone."""
+    for i in range(30):
+        proposal = group.propose(group.key, phase=("design", "delivery")[i % 2])
+        group.ledger.decide(
+            proposal,
+            outcome="adopted",
+            method="chair",
+            by=group.admin,
+            decided_by=[group.key],
+            occurred_at=group.at(),
+        )
+
+
+def test_the_rung_of_a_body_its_chair_runs_alone_is_withheld() -> None:
+    """The rung, its evidence and its flags would say what D1, withheld, does not."""
+    one, other = twins(a_chair_deciding_alone)
+    try:
+        shown, hidden = one.public(), other.public()
+        assert shown["indicators"]["D1"]["withheld"] == SMALL_CELL
+        ladders = [
+            [{**r, "id": None} for r in report["ladder"]] for report in (shown, hidden)
+        ]
+        assert ladders[0] == ladders[1]
+        (rung,) = shown["ladder"]
+        assert (rung["rung"], rung["level"], rung["flags"]) == (None, None, [])
+        assert rung["withheld"][0] == "rung"
+        assert set(rung["evidence"].values()) == {None}  # the label, not given
+        for audience in ("public", "members"):
+            texts = [
+                render(g.report(), audience=audience, format=fmt)
+                for g in (one, other)
+                for fmt in ("text", "html")
+            ]
+            assert texts[0] == texts[2]
+            assert texts[1] == texts[3]
+    finally:
+        one.ledger.close()
+        other.ledger.close()
+
+
+def a_lone_action_owner(group: Group) -> None:
+    """Ten delivery proposals the six voting members raise and adopt together.
+
+    The key member alone owns the actions that follow.
+    """
+    for i in range(10):
+        proposal = group.propose(group.voters[i % 6], phase="delivery")
+        group.consent(proposal)
+        group.ledger.assign_action(
+            proposal,
+            description="Do it.",
+            owners=[group.key],
+            by=group.admin,
+            occurred_at=group.at(),
+        )
+
+
+def test_the_evidence_one_action_owner_makes_is_withheld() -> None:
+    """Actions counted by their owner's lived experience, of one owner, are hers."""
+    one, other = twins(a_lone_action_owner)
+    try:
+        rungs = [g.public()["ladder"][0] for g in (one, other)]
+        assert rungs[0]["rung"] is not None  # six proposers and deciders
+        assert [{**r, "id": None} for r in rungs] == [
+            {**rungs[1], "id": None},
+            {**rungs[1], "id": None},
+        ]
+        assert rungs[0]["evidence"]["delivery_actions"] is None
+        assert {"delivery_actions", "le_occasions", "one_off"} <= set(
+            rungs[0]["withheld"]
+        )
+    finally:
+        one.ledger.close()
+        other.ledger.close()
+
+
+def test_a_rung_of_a_one_decider_project_is_withheld_in_every_report(
+    demo_ledger: Ledger,
+) -> None:
+    """The demo's coach module has one decider: no report shows its rung."""
+    (project,) = (p for p in demo_ledger.projects() if p.name.startswith("Coach"))
+    board = demo_ledger.power_sharing(project=project.id)
+    assert board.ladder[0].evidence["people"]["voting_deciders"] == 1
+    scopes: list[tuple[UUID | None, UUID | None]] = [
+        (None, None),
+        (None, project.id),
+        *((b.id, None) for b in demo_ledger.bodies()),
+    ]
+    for scope in scopes:
+        report = demo_ledger.power_sharing(body=scope[0], project=scope[1])
+        data = json.loads(render(report, audience="public", format="json"))
+        for rung in data["ladder"]:
+            if rung["id"] == str(project.id):
+                assert (rung["rung"], rung["level"]) == (None, None), scope
+                assert rung["evidence"]["decided_phases"] is None, scope
+
+
+def test_a_rung_stored_before_people_were_counted_is_withheld() -> None:
+    """Without ``people`` in its evidence, no group is known to be large enough."""
+    rung = Rung("body", "b", "Board", "ENGAGEMENT", 5, ("one_off",), {"label": None})
+    safe = safe_rung(rung, Thresholds())
+    assert (safe.rung, safe.level, safe.flags) == (None, None, ())
+    assert safe.withheld[0] == "rung"
+    assert "one_off" in safe.withheld

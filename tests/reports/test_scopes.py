@@ -486,7 +486,10 @@ def scope_counts(
         if rung.id != own:
             continue
         for key in COUNTED_EVIDENCE & set(rung.evidence):
-            counts[key] = (rung.evidence[key], published(shown["evidence"][key], k))
+            # Withheld evidence (a rung a few people decide) tells nothing.
+            value = shown["evidence"][key]
+            seen = (0, INF) if value is None else published(value, k)
+            counts[key] = (rung.evidence[key], seen)
     return counts
 
 

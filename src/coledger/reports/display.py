@@ -14,11 +14,11 @@ from typing import Any
 
 import attrs
 
+from coledger.projections.ladder import FLAGS
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import PowerSharingReport, Rung
 from coledger.reports.suppression import (
     RANGED_N,
-    SEAT_FLAGS,
     SECONDARY,
     SafeFigure,
     SafeReport,
@@ -90,7 +90,8 @@ class Process:
     name: str
     unit: str
     rung: str
-    level: int
+    level: int | None
+    """The step, or None where the rung is withheld (for the few people behind it)."""
     flags: tuple[str, ...]
     evidence: tuple[tuple[str, str], ...]
     hidden_flags: tuple[str, ...] = ()
@@ -134,9 +135,15 @@ class Display:
 # Scope, period and names -------------------------------------------------------------
 
 
-def step_words(level: int, steps: int) -> str:
+def step_words(level: int | None, steps: int) -> str:
     """Which step of the ladder a process is on, in words (step 1 is the lowest)."""
+    if level is None:
+        return "not shown"
     return f"step {level} of {steps}" if level > 0 else "not on the ladder"
+
+
+RUNG_WITHHELD = "withheld: fewer than {k} people behind some of its records"
+"""What the public report says in place of a rung withheld for its few people."""
 
 
 def day(at: datetime) -> str:
@@ -311,6 +318,7 @@ EVIDENCE_WORDS = {
     "access_overrides": "votes opened over unmet access needs",
     "figures": "this process's own figures",
     "figures_n": "the n behind those figures",
+    "people": "people in each part of the work",
 }
 
 
@@ -337,7 +345,7 @@ def evidence_value(key: str, value: Any) -> str:  # noqa: PLR0911 (one per kind)
         return "not recorded"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "none"
-    if isinstance(value, dict) and key == "figures_n":
+    if isinstance(value, dict) and key in ("figures_n", "people"):
         return "; ".join(f"{code} {n}" for code, n in value.items()) or "none"
     if isinstance(value, dict):
         shown = [f"{code} {_figure_value(str(code), v)}" for code, v in value.items()]
@@ -375,7 +383,7 @@ def _month(value: str) -> str:
         return value
 
 
-def public_process(rung: SafeRung) -> Process:
+def public_process(rung: SafeRung, k: int) -> Process:
     """One process with its evidence made safe (its counts are ranges, as text)."""
     evidence = []
     for key, value in rung.evidence.items():
@@ -390,11 +398,11 @@ def public_process(rung: SafeRung) -> Process:
     return Process(
         name=rung.name,
         unit=rung.unit,
-        rung=words(rung.rung),
+        rung=RUNG_WITHHELD.format(k=k) if rung.rung is None else words(rung.rung),
         level=rung.level,
         flags=tuple(words(f) for f in rung.flags),
         evidence=tuple(evidence),
-        hidden_flags=tuple(words(f) for f in rung.withheld if f in SEAT_FLAGS),
+        hidden_flags=tuple(words(f) for f in rung.withheld if f in FLAGS),
     )
 
 
@@ -536,15 +544,15 @@ def public(
             "Decisions by tag are counted in ranges too, so no total gives one back.",
             (
                 f"A share of records that fewer than {k} people stand behind is"
-                " withheld, and so are the decisions by tag, which read the"
-                " same people."
+                " withheld, and so are the decisions by tag and the rung of a"
+                " process that read so few people."
             ),
             "This report rates processes and bodies, never people.",
         ),
         families=families(
             {code: public_row(code, f, k) for code, f in safe.indicators.items()}
         ),
-        processes=tuple(public_process(r) for r in safe.ladder),
+        processes=tuple(public_process(r, k) for r in safe.ladder),
         tags=tags,
         tag_total=total,
         decisions=None,

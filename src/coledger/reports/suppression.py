@@ -65,7 +65,17 @@ through ``suppress``, which applies these rules (``k`` is
   of records, exactly unless it is below k. A tag's count less the other
   tags' ranges gives a range too; it could give back a count only when
   every tag sat at the very top of its range (see Limits).
-* **The ladder** rates processes, so each rung is shown. A flag read from the
+* **Rungs a few people decide.** The rung reads the lived experience of
+  each group of people behind its process (``people`` in its evidence, by
+  group). While its proposers, commenters or deciders with a vote
+  (``RUNG_GROUPS``) number 1 to k - 1, the rung is withheld, in every
+  report, with its level, every flag and all its evidence but the label: a
+  chair deciding alone lifts her body to ENGAGEMENT if she has lived
+  experience. While another group (amenders, action owners, evaluators,
+  attendees, deciders without a vote) is that small, the evidence and flags
+  that read it are withheld (``GROUP_EVIDENCE``). A rung stored before
+  ``people`` was counted is withheld whole.
+* **The ladder** rates processes, so every other rung is shown. A flag read from the
   process's seat figures (``token_seat`` from R1, ``lone_representative``
   from R2, ``placation`` from R1 and R7, ``equal_terms_not_met`` from R2 and
   R3 among others) restates where those figures fall, so it is shown only
@@ -138,6 +148,13 @@ cut with the reports of other scopes in mind.
   "more than one" (unequal terms with everyone present means at most one
   voter with lived experience). The rung is the ladder's purpose, so it is
   shown.
+* **A rung can turn on a small group beside RUNG_GROUPS.** Only the
+  evidence that reads a few amenders, action owners, evaluators, attendees
+  or deciders without a vote is withheld, not the rung: one owner with
+  lived experience can still lift a process that has everything else from
+  CO_DESIGN to CO_PRODUCTION, and one attendee a body with no other input
+  from NONE to INFORMING. Withholding the rung for any small group would
+  withhold nearly every rung of a small organisation.
 
 The result never holds a name of a person: the report holds none, and the
 public views take nothing from the caller's ``names`` but the scope's name.
@@ -153,6 +170,7 @@ from typing import Any
 import attrs
 
 from coledger.errors import InvalidInputError
+from coledger.projections.ladder import FLAGS
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import PowerSharingReport, Rung, envelope
 from coledger.projections.thresholds import Thresholds
@@ -249,14 +267,16 @@ class SafeRung:
     """One process on the ladder, with small counts and seat flags withheld.
 
     ``withheld`` names the evidence keys whose values were dropped, then the
-    flags that are not shown either way (see ``SEAT_FLAGS``).
+    flags that are not shown either way (see ``SEAT_FLAGS``). A rung withheld
+    for the few people behind it has no rung and no level, and ``withheld``
+    begins with ``"rung"``.
     """
 
     unit: str
     id: str
     name: str
-    rung: str
-    level: int
+    rung: str | None
+    level: int | None
     flags: tuple[str, ...]
     evidence: dict[str, Any]
     withheld: tuple[str, ...]
@@ -534,10 +554,15 @@ or votes opened over unmet access needs: each is shown as a range of counts
 def safe_evidence(
     evidence: Mapping[str, Any], k: int
 ) -> tuple[dict[str, Any], list[str]]:
-    """A rung's evidence with counts as ranges, times cut to the month."""
+    """A rung's evidence with counts as ranges, times cut to the month.
+
+    ``people`` is left out: it says only whether the rung is shown.
+    """
     shown: dict[str, Any] = {}
     withheld: list[str] = []
     for key, value in evidence.items():
+        if key == "people":
+            continue
         if isinstance(value, bool) or value is None:
             shown[key] = value
         elif isinstance(value, int) and key in COUNTED_EVIDENCE and value >= 0:
@@ -604,19 +629,98 @@ def seat_flags_shown(
     return {flag: shown.issuperset(codes) for flag, codes in SEAT_FLAGS.items()}
 
 
+RUNG_GROUPS = ("proposers", "commenters", "voting_deciders")
+"""The groups of people the rung itself turns on (``people`` in its evidence):
+their proposals and adoptions, comments, and decisions with a vote lift a
+process from consultation up to co-design. While one of them numbers 1 to
+k - 1 the rung is withheld, with every flag and all the evidence."""
+
+OCCASION_GROUPS = ("deciders", "amenders", "owners", "authors", "criteria_proposers")
+"""Groups whose acts count as occasions of lived-experience input, beside
+the proposers and commenters of ``RUNG_GROUPS``."""
+
+GROUP_EVIDENCE: Mapping[str, tuple[str, ...]] = {
+    "influence_evidence": ("amenders",),
+    "delivery_actions": ("owners",),
+    "informed": ("attendees",),
+    "education_meetings": ("attendees",),
+    "le_occasions": OCCASION_GROUPS,
+    "first_le_contribution": OCCASION_GROUPS,
+    "one_off": OCCASION_GROUPS,
+    "late_involvement": OCCASION_GROUPS,
+}
+"""Evidence (and flags, by name) that reads the lived experience of groups
+beside ``RUNG_GROUPS``: withheld, raised or not, while one of them numbers 1
+to k - 1. One owner's actions counted as "5 to 20" delivery actions with a
+lived-experience owner would say that she has it."""
+
+
+def small_groups(evidence: Mapping[str, Any], k: int) -> set[str] | None:
+    """The groups behind a rung that name 1 to k - 1 people, or None if unknown.
+
+    A rung stored before ``people`` was counted, or holding what is not a
+    count, has groups of unknown size.
+    """
+    people = evidence.get("people")
+    if not isinstance(people, Mapping):
+        return None
+    found: set[str] = set()
+    for group in (*RUNG_GROUPS, *OCCASION_GROUPS, "attendees"):
+        count = people.get(group)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            return None
+        if small(count, k):
+            found.add(group)
+    return found
+
+
+def withheld_rung(rung: Rung) -> SafeRung:
+    """A rung with its rung, level, flags and evidence withheld (but its label)."""
+    label = rung.evidence.get("label")
+    kept = "label" if label is None or isinstance(label, str) else None
+    evidence = {
+        key: value if key == kept else None
+        for key, value in rung.evidence.items()
+        if key != "people"
+    }
+    hidden = [key for key in evidence if key != kept]
+    return SafeRung(
+        unit=rung.unit,
+        id=rung.id,
+        name=rung.name,
+        rung=None,
+        level=None,
+        flags=(),
+        evidence=evidence,
+        withheld=("rung", *hidden, *FLAGS),
+    )
+
+
 def safe_rung(rung: Rung, th: Thresholds, *, own: bool = True) -> SafeRung:
     """One process on the ladder, with its evidence and seat flags made safe.
 
     *own* says whether the process is the report's own scope (see
-    ``seat_flags_shown``).
+    ``seat_flags_shown``). The rung reads the lived experience of the people
+    behind the process (``people`` in its evidence, by group): where its
+    proposers, commenters or deciders with a vote number 1 to k - 1, the
+    rung, its level, every flag and all its evidence but the organisation's
+    label are withheld (``withheld_rung``): a chair deciding alone lifts her
+    body to "engagement" if she has lived experience. Where another group is
+    that small, the evidence and flags that read it are withheld
+    (``GROUP_EVIDENCE``).
     """
+    few = small_groups(rung.evidence, th.small_cell)
+    if few is None or few.intersection(RUNG_GROUPS):
+        return withheld_rung(rung)
+    read = {key for key, groups in GROUP_EVIDENCE.items() if few.intersection(groups)}
     evidence, withheld = safe_evidence(rung.evidence, th.small_cell)
     allowed = seat_flags_shown(rung.evidence, th, own=own)
     if not allowed["equal_terms_not_met"]:
-        for key in TERMS_EVIDENCE:
-            if key in evidence:
-                evidence[key] = None
-                withheld.append(key)
+        read.update(TERMS_EVIDENCE)
+    for key in [key for key in evidence if key in read and key not in withheld]:
+        evidence[key] = None
+        withheld.append(key)
+    allowed.update((flag, False) for flag in FLAGS if flag in read)
     return SafeRung(
         unit=rung.unit,
         id=rung.id,
