@@ -511,3 +511,42 @@ def test_a_rung_stored_before_people_were_counted_is_withheld() -> None:
     assert (safe.rung, safe.level, safe.flags) == (None, None, ())
     assert safe.withheld[0] == "rung"
     assert "one_off" in safe.withheld
+
+
+def a_lone_requester(group: Group) -> None:
+    """Ten meetings the key member asked Easy Read for, declined each time.
+
+    The six voting members raise and adopt ten proposals together.
+    """
+    ledger = group.ledger
+    for i in range(10):
+        group.consent(group.propose(group.voters[i % 6]))
+        meeting = ledger.schedule_meeting(
+            group.body,
+            kind="decision_meeting",
+            title="Meeting",
+            starts_at=group.at(),
+            by=group.admin,
+            occurred_at=group.at(),
+        )
+        request = ledger.request_adjustment(
+            group.key, code="ER", meeting=meeting, occurred_at=group.at()
+        )
+        ledger.decline_adjustment(
+            request, by=group.admin, reason="unavailable", occurred_at=group.at()
+        )
+
+
+def test_the_declines_one_requester_had_are_withheld() -> None:
+    """Declines counted by the requester's lived experience, of one requester."""
+    one, other = twins(a_lone_requester)
+    try:
+        rungs = [g.public()["ladder"][0] for g in (one, other)]
+        for key in ("unresolved_declines", "equal_terms", "capped_by_equal_terms"):
+            assert rungs[0]["evidence"][key] is None, key
+            assert rungs[1]["evidence"][key] is None, key
+        assert rungs[0]["withheld"] == rungs[1]["withheld"]
+        assert "equal_terms_not_met" in rungs[0]["withheld"]
+    finally:
+        one.ledger.close()
+        other.ledger.close()

@@ -80,11 +80,13 @@ GROUPS = (
     "authors",
     "criteria_proposers",
     "attendees",
+    "requesters",
 )
 """The groups of people whose lived experience the features read, by role:
 the deciders with a vote or consent right apart from every decider named,
-the authors of evaluations apart from the proposers of their criteria, and
-the attendees of the process's meetings."""
+the authors of evaluations apart from the proposers of their criteria, the
+attendees of the process's meetings, and the requesters whose needs were
+left unmet (declined and never made good, or passed over by a vote)."""
 UNPHASED = "unphased"
 """The phase name used for proposals raised without one."""
 PARTICIPANT_METHODS = frozenset({"vote", "consensus", "consent"})
@@ -266,6 +268,9 @@ class Terms:
     unresolved_declines: int
     access_overrides: int
     """Votes opened in the period over unmet requests, whoever made them."""
+    requesters: int = 0
+    """How many different decision-makers had a request declined and never
+    made good, or passed over by a vote: whose lived experience the test reads."""
 
 
 @attrs.frozen
@@ -346,19 +351,22 @@ def terms(lens: Lens, th: Thresholds, proposals: list[ProposalFacts]) -> Terms:
         "X1": access.x1(lens, th),
     }
     makers = decision_makers(lens, proposals)
-    declines = [
-        a
-        for a in access.unresolved_declined(lens)
-        if a.member in makers and lens.le(a.member, a.requested_at)
-    ]
+    declined = [a for a in access.unresolved_declined(lens) if a.member in makers]
+    declines = [a for a in declined if lens.le(a.member, a.requested_at)]
+    requesters = {a.member.int for a in declined}
     overrides = le_overrides = 0
     for p in proposals:
         opened = p.voting_opened_at
         if opened is None or not lens.in_period(opened) or p.access_override is None:
             continue
         overrides += 1  # shown whoever's need it was; only these below cap
-        unmet = (lens.facts.adjustments.get(a) for a in p.unmet_adjustments)
-        le_overrides += any(a is not None and lens.le(a.member, opened) for a in unmet)
+        unmet = [
+            a
+            for a in (lens.facts.adjustments.get(i) for i in p.unmet_adjustments)
+            if a is not None
+        ]
+        requesters.update(a.member.int for a in unmet)
+        le_overrides += any(lens.le(a.member, opened) for a in unmet)
     r2, r3, x1 = figures["R2"].value, figures["R3"].value, figures["X1"].value
     equal = (
         (r3 is None or r3 >= 1 - 1e-9)
@@ -367,7 +375,7 @@ def terms(lens: Lens, th: Thresholds, proposals: list[ProposalFacts]) -> Terms:
         and not declines
         and not le_overrides
     )
-    return Terms(equal, figures, len(declines), overrides)
+    return Terms(equal, figures, len(declines), overrides, len(requesters))
 
 
 @attrs.define
@@ -488,6 +496,7 @@ def features(lens: Lens, th: Thresholds) -> Features:
             continue
         informed += m.kind == "information" or bool(m.papers)
         education += m.kind == "education"
+    found_terms = terms(lens, th, proposals)
     occasions = {where for at, where in fold.acts if lens.in_period(at)}
     return Features(
         comment_meetings=len(fold.commented),
@@ -504,8 +513,11 @@ def features(lens: Lens, th: Thresholds) -> Features:
         occasions=len(occasions),
         first_contribution=min((at for at, _ in fold.acts), default=None),
         first_design_decision=min(fold.design_decisions, default=None),
-        terms=terms(lens, th, proposals),
-        people={group: len(fold.groups.get(group, ())) for group in GROUPS},
+        terms=found_terms,
+        people={
+            **{group: len(fold.groups.get(group, ())) for group in GROUPS},
+            "requesters": found_terms.requesters,
+        },
     )
 
 

@@ -72,8 +72,9 @@ through ``suppress``, which applies these rules (``k`` is
   report, with its level, every flag and all its evidence but the label: a
   chair deciding alone lifts her body to ENGAGEMENT if she has lived
   experience. While another group (amenders, action owners, evaluators,
-  attendees, deciders without a vote) is that small, the evidence and flags
-  that read it are withheld (``GROUP_EVIDENCE``). A rung stored before
+  attendees, deciders without a vote, decision-makers whose requests went
+  unmet) is that small, the evidence and flags that read it are withheld
+  (``GROUP_EVIDENCE``). A rung stored before
   ``people`` was counted is withheld whole.
 * **The ladder** rates processes, so every other rung is shown. A flag read from the
   process's seat figures (``token_seat`` from R1, ``lone_representative``
@@ -149,11 +150,12 @@ cut with the reports of other scopes in mind.
   voter with lived experience). The rung is the ladder's purpose, so it is
   shown.
 * **A rung can turn on a small group beside RUNG_GROUPS.** Only the
-  evidence that reads a few amenders, action owners, evaluators, attendees
-  or deciders without a vote is withheld, not the rung: one owner with
-  lived experience can still lift a process that has everything else from
-  CO_DESIGN to CO_PRODUCTION, and one attendee a body with no other input
-  from NONE to INFORMING. Withholding the rung for any small group would
+  evidence that reads a few amenders, action owners, evaluators, attendees,
+  deciders without a vote or requesters is withheld, not the rung: one
+  owner with lived experience can still lift a process that has everything
+  else from CO_DESIGN to CO_PRODUCTION, one attendee a body with no other
+  input from NONE to INFORMING, and one requester's unmet needs cap a rung
+  at ENGAGEMENT. Withholding the rung for any small group would
   withhold nearly every rung of a small organisation.
 
 The result never holds a name of a person: the report holds none, and the
@@ -648,6 +650,10 @@ GROUP_EVIDENCE: Mapping[str, tuple[str, ...]] = {
     "first_le_contribution": OCCASION_GROUPS,
     "one_off": OCCASION_GROUPS,
     "late_involvement": OCCASION_GROUPS,
+    "unresolved_declines": ("requesters",),
+    "equal_terms": ("requesters",),
+    "capped_by_equal_terms": ("requesters",),
+    "equal_terms_not_met": ("requesters",),
 }
 """Evidence (and flags, by name) that reads the lived experience of groups
 beside ``RUNG_GROUPS``: withheld, raised or not, while one of them numbers 1
@@ -665,7 +671,7 @@ def small_groups(evidence: Mapping[str, Any], k: int) -> set[str] | None:
     if not isinstance(people, Mapping):
         return None
     found: set[str] = set()
-    for group in (*RUNG_GROUPS, *OCCASION_GROUPS, "attendees"):
+    for group in (*RUNG_GROUPS, *OCCASION_GROUPS, "attendees", "requesters"):
         count = people.get(group)
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
             return None
