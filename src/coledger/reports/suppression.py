@@ -132,6 +132,13 @@ cut with the reports of other scopes in mind.
   scope's "none" or "all" holds for each part; and a chain of projects
   across bodies, at the ranges' edges, is not ruled out. Nothing compares
   reports of several scopes.
+* **The people rule is per report.** A figure, the tags or a rung withheld
+  in a body's report for its few people are counted, among many more
+  people, in the ledger's report, which shows them. Ranges keep subtraction
+  from pinning a count from 1 to k - 1, not from telling zero from more:
+  one commenter's 30 comments in one body, beside another body's "fewer
+  than 5", make the ledger's V5 n "21 to 40", which says that the
+  commenter has lived experience.
 * **The number of decisions is exact.** Less the other tags' ranges, it
   gives a tag's count back in one case: when every tag's count is the top
   of its range (20 decisions, 4 with each tag), so that the tops add up to
