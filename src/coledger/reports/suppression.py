@@ -74,12 +74,13 @@ through ``suppress``, which applies these rules (``k`` is
   experience. While another group (amenders, action owners, evaluators,
   attendees, deciders without a vote, decision-makers whose requests went
   unmet) is that small, the evidence and flags that read it are withheld
-  (``GROUP_EVIDENCE``). A rung stored before
-  ``people`` was counted is withheld whole.
-* **The ladder** rates processes, so every other rung is shown. A flag read from the
-  process's seat figures (``token_seat`` from R1, ``lone_representative``
-  from R2, ``placation`` from R1 and R7, ``equal_terms_not_met`` from R2 and
-  R3 among others) restates where those figures fall, so it is shown only
+  (``GROUP_EVIDENCE``). A rung stored before ``people`` was counted is
+  withheld whole.
+* **The ladder** rates processes, so every other rung is shown. A flag read
+  from the process's seat figures (``token_seat`` from R1,
+  ``lone_representative`` from R2, ``placation`` from R1 and R7,
+  ``equal_terms_not_met`` from R2 and R3 among others) restates where those
+  figures fall, so it is shown only
   when every figure it reads would be shown in that process's own public
   report, and only in that report: in a report of a wider scope (a body's
   projects in the body's report, every process in the ledger's) the seat
@@ -179,7 +180,7 @@ from typing import Any
 import attrs
 
 from coledger.errors import InvalidInputError
-from coledger.projections.ladder import FLAGS
+from coledger.projections.ladder import FLAGS, GROUPS
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import PowerSharingReport, Rung, envelope
 from coledger.projections.thresholds import Thresholds
@@ -210,7 +211,9 @@ It began as the board's shape after suppression, with the board's version,
 exact numbers, so that reports of overlapping scopes cannot be subtracted.
 Version 3 withholds the decisions by tag when fewer than k people decided,
 proposed, commented or attended (``decisions`` is then empty and
-``decisions_withheld`` says why). The
+``decisions_withheld`` says why), and the rung of a process whose
+proposers, commenters or deciders with a vote are that few (``rung`` and
+``level`` are then null). The
 board's shape (``REPORT_VERSION``) only gained each figure's ``people``.
 """
 
@@ -678,7 +681,7 @@ def small_groups(evidence: Mapping[str, Any], k: int) -> set[str] | None:
     if not isinstance(people, Mapping):
         return None
     found: set[str] = set()
-    for group in (*RUNG_GROUPS, *OCCASION_GROUPS, "attendees", "requesters"):
+    for group in GROUPS:
         count = people.get(group)
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
             return None
