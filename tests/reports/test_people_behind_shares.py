@@ -289,3 +289,46 @@ def test_the_limit_is_the_readers_small_cell(group: WorkingGroup) -> None:
     assert safe.indicators["D1"].withheld == SMALL_CELL
     assert safe.tags == ()
     assert suppress(report, th).indicators["D1"].withheld is None
+
+
+def lone_commenter(ledger: Ledger, *, lived_experience: bool) -> dict[str, Any]:
+    """The public JSON of a group of six deciding 30 items one member commented on.
+
+    The commenter is a trainer with lived experience, or the staff admin
+    without it; the decisions are the same either way.
+    """
+    group = WorkingGroup(ledger)
+    commenter = group.trainers[1] if lived_experience else group.admin
+    for i in range(30):
+        proposal = group.item(group.trainers[i % 6], [commenter])
+        ledger.decide(
+            proposal,
+            outcome="adopted",
+            method="consent",
+            by=group.admin,
+            decided_by=group.trainers,
+            occurred_at=group.at(),
+        )
+    return group.public()
+
+
+def test_a_lone_commenters_comments_are_not_counted_beside_v5() -> None:
+    """Beside one commenter, V5's n (their comments if they have it) goes too."""
+    with Ledger.open("memory://") as one, Ledger.open("memory://") as other:
+        with_le = lone_commenter(one, lived_experience=True)["indicators"]["V5"]
+        without = lone_commenter(other, lived_experience=False)["indicators"]["V5"]
+    assert with_le == without
+    assert (with_le["n"], with_le["n_range"]) == (None, None)
+    assert with_le["note"] == note("V5")
+    assert with_le["withheld"] == SMALL_CELL
+
+
+def test_a_withheld_v5_does_not_claim_fewer_than_k_comments() -> None:
+    """Its n, withheld for its few commenters, may be large: it is just withheld."""
+    with Ledger.open("memory://") as ledger:
+        lone_commenter(ledger, lived_experience=True)
+        body = ledger.bodies()[0].id
+        text = render(ledger.power_sharing(body=body), audience="public")
+    row = text.split("  V5  ", 1)[1].split("\n  V6", 1)[0]
+    assert "n: withheld" in row
+    assert "fewer than" not in row.split("note:")[0]

@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from coledger import Ledger, demo
+from coledger.projections.ladder import GROUPS
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import DecisionTag, PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
@@ -308,10 +309,12 @@ def test_ladder_evidence_is_made_safe() -> None:
             "first_le_contribution": "2025-01-17T14:46:31.158174+00:00",
             "figures": {"R1": 0.72},
             "something_new": 2.5,
+            "people": dict.fromkeys(GROUPS, 9),
         },
     )
     safe = suppress(report({}, ladder=(rung,))).ladder[0]
     assert safe.rung == "ENGAGEMENT"
+    assert "people" not in safe.evidence  # it says only whether a rung is shown
     assert safe.flags == ()  # equal terms restate seat figures of unknown count
     assert safe.evidence["equal_terms"] is None
     assert safe.evidence["le_comments"] == "fewer than 5"

@@ -9,7 +9,6 @@ status is taken as it stood at each act.
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
@@ -21,6 +20,7 @@ from coledger.projections.lens import (
     Figure,
     Lens,
     band_of,
+    fewest,
     insufficient,
     people_in,
     per_state,
@@ -202,18 +202,24 @@ def d3(lens: Lens, th: Thresholds) -> Figure:
     return Figure("D3", value, n, coverage, band, note, people_in(acts))
 
 
-def _amendment_influence(lens: Lens, p: ProposalFacts, acts: list[Act]) -> bool:
-    """Whether an amendment of *p* came from, or took up, lived experience."""
+def _amendment_influence(
+    lens: Lens, p: ProposalFacts, amenders: list[Act], authors: list[Act]
+) -> bool:
+    """Whether an amendment of *p* came from, or took up, lived experience.
+
+    Notes the amenders in *amenders* and the authors of the comments taken up
+    in *authors*.
+    """
     comments = {c.id: c for c in p.comments}
     influenced = False
     for actor, takes_up, at in p.amendments:
         if actor is not None:
-            acts.append((actor, at))
+            amenders.append((actor, at))
             influenced = influenced or lens.le(actor, at)
         for taken in takes_up:
             comment = comments.get(taken)
             if comment is not None:
-                acts.append((comment.author, comment.at))
+                authors.append((comment.author, comment.at))
                 influenced = influenced or lens.le(comment.author, comment.at)
     return influenced
 
@@ -228,12 +234,14 @@ def d4(lens: Lens, th: Thresholds) -> Figure:
     ]
     if not adopted:
         return insufficient("D4", "no proposals were adopted in the period", people=0)
-    acts: list[Act] = []
-    influenced = sum(_amendment_influence(lens, p, acts) for p in adopted)
+    amenders: list[Act] = []
+    authors: list[Act] = []
+    influenced = sum(_amendment_influence(lens, p, amenders, authors) for p in adopted)
     value = influenced / len(adopted)
     band = "none" if value == 0 else "some" if value <= SOME else "most"
     note = f"{influenced} of {len(adopted)} adopted proposals"
-    coverage, people = lens.coverage(acts), people_in(acts)
+    coverage = lens.coverage([*amenders, *authors])
+    people = fewest(amenders, authors)
     return Figure("D4", value, len(adopted), coverage, band, note, people)
 
 
@@ -285,11 +293,11 @@ def d5(lens: Lens, th: Thresholds) -> Figure:
             f"{len(overrides)} overrides; rationale coverage "
             f"{explained / len(overrides):.2f} ({explained} with feedback after)"
         )
-    deciders = _decider_acts(found)
-    voters = [(m, d.at) for p, d in found for m in p.ballots]
-    coverage = lens.coverage(deciders)
-    people = people_in(itertools.chain(deciders, voters))
-    return Figure("D5", value, len(found), coverage, band, note, people)
+    coverage = lens.coverage(_decider_acts(found))
+    # D5 reads the voters' lived experience (whose majority was overruled), not
+    # the deciders': an override of the vote itself is a fact of the record.
+    voters = [(m, d.at) for p, d in found for m in p.ballots if m in p.electorate]
+    return Figure("D5", value, len(found), coverage, band, note, people_in(voters))
 
 
 def actions_in(lens: Lens, proposals: Iterable[ProposalFacts]) -> list[ActionFacts]:

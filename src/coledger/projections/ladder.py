@@ -29,6 +29,7 @@ The ladder rates processes, never people.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -69,6 +70,23 @@ FLAGS = (
 )
 """Every flag, in the order a rung lists them: what capped it, then the rest."""
 LIFECYCLE = frozenset({"design", "delivery", "evaluation"})
+GROUPS = (
+    "proposers",
+    "commenters",
+    "voting_deciders",
+    "deciders",
+    "amenders",
+    "owners",
+    "authors",
+    "criteria_proposers",
+    "attendees",
+    "requesters",
+)
+"""The groups of people whose lived experience the features read, by role:
+the deciders with a vote or consent right apart from every decider named,
+the authors of evaluations apart from the proposers of their criteria, the
+attendees of the process's meetings, and the requesters whose needs were
+left unmet (declined and never made good, or passed over by a vote)."""
 UNPHASED = "unphased"
 """The phase name used for proposals raised without one."""
 PARTICIPANT_METHODS = frozenset({"vote", "consensus", "consent"})
@@ -193,6 +211,14 @@ def holds_right(facts: Facts, p: ProposalFacts, d: DecisionFacts, member: UUID) 
 
 
 @per_state
+def deciders_with_a_vote(
+    lens: Lens, p: ProposalFacts, d: DecisionFacts
+) -> tuple[UUID, ...]:
+    """Members who decided *d* with a vote or consent right."""
+    return tuple(m for m in d.decided_by if holds_right(lens.facts, p, d, m))
+
+
+@per_state
 def le_deciders(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> tuple[UUID, ...]:
     """Members with lived experience who decided *d* with a vote or consent right."""
     return tuple(
@@ -242,6 +268,9 @@ class Terms:
     unresolved_declines: int
     access_overrides: int
     """Votes opened in the period over unmet requests, whoever made them."""
+    requesters: int = 0
+    """How many different decision-makers had a request declined and never
+    made good, or passed over by a vote: whose lived experience the test reads."""
 
 
 @attrs.frozen
@@ -273,6 +302,10 @@ class Features:
     first_contribution: datetime | None
     first_design_decision: datetime | None
     terms: Terms
+    people: dict[str, int] = attrs.Factory(dict)
+    """How many different members each group of ``GROUPS`` names, by the
+    period's end: the rung reads each group's lived experience, so a group of
+    one person can decide it."""
 
     @property
     def one_off(self) -> bool:
@@ -318,19 +351,22 @@ def terms(lens: Lens, th: Thresholds, proposals: list[ProposalFacts]) -> Terms:
         "X1": access.x1(lens, th),
     }
     makers = decision_makers(lens, proposals)
-    declines = [
-        a
-        for a in access.unresolved_declined(lens)
-        if a.member in makers and lens.le(a.member, a.requested_at)
-    ]
+    declined = [a for a in access.unresolved_declined(lens) if a.member in makers]
+    declines = [a for a in declined if lens.le(a.member, a.requested_at)]
+    requesters = {a.member.int for a in declined}
     overrides = le_overrides = 0
     for p in proposals:
         opened = p.voting_opened_at
         if opened is None or not lens.in_period(opened) or p.access_override is None:
             continue
         overrides += 1  # shown whoever's need it was; only these below cap
-        unmet = (lens.facts.adjustments.get(a) for a in p.unmet_adjustments)
-        le_overrides += any(a is not None and lens.le(a.member, opened) for a in unmet)
+        unmet = [
+            a
+            for a in (lens.facts.adjustments.get(i) for i in p.unmet_adjustments)
+            if a is not None
+        ]
+        requesters.update(a.member.int for a in unmet)
+        le_overrides += any(lens.le(a.member, opened) for a in unmet)
     r2, r3, x1 = figures["R2"].value, figures["R3"].value, figures["X1"].value
     equal = (
         (r3 is None or r3 >= 1 - 1e-9)
@@ -339,7 +375,7 @@ def terms(lens: Lens, th: Thresholds, proposals: list[ProposalFacts]) -> Terms:
         and not declines
         and not le_overrides
     )
-    return Terms(equal, figures, len(declines), overrides)
+    return Terms(equal, figures, len(declines), overrides, len(requesters))
 
 
 @attrs.define
@@ -359,6 +395,13 @@ class _Fold:
     decided: set[str] = attrs.Factory(set)
     delivery: int = 0
     design_decisions: list[datetime] = attrs.Factory(list)
+    groups: dict[str, set[int]] = attrs.Factory(dict)
+    """Each group of people whose lived experience the features read, by role."""
+
+    def name(self, group: str, members: Iterable[UUID], at: datetime) -> None:
+        """Note *members* in *group*, if they acted by the period's end."""
+        if _by_end(self.lens, at):
+            self.groups.setdefault(group, set()).update(m.int for m in members)
 
     def act(self, p: ProposalFacts, at: datetime, channel: str = "meeting") -> str:
         """Note an input at *at* and return its occasion."""
@@ -373,7 +416,9 @@ class _Fold:
         mine = le_comments(lens, p)
         originated = le_originated(lens, p)
         is_adopted = adopted(lens, p)
+        self.name("proposers", p.proposers, p.raised_at)
         for c in p.comments:
+            self.name("commenters", (c.author,), c.at)
             if c.id in mine:
                 where = self.act(p, c.at, c.channel)
                 if lens.in_period(c.at):
@@ -400,6 +445,8 @@ class _Fold:
         """Fold in the amendments and feedback of one proposal."""
         lens = self.lens
         for actor, takes_up, at in p.amendments:
+            if actor is not None:
+                self.name("amenders", (actor,), at)
             le_actor = actor is not None and lens.le(actor, at)
             if le_actor:  # input, even on one's own proposal
                 self.act(p, at)
@@ -417,16 +464,21 @@ class _Fold:
         for d in p.decisions:
             if p.phase == "design" and d.outcome != "not_valid" and _by_end(lens, d.at):
                 self.design_decisions.append(d.at)
+            self.name("deciders", d.decided_by, d.at)
+            self.name("voting_deciders", deciders_with_a_vote(lens, p, d), d.at)
             if any(lens.le(m, d.at) for m in d.decided_by):
                 self.act(p, d.at)
             if lens.in_period(d.at) and le_deciders(lens, p, d):
                 self.decided.add(phase_of(p))
         for a in p.actions.values():
+            self.name("owners", a.owners, a.assigned_at)
             if any(lens.le(m, a.assigned_at) for m in a.owners):
                 self.act(p, a.assigned_at)
                 in_period = lens.in_period(a.assigned_at)
                 self.delivery += in_period and p.phase == "delivery"
         for authors, criteria, at in p.evaluations:
+            self.name("authors", authors, at)
+            self.name("criteria_proposers", criteria, at)
             if any(lens.le(m, at) for m in (*authors, *criteria)):
                 self.act(p, at)
 
@@ -439,10 +491,12 @@ def features(lens: Lens, th: Thresholds) -> Features:
         fold.proposal(p)
     informed = education = 0
     for m in process_meetings(lens):
+        fold.name("attendees", m.attendance, m.starts_at)
         if not any(lens.le(member, m.starts_at) for member in m.attendance):
             continue
         informed += m.kind == "information" or bool(m.papers)
         education += m.kind == "education"
+    found_terms = terms(lens, th, proposals)
     occasions = {where for at, where in fold.acts if lens.in_period(at)}
     return Features(
         comment_meetings=len(fold.commented),
@@ -459,7 +513,11 @@ def features(lens: Lens, th: Thresholds) -> Features:
         occasions=len(occasions),
         first_contribution=min((at for at, _ in fold.acts), default=None),
         first_design_decision=min(fold.design_decisions, default=None),
-        terms=terms(lens, th, proposals),
+        terms=found_terms,
+        people={
+            **{group: len(fold.groups.get(group, ())) for group in GROUPS},
+            "requesters": found_terms.requesters,
+        },
     )
 
 
@@ -529,7 +587,10 @@ def evidence(f: Features, label: str | None, capped: bool) -> dict[str, Any]:
 
     ``figures`` holds the process's own figures' values and ``figures_n`` the n
     each rests on, so that disclosure control can tell which flags read from
-    them it may show (``coledger.reports.suppression``).
+    them it may show (``coledger.reports.suppression``); ``people`` how many
+    people each group behind the features names, so that it can withhold the
+    rung of a process a few people decide, and the evidence a few people
+    make.
     """
     return {
         "label": label,
@@ -551,6 +612,7 @@ def evidence(f: Features, label: str | None, capped: bool) -> dict[str, Any]:
         "first_design_decision": _iso(f.first_design_decision),
         "unresolved_declines": f.terms.unresolved_declines,
         "access_overrides": f.terms.access_overrides,
+        "people": dict(f.people),
         "figures": {code: fig.value for code, fig in sorted(f.terms.figures.items())},
         "figures_n": {code: fig.n for code, fig in sorted(f.terms.figures.items())},
     }

@@ -61,10 +61,12 @@ class Figure:
     band: str | None
     note: str | None = None
     people: int | None = None
-    """How many different members the records behind a share name (proposers,
-    deciders, commenters, amenders, evaluators), for a figure that weighs each
-    record by their lived experience; None for one that does not (its n already
-    counts people, or it reads no one's lived experience)."""
+    """For a figure that weighs records by the lived experience of the people
+    they name: how many different members there are in the smallest group of
+    them it reads (its proposers, deciders with a vote, commenters, amenders,
+    voters, evaluators, attendees: see ``fewest``); None for a figure that
+    does not (its n already counts people, or it reads no one's lived
+    experience)."""
 
     @property
     def sufficient(self) -> bool:
@@ -86,6 +88,17 @@ def insufficient(
 def people_in(acts: Iterable[tuple[UUID, datetime]]) -> int:
     """How many different members *acts* name."""
     return len({member.int for member, _ in acts})  # ints hash in C; UUIDs do not
+
+
+def fewest(*groups: Iterable[tuple[UUID, datetime]]) -> int:
+    """How many different members the smallest of *groups* names (0 if none names any).
+
+    A figure that reads several groups of people (the proposers and the
+    deciders, say) speaks of each: one proposer among twenty deciders is
+    still one person, whom a reader who knows the records can tell apart. A
+    group that names no one weighs nothing, so it is left out.
+    """
+    return min((n for n in map(people_in, groups) if n), default=0)
 
 
 FigureFn = Callable[["Lens", Any], Figure]

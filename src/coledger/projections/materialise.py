@@ -155,7 +155,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 7
+FIGURES_VERSION = 8
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -171,7 +171,10 @@ access_overrides evidence counts every vote opened over unmet needs, not only
 over needs of people with lived experience. 6: an amendment by a member with
 lived experience to their own proposal is an occasion of their input, so it
 counts in le_occasions and first_le_contribution, and can lift one_off.
-7: W2, the share of meetings with a wellbeing check-in, is worked out.)"""
+7: W2, the share of meetings with a wellbeing check-in, is worked out. 8:
+each figure that weighs records by lived experience gives the smallest group
+of people it reads as ``people``, V4 among them, and each rung's evidence
+counts the people of each group behind it.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -17,6 +17,7 @@ import attrs
 from coledger.domain.proposal import ADOPTED
 from coledger.projections.decisions import (
     decided_with,
+    deciders_with_right,
     le_originated,
     settling_decision,
 )
@@ -31,8 +32,8 @@ from coledger.projections.lens import (
     Figure,
     Lens,
     band_of,
+    fewest,
     insufficient,
-    people_in,
     utc_day,
 )
 from coledger.projections.thresholds import Thresholds
@@ -126,6 +127,21 @@ def _phase_acts(lens: Lens, project: UUID) -> Iterator[Act]:
                 yield from ((m, d.at) for m in d.decided_by)
 
 
+def _phase_people(lens: Lens, project: UUID) -> tuple[list[Act], list[Act]]:
+    """The proposers, and the deciders with a vote, whose lived experience P1 reads."""
+    proposers: list[Act] = []
+    deciders: list[Act] = []
+    for p in _proposals_of(lens, project):
+        if p.phase is None:
+            continue
+        if lens.in_period(p.raised_at):
+            proposers += [(m, p.raised_at) for m in p.proposers]
+        for d in p.decisions:
+            if d.outcome != "not_valid" and lens.in_period(d.at):
+                deciders += [(m, d.at) for m in deciders_with_right(lens, p, d)]
+    return proposers, deciders
+
+
 def _named(projects: list[ProjectFacts], values: dict[UUID, object]) -> str:
     ordered = sorted(projects, key=lambda pr: (pr.name, str(pr.id)))
     return "; ".join(f"{pr.name}: {values[pr.id]}" for pr in ordered)
@@ -150,7 +166,14 @@ def p1(lens: Lens, th: Thresholds) -> Figure:
     acts = [act for pr in projects for act in _phase_acts(lens, pr.id)]
     note = _named(projects, shown)
     coverage = lens.coverage(acts)
-    return Figure("P1", value, len(projects), coverage, band, note, people_in(acts))
+    proposers: list[Act] = []
+    deciders: list[Act] = []
+    for pr in projects:
+        raised, decided = _phase_people(lens, pr.id)
+        proposers += raised
+        deciders += decided
+    people = fewest(proposers, deciders)
+    return Figure("P1", value, len(projects), coverage, band, note, people)
 
 
 def _meeting_on(lens: Lens, p: ProposalFacts, c: CommentFacts) -> MeetingFacts | None:
@@ -204,11 +227,15 @@ def one_off(lens: Lens, project: UUID) -> bool | None:
     return None if not found else len(found) == 1
 
 
-def _contribution_acts(lens: Lens, project: UUID) -> Iterator[Act]:
+def _contribution_acts(lens: Lens, project: UUID) -> tuple[list[Act], list[Act]]:
+    """The proposers, and the commenters, of a project's proposals in the period."""
+    proposers: list[Act] = []
+    commenters: list[Act] = []
     for p in _proposals_of(lens, project):
         if lens.in_period(p.raised_at):
-            yield from ((m, p.raised_at) for m in p.proposers)
-        yield from ((c.author, c.at) for c in p.comments if lens.in_period(c.at))
+            proposers += [(m, p.raised_at) for m in p.proposers]
+        commenters += [(c.author, c.at) for c in p.comments if lens.in_period(c.at)]
+    return proposers, commenters
 
 
 def p2(lens: Lens, th: Thresholds) -> Figure:
@@ -225,9 +252,15 @@ def p2(lens: Lens, th: Thresholds) -> Figure:
     band = band_of(value, [(MIXED, "low"), (1.0, "mixed")], "continuous")
     shown: dict[UUID, object] = dict(counts)
     note = f"occasions with lived-experience input: {_named(projects, shown)}"
-    acts = [act for pr in projects for act in _contribution_acts(lens, pr.id)]
-    coverage = lens.coverage(acts)
-    return Figure("P2", value, len(projects), coverage, band, note, people_in(acts))
+    proposers: list[Act] = []
+    commenters: list[Act] = []
+    for pr in projects:
+        raised, said = _contribution_acts(lens, pr.id)
+        proposers += raised
+        commenters += said
+    coverage = lens.coverage([*proposers, *commenters])
+    people = fewest(proposers, commenters)
+    return Figure("P2", value, len(projects), coverage, band, note, people)
 
 
 def p3(lens: Lens, th: Thresholds) -> Figure:
@@ -245,6 +278,8 @@ def p3(lens: Lens, th: Thresholds) -> Figure:
         )
     by_author = by_criteria = owned = 0
     acts: list[Act] = []
+    writers: list[Act] = []
+    choosers: list[Act] = []
     for authors, criteria, at in evaluations:
         author = any(lens.le(m, at) for m in authors)
         chose = any(lens.le(m, at) for m in criteria)
@@ -252,13 +287,15 @@ def p3(lens: Lens, th: Thresholds) -> Figure:
         by_criteria += chose
         owned += author or chose
         acts += [(m, at) for m in (*authors, *criteria)]
+        writers += [(m, at) for m in authors]
+        choosers += [(m, at) for m in criteria]
     value = owned / len(evaluations)
     band = "none" if value == 0 else "some" if value <= MIXED else "most"
     note = (
         f"{owned} of {len(evaluations)} evaluations; {by_author} with a "
         f"lived-experience author, {by_criteria} with lived-experience criteria"
     )
-    coverage, people = lens.coverage(acts), people_in(acts)
+    coverage, people = lens.coverage(acts), fewest(writers, choosers)
     return Figure("P3", value, len(evaluations), coverage, band, note, people)
 
 

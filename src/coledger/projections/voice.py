@@ -29,7 +29,14 @@ from coledger.projections.facts import (
     DecisionFacts,
     ProposalFacts,
 )
-from coledger.projections.lens import Figure, Lens, band_of, insufficient, people_in
+from coledger.projections.lens import (
+    Figure,
+    Lens,
+    band_of,
+    fewest,
+    insufficient,
+    people_in,
+)
 from coledger.projections.measures import gini, median, share
 from coledger.projections.representation import moment
 from coledger.projections.thresholds import Thresholds
@@ -74,6 +81,7 @@ def v1(lens: Lens, th: Thresholds) -> Figure:
     if present:
         base = share(sum(lens.le(m, at) for m, at in present), len(present))
         basis = "attendance"
+        people = fewest(acts, present)  # the attendees' lived experience is read too
     else:
         base = membership_share(lens)
         basis = "membership (no attendance recorded)"
@@ -192,6 +200,7 @@ def v4(lens: Lens, th: Thresholds) -> Figure:
             "V4",
             "no attendance by members with lived experience was recorded "
             "at meetings with proposals raised at them",
+            people=people_in(everyone),
         )
     value = sum(attendances) / len(attendances)
     band = (
@@ -199,7 +208,8 @@ def v4(lens: Lens, th: Thresholds) -> Figure:
     )
     long_runs = sum(_longest(run) >= SILENT_RUN for run in runs.values())
     note = f"{long_runs} member(s) silent at {SILENT_RUN} or more meetings in a row"
-    return Figure("V4", value, len(attendances), lens.coverage(everyone), band, note)
+    coverage, people = lens.coverage(everyone), people_in(everyone)
+    return Figure("V4", value, len(attendances), coverage, band, note, people)
 
 
 def _longest(run: list[bool]) -> int:

@@ -14,10 +14,11 @@ from typing import Any
 
 import attrs
 
+from coledger.projections.ladder import FLAGS
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import PowerSharingReport, Rung
 from coledger.reports.suppression import (
-    SEAT_FLAGS,
+    RANGED_N,
     SECONDARY,
     SafeFigure,
     SafeReport,
@@ -89,7 +90,8 @@ class Process:
     name: str
     unit: str
     rung: str
-    level: int
+    level: int | None
+    """The step, or None where the rung is withheld (for the few people behind it)."""
     flags: tuple[str, ...]
     evidence: tuple[tuple[str, str], ...]
     hidden_flags: tuple[str, ...] = ()
@@ -133,9 +135,15 @@ class Display:
 # Scope, period and names -------------------------------------------------------------
 
 
-def step_words(level: int, steps: int) -> str:
+def step_words(level: int | None, steps: int) -> str:
     """Which step of the ladder a process is on, in words (step 1 is the lowest)."""
+    if level is None:
+        return "not shown"
     return f"step {level} of {steps}" if level > 0 else "not on the ladder"
+
+
+RUNG_WITHHELD = "withheld: fewer than {k} people behind some of its records"
+"""What the public report says in place of a rung withheld for its few people."""
 
 
 def day(at: datetime) -> str:
@@ -258,8 +266,10 @@ def public_row(code: str, f: SafeFigure, k: int) -> Row:
             if f.n_range is not None
             else f"{f.n} {about.counted}"
             if f.n is not None
-            else WITHHELD  # withheld with R1: its n may be any size
-            if f.withheld == SECONDARY
+            # Withheld with R1, or (V4, V5) for its few people: its n may be
+            # any size. Any other n is withheld only when it is small.
+            else WITHHELD
+            if f.withheld == SECONDARY or code in RANGED_N
             else f"fewer than {k}"
         ),
         coverage=(
@@ -308,6 +318,7 @@ EVIDENCE_WORDS = {
     "access_overrides": "votes opened over unmet access needs",
     "figures": "this process's own figures",
     "figures_n": "the n behind those figures",
+    "people": "people in each part of the work",
 }
 
 
@@ -334,7 +345,7 @@ def evidence_value(key: str, value: Any) -> str:  # noqa: PLR0911 (one per kind)
         return "not recorded"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "none"
-    if isinstance(value, dict) and key == "figures_n":
+    if isinstance(value, dict) and key in ("figures_n", "people"):
         return "; ".join(f"{code} {n}" for code, n in value.items()) or "none"
     if isinstance(value, dict):
         shown = [f"{code} {_figure_value(str(code), v)}" for code, v in value.items()]
@@ -372,7 +383,7 @@ def _month(value: str) -> str:
         return value
 
 
-def public_process(rung: SafeRung) -> Process:
+def public_process(rung: SafeRung, k: int) -> Process:
     """One process with its evidence made safe (its counts are ranges, as text)."""
     evidence = []
     for key, value in rung.evidence.items():
@@ -387,11 +398,11 @@ def public_process(rung: SafeRung) -> Process:
     return Process(
         name=rung.name,
         unit=rung.unit,
-        rung=words(rung.rung),
+        rung=RUNG_WITHHELD.format(k=k) if rung.rung is None else words(rung.rung),
         level=rung.level,
         flags=tuple(words(f) for f in rung.flags),
         evidence=tuple(evidence),
-        hidden_flags=tuple(words(f) for f in rung.withheld if f in SEAT_FLAGS),
+        hidden_flags=tuple(words(f) for f in rung.withheld if f in FLAGS),
     )
 
 
@@ -426,7 +437,7 @@ def public_tags(safe: SafeReport) -> tuple[tuple[TagRow, ...], str]:
     total = safe.decisions
     scale = f"0 to {total} decisions" if total else "the decisions"
 
-    if safe.tags_withheld is not None:  # a few people decided: no tag is counted
+    if safe.tags_withheld is not None:  # a few people behind them: no tag counted
         text = "withheld"
         bar = Bar(0.0, 0.0, text, shown=False, scale=scale)
         rows = tuple(TagRow(words(words_), text, bar) for words_ in TAGS.values())
@@ -533,15 +544,15 @@ def public(
             "Decisions by tag are counted in ranges too, so no total gives one back.",
             (
                 f"A share of records that fewer than {k} people stand behind is"
-                " withheld, and so are the decisions by tag when fewer than"
-                f" {k} people decided."
+                " withheld, and so are the decisions by tag and the rung of a"
+                " process that read so few people."
             ),
             "This report rates processes and bodies, never people.",
         ),
         families=families(
             {code: public_row(code, f, k) for code, f in safe.indicators.items()}
         ),
-        processes=tuple(public_process(r) for r in safe.ladder),
+        processes=tuple(public_process(r, k) for r in safe.ladder),
         tags=tags,
         tag_total=total,
         decisions=None,

@@ -37,7 +37,8 @@ class Step:
     """Where one process is on the ladder."""
 
     name: str
-    level: int
+    level: int | None
+    """The step, or None where it is withheld (a few people did the work)."""
     lines: tuple[str, ...]
 
 
@@ -101,6 +102,11 @@ FLAG_LINES = {
 }
 """What each ladder flag means, in plain words."""
 
+STEP_WITHHELD_LINES = (
+    "We do not show this step.",
+    "Only a few people did some of this work.",
+    "The step could show who someone is.",
+)
 WITHHELD_LINES = (
     "We do not show this number.",
     "It is about a few people, or about all of them.",
@@ -290,7 +296,9 @@ def ladder(safe: SafeReport, group: str) -> Point:
         Step(
             name=r.name,
             level=r.level,
-            lines=(
+            lines=STEP_WITHHELD_LINES
+            if r.level is None
+            else (
                 f"It is on step {r.level} of {STEPS}."
                 if r.level > 0
                 else "It is not on the ladder yet.",

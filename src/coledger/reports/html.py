@@ -228,7 +228,7 @@ def _ladder_section(display: Display, ids: _Ids) -> Markup:
                     (
                         p.name,
                         p.unit,
-                        str(p.level),
+                        "withheld" if p.level is None else str(p.level),
                         p.rung,
                         _flags(p.flags, p.hidden_flags),
                     )

@@ -28,14 +28,23 @@ through ``suppress``, which applies these rules (``k`` is
 * **Records of a few people.** A figure that weighs records by the lived
   experience of the people they name (``Figure.people``: the proposers of
   A1's proposals, the deciders with a vote behind D1, the commenters behind
-  V1, and so on, ``WEIGHED``) is withheld, with a value or not, when those
-  people number from 1 to k - 1: forty decisions "all made with lived
-  experience" by a chair deciding alone say that the chair has it. Its n
-  counts records and is shown; the note says that too few people stand
-  behind them, which the value does not change. While D1 is withheld so, the
-  decisions by tag are withheld too (``tags_withheld``): the count tagged
-  "decided with lived experience" is D1's count in a range, and the number of
-  decisions less the other tags' ranges would narrow it.
+  V5, and so on, ``WEIGHED``; for a figure that reads several groups, such
+  as P1's proposers and deciders, the smallest group) is withheld, with a
+  value or not, when those people number from 1 to k - 1: forty decisions
+  "all made with lived experience" by a chair deciding alone say that the
+  chair has it, and P1's phases, over one proposer beside six deciders, say
+  whether the proposer has it. Its n counts records and is shown; the note
+  says that too few people stand behind them, which the value does not
+  change. V4's and V5's n count the attendances and the comments of people
+  with lived experience, so they are then withheld with no n and no range:
+  beside one commenter, V5's range (or which note it got) would say whether
+  that commenter has it. While D1, or another figure over the people the
+  decision tags read (``TAG_PEOPLE``: the proposers, commenters, amenders
+  and attendees), is withheld so, the decisions by tag are withheld too
+  (``tags_withheld``): the count tagged "decided with lived experience" is
+  D1's count in a range (and the number of decisions less the other tags'
+  ranges would narrow it), and one proposer's decisions tagged "influenced"
+  say that she has lived experience.
 * **Bands, not values.** A figure that is shown gives its band (plain words
   and numeric edges, such as "about half (40% to 60%)"), never the exact
   value; coverage is banded the same way. The projections' own notes (which
@@ -56,10 +65,22 @@ through ``suppress``, which applies these rules (``k`` is
   of records, exactly unless it is below k. A tag's count less the other
   tags' ranges gives a range too; it could give back a count only when
   every tag sat at the very top of its range (see Limits).
-* **The ladder** rates processes, so each rung is shown. A flag read from the
-  process's seat figures (``token_seat`` from R1, ``lone_representative``
-  from R2, ``placation`` from R1 and R7, ``equal_terms_not_met`` from R2 and
-  R3 among others) restates where those figures fall, so it is shown only
+* **Rungs a few people decide.** The rung reads the lived experience of
+  each group of people behind its process (``people`` in its evidence, by
+  group). While its proposers, commenters or deciders with a vote
+  (``RUNG_GROUPS``) number 1 to k - 1, the rung is withheld, in every
+  report, with its level, every flag and all its evidence but the label: a
+  chair deciding alone lifts her body to ENGAGEMENT if she has lived
+  experience. While another group (amenders, action owners, evaluators,
+  attendees, deciders without a vote, decision-makers whose requests went
+  unmet) is that small, the evidence and flags that read it are withheld
+  (``GROUP_EVIDENCE``). A rung stored before ``people`` was counted is
+  withheld whole.
+* **The ladder** rates processes, so every other rung is shown. A flag read
+  from the process's seat figures (``token_seat`` from R1,
+  ``lone_representative`` from R2, ``placation`` from R1 and R7,
+  ``equal_terms_not_met`` from R2 and R3 among others) restates where those
+  figures fall, so it is shown only
   when every figure it reads would be shown in that process's own public
   report, and only in that report: in a report of a wider scope (a body's
   projects in the body's report, every process in the ledger's) the seat
@@ -96,10 +117,11 @@ cut with the reports of other scopes in mind.
   half", says that the eleventh holder has it. Nothing here compares a
   report with those published before; publish at fixed, spaced dates rather
   than after each change, and raise k for a board that changes often.
-* **A few people behind most records.** The rule counts everyone the
-  records name: a chair who decides 36 decisions alone, beside four votes of
-  the whole group of six, stands behind a D1 over six people, which is shown,
-  though it speaks mostly of her.
+* **A few people behind most records.** The rule counts everyone in each
+  group the records name, not how the records fall among them: a chair who
+  decides 36 decisions alone, beside four votes of the whole group of six,
+  stands behind a D1 over six people, which is shown, though it speaks
+  mostly of her.
 * **Overlapping scopes.** The ledger's report counts every body, and each
   body's report its own. The counts of lived experience are ranges, so the
   ledger's less its bodies' (or a body's evidence less its projects') pins
@@ -111,6 +133,13 @@ cut with the reports of other scopes in mind.
   scope's "none" or "all" holds for each part; and a chain of projects
   across bodies, at the ranges' edges, is not ruled out. Nothing compares
   reports of several scopes.
+* **The people rule is per report.** A figure, the tags or a rung withheld
+  in a body's report for its few people are counted, among many more
+  people, in the ledger's report, which shows them. Ranges keep subtraction
+  from pinning a count from 1 to k - 1, not from telling zero from more:
+  one commenter's 30 comments in one body, beside another body's "fewer
+  than 5", make the ledger's V5 n "21 to 40", which says that the
+  commenter has lived experience.
 * **The number of decisions is exact.** Less the other tags' ranges, it
   gives a tag's count back in one case: when every tag's count is the top
   of its range (20 decisions, 4 with each tag), so that the tops add up to
@@ -128,6 +157,14 @@ cut with the reports of other scopes in mind.
   "more than one" (unequal terms with everyone present means at most one
   voter with lived experience). The rung is the ladder's purpose, so it is
   shown.
+* **A rung can turn on a small group beside RUNG_GROUPS.** Only the
+  evidence that reads a few amenders, action owners, evaluators, attendees,
+  deciders without a vote or requesters is withheld, not the rung: one
+  owner with lived experience can still lift a process that has everything
+  else from CO_DESIGN to CO_PRODUCTION, one attendee a body with no other
+  input from NONE to INFORMING, and one requester's unmet needs cap a rung
+  at ENGAGEMENT. Withholding the rung for any small group would
+  withhold nearly every rung of a small organisation.
 
 The result never holds a name of a person: the report holds none, and the
 public views take nothing from the caller's ``names`` but the scope's name.
@@ -143,6 +180,7 @@ from typing import Any
 import attrs
 
 from coledger.errors import InvalidInputError
+from coledger.projections.ladder import FLAGS, GROUPS
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import PowerSharingReport, Rung, envelope
 from coledger.projections.thresholds import Thresholds
@@ -171,8 +209,11 @@ SAFE_REPORT_VERSION = 3
 It began as the board's shape after suppression, with the board's version,
 1. Version 2 gives counts about lived experience as ranges of counts, not
 exact numbers, so that reports of overlapping scopes cannot be subtracted.
-Version 3 withholds the decisions by tag when fewer than k people decided
-(``decisions`` is then empty and ``decisions_withheld`` says why). The
+Version 3 withholds the decisions by tag when fewer than k people decided,
+proposed, commented or attended (``decisions`` is then empty and
+``decisions_withheld`` says why), and the rung of a process whose
+proposers, commenters or deciders with a vote are that few (``rung`` and
+``level`` are then null). The
 board's shape (``REPORT_VERSION``) only gained each figure's ``people``.
 """
 
@@ -238,14 +279,16 @@ class SafeRung:
     """One process on the ladder, with small counts and seat flags withheld.
 
     ``withheld`` names the evidence keys whose values were dropped, then the
-    flags that are not shown either way (see ``SEAT_FLAGS``).
+    flags that are not shown either way (see ``SEAT_FLAGS``). A rung withheld
+    for the few people behind it has no rung and no level, and ``withheld``
+    begins with ``"rung"``.
     """
 
     unit: str
     id: str
     name: str
-    rung: str
-    level: int
+    rung: str | None
+    level: int | None
     flags: tuple[str, ...]
     evidence: dict[str, Any]
     withheld: tuple[str, ...]
@@ -371,10 +414,15 @@ def safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
 
     The n of a figure of ``RANGED_N`` is shown as a range, the same in every
     scope, and the figure is withheld while that range is the lowest, zero
-    included (see ``count_range``).
+    included (see ``count_range``). Behind fewer than k people it is withheld
+    with no n at all: that n counts what people with lived experience did, so
+    its range, or which note it got, would tell whether those few have it.
     """
     if code not in RANGED_N:
         return _safe_figure(code, f, th)
+    if few_people(f, th.small_cell):
+        note = people_note(code, th.small_cell)
+        return SafeFigure(code, None, None, None, None, SMALL_CELL, note)
     ranged = count_range(f.n, th.small_cell)
     if ranged.low == 0:
         note = f"withheld: {ranged.text} {indicator(code).counted}"
@@ -518,10 +566,15 @@ or votes opened over unmet access needs: each is shown as a range of counts
 def safe_evidence(
     evidence: Mapping[str, Any], k: int
 ) -> tuple[dict[str, Any], list[str]]:
-    """A rung's evidence with counts as ranges, times cut to the month."""
+    """A rung's evidence with counts as ranges, times cut to the month.
+
+    ``people`` is left out: it says only whether the rung is shown.
+    """
     shown: dict[str, Any] = {}
     withheld: list[str] = []
     for key, value in evidence.items():
+        if key == "people":
+            continue
         if isinstance(value, bool) or value is None:
             shown[key] = value
         elif isinstance(value, int) and key in COUNTED_EVIDENCE and value >= 0:
@@ -588,19 +641,102 @@ def seat_flags_shown(
     return {flag: shown.issuperset(codes) for flag, codes in SEAT_FLAGS.items()}
 
 
+RUNG_GROUPS = ("proposers", "commenters", "voting_deciders")
+"""The groups of people the rung itself turns on (``people`` in its evidence):
+their proposals and adoptions, comments, and decisions with a vote lift a
+process from consultation up to co-design. While one of them numbers 1 to
+k - 1 the rung is withheld, with every flag and all the evidence."""
+
+OCCASION_GROUPS = ("deciders", "amenders", "owners", "authors", "criteria_proposers")
+"""Groups whose acts count as occasions of lived-experience input, beside
+the proposers and commenters of ``RUNG_GROUPS``."""
+
+GROUP_EVIDENCE: Mapping[str, tuple[str, ...]] = {
+    "influence_evidence": ("amenders",),
+    "delivery_actions": ("owners",),
+    "informed": ("attendees",),
+    "education_meetings": ("attendees",),
+    "le_occasions": OCCASION_GROUPS,
+    "first_le_contribution": OCCASION_GROUPS,
+    "one_off": OCCASION_GROUPS,
+    "late_involvement": OCCASION_GROUPS,
+    "unresolved_declines": ("requesters",),
+    "equal_terms": ("requesters",),
+    "capped_by_equal_terms": ("requesters",),
+    "equal_terms_not_met": ("requesters",),
+}
+"""Evidence (and flags, by name) that reads the lived experience of groups
+beside ``RUNG_GROUPS``: withheld, raised or not, while one of them numbers 1
+to k - 1. One owner's actions counted as "5 to 20" delivery actions with a
+lived-experience owner would say that she has it."""
+
+
+def small_groups(evidence: Mapping[str, Any], k: int) -> set[str] | None:
+    """The groups behind a rung that name 1 to k - 1 people, or None if unknown.
+
+    A rung stored before ``people`` was counted, or holding what is not a
+    count, has groups of unknown size.
+    """
+    people = evidence.get("people")
+    if not isinstance(people, Mapping):
+        return None
+    found: set[str] = set()
+    for group in GROUPS:
+        count = people.get(group)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            return None
+        if small(count, k):
+            found.add(group)
+    return found
+
+
+def withheld_rung(rung: Rung) -> SafeRung:
+    """A rung with its rung, level, flags and evidence withheld (but its label)."""
+    label = rung.evidence.get("label")
+    kept = "label" if label is None or isinstance(label, str) else None
+    evidence = {
+        key: value if key == kept else None
+        for key, value in rung.evidence.items()
+        if key != "people"
+    }
+    hidden = [key for key in evidence if key != kept]
+    return SafeRung(
+        unit=rung.unit,
+        id=rung.id,
+        name=rung.name,
+        rung=None,
+        level=None,
+        flags=(),
+        evidence=evidence,
+        withheld=("rung", *hidden, *FLAGS),
+    )
+
+
 def safe_rung(rung: Rung, th: Thresholds, *, own: bool = True) -> SafeRung:
     """One process on the ladder, with its evidence and seat flags made safe.
 
     *own* says whether the process is the report's own scope (see
-    ``seat_flags_shown``).
+    ``seat_flags_shown``). The rung reads the lived experience of the people
+    behind the process (``people`` in its evidence, by group): where its
+    proposers, commenters or deciders with a vote number 1 to k - 1, the
+    rung, its level, every flag and all its evidence but the organisation's
+    label are withheld (``withheld_rung``): a chair deciding alone lifts her
+    body to "engagement" if she has lived experience. Where another group is
+    that small, the evidence and flags that read it are withheld
+    (``GROUP_EVIDENCE``).
     """
+    few = small_groups(rung.evidence, th.small_cell)
+    if few is None or few.intersection(RUNG_GROUPS):
+        return withheld_rung(rung)
+    read = {key for key, groups in GROUP_EVIDENCE.items() if few.intersection(groups)}
     evidence, withheld = safe_evidence(rung.evidence, th.small_cell)
     allowed = seat_flags_shown(rung.evidence, th, own=own)
     if not allowed["equal_terms_not_met"]:
-        for key in TERMS_EVIDENCE:
-            if key in evidence:
-                evidence[key] = None
-                withheld.append(key)
+        read.update(TERMS_EVIDENCE)
+    for key in [key for key in evidence if key in read and key not in withheld]:
+        evidence[key] = None
+        withheld.append(key)
+    allowed.update((flag, False) for flag in FLAGS if flag in read)
     return SafeRung(
         unit=rung.unit,
         id=rung.id,
@@ -613,6 +749,12 @@ def safe_rung(rung: Rung, th: Thresholds, *, own: bool = True) -> SafeRung:
     )
 
 
+TAG_PEOPLE = ("D1", "A1", "D3", "V1", "V5", "D4", "V4")
+"""Figures that count the people whose lived experience the decision tags read:
+the deciders with a vote ("decided with"), the proposers, the commenters and
+the amenders ("influenced", "consulted"), and the attendees ("informed")."""
+
+
 def safe_tags(
     report: PowerSharingReport, k: int
 ) -> tuple[tuple[TagCount, ...], int | None, str | None]:
@@ -621,17 +763,19 @@ def safe_tags(
     The number of decisions counts records, so it is exact; each tag's count
     says how far lived experience shared the decisions, so it is a range
     (``count_range``), the same in every scope: a scope's count less its
-    parts' ranges then never gives back a count from 1 to k - 1. When fewer
-    than k people with a vote decided (D1's ``people``), no tag is counted:
-    the third value says why.
+    parts' ranges then never gives back a count from 1 to k - 1. While a
+    figure of ``TAG_PEOPLE`` rests on fewer than k people (its ``people``),
+    no tag is counted, whatever the tags hold: one proposer's decisions
+    tagged "influenced" would say as much as the A1 withheld for her. The
+    third value says why.
     """
     cells = dict.fromkeys(TAGS, 0)
     for d in report.decisions:
         cells[d.tag] = cells.get(d.tag, 0) + 1
     total = sum(cells.values())
     shown = None if small(total, k) else total
-    d1 = report.indicators.get("D1")
-    if d1 is not None and few_people(d1, k):
+    figures = (report.indicators.get(code) for code in TAG_PEOPLE)
+    if any(f is not None and few_people(f, k) for f in figures):
         return (), shown, people_note("D1", k)
     tags = tuple(TagCount(tag, count_range(count, k)) for tag, count in cells.items())
     return tags, shown, None

@@ -140,14 +140,20 @@ def bar_chart(
     return _graphic(uid, title, desc, width, height, *body)
 
 
-def ladder_chart(uid: str, title: str, rows: Sequence[tuple[str, int, str]]) -> Markup:
-    """One bar per process, as high up the seven steps as its rung, with tick marks."""
+def ladder_chart(
+    uid: str, title: str, rows: Sequence[tuple[str, int | None, str]]
+) -> Markup:
+    """One bar per process, as high up the seven steps as its rung, with tick marks.
+
+    A process whose rung is withheld (level None) gets an empty track.
+    """
     label_width, track_width, steps = 230, 280, 7
     x0 = label_width + TRACK_X_GAP
     width = x0 + track_width + 180
     height = ROW * len(rows) + 8
     body: list[Markup] = []
-    for i, (name, level, rung) in enumerate(rows):
+    for i, (name, shown, rung) in enumerate(rows):
+        level = shown or 0
         y = 4 + i * ROW
         mid = y + ROW / 2
         body.append(
@@ -192,14 +198,17 @@ def ladder_chart(uid: str, title: str, rows: Sequence[tuple[str, int, str]]) -> 
         body.append(
             el(
                 "text",
-                f"{level} {rung}",
+                "withheld" if shown is None else f"{level} {rung}",
                 x=x0 + track_width + TRACK_X_GAP,
                 y=mid + 5,
                 font_size=FONT,
                 fill=INK,
             )
         )
-    desc = "; ".join(f"{name}: step {level} of 7, {rung}" for name, level, rung in rows)
+    desc = "; ".join(
+        f"{name}: {rung}" if level is None else f"{name}: step {level} of 7, {rung}"
+        for name, level, rung in rows
+    )
     return _graphic(uid, title, desc, width, height, *body)
 
 
@@ -395,8 +404,13 @@ def meter(uid: str, label: str, words: str, fill: float) -> Markup:
     )
 
 
-def step_picture(uid: str, name: str, level: int, steps: int = 7) -> Markup:
-    """A ladder of seven steps, filled up to this process's step, with an arrow."""
+def step_picture(uid: str, name: str, level: int | None, steps: int = 7) -> Markup:
+    """A ladder of seven steps, filled up to this process's step, with an arrow.
+
+    Where the step is withheld (None), no step is filled and none is pointed at.
+    """
+    title = f"{name}: {step_words(level, steps)}"
+    level = level or 0
     pad, gap = 12, 32
     width, height = 156, 2 * pad + steps * gap
     body: list[Markup] = [
@@ -438,7 +452,7 @@ def step_picture(uid: str, name: str, level: int, steps: int = 7) -> Markup:
             )
     return el(
         "svg",
-        el("title", f"{name}: {step_words(level, steps)}", id=f"{uid}-title"),
+        el("title", title, id=f"{uid}-title"),
         *body,
         role="img",
         aria_labelledby=f"{uid}-title",

@@ -1,0 +1,552 @@
+"""A share is withheld when any one group of the people it reads is small.
+
+Not only when all of them together are few. Each test records the same
+history twice, once with one key member declaring lived experience and once
+without, and checks that the public report says the same of the figures that
+read that member's lived experience.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from coledger import Ledger, Rule
+from coledger.projections.report import PowerSharingReport, Rung
+from coledger.projections.thresholds import Thresholds
+from coledger.reports import render
+from coledger.reports.suppression import SMALL_CELL, safe_rung
+
+K = Thresholds().small_cell
+
+
+class Group:
+    """A body of six voting members, and four staff without seats or lived experience.
+
+    The voting members are the key one, three with lived experience and two
+    without.
+    """
+
+    def __init__(
+        self, ledger: Ledger, *, key_has_it: bool, key_seat: bool = True
+    ) -> None:
+        self.ledger = ledger
+        self.clock = itertools.count()
+        self.admin = self.member("Admin", has_it=False)
+        self.body = ledger.establish_body(
+            "Kit Group",
+            kind="working_group",
+            rule=Rule.consent(),
+            by=self.admin,
+            occurred_at=self.at(),
+        )
+        self.key = self.member("Key", has_it=key_has_it, seat=key_seat)
+        self.with_it = [self.member(f"With {i}", has_it=True, seat=True) for i in "abc"]
+        self.without = [
+            self.member(f"Without {i}", has_it=False, seat=True) for i in "ab"
+        ]
+        self.staff = [self.member(f"Staff {i}", has_it=False) for i in "abcd"]
+        self.voters = [self.key, *self.with_it, *self.without]
+        self.project: UUID | None = None
+        """The project whose report the test reads, or None for the body's."""
+
+    def at(self) -> datetime:
+        """The next business time, an hour after the last."""
+        return datetime(2025, 3, 1, 9, tzinfo=UTC) + timedelta(hours=next(self.clock))
+
+    def member(self, name: str, *, has_it: bool, seat: bool = False) -> UUID:
+        """A member who declared lived experience or none, with a voting seat or not."""
+        ledger = self.ledger
+        by = getattr(self, "admin", None)
+        member = ledger.register_member(name, by=by, occurred_at=self.at())
+        categories = ["DIS"] if has_it else ["NONE"]
+        ledger.declare_lived_experience(
+            member, categories=categories, occurred_at=self.at()
+        )
+        if seat:
+            ledger.assign_seat(self.body, member, by=self.admin, occurred_at=self.at())
+        return member
+
+    def propose(
+        self, proposer: UUID, *, project: UUID | None = None, phase: str | None = None
+    ) -> UUID:
+        """A proposal to the body."""
+        return self.ledger.raise_proposal(
+            self.body,
+            proposers=[proposer],
+            title="Item",
+            text="Do it.",
+            project=project,
+            phase=phase,
+            occurred_at=self.at(),
+        )
+
+    def comment(self, proposal: UUID, author: UUID) -> UUID:
+        """A written comment."""
+        return self.ledger.comment(
+            proposal,
+            author=author,
+            text="A view.",
+            channel="written",
+            occurred_at=self.at(),
+        )
+
+    def consent(self, proposal: UUID, outcome: str = "adopted") -> None:
+        """The six voting members decide *proposal* together."""
+        self.ledger.decide(
+            proposal,
+            outcome=outcome,
+            method="consent",
+            by=self.admin,
+            decided_by=self.voters,
+            occurred_at=self.at(),
+        )
+
+    def projects(self, count: int) -> list[UUID]:
+        """*count* projects."""
+        return [
+            self.ledger.start_project(
+                f"Project {i}",
+                label="co_production",
+                by=self.admin,
+                occurred_at=self.at(),
+            )
+            for i in range(count)
+        ]
+
+    def public(self) -> dict[str, Any]:
+        """The public JSON report of the scope."""
+        report = self.report()
+        data: dict[str, Any] = json.loads(
+            render(report, audience="public", format="json")
+        )
+        return data
+
+    def people(self, code: str) -> int | None:
+        """A figure's people in the board's report of the scope."""
+        return self.report().indicators[code].people
+
+    def report(self) -> PowerSharingReport:
+        """The board's report of the body, or of the project if there is one."""
+        if self.project is not None:
+            return self.ledger.power_sharing(project=self.project)
+        return self.ledger.power_sharing(body=self.body)
+
+
+def twins(
+    story: Callable[[Group], None], *, key_seat: bool = True
+) -> tuple[Group, Group]:
+    """*story* told of a key member with lived experience, and of one without."""
+    told = []
+    for has_it in (True, False):
+        ledger = Ledger.open("memory://")
+        group = Group(ledger, key_has_it=has_it, key_seat=key_seat)
+        story(group)
+        told.append(group)
+    return told[0], told[1]
+
+
+def assert_same(
+    code: str, story: Callable[[Group], None], *, key_seat: bool = True
+) -> None:
+    """Public *code* is the same whether the key member has lived experience or not."""
+    one, other = twins(story, key_seat=key_seat)
+    try:
+        shown, hidden = (
+            one.public()["indicators"][code],
+            other.public()["indicators"][code],
+        )
+        assert shown == hidden, (one.people(code), other.people(code))
+        assert shown["withheld"] == SMALL_CELL
+        assert shown["note"].startswith(f"withheld: fewer than {K} people behind")
+    finally:
+        one.ledger.close()
+        other.ledger.close()
+
+
+def a_lone_voter_overruled(group: Group) -> None:
+    """30 decisions by consent, and 10 advisory votes only the key member voted in.
+
+    Staff then reject each of those ten.
+    """
+    ledger = group.ledger
+    for i in range(30):
+        group.consent(group.propose(group.voters[i % 6]))
+    for _ in range(10):
+        proposal = group.propose(group.with_it[0])
+        ledger.open_voting(
+            proposal, by=group.admin, advisory=True, occurred_at=group.at()
+        )
+        ledger.cast_ballot(
+            proposal, voter=group.key, choice="for", occurred_at=group.at()
+        )
+        ledger.close_advisory_vote(proposal, by=group.admin, occurred_at=group.at())
+        ledger.decide(
+            proposal,
+            outcome="rejected",
+            method="staff_executive",
+            by=group.admin,
+            occurred_at=group.at(),
+        )
+
+
+def test_d5_counts_the_voters_whose_majority_it_reads() -> None:
+    """One voter's ballots, overruled by staff: D5 says whether they have it."""
+    assert_same("D5", a_lone_voter_overruled)
+
+
+def a_chair_deciding_with_staff(group: Group) -> None:
+    """Five projects of three phased proposals, each decided by the key member as chair.
+
+    The proposals are raised by the voting members with lived experience; four
+    staff, who hold no vote, are named as deciding beside the chair.
+    """
+    for project in group.projects(5):
+        for i, phase in enumerate(("design", "delivery", "evaluation")):
+            proposal = group.propose(group.with_it[i], project=project, phase=phase)
+            group.ledger.decide(
+                proposal,
+                outcome="adopted",
+                method="chair",
+                by=group.admin,
+                decided_by=[group.key, *group.staff],
+                occurred_at=group.at(),
+            )
+
+
+def test_p1_counts_only_the_deciders_who_held_a_vote() -> None:
+    """Staff named beside a chair deciding alone hold no vote: P1 reads the chair."""
+    assert_same("P1", a_chair_deciding_with_staff)
+
+
+def a_lone_proposer(group: Group) -> None:
+    """Five projects where the key member raises every proposal.
+
+    People without lived experience comment, and the six voting members decide.
+    """
+    commenters = [*group.without, *group.staff]
+    for project in group.projects(5):
+        for phase in ("design", "delivery", "evaluation"):
+            proposal = group.propose(group.key, project=project, phase=phase)
+            for author in commenters:
+                group.comment(proposal, author)
+            group.consent(proposal)
+
+
+@pytest.mark.parametrize("code", ["A3", "P1", "P2"])
+def test_one_proposer_among_many_commenters_and_deciders_is_too_few(code: str) -> None:
+    """A3, P1 and P2 read the proposers beside others: one proposer is too few."""
+    assert_same(code, a_lone_proposer)
+
+
+def a_lone_attendee(group: Group) -> None:
+    """Ten meetings only the key member attended, and 30 proposals commented on.
+
+    Members with and without lived experience comment on each.
+    """
+    ledger = group.ledger
+    for _ in range(10):
+        meeting = ledger.schedule_meeting(
+            group.body,
+            kind="decision_meeting",
+            title="Meeting",
+            starts_at=group.at(),
+            by=group.admin,
+            occurred_at=group.at(),
+        )
+        ledger.record_attendance(
+            meeting, group.key, by=group.admin, occurred_at=group.at()
+        )
+    for i in range(30):
+        proposal = group.propose(group.voters[i % 6])
+        for author in (*group.with_it, *group.without):
+            group.comment(proposal, author)
+        group.consent(proposal)
+
+
+def test_v1_counts_the_attendees_it_weighs_comments_against() -> None:
+    """V1 compares comments with attendance: one attendee is too few."""
+    assert_same("V1", a_lone_attendee)
+
+
+def a_lone_amender(group: Group) -> None:
+    """30 adopted proposals, each amended by the key member to take up a comment.
+
+    Each comment is by someone without lived experience.
+    """
+    ledger = group.ledger
+    commenters = [*group.without, *group.staff]
+    for i in range(30):
+        proposal = group.propose(group.with_it[i % 3])
+        taken = group.comment(proposal, commenters[i % len(commenters)])
+        ledger.amend_proposal(
+            proposal,
+            by=group.key,
+            text="Done better.",
+            takes_up=[taken],
+            occurred_at=group.at(),
+        )
+        group.consent(proposal)
+
+
+def test_d4_counts_the_amenders_apart_from_the_comments_they_take_up() -> None:
+    """One amender among many commenters taken up: D4 says whether they have it."""
+    assert_same("D4", a_lone_amender)
+
+
+def a_lone_evaluator(group: Group) -> None:
+    """Ten evaluations the key member wrote.
+
+    People without lived experience proposed their criteria.
+    """
+    ledger = group.ledger
+    choosers = [*group.without, *group.staff]
+    for _ in range(10):
+        proposal = group.propose(group.with_it[0])
+        group.consent(proposal)
+        ledger.record_evaluation(
+            proposal,
+            summary="It worked.",
+            authors=[group.key],
+            criteria_proposed_by=choosers,
+            by=group.admin,
+            occurred_at=group.at(),
+        )
+
+
+def test_p3_counts_the_authors_apart_from_the_criteria_proposers() -> None:
+    """One author among many proposers of criteria: P3 says whether they have it."""
+    assert_same("P3", a_lone_evaluator)
+
+
+def a_project_only_the_key_member_attends(group: Group) -> None:
+    """A project whose ten meetings only the key member, who has no seat, attended.
+
+    Six members with lived experience and six without hold the voting seats.
+    """
+    for i in range(3):
+        group.with_it.append(group.member(f"More {i}", has_it=True, seat=True))
+    for i in range(4):
+        group.without.append(group.member(f"Other {i}", has_it=False, seat=True))
+    ledger = group.ledger
+    (project,) = group.projects(1)
+    group.project = project
+    for _ in range(10):
+        meeting = ledger.schedule_meeting(
+            group.body,
+            kind="decision_meeting",
+            title="Project meeting",
+            starts_at=group.at(),
+            project=project,
+            by=group.admin,
+            occurred_at=group.at(),
+        )
+        ledger.record_attendance(
+            meeting, group.key, by=group.admin, occurred_at=group.at()
+        )
+        ledger.raise_proposal(
+            group.body,
+            proposers=[group.with_it[0]],
+            title="Item",
+            text="Do it.",
+            project=project,
+            meeting=meeting,
+            occurred_at=group.at(),
+        )
+
+
+def test_v4_counts_the_attendees_whose_silence_it_reads() -> None:
+    """V4's n counts one attendee's attendances if they have it: one is too few."""
+    one, other = twins(a_project_only_the_key_member_attends, key_seat=False)
+    try:
+        r1 = one.public()["indicators"]["R1"]
+        assert r1 == other.public()["indicators"]["R1"]
+        assert r1["withheld"] is None  # so V4 is not withheld with it
+    finally:
+        one.ledger.close()
+        other.ledger.close()
+    assert_same("V4", a_project_only_the_key_member_attends, key_seat=False)
+
+
+def a_lone_proposer_before_deciders_without(group: Group) -> None:
+    """30 proposals the key member raised, adopted by five members without it."""
+    for i in range(3):
+        group.without.append(group.member(f"Other {i}", has_it=False, seat=True))
+    for _ in range(30):
+        proposal = group.propose(group.key)
+        group.ledger.decide(
+            proposal,
+            outcome="adopted",
+            method="consent",
+            by=group.admin,
+            decided_by=group.without,
+            occurred_at=group.at(),
+        )
+
+
+def test_the_decisions_by_tag_go_with_a_share_of_a_few_people() -> None:
+    """Tagged "influenced" or not, the decisions would give the lone proposer away."""
+    one, other = twins(a_lone_proposer_before_deciders_without)
+    try:
+        shown, hidden = one.public(), other.public()
+        assert shown["indicators"]["A1"]["withheld"] == SMALL_CELL
+        assert shown["indicators"]["D1"]["withheld"] is None  # five deciders
+        keys = ("decisions", "decisions_withheld", "decision_total")
+        assert [shown[key] for key in keys] == [hidden[key] for key in keys]
+        assert shown["decisions"] == []
+        assert shown["decisions_withheld"].startswith(f"withheld: fewer than {K}")
+    finally:
+        one.ledger.close()
+        other.ledger.close()
+
+
+def a_chair_deciding_alone(group: Group) -> None:
+    """30 phased proposals that the key member raised and, as chair, decided alone."""
+    for i in range(30):
+        proposal = group.propose(group.key, phase=("design", "delivery")[i % 2])
+        group.ledger.decide(
+            proposal,
+            outcome="adopted",
+            method="chair",
+            by=group.admin,
+            decided_by=[group.key],
+            occurred_at=group.at(),
+        )
+
+
+def test_the_rung_of_a_body_its_chair_runs_alone_is_withheld() -> None:
+    """The rung, its evidence and its flags would say what D1, withheld, does not."""
+    one, other = twins(a_chair_deciding_alone)
+    try:
+        shown, hidden = one.public(), other.public()
+        assert shown["indicators"]["D1"]["withheld"] == SMALL_CELL
+        ladders = [
+            [{**r, "id": None} for r in report["ladder"]] for report in (shown, hidden)
+        ]
+        assert ladders[0] == ladders[1]
+        (rung,) = shown["ladder"]
+        assert (rung["rung"], rung["level"], rung["flags"]) == (None, None, [])
+        assert rung["withheld"][0] == "rung"
+        assert set(rung["evidence"].values()) == {None}  # the label, not given
+        for audience in ("public", "members"):
+            texts = [
+                render(g.report(), audience=audience, format=fmt)
+                for g in (one, other)
+                for fmt in ("text", "html")
+            ]
+            assert texts[0] == texts[2]
+            assert texts[1] == texts[3]
+    finally:
+        one.ledger.close()
+        other.ledger.close()
+
+
+def a_lone_action_owner(group: Group) -> None:
+    """Ten delivery proposals the six voting members raise and adopt together.
+
+    The key member alone owns the actions that follow.
+    """
+    for i in range(10):
+        proposal = group.propose(group.voters[i % 6], phase="delivery")
+        group.consent(proposal)
+        group.ledger.assign_action(
+            proposal,
+            description="Do it.",
+            owners=[group.key],
+            by=group.admin,
+            occurred_at=group.at(),
+        )
+
+
+def test_the_evidence_one_action_owner_makes_is_withheld() -> None:
+    """Actions counted by their owner's lived experience, of one owner, are hers."""
+    one, other = twins(a_lone_action_owner)
+    try:
+        rungs = [g.public()["ladder"][0] for g in (one, other)]
+        assert rungs[0]["rung"] is not None  # six proposers and deciders
+        assert [{**r, "id": None} for r in rungs] == [
+            {**rungs[1], "id": None},
+            {**rungs[1], "id": None},
+        ]
+        assert rungs[0]["evidence"]["delivery_actions"] is None
+        assert {"delivery_actions", "le_occasions", "one_off"} <= set(
+            rungs[0]["withheld"]
+        )
+    finally:
+        one.ledger.close()
+        other.ledger.close()
+
+
+def test_a_rung_of_a_one_decider_project_is_withheld_in_every_report(
+    demo_ledger: Ledger,
+) -> None:
+    """The demo's coach module has one decider: no report shows its rung."""
+    (project,) = (p for p in demo_ledger.projects() if p.name.startswith("Coach"))
+    board = demo_ledger.power_sharing(project=project.id)
+    assert board.ladder[0].evidence["people"]["voting_deciders"] == 1
+    scopes: list[tuple[UUID | None, UUID | None]] = [
+        (None, None),
+        (None, project.id),
+        *((b.id, None) for b in demo_ledger.bodies()),
+    ]
+    for scope in scopes:
+        report = demo_ledger.power_sharing(body=scope[0], project=scope[1])
+        data = json.loads(render(report, audience="public", format="json"))
+        for rung in data["ladder"]:
+            if rung["id"] == str(project.id):
+                assert (rung["rung"], rung["level"]) == (None, None), scope
+                assert rung["evidence"]["decided_phases"] is None, scope
+
+
+def test_a_rung_stored_before_people_were_counted_is_withheld() -> None:
+    """Without ``people`` in its evidence, no group is known to be large enough."""
+    rung = Rung("body", "b", "Board", "ENGAGEMENT", 5, ("one_off",), {"label": None})
+    safe = safe_rung(rung, Thresholds())
+    assert (safe.rung, safe.level, safe.flags) == (None, None, ())
+    assert safe.withheld[0] == "rung"
+    assert "one_off" in safe.withheld
+
+
+def a_lone_requester(group: Group) -> None:
+    """Ten meetings the key member asked Easy Read for, declined each time.
+
+    The six voting members raise and adopt ten proposals together.
+    """
+    ledger = group.ledger
+    for i in range(10):
+        group.consent(group.propose(group.voters[i % 6]))
+        meeting = ledger.schedule_meeting(
+            group.body,
+            kind="decision_meeting",
+            title="Meeting",
+            starts_at=group.at(),
+            by=group.admin,
+            occurred_at=group.at(),
+        )
+        request = ledger.request_adjustment(
+            group.key, code="ER", meeting=meeting, occurred_at=group.at()
+        )
+        ledger.decline_adjustment(
+            request, by=group.admin, reason="unavailable", occurred_at=group.at()
+        )
+
+
+def test_the_declines_one_requester_had_are_withheld() -> None:
+    """Declines counted by the requester's lived experience, of one requester."""
+    one, other = twins(a_lone_requester)
+    try:
+        rungs = [g.public()["ladder"][0] for g in (one, other)]
+        for key in ("unresolved_declines", "equal_terms", "capped_by_equal_terms"):
+            assert rungs[0]["evidence"][key] is None, key
+            assert rungs[1]["evidence"][key] is None, key
+        assert rungs[0]["withheld"] == rungs[1]["withheld"]
+        assert "equal_terms_not_met" in rungs[0]["withheld"]
+    finally:
+        one.ledger.close()
+        other.ledger.close()
