@@ -447,6 +447,29 @@ def test_the_rung_of_a_body_its_chair_runs_alone_is_withheld() -> None:
         other.ledger.close()
 
 
+def test_a_withheld_rung_is_written_as_one_line_with_its_reason() -> None:
+    """The text names the reason once, not a "withheld" for each piece of evidence."""
+    one, other = twins(a_chair_deciding_alone)
+    try:
+        text = render(one.report(), audience="public", format="text")
+        ladder = text.split("The ladder of co-production")[1].split("Indicators")[0]
+        lines = [line for line in ladder.splitlines() if line.strip()]
+        start = next(i for i, line in enumerate(lines) if line.startswith("Kit"))
+        assert lines[start:] == [
+            (
+                "Kit Group (body): withheld: fewer than 5 people behind some of "
+                "its records; flags: not shown"
+            ),
+            "    label the organisation gave it: not recorded",
+        ]
+        html = render(one.report(), audience="public", format="html")
+        evidence = html.split("Evidence for Kit Group")[1].split("</details>")[0]
+        assert "withheld" not in evidence  # only the label is left to show
+    finally:
+        one.ledger.close()
+        other.ledger.close()
+
+
 def a_lone_action_owner(group: Group) -> None:
     """Ten delivery proposals the six voting members raise and adopt together.
 

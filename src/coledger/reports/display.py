@@ -384,11 +384,18 @@ def _month(value: str) -> str:
 
 
 def public_process(rung: SafeRung, k: int) -> Process:
-    """One process with its evidence made safe (its counts are ranges, as text)."""
+    """One process with its evidence made safe (its counts are ranges, as text).
+
+    A rung withheld whole keeps only the evidence still shown (its label):
+    the reason, given once, covers the rest and every flag.
+    """
+    whole = rung.rung is None
     evidence = []
     for key, value in rung.evidence.items():
         label = EVIDENCE_WORDS.get(key, words(key))
         if key in rung.withheld:
+            if whole:
+                continue
             shown = WITHHELD
         elif key.startswith("first_") and isinstance(value, str):
             shown = _month(value)
@@ -398,11 +405,11 @@ def public_process(rung: SafeRung, k: int) -> Process:
     return Process(
         name=rung.name,
         unit=rung.unit,
-        rung=RUNG_WITHHELD.format(k=k) if rung.rung is None else words(rung.rung),
+        rung=RUNG_WITHHELD.format(k=k) if whole else words(rung.rung),
         level=rung.level,
         flags=tuple(words(f) for f in rung.flags),
         evidence=tuple(evidence),
-        hidden_flags=tuple(words(f) for f in rung.withheld if f in FLAGS),
+        hidden_flags=tuple(words(f) for f in rung.withheld if f in FLAGS and not whole),
     )
 
 

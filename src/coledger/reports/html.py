@@ -230,7 +230,9 @@ def _ladder_section(display: Display, ids: _Ids) -> Markup:
                         p.unit,
                         "withheld" if p.level is None else str(p.level),
                         p.rung,
-                        _flags(p.flags, p.hidden_flags),
+                        Markup("not shown")
+                        if p.level is None
+                        else _flags(p.flags, p.hidden_flags),
                     )
                     for p in display.processes
                 ],
