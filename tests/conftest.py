@@ -119,6 +119,15 @@ def ledger_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
     return url_for(backend, tmp_path, schema)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A ledger URL that two Ledger objects (two processes, in effect) open at once."""
+    schema = None
+    if request.param == "postgres":
+        schema = request.getfixturevalue("pg_schema")
+    return url_for(request.param, tmp_path, schema)
+
+
 @pytest.fixture
 def ledger(ledger_url: str) -> Iterator[Ledger]:
     """A fresh, empty ledger on each backend in turn."""

@@ -11,15 +11,6 @@ from coledger import ConcurrencyError, Ledger, StorageError
 from conftest import url_for
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A ledger URL that two Ledger objects can open at once."""
-    schema = None
-    if request.param == "postgres":
-        schema = request.getfixturevalue("pg_schema")
-    return url_for(request.param, tmp_path, schema)
-
-
 def test_a_batch_whose_reads_changed_raises_concurrency_error(shared_url: str) -> None:
     """A record only read by a batch, changed by another writer, fails it plainly."""
     with Ledger.open(shared_url) as ours, Ledger.open(shared_url) as theirs:

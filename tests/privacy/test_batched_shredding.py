@@ -8,7 +8,6 @@ or erased readable, even data sealed in the same batch.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -18,7 +17,6 @@ from coledger import ConcurrencyError, Ledger, LedgerError, WrongStateError
 from coledger import _core as core
 from coledger.domain.values import ERASED
 from coledger.projections.materialise import Materialiser, MemoryTables, comparable
-from conftest import url_for
 from helpers import refused
 
 
@@ -120,15 +118,6 @@ def test_declaring_again_after_a_withdrawal_in_the_same_batch_is_refused(
     ledger.withdraw_lived_experience(mo)  # in two steps it works
     ledger.declare_lived_experience(mo, categories=["CARER"])
     assert _declared(ledger, mo) == [(), ("CARER",)]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A ledger URL that two Ledger objects can open at once."""
-    schema = None
-    if request.param == "postgres":
-        schema = request.getfixturevalue("pg_schema")
-    return url_for(request.param, tmp_path, schema)
 
 
 @pytest.mark.parametrize("overtaken", ["the member", "another record"])

@@ -22,14 +22,6 @@ from conftest import url_for
 from indicator_helpers import day, decide, person
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A ledger URL that two ledgers (two processes, in effect) open together."""
-    kind: str = request.param
-    schema = request.getfixturevalue("pg_schema") if kind == "postgres" else None
-    return url_for(kind, tmp_path, schema)
-
-
 @pytest.fixture
 def three_ledgers(shared_url: str) -> Iterator[tuple[Ledger, Ledger, Ledger]]:
     """A writer, a slow catch-up's ledger and a quick one's, on one store."""
