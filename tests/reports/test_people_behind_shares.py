@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
-import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coledger import Ledger, Rule
+from coledger import Ledger
 from coledger.demo import record_year
 from coledger.projections.indicators import WEIGHED
 from coledger.projections.lens import Figure
@@ -21,112 +17,25 @@ from coledger.projections.thresholds import Thresholds
 from coledger.reports import render, suppress
 from coledger.reports.suppression import SMALL_CELL, safe_figure
 from coledger.reports.vocabulary import INDICATORS, TAGS, indicator
+from people_helpers import Group, chair_decides
 
 K = Thresholds().small_cell
 
 
-class WorkingGroup:
-    """A working group of six trainers with lived experience and a staff admin."""
-
-    def __init__(self, ledger: Ledger) -> None:
-        self.ledger = ledger
-        self.clock = itertools.count()
-        self.admin = ledger.register_member(
-            "Admin", role="staff", occurred_at=self.at()
-        )
-        ledger.declare_lived_experience(
-            self.admin, categories=["NONE"], occurred_at=self.at()
-        )
-        self.body = ledger.establish_body(
-            "Kit Group",
-            kind="working_group",
-            rule=Rule.consent(),
-            by=self.admin,
-            occurred_at=self.at(),
-        )
-        self.trainers = [self.trainer(i) for i in range(6)]
-        self.chair = self.trainers[0]
-
-    def at(self) -> datetime:
-        """The next business time, an hour after the last."""
-        return datetime(2025, 3, 1, 9, tzinfo=UTC) + timedelta(hours=next(self.clock))
-
-    def trainer(self, i: int) -> UUID:
-        """A trainer with lived experience, given a voting seat (the first chairs)."""
-        member = self.ledger.register_member(
-            f"Trainer {i}", role="trainer", by=self.admin, occurred_at=self.at()
-        )
-        self.ledger.declare_lived_experience(
-            member, categories=["DIS"], occurred_at=self.at()
-        )
-        self.ledger.assign_seat(
-            self.body,
-            member,
-            office="chair" if i == 0 else None,
-            by=self.admin,
-            occurred_at=self.at(),
-        )
-        return member
-
-    def item(self, proposer: UUID, commenters: list[UUID]) -> UUID:
-        """A proposal with one comment from each of *commenters*."""
-        proposal = self.ledger.raise_proposal(
-            self.body,
-            proposers=[proposer],
-            title="Item",
-            text="Do it.",
-            occurred_at=self.at(),
-        )
-        for author in commenters:
-            self.ledger.comment(
-                proposal,
-                author=author,
-                text="A view.",
-                channel="written",
-                occurred_at=self.at(),
-            )
-        return proposal
-
-    def chair_decides(self, items: int) -> None:
-        """*items* proposals the chair raises, two trainers discuss and she decides."""
-        for _ in range(items):
-            proposal = self.item(self.chair, self.trainers[1:3])
-            self.ledger.decide(
-                proposal,
-                outcome="adopted",
-                method="chair",
-                by=self.admin,
-                decided_by=[self.chair],
-                occurred_at=self.at(),
-            )
-
-    def all_decide(self, items: int) -> None:
-        """*items* proposals, each raised, discussed and decided by the whole group."""
-        for i in range(items):
-            proposer = self.trainers[i % len(self.trainers)]
-            proposal = self.item(proposer, self.trainers)
-            self.ledger.decide(
-                proposal,
-                outcome="adopted",
-                method="consent",
-                by=self.admin,
-                decided_by=self.trainers,
-                occurred_at=self.at(),
-            )
-
-    def public(self) -> dict[str, Any]:
-        """The public JSON report of the working group."""
-        report = self.ledger.power_sharing(body=self.body)
-        out = render(report, audience="public", format="json")
-        data: dict[str, Any] = json.loads(out)
-        return data
+def all_decide(group: Group, items: int) -> None:
+    """*items* proposals the six voting members raise in turn, discuss and decide."""
+    for i in range(items):
+        proposal = group.propose(group.voters[i % len(group.voters)])
+        for author in group.voters:
+            group.comment(proposal, author)
+        group.consent(proposal)
 
 
 @pytest.fixture
-def group() -> Iterator[WorkingGroup]:
-    """The working group, on an in-memory ledger."""
+def group() -> Iterator[Group]:
+    """A body whose key member has lived experience, on an in-memory ledger."""
     with Ledger.open("memory://") as ledger:
-        yield WorkingGroup(ledger)
+        yield Group(ledger, key_has_it=True)
 
 
 def note(code: str) -> str:
@@ -135,11 +44,11 @@ def note(code: str) -> str:
 
 
 def test_a_lone_chairs_decisions_are_not_published_as_a_share(
-    group: WorkingGroup,
+    group: Group,
 ) -> None:
-    """Forty decisions by one chair: D1 and the tags would say whether she has it."""
-    group.chair_decides(40)
-    board = group.ledger.power_sharing(body=group.body).to_json()["indicators"]
+    """Forty decisions by one member alone: D1 and the tags would say if she has it."""
+    chair_decides(group, 40, commenters=group.with_it[:2])
+    board = group.report().to_json()["indicators"]
     assert (board["D1"]["value"], board["D1"]["n"], board["D1"]["people"]) == (
         1.0,
         40,
@@ -161,11 +70,11 @@ def test_a_lone_chairs_decisions_are_not_published_as_a_share(
 
 
 def test_one_proposer_and_two_commenters_are_too_few_for_a1_and_v1(
-    group: WorkingGroup,
+    group: Group,
 ) -> None:
     """A1 over one proposer's proposals, V1 over two commenters': both withheld."""
-    group.chair_decides(12)
-    board = group.ledger.power_sharing(body=group.body).to_json()["indicators"]
+    chair_decides(group, 12, commenters=group.with_it[:2])
+    board = group.report().to_json()["indicators"]
     assert (board["A1"]["people"], board["V1"]["people"]) == (1, 2)
     public = group.public()["indicators"]
     for code in ("A1", "V1"):
@@ -173,10 +82,10 @@ def test_one_proposer_and_two_commenters_are_too_few_for_a1_and_v1(
         assert public[code]["note"] == note(code), code
 
 
-def test_a_group_that_decides_together_is_published(group: WorkingGroup) -> None:
-    """Six trainers proposing, discussing and deciding together: shares are shown."""
-    group.all_decide(12)
-    board = group.ledger.power_sharing(body=group.body).to_json()["indicators"]
+def test_a_group_that_decides_together_is_published(group: Group) -> None:
+    """Six members proposing, discussing and deciding together: shares are shown."""
+    all_decide(group, 12)
+    board = group.report().to_json()["indicators"]
     assert {c: board[c]["people"] for c in ("A1", "V1", "D1")} == dict.fromkeys(
         ("A1", "V1", "D1"), 6
     )
@@ -188,12 +97,12 @@ def test_a_group_that_decides_together_is_published(group: WorkingGroup) -> None
 
 
 def test_deciders_without_a_vote_are_not_counted_behind_d1(
-    group: WorkingGroup,
+    group: Group,
 ) -> None:
     """Staff deciding alone hold no vote, so they add no one to D1's people."""
-    group.chair_decides(10)
+    chair_decides(group, 10, commenters=group.with_it[:2])
     for _ in range(10):
-        proposal = group.item(group.admin, [])
+        proposal = group.propose(group.admin)
         group.ledger.decide(
             proposal,
             outcome="adopted",
@@ -201,7 +110,7 @@ def test_deciders_without_a_vote_are_not_counted_behind_d1(
             by=group.admin,
             occurred_at=group.at(),
         )
-    d1 = group.ledger.power_sharing(body=group.body).indicators["D1"]
+    d1 = group.report().indicators["D1"]
     assert (d1.n, d1.people) == (20, 1)
 
 
@@ -277,14 +186,14 @@ def test_enough_people_leave_a_figure_to_the_other_rules(
     assert safe_figure(code, counted, th) == safe_figure(code, uncounted, th)
 
 
-def test_the_limit_is_the_readers_small_cell(group: WorkingGroup) -> None:
+def test_the_limit_is_the_readers_small_cell(group: Group) -> None:
     """With a small-cell limit of 2, one person is still too few; six are enough."""
-    group.chair_decides(40)
-    report = group.ledger.power_sharing(body=group.body)
+    chair_decides(group, 40, commenters=group.with_it[:2])
+    report = group.report()
     th = Thresholds(small_cell=2)
     assert suppress(report, th).indicators["D1"].withheld == SMALL_CELL
-    group.all_decide(12)  # now six trainers decide
-    report = group.ledger.power_sharing(body=group.body)
+    all_decide(group, 12)  # now six members decide
+    report = group.report()
     safe = suppress(report, Thresholds(small_cell=7))
     assert safe.indicators["D1"].withheld == SMALL_CELL
     assert safe.tags == ()
@@ -292,23 +201,15 @@ def test_the_limit_is_the_readers_small_cell(group: WorkingGroup) -> None:
 
 
 def lone_commenter(ledger: Ledger, *, lived_experience: bool) -> dict[str, Any]:
-    """The public JSON of a group of six deciding 30 items one member commented on.
+    """The public JSON of six members deciding 30 items only the key one commented on.
 
-    The commenter is a trainer with lived experience, or the staff admin
-    without it; the decisions are the same either way.
+    The key member has lived experience or not; the decisions are the same.
     """
-    group = WorkingGroup(ledger)
-    commenter = group.trainers[1] if lived_experience else group.admin
+    group = Group(ledger, key_has_it=lived_experience)
     for i in range(30):
-        proposal = group.item(group.trainers[i % 6], [commenter])
-        ledger.decide(
-            proposal,
-            outcome="adopted",
-            method="consent",
-            by=group.admin,
-            decided_by=group.trainers,
-            occurred_at=group.at(),
-        )
+        proposal = group.propose(group.voters[i % 6])
+        group.comment(proposal, group.key)
+        group.consent(proposal)
     return group.public()
 
 

@@ -8,156 +8,27 @@ read that member's lived experience.
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 import pytest
 
-from coledger import Ledger, Rule
-from coledger.projections.report import PowerSharingReport, Rung
+from coledger import Ledger
+from coledger.projections.report import Rung
 from coledger.projections.thresholds import Thresholds
 from coledger.reports import render
 from coledger.reports.suppression import SMALL_CELL, safe_rung
+from people_helpers import Group, chair_decides, told
 
 K = Thresholds().small_cell
-
-
-class Group:
-    """A body of six voting members, and four staff without seats or lived experience.
-
-    The voting members are the key one, three with lived experience and two
-    without.
-    """
-
-    def __init__(
-        self, ledger: Ledger, *, key_has_it: bool, key_seat: bool = True
-    ) -> None:
-        self.ledger = ledger
-        self.clock = itertools.count()
-        self.admin = self.member("Admin", has_it=False)
-        self.body = ledger.establish_body(
-            "Kit Group",
-            kind="working_group",
-            rule=Rule.consent(),
-            by=self.admin,
-            occurred_at=self.at(),
-        )
-        self.key = self.member("Key", has_it=key_has_it, seat=key_seat)
-        self.with_it = [self.member(f"With {i}", has_it=True, seat=True) for i in "abc"]
-        self.without = [
-            self.member(f"Without {i}", has_it=False, seat=True) for i in "ab"
-        ]
-        self.staff = [self.member(f"Staff {i}", has_it=False) for i in "abcd"]
-        self.voters = [self.key, *self.with_it, *self.without]
-        self.project: UUID | None = None
-        """The project whose report the test reads, or None for the body's."""
-
-    def at(self) -> datetime:
-        """The next business time, an hour after the last."""
-        return datetime(2025, 3, 1, 9, tzinfo=UTC) + timedelta(hours=next(self.clock))
-
-    def member(self, name: str, *, has_it: bool, seat: bool = False) -> UUID:
-        """A member who declared lived experience or none, with a voting seat or not."""
-        ledger = self.ledger
-        by = getattr(self, "admin", None)
-        member = ledger.register_member(name, by=by, occurred_at=self.at())
-        categories = ["DIS"] if has_it else ["NONE"]
-        ledger.declare_lived_experience(
-            member, categories=categories, occurred_at=self.at()
-        )
-        if seat:
-            ledger.assign_seat(self.body, member, by=self.admin, occurred_at=self.at())
-        return member
-
-    def propose(
-        self, proposer: UUID, *, project: UUID | None = None, phase: str | None = None
-    ) -> UUID:
-        """A proposal to the body."""
-        return self.ledger.raise_proposal(
-            self.body,
-            proposers=[proposer],
-            title="Item",
-            text="Do it.",
-            project=project,
-            phase=phase,
-            occurred_at=self.at(),
-        )
-
-    def comment(self, proposal: UUID, author: UUID) -> UUID:
-        """A written comment."""
-        return self.ledger.comment(
-            proposal,
-            author=author,
-            text="A view.",
-            channel="written",
-            occurred_at=self.at(),
-        )
-
-    def consent(self, proposal: UUID, outcome: str = "adopted") -> None:
-        """The six voting members decide *proposal* together."""
-        self.ledger.decide(
-            proposal,
-            outcome=outcome,
-            method="consent",
-            by=self.admin,
-            decided_by=self.voters,
-            occurred_at=self.at(),
-        )
-
-    def projects(self, count: int) -> list[UUID]:
-        """*count* projects."""
-        return [
-            self.ledger.start_project(
-                f"Project {i}",
-                label="co_production",
-                by=self.admin,
-                occurred_at=self.at(),
-            )
-            for i in range(count)
-        ]
-
-    def public(self) -> dict[str, Any]:
-        """The public JSON report of the scope."""
-        report = self.report()
-        data: dict[str, Any] = json.loads(
-            render(report, audience="public", format="json")
-        )
-        return data
-
-    def people(self, code: str) -> int | None:
-        """A figure's people in the board's report of the scope."""
-        return self.report().indicators[code].people
-
-    def report(self) -> PowerSharingReport:
-        """The board's report of the body, or of the project if there is one."""
-        if self.project is not None:
-            return self.ledger.power_sharing(project=self.project)
-        return self.ledger.power_sharing(body=self.body)
-
-
-def twins(
-    story: Callable[[Group], None], *, key_seat: bool = True
-) -> tuple[Group, Group]:
-    """*story* told of a key member with lived experience, and of one without."""
-    told = []
-    for has_it in (True, False):
-        ledger = Ledger.open("memory://")
-        group = Group(ledger, key_has_it=has_it, key_seat=key_seat)
-        story(group)
-        told.append(group)
-    return told[0], told[1]
 
 
 def assert_same(
     code: str, story: Callable[[Group], None], *, key_seat: bool = True
 ) -> None:
     """Public *code* is the same whether the key member has lived experience or not."""
-    one, other = twins(story, key_seat=key_seat)
-    try:
+    with told(story, key_seat=key_seat) as (one, other):
         shown, hidden = (
             one.public()["indicators"][code],
             other.public()["indicators"][code],
@@ -165,9 +36,6 @@ def assert_same(
         assert shown == hidden, (one.people(code), other.people(code))
         assert shown["withheld"] == SMALL_CELL
         assert shown["note"].startswith(f"withheld: fewer than {K} people behind")
-    finally:
-        one.ledger.close()
-        other.ledger.close()
 
 
 def a_lone_voter_overruled(group: Group) -> None:
@@ -252,14 +120,7 @@ def a_lone_attendee(group: Group) -> None:
     """
     ledger = group.ledger
     for _ in range(10):
-        meeting = ledger.schedule_meeting(
-            group.body,
-            kind="decision_meeting",
-            title="Meeting",
-            starts_at=group.at(),
-            by=group.admin,
-            occurred_at=group.at(),
-        )
+        meeting = group.meeting()
         ledger.record_attendance(
             meeting, group.key, by=group.admin, occurred_at=group.at()
         )
@@ -338,15 +199,7 @@ def a_project_only_the_key_member_attends(group: Group) -> None:
     (project,) = group.projects(1)
     group.project = project
     for _ in range(10):
-        meeting = ledger.schedule_meeting(
-            group.body,
-            kind="decision_meeting",
-            title="Project meeting",
-            starts_at=group.at(),
-            project=project,
-            by=group.admin,
-            occurred_at=group.at(),
-        )
+        meeting = group.meeting(project)
         ledger.record_attendance(
             meeting, group.key, by=group.admin, occurred_at=group.at()
         )
@@ -363,14 +216,10 @@ def a_project_only_the_key_member_attends(group: Group) -> None:
 
 def test_v4_counts_the_attendees_whose_silence_it_reads() -> None:
     """V4's n counts one attendee's attendances if they have it: one is too few."""
-    one, other = twins(a_project_only_the_key_member_attends, key_seat=False)
-    try:
+    with told(a_project_only_the_key_member_attends, key_seat=False) as (one, other):
         r1 = one.public()["indicators"]["R1"]
         assert r1 == other.public()["indicators"]["R1"]
         assert r1["withheld"] is None  # so V4 is not withheld with it
-    finally:
-        one.ledger.close()
-        other.ledger.close()
     assert_same("V4", a_project_only_the_key_member_attends, key_seat=False)
 
 
@@ -392,8 +241,7 @@ def a_lone_proposer_before_deciders_without(group: Group) -> None:
 
 def test_the_decisions_by_tag_go_with_a_share_of_a_few_people() -> None:
     """Tagged "influenced" or not, the decisions would give the lone proposer away."""
-    one, other = twins(a_lone_proposer_before_deciders_without)
-    try:
+    with told(a_lone_proposer_before_deciders_without) as (one, other):
         shown, hidden = one.public(), other.public()
         assert shown["indicators"]["A1"]["withheld"] == SMALL_CELL
         assert shown["indicators"]["D1"]["withheld"] is None  # five deciders
@@ -401,29 +249,16 @@ def test_the_decisions_by_tag_go_with_a_share_of_a_few_people() -> None:
         assert [shown[key] for key in keys] == [hidden[key] for key in keys]
         assert shown["decisions"] == []
         assert shown["decisions_withheld"].startswith(f"withheld: fewer than {K}")
-    finally:
-        one.ledger.close()
-        other.ledger.close()
 
 
 def a_chair_deciding_alone(group: Group) -> None:
     """30 phased proposals that the key member raised and, as chair, decided alone."""
-    for i in range(30):
-        proposal = group.propose(group.key, phase=("design", "delivery")[i % 2])
-        group.ledger.decide(
-            proposal,
-            outcome="adopted",
-            method="chair",
-            by=group.admin,
-            decided_by=[group.key],
-            occurred_at=group.at(),
-        )
+    chair_decides(group, 30, phases=("design", "delivery"))
 
 
 def test_the_rung_of_a_body_its_chair_runs_alone_is_withheld() -> None:
     """The rung, its evidence and its flags would say what D1, withheld, does not."""
-    one, other = twins(a_chair_deciding_alone)
-    try:
+    with told(a_chair_deciding_alone) as (one, other):
         shown, hidden = one.public(), other.public()
         assert shown["indicators"]["D1"]["withheld"] == SMALL_CELL
         ladders = [
@@ -442,15 +277,11 @@ def test_the_rung_of_a_body_its_chair_runs_alone_is_withheld() -> None:
             ]
             assert texts[0] == texts[2]
             assert texts[1] == texts[3]
-    finally:
-        one.ledger.close()
-        other.ledger.close()
 
 
 def test_a_withheld_rung_is_written_as_one_line_with_its_reason() -> None:
     """The text names the reason once, not a "withheld" for each piece of evidence."""
-    one, other = twins(a_chair_deciding_alone)
-    try:
+    with told(a_chair_deciding_alone) as (one, _other):
         text = render(one.report(), audience="public", format="text")
         ladder = text.split("The ladder of co-production")[1].split("Indicators")[0]
         lines = [line for line in ladder.splitlines() if line.strip()]
@@ -465,9 +296,6 @@ def test_a_withheld_rung_is_written_as_one_line_with_its_reason() -> None:
         html = render(one.report(), audience="public", format="html")
         evidence = html.split("Evidence for Kit Group")[1].split("</details>")[0]
         assert "withheld" not in evidence  # only the label is left to show
-    finally:
-        one.ledger.close()
-        other.ledger.close()
 
 
 def a_lone_action_owner(group: Group) -> None:
@@ -489,8 +317,7 @@ def a_lone_action_owner(group: Group) -> None:
 
 def test_the_evidence_one_action_owner_makes_is_withheld() -> None:
     """Actions counted by their owner's lived experience, of one owner, are hers."""
-    one, other = twins(a_lone_action_owner)
-    try:
+    with told(a_lone_action_owner) as (one, other):
         rungs = [g.public()["ladder"][0] for g in (one, other)]
         assert rungs[0]["rung"] is not None  # six proposers and deciders
         assert [{**r, "id": None} for r in rungs] == [
@@ -501,9 +328,6 @@ def test_the_evidence_one_action_owner_makes_is_withheld() -> None:
         assert {"delivery_actions", "le_occasions", "one_off"} <= set(
             rungs[0]["withheld"]
         )
-    finally:
-        one.ledger.close()
-        other.ledger.close()
 
 
 def test_a_rung_of_a_one_decider_project_is_withheld_in_every_report(
@@ -544,14 +368,7 @@ def a_lone_requester(group: Group) -> None:
     ledger = group.ledger
     for i in range(10):
         group.consent(group.propose(group.voters[i % 6]))
-        meeting = ledger.schedule_meeting(
-            group.body,
-            kind="decision_meeting",
-            title="Meeting",
-            starts_at=group.at(),
-            by=group.admin,
-            occurred_at=group.at(),
-        )
+        meeting = group.meeting()
         request = ledger.request_adjustment(
             group.key, code="ER", meeting=meeting, occurred_at=group.at()
         )
@@ -562,14 +379,10 @@ def a_lone_requester(group: Group) -> None:
 
 def test_the_declines_one_requester_had_are_withheld() -> None:
     """Declines counted by the requester's lived experience, of one requester."""
-    one, other = twins(a_lone_requester)
-    try:
+    with told(a_lone_requester) as (one, other):
         rungs = [g.public()["ladder"][0] for g in (one, other)]
         for key in ("unresolved_declines", "equal_terms", "capped_by_equal_terms"):
             assert rungs[0]["evidence"][key] is None, key
             assert rungs[1]["evidence"][key] is None, key
         assert rungs[0]["withheld"] == rungs[1]["withheld"]
         assert "equal_terms_not_met" in rungs[0]["withheld"]
-    finally:
-        one.ledger.close()
-        other.ledger.close()
