@@ -102,9 +102,44 @@ ORDER = {
     "coledger_decision_tags": "ordinal",
 }
 """How each table's rows of one scope are read: as its report lists them."""
-LATEST_COLUMNS = {"coledger_ladder": "ordinal", "coledger_figures": "people"}
-"""The last column each table gained: a table without it was made by an earlier
-release, and is dropped and made again (its rows are derived)."""
+COLUMNS = {
+    "coledger_figures": (
+        "scope_kind",
+        "scope_id",
+        "code",
+        "value",
+        "n",
+        "coverage",
+        "band",
+        "note",
+        "people",
+    ),
+    "coledger_ladder": (
+        "scope_kind",
+        "scope_id",
+        "unit",
+        "id",
+        "name",
+        "rung",
+        "level",
+        "flags",
+        "evidence",
+        "ordinal",
+    ),
+    "coledger_decision_tags": (
+        "scope_kind",
+        "scope_id",
+        "proposal",
+        "decision",
+        "tag",
+        "le_originated",
+        "ordinal",
+    ),
+}
+"""Each data table's columns, in the order its rows hold them. Every read and
+write names them: a table that lacks one was made by an earlier release and is
+dropped and made again (its rows are derived), and a column a later release
+added is left empty rather than breaking this one's writes."""
 STAGED = "coledger_staged_"
 """Prefix of the connection's temporary tables that new rows wait in."""
 STAGE_BATCH = 20_000
@@ -304,12 +339,12 @@ class SQLTables(Tables):
             self._conn.execute(statement)
 
     def _outdated(self) -> bool:
-        """Whether a data table was made before it gained its latest column.
+        """Whether a data table lacks one of its ``COLUMNS``.
 
         Such as the ladder before rows kept their ``ordinal``, or the figures
         before they counted ``people``.
         """
-        for table, column in LATEST_COLUMNS.items():
+        for table, wanted in COLUMNS.items():
             if self._backend == "sqlite":
                 rows = self._conn.execute(f"PRAGMA table_info({table})")
                 columns = {row[1] for row in rows}
@@ -320,7 +355,7 @@ class SQLTables(Tables):
                     (self._config.pg_schema, table),
                 )
                 columns = {row[0] for row in rows}
-            if columns and column not in columns:
+            if columns and not columns.issuperset(wanted):
                 return True
         return False
 
@@ -392,7 +427,7 @@ class SQLTables(Tables):
             for table in DATA_TABLES:
                 self._conn.execute(
                     f"CREATE TEMP TABLE IF NOT EXISTS {STAGED}{table} AS "  # noqa: S608
-                    f"SELECT * FROM {table} LIMIT 0"
+                    f"SELECT {', '.join(COLUMNS[table])} FROM {table} LIMIT 0"
                 )
             self._clear_staged()
         filled: set[str] = set()
@@ -492,7 +527,11 @@ class SQLTables(Tables):
                     sorted(scopes),
                 )
             if table in filled:
-                conn.execute(f"INSERT INTO {table} SELECT * FROM {STAGED}{table}")  # noqa: S608
+                names = ", ".join(COLUMNS[table])
+                conn.execute(
+                    f"INSERT INTO {table} ({names}) "  # noqa: S608 (fixed names)
+                    f"SELECT {names} FROM {STAGED}{table}"
+                )
 
     def read(self, scope: Scope) -> tuple[int, Rows]:
         """The position and one scope's rows, in one read transaction.
@@ -513,7 +552,8 @@ class SQLTables(Tables):
                 rows = {
                     table: list(
                         self._conn.execute(
-                            f"SELECT * FROM {table} WHERE scope_kind = {mark} "  # noqa: S608
+                            f"SELECT {', '.join(COLUMNS[table])} FROM {table} "  # noqa: S608
+                            f"WHERE scope_kind = {mark} "
                             f"AND scope_id = {mark} ORDER BY {ORDER[table]}",
                             _key(scope),
                         ).fetchall()
