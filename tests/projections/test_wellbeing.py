@@ -166,6 +166,21 @@ def test_a_project_whose_meetings_never_had_one_shows_none(forums: Forums) -> No
     assert w2.note == "0 of 2 meetings held by 1 forum that holds check-ins"
 
 
+def test_meetings_after_the_record_are_not_counted_in_a_period_to_come(
+    forums: Forums,
+) -> None:
+    """A period that ends after the latest record still leaves out meetings to come.
+
+    Nothing is recorded after day 10, so the meeting called for day 90 has
+    not been held, whatever the period's end.
+    """
+    forums.meeting(10, check_in=True)
+    forums.meeting(90, held=False)
+    w2 = forums.w2(until=100)
+    assert (w2.value, w2.n, w2.band) == (1.0, 1, "every_meeting")
+    assert forums.w2(since=50, until=100).value is None
+
+
 def test_the_tables_follow_a_check_in_outside_a_project(forums: Forums) -> None:
     """A forum's first check-in, at a meeting outside a project, moves the project's W2.
 

@@ -211,7 +211,8 @@ each figure that weighs records by lived experience gives the smallest group
 of people it reads as ``people``, V4 among them, and each rung's evidence
 counts the people of each group behind it. 9: W2 counts a project's
 meetings of a forum from the forum's first check-in at any of its meetings,
-not only at the project's own.)"""
+not only at the project's own, and, for a period that ends after the
+record, leaves out the meetings that start after the latest recorded day.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

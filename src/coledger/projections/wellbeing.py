@@ -12,6 +12,8 @@ is a forum that never held one. A project's meetings of a forum that holds
 check-ins therefore count from the forum's first, wherever it was held.
 A meeting that has not started by now (the period's end, else the end of the
 latest recorded day) is left out too: no check-in can have been held at it.
+Nor has one that starts after the latest recorded day, though the period
+ends later: a meeting still to come is not a missed check-in.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import datetime
 from uuid import UUID
 
 from coledger.projections.facts import Facts, MeetingFacts
-from coledger.projections.lens import Figure, Lens, insufficient
+from coledger.projections.lens import Figure, Lens, insufficient, now_of
 from coledger.projections.thresholds import Thresholds
 
 
@@ -45,9 +47,14 @@ def _first_check_ins(facts: Facts, now: datetime) -> dict[UUID, datetime]:
     return first
 
 
+def held_by(lens: Lens) -> datetime:
+    """Until when meetings can have been held: now, and no later than the record."""
+    return min(lens.now, now_of(lens.facts))
+
+
 def opted_in(lens: Lens) -> list[MeetingFacts]:
     """Meetings in scope held in the period and by now, from their forum's first one."""
-    now = lens.now
+    now = held_by(lens)
     first = first_check_ins(lens.facts, now)
     return [
         m
