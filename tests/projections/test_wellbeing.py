@@ -181,6 +181,29 @@ def test_meetings_after_the_record_are_not_counted_in_a_period_to_come(
     assert forums.w2(since=50, until=100).value is None
 
 
+def test_a_meeting_counts_once_whenever_its_check_ins_were_recorded(
+    forums: Forums,
+) -> None:
+    """Two check-ins make one meeting with one; the meeting's start places it.
+
+    A check-in recorded ahead of its meeting, or long after it, belongs to
+    the meeting; one at a meeting still to come opts nobody in yet.
+    """
+    twice = forums.meeting(10, check_in=True)
+    forums.ledger.hold_check_in(twice, by=forums.admin, occurred_at=day(10))
+    ahead = forums.meeting(20, held=False)
+    forums.ledger.hold_check_in(ahead, by=forums.admin, occurred_at=day(5))
+    late = forums.meeting(30)
+    forums.meeting(40)
+    forums.ledger.hold_check_in(late, by=forums.admin, occurred_at=day(45))
+    w2 = forums.w2()
+    assert (w2.value, w2.n) == (3 / 4, 4)
+    assert forums.w2(until=30).n == 2  # in a period, by the meeting's start
+    to_come = forums.meeting(90, body=forums.coaching, held=False)
+    forums.ledger.hold_check_in(to_come, by=forums.admin, occurred_at=day(45))
+    assert forums.w2(Scope.body(forums.coaching)).value is None
+
+
 def test_the_tables_follow_a_check_in_outside_a_project(forums: Forums) -> None:
     """A forum's first check-in, at a meeting outside a project, moves the project's W2.
 
