@@ -450,9 +450,11 @@ class SQLTables(Tables):
         with self._lock:  # readers may use the connection between batches
             for table, rows in pending.items():
                 if rows:
-                    marks = ", ".join([self._mark] * len(rows[0]))
+                    names = ", ".join(COLUMNS[table])
+                    marks = ", ".join([self._mark] * len(COLUMNS[table]))
                     self._conn.cursor().executemany(
-                        f"INSERT INTO {STAGED}{table} VALUES ({marks})",  # noqa: S608
+                        f"INSERT INTO {STAGED}{table} ({names}) "  # noqa: S608
+                        f"VALUES ({marks})",
                         rows,
                     )
         return {table for table, rows in pending.items() if rows}
@@ -479,7 +481,8 @@ class SQLTables(Tables):
                         forget = f"DELETE FROM coledger_tracking WHERE name = {mark}"  # noqa: S608
                         conn.execute(forget, (self.name,))
                     conn.execute(
-                        f"INSERT INTO coledger_tracking VALUES ({mark}, {mark})",  # noqa: S608
+                        "INSERT INTO coledger_tracking (name, position) "  # noqa: S608
+                        f"VALUES ({mark}, {mark})",
                         (self.name, position),
                     )
             finally:
