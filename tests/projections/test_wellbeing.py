@@ -129,10 +129,15 @@ def test_meetings_that_have_not_started_are_not_counted(forums: Forums) -> None:
     assert (w2.value, w2.n, w2.band) == (1.0, 1, "every_meeting")
 
 
-def test_a_project_counts_its_own_meetings_from_their_first_check_in(
+def test_a_project_counts_its_meetings_from_their_forums_first_check_in(
     forums: Forums,
 ) -> None:
-    """A project's meetings count from the first of them with a check-in."""
+    """The scope cuts which meetings count, not when the forum took check-ins up.
+
+    The kit group opted in on day 10, outside the project: the project's
+    meeting on day 20 without one is a missed check-in, as the ledger's and
+    the group's own W2 count it.
+    """
     project = forums.ledger.start_project(
         "Summer Camp", label="co_design", by=forums.admin, occurred_at=day(1)
     )
@@ -141,9 +146,89 @@ def test_a_project_counts_its_own_meetings_from_their_first_check_in(
     forums.meeting(30, project=project, check_in=True)
     forums.meeting(40, project=project)
     w2 = forums.w2(Scope.project(project))
-    assert (w2.value, w2.n) == (1 / 2, 2)
+    assert (w2.value, w2.n) == (1 / 3, 3)
     whole = forums.w2()
     assert (whole.value, whole.n) == (2 / 4, 4)
+    kit = forums.w2(Scope.body(forums.kit))
+    assert (kit.value, kit.n) == (2 / 4, 4)
+
+
+def test_a_project_whose_meetings_never_had_one_shows_none(forums: Forums) -> None:
+    """A forum that holds check-ins and skipped them at every project meeting: 0."""
+    project = forums.ledger.start_project(
+        "Summer Camp", label="co_design", by=forums.admin, occurred_at=day(1)
+    )
+    forums.meeting(10, check_in=True)
+    forums.meeting(20, project=project)
+    forums.meeting(30, project=project)
+    w2 = forums.w2(Scope.project(project))
+    assert (w2.value, w2.n, w2.band) == (0.0, 2, "none")
+    assert w2.note == "0 of 2 meetings held by 1 forum that holds check-ins"
+
+
+def test_meetings_after_the_record_are_not_counted_in_a_period_to_come(
+    forums: Forums,
+) -> None:
+    """A period that ends after the latest record still leaves out meetings to come.
+
+    Nothing is recorded after day 10, so the meeting called for day 90 has
+    not been held, whatever the period's end.
+    """
+    forums.meeting(10, check_in=True)
+    forums.meeting(90, held=False)
+    w2 = forums.w2(until=100)
+    assert (w2.value, w2.n, w2.band) == (1.0, 1, "every_meeting")
+    assert forums.w2(since=50, until=100).value is None
+
+
+def test_a_meeting_counts_once_whenever_its_check_ins_were_recorded(
+    forums: Forums,
+) -> None:
+    """Two check-ins make one meeting with one; the meeting's start places it.
+
+    A check-in recorded ahead of its meeting, or long after it, belongs to
+    the meeting; one at a meeting still to come opts nobody in yet.
+    """
+    twice = forums.meeting(10, check_in=True)
+    forums.ledger.hold_check_in(twice, by=forums.admin, occurred_at=day(10))
+    ahead = forums.meeting(20, held=False)
+    forums.ledger.hold_check_in(ahead, by=forums.admin, occurred_at=day(5))
+    late = forums.meeting(30)
+    forums.meeting(40)
+    forums.ledger.hold_check_in(late, by=forums.admin, occurred_at=day(45))
+    w2 = forums.w2()
+    assert (w2.value, w2.n) == (3 / 4, 4)
+    assert forums.w2(until=30).n == 2  # in a period, by the meeting's start
+    to_come = forums.meeting(90, body=forums.coaching, held=False)
+    forums.ledger.hold_check_in(to_come, by=forums.admin, occurred_at=day(45))
+    assert forums.w2(Scope.body(forums.coaching)).value is None
+
+
+def test_the_tables_follow_a_check_in_outside_a_project(forums: Forums) -> None:
+    """A forum's first check-in, at a meeting outside a project, moves the project's W2.
+
+    No proposal links the project to the group, so only the project's
+    meetings of the group carry the change to its scope; a catch-up must
+    still rewrite the project's row, as a fold would give it.
+    """
+    ledger = forums.ledger
+    project = ledger.start_project(
+        "Summer Camp", label="co_design", by=forums.admin, occurred_at=day(1)
+    )
+    earlier = forums.meeting(10)  # the group's, outside the project
+    forums.meeting(20, project=project)
+    projector = ledger.projections()
+    projector.catch_up()
+    scope = Scope.project(project)
+    assert wellbeing.w2(Lens(ledger.facts(), scope), TH).value is None
+    # Recorded on day 20, the latest day already: "now" does not move.
+    ledger.hold_check_in(earlier, by=forums.admin, occurred_at=day(20))
+    assert projector.catch_up() == 1
+    folded = ledger.power_sharing(project=project).indicators["W2"]
+    assert (folded.value, folded.n) == (0.0, 1)
+    stored = projector.read(scope)
+    assert stored is not None
+    assert stored.indicators["W2"] == folded
 
 
 def test_w2_is_in_every_report_and_shown_to_the_public_as_a_band(

@@ -190,7 +190,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 8
+FIGURES_VERSION = 9
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -209,7 +209,10 @@ counts in le_occasions and first_le_contribution, and can lift one_off.
 7: W2, the share of meetings with a wellbeing check-in, is worked out. 8:
 each figure that weighs records by lived experience gives the smallest group
 of people it reads as ``people``, V4 among them, and each rung's evidence
-counts the people of each group behind it.)"""
+counts the people of each group behind it. 9: W2 counts a project's
+meetings of a forum from the forum's first check-in at any of its meetings,
+not only at the project's own, and, for a period that ends after the
+record, leaves out the meetings that start after the latest recorded day.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
@@ -447,9 +450,11 @@ class SQLTables(Tables):
         with self._lock:  # readers may use the connection between batches
             for table, rows in pending.items():
                 if rows:
-                    marks = ", ".join([self._mark] * len(rows[0]))
+                    names = ", ".join(COLUMNS[table])
+                    marks = ", ".join([self._mark] * len(COLUMNS[table]))
                     self._conn.cursor().executemany(
-                        f"INSERT INTO {STAGED}{table} VALUES ({marks})",  # noqa: S608
+                        f"INSERT INTO {STAGED}{table} ({names}) "  # noqa: S608
+                        f"VALUES ({marks})",
                         rows,
                     )
         return {table for table, rows in pending.items() if rows}
@@ -476,7 +481,8 @@ class SQLTables(Tables):
                         forget = f"DELETE FROM coledger_tracking WHERE name = {mark}"  # noqa: S608
                         conn.execute(forget, (self.name,))
                     conn.execute(
-                        f"INSERT INTO coledger_tracking VALUES ({mark}, {mark})",  # noqa: S608
+                        "INSERT INTO coledger_tracking (name, position) "  # noqa: S608
+                        f"VALUES ({mark}, {mark})",
                         (self.name, position),
                     )
             finally:
@@ -668,6 +674,29 @@ def linked(
     return found
 
 
+def check_in_readers(
+    facts: Facts, dirty: set[tuple[str, UUID | None]]
+) -> set[tuple[str, UUID | None]]:
+    """The projects whose W2 reads when a body in *dirty* first held a check-in.
+
+    W2 counts a project's meetings of a forum from the forum's first check-in
+    at any of its meetings, in the project or not, so a check-in that moves a
+    body's first moves the W2 of every project with meetings of that body,
+    whether or not a proposal links the two. A check-in marks its meeting's
+    body; only a body with some meeting that held one can have moved.
+    Nothing else reads a project's W2, so these need no closing over.
+    """
+    found: set[tuple[str, UUID | None]] = set()
+    meetings = facts.meetings
+    for kind, key in dirty:
+        if kind != "body" or key is None:
+            continue
+        own = [meetings[i] for i in facts.meetings_by_body.get(key, [])]
+        if any(m.check_ins for m in own):
+            found |= {("project", m.project) for m in own if m.project is not None}
+    return found
+
+
 def report_rows(report: PowerSharingReport) -> Rows:
     """A report as rows of the three data tables."""
     kind, sid = (
@@ -780,6 +809,8 @@ class Materialiser:
         if not everything:  # what the new events did not reach still holds
             carry_rungs(self._facts, marked_since, dirty)
             carry_per_state(self._facts, marked_since, dirty)
+            # W2 reads a forum's first check-in across scopes (rungs do not)
+            dirty |= check_in_readers(self._facts, self._facts.dirty)
         scopes = [
             s for s in scopes_of(self._facts) if everything or (s.kind, s.id) in dirty
         ]

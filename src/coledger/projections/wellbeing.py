@@ -6,10 +6,14 @@ held at a meeting (never what was said). W1 (payments and expenses) and W3
 
 The research counts the meetings "of the forums that opt in". Nothing in the
 record says a forum opted in, so a forum (a body) counts as having taken
-check-ins up from the first of its meetings in scope at which one was held:
-its meetings before that are left out, and so is a forum that never held one.
+check-ins up from the first of all its meetings at which one was held,
+whatever the scope and period: its meetings before that are left out, and so
+is a forum that never held one. A project's meetings of a forum that holds
+check-ins therefore count from the forum's first, wherever it was held.
 A meeting that has not started by now (the period's end, else the end of the
 latest recorded day) is left out too: no check-in can have been held at it.
+Nor has one that starts after the latest recorded day, though the period
+ends later: a meeting still to come is not a missed check-in.
 """
 
 from __future__ import annotations
@@ -17,16 +21,25 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from coledger.projections.facts import MeetingFacts
-from coledger.projections.lens import Figure, Lens, insufficient
+from coledger.projections.facts import Facts, MeetingFacts
+from coledger.projections.lens import Figure, Lens, insufficient, now_of
 from coledger.projections.thresholds import Thresholds
 
 
-def first_check_ins(lens: Lens) -> dict[UUID, datetime]:
-    """When each forum first held a check-in, at a meeting in scope, by now."""
-    now = lens.now
+def first_check_ins(facts: Facts, now: datetime) -> dict[UUID, datetime]:
+    """When each forum first held a check-in, at any of its meetings started by *now*.
+
+    Worked out once per state of the facts and *now*, for every scope; the
+    answer is shared, so it must not be changed.
+    """
+    return facts.remember(
+        ("wellbeing", "first check-ins", now), lambda: _first_check_ins(facts, now)
+    )
+
+
+def _first_check_ins(facts: Facts, now: datetime) -> dict[UUID, datetime]:
     first: dict[UUID, datetime] = {}
-    for m in lens.meetings(in_period=False):
+    for m in facts.meetings.values():
         if m.check_ins and m.starts_at < now:
             known = first.get(m.body)
             if known is None or m.starts_at < known:
@@ -34,10 +47,15 @@ def first_check_ins(lens: Lens) -> dict[UUID, datetime]:
     return first
 
 
+def held_by(lens: Lens) -> datetime:
+    """Until when meetings can have been held: now, and no later than the record."""
+    return min(lens.now, now_of(lens.facts))
+
+
 def opted_in(lens: Lens) -> list[MeetingFacts]:
     """Meetings in scope held in the period and by now, from their forum's first one."""
-    now = lens.now
-    first = first_check_ins(lens)
+    now = held_by(lens)
+    first = first_check_ins(lens.facts, now)
     return [
         m
         for m in lens.meetings()
