@@ -29,7 +29,14 @@ from datetime import datetime
 from uuid import UUID
 
 from coledger.projections.facts import MeetingFacts, ProposalFacts
-from coledger.projections.lens import Figure, Lens, fewest, insufficient, people_in
+from coledger.projections.lens import (
+    Figure,
+    Lens,
+    fewest,
+    insufficient,
+    people_in,
+    proposers_and_commenters,
+)
 from coledger.projections.measures import share
 from coledger.projections.thresholds import Thresholds
 
@@ -166,45 +173,32 @@ def _active(lens: Lens, project_id: UUID) -> bool:
     ) or any(lens.in_period(at) for _, at in _decisions(lens, project_id))
 
 
-def _contributors(
-    lens: Lens, project_id: UUID
-) -> tuple[list[tuple[UUID, datetime]], list[tuple[UUID, datetime]]]:
-    """(member, time) of a project's proposers, and of its commenters, by the end."""
-    proposers: list[tuple[UUID, datetime]] = []
-    commenters: list[tuple[UUID, datetime]] = []
-    for p in (lens.facts.proposals[i] for i in _of_project(lens, project_id)):
-        if _before_end(lens, p.raised_at):
-            proposers += [(m, p.raised_at) for m in p.proposers]
-        commenters += [(c.author, c.at) for c in p.comments if _before_end(lens, c.at)]
-    return proposers, commenters
-
-
 def a3(lens: Lens, th: Thresholds) -> Figure:
     """Share of active projects with lived experience in at the formative stage."""
     del th
-    counted = early = 0
-    proposers: list[tuple[UUID, datetime]] = []
-    commenters: list[tuple[UUID, datetime]] = []
+    counted: list[UUID] = []
+    early = 0
     for pid in projects_in_scope(lens):
         verdict = formative(lens, pid)
         if verdict is None or not _active(lens, pid):
             continue
-        counted += 1
+        counted.append(pid)
         early += verdict
-        raised, said = _contributors(lens, pid)
-        proposers += raised
-        commenters += said
     if not counted:
         return insufficient(
             "A3",
             "no project in scope had a contribution or decision in the period",
             people=0,
         )
-    value = early / counted
+    value = early / len(counted)
     band = "formative" if value == 1 else "late" if value == 0 else "partly_late"
+    proposers, commenters = proposers_and_commenters(
+        (lens.facts.proposals[i] for pid in counted for i in _of_project(lens, pid)),
+        lambda at: _before_end(lens, at),
+    )
     coverage = lens.coverage([*proposers, *commenters])
     people = fewest(proposers, commenters)
-    return Figure("A3", value, counted, coverage, band, None, people)
+    return Figure("A3", value, len(counted), coverage, band, None, people)
 
 
 def compute(lens: Lens, th: Thresholds) -> dict[str, Figure]:

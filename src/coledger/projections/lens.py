@@ -90,6 +90,22 @@ def people_in(acts: Iterable[tuple[UUID, datetime]]) -> int:
     return len({member.int for member, _ in acts})  # ints hash in C; UUIDs do not
 
 
+def proposers_and_commenters(
+    proposals: Iterable[ProposalFacts], keep: Callable[[datetime], bool]
+) -> tuple[list[tuple[UUID, datetime]], list[tuple[UUID, datetime]]]:
+    """(member, time) of the proposers, and of the commenters, of *proposals*.
+
+    Only acts whose time *keep* holds for: the period, or its end.
+    """
+    proposers: list[tuple[UUID, datetime]] = []
+    commenters: list[tuple[UUID, datetime]] = []
+    for p in proposals:
+        if keep(p.raised_at):
+            proposers += [(m, p.raised_at) for m in p.proposers]
+        commenters += [(c.author, c.at) for c in p.comments if keep(c.at)]
+    return proposers, commenters
+
+
 def fewest(*groups: Iterable[tuple[UUID, datetime]]) -> int:
     """How many different members the smallest of *groups* names (0 if none names any).
 

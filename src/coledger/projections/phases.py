@@ -34,6 +34,7 @@ from coledger.projections.lens import (
     band_of,
     fewest,
     insufficient,
+    proposers_and_commenters,
     utc_day,
 )
 from coledger.projections.thresholds import Thresholds
@@ -127,11 +128,13 @@ def _phase_acts(lens: Lens, project: UUID) -> Iterator[Act]:
                 yield from ((m, d.at) for m in d.decided_by)
 
 
-def _phase_people(lens: Lens, project: UUID) -> tuple[list[Act], list[Act]]:
+def _phase_people(
+    lens: Lens, projects: list[ProjectFacts]
+) -> tuple[list[Act], list[Act]]:
     """The proposers, and the deciders with a vote, whose lived experience P1 reads."""
     proposers: list[Act] = []
     deciders: list[Act] = []
-    for p in _proposals_of(lens, project):
+    for p in (p for pr in projects for p in _proposals_of(lens, pr.id)):
         if p.phase is None:
             continue
         if lens.in_period(p.raised_at):
@@ -166,13 +169,7 @@ def p1(lens: Lens, th: Thresholds) -> Figure:
     acts = [act for pr in projects for act in _phase_acts(lens, pr.id)]
     note = _named(projects, shown)
     coverage = lens.coverage(acts)
-    proposers: list[Act] = []
-    deciders: list[Act] = []
-    for pr in projects:
-        raised, decided = _phase_people(lens, pr.id)
-        proposers += raised
-        deciders += decided
-    people = fewest(proposers, deciders)
+    people = fewest(*_phase_people(lens, projects))
     return Figure("P1", value, len(projects), coverage, band, note, people)
 
 
@@ -227,17 +224,6 @@ def one_off(lens: Lens, project: UUID) -> bool | None:
     return None if not found else len(found) == 1
 
 
-def _contribution_acts(lens: Lens, project: UUID) -> tuple[list[Act], list[Act]]:
-    """The proposers, and the commenters, of a project's proposals in the period."""
-    proposers: list[Act] = []
-    commenters: list[Act] = []
-    for p in _proposals_of(lens, project):
-        if lens.in_period(p.raised_at):
-            proposers += [(m, p.raised_at) for m in p.proposers]
-        commenters += [(c.author, c.at) for c in p.comments if lens.in_period(c.at)]
-    return proposers, commenters
-
-
 def p2(lens: Lens, th: Thresholds) -> Figure:
     """Share of projects with lived-experience input on two or more occasions."""
     del th
@@ -252,12 +238,9 @@ def p2(lens: Lens, th: Thresholds) -> Figure:
     band = band_of(value, [(MIXED, "low"), (1.0, "mixed")], "continuous")
     shown: dict[UUID, object] = dict(counts)
     note = f"occasions with lived-experience input: {_named(projects, shown)}"
-    proposers: list[Act] = []
-    commenters: list[Act] = []
-    for pr in projects:
-        raised, said = _contribution_acts(lens, pr.id)
-        proposers += raised
-        commenters += said
+    proposers, commenters = proposers_and_commenters(
+        (p for pr in projects for p in _proposals_of(lens, pr.id)), lens.in_period
+    )
     coverage = lens.coverage([*proposers, *commenters])
     people = fewest(proposers, commenters)
     return Figure("P2", value, len(projects), coverage, band, note, people)
