@@ -173,19 +173,24 @@ def p1(lens: Lens, th: Thresholds) -> Figure:
     return Figure("P1", value, len(projects), coverage, band, note, people)
 
 
+def _meetings_by_day(lens: Lens, body: UUID) -> dict[date, list[MeetingFacts]]:
+    """The body's meetings by UTC day, each day's in order of their start."""
+
+    def index() -> dict[date, list[MeetingFacts]]:
+        days: dict[date, list[MeetingFacts]] = {}
+        for i in lens.facts.meetings_by_body.get(body, []):
+            m = lens.facts.meetings[i]
+            days.setdefault(utc_day(m.starts_at), []).append(m)
+        for found in days.values():
+            found.sort(key=lambda m: m.starts_at)
+        return days
+
+    return lens.facts.remember(("meetings_by_day", body), index)
+
+
 def _meeting_on(lens: Lens, p: ProposalFacts, c: CommentFacts) -> MeetingFacts | None:
     """The meeting of the proposal's body held on the comment's day, if any."""
-    same_day = sorted(
-        (
-            m
-            for m in (
-                lens.facts.meetings[i]
-                for i in lens.facts.meetings_by_body.get(p.body, [])
-            )
-            if utc_day(m.starts_at) == utc_day(c.at)
-        ),
-        key=lambda m: m.starts_at,
-    )
+    same_day = _meetings_by_day(lens, p.body).get(utc_day(c.at))
     if not same_day:
         return None
     for m in same_day:
