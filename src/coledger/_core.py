@@ -48,7 +48,6 @@ from coledger.integrity.recorders import (
     HeadCheckingSQLiteRecorder,
     HeadMovedError,
     LeafPOPORecorder,
-    OneTripPostgresRecorder,
     ReadsChangedError,
 )
 from coledger.log import StoredRecord
@@ -221,7 +220,10 @@ class _LedgerApp(Application[UUID]):
             env = {k: v for k, v in env.items() if k != "APPLICATION_RECORDER_TOPIC"}
             # The same insert as with leaves, so that only the leaves differ.
             if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
-                env["APPLICATION_RECORDER_TOPIC"] = get_topic(OneTripPostgresRecorder)
+                # A topic, not the class: only PostgreSQL ledgers import psycopg.
+                env["APPLICATION_RECORDER_TOPIC"] = (
+                    "coledger.integrity.postgres:OneTripPostgresRecorder"
+                )
             elif env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
                 env["APPLICATION_RECORDER_TOPIC"] = get_topic(
                     HeadCheckingSQLiteRecorder

@@ -255,7 +255,7 @@ def _postgres(url: str) -> StorageConfig:
         "POSTGRES_MAX_OVERFLOW": "4",
         "POSTGRES_LOCK_TIMEOUT": "10",
         "APPLICATION_RECORDER_TOPIC": (
-            "coledger.integrity.recorders:LeafPostgresRecorder"
+            "coledger.integrity.postgres:LeafPostgresRecorder"
         ),
     }
     if schema:

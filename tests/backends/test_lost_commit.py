@@ -10,7 +10,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, OperationalError
 
 from coledger import Ledger, errors
-from coledger.integrity.recorders import OneTripPostgresRecorder
+from coledger.integrity.postgres import OneTripPostgresRecorder
 from conftest import PG_BASE
 
 pytestmark = pytest.mark.postgres
@@ -92,7 +92,7 @@ def test_a_connection_that_stays_lost_fails_plainly(
     pg_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """After every try fails, the command reports a storage error and stores nothing."""
-    monkeypatch.setattr("coledger.integrity.recorders.INSERT_WAIT", 0)
+    monkeypatch.setattr("coledger.integrity.postgres.INSERT_WAIT", 0)
     before = pg_ledger.position
     _lose_replies(monkeypatch, pg_ledger, committed=False, times=10**6)
     with pytest.raises(errors.StorageError, match="closed the connection"):
