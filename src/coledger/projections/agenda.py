@@ -79,12 +79,8 @@ def _le_chair(lens: Lens, meeting: MeetingFacts) -> list[tuple[UUID, bool]]:
     """(holder, lived experience) for the chair and co-chair as *meeting* met."""
     body = lens.facts.bodies.get(meeting.body)
     at = meeting.starts_at
-    seats = [] if body is None else body.seats
-    return [
-        (s.member, lens.le(s.member, at))
-        for s in seats
-        if s.office in CHAIRS and s.spell.covers(at)
-    ]
+    seats = [] if body is None else body.held_at(at)
+    return [(s.member, lens.le(s.member, at)) for s in seats if s.office in CHAIRS]
 
 
 def a2(lens: Lens, th: Thresholds) -> Figure:

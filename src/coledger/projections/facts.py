@@ -137,6 +137,57 @@ class BodyFacts:
     kind: str
     rule: Rule
     seats: list[SeatFacts] = attrs.Factory(list)
+    _held: SeatIndex | None = attrs.field(default=None, eq=False, repr=False)
+
+    def held_at(self, at: datetime) -> list[SeatFacts]:
+        """The seats held at business time *at*, in the order they were assigned."""
+        if self._held is None:
+            self._held = SeatIndex.of(self.seats)
+        return self._held.at(at)
+
+    def seats_changed(self) -> None:
+        """Forget the index of who held what when (the fold calls it)."""
+        self._held = None
+
+
+@attrs.frozen
+class SeatIndex:
+    """Who held which seat of a body between each two changes to its seats.
+
+    Asking of every seat ever held whether it was held at a moment made a
+    body's figures grow with the square of its history: a body of decades
+    holds hundreds of spells, and each meeting and decision asks.
+    """
+
+    changes: list[datetime]
+    held: list[list[SeatFacts]]
+    """``held[i]``: the seats held from ``changes[i]`` until ``changes[i + 1]``."""
+
+    @classmethod
+    def of(cls, seats: list[SeatFacts]) -> SeatIndex:
+        """The index of *seats* (a body's, in the order they were assigned)."""
+        starts: dict[datetime, list[int]] = {}
+        ends: dict[datetime, list[int]] = {}
+        for i, s in enumerate(seats):
+            start, end = s.spell.start, s.spell.end
+            if end is not None and end <= start:
+                continue  # held at no moment (an import may date a vacancy first)
+            starts.setdefault(start, []).append(i)
+            if end is not None:
+                ends.setdefault(end, []).append(i)
+        changes = sorted(starts.keys() | ends.keys())
+        held: list[list[SeatFacts]] = []
+        now: set[int] = set()
+        for at in changes:
+            now.update(starts.get(at, ()))
+            now.difference_update(ends.get(at, ()))  # a spell ends where it ends
+            held.append([seats[i] for i in sorted(now)])
+        return cls(changes, held)
+
+    def at(self, at: datetime) -> list[SeatFacts]:
+        """The seats held at *at* (a new list)."""
+        i = bisect.bisect_right(self.changes, at)
+        return list(self.held[i - 1]) if i else []
 
 
 @attrs.define
@@ -587,11 +638,13 @@ def _body(  # noqa: PLR0917 (every handler takes the same arguments)
                 Spell(at, pos),
             )
         )
+        body.seats_changed()
     elif cls is Body.SeatVacated:
         member = uuid_of(s["member"])
         for seat in body.seats:
             if seat.member == member and seat.spell.end is None:
                 seat.spell.end, seat.spell.end_pos = at, pos
+        body.seats_changed()
 
 
 def _project(  # noqa: PLR0917 (every handler takes the same arguments)

@@ -26,7 +26,7 @@ def moment(lens: Lens) -> datetime:
 
 def seats_at(body: BodyFacts, at: datetime) -> list[SeatFacts]:
     """The seats of *body* held at *at*."""
-    return [s for s in body.seats if s.spell.covers(at)]
+    return body.held_at(at)
 
 
 def voting_holders(lens: Lens, at: datetime) -> list[UUID]:
