@@ -57,7 +57,10 @@ def test_a_postgresql_ledger_loads_its_driver(pg_schema: str, tmp_path: Path) ->
     """The check above can fail: recording into PostgreSQL does load the driver."""
     url = url_for("postgres", tmp_path, pg_schema)
     script = (
-        f"from coledger.cli import main\nassert main(['demo', '--db', {url!r}]) == 0\n"
+        "from coledger import Ledger\n"
+        "from coledger.privacy import generate_master_key\n"
+        f"with Ledger.open({url!r}, master_key=generate_master_key()) as ledger:\n"
+        "    ledger.register_member('Ann')\n"
     )
     assert {"psycopg", "eventsourcing.postgres"} <= set(
         loaded_drivers(script, tmp_path)

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 import pytest
 
-from cli_helpers import POLIS, make_demo, need_polis, run, tables
+from cli_helpers import KEY, POLIS, make_demo, need_polis, run, tables
 from coledger import Ledger, StorageError
 from coledger.cli import main
 
@@ -45,27 +45,58 @@ DAMAGED_COMMANDS = (
 
 
 def test_a_damaged_ledger_file_exits_2_and_creates_nothing(
-    demo_dir: Path, tmp_path: Path
+    demo_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A truncated copy of a ledger gives one storage line, no key store, no output."""
     need_polis()
     damaged = tmp_path / "trunc.db"
     damaged.write_bytes((demo_dir / "coledger.db").read_bytes()[:40000])
     before = files(tmp_path)
+    result = run("report", "--db", "trunc.db", cwd=tmp_path)  # the console script
+    assert (result.returncode, files(tmp_path)) == (2, before), result.stderr
+    assert result.stderr.startswith("coledger: storage failed:"), result.stderr
     polis = ["import-polis", str(POLIS / "london.youth.policing")]
     for command in (*DAMAGED_COMMANDS, polis):
-        result = run(*command, "--db", "trunc.db", cwd=tmp_path)
-        assert result.returncode == 2, (command, result.stderr)
-        assert result.stderr.startswith("coledger: storage failed:"), result.stderr
-        assert "trunc.db" in result.stderr
-        assert result.stderr.count("\n") == 1, result.stderr
+        code, said = in_process(
+            [*command, "--db", "trunc.db"], tmp_path, capsys, monkeypatch
+        )
+        assert code == 2, (command, said)
+        assert said.startswith("coledger: storage failed:"), said
+        assert "trunc.db" in said
+        assert said.count("\n") == 1, said
         assert files(tmp_path) == before, command
 
 
+def in_process(
+    argv: list[str],
+    cwd: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[int, str]:
+    """Run the command line's ``main`` in *cwd* with the test key: (exit code, stderr).
+
+    The console script is this ``main`` behind an interpreter's start; tests
+    that run dozens of commands run most of them here, and one through it.
+    """
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", KEY)
+    code = main(argv)
+    return code, capsys.readouterr().err
+
+
 def test_a_sqlite_file_that_is_not_a_ledger_is_refused_and_left_alone(
-    demo_dir: Path, tmp_path: Path
+    demo_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Another program's database, or the key store, exits 2 and gains no table."""
+    """Another program's database, or the key store, exits 2 and gains no table.
+
+    Each file meets the console script once and every command in process.
+    """
     with sqlite3.connect(tmp_path / "app.db") as conn:
         conn.execute("CREATE TABLE t (x)")
     (tmp_path / "demo.db.keys").write_bytes(
@@ -74,10 +105,15 @@ def test_a_sqlite_file_that_is_not_a_ledger_is_refused_and_left_alone(
     (tmp_path / "empty.db").write_bytes(b"")
     before = files(tmp_path)
     for db in ("app.db", "demo.db.keys", "empty.db"):
+        result = run("report", "--db", db, cwd=tmp_path)
+        assert result.returncode == 2, (db, result.stderr)
+        assert f"no ledger at {db}" in result.stderr, result.stderr
         for command in (*DAMAGED_COMMANDS, ["erase", "--reapply"]):
-            result = run(*command, "--db", db, cwd=tmp_path)
-            assert result.returncode == 2, (db, command, result.stderr)
-            assert f"no ledger at {db}" in result.stderr, result.stderr
+            argv = [*command, "--db", db]
+            code, said = in_process(argv, tmp_path, capsys, monkeypatch)
+            assert code == 2, (db, command, said)
+            assert f"no ledger at {db}" in said, said
+            assert said.count("\n") == 1, said
             assert files(tmp_path) == before, (db, command)
     assert tables(tmp_path / "app.db") == {"t"}
 
