@@ -16,6 +16,9 @@ Sections (docs/performance.md says what each measures and why):
 2b. loading a big aggregate: events per second of the first read of a proposal
    holding thousands of ballots in a fresh process, against bare eventsourcing
    getting one aggregate with as many events of the same sizes.
+2c. one board's long history: the time per proposal of the board's report at
+   ``--body-years`` and at four times as many, against each other (a report
+   that grows faster than the history shows below 1).
 3. rebuild and 4. verification on a SQLite ledger of 200,000 events (cached
    between runs): each measurement in a fresh process, with its peak memory;
    then the board report from the projection tables, warm, first in a fresh
@@ -54,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 import big_aggregate
+import long_body
 import record
 from coledger import Ledger
 from coledger.privacy import generate_master_key
@@ -75,7 +79,7 @@ PROBES = HERE / "probes.py"
 DEFAULT_CACHE = (
     Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "coledger-bench"
 )
-SECTIONS = ("recording", "import", "load", "big", "million")
+SECTIONS = ("recording", "import", "load", "body", "big", "million")
 MB = 1024.0
 """KiB per MiB (VmHWM is in KiB); "MB" below means MiB."""
 
@@ -630,6 +634,57 @@ def big_load(args: argparse.Namespace, report: Report) -> None:
     )
 
 
+# 2c. One board's long history --------------------------------------------------------
+
+
+def board_history(args: argparse.Namespace, report: Report) -> None:
+    """A board's report per proposal at two lengths of its history."""
+    short, long = args.body_years, 4 * args.body_years
+    section = Section(
+        f"2c. One board over {short} and {long} years: "
+        "its report per proposal (microseconds)"
+    )
+    report.sections.append(section)
+    progress(f"recording one board over {short} and {long} years (untimed) ...")
+    ledgers = {years: long_body.board_ledger(years) for years in (short, long)}
+    times: dict[int, list[float]] = {short: [], long: []}
+    counts: dict[int, int] = {}
+    try:
+        for attempt in range(args.repeats):
+            for years, (ledger, board) in ledgers.items():
+                seconds, counts[years] = long_body.figure_seconds(ledger, board)
+                times[years].append(seconds / counts[years] * 1e6)
+                progress(
+                    f"board round {attempt + 1}/{args.repeats}, {years} years: "
+                    f"{times[years][-1]:,.0f} µs a proposal"
+                )
+        sizes = {years: ledger.position for years, (ledger, _) in ledgers.items()}
+    finally:
+        for ledger, _ in ledgers.values():
+            ledger.close()
+    section.rows.append(
+        Row(
+            f"the board's report, {long} years",
+            "µs/proposal",
+            tuple(times[long]),
+            f"the same board, {short} years",
+            tuple(times[short]),
+            paired(times[long], times[short], time=True),
+        )
+    )
+    section.notes.append(
+        f"{sizes[short]:,} and {sizes[long]:,} events; {counts[short]:,} and "
+        f"{counts[long]:,} proposals. One governance body with "
+        f"{long_body.SEATS} voting seats, {long_body.CHANGING} changing "
+        "hands every other year, and a decision meeting a month with three "
+        "proposals, each commented on and voted on by every seat (in memory). "
+        "Timed: every figure of the body's scope from freshly folded facts, as "
+        "a rebuild or a catch-up works it out. The ratio is the short history's "
+        "time per proposal over the long one's: 1.0 means the report grows in "
+        "step with the history, below 1 that it grows faster."
+    )
+
+
 # 3-5. Big ledgers: rebuild, verify, board report -------------------------------------
 
 
@@ -1038,6 +1093,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="ballots on the proposal whose load is timed (default 10000; quick 500)",
     )
     parser.add_argument(
+        "--body-years",
+        type=int,
+        default=None,
+        help="the shorter history of the one-board section; the longer is four "
+        "times it (default 10; quick 2)",
+    )
+    parser.add_argument(
         "--big-events",
         type=int,
         default=None,
@@ -1098,6 +1160,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         ("big_repeats", 3, 2),
         ("import_years", 6, 1),
         ("load_ballots", 10_000, 500),
+        ("body_years", 10, 2),
         ("big_events", 200_000, 20_000),
     ):
         if getattr(args, name) is None:
@@ -1114,6 +1177,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             *sizes,
             args.import_years,
             args.load_ballots,
+            args.body_years,
             args.big_events,
             args.board_repeats,
         )
@@ -1138,6 +1202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("recording", lambda: recording(args, report)),
         ("import", lambda: bulk_import(args, report)),
         ("load", lambda: big_load(args, report)),
+        ("body", lambda: board_history(args, report)),
         (
             "big",
             lambda: big_ledger(
