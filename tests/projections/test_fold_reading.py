@@ -258,7 +258,7 @@ def _agree_with_the_records(ledger: Ledger, facts: Facts) -> None:
             (c.id, c.author, c.channel, c.supporter, c.occurred_at) for c in pv.comments
         ]
         assert (pf.electorate, pf.access_override) == (
-            frozenset(pv.electorate),
+            pv.electorate,
             pv.access_override,
         )
         assert pf.accessible_formats == list(pv.accessible_formats)

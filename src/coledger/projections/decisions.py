@@ -257,10 +257,11 @@ def le_majority_overruled(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> boo
     if not p.ballots:
         return False
     at = ballots_final_at(p, d)
+    electorate = set(p.electorate)
     choices = [
         choice
         for voter, choice in p.ballots.items()
-        if voter in p.electorate and lens.le(voter, at)
+        if voter in electorate and lens.le(voter, at)
     ]
     for_ = choices.count("for")
     against = choices.count("against") + choices.count("block")
@@ -296,8 +297,14 @@ def d5(lens: Lens, th: Thresholds) -> Figure:
     coverage = lens.coverage(_decider_acts(found))
     # D5 reads the voters' lived experience (whose majority was overruled), not
     # the deciders': an override of the vote itself is a fact of the record.
-    voters = [(m, d.at) for p, d in found for m in p.ballots if m in p.electorate]
+    voters = [(m, d.at) for p, d in found for m in counted_voters(p)]
     return Figure("D5", value, len(found), coverage, band, note, people_in(voters))
+
+
+def counted_voters(p: ProposalFacts) -> list[UUID]:
+    """The voters on *p* whose ballots count: those in its electorate."""
+    electorate = set(p.electorate)  # a set once, not a scan of the tuple per ballot
+    return [m for m in p.ballots if m in electorate]
 
 
 def actions_in(lens: Lens, proposals: Iterable[ProposalFacts]) -> list[ActionFacts]:

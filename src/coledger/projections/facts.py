@@ -270,8 +270,7 @@ class ProposalFacts:
     )
     accessible_formats: list[str] = attrs.Factory(list)
     feedback: list[tuple[tuple[UUID, ...], datetime]] = attrs.Factory(list)
-    electorate: frozenset[UUID] = frozenset()
-    """A set, not the event's tuple: figures ask whether each voter was in it."""
+    electorate: tuple[UUID, ...] = ()
     voting_opened_at: datetime | None = None
     access_override: str | None = None
     unmet_adjustments: tuple[UUID, ...] = ()
@@ -732,7 +731,7 @@ def _proposal(  # noqa: C901, PLR0912, PLR0917
     elif cls is Proposal.FeedbackGiven:
         p.feedback.append((uuids_of(s["comments"]), at))
     elif cls is Proposal.VotingOpened:
-        p.electorate = frozenset(uuids_of(s["electorate"]))
+        p.electorate = uuids_of(s["electorate"])
         p.voting_opened_at = at
         p.access_override = s["access_override"]
         p.unmet_adjustments = uuids_of(s["unmet_adjustments"])
