@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from coledger import Ledger
 from coledger.domain import Rule
-from coledger.projections.facts import BodyFacts, Facts, SeatFacts, Spell
+from coledger.projections.facts import BodyFacts, Facts, SeatFacts, SeatIndex, Spell
 from coledger.projections.representation import seats_at
 from indicator_helpers import day, person
 
@@ -50,17 +50,44 @@ def scanned(body: BodyFacts, at: datetime) -> list[SeatFacts]:
     return [s for s in body.seats if s.spell.covers(at)]
 
 
-@given(seat_lists(), st.lists(moments(), max_size=8))
+@given(seat_lists(), st.lists(moments(), max_size=8), st.sampled_from([0, 1, 3, 8]))
 def test_the_index_agrees_with_a_scan_at_every_moment(
-    seats: list[SeatFacts], asked: list[datetime]
+    seats: list[SeatFacts], asked: list[datetime], budget: int
 ) -> None:
-    """At every moment, before, at and after each change, the same seats in order."""
+    """At every moment, before, at and after each change, the same seats in order.
+
+    Whether the index is kept or gives way to a scan (a small budget).
+    """
     body = BodyFacts(uuid.uuid4(), "Board", "governance", Rule("majority"), seats)
-    for at in [*asked, *(s.spell.start for s in seats), BASE - timedelta(days=1)]:
+    index = SeatIndex.of(seats, budget)
+    moments_asked = [*asked, *(s.spell.start for s in seats), BASE - timedelta(days=1)]
+    moments_asked += [s.spell.end for s in seats if s.spell.end is not None]
+    for at in moments_asked:
+        assert index.at(at) == scanned(body, at)
         assert seats_at(body, at) == scanned(body, at)
-    for s in seats:
-        if s.spell.end is not None:
-            assert seats_at(body, s.spell.end) == scanned(body, s.spell.end)
+
+
+def test_an_assembly_seated_one_by_one_is_scanned_not_indexed() -> None:
+    """Thousands seated at distinct times would cost millions of references."""
+    seated = [
+        SeatFacts(uuid.UUID(int=i + 1), "voting", None, Spell(BASE + timedelta(i), 0))
+        for i in range(2000)
+    ]
+    assembly = SeatIndex.of(seated)
+    assert assembly.changes is None
+    assert len(assembly.at(BASE + timedelta(days=999))) == 1000
+
+    board: list[SeatFacts] = []  # twelve seats, a third changing every other year
+    for term in range(20):
+        begins, ends = BASE + timedelta(days=730 * term), None
+        if term < 19:
+            ends = BASE + timedelta(days=730 * (term + 1))
+        for seat in range(12 if term == 0 else 4):
+            member = uuid.UUID(int=term * 100 + seat + 1)
+            board.append(SeatFacts(member, "voting", None, Spell(begins, 0, ends, 0)))
+    kept = SeatIndex.of(board)
+    assert kept.changes is not None
+    assert sum(map(len, kept.held)) <= 8 * len(board)
 
 
 def test_the_index_follows_the_fold_as_seats_change(memory_ledger: Ledger) -> None:

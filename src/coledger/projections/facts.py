@@ -137,37 +137,56 @@ class BodyFacts:
     kind: str
     rule: Rule
     seats: list[SeatFacts] = attrs.Factory(list)
-    _held: SeatIndex | None = attrs.field(default=None, eq=False, repr=False)
+    _held: SeatIndex | None = attrs.field(
+        default=None, init=False, eq=False, repr=False
+    )
+    _revision: int = attrs.field(default=0, init=False, eq=False, repr=False)
 
     def held_at(self, at: datetime) -> list[SeatFacts]:
         """The seats held at business time *at*, in the order they were assigned."""
-        if self._held is None:
-            self._held = SeatIndex.of(self.seats)
-        return self._held.at(at)
+        index = self._held
+        if index is None:
+            revision = self._revision
+            index = SeatIndex.of(self.seats)
+            if revision == self._revision:  # no seat changed while it was made
+                self._held = index
+        return index.at(at)
 
     def seats_changed(self) -> None:
         """Forget the index of who held what when (the fold calls it)."""
         self._held = None
+        self._revision += 1
 
 
-@attrs.frozen
+INDEX_BUDGET = 8
+"""References a seat index may hold per seat spell before it gives way to a scan."""
+
+
+@attrs.frozen(eq=False)
 class SeatIndex:
     """Who held which seat of a body between each two changes to its seats.
 
     Asking of every seat ever held whether it was held at a moment made a
-    body's figures grow with the square of its history: a body of decades
-    holds hundreds of spells, and each meeting and decision asks. The index
-    keeps a list per change of the seats held then, so it takes the body's
-    changes times its seats held at once: a few hundred references for a
-    board of twelve over forty years.
+    body's figures grow with its meetings times its whole seat history: a
+    board of decades holds hundreds of spells, and each meeting and decision
+    asks. The index keeps, for each change, the list of seats held from then
+    on, so a question is one bisection.
+
+    Those lists take the changes times the seats held at once: a few hundred
+    references for a board of twelve over forty years, but tens of millions
+    for an assembly that seated thousands of members one by one. Past
+    ``budget`` references per spell the index is not kept (``changes`` is
+    None) and a question scans the spells, which then costs about what its
+    answer does anyway.
     """
 
-    changes: list[datetime]
+    seats: list[SeatFacts]
+    changes: list[datetime] | None
     held: list[list[SeatFacts]]
     """``held[i]``: the seats held from ``changes[i]`` until ``changes[i + 1]``."""
 
     @classmethod
-    def of(cls, seats: list[SeatFacts]) -> SeatIndex:
+    def of(cls, seats: list[SeatFacts], budget: int = INDEX_BUDGET) -> SeatIndex:
         """The index of *seats* (a body's, in the order they were assigned)."""
         starts: dict[datetime, list[int]] = {}
         ends: dict[datetime, list[int]] = {}
@@ -181,14 +200,20 @@ class SeatIndex:
         changes = sorted(starts.keys() | ends.keys())
         held: list[list[SeatFacts]] = []
         now: set[int] = set()
+        room = budget * len(seats)
         for at in changes:
             now.update(starts.get(at, ()))
             now.difference_update(ends.get(at, ()))  # a spell ends where it ends
+            room -= len(now)
+            if room < 0:
+                return cls(seats, None, [])
             held.append([seats[i] for i in sorted(now)])
-        return cls(changes, held)
+        return cls(seats, changes, held)
 
     def at(self, at: datetime) -> list[SeatFacts]:
         """The seats held at *at* (a new list)."""
+        if self.changes is None:
+            return [s for s in self.seats if s.spell.covers(at)]
         i = bisect.bisect_right(self.changes, at)
         return list(self.held[i - 1]) if i else []
 
