@@ -158,7 +158,7 @@ def projects_in_scope(lens: Lens) -> list[UUID]:
         return [] if lens.scope.id is None else [lens.scope.id]
     if lens.scope.kind == "body":
         ids = {p.project for p in lens.proposals(in_period=False)}
-        return [pid for pid in lens.facts.projects if pid in ids]
+        return [p.id for p in lens.facts.subset(lens.facts.projects, ids)]
     return list(lens.facts.projects)
 
 
