@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import time
@@ -22,6 +23,24 @@ from coledger.integrity import SigningKey, Verifier
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder holding a demo ledger, made once through the console script."""
     return make_demo(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def pristine_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo ledger made once through the console script, only ever copied."""
+    return make_demo(tmp_path_factory)
+
+
+def copy_demo(pristine: Path, folder: Path) -> None:
+    """Put a copy of the pristine demo ledger (and its key store) in *folder*.
+
+    The same files ``coledger demo`` would write there, in milliseconds: tests
+    that change the ledger (erasure, following) each start from their own.
+    """
+    for path in pristine.iterdir():
+        if path.is_file():
+            shutil.copy2(path, folder / path.name)
+    assert rows(folder / "coledger.db") == rows(pristine / "coledger.db") > 0
 
 
 def ids(folder: Path) -> dict[str, str]:
@@ -205,9 +224,9 @@ def test_rebuild_without_the_master_key_is_a_usage_error(demo_dir: Path) -> None
     assert "master key" in result.stderr
 
 
-def test_erase_shreds_a_member(tmp_path: Path) -> None:
+def test_erase_shreds_a_member(pristine_demo: Path, tmp_path: Path) -> None:
     """Erase makes a name unreadable; a wrong id is refused and writes nothing."""
-    assert run("demo", cwd=tmp_path).returncode == 0
+    copy_demo(pristine_demo, tmp_path)
     known = ids(tmp_path)
     before = rows(tmp_path / "coledger.db")
     bad = run(
@@ -235,10 +254,11 @@ def test_erase_shreds_a_member(tmp_path: Path) -> None:
 
 
 def test_erasure_audit_passes_then_finds_a_key_destroyed_unrecorded(
+    pristine_demo: Path,
     tmp_path: Path,
 ) -> None:
     """erasure-audit exits 0 on the demo, 1 once a key is destroyed behind its back."""
-    assert run("demo", cwd=tmp_path).returncode == 0
+    copy_demo(pristine_demo, tmp_path)
     clean = run("erasure-audit", cwd=tmp_path)
     assert clean.returncode == 0, clean.stderr
     assert clean.stdout.strip().endswith("OK")
@@ -292,10 +312,11 @@ def test_report_renders_each_audience_and_format(
 
 
 def test_report_from_the_tables_reads_what_rebuild_wrote(
-    tmp_path_factory: pytest.TempPathFactory,
+    pristine_demo: Path, tmp_path: Path
 ) -> None:
     """Report --tables reads the tables without folding, and says when they lag."""
-    folder = make_demo(tmp_path_factory)
+    folder = tmp_path
+    copy_demo(pristine_demo, folder)
     db = folder / "coledger.db"
     never_built = run("report", "--tables", cwd=folder)
     assert never_built.returncode == 1
@@ -542,9 +563,11 @@ def test_commands_that_read_sealed_data_name_the_master_key_in_their_help(
     assert "file holding the master key" in capsys.readouterr().out
 
 
-def test_subject_access_is_private_and_emptied_by_erasure(tmp_path: Path) -> None:
+def test_subject_access_is_private_and_emptied_by_erasure(
+    pristine_demo: Path, tmp_path: Path
+) -> None:
     """subject-access writes an owner-only file; after erase it holds no codes."""
-    assert run("demo", cwd=tmp_path).returncode == 0
+    copy_demo(pristine_demo, tmp_path)
     with Ledger.open(f"sqlite:///{tmp_path / 'coledger.db'}", master_key=KEY) as ledger:
         member = next(m for m in ledger.members() if m.lived_experience)
         admin = str(ledger.members()[0].id)
@@ -585,9 +608,11 @@ def test_subject_access_of_no_member_writes_nothing(demo_dir: Path) -> None:
         assert not (demo_dir / "sar.json.part").exists()
 
 
-def test_erase_warns_of_the_seats_and_requests_it_leaves(tmp_path: Path) -> None:
+def test_erase_warns_of_the_seats_and_requests_it_leaves(
+    pristine_demo: Path, tmp_path: Path
+) -> None:
     """Erasing a seat holder with an open request warns of both, naming no data."""
-    assert run("demo", cwd=tmp_path).returncode == 0
+    copy_demo(pristine_demo, tmp_path)
     with Ledger.open(f"sqlite:///{tmp_path / 'coledger.db'}", master_key=KEY) as ledger:
         request = next(a for a in ledger.adjustments() if a.status == "requested")
         member = ledger.member(request.member)
@@ -642,9 +667,11 @@ def test_keygen_help_names_the_file_it_writes_by_default(tmp_path: Path) -> None
     assert "(default: signing-key.pem)" in " ".join(result.stdout.split())
 
 
-def test_follow_says_it_has_started_and_how_to_stop_it(tmp_path: Path) -> None:
+def test_follow_says_it_has_started_and_how_to_stop_it(
+    pristine_demo: Path, tmp_path: Path
+) -> None:
     """A worker prints one line on stderr when it starts, then exits 0 on SIGTERM."""
-    assert run("demo", cwd=tmp_path).returncode == 0
+    copy_demo(pristine_demo, tmp_path)
     worker = subprocess.Popen(
         [str(COLEDGER), "follow", "--poll", "0.05"],
         cwd=tmp_path,
