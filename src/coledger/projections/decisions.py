@@ -257,12 +257,7 @@ def le_majority_overruled(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> boo
     if not p.ballots:
         return False
     at = ballots_final_at(p, d)
-    electorate = set(p.electorate)
-    choices = [
-        choice
-        for voter, choice in p.ballots.items()
-        if voter in electorate and lens.le(voter, at)
-    ]
+    choices = [p.ballots[v] for v in counted_voters(p) if lens.le(v, at)]
     for_ = choices.count("for")
     against = choices.count("against") + choices.count("block")
     if for_ > against:

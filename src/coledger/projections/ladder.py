@@ -38,6 +38,7 @@ import attrs
 
 from coledger.domain.proposal import ADOPTED
 from coledger.projections import access, representation
+from coledger.projections.decisions import deciders_with_right
 from coledger.projections.facts import (
     DecisionFacts,
     Facts,
@@ -89,10 +90,6 @@ attendees of the process's meetings, and the requesters whose needs were
 left unmet (declined and never made good, or passed over by a vote)."""
 UNPHASED = "unphased"
 """The phase name used for proposals raised without one."""
-PARTICIPANT_METHODS = frozenset({"vote", "consensus", "consent"})
-"""Methods whose decided_by are the members who took part with a vote or consent;
-under any other method (delegated, chair, staff executive, outside the forum) a
-named decider has a vote right only through a voting seat on the body."""
 
 
 @attrs.frozen
@@ -197,33 +194,20 @@ def le_comments(lens: Lens, p: ProposalFacts) -> frozenset[UUID]:
     return frozenset(c.id for c in p.comments if lens.le(c.author, c.at))
 
 
-def holds_right(facts: Facts, p: ProposalFacts, d: DecisionFacts, member: UUID) -> bool:
-    """Whether *member*, named as deciding *d*, had a vote or consent right in it."""
-    if d.outcome == "not_valid":
-        return False  # a vote without its quorum decided nothing
-    if d.method in PARTICIPANT_METHODS:
-        return True
-    body = facts.bodies.get(p.body)
-    return body is not None and any(
-        s.member == member and s.seat == "voting"
-        for s in representation.seats_at(body, d.at)
-    )
-
-
 @per_state
 def deciders_with_a_vote(
     lens: Lens, p: ProposalFacts, d: DecisionFacts
 ) -> tuple[UUID, ...]:
-    """Members who decided *d* with a vote or consent right."""
-    return tuple(m for m in d.decided_by if holds_right(lens.facts, p, d, m))
+    """Members who decided *d* with a vote or consent right (none if it was void)."""
+    if d.outcome == "not_valid":
+        return ()  # a vote without its quorum decided nothing
+    return tuple(deciders_with_right(lens, p, d))
 
 
 @per_state
 def le_deciders(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> tuple[UUID, ...]:
     """Members with lived experience who decided *d* with a vote or consent right."""
-    return tuple(
-        m for m in d.decided_by if lens.le(m, d.at) and holds_right(lens.facts, p, d, m)
-    )
+    return tuple(m for m in deciders_with_a_vote(lens, p, d) if lens.le(m, d.at))
 
 
 def settling_decision(lens: Lens, p: ProposalFacts) -> DecisionFacts | None:
@@ -321,9 +305,7 @@ def decision_makers(lens: Lens, proposals: list[ProposalFacts]) -> set[UUID]:
             makers.update(p.electorate)
         for d in p.decisions:
             if lens.in_period(d.at):
-                makers.update(
-                    m for m in d.decided_by if holds_right(lens.facts, p, d, m)
-                )
+                makers.update(deciders_with_a_vote(lens, p, d))
     for body in lens.bodies():
         makers.update(
             s.member

@@ -265,7 +265,6 @@ def p3(lens: Lens, th: Thresholds) -> Figure:
             "P3", "no evaluations were recorded in the period", people=0
         )
     by_author = by_criteria = owned = 0
-    acts: list[Act] = []
     writers: list[Act] = []
     choosers: list[Act] = []
     for authors, criteria, at in evaluations:
@@ -274,7 +273,6 @@ def p3(lens: Lens, th: Thresholds) -> Figure:
         by_author += author
         by_criteria += chose
         owned += author or chose
-        acts += [(m, at) for m in (*authors, *criteria)]
         writers += [(m, at) for m in authors]
         choosers += [(m, at) for m in criteria]
     value = owned / len(evaluations)
@@ -283,7 +281,8 @@ def p3(lens: Lens, th: Thresholds) -> Figure:
         f"{owned} of {len(evaluations)} evaluations; {by_author} with a "
         f"lived-experience author, {by_criteria} with lived-experience criteria"
     )
-    coverage, people = lens.coverage(acts), fewest(writers, choosers)
+    coverage = lens.coverage([*writers, *choosers])
+    people = fewest(writers, choosers)
     return Figure("P3", value, len(evaluations), coverage, band, note, people)
 
 
