@@ -340,6 +340,17 @@ KEY_STORE_TABLE = "member_keys"
 """The table of wrapped keys in a SQLite ledger's key store."""
 
 
+def _remove_if_empty(path: Path) -> None:
+    """Remove the file at *path* (a new ledger's) if nothing was written to it.
+
+    Only an empty file: a process that opened the same new file meanwhile
+    may have made its ledger there, and that must stay.
+    """
+    with contextlib.suppress(OSError):
+        if path.stat().st_size == 0:
+            path.unlink()
+
+
 def check_sqlite_file(path: Path) -> bool:
     """Whether the file at *path* holds anything; StorageError unless SQLite's."""
     try:
@@ -482,8 +493,28 @@ class LedgerCore(ClosedOnExit):
             # before a key store is made beside it
             check_sqlite_file(config.path)
             _refuse_key_store(config, config.path)
-        elif config.path is not None:
-            create_owner_only(config.path)  # it will hold members' data
+        made = config.path is not None and not had_ledger
+        if made:
+            made = create_owner_only(config.path)  # type: ignore[arg-type]
+        try:
+            self._open_made(
+                config, master_key, seal=seal, leaves=leaves, had_ledger=had_ledger
+            )
+        except BaseException:
+            if made:  # a refused open leaves no empty file behind
+                _remove_if_empty(config.path)  # type: ignore[arg-type]
+            raise
+
+    def _open_made(
+        self,
+        config: StorageConfig,
+        master_key: bytes,
+        *,
+        seal: bool,
+        leaves: bool,
+        had_ledger: bool,
+    ) -> None:
+        """Open the key store and the application, the ledger's file being there."""
         store = _key_store_path(config)
         had_keys = store is not None and store.exists()
         self._keys = _key_store(config, master_key)

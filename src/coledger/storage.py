@@ -71,17 +71,20 @@ class ClosedOnExit:
         self.close()
 
 
-def create_owner_only(path: Path) -> None:
+def create_owner_only(path: Path) -> bool:
     """Make an empty file at *path*, readable and writable by its owner alone.
 
     For SQLite files that will hold a ledger's data: SQLite gives the journal,
     ``-wal`` and ``-shm`` files it makes beside a database the database's own
     mode, so they are owner-only too. An existing file (or link) is left as it
     is, with whatever mode its owner gave it; a file that cannot be made is
-    left for SQLite's own open to report.
+    left for SQLite's own open to report. Returns whether this call made it.
     """
-    with contextlib.suppress(OSError):
+    try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:
+        return False
+    return True
 
 
 def alive(conn: Any, connect: Callable[[], Any]) -> Any:
@@ -202,8 +205,16 @@ def _sqlite(url: str, netloc: str, path: str) -> StorageConfig:
     if str(file_path) == ":memory:":
         raise InvalidUrlError(f"{shown(url)!r}: use memory:// for an in-memory ledger")
     try:
+        os.fsencode(file_path)
+    except UnicodeEncodeError as error:  # a lone surrogate, say
+        raise InvalidUrlError(
+            f"{shown(url)!r}: the path cannot be a file name here: {error.reason}"
+        ) from None
+    try:
         folder_missing = not file_path.parent.exists()
         is_folder = file_path.is_dir()
+        # stat, never open: opening a FIFO would wait for a writer for ever
+        is_other = file_path.exists() and not is_folder and not file_path.is_file()
     except OSError as error:  # a name longer than the system allows, say
         raise InvalidUrlError(f"{shown(url)!r}: {error.strerror}") from error
     if folder_missing and str(file_path.parent) != ".":
@@ -212,6 +223,11 @@ def _sqlite(url: str, netloc: str, path: str) -> StorageConfig:
         )
     if is_folder:
         raise InvalidUrlError(f"{shown(url)!r}: {file_path} is a folder, not a file")
+    if is_other:
+        raise InvalidUrlError(
+            f"{shown(url)!r}: {file_path} is not a regular file (a device or a pipe)"
+        )
+    _check_room_for_siblings(url, file_path)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(file_path),
@@ -219,6 +235,32 @@ def _sqlite(url: str, netloc: str, path: str) -> StorageConfig:
         "APPLICATION_RECORDER_TOPIC": "coledger.integrity.recorders:LeafSQLiteRecorder",
     }
     return StorageConfig("sqlite", env, url, path=file_path)
+
+
+SIBLING_SUFFIXES = (".keys", "-wal", "-shm", "-journal", ".keys-wal", ".keys-shm")
+"""What SQLite and the key store put beside a ledger's file, by name."""
+LONGEST_SIBLING = max(map(len, (*SIBLING_SUFFIXES, ".keys-journal")))
+
+
+def _check_room_for_siblings(url: str, file_path: Path) -> None:
+    """InvalidUrlError if a file named beside *file_path* would be too long a name.
+
+    The key store and SQLite's journals are named after the ledger's file with
+    a suffix; a name that fits but leaves no room for theirs would fail only
+    once the ledger's file had been made.
+    """
+    folder = file_path.parent
+    try:
+        limit = os.pathconf(folder if str(folder) else ".", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255  # the usual limit, where the system will not say
+    room = limit - len(os.fsencode(file_path.name))
+    if room < LONGEST_SIBLING:
+        raise InvalidUrlError(
+            f"{shown(url)!r}: the file name is too long: the files kept beside "
+            f"a ledger take its name plus up to {LONGEST_SIBLING} characters, and "
+            f"a name here may be at most {limit} bytes"
+        )
 
 
 def _split(url: str) -> SplitResult:

@@ -234,6 +234,7 @@ def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
     _check_references(events, source)
     _check_erasures(events, source)
     _check_withdrawals(events, source)
+    _check_source_refs(events, source)
     return CheckedExport(source, events, time.perf_counter() - started, issuer=_ISSUED)
 
 
@@ -384,6 +385,28 @@ def _check_withdrawals(events: list[LedgerAggregate.Event], source: str) -> None
                 "import would keep the key that seals them, and they would be "
                 "readable again (export the ledger again)",
             )
+
+
+def _check_source_refs(events: list[LedgerAggregate.Event], source: str) -> None:
+    """No two events carry the same ``source_ref``.
+
+    A command refuses a reference already recorded (DuplicateSourceRefError),
+    and ``find_by_source_ref`` names one record; a second carrier in a file
+    could never be found by its reference.
+    """
+    first: dict[str, int] = {}
+    for number, event in enumerate(events, start=2):
+        ref = getattr(event, "source_ref", None)
+        if ref is None:
+            continue
+        if ref in first:
+            raise MalformedImportError(
+                source,
+                number,
+                f"source_ref {ref!r} is already on line {first[ref]}: each "
+                "reference names one record",
+            )
+        first[ref] = number
 
 
 def _readable(value: object) -> bool:

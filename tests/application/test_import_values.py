@@ -329,3 +329,20 @@ def test_a_batch_that_seats_before_it_registers_still_imports() -> None:
         ledger.export(out)
     lines = out.getvalue().splitlines()
     assert len(transfer.read_export(lines).events) == len(lines) - 1
+
+
+def test_a_source_ref_carried_twice_is_refused(year: list[str]) -> None:
+    """Two events with one source_ref are refused at the second, naming the first."""
+    first, _ = damaged(year, f"{MEMBER}.Registered", put(source_ref="crm:1"))
+    second_at = next(
+        i
+        for i, line in enumerate(first)
+        if f'"{MEMBER}.Registered"' in line and "crm:1" not in line
+    )
+    row = json.loads(first[second_at])
+    row["state"]["source_ref"] = "crm:1"
+    first[second_at] = json.dumps(row)
+    with pytest.raises(transfer.MalformedImportError) as caught:
+        transfer.read_export(first, "bad.jsonl")
+    assert caught.value.line == second_at + 1
+    assert "already on line" in str(caught.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -69,3 +70,44 @@ def test_a_new_ledger_may_share_a_file_with_other_tables(tmp_path: Path) -> None
     with Ledger.open(f"sqlite:///{tmp_path / 'app.db'}") as ledger:
         ledger.register_member("Ana Example")
         assert ledger.position == 1
+
+
+def test_a_device_or_pipe_is_refused_before_anything_is_opened(tmp_path: Path) -> None:
+    """/dev/null and a FIFO are no ledger files: refused, nothing made beside them."""
+    pipe = tmp_path / "pipe.db"
+    os.mkfifo(pipe)
+    for path in (Path("/dev/null"), pipe):
+        with pytest.raises(InvalidUrlError, match="not a regular file"):
+            Ledger.open(f"sqlite:///{path}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe.db"]
+    assert not Path("/dev/null-journal").exists()
+
+
+def test_a_name_with_no_room_for_the_files_beside_it_is_refused(tmp_path: Path) -> None:
+    """A name that fits, but whose key store's journal would not, is refused whole."""
+    limit = os.pathconf(tmp_path, "PC_NAME_MAX")
+    fits = tmp_path / ("a" * (limit - len(".keys-journal") - 3) + ".db")
+    with Ledger.open(f"sqlite:///{fits}") as ledger:
+        ledger.register_member("Ana Example")
+    too_long = tmp_path / ("b" * (limit - len(".keys-journal") - 2) + ".db")
+    before = files(tmp_path)
+    with pytest.raises(InvalidUrlError, match="too long"):
+        Ledger.open(f"sqlite:///{too_long}")
+    assert files(tmp_path) == before
+
+
+def test_a_refused_new_ledger_leaves_no_empty_file(tmp_path: Path) -> None:
+    """A new file whose key store belongs to another key is refused and not left."""
+    with Ledger.open(f"sqlite:///{tmp_path / 'a.db'}") as ledger:
+        ledger.register_member("Ana Example")
+    (tmp_path / "a.db.keys").rename(tmp_path / "b.db.keys")
+    before = files(tmp_path)
+    with pytest.raises(LedgerError):
+        Ledger.open(f"sqlite:///{tmp_path / 'b.db'}", master_key=bytes(32))
+    assert files(tmp_path) == before
+
+
+def test_a_path_that_is_not_unicode_text_is_an_invalid_url() -> None:
+    """A lone surrogate in a SQLite path is refused as a URL, not a UnicodeError."""
+    with pytest.raises(InvalidUrlError, match="cannot be a file name"):
+        Ledger.open("sqlite:///\ud800.db")

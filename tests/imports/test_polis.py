@@ -453,6 +453,33 @@ def test_control_characters_in_the_summary_are_blanked(
     assert memory_ledger.project(result.project).name == "Polis: Bad topic flipped"
 
 
+@pytest.mark.parametrize("invisible", ["\u200b", "\ufeff \u00ad", "\u180e"])
+def test_an_invisible_topic_is_no_topic(
+    copy: Path, memory_ledger: Ledger, invisible: str
+) -> None:
+    """A topic of zero-width characters reads as absent, as the ledger would see it."""
+    summary = copy / "summary.csv"
+    lines = summary.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[0] = f"topic,{invisible}\n"
+    summary.write_text("".join(lines), encoding="utf-8")
+    export = read_polis_export(copy)
+    assert export.topic is None
+    result = import_polis(memory_ledger, export)
+    assert copy.name in memory_ledger.project(result.project).name
+
+
+def test_a_file_name_too_long_for_the_system_is_malformed(tmp_path: Path) -> None:
+    """A folder whose files' paths pass the system's limit is named, not an OSError."""
+    folder = tmp_path
+    limit = os.pathconf(tmp_path, "PC_PATH_MAX")
+    while len(str(folder)) < limit - len("/comments.csv") - 100:
+        folder /= "d" * 100
+    folder /= "c" * (limit - len(str(folder)) - 2)
+    folder.mkdir(parents=True)
+    with pytest.raises(MalformedImportError, match=r"comments\.csv"):
+        read_polis_export(folder)
+
+
 def test_a_damaged_line_in_the_middle_is_named(
     copy: Path, memory_ledger: Ledger
 ) -> None:

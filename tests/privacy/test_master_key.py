@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import psycopg
@@ -88,8 +89,8 @@ def test_wrong_master_key_is_refused(
         bytes(33),
         "",
         "not base64 at all!",
-        encode_master_key(bytes(16)),
-        encode_master_key(bytes(48)),
+        base64.urlsafe_b64encode(bytes(16)).decode(),
+        base64.urlsafe_b64encode(bytes(48)).decode(),
     ],
     ids=["short bytes", "long bytes", "empty", "bad base64", "16-byte", "48-byte"],
 )
@@ -134,3 +135,10 @@ def test_a_lost_key_store_is_an_error_not_garbage(
         ledger.member(admin)
     with pytest.raises(PrivacyError), Ledger.open(durable_url) as ledger:
         list(ledger.history())
+
+
+@pytest.mark.parametrize("key", [None, 5, "a" * 32, b"short", bytearray(32)])
+def test_only_a_32_byte_key_is_encoded(key: object) -> None:
+    """encode_master_key refuses anything but 32 bytes with a MasterKeyError."""
+    with pytest.raises(MasterKeyError, match="32 bytes"):
+        encode_master_key(key)  # type: ignore[arg-type]

@@ -252,6 +252,11 @@ def check_adjustment_code(value: object, *, sealed: bool = True) -> str:
     return value
 
 
+def blank(text: str) -> bool:
+    """Whether *text* shows nothing: only spaces and invisible characters."""
+    return not _INVISIBLE.sub("", text).strip()
+
+
 def check_text(
     field: str, value: object, *, limit: int = MAX_TEXT, one_line: bool = False
 ) -> str:
@@ -263,7 +268,7 @@ def check_text(
     """
     if not isinstance(value, str):
         raise EmptyTextError(f"{field} must be a string, not {type(value).__name__}")
-    if not _INVISIBLE.sub("", value).strip():
+    if blank(value):
         raise EmptyTextError(f"{field} is empty")
     if len(value) > limit:
         raise TextTooLongError(

@@ -160,9 +160,22 @@ def source_ref(conversation: str, comment_id: int) -> str:
 # Reading --------------------------------------------------------------------------
 
 
+def _present(path: Path) -> bool:
+    """Whether a file of the export is there; MalformedImportError if it cannot tell.
+
+    A folder that cannot be entered, or a name too long for the system, makes
+    the question itself fail.
+    """
+    try:
+        return path.exists()
+    except OSError as error:
+        msg = f"cannot look for it: {error}"
+        raise MalformedImportError(path, None, msg) from error
+
+
 def _read_text(path: Path) -> str:
     """The whole of a UTF-8 file, or MalformedImportError."""
-    if not path.exists():
+    if not _present(path):
         raise MalformedImportError(path, None, "the file is missing")
     if not path.is_file():
         raise MalformedImportError(path, None, "not a file")
@@ -317,7 +330,7 @@ def _votes(path: Path) -> tuple[Vote, ...]:
 
 def _summary(path: Path) -> dict[str, str]:
     """The key-value rows of summary.csv (optional: empty when it is absent)."""
-    if not path.exists():
+    if not _present(path):
         return {}
     found: dict[str, str] = {}
     for line, row in _rows(path, _read_text(path)):
@@ -333,11 +346,11 @@ def _summary(path: Path) -> dict[str, str]:
 
 def _clean(text: str | None, limit: int, *, one_line: bool) -> str | None:
     """Optional summary text made safe for a ledger field, or None if empty."""
-    if not text or not text.strip():
+    if not text or v.blank(text):
         return None
     visible = v.CONTROL.sub(" ", text)
     cleaned = _one_line(visible, limit) if one_line else visible[:limit]
-    return cleaned if cleaned.strip() else None
+    return None if v.blank(cleaned) else cleaned
 
 
 def read_polis_export(directory: Path | str) -> PolisExport:

@@ -52,7 +52,19 @@ def generate_master_key() -> bytes:
 
 def encode_master_key(key: bytes) -> str:
     """The master key as text (URL-safe base64), for a key file or variable."""
-    return base64.urlsafe_b64encode(key).decode()
+    given: object = key  # callers without type checks pass anything
+    if not isinstance(given, bytes) or len(given) != MASTER_KEY_SIZE:
+        raise MasterKeyError(
+            f"a master key to encode is {MASTER_KEY_SIZE} bytes, not {_kind(given)}"
+        )
+    return base64.urlsafe_b64encode(given).decode()
+
+
+def _kind(value: object) -> str:
+    """What *value* is, for a message that must not show a key's bytes."""
+    if isinstance(value, bytes):
+        return f"{len(value)} bytes"
+    return type(value).__name__
 
 
 def load_master_key(value: bytes | str | None) -> bytes:

@@ -53,7 +53,7 @@ import orjson
 from eventsourcing.persistence import ApplicationRecorder, PersistenceError
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from coledger.errors import CorruptEventError, StorageError
+from coledger.errors import CorruptEventError, InvalidInputError, StorageError
 from coledger.log import sqlite_cursor
 from coledger.projections.facts import ALL, Facts, collector_paused
 from coledger.projections.indicators import build_report
@@ -768,6 +768,14 @@ class Materialiser:
         *at_least*, tables that another catch-up has brought to that position
         or beyond are enough: it returns 0 rather than racing on.
         """
+        given: object = at_least  # callers without type checks pass anything
+        if given is not None and (
+            isinstance(given, bool) or not isinstance(given, int) or given < 0
+        ):
+            raise InvalidInputError(
+                "at_least must be a recorded position (a whole number >= 0), "
+                f"not {at_least!r}"
+            )
         with self._lock, collector_paused():
             for _ in range(ATTEMPTS):
                 if at_least is not None and self.tables.position() >= at_least:
@@ -855,6 +863,7 @@ class Materialiser:
         server refuses the LISTEN, the worker reports that and pulls as on
         SQLite, and tries to listen again each round.
         """
+        _check_follow(stop, poll, on_batch, on_error)
         waiter: Callable[[threading.Event], Any] | None = None
         wait = poll
         try:
@@ -895,6 +904,7 @@ class Materialiser:
         earlier version of the figures): another projector rewrote them, and
         the tracking row it left is not this one's.
         """
+        _check_scope(scope)
         position, rows = self.tables.read(scope)
         figures = {
             row[2]: Figure(
@@ -920,6 +930,43 @@ class Materialiser:
         )
         return PowerSharingReport(
             scope, None, None, position, figures, ladder, tags, self.th
+        )
+
+
+LONGEST_POLL = 3600.0
+"""The longest *poll* a worker takes (seconds): an hour, as the command line."""
+
+
+def _check_follow(
+    stop: object, poll: object, on_batch: object, on_error: object
+) -> None:
+    """InvalidInputError unless ``follow``'s arguments can be used as they are."""
+    if not isinstance(stop, threading.Event):
+        raise InvalidInputError(f"stop must be a threading.Event, not {stop!r}")
+    if (
+        isinstance(poll, bool)
+        or not isinstance(poll, int | float)
+        or not 0 < poll <= LONGEST_POLL
+    ):
+        raise InvalidInputError(
+            f"poll must be a number of seconds above 0 and at most "
+            f"{LONGEST_POLL:g}, not {poll!r}"
+        )
+    for name, given in (("on_batch", on_batch), ("on_error", on_error)):
+        if given is not None and not callable(given):
+            raise InvalidInputError(f"{name} must be callable or None, not {given!r}")
+
+
+def _check_scope(scope: object) -> None:
+    """InvalidInputError unless *scope* is a Scope the tables can hold."""
+    if not isinstance(scope, Scope):
+        raise InvalidInputError(f"scope must be a Scope, not {scope!r}")
+    if scope.kind == "ledger" and scope.id is None:
+        return
+    if scope.kind not in {"body", "project"} or not isinstance(scope.id, UUID):
+        raise InvalidInputError(
+            "scope must be Scope.ledger(), Scope.body(id) or Scope.project(id), "
+            f"not {scope!r}"
         )
 
 
