@@ -13,6 +13,8 @@ from coledger import Ledger
 from coledger.projections import access
 from coledger.projections.lens import INSUFFICIENT, Lens, Scope
 from coledger.projections.thresholds import Thresholds
+from indicator_helpers import day as on
+from indicator_helpers import lens, person
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 TH = Thresholds()
@@ -638,3 +640,45 @@ def test_compute_returns_the_five_codes(org: Board) -> None:
     figures = access.compute(org.lens(), TH)
     assert sorted(figures) == ["X1", "X2", "X3", "X4", "X5"]
     assert all(code == f.code for code, f in figures.items())
+
+
+def test_x5_in_a_project_scope_counts_its_meetings_whatever_body_held_them(
+    memory_ledger: Ledger,
+) -> None:
+    """A project's workshops held by a body it sent no proposal to still count."""
+    ledger = memory_ledger
+    staff = person(ledger, "Sol", none_from=0)
+    ann = person(ledger, "Ann", none_from=0)
+    lee, kim = (person(ledger, name, le_from=0) for name in ("Lee", "Kim"))
+    board = ledger.establish_body("Board", kind="governance", occurred_at=on(0))
+    panel = ledger.establish_body("Panel", kind="working_group", occurred_at=on(0))
+    for member in (staff, ann, lee, kim):
+        ledger.assign_seat(panel, member, by=staff, occurred_at=on(0))
+    ledger.assign_seat(board, staff, by=staff, occurred_at=on(0))
+    project = ledger.start_project(
+        "Festival", label="co_production", by=staff, occurred_at=on(0)
+    )
+    for n in (5, 6):
+        meeting = ledger.schedule_meeting(
+            panel,
+            kind="workshop",
+            title="Workshop",
+            starts_at=on(n),
+            project=project,
+            by=staff,
+            occurred_at=on(1),
+        )
+        for member in (staff, ann, lee):  # Kim never comes
+            ledger.record_attendance(meeting, member, by=staff, occurred_at=on(n))
+    ledger.raise_proposal(
+        board,
+        proposers=[staff],
+        title="Budget",
+        text="x",
+        project=project,
+        occurred_at=on(7),
+    )
+    in_project = access.x5(lens(ledger, Scope.project(project)), TH)
+    on_panel = access.x5(lens(ledger, Scope.body(panel)), TH)
+    assert (in_project.value, in_project.n, in_project.band) == (0.5, 8, "below_parity")
+    assert (on_panel.value, on_panel.n) == (in_project.value, in_project.n)

@@ -511,3 +511,40 @@ def test_compute_returns_the_three_codes(memory_ledger: Ledger) -> None:
     figures = compute(lens(memory_ledger), TH)
     assert sorted(figures) == ["A1", "A2", "A3"]
     assert all(code == f.code for code, f in figures.items())
+
+
+def test_a3_in_a_body_scope_reads_only_the_projects_proposals_to_that_body(
+    memory_ledger: Ledger,
+) -> None:
+    """Lived experience in a project's proposal to another body does not count here."""
+    ledger = memory_ledger
+    staff = person(ledger, "Sol", none_from=0)
+    lee = person(ledger, "Lee", le_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    panel = ledger.establish_body("Panel", kind="working_group", occurred_at=day(0))
+    project = ledger.start_project(
+        "Festival", label="co_production", by=staff, occurred_at=day(0)
+    )
+    design = ledger.raise_proposal(
+        board,
+        proposers=[staff],
+        title="Layout",
+        text="The site plan.",
+        project=project,
+        phase="design",
+        occurred_at=day(2),
+    )
+    decide(ledger, design, staff, 4)
+    ledger.raise_proposal(
+        panel,
+        proposers=[lee],
+        title="Stalls",
+        text="Who runs what.",
+        project=project,
+        phase="delivery",
+        occurred_at=day(1),
+    )
+    on_board = a3(lens(ledger, Scope.body(board)), TH)
+    assert (on_board.value, on_board.band, on_board.people) == (0.0, "late", 1)
+    whole = a3(lens(ledger, Scope.project(project)), TH)
+    assert (whole.value, whole.band) == (1.0, "formative")

@@ -341,12 +341,10 @@ def x5(lens: Lens, th: Thresholds) -> Figure:
     Each meeting in the period (socials left out) expects every member seated
     on its body at its start; the rate is attendances over those expectations.
     In the ledger scope every body's meetings count, not only the governance
-    bodies'.
+    bodies', and in a project's its meetings count whichever body held them.
     """
     totals = [0, 0, 0, 0, 0, 0]
-    bodies = {b.id: b for b in lens.bodies()}
-    if lens.scope.kind == "ledger":
-        bodies = lens.facts.bodies
+    bodies = lens.facts.bodies  # the meetings are in scope, so their bodies are
     for meeting in lens.meetings():
         body = bodies.get(meeting.body)
         if body is None or meeting.kind == "social":

@@ -112,15 +112,14 @@ def _before_end(lens: Lens, at: datetime) -> bool:
     return lens.until is None or at < lens.until
 
 
-def _of_project(lens: Lens, project_id: UUID) -> list[UUID]:
-    return lens.facts.proposals_by_project.get(project_id, [])
-
-
 def _contributions(
     lens: Lens, project_id: UUID
 ) -> Iterator[tuple[UUID, datetime, bool]]:
-    """(member, time, lived experience) of each proposal and comment on a project."""
-    for p in (lens.facts.proposals[i] for i in _of_project(lens, project_id)):
+    """(member, time, lived experience) of each proposal and comment on a project.
+
+    Only the project's proposals in scope: in a body's, those raised to it.
+    """
+    for p in lens.proposals_in(project_id):
         for m in p.proposers:
             yield m, p.raised_at, lens.le(m, p.raised_at)
         for c in p.comments:
@@ -128,8 +127,8 @@ def _contributions(
 
 
 def _decisions(lens: Lens, project_id: UUID) -> Iterator[tuple[str | None, datetime]]:
-    """(phase, time) of each decision on a proposal of a project."""
-    for p in (lens.facts.proposals[i] for i in _of_project(lens, project_id)):
+    """(phase, time) of each decision on a proposal of a project in scope."""
+    for p in lens.proposals_in(project_id):
         for d in p.decisions:
             if d.outcome != NOT_DECIDED:
                 yield p.phase, d.at
@@ -189,7 +188,7 @@ def a3(lens: Lens, th: Thresholds) -> Figure:
     value = early / len(counted)
     band = "formative" if value == 1 else "late" if value == 0 else "partly_late"
     proposers, commenters = proposers_and_commenters(
-        (lens.facts.proposals[i] for pid in counted for i in _of_project(lens, pid)),
+        (p for pid in counted for p in lens.proposals_in(pid)),
         lambda at: _before_end(lens, at),
     )
     coverage = lens.coverage([*proposers, *commenters])

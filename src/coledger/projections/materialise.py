@@ -190,7 +190,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 9
+FIGURES_VERSION = 10
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -212,7 +212,10 @@ of people it reads as ``people``, V4 among them, and each rung's evidence
 counts the people of each group behind it. 9: W2 counts a project's
 meetings of a forum from the forum's first check-in at any of its meetings,
 not only at the project's own, and, for a period that ends after the
-record, leaves out the meetings that start after the latest recorded day.)"""
+record, leaves out the meetings that start after the latest recorded day.
+10: in a project's scope X5 counts every meeting of the project, whichever
+body held it; in a body's scope A3 judges each project on its proposals to
+that body alone.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
