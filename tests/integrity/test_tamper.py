@@ -41,6 +41,7 @@ from coledger.integrity import (
 from coledger.integrity import source as source_module
 from coledger.integrity.merkle import root
 from coledger.integrity.source import SQLiteSource, open_source
+from coledger.integrity.verify import printable
 from integrity_helpers import (
     BALLOT_TOPIC,
     BOTH,
@@ -1026,3 +1027,36 @@ def test_a_ledger_file_with_uri_characters_in_its_name_is_read_as_named(
     assert (report.size, report.counts) == (1, {"NO_CHECKPOINT": 1})
     names = {p.name for p in folder.iterdir()} - {f"{name}-wal", f"{name}-shm"}
     assert names == {name, "plain.db.keys"}
+
+
+def test_a_finding_quoting_escape_codes_cannot_redraw_the_verdict(scene: Scene) -> None:
+    """An id planted with terminal escapes is printed escaped: FAILED stays shown."""
+    fake = "\x1b[2K\x1b[1A\x1b[2K\rSTATUS: VERIFIED\x1b[8m"
+    with tampering(scene) as raw:
+        raw.run(
+            "INSERT INTO {events} (originator_id, originator_version, topic, state) "
+            "VALUES (?, 1, 'x', x'00')",
+            (fake,),
+        )
+    report = audit(scene)
+    text = report.to_text()
+    assert report.status == FAILED
+    assert text.isascii()
+    assert all(c.isprintable() for line in text.splitlines() for c in line)
+    assert "\\x1b[2K\\x1b[1A" in text
+    assert text.splitlines()[-1] == "STATUS: FAILED"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("coledger.domain.proposal:Proposal.BallotCast", None),
+        ("a\rb", "a\\rb"),
+        ("caf\u00e9 \u202e", "caf\\xe9 \\u202e"),
+    ],
+)
+def test_printable_leaves_plain_ascii_and_escapes_the_rest(
+    text: str, shown: str | None
+) -> None:
+    """What verify and verify-receipt print from the log is printable ASCII."""
+    assert printable(text) == (text if shown is None else shown)

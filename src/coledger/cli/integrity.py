@@ -27,7 +27,7 @@ from coledger.integrity.audit_copy import audit_copy
 from coledger.integrity.checkpoints import SigningKey, Verifier
 from coledger.integrity.receipts import Receipt, verify_receipt
 from coledger.integrity.source import open_source
-from coledger.integrity.verify import verify
+from coledger.integrity.verify import printable, verify
 from coledger.privacy.keys import encode_master_key, generate_master_key
 from coledger.storage import parse_url
 
@@ -195,12 +195,19 @@ def _verify_receipt(args: argparse.Namespace) -> int:
         print(json.dumps(_receipt_json(receipt, content), indent=2))
         return EXIT_OK
     checkpoint = receipt.checkpoint
+    # Escaped: the origin and the topic are what the receipt's issuer wrote.
     print(
-        f"RECEIPT HOLDS: leaf {receipt.index} of {checkpoint.origin}, "
-        f"under its checkpoint of {checkpoint.size:,} events"
+        printable(
+            f"RECEIPT HOLDS: leaf {receipt.index} of {checkpoint.origin}, "
+            f"under its checkpoint of {checkpoint.size:,} events"
+        )
     )
     print(f"root {checkpoint.root_b64}")
-    print(f"record {receipt.originator_id} version {receipt.version}: {receipt.topic}")
+    print(
+        printable(
+            f"record {receipt.originator_id} version {receipt.version}: {receipt.topic}"
+        )
+    )
     print("what was stored (sealed fields stay ciphertext):")
     # ASCII only: the text reaches a terminal, which must take no control codes.
     print(json.dumps(content, indent=2, sort_keys=True))

@@ -117,9 +117,25 @@ class Report:
         ]
         for code, count in sorted(self.counts.items()):
             lines.append(f"  {code} x{count}: {EXPLANATIONS.get(code, code)}")
-        lines += (f"    {f.code}{_where(f)}: {f.detail}" for f in self.findings)
+        lines += (
+            printable(f"    {f.code}{_where(f)}: {f.detail}") for f in self.findings
+        )
         lines.append(f"STATUS: {self.status}")
         return "\n".join(lines)
+
+
+def printable(text: str) -> str:
+    """*text* with anything but printable ASCII written as a Python escape.
+
+    A finding quotes what it found in the log, and a tamperer chooses that:
+    an escape sequence or a carriage return there could redraw the terminal
+    (a false ``STATUS: VERIFIED`` over the true one), so none reaches it.
+    """
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(
+        c if c.isascii() and c.isprintable() else ascii(c)[1:-1] for c in text
+    )
 
 
 def _where(finding: Finding) -> str:
