@@ -353,6 +353,20 @@ def test_d3_adoption_parity(make_org: Callable[[], Org]) -> None:
     assert d3(org.lens(), Thresholds(adoption_low=0.9, parity=0.95)).band == "low"
 
 
+def test_d3_exactly_four_fifths_is_parity(make_org: Callable[[], Org]) -> None:
+    """2 of 3 against 5 of 6 is 4/5, at parity, though floats make it 0.79999..."""
+    org = make_org()
+    sam = org.member("Sam", le=True)
+    kim = org.member("Kim", le=False)
+    for proposer, outcomes in ((sam, "AAR"), (kim, "AAAAAR")):
+        for outcome in outcomes:
+            verdict = "adopted" if outcome == "A" else "rejected"
+            org.decide(org.propose([proposer], 1), verdict, "consent", [kim], 3)
+    figure = d3(org.lens(), TH)
+    assert figure.value == pytest.approx(0.8)
+    assert figure.band == "parity"
+
+
 def test_d3_takes_each_proposal_as_it_stood_at_the_period_end(
     make_org: Callable[[], Org],
 ) -> None:

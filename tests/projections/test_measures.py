@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from coledger import Ledger, Rule
-from coledger.projections.measures import banzhaf, gini, quota_for
+from coledger.projections.lens import band_of
+from coledger.projections.measures import above, banzhaf, below, gini, quota_for
+from coledger.projections.thresholds import Thresholds
+from coledger.reports.vocabulary import ratio_range
 
 
 def test_gini_of_the_reference_participation() -> None:
@@ -77,3 +82,30 @@ def test_r7_reads_the_reference_board_from_a_ledger(
     assert figures["R1"].value == pytest.approx(2 / 9)
     assert figures["R7"].value == pytest.approx(expected)
     assert figures["R7"].band == ("no_power" if expected == 0 else "diluted")
+
+
+counts = st.integers(min_value=1, max_value=1000)
+
+
+@given(counts, counts, counts, counts)
+def test_a_ratio_of_shares_at_a_cut_is_at_it_whatever_the_rounding(
+    a: int, b: int, c: int, d: int
+) -> None:
+    """(a/b)/(c/d) is below 0.8 exactly when the fraction is, band and words alike."""
+    exact = Fraction(a, b) / Fraction(c, d)
+    value = (a / b) / (c / d)
+    th = Thresholds()
+    assert below(value, th.parity) == (exact < Fraction(4, 5))
+    assert above(value, th.voice_high) == (exact > Fraction(5, 4))
+    under = band_of(value, [(th.parity, "below")], "parity") == "below"
+    assert under == (exact < Fraction(4, 5))
+    assert (
+        ratio_range(value, th).words in {"below equal", "well below equal"}
+    ) == under
+
+
+def test_four_fifths_rounded_down_is_parity() -> None:
+    """2/3 over 5/6 is 0.7999999999999999 in floating point, and still at parity."""
+    value = (2 / 3) / (5 / 6)
+    assert value < 0.8
+    assert not below(value, 0.8)

@@ -34,6 +34,7 @@ from coledger.projections.lens import (
     per_scope,
     per_state,
 )
+from coledger.projections.measures import below
 from coledger.projections.representation import seats_at
 from coledger.projections.thresholds import Thresholds
 
@@ -362,7 +363,7 @@ def x5(lens: Lens, th: Thresholds) -> Figure:
             coverage,
         )
     value = (le_attended / le_expected) / (other_attended / other_expected)
-    band = "parity" if value >= th.parity else "below_parity"
+    band = "below_parity" if below(value, th.parity) else "parity"
     return Figure("X5", value, acts, coverage, band, note)
 
 

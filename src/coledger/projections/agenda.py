@@ -37,7 +37,7 @@ from coledger.projections.lens import (
     people_in,
     proposers_and_commenters,
 )
-from coledger.projections.measures import share
+from coledger.projections.measures import below, share
 from coledger.projections.thresholds import Thresholds
 
 CHAIRS = ("chair", "co_chair")
@@ -70,7 +70,7 @@ def a1(lens: Lens, th: Thresholds) -> Figure:
         note = "parity undefined: no eligible member had lived experience"
         return Figure("A1", value, len(proposals), coverage, None, note, people)
     parity = value / (base / len(proposals))
-    band = "parity" if parity >= th.parity else "below_parity"
+    band = "below_parity" if below(parity, th.parity) else "parity"
     note = f"parity {parity:.2f}"
     return Figure("A1", value, len(proposals), coverage, band, note, people)
 

@@ -23,6 +23,7 @@ from coledger.projections.facts import (
     MeetingFacts,
     ProposalFacts,
 )
+from coledger.projections.measures import below
 
 INSUFFICIENT = "insufficient evidence"
 
@@ -207,9 +208,12 @@ def _item_scopes(facts: Facts) -> dict[int, frozenset[tuple[str, UUID | None]]]:
 
 
 def band_of(value: float, cuts: Sequence[tuple[float, str]], top: str) -> str:
-    """The name of the first band whose upper cut *value* is below, else *top*."""
+    """The name of the first band whose upper cut *value* is below, else *top*.
+
+    A value off a cut by rounding alone is at the cut (``measures.below``).
+    """
     for cut, name in cuts:
-        if value < cut:
+        if below(value, cut):
             return name
     return top
 

@@ -54,6 +54,25 @@ def quota_for(kind: str, threshold: Fraction, total: int) -> int:
     return total  # consensus and consent: anyone can stop it
 
 
+RATIO_TOLERANCE = 1e-12
+"""How far a ratio may sit from a cut-off by rounding alone and still be at it.
+
+A parity ratio divides one share by another, so it is rounded twice: exact
+4/5 can come out as 0.7999999999999999. Two ratios of whole counts up to a
+hundred thousand differ by far more than this, so no real difference is lost.
+"""
+
+
+def below(value: float, cut: float) -> bool:
+    """Whether *value* is under *cut* by more than rounding (see RATIO_TOLERANCE)."""
+    return value < cut and not math.isclose(value, cut, rel_tol=RATIO_TOLERANCE)
+
+
+def above(value: float, cut: float) -> bool:
+    """Whether *value* is over *cut* by more than rounding (see RATIO_TOLERANCE)."""
+    return value > cut and not math.isclose(value, cut, rel_tol=RATIO_TOLERANCE)
+
+
 def median(values: Sequence[float]) -> float | None:
     """The median, or None for no values."""
     return statistics.median(values) if values else None

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from coledger.projections.facts import BodyFacts, SeatFacts, Spell
 from coledger.projections.lens import Figure, Lens, band_of, insufficient, per_scope
-from coledger.projections.measures import banzhaf, median, quota_for, share
+from coledger.projections.measures import banzhaf, below, median, quota_for, share
 from coledger.projections.thresholds import Thresholds
 
 OFFICES = ("chair", "co_chair", "vice_chair", "secretary")
@@ -91,7 +91,7 @@ def r3(lens: Lens, th: Thresholds) -> Figure:
             "R3", "needs seats held by both groups", len(seats), coverage
         )
     value = le_voting / other_voting
-    band = "parity" if value >= th.parity else "below_parity"
+    band = "below_parity" if below(value, th.parity) else "parity"
     return Figure("R3", value, len(seats), coverage, band)
 
 
@@ -150,7 +150,7 @@ def r5(lens: Lens, th: Thresholds) -> Figure:
             "R5", "needs voting seats and members with lived experience"
         )
     value = seats.value / base
-    band = "under" if value < th.parity else "fair"
+    band = "under" if below(value, th.parity) else "fair"
     return Figure("R5", value, members, coverage, band)
 
 
@@ -171,7 +171,7 @@ def r6(lens: Lens, th: Thresholds) -> Figure:
             "R6", "needs seat holders in both groups", len(acts), lens.coverage(acts)
         )
     value = le / others
-    band = "shorter" if value < th.parity else "comparable"
+    band = "shorter" if below(value, th.parity) else "comparable"
     return Figure("R6", value, len(acts), lens.coverage(acts), band)
 
 

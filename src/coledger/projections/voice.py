@@ -37,7 +37,7 @@ from coledger.projections.lens import (
     insufficient,
     people_in,
 )
-from coledger.projections.measures import gini, median, share
+from coledger.projections.measures import above, gini, median, share
 from coledger.projections.representation import moment
 from coledger.projections.thresholds import Thresholds
 
@@ -95,7 +95,7 @@ def v1(lens: Lens, th: Thresholds) -> Figure:
         )
     value = spoken / base
     band = band_of(value, [(th.parity, "quiet")], "")
-    band = band or ("balanced" if value <= th.voice_high else "dominant")
+    band = band or ("dominant" if above(value, th.voice_high) else "balanced")
     note = f"comment share {spoken:.2f} against {basis} share {base:.2f}"
     return Figure("V1", value, len(comments), coverage, band, note, people)
 

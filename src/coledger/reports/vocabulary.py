@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import attrs
 
+from coledger.projections.measures import above, below
 from coledger.projections.thresholds import Thresholds
 
 SHARE = "share"
@@ -388,11 +389,11 @@ def ratio_range(value: float, th: Thresholds) -> Range:
     """The band of a parity ratio around 1.0 (equal)."""
     low, parity, high = th.adoption_low, th.parity, th.voice_high
     top = SCALE_MAX[RATIO]
-    if value < low:
+    if below(value, low):
         return Range("well below equal", f"under {low:g}", 0.0, low)
-    if value < parity:
+    if below(value, parity):
         return Range("below equal", f"{low:g} to {parity:g}", low, parity)
-    if value <= high:
+    if not above(value, high):
         return Range("about equal", f"{parity:g} to {high:g}", parity, high)
     return Range("above equal", f"over {high:g}", high, top)
 
