@@ -682,3 +682,31 @@ def test_x5_in_a_project_scope_counts_its_meetings_whatever_body_held_them(
     on_panel = access.x5(lens(ledger, Scope.body(panel)), TH)
     assert (in_project.value, in_project.n, in_project.band) == (0.5, 8, "below_parity")
     assert (on_panel.value, on_panel.n) == (in_project.value, in_project.n)
+
+
+def test_x1_a_request_for_a_vote_that_never_came_was_due_at_the_decision(
+    memory_ledger: Ledger,
+) -> None:
+    """Decided without a vote, a request needed before the vote was due then."""
+    ledger = memory_ledger
+    staff = person(ledger, "Sol", none_from=0)
+    lee = person(ledger, "Lee", le_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=on(0))
+    proposal = ledger.raise_proposal(
+        board, proposers=[staff], title="Kit", text="x", occurred_at=on(1)
+    )
+    late = ledger.request_adjustment(
+        lee, code="ER", proposal=proposal, needed_before="vote", occurred_at=on(2)
+    )
+    in_time = ledger.request_adjustment(
+        lee, code="BSL", proposal=proposal, needed_before="vote", occurred_at=on(2)
+    )
+    ledger.provide_adjustment(in_time, by=staff, occurred_at=on(10))
+    ledger.decide(
+        proposal, outcome="adopted", method="consensus", by=staff, occurred_at=on(10)
+    )
+    ledger.provide_adjustment(late, by=staff, occurred_at=on(90))
+    figure = access.x1(lens(ledger), TH)
+    assert (figure.value, figure.n) == (0.5, 2)
+    assert figure.note is not None
+    assert figure.note.startswith("1 provided late")

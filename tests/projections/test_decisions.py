@@ -805,3 +805,25 @@ def test_erasing_a_member_never_raises_d1(history: History) -> None:
                 assert after.value <= before.value
     finally:
         org.ledger.close()
+
+
+def test_d5_reads_lived_experience_when_an_advisory_vote_closed(
+    memory_ledger: Ledger,
+) -> None:
+    """A voter who declared after the advisory vote closed did not count as one."""
+    ledger = memory_ledger
+    staff = ledger.register_member("Sol", occurred_at=day(0))
+    kim = ledger.register_member("Kim", occurred_at=day(0))
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    for member in (staff, kim):
+        ledger.assign_seat(board, member, by=staff, occurred_at=day(0))
+    p = ledger.raise_proposal(
+        board, proposers=[staff], title="Kit", text="x", occurred_at=day(1)
+    )
+    ledger.open_voting(p, by=staff, advisory=True, occurred_at=day(2))
+    ledger.cast_ballot(p, voter=kim, choice="against", occurred_at=day(3))
+    ledger.close_advisory_vote(p, by=staff, occurred_at=day(5))
+    ledger.declare_lived_experience(kim, categories=["DIS"], occurred_at=day(6))
+    ledger.decide(p, outcome="adopted", method="chair", by=staff, occurred_at=day(7))
+    figure = d5(Lens(ledger.facts()), TH)
+    assert (figure.value, figure.note) == (0.0, "no overrides")

@@ -111,7 +111,12 @@ def status_at_end(lens: Lens, request: AdjustmentFacts) -> str:
 
 
 def deadline(lens: Lens, request: AdjustmentFacts) -> datetime | None:
-    """When *request* had to be met by, or None when it had no deadline."""
+    """When *request* had to be met by, or None when it had no deadline (yet).
+
+    A request needed before a proposal's vote is due when the vote opens; if
+    the proposal was decided or withdrawn without one, the first of those
+    ended the chance to meet it in time, so it is due then.
+    """
     if request.needed_by is not None:
         return request.needed_by
     if request.scope == "meeting" and request.meeting is not None:
@@ -120,7 +125,12 @@ def deadline(lens: Lens, request: AdjustmentFacts) -> datetime | None:
     if request.scope == "proposal" and request.proposal is not None:
         proposal = lens.facts.proposals.get(request.proposal)
         if proposal is not None and request.needed_before in NEEDED_BEFORE_VOTE:
-            return proposal.voting_opened_at
+            if proposal.voting_opened_at is not None:
+                return proposal.voting_opened_at
+            ended = [d.at for d in proposal.decisions]
+            if proposal.withdrawn_at is not None:
+                ended.append(proposal.withdrawn_at)
+            return min(ended, default=None)
     return None
 
 

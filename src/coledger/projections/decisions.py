@@ -246,9 +246,8 @@ def d4(lens: Lens, th: Thresholds) -> Figure:
 
 
 def ballots_final_at(p: ProposalFacts, d: DecisionFacts) -> datetime:
-    """When the ballots on *p* became final: the vote's close, else decision *d*."""
-    closing = next((x for x in p.decisions if x.by_vote), None)
-    return d.at if closing is None else closing.at
+    """When the ballots on *p* became final: its vote's close, else decision *d*."""
+    return d.at if p.voting_closed_at is None else p.voting_closed_at
 
 
 @per_state

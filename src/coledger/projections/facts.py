@@ -306,6 +306,7 @@ class ProposalFacts:
     tally: tuple[int, int, int, int] | None = None
     verdict: str | None = None
     advisory: bool = False
+    voting_closed_at: datetime | None = None
     decisions: list[DecisionFacts] = attrs.Factory(list)
     withdrawn_at: datetime | None = None
     actions: dict[UUID, ActionFacts] = attrs.Factory(dict)
@@ -772,6 +773,7 @@ def _proposal(  # noqa: C901, PLR0912, PLR0917
         )
         p.verdict = sys.intern(s["outcome"])
         p.advisory = bool(s["advisory"])
+        p.voting_closed_at = at
     elif cls is Proposal.Decided:
         by_vote = p.tally is not None and not p.advisory and not p.decisions
         p.decisions.append(

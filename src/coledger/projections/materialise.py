@@ -190,7 +190,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 11
+FIGURES_VERSION = 12
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -216,7 +216,10 @@ record, leaves out the meetings that start after the latest recorded day.
 10: in a project's scope X5 counts every meeting of the project, whichever
 body held it; in a body's scope A3 judges each project on its proposals to
 that body alone. 11: a value within rounding of a cut-off takes the band at
-or above it, so an exact four-fifths parity ratio is at parity.)"""
+or above it, so an exact four-fifths parity ratio is at parity. 12: X1 takes
+a request needed before a vote that never opened as due at the proposal's
+first decision or withdrawal; D5 reads voters' lived experience when an
+advisory vote closed, not at the decision taken after it.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
