@@ -153,3 +153,35 @@ def test_a_trigger_planted_in_the_ledger_is_not_copied(
     assert copied.counts == audit(scene).counts
     assert scene.path is not None
     assert _rows(target, "stored_events") == _rows(scene.path, "stored_events")
+
+
+def test_a_value_stored_against_its_column_type_is_refused_not_mended(
+    scene: Scene, tmp_path: Path
+) -> None:
+    """A version kept as text below SQL would become a number in a copy: refused."""
+    assert scene.path is not None
+    with sqlite3.connect(scene.path) as conn:
+        conn.execute("PRAGMA writable_schema=ON")
+        conn.execute(
+            "UPDATE sqlite_master SET sql = replace(sql, 'originator_version "
+            "INTEGER', 'originator_version TEXT') WHERE name = 'stored_events'"
+        )
+    with sqlite3.connect(scene.path) as conn:
+        conn.execute(
+            "UPDATE stored_events SET originator_version = '1' WHERE rowid = 3"
+        )
+        conn.execute("PRAGMA writable_schema=ON")
+        conn.execute(
+            "UPDATE sqlite_master SET sql = replace(sql, 'originator_version "
+            "TEXT', 'originator_version INTEGER') WHERE name = 'stored_events'"
+        )
+    with sqlite3.connect(scene.path) as conn:
+        kept = conn.execute(
+            "SELECT typeof(originator_version) FROM stored_events WHERE rowid = 3"
+        ).fetchone()
+    assert kept == ("text",)
+    assert audit(scene).status == "FAILED"
+    target = tmp_path / "copy.db"
+    with pytest.raises(StorageError, match="another type"):
+        audit_copy(scene.url, target)
+    assert not target.exists()

@@ -85,6 +85,7 @@ def _copy(source: Path, target: Path) -> int:
                 f"INSERT INTO main.{table} (rowid, {columns}) "  # noqa: S608
                 f"SELECT rowid, {columns} FROM src.{table} ORDER BY rowid"
             )
+            _check_types_kept(conn, source, table, columns)
             indexes = conn.execute(
                 "SELECT sql FROM src.sqlite_master WHERE type = 'index' "
                 "AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid",
@@ -98,3 +99,27 @@ def _copy(source: Path, target: Path) -> int:
     finally:
         conn.close()
     return int(count)
+
+
+def _check_types_kept(
+    conn: sqlite3.Connection, source: Path, table: str, columns: str
+) -> None:
+    """StorageError if a copied value changed its storage type on the way.
+
+    A column's declared type converts what is inserted into it (a number
+    stored as text in an INTEGER column becomes an integer), so a value the
+    ledger holds against its column's type, which only editing the file
+    below SQL can put there, would arrive mended, and the copy would verify
+    where the ledger does not. Every such conversion changes ``typeof``.
+    """
+    types = ", ".join(f"typeof({c})" for c in columns.split(", "))
+    (changed,) = conn.execute(
+        f"SELECT COUNT(*) FROM (SELECT rowid, {types} FROM src.{table} "  # noqa: S608
+        f"EXCEPT SELECT rowid, {types} FROM main.{table})"
+    ).fetchone()
+    if changed:
+        raise StorageError(
+            f"{source}: {changed} row(s) of {table} hold a value of another type "
+            "than its column declares, which a copy cannot keep as stored; "
+            "verify the ledger file itself (coledger verify --check-file)"
+        )
