@@ -1492,3 +1492,49 @@ def test_facts_folded_further_place_acts_by_the_meetings_they_now_hold(
     assert before.evidence["comment_meetings"] == 1
     assert after == org.rung(plan)
     assert after.evidence["comment_meetings"] == 1  # both at the one meeting
+
+
+def test_input_without_comments_or_proposals_is_not_none(org: Org) -> None:
+    """A trainer's amendment, owned action and evaluation reach CONSULTATION."""
+    a, b, c = org.le
+    plan = org.project("co_production")
+    p = org.propose(org.staff, plan, "delivery", 5)
+    org.ledger.amend_proposal(p, by=a, text="Rewritten.", occurred_at=day(6))
+    org.decide(p, 7)
+    org.ledger.assign_action(
+        p, description="Run it", owners=[b], by=org.admin, occurred_at=day(8)
+    )
+    org.ledger.record_evaluation(
+        p, summary="Went well", authors=[c], by=org.admin, occurred_at=day(9)
+    )
+    rung = org.rung(plan)
+    assert rung.rung == "CONSULTATION"
+    assert rung.evidence["comment_meetings"] == 0
+    assert rung.evidence["le_occasions"] == 3
+
+
+def test_papers_out_only_after_the_meeting_inform_no_one(org: Org) -> None:
+    """Papers issued after a meeting began do not make it an informing meeting."""
+    plan = org.project("consultation")
+    meeting = org.meeting(plan, 5, "decision_meeting")
+    org.ledger.issue_papers(meeting, formats=["STD"], by=org.admin, occurred_at=day(40))
+    (late,) = org.rungs(Scope.project(plan), since=day(0), until=day(30))
+    assert (late.rung, late.evidence["informed"]) == ("NONE", False)
+    org.ledger.issue_papers(meeting, formats=["LP"], by=org.admin, occurred_at=day(4))
+    (early,) = org.rungs(Scope.project(plan), since=day(0), until=day(30))
+    assert (early.rung, early.evidence["informed"]) == ("INFORMING", True)
+
+
+def test_feedback_on_a_comment_before_the_period_leaves_the_loop_open(
+    org: Org,
+) -> None:
+    """The period's one comment unanswered: no_feedback_loop, whatever came before."""
+    a, b, _ = org.le
+    plan = org.project("consultation")
+    p = org.propose(org.staff, plan, "design", 1)
+    old = org.comment(p, a, 2, channel="written")
+    org.comment(p, b, 15, channel="written")
+    org.feedback(p, [old], 20)
+    (rung,) = org.rungs(Scope.project(plan), since=day(10), until=day(40))
+    assert rung.evidence["feedback_received"] is False
+    assert "no_feedback_loop" in rung.flags

@@ -399,6 +399,7 @@ class _Fold:
         originated = le_originated(lens, p)
         is_adopted = adopted(lens, p)
         self.name("proposers", p.proposers, p.raised_at)
+        recent: set[UUID] = set()  # lived-experience comments in the period
         for c in p.comments:
             self.name("commenters", (c.author,), c.at)
             if c.id in mine:
@@ -406,6 +407,7 @@ class _Fold:
                 if lens.in_period(c.at):
                     self.commented.add(where)
                     self.comments += 1
+                    recent.add(c.id)
         if originated:
             self.act(p, p.raised_at)
             if lens.in_period(p.raised_at):
@@ -413,18 +415,24 @@ class _Fold:
             if is_adopted:
                 self.adopted.add(phase_of(p))
                 self.influence = True
-        self.response(p, mine, originated=originated, is_adopted=is_adopted)
+        self.response(p, mine, recent, originated=originated, is_adopted=is_adopted)
         self.follow_through(p)
 
     def response(
         self,
         p: ProposalFacts,
         mine: frozenset[UUID],
+        recent: set[UUID],
         *,
         originated: bool,
         is_adopted: bool,
     ) -> None:
-        """Fold in the amendments and feedback of one proposal."""
+        """Fold in the amendments and feedback of one proposal.
+
+        *mine* are its lived-experience comments, *recent* those of them made
+        in the period: feedback closes the loop only on those the period's
+        ``le_comments`` count, while any of *mine* answered shows influence.
+        """
         lens = self.lens
         for actor, takes_up, at in p.amendments:
             if actor is not None:
@@ -437,7 +445,7 @@ class _Fold:
                 self.influence = True
         for answered, at in p.feedback:
             if lens.in_period(at) and mine.intersection(answered):
-                self.feedback = True
+                self.feedback = self.feedback or not recent.isdisjoint(answered)
                 self.influence = self.influence or is_adopted
 
     def follow_through(self, p: ProposalFacts) -> None:
@@ -476,7 +484,10 @@ def features(lens: Lens, th: Thresholds) -> Features:
         fold.name("attendees", m.attendance, m.starts_at)
         if not any(lens.le(member, m.starts_at) for member in m.attendance):
             continue
-        informed += m.kind == "information" or bool(m.papers)
+        # papers help only if out by the start (as X4 reads them)
+        informed += m.kind == "information" or any(
+            at <= m.starts_at for _, at in m.papers
+        )
         education += m.kind == "education"
     found_terms = terms(lens, th, proposals)
     occasions = {where for at, where in fold.acts if lens.in_period(at)}
@@ -520,7 +531,12 @@ def rung_of(f: Features) -> tuple[str, bool]:
         ("CO_PRODUCTION", seen_through and equal and not f.one_off),
         ("CO_DESIGN", shaped and equal),
         ("ENGAGEMENT", shaped or engaged or bool(f.decided_phases)),
-        ("CONSULTATION", f.comment_meetings > 0 or bool(f.proposed_phases)),
+        # any other input on record (an amendment, an action owned, an
+        # evaluation) is involvement too: NONE is for none at all
+        (
+            "CONSULTATION",
+            f.comment_meetings > 0 or bool(f.proposed_phases) or f.occasions > 0,
+        ),
         ("INFORMING", f.informed),
         ("EDUCATING", f.education_meetings > 0),
         ("COERCION", f.mandatory_no_voice),

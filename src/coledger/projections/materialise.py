@@ -190,7 +190,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 12
+FIGURES_VERSION = 13
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -219,7 +219,11 @@ that body alone. 11: a value within rounding of a cut-off takes the band at
 or above it, so an exact four-fifths parity ratio is at parity. 12: X1 takes
 a request needed before a vote that never opened as due at the proposal's
 first decision or withdrawal; D5 reads voters' lived experience when an
-advisory vote closed, not at the decision taken after it.)"""
+advisory vote closed, not at the decision taken after it. 13: the ladder
+rates a process with any lived-experience input in the period at least
+CONSULTATION, counts a meeting as informing only for papers out by its
+start, and closes the feedback loop only with feedback on a comment made
+in the period.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
