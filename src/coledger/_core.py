@@ -493,16 +493,16 @@ class LedgerCore(ClosedOnExit):
             # before a key store is made beside it
             check_sqlite_file(config.path)
             _refuse_key_store(config, config.path)
-        made = config.path is not None and not had_ledger
-        if made:
-            made = create_owner_only(config.path)  # type: ignore[arg-type]
+        made = None  # the file this call made, removed again if the open fails
+        if config.path is not None and not had_ledger:
+            made = config.path if create_owner_only(config.path) else None
         try:
             self._open_made(
                 config, master_key, seal=seal, leaves=leaves, had_ledger=had_ledger
             )
         except BaseException:
-            if made:  # a refused open leaves no empty file behind
-                _remove_if_empty(config.path)  # type: ignore[arg-type]
+            if made is not None:
+                _remove_if_empty(made)
             raise
 
     def _open_made(

@@ -237,9 +237,17 @@ def _sqlite(url: str, netloc: str, path: str) -> StorageConfig:
     return StorageConfig("sqlite", env, url, path=file_path)
 
 
-SIBLING_SUFFIXES = (".keys", "-wal", "-shm", "-journal", ".keys-wal", ".keys-shm")
+SIBLING_SUFFIXES = (
+    ".keys",
+    "-wal",
+    "-shm",
+    "-journal",
+    ".keys-wal",
+    ".keys-shm",
+    ".keys-journal",
+)
 """What SQLite and the key store put beside a ledger's file, by name."""
-LONGEST_SIBLING = max(map(len, (*SIBLING_SUFFIXES, ".keys-journal")))
+LONGEST_SIBLING = max(map(len, SIBLING_SUFFIXES))
 
 
 def _check_room_for_siblings(url: str, file_path: Path) -> None:
