@@ -388,25 +388,30 @@ def _check_withdrawals(events: list[LedgerAggregate.Event], source: str) -> None
 
 
 def _check_source_refs(events: list[LedgerAggregate.Event], source: str) -> None:
-    """No two events carry the same ``source_ref``.
+    """No two records carry the same ``source_ref``.
 
     A command refuses a reference already recorded (DuplicateSourceRefError),
-    and ``find_by_source_ref`` names one record; a second carrier in a file
-    could never be found by its reference.
+    and ``find_by_source_ref`` names one record; a second record carrying it
+    in a file could never be found by its reference. One command may give
+    several events of one record the same reference (papers in several
+    formats, before coledger 0.1.0 gave it to the first alone), which still
+    names that one record.
     """
-    first: dict[str, int] = {}
+    first: dict[str, tuple[int, int]] = {}  # by reference: its record, its line
     for number, event in enumerate(events, start=2):
         ref = getattr(event, "source_ref", None)
         if ref is None:
             continue
-        if ref in first:
+        record = event.originator_id.int
+        if ref not in first:
+            first[ref] = (record, number)
+        elif first[ref][0] != record:
             raise MalformedImportError(
                 source,
                 number,
-                f"source_ref {ref!r} is already on line {first[ref]}: each "
-                "reference names one record",
+                f"source_ref {ref!r} is already on line {first[ref][1]}, for "
+                "another record: each reference names one record",
             )
-        first[ref] = number
 
 
 def _readable(value: object) -> bool:

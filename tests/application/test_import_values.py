@@ -346,3 +346,43 @@ def test_a_source_ref_carried_twice_is_refused(year: list[str]) -> None:
         transfer.read_export(first, "bad.jsonl")
     assert caught.value.line == second_at + 1
     assert "already on line" in str(caught.value)
+
+
+def test_papers_in_several_formats_export_and_import_with_their_reference() -> None:
+    """One command's reference names one meeting, on its first event; it imports."""
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        clerk = ledger.register_member("Clerk", role="staff")
+        body = ledger.establish_body("Board", kind="governance")
+        meeting = ledger.schedule_meeting(
+            body,
+            kind="decision_meeting",
+            title="AGM",
+            starts_at=datetime.now(UTC),
+            by=clerk,
+        )
+        ledger.issue_papers(
+            meeting, formats=["STD", "LP"], by=clerk, source_ref="minutes:1"
+        )
+        out = io.StringIO()
+        ledger.export(out)
+    lines = out.getvalue().splitlines()
+    assert sum('"minutes:1"' in line for line in lines) == 1
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as again:
+        again.import_events(lines)
+        assert again.find_by_source_ref("minutes:1") is not None
+
+
+def test_one_reference_on_two_events_of_one_record_still_imports(
+    year: list[str],
+) -> None:
+    """A reference repeated within one record (older papers) names it still."""
+    rows = [json.loads(line) for line in year]
+    index = next(
+        i
+        for i in range(1, len(rows) - 1)
+        if rows[i]["originator_id"] == rows[i + 1]["originator_id"]
+    )
+    for row in rows[index : index + 2]:
+        row["state"]["source_ref"] = "minutes:old"
+    lines = [year[0], *(json.dumps(r) for r in rows[1:])]
+    assert len(transfer.read_export(lines).events) == len(year) - 1

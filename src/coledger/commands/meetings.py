@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID, uuid4
 
+import attrs
+
 from coledger import errors
 from coledger._core import LedgerCore, commands
 from coledger.domain import (
@@ -143,6 +145,8 @@ class MeetingCommands(LedgerCore):
             record = self._meeting(meeting)
             for fmt in chosen:
                 record.issue_papers(ctx, fmt)
+                # the reference names the meeting once, on its first event
+                ctx = attrs.evolve(ctx, source_ref=None)
             self._save(record)
 
         self._transact(command)
