@@ -82,18 +82,22 @@ class Transfer:
 
 
 def export_lines(ledger: Ledger, progress: Progress | None = None) -> Iterator[str]:
-    """The export, line by line (header first)."""
+    """The export, line by line (header first).
+
+    The header's count and the lines come from one position, so an event
+    written meanwhile is in neither.
+    """
     total = ledger.position
     yield json.dumps(
         {
             "format": FORMAT,
             "version": VERSION,
-            "events": sum(1 for _ in ledger.history()),
+            "events": sum(1 for _ in ledger.history(until=total)),
             "exported_at": datetime.now(UTC).isoformat(),
             "coledger": _version(),
         }
     )
-    for count, recorded in enumerate(ledger.history(), start=1):
+    for count, recorded in enumerate(ledger.history(until=total), start=1):
         event = recorded.event
         state = unstructure_state(event)
         yield json.dumps(
@@ -454,12 +458,13 @@ def parse(lines: Iterable[str], source: str = "import") -> list[LedgerAggregate.
     versions: dict[UUID, int] = {}
     ids: dict[str, UUID] = {}
     header_seen = False
+    promised: int | None = None
     for number, raw in enumerate(lines, start=1):
         found = _row(raw, source, number)
         if found is None:
             continue
         if not header_seen:
-            _check_header(found[0], source, number)
+            promised = _check_header(found[0], source, number)
             header_seen = True
             continue
         row, by_json = found
@@ -471,6 +476,13 @@ def parse(lines: Iterable[str], source: str = "import") -> list[LedgerAggregate.
         events.append(_event(row, source, number, versions, ids))
     if not header_seen:
         raise MalformedImportError(source, 1, "the file is empty: no header line")
+    if promised is not None and promised != len(events):
+        raise MalformedImportError(
+            source,
+            None,
+            f"the header counts {promised:,} events but the file holds "
+            f"{len(events):,}: it was cut short or added to",
+        )
     return events
 
 
@@ -497,7 +509,8 @@ def _row(raw: object, source: str, number: int) -> tuple[dict[str, Any], bool] |
     return row, by_json
 
 
-def _check_header(row: dict[str, Any], source: str, number: int) -> None:
+def _check_header(row: dict[str, Any], source: str, number: int) -> int | None:
+    """Check the header line; the number of events it counts (None if it has none)."""
     if row.get("format") != FORMAT:
         raise MalformedImportError(source, number, f"not a {FORMAT} file")
     if type(row.get("version")) is not int or row.get("version") != VERSION:
@@ -506,6 +519,14 @@ def _check_header(row: dict[str, Any], source: str, number: int) -> None:
             number,
             f"export version {row.get('version')!r}; this reads {VERSION}",
         )
+    if "events" not in row:
+        return None
+    count = row["events"]
+    if type(count) is not int or count < 0:
+        raise MalformedImportError(
+            source, number, f"the header's events {count!r} is not a count"
+        )
+    return count
 
 
 def _event(

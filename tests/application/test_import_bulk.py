@@ -536,7 +536,9 @@ class ErasedSource:
         """The export with *row* added at the end as its record's next event."""
         same = [r for r in self.rows if r["originator_id"] == row["originator_id"]]
         row["originator_version"] = len(same) + 1
-        return [*self.lines, json.dumps(row)]
+        header = json.loads(self.lines[0])
+        header["events"] += 1  # as an export holding it would count it
+        return [json.dumps(header), *self.lines[1:], json.dumps(row)]
 
 
 def declared_again(s: ErasedSource) -> dict[str, Any]:

@@ -386,3 +386,23 @@ def test_one_reference_on_two_events_of_one_record_still_imports(
         row["state"]["source_ref"] = "minutes:old"
     lines = [year[0], *(json.dumps(r) for r in rows[1:])]
     assert len(transfer.read_export(lines).events) == len(year) - 1
+
+
+@pytest.mark.parametrize("cut", [1, 100])
+def test_an_export_cut_short_is_refused_by_its_header(
+    year: list[str], memory_ledger: Ledger, cut: int
+) -> None:
+    """A file missing its last lines imports nothing: the header counts them."""
+    with pytest.raises(transfer.MalformedImportError, match="cut short") as caught:
+        memory_ledger.import_events(year[:-cut])
+    assert caught.value.line is None
+    assert memory_ledger.position == 0
+
+
+def test_a_header_count_that_is_no_count_is_refused(year: list[str]) -> None:
+    """The header's events must be a whole number of 0 or more."""
+    header = json.loads(year[0])
+    for bad in (-1, "12", True, 1.5):
+        header["events"] = bad
+        with pytest.raises(transfer.MalformedImportError, match="line 1: the header"):
+            transfer.read_export([json.dumps(header), *year[1:]])
