@@ -13,7 +13,7 @@ from coledger.projections.ladder import GROUPS
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import DecisionTag, PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
-from coledger.reports import render, suppress
+from coledger.reports import render, suppress, suppression
 from coledger.reports.display import public_row, public_tags
 from coledger.reports.suppression import (
     NO_BANDS,
@@ -395,3 +395,46 @@ def test_demo_public_report_withholds_what_points_at_people(
     assert r1["value"] is None
     text = render(demo_report, audience="public")
     assert not re.search(r"\b0\.\d{3,}", text), "no exact fractions in the public text"
+
+
+def _d1_band(value: float, th: Thresholds) -> str:
+    return "shared" if value >= th.decision_inclusion else "not_shared"
+
+
+def _x1_band(value: float, th: Thresholds) -> str:
+    return "met" if value >= th.fulfilment else "shortfall"
+
+
+BANDED_SHARES = {"D1": _d1_band, "X1": _x1_band}
+"""Two share figures' own bands, as the projections cut them."""
+
+
+@pytest.mark.parametrize("code", sorted(BANDED_SHARES))
+@pytest.mark.parametrize("n", range(10, 60))
+def test_a_shown_band_never_narrows_its_words(code: str, n: int) -> None:
+    """Beside a shown band, the words admit every count the words alone admit."""
+    th = Thresholds()
+    band_of_value = BANDED_SHARES[code]
+    shown: dict[tuple[str, str | None], set[int]] = {}
+    by_words: dict[str, set[int]] = {}
+    for count in range(n + 1):
+        value = count / n
+        figure = Figure(code, value, n, 1.0, band_of_value(value, th), people=n)
+        safe = suppression.safe_figure(code, figure, th)
+        if safe.value is None:
+            continue
+        by_words.setdefault(safe.value.text, set()).add(count)
+        shown.setdefault((safe.value.text, safe.band), set()).add(count)
+        assert safe.band is None or safe.band == figure.band
+    for (text, _), counts in shown.items():
+        assert counts == by_words[text]
+
+
+def test_twenty_eight_of_thirty_four_decisions_keep_their_range() -> None:
+    """D1 at 28/34 shows "more than half" alone: "shared" beside it would pin 28."""
+    th = Thresholds()
+    figure = Figure("D1", 28 / 34, 34, 1.0, "shared", people=20)
+    safe = suppression.safe_figure("D1", figure, th)
+    assert safe.value is not None
+    assert safe.value.words == "more than half"
+    assert (safe.band, safe.band_withheld) == (None, True)

@@ -17,6 +17,8 @@ from coledger.projections.thresholds import Thresholds
 
 OFFICES = ("chair", "co_chair", "vice_chair", "secretary")
 END_OF_TIME = datetime.max.replace(tzinfo=UTC)
+LED = 0.5
+"""R4's band ``led`` from this share of officer time on."""
 
 
 def moment(lens: Lens) -> datetime:
@@ -130,7 +132,7 @@ def r4(lens: Lens, th: Thresholds) -> Figure:
     if total == 0:
         return insufficient("R4", "no officer roles were held in the period")
     value = le_time / total
-    band = "none" if value == 0 else "shared" if value < 0.5 else "led"  # noqa: PLR2004
+    band = "none" if value == 0 else "shared" if value < LED else "led"
     return Figure("R4", value, len(acts), lens.coverage(acts), band)
 
 

@@ -277,7 +277,14 @@ def public_row(code: str, f: SafeFigure, k: int) -> Row:
             if f.coverage is not None
             else (WITHHELD if f.withheld or f.coverage_withheld else "not applicable")
         ),
-        band=words(f.band) or ("withheld" if f.withheld else "none"),
+        band=words(f.band)
+        or (
+            "withheld"
+            if f.withheld
+            else "not shown beside these words"
+            if f.band_withheld
+            else "none"
+        ),
         note=f.note or "",
         bar=range_bar(about.kind, f.value, missing),
     )

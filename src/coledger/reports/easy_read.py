@@ -180,7 +180,8 @@ def decisions(safe: SafeReport, group: str) -> Point:
         lines = (
             f"We made {f.n} decisions.",
             f"{_cap(group)} helped to make {f.value.words} of them.",
-            verdict,
+            # without its band (left out when it would narrow the words), no verdict
+            *(() if f.band_withheld else (verdict,)),
         )
     return Point(
         icon="vote",
@@ -244,7 +245,8 @@ def support(safe: SafeReport) -> Point:
             f"People asked for support {f.n} times.",
             "For example, easy read, a break or a sign language interpreter.",
             f"They got it in time {f.value.words} of the time.",
-            verdict,
+            # without its band (left out when it would narrow the words), no verdict
+            *(() if f.band_withheld else (verdict,)),
         )
     return Point(
         icon="support",

@@ -47,7 +47,10 @@ through ``suppress``, which applies these rules (``k`` is
   say that she has lived experience.
 * **Bands, not values.** A figure that is shown gives its band (plain words
   and numeric edges, such as "about half (40% to 60%)"), never the exact
-  value; coverage is banded the same way. The projections' own notes (which
+  value; coverage is banded the same way. A figure's own band (D1's
+  ``shared``) is left out where its cut falls inside its words' range
+  (``band_cuts``): beside the words it would narrow the value, to a single
+  count at times. The projections' own notes (which
   hold exact sub-counts and names of projects) are never shown.
 * **Seat figures go together.** R2 to R7, X5 and V4 split the same seat
   holders as R1 by lived experience (who is present at decisions, who holds
@@ -180,9 +183,18 @@ from typing import Any
 import attrs
 
 from coledger.errors import InvalidInputError
+from coledger.projections.decisions import (
+    FOLLOW_THROUGH_GOOD,
+    FOLLOW_THROUGH_POOR,
+    OUT_OF_FORUM_HIGH,
+    OUT_OF_FORUM_MIXED,
+    SOME,
+)
 from coledger.projections.ladder import FLAGS, GROUPS
 from coledger.projections.lens import Figure, Scope
+from coledger.projections.phases import MIXED
 from coledger.projections.report import PowerSharingReport, Rung, envelope
+from coledger.projections.representation import LED
 from coledger.projections.thresholds import Thresholds
 from coledger.reports.vocabulary import (
     SHARE,
@@ -255,6 +267,10 @@ class SafeFigure:
     n_range: CountRange | None = None
     """The n as a range of counts, for a figure whose n counts what people with
     lived experience did (``RANGED_N``); its ``n`` is then None."""
+    band_withheld: bool = False
+    """Whether the figure's own band is left out of a shown figure: it is cut
+    inside the range its words give, so beside them it would narrow the value
+    (see ``band_cuts``)."""
 
     @property
     def shown(self) -> bool:
@@ -468,9 +484,43 @@ def _safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
         )
     hidden = about.people and _names_answers(f, k)
     coverage = None if f.coverage is None or hidden else share_range(f.coverage)
+    narrows = any(banded.low < cut < banded.high for cut in band_cuts(code, th))
     return SafeFigure(
-        code, banded, f.n, coverage, f.band, None, None, coverage_withheld=hidden
+        code,
+        banded,
+        f.n,
+        coverage,
+        None if narrows else f.band,
+        None,
+        None,
+        coverage_withheld=hidden,
+        band_withheld=narrows,
     )
+
+
+def band_cuts(code: str, th: Thresholds) -> tuple[float, ...]:
+    """Where the own bands of share figure *code* change, inside 0 to 1.
+
+    The words of a share are cut at fixed edges (``share_range``); a figure
+    banded at another value, such as D1's ``decision_inclusion`` of 0.8
+    inside "more than half (60% to 85%)", would beside its words narrow the
+    value to what may be a single count (28 of 34 decisions is the only one
+    both "more than half" and "shared"). Such a band is left out wherever it
+    falls inside the words' range.
+    """
+    cuts: dict[str, tuple[float, ...]] = {
+        "D1": (th.decision_inclusion,),
+        "D2": (OUT_OF_FORUM_MIXED, OUT_OF_FORUM_HIGH),
+        "D4": (SOME,),
+        "D6": (FOLLOW_THROUGH_POOR, FOLLOW_THROUGH_GOOD),
+        "P2": (MIXED,),
+        "P3": (MIXED,),
+        "R4": (LED,),
+        "X1": (th.fulfilment,),
+        "X3": (th.fulfilment,),
+        "X4": (th.fulfilment,),
+    }
+    return cuts.get(code, ())
 
 
 def _names_answers(f: Figure, k: int) -> bool:
