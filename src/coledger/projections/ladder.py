@@ -46,6 +46,7 @@ from coledger.projections.facts import (
     ProposalFacts,
 )
 from coledger.projections.lens import Figure, Lens, Scope, per_state, utc_day
+from coledger.projections.measures import below
 from coledger.projections.report import DecisionTag, Rung
 from coledger.projections.thresholds import Thresholds
 
@@ -566,7 +567,7 @@ def flags_of(
         # With nobody on the seats having answered the question, a low R1 is
         # no evidence of tokenism: it is no evidence at all.
         "token_seat": r1 is not None
-        and r1 < th.token_seat
+        and below(r1, th.token_seat)
         and bool(figures["R1"].coverage),
         "lone_representative": r2 is not None and r2 > 0,
         "placation": r7 == 0 and r1 is not None and r1 > 0,

@@ -190,7 +190,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 13
+FIGURES_VERSION = 14
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -223,7 +223,8 @@ advisory vote closed, not at the decision taken after it. 13: the ladder
 rates a process with any lived-experience input in the period at least
 CONSULTATION, counts a meeting as informing only for papers out by its
 start, and closes the feedback loop only with feedback on a comment made
-in the period.)"""
+in the period. 14: R1's balanced cut, V2's dominated cut and the token_seat
+flag allow for rounding at their cut-offs as the parity ratios do.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -12,7 +12,14 @@ from uuid import UUID
 
 from coledger.projections.facts import BodyFacts, SeatFacts, Spell
 from coledger.projections.lens import Figure, Lens, band_of, insufficient, per_scope
-from coledger.projections.measures import banzhaf, below, median, quota_for, share
+from coledger.projections.measures import (
+    above,
+    banzhaf,
+    below,
+    median,
+    quota_for,
+    share,
+)
 from coledger.projections.thresholds import Thresholds
 
 OFFICES = ("chair", "co_chair", "vice_chair", "secretary")
@@ -48,7 +55,7 @@ def r1(lens: Lens, th: Thresholds) -> Figure:
     value = sum(lens.le(m, at) for m in holders) / len(holders)
     band = band_of(value, [(th.token_seat, "token"), (th.minority, "minority")], "")
     if not band:
-        band = "balanced" if value <= th.balanced else "le_majority"
+        band = "le_majority" if above(value, th.balanced) else "balanced"
     coverage = lens.coverage((m, at) for m in holders)
     return Figure("R1", value, len(holders), coverage, band)
 

@@ -166,7 +166,7 @@ def v2(lens: Lens, th: Thresholds) -> Figure:
     value = gini(list(counts.values()))
     le = [n for m, n in counts.items() if lens.le(m, at)]
     others = [n for m, n in counts.items() if not lens.le(m, at)]
-    band = "dominated" if value > th.gini_dominated else "spread"
+    band = "dominated" if above(value, th.gini_dominated) else "spread"
     note = f"mean acts: lived experience {_mean(le)}, others {_mean(others)}"
     return Figure("V2", value, len(counts), coverage, band, note)
 

@@ -135,6 +135,14 @@ class Display:
 # Scope, period and names -------------------------------------------------------------
 
 
+def count_of(n: int, counted: str) -> str:
+    """*n* and what it counts, in the singular for one: "1 body", "3 bodies"."""
+    if n != 1:
+        return f"{n} {counted}"
+    one = counted[:-3] + "y" if counted.endswith("ies") else counted.removesuffix("s")
+    return f"1 {one}"
+
+
 def step_words(level: int | None, steps: int) -> str:
     """Which step of the ladder a process is on, in words (step 1 is the lowest)."""
     if level is None:
@@ -244,7 +252,7 @@ def board_row(code: str, f: Figure) -> Row:
         label=about.label,
         title=about.title,
         value=value,
-        n=f"{f.n} {about.counted}",
+        n=count_of(f.n, about.counted),
         coverage="not applicable" if f.coverage is None else f"{f.coverage:.0%}",
         band=words(f.band) or "none",
         note=f.note or "",
@@ -264,7 +272,7 @@ def public_row(code: str, f: SafeFigure, k: int) -> Row:
         n=(
             f"{f.n_range.text} {about.counted}"
             if f.n_range is not None
-            else f"{f.n} {about.counted}"
+            else count_of(f.n, about.counted)
             if f.n is not None
             # Withheld with R1, or (V4, V5) for its few people: its n may be
             # any size. Any other n is withheld only when it is small.

@@ -115,6 +115,15 @@ WITHHELD_LINES = (
 MISSING_LINES = ("We do not have enough records to say.",)
 
 
+HOW_OFTEN = {"none": "never", "very few": "hardly ever", "all": "every time"}
+"""Plain words for how often, where "<band> of the time" would not read well."""
+
+
+def how_often(words: str) -> str:
+    """A share's band as how often: "never", "about half of the time"."""
+    return HOW_OFTEN.get(words, f"{words} of the time")
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -244,7 +253,7 @@ def support(safe: SafeReport) -> Point:
         lines = (
             f"People asked for support {f.n} times.",
             "For example, easy read, a break or a sign language interpreter.",
-            f"They got it in time {f.value.words} of the time.",
+            f"They got it in time {how_often(f.value.words)}.",
             # without its band (left out when it would narrow the words), no verdict
             *(() if f.band_withheld else (verdict,)),
         )
@@ -276,7 +285,7 @@ def feedback(safe: SafeReport, group: str) -> Point:
         )
         lines = (
             f"{_cap(group)} made {made} comments.",
-            f"We told them what happened {f.value.words} of the time.",
+            f"We told them what happened {how_often(f.value.words)}.",
             verdict,
         )
     return Point(

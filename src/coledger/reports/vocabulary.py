@@ -372,13 +372,13 @@ def seat_range(value: float, th: Thresholds) -> Range:
     token, minority, balanced = th.token_seat, th.minority, th.balanced
     if value <= 0 or value >= 1:
         return share_range(value)
-    if value < token:
+    if below(value, token):
         return Range("very few", f"under {_pct(token)}", 0.0, token)
-    if value < minority:
+    if below(value, minority):
         return Range(
             "less than half", f"{_pct(token)} to {_pct(minority)}", token, minority
         )
-    if value <= balanced:
+    if not above(value, balanced):
         return Range(
             "close to half", f"{_pct(minority)} to {_pct(balanced)}", minority, balanced
         )
@@ -386,8 +386,12 @@ def seat_range(value: float, th: Thresholds) -> Range:
 
 
 def ratio_range(value: float, th: Thresholds) -> Range:
-    """The band of a parity ratio around 1.0 (equal)."""
-    low, parity, high = th.adoption_low, th.parity, th.voice_high
+    """The band of a parity ratio around 1.0 (equal).
+
+    "Well below" is cut at D3's ``adoption_low``, but never above ``parity``:
+    a ratio at parity is never "below equal" in words.
+    """
+    low, parity, high = min(th.adoption_low, th.parity), th.parity, th.voice_high
     top = SCALE_MAX[RATIO]
     if below(value, low):
         return Range("well below equal", f"under {low:g}", 0.0, low)
@@ -398,12 +402,16 @@ def ratio_range(value: float, th: Thresholds) -> Range:
     return Range("above equal", f"over {high:g}", high, top)
 
 
+EVEN_GINI = 0.25
+"""Below this Gini coefficient, participation reads "evenly spread"."""
+
+
 def gini_range(value: float, th: Thresholds) -> Range:
-    """The band of a Gini coefficient."""
-    even, dominated = 0.25, th.gini_dominated
-    if value < even:
+    """The band of a Gini coefficient ("even" below 0.25, never above V2's cut)."""
+    even, dominated = min(EVEN_GINI, th.gini_dominated), th.gini_dominated
+    if below(value, even):
         return Range("evenly spread", f"under {even:g}", 0.0, even)
-    if value <= dominated:
+    if not above(value, dominated):
         return Range("somewhat uneven", f"{even:g} to {dominated:g}", even, dominated)
     return Range("a few voices dominate", f"over {dominated:g}", dominated, 1.0)
 
