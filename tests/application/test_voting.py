@@ -846,3 +846,19 @@ def test_a_close_at_the_default_time_follows_a_ballot_from_a_fast_clock(
     ledger.cast_ballot(late, voter=a, choice="for")
     before = datetime.now(UTC)
     assert ledger.close_voting(late, by=admin).occurred_at >= before
+
+
+def test_a_not_valid_vote_leaves_the_proposal_open(ledger: Ledger) -> None:
+    """After a vote that decided nothing, the proposal can be discussed or withdrawn."""
+    admin, body, (a, _, c) = board_with(ledger, 3, Rule.majority(quorum=Fraction(1)))
+    p = ledger.raise_proposal(body, proposers=[a], title="Kit", text="x")
+    ledger.open_voting(p, by=admin)
+    vote(ledger, p, {a: "for"})
+    assert ledger.close_voting(p, by=admin).outcome == "not_valid"
+    ledger.comment(p, author=c, text="Try again at the next meeting.")
+    with pytest.raises(VotingAlreadyOpenedError):
+        ledger.open_voting(p, by=admin)
+    ledger.withdraw_proposal(p, by=a, reason="overtaken by events")
+    assert ledger.proposal(p).status == "withdrawn"
+    with pytest.raises(ProposalClosedError):
+        ledger.decide(p, outcome="adopted", method="consensus", by=admin)

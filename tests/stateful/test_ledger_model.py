@@ -207,7 +207,17 @@ class ProposalModel:
     @property
     def closed(self) -> bool:
         """Decided or withdrawn: no more comments, votes or requests (but feedback)."""
-        return self.status in {"decided", "withdrawn"}
+        return self.status in {"decided", "withdrawn"} and not self.undecided_vote
+
+    @property
+    def undecided_vote(self) -> bool:
+        """Whether its one decision is a not_valid vote, which decided nothing."""
+        return (
+            self.status == "decided"
+            and len(self.decisions) == 1
+            and self.decisions[0].by_vote
+            and self.decisions[0].outcome == "not_valid"
+        )
 
 
 @dataclass
@@ -779,7 +789,7 @@ class LedgerMachine(RuleBasedStateMachine):
             why.append(errors.UnmetAdjustmentsError)
         if record.closed:
             why.append(errors.ProposalClosedError)
-        if record.status == "voting":
+        if record.status == "voting" or record.undecided_vote:
             why.append(errors.VotingAlreadyOpenedError)
         if why:
             self._refused(why, command)
@@ -968,7 +978,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 why.append(errors.UnmetAdjustmentsError)
             if record.closed:
                 why.append(errors.ProposalClosedError)
-            if record.status == "voting":
+            if record.status == "voting" or record.undecided_vote:
                 why.append(errors.VotingAlreadyOpenedError)
         self._refused(why, calls[command])
 

@@ -525,8 +525,23 @@ class Proposal(LedgerAggregate):
 
     @property
     def is_open(self) -> bool:
-        """Whether the proposal is still before the body (not decided or withdrawn)."""
-        return self.status in {"raised", "voting", "closed"}
+        """Whether the proposal is still before the body (not decided or withdrawn).
+
+        A binding vote that closed ``not_valid`` decided nothing: until a
+        decision by another route, the proposal is still open.
+        """
+        return self.status in {"raised", "voting", "closed"} or self._undecided_vote
+
+    @property
+    def _undecided_vote(self) -> bool:
+        """Whether the one decision so far is a binding vote that closed not_valid."""
+        return (
+            self.status == "decided"
+            and len(self.decisions) == 1
+            and self.verdict is not None
+            and not self.advisory
+            and self.verdict.outcome == "not_valid"
+        )
 
     def _check_discussable(self) -> None:
         self._check_open()
