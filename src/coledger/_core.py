@@ -1039,15 +1039,30 @@ class LedgerCore(ClosedOnExit):
             )
         return helper.id
 
-    def _unmet(self, record: Proposal, electorate: set[UUID]) -> tuple[UUID, ...]:
+    def _unmet(
+        self, record: Proposal, electorate: set[UUID], at: datetime | None = None
+    ) -> tuple[UUID, ...]:
+        """Requests needed before *record*'s vote, by voters, not met (at *at*).
+
+        Without *at*, those open now. With it, a business time, those made by
+        then and not yet answered then, though they may be answered now: a
+        vote dated back to before a provision opened over an unmet need.
+        """
         linked = list(record.adjustments)
         if record.meeting is not None:
             linked += self._meeting(record.meeting).adjustments
         unmet = []
         for adjustment_id in linked:
             adjustment = self._adjustment(adjustment_id)
+            if at is None:
+                pending = adjustment.is_open
+            else:
+                answered = adjustment.resolved_at
+                pending = adjustment.requested_at <= at and (
+                    adjustment.is_open or (answered is not None and answered > at)
+                )
             if (
-                adjustment.is_open
+                pending
                 and adjustment.member in electorate
                 and not self._is_erased(adjustment.member)
                 and adjustment.needed_before in v.NEEDED_BEFORE_VOTE

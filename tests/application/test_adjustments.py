@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
-from uuid import uuid4
+from uuid import UUID, uuid4
+
+import pytest
 
 from coledger import Ledger
 from coledger.errors import (
@@ -18,6 +21,7 @@ from coledger.errors import (
     UnknownAdjustmentError,
     UnknownMeetingError,
     UnknownProposalError,
+    UnmetAdjustmentsError,
 )
 from helpers import refused
 
@@ -239,3 +243,51 @@ def test_an_answer_at_the_default_time_follows_a_request_from_a_fast_clock(
         in {"Adjustment.Provided", "Adjustment.Declined", "Adjustment.Withdrawn"}
     ]
     assert answered == [ahead, ahead, ahead]
+
+
+def _board_with_a_proposal(
+    ledger: Ledger,
+) -> tuple[Callable[[int], datetime], UUID, list[UUID], UUID]:
+    """A board of three voters and a proposal raised at hour 2 of 2024."""
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+
+    def at(hours: int) -> datetime:
+        return start + timedelta(hours=hours)
+
+    ada = ledger.register_member("Ada", occurred_at=at(0))
+    body = ledger.establish_body("Board", kind="governance", by=ada, occurred_at=at(0))
+    voters = [ledger.register_member(f"M{i}", occurred_at=at(0)) for i in range(3)]
+    for member in voters:
+        ledger.assign_seat(body, member, by=ada, occurred_at=at(1))
+    p = ledger.raise_proposal(
+        body, proposers=[ada], title="P", text="x", occurred_at=at(2)
+    )
+    return at, ada, voters, p
+
+
+def test_a_vote_dated_back_to_an_unmet_need_needs_an_override(ledger: Ledger) -> None:
+    """Opened at hour 10, a vote meets a need provided only at hour 20: it is unmet."""
+    at, ada, voters, p = _board_with_a_proposal(ledger)
+    need = ledger.request_adjustment(
+        voters[0], code="BSL", proposal=p, needed_before="vote", occurred_at=at(3)
+    )
+    ledger.provide_adjustment(need, by=ada, occurred_at=at(20))
+    with pytest.raises(UnmetAdjustmentsError):
+        ledger.open_voting(p, by=ada, occurred_at=at(10))
+    ledger.open_voting(p, by=ada, access_override="board agreed", occurred_at=at(10))
+    assert ledger.proposal(p).access_override == "board agreed"
+    assert ledger.unmet_adjustments(p) == ()  # provided by now
+
+
+def test_a_need_dated_before_a_vote_already_open_is_refused(ledger: Ledger) -> None:
+    """A request that would have held up a vote that opened without it is refused."""
+    at, ada, voters, p = _board_with_a_proposal(ledger)
+    ledger.open_voting(p, by=ada, occurred_at=at(10))
+    with pytest.raises(TimeOrderError, match="would have held up"):
+        ledger.request_adjustment(
+            voters[0], code="BSL", proposal=p, needed_before="vote", occurred_at=at(4)
+        )
+    later = ledger.request_adjustment(
+        voters[0], code="BSL", proposal=p, needed_before="vote", occurred_at=at(11)
+    )
+    assert ledger.adjustment(later).status == "requested"

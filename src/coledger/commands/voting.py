@@ -68,7 +68,7 @@ class VotingCommands(LedgerCore):
                 raise errors.EmptyElectorateError(
                     f"body {body.name!r} has no voting seats, so no one can vote"
                 )
-            unmet = self._unmet(record, set(electorate))
+            unmet = self._unmet(record, set(electorate), ctx.occurred_at)
             if unmet and access_override is None:
                 raise errors.UnmetAdjustmentsError(record.id, unmet)
             record.open_voting(

@@ -12,6 +12,7 @@ import attrs
 from coledger.domain.base import Context, LedgerAggregate
 from coledger.domain.rules import Rule, Tally, Verdict
 from coledger.domain.timeorder import check_not_before
+from coledger.domain.values import NEEDED_BEFORE_VOTE
 from coledger.errors import (
     ActionAlreadyCompletedError,
     InvalidInputError,
@@ -129,6 +130,7 @@ class Proposal(LedgerAggregate):
             aggregate.electorate = ()
             aggregate.rule = None
             aggregate.access_override = None
+            aggregate.voting_opened_at = None
             aggregate.ballots = {}
             aggregate.last_ballot_at = None
             aggregate.tally = None
@@ -245,6 +247,7 @@ class Proposal(LedgerAggregate):
             aggregate.status = "voting"
             aggregate.advisory_opening = self.advisory
             aggregate.last_step_at = self.occurred_at
+            aggregate.voting_opened_at = self.occurred_at
             aggregate.electorate = self.electorate
             aggregate.rule = Rule.from_fields(
                 self.rule_kind,
@@ -431,6 +434,8 @@ class Proposal(LedgerAggregate):
         electorate: tuple[UUID, ...]
         rule: Rule | None
         access_override: str | None
+        voting_opened_at: datetime | None
+        """When its vote opened (business time), or None before one opened."""
         advisory_opening: bool | None
         """Whether the open vote only informs, as fixed at its opening (None: a
         vote opened before that was recorded, settled at its close)."""
@@ -652,6 +657,15 @@ class Proposal(LedgerAggregate):
                 raise ProposalClosedError(f"proposal {self.id} was withdrawn")
         else:
             self._check_open()
+        if needed_before in NEEDED_BEFORE_VOTE:
+            # Dated before the opening, it would have held the vote up; the
+            # opening, recorded first, found no such request to answer for.
+            check_not_before(
+                "a request needed before the vote",
+                ctx.occurred_at,
+                self.voting_opened_at,
+                "the vote it would have held up",
+            )
         self._check_after_raising(ctx, "the request for an adjustment")
         self._record(
             self.AdjustmentLinked,
