@@ -145,7 +145,8 @@ def ladder_chart(
 ) -> Markup:
     """One bar per process, as high up the seven steps as its rung, with tick marks.
 
-    A process whose rung is withheld (level None) gets an empty track.
+    A process whose rung is withheld (level None) gets an empty dashed track,
+    as a withheld figure does in the bar chart.
     """
     label_width, track_width, steps = 230, 280, 7
     x0 = label_width + TRACK_X_GAP
@@ -169,6 +170,7 @@ def ladder_chart(
                 fill=TRACK,
                 stroke=EDGE,
                 stroke_width=1.5,
+                stroke_dasharray="6 4" if shown is None else None,
             )
         )
         if level:
