@@ -273,3 +273,28 @@ def test_step_5_does_not_say_others_decided_where_lived_experience_decided(
         assert "Their ideas changed some things." in step
         assert "others made" not in step
         assert "did not work as equals" in step
+
+
+@pytest.mark.parametrize(
+    ("band", "verdict"),
+    [
+        ("parity", "That is a fair share."),
+        ("below_parity", "That is not a fair share."),
+        (None, None),
+    ],
+)
+def test_the_ideas_point_judges_only_against_a_share_it_has(
+    band: str | None, verdict: str | None
+) -> None:
+    """With no lived experience among the eligible, A1 has no band and no verdict."""
+    report = attrs.evolve(
+        _hand_made("body"),
+        indicators={
+            "R1": Figure("R1", 0.5, 10, 0.5, "balanced"),
+            "A1": Figure("A1", 0.5, 12, 1.0, band, people=8),
+        },
+    )
+    out = render(report, audience="members")
+    ideas = out.split("Who had the ideas?")[1].split("?")[0]
+    for sentence in ("That is a fair share.", "That is not a fair share."):
+        assert (sentence in ideas) == (sentence == verdict)

@@ -152,15 +152,16 @@ def ideas(safe: SafeReport, group: str) -> Point:
     if f is None or f.value is None or f.n is None:
         lines = _missing(f)
     else:
-        fair = (
-            "That is a fair share."
-            if f.band == "parity"
-            else "That is not a fair share."
-        )
+        # No band when no eligible member had lived experience: nothing to
+        # measure a fair share against, so no verdict either.
+        fair = {
+            "parity": "That is a fair share.",
+            "below_parity": "That is not a fair share.",
+        }.get(f.band or "")
         lines = (
             f"We counted {f.n} ideas.",
             f"{_cap(group)} had {f.value.words} of them.",
-            fair,
+            *(() if fair is None else (fair,)),
         )
     return Point(
         icon="idea",
