@@ -6,6 +6,7 @@ import json
 import re
 import uuid
 
+import attrs
 import pytest
 
 from coledger import Ledger, demo
@@ -409,11 +410,19 @@ BANDED_SHARES = {"D1": _d1_band, "X1": _x1_band}
 """Two share figures' own bands, as the projections cut them."""
 
 
+@pytest.mark.parametrize("cut", [None, 0.6, 0.85, 0.4])
 @pytest.mark.parametrize("code", sorted(BANDED_SHARES))
 @pytest.mark.parametrize("n", range(10, 60))
-def test_a_shown_band_never_narrows_its_words(code: str, n: int) -> None:
-    """Beside a shown band, the words admit every count the words alone admit."""
+def test_a_shown_band_never_narrows_its_words(
+    code: str, n: int, cut: float | None
+) -> None:
+    """Beside a shown band, the words admit every count the words alone admit.
+
+    At the default cut-offs, and with the band's cut on a words' edge.
+    """
     th = Thresholds()
+    if cut is not None:
+        th = attrs.evolve(th, decision_inclusion=cut, fulfilment=cut)
     band_of_value = BANDED_SHARES[code]
     shown: dict[tuple[str, str | None], set[int]] = {}
     by_words: dict[str, set[int]] = {}

@@ -484,7 +484,7 @@ def _safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
         )
     hidden = about.people and _names_answers(f, k)
     coverage = None if f.coverage is None or hidden else share_range(f.coverage)
-    narrows = any(banded.low < cut < banded.high for cut in band_cuts(code, th))
+    narrows = any(banded.narrowed_by(cut) for cut in band_cuts(code, th))
     return SafeFigure(
         code,
         banded,
@@ -512,6 +512,7 @@ def band_cuts(code: str, th: Thresholds) -> tuple[float, ...]:
         "D1": (th.decision_inclusion,),
         "D2": (OUT_OF_FORUM_MIXED, OUT_OF_FORUM_HIGH),
         "D4": (SOME,),
+        "D3": (th.adoption_low,),  # inside "about equal" when above parity
         "D6": (FOLLOW_THROUGH_POOR, FOLLOW_THROUGH_GOOD),
         "P2": (MIXED,),
         "P3": (MIXED,),

@@ -335,6 +335,12 @@ class Range:
     label: str
     low: float
     high: float
+    holds_high: bool = False
+    """Whether a value at ``high`` falls in this band (else in the next)."""
+
+    def narrowed_by(self, cut: float) -> bool:
+        """Whether a band cut at *cut* splits this range's values in two."""
+        return self.low < cut < self.high or (self.holds_high and cut == self.high)
 
     @property
     def text(self) -> str:
@@ -363,7 +369,7 @@ def share_range(value: float) -> Range:
         return Range("all", "100%", 1.0, 1.0)
     for edge, inclusive, band in _SHARE_BANDS:
         if value < edge or (inclusive and value == edge):
-            return band
+            return attrs.evolve(band, holds_high=inclusive)
     return Range("almost all", "over 85%", 0.85, 1.0)
 
 
@@ -380,7 +386,11 @@ def seat_range(value: float, th: Thresholds) -> Range:
         )
     if not above(value, balanced):
         return Range(
-            "close to half", f"{_pct(minority)} to {_pct(balanced)}", minority, balanced
+            "close to half",
+            f"{_pct(minority)} to {_pct(balanced)}",
+            minority,
+            balanced,
+            holds_high=True,
         )
     return Range("more than half", f"over {_pct(balanced)}", balanced, 1.0)
 
@@ -398,7 +408,9 @@ def ratio_range(value: float, th: Thresholds) -> Range:
     if below(value, parity):
         return Range("below equal", f"{low:g} to {parity:g}", low, parity)
     if not above(value, high):
-        return Range("about equal", f"{parity:g} to {high:g}", parity, high)
+        return Range(
+            "about equal", f"{parity:g} to {high:g}", parity, high, holds_high=True
+        )
     return Range("above equal", f"over {high:g}", high, top)
 
 
@@ -412,7 +424,13 @@ def gini_range(value: float, th: Thresholds) -> Range:
     if below(value, even):
         return Range("evenly spread", f"under {even:g}", 0.0, even)
     if not above(value, dominated):
-        return Range("somewhat uneven", f"{even:g} to {dominated:g}", even, dominated)
+        return Range(
+            "somewhat uneven",
+            f"{even:g} to {dominated:g}",
+            even,
+            dominated,
+            holds_high=True,
+        )
     return Range("a few voices dominate", f"over {dominated:g}", dominated, 1.0)
 
 
