@@ -261,6 +261,8 @@ def _check_room_for_siblings(url: str, file_path: Path) -> None:
     try:
         limit = os.pathconf(folder if str(folder) else ".", "PC_NAME_MAX")
     except (OSError, ValueError):
+        limit = -1
+    if limit <= 0:
         limit = 255  # the usual limit, where the system will not say
     room = limit - len(os.fsencode(file_path.name))
     if room < LONGEST_SIBLING:

@@ -291,3 +291,17 @@ def test_a_need_dated_before_a_vote_already_open_is_refused(ledger: Ledger) -> N
         voters[0], code="BSL", proposal=p, needed_before="vote", occurred_at=at(11)
     )
     assert ledger.adjustment(later).status == "requested"
+
+
+def test_a_provision_dated_ahead_of_the_clock_lets_a_vote_open_now(
+    ledger: Ledger,
+) -> None:
+    """At the default time the gate reads requests as they stand: provided is met."""
+    _, ada, voters, p = _board_with_a_proposal(ledger)
+    need = ledger.request_adjustment(
+        voters[0], code="BSL", proposal=p, needed_before="vote"
+    )
+    ahead = datetime.now(UTC) + timedelta(minutes=5)
+    ledger.provide_adjustment(need, by=ada, occurred_at=ahead)
+    ledger.open_voting(p, by=ada)
+    assert ledger.proposal(p).access_override is None

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from coledger import Ledger
+from coledger import Ledger, Rule
 from coledger.projections import access
 from coledger.projections.lens import INSUFFICIENT, Lens, Scope
 from coledger.projections.thresholds import Thresholds
@@ -710,3 +710,35 @@ def test_x1_a_request_for_a_vote_that_never_came_was_due_at_the_decision(
     assert (figure.value, figure.n) == (0.5, 2)
     assert figure.note is not None
     assert figure.note.startswith("1 provided late")
+
+
+def test_x1_a_request_made_after_a_vote_that_decided_nothing_is_due_next(
+    memory_ledger: Ledger,
+) -> None:
+    """After a not_valid vote, a need before the vote is due at the next decision."""
+    ledger = memory_ledger
+    staff = person(ledger, "Sol", none_from=0)
+    lee = person(ledger, "Lee", le_from=0)
+    board = ledger.establish_body(
+        "Board", kind="governance", rule=Rule.majority(quorum=1), occurred_at=on(0)
+    )
+    for member in (staff, lee):
+        ledger.assign_seat(board, member, by=staff, occurred_at=on(0))
+    proposal = ledger.raise_proposal(
+        board, proposers=[staff], title="Kit", text="x", occurred_at=on(1)
+    )
+    ledger.open_voting(proposal, by=staff, occurred_at=on(2))
+    ledger.cast_ballot(proposal, voter=staff, choice="for", occurred_at=on(3))
+    assert ledger.close_voting(proposal, by=staff, occurred_at=on(4)).outcome == (
+        "not_valid"
+    )
+    need = ledger.request_adjustment(
+        lee, code="ER", proposal=proposal, needed_before="meeting", occurred_at=on(5)
+    )
+    assert access.x1(lens(ledger), TH).value is None  # pending: nothing is due yet
+    ledger.provide_adjustment(need, by=staff, occurred_at=on(6))
+    ledger.decide(
+        proposal, outcome="adopted", method="consensus", by=staff, occurred_at=on(7)
+    )
+    figure = access.x1(lens(ledger), TH)
+    assert (figure.value, figure.n) == (1.0, 1)

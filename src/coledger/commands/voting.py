@@ -68,7 +68,11 @@ class VotingCommands(LedgerCore):
                 raise errors.EmptyElectorateError(
                     f"body {body.name!r} has no voting seats, so no one can vote"
                 )
-            unmet = self._unmet(record, set(electorate), ctx.occurred_at)
+            # Dated by the caller, the opening meets the requests as they stood
+            # then; at the default time, as they stand now (a provision may be
+            # dated a little ahead of this clock).
+            when = None if occurred_at is None else ctx.occurred_at
+            unmet = self._unmet(record, set(electorate), when)
             if unmet and access_override is None:
                 raise errors.UnmetAdjustmentsError(record.id, unmet)
             record.open_voting(

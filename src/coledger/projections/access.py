@@ -115,7 +115,9 @@ def deadline(lens: Lens, request: AdjustmentFacts) -> datetime | None:
 
     A request needed before a proposal's vote is due when the vote opens; if
     the proposal was decided or withdrawn without one, the first of those
-    ended the chance to meet it in time, so it is due then.
+    ended the chance to meet it in time, so it is due then. A request made
+    after the vote opened (while it was open, or after it closed
+    ``not_valid``) is due at the first decision or withdrawal after it.
     """
     if request.needed_by is not None:
         return request.needed_by
@@ -125,9 +127,11 @@ def deadline(lens: Lens, request: AdjustmentFacts) -> datetime | None:
     if request.scope == "proposal" and request.proposal is not None:
         proposal = lens.facts.proposals.get(request.proposal)
         if proposal is not None and request.needed_before in NEEDED_BEFORE_VOTE:
-            if proposal.voting_opened_at is not None:
-                return proposal.voting_opened_at
-            ended = [d.at for d in proposal.decisions]
+            made = request.requested_at
+            opened = proposal.voting_opened_at
+            if opened is not None and opened >= made:
+                return opened
+            ended = [d.at for d in proposal.decisions if d.at >= made]
             if proposal.withdrawn_at is not None:
                 ended.append(proposal.withdrawn_at)
             return min(ended, default=None)
@@ -169,9 +173,10 @@ def _awaits_a_vote(lens: Lens, request: AdjustmentFacts) -> bool:
     proposal = lens.facts.proposals.get(request.proposal)
     if proposal is None:
         return False
-    now = lens.now
+    now, made = lens.now, request.requested_at
     gone = proposal.withdrawn_at is not None and proposal.withdrawn_at < now
-    return not gone and not any(d.at < now for d in proposal.decisions)
+    # a decision before the request (a vote that closed not_valid) ended nothing
+    return not gone and not any(made <= d.at < now for d in proposal.decisions)
 
 
 def made_good(lens: Lens, declined: AdjustmentFacts) -> bool:

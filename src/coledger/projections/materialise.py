@@ -190,7 +190,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 14
+FIGURES_VERSION = 15
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -224,7 +224,9 @@ rates a process with any lived-experience input in the period at least
 CONSULTATION, counts a meeting as informing only for papers out by its
 start, and closes the feedback loop only with feedback on a comment made
 in the period. 14: R1's balanced cut, V2's dominated cut and the token_seat
-flag allow for rounding at their cut-offs as the parity ratios do.)"""
+flag allow for rounding at their cut-offs as the parity ratios do. 15: X1
+dates a request made after its proposal's vote opened by the first decision
+or withdrawal after it; R4's led band allows for rounding.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -139,7 +139,7 @@ def r4(lens: Lens, th: Thresholds) -> Figure:
     if total == 0:
         return insufficient("R4", "no officer roles were held in the period")
     value = le_time / total
-    band = "none" if value == 0 else "shared" if value < LED else "led"
+    band = "none" if value == 0 else "shared" if below(value, LED) else "led"
     return Figure("R4", value, len(acts), lens.coverage(acts), band)
 
 
