@@ -44,6 +44,7 @@ from coledger.domain import (
     Proposal,
 )
 from coledger.domain import values as v
+from coledger.domain.values import check_position
 from coledger.integrity.recorders import (
     HeadCheckingSQLiteRecorder,
     HeadMovedError,
@@ -324,14 +325,6 @@ def _check_period(since: datetime | None, until: datetime | None) -> None:
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-def check_position(name: str, value: object) -> None:
-    """InvalidInputError unless *value* is a recorded position: a whole number >= 0."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise errors.InvalidInputError(
-            f"{name} must be a recorded position (a whole number >= 0), not {value!r}"
-        )
 
 
 EVENTS_TABLE = "stored_events"

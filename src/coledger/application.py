@@ -34,7 +34,6 @@ from coledger._core import (
     RecordedEvent,
     _check_period,
     _query,
-    check_position,
     refusing_once_closed,
 )
 from coledger.commands.adjustments import AdjustmentCommands
@@ -55,6 +54,7 @@ from coledger.domain import (
     Tally,
 )
 from coledger.domain import values as v
+from coledger.domain.values import check_position
 from coledger.integrity import merkle
 from coledger.integrity.checkpoints import (
     Checkpoint,

@@ -25,6 +25,7 @@ from coledger.cli._common import (
     uuid_arg,
     writable,
 )
+from coledger.projections.materialise import LONGEST_POLL
 from coledger.serialization import to_jsonable
 from coledger.storage import shown
 from coledger.timeline import timeline
@@ -235,7 +236,7 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not 0 < value <= 3600:  # noqa: PLR2004 (an hour)
+    if not 0 < value <= LONGEST_POLL:
         msg = f"{text!r} is not a number of seconds above 0 and at most 3600"
         raise argparse.ArgumentTypeError(msg)
     return value

@@ -305,6 +305,14 @@ record, and far from the ends of ``datetime``, which a report's day arithmetic
 (the end of the latest day, a deadline some days on) would run past."""
 
 
+def check_position(name: str, value: object) -> None:
+    """InvalidInputError unless *value* is a recorded position: a whole number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInputError(
+            f"{name} must be a recorded position (a whole number >= 0), not {value!r}"
+        )
+
+
 def check_aware(field: str, value: object) -> datetime:
     """Return *value* if it is a timezone-aware datetime in the recordable range."""
     if not isinstance(value, datetime):

@@ -158,11 +158,17 @@ def pending(lens: Lens, request: AdjustmentFacts) -> bool:
     due = deadline(lens, request)
     if due is not None:
         return due >= lens.now  # at now itself it can still be met in time
+    # No deadline yet: a need before a vote that nothing has yet opened,
+    # decided or withdrawn (``deadline`` would have found it).
     return _awaits_a_vote(lens, request)
 
 
 def _awaits_a_vote(lens: Lens, request: AdjustmentFacts) -> bool:
-    """Whether *request* waits for the vote of a proposal still open at now."""
+    """Whether *request* is a need before the vote of a known proposal.
+
+    ``pending`` asks only when ``deadline`` found none: no vote opened after
+    the request, and nothing decided or withdrew the proposal since it.
+    """
     if (
         request.scope != "proposal"
         or request.proposal is None
@@ -170,13 +176,7 @@ def _awaits_a_vote(lens: Lens, request: AdjustmentFacts) -> bool:
         or request.needed_before not in NEEDED_BEFORE_VOTE
     ):
         return False
-    proposal = lens.facts.proposals.get(request.proposal)
-    if proposal is None:
-        return False
-    now, made = lens.now, request.requested_at
-    gone = proposal.withdrawn_at is not None and proposal.withdrawn_at < now
-    # a decision before the request (a vote that closed not_valid) ended nothing
-    return not gone and not any(made <= d.at < now for d in proposal.decisions)
+    return request.proposal in lens.facts.proposals
 
 
 def made_good(lens: Lens, declined: AdjustmentFacts) -> bool:

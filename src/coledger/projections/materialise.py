@@ -53,6 +53,7 @@ import orjson
 from eventsourcing.persistence import ApplicationRecorder, PersistenceError
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from coledger.domain.values import check_position
 from coledger.errors import CorruptEventError, InvalidInputError, StorageError
 from coledger.log import sqlite_cursor
 from coledger.projections.facts import ALL, Facts, collector_paused
@@ -782,14 +783,8 @@ class Materialiser:
         *at_least*, tables that another catch-up has brought to that position
         or beyond are enough: it returns 0 rather than racing on.
         """
-        given: object = at_least  # callers without type checks pass anything
-        if given is not None and (
-            isinstance(given, bool) or not isinstance(given, int) or given < 0
-        ):
-            raise InvalidInputError(
-                "at_least must be a recorded position (a whole number >= 0), "
-                f"not {at_least!r}"
-            )
+        if at_least is not None:
+            check_position("at_least", at_least)
         with self._lock, collector_paused():
             for _ in range(ATTEMPTS):
                 if at_least is not None and self.tables.position() >= at_least:

@@ -353,12 +353,12 @@ def _pct(value: float) -> str:
 
 
 _SHARE_BANDS = (
-    (0.15, False, Range("very few", "under 15%", 0.0, 0.15)),
-    (0.4, False, Range("less than half", "15% to 40%", 0.15, 0.4)),
-    (0.6, True, Range("about half", "40% to 60%", 0.4, 0.6)),
-    (0.85, True, Range("more than half", "60% to 85%", 0.6, 0.85)),
+    Range("very few", "under 15%", 0.0, 0.15),
+    Range("less than half", "15% to 40%", 0.15, 0.4),
+    Range("about half", "40% to 60%", 0.4, 0.6, holds_high=True),
+    Range("more than half", "60% to 85%", 0.6, 0.85, holds_high=True),
 )
-"""(upper edge, whether the edge is in the band, band) for shares between 0 and 1."""
+"""The bands of shares between 0 and 1, from the lowest."""
 
 
 def share_range(value: float) -> Range:
@@ -367,9 +367,9 @@ def share_range(value: float) -> Range:
         return Range("none", "0%", 0.0, 0.0)
     if value >= 1:
         return Range("all", "100%", 1.0, 1.0)
-    for edge, inclusive, band in _SHARE_BANDS:
-        if value < edge or (inclusive and value == edge):
-            return attrs.evolve(band, holds_high=inclusive)
+    for band in _SHARE_BANDS:
+        if value < band.high or (band.holds_high and value == band.high):
+            return band
     return Range("almost all", "over 85%", 0.85, 1.0)
 
 
