@@ -86,9 +86,9 @@ MIX: tuple[tuple[str, int], ...] = (
 A proposal is raised, commented on three times (by different members, through
 different channels), an Easy Read version is requested before the vote and
 provided, voting opens, every member of the electorate votes, and voting closes
-(the rule decides). That is 13 commands, writing 15 events: a request writes
-the request and its link on the proposal, a close writes the tally and the
-decision.
+(the rule decides). That is 13 commands, writing 16 events: a request writes
+the request and its link on the proposal, an opening notes itself on the body,
+a close writes the tally and the decision.
 """
 
 COMMANDS_PER_PROPOSAL = sum(times for _, times in MIX)

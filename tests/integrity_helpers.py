@@ -59,6 +59,14 @@ class Scene:
         return Ledger.open(self.url)
 
 
+STORY_SIZE = 16
+"""Events in the story that populate() records with three voters."""
+STORY_BALLOT = 12
+"""Leaf of the second ballot: the proposal's version 4, in the middle of its stream."""
+STORY_DECIDED = 15
+"""Leaf of the last event of the story (the proposal's version 7)."""
+
+
 def populate(ledger: Ledger, voters: int = 3) -> tuple[UUID, UUID, list[UUID], UUID]:
     """Record a small governance story: members, a board, a proposal and a vote."""
     admin = ledger.register_member("Admin", role="staff")

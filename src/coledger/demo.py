@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -21,6 +22,8 @@ from coledger.domain import Rule
 from coledger.projections.report import PowerSharingReport
 
 YEAR_START = datetime(2025, 1, 6, 18, 0, tzinfo=UTC)
+TURNOVER_DAY = 200
+"""The day of the year a trustee steps down from the board and a trainer joins."""
 ORGANISATION = "Riverside Mixed Ability Sports (an invented charity)"
 
 TRAINERS = [
@@ -220,14 +223,21 @@ class _Year:
 
         group_meetings = self.weekly_meetings(group, director, trainers, festival)
         self.board_meetings(board, director, [*trustees, trainers[0]])
+
+        def turnover() -> None:
+            # A trustee steps down and a trainer joins the board; later votes
+            # take the new board, so the change is entered before they open.
+            left, joined = self.at(TURNOVER_DAY), self.at(TURNOVER_DAY + 1)
+            ledger.vacate_seat(board, trustees[4], by=director, occurred_at=left)
+            ledger.assign_seat(board, trainers[5], by=director, occurred_at=joined)
+
         self.run_proposals(
             bodies={"group": group, "board": board, "panel": panel},
             projects=[festival, website, coach_ed, fees],
             group_meetings=group_meetings,
+            turnover=(TURNOVER_DAY, turnover),
         )
         ledger.finish_project(coach_ed, by=staff[1], occurred_at=self.at(75))
-        ledger.vacate_seat(board, trustees[4], by=director, occurred_at=self.at(200))
-        ledger.assign_seat(board, trainers[5], by=director, occurred_at=self.at(201))
         ledger.withdraw_lived_experience(trainers[13], occurred_at=self.at(250))
 
     def weekly_meetings(
@@ -290,9 +300,17 @@ class _Year:
                 )
 
     def run_proposals(
-        self, bodies: dict[str, UUID], projects: list[UUID], group_meetings: list[UUID]
+        self,
+        bodies: dict[str, UUID],
+        projects: list[UUID],
+        group_meetings: list[UUID],
+        turnover: tuple[float, Callable[[], None]] | None,
     ) -> None:
-        """Raise, discuss, adjust, vote and decide the year's proposals."""
+        """Raise, discuss, adjust, vote and decide the year's proposals.
+
+        *turnover* is a day and a change of seats to enter on it, between the
+        proposals raised before that day and those raised after.
+        """
         ledger, rng, people = self.ledger, self.rng, self.people
         trainers, staff, trustees = (
             people["trainer"],
@@ -323,6 +341,9 @@ class _Year:
             title, text = PROPOSAL_TOPICS[n % len(PROPOSAL_TOPICS)]
             body = bodies[body_key]
             day = 10 + n * 10 + rng.random()
+            if turnover is not None and day >= turnover[0]:
+                turnover[1]()
+                turnover = None
             proposers = [rng.choice(pool)]
             if rng.random() < 0.25 and pool is not trainers:
                 proposers.append(rng.choice(trainers))

@@ -129,6 +129,8 @@ def describe(event: LedgerAggregate.Event, namer: Namer) -> str:  # noqa: C901, 
             return "held a wellbeing check-in"
         case Meeting.AdjustmentLinked():
             return f"noted an access need of {namer(e.member)} for the meeting"
+        case Meeting.VoteOpened() | Body.VoteOpened():
+            return "opened a vote on a proposal"
         case Body.SeatAssigned():
             return f"seated {namer(e.member)} ({e.seat})"
         case Body.SeatVacated():

@@ -293,6 +293,55 @@ def test_a_need_dated_before_a_vote_already_open_is_refused(ledger: Ledger) -> N
     assert ledger.adjustment(later).status == "requested"
 
 
+def test_a_meeting_need_dated_before_a_vote_there_already_open_is_refused(
+    ledger: Ledger,
+) -> None:
+    """A request for a meeting that would have held up a vote there is refused."""
+    at, ada, voters, first = _board_with_a_proposal(ledger)
+    body = ledger.proposal(first).body
+    meeting = ledger.schedule_meeting(
+        body, kind="decision_meeting", title="M", starts_at=at(12), by=ada
+    )
+    p = ledger.raise_proposal(
+        body, proposers=[ada], title="Q", text="y", meeting=meeting, occurred_at=at(2)
+    )
+    ledger.open_voting(p, by=ada, occurred_at=at(10))
+    for before in ("papers", "meeting", "vote"):
+        with refused(ledger, TimeOrderError, match="would have held up"):
+            ledger.request_adjustment(
+                voters[0],
+                code="BSL",
+                meeting=meeting,
+                needed_before=before,
+                occurred_at=at(4),
+            )
+    # A need that waits for no vote, or one made after the opening, is taken.
+    ledger.request_adjustment(
+        voters[0],
+        code="BSL",
+        meeting=meeting,
+        needed_before="feedback",
+        occurred_at=at(4),
+    )
+    later = ledger.request_adjustment(
+        voters[0], code="BSL", meeting=meeting, needed_before="vote", occurred_at=at(11)
+    )
+    assert ledger.adjustment(later).status == "requested"
+
+
+def test_a_request_at_the_default_time_follows_a_vote_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, a need before the vote is dated no earlier than its opening."""
+    _, ada, voters, p = _board_with_a_proposal(ledger)
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    ledger.open_voting(p, by=ada, occurred_at=ahead)
+    need = ledger.request_adjustment(
+        voters[0], code="BSL", proposal=p, needed_before="vote"
+    )
+    assert ledger.adjustment(need).requested_at == ahead
+
+
 def test_a_provision_dated_ahead_of_the_clock_lets_a_vote_open_now(
     ledger: Ledger,
 ) -> None:

@@ -771,6 +771,84 @@ def test_voting_opens_no_earlier_than_the_body_took_its_rule(ledger: Ledger) -> 
     assert ledger.proposal(p).rule == Rule.consent()
 
 
+def test_no_voting_seat_or_rule_changes_before_a_vote_already_open(
+    ledger: Ledger,
+) -> None:
+    """A voting seat or rule change dated before an opened vote is refused."""
+
+    def on(month: int) -> datetime:
+        return datetime(2025, month, 1, tzinfo=UTC)
+
+    admin, body, (a, b) = board_with(ledger, 2, seated_at=on(1))
+    cat, obs = ledger.register_member("Cat"), ledger.register_member("Obs")
+    p = ledger.raise_proposal(
+        body, proposers=[a], title="T", text="x", occurred_at=on(2)
+    )
+    assert ledger.open_voting(p, by=admin, occurred_at=on(6)) == (a, b)
+    # Each would make the seats or rule at month 6 other than the vote took.
+    with refused(ledger, TimeOrderError, match="took the voting seats"):
+        ledger.assign_seat(body, cat, by=admin, occurred_at=on(4))
+    with refused(ledger, TimeOrderError, match="took the voting seats"):
+        ledger.vacate_seat(body, b, by=admin, occurred_at=on(5))
+    with refused(ledger, TimeOrderError, match="took the rule in force"):
+        ledger.change_rule(body, Rule.consent(), by=admin, occurred_at=on(3))
+    # A seat that votes on nothing, and changes from the opening on, are fine.
+    ledger.assign_seat(body, obs, seat="observer", by=admin, occurred_at=on(4))
+    ledger.assign_seat(body, cat, by=admin, occurred_at=on(6))
+    ledger.change_rule(body, Rule.consent(), by=admin, occurred_at=on(7))
+    assert ledger.proposal(p).electorate == (a, b)
+    assert ledger.body(body).voting_members == (a, b, cat)
+
+
+def test_a_seat_change_at_the_default_time_follows_a_vote_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, a voting seat change is dated no earlier than the last vote."""
+    admin, body, (a, b) = board_with(ledger, 2)
+    p = ledger.raise_proposal(body, proposers=[a], title="T", text="x")
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    ledger.open_voting(p, by=admin, occurred_at=ahead)
+    ledger.vacate_seat(body, b, by=admin)
+    ledger.change_rule(body, Rule.consensus(), by=admin)
+    changed = [
+        r.event.occurred_at
+        for r in ledger.history()
+        if type(r.event).__qualname__ in {"Body.SeatVacated", "Body.RuleChanged"}
+    ]
+    assert changed == [ahead, ahead]
+
+
+def test_a_seat_change_racing_an_opening_from_another_writer_is_refused(
+    shared_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A seat change that read the body before a vote opened elsewhere tries again."""
+
+    def on(month: int) -> datetime:
+        return datetime(2025, month, 1, tzinfo=UTC)
+
+    with Ledger.open(shared_url) as ours, Ledger.open(shared_url) as theirs:
+        admin, body, (a, b) = board_with(ours, 2, seated_at=on(1))
+        cat = ours.register_member("Cat")
+        p = ours.raise_proposal(
+            body, proposers=[a], title="T", text="x", occurred_at=on(2)
+        )
+        read = type(ours)._body
+
+        def racing(self: Ledger, body_id: object) -> object:
+            """Read the body, then let the other writer open the vote."""
+            found = read(self, body_id)
+            if theirs.proposal(p).status != "voting":
+                theirs.open_voting(p, by=admin, occurred_at=on(6))
+            return found
+
+        monkeypatch.setattr(ours, "_body", racing.__get__(ours))
+        with pytest.raises(TimeOrderError, match="took the voting seats"):
+            ours.assign_seat(body, cat, by=admin, occurred_at=on(4))
+        monkeypatch.undo()
+        assert ours.proposal(p).electorate == (a, b)
+        assert ours.body(body).voting_members == (a, b)
+
+
 def test_an_opening_at_the_default_time_follows_a_rule_from_a_fast_clock(
     ledger: Ledger,
 ) -> None:

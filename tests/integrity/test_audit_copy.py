@@ -12,7 +12,7 @@ from coledger import InvalidInputError, Ledger, StorageError
 from coledger.cli import main
 from coledger.demo import record_year
 from coledger.integrity.audit_copy import audit_copy
-from integrity_helpers import Scene, audit, build, copy_ledger, tampering
+from integrity_helpers import STORY_SIZE, Scene, audit, build, copy_ledger, tampering
 
 
 def _tables(path: Path) -> set[str]:
@@ -121,7 +121,7 @@ def test_the_command_line_writes_the_copy_once(
     """audit-copy exits 0 with a count, then 2 with one line for a taken name."""
     out = tmp_path / "copy.db"
     assert main(["audit-copy", "--db", scene.url, "--out", str(out)]) == 0
-    assert "Wrote 15 events" in capsys.readouterr().out
+    assert f"Wrote {STORY_SIZE} events" in capsys.readouterr().out
     assert main(["audit-copy", "--db", scene.url, "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"coledger: {out} already exists; name a new file"]

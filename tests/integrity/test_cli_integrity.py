@@ -27,7 +27,16 @@ from coledger.integrity import SigningKey, Verifier, verify_receipt
 from coledger.integrity.checkpoints import open_checkpoint
 from coledger.integrity.leaves import leaf_hash
 from coledger.integrity.receipts import make_receipt
-from integrity_helpers import ORIGIN, Scene, build, copy_ledger, extend, tampering
+from integrity_helpers import (
+    ORIGIN,
+    STORY_BALLOT,
+    STORY_SIZE,
+    Scene,
+    build,
+    copy_ledger,
+    extend,
+    tampering,
+)
 
 COLEDGER = Path(sys.executable).parent / "coledger"
 PASSPHRASE_ENV = "COLEDGER_SIGNING_PASSPHRASE"  # noqa: S105 (a variable name)
@@ -211,10 +220,10 @@ def test_checkpoint_prints_a_note_the_pinned_key_opens(published: Published) -> 
     """The printed checkpoint is a C2SP note of the ledger's size, signed by the key."""
     note = published.checkpoint.read_text(encoding="utf-8")
     origin, size, _root, blank, signature, end = note.split("\n")
-    assert (origin, size, blank, end) == (ORIGIN, "15", "", "")
+    assert (origin, size, blank, end) == (ORIGIN, str(STORY_SIZE), "", "")
     assert signature.startswith(f"\u2014 {ORIGIN} ")
     checkpoint = open_checkpoint(note, published.verifier)
-    assert (checkpoint.origin, checkpoint.size) == (ORIGIN, 15)
+    assert (checkpoint.origin, checkpoint.size) == (ORIGIN, STORY_SIZE)
 
 
 def test_checkpoint_with_a_passphrase_protected_key(tmp_path: Path) -> None:
@@ -290,8 +299,8 @@ def test_checkpoint_refuses_a_tampered_log(own_copy: Published) -> None:
 def test_checkpoint_refuses_to_fork_a_checkpoint_it_signed(own_copy: Published) -> None:
     """A history rewritten under the kept checkpoint is not signed (exit 1)."""
     with tampering(own_copy.scene) as raw:
-        forged = raw.event_at(11).state.replace(b'"for"', b'"against"')
-        raw.rewrite_with_leaf(11, forged)
+        forged = raw.event_at(STORY_BALLOT).state.replace(b'"for"', b'"against"')
+        raw.rewrite_with_leaf(STORY_BALLOT, forged)
     signed = coledger(
         "checkpoint",
         "--db",
@@ -352,7 +361,7 @@ def test_verify_exit_3_with_unanchored_events(own_copy: Published) -> None:
 def test_verify_exit_1_when_tampered(own_copy: Published) -> None:
     """A flipped byte: exit 1, STATUS: FAILED, and the finding named."""
     with tampering(own_copy.scene) as raw:
-        raw.flip_state_bit(raw.event_at(11).nid)
+        raw.flip_state_bit(raw.event_at(STORY_BALLOT).nid)
     result = verify_cli(own_copy, "--checkpoint", own_copy.checkpoint)
     assert result.returncode == 1
     assert "MODIFIED" in result.stdout
@@ -435,7 +444,7 @@ def test_verify_reports_a_pasted_non_ascii_note_as_malformed(
     assert (result.returncode, result.stderr) == (1, "")
     assert "MALFORMED at" not in result.stdout
     assert f"    MALFORMED: {pasted}: a signature is not base64" in result.stdout
-    assert "trusted checkpoints: 1; anchored: 15" in result.stdout
+    assert f"trusted checkpoints: 1; anchored: {STORY_SIZE}" in result.stdout
 
 
 def test_verify_exit_2_for_a_missing_database(published: Published) -> None:
@@ -533,8 +542,8 @@ def test_verify_json_when_verified(published: Published) -> None:
     assert report == {
         "format": "coledger-verify/1",
         "status": "VERIFIED",
-        "size": 15,
-        "anchored": 15,
+        "size": STORY_SIZE,
+        "anchored": STORY_SIZE,
         "checkpoints": 1,
         "counts": {},
         "findings": [],
@@ -544,7 +553,7 @@ def test_verify_json_when_verified(published: Published) -> None:
 def test_verify_json_when_failed(own_copy: Published) -> None:
     """--json on a tampered ledger lists each finding with its code and place."""
     with tampering(own_copy.scene) as raw:
-        event = raw.event_at(11)
+        event = raw.event_at(STORY_BALLOT)
         raw.delete_event(event.nid)
     result = verify_cli(own_copy, "--checkpoint", own_copy.checkpoint, json_output=True)
     assert result.returncode == 1
@@ -553,7 +562,7 @@ def test_verify_json_when_failed(own_copy: Published) -> None:
     assert report["counts"] == {"MISSING_EVENT": 1, "STREAM_GAP": 1}
     assert all(set(f) == FINDING_KEYS for f in report["findings"])
     missing = next(f for f in report["findings"] if f["code"] == "MISSING_EVENT")
-    assert (missing["severity"], missing["leaf_index"]) == ("error", 11)
+    assert (missing["severity"], missing["leaf_index"]) == ("error", STORY_BALLOT)
     gap = next(f for f in report["findings"] if f["code"] == "STREAM_GAP")
     assert gap["originator_id"] == str(event.originator_id)
     assert gap["version"] == event.version + 1
@@ -600,13 +609,13 @@ def receipt(published: Published) -> str:
 def test_prove_gives_a_receipt_that_verifies(
     published: Published, receipt: str
 ) -> None:
-    """The receipt proves the voter's ballot is leaf 11 under the kept checkpoint."""
+    """The receipt proves the voter's ballot is its leaf under the kept checkpoint."""
     proven = verify_receipt(receipt, published.verifier)
-    assert proven.index == 11
+    assert proven.index == STORY_BALLOT
     assert proven.originator_id == published.scene.proposal
     assert proven.version == 4
     assert proven.topic.endswith("Proposal.BallotCast")
-    assert proven.checkpoint.size == 15
+    assert proven.checkpoint.size == STORY_SIZE
     assert proven.content["choice"] == "for"
     assert receipt.splitlines()[0] == "c2sp.org/tlog-proof@v1"
     assert receipt.endswith(published.checkpoint.read_text(encoding="utf-8"))
@@ -683,7 +692,8 @@ def test_verify_receipt_says_what_the_receipt_proves(
     result = check_receipt(published, receipt)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == (
-        f"RECEIPT HOLDS: leaf 11 of {ORIGIN}, under its checkpoint of 15 events"
+        f"RECEIPT HOLDS: leaf {STORY_BALLOT} of {ORIGIN}, under its checkpoint of "
+        f"{STORY_SIZE} events"
     )
     assert f"record {published.scene.proposal} version 4" in result.stdout
     assert "Proposal.BallotCast" in result.stdout
@@ -692,7 +702,7 @@ def test_verify_receipt_says_what_the_receipt_proves(
     assert f'"voter": "{published.scene.voters[1]}"' in result.stdout
     as_json = json.loads(check_receipt(published, receipt, "--json").stdout)
     assert as_json["status"] == "HOLDS"
-    assert (as_json["index"], as_json["size"]) == (11, 15)
+    assert (as_json["index"], as_json["size"]) == (STORY_BALLOT, STORY_SIZE)
     assert as_json["content"]["choice"] == "for"
     proven = verify_receipt(receipt, published.verifier)
     assert as_json["root"] == proven.checkpoint.root_b64
@@ -810,8 +820,8 @@ def test_a_receipt_that_came_back_by_email_still_verifies(
     One changed line still fails.
     """
     proven = verify_receipt(copy(receipt), published.verifier)
-    assert (proven.index, proven.content["choice"]) == (11, "for")
-    edited = receipt.replace("index 11", "index 10", 1)
+    assert (proven.index, proven.content["choice"]) == (STORY_BALLOT, "for")
+    edited = receipt.replace(f"index {STORY_BALLOT}", f"index {STORY_BALLOT - 1}", 1)
     with pytest.raises(ProofError):
         verify_receipt(copy(edited), published.verifier)
 
@@ -823,7 +833,8 @@ def test_semantic_receipt_edits_are_rejected(
     lines = receipt.split("\n")
     extra = json.loads(base64.b64decode(lines[1].removeprefix("extra ")))
     state = json.loads(base64.b64decode(extra["state"]))
-    edits = [[*lines[:2], f"index {i}", *lines[3:]] for i in ("10", "12", "0")]
+    others = (STORY_BALLOT - 1, STORY_BALLOT + 1, 0)
+    edits = [[*lines[:2], f"index {i}", *lines[3:]] for i in others]
     for key, value in [
         ("version", 5),
         ("topic", "coledger.domain.proposal:Proposal.Withdrawn"),

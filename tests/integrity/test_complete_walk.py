@@ -27,6 +27,7 @@ from conftest import PG_CONNINFO
 from integrity_helpers import (
     BOTH,
     REGISTERED_TOPIC,
+    STORY_SIZE,
     EventRow,
     Raw,
     Scene,
@@ -215,6 +216,6 @@ def test_events_stored_during_a_verification_are_not_miscounted(scene: Scene) ->
         finally:
             source.close()
     assert report.counts == {}
-    assert report.size == 15
+    assert report.size == STORY_SIZE
     with mock.patch.object(source_module, "PAGE", PAGE):
         assert audit(scene).counts == {"UNANCHORED": 1}  # the new events, now seen

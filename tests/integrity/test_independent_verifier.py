@@ -39,6 +39,9 @@ from integrity_helpers import (
     BALLOT_TOPIC,
     ORIGIN,
     REGISTERED_TOPIC,
+    STORY_BALLOT,
+    STORY_DECIDED,
+    STORY_SIZE,
     EventRow,
     Scene,
     audit,
@@ -336,7 +339,7 @@ def independent_verify(
 
 # Agreement with coledger verify -------------------------------------------------------
 
-BALLOT, DECIDED, SIZE = 11, 14, 15
+BALLOT, DECIDED, SIZE = STORY_BALLOT, STORY_DECIDED, STORY_SIZE
 
 
 @pytest.fixture(scope="module")

@@ -47,6 +47,9 @@ from integrity_helpers import (
     BOTH,
     ORIGIN,
     REGISTERED_TOPIC,
+    STORY_BALLOT,
+    STORY_DECIDED,
+    STORY_SIZE,
     EventRow,
     Scene,
     audit,
@@ -58,17 +61,12 @@ from integrity_helpers import (
     tampering,
 )
 
-BALLOT = 11
-"""Leaf of the second ballot: the proposal's version 4, in the middle of its stream."""
-DECIDED = 14
-"""Leaf of the last event of the story (the proposal's version 7)."""
-SIZE = 15
-"""Events in the story that populate() records with three voters."""
+BALLOT, DECIDED, SIZE = STORY_BALLOT, STORY_DECIDED, STORY_SIZE
 
 
 @pytest.fixture
 def scene(tmp_path: Path) -> Scene:
-    """A ledger on a SQLite file with one signed checkpoint of its 15 events."""
+    """A ledger on a SQLite file with one signed checkpoint of its 16 events."""
     return build("sqlite", tmp_path)
 
 
@@ -79,7 +77,7 @@ def both(request: pytest.FixtureRequest, tmp_path: Path) -> Scene:
 
 
 def two_checkpoints(scene: Scene) -> Scene:
-    """Add five events and a second checkpoint (sizes 15 and 20)."""
+    """Add five events and a second checkpoint (sizes 16 and 21)."""
     extend(scene, 5)
     return scene
 
@@ -101,7 +99,7 @@ def test_clean_log_with_two_checkpoints_is_verified(scene: Scene) -> None:
     two_checkpoints(scene)
     report = audit(scene)
     assert report.status == VERIFIED
-    assert (report.size, report.anchored, report.checkpoints) == (20, 20, 2)
+    assert (report.size, report.anchored, report.checkpoints) == (21, 21, 2)
 
 
 def test_no_checkpoint_is_partial_never_verified(scene: Scene) -> None:
@@ -314,16 +312,16 @@ def test_rewritten_row_and_leaf_is_a_root_mismatch(both: Scene) -> None:
 
 
 def test_a_rewrite_is_localised_between_checkpoints(scene: Scene) -> None:
-    """A rewrite in leaves 15..19 fails the size-20 checkpoint, not the size-15 one."""
+    """A rewrite in leaves 16..20 fails the size-21 checkpoint, not the size-16 one."""
     two_checkpoints(scene)
     with tampering(scene) as raw:
-        raw.rewrite_with_leaf(17, raw.event_at(17).state + b" ")
+        raw.rewrite_with_leaf(SIZE + 2, raw.event_at(SIZE + 2).state + b" ")
     report = audit(scene)
     assert report.status == FAILED
     assert codes(report) == {"ROOT_MISMATCH", "UNANCHORED"}
     assert report.anchored == SIZE
     [mismatch] = [f for f in report.findings if f.code == "ROOT_MISMATCH"]
-    assert mismatch.leaf_index == 19
+    assert mismatch.leaf_index == SIZE + 4  # the last leaf the later root covers
 
 
 # 4-6: deletions -----------------------------------------------------------------------
@@ -389,7 +387,7 @@ def test_deleted_stream_is_a_root_mismatch(scene: Scene, renumber: bool) -> None
             for leaf in raw.leaves()
             if raw.event_at(leaf.index).originator_id == body
         ]
-        assert len(indices) == 4
+        assert len(indices) == 5  # established, three seats, a vote opened
         for index in reversed(indices):
             raw.delete_event_and_leaf(index, renumber=renumber)
     report = audit(scene)
@@ -608,7 +606,7 @@ def test_a_checkpoint_that_came_back_by_email_still_verifies(
     """Line ends and trailing blank lines are not what was signed; edits still are."""
     report = audit(scene, notes=[copy(scene.notes[0])])
     assert (report.status, report.anchored) == ("VERIFIED", report.size)
-    edited = copy(scene.notes[0].replace("\n15\n", "\n14\n", 1))
+    edited = copy(scene.notes[0].replace(f"\n{SIZE}\n", f"\n{SIZE - 1}\n", 1))
     assert "BAD_SIGNATURE" in codes(audit(scene, notes=[edited]))
 
 
@@ -688,12 +686,20 @@ def test_copies_signed_by_other_keys_do_not_stop_signing(scene: Scene) -> None:
     """Only copies the signing key itself signed bind it; others are ignored."""
     stranger = SigningKey.generate(ORIGIN).sign(SIZE, bytes(32))
     with tampering(scene) as raw:
-        for note in (stranger, "not a note", scene.notes[0].replace("15", "14")):
+        for note in (
+            stranger,
+            "not a note",
+            scene.notes[0].replace(str(SIZE), str(SIZE - 1)),
+        ):
             raw.run("INSERT INTO {checkpoints} (size, note) VALUES (?, ?)", (0, note))
     extend(scene, 2)
     assert stored_copies(scene) == 5
     report = audit(scene)
-    assert (report.status, report.checkpoints, report.anchored) == (VERIFIED, 2, 17)
+    assert (report.status, report.checkpoints, report.anchored) == (
+        VERIFIED,
+        2,
+        SIZE + 2,
+    )
 
 
 # Receipts over a tampered log ---------------------------------------------------------
@@ -892,7 +898,7 @@ ID_FORMS = ("upper", "dashed", "braced")
 def rewrite_ids(scene: Scene, form: str) -> None:
     """Write the proposal's last five rows' id as other text for the same UUID."""
     with tampering(scene) as raw:
-        for index in range(10, SIZE):
+        for index in range(SIZE - 5, SIZE):
             event = raw.event_at(index)
             text = {
                 "upper": event.originator_id.hex.upper(),

@@ -56,9 +56,10 @@ class AdjustmentCommands(LedgerCore):
             floor = None
             if proposal is not None:
                 target = self._proposal(proposal)
-                floor = target.raised_at
+                floor = target.request_floor(needed_before)
             elif meeting is not None:
                 target = self._meeting(meeting)
+                floor = target.request_floor(needed_before)
             ctx = self._ctx(actor, occurred_at, source_ref, not_before=floor)
             adjustment = Adjustment.request(
                 uuid4(),

@@ -63,7 +63,7 @@ class BodyCommands(LedgerCore):
             actor = self._actor(by)
             record = self._body(body)
             ctx = self._ctx(
-                actor, occurred_at, source_ref, not_before=record.rule_since
+                actor, occurred_at, source_ref, not_before=record.rule_change_floor
             )
             record.change_rule(ctx, rule)
             self._save(record)
@@ -90,7 +90,7 @@ class BodyCommands(LedgerCore):
             actor = self._actor(by)
             seated = self._member(member)
             record = self._body(body)
-            floor = record.seat_change_floor(seated.id, office)
+            floor = record.seat_change_floor(seated.id, seat, office)
             ctx = self._ctx(actor, occurred_at, source_ref, not_before=floor)
             record.assign_seat(ctx, seated.id, seat, office)
             self._save(record)
@@ -113,8 +113,10 @@ class BodyCommands(LedgerCore):
             v.check_id("member", member)
             record = self._body(body)
             held = record.seats.get(member)
-            floor = record.seat_change_floor(
-                member, None if held is None else held.office
+            floor = (
+                None
+                if held is None  # refused below: no seat to vacate
+                else record.seat_change_floor(member, held.seat, held.office)
             )
             ctx = self._ctx(actor, occurred_at, source_ref, not_before=floor)
             record.vacate_seat(ctx, member)

@@ -13,6 +13,7 @@ from coledger.domain import (
     Tally,
 )
 from coledger.domain import values as v
+from coledger.domain.base import Context, LedgerAggregate
 from coledger.domain.timeorder import latest
 
 
@@ -83,7 +84,18 @@ class VotingCommands(LedgerCore):
                 unmet_adjustments=unmet,
                 advisory=advisory,
             )
-            self._save(record)
+            # Noted where the seats, rule and requests it read are kept, so no
+            # later change dated before it can contradict what it read, and a
+            # change racing it from another writer conflicts instead. A source
+            # reference names one record, the proposal, so the notes go without.
+            note = Context(ctx.actor, ctx.occurred_at)
+            body.note_vote_opened(note, record.id)
+            read: list[LedgerAggregate] = [body]
+            if record.meeting is not None:
+                meeting = self._meeting(record.meeting)
+                meeting.note_vote_opened(note, record.id)
+                read.append(meeting)
+            self._save(*read, record)  # the opening itself is the last event
             return electorate
 
         return self._transact(command)

@@ -59,6 +59,7 @@ class Body(LedgerAggregate):
             aggregate.seat_changed_at = {}
             aggregate.office_changed_at = {}
             aggregate.voting_seats_changed_at = None
+            aggregate.vote_opened_at = None
 
     class RuleChanged(LedgerAggregate.Event):
         """The body adopted a new decision rule for votes opened from now on."""
@@ -113,6 +114,18 @@ class Body(LedgerAggregate):
                 m: s for m, s in aggregate.seats.items() if m != self.member
             }
 
+    class VoteOpened(LedgerAggregate.Event):
+        """A vote opened on a proposal to the body, taking its seats and rule."""
+
+        proposal: UUID
+
+        def apply(self, aggregate: Body) -> None:
+            """Remember the latest opening: no seat or rule change may precede it."""
+            last = aggregate.vote_opened_at
+            aggregate.vote_opened_at = (
+                self.occurred_at if last is None else max(last, self.occurred_at)
+            )
+
     if TYPE_CHECKING:  # set by the events; declared here for type checkers
         name: str
         kind: str
@@ -129,6 +142,8 @@ class Body(LedgerAggregate):
         """The latest business time a single-holder office was taken or left."""
         voting_seats_changed_at: datetime | None
         """The latest business time a voting seat was taken or left."""
+        vote_opened_at: datetime | None
+        """The latest business time a vote opened on one of its proposals."""
 
     @classmethod
     def establish(
@@ -169,23 +184,35 @@ class Body(LedgerAggregate):
             return seat
         return latest(seat, self.office_changed_at.get(office))
 
-    def seat_change_floor(self, member: UUID, office: str | None) -> datetime:
-        """The earliest business time a change of *member*'s seat or *office* may have.
+    def seat_change_floor(
+        self, member: UUID, seat: str, office: str | None
+    ) -> datetime:
+        """The earliest business time a change of *member*'s seat or office may have.
 
-        The later of the body's establishment and the last change of that
-        member's seat or that office.
+        The latest of the body's establishment, the last change of that
+        member's seat or that office, and, for a voting seat, the latest
+        opening of a vote, which took the voting seats as they then stood.
         """
-        last = self.last_seat_change(member, office)
-        founded = self.established_at
-        return founded if last is None else max(last, founded)
+        floor = latest(
+            self.established_at,
+            self.last_seat_change(member, office),
+            self.vote_opened_at if seat == "voting" else None,
+        )
+        assert floor is not None  # noqa: S101 (established_at is always set)
+        return floor
 
-    def _check_seat_order(self, ctx: Context, member: UUID, office: str | None) -> None:
-        """Refuse a seat change dated before the body, or the last change of its seat.
+    def _check_seat_order(
+        self, ctx: Context, member: UUID, seat: str, office: str | None
+    ) -> None:
+        """Refuse a seat change dated before the body, its seat's last change or a vote.
 
         Seats are read in business time (who sat when), so a change slipped in
         before a later one would show a member in two seats, or two holders of
         one office, at once; one before the body was established, a seat on
-        nothing. Co-chairs are many, so only their members are ordered.
+        nothing. Co-chairs are many, so only their members are ordered. A vote
+        took the voting seats as they stood when it opened, so a voting seat
+        that changed before then, recorded after, would contradict its
+        electorate.
         """
         what = f"a seat change on {self.name!r}"
         at = ctx.occurred_at
@@ -196,6 +223,14 @@ class Body(LedgerAggregate):
             self.last_seat_change(member, office),
             "the last change of that member's seat or office",
         )
+        if seat == "voting":
+            check_not_before(
+                f"a voting seat change on {self.name!r}",
+                at,
+                self.vote_opened_at,
+                "the latest vote opened on the body's proposals",
+                ", which took the voting seats as they stood then",
+            )
 
     def check_electorate_current_at(self, at: datetime) -> None:
         """Refuse a vote opened at *at* if the voting seats changed after it.
@@ -225,15 +260,35 @@ class Body(LedgerAggregate):
             f"{self.name!r} took the rule the vote would be decided by",
         )
 
+    @property
+    def rule_change_floor(self) -> datetime:
+        """The earliest business time a rule change may have.
+
+        The later of when the body took its current rule and the latest
+        opening of a vote, which took the rule in force then.
+        """
+        floor = latest(self.rule_since, self.vote_opened_at)
+        assert floor is not None  # noqa: S101 (rule_since is always set)
+        return floor
+
     def change_rule(self, ctx: Context, rule: Rule) -> None:
-        """Adopt a new decision rule, no earlier than the body took its current one."""
+        """Adopt a new decision rule, no earlier than its current one or a vote."""
+        what = f"a rule change on {self.name!r}"
         check_not_before(
-            f"a rule change on {self.name!r}",
+            what, ctx.occurred_at, self.rule_since, "the body took its current rule"
+        )
+        check_not_before(
+            what,
             ctx.occurred_at,
-            self.rule_since,
-            "the body took its current rule",
+            self.vote_opened_at,
+            "the latest vote opened on the body's proposals",
+            ", which took the rule in force then",
         )
         self._record(self.RuleChanged, ctx, **rule.to_fields())
+
+    def note_vote_opened(self, ctx: Context, proposal: UUID) -> None:
+        """Record that a vote on *proposal* opened, taking the seats and rule."""
+        self._record(self.VoteOpened, ctx, proposal=proposal)
 
     def assign_seat(
         self, ctx: Context, member: UUID, seat: str, office: str | None
@@ -250,7 +305,7 @@ class Body(LedgerAggregate):
                         f"{other.member} already holds the office {office} "
                         f"on {self.name!r}"
                     )
-        self._check_seat_order(ctx, member, office)
+        self._check_seat_order(ctx, member, seat, office)
         self._record(self.SeatAssigned, ctx, member=member, seat=seat, office=office)
 
     def vacate_seat(self, ctx: Context, member: UUID) -> None:
@@ -258,5 +313,5 @@ class Body(LedgerAggregate):
         held = self.seats.get(member)
         if held is None:
             raise NotASeatHolderError(f"member {member} holds no seat on {self.name!r}")
-        self._check_seat_order(ctx, member, held.office)
+        self._check_seat_order(ctx, member, held.seat, held.office)
         self._record(self.SeatVacated, ctx, member=member)

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from coledger.domain.base import Context, LedgerAggregate
+from coledger.domain.timeorder import check_not_before
+from coledger.domain.values import NEEDED_BEFORE_VOTE
 
 
 class Meeting(LedgerAggregate):
@@ -32,6 +34,7 @@ class Meeting(LedgerAggregate):
             aggregate.attendance = {}
             aggregate.check_ins = 0
             aggregate.adjustments = ()
+            aggregate.vote_opened_at = None
 
     class PapersIssued(LedgerAggregate.Event):
         """Papers for the meeting went out in one format (occurred_at says when)."""
@@ -70,6 +73,18 @@ class Meeting(LedgerAggregate):
             """Remember the request, so that votes at the meeting can check it."""
             aggregate.adjustments = (*aggregate.adjustments, self.adjustment)
 
+    class VoteOpened(LedgerAggregate.Event):
+        """A vote opened on a proposal raised at this meeting."""
+
+        proposal: UUID
+
+        def apply(self, aggregate: Meeting) -> None:
+            """Remember the latest opening: no request it would meet may precede it."""
+            last = aggregate.vote_opened_at
+            aggregate.vote_opened_at = (
+                self.occurred_at if last is None else max(last, self.occurred_at)
+            )
+
     if TYPE_CHECKING:  # set by the events; declared here for type checkers
         body: UUID
         kind: str
@@ -80,6 +95,8 @@ class Meeting(LedgerAggregate):
         attendance: dict[UUID, str]
         check_ins: int
         adjustments: tuple[UUID, ...]
+        vote_opened_at: datetime | None
+        """The latest business time a vote opened on a proposal raised here."""
 
     @classmethod
     def schedule(
@@ -117,10 +134,29 @@ class Meeting(LedgerAggregate):
         """Record that a wellbeing check-in was held."""
         self._record(self.WellbeingCheckInHeld, ctx)
 
+    def note_vote_opened(self, ctx: Context, proposal: UUID) -> None:
+        """Record that a vote opened on *proposal*, raised at this meeting."""
+        self._record(self.VoteOpened, ctx, proposal=proposal)
+
+    def request_floor(self, needed_before: str) -> datetime | None:
+        """The earliest business time a request needed before *needed_before* may have.
+
+        A need before the vote, dated before a vote here opened, would have
+        held that vote up; the opening, recorded first, could not answer for it.
+        """
+        return self.vote_opened_at if needed_before in NEEDED_BEFORE_VOTE else None
+
     def link_adjustment(
         self, ctx: Context, *, adjustment: UUID, member: UUID, needed_before: str
     ) -> None:
-        """Note an adjustment requested for this meeting."""
+        """Note an adjustment requested for this meeting, no earlier than it allows."""
+        check_not_before(
+            "a request needed before the vote",
+            ctx.occurred_at,
+            self.request_floor(needed_before),
+            "a vote it would have held up",
+            ", opened on a proposal raised at this meeting",
+        )
         self._record(
             self.AdjustmentLinked,
             ctx,

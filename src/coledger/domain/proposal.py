@@ -11,7 +11,7 @@ import attrs
 
 from coledger.domain.base import Context, LedgerAggregate
 from coledger.domain.rules import Rule, Tally, Verdict
-from coledger.domain.timeorder import check_not_before
+from coledger.domain.timeorder import check_not_before, latest
 from coledger.domain.values import NEEDED_BEFORE_VOTE
 from coledger.errors import (
     ActionAlreadyCompletedError,
@@ -642,6 +642,16 @@ class Proposal(LedgerAggregate):
             raise ProposalClosedError(f"proposal {self.id} was withdrawn")
         self._check_after_raising(ctx, "the accessible version")
         self._record(self.AccessibleVersionPublished, ctx, format=fmt)
+
+    def request_floor(self, needed_before: str) -> datetime:
+        """The earliest business time a request needed before *needed_before* may have.
+
+        The raising, and for a need before the vote, the opening of its vote.
+        """
+        vote = self.voting_opened_at if needed_before in NEEDED_BEFORE_VOTE else None
+        floor = latest(self.raised_at, vote)
+        assert floor is not None  # noqa: S101 (raised_at is always set)
+        return floor
 
     def link_adjustment(
         self, ctx: Context, *, adjustment: UUID, member: UUID, needed_before: str

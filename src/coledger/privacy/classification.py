@@ -101,6 +101,7 @@ FIELDS: dict[type[LedgerAggregate.Event], dict[str, Kind | Sealed]] = {
     },
     Body.SeatAssigned: {"member": S, "seat": S, "office": S},
     Body.SeatVacated: {"member": S},
+    Body.VoteOpened: {"proposal": S},
     Project.Started: {**CREATED, "name": O, "label": S, "description": O},
     Project.Relabelled: {"label": S},
     Project.Finished: {},
@@ -116,6 +117,7 @@ FIELDS: dict[type[LedgerAggregate.Event], dict[str, Kind | Sealed]] = {
     Meeting.AttendanceRecorded: {"member": S, "mode": S},
     Meeting.WellbeingCheckInHeld: {},
     Meeting.AdjustmentLinked: {"adjustment": S, "member": S, "needed_before": S},
+    Meeting.VoteOpened: {"proposal": S},
     Proposal.Raised: {
         **CREATED,
         "body": S,

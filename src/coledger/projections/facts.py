@@ -889,6 +889,10 @@ def _handlers() -> dict[type[object], Handler]:
         for value in vars(aggregate).values():
             if isinstance(value, type) and issubclass(value, LedgerAggregate.Event):
                 table[value] = handler
+    # Notes that let later commands check their dates: the proposal's own
+    # opening carries everything a figure reads.
+    for unread in (Body.VoteOpened, Meeting.VoteOpened):
+        del table[unread]
     return table
 
 
