@@ -129,8 +129,6 @@ def describe(event: LedgerAggregate.Event, namer: Namer) -> str:  # noqa: C901, 
             return "held a wellbeing check-in"
         case Meeting.AdjustmentLinked():
             return f"noted an access need of {namer(e.member)} for the meeting"
-        case Meeting.VoteOpened() | Body.VoteOpened():
-            return "opened a vote on a proposal"
         case Body.SeatAssigned():
             return f"seated {namer(e.member)} ({e.seat})"
         case Body.SeatVacated():
@@ -179,5 +177,6 @@ def timeline(
             r.event.source_ref,
         )
         for r in ledger.history()
-        if r.event.originator_id in ids
+        # A meeting's note of a vote opening repeats the proposal's own entry.
+        if r.event.originator_id in ids and not isinstance(r.event, Meeting.VoteOpened)
     ]

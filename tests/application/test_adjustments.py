@@ -354,3 +354,66 @@ def test_a_provision_dated_ahead_of_the_clock_lets_a_vote_open_now(
     ledger.provide_adjustment(need, by=ada, occurred_at=ahead)
     ledger.open_voting(p, by=ada)
     assert ledger.proposal(p).access_override is None
+    # Dated no earlier than the provision, so the record shows the need met first.
+    opened = [
+        r.event.occurred_at
+        for r in ledger.history()
+        if type(r.event).__qualname__ == "Proposal.VotingOpened"
+    ]
+    assert opened == [ahead]
+
+
+@pytest.mark.parametrize("answer", ["provide", "decline", "withdraw"])
+@pytest.mark.parametrize("target", ["proposal", "meeting"])
+def test_no_answer_dated_before_a_vote_that_opened_over_the_need(
+    ledger: Ledger, answer: str, target: str
+) -> None:
+    """A need a vote opened over (with an override) cannot be answered before it."""
+    at, ada, voters, first = _board_with_a_proposal(ledger)
+    body = ledger.proposal(first).body
+    meeting = ledger.schedule_meeting(
+        body, kind="decision_meeting", title="M", starts_at=at(12), by=ada
+    )
+    p = ledger.raise_proposal(
+        body, proposers=[ada], title="Q", text="y", meeting=meeting, occurred_at=at(2)
+    )
+    need = ledger.request_adjustment(
+        voters[0],
+        code="BSL",
+        proposal=p if target == "proposal" else None,
+        meeting=meeting if target == "meeting" else None,
+        needed_before="vote",
+        occurred_at=at(3),
+    )
+    ledger.open_voting(p, by=ada, access_override="urgent", occurred_at=at(10))
+
+    def answer_at(hour: int | None) -> None:
+        """Answer the need the way this case does, at *hour* or the default time."""
+        when = None if hour is None else at(hour)
+        if answer == "provide":
+            ledger.provide_adjustment(need, by=ada, occurred_at=when)
+        elif answer == "decline":
+            ledger.decline_adjustment(
+                need, by=ada, reason="unavailable", occurred_at=when
+            )
+        else:
+            ledger.withdraw_adjustment(need, occurred_at=when)
+
+    with refused(ledger, TimeOrderError, match="opened while it was unanswered"):
+        answer_at(5)
+    answer_at(10)
+    assert ledger.adjustment(need).resolved_at == at(10)
+
+
+def test_an_answer_at_the_default_time_follows_a_vote_from_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, an answer to a need a vote opened over follows the opening."""
+    _, ada, voters, p = _board_with_a_proposal(ledger)
+    need = ledger.request_adjustment(
+        voters[0], code="BSL", proposal=p, needed_before="vote"
+    )
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    ledger.open_voting(p, by=ada, access_override="urgent", occurred_at=ahead)
+    ledger.provide_adjustment(need, by=ada)
+    assert ledger.adjustment(need).resolved_at == ahead

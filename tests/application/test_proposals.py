@@ -541,3 +541,41 @@ def test_an_amendment_that_changes_nothing_is_refused(memory_ledger: Ledger) -> 
     assert memory_ledger.proposal(p).title == "Lights"
     memory_ledger.amend_proposal(p, by=admin, text="Off.")  # new words, no comment
     assert memory_ledger.proposal(p).text == "Off."
+
+
+def test_a_decision_after_a_vote_comes_no_earlier_than_its_delivery(
+    ledger: Ledger,
+) -> None:
+    """A decision overriding a vote is not dated before work done on the vote's."""
+
+    def on(day: int) -> datetime:
+        return datetime(2025, 3, day, tzinfo=UTC)
+
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+    board = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=on(1)
+    )
+    ledger.assign_seat(board, sam, by=admin, occurred_at=on(1))
+    p = ledger.raise_proposal(
+        board, proposers=[sam], title="T", text="x", occurred_at=on(2)
+    )
+    ledger.open_voting(p, by=admin, occurred_at=on(3))
+    ledger.cast_ballot(p, voter=sam, choice="for", occurred_at=on(4))
+    ledger.close_voting(p, by=admin, occurred_at=on(10))
+    action = ledger.assign_action(
+        p, description="Buy kit", owners=[sam], by=admin, occurred_at=on(12)
+    )
+    with refused(ledger, TimeOrderError, match="delivery action or evaluation"):
+        ledger.decide(
+            p, outcome="rejected", method="chair", by=admin, occurred_at=on(11)
+        )
+    ledger.complete_action(p, action, by=sam, occurred_at=on(14))
+    with refused(ledger, TimeOrderError, match="delivery action or evaluation"):
+        ledger.decide(
+            p, outcome="rejected", method="chair", by=admin, occurred_at=on(13)
+        )
+    decision = ledger.decide(
+        p, outcome="rejected", method="chair", by=admin, occurred_at=on(14)
+    )
+    assert decision.overrode_vote

@@ -240,3 +240,32 @@ def test_history_words_a_comment_by_its_author_and_one_through_a_supporter(
             "commented for Pat Example as their supporter (meeting): Or green.",
         ),
     ]
+
+
+def test_a_project_timeline_shows_a_vote_opening_once(memory_ledger: Ledger) -> None:
+    """The meeting's note of an opening does not repeat the proposal's own entry."""
+    ledger = memory_ledger
+    pat = ledger.register_member("Pat Example")
+    board = ledger.establish_body("Board", kind="governance", by=pat)
+    ledger.assign_seat(board, pat, by=pat)
+    project = ledger.start_project("Kit", label="co_production", by=pat)
+    meeting = ledger.schedule_meeting(
+        board,
+        kind="decision_meeting",
+        title="June",
+        starts_at=datetime(2025, 6, 1, tzinfo=UTC),
+        project=project,
+        by=pat,
+    )
+    p = ledger.raise_proposal(
+        board,
+        proposers=[pat],
+        title="Kit",
+        text="New kit.",
+        project=project,
+        meeting=meeting,
+    )
+    ledger.open_voting(p, by=pat)
+    kinds = [e.kind for e in timeline(ledger, project=project)]
+    assert kinds.count("Proposal.VotingOpened") == 1
+    assert "Meeting.VoteOpened" not in kinds

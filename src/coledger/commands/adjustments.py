@@ -84,6 +84,23 @@ class AdjustmentCommands(LedgerCore):
 
         return self._transact(command)
 
+    def _held_vote_opened(self, record: Adjustment) -> datetime | None:
+        """When the latest vote that found *record* unanswered opened, if one did.
+
+        A need before the vote for a proposal, or for the meeting it was raised
+        at, is read by the vote's opening; one opened after the request saw it
+        open, whatever its answer says later.
+        """
+        if record.needed_before not in v.NEEDED_BEFORE_VOTE:
+            return None
+        if record.proposal is not None:
+            opened = self._proposal(record.proposal).voting_opened_at
+        elif record.meeting is not None:
+            opened = self._meeting(record.meeting).vote_opened_at
+        else:
+            return None
+        return opened if opened is not None and opened >= record.requested_at else None
+
     def provide_adjustment(
         self,
         adjustment: UUID,
@@ -101,10 +118,11 @@ class AdjustmentCommands(LedgerCore):
             actor = self._actor(by)
             record = self._adjustment(adjustment)
             self._member(record.member)  # an erased member's requests are closed
+            opened = self._held_vote_opened(record)
             ctx = self._ctx(
-                actor, occurred_at, source_ref, not_before=record.requested_at
+                actor, occurred_at, source_ref, not_before=record.answer_floor(opened)
             )
-            record.provide(ctx, partial=partial)
+            record.provide(ctx, partial=partial, opened=opened)
             self._save(record)
 
         self._transact(command)
@@ -132,10 +150,11 @@ class AdjustmentCommands(LedgerCore):
             actor = self._actor(by)
             record = self._adjustment(adjustment)
             self._member(record.member)  # an erased member's requests are closed
+            opened = self._held_vote_opened(record)
             ctx = self._ctx(
-                actor, occurred_at, source_ref, not_before=record.requested_at
+                actor, occurred_at, source_ref, not_before=record.answer_floor(opened)
             )
-            record.decline(ctx, reason=reason, alternative=alternative)
+            record.decline(ctx, reason=reason, alternative=alternative, opened=opened)
             self._save(record)
 
         self._transact(command)
@@ -154,10 +173,11 @@ class AdjustmentCommands(LedgerCore):
             record = self._adjustment(adjustment)
             self._member(record.member)  # an erased member's requests are closed
             actor = self._actor(record.member if by is None else by)
+            opened = self._held_vote_opened(record)
             ctx = self._ctx(
-                actor, occurred_at, source_ref, not_before=record.requested_at
+                actor, occurred_at, source_ref, not_before=record.answer_floor(opened)
             )
-            record.withdraw(ctx)
+            record.withdraw(ctx, opened=opened)
             self._save(record)
 
         self._transact(command)

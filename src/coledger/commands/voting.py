@@ -10,6 +10,7 @@ from coledger import errors
 from coledger._core import LedgerCore, _query, commands
 from coledger.domain import (
     Decision,
+    Proposal,
     Tally,
 )
 from coledger.domain import values as v
@@ -27,6 +28,16 @@ class VotingCommands(LedgerCore):
         record = self._proposal(proposal)
         electorate = set(self._body(record.body).voting_members)
         return self._unmet(record, electorate)
+
+    def _last_answer(self, record: Proposal) -> datetime | None:
+        """The latest answer to a need before *record*'s vote, for it or its meeting."""
+        linked = list(record.adjustments)
+        if record.meeting is not None:
+            linked += self._meeting(record.meeting).adjustments
+        answers = (self._adjustment(a) for a in linked)
+        return latest(
+            *(a.resolved_at for a in answers if a.needed_before in v.NEEDED_BEFORE_VOTE)
+        )
 
     def open_voting(
         self,
@@ -56,9 +67,13 @@ class VotingCommands(LedgerCore):
             record = self._proposal(proposal)
             body = self._body(record.body)
             # By default no earlier than the steps it must follow, which a
-            # writer with a faster clock may have dated after this one's now.
+            # writer with a faster clock may have dated after this one's now,
+            # and the answers to needs it will find met.
             follows = latest(
-                record.last_step_at, body.rule_since, body.voting_seats_changed_at
+                record.last_step_at,
+                body.rule_since,
+                body.voting_seats_changed_at,
+                self._last_answer(record),
             )
             ctx = self._ctx(actor, occurred_at, source_ref, not_before=follows)
             body.check_rule_current_at(ctx.occurred_at)
@@ -95,7 +110,7 @@ class VotingCommands(LedgerCore):
                 meeting = self._meeting(record.meeting)
                 meeting.note_vote_opened(note, record.id)
                 read.append(meeting)
-            self._save(*read, record)  # the opening itself is the last event
+            self._save(*read, record)
             return electorate
 
         return self._transact(command)
@@ -232,7 +247,7 @@ class VotingCommands(LedgerCore):
                 raise errors.InvalidInputError("decided_by names no one")
             record = self._proposal(proposal)
             ctx = self._ctx(
-                actor, occurred_at, source_ref, not_before=record.last_step_at
+                actor, occurred_at, source_ref, not_before=record.decision_floor
             )
             decision = record.decide(
                 ctx,

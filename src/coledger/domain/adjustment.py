@@ -122,27 +122,48 @@ class Adjustment(LedgerAggregate):
         """Whether the request still waits for an answer."""
         return self.status == "requested"
 
-    def _check_open(self, ctx: Context, what: str) -> None:
-        """Refuse *what* once the request is answered, or dated before the request.
+    def _check_open(self, ctx: Context, what: str, opened: datetime | None) -> None:
+        """Refuse *what* once answered, or dated before the request or a vote it held.
 
         X1 and the access check read whether a need was met before its
         deadline; an answer dated before the question would count a need as
-        met before anyone asked for it.
+        met before anyone asked for it. *opened* is when a vote this need
+        waited for opened, having found it unanswered: an answer dated before
+        that would say the vote opened over a need already met.
         """
         if not self.is_open:
             raise AlreadyResolvedError(f"adjustment {self.id} is already {self.status}")
         check_not_before(
             what, ctx.occurred_at, self.requested_at, "the adjustment was requested"
         )
+        check_not_before(
+            what,
+            ctx.occurred_at,
+            opened,
+            "the vote that opened while it was unanswered",
+        )
 
-    def provide(self, ctx: Context, *, partial: bool) -> None:
+    def answer_floor(self, opened: datetime | None) -> datetime:
+        """The earliest business time an answer may have (*opened* as _check_open's)."""
+        return self.requested_at if opened is None else max(self.requested_at, opened)
+
+    def provide(
+        self, ctx: Context, *, partial: bool, opened: datetime | None = None
+    ) -> None:
         """Record that the adjustment was provided."""
-        self._check_open(ctx, "providing the adjustment")
+        self._check_open(ctx, "providing the adjustment", opened)
         self._record(self.Provided, ctx, partial=partial)
 
-    def decline(self, ctx: Context, *, reason: str, alternative: str | None) -> None:
+    def decline(
+        self,
+        ctx: Context,
+        *,
+        reason: str,
+        alternative: str | None,
+        opened: datetime | None = None,
+    ) -> None:
         """Record that the adjustment was declined."""
-        self._check_open(ctx, "declining the adjustment")
+        self._check_open(ctx, "declining the adjustment", opened)
         self._record(
             self.Declined,
             ctx,
@@ -151,7 +172,7 @@ class Adjustment(LedgerAggregate):
             alternative=alternative,
         )
 
-    def withdraw(self, ctx: Context) -> None:
+    def withdraw(self, ctx: Context, *, opened: datetime | None = None) -> None:
         """Record that the member withdrew the request."""
-        self._check_open(ctx, "withdrawing the request")
+        self._check_open(ctx, "withdrawing the request", opened)
         self._record(self.Withdrawn, ctx)

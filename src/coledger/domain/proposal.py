@@ -121,6 +121,7 @@ class Proposal(LedgerAggregate):
             aggregate.status = "raised"
             aggregate.raised_at = self.occurred_at
             aggregate.last_step_at = self.occurred_at
+            aggregate.delivered_at = None
             aggregate.comments = {}
             aggregate.taken_up = frozenset()
             aggregate.amendments = 0
@@ -376,6 +377,7 @@ class Proposal(LedgerAggregate):
             )
             aggregate.actions[self.action_id] = action
             aggregate.action_assigned_at[self.action_id] = self.occurred_at
+            aggregate.note_delivery(self.occurred_at)
 
     class ActionCompleted(LedgerAggregate.Event):
         """A delivery action was completed."""
@@ -388,6 +390,7 @@ class Proposal(LedgerAggregate):
                 aggregate.actions[self.action_id], completed_at=self.occurred_at
             )
             aggregate.actions[self.action_id] = action
+            aggregate.note_delivery(self.occurred_at)
 
     class EvaluationRecorded(LedgerAggregate.Event):
         """Someone evaluated what the decision achieved, against whose criteria."""
@@ -411,6 +414,7 @@ class Proposal(LedgerAggregate):
                 self.summary,
             )
             aggregate.evaluations = (*aggregate.evaluations, evaluation)
+            aggregate.note_delivery(self.occurred_at)
 
     if TYPE_CHECKING:  # set by the events; declared here for type checkers
         body: UUID
@@ -425,6 +429,9 @@ class Proposal(LedgerAggregate):
         last_step_at: datetime
         """When it was raised or last amended, or voting last opened or closed
         (business time)."""
+        delivered_at: datetime | None
+        """The latest business time an action was assigned or completed, or an
+        evaluation recorded, on the decision in force (None: none yet)."""
         comments: dict[UUID, Comment]
         taken_up: frozenset[UUID]
         amendments: int
@@ -570,6 +577,23 @@ class Proposal(LedgerAggregate):
         """
         adopted = self._check_adopted().occurred_at
         check_not_before(what, ctx.occurred_at, adopted, "the proposal was adopted")
+
+    def note_delivery(self, at: datetime) -> None:
+        """Remember the latest business time of delivery work or an evaluation."""
+        last = self.delivered_at
+        self.delivered_at = at if last is None else max(last, at)
+
+    @property
+    def decision_floor(self) -> datetime:
+        """The earliest business time a decision may have: its last step, or delivery.
+
+        A decision after a vote's may go the other way; dated before work
+        already done on the vote's outcome, it would show that work done on a
+        decision no longer in force.
+        """
+        floor = latest(self.last_step_at, self.delivered_at)
+        assert floor is not None  # noqa: S101 (last_step_at is always set)
+        return floor
 
     def last_voting_step(self) -> datetime:
         """When a close or a withdrawal may come: the opening, or a later ballot."""
@@ -848,6 +872,12 @@ class Proposal(LedgerAggregate):
                 "a decision by vote is recorded by closing the vote, not by decide()"
             )
         self._check_after_last_step(ctx, "the decision")
+        check_not_before(
+            "the decision",
+            ctx.occurred_at,
+            self.delivered_at,
+            "the latest delivery action or evaluation of the decision in force",
+        )
         overrode = (
             self.verdict is not None
             and not self.advisory
