@@ -22,10 +22,18 @@ from coledger.privacy.keys import (
     encode_master_key,
     generate_master_key,
 )
-from coledger.storage import PG_EVENTS_TABLE, StorageConfig, parse_url, shown
+from coledger.storage import (
+    PG_EVENTS_TABLE,
+    SIBLING_SUFFIXES,
+    StorageConfig,
+    parse_url,
+    shown,
+)
 
 DEFAULT_DB = "./coledger.db"
 DEFAULT_KEY_FILE = Path("coledger.master-key")
+DEFAULT_SIGNING_KEY = Path("signing-key.pem")
+"""Where ``keygen`` writes the signing key unless told otherwise."""
 PASSPHRASE_ENV = "COLEDGER_SIGNING_PASSPHRASE"  # noqa: S105 (a variable name)
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 SMALL_FILE = 1 << 20
@@ -102,9 +110,85 @@ def _refuse_no_schema_ledger(config: StorageConfig) -> None:
         )
 
 
-def writable(path: str) -> Path:
-    """A file the command may write; CommandError before any work if it cannot."""
-    target = Path(path)
+def named_file(text: str, option: str = "--out") -> Path:
+    """The file an option names; CommandError if its value is empty.
+
+    An empty value is a variable left unset, and would otherwise read as the
+    current folder, or as no option at all.
+    """
+    if not text:
+        raise CommandError(f"{option} '' names no file: give a file name")
+    return Path(text)
+
+
+def kept_files(args: argparse.Namespace) -> list[tuple[Path, str]]:
+    """The files this run depends on, each with what it is, for no output to replace.
+
+    The ledger's file and the files kept beside it, the master key file
+    (``--key-file``, and ``./coledger.master-key``, which a later run would
+    read) and the signing key (``--signing-key``, and keygen's default file).
+    """
+    kept: list[tuple[Path, str]] = []
+    db = getattr(args, "db", None)
+    ledger = parse_url(storage_url(db)).path if db is not None else None
+    if ledger is not None:
+        kept.append((ledger, "the ledger's database"))
+        kept += [
+            (
+                ledger.with_name(ledger.name + suffix),
+                "the ledger's key store"
+                if suffix == ".keys"
+                else "a file SQLite keeps beside the ledger",
+            )
+            for suffix in SIBLING_SUFFIXES
+        ]
+    key_file = getattr(args, "key_file", None)
+    if key_file:
+        kept.append((Path(key_file), "the master key file"))
+    kept.append((DEFAULT_KEY_FILE, "the default master key file"))
+    signing_key = getattr(args, "signing_key", None)
+    if signing_key:
+        kept.append((Path(signing_key), "the signing key"))
+    kept.append((DEFAULT_SIGNING_KEY, "keygen's default signing key file"))
+    return kept
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """Whether two paths name one file (or, where either is not there, one path)."""
+    try:
+        return one.samefile(other)
+    except OSError:
+        return one.resolve() == other.resolve()
+
+
+def part_file(out: Path) -> Path:
+    """The file *out* is written through before it is renamed over it."""
+    return out.with_name(out.name + ".part")
+
+
+def refuse_kept(out: Path, args: argparse.Namespace) -> None:
+    """CommandError if writing *out* would replace a file this run depends on.
+
+    Its part file is checked too: writing begins by removing a stale one.
+    """
+    kept = kept_files(args)
+    for written in (out, part_file(out)):
+        for path, what in kept:
+            if _same_file(written, path):
+                through = "it" if written is out else f"its part file {written}"
+                named = "" if path == written else f" ({path})"
+                raise CommandError(
+                    f"cannot write {out}: {through} is {what}{named}; name another file"
+                )
+
+
+def writable(text: str, args: argparse.Namespace) -> Path:
+    """A file the command may write; CommandError before any work if it cannot.
+
+    It may not be empty, nor one of the files the run depends on (kept_files).
+    """
+    target = named_file(text)
+    path = str(target)
     try:
         folder, is_dir = target.parent.is_dir(), target.is_dir()
         # The file is written beside it and renamed over it: a link or a device
@@ -120,6 +204,7 @@ def writable(path: str) -> Path:
         raise CommandError(
             f"cannot write {path}: not a plain file (leave out the option to print)"
         )
+    refuse_kept(target, args)
     return target
 
 
@@ -131,7 +216,7 @@ def replacing(out: Path, *, private: bool = False) -> Iterator[TextIO]:
     (Ctrl-C included); *private* makes it readable by its owner alone from
     the start, as the finished file then is.
     """
-    temporary = out.with_name(out.name + ".part")
+    temporary = part_file(out)
     try:
         temporary.unlink(missing_ok=True)  # left by a process that was killed
         fd = os.open(

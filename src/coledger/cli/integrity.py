@@ -15,6 +15,7 @@ from coledger.cli._common import (
     CommandError,
     add_common,
     master_key,
+    named_file,
     read_small_bytes,
     read_text,
     replacing,
@@ -71,8 +72,12 @@ def _keygen(args: argparse.Namespace) -> int:
     key = SigningKey.generate(args.name)
     # Written out before any file is made: a passphrase it refuses leaves none.
     pem = key.to_pem(_passphrase())
-    out = Path(args.out)
-    shared = Path(args.verifier_out) if args.verifier_out else None
+    out = named_file(args.out)
+    shared = (
+        None
+        if args.verifier_out is None
+        else named_file(args.verifier_out, "--verifier-out")
+    )
     if shared is not None and shared.absolute() == out.absolute():
         raise CommandError("--out and --verifier-out must name different files")
     # The verifier key's file is made first and removed again if the signing
@@ -124,7 +129,7 @@ def _signing_key(path: str) -> SigningKey:
 
 
 def _checkpoint(args: argparse.Namespace) -> int:
-    out = writable(args.out) if args.out else None
+    out = writable(args.out, args) if args.out is not None else None
     key = _signing_key(args.signing_key)
     url = storage_url(args.db, existing=True)
     with (
@@ -162,7 +167,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _audit_copy(args: argparse.Namespace) -> int:
-    out = writable(args.out)
+    out = writable(args.out, args)
     if out.exists():
         raise CommandError(f"{out} already exists; name a new file")
     url = storage_url(args.db, existing=True)

@@ -81,7 +81,7 @@ def _report(args: argparse.Namespace) -> int:
         raise CommandError(
             "--tables reads the all-time figures: no --since, --until or --as-of"
         )
-    out = writable(args.out) if args.out else None  # before any work is done
+    out = writable(args.out, args) if args.out is not None else None  # before work
     with Ledger.open(url, master_key=master_key(args)) as ledger:
         body = uuid_arg(args.body, "body") if args.body else None
         project = uuid_arg(args.project, "project") if args.project else None

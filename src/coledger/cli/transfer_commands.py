@@ -26,7 +26,7 @@ from coledger.transfer import read_export
 
 
 def _export(args: argparse.Namespace) -> int:
-    out = writable(args.out)
+    out = writable(args.out, args)
     url = storage_url(args.db, existing=True)
     with (
         Ledger.open(url, master_key=master_key(args)) as ledger,
@@ -40,7 +40,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _subject_access(args: argparse.Namespace) -> int:
-    out = writable(args.out)
+    out = writable(args.out, args)
     member = uuid_arg(args.member, "member")
     url = storage_url(args.db, existing=True)
     with Ledger.open(url, master_key=master_key(args)) as ledger:

@@ -1,0 +1,119 @@
+"""An --out never replaces a file the ledger depends on, and never names nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import KEY, make_demo, run
+
+SOMEONE = "00000000-0000-0000-0000-000000000000"
+
+
+@pytest.fixture(scope="module")
+def pristine_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo ledger made once through the console script, only ever copied."""
+    return make_demo(tmp_path_factory)
+
+
+@pytest.fixture
+def ledger_dir(pristine_demo: Path, tmp_path: Path) -> Path:
+    """A copy of the demo ledger, with key files and a second ledger named *.part."""
+    for path in pristine_demo.iterdir():
+        shutil.copy2(path, tmp_path / path.name)
+    shutil.copy2(tmp_path / "coledger.db", tmp_path / "ledger.part")
+    shutil.copy2(tmp_path / "coledger.db.keys", tmp_path / "ledger.part.keys")
+    os.link(tmp_path / "coledger.db", tmp_path / "linked.db")
+    (tmp_path / "coledger.master-key").write_text(KEY + "\n")
+    (tmp_path / "other.key").write_text(KEY + "\n")
+    for name in ("signing-key.pem", "other.pem"):
+        made = run("keygen", "--name", "test.example/l", "--out", name, cwd=tmp_path)
+        assert made.returncode == 0, made.stderr
+    return tmp_path
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file in *folder*, by name, with its bytes."""
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+KEPT = [
+    (["export", "--out", "coledger.db"], "it is the ledger's database"),
+    (["report", "--out", "coledger.db.keys"], "it is the ledger's key store"),
+    (
+        [
+            "checkpoint",
+            *("--signing-key", "signing-key.pem"),
+            *("--out", "coledger.master-key"),
+        ],
+        "it is the default master key file",
+    ),
+    (["report", "--out", "signing-key.pem"], "keygen's default signing key file"),
+    (
+        ["checkpoint", "--signing-key", "other.pem", "--out", "./other.pem"],
+        "it is the signing key",
+    ),
+    (["report", "--key-file", "other.key", "--out", "other.key"], "master key file"),
+    (
+        ["subject-access", "--member", SOMEONE, "--out", "coledger.db-wal"],
+        "a file SQLite keeps beside the ledger",
+    ),
+    (["audit-copy", "--out", "coledger.db.keys-shm"], "beside the ledger"),
+    (["export", "--out", "linked.db"], "the ledger's database (coledger.db)"),
+    (
+        ["report", "--db", "ledger.part", "--out", "ledger"],
+        "its part file ledger.part is the ledger's database",
+    ),
+]
+
+
+@pytest.mark.parametrize(("command", "said"), KEPT, ids=[" ".join(c) for c, _ in KEPT])
+def test_out_refuses_the_files_a_ledger_depends_on(
+    ledger_dir: Path, command: list[str], said: str
+) -> None:
+    """An --out naming the ledger, a side file or a key exits 2 and changes nothing."""
+    before = files(ledger_dir)
+    result = run(*command, cwd=ledger_dir)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert said in result.stderr
+    assert result.stderr.startswith("coledger: cannot write ")
+    assert result.stderr.endswith("; name another file\n")
+    assert files(ledger_dir) == before
+
+
+EMPTY = [
+    ["report", "--out", ""],
+    ["export", "--out", ""],
+    ["subject-access", "--member", SOMEONE, "--out", ""],
+    ["checkpoint", "--signing-key", "signing-key.pem", "--out", ""],
+    ["audit-copy", "--out", ""],
+    ["keygen", "--name", "test.example/l", "--out", ""],
+]
+
+
+@pytest.mark.parametrize("command", EMPTY, ids=lambda c: c[0])
+def test_an_empty_out_is_refused_with_one_message(
+    ledger_dir: Path, command: list[str]
+) -> None:
+    """--out '' exits 2 with the same line for every command, and writes nothing."""
+    before = files(ledger_dir)
+    result = run(*command, cwd=ledger_dir)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "coledger: --out '' names no file: give a file name\n"
+    assert files(ledger_dir) == before
+
+
+def test_an_empty_verifier_out_is_refused(tmp_path: Path) -> None:
+    """An empty --verifier-out of keygen exits 2; it is not taken as no option."""
+    result = run(
+        *("keygen", "--name", "test.example/l", "--out", "k.pem"),
+        *("--verifier-out", ""),
+        cwd=tmp_path,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert "--verifier-out '' names no file" in result.stderr
+    assert list(tmp_path.iterdir()) == []
