@@ -3,7 +3,8 @@
 Exit codes: 0 done; 1 the ledger refused (a LedgerError, with one line saying
 why) or ``verify`` found the log FAILED; 2 could not run (bad usage, an
 unreadable file, a storage URL that cannot work, no master key); ``verify``
-also exits 3 for PARTIAL.
+also exits 3 for PARTIAL; 130 Ctrl-C stopped it (one line says what it left
+written).
 
 The master key comes from ``--key-file``, else the ``COLEDGER_MASTER_KEY``
 environment variable, else the file ``./coledger.master-key`` if it exists.
@@ -20,7 +21,14 @@ import sys
 from collections.abc import Callable, Sequence
 
 from coledger.cli import integrity, ledger_commands, transfer_commands
-from coledger.cli._common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, CommandError
+from coledger.cli._common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    CommandError,
+    Interrupted,
+)
 from coledger.errors import (
     CorruptEventError,
     InvalidUrlError,
@@ -53,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
+    except KeyboardInterrupt as interrupt:
+        said = getattr(args, "interrupted", None)
+        raise Interrupted("interrupted" + (f"; {said}" if said else "")) from interrupt
     except MasterKeyError as error:
         print(
             f"coledger: {error} (on the command line: --key-file or "
@@ -88,4 +99,8 @@ def run() -> None:
         # The reader (head, say) went away: not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = EXIT_OK
+    except KeyboardInterrupt as interrupt:
+        said = str(interrupt) if isinstance(interrupt, Interrupted) else "interrupted"
+        print(f"coledger: {said}", file=sys.stderr)
+        code = EXIT_INTERRUPTED
     sys.exit(code)

@@ -36,6 +36,10 @@ DEFAULT_SIGNING_KEY = Path("signing-key.pem")
 """Where ``keygen`` writes the signing key unless told otherwise."""
 PASSPHRASE_ENV = "COLEDGER_SIGNING_PASSPHRASE"  # noqa: S105 (a variable name)
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT: what a shell reports for a command Ctrl-C stopped."""
+NOTHING_WRITTEN = "nothing was written"
+ALL_OR_NOTHING = "the ledger holds all of what this command writes, or none of it"
 SMALL_FILE = 1 << 20
 """The most read of a key file, a signing key or a checkpoint note: each is far
 smaller, and a device named instead (/dev/zero, say) would never end."""
@@ -43,6 +47,10 @@ smaller, and a device named instead (/dev/zero, say) would never end."""
 
 class CommandError(InvalidInputError):
     """A command-line argument names a file or value that cannot be used."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a command; the message says what it left written."""
 
 
 def storage_url(db: str, *, existing: bool = False) -> str:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from coledger.application import Ledger
 from coledger.cli._common import (
+    ALL_OR_NOTHING,
     EXIT_OK,
+    NOTHING_WRITTEN,
     PASSPHRASE_ENV,
     CommandError,
     add_common,
@@ -263,7 +265,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_common(checkpoint)
     checkpoint.add_argument("--signing-key", required=True, metavar="PEM")
     checkpoint.add_argument("--out", help="also write the checkpoint to this file")
-    checkpoint.set_defaults(handler=_checkpoint)
+    checkpoint.set_defaults(handler=_checkpoint, interrupted=ALL_OR_NOTHING)
 
     verify_parser = sub.add_parser(
         "verify",
@@ -288,7 +290,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "indexes (a third as long again)",
     )
     verify_parser.add_argument("--json", action="store_true", help="print JSON")
-    verify_parser.set_defaults(handler=_verify)
+    verify_parser.set_defaults(handler=_verify, interrupted=NOTHING_WRITTEN)
 
     copy = sub.add_parser(
         "audit-copy",
@@ -297,7 +299,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_common(copy, keyless=True)
     copy.add_argument("--out", required=True, metavar="FILE", help="the new file")
-    copy.set_defaults(handler=_audit_copy)
+    copy.set_defaults(handler=_audit_copy, interrupted=NOTHING_WRITTEN)
 
     prove = sub.add_parser(
         "prove", help="a receipt that a member's ballot is in the log"
@@ -306,7 +308,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     prove.add_argument("--proposal", required=True)
     prove.add_argument("--member", required=True)
     prove.add_argument("--checkpoint", required=True, metavar="FILE")
-    prove.set_defaults(handler=_prove)
+    prove.set_defaults(handler=_prove, interrupted=NOTHING_WRITTEN)
 
     receipt = sub.add_parser(
         "verify-receipt",
@@ -320,4 +322,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="the pinned verifier key, or @file holding it",
     )
     receipt.add_argument("--json", action="store_true", help="print JSON")
-    receipt.set_defaults(handler=_verify_receipt)
+    receipt.set_defaults(handler=_verify_receipt, interrupted=NOTHING_WRITTEN)

@@ -16,6 +16,7 @@ from coledger.application import Ledger
 from coledger.cli._common import (
     EXIT_OK,
     EXIT_REFUSED,
+    NOTHING_WRITTEN,
     CommandError,
     add_common,
     master_key,
@@ -29,6 +30,15 @@ from coledger.projections.materialise import LONGEST_POLL
 from coledger.serialization import to_jsonable
 from coledger.storage import shown
 from coledger.timeline import timeline
+
+REBUILD_AGAIN = (
+    "the projection tables may be left empty (run coledger rebuild again); "
+    "the events are untouched"
+)
+REAPPLY = (
+    "the erasure is recorded whole or not at all; if it is recorded, "
+    "coledger erase --reapply destroys any of its keys still there"
+)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -283,7 +293,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="read the projection tables as rebuild or follow left them, "
         "without folding the history (all-time figures only)",
     )
-    parser.set_defaults(handler=_report)
+    parser.set_defaults(handler=_report, interrupted=NOTHING_WRITTEN)
 
     parser = sub.add_parser("history", help="who did what on a proposal or project")
     add_common(parser)
@@ -291,11 +301,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     which.add_argument("--proposal", metavar="ID", help="one proposal's events")
     which.add_argument("--project", metavar="ID", help="one project's events")
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.set_defaults(handler=_history)
+    parser.set_defaults(handler=_history, interrupted=NOTHING_WRITTEN)
 
     parser = sub.add_parser("rebuild", help="rebuild the projection tables")
     add_common(parser)
-    parser.set_defaults(handler=_rebuild)
+    parser.set_defaults(handler=_rebuild, interrupted=REBUILD_AGAIN)
 
     parser = sub.add_parser(
         "follow", help="a projection worker: keep the tables current until stopped"
@@ -320,7 +330,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="destroy again every key the record says is gone (after a key restore)",
     )
-    parser.set_defaults(handler=_erase)
+    parser.set_defaults(handler=_erase, interrupted=REAPPLY)
 
     parser = sub.add_parser(
         "erasure-audit",
@@ -329,4 +339,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_common(parser)
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.set_defaults(handler=_erasure_audit)
+    parser.set_defaults(handler=_erasure_audit, interrupted=NOTHING_WRITTEN)

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from coledger.application import Ledger
 from coledger.cli._common import (
+    ALL_OR_NOTHING,
     EXIT_OK,
+    NOTHING_WRITTEN,
     CommandError,
     Progress,
     add_common,
@@ -138,7 +140,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_common(parser)
     parser.add_argument("--out", required=True, metavar="FILE")
     parser.add_argument("--progress", action="store_true", default=None)
-    parser.set_defaults(handler=_export)
+    parser.set_defaults(handler=_export, interrupted=NOTHING_WRITTEN)
 
     parser = sub.add_parser(
         "subject-access",
@@ -147,13 +149,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_common(parser)
     parser.add_argument("--member", required=True, metavar="ID")
     parser.add_argument("--out", required=True, metavar="FILE")
-    parser.set_defaults(handler=_subject_access)
+    parser.set_defaults(handler=_subject_access, interrupted=NOTHING_WRITTEN)
 
     parser = sub.add_parser("import", help="load an export into an empty ledger")
     add_common(parser)
     parser.add_argument("file", metavar="FILE")
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.set_defaults(handler=_import)
+    parser.set_defaults(handler=_import, interrupted=ALL_OR_NOTHING)
 
     parser = sub.add_parser("import-polis", help="import a Polis conversation export")
     add_common(parser)
@@ -168,4 +170,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--progress", action="store_true", default=None)
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.set_defaults(handler=_import_polis)
+    parser.set_defaults(handler=_import_polis, interrupted=ALL_OR_NOTHING)
