@@ -149,6 +149,8 @@ def _quoted(value: str) -> str:
 def shown(url: str) -> str:
     """*url* as a message may show it: a password in it is replaced by ``***``.
 
+    So is the value of every query option but ``schema``: libpq reads
+    ``?password=`` too, and an option the URL should not have may hold one.
     Error messages end up in logs; the rest of the URL is what helps.
     """
     scheme, sep, rest = url.partition("://")
@@ -158,9 +160,19 @@ def shown(url: str) -> str:
     netloc, tail = rest[:cut], rest[cut:]
     userinfo, at, host = netloc.rpartition("@")
     user, colon, _ = userinfo.partition(":")
-    if not (at and colon):
-        return url
-    return f"{scheme}://{user}:***@{host}{tail}"
+    if at and colon:
+        netloc = f"{user}:***@{host}"
+    before, hashmark, fragment = tail.partition("#")
+    path, question, query = before.partition("?")
+    if question:
+        query = "&".join(map(_shown_option, query.split("&")))
+    return f"{scheme}://{netloc}{path}{question}{query}{hashmark}{fragment}"
+
+
+def _shown_option(option: str) -> str:
+    """One ``name=value`` of a URL's query, its value hidden unless it is the schema."""
+    name, equals, _ = option.partition("=")
+    return option if not equals or name == "schema" else f"{name}=***"
 
 
 def parse_url(url: object) -> StorageConfig:

@@ -184,6 +184,24 @@ def test_shown_hides_any_password_and_keeps_the_rest(password: str) -> None:
     assert masked == "postgresql://bob:***@h.example/db?schema=s"
 
 
+@given(st.text(alphabet="abcXYZ019-_.~%!$'()*+,;=:@/?", min_size=1, max_size=20))
+def test_shown_hides_every_query_value_but_the_schema(value: str) -> None:
+    """A value in the query (a password libpq would read, say) is shown as ***."""
+    url = f"postgresql://bob@h.example/db?schema=s&password={value}&sslmode={value}"
+    masked = shown(url)
+    assert masked == "postgresql://bob@h.example/db?schema=s&password=***&sslmode=***"
+
+
+def test_a_refused_url_never_shows_a_password_in_its_query() -> None:
+    """The message for an unknown option names the option, never its value."""
+    with pytest.raises(InvalidUrlError) as raised:
+        parse_url("postgresql://alice@db.example.org/ledgers?password=s3cret-Pa55")
+    message = str(raised.value)
+    assert "s3cret-Pa55" not in message
+    assert "?password=***" in message
+    assert "unknown options ['password']" in message
+
+
 def test_a_ledger_that_cannot_be_opened_does_not_show_the_password(
     pg_schema: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -85,6 +85,18 @@ def test_a_wrong_url_is_a_usage_error(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())
 
 
+def test_a_password_in_a_url_query_is_not_printed(tmp_path: Path) -> None:
+    """A PostgreSQL URL's ?password= is shown as *** in the one line that refuses it."""
+    url = "postgresql://postgres@127.0.0.1:5432/test?password=hunter2"
+    result = run("report", "--db", url, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "hunter2" not in result.stderr
+    assert result.stderr == (
+        "coledger: 'postgresql://postgres@127.0.0.1:5432/test?password=***': "
+        "unknown options ['password']\n"
+    )
+
+
 def test_history_tells_who_did_what(demo_dir: Path) -> None:
     """History lists a proposal's events in order, with names and plain words."""
     known = ids(demo_dir)
