@@ -410,6 +410,18 @@ def test_import_polis_then_refuse_a_second_time(tmp_path: Path) -> None:
     assert rows(tmp_path / "polis.db") == count
 
 
+def test_import_polis_of_a_file_says_it_is_not_a_folder(tmp_path: Path) -> None:
+    """import-polis given a file says it is a file, not a missing folder."""
+    (tmp_path / "votes.csv").write_text("participant,vote\n")
+    result = run("import-polis", "votes.csv", "--db", "polis.db", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "coledger: cannot read votes.csv: it is a file, not a folder "
+        "(name the folder of the export's CSV files)\n"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["votes.csv"]
+
+
 def test_import_polis_names_a_malformed_row(tmp_path: Path) -> None:
     """A damaged line of votes.csv is named, and no ledger is written."""
     need_polis()

@@ -104,12 +104,18 @@ def _lines_of(source: Path) -> Iterator[str]:
 
 
 def _import_polis(args: argparse.Namespace) -> int:
+    folder = Path(args.directory)
     try:
-        is_dir = Path(args.directory).is_dir()
+        is_dir, exists = folder.is_dir(), folder.exists()
     except OSError as error:  # a name longer than the system allows, say
         raise CommandError(f"cannot read {args.directory}: {error.strerror}") from error
     if not is_dir:
-        raise CommandError(f"cannot read {args.directory}: no such folder")
+        why = (
+            "it is a file, not a folder (name the folder of the export's CSV files)"
+            if exists
+            else "no such folder"
+        )
+        raise CommandError(f"cannot read {args.directory}: {why}")
     from coledger.imports.polis import import_polis, read_polis_export  # noqa: PLC0415
 
     # Checked before the ledger is opened: a bad folder creates no ledger and no key.
