@@ -68,3 +68,19 @@ def test_a_schema_holding_a_ledger_is_read(pg_schema: str, tmp_path: Path) -> No
     report = run("report", "--db", url, "--audience", "public", cwd=tmp_path)
     assert report.returncode == 0, report.stderr
     assert run("verify", "--db", url, cwd=tmp_path).returncode == 3  # PARTIAL
+
+
+def test_demo_on_a_schema_holding_events_is_refused_in_words_for_a_schema(
+    pg_schema: str, tmp_path: Path
+) -> None:
+    """A second demo on a schema names the schema, not a file, and hides a password."""
+    url = f"{PG_BASE}?schema={pg_schema}".replace("://postgres@", "://postgres:pw1@")
+    if "pw1" not in url:
+        pytest.skip("COLEDGER_TEST_PG names another user")
+    assert run("demo", "--db", url, "--json", cwd=tmp_path).returncode == 0
+    again = run("demo", "--db", url, cwd=tmp_path)
+    assert (again.returncode, again.stdout) == (1, "")
+    assert "pw1" not in again.stderr
+    assert "postgres:***@" in again.stderr
+    assert "remove the file" not in again.stderr
+    assert f"name a new schema with ?schema= (this is {pg_schema})" in again.stderr

@@ -28,7 +28,7 @@ from coledger.cli._common import (
 )
 from coledger.projections.materialise import LONGEST_POLL
 from coledger.serialization import to_jsonable
-from coledger.storage import shown
+from coledger.storage import parse_url, shown
 from coledger.timeline import timeline
 
 REBUILD_AGAIN = (
@@ -45,10 +45,16 @@ def _demo(args: argparse.Namespace) -> int:
     url = storage_url(args.db)
     with open_creating(args, url) as ledger:
         if ledger.position:
+            config = parse_url(url)
+            again = (
+                "remove the file to start again"
+                if config.backend == "sqlite"
+                else f"name a new schema with ?schema= (this is {config.pg_schema})"
+            )
             print(
-                f"coledger: {args.db} already holds {ledger.position:,} events; "
-                "the demo needs an empty ledger (choose another --db, "
-                "or remove the file to start again)",
+                f"coledger: {shown(args.db)} already holds {ledger.position:,} "
+                f"events; the demo needs an empty ledger (choose another --db, "
+                f"or {again})",
                 file=sys.stderr,
             )
             return EXIT_REFUSED
