@@ -142,11 +142,11 @@ class NotFoundError(LedgerError, LookupError):
         self.found = found
         message = f"no {self.kind} with id {record_id}"
         if found is not None:
-            message += f": that id names {_a(found)}, not {_a(self.kind)}"
+            message += f": that id names {a_or_an(found)}, not {a_or_an(self.kind)}"
         super().__init__(message)
 
 
-def _a(noun: str) -> str:
+def a_or_an(noun: str) -> str:
     """*noun* with its indefinite article."""
     return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
@@ -220,7 +220,7 @@ class NotAMemberError(NotPermittedError):
         if erased:
             message += ": the member was erased"
         elif found is not None:
-            message += f": that id names {_a(found)}"
+            message += f": that id names {a_or_an(found)}"
         super().__init__(message)
 
 

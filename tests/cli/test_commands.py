@@ -666,6 +666,22 @@ def test_erase_warns_of_the_seats_and_requests_it_leaves(
     assert (quiet.returncode, quiet.stderr) == (0, "")
 
 
+def test_erase_names_a_seat_in_plain_words_with_its_article(
+    pristine_demo: Path, tmp_path: Path
+) -> None:
+    """The warning for an ex officio seat reads 'an ex officio seat', not a code."""
+    copy_demo(pristine_demo, tmp_path)
+    with Ledger.open(f"sqlite:///{tmp_path / 'coledger.db'}", master_key=KEY) as ledger:
+        board, seat = next(
+            (b, s) for b in ledger.bodies() for s in b.seats if s.seat == "ex_officio"
+        )
+        by = next(m.id for m in ledger.members() if m.id != seat.member)
+    result = run("erase", "--member", str(seat.member), "--by", str(by), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"still holds an ex officio seat on {board.name}" in result.stderr
+    assert "ex_officio" not in result.stderr
+
+
 def test_history_help_shows_proposal_and_project_exclude_each_other(
     tmp_path: Path,
 ) -> None:

@@ -26,6 +26,7 @@ from coledger.cli._common import (
     uuid_arg,
     writable,
 )
+from coledger.errors import a_or_an
 from coledger.projections.materialise import LONGEST_POLL
 from coledger.serialization import to_jsonable
 from coledger.storage import parse_url, shown
@@ -220,8 +221,9 @@ def _left_behind(ledger: Ledger, member: UUID) -> list[str]:
     member's open requests; the lines name bodies and ids only.
     """
     lines = [
-        f"{member} still holds a {seat.seat} seat on {body.name} ({body.id}); "
-        "erasure does not vacate it: vacate_seat from your application"
+        f"{member} still holds {a_or_an(seat.seat.replace('_', ' '))} seat "
+        f"on {body.name} ({body.id}); erasure does not vacate it: vacate_seat "
+        "from your application"
         for body in ledger.bodies()
         for seat in body.seats
         if seat.member == member
