@@ -301,7 +301,13 @@ def _postgres(url: str) -> StorageConfig:
     try:
         port = parts.port
     except ValueError as error:
-        raise InvalidUrlError(f"{shown(url)!r}: the port is not a number") from error
+        text = parts.netloc.rpartition("@")[2].rpartition("]")[2].rpartition(":")[2]
+        why = (
+            f"port {text} is out of range (1 to 65535)"
+            if text.isascii() and text.isdigit()
+            else "the port is not a number"
+        )
+        raise InvalidUrlError(f"{shown(url)!r}: {why}") from error
     if port == 0:  # libpq would take it as "the default port", 5432
         raise InvalidUrlError(
             f"{shown(url)!r}: port 0 is no port (leave it out for 5432)"

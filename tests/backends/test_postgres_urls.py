@@ -158,6 +158,22 @@ def test_port_zero_is_refused_not_taken_as_the_default() -> None:
 
 
 @pytest.mark.parametrize(
+    ("netloc", "said"),
+    [
+        ("127.0.0.1:99999", "port 99999 is out of range (1 to 65535)"),
+        ("[::1]:70000", "port 70000 is out of range (1 to 65535)"),
+        ("127.0.0.1:port", "the port is not a number"),
+        ("127.0.0.1:-1", "the port is not a number"),
+    ],
+)
+def test_a_port_out_of_range_is_not_called_no_number(netloc: str, said: str) -> None:
+    """A port past 65535 is refused as out of range; only text is 'not a number'."""
+    with pytest.raises(InvalidUrlError) as raised:
+        Ledger.open(f"postgresql://u@{netloc}/test", master_key=bytes(32))
+    assert str(raised.value).endswith(said)
+
+
+@pytest.mark.parametrize(
     "url",
     [
         "postgresql://alice:s3cret-Pa55@db.example.org/ledgers?schema=",
