@@ -666,6 +666,18 @@ def test_erase_warns_of_the_seats_and_requests_it_leaves(
     assert (quiet.returncode, quiet.stderr) == (0, "")
 
 
+@pytest.mark.parametrize("option", ["--member", "--by", "--source-ref"])
+def test_erase_reapply_refuses_what_only_an_erasure_takes(
+    demo_dir: Path, option: str
+) -> None:
+    """A --reapply given a member, a recorder or a source exits 2, doing nothing."""
+    before = (demo_dir / "coledger.db").read_bytes()
+    result = run("erase", "--reapply", option, str(UUID(int=1)), cwd=demo_dir)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert "erase --reapply takes no --member, --by or --source-ref" in result.stderr
+    assert (demo_dir / "coledger.db").read_bytes() == before
+
+
 def test_erase_names_a_seat_in_plain_words_with_its_article(
     pristine_demo: Path, tmp_path: Path
 ) -> None:

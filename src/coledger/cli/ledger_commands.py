@@ -195,6 +195,11 @@ def _follow(args: argparse.Namespace) -> int:
 
 
 def _erase(args: argparse.Namespace) -> int:
+    if args.reapply and (args.member or args.by or args.source_ref):
+        raise CommandError(
+            "erase --reapply takes no --member, --by or --source-ref: it destroys "
+            "again every key the record says is gone, and erases no one new"
+        )
     url = storage_url(args.db, existing=True)
     with Ledger.open(url, master_key=master_key(args)) as ledger:
         if args.reapply:
