@@ -372,9 +372,13 @@ def test_report_small_cell_is_set_per_audience(demo_dir: Path) -> None:
     board = run("report", "--small-cell", "10", cwd=demo_dir)
     assert board.returncode == 2
     assert "--small-cell" in board.stderr
-    one = run("report", "--audience", "public", "--small-cell", "1", cwd=demo_dir)
-    assert one.returncode == 1
-    assert "small_cell" in one.stderr
+    for k in ("1", "1001"):  # bad usage, exiting as the board's misuse does
+        bad = run("report", "--audience", "public", "--small-cell", k, cwd=demo_dir)
+        assert (bad.returncode, bad.stdout) == (2, "")
+        assert bad.stderr == (
+            f"coledger: --small-cell {k}: small_cell must be a whole number "
+            "from 2 to 1000\n"
+        )
 
 
 def test_report_refuses_bad_input(demo_dir: Path) -> None:

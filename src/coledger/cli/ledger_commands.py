@@ -26,7 +26,7 @@ from coledger.cli._common import (
     uuid_arg,
     writable,
 )
-from coledger.errors import a_or_an
+from coledger.errors import InvalidInputError, a_or_an
 from coledger.projections.materialise import LONGEST_POLL
 from coledger.serialization import to_jsonable
 from coledger.storage import parse_url, shown
@@ -92,7 +92,10 @@ def _report(args: argparse.Namespace) -> int:
                 "--small-cell applies to the public and members' reports; "
                 "the board's report shows every number"
             )
-        thresholds = Thresholds(small_cell=args.small_cell)  # checked before work
+        try:
+            thresholds = Thresholds(small_cell=args.small_cell)  # before any work
+        except InvalidInputError as error:  # bad usage, as for the board above
+            raise CommandError(f"--small-cell {args.small_cell}: {error}") from error
     url = storage_url(args.db, existing=True)
     if args.tables and (args.since or args.until or args.as_of is not None):
         raise CommandError(
