@@ -570,10 +570,10 @@ def override_world(org: Org) -> UUID:
     return quiet
 
 
-def test_d5_a_tie_is_no_majority_and_a_vote_overridden_counts_alone(
+def test_d5_a_tie_is_no_majority_and_a_vote_without_le_ballots_is_none(
     make_org: Callable[[], Org],
 ) -> None:
-    """D5: a tie among LE voters overrides nothing; an overridden vote always counts."""
+    """D5: a tie among LE voters, or a vote with no LE ballot, overrides nothing."""
     org = make_org()
     sam = org.member("Sam", le=True)
     ali = org.member("Ali", le=True)
@@ -583,28 +583,41 @@ def test_d5_a_tie_is_no_majority_and_a_vote_overridden_counts_alone(
     # LE voters 1 for, 1 against: no LE majority, so the rejection overrides nothing.
     org.vote(tied, {sam: "for", ali: "against", kim: "against", jo: "against"}, 2)
     assert d5(org.lens(), TH).value == 0.0
-    # Without any LE ballot, a chair overturning an adopting vote is an override.
+    # Without any LE ballot, a chair overturning an adopting vote overrules no
+    # lived-experience majority: D5 does not count it (D2 counts the chair).
     plain = org.propose([kim], 3)
-    said = org.ledger.comment(plain, author=jo, text="Yes.", occurred_at=day(3.5))
     org.vote(plain, {kim: "for", jo: "for"}, 4)
     org.decide(plain, "rejected", "chair", [kim], 5)
     figure = d5(org.lens(since=3), TH)
-    # Decisions from day 3: the vote and the chair's: 1 override of 2.
-    assert (figure.value, figure.n, figure.band) == (1 / 2, 2, "unexplained")
-    # Feedback at the very moment of the chair's decision explains it.
-    org.ledger.give_feedback(
-        plain, comments=[said], text="Why: money.", by=org.admin, occurred_at=day(5)
-    )
-    assert d5(org.lens(since=3), TH).band == "explained"
+    assert (figure.value, figure.n, figure.band) == (0.0, 2, "none")
+
+
+def test_d5_a_chair_overturning_a_vote_the_le_voters_lost_is_no_override(
+    make_org: Callable[[], Org],
+) -> None:
+    """A chair adopting what the LE voters backed and the vote rejected is not D5's."""
+    org = make_org()
+    sam = org.member("Sam", le=True)
+    ali = org.member("Ali", le=True)
+    staff = [org.member(name, le=False) for name in ("Kim", "Jo", "Pat")]
+    p = org.propose([sam], 1)
+    ballots = {sam: "for", ali: "for"} | dict.fromkeys(staff, "against")
+    assert org.vote(p, ballots, 2).outcome == "rejected"
+    org.decide(p, "adopted", "chair", [staff[0]], 3)
+    figure = d5(org.lens(), TH)
+    # The vote went against the LE voters (2 for, rejected): an override. The
+    # chair's adoption went their way: none. 1 of 2 decisions.
+    assert (figure.value, figure.n) == (1 / 2, 2)
+    assert figure.note == "1 overrides; rationale coverage 0.00 (0 with feedback after)"
 
 
 def test_d5_override_rate_and_rationale(make_org: Callable[[], Org]) -> None:
-    """D5 counts overridden votes and outvoted LE majorities, and their rationale."""
+    """D5 counts decisions against the LE voters' majority, and their rationale."""
     org = make_org()
     override_world(org)
     figure = d5(org.lens(), TH)
     # Decisions: v1, v2 vote, v2 chair, v3, v4, v5 = 6. Overrides: v1 (LE for,
-    # rejected), v2 chair (overrode the vote), v4 (LE against, adopted) = 3 / 6.
+    # rejected), v2 chair (LE for, rejected), v4 (LE against, adopted) = 3 / 6.
     assert figure.value == pytest.approx(0.5)
     assert figure.n == 6
     # Only v2's override has feedback after it: 1 / 3.

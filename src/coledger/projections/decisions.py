@@ -252,7 +252,12 @@ def ballots_final_at(p: ProposalFacts, d: DecisionFacts) -> datetime:
 
 @per_state
 def le_majority_overruled(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> bool:
-    """Whether the lived-experience voters' majority went the other way from *d*."""
+    """Whether the lived-experience voters' majority went the other way from *d*.
+
+    Only this counts as an override in D5: a decision that overturns a vote
+    the lived-experience voters lost goes their way, and overrides nothing of
+    theirs.
+    """
     if not p.ballots:
         return False
     at = ballots_final_at(p, d)
@@ -266,18 +271,13 @@ def le_majority_overruled(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> boo
     return False
 
 
-def overridden(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> bool:
-    """Whether *d* overrode a vote or the lived-experience voters' majority."""
-    return d.overrode_vote or le_majority_overruled(lens, p, d)
-
-
 def d5(lens: Lens, th: Thresholds) -> Figure:
-    """Share of decisions that overrode a vote or the lived-experience majority."""
+    """Share of decisions that went against the lived-experience voters' majority."""
     del th
     found = decisions_in(lens)
     if not found:
         return insufficient("D5", "no decisions were made in the period", people=0)
-    overrides = [(p, d) for p, d in found if overridden(lens, p, d)]
+    overrides = [(p, d) for p, d in found if le_majority_overruled(lens, p, d)]
     explained = sum(any(at >= d.at for _, at in p.feedback) for p, d in overrides)
     value = len(overrides) / len(found)
     if not overrides:
@@ -290,7 +290,7 @@ def d5(lens: Lens, th: Thresholds) -> Figure:
         )
     coverage = lens.coverage(_decider_acts(found))
     # D5 reads the voters' lived experience (whose majority was overruled), not
-    # the deciders': an override of the vote itself is a fact of the record.
+    # the deciders'.
     voters = [(m, d.at) for p, d in found for m in counted_voters(p)]
     return Figure("D5", value, len(found), coverage, band, note, people_in(voters))
 
