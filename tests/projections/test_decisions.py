@@ -611,6 +611,25 @@ def test_d5_a_chair_overturning_a_vote_the_le_voters_lost_is_no_override(
     assert figure.note == "1 overrides; rationale coverage 0.00 (0 with feedback after)"
 
 
+def test_d5_abstentions_count_against_a_majority_of_le_ballots(
+    make_org: Callable[[], Org],
+) -> None:
+    """One LE voter against beside two abstaining is no LE majority against."""
+    org = make_org()
+    le = [org.member(name, le=True) for name in ("Sam", "Ali", "Lee")]
+    staff = [org.member(name, le=False) for name in ("Kim", "Jo", "Pat")]
+    abstaining = org.propose([staff[0]], 1)
+    ballots = dict.fromkeys(staff, "for") | {le[0]: "against"}
+    ballots |= dict.fromkeys(le[1:], "abstain")
+    assert org.vote(abstaining, ballots, 2).outcome == "adopted"
+    assert d5(org.lens(), TH).value == 0.0
+    # Two of the three against is a majority of their ballots: an override.
+    outvoted = org.propose([staff[0]], 3)
+    ballots |= {le[1]: "against"}
+    assert org.vote(outvoted, ballots, 4).outcome == "adopted"
+    assert d5(org.lens(), TH).value == pytest.approx(1 / 2)
+
+
 def test_d5_override_rate_and_rationale(make_org: Callable[[], Org]) -> None:
     """D5 counts decisions against the LE voters' majority, and their rationale."""
     org = make_org()

@@ -256,7 +256,9 @@ def le_majority_overruled(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> boo
 
     Only this counts as an override in D5: a decision that overturns a vote
     the lived-experience voters lost goes their way, and overrides nothing of
-    theirs.
+    theirs. A majority is more than half of their ballots, abstentions
+    included: one against beside two abstaining is not the majority voting
+    against.
     """
     if not p.ballots:
         return False
@@ -264,9 +266,9 @@ def le_majority_overruled(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> boo
     choices = [p.ballots[v] for v in counted_voters(p) if lens.le(v, at)]
     for_ = choices.count("for")
     against = choices.count("against") + choices.count("block")
-    if for_ > against:
+    if 2 * for_ > len(choices):
         return d.outcome == "rejected"
-    if against > for_:
+    if 2 * against > len(choices):
         return d.outcome in ADOPTED
     return False
 
