@@ -510,16 +510,25 @@ def test_v5_share_of_le_comments_answered_after_decision(
     assert feedback_closure(period) == pytest.approx(0.5)
 
 
-def test_v5_closed_loop_and_feedback_before_decision(memory_ledger: Ledger) -> None:
-    """Every LE comment answered is "closed"; earlier feedback counts as 0 days."""
+def test_v5_feedback_before_the_decision_does_not_close_the_loop(
+    memory_ledger: Ledger,
+) -> None:
+    """Feedback before the decision does not answer for it; feedback at it does."""
     ledger = memory_ledger
     lee = person(ledger, "Lee", le_from=0)
     sol = person(ledger, "Sol", none_from=0)
     board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
     p = raise_(ledger, board, [sol], 1)
     c = comment(ledger, p, lee, 2)
-    ledger.give_feedback(p, comments=[c], text="Taken up.", by=sol, occurred_at=day(4))
+    ledger.give_feedback(p, comments=[c], text="Noted.", by=sol, occurred_at=day(4))
     decide(ledger, p, sol, 10)
+    figure = v5(lens(ledger), TH)
+    assert (figure.value, figure.band, figure.note) == (
+        0,
+        "partial",
+        "no feedback given",
+    )
+    ledger.give_feedback(p, comments=[c], text="We did.", by=sol, occurred_at=day(10))
     figure = v5(lens(ledger), TH)
     assert (figure.value, figure.band) == (1, "closed")
     assert figure.note == "median 0.0 days from decision to feedback"

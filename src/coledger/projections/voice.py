@@ -232,7 +232,11 @@ def _decided(lens: Lens, proposal: ProposalFacts) -> DecisionFacts | None:
 
 
 def _closure(lens: Lens) -> tuple[list[float | None], list[tuple[UUID, datetime]]]:
-    """Days to feedback (None if unanswered) per lived-experience comment, and acts."""
+    """Days to feedback (None if unanswered) per lived-experience comment, and acts.
+
+    Only feedback at or after the decision answers a comment: "you said, we
+    did" tells people what the decision did with what they said.
+    """
     days: list[float | None] = []
     acts: list[tuple[UUID, datetime]] = []
     for p in lens.proposals(in_period=False):
@@ -243,12 +247,13 @@ def _closure(lens: Lens) -> tuple[list[float | None], list[tuple[UUID, datetime]
             acts.append((c.author, c.at))
             if not lens.le(c.author, c.at):
                 continue
-            answers = [at for ids, at in p.feedback if c.id in ids]
+            answers = [
+                at for ids, at in p.feedback if c.id in ids and at >= decision.at
+            ]
             if not answers:
                 days.append(None)
                 continue
-            wait = (min(answers) - decision.at).total_seconds() / DAY
-            days.append(max(0.0, wait))
+            days.append((min(answers) - decision.at).total_seconds() / DAY)
     return days, acts
 
 
