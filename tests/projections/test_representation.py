@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from coledger import Ledger
+from coledger.projections.lens import Scope
 from coledger.projections.representation import r1, r2, r3, r4, r5, r6, r7
 from coledger.projections.thresholds import Thresholds
 from indicator_helpers import day, lens, person
@@ -116,6 +117,41 @@ def test_r2_counts_decision_meetings_with_at_most_one_le_voter(
     # Until day 15 only the day-10 meeting counts, with two LE voters -> 0.
     early = r2(lens(ledger, until=15), TH)
     assert (early.value, early.n, early.band) == (0, 1, "pairs_or_more")
+
+
+def test_r2_in_a_project_counts_its_own_decision_meetings(
+    memory_ledger: Ledger,
+) -> None:
+    """A project's R2 reads its decision meetings on the seats of their own bodies."""
+    ledger = memory_ledger
+    chair = person(ledger, "Chair", none_from=0)
+    sam = person(ledger, "Sam", le_from=0)
+    kim = person(ledger, "Kim", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    for member in (chair, sam, kim):
+        ledger.assign_seat(board, member, by=chair, occurred_at=day(0))
+    pool = ledger.start_project(
+        "Pool", label="co_production", by=chair, occurred_at=day(0)
+    )
+    held = ledger.schedule_meeting(
+        board,
+        kind="decision_meeting",
+        title="M",
+        starts_at=day(10),
+        project=pool,
+        by=chair,
+    )
+    for member in (chair, sam, kim):
+        ledger.record_attendance(held, member, by=chair, occurred_at=day(10))
+    # The project's only proposal goes to another body, not the board.
+    group = ledger.establish_body("Group", kind="working_group", occurred_at=day(0))
+    ledger.raise_proposal(
+        group, proposers=[chair], title="T", text="x", project=pool, occurred_at=day(11)
+    )
+    figure = r2(lens(ledger, Scope.project(pool)), TH)
+    # One decision meeting; Sam is its only LE voter present: lone, 1/1.
+    assert (figure.value, figure.n, figure.band) == (1, 1, "lone_representative")
+    assert figure.coverage == 1
 
 
 def test_r3_compares_the_voting_share_of_le_seats_with_the_others(

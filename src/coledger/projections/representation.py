@@ -2,7 +2,8 @@
 
 Seat figures are taken at the end of the period (or now, with no period end).
 In the ledger scope they pool the governance bodies (every body if there is
-none); in a project scope, the bodies its proposals went to.
+none); in a project scope, the bodies its proposals went to (R2 reads the body
+of each of the project's meetings instead).
 """
 
 from __future__ import annotations
@@ -10,8 +11,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from coledger.projections.facts import BodyFacts, SeatFacts, Spell
-from coledger.projections.lens import Figure, Lens, band_of, insufficient, per_scope
+from coledger.projections.facts import BodyFacts, MeetingFacts, SeatFacts, Spell
+from coledger.projections.lens import (
+    Figure,
+    Lens,
+    band_of,
+    insufficient,
+    per_scope,
+    per_state,
+)
 from coledger.projections.measures import (
     above,
     banzhaf,
@@ -62,27 +70,47 @@ def r1(lens: Lens, th: Thresholds) -> Figure:
 
 @per_scope
 def r2(lens: Lens, th: Thresholds) -> Figure:
-    """Share of decision meetings with at most one lived-experience voter present."""
+    """Share of decision meetings with at most one lived-experience voter present.
+
+    In the ledger scope the governance bodies' meetings count; in a body's or
+    a project's, every meeting in scope counts, on the seats of whichever body
+    held it, whether or not a proposal of the project went to that body.
+    """
     del th
     lone = counted = 0
     acts: list[tuple[UUID, datetime]] = []
-    bodies = {b.id: b for b in lens.bodies()}
+    if lens.scope.kind == "ledger":
+        bodies = {b.id: b for b in lens.bodies()}
+    else:
+        bodies = lens.facts.bodies  # the meetings are in scope, so their bodies are
     for meeting in lens.meetings():
         body = bodies.get(meeting.body)
         if meeting.kind != "decision_meeting" or body is None or not meeting.attendance:
             continue
-        voters = {
-            s.member for s in seats_at(body, meeting.starts_at) if s.seat == "voting"
-        }
-        present = [m for m in meeting.attendance if m in voters]
+        present, alone = _voters_present(lens, body, meeting)
         acts += [(m, meeting.starts_at) for m in present]
         counted += 1
-        lone += sum(lens.le(m, meeting.starts_at) for m in present) <= 1
+        lone += alone
     if not counted:
         return insufficient("R2", "no decision meetings with recorded attendance")
     value = lone / counted
     band = "pairs_or_more" if value == 0 else "lone_representative"
     return Figure("R2", value, counted, lens.coverage(acts), band)
+
+
+@per_state
+def _voters_present(
+    lens: Lens, body: BodyFacts, meeting: MeetingFacts
+) -> tuple[tuple[UUID, ...], bool]:
+    """The voting-seat holders at *meeting*, and whether at most one is LE.
+
+    Both as the meeting started. They depend on the meeting alone, and the
+    ledger, its body and its project all ask.
+    """
+    at = meeting.starts_at
+    voters = {s.member for s in seats_at(body, at) if s.seat == "voting"}
+    present = tuple(m for m in meeting.attendance if m in voters)
+    return present, sum(lens.le(m, at) for m in present) <= 1
 
 
 @per_scope
