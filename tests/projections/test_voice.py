@@ -399,7 +399,7 @@ def test_v4_silent_le_attendances_without_naming_anyone(memory_ledger: Ledger) -
     raise_(ledger, board, [sol], 20, meeting=m2)
     comment(ledger, p1, le2, 20)  # on m1's proposal: not heard at m2
     p3 = raise_(ledger, board, [sol], 30, meeting=m3)
-    comment(ledger, p3, le1, 33, "written")  # later, in writing: heard at m3
+    comment(ledger, p3, le1, 30)  # Lee (attending asynchronously) heard at m3
     raise_(ledger, board, [sol], 40, meeting=m4)
     figure = v4(lens(ledger), TH)
     # LE attendances: m1 Lee, Lou heard; m2 Lee, Lou silent; m3 Lee heard, Lou
@@ -415,6 +415,26 @@ def test_v4_silent_le_attendances_without_naming_anyone(memory_ledger: Ledger) -
     # Up to day 15 only m1: nobody silent.
     early = v4(lens(ledger, until=15), TH)
     assert (early.value, early.band) == (0, "none_silent")
+
+
+def test_v4_hears_only_what_was_said_at_the_meeting(memory_ledger: Ledger) -> None:
+    """A comment counts at a meeting through its channel on its day, never later."""
+    ledger = memory_ledger
+    sam = person(ledger, "Sam", le_from=0)
+    sol = person(ledger, "Sol", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    held = meeting(ledger, board, 10, sol, [sam, sol])
+    p = raise_(ledger, board, [sol], 10, meeting=held)
+    before = v4(lens(ledger, since=0, until=30), TH)
+    assert (before.value, before.band) == (1, "all_silent")
+    # A written comment that day, and a meeting-channel one months later:
+    # neither was said at the day-10 meeting, nor changes the first period.
+    comment(ledger, p, sam, 10, "written")
+    comment(ledger, p, sam, 200)
+    for period in (lens(ledger, since=0, until=30), lens(ledger)):
+        assert v4(period, TH) == before
+    comment(ledger, p, sam, 10.5)  # spoken at the meeting, that day
+    assert v4(lens(ledger, since=0, until=30), TH).value == 0
 
 
 def test_v4_reads_status_at_the_meeting_and_scope(memory_ledger: Ledger) -> None:

@@ -8,11 +8,12 @@ none of these; outside the ledger scope the members counted are those connected
 to the scope in the period (seat holders of its bodies, attendees of its
 meetings) and anyone who acted in it. V4 describes silence at meetings and
 never names anyone: the ledger ties comments to proposals, not to meetings, so
-a member is heard at a meeting when they raised, or commented on, a proposal
-raised at that meeting (whenever the comment was made: minutes are often
-entered later, and written or asynchronous comments count equally). Only
-meetings with at least one proposal raised at them are counted, since at the
-others the record could not show anyone speaking.
+a member is heard at a meeting when they raised a proposal at that meeting, or
+commented on one through the ``meeting`` channel on the meeting's day (UTC).
+A written comment days later, or one after the period, says nothing of that
+meeting, so a period's V4 does not change with later acts. Only meetings with
+at least one proposal raised at them (by the period's end) are counted, since
+at the others the record could not show anyone speaking.
 
 Lived experience is read as it stood when each act happened; members are
 classed as they stood at the period's end where no single act dates them. A
@@ -27,6 +28,7 @@ from uuid import UUID
 from coledger.projections.facts import (
     CommentFacts,
     DecisionFacts,
+    MeetingFacts,
     ProposalFacts,
 )
 from coledger.projections.lens import (
@@ -36,6 +38,7 @@ from coledger.projections.lens import (
     fewest,
     insufficient,
     people_in,
+    utc_day,
 )
 from coledger.projections.measures import above, gini, median, share
 from coledger.projections.representation import moment
@@ -171,12 +174,35 @@ def v2(lens: Lens, th: Thresholds) -> Figure:
     return Figure("V2", value, len(counts), coverage, band, note)
 
 
-def heard(member: UUID, proposals: list[ProposalFacts]) -> bool:
-    """Whether *member* raised or commented on any of a meeting's *proposals*."""
-    return any(
-        member in p.proposers or any(c.author == member for c in p.comments)
-        for p in proposals
-    )
+def raised_at(lens: Lens, meeting: MeetingFacts) -> list[ProposalFacts]:
+    """Proposals raised at *meeting* by the end of the period."""
+    return [
+        p
+        for p in lens.proposals_at(meeting.id)
+        if lens.until is None or p.raised_at < lens.until
+    ]
+
+
+def heard_at(
+    lens: Lens, meeting: MeetingFacts, proposals: list[ProposalFacts]
+) -> set[UUID]:
+    """Members who raised one of *proposals* at *meeting*, or spoke to one there.
+
+    A comment was made there when made through the ``meeting`` channel on the
+    meeting's day (UTC), as the ladder's occasions read it.
+    """
+    day = utc_day(meeting.starts_at)
+    heard: set[UUID] = set()
+    for p in proposals:
+        heard.update(p.proposers)
+        heard.update(
+            c.author
+            for c in p.comments
+            if c.channel == "meeting"
+            and utc_day(c.at) == day
+            and (lens.until is None or c.at < lens.until)
+        )
+    return heard
 
 
 def v4(lens: Lens, th: Thresholds) -> Figure:
@@ -186,14 +212,14 @@ def v4(lens: Lens, th: Thresholds) -> Figure:
     runs: dict[UUID, list[bool]] = {}
     for meeting in sorted(lens.meetings(), key=lambda x: x.starts_at):
         at = meeting.starts_at
-        items = lens.proposals_at(meeting.id)
+        items = raised_at(lens, meeting)
         if not items:
             continue
+        heard = heard_at(lens, meeting, items)
         for member in meeting.attendance:
             everyone.append((member, at))
             if lens.le(member, at):
-                silent = not heard(member, items)
-                runs.setdefault(member, []).append(silent)
+                runs.setdefault(member, []).append(member not in heard)
     attendances = [s for run in runs.values() for s in run]
     if not attendances:
         return insufficient(
