@@ -249,7 +249,7 @@ def test_withdrawing_a_declaration_lowers_past_d1_on_rebuild(
 def test_d1_other_methods_need_a_voting_seat_at_the_time(
     make_org: Callable[[], Org],
 ) -> None:
-    """For chair, delegated and the like, an LE decider counts only with a vote."""
+    """Outside a closed vote, an LE decider counts only with a voting seat then."""
     org = make_org()
     sam = org.member("Sam", le=True)
     ali = org.member("Ali", le=True, seat="observer")
@@ -259,14 +259,18 @@ def test_d1_other_methods_need_a_voting_seat_at_the_time(
     p2 = org.propose([sam], 1)
     org.decide(p2, "adopted", "chair", [sam], 4)  # sam left the seat on day 3: no
     p3 = org.propose([ali], 1)
-    org.decide(p3, "adopted", "consensus", [ali], 5)  # a participant method: yes
+    org.decide(p3, "adopted", "consensus", [ali], 5)  # ali holds no vote: no
+    lee = org.member("Lee", le=True)
+    p4 = org.propose([ali], 1)
+    org.decide(p4, "adopted", "consent", [ali, lee], 6)  # lee holds a vote: yes
     figure = d1(org.lens(), TH)
-    assert figure.value == pytest.approx(1 / 3)
-    # Delegated, chair, consensus: the chair is out of forum, 1 / 3, "mixed".
+    assert figure.value == pytest.approx(1 / 4)
+    # Delegated, chair, consensus, consent: the chair is out of forum, 1 / 4,
+    # "mixed" (from 0.25).
     methods = d2(org.lens(), TH)
-    assert methods.value == pytest.approx(1 / 3)
+    assert methods.value == pytest.approx(1 / 4)
     assert methods.band == "mixed"
-    assert methods.note == "consensus 1, delegated 1, chair 1"
+    assert methods.note == "consensus 1, consent 1, delegated 1, chair 1"
 
 
 def test_d2_method_profile_and_its_bands(make_org: Callable[[], Org]) -> None:

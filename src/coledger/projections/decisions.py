@@ -31,8 +31,6 @@ from coledger.projections.thresholds import Thresholds
 
 VERDICTS = ADOPTED | {"rejected"}
 """Outcomes that settle a proposal either way (deferred and not_valid do not)."""
-PARTICIPANT_METHODS = frozenset({"vote", "consensus", "consent"})
-"""Methods whose decided_by are the members who took part with a vote or consent."""
 OUT_OF_FORUM = frozenset({"staff_executive", "outside_forum", "chair"})
 """Methods that take a decision away from the forum as a whole."""
 METHODS = (
@@ -86,8 +84,13 @@ def le_originated(lens: Lens, p: ProposalFacts) -> bool:
 
 
 def deciders_with_right(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> list[UUID]:
-    """The members of decided_by who held a vote or consent right in decision *d*."""
-    if d.method in PARTICIPANT_METHODS:
+    """The members of decided_by who held a vote or consent right in decision *d*.
+
+    A closed vote's decided_by are its voters, all in the electorate fixed when
+    it opened. Anyone else named (under consensus and consent too) had a right
+    only with a voting seat on the body at the time of the decision.
+    """
+    if d.by_vote:
         return list(d.decided_by)
     body = lens.facts.bodies.get(p.body)
     if body is None:
