@@ -1048,24 +1048,33 @@ def test_feedback_on_an_adopted_item_is_influence_and_keeps_earlier_influence(
 
 
 @pytest.mark.parametrize("method", ["consensus", "consent"])
-def test_a_named_decider_by_consensus_or_consent_holds_a_right_without_a_seat(
+def test_a_named_decider_by_consensus_or_consent_needs_a_voting_seat(
     org: Org, method: str
 ) -> None:
-    """Under consensus or consent, decided_by took part with a right, seat or none."""
-    guest = org.person("Guest", "member", "DIS")  # no seat on the board
-    plan = org.project("co_design")
-    p = org.propose(org.staff, plan, "design", 5)
-    org.ledger.decide(
-        p,
-        outcome="adopted",
-        method=method,
-        by=org.admin,
-        decided_by=[guest],
-        occurred_at=day(6),
-    )
-    found = org.rung(plan)
+    """Under consensus or consent, a decider named without a voting seat has none."""
+    guest = org.person("Guest", "member", "DIS")  # no seat on the board yet
+
+    def decided_by_guest(on: float) -> UUID:
+        plan = org.project("co_design")
+        p = org.propose(org.staff, plan, "design", on)
+        org.ledger.decide(
+            p,
+            outcome="adopted",
+            method=method,
+            by=org.admin,
+            decided_by=[guest],
+            occurred_at=day(on + 1),
+        )
+        return plan
+
+    unseated = decided_by_guest(5)
+    assert org.rung(unseated).evidence["decided_phases"] == []
+    assert org.tag(unseated) != "decided-with"
+    org.ledger.assign_seat(org.board, guest, by=org.admin, occurred_at=day(7))
+    seated = decided_by_guest(8)
+    found = org.rung(seated)
     assert (found.rung, found.evidence["decided_phases"]) == ("CO_DESIGN", ["design"])
-    assert org.tag(plan) == "decided-with"
+    assert org.tag(seated) == "decided-with"
 
 
 def test_a_voter_keeps_the_right_after_leaving_the_seat_before_the_close(
@@ -1169,7 +1178,7 @@ def test_only_decision_makers_with_lived_experience_lose_equal_terms_by_a_declin
 def test_a_named_decider_and_a_past_voter_are_decision_makers_in_their_period(
     org: Org,
 ) -> None:
-    """A consensus decider counts in the period; a seat ended before it does not."""
+    """A consensus decider without a voting seat, or whose seat ended, is none."""
     guest = org.person("Guest", "member", "DIS")
     plan = org.project("other")
     early = org.propose(org.staff, plan, "design", 0.2)
@@ -1186,10 +1195,10 @@ def test_a_named_decider_and_a_past_voter_are_decision_makers_in_their_period(
         decided_by=[guest, org.staff],
         occurred_at=day(13),
     )
-    assert evidence_of(org, plan, since=day(10))["unresolved_declines"] == 1  # guest
-    # Before the guest decided anything, their decline is not a decision-maker's.
-    window = {"since": day(10), "until": day(12.9)}
-    assert evidence_of(org, plan, **window)["unresolved_declines"] == 0
+    assert evidence_of(org, plan, since=day(10))["unresolved_declines"] == 0
+    # With a voting seat when deciding, the guest is a decision-maker.
+    org.ledger.assign_seat(org.board, guest, by=org.admin, occurred_at=day(12.8))
+    assert evidence_of(org, plan, since=day(10))["unresolved_declines"] == 1
 
 
 def override(org: Org, plan: UUID, on: float, needers: list[UUID]) -> UUID:
