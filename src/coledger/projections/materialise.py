@@ -191,7 +191,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 15
+FIGURES_VERSION = 16
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -227,7 +227,12 @@ start, and closes the feedback loop only with feedback on a comment made
 in the period. 14: R1's balanced cut, V2's dominated cut and the token_seat
 flag allow for rounding at their cut-offs as the parity ratios do. 15: X1
 dates a request made after its proposal's vote opened by the first decision
-or withdrawal after it; R4's led band allows for rounding.)"""
+or withdrawal after it; R4's led band allows for rounding. 16: D5 counts
+only decisions against the lived-experience voters' majority (more than
+half of their ballots, abstentions included); V5 counts only feedback at or
+after the decision; R2 in a project's scope counts its own decision
+meetings; V4 hears a comment at a meeting only through the meeting channel
+on its day; D1 needs a voting seat for consensus and consent deciders.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
