@@ -25,7 +25,6 @@ from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.persistence import (
     ApplicationRecorder,
     IntegrityError,
-    OperationalError,
     PersistenceError,
 )
 from eventsourcing.popo import POPOFactory
@@ -264,6 +263,37 @@ class Shred:
     member: UUID
     purposes: tuple[str, ...]
     erase: bool
+
+
+_LOCK_TIMEOUT = "55P03"
+"""PostgreSQL's SQLSTATE for a lock not granted within ``lock_timeout``."""
+
+
+def _stale_snapshot(error: PersistenceError) -> bool:
+    """Whether SQLite refused a write because another writer committed first.
+
+    SQLite says so at once (BUSY_SNAPSHOT), without waiting: a conflict like
+    any other, so the command is run again.
+    """
+    code = getattr(error.__cause__, "sqlite_errorcode", None)
+    return code == sqlite3.SQLITE_BUSY_SNAPSHOT
+
+
+def _locked_out(error: PersistenceError) -> bool:
+    """Whether the driver gave up waiting for a lock another process holds.
+
+    SQLite reports the database busy or locked only once its busy timeout has
+    run out (but for a stale snapshot); PostgreSQL cancels the statement once
+    ``lock_timeout`` has. Waiting again would only wait as long again.
+    """
+    cause = error.__cause__
+    code = getattr(cause, "sqlite_errorcode", None)
+    if code is not None:
+        return not _stale_snapshot(error) and code & 0xFF in {
+            sqlite3.SQLITE_BUSY,
+            sqlite3.SQLITE_LOCKED,
+        }
+    return getattr(cause, "sqlstate", None) == _LOCK_TIMEOUT
 
 
 @attrs.frozen
@@ -742,44 +772,56 @@ class LedgerCore(ClosedOnExit):
         with self._lock:
             if self._pending is not None:
                 return self._batched(command)
-            for attempt in range(MAX_ATTEMPTS):
-                self._sync()
-                # Alone on the ledger, a first attempt trusts the cached head.
-                self._trust = self._alone and not attempt
-                self._stored = False
-                self._reads = {}
-                try:
-                    with self._one_call():
-                        return command()
-                except (IntegrityError, ReadsChangedError):
-                    self._forget()  # another writer got there first: again
-                except OperationalError as error:
-                    self._forget()
-                    if "locked" not in str(error) and "busy" not in str(error):
-                        raise errors.StorageError(str(error)) from error
-                except PersistenceError as error:
-                    self._forget()
-                    raise errors.StorageError(str(error)) from error
-                except Exception as error:
-                    self._forget()
-                    # HeadMovedError says the head moved: no need to read it
-                    # (which may fail just then, leaving the error to stand).
-                    moved = isinstance(error, HeadMovedError) or self._head_moved()
-                    if self._stored or not moved:
-                        raise  # never run again once this attempt stored events
-                    # Done on cached records that others changed since (refused
-                    # by the insert, HeadMovedError, or failed): again, reading.
-                    self._alone = False
-                    continue
-                except BaseException:
-                    self._forget()
-                    raise
-                finally:
-                    self._trust = self._trusted = self._stored = False
-                time.sleep(min(0.2, 0.002 * 2**attempt) * _JITTER.random())
+            return self._attempts(command)
+
+    def _attempts(self, command: Callable[[], R]) -> R:
+        """Run *command* until it is stored, refused, or MAX_ATTEMPTS conflicts."""
+        for attempt in range(MAX_ATTEMPTS):
+            self._sync()
+            # Alone on the ledger, a first attempt trusts the cached head.
+            self._trust = self._alone and not attempt
+            self._stored = False
+            self._reads = {}
+            try:
+                with self._one_call():
+                    return command()
+            except (IntegrityError, ReadsChangedError):
+                self._forget()  # another writer got there first: again
+            except PersistenceError as error:
+                self._forget()
+                if not _stale_snapshot(error):
+                    raise self._storage_error(error) from error
+            except Exception as error:
+                self._forget()
+                # HeadMovedError says the head moved: no need to read it
+                # (which may fail just then, leaving the error to stand).
+                moved = isinstance(error, HeadMovedError) or self._head_moved()
+                if self._stored or not moved:
+                    raise  # never run again once this attempt stored events
+                # Done on cached records that others changed since (refused
+                # by the insert, HeadMovedError, or failed): again, reading.
+                self._alone = False
+                continue
+            except BaseException:
+                self._forget()
+                raise
+            finally:
+                self._trust = self._trusted = self._stored = False
+            time.sleep(min(0.2, 0.002 * 2**attempt) * _JITTER.random())
         raise errors.ConcurrencyError(
             f"the record kept changing over {MAX_ATTEMPTS} attempts; nothing was stored"
         )
+
+    def _storage_error(self, error: PersistenceError) -> errors.StorageError:
+        """The StorageError that says what went wrong with the storage."""
+        if not _locked_out(error):
+            return errors.StorageError(str(error))
+        config = self.config
+        if config.backend == "sqlite":
+            where, wait = str(config.path), config.env["SQLITE_LOCK_TIMEOUT"]
+        else:
+            where, wait = shown(config.url), config.env["POSTGRES_LOCK_TIMEOUT"]
+        return errors.DatabaseLockedError(where, float(wait))
 
     def _batched(self, command: Callable[[], R]) -> R:
         """Run *command* inside a batch: any failure fails the whole batch."""
@@ -890,7 +932,7 @@ class LedgerCore(ClosedOnExit):
                 "nothing in the batch was stored"
             ) from error
         except PersistenceError as error:
-            raise errors.StorageError(str(error)) from error
+            raise self._storage_error(error) from error
         self._drop_stale_copies()  # what the batch read under keys now gone
 
     @contextlib.contextmanager

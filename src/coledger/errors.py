@@ -377,3 +377,21 @@ class CorruptEventError(StorageError, MapperDeserialisationError):
 
 class ConcurrencyError(StorageError):
     """Other writers kept changing the same record; the command was not stored."""
+
+
+class DatabaseLockedError(StorageError):
+    """Another process held the database's write lock for longer than coledger waits.
+
+    Nothing was stored. ``where`` names the database (a SQLite file's path, or
+    a PostgreSQL URL with any password replaced by ``***``) and ``waited`` the
+    seconds the driver waited for the lock before giving up.
+    """
+
+    def __init__(self, where: str, waited: float) -> None:
+        self.where = where
+        self.waited = waited
+        super().__init__(
+            f"the database {where} is locked by another process, which held it "
+            f"for longer than the {waited:g} seconds allowed; no event was "
+            "stored: try again once that process has finished"
+        )

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from eventsourcing.persistence import OperationalError
+from eventsourcing.persistence import IntegrityError
 
 from coledger import Ledger
 from coledger.errors import (
@@ -203,13 +203,13 @@ def test_a_withdrawal_whose_save_failed_after_shredding_is_finished_by_its_retry
     real_insert = recorder.insert_events
     refusals: list[int] = []
 
-    def busy_once(*args: Any, **kwargs: Any) -> Any:
+    def clash_once(*args: Any, **kwargs: Any) -> Any:
         if not refusals:
             refusals.append(1)
-            raise OperationalError("database is locked")
+            raise IntegrityError("another writer got there first")
         return real_insert(*args, **kwargs)
 
-    monkeypatch.setattr(recorder, "insert_events", busy_once)
+    monkeypatch.setattr(recorder, "insert_events", clash_once)
     ledger.withdraw_lived_experience(sam)
 
     assert refusals == [1]  # the first save was refused after the key was destroyed

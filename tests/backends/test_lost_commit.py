@@ -108,11 +108,11 @@ class _ServerSaidError(Exception):
         self.sqlstate = sqlstate
 
 
-@pytest.mark.parametrize(("sqlstate", "ours"), [("55P03", False), ("57P01", True)])
+@pytest.mark.parametrize(("sqlstate", "ours"), [("40P01", False), ("57P01", True)])
 def test_only_a_lost_connection_lets_a_retry_take_stored_events_for_its_own(
     pg_ledger: Ledger, monkeypatch: pytest.MonkeyPatch, sqlstate: str, ours: bool
 ) -> None:
-    """After a lock timeout the server rolled back: equal events are another's."""
+    """After a deadlock the server rolled back: equal events are another's."""
     alice = pg_ledger.register_member("Alice")
     recorder: Any = pg_ledger._app.recorder
     template = next(iter(recorder.select_events(alice)))

@@ -132,11 +132,11 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         """Store the events in one transaction; their ids, in the order given.
 
-        A lost connection is retried (up to ``INSERT_ATTEMPTS`` tries). When it
-        was lost after the COMMIT went out, the server may have committed: the
-        retry then meets the events it stored itself, and takes them as stored
-        rather than as another writer's conflict, so that a command is never
-        run again over its own events.
+        A lost connection is retried (up to ``INSERT_ATTEMPTS`` tries); a lock
+        timeout is not. When the connection was lost after the COMMIT went out,
+        the server may have committed: the retry then meets the events it
+        stored itself, and takes them as stored rather than as another writer's
+        conflict, so that a command is never run again over its own events.
         """
         reads: dict[UUID, int] = kwargs.pop("reads", None) or {}
         del kwargs  # an application recorder stores no tracking records
@@ -153,7 +153,7 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
                     raise
                 return found
             except (InterfaceError, OperationalError) as error:
-                if attempt == INSERT_ATTEMPTS:
+                if attempt == INSERT_ATTEMPTS or _lock_timed_out(error):
                     raise
                 unsure = unsure or _outcome_unknown(error)
                 time.sleep(INSERT_WAIT)
@@ -252,6 +252,14 @@ def _outcome_unknown(error: Exception) -> bool:
     """
     state = getattr(error.__cause__, "sqlstate", None)
     return state is None or state.startswith(("08", "57"))
+
+
+def _lock_timed_out(error: Exception) -> bool:
+    """Whether another session held the table lock for all of ``lock_timeout``.
+
+    Not retried: each try would wait as long again, and the Ledger reports it.
+    """
+    return getattr(error.__cause__, "sqlstate", None) == "55P03"
 
 
 class LeafPostgresRecorder(OneTripPostgresRecorder):

@@ -1,0 +1,175 @@
+"""A database another process keeps locked: one wait, then DatabaseLockedError."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+from typing import Any
+
+import attrs
+import psycopg
+import pytest
+from eventsourcing.persistence import OperationalError
+
+from coledger import DatabaseLockedError, Ledger, StorageError
+from coledger.cli import main
+from coledger.storage import StorageConfig, parse_url
+from conftest import PG_CONNINFO, TEST_MASTER_KEY, url_for
+
+SHORT_WAIT = {"sqlite": "SQLITE_LOCK_TIMEOUT", "postgres": "POSTGRES_LOCK_TIMEOUT"}
+"""The setting that bounds how long the driver waits for a lock, by backend."""
+
+
+def waiting_briefly(url: str) -> StorageConfig:
+    """The storage settings of *url*, with the driver waiting 1 s for a lock."""
+    config = parse_url(url)
+    return attrs.evolve(config, env={**config.env, SHORT_WAIT[config.backend]: "1"})
+
+
+@contextmanager
+def locked_by_another(ledger: Ledger) -> Iterator[None]:
+    """Another connection holds the ledger's write lock for the whole block."""
+    config = ledger.config
+    if config.backend == "sqlite":
+        with closing(sqlite3.connect(str(config.path), isolation_level=None)) as conn:
+            conn.execute("BEGIN EXCLUSIVE")
+            yield
+            conn.execute("ROLLBACK")
+        return
+    with psycopg.connect(PG_CONNINFO) as conn:
+        conn.execute(
+            f'LOCK TABLE "{config.pg_schema}".coledger_events IN EXCLUSIVE MODE'
+        )
+        yield
+        conn.rollback()
+
+
+def counting_inserts(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the transactions the ledger's recorder tries (one entry per try)."""
+    recorder: Any = ledger._app.recorder
+    name = "_insert_once" if ledger.config.backend == "postgres" else "insert_events"
+    real = getattr(recorder, name)
+    tries: list[int] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        tries.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(recorder, name, counted)
+    return tries
+
+
+@pytest.fixture
+def briefly_waiting(shared_url: str) -> Iterator[Ledger]:
+    """A SQLite or PostgreSQL ledger whose driver waits 1 s for a lock."""
+    with Ledger(waiting_briefly(shared_url), TEST_MASTER_KEY) as ledger:
+        yield ledger
+
+
+def test_a_lock_held_past_the_wait_fails_once_saying_so(
+    briefly_waiting: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write to a locked database is tried once, then refused as locked, naming it."""
+    ledger = briefly_waiting
+    ledger.register_member("Ada")
+    tries = counting_inserts(ledger, monkeypatch)
+    with locked_by_another(ledger), pytest.raises(DatabaseLockedError) as refusal:
+        ledger.register_member("Bo")
+    assert tries == [1]  # not run again: the lock would only be waited for again
+    message = str(refusal.value)
+    assert "locked by another process" in message
+    assert "try again" in message
+    config = ledger.config
+    where = str(config.path) if config.backend == "sqlite" else config.pg_schema
+    assert where in refusal.value.where
+    assert where in message
+    assert refusal.value.waited == 1
+    assert isinstance(refusal.value, StorageError)
+    assert [m.name for m in ledger.members()] == ["Ada"]
+    ledger.register_member("Bo")  # the lock gone, the same command works
+    assert [m.name for m in ledger.members()] == ["Ada", "Bo"]
+
+
+def test_a_batch_on_a_locked_database_fails_saying_so(
+    briefly_waiting: Ledger,
+) -> None:
+    """A batch whose write meets a lock held past the wait stores nothing, as locked."""
+    ledger = briefly_waiting
+    ledger.register_member("Ada")
+
+    def batch() -> None:
+        with ledger.batch():
+            ledger.register_member("Bo")
+            ledger.register_member("Cy")
+
+    with locked_by_another(ledger), pytest.raises(DatabaseLockedError):
+        batch()
+    assert [m.name for m in ledger.members()] == ["Ada"]
+
+
+def test_the_password_of_a_locked_postgresql_ledger_is_not_shown(
+    pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The locked database is named by its URL with the password replaced."""
+    url = url_for("postgres", Path(), pg_schema).replace(
+        "postgres@", "postgres:s3cret@"
+    )
+    with Ledger(waiting_briefly(url), TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ada")
+        with locked_by_another(ledger), pytest.raises(DatabaseLockedError) as refusal:
+            ledger.register_member("Bo")
+    assert "s3cret" not in str(refusal.value)
+    assert "postgres:***@" in refusal.value.where
+
+
+def test_only_sqlite_s_stale_snapshot_is_run_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's BUSY after its wait is final; its at-once BUSY_SNAPSHOT is retried."""
+    with Ledger.open(url_for("sqlite", tmp_path)) as ledger:
+        recorder: Any = ledger._app.recorder
+        real = recorder.insert_events
+        tries: list[int] = []
+
+        def refused_once(code: int) -> Callable[..., Any]:
+            def insert(*args: Any, **kwargs: Any) -> Any:
+                tries.append(code)
+                if tries.count(code) == 1:
+                    cause = sqlite3.OperationalError("database is locked")
+                    cause.sqlite_errorcode = code
+                    raise OperationalError(cause) from cause
+                return real(*args, **kwargs)
+
+            return insert
+
+        monkeypatch.setattr(
+            recorder, "insert_events", refused_once(sqlite3.SQLITE_BUSY)
+        )
+        with pytest.raises(DatabaseLockedError):
+            ledger.register_member("Ada")
+        snapshot = sqlite3.SQLITE_BUSY_SNAPSHOT
+        monkeypatch.setattr(recorder, "insert_events", refused_once(snapshot))
+        ledger.register_member("Bo")
+        assert tries == [sqlite3.SQLITE_BUSY, snapshot, snapshot]
+        assert [m.name for m in ledger.members()] == ["Bo"]
+
+
+def test_the_command_line_says_the_file_is_locked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command line, on a locked file, exits 2 saying so and to try again."""
+    db = tmp_path / "coledger.db"
+    Ledger.open(f"sqlite:///{db}").close()  # an empty ledger, for the demo to fill
+    monkeypatch.setattr("coledger._core.parse_url", waiting_briefly)
+    holder = Ledger(waiting_briefly(f"sqlite:///{db}"), TEST_MASTER_KEY)
+    with holder, locked_by_another(holder):
+        code = main(["demo", "--db", str(db)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert err.startswith("coledger: storage failed: the database ")
+    assert str(db) in err
+    assert "locked by another process" in err
+    assert "try again" in err
