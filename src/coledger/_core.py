@@ -500,6 +500,9 @@ class LedgerCore(ClosedOnExit):
         self._pending_refs: set[str] = set()
         self._shreds: list[Shred] = []
         """Key destructions a batch's commands asked for, done when it is stored."""
+        self._unrecorded: list[Shred] = []
+        """Key destructions done in this call (or batch) whose events are not
+        stored yet."""
         self._batch_failed = False
         self._batch_owner: int | None = None
         """The thread whose batch is open (its commands fail it, no one else's);
@@ -732,6 +735,7 @@ class LedgerCore(ClosedOnExit):
             return
         self._confirm_head()  # no shredding on records that may be stale
         self._keys.destroy(member, purposes, erase=erase)
+        self._unrecorded.append(Shred(member, purposes, erase))
 
     def _in_own_batch(self) -> bool:
         """Whether the calling thread is inside a batch it opened on this Ledger.
@@ -772,7 +776,16 @@ class LedgerCore(ClosedOnExit):
         with self._lock:
             if self._pending is not None:
                 return self._batched(command)
-            return self._attempts(command)
+            self._unrecorded = []
+            try:
+                return self._attempts(command)
+            except errors.StorageError as error:
+                destroyed = self._keys_destroyed(error, batch=False)
+                if destroyed is None:
+                    raise
+                raise destroyed from error
+            finally:
+                self._unrecorded = []
 
     def _attempts(self, command: Callable[[], R]) -> R:
         """Run *command* until it is stored, refused, or MAX_ATTEMPTS conflicts."""
@@ -809,7 +822,8 @@ class LedgerCore(ClosedOnExit):
                 self._trust = self._trusted = self._stored = False
             time.sleep(min(0.2, 0.002 * 2**attempt) * _JITTER.random())
         raise errors.ConcurrencyError(
-            f"the record kept changing over {MAX_ATTEMPTS} attempts; nothing was stored"
+            f"the record kept changing over {MAX_ATTEMPTS} attempts; no event "
+            "was stored"
         )
 
     def _storage_error(self, error: PersistenceError) -> errors.StorageError:
@@ -822,6 +836,20 @@ class LedgerCore(ClosedOnExit):
         else:
             where, wait = shown(config.url), config.env["POSTGRES_LOCK_TIMEOUT"]
         return errors.DatabaseLockedError(where, float(wait))
+
+    def _keys_destroyed(
+        self, error: errors.StorageError, *, batch: bool
+    ) -> errors.KeysDestroyedError | None:
+        """The error saying that keys are gone with no event to say so, if they are."""
+        if not self._unrecorded:
+            return None
+        members = tuple(dict.fromkeys(shred.member for shred in self._unrecorded))
+        return errors.KeysDestroyedError(
+            members,
+            erasure=any(shred.erase for shred in self._unrecorded),
+            batch=batch,
+            reason=str(error),
+        )
 
     def _batched(self, command: Callable[[], R]) -> R:
         """Run *command* inside a batch: any failure fails the whole batch."""
@@ -865,6 +893,7 @@ class LedgerCore(ClosedOnExit):
             self._check_unchanged(events)
         for shred in shreds:
             self._keys.destroy(shred.member, shred.purposes, erase=shred.erase)
+            self._unrecorded.append(shred)
         # A head trusted unread is checked by the insert, in its transaction.
         check: dict[str, Any] = {"head": self._head} if self._trusted else {}
         if self._checks_reads:
@@ -876,6 +905,7 @@ class LedgerCore(ClosedOnExit):
             }
         ids = list(self._app.recorder.insert_events(stored, **check) or [])
         self._stored = True
+        self._unrecorded.clear()
         if not ids:
             self._head = None
             self._current.clear()
@@ -925,14 +955,22 @@ class LedgerCore(ClosedOnExit):
         # events: read the key store afresh (the batch began with it current).
         self._keys.sync()
         try:
-            self._store(self._pending.values(), self._shreds)
-        except (IntegrityError, HeadMovedError, ReadsChangedError) as error:
-            raise errors.ConcurrencyError(
-                "another writer changed records the batch read or wrote; "
-                "nothing in the batch was stored"
-            ) from error
-        except PersistenceError as error:
-            raise self._storage_error(error) from error
+            try:
+                self._store(self._pending.values(), self._shreds)
+            except (IntegrityError, HeadMovedError, ReadsChangedError) as error:
+                raise errors.ConcurrencyError(
+                    "another writer changed records the batch read or wrote; "
+                    "nothing in the batch was stored"
+                ) from error
+            except PersistenceError as error:
+                raise self._storage_error(error) from error
+        except errors.StorageError as error:
+            destroyed = self._keys_destroyed(error, batch=True)
+            if destroyed is None:
+                raise
+            raise destroyed from error
+        finally:
+            self._unrecorded = []
         self._drop_stale_copies()  # what the batch read under keys now gone
 
     @contextlib.contextmanager

@@ -395,3 +395,49 @@ class DatabaseLockedError(StorageError):
             f"for longer than the {waited:g} seconds allowed; no event was "
             "stored: try again once that process has finished"
         )
+
+
+class KeysDestroyedError(StorageError):
+    """Keys were destroyed, then the event saying why could not be stored.
+
+    An erasure or a withdrawal destroys keys before it writes its event, so
+    that a failed write never leaves the data readable. ``members`` are the
+    members whose keys are gone, ``erasure`` whether an erasure (not only a
+    withdrawal) was among the commands, and ``reason`` why the write failed
+    (the failure is also the ``__cause__``). Run the same erasure or withdrawal
+    again to record it; until then the erasure audit reports the keys
+    (ERASURE_UNRECORDED for an erasure, KEY_MISSING_UNEXPLAINED for a
+    withdrawal).
+    """
+
+    def __init__(
+        self,
+        members: tuple[UUID, ...],
+        *,
+        erasure: bool,
+        batch: bool,
+        reason: str,
+    ) -> None:
+        self.members = members
+        self.erasure = erasure
+        self.reason = reason
+        code = "ERASURE_UNRECORDED" if erasure else "KEY_MISSING_UNEXPLAINED"
+        if batch:
+            named = ", ".join(map(str, members))
+            message = (
+                f"the batch destroyed the keys of member(s) {named}, but none of "
+                f"its events was recorded: {reason}. Record those erasures and "
+                "withdrawals again"
+            )
+        elif erasure:
+            message = (
+                f"member {members[0]}'s keys were destroyed, but the erasure was "
+                f"not recorded: {reason}. Run the same erasure again to record it"
+            )
+        else:
+            message = (
+                f"member {members[0]}'s lived-experience key was destroyed, but "
+                f"the withdrawal was not recorded: {reason}. Run the same "
+                "withdrawal again to record it"
+            )
+        super().__init__(f"{message} (until then the erasure audit reports {code})")

@@ -1,0 +1,140 @@
+"""Keys destroyed, then their event failed to be stored: the error says so."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import attrs
+import pytest
+from eventsourcing.persistence import PersistenceError
+
+from coledger import KeysDestroyedError, Ledger, StorageError
+from coledger.cli import main
+from coledger.storage import StorageConfig, parse_url
+
+
+def failing_inserts(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every write of the ledger fail, as a full disk would."""
+
+    def insert(*_: object, **__: object) -> None:
+        raise PersistenceError("disk full")
+
+    monkeypatch.setattr(ledger._app.recorder, "insert_events", insert)
+
+
+def audit_codes(ledger: Ledger) -> set[str]:
+    """The codes of the erasure audit's findings."""
+    return {finding.code for finding in ledger.audit_erasure().findings}
+
+
+def test_an_erasure_whose_write_fails_says_the_keys_are_gone(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed erasure says its keys are gone and unrecorded; run again, it is done."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+    before = ledger.position
+    with monkeypatch.context() as patch:
+        failing_inserts(ledger, patch)
+        with pytest.raises(KeysDestroyedError) as refusal:
+            ledger.erase_member(sam, by=admin)
+    error = refusal.value
+    assert isinstance(error, StorageError)
+    assert (error.members, error.erasure) == ((sam,), True)
+    assert type(error.__cause__) is StorageError
+    assert "disk full" in error.reason
+    message = str(error)
+    assert f"member {sam}'s keys were destroyed" in message
+    assert "the erasure was not recorded" in message
+    assert "Run the same erasure again" in message
+    assert "nothing was stored" not in message
+    assert ledger.position == before
+    assert ledger.member(sam).name == "[erased]"  # the keys are indeed gone
+    assert audit_codes(ledger) == {"ERASURE_UNRECORDED"}
+    ledger.erase_member(sam, by=admin)  # what the message says to do
+    assert ledger.audit_erasure().ok
+
+
+def test_a_withdrawal_whose_write_fails_says_the_key_is_gone(
+    memory_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed withdrawal says its key is destroyed and to run the withdrawal again."""
+    ledger = memory_ledger
+    sam = ledger.register_member("Sam")
+    ledger.declare_lived_experience(sam, categories=["DIS"])
+    with monkeypatch.context() as patch:
+        failing_inserts(ledger, patch)
+        with pytest.raises(KeysDestroyedError) as refusal:
+            ledger.withdraw_lived_experience(sam)
+    assert (refusal.value.members, refusal.value.erasure) == ((sam,), False)
+    message = str(refusal.value)
+    assert "lived-experience key was destroyed" in message
+    assert "Run the same withdrawal again" in message
+    assert "KEY_MISSING_UNEXPLAINED" in message
+    assert audit_codes(ledger) == {"KEY_MISSING_UNEXPLAINED"}
+    ledger.withdraw_lived_experience(sam)
+    assert ledger.audit_erasure().ok
+
+
+def test_a_batch_whose_write_fails_after_shredding_says_so(
+    memory_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch that destroyed keys, then failed to write, names whose keys are gone."""
+    ledger = memory_ledger
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+    kim = ledger.register_member("Kim")
+    ledger.declare_lived_experience(kim, categories=["DIS"])
+
+    def batch() -> None:
+        with ledger.batch():
+            ledger.erase_member(sam, by=admin)
+            ledger.withdraw_lived_experience(kim)
+
+    with monkeypatch.context() as patch:
+        failing_inserts(ledger, patch)
+        with pytest.raises(KeysDestroyedError) as refusal:
+            batch()
+    assert (refusal.value.members, refusal.value.erasure) == ((sam, kim), True)
+    message = str(refusal.value)
+    assert f"member(s) {sam}, {kim}" in message
+    assert "none of its events was recorded" in message
+    assert audit_codes(ledger) == {"ERASURE_UNRECORDED", "KEY_MISSING_UNEXPLAINED"}
+
+
+def waiting_briefly(url: str) -> StorageConfig:
+    """The storage settings of *url*, with SQLite waiting 1 s for a lock."""
+    config = parse_url(url)
+    return attrs.evolve(config, env={**config.env, "SQLITE_LOCK_TIMEOUT": "1"})
+
+
+def test_erase_on_a_locked_file_says_the_keys_are_gone_and_to_run_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Erase on a file locked after the shredding says so; run again, it is done."""
+    db = tmp_path / "coledger.db"
+    with Ledger.open(f"sqlite:///{db}") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        sam = ledger.register_member("Sam")
+    monkeypatch.setattr("coledger._core.parse_url", waiting_briefly)
+    erase = ["erase", "--db", str(db), "--member", str(sam), "--by", str(admin)]
+    with closing(sqlite3.connect(db, isolation_level=None)) as holder:
+        holder.execute("BEGIN EXCLUSIVE")
+        code = main(erase)
+        holder.execute("ROLLBACK")
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert f"member {sam}'s keys were destroyed" in err
+    assert "the erasure was not recorded" in err
+    assert "locked by another process" in err
+    assert "Run the same erasure again" in err
+    assert "nothing was stored" not in err
+    assert main(["erasure-audit", "--db", str(db)]) == 1
+    assert "ERASURE_UNRECORDED" in capsys.readouterr().out
+    assert main(erase) == 0
+    assert main(["erasure-audit", "--db", str(db)]) == 0
+    with Ledger.open(f"sqlite:///{db}") as ledger:
+        assert ledger.member(sam).erased
