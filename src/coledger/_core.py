@@ -954,9 +954,19 @@ class LedgerCore(ClosedOnExit):
         # Keys another writer destroyed while the batch ran must not seal its
         # events: read the key store afresh (the batch began with it current).
         self._keys.sync()
+        # Keys sealing the records the batch creates go if it fails: no other
+        # writer can know those records' ids, nor have used the keys.
+        new = [
+            aggregate.id
+            for aggregate in self._pending.values()
+            if aggregate.pending_events
+            and aggregate.pending_events[0].originator_version == 1
+        ]
         try:
             try:
-                self._store(self._pending.values(), self._shreds)
+                stored = functools.partial(self._any_stored, new)
+                with self._keys.provisional(new, stored=stored):
+                    self._store(self._pending.values(), self._shreds)
             except (IntegrityError, HeadMovedError, ReadsChangedError) as error:
                 raise errors.ConcurrencyError(
                     "another writer changed records the batch read or wrote; "
@@ -972,6 +982,19 @@ class LedgerCore(ClosedOnExit):
         finally:
             self._unrecorded = []
         self._drop_stale_copies()  # what the batch read under keys now gone
+
+    def _any_stored(self, records: Sequence[UUID]) -> bool:
+        """Whether a failed write of *records* may have stored them after all.
+
+        A write is one transaction, so the first record tells for all; True
+        when the storage cannot say.
+        """
+        if not records:
+            return False
+        try:
+            return bool(self._app.recorder.select_events(records[0], limit=1))
+        except Exception:  # noqa: BLE001 (unknown is treated as stored)
+            return True
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:

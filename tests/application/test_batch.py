@@ -8,8 +8,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from eventsourcing.persistence import PersistenceError
 
-from coledger import Ledger, LedgerError, WrongStateError
+from coledger import Ledger, LedgerError, StorageError, WrongStateError
 
 Refusal = Callable[[Ledger, dict[str, UUID]], Any]
 
@@ -79,3 +80,37 @@ def test_a_query_that_finds_nothing_leaves_the_batch_alone(ledger: Ledger) -> No
         with pytest.raises(LedgerError):
             ledger.proposal(uuid4())
     assert [c.text for c in ledger.proposal(ids["open"]).comments] == ["stored"]
+
+
+def test_a_batch_s_new_members_keys_go_only_if_its_write_stored_nothing(
+    memory_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys made for a failed batch's members are deleted, unless the write landed."""
+    ledger = memory_ledger
+    rows: Any = ledger._keys
+    before = set(rows._rows)
+    recorder = ledger._app.recorder
+    real = recorder.insert_events
+
+    def refused(*_: object, **__: object) -> None:
+        raise PersistenceError("disk full")
+
+    def landed_unacknowledged(*args: Any, **kwargs: Any) -> None:
+        real(*args, **kwargs)
+        raise PersistenceError("connection lost after COMMIT")
+
+    def register(name: str) -> None:
+        with ledger.batch():
+            ledger.register_member(name)
+            ledger.register_member(f"{name}'s friend")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(recorder, "insert_events", refused)
+        with pytest.raises(StorageError):
+            register("Ada")
+    assert set(rows._rows) == before
+    with monkeypatch.context() as patch:
+        patch.setattr(recorder, "insert_events", landed_unacknowledged)
+        with pytest.raises(StorageError):
+            register("Bo")
+    assert sorted(m.name for m in ledger.members()) == ["Bo", "Bo's friend"]

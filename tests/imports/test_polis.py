@@ -26,8 +26,9 @@ from uuid import UUID
 
 import attrs
 import pytest
+from eventsourcing.persistence import PersistenceError
 
-from coledger import DuplicateSourceRefError, InvalidInputError, Ledger
+from coledger import DuplicateSourceRefError, InvalidInputError, Ledger, StorageError
 from coledger.errors import (
     ControlCharacterError,
     EmptyTextError,
@@ -42,6 +43,7 @@ from coledger.imports import (
     read_polis_export,
 )
 from coledger.imports.polis import PolisExport
+from coledger.privacy.keys import MemoryKeyStore
 from coledger.projections.ladder import LEVELS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -722,3 +724,61 @@ def test_an_export_of_an_imported_conversation_imports_again(
         assert moved.events == ledger.position
         assert len(copy.members()) == len(ledger.members())
         assert copy.project(result.project).name == ledger.project(result.project).name
+
+
+# A write that fails leaves no keys ---------------------------------------------
+
+
+def key_ids(ledger: Ledger) -> set[str]:
+    """The id of every row in the ledger's key store, read around its caches."""
+    keys: Any = ledger._keys
+    if isinstance(keys, MemoryKeyStore):
+        return set(keys._rows)
+    table = (
+        "member_keys"
+        if ledger.config.backend == "sqlite"
+        else ("{s}.coledger_member_keys")
+    )
+    return {row[0] for row in keys._run(f"SELECT key_id FROM {table}")}  # noqa: S608
+
+
+def failing_after_keys(ledger: Ledger, count: int) -> Callable[..., Any]:
+    """The key store's key_for, interrupted (Ctrl-C) once *count* keys were made."""
+    real = ledger._keys.key_for
+    made: list[int] = []
+
+    def key_for(*args: Any, **kwargs: Any) -> Any:
+        if len(made) == count:
+            raise KeyboardInterrupt
+        made.append(1)
+        return real(*args, **kwargs)
+
+    return key_for
+
+
+@pytest.mark.parametrize("failure", ["write", "interrupt"])
+def test_a_failed_import_leaves_no_keys_for_its_members(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    """A Polis import whose write fails or is interrupted midway leaves no new keys."""
+    kept = ledger.register_member("Kept")  # a member before the import keeps hers
+    before = key_ids(ledger)
+    with monkeypatch.context() as patch:
+        if failure == "write":
+
+            def insert(*_: object, **__: object) -> None:
+                raise PersistenceError("disk full")
+
+            patch.setattr(ledger._app.recorder, "insert_events", insert)
+            raised: type[BaseException] = StorageError
+        else:
+            patch.setattr(ledger._keys, "key_for", failing_after_keys(ledger, 10))
+            raised = KeyboardInterrupt
+        with pytest.raises(raised):
+            import_polis(ledger, export(LONDON), lived_experience="OTHER_LE")
+    assert ledger.position == 1
+    assert key_ids(ledger) == before
+    assert ledger.member(kept).name == "Kept"
+    result = import_polis(ledger, export(LONDON), lived_experience="OTHER_LE")
+    made = key_ids(ledger) - before
+    assert len(made) == 2 * (result.members - 1) + 1  # name and declaration; organiser

@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +101,11 @@ class KeyStore(ABC):
         self._generation = -1
         self.changes = 0
         """How many times sync found keys destroyed and emptied the caches."""
+        self._making: (
+            tuple[frozenset[UUID], dict[tuple[UUID, str], tuple[str, bytes]]] | None
+        ) = None
+        """While a ``provisional`` block runs: its members, and the keys
+        ``key_for`` made for them."""
 
     # Backend operations --------------------------------------------------------
 
@@ -209,6 +214,9 @@ class KeyStore(ABC):
             if key_id is None:
                 key_id = str(uuid.uuid4())
                 plain = os.urandom(32)
+                if self._making is not None and member in self._making[0]:
+                    # Noted before the insert: an interrupted insert may land.
+                    self._making[1][(member, purpose)] = (key_id, plain)
                 self._insert(
                     key_id, str(member), purpose, aes_key_wrap(self._master, plain)
                 )
@@ -337,11 +345,7 @@ class KeyStore(ABC):
             try:
                 yield
             except BaseException:
-                self._forget(keys)
-                if rows:
-                    # Best effort: an orphan key is harmless, hiding the error is not.
-                    with contextlib.suppress(StorageError):
-                        self._delete([row[0] for row in rows])
+                self._discard(keys, [row[0] for row in rows])
                 raise
             self._forget(
                 {
@@ -356,6 +360,44 @@ class KeyStore(ABC):
                 )
                 if live:
                     self.destroy(member_id, live)
+
+    @contextlib.contextmanager
+    def provisional(
+        self, members: Collection[UUID], *, stored: Callable[[], bool]
+    ) -> Iterator[None]:
+        """Keys ``key_for`` makes in the block for *members* are deleted if it raises.
+
+        For a write that registers *members*: until it is stored no other
+        writer knows their ids, so none can have sealed anything under the
+        keys made for them, and a write that fails (or is interrupted) leaves
+        none behind. Keys of other members are left alone, and so are these
+        if *stored*, asked after the failure, says the write may have landed
+        (a connection lost after its COMMIT): an orphan key is harmless, a
+        stored name without its key is not.
+        """
+        made: dict[tuple[UUID, str], tuple[str, bytes]] = {}
+        with self._lock:
+            self._making = (frozenset(members), made)
+        try:
+            yield
+        except BaseException:
+            if made and not stored():
+                with self._lock:
+                    self._discard(made, [key_id for key_id, _ in made.values()])
+            raise
+        finally:
+            with self._lock:
+                self._making = None
+
+    def _discard(
+        self, keys: Mapping[tuple[UUID, str], tuple[str, bytes]], key_ids: list[str]
+    ) -> None:
+        """Forget *keys*, and delete the rows *key_ids* made for a write that failed."""
+        self._forget(keys)
+        if key_ids:
+            # Best effort: an orphan key is harmless, hiding the error is not.
+            with contextlib.suppress(StorageError):
+                self._delete(key_ids)
 
     def _plan(
         self,
