@@ -578,6 +578,7 @@ def test_x5_attendance_parity_and_barrier_note(org: Board) -> None:
     # parity (1/2) / (5/6) = 0.6
     assert x5.value == pytest.approx(0.6)
     assert (x5.n, x5.coverage, x5.band) == (12, 1.0, "below_parity")
+    assert x5.groups == (2, 2)  # seat holders with and without lived experience
     assert x5.note == (
         "(b) attended 1 of 1 meetings where the member's request was provided, "
         "0 of 1 where it was declined"

@@ -221,7 +221,8 @@ def test_a_tracking_table_with_a_column_a_later_release_added_is_kept(
 
 
 LATER_FIGURES = (
-    "CREATE TABLE coledger_figures (later TEXT, people BIGINT, note TEXT, "
+    "CREATE TABLE coledger_figures (later TEXT, groups TEXT, people BIGINT, "
+    "note TEXT, "
     "band TEXT, coverage DOUBLE PRECISION, n BIGINT NOT NULL, "
     "value DOUBLE PRECISION, code TEXT NOT NULL, scope_id TEXT NOT NULL, "
     "scope_kind TEXT NOT NULL, PRIMARY KEY (scope_kind, scope_id, code))"

@@ -32,6 +32,8 @@ def test_r5_membership_is_taken_at_the_seat_moment(memory_ledger: Ledger) -> Non
     then = r5(lens(ledger, until=10), TH)
     assert then.value == pytest.approx(1.0)
     assert (then.n, then.coverage, then.band) == (2, 1.0, "fair")
+    # Its groups: voting seats with and without, then members with and without.
+    assert then.groups == (1, 1, 1, 1)
     # A value exactly at the parity cut is fair, not under.
     assert r5(lens(ledger, until=10), Thresholds(parity=1.0)).band == "fair"
 
@@ -40,6 +42,7 @@ def test_r5_membership_is_taken_at_the_seat_moment(memory_ledger: Ledger) -> Non
     now = r5(lens(ledger), TH)
     assert now.value == pytest.approx(2.0)
     assert (now.n, now.coverage) == (4, 0.75)
+    assert now.groups == (1, 1, 1, 3)
 
 
 def test_r6_without_both_groups_still_gives_n_and_coverage(
@@ -61,6 +64,7 @@ def test_r6_without_both_groups_still_gives_n_and_coverage(
     assert figure.value is None
     assert figure.n == 3
     assert figure.coverage == pytest.approx(2 / 3)
+    assert figure.groups == (2, 1)  # the spells with and without lived experience
 
 
 def test_r1_leaves_out_a_seat_taken_at_the_period_end(memory_ledger: Ledger) -> None:
@@ -177,6 +181,7 @@ def test_r3_compares_the_voting_share_of_le_seats_with_the_others(
     # LE: 1 of 2 seats votes (0.5); others: 3 of 4 (0.75) -> 0.5 / 0.75 = 2/3.
     assert figure.value == pytest.approx(2 / 3)
     assert (figure.n, figure.coverage, figure.band) == (6, 1.0, "below_parity")
+    assert figure.groups == (2, 4)  # the seats with and without lived experience
     # At a parity cut of exactly 2/3 the value reaches it: "parity".
     assert r3(lens(ledger), Thresholds(parity=2 / 3)).band == "parity"
 
@@ -253,6 +258,7 @@ def test_r6_divides_the_median_tenures(memory_ledger: Ledger) -> None:
     # of the period) and Eve 40 (median 70) -> 30 / 70 = 3/7, "shorter".
     assert figure.value == pytest.approx(3 / 7)
     assert (figure.n, figure.coverage, figure.band) == (4, 1.0, "shorter")
+    assert figure.groups == (2, 2)
     # With a cut of 0.4, or exactly 3/7, the value is not below it: "comparable".
     assert r6(lens(ledger, until=100), Thresholds(parity=0.4)).band == "comparable"
     assert r6(lens(ledger, until=100), Thresholds(parity=3 / 7)).band == "comparable"

@@ -31,7 +31,18 @@ def _figures(scope_id: str, codes: range) -> Rows:
     """One scope's rows: a figure per code and nothing in the other tables."""
     return {
         "coledger_figures": [
-            ("body", scope_id, f"C{code}", code / 10, code, None, None, None, None)
+            (
+                "body",
+                scope_id,
+                f"C{code}",
+                code / 10,
+                code,
+                None,
+                None,
+                None,
+                None,
+                None,
+            )
             for code in codes
         ]
     }

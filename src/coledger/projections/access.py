@@ -360,37 +360,49 @@ def x5(lens: Lens, th: Thresholds) -> Figure:
     bodies', and in a project's its meetings count whichever body held them.
     """
     totals = [0, 0, 0, 0, 0, 0]
+    with_it: set[int] = set()
+    without: set[int] = set()
     bodies = lens.facts.bodies  # the meetings are in scope, so their bodies are
     for meeting in lens.meetings():
         body = bodies.get(meeting.body)
         if body is None or meeting.kind == "social":
             continue
-        for i, count in enumerate(_x5_counts(lens, body, meeting)):
+        counts, le_members, other_members = _x5_counts(lens, body, meeting)
+        for i, count in enumerate(counts):
             totals[i] += count
+        with_it |= le_members
+        without |= other_members
     le_expected, other_expected, le_attended, other_attended, acts, declared = totals
     coverage = declared / acts if acts else None
     note = _barrier_note(lens)
+    groups = (len(with_it), len(without))
     if not le_expected or not other_attended:
         return insufficient(
             "X5",
             "needs seated members of both groups, and others attending",
             acts,
             coverage,
+            groups=groups,
         )
     value = (le_attended / le_expected) / (other_attended / other_expected)
     band = "below_parity" if below(value, th.parity) else "parity"
-    return Figure("X5", value, acts, coverage, band, note)
+    return Figure("X5", value, acts, coverage, band, note, groups=groups)
 
 
 @per_state
-def _x5_counts(lens: Lens, body: BodyFacts, meeting: MeetingFacts) -> tuple[int, ...]:
+def _x5_counts(
+    lens: Lens, body: BodyFacts, meeting: MeetingFacts
+) -> tuple[tuple[int, ...], frozenset[int], frozenset[int]]:
     """Seated members expected at *meeting*, with and without lived experience.
 
     (expected with, expected without, attended with, attended without, all
-    expected, of whom declared) at the meeting's start. They depend on the
-    meeting alone, and the ledger, its body and its project all ask.
+    expected, of whom declared) at the meeting's start, then the members
+    expected with lived experience and those without it (as ints), whom X5
+    counts as its groups. They depend on the meeting alone, and the ledger,
+    its body and its project all ask.
     """
     counts = [0, 0, 0, 0, 0, 0]
+    groups: tuple[set[int], set[int]] = (set(), set())
     at = meeting.starts_at
     for member in {s.member for s in seats_at(body, at)}:
         le = lens.le(member, at)
@@ -399,7 +411,8 @@ def _x5_counts(lens: Lens, body: BodyFacts, meeting: MeetingFacts) -> tuple[int,
         counts[2 if le else 3] += present
         counts[4] += 1
         counts[5] += lens.declared(member, at)
-    return tuple(counts)
+        groups[0 if le else 1].add(member.int)
+    return tuple(counts), frozenset(groups[0]), frozenset(groups[1])
 
 
 def compute(lens: Lens, th: Thresholds) -> dict[str, Figure]:

@@ -182,6 +182,7 @@ def d3(lens: Lens, th: Thresholds) -> Figure:
         adopted[group] += d.outcome in ADOPTED
         acts += [(m, p.raised_at) for m in p.proposers]
     n = decided[True] + decided[False]
+    groups = (decided[True], decided[False])
     coverage = lens.coverage(acts)
     le_rate = share(adopted[True], decided[True])
     other_rate = share(adopted[False], decided[False])
@@ -193,6 +194,7 @@ def d3(lens: Lens, th: Thresholds) -> Figure:
             n,
             coverage,
             people_in(acts),
+            groups=groups,
         )
     value = le_rate / other_rate
     band = band_of(
@@ -202,7 +204,7 @@ def d3(lens: Lens, th: Thresholds) -> Figure:
         f"lived experience {adopted[True]} of {decided[True]} adopted; "
         f"others {adopted[False]} of {decided[False]}"
     )
-    return Figure("D3", value, n, coverage, band, note, people_in(acts))
+    return Figure("D3", value, n, coverage, band, note, people_in(acts), groups)
 
 
 def _amendment_influence(

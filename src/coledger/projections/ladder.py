@@ -217,12 +217,6 @@ def settling_decision(lens: Lens, p: ProposalFacts) -> DecisionFacts | None:
     return made[-1] if made and lens.in_period(made[-1].at) else None
 
 
-def adopted(lens: Lens, p: ProposalFacts) -> bool:
-    """Whether *p* was adopted in the period and still stood adopted at its end."""
-    d = settling_decision(lens, p)
-    return d is not None and d.outcome in ADOPTED
-
-
 def phase_of(p: ProposalFacts) -> str:
     """The proposal's phase, or ``unphased``."""
     return p.phase or UNPHASED
@@ -291,6 +285,11 @@ class Features:
     """How many different members each group of ``GROUPS`` names, by the
     period's end: the rung reads each group's lived experience, so a group of
     one person can decide it."""
+    le_proposals: int = 0
+    """How many proposals with a lived-experience proposer the rung reads:
+    raised in the period (``proposed_phases``) or settled in it
+    (``adopted_phases``). Among a few of them, whether one was adopted points
+    at its proposer, as D3 would."""
 
     @property
     def one_off(self) -> bool:
@@ -378,6 +377,8 @@ class _Fold:
     decided: set[str] = attrs.Factory(set)
     delivery: int = 0
     design_decisions: list[datetime] = attrs.Factory(list)
+    le_proposals: int = 0
+    """Proposals with a lived-experience proposer raised or settled in the period."""
     groups: dict[str, set[int]] = attrs.Factory(dict)
     """Each group of people whose lived experience the features read, by role."""
 
@@ -398,7 +399,10 @@ class _Fold:
         lens = self.lens
         mine = le_comments(lens, p)
         originated = le_originated(lens, p)
-        is_adopted = adopted(lens, p)
+        settled = settling_decision(lens, p)
+        is_adopted = settled is not None and settled.outcome in ADOPTED
+        if originated and (settled is not None or lens.in_period(p.raised_at)):
+            self.le_proposals += 1
         self.name("proposers", p.proposers, p.raised_at)
         recent: set[UUID] = set()  # lived-experience comments in the period
         for c in p.comments:
@@ -508,6 +512,7 @@ def features(lens: Lens, th: Thresholds) -> Features:
         first_contribution=min((at for at, _ in fold.acts), default=None),
         first_design_decision=min(fold.design_decisions, default=None),
         terms=found_terms,
+        le_proposals=fold.le_proposals,
         people={
             **{group: len(fold.groups.get(group, ())) for group in GROUPS},
             "requesters": found_terms.requesters,
@@ -589,7 +594,10 @@ def evidence(f: Features, label: str | None, capped: bool) -> dict[str, Any]:
     them it may show (``coledger.reports.suppression``); ``people`` how many
     people each group behind the features names, so that it can withhold the
     rung of a process a few people decide, and the evidence a few people
-    make.
+    make; ``le_proposals`` how many proposals with a lived-experience
+    proposer it reads, and ``figures_groups`` the group counts of its parity
+    ratios (R3), so that it can withhold the rung, or a flag, that a small
+    group's records decide.
     """
     return {
         "label": label,
@@ -614,6 +622,11 @@ def evidence(f: Features, label: str | None, capped: bool) -> dict[str, Any]:
         "people": dict(f.people),
         "figures": {code: fig.value for code, fig in sorted(f.terms.figures.items())},
         "figures_n": {code: fig.n for code, fig in sorted(f.terms.figures.items())},
+        "figures_groups": {
+            code: None if fig.groups is None else list(fig.groups)
+            for code, fig in sorted(f.terms.figures.items())
+        },
+        "le_proposals": f.le_proposals,
     }
 
 

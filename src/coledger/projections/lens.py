@@ -68,6 +68,14 @@ class Figure:
     voters, evaluators, attendees: see ``fewest``); None for a figure that
     does not (its n already counts people, or it reads no one's lived
     experience)."""
+    groups: tuple[int, ...] | None = None
+    """For a figure that compares lived experience with everyone else (a
+    parity ratio): the count of each group it compares, lived experience
+    first, then the others, in the units of its n (proposals, comments,
+    seats; X5's seat holders), for each share it divides (V1 and R5 divide
+    two shares, so they give four counts). Disclosure control withholds the
+    figure while any of them is from 1 to k - 1, as it does a share's two
+    groups. None for a figure that compares no groups."""
 
     @property
     def sufficient(self) -> bool:
@@ -81,9 +89,13 @@ def insufficient(
     n: int = 0,
     coverage: float | None = None,
     people: int | None = None,
+    *,
+    groups: tuple[int, ...] | None = None,
 ) -> Figure:
     """A figure that reports the lack of evidence rather than a number."""
-    return Figure(code, None, n, coverage, None, f"{INSUFFICIENT}: {note}", people)
+    return Figure(
+        code, None, n, coverage, None, f"{INSUFFICIENT}: {note}", people, groups
+    )
 
 
 def people_in(acts: Iterable[tuple[UUID, datetime]]) -> int:

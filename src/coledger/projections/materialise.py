@@ -6,9 +6,10 @@ tool; ``scope_id`` is ``''`` for the whole ledger):
 ``coledger_tracking(name, position)``
     The last event folded in, per projection.
 ``coledger_figures(scope_kind, scope_id, code, value, n, coverage, band, note,
-people)``
+people, groups)``
     Every indicator, for the whole ledger, each body and each project, over all
-    time.
+    time; ``groups`` is a parity ratio's group counts as a JSON array (NULL for
+    the other figures).
 ``coledger_ladder(scope_kind, scope_id, unit, id, name, rung, level, flags,
 evidence, ordinal)``
     The rung of each process in each scope; flags and evidence as JSON text.
@@ -79,7 +80,7 @@ TABLES = (
         "CREATE TABLE IF NOT EXISTS coledger_figures ("
         "scope_kind TEXT NOT NULL, scope_id TEXT NOT NULL, code TEXT NOT NULL, "
         "value DOUBLE PRECISION, n BIGINT NOT NULL, coverage DOUBLE PRECISION, "
-        "band TEXT, note TEXT, people BIGINT, "
+        "band TEXT, note TEXT, people BIGINT, groups TEXT, "
         "PRIMARY KEY (scope_kind, scope_id, code))"
     ),
     (
@@ -114,6 +115,7 @@ COLUMNS = {
         "band",
         "note",
         "people",
+        "groups",
     ),
     "coledger_ladder": (
         "scope_kind",
@@ -191,7 +193,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 16
+FIGURES_VERSION = 17
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -232,7 +234,12 @@ only decisions against the lived-experience voters' majority (more than
 half of their ballots, abstentions included); V5 counts only feedback at or
 after the decision; R2 in a project's scope counts its own decision
 meetings; V4 hears a comment at a meeting only through the meeting channel
-on its day; D1 needs a voting seat for consensus and consent deciders.)"""
+on its day; D1 needs a voting seat for consensus and consent deciders.
+17: each parity ratio (R3, R5, R6, V1, D3, X5) keeps the counts of the
+groups it compares as ``groups``, and each rung's evidence keeps its seat
+figures' groups and how many proposals with a lived-experience proposer it
+reads, so that disclosure control can withhold what a small group gives
+away.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
@@ -725,7 +732,18 @@ def report_rows(report: PowerSharingReport) -> Rows:
     )
     return {
         "coledger_figures": [
-            (kind, sid, code, f.value, f.n, f.coverage, f.band, f.note, f.people)
+            (
+                kind,
+                sid,
+                code,
+                f.value,
+                f.n,
+                f.coverage,
+                f.band,
+                f.note,
+                f.people,
+                None if f.groups is None else json.dumps(list(f.groups)),
+            )
             for code, f in sorted(report.indicators.items())
         ],
         "coledger_ladder": [
@@ -929,6 +947,7 @@ class Materialiser:
                 row[6],
                 row[7],
                 None if row[8] is None else int(row[8]),
+                _groups(row[9]),
             )
             for row in rows["coledger_figures"]
         }
@@ -999,6 +1018,22 @@ class _Counted:
 
 def _log_failure(error: Exception) -> None:
     logging.getLogger(__name__).warning("projection worker: %s; trying again", error)
+
+
+def _groups(text: object) -> tuple[int, ...] | None:
+    """A figure's group counts as the tables hold them (JSON text), or None.
+
+    Text that is not a list of whole counts reads as None: an unknown count,
+    which disclosure control treats as a small one.
+    """
+    if not isinstance(text, str):
+        return None
+    found = _json(text)
+    if not isinstance(found, list) or not all(
+        isinstance(c, int) and not isinstance(c, bool) for c in found
+    ):
+        return None
+    return tuple(found)
 
 
 def _json(text: str) -> Any:

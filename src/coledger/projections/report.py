@@ -5,7 +5,7 @@
     {"version": 1, "scope": {"kind": ..., "id": ...},
      "period": {"since": ..., "until": ...}, "as_of": <position>,
      "indicators": {"R1": {"value": ..., "n": ..., "coverage": ..., "band": ...,
-                           "note": ..., "people": ...}, ...},
+                           "note": ..., "people": ..., "groups": ...}, ...},
      "ladder": [{"unit": ..., "rung": ..., "flags": [...], "evidence": {...}}, ...],
      "decisions": [{"proposal": ..., "tag": ..., ...}, ...]}
 """
@@ -92,6 +92,7 @@ class PowerSharingReport:
                     "band": f.band,
                     "note": f.note,
                     "people": f.people,
+                    "groups": None if f.groups is None else list(f.groups),
                 }
                 for code, f in sorted(self.indicators.items())
             },

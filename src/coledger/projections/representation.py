@@ -123,13 +123,18 @@ def r3(lens: Lens, th: Thresholds) -> Figure:
     le_voting = share(sum(s.seat == "voting" for s in le), len(le))
     other_voting = share(sum(s.seat == "voting" for s in others), len(others))
     coverage = lens.coverage((s.member, at) for s in seats)
+    groups = (len(le), len(others))
     if le_voting is None or not other_voting:
         return insufficient(
-            "R3", "needs seats held by both groups", len(seats), coverage
+            "R3",
+            "needs seats held by both groups",
+            len(seats),
+            coverage,
+            groups=groups,
         )
     value = le_voting / other_voting
     band = "below_parity" if below(value, th.parity) else "parity"
-    return Figure("R3", value, len(seats), coverage, band)
+    return Figure("R3", value, len(seats), coverage, band, groups=groups)
 
 
 def _overlap(
@@ -180,15 +185,20 @@ def r5(lens: Lens, th: Thresholds) -> Figure:
     seats = r1(lens, th)
     population = lens.facts.population()
     members = population.members(at)
-    base = share(population.lived_experience(at), members)
+    with_it = population.lived_experience(at)
+    base = share(with_it, members)
     coverage = share(population.declared(at), members)
+    le_seats = 0 if seats.value is None else round(seats.value * seats.n)
+    groups = (le_seats, seats.n - le_seats, with_it, members - with_it)
     if seats.value is None or not base:
         return insufficient(
-            "R5", "needs voting seats and members with lived experience"
+            "R5",
+            "needs voting seats and members with lived experience",
+            groups=groups,
         )
     value = seats.value / base
     band = "under" if below(value, th.parity) else "fair"
-    return Figure("R5", value, members, coverage, band)
+    return Figure("R5", value, members, coverage, band, groups=groups)
 
 
 def r6(lens: Lens, th: Thresholds) -> Figure:
@@ -203,13 +213,18 @@ def r6(lens: Lens, th: Thresholds) -> Figure:
             tenures[lens.le(seat.member, seat.spell.start)].append(days)
             acts.append((seat.member, seat.spell.start))
     le, others = median(tenures[True]), median(tenures[False])
+    groups = (len(tenures[True]), len(tenures[False]))
     if le is None or not others:
         return insufficient(
-            "R6", "needs seat holders in both groups", len(acts), lens.coverage(acts)
+            "R6",
+            "needs seat holders in both groups",
+            len(acts),
+            lens.coverage(acts),
+            groups=groups,
         )
     value = le / others
     band = "shorter" if below(value, th.parity) else "comparable"
-    return Figure("R6", value, len(acts), lens.coverage(acts), band)
+    return Figure("R6", value, len(acts), lens.coverage(acts), band, groups=groups)
 
 
 def bloc_weights(lens: Lens, body: BodyFacts, at: datetime) -> dict[str, int]:

@@ -70,7 +70,12 @@ def eligible(lens: Lens) -> list[UUID]:
 
 
 def v1(lens: Lens, th: Thresholds) -> Figure:
-    """Lived-experience share of comments over its share of meeting attendees."""
+    """Lived-experience share of comments over its share of meeting attendees.
+
+    Its groups are the comments with and without lived experience, then the
+    attendances (or, with none recorded, the eligible members) with and
+    without it.
+    """
     comments = comments_in_period(lens)
     if not comments:
         return insufficient(
@@ -79,15 +84,18 @@ def v1(lens: Lens, th: Thresholds) -> Figure:
     acts = [(c.author, c.at) for _, c in comments]
     coverage = lens.coverage(acts)
     people = people_in(acts)
-    spoken = sum(lens.le(c.author, c.at) for _, c in comments) / len(comments)
+    le_comments = sum(lens.le(c.author, c.at) for _, c in comments)
+    spoken = le_comments / len(comments)
     present = [(m, x.starts_at) for x in lens.meetings() for m in x.attendance]
     if present:
-        base = share(sum(lens.le(m, at) for m, at in present), len(present))
+        le_base, whole = sum(lens.le(m, at) for m, at in present), len(present)
         basis = "attendance"
         people = fewest(acts, present)  # the attendees' lived experience is read too
     else:
-        base = membership_share(lens)
+        le_base, whole = membership_counts(lens)
         basis = "membership (no attendance recorded)"
+    base = share(le_base, whole)
+    groups = (le_comments, len(comments) - le_comments, le_base, whole - le_base)
     if not base:
         return insufficient(
             "V1",
@@ -95,27 +103,28 @@ def v1(lens: Lens, th: Thresholds) -> Figure:
             len(comments),
             coverage,
             people,
+            groups=groups,
         )
     value = spoken / base
     band = band_of(value, [(th.parity, "quiet")], "")
     band = band or ("dominant" if above(value, th.voice_high) else "balanced")
     note = f"comment share {spoken:.2f} against {basis} share {base:.2f}"
-    return Figure("V1", value, len(comments), coverage, band, note, people)
+    return Figure("V1", value, len(comments), coverage, band, note, people, groups)
 
 
-def membership_share(lens: Lens) -> float | None:
-    """Lived-experience share of the eligible members, at the period's end.
+def membership_counts(lens: Lens) -> tuple[int, int]:
+    """Eligible members with lived experience, and all of them, at the period's end.
 
-    It depends on the period alone, not the scope, so it is worked out once per
-    state of the facts for every scope that falls back on it.
+    They depend on the period alone, not the scope, so they are worked out once
+    per state of the facts for every scope that falls back on them.
     """
 
-    def work_out() -> float | None:
+    def work_out() -> tuple[int, int]:
         at = moment(lens)
         members = eligible(lens)
-        return share(sum(lens.le(m, at) for m in members), len(members))
+        return sum(lens.le(m, at) for m in members), len(members)
 
-    return lens.facts.remember(("membership_share", lens.until), work_out)
+    return lens.facts.remember(("membership_counts", lens.until), work_out)
 
 
 def _population(lens: Lens) -> set[UUID]:

@@ -614,17 +614,24 @@ or votes opened over unmet access needs: each is shown as a range of counts
 (``count_range``), never exactly."""
 
 
+UNSHOWN_EVIDENCE = frozenset({"people", "le_proposals", "figures_groups"})
+"""Evidence that exists only for disclosure control, left out of every rung it
+makes safe: who stands behind the rung (``people``), how many proposals of
+lived experience it reads (``le_proposals``) and the seat ratios' group
+counts (``figures_groups``) say only whether the rung, or a flag, is shown."""
+
+
 def safe_evidence(
     evidence: Mapping[str, Any], k: int
 ) -> tuple[dict[str, Any], list[str]]:
     """A rung's evidence with counts as ranges, times cut to the month.
 
-    ``people`` is left out: it says only whether the rung is shown.
+    ``UNSHOWN_EVIDENCE`` is left out: it says only whether the rung is shown.
     """
     shown: dict[str, Any] = {}
     withheld: list[str] = []
     for key, value in evidence.items():
-        if key == "people":
+        if key in UNSHOWN_EVIDENCE:
             continue
         if isinstance(value, bool) or value is None:
             shown[key] = value
@@ -748,7 +755,7 @@ def withheld_rung(rung: Rung) -> SafeRung:
     evidence = {
         key: value if key == kept else None
         for key, value in rung.evidence.items()
-        if key != "people"
+        if key not in UNSHOWN_EVIDENCE
     }
     hidden = [key for key in evidence if key != kept]
     return SafeRung(
