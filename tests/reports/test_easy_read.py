@@ -251,7 +251,8 @@ def test_the_seats_point_names_no_single_board_for_several_bodies(fmt: str) -> N
 
 def test_a_process_below_the_first_step_is_not_on_step_0() -> None:
     """The report says step 1 is the lowest, so "no involvement" is off the ladder."""
-    many = {"people": dict.fromkeys(GROUPS, 9)}  # enough people for a rung
+    # enough people, and proposals of lived experience, for a rung
+    many = {"people": dict.fromkeys(GROUPS, 9), "le_proposals": 9}
     rung = Rung("body", str(uuid.uuid4()), "Finance Committee", "NONE", 0, (), many)
     for fmt in ("text", "html"):
         out = render(_hand_made("body", (rung,)), audience="members", format=fmt)

@@ -85,7 +85,7 @@ def test_shown_figures_are_bands_never_values() -> None:
         report(
             {
                 "D1": fig("D1", 30 / 36, 36, "shared"),
-                "D3": fig("D3", 1.0769, 27, "parity"),
+                "D3": attrs.evolve(fig("D3", 1.0769, 27, "parity"), groups=(13, 14)),
                 "V2": fig("V2", 0.4488, 34, "spread"),
                 "P1": fig("P1", 2.5, 8, "low"),
             }
@@ -142,7 +142,10 @@ def test_no_voting_lived_experience_beside_a_few_other_seats_withholds_r3() -> N
     assert (safe["R3"].withheld, safe["R3"].n) == (SECONDARY, None)
     assert public_row("R3", safe["R3"], K).n == "withheld", "not 'fewer than 5'"
     assert safe["X5"].withheld == SECONDARY
-    many = {**figures, "R3": Figure("R3", 0.0, 16, 0.5, "below_parity")}
+    many = {
+        **figures,
+        "R3": Figure("R3", 0.0, 16, 0.5, "below_parity", groups=(6, 10)),
+    }
     assert suppress(report(many)).indicators["R3"].withheld is None
 
 
@@ -198,7 +201,10 @@ def test_a_seat_holder_who_left_beside_none_withholds_the_seat_figures() -> None
     safe = suppress(report(figures)).indicators
     assert safe["R6"].withheld == SECONDARY
     assert safe["R3"].withheld == SECONDARY
-    many = {**figures, "R6": Figure("R6", 0.4, 16, 0.5, "below_parity")}
+    many = {
+        **figures,
+        "R6": Figure("R6", 0.4, 16, 0.5, "below_parity", groups=(5, 11)),
+    }
     assert suppress(report(many)).indicators["R6"].withheld is None
 
 
@@ -234,7 +240,13 @@ def test_attendances_of_lived_experience_are_a_range_not_a_number() -> None:
 def test_a_figure_without_evidence_says_so() -> None:
     """Insufficient evidence is not a withheld figure."""
     f = suppress(
-        report({"R3": Figure("R3", None, 0, None, None, "insufficient: no seats")})
+        report(
+            {
+                "R3": Figure(
+                    "R3", None, 0, None, None, "insufficient: no seats", groups=(0, 0)
+                )
+            }
+        )
     ).indicators["R3"]
     assert f.withheld is None
     assert f.note == "not enough evidence for a figure"
@@ -311,6 +323,7 @@ def test_ladder_evidence_is_made_safe() -> None:
             "figures": {"R1": 0.72},
             "something_new": 2.5,
             "people": dict.fromkeys(GROUPS, 9),
+            "le_proposals": 9,
         },
     )
     safe = suppress(report({}, ladder=(rung,))).ladder[0]

@@ -285,6 +285,8 @@ class Features:
     """How many different members each group of ``GROUPS`` names, by the
     period's end: the rung reads each group's lived experience, so a group of
     one person can decide it."""
+    influence_apart: bool = False
+    """Influence evidence that rests on no lived-experience proposal's adoption."""
     le_proposals: int = 0
     """How many proposals with a lived-experience proposer the rung reads:
     raised in the period (``proposed_phases``) or settled in it
@@ -372,6 +374,8 @@ class _Fold:
     comments: int = 0
     feedback: bool = False
     influence: bool = False
+    influence_apart: bool = False
+    """Influence that rests on no lived-experience proposal's adoption."""
     proposed: set[str] = attrs.Factory(set)
     adopted: set[str] = attrs.Factory(set)
     decided: set[str] = attrs.Factory(set)
@@ -447,11 +451,13 @@ class _Fold:
                 self.act(p, at)
             by_le = le_actor and not originated  # influence is on another's
             if lens.in_period(at) and (by_le or mine.intersection(takes_up)):
-                self.influence = True
+                self.influence = self.influence_apart = True
         for answered, at in p.feedback:
             if lens.in_period(at) and mine.intersection(answered):
                 self.feedback = self.feedback or not recent.isdisjoint(answered)
                 self.influence = self.influence or is_adopted
+                # on their own adopted proposal, it rests on that adoption
+                self.influence_apart |= is_adopted and not originated
 
     def follow_through(self, p: ProposalFacts) -> None:
         """Fold in the decisions, delivery actions and evaluations of one proposal."""
@@ -501,6 +507,7 @@ def features(lens: Lens, th: Thresholds) -> Features:
         le_comments=fold.comments,
         feedback_received=fold.feedback,
         influence_evidence=fold.influence,
+        influence_apart=fold.influence_apart,
         proposed_phases=frozenset(fold.proposed),
         adopted_phases=frozenset(fold.adopted),
         decided_phases=frozenset(fold.decided),
@@ -582,11 +589,33 @@ def flags_of(
     return tuple(flag for flag in FLAGS if raised[flag])
 
 
+def turns_on_adoption(f: Features, label: str | None, th: Thresholds) -> bool:
+    """Whether the rung or its flags turn on a lived-experience proposal's adoption.
+
+    That is, whether they would differ had one been adopted, or had none
+    been. It reads the other features only, not how the proposals fared, so it can
+    say whether the rung may be shown beside a few such proposals (see
+    ``le_proposals``) without telling how they fared.
+    """
+
+    def outcome(adopted: frozenset[str], *, influence: bool) -> tuple[str, ...]:
+        case = attrs.evolve(f, adopted_phases=adopted, influence_evidence=influence)
+        rung, capped = rung_of(case)
+        return (rung, *flags_of(case, rung, capped, label, th))
+
+    some = f.adopted_phases or frozenset({UNPHASED})
+    return outcome(some, influence=True) != outcome(
+        frozenset(), influence=f.influence_apart
+    )
+
+
 def _iso(at: datetime | None) -> str | None:
     return None if at is None else at.isoformat()
 
 
-def evidence(f: Features, label: str | None, capped: bool) -> dict[str, Any]:
+def evidence(
+    f: Features, label: str | None, capped: bool, th: Thresholds
+) -> dict[str, Any]:
     """The features and figures behind a rung, as JSON-ready values.
 
     ``figures`` holds the process's own figures' values and ``figures_n`` the n
@@ -595,8 +624,9 @@ def evidence(f: Features, label: str | None, capped: bool) -> dict[str, Any]:
     people each group behind the features names, so that it can withhold the
     rung of a process a few people decide, and the evidence a few people
     make; ``le_proposals`` how many proposals with a lived-experience
-    proposer it reads, and ``figures_groups`` the group counts of its parity
-    ratios (R3), so that it can withhold the rung, or a flag, that a small
+    proposer it reads, ``turns_on_adoption`` whether the rung turns on how
+    they fared, and ``figures_groups`` the group counts of its parity ratios
+    (R3), so that it can withhold the rung, or a flag, that a small
     group's records decide.
     """
     return {
@@ -627,6 +657,7 @@ def evidence(f: Features, label: str | None, capped: bool) -> dict[str, Any]:
             for code, fig in sorted(f.terms.figures.items())
         },
         "le_proposals": f.le_proposals,
+        "turns_on_adoption": turns_on_adoption(f, label, th),
     }
 
 
@@ -662,7 +693,7 @@ def _rate(process: Process, th: Thresholds) -> Rung:
         rung=rung,
         level=LEVELS[rung],
         flags=flags_of(f, rung, capped, process.label, th),
-        evidence=evidence(f, process.label, capped),
+        evidence=evidence(f, process.label, capped, th),
     )
 
 

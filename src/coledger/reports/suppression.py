@@ -197,6 +197,7 @@ from coledger.projections.report import PowerSharingReport, Rung, envelope
 from coledger.projections.representation import LED
 from coledger.projections.thresholds import Thresholds
 from coledger.reports.vocabulary import (
+    RATIO,
     SHARE,
     TAGS,
     UNKNOWN,
@@ -417,6 +418,29 @@ def few_people(f: Figure, k: int) -> bool:
     return f.people is not None and small(f.people, k)
 
 
+def groups_disclose(f: Figure, k: int) -> bool:
+    """Whether a parity ratio compares a group of 1 to k - 1, or one of unknown size.
+
+    Its value (or its lack of one) says how the few records of that group
+    fared beside the others': one proposal with lived experience "well below
+    equal" among proposals known to have been adopted but one says whose it
+    was. A figure from before ``groups`` was counted has groups of unknown
+    size.
+    """
+    return f.groups is None or any(c < 0 or small(c, k) for c in f.groups)
+
+
+def groups_note(code: str, k: int) -> str:
+    """The note of a parity ratio withheld for a small group it compares."""
+    unit = indicator(code).group_unit
+    return f"withheld: one of the groups it compares has fewer than {k} {unit}"
+
+
+def compares_few(code: str, f: Figure, k: int) -> bool:
+    """Whether *f* is a parity ratio comparing a small group (``groups_disclose``)."""
+    return indicator(code).kind == RATIO and groups_disclose(f, k)
+
+
 CHAIRS_NOTE = "withheld: it would tell whether a body's chair has lived experience"
 """The note of a figure that reads the chairs' lived experience (A2)."""
 
@@ -453,11 +477,15 @@ def _safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
     k = th.small_cell
     about = indicator(code)
     few = f.n < k and (f.n > 0 or f.value is not None)  # with a value or not
-    if few or few_people(f, k):  # a few records, or a few people behind them
+    # A few records, a few people behind them, or a ratio over a small group
+    # (with a value or not: its lack of one says as much).
+    if few or few_people(f, k) or compares_few(code, f, k):
         if few:
             note, n = f"withheld: fewer than {k} {about.counted}", None
-        else:  # many records of a few people: their n counts records, so it is shown
+        elif few_people(f, k):  # many records of a few people: n counts records
             note, n = people_note(code, k), f.n
+        else:  # the n counts both groups together, which the value needs
+            note, n = groups_note(code, k), f.n
         return SafeFigure(code, None, n, None, None, SMALL_CELL, note)
     if f.value is None:
         return SafeFigure(
@@ -614,11 +642,19 @@ or votes opened over unmet access needs: each is shown as a range of counts
 (``count_range``), never exactly."""
 
 
-UNSHOWN_EVIDENCE = frozenset({"people", "le_proposals", "figures_groups"})
+UNSHOWN_EVIDENCE = frozenset(
+    {"people", "le_proposals", "turns_on_adoption", "figures_groups"}
+)
 """Evidence that exists only for disclosure control, left out of every rung it
 makes safe: who stands behind the rung (``people``), how many proposals of
-lived experience it reads (``le_proposals``) and the seat ratios' group
-counts (``figures_groups``) say only whether the rung, or a flag, is shown."""
+lived experience it reads (``le_proposals``) and whether it turns on how
+they fared (``turns_on_adoption``), and the seat ratios' group counts
+(``figures_groups``) say only whether the rung, a flag or evidence is shown."""
+
+ADOPTION_EVIDENCE = ("proposed_phases", "adopted_phases", "influence_evidence")
+"""Evidence that reads the proposals of lived experience, which phases they
+were raised and adopted in: withheld while they number 1 to k - 1 (the
+whole rung is, where it turns on how they fared)."""
 
 
 def safe_evidence(
@@ -658,23 +694,38 @@ def _number(value: object) -> bool:
     )
 
 
+def _counts(value: object) -> tuple[int, ...] | None:
+    """*value* as a tuple of counts, or None unless it is a list of whole numbers."""
+    if not isinstance(value, list) or not all(
+        isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in value
+    ):
+        return None
+    return tuple(value)
+
+
 def process_figures(evidence: Mapping[str, Any]) -> dict[str, Figure]:
     """The seat figures in a rung's evidence whose value and n are both known.
 
     A figure missing from ``figures`` or ``figures_n`` (as in a rung stored
     before ``figures_n`` was added), or stored as something other than a
-    number, is left out: its count is unknown.
+    number, is left out: its count is unknown. So is a parity ratio (R3)
+    whose groups ``figures_groups`` does not give.
     """
     values, ns = evidence.get("figures"), evidence.get("figures_n")
     if not isinstance(values, Mapping) or not isinstance(ns, Mapping):
         return {}
+    stored = evidence.get("figures_groups")
+    groups = stored if isinstance(stored, Mapping) else {}
     found: dict[str, Figure] = {}
     for code in ("R1", *SEAT_LINKED):
         if code not in values or code not in ns:
             continue
         value, n = values[code], ns[code]
+        counts = _counts(groups.get(code))
+        if indicator(code).kind == RATIO and counts is None:
+            continue
         if (value is None or _number(value)) and isinstance(n, int) and n >= 0:
-            found[code] = Figure(code, value, n, None, None)
+            found[code] = Figure(code, value, n, None, None, groups=counts)
     return found
 
 
@@ -748,6 +799,23 @@ def small_groups(evidence: Mapping[str, Any], k: int) -> set[str] | None:
     return found
 
 
+def few_proposals(evidence: Mapping[str, Any], k: int) -> bool:
+    """Whether a rung reads 1 to k - 1 proposals of lived experience, or unknown.
+
+    The rung can turn on whether one of them was adopted (CO_DESIGN over
+    ENGAGEMENT): among a few, that says how each fared, and so, beside
+    outcomes known from the minutes, whose they were, as D3 would. Such a
+    rung is withheld where it turns on it (``turns_on_adoption``, which
+    reads the other features only); elsewhere only the evidence that reads
+    them (``ADOPTION_EVIDENCE``) is. A rung stored before ``le_proposals``
+    was counted reads an unknown number.
+    """
+    count = evidence.get("le_proposals")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        return True
+    return small(count, k)
+
+
 def withheld_rung(rung: Rung) -> SafeRung:
     """A rung with its rung, level, flags and evidence withheld (but its label)."""
     label = rung.evidence.get("label")
@@ -784,9 +852,13 @@ def safe_rung(rung: Rung, th: Thresholds, *, own: bool = True) -> SafeRung:
     (``GROUP_EVIDENCE``).
     """
     few = small_groups(rung.evidence, th.small_cell)
-    if few is None or few.intersection(RUNG_GROUPS):
+    proposals = few_proposals(rung.evidence, th.small_cell)
+    turns = rung.evidence.get("turns_on_adoption") is not False
+    if few is None or few.intersection(RUNG_GROUPS) or (proposals and turns):
         return withheld_rung(rung)
     read = {key for key, groups in GROUP_EVIDENCE.items() if few.intersection(groups)}
+    if proposals:
+        read.update(ADOPTION_EVIDENCE)
     evidence, withheld = safe_evidence(rung.evidence, th.small_cell)
     allowed = seat_flags_shown(rung.evidence, th, own=own)
     if not allowed["equal_terms_not_met"]:
@@ -806,6 +878,12 @@ def safe_rung(rung: Rung, th: Thresholds, *, own: bool = True) -> SafeRung:
         withheld=(*withheld, *(flag for flag, ok in allowed.items() if not ok)),
     )
 
+
+TAGS_GROUPS_NOTE = (
+    "withheld: fewer than {k} proposals, comments or attendances on one side "
+    "of lived experience behind these decisions"
+)
+"""The note of the decisions by tag withheld with D3 or V1 for a small group."""
 
 TAG_PEOPLE = ("D1", "A1", "D3", "V1", "V5", "D4", "V4")
 """Figures that count the people whose lived experience the decision tags read:
@@ -832,9 +910,11 @@ def safe_tags(
         cells[d.tag] = cells.get(d.tag, 0) + 1
     total = sum(cells.values())
     shown = None if small(total, k) else total
-    figures = (report.indicators.get(code) for code in TAG_PEOPLE)
-    if any(f is not None and few_people(f, k) for f in figures):
+    figures = [(code, report.indicators.get(code)) for code in TAG_PEOPLE]
+    if any(f is not None and few_people(f, k) for _, f in figures):
         return (), shown, people_note("D1", k)
+    if any(f is not None and compares_few(code, f, k) for code, f in figures):
+        return (), shown, TAGS_GROUPS_NOTE.format(k=k)
     tags = tuple(TagCount(tag, count_range(count, k)) for tag, count in cells.items())
     return tags, shown, None
 

@@ -47,6 +47,14 @@ class Indicator:
     """The value reads the lived experience of each body's chair and co-chair,
     usually one or two people everyone can name, with no count of them to
     test: any value, "none" included, would tell whether they have it."""
+    grouped: str = ""
+    """What the groups a parity ratio compares count (``Figure.groups``), where
+    that is not ``counted``."""
+
+    @property
+    def group_unit(self) -> str:
+        """What the groups a parity ratio compares count, such as "proposals"."""
+        return self.grouped or self.counted
 
     @property
     def label(self) -> str:
@@ -101,6 +109,7 @@ _INDICATORS = (
         RATIO,
         "members",
         "seats vs members",
+        grouped="voting seats or members",
     ),
     Indicator(
         "R6", "Seat tenure, lived experience against others", RATIO, "seats", "tenure"
@@ -135,7 +144,12 @@ _INDICATORS = (
         "from the start",
     ),
     Indicator(
-        "V1", "Voice parity (comments against attendance)", RATIO, "comments", "voice"
+        "V1",
+        "Voice parity (comments against attendance)",
+        RATIO,
+        "comments",
+        "voice",
+        grouped="comments, attendances or members",
     ),
     Indicator("V2", "Participation inequality (Gini)", GINI, "members", "inequality"),
     Indicator(
@@ -234,6 +248,7 @@ _INDICATORS = (
         RATIO,
         "attendances",
         "attendance",
+        grouped="seat holders",
     ),
     Indicator(
         "W2", "Meetings with a wellbeing check-in", SHARE, "meetings", "check-ins"
