@@ -16,6 +16,16 @@ through ``suppress``, which applies these rules (``k`` is
   withheld share of one indicator carries the same note, whichever of these
   rules withheld it, so the note cannot tell a small group from a small rest
   or from "all".
+* **Comparisons of two groups.** A parity ratio (R3, R5, R6, V1, D3, X5)
+  compares lived experience with everyone else over groups it counts
+  (``Figure.groups``: D3's settled proposals with and without a
+  lived-experience proposer, V1's comments then attendances, and so on). It
+  is withheld, with a value or not, while any group is from 1 to k - 1 or
+  its groups are unknown (``groups_disclose``): over one lived-experience
+  proposal, D3 says whether that proposal was adopted, and so, beside
+  minutes that say which were, whose it was. While D3 or V1 is withheld so,
+  the decisions by tag are withheld too (a tag reads the same proposals,
+  comments and attendances), and a flag read from R3 goes with R3.
 * **Zero is shown; "all" is shown only for records.** "None" describes a whole
   group, and ascribes to each person in it only that no lived experience is
   recorded for them, which is no special-category fact: the group mixes
@@ -78,7 +88,12 @@ through ``suppress``, which applies these rules (``k`` is
   attendees, deciders without a vote, decision-makers whose requests went
   unmet) is that small, the evidence and flags that read it are withheld
   (``GROUP_EVIDENCE``). A rung stored before ``people`` was counted is
-  withheld whole.
+  withheld whole. A rung that reads 1 to k - 1 proposals with a
+  lived-experience proposer (``le_proposals``) is withheld the same way
+  where its step or flags turn on whether one of them was adopted
+  (``turns_on_adoption``, worked out from the other features only), and
+  otherwise shown without the evidence that reads those proposals
+  (``ADOPTION_EVIDENCE``).
 * **The ladder** rates processes, so every other rung is shown. A flag read
   from the process's seat figures (``token_seat`` from R1,
   ``lone_representative`` from R2, ``placation`` from R1 and R7,
