@@ -838,15 +838,20 @@ class LedgerCore(ClosedOnExit):
         return errors.DatabaseLockedError(where, float(wait))
 
     def _keys_destroyed(
-        self, error: errors.StorageError, *, batch: bool
+        self, error: errors.StorageError, *, batch: bool, created: Sequence[UUID] = ()
     ) -> errors.KeysDestroyedError | None:
-        """The error saying that keys are gone with no event to say so, if they are."""
-        if not self._unrecorded:
+        """The error saying that keys are gone with no event to say so, if they are.
+
+        Members in *created*, registered by the batch that failed, do not
+        exist: their keys going leaves nothing to record.
+        """
+        shreds = [s for s in self._unrecorded if s.member not in created]
+        if not shreds:
             return None
-        members = tuple(dict.fromkeys(shred.member for shred in self._unrecorded))
+        members = tuple(dict.fromkeys(shred.member for shred in shreds))
         return errors.KeysDestroyedError(
             members,
-            erasure=any(shred.erase for shred in self._unrecorded),
+            erasure=any(shred.erase for shred in shreds),
             batch=batch,
             reason=str(error),
         )
@@ -975,7 +980,7 @@ class LedgerCore(ClosedOnExit):
             except PersistenceError as error:
                 raise self._storage_error(error) from error
         except errors.StorageError as error:
-            destroyed = self._keys_destroyed(error, batch=True)
+            destroyed = self._keys_destroyed(error, batch=True, created=new)
             if destroyed is None:
                 raise
             raise destroyed from error

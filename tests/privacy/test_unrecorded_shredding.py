@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from uuid import UUID
 
 import attrs
 import pytest
@@ -102,6 +103,36 @@ def test_a_batch_whose_write_fails_after_shredding_says_so(
     assert f"member(s) {sam}, {kim}" in message
     assert "none of its events was recorded" in message
     assert audit_codes(ledger) == {"ERASURE_UNRECORDED", "KEY_MISSING_UNEXPLAINED"}
+
+
+def test_a_failed_batch_names_no_member_it_registered_itself(
+    memory_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys of members the failed batch registered leave nothing to record again."""
+    ledger = memory_ledger
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+
+    def batch(erased: UUID | None = None) -> None:
+        """Register a member and shred their keys, and *erased*'s if given."""
+        with ledger.batch():
+            new = ledger.register_member("New")
+            ledger.declare_lived_experience(new, categories=["DIS"])
+            ledger.withdraw_lived_experience(new)
+            ledger.erase_member(new, by=admin)
+            if erased is not None:
+                ledger.erase_member(erased, by=admin)
+
+    with monkeypatch.context() as patch:
+        failing_inserts(ledger, patch)
+        with pytest.raises(StorageError) as refusal:
+            batch()
+        assert type(refusal.value) is StorageError  # the write's own failure
+        with pytest.raises(KeysDestroyedError) as named:
+            batch(sam)
+    assert named.value.members == (sam,)
+    assert [m.name for m in ledger.members()] == ["Admin", "[erased]"]
+    assert "New" not in str(named.value)
 
 
 def waiting_briefly(url: str) -> StorageConfig:
