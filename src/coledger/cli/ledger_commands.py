@@ -14,6 +14,7 @@ from uuid import UUID
 from coledger import demo
 from coledger.application import Ledger
 from coledger.cli._common import (
+    ALL_OR_NOTHING,
     EXIT_OK,
     EXIT_REFUSED,
     NOTHING_WRITTEN,
@@ -59,7 +60,8 @@ def _demo(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_REFUSED
-        demo.record_year(ledger, seed=args.seed)
+        with ledger.batch():  # all or nothing, as every command writes
+            demo.record_year(ledger, seed=args.seed)
         summary = demo.summarise(ledger, url)
         report = ledger.power_sharing()
     if args.json:
@@ -276,7 +278,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_common(parser)
     parser.add_argument("--seed", type=int, default=2025, help="random seed")
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.set_defaults(handler=_demo)
+    parser.set_defaults(handler=_demo, interrupted=ALL_OR_NOTHING)
 
     parser = sub.add_parser("report", help="the power-sharing report for an audience")
     add_common(parser)
