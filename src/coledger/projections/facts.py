@@ -116,6 +116,7 @@ class MemberFacts:
     lived_experience: list[Spell] = attrs.Factory(list)
     declared: list[Spell] = attrs.Factory(list)
     erased: bool = False
+    erased_at: datetime | None = None
 
 
 @attrs.define
@@ -631,7 +632,8 @@ def _member(  # noqa: PLR0917 (every handler takes the same arguments)
         # the facts folded step by step stay equal to the facts rebuilt.
         member.lived_experience.clear()
         member.declared.clear()
-        member.erased = member.erased or cls is Member.Erased
+        if cls is Member.Erased and not member.erased:
+            member.erased, member.erased_at = True, at
 
 
 def _rule(s: dict[str, Any]) -> Rule:
