@@ -160,7 +160,7 @@ def test_x1_counts_requests_met_by_their_deadline(org: Board) -> None:
     a3 = org.request(org.ann, 4, m2)
     org.decline(a3, 15)  # declined: not fulfilled
     a4 = org.request(org.ben, 1)
-    org.provide(a4, 5)  # standing, no deadline: provided at all counts
+    org.provide(a4, 5)  # standing: one item per board meeting, each met
     a5 = org.request(org.cat, 2, proposal=p, needed_before="vote")
     org.provide(a5, 24)  # before voting opens on day 25: on time
     a6 = org.request(org.dan, 5, m3)
@@ -170,9 +170,11 @@ def test_x1_counts_requests_met_by_their_deadline(org: Board) -> None:
     org.request(org.ann, 26, m3)  # open, but m3 (day 30) is still ahead: pending
 
     x1 = access.x1(org.lens(), TH)
-    # counted: a1 a2 a3 a4 a5 and the unanswered one = 6; on time: a1 a4 a5 = 3
-    assert x1.value == 3 / 6
-    assert x1.n == 6
+    # counted: a1 a2 a3, a4 at m1 m2 m3 (Ben holds a board seat; m3 is ahead,
+    # but a4 was provided already), a5 and the unanswered one = 8; on time:
+    # a1, a4 three times, a5 = 5
+    assert x1.value == 5 / 8
+    assert x1.n == 8
     assert x1.coverage == 1.0  # Ann, Ben, Cat all answered the question
     assert x1.band == "shortfall"  # 0.5 < 0.9
     assert x1.note == (
@@ -182,9 +184,11 @@ def test_x1_counts_requests_met_by_their_deadline(org: Board) -> None:
     assert access.unresolved_declines(org.lens()) == 1
 
     # Only requests made in the period count: from day 3.5, a3 alone (a6 is
-    # withdrawn, the day-26 request is pending): 0 of 1.
+    # withdrawn, the day-26 request is pending): 0 of 1. A standing request
+    # counts at the meetings held in the period, whenever it was made: a4's
+    # three, all met.
     later = access.x1(org.lens(since=day(3.5)), TH)
-    assert (later.value, later.n) == (0.0, 1)
+    assert (later.value, later.n) == (3 / 4, 4)
 
 
 def test_x1_a_request_waiting_for_a_vote_not_yet_opened_is_pending(
@@ -743,3 +747,137 @@ def test_x1_a_request_made_after_a_vote_that_decided_nothing_is_due_next(
     )
     figure = access.x1(lens(ledger), TH)
     assert (figure.value, figure.n) == (1.0, 1)
+
+
+# Standing requests: one expected outcome per meeting ------------------------------
+
+
+def _meetings(org: Board, *days: float, attended_by: UUID | None = None) -> None:
+    """Board decision meetings on *days*, each attended by *attended_by* if given."""
+    for when in days:
+        meeting = org.meeting(when)
+        if attended_by is not None:
+            org.attend(meeting, attended_by, on=when)
+
+
+def test_x1_a_standing_request_provided_after_ten_meetings_met_none(
+    org: Board,
+) -> None:
+    """X1: a standing request first provided after ten meetings is 0 of 10, not 1."""
+    asked = org.request(org.ann, 2)  # standing: for no meeting or proposal
+    _meetings(org, *(10 + 7 * k for k in range(10)), attended_by=org.ann)
+    org.provide(asked, 90)
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n, x1.band) == (0.0, 10, "shortfall")
+    assert (x1.note or "").startswith("10 provided late, 0 declined")
+
+
+def test_x1_a_standing_request_provided_before_the_first_meeting_meets_each(
+    org: Board,
+) -> None:
+    """X1: provided before its first meeting, a standing request meets every one."""
+    org.provide(org.request(org.ann, 2), 5)
+    _meetings(org, 10, 20, 30)
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n, x1.band) == (1.0, 3, "met")
+
+
+def test_x1_a_standing_request_provided_midway_fails_the_meetings_before(
+    org: Board,
+) -> None:
+    """X1: provided between meetings, a standing request fails those before it."""
+    asked = org.request(org.ann, 2)
+    _meetings(org, 10, 20, 30, 40)
+    org.provide(asked, 25)
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (2 / 4, 4)
+    assert (x1.note or "").startswith("2 provided late, 0 declined")
+    # For a period that ended before the provision, both meetings were unmet
+    # and the request was still unanswered.
+    until = access.x1(org.lens(until=day(22)), TH)
+    assert (until.value, until.n) == (0.0, 2)
+    assert "2 unresolved" in (until.note or "")
+
+
+def test_x1_a_withdrawn_standing_request_counts_the_meetings_before_it(
+    org: Board,
+) -> None:
+    """X1: a withdrawal ends a standing request; the meetings before it still count."""
+    asked = org.request(org.ann, 2)
+    _meetings(org, 10, 20, 30)
+    org.ledger.withdraw_adjustment(asked, occurred_at=day(15))
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (0.0, 1)  # m10 only, with no outcome
+    assert "1 unresolved" in (x1.note or "")
+
+
+def test_x1_a_declined_standing_request_is_declined_at_each_meeting_after(
+    org: Board,
+) -> None:
+    """X1: a decline answers a standing request at every meeting after it."""
+    asked = org.request(org.ann, 2)
+    _meetings(org, 10, 20, 30)
+    org.decline(asked, 15)
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (0.0, 3)
+    assert x1.note == (
+        "0 provided late, 2 declined (2 never made good), 1 unresolved, "
+        "0 of those met provided in part"
+    )
+
+
+def test_x1_a_standing_request_counts_at_meetings_in_scope_and_period(
+    org: Board,
+) -> None:
+    """X1: a standing request counts at meetings in scope and period, whenever made."""
+    panel = org.ledger.establish_body("Panel", kind="advisory", occurred_at=day(-1))
+    org.provide(org.request(org.ann, 2, needed_by=day(8)), 5)
+    _meetings(org, 10, 20)
+    visited = org.meeting(30, body=panel)  # Ann holds no panel seat, but came
+    org.meeting(40, body=panel)  # ... and not to this one
+    org.attend(visited, org.ann, on=30)
+    org.meeting(6)  # before the day the request was needed by: not expected
+
+    assert access.x1(org.lens(), TH).n == 3
+    board = access.x1(org.lens(Scope.body(org.board)), TH)
+    assert (board.value, board.n) == (1.0, 2)
+    panel_x1 = access.x1(org.lens(Scope.body(panel)), TH)
+    assert (panel_x1.value, panel_x1.n) == (1.0, 1)
+    later = access.x1(org.lens(since=day(15), until=day(35)), TH)  # made before
+    assert (later.value, later.n) == (1.0, 2)
+
+
+def test_x1_a_standing_request_expects_no_one_who_was_not_expected(
+    org: Board,
+) -> None:
+    """X1: a meeting its member held no seat for and did not attend adds no item."""
+    eve = org.ledger.register_member("Eve", occurred_at=day(-1))
+    org.provide(org.request(eve, 2), 5)  # Eve holds no seat anywhere
+    _meetings(org, 10)
+    org.meeting(20, kind="social")  # a social expects only those who came
+    assert access.x1(org.lens(), TH).n == 0
+    social = org.meeting(30, kind="social")
+    org.attend(social, eve, on=30)
+    assert (access.x1(org.lens(), TH).value, access.x1(org.lens(), TH).n) == (1.0, 1)
+
+
+def test_x1_a_standing_request_is_pending_for_meetings_still_ahead(
+    org: Board,
+) -> None:
+    """X1: an unanswered standing request has not failed a meeting yet to start."""
+    org.request(org.ann, 2)
+    _meetings(org, 3, 30)
+    held = org.meeting(4)
+    org.attend(held, org.cat, on=4)  # the latest business time: day 30 is ahead
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (0.0, 2)  # failed on days 3 and 4; day 30 pending
+
+
+def test_x1_an_erasure_ends_its_members_standing_requests(org: Board) -> None:
+    """X1: a standing request stops covering meetings once its member is erased."""
+    asked = org.request(org.ann, 2)
+    _meetings(org, 10, 20, 30)  # Ann's board seat is never vacated
+    org.provide(asked, 12)
+    org.ledger.erase_member(org.ann, by=org.admin, occurred_at=day(25))
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (1 / 2, 2)  # m10 late, m20 met; m30 after erasure

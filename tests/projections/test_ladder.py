@@ -397,7 +397,7 @@ def test_access_declined_evidence(org: Org) -> None:
 
 
 def test_one_decline_caps_even_with_x1_above_the_threshold(org: Org) -> None:
-    """A decision-maker's unresolved decline caps the rung though X1 is 10/11."""
+    """A decision-maker's unresolved decline caps the rung though X1 is 74/80."""
     plan = co_production(org)
     for i, member in enumerate([*org.le, *org.others] * 2):
         request = org.ledger.request_adjustment(
@@ -411,8 +411,9 @@ def test_one_decline_caps_even_with_x1_above_the_threshold(org: Org) -> None:
         occurred_at=day(4),
     )
     found = org.rung(plan)
-    # X1: 2 provided for the meetings + 12 standing provided, 1 declined: 14/15
-    assert found.evidence["figures"]["X1"] == 14 / 15
+    # X1: 2 provided for the meetings, and at each of the 6 meetings 12
+    # standing requests provided and 1 declined: 74 of 80
+    assert found.evidence["figures"]["X1"] == 74 / 80
     assert (found.rung, found.flags) == (
         "ENGAGEMENT",
         ("equal_terms_not_met", "faux_coproduction"),
@@ -447,8 +448,9 @@ def test_decline_made_good_keeps_co_production(org: Org) -> None:
 def _vote_over_an_unmet_need(org: Org, requester: UUID, code: str) -> Rung:
     """A co-design vote opened over *requester*'s unmet *code*; the process's rung.
 
-    Ten standing needs are met beside it, so X1 is 10/11, above 0.9, and
-    nothing is declined: the override is the only thing against equal terms.
+    Ten standing needs are met beside it at both meetings, so X1 is 20/21,
+    above 0.9, and nothing is declined: the override is the only thing
+    against equal terms.
     """
     a, _, _ = org.le
     plan = org.project("co_design")
@@ -475,7 +477,7 @@ def _vote_over_an_unmet_need(org: Org, requester: UUID, code: str) -> Rung:
 def test_access_override_caps(org: Org) -> None:
     """A vote opened over a trainer's unmet request is not on equal terms."""
     found = _vote_over_an_unmet_need(org, org.le[1], "BSL")
-    assert found.evidence["figures"]["X1"] == 10 / 11
+    assert found.evidence["figures"]["X1"] == 20 / 21
     assert found.evidence["unresolved_declines"] == 0
     assert found.evidence["access_overrides"] == 1
     assert (found.rung, found.flags) == ("ENGAGEMENT", ("equal_terms_not_met",))

@@ -12,20 +12,30 @@ altogether.
 A request's deadline is its ``needed_by`` when given; otherwise the start of its
 meeting for a meeting request, or the opening of the vote for a proposal request
 needed at or before the vote. With no deadline, being provided at all is enough.
-A standing request is one request: the ledger records one outcome for it, not
-one per meeting, so it is fulfilled once it is provided. A decline, or a request
-still unanswered, fails; one still open with its deadline at or after the
-period's end (or now) is pending and left out until it falls due.
+A decline, or a request still unanswered, fails; one still open with its
+deadline at or after the period's end (or now) is pending and left out until it
+falls due.
+
+X1 reads a standing request (one for no meeting or proposal) as one expected
+outcome per meeting it covered, as the reference's adjustment lifecycle asks:
+see ``standing_cover`` for which meetings, and ``standing_outcome`` for how the
+request's one answer in the ledger reads at each of them.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from coledger.domain.values import NEEDED_BEFORE_VOTE
-from coledger.projections.facts import AdjustmentFacts, BodyFacts, MeetingFacts
+from coledger.projections.facts import (
+    AdjustmentFacts,
+    BodyFacts,
+    Facts,
+    MeetingFacts,
+)
 from coledger.projections.lens import (
     Figure,
     Lens,
@@ -217,29 +227,177 @@ def unresolved_declines(lens: Lens) -> int:
     return len(unresolved_declined(lens))
 
 
+# Standing requests: one expected outcome per meeting ---------------------------
+
+
+def standing_cover(facts: Facts) -> dict[UUID, list[AdjustmentFacts]]:
+    """The standing requests each meeting was expected to meet, by meeting id.
+
+    A standing request covers a meeting when its member was expected there
+    while the request stood. Expected: the member attended it, or held a seat
+    (of any kind) on its body as it started, as X5 expects seat holders; a
+    social meeting expects only those who came. The request stood from when
+    it was made (and from its ``needed_by``, when given: the member asked for
+    it from then on) until it was withdrawn or the member erased, each at or
+    before the start ending it. Requests keep the order they were made in.
+
+    Worked out once per state of the facts for every scope: it reads only the
+    members with standing requests, their seats and the meetings of their
+    bodies, and one pass over attendance.
+    """
+    return facts.remember("standing cover", lambda: _standing_cover(facts))
+
+
+def _standing_cover(facts: Facts) -> dict[UUID, list[AdjustmentFacts]]:
+    standing: dict[UUID, list[AdjustmentFacts]] = {}
+    for a in facts.adjustments.values():
+        if a.scope == "standing":
+            standing.setdefault(a.member, []).append(a)
+    cover: dict[UUID, list[AdjustmentFacts]] = {}
+    for meeting_id, members in _expected(facts, standing.keys()).items():
+        at = facts.meetings[meeting_id].starts_at
+        stood = [
+            a for member in members for a in standing[member] if _stood_at(facts, a, at)
+        ]
+        if stood:
+            cover[meeting_id] = sorted(stood, key=lambda a: (a.requested_at, a.id.int))
+    return cover
+
+
+def _expected(facts: Facts, among: Collection[UUID]) -> dict[UUID, set[UUID]]:
+    """The members of *among* expected at each meeting, by meeting id.
+
+    Those who attended it, and (but at a social meeting) those seated on its
+    body as it started.
+    """
+    expected: dict[UUID, set[UUID]] = {}
+    if not among:
+        return expected
+    for meeting in facts.meetings.values():
+        came = [m for m in meeting.attendance if m in among]
+        if came:
+            expected.setdefault(meeting.id, set()).update(came)
+    for body in facts.bodies.values():
+        spells = [s for s in body.seats if s.member in among]
+        if not spells:
+            continue
+        for meeting_id in facts.meetings_by_body.get(body.id, ()):
+            meeting = facts.meetings[meeting_id]
+            if meeting.kind == "social":
+                continue
+            held = [s.member for s in spells if s.spell.covers(meeting.starts_at)]
+            if held:
+                expected.setdefault(meeting_id, set()).update(held)
+    return expected
+
+
+def _stood_at(facts: Facts, request: AdjustmentFacts, at: datetime) -> bool:
+    """Whether standing *request* held at business time *at* (a meeting's start)."""
+    if request.requested_at > at:
+        return False
+    if request.needed_by is not None and request.needed_by > at:
+        return False
+    ended = request.resolved_at if request.status == "withdrawn" else None
+    if ended is not None and ended <= at:
+        return False
+    member = facts.members.get(request.member)
+    erased = None if member is None else member.erased_at
+    return erased is None or erased > at
+
+
+def standing_items(lens: Lens) -> list[tuple[AdjustmentFacts, MeetingFacts]]:
+    """(standing request, meeting) for each meeting in scope and period it covered.
+
+    Ordered by the meeting's start, then by when the request was made.
+    """
+    return lens.selected("standing items", lambda: _standing_items(lens))
+
+
+def _standing_items(lens: Lens) -> list[tuple[AdjustmentFacts, MeetingFacts]]:
+    facts = lens.facts
+    cover = standing_cover(facts)
+    if not cover:
+        return []
+    if lens.scope.kind == "ledger":
+        ids: set[UUID] | dict[UUID, list[AdjustmentFacts]] = cover
+    else:
+        ids = scope_meetings(lens)
+    found: list[tuple[AdjustmentFacts, MeetingFacts]] = []
+    for meeting_id in ids:
+        covered = cover.get(meeting_id)
+        meeting = facts.meetings[meeting_id]
+        if covered and lens.in_period(meeting.starts_at):
+            found += [(a, meeting) for a in covered]
+    found.sort(key=lambda item: (item[1].starts_at, item[1].id.int))  # stable
+    return found
+
+
+def standing_outcome(
+    lens: Lens, request: AdjustmentFacts, meeting: MeetingFacts
+) -> str:
+    """What standing *request* came to at *meeting*, which it covered.
+
+    The ledger records one answer per request, given once, so it answers the
+    meetings after it: ``met`` when the request was provided (in full or in
+    part) at or before the meeting's start, ``declined`` when it was declined
+    by then. A meeting that started with no answer yet was an outcome missing,
+    which fails: ``late`` when a provision came after it (by the period's
+    end), else ``unresolved``. A meeting at or after now with no answer yet is
+    ``pending``: the request can still be met for it.
+    """
+    at, answered = meeting.starts_at, request.resolved_at
+    if answered is not None and answered <= at:
+        if request.status == "provided":
+            return "met"
+        if request.status == "declined":
+            return "declined"
+    if at >= lens.now:
+        return "pending"
+    return "late" if status_at_end(lens, request) == "provided" else "unresolved"
+
+
 @per_scope
 def x1(lens: Lens, th: Thresholds) -> Figure:
-    """Share of adjustment requests provided by the time they were needed."""
-    counted = [
-        a for a in requests(lens) if a.status != "withdrawn" and not pending(lens, a)
-    ]
-    coverage = lens.coverage((a.member, a.requested_at) for a in counted)
-    if not counted:
+    """Share of expected adjustments provided by the time they were needed.
+
+    Each request for a meeting or proposal is one item, due at its deadline.
+    Each standing request is one item per meeting in scope and period that it
+    covered (``standing_cover``), due at the meeting's start, whenever the
+    request was made; a standing request that covered none adds nothing.
+    """
+    items: list[tuple[AdjustmentFacts, datetime, str]] = []
+    for a in requests(lens):
+        if a.scope == "standing" or a.status == "withdrawn" or pending(lens, a):
+            continue
+        status = status_at_end(lens, a)
+        if on_time(lens, a):
+            outcome = "met"
+        elif status == "provided":
+            outcome = "late"
+        else:
+            outcome = "declined" if status == "declined" else "unresolved"
+        items.append((a, a.requested_at, outcome))
+    for a, meeting in standing_items(lens):
+        outcome = standing_outcome(lens, a, meeting)
+        if outcome != "pending":
+            items.append((a, meeting.starts_at, outcome))
+    coverage = lens.coverage((a.member, at) for a, at, _ in items)
+    if not items:
         return insufficient("X1", "no adjustment requests were made")
-    met = [a for a in counted if on_time(lens, a)]
-    status = [status_at_end(lens, a) for a in counted]
-    late = status.count("provided") - len(met)
-    declined = status.count("declined")
-    open_ = status.count("requested")
-    partial = sum(a.partial for a in met)
-    value = len(met) / len(counted)
+    counts = Counter(outcome for _, _, outcome in items)
+    met = counts["met"]
+    partial = sum(a.partial for a, _, outcome in items if outcome == "met")
+    never = sum(
+        outcome == "declined" and not made_good(lens, a) for a, _, outcome in items
+    )
+    value = met / len(items)
     band = "met" if value >= th.fulfilment else "shortfall"
     note = (
-        f"{late} provided late, {declined} declined "
-        f"({unresolved_declines(lens)} never made good), {open_} unresolved, "
+        f"{counts['late']} provided late, {counts['declined']} declined "
+        f"({never} never made good), {counts['unresolved']} unresolved, "
         f"{partial} of those met provided in part"
     )
-    return Figure("X1", value, len(counted), coverage, band, note)
+    return Figure("X1", value, len(items), coverage, band, note)
 
 
 def x2(lens: Lens, th: Thresholds) -> Figure:
