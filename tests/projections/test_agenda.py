@@ -130,7 +130,7 @@ def test_a1_parity_is_undefined_without_lived_experience_members(
 def test_a1_parity_is_undefined_once_every_member_is_erased(
     memory_ledger: Ledger,
 ) -> None:
-    """With no member left in the base at a raise, parity is undefined, not an error."""
+    """With no readable lived experience left at a raise, parity is undefined."""
     ledger = memory_ledger
     ada = person(ledger, "Ada", none_from=0)
     lee = person(ledger, "Lee", le_from=0)
@@ -139,9 +139,9 @@ def test_a1_parity_is_undefined_once_every_member_is_erased(
     ledger.erase_member(lee, by=ada, occurred_at=day(20))
     ledger.erase_member(ada, by=ada, occurred_at=day(21))
     figure = a1(lens(ledger), TH)
-    # Erased members leave every base: no eligible member on day 5, so no share
-    # to compare with. Lee's declaration is unreadable now: the proposal is not
-    # LE -> value 0/1, undeclared -> coverage 0/1.
+    # Both were still members on day 5, but neither's declaration can be read
+    # now: no member had lived experience then, so no share to compare with.
+    # The proposal is not LE -> value 0/1, undeclared -> coverage 0/1.
     assert (figure.value, figure.n, figure.coverage) == (0, 1, 0)
     assert figure.band is None
     assert figure.note == "parity undefined: no eligible member had lived experience"

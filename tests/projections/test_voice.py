@@ -314,7 +314,7 @@ def test_v2_gini_over_every_member_including_the_silent(memory_ledger: Ledger) -
 
 
 def test_v2_eligibility_period_and_body_scope(memory_ledger: Ledger) -> None:
-    """V2 leaves out later joiners and the erased, and narrows to a body's people."""
+    """V2 leaves out later joiners and those erased before, and narrows to a body's."""
     ledger = memory_ledger
     admin = person(ledger, "Ada", none_from=0)
     lee = person(ledger, "Lee", le_from=0)
@@ -333,13 +333,18 @@ def test_v2_eligibility_period_and_body_scope(memory_ledger: Ledger) -> None:
     q = raise_(ledger, group, [admin], 5)
     comment(ledger, q, admin, 6)
     whole = lens(ledger, until=30)
-    # Eligible before day 30: Ada, Lee, Bea (Gil erased, Late joins day 40).
-    # Counts: Ada 2, Lee 2, Bea 1 -> pairs |2-2| + |2-1| + |2-1| = 2, ordered 4.
-    # Gini = 4 / (2 * 3 * 5) = 2/15.
-    assert participation(whole) == {admin: 2, lee: 2, bea: 1}
+    # Eligible before day 30: Ada, Lee, Bea, and Gil, a member until his erasure
+    # on day 2 (Late joins day 40).
+    # Counts: Ada 2, Lee 2, Bea 1, Gil 0 -> pairs 0 + 1 + 2 + 1 + 2 + 1 = 7,
+    # ordered 14. Gini = 14 / (2 * 4 * 5) = 7/20.
+    assert participation(whole) == {admin: 2, lee: 2, bea: 1, gil: 0}
     figure = v2(whole, TH)
-    assert figure.value == pytest.approx(2 / 15)
+    assert figure.value == pytest.approx(7 / 20)
     assert figure.band == "spread"
+    # From day 2 on Gil is erased: Ada 2, Lee 1 (day 2), Bea 1 -> 4 / 24 = 1/6.
+    after = lens(ledger, since=2, until=30)
+    assert participation(after) == {admin: 2, lee: 1, bea: 1}
+    assert v2(after, TH).value == pytest.approx(1 / 6)
     # Board scope: its seat holders Lee and Bea; Ada's group work is elsewhere.
     # Counts: Lee 2, Bea 1 -> 2 * 1 / (2 * 2 * 3) = 1/6.
     on_board = lens(ledger, Scope.body(board), until=30)

@@ -13,9 +13,9 @@ history up to the period's end and counted when it had a contribution or a
 decision in the period.
 
 A1's parity compares the share with the lived-experience share of the members
-registered and not erased when each proposal was raised (averaged over the
-proposals). The facts keep no erasure time, so an erased member is left out
-throughout.
+registered and not yet erased when each proposal was raised (averaged over
+the proposals). A member erased later still counts at the proposals raised
+before their erasure, as undeclared: their declaration can no longer be read.
 
 Lived experience is read as it stood when each act happened; a decision whose
 outcome is ``not_valid`` (a vote without its quorum) decided nothing and is

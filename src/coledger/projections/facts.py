@@ -11,6 +11,10 @@ experience. Withdrawal or erasure destroys the key that sealed the declaration,
 so it can never be read again: the fold drops the member's spells at that
 event, and a rebuild never opens them. Either way the member counts as
 undeclared throughout, as the brief requires.
+
+An erasure keeps its business time (``MemberFacts.erased_at``): the erased
+member stays in the membership of every period and moment before it (as
+undeclared, since their declaration is gone), and leaves it from then on.
 """
 
 from __future__ import annotations
@@ -108,15 +112,37 @@ class Spell:
 
 @attrs.define
 class MemberFacts:
-    """A member's role and the spells of their declarations."""
+    """A member's role, the spells of their declarations, and when they were erased.
+
+    A member belongs to the membership from ``registered_at`` until
+    ``erased_at`` (the business time of their erasure), if they were erased.
+    """
 
     id: UUID
     role: str
     registered_at: datetime
     lived_experience: list[Spell] = attrs.Factory(list)
     declared: list[Spell] = attrs.Factory(list)
-    erased: bool = False
     erased_at: datetime | None = None
+
+    @property
+    def erased(self) -> bool:
+        """Whether the member has been erased (at any time)."""
+        return self.erased_at is not None
+
+    def member_at(self, at: datetime) -> bool:
+        """Whether they were a member at business time *at*."""
+        erased_at = self.erased_at
+        return self.registered_at <= at and (erased_at is None or at < erased_at)
+
+    def member_during(self, since: datetime | None, until: datetime | None) -> bool:
+        """Whether they were a member at some moment of [since, until)."""
+        erased_at = self.erased_at
+        if until is not None and self.registered_at >= until:
+            return False
+        return erased_at is None or (
+            erased_at > self.registered_at and (since is None or erased_at > since)
+        )
 
 
 @attrs.define
@@ -470,7 +496,7 @@ class Facts:
     # Lived experience as it stood ------------------------------------------------
 
     def population(self) -> Population:
-        """Counts of current members over business time.
+        """Counts of the membership over business time.
 
         How many there were, how many had declared and how many had lived
         experience, at any moment; worked out once per state of the facts.
@@ -538,14 +564,20 @@ class Facts:
 
 @attrs.frozen
 class Population:
-    """Counts over the members not erased, at any business time, by bisection.
+    """Counts over the membership at any business time, by bisection.
 
-    A member counts from their registration; lived experience and declarations
-    count while a spell covers the time (and not before registration).
+    A member counts from their registration until their erasure (if they
+    were erased): an erasure takes them out of the membership from its
+    business time on, not out of the periods before it. Lived experience and
+    declarations count while a spell covers the time (and not before
+    registration). An erased member has no spells left (their declaration
+    can never be read again), so before their erasure they count as members
+    who had not declared.
     """
 
-    total: int
     registered: list[datetime]
+    erased: list[datetime]
+    """When each member who was a member for a while was erased."""
     le_starts: list[datetime]
     le_ends: list[datetime]
     declared_starts: list[datetime]
@@ -554,18 +586,22 @@ class Population:
     @classmethod
     def of(cls, facts: Facts) -> Population:
         """Count the members of *facts*."""
-        current = [m for m in facts.members.values() if not m.erased]
+        counted = [
+            m
+            for m in facts.members.values()
+            if m.erased_at is None or m.erased_at > m.registered_at
+        ]
         le: list[tuple[datetime, datetime | None]] = []
         declared: list[tuple[datetime, datetime | None]] = []
-        for m in current:
+        for m in counted:
             for spells, into in ((m.lived_experience, le), (m.declared, declared)):
                 for s in spells:
                     start = max(s.start, m.registered_at)
                     if s.end is None or s.end > start:
                         into.append((start, s.end))
         return cls(
-            len(current),
-            sorted(m.registered_at for m in current),
+            sorted(m.registered_at for m in counted),
+            sorted(m.erased_at for m in counted if m.erased_at is not None),
             sorted(s for s, _ in le),
             sorted(e for _, e in le if e is not None),
             sorted(s for s, _ in declared),
@@ -573,8 +609,10 @@ class Population:
         )
 
     def members(self, at: datetime) -> int:
-        """Members registered by *at*."""
-        return bisect.bisect_right(self.registered, at)
+        """Members registered by *at* and not erased by then."""
+        return bisect.bisect_right(self.registered, at) - bisect.bisect_right(
+            self.erased, at
+        )
 
     def lived_experience(self, at: datetime) -> int:
         """Members whose declaration named lived experience at *at*."""
@@ -632,8 +670,8 @@ def _member(  # noqa: PLR0917 (every handler takes the same arguments)
         # the facts folded step by step stay equal to the facts rebuilt.
         member.lived_experience.clear()
         member.declared.clear()
-        if cls is Member.Erased and not member.erased:
-            member.erased, member.erased_at = True, at
+        if cls is Member.Erased and member.erased_at is None:
+            member.erased_at = at  # a member before it, in every period before it
 
 
 def _rule(s: dict[str, Any]) -> Rule:

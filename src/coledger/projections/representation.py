@@ -179,7 +179,8 @@ def r4(lens: Lens, th: Thresholds) -> Figure:
 def r5(lens: Lens, th: Thresholds) -> Figure:
     """Lived-experience share of voting seats over its share of the membership.
 
-    The membership is every member registered by the seat moment and not erased.
+    The membership is every member registered by the seat moment and not erased
+    by then: an erasure later on leaves the period's membership as it stood.
     """
     at = moment(lens)
     seats = r1(lens, th)

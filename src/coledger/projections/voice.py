@@ -61,12 +61,13 @@ def comments_in_period(lens: Lens) -> list[tuple[ProposalFacts, CommentFacts]]:
 
 
 def eligible(lens: Lens) -> list[UUID]:
-    """Members registered before the period's end and not erased."""
-    return [
-        m.id
-        for m in lens.facts.members.values()
-        if not m.erased and (lens.until is None or m.registered_at < lens.until)
-    ]
+    """Members at some moment of the period: registered by its end, erased after.
+
+    That is, erased (if at all) after its start: an erasure takes a member out
+    of the periods after it, not out of those before.
+    """
+    since, until = lens.since, lens.until
+    return [m.id for m in lens.facts.members.values() if m.member_during(since, until)]
 
 
 def v1(lens: Lens, th: Thresholds) -> Figure:
@@ -113,15 +114,17 @@ def v1(lens: Lens, th: Thresholds) -> Figure:
 
 
 def membership_counts(lens: Lens) -> tuple[int, int]:
-    """Eligible members with lived experience, and all of them, at the period's end.
+    """Members with lived experience at the period's end, and all the members then.
 
-    They depend on the period alone, not the scope, so they are worked out once
-    per state of the facts for every scope that falls back on them.
+    The members are those registered by the seat moment and not erased by
+    then, as R5 counts them. They depend on the period's end alone, not the
+    scope, so they are worked out once per state of the facts for every scope
+    that falls back on them.
     """
 
     def work_out() -> tuple[int, int]:
         at = moment(lens)
-        members = eligible(lens)
+        members = [m.id for m in lens.facts.members.values() if m.member_at(at)]
         return sum(lens.le(m, at) for m in members), len(members)
 
     return lens.facts.remember(("membership_counts", lens.until), work_out)
@@ -142,9 +145,7 @@ def _population(lens: Lens) -> set[UUID]:
     return {
         m
         for m in connected
-        if m in members
-        and not members[m].erased
-        and (lens.until is None or members[m].registered_at < lens.until)
+        if m in members and members[m].member_during(lens.since, lens.until)
     }
 
 
