@@ -110,9 +110,29 @@ class Spell:
         return started and (self.end is None or since is None or self.end > since)
 
 
+def _in_force(history: list[tuple[datetime, V]], at: datetime, latest: V) -> V:
+    """The value of *history* (time-ordered) in force at *at*; *latest* if empty."""
+    if not history:
+        return latest
+    i = bisect.bisect_right(history, at, key=_time)
+    return history[i - 1 if i else 0][1]
+
+
+def _time(entry: tuple[datetime, object]) -> datetime:
+    return entry[0]
+
+
+def _record(history: list[tuple[datetime, V]], at: datetime, value: V) -> None:
+    """Add *value* from *at* on; of two at one time, the one recorded later holds."""
+    if not history or history[-1][0] <= at:
+        history.append((at, value))  # the usual case: a change after the last
+    else:
+        bisect.insort_right(history, (at, value), key=_time)
+
+
 @attrs.define
 class MemberFacts:
-    """A member's role, the spells of their declarations, and when they were erased.
+    """A member's roles, the spells of their declarations, and when they were erased.
 
     A member belongs to the membership from ``registered_at`` until
     ``erased_at`` (the business time of their erasure), if they were erased.
@@ -120,10 +140,17 @@ class MemberFacts:
 
     id: UUID
     role: str
+    """The role the latest event recorded gave them."""
     registered_at: datetime
     lived_experience: list[Spell] = attrs.Factory(list)
     declared: list[Spell] = attrs.Factory(list)
     erased_at: datetime | None = None
+    roles: list[tuple[datetime, str]] = attrs.Factory(list)
+    """(business time, role) from registration and each change, in time order."""
+
+    def role_at(self, at: datetime) -> str:
+        """The role they held at business time *at* (before registration: the first)."""
+        return _in_force(self.roles, at, self.role)
 
     @property
     def erased(self) -> bool:
@@ -157,17 +184,24 @@ class SeatFacts:
 
 @attrs.define
 class BodyFacts:
-    """A body, its current decision rule, and its seats over time."""
+    """A body, its decision rules and its seats over time."""
 
     id: UUID
     name: str
     kind: str
     rule: Rule
+    """The rule the latest event recorded gave it."""
     seats: list[SeatFacts] = attrs.Factory(list)
+    rules: list[tuple[datetime, Rule]] = attrs.Factory(list)
+    """(business time, rule) from its establishment and each change, in time order."""
     _held: SeatIndex | None = attrs.field(
         default=None, init=False, eq=False, repr=False
     )
     _revision: int = attrs.field(default=0, init=False, eq=False, repr=False)
+
+    def rule_at(self, at: datetime) -> Rule:
+        """The rule in force at business time *at* (before it was set up: the first)."""
+        return _in_force(self.rules, at, self.rule)
 
     def held_at(self, at: datetime) -> list[SeatFacts]:
         """The seats held at business time *at*, in the order they were assigned."""
@@ -649,14 +683,16 @@ def _member(  # noqa: PLR0917 (every handler takes the same arguments)
     facts.dirty.add(ALL)  # who has lived experience counts everywhere
     if cls is Member.Registered:
         member_id = uuid_of(str(oid))  # the object other events share
+        role = sys.intern(s["role"])
         member = facts.members[member_id] = MemberFacts(
-            member_id, sys.intern(s["role"]), at
+            member_id, role, at, roles=[(at, role)]
         )
         facts.spells[member_id.int] = (member.lived_experience, member.declared)
         return
     member = facts.members[oid]
     if cls is Member.RoleChanged:
         member.role = sys.intern(s["role"])
+        _record(member.roles, at, member.role)
     elif cls is Member.LivedExperienceDeclared:
         categories = s["categories"]
         answered = set(categories) - {"PREFER_NOT"}
@@ -692,11 +728,15 @@ def _body(  # noqa: PLR0917 (every handler takes the same arguments)
         for project in facts.projects:  # a project's scope can include its bodies
             facts.dirty.add(("project", project))
     if cls is Body.Established:
-        facts.bodies[oid] = BodyFacts(oid, s["name"], sys.intern(s["kind"]), _rule(s))
+        rule = _rule(s)
+        facts.bodies[oid] = BodyFacts(
+            oid, s["name"], sys.intern(s["kind"]), rule, rules=[(at, rule)]
+        )
         return
     body = facts.bodies[oid]
     if cls is Body.RuleChanged:
         body.rule = _rule(s)
+        _record(body.rules, at, body.rule)
     elif cls is Body.SeatAssigned:
         body.seats.append(
             SeatFacts(

@@ -229,7 +229,10 @@ def r6(lens: Lens, th: Thresholds) -> Figure:
 
 
 def bloc_weights(lens: Lens, body: BodyFacts, at: datetime) -> dict[str, int]:
-    """Voting seats by bloc: one lived-experience bloc, the rest by role."""
+    """Voting seats by bloc at *at*: one lived-experience bloc, the rest by role.
+
+    Each holder's lived experience and role are those they had at *at*.
+    """
     weights: dict[str, int] = {}
     for seat in seats_at(body, at):
         if seat.seat != "voting":
@@ -238,14 +241,17 @@ def bloc_weights(lens: Lens, body: BodyFacts, at: datetime) -> dict[str, int]:
             bloc = "lived_experience"
         else:
             member = lens.facts.members.get(seat.member)
-            bloc = member.role if member else "unknown"
+            bloc = member.role_at(at) if member else "unknown"
         weights[bloc] = weights.get(bloc, 0) + 1
     return weights
 
 
 @per_scope
 def r7(lens: Lens, th: Thresholds) -> Figure:
-    """Banzhaf voting power of the lived-experience bloc, averaged over the bodies."""
+    """Banzhaf voting power of the lived-experience bloc, averaged over the bodies.
+
+    Seats, roles and each body's rule are read as they stood at the seat moment.
+    """
     del th
     at = moment(lens)
     powers = []
@@ -254,7 +260,7 @@ def r7(lens: Lens, th: Thresholds) -> Figure:
         total = sum(weights.values())
         if not total:
             continue
-        rule = body.rule
+        rule = body.rule_at(at)  # the rule in force at the seat moment
         quota = quota_for(rule.kind, rule.threshold, total)
         powers.append(banzhaf(weights, quota).get("lived_experience", 0.0))
     if not powers:
