@@ -600,8 +600,32 @@ def test_x5_in_the_ledger_scope_counts_every_bodys_meetings(org: Board) -> None:
     # Ann (lived experience) 0 of 1, Cat 1 of 1: (0 / 1) / (1 / 1) = 0.
     assert (x5.value, x5.n, x5.band) == (0.0, 2, "below_parity")
     assert access.x5(org.lens(Scope.body(panel)), TH).value == 0.0
-    # At exactly the parity cut (here 0) the band is parity.
-    assert access.x5(org.lens(), Thresholds(parity=0)).band == "parity"
+    # At exactly X5's cut (here 0) the band is parity.
+    assert access.x5(org.lens(), Thresholds(attendance_parity=0)).band == "parity"
+
+
+def _x5_with_le_attending(org: Board, le_attended: int) -> None:
+    """Ten board meetings: Cat and Dan attend all, Ann and Ben *le_attended* of 20."""
+    missed = 20 - le_attended
+    for k in range(10):
+        m = org.meeting(10 + k)
+        org.attend(m, org.cat, org.dan, on=10 + k)
+        for member in (org.ann, org.ben):
+            if missed:
+                missed -= 1
+                continue
+            org.attend(m, member, on=10 + k)
+
+
+def test_x5_is_below_parity_under_the_references_cut_of_0_9(org: Board) -> None:
+    """X5 of 0.85 (17 of 20 against 20 of 20) is below parity by default, not at it."""
+    _x5_with_le_attending(org, 17)
+    x5 = access.x5(org.lens(), TH)
+    assert x5.value == pytest.approx(0.85)
+    assert x5.band == "below_parity"
+    # Only X5's own cut moves its band; the shared parity cut does not.
+    assert access.x5(org.lens(), Thresholds(parity=0.5)).band == "below_parity"
+    assert access.x5(org.lens(), Thresholds(attendance_parity=0.85)).band == "parity"
 
 
 def test_x5_barrier_note_counts_only_answered_requests_for_meetings_held(

@@ -23,6 +23,11 @@ BAD: list[dict[str, Any]] = [
     {"token_seat": True},
     {"deliberation_days": True},
     {"parity": -0.5},
+    {"attendance_parity": -0.1},
+    {"attendance_parity": 100.5},
+    {"attendance_parity": math.nan},
+    {"attendance_parity": "0.9"},
+    {"attendance_parity": True},
     {"parity": 100.5},
     {"voice_high": -0.5},
     {"voice_high": 101},
@@ -70,7 +75,7 @@ def test_every_range_takes_both_of_its_ends() -> None:
     for share in ("token_seat", "minority", "balanced", "fulfilment"):
         for edge in (0, 1):
             assert getattr(Thresholds(**{share: edge}), share) == edge
-    for ratio in ("parity", "voice_high"):
+    for ratio in ("parity", "attendance_parity", "voice_high"):
         for edge in (0, 100):
             assert getattr(Thresholds(**{ratio: edge}), ratio) == edge
     assert Thresholds(deliberation_days=366).deliberation_days == 366
@@ -84,6 +89,13 @@ def test_the_defaults_are_the_reference_cut_offs() -> None:
     assert (th.parity, th.voice_high, th.gini_dominated) == (0.8, 1.25, 0.5)
     assert (th.decision_inclusion, th.adoption_low, th.fulfilment) == (0.8, 0.5, 0.9)
     assert (th.deliberation_days, th.small_cell) == (7, 5)
+
+
+def test_x5_has_its_own_cut_at_the_references_0_9() -> None:
+    """X5's band cut is attendance_parity, 0.9 by default, apart from parity's 0.8."""
+    th = Thresholds(attendance_parity=Fraction(19, 20))
+    assert (Thresholds().attendance_parity, th.attendance_parity) == (0.9, 0.95)
+    assert th.parity == 0.8
 
 
 def test_an_unknown_baseline_code_is_named_in_the_error() -> None:

@@ -543,7 +543,7 @@ def x5(lens: Lens, th: Thresholds) -> Figure:
             groups=groups,
         )
     value = (le_attended / le_expected) / (other_attended / other_expected)
-    band = "below_parity" if below(value, th.parity) else "parity"
+    band = "below_parity" if below(value, th.attendance_parity) else "parity"
     return Figure("X5", value, acts, coverage, band, note, groups=groups)
 
 

@@ -47,7 +47,9 @@ class Thresholds:
     balanced: float = attrs.field(default=0.50, converter=_real)
     """R1 up to this: balanced; above it: a lived-experience majority."""
     parity: float = attrs.field(default=0.8, converter=_real)
-    """Parity ratios (A1, R5, D3, X5...) below this count as under-represented."""
+    """Parity ratios (A1, R3, R5, R6, V1, D3) below this count as under-represented."""
+    attendance_parity: float = attrs.field(default=0.9, converter=_real)
+    """X5 below this: lived-experience seat holders attend less than others."""
     voice_high: float = attrs.field(default=1.25, converter=_real)
     """V1 above this: lived-experience voices take more than their share."""
     gini_dominated: float = attrs.field(default=0.5, converter=_real)
@@ -80,6 +82,7 @@ class Thresholds:
         for name, value in shares.items():
             _check_number(name, value, 0, 1)
         _check_number("parity", self.parity, 0, 100)  # a ratio: may pass 1
+        _check_number("attendance_parity", self.attendance_parity, 0, 100)
         _check_number("voice_high", self.voice_high, 0, 100)
         _check_whole("deliberation_days", self.deliberation_days, 0, 366)
         # Below 2 a public report would show counts of one: someone you can name.

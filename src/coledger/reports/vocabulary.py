@@ -410,13 +410,23 @@ def seat_range(value: float, th: Thresholds) -> Range:
     return Range("more than half", f"over {_pct(balanced)}", balanced, 1.0)
 
 
-def ratio_range(value: float, th: Thresholds) -> Range:
-    """The band of a parity ratio around 1.0 (equal).
+def parity_cut(code: str, th: Thresholds) -> float:
+    """Where parity ratio *code* turns from below parity to parity.
 
-    "Well below" is cut at D3's ``adoption_low``, but never above ``parity``:
-    a ratio at parity is never "below equal" in words.
+    X5 has its own cut, ``attendance_parity``; every other ratio ``parity``.
     """
-    low, parity, high = min(th.adoption_low, th.parity), th.parity, th.voice_high
+    return th.attendance_parity if code == "X5" else th.parity
+
+
+def ratio_range(value: float, th: Thresholds, code: str = "") -> Range:
+    """The band of parity ratio *code* around 1.0 (equal).
+
+    "Below equal" is cut where the ratio's own band is (``parity_cut``), and
+    "well below" at D3's ``adoption_low``, but never above that cut: a ratio
+    at parity is never "below equal" in words.
+    """
+    parity = parity_cut(code, th)
+    low, high = min(th.adoption_low, parity), th.voice_high
     top = SCALE_MAX[RATIO]
     if below(value, low):
         return Range("well below equal", f"under {low:g}", 0.0, low)
@@ -468,7 +478,7 @@ def range_of(code: str, value: float, th: Thresholds) -> Range | None:
     if kind in {SHARE, PROPORTION}:
         return share_range(value)
     if kind == RATIO:
-        return ratio_range(value, th)
+        return ratio_range(value, th, code)
     if kind == GINI:
         return gini_range(value, th)
     if kind == SCORE:
