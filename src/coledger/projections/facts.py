@@ -618,12 +618,15 @@ class Population:
     declared_ends: list[datetime]
 
     @classmethod
-    def of(cls, facts: Facts) -> Population:
-        """Count the members of *facts*."""
+    def of(cls, facts: Facts, among: Iterable[UUID] | None = None) -> Population:
+        """Count the members of *facts* (only those *among*, if given)."""
+        chosen = (
+            facts.members.values()
+            if among is None
+            else [facts.members[m] for m in among if m in facts.members]
+        )
         counted = [
-            m
-            for m in facts.members.values()
-            if m.erased_at is None or m.erased_at > m.registered_at
+            m for m in chosen if m.erased_at is None or m.erased_at > m.registered_at
         ]
         le: list[tuple[datetime, datetime | None]] = []
         declared: list[tuple[datetime, datetime | None]] = []

@@ -130,10 +130,21 @@ def membership_counts(lens: Lens) -> tuple[int, int]:
     return lens.facts.remember(("membership_counts", lens.until), work_out)
 
 
-def _population(lens: Lens) -> set[UUID]:
-    """Members V2 counts before adding anyone who acted in scope."""
+def scope_population(lens: Lens) -> frozenset[UUID]:
+    """The members of the scope in the period: V2 counts them, A1 compares with them.
+
+    In the ledger scope, every eligible member; in a body's or a project's,
+    those who held a seat on a body in scope during the period or attended
+    one of its meetings in the period, if registered before the period's end
+    and not erased. Worked out once per scope, period and state of the facts.
+    """
+    key = ("scope_population", lens.scope, lens.since, lens.until)
+    return lens.facts.remember(key, lambda: _scope_population(lens))
+
+
+def _scope_population(lens: Lens) -> frozenset[UUID]:
     if lens.scope.kind == "ledger":
-        return set(eligible(lens))
+        return frozenset(eligible(lens))
     connected = {
         s.member
         for b in lens.bodies()
@@ -142,16 +153,16 @@ def _population(lens: Lens) -> set[UUID]:
     }
     connected |= {m for x in lens.meetings() for m in x.attendance}
     members = lens.facts.members
-    return {
+    return frozenset(
         m
         for m in connected
         if m in members and members[m].member_during(lens.since, lens.until)
-    }
+    )
 
 
 def participation(lens: Lens) -> dict[UUID, int]:
     """Comments, proposals raised and amendments made per member, zeros included."""
-    counts = dict.fromkeys(_population(lens), 0)
+    counts = dict.fromkeys(scope_population(lens), 0)
     acts: list[UUID] = []
     for p in lens.proposals(in_period=False):
         if lens.in_period(p.raised_at):
