@@ -154,6 +154,9 @@ def test_a1_follows_the_scope_and_the_period(memory_ledger: Ledger) -> None:
     staff = person(ledger, "Sol", none_from=0)
     board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
     group = ledger.establish_body("Group", kind="working_group", occurred_at=day(0))
+    for body in (board, group):  # each body's base is its seat holders
+        for member in (le, staff):
+            ledger.assign_seat(body, member, by=staff, occurred_at=day(0))
     plan = ledger.start_project("Plan", label="co_production", by=staff)
     raise_(ledger, board, [le], 10, project=plan)
     raise_(ledger, board, [staff], 20)
@@ -176,6 +179,60 @@ def test_a1_follows_the_scope_and_the_period(memory_ledger: Ledger) -> None:
     late = a1(lens(ledger, since=15), TH)
     assert late.value == pytest.approx(1 / 3)
     assert late.n == 3
+
+
+def _working_group_of_four(ledger: Ledger) -> tuple[UUID, list[UUID], list[UUID]]:
+    """20 members, 2 with lived experience; a working group seats both and 2 others."""
+    le = [person(ledger, f"Lee {i}", le_from=0) for i in range(2)]
+    others = [person(ledger, f"Sol {i}", none_from=0) for i in range(18)]
+    group = ledger.establish_body("Group", kind="working_group", occurred_at=day(1))
+    for member in le + others[:2]:
+        ledger.assign_seat(group, member, by=others[0], occurred_at=day(1))
+    return group, le, others
+
+
+def test_a1_parity_in_a_body_compares_with_the_bodys_own_members(
+    memory_ledger: Ledger,
+) -> None:
+    """A body's A1 parity divides by its members' LE share, not the whole ledger's."""
+    ledger = memory_ledger
+    group, le, others = _working_group_of_four(ledger)
+    for i, who in enumerate([le[0], others[0], others[1], others[0]]):
+        raise_(ledger, group, [who], 2 + i)
+    # 1 of 4 proposals from lived experience -> 0.25.
+    # The group: 2 of its 4 seat holders -> 0.5; parity 0.25 / 0.5 = 0.5.
+    in_group = a1(lens(ledger, Scope.body(group)), TH)
+    assert in_group.value == pytest.approx(0.25)
+    assert (in_group.note, in_group.band) == ("parity 0.50", "below_parity")
+    # The ledger keeps the whole membership: 2 of 20 -> 0.1; parity 2.5.
+    whole = a1(lens(ledger), TH)
+    assert (whole.note, whole.band) == ("parity 2.50", "parity")
+
+
+def test_a1_parity_in_a_project_compares_with_its_seat_holders_and_attendees(
+    memory_ledger: Ledger,
+) -> None:
+    """A project's A1 base is its bodies' seat holders and its meetings' attendees."""
+    ledger = memory_ledger
+    group, le, others = _working_group_of_four(ledger)
+    plan = ledger.start_project("Plan", label="co_production", by=others[0])
+    meeting = ledger.schedule_meeting(
+        group,
+        kind="decision_meeting",
+        title="Plan meeting",
+        starts_at=day(3),
+        by=others[0],
+        project=plan,
+        occurred_at=day(2),
+    )
+    guest = others[5]  # attends, holds no seat, has no lived experience
+    ledger.record_attendance(meeting, guest, by=others[0], occurred_at=day(3))
+    raise_(ledger, group, [le[0]], 4, project=plan)
+    raise_(ledger, group, [others[0]], 5, project=plan)
+    # 1 of 2 proposals -> 0.5; base 2 of the 5 (4 seats and the guest) -> 0.4.
+    figure = a1(lens(ledger, Scope.project(plan)), TH)
+    assert figure.value == pytest.approx(0.5)
+    assert (figure.note, figure.band) == ("parity 1.25", "parity")
 
 
 def test_a1_is_insufficient_without_proposals(memory_ledger: Ledger) -> None:

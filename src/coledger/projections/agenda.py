@@ -12,10 +12,13 @@ or at all while no design decision has been taken. A project is judged on its
 history up to the period's end and counted when it had a contribution or a
 decision in the period.
 
-A1's parity compares the share with the lived-experience share of the members
-registered and not yet erased when each proposal was raised (averaged over
-the proposals). A member erased later still counts at the proposals raised
-before their erasure, as undeclared: their declaration can no longer be read.
+A1's parity compares the share with the lived-experience share of the scope's
+members when each proposal was raised (averaged over the proposals): in the
+ledger scope every member registered by then, in a body's or a project's the
+members of that forum in the period (V2's ``scope_population``: its seat
+holders and its meetings' attendees) registered by then. A member erased
+later still counts at the proposals raised before their erasure, as
+undeclared: their declaration can no longer be read.
 
 Lived experience is read as it stood when each act happened; a decision whose
 outcome is ``not_valid`` (a vote without its quorum) decided nothing and is
@@ -28,7 +31,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from uuid import UUID
 
-from coledger.projections.facts import MeetingFacts, ProposalFacts
+from coledger.projections.facts import MeetingFacts, Population, ProposalFacts
 from coledger.projections.lens import (
     Figure,
     Lens,
@@ -39,6 +42,7 @@ from coledger.projections.lens import (
 )
 from coledger.projections.measures import below, share
 from coledger.projections.thresholds import Thresholds
+from coledger.projections.voice import scope_population
 
 CHAIRS = ("chair", "co_chair")
 NOT_DECIDED = "not_valid"
@@ -49,10 +53,24 @@ def le_proposed(lens: Lens, proposal: ProposalFacts) -> bool:
     return any(lens.le(m, proposal.raised_at) for m in proposal.proposers)
 
 
-def le_base_at(lens: Lens, at: datetime) -> float | None:
-    """The lived-experience share of the members eligible at *at*."""
-    population = lens.facts.population()
-    return share(population.lived_experience(at), population.members(at))
+def le_base(lens: Lens) -> Population:
+    """The members A1's parity compares with, counted at any time.
+
+    The whole membership in the ledger scope; in a body's or a project's,
+    the forum's own members in the period (``scope_population``), counted
+    once per scope, period and state of the facts.
+    """
+    if lens.scope.kind == "ledger":
+        return lens.facts.population()
+    key = ("a1_base", lens.scope, lens.since, lens.until)
+    return lens.facts.remember(
+        key, lambda: Population.of(lens.facts, scope_population(lens))
+    )
+
+
+def le_base_at(base: Population, at: datetime) -> float | None:
+    """The lived-experience share of the members of *base* registered by *at*."""
+    return share(base.lived_experience(at), base.members(at))
 
 
 def a1(lens: Lens, th: Thresholds) -> Figure:
@@ -65,7 +83,8 @@ def a1(lens: Lens, th: Thresholds) -> Figure:
     coverage = lens.coverage((p.proposers[0], p.raised_at) for p in proposals)
     people = people_in((m, p.raised_at) for p in proposals for m in p.proposers)
     value = sum(le_proposed(lens, p) for p in proposals) / len(proposals)
-    base = sum(le_base_at(lens, p.raised_at) or 0.0 for p in proposals)
+    members = le_base(lens)
+    base = sum(le_base_at(members, p.raised_at) or 0.0 for p in proposals)
     if not base:
         note = "parity undefined: no eligible member had lived experience"
         return Figure("A1", value, len(proposals), coverage, None, note, people)
