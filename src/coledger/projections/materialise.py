@@ -193,7 +193,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 17
+FIGURES_VERSION = 18
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -239,7 +239,11 @@ on its day; D1 needs a voting seat for consensus and consent deciders.
 groups it compares as ``groups``, and each rung's evidence keeps its seat
 figures' groups and how many proposals with a lived-experience proposer it
 reads, so that disclosure control can withhold what a small group gives
-away.)"""
+away. 18: X1 reads a standing request once at each meeting it covered; an
+erased member stays in the membership before their erasure (V2, R5, A1's
+base); R7 reads roles and rules in force at its moment; X5 bands at its own
+attendance_parity; A1's base in a body or project scope is the forum's own
+members.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
