@@ -41,6 +41,7 @@ from coledger.projections.lens import (
     Lens,
     band_of,
     insufficient,
+    people_in,
     per_scope,
     per_state,
 )
@@ -397,7 +398,10 @@ def x1(lens: Lens, th: Thresholds) -> Figure:
         f"({never} never made good), {counts['unresolved']} unresolved, "
         f"{partial} of those met provided in part"
     )
-    return Figure("X1", value, len(items), coverage, band, note)
+    # A standing request counts at every meeting it covered: many items may
+    # stand for one person's need, so the people behind them are counted too.
+    people = people_in((a.member, at) for a, at, _ in items)
+    return Figure("X1", value, len(items), coverage, band, note, people)
 
 
 def x2(lens: Lens, th: Thresholds) -> Figure:

@@ -85,13 +85,28 @@ def a1(lens: Lens, th: Thresholds) -> Figure:
     value = sum(le_proposed(lens, p) for p in proposals) / len(proposals)
     members = le_base(lens)
     base = sum(le_base_at(members, p.raised_at) or 0.0 for p in proposals)
+    groups = base_groups(members, [p.raised_at for p in proposals])
     if not base:
         note = "parity undefined: no eligible member had lived experience"
-        return Figure("A1", value, len(proposals), coverage, None, note, people)
+        return Figure("A1", value, len(proposals), coverage, None, note, people, groups)
     parity = value / (base / len(proposals))
     band = "below_parity" if below(parity, th.parity) else "parity"
     note = f"parity {parity:.2f}"
-    return Figure("A1", value, len(proposals), coverage, band, note, people)
+    return Figure("A1", value, len(proposals), coverage, band, note, people, groups)
+
+
+def base_groups(members: Population, times: list[datetime]) -> tuple[int, int]:
+    """The fewest members of the base with, and without, lived experience at *times*.
+
+    Each is the smallest count above zero at any of the times (0 if always
+    none): A1's band turns on the base's share, so in a forum where either
+    group is a few people it would say which of them have lived experience.
+    """
+    le = [members.lived_experience(at) for at in times]
+    others = [members.members(at) - n for at, n in zip(times, le, strict=True)]
+    return min((n for n in le if n), default=0), min(
+        (n for n in others if n), default=0
+    )
 
 
 def _le_chair(lens: Lens, meeting: MeetingFacts) -> list[tuple[UUID, bool]]:

@@ -243,7 +243,7 @@ away. 18: X1 reads a standing request once at each meeting it covered; an
 erased member stays in the membership before their erasure (V2, R5, A1's
 base); R7 reads roles and rules in force at its moment; X5 bands at its own
 attendance_parity; A1's base in a body or project scope is the forum's own
-members.)"""
+members, whose groups A1 counts; X1 counts the people who asked.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

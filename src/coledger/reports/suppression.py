@@ -54,7 +54,15 @@ through ``suppress``, which applies these rules (``k`` is
   (``tags_withheld``): the count tagged "decided with lived experience" is
   D1's count in a range (and the number of decisions less the other tags'
   ranges would narrow it), and one proposer's decisions tagged "influenced"
-  say that she has lived experience.
+  say that she has lived experience. X1 weighs no one's lived experience, but
+  its records are access needs, a standing request counting once at each
+  meeting it covered: it too is withheld while the people who asked number
+  from 1 to k - 1, so that one person's need is never shown as many records.
+* **Bases of a few people.** A1's band compares its share with the lived-
+  experience share of its base, in a body's or project's scope the forum's
+  own members; where either group of the base is 1 to k - 1 members
+  (``Figure.groups``), the band would say which of them have lived
+  experience, so it is left out, whatever it is, and the value shown alone.
 * **Bands, not values.** A figure that is shown gives its band (plain words
   and numeric edges, such as "about half (40% to 60%)"), never the exact
   value; coverage is banded the same way. A figure's own band (D1's
@@ -445,6 +453,11 @@ def groups_disclose(f: Figure, k: int) -> bool:
     return f.groups is None or any(c < 0 or small(c, k) for c in f.groups)
 
 
+def groups_disclose_if_any(f: Figure, k: int) -> bool:
+    """Whether *f* counts groups (``groups``) and one of them is from 1 to k - 1."""
+    return f.groups is not None and groups_disclose(f, k)
+
+
 def groups_note(code: str, k: int) -> str:
     """The note of a parity ratio withheld for a small group it compares."""
     unit = indicator(code).group_unit
@@ -528,6 +541,10 @@ def _safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
     hidden = about.people and _names_answers(f, k)
     coverage = None if f.coverage is None or hidden else share_range(f.coverage)
     narrows = any(banded.narrowed_by(cut) for cut in band_cuts(code, th))
+    # A share banded against a base of members (A1's parity) says, in a forum
+    # where either group of the base is a few people, which of them have
+    # lived experience: its band goes, whatever it is, the value stays.
+    narrows = narrows or (about.kind == SHARE and groups_disclose_if_any(f, k))
     return SafeFigure(
         code,
         banded,

@@ -227,7 +227,11 @@ _INDICATORS = (
         "evaluation",
     ),
     Indicator(
-        "X1", "Adjustments provided in time", SHARE, "requests", "adjustments met"
+        "X1",
+        "Adjustments provided in time",
+        SHARE,
+        "adjustments due",
+        "adjustments met",
     ),
     Indicator(
         "X2", "Adjustment requests declined", SHARE, "answered requests", "declines"
