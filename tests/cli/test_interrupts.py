@@ -1,4 +1,4 @@
-"""Ctrl-C: one line saying what is left written, exit 130, no half-written ledger."""
+"""Ctrl-C: one line saying what is left written, and exit 130."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import COLEDGER, KEY
-from coledger import Ledger
-from coledger.cli import main
 
 
 def wait_for_reader(fifo: Path, child: subprocess.Popen[str]) -> int:
@@ -67,24 +65,3 @@ def test_ctrl_c_prints_one_line_and_exits_130(
     assert (child.returncode, out) == (130, ""), err
     assert err == f"coledger: interrupted; {said}\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["input.txt"]
-
-
-def test_an_interrupted_demo_leaves_the_ledger_empty(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A demo stopped part-way (at its first ballot) stores none of its events."""
-    cast = Ledger.cast_ballot
-
-    def interrupted(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setenv("COLEDGER_MASTER_KEY", KEY)
-    monkeypatch.setattr(Ledger, "cast_ballot", interrupted)
-    db = tmp_path / "demo.db"
-    with pytest.raises(KeyboardInterrupt, match="holds all of what"):
-        main(["demo", "--db", str(db)])
-    monkeypatch.setattr(Ledger, "cast_ballot", cast)
-    with Ledger.open(f"sqlite:///{db}", master_key=KEY) as ledger:
-        assert ledger.position == 0
-        assert ledger.members() == []
-    assert main(["demo", "--db", str(db)]) == 0

@@ -14,7 +14,6 @@ from uuid import UUID
 from coledger import demo
 from coledger.application import Ledger
 from coledger.cli._common import (
-    ALL_OR_NOTHING,
     EXIT_OK,
     EXIT_REFUSED,
     NOTHING_WRITTEN,
@@ -60,8 +59,7 @@ def _demo(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_REFUSED
-        with ledger.batch():  # all or nothing, as every command writes
-            demo.record_year(ledger, seed=args.seed)
+        demo.record_year(ledger, seed=args.seed)
         summary = demo.summarise(ledger, url)
         report = ledger.power_sharing()
     if args.json:
@@ -278,7 +276,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_common(parser)
     parser.add_argument("--seed", type=int, default=2025, help="random seed")
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.set_defaults(handler=_demo, interrupted=ALL_OR_NOTHING)
+    parser.set_defaults(handler=_demo)
 
     parser = sub.add_parser("report", help="the power-sharing report for an audience")
     add_common(parser)
