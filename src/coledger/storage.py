@@ -156,12 +156,16 @@ def shown(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if not sep:
         return url
+    user, colon, _ = rest.partition(":")
+    last = rest.rfind("@")
+    hidden = ""
+    if colon and last > len(user) and not any(c in user for c in "/?#@"):
+        # A password runs to the last "@", whatever it holds ("/", "?" or "#"
+        # unescaped too); when an "@" stands later, in the query, more is
+        # hidden than the password, never less.
+        hidden, rest = f"{user}:***@", rest[last + 1 :]
     cut = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
-    netloc, tail = rest[:cut], rest[cut:]
-    userinfo, at, host = netloc.rpartition("@")
-    user, colon, _ = userinfo.partition(":")
-    if at and colon:
-        netloc = f"{user}:***@{host}"
+    netloc, tail = hidden + rest[:cut], rest[cut:]
     before, hashmark, fragment = tail.partition("#")
     path, question, query = before.partition("?")
     if question:

@@ -200,6 +200,13 @@ def test_shown_hides_any_password_and_keeps_the_rest(password: str) -> None:
     assert masked == "postgresql://bob:***@h.example/db?schema=s"
 
 
+@given(st.text(alphabet="abcXYZ019-_.~%!$&'()*+,;=:@/?#", min_size=1, max_size=20))
+def test_shown_hides_a_password_holding_what_ends_a_host(password: str) -> None:
+    """A password holding "/", "?" or "#" unescaped is still hidden."""
+    url = f"postgresql://bob:{password}@h.example/db"
+    assert shown(url) == "postgresql://bob:***@h.example/db"
+
+
 @given(st.text(alphabet="abcXYZ019-_.~%!$'()*+,;=:@/?", min_size=1, max_size=20))
 def test_shown_hides_every_query_value_but_the_schema(value: str) -> None:
     """A value in the query (a password libpq would read, say) is shown as ***."""
