@@ -969,7 +969,7 @@ class LedgerCore(ClosedOnExit):
         ]
         try:
             try:
-                stored = functools.partial(self._any_stored, new)
+                stored = functools.partial(self._may_have_stored, new)
                 with self._keys.provisional(new, stored=stored):
                     self._store(self._pending.values(), self._shreds)
             except (IntegrityError, HeadMovedError, ReadsChangedError) as error:
@@ -987,6 +987,16 @@ class LedgerCore(ClosedOnExit):
         finally:
             self._unrecorded = []
         self._drop_stale_copies()  # what the batch read under keys now gone
+
+    def _may_have_stored(self, records: Sequence[UUID], error: BaseException) -> bool:
+        """Whether a write of *records* that failed with *error* may have landed.
+
+        One refused for a lock another process holds stored nothing, and
+        asking would wait on that lock again; otherwise the storage is asked.
+        """
+        if isinstance(error, PersistenceError) and _locked_out(error):
+            return False
+        return self._any_stored(records)
 
     def _any_stored(self, records: Sequence[UUID]) -> bool:
         """Whether a failed write of *records* may have stored them after all.

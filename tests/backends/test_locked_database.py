@@ -173,3 +173,28 @@ def test_the_command_line_says_the_file_is_locked(
     assert str(db) in err
     assert "locked by another process" in err
     assert "try again" in err
+
+
+def test_a_batch_refused_for_a_lock_deletes_its_keys_without_asking_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch the lock refused stored nothing: its new keys go, with no wait to ask."""
+    with Ledger.open(url_for("sqlite", tmp_path)) as ledger:
+        recorder: Any = ledger._app.recorder
+
+        def locked(*_: object, **__: object) -> None:
+            cause = sqlite3.OperationalError("database is locked")
+            cause.sqlite_errorcode = sqlite3.SQLITE_BUSY
+            raise OperationalError(cause) from cause
+
+        def never(*_: object, **__: object) -> None:
+            raise AssertionError("asked the locked storage whether it stored")
+
+        monkeypatch.setattr(recorder, "insert_events", locked)
+        monkeypatch.setattr(recorder, "select_events", never)
+        made = []
+        with pytest.raises(DatabaseLockedError), ledger.batch():
+            made.append(ledger.register_member("Bo"))
+        monkeypatch.undo()
+        assert ledger._keys.live_keys(made[0]) == []
+        assert ledger.members() == []

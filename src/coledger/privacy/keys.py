@@ -363,7 +363,7 @@ class KeyStore(ABC):
 
     @contextlib.contextmanager
     def provisional(
-        self, members: Collection[UUID], *, stored: Callable[[], bool]
+        self, members: Collection[UUID], *, stored: Callable[[BaseException], bool]
     ) -> Iterator[None]:
         """Keys ``key_for`` makes in the block for *members* are deleted if it raises.
 
@@ -371,7 +371,7 @@ class KeyStore(ABC):
         writer knows their ids, so none can have sealed anything under the
         keys made for them, and a write that fails (or is interrupted) leaves
         none behind. Keys of other members are left alone, and so are these
-        if *stored*, asked after the failure, says the write may have landed
+        if *stored*, asked with the failure, says the write may have landed
         (a connection lost after its COMMIT): an orphan key is harmless, a
         stored name without its key is not.
         """
@@ -380,8 +380,8 @@ class KeyStore(ABC):
             self._making = (frozenset(members), made)
         try:
             yield
-        except BaseException:
-            if made and not stored():
+        except BaseException as error:
+            if made and not stored(error):
                 with self._lock:
                     self._discard(made, [key_id for key_id, _ in made.values()])
             raise
