@@ -5,13 +5,21 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import sqlite3
 import subprocess
+import sys
 import time
+from contextlib import closing
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
 from cli_helpers import COLEDGER, KEY
+from coledger import Ledger, demo
+from coledger.cli import build_parser, main
+from coledger.cli._common import Interrupted
+from conftest import TEST_MASTER_KEY
 
 
 def wait_for_reader(fifo: Path, child: subprocess.Popen[str]) -> int:
@@ -65,3 +73,92 @@ def test_ctrl_c_prints_one_line_and_exits_130(
     assert (child.returncode, out) == (130, ""), err
     assert err == f"coledger: interrupted; {said}\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["input.txt"]
+
+
+def test_an_interrupted_demo_says_part_of_the_year_may_be_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo writes a command at a time: its Ctrl-C line says to start afresh."""
+
+    def stopped(ledger: Ledger, seed: int) -> None:
+        """Record the start of a year, then stop as Ctrl-C would."""
+        ledger.register_member("First of the year")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo, "record_year", stopped)
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", KEY)
+    db = tmp_path / "coledger.db"
+    with pytest.raises(Interrupted) as stop:
+        main(["demo", "--db", str(db)])
+    assert "may hold part of it" in str(stop.value)
+    assert "remove the ledger" in str(stop.value)
+    with Ledger.open(f"sqlite:///{db}", master_key=TEST_MASTER_KEY) as ledger:
+        assert ledger.position == 1  # what the line warns of
+
+
+def test_an_interrupted_erase_says_how_to_finish_one_left_unrecorded() -> None:
+    """The erase line names the audit code that shows keys gone without a record."""
+    parser = build_parser()
+    args = parser.parse_args(["erase", "--member", str(uuid4()), "--by", str(uuid4())])
+    assert "ERASURE_UNRECORDED" in args.interrupted
+    assert "run the same erase again" in args.interrupted
+
+
+BRIEF_WAIT = """
+import sys
+import attrs
+import coledger._core
+from coledger.cli import run
+from coledger.storage import parse_url
+
+def brief(url):
+    config = parse_url(url)
+    return attrs.evolve(config, env={**config.env, "SQLITE_LOCK_TIMEOUT": "3"})
+
+coledger._core.parse_url = brief
+sys.argv = ["coledger", *sys.argv[1:]]
+run()
+"""
+"""The command line with a 3 s wait for a lock (30 s as shipped): SQLite takes
+Ctrl-C only once its wait is over."""
+
+
+def test_ctrl_c_while_waiting_on_a_lock_prints_no_traceback(tmp_path: Path) -> None:
+    """Interrupted while another process locks the file: still one line, exit 130."""
+    source = tmp_path / "source.db"
+    with Ledger.open(f"sqlite:///{source}", master_key=TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ada")
+        with (tmp_path / "year.jsonl").open("w", encoding="utf-8") as out:
+            ledger.export(out)
+    target = tmp_path / "target.db"
+    Ledger.open(f"sqlite:///{target}", master_key=TEST_MASTER_KEY).close()
+    with closing(sqlite3.connect(target, isolation_level=None)) as holder:
+        holder.execute("BEGIN EXCLUSIVE")
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                BRIEF_WAIT,
+                "import",
+                "--db",
+                str(target),
+                str(tmp_path / "year.jsonl"),
+            ],
+            env={**os.environ, "COLEDGER_MASTER_KEY": KEY},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            time.sleep(1)  # it waits on the lock by now, and takes Ctrl-C after it
+            child.send_signal(signal.SIGINT)
+            _, err = child.communicate(timeout=60)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.communicate()
+    assert child.returncode == 130, err
+    assert err == (
+        "coledger: interrupted; the ledger holds all of what this command "
+        "writes, or none of it\n"
+    )

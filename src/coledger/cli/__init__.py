@@ -100,7 +100,15 @@ def run() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = EXIT_OK
     except KeyboardInterrupt as interrupt:
+        # The interrupted command's frames may still hold a storage
+        # transaction over the connections its ledger closed on the way out:
+        # dropping them raises nothing worth a traceback after this line.
+        sys.unraisablehook = _ignore
         said = str(interrupt) if isinstance(interrupt, Interrupted) else "interrupted"
         print(f"coledger: {said}", file=sys.stderr)
         code = EXIT_INTERRUPTED
     sys.exit(code)
+
+
+def _ignore(_: object) -> None:
+    """Say nothing of an exception raised where no one can catch it."""

@@ -38,7 +38,14 @@ REBUILD_AGAIN = (
 )
 REAPPLY = (
     "the erasure is recorded whole or not at all; if it is recorded, "
-    "coledger erase --reapply destroys any of its keys still there"
+    "coledger erase --reapply destroys any of its keys still there; if "
+    "coledger erasure-audit reports ERASURE_UNRECORDED for the member, the "
+    "keys went before the record: run the same erase again"
+)
+PART_OF_A_YEAR = (
+    "the demo records its year a command at a time, so the ledger may hold "
+    "part of it: remove the ledger (its files, or its schema) and run the "
+    "demo again"
 )
 
 
@@ -276,7 +283,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_common(parser)
     parser.add_argument("--seed", type=int, default=2025, help="random seed")
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.set_defaults(handler=_demo)
+    parser.set_defaults(handler=_demo, interrupted=PART_OF_A_YEAR)
 
     parser = sub.add_parser("report", help="the power-sharing report for an audience")
     add_common(parser)
