@@ -309,12 +309,10 @@ def _stood_at(facts: Facts, request: AdjustmentFacts, at: datetime) -> bool:
 def standing_items(lens: Lens) -> list[tuple[AdjustmentFacts, MeetingFacts]]:
     """(standing request, meeting) for each meeting in scope and period it covered.
 
-    Ordered by the meeting's start, then by when the request was made.
+    Ordered by the meeting's start, then by when the request was made. X1
+    alone asks, once per scope: kept, the ledger's list alone grew with every
+    meeting a standing request covered.
     """
-    return lens.selected("standing items", lambda: _standing_items(lens))
-
-
-def _standing_items(lens: Lens) -> list[tuple[AdjustmentFacts, MeetingFacts]]:
     facts = lens.facts
     cover = standing_cover(facts)
     if not cover:
@@ -574,7 +572,13 @@ def _x5_counts(
         counts[4] += 1
         counts[5] += lens.declared(member, at)
         groups[0 if le else 1].add(member.int)
-    return tuple(counts), frozenset(groups[0]), frozenset(groups[1])
+    # A body's meetings mostly share one set of seat holders: kept once per
+    # state, not once per meeting (that was tens of MB at a million events).
+    pool: dict[frozenset[int], frozenset[int]] = lens.facts.remember(
+        ("x5_groups",), dict
+    )
+    with_it, without = (pool.setdefault(frozenset(g), frozenset(g)) for g in groups)
+    return tuple(counts), with_it, without
 
 
 def compute(lens: Lens, th: Thresholds) -> dict[str, Figure]:

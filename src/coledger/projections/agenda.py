@@ -57,15 +57,12 @@ def le_base(lens: Lens) -> Population:
     """The members A1's parity compares with, counted at any time.
 
     The whole membership in the ledger scope; in a body's or a project's,
-    the forum's own members in the period (``scope_population``), counted
-    once per scope, period and state of the facts.
+    the forum's own members in the period (``scope_population``). A1 asks
+    once per scope, so it is not kept.
     """
     if lens.scope.kind == "ledger":
         return lens.facts.population()
-    key = ("a1_base", lens.scope, lens.since, lens.until)
-    return lens.facts.remember(
-        key, lambda: Population.of(lens.facts, scope_population(lens))
-    )
+    return Population.of(lens.facts, scope_population(lens))
 
 
 def le_base_at(base: Population, at: datetime) -> float | None:

@@ -77,8 +77,7 @@ def r2(lens: Lens, th: Thresholds) -> Figure:
     held it, whether or not a proposal of the project went to that body.
     """
     del th
-    lone = counted = 0
-    acts: list[tuple[UUID, datetime]] = []
+    lone = counted = acts = declared = 0
     if lens.scope.kind == "ledger":
         bodies = {b.id: b for b in lens.bodies()}
     else:
@@ -87,30 +86,36 @@ def r2(lens: Lens, th: Thresholds) -> Figure:
         body = bodies.get(meeting.body)
         if meeting.kind != "decision_meeting" or body is None or not meeting.attendance:
             continue
-        present, alone = _voters_present(lens, body, meeting)
-        acts += [(m, meeting.starts_at) for m in present]
+        present, answered, alone = _voters_present(lens, body, meeting)
+        acts += present
+        declared += answered
         counted += 1
         lone += alone
     if not counted:
         return insufficient("R2", "no decision meetings with recorded attendance")
     value = lone / counted
     band = "pairs_or_more" if value == 0 else "lone_representative"
-    return Figure("R2", value, counted, lens.coverage(acts), band)
+    coverage = declared / acts if acts else None  # as lens.coverage of the voters
+    return Figure("R2", value, counted, coverage, band)
 
 
 @per_state
 def _voters_present(
     lens: Lens, body: BodyFacts, meeting: MeetingFacts
-) -> tuple[tuple[UUID, ...], bool]:
-    """The voting-seat holders at *meeting*, and whether at most one is LE.
+) -> tuple[int, int, bool]:
+    """Voting-seat holders at *meeting*, those who had declared, and if one is LE.
 
-    Both as the meeting started. They depend on the meeting alone, and the
-    ledger, its body and its project all ask.
+    That is: how many were there, how many of them had answered the
+    question, and whether at most one had lived experience, all as the
+    meeting started. They depend on the meeting alone, and the
+    ledger, its body and its project all ask: counts, not the holders, are
+    kept for each meeting.
     """
     at = meeting.starts_at
     voters = {s.member for s in seats_at(body, at) if s.seat == "voting"}
-    present = tuple(m for m in meeting.attendance if m in voters)
-    return present, sum(lens.le(m, at) for m in present) <= 1
+    present = [m for m in meeting.attendance if m in voters]
+    declared = sum(lens.declared(m, at) for m in present)
+    return len(present), declared, sum(lens.le(m, at) for m in present) <= 1
 
 
 @per_scope

@@ -136,10 +136,22 @@ def scope_population(lens: Lens) -> frozenset[UUID]:
     In the ledger scope, every eligible member; in a body's or a project's,
     those who held a seat on a body in scope during the period or attended
     one of its meetings in the period, if registered before the period's end
-    and not erased. Worked out once per scope, period and state of the facts.
+    and not erased. Worked out once for A1 and V2, which ask one after the
+    other: only the latest scope's is kept, since a rebuild's thousands of
+    scopes would otherwise hold one each until it ends.
     """
-    key = ("scope_population", lens.scope, lens.since, lens.until)
-    return lens.facts.remember(key, lambda: _scope_population(lens))
+    facts, asked = lens.facts, (lens.scope, lens.since, lens.until)
+    kept = facts.memo.get(LATEST_POPULATION)
+    if kept is not None and kept[0] == facts.position and kept[1][0] == asked:
+        found: frozenset[UUID] = kept[1][1]
+        return found
+    made = _scope_population(lens)
+    facts.memo[LATEST_POPULATION] = (facts.position, (asked, made))
+    return made
+
+
+LATEST_POPULATION = ("scope_population",)
+"""The facts' memo key of the latest scope's ``scope_population``."""
 
 
 def _scope_population(lens: Lens) -> frozenset[UUID]:
