@@ -10,8 +10,8 @@ import pytest
 
 from coledger import Ledger
 from coledger.projections.ladder import GROUPS
-from coledger.projections.lens import Figure, Scope
-from coledger.projections.report import DecisionTag, PowerSharingReport, Rung
+from coledger.projections.lens import Figure
+from coledger.projections.report import PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
 from coledger.reports import render
 from coledger.reports.suppression import (
@@ -22,6 +22,7 @@ from coledger.reports.suppression import (
     seat_flags_shown,
 )
 from coledger.reports.vocabulary import INDICATORS, RATIO, TAGS, indicator
+from report_helpers import report
 
 K = Thresholds().small_cell
 SAFE = ("public", "members")
@@ -30,27 +31,6 @@ RATIOS = ("D3", "V1", "R3", "R5", "R6", "X5")
 """Every parity ratio: each compares lived experience with everyone else."""
 WORDS = "well below equal"
 """The words of the band a ratio of 0.3 is shown in."""
-
-
-def report(
-    figures: dict[str, Figure],
-    *,
-    tags: tuple[str, ...] = (),
-    ladder: tuple[Rung, ...] = (),
-) -> PowerSharingReport:
-    """A report made by hand, with the given figures, decision tags and rungs."""
-    return PowerSharingReport(
-        scope=Scope.ledger(),
-        since=None,
-        until=None,
-        as_of=7,
-        indicators=figures,
-        ladder=ladder,
-        decisions=tuple(
-            DecisionTag(str(uuid.uuid4()), str(uuid.uuid4()), tag, le_originated=False)
-            for tag in tags
-        ),
-    )
 
 
 def ratio(code: str, groups: tuple[int, ...], value: float | None = 0.3) -> Figure:

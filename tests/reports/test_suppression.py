@@ -11,8 +11,8 @@ import pytest
 
 from coledger import Ledger, demo
 from coledger.projections.ladder import GROUPS
-from coledger.projections.lens import Figure, Scope
-from coledger.projections.report import DecisionTag, PowerSharingReport, Rung
+from coledger.projections.lens import Figure
+from coledger.projections.report import PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
 from coledger.reports import render, suppress, suppression
 from coledger.reports.display import public_row, public_tags
@@ -23,29 +23,9 @@ from coledger.reports.suppression import (
     underlying_count,
 )
 from coledger.reports.vocabulary import INDICATORS, SHARE
+from report_helpers import report
 
 K = Thresholds().small_cell
-
-
-def report(
-    figures: dict[str, Figure],
-    *,
-    tags: list[str] = (),  # type: ignore[assignment]
-    ladder: tuple[Rung, ...] = (),
-) -> PowerSharingReport:
-    """A report made by hand, with the given figures, decision tags and rungs."""
-    return PowerSharingReport(
-        scope=Scope.ledger(),
-        since=None,
-        until=None,
-        as_of=99,
-        indicators=figures,
-        ladder=ladder,
-        decisions=tuple(
-            DecisionTag(str(uuid.uuid4()), str(uuid.uuid4()), tag, le_originated=False)
-            for tag in tags
-        ),
-    )
 
 
 def fig(code: str, value: float | None, n: int, band: str | None = "some") -> Figure:
