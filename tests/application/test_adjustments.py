@@ -19,6 +19,7 @@ from coledger.errors import (
     TimeOrderError,
     UnknownAdjustmentCodeError,
     UnknownAdjustmentError,
+    UnknownCodeError,
     UnknownMeetingError,
     UnknownProposalError,
     UnmetAdjustmentsError,
@@ -417,3 +418,16 @@ def test_an_answer_at_the_default_time_follows_a_vote_from_a_fast_clock(
     ledger.open_voting(p, by=ada, access_override="urgent", occurred_at=ahead)
     ledger.provide_adjustment(need, by=ada)
     assert ledger.adjustment(need).resolved_at == ahead
+
+
+def test_a_decline_reason_typed_as_words_is_not_repeated(ledger: Ledger) -> None:
+    """A reason that is not a code is refused without echoing what it said."""
+    ada = ledger.register_member("Ada", role="staff")
+    sam = ledger.register_member("Sam")
+    need = ledger.request_adjustment(sam, code="BSL")
+    before = ledger.position
+    with pytest.raises(UnknownCodeError) as raised:
+        ledger.decline_adjustment(need, by=ada, reason="she is deaf, no interpreter")
+    assert ledger.position == before
+    assert "deaf" not in str(raised.value)
+    assert "not_reasonable_cost" in str(raised.value)  # the codes it could be

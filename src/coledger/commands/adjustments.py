@@ -138,7 +138,9 @@ class AdjustmentCommands(LedgerCore):
         source_ref: str | None = None,
     ) -> None:
         """Record that an adjustment was declined, why, and any alternative offered."""
-        v.check_code("reason", reason, v.DECLINE_REASONS)
+        # Not repeated in the message: a reason typed as words beside someone's
+        # access need may say what the need was, and messages reach logs.
+        v.check_code("reason", reason, v.DECLINE_REASONS, sealed=True)
         if alternative is not None:
             v.check_adjustment_code(alternative)
         if reason == "alternative_offered" and alternative is None:

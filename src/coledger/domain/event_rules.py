@@ -210,7 +210,7 @@ def _requested(e: Adjustment.Requested) -> None:
 
 
 def _declined(e: Adjustment.Declined) -> None:
-    v.check_code("reason", e.reason, v.DECLINE_REASONS)
+    v.check_code("reason", e.reason, v.DECLINE_REASONS, sealed=True)  # as declining
     if e.alternative not in (None, v.ERASED):
         v.check_adjustment_code(e.alternative)
     if e.reason == "alternative_offered" and e.alternative is None:
