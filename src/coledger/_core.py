@@ -1150,6 +1150,13 @@ class LedgerCore(ClosedOnExit):
             )
         return helper.id
 
+    def _linked_requests(self, record: Proposal) -> list[Adjustment]:
+        """The requests for *record*, then those for the meeting it was raised at."""
+        linked = list(record.adjustments)
+        if record.meeting is not None:
+            linked += self._meeting(record.meeting).adjustments
+        return [self._adjustment(a) for a in linked]
+
     def _unmet(
         self, record: Proposal, electorate: set[UUID], at: datetime | None = None
     ) -> tuple[UUID, ...]:
@@ -1159,12 +1166,8 @@ class LedgerCore(ClosedOnExit):
         then and not yet answered then, though they may be answered now: a
         vote dated back to before a provision opened over an unmet need.
         """
-        linked = list(record.adjustments)
-        if record.meeting is not None:
-            linked += self._meeting(record.meeting).adjustments
         unmet = []
-        for adjustment_id in linked:
-            adjustment = self._adjustment(adjustment_id)
+        for adjustment in self._linked_requests(record):
             if at is None:
                 pending = adjustment.is_open
             else:
@@ -1178,7 +1181,7 @@ class LedgerCore(ClosedOnExit):
                 and not self._is_erased(adjustment.member)
                 and adjustment.needed_before in v.NEEDED_BEFORE_VOTE
             ):
-                unmet.append(adjustment_id)
+                unmet.append(adjustment.id)
         return tuple(unmet)
 
     def _le_participants(self, record: Proposal, at: datetime) -> int | None:

@@ -294,10 +294,13 @@ def test_a_need_dated_before_a_vote_already_open_is_refused(ledger: Ledger) -> N
     assert ledger.adjustment(later).status == "requested"
 
 
-def test_a_meeting_need_dated_before_a_vote_there_already_open_is_refused(
+def _proposal_at_a_meeting(
     ledger: Ledger,
-) -> None:
-    """A request for a meeting that would have held up a vote there is refused."""
+) -> tuple[Callable[[int], datetime], UUID, list[UUID], UUID, UUID]:
+    """The board above, with a second proposal raised at a meeting at hour 12.
+
+    Returns (hour to time, the admin, the voters, the meeting, the proposal).
+    """
     at, ada, voters, first = _board_with_a_proposal(ledger)
     body = ledger.proposal(first).body
     meeting = ledger.schedule_meeting(
@@ -306,6 +309,14 @@ def test_a_meeting_need_dated_before_a_vote_there_already_open_is_refused(
     p = ledger.raise_proposal(
         body, proposers=[ada], title="Q", text="y", meeting=meeting, occurred_at=at(2)
     )
+    return at, ada, voters, meeting, p
+
+
+def test_a_meeting_need_dated_before_a_vote_there_already_open_is_refused(
+    ledger: Ledger,
+) -> None:
+    """A request for a meeting that would have held up a vote there is refused."""
+    at, ada, voters, meeting, p = _proposal_at_a_meeting(ledger)
     ledger.open_voting(p, by=ada, occurred_at=at(10))
     for before in ("papers", "meeting", "vote"):
         with refused(ledger, TimeOrderError, match="would have held up"):
@@ -370,14 +381,7 @@ def test_no_answer_dated_before_a_vote_that_opened_over_the_need(
     ledger: Ledger, answer: str, target: str
 ) -> None:
     """A need a vote opened over (with an override) cannot be answered before it."""
-    at, ada, voters, first = _board_with_a_proposal(ledger)
-    body = ledger.proposal(first).body
-    meeting = ledger.schedule_meeting(
-        body, kind="decision_meeting", title="M", starts_at=at(12), by=ada
-    )
-    p = ledger.raise_proposal(
-        body, proposers=[ada], title="Q", text="y", meeting=meeting, occurred_at=at(2)
-    )
+    at, ada, voters, meeting, p = _proposal_at_a_meeting(ledger)
     need = ledger.request_adjustment(
         voters[0],
         code="BSL",

@@ -31,12 +31,12 @@ class VotingCommands(LedgerCore):
 
     def _last_answer(self, record: Proposal) -> datetime | None:
         """The latest answer to a need before *record*'s vote, for it or its meeting."""
-        linked = list(record.adjustments)
-        if record.meeting is not None:
-            linked += self._meeting(record.meeting).adjustments
-        answers = (self._adjustment(a) for a in linked)
         return latest(
-            *(a.resolved_at for a in answers if a.needed_before in v.NEEDED_BEFORE_VOTE)
+            *(
+                a.resolved_at
+                for a in self._linked_requests(record)
+                if a.needed_before in v.NEEDED_BEFORE_VOTE
+            )
         )
 
     def open_voting(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from coledger.domain.base import Context, LedgerAggregate
-from coledger.domain.timeorder import check_not_before
+from coledger.domain.timeorder import check_not_before, latest_from
 from coledger.errors import AlreadyResolvedError
 
 
@@ -145,7 +145,7 @@ class Adjustment(LedgerAggregate):
 
     def answer_floor(self, opened: datetime | None) -> datetime:
         """The earliest business time an answer may have (*opened* as _check_open's)."""
-        return self.requested_at if opened is None else max(self.requested_at, opened)
+        return latest_from(self.requested_at, opened)
 
     def provide(
         self, ctx: Context, *, partial: bool, opened: datetime | None = None

@@ -10,7 +10,7 @@ import attrs
 
 from coledger.domain.base import Context, LedgerAggregate
 from coledger.domain.rules import Rule
-from coledger.domain.timeorder import check_not_before, latest
+from coledger.domain.timeorder import check_not_before, latest, latest_from
 from coledger.errors import (
     NotASeatHolderError,
     OfficeTakenError,
@@ -121,9 +121,8 @@ class Body(LedgerAggregate):
 
         def apply(self, aggregate: Body) -> None:
             """Remember the latest opening: no seat or rule change may precede it."""
-            last = aggregate.vote_opened_at
-            aggregate.vote_opened_at = (
-                self.occurred_at if last is None else max(last, self.occurred_at)
+            aggregate.vote_opened_at = latest(
+                aggregate.vote_opened_at, self.occurred_at
             )
 
     if TYPE_CHECKING:  # set by the events; declared here for type checkers
@@ -193,13 +192,11 @@ class Body(LedgerAggregate):
         member's seat or that office, and, for a voting seat, the latest
         opening of a vote, which took the voting seats as they then stood.
         """
-        floor = latest(
+        return latest_from(
             self.established_at,
             self.last_seat_change(member, office),
             self.vote_opened_at if seat == "voting" else None,
         )
-        assert floor is not None  # noqa: S101 (established_at is always set)
-        return floor
 
     def _check_seat_order(
         self, ctx: Context, member: UUID, seat: str, office: str | None
@@ -267,9 +264,7 @@ class Body(LedgerAggregate):
         The later of when the body took its current rule and the latest
         opening of a vote, which took the rule in force then.
         """
-        floor = latest(self.rule_since, self.vote_opened_at)
-        assert floor is not None  # noqa: S101 (rule_since is always set)
-        return floor
+        return latest_from(self.rule_since, self.vote_opened_at)
 
     def change_rule(self, ctx: Context, rule: Rule) -> None:
         """Adopt a new decision rule, no earlier than its current one or a vote."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from coledger.domain.base import Context, LedgerAggregate
-from coledger.domain.timeorder import check_not_before
+from coledger.domain.timeorder import check_not_before, latest
 from coledger.domain.values import NEEDED_BEFORE_VOTE
 
 
@@ -80,9 +80,8 @@ class Meeting(LedgerAggregate):
 
         def apply(self, aggregate: Meeting) -> None:
             """Remember the latest opening: no request it would meet may precede it."""
-            last = aggregate.vote_opened_at
-            aggregate.vote_opened_at = (
-                self.occurred_at if last is None else max(last, self.occurred_at)
+            aggregate.vote_opened_at = latest(
+                aggregate.vote_opened_at, self.occurred_at
             )
 
     if TYPE_CHECKING:  # set by the events; declared here for type checkers

@@ -11,7 +11,7 @@ import attrs
 
 from coledger.domain.base import Context, LedgerAggregate
 from coledger.domain.rules import Rule, Tally, Verdict
-from coledger.domain.timeorder import check_not_before, latest
+from coledger.domain.timeorder import check_not_before, latest, latest_from
 from coledger.domain.values import NEEDED_BEFORE_VOTE
 from coledger.errors import (
     ActionAlreadyCompletedError,
@@ -580,8 +580,7 @@ class Proposal(LedgerAggregate):
 
     def note_delivery(self, at: datetime) -> None:
         """Remember the latest business time of delivery work or an evaluation."""
-        last = self.delivered_at
-        self.delivered_at = at if last is None else max(last, at)
+        self.delivered_at = latest(self.delivered_at, at)
 
     @property
     def decision_floor(self) -> datetime:
@@ -591,9 +590,7 @@ class Proposal(LedgerAggregate):
         already done on the vote's outcome, it would show that work done on a
         decision no longer in force.
         """
-        floor = latest(self.last_step_at, self.delivered_at)
-        assert floor is not None  # noqa: S101 (last_step_at is always set)
-        return floor
+        return latest_from(self.last_step_at, self.delivered_at)
 
     def last_voting_step(self) -> datetime:
         """When a close or a withdrawal may come: the opening, or a later ballot."""
@@ -673,9 +670,7 @@ class Proposal(LedgerAggregate):
         The raising, and for a need before the vote, the opening of its vote.
         """
         vote = self.voting_opened_at if needed_before in NEEDED_BEFORE_VOTE else None
-        floor = latest(self.raised_at, vote)
-        assert floor is not None  # noqa: S101 (raised_at is always set)
-        return floor
+        return latest_from(self.raised_at, vote)
 
     def link_adjustment(
         self, ctx: Context, *, adjustment: UUID, member: UUID, needed_before: str

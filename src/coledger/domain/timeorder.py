@@ -13,6 +13,15 @@ def latest(*times: datetime | None) -> datetime | None:
     return max(given) if given else None
 
 
+def latest_from(first: datetime, *others: datetime | None) -> datetime:
+    """The latest of *first* and *others* (None among them is no time).
+
+    For a floor that always has a time to start from, such as a record's
+    creation.
+    """
+    return max((first, *(t for t in others if t is not None)))
+
+
 def check_not_before(
     what: str, at: datetime, floor: datetime | None, before: str, why: str = ""
 ) -> None:
