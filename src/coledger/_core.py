@@ -24,6 +24,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.persistence import (
     ApplicationRecorder,
+    InfrastructureFactory,
     IntegrityError,
     PersistenceError,
 )
@@ -211,11 +212,18 @@ class _LedgerApp(Application[UUID]):
     name = APP_NAME
 
     def __init__(
-        self, env: EnvType, keys: KeyStore, *, seal: bool = True, leaves: bool = True
+        self,
+        env: EnvType,
+        keys: KeyStore,
+        *,
+        seal: bool = True,
+        leaves: bool = True,
+        options: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.keys = keys
         self.seal = seal
         self.leaves = leaves
+        self.options = options
         if not leaves:
             env = {k: v for k, v in env.items() if k != "APPLICATION_RECORDER_TOPIC"}
             # The same insert as with leaves, so that only the leaves differ.
@@ -234,6 +242,14 @@ class _LedgerApp(Application[UUID]):
         # Ignore the process environment: the storage URL is the whole configuration,
         # so a stray PERSISTENCE_MODULE cannot send a ledger somewhere else.
         return Environment(name, dict(env or {}))
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
+        factory = super().construct_factory(env)
+        if self.options:
+            # eventsourcing's pool takes no TLS settings; its connections are
+            # made from these keyword arguments, on first use, after this.
+            factory.datastore.pool.kwargs.update(self.options)  # type: ignore[attr-defined]
+        return factory
 
     def construct_recorder(self) -> ApplicationRecorder:
         if isinstance(self.factory, POPOFactory) and self.leaves:
@@ -546,7 +562,13 @@ class LedgerCore(ClosedOnExit):
         self._keys = _key_store(config, master_key)
         try:
             fresh_keys = self._keys.check_master_key()
-            self._app = _LedgerApp(config.env, self._keys, seal=seal, leaves=leaves)
+            self._app = _LedgerApp(
+                config.env,
+                self._keys,
+                seal=seal,
+                leaves=leaves,
+                options=config.options,
+            )
         except (PersistenceError, sqlite3.Error) as error:
             # eventsourcing lets SQLite's own error through when a damaged file
             # fails as its first connection is made. That connection is held

@@ -110,6 +110,8 @@ class StorageConfig:
     url: str = ""
     path: Path | None = None
     schema: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
+    """The libpq options a PostgreSQL URL passes on (TLS, application name)."""
 
     @property
     def pg_schema(self) -> str:
@@ -137,6 +139,7 @@ class StorageConfig:
         parts = [
             f"{k}={_quoted(self.env[v])}" for k, v in keys.items() if self.env.get(v)
         ]
+        parts += [f"{k}={_quoted(v)}" for k, v in self.options]
         return " ".join(parts)
 
 
@@ -316,7 +319,7 @@ def _postgres(url: str) -> StorageConfig:
         raise InvalidUrlError(
             f"{shown(url)!r}: port 0 is no port (leave it out for 5432)"
         )
-    schema = _schema(url, parts.query)
+    schema, options = _query(url, parts.query)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": dbname,
@@ -334,20 +337,49 @@ def _postgres(url: str) -> StorageConfig:
     }
     if schema:
         env["POSTGRES_SCHEMA"] = schema
-    return StorageConfig("postgres", env, url, schema=schema)
+    return StorageConfig("postgres", env, url, schema=schema, options=options)
 
 
-def _schema(url: str, text: str) -> str | None:
-    """The schema named by a PostgreSQL URL's query *text* (None: public)."""
+LIBPQ_OPTIONS = (
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "sslcrl",
+    "application_name",
+)
+"""The libpq options a PostgreSQL URL may carry, passed to every connection."""
+
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+"""The values libpq takes for ``sslmode``."""
+
+
+def _query(url: str, text: str) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """The schema (None: public) and libpq options a PostgreSQL URL's query names."""
     # Blank values kept: '?schema=' (an unset variable, say) would otherwise
     # put an organisation's ledger in the shared public schema unannounced.
     query = parse_qs(text, keep_blank_values=True)
-    unknown = set(query) - {"schema"}
+    unknown = set(query) - {"schema", *LIBPQ_OPTIONS}
     if unknown:
         raise InvalidUrlError(f"{shown(url)!r}: unknown options {sorted(unknown)}")
-    if len(query.get("schema", [])) > 1:
-        raise InvalidUrlError(f"{shown(url)!r}: more than one schema named")
-    schema = query.get("schema", [None])[0]
+    for name, values in query.items():
+        if len(values) > 1:
+            raise InvalidUrlError(f"{shown(url)!r}: {name} given more than once")
+        if name != "schema" and not values[0]:
+            # libpq would take an empty value as "not set" and fall back to its
+            # default (for sslmode, 'prefer', which may not encrypt).
+            raise InvalidUrlError(f"{shown(url)!r}: {name}= gives no value")
+    mode = query.get("sslmode", ["prefer"])[0]
+    if mode not in SSL_MODES:
+        raise InvalidUrlError(
+            f"{shown(url)!r}: sslmode must be one of {', '.join(SSL_MODES)}"
+        )
+    options = tuple((n, query[n][0]) for n in LIBPQ_OPTIONS if n in query)
+    return _schema(url, query.get("schema", [None])[0]), options
+
+
+def _schema(url: str, schema: str | None) -> str | None:
+    """The schema a PostgreSQL URL names as *schema* (None: public)."""
     if schema == "":
         raise InvalidUrlError(
             f"{shown(url)!r}: 'schema=' names no schema (leave it out for public)"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import uuid
+from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 import pytest
 from eventsourcing.persistence import PersistenceError
 from hypothesis import given
@@ -15,7 +18,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from coledger import InvalidUrlError, Ledger, StorageError, _core
 from coledger.storage import parse_url, shown
-from conftest import drop_schema, require_postgres
+from conftest import PG_CONNINFO, drop_schema, require_postgres
 
 # Anything a URL can carry percent-encoded, but NUL (which the URL refuses).
 words = st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=30)
@@ -131,7 +134,7 @@ def test_a_server_that_never_answers_fails_the_open_within_the_timeout() -> None
     ("query", "refusal"),
     [
         ("schema=", "names no schema"),
-        ("schema=one&schema=two", "more than one schema"),
+        ("schema=one&schema=two", "schema given more than once"),
         ("schema=one&colour=", "unknown options"),
     ],
 )
@@ -239,3 +242,115 @@ def test_a_ledger_that_cannot_be_opened_does_not_show_the_password(
         Ledger.open(url, master_key=bytes(32))
     assert "s3cret-Pa55" not in str(raised.value)
     assert "postgres:***@127.0.0.1" in str(raised.value)
+
+
+def _local_ports(port: int) -> set[int]:
+    """The local ports of this process's TCP connections to *port* on 127.0.0.1."""
+    inodes = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = str(fd.readlink())
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    ports = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, inode = fields[1], fields[2], fields[9]
+        if inode in inodes and int(remote.split(":")[1], 16) == port:
+            ports.add(int(local.split(":")[1], 16))
+    return ports
+
+
+@pytest.mark.postgres
+def test_every_connection_a_ledger_makes_carries_the_url_options(
+    pg_schema: str,
+) -> None:
+    """The pool, the key store, the tables and the audit source all pass them on."""
+    require_postgres()
+    before = _local_ports(5432)
+    url = (
+        f"postgresql://postgres@127.0.0.1:5432/test?schema={pg_schema}"
+        f"&sslmode=disable&application_name={pg_schema}"
+    )
+    with Ledger.open(url) as ledger:
+        ledger.register_member("Ann")
+        assert ledger.projections().catch_up() == 1
+        assert ledger.verify().size == 1
+        ours = _local_ports(5432) - before
+        with psycopg.connect(PG_CONNINFO) as conn:
+            rows = conn.execute(
+                "SELECT client_port, application_name, coalesce(s.ssl, false) "
+                "FROM pg_stat_activity LEFT JOIN pg_stat_ssl AS s USING (pid) "
+                "WHERE client_port = ANY(%s)",
+                [list(ours)],
+            ).fetchall()
+    assert len(rows) == len(ours) >= 3
+    assert {(name, ssl) for _, name, ssl in rows} == {(pg_schema, False)}
+
+
+@pytest.mark.postgres
+def test_a_url_requiring_tls_never_talks_to_the_server_in_clear(
+    pg_schema: str,
+) -> None:
+    """sslmode=require reaches libpq: without TLS on the server, nothing is written."""
+    require_postgres()
+    url = (
+        f"postgresql://postgres@127.0.0.1:5432/test?schema={pg_schema}&sslmode=require"
+    )
+    with psycopg.connect(PG_CONNINFO) as conn:
+        offered = conn.execute("SHOW ssl").fetchone() == ("on",)
+    if offered:
+        before = _local_ports(5432)
+        with Ledger.open(url) as ledger:
+            ledger.register_member("Ann")
+            ours = list(_local_ports(5432) - before)
+            with psycopg.connect(PG_CONNINFO) as conn:
+                clear = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity JOIN pg_stat_ssl "
+                    "USING (pid) WHERE client_port = ANY(%s) AND NOT ssl",
+                    [ours],
+                ).fetchone()
+        assert ours
+        assert clear == (0,)
+        return
+    with pytest.raises(StorageError, match="SSL"):
+        Ledger.open(url)
+    with psycopg.connect(PG_CONNINFO) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", [pg_schema]
+        ).fetchone()
+    assert found is None
+
+
+@given(
+    mode=st.sampled_from(["disable", "require", "verify-full"]),
+    root=words,
+    name=words,
+)
+def test_the_connection_string_carries_the_url_options_as_written(
+    mode: str, root: str, name: str
+) -> None:
+    """TLS settings and the application name reach libpq whatever they hold."""
+    url = (
+        f"postgresql://u@h/db?sslmode={mode}&sslrootcert={quote(root, safe='')}"
+        f"&application_name={quote(name, safe='')}"
+    )
+    found = conninfo_to_dict(parse_url(url).postgres_conninfo)
+    assert (found["sslmode"], found["sslrootcert"]) == (mode, root)
+    assert found["application_name"] == name
+
+
+@pytest.mark.parametrize(
+    ("query", "refusal"),
+    [
+        ("sslmode=sometimes", "sslmode must be one of"),
+        ("sslmode=", "sslmode= gives no value"),
+        ("sslmode=require&sslmode=disable", "sslmode given more than once"),
+        ("sslpassword=hunter2", "unknown options"),
+    ],
+)
+def test_a_url_option_libpq_would_misread_is_refused(query: str, refusal: str) -> None:
+    """An unknown TLS mode, an empty or repeated option is refused before connecting."""
+    with pytest.raises(InvalidUrlError, match=refusal) as caught:
+        parse_url(f"postgresql://u@h/db?{query}")
+    assert "hunter2" not in str(caught.value)
