@@ -452,9 +452,16 @@ def _key_store(config: StorageConfig, master_key: bytes) -> KeyStore:
     """The key store that belongs beside a ledger's events."""
     path = _key_store_path(config)
     if path is not None:
-        return SQLiteKeyStore(master_key, path)
+        wait = float(config.env["SQLITE_LOCK_TIMEOUT"])
+        return SQLiteKeyStore(master_key, path, lock_timeout=wait)
     if config.backend == "postgres":
-        return PostgresKeyStore(master_key, config.postgres_conninfo, config.schema)
+        return PostgresKeyStore(
+            master_key,
+            config.postgres_conninfo,
+            config.schema,
+            where=shown(config.url),
+            lock_timeout=float(config.env["POSTGRES_LOCK_TIMEOUT"]),
+        )
     return MemoryKeyStore(master_key)
 
 

@@ -198,3 +198,49 @@ def test_a_batch_refused_for_a_lock_deletes_its_keys_without_asking_again(
         monkeypatch.undo()
         assert ledger._keys.live_keys(made[0]) == []
         assert ledger.members() == []
+
+
+@contextmanager
+def keys_locked_by_another(ledger: Ledger) -> Iterator[None]:
+    """Another connection holds the ledger's key store locked for the whole block."""
+    config = ledger.config
+    if config.backend == "sqlite":
+        assert config.path is not None
+        keys = config.path.with_name(config.path.name + ".keys")
+        with closing(sqlite3.connect(str(keys), isolation_level=None)) as conn:
+            conn.execute("BEGIN EXCLUSIVE")
+            yield
+            conn.execute("ROLLBACK")
+        return
+    with psycopg.connect(PG_CONNINFO) as conn:
+        conn.execute(
+            f'LOCK TABLE "{config.pg_schema}".coledger_member_keys '
+            "IN ACCESS EXCLUSIVE MODE"
+        )
+        yield
+        conn.rollback()
+
+
+def test_a_locked_key_store_refuses_a_registration_as_locked(
+    briefly_waiting: Ledger,
+) -> None:
+    """A new member's key that cannot be stored is a lock refusal, and no event."""
+    ledger = briefly_waiting
+    ledger.register_member("Ada")
+    with keys_locked_by_another(ledger), pytest.raises(DatabaseLockedError) as refusal:
+        ledger.register_member("Bo")
+    assert refusal.value.waited == 1
+    assert [m.name for m in ledger.members()] == ["Ada"]
+
+
+def test_a_locked_key_store_refuses_an_erasure_and_destroys_nothing(
+    briefly_waiting: Ledger,
+) -> None:
+    """An erasure kept from the keys is refused as locked; the member stays readable."""
+    ledger = briefly_waiting
+    ada = ledger.register_member("Ada")
+    with keys_locked_by_another(ledger), pytest.raises(DatabaseLockedError):
+        ledger.erase_member(ada, by=ada)
+    assert [m.name for m in ledger.members()] == ["Ada"]
+    ledger.erase_member(ada, by=ada)  # and once the lock is gone, it goes through
+    assert [m.name for m in ledger.members()] != ["Ada"]

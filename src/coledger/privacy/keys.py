@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.keywrap import (
     aes_key_wrap,
 )
 
-from coledger.errors import MasterKeyError, StorageError
+from coledger.errors import DatabaseLockedError, MasterKeyError, StorageError
 from coledger.storage import alive, create_owner_only
 
 if TYPE_CHECKING:
@@ -520,13 +520,19 @@ _SQLITE_CHUNK = 500
 class SQLiteKeyStore(KeyStore):
     """Keys in their own SQLite file beside the ledger's."""
 
-    def __init__(self, master_key: bytes, path: Path) -> None:
+    def __init__(
+        self, master_key: bytes, path: Path, *, lock_timeout: float = 30.0
+    ) -> None:
         super().__init__(master_key)
         self.path = path
+        self._lock_timeout = lock_timeout
         create_owner_only(path)
         try:
             self._conn = sqlite3.connect(
-                path, timeout=30, isolation_level=None, check_same_thread=False
+                path,
+                timeout=lock_timeout,
+                isolation_level=None,
+                check_same_thread=False,
             )
             # Overwrite deleted content, and keep no WAL: destroyed key bytes must
             # not survive anywhere in the store's files.
@@ -536,12 +542,19 @@ class SQLiteKeyStore(KeyStore):
         except sqlite3.Error as error:
             raise StorageError(f"cannot open the key store {path}: {error}") from error
 
+    def _failure(self, error: sqlite3.Error) -> StorageError:
+        """The error to raise for *error*: locked out, or another storage failure."""
+        code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+        if code in {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}:
+            return DatabaseLockedError(str(self.path), self._lock_timeout)
+        return StorageError(f"key store {self.path}: {error}")
+
     def _run(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         try:
             with self._lock:
                 return self._conn.execute(sql, params).fetchall()
         except sqlite3.Error as error:
-            raise StorageError(f"key store {self.path}: {error}") from error
+            raise self._failure(error) from error
 
     def _insert(self, key_id: str, member: str, purpose: str, wrapped: bytes) -> None:
         self._run(
@@ -588,9 +601,14 @@ class SQLiteKeyStore(KeyStore):
                 )
                 self._conn.execute("COMMIT")
             except sqlite3.Error as error:
-                self._conn.execute("ROLLBACK")
-                raise StorageError(f"key store {self.path}: {error}") from error
-            self._conn.execute("VACUUM")
+                if self._conn.in_transaction:  # not when BEGIN found it locked
+                    self._conn.execute("ROLLBACK")
+                raise self._failure(error) from error
+            # secure_delete has already overwritten the destroyed bytes; VACUUM
+            # gives the freed pages back. Another process reading the store
+            # can block it, and the keys are gone whether or not it runs.
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("VACUUM")
         return ids
 
     def _read_generation(self) -> int:
@@ -642,7 +660,7 @@ class SQLiteKeyStore(KeyStore):
             except sqlite3.Error as error:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
-                raise StorageError(f"key store {self.path}: {error}") from error
+                raise self._failure(error) from error
             except BaseException:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
@@ -656,7 +674,15 @@ class SQLiteKeyStore(KeyStore):
 class PostgresKeyStore(KeyStore):
     """Keys in a table of their own in the ledger's PostgreSQL schema."""
 
-    def __init__(self, master_key: bytes, conninfo: str, schema: str | None) -> None:
+    def __init__(
+        self,
+        master_key: bytes,
+        conninfo: str,
+        schema: str | None,
+        *,
+        where: str = "PostgreSQL",
+        lock_timeout: float = 10.0,
+    ) -> None:
         import psycopg  # noqa: PLC0415 (only PostgreSQL ledgers need it)
         from psycopg import sql  # noqa: PLC0415
 
@@ -664,9 +690,14 @@ class PostgresKeyStore(KeyStore):
         self._psycopg = psycopg
         self._schema = sql.Identifier(schema or "public")
         self._sql = sql
-        self._conninfo = conninfo
+        self._where = where
+        self._lock_timeout = lock_timeout
+        # As the ledger's own connections: wait so long for a lock, then fail.
+        self._conninfo = (
+            f"{conninfo} options='-c lock_timeout={round(lock_timeout * 1000)}'"
+        )
         try:
-            self._conn = psycopg.connect(conninfo, autocommit=True)
+            self._conn = psycopg.connect(self._conninfo, autocommit=True)
         except psycopg.Error as error:
             raise StorageError(f"cannot open the key store: {error}") from error
         try:
@@ -699,6 +730,12 @@ class PostgresKeyStore(KeyStore):
             self._conn, lambda: self._psycopg.connect(self._conninfo, autocommit=True)
         )
 
+    def _failure(self, error: Exception) -> StorageError:
+        """The error to raise for *error*: locked out, or another storage failure."""
+        if getattr(error, "sqlstate", None) == "55P03":  # lock_not_available
+            return DatabaseLockedError(self._where, self._lock_timeout)
+        return StorageError(f"key store: {error}")
+
     def _run(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         statement = self._sql.SQL(query).format(s=self._schema)
         try:
@@ -707,7 +744,7 @@ class PostgresKeyStore(KeyStore):
                 cursor = self._conn.execute(statement, params)
                 return cursor.fetchall() if cursor.description else []
         except self._psycopg.Error as error:
-            raise StorageError(f"key store: {error}") from error
+            raise self._failure(error) from error
 
     def _insert(self, key_id: str, member: str, purpose: str, wrapped: bytes) -> None:
         self._run(
@@ -743,8 +780,11 @@ class PostgresKeyStore(KeyStore):
             "SET generation = generation + 1) SELECT key_id FROM gone",
             (member, list(purposes), ids, ids),
         )
-        # Reclaim the dead row versions that still hold the wrapped bytes.
-        self._run("VACUUM {s}.coledger_member_keys")
+        # Reclaim the dead row versions that still hold the wrapped bytes. The
+        # keys are destroyed already: a vacuum kept waiting past the lock
+        # timeout leaves them to autovacuum, not the erasure failed.
+        with contextlib.suppress(DatabaseLockedError):
+            self._run("VACUUM {s}.coledger_member_keys")
         return [row[0] for row in rows]
 
     def _read_generation(self) -> int:
@@ -769,7 +809,7 @@ class PostgresKeyStore(KeyStore):
                 self._revive()
                 self._insert_rows(rows, bump=bump)
         except self._psycopg.Error as error:
-            raise StorageError(f"key store: {error}") from error
+            raise self._failure(error) from error
 
     def _insert_rows(self, rows: Sequence[KeyRow], *, bump: bool) -> None:
         sql = self._sql
