@@ -440,3 +440,57 @@ def tampering(scene: Scene) -> Iterator[Raw]:
         raw.commit()
     finally:
         raw.close()
+
+
+AUTO_INDEX = "sqlite_autoindex_stored_events_1"
+
+
+def hide_from_the_index(path: Path) -> None:
+    """Leave the last event's row in the table but out of its primary-key index.
+
+    With ``writable_schema``, the index is left behind while a changed id is
+    written, then put back: the table's bytes (and so every leaf) are as
+    signed, but an application, which finds events through the index, no
+    longer sees that event.
+    """
+    with sqlite3.connect(path) as conn:
+        rowid, oid = conn.execute(
+            "SELECT rowid, originator_id FROM stored_events ORDER BY rowid DESC"
+        ).fetchone()
+        table = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'stored_events'"
+        ).fetchone()[0]
+        index = conn.execute(
+            "SELECT type, name, tbl_name, rootpage, sql FROM sqlite_master "
+            "WHERE name = ?",
+            (AUTO_INDEX,),
+        ).fetchone()
+        conn.execute(
+            "UPDATE stored_events SET originator_id = ? WHERE rowid = ?",
+            ("f" * 32, rowid),
+        )
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute(
+            "UPDATE sqlite_master SET sql = ? WHERE name = 'stored_events'",
+            (
+                (
+                    "CREATE TABLE stored_events (originator_id TEXT, "
+                    "originator_version INTEGER, topic TEXT, state BLOB)"
+                ),
+            ),
+        )
+        conn.execute("DELETE FROM sqlite_master WHERE name = ?", (AUTO_INDEX,))
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "UPDATE stored_events SET originator_id = ? WHERE rowid = ?", (oid, rowid)
+        )
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute(
+            "UPDATE sqlite_master SET sql = ? WHERE name = 'stored_events'", (table,)
+        )
+        conn.execute("INSERT INTO sqlite_master VALUES (?, ?, ?, ?, ?)", index)
+    count = "SELECT count(*) FROM stored_events {} WHERE originator_id = ?"
+    with sqlite3.connect(path) as conn:
+        seen = conn.execute(count.format(""), (oid,)).fetchone()[0]
+        stored = conn.execute(count.format("NOT INDEXED"), (oid,)).fetchone()[0]
+    assert seen < stored, "the index still lists the row"

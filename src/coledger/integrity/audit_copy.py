@@ -75,6 +75,7 @@ def _copy(source: Path, target: Path) -> int:
             ).fetchone()
             if created is None:
                 raise StorageError(f"{source} has no table {table}")
+            _check_file_sound(conn, source, table)
             # The table alone: a trigger copied with it would run on the rows
             # being copied, and could hide or mend a forged one in the copy.
             conn.execute(created[0])
@@ -99,6 +100,24 @@ def _copy(source: Path, target: Path) -> int:
     finally:
         conn.close()
     return int(count)
+
+
+def _check_file_sound(conn: sqlite3.Connection, source: Path, table: str) -> None:
+    """StorageError if SQLite's own check finds *table* or its indexes damaged.
+
+    The copy builds its indexes afresh from the table's rows, so an index of
+    the ledger that leaves out a signed row (hiding it from the application)
+    would be mended on the way, and the copy would pass the file check that
+    the ledger fails.
+    """
+    rows = conn.execute(f"PRAGMA src.integrity_check({table})").fetchall()
+    problems = [str(row[0]) for row in rows if row[0] != "ok"]
+    if problems:
+        raise StorageError(
+            f"{source}: SQLite's integrity check of {table} fails "
+            f"({problems[0]}), which a copy would mend; verify the ledger file "
+            "itself (coledger verify --check-file)"
+        )
 
 
 def _check_types_kept(
