@@ -219,3 +219,32 @@ def test_events_stored_during_a_verification_are_not_miscounted(scene: Scene) ->
     assert report.size == STORY_SIZE
     with mock.patch.object(source_module, "PAGE", PAGE):
         assert audit(scene).counts == {"UNANCHORED": 1}  # the new events, now seen
+
+
+@pytest.mark.parametrize("table", ["stored_events", "coledger_leaves"])
+def test_a_virtual_table_in_place_of_a_log_table_fails(
+    tmp_path: Path, table: str
+) -> None:
+    """A virtual table reading a view that hides a forged event is HIDDEN_ROWS.
+
+    SQLite lists a virtual table as a table, yet its rows are whatever its
+    module makes them: FTS5's "external content" reads them from any view.
+    """
+    scene = build("sqlite", tmp_path)
+    with tampering(scene) as raw:
+        forged = forge(raw)
+        columns = [r[1] for r in raw.run(f"PRAGMA table_info({table})")]
+        listed = ", ".join(columns)
+        raw.run(f"ALTER TABLE {table} RENAME TO real")
+        raw.run(
+            f"CREATE VIEW shown AS SELECT rowid AS rid, {listed} FROM real "  # noqa: S608
+            f"WHERE rowid <> {forged.nid}"
+        )
+        raw.run(
+            f"CREATE VIRTUAL TABLE {table} USING fts5({listed}, "
+            "content='shown', content_rowid='rid')"
+        )
+    report = audit(scene)
+    assert report.status == FAILED
+    [hidden] = [f.detail for f in report.findings if f.code == "HIDDEN_ROWS"]
+    assert hidden == f"{table} is not a plain table (a virtual table)"

@@ -9,6 +9,7 @@ this module, decides what is malformed.
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -251,6 +252,21 @@ def _text(data: bytes) -> str | bytes:
         return data
 
 
+_VIRTUAL = re.compile(r"\s*CREATE\s+VIRTUAL\b", re.IGNORECASE)
+
+
+def _kind(kind: Any, rootpage: Any, sql: Any) -> str:
+    """What a schema entry is: its type, or ``virtual table`` for one of those.
+
+    A plain table has pages of its own; a virtual table has none (rootpage
+    0) and is made by ``CREATE VIRTUAL TABLE``.
+    """
+    if kind != "table":
+        return str(kind)
+    virtual = rootpage == 0 or (isinstance(sql, str) and _VIRTUAL.match(sql))
+    return "virtual table" if virtual else "table"
+
+
 class SQLiteSource(AuditSource):
     """A SQLite ledger file, opened read-only unless checkpoints are written."""
 
@@ -409,20 +425,24 @@ class SQLiteSource(AuditSource):
             self._conn.rollback()
 
     def hiding(self) -> list[str]:
-        """A log table that is a view, not a table.
+        """A log table that is a view or a virtual table, not a plain table.
 
         A view's rows are what its query makes them, and the query can tell one
         reader from another (by the file's path, say, so that a plain copy
-        given to an auditor shows other rows than the ledger's own file).
+        given to an auditor shows other rows than the ledger's own file). So
+        are a virtual table's, which SQLite lists as a table: FTS5's external
+        content, for one, reads its rows from any view.
         """
         rows = self._query(
-            "SELECT name, type FROM sqlite_master "
+            "SELECT name, type, rootpage, sql FROM sqlite_master "
             "WHERE lower(name) IN (?, ?) ORDER BY name",
             LOG_TABLES,
         )
         return [
             f"{name} is not a plain table (a {kind})"
-            for name, kind in rows
+            for name, kind in (
+                (name, _kind(kind, rootpage, sql)) for name, kind, rootpage, sql in rows
+            )
             if kind != "table"
         ]
 
