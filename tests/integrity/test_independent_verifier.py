@@ -222,6 +222,7 @@ class Walk:
         self.found = found
         self.pending = sorted(trusted)
         self.matched: list[int] = []
+        self.mismatched: list[int] = []
         self.tree: list[bytes] = []
         self.expected = 0
         self.last_nid: int | None = None
@@ -235,6 +236,7 @@ class Walk:
             if mth(self.tree) == self.trusted[size]:
                 self.matched.append(size)
             else:
+                self.mismatched.append(size)
                 self.found["ROOT_MISMATCH"] += 1
 
     def row(self, row: Sequence[Any]) -> None:
@@ -318,6 +320,8 @@ def independent_verify(
     for row in rows:
         walk.row(row)
     found["TRUNCATED"] += len(walk.pending)
+    largest = max(walk.matched, default=-1)
+    found["EQUIVOCATION"] += sum(size < largest for size in walk.mismatched)
     found["UNLEDGERED_EVENT"] += len(unledgered)
     found["UNREAD_ROWS"] += leaves != len(rows)
     joined = sum(row[4] is not None for row in rows)
@@ -450,6 +454,15 @@ def fork(scene: Scene) -> list[str]:
     with tampering(scene) as raw:
         raw.truncate(keep=9)
     extend(scene, 8, sign=False)
+    return scene.notes
+
+
+def fork_signed_later(scene: Scene) -> list[str]:
+    """A ballot rewritten with its leaf, the copies dropped, the grown log signed."""
+    rewrite(scene)
+    with tampering(scene) as raw:
+        raw.run("DELETE FROM {checkpoints}")
+    extend(scene, 2)
     return scene.notes
 
 
@@ -658,6 +671,7 @@ CASES: dict[str, Tamper] = {
         renumber,
         truncate,
         fork,
+        fork_signed_later,
         forged_tail,
         forged_middle,
         far_leaf,

@@ -644,6 +644,42 @@ def test_two_roots_for_one_size_is_equivocation(
     assert forged in finding.detail
 
 
+def test_a_later_checkpoint_of_a_rewritten_history_is_equivocation(
+    both: Scene,
+) -> None:
+    """A larger note that matches a log its smaller note does not: EQUIVOCATION.
+
+    The key holder rewrote a ballot, dropped the stored copies and signed the
+    grown log: the later note vouches for leaves that the earlier one rules
+    out, so the key signed two histories, whatever the database holds.
+    """
+    forge_rewrite(both)
+    with tampering(both) as raw:
+        raw.run("DELETE FROM {checkpoints}")
+    extend(both, 2)
+    earlier, later = both.notes
+    report = audit(both)
+    assert report.status == FAILED
+    assert codes(report) == {"ROOT_MISMATCH", "EQUIVOCATION"}
+    assert report.anchored == SIZE + 2  # the later note matches the log it signed
+    [finding] = [f for f in report.findings if f.code == "EQUIVOCATION"]
+    assert finding.detail.startswith("checkpoint 1 and checkpoint 2: ")
+    assert earlier in finding.detail
+    assert later in finding.detail
+    assert finding.leaf_index == SIZE - 1
+    assert audit(both, notes=[later, earlier]).counts == report.counts
+
+
+def test_a_later_checkpoint_of_a_tampered_log_is_no_equivocation(
+    scene: Scene,
+) -> None:
+    """A larger note that the log does not match proves nothing about the key."""
+    extend(scene, 2)
+    forge_rewrite(scene)
+    report = audit(scene)
+    assert codes(report) == {"ROOT_MISMATCH", "UNANCHORED"}
+
+
 def stored_copies(scene: Scene) -> int:
     """How many checkpoint copies the database keeps."""
     with tampering(scene) as raw:

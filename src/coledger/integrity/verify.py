@@ -13,7 +13,7 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 from uuid import UUID
@@ -46,7 +46,10 @@ EXPLANATIONS = {
     "NO_TRUSTED_SIGNATURE": "a checkpoint is not signed by the pinned key",
     "WRONG_ORIGIN": "a checkpoint names another ledger",
     "MALFORMED": "a checkpoint cannot be read",
-    "EQUIVOCATION": "two trusted checkpoints give different roots for one size",
+    "EQUIVOCATION": (
+        "two trusted checkpoints sign two histories (two roots for one size, or "
+        "a larger log that does not extend the smaller one)"
+    ),
     "UNREAD_ROWS": (
         "rows the walk in leaf order cannot reach: a leaf number used twice or "
         "missing, or an event row shared by two leaves"
@@ -204,8 +207,8 @@ def read_checkpoints(
     verifier: Verifier | None,
     out: _Collector,
     names: Sequence[str] | None = None,
-) -> list[Checkpoint]:
-    """The trusted checkpoints among *notes*, findings for the rest.
+) -> dict[Checkpoint, str]:
+    """The trusted checkpoints among *notes*, by size, with their names.
 
     Each finding about a note starts with its name (``checkpoint 1``, ...,
     unless *names* gives one per note), so an auditor who passed several can
@@ -240,7 +243,7 @@ def read_checkpoints(
             )
             continue
         trusted[checkpoint.size] = (checkpoint, name)
-    return [trusted[size][0] for size in sorted(trusted)]
+    return dict(trusted[size] for size in sorted(trusted))
 
 
 class _Walker:
@@ -257,6 +260,7 @@ class _Walker:
         self.tree = CompactRange()
         self.pending = list(checkpoints)
         self.matched: list[int] = []
+        self.mismatched: list[Checkpoint] = []
         self.expected_index = 0
         self.last_nid: int | None = None
         self.all_clean = True
@@ -290,6 +294,7 @@ class _Walker:
             if self.tree.root() == checkpoint.root:
                 self.matched.append(checkpoint.size)
             else:
+                self.mismatched.append(checkpoint)
                 self.out.add(
                     Finding(
                         "ROOT_MISMATCH",
@@ -544,7 +549,8 @@ def verify(
     """
     texts, labels = _arguments(source, verifier, notes, names, check_file)
     out = _Collector()
-    checkpoints = read_checkpoints(texts, verifier, out, labels)
+    named = read_checkpoints(texts, verifier, out, labels)
+    checkpoints = list(named)
     for reason in source.hiding():
         out.add(Finding("HIDDEN_ROWS", reason))
     for problem in source.file_damage() if check_file else ():
@@ -562,6 +568,8 @@ def verify(
                 f"the log holds {size}",
             )
         )
+    for finding in _forks(walker, named):
+        out.add(finding)
     anchored = max(walker.matched, default=0)
     if not checkpoints:
         out.add(Finding("NO_CHECKPOINT", _no_checkpoint(len(texts), verifier)))
@@ -574,6 +582,31 @@ def verify(
     return Report(
         status, size, anchored, len(checkpoints), tuple(out.shown), dict(out.counts)
     )
+
+
+def _forks(walker: _Walker, named: dict[Checkpoint, str]) -> Iterator[Finding]:
+    """EQUIVOCATION for each mismatched checkpoint that a larger matched one rules out.
+
+    The larger root matched, so it commits to the very leaves walked; their
+    prefix does not hash to the smaller root, so the pinned key signed two
+    histories that no one log can hold. A rewrite of the database alone cannot
+    make that happen: only the key can.
+    """
+    for bad in walker.mismatched:
+        later = next(
+            (c for c in named if c.size > bad.size and c.size in walker.matched),
+            None,
+        )
+        if later is None:
+            continue
+        yield Finding(
+            "EQUIVOCATION",
+            f"{named[bad]} and {named[later]}: the log that the root "
+            f"{later.root_b64} of {later.size} events was signed for does not "
+            f"extend the root {bad.root_b64} signed for its first {bad.size}:"
+            f"\n{bad.note}\n{later.note}",
+            leaf_index=bad.size - 1 if bad.size else None,
+        )
 
 
 def _no_checkpoint(given: int, verifier: Verifier | None) -> str:
