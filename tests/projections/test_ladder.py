@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coledger import Ledger, Rule
-from coledger.projections import ladder
+from coledger.projections import agenda, ladder
 from coledger.projections.facts import Facts
 from coledger.projections.lens import Lens, Scope
 from coledger.projections.report import PowerSharingReport, Rung
@@ -552,15 +552,38 @@ def test_deciding_the_first_design_decision_is_late_involvement(org: Org) -> Non
         occurred_at=day(6),
     )
     found = org.rung(plan)
-    # The trainer's first input is their share in the decision on day 6, which
-    # is the first design decision: nothing came strictly before it, so A3's
-    # formative test fails and the flag is raised, at the same instant.
-    assert (
-        found.evidence["first_le_contribution"]
-        == found.evidence["first_design_decision"]
-    )
+    # The trainer's only input is their share in the first design decision
+    # itself: no proposal or comment came before it, so A3's formative test
+    # fails and the flag is raised.
+    assert found.evidence["first_le_contribution"] is None
+    assert found.evidence["le_occasions"] == 1
     assert "late_involvement" in found.flags
     assert found.rung == "CO_DESIGN"  # they still decided the design
+
+
+@pytest.mark.parametrize("first", ["governance vote", "amendment", "comment"])
+def test_late_involvement_is_a3_s_verdict(org: Org, first: str) -> None:
+    """Only a proposal or comment before the first design decision is in time (A3)."""
+    plan = org.project("engagement")
+    design = org.propose(org.staff, plan, "design", 5)
+    if first == "governance vote":  # the whole board, trainers too, votes
+        org.vote(org.propose(org.staff, plan, "governance", 3), 3)
+    elif first == "amendment":
+        org.ledger.amend_proposal(
+            design, by=org.le[0], text="Changed.", occurred_at=day(5.5)
+        )
+    else:
+        org.comment(design, org.le[0], 5, channel="written")
+    org.decide(design, 6)
+    org.comment(org.propose(org.staff, plan, "delivery", 10), org.le[1], 10)
+    found = org.rung(plan)
+    in_time = agenda.formative(Lens(org.ledger.facts(), Scope.project(plan)), plan)
+    assert in_time is (first == "comment")
+    assert ("late_involvement" in found.flags) is not in_time
+    assert (
+        found.evidence["first_le_contribution"]
+        < found.evidence["first_design_decision"]
+    ) is in_time
 
 
 def test_token_lone_and_placation_on_a_body(org: Org) -> None:

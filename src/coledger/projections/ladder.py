@@ -279,6 +279,7 @@ class Features:
     """Distinct occasions with any input (comments, proposals, amendments,
     decisions, delivery actions, evaluations)."""
     first_contribution: datetime | None
+    """The first proposal or comment by the period's end, as A3 reads input."""
     first_design_decision: datetime | None
     terms: Terms
     people: dict[str, int] = attrs.Factory(dict)
@@ -287,6 +288,8 @@ class Features:
     one person can decide it."""
     influence_apart: bool = False
     """Influence evidence that rests on no lived-experience proposal's adoption."""
+    involved: bool = False
+    """Some input of any kind on record by the period's end (before it too)."""
     le_proposals: int = 0
     """How many proposals with a lived-experience proposer the rung reads:
     raised in the period (``proposed_phases``) or settled in it
@@ -370,6 +373,8 @@ class _Fold:
     days: dict[tuple[UUID, date], UUID]
     acts: list[tuple[datetime, str]] = attrs.Factory(list)
     """(when, occasion) of every input up to the period's end."""
+    said: list[datetime] = attrs.Factory(list)
+    """When each proposal or comment, A3's input, came up to the period's end."""
     commented: set[str] = attrs.Factory(set)
     comments: int = 0
     feedback: bool = False
@@ -398,6 +403,11 @@ class _Fold:
             self.acts.append((at, where))
         return where
 
+    def say(self, at: datetime) -> None:
+        """Note a proposal or comment at *at*, if it came by the period's end."""
+        if _by_end(self.lens, at):
+            self.said.append(at)
+
     def proposal(self, p: ProposalFacts) -> None:
         """Fold in everything about one proposal."""
         lens = self.lens
@@ -413,12 +423,14 @@ class _Fold:
             self.name("commenters", (c.author,), c.at)
             if c.id in mine:
                 where = self.act(p, c.at, c.channel)
+                self.say(c.at)
                 if lens.in_period(c.at):
                     self.commented.add(where)
                     self.comments += 1
                     recent.add(c.id)
         if originated:
             self.act(p, p.raised_at)
+            self.say(p.raised_at)
             if lens.in_period(p.raised_at):
                 self.proposed.add(phase_of(p))
             if is_adopted:
@@ -516,9 +528,10 @@ def features(lens: Lens, th: Thresholds) -> Features:
         education_meetings=education,
         mandatory_no_voice=False,
         occasions=len(occasions),
-        first_contribution=min((at for at, _ in fold.acts), default=None),
+        first_contribution=min(fold.said, default=None),
         first_design_decision=min(fold.design_decisions, default=None),
         terms=found_terms,
+        involved=bool(fold.acts),
         le_proposals=fold.le_proposals,
         people={
             **{group: len(fold.groups.get(group, ())) for group in GROUPS},
@@ -571,11 +584,13 @@ def flags_of(
         and f.le_comments > 0
         and not f.feedback_received,
         "one_off": f.one_off,
-        # As A3: input in time must come strictly before the first design
-        # decision; taking part in that decision itself is not input before it.
-        "late_involvement": first is not None
+        # As A3: input in time is a proposal or comment strictly before the
+        # first design decision; taking part in that decision itself, or in
+        # another (or amending, owning an action), is not such input. Unlike
+        # A3, a process with no input at all is not flagged.
+        "late_involvement": f.involved
         and design is not None
-        and first >= design,
+        and (first is None or first >= design),
         # With nobody on the seats having answered the question, a low R1 is
         # no evidence of tokenism: it is no evidence at all.
         "token_seat": r1 is not None

@@ -193,7 +193,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 18
+FIGURES_VERSION = 19
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -243,7 +243,9 @@ away. 18: X1 reads a standing request once at each meeting it covered; an
 erased member stays in the membership before their erasure (V2, R5, A1's
 base); R7 reads roles and rules in force at its moment; X5 bands at its own
 attendance_parity; A1's base in a body or project scope is the forum's own
-members, whose groups A1 counts; X1 counts the people who asked.)"""
+members, whose groups A1 counts; X1 counts the people who asked. 19:
+late_involvement reads A3's input, a lived-experience proposal or comment,
+before the first design decision, and first_le_contribution is that input.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
