@@ -1289,6 +1289,22 @@ def test_processes_in_scope_and_period(org: Org) -> None:
     ]
 
 
+@pytest.mark.parametrize("scope", ["ledger", "body", "project"])
+def test_no_scope_rates_a_project_before_it_started(org: Org, scope: str) -> None:
+    """A co-production project not yet started is rated in no scope, nor called faux."""
+    plan = org.project("co_production")  # started on day 0
+    org.propose(org.le[0], plan, "design", 5)
+    chosen = {
+        "ledger": Scope.ledger(),
+        "body": Scope.body(org.board),
+        "project": Scope.project(plan),
+    }[scope]
+    before = org.rungs(chosen, until=day(0))
+    assert str(plan) not in {r.id for r in before}
+    assert not any("faux_coproduction" in r.flags for r in before)
+    assert str(plan) in {r.id for r in org.rungs(chosen, until=day(0.1))}
+
+
 def test_attendance_informs_and_educates_only_with_lived_experience_there(
     org: Org,
 ) -> None:

@@ -3,7 +3,8 @@
 A process is a project (every proposal in it, and its meetings), or a body over
 the period. In the ledger scope every project and every body is rated; in a body
 scope, the body and the projects that brought proposals to it; in a project
-scope, the project. Every act counts with lived experience as it stood at that
+scope, the project. A project is rated only if it started before the period's
+end. Every act counts with lived experience as it stood at that
 act, and only acts in the period count (the first-involvement test alone looks
 back over the whole history up to the period's end).
 
@@ -117,21 +118,25 @@ def processes(lens: Lens) -> list[Process]:
         sub = Lens(facts, Scope.body(bid), lens.since, lens.until)
         return Process("body", bid, facts.bodies[bid].name, None, sub)
 
+    def started(pid: UUID) -> bool:
+        """Whether the project had started by the period's end (in every scope)."""
+        return _by_end(lens, facts.projects[pid].started_at)
+
     scope_id = lens.scope.id
     if lens.scope.kind == "project":
-        return [project(scope_id)] if scope_id in facts.projects else []
+        if scope_id in facts.projects and started(scope_id):
+            return [project(scope_id)]
+        return []
     if lens.scope.kind == "body":
         if scope_id not in facts.bodies:
             return []
         ids = {p.project for p in lens.proposals(in_period=False)}
         mine = facts.subset(facts.projects, ids)
-        return [body(scope_id), *(project(pr.id) for pr in mine)]
-    started = [
-        pid
-        for pid, p in facts.projects.items()
-        if lens.until is None or p.started_at < lens.until
+        return [body(scope_id), *(project(pr.id) for pr in mine if started(pr.id))]
+    return [
+        *(project(pid) for pid in facts.projects if started(pid)),
+        *(body(bid) for bid in facts.bodies),
     ]
-    return [*(project(pid) for pid in started), *(body(bid) for bid in facts.bodies)]
 
 
 # Acts and occasions -----------------------------------------------------------------
