@@ -1305,6 +1305,36 @@ def test_no_scope_rates_a_project_before_it_started(org: Org, scope: str) -> Non
     assert str(plan) in {r.id for r in org.rungs(chosen, until=day(0.1))}
 
 
+@pytest.mark.parametrize(
+    ("first", "then"), [("consultation", "co_production"), ("co_production", "other")]
+)
+def test_faux_coproduction_reads_the_label_in_force_in_the_period(
+    org: Org, first: str, then: str
+) -> None:
+    """A one-off consultation is faux co-production in a period it was so labelled."""
+    plan = org.project(first)
+    p = org.propose(org.staff, plan, "design", 5)
+    org.comment(p, org.le[0], 5)
+    org.ledger.relabel_project(plan, then, by=org.admin, occurred_at=day(20))
+    for until, label in ((day(20), first), (day(20.5), then), (None, then)):
+        period = {} if until is None else {"until": until}
+        (found,) = org.rungs(Scope.project(plan), **period)
+        assert found.evidence["label"] == label
+        assert ("faux_coproduction" in found.flags) is (label == "co_production")
+
+
+def test_a_relabelling_dated_earlier_gives_way_to_a_later_one(org: Org) -> None:
+    """Labels hold in business time, whatever order they were recorded in."""
+    plan = org.project("consultation")
+    org.ledger.relabel_project(plan, "co_production", by=org.admin, occurred_at=day(30))
+    org.ledger.relabel_project(plan, "co_design", by=org.admin, occurred_at=day(20))
+    labels = [
+        evidence_of(org, plan, **period)["label"]
+        for period in ({"until": day(25)}, {"until": day(31)}, {})
+    ]
+    assert labels == ["co_design", "co_production", "co_production"]
+
+
 def test_attendance_informs_and_educates_only_with_lived_experience_there(
     org: Org,
 ) -> None:

@@ -286,8 +286,25 @@ class ProjectFacts:
     id: UUID
     name: str
     label: str
+    """The latest label recorded."""
     started_at: datetime
     finished_at: datetime | None = None
+    labels: list[tuple[datetime, str]] = attrs.Factory(list)
+    """Each label from the business time it was given, in time order."""
+
+    def label_by(self, end: datetime | None) -> str:
+        """The label in force just before *end* (with no end, the latest given).
+
+        Labels are in force from the business time they were given, so a
+        relabelling recorded late, but dated earlier than another, gives way
+        to it from that other's time on.
+        """
+        if not self.labels:
+            return self.label
+        if end is None:
+            return self.labels[-1][1]
+        i = bisect.bisect_left(self.labels, end, key=_time)
+        return self.labels[max(i - 1, 0)][1]
 
 
 @attrs.define
@@ -766,9 +783,14 @@ def _project(  # noqa: PLR0917 (every handler takes the same arguments)
         facts.dirty.add(("project", oid))
         facts.dirty.add(("ledger", None))
     if cls is Project.Started:
-        facts.projects[oid] = ProjectFacts(oid, s["name"], sys.intern(s["label"]), at)
+        label = sys.intern(s["label"])
+        facts.projects[oid] = ProjectFacts(
+            oid, s["name"], label, at, labels=[(at, label)]
+        )
     elif cls is Project.Relabelled:
-        facts.projects[oid].label = sys.intern(s["label"])
+        project = facts.projects[oid]
+        project.label = sys.intern(s["label"])
+        _record(project.labels, at, project.label)
     elif cls is Project.Finished:
         facts.projects[oid].finished_at = at
 

@@ -112,7 +112,7 @@ def processes(lens: Lens) -> list[Process]:
     def project(pid: UUID) -> Process:
         p = facts.projects[pid]
         sub = Lens(facts, Scope.project(pid), lens.since, lens.until)
-        return Process("project", pid, p.name, p.label, sub)
+        return Process("project", pid, p.name, p.label_by(lens.until), sub)
 
     def body(bid: UUID) -> Process:
         sub = Lens(facts, Scope.body(bid), lens.since, lens.until)

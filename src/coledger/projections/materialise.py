@@ -245,7 +245,9 @@ base); R7 reads roles and rules in force at its moment; X5 bands at its own
 attendance_parity; A1's base in a body or project scope is the forum's own
 members, whose groups A1 counts; X1 counts the people who asked. 19:
 late_involvement reads A3's input, a lived-experience proposal or comment,
-before the first design decision, and first_le_contribution is that input.)"""
+before the first design decision, and first_le_contribution is that input;
+faux_coproduction reads the label in force at the period's end, in business
+time.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
