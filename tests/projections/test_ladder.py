@@ -1335,6 +1335,21 @@ def test_a_relabelling_dated_earlier_gives_way_to_a_later_one(org: Org) -> None:
     assert labels == ["co_design", "co_production", "co_production"]
 
 
+def test_a_lone_representative_where_a_proposal_was_raised_breaks_equal_terms(
+    org: Org,
+) -> None:
+    """A board meeting that took the project's proposal is a decision meeting of it."""
+    plan = org.project("co_design")
+    board_meeting = org.meeting(None, 5, attended=[org.le[0], *org.others])
+    org.vote(org.propose(org.le[0], plan, "design", 5, board_meeting), 5)
+    found = org.rung(plan)
+    assert found.evidence["figures"]["R2"] == 1.0
+    assert found.rung == "ENGAGEMENT"
+    assert {"equal_terms_not_met", "lone_representative"} <= set(found.flags)
+    (later,) = org.rungs(Scope.project(plan), since=day(6))
+    assert later.evidence["figures"]["R2"] is None  # the meeting is not in it
+
+
 def test_attendance_informs_and_educates_only_with_lived_experience_there(
     org: Org,
 ) -> None:

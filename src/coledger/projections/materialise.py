@@ -247,7 +247,8 @@ members, whose groups A1 counts; X1 counts the people who asked. 19:
 late_involvement reads A3's input, a lived-experience proposal or comment,
 before the first design decision, and first_le_contribution is that input;
 faux_coproduction reads the label in force at the period's end, in business
-time.)"""
+time; R2 in a project's scope counts the decision meetings its proposals
+were raised at too.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

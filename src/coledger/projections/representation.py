@@ -3,7 +3,7 @@
 Seat figures are taken at the end of the period (or now, with no period end).
 In the ledger scope they pool the governance bodies (every body if there is
 none); in a project scope, the bodies its proposals went to (R2 reads the body
-of each of the project's meetings instead).
+of each of the project's meetings instead, its proposals' meetings among them).
 """
 
 from __future__ import annotations
@@ -74,7 +74,9 @@ def r2(lens: Lens, th: Thresholds) -> Figure:
 
     In the ledger scope the governance bodies' meetings count; in a body's or
     a project's, every meeting in scope counts, on the seats of whichever body
-    held it, whether or not a proposal of the project went to that body.
+    held it, whether or not a proposal of the project went to that body. A
+    project's meetings are its own and those its proposals were raised at, as
+    the ladder reads a process's meetings.
     """
     del th
     lone = counted = acts = declared = 0
@@ -82,7 +84,7 @@ def r2(lens: Lens, th: Thresholds) -> Figure:
         bodies = {b.id: b for b in lens.bodies()}
     else:
         bodies = lens.facts.bodies  # the meetings are in scope, so their bodies are
-    for meeting in lens.meetings():
+    for meeting in _decision_meetings(lens):
         body = bodies.get(meeting.body)
         if meeting.kind != "decision_meeting" or body is None or not meeting.attendance:
             continue
@@ -97,6 +99,21 @@ def r2(lens: Lens, th: Thresholds) -> Figure:
     band = "pairs_or_more" if value == 0 else "lone_representative"
     coverage = declared / acts if acts else None  # as lens.coverage of the voters
     return Figure("R2", value, counted, coverage, band)
+
+
+def _decision_meetings(lens: Lens) -> list[MeetingFacts]:
+    """The meetings R2 reads in the period: in scope, and a project's proposals'."""
+    meetings = lens.meetings()
+    if lens.scope.kind != "project":
+        return meetings
+    known = lens.facts.meetings
+    held = {m.id for m in meetings}
+    for p in lens.proposals(in_period=False):
+        m = known.get(p.meeting) if p.meeting is not None else None
+        if m is not None and m.id not in held and lens.in_period(m.starts_at):
+            held.add(m.id)
+            meetings.append(m)
+    return meetings
 
 
 @per_state
