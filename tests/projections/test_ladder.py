@@ -1428,6 +1428,24 @@ def test_placation_and_token_seat_need_lived_experience_on_the_seats(org: Org) -
     assert "token_seat" not in found.flags
 
 
+@pytest.mark.parametrize("seat", ["advisory", "observer", "ex_officio", "voting"])
+def test_placation_is_seats_without_power_whatever_their_kind(
+    org: Org, seat: str
+) -> None:
+    """Trainers seated without voting power, advisory seats too, are placated."""
+    panel = org.ledger.establish_body("Panel", kind="governance", occurred_at=day(-1))
+    for member in org.others:
+        org.ledger.assign_seat(panel, member, by=org.admin, occurred_at=day(-1))
+    org.ledger.assign_seat(
+        panel, org.le[0], seat=seat, by=org.admin, occurred_at=day(-1)
+    )
+    (found,) = org.rungs(Scope.body(panel))
+    # with one of four votes under a simple majority the trainer can swing a
+    # decision; without a vote they have no power, whatever seat they hold
+    assert (found.evidence["figures"]["R7"] == 0) is (seat != "voting")
+    assert ("placation" in found.flags) is (seat != "voting")
+
+
 def test_actions_and_evaluations_are_occasions_of_their_owners(org: Org) -> None:
     """Delivery-phase actions count, and owning actions or evaluations is input."""
     plan = org.project("other")

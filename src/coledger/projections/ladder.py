@@ -582,6 +582,7 @@ def flags_of(
     """The flags raised alongside *rung*, in the order of ``FLAGS``."""
     figures = f.terms.figures
     r1, r2, r7 = figures["R1"].value, figures["R2"].value, figures["R7"].value
+    le_seats = (figures["R3"].groups or (0,))[0]  # seats of any kind, as R3 counts
     first, design = f.first_contribution, f.first_design_decision
     raised = {
         "equal_terms_not_met": capped,
@@ -602,7 +603,8 @@ def flags_of(
         and below(r1, th.token_seat)
         and bool(figures["R1"].coverage),
         "lone_representative": r2 is not None and r2 > 0,
-        "placation": r7 == 0 and r1 is not None and r1 > 0,
+        # Arnstein's placation: seats, advisory ones too, with no power.
+        "placation": r7 == 0 and le_seats > 0,
         "faux_coproduction": label == "co_production"
         and LEVELS[rung] < LEVELS["CO_PRODUCTION"],
     }

@@ -248,7 +248,8 @@ late_involvement reads A3's input, a lived-experience proposal or comment,
 before the first design decision, and first_le_contribution is that input;
 faux_coproduction reads the label in force at the period's end, in business
 time; R2 in a project's scope counts the decision meetings its proposals
-were raised at too.)"""
+were raised at too; placation is raised for seats of any kind without
+power, advisory ones too.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -98,7 +98,7 @@ FLAG_LINES = {
     "late_involvement": "People were asked too late.",
     "token_seat": "They hold very few seats.",
     "lone_representative": "Sometimes one of them was alone at a meeting.",
-    "placation": "Their votes could not change the result.",
+    "placation": "They had seats, but could not change the result.",
 }
 """What each ladder flag means, in plain words."""
 

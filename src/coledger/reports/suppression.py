@@ -104,7 +104,7 @@ through ``suppress``, which applies these rules (``k`` is
   (``ADOPTION_EVIDENCE``).
 * **The ladder** rates processes, so every other rung is shown. A flag read
   from the process's seat figures (``token_seat`` from R1,
-  ``lone_representative`` from R2, ``placation`` from R1 and R7,
+  ``lone_representative`` from R2, ``placation`` from R3 and R7,
   ``equal_terms_not_met`` from R2 and R3 among others) restates where those
   figures fall, so it is shown only
   when every figure it reads would be shown in that process's own public
@@ -266,7 +266,7 @@ SEAT_FLAGS: Mapping[str, tuple[str, ...]] = {
     "equal_terms_not_met": ("R1", "R2", "R3"),
     "token_seat": ("R1",),
     "lone_representative": ("R2",),
-    "placation": ("R1", "R7"),
+    "placation": ("R3", "R7"),
 }
 """The ladder flags read from a process's seat figures, with the figures each
 restates, in the order the ladder lists flags."""
