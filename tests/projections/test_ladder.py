@@ -586,6 +586,50 @@ def test_late_involvement_is_a3_s_verdict(org: Org, first: str) -> None:
     ) is in_time
 
 
+STEPS = ("comment", "propose", "amend", "governance vote", "design decision")
+
+
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(STEPS), st.booleans()), min_size=1, max_size=6
+    )
+)
+def test_late_involvement_agrees_with_a3_wherever_there_was_input(
+    steps: list[tuple[str, bool]],
+) -> None:
+    """The flag is raised exactly where A3 calls a project with any input late."""
+    with Ledger.open("memory://") as ledger:
+        org = Org(ledger)
+        plan = org.project("co_design")
+        for i, (step, by_le) in enumerate(steps, start=1):
+            who = org.le[i % 3] if by_le else org.staff
+            phase = {"governance vote": "governance", "design decision": "design"}
+            p = org.propose(
+                who if step == "propose" else org.staff,
+                plan,
+                phase.get(step, "delivery"),
+                i,
+            )
+            if step == "comment":
+                org.comment(p, who, i, channel="written")
+            elif step == "amend":
+                org.ledger.amend_proposal(
+                    p, by=who, text="Changed.", occurred_at=day(i + 0.5)
+                )
+            elif step == "governance vote":
+                org.vote(p, i)  # every voter, trainers among them
+            elif step == "design decision":
+                org.decide(p, i)
+        found = org.rung(plan)
+        in_time = agenda.formative(Lens(ledger.facts(), Scope.project(plan)), plan)
+    involved = any(
+        step == "governance vote" or (by_le and step in STEPS[:3])
+        for step, by_le in steps
+    )
+    late = involved and in_time is False
+    assert ("late_involvement" in found.flags) is late
+
+
 def test_token_lone_and_placation_on_a_body(org: Org) -> None:
     """One trainer among eight voters: token seat, lone representative, no power."""
     staff = [

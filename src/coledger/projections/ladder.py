@@ -591,12 +591,12 @@ def flags_of(
         and not f.feedback_received,
         "one_off": f.one_off,
         # As A3: input in time is a proposal or comment strictly before the
-        # first design decision; taking part in that decision itself, or in
-        # another (or amending, owning an action), is not such input. Unlike
-        # A3, a process with no input at all is not flagged.
+        # first design decision (or with none taken); taking part in that
+        # decision itself, or in another (or amending, owning an action), is
+        # not such input. Unlike A3, a process with no input at all is not
+        # flagged.
         "late_involvement": f.involved
-        and design is not None
-        and (first is None or first >= design),
+        and (first is None or (design is not None and first >= design)),
         # With nobody on the seats having answered the question, a low R1 is
         # no evidence of tokenism: it is no evidence at all.
         "token_seat": r1 is not None

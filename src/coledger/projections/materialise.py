@@ -244,8 +244,9 @@ erased member stays in the membership before their erasure (V2, R5, A1's
 base); R7 reads roles and rules in force at its moment; X5 bands at its own
 attendance_parity; A1's base in a body or project scope is the forum's own
 members, whose groups A1 counts; X1 counts the people who asked. 19:
-late_involvement reads A3's input, a lived-experience proposal or comment,
-before the first design decision, and first_le_contribution is that input;
+late_involvement is A3's verdict wherever there was input (a lived-experience
+proposal or comment before the first design decision, or at all with none
+taken), and first_le_contribution is that input;
 faux_coproduction reads the label in force at the period's end, in business
 time; R2 in a project's scope counts the decision meetings its proposals
 were raised at too; placation is raised for seats of any kind without
