@@ -1349,6 +1349,24 @@ def test_no_scope_rates_a_project_before_it_started(org: Org, scope: str) -> Non
     assert str(plan) in {r.id for r in org.rungs(chosen, until=day(0.1))}
 
 
+def test_a_project_finished_before_the_period_is_rated_only_for_input_in_it(
+    org: Org,
+) -> None:
+    """A co-production project over before the period is not called faux in it."""
+    plan = co_production(org)  # lived-experience input up to day 60
+    org.ledger.finish_project(plan, by=org.admin, occurred_at=day(70))
+    assert org.rung(plan).rung == "CO_PRODUCTION"
+    for scope in (Scope.ledger(), Scope.body(org.board), Scope.project(plan)):
+        assert str(plan) not in {r.id for r in org.rungs(scope, since=day(70))}
+    # input after the finish still shows, in the period it came in
+    org.propose(org.le[0], plan, "evaluation", 80)
+    (found,) = org.rungs(Scope.project(plan), since=day(70))
+    assert (found.rung, found.flags) == (
+        "CONSULTATION",
+        ("one_off", "faux_coproduction"),
+    )
+
+
 @pytest.mark.parametrize(
     ("first", "then"), [("consultation", "co_production"), ("co_production", "other")]
 )

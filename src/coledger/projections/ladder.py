@@ -4,9 +4,10 @@ A process is a project (every proposal in it, and its meetings), or a body over
 the period. In the ledger scope every project and every body is rated; in a body
 scope, the body and the projects that brought proposals to it; in a project
 scope, the project. A project is rated only if it started before the period's
-end. Every act counts with lived experience as it stood at that
-act, and only acts in the period count (the first-involvement test alone looks
-back over the whole history up to the period's end).
+end, and one finished by its start only for involvement in the period. Every
+act counts with lived experience as it stood at that act, and only acts in the
+period count (the first-involvement test alone looks back over the whole
+history up to the period's end).
 
 Features are folded from the facts (see ``Features``), then the rules are tried
 from the top, first match wins:
@@ -45,6 +46,7 @@ from coledger.projections.facts import (
     Facts,
     MeetingFacts,
     ProposalFacts,
+    Spell,
 )
 from coledger.projections.lens import Figure, Lens, Scope, per_state, utc_day
 from coledger.projections.measures import below
@@ -103,6 +105,8 @@ class Process:
     name: str
     label: str | None
     lens: Lens
+    over: bool = False
+    """A project that had finished by the period's start."""
 
 
 def processes(lens: Lens) -> list[Process]:
@@ -112,7 +116,8 @@ def processes(lens: Lens) -> list[Process]:
     def project(pid: UUID) -> Process:
         p = facts.projects[pid]
         sub = Lens(facts, Scope.project(pid), lens.since, lens.until)
-        return Process("project", pid, p.name, p.label_by(lens.until), sub)
+        over = not Spell(p.started_at, 0, p.finished_at).overlaps(lens.since, None)
+        return Process("project", pid, p.name, p.label_by(lens.until), sub, over)
 
     def body(bid: UUID) -> Process:
         sub = Lens(facts, Scope.body(bid), lens.since, lens.until)
@@ -720,8 +725,15 @@ def _rate(process: Process, th: Thresholds) -> Rung:
 
 
 def classify(lens: Lens, th: Thresholds) -> tuple[Rung, ...]:
-    """The rung and flags of each process in scope."""
-    return tuple(rate(process, th) for process in processes(lens))
+    """The rung and flags of each process in scope.
+
+    A project that had finished by the period's start is left out unless
+    lived experience was involved in it in the period: with nothing to rate,
+    its NONE (and a ``faux_coproduction`` beside it) would speak of a period
+    it was no longer running in.
+    """
+    rated = ((process, rate(process, th)) for process in processes(lens))
+    return tuple(rung for process, rung in rated if rung.level or not process.over)
 
 
 # Per decision ----------------------------------------------------------------------
