@@ -19,6 +19,7 @@ from coledger.reports import (
     UnknownAudienceError,
     UnknownFormatError,
     render,
+    suppress,
 )
 from coledger.reports.vocabulary import TAGS
 
@@ -261,6 +262,13 @@ def test_not_a_report() -> None:
     """Only a PowerSharingReport can be rendered."""
     with pytest.raises(InvalidInputError):
         render({"version": 1})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [None, "report", {"version": 1}])
+def test_suppress_refuses_what_is_not_a_report(bad: object) -> None:
+    """suppress, public like render, refuses a non-report with a typed error."""
+    with pytest.raises(InvalidInputError, match="PowerSharingReport"):
+        suppress(bad)  # type: ignore[arg-type]
 
 
 def test_html_escapes_what_it_is_given(demo_report: PowerSharingReport) -> None:

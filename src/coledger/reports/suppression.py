@@ -982,6 +982,8 @@ def suppress(
     ``thresholds`` may change the small-cell limit; its other cut-offs must
     be the report's own (see ``report_thresholds``).
     """
+    if not isinstance(report, PowerSharingReport):
+        raise InvalidInputError("report must be a PowerSharingReport")
     th = report_thresholds(report, thresholds)
     k = th.small_cell
     scope = report.scope
