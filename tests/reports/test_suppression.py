@@ -100,6 +100,43 @@ def test_coverage_of_a_people_share_is_withheld_where_it_would_name_answers() ->
     assert suppress(report({"D1": records})).indicators["D1"].coverage is not None
 
 
+def test_all_answered_is_withheld_beside_none_of_the_named_people() -> None:
+    """A1 "none" with "all answered" would say each named proposer declared none."""
+    figures = {
+        "A1": Figure("A1", 0.0, 12, 1.0, "below_parity", people=6),
+        "X1": Figure("X1", 0.5, 20, 1.0, "not_met", people=6),
+        "D1": Figure("D1", 0.5, 12, 0.75, "not_shared", people=6),
+    }
+    safe = suppress(report(figures)).indicators
+    assert safe["A1"].value is not None
+    assert safe["A1"].value.words == "none"
+    # Its own coverage, and any other "all answered" over people who may be
+    # the same proposers, would give the answers back; "almost all" would not.
+    assert (safe["A1"].coverage, safe["A1"].coverage_withheld) == (None, True)
+    assert (safe["X1"].coverage, safe["X1"].coverage_withheld) == (None, True)
+    assert safe["D1"].coverage is not None
+    some = {**figures, "A1": Figure("A1", 0.5, 12, 1.0, "parity", people=6)}
+    assert suppress(report(some)).indicators["A1"].coverage is not None
+    assert suppress(report(some)).indicators["X1"].coverage is not None
+
+
+def test_a_public_report_does_not_say_each_proposer_declared_none() -> None:
+    """Six proposers who all declared none: "none" is shown, "all answered" is not."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        forum = ledger.establish_body("Forum", kind="working_group", by=admin)
+        for i in range(6):
+            member = ledger.register_member(f"Proposer {i}", by=admin)
+            ledger.declare_lived_experience(member, categories=["NONE"])
+            ledger.raise_proposal(forum, proposers=[member], title="T", text="x")
+        out = json.loads(
+            render(ledger.power_sharing(body=forum), audience="public", format="json")
+        )
+    figures = out["indicators"]
+    assert figures["A1"]["value"] == "none (0%)"
+    assert [code for code, f in figures.items() if f["coverage"] == "all (100%)"] == []
+
+
 @pytest.mark.parametrize(("value", "shown"), [(1.0, False), (0.2, False), (0.0, True)])
 def test_officer_time_is_shown_only_when_none_of_it_was_held_with_lived_experience(
     value: float, shown: bool

@@ -31,6 +31,9 @@ through ``suppress``, which applies these rules (``k`` is
   recorded for them, which is no special-category fact: the group mixes
   people who declared none, never answered, or withdrew. "All" of a share of
   people ascribes lived experience to every named holder, so it is withheld.
+  "None" stays mixed only while some of its people may never have answered:
+  beside a figure of ``NONE_OF_THEM`` shown as zero, every coverage of "all"
+  (its own, or one over people among them) is withheld.
   The other shares count records (proposals, decisions, meetings, papers,
   requests), and "all" of them describes the records, so it is shown; except
   A2 (``Indicator.chairs``), whose meetings count by their chair's lived
@@ -624,6 +627,12 @@ def safe_figures(
         for code, shown in safe.items():
             if code != "R1" and shown.coverage is not None:
                 safe[code] = attrs.evolve(shown, coverage=None, coverage_withheld=True)
+    if _none_of_them_shown(figures, safe):
+        # "None" of the people named, beside "all answered" over them or over
+        # people among them, says that each of those people declared none.
+        for code, shown in safe.items():
+            if shown.coverage is not None and shown.coverage.low >= 1:
+                safe[code] = attrs.evolve(shown, coverage=None, coverage_withheld=True)
     if r1 is None or not (r1.withheld or _few_beside_none(figures, th.small_cell)):
         return safe
     for code in SEAT_LINKED:
@@ -640,6 +649,29 @@ def safe_figures(
             "withheld with R1, whose count it would help to work out",
         )
     return safe
+
+
+NONE_OF_THEM = ("R1", "R4", "A1", "A3", "D1", "D4", "P1", "P2", "P3")
+"""Figures whose value of zero can say that none of the people behind them had
+lived experience (the seat holders, officers, proposers, deciders with a
+vote, amenders, evaluators...)."""
+
+
+def _none_of_them_shown(
+    figures: Mapping[str, Figure], safe: Mapping[str, SafeFigure]
+) -> bool:
+    """Whether a figure of ``NONE_OF_THEM`` is shown as zero.
+
+    "None" is safe to show because it mixes the people who declared none with
+    those who never answered. Any coverage of "all" beside it (its own, or
+    another figure's over people who may be the same) unmixes them: each of
+    those people answered, and so declared none. Such coverage is withheld.
+    """
+    return any(
+        code in figures and safe[code].shown and figures[code].value == 0
+        for code in NONE_OF_THEM
+        if code in safe
+    )
 
 
 def _few_beside_none(figures: Mapping[str, Figure], k: int) -> bool:
