@@ -189,7 +189,7 @@ class Ledger(
 
         The member's current record, and every event that names them (as actor,
         author, voter, proposer, seat holder, owner...) or is about their
-        adjustment requests or comments, in recorded order.
+        adjustment requests, comments or actions, in recorded order.
         """
         view = self.member(member)
         profile = {

@@ -167,3 +167,24 @@ def test_subject_access_holds_what_became_of_the_member_s_requests() -> None:
         feedback = events_of(report, "Proposal.FeedbackGiven")
         assert [e["text"] for e in feedback] == ["We did it."]
         assert len(events_of(ledger.subject_access(kim), "Adjustment.Provided")) == 1
+
+
+def test_subject_access_holds_the_completion_of_the_member_s_actions() -> None:
+    """An action the member owns, marked done by someone else, is in their report."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        sam = ledger.register_member(SAM_NAME)
+        kim = ledger.register_member(KIM_NAME)
+        board = ledger.establish_body("Board", kind="governance", by=admin)
+        proposal = ledger.raise_proposal(board, proposers=[admin], title="T", text="x")
+        ledger.decide(proposal, outcome="adopted", method="chair", by=admin)
+        mine = ledger.assign_action(
+            proposal, description="Book the room", owners=[sam], by=admin
+        )
+        theirs = ledger.assign_action(
+            proposal, description="Order the food", owners=[kim], by=admin
+        )
+        ledger.complete_action(proposal, mine, by=admin)
+        ledger.complete_action(proposal, theirs, by=admin)
+        done = events_of(ledger.subject_access(sam), "Proposal.ActionCompleted")
+        assert [e["action_id"] for e in done] == [str(mine)]

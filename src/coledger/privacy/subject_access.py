@@ -37,24 +37,29 @@ class _Own:
         self.member = member
         self.adjustments: set[UUID] = set()
         self.comments: set[UUID] = set()
+        self.actions: set[UUID] = set()
 
     def about(self, event: LedgerAggregate.Event) -> bool:
         """Whether *event* is about the member, noting the records it makes theirs.
 
         Besides the events that name the member, those of their adjustment
-        requests (provided, withdrawn) and the feedback and amendments that
-        take up their comments.
+        requests (provided, withdrawn), the feedback and amendments that
+        take up their comments, and the completion of actions they own.
         """
         if isinstance(event, Adjustment.Requested) and event.member == self.member:
             self.adjustments.add(event.originator_id)
         elif isinstance(event, Proposal.Commented) and event.author == self.member:
             self.comments.add(event.comment_id)
+        elif isinstance(event, Proposal.ActionAssigned) and self.member in event.owners:
+            self.actions.add(event.action_id)
         if mentions(event, self.member) or event.originator_id in self.adjustments:
             return True
         if isinstance(event, Proposal.FeedbackGiven):
             return not self.comments.isdisjoint(event.comments)
         if isinstance(event, Proposal.Amended):
             return not self.comments.isdisjoint(event.takes_up)
+        if isinstance(event, Proposal.ActionCompleted):
+            return event.action_id in self.actions
         return False
 
 
