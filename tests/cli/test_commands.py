@@ -753,3 +753,28 @@ def test_follow_says_it_has_started_and_how_to_stop_it(
         "current; stop it with Ctrl-C or SIGTERM"
     )
     assert err.splitlines() == [started]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["subject-access", "--member", "Quillon Marchbanks", "--out", "sar.json"],
+        ["erase", "--member", "Quillon Marchbanks", "--by", "Quillon Marchbanks"],
+        ["history", "--proposal", "Quillon Marchbanks"],
+    ],
+)
+def test_a_name_given_for_an_id_is_not_repeated(
+    argv: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A name typed where an id belongs is refused without being printed."""
+    monkeypatch.chdir(tmp_path)
+    with Ledger.open(f"sqlite:///{tmp_path / 'coledger.db'}", master_key=KEY) as led:
+        led.register_member("Admin")
+    (tmp_path / "k").write_text(KEY)
+    assert main([*argv[:1], "--db", "coledger.db", "--key-file", "k", *argv[1:]]) == 2
+    said = capsys.readouterr()
+    assert "Marchbanks" not in said.err + said.out
+    assert "id (a UUID)" in said.err

@@ -359,12 +359,18 @@ def read_small(path: Path, encoding: str) -> str:
     return io.TextIOWrapper(raw, encoding=encoding).read()
 
 
-def uuid_arg(text: str, what: str) -> UUID:
-    """A UUID given on the command line."""
+def uuid_arg(text: str, what: str, option: str | None = None) -> UUID:
+    """A UUID given on the command line as *option* (``--`` and *what* by default).
+
+    A refused value is not repeated: what is typed where an id belongs is
+    often a member's name, and error messages end up in logs.
+    """
     try:
         return UUID(text)
     except ValueError as error:
-        raise CommandError(f"{text!r} is not a {what} id (a UUID)") from error
+        named = option or f"--{what}"
+        msg = f"{named}: the value given is not a {what} id (a UUID)"
+        raise CommandError(msg) from error
 
 
 class Progress:

@@ -220,7 +220,7 @@ def _erase(args: argparse.Namespace) -> int:
             raise CommandError("erase needs --member ID and --by ID (or --reapply)")
         member = uuid_arg(args.member, "member")
         ledger.erase_member(
-            member, by=uuid_arg(args.by, "member"), source_ref=args.source_ref
+            member, by=uuid_arg(args.by, "member", "--by"), source_ref=args.source_ref
         )  # which brings the projection tables up to date, if there are any
         left = _left_behind(ledger, member)
     print(f"Erased {args.member}: their personal data can no longer be read.")
