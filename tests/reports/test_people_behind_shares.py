@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -236,3 +237,22 @@ def test_a_withheld_v5_does_not_claim_fewer_than_k_comments() -> None:
     row = text.split("  V5  ", 1)[1].split("\n  V6", 1)[0]
     assert "n: withheld" in row
     assert "fewer than" not in row.split("note:")[0]
+
+
+def test_one_member_s_answered_requests_are_not_published_as_a_share() -> None:
+    """Six answered requests of one member: X2 would say how hers were answered."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        sam = ledger.register_member("Sam")
+        for i in range(6):
+            request = ledger.request_adjustment(sam, code="BSL")
+            if i % 2:
+                ledger.decline_adjustment(request, by=admin, reason="unavailable")
+            else:
+                ledger.provide_adjustment(request, by=admin)
+        report = ledger.power_sharing()
+        assert report.indicators["X2"].people == 1
+        x2 = json.loads(render(report, audience="public", format="json"))
+    figure = x2["indicators"]["X2"]
+    assert (figure["value"], figure["band"]) == (None, None)
+    assert figure["withheld"] == SMALL_CELL

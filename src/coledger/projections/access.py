@@ -427,7 +427,10 @@ def x2(lens: Lens, th: Thresholds) -> Figure:
         f"declined requests; {standing_notice} standing request(s) declined for "
         "insufficient notice (an organisational failure)"
     )
-    return Figure("X2", value, len(answered), coverage, band, note)
+    # Like X1's, its records are people's access needs: one member who asks
+    # before every meeting stands behind many of them.
+    people = people_in((a.member, a.requested_at) for a in answered)
+    return Figure("X2", value, len(answered), coverage, band, note, people)
 
 
 def x3(lens: Lens, th: Thresholds) -> Figure:

@@ -18,14 +18,30 @@ from coledger.projections.thresholds import Thresholds
 
 FAMILIES = (representation, agenda, voice, decisions, phases, access, wellbeing)
 WEIGHED = frozenset(
-    {"A1", "A3", "V1", "V4", "V5", "D1", "D3", "D4", "D5", "P1", "P2", "P3", "X1"}
+    {
+        "A1",
+        "A3",
+        "V1",
+        "V4",
+        "V5",
+        "D1",
+        "D3",
+        "D4",
+        "D5",
+        "P1",
+        "P2",
+        "P3",
+        "X1",
+        "X2",
+    }
 )
 """Figures that weigh records by their people's lived experience, and so count
 those people (``Figure.people``, the smallest group of them a figure reads); A2
 weighs its chairs' and is always withheld for the public, and the seat figures'
-n already counts people. X1 weighs none, but its records are people's access
-needs, a standing request counting at every meeting it covered, so it counts
-the people who asked."""
+n already counts people. X1 and X2 weigh none, but their records are people's
+access needs (X1's standing request counting at every meeting it covered,
+X2's answers to one member who asks before every meeting), so they count the
+people who asked."""
 
 
 def compute_all(lens: Lens, th: Thresholds) -> dict[str, Figure]:

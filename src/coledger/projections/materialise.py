@@ -193,7 +193,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 19
+FIGURES_VERSION = 20
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -250,7 +250,7 @@ taken), and first_le_contribution is that input;
 faux_coproduction reads the label in force at the period's end, in business
 time; R2 in a project's scope counts the decision meetings its proposals
 were raised at too; placation is raised for seats of any kind without
-power, advisory ones too.)"""
+power, advisory ones too. 20: X2 counts the people who asked too.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -61,6 +61,7 @@ through ``suppress``, which applies these rules (``k`` is
   its records are access needs, a standing request counting once at each
   meeting it covered: it too is withheld while the people who asked number
   from 1 to k - 1, so that one person's need is never shown as many records.
+  So is X2, the share of their answered requests that were declined.
 * **Bases of a few people.** A1's band compares its share with the lived-
   experience share of its base, in a body's or project's scope the forum's
   own members; where either group of the base is 1 to k - 1 members
