@@ -188,3 +188,22 @@ def test_subject_access_holds_the_completion_of_the_member_s_actions() -> None:
         ledger.complete_action(proposal, theirs, by=admin)
         done = events_of(ledger.subject_access(sam), "Proposal.ActionCompleted")
         assert [e["action_id"] for e in done] == [str(mine)]
+
+
+def test_recording_a_declaration_does_not_put_its_consent_in_my_report() -> None:
+    """Another's consent form and condition, hints of a disability, are withheld."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        kim = ledger.register_member(KIM_NAME, by=admin)
+        ledger.declare_lived_experience(
+            kim,
+            categories=["DIS"],
+            consent="easy_read_consent",
+            condition="dpa_sch1_para16_disability_support",
+            by=admin,
+        )
+        text = json.dumps(ledger.subject_access(admin))
+        assert "easy_read_consent" not in text
+        assert "dpa_sch1_para16" not in text
+        own = events_of(ledger.subject_access(kim), "Member.LivedExperienceDeclared")
+        assert [e["consent"] for e in own] == ["easy_read_consent"]

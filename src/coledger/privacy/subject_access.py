@@ -9,12 +9,18 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from coledger.domain import Adjustment, LedgerAggregate, Proposal
+from coledger.domain import Adjustment, LedgerAggregate, Member, Proposal
 from coledger.privacy.classification import sealed_fields
 from coledger.serialization import to_jsonable
 
 SAR_VERSION = 1
 WITHHELD = "[withheld: another member's personal data]"
+HINTS: dict[type[LedgerAggregate.Event], tuple[str, ...]] = {
+    Member.LivedExperienceDeclared: ("consent", "condition"),
+}
+"""Clear fields that point to their subject's sealed data (an Easy Read
+consent form, a condition for disability support): withheld, as the sealed
+fields are, from the report of anyone but the member the event is about."""
 
 
 def _mentions(value: object, member: UUID) -> bool:
@@ -83,6 +89,8 @@ def subject_access_report(
             if getattr(event, rule.subject) != member:
                 # Sealed under another member's key: theirs, not this member's.
                 fields[name] = WITHHELD
+        if event.originator_id != member:
+            fields.update(dict.fromkeys(HINTS.get(type(event), ()), WITHHELD))
         events.append(
             {
                 "position": position,
