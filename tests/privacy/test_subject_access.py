@@ -138,8 +138,17 @@ def test_a_supporter_s_report_holds_no_comment_of_the_member_they_support() -> N
         ledger.authorise_supporter(kim, helper)
         board = ledger.establish_body("Board", kind="governance", by=helper)
         proposal = ledger.raise_proposal(board, proposers=[helper], title="T", text="x")
-        ledger.comment(proposal, author=kim, text=KIM_COMMENT, supporter=helper)
+        ledger.comment(
+            proposal,
+            author=kim,
+            text=KIM_COMMENT,
+            supporter=helper,
+            channel="bsl_video",
+        )
         assert KIM_COMMENT not in json.dumps(ledger.subject_access(helper))
+        # The channel, in clear, can say as much as a sealed adjustment code.
+        assert "bsl_video" not in json.dumps(ledger.subject_access(helper))
+        assert "bsl_video" in json.dumps(ledger.subject_access(kim))
 
 
 def test_subject_access_holds_what_became_of_the_member_s_requests() -> None:

@@ -15,12 +15,14 @@ from coledger.serialization import to_jsonable
 
 SAR_VERSION = 1
 WITHHELD = "[withheld: another member's personal data]"
-HINTS: dict[type[LedgerAggregate.Event], tuple[str, ...]] = {
-    Member.LivedExperienceDeclared: ("consent", "condition"),
+HINTS: dict[type[LedgerAggregate.Event], tuple[str, tuple[str, ...]]] = {
+    Member.LivedExperienceDeclared: ("originator_id", ("consent", "condition")),
+    Proposal.Commented: ("author", ("channel",)),
 }
 """Clear fields that point to their subject's sealed data (an Easy Read
-consent form, a condition for disability support): withheld, as the sealed
-fields are, from the report of anyone but the member the event is about."""
+consent form, a condition for disability support, a comment sent as a BSL
+video), with the field naming that subject: withheld, as the sealed fields
+are, from the report of anyone else."""
 
 
 def _mentions(value: object, member: UUID) -> bool:
@@ -89,8 +91,9 @@ def subject_access_report(
             if getattr(event, rule.subject) != member:
                 # Sealed under another member's key: theirs, not this member's.
                 fields[name] = WITHHELD
-        if event.originator_id != member:
-            fields.update(dict.fromkeys(HINTS.get(type(event), ()), WITHHELD))
+        subject, hints = HINTS.get(type(event), ("originator_id", ()))
+        if getattr(event, subject) != member:
+            fields.update(dict.fromkeys(hints, WITHHELD))
         events.append(
             {
                 "position": position,
