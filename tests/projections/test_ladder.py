@@ -396,6 +396,23 @@ def test_access_declined_evidence(org: Org) -> None:
 # Equal terms ---------------------------------------------------------------------
 
 
+def test_without_the_cap_unequal_terms_are_flagged_but_hold_no_rung_back(
+    org: Org,
+) -> None:
+    """Without the cap the evidence is rated as it stands, the terms still flagged."""
+    plan = co_production(org, access_declined=True)
+    uncapped = Thresholds(equal_terms_cap=False)
+    report = org.ledger.power_sharing(project=plan, thresholds=uncapped)
+    (found,) = (r for r in report.ladder if r.id == str(plan))
+    assert (found.rung, found.flags) == ("CO_PRODUCTION", ("equal_terms_not_met",))
+    assert found.evidence["equal_terms"] is False
+    assert found.evidence["capped_by_equal_terms"] is False
+    capped = org.ledger.power_sharing(project=plan)
+    (held,) = (r for r in capped.ladder if r.id == str(plan))
+    assert held.rung == "ENGAGEMENT"
+    assert held.evidence["capped_by_equal_terms"] is True
+
+
 def test_one_decline_caps_even_with_x1_above_the_threshold(org: Org) -> None:
     """A decision-maker's unresolved decline caps the rung though X1 is 74/80."""
     plan = co_production(org)

@@ -42,6 +42,10 @@ BAD: list[dict[str, Any]] = [
     {"parity": Fraction(10**400)},
     {"voice_high": Fraction(-(10**400), 3)},
     {"fulfilment": Decimal("sNaN")},
+    {"equal_terms_cap": 0},
+    {"equal_terms_cap": 1},
+    {"equal_terms_cap": "no"},
+    {"equal_terms_cap": None},
     {"minority": Decimal("1e400")},
     {"voice_high": None},
     {"deliberation_days": "7"},
@@ -74,10 +78,12 @@ def test_every_range_takes_both_of_its_ends() -> None:
     """Shares 0 and 1, ratios 0 and 100, days 0 and 366, cells 2 and 1,000 all pass."""
     for share in ("token_seat", "minority", "balanced", "fulfilment"):
         for edge in (0, 1):
-            assert getattr(Thresholds(**{share: edge}), share) == edge
+            edges: dict[str, Any] = {share: edge}
+            assert getattr(Thresholds(**edges), share) == edge
     for ratio in ("parity", "attendance_parity", "voice_high"):
         for edge in (0, 100):
-            assert getattr(Thresholds(**{ratio: edge}), ratio) == edge
+            edges = {ratio: edge}
+            assert getattr(Thresholds(**edges), ratio) == edge
     assert Thresholds(deliberation_days=366).deliberation_days == 366
     assert Thresholds(small_cell=1_000).small_cell == 1_000
 

@@ -553,15 +553,19 @@ def features(lens: Lens, th: Thresholds) -> Features:
 # Rules and flags -------------------------------------------------------------------
 
 
-def rung_of(f: Features) -> tuple[str, bool]:
-    """The first rung whose rule matches, and whether equal terms capped it."""
+def rung_of(f: Features, *, cap: bool = True) -> tuple[str, bool]:
+    """The first rung whose rule matches, and whether terms were unequal for it.
+
+    Unequal terms matter where co-design evidence exists: with *cap* they
+    hold the rung at Engagement.
+    """
     seen_through = (
         f.decided_phases >= LIFECYCLE
         and bool(f.adopted_phases)
         and f.delivery_actions > 0
     )
     shaped = bool(f.adopted_phases) or "design" in f.decided_phases
-    equal = f.terms.equal
+    equal = f.terms.equal or not cap
     engaged = f.comment_meetings >= 2 and f.influence_evidence  # noqa: PLR2004
     rules = (
         ("CO_PRODUCTION", seen_through and equal and not f.one_off),
@@ -578,11 +582,11 @@ def rung_of(f: Features) -> tuple[str, bool]:
         ("COERCION", f.mandatory_no_voice),
     )
     rung = next((name for name, holds in rules if holds), "NONE")
-    return rung, shaped and not equal
+    return rung, shaped and not f.terms.equal
 
 
 def flags_of(
-    f: Features, rung: str, capped: bool, label: str | None, th: Thresholds
+    f: Features, rung: str, unequal: bool, label: str | None, th: Thresholds
 ) -> tuple[str, ...]:
     """The flags raised alongside *rung*, in the order of ``FLAGS``."""
     figures = f.terms.figures
@@ -590,7 +594,7 @@ def flags_of(
     le_seats = (figures["R3"].groups or (0,))[0]  # seats of any kind, as R3 counts
     first, design = f.first_contribution, f.first_design_decision
     raised = {
-        "equal_terms_not_met": capped,
+        "equal_terms_not_met": unequal,
         "no_feedback_loop": rung in {"CONSULTATION", "ENGAGEMENT"}
         and f.le_comments > 0
         and not f.feedback_received,
@@ -627,8 +631,8 @@ def turns_on_adoption(f: Features, label: str | None, th: Thresholds) -> bool:
 
     def outcome(adopted: frozenset[str], *, influence: bool) -> tuple[str, ...]:
         case = attrs.evolve(f, adopted_phases=adopted, influence_evidence=influence)
-        rung, capped = rung_of(case)
-        return (rung, *flags_of(case, rung, capped, label, th))
+        rung, unequal = rung_of(case, cap=th.equal_terms_cap)
+        return (rung, *flags_of(case, rung, unequal, label, th))
 
     some = f.adopted_phases or frozenset({UNPHASED})
     return outcome(some, influence=True) != outcome(
@@ -641,7 +645,7 @@ def _iso(at: datetime | None) -> str | None:
 
 
 def evidence(
-    f: Features, label: str | None, capped: bool, th: Thresholds
+    f: Features, label: str | None, unequal: bool, th: Thresholds
 ) -> dict[str, Any]:
     """The features and figures behind a rung, as JSON-ready values.
 
@@ -667,7 +671,7 @@ def evidence(
         "decided_phases": sorted(f.decided_phases),
         "delivery_actions": f.delivery_actions,
         "equal_terms": f.terms.equal,
-        "capped_by_equal_terms": capped,
+        "capped_by_equal_terms": unequal and th.equal_terms_cap,
         "informed": f.informed,
         "education_meetings": f.education_meetings,
         "mandatory_no_voice": f.mandatory_no_voice,
@@ -712,15 +716,15 @@ def carry_rungs(facts: Facts, since: int, touched: set[tuple[str, UUID | None]])
 
 def _rate(process: Process, th: Thresholds) -> Rung:
     f = features(process.lens, th)
-    rung, capped = rung_of(f)
+    rung, unequal = rung_of(f, cap=th.equal_terms_cap)
     return Rung(
         unit=process.unit,
         id=str(process.id),
         name=process.name,
         rung=rung,
         level=LEVELS[rung],
-        flags=flags_of(f, rung, capped, process.label, th),
-        evidence=evidence(f, process.label, capped, th),
+        flags=flags_of(f, rung, unequal, process.label, th),
+        evidence=evidence(f, process.label, unequal, th),
     )
 
 

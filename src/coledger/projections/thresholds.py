@@ -62,6 +62,12 @@ class Thresholds:
     """D3 below this: lived-experience ideas are systematically not taken up."""
     fulfilment: float = attrs.field(default=0.9, converter=_real)
     """X1 at or above this (with no unresolved declines) counts as equal terms."""
+    equal_terms_cap: bool = True
+    """Whether unequal terms cap a process with co-design evidence at Engagement.
+
+    Off, the rung is what the evidence shows and ``equal_terms_not_met`` is
+    still raised beside it.
+    """
     small_cell: int = 5
     """Counts below this are suppressed in reports for the public."""
     baseline: tuple[str, ...] = attrs.field(
@@ -87,6 +93,8 @@ class Thresholds:
         _check_whole("deliberation_days", self.deliberation_days, 0, 366)
         # Below 2 a public report would show counts of one: someone you can name.
         _check_whole("small_cell", self.small_cell, 2, 1_000)
+        if not isinstance(self.equal_terms_cap, bool):
+            raise InvalidInputError("equal_terms_cap must be True or False")
         baseline: object = self.baseline
         if not isinstance(baseline, tuple):
             raise InvalidInputError("baseline must be a tuple of adjustment codes")
