@@ -29,19 +29,22 @@ def waiting_briefly(url: str) -> StorageConfig:
 
 
 @contextmanager
-def locked_by_another(ledger: Ledger) -> Iterator[None]:
-    """Another connection holds the ledger's write lock for the whole block."""
+def locked_by_another(ledger: Ledger, *, keys: bool = False) -> Iterator[None]:
+    """Another connection holds the ledger's write lock (or its key store's)."""
     config = ledger.config
     if config.backend == "sqlite":
-        with closing(sqlite3.connect(str(config.path), isolation_level=None)) as conn:
+        assert config.path is not None
+        path = config.path
+        if keys:
+            path = path.with_name(path.name + ".keys")
+        with closing(sqlite3.connect(str(path), isolation_level=None)) as conn:
             conn.execute("BEGIN EXCLUSIVE")
             yield
             conn.execute("ROLLBACK")
         return
+    table = "coledger_member_keys" if keys else "coledger_events"
     with psycopg.connect(PG_CONNINFO) as conn:
-        conn.execute(
-            f'LOCK TABLE "{config.pg_schema}".coledger_events IN EXCLUSIVE MODE'
-        )
+        conn.execute(f'LOCK TABLE "{config.pg_schema}".{table} IN EXCLUSIVE MODE')
         yield
         conn.rollback()
 
@@ -200,34 +203,14 @@ def test_a_batch_refused_for_a_lock_deletes_its_keys_without_asking_again(
         assert ledger.members() == []
 
 
-@contextmanager
-def keys_locked_by_another(ledger: Ledger) -> Iterator[None]:
-    """Another connection holds the ledger's key store locked for the whole block."""
-    config = ledger.config
-    if config.backend == "sqlite":
-        assert config.path is not None
-        keys = config.path.with_name(config.path.name + ".keys")
-        with closing(sqlite3.connect(str(keys), isolation_level=None)) as conn:
-            conn.execute("BEGIN EXCLUSIVE")
-            yield
-            conn.execute("ROLLBACK")
-        return
-    with psycopg.connect(PG_CONNINFO) as conn:
-        conn.execute(
-            f'LOCK TABLE "{config.pg_schema}".coledger_member_keys '
-            "IN ACCESS EXCLUSIVE MODE"
-        )
-        yield
-        conn.rollback()
-
-
 def test_a_locked_key_store_refuses_a_registration_as_locked(
     briefly_waiting: Ledger,
 ) -> None:
     """A new member's key that cannot be stored is a lock refusal, and no event."""
     ledger = briefly_waiting
     ledger.register_member("Ada")
-    with keys_locked_by_another(ledger), pytest.raises(DatabaseLockedError) as refusal:
+    locked = locked_by_another(ledger, keys=True)
+    with locked, pytest.raises(DatabaseLockedError) as refusal:
         ledger.register_member("Bo")
     assert refusal.value.waited == 1
     assert [m.name for m in ledger.members()] == ["Ada"]
@@ -239,7 +222,7 @@ def test_a_locked_key_store_refuses_an_erasure_and_destroys_nothing(
     """An erasure kept from the keys is refused as locked; the member stays readable."""
     ledger = briefly_waiting
     ada = ledger.register_member("Ada")
-    with keys_locked_by_another(ledger), pytest.raises(DatabaseLockedError):
+    with locked_by_another(ledger, keys=True), pytest.raises(DatabaseLockedError):
         ledger.erase_member(ada, by=ada)
     assert [m.name for m in ledger.members()] == ["Ada"]
     ledger.erase_member(ada, by=ada)  # and once the lock is gone, it goes through

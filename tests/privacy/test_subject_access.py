@@ -48,6 +48,16 @@ def build(ledger: Ledger) -> Scene:
     return Scene(admin, sam, kim, proposal)
 
 
+def staff_proposal(ledger: Ledger) -> tuple[UUID, UUID, UUID, UUID]:
+    """An admin, sam and kim, and a board proposal the admin raised."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member(SAM_NAME)
+    kim = ledger.register_member(KIM_NAME)
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    proposal = ledger.raise_proposal(board, proposers=[admin], title="T", text="x")
+    return admin, sam, kim, proposal
+
+
 def events_of(report: dict[str, object], kind: str) -> list[dict[str, object]]:
     """The report's events of one type."""
     events = report["events"]
@@ -154,11 +164,7 @@ def test_a_supporter_s_report_holds_no_comment_of_the_member_they_support() -> N
 def test_subject_access_holds_what_became_of_the_member_s_requests() -> None:
     """Events about the member's requests and comments are in their report, no other."""
     with Ledger.open("memory://") as ledger:
-        admin = ledger.register_member("Admin", role="staff")
-        sam = ledger.register_member(SAM_NAME)
-        kim = ledger.register_member(KIM_NAME)
-        board = ledger.establish_body("Board", kind="governance", by=admin)
-        proposal = ledger.raise_proposal(board, proposers=[admin], title="T", text="x")
+        admin, sam, kim, proposal = staff_proposal(ledger)
         mine = ledger.comment(proposal, author=sam, text=SAM_COMMENT)
         theirs = ledger.comment(proposal, author=kim, text=KIM_COMMENT)
         provided = ledger.request_adjustment(sam, code="LOOP", by=admin)
@@ -181,11 +187,7 @@ def test_subject_access_holds_what_became_of_the_member_s_requests() -> None:
 def test_subject_access_holds_the_completion_of_the_member_s_actions() -> None:
     """An action the member owns, marked done by someone else, is in their report."""
     with Ledger.open("memory://") as ledger:
-        admin = ledger.register_member("Admin", role="staff")
-        sam = ledger.register_member(SAM_NAME)
-        kim = ledger.register_member(KIM_NAME)
-        board = ledger.establish_body("Board", kind="governance", by=admin)
-        proposal = ledger.raise_proposal(board, proposers=[admin], title="T", text="x")
+        admin, sam, kim, proposal = staff_proposal(ledger)
         ledger.decide(proposal, outcome="adopted", method="chair", by=admin)
         mine = ledger.assign_action(
             proposal, description="Book the room", owners=[sam], by=admin
