@@ -193,7 +193,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 20
+FIGURES_VERSION = 21
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -250,7 +250,9 @@ taken), and first_le_contribution is that input;
 faux_coproduction reads the label in force at the period's end, in business
 time; R2 in a project's scope counts the decision meetings its proposals
 were raised at too; placation is raised for seats of any kind without
-power, advisory ones too. 20: X2 counts the people who asked too.)"""
+power, advisory ones too. 20: X2 counts the people who asked too. 21: a
+rung's evidence is kept in the ladder's order, not sorted, so that a report
+read from the tables prints as the folded one.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
@@ -767,7 +769,9 @@ def report_rows(report: PowerSharingReport) -> Rows:
                 r.rung,
                 r.level,
                 json.dumps(list(r.flags)),
-                json.dumps(to_jsonable(r.evidence), sort_keys=True),
+                # In the order the ladder gives it, so that a report read
+                # from the tables prints as the folded one does.
+                json.dumps(to_jsonable(r.evidence)),
                 ordinal,
             )
             for ordinal, r in enumerate(report.ladder)
