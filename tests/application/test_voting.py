@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -940,3 +941,26 @@ def test_a_not_valid_vote_leaves_the_proposal_open(ledger: Ledger) -> None:
     assert ledger.proposal(p).status == "withdrawn"
     with pytest.raises(ProposalClosedError):
         ledger.decide(p, outcome="adopted", method="consensus", by=admin)
+
+
+def test_steps_across_the_autumn_clock_change_are_ordered_by_the_instant(
+    ledger: Ledger,
+) -> None:
+    """In the hour a zone repeats, steps are ordered by their instant, not the clock."""
+    london = ZoneInfo("Europe/London")
+    # 2025-10-26: London's clocks go back, so 01:00 to 02:00 happens twice.
+    opened = datetime(2025, 10, 26, 1, 40, tzinfo=london, fold=1)  # 01:40 UTC
+    sooner = datetime(2025, 10, 26, 1, 50, tzinfo=london)  # 00:50 UTC
+    ballot = datetime(2025, 10, 26, 1, 45, tzinfo=london, fold=1)  # 01:45 UTC
+    too_soon = datetime(2025, 10, 26, 1, 55, tzinfo=london)  # 00:55 UTC
+    seated = datetime(2025, 10, 1, tzinfo=UTC)
+    admin, body, (a,) = board_with(ledger, 1, seated_at=seated)
+    p = ledger.raise_proposal(
+        body, proposers=[a], title="T", text="Text", occurred_at=seated
+    )
+    ledger.open_voting(p, by=admin, occurred_at=opened)
+    with refused(ledger, TimeOrderError):
+        ledger.cast_ballot(p, voter=a, choice="for", occurred_at=sooner)
+    ledger.cast_ballot(p, voter=a, choice="for", occurred_at=ballot)
+    with refused(ledger, TimeOrderError):
+        ledger.close_voting(p, by=admin, occurred_at=too_soon)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timezone
 from uuid import UUID
 
 from coledger.errors import (
@@ -328,7 +328,23 @@ def check_aware(field: str, value: object) -> datetime:
             f"{field} {value.isoformat()} is outside the years "
             f"{EARLIEST.year} to {LATEST.year - 1} that a record can hold"
         )
-    return value
+    return fixed_offset(value)
+
+
+def fixed_offset(value: datetime) -> datetime:
+    """*value* (aware) at the same wall-clock time, with its offset as a fixed zone.
+
+    Python compares two times of one zone (a ``ZoneInfo``) by their clocks
+    alone, ignoring ``fold``: in the hour the autumn clock change repeats, a
+    later instant would sort before an earlier one, and a step dated before
+    the one it follows would pass. Times with a fixed offset compare by
+    instant; the text stored for them is the same.
+    """
+    if type(value.tzinfo) is timezone:
+        return value
+    offset = value.utcoffset()
+    assert offset is not None  # noqa: S101 (an aware datetime)
+    return value.replace(tzinfo=timezone(offset), fold=0)
 
 
 def _not_a_time(value: object) -> str:
