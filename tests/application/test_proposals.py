@@ -543,6 +543,24 @@ def test_an_amendment_that_changes_nothing_is_refused(memory_ledger: Ledger) -> 
     assert memory_ledger.proposal(p).text == "Off."
 
 
+def test_an_amendment_taking_up_only_comments_already_taken_up_is_refused(
+    memory_ledger: Ledger,
+) -> None:
+    """Same words and only comments taken up before change nothing, so are refused."""
+    admin, sam, _, board = setting(memory_ledger)
+    p = memory_ledger.raise_proposal(board, proposers=[sam], title="Lights", text="On.")
+    said = memory_ledger.comment(p, author=sam, text="Brighter, please.")
+    memory_ledger.amend_proposal(p, by=admin, takes_up=[said])
+    with refused(memory_ledger, InvalidInputError, match="changes nothing"):
+        memory_ledger.amend_proposal(p, by=admin, takes_up=[said])
+    with refused(memory_ledger, InvalidInputError, match="changes nothing"):
+        memory_ledger.amend_proposal(p, by=sam, title="Lights", takes_up=[said])
+    assert memory_ledger.proposal(p).amendments == 1
+    again = memory_ledger.comment(p, author=sam, text="And warmer.")
+    memory_ledger.amend_proposal(p, by=admin, takes_up=[said, again])  # one is new
+    assert memory_ledger.proposal(p).taken_up == {said, again}
+
+
 def test_a_decision_after_a_vote_comes_no_earlier_than_its_delivery(
     ledger: Ledger,
 ) -> None:

@@ -625,10 +625,14 @@ class Proposal(LedgerAggregate):
         for comment in takes_up:
             if comment not in self.comments:
                 raise UnknownCommentError(comment)
-        if (title, text) == (self.title, self.text) and not takes_up:
+        # A comment taken up before is taken up already: naming it again adds
+        # nothing, yet the reports would read the amendment as new influence.
+        if (title, text) == (self.title, self.text) and self.taken_up.issuperset(
+            takes_up
+        ):
             raise InvalidInputError(
                 f"the amendment of proposal {self.id} changes nothing: give a new "
-                "title or text, or the comments it takes up"
+                "title or text, or comments it has not taken up yet"
             )
         self._check_after_last_step(ctx, "the amendment")
         self._check_after_comments(ctx, takes_up, "the amendment", "takes up")
