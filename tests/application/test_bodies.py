@@ -273,6 +273,30 @@ def test_a_project_is_relabelled_and_finished_no_earlier_than_it_started(
     assert (view.label, view.finished) == ("consultation", True)
 
 
+def test_a_project_s_label_is_the_one_given_at_the_latest_business_time(
+    ledger: Ledger,
+) -> None:
+    """A relabelling recorded late but dated earlier leaves the later label in force."""
+    admin = ledger.register_member("Admin", role="staff")
+    started = datetime(2024, 4, 1, tzinfo=UTC)
+    plan = ledger.start_project(
+        "Festival", label="co_production", by=admin, occurred_at=started
+    )
+    ledger.relabel_project(
+        plan, "consultation", by=admin, occurred_at=started + timedelta(days=10)
+    )
+    ledger.relabel_project(
+        plan, "co_design", by=admin, occurred_at=started + timedelta(days=5)
+    )
+    assert ledger.project(plan).label == "consultation"  # as the reports read it
+    before = count_events(ledger)
+    later = started + timedelta(days=20)
+    ledger.relabel_project(plan, "co_design", by=admin, occurred_at=later)
+    assert count_events(ledger) == before + 1  # a change, not the label in force
+    assert ledger.project(plan).label == "co_design"
+    assert ledger.facts().projects[plan].label_by(None) == "co_design"
+
+
 def test_a_project_step_at_the_default_time_follows_a_start_from_a_fast_clock(
     ledger: Ledger,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -221,3 +222,20 @@ def test_a_withdrawal_whose_save_failed_after_shredding_is_finished_by_its_retry
         ledger.withdraw_lived_experience(sam)
     ledger.declare_lived_experience(sam, categories=["CARER"])
     assert ledger.member(sam).lived_experience == ("CARER",)
+
+
+def test_a_member_s_role_is_the_one_given_at_the_latest_business_time(
+    ledger: Ledger,
+) -> None:
+    """A role change recorded late but dated earlier leaves the later role in force."""
+    admin = ledger.register_member("Admin", role="staff")
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    sam = ledger.register_member("Sam", occurred_at=start)
+    ledger.change_role(sam, "trustee", by=admin, occurred_at=start + timedelta(10))
+    ledger.change_role(sam, "partner", by=admin, occurred_at=start + timedelta(5))
+    assert ledger.member(sam).role == "trustee"
+    assert ledger.facts().members[sam].role_at(datetime.now(UTC)) == "trustee"
+    kim = ledger.register_member("Kim", occurred_at=start + timedelta(30))
+    ledger.change_role(kim, "director", by=admin, occurred_at=start)  # before joining
+    assert ledger.member(kim).role == "member"
+    assert ledger.facts().members[kim].role_at(datetime.now(UTC)) == "member"

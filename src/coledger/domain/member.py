@@ -30,6 +30,7 @@ class Member(LedgerAggregate):
             aggregate.supporters = frozenset()
             aggregate.erased = False
             aggregate.declared_at = None
+            aggregate.role_since = self.occurred_at
 
     class RoleChanged(LedgerAggregate.Event):
         """The member's organisational role changed."""
@@ -37,8 +38,16 @@ class Member(LedgerAggregate):
         role: str
 
         def apply(self, aggregate: Member) -> None:
-            """Take the new role."""
-            aggregate.role = self.role
+            """Take the new role, unless it was given before the role in force.
+
+            Roles hold from the business time they were given, as the reports
+            read them: one recorded late but dated earlier (or before the
+            registration) gives way to the later one. Of two at one time, the
+            one recorded later holds.
+            """
+            if self.occurred_at >= aggregate.role_since:
+                aggregate.role = self.role
+                aggregate.role_since = self.occurred_at
 
     class LivedExperienceDeclared(LedgerAggregate.Event):
         """The member declared lived experience, with consent and a legal condition."""
@@ -105,6 +114,9 @@ class Member(LedgerAggregate):
         erased: bool
         declared_at: datetime | None
         """The business time of the active declaration (None without one)."""
+        role_since: datetime
+        """When the role in force was given: registration or a change (business
+        time)."""
 
     @classmethod
     def register(cls, record_id: UUID, ctx: Context, name: str, role: str) -> Member:

@@ -26,6 +26,7 @@ class Project(LedgerAggregate):
             aggregate.label = self.label
             aggregate.description = self.description
             aggregate.started_at = self.occurred_at
+            aggregate.label_since = self.occurred_at
             aggregate.finished = False
 
     class Relabelled(LedgerAggregate.Event):
@@ -34,8 +35,15 @@ class Project(LedgerAggregate):
         label: str
 
         def apply(self, aggregate: Project) -> None:
-            """Take the new label."""
-            aggregate.label = self.label
+            """Take the new label, unless it was given before the label in force.
+
+            Labels hold from the business time they were given, as the reports
+            read them: one recorded late but dated earlier gives way to the
+            later one. Of two at one time, the one recorded later holds.
+            """
+            if self.occurred_at >= aggregate.label_since:
+                aggregate.label = self.label
+                aggregate.label_since = self.occurred_at
 
     class Finished(LedgerAggregate.Event):
         """The project came to an end."""
@@ -50,6 +58,9 @@ class Project(LedgerAggregate):
         description: str | None
         started_at: datetime
         """When the project was started (business time)."""
+        label_since: datetime
+        """When the label in force was given: the start or a relabelling
+        (business time)."""
         finished: bool
 
     @classmethod
@@ -75,7 +86,7 @@ class Project(LedgerAggregate):
         check_not_before(what, ctx.occurred_at, self.started_at, "the project started")
 
     def relabel(self, ctx: Context, label: str) -> None:
-        """Record a new label (no event when it is unchanged)."""
+        """Record a new label (no event when it is the label in force)."""
         if label != self.label:
             self._check_after_start(ctx, "the new label")
             self._record(self.Relabelled, ctx, label=label)
