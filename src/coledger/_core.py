@@ -360,14 +360,21 @@ def _opening(config: StorageConfig) -> Iterator[None]:
         yield
 
 
-def _check_period(since: datetime | None, until: datetime | None) -> None:
-    """Refuse a period that is naive or runs backwards."""
+def _check_period(
+    since: datetime | None, until: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """A period's bounds with fixed offsets; refuse one naive or running backwards.
+
+    Fixed, so that two bounds in one zone compare as instants (see
+    ``values.fixed_offset``).
+    """
     if since is not None:
-        v.check_aware("since", since)
+        since = v.check_aware("since", since)
     if until is not None and until != v.LATEST:  # a period may run to the end
-        v.check_aware("until", until)
+        until = v.check_aware("until", until)
     if since is not None and until is not None and since >= until:
         raise errors.InvalidInputError("since must come before until")
+    return since, until
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"

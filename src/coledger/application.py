@@ -256,7 +256,7 @@ class Ledger(
                 "catch_up=False reads the projection tables as they stand: it "
                 "needs materialised=True"
             )
-        _check_period(since, until)
+        since, until = _check_period(since, until)
         th = _thresholds(thresholds)
         scope = self._scope(body, project)
         if materialised:

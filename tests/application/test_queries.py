@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -218,6 +219,19 @@ def test_a_period_may_run_to_the_end_of_the_recordable_years() -> None:
         assert ledger.power_sharing(until=end).indicators
         with pytest.raises(InvalidInputError):
             ledger.power_sharing(since=end)
+
+
+def test_a_period_across_the_autumn_clock_change_runs_by_the_instant() -> None:
+    """In the hour a zone repeats, since must come before until as instants."""
+    london = ZoneInfo("Europe/London")
+    # 2025-10-26: London's clocks go back, so 01:00 to 02:00 happens twice.
+    first = datetime(2025, 10, 26, 1, 50, tzinfo=london)  # 00:50 UTC
+    second = datetime(2025, 10, 26, 1, 10, tzinfo=london, fold=1)  # 01:10 UTC
+    with Ledger.open("memory://") as ledger:
+        ledger.register_member("Ana Example")
+        assert ledger.power_sharing(since=first, until=second).indicators
+        with pytest.raises(InvalidInputError, match="since must come before"):
+            ledger.power_sharing(since=second, until=first)
 
 
 def test_history_words_a_comment_by_its_author_and_one_through_a_supporter(
