@@ -393,3 +393,30 @@ def test_a_rule_recorded_before_the_quorum_limit_still_replays(
         assert ledger.power_sharing().indicators
         with pytest.raises(InvalidRuleError, match="at most"):
             ledger.change_rule(board, crowded, by=admin)
+
+
+def test_a_rule_change_recorded_out_of_order_leaves_the_later_rule_in_force(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where rule changes came out of order (older ledgers), votes take the latest."""
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Ada Admin", role="staff")
+        board = ledger.establish_body(
+            "Board", kind="governance", by=admin, occurred_at=start
+        )
+        ledger.assign_seat(board, admin, by=admin, occurred_at=start)
+        later = start + timedelta(days=20)
+        ledger.change_rule(board, Rule.consensus(), by=admin, occurred_at=later)
+        with monkeypatch.context() as older:  # as a version without the order did
+            older.setattr("coledger.domain.body.check_not_before", lambda *_: None)
+            ledger.change_rule(
+                board, Rule.consent(), by=admin, occurred_at=start + timedelta(10)
+            )
+        assert ledger.facts().bodies[board].rule_at(later).kind == "consensus"
+        assert ledger.body(board).rule == Rule.consensus()
+        p = ledger.raise_proposal(
+            board, proposers=[admin], title="T", text="x", occurred_at=later
+        )
+        ledger.open_voting(p, by=admin, occurred_at=later)
+        assert ledger.proposal(p).rule == Rule.consensus()

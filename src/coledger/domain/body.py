@@ -70,16 +70,20 @@ class Body(LedgerAggregate):
         rule_lived_experience_quorum: int
 
         def apply(self, aggregate: Body) -> None:
-            """Take the new rule."""
-            aggregate.rule = Rule.from_fields(
-                self.rule_kind,
-                self.rule_threshold,
-                self.rule_quorum,
-                self.rule_lived_experience_quorum,
-            )
-            # The latest time, not the last recorded: older ledgers may hold
-            # rule changes in any order.
-            aggregate.rule_since = max(aggregate.rule_since, self.occurred_at)
+            """Take the new rule, unless it was adopted before the rule in force.
+
+            Older ledgers may hold rule changes in any order: the rule in force
+            is the one adopted at the latest time, as the reports read it (of
+            two at one time, the one recorded later).
+            """
+            if self.occurred_at >= aggregate.rule_since:
+                aggregate.rule = Rule.from_fields(
+                    self.rule_kind,
+                    self.rule_threshold,
+                    self.rule_quorum,
+                    self.rule_lived_experience_quorum,
+                )
+                aggregate.rule_since = self.occurred_at
 
     class SeatAssigned(LedgerAggregate.Event):
         """A member took a seat on the body, perhaps with an office."""
