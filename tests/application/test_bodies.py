@@ -297,6 +297,32 @@ def test_a_project_s_label_is_the_one_given_at_the_latest_business_time(
     assert ledger.facts().projects[plan].label_by(None) == "co_design"
 
 
+def test_a_relabelling_dated_earlier_is_a_change_against_the_label_then(
+    ledger: Ledger,
+) -> None:
+    """A label recorded late is compared with the label in force at its own time."""
+    admin = ledger.register_member("Admin", role="staff")
+    started = datetime(2024, 4, 1, tzinfo=UTC)
+    plan = ledger.start_project(
+        "Festival", label="co_production", by=admin, occurred_at=started
+    )
+    ledger.relabel_project(
+        plan, "consultation", by=admin, occurred_at=started + timedelta(days=10)
+    )
+    before = count_events(ledger)
+    ledger.relabel_project(
+        plan, "consultation", by=admin, occurred_at=started + timedelta(days=5)
+    )
+    assert count_events(ledger) == before + 1  # a change on day 5
+    assert ledger.facts().projects[plan].label_by(started + timedelta(days=7)) == (
+        "consultation"
+    )
+    ledger.relabel_project(  # the label in force on day 6 already: nothing to record
+        plan, "consultation", by=admin, occurred_at=started + timedelta(days=6)
+    )
+    assert count_events(ledger) == before + 1
+
+
 def test_a_project_step_at_the_default_time_follows_a_start_from_a_fast_clock(
     ledger: Ledger,
 ) -> None:

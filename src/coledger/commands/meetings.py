@@ -60,7 +60,7 @@ class MeetingCommands(LedgerCore):
             actor = self._actor(by)
             record = self._get(project, Project, errors.UnknownProjectError)
             ctx = self._ctx(
-                actor, occurred_at, source_ref, not_before=record.started_at
+                actor, occurred_at, source_ref, not_before=record.label_since
             )
             record.relabel(ctx, label)
             self._save(record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -26,7 +27,7 @@ class Project(LedgerAggregate):
             aggregate.label = self.label
             aggregate.description = self.description
             aggregate.started_at = self.occurred_at
-            aggregate.label_since = self.occurred_at
+            aggregate.labels = [(self.occurred_at, self.label)]
             aggregate.finished = False
 
     class Relabelled(LedgerAggregate.Event):
@@ -41,9 +42,12 @@ class Project(LedgerAggregate):
             read them: one recorded late but dated earlier gives way to the
             later one. Of two at one time, the one recorded later holds.
             """
-            if self.occurred_at >= aggregate.label_since:
-                aggregate.label = self.label
-                aggregate.label_since = self.occurred_at
+            labels = aggregate.labels
+            if self.occurred_at >= labels[-1][0]:
+                labels.append((self.occurred_at, self.label))
+            else:
+                bisect.insort_right(labels, (self.occurred_at, self.label), key=_time)
+            aggregate.label = labels[-1][1]
 
     class Finished(LedgerAggregate.Event):
         """The project came to an end."""
@@ -58,9 +62,9 @@ class Project(LedgerAggregate):
         description: str | None
         started_at: datetime
         """When the project was started (business time)."""
-        label_since: datetime
-        """When the label in force was given: the start or a relabelling
-        (business time)."""
+        labels: list[tuple[datetime, str]]
+        """(business time, label) from the start and each relabelling, in time
+        order (of two at one time, the one recorded later last)."""
         finished: bool
 
     @classmethod
@@ -85,9 +89,19 @@ class Project(LedgerAggregate):
         """
         check_not_before(what, ctx.occurred_at, self.started_at, "the project started")
 
+    @property
+    def label_since(self) -> datetime:
+        """When the label in force was given: the start or a relabelling."""
+        return self.labels[-1][0]
+
+    def label_at(self, at: datetime) -> str:
+        """The label in force at business time *at* (from the start on)."""
+        i = bisect.bisect_right(self.labels, at, key=_time)
+        return self.labels[max(i - 1, 0)][1]
+
     def relabel(self, ctx: Context, label: str) -> None:
-        """Record a new label (no event when it is the label in force)."""
-        if label != self.label:
+        """Record a new label (no event when it is the label in force then)."""
+        if label != self.label_at(ctx.occurred_at):
             self._check_after_start(ctx, "the new label")
             self._record(self.Relabelled, ctx, label=label)
 
@@ -96,3 +110,7 @@ class Project(LedgerAggregate):
         if not self.finished:
             self._check_after_start(ctx, "the finish")
             self._record(self.Finished, ctx)
+
+
+def _time(entry: tuple[datetime, str]) -> datetime:
+    return entry[0]
