@@ -292,6 +292,24 @@ def test_a2_counts_decision_meetings_with_an_le_item_or_chair(
     assert (only_first.value, only_first.band) == (1, "every_meeting")
 
 
+def test_a2_leaves_out_items_raised_after_the_period(memory_ledger: Ledger) -> None:
+    """A proposal named for a meeting but raised after the period does not shape it."""
+    ledger = memory_ledger
+    admin = person(ledger, "Ada", none_from=0)
+    lee = person(ledger, "Lee", le_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    meeting = ledger.schedule_meeting(
+        board, kind="decision_meeting", title="M", starts_at=day(9), by=admin
+    )
+    raise_(ledger, board, [lee], 12, meeting=meeting)  # raised after day 10
+    before = a2(lens(ledger, until=10), TH)
+    assert (before.value, before.n, before.band) == (0, 1, "none")
+    assert before.note == "0 with a lived-experience proposal, 0 with such a chair"
+    assert before.coverage is None  # no proposer or chair was read
+    # Over all time the item is in, and shapes the meeting.
+    assert a2(lens(ledger), TH).value == 1
+
+
 def test_a2_reads_the_chair_and_status_at_the_meeting_time(
     memory_ledger: Ledger,
 ) -> None:

@@ -4,7 +4,8 @@ A1 counts the proposals raised in scope in the period whose proposers include a
 member with lived experience, against that group's share of the membership. A2
 adapts the reference's agenda items, which the ledger does not record: a
 decision meeting counts as lived-experience-shaped when a proposal raised by a
-member with lived experience was put to it (the proposal names the meeting) or
+member with lived experience was put to it (the proposal names the meeting,
+and was raised by the period's end) or
 when such a member held the chair or co-chair of its body as it met. A3 asks,
 for each project, whether people with lived experience contributed (raised a
 proposal or commented) before the first decision on a design-phase proposal,
@@ -42,7 +43,7 @@ from coledger.projections.lens import (
 )
 from coledger.projections.measures import below, share
 from coledger.projections.thresholds import Thresholds
-from coledger.projections.voice import scope_population
+from coledger.projections.voice import raised_at, scope_population
 
 CHAIRS = ("chair", "co_chair")
 NOT_DECIDED = "not_valid"
@@ -123,7 +124,7 @@ def a2(lens: Lens, th: Thresholds) -> Figure:
     acts: list[tuple[UUID, datetime]] = []
     by_item = by_chair = shaped = 0
     for meeting in meetings:
-        items = lens.proposals_at(meeting.id)
+        items = raised_at(lens, meeting)  # nothing after the period shapes it
         acts += [(p.proposers[0], p.raised_at) for p in items]
         chairs = _le_chair(lens, meeting)
         acts += [(m, meeting.starts_at) for m, _ in chairs]

@@ -193,7 +193,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 21
+FIGURES_VERSION = 22
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -252,7 +252,8 @@ time; R2 in a project's scope counts the decision meetings its proposals
 were raised at too; placation is raised for seats of any kind without
 power, advisory ones too. 20: X2 counts the people who asked too. 21: a
 rung's evidence is kept in the ladder's order, not sorted, so that a report
-read from the tables prints as the folded one.)"""
+read from the tables prints as the folded one. 22: A2
+leaves out proposals raised after the period's end.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
