@@ -59,9 +59,7 @@ def scope_meetings(lens: Lens) -> set[UUID]:
     if lens.scope.kind == "body":
         return set(facts.meetings_by_body.get(lens.scope.id, []))  # type: ignore[arg-type]
     if lens.scope.kind == "project":
-        held = {p.meeting for p in lens.proposals(in_period=False)} - {None}
-        own = set(facts.meetings_by_project.get(lens.scope.id, []))  # type: ignore[arg-type]
-        return own | {m for m in held if m in facts.meetings}
+        return {m.id for m in lens.meetings(in_period=False)}
     return set(facts.meetings)
 
 

@@ -375,7 +375,12 @@ class Lens:
         return [self.facts.proposals[i] for i in ids]
 
     def meetings(self, *, in_period: bool = True) -> list[MeetingFacts]:
-        """Meetings in scope held in the period (or at any time)."""
+        """Meetings in scope held in the period (or at any time).
+
+        A project's are those scheduled for it and those one of its proposals
+        was raised at, whatever project (if any) they were scheduled for: the
+        process's meetings, as the ladder reads them.
+        """
         name = "meetings" if in_period else "meetings/any time"
         return self.selected(name, lambda: self._meetings(in_period))
 
@@ -384,6 +389,13 @@ class Lens:
         candidates = self._in_scope(
             facts.meetings, facts.meetings_by_body, facts.meetings_by_project
         )
+        if self.scope.kind == "project":
+            held = {m.id for m in candidates}
+            for p in self.proposals(in_period=False):
+                m = facts.meetings.get(p.meeting) if p.meeting is not None else None
+                if m is not None and m.id not in held:
+                    held.add(m.id)
+                    candidates.append(m)
         if not in_period:
             return candidates
         return [m for m in candidates if self.in_period(m.starts_at)]

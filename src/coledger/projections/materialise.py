@@ -253,7 +253,9 @@ were raised at too; placation is raised for seats of any kind without
 power, advisory ones too. 20: X2 counts the people who asked too. 21: a
 rung's evidence is kept in the ladder's order, not sorted, so that a report
 read from the tables prints as the folded one. 22: A2
-leaves out proposals raised after the period's end.)"""
+leaves out proposals raised after the period's end; in a project's scope
+every meeting figure (A2, V1, V2, V4, X3, X4, X5, W2) reads the meetings
+its proposals were raised at, as R2, X1 and the ladder did.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

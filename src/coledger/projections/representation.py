@@ -84,7 +84,7 @@ def r2(lens: Lens, th: Thresholds) -> Figure:
         bodies = {b.id: b for b in lens.bodies()}
     else:
         bodies = lens.facts.bodies  # the meetings are in scope, so their bodies are
-    for meeting in _decision_meetings(lens):
+    for meeting in lens.meetings():
         body = bodies.get(meeting.body)
         if meeting.kind != "decision_meeting" or body is None or not meeting.attendance:
             continue
@@ -99,21 +99,6 @@ def r2(lens: Lens, th: Thresholds) -> Figure:
     band = "pairs_or_more" if value == 0 else "lone_representative"
     coverage = declared / acts if acts else None  # as lens.coverage of the voters
     return Figure("R2", value, counted, coverage, band)
-
-
-def _decision_meetings(lens: Lens) -> list[MeetingFacts]:
-    """The meetings R2 reads in the period: in scope, and a project's proposals'."""
-    meetings = lens.meetings()
-    if lens.scope.kind != "project":
-        return meetings
-    known = lens.facts.meetings
-    held = {m.id for m in meetings}
-    for p in lens.proposals(in_period=False):
-        m = known.get(p.meeting) if p.meeting is not None else None
-        if m is not None and m.id not in held and lens.in_period(m.starts_at):
-            held.add(m.id)
-            meetings.append(m)
-    return meetings
 
 
 @per_state
