@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from coledger import Ledger
+from coledger.projections.access import x5
 from coledger.projections.agenda import a1, le_base, le_base_at
 from coledger.projections.lens import Scope
-from coledger.projections.representation import r5
+from coledger.projections.representation import r1, r5, r6, r7
 from coledger.projections.thresholds import Thresholds
 from coledger.projections.voice import participation, v1, v2
 from indicator_helpers import day, lens, person
@@ -142,3 +143,65 @@ def test_an_erased_member_counts_as_undeclared_before_the_erasure(
     # three is LE; Lee's comment is not LE -> 0 / (1/3).
     figure = v1(lens(ledger, until=10), TH)
     assert figure.groups == (0, 1, 1, 2)
+
+
+def test_an_erased_members_seat_counts_in_no_figure_after_the_erasure(
+    memory_ledger: Ledger,
+) -> None:
+    """A seat still on record after its holder's erasure is not held in any figure."""
+    ledger = memory_ledger
+    ada = person(ledger, "Ada", none_from=0)
+    lee = person(ledger, "Lee", le_from=0)
+    sol = person(ledger, "Sol", none_from=0)
+    tom = person(ledger, "Tom", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    for m in (lee, sol, tom):
+        ledger.assign_seat(board, m, by=ada, occurred_at=day(0))
+    ledger.erase_member(tom, by=ada, occurred_at=day(5))  # his seat stays on record
+    for on, came in ((10, (lee, sol)), (20, (sol,))):
+        meeting = ledger.schedule_meeting(
+            board,
+            kind="decision_meeting",
+            title="M",
+            starts_at=day(on),
+            by=ada,
+            occurred_at=day(1),
+        )
+        for m in came:
+            ledger.record_attendance(meeting, m, by=ada, occurred_at=day(on))
+    p = ledger.raise_proposal(
+        board, proposers=[sol], title="T", text="x", occurred_at=day(21)
+    )
+    assert set(ledger.open_voting(p, by=ada, occurred_at=day(22))) == {lee, sol}
+    after = lens(ledger, since=6)
+    # R1: Lee holds one of the two voting seats anyone can still use -> 0.5.
+    r1_after = r1(after, TH)
+    assert (r1_after.value, r1_after.n, r1_after.band) == (0.5, 2, "balanced")
+    # R7: Lee and Sol (one bloc each) need each other under a majority of 2.
+    assert (r7(after, TH).value, r7(after, TH).band) == (0.5, "proportionate")
+    # X5: Lee came to 1 of 2 meetings, Sol to 2 of 2 -> 0.5, below parity.
+    x5_after = x5(after, TH)
+    assert (x5_after.value, x5_after.n, x5_after.band) == (0.5, 4, "below_parity")
+    # R6: Tom's seat ran from day 0 to his erasure on day 5.
+    assert r6(lens(ledger, until=30), TH).value == pytest.approx(30 / 17.5)
+    # Before the erasure his seat counted as any other: 1 of 3.
+    assert r1(lens(ledger, until=5), TH).value == pytest.approx(1 / 3)
+
+
+def test_a_vacancy_dated_before_an_erasure_ends_the_seat_then(
+    memory_ledger: Ledger,
+) -> None:
+    """A seat vacated before its holder's erasure, recorded after it, ends then."""
+    ledger = memory_ledger
+    ada = person(ledger, "Ada", none_from=0)
+    lee = person(ledger, "Lee", le_from=0)
+    sol = person(ledger, "Sol", none_from=0)
+    tom = person(ledger, "Tom", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    for m in (lee, sol, tom):
+        ledger.assign_seat(board, m, by=ada, occurred_at=day(0))
+    ledger.erase_member(tom, by=ada, occurred_at=day(5))
+    # Tenures to day 30: Lee 30; Sol 30 and Tom 5 (to his erasure) -> 30 / 17.5.
+    assert r6(lens(ledger, until=30), TH).value == pytest.approx(30 / 17.5)
+    ledger.vacate_seat(board, tom, by=ada, occurred_at=day(3))
+    assert r6(lens(ledger, until=30), TH).value == pytest.approx(30 / 16.5)

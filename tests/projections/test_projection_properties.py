@@ -92,16 +92,28 @@ def test_as_of_equals_the_ledger_as_it_was(data: st.DataObject) -> None:
 
 @given(data=st.data())
 def test_erasing_a_member_never_raises_r1(data: st.DataObject) -> None:
-    """Erasing anyone never raises the lived-experience share of voting seats."""
+    """Erasing anyone never raises the lived-experience share of voting seats.
+
+    That is, of the seats held before the erasure: from then on the erased
+    member's seat is held by no one who can use it.
+    """
     with Ledger.open("memory://") as ledger:
         builder = build(ledger, data, shredding=False)
         if len(builder.members) < 2:
             return
         victim = data.draw(st.sampled_from(builder.members[1:]))
         places = scopes(ledger)
-        before = [report(ledger, w).indicators["R1"].value for w in places]
-        ledger.erase_member(victim, by=builder.members[0])
-        after = [report(ledger, w).indicators["R1"].value for w in places]
+        at = builder.when()
+
+        def r1s() -> list[float | None]:
+            return [
+                ledger.power_sharing(body=b, project=p, until=at).indicators["R1"].value
+                for b, p in places
+            ]
+
+        before = r1s()
+        ledger.erase_member(victim, by=builder.members[0], occurred_at=at)
+        after = r1s()
     for old, new in zip(before, after, strict=True):
         if old is not None and new is not None:
             assert new <= old

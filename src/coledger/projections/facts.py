@@ -15,6 +15,7 @@ undeclared throughout, as the brief requires.
 An erasure keeps its business time (``MemberFacts.erased_at``): the erased
 member stays in the membership of every period and moment before it (as
 undeclared, since their declaration is gone), and leaves it from then on.
+It ends their seats too: an erased member can never vote or attend again.
 """
 
 from __future__ import annotations
@@ -174,12 +175,20 @@ class MemberFacts:
 
 @attrs.define
 class SeatFacts:
-    """One member's spell in one seat of a body."""
+    """One member's spell in one seat of a body.
+
+    The spell ends when the seat was vacated or, if sooner, when its holder
+    was erased: an erased member can never vote or attend again, though the
+    body's record shows the seat held until someone vacates it.
+    """
 
     member: UUID
     seat: str
     office: str | None
     spell: Spell
+    erased_open: bool = False
+    """Whether the spell was ended by its holder's erasure while still open: a
+    vacancy recorded later, but dated before the erasure, ends it sooner."""
 
 
 @attrs.define
@@ -463,6 +472,10 @@ class Facts:
     adjustments_by_member: dict[UUID, list[UUID]] = attrs.field(
         factory=dict, eq=False, repr=False
     )
+    bodies_by_member: dict[UUID, list[UUID]] = attrs.field(
+        factory=dict, eq=False, repr=False
+    )
+    """The bodies each member was ever seated on, for their erasure to end it."""
     spells: dict[int, tuple[list[Spell], list[Spell]]] = attrs.field(
         factory=dict, eq=False, repr=False
     )
@@ -728,6 +741,19 @@ def _member(  # noqa: PLR0917 (every handler takes the same arguments)
         member.declared.clear()
         if cls is Member.Erased and member.erased_at is None:
             member.erased_at = at  # a member before it, in every period before it
+            _end_seats(facts, member.id, at, pos)
+
+
+def _end_seats(facts: Facts, member: UUID, at: datetime, pos: int) -> None:
+    """End *member*'s seats at their erasure: they can never vote or attend again."""
+    for body_id in facts.bodies_by_member.get(member, ()):
+        body = facts.bodies[body_id]
+        for seat in body.seats:
+            spell = seat.spell
+            if seat.member == member and (spell.end is None or spell.end > at):
+                seat.erased_open = spell.end is None
+                spell.end, spell.end_pos = at, pos
+        body.seats_changed()
 
 
 def _rule(s: dict[str, Any]) -> Rule:
@@ -758,21 +784,37 @@ def _body(  # noqa: PLR0917 (every handler takes the same arguments)
         body.rule = _rule(s)
         _record(body.rules, at, body.rule)
     elif cls is Body.SeatAssigned:
-        body.seats.append(
-            SeatFacts(
-                uuid_of(s["member"]),
-                sys.intern(s["seat"]),
-                _word(s["office"]),
-                Spell(at, pos),
-            )
-        )
-        body.seats_changed()
+        _seat_assigned(facts, body, pos, at, s)
     elif cls is Body.SeatVacated:
-        member = uuid_of(s["member"])
-        for seat in body.seats:
-            if seat.member == member and seat.spell.end is None:
-                seat.spell.end, seat.spell.end_pos = at, pos
-        body.seats_changed()
+        _seat_vacated(body, uuid_of(s["member"]), pos, at)
+
+
+def _seat_assigned(
+    facts: Facts, body: BodyFacts, pos: int, at: datetime, s: dict[str, Any]
+) -> None:
+    member = uuid_of(s["member"])
+    seated = facts.bodies_by_member.setdefault(member, [])
+    if body.id not in seated:
+        seated.append(body.id)
+    body.seats.append(
+        SeatFacts(member, sys.intern(s["seat"]), _word(s["office"]), Spell(at, pos))
+    )
+    known = facts.members.get(member)
+    if known is not None and known.erased_at is not None:  # an import's order
+        _end_seats(facts, member, known.erased_at, pos)
+    body.seats_changed()
+
+
+def _seat_vacated(body: BodyFacts, member: UUID, pos: int, at: datetime) -> None:
+    for seat in body.seats:
+        if seat.member != member:
+            continue
+        spell = seat.spell
+        # An open seat ends now; one its holder's erasure ended ends here if sooner.
+        if spell.end is None or (seat.erased_open and at < spell.end):
+            spell.end, spell.end_pos = at, pos
+        seat.erased_open = False
+    body.seats_changed()
 
 
 def _project(  # noqa: PLR0917 (every handler takes the same arguments)

@@ -255,7 +255,9 @@ rung's evidence is kept in the ladder's order, not sorted, so that a report
 read from the tables prints as the folded one. 22: A2
 leaves out proposals raised after the period's end; in a project's scope
 every meeting figure (A2, V1, V2, V4, X3, X4, X5, W2) reads the meetings
-its proposals were raised at, as R2, X1 and the ladder did.)"""
+its proposals were raised at, as R2, X1 and the ladder did; an erasure ends
+the erased member's seats, so no seat figure (R1 to R7, X5, D1's voting
+right, the ladder's equal terms) counts a seat no one can use.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
