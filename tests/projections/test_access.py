@@ -532,6 +532,10 @@ def test_x4_accessible_papers_issued_before_anyone_asked(org: Board) -> None:
     org.request(org.ann, 3, proposal=p)  # asked via a proposal raised at it
     org.papers(workshop, "PLS", 6)
     x4 = access.x4(org.lens(), TH)
+    # The record ends on day 22: only m1 and m2 have been held (m2 yes) -> 1/2.
+    assert (x4.value, x4.n, x4.band) == (1 / 2, 2, "partial")
+    org.attend(m4, org.cat, on=35)  # the record reaches m4's day: all were held
+    x4 = access.x4(org.lens(), TH)
     # m1 no, m2 yes, m3 no, m4 yes, workshop no; social left out: 2 of 5
     assert (x4.value, x4.n, x4.band) == (2 / 5, 5, "partial")
     assert "adapted" in (x4.note or "")
@@ -553,6 +557,7 @@ def test_x4_bands_at_none_and_every_meeting(org: Board) -> None:
     """X4 is reactive with no anticipatory meeting and baseline with all of them."""
     m = org.meeting(10)
     org.papers(m, "STD", 1)
+    org.attend(m, org.cat, on=10)  # the record reaches the meeting's day
     assert access.x4(org.lens(), TH).band == "reactive"
     org.papers(m, "ER", 2)
     assert access.x4(org.lens(), TH).band == "baseline"
@@ -563,6 +568,7 @@ def test_x4_papers_issued_as_someone_asks_are_not_anticipatory(org: Board) -> No
     m = org.meeting(10)
     org.request(org.ann, 3, m)
     org.papers(m, "ER", 3)
+    org.attend(m, org.cat, on=10)  # the record reaches the meeting's day
     assert access.x4(org.lens(), TH).value == 0.0
 
 

@@ -477,9 +477,9 @@ def x4(lens: Lens, th: Thresholds) -> Figure:
     it had papers in some format other than standard print, issued by its start
     and before any request for that meeting (or for a proposal raised at it).
     Papers issued only after a meeting began did not help anyone take part in
-    it. Social meetings are left out.
+    it. Social meetings are left out, and so are meetings still to come.
     """
-    meetings = [m for m in lens.meetings() if m.kind != "social"]
+    meetings = [m for m in lens.held() if m.kind != "social"]
     if not meetings:
         return insufficient("X4", "no meetings in the period")
     value = sum(anticipatory(lens, m) for m in meetings) / len(meetings)
@@ -498,7 +498,7 @@ def x4(lens: Lens, th: Thresholds) -> Figure:
 def _barrier_note(lens: Lens) -> str:
     """Attendance at meetings where the member's own request was provided, or not."""
     seen: dict[str, list[bool]] = {"provided": [], "declined": []}
-    meetings = {m.id: m for m in lens.meetings()}
+    meetings = {m.id: m for m in lens.held()}
     for a in requests(lens):
         meeting = meetings.get(a.meeting) if a.meeting else None
         status = status_at_end(lens, a)
@@ -515,8 +515,9 @@ def _barrier_note(lens: Lens) -> str:
 def x5(lens: Lens, th: Thresholds) -> Figure:
     """Attendance rate of seated members with lived experience over that of others.
 
-    Each meeting in the period (socials left out) expects every member seated
-    on its body at its start; the rate is attendances over those expectations.
+    Each meeting held in the period by now (socials left out) expects every
+    member seated on its body at its start; the rate is attendances over those
+    expectations. A meeting still to come expects no one yet.
     In the ledger scope every body's meetings count, not only the governance
     bodies', and in a project's its meetings count whichever body held them.
     """
@@ -524,7 +525,7 @@ def x5(lens: Lens, th: Thresholds) -> Figure:
     with_it: set[int] = set()
     without: set[int] = set()
     bodies = lens.facts.bodies  # the meetings are in scope, so their bodies are
-    for meeting in lens.meetings():
+    for meeting in lens.held():
         body = bodies.get(meeting.body)
         if body is None or meeting.kind == "social":
             continue

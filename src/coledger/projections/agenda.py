@@ -118,7 +118,7 @@ def _le_chair(lens: Lens, meeting: MeetingFacts) -> list[tuple[UUID, bool]]:
 def a2(lens: Lens, th: Thresholds) -> Figure:
     """Share of decision meetings with a lived-experience item or chair."""
     del th
-    meetings = [m for m in lens.meetings() if m.kind == "decision_meeting"]
+    meetings = [m for m in lens.held() if m.kind == "decision_meeting"]
     if not meetings:
         return insufficient("A2", "no decision meetings in scope in the period")
     acts: list[tuple[UUID, datetime]] = []

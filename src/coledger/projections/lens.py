@@ -384,6 +384,17 @@ class Lens:
         name = "meetings" if in_period else "meetings/any time"
         return self.selected(name, lambda: self._meetings(in_period))
 
+    def held(self) -> list[MeetingFacts]:
+        """Meetings in scope held in the period that had started by now.
+
+        Now is the period's end, but no later than the end of the latest
+        business day recorded: a meeting still to come has had no one attend,
+        and no papers it may yet get before it, so it counts in no figure of
+        meetings held (W2 leaves it out the same way).
+        """
+        limit = min(self.now, now_of(self.facts))
+        return [m for m in self.meetings() if m.starts_at < limit]
+
     def _meetings(self, in_period: bool) -> list[MeetingFacts]:
         facts = self.facts
         candidates = self._in_scope(

@@ -257,7 +257,8 @@ leaves out proposals raised after the period's end; in a project's scope
 every meeting figure (A2, V1, V2, V4, X3, X4, X5, W2) reads the meetings
 its proposals were raised at, as R2, X1 and the ladder did; an erasure ends
 the erased member's seats, so no seat figure (R1 to R7, X5, D1's voting
-right, the ladder's equal terms) counts a seat no one can use.)"""
+right, the ladder's equal terms) counts a seat no one can use; A2, X4 and
+X5 leave out meetings still to come, as W2 does.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

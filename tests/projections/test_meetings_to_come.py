@@ -1,0 +1,72 @@
+"""A meeting that has not started by now counts in no figure of meetings held."""
+
+from __future__ import annotations
+
+from coledger import Ledger
+from coledger.projections import access, agenda
+from coledger.projections.thresholds import Thresholds
+from indicator_helpers import day, lens, person
+
+TH = Thresholds()
+
+
+def test_a_meeting_still_to_come_is_not_counted_as_held(
+    memory_ledger: Ledger,
+) -> None:
+    """A2, X4 and X5 leave out a meeting scheduled for after the latest day recorded."""
+    ledger = memory_ledger
+    ada = person(ledger, "Ada", none_from=0)
+    lee = person(ledger, "Lee", le_from=0)
+    sol = person(ledger, "Sol", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(board, ada, office="chair", by=ada, occurred_at=day(0))
+    for member in (lee, sol):
+        ledger.assign_seat(board, member, by=ada, occurred_at=day(0))
+    held = ledger.schedule_meeting(
+        board,
+        kind="decision_meeting",
+        title="Held",
+        starts_at=day(10),
+        by=ada,
+        occurred_at=day(1),
+    )
+    ledger.issue_papers(held, formats=["ER"], by=ada, occurred_at=day(2))
+    ledger.raise_proposal(
+        board, proposers=[lee], title="T", text="x", meeting=held, occurred_at=day(10)
+    )
+    for member in (ada, lee):
+        ledger.record_attendance(held, member, by=ada, occurred_at=day(10))
+    request = ledger.request_adjustment(
+        lee, code="ER", meeting=held, needed_before="meeting", occurred_at=day(3)
+    )
+    ledger.provide_adjustment(request, by=ada, occurred_at=day(4))
+    # Called on day 11 for day 40; nothing later is recorded.
+    coming = ledger.schedule_meeting(
+        board,
+        kind="decision_meeting",
+        title="Coming",
+        starts_at=day(40),
+        by=ada,
+        occurred_at=day(11),
+    )
+    later = ledger.request_adjustment(
+        lee, code="ER", meeting=coming, needed_before="meeting", occurred_at=day(11)
+    )
+    ledger.provide_adjustment(later, by=ada, occurred_at=day(11))
+    for period in (lens(ledger), lens(ledger, until=60)):
+        # A2: the held meeting had Lee's item -> 1 of 1.
+        a2 = agenda.a2(period, TH)
+        assert (a2.value, a2.n, a2.band) == (1, 1, "every_meeting")
+        # X4: its ER papers came unasked -> 1 of 1.
+        x4 = access.x4(period, TH)
+        assert (x4.value, x4.n, x4.band) == (1, 1, "baseline")
+        # X5: Lee came (1 of 1); of Ada and Sol, Ada came (1 of 2) -> 2.
+        x5 = access.x5(period, TH)
+        assert (x5.value, x5.n) == (2, 3)
+        assert x5.note is not None
+        assert x5.note.startswith("(b) attended 1 of 1 meetings where")
+    # Once the day of the meeting is recorded, it counts.
+    ledger.record_attendance(coming, sol, by=ada, occurred_at=day(40))
+    assert agenda.a2(lens(ledger), TH).n == 2
+    assert access.x4(lens(ledger), TH).n == 2
+    assert access.x5(lens(ledger), TH).n == 6
