@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import IO, Any
 from uuid import UUID
 
+import attrs
 from eventsourcing.persistence import (
     IntegrityError,
     PersistenceError,
@@ -84,6 +85,7 @@ from coledger.projections.materialise import (
 )
 from coledger.projections.report import PowerSharingReport
 from coledger.projections.thresholds import Thresholds
+from coledger.storage import MAX_POSITION
 from coledger.transfer import Progress
 from coledger.views import (
     AdjustmentView,
@@ -273,7 +275,28 @@ class Ledger(
             if found is not None:
                 return found
         lens = Lens(self.facts(as_of=as_of), scope, since, until)
-        return build_report(lens, th)
+        report = build_report(lens, th)
+        return attrs.evolve(report, tree_size=self.tree_size(as_of=report.as_of))
+
+    def tree_size(self, *, as_of: int | None = None) -> int | None:
+        """How many events were recorded up to position *as_of* (default: all).
+
+        Counted by the log's hash tree: its size when its last leaf is the
+        event at *as_of*, which a signed checkpoint of that size vouches for.
+        Positions are notification ids, which the hashes do not cover (ids
+        renumbered in their order still verify), so a figure published "as
+        of N" names its tree size too, and a report's ``tree_size`` other than
+        the one published says the positions moved. None for a ledger kept
+        without hash leaves.
+        """
+        if as_of is not None:
+            check_position("as_of", as_of)
+        count = getattr(self._app.recorder, "tree_size", None)
+        if count is None:
+            return None
+        position = self.position if as_of is None else min(as_of, MAX_POSITION)
+        found: int = count(position)
+        return found
 
     def _read_tables(self, scope: Scope, th: Thresholds) -> PowerSharingReport:
         """*scope*'s report from the tables as they stand, without catching up."""

@@ -117,9 +117,13 @@ def _report(args: argparse.Namespace) -> int:
                 body=body, project=project, materialised=True, catch_up=False
             )
             if report.as_of < ledger.position:
+                # Counted as the tree counts: positions may have gaps.
+                held, total = report.tree_size, ledger.tree_size()
+                if held is None or total is None:
+                    held, total = report.as_of, ledger.position
                 print(
                     f"coledger: the projection tables hold the first "
-                    f"{report.as_of:,} of {ledger.position:,} events; run coledger "
+                    f"{held:,} of {total:,} events; run coledger "
                     "follow to keep them current, or leave out --tables",
                     file=sys.stderr,
                 )

@@ -315,6 +315,21 @@ class LeafPostgresRecorder(OneTripPostgresRecorder):
             schema=schema,
             leaves=leaves,
         )
+        self._tree_size = SQL(
+            "SELECT leaf_index FROM {schema}.{leaves} WHERE notification_id <= %s "
+            "ORDER BY notification_id DESC LIMIT 1"
+        ).format(schema=schema, leaves=leaves)
+
+    def tree_size(self, position: int) -> int:
+        """The size of the hash tree whose leaves are the events up to *position*.
+
+        As ``LeafSQLiteRecorder.tree_size``: one more than the index of the
+        last leaf pointing at a notification id up to *position* (0 if none).
+        """
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._tree_size, (position,))
+            row = curs.fetchone()
+        return 0 if row is None else int(row["leaf_index"]) + 1
 
     def _params(self, stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:
         hashes = leaf_hashes(stored_events)

@@ -8,6 +8,7 @@ The notification id is kept beside each leaf as an unhashed locator.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -163,6 +164,23 @@ class LeafSQLiteRecorder(HeadCheckingSQLiteRecorder):
             )
         return ids
 
+    def tree_size(self, position: int) -> int:
+        """The size of the hash tree whose leaves are the events up to *position*.
+
+        One more than the index of the last leaf pointing at a notification id
+        up to *position* (0 when none does): on a log that verifies, how many
+        events were recorded up to it, which the tree's hashes protect (the
+        notification ids themselves are not hashed).
+        """
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT leaf_index FROM {LEAVES} WHERE notification_id <= ? "  # noqa: S608
+                "ORDER BY notification_id DESC LIMIT 1",
+                (position,),
+            )
+            row = c.fetchone()
+        return 0 if row is None else int(row[0]) + 1
+
 
 class LeafPOPORecorder(POPOApplicationRecorder):
     """In-memory recorder keeping leaves in a list beside the events."""
@@ -179,3 +197,13 @@ class LeafPOPORecorder(POPOApplicationRecorder):
         if ids:
             self.leaves.extend(leaf_rows(len(self.leaves), ids, stored_events))
         return ids
+
+    def tree_size(self, position: int) -> int:
+        """The size of the hash tree whose leaves are the events up to *position*."""
+        leaves = self.leaves
+        found = bisect.bisect_right(leaves, position, key=_notification_id)
+        return leaves[found - 1][0] + 1 if found else 0
+
+
+def _notification_id(leaf: tuple[int, int, bytes, bytes]) -> int:
+    return leaf[1]

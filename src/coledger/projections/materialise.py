@@ -983,7 +983,15 @@ class Materialiser:
             for r in rows["coledger_decision_tags"]
         )
         return PowerSharingReport(
-            scope, None, None, position, figures, ladder, tags, self.th
+            scope,
+            None,
+            None,
+            position,
+            figures,
+            ladder,
+            tags,
+            self.th,
+            self.ledger.tree_size(as_of=position),
         )
 
 

@@ -4,6 +4,7 @@
 
     {"version": 1, "scope": {"kind": ..., "id": ...},
      "period": {"since": ..., "until": ...}, "as_of": <position>,
+     "tree_size": <events up to as_of, as the hash tree counts them>,
      "indicators": {"R1": {"value": ..., "n": ..., "coverage": ..., "band": ...,
                            "note": ..., "people": ..., "groups": ...}, ...},
      "ladder": [{"unit": ..., "rung": ..., "flags": [...], "evidence": {...}}, ...],
@@ -25,9 +26,18 @@ REPORT_VERSION = 1
 
 
 def envelope(
-    scope: Scope, since: datetime | None, until: datetime | None, as_of: int
+    scope: Scope,
+    since: datetime | None,
+    until: datetime | None,
+    as_of: int,
+    tree_size: int | None = None,
 ) -> dict[str, Any]:
-    """The JSON fields every report shape opens with: version, scope, period."""
+    """The JSON fields every report shape opens with: version, scope, period.
+
+    ``as_of`` is a notification id, which the hash tree does not protect (ids
+    renumbered in their order still verify); ``tree_size`` says how many
+    events the report reflects, which a signed checkpoint of that size does.
+    """
     return {
         "version": REPORT_VERSION,
         "scope": {
@@ -36,6 +46,7 @@ def envelope(
         },
         "period": {"since": to_jsonable(since), "until": to_jsonable(until)},
         "as_of": as_of,
+        "tree_size": tree_size,
     }
 
 
@@ -79,11 +90,20 @@ class PowerSharingReport:
     The reports write bands in words cut at the same places, so that a value's
     words never contradict its band.
     """
+    tree_size: int | None = None
+    """How many events the report reflects: the size of the log's hash tree
+    whose last leaf is the event at ``as_of`` (None when not known).
+
+    ``as_of`` is a notification id, which the hashes do not cover: a log whose
+    ids were renumbered in their order still verifies, and then ``as_of=N``
+    names another moment. The tree size cannot move that way, so a figure
+    published with both can be checked against a checkpoint of that size.
+    """
 
     def to_json(self) -> dict[str, Any]:
         """The report as JSON-ready values, in the documented versioned shape."""
         return {
-            **envelope(self.scope, self.since, self.until, self.as_of),
+            **envelope(self.scope, self.since, self.until, self.as_of, self.tree_size),
             "indicators": {
                 code: {
                     "value": f.value,

@@ -193,16 +193,28 @@ def _facts(
     since: datetime | None,
     until: datetime | None,
     as_of: int,
+    tree_size: int | None,
     names: Mapping[str, str] | None,
 ) -> tuple[tuple[str, str], ...]:
     facts = [
         ("Organisation", organisation or "not named"),
         ("Covers", scope_text(scope, names)),
         ("Period", period_text(since, until)),
-        ("Record", f"as it stood after event {as_of}"),
+        ("Record", record_text(as_of, tree_size)),
         ("Audience", AUDIENCE_WORDS[audience]),
     ]
     return tuple(facts)
+
+
+def record_text(as_of: int, tree_size: int | None) -> str:
+    """Which moment of the record a report shows: its position and tree size.
+
+    The position is a notification id, which the hashes do not cover; the
+    tree size is what a signed checkpoint of the log vouches for.
+    """
+    if tree_size is None:
+        return f"as it stood after event {as_of}"
+    return f"as it stood after event {as_of} (log tree size {tree_size})"
 
 
 AUDIENCE_WORDS = {
@@ -500,6 +512,7 @@ def board(
             since=report.since,
             until=report.until,
             as_of=report.as_of,
+            tree_size=report.tree_size,
             names=names,
         ),
         disclosure=(
@@ -545,6 +558,7 @@ def public(
             since=safe.since,
             until=safe.until,
             as_of=safe.as_of,
+            tree_size=safe.tree_size,
             names=scope_only,
         ),
         disclosure=(

@@ -375,6 +375,8 @@ class SafeReport:
     """How many decisions were tagged, or None when that total is withheld."""
     tags_withheld: str | None = None
     """Why the decisions by tag are withheld (``tags`` is then empty), or None."""
+    tree_size: int | None = None
+    """How many events the report reflects (``PowerSharingReport.tree_size``)."""
     seat_bodies: int | None = None
     """How many bodies the seat figures pool (R7's n), or None when not known.
 
@@ -384,7 +386,7 @@ class SafeReport:
 
     def to_json(self, audience: str = "public") -> dict[str, Any]:
         """The report's JSON shape after suppression (see docs/reports.md)."""
-        head = envelope(self.scope, self.since, self.until, self.as_of)
+        head = envelope(self.scope, self.since, self.until, self.as_of, self.tree_size)
         del head["version"]  # the board's shape's; this shape has its own
         return {
             "version": SAFE_REPORT_VERSION,
@@ -1036,6 +1038,7 @@ def suppress(
         decisions=total,
         tags_withheld=why,
         seat_bodies=seat_bodies(report),
+        tree_size=report.tree_size,
     )
 
 
