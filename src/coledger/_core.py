@@ -62,7 +62,7 @@ from coledger.privacy.keys import (
     load_master_key,
 )
 from coledger.privacy.sealing import SealingMapper
-from coledger.projections.facts import SEALED_READS, Facts, FoldRecord
+from coledger.projections.facts import SEALED_READS, Facts, FoldRecord, Stamp
 from coledger.projections.materialise import (
     Materialiser,
 )
@@ -495,6 +495,8 @@ class LedgerCore(ClosedOnExit):
             self._open(config, master_key, seal=seal, leaves=leaves)
         self._catalogue = Catalogue(self._app)
         self._facts = Facts()
+        self._facts_stamp: Stamp | None = None
+        """The stamp of the event at ``_facts.position`` when they were folded."""
         self._facts_lock = threading.Lock()
         self._projector: Materialiser | None = None
         """The projector asked for last (erasures catch it up)."""

@@ -72,7 +72,7 @@ from coledger.integrity.verify import FAILED, WARNINGS, Report, verify
 from coledger.privacy import erasure_audit
 from coledger.privacy.erasure_audit import ErasureAudit
 from coledger.privacy.subject_access import subject_access_report
-from coledger.projections.facts import Facts, collector_paused
+from coledger.projections.facts import Facts, Stamp, collector_paused, stamp_of
 from coledger.projections.indicators import build_report
 from coledger.projections.lens import Lens, Scope
 from coledger.projections.materialise import (
@@ -218,12 +218,21 @@ class Ledger(
             with collector_paused():
                 return Facts().apply_states(self.fold_states(until=as_of))
         with self._facts_lock, collector_paused():
+            kept = self._facts.position
+            if kept and self._facts_stamp != self._stamp_at(kept):
+                self._facts = Facts()  # the log lost them (a restored database)
             try:
                 self._facts.apply_states(self.fold_states(after=self._facts.position))
             except BaseException:
                 self._facts = Facts()  # it may hold part of an event: fold afresh
                 raise
+            if self._facts.position != kept:
+                self._facts_stamp = self._stamp_at(self._facts.position)
             return copy.deepcopy(self._facts)
+
+    def _stamp_at(self, position: int) -> Stamp | None:
+        """The stamp of the event the log holds at *position*."""
+        return stamp_of(self.fold_states(after=position - 1, until=position))
 
     def power_sharing(
         self,

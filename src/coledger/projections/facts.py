@@ -424,6 +424,24 @@ FoldRecord = tuple[int, type, UUID, dict[str, Any]]
 """(position, event class, originator id, stored state), as the fold reads an event."""
 
 
+Stamp = tuple[int, type, UUID, Any]
+"""Which event a log holds at a position: (position, class, record, recorded time)."""
+
+
+def stamp_of(records: Iterable[FoldRecord]) -> Stamp | None:
+    """The stamp of the first of *records* (the log at one position), or None.
+
+    Facts kept from one fold to the next remember the stamp of the last event
+    they hold: when the log no longer has that event there (the database was
+    restored from an older copy, and later events took its position), they
+    must be folded afresh, or they would go on counting events the log has
+    lost and miss the ones that took their positions.
+    """
+    for position, cls, originator_id, state in records:
+        return position, cls, originator_id, state.get("timestamp")
+    return None
+
+
 SEALED_READS = frozenset({(Member.LivedExperienceDeclared, "categories")})
 """The only sealed fields the fold reads; a reader for it may leave others closed."""
 

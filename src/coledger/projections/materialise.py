@@ -32,7 +32,9 @@ rows. The new rows wait in the connection's temporary tables
 while they are worked out, a batch at a time, so a rebuild never holds every
 scope's rows in memory and the ledger is locked only for the swap. After a
 restart the facts are folded again up to the tracked position by reading
-(nothing is written twice). Rebuilding from scratch is one call.
+(nothing is written twice); so are facts whose last event the log no longer
+holds at its position (the database was restored from an older copy).
+Rebuilding from scratch is one call.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from coledger.domain.values import check_position
 from coledger.errors import CorruptEventError, InvalidInputError, StorageError
 from coledger.log import sqlite_cursor
-from coledger.projections.facts import ALL, Facts, collector_paused
+from coledger.projections.facts import ALL, Facts, Stamp, collector_paused, stamp_of
 from coledger.projections.indicators import build_report
 from coledger.projections.ladder import carry_rungs
 from coledger.projections.lens import Figure, Lens, Scope, carry_per_state, now_of
@@ -802,6 +804,8 @@ class Materialiser:
         self._marks_from = -1
         """The position since which the facts' dirty marks hold every touched
         scope (-1: they hold none to rely on)."""
+        self._stamp: Stamp | None = None
+        """The stamp of the event at the facts' position when they were folded."""
         self._lock = threading.Lock()
 
     def _fold_to(self, position: int) -> int:
@@ -849,6 +853,11 @@ class Materialiser:
         head = self.ledger.position
         if head <= tracked:  # current: nothing to fold, nothing to write
             return 0
+        if self._facts.position and self._stamp != self._stamp_at(
+            self._facts.position
+        ):  # the log lost what the facts hold (a restored database)
+            self._facts = Facts()
+            self._marks_from = -1
         if not self._marks_from <= tracked <= self._facts.position:
             if self._facts.position > tracked:  # the tables went back (a rebuild)
                 self._facts = Facts()
@@ -863,6 +872,7 @@ class Materialiser:
         day = now_of(self._facts)
         marked_since = self._marks_from
         applied = self._fold_to(head)
+        self._stamp = self._stamp_at(self._facts.position)
         if now_of(self._facts) != day:  # a new day: figures up to now all move
             self._facts.dirty.add(ALL)
         everything = ALL in self._facts.dirty
@@ -886,6 +896,10 @@ class Materialiser:
         self._facts.dirty.clear()
         self._marks_from = head
         return applied
+
+    def _stamp_at(self, position: int) -> Stamp | None:
+        """The stamp of the event the log holds at *position*."""
+        return stamp_of(self.ledger.fold_states(after=position - 1, until=position))
 
     def rebuild(self) -> int:
         """Forget the tables and fold every event again; returns the position."""

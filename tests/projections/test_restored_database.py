@@ -1,0 +1,81 @@
+"""Figures kept in a live process after its database was restored from a backup."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from uuid import UUID
+
+from coledger import Ledger
+from coledger.projections.lens import Scope
+from coledger.projections.materialise import comparable
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """Copy one SQLite file over another in place, as a restore from a backup does."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+
+
+def story(tmp_path: Path) -> tuple[str, Ledger, UUID, UUID]:
+    """A live ledger whose database is then restored to a backup of itself.
+
+    After the backup, a second trainer and two seats are recorded (and the
+    live process folds them); after the restore, other events take their
+    positions.
+    """
+    db, backup = tmp_path / "ledger.db", tmp_path / "backup.db"
+    url = f"sqlite:///{db}"
+    live = Ledger.open(url)
+    admin = live.register_member("Admin", role="staff")
+    board = live.establish_body("Board", kind="governance", by=admin)
+    trainer = live.register_member("Trainer", role="trainer")
+    live.declare_lived_experience(
+        trainer, categories=["DIS"], consent="explicit_consent"
+    )
+    live.projections().catch_up()
+    live.power_sharing()
+    copy_database(db, backup)
+    later = live.register_member("Later", role="trainer")
+    live.assign_seat(board, trainer, by=admin)
+    live.assign_seat(board, later, by=admin)
+    live.projections().catch_up()
+    live.power_sharing()
+    copy_database(backup, db)
+    return url, live, admin, board
+
+
+def test_a_worker_resuming_after_a_restore_folds_the_restored_log(
+    tmp_path: Path,
+) -> None:
+    """Tables another process caught up after a restore are extended from that log."""
+    url, live, admin, board = story(tmp_path)
+    with Ledger.open(url) as other:
+        staff = other.register_member("Staff", role="staff")
+        other.assign_seat(board, staff, by=admin)
+        other.register_member("Someone", role="staff")
+        other.projections().catch_up()  # the tables reach the live worker's position
+        other.register_member("Newest", role="staff")
+        live.projections().catch_up()
+        for scope in (Scope.ledger(), Scope.body(board)):
+            stored = live.projections().read(scope)
+            assert stored is not None
+            fresh = other.power_sharing(body=scope.id, as_of=other.position)
+            assert comparable(stored) == comparable(fresh), scope
+    live.close()
+
+
+def test_reports_kept_in_a_live_process_fold_the_restored_log(tmp_path: Path) -> None:
+    """A report from the facts a process kept equals a fresh fold after a restore."""
+    url, live, admin, board = story(tmp_path)
+    with Ledger.open(url) as other:
+        staff = other.register_member("Staff", role="staff")
+        other.assign_seat(board, staff, by=admin)
+        other.register_member("Someone", role="staff")
+        other.register_member("Newest", role="staff")
+        fresh = comparable(other.power_sharing(body=board, as_of=other.position))
+    kept = comparable(live.power_sharing(body=board))
+    live.close()
+    assert kept == fresh
