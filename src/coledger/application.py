@@ -310,9 +310,18 @@ class Ledger(
     def _read_tables(self, scope: Scope, th: Thresholds) -> PowerSharingReport:
         """*scope*'s report from the tables as they stand, without catching up."""
         found = None
+        held = 0
         # Look before making a projector: on a file it would create the tables.
         if th in self._projectors or materialised_in(self.config, self._app.recorder):
-            found = self.projections(th).read(scope)
+            projector = self.projections(th)
+            found = projector.read(scope)
+            held = 0 if found is not None else projector.tables.position()
+        if found is None and held:
+            raise errors.NotMaterialisedError(
+                f"the projection tables stand at event {held:,}, from before this "
+                f"{scope.kind} was recorded: wait for the worker (coledger follow) "
+                "to catch them up, or ask for the report with catch_up=True"
+            )
         if found is None:
             raise errors.NotMaterialisedError(
                 "the projection tables hold no figures under these thresholds yet: "

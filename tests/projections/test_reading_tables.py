@@ -61,6 +61,17 @@ def test_in_memory_tables_are_read_once_built() -> None:
         assert read.as_of == built.as_of < ledger.position
 
 
+def test_a_scope_newer_than_the_tables_is_refused_as_behind(tmp_path: Path) -> None:
+    """A body recorded after the tables' position is refused as not caught up yet."""
+    with Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}") as ledger:
+        admin = ledger.register_member("Ana Example")
+        ledger.projections().catch_up()
+        board = ledger.establish_body("Board", kind="governance", by=admin)
+        with pytest.raises(NotMaterialisedError, match="stand at event 1, from before"):
+            ledger.power_sharing(body=board, materialised=True, catch_up=False)
+        assert ledger.power_sharing(body=board, materialised=True).as_of == 2
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
