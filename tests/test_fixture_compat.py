@@ -155,3 +155,15 @@ def test_kept_ledgers_pass_the_erasure_audit(fixture_copy: Path) -> None:
         audit = ledger.audit_erasure()
     assert audit.ok, audit.to_text()
     assert audit.sealed_fields > 0
+
+
+def test_reports_give_a_tree_size_only_where_the_leaves_cover_the_log(
+    fixture_copy: Path,
+) -> None:
+    """A ledger begun before hash leaves gives no tree size rather than a wrong one."""
+    leafed = (fixture_copy / "checkpoint").exists()
+    with open_fixture(fixture_copy) as ledger:
+        report = ledger.power_sharing()
+        size = ledger.tree_size()
+    events = expected(fixture_copy)["events"]
+    assert report.tree_size == size == (events if leafed else None)

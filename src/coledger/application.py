@@ -296,7 +296,7 @@ class Ledger(
         renumbered in their order still verify), so a figure published "as
         of N" names its tree size too, and a report's ``tree_size`` other than
         the one published says the positions moved. None for a ledger kept
-        without hash leaves.
+        without hash leaves, or begun before them (its first event has none).
         """
         if as_of is not None:
             check_position("as_of", as_of)

@@ -316,20 +316,29 @@ class LeafPostgresRecorder(OneTripPostgresRecorder):
             leaves=leaves,
         )
         self._tree_size = SQL(
-            "SELECT leaf_index FROM {schema}.{leaves} WHERE notification_id <= %s "
-            "ORDER BY notification_id DESC LIMIT 1"
-        ).format(schema=schema, leaves=leaves)
+            "SELECT (SELECT leaf_index FROM {schema}.{leaves} "
+            "WHERE notification_id <= %s ORDER BY notification_id DESC LIMIT 1) "
+            "AS last, (SELECT notification_id FROM {schema}.{leaves} "
+            "WHERE leaf_index = 0) AS first_leaf, "
+            "(SELECT MIN(notification_id) FROM {schema}.{events}) AS first_event"
+        ).format(
+            schema=schema, leaves=leaves, events=Identifier(self.events_table_name)
+        )
 
-    def tree_size(self, position: int) -> int:
+    def tree_size(self, position: int) -> int | None:
         """The size of the hash tree whose leaves are the events up to *position*.
 
         As ``LeafSQLiteRecorder.tree_size``: one more than the index of the
-        last leaf pointing at a notification id up to *position* (0 if none).
+        last leaf pointing at a notification id up to *position* (0 if none),
+        or None when the first leaf is not the first event's.
         """
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(self._tree_size, (position,))
             row = curs.fetchone()
-        return 0 if row is None else int(row["leaf_index"]) + 1
+        assert row is not None  # noqa: S101 (a SELECT of three subqueries)
+        if row["first_event"] is not None and row["first_leaf"] != row["first_event"]:
+            return None
+        return 0 if row["last"] is None else int(row["last"]) + 1
 
     def _params(self, stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:
         hashes = leaf_hashes(stored_events)

@@ -164,22 +164,28 @@ class LeafSQLiteRecorder(HeadCheckingSQLiteRecorder):
             )
         return ids
 
-    def tree_size(self, position: int) -> int:
+    def tree_size(self, position: int) -> int | None:
         """The size of the hash tree whose leaves are the events up to *position*.
 
         One more than the index of the last leaf pointing at a notification id
         up to *position* (0 when none does): on a log that verifies, how many
         events were recorded up to it, which the tree's hashes protect (the
-        notification ids themselves are not hashed).
+        notification ids themselves are not hashed). None when the first leaf
+        is not the first event's: a ledger begun before hash leaves, whose
+        tree leaves its earliest events out.
         """
         with self.datastore.transaction(commit=False) as c:
             c.execute(
-                f"SELECT leaf_index FROM {LEAVES} WHERE notification_id <= ? "  # noqa: S608
-                "ORDER BY notification_id DESC LIMIT 1",
+                f"SELECT (SELECT leaf_index FROM {LEAVES} "  # noqa: S608
+                "WHERE notification_id <= ? ORDER BY notification_id DESC LIMIT 1), "
+                f"(SELECT notification_id FROM {LEAVES} WHERE leaf_index = 0), "
+                f"(SELECT MIN(rowid) FROM {self.events_table_name})",
                 (position,),
             )
-            row = c.fetchone()
-        return 0 if row is None else int(row[0]) + 1
+            last, first_leaf, first_event = c.fetchone()
+        if first_event is not None and first_leaf != first_event:
+            return None
+        return 0 if last is None else int(last) + 1
 
 
 class LeafPOPORecorder(POPOApplicationRecorder):
