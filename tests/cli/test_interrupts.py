@@ -23,17 +23,30 @@ from conftest import TEST_MASTER_KEY
 
 
 def wait_for_reader(fifo: Path, child: subprocess.Popen[str]) -> int:
-    """Open *fifo* for writing once *child* has it open for reading; the descriptor."""
+    """Open *fifo* for writing once *child* waits in a read of it; the descriptor.
+
+    Only a signal that comes while the read waits interrupts it. CPython
+    runs a handler between bytecodes, so a SIGINT landing in the few
+    instructions between the file's open and its read is noted, then left
+    until the read returns, which with nothing written is never.
+    """
     deadline = time.monotonic() + 60
     while True:
         try:
-            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            break
         except OSError as error:
             if error.errno != errno.ENXIO:  # ENXIO: no reader yet
                 raise
         assert child.poll() is None, child.communicate()
         assert time.monotonic() < deadline, "the command never opened the file"
         time.sleep(0.02)
+    wchan = Path(f"/proc/{child.pid}/wchan")
+    while "pipe_read" not in wchan.read_text():  # the kernel's name for the wait
+        assert child.poll() is None, child.communicate()
+        assert time.monotonic() < deadline, "the command never read the file"
+        time.sleep(0.02)
+    return writer
 
 
 @pytest.mark.parametrize(
