@@ -10,7 +10,8 @@ The first line is a header; each further line is one event, in recorded order::
 
 ``state`` holds every field of the event, decrypted: an export is personal
 data and must be kept like the ledger's key store. Importing checks the whole
-file first (format, topics, fields, each record's versions running 1, 2, 3...)
+file first (format, topics, fields, positions rising line by line, each
+record's versions running 1, 2, 3...)
 and only then writes every event in one transaction into an empty ledger, which
 seals them under its own keys and writes fresh hash leaves. Erasures and
 withdrawals in the export are applied again, so what was unreadable stays so.
@@ -459,6 +460,7 @@ def parse(lines: Iterable[str], source: str = "import") -> list[LedgerAggregate.
     ids: dict[str, UUID] = {}
     header_seen = False
     promised: int | None = None
+    last = (0, 0)  # the position of the event line before, and its line
     for number, raw in enumerate(lines, start=1):
         found = _row(raw, source, number)
         if found is None:
@@ -468,6 +470,7 @@ def parse(lines: Iterable[str], source: str = "import") -> list[LedgerAggregate.
             header_seen = True
             continue
         row, by_json = found
+        last = (_position(row, source, number, last), number)
         state = row.get("state")
         if by_json and isinstance(state, dict):
             problem = _unstorable(state.values())
@@ -507,6 +510,34 @@ def _row(raw: object, source: str, number: int) -> tuple[dict[str, Any], bool] |
     if not isinstance(row, dict):
         raise MalformedImportError(source, number, "a line must be a JSON object")
     return row, by_json
+
+
+def _position(
+    row: dict[str, Any], source: str, number: int, last: tuple[int, int]
+) -> int:
+    """The line's position, which must rise from line to line as an export writes it.
+
+    A record's versions keep its own events in order; only the positions show
+    that lines of two records were moved past each other (by a sort, say),
+    which would give the imported ledger another recorded order.
+    """
+    position = row.get("position")
+    if isinstance(position, bool) or not isinstance(position, int) or position < 1:
+        raise MalformedImportError(
+            source,
+            number,
+            f"position {position!r} is not a whole number of 1 or more "
+            "(every event line holds its position in the ledger it came from)",
+        )
+    before, line = last
+    if position <= before:
+        raise MalformedImportError(
+            source,
+            number,
+            f"position {position} comes after position {before} on line {line}: "
+            "the lines are out of order (an export's positions rise)",
+        )
+    return position
 
 
 def _check_header(row: dict[str, Any], source: str, number: int) -> int | None:

@@ -536,6 +536,7 @@ class ErasedSource:
         """The export with *row* added at the end as its record's next event."""
         same = [r for r in self.rows if r["originator_id"] == row["originator_id"]]
         row["originator_version"] = len(same) + 1
+        row["position"] = self.rows[-1]["position"] + 1
         header = json.loads(self.lines[0])
         header["events"] += 1  # as an export holding it would count it
         return [json.dumps(header), *self.lines[1:], json.dumps(row)]

@@ -406,3 +406,39 @@ def test_a_header_count_that_is_no_count_is_refused(year: list[str]) -> None:
         header["events"] = bad
         with pytest.raises(transfer.MalformedImportError, match="line 1: the header"):
             transfer.read_export([json.dumps(header), *year[1:]])
+
+
+def swappable(lines: list[str]) -> list[int]:
+    """Indexes of event lines whose next line is of another record."""
+    ids = [json.loads(line).get("originator_id") for line in lines]
+    return [i for i in range(1, len(lines) - 1) if ids[i] != ids[i + 1]]
+
+
+@pytest.mark.parametrize("where", [0.0, 0.25, 0.5, 0.75, 1.0])
+def test_lines_of_two_records_swapped_are_refused(
+    year: list[str], where: float
+) -> None:
+    """Lines moved out of the export's order are refused: its positions must rise."""
+    pairs = swappable(year)
+    index = pairs[round(where * (len(pairs) - 1))]
+    swapped = list(year)
+    swapped[index], swapped[index + 1] = swapped[index + 1], swapped[index]
+    with pytest.raises(transfer.MalformedImportError, match="out of order") as caught:
+        transfer.read_export(swapped, "swapped.jsonl")
+    assert caught.value.line == index + 2
+
+
+@pytest.mark.parametrize("position", [None, "7", 1.5, True, 0, -3])
+def test_a_line_without_a_whole_position_is_refused(
+    year: list[str], position: object
+) -> None:
+    """Every event line carries its position, a whole number, as an export writes it."""
+    row = json.loads(year[1])
+    if position is None:
+        del row["position"]
+    else:
+        row["position"] = position
+    lines = [year[0], json.dumps(row), *year[2:]]
+    with pytest.raises(transfer.MalformedImportError, match="position") as caught:
+        transfer.read_export(lines, "bad.jsonl")
+    assert caught.value.line == 2
