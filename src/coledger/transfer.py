@@ -540,8 +540,8 @@ def _position(
     return position
 
 
-def _check_header(row: dict[str, Any], source: str, number: int) -> int | None:
-    """Check the header line; the number of events it counts (None if it has none)."""
+def _check_header(row: dict[str, Any], source: str, number: int) -> int:
+    """Check the header line; the number of events it counts."""
     if row.get("format") != FORMAT:
         raise MalformedImportError(source, number, f"not a {FORMAT} file")
     if type(row.get("version")) is not int or row.get("version") != VERSION:
@@ -550,8 +550,10 @@ def _check_header(row: dict[str, Any], source: str, number: int) -> int | None:
             number,
             f"export version {row.get('version')!r}; this reads {VERSION}",
         )
-    if "events" not in row:
-        return None
+    if "events" not in row:  # every export writes it: without it, a cut is unseen
+        raise MalformedImportError(
+            source, number, "the header does not count the events (no 'events')"
+        )
     count = row["events"]
     if type(count) is not int or count < 0:
         raise MalformedImportError(

@@ -442,3 +442,12 @@ def test_a_line_without_a_whole_position_is_refused(
     with pytest.raises(transfer.MalformedImportError, match="position") as caught:
         transfer.read_export(lines, "bad.jsonl")
     assert caught.value.line == 2
+
+
+def test_a_header_without_its_count_is_refused(year: list[str]) -> None:
+    """The header must count the events, or a file cut short could not be told."""
+    header = json.loads(year[0])
+    del header["events"]
+    with pytest.raises(transfer.MalformedImportError, match="count") as caught:
+        transfer.read_export([json.dumps(header), *year[1:-5]], "cut.jsonl")
+    assert caught.value.line == 1
