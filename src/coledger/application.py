@@ -16,6 +16,7 @@ ConcurrencyError is raised and nothing is stored.
 from __future__ import annotations
 
 import copy
+import functools
 import time
 from collections.abc import Iterable
 from datetime import datetime
@@ -409,7 +410,8 @@ class Ledger(
         can also be called beforehand and its result passed here). Then all
         events are written in one transaction, sealed under this ledger's keys,
         with fresh hash leaves; erasures and withdrawals in the export are
-        applied again.
+        applied again. If the write fails, the keys it made are deleted, unless
+        the events were stored all the same (a lost COMMIT acknowledgement).
         """
         started = time.perf_counter()
         if isinstance(lines, transfer.CheckedExport):
@@ -427,10 +429,23 @@ class Ledger(
                 # The keys come first, in one transaction of the key store, with
                 # the erasures and withdrawals applied as they are made (which is
                 # what reapply_erasures would do afterwards); a failed write
-                # removes them.
+                # removes them, unless it landed before it failed (a lost COMMIT
+                # acknowledgement, Ctrl-C just after it): its fields need them.
                 use = transfer.key_use(events, sealing=self._app.seal)
-                with self._keys.provision(use.needed, use.shredded, use.erased):
-                    self._write_imported(events)
+                stored = functools.partial(
+                    self._may_have_stored, [events[0].originator_id]
+                )
+                try:
+                    with self._keys.provision(
+                        use.needed, use.shredded, use.erased, stored=stored
+                    ):
+                        self._write_imported(events)
+                except IntegrityError as error:
+                    raise errors.ConcurrencyError(
+                        "another writer wrote to the ledger during the import"
+                    ) from error
+                except PersistenceError as error:
+                    raise errors.StorageError(str(error)) from error
         seconds = time.perf_counter() - started
         if checked is lines:  # checked earlier: count that time too
             seconds += checked.seconds
@@ -439,17 +454,10 @@ class Ledger(
     def _write_imported(self, events: list[LedgerAggregate.Event]) -> None:
         """Seal and store checked events in one transaction, with their leaves."""
         mapper = self._app.mapper
-        try:
-            # What Application.save comes to for a ledger (no snapshots, cache or
-            # notify hooks), without its per-event runtime Protocol check and the
-            # Recording of each event that the import does not use.
-            self._app.recorder.insert_events(list(map(mapper.to_stored_event, events)))
-        except IntegrityError as error:
-            raise errors.ConcurrencyError(
-                "another writer wrote to the ledger during the import"
-            ) from error
-        except PersistenceError as error:
-            raise errors.StorageError(str(error)) from error
+        # What Application.save comes to for a ledger (no snapshots, cache or
+        # notify hooks), without its per-event runtime Protocol check and the
+        # Recording of each event that the import does not use.
+        self._app.recorder.insert_events(list(map(mapper.to_stored_event, events)))
 
     def audit_erasure(self) -> ErasureAudit:
         """Check every key against the erasures and withdrawals the ledger records.

@@ -268,6 +268,38 @@ def test_a_failed_write_leaves_no_events_leaves_or_keys(
     assert export_lines(ledger)[1:] == source.lines[1:]
 
 
+@pytest.mark.parametrize(
+    "error",
+    [PersistenceError("connection lost after COMMIT"), KeyboardInterrupt()],
+    ids=["storage", "interrupted"],
+)
+def test_a_write_that_landed_before_it_failed_keeps_its_keys(
+    ledger: Ledger,
+    source: Source,
+    monkeypatch: pytest.MonkeyPatch,
+    error: BaseException,
+) -> None:
+    """An import stored before its error is reported keeps the keys that open it."""
+    recorder = ledger._app.recorder
+    real = recorder.insert_events
+
+    def landed(*args: Any, **kwargs: Any) -> None:
+        real(*args, **kwargs)
+        raise error
+
+    with monkeypatch.context() as patch:
+        patch.setattr(recorder, "insert_events", landed)
+        with pytest.raises((errors.StorageError, KeyboardInterrupt)):
+            ledger.import_events(source.lines)
+    assert ledger.position == len(source.lines) - 1
+    ledger._keys._plain.clear()  # read every key from the store
+    assert export_lines(ledger)[1:] == source.lines[1:]
+    assert ledger.audit_erasure().ok
+    erased = [r for r in key_rows(ledger) if r[1] == str(source.erased)]
+    assert erased
+    assert all(r[3] is None for r in erased)
+
+
 def test_a_malformed_file_touches_no_keys(ledger: Ledger, source: Source) -> None:
     """A line that does not replay is named; the key store is as it was."""
     before = key_rows(ledger)

@@ -321,6 +321,8 @@ class KeyStore(ABC):
         needed: Collection[tuple[UUID, str]],
         shredded: Mapping[UUID, Collection[str]],
         erased: Collection[UUID],
+        *,
+        stored: Callable[[BaseException], bool] | None = None,
     ) -> Iterator[None]:
         """New keys for one bulk write, stored in one transaction; gone if it fails.
 
@@ -333,7 +335,10 @@ class KeyStore(ABC):
         the start (its bytes exist only in memory, for sealing, until the block
         ends), each member of *erased* gets a tombstone, and live keys of those
         purposes already in the store are destroyed when the block ends. If the
-        block raises, every row this made is deleted and nothing is destroyed.
+        block raises, every row this made is deleted and nothing is destroyed,
+        unless *stored*, asked with the failure, says the write may have landed
+        (a connection lost after its COMMIT, Ctrl-C just after it): the block
+        then counts as done, since a stored field without its key is lost.
         """
         doomed = {(str(m), p) for m, purposes in shredded.items() for p in purposes}
         with self._lock:
@@ -342,11 +347,14 @@ class KeyStore(ABC):
                 self._insert_all(rows, bump=bool(doomed))
             self._current.update((pair, key_id) for pair, (key_id, _) in keys.items())
             self._plain.update(keys.values())
+            failure: BaseException | None = None
             try:
                 yield
-            except BaseException:
-                self._discard(keys, [row[0] for row in rows])
-                raise
+            except BaseException as error:
+                if stored is None or not stored(error):
+                    self._discard(keys, [row[0] for row in rows])
+                    raise
+                failure = error
             self._forget(
                 {
                     pair: key
@@ -360,6 +368,8 @@ class KeyStore(ABC):
                 )
                 if live:
                     self.destroy(member_id, live)
+            if failure is not None:
+                raise failure
 
     @contextlib.contextmanager
     def provisional(
