@@ -45,6 +45,13 @@ def closed_text_stream() -> io.StringIO:
     return stream
 
 
+def lines_of(ledger: Ledger) -> list[str]:
+    """The export of *ledger*, as lines."""
+    out = io.StringIO()
+    ledger.export(out)
+    return out.getvalue().splitlines()
+
+
 EMPTY_POLIS = PolisExport("talk", None, None, None, statements=(), votes=())
 """A Polis export that holds nothing, and so would import anywhere."""
 
@@ -74,6 +81,13 @@ CALLS: dict[str, Callable[[Ledger, Path], Any]] = {
     "import_events(str)": lambda led, _: led.import_events("{}"),
     "read_export([None])": lambda *_: transfer.read_export([None]),  # type: ignore[list-item]
     "read_export([bytes])": lambda *_: transfer.read_export([b"{}"]),  # type: ignore[list-item]
+    "read_export(int source)": lambda led, _: transfer.read_export(lines_of(led), 5),  # type: ignore[arg-type]
+    "import_events(int source)": lambda led, _: Ledger.open("memory://").import_events(
+        lines_of(led),
+        source=5,  # type: ignore[arg-type]
+    ),
+    "export_lines(None)": lambda *_: list(transfer.export_lines(None)),  # type: ignore[arg-type]
+    "export_to(None)": lambda *_: transfer.export_to(None, io.StringIO()),  # type: ignore[arg-type]
     "read_polis_export(int)": lambda *_: read_polis_export(5),  # type: ignore[arg-type]
     "import_polis(None)": lambda *_: import_polis(None, EMPTY_POLIS),  # type: ignore[arg-type]
     "import_polis(url)": lambda *_: import_polis("memory://", EMPTY_POLIS),  # type: ignore[arg-type]

@@ -88,6 +88,13 @@ def export_lines(ledger: Ledger, progress: Progress | None = None) -> Iterator[s
     The header's count and the lines come from one position, so an event
     written meanwhile is in neither.
     """
+    from coledger.application import Ledger  # noqa: PLC0415 (which imports this)
+
+    given: object = ledger
+    if not isinstance(given, Ledger):
+        raise errors.InvalidInputError(
+            f"ledger must be an open Ledger, not {type(given).__name__}"
+        )
     total = ledger.position
     yield json.dumps(
         {
@@ -234,6 +241,10 @@ def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
     a bad file before it creates a ledger or a master key to put it in.
     """
     started = time.perf_counter()
+    named: object = source
+    if not isinstance(named, str):
+        msg = f"source must be a text naming the file, not {type(named).__name__}"
+        raise errors.InvalidInputError(msg)
     events = parse(lines, source)
     _check_replays(events, source)
     _check_references(events, source)
