@@ -67,7 +67,7 @@ from coledger.integrity.checkpoints import (
 )
 from coledger.integrity.leaves import leaf_hash
 from coledger.integrity.receipts import make_receipt
-from coledger.integrity.recorders import LeafPOPORecorder
+from coledger.integrity.recorders import HeadMovedError, LeafPOPORecorder
 from coledger.integrity.source import AuditSource, MemorySource, open_source
 from coledger.integrity.verify import FAILED, WARNINGS, Report, verify
 from coledger.privacy import erasure_audit
@@ -440,9 +440,10 @@ class Ledger(
                         use.needed, use.shredded, use.erased, stored=stored
                     ):
                         self._write_imported(events)
-                except IntegrityError as error:
+                except (IntegrityError, HeadMovedError) as error:
                     raise errors.ConcurrencyError(
-                        "another writer wrote to the ledger during the import"
+                        "another writer wrote to the ledger during the import; "
+                        "nothing was imported"
                     ) from error
                 except PersistenceError as error:
                     raise errors.StorageError(str(error)) from error
@@ -457,7 +458,13 @@ class Ledger(
         # What Application.save comes to for a ledger (no snapshots, cache or
         # notify hooks), without its per-event runtime Protocol check and the
         # Recording of each event that the import does not use.
-        self._app.recorder.insert_events(list(map(mapper.to_stored_event, events)))
+        stored = list(map(mapper.to_stored_event, events))
+        if self._checks_head:
+            # Stored only onto an empty ledger: another writer's event since
+            # the check rolls it back (HeadMovedError).
+            self._app.recorder.insert_events(stored, head=0)
+        else:
+            self._app.recorder.insert_events(stored)
 
     def audit_erasure(self) -> ErasureAudit:
         """Check every key against the erasures and withdrawals the ledger records.

@@ -300,6 +300,30 @@ def test_a_write_that_landed_before_it_failed_keeps_its_keys(
     assert all(r[3] is None for r in erased)
 
 
+def test_an_import_refuses_a_ledger_written_to_before_its_insert(
+    tmp_path: Path, source: Source, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer's event stored after the emptiness check stops the import."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
+        before = key_rows(ledger)
+        recorder = ledger._app.recorder
+        real = recorder.insert_events
+
+        def after_another_writer(*args: Any, **kwargs: Any) -> Any:
+            with Ledger.open(url, master_key=TEST_MASTER_KEY) as other:
+                other.register_member("Someone Else")
+            return real(*args, **kwargs)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(recorder, "insert_events", after_another_writer)
+            with pytest.raises(errors.ConcurrencyError, match="during the import"):
+                ledger.import_events(source.lines)
+        assert ledger.position == 1
+        assert [m.name for m in ledger.members()] == ["Someone Else"]
+        assert len(key_rows(ledger)) == len(before) + 1  # Someone Else's name key
+
+
 def test_a_malformed_file_touches_no_keys(ledger: Ledger, source: Source) -> None:
     """A line that does not replay is named; the key store is as it was."""
     before = key_rows(ledger)
