@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -212,6 +213,41 @@ def test_counts_and_every_statement_found_by_reference(
     assert project.label == "consultation"
     body = ledger.body(result.body)
     assert body.kind == "advisory"
+
+
+def documented_events() -> dict[tuple[str, bool], int]:
+    """The events docs/imports.md says each import writes (with lived experience?)."""
+    text = " ".join((REPO / "docs" / "imports.md").read_text(encoding="utf-8").split())
+    found = re.search(
+        r"Seattle writes ([\d,]+) events with a lived-experience category and "
+        r"([\d,]+) without; London writes ([\d,]+) and ([\d,]+)\.",
+        text,
+    )
+    assert found is not None, "docs/imports.md no longer gives the event counts"
+    seattle_le, seattle, london_le, london = (
+        int(n.replace(",", "")) for n in found.groups()
+    )
+    return {
+        (SEATTLE, True): seattle_le,
+        (SEATTLE, False): seattle,
+        (LONDON, True): london_le,
+        (LONDON, False): london,
+    }
+
+
+def test_the_documented_event_counts_are_what_an_import_writes(
+    imported: tuple[Ledger, PolisImport, Path],
+) -> None:
+    """The event counts in docs/imports.md and docs/cli.md are those of an import."""
+    _, result, folder = imported
+    documented = documented_events()
+    assert result.events == documented[(folder.name, True)]
+    with Ledger.open("memory://") as ledger:
+        plain = import_polis(ledger, folder)
+    assert plain.events == documented[(folder.name, False)]
+    if folder.name == SEATTLE:
+        cli = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+        assert f", {plain.events} events in " in cli
 
 
 def test_participants_are_anonymous_and_declared_only_as_asked(
