@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import functools
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import IO, Any
 from uuid import UUID
@@ -452,7 +452,7 @@ class Ledger(
             seconds += checked.seconds
         return transfer.Transfer(len(events), seconds)
 
-    def _write_imported(self, events: list[LedgerAggregate.Event]) -> None:
+    def _write_imported(self, events: Sequence[LedgerAggregate.Event]) -> None:
         """Seal and store checked events in one transaction, with their leaves."""
         mapper = self._app.mapper
         # What Application.save comes to for a ledger (no snapshots, cache or

@@ -19,6 +19,7 @@ withdrawals in the export are applied again, so what was unreadable stays so.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import functools
 import io
@@ -208,27 +209,30 @@ def _read_line(raw: str) -> tuple[Any, bool]:
     return json.loads(raw), True
 
 
-_ISSUED = object()
-"""Held by every CheckedExport that read_export made, and by no other."""
+_ISSUING: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "coledger_issuing_checked_export", default=False
+)
+"""True only while read_export makes its CheckedExport."""
 
 
 @attrs.frozen
 class CheckedExport:
     """An export read and checked whole, ready to import into an empty ledger.
 
-    Only ``read_export`` makes one: an import trusts its events unchecked.
+    Only ``read_export`` makes one: an import trusts its events unchecked. So
+    none is made by hand or by ``attrs.evolve``, and its events are a tuple.
     """
 
     source: str
-    events: list[LedgerAggregate.Event] = attrs.field(repr=False)
+    events: tuple[LedgerAggregate.Event, ...] = attrs.field(repr=False)
     seconds: float
     """How long reading and checking took."""
-    issuer: object = attrs.field(kw_only=True, repr=False, eq=False, default=None)
 
     def __attrs_post_init__(self) -> None:
-        if self.issuer is not _ISSUED:
+        if not _ISSUING.get():
             raise errors.InvalidInputError(
-                "a CheckedExport comes only from transfer.read_export"
+                "a CheckedExport comes only from transfer.read_export "
+                "(change the lines and read them again)"
             )
 
 
@@ -251,7 +255,11 @@ def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
     _check_erasures(events, source)
     _check_withdrawals(events, source)
     _check_source_refs(events, source)
-    return CheckedExport(source, events, time.perf_counter() - started, issuer=_ISSUED)
+    token = _ISSUING.set(True)
+    try:
+        return CheckedExport(source, tuple(events), time.perf_counter() - started)
+    finally:
+        _ISSUING.reset(token)
 
 
 _REFERENCES: dict[str, type[LedgerAggregate]] = {

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import attrs
 import hypothesis.strategies as st
 import orjson
 import psycopg
@@ -154,6 +155,20 @@ def test_only_read_export_makes_a_checked_export(source: Source) -> None:
     events = transfer.read_export(source.lines).events
     with pytest.raises(errors.InvalidInputError, match="read_export"):
         transfer.CheckedExport("forged.jsonl", events, 0.0)
+
+
+def test_a_checked_export_cannot_be_changed_after_its_check(
+    memory_ledger: Ledger, source: Source
+) -> None:
+    """An evolved or altered CheckedExport is refused: its events were never checked."""
+    checked = transfer.read_export(source.lines)
+    with pytest.raises(errors.InvalidInputError, match="read_export"):
+        attrs.evolve(checked, events=checked.events[1:])
+    with pytest.raises((TypeError, AttributeError)):
+        checked.events.pop(0)  # type: ignore[attr-defined]
+    assert len(checked.events) == len(source.lines) - 1
+    memory_ledger.import_events(checked)
+    assert export_lines(memory_ledger)[1:] == source.lines[1:]
 
 
 def test_read_export_refuses_a_bad_line_without_a_ledger(source: Source) -> None:
