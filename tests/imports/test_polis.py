@@ -667,6 +667,13 @@ def twice(e: PolisExport) -> PolisExport:
     return attrs.evolve(e, statements=(e.statements[0], *e.statements))
 
 
+def line_twice(e: PolisExport) -> PolisExport:
+    """The export with its first vote given the line of its second."""
+    return attrs.evolve(
+        e, votes=(attrs.evolve(e.votes[0], line=e.votes[1].line), *e.votes[1:])
+    )
+
+
 NAIVE = datetime(2022, 7, 27)  # noqa: DTZ001 (the point of the test)
 SPOILT: dict[str, tuple[Spoiler, type[InvalidInputError]]] = {
     "conversation 5": (replaced(conversation=5), InvalidInputError),
@@ -707,6 +714,15 @@ def test_an_export_spoilt_by_hand_is_refused_and_nothing_is_stored(
     spoil, error = SPOILT[case]
     with pytest.raises(error):
         import_polis(memory_ledger, spoil(london_read))
+    assert memory_ledger.position == 0
+
+
+def test_two_votes_given_one_line_are_refused_naming_the_vote(
+    london_read: PolisExport, memory_ledger: Ledger
+) -> None:
+    """A line is one row of votes.csv: two votes on it are refused by name, first."""
+    with pytest.raises(InvalidInputError, match=r"votes\[1\]\.line .* votes\[0\]"):
+        import_polis(memory_ledger, line_twice(london_read))
     assert memory_ledger.position == 0
 
 

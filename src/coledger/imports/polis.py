@@ -443,8 +443,15 @@ def _check_export(export: PolisExport) -> PolisExport:
                 "is already the id of another statement"
             )
         seen.add(statement.comment_id)
+    lines: dict[int, int] = {}  # the vote on each line of votes.csv
     for index, vote in enumerate(votes):
         _check_vote(f"votes[{index}]", vote)
+        if vote.line in lines:  # its source reference would name two ballots
+            raise InvalidInputError(
+                f"votes[{index}].line {vote.line} is already the line of "
+                f"votes[{lines[vote.line]}]: each vote is one row of {VOTES}"
+            )
+        lines[vote.line] = index
     checked = attrs.evolve(export, statements=statements, votes=votes)
     for field, text, limits in _derived(checked):
         v.check_text(field, text, **limits)
