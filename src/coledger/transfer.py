@@ -305,6 +305,15 @@ def _check_references(events: list[LedgerAggregate.Event], source: str) -> None:
     }
     comments: dict[int, set[int]] = {}  # by proposal, the comments made so far
     for number, event in enumerate(events, start=2):
+        kind = kinds[event.originator_id.int]  # every record has its version 1
+        if _OWNERS[type(event)] != kind:
+            raise MalformedImportError(
+                source,
+                number,
+                f"a {type(event).__qualname__} event in record {event.originator_id}, "
+                f"which is a {kind.rpartition(':')[2].lower()}: a record holds only "
+                "events of its own kind",
+            )
         _check_comments(event, comments, source, number)
         for field, wanted, name in _references_of(type(event)):
             value = getattr(event, field)

@@ -451,3 +451,35 @@ def test_a_header_without_its_count_is_refused(year: list[str]) -> None:
     with pytest.raises(transfer.MalformedImportError, match="count") as caught:
         transfer.read_export([json.dumps(header), *year[1:-5]], "cut.jsonl")
     assert caught.value.line == 1
+
+
+FOREIGN = [
+    "coledger.domain.adjustment:Adjustment.Provided",
+    "coledger.domain.proposal:Proposal.VotingOpened",
+    "coledger.domain.proposal:Proposal.VotingClosed",
+    "coledger.domain.project:Project.Finished",
+]
+
+
+@pytest.mark.parametrize("topic", FOREIGN, ids=lambda t: t.rpartition(":")[2])
+def test_an_event_of_another_kind_of_record_is_refused(
+    year: list[str], topic: str
+) -> None:
+    """An event of one kind of record put into a member's record is refused."""
+    rows = [json.loads(line) for line in year[1:]]
+    member = next(r for r in rows if r["topic"] == f"{MEMBER}.Registered")
+    row = next(r for r in rows if r["topic"] == topic)
+    row.update(
+        originator_id=member["originator_id"],
+        originator_version=sum(
+            r["originator_id"] == member["originator_id"] for r in rows
+        )
+        + 1,
+        position=rows[-1]["position"] + 1,
+    )
+    header = json.loads(year[0])
+    header["events"] += 1
+    lines = [json.dumps(header), *year[1:], json.dumps(row)]
+    with pytest.raises(transfer.MalformedImportError, match="member") as caught:
+        transfer.read_export(lines, "mixed.jsonl")
+    assert caught.value.line == len(lines)
