@@ -37,6 +37,21 @@ def person(
     return member
 
 
+def seated_board(ledger: Ledger, *extra: str) -> tuple[UUID, ...]:
+    """Ada (no lived experience) with a board seating Lee (with it), Sol and *extra*.
+
+    All from day 0, every other seated member declaring none; returns Ada, the
+    board, Lee, Sol and the members named in *extra*, in that order.
+    """
+    ada = person(ledger, "Ada", none_from=0)
+    lee = person(ledger, "Lee", le_from=0)
+    others = [person(ledger, name, none_from=0) for name in ("Sol", *extra)]
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    for member in (lee, *others):
+        ledger.assign_seat(board, member, by=ada, occurred_at=day(0))
+    return (ada, board, lee, *others)
+
+
 def lens(
     ledger: Ledger,
     scope: Scope | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -273,10 +273,8 @@ def test_a_project_is_relabelled_and_finished_no_earlier_than_it_started(
     assert (view.label, view.finished) == ("consultation", True)
 
 
-def test_a_project_s_label_is_the_one_given_at_the_latest_business_time(
-    ledger: Ledger,
-) -> None:
-    """A relabelling recorded late but dated earlier leaves the later label in force."""
+def festival_relabelled_on_day_10(ledger: Ledger) -> tuple[UUID, datetime, UUID]:
+    """An admin, a start day and a co-production project relabelled 10 days on."""
     admin = ledger.register_member("Admin", role="staff")
     started = datetime(2024, 4, 1, tzinfo=UTC)
     plan = ledger.start_project(
@@ -285,6 +283,14 @@ def test_a_project_s_label_is_the_one_given_at_the_latest_business_time(
     ledger.relabel_project(
         plan, "consultation", by=admin, occurred_at=started + timedelta(days=10)
     )
+    return admin, started, plan
+
+
+def test_a_project_s_label_is_the_one_given_at_the_latest_business_time(
+    ledger: Ledger,
+) -> None:
+    """A relabelling recorded late but dated earlier leaves the later label in force."""
+    admin, started, plan = festival_relabelled_on_day_10(ledger)
     ledger.relabel_project(
         plan, "co_design", by=admin, occurred_at=started + timedelta(days=5)
     )
@@ -301,14 +307,7 @@ def test_a_relabelling_dated_earlier_is_a_change_against_the_label_then(
     ledger: Ledger,
 ) -> None:
     """A label recorded late is compared with the label in force at its own time."""
-    admin = ledger.register_member("Admin", role="staff")
-    started = datetime(2024, 4, 1, tzinfo=UTC)
-    plan = ledger.start_project(
-        "Festival", label="co_production", by=admin, occurred_at=started
-    )
-    ledger.relabel_project(
-        plan, "consultation", by=admin, occurred_at=started + timedelta(days=10)
-    )
+    admin, started, plan = festival_relabelled_on_day_10(ledger)
     before = count_events(ledger)
     ledger.relabel_project(
         plan, "consultation", by=admin, occurred_at=started + timedelta(days=5)

@@ -11,7 +11,7 @@ from coledger.projections.lens import Scope
 from coledger.projections.representation import r1, r5, r6, r7
 from coledger.projections.thresholds import Thresholds
 from coledger.projections.voice import participation, v1, v2
-from indicator_helpers import day, lens, person
+from indicator_helpers import day, lens, person, seated_board
 
 TH = Thresholds()
 
@@ -150,13 +150,7 @@ def test_an_erased_members_seat_counts_in_no_figure_after_the_erasure(
 ) -> None:
     """A seat still on record after its holder's erasure is not held in any figure."""
     ledger = memory_ledger
-    ada = person(ledger, "Ada", none_from=0)
-    lee = person(ledger, "Lee", le_from=0)
-    sol = person(ledger, "Sol", none_from=0)
-    tom = person(ledger, "Tom", none_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
-    for m in (lee, sol, tom):
-        ledger.assign_seat(board, m, by=ada, occurred_at=day(0))
+    ada, board, lee, sol, tom = seated_board(ledger, "Tom")
     ledger.erase_member(tom, by=ada, occurred_at=day(5))  # his seat stays on record
     for on, came in ((10, (lee, sol)), (20, (sol,))):
         meeting = ledger.schedule_meeting(
@@ -193,13 +187,7 @@ def test_a_vacancy_dated_before_an_erasure_ends_the_seat_then(
 ) -> None:
     """A seat vacated before its holder's erasure, recorded after it, ends then."""
     ledger = memory_ledger
-    ada = person(ledger, "Ada", none_from=0)
-    lee = person(ledger, "Lee", le_from=0)
-    sol = person(ledger, "Sol", none_from=0)
-    tom = person(ledger, "Tom", none_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
-    for m in (lee, sol, tom):
-        ledger.assign_seat(board, m, by=ada, occurred_at=day(0))
+    ada, board, _, _, tom = seated_board(ledger, "Tom")
     ledger.erase_member(tom, by=ada, occurred_at=day(5))
     # Tenures to day 30: Lee 30; Sol 30 and Tom 5 (to his erasure) -> 30 / 17.5.
     assert r6(lens(ledger, until=30), TH).value == pytest.approx(30 / 17.5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from coledger import Ledger
 from coledger.projections import access, agenda
 from coledger.projections.thresholds import Thresholds
-from indicator_helpers import day, lens, person
+from indicator_helpers import day, lens, seated_board
 
 TH = Thresholds()
 
@@ -15,13 +15,8 @@ def test_a_meeting_still_to_come_is_not_counted_as_held(
 ) -> None:
     """A2, X4 and X5 leave out a meeting scheduled for after the latest day recorded."""
     ledger = memory_ledger
-    ada = person(ledger, "Ada", none_from=0)
-    lee = person(ledger, "Lee", le_from=0)
-    sol = person(ledger, "Sol", none_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    ada, board, lee, sol = seated_board(ledger)
     ledger.assign_seat(board, ada, office="chair", by=ada, occurred_at=day(0))
-    for member in (lee, sol):
-        ledger.assign_seat(board, member, by=ada, occurred_at=day(0))
     held = ledger.schedule_meeting(
         board,
         kind="decision_meeting",

@@ -6,7 +6,7 @@ from coledger import Ledger
 from coledger.projections import access, agenda, representation, voice, wellbeing
 from coledger.projections.lens import Scope
 from coledger.projections.thresholds import Thresholds
-from indicator_helpers import day, lens, person
+from indicator_helpers import day, lens, seated_board
 
 TH = Thresholds()
 
@@ -16,12 +16,7 @@ def test_a_project_reads_the_board_meeting_its_proposal_was_raised_at(
 ) -> None:
     """Every meeting figure of a project reads a meeting its proposal was raised at."""
     ledger = memory_ledger
-    ada = person(ledger, "Ada", none_from=0)
-    lee = person(ledger, "Lee", le_from=0)
-    sol = person(ledger, "Sol", none_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
-    for member in (lee, sol):
-        ledger.assign_seat(board, member, by=ada, occurred_at=day(0))
+    ada, board, lee, sol = seated_board(ledger)
     project = ledger.start_project(
         "Park", label="co_production", by=ada, occurred_at=day(0)
     )
