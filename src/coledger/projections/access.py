@@ -579,7 +579,7 @@ def _x5_counts(
     pool: dict[frozenset[int], frozenset[int]] = lens.facts.remember(
         ("x5_groups",), dict
     )
-    with_it, without = (pool.setdefault(frozenset(g), frozenset(g)) for g in groups)
+    with_it, without = (pool.setdefault(f, f) for f in map(frozenset, groups))
     return tuple(counts), with_it, without
 
 

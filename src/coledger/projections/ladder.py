@@ -199,10 +199,14 @@ def le_originated(lens: Lens, p: ProposalFacts) -> bool:
     return any(lens.le(m, p.raised_at) for m in p.proposers)
 
 
+_NO_IDS: frozenset[UUID] = frozenset()
+
+
 @per_state
 def le_comments(lens: Lens, p: ProposalFacts) -> frozenset[UUID]:
     """Ids of the comments on *p* made by members with lived experience then."""
-    return frozenset(c.id for c in p.comments if lens.le(c.author, c.at))
+    found = frozenset(c.id for c in p.comments if lens.le(c.author, c.at))
+    return found or _NO_IDS  # kept per proposal: most have none, one empty set
 
 
 @per_state

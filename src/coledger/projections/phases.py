@@ -173,17 +173,20 @@ def p1(lens: Lens, th: Thresholds) -> Figure:
     return Figure("P1", value, len(projects), coverage, band, note, people)
 
 
-def _meetings_by_day(lens: Lens, body: UUID) -> dict[date, list[MeetingFacts]]:
+def _meetings_by_day(lens: Lens, body: UUID) -> dict[date, tuple[MeetingFacts, ...]]:
     """The body's meetings by UTC day, each day's in order of their start."""
 
-    def index() -> dict[date, list[MeetingFacts]]:
+    def index() -> dict[date, tuple[MeetingFacts, ...]]:
         days: dict[date, list[MeetingFacts]] = {}
         for i in lens.facts.meetings_by_body.get(body, []):
             m = lens.facts.meetings[i]
             days.setdefault(utc_day(m.starts_at), []).append(m)
-        for found in days.values():
-            found.sort(key=lambda m: m.starts_at)
-        return days
+        # Tuples: kept per body for the life of the facts, and a list holds
+        # room to grow.
+        return {
+            day: tuple(sorted(found, key=lambda m: m.starts_at))
+            for day, found in days.items()
+        }
 
     return lens.facts.remember(("meetings_by_day", body), index)
 
