@@ -459,12 +459,13 @@ class Ledger(
         # notify hooks), without its per-event runtime Protocol check and the
         # Recording of each event that the import does not use.
         stored = list(map(mapper.to_stored_event, events))
-        if self._checks_head:
+        recorder = self._app.recorder
+        if self._checks_head or getattr(recorder, "checks_empty", False):
             # Stored only onto an empty ledger: another writer's event since
             # the check rolls it back (HeadMovedError).
-            self._app.recorder.insert_events(stored, head=0)
+            recorder.insert_events(stored, head=0)
         else:
-            self._app.recorder.insert_events(stored)
+            recorder.insert_events(stored)
 
     def audit_erasure(self) -> ErasureAudit:
         """Check every key against the erasures and withdrawals the ledger records.

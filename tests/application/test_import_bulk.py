@@ -316,10 +316,10 @@ def test_a_write_that_landed_before_it_failed_keeps_its_keys(
 
 
 def test_an_import_refuses_a_ledger_written_to_before_its_insert(
-    tmp_path: Path, source: Source, monkeypatch: pytest.MonkeyPatch
+    shared_url: str, source: Source, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another writer's event stored after the emptiness check stops the import."""
-    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    url = shared_url
     with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
         before = key_rows(ledger)
         recorder = ledger._app.recorder

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
@@ -37,13 +38,13 @@ def _lose_replies(
     real = recorder._insert_once
     failures: list[int] = []
 
-    def lossy(params: Any, count: int) -> list[int]:
+    def lossy(statement: Any, params: Any, count: int) -> list[int]:
         if len(failures) < times:
             failures.append(1)
             if committed:
-                real(params, count)
+                real(statement, params, count)
             raise OperationalError("server closed the connection unexpectedly")
-        found: list[int] = real(params, count)
+        found: list[int] = real(statement, params, count)
         return found
 
     monkeypatch.setattr(recorder, "_insert_once", lossy)
@@ -120,14 +121,15 @@ def test_only_a_lost_connection_lets_a_retry_take_stored_events_for_its_own(
     real = recorder._insert_once
     calls: list[int] = []
 
-    def failing_first(params: Any, count: int) -> list[int]:
+    def failing_first(statement: Any, params: Any, count: int) -> list[int]:
         calls.append(1)
         if len(calls) == 1:
-            real(params, count)  # the same bytes land, as another writer's would
+            # The same bytes land, as another writer's would.
+            real(statement, params, count)
             failure = OperationalError(f"failed with {sqlstate}")
             failure.__cause__ = _ServerSaidError(sqlstate)
             raise failure
-        found: list[int] = real(params, count)
+        found: list[int] = real(statement, params, count)
         return found
 
     monkeypatch.setattr(recorder, "_insert_once", failing_first)
@@ -137,3 +139,21 @@ def test_only_a_lost_connection_lets_a_retry_take_stored_events_for_its_own(
         with pytest.raises(IntegrityError):
             recorder.insert_events(fresh)
     assert calls == [1, 1]
+
+
+def test_an_import_whose_reply_was_lost_after_commit_is_stored_once(
+    pg_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import's retry into an empty ledger finds its own events, not another's."""
+    with Ledger.open("memory://") as source:
+        ada = source.register_member("Ada")
+        source.register_member("Bo")
+        source.change_role(ada, "trainer", by=ada)
+        out = io.StringIO()
+        source.export(out)
+    failures = _lose_replies(monkeypatch, pg_ledger, committed=True)
+    done = pg_ledger.import_events(out.getvalue().splitlines())
+    assert failures == [1]
+    assert done.events == pg_ledger.position == 3
+    assert sorted(m.name for m in pg_ledger.members()) == ["Ada", "Bo"]
+    assert pg_ledger.verify().size == 3

@@ -27,6 +27,7 @@ from psycopg.types.composite import CompositeInfo, register_composite
 from coledger.integrity.recorders import (
     CHECKPOINTS,
     LEAVES,
+    HeadMovedError,
     ReadsChangedError,
     leaf_hashes,
 )
@@ -56,6 +57,8 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
 
     checks_reads = True
     """Its insert takes ``reads`` and stores nothing if one of them changed."""
+    checks_empty = True
+    """Its insert takes ``head=0`` and stores nothing onto a ledger with events."""
 
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
@@ -73,9 +76,17 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
         self._uuid_ids = datastore.originator_id_type == "uuid"
         self.channel_name = notify_channel(datastore.schema)
         self._notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
+        self._insert = self._statement(self._into())
+        # For an import: stored only onto an empty ledger. The table lock is
+        # taken before the insert, whose snapshot then sees every other
+        # writer's committed event.
+        self._insert_into_empty = self._statement(self._into(empty=True))
+
+    def _statement(self, insert: Composed) -> Composed:
+        """The whole insert statement around *insert*, returning ids in order."""
         # Binary arrays, so that little is left to encode once the transaction
         # has begun (a slow client would hold the table lock).
-        self._insert = SQL(
+        return SQL(
             "WITH given AS ("
             "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], "
             "%b::bytea[]) WITH ORDINALITY AS g("
@@ -83,10 +94,16 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
             "stored AS ({insert}) "
             "SELECT notification_id FROM stored JOIN given "
             "USING (originator_id, originator_version) ORDER BY ord"
-        ).format(id_type=Identifier(datastore.originator_id_type), insert=self._into())
+        ).format(id_type=Identifier(self.datastore.originator_id_type), insert=insert)
 
-    def _into(self) -> Composed:
-        """The insert of the ``given`` events, returning their ids and keys."""
+    def _into(self, *, empty: bool = False) -> Composed:
+        """The insert of the ``given`` events, returning their ids and keys.
+
+        With *empty*, nothing is inserted if the events table holds a row.
+        """
+        schema = Identifier(self.datastore.schema)
+        events = Identifier(self.events_table_name)
+        guard = SQL("AND NOT EXISTS (SELECT FROM {schema}.{events}) " if empty else "")
         return SQL(
             "INSERT INTO {schema}.{events} "
             "(originator_id, originator_version, topic, state) "
@@ -101,12 +118,14 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
             "SELECT FROM {schema}.{events} AS e "
             "WHERE e.originator_id = r.originator_id "
             "AND e.originator_version > r.version LIMIT 1) AS newer) "
+            "{guard}"
             "ORDER BY ord "
             "RETURNING notification_id, originator_id, originator_version"
         ).format(
-            schema=Identifier(self.datastore.schema),
-            events=Identifier(self.events_table_name),
+            schema=schema,
+            events=events,
             id_type=Identifier(self.datastore.originator_id_type),
+            guard=guard.format(schema=schema, events=events),
         )
 
     def _params(self, stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:
@@ -139,15 +158,21 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
         conflict, so that a command is never run again over its own events.
         """
         reads: dict[UUID, int] = kwargs.pop("reads", None) or {}
+        head = kwargs.pop("head", None)
         del kwargs  # an application recorder stores no tracking records
+        if head not in {None, 0}:
+            msg = "on PostgreSQL an insert can insist only on an empty ledger (head=0)"
+            raise ProgrammingError(msg)
         if not stored_events:
             return None
         params = (*self._params(stored_events), *self._read_params(reads))
+        statement = self._insert if head is None else self._insert_into_empty
         unsure = False
         for attempt in range(1, INSERT_ATTEMPTS + 1):
             try:
-                return self._insert_once(params, len(stored_events))
-            except IntegrityError:
+                return self._insert_once(statement, params, len(stored_events))
+            except (IntegrityError, HeadMovedError):
+                # Unsure whether a lost COMMIT landed: these may be ours.
                 found = self._stored_already(stored_events) if unsure else None
                 if found is None:
                     raise
@@ -159,15 +184,17 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
                 time.sleep(INSERT_WAIT)
         raise AssertionError  # pragma: no cover (the loop returns or raises)
 
-    def _insert_once(self, params: tuple[list[Any], ...], count: int) -> list[int]:
+    def _insert_once(
+        self, statement: Composed, params: tuple[list[Any], ...], count: int
+    ) -> list[int]:
         with self.datastore.get_connection() as conn:
             try:
                 with conn.pipeline():
                     conn.execute(_BEGIN)
-                    for statement in self.lock_table_statements:
-                        conn.execute(statement, prepare=True)
+                    for lock in self.lock_table_statements:
+                        conn.execute(lock, prepare=True)
                     conn.execute(self._notify, prepare=True)
-                    stored = conn.execute(self._insert, params, prepare=True)
+                    stored = conn.execute(statement, params, prepare=True)
                     conn.execute(_COMMIT)
                 # Leaving the pipeline sent it and read every result: the one
                 # round trip of the whole transaction.
@@ -177,6 +204,9 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
                 with contextlib.suppress(psycopg.Error):
                     conn.rollback()
                 raise
+        if not ids and statement is self._insert_into_empty:
+            msg = "events were stored after position 0"
+            raise HeadMovedError(msg)
         if not ids:  # the guard found a record read since changed
             msg = "a record the command read was changed by another writer"
             raise ReadsChangedError(msg)
@@ -287,10 +317,21 @@ class LeafPostgresRecorder(OneTripPostgresRecorder):
                 "created_at timestamptz NOT NULL DEFAULT now())"
             ).format(schema=schema, table=Identifier(CHECKPOINTS))
         )
+        self._tree_size = SQL(
+            "SELECT (SELECT leaf_index FROM {schema}.{leaves} "
+            "WHERE notification_id <= %s ORDER BY notification_id DESC LIMIT 1) "
+            "AS last, (SELECT notification_id FROM {schema}.{leaves} "
+            "WHERE leaf_index = 0) AS first_leaf, "
+            "(SELECT MIN(notification_id) FROM {schema}.{events}) AS first_event"
+        ).format(
+            schema=schema, leaves=leaves, events=Identifier(self.events_table_name)
+        )
+
+    def _statement(self, insert: Composed) -> Composed:
         # The events and their leaves in one statement, under the lock taken
         # before it: leaves are numbered after the leaf head in notification
         # order and matched to their events by record and version.
-        self._insert = SQL(
+        return SQL(
             "WITH given AS ("
             "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], "
             "%b::bytea[], %b::bytea[], %b::bytea[]) WITH ORDINALITY AS g("
@@ -310,19 +351,10 @@ class LeafPostgresRecorder(OneTripPostgresRecorder):
             "FROM {schema}.{leaves}) AS head) "
             "SELECT notification_id FROM numbered ORDER BY ord"
         ).format(
-            id_type=Identifier(datastore.originator_id_type),
-            insert=self._into(),
-            schema=schema,
-            leaves=leaves,
-        )
-        self._tree_size = SQL(
-            "SELECT (SELECT leaf_index FROM {schema}.{leaves} "
-            "WHERE notification_id <= %s ORDER BY notification_id DESC LIMIT 1) "
-            "AS last, (SELECT notification_id FROM {schema}.{leaves} "
-            "WHERE leaf_index = 0) AS first_leaf, "
-            "(SELECT MIN(notification_id) FROM {schema}.{events}) AS first_event"
-        ).format(
-            schema=schema, leaves=leaves, events=Identifier(self.events_table_name)
+            id_type=Identifier(self.datastore.originator_id_type),
+            insert=insert,
+            schema=Identifier(self.datastore.schema),
+            leaves=Identifier(LEAVES),
         )
 
     def tree_size(self, position: int) -> int | None:
