@@ -71,3 +71,53 @@ def test_a_project_reads_the_board_meeting_its_proposal_was_raised_at(
     # X5: both seat holders came -> parity 1; W2: the one meeting had a check-in.
     assert access.x5(scope, TH).value == 1
     assert (wellbeing.w2(scope, TH).value, wellbeing.w2(scope, TH).n) == (1, 1)
+
+
+def test_a_proposal_raised_after_the_period_brings_no_meeting_into_it(
+    memory_ledger: Ledger,
+) -> None:
+    """A proposal raised after a period's end adds no meeting to its project then."""
+    ledger = memory_ledger
+    ada, board, lee, sol = seated_board(ledger)
+    project = ledger.start_project(
+        "Park", label="co_production", by=ada, occurred_at=day(0)
+    )
+    meeting = ledger.schedule_meeting(
+        board,
+        kind="decision_meeting",
+        title="Board",
+        starts_at=day(9),
+        by=ada,
+        occurred_at=day(1),
+    )
+    ledger.issue_papers(meeting, formats=["STD", "ER"], by=ada, occurred_at=day(1))
+    ledger.hold_check_in(meeting, by=ada, occurred_at=day(9))
+    for member in (lee, sol):
+        ledger.record_attendance(meeting, member, by=ada, occurred_at=day(9))
+    figures = (
+        agenda.a2,
+        voice.v1,
+        voice.v2,
+        voice.v4,
+        access.x3,
+        access.x4,
+        access.x5,
+        representation.r2,
+        wellbeing.w2,
+    )
+    before = [f(lens(ledger, Scope.project(project), until=30), TH) for f in figures]
+    # On day 50 a proposal of the project names the day-9 meeting.
+    ledger.raise_proposal(
+        board,
+        proposers=[lee],
+        title="Benches",
+        text="More benches.",
+        project=project,
+        meeting=meeting,
+        occurred_at=day(50),
+    )
+    period = lens(ledger, Scope.project(project), until=30)
+    assert [f(period, TH) for f in figures] == before
+    assert access.scope_meetings(period) == set()
+    # Without a period end, the meeting is the project's.
+    assert access.scope_meetings(lens(ledger, Scope.project(project))) == {meeting}

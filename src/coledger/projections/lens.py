@@ -379,7 +379,9 @@ class Lens:
 
         A project's are those scheduled for it and those one of its proposals
         was raised at, whatever project (if any) they were scheduled for: the
-        process's meetings, as the ladder reads them.
+        process's meetings, as the ladder reads them. A proposal counts only
+        once raised, by the period's end: one raised later brings no meeting
+        into the period.
         """
         name = "meetings" if in_period else "meetings/any time"
         return self.selected(name, lambda: self._meetings(in_period))
@@ -402,8 +404,11 @@ class Lens:
         )
         if self.scope.kind == "project":
             held = {m.id for m in candidates}
+            until = self.until
             for p in self.proposals(in_period=False):
-                m = facts.meetings.get(p.meeting) if p.meeting is not None else None
+                if p.meeting is None or (until is not None and p.raised_at >= until):
+                    continue  # nothing after the period changes its meetings
+                m = facts.meetings.get(p.meeting)
                 if m is not None and m.id not in held:
                     held.add(m.id)
                     candidates.append(m)

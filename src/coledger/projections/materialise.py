@@ -195,7 +195,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 22
+FIGURES_VERSION = 23
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -260,7 +260,10 @@ every meeting figure (A2, V1, V2, V4, X3, X4, X5, W2) reads the meetings
 its proposals were raised at, as R2, X1 and the ladder did; an erasure ends
 the erased member's seats, so no seat figure (R1 to R7, X5, D1's voting
 right, the ladder's equal terms) counts a seat no one can use; A2, X4 and
-X5 leave out meetings still to come, as W2 does.)"""
+X5 leave out meetings still to come, as W2 does. 23: in a project's scope a
+proposal raised after the period's end brings no meeting into the period (A2,
+V1, V2, V4, R2, X1 to X5, W2 and the ladder), which changes figures for a
+period only.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
