@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from coledger import Ledger
-from coledger.projections.access import x5
+from coledger.projections.access import seated_members, x5
 from coledger.projections.agenda import a1, le_base, le_base_at
+from coledger.projections.ladder import decision_makers
 from coledger.projections.lens import Scope
 from coledger.projections.representation import r1, r5, r6, r7
 from coledger.projections.thresholds import Thresholds
@@ -193,3 +194,20 @@ def test_a_vacancy_dated_before_an_erasure_ends_the_seat_then(
     assert r6(lens(ledger, until=30), TH).value == pytest.approx(30 / 17.5)
     ledger.vacate_seat(board, tom, by=ada, occurred_at=day(3))
     assert r6(lens(ledger, until=30), TH).value == pytest.approx(30 / 16.5)
+
+
+def test_a_seat_taken_after_an_erasure_dated_earlier_counts_nowhere(
+    memory_ledger: Ledger,
+) -> None:
+    """A seat its holder took only after their erasure's business time is never held."""
+    ledger = memory_ledger
+    ada, board, _, _ = seated_board(ledger)
+    tom = person(ledger, "Tom", none_from=0)
+    expected = r6(lens(ledger, until=30), TH)  # Lee 30 over Sol 30, of 2 seats
+    ledger.assign_seat(board, tom, by=ada, occurred_at=day(10))
+    # The erasure, recorded after the seat, is dated before it was taken.
+    ledger.erase_member(tom, by=ada, occurred_at=day(5))
+    period = lens(ledger, until=30)
+    assert r6(period, TH) == expected
+    assert tom not in seated_members(period)
+    assert tom not in decision_makers(period, [])

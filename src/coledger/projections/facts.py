@@ -106,7 +106,14 @@ class Spell:
         return self.start <= at and (self.end is None or at < self.end)
 
     def overlaps(self, since: datetime | None, until: datetime | None) -> bool:
-        """Whether the spell holds at some moment of [since, until)."""
+        """Whether the spell holds at some moment of [since, until).
+
+        One that ends before it starts holds at no moment: a seat whose
+        holder's erasure is dated before they took it. (One that ends as it
+        starts, a seat vacated at once, is counted, as it is recorded.)
+        """
+        if self.end is not None and self.end < self.start:
+            return False
         started = until is None or self.start < until
         return started and (self.end is None or since is None or self.end > since)
 

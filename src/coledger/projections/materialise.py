@@ -263,7 +263,10 @@ right, the ladder's equal terms) counts a seat no one can use; A2, X4 and
 X5 leave out meetings still to come, as W2 does. 23: in a project's scope a
 proposal raised after the period's end brings no meeting into the period (A2,
 V1, V2, V4, R2, X1 to X5, W2 and the ladder), which changes figures for a
-period only.)"""
+period only; a seat its holder took after their erasure's business time
+(the erasure recorded later) is held in no period: R6, the standing
+requests of seated members (X1, X2), a forum's members (V2, A1's base) and
+the ladder's decision makers no longer count it.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
