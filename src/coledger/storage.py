@@ -320,6 +320,12 @@ def _postgres(url: str) -> StorageConfig:
             f"{shown(url)!r}: port 0 is no port (leave it out for 5432)"
         )
     schema, options = _query(url, parts.query)
+    given = [unquote(parts.username or ""), unquote(parts.password or "")]
+    given += [dbname, *(value for _, value in options)]
+    if any("\x00" in value for value in given):  # libpq cannot take one
+        raise InvalidUrlError(
+            f"{shown(url)!r}: a storage URL cannot hold a NUL character (%00)"
+        )
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": dbname,

@@ -359,3 +359,25 @@ def test_a_url_option_libpq_would_misread_is_refused(query: str, refusal: str) -
     with pytest.raises(InvalidUrlError, match=refusal) as caught:
         parse_url(f"postgresql://u@h/db?{query}")
     assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u@h/db?application_name=a%00b",
+        "postgresql://u@h/db?sslrootcert=%00",
+        "postgresql://u@h/d%00b",
+        "postgresql://u%00@h/db",
+        "postgresql://u:pass%00word@h/db",
+    ],
+)
+def test_a_percent_encoded_nul_is_refused_as_a_raw_one_is(url: str) -> None:
+    """A NUL written as %00 in a URL part libpq takes is an InvalidUrlError."""
+    with pytest.raises(InvalidUrlError, match="NUL") as caught:
+        parse_url(url)
+    assert "pass" not in str(caught.value)
+
+
+def test_a_percent_sign_written_as_25_is_no_nul() -> None:
+    """%2500 in a database name is the text %00, which libpq takes."""
+    assert parse_url("postgresql://u@h/d%2500b").env["POSTGRES_DBNAME"] == "d%00b"
