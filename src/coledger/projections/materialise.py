@@ -252,7 +252,9 @@ taken), and first_le_contribution is that input;
 faux_coproduction reads the label in force at the period's end, in business
 time; R2 in a project's scope counts the decision meetings its proposals
 were raised at too; placation is raised for seats of any kind without
-power, advisory ones too. 20: X2 counts the people who asked too. 21: a
+power, advisory ones too; for a period, no scope rates a project before it
+started, and one finished before the period is rated only where there was
+lived-experience involvement in it. 20: X2 counts the people who asked too. 21: a
 rung's evidence is kept in the ladder's order, not sorted, so that a report
 read from the tables prints as the folded one. 22: A2
 leaves out proposals raised after the period's end; in a project's scope
