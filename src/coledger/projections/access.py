@@ -54,7 +54,11 @@ STANDARD_FORMAT = "STD"
 
 
 def scope_meetings(lens: Lens) -> set[UUID]:
-    """Ids of meetings in scope at any time (a project's own, and its proposals')."""
+    """Ids of meetings in scope at any time.
+
+    A project's are its own, and those its proposals raised by the period's
+    end were raised at (``Lens.meetings``).
+    """
     facts = lens.facts
     if lens.scope.kind == "body":
         return set(facts.meetings_by_body.get(lens.scope.id, []))  # type: ignore[arg-type]
