@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from coledger import Ledger
 from coledger.projections import access, agenda, representation, voice, wellbeing
 from coledger.projections.lens import Scope
@@ -11,16 +13,18 @@ from indicator_helpers import day, lens, seated_board
 TH = Thresholds()
 
 
-def test_a_project_reads_the_board_meeting_its_proposal_was_raised_at(
-    memory_ledger: Ledger,
-) -> None:
-    """Every meeting figure of a project reads a meeting its proposal was raised at."""
-    ledger = memory_ledger
+def park_and_a_board_meeting(
+    ledger: Ledger,
+) -> tuple[UUID, UUID, UUID, UUID, UUID]:
+    """A seated board, a project, and a board meeting on day 9 not scheduled for it.
+
+    The meeting had accessible papers, a check-in, and both seat holders there;
+    returns the board, Lee, Sol, the project and the meeting.
+    """
     ada, board, lee, sol = seated_board(ledger)
     project = ledger.start_project(
         "Park", label="co_production", by=ada, occurred_at=day(0)
     )
-    # The board's meeting is not scheduled for the project, but takes its proposal.
     meeting = ledger.schedule_meeting(
         board,
         kind="decision_meeting",
@@ -33,6 +37,15 @@ def test_a_project_reads_the_board_meeting_its_proposal_was_raised_at(
     ledger.hold_check_in(meeting, by=ada, occurred_at=day(9))
     for member in (lee, sol):
         ledger.record_attendance(meeting, member, by=ada, occurred_at=day(9))
+    return board, lee, sol, project, meeting
+
+
+def test_a_project_reads_the_board_meeting_its_proposal_was_raised_at(
+    memory_ledger: Ledger,
+) -> None:
+    """Every meeting figure of a project reads a meeting its proposal was raised at."""
+    ledger = memory_ledger
+    board, lee, sol, project, meeting = park_and_a_board_meeting(ledger)
     proposal = ledger.raise_proposal(
         board,
         proposers=[sol],
@@ -78,22 +91,7 @@ def test_a_proposal_raised_after_the_period_brings_no_meeting_into_it(
 ) -> None:
     """A proposal raised after a period's end adds no meeting to its project then."""
     ledger = memory_ledger
-    ada, board, lee, sol = seated_board(ledger)
-    project = ledger.start_project(
-        "Park", label="co_production", by=ada, occurred_at=day(0)
-    )
-    meeting = ledger.schedule_meeting(
-        board,
-        kind="decision_meeting",
-        title="Board",
-        starts_at=day(9),
-        by=ada,
-        occurred_at=day(1),
-    )
-    ledger.issue_papers(meeting, formats=["STD", "ER"], by=ada, occurred_at=day(1))
-    ledger.hold_check_in(meeting, by=ada, occurred_at=day(9))
-    for member in (lee, sol):
-        ledger.record_attendance(meeting, member, by=ada, occurred_at=day(9))
+    board, lee, _, project, meeting = park_and_a_board_meeting(ledger)
     figures = (
         agenda.a2,
         voice.v1,
