@@ -11,6 +11,18 @@ from coledger.projections.thresholds import Thresholds
 from indicator_helpers import day, lens, seated_board
 
 TH = Thresholds()
+MEETING_FIGURES = (
+    agenda.a2,
+    voice.v1,
+    voice.v2,
+    voice.v4,
+    access.x3,
+    access.x4,
+    access.x5,
+    representation.r2,
+    wellbeing.w2,
+)
+"""The figures that read a scope's meetings."""
 
 
 def park_and_a_board_meeting(
@@ -60,17 +72,7 @@ def test_a_project_reads_the_board_meeting_its_proposal_was_raised_at(
     scope = lens(ledger, Scope.project(project))
     board_scope = lens(ledger, Scope.body(board))
     # The project sees the meeting as its board does.
-    for figure in (
-        agenda.a2,
-        voice.v1,
-        voice.v2,
-        voice.v4,
-        access.x3,
-        access.x4,
-        access.x5,
-        representation.r2,
-        wellbeing.w2,
-    ):
+    for figure in MEETING_FIGURES:
         assert figure(scope, TH) == figure(board_scope, TH), figure.__name__
     # A2: Sol (no lived experience) raised the item, and no one chairs -> 0 of 1.
     assert (agenda.a2(scope, TH).value, agenda.a2(scope, TH).n) == (0, 1)
@@ -92,17 +94,7 @@ def test_a_proposal_raised_after_the_period_brings_no_meeting_into_it(
     """A proposal raised after a period's end adds no meeting to its project then."""
     ledger = memory_ledger
     board, lee, _, project, meeting = park_and_a_board_meeting(ledger)
-    figures = (
-        agenda.a2,
-        voice.v1,
-        voice.v2,
-        voice.v4,
-        access.x3,
-        access.x4,
-        access.x5,
-        representation.r2,
-        wellbeing.w2,
-    )
+    figures = MEETING_FIGURES
     before = [f(lens(ledger, Scope.project(project), until=30), TH) for f in figures]
     # On day 50 a proposal of the project names the day-9 meeting.
     ledger.raise_proposal(
