@@ -234,6 +234,40 @@ def test_a_period_across_the_autumn_clock_change_runs_by_the_instant() -> None:
             ledger.power_sharing(since=second, until=first)
 
 
+def test_times_a_command_is_given_compare_by_the_instant_in_the_repeated_hour(
+    ledger: Ledger,
+) -> None:
+    """Starts, deadlines and due dates given in the autumn hour order by instant."""
+    london = ZoneInfo("Europe/London")
+    early = datetime(2025, 10, 26, 1, 40, tzinfo=london)  # 00:40 UTC
+    late = datetime(2025, 10, 26, 1, 10, tzinfo=london, fold=1)  # 01:10 UTC
+    admin = ledger.register_member("Admin", role="staff")
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    first, second = (
+        ledger.schedule_meeting(
+            board, kind="decision_meeting", title=t, starts_at=at, by=admin
+        )
+        for t, at in (("First", early), ("Second", late))
+    )
+    assert ledger.meeting(second).starts_at > ledger.meeting(first).starts_at
+    asked, due = (
+        ledger.request_adjustment(admin, code="ER", meeting=first, needed_by=at)
+        for at in (early, late)
+    )
+    sooner, later = (ledger.adjustment(a).needed_by for a in (asked, due))
+    assert sooner is not None
+    assert later is not None
+    assert later > sooner
+    p = ledger.raise_proposal(board, proposers=[admin], title="T", text="x")
+    ledger.decide(p, outcome="adopted", method="chair", by=admin)
+    for what, at in (("Book", early), ("Pay", late)):
+        ledger.assign_action(p, description=what, owners=[admin], due=at, by=admin)
+    book, pay = (a.due for a in ledger.proposal(p).actions)
+    assert book is not None
+    assert pay is not None
+    assert pay > book
+
+
 def test_history_words_a_comment_by_its_author_and_one_through_a_supporter(
     memory_ledger: Ledger,
 ) -> None:

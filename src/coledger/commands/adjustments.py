@@ -42,7 +42,7 @@ class AdjustmentCommands(LedgerCore):
         v.check_adjustment_code(code)
         v.check_code("needed_before", needed_before, v.NEEDED_BEFORE)
         if needed_by is not None:
-            v.check_aware("needed_by", needed_by)
+            needed_by = v.check_aware("needed_by", needed_by)
         if meeting is not None and proposal is not None:
             raise errors.InvalidInputError(
                 "an adjustment is for a meeting or for a proposal, not both"

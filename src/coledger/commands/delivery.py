@@ -30,7 +30,7 @@ class DeliveryCommands(LedgerCore):
         """Record delivery work following an adopted proposal; returns the action id."""
         v.check_text("description", description, limit=v.MAX_TITLE)
         if due is not None:
-            v.check_aware("due", due)
+            due = v.check_aware("due", due)
         owners = v.check_ids("owners", owners)  # once: a retry must see them again
 
         def command() -> UUID:

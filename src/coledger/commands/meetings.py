@@ -103,7 +103,7 @@ class MeetingCommands(LedgerCore):
         """Call a meeting of a body; returns its id."""
         v.check_code("kind", kind, v.MEETING_KINDS)
         v.check_text("title", title, limit=v.MAX_TITLE, one_line=True)
-        v.check_aware("starts_at", starts_at)
+        starts_at = v.check_aware("starts_at", starts_at)
 
         def command() -> UUID:
             ctx = self._ctx(self._actor(by), occurred_at, source_ref)
