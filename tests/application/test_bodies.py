@@ -21,6 +21,7 @@ from coledger.errors import (
     UnknownBodyError,
     UnknownMeetingError,
     UnknownProjectError,
+    WrongStateError,
 )
 from helpers import count_events, refused
 
@@ -284,6 +285,23 @@ def festival_relabelled_on_day_10(ledger: Ledger) -> tuple[UUID, datetime, UUID]
         plan, "consultation", by=admin, occurred_at=started + timedelta(days=10)
     )
     return admin, started, plan
+
+
+def test_a_finished_project_finished_again_at_another_time_is_refused(
+    ledger: Ledger,
+) -> None:
+    """A second finish at its own time records nothing; at another it is refused."""
+    admin, started, plan = festival_relabelled_on_day_10(ledger)
+    ended = started + timedelta(days=20)
+    ledger.finish_project(plan, by=admin, occurred_at=ended)
+    before = count_events(ledger)
+    for other in (started + timedelta(days=15), started + timedelta(days=25)):
+        with refused(ledger, WrongStateError, match=re.escape(ended.isoformat())):
+            ledger.finish_project(plan, by=admin, occurred_at=other)
+    ledger.finish_project(plan, by=admin, occurred_at=ended)
+    ledger.finish_project(plan, by=admin)
+    assert count_events(ledger) == before
+    assert ledger.project(plan).finished
 
 
 def test_a_project_s_label_is_the_one_given_at_the_latest_business_time(

@@ -75,7 +75,11 @@ class MeetingCommands(LedgerCore):
         occurred_at: datetime | None = None,
         source_ref: str | None = None,
     ) -> None:
-        """Record that a project came to an end."""
+        """Record that a project came to an end.
+
+        Finishing a finished project again records nothing, unless given
+        another time than its finish: that is refused, not dropped.
+        """
 
         def command() -> None:
             actor = self._actor(by)
@@ -83,6 +87,16 @@ class MeetingCommands(LedgerCore):
             ctx = self._ctx(
                 actor, occurred_at, source_ref, not_before=record.started_at
             )
+            ended = record.finished_at
+            if (
+                occurred_at is not None
+                and ended is not None
+                and ended != ctx.occurred_at
+            ):
+                raise errors.WrongStateError(
+                    f"the project finished at {ended.isoformat()}; "
+                    f"it cannot finish again at {ctx.occurred_at.isoformat()}"
+                )
             record.finish(ctx)
             self._save(record)
 

@@ -29,6 +29,7 @@ class Project(LedgerAggregate):
             aggregate.started_at = self.occurred_at
             aggregate.labels = [(self.occurred_at, self.label)]
             aggregate.finished = False
+            aggregate.finished_at = None
 
     class Relabelled(LedgerAggregate.Event):
         """The organisation changed how it describes the project."""
@@ -53,8 +54,9 @@ class Project(LedgerAggregate):
         """The project came to an end."""
 
         def apply(self, aggregate: Project) -> None:
-            """Mark it finished."""
+            """Mark it finished, and when."""
             aggregate.finished = True
+            aggregate.finished_at = self.occurred_at
 
     if TYPE_CHECKING:  # set by the events; declared here for type checkers
         name: str
@@ -66,6 +68,8 @@ class Project(LedgerAggregate):
         """(business time, label) from the start and each relabelling, in time
         order (of two at one time, the one recorded later last)."""
         finished: bool
+        finished_at: datetime | None
+        """When it finished (business time), once it has."""
 
     @classmethod
     def start(
