@@ -80,6 +80,7 @@ from coledger.storage import (
     ClosedOnExit,
     StorageConfig,
     create_owner_only,
+    lock_refused,
     parse_url,
     shown,
 )
@@ -281,10 +282,6 @@ class Shred:
     erase: bool
 
 
-_LOCK_TIMEOUT = "55P03"
-"""PostgreSQL's SQLSTATE for a lock not granted within ``lock_timeout``."""
-
-
 def _stale_snapshot(error: PersistenceError) -> bool:
     """Whether SQLite refused a write because another writer committed first.
 
@@ -298,18 +295,10 @@ def _stale_snapshot(error: PersistenceError) -> bool:
 def _locked_out(error: PersistenceError) -> bool:
     """Whether the driver gave up waiting for a lock another process holds.
 
-    SQLite reports the database busy or locked only once its busy timeout has
-    run out (but for a stale snapshot); PostgreSQL cancels the statement once
-    ``lock_timeout`` has. Waiting again would only wait as long again.
+    A stale SQLite snapshot is refused as busy at once, without waiting: that
+    is a conflict, not a lock held.
     """
-    cause = error.__cause__
-    code = getattr(cause, "sqlite_errorcode", None)
-    if code is not None:
-        return not _stale_snapshot(error) and code & 0xFF in {
-            sqlite3.SQLITE_BUSY,
-            sqlite3.SQLITE_LOCKED,
-        }
-    return getattr(cause, "sqlstate", None) == _LOCK_TIMEOUT
+    return not _stale_snapshot(error) and lock_refused(error.__cause__)
 
 
 @attrs.frozen

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -69,6 +70,23 @@ class ClosedOnExit:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+LOCK_NOT_AVAILABLE = "55P03"
+"""PostgreSQL's SQLSTATE for a lock not granted within ``lock_timeout``."""
+
+
+def lock_refused(error: BaseException | None) -> bool:
+    """Whether a driver's *error* says it gave up waiting for another's lock.
+
+    SQLite reports a database busy or locked once its busy timeout has run
+    out; PostgreSQL cancels a statement once ``lock_timeout`` has. Waiting
+    again would only wait as long again.
+    """
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+    return getattr(error, "sqlstate", None) == LOCK_NOT_AVAILABLE
 
 
 def create_owner_only(path: Path) -> bool:

@@ -30,8 +30,9 @@ from coledger.integrity.recorders import (
     HeadMovedError,
     ReadsChangedError,
     leaf_hashes,
+    tree_size_from,
 )
-from coledger.storage import notify_channel
+from coledger.storage import lock_refused, notify_channel
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import StoredEvent
@@ -289,7 +290,7 @@ def _lock_timed_out(error: Exception) -> bool:
 
     Not retried: each try would wait as long again, and the Ledger reports it.
     """
-    return getattr(error.__cause__, "sqlstate", None) == "55P03"
+    return lock_refused(error.__cause__)
 
 
 class LeafPostgresRecorder(OneTripPostgresRecorder):
@@ -368,9 +369,7 @@ class LeafPostgresRecorder(OneTripPostgresRecorder):
             curs.execute(self._tree_size, (position,))
             row = curs.fetchone()
         assert row is not None  # noqa: S101 (a SELECT of three subqueries)
-        if row["first_event"] is not None and row["first_leaf"] != row["first_event"]:
-            return None
-        return 0 if row["last"] is None else int(row["last"]) + 1
+        return tree_size_from(row["last"], row["first_leaf"], row["first_event"])
 
     def _params(self, stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:
         hashes = leaf_hashes(stored_events)

@@ -183,9 +183,20 @@ class LeafSQLiteRecorder(HeadCheckingSQLiteRecorder):
                 (position,),
             )
             last, first_leaf, first_event = c.fetchone()
-        if first_event is not None and first_leaf != first_event:
-            return None
-        return 0 if last is None else int(last) + 1
+        return tree_size_from(last, first_leaf, first_event)
+
+
+def tree_size_from(
+    last: int | None, first_leaf: int | None, first_event: int | None
+) -> int | None:
+    """A tree size from the last leaf index in range and where the log begins.
+
+    None when the first leaf is not the first event's (a log begun before
+    hash leaves); 0 when no leaf is in range.
+    """
+    if first_event is not None and first_leaf != first_event:
+        return None
+    return 0 if last is None else int(last) + 1
 
 
 class LeafPOPORecorder(POPOApplicationRecorder):

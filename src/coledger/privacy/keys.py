@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.keywrap import (
 )
 
 from coledger.errors import DatabaseLockedError, MasterKeyError, StorageError
-from coledger.storage import alive, create_owner_only
+from coledger.storage import alive, create_owner_only, lock_refused
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -554,8 +554,7 @@ class SQLiteKeyStore(KeyStore):
 
     def _failure(self, error: sqlite3.Error) -> StorageError:
         """The error to raise for *error*: locked out, or another storage failure."""
-        code = getattr(error, "sqlite_errorcode", 0) & 0xFF
-        if code in {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}:
+        if lock_refused(error):
             return DatabaseLockedError(str(self.path), self._lock_timeout)
         return StorageError(f"key store {self.path}: {error}")
 
@@ -742,7 +741,7 @@ class PostgresKeyStore(KeyStore):
 
     def _failure(self, error: Exception) -> StorageError:
         """The error to raise for *error*: locked out, or another storage failure."""
-        if getattr(error, "sqlstate", None) == "55P03":  # lock_not_available
+        if lock_refused(error):
             return DatabaseLockedError(self._where, self._lock_timeout)
         return StorageError(f"key store: {error}")
 
