@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
 
 from coledger import Ledger
@@ -65,16 +67,22 @@ def test_v2_of_a_body_keeps_a_seat_holder_erased_after_the_period(
     assert participation(lens(ledger, on_board, since=40, until=50)) == {lee: 0}
 
 
+def ada_lee_gil_and_a_board(ledger: Ledger) -> tuple[UUID, UUID, UUID, UUID]:
+    """Ada and Gil (who declared none), Lee (lived experience), and an empty board."""
+    ada = person(ledger, "Ada", none_from=0)
+    lee = person(ledger, "Lee", le_from=0)
+    gil = person(ledger, "Gil", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    return ada, lee, gil, board
+
+
 def test_r5_membership_stands_as_it_was_at_the_seat_moment(
     memory_ledger: Ledger,
 ) -> None:
     """R5's membership at a period's end keeps a member erased after it."""
     ledger = memory_ledger
-    ada = person(ledger, "Ada", none_from=0)
-    lee = person(ledger, "Lee", le_from=0)
-    gil = person(ledger, "Gil", none_from=0)
+    ada, lee, gil, board = ada_lee_gil_and_a_board(ledger)
     person(ledger, "Una", none_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
     ledger.assign_seat(board, lee, by=ada, occurred_at=day(0))
     ledger.assign_seat(board, ada, by=ada, occurred_at=day(0))
     before = r5(lens(ledger, until=30), TH)
@@ -98,10 +106,7 @@ def test_a1_parity_base_keeps_members_erased_after_each_raise(
 ) -> None:
     """A1's base at a proposal's raise counts members erased only later."""
     ledger = memory_ledger
-    ada = person(ledger, "Ada", none_from=0)
-    lee = person(ledger, "Lee", le_from=0)
-    gil = person(ledger, "Gil", none_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    ada, lee, gil, board = ada_lee_gil_and_a_board(ledger)
     ledger.raise_proposal(
         board, proposers=[lee], title="T", text="x", occurred_at=day(5)
     )
