@@ -216,6 +216,27 @@ def test_keygen_master_refuses_a_verifier_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("master.key", "--out goes with --name, not --master"),
+        ("", "--out '' names no file"),
+    ],
+)
+def test_keygen_master_refuses_an_out_file(
+    tmp_path: Path, out: str, message: str
+) -> None:
+    """--master prints the key and writes no file, so it refuses --out, printing none.
+
+    Taking the option in silence would show the key on the terminal to someone
+    who asked for it in a file, and leave no file.
+    """
+    made = coledger("keygen", "--master", "--out", out, cwd=tmp_path)
+    assert (made.returncode, made.stdout) == (2, "")
+    assert message in made.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_checkpoint_prints_a_note_the_pinned_key_opens(published: Published) -> None:
     """The printed checkpoint is a C2SP note of the ledger's size, signed by the key."""
     note = published.checkpoint.read_text(encoding="utf-8")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 
 from coledger.cli import integrity, ledger_commands, transfer_commands
@@ -40,10 +41,18 @@ from coledger.errors import (
 __all__ = ["build_parser", "main", "run"]
 
 
+class _WholeNames(argparse.HelpFormatter):
+    """Help wrapped at spaces only, so a name such as signing-key.pem stays whole."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
         prog="coledger",
+        formatter_class=_WholeNames,
         description="An event-sourced record of who proposed, who decided, "
         "and whether access needs were met.",
     )
@@ -51,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     ledger_commands.register(sub)
     transfer_commands.register(sub)
     integrity.register(sub)
+    for command in sub.choices.values():
+        command.formatter_class = _WholeNames
     return parser
 
 

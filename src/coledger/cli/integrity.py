@@ -11,6 +11,7 @@ from pathlib import Path
 from coledger.application import Ledger
 from coledger.cli._common import (
     ALL_OR_NOTHING,
+    DEFAULT_SIGNING_KEY,
     EXIT_OK,
     NOTHING_WRITTEN,
     PASSPHRASE_ENV,
@@ -67,6 +68,12 @@ def _keygen(args: argparse.Namespace) -> int:
     if args.master:
         if args.verifier_out:
             raise CommandError("--verifier-out goes with --name, not --master")
+        if args.out is not None:
+            named_file(args.out)
+            raise CommandError(
+                "--out goes with --name, not --master: a master key is printed "
+                "(redirect it with > FILE)"
+            )
         print(encode_master_key(generate_master_key()))
         return EXIT_OK
     if not args.name:
@@ -74,7 +81,7 @@ def _keygen(args: argparse.Namespace) -> int:
     key = SigningKey.generate(args.name)
     # Written out before any file is made: a passphrase it refuses leaves none.
     pem = key.to_pem(_passphrase())
-    out = named_file(args.out)
+    out = named_file(str(DEFAULT_SIGNING_KEY) if args.out is None else args.out)
     shared = (
         None
         if args.verifier_out is None
@@ -250,9 +257,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     keygen.add_argument(
         "--out",
-        default="signing-key.pem",
         metavar="FILE",
-        help="where to write it (default: %(default)s)",
+        help=f"where to write the signing key (default: {DEFAULT_SIGNING_KEY})",
     )
     keygen.add_argument(
         "--verifier-out",
