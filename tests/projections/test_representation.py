@@ -291,3 +291,32 @@ def test_r7_averages_the_bloc_power_over_the_bodies(memory_ledger: Ledger) -> No
     later = r7(lens(ledger), TH)
     assert later.value == pytest.approx(1 / 3)
     assert (later.n, later.band) == (3, "diluted")
+
+
+def test_r7_equal_to_the_seat_share_within_rounding_is_proportionate(
+    memory_ledger: Ledger,
+) -> None:
+    """An R7 equal to R1 but a hair under it in floating point is not "diluted"."""
+    ledger = memory_ledger
+    le = [person(ledger, f"Le{i}", le_from=0) for i in range(5)]
+    staff = [person(ledger, f"Staff{i}", none_from=0) for i in range(4)]
+    trainers = []
+    for i in range(3):
+        trainer = ledger.register_member(f"Trainer{i}", role="trainer")
+        ledger.declare_lived_experience(trainer, categories=["NONE"])
+        trainers.append(trainer)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    trust = ledger.establish_body("Trust", kind="governance", occurred_at=day(0))
+    seats = ((board, [le[0], staff[0]]), (trust, [*le[1:], *staff[1:], *trainers]))
+    for body, members in seats:
+        for member in members:
+            ledger.assign_seat(body, member, by=staff[0], occurred_at=day(1))
+    # Board: LE 1 and staff 1 under a majority quota of 2 -> LE power 1/2.
+    # Trust: LE 4, staff 3, trainers 3, quota 6 -> LE swings in 4 of 12 -> 1/3.
+    # Mean 5/12, exactly R1's 5 LE seats of 12; in floating point the mean
+    # comes out at 0.41666666666666663 and R1 at 0.4166666666666667.
+    figure, seats_share = r7(lens(ledger), TH), r1(lens(ledger), TH)
+    assert figure.value == pytest.approx(5 / 12)
+    assert seats_share.value == pytest.approx(5 / 12)
+    assert figure.value != seats_share.value  # the rounding this test is about
+    assert figure.band == "proportionate"

@@ -278,7 +278,7 @@ def r7(lens: Lens, th: Thresholds) -> Figure:
         "no_power"
         if value == 0
         else "diluted"
-        if value < seat_share
+        if below(value, seat_share)
         else "proportionate"
     )
     return Figure("R7", value, len(powers), None, band)
