@@ -188,12 +188,68 @@ def _while_open(
 ) -> Callable[Concatenate[L, P], R]:
     @functools.wraps(method)
     def wrapper(self: L, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        if self._closed:
-            msg = "this Ledger is closed; open the ledger again with Ledger.open"
-            raise errors.LedgerClosedError(msg)
-        return method(self, *args, **kwargs)
+        calls = self._calls
+        calls.enter()
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            calls.leave()
 
     return wrapper
+
+
+class Calls:
+    """The calls running on one Ledger, per thread, for close() to wait for.
+
+    Closing a connection under a query that another thread is running on it
+    crashed the process (SQLite) or failed that call with a storage error;
+    close() now waits for them. Once it has begun, a thread may only go on
+    with calls nested in one it already has running (a query inside a
+    command, the commands of its batch); every other call is refused.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition(threading.Lock())
+        self._depth: dict[int, int] = {}
+        """How many calls each thread has running (nested ones too)."""
+        self._closing = False
+        self.closed = False
+        """True once close() has closed the connections: every call is refused."""
+
+    def enter(self) -> None:
+        """Count a call of this thread; LedgerClosedError if it may not start."""
+        me = threading.get_ident()
+        with self._changed:
+            depth = self._depth.get(me, 0)
+            if self.closed or (self._closing and not depth):
+                msg = "this Ledger is closed; open the ledger again with Ledger.open"
+                raise errors.LedgerClosedError(msg)
+            self._depth[me] = depth + 1
+
+    def leave(self) -> None:
+        """The end of a call counted by ``enter``."""
+        me = threading.get_ident()
+        with self._changed:
+            depth = self._depth[me] - 1
+            if depth:
+                self._depth[me] = depth
+            else:
+                del self._depth[me]
+                self._changed.notify_all()
+
+    def close(self) -> bool:
+        """Refuse new calls, then wait for other threads' calls to end.
+
+        False if close() had already begun (here or on another thread).
+        """
+        me = threading.get_ident()
+        with self._changed:
+            if self._closing:
+                return False
+            self._closing = True
+            while any(thread != me for thread in self._depth):
+                self._changed.wait()
+        return True
 
 
 def _replay(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -478,7 +534,7 @@ class LedgerCore(ClosedOnExit):
         no hash leaves. They exist only so that the benchmarks can measure what
         sealing and leaves cost; never use them for real records.
         """
-        self._closed = False
+        self._calls = Calls()
         self.config = config
         with _opening(config):
             self._open(config, master_key, seal=seal, leaves=leaves)
@@ -635,15 +691,34 @@ class LedgerCore(ClosedOnExit):
     def close(self) -> None:
         """Release the connections to storage and the key store (again: nothing).
 
-        Every other method then raises LedgerClosedError.
+        Every other method then raises LedgerClosedError. Like every call, it
+        takes its turn: a command, query or batch running on another thread
+        finishes first (closing a connection under it crashed the process).
+        Called inside this thread's own batch, it fails the batch: nothing is
+        stored, and the batch raises LedgerClosedError.
         """
-        if self._closed:
-            return
-        self._closed = True
-        for projector in self._projectors.values():
-            projector.tables.close()
-        self._app.close()
-        self._keys.close()
+        if not self._calls.close():
+            return  # closed already, or closing on another thread
+        with self._lock:  # another thread's open batch is stored (or fails) first
+            self._calls.closed = True
+            for projector in self._projectors.values():
+                projector.tables.close()
+            self._app.close()
+            self._keys.close()
+
+    @property
+    def _closed(self) -> bool:
+        """Whether close() has closed the connections."""
+        return self._calls.closed
+
+    @contextlib.contextmanager
+    def _in_use(self) -> Iterator[None]:
+        """One call (or one step of a lazy read), counted for close() to wait for."""
+        self._calls.enter()
+        try:
+            yield
+        finally:
+            self._calls.leave()
 
     def __repr__(self) -> str:
         """The class, the storage URL (its password as ***) and whether it is closed.
@@ -977,6 +1052,11 @@ class LedgerCore(ClosedOnExit):
                 )
 
     def _commit_batch(self) -> None:
+        if self._closed:
+            raise errors.LedgerClosedError(
+                "the Ledger was closed inside the batch, so nothing was stored; "
+                "open the ledger again and run the batch again"
+            )
         if self._batch_failed:
             raise errors.WrongStateError(
                 "a command in the batch failed, so nothing was stored"
@@ -1053,6 +1133,10 @@ class LedgerCore(ClosedOnExit):
         when the batch is stored, after its events are sealed: a failed batch
         destroys none, and data sealed in the batch is shredded with the rest.
         """
+        with self._in_use():  # a close() on another thread waits for the batch
+            yield from self._batch()
+
+    def _batch(self) -> Iterator[None]:
         with self._lock:
             if self._pending is not None:
                 raise errors.WrongStateError("batches do not nest")
@@ -1321,7 +1405,12 @@ class LedgerCore(ClosedOnExit):
         waits for the reader's (the facts' lock, say). The next call under the
         Ledger's lock drops the decrypted copies.
         """
-        self._keys.sync()
-        for page in pages:
+        while True:
+            # Each page is read as a call of its own: close() on another thread
+            # waits for it, and a read resumed after close() is refused.
+            with self._in_use():
+                self._keys.sync()
+                page = next(pages, None)
+            if page is None:
+                return
             yield page
-            self._keys.sync()

@@ -46,3 +46,32 @@ def test_a_closed_ledger_refuses_every_call(ledger_url: str, name: str) -> None:
     if not ledger_url.startswith("memory"):
         with Ledger.open(ledger_url) as again:
             assert again.position == 1
+
+
+def test_closing_inside_a_batch_fails_the_batch(ledger_url: str) -> None:
+    """close() inside this thread's batch: the batch stores nothing, and says so.
+
+    Before, a SQLite batch failed with the key store's "Cannot operate on a
+    closed database" and an in-memory one ended as if it had been stored.
+    """
+    ledger = Ledger.open(ledger_url)
+    ledger.register_member("Ann")
+    with (  # noqa: PT012 (the close is what fails the batch)
+        pytest.raises(LedgerClosedError, match="nothing was stored"),
+        ledger.batch(),
+    ):
+        ledger.register_member("Ben")
+        ledger.close()
+    if not ledger_url.startswith("memory"):
+        with Ledger.open(ledger_url) as again:
+            assert [m.name for m in again.members()] == ["Ann"]
+
+
+def test_a_history_read_on_after_closing_is_refused(ledger_url: str) -> None:
+    """The next page of a history begun before close() raises LedgerClosedError."""
+    ledger = Ledger.open(ledger_url)
+    ledger.register_member("Ann")
+    events = ledger.history()
+    ledger.close()
+    with pytest.raises(LedgerClosedError):
+        next(events)

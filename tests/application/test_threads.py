@@ -15,6 +15,7 @@ from coledger import (
     CheckpointError,
     InvalidInputError,
     Ledger,
+    LedgerClosedError,
     ProofError,
     UnknownProposalError,
     WrongStateError,
@@ -281,3 +282,89 @@ def test_a_report_under_other_thresholds_keeps_its_tables_open(
     assert len(found) == 1
     assert not isinstance(found[0], Exception), found[0]
     assert found[0].indicators == expected.indicators
+
+
+def closing_meanwhile(ledger: Ledger) -> tuple[threading.Thread, threading.Event]:
+    """A thread closing *ledger*, and the event it sets once close() returned."""
+    closed = threading.Event()
+
+    def close() -> None:
+        ledger.close()
+        closed.set()
+
+    return threading.Thread(target=close), closed
+
+
+def test_closing_waits_for_another_threads_open_batch(ledger_url: str) -> None:
+    """close() from another thread lets a running batch finish and be stored.
+
+    Before, it closed the connections under the batch at once: the batch then
+    failed with a StorageError (or, on SQLite, a racing call crashed the
+    process), and an in-memory one was left to write to a closed ledger.
+    """
+    ledger = Ledger.open(ledger_url)
+    in_batch, go_on = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def batch() -> None:
+        """Record two members in a batch that waits, mid-way, for the main thread."""
+        try:
+            with ledger.batch():
+                ledger.register_member("Ana")
+                in_batch.set()
+                go_on.wait(5)
+                ledger.register_member("Ben")
+        except BaseException as error:
+            failures.append(error)
+
+    worker = threading.Thread(target=batch)
+    worker.start()
+    assert in_batch.wait(5)
+    closer, closed = closing_meanwhile(ledger)
+    closer.start()
+    assert not closed.wait(WAIT), "close() did not wait for the batch"
+    go_on.set()
+    worker.join(5)
+    closer.join(5)
+    assert closed.is_set()
+    assert failures == []
+    with pytest.raises(LedgerClosedError):
+        ledger.members()
+    if not ledger_url.startswith("memory"):
+        with Ledger.open(ledger_url) as again:
+            assert [m.name for m in again.members()] == ["Ana", "Ben"]
+
+
+def test_closing_waits_for_another_threads_export(ledger_url: str) -> None:
+    """An export running on another thread finishes before close() closes."""
+    ledger = Ledger.open(ledger_url)
+    for name in ("Ana", "Ben"):
+        ledger.register_member(name)
+    exporting, go_on = threading.Event(), threading.Event()
+    out = io.StringIO()
+    failures: list[BaseException] = []
+
+    def progress(done: int, total: int) -> None:
+        """Hold the export after its first event, until the main thread says."""
+        if done == 1:
+            exporting.set()
+            go_on.wait(5)
+
+    def export() -> None:
+        try:
+            ledger.export(out, progress)
+        except BaseException as error:
+            failures.append(error)
+
+    worker = threading.Thread(target=export)
+    worker.start()
+    assert exporting.wait(5)
+    closer, closed = closing_meanwhile(ledger)
+    closer.start()
+    assert not closed.wait(WAIT), "close() did not wait for the export"
+    go_on.set()
+    worker.join(5)
+    closer.join(5)
+    assert closed.is_set()
+    assert failures == []
+    assert len(out.getvalue().splitlines()) == 3  # the header and both events

@@ -676,8 +676,13 @@ class SQLiteKeyStore(KeyStore):
                 raise
 
     def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
+        """Close the connection, once no other thread is using it.
+
+        sqlite3 and psycopg connections must not be closed under a query
+        running on another thread (SQLite's crashes the process).
+        """
+        with self._lock:
+            self._conn.close()
 
 
 class PostgresKeyStore(KeyStore):
@@ -847,5 +852,10 @@ class PostgresKeyStore(KeyStore):
         self._run("VACUUM {s}.coledger_member_keys")
 
     def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
+        """Close the connection, once no other thread is using it.
+
+        sqlite3 and psycopg connections must not be closed under a query
+        running on another thread (SQLite's crashes the process).
+        """
+        with self._lock:
+            self._conn.close()

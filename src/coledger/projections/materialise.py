@@ -632,8 +632,9 @@ class SQLTables(Tables):
         return (0 if found is None else int(found[0])), rows
 
     def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
+        """Close the connection, once no other thread is using it."""
+        with self._lock:
+            self._conn.close()
 
 
 TRACKED = "SELECT 1 FROM coledger_tracking WHERE position > 0 LIMIT 1"
