@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from coledger import InvalidRuleError, Rule, Tally
+from coledger import InvalidRuleError, Rule, Tally, UnknownCodeError
 from coledger.domain.rules import VERDICT_REASONS
 
 counts = st.integers(min_value=0, max_value=60)
@@ -474,3 +474,17 @@ def test_every_verdict_reason_is_in_the_closed_vocabulary(
     )
     assert VERDICT_REASONS[verdict.reason] == verdict.outcome
     assert verdict.outcome in {"adopted", "rejected", "not_valid"}
+
+
+@pytest.mark.parametrize("choice", ["yes", "For", "for_", "", None, 0, ("for",)])
+def test_a_tally_read_by_a_choice_it_does_not_count_says_which_it_does(
+    choice: object,
+) -> None:
+    """``tally[choice]`` refuses an unknown choice with UnknownCodeError.
+
+    Before, a bare KeyError (``KeyError: 'yes'``) came out, outside the
+    hierarchy and without saying which choices there are.
+    """
+    with pytest.raises(UnknownCodeError, match="abstain, against, block, for"):
+        tally(1, 2, 3, 4)[choice]  # type: ignore[index]
+    assert tally(1, 2, 3, 4)["block"] == 4

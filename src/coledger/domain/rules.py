@@ -10,7 +10,7 @@ from types import MappingProxyType
 
 import attrs
 
-from coledger.errors import InvalidRuleError
+from coledger.errors import InvalidRuleError, UnknownCodeError
 
 RULE_KINDS = frozenset({"majority", "threshold", "consensus", "consent"})
 VERDICT_REASONS: Mapping[str, str] = MappingProxyType(
@@ -94,7 +94,12 @@ class Tally:
         }
 
     def __getitem__(self, choice: str) -> int:
-        return self.counts[choice]
+        """The count of one choice; UnknownCodeError for anything else."""
+        counts = self.counts
+        given: object = choice
+        if not isinstance(given, str) or given not in counts:
+            raise UnknownCodeError("choice", given, frozenset(counts))
+        return counts[given]
 
 
 @attrs.frozen
