@@ -911,3 +911,93 @@ def test_x1_an_erasure_ends_its_members_standing_requests(org: Board) -> None:
     org.ledger.erase_member(org.ann, by=org.admin, occurred_at=day(25))
     x1 = access.x1(org.lens(), TH)
     assert (x1.value, x1.n) == (1 / 2, 2)  # m10 late, m20 met; m30 after erasure
+
+
+def test_x1_a_need_asked_for_as_the_vote_opens_is_due_at_the_opening(
+    org: Board,
+) -> None:
+    """X1: a need before the vote asked for as voting opens is due at the opening."""
+    p = org.ledger.raise_proposal(
+        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
+    )
+    org.ledger.open_voting(p, by=org.cat, occurred_at=day(5))
+    asked = org.request(org.ann, 5, proposal=p, needed_before="vote")
+    org.provide(asked, 6)
+    assert access.deadline(org.lens(), org.ledger.facts().adjustments[asked]) == day(5)
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (0.0, 1)
+    assert (x1.note or "").startswith("1 provided late")
+
+
+def test_x1_a_standing_request_withdrawn_as_a_meeting_starts_does_not_cover_it(
+    org: Board,
+) -> None:
+    """X1: withdrawn at a meeting's very start, a request does not cover it."""
+    asked = org.request(org.ann, 2)
+    _meetings(org, 10, 20)
+    org.ledger.withdraw_adjustment(asked, occurred_at=day(20))
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (0.0, 1)  # day 10 only, unanswered
+
+
+def test_x1_a_standing_request_provided_as_a_meeting_starts_meets_it(
+    org: Board,
+) -> None:
+    """X1: a standing request provided at a meeting's very start met that meeting."""
+    asked = org.request(org.ann, 2)
+    _meetings(org, 10)
+    org.provide(asked, 10)
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n, x1.band) == (1.0, 1, "met")
+
+
+def test_x1_a_standing_request_expects_no_seat_holder_at_a_social_they_missed(
+    org: Board,
+) -> None:
+    """X1: a social meeting of the member's own body adds no item unless they came."""
+    org.provide(org.request(org.ann, 2), 5)
+    _meetings(org, 10)
+    org.meeting(20, kind="social")  # on Ann's board, but she did not come
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (1.0, 1)
+
+
+def test_x1_an_erasure_dated_before_an_attendance_recorded_earlier_ends_cover(
+    org: Board,
+) -> None:
+    """X1: a standing request covers no meeting after its member's (dated) erasure."""
+    asked = org.request(org.ann, 2)
+    org.provide(asked, 5)
+    _meetings(org, 10)
+    late = org.meeting(30)
+    org.attend(late, org.ann, on=30)  # recorded before the erasure, dated after it
+    org.ledger.erase_member(org.ann, by=org.admin, occurred_at=day(25))
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (1.0, 1)  # day 10 met; day 30 came after the erasure
+
+
+def test_x2_for_a_body_leaves_out_standing_requests_of_members_seated_before(
+    org: Board,
+) -> None:
+    """X2 for a body and period reads only its seat holders' standing needs then."""
+    eve = org.ledger.register_member("Eve", occurred_at=day(-1))
+    panel = org.ledger.establish_body("Panel", kind="advisory", occurred_at=day(-1))
+    org.ledger.assign_seat(panel, eve, by=org.admin, occurred_at=day(-1))
+    org.ledger.vacate_seat(panel, eve, by=org.admin, occurred_at=day(5))
+    org.decline(org.request(eve, 10), 11)  # standing, made after she left
+    then = access.x2(org.lens(Scope.body(panel), since=day(8)), TH)
+    assert (then.value, then.n) == (None, 0)
+    seated = access.x2(org.lens(Scope.body(panel)), TH)  # she sat in this period
+    assert (seated.value, seated.n) == (1.0, 1)
+
+
+def test_x5_divides_each_group_by_its_own_expected_attendance(org: Board) -> None:
+    """X5: each group's rate is over its own seat holders, when the groups differ."""
+    eve = org.ledger.register_member("Eve", occurred_at=day(-1))
+    org.ledger.assign_seat(org.board, eve, by=org.admin, occurred_at=day(-1))
+    meeting = org.meeting(10)
+    org.attend(meeting, org.ann, org.cat, on=10)
+    x5 = access.x5(org.lens(), TH)
+    # lived experience: 1 of Ann, Ben; others: 1 of Cat, Dan, Eve -> (1/2) / (1/3)
+    assert x5.value == pytest.approx(1.5)
+    assert (x5.n, x5.groups, x5.band) == (5, (2, 3), "parity")
