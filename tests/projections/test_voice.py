@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
 from uuid import UUID
 
 import pytest
@@ -21,9 +22,10 @@ from coledger.projections.voice import (
     v5,
     v6,
 )
-from indicator_helpers import day, decide, lens, person
+from indicator_helpers import day, decide, lens, person, seated_board
 
 TH = Thresholds()
+HOUR = timedelta(hours=1)
 
 
 def raise_(
@@ -710,3 +712,61 @@ def test_compute_returns_the_voice_codes(memory_ledger: Ledger) -> None:
     figures = compute(lens(memory_ledger), TH)
     assert sorted(figures) == ["V1", "V2", "V4", "V5", "V6"]
     assert all(is_insufficient(f) for f in figures.values())
+
+
+def test_v4_leaves_out_a_meeting_whose_proposal_came_at_the_period_end(
+    memory_ledger: Ledger,
+) -> None:
+    """V4: a proposal raised at the very end of the period brings no meeting into it."""
+    ledger = memory_ledger
+    sam = person(ledger, "Sam", le_from=0)
+    sol = person(ledger, "Sol", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    held = meeting(ledger, board, 5, sol, [sam, sol])
+    raise_(ledger, board, [sol], 10, meeting=held)
+    assert is_insufficient(v4(lens(ledger, until=10), TH))
+    later = v4(lens(ledger, until=11), TH)
+    assert (later.value, later.n) == (1, 1)  # Sam was there and said nothing
+
+
+def test_v4_places_a_meeting_comment_on_its_utc_day_whatever_its_offset(
+    memory_ledger: Ledger,
+) -> None:
+    """V4: a comment is on the meeting's day by UTC, whatever offset it was given in."""
+    ledger = memory_ledger
+    sam = person(ledger, "Sam", le_from=0)
+    sol = person(ledger, "Sol", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    first = meeting(ledger, board, 10, sol, [sam, sol])  # 00:00 UTC on day 10
+    second = meeting(ledger, board, 20, sol, [sam, sol])
+    p = raise_(ledger, board, [sol], 9.5, meeting=first)
+    q = raise_(ledger, board, [sol], 20, meeting=second)
+    # 23:30 on the evening before at -01:00 is 00:30 UTC on day 10: heard there.
+    ledger.comment(
+        p,
+        author=sam,
+        text="A view.",
+        occurred_at=(day(10) + timedelta(minutes=30)).astimezone(timezone(-HOUR)),
+    )
+    # 00:30 at +01:00 on day 21 is 23:30 UTC on day 20: heard at day 20's.
+    ledger.comment(
+        q,
+        author=sam,
+        text="A view.",
+        occurred_at=(day(21) - timedelta(minutes=30)).astimezone(timezone(HOUR)),
+    )
+    figure = v4(lens(ledger), TH)
+    assert (figure.value, figure.n, figure.band) == (0, 2, "none_silent")
+
+
+def test_v2_leaves_out_an_attendee_erased_before_the_period(
+    memory_ledger: Ledger,
+) -> None:
+    """V2 for a body counts no attendee whose (dated) erasure came before the period."""
+    ledger = memory_ledger
+    ada, board, lee, sol = seated_board(ledger)
+    held = meeting(ledger, board, 30, ada, [lee, sol])  # recorded before the erasure
+    raise_(ledger, board, [sol], 30, meeting=held)
+    ledger.erase_member(lee, by=ada, occurred_at=day(25))
+    figure = v2(lens(ledger, Scope.body(board), since=28), TH)
+    assert (figure.n, figure.value) == (1, 0)  # Sol alone, with one act
