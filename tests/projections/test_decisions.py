@@ -865,3 +865,43 @@ def test_d5_reads_lived_experience_when_an_advisory_vote_closed(
     ledger.decide(p, outcome="adopted", method="chair", by=staff, occurred_at=day(7))
     figure = d5(Lens(ledger.facts()), TH)
     assert (figure.value, figure.note) == (0.0, "no overrides")
+
+
+def test_d5_feedback_given_as_the_override_is_made_explains_it(
+    make_org: Callable[[], Org],
+) -> None:
+    """D5: feedback at the very time of an override counts as its rationale."""
+    org = make_org()
+    sam = org.member("Sam", le=True)
+    ali = org.member("Ali", le=True)
+    kim = org.member("Kim", le=False)
+    p = org.propose([sam], 1)
+    asked = org.ledger.comment(p, author=sam, text="Please.", occurred_at=day(1))
+    org.vote(p, {sam: "for", ali: "for", kim: "for"}, 2)  # adopted
+    org.decide(p, "rejected", "chair", [kim], 3)  # the override
+    org.ledger.give_feedback(
+        p, comments=[asked], text="Why: money.", by=org.admin, occurred_at=day(3)
+    )
+    figure = d5(org.lens(), TH)
+    assert (figure.value, figure.band) == (0.5, "explained")
+
+
+def test_d6_counts_actions_in_the_period_on_a_proposal_adopted_before_it(
+    make_org: Callable[[], Org],
+) -> None:
+    """D6 reads actions assigned in the period whenever their proposal was adopted."""
+    org = make_org()
+    kim = org.member("Kim", le=False)
+    p = org.propose([kim], 1)
+    org.decide(p, "adopted", "consent", [kim], 3)
+    action = org.ledger.assign_action(
+        p,
+        description="Book",
+        owners=[kim],
+        by=org.admin,
+        due=day(10),
+        occurred_at=day(4),
+    )
+    org.ledger.complete_action(p, action, by=org.admin, occurred_at=day(9))
+    figure = d6(org.lens(since=3.5), TH)  # adopted on day 3, before the period
+    assert (figure.value, figure.n, figure.band) == (1.0, 1, "good")
