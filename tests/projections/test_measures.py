@@ -58,6 +58,15 @@ def test_a_threshold_quota_is_worked_out_exactly() -> None:
     assert quota_for(rule.kind, rule.threshold, 24) == 14  # 13.44 rounds up
 
 
+@pytest.mark.parametrize(("seats", "quota"), [(1, 1), (4, 3), (9, 5), (10, 6)])
+def test_a_majority_quota_is_more_than_half_of_the_seats(
+    seats: int, quota: int
+) -> None:
+    """A majority needs more than half the seats: half of an even board is a tie."""
+    rule = Rule.majority()
+    assert quota_for(rule.kind, rule.threshold, seats) == quota
+
+
 @pytest.mark.parametrize(
     ("rule", "expected"),
     [(Rule.majority(), 0.0), (Rule.supermajority(0.6), 0.2)],

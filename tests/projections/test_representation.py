@@ -320,3 +320,63 @@ def test_r7_equal_to_the_seat_share_within_rounding_is_proportionate(
     assert seats_share.value == pytest.approx(5 / 12)
     assert figure.value != seats_share.value  # the rounding this test is about
     assert figure.band == "proportionate"
+
+
+def test_r1_counts_voting_seats_only_and_half_is_balanced(
+    memory_ledger: Ledger,
+) -> None:
+    """R1 reads voting seats alone; exactly half of them is balanced, not a majority."""
+    ledger = memory_ledger
+    ann = person(ledger, "Ann", le_from=0)
+    bob = person(ledger, "Bob", none_from=0)
+    cy = person(ledger, "Cy", le_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(board, ann, by=ann, occurred_at=day(1))
+    ledger.assign_seat(board, bob, by=ann, occurred_at=day(1))
+    ledger.assign_seat(board, cy, seat="advisory", by=ann, occurred_at=day(1))
+    figure = r1(lens(ledger), TH)
+    assert (figure.value, figure.n, figure.band) == (0.5, 2, "balanced")
+
+
+def test_r6_counts_the_spells_in_the_period_each_over_its_whole_length(
+    memory_ledger: Ledger,
+) -> None:
+    """R6 for a period: spells overlapping it, each measured from the seat's start."""
+    ledger = memory_ledger
+    ann, bea = (person(ledger, name, le_from=0) for name in ("Ann", "Bea"))
+    cy, eve = (person(ledger, name, none_from=0) for name in ("Cy", "Eve"))
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    for member, start, end in (
+        (ann, 0, 40),
+        (bea, 10, 30),
+        (cy, 0, None),
+        (eve, 20, 60),
+    ):
+        ledger.assign_seat(board, member, by=cy, occurred_at=day(start))
+        if end is not None:
+            ledger.vacate_seat(board, member, by=cy, occurred_at=day(end))
+    figure = r6(lens(ledger, since=30, until=100), TH)
+    # Bea left as the period began: out. Ann 40 days (from day 0, not from the
+    # period's start) over the median of Cy's 100 and Eve's 40, 70: 4/7.
+    assert figure.value == pytest.approx(4 / 7)
+    assert (figure.n, figure.groups) == (3, (1, 2))
+
+
+def test_r6_classes_a_spell_by_lived_experience_at_its_start(
+    memory_ledger: Ledger,
+) -> None:
+    """R6 classes a spell by its holder's lived experience when the seat was taken."""
+    ledger = memory_ledger
+    ann = person(ledger, "Ann", le_from=0)
+    cy = person(ledger, "Cy", none_from=0)
+    dan = person(ledger, "Dan")  # undeclared until day 50
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    for member in (ann, cy, dan):
+        ledger.assign_seat(board, member, by=cy, occurred_at=day(0))
+    ledger.vacate_seat(board, ann, by=cy, occurred_at=day(40))
+    ledger.vacate_seat(board, dan, by=cy, occurred_at=day(20))
+    ledger.declare_lived_experience(dan, categories=["DIS"], occurred_at=day(50))
+    figure = r6(lens(ledger, until=100), TH)
+    # Dan declared after his seat: his 20 days count with the others' (Cy 100).
+    assert figure.value == pytest.approx(40 / 60)
+    assert figure.groups == (1, 2)
