@@ -1730,3 +1730,58 @@ def test_feedback_on_a_comment_before_the_period_leaves_the_loop_open(
     (rung,) = org.rungs(Scope.project(plan), since=day(10), until=day(40))
     assert rung.evidence["feedback_received"] is False
     assert "no_feedback_loop" in rung.flags
+
+
+def test_r3_above_its_own_parity_cut_but_below_1_breaks_equal_terms(org: Org) -> None:
+    """Equal terms need R3 of 1 or more: R3's own parity band (0.8) is not enough."""
+    plan, p = staff_proposal(org)
+    org.decide(p, 8)
+    for i in range(2):
+        coach = org.person(f"Coach {i}", "trainer", "DIS")
+        org.ledger.assign_seat(org.board, coach, by=org.admin, occurred_at=day(1))
+    watcher = org.person("Watcher", "trainer", "DIS")
+    org.ledger.assign_seat(
+        org.board, watcher, seat="observer", by=org.admin, occurred_at=day(1)
+    )
+    found = evidence_of(org, plan)
+    assert found["figures"]["R3"] == pytest.approx(5 / 6)  # type: ignore[index]
+    assert found["equal_terms"] is False
+
+
+def test_a_comment_as_the_first_design_decision_is_taken_came_late(org: Org) -> None:
+    """late_involvement: input at the very time of the first design decision is late."""
+    plan = org.project("engagement")
+    design = org.propose(org.staff, plan, "design", 5)
+    org.ledger.comment(
+        design,
+        author=org.le[0],
+        text="I think so.",
+        channel="written",
+        occurred_at=day(5) + timedelta(hours=4),
+    )
+    org.decide(design, 5)  # at day 5 + 4 hours too
+    found = org.rung(plan)
+    assert (
+        found.evidence["first_le_contribution"]
+        == (found.evidence["first_design_decision"])
+    )
+    assert "late_involvement" in found.flags
+
+
+def test_one_lone_meeting_in_three_flags_a_lone_representative(org: Org) -> None:
+    """lone_representative is raised for any R2 above 0, not only for most meetings."""
+    plan = org.project("other")
+    org.meeting(plan, 5)  # all three trainers came
+    org.meeting(plan, 6)
+    org.meeting(plan, 7, attended=[org.le[0], *org.others])
+    found = org.rung(plan)
+    assert found.evidence["figures"]["R2"] == pytest.approx(1 / 3)
+    assert "lone_representative" in found.flags
+
+
+def test_a_comment_dated_after_the_decision_did_not_consult_on_it(org: Org) -> None:
+    """Per-decision tag: a comment dated after the decision was not consulted on."""
+    plan, p = staff_proposal(org)
+    org.comment(p, org.le[0], 9, channel="written")  # minuted before the decision
+    org.decide(p, 8)  # entered later, dated the day before the comment
+    assert org.tag(plan) == "none"
