@@ -380,3 +380,18 @@ def test_r6_classes_a_spell_by_lived_experience_at_its_start(
     # Dan declared after his seat: his 20 days count with the others' (Cy 100).
     assert figure.value == pytest.approx(40 / 60)
     assert figure.groups == (1, 2)
+
+
+def test_r1_in_the_ledger_scope_pools_the_governance_bodies_only(
+    memory_ledger: Ledger,
+) -> None:
+    """R1 over the ledger reads the governance bodies' seats, not a panel's."""
+    ledger = memory_ledger
+    ann = person(ledger, "Ann", le_from=0)
+    bob = person(ledger, "Bob", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    panel = ledger.establish_body("Panel", kind="advisory", occurred_at=day(0))
+    ledger.assign_seat(board, bob, by=ann, occurred_at=day(1))
+    ledger.assign_seat(panel, ann, by=ann, occurred_at=day(1))
+    figure = r1(lens(ledger), TH)
+    assert (figure.value, figure.n, figure.band) == (0.0, 1, "token")
