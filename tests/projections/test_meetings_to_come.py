@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from coledger import Ledger
 from coledger.projections import access, agenda
+from coledger.projections.lens import Scope
 from coledger.projections.thresholds import Thresholds
 from indicator_helpers import day, lens, seated_board
 
@@ -65,3 +68,62 @@ def test_a_meeting_still_to_come_is_not_counted_as_held(
     assert agenda.a2(lens(ledger), TH).n == 2
     assert access.x4(lens(ledger), TH).n == 2
     assert access.x5(lens(ledger), TH).n == 6
+
+
+def test_a_meeting_at_midnight_after_the_latest_day_is_still_to_come(
+    memory_ledger: Ledger,
+) -> None:
+    """A meeting starting exactly as the latest recorded day ends has not been held."""
+    ledger = memory_ledger
+    ada, board, _, _ = seated_board(ledger)
+    at_midnight = ledger.schedule_meeting(
+        board,
+        kind="decision_meeting",
+        title="At midnight",
+        starts_at=day(2),
+        by=ada,
+        occurred_at=day(1) + timedelta(hours=9),
+    )
+    just_before = ledger.schedule_meeting(
+        board,
+        kind="decision_meeting",
+        title="Just before",
+        starts_at=day(2) - timedelta(seconds=1),
+        by=ada,
+        occurred_at=day(1) + timedelta(hours=9),
+    )
+    # The latest business time is on day 1, so now is midnight at day 2.
+    held = {m.id for m in lens(ledger).held()}
+    assert just_before in held
+    assert at_midnight not in held
+
+
+def test_a_proposal_raised_at_the_period_end_brings_no_meeting_to_its_project(
+    memory_ledger: Ledger,
+) -> None:
+    """A project leaves out a meeting its proposal was raised at as the period ended."""
+    ledger = memory_ledger
+    ada, board, lee, _ = seated_board(ledger)
+    project = ledger.start_project(
+        "Pool", label="co_production", by=ada, occurred_at=day(0)
+    )
+    meeting = ledger.schedule_meeting(
+        board,
+        kind="decision_meeting",
+        title="M",
+        starts_at=day(5),
+        by=ada,
+        occurred_at=day(1),
+    )
+    ledger.raise_proposal(
+        board,
+        proposers=[lee],
+        title="T",
+        text="x",
+        meeting=meeting,
+        project=project,
+        occurred_at=day(10),
+    )
+    scope = Scope.project(project)
+    assert [m.id for m in lens(ledger, scope, until=10).meetings()] == []
+    assert [m.id for m in lens(ledger, scope, until=11).meetings()] == [meeting]
