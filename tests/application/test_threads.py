@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -284,15 +285,40 @@ def test_a_report_under_other_thresholds_keeps_its_tables_open(
     assert found[0].indicators == expected.indicators
 
 
-def closing_meanwhile(ledger: Ledger) -> tuple[threading.Thread, threading.Event]:
-    """A thread closing *ledger*, and the event it sets once close() returned."""
+def close_waits_for(
+    ledger: Ledger, work: Callable[[threading.Event, threading.Event], None]
+) -> None:
+    """Assert that close() waits for *work* running on another thread.
+
+    *work* gets two events: it sets the first once it is under way, then waits
+    for the second, which is set only after close(), started meanwhile on a
+    third thread, has been seen still waiting. *work* must not raise.
+    """
+    started, go_on = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work(started, go_on)
+        except BaseException as error:
+            failures.append(error)
+
     closed = threading.Event()
 
     def close() -> None:
         ledger.close()
         closed.set()
 
-    return threading.Thread(target=close), closed
+    worker, closer = threading.Thread(target=run), threading.Thread(target=close)
+    worker.start()
+    assert started.wait(5)
+    closer.start()
+    assert not closed.wait(WAIT), "close() did not wait"
+    go_on.set()
+    worker.join(5)
+    closer.join(5)
+    assert closed.is_set()
+    assert failures == []
 
 
 def test_closing_waits_for_another_threads_open_batch(ledger_url: str) -> None:
@@ -303,31 +329,16 @@ def test_closing_waits_for_another_threads_open_batch(ledger_url: str) -> None:
     process), and an in-memory one was left to write to a closed ledger.
     """
     ledger = Ledger.open(ledger_url)
-    in_batch, go_on = threading.Event(), threading.Event()
-    failures: list[BaseException] = []
 
-    def batch() -> None:
+    def batch(in_batch: threading.Event, go_on: threading.Event) -> None:
         """Record two members in a batch that waits, mid-way, for the main thread."""
-        try:
-            with ledger.batch():
-                ledger.register_member("Ana")
-                in_batch.set()
-                go_on.wait(5)
-                ledger.register_member("Ben")
-        except BaseException as error:
-            failures.append(error)
+        with ledger.batch():
+            ledger.register_member("Ana")
+            in_batch.set()
+            go_on.wait(5)
+            ledger.register_member("Ben")
 
-    worker = threading.Thread(target=batch)
-    worker.start()
-    assert in_batch.wait(5)
-    closer, closed = closing_meanwhile(ledger)
-    closer.start()
-    assert not closed.wait(WAIT), "close() did not wait for the batch"
-    go_on.set()
-    worker.join(5)
-    closer.join(5)
-    assert closed.is_set()
-    assert failures == []
+    close_waits_for(ledger, batch)
     with pytest.raises(LedgerClosedError):
         ledger.members()
     if not ledger_url.startswith("memory"):
@@ -340,31 +351,17 @@ def test_closing_waits_for_another_threads_export(ledger_url: str) -> None:
     ledger = Ledger.open(ledger_url)
     for name in ("Ana", "Ben"):
         ledger.register_member(name)
-    exporting, go_on = threading.Event(), threading.Event()
     out = io.StringIO()
-    failures: list[BaseException] = []
 
-    def progress(done: int, total: int) -> None:
-        """Hold the export after its first event, until the main thread says."""
-        if done == 1:
-            exporting.set()
-            go_on.wait(5)
+    def export(exporting: threading.Event, go_on: threading.Event) -> None:
+        """Export, holding after the first event until the main thread says."""
 
-    def export() -> None:
-        try:
-            ledger.export(out, progress)
-        except BaseException as error:
-            failures.append(error)
+        def progress(done: int, total: int) -> None:
+            if done == 1:
+                exporting.set()
+                go_on.wait(5)
 
-    worker = threading.Thread(target=export)
-    worker.start()
-    assert exporting.wait(5)
-    closer, closed = closing_meanwhile(ledger)
-    closer.start()
-    assert not closed.wait(WAIT), "close() did not wait for the export"
-    go_on.set()
-    worker.join(5)
-    closer.join(5)
-    assert closed.is_set()
-    assert failures == []
+        ledger.export(out, progress)
+
+    close_waits_for(ledger, export)
     assert len(out.getvalue().splitlines()) == 3  # the header and both events
