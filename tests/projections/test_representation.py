@@ -238,9 +238,8 @@ def test_r4_counts_an_office_held_for_a_second(memory_ledger: Ledger) -> None:
     assert (figure.value, figure.n, figure.band) == (1, 1, "led")
 
 
-def test_r6_divides_the_median_tenures(memory_ledger: Ledger) -> None:
-    """R6 is the median LE seat tenure over the others', each run to its end."""
-    ledger = memory_ledger
+def four_seat_spells(ledger: Ledger) -> Ledger:
+    """Board seats of Ann (days 0-40), Bea (10-30), both LE, Cy (0-) and Eve (20-60)."""
     ann, bea = (person(ledger, name, le_from=0) for name in ("Ann", "Bea"))
     cy, eve = (person(ledger, name, none_from=0) for name in ("Cy", "Eve"))
     board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
@@ -253,6 +252,12 @@ def test_r6_divides_the_median_tenures(memory_ledger: Ledger) -> None:
         ledger.assign_seat(board, member, by=cy, occurred_at=day(start))
         if end is not None:
             ledger.vacate_seat(board, member, by=cy, occurred_at=day(end))
+    return ledger
+
+
+def test_r6_divides_the_median_tenures(memory_ledger: Ledger) -> None:
+    """R6 is the median LE seat tenure over the others', each run to its end."""
+    ledger = four_seat_spells(memory_ledger)
     figure = r6(lens(ledger, until=100), TH)
     # LE spells 40 and 20 days (median 30); others: Cy 0-100 (run to the end
     # of the period) and Eve 40 (median 70) -> 30 / 70 = 3/7, "shorter".
@@ -342,19 +347,7 @@ def test_r6_counts_the_spells_in_the_period_each_over_its_whole_length(
     memory_ledger: Ledger,
 ) -> None:
     """R6 for a period: spells overlapping it, each measured from the seat's start."""
-    ledger = memory_ledger
-    ann, bea = (person(ledger, name, le_from=0) for name in ("Ann", "Bea"))
-    cy, eve = (person(ledger, name, none_from=0) for name in ("Cy", "Eve"))
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
-    for member, start, end in (
-        (ann, 0, 40),
-        (bea, 10, 30),
-        (cy, 0, None),
-        (eve, 20, 60),
-    ):
-        ledger.assign_seat(board, member, by=cy, occurred_at=day(start))
-        if end is not None:
-            ledger.vacate_seat(board, member, by=cy, occurred_at=day(end))
+    ledger = four_seat_spells(memory_ledger)
     figure = r6(lens(ledger, since=30, until=100), TH)
     # Bea left as the period began: out. Ann 40 days (from day 0, not from the
     # period's start) over the median of Cy's 100 and Eve's 40, 70: 4/7.
