@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coledger.projections.lens import Figure
+from coledger.projections.lens import Figure, Scope
+from coledger.projections.report import PowerSharingReport
 from coledger.projections.thresholds import Thresholds
+from coledger.reports import render
 from coledger.reports.display import count_of
 from coledger.reports.easy_read import how_often
 from coledger.reports.suppression import safe_figure
-from coledger.reports.vocabulary import gini_range, range_of, ratio_range, seat_range
+from coledger.reports.vocabulary import (
+    SHARE,
+    exact,
+    gini_range,
+    range_of,
+    ratio_range,
+    rounding_cuts,
+    seat_range,
+)
 
 cuts = st.floats(min_value=0.05, max_value=1.0, allow_nan=False)
 values = st.floats(min_value=0.0, max_value=3.0, allow_nan=False)
@@ -93,3 +105,56 @@ def test_how_often_reads_as_plain_words() -> None:
     assert how_often("none") == "never"
     assert how_often("very few") == "hardly ever"
     assert how_often("about half") == "about half of the time"
+
+
+def _board_values(figures: dict[str, Figure]) -> dict[str, tuple[str, str]]:
+    """Each figure's value and coverage as the board's text report prints them."""
+    report = PowerSharingReport(Scope.ledger(), None, None, 1, figures, (), ())
+    out = render(report, audience="board")
+    found = re.findall(
+        r"(\w\d)  .*\n      value: (.*?) \| n: .*? \| coverage: (.*?) \|", out
+    )
+    return {code: (value, coverage) for code, value, coverage in found}
+
+
+def test_the_boards_exact_values_never_round_onto_a_cut() -> None:
+    """311 of 312 is not "100%", 79.96% not the 80% D1 is shared at, 5.97 not 6.
+
+    Rounded to whole numbers, a value just under a cut reads as the cut
+    beside a band that says it is below it ("80%", "not shared"), and one
+    unmet request in 312 reads as none.
+    """
+    shown = _board_values(
+        {
+            "X1": Figure("X1", 311 / 312, 312, 0.9995, "met"),
+            "D1": Figure("D1", 0.7996, 2500, 0.8, "not_shared"),
+            "X3": Figure("X3", 1 / 250, 250, None, "unmet"),
+            "P1": Figure("P1", 5.97, 30, None, None),
+            "R3": Figure("R3", 0.7996, 2500, None, "below_parity", groups=(9, 9)),
+            "V2": Figure("V2", 0.33, 40, None, "spread"),
+            "R1": Figure("R1", 0.5, 10, 1.0, "balanced"),
+        }
+    )
+    assert shown["X1"] == ("99.7%", "99.95%")
+    assert shown["D1"] == ("79.96%", "80%")
+    assert shown["X3"] == ("0.4%", "not applicable")
+    assert shown["P1"][0] == "5.97 of 6"
+    assert shown["R3"][0] == "0.7996"
+    # Away from a cut, and at one, whole numbers as before.
+    assert shown["V2"][0] == "0.33"
+    assert shown["R1"] == ("50%", "100%")
+
+
+@given(st.integers(0, 5000), st.integers(1, 5000))
+def test_a_share_shown_exactly_stays_on_its_side_of_every_cut(
+    part: int, n: int
+) -> None:
+    """Whatever the count, the percentage shown is on the value's side of each cut."""
+    value = min(part, n) / n
+    text = exact(SHARE, value)
+    shown = float(text.removesuffix("%")) / 100
+    assert {0.0, 0.5, 0.8, 0.9, 1.0} <= set(rounding_cuts(SHARE))
+    for cut in rounding_cuts(SHARE):
+        if value != pytest.approx(cut, abs=1e-12):
+            assert (shown < cut) == (value < cut), (value, text, cut)
+            assert shown != pytest.approx(cut, abs=1e-12), (value, text, cut)

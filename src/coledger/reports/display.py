@@ -17,6 +17,7 @@ import attrs
 from coledger.projections.ladder import FLAGS
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import PowerSharingReport, Rung
+from coledger.projections.thresholds import Thresholds
 from coledger.reports.suppression import (
     RANGED_N,
     SECONDARY,
@@ -29,6 +30,7 @@ from coledger.reports.vocabulary import (
     FAMILIES,
     RATIO,
     SCALE_MAX,
+    SHARE,
     TAGS,
     Range,
     exact,
@@ -236,13 +238,13 @@ def _scale(kind: str) -> tuple[float, str, float | None]:
     return top, "0% to 100%" if kind != "gini" else "0 to 1", None
 
 
-def exact_bar(kind: str, value: float | None) -> Bar:
+def exact_bar(kind: str, value: float | None, th: Thresholds | None = None) -> Bar:
     """The bar of an exact value (the board's view)."""
     top, scale, marker = _scale(kind)
     if value is None:
         return Bar(0.0, 0.0, INSUFFICIENT, shown=False, marker=marker, scale=scale)
     at = min(max(value / top, 0.0), 1.0)
-    return Bar(at, at, exact(kind, value), marker=marker, scale=scale)
+    return Bar(at, at, exact(kind, value, th), marker=marker, scale=scale)
 
 
 def range_bar(kind: str, banded: Range | None, missing: str) -> Bar:
@@ -255,20 +257,26 @@ def range_bar(kind: str, banded: Range | None, missing: str) -> Bar:
     return Bar(low, high, banded.words, marker=marker, scale=scale)
 
 
-def board_row(code: str, f: Figure) -> Row:
-    """One indicator with its exact value, n, coverage, band and note."""
+def board_row(code: str, f: Figure, th: Thresholds | None = None) -> Row:
+    """One indicator with its exact value, n, coverage, band and note.
+
+    Values and coverage are never rounded onto a cut they are not at (see
+    ``vocabulary.exact``): 311 of 312 reads "99.7%", not "100%".
+    """
     about = indicator(code)
-    value = INSUFFICIENT if f.value is None else exact(about.kind, f.value)
+    value = INSUFFICIENT if f.value is None else exact(about.kind, f.value, th)
     return Row(
         code=code,
         label=about.label,
         title=about.title,
         value=value,
         n=count_of(f.n, about.counted),
-        coverage="not applicable" if f.coverage is None else f"{f.coverage:.0%}",
+        coverage=(
+            "not applicable" if f.coverage is None else exact(SHARE, f.coverage, th)
+        ),
         band=words(f.band) or "none",
         note=f.note or "",
-        bar=exact_bar(about.kind, f.value),
+        bar=exact_bar(about.kind, f.value, th),
     )
 
 
@@ -349,7 +357,7 @@ EVIDENCE_WORDS = {
 }
 
 
-def _figure_value(code: str, value: Any) -> str:
+def _figure_value(code: str, value: Any, th: Thresholds | None = None) -> str:
     """A process's own figure in words; a stored value that is not a number as is.
 
     Rows of the projection tables can be edited by hand (or come from another
@@ -360,11 +368,13 @@ def _figure_value(code: str, value: Any) -> str:
         return INSUFFICIENT
     number = isinstance(value, int | float) and not isinstance(value, bool)
     if number and math.isfinite(value):
-        return exact(indicator(code).kind, value)
+        return exact(indicator(code).kind, value, th)
     return repr(value)
 
 
-def evidence_value(key: str, value: Any) -> str:  # noqa: PLR0911 (one per kind)
+def evidence_value(  # noqa: PLR0911 (one per kind)
+    key: str, value: Any, th: Thresholds | None = None
+) -> str:
     """One piece of ladder evidence in words."""
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -375,7 +385,9 @@ def evidence_value(key: str, value: Any) -> str:  # noqa: PLR0911 (one per kind)
     if isinstance(value, dict) and key in ("figures_n", "people"):
         return "; ".join(f"{code} {n}" for code, n in value.items()) or "none"
     if isinstance(value, dict):
-        shown = [f"{code} {_figure_value(str(code), v)}" for code, v in value.items()]
+        shown = [
+            f"{code} {_figure_value(str(code), v, th)}" for code, v in value.items()
+        ]
         return "; ".join(shown) or "none"
     if key == "label":
         return words(str(value))
@@ -387,7 +399,7 @@ def evidence_value(key: str, value: Any) -> str:  # noqa: PLR0911 (one per kind)
     return str(value)
 
 
-def board_process(rung: Rung) -> Process:
+def board_process(rung: Rung, th: Thresholds | None = None) -> Process:
     """One process with all its evidence."""
     return Process(
         name=rung.name,
@@ -396,7 +408,7 @@ def board_process(rung: Rung) -> Process:
         level=rung.level,
         flags=tuple(words(f) for f in rung.flags),
         evidence=tuple(
-            (EVIDENCE_WORDS.get(key, words(key)), evidence_value(key, value))
+            (EVIDENCE_WORDS.get(key, words(key)), evidence_value(key, value, th))
             for key, value in rung.evidence.items()
         ),
     )
@@ -521,9 +533,12 @@ def board(
             "Share the public report or the members' easy-read report instead.",
         ),
         families=families(
-            {code: board_row(code, f) for code, f in report.indicators.items()}
+            {
+                code: board_row(code, f, report.thresholds)
+                for code, f in report.indicators.items()
+            }
         ),
-        processes=tuple(board_process(r) for r in report.ladder),
+        processes=tuple(board_process(r, report.thresholds) for r in report.ladder),
         tags=tags,
         tag_total=total,
         decisions=tuple(

@@ -7,9 +7,20 @@ is a range with plain words ("about half") and its numeric edges ("40% to
 
 from __future__ import annotations
 
+import math
+
 import attrs
 
+from coledger.projections.decisions import (
+    FOLLOW_THROUGH_GOOD,
+    FOLLOW_THROUGH_POOR,
+    OUT_OF_FORUM_HIGH,
+    OUT_OF_FORUM_MIXED,
+    SOME,
+)
 from coledger.projections.measures import above, below
+from coledger.projections.phases import MIXED
+from coledger.projections.representation import LED
 from coledger.projections.thresholds import Thresholds
 
 SHARE = "share"
@@ -334,13 +345,75 @@ def words(code: str | None) -> str:
 # Exact values (the board) ----------------------------------------------------------
 
 
-def exact(kind: str, value: float) -> str:
-    """A value as the board reads it: a percentage, a ratio or a score."""
-    if kind in {SHARE, PROPORTION}:
-        return f"{value:.0%}"
+EVEN_GINI = 0.25
+"""Below this Gini coefficient, participation reads "evenly spread"."""
+
+
+FIXED_CUTS = (
+    OUT_OF_FORUM_MIXED,
+    OUT_OF_FORUM_HIGH,
+    SOME,
+    FOLLOW_THROUGH_POOR,
+    FOLLOW_THROUGH_GOOD,
+    MIXED,
+    LED,
+    EVEN_GINI,
+)
+"""The cuts the projections band shares at that are not thresholds."""
+MORE_PLACES = 6
+"""How many more decimal places a value may take to stay off a cut."""
+
+
+def rounding_cuts(kind: str, th: Thresholds | None = None) -> tuple[float, ...]:
+    """Values a figure of *kind* must not be rounded onto or across.
+
+    0, 1 (all, or equal) and the top of the scale, each of the thresholds'
+    cut-offs and the projections' fixed ones (``FIXED_CUTS``): "80%" beside
+    D1's band "not shared" (shared at 80% or more) would contradict it, and
+    "100%" would say that no request went unmet. The phase score is banded
+    at whole phases.
+    """
+    top = SCALE_MAX.get(kind, 1.0)
     if kind == SCORE:
-        return f"{value:.1f} of 6"
-    return f"{value:.2f}"
+        return tuple(float(step) for step in range(round(top) + 1))
+    own = attrs.asdict(th or Thresholds())
+    found = {0.0, 1.0, top, *FIXED_CUTS}
+    found |= {v for v in own.values() if isinstance(v, float)}
+    return tuple(sorted(v for v in found if 0 <= v <= top))
+
+
+def _reaches(value: float, shown: float, cut: float) -> bool:
+    """Whether rounding *value* to *shown* reached or passed *cut* it is not at."""
+    if math.isclose(value, cut, rel_tol=1e-9, abs_tol=1e-12):
+        return False
+    low, high = min(value, shown), max(value, shown)
+    slack = 1e-9 * max(1.0, abs(cut))
+    return low - slack <= cut <= high + slack
+
+
+def _places(value: float, places: int, marks: tuple[float, ...]) -> str:
+    """*value* to *places* decimals, or more where that would reach a mark."""
+    for more in range(MORE_PLACES + 1):
+        text = f"{value:.{places + more}f}"
+        if not any(_reaches(value, float(text), mark) for mark in marks):
+            break
+    return text
+
+
+def exact(kind: str, value: float, th: Thresholds | None = None) -> str:
+    """A value as the board reads it: a percentage, a ratio or a score.
+
+    Whole percentages, two decimals for a ratio and one for the score,
+    except where rounding would reach a cut the value is not at (see
+    ``rounding_cuts``): 311 of 312 is "99.7%", not "100%", and a D1 of 0.7996
+    "79.96%", not the "80%" at which decisions count as shared.
+    """
+    marks = rounding_cuts(kind, th) if math.isfinite(value) else ()
+    if kind in {SHARE, PROPORTION}:
+        return _places(value * 100, 0, tuple(m * 100 for m in marks)) + "%"
+    if kind == SCORE:
+        return f"{_places(value, 1, marks)} of 6"
+    return _places(value, 2, marks)
 
 
 # Bands (the public and the members) -----------------------------------------------
@@ -441,10 +514,6 @@ def ratio_range(value: float, th: Thresholds, code: str = "") -> Range:
             "about equal", f"{parity:g} to {high:g}", parity, high, holds_high=True
         )
     return Range("above equal", f"over {high:g}", high, top)
-
-
-EVEN_GINI = 0.25
-"""Below this Gini coefficient, participation reads "evenly spread"."""
 
 
 def gini_range(value: float, th: Thresholds) -> Range:
