@@ -299,3 +299,41 @@ def test_the_ideas_point_judges_only_against_a_share_it_has(
     ideas = out.split("Who had the ideas?")[1].split("?")[0]
     for sentence in ("That is a fair share.", "That is not a fair share."):
         assert (sentence in ideas) == (sentence == verdict)
+
+
+@pytest.mark.parametrize(
+    ("value", "support", "answers"),
+    [
+        (0.0, "They never got it in time.", "We never told them what happened."),
+        (
+            0.05,
+            "They hardly ever got it in time.",
+            "We hardly ever told them what happened.",
+        ),
+        (
+            0.5,
+            "They got it in time about half of the time.",
+            "We told them what happened about half of the time.",
+        ),
+        (
+            1.0,
+            "They got it in time every time.",
+            "We told them what happened every time.",
+        ),
+    ],
+)
+def test_how_often_reads_in_the_place_english_puts_it(
+    value: float, support: str, answers: str
+) -> None:
+    """Never and hardly ever go before the verb: not "got it in time never"."""
+    band = "met" if value == 1 else "shortfall"
+    report = attrs.evolve(
+        _hand_made("body"),
+        indicators={
+            "X1": Figure("X1", value, 200, 1.0, band, people=8),
+            "V5": Figure("V5", value, 200, 1.0, "partial", people=8),
+        },
+    )
+    lines = render(report, audience="members").splitlines()
+    assert support in lines
+    assert answers in lines

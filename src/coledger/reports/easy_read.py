@@ -124,6 +124,22 @@ def how_often(words: str) -> str:
     return HOW_OFTEN.get(words, f"{words} of the time")
 
 
+BEFORE_THE_VERB = frozenset({"never", "hardly ever"})
+"""Words of how often that English puts before the verb, not at the end."""
+
+
+def often(subject: str, did: str, words: str) -> str:
+    """A sentence of how often *subject* *did* something, its words in their place.
+
+    "They never got it in time.", not "They got it in time never.";
+    "They got it in time about half of the time."
+    """
+    when = how_often(words)
+    if when in BEFORE_THE_VERB:
+        return f"{subject} {when} {did}."
+    return f"{subject} {did} {when}."
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -254,7 +270,7 @@ def support(safe: SafeReport) -> Point:
         lines = (
             f"People asked for support {f.n} times.",
             "For example, easy read, a break or a sign language interpreter.",
-            f"They got it in time {how_often(f.value.words)}.",
+            often("They", "got it in time", f.value.words),
             # without its band (left out when it would narrow the words), no verdict
             *(() if f.band_withheld else (verdict,)),
         )
@@ -286,7 +302,7 @@ def feedback(safe: SafeReport, group: str) -> Point:
         )
         lines = (
             f"{_cap(group)} made {made} comments.",
-            f"We told them what happened {how_often(f.value.words)}.",
+            often("We", "told them what happened", f.value.words),
             verdict,
         )
     return Point(
