@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import re
 import uuid
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import attrs
@@ -337,3 +338,32 @@ def test_how_often_reads_in_the_place_english_puts_it(
     lines = render(report, audience="members").splitlines()
     assert support in lines
     assert answers in lines
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "line"),
+    [
+        (
+            datetime(2025, 1, 1, tzinfo=UTC),
+            None,
+            "It covers the time from 1 January 2025.",
+        ),
+        (
+            None,
+            datetime(2025, 7, 1, tzinfo=UTC),
+            "It covers the time up to 30 June 2025.",
+        ),
+        (
+            datetime(2025, 1, 1, tzinfo=UTC),
+            datetime(2025, 7, 1, tzinfo=UTC),
+            "It covers 1 January 2025 to 30 June 2025.",
+        ),
+        (None, None, "It covers everything we have written down."),
+    ],
+)
+def test_the_period_reads_as_a_sentence(
+    since: datetime | None, until: datetime | None, line: str
+) -> None:
+    """A period open at one end is "the time from ...", not "It covers from ..."."""
+    report = attrs.evolve(_hand_made("body"), since=since, until=until)
+    assert line in render(report, audience="members").splitlines()

@@ -386,11 +386,12 @@ def build(
     where, plural = seat_holders(safe, named)
     title = f"Who has a say at {organisation}?" if organisation else "Who has a say?"
     period = period_text(safe.since, safe.until)
-    when = (
-        "It covers everything we have written down."
-        if period == "all recorded time"
-        else f"It covers {period}."
-    )
+    if period == "all recorded time":
+        when = "It covers everything we have written down."
+    elif safe.since is None or safe.until is None:  # "from ..." or "up to ..."
+        when = f"It covers the time {period}."
+    else:
+        when = f"It covers {period}."
     intro: tuple[str, ...] = (
         "This report is about how we make choices together.",
         when,
