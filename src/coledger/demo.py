@@ -20,6 +20,7 @@ import attrs
 from coledger.application import Ledger
 from coledger.domain import Rule
 from coledger.projections.report import PowerSharingReport
+from coledger.reports.vocabulary import exact, indicator
 
 YEAR_START = datetime(2025, 1, 6, 18, 0, tzinfo=UTC)
 TURNOVER_DAY = 200
@@ -625,8 +626,11 @@ def format_headlines(report: PowerSharingReport) -> str:
         figure = report.indicators.get(code)
         if figure is None:
             continue
+        # As the board report shows it: never rounded onto a cut it is not at.
         shown = (
-            "insufficient evidence" if figure.value is None else f"{figure.value:.2f}"
+            "insufficient evidence"
+            if figure.value is None
+            else exact(indicator(code).kind, figure.value, report.thresholds)
         )
         band = f" ({figure.band})" if figure.band else ""
         lines.append(f"  {code} {label:<44}{shown}{band}  n={figure.n}")

@@ -16,7 +16,10 @@ import pytest
 from cli_helpers import COLEDGER, KEY, POLIS, make_demo, need_polis, rows, run
 from coledger import Ledger
 from coledger.cli import main
+from coledger.demo import format_headlines
 from coledger.integrity import SigningKey, Verifier
+from coledger.projections.lens import Figure, Scope
+from coledger.projections.report import PowerSharingReport
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +68,18 @@ def test_demo_summarises_what_it_recorded(demo_dir: Path) -> None:
     assert "Headline figures" in result.stdout
     assert "Summer Festival" in result.stdout
     assert rows(demo_dir / "again.db") > 1000
+
+
+def test_demo_headlines_never_round_onto_a_cut() -> None:
+    """The demo shows 140 of 156 on time as 89.7%, not 90% beside "shortfall"."""
+    x1 = Figure("X1", 140 / 156, 156, 1.0, "shortfall")
+    d3 = Figure("D3", 1.08, 27, 1.0, "parity")
+    report = PowerSharingReport(
+        Scope.ledger(), None, None, 1, {"X1": x1, "D3": d3}, (), ()
+    )
+    text = format_headlines(report)
+    assert "89.7% (shortfall)  n=156" in text
+    assert "1.08 (parity)  n=27" in text
 
 
 def test_demo_refuses_a_ledger_that_holds_events(demo_dir: Path) -> None:
