@@ -16,7 +16,6 @@ machine; keep a real ledger's key apart from its database.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -29,6 +28,7 @@ from coledger.cli._common import (
     EXIT_USAGE,
     CommandError,
     Interrupted,
+    discard_output,
 )
 from coledger.errors import (
     CorruptEventError,
@@ -103,13 +103,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
+    # A command cut short because its reader (head, say) went away did no
+    # wrong: it exits 0. One that had finished keeps its own exit code, which
+    # for verify and erasure-audit is the verdict.
+    code = EXIT_OK
     try:
         code = main()
         sys.stdout.flush()
     except BrokenPipeError:
-        # The reader (head, say) went away: not an error of ours.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = EXIT_OK
+        discard_output()
     except KeyboardInterrupt as interrupt:
         # The interrupted command's frames may still hold a storage
         # transaction over the connections its ledger closed on the way out:

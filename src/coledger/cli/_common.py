@@ -118,6 +118,28 @@ def _refuse_no_schema_ledger(config: StorageConfig) -> None:
         )
 
 
+def print_verdict(text: str, code: int) -> int:
+    """Print a verdict's text and return its exit code, printed or not.
+
+    A reader that went away (``| head``, say) must not turn a FAILED or
+    PARTIAL verdict into the exit code 0 of VERIFIED.
+    """
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        discard_output()
+    return code
+
+
+def discard_output() -> None:
+    """Send what is left of standard output nowhere: its reader went away.
+
+    Python flushes standard output once more on the way out, which would
+    fail again with a traceback.
+    """
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def named_file(text: str, option: str = "--out") -> Path:
     """The file an option names; CommandError if its value is empty.
 

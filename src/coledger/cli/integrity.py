@@ -19,6 +19,7 @@ from coledger.cli._common import (
     add_common,
     master_key,
     named_file,
+    print_verdict,
     read_small_bytes,
     read_text,
     replacing,
@@ -168,11 +169,8 @@ def _verify(args: argparse.Namespace) -> int:
             )
         except InvalidInputError as error:  # --check-file on PostgreSQL
             raise CommandError(str(error)) from error  # could not run: not FAILED
-    if args.json:
-        print(json.dumps(report.to_json(), indent=2))
-    else:
-        print(report.to_text())
-    return report.exit_code
+    text = json.dumps(report.to_json(), indent=2) if args.json else report.to_text()
+    return print_verdict(text, report.exit_code)
 
 
 def _audit_copy(args: argparse.Namespace) -> int:

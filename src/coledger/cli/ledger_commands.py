@@ -21,6 +21,7 @@ from coledger.cli._common import (
     add_common,
     master_key,
     open_creating,
+    print_verdict,
     replacing,
     storage_url,
     uuid_arg,
@@ -260,11 +261,8 @@ def _erasure_audit(args: argparse.Namespace) -> int:
     url = storage_url(args.db, existing=True)
     with Ledger.open(url, master_key=master_key(args)) as ledger:
         audit = ledger.audit_erasure()
-    if args.json:
-        print(json.dumps(audit.to_json(), indent=2))
-    else:
-        print(audit.to_text())
-    return EXIT_OK if audit.ok else EXIT_REFUSED
+    text = json.dumps(audit.to_json(), indent=2) if args.json else audit.to_text()
+    return print_verdict(text, EXIT_OK if audit.ok else EXIT_REFUSED)
 
 
 def _seconds(text: str) -> float:

@@ -1,0 +1,74 @@
+"""A reader that goes away (``| head``, say): no noise, and the verdict's code kept."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import COLEDGER, KEY
+from coledger import Ledger
+from conftest import TEST_MASTER_KEY
+
+
+def closed_reader(*args: str, cwd: Path) -> tuple[int, str]:
+    """Run the console script with its standard output closed before it writes.
+
+    Its exit code and standard error: the pipe's read end is closed as soon
+    as the child starts, long before it has imported enough to print.
+    """
+    child = subprocess.Popen(
+        [COLEDGER, *args],
+        cwd=cwd,
+        env={**os.environ, "COLEDGER_MASTER_KEY": KEY},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    child.stdout.close()
+    _, err = child.communicate(timeout=120)
+    return child.returncode, err
+
+
+@pytest.fixture
+def small_ledger(tmp_path: Path) -> Path:
+    """A SQLite ledger of a few events, with no checkpoint (verify: PARTIAL)."""
+    path = tmp_path / "coledger.db"
+    with Ledger.open(f"sqlite:///{path}", master_key=TEST_MASTER_KEY) as ledger:
+        ada = ledger.register_member("Ada")
+        ledger.establish_body("Board", kind="governance", by=ada)
+    return path
+
+
+def test_verify_piped_to_a_reader_that_left_keeps_partial(small_ledger: Path) -> None:
+    """A PARTIAL log exits 3 when the reader has gone, as when it reads: never 0."""
+    code, err = closed_reader("verify", cwd=small_ledger.parent)
+    assert (code, err) == (3, "")
+
+
+def test_verify_piped_to_a_reader_that_left_keeps_failed(small_ledger: Path) -> None:
+    """A FAILED log exits 1 when the reader has gone, not VERIFIED's 0."""
+    with closing(sqlite3.connect(small_ledger)) as conn, conn:
+        (state,) = conn.execute("SELECT state FROM stored_events LIMIT 1").fetchone()
+        conn.execute("UPDATE stored_events SET state = ?", (bytes(state)[::-1],))
+    code, err = closed_reader("verify", cwd=small_ledger.parent)
+    assert (code, err) == (1, "")
+
+
+def test_erasure_audit_piped_to_a_reader_that_left_keeps_its_code(
+    small_ledger: Path,
+) -> None:
+    """erasure-audit with no reader still exits 0 when every key is as recorded."""
+    code, err = closed_reader("erasure-audit", cwd=small_ledger.parent)
+    assert (code, err) == (0, "")
+
+
+def test_a_report_piped_to_a_reader_that_left_exits_0(small_ledger: Path) -> None:
+    """A report whose reader went away is no error of the command: exit 0, quiet."""
+    code, err = closed_reader("report", cwd=small_ledger.parent)
+    assert (code, err) == (0, "")
