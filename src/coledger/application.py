@@ -68,7 +68,7 @@ from coledger.integrity.checkpoints import (
 from coledger.integrity.leaves import leaf_hash
 from coledger.integrity.receipts import make_receipt
 from coledger.integrity.recorders import HeadMovedError, LeafPOPORecorder
-from coledger.integrity.source import AuditSource, MemorySource, open_source
+from coledger.integrity.source import AuditSource, MemorySource, source_for
 from coledger.integrity.verify import FAILED, WARNINGS, Report, verify
 from coledger.privacy import erasure_audit
 from coledger.privacy.erasure_audit import ErasureAudit
@@ -480,7 +480,7 @@ class Ledger(
         """Read access to this ledger's leaves and stored events (close it after)."""
         if isinstance(self._app.recorder, LeafPOPORecorder):
             return MemorySource(self._app.recorder)
-        return open_source(self.config.url, writable=True)
+        return source_for(self.config, writable=True)
 
     def verify(
         self, verifier: Verifier | None = None, checkpoints: Iterable[str] = ()

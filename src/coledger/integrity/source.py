@@ -18,9 +18,20 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from coledger.errors import InvalidInputError, ProofError, StorageError
+from coledger.errors import (
+    DatabaseLockedError,
+    InvalidInputError,
+    ProofError,
+    StorageError,
+)
 from coledger.integrity.recorders import CHECKPOINTS, LEAVES
-from coledger.storage import PG_EVENTS_TABLE, ClosedOnExit, parse_url
+from coledger.storage import (
+    PG_EVENTS_TABLE,
+    ClosedOnExit,
+    StorageConfig,
+    lock_refused,
+    parse_url,
+)
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -270,16 +281,22 @@ def _kind(kind: Any, rootpage: Any, sql: Any) -> str:
 class SQLiteSource(AuditSource):
     """A SQLite ledger file, opened read-only unless checkpoints are written."""
 
-    def __init__(self, path: Path, *, writable: bool = False) -> None:
+    def __init__(
+        self, path: Path, *, writable: bool = False, lock_timeout: float = 30.0
+    ) -> None:
         if not path.exists():
             raise StorageError(f"no ledger file at {path}")
         mode = "rw" if writable else "ro"
+        self._path = path
+        self._lock_timeout = lock_timeout
         try:
             # as_uri escapes the name: a '#', '?' or '%20' in it is the file's own
             self._conn = sqlite3.connect(
                 f"{path.absolute().as_uri()}?mode={mode}",
                 uri=True,
                 check_same_thread=False,
+                # A checkpoint's copy waits for another writer as events do.
+                timeout=lock_timeout,
             )
             # Text that is not UTF-8 (an attacker can write any bytes) comes back
             # as bytes for the verifier to judge, instead of failing the query.
@@ -468,12 +485,22 @@ class SQLiteSource(AuditSource):
         return int(rows[0][0]) if rows else None
 
     def store_checkpoint(self, size: int, note: str) -> None:
-        """Keep a copy of a checkpoint."""
-        with self._conn:
-            self._query(
-                f"INSERT INTO {CHECKPOINTS} (size, note) VALUES (?, ?)",  # noqa: S608
-                (size, note),
-            )
+        """Keep a copy of a checkpoint.
+
+        DatabaseLockedError if another process held the file's write lock for
+        all of the lock wait: the copy is not stored, as an event would not be.
+        """
+        try:
+            with self._conn:
+                self._conn.execute(
+                    f"INSERT INTO {CHECKPOINTS} (size, note) VALUES (?, ?)",  # noqa: S608
+                    (size, note),
+                )
+        except sqlite3.Error as error:
+            if lock_refused(error):
+                where = str(self._path)
+                raise DatabaseLockedError(where, self._lock_timeout) from error
+            raise StorageError(str(error)) from error
 
     def stored_checkpoints(self) -> list[str]:
         """The kept copies, oldest first."""
@@ -695,9 +722,14 @@ class MemorySource(AuditSource):
 
 def open_source(url: str, *, writable: bool = False) -> AuditSource:
     """An audit source for a stored ledger (memory ledgers go through Ledger)."""
-    config = parse_url(url)
+    return source_for(parse_url(url), writable=writable)
+
+
+def source_for(config: StorageConfig, *, writable: bool = False) -> AuditSource:
+    """An audit source for the ledger *config* names, waiting for locks as it does."""
     if config.backend == "sqlite" and config.path is not None:
-        return SQLiteSource(config.path, writable=writable)
+        wait = float(config.env["SQLITE_LOCK_TIMEOUT"])
+        return SQLiteSource(config.path, writable=writable, lock_timeout=wait)
     if config.backend == "postgres":
         return PostgresSource(config.postgres_conninfo, config.schema)
     raise StorageError("an in-memory ledger can only be verified through its Ledger")
