@@ -260,7 +260,7 @@ def test_checkpoint_with_a_passphrase_protected_key(tmp_path: Path) -> None:
     signed = coledger(*args, cwd=tmp_path, env=secret)
     assert signed.returncode == 0, signed.stderr
     refused = coledger(*args, cwd=tmp_path)
-    assert refused.returncode != 0
+    assert refused.returncode == 2
     assert "MALFORMED_KEY" in refused.stderr
     assert refused.stdout == ""
 
@@ -278,8 +278,9 @@ def test_keygen_with_a_passphrase_too_long_writes_no_file(tmp_path: Path) -> Non
         cwd=tmp_path,
         env={PASSPHRASE_ENV: "a" * 1100},
     )
-    assert made.returncode == 1
+    assert made.returncode == 2
     assert made.stderr.startswith("coledger: MALFORMED_KEY: cannot write the key")
+    assert made.stderr.endswith(" (from COLEDGER_SIGNING_PASSPHRASE)\n")
     assert made.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
 

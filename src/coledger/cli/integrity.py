@@ -65,23 +65,35 @@ def _passphrase() -> bytes | None:
     return os.fsencode(os.environ.get(PASSPHRASE_ENV, "")) or None
 
 
+def _master_keygen(args: argparse.Namespace) -> int:
+    """``keygen --master``: print a new master key (it is never written to a file)."""
+    if args.verifier_out:
+        raise CommandError("--verifier-out goes with --name, not --master")
+    if args.out is not None:
+        named_file(args.out)
+        raise CommandError(
+            "--out goes with --name, not --master: a master key is printed "
+            "(redirect it with > FILE)"
+        )
+    print(encode_master_key(generate_master_key()))
+    return EXIT_OK
+
+
 def _keygen(args: argparse.Namespace) -> int:
     if args.master:
-        if args.verifier_out:
-            raise CommandError("--verifier-out goes with --name, not --master")
-        if args.out is not None:
-            named_file(args.out)
-            raise CommandError(
-                "--out goes with --name, not --master: a master key is printed "
-                "(redirect it with > FILE)"
-            )
-        print(encode_master_key(generate_master_key()))
-        return EXIT_OK
+        return _master_keygen(args)
     if not args.name:
         raise CommandError("keygen needs --name ORIGIN (or --master for a master key)")
-    key = SigningKey.generate(args.name)
+    try:
+        key = SigningKey.generate(args.name)
+    except CheckpointError as error:  # not repeated: it may hold control codes
+        msg = f"--name: the value given cannot name a key: {error}"
+        raise CommandError(msg) from error
     # Written out before any file is made: a passphrase it refuses leaves none.
-    pem = key.to_pem(_passphrase())
+    try:
+        pem = key.to_pem(_passphrase())
+    except CheckpointError as error:
+        raise CommandError(f"{error} (from {PASSPHRASE_ENV})") from error
     out = named_file(str(DEFAULT_SIGNING_KEY) if args.out is None else args.out)
     shared = (
         None
@@ -130,12 +142,24 @@ def _create(path: Path, mode: int) -> int:
 
 
 def _signing_key(path: str) -> SigningKey:
+    """The signing key in the file *path*; CommandError if it cannot be used.
+
+    A file that holds no key, or one its passphrase does not open, is a file
+    the command cannot use (exit 2), as a verifier key that cannot be parsed is.
+    """
     try:
         data = read_small_bytes(Path(path))
     except OSError as error:
         raise CommandError(f"cannot read the signing key {path}: {error}") from error
     passphrase = _passphrase()
-    return SigningKey.from_pem(data, passphrase)
+    try:
+        return SigningKey.from_pem(data, passphrase)
+    except CheckpointError as error:
+        msg = f"the signing key {path} is unusable: {error}"
+        if isinstance(error.__cause__, ValueError | TypeError):  # PEM not opened
+            said = "is set" if passphrase else "is not set"
+            msg += f" ({PASSPHRASE_ENV} {said})"
+        raise CommandError(msg) from error
 
 
 def _checkpoint(args: argparse.Namespace) -> int:
