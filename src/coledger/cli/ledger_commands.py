@@ -93,6 +93,7 @@ def _report(args: argparse.Namespace) -> int:
     from coledger.projections import Thresholds  # noqa: PLC0415
     from coledger.reports import render  # noqa: PLC0415 (only report needs it)
 
+    _refuse_unused_words(args)
     thresholds = None
     if args.small_cell is not None:
         if args.audience == "board":
@@ -155,6 +156,28 @@ def _report(args: argparse.Namespace) -> int:
     else:
         print(text)
     return EXIT_OK
+
+
+def _refuse_unused_words(args: argparse.Namespace) -> None:
+    """CommandError for --group or --organisation where the report has no place.
+
+    Left out silently, they would leave the reader to find the word missing
+    from the finished report, as --small-cell would from the board's.
+    """
+    for option, value in (
+        ("--group", args.group),
+        ("--organisation", args.organisation),
+    ):
+        if value is not None and args.format == "json":
+            raise CommandError(
+                f"{option} goes into the words of a text or HTML report; the JSON "
+                "holds none of them"
+            )
+    if args.group is not None and args.audience != "members":
+        raise CommandError(
+            "--group is what the members' report calls people with lived "
+            "experience: it needs --audience members"
+        )
 
 
 def _history(args: argparse.Namespace) -> int:
@@ -299,11 +322,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--audience", choices=["board", "members", "public"], default="board"
     )
     parser.add_argument("--format", choices=["text", "json", "html"], default="text")
-    parser.add_argument("--organisation", help="the organisation's name, as a title")
+    parser.add_argument(
+        "--organisation",
+        help="the organisation's name, as a title (text or html only)",
+    )
     parser.add_argument(
         "--group",
         help="what the members' report calls people with lived experience "
-        "(e.g. trainers)",
+        "(e.g. trainers; --audience members, text or html only)",
     )
     parser.add_argument(
         "--small-cell",
