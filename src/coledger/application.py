@@ -99,6 +99,9 @@ from coledger.views import (
 
 __all__ = ["MAX_ATTEMPTS", "Ledger", "RecordedEvent"]
 
+CATCH_UP = "ask for the report with catch_up=True"
+"""The end of a NotMaterialisedError's advice, which the command line words its way."""
+
 
 @refusing_once_closed
 class Ledger(
@@ -321,13 +324,13 @@ class Ledger(
             raise errors.NotMaterialisedError(
                 f"the projection tables stand at event {held:,}, from before this "
                 f"{scope.kind} was recorded: wait for the worker (coledger follow) "
-                "to catch them up, or ask for the report with catch_up=True"
+                f"to catch them up, or {CATCH_UP}"
             )
         if found is None:
             raise errors.NotMaterialisedError(
                 "the projection tables hold no figures under these thresholds yet: "
                 "build them with coledger rebuild or a worker (coledger follow), or "
-                "ask for the report with catch_up=True"
+                f"{CATCH_UP}"
             )
         return found
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from coledger import demo
-from coledger.application import Ledger
+from coledger.application import CATCH_UP, Ledger
 from coledger.cli._common import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -27,7 +27,7 @@ from coledger.cli._common import (
     uuid_arg,
     writable,
 )
-from coledger.errors import InvalidInputError, a_or_an
+from coledger.errors import InvalidInputError, NotMaterialisedError, a_or_an
 from coledger.projections.materialise import LONGEST_POLL
 from coledger.serialization import to_jsonable
 from coledger.storage import parse_url, shown
@@ -115,9 +115,13 @@ def _report(args: argparse.Namespace) -> int:
         body = uuid_arg(args.body, "body") if args.body else None
         project = uuid_arg(args.project, "project") if args.project else None
         if args.tables:
-            report = ledger.power_sharing(
-                body=body, project=project, materialised=True, catch_up=False
-            )
+            try:
+                report = ledger.power_sharing(
+                    body=body, project=project, materialised=True, catch_up=False
+                )
+            except NotMaterialisedError as error:  # worded for Python: say it here
+                said = str(error).replace(CATCH_UP, "leave out --tables")
+                raise NotMaterialisedError(said) from error
             if report.as_of < ledger.position:
                 # Counted as the tree counts: positions may have gaps.
                 held, total = report.tree_size, ledger.tree_size()
