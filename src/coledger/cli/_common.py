@@ -269,7 +269,7 @@ def replacing(out: Path, *, private: bool = False) -> Iterator[TextIO]:
 def master_key(args: argparse.Namespace) -> str | None:
     """The master key for this run (None: let the ledger read the environment)."""
     if args.key_file is not None:
-        return _read_key(Path(args.key_file))
+        return _read_key(named_file(args.key_file, "--key-file"))
     if os.environ.get(MASTER_KEY_ENV):
         return None
     # A dangling link is read too, to say so: a new key is never written through it.
@@ -353,10 +353,14 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def read_text(path: str, what: str) -> str:
-    """The text of a file the user named; CommandError naming it if unreadable."""
+def read_text(path: str, what: str, option: str) -> str:
+    """The text of a file the user named; CommandError naming it if unreadable.
+
+    *option* is how the command line names it, for an empty name, which
+    would otherwise be read as the current folder.
+    """
     try:
-        return read_small(Path(path), "utf-8")
+        return read_small(named_file(path, option), "utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise CommandError(f"cannot read the {what} {path}: {error}") from error
 

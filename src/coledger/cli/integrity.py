@@ -38,7 +38,12 @@ from coledger.storage import parse_url
 
 
 def _trusted_key(text: str) -> Verifier:
-    value = read_text(text[1:], "key file").strip() if text.startswith("@") else text
+    if not text:
+        raise CommandError("--trusted-key '' names no key: give the key, or @FILE")
+    if text.startswith("@"):
+        value = read_text(text[1:], "key file", "--trusted-key @").strip()
+    else:
+        value = text
     try:
         return Verifier.parse(value)
     except CheckpointError as error:
@@ -148,7 +153,7 @@ def _signing_key(path: str) -> SigningKey:
     the command cannot use (exit 2), as a verifier key that cannot be parsed is.
     """
     try:
-        data = read_small_bytes(Path(path))
+        data = read_small_bytes(named_file(path, "--signing-key"))
     except OSError as error:
         raise CommandError(f"cannot read the signing key {path}: {error}") from error
     passphrase = _passphrase()
@@ -180,8 +185,9 @@ def _checkpoint(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    verifier = _trusted_key(args.trusted_key) if args.trusted_key else None
-    notes = [read_text(path, "checkpoint") for path in args.checkpoint]
+    trusted = args.trusted_key
+    verifier = _trusted_key(trusted) if trusted is not None else None
+    notes = [read_text(path, "checkpoint", "--checkpoint") for path in args.checkpoint]
     with open_source(storage_url(args.db, existing=True)) as source:
         try:
             report = verify(
@@ -213,7 +219,7 @@ def _audit_copy(args: argparse.Namespace) -> int:
 
 
 def _prove(args: argparse.Namespace) -> int:
-    note = read_text(args.checkpoint, "checkpoint")
+    note = read_text(args.checkpoint, "checkpoint", "--checkpoint")
     url = storage_url(args.db, existing=True)
     with Ledger.open(url, master_key=master_key(args)) as ledger:
         receipt = ledger.prove_ballot(
@@ -225,7 +231,8 @@ def _prove(args: argparse.Namespace) -> int:
 
 def _verify_receipt(args: argparse.Namespace) -> int:
     verifier = _trusted_key(args.trusted_key)
-    receipt = verify_receipt(read_text(args.receipt, "receipt"), verifier)
+    text = read_text(args.receipt, "receipt", "the receipt")
+    receipt = verify_receipt(text, verifier)
     content = receipt.content  # ProofError if the bytes proven are not an event
     if args.json:
         print(json.dumps(_receipt_json(receipt, content), indent=2))

@@ -17,6 +17,7 @@ from coledger.cli._common import (
     Progress,
     add_common,
     master_key,
+    named_file,
     open_creating,
     replacing,
     storage_url,
@@ -59,7 +60,7 @@ def _subject_access(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    source = Path(args.file)
+    source = named_file(args.file, "the export file")
     # Checked before the ledger is opened: a bad file creates no ledger and no key.
     checked = read_export(_lines_of(source), str(source))
     with open_creating(args, storage_url(args.db)) as ledger:
@@ -104,7 +105,7 @@ def _lines_of(source: Path) -> Iterator[str]:
 
 
 def _import_polis(args: argparse.Namespace) -> int:
-    folder = Path(args.directory)
+    folder = named_file(args.directory, "the export folder")
     try:
         is_dir, exists = folder.is_dir(), folder.exists()
     except OSError as error:  # a name longer than the system allows, say
