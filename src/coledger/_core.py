@@ -81,6 +81,7 @@ from coledger.storage import (
     StorageConfig,
     create_owner_only,
     lock_refused,
+    locked_error,
     parse_url,
     shown,
 )
@@ -932,12 +933,7 @@ class LedgerCore(ClosedOnExit):
         """The StorageError that says what went wrong with the storage."""
         if not _locked_out(error):
             return errors.StorageError(str(error))
-        config = self.config
-        if config.backend == "sqlite":
-            where, wait = str(config.path), config.env["SQLITE_LOCK_TIMEOUT"]
-        else:
-            where, wait = shown(config.url), config.env["POSTGRES_LOCK_TIMEOUT"]
-        return errors.DatabaseLockedError(where, float(wait))
+        return locked_error(self.config)
 
     def _keys_destroyed(
         self, error: errors.StorageError, *, batch: bool, created: Sequence[UUID] = ()

@@ -24,7 +24,7 @@ from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 import attrs
 
-from coledger.errors import InvalidUrlError
+from coledger.errors import DatabaseLockedError, InvalidUrlError
 
 DEFAULT_URL = "sqlite:///coledger.db"
 APP_NAME = "coledger"
@@ -87,6 +87,19 @@ def lock_refused(error: BaseException | None) -> bool:
     if code is not None:
         return code & 0xFF in {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
     return getattr(error, "sqlstate", None) == LOCK_NOT_AVAILABLE
+
+
+def locked_error(config: StorageConfig) -> DatabaseLockedError:
+    """The error for a write another process's lock held off, for *config*'s database.
+
+    It names the database (a PostgreSQL URL without its password) and how
+    long the driver waited: the ledger's lock timeout for its backend.
+    """
+    if config.backend == "sqlite":
+        where, wait = str(config.path), config.env["SQLITE_LOCK_TIMEOUT"]
+    else:
+        where, wait = shown(config.url), config.env["POSTGRES_LOCK_TIMEOUT"]
+    return DatabaseLockedError(where, float(wait))
 
 
 def create_owner_only(path: Path) -> bool:

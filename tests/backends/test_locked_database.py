@@ -227,3 +227,19 @@ def test_a_locked_key_store_refuses_an_erasure_and_destroys_nothing(
     assert [m.name for m in ledger.members()] == ["Ada"]
     ledger.erase_member(ada, by=ada)  # and once the lock is gone, it goes through
     assert [m.name for m in ledger.members()] != ["Ada"]
+
+
+def test_a_rebuild_of_locked_tables_says_the_database_is_locked(
+    tmp_path: Path,
+) -> None:
+    """Tables another process keeps locked refuse a rebuild as DatabaseLockedError."""
+    config = waiting_briefly(f"sqlite:///{tmp_path / 'ledger.db'}")
+    with Ledger(config, TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ada")
+        projector = ledger.projections()
+        projector.rebuild()
+        with locked_by_another(ledger), pytest.raises(DatabaseLockedError) as caught:
+            projector.rebuild()
+        assert caught.value.where == str(config.path)
+        assert caught.value.waited == 1
+        assert projector.tables.position() == ledger.position  # nothing lost

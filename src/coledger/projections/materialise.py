@@ -66,7 +66,7 @@ from coledger.projections.lens import Figure, Lens, Scope, carry_per_state, now_
 from coledger.projections.report import DecisionTag, PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
 from coledger.serialization import to_jsonable
-from coledger.storage import alive, notify_channel
+from coledger.storage import alive, lock_refused, locked_error, notify_channel
 
 if TYPE_CHECKING:
     from coledger.application import Ledger
@@ -345,7 +345,7 @@ class SQLTables(Tables):
                 self._mark = "?"
                 self._conn: Any = sqlite3.connect(
                     config.path,
-                    timeout=30,
+                    timeout=float(config.env["SQLITE_LOCK_TIMEOUT"]),
                     isolation_level=None,
                     check_same_thread=False,
                 )
@@ -361,6 +361,8 @@ class SQLTables(Tables):
             if conn is not None:  # refused after connecting: not left open
                 with contextlib.suppress(Exception):
                     conn.close()
+            if lock_refused(error):
+                raise locked_error(config) from error
             raise StorageError(f"cannot open the projection tables: {error}") from error
 
     def _create(self) -> None:
@@ -450,6 +452,8 @@ class SQLTables(Tables):
         try:
             yield
         except self._errors as error:
+            if lock_refused(error):  # another process held the write lock
+                raise locked_error(self._config) from error
             raise StorageError(f"projection tables: {error}") from error
 
     @contextlib.contextmanager
