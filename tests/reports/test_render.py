@@ -298,6 +298,18 @@ def test_an_empty_ledger_renders_for_everyone() -> None:
     assert "enough" in render(report, audience="members")
 
 
+def test_an_empty_ledgers_board_report_says_what_it_has_none_of() -> None:
+    """With no process and no decision, text and HTML both say so in words."""
+    with Ledger.open("memory://") as ledger:
+        report = ledger.power_sharing()
+    for fmt in ("text", "html"):
+        out = render(report, audience="board", format=fmt)
+        assert "No process in this scope had any activity to rate." in out
+        assert "No decisions in this period." in out
+    html = render(report, audience="board", format="html")
+    assert "Each decision and its tag" not in html  # no empty table
+
+
 def test_a_body_over_a_period(demo_ledger: Ledger) -> None:
     """A report for one body over a period names both, for every audience."""
     board = next(b for b in demo_ledger.bodies() if b.name == "Board of Trustees")

@@ -355,7 +355,9 @@ def _decisions_section(display: Display, ids: _Ids) -> Markup:
             class_="pair",
         ),
     ]
-    if display.decisions is not None:
+    if display.decisions is not None and not display.decisions:
+        parts.append(el("p", "No decisions in this period."))
+    elif display.decisions is not None:
         parts.append(
             el(
                 "details",

@@ -21,6 +21,8 @@ def board_or_public(display: Display) -> str:
     lines.append(
         "Where each process sits, from 0 (no involvement) to 7 (co-production)."
     )
+    if not display.processes:
+        lines += ["", "No process in this scope had any activity to rate."]
     for p in display.processes:
         flags = ", ".join(p.flags) or "none"
         if p.hidden_flags:
@@ -52,7 +54,7 @@ def board_or_public(display: Display) -> str:
             f"  {d.proposal} (decision {d.decision}): {d.tag}; "
             f"lived-experience proposer: {d.le_originated}"
             for d in display.decisions
-        ] or ["  no decisions in this period"]
+        ] or ["  No decisions in this period."]
     return "\n".join(lines) + "\n"
 
 
