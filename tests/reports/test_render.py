@@ -310,6 +310,19 @@ def test_an_empty_ledgers_board_report_says_what_it_has_none_of() -> None:
     assert "Each decision and its tag" not in html  # no empty table
 
 
+def test_spaces_around_the_group_and_organisation_are_not_printed(
+    demo_report: PowerSharingReport,
+) -> None:
+    """A group or organisation given with spaces round it reads as without them."""
+    plain = render(
+        demo_report, audience="members", group="trainers", organisation="RMAS"
+    )
+    padded = render(
+        demo_report, audience="members", group="  trainers ", organisation=" RMAS  "
+    )
+    assert padded == plain
+
+
 def test_a_body_over_a_period(demo_ledger: Ledger) -> None:
     """A report for one body over a period names both, for every audience."""
     board = next(b for b in demo_ledger.bodies() if b.name == "Board of Trustees")

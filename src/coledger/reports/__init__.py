@@ -118,7 +118,9 @@ def render(
     )
     _check_names(report, audience, names)
     thresholds = report_thresholds(report, thresholds)
+    # Spaces around either are not printed (check_text refused blank ones).
     organisation = organisation.strip() if organisation else None
+    group = group.strip() if group else None
     if audience == "board" and format == "json":
         return _json(report.to_json())
     if audience == "board":
