@@ -431,6 +431,11 @@ def recording(args: argparse.Namespace, report: Report) -> None:
 
 # 2. Bulk import ----------------------------------------------------------------------
 
+IMPORT_TARGET = (
+    "bulk import: import_events (one commit) >= bare batched saves (a commit per "
+    "10 events)"
+)
+
 
 def _fresh(folder: Path, label: str, counter: list[int]) -> Path:
     counter[0] += 1
@@ -549,6 +554,17 @@ def bulk_import(args: argparse.Namespace, report: Report) -> None:
                 paired(rates[label], rates[base], time=False),
             )
         )
+    one = "bare, one save of all"
+    section.rows.append(
+        Row(
+            "import_events",
+            unit,
+            tuple(rates["import_events"]),
+            one,
+            tuple(rates[one]),
+            paired(rates["import_events"], rates[one], time=False),
+        )
+    )
     raw = "raw sqlite3 executemany"
     for label in ("import_events", base):
         section.rows.append(
@@ -570,12 +586,17 @@ def bulk_import(args: argparse.Namespace, report: Report) -> None:
         "years through the commands, one transaction per year. The bare "
         "baselines save Twin aggregates of ten events with the same stored sizes, "
         "default settings, aggregates built before timing: one save (transaction) "
-        "per aggregate, or one save of all. raw: executemany of the bytes coledger "
+        "per aggregate, or one save of all. The target takes the first (the "
+        "issue's batched saves), which commits every ten events where "
+        "import_events commits once, so its ratio rests mostly on what a commit "
+        "costs; against one save of all, the same one transaction, it is the "
+        "cost of checking, replaying, sealing and hashing. raw: executemany of "
+        "the bytes coledger "
         "stored into a table made by the same CREATE statements, one transaction, "
         "WAL, synchronous FULL (as eventsourcing)."
     )
     report.measure(
-        "bulk import: import_events >= bare batched saves",
+        IMPORT_TARGET,
         statistics.median(paired(rates["import_events"], rates[base], time=False)),
     )
 
@@ -1034,7 +1055,12 @@ def targets(args: argparse.Namespace) -> list[Target]:
         for b in args.backends
     ]
     found.append(
-        Target("bulk import: import_events >= bare batched saves", 1.0, "x", "import")
+        Target(
+            IMPORT_TARGET,
+            1.0,
+            "x",
+            "import",
+        )
     )
     scales = [(args.big_events, "big")]
     if args.million:
