@@ -211,7 +211,8 @@ LEGEND = (
     "(so above 1 means coledger is faster), for memory (MB) coledger / baseline "
     "(above 1 means coledger uses more). MB = MiB of peak resident memory "
     "(VmHWM) of a fresh process doing only that work, interpreter and "
-    "imports included."
+    "imports included. Targets take the median, but a memory limit the "
+    "highest round."
 )
 
 
@@ -1035,7 +1036,10 @@ def big_ledger(
         measured.append(("board report < 200 ms on a million events", warm))
     for target, values in measured:
         if values:
-            report.measure(target, statistics.median(values))
+            # A memory limit holds only if every round kept under it: the
+            # highest peak, not the median one.
+            memory = target.startswith(("rebuild peak", "verify peak"))
+            report.measure(target, max(values) if memory else statistics.median(values))
         else:
             report.skip(target, "not measured: a probe failed (see the notes)")
 
