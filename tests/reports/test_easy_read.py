@@ -147,6 +147,21 @@ def test_a_handful_of_points_each_with_a_picture_and_a_table(members_html: str) 
     assert members_html.count("<table") == 6
 
 
+def test_a_meter_is_announced_once(members_html: str) -> None:
+    """A meter's caption repeats its picture's name, so screen readers skip it."""
+    figures = re.findall(
+        r'<figure><svg [^>]*class="meter".*?</figure>', members_html, re.DOTALL
+    )
+    assert figures
+    for figure in figures:
+        title = re.search(r"<title[^>]*>(.*?)</title>", figure, re.DOTALL)
+        caption = re.search(r"<figcaption([^>]*)>(.*?)</figcaption>", figure, re.DOTALL)
+        assert title is not None
+        assert caption is not None
+        assert re.sub(r"<[^>]+>", "", caption.group(2)) == title.group(1)
+        assert 'aria-hidden="true"' in caption.group(1)
+
+
 def test_the_headline_points(members_html: str) -> None:
     """Who proposed, who decided, seats, support, feedback, the ladder."""
     headings = re.findall(r"<h2[^>]*>(.*?)</h2>", members_html)

@@ -460,7 +460,13 @@ def _point(point: Point, ids: _Ids) -> Markup:
             el(
                 "figure",
                 svg.meter(ids("meter"), m.label, m.words, m.fill),
-                el("figcaption", f"{m.label}: ", el("span", m.words, class_="amount")),
+                # Seen, not read out: the picture's name says the same words.
+                el(
+                    "figcaption",
+                    f"{m.label}: ",
+                    el("span", m.words, class_="amount"),
+                    aria_hidden="true",
+                ),
             )
         )
     for step in point.steps:
