@@ -157,3 +157,40 @@ def test_an_import_whose_reply_was_lost_after_commit_is_stored_once(
     assert done.events == pg_ledger.position == 3
     assert sorted(m.name for m in pg_ledger.members()) == ["Ada", "Bo"]
     assert pg_ledger.verify().size == 3
+
+
+def test_a_read_record_changed_before_the_retry_does_not_run_the_command_again(
+    pg_ledger: Ledger, pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retry refused by its read guard first looks for its own committed events.
+
+    The first try committed, its reply was lost, and before the retry another
+    writer changed the member it acted as: the retry's guard stores nothing,
+    which says nothing about the first try, whose events are there.
+    """
+    alice = pg_ledger.register_member("Alice")
+    recorder: Any = pg_ledger._app.recorder
+    real = recorder._insert_once
+    failures: list[int] = []
+
+    def lossy(statement: Any, params: Any, count: int) -> list[int]:
+        if not failures:
+            failures.append(1)
+            real(statement, params, count)
+            with Ledger.open(f"{PG_BASE}?schema={pg_schema}") as other:
+                other.change_role(alice, "trainer", by=alice)
+            raise OperationalError("server closed the connection unexpectedly")
+        found: list[int] = real(statement, params, count)
+        return found
+
+    monkeypatch.setattr(recorder, "_insert_once", lossy)
+    before = pg_ledger.position
+    bob = pg_ledger.register_member("Bob", by=alice)
+    assert failures == [1]
+    registered = [
+        r.event.originator_id
+        for r in pg_ledger.history(after=before)
+        if r.event.originator_id != alice
+    ]
+    assert registered == [bob]
+    assert sorted(m.name for m in pg_ledger.members()) == ["Alice", "Bob"]

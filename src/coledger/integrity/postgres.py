@@ -156,7 +156,8 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
         timeout is not. When the connection was lost after the COMMIT went out,
         the server may have committed: the retry then meets the events it
         stored itself, and takes them as stored rather than as another writer's
-        conflict, so that a command is never run again over its own events.
+        conflict, so that a command is never run again over its own events;
+        so does a retry that its read guard refused.
         """
         reads: dict[UUID, int] = kwargs.pop("reads", None) or {}
         head = kwargs.pop("head", None)
@@ -172,8 +173,11 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
         for attempt in range(1, INSERT_ATTEMPTS + 1):
             try:
                 return self._insert_once(statement, params, len(stored_events))
-            except (IntegrityError, HeadMovedError):
-                # Unsure whether a lost COMMIT landed: these may be ours.
+            except (IntegrityError, HeadMovedError, ReadsChangedError):
+                # Unsure whether a lost COMMIT landed: these may be ours. A
+                # read guard that refused the retry says nothing of the first
+                # try either: another writer may have changed a record read
+                # after that try committed.
                 found = self._stored_already(stored_events) if unsure else None
                 if found is None:
                     raise
