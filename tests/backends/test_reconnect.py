@@ -264,3 +264,28 @@ def test_a_postgres_worker_stops_soon_after_it_is_told_with_nothing_written(
         worker.join(timeout=15)
         assert not worker.is_alive()
         assert time.monotonic() - stopped < 5
+
+
+def test_a_refused_listen_closes_the_connection_it_was_refused_on(
+    pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that tries to LISTEN every round leaves no session open each time.
+
+    A server in recovery (a standby) takes the connection and refuses the
+    LISTEN; the connection is closed then, not left to the garbage collector.
+    """
+    made: list[Any] = []
+    real_connect = psycopg.connect
+
+    def connect(*args: Any, **kwargs: Any) -> Any:
+        conn = real_connect(*args, **kwargs)
+        made.append(conn)
+        return conn
+
+    monkeypatch.setattr(psycopg, "connect", connect)
+    # A zero-length name is a syntax error: the server refuses the LISTEN.
+    monkeypatch.setattr(materialise, "notify_channel", lambda _schema: "")
+    with pytest.raises(errors.StorageError, match="cannot listen"):
+        materialise._Listener(PG_CONNINFO, pg_schema, poll=0.5)
+    assert len(made) == 1
+    assert made[0].closed

@@ -1120,9 +1120,19 @@ class _Listener:
 
         try:
             conn = psycopg.connect(self._conninfo, autocommit=True)
-            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
         except psycopg.Error as error:
             raise StorageError(f"cannot listen for new events: {error}") from error
+        try:
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+        except BaseException as error:
+            # Refused (a standby in recovery, say): closed now, not when the
+            # error's reference cycle is collected, since a worker tries again
+            # every round.
+            conn.close()
+            if isinstance(error, psycopg.Error):
+                msg = f"cannot listen for new events: {error}"
+                raise StorageError(msg) from error
+            raise
         return conn
 
     def __call__(self, stop: threading.Event) -> bool:
