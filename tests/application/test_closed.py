@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 
 import pytest
 
 from coledger import Ledger, LedgerClosedError, StorageError
+from coledger.projections.lens import Scope
 
 
 def public_calls() -> list[str]:
@@ -75,3 +77,30 @@ def test_a_history_read_on_after_closing_is_refused(ledger_url: str) -> None:
     ledger.close()
     with pytest.raises(LedgerClosedError):
         next(events)
+
+
+def test_projection_tables_stay_closed_with_their_ledger(ledger_url: str) -> None:
+    """A projector kept past its Ledger's close() is refused and reconnects nothing.
+
+    Before, the tables took their closed connection for one the server had
+    dropped and opened a new one, which nothing ever closed (a worker thread
+    still following when the host closed the Ledger did that on its way out).
+    """
+    ledger = Ledger.open(ledger_url)
+    ledger.register_member("Ann")
+    projector = ledger.projections()
+    projector.catch_up()
+    ledger.close()
+    calls: list[Callable[[], object]] = [
+        projector.catch_up,
+        lambda: projector.read(Scope.ledger()),
+    ]
+    if not ledger_url.startswith("memory"):  # tables in memory hold no connection
+        calls += [projector.tables.position, lambda: projector.tables.replace(2, ())]
+    for call in calls:
+        with pytest.raises(LedgerClosedError):
+            call()
+    conn = getattr(projector.tables, "_conn", None)
+    if ledger_url.startswith("postgresql"):
+        assert conn is not None
+        assert conn.closed

@@ -57,7 +57,12 @@ from eventsourcing.persistence import ApplicationRecorder, PersistenceError
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from coledger.domain.values import check_position
-from coledger.errors import CorruptEventError, InvalidInputError, StorageError
+from coledger.errors import (
+    CorruptEventError,
+    InvalidInputError,
+    LedgerClosedError,
+    StorageError,
+)
 from coledger.log import sqlite_cursor
 from coledger.projections.facts import ALL, Facts, Stamp, collector_paused, stamp_of
 from coledger.projections.indicators import build_report
@@ -339,6 +344,8 @@ class SQLTables(Tables):
         """Held for a whole replace: one set of staged rows at a time."""
         self._backend = config.backend
         self._config = config
+        self._closed = False
+        """True once closed: no use of the connection reopens it."""
         self._errors: tuple[type[Exception], ...] = (sqlite3.Error,)
         try:
             if config.backend == "sqlite" and config.path is not None:
@@ -441,8 +448,17 @@ class SQLTables(Tables):
     def _revive(self) -> None:
         """Connect again if the server dropped the connection (caller holds the lock).
 
-        The staged tables went with the old session and are made again.
+        The staged tables went with the old session and are made again. Once
+        closed, LedgerClosedError: a connection closed by ``close`` is not one
+        the server dropped, and a new one would be left open (a worker still
+        following a Ledger as it closes, or a projector kept past its close).
         """
+        if self._closed:
+            msg = (
+                "these projection tables were closed with their Ledger; open the "
+                "ledger again with Ledger.open"
+            )
+            raise LedgerClosedError(msg)
         if self._backend != "sqlite":
             self._conn = alive(self._conn, self._connect)
 
@@ -638,6 +654,7 @@ class SQLTables(Tables):
     def close(self) -> None:
         """Close the connection, once no other thread is using it."""
         with self._lock:
+            self._closed = True
             self._conn.close()
 
 
