@@ -277,11 +277,14 @@ class _LedgerApp(Application[UUID]):
         seal: bool = True,
         leaves: bool = True,
         options: tuple[tuple[str, str], ...] = (),
+        session_options: str = "",
     ) -> None:
         self.keys = keys
         self.seal = seal
         self.leaves = leaves
         self.options = options
+        self.session_options = session_options
+        """libpq's ``options`` for a PostgreSQL ledger's pool (empty for others)."""
         if not leaves:
             env = {k: v for k, v in env.items() if k != "APPLICATION_RECORDER_TOPIC"}
             # The same insert as with leaves, so that only the leaves differ.
@@ -303,10 +306,15 @@ class _LedgerApp(Application[UUID]):
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
         factory = super().construct_factory(env)
-        if self.options:
-            # eventsourcing's pool takes no TLS settings; its connections are
-            # made from these keyword arguments, on first use, after this.
-            factory.datastore.pool.kwargs.update(self.options)  # type: ignore[attr-defined]
+        if self.session_options:
+            # eventsourcing's pool takes no TLS settings, and bounds only its
+            # inserts' lock waits: an open (CREATE INDEX IF NOT EXISTS asks
+            # for a lock on the events table) waited for ever behind a lock
+            # another session kept. Its connections are made from these
+            # keyword arguments, on first use, after this.
+            kwargs = factory.datastore.pool.kwargs  # type: ignore[attr-defined]
+            kwargs.update(self.options)
+            kwargs["options"] = self.session_options
         return factory
 
     def construct_recorder(self) -> ApplicationRecorder:
@@ -386,6 +394,9 @@ def _opening(config: StorageConfig) -> Iterator[None]:
         raise errors.StorageError(f"cannot reach PostgreSQL: {error}") from error
     with conn:
         try:
+            # Opens take turns for as long as the one before takes, which
+            # waits for a table's lock no longer than lock_timeout itself.
+            conn.execute("SET lock_timeout = 0")
             conn.execute(
                 "SELECT pg_advisory_lock(hashtext(%s))",
                 (f"coledger:open:{config.pg_schema}",),
@@ -630,6 +641,11 @@ class LedgerCore(ClosedOnExit):
                 seal=seal,
                 leaves=leaves,
                 options=config.options,
+                session_options=(
+                    config.postgres_session_options
+                    if config.backend == "postgres"
+                    else ""
+                ),
             )
         except (PersistenceError, sqlite3.Error) as error:
             # eventsourcing lets SQLite's own error through when a damaged file
@@ -640,6 +656,8 @@ class LedgerCore(ClosedOnExit):
             traceback.clear_frames(error.__traceback__)
             gc.collect()
             self._drop_key_store(keep=had_keys)
+            if isinstance(error, PersistenceError) and _locked_out(error):
+                raise self._storage_error(error) from error
             raise errors.StorageError(
                 f"cannot open the ledger {config.path or shown(config.url)}: {error}"
             ) from error

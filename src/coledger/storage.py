@@ -157,7 +157,10 @@ class StorageConfig:
         or database name) holding a space, a quote or a backslash reaches the
         server as the URL gave it, on these connections as in the pool. They
         give up after the pool's connect timeout: without one, libpq waits for
-        ever on a server that accepts and never answers.
+        ever on a server that accepts and never answers. They wait for a lock
+        no longer than the ledger's inserts do (``POSTGRES_LOCK_TIMEOUT``): a
+        lock another session keeps (a maintenance job, a ``LOCK TABLE`` left
+        open) fails the statement rather than holding it up for ever.
         """
         keys = {
             "dbname": "POSTGRES_DBNAME",
@@ -171,7 +174,14 @@ class StorageConfig:
             f"{k}={_quoted(self.env[v])}" for k, v in keys.items() if self.env.get(v)
         ]
         parts += [f"{k}={_quoted(v)}" for k, v in self.options]
+        parts.append(f"options={_quoted(self.postgres_session_options)}")
         return " ".join(parts)
+
+    @property
+    def postgres_session_options(self) -> str:
+        """The libpq ``options`` of this ledger's PostgreSQL sessions: the lock wait."""
+        wait = float(self.env.get("POSTGRES_LOCK_TIMEOUT") or 0)
+        return f"-c lock_timeout={round(wait * 1000)}"
 
 
 def _quoted(value: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -243,3 +244,81 @@ def test_a_rebuild_of_locked_tables_says_the_database_is_locked(
         assert caught.value.where == str(config.path)
         assert caught.value.waited == 1
         assert projector.tables.position() == ledger.position  # nothing lost
+
+
+def _within(seconds: float, call: Callable[[], object]) -> BaseException | None:
+    """What *call* raised, run on a thread that must end within *seconds*."""
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            call()
+        except BaseException as error:  # handed to the test
+            outcome.append(error)
+        else:
+            outcome.append(None)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=seconds)
+    assert not thread.is_alive(), "still waiting for the lock"
+    return outcome[0]
+
+
+def test_opening_a_ledger_locked_past_the_wait_fails_saying_so(
+    briefly_waiting: Ledger,
+) -> None:
+    """An open that meets the lock waits as long as a save does, then is refused.
+
+    Before, a PostgreSQL open waited for ever behind a lock on the events
+    table (its CREATE INDEX IF NOT EXISTS asks for one), holding up every
+    other open of that schema behind it.
+    """
+    ledger = briefly_waiting
+    ledger.register_member("Ada")
+    with locked_by_another(ledger):
+        refusal = _within(60, lambda: Ledger(ledger.config, TEST_MASTER_KEY).close())
+    if ledger.config.backend == "sqlite":
+        assert refusal is None  # SQLite opens without the write lock
+    else:
+        assert isinstance(refusal, DatabaseLockedError)
+        assert refusal.waited == 1
+        assert ledger.config.pg_schema in refusal.where
+    with Ledger(ledger.config, TEST_MASTER_KEY) as again:  # and once it is gone
+        assert [m.name for m in again.members()] == ["Ada"]
+
+
+@contextmanager
+def tables_locked_by_another(ledger: Ledger) -> Iterator[None]:
+    """Another connection holds the projection tables' lock."""
+    config = ledger.config
+    if config.backend == "sqlite":
+        with locked_by_another(ledger):
+            yield
+        return
+    with psycopg.connect(PG_CONNINFO) as conn:
+        conn.execute(
+            f'LOCK TABLE "{config.pg_schema}".coledger_tracking IN EXCLUSIVE MODE'
+        )
+        yield
+        conn.rollback()
+
+
+def test_a_catch_up_kept_from_the_tables_past_the_wait_fails_saying_so(
+    briefly_waiting: Ledger,
+) -> None:
+    """A catch-up waits for the tables' lock as long as a save does, then fails.
+
+    A worker gets a StorageError it reports and retries, and can be stopped;
+    before, on PostgreSQL it waited for ever, deaf to its stop.
+    """
+    ledger = briefly_waiting
+    ledger.register_member("Ada")
+    projector = ledger.projections()
+    projector.catch_up()
+    ledger.register_member("Bo")
+    with tables_locked_by_another(ledger):
+        refusal = _within(60, projector.catch_up)
+    assert isinstance(refusal, StorageError)
+    projector.catch_up()  # and once it is gone
+    assert projector.tables.position() == ledger.position
