@@ -15,6 +15,17 @@ nobody can provide, decline or withdraw their open requests; a request for a
 proposal needed before feedback may be made until the proposal is withdrawn (a
 decided one still takes feedback), any other only while it is open.
 
+Every step is dated on a business clock that the model keeps (in UTC): steps
+share an instant until time passes, the first hours run through London's repeated
+autumn hour, and some voting steps are entered late, before the clock. The model
+predicts from its own times which late steps are refused (TimeOrderError) and
+whose declarations count towards a lived-experience quorum at a close. An
+accepted step must store events, except consent to a supporter already given or
+a revocation of none; a refused one stores nothing. Names, comment texts and
+adjustment codes read as given until their member is erased, then "[erased]".
+At the end a signed checkpoint verifies, the erasure audit finds nothing, and the
+reports kept along the way (and the tables) equal reports rebuilt from the events.
+
 Choices are drawn from the model's records in creation order (not sorted by id):
 ids are random, creation order is not, so a failing sequence replays exactly.
 """
@@ -27,10 +38,12 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import ClassVar, TypeVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import event, given, note, settings
@@ -44,7 +57,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from coledger import Ledger, Rule, Tally, errors
+from coledger import Decision, Ledger, Rule, Tally, errors
+from coledger.integrity import SigningKey, Verifier
+from coledger.projections.materialise import comparable
 from conftest import PG_BASE, drop_schema, require_postgres
 from helpers import count_events
 
@@ -77,6 +92,26 @@ SOURCE_REFS = tuple(
     f"minutes:2024-03-0{day}#{item}" for day in (1, 2) for item in (1, 2)
 )
 OVERRIDES = ("interpreter booked for the next meeting", "chair's ruling: urgent")
+ERASED = "[erased]"
+"""What a sealed field reads once its member's key is destroyed."""
+
+LONDON = ZoneInfo("Europe/London")
+CLOCK_START = datetime(2024, 10, 27, 0, 20, tzinfo=UTC)
+"""01:20 in London, forty minutes before its clocks go back to 01:00 (UTC)."""
+TIME_STEPS = (
+    timedelta(minutes=10),
+    timedelta(minutes=25),
+    timedelta(hours=1),
+    timedelta(days=3),
+)
+"""How far the business clock moves when time passes (between, steps share it)."""
+BACKDATING = (
+    timedelta(0),
+    timedelta(minutes=5),
+    timedelta(minutes=50),
+    timedelta(days=4),
+)
+"""How far before the clock a step is dated when it enters the record late."""
 
 
 # The model ------------------------------------------------------------------------
@@ -158,11 +193,20 @@ def rule_models(draw: st.DrawFn) -> RuleModel:
 
 @dataclass
 class MemberModel:
-    """A member: their current declaration and who may act with them."""
+    """A member: name, role, their current declaration, who may act with them."""
 
+    name: str = ERASED
+    role: str = "member"
     lived_experience: tuple[str, ...] = ()
+    declared_at: datetime | None = None
     supporters: set[UUID] = field(default_factory=set)
     erased: bool = False
+
+    def lived_experience_at(self, at: datetime) -> bool:
+        """Whether the current declaration names lived experience, made by *at*."""
+        return bool(self.lived_experience) and (
+            self.declared_at is not None and self.declared_at <= at
+        )
 
 
 @dataclass
@@ -194,20 +238,36 @@ class ProposalModel:
     """A proposal from raising to decision."""
 
     body: UUID
-    status: str = "raised"  # raised, voting, decided, withdrawn
+    raised_at: datetime
+    """Times in the model are UTC: ZoneInfo times compare by their clocks alone."""
+    status: str = "raised"  # raised, voting, closed (advisory), decided, withdrawn
+    advisory: bool = False
+    last_step: datetime | None = None
+    """The business time of its raising, or of its vote's opening or close."""
+    last_ballot: datetime | None = None
     electorate: frozenset[UUID] = frozenset()
     rule: RuleModel | None = None
     access_override: str | None = None
     ballots: dict[UUID, tuple[str, UUID | None]] = field(default_factory=dict)
     lived_experience_participants: int | None = None
     decisions: list[DecisionModel] = field(default_factory=list)
-    comments: set[UUID] = field(default_factory=set)
+    comments: dict[UUID, tuple[UUID, str]] = field(default_factory=dict)
+    """Comment id -> (author, text)."""
     adjustments: set[UUID] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.last_step = self.last_step or self.raised_at
 
     @property
     def closed(self) -> bool:
         """Decided or withdrawn: no more comments, votes or requests (but feedback)."""
         return self.status in {"decided", "withdrawn"} and not self.undecided_vote
+
+    @property
+    def floor(self) -> datetime:
+        """The earliest business time a close or withdrawal may have."""
+        assert self.last_step is not None
+        return max(self.last_step, self.last_ballot or self.last_step)
 
     @property
     def undecided_vote(self) -> bool:
@@ -227,6 +287,7 @@ class AdjustmentModel:
     member: UUID
     proposal: UUID | None
     needed_before: str
+    code: str
     status: str = "requested"
 
 
@@ -298,6 +359,7 @@ class LedgerMachine(RuleBasedStateMachine):
         super().__init__()
         self.model = Model()
         self.consistent = True
+        self.clock = CLOCK_START
         self._folder: Path | None = None
         self._schema: str | None = None
         if self.backend == "memory":
@@ -311,8 +373,10 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ledger = Ledger.open(self.url)
 
     def teardown(self) -> None:
-        """Reopen the storage and compare it with the model, then clean up."""
+        """Audit, reopen the storage and compare it with the model, then clean up."""
         try:
+            if self.consistent:
+                self.audit(self.ledger)
             self.ledger.close()
             if self.backend != "memory" and self.consistent:
                 with Ledger.open(self.url) as reopened:
@@ -330,6 +394,26 @@ class LedgerMachine(RuleBasedStateMachine):
         self.consistent = False
         note(text)
 
+    def at(self, back: timedelta = timedelta(0)) -> datetime:
+        """The business clock (less *back*), as London's clocks read it.
+
+        Every step is dated explicitly: steps between two passings of time
+        share an instant, and the first hours run through the autumn hour that
+        London's clocks repeat (ZoneInfo times, told apart only by ``fold``).
+        """
+        return (self.clock - back).astimezone(LONDON)
+
+    def _accept(self, command: Callable[[], T], *, writes: bool = True) -> T:
+        """Run a command the model expects to succeed; it writes events or none."""
+        before = self.ledger.position
+        result = command()
+        after = self.ledger.position
+        if writes:
+            assert after > before, "an accepted command stored nothing"
+        else:
+            assert after == before, "a command that changes nothing stored events"
+        return result
+
     def _pick(self, data: st.DataObject, options: Sequence[T], label: str) -> T:
         return data.draw(st.sampled_from(options), label=label)
 
@@ -342,6 +426,11 @@ class LedgerMachine(RuleBasedStateMachine):
         if bool(still_open) and data.draw(st.integers(0, 3), label="an open one"):
             return self._pick(data, still_open, "proposal")
         return self._pick(data, list(self.model.proposals), "proposal")
+
+    def _voters(self, proposal: UUID) -> list[UUID]:
+        """Members who would vote on *proposal* if its vote opened now."""
+        electorate = self.model.electorate(self.model.proposals[proposal].body)
+        return [m for m in self.model.members if m in electorate]
 
     def _supporter(self, data: st.DataObject, member: UUID) -> UUID | None:
         """Usually no supporter; sometimes an authorised one, sometimes anyone."""
@@ -378,30 +467,50 @@ class LedgerMachine(RuleBasedStateMachine):
     def found(self, data: st.DataObject, size: int, model_rule: RuleModel) -> None:
         """Founding members set up a board with voting seats and a first proposal."""
         self._step(f"found({size=}, {model_rule})")
+        at = self.at()
         founders = [
-            self.ledger.register_member(name, role="director") for name in NAMES[:size]
+            self.ledger.register_member(name, role="director", occurred_at=at)
+            for name in NAMES[:size]
         ]
-        for member in founders:
-            self.model.members[member] = MemberModel()
+        for name, member in zip(NAMES, founders, strict=False):
+            self.model.members[member] = MemberModel(name, "director")
             if data.draw(st.booleans(), label="declares lived experience"):
-                self.ledger.declare_lived_experience(member, categories=["DIS"])
+                self.ledger.declare_lived_experience(
+                    member, categories=["DIS"], occurred_at=at
+                )
                 self.model.members[member].lived_experience = ("DIS",)
+                self.model.members[member].declared_at = self.clock
         chair = founders[0]
         board = self.ledger.establish_body(
-            "Board", kind="governance", rule=model_rule.build(), by=chair
+            "Board",
+            kind="governance",
+            rule=model_rule.build(),
+            by=chair,
+            occurred_at=at,
         )
         self.model.bodies[board] = BodyModel(model_rule)
         for member in founders:
             if member == chair or data.draw(st.booleans(), label="takes a voting seat"):
-                self.ledger.assign_seat(board, member, seat="voting", by=chair)
+                self.ledger.assign_seat(
+                    board, member, seat="voting", by=chair, occurred_at=at
+                )
                 self.model.bodies[board].seats[member] = ("voting", None)
         proposal = self.ledger.raise_proposal(
             board,
             proposers=[chair],
             title="Accessible AGM",
             text="Papers in easy read.",
+            occurred_at=at,
         )
-        self.model.proposals[proposal] = ProposalModel(board)
+        self.model.proposals[proposal] = ProposalModel(board, self.clock)
+
+    @rule(step=st.sampled_from(TIME_STEPS))
+    def time_passes(self, step: timedelta) -> None:
+        """The business clock moves on; the steps until the next move share it."""
+        self.clock += step
+        note(f"time_passes({step}) -> {self.at().isoformat()} fold={self.at().fold}")
+        if self.at().fold:
+            event("clock in the repeated autumn hour")
 
     @rule(
         name=st.sampled_from(NAMES),
@@ -413,69 +522,122 @@ class LedgerMachine(RuleBasedStateMachine):
         self._step(f"register_member({name!r}, {role=}, {source_ref=})")
 
         def command() -> UUID:
-            return self.ledger.register_member(name, role=role, source_ref=source_ref)
+            return self.ledger.register_member(
+                name, role=role, source_ref=source_ref, occurred_at=self.at()
+            )
 
         if source_ref in self.model.source_refs:
             self._refused([errors.DuplicateSourceRefError], command)
             return
-        member = command()
-        self.model.members[member] = MemberModel()
+        member = self._accept(command)
+        self.model.members[member] = MemberModel(name, role)
         if source_ref is not None:
             self.model.source_refs[source_ref] = member
+
+    @rule(data=st.data(), role=st.sampled_from(ROLES))
+    def change_role(self, data: st.DataObject, role: str) -> None:
+        """A member's organisational role changes (the same role is recorded again)."""
+        member = self._member(data, "member")
+        by = self._member(data, "by")
+        self._step(f"change_role({member}, {role=}, {by=})")
+        self._accept(
+            lambda: self.ledger.change_role(member, role, by=by, occurred_at=self.at())
+        )
+        self.model.members[member].role = role
 
     @rule(data=st.data(), categories=st.lists(st.sampled_from(CATEGORIES), min_size=1))
     def declare_lived_experience(
         self, data: st.DataObject, categories: list[str]
     ) -> None:
         """A member declares lived experience, unless a declaration is active."""
-        member = self._member(data, "member")
+        undeclared = [
+            m for m in self.model.active() if not self.model.members[m].lived_experience
+        ]
+        if bool(undeclared) and data.draw(st.integers(0, 3), label="undeclared"):
+            member = self._pick(data, undeclared, "member")
+        else:
+            member = self._member(data, "member")
         self._step(f"declare_lived_experience({member}, {categories})")
         record = self.model.members[member]
 
         def command() -> None:
-            self.ledger.declare_lived_experience(member, categories=categories)
+            self.ledger.declare_lived_experience(
+                member, categories=categories, occurred_at=self.at()
+            )
 
         if record.lived_experience:
             self._refused([errors.AlreadyDeclaredError], command)
             return
-        command()
+        self._accept(command)
         record.lived_experience = tuple(dict.fromkeys(categories))
+        record.declared_at = self.clock
 
     @rule(data=st.data())
     def withdraw_lived_experience(self, data: st.DataObject) -> None:
         """A member withdraws their declaration, if they have one."""
-        member = self._member(data, "member")
+        declared = [
+            m for m in self.model.active() if self.model.members[m].lived_experience
+        ]
+        if bool(declared) and data.draw(st.integers(0, 3), label="declared"):
+            member = self._pick(data, declared, "member")
+        else:
+            member = self._member(data, "member")
         self._step(f"withdraw_lived_experience({member})")
         record = self.model.members[member]
 
         def command() -> None:
-            self.ledger.withdraw_lived_experience(member)
+            self.ledger.withdraw_lived_experience(member, occurred_at=self.at())
 
         if not record.lived_experience:
             self._refused([errors.NotDeclaredError], command)
             return
-        command()
+        self._accept(command)
         record.lived_experience = ()
+        record.declared_at = None
 
     @rule(data=st.data())
     def authorise_supporter(self, data: st.DataObject) -> None:
         """A member consents to another member supporting them; not to themselves."""
         member = self._member(data, "member")
         others = [m for m in self.model.active() if m != member]
-        if bool(others) and data.draw(st.integers(0, 3), label="someone else"):
+        if bool(others) and data.draw(st.integers(0, 7), label="someone else"):
             supporter = self._pick(data, others, "supporter")
         else:
             supporter = self._member(data, "supporter")
         self._step(f"authorise_supporter({member}, {supporter})")
+        supporters = self.model.members[member].supporters
 
         def command() -> None:
-            self.ledger.authorise_supporter(member, supporter)
+            self.ledger.authorise_supporter(member, supporter, occurred_at=self.at())
 
         if member == supporter:
             self._refused([errors.InvalidInputError], command)
             return
-        command()
-        self.model.members[member].supporters.add(supporter)
+        # Consent already on record is not recorded twice.
+        self._accept(command, writes=supporter not in supporters)
+        supporters.add(supporter)
+        event("supporter authorised")
+
+    @rule(data=st.data())
+    def revoke_supporter(self, data: st.DataObject) -> None:
+        """A member withdraws a supporter's authority; none given, nothing recorded."""
+        member = self._member(data, "member")
+        supporters = self.model.members[member].supporters
+        given = [m for m in self.model.members if m in supporters]
+        if bool(given) and data.draw(st.integers(0, 3), label="an authorised one"):
+            supporter = self._pick(data, given, "supporter")
+        else:
+            supporter = self._pick(data, list(self.model.members), "supporter")
+        self._step(f"revoke_supporter({member}, {supporter})")
+        self._accept(
+            lambda: self.ledger.revoke_supporter(
+                member, supporter, occurred_at=self.at()
+            ),
+            writes=supporter in supporters,
+        )
+        if supporter in supporters:
+            event("supporter revoked")
+        supporters.discard(supporter)
 
     @precondition(lambda self: len(self.model.active()) > 1)
     @rule(data=st.data())
@@ -484,8 +646,11 @@ class LedgerMachine(RuleBasedStateMachine):
         member = self._member(data, "member")
         by = self._member(data, "by")
         self._step(f"erase_member({member}, {by=})")
-        self.ledger.erase_member(member, by=by)
-        self.model.members[member] = MemberModel(erased=True)
+        self._accept(
+            lambda: self.ledger.erase_member(member, by=by, occurred_at=self.at())
+        )
+        role = self.model.members[member].role
+        self.model.members[member] = MemberModel(role=role, erased=True)
         event("member erased")
 
     # Bodies and seats ----------------------------------------------------------------
@@ -502,8 +667,14 @@ class LedgerMachine(RuleBasedStateMachine):
         """A body is set up with a decision rule."""
         by = self._member(data, "by")
         self._step(f"establish_body({name!r}, {kind=}, {model_rule})")
-        body = self.ledger.establish_body(
-            f"{name} group", kind=kind, rule=model_rule.build(), by=by
+        body = self._accept(
+            lambda: self.ledger.establish_body(
+                f"{name} group",
+                kind=kind,
+                rule=model_rule.build(),
+                by=by,
+                occurred_at=self.at(),
+            )
         )
         self.model.bodies[body] = BodyModel(model_rule)
 
@@ -514,7 +685,11 @@ class LedgerMachine(RuleBasedStateMachine):
         body = self._pick(data, list(self.model.bodies), "body")
         by = self._member(data, "by")
         self._step(f"change_rule({body}, {model_rule})")
-        self.ledger.change_rule(body, model_rule.build(), by=by)
+        self._accept(
+            lambda: self.ledger.change_rule(
+                body, model_rule.build(), by=by, occurred_at=self.at()
+            )
+        )
         self.model.bodies[body].rule = model_rule
 
     @precondition(lambda self: bool(self.model.bodies))
@@ -528,7 +703,9 @@ class LedgerMachine(RuleBasedStateMachine):
         seats = self.model.bodies[body].seats
 
         def command() -> None:
-            self.ledger.assign_seat(body, member, seat=seat, office=office, by=by)
+            self.ledger.assign_seat(
+                body, member, seat=seat, office=office, by=by, occurred_at=self.at()
+            )
 
         why: Refusals = []
         if member in seats:
@@ -540,7 +717,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if why:
             self._refused(why, command)
             return
-        command()
+        self._accept(command)
         seats[member] = (seat, office)
 
     @precondition(lambda self: bool(self.model.bodies))
@@ -558,14 +735,15 @@ class LedgerMachine(RuleBasedStateMachine):
         self._step(f"vacate_seat({body}, {member})")
 
         def command() -> None:
-            self.ledger.vacate_seat(body, member, by=by)
+            self.ledger.vacate_seat(body, member, by=by, occurred_at=self.at())
 
         if member not in seats:
             self._refused([errors.NotASeatHolderError], command)
             return
-        command()
+        self._accept(command)
         del seats[member]
 
+    # Proposals and comments ----------------------------------------------------------
     # Proposals and comments ----------------------------------------------------------
 
     @precondition(lambda self: bool(self.model.bodies))
@@ -578,19 +756,26 @@ class LedgerMachine(RuleBasedStateMachine):
             label="proposers",
         )
         self._step(f"raise_proposal({body}, {proposers=})")
-        proposal = self.ledger.raise_proposal(
-            body, proposers=proposers, title="Easy-read papers", text="Let us try them."
+        proposal = self._accept(
+            lambda: self.ledger.raise_proposal(
+                body,
+                proposers=proposers,
+                title="Easy-read papers",
+                text="Let us try them.",
+                occurred_at=self.at(),
+            )
         )
-        self.model.proposals[proposal] = ProposalModel(body)
+        self.model.proposals[proposal] = ProposalModel(body, self.clock)
 
     @precondition(lambda self: bool(self.model.proposals))
     @rule(
         data=st.data(),
         channel=st.sampled_from(CHANNELS),
         source_ref=st.none() | st.sampled_from(SOURCE_REFS),
+        text=st.sampled_from(("I would like this in BSL.", "Kann ich helfen?", "Ja")),
     )
     def comment(
-        self, data: st.DataObject, channel: str, source_ref: str | None
+        self, data: st.DataObject, channel: str, source_ref: str | None, text: str
     ) -> None:
         """Members comment on open proposals, perhaps through a supporter."""
         proposal = self._proposal(data)
@@ -602,14 +787,16 @@ class LedgerMachine(RuleBasedStateMachine):
             return self.ledger.comment(
                 proposal,
                 author=author,
-                text="I would like this in BSL.",
+                text=text,
                 channel=channel,
                 supporter=supporter,
                 source_ref=source_ref,
+                occurred_at=self.at(),
             )
 
         why: Refusals = self.model.gone(supporter)
-        if self.model.proposals[proposal].closed:
+        record = self.model.proposals[proposal]
+        if record.closed or record.status == "closed":  # or its vote has closed
             why.append(errors.ProposalClosedError)
         if supporter is not None and (
             supporter not in self.model.members[author].supporters
@@ -620,8 +807,10 @@ class LedgerMachine(RuleBasedStateMachine):
         if why:
             self._refused(why, command)
             return
-        comment_id = command()
-        self.model.proposals[proposal].comments.add(comment_id)
+        comment_id = self._accept(command)
+        record.comments[comment_id] = (author, text)
+        if supporter is not None:
+            event("comment through a supporter")
         if source_ref is not None:
             self.model.source_refs[source_ref] = comment_id
 
@@ -635,12 +824,14 @@ class LedgerMachine(RuleBasedStateMachine):
         record = self.model.proposals[proposal]
 
         def command() -> None:
-            self.ledger.withdraw_proposal(proposal, by=by, reason=reason)
+            self.ledger.withdraw_proposal(
+                proposal, by=by, reason=reason, occurred_at=self.at()
+            )
 
         if record.closed:
             self._refused([errors.ProposalClosedError], command)
             return
-        command()
+        self._accept(command)
         record.status = "withdrawn"
 
     # Adjustments -------------------------------------------------------------------
@@ -657,14 +848,23 @@ class LedgerMachine(RuleBasedStateMachine):
         """A member asks for an adjustment, standing or for an open proposal."""
         standing = data.draw(st.booleans(), label="standing")
         proposal = None if standing else self._proposal(data)
-        member = self._member(data, "member")
+        # Mostly a voter in the proposal's body: their needs gate its vote.
+        voters = [] if proposal is None else self._voters(proposal)
+        if bool(voters) and data.draw(st.integers(0, 3), label="a voter"):
+            member = self._pick(data, voters, "member")
+        else:
+            member = self._member(data, "member")
         self._step(
             f"request_adjustment({member}, {code=}, {proposal=}, {needed_before=})"
         )
 
         def command() -> UUID:
             return self.ledger.request_adjustment(
-                member, code=code, proposal=proposal, needed_before=needed_before
+                member,
+                code=code,
+                proposal=proposal,
+                needed_before=needed_before,
+                occurred_at=self.at(),
             )
 
         if proposal is not None:
@@ -678,9 +878,9 @@ class LedgerMachine(RuleBasedStateMachine):
             if past:
                 self._refused([errors.ProposalClosedError], command)
                 return
-        adjustment = command()
+        adjustment = self._accept(command)
         self.model.adjustments[adjustment] = AdjustmentModel(
-            member, proposal, needed_before
+            member, proposal, needed_before, code
         )
         if proposal is not None:
             self.model.proposals[proposal].adjustments.add(adjustment)
@@ -699,17 +899,20 @@ class LedgerMachine(RuleBasedStateMachine):
         on_behalf = data.draw(st.booleans(), label="withdrawn on their behalf")
         self._step(f"resolve_adjustment({adjustment}, {outcome}, {by=}, {on_behalf=})")
         record = self.model.adjustments[adjustment]
+        at = self.at()
 
         def command() -> None:
             if outcome in {"provided", "partly"}:
                 self.ledger.provide_adjustment(
-                    adjustment, by=by, partial=outcome == "partly"
+                    adjustment, by=by, partial=outcome == "partly", occurred_at=at
                 )
             elif outcome == "declined":
-                self.ledger.decline_adjustment(adjustment, by=by, reason=reason)
+                self.ledger.decline_adjustment(
+                    adjustment, by=by, reason=reason, occurred_at=at
+                )
             else:
                 self.ledger.withdraw_adjustment(
-                    adjustment, by=by if on_behalf else None
+                    adjustment, by=by if on_behalf else None, occurred_at=at
                 )
 
         why: Refusals = []
@@ -719,17 +922,23 @@ class LedgerMachine(RuleBasedStateMachine):
         if why:
             self._refused(why, command)
             return
-        command()
+        self._accept(command)
         record.status = "withdrawn" if outcome == "withdrawn" else "resolved"
 
     # Voting and decisions ----------------------------------------------------------
 
     @precondition(lambda self: bool(self.model.proposals))
-    @rule(data=st.data(), override=st.none() | st.sampled_from(OVERRIDES))
-    def open_voting(self, data: st.DataObject, override: str | None) -> None:
+    @rule(
+        data=st.data(),
+        override=st.none() | st.sampled_from(OVERRIDES),
+        advisory=st.booleans(),
+    )
+    def open_voting(
+        self, data: st.DataObject, override: str | None, advisory: bool
+    ) -> None:
         """Voting opens with the voting seats as electorate, access needs met first."""
         proposal = self._proposal(data)
-        self._open_voting(proposal, self._member(data, "by"), override)
+        self._open_voting(proposal, self._member(data, "by"), override, advisory)
 
     @precondition(lambda self: bool(self.model.proposals))
     @rule(data=st.data(), choice=st.sampled_from(CHOICES))
@@ -737,50 +946,107 @@ class LedgerMachine(RuleBasedStateMachine):
         """Only the electorate fixed at opening votes, and only while voting is open."""
         proposal = self._proposal(data)
         voter = self._member(data, "voter")
-        self._cast_ballot(proposal, voter, choice, self._supporter(data, voter))
+        self._cast_ballot(
+            proposal, voter, choice, self._supporter(data, voter), self.at()
+        )
 
     @precondition(lambda self: bool(self.model.proposals))
-    @rule(data=st.data())
-    def close_voting(self, data: st.DataObject) -> None:
-        """Closing a vote applies the rule fixed at opening and records the decision."""
+    @rule(data=st.data(), advisory=st.booleans())
+    def close_voting(self, data: st.DataObject, advisory: bool) -> None:
+        """Closing a vote applies the rule fixed at opening: a decision, or a poll."""
         proposal = self._proposal(data)
-        self._close_voting(proposal, self._member(data, "by"))
+        self._close_voting(proposal, self._member(data, "by"), self.at(), advisory)
 
     @precondition(lambda self: bool(self.model.votable()))
     @rule(
         data=st.data(),
         override=st.none() | st.sampled_from(OVERRIDES),
-        choices=st.lists(st.sampled_from(("for", *CHOICES)), max_size=6),
-        close=st.booleans(),
+        choices=st.lists(st.sampled_from(("for", *CHOICES)), min_size=1, max_size=8),
+        close=st.integers(0, 3),
+        advisory=st.integers(0, 3),
     )
     def hold_a_vote(
         self,
         data: st.DataObject,
         override: str | None,
         choices: list[str],
-        close: bool,
+        close: int,
+        advisory: int,
     ) -> None:
         """Take an open proposal along its vote: open it, cast ballots, maybe close."""
         proposal = self._pick(data, self.model.votable(), "proposal")
         record = self.model.proposals[proposal]
         by = self._member(data, "by")
         if record.status == "raised":
-            self._open_voting(proposal, by, override)
+            self._open_voting(proposal, by, override, advisory=not advisory)
         electorate = [m for m in self.model.members if m in record.electorate]
         for choice in choices if electorate else []:
             voter = self._pick(data, electorate, "voter")
-            self._cast_ballot(proposal, voter, choice, self._supporter(data, voter))
+            supporter = self._supporter(data, voter)
+            self._cast_ballot(proposal, voter, choice, supporter, self.at())
         if close:
-            self._close_voting(proposal, by)
+            self._close_voting(proposal, by, self.at(), record.advisory)
 
-    def _open_voting(self, proposal: UUID, by: UUID, override: str | None) -> None:
-        self._step(f"open_voting({proposal}, {by=}, access_override={override!r})")
+    @precondition(lambda self: bool(self.model.proposals))
+    @rule(
+        data=st.data(),
+        step=st.sampled_from(("ballot", "close", "withdraw", "decide")),
+        back=st.sampled_from((*BACKDATING, "at the floor", "just before the floor")),
+    )
+    def enter_late(self, data: st.DataObject, step: str, back: timedelta | str) -> None:
+        """A step entered late from the minutes, dated before the clock.
+
+        A ballot may not come before the proposal's last step (its raising or
+        the opening of its vote); a close, a withdrawal or a decision not before
+        that or the latest ballot either. Otherwise it is taken as dated.
+        """
+        voting = self.model.in_state("voting")
+        aim = bool(voting) and data.draw(st.integers(0, 3), label="a vote")
+        proposal = self._pick(
+            data, voting if aim else list(self.model.proposals), "proposal"
+        )
+        by = self._member(data, "by")
+        record = self.model.proposals[proposal]
+        if isinstance(back, timedelta):
+            at = self.at(back)
+        else:  # the edge: exactly at the time it may not precede, or just before
+            assert record.last_step is not None
+            floor = record.last_step if step in {"ballot", "decide"} else record.floor
+            before = timedelta(microseconds=1 if back == "just before the floor" else 0)
+            at = self.at(self.clock - floor + before)
+        if step == "ballot":
+            electorate = [m for m in self.model.members if m in record.electorate]
+            voter = self._pick(data, electorate or self.model.active(), "voter")
+            choice = data.draw(st.sampled_from(CHOICES), label="choice")
+            self._cast_ballot(proposal, voter, choice, None, at)
+        elif step == "close":
+            self._close_voting(proposal, by, at, record.advisory)
+        elif step == "withdraw":
+            self._withdraw(proposal, by, at)
+        else:
+            self._decide(
+                proposal, by, at, outcome="adopted", method="chair", decided_by=None
+            )
+
+    def _open_voting(
+        self, proposal: UUID, by: UUID, override: str | None, advisory: bool
+    ) -> None:
+        self._step(
+            f"open_voting({proposal}, {by=}, access_override={override!r}, {advisory=})"
+        )
         record = self.model.proposals[proposal]
         body = self.model.bodies[record.body]
         unmet = self.model.unmet(proposal)
+        at = self.at()
 
         def command() -> tuple[UUID, ...]:
-            return self.ledger.open_voting(proposal, by=by, access_override=override)
+            return self.ledger.open_voting(
+                proposal,
+                by=by,
+                access_override=override,
+                advisory=advisory,
+                occurred_at=at,
+            )
 
         why: Refusals = []
         if not self.model.electorate(record.body):
@@ -789,28 +1055,47 @@ class LedgerMachine(RuleBasedStateMachine):
             why.append(errors.UnmetAdjustmentsError)
         if record.closed:
             why.append(errors.ProposalClosedError)
-        if record.status == "voting" or record.undecided_vote:
+        if record.status in {"voting", "closed"} or record.undecided_vote:
             why.append(errors.VotingAlreadyOpenedError)
         if why:
             self._refused(why, command)
             return
-        electorate = command()
+        electorate = self._accept(command)
         assert set(electorate) == self.model.electorate(record.body)
         record.status = "voting"
+        record.advisory = advisory
         record.electorate = self.model.electorate(record.body)
         record.rule = body.rule
         record.access_override = override if unmet else None
-        event("voting opened" + (" over unmet needs" if unmet else ""))
+        record.last_step = self.clock
+        event(
+            ("advisory " if advisory else "")
+            + "voting opened"
+            + (" over unmet needs" if unmet else "")
+        )
 
     def _cast_ballot(
-        self, proposal: UUID, voter: UUID, choice: str, supporter: UUID | None
+        self,
+        proposal: UUID,
+        voter: UUID,
+        choice: str,
+        supporter: UUID | None,
+        at: datetime,
     ) -> None:
-        self._step(f"cast_ballot({proposal}, {voter=}, {choice=}, {supporter=})")
+        self._step(
+            f"cast_ballot({proposal}, {voter=}, {choice=}, {supporter=}, "
+            f"at={at.isoformat()})"
+        )
         record = self.model.proposals[proposal]
+        instant = at.astimezone(UTC)  # ZoneInfo times compare by the clock
 
         def command() -> None:
             self.ledger.cast_ballot(
-                proposal, voter=voter, choice=choice, supporter=supporter
+                proposal,
+                voter=voter,
+                choice=choice,
+                supporter=supporter,
+                occurred_at=at,
             )
 
         why: Refusals = self.model.gone(voter, supporter)
@@ -822,38 +1107,68 @@ class LedgerMachine(RuleBasedStateMachine):
             supporter not in self.model.members[voter].supporters
         ):
             why.append(errors.SupporterNotAuthorisedError)
+        assert record.last_step is not None
+        if instant < record.last_step:
+            why.append(errors.TimeOrderError)
         if why:
             self._refused(why, command)
             return
         replacing = voter in record.ballots
-        command()
+        self._accept(command)
         record.ballots[voter] = (choice, supporter)
+        record.last_ballot = max(instant, record.last_ballot or instant)
         event("ballot replaced" if replacing else "ballot cast")
+        if supporter is not None:
+            event("ballot cast by a supporter")
+        if instant < self.clock:
+            event("ballot entered late")
         if voter not in self.model.bodies[record.body].voting:
             event("ballot cast after leaving the voting seat")
 
-    def _close_voting(self, proposal: UUID, by: UUID) -> None:
-        self._step(f"close_voting({proposal}, {by=})")
+    def _close_voting(
+        self, proposal: UUID, by: UUID, at: datetime, advisory: bool
+    ) -> None:
+        self._step(f"close_voting({proposal}, {by=}, {advisory=}, at={at.isoformat()})")
         record = self.model.proposals[proposal]
+        instant = at.astimezone(UTC)  # ZoneInfo times compare by the clock
+
+        def command() -> Decision | Tally:
+            if advisory:
+                return self.ledger.close_advisory_vote(proposal, by=by, occurred_at=at)
+            return self.ledger.close_voting(proposal, by=by, occurred_at=at)
+
+        why: Refusals = []
         if record.status != "voting" or record.rule is None:
-            self._refused(
-                [errors.VotingNotOpenError],
-                lambda: self.ledger.close_voting(proposal, by=by),
-            )
+            why.append(errors.VotingNotOpenError)
+        else:
+            if record.advisory != advisory:
+                why.append(errors.WrongStateError)  # closed the other way
+            if instant < record.floor:
+                why.append(errors.TimeOrderError)
+        if why:
+            self._refused(why, command)
             return
+        assert record.rule is not None
         with_le = sum(
-            1 for v in record.ballots if self.model.members[v].lived_experience
+            1
+            for v in record.ballots
+            if self.model.members[v].lived_experience_at(instant)
         )
-        outcome = record.rule.outcome(
-            [choice for choice, _ in record.ballots.values()],
-            len(record.electorate),
-            with_le,
-        )
-        decision = self.ledger.close_voting(proposal, by=by)
-        assert decision.outcome == outcome
-        record.status = "decided"
+        choices = [choice for choice, _ in record.ballots.values()]
+        outcome = record.rule.outcome(choices, len(record.electorate), with_le)
+        result = self._accept(command)
         if record.rule.lived_experience_quorum:
             record.lived_experience_participants = with_le
+        record.last_step = max(instant, record.last_step or instant)
+        if advisory:
+            assert isinstance(result, Tally)
+            assert dict(result.counts) == {c: choices.count(c) for c in CHOICES}
+            record.status = "closed"
+            event(f"advisory vote closed: would be {outcome}")
+            return
+        assert isinstance(result, Decision)
+        assert result.outcome == outcome
+        record.status = "decided"
         record.decisions.append(
             DecisionModel(
                 outcome,
@@ -864,6 +1179,25 @@ class LedgerMachine(RuleBasedStateMachine):
             )
         )
         event(f"vote closed: {record.rule.kind} {outcome}")
+
+    def _withdraw(self, proposal: UUID, by: UUID, at: datetime) -> None:
+        self._step(f"withdraw_proposal({proposal}, {by=}, at={at.isoformat()})")
+        record = self.model.proposals[proposal]
+        instant = at.astimezone(UTC)  # ZoneInfo times compare by the clock
+
+        def command() -> None:
+            self.ledger.withdraw_proposal(proposal, by=by, occurred_at=at)
+
+        why: Refusals = []
+        if record.closed:
+            why.append(errors.ProposalClosedError)
+        if instant < record.floor:
+            why.append(errors.TimeOrderError)
+        if why:
+            self._refused(why, command)
+            return
+        self._accept(command)
+        record.status = "withdrawn"
 
     @precondition(lambda self: bool(self.model.proposals))
     @rule(
@@ -876,7 +1210,8 @@ class LedgerMachine(RuleBasedStateMachine):
         after_vote = [
             i
             for i, p in self.model.proposals.items()
-            if len(p.decisions) == 1 and p.decisions[0].by_vote
+            if (len(p.decisions) == 1 and p.decisions[0].by_vote)
+            or p.status == "closed"
         ]
         aim = bool(after_vote) and data.draw(st.booleans(), label="after a vote")
         proposal = self._pick(
@@ -888,13 +1223,41 @@ class LedgerMachine(RuleBasedStateMachine):
             st.none() | st.lists(st.sampled_from(members), min_size=1, max_size=3),
             label="decided_by",
         )
-        self._step(f"decide({proposal}, {outcome=}, {method=}, {decided_by=})")
+        self._decide(
+            proposal,
+            by,
+            self.at(),
+            outcome=outcome,
+            method=method,
+            decided_by=decided_by,
+        )
+
+    def _decide(
+        self,
+        proposal: UUID,
+        by: UUID,
+        at: datetime,
+        *,
+        outcome: str,
+        method: str,
+        decided_by: list[UUID] | None,
+    ) -> None:
+        self._step(
+            f"decide({proposal}, {outcome=}, {method=}, {decided_by=}, "
+            f"at={at.isoformat()})"
+        )
         record = self.model.proposals[proposal]
+        instant = at.astimezone(UTC)  # ZoneInfo times compare by the clock
         earlier = record.decisions
 
         def command() -> object:
             return self.ledger.decide(
-                proposal, outcome=outcome, method=method, by=by, decided_by=decided_by
+                proposal,
+                outcome=outcome,
+                method=method,
+                by=by,
+                decided_by=decided_by,
+                occurred_at=at,
             )
 
         why: Refusals = []
@@ -913,15 +1276,19 @@ class LedgerMachine(RuleBasedStateMachine):
             and earlier[0].outcome != "not_valid"
         ):
             why.append(errors.WrongStateError)  # it would settle nothing
+        assert record.last_step is not None
+        if instant < record.last_step:
+            why.append(errors.TimeOrderError)
         if why:
             self._refused(why, command)
             return
+        # An advisory vote bound no one, so no decision overrides it.
         overrode = bool(
             earlier
             and earlier[0].outcome != "not_valid"
             and direction(earlier[0].outcome) != direction(outcome)
         )
-        command()
+        self._accept(command)
         record.status = "decided"
         record.decisions.append(
             DecisionModel(
@@ -978,7 +1345,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 why.append(errors.UnmetAdjustmentsError)
             if record.closed:
                 why.append(errors.ProposalClosedError)
-            if record.status == "voting" or record.undecided_vote:
+            if record.status in {"voting", "closed"} or record.undecided_vote:
                 why.append(errors.VotingAlreadyOpenedError)
         self._refused(why, calls[command])
 
@@ -1010,7 +1377,42 @@ class LedgerMachine(RuleBasedStateMachine):
                 lambda: self.ledger.provide_adjustment(other, by=by),
             )
 
+    @rule()
+    def read_the_reports(self) -> None:
+        """Someone reads the report and the tables: both keep what they folded."""
+        self._step("read_the_reports()")
+        self.ledger.power_sharing()
+        if self.backend == "memory":
+            self.ledger.projections().catch_up()
+
     # Agreement ---------------------------------------------------------------------
+
+    def audit(self, ledger: Ledger) -> None:
+        """What an auditor checks at the end: chain, erasure, and every figure.
+
+        A signed checkpoint verifies; no sealed field of an erased member or a
+        withdrawn declaration opens; the reports kept along the way (and the
+        tables, in memory) equal the same reports rebuilt from the events.
+        """
+        key = SigningKey.generate("audit.example/stateful")
+        note = ledger.checkpoint(key).note
+        report = ledger.verify(Verifier.parse(key.verifier), [note])
+        assert report.status == "VERIFIED", report.findings
+        assert report.size == ledger.position
+        assert ledger.audit_erasure().findings == ()
+        scopes = [None, *self.model.bodies]
+        for body in scopes:
+            kept = comparable(ledger.power_sharing(body=body))
+            rebuilt = comparable(ledger.power_sharing(body=body, as_of=ledger.position))
+            assert kept == rebuilt, body
+        if self.backend == "memory":
+            projector = ledger.projections()
+            projector.catch_up()
+            for body in scopes:
+                folded = ledger.power_sharing(body=body)
+                stored = projector.read(folded.scope)
+                assert stored is not None
+                assert comparable(stored) == comparable(folded), body
 
     @invariant()
     def ledger_agrees_with_model(self) -> None:
@@ -1032,6 +1434,9 @@ class LedgerMachine(RuleBasedStateMachine):
         assert [m.id for m in members] == list(self.model.members)
         for view in members:
             record = self.model.members[view.id]
+            # The name is sealed: readable until the member is erased, then never.
+            assert view.name == record.name
+            assert view.role == record.role
             assert view.lived_experience == record.lived_experience
             assert view.supporters == frozenset(record.supporters)
             assert view.erased == record.erased
@@ -1081,7 +1486,14 @@ class LedgerMachine(RuleBasedStateMachine):
                 for d in record.decisions
             ]
             assert view.decision == (view.decisions[-1] if view.decisions else None)
-            assert {c.id for c in view.comments} == record.comments
+            # Comment texts are sealed under their author's key.
+            assert {c.id: (c.author, c.text) for c in view.comments} == {
+                comment: (
+                    author,
+                    ERASED if self.model.members[author].erased else text,
+                )
+                for comment, (author, text) in record.comments.items()
+            }
             assert set(view.adjustments) == record.adjustments
             assert set(ledger.unmet_adjustments(view.id)) == self.model.unmet(view.id)
 
@@ -1100,6 +1512,9 @@ class LedgerMachine(RuleBasedStateMachine):
                 record.needed_before,
             )
             assert view.scope == ("proposal" if record.proposal else "standing")
+            # The code reveals a need (BSL: deafness): sealed, shredded on erasure.
+            erased = self.model.members[record.member].erased
+            assert view.code == (ERASED if erased else record.code)
 
 
 class StoredLedgerMachine(LedgerMachine):
