@@ -281,6 +281,25 @@ def test_x1_a_request_due_exactly_at_now_is_pending(org: Board) -> None:
     assert access.x1(org.lens(), TH).n == 0
 
 
+def test_x1_says_requests_made_but_none_due_apart_from_none_made(org: Board) -> None:
+    """X1's reason for no value tells pending requests apart from no requests."""
+    m = org.meeting(10)
+    org.request(org.ann, 2, m)  # due at the meeting on day 10
+    org.request(org.ben, 2)  # standing, before any meeting it could cover
+    x1 = access.x1(org.lens(until=day(5)), TH)
+    assert (x1.value, x1.n) == (None, 0)
+    assert x1.note == (
+        f"{INSUFFICIENT}: 2 adjustment requests were made, but none had fallen "
+        "due by the period's end"
+    )
+    before = access.x1(org.lens(until=day(1)), TH)
+    assert before.note == f"{INSUFFICIENT}: no adjustment requests were made"
+    # With no period end, the meeting on day 10 is still to come.
+    assert access.x1(org.lens(), TH).note == (
+        f"{INSUFFICIENT}: 2 adjustment requests were made, but none has fallen due yet"
+    )
+
+
 def test_x1_x2_read_outcomes_as_they_stood_at_the_period_end(org: Board) -> None:
     """X1 and X2 for a period ignore answers given after the period's end."""
     m = org.meeting(20)

@@ -378,13 +378,14 @@ def x1(lens: Lens, th: Thresholds) -> Figure:
         else:
             outcome = "declined" if status == "declined" else "unresolved"
         items.append((a, a.requested_at, outcome))
-    for a, meeting in standing_items(lens):
+    covered = standing_items(lens)
+    for a, meeting in covered:
         outcome = standing_outcome(lens, a, meeting)
         if outcome != "pending":
             items.append((a, meeting.starts_at, outcome))
     coverage = lens.coverage((a.member, at) for a, at, _ in items)
     if not items:
-        return insufficient("X1", "no adjustment requests were made")
+        return insufficient("X1", _nothing_due(lens, covered))
     counts = Counter(outcome for _, _, outcome in items)
     met = counts["met"]
     partial = sum(a.partial for a, _, outcome in items if outcome == "met")
@@ -402,6 +403,28 @@ def x1(lens: Lens, th: Thresholds) -> Figure:
     # stand for one person's need, so the people behind them are counted too.
     people = people_in((a.member, at) for a, at, _ in items)
     return Figure("X1", value, len(items), coverage, band, note, people)
+
+
+def _nothing_due(
+    lens: Lens, covered: list[tuple[AdjustmentFacts, MeetingFacts]]
+) -> str:
+    """Why X1 has no items: no requests, or requests none of which fell due.
+
+    A request still pending, or a standing request that covered no meeting
+    held yet, was made all the same: saying none was made would be untrue.
+    """
+    asked = {a.id for a in requests(lens) if a.status != "withdrawn"}
+    asked |= {a.id for a, _ in covered}
+    if not asked:
+        return "no adjustment requests were made"
+    made = (
+        "1 adjustment request was made"
+        if len(asked) == 1
+        else f"{len(asked)} adjustment requests were made"
+    )
+    if lens.until is None:
+        return f"{made}, but none has fallen due yet"
+    return f"{made}, but none had fallen due by the period's end"
 
 
 def x2(lens: Lens, th: Thresholds) -> Figure:

@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 24
+FIGURES_VERSION = 25
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -274,7 +274,9 @@ period only; a seat its holder took after their erasure's business time
 (the erasure recorded later) is held in no period: R6, the standing
 requests of seated members (X1, X2), a forum's members (V2, A1's base) and
 the ladder's decision makers no longer count it. 24: R7 equal to R1 within
-rounding is proportionate, not diluted, as version 11 made the other cuts.)"""
+rounding is proportionate, not diluted, as version 11 made the other cuts.
+25: X1 with no request due says how many were made, rather than that none
+was.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
