@@ -239,3 +239,46 @@ def test_a_member_s_role_is_the_one_given_at_the_latest_business_time(
     ledger.change_role(kim, "director", by=admin, occurred_at=start)  # before joining
     assert ledger.member(kim).role == "member"
     assert ledger.facts().members[kim].role_at(datetime.now(UTC)) == "member"
+
+
+def test_a_role_change_to_the_role_in_force_at_its_time_records_nothing(
+    ledger: Ledger,
+) -> None:
+    """Changing to the role held at the command's business time stores no event."""
+    admin = ledger.register_member("Admin", role="staff")
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    sam = ledger.register_member("Sam", role="trainer", occurred_at=start)
+    before = count_events(ledger)
+    ledger.change_role(sam, "trainer", by=admin, occurred_at=start + timedelta(1))
+    assert count_events(ledger) == before
+    ledger.change_role(sam, "trustee", by=admin, occurred_at=start + timedelta(10))
+    ledger.change_role(sam, "trustee", by=admin, occurred_at=start + timedelta(20))
+    ledger.change_role(sam, "trainer", by=admin, occurred_at=start + timedelta(5))
+    assert count_events(ledger) == before + 1  # trustee then, trainer on day 5
+    ledger.change_role(sam, "trustee", by=admin, occurred_at=start + timedelta(5))
+    assert count_events(ledger) == before + 2  # not the role in force on day 5
+    facts = ledger.facts().members[sam]
+    assert facts.role_at(start + timedelta(5)) == "trustee"
+    assert ledger.member(sam).role == "trustee"
+    ledger.change_role(sam, "director", by=admin, occurred_at=start + timedelta(10))
+    assert count_events(ledger) == before + 3  # of two at one time, the later holds
+    assert ledger.member(sam).role == "director"
+    ledger.change_role(sam, "trustee", by=admin, occurred_at=start + timedelta(7))
+    assert count_events(ledger) == before + 3  # day 5's trustee holds on day 7
+
+
+def test_a_role_change_at_the_default_time_follows_a_role_dated_later(
+    ledger: Ledger,
+) -> None:
+    """Undated, a change compares with and follows the role given at the latest time."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam", role="trainer")
+    later = datetime.now(UTC) + timedelta(days=30)
+    ledger.change_role(sam, "trustee", by=admin, occurred_at=later)
+    before = count_events(ledger)
+    ledger.change_role(sam, "trustee", by=admin)
+    assert count_events(ledger) == before
+    ledger.change_role(sam, "trainer", by=admin)
+    assert count_events(ledger) == before + 1
+    assert ledger.member(sam).role == "trainer"
+    assert ledger.facts().members[sam].role_at(later) == "trainer"

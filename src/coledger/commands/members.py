@@ -55,12 +55,20 @@ class MemberCommands(LedgerCore):
         occurred_at: datetime | None = None,
         source_ref: str | None = None,
     ) -> None:
-        """Record a member's new organisational role."""
+        """Record a member's new organisational role.
+
+        Nothing is recorded when it is the role the member holds at the
+        command's business time; by default that time is now, or the time the
+        latest role was given if that is later.
+        """
         v.check_code("role", role, v.ROLES)
 
         def command() -> None:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             record = self._member(member)
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.role_since
+            )
             record.change_role(ctx, role)
             self._save(record)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -30,7 +31,7 @@ class Member(LedgerAggregate):
             aggregate.supporters = frozenset()
             aggregate.erased = False
             aggregate.declared_at = None
-            aggregate.role_since = self.occurred_at
+            aggregate.roles = [(self.occurred_at, self.role)]
 
     class RoleChanged(LedgerAggregate.Event):
         """The member's organisational role changed."""
@@ -45,9 +46,12 @@ class Member(LedgerAggregate):
             registration) gives way to the later one. Of two at one time, the
             one recorded later holds.
             """
-            if self.occurred_at >= aggregate.role_since:
-                aggregate.role = self.role
-                aggregate.role_since = self.occurred_at
+            roles = aggregate.roles
+            if self.occurred_at >= roles[-1][0]:
+                roles.append((self.occurred_at, self.role))
+            else:
+                bisect.insort_right(roles, (self.occurred_at, self.role), key=_time)
+            aggregate.role = roles[-1][1]
 
     class LivedExperienceDeclared(LedgerAggregate.Event):
         """The member declared lived experience, with consent and a legal condition."""
@@ -114,9 +118,9 @@ class Member(LedgerAggregate):
         erased: bool
         declared_at: datetime | None
         """The business time of the active declaration (None without one)."""
-        role_since: datetime
-        """When the role in force was given: registration or a change (business
-        time)."""
+        roles: list[tuple[datetime, str]]
+        """(business time, role) from the registration and each change, in time
+        order (of two at one time, the one recorded later last)."""
 
     @classmethod
     def register(cls, record_id: UUID, ctx: Context, name: str, role: str) -> Member:
@@ -147,9 +151,23 @@ class Member(LedgerAggregate):
         """
         return self.consent is not None
 
+    @property
+    def role_since(self) -> datetime:
+        """When the role in force was given: registration or a change."""
+        return self.roles[-1][0]
+
+    def role_at(self, at: datetime) -> str:
+        """The role held at business time *at* (before registration: the first).
+
+        Read as the reports read it (``MemberFacts.role_at``).
+        """
+        i = bisect.bisect_right(self.roles, at, key=_time)
+        return self.roles[max(i - 1, 0)][1]
+
     def change_role(self, ctx: Context, role: str) -> None:
-        """Record a new organisational role."""
-        self._record(self.RoleChanged, ctx, role=role)
+        """Record a new organisational role (no event when it is the role held then)."""
+        if role != self.role_at(ctx.occurred_at):
+            self._record(self.RoleChanged, ctx, role=role)
 
     def declare_lived_experience(
         self, ctx: Context, categories: tuple[str, ...], consent: str, condition: str
@@ -187,3 +205,7 @@ class Member(LedgerAggregate):
         """Withdraw a supporter's authority (no event if none was given)."""
         if supporter in self.supporters:
             self._record(self.SupporterRevoked, ctx, supporter=supporter)
+
+
+def _time(entry: tuple[datetime, str]) -> datetime:
+    return entry[0]
