@@ -23,6 +23,7 @@ from coledger.integrity.audit_copy import audit_copy
 from coledger.integrity.checkpoints import open_checkpoint, read_unverified
 from coledger.integrity.source import open_source
 from coledger.integrity.verify import verify
+from coledger.storage import parse_url
 
 
 @pytest.fixture
@@ -171,6 +172,62 @@ def test_an_unbalanced_bracket_in_a_url_is_an_invalid_url(
     with pytest.raises(InvalidUrlError, match="not a valid URL"):
         entry(url)
     assert list(tmp_path.iterdir()) == []
+
+
+SPACED_URLS = [
+    " memory://",
+    "memory:// ",
+    "\tmemory://",
+    "mem\tory://",
+    "memory://\n",
+    " sqlite:///club.db",
+    "sqlite:///club.db ",
+    "sqlite:///cl\tub.db",
+    "sqlite:///club\r\n.db",
+    "sqlite:///\x01club.db",
+    "sqlite:///club\x7f.db",
+    "\u00a0postgresql://u@127.0.0.1/db",
+    " postgresql://u@127.0.0.1/db",
+    "postgresql://u@127.0.0.1/d\tb",
+    "postgres://u@127.0.0.1/db\n",
+]
+
+
+@pytest.mark.parametrize("url", SPACED_URLS)
+@pytest.mark.parametrize("entry", [Ledger.open, open_source])
+def test_a_url_with_spaces_around_or_control_characters_is_refused(
+    url: str,
+    entry: Callable[[str], Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whatever the scheme (urllib drops them silently) refused, and nothing written."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InvalidUrlError, match=r"space|control character"):
+        entry(url)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "backend"),
+    [
+        ("MEMORY://", "memory"),
+        ("Memory://", "memory"),
+        ("SQLite:///club.db", "sqlite"),
+        ("POSTGRESQL://u@127.0.0.1/db", "postgres"),
+        ("Postgres://u@127.0.0.1/db", "postgres"),
+    ],
+)
+def test_a_scheme_is_read_in_any_case_for_every_backend(
+    url: str, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scheme is case-insensitive (RFC 3986) alike for memory, SQLite, PostgreSQL."""
+    monkeypatch.chdir(tmp_path)
+    assert parse_url(url).backend == backend
+    if backend != "postgres":  # opening one needs no server
+        with Ledger.open(url) as opened:
+            opened.register_member("Ana Example")
+            assert opened.position == 1
 
 
 LONG = "y" * 300  # past the 255 bytes a file name may have

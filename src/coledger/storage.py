@@ -229,6 +229,18 @@ def parse_url(url: object) -> StorageConfig:
         raise InvalidUrlError(f"a storage URL must be a non-empty string, not {url!r}")
     if "\x00" in url:
         raise InvalidUrlError("a storage URL cannot hold a NUL character")
+    # urllib drops spaces before the scheme and tabs and line breaks anywhere
+    # without a word, for every scheme: the store opened would not be the one
+    # the URL names, so they are refused, alike for every backend.
+    if any(c < " " or c == "\x7f" for c in url):
+        raise InvalidUrlError(
+            f"{shown(url)!r}: a storage URL cannot hold a control character "
+            "(a tab or a line break, say)"
+        )
+    if url != url.strip():
+        raise InvalidUrlError(
+            f"{shown(url)!r}: a storage URL cannot begin or end with a space"
+        )
     parts = _split(url)
     scheme = parts.scheme.lower()
     if scheme == "memory":
