@@ -46,6 +46,7 @@ from coledger.domain import (
 from coledger.domain import values as v
 from coledger.domain.values import check_position
 from coledger.integrity.recorders import (
+    CommitUnknownError,
     HeadCheckingSQLiteRecorder,
     HeadMovedError,
     LeafPOPORecorder,
@@ -345,6 +346,17 @@ class Shred:
     member: UUID
     purposes: tuple[str, ...]
     erase: bool
+
+
+def outcome_unknown(
+    error: CommitUnknownError, what: str, check: str
+) -> errors.OutcomeUnknownError:
+    """The error telling the caller that *what* may or may not have been stored."""
+    return errors.OutcomeUnknownError(
+        f"the connection to the database was lost as {what} was committed, and "
+        f"the server did not answer again: {what} may or may not have been "
+        f"stored ({error}); once the database answers, {check}"
+    )
 
 
 def _stale_snapshot(error: PersistenceError) -> bool:
@@ -947,8 +959,17 @@ class LedgerCore(ClosedOnExit):
             "was stored"
         )
 
-    def _storage_error(self, error: PersistenceError) -> errors.StorageError:
-        """The StorageError that says what went wrong with the storage."""
+    def _storage_error(
+        self, error: PersistenceError, what: str = "the command"
+    ) -> errors.StorageError:
+        """The StorageError that says what went wrong with the storage (of *what*)."""
+        if isinstance(error, CommitUnknownError):
+            return outcome_unknown(
+                error,
+                what,
+                f"read the records back (or history()) and run {what} again "
+                "only if it is not there",
+            )
         if not _locked_out(error):
             return errors.StorageError(str(error))
         return locked_error(self.config)
@@ -1099,7 +1120,7 @@ class LedgerCore(ClosedOnExit):
                     "nothing in the batch was stored"
                 ) from error
             except PersistenceError as error:
-                raise self._storage_error(error) from error
+                raise self._storage_error(error, "the batch") from error
         except errors.StorageError as error:
             destroyed = self._keys_destroyed(error, batch=True, created=new)
             if destroyed is None:

@@ -36,6 +36,7 @@ from coledger._core import (
     RecordedEvent,
     _check_period,
     _query,
+    outcome_unknown,
     refusing_once_closed,
 )
 from coledger.commands.adjustments import AdjustmentCommands
@@ -67,7 +68,11 @@ from coledger.integrity.checkpoints import (
 )
 from coledger.integrity.leaves import leaf_hash
 from coledger.integrity.receipts import make_receipt
-from coledger.integrity.recorders import HeadMovedError, LeafPOPORecorder
+from coledger.integrity.recorders import (
+    CommitUnknownError,
+    HeadMovedError,
+    LeafPOPORecorder,
+)
 from coledger.integrity.source import AuditSource, MemorySource, source_for
 from coledger.integrity.verify import FAILED, WARNINGS, Report, verify
 from coledger.privacy import erasure_audit
@@ -447,6 +452,13 @@ class Ledger(
                     raise errors.ConcurrencyError(
                         "another writer wrote to the ledger during the import; "
                         "nothing was imported"
+                    ) from error
+                except CommitUnknownError as error:
+                    raise outcome_unknown(
+                        error,
+                        "the import",
+                        "see whether position is 0 (nothing imported) or the "
+                        "export's event count (all of it): it is all or nothing",
                     ) from error
                 except PersistenceError as error:
                     raise errors.StorageError(str(error)) from error

@@ -397,6 +397,16 @@ class DatabaseLockedError(StorageError):
         )
 
 
+class OutcomeUnknownError(StorageError):
+    """A write may or may not have been stored: its reply and the server were lost.
+
+    The connection failed as the write was committed, so the server may have
+    stored it, and every try to resend it or to look for it failed too. Read
+    the record back (or ``history()``, or ``position``) once the storage
+    answers again, and run the command again only if it is not there.
+    """
+
+
 class KeysDestroyedError(StorageError):
     """Keys were destroyed, then the event saying why could not be stored.
 

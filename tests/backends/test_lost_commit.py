@@ -11,7 +11,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, OperationalError
 
 from coledger import Ledger, errors
-from coledger.integrity.postgres import OneTripPostgresRecorder
+from coledger.integrity.postgres import INSERT_ATTEMPTS, OneTripPostgresRecorder
 from conftest import PG_BASE
 
 pytestmark = pytest.mark.postgres
@@ -96,8 +96,9 @@ def test_a_connection_that_stays_lost_fails_plainly(
     monkeypatch.setattr("coledger.integrity.postgres.INSERT_WAIT", 0)
     before = pg_ledger.position
     _lose_replies(monkeypatch, pg_ledger, committed=False, times=10**6)
-    with pytest.raises(errors.StorageError, match="closed the connection"):
+    with pytest.raises(errors.StorageError, match="closed the connection") as raised:
         pg_ledger.register_member("Alice")
+    assert not isinstance(raised.value, errors.OutcomeUnknownError)  # looked: none
     assert pg_ledger.position == before
 
 
@@ -194,3 +195,93 @@ def test_a_read_record_changed_before_the_retry_does_not_run_the_command_again(
     ]
     assert registered == [bob]
     assert sorted(m.name for m in pg_ledger.members()) == ["Alice", "Bob"]
+
+
+def _lose_every_reply_after_a_commit(
+    monkeypatch: pytest.MonkeyPatch, ledger: Ledger, *, recheck: bool
+) -> list[int]:
+    """The first insert commits and loses its reply; the connection then stays lost.
+
+    Without *recheck*, the recorder's last look for its own events fails too,
+    as it would while the server stays unreachable. Returns the tries made.
+    """
+    monkeypatch.setattr("coledger.integrity.postgres.INSERT_WAIT", 0)
+    recorder: Any = ledger._app.recorder
+    real = recorder._insert_once
+    tries: list[int] = []
+
+    def lost(statement: Any, params: Any, count: int) -> list[int]:
+        tries.append(1)
+        if len(tries) == 1:
+            real(statement, params, count)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    def unreachable(stored_events: Any) -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(recorder, "_insert_once", lost)
+    if not recheck:
+        monkeypatch.setattr(recorder, "_stored_already", unreachable)
+    return tries
+
+
+def test_every_try_failing_after_a_commit_that_may_have_landed_is_outcome_unknown(
+    pg_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller is told the command may or may not be stored, and how to check."""
+    alice = pg_ledger.register_member("Alice")
+    before = pg_ledger.position
+    tries = _lose_every_reply_after_a_commit(monkeypatch, pg_ledger, recheck=False)
+    with pytest.raises(errors.OutcomeUnknownError) as raised:
+        pg_ledger.change_role(alice, "trainer", by=alice)
+    assert len(tries) == INSERT_ATTEMPTS
+    assert isinstance(raised.value, errors.StorageError)
+    message = str(raised.value)
+    assert "may or may not have been stored" in message
+    assert "closed the connection" in message
+    assert "history()" in message
+    monkeypatch.undo()
+    assert pg_ledger.position == before + 1  # it had landed, as it may have
+    assert pg_ledger.member(alice).role == "trainer"
+
+
+def test_every_try_failing_after_a_commit_found_by_a_last_look_is_stored(
+    pg_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the server answers one last look, the commit that landed is the result."""
+    alice = pg_ledger.register_member("Alice")
+    before = pg_ledger.position
+    tries = _lose_every_reply_after_a_commit(monkeypatch, pg_ledger, recheck=True)
+    pg_ledger.change_role(alice, "trainer", by=alice)
+    assert len(tries) == INSERT_ATTEMPTS
+    assert pg_ledger.position == before + 1
+    assert pg_ledger.member(alice).role == "trainer"
+
+
+def test_an_import_whose_every_try_failed_after_a_commit_is_outcome_unknown(
+    pg_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import that may have landed says so too, and how to check."""
+    with Ledger.open("memory://") as source:
+        source.register_member("Ada")
+        out = io.StringIO()
+        source.export(out)
+    _lose_every_reply_after_a_commit(monkeypatch, pg_ledger, recheck=False)
+    with pytest.raises(errors.OutcomeUnknownError, match="may or may not"):
+        pg_ledger.import_events(out.getvalue().splitlines())
+    monkeypatch.undo()
+    assert [m.name for m in pg_ledger.members()] == ["Ada"]
+
+
+def test_a_batch_whose_every_try_failed_after_a_commit_is_outcome_unknown(
+    pg_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch that may have landed says so, naming the batch, and keeps its keys."""
+    _lose_every_reply_after_a_commit(monkeypatch, pg_ledger, recheck=False)
+    with (
+        pytest.raises(errors.OutcomeUnknownError, match="the batch may or may not"),
+        pg_ledger.batch(),
+    ):
+        ada = pg_ledger.register_member("Ada")
+    monkeypatch.undo()
+    assert pg_ledger.member(ada).name == "Ada"  # landed, and its key was kept

@@ -27,6 +27,7 @@ from psycopg.types.composite import CompositeInfo, register_composite
 from coledger.integrity.recorders import (
     CHECKPOINTS,
     LEAVES,
+    CommitUnknownError,
     HeadMovedError,
     ReadsChangedError,
     leaf_hashes,
@@ -157,7 +158,10 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
         the server may have committed: the retry then meets the events it
         stored itself, and takes them as stored rather than as another writer's
         conflict, so that a command is never run again over its own events;
-        so does a retry that its read guard refused.
+        so does a retry that its read guard refused. When every try fails after
+        one that may have committed, a last look tells whether it did; if the
+        server does not answer that either, CommitUnknownError says the outcome
+        is unknown.
         """
         reads: dict[UUID, int] = kwargs.pop("reads", None) or {}
         head = kwargs.pop("head", None)
@@ -183,11 +187,31 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
                     raise
                 return found
             except (InterfaceError, OperationalError) as error:
-                if attempt == INSERT_ATTEMPTS or _lock_timed_out(error):
-                    raise
                 unsure = unsure or _outcome_unknown(error)
-                time.sleep(INSERT_WAIT)
+                if attempt < INSERT_ATTEMPTS and not _lock_timed_out(error):
+                    time.sleep(INSERT_WAIT)
+                    continue
+                if not unsure:
+                    raise
+                return self._ours_or_unknown(stored_events, error)
         raise AssertionError  # pragma: no cover (the loop returns or raises)
+
+    def _ours_or_unknown(
+        self, stored_events: Sequence[StoredEvent], error: Exception
+    ) -> list[int]:
+        """After the last try failed with *error*, one try may have committed: look.
+
+        The ids of the events if that try stored them; *error* again if none
+        did; CommitUnknownError if the server does not answer the look either.
+        """
+        try:
+            found = self._stored_already(stored_events)
+        except (InterfaceError, OperationalError) as lost:
+            msg = f"{error} (and looking for the events failed: {lost})"
+            raise CommitUnknownError(msg) from error
+        if found is None:
+            raise error
+        return found
 
     def _insert_once(
         self, statement: Composed, params: tuple[list[Any], ...], count: int

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from eventsourcing.persistence import OperationalError
 from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
@@ -58,6 +59,14 @@ class HeadMovedError(ConcurrencyError):
     The transaction was rolled back. A Ledger raises it too when a command that
     trusted its cached head unread finds, before acting on it, that the head
     moved; either way the Ledger runs the command again on fresh records.
+    """
+
+
+class CommitUnknownError(OperationalError):
+    """Every try of an insert failed, after one whose COMMIT may have landed.
+
+    The connection was lost as a try was committed, and neither the tries
+    after it nor a last look for the events got an answer from the server.
     """
 
 
