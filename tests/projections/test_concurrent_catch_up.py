@@ -12,7 +12,7 @@ from uuid import UUID
 
 import pytest
 
-from coledger import Ledger
+from coledger import Ledger, StorageError
 from coledger.projections import materialise
 from coledger.projections.lens import Scope
 from coledger.projections.materialise import Materialiser, comparable, tracking_name
@@ -202,3 +202,66 @@ def test_a_report_whose_tables_change_thresholds_after_its_catch_up_folds(
 
         monkeypatch.setattr(Materialiser, "catch_up", then_theirs)
         assert ledger.power_sharing(materialised=True).indicators["R1"] == expected
+
+
+def _fail_one_swap(monkeypatch: pytest.MonkeyPatch, projector: Materialiser) -> None:
+    """Make the next swap of *projector*'s tables fail, after the fold was done."""
+    tables: Any = projector.tables
+    name = "_swap" if hasattr(tables, "_swap") else "replace"
+    real = getattr(tables, name)
+    failed: list[int] = []
+
+    def swap(*args: Any, **kwargs: Any) -> None:
+        if not failed:
+            failed.append(1)
+            raise StorageError("projection tables: the disk is full")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(tables, name, swap)
+
+
+def test_a_catch_up_after_a_failed_swap_counts_what_the_tables_moved_by(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The events the failed catch-up had folded count once its successor writes."""
+    ann = person(ledger, "Ann", le_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    projector = ledger.projections()
+    projector.catch_up()
+    start = projector.tables.position()
+    _raise_and_adopt(ledger, board, ann, 1)
+    new = sum(1 for _ in ledger.history(after=start))
+    assert new > 1
+    _fail_one_swap(monkeypatch, projector)
+    with pytest.raises(StorageError, match="disk is full"):
+        projector.catch_up()
+    assert projector.tables.position() == start
+    assert projector.catch_up() == new
+    assert projector.tables.position() == ledger.position
+    assert projector.catch_up() == 0
+
+
+def test_follow_reports_the_batch_a_failed_swap_held_back(
+    memory_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a failed swap, the worker's next catch-up is passed to on_batch."""
+    person(memory_ledger, "Ann", le_from=0)
+    projector = memory_ledger.projections()
+    _fail_one_swap(monkeypatch, projector)
+    stop = threading.Event()
+    batches: list[int] = []
+    failures: list[Exception] = []
+
+    def on_batch(count: int) -> None:
+        batches.append(count)
+        stop.set()
+
+    timer = threading.Timer(10, stop.set)
+    timer.start()
+    try:
+        projector.follow(stop, poll=0.01, on_batch=on_batch, on_error=failures.append)
+    finally:
+        timer.cancel()
+    assert [str(f) for f in failures] == ["projection tables: the disk is full"]
+    assert batches == [memory_ledger.position]
+    assert projector.tables.position() == memory_ledger.position

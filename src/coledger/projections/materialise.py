@@ -855,7 +855,10 @@ class Materialiser:
         return counted.count
 
     def catch_up(self, *, at_least: int | None = None) -> int:
-        """Fold everything new into the tables; returns how many events were new.
+        """Fold everything new into the tables; returns how many events they moved by.
+
+        That is the events between the tables' position before and after,
+        those a catch-up whose swap failed had folded among them.
 
         Only the scopes the new events touched are recomputed and rewritten
         (every scope when a member's status or a standing request changed).
@@ -904,7 +907,12 @@ class Materialiser:
         # touched since before that position, serve as they are.
         day = now_of(self._facts)
         marked_since = self._marks_from
+        folded = self._facts.position
         applied = self._fold_to(head)
+        if folded > tracked:
+            # Folded already by a catch-up whose swap failed or was overtaken:
+            # the tables move past those events now, so they count here.
+            applied += self._count(tracked, folded)
         self._stamp = self._stamp_at(self._facts.position)
         if now_of(self._facts) != day:  # a new day: figures up to now all move
             self._facts.dirty.add(ALL)
@@ -929,6 +937,10 @@ class Materialiser:
         self._facts.dirty.clear()
         self._marks_from = head
         return applied
+
+    def _count(self, after: int, until: int) -> int:
+        """How many events the log holds after *after* up to *until*."""
+        return sum(1 for _ in self.ledger.fold_states(after=after, until=until))
 
     def _stamp_at(self, position: int) -> Stamp | None:
         """The stamp of the event the log holds at *position*."""
