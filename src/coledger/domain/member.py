@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import bisect
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from coledger.domain.base import Context, LedgerAggregate
+from coledger.domain.timeorder import give_at, in_force_at
 from coledger.domain.values import ERASED, LIVED_EXPERIENCE
 from coledger.errors import AlreadyDeclaredError, NotDeclaredError
 
@@ -46,12 +46,7 @@ class Member(LedgerAggregate):
             registration) gives way to the later one. Of two at one time, the
             one recorded later holds.
             """
-            roles = aggregate.roles
-            if self.occurred_at >= roles[-1][0]:
-                roles.append((self.occurred_at, self.role))
-            else:
-                bisect.insort_right(roles, (self.occurred_at, self.role), key=_time)
-            aggregate.role = roles[-1][1]
+            aggregate.role = give_at(aggregate.roles, self.occurred_at, self.role)
 
     class LivedExperienceDeclared(LedgerAggregate.Event):
         """The member declared lived experience, with consent and a legal condition."""
@@ -161,8 +156,7 @@ class Member(LedgerAggregate):
 
         Read as the reports read it (``MemberFacts.role_at``).
         """
-        i = bisect.bisect_right(self.roles, at, key=_time)
-        return self.roles[max(i - 1, 0)][1]
+        return in_force_at(self.roles, at)
 
     def change_role(self, ctx: Context, role: str) -> None:
         """Record a new organisational role (no event when it is the role held then)."""
@@ -205,7 +199,3 @@ class Member(LedgerAggregate):
         """Withdraw a supporter's authority (no event if none was given)."""
         if supporter in self.supporters:
             self._record(self.SupporterRevoked, ctx, supporter=supporter)
-
-
-def _time(entry: tuple[datetime, str]) -> datetime:
-    return entry[0]

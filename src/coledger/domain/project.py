@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import bisect
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from coledger.domain.base import Context, LedgerAggregate
-from coledger.domain.timeorder import check_not_before
+from coledger.domain.timeorder import check_not_before, give_at, in_force_at
 
 
 class Project(LedgerAggregate):
@@ -43,12 +42,7 @@ class Project(LedgerAggregate):
             read them: one recorded late but dated earlier gives way to the
             later one. Of two at one time, the one recorded later holds.
             """
-            labels = aggregate.labels
-            if self.occurred_at >= labels[-1][0]:
-                labels.append((self.occurred_at, self.label))
-            else:
-                bisect.insort_right(labels, (self.occurred_at, self.label), key=_time)
-            aggregate.label = labels[-1][1]
+            aggregate.label = give_at(aggregate.labels, self.occurred_at, self.label)
 
     class Finished(LedgerAggregate.Event):
         """The project came to an end."""
@@ -100,8 +94,7 @@ class Project(LedgerAggregate):
 
     def label_at(self, at: datetime) -> str:
         """The label in force at business time *at* (from the start on)."""
-        i = bisect.bisect_right(self.labels, at, key=_time)
-        return self.labels[max(i - 1, 0)][1]
+        return in_force_at(self.labels, at)
 
     def relabel(self, ctx: Context, label: str) -> None:
         """Record a new label (no event when it is the label in force then)."""
@@ -114,7 +107,3 @@ class Project(LedgerAggregate):
         if not self.finished:
             self._check_after_start(ctx, "the finish")
             self._record(self.Finished, ctx)
-
-
-def _time(entry: tuple[datetime, str]) -> datetime:
-    return entry[0]

@@ -1,7 +1,8 @@
-"""Business-time order: the latest of some times, and refusing a step dated too soon."""
+"""Business-time order: the latest time, values in force by time, steps too soon."""
 
 from __future__ import annotations
 
+import bisect
 from datetime import datetime
 
 from coledger.errors import TimeOrderError
@@ -36,3 +37,30 @@ def check_not_before(
             f"{what} at {at.isoformat()} would come before {before} "
             f"({floor.isoformat()}){why}"
         )
+
+
+Dated = list[tuple[datetime, str]]
+"""Values each given at a business time, in the order of those times."""
+
+
+def give_at(history: Dated, at: datetime, value: str) -> str:
+    """Add *value*, given at business time *at*, to *history*; the value in force last.
+
+    One recorded late but dated earlier goes before the later ones and gives
+    way to them; of two at one time, the one added later holds.
+    """
+    if at >= history[-1][0]:
+        history.append((at, value))
+    else:
+        bisect.insort_right(history, (at, value), key=_time)
+    return history[-1][1]
+
+
+def in_force_at(history: Dated, at: datetime) -> str:
+    """The value of *history* in force at business time *at* (before all: the first)."""
+    i = bisect.bisect_right(history, at, key=_time)
+    return history[max(i - 1, 0)][1]
+
+
+def _time(entry: tuple[datetime, str]) -> datetime:
+    return entry[0]
