@@ -94,14 +94,19 @@ def test_a_slow_catch_up_overtaken_by_a_quick_one_leaves_no_stale_scope(
         assert comparable(stored) == comparable(folded), scope
 
 
+def _caught_up_board(ledger: Ledger) -> tuple[UUID, UUID, Materialiser, int]:
+    """Ann (with lived experience) and a board, tables caught up: and their position."""
+    ann = person(ledger, "Ann", le_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    projector = ledger.projections()
+    projector.catch_up()
+    return ann, board, projector, projector.tables.position()
+
+
 def test_a_catch_up_overtaken_part_way_keeps_its_fold() -> None:
     """Beaten to a position it had folded past, a catch-up goes on without refolding."""
     with Ledger.open("memory://") as ledger:
-        ann = person(ledger, "Ann", le_from=0)
-        board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
-        projector = ledger.projections()
-        projector.catch_up()
-        start = projector.tables.position()
+        ann, board, projector, start = _caught_up_board(ledger)
         _raise_and_adopt(ledger, board, ann, 1)
         _raise_and_adopt(ledger, board, ann, 2)
         folds: list[int] = []
@@ -224,11 +229,7 @@ def test_a_catch_up_after_a_failed_swap_counts_what_the_tables_moved_by(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The events the failed catch-up had folded count once its successor writes."""
-    ann = person(ledger, "Ann", le_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
-    projector = ledger.projections()
-    projector.catch_up()
-    start = projector.tables.position()
+    ann, board, projector, start = _caught_up_board(ledger)
     _raise_and_adopt(ledger, board, ann, 1)
     new = sum(1 for _ in ledger.history(after=start))
     assert new > 1
