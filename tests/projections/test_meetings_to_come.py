@@ -127,3 +127,33 @@ def test_a_proposal_raised_at_the_period_end_brings_no_meeting_to_its_project(
     scope = Scope.project(project)
     assert [m.id for m in lens(ledger, scope, until=10).meetings()] == []
     assert [m.id for m in lens(ledger, scope, until=11).meetings()] == [meeting]
+
+
+def test_with_only_social_or_coming_meetings_a2_and_x4_say_none_was_held(
+    memory_ledger: Ledger,
+) -> None:
+    """A2 and X4 say no meeting was held, not that there were no meetings."""
+    ledger = memory_ledger
+    ada, board, _, _ = seated_board(ledger)
+    ledger.schedule_meeting(
+        board,
+        kind="social",
+        title="Picnic",
+        starts_at=day(2),
+        by=ada,
+        occurred_at=day(1),
+    )
+    ledger.schedule_meeting(
+        board,
+        kind="decision_meeting",
+        title="Next",
+        starts_at=day(30),
+        by=ada,
+        occurred_at=day(3),
+    )
+    a2, x4 = agenda.a2(lens(ledger), TH), access.x4(lens(ledger), TH)
+    assert (a2.value, x4.value) == (None, None)
+    assert a2.note is not None
+    assert a2.note.endswith("no decision meetings in scope held in the period")
+    assert x4.note is not None
+    assert x4.note.endswith("no meetings but social ones held in the period")

@@ -508,7 +508,7 @@ def x4(lens: Lens, th: Thresholds) -> Figure:
     """
     meetings = [m for m in lens.held() if m.kind != "social"]
     if not meetings:
-        return insufficient("X4", "no meetings in the period")
+        return insufficient("X4", "no meetings but social ones held in the period")
     value = sum(anticipatory(lens, m) for m in meetings) / len(meetings)
     band = (
         "reactive"

@@ -120,7 +120,7 @@ def a2(lens: Lens, th: Thresholds) -> Figure:
     del th
     meetings = [m for m in lens.held() if m.kind == "decision_meeting"]
     if not meetings:
-        return insufficient("A2", "no decision meetings in scope in the period")
+        return insufficient("A2", "no decision meetings in scope held in the period")
     acts: list[tuple[UUID, datetime]] = []
     by_item = by_chair = shaped = 0
     for meeting in meetings:

@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 25
+FIGURES_VERSION = 26
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -276,7 +276,8 @@ requests of seated members (X1, X2), a forum's members (V2, A1's base) and
 the ladder's decision makers no longer count it. 24: R7 equal to R1 within
 rounding is proportionate, not diluted, as version 11 made the other cuts.
 25: X1 with no request due says how many were made, rather than that none
-was.)"""
+was. 26: A2 and X4 with no meeting held say so, rather than that there were
+no meetings.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
