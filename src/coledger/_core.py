@@ -195,7 +195,8 @@ def _while_open(
         try:
             return method(self, *args, **kwargs)
         finally:
-            calls.leave()
+            if calls.leave():  # this thread's close() was put off until now
+                self._finish_closing()
 
     return wrapper
 
@@ -208,6 +209,12 @@ class Calls:
     close() now waits for them. Once it has begun, a thread may only go on
     with calls nested in one it already has running (a query inside a
     command, the commands of its batch); every other call is refused.
+
+    close() called by a thread with calls of its own running (inside its
+    batch, say) cannot wait there: the other threads' calls may be waiting
+    for a lock that its own hold (a batch holds the Ledger's lock). It is put
+    off until that thread's outermost call ends; that thread's calls are
+    refused from then on.
     """
 
     def __init__(self) -> None:
@@ -215,6 +222,8 @@ class Calls:
         self._depth: dict[int, int] = {}
         """How many calls each thread has running (nested ones too)."""
         self._closing = False
+        self._closer: int | None = None
+        """The thread whose close() waits for the end of its own calls."""
         self.closed = False
         """True once close() has closed the connections: every call is refused."""
 
@@ -223,35 +232,58 @@ class Calls:
         me = threading.get_ident()
         with self._changed:
             depth = self._depth.get(me, 0)
-            if self.closed or (self._closing and not depth):
+            if self.closed or (self._closing and (not depth or me == self._closer)):
                 msg = "this Ledger is closed; open the ledger again with Ledger.open"
                 raise errors.LedgerClosedError(msg)
             self._depth[me] = depth + 1
 
-    def leave(self) -> None:
-        """The end of a call counted by ``enter``."""
+    def leave(self) -> bool:
+        """The end of a call counted by ``enter``.
+
+        True if it ended the calls of a thread whose close() was put off
+        until then: that thread must now finish closing.
+        """
         me = threading.get_ident()
         with self._changed:
             depth = self._depth[me] - 1
             if depth:
                 self._depth[me] = depth
-            else:
-                del self._depth[me]
-                self._changed.notify_all()
+                return False
+            del self._depth[me]
+            self._changed.notify_all()
+            if me == self._closer:
+                self._closer = None
+                return True
+            return False
 
-    def close(self) -> bool:
+    def closing_here(self) -> bool:
+        """Whether this thread called close() inside calls of its own still running."""
+        return self._closer == threading.get_ident()
+
+    def close(self) -> bool | None:
         """Refuse new calls, then wait for other threads' calls to end.
 
-        False if close() had already begun (here or on another thread).
+        False if close() had already begun (here or on another thread); None
+        if this thread has calls running: it is put off until they end, when
+        ``leave`` returns True and ``wait`` must be called.
         """
         me = threading.get_ident()
         with self._changed:
             if self._closing:
                 return False
             self._closing = True
+            if me in self._depth:
+                self._closer = me
+                return None
+        self.wait()
+        return True
+
+    def wait(self) -> None:
+        """Wait for the calls of every other thread to end."""
+        me = threading.get_ident()
+        with self._changed:
             while any(thread != me for thread in self._depth):
                 self._changed.wait()
-        return True
 
 
 def _replay(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -726,10 +758,18 @@ class LedgerCore(ClosedOnExit):
         takes its turn: a command, query or batch running on another thread
         finishes first (closing a connection under it crashed the process).
         Called inside this thread's own batch, it fails the batch: nothing is
-        stored, and the batch raises LedgerClosedError.
+        stored, and the batch raises LedgerClosedError. Called inside a call
+        of this thread (a batch, an export's progress callback), it closes as
+        that call ends, as other threads' calls may wait for it meanwhile.
         """
-        if not self._calls.close():
-            return  # closed already, or closing on another thread
+        began = self._calls.close()
+        if began is None:
+            return  # closes as this thread's outermost call ends
+        if began:
+            self._close()
+
+    def _close(self) -> None:
+        """Close the connections, once other threads' calls have ended."""
         with self._lock:  # another thread's open batch is stored (or fails) first
             self._calls.closed = True
             for projector in self._projectors.values():
@@ -739,17 +779,24 @@ class LedgerCore(ClosedOnExit):
 
     @property
     def _closed(self) -> bool:
-        """Whether close() has closed the connections."""
-        return self._calls.closed
+        """Whether close() has closed the connections (or was called in this call)."""
+        return self._calls.closed or self._calls.closing_here()
 
     @contextlib.contextmanager
     def _in_use(self) -> Iterator[None]:
         """One call (or one step of a lazy read), counted for close() to wait for."""
-        self._calls.enter()
+        calls = self._calls
+        calls.enter()
         try:
             yield
         finally:
-            self._calls.leave()
+            if calls.leave():  # this thread's close() was put off until now
+                self._finish_closing()
+
+    def _finish_closing(self) -> None:
+        """The close() this thread put off: other threads' calls end, then it closes."""
+        self._calls.wait()
+        self._close()
 
     def __repr__(self) -> str:
         """The class, the storage URL (its password as ***) and whether it is closed.

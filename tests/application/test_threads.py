@@ -365,3 +365,50 @@ def test_closing_waits_for_another_threads_export(ledger_url: str) -> None:
 
     close_waits_for(ledger, export)
     assert len(out.getvalue().splitlines()) == 3  # the header and both events
+
+
+def test_closing_inside_a_batch_while_another_thread_waits_does_not_hang(
+    ledger_url: str,
+) -> None:
+    """close() inside this thread's batch, while another thread's command waits.
+
+    The other thread's command waits for the batch (which holds the Ledger's
+    lock). close() waited for that command before, and the batch could not
+    end while close() waited: both threads hung for ever.
+    """
+    ledger = Ledger.open(ledger_url)
+    waiting, done = threading.Event(), threading.Event()
+    outcome: list[BaseException | None] = []
+    other: list[BaseException | UUID] = []
+
+    def register() -> None:
+        try:
+            other.append(ledger.register_member("Ben"))
+        except BaseException as error:
+            other.append(error)
+
+    def batch() -> None:
+        try:
+            with ledger.batch():
+                ledger.register_member("Ann")
+                waiting.set()
+                thread.start()
+                # The other thread is now counted and waits for the batch.
+                thread.join(WAIT)
+                ledger.close()
+        except BaseException as error:
+            outcome.append(error)
+        else:
+            outcome.append(None)
+        done.set()
+
+    thread = threading.Thread(target=register, daemon=True)
+    batcher = threading.Thread(target=batch, daemon=True)
+    batcher.start()
+    assert done.wait(10), "close() inside the batch hung"
+    thread.join(10)
+    assert isinstance(outcome[0], LedgerClosedError)
+    assert "nothing was stored" in str(outcome[0])
+    assert len(other) == 1
+    with pytest.raises(LedgerClosedError):
+        ledger.members()
