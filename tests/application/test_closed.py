@@ -104,3 +104,26 @@ def test_projection_tables_stay_closed_with_their_ledger(ledger_url: str) -> Non
     if ledger_url.startswith("postgresql"):
         assert conn is not None
         assert conn.closed
+
+
+def test_a_history_page_read_on_after_closing_opens_no_key(shared_url: str) -> None:
+    """The rest of a page read before close() is refused where it needs a key.
+
+    The page's records are opened as they are read: the key store's closed
+    connection failed with a bare StorageError (SQLite), or was taken for one
+    the server dropped and replaced by a new one that nothing closed
+    (PostgreSQL), which opened the data after close().
+    """
+    with Ledger.open(shared_url) as writer:
+        writer.register_member("Ann")
+        writer.register_member("Ben")
+    reader = Ledger.open(shared_url)  # no key cached yet
+    events = reader.history()
+    next(events)
+    reader.close()
+    with pytest.raises(LedgerClosedError):
+        next(events)
+    conn = getattr(reader._keys, "_conn", None)
+    assert conn is not None
+    if shared_url.startswith("postgresql"):  # not replaced by a new connection
+        assert conn.closed

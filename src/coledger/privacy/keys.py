@@ -30,7 +30,12 @@ from cryptography.hazmat.primitives.keywrap import (
     aes_key_wrap,
 )
 
-from coledger.errors import DatabaseLockedError, MasterKeyError, StorageError
+from coledger.errors import (
+    DatabaseLockedError,
+    LedgerClosedError,
+    MasterKeyError,
+    StorageError,
+)
 from coledger.storage import alive, create_owner_only, lock_refused
 
 if TYPE_CHECKING:
@@ -106,6 +111,22 @@ class KeyStore(ABC):
         ) = None
         """While a ``provisional`` block runs: its members, and the keys
         ``key_for`` made for them."""
+        self._closed = False
+        """True once a store with a connection closed it: no use reopens it."""
+
+    def _check_open(self) -> None:
+        """LedgerClosedError once closed (the caller holds the lock).
+
+        A page of records read before the Ledger closed is opened as it is
+        read on: a closed connection must neither fail with a bare storage
+        error nor be taken for one the server dropped and made again.
+        """
+        if self._closed:
+            msg = (
+                "this key store was closed with its Ledger; open the ledger "
+                "again with Ledger.open"
+            )
+            raise LedgerClosedError(msg)
 
     # Backend operations --------------------------------------------------------
 
@@ -561,6 +582,7 @@ class SQLiteKeyStore(KeyStore):
     def _run(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         try:
             with self._lock:
+                self._check_open()
                 return self._conn.execute(sql, params).fetchall()
         except sqlite3.Error as error:
             raise self._failure(error) from error
@@ -589,6 +611,7 @@ class SQLiteKeyStore(KeyStore):
     ) -> list[str]:
         marks = ",".join("?" * len(purposes))
         with self._lock:
+            self._check_open()
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
                 ids = [
@@ -662,6 +685,7 @@ class SQLiteKeyStore(KeyStore):
     def _writing(self) -> Iterator[None]:
         """One write transaction, rolled back if the block fails."""
         with self._lock:
+            self._check_open()
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
                 yield
@@ -682,6 +706,7 @@ class SQLiteKeyStore(KeyStore):
         running on another thread (SQLite's crashes the process).
         """
         with self._lock:
+            self._closed = True
             self._conn.close()
 
 
@@ -739,7 +764,11 @@ class PostgresKeyStore(KeyStore):
             raise StorageError(f"cannot open the key store: {error}") from error
 
     def _revive(self) -> None:
-        """Connect again if the server dropped it (the caller holds the lock)."""
+        """Connect again if the server dropped it (the caller holds the lock).
+
+        Once closed, LedgerClosedError: ``close`` is not the server dropping it.
+        """
+        self._check_open()
         self._conn = alive(
             self._conn, lambda: self._psycopg.connect(self._conninfo, autocommit=True)
         )
@@ -858,4 +887,5 @@ class PostgresKeyStore(KeyStore):
         running on another thread (SQLite's crashes the process).
         """
         with self._lock:
+            self._closed = True
             self._conn.close()
