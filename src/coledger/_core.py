@@ -1027,8 +1027,12 @@ class LedgerCore(ClosedOnExit):
         """The error saying that keys are gone with no event to say so, if they are.
 
         Members in *created*, registered by the batch that failed, do not
-        exist: their keys going leaves nothing to record.
+        exist: their keys going leaves nothing to record. None for a write
+        whose outcome is unknown: its events may be stored, and its own error
+        says to look before running it again.
         """
+        if isinstance(error, errors.OutcomeUnknownError):
+            return None
         shreds = [s for s in self._unrecorded if s.member not in created]
         if not shreds:
             return None

@@ -285,3 +285,21 @@ def test_a_batch_whose_every_try_failed_after_a_commit_is_outcome_unknown(
         ada = pg_ledger.register_member("Ada")
     monkeypatch.undo()
     assert pg_ledger.member(ada).name == "Ada"  # landed, and its key was kept
+
+
+def test_an_erasure_whose_every_try_failed_after_a_commit_is_outcome_unknown(
+    pg_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An erasure that may have landed says so, not that it was not recorded.
+
+    It destroys the keys before it writes: KeysDestroyedError took the place
+    of OutcomeUnknownError, saying that the erasure was not recorded (and a
+    batch that none of its events was) when they may have been.
+    """
+    admin = pg_ledger.register_member("Admin", role="staff")
+    ada = pg_ledger.register_member("Ada")
+    _lose_every_reply_after_a_commit(monkeypatch, pg_ledger, recheck=False)
+    with pytest.raises(errors.OutcomeUnknownError, match="may or may not"):
+        pg_ledger.erase_member(ada, by=admin)
+    monkeypatch.undo()
+    assert pg_ledger.member(ada).erased  # it had landed, as it may have
