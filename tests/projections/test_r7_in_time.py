@@ -110,7 +110,9 @@ def test_roles_and_rules_are_kept_in_business_time_order(
         "trustee",
         "trustee",
     ]
-    assert member.role == "partner"  # the latest recorded, as before
+    # The role in force last, as the member's own record (ledger.member) has it.
+    assert member.role == "trustee"
+    assert ledger.member(staff[4]).role == "trustee"
     assert [body.rule_at(day(n)).kind for n in (0, 1, 60, 61)] == [
         "majority",
         "majority",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from datetime import datetime
+from typing import TypeVar
 
 from coledger.errors import TimeOrderError
 
@@ -39,28 +40,30 @@ def check_not_before(
         )
 
 
-Dated = list[tuple[datetime, str]]
+V = TypeVar("V")
+
+Dated = list[tuple[datetime, V]]
 """Values each given at a business time, in the order of those times."""
 
 
-def give_at(history: Dated, at: datetime, value: str) -> str:
+def give_at(history: Dated[V], at: datetime, value: V) -> V:
     """Add *value*, given at business time *at*, to *history*; the value in force last.
 
     One recorded late but dated earlier goes before the later ones and gives
     way to them; of two at one time, the one added later holds.
     """
-    if at >= history[-1][0]:
-        history.append((at, value))
+    if not history or at >= history[-1][0]:
+        history.append((at, value))  # the usual case: a change after the last
     else:
         bisect.insort_right(history, (at, value), key=_time)
     return history[-1][1]
 
 
-def in_force_at(history: Dated, at: datetime) -> str:
+def in_force_at(history: Dated[V], at: datetime) -> V:
     """The value of *history* in force at business time *at* (before all: the first)."""
     i = bisect.bisect_right(history, at, key=_time)
     return history[max(i - 1, 0)][1]
 
 
-def _time(entry: tuple[datetime, str]) -> datetime:
+def _time(entry: tuple[datetime, object]) -> datetime:
     return entry[0]

@@ -42,6 +42,7 @@ from coledger.domain import (
     Proposal,
     Rule,
 )
+from coledger.domain.timeorder import give_at, in_force_at
 from coledger.domain.values import LIVED_EXPERIENCE
 from coledger.errors import CorruptEventError
 from coledger.serialization import time_of, unstructure_state, uuid_of, uuids_of
@@ -120,22 +121,11 @@ class Spell:
 
 def _in_force(history: list[tuple[datetime, V]], at: datetime, latest: V) -> V:
     """The value of *history* (time-ordered) in force at *at*; *latest* if empty."""
-    if not history:
-        return latest
-    i = bisect.bisect_right(history, at, key=_time)
-    return history[i - 1 if i else 0][1]
+    return in_force_at(history, at) if history else latest
 
 
 def _time(entry: tuple[datetime, object]) -> datetime:
     return entry[0]
-
-
-def _record(history: list[tuple[datetime, V]], at: datetime, value: V) -> None:
-    """Add *value* from *at* on; of two at one time, the one recorded later holds."""
-    if not history or history[-1][0] <= at:
-        history.append((at, value))  # the usual case: a change after the last
-    else:
-        bisect.insort_right(history, (at, value), key=_time)
 
 
 @attrs.define
@@ -148,7 +138,7 @@ class MemberFacts:
 
     id: UUID
     role: str
-    """The role the latest event recorded gave them."""
+    """The role in force last, by business time (as the member's record has it)."""
     registered_at: datetime
     lived_experience: list[Spell] = attrs.Factory(list)
     declared: list[Spell] = attrs.Factory(list)
@@ -206,7 +196,7 @@ class BodyFacts:
     name: str
     kind: str
     rule: Rule
-    """The rule the latest event recorded gave it."""
+    """The rule in force last, by business time."""
     seats: list[SeatFacts] = attrs.Factory(list)
     rules: list[tuple[datetime, Rule]] = attrs.Factory(list)
     """(business time, rule) from its establishment and each change, in time order."""
@@ -302,7 +292,7 @@ class ProjectFacts:
     id: UUID
     name: str
     label: str
-    """The latest label recorded."""
+    """The label in force last, by business time."""
     started_at: datetime
     finished_at: datetime | None = None
     labels: list[tuple[datetime, str]] = attrs.Factory(list)
@@ -749,8 +739,7 @@ def _member(  # noqa: PLR0917 (every handler takes the same arguments)
         return
     member = facts.members[oid]
     if cls is Member.RoleChanged:
-        member.role = sys.intern(s["role"])
-        _record(member.roles, at, member.role)
+        member.role = give_at(member.roles, at, sys.intern(s["role"]))
     elif cls is Member.LivedExperienceDeclared:
         categories = s["categories"]
         answered = set(categories) - {"PREFER_NOT"}
@@ -806,8 +795,7 @@ def _body(  # noqa: PLR0917 (every handler takes the same arguments)
         return
     body = facts.bodies[oid]
     if cls is Body.RuleChanged:
-        body.rule = _rule(s)
-        _record(body.rules, at, body.rule)
+        body.rule = give_at(body.rules, at, _rule(s))
     elif cls is Body.SeatAssigned:
         _seat_assigned(facts, body, pos, at, s)
     elif cls is Body.SeatVacated:
@@ -856,8 +844,7 @@ def _project(  # noqa: PLR0917 (every handler takes the same arguments)
         )
     elif cls is Project.Relabelled:
         project = facts.projects[oid]
-        project.label = sys.intern(s["label"])
-        _record(project.labels, at, project.label)
+        project.label = give_at(project.labels, at, sys.intern(s["label"]))
     elif cls is Project.Finished:
         facts.projects[oid].finished_at = at
 
