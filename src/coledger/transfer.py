@@ -11,7 +11,7 @@ The first line is a header; each further line is one event, in recorded order::
 ``state`` holds every field of the event, decrypted: an export is personal
 data and must be kept like the ledger's key store. Importing checks the whole
 file first (format, topics, fields, positions rising line by line, each
-record's versions running 1, 2, 3...)
+record's versions running 1, 2, 3..., no id made twice)
 and only then writes every event in one transaction into an empty ledger, which
 seals them under its own keys and writes fresh hash leaves. Erasures and
 withdrawals in the export are applied again, so what was unreadable stays so.
@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import functools
+import inspect
 import io
 import json
 import time
@@ -250,6 +251,7 @@ def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
         msg = f"source must be a text naming the file, not {type(named).__name__}"
         raise errors.InvalidInputError(msg)
     events = parse(lines, source)
+    _check_made_ids(events, source)
     _check_replays(events, source)
     _check_references(events, source)
     _check_erasures(events, source)
@@ -287,6 +289,40 @@ _REFERENCES: dict[str, type[LedgerAggregate]] = {
     ),
 }
 """Fields that name another record, with the kind of record they name."""
+
+
+_BASE_RECORDED_ID = inspect.getattr_static(LedgerAggregate.Event, "recorded_id")
+
+
+@functools.cache
+def _makes_an_id(cls: type[LedgerAggregate.Event]) -> bool:
+    """Whether the command recording *cls* makes an id of its own (a decision's)."""
+    return inspect.getattr_static(cls, "recorded_id") is not _BASE_RECORDED_ID
+
+
+def _check_made_ids(events: list[LedgerAggregate.Event], source: str) -> None:
+    """Each id a command made (a record's, a decision's...) names one thing.
+
+    Every command makes a fresh id for what it creates, so no two creations
+    share one in an export; in a file changed by hand they could, and two
+    decisions with one id made the projection tables' catch-up fail for ever.
+    """
+    made: dict[int, int] = {}  # the line of each id's creation, by the id's int
+    for number, event in enumerate(events, start=2):
+        if _makes_an_id(type(event)):
+            made_id = event.recorded_id
+        elif event.originator_version == 1:
+            made_id = event.originator_id
+        else:
+            continue
+        line = made.setdefault(made_id.int, number)
+        if line != number:
+            raise MalformedImportError(
+                source,
+                number,
+                f"id {made_id} is already made on line {line}: each command "
+                "makes a fresh id, so one id names one thing",
+            )
 
 
 def _check_references(events: list[LedgerAggregate.Event], source: str) -> None:

@@ -6,6 +6,7 @@ import io
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -483,3 +484,62 @@ def test_an_event_of_another_kind_of_record_is_refused(
     with pytest.raises(transfer.MalformedImportError, match="member") as caught:
         transfer.read_export(lines, "mixed.jsonl")
     assert caught.value.line == len(lines)
+
+
+MINTED = [
+    (f"{PROPOSAL}.Decided", "decision_id"),
+    (f"{PROPOSAL}.Commented", "comment_id"),
+    (f"{PROPOSAL}.FeedbackGiven", "feedback_id"),
+    (f"{PROPOSAL}.ActionAssigned", "action_id"),
+    (f"{PROPOSAL}.EvaluationRecorded", "evaluation_id"),
+]
+
+
+@pytest.mark.parametrize(("topic", "field"), MINTED, ids=lambda x: x.rpartition(".")[2])
+def test_an_id_a_command_makes_given_twice_is_refused(
+    year: list[str], topic: str, field: str
+) -> None:
+    """A decision's (comment's, action's...) own id names one thing in the file.
+
+    Each command makes a fresh one; two decisions sharing one made the
+    projection tables' catch-up fail for ever (their key is the decision).
+    """
+    rows = [json.loads(line) for line in year]
+    found = [i for i, row in enumerate(rows) if row.get("topic") == topic]
+    first, second = found[0], found[-1]
+    rows[second]["state"][field] = rows[first]["state"][field]
+    lines = [year[0], *(json.dumps(row) for row in rows[1:])]
+    with pytest.raises(transfer.MalformedImportError, match="already") as caught:
+        transfer.read_export(lines, "bad.jsonl")
+    assert caught.value.line == second + 1
+
+
+def test_an_id_a_command_makes_that_names_a_record_is_refused(
+    year: list[str],
+) -> None:
+    """A decision whose own id is a member's id would name two things."""
+    rows = [json.loads(line) for line in year]
+    member = next(r for r in rows[1:] if r["topic"] == f"{MEMBER}.Registered")
+    index = next(
+        i for i, r in enumerate(rows) if r.get("topic") == f"{PROPOSAL}.Decided"
+    )
+    rows[index]["state"]["decision_id"] = member["originator_id"]
+    lines = [year[0], *(json.dumps(row) for row in rows[1:])]
+    with pytest.raises(transfer.MalformedImportError, match="already") as caught:
+        transfer.read_export(lines, "bad.jsonl")
+    assert caught.value.line == index + 1
+
+
+def test_two_decisions_sharing_an_id_cannot_break_the_tables(
+    year: list[str], tmp_path: Path
+) -> None:
+    """The reason for the check: the tables key each decision by its id."""
+    rows = [json.loads(line) for line in year]
+    found = [i for i, r in enumerate(rows) if r.get("topic") == f"{PROPOSAL}.Decided"]
+    rows[found[-1]]["state"]["decision_id"] = rows[found[0]]["state"]["decision_id"]
+    lines = [year[0], *(json.dumps(row) for row in rows[1:])]
+    url = f"sqlite:///{tmp_path / 'copy.db'}"
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as copy:
+        with pytest.raises(transfer.MalformedImportError):
+            copy.import_events(lines)
+        assert copy.position == 0
