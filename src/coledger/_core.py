@@ -1137,6 +1137,18 @@ class LedgerCore(ClosedOnExit):
                     "no key destroyed"
                 )
 
+    def _batch_events(self) -> int:
+        """How many events this thread's open batch holds so far (0 outside one).
+
+        An import counts what it wrote by this, not by the change in
+        ``position``: PostgreSQL spends a position on every rolled-back insert,
+        and another writer's events may land meanwhile.
+        """
+        with self._lock:
+            if self._pending is None or not self._in_own_batch():
+                return 0
+            return sum(len(a.pending_events) for a in self._pending.values())
+
     def _commit_batch(self) -> None:
         if self._closed:
             raise errors.LedgerClosedError(

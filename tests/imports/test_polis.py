@@ -26,8 +26,10 @@ from typing import Any
 from uuid import UUID
 
 import attrs
+import psycopg
 import pytest
 from eventsourcing.persistence import PersistenceError
+from psycopg import sql
 
 from coledger import DuplicateSourceRefError, InvalidInputError, Ledger, StorageError
 from coledger.errors import (
@@ -46,6 +48,7 @@ from coledger.imports import (
 from coledger.imports.polis import PolisExport
 from coledger.privacy.keys import MemoryKeyStore
 from coledger.projections.ladder import LEVELS
+from conftest import PG_CONNINFO, url_for
 
 REPO = Path(__file__).resolve().parents[2]
 POLIS = REPO.parent / "shared" / "data" / "polis"
@@ -762,6 +765,28 @@ def test_the_larger_conversation_on_storage(backend: str, ledger_url: str) -> No
         assert reopened.tally(statement).participants > 0
         for rung, level in project_rungs(reopened, result):
             assert level == LEVELS["NONE"], rung
+
+
+@pytest.mark.postgres
+def test_events_counts_what_the_import_wrote_past_a_gap_in_positions(
+    pg_schema: str,
+) -> None:
+    """PostgreSQL spends a position on every rolled-back insert: not an event."""
+    folder = export(LONDON)
+    url = url_for("postgres", Path(), pg_schema)
+    with Ledger.open(url) as ledger:
+        ledger.register_member("Someone already here")
+        with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+            for _ in range(7):  # as seven inserts rolled back would
+                conn.execute(
+                    sql.SQL("SELECT nextval({})").format(
+                        sql.Literal(f"{pg_schema}.coledger_events_notification_id_seq")
+                    )
+                )
+        result = import_polis(ledger, folder)
+        written = sum(1 for _ in ledger.history()) - 1
+        assert result.events == written
+        assert ledger.position == 1 + written + 7
 
 
 def test_an_export_of_an_imported_conversation_imports_again(

@@ -779,10 +779,11 @@ def import_polis(
         export = read_polis_export(directory)  # which refuses what is not a path
     _refuse_duplicates(ledger, export)
     writer = _Writer(ledger, export, organiser_name, lived_experience, progress)
-    before = ledger.position
     with ledger.batch():  # all or nothing, in one transaction
         organiser, project, body = writer.run()
-    events = ledger.position - before
+        # Not the change in position: PostgreSQL spends positions on inserts
+        # rolled back, and another writer's events may be stored meanwhile.
+        events = ledger._batch_events()  # noqa: SLF001 (coledger's own batch)
     seconds = time.perf_counter() - began
     warnings = []
     skipped = len(export.votes) - writer.ballots
