@@ -775,7 +775,8 @@ class LedgerCore(ClosedOnExit):
             for projector in self._projectors.values():
                 projector.tables.close()
             self._app.close()
-            self._keys.close()
+            self._keys.close()  # it forgets the keys it unwrapped
+            self._forget()  # and this the records decrypted under them
 
     @property
     def _closed(self) -> bool:

@@ -127,3 +127,26 @@ def test_a_history_page_read_on_after_closing_opens_no_key(shared_url: str) -> N
     assert conn is not None
     if shared_url.startswith("postgresql"):  # not replaced by a new connection
         assert conn.closed
+
+
+def test_a_history_page_read_on_after_closing_opens_no_cached_key(
+    ledger_url: str,
+) -> None:
+    """Keys this Ledger unwrapped before close() open nothing after it.
+
+    The rest of a page read before close() is opened as it is read on: a key
+    the store had to fetch was refused, but one it had cached went on
+    opening names after close(), and the closed Ledger kept every unwrapped
+    key and decrypted record in memory for as long as it was referenced.
+    """
+    ledger = Ledger.open(ledger_url)
+    ann = ledger.register_member("Ann")
+    ben = ledger.register_member("Ben")
+    assert ledger.member(ben).name == "Ben"  # Ben's key is cached
+    events = ledger.history()
+    assert next(events).event.originator_id == ann
+    ledger.close()
+    with pytest.raises(LedgerClosedError):
+        next(events)
+    assert not ledger._keys._plain
+    assert not ledger._cache

@@ -112,7 +112,7 @@ class KeyStore(ABC):
         """While a ``provisional`` block runs: its members, and the keys
         ``key_for`` made for them."""
         self._closed = False
-        """True once a store with a connection closed it: no use reopens it."""
+        """True once closed: no use reopens it, and no cached key opens anything."""
 
     def _check_open(self) -> None:
         """LedgerClosedError once closed (the caller holds the lock).
@@ -170,8 +170,16 @@ class KeyStore(ABC):
     def _delete(self, key_ids: Sequence[str]) -> None:
         """Delete rows outright, leaving nothing of their bytes behind."""
 
-    def close(self) -> None:  # noqa: B027 (stores without connections need nothing)
-        """Release any connection."""
+    def close(self) -> None:
+        """Refuse every use from now on, and forget the keys unwrapped so far.
+
+        Stores with a connection close it too. A page of records read before
+        the Ledger closed must not go on opening under keys cached before it.
+        """
+        with self._lock:
+            self._closed = True
+            self._plain.clear()
+            self._current.clear()
 
     # Public operations ------------------------------------------------------------
 
@@ -224,6 +232,7 @@ class KeyStore(ABC):
         Never for an erased member: their keys are gone for good.
         """
         with self._lock:
+            self._check_open()
             cached = self._current.get((member, purpose))
             if cached is not None and cached in self._plain:
                 return cached, self._plain[cached]
@@ -259,6 +268,7 @@ class KeyStore(ABC):
     def key(self, key_id: str) -> bytes | None:
         """The key with *key_id*, or None if it was destroyed."""
         with self._lock:
+            self._check_open()
             cached = self._plain.get(key_id)
             if cached is not None:
                 return cached
@@ -706,7 +716,7 @@ class SQLiteKeyStore(KeyStore):
         running on another thread (SQLite's crashes the process).
         """
         with self._lock:
-            self._closed = True
+            super().close()
             self._conn.close()
 
 
@@ -887,5 +897,5 @@ class PostgresKeyStore(KeyStore):
         running on another thread (SQLite's crashes the process).
         """
         with self._lock:
-            self._closed = True
+            super().close()
             self._conn.close()
