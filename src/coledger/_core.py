@@ -1024,20 +1024,30 @@ class LedgerCore(ClosedOnExit):
 
     def _keys_destroyed(
         self, error: errors.StorageError, *, batch: bool, created: Sequence[UUID] = ()
-    ) -> errors.KeysDestroyedError | None:
+    ) -> errors.StorageError | None:
         """The error saying that keys are gone with no event to say so, if they are.
 
         Members in *created*, registered by the batch that failed, do not
-        exist: their keys going leaves nothing to record. None for a write
-        whose outcome is unknown: its events may be stored, and its own error
-        says to look before running it again.
+        exist: their keys going leaves nothing to record. For a write whose
+        outcome is unknown, its own error (its events may be stored, so look
+        before running it again), saying also that the keys are gone either
+        way and that the projection tables, rewritten only once it is stored,
+        are to be caught up if it was.
         """
-        if isinstance(error, errors.OutcomeUnknownError):
-            return None
         shreds = [s for s in self._unrecorded if s.member not in created]
         if not shreds:
             return None
         members = tuple(dict.fromkeys(shred.member for shred in shreds))
+        if isinstance(error, errors.OutcomeUnknownError):
+            named = ", ".join(map(str, members))
+            return errors.OutcomeUnknownError(
+                f"{error}; the keys of member{'s' if len(members) > 1 else ''} "
+                f"{named} were destroyed before the write, so what they sealed "
+                "is unreadable whether or not it was stored; if it was, the "
+                "projection tables may still show their lived experience until "
+                "they are caught up (coledger rebuild, or "
+                "ledger.projections().catch_up())"
+            )
         return errors.KeysDestroyedError(
             members,
             erasure=any(shred.erase for shred in shreds),

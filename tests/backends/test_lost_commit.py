@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -303,3 +304,33 @@ def test_an_erasure_whose_every_try_failed_after_a_commit_is_outcome_unknown(
         pg_ledger.erase_member(ada, by=admin)
     monkeypatch.undo()
     assert pg_ledger.member(ada).erased  # it had landed, as it may have
+
+
+@pytest.mark.parametrize("shred", ["erase", "withdraw"])
+def test_a_shredding_whose_outcome_is_unknown_says_the_keys_and_tables(
+    pg_ledger: Ledger, monkeypatch: pytest.MonkeyPatch, shred: str
+) -> None:
+    """The error says the keys are gone either way, and to catch the tables up.
+
+    Keys go before the write, and the projection tables are rewritten only
+    after it is stored. An erasure or withdrawal whose outcome is unknown
+    left them showing the member's lived experience once it had landed, and
+    the advice (run it again only if it is not there) never rewrote them.
+    """
+    admin = pg_ledger.register_member("Admin", role="staff")
+    sam = pg_ledger.register_member("Sam", by=admin)
+    pg_ledger.declare_lived_experience(sam, categories=["DIS"])
+    pg_ledger.projections().catch_up()
+    command = (
+        functools.partial(pg_ledger.erase_member, sam, by=admin)
+        if shred == "erase"
+        else functools.partial(pg_ledger.withdraw_lived_experience, sam)
+    )
+    _lose_every_reply_after_a_commit(monkeypatch, pg_ledger, recheck=False)
+    with pytest.raises(errors.OutcomeUnknownError) as raised:
+        command()
+    message = str(raised.value)
+    assert "may or may not" in message
+    assert f"the keys of member {sam}" in message
+    assert "unreadable whether or not" in message
+    assert "projections().catch_up()" in message
