@@ -1046,7 +1046,8 @@ class LedgerCore(ClosedOnExit):
                 "is unreadable whether or not it was stored; if it was, the "
                 "projection tables may still show their lived experience until "
                 "they are caught up (coledger rebuild, or "
-                "ledger.projections().catch_up())"
+                "ledger.projections().catch_up())",
+                keys_destroyed=members,
             )
         return errors.KeysDestroyedError(
             members,

@@ -404,7 +404,14 @@ class OutcomeUnknownError(StorageError):
     stored it, and every try to resend it or to look for it failed too. Read
     the record back (or ``history()``, or ``position``) once the storage
     answers again, and run the command again only if it is not there.
+    ``keys_destroyed`` names the members whose keys an erasure or withdrawal
+    among the commands destroyed before the write (gone either way), as
+    ``KeysDestroyedError.members`` does when a write is known to have failed.
     """
+
+    def __init__(self, message: str, *, keys_destroyed: tuple[UUID, ...] = ()) -> None:
+        self.keys_destroyed = keys_destroyed
+        super().__init__(message)
 
 
 class KeysDestroyedError(StorageError):

@@ -334,3 +334,4 @@ def test_a_shredding_whose_outcome_is_unknown_says_the_keys_and_tables(
     assert f"the keys of member {sam}" in message
     assert "unreadable whether or not" in message
     assert "projections().catch_up()" in message
+    assert raised.value.keys_destroyed == (sam,)
