@@ -190,13 +190,8 @@ def _while_open(
 ) -> Callable[Concatenate[L, P], R]:
     @functools.wraps(method)
     def wrapper(self: L, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        calls = self._calls
-        calls.enter()
-        try:
+        with self._in_use():
             return method(self, *args, **kwargs)
-        finally:
-            if calls.leave():  # this thread's close() was put off until now
-                self._finish_closing()
 
     return wrapper
 

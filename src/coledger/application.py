@@ -78,7 +78,7 @@ from coledger.integrity.verify import FAILED, WARNINGS, Report, verify
 from coledger.privacy import erasure_audit
 from coledger.privacy.erasure_audit import ErasureAudit
 from coledger.privacy.subject_access import subject_access_report
-from coledger.projections.facts import Facts, Stamp, collector_paused, stamp_of
+from coledger.projections.facts import Facts, collector_paused, stamp_at
 from coledger.projections.indicators import build_report
 from coledger.projections.lens import Lens, Scope
 from coledger.projections.materialise import (
@@ -228,7 +228,7 @@ class Ledger(
                 return Facts().apply_states(self.fold_states(until=as_of))
         with self._facts_lock, collector_paused():
             kept = self._facts.position
-            if kept and self._facts_stamp != self._stamp_at(kept):
+            if kept and self._facts_stamp != stamp_at(self.fold_states, kept):
                 self._facts = Facts()  # the log lost them (a restored database)
             try:
                 self._facts.apply_states(self.fold_states(after=self._facts.position))
@@ -236,12 +236,8 @@ class Ledger(
                 self._facts = Facts()  # it may hold part of an event: fold afresh
                 raise
             if self._facts.position != kept:
-                self._facts_stamp = self._stamp_at(self._facts.position)
+                self._facts_stamp = stamp_at(self.fold_states, self._facts.position)
             return copy.deepcopy(self._facts)
-
-    def _stamp_at(self, position: int) -> Stamp | None:
-        """The stamp of the event the log holds at *position*."""
-        return stamp_of(self.fold_states(after=position - 1, until=position))
 
     def power_sharing(
         self,

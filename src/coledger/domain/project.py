@@ -27,7 +27,6 @@ class Project(LedgerAggregate):
             aggregate.description = self.description
             aggregate.started_at = self.occurred_at
             aggregate.labels = [(self.occurred_at, self.label)]
-            aggregate.finished = False
             aggregate.finished_at = None
 
     class Relabelled(LedgerAggregate.Event):
@@ -49,7 +48,6 @@ class Project(LedgerAggregate):
 
         def apply(self, aggregate: Project) -> None:
             """Mark it finished, and when."""
-            aggregate.finished = True
             aggregate.finished_at = self.occurred_at
 
     if TYPE_CHECKING:  # set by the events; declared here for type checkers
@@ -61,7 +59,6 @@ class Project(LedgerAggregate):
         labels: list[tuple[datetime, str]]
         """(business time, label) from the start and each relabelling, in time
         order (of two at one time, the one recorded later last)."""
-        finished: bool
         finished_at: datetime | None
         """When it finished (business time), once it has."""
 
@@ -91,6 +88,11 @@ class Project(LedgerAggregate):
     def label_since(self) -> datetime:
         """When the label in force was given: the start or a relabelling."""
         return self.labels[-1][0]
+
+    @property
+    def finished(self) -> bool:
+        """Whether the project has finished."""
+        return self.finished_at is not None
 
     def label_at(self, at: datetime) -> str:
         """The label in force at business time *at* (from the start on)."""

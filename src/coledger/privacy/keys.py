@@ -173,13 +173,19 @@ class KeyStore(ABC):
     def close(self) -> None:
         """Refuse every use from now on, and forget the keys unwrapped so far.
 
-        Stores with a connection close it too. A page of records read before
-        the Ledger closed must not go on opening under keys cached before it.
+        A page of records read before the Ledger closed must not go on opening
+        under keys cached before it. Stores with a connection close it too,
+        under the lock: sqlite3 and psycopg connections must not be closed
+        under a query running on another thread (SQLite's crashes the process).
         """
         with self._lock:
             self._closed = True
             self._plain.clear()
             self._current.clear()
+            self._disconnect()
+
+    def _disconnect(self) -> None:  # noqa: B027 (stores without connections need nothing)
+        """Close the store's connection, if it has one (the caller holds the lock)."""
 
     # Public operations ------------------------------------------------------------
 
@@ -709,15 +715,8 @@ class SQLiteKeyStore(KeyStore):
                     self._conn.execute("ROLLBACK")
                 raise
 
-    def close(self) -> None:
-        """Close the connection, once no other thread is using it.
-
-        sqlite3 and psycopg connections must not be closed under a query
-        running on another thread (SQLite's crashes the process).
-        """
-        with self._lock:
-            super().close()
-            self._conn.close()
+    def _disconnect(self) -> None:
+        self._conn.close()
 
 
 class PostgresKeyStore(KeyStore):
@@ -890,12 +889,5 @@ class PostgresKeyStore(KeyStore):
         )
         self._run("VACUUM {s}.coledger_member_keys")
 
-    def close(self) -> None:
-        """Close the connection, once no other thread is using it.
-
-        sqlite3 and psycopg connections must not be closed under a query
-        running on another thread (SQLite's crashes the process).
-        """
-        with self._lock:
-            super().close()
-            self._conn.close()
+    def _disconnect(self) -> None:
+        self._conn.close()

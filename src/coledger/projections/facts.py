@@ -439,6 +439,13 @@ def stamp_of(records: Iterable[FoldRecord]) -> Stamp | None:
     return None
 
 
+def stamp_at(
+    fold_states: Callable[..., Iterable[FoldRecord]], position: int
+) -> Stamp | None:
+    """The stamp of the event a log holds at *position*, read with its *fold_states*."""
+    return stamp_of(fold_states(after=position - 1, until=position))
+
+
 SEALED_READS = frozenset({(Member.LivedExperienceDeclared, "categories")})
 """The only sealed fields the fold reads; a reader for it may leave others closed."""
 

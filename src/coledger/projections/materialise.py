@@ -64,7 +64,7 @@ from coledger.errors import (
     StorageError,
 )
 from coledger.log import sqlite_cursor
-from coledger.projections.facts import ALL, Facts, Stamp, collector_paused, stamp_of
+from coledger.projections.facts import ALL, Facts, Stamp, collector_paused, stamp_at
 from coledger.projections.indicators import build_report
 from coledger.projections.ladder import carry_rungs
 from coledger.projections.lens import Figure, Lens, Scope, carry_per_state, now_of
@@ -890,8 +890,8 @@ class Materialiser:
         head = self.ledger.position
         if head <= tracked:  # current: nothing to fold, nothing to write
             return 0
-        if self._facts.position and self._stamp != self._stamp_at(
-            self._facts.position
+        if self._facts.position and self._stamp != stamp_at(
+            self.ledger.fold_states, self._facts.position
         ):  # the log lost what the facts hold (a restored database)
             self._facts = Facts()
             self._marks_from = -1
@@ -914,7 +914,7 @@ class Materialiser:
             # Folded already by a catch-up whose swap failed or was overtaken:
             # the tables move past those events now, so they count here.
             applied += self._count(tracked, folded)
-        self._stamp = self._stamp_at(self._facts.position)
+        self._stamp = stamp_at(self.ledger.fold_states, self._facts.position)
         if now_of(self._facts) != day:  # a new day: figures up to now all move
             self._facts.dirty.add(ALL)
         everything = ALL in self._facts.dirty
@@ -942,10 +942,6 @@ class Materialiser:
     def _count(self, after: int, until: int) -> int:
         """How many events the log holds after *after* up to *until*."""
         return sum(1 for _ in self.ledger.fold_states(after=after, until=until))
-
-    def _stamp_at(self, position: int) -> Stamp | None:
-        """The stamp of the event the log holds at *position*."""
-        return stamp_of(self.ledger.fold_states(after=position - 1, until=position))
 
     def rebuild(self) -> int:
         """Forget the tables and fold every event again; returns the position."""
