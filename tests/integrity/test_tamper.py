@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import sqlite3
 import threading
 import uuid
 from pathlib import Path
@@ -28,6 +29,7 @@ from coledger.errors import (
     InconsistentCheckpointError,
     InvalidInputError,
     ProofError,
+    StorageError,
 )
 from coledger.integrity import (
     FAILED,
@@ -1069,6 +1071,31 @@ def test_a_ledger_file_with_uri_characters_in_its_name_is_read_as_named(
     assert (report.size, report.counts) == (1, {"NO_CHECKPOINT": 1})
     names = {p.name for p in folder.iterdir()} - {f"{name}-wal", f"{name}-shm"}
     assert names == {name, "plain.db.keys"}
+
+
+def test_a_file_that_is_no_ledger_leaves_no_connection_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SQLite file without the leaf table is refused, and its connection closed."""
+    path = tmp_path / "other.db"
+    other = sqlite3.connect(path)
+    other.execute("CREATE TABLE stored_events (x)")
+    other.commit()
+    other.close()
+    opened: list[sqlite3.Connection] = []
+    connect = sqlite3.connect
+
+    def spy(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn: sqlite3.Connection = connect(*args, **kwargs)
+        opened.append(conn)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", spy)
+    with pytest.raises(StorageError, match="no such table: coledger_leaves"):
+        SQLiteSource(path)
+    assert len(opened) == 1
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        opened[0].execute("SELECT 1")
 
 
 def test_a_finding_quoting_escape_codes_cannot_redraw_the_verdict(scene: Scene) -> None:

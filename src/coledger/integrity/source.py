@@ -298,11 +298,16 @@ class SQLiteSource(AuditSource):
                 # A checkpoint's copy waits for another writer as events do.
                 timeout=lock_timeout,
             )
+        except sqlite3.Error as error:
+            raise StorageError(f"cannot read the ledger {path}: {error}") from error
+        try:
             # Text that is not UTF-8 (an attacker can write any bytes) comes back
             # as bytes for the verifier to judge, instead of failing the query.
             self._conn.text_factory = _text
             self._conn.execute(f"SELECT 1 FROM {LEAVES} LIMIT 1")  # noqa: S608
         except sqlite3.Error as error:
+            # No source is returned, so no one else could close the connection.
+            self._conn.close()
             raise StorageError(f"cannot read the ledger {path}: {error}") from error
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
