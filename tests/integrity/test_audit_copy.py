@@ -35,7 +35,8 @@ def _rows(path: Path, table: str) -> list[tuple[object, ...]]:
     """Every row of *table* with its rowid and each value's storage type."""
     with sqlite3.connect(path) as conn:
         columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-        typed = ", ".join(f'"{c}", typeof("{c}")' for c in columns)
+        quoted = ['"' + c.replace('"', '""') + '"' for c in columns]
+        typed = ", ".join(f"{c}, typeof({c})" for c in quoted)
         return conn.execute(
             f"SELECT rowid, {typed} FROM {table} ORDER BY rowid"  # noqa: S608
         ).fetchall()
@@ -93,6 +94,38 @@ def test_an_existing_file_is_never_overwritten(scene: Scene, tmp_path: Path) -> 
     with pytest.raises(InvalidInputError, match="already exists"):
         audit_copy(scene.url, target)
     assert target.read_bytes() == b"mine"
+
+
+def test_a_file_made_after_the_check_is_neither_written_nor_removed(
+    scene: Scene, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file another process makes after the existence check is refused and kept."""
+    target = tmp_path / "raced.db"
+    target.write_bytes(b"mine")
+    exists = Path.exists
+
+    def checked_before_it_was_made(path: Path, *args: bool) -> bool:
+        return False if path == target else exists(path, *args)
+
+    monkeypatch.setattr(Path, "exists", checked_before_it_was_made)
+    with pytest.raises(InvalidInputError, match="already exists"):
+        audit_copy(scene.url, target)
+    monkeypatch.undo()
+    assert target.read_bytes() == b"mine"
+
+
+def test_column_names_an_edited_schema_gave_quotes_are_copied_exactly(
+    scene: Scene, tmp_path: Path
+) -> None:
+    """A column whose name holds quotes and commas is copied as itself, values kept."""
+    edited = copy_ledger(scene, tmp_path / "edited")
+    assert edited.path is not None
+    with sqlite3.connect(edited.path) as conn:
+        conn.execute('ALTER TABLE stored_events ADD COLUMN "odd"", ""name" TEXT')
+        conn.execute('UPDATE stored_events SET "odd"", ""name" = 1 WHERE rowid = 2')
+    target = tmp_path / "copy.db"
+    assert audit_copy(edited.url, target) == STORY_SIZE
+    assert _rows(target, "stored_events") == _rows(edited.path, "stored_events")
 
 
 @pytest.mark.parametrize(

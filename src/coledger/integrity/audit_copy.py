@@ -14,13 +14,14 @@ PostgreSQL the same is done with grants (see the auditor's guide).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from os import PathLike
 from pathlib import Path
 
 from coledger.errors import InvalidInputError, StorageError
 from coledger.integrity.recorders import LEAVES
-from coledger.storage import create_owner_only, parse_url
+from coledger.storage import parse_url
 
 TABLES = ("stored_events", LEAVES)
 """The tables an audit copy holds: all that ``verify`` reads."""
@@ -49,6 +50,7 @@ def audit_copy(url: str, target: Path | str) -> int:
         raise InvalidInputError(f"cannot use {target}: {error.strerror}") from error
     if taken:
         raise InvalidInputError(f"{target} already exists; name a new file")
+    _create_new(target)
     try:
         count = _copy(config.path, target)
     except sqlite3.Error as error:
@@ -60,8 +62,22 @@ def audit_copy(url: str, target: Path | str) -> int:
     return count
 
 
+def _create_new(target: Path) -> None:
+    """Make *target* empty and owner-only, refusing a file that is there already.
+
+    It holds the events, ids and times in clear. Made in one step that fails
+    on an existing file, so a file another process put there since the check
+    above is never written to, nor removed when the copy fails.
+    """
+    try:
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        raise InvalidInputError(f"{target} already exists; name a new file") from None
+    except OSError as error:  # a missing folder, no permission to write there
+        raise StorageError(f"cannot make {target}: {error.strerror}") from error
+
+
 def _copy(source: Path, target: Path) -> int:
-    create_owner_only(target)  # it holds the events, ids and times in clear
     uri = target.absolute().as_uri()
     conn = sqlite3.connect(f"{uri}?mode=rwc", uri=True, isolation_level=None)
     try:
@@ -79,14 +95,16 @@ def _copy(source: Path, target: Path) -> int:
             # The table alone: a trigger copied with it would run on the rows
             # being copied, and could hide or mend a forged one in the copy.
             conn.execute(created[0])
-            columns = ", ".join(
-                f'"{row[1]}"' for row in conn.execute(f"PRAGMA src.table_info({table})")
-            )
+            names = [
+                _quoted(row[1])
+                for row in conn.execute(f"PRAGMA src.table_info({table})")
+            ]
+            columns = ", ".join(names)
             conn.execute(
                 f"INSERT INTO main.{table} (rowid, {columns}) "  # noqa: S608
                 f"SELECT rowid, {columns} FROM src.{table} ORDER BY rowid"
             )
-            _check_types_kept(conn, source, table, columns)
+            _check_types_kept(conn, source, table, names)
             indexes = conn.execute(
                 "SELECT sql FROM src.sqlite_master WHERE type = 'index' "
                 "AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid",
@@ -100,6 +118,11 @@ def _copy(source: Path, target: Path) -> int:
     finally:
         conn.close()
     return int(count)
+
+
+def _quoted(name: str) -> str:
+    """*name* as an SQL identifier, whatever characters an edited schema gave it."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _check_file_sound(conn: sqlite3.Connection, source: Path, table: str) -> None:
@@ -121,7 +144,7 @@ def _check_file_sound(conn: sqlite3.Connection, source: Path, table: str) -> Non
 
 
 def _check_types_kept(
-    conn: sqlite3.Connection, source: Path, table: str, columns: str
+    conn: sqlite3.Connection, source: Path, table: str, columns: list[str]
 ) -> None:
     """StorageError if a copied value changed its storage type on the way.
 
@@ -131,7 +154,7 @@ def _check_types_kept(
     below SQL can put there, would arrive mended, and the copy would verify
     where the ledger does not. Every such conversion changes ``typeof``.
     """
-    types = ", ".join(f"typeof({c})" for c in columns.split(", "))
+    types = ", ".join(f"typeof({c})" for c in columns)
     (changed,) = conn.execute(
         f"SELECT COUNT(*) FROM (SELECT rowid, {types} FROM src.{table} "  # noqa: S608
         f"EXCEPT SELECT rowid, {types} FROM main.{table})"
