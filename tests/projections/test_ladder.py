@@ -1785,3 +1785,33 @@ def test_a_comment_dated_after_the_decision_did_not_consult_on_it(org: Org) -> N
     org.comment(p, org.le[0], 9, channel="written")  # minuted before the decision
     org.decide(p, 8)  # entered later, dated the day before the comment
     assert org.tag(plan) == "none"
+
+
+def test_a_body_a_proposal_goes_to_after_the_period_leaves_its_terms_alone(
+    org: Org,
+) -> None:
+    """A later proposal to a panel seating trainers as observers moves no past rung."""
+    plan = org.project("co_design")
+    org.vote(org.propose(org.le[0], plan, "design", 5), 10)
+    panel = org.ledger.establish_body("Panel", kind="advisory", occurred_at=day(-30))
+    for member in org.le:
+        org.ledger.assign_seat(
+            panel, member, seat="observer", by=org.admin, occurred_at=day(-30)
+        )
+    for member in org.others:
+        org.ledger.assign_seat(panel, member, by=org.admin, occurred_at=day(-30))
+    (before,) = org.rungs(Scope.project(plan), until=day(30))
+    assert (before.rung, before.flags) == ("CO_DESIGN", ())
+    # On day 50 a proposal of the project goes to the panel.
+    org.ledger.raise_proposal(
+        panel,
+        proposers=[org.staff],
+        title="Paths",
+        text="More paths.",
+        project=plan,
+        phase="delivery",
+        occurred_at=day(50),
+    )
+    assert org.rungs(Scope.project(plan), until=day(30)) == [before]
+    # Over all time the panel is one of the project's bodies: R3 falls to 0.5.
+    assert org.rung(plan).rung == "ENGAGEMENT"

@@ -10,7 +10,7 @@ from coledger import Ledger
 from coledger.projections.lens import Scope
 from coledger.projections.representation import r1, r2, r3, r4, r5, r6, r7
 from coledger.projections.thresholds import Thresholds
-from indicator_helpers import day, lens, person
+from indicator_helpers import day, lens, person, seated_board
 
 TH = Thresholds()
 
@@ -388,3 +388,39 @@ def test_r1_in_the_ledger_scope_pools_the_governance_bodies_only(
     ledger.assign_seat(panel, ann, by=ann, occurred_at=day(1))
     figure = r1(lens(ledger), TH)
     assert (figure.value, figure.n, figure.band) == (0.0, 1, "token")
+
+
+def test_a_proposal_raised_after_the_period_brings_no_body_into_its_project(
+    memory_ledger: Ledger,
+) -> None:
+    """A proposal raised after a period's end adds no body to its project then."""
+    ledger = memory_ledger
+    ada, board, lee, sol = seated_board(ledger)
+    project = ledger.start_project("Park", label="other", by=ada, occurred_at=day(0))
+    ledger.raise_proposal(
+        board,
+        proposers=[sol],
+        title="Benches",
+        text="More.",
+        project=project,
+        occurred_at=day(5),
+    )
+    panel = ledger.establish_body("Panel", kind="advisory", occurred_at=day(0))
+    ledger.assign_seat(panel, lee, seat="observer", by=ada, occurred_at=day(0))
+    ledger.assign_seat(panel, ada, by=ada, occurred_at=day(0))
+    figures = (r1, r3, r4, r6, r7)
+    before = [f(lens(ledger, Scope.project(project), until=30), TH) for f in figures]
+    # On day 50 a proposal of the project goes to the panel.
+    ledger.raise_proposal(
+        panel,
+        proposers=[sol],
+        title="Paths",
+        text="More.",
+        project=project,
+        occurred_at=day(50),
+    )
+    period = lens(ledger, Scope.project(project), until=30)
+    assert [f(period, TH) for f in figures] == before
+    assert [b.id for b in period.bodies()] == [board]
+    # Without a period end, the panel is one of the project's bodies.
+    assert len(lens(ledger, Scope.project(project)).bodies()) == 2

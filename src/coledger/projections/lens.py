@@ -315,7 +315,10 @@ class Lens:
     # What is in scope ------------------------------------------------------------
 
     def bodies(self) -> list[BodyFacts]:
-        """Bodies in scope: one body, a project's bodies, or the governance bodies."""
+        """Bodies in scope: one body, a project's bodies, or the governance bodies.
+
+        A project's are those its proposals raised by the period's end went to.
+        """
         return self.selected("bodies", self._bodies)
 
     def _bodies(self) -> list[BodyFacts]:
@@ -324,7 +327,12 @@ class Lens:
             body = facts.bodies.get(self.scope.id)  # type: ignore[arg-type]
             return [] if body is None else [body]
         if self.scope.kind == "project":
-            ids: set[UUID | None] = {p.body for p in self.proposals(in_period=False)}
+            # nothing after the period changes its bodies, as with its meetings
+            ids: set[UUID | None] = {
+                p.body
+                for p in self.proposals(in_period=False)
+                if self.until is None or p.raised_at < self.until
+            }
             return facts.subset(facts.bodies, ids)
         governance = [b for b in facts.bodies.values() if b.kind == "governance"]
         return governance or list(facts.bodies.values())

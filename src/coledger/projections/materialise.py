@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 26
+FIGURES_VERSION = 27
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -277,7 +277,11 @@ the ladder's decision makers no longer count it. 24: R7 equal to R1 within
 rounding is proportionate, not diluted, as version 11 made the other cuts.
 25: X1 with no request due says how many were made, rather than that none
 was. 26: A2 and X4 with no meeting held say so, rather than that there were
-no meetings.)"""
+no meetings. 27: in a project's scope a proposal raised after the period's
+end brings no body into the period either (R1, R3 to R7, the standing
+requests of seated members in X1 and X2, a forum's members in V2 and A1's
+base, and the ladder's equal terms and decision makers), which changes
+figures for a period only.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -2,8 +2,9 @@
 
 Seat figures are taken at the end of the period (or now, with no period end).
 In the ledger scope they pool the governance bodies (every body if there is
-none); in a project scope, the bodies its proposals went to (R2 reads the body
-of each of the project's meetings instead, its proposals' meetings among them).
+none); in a project scope, the bodies its proposals raised by the period's
+end went to (R2 reads the body of each of the project's meetings instead, its
+proposals' meetings among them).
 """
 
 from __future__ import annotations
