@@ -1363,7 +1363,9 @@ def test_no_scope_rates_a_project_before_it_started(org: Org, scope: str) -> Non
     before = org.rungs(chosen, until=day(0))
     assert str(plan) not in {r.id for r in before}
     assert not any("faux_coproduction" in r.flags for r in before)
-    assert str(plan) in {r.id for r in org.rungs(chosen, until=day(0.1))}
+    # a body's scope takes the project once its proposal has come (day 5)
+    after = day(5.5) if scope == "body" else day(0.1)
+    assert str(plan) in {r.id for r in org.rungs(chosen, until=after)}
 
 
 def test_a_project_finished_before_the_period_is_rated_only_for_input_in_it(
@@ -1815,3 +1817,20 @@ def test_a_body_a_proposal_goes_to_after_the_period_leaves_its_terms_alone(
     assert org.rungs(Scope.project(plan), until=day(30)) == [before]
     # Over all time the panel is one of the project's bodies: R3 falls to 0.5.
     assert org.rung(plan).rung == "ENGAGEMENT"
+
+
+def test_a_project_first_brought_to_a_body_after_the_period_is_not_rated_in_it(
+    org: Org,
+) -> None:
+    """A body's ladder for a period leaves out a project that came to it later."""
+    plan = org.project("co_production")
+    before = org.rungs(Scope.body(org.board), until=day(30))
+    assert [r.unit for r in before] == ["body"]
+    # On day 50 the project brings its first proposal to the board.
+    org.propose(org.le[0], plan, "design", 50)
+    assert org.rungs(Scope.body(org.board), until=day(30)) == before
+    later = org.rungs(Scope.body(org.board), until=day(60))
+    assert [(r.unit, r.id) for r in later] == [
+        ("body", str(org.board)),
+        ("project", str(plan)),
+    ]

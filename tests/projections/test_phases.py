@@ -650,3 +650,21 @@ def test_one_meeting_is_one_occasion_whatever_offset_its_times_carry() -> None:
         assert occasions(lens, fest) == {meeting}
         rung = ledger.power_sharing(project=fest).ladder[0]
         assert rung.evidence["le_occasions"] == 1
+
+
+def test_a_project_first_brought_to_a_body_after_the_period_is_not_its_then(
+    make_phased: Callable[[], Phased],
+) -> None:
+    """A proposal raised after a period's end adds no project to a body's P1 or P2."""
+    org = make_phased()
+    lee = org.member("Lee", le=True)
+    hall, park = org.project("Hall"), org.project("Park")
+    org.decide(org.propose([lee], 5, hall, "design"), "consensus", [lee], 10)
+    figures = (p1, p2)
+    before = [f(org.lens(Scope.body(org.board), until=30), TH) for f in figures]
+    assert [(f.value, f.n) for f in before] == [(2.0, 1), (0.0, 1)]
+    # On day 50 Park brings its first proposal to the board.
+    org.propose([lee], 50, park, "design")
+    period = org.lens(Scope.body(org.board), until=30)
+    assert [f(period, TH) for f in figures] == before
+    assert p1(org.lens(Scope.body(org.board)), TH).n == 2  # over all time it is

@@ -184,11 +184,11 @@ def formative(lens: Lens, project_id: UUID) -> bool | None:
 
 
 def projects_in_scope(lens: Lens) -> list[UUID]:
-    """Projects in scope: all of them, one, or those with proposals to the body."""
+    """Projects in scope: all, one, or those with proposals to the body by the end."""
     if lens.scope.kind == "project":
         return [] if lens.scope.id is None else [lens.scope.id]
     if lens.scope.kind == "body":
-        ids = {p.project for p in lens.proposals(in_period=False)}
+        ids = {p.project for p in lens.proposals_by_end()}
         return [p.id for p in lens.facts.subset(lens.facts.projects, ids)]
     return list(lens.facts.projects)
 

@@ -2,12 +2,12 @@
 
 A process is a project (every proposal in it, and its meetings), or a body over
 the period. In the ledger scope every project and every body is rated; in a body
-scope, the body and the projects that brought proposals to it; in a project
-scope, the project. A project is rated only if it started before the period's
-end, and one finished by its start only for involvement in the period. Every
-act counts with lived experience as it stood at that act, and only acts in the
-period count (the first-involvement test alone looks back over the whole
-history up to the period's end).
+scope, the body and the projects that brought proposals to it by the period's
+end; in a project scope, the project. A project is rated only if it started
+before the period's end, and one finished by its start only for involvement in
+the period. Every act counts with lived experience as it stood at that act, and
+only acts in the period count (the first-involvement test alone looks back over
+the whole history up to the period's end).
 
 Features are folded from the facts (see ``Features``), then the rules are tried
 from the top, first match wins:
@@ -135,7 +135,7 @@ def processes(lens: Lens) -> list[Process]:
     if lens.scope.kind == "body":
         if scope_id not in facts.bodies:
             return []
-        ids = {p.project for p in lens.proposals(in_period=False)}
+        ids = {p.project for p in lens.proposals_by_end()}
         mine = facts.subset(facts.projects, ids)
         return [body(scope_id), *(project(pr.id) for pr in mine if started(pr.id))]
     return [

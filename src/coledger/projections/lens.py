@@ -327,12 +327,7 @@ class Lens:
             body = facts.bodies.get(self.scope.id)  # type: ignore[arg-type]
             return [] if body is None else [body]
         if self.scope.kind == "project":
-            # nothing after the period changes its bodies, as with its meetings
-            ids: set[UUID | None] = {
-                p.body
-                for p in self.proposals(in_period=False)
-                if self.until is None or p.raised_at < self.until
-            }
+            ids: set[UUID | None] = {p.body for p in self.proposals_by_end()}
             return facts.subset(facts.bodies, ids)
         governance = [b for b in facts.bodies.values() if b.kind == "governance"]
         return governance or list(facts.bodies.values())
@@ -342,6 +337,16 @@ class Lens:
         return self.selected(
             f"proposals/{in_period}", lambda: self._proposals(in_period)
         )
+
+    def proposals_by_end(self) -> list[ProposalFacts]:
+        """Proposals in scope raised by the period's end (before the period too).
+
+        What ties a project to its bodies, and a body to its projects: nothing
+        raised after the period changes them.
+        """
+        until = self.until
+        found = self.proposals(in_period=False)
+        return found if until is None else [p for p in found if p.raised_at < until]
 
     def _in_scope(
         self,

@@ -281,7 +281,8 @@ no meetings. 27: in a project's scope a proposal raised after the period's
 end brings no body into the period either (R1, R3 to R7, the standing
 requests of seated members in X1 and X2, a forum's members in V2 and A1's
 base, and the ladder's equal terms and decision makers), which changes
-figures for a period only.)"""
+figures for a period only; nor, in a body's scope, a project into the
+period (the ladder, A3, P1 to P3).)"""
 
 
 def tracking_name(th: Thresholds) -> str:

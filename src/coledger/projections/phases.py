@@ -1,9 +1,9 @@
 """P: phase coverage and continuity (was lived experience there from design to review).
 
 The unit is a project: in the ledger scope every project active in the period,
-in a body scope the projects whose proposals went to that body, in a project
-scope that project. Only proposals in scope count, and only acts made in the
-period; lived-experience status is taken as it stood at each act.
+in a body scope the projects whose proposals went to that body by the period's
+end, in a project scope that project. Only proposals in scope count, and only
+acts made in the period; lived-experience status is taken as it stood at each act.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def projects_in(lens: Lens) -> list[ProjectFacts]:
         found = facts.projects.get(lens.scope.id)  # type: ignore[arg-type]
         candidates = [] if found is None else [found]
     elif lens.scope.kind == "body":
-        ids = {p.project for p in lens.proposals(in_period=False)}
+        ids = {p.project for p in lens.proposals_by_end()}
         candidates = facts.subset(facts.projects, ids)
     else:
         candidates = list(facts.projects.values())
