@@ -454,6 +454,9 @@ def test_truncated_tail_is_truncated(both: Scene) -> None:
     assert report.status == FAILED
     assert codes(report) == {"TRUNCATED", "UNANCHORED"}
     assert report.size == 12
+    (truncated,) = (f for f in report.findings if f.code == "TRUNCATED")
+    assert truncated.detail.startswith(f"checkpoint {len(both.notes)}: ")
+    assert f"covers {STORY_SIZE} events; the log holds 12" in truncated.detail
 
 
 def test_fork_after_truncation_is_a_root_mismatch(both: Scene) -> None:

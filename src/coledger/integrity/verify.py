@@ -564,8 +564,8 @@ def verify(
         out.add(
             Finding(
                 "TRUNCATED",
-                f"a trusted checkpoint covers {checkpoint.size} events; "
-                f"the log holds {size}",
+                f"{named[checkpoint]}: a trusted checkpoint covers "
+                f"{checkpoint.size} events; the log holds {size}",
             )
         )
     for finding in _forks(walker, named):
