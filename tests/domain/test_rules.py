@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from coledger import InvalidRuleError, Rule, Tally, UnknownCodeError
+from coledger import InvalidInputError, InvalidRuleError, Rule, Tally, UnknownCodeError
 from coledger.domain.rules import VERDICT_REASONS
 
 counts = st.integers(min_value=0, max_value=60)
@@ -488,3 +488,50 @@ def test_a_tally_read_by_a_choice_it_does_not_count_says_which_it_does(
     with pytest.raises(UnknownCodeError, match="abstain, against, block, for"):
         tally(1, 2, 3, 4)[choice]  # type: ignore[index]
     assert tally(1, 2, 3, 4)["block"] == 4
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"for_": "3"},
+        {"against": -1},
+        {"abstain": 1.5},
+        {"block": True},
+        {"electorate": None},
+        {"lived_experience_participants": -2},
+        {"lived_experience_participants": "1"},
+    ],
+    ids=lambda fields: next(iter(fields)),
+)
+def test_a_tally_of_anything_but_whole_counts_is_refused(
+    fields: dict[str, object],
+) -> None:
+    """Tally() refuses a count that is not a whole number >= 0 (InvalidInputError).
+
+    Before, it took anything: a count of "3" made decide() raise a bare
+    TypeError, and one of -1 or 1.5 was decided as if it were a vote.
+    """
+    with pytest.raises(InvalidInputError, match=f"^{next(iter(fields))} "):
+        Tally(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("given_tally", [None, {"for": 3}, (3, 0, 0, 0, 3)])
+def test_deciding_what_is_not_a_tally_is_refused(given_tally: object) -> None:
+    """Rule.decide() refuses anything but a Tally with InvalidInputError.
+
+    Before, None raised a bare AttributeError from inside the rule.
+    """
+    with pytest.raises(InvalidInputError, match=r"a coledger\.Tally"):
+        Rule.majority().decide(given_tally)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("size", ["7", -1, 2.5, None, True])
+def test_a_quorum_size_of_anything_but_a_whole_electorate_is_refused(
+    size: object,
+) -> None:
+    """Rule.quorum_size() refuses an electorate that is not a whole number >= 0.
+
+    Before, "7" raised a bare TypeError and -1 gave a quorum of 0.
+    """
+    with pytest.raises(InvalidInputError, match=r"^electorate "):
+        Rule.majority(quorum=0.5).quorum_size(size)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from types import MappingProxyType
 
 import attrs
 
-from coledger.errors import InvalidRuleError, UnknownCodeError
+from coledger.errors import InvalidInputError, InvalidRuleError, UnknownCodeError
 
 RULE_KINDS = frozenset({"majority", "threshold", "consensus", "consent"})
 VERDICT_REASONS: Mapping[str, str] = MappingProxyType(
@@ -66,16 +66,37 @@ def _fraction(value: object, field: str = "share") -> Fraction:
     return fraction
 
 
+def _check_count(name: str, value: object) -> int:
+    """*value* if it is a count (a whole number >= 0), else InvalidInputError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        given = repr(value) if isinstance(value, int) else type(value).__name__
+        raise InvalidInputError(f"{name} must be a whole number >= 0, not {given}")
+    return value
+
+
+def _count(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    _check_count(attribute.name, value)
+
+
+def _optional_count(
+    _: object, attribute: attrs.Attribute[int | None], value: object
+) -> None:
+    if value is not None:
+        _check_count(attribute.name, value)
+
+
 @attrs.frozen
 class Tally:
     """Counts per choice, counting only each voter's latest ballot."""
 
-    for_: int = 0
-    against: int = 0
-    abstain: int = 0
-    block: int = 0
-    electorate: int = 0
-    lived_experience_participants: int | None = None
+    for_: int = attrs.field(default=0, validator=_count)
+    against: int = attrs.field(default=0, validator=_count)
+    abstain: int = attrs.field(default=0, validator=_count)
+    block: int = attrs.field(default=0, validator=_count)
+    electorate: int = attrs.field(default=0, validator=_count)
+    lived_experience_participants: int | None = attrs.field(
+        default=None, validator=_optional_count
+    )
     """Voters with an active lived-experience declaration who took part, when known."""
 
     @property
@@ -197,10 +218,15 @@ class Rule:
 
     def quorum_size(self, electorate: int) -> int:
         """How many of an electorate of this size must take part."""
-        return math.ceil(self.quorum * electorate)
+        return math.ceil(self.quorum * _check_count("electorate", electorate))
 
     def decide(self, tally: Tally) -> Verdict:
         """Apply the rule to a tally."""
+        given: object = tally
+        if not isinstance(given, Tally):
+            raise InvalidInputError(
+                f"decide() takes a coledger.Tally, not {type(given).__name__}"
+            )
         return self._invalidity(tally) or self._direction(tally)
 
     def _invalidity(self, tally: Tally) -> Verdict | None:
