@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import typing
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -388,6 +389,20 @@ def test_a_share_out_of_range_names_its_argument(
     """The error for a share says which argument was wrong."""
     with pytest.raises(InvalidRuleError, match=f"^{field} "):
         make()
+
+
+def test_a_share_given_as_a_decimal_is_the_number_it_names() -> None:
+    """A Decimal share is a number like any other: Decimal("0.5") is one half.
+
+    Before, Rule.majority(quorum=Decimal("0.5")) was refused as "not a number
+    between 0 and 1", though it is one (Thresholds takes Decimals too).
+    """
+    assert Rule.majority(quorum=Decimal("0.5")).quorum == Fraction(1, 2)
+    assert Rule.supermajority(Decimal("0.75")).threshold == Fraction(3, 4)
+    assert Rule.majority(quorum=Decimal("1E-999999999")).quorum == 0
+    for wrong in ("1.5", "-0.1", "NaN", "sNaN", "Infinity"):
+        with pytest.raises(InvalidRuleError, match=r"^quorum "):
+            Rule.majority(quorum=Decimal(wrong))
 
 
 @pytest.mark.parametrize("value", [float("inf"), float("-inf")], ids=repr)

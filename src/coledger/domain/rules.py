@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
 
@@ -39,11 +40,20 @@ MAX_LIVED_EXPERIENCE_QUORUM = 10_000
 """More voters with lived experience than any body seats."""
 
 
-Share = float | Fraction | str
+Share = float | Fraction | Decimal | str
 """A share of something (a threshold, a quorum): 0.5, Fraction(2, 3) or "2/3"."""
 
 
 def _fraction(value: object, field: str = "share") -> Fraction:
+    if isinstance(value, Decimal):
+        # As a float: Fraction would work out 10 to the power of its exponent,
+        # however large, and a share is kept to 1/10,000 in any case.
+        try:
+            value = float(value)
+        except ValueError as error:  # a signalling NaN
+            raise InvalidRuleError(
+                f"{field} {value!r} is not a number between 0 and 1"
+            ) from error
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Fraction)):
         raise InvalidRuleError(f"{field} {value!r} is not a number between 0 and 1")
     if isinstance(value, str) and (
