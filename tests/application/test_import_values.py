@@ -91,6 +91,16 @@ def overcount(row: dict[str, Any]) -> bool:
     return True
 
 
+def overcount_lived_experience(row: dict[str, Any]) -> bool:
+    """Count one more voter with lived experience than took part in the vote."""
+    state = row["state"]
+    took_part = sum(state[c] for c in ("for_", "against", "abstain", "block"))
+    if took_part >= state["electorate_size"]:
+        return False
+    state["lived_experience_participants"] = took_part + 1
+    return True
+
+
 def own_supporter(row: dict[str, Any]) -> bool:
     """Make a member's authorised supporter the member themself."""
     row["state"]["supporter"] = row["originator_id"]
@@ -165,6 +175,11 @@ BAD: list[tuple[str, Change, str]] = [
     (f"{PROPOSAL}.VotingClosed", put(against=2**70), "64 bits"),
     (f"{PROPOSAL}.VotingClosed", put(advisory="false"), "true or false"),
     (f"{PROPOSAL}.VotingClosed", overcount, "more ballots than its electorate"),
+    (
+        f"{PROPOSAL}.VotingClosed",
+        overcount_lived_experience,
+        "more voters with lived experience than took part",
+    ),
     (
         f"{PROPOSAL}.VotingClosed",
         where(lambda s: s["outcome"] != "rejected", reason="blocked"),

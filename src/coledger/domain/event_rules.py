@@ -169,6 +169,10 @@ def _voting_closed(e: Proposal.VotingClosed) -> None:
         raise InvalidInputError("a tally cannot count below zero")
     if sum(counts[:4]) > e.electorate_size:
         raise InvalidInputError("a tally counts more ballots than its electorate")
+    if (e.lived_experience_participants or 0) > sum(counts[:4]):
+        raise InvalidInputError(
+            "a tally counts more voters with lived experience than took part"
+        )
     v.check_code("reason", e.reason, frozenset(VERDICT_REASONS))
     outcome = VERDICT_REASONS[e.reason]
     if e.outcome != outcome:
