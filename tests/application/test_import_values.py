@@ -107,6 +107,16 @@ def own_supporter(row: dict[str, Any]) -> bool:
     return True
 
 
+def helped_by_themself(field: str) -> Change:
+    """Name the member in *field* (the author, the voter) as their own supporter."""
+
+    def change(row: dict[str, Any]) -> bool:
+        row["state"]["supporter"] = row["state"][field]
+        return True
+
+    return change
+
+
 ADJUSTMENT = "coledger.domain.adjustment:Adjustment"
 BAD: list[tuple[str, Change, str]] = [
     (f"{MEMBER}.Registered", put(role="emperor"), "role"),
@@ -123,6 +133,8 @@ BAD: list[tuple[str, Change, str]] = [
     (f"{MEMBER}.LivedExperienceDeclared", put(categories=["DIS", "DIS"]), "repeat"),
     (f"{MEMBER}.LivedExperienceDeclared", put(consent="assumed"), "consent"),
     (f"{MEMBER}.SupporterAuthorised", own_supporter, "own supporter"),
+    (f"{PROPOSAL}.Commented", helped_by_themself("author"), "own supporter"),
+    (f"{PROPOSAL}.BallotCast", helped_by_themself("voter"), "own supporter"),
     ("coledger.domain.body:Body.Established", put(kind="cabal"), "kind"),
     (
         "coledger.domain.body:Body.Established",

@@ -144,14 +144,25 @@ def _evaluation(e: Proposal.EvaluationRecorded) -> None:
     _ids("criteria_proposed_by", e.criteria_proposed_by)
 
 
-def _supporter(e: Member.SupporterAuthorised) -> None:
-    if e.supporter == e.originator_id:
+def _not_own_supporter(member: object, supporter: object) -> None:
+    """A supporter acts with another member: a command never names the member."""
+    if supporter == member:
         raise InvalidInputError("a member cannot be their own supporter")
+
+
+def _supporter(e: Member.SupporterAuthorised) -> None:
+    _not_own_supporter(e.originator_id, e.supporter)
 
 
 def _commented(e: Proposal.Commented) -> None:
     v.check_text("text", e.text)
     v.check_code("channel", e.channel, v.CHANNELS)
+    _not_own_supporter(e.author, e.supporter)
+
+
+def _ballot(e: Proposal.BallotCast) -> None:
+    v.check_code("choice", e.choice, v.CHOICES)
+    _not_own_supporter(e.voter, e.supporter)
 
 
 def _voting_opened(e: Proposal.VotingOpened) -> None:
@@ -252,7 +263,7 @@ _RULES: dict[type[Any], Callable[[Any], object]] = {
     Proposal.AdjustmentLinked: _needed_before,
     Proposal.FeedbackGiven: _feedback,
     Proposal.VotingOpened: _voting_opened,
-    Proposal.BallotCast: lambda e: v.check_code("choice", e.choice, v.CHOICES),
+    Proposal.BallotCast: _ballot,
     Proposal.VotingClosed: _voting_closed,
     Proposal.Decided: _decided,
     Proposal.Withdrawn: lambda e: v.check_optional_text("reason", e.reason),
