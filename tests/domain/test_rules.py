@@ -429,6 +429,18 @@ def test_threshold_just_above_half_and_unanimity_are_allowed() -> None:
     assert unanimity.decide(tally(5, abstain=1)).outcome == "adopted"
 
 
+def test_a_threshold_kept_as_one_half_says_so() -> None:
+    """A threshold just above one half that is kept as 1/2 is refused naming 1/2.
+
+    Before, Rule.supermajority(0.50001) was told it "needs a threshold above
+    1/2", which 0.50001 is: the rounding to 1/10,000 went unmentioned.
+    """
+    with pytest.raises(InvalidRuleError, match=r"not 1/2 .*10,000"):
+        Rule.supermajority(0.50001)
+    with pytest.raises(InvalidRuleError, match=r"not 2/5 "):
+        Rule("threshold", Fraction(2, 5))
+
+
 def test_a_share_is_kept_to_a_denominator_of_at_most_ten_thousand() -> None:
     """A finer share is kept as the nearest fraction with a denominator <= 10,000."""
     assert Rule.majority(quorum=Fraction(1, 10_001)).quorum == Fraction(1, 10_000)

@@ -174,7 +174,11 @@ class Rule:
                 f"not {le_quorum!r}"
             )
         if self.kind == "threshold" and self.threshold <= Fraction(1, 2):
-            raise InvalidRuleError("a threshold rule needs a threshold above 1/2")
+            raise InvalidRuleError(
+                f"a threshold rule needs a threshold above 1/2, not {self.threshold} "
+                "(a share is kept to the nearest fraction with a denominator of "
+                "at most 10,000)"
+            )
 
     @classmethod
     def majority(cls, quorum: Share = 0, lived_experience_quorum: int = 0) -> Rule:
