@@ -88,7 +88,8 @@ DECISION_METHODS = frozenset(
 OUTCOMES = frozenset(
     {"adopted", "adopted_amended", "rejected", "deferred", "not_valid"}
 )
-"""``not_valid``: the vote closed without a quorum, so nothing was decided by it."""
+"""``not_valid``: the vote closed with no ballots, or short of its quorum or its
+lived-experience quorum, so nothing was decided by it."""
 
 ADJUSTMENT_CATALOGUE: dict[str, str] = {
     # Information formats (Equality Act s.20(6))
