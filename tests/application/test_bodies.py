@@ -266,6 +266,9 @@ def test_a_project_is_relabelled_and_finished_no_earlier_than_it_started(
     )
     with refused(ledger, TimeOrderError, match="before the project started"):
         ledger.relabel_project(plan, "consultation", by=admin, occurred_at=before)
+    with refused(ledger, TimeOrderError, match="before the project started"):
+        # the label it started with, but no label was in force before the start
+        ledger.relabel_project(plan, "co_production", by=admin, occurred_at=before)
     with refused(ledger, TimeOrderError, match=re.escape(started.isoformat())):
         ledger.finish_project(plan, by=admin, occurred_at=before)
     ledger.relabel_project(plan, "consultation", by=admin, occurred_at=started)

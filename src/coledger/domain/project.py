@@ -99,9 +99,12 @@ class Project(LedgerAggregate):
         return in_force_at(self.labels, at)
 
     def relabel(self, ctx: Context, label: str) -> None:
-        """Record a new label (no event when it is the label in force then)."""
+        """Record a new label (no event when it is the label in force then).
+
+        Refused before the start, even to the first label: none was in force.
+        """
+        self._check_after_start(ctx, "the new label")
         if label != self.label_at(ctx.occurred_at):
-            self._check_after_start(ctx, "the new label")
             self._record(self.Relabelled, ctx, label=label)
 
     def finish(self, ctx: Context) -> None:
