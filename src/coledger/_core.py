@@ -1283,6 +1283,32 @@ class LedgerCore(ClosedOnExit):
             raise error(record_id, found=_KINDS.get(type(aggregate)))
         return aggregate
 
+    def _ids(self, kind: type[LedgerAggregate]) -> list[UUID]:
+        """Ids of every record of *kind* in order of creation, a batch's own last."""
+        ids = list(self._catalogue.ids(kind))
+        if self._pending is not None:
+            ids += [
+                aggregate.id
+                for aggregate in self._pending.values()
+                if isinstance(aggregate, kind)
+                and aggregate.pending_events
+                and aggregate.pending_events[0].originator_version == 1
+            ]
+        return ids
+
+    def _find(self, source_ref: str) -> UUID | None:
+        """The id recorded with *source_ref*, in the store or in the batch so far."""
+        found = self._catalogue.find(source_ref)
+        if found is None and self._pending is not None:
+            for aggregate in self._pending.values():
+                for event in aggregate.pending_events:
+                    if (
+                        isinstance(event, LedgerAggregate.Event)
+                        and event.source_ref == source_ref
+                    ):
+                        return event.recorded_id
+        return found
+
     def _load(self, record_id: UUID) -> LedgerAggregate:
         """An aggregate from the cache, brought up to date unless known current.
 

@@ -162,37 +162,37 @@ class Ledger(
     def find_by_source_ref(self, source_ref: str) -> UUID | None:
         """The id recorded with *source_ref*, or None if nothing was."""
         v.check_text("source_ref", source_ref, limit=v.MAX_SOURCE_REF, one_line=True)
-        return self._catalogue.find(source_ref)
+        return self._find(source_ref)
 
     @_query
     def members(self) -> list[MemberView]:
         """Every member, in order of registration."""
-        return [self.member(i) for i in self._catalogue.ids(Member)]
+        return [self.member(i) for i in self._ids(Member)]
 
     @_query
     def bodies(self) -> list[BodyView]:
         """Every body, in order of establishment."""
-        return [self.body(i) for i in self._catalogue.ids(Body)]
+        return [self.body(i) for i in self._ids(Body)]
 
     @_query
     def projects(self) -> list[ProjectView]:
         """Every project, in order of starting."""
-        return [self.project(i) for i in self._catalogue.ids(Project)]
+        return [self.project(i) for i in self._ids(Project)]
 
     @_query
     def meetings(self) -> list[MeetingView]:
         """Every meeting, in order of scheduling."""
-        return [self.meeting(i) for i in self._catalogue.ids(Meeting)]
+        return [self.meeting(i) for i in self._ids(Meeting)]
 
     @_query
     def proposals(self) -> list[ProposalView]:
         """Every proposal, in the order raised."""
-        return [self.proposal(i) for i in self._catalogue.ids(Proposal)]
+        return [self.proposal(i) for i in self._ids(Proposal)]
 
     @_query
     def adjustments(self) -> list[AdjustmentView]:
         """Every adjustment request, in the order made."""
-        return [self.adjustment(i) for i in self._catalogue.ids(Adjustment)]
+        return [self.adjustment(i) for i in self._ids(Adjustment)]
 
     @_query
     def subject_access(self, member: UUID) -> dict[str, Any]:

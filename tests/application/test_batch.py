@@ -114,3 +114,16 @@ def test_a_batch_s_new_members_keys_go_only_if_its_write_stored_nothing(
         with pytest.raises(StorageError):
             register("Bo")
     assert sorted(m.name for m in ledger.members()) == ["Bo", "Bo's friend"]
+
+
+def test_queries_inside_a_batch_list_and_find_the_batch_s_own_records(
+    ledger: Ledger,
+) -> None:
+    """In a batch, the lists and find_by_source_ref see what member() sees."""
+    admin = ledger.register_member("Admin", role="staff")
+    with ledger.batch():
+        kit = ledger.register_member("Kit", by=admin, source_ref="form:7")
+        assert ledger.member(kit).name == "Kit"
+        assert [m.id for m in ledger.members()] == [admin, kit]
+        assert ledger.find_by_source_ref("form:7") == kit
+    assert [m.id for m in ledger.members()] == [admin, kit]
