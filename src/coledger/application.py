@@ -497,6 +497,17 @@ class Ledger(
         self, verifier: Verifier | None = None, checkpoints: Iterable[str] = ()
     ) -> Report:
         """Run the auditor's check on this ledger (no keys are used)."""
+        if isinstance(checkpoints, str | bytes) or not isinstance(
+            checkpoints, Iterable
+        ):
+            raise errors.InvalidInputError(
+                "checkpoints must be a list of checkpoint notes"
+            )
+        checkpoints = list(checkpoints)
+        if not all(isinstance(note, str) for note in checkpoints):
+            raise errors.InvalidInputError(
+                "checkpoints must be a list of checkpoint notes (text)"
+            )
         source = self.audit_source()
         try:
             return verify(source, verifier, checkpoints)

@@ -317,3 +317,12 @@ def test_a_project_timeline_shows_a_vote_opening_once(memory_ledger: Ledger) -> 
     kinds = [e.kind for e in timeline(ledger, project=project)]
     assert kinds.count("Proposal.VotingOpened") == 1
     assert "Meeting.VoteOpened" not in kinds
+
+
+@pytest.mark.parametrize("checkpoints", ["one note", [b"bytes"]])
+def test_verify_names_its_own_checkpoints_argument_when_refusing_it(
+    memory_ledger: Ledger, checkpoints: object
+) -> None:
+    """Ledger.verify refuses bad checkpoints by that name, not the function's notes."""
+    with pytest.raises(InvalidInputError, match=r"^checkpoints must be"):
+        memory_ledger.verify(checkpoints=checkpoints)  # type: ignore[arg-type]
