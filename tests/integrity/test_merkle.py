@@ -490,6 +490,18 @@ def test_a_key_name_no_verifier_could_parse_is_refused(name: object) -> None:
             SigningKey.from_pem(forged)
 
 
+@pytest.mark.parametrize(
+    ("name", "said"), [("", "a key name is empty"), (5, "a key name is text")]
+)
+def test_an_empty_or_non_text_key_name_is_refused_for_what_it_is(
+    name: object, said: str
+) -> None:
+    """An empty name or one that is not text is not refused as holding spaces."""
+    with pytest.raises(CheckpointError) as raised:
+        SigningKey.generate(name)  # type: ignore[arg-type]
+    assert raised.value.detail.startswith(said)
+
+
 def test_a_key_name_with_a_lone_surrogate_is_refused() -> None:
     """A name with no UTF-8 bytes is refused at generate and parse, not at sign."""
     with pytest.raises(CheckpointError) as raised:

@@ -136,6 +136,12 @@ class SigningKey:
     @classmethod
     def generate(cls, name: str) -> SigningKey:
         """A new random key for the origin *name*."""
+        if not isinstance(name, str):
+            raise CheckpointError(
+                "MALFORMED_KEY", f"a key name is text, not {type(name).__name__}"
+            )
+        if not name:
+            raise CheckpointError("MALFORMED_KEY", "a key name is empty")
         if not _good_name(name):
             raise CheckpointError(
                 "MALFORMED_KEY",
