@@ -1386,6 +1386,10 @@ class LedgerCore(ClosedOnExit):
         if supporter is None:
             return None
         helper = self._member(supporter)
+        if helper.id == member.id:
+            raise errors.SupporterNotAuthorisedError(
+                "a member cannot be their own supporter"
+            )
         if helper.id not in member.supporters:
             raise errors.SupporterNotAuthorisedError(
                 f"{helper.id} has no recorded consent to act with member {member.id}"

@@ -366,6 +366,11 @@ def test_supporter_ballot_needs_consent_and_stays_the_members(ledger: Ledger) ->
         ledger.cast_ballot(p, voter=a, choice="for", supporter=helper)
     with refused(ledger, NotAMemberError):
         ledger.cast_ballot(p, voter=a, choice="for", supporter=uuid4())
+    own = "a member cannot be their own supporter"
+    with refused(ledger, SupporterNotAuthorisedError, match=own):
+        ledger.cast_ballot(p, voter=a, choice="for", supporter=a)
+    with refused(ledger, SupporterNotAuthorisedError, match=own):
+        ledger.comment(p, author=a, text="Yes", supporter=a)
 
     ledger.authorise_supporter(a, helper)
     ledger.cast_ballot(p, voter=a, choice="against", supporter=helper)
