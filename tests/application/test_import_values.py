@@ -135,6 +135,7 @@ BAD: list[tuple[str, Change, str]] = [
     (f"{MEMBER}.SupporterAuthorised", own_supporter, "own supporter"),
     (f"{PROPOSAL}.Commented", helped_by_themself("author"), "own supporter"),
     (f"{PROPOSAL}.BallotCast", helped_by_themself("voter"), "own supporter"),
+    (f"{PROPOSAL}.AccessibleVersionPublished", put(format="STD"), "format"),
     ("coledger.domain.body:Body.Established", put(kind="cabal"), "kind"),
     (
         "coledger.domain.body:Body.Established",

@@ -350,7 +350,7 @@ CODE_FIELDS = [
     CodeField("record_attendance", "mode", v.ATTENDANCE_MODES),
     CodeField("raise_proposal", "phase", v.PHASES, optional=True),
     CodeField("comment", "channel", v.CHANNELS),
-    CodeField("publish_accessible_version", "format", v.FORMATS),
+    CodeField("publish_accessible_version", "format", v.ACCESSIBLE_FORMATS),
     CodeField("request_adjustment", "code", v.ADJUSTMENT_CODES, error=A),
     CodeField("request_adjustment", "needed_before", v.NEEDED_BEFORE),
     CodeField(
@@ -398,6 +398,13 @@ def test_codes_come_from_their_vocabulary(world: World, code: CodeField) -> None
             continue
         with Ledger.open("memory://") as ledger:
             code.call(build(ledger), value)
+
+
+def test_standard_print_is_not_an_accessible_version(world: World) -> None:
+    """Papers go out in STD; a proposal's accessible version is never standard print."""
+    with refused(world.ledger, UnknownCodeError, match="format"):
+        BY_NAME["publish_accessible_version"](world, format="STD")
+    BY_NAME["issue_papers"](world, formats=["STD"])
 
 
 def test_decide_refuses_not_valid_as_an_outcome(world: World) -> None:

@@ -154,8 +154,8 @@ class ProposalCommands(LedgerCore):
         occurred_at: datetime | None = None,
         source_ref: str | None = None,
     ) -> None:
-        """Record that a proposal was published in an accessible format."""
-        v.check_code("format", format, v.FORMATS)
+        """Record that a proposal was published in an accessible format (not STD)."""
+        v.check_code("format", format, v.ACCESSIBLE_FORMATS)
 
         def command() -> None:
             actor = self._actor(by)

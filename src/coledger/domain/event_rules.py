@@ -258,7 +258,7 @@ _RULES: dict[type[Any], Callable[[Any], object]] = {
     Proposal.Amended: _amended,
     Proposal.Commented: _commented,
     Proposal.AccessibleVersionPublished: lambda e: v.check_code(
-        "format", e.format, v.FORMATS
+        "format", e.format, v.ACCESSIBLE_FORMATS
     ),
     Proposal.AdjustmentLinked: _needed_before,
     Proposal.FeedbackGiven: _feedback,

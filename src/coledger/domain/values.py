@@ -152,6 +152,8 @@ ADJUSTMENT_CODES = frozenset(ADJUSTMENT_CATALOGUE)
 FORMATS = frozenset({"STD", "ER", "PLS", "LP", "BRL", "AUD", "EDOC", "BSLV", "SYM"})
 """Formats papers and accessible versions are issued in: standard print plus the
 information-format codes of the catalogue."""
+ACCESSIBLE_FORMATS = FORMATS - {"STD"}
+"""Formats an accessible version of a proposal is published in: not standard print."""
 
 ADJUSTMENT_SCOPES = frozenset({"standing", "meeting", "proposal"})
 NEEDED_BEFORE = frozenset({"papers", "meeting", "vote", "feedback"})
