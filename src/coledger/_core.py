@@ -196,6 +196,10 @@ def _while_open(
     return wrapper
 
 
+CLOSED = "this Ledger is closed; open the ledger again with Ledger.open"
+"""What a call to a closed Ledger is told."""
+
+
 class Calls:
     """The calls running on one Ledger, per thread, for close() to wait for.
 
@@ -228,8 +232,7 @@ class Calls:
         with self._changed:
             depth = self._depth.get(me, 0)
             if self.closed or (self._closing and (not depth or me == self._closer)):
-                msg = "this Ledger is closed; open the ledger again with Ledger.open"
-                raise errors.LedgerClosedError(msg)
+                raise errors.LedgerClosedError(CLOSED)
             self._depth[me] = depth + 1
 
     def leave(self) -> bool:
@@ -772,6 +775,12 @@ class LedgerCore(ClosedOnExit):
             self._app.close()
             self._keys.close()  # it forgets the keys it unwrapped
             self._forget()  # and this the records decrypted under them
+
+    def __enter__(self) -> Self:
+        """This ledger, for a ``with`` block that closes it; refused once closed."""
+        if self._closed:
+            raise errors.LedgerClosedError(CLOSED)
+        return self
 
     @property
     def _closed(self) -> bool:

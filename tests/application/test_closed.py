@@ -50,6 +50,18 @@ def test_a_closed_ledger_refuses_every_call(ledger_url: str, name: str) -> None:
             assert again.position == 1
 
 
+def test_a_with_block_on_a_closed_ledger_is_refused_at_its_start(
+    ledger_url: str,
+) -> None:
+    """``with ledger:`` after close() raises LedgerClosedError before the block runs."""
+    ledger = Ledger.open(ledger_url)
+    ledger.close()
+    ran = False
+    with pytest.raises(LedgerClosedError, match="closed"), ledger:
+        ran = True
+    assert not ran
+
+
 def test_closing_inside_a_batch_fails_the_batch(ledger_url: str) -> None:
     """close() inside this thread's batch: the batch stores nothing, and says so.
 
