@@ -1076,6 +1076,14 @@ def test_a_ledger_file_with_uri_characters_in_its_name_is_read_as_named(
     assert names == {name, "plain.db.keys"}
 
 
+def test_a_note_with_no_pinned_key_says_how_to_pin_one(both: Scene) -> None:
+    """Without a verifier no note is trusted, and each finding says how to pin one."""
+    report = audit(both, pinned=False)
+    details = [f.detail for f in report.findings if f.code == "NO_TRUSTED_SIGNATURE"]
+    assert len(details) == len(both.notes)
+    assert all("--trusted-key" in d and "Verifier.parse" in d for d in details)
+
+
 def test_a_file_that_is_no_ledger_leaves_no_connection_open(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

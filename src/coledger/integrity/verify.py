@@ -222,7 +222,8 @@ def read_checkpoints(
                 Finding(
                     "NO_TRUSTED_SIGNATURE",
                     f"{name}: no verifier key was pinned: pass the one the "
-                    "organisation gave you (--trusted-key)",
+                    "organisation gave you (--trusted-key on the command line, "
+                    "a Verifier from Verifier.parse in Python)",
                 )
             )
             continue
