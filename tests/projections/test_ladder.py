@@ -1834,3 +1834,12 @@ def test_a_project_first_brought_to_a_body_after_the_period_is_not_rated_in_it(
         ("body", str(org.board)),
         ("project", str(plan)),
     ]
+
+
+def test_no_scope_rates_a_body_before_it_was_established(org: Org) -> None:
+    """A body established after a period's end has no rung in that period."""
+    before = org.rungs(Scope.ledger(), until=day(30))
+    panel = org.ledger.establish_body("Panel", kind="advisory", occurred_at=day(50))
+    assert org.rungs(Scope.ledger(), until=day(30)) == before
+    assert org.rungs(Scope.body(panel), until=day(30)) == []
+    assert str(panel) in {r.id for r in org.rungs(Scope.body(panel), until=day(51))}

@@ -424,3 +424,24 @@ def test_a_proposal_raised_after_the_period_brings_no_body_into_its_project(
     assert [b.id for b in period.bodies()] == [board]
     # Without a period end, the panel is one of the project's bodies.
     assert len(lens(ledger, Scope.project(project)).bodies()) == 2
+
+
+def test_a_governance_body_established_after_the_period_leaves_its_bodies_alone(
+    memory_ledger: Ledger,
+) -> None:
+    """The ledger's bodies for a period are those established by its end."""
+    ledger = memory_ledger
+    ann = person(ledger, "Ann", le_from=0)
+    bob = person(ledger, "Bob", none_from=0)
+    panel = ledger.establish_body("Panel", kind="advisory", occurred_at=day(0))
+    ledger.assign_seat(panel, ann, by=ann, occurred_at=day(1))
+    ledger.assign_seat(panel, bob, by=ann, occurred_at=day(1))
+    before = r1(lens(ledger, until=30), TH)
+    assert (before.value, before.n) == (0.5, 2)  # no governance body: the panel
+    # On day 50 a board is set up and Bob takes a seat on it.
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(50))
+    ledger.assign_seat(board, bob, by=ann, occurred_at=day(50))
+    assert r1(lens(ledger, until=30), TH) == before
+    assert [b.id for b in lens(ledger, until=30).bodies()] == [panel]
+    # From then on the board is the ledger's governance: Bob alone.
+    assert r1(lens(ledger), TH).value == 0.0

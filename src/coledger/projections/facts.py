@@ -205,6 +205,11 @@ class BodyFacts:
     )
     _revision: int = attrs.field(default=0, init=False, eq=False, repr=False)
 
+    @property
+    def established_at(self) -> datetime:
+        """When the body was established (business time): its first rule's."""
+        return self.rules[0][0]
+
     def rule_at(self, at: datetime) -> Rule:
         """The rule in force at business time *at* (before it was set up: the first)."""
         return _in_force(self.rules, at, self.rule)

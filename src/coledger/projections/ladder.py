@@ -127,20 +127,24 @@ def processes(lens: Lens) -> list[Process]:
         """Whether the project had started by the period's end (in every scope)."""
         return _by_end(lens, facts.projects[pid].started_at)
 
+    def established(bid: UUID) -> bool:
+        """Whether the body had been established by the period's end."""
+        return _by_end(lens, facts.bodies[bid].established_at)
+
     scope_id = lens.scope.id
     if lens.scope.kind == "project":
         if scope_id in facts.projects and started(scope_id):
             return [project(scope_id)]
         return []
     if lens.scope.kind == "body":
-        if scope_id not in facts.bodies:
+        if scope_id not in facts.bodies or not established(scope_id):
             return []
         ids = {p.project for p in lens.proposals_by_end()}
         mine = facts.subset(facts.projects, ids)
         return [body(scope_id), *(project(pr.id) for pr in mine if started(pr.id))]
     return [
         *(project(pid) for pid in facts.projects if started(pid)),
-        *(body(bid) for bid in facts.bodies),
+        *(body(bid) for bid in facts.bodies if established(bid)),
     ]
 
 

@@ -317,7 +317,8 @@ class Lens:
     def bodies(self) -> list[BodyFacts]:
         """Bodies in scope: one body, a project's bodies, or the governance bodies.
 
-        A project's are those its proposals raised by the period's end went to.
+        A project's are those its proposals raised by the period's end went to;
+        the ledger's, the governance bodies (else every body) established by then.
         """
         return self.selected("bodies", self._bodies)
 
@@ -329,8 +330,14 @@ class Lens:
         if self.scope.kind == "project":
             ids: set[UUID | None] = {p.body for p in self.proposals_by_end()}
             return facts.subset(facts.bodies, ids)
-        governance = [b for b in facts.bodies.values() if b.kind == "governance"]
-        return governance or list(facts.bodies.values())
+        until = self.until  # a body established after the period is not in it
+        found = [
+            b
+            for b in facts.bodies.values()
+            if until is None or b.established_at < until
+        ]
+        governance = [b for b in found if b.kind == "governance"]
+        return governance or found
 
     def proposals(self, *, in_period: bool = True) -> list[ProposalFacts]:
         """Proposals in scope raised in the period."""

@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 27
+FIGURES_VERSION = 28
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -282,7 +282,11 @@ end brings no body into the period either (R1, R3 to R7, the standing
 requests of seated members in X1 and X2, a forum's members in V2 and A1's
 base, and the ladder's equal terms and decision makers), which changes
 figures for a period only; nor, in a body's scope, a project into the
-period (the ladder, A3, P1 to P3).)"""
+period (the ladder, A3, P1 to P3). 28: no scope rates a body established
+after the period's end, and the ledger's bodies for a period are those
+established by its end, so a governance body set up later no longer
+displaces the others (R1, R3 to R7 and the standing requests of seated
+members in X1 and X2), which changes figures for a period only.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
