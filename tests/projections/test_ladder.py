@@ -1843,3 +1843,19 @@ def test_no_scope_rates_a_body_before_it_was_established(org: Org) -> None:
     assert org.rungs(Scope.ledger(), until=day(30)) == before
     assert org.rungs(Scope.body(panel), until=day(30)) == []
     assert str(panel) in {r.id for r in org.rungs(Scope.body(panel), until=day(51))}
+
+
+def test_a_meeting_after_the_period_informs_no_decision_in_it(org: Org) -> None:
+    """A meeting that day but after the period's end informs no decision in it."""
+    proposal = org.propose(org.staff, None, "design", 5)
+    org.decide(proposal, 5)  # at 13:00 on day 5
+
+    def tags(until: datetime) -> list[str]:
+        lens = Lens(org.ledger.facts(), Scope.ledger(), until=until)
+        return [t.tag for t in ladder.decision_tags(lens)]
+
+    assert tags(day(5.25)) == ["none"]
+    # A board meeting at 21:00 that day, a trainer with lived experience there.
+    org.meeting(None, 5.5, attended=[org.le[0]])
+    assert tags(day(5.25)) == ["none"]
+    assert tags(day(6)) == ["informed"]

@@ -756,20 +756,17 @@ def _heard(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> bool:
 
     The record has no "decision communicated" event; attending the meeting the
     proposal was raised at, the body's meeting on the day of the decision, or an
-    information meeting of the body after it stands in for being told.
+    information meeting of the body after it stands in for being told. Only a
+    meeting that started before the period's end can have told anyone in it.
     """
     nearby = list(lens.facts.meetings_by_body.get(p.body, []))
     if p.meeting is not None and p.meeting not in nearby:
         nearby.append(p.meeting)
     for m in (lens.facts.meetings[i] for i in nearby if i in lens.facts.meetings):
-        relevant = (
+        relevant = _by_end(lens, m.starts_at) and (
             m.id == p.meeting
             or utc_day(m.starts_at) == utc_day(d.at)
-            or (
-                m.kind == "information"
-                and d.at <= m.starts_at
-                and _by_end(lens, m.starts_at)
-            )
+            or (m.kind == "information" and d.at <= m.starts_at)
         )
         if relevant and any(lens.le(a, m.starts_at) for a in m.attendance):
             return True

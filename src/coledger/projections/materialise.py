@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 28
+FIGURES_VERSION = 29
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -286,7 +286,10 @@ period (the ladder, A3, P1 to P3). 28: no scope rates a body established
 after the period's end, and the ledger's bodies for a period are those
 established by its end, so a governance body set up later no longer
 displaces the others (R1, R3 to R7 and the standing requests of seated
-members in X1 and X2), which changes figures for a period only.)"""
+members in X1 and X2), which changes figures for a period only. 29: a
+decision is tagged informed only through a meeting that started before the
+period's end (one later on the decision's day, or the proposal's own meeting
+still to come, no longer counts), for a period only.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
