@@ -1020,3 +1020,14 @@ def test_x5_divides_each_group_by_its_own_expected_attendance(org: Board) -> Non
     # lived experience: 1 of Ann, Ben; others: 1 of Cat, Dan, Eve -> (1/2) / (1/3)
     assert x5.value == pytest.approx(1.5)
     assert (x5.n, x5.groups, x5.band) == (5, (2, 3), "parity")
+
+
+def test_x3_leaves_out_papers_issued_after_the_period(org: Board) -> None:
+    """A format first issued after a period's end adds no pair to it."""
+    m = org.meeting(10)
+    org.papers(m, "STD", 1)
+    before = access.x3(org.lens(until=day(30)), TH)
+    assert (before.value, before.n) == (1, 1)
+    org.papers(m, "ER", 40)  # Easy Read papers for it, on day 40
+    assert access.x3(org.lens(until=day(30)), TH) == before
+    assert access.x3(org.lens(), TH).n == 2

@@ -770,3 +770,19 @@ def test_v2_leaves_out_an_attendee_erased_before_the_period(
     ledger.erase_member(lee, by=ada, occurred_at=day(25))
     figure = v2(lens(ledger, Scope.body(board), since=28), TH)
     assert (figure.n, figure.value) == (1, 0)  # Sol alone, with one act
+
+
+def test_v6_leaves_out_papers_issued_after_the_period(memory_ledger: Ledger) -> None:
+    """Papers issued after a period's end do not shorten its decisions' windows."""
+    ledger = memory_ledger
+    sol = person(ledger, "Sol", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    m = meeting(ledger, board, 10, sol)
+    ledger.issue_papers(m, formats=["STD"], by=sol, occurred_at=day(1))
+    decide(ledger, raise_(ledger, board, [sol], 10, meeting=m), sol, 20)
+    before = v6(lens(ledger, until=30), TH)
+    assert (before.value, before.n) == (1, 1)  # 19 days after the papers
+    # On day 40 BSL video papers go out for the same meeting.
+    ledger.issue_papers(m, formats=["BSLV"], by=sol, occurred_at=day(40))
+    assert v6(lens(ledger, until=30), TH) == before
+    assert v6(lens(ledger), TH).value == 0  # over all time, -20 days: rushed

@@ -464,7 +464,7 @@ def x3(lens: Lens, th: Thresholds) -> Figure:
     lead = timedelta(days=th.deliberation_days)
     for meeting in lens.meetings():
         first: dict[str, datetime] = {}
-        for fmt, at in meeting.papers:
+        for fmt, at in lens.papers(meeting):  # none issued after the period
             first[fmt] = min(at, first.get(fmt, at))
         pairs += len(first)
         on_time += sum(at <= meeting.starts_at - lead for at in first.values())

@@ -289,6 +289,14 @@ class Lens:
             self.until is None or at < self.until
         )
 
+    def by_end(self, at: datetime) -> bool:
+        """Whether business time *at* comes before the period's end (if it has one)."""
+        return self.until is None or at < self.until
+
+    def papers(self, meeting: MeetingFacts) -> list[tuple[str, datetime]]:
+        """(format, time) of *meeting*'s papers issued before the period's end."""
+        return [(fmt, at) for fmt, at in meeting.papers if self.by_end(at)]
+
     @property
     def now(self) -> datetime:
         """Where open spells end: the period's end, else the end of the latest day.

@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 30
+FIGURES_VERSION = 31
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -291,7 +291,8 @@ decision is tagged informed only through a meeting that started before the
 period's end (one later on the decision's day, or the proposal's own meeting
 still to come, no longer counts), for a period only. 30: W2 reads only the
 check-ins dated before the period's end, for a meeting's check-in and for a
-body's first, for a period only.)"""
+body's first, for a period only. 31: X3 and V6 read only the papers issued
+before the period's end, for a period only.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -355,9 +355,10 @@ def v6(lens: Lens, th: Thresholds) -> Figure:
     for p, i in lens.decisions():
         d = p.decisions[i]
         meeting = None if p.meeting is None else lens.facts.meetings.get(p.meeting)
-        if d.outcome == NOT_DECIDED or meeting is None or not meeting.papers:
+        papers = [] if meeting is None else lens.papers(meeting)  # by the end
+        if d.outcome == NOT_DECIDED or not papers:
             continue
-        windows.append(d.at - max(at for _, at in meeting.papers))
+        windows.append(d.at - max(at for _, at in papers))
         acts += [(m, d.at) for m in d.decided_by]
     if not windows:
         return insufficient(
