@@ -125,11 +125,11 @@ def processes(lens: Lens) -> list[Process]:
 
     def started(pid: UUID) -> bool:
         """Whether the project had started by the period's end (in every scope)."""
-        return _by_end(lens, facts.projects[pid].started_at)
+        return lens.by_end(facts.projects[pid].started_at)
 
     def established(bid: UUID) -> bool:
         """Whether the body had been established by the period's end."""
-        return _by_end(lens, facts.bodies[bid].established_at)
+        return lens.by_end(facts.bodies[bid].established_at)
 
     scope_id = lens.scope.id
     if lens.scope.kind == "project":
@@ -231,7 +231,7 @@ def le_deciders(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> tuple[UUID, .
 
 def settling_decision(lens: Lens, p: ProposalFacts) -> DecisionFacts | None:
     """The last decision on *p* by the period's end, if it was made in the period."""
-    made = [d for d in p.decisions if _by_end(lens, d.at)]
+    made = [d for d in p.decisions if lens.by_end(d.at)]
     return made[-1] if made and lens.in_period(made[-1].at) else None
 
 
@@ -246,11 +246,6 @@ def process_meetings(lens: Lens) -> list[MeetingFacts]:
     return [
         m for m in (lens.facts.meetings[i] for i in ids) if lens.in_period(m.starts_at)
     ]
-
-
-def _by_end(lens: Lens, at: datetime) -> bool:
-    """Whether *at* comes before the period's end."""
-    return lens.until is None or at < lens.until
 
 
 # Features -------------------------------------------------------------------------
@@ -411,19 +406,19 @@ class _Fold:
 
     def name(self, group: str, members: Iterable[UUID], at: datetime) -> None:
         """Note *members* in *group*, if they acted by the period's end."""
-        if _by_end(self.lens, at):
+        if self.lens.by_end(at):
             self.groups.setdefault(group, set()).update(m.int for m in members)
 
     def act(self, p: ProposalFacts, at: datetime, channel: str = "meeting") -> str:
         """Note an input at *at* and return its occasion."""
         where = occasion(self.lens.facts, self.days, p, at, channel)
-        if _by_end(self.lens, at):
+        if self.lens.by_end(at):
             self.acts.append((at, where))
         return where
 
     def say(self, at: datetime) -> None:
         """Note a proposal or comment at *at*, if it came by the period's end."""
-        if _by_end(self.lens, at):
+        if self.lens.by_end(at):
             self.said.append(at)
 
     def proposal(self, p: ProposalFacts) -> None:
@@ -493,7 +488,7 @@ class _Fold:
         """Fold in the decisions, delivery actions and evaluations of one proposal."""
         lens = self.lens
         for d in p.decisions:
-            if p.phase == "design" and d.outcome != "not_valid" and _by_end(lens, d.at):
+            if p.phase == "design" and d.outcome != "not_valid" and lens.by_end(d.at):
                 self.design_decisions.append(d.at)
             self.name("deciders", d.decided_by, d.at)
             self.name("voting_deciders", deciders_with_a_vote(lens, p, d), d.at)
@@ -763,7 +758,7 @@ def _heard(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> bool:
     if p.meeting is not None and p.meeting not in nearby:
         nearby.append(p.meeting)
     for m in (lens.facts.meetings[i] for i in nearby if i in lens.facts.meetings):
-        relevant = _by_end(lens, m.starts_at) and (
+        relevant = lens.by_end(m.starts_at) and (
             m.id == p.meeting
             or utc_day(m.starts_at) == utc_day(d.at)
             or (m.kind == "information" and d.at <= m.starts_at)
@@ -790,7 +785,7 @@ def tag_of(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> str:
             for actor, takes_up, at in p.amendments
         )
         or any(
-            _by_end(lens, at) and mine.intersection(answered)
+            lens.by_end(at) and mine.intersection(answered)
             for answered, at in p.feedback
         )
     ):
