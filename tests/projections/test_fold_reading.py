@@ -284,7 +284,7 @@ def _agree_with_the_records(ledger: Ledger, facts: Facts) -> None:
         mf = facts.meetings[mv.id]
         same = attrgetter("body", "kind", "starts_at", "project")
         assert same(mf) == same(mv)
-        assert (mf.papers, mf.attendance, len(mf.check_ins)) == (
+        assert (mf.papers, mf.attendance, mf.check_ins) == (
             list(mv.papers),
             dict(mv.attendance),
             mv.check_ins,

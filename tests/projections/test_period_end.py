@@ -209,34 +209,37 @@ class Later(Builder):
         self.requests.append(request)
 
     def answer(self, data: st.DataObject) -> None:
-        """Provide, decline or withdraw a request made earlier."""
+        """Provide or decline a request made earlier.
+
+        Not withdraw it: a withdrawn request leaves X1 and X2 whenever it was
+        withdrawn, as documented.
+        """
         request = self.pick(data, self.requests)
-        how = data.draw(st.sampled_from(["provide", "decline", "withdraw"]))
+        how = data.draw(st.sampled_from(["provide", "decline"]))
         if how == "provide":
             self.ledger.provide_adjustment(
                 request, by=self.members[0], occurred_at=self.when()
             )
-        elif how == "decline":
+        else:
             self.ledger.decline_adjustment(
                 request,
                 by=self.members[0],
                 reason="unavailable",
                 occurred_at=self.when(),
             )
-        else:
-            self.ledger.withdraw_adjustment(request, occurred_at=self.when())
 
 
 def figures(report: PowerSharingReport) -> dict[str, Any]:
-    """What a report says, but where it was worked out and what reads later feedback.
+    """What a report says, but where it was worked out and what reads later records.
 
     V5, and D5's note (its rationale coverage), read feedback whenever given,
-    as documented.
+    and W2 a check-in with its meeting whenever it was recorded (as the
+    minutes typed up later give it), as documented.
     """
     found = comparable(report)
     del found["as_of"], found["tree_size"]
     indicators = dict(found["indicators"])
-    del indicators["V5"]
+    del indicators["V5"], indicators["W2"]
     indicators["D5"] = {k: v for k, v in indicators["D5"].items() if k != "note"}
     found["indicators"] = indicators
     return found
@@ -249,8 +252,9 @@ def test_later_events_leave_a_period_alone(data: st.DataObject) -> None:
     The builders date their events in the order they record them, so those
     dated before T are the ledger as of a position. Left out, as documented:
     withdrawals and erasures (they shred a declaration for all time), feedback
-    (V5 and D5's rationale read it whenever given), and a period that ends
-    after the last day recorded before it (its meetings are still to come).
+    (V5 and D5's rationale read it whenever given), check-ins (W2 counts them
+    with their meeting), and a period that ends after the last day recorded
+    before it (its meetings are still to come).
     """
     with Ledger.open("memory://") as ledger:
         if data.draw(st.booleans()):

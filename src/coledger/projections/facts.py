@@ -329,8 +329,7 @@ class MeetingFacts:
     project: UUID | None
     papers: list[tuple[str, datetime]] = attrs.Factory(list)
     attendance: dict[UUID, str] = attrs.Factory(dict)
-    check_ins: list[datetime] = attrs.Factory(list)
-    """The business time of each wellbeing check-in held at it, in recorded order."""
+    check_ins: int = 0
 
 
 @attrs.define
@@ -883,7 +882,7 @@ def _meeting(  # noqa: PLR0917 (every handler takes the same arguments)
     elif cls is Meeting.AttendanceRecorded:
         meeting.attendance[uuid_of(s["member"])] = sys.intern(s["mode"])
     elif cls is Meeting.WellbeingCheckInHeld:
-        meeting.check_ins.append(at)
+        meeting.check_ins += 1
 
 
 def _raised(facts: Facts, pos: int, oid: UUID, at: datetime, s: dict[str, Any]) -> None:

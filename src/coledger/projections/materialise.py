@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 31
+FIGURES_VERSION = 30
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -289,10 +289,8 @@ displaces the others (R1, R3 to R7 and the standing requests of seated
 members in X1 and X2), which changes figures for a period only. 29: a
 decision is tagged informed only through a meeting that started before the
 period's end (one later on the decision's day, or the proposal's own meeting
-still to come, no longer counts), for a period only. 30: W2 reads only the
-check-ins dated before the period's end, for a meeting's check-in and for a
-body's first, for a period only. 31: X3 and V6 read only the papers issued
-before the period's end, for a period only.)"""
+still to come, no longer counts), for a period only. 30: X3 and V6 read
+only the papers issued before the period's end, for a period only.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -13,9 +13,7 @@ check-ins therefore count from the forum's first, wherever it was held.
 A meeting that has not started by now (the period's end, else the end of the
 latest recorded day) is left out too: no check-in can have been held at it.
 Nor has one that starts after the latest recorded day, though the period
-ends later: a meeting still to come is not a missed check-in. A check-in
-counts from its business time: one dated after the period's end, even at a
-meeting held in the period, had not been held by then.
+ends later: a meeting still to come is not a missed check-in.
 """
 
 from __future__ import annotations
@@ -42,16 +40,11 @@ def first_check_ins(facts: Facts, now: datetime) -> dict[UUID, datetime]:
 def _first_check_ins(facts: Facts, now: datetime) -> dict[UUID, datetime]:
     first: dict[UUID, datetime] = {}
     for m in facts.meetings.values():
-        if m.starts_at < now and checked_in(m, now):
+        if m.check_ins and m.starts_at < now:
             known = first.get(m.body)
             if known is None or m.starts_at < known:
                 first[m.body] = m.starts_at
     return first
-
-
-def checked_in(meeting: MeetingFacts, now: datetime) -> bool:
-    """Whether a check-in dated before *now* was held at *meeting*."""
-    return any(at < now for at in meeting.check_ins)
 
 
 def held_by(lens: Lens) -> datetime:
@@ -73,7 +66,6 @@ def opted_in(lens: Lens) -> list[MeetingFacts]:
 def w2(lens: Lens, th: Thresholds) -> Figure:
     """Share of meetings with a wellbeing check-in, of forums that hold them."""
     del th
-    now = held_by(lens)
     meetings = opted_in(lens)
     if not meetings:
         return insufficient(
@@ -81,7 +73,7 @@ def w2(lens: Lens, th: Thresholds) -> Figure:
             "no meeting in scope was held in the period by a forum that holds "
             "wellbeing check-ins, since its first",
         )
-    held = sum(checked_in(m, now) for m in meetings)
+    held = sum(m.check_ins > 0 for m in meetings)
     value = held / len(meetings)
     band = "every_meeting" if value == 1 else "none" if value == 0 else "some_meetings"
     forums = len({m.body for m in meetings})
