@@ -304,3 +304,289 @@ def build(
     for _ in range(data.draw(st.integers(min_value=5, max_value=steps))):
         builder.step(data)
     return builder
+
+
+class WideBuilder(Builder):
+    """A builder that also reaches the events ``Builder`` never records.
+
+    Role and rule changes, relabelled and finished projects, meetings held
+    alone (of any kind, for any project, with attendance and papers each on
+    its own), requests for a meeting or standing ones and their answers given
+    later, amendments, withdrawals, accessible versions, comments through a
+    supporter, advisory votes, decisions naming their deciders, actions due
+    and completed, and evaluations with criteria. Once ``same_day`` is set,
+    each step is a minute after the last or back-dated to an earlier hour,
+    so that "now" stays put and a catch-up rewrites only the scopes it marks.
+    """
+
+    def __init__(self, ledger: Ledger, *, shredding: bool = True) -> None:
+        super().__init__(ledger, shredding=shredding)
+        self.adjustments: list[UUID] = []
+        self.same_day = False
+        self._data: st.DataObject | None = None
+
+    def when(self) -> datetime:
+        """The next business time; once ``same_day`` is set, a minute on or earlier."""
+        data = self._data
+        if not self.same_day or data is None:
+            return super().when()
+        if data.draw(st.booleans()):
+            self.day += 1 / (24 * 60)
+            return START + timedelta(days=self.day)
+        earlier = data.draw(st.integers(min_value=0, max_value=int(self.day * 24)))
+        return START + timedelta(hours=earlier)
+
+    def step(self, data: st.DataObject) -> None:
+        """Draw a step of ``Builder`` or one of the wider ones, half and half."""
+        self._data = data
+        steps: list[Callable[[st.DataObject], None]] = []
+        if self.members:
+            steps += [self.role]
+        if self.bodies:
+            steps += [self.rule, self.lone_meeting, self.adjust_standing]
+        if self.projects:
+            steps += [self.relabel, self.finish]
+        if self.meetings:
+            steps += [self.attend, self.papers, self.adjust_meeting]
+        if self.proposals:
+            steps += [self.amend, self.withdraw, self.publish, self.supported]
+            steps += [self.advisory, self.decide_with, self.deliver, self.evaluate]
+        if self.adjustments:
+            steps += [self.answer]
+        if not steps or data.draw(st.booleans()):
+            super().step(data)
+            return
+        action = data.draw(st.sampled_from(steps))
+        with contextlib.suppress(LedgerError):  # a refused step writes nothing
+            action(data)
+
+    def role(self, data: st.DataObject) -> None:
+        """Change someone's role."""
+        self.ledger.change_role(
+            self.pick(data, self.members),
+            data.draw(st.sampled_from(["member", *ROLES])),
+            by=self.members[0],
+            occurred_at=self.when(),
+        )
+
+    def rule(self, data: st.DataObject) -> None:
+        """Change a body's rule."""
+        rule = data.draw(
+            st.sampled_from(
+                [
+                    Rule.majority(),
+                    Rule.consent(),
+                    Rule.majority(lived_experience_quorum=1),
+                ]
+            )
+        )
+        self.ledger.change_rule(
+            self.pick(data, self.bodies),
+            rule,
+            by=self.members[0],
+            occurred_at=self.when(),
+        )
+
+    def lone_meeting(self, data: st.DataObject) -> None:
+        """Schedule a meeting of any kind, perhaps for a project, with nothing else."""
+        when = self.when()
+        hours = data.draw(st.integers(min_value=-30, max_value=30))
+        self.meetings.append(
+            self.ledger.schedule_meeting(
+                self.pick(data, self.bodies),
+                kind=data.draw(
+                    st.sampled_from(
+                        ["decision_meeting", "information", "social", "consultation"]
+                    )
+                ),
+                title="Meeting",
+                starts_at=when + timedelta(hours=hours),
+                project=data.draw(st.sampled_from([None, *self.projects])),
+                by=self.members[0],
+                occurred_at=when,
+            )
+        )
+
+    def attend(self, data: st.DataObject) -> None:
+        """Record one attendance at a meeting."""
+        self.ledger.record_attendance(
+            self.pick(data, self.meetings),
+            self.pick(data, self.members),
+            by=self.members[0],
+            occurred_at=self.when(),
+        )
+
+    def papers(self, data: st.DataObject) -> None:
+        """Issue a meeting's papers in some formats."""
+        self.ledger.issue_papers(
+            self.pick(data, self.meetings),
+            formats=data.draw(st.sampled_from([["STD"], ["ER"], ["STD", "LP"]])),
+            by=self.members[0],
+            occurred_at=self.when(),
+        )
+
+    def adjust_meeting(self, data: st.DataObject) -> None:
+        """Someone asks for an adjustment for a meeting."""
+        self.adjustments.append(
+            self.ledger.request_adjustment(
+                self.pick(data, self.members),
+                code="ER",
+                meeting=self.pick(data, self.meetings),
+                needed_before=data.draw(st.sampled_from(["meeting", "vote"])),
+                occurred_at=self.when(),
+            )
+        )
+
+    def adjust_standing(self, data: st.DataObject) -> None:
+        """Someone asks for a standing adjustment."""
+        self.adjustments.append(
+            self.ledger.request_adjustment(
+                self.pick(data, self.members), code="ER", occurred_at=self.when()
+            )
+        )
+
+    def answer(self, data: st.DataObject) -> None:
+        """Provide, decline or withdraw a request made earlier."""
+        adjustment = self.pick(data, self.adjustments)
+        how = data.draw(st.sampled_from(["provide", "decline", "withdraw"]))
+        if how == "provide":
+            self.ledger.provide_adjustment(
+                adjustment,
+                by=self.members[0],
+                partial=data.draw(st.booleans()),
+                occurred_at=self.when(),
+            )
+        elif how == "decline":
+            self.ledger.decline_adjustment(
+                adjustment,
+                by=self.members[0],
+                reason="unavailable",
+                occurred_at=self.when(),
+            )
+        else:
+            self.ledger.withdraw_adjustment(
+                adjustment, by=self.members[0], occurred_at=self.when()
+            )
+
+    def relabel(self, data: st.DataObject) -> None:
+        """Relabel a project."""
+        self.ledger.relabel_project(
+            self.pick(data, self.projects),
+            data.draw(st.sampled_from(["co_production", "consultation", "co_design"])),
+            by=self.members[0],
+            occurred_at=self.when(),
+        )
+
+    def finish(self, data: st.DataObject) -> None:
+        """Finish a project."""
+        self.ledger.finish_project(
+            self.pick(data, self.projects), by=self.members[0], occurred_at=self.when()
+        )
+
+    def amend(self, data: st.DataObject) -> None:
+        """Amend a proposal, taking up its latest comment if it has one."""
+        proposal = self.pick(data, self.proposals)
+        self.ledger.amend_proposal(
+            proposal,
+            by=self.pick(data, self.members),
+            text="Reworded.",
+            takes_up=self.comments[proposal][-1:],
+            occurred_at=self.when(),
+        )
+
+    def withdraw(self, data: st.DataObject) -> None:
+        """Withdraw a proposal."""
+        self.ledger.withdraw_proposal(
+            self.pick(data, self.proposals),
+            by=self.members[0],
+            reason="overtaken",
+            occurred_at=self.when(),
+        )
+
+    def publish(self, data: st.DataObject) -> None:
+        """Publish an accessible version of a proposal."""
+        self.ledger.publish_accessible_version(
+            self.pick(data, self.proposals),
+            format="ER",
+            by=self.members[0],
+            occurred_at=self.when(),
+        )
+
+    def supported(self, data: st.DataObject) -> None:
+        """Someone comments through a supporter they authorise first."""
+        member, helper = self.pick(data, self.members), self.pick(data, self.members)
+        with contextlib.suppress(LedgerError):  # already authorised, or themselves
+            self.ledger.authorise_supporter(
+                member, helper, by=self.members[0], occurred_at=self.when()
+            )
+        proposal = self.pick(data, self.proposals)
+        self.comments[proposal].append(
+            self.ledger.comment(
+                proposal,
+                author=member,
+                supporter=helper,
+                text="Through my supporter.",
+                channel=data.draw(st.sampled_from(["meeting", "one_to_one"])),
+                occurred_at=self.when(),
+            )
+        )
+
+    def advisory(self, data: st.DataObject) -> None:
+        """Open an advisory vote, or a vote with no override."""
+        self.ledger.open_voting(
+            self.pick(data, self.proposals),
+            by=self.members[0],
+            advisory=data.draw(st.booleans()),
+            occurred_at=self.when(),
+        )
+
+    def decide_with(self, data: st.DataObject) -> None:
+        """Decide a proposal naming who decided it."""
+        self.ledger.decide(
+            self.pick(data, self.proposals),
+            outcome=data.draw(st.sampled_from(["adopted", "rejected"])),
+            method=data.draw(st.sampled_from(["consensus", "consent", "delegated"])),
+            by=self.members[0],
+            decided_by=data.draw(
+                st.lists(st.sampled_from(self.members), min_size=1, max_size=3)
+            ),
+            occurred_at=self.when(),
+        )
+
+    def deliver(self, data: st.DataObject) -> None:
+        """Assign an action with a due date, or complete one."""
+        proposal = self.pick(data, self.proposals)
+        open_actions = [
+            a.id
+            for a in self.ledger.proposal(proposal).actions
+            if a.completed_at is None
+        ]
+        complete: bool = data.draw(st.booleans())
+        if open_actions and complete:
+            self.ledger.complete_action(
+                proposal,
+                data.draw(st.sampled_from(open_actions)),
+                by=self.members[0],
+                occurred_at=self.when(),
+            )
+            return
+        when = self.when()
+        self.ledger.assign_action(
+            proposal,
+            description="Do it",
+            owners=[self.pick(data, self.members)],
+            due=when + timedelta(hours=data.draw(st.integers(-48, 48))),
+            by=self.members[0],
+            occurred_at=when,
+        )
+
+    def evaluate(self, data: st.DataObject) -> None:
+        """Record an evaluation whose criteria someone proposed."""
+        self.ledger.record_evaluation(
+            self.pick(data, self.proposals),
+            summary="It worked.",
+            authors=[self.pick(data, self.members)],
+            criteria_proposed_by=[self.pick(data, self.members)],
+            by=self.members[0],
+            occurred_at=self.when(),
+        )
