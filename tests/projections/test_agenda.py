@@ -235,6 +235,29 @@ def test_a1_parity_in_a_project_compares_with_its_seat_holders_and_attendees(
     assert (figure.note, figure.band) == ("parity 1.25", "parity")
 
 
+def test_a1_parity_leaves_out_proposals_raised_before_anyone_was_registered(
+    memory_ledger: Ledger,
+) -> None:
+    """A proposal dated before its forum had any member has no base to compare with.
+
+    Registration is not ordered against what people do, so minutes entered
+    for a ledger started later can date proposals before everyone's
+    registration. Such a proposal counted as a base of 0% and lowered the
+    mean, inflating the parity.
+    """
+    ledger = memory_ledger
+    ada = person(ledger, "Ada", none_from=10, joined=10)
+    lee = person(ledger, "Lee", le_from=10, joined=10)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    for on in (2, 3, 4):
+        raise_(ledger, board, [ada], on)
+    raise_(ledger, board, [lee], 20)
+    figure = a1(lens(ledger), TH)
+    assert (figure.value, figure.n) == (0.25, 4)
+    # The base is 50% at the one proposal raised with members registered.
+    assert (figure.band, figure.note) == ("below_parity", "parity 0.50")
+
+
 def test_a1_is_insufficient_without_proposals(memory_ledger: Ledger) -> None:
     """With no proposals in the period A1 reports insufficient evidence."""
     ledger = memory_ledger

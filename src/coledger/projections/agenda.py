@@ -82,12 +82,16 @@ def a1(lens: Lens, th: Thresholds) -> Figure:
     people = people_in((m, p.raised_at) for p in proposals for m in p.proposers)
     value = sum(le_proposed(lens, p) for p in proposals) / len(proposals)
     members = le_base(lens)
-    base = sum(le_base_at(members, p.raised_at) or 0.0 for p in proposals)
+    # A proposal raised before any member of its forum was registered has no
+    # base to compare with (registration is not ordered against acts).
+    shares = [le_base_at(members, p.raised_at) for p in proposals]
+    known = [s for s in shares if s is not None]
+    base = sum(known)
     groups = base_groups(members, [p.raised_at for p in proposals])
     if not base:
         note = "parity undefined: no eligible member had lived experience"
         return Figure("A1", value, len(proposals), coverage, None, note, people, groups)
-    parity = value / (base / len(proposals))
+    parity = value / (base / len(known))
     band = "below_parity" if below(parity, th.parity) else "parity"
     note = f"parity {parity:.2f}"
     return Figure("A1", value, len(proposals), coverage, band, note, people, groups)

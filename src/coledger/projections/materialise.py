@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 30
+FIGURES_VERSION = 31
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -290,7 +290,9 @@ members in X1 and X2), which changes figures for a period only. 29: a
 decision is tagged informed only through a meeting that started before the
 period's end (one later on the decision's day, or the proposal's own meeting
 still to come, no longer counts), for a period only. 30: X3 and V6 read
-only the papers issued before the period's end, for a period only.)"""
+only the papers issued before the period's end, for a period only. 31: A1's
+parity leaves out of its base's mean a proposal raised before any member of
+its forum was registered, which counted as a base of 0%.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
