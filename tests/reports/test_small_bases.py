@@ -111,3 +111,56 @@ def test_one_persons_standing_request_is_not_shown_as_many(audience: str) -> Non
         x1 = shown(ledger, group, audience)["indicators"]["X1"]
     assert x1["value"] is None
     assert "fewer than 5 people" in x1["note"]
+
+
+def seated_forum(le_seats: int) -> tuple[Ledger, UUID]:
+    """A working group of six seat holders, *le_seats* of them with lived experience.
+
+    Ten outsiders, five of them with lived experience, raise a proposal each,
+    so A1 itself (5 of 10 proposals) is shown; only its band reads the forum.
+    """
+    ledger = Ledger.open("memory://")
+    admin = ledger.register_member("Admin", role="staff", occurred_at=START)
+    group = ledger.establish_body(
+        "Group", kind="working_group", by=admin, occurred_at=START
+    )
+    for s in range(6):
+        member = ledger.register_member(f"Seat {s}", occurred_at=START)
+        if s < le_seats:
+            ledger.declare_lived_experience(
+                member, categories=["DIS"], occurred_at=START
+            )
+        ledger.assign_seat(group, member, by=admin, occurred_at=START + timedelta(1))
+    for i in range(10):
+        proposer = ledger.register_member(f"Proposer {i}", occurred_at=START)
+        if i < 5:
+            ledger.declare_lived_experience(
+                proposer, categories=["DIS"], occurred_at=START
+            )
+        ledger.raise_proposal(
+            group,
+            proposers=[proposer],
+            title=f"Idea {i}",
+            text="x",
+            occurred_at=START + timedelta(days=10 + i),
+        )
+    return ledger, group
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_a1_says_nothing_of_a_forum_all_of_whose_members_have_it(
+    audience: str,
+) -> None:
+    """A1's band over six seat holders all with lived experience is left out.
+
+    A band is shown only where both groups of the base have k or more, so
+    over a forum of six a band at all would say that all six have it.
+    """
+    seen = []
+    for le_seats in (3, 6):
+        ledger, group = seated_forum(le_seats)
+        with ledger:
+            a1 = shown(ledger, group, audience)["indicators"]["A1"]
+            easy = render(ledger.power_sharing(body=group), audience="members")
+        seen.append((a1["band"], a1["value"], "fair share" in easy))
+    assert seen[0] == seen[1] == (None, "about half (40% to 60%)", False)

@@ -65,8 +65,9 @@ through ``suppress``, which applies these rules (``k`` is
 * **Bases of a few people.** A1's band compares its share with the lived-
   experience share of its base, in a body's or project's scope the forum's
   own members; where either group of the base is 1 to k - 1 members
-  (``Figure.groups``), the band would say which of them have lived
-  experience, so it is left out, whatever it is, and the value shown alone.
+  (``Figure.groups``), or none is without lived experience, the band would
+  say which of them have it, so it is left out, whatever it is, and the
+  value shown alone (``base_discloses``).
 * **Bands, not values.** A figure that is shown gives its band (plain words
   and numeric edges, such as "about half (40% to 60%)"), never the exact
   value; coverage is banded the same way. A figure's own band (D1's
@@ -464,6 +465,18 @@ def groups_disclose_if_any(f: Figure, k: int) -> bool:
     return f.groups is not None and groups_disclose(f, k)
 
 
+def base_discloses(f: Figure, k: int) -> bool:
+    """Whether a share's base of members (A1's) has a small group, or is all of them.
+
+    Its ``groups`` count the base's members with and without lived
+    experience. In a forum of fewer than 2k members, where any other split
+    leaves a small group, a band shown over a base with no one without it
+    says that each member has it (with no one who has it, there is no band).
+    """
+    everyone = f.groups is not None and f.groups[:1] > (0,) and f.groups[1:] == (0,)
+    return everyone or groups_disclose_if_any(f, k)
+
+
 def groups_note(code: str, k: int) -> str:
     """The note of a parity ratio withheld for a small group it compares."""
     unit = indicator(code).group_unit
@@ -548,9 +561,10 @@ def _safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
     coverage = None if f.coverage is None or hidden else share_range(f.coverage)
     narrows = any(banded.narrowed_by(cut) for cut in band_cuts(code, th))
     # A share banded against a base of members (A1's parity) says, in a forum
-    # where either group of the base is a few people, which of them have
-    # lived experience: its band goes, whatever it is, the value stays.
-    narrows = narrows or (about.kind == SHARE and groups_disclose_if_any(f, k))
+    # where either group of the base is a few people, or where all of them
+    # have lived experience, which of them have it: its band goes, whatever
+    # it is, the value stays.
+    narrows = narrows or (about.kind == SHARE and base_discloses(f, k))
     return SafeFigure(
         code,
         banded,
