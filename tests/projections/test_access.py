@@ -932,6 +932,21 @@ def test_x1_an_erasure_ends_its_members_standing_requests(org: Board) -> None:
     assert (x1.value, x1.n) == (1 / 2, 2)  # m10 late, m20 met; m30 after erasure
 
 
+def test_x1_an_erasure_before_its_deadline_ends_a_members_open_request(
+    org: Board,
+) -> None:
+    """X1: a request nobody may answer once its member is erased, before due, is out."""
+    early, late = org.meeting(10), org.meeting(30)
+    org.request(org.ann, 2, early)  # due day 10, still open at the erasure: failed
+    org.request(org.ann, 2, late)  # due day 30: the erasure ended it first
+    org.request(org.ben, 2, late)
+    org.ledger.erase_member(org.ann, by=org.admin, occurred_at=day(20))
+    org.attend(late, org.cat, on=30)  # day 30 has come
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (0.0, 2)  # Ann's for day 10, Ben's for day 30
+    assert "2 unresolved" in (x1.note or "")
+
+
 def test_x1_a_need_asked_for_as_the_vote_opens_is_due_at_the_opening(
     org: Board,
 ) -> None:

@@ -7,7 +7,8 @@ project scope, the requests for its meetings and proposals, and the standing
 requests of members seated on its bodies during the period. A request counts in
 the period it was made, with its outcome as it stood at the period's end (an
 answer given later had not come yet); a withdrawn request is left out
-altogether.
+altogether, and so from X1 is one still open when its member was erased, at or
+before its deadline (nobody may answer it after that).
 
 A request's deadline is its ``needed_by`` when given; otherwise the start of its
 meeting for a meeting request, or the opening of the vote for a proposal request
@@ -192,6 +193,23 @@ def _awaits_a_vote(lens: Lens, request: AdjustmentFacts) -> bool:
     return request.proposal in lens.facts.proposals
 
 
+def ended_by_erasure(lens: Lens, request: AdjustmentFacts) -> bool:
+    """Whether *request*'s member was erased while it was open, by its deadline.
+
+    Nobody may answer an erased member's request, so one still open when the
+    erasure came at or before its deadline (or with none) ended then, as a
+    standing request does: it had not yet failed, and now it never can.
+    """
+    if status_at_end(lens, request) != "requested":
+        return False
+    member = lens.facts.members.get(request.member)
+    erased = None if member is None else member.erased_at
+    if erased is None or (lens.until is not None and erased >= lens.until):
+        return False
+    due = deadline(lens, request)
+    return due is None or erased <= due
+
+
 def made_good(lens: Lens, declined: AdjustmentFacts) -> bool:
     """Whether a later request for the same need was provided by the same deadline.
 
@@ -368,7 +386,12 @@ def x1(lens: Lens, th: Thresholds) -> Figure:
     """
     items: list[tuple[AdjustmentFacts, datetime, str]] = []
     for a in requests(lens):
-        if a.scope == "standing" or a.status == "withdrawn" or pending(lens, a):
+        if (
+            a.scope == "standing"
+            or a.status == "withdrawn"
+            or pending(lens, a)
+            or ended_by_erasure(lens, a)
+        ):
             continue
         status = status_at_end(lens, a)
         if on_time(lens, a):

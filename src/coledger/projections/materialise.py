@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 31
+FIGURES_VERSION = 32
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -292,7 +292,9 @@ period's end (one later on the decision's day, or the proposal's own meeting
 still to come, no longer counts), for a period only. 30: X3 and V6 read
 only the papers issued before the period's end, for a period only. 31: A1's
 parity leaves out of its base's mean a proposal raised before any member of
-its forum was registered, which counted as a base of 0%.)"""
+its forum was registered, which counted as a base of 0%. 32: X1 leaves out
+a request still open when its member was erased, at or before its deadline,
+which nobody could answer after the erasure.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
