@@ -132,8 +132,8 @@ def test_request_lifecycle(ledger: Ledger) -> None:
             ledger.provide_adjustment(done, by=admin)
         with refused(ledger, AlreadyResolvedError):
             ledger.decline_adjustment(done, by=admin, reason="other")
-        with refused(ledger, AlreadyResolvedError):
-            ledger.withdraw_adjustment(done, by=sam)
+    with refused(ledger, AlreadyResolvedError):
+        ledger.withdraw_adjustment(withdrawn, by=sam)
 
     for unknown in (uuid4(), sam):
         with refused(ledger, UnknownAdjustmentError):
@@ -155,6 +155,40 @@ def test_request_lifecycle(ledger: Ledger) -> None:
     with refused(ledger, NotAMemberError):
         ledger.withdraw_adjustment(pending, by=uuid4())
     assert ledger.adjustment(pending).status == "requested"
+
+
+def test_an_answered_standing_request_can_be_withdrawn_after_its_answer(
+    ledger: Ledger,
+) -> None:
+    """A standing request holds until withdrawn, answered or not; a one-off does not."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    when = datetime(2024, 4, 1, 12, tzinfo=UTC)
+    meeting = ledger.schedule_meeting(
+        board, kind="decision_meeting", title="M", starts_at=when, by=admin
+    )
+    provided, declined, once = (
+        ledger.request_adjustment(sam, code="BSL", meeting=place, occurred_at=when)
+        for place in (None, None, meeting)
+    )
+    later = when + timedelta(days=3)
+    ledger.provide_adjustment(provided, by=admin, occurred_at=later)
+    ledger.decline_adjustment(declined, by=admin, reason="other", occurred_at=later)
+    ledger.provide_adjustment(once, by=admin, occurred_at=later)
+    with refused(ledger, TimeOrderError, match="answer"):
+        ledger.withdraw_adjustment(provided, occurred_at=later - timedelta(days=1))
+    with refused(ledger, AlreadyResolvedError):  # a one-off need, answered, is done
+        ledger.withdraw_adjustment(once)
+    for standing in (provided, declined):
+        ledger.withdraw_adjustment(standing, occurred_at=later + timedelta(days=1))
+        view = ledger.adjustment(standing)
+        assert (view.status, view.resolved_at) == ("withdrawn", later + timedelta(1))
+        with refused(ledger, AlreadyResolvedError):
+            ledger.withdraw_adjustment(standing)
+        with refused(ledger, AlreadyResolvedError):
+            ledger.provide_adjustment(standing, by=admin)
+    assert ledger.adjustment(declined).decline_reason == "other"
 
 
 def test_an_erased_members_requests_are_closed_to_every_answer(ledger: Ledger) -> None:

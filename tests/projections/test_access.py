@@ -875,6 +875,26 @@ def test_x1_a_declined_standing_request_is_declined_at_each_meeting_after(
     )
 
 
+def test_x1_a_declined_standing_request_withdrawn_stops_counting_after(
+    org: Board,
+) -> None:
+    """X1: withdrawn after its decline, a standing request covers no later meeting."""
+    declined = org.request(org.ann, 2)
+    org.decline(declined, 3, reason="alternative_offered", alternative="PLS")
+    org.provide(org.request(org.ann, 4), 5)  # the alternative, asked for and given
+    _meetings(org, 4.5, 10, 20)
+    org.ledger.withdraw_adjustment(declined, occurred_at=day(6))
+    x1 = access.x1(org.lens(), TH)
+    # Day 4.5: declined, and the new request not yet provided (late); then met.
+    assert (x1.value, x1.n) == (2 / 4, 4)
+    assert x1.note == (
+        "1 provided late, 1 declined (0 never made good), 0 unresolved, "
+        "0 of those met provided in part"
+    )
+    # X2 still counts the decline: it was the organisation's answer.
+    assert access.x2(org.lens(), TH).n == 2
+
+
 def test_x1_a_standing_request_counts_at_meetings_in_scope_and_period(
     org: Board,
 ) -> None:

@@ -892,7 +892,7 @@ class LedgerMachine(RuleBasedStateMachine):
         outcome=st.sampled_from(("provided", "partly", "declined", "withdrawn")),
     )
     def resolve_adjustment(self, data: st.DataObject, outcome: str) -> None:
-        """An open request is provided, declined or withdrawn, once."""
+        """An open request is answered once; a standing one withdrawn after, too."""
         adjustment = self._pick(data, list(self.model.adjustments), "adjustment")
         by = self._member(data, "by")
         reason = data.draw(st.sampled_from(DECLINE_REASONS), label="reason")
@@ -917,7 +917,11 @@ class LedgerMachine(RuleBasedStateMachine):
                 )
 
         why: Refusals = []
-        if record.status != "requested":
+        # A standing request holds until withdrawn, so it may be after its answer.
+        rewithdrawn = outcome == "withdrawn" and record.proposal is None
+        if record.status != "requested" and not (
+            rewithdrawn and record.status == "resolved"
+        ):
             why.append(errors.AlreadyResolvedError)
         why += self.model.gone(record.member)  # an erased member's requests are closed
         if why:

@@ -67,10 +67,10 @@ class Adjustment(LedgerAggregate):
             aggregate.resolved_at = self.occurred_at
 
     class Withdrawn(LedgerAggregate.Event):
-        """The member no longer needs the adjustment."""
+        """The member no longer needs the adjustment (a standing one, from then on)."""
 
         def apply(self, aggregate: Adjustment) -> None:
-            """Mark it withdrawn."""
+            """Mark it withdrawn (any answer's partial and reason are kept)."""
             aggregate.status = "withdrawn"
             aggregate.resolved_at = self.occurred_at
 
@@ -143,9 +143,21 @@ class Adjustment(LedgerAggregate):
             "the vote that opened while it was unanswered",
         )
 
+    @property
+    def is_standing_answered(self) -> bool:
+        """Whether this is a standing request answered and not yet withdrawn.
+
+        It still holds for every meeting until the member withdraws it.
+        """
+        return self.scope == "standing" and self.status in {"provided", "declined"}
+
     def answer_floor(self, opened: datetime | None) -> datetime:
-        """The earliest business time an answer may have (*opened* as _check_open's)."""
-        return latest_from(self.requested_at, opened)
+        """The earliest business time an answer may have (*opened* as _check_open's).
+
+        For a standing request already answered, the withdrawal follows the answer.
+        """
+        answered = self.resolved_at if self.is_standing_answered else None
+        return latest_from(self.requested_at, opened, answered)
 
     def provide(
         self, ctx: Context, *, partial: bool, opened: datetime | None = None
@@ -173,6 +185,19 @@ class Adjustment(LedgerAggregate):
         )
 
     def withdraw(self, ctx: Context, *, opened: datetime | None = None) -> None:
-        """Record that the member withdrew the request."""
-        self._check_open(ctx, "withdrawing the request", opened)
+        """Record that the member withdrew the request.
+
+        A standing request holds for every meeting until withdrawn, so it may
+        be withdrawn after its answer too (no earlier than the answer); a
+        request for one meeting or proposal is done once answered.
+        """
+        if self.is_standing_answered:
+            check_not_before(
+                "withdrawing the request",
+                ctx.occurred_at,
+                self.resolved_at,
+                "its answer",
+            )
+        else:
+            self._check_open(ctx, "withdrawing the request", opened)
         self._record(self.Withdrawn, ctx)

@@ -7,8 +7,9 @@ project scope, the requests for its meetings and proposals, and the standing
 requests of members seated on its bodies during the period. A request counts in
 the period it was made, with its outcome as it stood at the period's end (an
 answer given later had not come yet); a withdrawn request is left out
-altogether, and so from X1 is one still open when its member was erased, at or
-before its deadline (nobody may answer it after that).
+altogether (a standing request withdrawn after its answer keeps the answer),
+and so from X1 is one still open when its member was erased, at or before its
+deadline (nobody may answer it after that).
 
 A request's deadline is its ``needed_by`` when given; otherwise the start of its
 meeting for a meeting request, or the opening of the vote for a proposal request
@@ -318,7 +319,7 @@ def _stood_at(facts: Facts, request: AdjustmentFacts, at: datetime) -> bool:
         return False
     if request.needed_by is not None and request.needed_by > at:
         return False
-    ended = request.resolved_at if request.status == "withdrawn" else None
+    ended = request.withdrawn_at  # perhaps after its answer
     if ended is not None and ended <= at:
         return False
     member = facts.members.get(request.member)

@@ -420,6 +420,9 @@ class AdjustmentFacts:
     resolved_at: datetime | None = None
     partial: bool = False
     decline_reason: str | None = None
+    withdrawn_at: datetime | None = None
+    """When it was withdrawn: for a standing request, perhaps after its answer,
+    which ``status`` and ``resolved_at`` then keep."""
 
 
 FoldRecord = tuple[int, type, UUID, dict[str, Any]]
@@ -1008,6 +1011,9 @@ def _adjustment(  # noqa: PLR0917 (every handler takes the same arguments)
     elif cls is Adjustment.Declined:
         adjustment.status, adjustment.decline_reason = "declined", s["reason"]
     elif cls is Adjustment.Withdrawn:
+        adjustment.withdrawn_at = at
+        if adjustment.status != "requested":
+            return  # a standing request withdrawn after its answer keeps it
         adjustment.status = "withdrawn"
     adjustment.resolved_at = at
 

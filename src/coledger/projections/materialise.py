@@ -294,7 +294,8 @@ only the papers issued before the period's end, for a period only. 31: A1's
 parity leaves out of its base's mean a proposal raised before any member of
 its forum was registered, which counted as a base of 0%. 32: X1 leaves out
 a request still open when its member was erased, at or before its deadline,
-which nobody could answer after the erasure.)"""
+which nobody could answer after the erasure; a standing request withdrawn
+after its answer (now allowed) covers no meeting after the withdrawal.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
