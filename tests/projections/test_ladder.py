@@ -1859,3 +1859,14 @@ def test_a_meeting_after_the_period_informs_no_decision_in_it(org: Org) -> None:
     org.meeting(None, 5.5, attended=[org.le[0]])
     assert tags(day(5.25)) == ["none"]
     assert tags(day(6)) == ["informed"]
+
+
+def test_feedback_on_a_comment_dated_after_the_decision_did_not_influence_it(
+    org: Org,
+) -> None:
+    """Per-decision tag: feedback on a comment made after the decision is none."""
+    plan, p = staff_proposal(org)
+    said = org.comment(p, org.le[0], 9, channel="written")  # after day 8's decision
+    org.decide(p, 8)
+    org.feedback(p, [said], 10)
+    assert org.tag(plan) == "none"

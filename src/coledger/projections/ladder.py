@@ -773,24 +773,26 @@ def tag_of(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> str:
     if le_deciders(lens, p, d):
         return "decided-with"
     mine = le_comments(lens, p)
+    # only comments made by the decision can have borne on it
+    before = {c.id for c in p.comments if c.id in mine and c.at <= d.at}
     originated = le_originated(lens, p)
     if (
         (originated and d.outcome in ADOPTED)
         or any(
             at <= d.at
             and (
-                mine.intersection(takes_up)
+                before.intersection(takes_up)
                 or (actor is not None and not originated and lens.le(actor, at))
             )
             for actor, takes_up, at in p.amendments
         )
         or any(
-            lens.by_end(at) and mine.intersection(answered)
+            lens.by_end(at) and before.intersection(answered)
             for answered, at in p.feedback
         )
     ):
         return "influenced"
-    if originated or any(c.id in mine and c.at <= d.at for c in p.comments):
+    if originated or before:
         return "consulted"
     if _heard(lens, p, d):
         return "informed"

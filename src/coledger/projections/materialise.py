@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 32
+FIGURES_VERSION = 33
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -295,7 +295,9 @@ parity leaves out of its base's mean a proposal raised before any member of
 its forum was registered, which counted as a base of 0%. 32: X1 leaves out
 a request still open when its member was erased, at or before its deadline,
 which nobody could answer after the erasure; a standing request withdrawn
-after its answer (now allowed) covers no meeting after the withdrawal.)"""
+after its answer (now allowed) covers no meeting after the withdrawal. 33:
+feedback naming a lived-experience comment made after a decision no longer
+tags that decision influenced.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
