@@ -1870,3 +1870,20 @@ def test_feedback_on_a_comment_dated_after_the_decision_did_not_influence_it(
     org.decide(p, 8)
     org.feedback(p, [said], 10)
     assert org.tag(plan) == "none"
+
+
+def test_ballots_in_an_advisory_vote_are_input(org: Org) -> None:
+    """Trainers polled in an advisory vote took part: consultation, not none."""
+    plan, p = staff_proposal(org)
+    org.ledger.open_voting(p, by=org.admin, advisory=True, occurred_at=day(6))
+    for voter in org.voters:
+        org.ledger.cast_ballot(p, voter=voter, choice="against", occurred_at=day(6.1))
+    org.ledger.close_advisory_vote(p, by=org.admin, occurred_at=day(6.2))
+    org.decide(p, 7)
+    found = org.rung(plan)
+    assert (found.rung, found.flags) == (
+        "CONSULTATION",
+        ("one_off", "late_involvement"),
+    )
+    assert found.evidence["decided_phases"] == []  # it decided nothing
+    assert found.evidence["people"]["deciders"] == len(org.voters) + 1

@@ -484,6 +484,14 @@ class _Fold:
                 # on their own adopted proposal, it rests on that adoption
                 self.influence_apart |= is_adopted and not originated
 
+    def poll(self, p: ProposalFacts) -> None:
+        """Fold in the ballots of an advisory vote: input at its close, no decision."""
+        closed = p.voting_closed_at
+        if p.advisory and closed is not None:
+            self.name("deciders", p.ballots, closed)
+            if any(self.lens.le(m, closed) for m in p.ballots):
+                self.act(p, closed)
+
     def follow_through(self, p: ProposalFacts) -> None:
         """Fold in the decisions, delivery actions and evaluations of one proposal."""
         lens = self.lens
@@ -496,6 +504,7 @@ class _Fold:
                 self.act(p, d.at)
             if lens.in_period(d.at) and le_deciders(lens, p, d):
                 self.decided.add(phase_of(p))
+        self.poll(p)
         for a in p.actions.values():
             self.name("owners", a.owners, a.assigned_at)
             if any(lens.le(m, a.assigned_at) for m in a.owners):
