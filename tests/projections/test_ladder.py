@@ -1887,3 +1887,18 @@ def test_ballots_in_an_advisory_vote_are_input(org: Org) -> None:
     )
     assert found.evidence["decided_phases"] == []  # it decided nothing
     assert found.evidence["people"]["deciders"] == len(org.voters) + 1
+
+
+def test_feedback_on_a_comment_made_after_the_adoption_is_no_influence(
+    org: Org,
+) -> None:
+    """Feedback naming a comment made after the adoption shows no influence on it."""
+    plan, p = staff_proposal(org)
+    org.comment(p, org.le[0], 5, channel="written")
+    later = org.comment(p, org.le[1], 10, channel="written")  # minuted first
+    org.decide(p, 8)  # entered later, dated before that comment
+    org.feedback(p, [later], 11)
+    found = org.rung(plan)
+    assert found.evidence["comment_meetings"] == 2
+    assert found.evidence["feedback_received"] is True  # the loop closed all the same
+    assert (found.rung, found.evidence["influence_evidence"]) == ("CONSULTATION", False)

@@ -449,7 +449,13 @@ class _Fold:
             if is_adopted:
                 self.adopted.add(phase_of(p))
                 self.influence = True
-        self.response(p, mine, recent, originated=originated, is_adopted=is_adopted)
+        # feedback shows influence only on comments made by the adoption
+        heeded = {
+            c.id
+            for c in p.comments
+            if c.id in mine and is_adopted and settled and c.at <= settled.at
+        }
+        self.response(p, mine, recent, heeded, originated=originated)
         self.follow_through(p)
 
     def response(
@@ -457,15 +463,16 @@ class _Fold:
         p: ProposalFacts,
         mine: frozenset[UUID],
         recent: set[UUID],
+        heeded: set[UUID],
         *,
         originated: bool,
-        is_adopted: bool,
     ) -> None:
         """Fold in the amendments and feedback of one proposal.
 
         *mine* are its lived-experience comments, *recent* those of them made
-        in the period: feedback closes the loop only on those the period's
-        ``le_comments`` count, while any of *mine* answered shows influence.
+        in the period, *heeded* those made by its adoption in the period (none
+        if it was not adopted): feedback closes the loop only on those the
+        period's ``le_comments`` count, and shows influence only on *heeded*.
         """
         lens = self.lens
         for actor, takes_up, at in p.amendments:
@@ -480,9 +487,10 @@ class _Fold:
         for answered, at in p.feedback:
             if lens.in_period(at) and mine.intersection(answered):
                 self.feedback = self.feedback or not recent.isdisjoint(answered)
-                self.influence = self.influence or is_adopted
+                on_adopted = not heeded.isdisjoint(answered)
+                self.influence = self.influence or on_adopted
                 # on their own adopted proposal, it rests on that adoption
-                self.influence_apart |= is_adopted and not originated
+                self.influence_apart |= on_adopted and not originated
 
     def poll(self, p: ProposalFacts) -> None:
         """Fold in the ballots of an advisory vote: input at its close, no decision."""

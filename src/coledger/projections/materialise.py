@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 34
+FIGURES_VERSION = 35
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -299,7 +299,9 @@ after its answer (now allowed) covers no meeting after the withdrawal. 33:
 feedback naming a lived-experience comment made after a decision no longer
 tags that decision influenced. 34: the ladder counts ballots in an advisory
 vote as lived-experience input (at the vote's close), so a process where
-members with lived experience were only polled is no longer rated NONE.)"""
+members with lived experience were only polled is no longer rated NONE.
+35: the ladder's influence evidence no longer takes feedback on a comment
+made after the proposal's adoption.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
