@@ -91,14 +91,14 @@ through ``suppress``, which applies these rules (``k`` is
   of records, exactly unless it is below k. A tag's count less the other
   tags' ranges gives a range too; it could give back a count only when
   every tag sat at the very top of its range (see Limits).
-* **Rungs a few people decide.** The rung reads the lived experience of
-  each group of people behind its process (``people`` in its evidence, by
-  group). While its proposers, commenters or deciders with a vote
-  (``RUNG_GROUPS``) number 1 to k - 1, the rung is withheld, in every
-  report, with its level, every flag and all its evidence but the label: a
-  chair deciding alone lifts her body to ENGAGEMENT if she has lived
-  experience. While another group (amenders, action owners, evaluators,
-  attendees, deciders without a vote, decision-makers whose requests went
+* **Rungs a few people decide.** The rung reads the lived experience of each
+  group of people behind its process (``people`` in its evidence, by group).
+  While its proposers, commenters or deciders with a vote (``RUNG_GROUPS``)
+  number 1 to k - 1, the rung is withheld, in every report, with its level,
+  every flag and all its evidence but the label: a chair deciding alone
+  lifts her body to ENGAGEMENT if she has lived experience. While another
+  group (amenders, action owners, evaluators, attendees, deciders without a
+  vote or voters in an advisory vote, decision-makers whose requests went
   unmet) is that small, the evidence and flags that read it are withheld
   (``GROUP_EVIDENCE``). A rung stored before ``people`` was counted is
   withheld whole. A rung that reads 1 to k - 1 proposals with a
@@ -190,11 +190,12 @@ cut with the reports of other scopes in mind.
   shown.
 * **A rung can turn on a small group beside RUNG_GROUPS.** Only the
   evidence that reads a few amenders, action owners, evaluators, attendees,
-  deciders without a vote or requesters is withheld, not the rung: one
-  owner with lived experience can still lift a process that has everything
-  else from CO_DESIGN to CO_PRODUCTION, one attendee a body with no other
-  input from NONE to INFORMING, and one requester's unmet needs cap a rung
-  at ENGAGEMENT. Withholding the rung for any small group would
+  deciders without a vote (advisory voters among them) or requesters is
+  withheld, not the rung: one owner with lived experience can still lift a
+  process that has everything else from CO_DESIGN to CO_PRODUCTION, one
+  attendee a body with no other input from NONE to INFORMING, one voter in
+  an advisory vote a process from NONE to CONSULTATION, and one requester's
+  unmet needs cap a rung at ENGAGEMENT. Withholding the rung for any small group would
   withhold nearly every rung of a small organisation.
 
 The result never holds a name of a person: the report holds none, and the
