@@ -532,9 +532,26 @@ class WideBuilder(Builder):
         )
 
     def advisory(self, data: st.DataObject) -> None:
-        """Open an advisory vote, or a vote with no override."""
+        """Open an advisory vote (or one with no override), or close an advisory one."""
+        proposal = self.pick(data, self.proposals)
+        if self.ledger.proposal(proposal).status == "voting" and data.draw(
+            st.booleans()
+        ):
+            self.ledger.close_advisory_vote(
+                proposal, by=self.members[0], occurred_at=self.when()
+            )
+            return
+        body = self.ledger.proposal(proposal).body
+        with contextlib.suppress(LedgerError):  # a voting seat, so someone can vote
+            self.ledger.assign_seat(
+                body,
+                self.pick(data, self.members),
+                seat="voting",
+                by=self.members[0],
+                occurred_at=self.when(),
+            )
         self.ledger.open_voting(
-            self.pick(data, self.proposals),
+            proposal,
             by=self.members[0],
             advisory=data.draw(st.booleans()),
             occurred_at=self.when(),
