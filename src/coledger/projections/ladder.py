@@ -21,7 +21,8 @@ from the top, first match wins:
 * ENGAGEMENT (5): input on two or more occasions with evidence of influence, or
   a decision right short of design; also where the evidence for 6 or 7 is there
   but terms were not equal (capped, flagged ``equal_terms_not_met``);
-* CONSULTATION (4): comments or proposals, without more;
+* CONSULTATION (4): comments, proposals or ballots in an advisory vote,
+  without more;
 * INFORMING (3): papers for, or an information meeting at, a meeting they
   attended; EDUCATING (2): education meetings only; COERCION (1): compulsory
   attendance with no voice, which the ledger does not record; NONE (0).
@@ -290,7 +291,7 @@ class Features:
     """Compulsory attendance without a voice: not recorded, so always False."""
     occasions: int
     """Distinct occasions with any input (comments, proposals, amendments,
-    decisions, delivery actions, evaluations)."""
+    decisions, ballots in an advisory vote, delivery actions, evaluations)."""
     first_contribution: datetime | None
     """The first proposal or comment by the period's end, as A3 reads input."""
     first_design_decision: datetime | None
