@@ -967,6 +967,20 @@ def test_x1_an_erasure_before_its_deadline_ends_a_members_open_request(
     assert "2 unresolved" in (x1.note or "")
 
 
+def test_x1_with_only_a_request_an_erasure_ended_says_so(org: Board) -> None:
+    """X1's note names the erasure, not a request still to fall due."""
+    late = org.meeting(30)
+    org.request(org.ann, 2, late)
+    org.ledger.erase_member(org.ann, by=org.admin, occurred_at=day(20))
+    org.attend(late, org.cat, on=30)
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (None, 0)
+    assert x1.note is not None
+    assert x1.note.endswith(
+        "1 adjustment request was made, but its member was erased before it fell due"
+    )
+
+
 def test_x1_a_need_asked_for_as_the_vote_opens_is_due_at_the_opening(
     org: Board,
 ) -> None:

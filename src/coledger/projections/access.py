@@ -436,9 +436,11 @@ def _nothing_due(
 
     A request still pending, or a standing request that covered no meeting
     held yet, was made all the same: saying none was made would be untrue.
+    One whose member was erased before it fell due never will, and the note
+    says so.
     """
-    asked = {a.id for a in requests(lens) if a.status != "withdrawn"}
-    asked |= {a.id for a, _ in covered}
+    open_ = [a for a in requests(lens) if a.status != "withdrawn"]
+    asked = {a.id for a in open_} | {a.id for a, _ in covered}
     if not asked:
         return "no adjustment requests were made"
     made = (
@@ -446,9 +448,15 @@ def _nothing_due(
         if len(asked) == 1
         else f"{len(asked)} adjustment requests were made"
     )
+    erased = sum(ended_by_erasure(lens, a) for a in open_)
+    if erased == len(asked):
+        if erased == 1:
+            return f"{made}, but its member was erased before it fell due"
+        return f"{made}, but their members were erased before they fell due"
+    ended = f" ({erased} ended first by an erasure)" if erased else ""
     if lens.until is None:
-        return f"{made}, but none has fallen due yet"
-    return f"{made}, but none had fallen due by the period's end"
+        return f"{made}, but none has fallen due yet{ended}"
+    return f"{made}, but none had fallen due by the period's end{ended}"
 
 
 def x2(lens: Lens, th: Thresholds) -> Figure:
