@@ -629,6 +629,23 @@ def test_v5_ignores_a_vote_that_decided_nothing(memory_ledger: Ledger) -> None:
     assert is_insufficient(v6(lens(ledger), TH))
 
 
+def test_v5_leaves_out_a_comment_dated_after_the_period(memory_ledger: Ledger) -> None:
+    """A comment dated after the period, recorded before a decision in it, is out."""
+    ledger = memory_ledger
+    lee = person(ledger, "Lee", le_from=0)
+    sol = person(ledger, "Sol", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    p = raise_(ledger, board, [sol], 1)
+    c = comment(ledger, p, lee, 2)
+    comment(ledger, p, lee, 12, channel="written")  # recorded now, dated day 12
+    decide(ledger, p, sol, 5)  # a decision may be dated before a comment
+    ledger.give_feedback(p, comments=[c], text="We did.", by=sol, occurred_at=day(6))
+    figure = v5(lens(ledger, until=10), TH)
+    # Before day 10 Lee had made one comment, answered a day after the decision.
+    assert (figure.value, figure.n, figure.band) == (1, 1, "closed")
+    assert v5(lens(ledger), TH).value == pytest.approx(0.5)  # both, over all time
+
+
 # V6 ---------------------------------------------------------------------------------
 
 

@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 36
+FIGURES_VERSION = 37
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -302,7 +302,9 @@ vote as lived-experience input (at the vote's close), so a process where
 members with lived experience were only polled is no longer rated NONE.
 35: the ladder's influence evidence no longer takes feedback on a comment
 made after the proposal's adoption. 36: X1 with no request due says when
-an erasure ended them first, rather than that none has fallen due yet.)"""
+an erasure ended them first, rather than that none has fallen due yet.
+37: V5 leaves out a comment dated after the period's end, for a period
+only.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

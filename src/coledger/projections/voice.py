@@ -294,7 +294,9 @@ def _closure(lens: Lens) -> tuple[list[float | None], list[tuple[UUID, datetime]
     """Days to feedback (None if unanswered) per lived-experience comment, and acts.
 
     Only feedback at or after the decision answers a comment: "you said, we
-    did" tells people what the decision did with what they said.
+    did" tells people what the decision did with what they said. A comment
+    dated after the period's end is not in it, though a decision may be dated
+    before a comment already recorded.
     """
     days: list[float | None] = []
     acts: list[tuple[UUID, datetime]] = []
@@ -303,6 +305,8 @@ def _closure(lens: Lens) -> tuple[list[float | None], list[tuple[UUID, datetime]
         if decision is None:
             continue
         for c in p.comments:
+            if not lens.by_end(c.at):
+                continue
             acts.append((c.author, c.at))
             if not lens.le(c.author, c.at):
                 continue
