@@ -161,6 +161,10 @@ class AdjustmentView:
     decline_reason: str | None
     alternative: str | None
     version: int
+    answer: str | None = None
+    """``provided`` or ``declined`` once answered, None before; kept when a
+    standing request is withdrawn after its answer (``status`` is then
+    ``withdrawn`` and ``resolved_at`` the withdrawal's time)."""
 
     @classmethod
     def of(cls, adjustment: Adjustment) -> AdjustmentView:
@@ -182,6 +186,7 @@ class AdjustmentView:
             a.decline_reason,
             a.alternative,
             a.version,
+            a.answer,
         )
 
 

@@ -189,6 +189,13 @@ def test_an_answered_standing_request_can_be_withdrawn_after_its_answer(
         with refused(ledger, AlreadyResolvedError):
             ledger.provide_adjustment(standing, by=admin)
     assert ledger.adjustment(declined).decline_reason == "other"
+    # The view still says how each was answered before it was withdrawn.
+    assert ledger.adjustment(provided).answer == "provided"
+    assert ledger.adjustment(declined).answer == "declined"
+    unanswered = ledger.request_adjustment(sam, code="ER", occurred_at=when)
+    assert ledger.adjustment(unanswered).answer is None
+    ledger.withdraw_adjustment(unanswered, occurred_at=later)
+    assert ledger.adjustment(unanswered).answer is None
 
 
 def test_an_erased_members_requests_are_closed_to_every_answer(ledger: Ledger) -> None:

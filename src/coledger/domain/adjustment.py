@@ -35,6 +35,7 @@ class Adjustment(LedgerAggregate):
             aggregate.needed_before = self.needed_before
             aggregate.needed_by = self.needed_by
             aggregate.status = "requested"
+            aggregate.answer = None
             aggregate.requested_at = self.occurred_at
             aggregate.resolved_at = None
             aggregate.partial = False
@@ -48,7 +49,7 @@ class Adjustment(LedgerAggregate):
 
         def apply(self, aggregate: Adjustment) -> None:
             """Mark it provided."""
-            aggregate.status = "provided"
+            aggregate.status = aggregate.answer = "provided"
             aggregate.partial = self.partial
             aggregate.resolved_at = self.occurred_at
 
@@ -61,7 +62,7 @@ class Adjustment(LedgerAggregate):
 
         def apply(self, aggregate: Adjustment) -> None:
             """Mark it declined."""
-            aggregate.status = "declined"
+            aggregate.status = aggregate.answer = "declined"
             aggregate.decline_reason = self.reason
             aggregate.alternative = self.alternative
             aggregate.resolved_at = self.occurred_at
@@ -70,7 +71,7 @@ class Adjustment(LedgerAggregate):
         """The member no longer needs the adjustment (a standing one, from then on)."""
 
         def apply(self, aggregate: Adjustment) -> None:
-            """Mark it withdrawn (any answer's partial and reason are kept)."""
+            """Mark it withdrawn (any answer, with its partial and reason, is kept)."""
             aggregate.status = "withdrawn"
             aggregate.resolved_at = self.occurred_at
 
@@ -83,6 +84,8 @@ class Adjustment(LedgerAggregate):
         needed_before: str
         needed_by: datetime | None
         status: str
+        answer: str | None
+        """``provided`` or ``declined`` once answered, kept after a withdrawal."""
         requested_at: datetime
         resolved_at: datetime | None
         partial: bool
