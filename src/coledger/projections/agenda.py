@@ -143,11 +143,6 @@ def a2(lens: Lens, th: Thresholds) -> Figure:
     return Figure("A2", value, len(meetings), lens.coverage(acts), band, note)
 
 
-def _before_end(lens: Lens, at: datetime) -> bool:
-    """Whether business time *at* falls before the period's end."""
-    return lens.until is None or at < lens.until
-
-
 def _contributions(
     lens: Lens, project_id: UUID
 ) -> Iterator[tuple[UUID, datetime, bool]]:
@@ -176,8 +171,8 @@ def formative(lens: Lens, project_id: UUID) -> bool | None:
     The project's whole history up to the period's end is read. None when the
     project had neither a contribution nor a decision by then.
     """
-    made = [c for c in _contributions(lens, project_id) if _before_end(lens, c[1])]
-    decided = [d for d in _decisions(lens, project_id) if _before_end(lens, d[1])]
+    made = [c for c in _contributions(lens, project_id) if lens.by_end(c[1])]
+    decided = [d for d in _decisions(lens, project_id) if lens.by_end(d[1])]
     if not made and not decided:
         return None
     first_le = min((at for _, at, le in made if le), default=None)
@@ -225,7 +220,7 @@ def a3(lens: Lens, th: Thresholds) -> Figure:
     band = "formative" if value == 1 else "late" if value == 0 else "partly_late"
     proposers, commenters = proposers_and_commenters(
         (p for pid in counted for p in lens.proposals_in(pid)),
-        lambda at: _before_end(lens, at),
+        lens.by_end,
     )
     coverage = lens.coverage([*proposers, *commenters])
     people = fewest(proposers, commenters)

@@ -68,7 +68,7 @@ def decisions_in(lens: Lens) -> list[tuple[ProposalFacts, DecisionFacts]]:
 
 def standing(lens: Lens, p: ProposalFacts) -> DecisionFacts | None:
     """The last decision on *p* made by the end of the period."""
-    made = [d for d in p.decisions if lens.until is None or d.at < lens.until]
+    made = [d for d in p.decisions if lens.by_end(d.at)]
     return made[-1] if made else None
 
 

@@ -338,12 +338,8 @@ class Lens:
         if self.scope.kind == "project":
             ids: set[UUID | None] = {p.body for p in self.proposals_by_end()}
             return facts.subset(facts.bodies, ids)
-        until = self.until  # a body established after the period is not in it
-        found = [
-            b
-            for b in facts.bodies.values()
-            if until is None or b.established_at < until
-        ]
+        # a body established after the period is not in it
+        found = [b for b in facts.bodies.values() if self.by_end(b.established_at)]
         governance = [b for b in found if b.kind == "governance"]
         return governance or found
 
@@ -359,9 +355,10 @@ class Lens:
         What ties a project to its bodies, and a body to its projects: nothing
         raised after the period changes them.
         """
-        until = self.until
         found = self.proposals(in_period=False)
-        return found if until is None else [p for p in found if p.raised_at < until]
+        if self.until is None:
+            return found
+        return [p for p in found if self.by_end(p.raised_at)]
 
     def _in_scope(
         self,

@@ -209,11 +209,7 @@ def v2(lens: Lens, th: Thresholds) -> Figure:
 
 def raised_at(lens: Lens, meeting: MeetingFacts) -> list[ProposalFacts]:
     """Proposals raised at *meeting* by the end of the period."""
-    return [
-        p
-        for p in lens.proposals_at(meeting.id)
-        if lens.until is None or p.raised_at < lens.until
-    ]
+    return [p for p in lens.proposals_at(meeting.id) if lens.by_end(p.raised_at)]
 
 
 def heard_at(
@@ -231,9 +227,7 @@ def heard_at(
         heard.update(
             c.author
             for c in p.comments
-            if c.channel == "meeting"
-            and utc_day(c.at) == day
-            and (lens.until is None or c.at < lens.until)
+            if c.channel == "meeting" and utc_day(c.at) == day and lens.by_end(c.at)
         )
     return heard
 
