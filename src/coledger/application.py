@@ -74,7 +74,7 @@ from coledger.integrity.recorders import (
     LeafPOPORecorder,
 )
 from coledger.integrity.source import AuditSource, MemorySource, source_for
-from coledger.integrity.verify import FAILED, WARNINGS, Report, verify
+from coledger.integrity.verify import FAILED, WARNINGS, Report, note_texts, verify
 from coledger.privacy import erasure_audit
 from coledger.privacy.erasure_audit import ErasureAudit
 from coledger.privacy.subject_access import subject_access_report
@@ -497,20 +497,10 @@ class Ledger(
         self, verifier: Verifier | None = None, checkpoints: Iterable[str] = ()
     ) -> Report:
         """Run the auditor's check on this ledger (no keys are used)."""
-        if isinstance(checkpoints, str | bytes) or not isinstance(
-            checkpoints, Iterable
-        ):
-            raise errors.InvalidInputError(
-                "checkpoints must be a list of checkpoint notes"
-            )
-        checkpoints = list(checkpoints)
-        if not all(isinstance(note, str) for note in checkpoints):
-            raise errors.InvalidInputError(
-                "checkpoints must be a list of checkpoint notes (text)"
-            )
+        notes = note_texts(checkpoints, "checkpoints")
         source = self.audit_source()
         try:
-            return verify(source, verifier, checkpoints)
+            return verify(source, verifier, notes)
         finally:
             source.close()
 

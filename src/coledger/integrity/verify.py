@@ -506,11 +506,7 @@ def _arguments(
         raise InvalidInputError("source must be an AuditSource (see open_source)")
     if verifier is not None and not isinstance(verifier, Verifier):
         raise InvalidInputError("verifier must be a Verifier (Verifier.parse)")
-    if isinstance(notes, str | bytes) or not isinstance(notes, Iterable):
-        raise InvalidInputError("notes must be a list of checkpoint notes")
-    texts = list(notes)
-    if not all(isinstance(note, str) for note in texts):
-        raise InvalidInputError("notes must be a list of checkpoint notes (text)")
+    texts = note_texts(notes)
     labels = None
     if names is not None:
         given = None if isinstance(names, str) else _listed(names)
@@ -520,6 +516,16 @@ def _arguments(
     if not isinstance(check_file, bool):
         raise InvalidInputError("check_file must be True or False")
     return texts, labels
+
+
+def note_texts(notes: object, name: str = "notes") -> list[str]:
+    """*notes* as a list of texts; InvalidInputError (naming *name*) otherwise."""
+    if isinstance(notes, str | bytes) or not isinstance(notes, Iterable):
+        raise InvalidInputError(f"{name} must be a list of checkpoint notes")
+    texts = list(notes)
+    if not all(isinstance(note, str) for note in texts):
+        raise InvalidInputError(f"{name} must be a list of checkpoint notes (text)")
+    return texts
 
 
 def _listed(values: object) -> list[str] | None:
