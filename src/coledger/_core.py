@@ -1396,9 +1396,7 @@ class LedgerCore(ClosedOnExit):
             return None
         helper = self._member(supporter)
         if helper.id == member.id:
-            raise errors.SupporterNotAuthorisedError(
-                "a member cannot be their own supporter"
-            )
+            raise errors.SupporterNotAuthorisedError(v.OWN_SUPPORTER)
         if helper.id not in member.supporters:
             raise errors.SupporterNotAuthorisedError(
                 f"{helper.id} has no recorded consent to act with member {member.id}"

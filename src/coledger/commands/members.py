@@ -206,7 +206,7 @@ class MemberCommands(LedgerCore):
             record = self._member(member)
             helper = self._member(supporter)
             if helper.id == record.id:
-                raise errors.InvalidInputError("a member cannot be their own supporter")
+                raise errors.InvalidInputError(v.OWN_SUPPORTER)
             actor = record.id if by is None else self._actor(by)
             ctx = self._ctx(actor, occurred_at, source_ref)
             record.authorise_supporter(ctx, helper.id)

@@ -147,7 +147,7 @@ def _evaluation(e: Proposal.EvaluationRecorded) -> None:
 def _not_own_supporter(member: object, supporter: object) -> None:
     """A supporter acts with another member: a command never names the member."""
     if supporter == member:
-        raise InvalidInputError("a member cannot be their own supporter")
+        raise InvalidInputError(v.OWN_SUPPORTER)
 
 
 def _supporter(e: Member.SupporterAuthorised) -> None:

@@ -152,6 +152,8 @@ ADJUSTMENT_CODES = frozenset(ADJUSTMENT_CATALOGUE)
 FORMATS = frozenset({"STD", "ER", "PLS", "LP", "BRL", "AUD", "EDOC", "BSLV", "SYM"})
 """Formats papers and accessible versions are issued in: standard print plus the
 information-format codes of the catalogue."""
+OWN_SUPPORTER = "a member cannot be their own supporter"
+"""What naming a member as their own supporter is told, wherever it is named."""
 ACCESSIBLE_FORMATS = FORMATS - {"STD"}
 """Formats an accessible version of a proposal is published in: not standard print."""
 
