@@ -23,6 +23,26 @@ def shown(ledger: Ledger, body: UUID, audience: str) -> dict[str, Any]:
     return found
 
 
+def working_group(ledger: Ledger) -> tuple[UUID, UUID]:
+    """A staff member, Admin, and the working group Admin establishes on *ledger*."""
+    admin = ledger.register_member("Admin", role="staff", occurred_at=START)
+    group = ledger.establish_body(
+        "Group", kind="working_group", by=admin, occurred_at=START
+    )
+    return admin, group
+
+
+def raise_idea(ledger: Ledger, group: UUID, proposer: UUID, i: int) -> None:
+    """*proposer* raises "Idea *i*" to *group* on day 10 + *i*."""
+    ledger.raise_proposal(
+        group,
+        proposers=[proposer],
+        title=f"Idea {i}",
+        text="x",
+        occurred_at=START + timedelta(days=10 + i),
+    )
+
+
 def forum_of_one(sam_has_it: bool) -> tuple[Ledger, UUID]:
     """A working group whose one seat holder is Sam, six outsiders proposing to it.
 
@@ -30,10 +50,7 @@ def forum_of_one(sam_has_it: bool) -> tuple[Ledger, UUID]:
     membership's share does not turn on Sam; the forum's does.
     """
     ledger = Ledger.open("memory://")
-    admin = ledger.register_member("Admin", role="staff", occurred_at=START)
-    group = ledger.establish_body(
-        "Group", kind="working_group", by=admin, occurred_at=START
-    )
+    admin, group = working_group(ledger)
     sam = ledger.register_member("Sam", occurred_at=START)
     if sam_has_it:
         ledger.declare_lived_experience(sam, categories=["DIS"], occurred_at=START)
@@ -43,13 +60,7 @@ def forum_of_one(sam_has_it: bool) -> tuple[Ledger, UUID]:
         ledger.declare_lived_experience(other, categories=["DIS"], occurred_at=START)
     for i in range(6):
         proposer = ledger.register_member(f"Proposer {i}", occurred_at=START)
-        ledger.raise_proposal(
-            group,
-            proposers=[proposer],
-            title=f"Idea {i}",
-            text="x",
-            occurred_at=START + timedelta(days=10 + i),
-        )
+        raise_idea(ledger, group, proposer, i)
     return ledger, group
 
 
@@ -79,10 +90,7 @@ def test_the_board_still_sees_a1s_band_over_a_forum_of_one() -> None:
 def test_one_persons_standing_request_is_not_shown_as_many(audience: str) -> None:
     """X1 over one requester's standing request at six meetings is withheld."""
     with Ledger.open("memory://") as ledger:
-        admin = ledger.register_member("Admin", role="staff", occurred_at=START)
-        group = ledger.establish_body(
-            "Group", kind="working_group", by=admin, occurred_at=START
-        )
+        admin, group = working_group(ledger)
         seated = [ledger.register_member(f"P{i}", occurred_at=START) for i in range(6)]
         for member in seated:
             ledger.assign_seat(
@@ -120,10 +128,7 @@ def seated_forum(le_seats: int) -> tuple[Ledger, UUID]:
     so A1 itself (5 of 10 proposals) is shown; only its band reads the forum.
     """
     ledger = Ledger.open("memory://")
-    admin = ledger.register_member("Admin", role="staff", occurred_at=START)
-    group = ledger.establish_body(
-        "Group", kind="working_group", by=admin, occurred_at=START
-    )
+    admin, group = working_group(ledger)
     for s in range(6):
         member = ledger.register_member(f"Seat {s}", occurred_at=START)
         if s < le_seats:
@@ -137,13 +142,7 @@ def seated_forum(le_seats: int) -> tuple[Ledger, UUID]:
             ledger.declare_lived_experience(
                 proposer, categories=["DIS"], occurred_at=START
             )
-        ledger.raise_proposal(
-            group,
-            proposers=[proposer],
-            title=f"Idea {i}",
-            text="x",
-            occurred_at=START + timedelta(days=10 + i),
-        )
+        raise_idea(ledger, group, proposer, i)
     return ledger, group
 
 
