@@ -73,6 +73,14 @@ def meeting(
     return held
 
 
+def _lee_sol_board(ledger: Ledger) -> tuple[UUID, UUID, UUID]:
+    """Lee (lived experience from day 0), Sol (none) and a board with no seats."""
+    lee = person(ledger, "Lee", le_from=0)
+    sol = person(ledger, "Sol", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    return lee, sol, board
+
+
 def is_insufficient(figure: Figure) -> bool:
     """Whether the figure reports a lack of evidence."""
     return (
@@ -208,9 +216,7 @@ def test_v1_withdrawal_makes_past_comments_undeclared(memory_ledger: Ledger) -> 
     """After a withdrawal, the member's earlier comments count as undeclared."""
     ledger = memory_ledger
     wyn = person(ledger, "Wyn", le_from=0)
-    lee = person(ledger, "Lee", le_from=0)
-    sol = person(ledger, "Sol", none_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    lee, sol, board = _lee_sol_board(ledger)
     meeting(ledger, board, 3, sol, [wyn, lee, sol])
     p = raise_(ledger, board, [sol], 1)
     comment(ledger, p, wyn, 4)
@@ -474,9 +480,7 @@ def test_v4_two_silent_meetings_in_a_row_are_not_a_long_run(
 ) -> None:
     """The note counts runs of three silent meetings; two in a row are not one."""
     ledger = memory_ledger
-    lee = person(ledger, "Lee", le_from=0)
-    sol = person(ledger, "Sol", none_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    lee, sol, board = _lee_sol_board(ledger)
     for on in (10, 20):
         raise_(ledger, board, [sol], on, meeting=meeting(ledger, board, on, sol, [lee]))
     figure = v4(lens(ledger), TH)
@@ -493,9 +497,7 @@ def test_v4_a_word_on_one_of_a_meetings_proposals_is_enough(
 ) -> None:
     """An attendee who spoke to one of two proposals raised at a meeting was heard."""
     ledger = memory_ledger
-    lee = person(ledger, "Lee", le_from=0)
-    sol = person(ledger, "Sol", none_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    lee, sol, board = _lee_sol_board(ledger)
     held = meeting(ledger, board, 10, sol, [lee, sol])
     first = raise_(ledger, board, [sol], 10, meeting=held)
     raise_(ledger, board, [sol], 10, meeting=held)
@@ -546,9 +548,7 @@ def test_v5_feedback_before_the_decision_does_not_close_the_loop(
 ) -> None:
     """Feedback before the decision does not answer for it; feedback at it does."""
     ledger = memory_ledger
-    lee = person(ledger, "Lee", le_from=0)
-    sol = person(ledger, "Sol", none_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    lee, sol, board = _lee_sol_board(ledger)
     p = raise_(ledger, board, [sol], 1)
     c = comment(ledger, p, lee, 2)
     ledger.give_feedback(p, comments=[c], text="Noted.", by=sol, occurred_at=day(4))
@@ -568,9 +568,7 @@ def test_v5_feedback_before_the_decision_does_not_close_the_loop(
 def test_v5_insufficient_and_unanswered(memory_ledger: Ledger) -> None:
     """No LE comments on decided proposals is insufficient; none answered is 0."""
     ledger = memory_ledger
-    lee = person(ledger, "Lee", le_from=0)
-    sol = person(ledger, "Sol", none_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    lee, sol, board = _lee_sol_board(ledger)
     p = raise_(ledger, board, [sol], 1)
     comment(ledger, p, sol, 2)
     decide(ledger, p, sol, 10)
@@ -589,9 +587,7 @@ def test_v5_insufficient_and_unanswered(memory_ledger: Ledger) -> None:
 
 def _seated_board(ledger: Ledger) -> tuple[UUID, UUID, UUID]:
     """Lee (lived experience), Sol (none) and a board on which Sol holds a seat."""
-    lee = person(ledger, "Lee", le_from=0)
-    sol = person(ledger, "Sol", none_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    lee, sol, board = _lee_sol_board(ledger)
     ledger.assign_seat(board, sol, by=sol, occurred_at=day(0))
     return lee, sol, board
 
@@ -632,9 +628,7 @@ def test_v5_ignores_a_vote_that_decided_nothing(memory_ledger: Ledger) -> None:
 def test_v5_leaves_out_a_comment_dated_after_the_period(memory_ledger: Ledger) -> None:
     """A comment dated after the period, recorded before a decision in it, is out."""
     ledger = memory_ledger
-    lee = person(ledger, "Lee", le_from=0)
-    sol = person(ledger, "Sol", none_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    lee, sol, board = _lee_sol_board(ledger)
     p = raise_(ledger, board, [sol], 1)
     c = comment(ledger, p, lee, 2)
     comment(ledger, p, lee, 12, channel="written")  # recorded now, dated day 12
@@ -654,9 +648,7 @@ def test_v6_share_of_decisions_after_the_deliberation_window(
 ) -> None:
     """V6 is the share of decisions at least N days after the last papers went out."""
     ledger = memory_ledger
-    lee = person(ledger, "Lee", le_from=0)
-    sol = person(ledger, "Sol", none_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    lee, sol, board = _lee_sol_board(ledger)
     m1 = meeting(ledger, board, 10, sol)
     m2 = meeting(ledger, board, 10, sol)  # no papers
     ledger.issue_papers(m1, formats=["STD"], by=sol, occurred_at=day(1))
