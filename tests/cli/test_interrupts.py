@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import signal
@@ -47,6 +48,23 @@ def wait_for_reader(fifo: Path, child: subprocess.Popen[str]) -> int:
         assert time.monotonic() < deadline, "the command never read the file"
         time.sleep(0.02)
     return writer
+
+
+def wait_for_open(path: Path, child: subprocess.Popen[str]) -> None:
+    """Return once *child* holds *path* open: past its imports, at the ledger.
+
+    A fixed sleep is not enough on a loaded machine, where a SIGINT could land
+    while the interpreter is still importing, before the command line runs.
+    """
+    deadline = time.monotonic() + 60
+    fds = Path(f"/proc/{child.pid}/fd")
+    while True:
+        assert child.poll() is None, child.communicate()
+        with contextlib.suppress(FileNotFoundError):  # an fd closed as we looked
+            if any(fd.resolve() == path.resolve() for fd in fds.iterdir()):
+                return
+        assert time.monotonic() < deadline, "the command never opened the ledger"
+        time.sleep(0.02)
 
 
 @pytest.mark.parametrize(
@@ -163,7 +181,8 @@ def test_ctrl_c_while_waiting_on_a_lock_prints_no_traceback(tmp_path: Path) -> N
             text=True,
         )
         try:
-            time.sleep(1)  # it waits on the lock by now, and takes Ctrl-C after it
+            wait_for_open(target, child)
+            time.sleep(0.5)  # it waits on the lock by now, and takes Ctrl-C after it
             child.send_signal(signal.SIGINT)
             _, err = child.communicate(timeout=60)
         finally:
