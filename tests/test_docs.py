@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import re
 import subprocess
@@ -18,6 +20,7 @@ from coledger.projections.materialise import tracking_name
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
 FENCE = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
+ANY_FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
 def python_blocks(path: Path) -> list[str]:
@@ -25,16 +28,34 @@ def python_blocks(path: Path) -> list[str]:
     return FENCE.findall(path.read_text(encoding="utf-8"))
 
 
+def shown_outputs(path: Path) -> list[str | None]:
+    """For each ```python block, the ```text block right after it, if any."""
+    blocks = ANY_FENCE.findall(path.read_text(encoding="utf-8"))
+    shown: list[str | None] = []
+    for (language, _), after in zip(blocks, [*blocks[1:], ("", "")], strict=True):
+        if language == "python":
+            shown.append(after[1] if after[0] == "text" else None)
+    return shown
+
+
 @pytest.mark.parametrize("path", DOCS, ids=lambda p: p.name)
 def test_documented_code_runs(
     path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every Python block of a page runs, in order, in one shared namespace."""
+    """Every Python block of a page runs, in order, in one shared namespace.
+
+    A block that prints, followed by a ```text block, prints exactly that text.
+    """
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {"__name__": f"docs_{path.stem}"}
-    for number, block in enumerate(python_blocks(path), start=1):
+    blocks = zip(python_blocks(path), shown_outputs(path), strict=True)
+    for number, (block, shown) in enumerate(blocks, start=1):
         code = compile(block, f"{path.name}#block{number}", "exec")
-        exec(code, namespace)  # noqa: S102 (running our own documentation is the point)
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(code, namespace)  # noqa: S102 (running our own documentation is the point)
+        if printed.getvalue() and shown is not None:
+            assert printed.getvalue() == shown, f"{path.name}#block{number}"
 
 
 def test_docs_hold_code() -> None:
