@@ -16,6 +16,7 @@ from coledger.reports.display import count_of
 from coledger.reports.easy_read import how_often
 from coledger.reports.suppression import safe_figure
 from coledger.reports.vocabulary import (
+    INDICATORS,
     SHARE,
     exact,
     gini_range,
@@ -93,11 +94,20 @@ def test_seat_words_take_a_cut_within_rounding_as_the_cut() -> None:
         (1, "bodies", "1 body"),
         (1, "voting seats", "1 voting seat"),
         (3, "bodies", "3 bodies"),
+        (1, "adjustments due", "1 adjustment due"),
+        (2, "adjustments due", "2 adjustments due"),
+        (1, "adopted proposals", "1 adopted proposal"),
     ],
 )
 def test_one_of_anything_is_singular(n: int, counted: str, shown: str) -> None:
     """The board report writes "1 body", not "1 bodies"."""
     assert count_of(n, counted) == shown
+
+
+def test_every_indicators_board_n_of_one_is_singular() -> None:
+    """An n of 1 drops the plural of every indicator's unit ("1 adjustment due")."""
+    for about in INDICATORS.values():
+        assert count_of(1, about.counted) != f"1 {about.counted}", about.code
 
 
 def test_how_often_reads_as_plain_words() -> None:

@@ -137,12 +137,23 @@ class Display:
 # Scope, period and names -------------------------------------------------------------
 
 
+def _singular(word: str) -> str:
+    return word[:-3] + "y" if word.endswith("ies") else word.removesuffix("s")
+
+
 def count_of(n: int, counted: str) -> str:
-    """*n* and what it counts, in the singular for one: "1 body", "3 bodies"."""
+    """*n* and what it counts, in the singular for one: "1 body", "3 bodies".
+
+    The plural is the last word ending in "s", so a unit with a word after
+    its noun reads "1 adjustment due", not "1 adjustments due".
+    """
     if n != 1:
         return f"{n} {counted}"
-    one = counted[:-3] + "y" if counted.endswith("ies") else counted.removesuffix("s")
-    return f"1 {one}"
+    words = counted.split(" ")
+    plural = max((i for i, w in enumerate(words) if w.endswith("s")), default=None)
+    if plural is not None:
+        words[plural] = _singular(words[plural])
+    return f"1 {' '.join(words)}"
 
 
 def step_words(level: int | None, steps: int) -> str:
