@@ -430,3 +430,18 @@ def test_band_words_are_cut_at_the_thresholds_the_report_was_computed_with(
     )
     with pytest.raises(InvalidInputError, match="only small_cell may differ"):
         render(report, audience="public", thresholds=Thresholds(small_cell=3))
+
+
+def test_the_boards_evidence_names_the_ratios_groups_in_words(
+    demo_report: PowerSharingReport,
+) -> None:
+    """A rung's group counts read as counts, never as "not enough evidence"."""
+    text = render(demo_report, audience="board")
+    festival = text.split("Summer Festival (project)")[1].split("\n\n")[0]
+    lines = festival.splitlines()
+    groups = next(line for line in lines if "groups those ratios compare" in line)
+    assert groups.endswith(": R3 13 and 7")  # R1, a share, compares no groups
+    assert "    proposals with a lived-experience proposer: 6" in lines
+    assert "    rung turns on whether those were adopted: no" in lines
+    people = next(line for line in lines if "people in each part" in line)
+    assert "voting deciders 18" in people

@@ -365,6 +365,9 @@ EVIDENCE_WORDS = {
     "figures": "this process's own figures",
     "figures_n": "the n behind those figures",
     "people": "people in each part of the work",
+    "figures_groups": "the groups those ratios compare",
+    "le_proposals": "proposals with a lived-experience proposer",
+    "turns_on_adoption": "rung turns on whether those were adopted",
 }
 
 
@@ -394,7 +397,15 @@ def evidence_value(  # noqa: PLR0911 (one per kind)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "none"
     if isinstance(value, dict) and key in ("figures_n", "people"):
-        return "; ".join(f"{code} {n}" for code, n in value.items()) or "none"
+        return "; ".join(f"{words(str(c))} {n}" for c, n in value.items()) or "none"
+    if isinstance(value, dict) and key == "figures_groups":
+        # Only the parity ratios compare groups; a share's None is no shortfall.
+        shown = [
+            f"{code} {' and '.join(str(c) for c in counts)}"
+            for code, counts in value.items()
+            if isinstance(counts, list)
+        ]
+        return "; ".join(shown) or "none"
     if isinstance(value, dict):
         shown = [
             f"{code} {_figure_value(str(code), v, th)}" for code, v in value.items()
