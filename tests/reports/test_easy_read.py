@@ -147,6 +147,20 @@ def test_a_handful_of_points_each_with_a_picture_and_a_table(members_html: str) 
     assert members_html.count("<table") == 6
 
 
+def test_each_table_s_column_headers_say_what_its_cells_hold(
+    members_html: str,
+) -> None:
+    """The ladder's table heads its steps "Step", not "How many"."""
+    heads = {
+        caption: re.findall(r'<th scope="col">(.*?)</th>', head)
+        for caption, head in re.findall(
+            r"<caption[^>]*>(.*?)</caption><thead>(.*?)</thead>", members_html
+        )
+    }
+    assert heads["The steps for each part of our work"] == ["Part of our work", "Step"]
+    assert heads["The numbers about ideas"] == ["What", "How many"]
+
+
 def test_a_meter_is_announced_once(members_html: str) -> None:
     """A meter's caption repeats its picture's name, so screen readers skip it."""
     figures = re.findall(

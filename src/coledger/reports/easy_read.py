@@ -53,6 +53,8 @@ class Point:
     table: tuple[tuple[str, str], ...]
     caption: str = "The numbers"
     steps: tuple[Step, ...] = ()
+    columns: tuple[str, str] = ("What", "How many")
+    """The table's column headers."""
 
 
 @attrs.frozen
@@ -351,6 +353,7 @@ def ladder(safe: SafeReport, group: str) -> Point:
         meter=None,
         table=tuple((s.name, step_words(s.level, STEPS)) for s in steps),
         steps=steps,
+        columns=("Part of our work", "Step"),
     )
 
 

@@ -485,9 +485,7 @@ def _point(point: Point, ids: _Ids) -> Markup:
             )
         )
     if point.table:
-        parts.append(
-            _table(point.caption, ("What", "How many"), list(point.table), ids)
-        )
+        parts.append(_table(point.caption, point.columns, list(point.table), ids))
     return el("section", *parts, class_="point", aria_labelledby=heading_id)
 
 
