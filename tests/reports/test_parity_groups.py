@@ -22,6 +22,7 @@ from coledger.reports.suppression import (
     seat_flags_shown,
 )
 from coledger.reports.vocabulary import INDICATORS, RATIO, TAGS, indicator
+from people_helpers import Group
 from report_helpers import report
 
 K = Thresholds().small_cell
@@ -237,3 +238,19 @@ def test_the_reviewers_case_reports_the_same_whoever_has_lived_experience() -> N
     public = json.loads(first["public/json"])
     assert public["indicators"]["D3"]["withheld"] == SMALL_CELL
     assert all(r["rung"] is None for r in public["ladder"])
+
+
+def test_a_scope_with_no_comments_still_counts_its_decisions_by_tag() -> None:
+    """With no comment made, V1 compares no small group, so the tags are shown."""
+    with Ledger.open("memory://") as ledger:
+        group = Group(ledger, key_has_it=True)
+        group.member("Extra", has_it=True)  # five members with it, seven without
+        for who in [*group.voters, *group.voters, *group.staff, *group.staff]:
+            group.consent(group.propose(who))
+        assert group.report().indicators["V1"].groups == (0, 0, 5, 7)
+        public = group.public()
+    assert public["decisions_withheld"] is None
+    assert public["decision_total"] == 20
+    assert [row["tag"] for row in public["decisions"]] == list(TAGS)
+    v1 = public["indicators"]["V1"]
+    assert (v1["withheld"], v1["note"]) == (None, "not enough evidence for a figure")

@@ -75,18 +75,12 @@ def v1(lens: Lens, th: Thresholds) -> Figure:
 
     Its groups are the comments with and without lived experience, then the
     attendances (or, with none recorded, the eligible members) with and
-    without it.
+    without it, counted even with no comments: the decision tags read the
+    attendances too, and disclosure control judges them by these groups.
     """
     comments = comments_in_period(lens)
-    if not comments:
-        return insufficient(
-            "V1", "no comments were made in scope in the period", people=0
-        )
     acts = [(c.author, c.at) for _, c in comments]
-    coverage = lens.coverage(acts)
     people = people_in(acts)
-    le_comments = sum(lens.le(c.author, c.at) for _, c in comments)
-    spoken = le_comments / len(comments)
     present = [(m, x.starts_at) for x in lens.meetings() for m in x.attendance]
     if present:
         le_base, whole = sum(lens.le(m, at) for m, at in present), len(present)
@@ -95,6 +89,16 @@ def v1(lens: Lens, th: Thresholds) -> Figure:
     else:
         le_base, whole = membership_counts(lens)
         basis = "membership (no attendance recorded)"
+    if not comments:
+        return insufficient(
+            "V1",
+            "no comments were made in scope in the period",
+            people=0,
+            groups=(0, 0, le_base, whole - le_base),
+        )
+    coverage = lens.coverage(acts)
+    le_comments = sum(lens.le(c.author, c.at) for _, c in comments)
+    spoken = le_comments / len(comments)
     base = share(le_base, whole)
     groups = (le_comments, len(comments) - le_comments, le_base, whole - le_base)
     if not base:
