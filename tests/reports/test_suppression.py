@@ -11,7 +11,8 @@ import pytest
 
 from coledger import Ledger, demo
 from coledger.projections.ladder import GROUPS
-from coledger.projections.lens import Figure
+from coledger.projections.lens import Figure, band_of
+from coledger.projections.phases import LOW_COVERAGE, MAX_SCORE
 from coledger.projections.report import PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
 from coledger.reports import render, suppress, suppression
@@ -477,3 +478,31 @@ def test_twenty_eight_of_thirty_four_decisions_keep_their_range() -> None:
     assert safe.value is not None
     assert safe.value.words == "more than half"
     assert (safe.band, safe.band_withheld) == (None, True)
+
+
+def p1_band(value: float) -> str:
+    """P1's own band, as the projection cuts it."""
+    if value == 0:
+        return "none"
+    return band_of(value, [(LOW_COVERAGE, "low"), (MAX_SCORE, "partial")], "full")
+
+
+@pytest.mark.parametrize("n", range(5, 13))
+def test_the_phase_scores_band_never_narrows_its_words(n: int) -> None:
+    """Beside "some phases (2 to 4 of 6)", P1's band cut at 3 is not shown.
+
+    Its band "none" tells 0 from the rest of "few phases", as any share's
+    "none" does: zero is shown (``NONE_OF_THEM``).
+    """
+    th = Thresholds()
+    shown: dict[tuple[str, str | None], set[int]] = {}
+    by_words: dict[str, set[int]] = {}
+    for total in range(1, MAX_SCORE * n + 1):  # each project scores whole phases
+        value = total / n
+        figure = Figure("P1", value, n, 1.0, p1_band(value), people=n)
+        safe = suppression.safe_figure("P1", figure, th)
+        assert safe.value is not None
+        by_words.setdefault(safe.value.text, set()).add(total)
+        shown.setdefault((safe.value.text, safe.band), set()).add(total)
+    for (text, _), totals in shown.items():
+        assert totals == by_words[text], text

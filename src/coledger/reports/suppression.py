@@ -221,7 +221,7 @@ from coledger.projections.decisions import (
 )
 from coledger.projections.ladder import FLAGS, GROUPS
 from coledger.projections.lens import Figure, Scope
-from coledger.projections.phases import MIXED
+from coledger.projections.phases import LOW_COVERAGE, MIXED
 from coledger.projections.report import PowerSharingReport, Rung, envelope
 from coledger.projections.representation import LED
 from coledger.projections.thresholds import Thresholds
@@ -595,6 +595,7 @@ def band_cuts(code: str, th: Thresholds) -> tuple[float, ...]:
         "D4": (SOME,),
         "D3": (th.adoption_low,),  # inside "about equal" when above parity
         "D6": (FOLLOW_THROUGH_POOR, FOLLOW_THROUGH_GOOD),
+        "P1": (float(LOW_COVERAGE),),  # inside "some phases (2 to 4 of 6)"
         "P2": (MIXED,),
         "P3": (MIXED,),
         "R4": (LED,),
