@@ -266,3 +266,35 @@ def test_page_loads_nothing_else(browser: Any, show: Callable[[str], None]) -> N
         )
     )
     assert entries == []
+
+
+LONG_WORD = "Rivers" + "ide" * 40
+"""A name of one word far wider than a phone's screen."""
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_a_long_word_wraps_rather_than_widening_the_page(
+    browser: Any, demo_report: PowerSharingReport, audience: str, tmp_path: Path
+) -> None:
+    """A very long organisation or group name reflows at 320 pixels (WCAG 1.4.10)."""
+    page = tmp_path / f"{audience}-long.html"
+    page.write_text(
+        render(
+            demo_report,
+            audience=audience,
+            format="html",
+            organisation=LONG_WORD,
+            group=LONG_WORD.lower() if audience == "members" else None,
+        ),
+        encoding="utf-8",
+    )
+    size = browser.get_window_size()
+    browser.set_window_size(320, 800)
+    try:
+        browser.get(page.as_uri())
+        wide, seen = browser.execute_script(
+            "const e = document.documentElement; return [e.scrollWidth, e.clientWidth];"
+        )
+    finally:
+        browser.set_window_size(size["width"], size["height"])
+    assert wide <= seen

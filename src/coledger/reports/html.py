@@ -40,6 +40,7 @@ h1 { font-size: 2rem; line-height: 1.2; margin: 0.25rem 0 0.75rem; }
 h2 { font-size: 1.5rem; line-height: 1.25; margin: 2.5rem 0 0.75rem; }
 h3 { font-size: 1.25rem; line-height: 1.3; margin: 2rem 0 0.5rem; }
 p, li { max-width: 70ch; }
+h1, h2, h3, p, li, dt, dd, summary, caption, figcaption { overflow-wrap: anywhere; }
 a { color: #0b4f9c; text-decoration-thickness: 0.08em; text-underline-offset: 0.15em; }
 a:hover { text-decoration-thickness: 0.15em; }
 :focus-visible {
@@ -48,7 +49,8 @@ a:hover { text-decoration-thickness: 0.15em; }
 }
 header.banner :focus-visible { color: #1a1a1a; }
 dl.facts {
-  display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; margin: 0;
+  display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 0.25rem 1rem;
+  margin: 0;
 }
 dl.facts dt { font-weight: 700; }
 dl.facts dd { margin: 0; }
