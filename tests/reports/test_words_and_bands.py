@@ -25,6 +25,7 @@ from coledger.reports.vocabulary import (
     rounding_cuts,
     seat_range,
 )
+from report_helpers import report
 
 cuts = st.floats(min_value=0.05, max_value=1.0, allow_nan=False)
 values = st.floats(min_value=0.0, max_value=3.0, allow_nan=False)
@@ -168,3 +169,18 @@ def test_a_share_shown_exactly_stays_on_its_side_of_every_cut(
         if value != pytest.approx(cut, abs=1e-12):
             assert (shown < cut) == (value < cut), (value, text, cut)
             assert shown != pytest.approx(cut, abs=1e-12), (value, text, cut)
+
+
+def test_a_figure_with_no_band_is_not_read_as_the_band_none() -> None:
+    """No band reads "no band", so it is never taken for a band called "none"."""
+    made = report(
+        {
+            "A1": Figure("A1", 0.3, 20, 1.0, None, people=10, groups=(0, 9)),
+            "D4": Figure("D4", 0.0, 20, 1.0, "none", people=10),
+            "D1": Figure("D1", None, 0, None, None, "insufficient evidence: no"),
+        }
+    )
+    row = re.compile(r"^  (\w\d) .*\n.*\| band: (.*)$", re.MULTILINE)
+    for audience in ("board", "public"):
+        bands = dict(row.findall(render(made, audience=audience)))
+        assert bands == {"A1": "no band", "D4": "none", "D1": "no band"}, audience

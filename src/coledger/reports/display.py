@@ -41,6 +41,8 @@ from coledger.reports.vocabulary import (
 
 INSUFFICIENT = "not enough evidence"
 WITHHELD = "withheld"
+NO_BAND = "no band"
+"""A figure without a band: not the band "none" that some figures have at 0."""
 
 
 @attrs.frozen
@@ -285,7 +287,7 @@ def board_row(code: str, f: Figure, th: Thresholds | None = None) -> Row:
         coverage=(
             "not applicable" if f.coverage is None else exact(SHARE, f.coverage, th)
         ),
-        band=words(f.band) or "none",
+        band=words(f.band) or NO_BAND,
         note=f.note or "",
         bar=exact_bar(about.kind, f.value, th),
     )
@@ -322,7 +324,7 @@ def public_row(code: str, f: SafeFigure, k: int) -> Row:
             if f.withheld
             else "not shown beside these words"
             if f.band_withheld
-            else "none"
+            else NO_BAND
         ),
         note=f.note or "",
         bar=range_bar(about.kind, f.value, missing),
