@@ -15,6 +15,7 @@ from coledger.projections.ladder import GROUPS
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import PowerSharingReport, Rung
 from coledger.reports import render
+from coledger.reports.easy_read import FEW_ANSWERED
 from coledger.reports.vocabulary import FLAGS, INDICATORS, RUNGS, TAGS
 
 textstat = importlib.import_module("textstat")  # untyped; a plain import needs stubs
@@ -396,3 +397,27 @@ def test_the_period_reads_as_a_sentence(
     """A period open at one end is "the time from ...", not "It covers from ..."."""
     report = attrs.evolve(_hand_made("body"), since=since, until=until)
     assert line in render(report, audience="members").splitlines()
+
+
+@pytest.mark.parametrize(
+    ("coverage", "warned"), [(0.3, True), (0.1, True), (0.5, False), (0.9, False)]
+)
+def test_a_point_read_from_few_answers_says_so(coverage: float, warned: bool) -> None:
+    """Where few of the people behind a point told us, it says the number may be wrong.
+
+    The public report gives A1's coverage beside it; the members' report
+    reads no percentage, so it says in words when fewer than 40% answered.
+    """
+    report = attrs.evolve(
+        _hand_made("body"),
+        indicators={
+            "R1": Figure("R1", 0.5, 10, 0.5, "balanced"),
+            "A1": Figure("A1", 0.5, 12, coverage, "parity", people=8),
+        },
+    )
+    for fmt in ("text", "html"):
+        out = render(report, audience="members", format=fmt)
+        ideas = out.split("Who had the ideas?")[1].split("Who made")[0]
+        assert (FEW_ANSWERED[0] in ideas) == warned
+        seats = out.split("Who can vote")[1].split("Did people")[0]
+        assert FEW_ANSWERED[0] not in seats  # half of the seat holders answered

@@ -115,6 +115,14 @@ WITHHELD_LINES = (
     "The number could show who someone is.",
 )
 MISSING_LINES = ("We do not have enough records to say.",)
+FEW_ANSWERED = (
+    "Many people did not tell us about their lives.",
+    "So this number may not be right.",
+)
+"""The caveat of a point whose shown coverage is under 40%: the public report
+gives the coverage, which the members' report, with no percentages, says so."""
+FEW_ANSWERED_BELOW = 0.4
+"""The top of the highest coverage band that gets the caveat ("less than half")."""
 
 
 HOW_OFTEN = {"none": "never", "very few": "hardly ever", "all": "every time"}
@@ -158,6 +166,12 @@ def _missing(f: SafeFigure | None) -> tuple[str, ...]:
     return MISSING_LINES
 
 
+def _few_answered(f: SafeFigure) -> tuple[str, ...]:
+    """The caveat, where the figure's shown coverage is under 40% (never withheld)."""
+    low = f.coverage is not None and f.coverage.high <= FEW_ANSWERED_BELOW
+    return FEW_ANSWERED if low else ()
+
+
 def _table_words(f: SafeFigure | None) -> str:
     if f is None or f.value is None:
         return "not shown" if f is not None and f.withheld else "not known"
@@ -180,6 +194,7 @@ def ideas(safe: SafeReport, group: str) -> Point:
             f"We counted {f.n} ideas.",
             f"{_cap(group)} had {f.value.words} of them.",
             *(() if fair is None else (fair,)),
+            *_few_answered(f),
         )
     return Point(
         icon="idea",
@@ -210,6 +225,7 @@ def decisions(safe: SafeReport, group: str) -> Point:
             f"{_cap(group)} helped to make {f.value.words} of them.",
             # without its band (left out when it would narrow the words), no verdict
             *(() if f.band_withheld else (verdict,)),
+            *_few_answered(f),
         )
     return Point(
         icon="vote",
@@ -242,6 +258,7 @@ def seats(safe: SafeReport, group: str, where: str, *, plural: bool = False) -> 
                 f"{_cap(where)} {'have' if plural else 'has'} {f.n} voting seats.",
                 f"{_cap(group)} hold {f.value.words} of them.",
                 verdict,
+                *_few_answered(f),
             )
             if line
         )
@@ -306,6 +323,7 @@ def feedback(safe: SafeReport, group: str) -> Point:
             f"{_cap(group)} made {made} comments.",
             often("We", "told them what happened", f.value.words),
             verdict,
+            *_few_answered(f),
         )
     return Point(
         icon="feedback",
