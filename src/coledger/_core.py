@@ -720,7 +720,11 @@ class LedgerCore(ClosedOnExit):
         """A ledger with events but a new, empty key store lost its keys: refuse."""
         if self._app.recorder.max_notification_id():
             self._app.close()
-            self._drop_key_store(keep=False)  # do not leave the empty store behind
+            # Do not leave the empty store behind: a PostgreSQL table stays, so
+            # its check value goes, and the next open is refused the same way.
+            with contextlib.suppress(errors.StorageError):  # the refusal matters
+                self._keys.forget_master_key_check()
+            self._drop_key_store(keep=False)
             msg = (
                 "the ledger holds events but its key store is new and empty: the "
                 "key store was lost or moved; restore it (see docs/privacy.md)"

@@ -110,15 +110,10 @@ def test_malformed_master_key_is_refused(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_lost_key_store_is_an_error_not_garbage(
-    durable_url: str, tmp_path: Path
-) -> None:
-    """A ledger whose key store is gone raises MasterKeyError, never reads wrong."""
-    with Ledger.open(durable_url) as ledger:
-        admin = ledger.register_member("Admin")
-        sam = ledger.register_member(NAME)
-    if "schema=" in durable_url:
-        schema = durable_url.rsplit("=", 1)[1]
+def _lose_key_store(url: str, tmp_path: Path) -> None:
+    """Drop the key store of the ledger at *url*, as a lost backup would."""
+    if "schema=" in url:
+        schema = url.rsplit("=", 1)[1]
         with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
             for table in ("coledger_member_keys", "coledger_key_generation"):
                 conn.execute(
@@ -128,6 +123,16 @@ def test_a_lost_key_store_is_an_error_not_garbage(
                 )
     else:
         (tmp_path / "ledger.db.keys").unlink()
+
+
+def test_a_lost_key_store_is_an_error_not_garbage(
+    durable_url: str, tmp_path: Path
+) -> None:
+    """A ledger whose key store is gone raises MasterKeyError, never reads wrong."""
+    with Ledger.open(durable_url) as ledger:
+        admin = ledger.register_member("Admin")
+        sam = ledger.register_member(NAME)
+    _lose_key_store(durable_url, tmp_path)
     # Refused when opening, or at the latest when the first sealed field is read.
     with pytest.raises(MasterKeyError), Ledger.open(durable_url) as ledger:
         ledger.member(sam)
@@ -135,6 +140,22 @@ def test_a_lost_key_store_is_an_error_not_garbage(
         ledger.member(admin)
     with pytest.raises(PrivacyError), Ledger.open(durable_url) as ledger:
         list(ledger.history())
+
+
+def test_a_lost_key_store_is_refused_at_every_open(
+    durable_url: str, tmp_path: Path
+) -> None:
+    """A lost key store is refused at every open, whatever key the first one used."""
+    with Ledger.open(durable_url) as ledger:
+        ledger.register_member(NAME)
+    _lose_key_store(durable_url, tmp_path)
+    # The first try with a mistyped key must not leave a store made under it.
+    for key in (generate_master_key(), TEST_MASTER_KEY, TEST_MASTER_KEY):
+        with pytest.raises(MasterKeyError, match="new and empty"):
+            Ledger.open(durable_url, master_key=key)
+    # No Ledger opens on it, so no key is made into it before a restore.
+    with pytest.raises(MasterKeyError, match="new and empty"):
+        Ledger.open(durable_url).register_member("Someone New")
 
 
 @pytest.mark.parametrize("key", [None, 5, "a" * 32, b"short", bytearray(32)])

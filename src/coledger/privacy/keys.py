@@ -220,6 +220,17 @@ class KeyStore(ABC):
             ) from error
         return False
 
+    def forget_master_key_check(self) -> None:
+        """Delete the check value, for a store just initialised and then refused.
+
+        A ledger with events whose key store ``check_master_key`` had to
+        initialise has lost its store: left in place, the check value would
+        let the next open take the empty store for the ledger's own (and,
+        made under a mistyped key, refuse the right one).
+        """
+        with self._lock:
+            self._delete([_CHECK_ID])
+
     def sync(self) -> bool:
         """Forget cached keys if some were destroyed since we looked; True if so."""
         generation = self._read_generation()
