@@ -49,6 +49,19 @@ def test_missing_master_key_is_refused(
         assert schema_tables(durable_url.rsplit("=", 1)[1]) == []
 
 
+def test_an_empty_master_key_variable_is_no_master_key(
+    durable_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A variable set to nothing (a secret that failed to load) is said to be empty."""
+    monkeypatch.setenv(MASTER_KEY_ENV, "")
+    with pytest.raises(MasterKeyError) as caught:
+        Ledger.open(durable_url)
+    assert str(caught.value).startswith(f"no master key: {MASTER_KEY_ENV} is empty")
+    assert list(tmp_path.iterdir()) == []
+    if "schema=" in durable_url:
+        assert schema_tables(durable_url.rsplit("=", 1)[1]) == []
+
+
 def test_memory_ledger_without_master_key_uses_a_throwaway_key(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

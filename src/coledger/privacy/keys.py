@@ -76,9 +76,12 @@ def load_master_key(value: bytes | str | None) -> bytes:
     """Accept 32 raw bytes or their base64 text; fall back to the environment."""
     if value is None:
         value = os.environ.get(MASTER_KEY_ENV)
-        if value is None:
+        if not value:
+            # Set to nothing, as a secret that failed to load leaves it, it is
+            # no key at all (the command line and memory:// read it so too).
+            empty = "" if value is None else f"{MASTER_KEY_ENV} is empty; "
             raise MasterKeyError(
-                "no master key: pass master_key= to Ledger.open, or set "
+                f"no master key: {empty}pass master_key= to Ledger.open, or set "
                 f"{MASTER_KEY_ENV} to a base64 key (coledger keygen --master "
                 "makes one)"
             )
