@@ -1,0 +1,42 @@
+"""Export and import where positions have gaps: what the progress and the copy say."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from coledger import Ledger
+from coledger.storage import PG_EVENTS_TABLE
+from conftest import PG_CONNINFO, TEST_MASTER_KEY, url_for
+
+
+def spend_a_position(schema: str) -> None:
+    """Take a notification id and give it back, as a rolled-back insert does."""
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        table = f"{schema}.{PG_EVENTS_TABLE}"
+        conn.execute(
+            sql.SQL(
+                "SELECT nextval(pg_get_serial_sequence({}, 'notification_id'))"
+            ).format(sql.Literal(table))
+        )
+
+
+@pytest.mark.postgres
+def test_the_export_progress_counts_events_not_positions(pg_schema: str) -> None:
+    """On a ledger whose positions have a gap, progress ends at its events' count."""
+    url = url_for("postgres", Path(), pg_schema)
+    calls: list[tuple[int, int]] = []
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ana")
+        spend_a_position(pg_schema)
+        ledger.register_member("Ben")
+        assert ledger.position == 3
+        count = ledger.export(
+            io.StringIO(), lambda done, total: calls.append((done, total))
+        )
+    assert count == 2
+    assert calls == [(1, 2), (2, 2)]
