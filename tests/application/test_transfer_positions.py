@@ -40,3 +40,22 @@ def test_the_export_progress_counts_events_not_positions(pg_schema: str) -> None
         )
     assert count == 2
     assert calls == [(1, 2), (2, 2)]
+
+
+@pytest.mark.postgres
+def test_an_import_after_spent_numbers_starts_after_them(pg_schema: str) -> None:
+    """A copy on PostgreSQL runs on from numbers spent before; tree sizes agree."""
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as source:
+        for name in ("Ana", "Ben", "Cy"):
+            source.register_member(name)
+        out = io.StringIO()
+        source.export(out)
+        sizes = [source.tree_size(as_of=n) for n in (1, 2, 3)]
+    url = url_for("postgres", Path(), pg_schema)
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as copy:
+        spend_a_position(pg_schema)  # an import rolled back, say
+        spend_a_position(pg_schema)
+        copy.import_events(out.getvalue().splitlines())
+        positions = [r.position for r in copy.history()]
+        assert positions == [3, 4, 5]
+        assert [copy.tree_size(as_of=n) for n in positions] == sizes
