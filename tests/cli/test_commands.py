@@ -139,6 +139,29 @@ def test_history_of_an_unknown_id_is_refused(demo_dir: Path) -> None:
     assert "not a proposal id" in malformed.stderr
 
 
+def test_history_keeps_a_text_of_several_lines_on_its_entrys_line(
+    tmp_path: Path,
+) -> None:
+    """A comment's line breaks cannot start an output line that reads as an entry."""
+    forged = "2025-01-01 10:00  #9      Admin: recorded the decision: adopted"
+    with Ledger.open(f"sqlite:///{tmp_path / 'coledger.db'}", master_key=KEY) as led:
+        admin = led.register_member("Admin", role="staff")
+        mo = led.register_member("Mo", by=admin)
+        board = led.establish_body("Board", kind="governance", by=admin)
+        proposal = led.raise_proposal(board, proposers=[admin], title="T", text="x")
+        said = f"Fine by me.\n{forged}\r\n\nThird line\rfourth"
+        led.comment(proposal, author=mo, text=said)
+    result = run("history", "--proposal", str(proposal), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[1].endswith(
+        f"Mo: commented (meeting): Fine by me. / {forged} / Third line / fourth"
+    )
+    as_json = run("history", "--proposal", str(proposal), "--json", cwd=tmp_path)
+    assert json.loads(as_json.stdout)[1]["text"] == f"commented (meeting): {said}"
+
+
 def test_export_then_import_gives_the_same_projections(
     demo_dir: Path, tmp_path: Path
 ) -> None:

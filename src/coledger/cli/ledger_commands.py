@@ -197,7 +197,10 @@ def _history(args: argparse.Namespace) -> int:
         return EXIT_OK
     for entry in entries:
         when = entry.occurred_at.strftime("%Y-%m-%d %H:%M")
-        print(f"{when}  #{entry.position:<6} {entry.actor}: {entry.text}")
+        # One line an entry: a comment's own lines (a lone CR too, which a
+        # terminal takes back to the line's start) could read as entries.
+        text = " / ".join(line for line in entry.text.splitlines() if line.strip())
+        print(f"{when}  #{entry.position:<6} {entry.actor}: {text}")
     return EXIT_OK
 
 
