@@ -290,6 +290,16 @@ def test_crlf_line_breaks_allowed_in_multi_line_text(world: World) -> None:
 
 
 @pytest.mark.parametrize("text", TEXT_FIELDS, ids=str)
+def test_a_lone_carriage_return_is_refused_in_every_text(
+    world: World, text: TextField
+) -> None:
+    """A CR not followed by LF is refused: a terminal returns over the line with it."""
+    for value in ("shown\rhidden", "ends with\r", "\r\rtwo\r\n"):
+        with refused(world.ledger, ControlCharacterError):
+            text.call(world, value)
+
+
+@pytest.mark.parametrize("text", TEXT_FIELDS, ids=str)
 def test_newlines_only_in_multi_line_text(world: World, text: TextField) -> None:
     """Newlines and tabs are allowed in multi-line text but not in names and titles."""
     value = "First line\nsecond line\n\tindented"

@@ -149,7 +149,7 @@ def test_history_keeps_a_text_of_several_lines_on_its_entrys_line(
         mo = led.register_member("Mo", by=admin)
         board = led.establish_body("Board", kind="governance", by=admin)
         proposal = led.raise_proposal(board, proposers=[admin], title="T", text="x")
-        said = f"Fine by me.\n{forged}\r\n\nThird line\rfourth"
+        said = f"Fine by me.\n{forged}\r\n\nThird line\nfourth"
         led.comment(proposal, author=mo, text=said)
     result = run("history", "--proposal", str(proposal), cwd=tmp_path)
     assert result.returncode == 0, result.stderr

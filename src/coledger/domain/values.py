@@ -179,9 +179,12 @@ MAX_TITLE = 300
 MAX_TEXT = 20_000
 MAX_SOURCE_REF = 500
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202d\u202e]")
-"""What no text may hold: control characters (newlines and tabs pass) and the
-bidi overrides (U+202D, U+202E), which show text in another order."""
+CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202d\u202e]|\r(?!\n)"
+)
+"""What no text may hold: control characters (newlines and tabs pass, and a CR
+only as the first half of a CRLF: alone, a terminal returns over the line with
+it) and the bidi overrides (U+202D, U+202E), which show text in another order."""
 _CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202d\u202e]")
 """The same, and no newline or tab: for texts of one line."""
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
