@@ -167,3 +167,17 @@ def test_every_position_reports_as_a_ledger_of_its_first_events() -> None:
                     fresh = comparable(copy.power_sharing(**scope))
                     then = comparable(ledger.power_sharing(as_of=n, **scope))
                     assert then == fresh, (n, scope)
+
+
+def test_a_scope_established_after_as_of_reports_no_evidence() -> None:
+    """A body or project set up after the position reports as it was then: empty."""
+    with Ledger.open("memory://") as led:
+        record(led)
+        board = next(b.id for b in led.bodies() if b.name == "Board")
+        project = next(p.id for p in led.projects())
+        for body, project_ in ((board, None), (None, project)):
+            then = led.power_sharing(body=body, project=project_, as_of=1).to_json()
+            now = led.power_sharing(body=body, project=project_).to_json()
+            assert all(f["n"] == 0 for f in then["indicators"].values())
+            assert then["ladder"] == []
+            assert any(f["n"] > 0 for f in now["indicators"].values())
