@@ -294,7 +294,9 @@ def test_a_withheld_rung_is_written_as_one_line_with_its_reason() -> None:
             "    label the organisation gave it: not recorded",
         ]
         html = render(one.report(), audience="public", format="html")
-        evidence = html.split("Evidence for Kit Group")[1].split("</details>")[0]
+        evidence = html.split("Evidence for <bdi>Kit Group</bdi>")[1].split(
+            "</details>"
+        )[0]
         assert "withheld" not in evidence  # only the label is left to show
 
 

@@ -445,3 +445,31 @@ def test_the_boards_evidence_names_the_ratios_groups_in_words(
     assert "    rung turns on whether those were adopted: no" in lines
     people = next(line for line in lines if "people in each part" in line)
     assert "voting deciders 18" in people
+
+
+def test_names_are_isolated_from_the_text_around_them_in_html() -> None:
+    """A right-to-left name sits in its own bdi, keeping the words by it in order."""
+    body_name, title = "ועד 2", "הצעה (א)"
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        dana = ledger.register_member("Dana", role="trainer", by=admin)
+        ledger.declare_lived_experience(
+            dana, categories=["DIS"], consent="explicit_consent"
+        )
+        board = ledger.establish_body(body_name, kind="governance", by=admin)
+        ledger.assign_seat(board, dana, seat="voting", by=admin)
+        proposal = ledger.raise_proposal(
+            board, proposers=[dana], title=title, text="Text."
+        )
+        ledger.comment(proposal, author=dana, text="Yes.", channel="meeting")
+        ledger.decide(proposal, by=admin, outcome="adopted", method="consensus")
+        report = ledger.power_sharing()
+        names = {str(proposal): title}
+    out = render(
+        report, audience="board", format="html", names=names, organisation="מועדון 1"
+    )
+    parse(out)
+    assert out.count("<bdi>מועדון 1</bdi>") == 2  # the heading and the facts
+    assert f'<th scope="row"><bdi>{body_name}</bdi></th>' in out
+    assert f"Evidence for <bdi>{body_name}</bdi> (body)" in out
+    assert f'<th scope="row"><bdi>{title}</bdi></th>' in out

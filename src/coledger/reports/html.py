@@ -154,7 +154,7 @@ def _page(
 
 
 def _table(
-    caption: str,
+    caption: str | Markup,
     columns: Sequence[str],
     rows: Sequence[Sequence[str | Markup]],
     ids: _Ids,
@@ -182,6 +182,20 @@ def _table(
         aria_labelledby=caption_id,
         tabindex="0",
     )
+
+
+def _named(name: str) -> Markup:
+    """A name someone typed, isolated so that right-to-left text keeps its place.
+
+    Without it, a name in Arabic or Hebrew ending in a digit or a bracket
+    pulls the neutral characters around it into its own direction.
+    """
+    return el("bdi", name)
+
+
+def _dd(label: str, value: str) -> Markup | str:
+    """A fact's value; the organisation's name is a name someone typed."""
+    return _named(value) if label == "Organisation" else value
 
 
 def _flags(flags: Sequence[str], hidden: Sequence[str] = ()) -> Markup:
@@ -228,7 +242,7 @@ def _ladder_section(display: Display, ids: _Ids) -> Markup:
                 ("Process", "Kind", "Step", "Rung", "Flags"),
                 [
                     (
-                        p.name,
+                        _named(p.name),
                         p.unit,
                         "withheld" if p.level is None else str(p.level),
                         p.rung,
@@ -251,9 +265,9 @@ def _ladder_section(display: Display, ids: _Ids) -> Markup:
 def _evidence(p: Process, ids: _Ids) -> Markup:
     return el(
         "details",
-        el("summary", f"Evidence for {p.name} ({p.unit})"),
+        el("summary", "Evidence for ", _named(p.name), f" ({p.unit})"),
         _table(
-            f"Evidence for {p.name}",
+            join([Markup("Evidence for "), _named(p.name)]),
             ("Evidence", "What the record shows"),
             list(p.evidence),
             ids,
@@ -368,7 +382,7 @@ def _decisions_section(display: Display, ids: _Ids) -> Markup:
                     "Each decision and its tag",
                     ("Proposal", "Decision", "Tag", "Lived-experience proposer"),
                     [
-                        (d.proposal, d.decision, d.tag, d.le_originated)
+                        (_named(d.proposal), d.decision, d.tag, d.le_originated)
                         for d in display.decisions
                     ],
                     ids,
@@ -385,11 +399,15 @@ def board_or_public(display: Display, organisation: str | None) -> str:
     header = join(
         [
             el("a", "Skip to the report", href="#main", class_="skip"),
-            el("h1", display.title + (f": {organisation}" if organisation else "")),
+            el(
+                "h1",
+                display.title,
+                *((": ", _named(organisation)) if organisation else ()),
+            ),
             el(
                 "dl",
                 *(
-                    join([el("dt", label), el("dd", value)])
+                    join([el("dt", label), el("dd", _dd(label, value))])
                     for label, value in display.facts
                 ),
                 class_="facts",
