@@ -118,6 +118,31 @@ def test_a_sqlite_file_that_is_not_a_ledger_is_refused_and_left_alone(
     assert tables(tmp_path / "app.db") == {"t"}
 
 
+def test_a_live_wal_database_that_is_not_a_ledger_is_refused(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another program's WAL database, open with its -wal file beside it, exits 2."""
+    db = tmp_path / "app.db"
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE t (x)")
+        conn.commit()  # closing the connection checkpoints the table into the file
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("INSERT INTO t VALUES (1)")  # the app is running: a -wal file
+        conn.commit()
+        assert (tmp_path / "app.db-wal").exists()
+        code, said = in_process(
+            ["report", "--db", "app.db"], tmp_path, capsys, monkeypatch
+        )
+        assert code == 2, said
+        assert "no ledger at app.db" in said, said
+        found = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        assert {name for (name,) in found} == {"t"}
+    assert not (tmp_path / "app.db.keys").exists()
+
+
 def test_a_url_with_an_unbalanced_bracket_exits_2(tmp_path: Path) -> None:
     """A URL that urllib cannot split gives one line and exit 2, not a traceback."""
     for command in (["report"], ["demo"], ["verify"]):

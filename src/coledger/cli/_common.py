@@ -85,9 +85,13 @@ def _refuse_no_ledger(path: Path) -> None:
     if not check_sqlite_file(path):
         raise CommandError(f"no ledger at {path}: the file is empty (check --db)")
     tables = committed_tables(path)
-    # A new ledger's tables may still be in its -wal file, unseen in the file.
+    # A new ledger's tables may still be in its -wal file, unseen in the file;
+    # they are made in one transaction with the events table first, so a file
+    # already holding tables of its own without it is another program's, even
+    # while that program's -wal file is there.
     wal = path.with_name(path.name + "-wal")
-    if tables is not None and EVENTS_TABLE not in tables and not wal.exists():
+    new_in_wal = not tables and wal.exists()
+    if tables is not None and EVENTS_TABLE not in tables and not new_in_wal:
         raise CommandError(
             f"no ledger at {path}: it is a SQLite database without a ledger's "
             "events (check --db)"
