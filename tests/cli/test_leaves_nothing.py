@@ -202,6 +202,42 @@ def test_a_creating_command_makes_no_key_for_a_ledger_it_cannot_open(
     export.unlink()
 
 
+def test_a_creating_command_refuses_another_programs_database(
+    demo_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """demo, import and import-polis exit 2 on a SQLite file of other tables alone."""
+    need_polis()
+    export = tmp_path.parent / f"{tmp_path.name}-year.jsonl"
+    made = run("export", "--out", str(export), cwd=demo_dir)
+    assert made.returncode == 0, made.stderr
+    with contextlib.closing(sqlite3.connect(tmp_path / "app.db")) as conn:
+        conn.execute("CREATE TABLE t (x)")
+        conn.commit()
+    before = files(tmp_path)
+    result = run("demo", "--db", "app.db", cwd=tmp_path, env=NO_KEY)
+    assert result.returncode == 2, result.stderr
+    assert "app.db" in result.stderr, result.stderr
+    assert files(tmp_path) == before
+    commands = (
+        ["demo"],
+        ["import", str(export)],
+        ["import-polis", str(POLIS / "london.youth.policing")],
+    )
+    for command in commands:
+        code, said = in_process(
+            [*command, "--db", "app.db"], tmp_path, capsys, monkeypatch
+        )
+        assert code == 2, (command, said)
+        assert "without a ledger's events" in said, said
+        assert said.count("\n") == 1, said
+        assert files(tmp_path) == before, command
+    assert tables(tmp_path / "app.db") == {"t"}
+    export.unlink()
+
+
 def test_an_unusable_default_key_file_is_a_master_key_error(
     demo_dir: Path, tmp_path: Path
 ) -> None:

@@ -84,6 +84,15 @@ def _refuse_no_ledger(path: Path) -> None:
         raise CommandError(f"no ledger at {path} (check --db)")
     if not check_sqlite_file(path):
         raise CommandError(f"no ledger at {path}: the file is empty (check --db)")
+    if _other_database(path):
+        raise CommandError(
+            f"no ledger at {path}: it is a SQLite database without a ledger's "
+            "events (check --db)"
+        )
+
+
+def _other_database(path: Path) -> bool:
+    """Whether the SQLite file at *path* holds tables, but not a ledger's events."""
     tables = committed_tables(path)
     # A new ledger's tables may still be in its -wal file, unseen in the file;
     # they are made in one transaction with the events table first, so a file
@@ -91,11 +100,7 @@ def _refuse_no_ledger(path: Path) -> None:
     # while that program's -wal file is there.
     wal = path.with_name(path.name + "-wal")
     new_in_wal = not tables and wal.exists()
-    if tables is not None and EVENTS_TABLE not in tables and not new_in_wal:
-        raise CommandError(
-            f"no ledger at {path}: it is a SQLite database without a ledger's "
-            "events (check --db)"
-        )
+    return tables is not None and EVENTS_TABLE not in tables and not new_in_wal
 
 
 def _refuse_no_schema_ledger(config: StorageConfig) -> None:
@@ -298,6 +303,7 @@ def open_creating(args: argparse.Namespace, url: str) -> Ledger:
     key store yet (a kept ledger's store needs its own key), and its file is
     removed again if the ledger does not open with it.
     """
+    _refuse_other_database(url)
     key = master_key(args)
     if key is not None or os.environ.get(MASTER_KEY_ENV) or not _new_store(url):
         return Ledger.open(url, master_key=key)
@@ -313,6 +319,27 @@ def open_creating(args: argparse.Namespace, url: str) -> Ledger:
         file=sys.stderr,
     )
     return ledger
+
+
+def _refuse_other_database(url: str) -> None:
+    """CommandError if *url* names a SQLite file of another program's tables.
+
+    A ledger made there would add its tables to that database, switch it to
+    WAL mode, and leave a key store beside it; an empty file, or a ledger's
+    own, is fine.
+    """
+    config = parse_url(url)
+    path = config.path if config.backend == "sqlite" else None
+    if (
+        path is not None
+        and path.is_file()
+        and check_sqlite_file(path)
+        and _other_database(path)
+    ):
+        raise CommandError(
+            f"cannot make a ledger in {path}: it is a SQLite database "
+            "without a ledger's events (check --db)"
+        )
 
 
 def _new_store(url: str) -> bool:
