@@ -529,6 +529,21 @@ def test_a_mistyped_ledger_path_creates_nothing(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cp.txt"]
 
 
+def test_a_mistyped_ledger_url_in_capitals_creates_nothing(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A SQLite URL with its scheme in capitals is checked for a ledger all the same."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", KEY)
+    for command in (["report"], ["rebuild"], ["verify"], ["erase", "--reapply"]):
+        assert main([*command, "--db", "SQLite:///typo.db"]) == 2, command
+        said = capsys.readouterr().err
+        assert said == "coledger: no ledger at typo.db (check --db)\n", said
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_file_that_is_not_a_ledger_is_refused_and_left_alone(tmp_path: Path) -> None:
     """A --db naming some other file exits 2, creating no key store beside it."""
     (tmp_path / "notes.txt").write_text("not a database\n")

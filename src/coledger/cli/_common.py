@@ -65,11 +65,13 @@ def storage_url(db: str, *, existing: bool = False) -> str:
             "memory:// holds nothing from one command to the next: name a ledger "
             "file or a PostgreSQL URL"
         )
-    if existing and url.startswith("sqlite:"):
-        path = parse_url(url).path
-        if path is not None:
-            _refuse_no_ledger(path)
-    elif existing and (config := parse_url(url)).backend == "postgres":
+    if not existing:
+        return url
+    # By the parsed backend: a scheme may be written in any case (SQLite:///).
+    config = parse_url(url)
+    if config.backend == "sqlite" and config.path is not None:
+        _refuse_no_ledger(config.path)
+    elif config.backend == "postgres":
         _refuse_no_schema_ledger(config)
     return url
 
