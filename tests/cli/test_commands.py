@@ -274,6 +274,24 @@ def test_rebuild_without_the_master_key_is_a_usage_error(demo_dir: Path) -> None
     assert "master key" in result.stderr
 
 
+def test_a_lost_key_store_is_not_blamed_on_the_master_key(
+    pristine_demo: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A ledger whose .keys file is gone says to restore it, not to pass another key."""
+    shutil.copy2(pristine_demo / "coledger.db", tmp_path / "coledger.db")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", KEY)
+    assert main(["report"]) == 2
+    said = capsys.readouterr().err
+    assert "key store was lost or moved; restore it" in said, said
+    assert "--key-file" not in said, said
+    assert said.count("\n") == 1, said
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["coledger.db"]
+
+
 def test_erase_shreds_a_member(pristine_demo: Path, tmp_path: Path) -> None:
     """Erase makes a name unreadable; a wrong id is refused and writes nothing."""
     copy_demo(pristine_demo, tmp_path)

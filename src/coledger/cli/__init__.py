@@ -76,11 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         said = getattr(args, "interrupted", None)
         raise Interrupted("interrupted" + (f"; {said}" if said else "")) from interrupt
     except MasterKeyError as error:
-        print(
-            f"coledger: {error} (on the command line: --key-file or "
-            "COLEDGER_MASTER_KEY)",
-            file=sys.stderr,
-        )
+        said = str(error)
+        # A key store lost or not the ledger's own is mended by restoring the
+        # store: pointing at the options for another key would mislead.
+        if "master key" in said or "key store" not in said:
+            said += " (on the command line: --key-file or COLEDGER_MASTER_KEY)"
+        print(f"coledger: {said}", file=sys.stderr)
         return EXIT_USAGE
     except (InvalidUrlError, CommandError) as error:
         print(f"coledger: {error}", file=sys.stderr)
