@@ -216,6 +216,15 @@ def test_keygen_master_refuses_a_verifier_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_keygen_master_refuses_a_name(tmp_path: Path) -> None:
+    """--master with --name exits 2, printing no key: which key was meant is unclear."""
+    made = coledger("keygen", "--master", "--name", ORIGIN, cwd=tmp_path)
+    assert (made.returncode, made.stdout) == (2, "")
+    assert "--name makes a signing key; --master prints a master key" in made.stderr
+    assert made.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     ("out", "message"),
     [

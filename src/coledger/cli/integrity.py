@@ -72,6 +72,10 @@ def _passphrase() -> bytes | None:
 
 def _master_keygen(args: argparse.Namespace) -> int:
     """``keygen --master``: print a new master key (it is never written to a file)."""
+    if args.name is not None:
+        raise CommandError(
+            "--name makes a signing key; --master prints a master key: give one of them"
+        )
     if args.verifier_out:
         raise CommandError("--verifier-out goes with --name, not --master")
     if args.out is not None:
