@@ -64,3 +64,21 @@ def test_an_empty_file_name_is_refused_and_reads_nothing(
     assert captured.err.startswith(f"coledger: {named} '' names {said}")
     assert captured.err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_an_empty_db_is_refused_by_its_option_name(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--db '' is named as the option, not as a 'sqlite:///' URL: exit 2, no file."""
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", encode_master_key(TEST_MASTER_KEY))
+    monkeypatch.chdir(tmp_path)
+    for command in (["report"], ["demo"], ["verify"], ["audit-copy", "--out", "a.db"]):
+        assert main([*command, "--db", ""]) == 2, command
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err == (
+            "coledger: --db '' names no ledger: give a file path or a storage URL\n"
+        )
+    assert list(tmp_path.iterdir()) == []

@@ -59,6 +59,8 @@ def storage_url(db: str, *, existing: bool = False) -> str:
     With ``existing=True`` a SQLite ledger must already be there: commands that
     read a ledger should not quietly create an empty one from a mistyped path.
     """
+    if not db:  # a variable left unset: name the option, not "sqlite:///"
+        raise CommandError("--db '' names no ledger: give a file path or a storage URL")
     url = db if "://" in db else f"sqlite:///{db}"
     if existing and url.lower().startswith("memory:"):
         raise CommandError(
