@@ -83,3 +83,32 @@ def test_the_members_report_takes_both_wording_options(
     assert code == 0, captured.err
     assert "trainers" in captured.out.lower()
     assert "Riverside" in captured.out
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (["--organisation", ""], "--organisation: organisation is empty"),
+        (
+            ["--organisation", "River\x1b[31mside"],
+            "--organisation: organisation holds the control character U+001B",
+        ),
+        (
+            ["--audience", "members", "--group", " "],
+            "--group: group is empty",
+        ),
+    ],
+    ids=["empty-organisation", "control-organisation", "blank-group"],
+)
+def test_a_wording_option_that_cannot_be_printed_is_bad_usage(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    options: list[str],
+    said: str,
+) -> None:
+    """A word no report may print exits 2 before the ledger is read, as --small-cell."""
+    missing = tmp_path / "missing.db"  # refused first: nothing is read or folded
+    code = main(["report", "--db", str(missing), *options])
+    captured = capsys.readouterr()
+    assert (code, captured.out, captured.err) == (2, "", f"coledger: {said}\n")
+    assert list(tmp_path.iterdir()) == []

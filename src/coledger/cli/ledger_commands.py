@@ -27,6 +27,7 @@ from coledger.cli._common import (
     uuid_arg,
     writable,
 )
+from coledger.domain.values import MAX_NAME, check_text
 from coledger.errors import InvalidInputError, NotMaterialisedError, a_or_an
 from coledger.projections.materialise import LONGEST_POLL
 from coledger.serialization import to_jsonable
@@ -166,7 +167,8 @@ def _refuse_unused_words(args: argparse.Namespace) -> None:
     """CommandError for --group or --organisation where the report has no place.
 
     Left out silently, they would leave the reader to find the word missing
-    from the finished report, as --small-cell would from the board's.
+    from the finished report, as --small-cell would from the board's. A word
+    no report may print (empty, a control character) is bad usage too.
     """
     for option, value in (
         ("--group", args.group),
@@ -182,6 +184,15 @@ def _refuse_unused_words(args: argparse.Namespace) -> None:
             "--group is what the members' report calls people with lived "
             "experience: it needs --audience members"
         )
+    for option, label, value in (
+        ("--organisation", "organisation", args.organisation),
+        ("--group", "group", args.group),
+    ):
+        if value is not None:  # checked as render checks it, before any work
+            try:
+                check_text(label, value, limit=MAX_NAME, one_line=True)
+            except InvalidInputError as error:  # not repeated: it may hold controls
+                raise CommandError(f"{option}: {error}") from error
 
 
 def _history(args: argparse.Namespace) -> int:
