@@ -112,6 +112,16 @@ def test_r2_counts_decision_meetings_with_at_most_one_le_voter(
         )
         for member in present:
             ledger.record_attendance(meeting, member, by=ann, occurred_at=day(at))
+    # A working group's decision meeting, with Ann and Bea on its voting seats:
+    # the ledger scope reads the governance bodies' meetings only.
+    group = ledger.establish_body("Group", kind="working_group", occurred_at=day(0))
+    for member in (ann, bea):
+        ledger.assign_seat(group, member, by=ann, occurred_at=day(0))
+    outside = ledger.schedule_meeting(
+        group, kind="decision_meeting", title="G", starts_at=day(35), by=ann
+    )
+    ledger.record_attendance(outside, ann, by=ann, occurred_at=day(35))
+    assert r2(lens(ledger, Scope.body(group)), TH).n == 1  # counted in its own
     figure = r2(lens(ledger), TH)
     # Counted: days 10, 20, 30; lone on days 20 and 30 -> 2/3.
     assert figure.value == pytest.approx(2 / 3)
@@ -164,6 +174,7 @@ def test_r3_compares_the_voting_share_of_le_seats_with_the_others(
     """R3 divides the voting share of LE-held seats by that of the other seats."""
     ledger = memory_ledger
     ann, bea = (person(ledger, name, le_from=0) for name in ("Ann", "Bea"))
+    gus = person(ledger, "Gus", le_from=0)
     cy, dot, eve, fay = (
         person(ledger, name, none_from=0) for name in ("Cy", "Dot", "Eve", "Fay")
     )
@@ -171,6 +182,7 @@ def test_r3_compares_the_voting_share_of_le_seats_with_the_others(
     for member, seat in (
         (ann, "voting"),
         (bea, "advisory"),
+        (gus, "ex_officio"),
         (cy, "voting"),
         (dot, "observer"),
         (eve, "voting"),
@@ -178,12 +190,13 @@ def test_r3_compares_the_voting_share_of_le_seats_with_the_others(
     ):
         ledger.assign_seat(board, member, seat=seat, by=ann, occurred_at=day(0))
     figure = r3(lens(ledger), TH)
-    # LE: 1 of 2 seats votes (0.5); others: 3 of 4 (0.75) -> 0.5 / 0.75 = 2/3.
-    assert figure.value == pytest.approx(2 / 3)
-    assert (figure.n, figure.coverage, figure.band) == (6, 1.0, "below_parity")
-    assert figure.groups == (2, 4)  # the seats with and without lived experience
-    # At a parity cut of exactly 2/3 the value reaches it: "parity".
-    assert r3(lens(ledger), Thresholds(parity=2 / 3)).band == "parity"
+    # LE: 1 of 3 seats votes (an ex officio seat has no vote: 1/3); others: 3
+    # of 4 (0.75) -> (1/3) / (3/4) = 4/9.
+    assert figure.value == pytest.approx(4 / 9)
+    assert (figure.n, figure.coverage, figure.band) == (7, 1.0, "below_parity")
+    assert figure.groups == (3, 4)  # the seats with and without lived experience
+    # At a parity cut of exactly 4/9 the value reaches it: "parity".
+    assert r3(lens(ledger), Thresholds(parity=4 / 9)).band == "parity"
 
 
 def test_r4_weighs_offices_by_the_time_held_with_lived_experience(
@@ -363,16 +376,20 @@ def test_r6_classes_a_spell_by_lived_experience_at_its_start(
     ann = person(ledger, "Ann", le_from=0)
     cy = person(ledger, "Cy", none_from=0)
     dan = person(ledger, "Dan")  # undeclared until day 50
+    eve = person(ledger, "Eve")  # undeclared until day 10, half way through her seat
     board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
-    for member in (ann, cy, dan):
+    for member in (ann, cy, dan, eve):
         ledger.assign_seat(board, member, by=cy, occurred_at=day(0))
     ledger.vacate_seat(board, ann, by=cy, occurred_at=day(40))
     ledger.vacate_seat(board, dan, by=cy, occurred_at=day(20))
+    ledger.declare_lived_experience(eve, categories=["DIS"], occurred_at=day(10))
+    ledger.vacate_seat(board, eve, by=cy, occurred_at=day(30))
     ledger.declare_lived_experience(dan, categories=["DIS"], occurred_at=day(50))
     figure = r6(lens(ledger, until=100), TH)
-    # Dan declared after his seat: his 20 days count with the others' (Cy 100).
-    assert figure.value == pytest.approx(40 / 60)
-    assert figure.groups == (1, 2)
+    # Dan declared after his seat and Eve during hers: their 20 and 30 days
+    # count with the others' (Cy 100), median 30; Ann's 40 -> 40/30.
+    assert figure.value == pytest.approx(40 / 30)
+    assert figure.groups == (1, 3)
 
 
 def test_r1_in_the_ledger_scope_pools_the_governance_bodies_only(
@@ -445,3 +462,20 @@ def test_a_governance_body_established_after_the_period_leaves_its_bodies_alone(
     assert [b.id for b in lens(ledger, until=30).bodies()] == [panel]
     # From then on the board is the ledger's governance: Bob alone.
     assert r1(lens(ledger), TH).value == 0.0
+
+
+def test_r5_at_the_parity_cut_by_rounding_alone_is_fair(memory_ledger: Ledger) -> None:
+    """R5 of (2/3) / (5/6), 0.7999999999999999 in floating point, is fair at 0.8."""
+    ledger = memory_ledger
+    le = [person(ledger, name, le_from=0) for name in ("A", "B", "C", "D", "E")]
+    other = person(ledger, "F", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    for member in (le[0], le[1], other):
+        ledger.assign_seat(board, member, by=other, occurred_at=day(1))
+    # Voting seats: 2 of 3 with lived experience; members: 5 of 6 -> exactly 4/5.
+    figure = r5(lens(ledger), Thresholds(parity=0.8))
+    assert figure.value is not None
+    assert figure.value < 0.8  # the rounding this test is about
+    assert figure.value == pytest.approx(4 / 5)
+    assert (figure.n, figure.coverage, figure.band) == (6, 1.0, "fair")
+    assert figure.groups == (2, 1, 5, 1)
