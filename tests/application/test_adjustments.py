@@ -321,6 +321,31 @@ def test_a_vote_dated_back_to_an_unmet_need_needs_an_override(ledger: Ledger) ->
     assert ledger.unmet_adjustments(p) == ()  # provided by now
 
 
+def test_an_erased_voters_open_need_neither_shows_as_unmet_nor_holds_the_vote(
+    ledger: Ledger,
+) -> None:
+    """An erased voter's request stays open, but is no longer an unmet need."""
+    at, ada, voters, p = _board_with_a_proposal(ledger)
+    gone = ledger.request_adjustment(
+        voters[0], code="BSL", proposal=p, needed_before="vote", occurred_at=at(3)
+    )
+    kept = ledger.request_adjustment(
+        voters[1], code="ER", proposal=p, needed_before="vote", occurred_at=at(3)
+    )
+    assert set(ledger.unmet_adjustments(p)) == {gone, kept}
+    ledger.erase_member(voters[0], by=ada, occurred_at=at(4))
+    # The erased member keeps the seat on record and the request stays open...
+    assert voters[0] in ledger.body(ledger.proposal(p).body).voting_members
+    assert ledger.adjustment(gone).status == "requested"
+    # ...but leaves the electorate, so only the other voter's need is unmet.
+    assert ledger.unmet_adjustments(p) == (kept,)
+    ledger.provide_adjustment(kept, by=ada, occurred_at=at(5))
+    assert ledger.unmet_adjustments(p) == ()
+    electorate = ledger.open_voting(p, by=ada, occurred_at=at(6))
+    assert set(electorate) == {voters[1], voters[2]}
+    assert ledger.proposal(p).access_override is None
+
+
 def test_a_need_dated_before_a_vote_already_open_is_refused(ledger: Ledger) -> None:
     """A request that would have held up a vote that opened without it is refused."""
     at, ada, voters, p = _board_with_a_proposal(ledger)
