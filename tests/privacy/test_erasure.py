@@ -415,8 +415,12 @@ def assert_absent(wrapped: list[bytes], folder: Path, moment: str) -> None:
             assert w not in data, f"a destroyed key is in {path.name} ({moment})"
 
 
+# Only the assertion that the bytes are gone may fail as expected: any other
+# error (a server that is not there under CI=true, a scene that cannot be
+# built) is a failure, not this limitation.
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason=(
         "LIMITATION (documented in docs/privacy.md): PostgresKeyStore erasure "
         "relies on one plain VACUUM, which cannot "
