@@ -1112,7 +1112,9 @@ class LedgerCore(ClosedOnExit):
         if self._checks_reads:
             # So are the records the command only read (it wrote the others,
             # whose versions clash by themselves if another writer got there).
-            written = {aggregate.id for aggregate in saved}
+            # Written means an event here: a record a batch saved unchanged (a
+            # role change to the role held) clashes with nothing.
+            written = {event.originator_id for event in events}
             check["reads"] = {
                 i: version for i, version in self._reads.items() if i not in written
             }

@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 
 from coledger import (
+    ConcurrencyError,
     Ledger,
     NotAMemberError,
     SupporterNotAuthorisedError,
@@ -159,3 +160,27 @@ def test_a_meeting_request_made_while_a_vote_opens_holds_the_vote(
         ours.open_voting(proposal, by=admin)
     assert raised.value.adjustment_ids == tuple(asked)
     assert ours.proposal(proposal).status == "raised"
+
+
+def test_a_batch_that_left_a_record_unchanged_still_notices_its_erasure(
+    two_writers: tuple[Ledger, Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record a batch saved without an event is guarded as read, not as written.
+
+    A role change to the role held records nothing; the batch's ballot by that
+    member was stored after the member's erasure by another writer, because
+    the record counted as written (its version would clash) though nothing was.
+    """
+    ours, theirs = two_writers
+    admin, proposal, voter, _ = open_vote(ours)
+    meanwhile(monkeypatch, ours, lambda: theirs.erase_member(voter, by=admin))
+
+    def vote_in_a_batch() -> None:
+        with ours.batch():
+            ours.change_role(voter, "member", by=admin)  # the role held: no event
+            ours.cast_ballot(proposal, voter=voter, choice="for")
+
+    with pytest.raises(ConcurrencyError):
+        vote_in_a_batch()
+    assert ours.proposal(proposal).ballots == ()
+    assert ours.member(voter).erased
