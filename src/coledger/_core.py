@@ -1144,15 +1144,19 @@ class LedgerCore(ClosedOnExit):
         after the shredding, and the keys would be gone with no event saying
         so (a declaration that writer recorded meanwhile among them). Reading
         each record's last stored version first leaves only the window a
-        single command has between its head check and its insert.
+        single command has between its head check and its insert. The records
+        the batch only read are read too: the insert's guard refuses their
+        changes as well, and would find them only after the shredding.
         """
-        first: dict[UUID, int] = {}
+        expected: dict[UUID, int] = {}
         for event in events:
-            first.setdefault(event.originator_id, event.originator_version)
+            expected.setdefault(event.originator_id, event.originator_version - 1)
+        for record, version in self._reads.items():
+            expected.setdefault(record, version)
         recorder = self._app.recorder
-        for record, version in first.items():
+        for record, version in expected.items():
             last = recorder.select_events(record, desc=True, limit=1)
-            if (last[0].originator_version if last else 0) != version - 1:
+            if (last[0].originator_version if last else 0) != version:
                 raise errors.ConcurrencyError(
                     "another writer changed a record of this batch, which "
                     "withdraws or erases; nothing in the batch was stored, and "

@@ -126,11 +126,17 @@ def test_declaring_again_after_a_withdrawal_in_the_same_batch_is_refused(
     assert _declared(ledger, mo) == [(), ("CARER",)]
 
 
-@pytest.mark.parametrize("overtaken", ["the member", "another record"])
+@pytest.mark.parametrize(
+    "overtaken", ["the member", "another record", "a record it only read"]
+)
 def test_a_batch_another_writer_overtook_destroys_no_key(
     shared_url: str, overtaken: str
 ) -> None:
-    """The batch stops before shredding: every declaration stays as recorded."""
+    """The batch stops before shredding: every declaration stays as recorded.
+
+    A record the batch only read (the comment's author) counts too: its change
+    once refused the insert only after the key was gone, with no withdrawal.
+    """
     with Ledger.open(shared_url) as ours, Ledger.open(shared_url) as theirs:
         admin = ours.register_member("Admin", role="staff")
         mo = ours.register_member("Mo Marsh")
@@ -145,8 +151,10 @@ def test_a_batch_another_writer_overtook_destroys_no_key(
                 if overtaken == "the member":
                     theirs.withdraw_lived_experience(mo)
                     theirs.declare_lived_experience(mo, categories=["CARER"])
-                else:
+                elif overtaken == "another record":
                     theirs.comment(proposal, author=admin, text="theirs")
+                else:
+                    theirs.change_role(admin, "trustee", by=admin)
 
         with pytest.raises(ConcurrencyError, match="no key destroyed"):
             batch()
