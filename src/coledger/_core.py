@@ -973,8 +973,31 @@ class LedgerCore(ClosedOnExit):
                 if destroyed is None:
                     raise
                 raise destroyed from error
+            except errors.LedgerError as error:
+                # A retry refused after an attempt that shredded (its insert
+                # refused for a record read, the actor since erased, say).
+                self._unrecorded = [s for s in self._unrecorded if not self._told(s)]
+                destroyed = self._keys_destroyed(
+                    errors.StorageError(str(error)), batch=False
+                )
+                if destroyed is None:
+                    raise
+                raise destroyed from error
             finally:
                 self._unrecorded = []
+
+    def _told(self, shred: Shred) -> bool:
+        """Whether the stored record says why *shred*'s keys are gone.
+
+        Another writer's erasure of the member, or withdrawal of their
+        declaration, stored first, does; False when the record cannot be read.
+        """
+        try:
+            with self._one_call():
+                member = self._get(shred.member, Member, errors.UnknownMemberError)
+        except Exception:  # noqa: BLE001 (unknown is taken as unexplained)
+            return False
+        return member.erased or (not shred.erase and not member.has_declared)
 
     def _attempts(self, command: Callable[[], R]) -> R:
         """Run *command* until it is stored, refused, or MAX_ATTEMPTS conflicts."""

@@ -12,11 +12,14 @@ import pytest
 
 from coledger import (
     ConcurrencyError,
+    KeysDestroyedError,
     Ledger,
     NotAMemberError,
+    NotDeclaredError,
     SupporterNotAuthorisedError,
     UnmetAdjustmentsError,
 )
+from coledger.domain.values import ERASED
 from conftest import url_for
 
 
@@ -184,3 +187,61 @@ def test_a_batch_that_left_a_record_unchanged_still_notices_its_erasure(
         vote_in_a_batch()
     assert ours.proposal(proposal).ballots == ()
     assert ours.member(voter).erased
+
+
+def test_an_erasure_refused_on_its_retry_says_the_keys_are_gone(
+    two_writers: tuple[Ledger, Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys shredded by a first attempt, its retry refused: KeysDestroyedError.
+
+    The clerk erasing Sam is erased meanwhile: the first attempt destroyed
+    Sam's keys, its insert stored nothing (the clerk changed), and the retry
+    is refused as the clerk is no member. That refusal alone said nothing of
+    Sam's keys, gone with no erasure on record.
+    """
+    ours, theirs = two_writers
+    admin = ours.register_member("Admin", role="staff")
+    clerk = ours.register_member("Clerk", role="staff")
+    sam = ours.register_member("Sam")
+    meanwhile(monkeypatch, ours, lambda: theirs.erase_member(clerk, by=admin))
+    reading_the_head(ours)
+    with pytest.raises(KeysDestroyedError) as refusal:
+        ours.erase_member(sam, by=clerk)
+    assert (refusal.value.members, refusal.value.erasure) == ((sam,), True)
+    assert isinstance(refusal.value.__cause__, NotAMemberError)
+    assert not ours.member(sam).erased
+    assert ours.member(sam).name == ERASED
+
+
+def test_an_erasure_another_writer_recorded_first_is_refused_as_done(
+    two_writers: tuple[Ledger, Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two writers erasing one member: the second is told the member is erased.
+
+    Its keys are gone, but the other writer's event says why: nothing is left
+    to record again.
+    """
+    ours, theirs = two_writers
+    admin = ours.register_member("Admin", role="staff")
+    sam = ours.register_member("Sam")
+    ours.declare_lived_experience(sam, categories=["DIS"])
+    meanwhile(monkeypatch, ours, lambda: theirs.erase_member(sam, by=admin))
+    reading_the_head(ours)
+    with pytest.raises(NotAMemberError):
+        ours.erase_member(sam, by=admin)
+    assert ours.member(sam).erased
+    assert ours.audit_erasure().ok
+
+
+def test_a_withdrawal_another_writer_recorded_first_is_refused_as_done(
+    two_writers: tuple[Ledger, Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two writers withdrawing one declaration: the second finds none to withdraw."""
+    ours, theirs = two_writers
+    sam = ours.register_member("Sam")
+    ours.declare_lived_experience(sam, categories=["DIS"])
+    meanwhile(monkeypatch, ours, lambda: theirs.withdraw_lived_experience(sam))
+    reading_the_head(ours)
+    with pytest.raises(NotDeclaredError):
+        ours.withdraw_lived_experience(sam)
+    assert ours.audit_erasure().ok
