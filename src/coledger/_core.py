@@ -1124,6 +1124,7 @@ class LedgerCore(ClosedOnExit):
         if not events:
             self._confirm_head()
             return
+        self._check_written_as_read(events)
         stored = list(map(self._app.mapper.to_stored_event, events))
         if shreds:
             self._check_unchanged(events)
@@ -1158,6 +1159,25 @@ class LedgerCore(ClosedOnExit):
             self._alone = self._checks_head
         self._head = max(ids)
         self._current.update(aggregate.id for aggregate in saved)
+
+    def _check_written_as_read(
+        self, events: Sequence[CanMutateAggregate[UUID]]
+    ) -> None:
+        """ReadsChangedError if a record written here changed since it was first read.
+
+        A batch's command may reload, with another writer's new events, a
+        record an earlier command of the batch only read, and then write it:
+        its events follow the other writer's, so their versions clash with
+        nothing, and the insert's guard leaves written records out.
+        """
+        first: dict[UUID, int] = {}
+        for event in events:
+            first.setdefault(event.originator_id, event.originator_version)
+        for record, version in first.items():
+            read = self._reads.get(record)
+            if read is not None and read != version - 1:
+                msg = "a record the command read was changed by another writer"
+                raise ReadsChangedError(msg)
 
     def _check_unchanged(self, events: Sequence[CanMutateAggregate[UUID]]) -> None:
         """Refuse, before any key is destroyed, if another writer got there first.

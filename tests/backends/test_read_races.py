@@ -245,3 +245,27 @@ def test_a_withdrawal_another_writer_recorded_first_is_refused_as_done(
     with pytest.raises(NotDeclaredError):
         ours.withdraw_lived_experience(sam)
     assert ours.audit_erasure().ok
+
+
+def test_a_batch_that_read_a_record_then_wrote_it_notices_a_change_between(
+    two_writers: tuple[Ledger, Ledger],
+) -> None:
+    """A record read by one command of a batch, changed, then written by another.
+
+    The later command reloads the record, so its events follow the other
+    writer's and clash with nothing; the ballot cast through the supporter
+    was stored after the supporter's authority was revoked.
+    """
+    ours, theirs = two_writers
+    admin, proposal, voter, helper = open_vote(ours)
+
+    def vote_in_a_batch() -> None:
+        with ours.batch():
+            ours.cast_ballot(proposal, voter=voter, choice="for", supporter=helper)
+            theirs.revoke_supporter(voter, helper)
+            ours.change_role(voter, "trustee", by=admin)
+
+    with pytest.raises(ConcurrencyError):
+        vote_in_a_batch()
+    assert ours.proposal(proposal).ballots == ()
+    assert ours.member(voter).role == "member"
