@@ -143,6 +143,10 @@ class StorageConfig:
     schema: str | None = None
     options: tuple[tuple[str, str], ...] = ()
     """The libpq options a PostgreSQL URL passes on (TLS, application name)."""
+    file: Path | None = None
+    """A SQLite ledger's file by its absolute path, as *path* named it when the
+    URL was read: every connection opens this one, wherever the process has
+    changed its working directory to since (*path* is kept for messages)."""
 
     @property
     def pg_schema(self) -> str:
@@ -300,13 +304,14 @@ def _sqlite(url: str, netloc: str, path: str) -> StorageConfig:
             f"{shown(url)!r}: {file_path} is not a regular file (a device or a pipe)"
         )
     _check_room_for_siblings(url, file_path)
+    file = file_path.absolute()
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": str(file_path),
+        "SQLITE_DBNAME": str(file),
         "SQLITE_LOCK_TIMEOUT": "30",
         "APPLICATION_RECORDER_TOPIC": "coledger.integrity.recorders:LeafSQLiteRecorder",
     }
-    return StorageConfig("sqlite", env, url, path=file_path)
+    return StorageConfig("sqlite", env, url, path=file_path, file=file)
 
 
 SIBLING_SUFFIXES = (

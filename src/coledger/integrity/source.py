@@ -732,9 +732,9 @@ def open_source(url: str, *, writable: bool = False) -> AuditSource:
 
 def source_for(config: StorageConfig, *, writable: bool = False) -> AuditSource:
     """An audit source for the ledger *config* names, waiting for locks as it does."""
-    if config.backend == "sqlite" and config.path is not None:
+    if config.backend == "sqlite" and config.file is not None:
         wait = float(config.env["SQLITE_LOCK_TIMEOUT"])
-        return SQLiteSource(config.path, writable=writable, lock_timeout=wait)
+        return SQLiteSource(config.file, writable=writable, lock_timeout=wait)
     if config.backend == "postgres":
         return PostgresSource(config.postgres_conninfo, config.schema)
     raise StorageError("an in-memory ledger can only be verified through its Ledger")

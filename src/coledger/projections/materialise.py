@@ -379,10 +379,10 @@ class SQLTables(Tables):
         """True once closed: no use of the connection reopens it."""
         self._errors: tuple[type[Exception], ...] = (sqlite3.Error,)
         try:
-            if config.backend == "sqlite" and config.path is not None:
+            if config.backend == "sqlite" and config.file is not None:
                 self._mark = "?"
                 self._conn: Any = sqlite3.connect(
-                    config.path,
+                    config.file,
                     timeout=float(config.env["SQLITE_LOCK_TIMEOUT"]),
                     isolation_level=None,
                     check_same_thread=False,
