@@ -270,7 +270,9 @@ def parse_url(url: object) -> StorageConfig:
 
 
 def _sqlite(url: str, netloc: str, path: str) -> StorageConfig:
-    if netloc:
+    # 'sqlite:/ledger.db' would lose its one slash and open ./ledger.db, where
+    # a URI (file:/ledger.db) names /ledger.db: only the documented form goes.
+    if netloc or not url.partition(":")[2].startswith("//"):
         raise InvalidUrlError(
             f"{shown(url)!r}: write sqlite:///relative.db or "
             "sqlite:////absolute/path.db (three slashes, then the path)"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from coledger import Ledger
+from coledger import InvalidUrlError, Ledger
+from coledger.storage import parse_url
 from conftest import TEST_MASTER_KEY
 
 
@@ -28,3 +29,23 @@ def test_a_relative_ledger_stays_in_the_folder_it_was_opened_in(
         "rel.db",
         "rel.db.keys",
     ]
+
+
+@pytest.mark.parametrize("url", ["sqlite:/ledger.db", "sqlite:ledger.db"])
+def test_a_sqlite_url_without_its_slashes_is_refused(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sqlite:/ledger.db (/ledger.db to a URI reader) is refused, not made here."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InvalidUrlError, match="three slashes"):
+        Ledger.open(url, master_key=TEST_MASTER_KEY)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sqlite_url_with_one_slash_is_not_said_to_lack_its_folder(
+    tmp_path: Path,
+) -> None:
+    """sqlite:/folder/x.db is refused for its slashes, not for a missing folder."""
+    with pytest.raises(InvalidUrlError) as refused:
+        parse_url(f"sqlite:{tmp_path}/ledger.db")
+    assert "does not exist" not in str(refused.value)
