@@ -289,6 +289,46 @@ def test_opening_a_ledger_locked_past_the_wait_fails_saying_so(
 
 
 @contextmanager
+def key_store_locked_for_opens(ledger: Ledger) -> Iterator[None]:
+    """Another connection holds a lock of the key store that an open must wait for.
+
+    On PostgreSQL that is the generation table, which an open writes its first
+    row to (the keys table's lock keeps out no open's reads).
+    """
+    if ledger.config.backend == "sqlite":
+        with locked_by_another(ledger, keys=True):
+            yield
+        return
+    with psycopg.connect(PG_CONNINFO) as conn:
+        schema = ledger.config.pg_schema
+        conn.execute(f'LOCK TABLE "{schema}".coledger_key_generation IN EXCLUSIVE MODE')
+        yield
+        conn.rollback()
+
+
+def test_opening_a_ledger_whose_key_store_is_locked_fails_saying_so(
+    briefly_waiting: Ledger,
+) -> None:
+    """An open kept from the key store past the wait is DatabaseLockedError too.
+
+    Before, an open kept from the key store (a SQLite ledger's .keys file, or
+    PostgreSQL's key tables) failed with a plain StorageError ("database is
+    locked", "canceling statement due to lock timeout"), where every other
+    refusal for a lock, the key store's included, is DatabaseLockedError.
+    """
+    ledger = briefly_waiting
+    ledger.register_member("Ada")
+    with key_store_locked_for_opens(ledger):
+        refusal = _within(60, lambda: Ledger(ledger.config, TEST_MASTER_KEY).close())
+    assert isinstance(refusal, DatabaseLockedError)
+    assert refusal.waited == 1
+    if ledger.config.backend == "sqlite":
+        assert refusal.where.endswith(".keys")
+    with Ledger(ledger.config, TEST_MASTER_KEY) as again:  # and once it is gone
+        assert [m.name for m in again.members()] == ["Ada"]
+
+
+@contextmanager
 def tables_locked_by_another(ledger: Ledger) -> Iterator[None]:
     """Another connection holds the projection tables' lock."""
     config = ledger.config

@@ -601,6 +601,11 @@ class SQLiteKeyStore(KeyStore):
             self._conn.execute("PRAGMA secure_delete=ON")
             self._conn.executescript(_SQLITE_SCHEMA)
         except sqlite3.Error as error:
+            conn = getattr(self, "_conn", None)
+            if conn is not None:  # refused after connecting: not left open
+                conn.close()
+            if lock_refused(error):  # another process held the store's lock
+                raise self._failure(error) from error
             raise StorageError(f"cannot open the key store {path}: {error}") from error
 
     def _failure(self, error: sqlite3.Error) -> StorageError:
@@ -784,6 +789,8 @@ class PostgresKeyStore(KeyStore):
                 )
         except psycopg.Error as error:
             self._conn.close()  # a role without rights on the schema, say
+            if lock_refused(error):  # another session held a key table's lock
+                raise self._failure(error) from error
             raise StorageError(f"cannot open the key store: {error}") from error
 
     def _revive(self) -> None:
