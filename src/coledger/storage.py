@@ -362,6 +362,12 @@ def _split(url: str) -> SplitResult:
 
 def _postgres(url: str) -> StorageConfig:
     parts = _split(url)
+    if parts.fragment or url.endswith("#"):
+        # urllib drops all after a '#': '?schema=club#2' would open 'club'.
+        raise InvalidUrlError(
+            f"{shown(url)!r}: a PostgreSQL URL takes no '#' (what follows it would "
+            "be dropped; write a '#' in a password or name as %23)"
+        )
     dbname = unquote(parts.path.lstrip("/"))
     if not dbname:
         raise InvalidUrlError(f"{shown(url)!r}: no database named after the host")

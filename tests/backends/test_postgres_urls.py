@@ -151,6 +151,20 @@ def test_a_url_that_would_silently_pick_the_shared_schema_is_refused(
         parse_url(f"postgresql://u@h/db?{query}")
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u@h/db?schema=club#2",
+        "postgresql://u@h/db#schema=club",
+        "postgresql://u@h/db?schema=club&sslmode=verify-full#",
+    ],
+)
+def test_a_url_whose_end_would_be_dropped_after_a_hash_is_refused(url: str) -> None:
+    """'?schema=club#2' is refused, not opened as the schema club (another's, say)."""
+    with pytest.raises(InvalidUrlError, match="no '#'"):
+        parse_url(url)
+
+
 @pytest.mark.parametrize("name", ["information_schema", "pg_catalog", "pg_club"])
 def test_a_schema_postgresql_keeps_for_itself_is_refused(name: str) -> None:
     """A ledger is never created among PostgreSQL's own tables, or named like them."""
