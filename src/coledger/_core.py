@@ -254,6 +254,11 @@ class Calls:
                 return True
             return False
 
+    def outermost(self) -> bool:
+        """Whether this thread's running call is its only one (none encloses it)."""
+        with self._changed:
+            return self._depth.get(threading.get_ident(), 0) == 1
+
     def closing_here(self) -> bool:
         """Whether this thread called close() inside calls of its own still running."""
         return self._closer == threading.get_ident()
@@ -798,9 +803,26 @@ class LedgerCore(ClosedOnExit):
         calls.enter()
         try:
             yield
+        except (PersistenceError, sqlite3.Error) as error:
+            # The driver's own error leaves the call as a StorageError; inside
+            # an enclosing call it stays as it is for that call to judge (a
+            # stale SQLite snapshot makes a command run again, say).
+            if not calls.outermost():
+                raise
+            raise self._read_error(error) from error
         finally:
             if calls.leave():  # this thread's close() was put off until now
                 self._finish_closing()
+
+    def _read_error(
+        self, error: PersistenceError | sqlite3.Error
+    ) -> errors.StorageError:
+        """The StorageError for a failure a read (or any call) let through."""
+        if isinstance(error, PersistenceError):
+            return self._storage_error(error, "the call")
+        if lock_refused(error):
+            return locked_error(self.config)
+        return errors.StorageError(str(error))
 
     def _finish_closing(self) -> None:
         """The close() this thread put off: other threads' calls end, then it closes."""
@@ -1340,7 +1362,7 @@ class LedgerCore(ClosedOnExit):
         except AggregateNotFoundError:
             raise error(record_id) from None
         except PersistenceError as exc:
-            raise errors.StorageError(str(exc)) from exc
+            raise self._read_error(exc) from exc
         if not isinstance(aggregate, cls):
             raise error(record_id, found=_KINDS.get(type(aggregate)))
         return aggregate

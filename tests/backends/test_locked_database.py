@@ -288,6 +288,34 @@ def test_opening_a_ledger_locked_past_the_wait_fails_saying_so(
         assert [m.name for m in again.members()] == ["Ada"]
 
 
+@pytest.mark.postgres
+def test_a_read_kept_from_the_events_past_the_wait_fails_saying_so(
+    pg_schema: str,
+) -> None:
+    """A read that another session's lock holds up fails as DatabaseLockedError.
+
+    Before, the position, lists, history and reports let eventsourcing's own
+    OperationalError ("canceling statement due to lock timeout") out of
+    coledger's error hierarchy.
+    """
+    config = waiting_briefly(url_for("postgres", Path(), pg_schema))
+    with Ledger(config, TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ada")
+        # eventsourcing tries a read ten times, so each takes some 12 s here:
+        # one read; test_internal_errors has the rest.
+        reads: list[Callable[[], object]] = [lambda: ledger.position]
+        with psycopg.connect(PG_CONNINFO) as conn:
+            conn.execute(
+                f'LOCK TABLE "{pg_schema}".coledger_events IN ACCESS EXCLUSIVE MODE'
+            )
+            for read in reads:
+                with pytest.raises(DatabaseLockedError) as refusal:
+                    read()
+                assert refusal.value.waited == 1
+            conn.rollback()
+        assert [m.name for m in ledger.members()] == ["Ada"]
+
+
 @contextmanager
 def key_store_locked_for_opens(ledger: Ledger) -> Iterator[None]:
     """Another connection holds a lock of the key store that an open must wait for.
