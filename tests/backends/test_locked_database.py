@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -292,28 +293,37 @@ def test_opening_a_ledger_locked_past_the_wait_fails_saying_so(
 def test_a_read_kept_from_the_events_past_the_wait_fails_saying_so(
     pg_schema: str,
 ) -> None:
-    """A read that another session's lock holds up fails as DatabaseLockedError.
+    """A read that another session's lock holds up waits once, then says so.
 
     Before, the position, lists, history and reports let eventsourcing's own
     OperationalError ("canceling statement due to lock timeout") out of
-    coledger's error hierarchy.
+    coledger's error hierarchy, and only after trying ten times: a read
+    waited ten lock timeouts (some 100 s by default), where a write waits one.
     """
     config = waiting_briefly(url_for("postgres", Path(), pg_schema))
     with Ledger(config, TEST_MASTER_KEY) as ledger:
         ledger.register_member("Ada")
-        # eventsourcing tries a read ten times, so each takes some 12 s here:
-        # one read; test_internal_errors has the rest.
-        reads: list[Callable[[], object]] = [lambda: ledger.position]
+        bo = ledger.register_member("Bo")
+        ledger._forget()  # Bo is read from storage, not the cache
+        reads: list[Callable[[], object]] = [
+            lambda: ledger.position,
+            lambda: ledger.member(bo),
+            lambda: list(ledger.history()),
+            ledger.power_sharing,
+        ]
         with psycopg.connect(PG_CONNINFO) as conn:
             conn.execute(
                 f'LOCK TABLE "{pg_schema}".coledger_events IN ACCESS EXCLUSIVE MODE'
             )
             for read in reads:
+                started = time.monotonic()
                 with pytest.raises(DatabaseLockedError) as refusal:
                     read()
                 assert refusal.value.waited == 1
+                # One wait, as for a write: not eventsourcing's ten tries.
+                assert time.monotonic() - started < 5
             conn.rollback()
-        assert [m.name for m in ledger.members()] == ["Ada"]
+        assert [m.name for m in ledger.members()] == ["Ada", "Bo"]
 
 
 @contextmanager

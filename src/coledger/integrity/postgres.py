@@ -84,6 +84,27 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
         # writer's committed event.
         self._insert_into_empty = self._statement(self._into(empty=True))
 
+    # eventsourcing tries each read ten times over a refused connection, and
+    # over a lock another session held past lock_timeout too: a read kept from
+    # the events table waited ten lock timeouts where a write waits one. These
+    # try as often, but give up at once on a lock.
+
+    def select_events(self, *args: Any, **kwargs: Any) -> Any:
+        """One record's events, read as eventsourcing reads them, but once on a lock."""
+        read = PostgresApplicationRecorder.select_events.__wrapped__
+        return _tried(read, self, *args, **kwargs)
+
+    def select_notifications(self, *args: Any, **kwargs: Any) -> Any:
+        """A page of the log, read as eventsourcing reads it, but once on a lock."""
+        read = PostgresApplicationRecorder.select_notifications.__wrapped__
+        return _tried(read, self, *args, **kwargs)
+
+    def max_notification_id(self) -> int | None:
+        """The head, read as eventsourcing reads it, but once on a lock."""
+        read = PostgresApplicationRecorder.max_notification_id.__wrapped__
+        found: int | None = _tried(read, self)
+        return found
+
     def _statement(self, insert: Composed) -> Composed:
         """The whole insert statement around *insert*, returning ids in order."""
         # Binary arrays, so that little is left to encode once the transaction
@@ -319,6 +340,18 @@ def _lock_timed_out(error: Exception) -> bool:
     Not retried: each try would wait as long again, and the Ledger reports it.
     """
     return lock_refused(error.__cause__)
+
+
+def _tried(read: Any, *args: Any, **kwargs: Any) -> Any:
+    """*read*'s result, tried as eventsourcing tries, but once if a lock refused it."""
+    for attempt in range(1, INSERT_ATTEMPTS + 1):
+        try:
+            return read(*args, **kwargs)
+        except (InterfaceError, OperationalError) as error:
+            if attempt == INSERT_ATTEMPTS or _lock_timed_out(error):
+                raise
+            time.sleep(INSERT_WAIT)
+    raise AssertionError  # pragma: no cover (the loop returns or raises)
 
 
 class LeafPostgresRecorder(OneTripPostgresRecorder):
