@@ -214,11 +214,13 @@ def shown(url: str) -> str:
         hidden, rest = f"{user}:***@", rest[last + 1 :]
     cut = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
     netloc, tail = hidden + rest[:cut], rest[cut:]
-    before, hashmark, fragment = tail.partition("#")
-    path, question, query = before.partition("?")
-    if question:
-        query = "&".join(map(_shown_option, query.split("&")))
-    return f"{scheme}://{netloc}{path}{question}{query}{hashmark}{fragment}"
+    # A value runs on past a '#' (a password holding one unescaped), and the
+    # options after a '#' are options too: all of it is shown option by option.
+    end = min((i for i in map(tail.find, "?#") if i >= 0), default=len(tail))
+    path, after = tail[:end], tail[end:]
+    if after:
+        after = after[0] + "&".join(map(_shown_option, after[1:].split("&")))
+    return f"{scheme}://{netloc}{path}{after}"
 
 
 def _shown_option(option: str) -> str:

@@ -247,6 +247,15 @@ def test_a_refused_url_never_shows_a_password_in_its_query() -> None:
     assert "unknown options ['password']" in message
 
 
+def test_a_refused_url_never_shows_a_query_password_holding_a_hash() -> None:
+    """A '#' in a query value hides what follows it too, not only what precedes."""
+    with pytest.raises(InvalidUrlError) as raised:
+        parse_url("postgresql://alice@db.example.org/ledgers?password=s3cret#Pa55")
+    message = str(raised.value)
+    assert "s3cret" not in message
+    assert "Pa55" not in message
+
+
 def test_a_ledger_that_cannot_be_opened_does_not_show_the_password(
     pg_schema: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
