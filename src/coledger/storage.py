@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 import attrs
 
@@ -432,7 +432,13 @@ def _query(url: str, text: str) -> tuple[str | None, tuple[tuple[str, str], ...]
     """The schema (None: public) and libpq options a PostgreSQL URL's query names."""
     # Blank values kept: '?schema=' (an unset variable, say) would otherwise
     # put an organisation's ledger in the shared public schema unannounced.
-    query = parse_qs(text, keep_blank_values=True)
+    # Read as libpq reads a URL's query: '%XX' decoded, '+' a plus (parse_qs
+    # would read it as a space, as an HTML form means it, and name another
+    # certificate file than libpq would).
+    query: dict[str, list[str]] = {}
+    for option in filter(None, text.split("&")):
+        name, _, value = option.partition("=")
+        query.setdefault(unquote(name), []).append(unquote(value))
     unknown = set(query) - {"schema", *LIBPQ_OPTIONS}
     if unknown:
         raise InvalidUrlError(f"{shown(url)!r}: unknown options {sorted(unknown)}")

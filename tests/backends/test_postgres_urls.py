@@ -368,6 +368,21 @@ def test_the_connection_string_carries_the_url_options_as_written(
     assert found["application_name"] == name
 
 
+def test_a_plus_in_an_option_is_a_plus_as_libpq_reads_it() -> None:
+    """'+' in a query value stays '+' (libpq's reading), not a space (a form's).
+
+    Before, ?sslrootcert=/certs/ca+bundle.pem named /certs/ca bundle.pem.
+    """
+    url = (
+        "postgresql://u@h/db?sslrootcert=/certs/ca+bundle.pem"
+        "&application_name=front+desk%2Bback"
+    )
+    found = conninfo_to_dict(parse_url(url).postgres_conninfo)
+    libpq = conninfo_to_dict(url)
+    assert found["sslrootcert"] == libpq["sslrootcert"] == "/certs/ca+bundle.pem"
+    assert found["application_name"] == libpq["application_name"] == "front+desk+back"
+
+
 @pytest.mark.parametrize(
     ("query", "refusal"),
     [
