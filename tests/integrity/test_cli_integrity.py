@@ -12,9 +12,11 @@ import base64
 import dataclasses
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -972,3 +974,23 @@ def test_a_checkpoint_claiming_more_leaves_than_the_log_is_refused() -> None:
         for size in (genuine.size + 1, 2**63 - 1):
             with pytest.raises(ProofError, match="CHECKPOINT_TOO_NEW"):
                 ledger.prove_ballot(p, ana, key.sign(size, genuine.root))
+
+
+def test_checkpoint_never_replaces_a_file(own_copy: Published) -> None:
+    """--out naming a file that exists exits 2: it may be a checkpoint kept before."""
+    kept = own_copy.folder / "kept-before.checkpoint"
+    kept.write_text("an earlier checkpoint\n", encoding="utf-8")
+    with closing(sqlite3.connect(own_copy.db)) as db:
+        (stored,) = db.execute("SELECT count(*) FROM coledger_checkpoints").fetchone()
+    refused = coledger(
+        "checkpoint", "--db", own_copy.db, "--signing-key", own_copy.key_file,
+        "--out", kept.name, cwd=own_copy.folder,
+    )  # fmt: skip
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stdout == ""
+    assert "kept-before.checkpoint already exists" in refused.stderr
+    assert kept.read_text(encoding="utf-8") == "an earlier checkpoint\n"
+    with closing(sqlite3.connect(own_copy.db)) as db:
+        assert db.execute("SELECT count(*) FROM coledger_checkpoints").fetchone() == (
+            stored,
+        )

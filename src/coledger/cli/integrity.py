@@ -173,6 +173,11 @@ def _signing_key(path: str) -> SigningKey:
 
 def _checkpoint(args: argparse.Namespace) -> int:
     out = writable(args.out, args) if args.out is not None else None
+    if out is not None and (out.exists() or out.is_symlink()):
+        raise CommandError(
+            f"{out} already exists, and may be a checkpoint kept before; "
+            "name a new file"
+        )
     key = _signing_key(args.signing_key)
     url = storage_url(args.db, existing=True)
     with (
