@@ -363,6 +363,13 @@ def _split(url: str) -> SplitResult:
 
 
 def _postgres(url: str) -> StorageConfig:
+    if not url.partition(":")[2].startswith("//"):
+        # Read without them, 'postgresql:/host/db' would name the database
+        # 'host/db' on the default host: libpq takes no such URL either.
+        raise InvalidUrlError(
+            f"{shown(url)!r}: write postgresql://user@host:port/dbname "
+            "(two slashes after the scheme)"
+        )
     parts = _split(url)
     if parts.fragment or url.endswith("#"):
         # urllib drops all after a '#': '?schema=club#2' would open 'club'.

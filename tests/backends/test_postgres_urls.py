@@ -165,6 +165,15 @@ def test_a_url_whose_end_would_be_dropped_after_a_hash_is_refused(url: str) -> N
         parse_url(url)
 
 
+@pytest.mark.parametrize(
+    "url", ["postgresql:test", "postgresql:/otherhost/test", "postgres:/db?schema=a"]
+)
+def test_a_url_without_its_two_slashes_is_refused(url: str) -> None:
+    """'postgresql:/otherhost/test' is not read as the database 'otherhost/test'."""
+    with pytest.raises(InvalidUrlError, match="two slashes"):
+        parse_url(url)
+
+
 @pytest.mark.parametrize("name", ["information_schema", "pg_catalog", "pg_club"])
 def test_a_schema_postgresql_keeps_for_itself_is_refused(name: str) -> None:
     """A ledger is never created among PostgreSQL's own tables, or named like them."""
