@@ -446,8 +446,14 @@ class LedgerMachine(RuleBasedStateMachine):
             return self._member(data, "supporter")
         return None
 
-    def _refused(self, why: Refusals, command: Callable[[], object]) -> None:
-        """The command raises one of the errors the model expects, storing nothing."""
+    def _refused(
+        self, why: Refusals, command: Callable[[], object], step: str = ""
+    ) -> None:
+        """The command raises one of the errors the model expects, storing nothing.
+
+        A *step* refused for one reason only is counted apart: only then would
+        the ledger's neglect of that rule be seen.
+        """
         before = count_events(self.ledger)
         with pytest.raises(errors.LedgerError) as caught:
             command()
@@ -456,6 +462,15 @@ class LedgerMachine(RuleBasedStateMachine):
         assert type(caught.value) in why, f"{caught.value!r} is not one of {names}"
         assert count_events(self.ledger) == before, "a refused command stored events"
         event(f"refused: {type(caught.value).__name__}")
+        if step and len(set(why)) == 1:
+            event(f"{step} refused for one reason: {why[0].__name__}")
+
+    def _late(self, step: str, instant: datetime, floor: datetime | None) -> None:
+        """Count an accepted *step* dated before the clock, and one at its floor."""
+        if instant < self.clock:
+            event(f"{step} entered late")
+            if instant == floor:
+                event(f"{step} entered late at the time it may not precede")
 
     # Members -----------------------------------------------------------------------
 
@@ -653,6 +668,16 @@ class LedgerMachine(RuleBasedStateMachine):
         role = self.model.members[member].role
         self.model.members[member] = MemberModel(role=role, erased=True)
         event("member erased")
+        if any(
+            p.status == "voting" and member in p.electorate
+            for p in self.model.proposals.values()
+        ):
+            event("voter erased while their vote is open")
+        if any(
+            a.member == member and a.status == "requested"
+            for a in self.model.adjustments.values()
+        ):
+            event("member erased with a request open")
 
     # Bodies and seats ----------------------------------------------------------------
 
@@ -820,20 +845,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def withdraw_proposal(self, data: st.DataObject, reason: str | None) -> None:
         """A proposal can be withdrawn until it is decided."""
         proposal = self._pick(data, list(self.model.proposals), "proposal")
-        by = self._member(data, "by")
-        self._step(f"withdraw_proposal({proposal})")
-        record = self.model.proposals[proposal]
-
-        def command() -> None:
-            self.ledger.withdraw_proposal(
-                proposal, by=by, reason=reason, occurred_at=self.at()
-            )
-
-        if record.closed:
-            self._refused([errors.ProposalClosedError], command)
-            return
-        self._accept(command)
-        record.status = "withdrawn"
+        self._withdraw(proposal, self._member(data, "by"), self.at(), reason)
 
     # Adjustments -------------------------------------------------------------------
 
@@ -1063,7 +1075,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if record.status in {"voting", "closed"} or record.undecided_vote:
             why.append(errors.VotingAlreadyOpenedError)
         if why:
-            self._refused(why, command)
+            self._refused(why, command, "opening")
             return
         electorate = self._accept(command)
         assert set(electorate) == self.model.electorate(record.body)
@@ -1116,7 +1128,8 @@ class LedgerMachine(RuleBasedStateMachine):
         if instant < record.last_step:
             why.append(errors.TimeOrderError)
         if why:
-            self._refused(why, command)
+            ended = record.status != "voting" and record.rule is not None
+            self._refused(why, command, "ballot after the close" if ended else "ballot")
             return
         replacing = voter in record.ballots
         self._accept(command)
@@ -1125,8 +1138,7 @@ class LedgerMachine(RuleBasedStateMachine):
         event("ballot replaced" if replacing else "ballot cast")
         if supporter is not None:
             event("ballot cast by a supporter")
-        if instant < self.clock:
-            event("ballot entered late")
+        self._late("ballot", instant, record.last_step)
         if voter not in self.model.bodies[record.body].voting:
             event("ballot cast after leaving the voting seat")
 
@@ -1151,8 +1163,9 @@ class LedgerMachine(RuleBasedStateMachine):
             if instant < record.floor:
                 why.append(errors.TimeOrderError)
         if why:
-            self._refused(why, command)
+            self._refused(why, command, "close")
             return
+        self._late("close", instant, record.floor)
         assert record.rule is not None
         with_le = sum(
             1
@@ -1185,13 +1198,19 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         event(f"vote closed: {record.rule.kind} {outcome}")
 
-    def _withdraw(self, proposal: UUID, by: UUID, at: datetime) -> None:
-        self._step(f"withdraw_proposal({proposal}, {by=}, at={at.isoformat()})")
+    def _withdraw(
+        self, proposal: UUID, by: UUID, at: datetime, reason: str | None = None
+    ) -> None:
+        self._step(
+            f"withdraw_proposal({proposal}, {by=}, {reason=}, at={at.isoformat()})"
+        )
         record = self.model.proposals[proposal]
         instant = at.astimezone(UTC)  # ZoneInfo times compare by the clock
 
         def command() -> None:
-            self.ledger.withdraw_proposal(proposal, by=by, occurred_at=at)
+            self.ledger.withdraw_proposal(
+                proposal, by=by, reason=reason, occurred_at=at
+            )
 
         why: Refusals = []
         if record.closed:
@@ -1199,8 +1218,13 @@ class LedgerMachine(RuleBasedStateMachine):
         if instant < record.floor:
             why.append(errors.TimeOrderError)
         if why:
-            self._refused(why, command)
+            self._refused(why, command, "withdrawal")
             return
+        self._late("withdrawal", instant, record.floor)
+        if record.status == "voting":
+            event(
+                "withdrawn during its vote" + (", ballots cast" * bool(record.ballots))
+            )
         self._accept(command)
         record.status = "withdrawn"
 
@@ -1285,8 +1309,9 @@ class LedgerMachine(RuleBasedStateMachine):
         if instant < record.last_step:
             why.append(errors.TimeOrderError)
         if why:
-            self._refused(why, command)
+            self._refused(why, command, "decision")
             return
+        self._late("decision", instant, record.last_step)
         # An advisory vote bound no one, so no decision overrides it.
         overrode = bool(
             earlier
