@@ -153,14 +153,21 @@ class RuleModel:
         """How a vote under this rule is recorded as decided."""
         return self.kind if self.kind in {"consensus", "consent"} else "vote"
 
+    def invalid(
+        self, choices: Sequence[str], electorate: int, with_le: int
+    ) -> str | None:
+        """Why a vote with these ballots is not valid (None if it is)."""
+        if not choices:
+            return "no ballots"
+        if len(choices) < self.quorum * electorate:
+            return "quorum"
+        if with_le < self.lived_experience_quorum:
+            return "lived-experience quorum"
+        return None
+
     def outcome(self, choices: Sequence[str], electorate: int, with_le: int) -> str:
         """Adopted, rejected, or not valid (no ballots or a quorum missed)."""
-        taking_part = len(choices)
-        if (
-            taking_part == 0
-            or taking_part < self.quorum * electorate
-            or with_le < self.lived_experience_quorum
-        ):
+        if self.invalid(choices, electorate, with_le):
             return "not_valid"
         yes, no, blocks = (choices.count(c) for c in ("for", "against", "block"))
         if self.kind == "majority":
@@ -464,6 +471,14 @@ class LedgerMachine(RuleBasedStateMachine):
         event(f"refused: {type(caught.value).__name__}")
         if step and len(set(why)) == 1:
             event(f"{step} refused for one reason: {why[0].__name__}")
+
+    @staticmethod
+    def _between(record: ProposalModel, instant: datetime) -> str:
+        """Whether *instant* falls after the last step but before the latest ballot."""
+        assert record.last_step is not None
+        return " before the latest ballot" * (
+            record.status == "voting" and record.last_step <= instant < record.floor
+        )
 
     def _late(self, step: str, instant: datetime, floor: datetime | None) -> None:
         """Count an accepted *step* dated before the clock, and one at its floor."""
@@ -1163,7 +1178,7 @@ class LedgerMachine(RuleBasedStateMachine):
             if instant < record.floor:
                 why.append(errors.TimeOrderError)
         if why:
-            self._refused(why, command, "close")
+            self._refused(why, command, "close" + self._between(record, instant))
             return
         self._late("close", instant, record.floor)
         assert record.rule is not None
@@ -1174,6 +1189,8 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         choices = [choice for choice, _ in record.ballots.values()]
         outcome = record.rule.outcome(choices, len(record.electorate), with_le)
+        invalid = record.rule.invalid(choices, len(record.electorate), with_le)
+        shown = f"{outcome} ({invalid})" if invalid else outcome
         result = self._accept(command)
         if record.rule.lived_experience_quorum:
             record.lived_experience_participants = with_le
@@ -1182,7 +1199,7 @@ class LedgerMachine(RuleBasedStateMachine):
             assert isinstance(result, Tally)
             assert dict(result.counts) == {c: choices.count(c) for c in CHOICES}
             record.status = "closed"
-            event(f"advisory vote closed: would be {outcome}")
+            event(f"advisory vote closed: would be {shown}")
             return
         assert isinstance(result, Decision)
         assert result.outcome == outcome
@@ -1196,7 +1213,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 by_vote=True,
             )
         )
-        event(f"vote closed: {record.rule.kind} {outcome}")
+        event(f"vote closed: {record.rule.kind} {shown}")
 
     def _withdraw(
         self, proposal: UUID, by: UUID, at: datetime, reason: str | None = None
@@ -1218,7 +1235,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if instant < record.floor:
             why.append(errors.TimeOrderError)
         if why:
-            self._refused(why, command, "withdrawal")
+            self._refused(why, command, "withdrawal" + self._between(record, instant))
             return
         self._late("withdrawal", instant, record.floor)
         if record.status == "voting":
