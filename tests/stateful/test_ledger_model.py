@@ -91,9 +91,16 @@ OUTCOMES = ("adopted", "adopted_amended", "rejected", "deferred")
 SOURCE_REFS = tuple(
     f"minutes:2024-03-0{day}#{item}" for day in (1, 2) for item in (1, 2)
 )
+TITLES = ("Accessible AGM", "Easy-read papers", "Budget")
 OVERRIDES = ("interpreter booked for the next meeting", "chair's ruling: urgent")
 ERASED = "[erased]"
 """What a sealed field reads once its member's key is destroyed."""
+
+READ_EVERY = 5
+"""Steps between readings of the reports (read at every turn, they crowd out others)."""
+MAX_BODIES = 4
+MAX_MEMBERS = 10
+"""Beyond these, more bodies and members add steps but no new cases."""
 
 LONDON = ZoneInfo("Europe/London")
 CLOCK_START = datetime(2024, 10, 27, 0, 20, tzinfo=UTC)
@@ -366,6 +373,8 @@ class LedgerMachine(RuleBasedStateMachine):
         super().__init__()
         self.model = Model()
         self.consistent = True
+        self.unread = 0
+        """Steps since the reports were last read."""
         self.clock = CLOCK_START
         self._folder: Path | None = None
         self._schema: str | None = None
@@ -399,6 +408,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def _step(self, text: str) -> None:
         """Start a step: note it, and mark the model unchecked until the invariant."""
         self.consistent = False
+        self.unread += 1
         note(text)
 
     def at(self, back: timedelta = timedelta(0)) -> datetime:
@@ -696,6 +706,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # Bodies and seats ----------------------------------------------------------------
 
+    @precondition(lambda self: len(self.model.bodies) < MAX_BODIES)
     @rule(
         data=st.data(),
         name=st.sampled_from(NAMES),
@@ -1424,6 +1435,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 lambda: self.ledger.provide_adjustment(other, by=by),
             )
 
+    @precondition(lambda self: self.unread >= READ_EVERY)
     @rule()
     def read_the_reports(self) -> None:
         """Someone reads the report and the tables: both keep what they folded."""
@@ -1431,6 +1443,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ledger.power_sharing()
         if self.backend == "memory":
             self.ledger.projections().catch_up()
+        self.unread = 0
 
     # Agreement ---------------------------------------------------------------------
 
