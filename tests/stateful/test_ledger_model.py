@@ -119,6 +119,20 @@ BACKDATING = (
     timedelta(days=4),
 )
 """How far before the clock a step is dated when it enters the record late."""
+LATE_EDGES = (
+    "just before the opening",
+    "at the opening",
+    "between the opening and the latest ballot",
+    "just before the latest ballot",
+    "at the latest ballot",
+    "just before the last step",
+    "at the last step",
+)
+"""Or it is dated by a time of its proposal's record (the clock if it has none)."""
+NOW_OR_AN_EDGE = st.just(timedelta(0)) | st.sampled_from(LATE_EDGES)
+"""Half the steps of a vote are dated now, half by one of its times."""
+BALLOT_GAPS = (timedelta(0), timedelta(0), timedelta(minutes=10), timedelta(hours=1))
+"""How far the clock moves before each ballot of a vote taken along."""
 
 
 # The model ------------------------------------------------------------------------
@@ -259,6 +273,7 @@ class ProposalModel:
     last_step: datetime | None = None
     """The business time of its raising, or of its vote's opening or close."""
     last_ballot: datetime | None = None
+    opened_at: datetime | None = None
     electorate: frozenset[UUID] = frozenset()
     rule: RuleModel | None = None
     access_override: str | None = None
@@ -444,6 +459,52 @@ class LedgerMachine(RuleBasedStateMachine):
             return self._pick(data, still_open, "proposal")
         return self._pick(data, list(self.model.proposals), "proposal")
 
+    def _aim(self, data: st.DataObject, *pools: list[UUID]) -> UUID:
+        """Mostly one of the first of *pools* that has any; else as _proposal.
+
+        Rules cannot be weighted, so the rules of a vote aim at the proposals
+        where their step means something (an open vote with ballots, say),
+        leaving a quarter of draws at each turn to provoke refusals.
+        """
+        for pool in pools:
+            if bool(pool) and data.draw(st.integers(0, 3), label="aimed"):
+                return self._pick(data, pool, "proposal")
+        return self._proposal(data)
+
+    def _open_votes(self, *, with_ballots: bool = False) -> list[UUID]:
+        """Proposals being voted on (with ballots cast, if *with_ballots*)."""
+        return [
+            i
+            for i, p in self.model.proposals.items()
+            if p.status == "voting" and (bool(p.ballots) or not with_ballots)
+        ]
+
+    def _ended_votes(self) -> list[UUID]:
+        """Proposals whose vote was opened and has ended (closed or withdrawn)."""
+        return [
+            i
+            for i, p in self.model.proposals.items()
+            if p.opened_at is not None and p.status != "voting"
+        ]
+
+    def _to_open(self, *, unmet: bool = False) -> list[UUID]:
+        """Raised proposals in a body with voters (and unmet needs, if *unmet*)."""
+        return [
+            i
+            for i, p in self.model.proposals.items()
+            if p.status == "raised"
+            and self.model.electorate(p.body)
+            and (bool(self.model.unmet(i)) or not unmet)
+        ]
+
+    def _voter(self, data: st.DataObject, proposal: UUID) -> UUID:
+        """Mostly a member of the proposal's electorate who may still act."""
+        record = self.model.proposals[proposal]
+        electorate = [m for m in self.model.active() if m in record.electorate]
+        if bool(electorate) and data.draw(st.integers(0, 3), label="a voter"):
+            return self._pick(data, electorate, "voter")
+        return self._member(data, "voter")
+
     def _voters(self, proposal: UUID) -> list[UUID]:
         """Members who would vote on *proposal* if its vote opened now."""
         electorate = self.model.electorate(self.model.proposals[proposal].body)
@@ -530,28 +591,33 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         self.model.bodies[board] = BodyModel(model_rule)
         for member in founders:
-            if member == chair or data.draw(st.booleans(), label="takes a voting seat"):
+            if member == chair or data.draw(st.integers(0, 3), label="a voting seat"):
                 self.ledger.assign_seat(
                     board, member, seat="voting", by=chair, occurred_at=at
                 )
                 self.model.bodies[board].seats[member] = ("voting", None)
-        proposal = self.ledger.raise_proposal(
-            board,
-            proposers=[chair],
-            title="Accessible AGM",
-            text="Papers in easy read.",
-            occurred_at=at,
-        )
-        self.model.proposals[proposal] = ProposalModel(board, self.clock)
+        for title in data.draw(
+            st.sampled_from((TITLES[:1], TITLES[:2], TITLES)), label="proposals"
+        ):
+            proposal = self.ledger.raise_proposal(
+                board, proposers=[chair], title=title, text=title, occurred_at=at
+            )
+            self.model.proposals[proposal] = ProposalModel(board, self.clock)
 
     @rule(step=st.sampled_from(TIME_STEPS))
     def time_passes(self, step: timedelta) -> None:
         """The business clock moves on; the steps until the next move share it."""
+        self._time_passes(step)
+
+    def _time_passes(self, step: timedelta) -> None:
+        if not step:
+            return
         self.clock += step
         note(f"time_passes({step}) -> {self.at().isoformat()} fold={self.at().fold}")
         if self.at().fold:
             event("clock in the repeated autumn hour")
 
+    @precondition(lambda self: len(self.model.members) < MAX_MEMBERS)
     @rule(
         name=st.sampled_from(NAMES),
         role=st.sampled_from(ROLES),
@@ -680,11 +746,22 @@ class LedgerMachine(RuleBasedStateMachine):
             event("supporter revoked")
         supporters.discard(supporter)
 
-    @precondition(lambda self: len(self.model.active()) > 1)
+    @precondition(lambda self: len(self.model.active()) > 2)
     @rule(data=st.data())
     def erase_member(self, data: st.DataObject) -> None:
-        """Erasure shreds a member's personal data; they can no longer act or vote."""
-        member = self._member(data, "member")
+        """Erasure shreds a member's personal data; they can no longer act or vote.
+
+        Half the time it is someone with a vote open to them.
+        """
+        voting = [
+            m
+            for m in self.model.active()
+            if any(m in self.model.proposals[p].electorate for p in self._open_votes())
+        ]
+        if bool(voting) and data.draw(st.booleans(), label="a voter"):
+            member = self._pick(data, voting, "member")
+        else:
+            member = self._member(data, "member")
         by = self._member(data, "by")
         self._step(f"erase_member({member}, {by=})")
         self._accept(
@@ -749,10 +826,15 @@ class LedgerMachine(RuleBasedStateMachine):
     def assign_seat(self, data: st.DataObject, seat: str, office: str | None) -> None:
         """One seat per member per body, and one holder per office except co-chair."""
         body = self._pick(data, list(self.model.bodies), "body")
-        member = self._member(data, "member")
+        seats = self.model.bodies[body].seats
+        # Mostly someone without a seat there, so that electorates grow again.
+        unseated = [m for m in self.model.active() if m not in seats]
+        if bool(unseated) and data.draw(st.integers(0, 3), label="unseated"):
+            member = self._pick(data, unseated, "member")
+        else:
+            member = self._member(data, "member")
         by = self._member(data, "by")
         self._step(f"assign_seat({body}, {member}, {seat=}, {office=})")
-        seats = self.model.bodies[body].seats
 
         def command() -> None:
             self.ledger.assign_seat(
@@ -801,8 +883,18 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.model.bodies))
     @rule(data=st.data())
     def raise_proposal(self, data: st.DataObject) -> None:
-        """One or more members put a proposal to a body."""
-        body = self._pick(data, list(self.model.bodies), "body")
+        """One or more members put a proposal to a body (mostly one with voters)."""
+        voting = self._bodies_with_voters()
+        if bool(voting) and data.draw(st.integers(0, 3), label="a body with voters"):
+            body = self._pick(data, voting, "body")
+        else:
+            body = self._pick(data, list(self.model.bodies), "body")
+        self._raise(data, body)
+
+    def _bodies_with_voters(self) -> list[UUID]:
+        return [b for b in self.model.bodies if self.model.electorate(b)]
+
+    def _raise(self, data: st.DataObject, body: UUID) -> UUID:
         proposers = data.draw(
             st.lists(st.sampled_from(self.model.active()), min_size=1, max_size=3),
             label="proposers",
@@ -818,6 +910,7 @@ class LedgerMachine(RuleBasedStateMachine):
             )
         )
         self.model.proposals[proposal] = ProposalModel(body, self.clock)
+        return proposal
 
     @precondition(lambda self: bool(self.model.proposals))
     @rule(
@@ -867,11 +960,18 @@ class LedgerMachine(RuleBasedStateMachine):
             self.model.source_refs[source_ref] = comment_id
 
     @precondition(lambda self: bool(self.model.proposals))
-    @rule(data=st.data(), reason=st.none() | st.just("overtaken by events"))
-    def withdraw_proposal(self, data: st.DataObject, reason: str | None) -> None:
-        """A proposal can be withdrawn until it is decided."""
-        proposal = self._pick(data, list(self.model.proposals), "proposal")
-        self._withdraw(proposal, self._member(data, "by"), self.at(), reason)
+    @rule(
+        data=st.data(),
+        reason=st.none() | st.just("overtaken by events"),
+        when=NOW_OR_AN_EDGE,
+    )
+    def withdraw_proposal(
+        self, data: st.DataObject, reason: str | None, when: timedelta | str
+    ) -> None:
+        """A proposal can be withdrawn until it is decided, its vote open or not."""
+        proposal = self._aim(data, self._open_votes())
+        at = self._dated(self.model.proposals[proposal], when)
+        self._withdraw(proposal, self._member(data, "by"), at, reason)
 
     # Adjustments -------------------------------------------------------------------
 
@@ -885,14 +985,19 @@ class LedgerMachine(RuleBasedStateMachine):
         self, data: st.DataObject, code: str, needed_before: str
     ) -> None:
         """A member asks for an adjustment, standing or for an open proposal."""
-        standing = data.draw(st.booleans(), label="standing")
-        proposal = None if standing else self._proposal(data)
+        standing = not data.draw(st.integers(0, 3), label="for a proposal")
+        proposal = None if standing else self._aim(data, self._to_open())
         # Mostly a voter in the proposal's body: their needs gate its vote.
         voters = [] if proposal is None else self._voters(proposal)
         if bool(voters) and data.draw(st.integers(0, 3), label="a voter"):
             member = self._pick(data, voters, "member")
         else:
             member = self._member(data, "member")
+        self._request_adjustment(member, code, proposal, needed_before)
+
+    def _request_adjustment(
+        self, member: UUID, code: str, proposal: UUID | None, needed_before: str
+    ) -> None:
         self._step(
             f"request_adjustment({member}, {code=}, {proposal=}, {needed_before=})"
         )
@@ -931,7 +1036,13 @@ class LedgerMachine(RuleBasedStateMachine):
     )
     def resolve_adjustment(self, data: st.DataObject, outcome: str) -> None:
         """An open request is answered once; a standing one withdrawn after, too."""
-        adjustment = self._pick(data, list(self.model.adjustments), "adjustment")
+        requested = [
+            i for i, a in self.model.adjustments.items() if a.status == "requested"
+        ]
+        if bool(requested) and data.draw(st.integers(0, 3), label="an open one"):
+            adjustment = self._pick(data, requested, "adjustment")
+        else:
+            adjustment = self._pick(data, list(self.model.adjustments), "adjustment")
         by = self._member(data, "by")
         reason = data.draw(st.sampled_from(DECLINE_REASONS), label="reason")
         # A request is withdrawn by the member, or on their behalf by someone else.
@@ -980,25 +1091,37 @@ class LedgerMachine(RuleBasedStateMachine):
         self, data: st.DataObject, override: str | None, advisory: bool
     ) -> None:
         """Voting opens with the voting seats as electorate, access needs met first."""
-        proposal = self._proposal(data)
+        proposal = self._aim(data, self._to_open(unmet=True), self._to_open())
         self._open_voting(proposal, self._member(data, "by"), override, advisory)
 
-    @precondition(lambda self: bool(self.model.proposals))
-    @rule(data=st.data(), choice=st.sampled_from(CHOICES))
-    def cast_ballot(self, data: st.DataObject, choice: str) -> None:
+    @precondition(lambda self: any(p.opened_at for p in self.model.proposals.values()))
+    @rule(data=st.data(), choice=st.sampled_from(CHOICES), when=NOW_OR_AN_EDGE)
+    def cast_ballot(
+        self, data: st.DataObject, choice: str, when: timedelta | str
+    ) -> None:
         """Only the electorate fixed at opening votes, and only while voting is open."""
-        proposal = self._proposal(data)
-        voter = self._member(data, "voter")
-        self._cast_ballot(
-            proposal, voter, choice, self._supporter(data, voter), self.at()
-        )
+        proposal = self._aim(data, self._open_votes(), self._ended_votes())
+        voter = self._voter(data, proposal)
+        at = self._dated(self.model.proposals[proposal], when)
+        self._cast_ballot(proposal, voter, choice, self._supporter(data, voter), at)
 
-    @precondition(lambda self: bool(self.model.proposals))
-    @rule(data=st.data(), advisory=st.booleans())
-    def close_voting(self, data: st.DataObject, advisory: bool) -> None:
-        """Closing a vote applies the rule fixed at opening: a decision, or a poll."""
-        proposal = self._proposal(data)
-        self._close_voting(proposal, self._member(data, "by"), self.at(), advisory)
+    @precondition(lambda self: bool(self.model.in_state("voting")))
+    @rule(data=st.data(), other_way=st.integers(0, 7), when=NOW_OR_AN_EDGE)
+    def close_voting(
+        self, data: st.DataObject, other_way: int, when: timedelta | str
+    ) -> None:
+        """Closing a vote applies the rule fixed at opening: a decision, or a poll.
+
+        Now and then it is closed the other way (advisory or binding) from
+        the way it was opened.
+        """
+        proposal = self._aim(
+            data, self._open_votes(with_ballots=True), self._open_votes()
+        )
+        record = self.model.proposals[proposal]
+        advisory = record.advisory == bool(other_way)
+        at = self._dated(record, when)
+        self._close_voting(proposal, self._member(data, "by"), at, advisory)
 
     @precondition(lambda self: bool(self.model.votable()))
     @rule(
@@ -1034,32 +1157,31 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(
         data=st.data(),
         step=st.sampled_from(("ballot", "close", "withdraw", "decide")),
-        back=st.sampled_from((*BACKDATING, "at the floor", "just before the floor")),
+        when=st.sampled_from((*BACKDATING, *LATE_EDGES)),
     )
-    def enter_late(self, data: st.DataObject, step: str, back: timedelta | str) -> None:
+    def enter_late(self, data: st.DataObject, step: str, when: timedelta | str) -> None:
         """A step entered late from the minutes, dated before the clock.
 
         A ballot may not come before the proposal's last step (its raising or
         the opening of its vote); a close, a withdrawal or a decision not before
-        that or the latest ballot either. Otherwise it is taken as dated.
+        that or the latest ballot either. Otherwise it is taken as dated. Most
+        are aimed where they can go either way: at a vote, around its times.
         """
-        voting = self.model.in_state("voting")
-        aim = bool(voting) and data.draw(st.integers(0, 3), label="a vote")
-        proposal = self._pick(
-            data, voting if aim else list(self.model.proposals), "proposal"
+        votes = self._open_votes()
+        proposal = self._aim(
+            data,
+            *{
+                "ballot": [votes],
+                "close": [self._open_votes(with_ballots=True), votes],
+                "withdraw": [self._open_votes(with_ballots=True), votes],
+                "decide": [self._after_vote()],
+            }[step],
         )
         by = self._member(data, "by")
         record = self.model.proposals[proposal]
-        if isinstance(back, timedelta):
-            at = self.at(back)
-        else:  # the edge: exactly at the time it may not precede, or just before
-            assert record.last_step is not None
-            floor = record.last_step if step in {"ballot", "decide"} else record.floor
-            before = timedelta(microseconds=1 if back == "just before the floor" else 0)
-            at = self.at(self.clock - floor + before)
+        at = self._dated(record, when)
         if step == "ballot":
-            electorate = [m for m in self.model.members if m in record.electorate]
-            voter = self._pick(data, electorate or self.model.active(), "voter")
+            voter = self._voter(data, proposal)
             choice = data.draw(st.sampled_from(CHOICES), label="choice")
             self._cast_ballot(proposal, voter, choice, None, at)
         elif step == "close":
@@ -1070,6 +1192,36 @@ class LedgerMachine(RuleBasedStateMachine):
             self._decide(
                 proposal, by, at, outcome="adopted", method="chair", decided_by=None
             )
+
+    def _dated(self, record: ProposalModel, edge: timedelta | str) -> datetime:
+        """The time of *record* that *edge* names (or the clock), as London reads it.
+
+        A timedelta is how long before the clock.
+        """
+        if isinstance(edge, timedelta):
+            return self.at(edge)
+        opened, ballot = record.opened_at, record.last_ballot
+        if edge == "between the opening and the latest ballot":
+            at = opened + (ballot - opened) / 2 if opened and ballot else None
+        else:
+            named = edge.removeprefix("just before ").removeprefix("at ")
+            at = {
+                "the opening": opened,
+                "the latest ballot": ballot,
+                "the last step": record.last_step,
+            }[named]
+            if at is not None and edge.startswith("just before"):
+                at -= timedelta(microseconds=1)
+        return self.at(self.clock - (at or self.clock))
+
+    def _after_vote(self) -> list[UUID]:
+        """Proposals that one more decision may settle: after one vote, or a poll."""
+        return [
+            i
+            for i, p in self.model.proposals.items()
+            if (len(p.decisions) == 1 and p.decisions[0].by_vote)
+            or p.status == "closed"
+        ]
 
     def _open_voting(
         self, proposal: UUID, by: UUID, override: str | None, advisory: bool
@@ -1110,7 +1262,7 @@ class LedgerMachine(RuleBasedStateMachine):
         record.electorate = self.model.electorate(record.body)
         record.rule = body.rule
         record.access_override = override if unmet else None
-        record.last_step = self.clock
+        record.last_step = record.opened_at = self.clock
         event(
             ("advisory " if advisory else "")
             + "voting opened"
@@ -1264,13 +1416,8 @@ class LedgerMachine(RuleBasedStateMachine):
     )
     def decide(self, data: st.DataObject, outcome: str, method: str) -> None:
         """A decision by another route: once, or once more after a vote."""
-        after_vote = [
-            i
-            for i, p in self.model.proposals.items()
-            if (len(p.decisions) == 1 and p.decisions[0].by_vote)
-            or p.status == "closed"
-        ]
-        aim = bool(after_vote) and data.draw(st.booleans(), label="after a vote")
+        after_vote = self._after_vote()
+        aim = bool(after_vote) and data.draw(st.integers(0, 3), label="after a vote")
         proposal = self._pick(
             data, after_vote if aim else list(self.model.proposals), "p"
         )
