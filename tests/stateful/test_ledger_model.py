@@ -1186,7 +1186,7 @@ class LedgerMachine(RuleBasedStateMachine):
                     st.sampled_from(("for", *CHOICES)), st.sampled_from(BALLOT_GAPS)
                 ),
                 min_size=1,
-                max_size=8,
+                max_size=5,
             ),
             label="ballots",
         )
