@@ -196,6 +196,14 @@ def _while_open(
     return wrapper
 
 
+def _versions_before(events: Sequence[CanMutateAggregate[UUID]]) -> dict[UUID, int]:
+    """Each record written by *events*: the version it had before the first of them."""
+    before: dict[UUID, int] = {}
+    for event in events:
+        before.setdefault(event.originator_id, event.originator_version - 1)
+    return before
+
+
 CLOSED = "this Ledger is closed; open the ledger again with Ledger.open"
 """What a call to a closed Ledger is told."""
 
@@ -1192,12 +1200,9 @@ class LedgerCore(ClosedOnExit):
         its events follow the other writer's, so their versions clash with
         nothing, and the insert's guard leaves written records out.
         """
-        first: dict[UUID, int] = {}
-        for event in events:
-            first.setdefault(event.originator_id, event.originator_version)
-        for record, version in first.items():
+        for record, version in _versions_before(events).items():
             read = self._reads.get(record)
-            if read is not None and read != version - 1:
+            if read is not None and read != version:
                 msg = "a record the command read was changed by another writer"
                 raise ReadsChangedError(msg)
 
@@ -1213,9 +1218,7 @@ class LedgerCore(ClosedOnExit):
         the batch only read are read too: the insert's guard refuses their
         changes as well, and would find them only after the shredding.
         """
-        expected: dict[UUID, int] = {}
-        for event in events:
-            expected.setdefault(event.originator_id, event.originator_version - 1)
+        expected = _versions_before(events)
         for record, version in self._reads.items():
             expected.setdefault(record, version)
         recorder = self._app.recorder

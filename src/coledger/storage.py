@@ -271,10 +271,15 @@ def parse_url(url: object) -> StorageConfig:
     )
 
 
+def _slashed(url: str) -> bool:
+    """Whether two slashes follow the URL's scheme, as the documented forms have."""
+    return url.partition(":")[2].startswith("//")
+
+
 def _sqlite(url: str, netloc: str, path: str) -> StorageConfig:
     # 'sqlite:/ledger.db' would lose its one slash and open ./ledger.db, where
     # a URI (file:/ledger.db) names /ledger.db: only the documented form goes.
-    if netloc or not url.partition(":")[2].startswith("//"):
+    if netloc or not _slashed(url):
         raise InvalidUrlError(
             f"{shown(url)!r}: write sqlite:///relative.db or "
             "sqlite:////absolute/path.db (three slashes, then the path)"
@@ -363,7 +368,7 @@ def _split(url: str) -> SplitResult:
 
 
 def _postgres(url: str) -> StorageConfig:
-    if not url.partition(":")[2].startswith("//"):
+    if not _slashed(url):
         # Read without them, 'postgresql:/host/db' would name the database
         # 'host/db' on the default host: libpq takes no such URL either.
         raise InvalidUrlError(
