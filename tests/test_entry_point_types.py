@@ -226,6 +226,25 @@ def test_a_scheme_is_read_in_any_case_for_every_backend(
             assert opened.position == 1
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("memory://?schema=club", "no options"),
+        ("memory://?", "no options"),
+        ("memory://#club", "no options"),
+        ("memory:", "two slashes"),
+        ("memory:/", "two slashes"),
+        ("memory://club", "no path"),
+    ],
+)
+def test_an_in_memory_url_with_more_than_its_scheme_is_refused(
+    url: str, said: str
+) -> None:
+    """memory:// reads no options or path: one given is refused, not ignored."""
+    with pytest.raises(InvalidUrlError, match=said):
+        Ledger.open(url)
+
+
 LONG = "y" * 300  # past the 255 bytes a file name may have
 
 

@@ -250,13 +250,9 @@ def parse_url(url: object) -> StorageConfig:
     parts = _split(url)
     scheme = parts.scheme.lower()
     if scheme == "memory":
-        if parts.netloc or parts.path.strip("/"):
-            raise InvalidUrlError(f"{shown(url)!r}: an in-memory ledger takes no path")
-        return StorageConfig(
-            "memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"}, url
-        )
+        return _memory(url, parts)
     if scheme == "sqlite":
-        if parts.query or parts.fragment or url.endswith(("?", "#")):
+        if _has_query(url, parts):
             # A '?' or '#' would cut the file name short, and nothing reads options.
             raise InvalidUrlError(
                 f"{shown(url)!r}: a SQLite URL takes no '?' or '#' (no options, "
@@ -274,6 +270,24 @@ def parse_url(url: object) -> StorageConfig:
 def _slashed(url: str) -> bool:
     """Whether two slashes follow the URL's scheme, as the documented forms have."""
     return url.partition(":")[2].startswith("//")
+
+
+def _has_query(url: str, parts: SplitResult) -> bool:
+    """Whether *url* has a '?' or a '#', even one with nothing after it."""
+    return bool(parts.query or parts.fragment) or url.endswith(("?", "#"))
+
+
+def _memory(url: str, parts: SplitResult) -> StorageConfig:
+    # Nothing after the slashes is read, so anything there is refused, not dropped.
+    if parts.netloc or parts.path.strip("/"):
+        raise InvalidUrlError(f"{shown(url)!r}: an in-memory ledger takes no path")
+    if _has_query(url, parts):
+        raise InvalidUrlError(
+            f"{shown(url)!r}: an in-memory ledger takes no options; write memory://"
+        )
+    if not _slashed(url):
+        raise InvalidUrlError(f"{shown(url)!r}: write memory:// (two slashes)")
+    return StorageConfig("memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"}, url)
 
 
 def _sqlite(url: str, netloc: str, path: str) -> StorageConfig:
