@@ -352,6 +352,33 @@ def test_an_export_and_its_part_file_are_readable_by_the_owner_alone(
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
 
+@pytest.mark.parametrize(
+    ("command", "before", "after"),
+    [
+        (["report", "--audience", "members"], 0o640, 0o640),
+        (["report", "--audience", "members"], 0o400, 0o400),
+        (["export"], 0o644, 0o600),  # personal data: never wider than its owner
+        (["export"], 0o400, 0o400),
+    ],
+    ids=["report 0640", "report 0400", "export 0644", "export 0400"],
+)
+def test_an_out_that_replaces_a_file_keeps_its_permissions(
+    command: list[str], before: int, after: int, demo_dir: Path, tmp_path: Path
+) -> None:
+    """Replacing FILE keeps the mode its owner gave it, narrowed to 0600 if private."""
+    out = tmp_path / "out.txt"
+    out.write_text("old\n")
+    out.chmod(before)
+    argv = [*command, "--db", str(demo_dir / "coledger.db"), "--out", str(out)]
+    old = os.umask(0o022)
+    try:
+        assert main(argv) == 0
+    finally:
+        os.umask(old)
+    assert out.read_text(encoding="utf-8") != "old\n"
+    assert stat.S_IMODE(out.stat().st_mode) == after
+
+
 def test_an_interrupted_report_out_leaves_no_part_file(
     demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

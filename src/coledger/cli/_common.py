@@ -7,6 +7,7 @@ import contextlib
 import errno
 import io
 import os
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -257,18 +258,26 @@ def replacing(out: Path, *, private: bool = False) -> Iterator[TextIO]:
 
     The part file is removed if anything fails or interrupts the writing
     (Ctrl-C included); *private* makes it readable by its owner alone from
-    the start, as the finished file then is.
+    the start, as the finished file then is. A file replaced keeps the
+    permissions its owner gave it (never wider than 0600 if *private*).
     """
     temporary = part_file(out)
+    widest = 0o600 if private else 0o777
+    try:
+        kept = stat.S_IMODE(out.stat().st_mode) & widest
+    except FileNotFoundError:
+        kept = None
+    except OSError as error:
+        raise CommandError(f"cannot write {out}: {error}") from error
     try:
         temporary.unlink(missing_ok=True)  # left by a process that was killed
-        fd = os.open(
-            temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666
-        )
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, widest & 0o666)
     except OSError as error:
         raise CommandError(f"cannot write {out}: {error}") from error
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            if kept is not None:  # the umask is not asked: the owner chose
+                os.fchmod(handle.fileno(), kept)
             yield handle
         temporary.replace(out)
     except OSError as error:
