@@ -1537,6 +1537,10 @@ class LedgerCore(ClosedOnExit):
                 event: Any = decode(record)
                 yield RecordedEvent(record.id, event)
 
+    def _count_events(self, until: int) -> int:
+        """How many events are recorded up to *until*, without decoding any."""
+        return sum(len(page) for page in self._pages(0, until))
+
     def fold_events(
         self, *, after: int = 0, until: int | None = None
     ) -> Iterator[tuple[int, LedgerAggregate.Event]]:

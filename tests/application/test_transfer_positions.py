@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -59,3 +60,26 @@ def test_an_import_after_spent_numbers_starts_after_them(pg_schema: str) -> None
         positions = [r.position for r in copy.history()]
         assert positions == [3, 4, 5]
         assert [copy.tree_size(as_of=n) for n in positions] == sizes
+
+
+def test_an_export_decodes_each_event_once(tmp_path: Path) -> None:
+    """Counting the events for the header opens none: each is decrypted once."""
+    with Ledger.open(
+        f"sqlite:///{tmp_path / 'club.db'}", master_key=TEST_MASTER_KEY
+    ) as ledger:
+        for name in ("Ana", "Ben", "Cy"):
+            ledger.register_member(name)
+        mapper = ledger._mapper
+        real = mapper.to_domain_event
+        decoded: list[int] = []
+
+        def counted(stored: Any) -> Any:
+            decoded.append(stored.id)
+            return real(stored)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(mapper, "to_domain_event", counted)
+            out = io.StringIO()
+            assert ledger.export(out) == 3
+    assert sorted(decoded) == [1, 2, 3]
+    assert [line.count('"Ana"') for line in out.getvalue().splitlines()][1] == 1
