@@ -176,3 +176,21 @@ def test_only_a_32_byte_key_is_encoded(key: object) -> None:
     """encode_master_key refuses anything but 32 bytes with a MasterKeyError."""
     with pytest.raises(MasterKeyError, match="32 bytes"):
         encode_master_key(key)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("key", "said"),
+    [
+        ("ab" * 32, r"decodes to 48 bytes.*hexadecimal"),
+        (base64.b64encode(bytes(16)).decode(), r"decodes to 16 bytes"),
+        (bytes(31), r"32 bytes, not 31"),
+    ],
+    ids=["hex", "base64 of 16 bytes", "31 raw bytes"],
+)
+def test_a_master_key_of_the_wrong_size_says_what_it_was_given(
+    key: str | bytes, said: str
+) -> None:
+    """A hex key (openssl rand -hex 32) is told apart from base64, with its size."""
+    with pytest.raises(MasterKeyError, match=said) as caught:
+        Ledger.open("memory://", master_key=key)
+    assert "coledger keygen --master" in str(caught.value)

@@ -22,6 +22,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
+from string import hexdigits
 from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.keywrap import (
@@ -87,15 +88,32 @@ def load_master_key(value: bytes | str | None) -> bytes:
             )
     if not isinstance(value, str | bytes):
         raise MasterKeyError("the master key is 32 bytes or their base64 text")
-    if isinstance(value, str):
-        text = value.strip().replace("-", "+").replace("_", "/")
-        try:
-            value = binascii.a2b_base64(text.encode(), strict_mode=True)
-        except (binascii.Error, ValueError) as error:
-            raise MasterKeyError("the master key is not valid base64") from error
-    if len(value) != MASTER_KEY_SIZE:
-        raise MasterKeyError(f"the master key must be {MASTER_KEY_SIZE} bytes")
-    return value
+    if isinstance(value, bytes):
+        if len(value) != MASTER_KEY_SIZE:
+            raise MasterKeyError(
+                f"the master key must be {MASTER_KEY_SIZE} bytes, not {len(value)}"
+                f"{_MAKE_ONE}"
+            )
+        return value
+    text = value.strip().replace("-", "+").replace("_", "/")
+    try:
+        key = binascii.a2b_base64(text.encode(), strict_mode=True)
+    except (binascii.Error, ValueError) as error:
+        msg = f"the master key is not valid base64{_MAKE_ONE}"
+        raise MasterKeyError(msg) from error
+    if len(key) != MASTER_KEY_SIZE:
+        # 64 hex digits are valid base64 too, of 48 bytes: the likeliest mistake.
+        hexed = len(text) == 2 * MASTER_KEY_SIZE and all(c in hexdigits for c in text)
+        raise MasterKeyError(
+            f"the master key must be {MASTER_KEY_SIZE} bytes written in base64 "
+            f"(44 characters); this text decodes to {len(key)} bytes"
+            + ("; it looks like hexadecimal, which is not read" if hexed else "")
+            + _MAKE_ONE
+        )
+    return key
+
+
+_MAKE_ONE = " (coledger keygen --master makes one)"
 
 
 class KeyStore(ABC):
