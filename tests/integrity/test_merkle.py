@@ -478,6 +478,14 @@ def test_signing_key_pem_round_trip() -> None:
         SigningKey.from_pem(b"not a key")
 
 
+def test_an_empty_passphrase_loads_back_as_it_wrote() -> None:
+    """An empty passphrase writes an unencrypted key, and the same one reads it back."""
+    key = SigningKey.generate(ORIGIN)
+    pem = key.to_pem(b"")
+    assert SigningKey.from_pem(pem, b"").verifier == key.verifier
+    assert SigningKey.from_pem(pem).verifier == key.verifier
+
+
 @pytest.mark.parametrize("name", ["org\n", "my org", "", "org\x1b[31m", "a+b", None])
 def test_a_key_name_no_verifier_could_parse_is_refused(name: object) -> None:
     """Whitespace (even a trailing newline), '+', controls and non-text are refused."""

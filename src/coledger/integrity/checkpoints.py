@@ -155,7 +155,10 @@ class SigningKey:
         return verifier_key(self.name, self.private.public_key())
 
     def to_pem(self, passphrase: bytes | None = None) -> bytes:
-        """PKCS#8 PEM, encrypted when a passphrase is given, the name in a header."""
+        """PKCS#8 PEM, encrypted when a passphrase is given, the name in a header.
+
+        An empty passphrase is none: the key is written unencrypted.
+        """
         if passphrase is not None and not isinstance(passphrase, bytes):
             raise CheckpointError("MALFORMED_KEY", "a passphrase is bytes")
         encryption: serialization.KeySerializationEncryption = (
@@ -177,7 +180,7 @@ class SigningKey:
 
     @classmethod
     def from_pem(cls, data: bytes, passphrase: bytes | None = None) -> SigningKey:
-        """Load a key written by to_pem."""
+        """Load a key written by to_pem (an empty passphrase is none, as there)."""
         if not isinstance(data, bytes):
             raise CheckpointError("MALFORMED_KEY", "a key file is read as bytes")
         header, _, pem = data.partition(b"\n")
@@ -194,7 +197,7 @@ class SigningKey:
                 "MALFORMED_KEY", f"the key name {name!r} has spaces, '+' or controls"
             )
         try:
-            private = serialization.load_pem_private_key(pem, passphrase)
+            private = serialization.load_pem_private_key(pem, passphrase or None)
         # A damaged file can name a key type or cipher that cryptography does
         # not know, which it reports as UnsupportedAlgorithm.
         except (ValueError, TypeError, UnsupportedAlgorithm) as error:
