@@ -1140,3 +1140,18 @@ def test_printable_leaves_plain_ascii_and_escapes_the_rest(
 ) -> None:
     """What verify and verify-receipt print from the log is printable ASCII."""
     assert printable(text) == (text if shown is None else shown)
+
+
+def test_every_finding_names_a_record_in_one_spelling(both: Scene) -> None:
+    """An unledgered event and a modified one name their records as UUIDs, alike."""
+    with tampering(both) as raw:
+        unledgered = uuid.UUID(str(raw.event_at(BALLOT).originator_id))
+        modified = uuid.UUID(str(raw.event_at(DECIDED).originator_id))
+        raw.run("DELETE FROM {leaves} WHERE leaf_index = ?", (BALLOT,))
+        raw.flip_state_bit(raw.event_at(DECIDED).nid)
+    named = {
+        f.code: f.originator_id
+        for f in audit(both).findings
+        if f.code in {"UNLEDGERED_EVENT", "MODIFIED"} and f.originator_id
+    }
+    assert named == {"UNLEDGERED_EVENT": str(unledgered), "MODIFIED": str(modified)}

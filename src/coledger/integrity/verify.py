@@ -191,6 +191,15 @@ def _originator(value: Any) -> UUID | None:
     return None
 
 
+def _shown_id(value: Any) -> str:
+    """A stored id as findings name it: a UUID's usual spelling where it is one.
+
+    Anything else is shown as stored, so that a re-spelt id is seen as such.
+    """
+    oid = _originator(value)
+    return str(value) if oid is None else str(oid)
+
+
 def _new_stream_head(oid: Any, version: int) -> bytes | None:
     """The bytes hashed before the version for a record's first event, if clean.
 
@@ -457,7 +466,7 @@ class _Walker:
                     "MALFORMED_ROW",
                     "the event row has a value of the wrong type",
                     index,
-                    str(event.originator_id),
+                    _shown_id(event.originator_id),
                 )
             )
             if state is None and isinstance(event.state, str):
@@ -675,7 +684,7 @@ def _account(source: AuditSource, walker: _Walker, out: _Collector) -> None:
             Finding(
                 "UNLEDGERED_EVENT",
                 f"event row {event.notification_id!r} has no leaf",
-                originator_id=str(event.originator_id),
+                originator_id=_shown_id(event.originator_id),
                 version=event.originator_version
                 if isinstance(event.originator_version, int)
                 else None,
