@@ -232,7 +232,7 @@ def test_x1_a_request_waiting_for_a_vote_not_yet_opened_is_pending(
 def test_x1_a_vote_opened_over_an_unmet_need_makes_its_provision_late(
     org: Board,
 ) -> None:
-    """X1: a request needed before a vote is due as voting opens; feedback, never."""
+    """X1: a request needed before a vote is due as voting opens; feedback, not yet."""
     p = org.ledger.raise_proposal(
         org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
     )
@@ -248,8 +248,17 @@ def test_x1_a_vote_opened_over_an_unmet_need_makes_its_provision_late(
     assert access.deadline(now, org.ledger.facts().adjustments[before_vote]) == day(5)
     assert access.deadline(now, org.ledger.facts().adjustments[for_feedback]) is None
     x1 = access.x1(now, TH)
-    # Ann's came a day after the vote opened: late. Ben's needed no date: met.
-    # Cat's has no deadline to wait for and no answer: counted, failed. 1 of 3.
+    # Ann's came a day after the vote opened: late. Ben's, before any feedback:
+    # met. Cat's waits for feedback not yet given: pending, not counted. 1 of 2.
+    assert (x1.value, x1.n) == (1 / 2, 2)
+    assert (x1.note or "").startswith("1 provided late, 0 declined")
+    assert "0 unresolved" in (x1.note or "")
+    # Once feedback is given, Cat's was due then with no answer: failed. 1 of 3.
+    said = org.ledger.comment(p, author=org.dan, text="Soon?", occurred_at=day(7))
+    org.ledger.give_feedback(
+        p, comments=[said], text="Kit bought.", by=org.admin, occurred_at=day(7)
+    )
+    x1 = access.x1(org.lens(), TH)
     assert (x1.value, x1.n) == (1 / 3, 3)
     assert (x1.note or "").startswith("1 provided late, 0 declined")
     assert "1 unresolved" in (x1.note or "")
@@ -1083,3 +1092,35 @@ def test_x3_leaves_out_papers_issued_after_the_period(org: Board) -> None:
     org.papers(m, "ER", 40)  # Easy Read papers for it, on day 40
     assert access.x3(org.lens(until=day(30)), TH) == before
     assert access.x3(org.lens(), TH).n == 2
+
+
+def test_x1_a_request_needed_before_feedback_is_due_at_the_feedback(
+    org: Board,
+) -> None:
+    """X1: a need before feedback is pending until feedback comes, and due then."""
+    p = org.ledger.raise_proposal(
+        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
+    )
+    said = org.ledger.comment(
+        p, author=org.ann, text="Lighter kit.", occurred_at=day(1)
+    )
+    early = org.request(org.ann, 2, proposal=p, needed_before="feedback")
+    late = org.request(org.ben, 2, proposal=p, needed_before="feedback")
+    org.provide(early, 3)
+    # No feedback yet: Ben's need is still to come, not a failure.
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (1.0, 1)
+    org.ledger.give_feedback(
+        p, comments=[said], text="Lighter kit.", by=org.admin, occurred_at=day(5)
+    )
+    facts = org.ledger.facts()
+    assert access.deadline(org.lens(), facts.adjustments[late]) == day(5)
+    # Unanswered when the feedback came: it failed.
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (1 / 2, 2)
+    assert "1 unresolved" in (x1.note or "")
+    # Provided after the feedback it was needed for: late, not met.
+    org.provide(late, 9)
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (1 / 2, 2)
+    assert (x1.note or "").startswith("1 provided late")

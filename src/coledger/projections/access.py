@@ -12,8 +12,9 @@ and so from X1 is one still open when its member was erased, at or before its
 deadline (nobody may answer it after that).
 
 A request's deadline is its ``needed_by`` when given; otherwise the start of its
-meeting for a meeting request, or the opening of the vote for a proposal request
-needed at or before the vote. With no deadline, being provided at all is enough.
+meeting for a meeting request, the opening of the vote for a proposal request
+needed at or before the vote, or the first feedback after it for a proposal
+request needed before feedback. With no deadline, being provided at all is enough.
 A decline, or a request still unanswered, fails; one still open with its
 deadline at or after the period's end (or now) is pending and left out until it
 falls due.
@@ -37,6 +38,7 @@ from coledger.projections.facts import (
     BodyFacts,
     Facts,
     MeetingFacts,
+    ProposalFacts,
 )
 from coledger.projections.lens import (
     Figure,
@@ -53,6 +55,8 @@ from coledger.projections.thresholds import Thresholds
 
 STANDARD_FORMAT = "STD"
 """Standard print: every other papers format is an accessible one."""
+FEEDBACK = "feedback"
+"""The stage after the decision: a need before it is due at the feedback."""
 
 
 def scope_meetings(lens: Lens) -> set[UUID]:
@@ -132,7 +136,10 @@ def deadline(lens: Lens, request: AdjustmentFacts) -> datetime | None:
     the proposal was decided or withdrawn without one, the first of those
     ended the chance to meet it in time, so it is due then. A request made
     after the vote opened (while it was open, or after it closed
-    ``not_valid``) is due at the first decision or withdrawal after it.
+    ``not_valid``) is due at the first decision or withdrawal after it. A
+    request needed before a proposal's feedback is due at the first feedback
+    given on it at or after the request (or at its withdrawal, after which
+    none can be given).
     """
     if request.needed_by is not None:
         return request.needed_by
@@ -141,16 +148,32 @@ def deadline(lens: Lens, request: AdjustmentFacts) -> datetime | None:
         return None if meeting is None else meeting.starts_at
     if request.scope == "proposal" and request.proposal is not None:
         proposal = lens.facts.proposals.get(request.proposal)
-        if proposal is not None and request.needed_before in NEEDED_BEFORE_VOTE:
-            made = request.requested_at
-            opened = proposal.voting_opened_at
-            if opened is not None and opened >= made:
-                return opened
-            ended = [d.at for d in proposal.decisions if d.at >= made]
-            if proposal.withdrawn_at is not None:
-                ended.append(proposal.withdrawn_at)
-            return min(ended, default=None)
+        return None if proposal is None else _stage_reached(proposal, request)
     return None
+
+
+def _stage_reached(
+    proposal: ProposalFacts, request: AdjustmentFacts
+) -> datetime | None:
+    """When *proposal* first reached the stage *request* was needed before, if it has.
+
+    Its vote's opening, or else its first decision or withdrawal, after the
+    request, for a need before the vote; its first feedback, or else its
+    withdrawal, after the request, for a need before feedback.
+    """
+    made = request.requested_at
+    if request.needed_before in NEEDED_BEFORE_VOTE:
+        opened = proposal.voting_opened_at
+        if opened is not None and opened >= made:
+            return opened
+        ended = [d.at for d in proposal.decisions if d.at >= made]
+    elif request.needed_before == FEEDBACK:
+        ended = [at for _, at in proposal.feedback if at >= made]
+    else:
+        return None
+    if proposal.withdrawn_at is not None:
+        ended.append(proposal.withdrawn_at)
+    return min(ended, default=None)
 
 
 def on_time(lens: Lens, request: AdjustmentFacts) -> bool:
@@ -174,21 +197,22 @@ def pending(lens: Lens, request: AdjustmentFacts) -> bool:
     if due is not None:
         return due >= lens.now  # at now itself it can still be met in time
     # No deadline yet: a need before a vote that nothing has yet opened,
-    # decided or withdrawn (``deadline`` would have found it).
-    return _awaits_a_vote(lens, request)
+    # decided or withdrawn, or before feedback not yet given (``deadline``
+    # would have found them).
+    return _awaits_its_stage(lens, request)
 
 
-def _awaits_a_vote(lens: Lens, request: AdjustmentFacts) -> bool:
-    """Whether *request* is a need before the vote of a known proposal.
+def _awaits_its_stage(lens: Lens, request: AdjustmentFacts) -> bool:
+    """Whether *request* is a need before the vote or feedback of a known proposal.
 
-    ``pending`` asks only when ``deadline`` found none: no vote opened after
-    the request, and nothing decided or withdrew the proposal since it.
+    ``pending`` asks only when ``deadline`` found none: no vote opened (or
+    feedback given) after the request, and nothing ended the proposal since.
     """
     if (
         request.scope != "proposal"
         or request.proposal is None
         or request.needed_by is not None
-        or request.needed_before not in NEEDED_BEFORE_VOTE
+        or request.needed_before not in {*NEEDED_BEFORE_VOTE, FEEDBACK}
     ):
         return False
     return request.proposal in lens.facts.proposals

@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 38
+FIGURES_VERSION = 39
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -305,7 +305,10 @@ made after the proposal's adoption. 36: X1 with no request due says when
 an erasure ended them first, rather than that none has fallen due yet.
 37: V5 leaves out a comment dated after the period's end, for a period
 only. 38: V1 with no comments counts its attendance (or membership) groups,
-so disclosure control no longer takes them as unknown.)"""
+so disclosure control no longer takes them as unknown. 39: X1 takes a
+proposal request needed before feedback as due at the first feedback after
+it, and pending until then, rather than failed at once and met whenever
+provided.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
