@@ -337,6 +337,10 @@ def forge_tail(db: sqlite3.Connection, leaf: int, _: int) -> None:
     if row is None:
         return
     oid, version, topic, state = row
+    # Only a row another edit left whole can be copied: an integer version
+    # that still fits SQLite's 64 bits after the shift, say.
+    if type(version) is not int or version + 1000 >= 2**63:
+        return
     try:
         record = UUID(hex=oid)
         forged = leaf_hash(record, version + 1000, topic, state)
