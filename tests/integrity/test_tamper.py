@@ -1087,10 +1087,10 @@ def test_a_note_with_no_pinned_key_says_how_to_pin_one(both: Scene) -> None:
 def test_a_file_that_is_no_ledger_leaves_no_connection_open(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A SQLite file without the leaf table is refused, and its connection closed."""
+    """A SQLite file without the events table is refused, and its connection closed."""
     path = tmp_path / "other.db"
     other = sqlite3.connect(path)
-    other.execute("CREATE TABLE stored_events (x)")
+    other.execute("CREATE TABLE something_else (x)")
     other.commit()
     other.close()
     opened: list[sqlite3.Connection] = []
@@ -1102,7 +1102,7 @@ def test_a_file_that_is_no_ledger_leaves_no_connection_open(
         return conn
 
     monkeypatch.setattr(sqlite3, "connect", spy)
-    with pytest.raises(StorageError, match="no such table: coledger_leaves"):
+    with pytest.raises(StorageError, match="no such table: stored_events"):
         SQLiteSource(path)
     assert len(opened) == 1
     with pytest.raises(sqlite3.ProgrammingError, match="closed"):
@@ -1155,3 +1155,17 @@ def test_every_finding_names_a_record_in_one_spelling(both: Scene) -> None:
         if f.code in {"UNLEDGERED_EVENT", "MODIFIED"} and f.originator_id
     }
     assert named == {"UNLEDGERED_EVENT": str(unledgered), "MODIFIED": str(modified)}
+
+
+def test_a_dropped_leaf_table_fails_with_every_event_unchecked(both: Scene) -> None:
+    """Dropping the hash chain whole is FAILED (MISSING_LEAVES), not a usage error."""
+    with tampering(both) as raw:
+        events = len(raw.events())
+        raw.run("DROP TABLE {leaves}")
+    report = audit(both)
+    assert report.status == FAILED
+    assert report.exit_code == 1
+    assert codes(report) == {"MISSING_LEAVES", "TRUNCATED"}
+    [dropped] = [f for f in report.findings if f.code == "MISSING_LEAVES"]
+    assert f"none of the {events} event rows" in dropped.detail
+    assert (report.size, report.anchored) == (0, 0)

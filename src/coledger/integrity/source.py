@@ -197,6 +197,13 @@ class AuditSource(ClosedOnExit, ABC):
         """Why the database might hide rows of the two tables from this reader."""
         return []
 
+    def leaves_dropped(self) -> bool:
+        """Whether the events table is there but the leaf table is not.
+
+        A ledger always has both: this is the hash chain removed whole.
+        """
+        return False
+
     def file_damage(self) -> list[str]:
         """What SQLite's own integrity check finds wrong in the log's tables.
 
@@ -304,7 +311,13 @@ class SQLiteSource(AuditSource):
             # Text that is not UTF-8 (an attacker can write any bytes) comes back
             # as bytes for the verifier to judge, instead of failing the query.
             self._conn.text_factory = _text
-            self._conn.execute(f"SELECT 1 FROM {LEAVES} LIMIT 1")  # noqa: S608
+            self._conn.execute("SELECT 1 FROM stored_events LIMIT 1")
+            self._dropped = not self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                (LEAVES,),
+            ).fetchall()
+            if not self._dropped:
+                self._conn.execute(f"SELECT 1 FROM {LEAVES} LIMIT 1")  # noqa: S608
         except sqlite3.Error as error:
             # No source is returned, so no one else could close the connection.
             self._conn.close()
@@ -445,6 +458,10 @@ class SQLiteSource(AuditSource):
             yield
         finally:
             self._conn.rollback()
+
+    def leaves_dropped(self) -> bool:
+        """Whether the events table is there but the leaf table is not."""
+        return self._dropped
 
     def hiding(self) -> list[str]:
         """A log table that is a view or a virtual table, not a plain table.
@@ -617,6 +634,23 @@ class PostgresSource(AuditSource):
             yield
         finally:
             self._query("ROLLBACK")
+
+    def leaves_dropped(self) -> bool:
+        """Whether the events table is there but the leaf table is not."""
+        rows = self._query(
+            "SELECT to_regclass(%s) IS NOT NULL, to_regclass(%s) IS NOT NULL",
+            (
+                self._qualified(PG_EVENTS_TABLE),
+                self._qualified(LEAVES),
+            ),
+        )
+        events, leaves = rows[0]
+        return bool(events and not leaves)
+
+    def _qualified(self, table: str) -> str:
+        """*table* in this source's schema, quoted as to_regclass reads it."""
+        quote = self._sql.Identifier
+        return f"{quote(self._schema_name).as_string()}.{quote(table).as_string()}"
 
     def hiding(self) -> list[str]:
         """Row-level security, or a table that is not a plain table.

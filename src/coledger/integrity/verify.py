@@ -37,6 +37,7 @@ EXPLANATIONS = {
     "ROOT_MISMATCH": "the log up to a trusted checkpoint is not the one signed",
     "MISSING_EVENT": "a leaf points at an event that is not there",
     "UNLEDGERED_EVENT": "an event was stored without a leaf (written around coledger)",
+    "MISSING_LEAVES": "the table of leaves, the log's hash chain, is gone",
     "LEDGER_GAP": "leaf numbers skip",
     "REORDERED": "events are not in the order their leaves were written",
     "STREAM_GAP": "a record's versions do not run 1, 2, 3... in log order",
@@ -114,7 +115,7 @@ class Report:
         """The report for a terminal: the verdict last, in words."""
         lines = [
             (
-                f"ledger: {self.size:,} events; trusted checkpoints: "
+                f"ledger: {self.size:,} events in the hash chain; trusted checkpoints: "
                 f"{self.checkpoints}; anchored: {self.anchored:,}"
             )
         ]
@@ -573,8 +574,12 @@ def verify(
         out.add(Finding("CORRUPT_FILE", problem))
     walker = _Walker(checkpoints, out)
     with source.snapshot():
-        walker.walk(source.leaf_pages())
-        _account(source, walker, out)
+        if source.leaves_dropped():  # an empty walk: each checkpoint TRUNCATED
+            out.add(_dropped(source.event_count()))
+            walker.walk(())
+        else:
+            walker.walk(source.leaf_pages())
+            _account(source, walker, out)
     size = walker.size
     for checkpoint in walker.pending:
         out.add(
@@ -597,6 +602,16 @@ def verify(
     status = FAILED if errors else PARTIAL if out.counts else VERIFIED
     return Report(
         status, size, anchored, len(checkpoints), tuple(out.shown), dict(out.counts)
+    )
+
+
+def _dropped(events: int) -> Finding:
+    """MISSING_LEAVES: the table of leaves is gone, with the events it covered."""
+    rows = "1 event row" if events == 1 else f"{events:,} event rows"
+    return Finding(
+        "MISSING_LEAVES",
+        f"the leaf table is gone, so none of the {rows} can be checked "
+        "against a leaf or a checkpoint",
     )
 
 
