@@ -969,3 +969,23 @@ def test_steps_across_the_autumn_clock_change_are_ordered_by_the_instant(
     ledger.cast_ballot(p, voter=a, choice="for", occurred_at=ballot)
     with refused(ledger, TimeOrderError):
         ledger.close_voting(p, by=admin, occurred_at=too_soon)
+
+
+def test_opening_a_vote_on_a_closed_proposal_says_it_is_closed(ledger: Ledger) -> None:
+    """A decided or withdrawn proposal is refused as closed, not for its body."""
+    admin, body, (a,) = board_with(ledger, 1)
+    decided = ledger.raise_proposal(body, proposers=[a], title="Kit", text="x")
+    ledger.request_adjustment(a, code="ER", proposal=decided, needed_before="vote")
+    ledger.decide(decided, outcome="adopted", method="chair", by=admin)
+    with refused(ledger, ProposalClosedError, match="decided"):
+        ledger.open_voting(decided, by=admin)
+    empty = ledger.establish_body("Panel", kind="advisory", by=admin)
+    withdrawn = ledger.raise_proposal(empty, proposers=[a], title="Kit", text="x")
+    ledger.withdraw_proposal(withdrawn, by=a)
+    with refused(ledger, ProposalClosedError, match="withdrawn"):
+        ledger.open_voting(withdrawn, by=admin)
+    voting = ledger.raise_proposal(body, proposers=[a], title="Mats", text="x")
+    ledger.open_voting(voting, by=admin)
+    ledger.vacate_seat(body, a, by=admin)
+    with refused(ledger, VotingAlreadyOpenedError):
+        ledger.open_voting(voting, by=admin)

@@ -65,6 +65,7 @@ class VotingCommands(LedgerCore):
         def command() -> tuple[UUID, ...]:
             actor = self._actor(by)
             record = self._proposal(proposal)
+            record.check_voting_can_open()
             body = self._body(record.body)
             # By default no earlier than the steps it must follow, which a
             # writer with a faster clock may have dated after this one's now,

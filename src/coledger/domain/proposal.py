@@ -727,6 +727,19 @@ class Proposal(LedgerAggregate):
             text=text,
         )
 
+    def check_voting_can_open(self) -> None:
+        """Refuse to open a vote on a proposal decided, withdrawn or voted on already.
+
+        The command asks first, before it reads the body's seats and the
+        requests for access: a closed proposal is refused for what it is, not
+        for a state of its body that no vote on it could now change.
+        """
+        self._check_open()
+        if self.status != "raised":
+            raise VotingAlreadyOpenedError(
+                f"voting on proposal {self.id} already opened"
+            )
+
     def open_voting(
         self,
         ctx: Context,
@@ -738,11 +751,7 @@ class Proposal(LedgerAggregate):
         advisory: bool = False,
     ) -> None:
         """Open voting with a fixed electorate (the access check is the caller's)."""
-        self._check_open()
-        if self.status != "raised":
-            raise VotingAlreadyOpenedError(
-                f"voting on proposal {self.id} already opened"
-            )
+        self.check_voting_can_open()
         self._check_after_last_step(ctx, "opening the vote")
         self._record(
             self.VotingOpened,
