@@ -541,6 +541,21 @@ def test_a_damaged_line_in_the_middle_is_named(
     assert memory_ledger.position == 0
 
 
+def test_timestamps_in_seconds_are_refused_not_read_as_1970(
+    copy: Path, memory_ledger: Ledger
+) -> None:
+    """A timestamp in seconds, which would date the vote in January 1970, is refused."""
+    path = copy / "votes.csv"
+    seconds = str(int(read_csv(path)[4]["timestamp"]) // 1000)
+    damage(path, 6, setter(0, seconds))
+    with pytest.raises(MalformedImportError) as raised:
+        import_polis(memory_ledger, copy)
+    assert (raised.value.path, raised.value.line) == (path, 6)
+    assert f"timestamp {seconds!r} reads as 1970-01-" in raised.value.reason
+    assert "seconds" in raised.value.reason
+    assert memory_ledger.position == 0
+
+
 def test_bytes_that_are_not_utf8_are_named(copy: Path, memory_ledger: Ledger) -> None:
     """An unreadable file names the line its bad bytes are on."""
     path = copy / "comments.csv"

@@ -63,6 +63,9 @@ TITLE_LIMIT = 120
 """Characters of a statement kept in its proposal's one-line title."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_BEFORE_POLIS = datetime(2000, 1, 1, tzinfo=UTC)
+"""Earlier than any Polis conversation (Polis began in 2012). Any timestamp in
+seconds, read as milliseconds, falls before it, in the first months of 1970."""
 _INTEGER = re.compile(r"-?[0-9]+")
 _NATURAL = re.compile(r"[0-9]+")
 
@@ -266,6 +269,12 @@ def _moment(path: Path, line: int, text: str) -> datetime:
         at = None
     if at is None or not v.in_range(at):
         raise MalformedImportError(path, line, f"timestamp {text!r} is out of range")
+    if at < _BEFORE_POLIS:
+        msg = (
+            f"timestamp {text!r} reads as {at:%Y-%m-%d}, before Polis existed: "
+            "it looks like seconds since 1970, where Polis gives milliseconds"
+        )
+        raise MalformedImportError(path, line, msg)
     return at
 
 
