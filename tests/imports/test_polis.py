@@ -577,6 +577,22 @@ def test_a_header_without_a_column_is_refused(
     assert memory_ledger.position == 0
 
 
+def test_a_header_naming_a_column_twice_is_refused(
+    copy: Path, memory_ledger: Ledger
+) -> None:
+    """Which of two voter-id columns holds the voter is unknown, so neither is read."""
+    path = copy / "votes.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = [f"{lines[0]},voter-id"] + [f"{line},0" for line in lines[1:]]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(MalformedImportError) as raised:
+        import_polis(memory_ledger, copy)
+    assert (raised.value.path, raised.value.line) == (path, 1)
+    assert "voter-id" in raised.value.reason
+    assert "twice" in raised.value.reason
+    assert memory_ledger.position == 0
+
+
 @pytest.mark.parametrize("name", ["comments.csv", "votes.csv"])
 def test_a_missing_file_is_refused(
     name: str, copy: Path, memory_ledger: Ledger

@@ -220,6 +220,11 @@ def _table(path: Path, wanted: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
         raise MalformedImportError(
             path, 1, f"the header lacks the column(s) {', '.join(missing)}"
         )
+    twice = [name for name in wanted if header.count(name) > 1]
+    if twice:  # a row's cells could then be read from either column
+        raise MalformedImportError(
+            path, 1, f"the header names the column(s) {', '.join(twice)} twice"
+        )
     for line, row in rows:
         if not row:
             continue  # a blank line
