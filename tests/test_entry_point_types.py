@@ -54,7 +54,7 @@ def lines_of(ledger: Ledger) -> list[str]:
 
 
 EMPTY_POLIS = PolisExport("talk", None, None, None, statements=(), votes=())
-"""A Polis export that holds nothing, and so would import anywhere."""
+"""A Polis export that holds nothing: the ledger argument is refused before it is."""
 
 CALLS: dict[str, Callable[[Ledger, Path], Any]] = {
     "checkpoint(None)": lambda led, _: led.checkpoint(None),  # type: ignore[arg-type]

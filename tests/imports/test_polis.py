@@ -593,6 +593,20 @@ def test_a_header_naming_a_column_twice_is_refused(
     assert memory_ledger.position == 0
 
 
+def test_an_export_without_statements_is_refused(
+    copy: Path, memory_ledger: Ledger
+) -> None:
+    """A comments.csv with a header and no rows would date an empty project in 1970."""
+    for name in ("comments.csv", "votes.csv"):
+        path = copy / name
+        header = path.read_text(encoding="utf-8").splitlines()[0]
+        path.write_text(header + "\n", encoding="utf-8")
+    with pytest.raises(MalformedImportError, match="no statements") as raised:
+        import_polis(memory_ledger, copy)
+    assert raised.value.path == copy / "comments.csv"
+    assert memory_ledger.position == 0
+
+
 @pytest.mark.parametrize("name", ["comments.csv", "votes.csv"])
 def test_a_missing_file_is_refused(
     name: str, copy: Path, memory_ledger: Ledger
@@ -720,6 +734,7 @@ SPOILT: dict[str, tuple[Spoiler, type[InvalidInputError]]] = {
         InvalidInputError,
     ),
     "votes None": (replaced(votes=None), InvalidInputError),
+    "no statements": (replaced(statements=()), InvalidInputError),
     "moderated 2": (first_statement(moderated=2), InvalidInputError),
     "comment_id '1'": (first_statement(comment_id="1"), InvalidInputError),
     "comment_id twice": (twice, InvalidInputError),

@@ -391,6 +391,10 @@ def read_polis_export(directory: Path | str) -> PolisExport:
         one_line=True,
     )
     statements = _statements(folder / COMMENTS)
+    if not statements:  # nothing to record, and no time to date the project by
+        raise MalformedImportError(
+            folder / COMMENTS, None, "it holds no statements, only a header"
+        )
     votes = _votes(folder / VOTES)
     summary = _summary(folder / SUMMARY)
     export = PolisExport(
@@ -447,6 +451,8 @@ def _check_export(export: PolisExport) -> PolisExport:
         raise InvalidInputError(f"export must be a PolisExport, not {_kind(export)}")
     _check_labels(export)
     statements = _items("statements", export.statements, Statement)
+    if not statements:
+        raise InvalidInputError("statements is empty: there is nothing to import")
     votes = _items("votes", export.votes, Vote)
     seen: set[int] = set()
     for index, statement in enumerate(statements):
