@@ -485,9 +485,23 @@ def test_an_id_too_long_for_its_references_is_refused_before_writing(
     damage(path, lines_in(path), setter(3, "9" * 200))
     with pytest.raises(MalformedImportError, match="name is 218 characters") as raised:
         read_polis_export(copy)
-    assert raised.value.path == copy
+    assert (raised.value.path, raised.value.line) == (path, lines_in(path))
     with pytest.raises(MalformedImportError):
         import_polis(memory_ledger, copy)
+    assert memory_ledger.position == 0
+
+
+def test_a_voter_id_too_long_for_its_name_is_refused_naming_its_row(
+    copy: Path, memory_ledger: Ledger
+) -> None:
+    """The refusal of an over-long id names the file, the line and the column."""
+    path = copy / "votes.csv"
+    damage(path, 7, setter(3, "9" * 600))
+    with pytest.raises(MalformedImportError) as raised:
+        import_polis(memory_ledger, copy)
+    assert (raised.value.path, raised.value.line) == (path, 7)
+    assert raised.value.reason.startswith("voter-id is too long")
+    assert "name is 618 characters" in raised.value.reason
     assert memory_ledger.position == 0
 
 

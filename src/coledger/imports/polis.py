@@ -415,26 +415,44 @@ def _check_derived(folder: Path, export: PolisExport) -> None:
     """Check the longest name and source references the writer will make of ids.
 
     Ids are whole numbers of any length, so a long one could make a text the
-    ledger refuses halfway through the writing; refused here, before any.
+    ledger refuses halfway through the writing; refused here, before any,
+    naming the row and column of the id.
     """
-    for field, text, limits in _derived(export):
-        _checked(folder, None, field, text, **limits)
+    for field, text, limits, (name, line, column) in _derived(export):
+        try:
+            v.check_text(field, text, **limits)
+        except LedgerError as error:
+            msg = f"{column} is too long: the {field} made from it fails ({error})"
+            raise MalformedImportError(folder / name, line, msg) from error
 
 
-def _derived(export: PolisExport) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """The longest name and source references made of ids, with their limits."""
-    pid = max(map(str, export.participants), key=len, default="0")
-    comment = max((str(s.comment_id) for s in export.statements), key=len, default="0")
-    line = str(max((x.line for x in export.votes), default=0))
-    yield "name", f"Polis participant {pid}", {"limit": v.MAX_NAME}
-    for suffix in (
-        f"participant/{pid}/lived-experience",
-        f"{comment}/voting-opened",
-        f"{comment}/voting-closed",
-        f"{VOTES}#{line}",
+_Origin = tuple[str, int, str]
+"""The file, line and column of the id a text is made from."""
+
+
+def _derived(
+    export: PolisExport,
+) -> Iterator[tuple[str, str, dict[str, Any], _Origin]]:
+    """The longest name and source references made of ids, with their limits.
+
+    The export holds at least one statement: both callers refuse one without.
+    """
+    people = [(s.author, (COMMENTS, s.line, "author-id")) for s in export.statements]
+    people += [(x.voter, (VOTES, x.line, "voter-id")) for x in export.votes]
+    pid, person = max(people, key=lambda p: len(str(p[0])))
+    statement = max(export.statements, key=lambda s: len(str(s.comment_id)))
+    comment = (COMMENTS, statement.line, "comment-id")
+    line = max((x.line for x in export.votes), default=0)
+    yield "name", f"Polis participant {pid}", {"limit": v.MAX_NAME}, person
+    for suffix, origin in (
+        (f"participant/{pid}/lived-experience", person),
+        (f"{statement.comment_id}/voting-opened", comment),
+        (f"{statement.comment_id}/voting-closed", comment),
+        (f"{VOTES}#{line}", (VOTES, line, "line number")),
     ):
         ref = f"polis:{export.conversation}/{suffix}"
-        yield "source_ref", ref, {"limit": v.MAX_SOURCE_REF, "one_line": True}
+        limits = {"limit": v.MAX_SOURCE_REF, "one_line": True}
+        yield "source_ref", ref, limits, origin
 
 
 # Checking an export made or changed by hand -------------------------------------
@@ -473,7 +491,7 @@ def _check_export(export: PolisExport) -> PolisExport:
             )
         lines[vote.line] = index
     checked = attrs.evolve(export, statements=statements, votes=votes)
-    for field, text, limits in _derived(checked):
+    for field, text, limits, _ in _derived(checked):
         v.check_text(field, text, **limits)
     return checked
 
