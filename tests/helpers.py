@@ -19,11 +19,11 @@ def count_events(ledger: Ledger) -> int:
 @contextmanager
 def refused(
     ledger: Ledger, error: type[LedgerError], match: str | None = None
-) -> Iterator[None]:
+) -> Iterator[pytest.ExceptionInfo[LedgerError]]:
     """Expect *error* from the block, and that the ledger stored nothing."""
     before = count_events(ledger)
-    with pytest.raises(error, match=match):
-        yield
+    with pytest.raises(error, match=match) as raised:
+        yield raised
     assert count_events(ledger) == before, "a refused command stored events"
 
 

@@ -432,8 +432,9 @@ def test_code_lists_must_be_lists_with_something_in(world: World, name: str) -> 
     valid = "DIS" if name == "categories" else "ER"
     with refused(world.ledger, UnknownCodeError, match=f"^{name} must be a list"):
         command(world, **{name: valid})
-    with refused(world.ledger, InvalidInputError):
+    with refused(world.ledger, InvalidInputError, match="at least one") as empty:
         command(world, **{name: []})
+    assert type(empty.value) is InvalidInputError  # a list, not an empty text
     with refused(world.ledger, UnknownCodeError):
         command(world, **{name: [valid, "nope"]})
 

@@ -152,7 +152,7 @@ class MeetingCommands(LedgerCore):
             dict.fromkeys(v.check_code("format", f, v.FORMATS) for f in given)
         )
         if not chosen:
-            raise errors.EmptyTextError("papers need at least one format")
+            raise errors.InvalidInputError("formats must name at least one format")
 
         def command() -> None:
             ctx = self._ctx(self._actor(by), occurred_at, source_ref)

@@ -238,7 +238,7 @@ def check_categories(categories: object) -> tuple[str, ...]:
         )
     )
     if not chosen:
-        raise EmptyTextError("a declaration needs at least one category")
+        raise InvalidInputError("categories must name at least one category")
     if len(chosen) > 1 and {"NONE", "PREFER_NOT"} & set(chosen):
         raise InvalidInputError(
             "NONE and PREFER_NOT are answers on their own, "
