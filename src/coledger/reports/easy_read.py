@@ -276,7 +276,12 @@ def seats(safe: SafeReport, group: str, where: str, *, plural: bool = False) -> 
 
 
 def support(safe: SafeReport) -> Point:
-    """Whether the support people asked for came in time (X1)."""
+    """Whether the support people asked for came in time (X1).
+
+    X1 counts each time support was due: a standing request once at every
+    meeting it covered. So its n is how many times people needed support,
+    not how many times they asked for it.
+    """
     f = safe.indicators.get("X1")
     if f is None or f.value is None or f.n is None:
         lines = _missing(f)
@@ -287,7 +292,7 @@ def support(safe: SafeReport) -> Point:
             else "Everyone should get the support they ask for."
         )
         lines = (
-            f"People asked for support {f.n} times.",
+            f"People needed support {f.n} times.",
             "For example, easy read, a break or a sign language interpreter.",
             often("They", "got it in time", f.value.words),
             # without its band (left out when it would narrow the words), no verdict
@@ -301,7 +306,7 @@ def support(safe: SafeReport) -> Point:
         meter=None if f is None else _meter("Support given in time", f),
         table=(
             (
-                "Times people asked",
+                "Times people needed support",
                 "not shown" if f is None or f.n is None else str(f.n),
             ),
             ("Support given in time", _table_words(f)),

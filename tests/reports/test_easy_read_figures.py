@@ -1,0 +1,124 @@
+"""The members' report says what its figures count, read from small real ledgers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from coledger import Ledger, Rule
+from coledger.reports import render
+
+START = datetime(2025, 1, 6, 18, tzinfo=UTC)
+MEETINGS = 6
+DECIDED = 4
+
+
+def _day(n: int) -> datetime:
+    return START + timedelta(days=n)
+
+
+def _board(*, standing: bool = False, present: str = "all") -> tuple[Ledger, UUID]:
+    """A board of ten voting seats, five with lived experience, meeting six times.
+
+    Each of its six proposals gets a comment from each of the five members with
+    lived experience; the first four are adopted by everyone, with feedback on
+    every comment, and the last two are never decided. With *standing*, each of
+    the five asks once for easy read at every meeting, and gets it. *present*
+    says who of the five attends the meetings: "all", "one" or "none".
+    """
+    ledger = Ledger.open("memory://")
+    admin = ledger.register_member("Admin", role="staff", occurred_at=_day(0))
+    lived = [
+        ledger.register_member(f"Trainer {i}", role="trainer", occurred_at=_day(0))
+        for i in range(5)
+    ]
+    others = [
+        ledger.register_member(f"Trustee {i}", role="trustee", occurred_at=_day(0))
+        for i in range(5)
+    ]
+    for member, said in [(m, "DIS") for m in lived] + [(m, "NONE") for m in others]:
+        ledger.declare_lived_experience(
+            member, categories=[said], consent="explicit_consent", occurred_at=_day(0)
+        )
+    board = ledger.establish_body(
+        "Board",
+        kind="governance",
+        rule=Rule.majority(quorum=0.5),
+        by=admin,
+        occurred_at=_day(0),
+    )
+    for member in lived + others:
+        ledger.assign_seat(board, member, seat="voting", by=admin, occurred_at=_day(0))
+    if standing:
+        for member in lived:
+            asked = ledger.request_adjustment(member, code="ER", occurred_at=_day(1))
+            ledger.provide_adjustment(asked, by=admin, occurred_at=_day(1))
+    attending = {"all": lived, "one": lived[:1], "none": []}[present]
+    proposals = []
+    for i in range(MEETINGS):
+        when = _day(10 + 7 * i)
+        meeting = ledger.schedule_meeting(
+            board,
+            kind="decision_meeting",
+            title=f"Meeting {i}",
+            starts_at=when,
+            by=admin,
+            occurred_at=_day(2),
+        )
+        for member in attending + others:
+            ledger.record_attendance(meeting, member, by=admin, occurred_at=when)
+        proposer = (lived + others)[i]
+        proposal = ledger.raise_proposal(
+            board,
+            proposers=[proposer],
+            title=f"Idea {i}",
+            text="Text",
+            occurred_at=when,
+        )
+        comments = [
+            ledger.comment(proposal, author=m, text="A comment", occurred_at=when)
+            for m in lived
+        ]
+        proposals.append((proposal, comments))
+    for proposal, comments in proposals[:DECIDED]:
+        ledger.decide(
+            proposal,
+            outcome="adopted",
+            method="consensus",
+            by=admin,
+            decided_by=lived + others,
+            occurred_at=_day(60),
+        )
+        ledger.give_feedback(
+            proposal,
+            comments=comments,
+            text="We did it",
+            by=admin,
+            occurred_at=_day(61),
+        )
+    return ledger, board
+
+
+def _members(ledger: Ledger, board: UUID, fmt: str = "text") -> str:
+    report = ledger.power_sharing(body=board)
+    return render(report, audience="members", format=fmt, names={str(board): "Board"})
+
+
+def _point(text: str, heading: str) -> str:
+    return text.split(heading, 1)[1].split("\n\n", 1)[0]
+
+
+def test_support_counts_the_times_it_was_needed_not_asked_for() -> None:
+    """Five standing requests over six meetings are 30 times support was due.
+
+    X1 counts a standing request once at each meeting it covered, so its n
+    is not how many times people asked: five people asked once each.
+    """
+    ledger, board = _board(standing=True)
+    assert ledger.power_sharing(body=board).indicators["X1"].n == 5 * MEETINGS
+    for fmt in ("text", "html"):
+        out = _members(ledger, board, fmt)
+        assert "asked for support 30 times" not in out
+        assert "People needed support 30 times." in out
+    table = _members(ledger, board, "html").split("The numbers about support")[1]
+    assert '<th scope="row">Times people needed support</th><td>30</td>' in table
