@@ -226,7 +226,7 @@ def test_members_read_the_comments_of_lived_experience_as_a_range(
     n = demo_report.indicators["V5"].n
     assert 40 < n <= 100, "the demo year's comments fall in the range 41 to 100"
     feedback = members_text.split("Did we tell people what happened")[1]
-    assert "People with lived experience made 41 to 100 comments." in feedback
+    assert "People with lived experience made 41 to 100 comments on them." in feedback
     assert str(n) not in feedback
 
 

@@ -122,3 +122,23 @@ def test_support_counts_the_times_it_was_needed_not_asked_for() -> None:
         assert "People needed support 30 times." in out
     table = _members(ledger, board, "html").split("The numbers about support")[1]
     assert '<th scope="row">Times people needed support</th><td>30</td>' in table
+
+
+def test_the_comments_counted_are_those_on_ideas_that_were_decided() -> None:
+    """V5 counts the 20 comments on the four decided ideas, not all 30 made.
+
+    The two ideas never decided drew ten more comments: "made 5 to 20
+    comments" alone would undercount what they said (the public ladder gives
+    the board's 30 as "21 to 40").
+    """
+    ledger, board = _board()
+    report = ledger.power_sharing(body=board)
+    assert report.indicators["V5"].n == 5 * DECIDED
+    assert report.ladder[0].evidence["le_comments"] == 5 * MEETINGS
+    for fmt in ("text", "html"):
+        out = _members(ledger, board, fmt)
+        assert "made 5 to 20 comments." not in out
+        assert "We made decisions about some ideas." in out
+        assert "People with lived experience made 5 to 20 comments on them." in out
+    table = _members(ledger, board, "html").split("The numbers about answers")[1]
+    assert '<th scope="row">Comments on ideas we decided about</th>' in table

@@ -315,7 +315,11 @@ def support(safe: SafeReport) -> Point:
 
 
 def feedback(safe: SafeReport, group: str) -> Point:
-    """Whether people were told what became of their comments (V5)."""
+    """Whether people were told what became of their comments (V5).
+
+    V5 counts only the comments on proposals decided in the period, so the
+    point says so: the group may have made many more comments than that.
+    """
     f = safe.indicators.get("V5")
     made = None if f is None or f.n_range is None else f.n_range.text
     if f is None or f.value is None or made is None:
@@ -325,7 +329,8 @@ def feedback(safe: SafeReport, group: str) -> Point:
             "That is good." if f.band == "closed" else "We need to do this every time."
         )
         lines = (
-            f"{_cap(group)} made {made} comments.",
+            "We made decisions about some ideas.",
+            f"{_cap(group)} made {made} comments on them.",
             often("We", "told them what happened", f.value.words),
             verdict,
             *_few_answered(f),
@@ -337,7 +342,7 @@ def feedback(safe: SafeReport, group: str) -> Point:
         lines=lines,
         meter=None if f is None else _meter("Comments we answered", f),
         table=(
-            ("Comments", made or "not shown"),
+            ("Comments on ideas we decided about", made or "not shown"),
             ("Comments we answered", _table_words(f)),
         ),
     )
