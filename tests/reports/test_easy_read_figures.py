@@ -142,3 +142,21 @@ def test_the_comments_counted_are_those_on_ideas_that_were_decided() -> None:
         assert "People with lived experience made 5 to 20 comments on them." in out
     table = _members(ledger, board, "html").split("The numbers about answers")[1]
     assert '<th scope="row">Comments on ideas we decided about</th>' in table
+
+
+def test_unequal_terms_are_not_put_down_to_support_alone() -> None:
+    """A board whose support came every time, but where one trainer came alone.
+
+    Equal terms fail on voting rights, a lone voter at decision meetings, or
+    support not met; here only the lone voter failed them, so the ladder must
+    not say that people did not get the support they needed.
+    """
+    ledger, board = _board(standing=True, present="one")
+    report = ledger.power_sharing(body=board)
+    assert report.indicators["X1"].value == 1
+    assert "equal_terms_not_met" in report.ladder[0].flags
+    for fmt in ("text", "html"):
+        out = _members(ledger, board, fmt)
+        assert "They got it in time every time." in out
+        assert "did not get the support they needed" not in out
+        assert "Some things stopped them taking part as equals." in out

@@ -94,7 +94,9 @@ MEANINGS = {
 
 FLAG_LINES = {
     "faux_coproduction": "It was called working together. But it was not yet.",
-    "equal_terms_not_met": "Some people did not get the support they needed.",
+    # Unequal terms may be fewer votes, a lone voter at meetings or support
+    # not met: the public report may not show which, so the line names none.
+    "equal_terms_not_met": "Some things stopped them taking part as equals.",
     "one_off": "People had only one chance to give ideas.",
     "no_feedback_loop": "Nobody told people what happened to their ideas.",
     "late_involvement": "People were asked too late.",
