@@ -160,3 +160,18 @@ def test_unequal_terms_are_not_put_down_to_support_alone() -> None:
         assert "They got it in time every time." in out
         assert "did not get the support they needed" not in out
         assert "Some things stopped them taking part as equals." in out
+
+
+def test_a_lone_representative_may_be_no_representative() -> None:
+    """R2 counts meetings with at most one voter of lived experience: none too.
+
+    None of the five trainers came to the board's meetings, so the ladder
+    must not say that one of them was alone at a meeting.
+    """
+    ledger, board = _board(present="none")
+    report = ledger.power_sharing(body=board)
+    assert "lone_representative" in report.ladder[0].flags
+    for fmt in ("text", "html"):
+        out = _members(ledger, board, fmt)
+        assert "one of them was alone" not in out
+        assert "At some meetings, one or none of them was there to vote." in out

@@ -101,7 +101,9 @@ FLAG_LINES = {
     "no_feedback_loop": "Nobody told people what happened to their ideas.",
     "late_involvement": "People were asked too late.",
     "token_seat": "They hold very few seats.",
-    "lone_representative": "Sometimes one of them was alone at a meeting.",
+    # R2 counts the meetings with at most one voter of lived experience, so
+    # with none of them there too.
+    "lone_representative": "At some meetings, one or none of them was there to vote.",
     "placation": "They had seats, but could not change the result.",
 }
 """What each ladder flag means, in plain words."""
