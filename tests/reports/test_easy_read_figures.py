@@ -17,7 +17,9 @@ def _day(n: int) -> datetime:
     return START + timedelta(days=n)
 
 
-def _board(*, standing: bool = False, present: str = "all") -> tuple[Ledger, UUID]:
+def _board(
+    *, standing: bool = False, present: str = "all", seated: bool = True
+) -> tuple[Ledger, UUID]:
     """A board of ten voting seats, five with lived experience, meeting six times.
 
     Each of its six proposals gets a comment from each of the five members with
@@ -25,6 +27,7 @@ def _board(*, standing: bool = False, present: str = "all") -> tuple[Ledger, UUI
     every comment, and the last two are never decided. With *standing*, each of
     the five asks once for easy read at every meeting, and gets it. *present*
     says who of the five attends the meetings: "all", "one" or "none".
+    Without *seated*, only the five others hold (voting) seats.
     """
     ledger = Ledger.open("memory://")
     admin = ledger.register_member("Admin", role="staff", occurred_at=_day(0))
@@ -47,7 +50,7 @@ def _board(*, standing: bool = False, present: str = "all") -> tuple[Ledger, UUI
         by=admin,
         occurred_at=_day(0),
     )
-    for member in lived + others:
+    for member in (lived if seated else []) + others:
         ledger.assign_seat(board, member, seat="voting", by=admin, occurred_at=_day(0))
     if standing:
         for member in lived:
@@ -175,3 +178,20 @@ def test_a_lone_representative_may_be_no_representative() -> None:
         out = _members(ledger, board, fmt)
         assert "one of them was alone" not in out
         assert "At some meetings, one or none of them was there to vote." in out
+
+
+def test_a_token_seat_may_be_no_seat_at_all() -> None:
+    """The flag token_seat is R1 below 15%, none included: "very few" would not do.
+
+    The trainers hold none of the board's five voting seats, which the seats
+    point says; the ladder must not say that they hold very few.
+    """
+    ledger, board = _board(seated=False)
+    report = ledger.power_sharing(body=board)
+    assert report.indicators["R1"].value == 0
+    assert "token_seat" in report.ladder[0].flags
+    for fmt in ("text", "html"):
+        out = _members(ledger, board, fmt)
+        assert "People with lived experience hold none of them." in out
+        assert "very few seats" not in out
+        assert "They hold too few seats." in out

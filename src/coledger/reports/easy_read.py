@@ -100,7 +100,8 @@ FLAG_LINES = {
     "one_off": "People had only one chance to give ideas.",
     "no_feedback_loop": "Nobody told people what happened to their ideas.",
     "late_involvement": "People were asked too late.",
-    "token_seat": "They hold very few seats.",
+    # R1 below the token cut, none included: as the seats point's verdict.
+    "token_seat": "They hold too few seats.",
     # R2 counts the meetings with at most one voter of lived experience, so
     # with none of them there too.
     "lone_representative": "At some meetings, one or none of them was there to vote.",
