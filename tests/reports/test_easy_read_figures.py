@@ -18,7 +18,11 @@ def _day(n: int) -> datetime:
 
 
 def _board(
-    *, standing: bool = False, present: str = "all", seated: bool = True
+    *,
+    standing: bool = False,
+    present: str = "all",
+    seated: bool = True,
+    name: str = "Board",
 ) -> tuple[Ledger, UUID]:
     """A board of ten voting seats, five with lived experience, meeting six times.
 
@@ -27,7 +31,8 @@ def _board(
     every comment, and the last two are never decided. With *standing*, each of
     the five asks once for easy read at every meeting, and gets it. *present*
     says who of the five attends the meetings: "all", "one" or "none".
-    Without *seated*, only the five others hold (voting) seats.
+    Without *seated*, only the five others hold (voting) seats. *name* is
+    the board's name.
     """
     ledger = Ledger.open("memory://")
     admin = ledger.register_member("Admin", role="staff", occurred_at=_day(0))
@@ -44,7 +49,7 @@ def _board(
             member, categories=[said], consent="explicit_consent", occurred_at=_day(0)
         )
     board = ledger.establish_body(
-        "Board",
+        name,
         kind="governance",
         rule=Rule.majority(quorum=0.5),
         by=admin,
@@ -195,3 +200,18 @@ def test_a_token_seat_may_be_no_seat_at_all() -> None:
         assert "People with lived experience hold none of them." in out
         assert "very few seats" not in out
         assert "They hold too few seats." in out
+
+
+def test_the_names_on_the_ladder_are_isolated_in_html() -> None:
+    """A right-to-left name standing alone on the ladder sits in its own bdi.
+
+    As in the board's and the public's HTML (docs/reports.md, Accessibility):
+    a heading or a table row holding only the name keeps its brackets and
+    digits in place.
+    """
+    name = "ועד (2)"
+    ledger, board = _board(name=name)
+    out = render(ledger.power_sharing(body=board), audience="members", format="html")
+    assert f">{name}</h3>" not in out
+    assert f"<bdi>{name}</bdi></h3>" in out
+    assert f'<th scope="row"><bdi>{name}</bdi></th>' in out

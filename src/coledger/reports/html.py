@@ -494,7 +494,7 @@ def _point(point: Point, ids: _Ids) -> Markup:
         parts.append(
             el(
                 "section",
-                el("h3", step.name, id=step_heading),
+                el("h3", _named(step.name), id=step_heading),
                 el(
                     "div",
                     svg.step_picture(ids("steps"), step.name, step.level, STEPS),
@@ -505,7 +505,11 @@ def _point(point: Point, ids: _Ids) -> Markup:
             )
         )
     if point.table:
-        parts.append(_table(point.caption, point.columns, list(point.table), ids))
+        # The ladder's rows are headed by the processes' names.
+        rows: list[tuple[str | Markup, str]] = [
+            (_named(name) if point.steps else name, cell) for name, cell in point.table
+        ]
+        parts.append(_table(point.caption, point.columns, rows, ids))
     return el("section", *parts, class_="point", aria_labelledby=heading_id)
 
 
