@@ -292,6 +292,23 @@ def test_a_process_below_the_first_step_is_not_on_step_0() -> None:
         assert "It is not on the ladder yet." in out
 
 
+def test_a_one_off_says_they_took_part_once_not_that_they_had_one_chance() -> None:
+    """The flag one_off says all their input came on one occasion, no more.
+
+    The record cannot tell how many chances they were given: a body that met
+    every week, where they spoke at one meeting, is one_off too.
+    """
+    many = {"people": dict.fromkeys(GROUPS, 9), "le_proposals": 9}
+    rung = Rung(
+        "body", str(uuid.uuid4()), "Finance Committee", "CONSULTATION", 4,
+        ("one_off",), many,
+    )  # fmt: skip
+    for fmt in ("text", "html"):
+        out = render(_hand_made("body", (rung,)), audience="members", format=fmt)
+        assert "only one chance" not in out
+        assert "They took part only once." in out
+
+
 def test_step_5_does_not_say_others_decided_where_lived_experience_decided(
     demo_report: PowerSharingReport,
 ) -> None:

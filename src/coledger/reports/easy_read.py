@@ -97,7 +97,9 @@ FLAG_LINES = {
     # Unequal terms may be fewer votes, a lone voter at meetings or support
     # not met: the public report may not show which, so the line names none.
     "equal_terms_not_met": "Some things stopped them taking part as equals.",
-    "one_off": "People had only one chance to give ideas.",
+    # All their input came on one occasion: how many chances they had, the
+    # record does not say.
+    "one_off": "They took part only once.",
     "no_feedback_loop": "Nobody told people what happened to their ideas.",
     "late_involvement": "People were asked too late.",
     # R1 below the token cut, none included: as the seats point's verdict.
