@@ -206,7 +206,7 @@ def test_large_type_and_generous_spacing(members_html: str) -> None:
 
 def test_the_group_is_named_as_the_organisation_says(members_html: str) -> None:
     """The members' report can call lived experience by the organisation's word."""
-    assert "In this report, we call them trainers." in members_html
+    assert "In this report, we call the people who said yes trainers." in members_html
     assert "Trainers had about half of them." in members_html
 
 

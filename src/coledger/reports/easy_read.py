@@ -434,10 +434,13 @@ def build(
         "This report is about how we make choices together.",
         when,
         "It is about groups. It is not about any one person.",
+        # Said whatever the record holds: which answers were given, and by how
+        # many, is what disclosure control exists to keep back.
         "We asked members about their lives.",
-        "Some told us they are disabled or have a health condition.",
-        "Some told us they care for someone.",
-        f"In this report, we call them {who}.",
+        "We asked if they are disabled or have a health condition.",
+        "We asked if they care for someone.",
+        "Or if their life is like that in another way.",
+        f"In this report, we call the people who said yes {who}.",
     )
     if safe.scope.kind == "project" and named:
         intro = (f"This report is about {named}.", *intro)
