@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from coledger import Ledger
 from coledger.domain import LedgerAggregate
+from coledger.errors import CorruptEventError
 from coledger.serialization import LedgerMapper, decode_state, encode_state
 from conftest import PG_BASE, drop_schema, require_postgres
 from strategies import (
@@ -401,3 +402,38 @@ def test_versioned_events_round_trip_through_the_mapper(
 ) -> None:
     """The strategy builder and the mapper work for a versioned test-local class too."""
     assert_same_event(event, MAPPER.to_domain_event(MAPPER.to_stored_event(event)))
+
+
+# (d) Stored states that cannot be read back ---------------------------------------
+
+
+def ballot_row(**changes: Any) -> StoredEvent:
+    """A stored ballot as a writer stores it, with *changes* to its JSON state.
+
+    A change to ``None`` removes the field.
+    """
+    state: dict[str, Any] = {
+        "timestamp": "2025-03-01T18:00:00+00:00",
+        "actor": str(uuid.uuid4()),
+        "occurred_at": "2025-03-01T18:00:00+00:00",
+        "source_ref": None,
+        "voter": str(uuid.uuid4()),
+        "choice": "for",
+        "supporter": None,
+    }
+    state.update(changes)
+    for name, value in changes.items():
+        if value is None:
+            del state[name]
+    return StoredEvent(
+        originator_id=uuid.uuid4(),
+        originator_version=7,
+        topic="coledger.domain.proposal:Proposal.BallotCast",
+        state=orjson.dumps(state),
+    )
+
+
+def test_a_stored_state_missing_a_field_is_refused() -> None:
+    """A state without a field its class declares raises CorruptEventError naming it."""
+    with pytest.raises(CorruptEventError, match=r"missing.*'choice'"):
+        MAPPER.to_domain_event(ballot_row(choice=None))

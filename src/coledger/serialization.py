@@ -213,6 +213,24 @@ def _caster(hint: Any) -> Caster:
 
 
 @functools.cache
+def _declared(cls: Any) -> frozenset[str]:
+    """The names of the stored fields of an event class."""
+    return frozenset(field_types(cls))
+
+
+def _check_complete(cls: Any, state: dict[str, Any]) -> None:
+    """Raise ValueError if *state* lacks a field its class declares.
+
+    An event built without one would fail only when the field is read, far
+    from the stored row: a field added to a class needs an upcaster that gives
+    it a value in every older version's state.
+    """
+    if not state.keys() >= _declared(cls):
+        missing = sorted(_declared(cls) - state.keys())
+        raise ValueError(f"the stored state is missing the fields {missing}")
+
+
+@functools.cache
 def _field_casts(cls: Any) -> tuple[tuple[str, Caster], ...]:
     """Each stored field of an event class with the cast that types it."""
     return tuple((name, _caster(hint)) for name, hint in field_types(cls).items())
@@ -302,6 +320,7 @@ class LedgerMapper(Mapper[UUID]):
         try:
             cls = event_class(stored_event.topic)
             state = self.decode(cls, stored_event)
+            _check_complete(cls, state)
             originator_id = stored_id(stored_event.originator_id)
         except LedgerError:
             raise
