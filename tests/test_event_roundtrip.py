@@ -407,8 +407,27 @@ def test_versioned_events_round_trip_through_the_mapper(
 # (d) Stored states that cannot be read back ---------------------------------------
 
 
-def ballot_row(**changes: Any) -> StoredEvent:
-    """A stored ballot as a writer stores it, with *changes* to its JSON state.
+BALLOT = {
+    "choice": "for",
+    "supporter": None,
+    "voter": "0b7f3a52-6d1e-4c8a-9f2d-3e5b7c9a1d4f",
+}
+CLOSE = {
+    "for_": 8,
+    "against": 3,
+    "abstain": 4,
+    "block": 0,
+    "electorate_size": 18,
+    "lived_experience_participants": None,
+    "outcome": "adopted",
+    "reason": "no_blocks",
+    "advisory": False,
+    "class_version": 2,
+}
+
+
+def stored_row(kind: str, fields: dict[str, Any], **changes: Any) -> StoredEvent:
+    """A stored proposal event of *kind* as a writer stores it, with *changes*.
 
     A change to ``None`` removes the field.
     """
@@ -417,18 +436,16 @@ def ballot_row(**changes: Any) -> StoredEvent:
         "actor": str(uuid.uuid4()),
         "occurred_at": "2025-03-01T18:00:00+00:00",
         "source_ref": None,
-        "voter": str(uuid.uuid4()),
-        "choice": "for",
-        "supporter": None,
+        **fields,
+        **changes,
     }
-    state.update(changes)
     for name, value in changes.items():
         if value is None:
             del state[name]
     return StoredEvent(
         originator_id=uuid.uuid4(),
         originator_version=7,
-        topic="coledger.domain.proposal:Proposal.BallotCast",
+        topic=f"coledger.domain.proposal:Proposal.{kind}",
         state=orjson.dumps(state),
     )
 
@@ -436,4 +453,46 @@ def ballot_row(**changes: Any) -> StoredEvent:
 def test_a_stored_state_missing_a_field_is_refused() -> None:
     """A state without a field its class declares raises CorruptEventError naming it."""
     with pytest.raises(CorruptEventError, match=r"missing.*'choice'"):
-        MAPPER.to_domain_event(ballot_row(choice=None))
+        MAPPER.to_domain_event(stored_row("BallotCast", BALLOT, choice=None))
+
+
+@pytest.mark.parametrize(
+    ("kind", "change"),
+    [
+        ("VotingClosed", {"advisory": "false"}),
+        ("VotingClosed", {"advisory": 0}),
+        ("VotingClosed", {"for_": 8.9}),
+        ("VotingClosed", {"against": "3"}),
+        ("VotingClosed", {"block": True}),
+        ("BallotCast", {"choice": 5}),
+        ("BallotCast", {"choice": ["for"]}),
+    ],
+    ids=[
+        "bool as text",
+        "bool as number",
+        "int as float",
+        "int as text",
+        "int as bool",
+        "text as number",
+        "text as list",
+    ],
+)
+def test_a_stored_field_of_the_wrong_type_is_refused(
+    kind: str, change: dict[str, Any]
+) -> None:
+    """A JSON value not of its field's type is refused, not bent into it.
+
+    ``bool("false")`` is True and ``int(8.9)`` is 8: a cast would read such a
+    value as something no writer stored.
+    """
+    fields = CLOSE if kind == "VotingClosed" else BALLOT
+    (name,) = change
+    with pytest.raises(CorruptEventError, match=name):
+        MAPPER.to_domain_event(stored_row(kind, fields, **change))
+
+
+def test_stored_fields_of_their_own_types_are_read() -> None:
+    """The values a writer stores (and None) decode as they are."""
+    event: Any = MAPPER.to_domain_event(stored_row("VotingClosed", CLOSE))
+    assert (event.for_, event.advisory, event.reason) == (8, False, "no_blocks")
+    assert event.lived_experience_participants is None

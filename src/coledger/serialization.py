@@ -179,25 +179,48 @@ SHORT = 24
 recur in every event, and a projection keeps hundreds of thousands of them."""
 
 
-def _text(value: Any) -> str:
-    text = str(value)
-    return sys.intern(text) if len(text) <= SHORT else text
+def _not(kind: str, value: object) -> TypeError:
+    # The type alone: the value may be a sealed field, opened.
+    return TypeError(f"not {kind} but {type(value).__name__}")
+
+
+def as_text(value: Any) -> str:
+    """*value* if it is a JSON string (a short one shared), else TypeError."""
+    if type(value) is not str:
+        raise _not("a JSON string", value)
+    return sys.intern(value) if len(value) <= SHORT else value
 
 
 def _texts(values: Any) -> tuple[str, ...]:
-    return tuple(map(_text, values))
+    return tuple(map(as_text, values))
+
+
+def as_whole(value: Any) -> int:
+    """*value* if it is a JSON whole number (not true or false), else TypeError."""
+    if type(value) is not int:
+        raise _not("a whole number", value)
+    return value
+
+
+def as_flag(value: Any) -> bool:
+    """*value* if it is JSON true or false, else TypeError."""
+    if type(value) is not bool:
+        raise _not("true or false", value)
+    return value
 
 
 _CASTERS: dict[Any, Caster] = {
     UUID: uuid_of,
     datetime: datetime.fromisoformat,
-    str: _text,
-    int: int,
-    bool: bool,
+    str: as_text,
+    int: as_whole,
+    bool: as_flag,
     tuple[UUID, ...]: uuids_of,
     tuple[str, ...]: _texts,
 }
-"""Direct casts for the field types events declare, as cattrs would structure them."""
+"""Direct casts for the field types events declare. Texts, whole numbers and
+flags are taken only as the JSON a writer stores for them, never bent into
+their type: ``bool("false")`` is True and ``int(8.9)`` is 8."""
 
 
 def _caster(hint: Any) -> Caster:
@@ -266,7 +289,8 @@ def structure_state(cls: Any, state: dict[str, Any]) -> dict[str, Any]:
     """Upcast an old version's state, then give every field its declared type.
 
     Works on *state* in place and returns it; fields the class does not declare
-    are kept as they are, and None stays None.
+    are kept as they are, and None stays None. A value not of its field's JSON
+    type raises ValueError naming the field.
     """
     class_version = getattr(cls, "class_version", 1)
     version = state.pop("class_version", 1)
@@ -276,7 +300,10 @@ def structure_state(cls: Any, state: dict[str, Any]) -> dict[str, Any]:
     for name, cast in _field_casts(cls):
         value = state.get(name)
         if value is not None:
-            state[name] = cast(value)
+            try:
+                state[name] = cast(value)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"{name}: {error}") from error
     return state
 
 

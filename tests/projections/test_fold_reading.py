@@ -372,3 +372,39 @@ def test_a_state_the_fold_cannot_cast_fails_every_fold_not_just_the_first(
             with pytest.raises(CorruptEventError, match="SeatVacated"):
                 attempt()
         assert projector.tables.position() == 0  # nothing half-folded was written
+
+
+@pytest.mark.parametrize(
+    ("topic", "stored", "forged"),
+    [
+        ("Proposal.VotingClosed", b'"advisory":false', b'"advisory":"false"'),
+        ("Proposal.VotingClosed", b'"for_":2', b'"for_":2.0'),
+        ("Adjustment.Provided", b'"partial":false', b'"partial":0'),
+        ("Body.Established", b'"name":"Board"', b'"name":5'),
+        ("Body.Established", b'"rule_quorum":"1/2"', b'"rule_quorum":0.5'),
+        ("Proposal.VotingOpened", b'"access_override":null', b'"access_override":1'),
+    ],
+    ids=["flag as text", "count as float", "flag as number", "name", "share", "text"],
+)
+def test_the_fold_refuses_a_field_of_the_wrong_type_as_decoding_does(
+    tmp_path: Path, topic: str, stored: bytes, forged: bytes
+) -> None:
+    """A field the fold reads, stored as another JSON type, is refused by both reads."""
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        _eventful(ledger)
+    with sqlite3.connect(path) as conn:
+        (rowid, state) = conn.execute(
+            "SELECT rowid, state FROM stored_events WHERE topic LIKE ?",
+            (f"%:{topic}",),
+        ).fetchone()
+        assert stored in state
+        conn.execute(
+            "UPDATE stored_events SET state = ? WHERE rowid = ?",
+            (state.replace(stored, forged), rowid),
+        )
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        with pytest.raises(CorruptEventError, match=topic.rpartition(".")[2]):
+            list(ledger.history())
+        with pytest.raises(CorruptEventError, match=topic.rpartition(".")[2]):
+            Facts().apply_states(ledger.fold_states())

@@ -45,7 +45,15 @@ from coledger.domain import (
 from coledger.domain.timeorder import give_at, in_force_at
 from coledger.domain.values import LIVED_EXPERIENCE
 from coledger.errors import CorruptEventError
-from coledger.serialization import time_of, unstructure_state, uuid_of, uuids_of
+from coledger.serialization import (
+    as_flag,
+    as_text,
+    as_whole,
+    time_of,
+    unstructure_state,
+    uuid_of,
+    uuids_of,
+)
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -735,6 +743,15 @@ def _id(text: str | None) -> UUID | None:
     return None if text is None else uuid_of(text)
 
 
+def _flag(value: bool | None) -> bool:
+    """A stored flag; None (never stored by a command) reads as false."""
+    return False if value is None else as_flag(value)
+
+
+def _note(text: str | None) -> str | None:
+    return None if text is None else as_text(text)
+
+
 def _word(text: str | None) -> str | None:
     """A vocabulary word (channel, choice, mode...), one shared copy of each."""
     return None if text is None else sys.intern(text)
@@ -787,10 +804,10 @@ def _end_seats(facts: Facts, member: UUID, at: datetime, pos: int) -> None:
 
 def _rule(s: dict[str, Any]) -> Rule:
     return Rule.from_fields(
-        s["rule_kind"],
-        s["rule_threshold"],
-        s["rule_quorum"],
-        int(s["rule_lived_experience_quorum"]),
+        as_text(s["rule_kind"]),
+        as_text(s["rule_threshold"]),
+        as_text(s["rule_quorum"]),
+        as_whole(s["rule_lived_experience_quorum"]),
     )
 
 
@@ -805,7 +822,7 @@ def _body(  # noqa: PLR0917 (every handler takes the same arguments)
     if cls is Body.Established:
         rule = _rule(s)
         facts.bodies[oid] = BodyFacts(
-            oid, s["name"], sys.intern(s["kind"]), rule, rules=[(at, rule)]
+            oid, as_text(s["name"]), sys.intern(s["kind"]), rule, rules=[(at, rule)]
         )
         return
     body = facts.bodies[oid]
@@ -855,7 +872,7 @@ def _project(  # noqa: PLR0917 (every handler takes the same arguments)
     if cls is Project.Started:
         label = sys.intern(s["label"])
         facts.projects[oid] = ProjectFacts(
-            oid, s["name"], label, at, labels=[(at, label)]
+            oid, as_text(s["name"]), label, at, labels=[(at, label)]
         )
     elif cls is Project.Relabelled:
         project = facts.projects[oid]
@@ -936,17 +953,17 @@ def _proposal(  # noqa: C901, PLR0912, PLR0917
     elif cls is Proposal.VotingOpened:
         p.electorate = uuids_of(s["electorate"])
         p.voting_opened_at = at
-        p.access_override = s["access_override"]
+        p.access_override = _note(s["access_override"])
         p.unmet_adjustments = uuids_of(s["unmet_adjustments"])
     elif cls is Proposal.VotingClosed:
         p.tally = (
-            int(s["for_"]),
-            int(s["against"]),
-            int(s["abstain"]),
-            int(s["block"]),
+            as_whole(s["for_"]),
+            as_whole(s["against"]),
+            as_whole(s["abstain"]),
+            as_whole(s["block"]),
         )
         p.verdict = sys.intern(s["outcome"])
-        p.advisory = bool(s["advisory"])
+        p.advisory = _flag(s["advisory"])
         p.voting_closed_at = at
     elif cls is Proposal.Decided:
         by_vote = p.tally is not None and not p.advisory and not p.decisions
@@ -956,7 +973,7 @@ def _proposal(  # noqa: C901, PLR0912, PLR0917
                 sys.intern(s["outcome"]),
                 sys.intern(s["method"]),
                 uuids_of(s["decided_by"]),
-                bool(s["overrode_vote"]),
+                _flag(s["overrode_vote"]),
                 at,
                 pos,
                 by_vote,
@@ -1007,9 +1024,9 @@ def _adjustment(  # noqa: PLR0917 (every handler takes the same arguments)
     adjustment = facts.adjustments[oid]
     _touch_adjustment(facts, adjustment)
     if cls is Adjustment.Provided:
-        adjustment.status, adjustment.partial = "provided", bool(s["partial"])
+        adjustment.status, adjustment.partial = "provided", _flag(s["partial"])
     elif cls is Adjustment.Declined:
-        adjustment.status, adjustment.decline_reason = "declined", s["reason"]
+        adjustment.status, adjustment.decline_reason = "declined", _note(s["reason"])
     elif cls is Adjustment.Withdrawn:
         adjustment.withdrawn_at = at
         if adjustment.status != "requested":
