@@ -496,3 +496,9 @@ def test_stored_fields_of_their_own_types_are_read() -> None:
     event: Any = MAPPER.to_domain_event(stored_row("VotingClosed", CLOSE))
     assert (event.for_, event.advisory, event.reason) == (8, False, "no_blocks")
     assert event.lived_experience_participants is None
+
+
+def test_a_state_from_a_newer_class_version_is_refused() -> None:
+    """A state stored by a later version of its class is not read as this one's."""
+    with pytest.raises(CorruptEventError, match=r"class version 3.*reads up to 2"):
+        MAPPER.to_domain_event(stored_row("VotingClosed", CLOSE, class_version=3))

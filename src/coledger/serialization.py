@@ -290,10 +290,19 @@ def structure_state(cls: Any, state: dict[str, Any]) -> dict[str, Any]:
 
     Works on *state* in place and returns it; fields the class does not declare
     are kept as they are, and None stays None. A value not of its field's JSON
-    type raises ValueError naming the field.
+    type raises ValueError naming the field, and so does a state stored by a
+    later class version than this one.
     """
     class_version = getattr(cls, "class_version", 1)
     version = state.pop("class_version", 1)
+    if version > class_version:
+        # A later coledger changed this event: read as this version, it could
+        # mean something else (and an import would store it as this version).
+        msg = (
+            f"stored by class version {version} of {cls.__qualname__}; this "
+            f"coledger reads up to {class_version} (upgrade coledger to read it)"
+        )
+        raise ValueError(msg)
     while version < class_version:
         getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
         version += 1
