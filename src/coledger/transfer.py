@@ -804,10 +804,15 @@ def _check_fields(
         if at is None:
             continue
         if at.tzinfo is None:
-            msg = "a time without a timezone (every time must name its offset)"
+            msg = (
+                f"{name} is a time without a timezone (every time must name its offset)"
+            )
             raise MalformedImportError(source, number, msg)
         if not in_range(at):
-            msg = f"a time outside the years {EARLIEST.year} to {LATEST.year - 1}"
+            msg = (
+                f"{name} is a time outside the years {EARLIEST.year} to "
+                f"{LATEST.year - 1}"
+            )
             raise MalformedImportError(source, number, msg)
     owner = _OWNERS[cls]
     if fields.get("originator_topic", owner) != owner:

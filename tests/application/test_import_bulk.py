@@ -492,7 +492,7 @@ def _edited(source: Source, edit: Any, line: int = 3) -> list[str]:
             lambda row: row["state"].update(
                 occurred_at=row["state"]["occurred_at"][:19]
             ),
-            "time without a timezone",
+            "occurred_at is a time without a timezone",
         ),
         (
             lambda row: row["state"].update(

@@ -127,7 +127,7 @@ BAD: list[tuple[str, Change, str]] = [
     (
         f"{MEMBER}.Registered",
         put(occurred_at="9999-12-31T00:00:00+00:00"),
-        "outside the years 1800 to 2199",
+        "occurred_at is a time outside the years 1800 to 2199",
     ),
     (f"{MEMBER}.LivedExperienceDeclared", put(categories=["NONE", "DIS"]), "NONE"),
     (f"{MEMBER}.LivedExperienceDeclared", put(categories=["DIS", "DIS"]), "repeat"),
