@@ -199,7 +199,7 @@ def test_upcasters_run_on_kept_events(
 
 
 def test_kept_votes_bound_their_proposals(demo_copy: Path) -> None:
-    """Votes closed before advisory votes existed were binding and gave their reason."""
+    """Every vote a kept demo closed was binding, and its decision gives its reason."""
     with open_fixture(demo_copy) as ledger:
         closes = {
             r.event.originator_id: r.event
