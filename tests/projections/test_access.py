@@ -1124,3 +1124,22 @@ def test_x1_a_request_needed_before_feedback_is_due_at_the_feedback(
     x1 = access.x1(org.lens(), TH)
     assert (x1.value, x1.n) == (1 / 2, 2)
     assert (x1.note or "").startswith("1 provided late")
+
+
+def test_x1_a_request_withdrawn_after_it_was_due_stays_failed(org: Board) -> None:
+    """X1: a withdrawal after the deadline passed unanswered does not unfail it."""
+    m1, m2 = org.meeting(10), org.meeting(20)
+    on_time = org.request(org.ann, 2, m1)
+    org.provide(on_time, 5)
+    in_time = org.request(org.ben, 2, m2)
+    org.ledger.withdraw_adjustment(in_time, occurred_at=day(20))  # at m2's start
+    too_late = org.request(org.cat, 2, m1)
+    before = access.x1(org.lens(until=day(15)), TH)
+    assert (before.value, before.n) == (1 / 2, 2)  # Cat's failed at m1, day 10
+    org.ledger.withdraw_adjustment(too_late, occurred_at=day(40))
+    after = access.x1(org.lens(until=day(15)), TH)
+    assert (after.value, after.n, after.note) == (before.value, 2, before.note)
+    assert "1 unresolved" in (after.note or "")
+    # Withdrawn exactly as it fell due, Ben's was never needed: left out.
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (1 / 2, 2)

@@ -6,10 +6,12 @@ requests, not codes. In the ledger scope every request counts; in a body or
 project scope, the requests for its meetings and proposals, and the standing
 requests of members seated on its bodies during the period. A request counts in
 the period it was made, with its outcome as it stood at the period's end (an
-answer given later had not come yet); a withdrawn request is left out
-altogether (a standing request withdrawn after its answer keeps the answer),
-and so from X1 is one still open when its member was erased, at or before its
-deadline (nobody may answer it after that).
+answer given later had not come yet); a request withdrawn at or before its
+deadline (or with none) is left out altogether (a standing request withdrawn
+after its answer keeps the answer), and so from X1 is one still open when its
+member was erased, at or before its deadline (nobody may answer it after
+that). One withdrawn after its deadline passed unanswered had already failed:
+X1 counts it as unresolved, whenever the withdrawal came.
 
 A request's deadline is its ``needed_by`` when given; otherwise the start of its
 meeting for a meeting request, the opening of the vote for a proposal request
@@ -115,8 +117,8 @@ def status_at_end(lens: Lens, request: AdjustmentFacts) -> str:
     """*request*'s status as it stood at the period's end.
 
     An answer given at or after the end had not come by then, so the request
-    was still open. A withdrawal counts whenever it came: a withdrawn request is
-    left out altogether.
+    was still open. A withdrawal counts whenever it came (``withdrawn_in_time``
+    says whether it left the request out of X1).
     """
     answered = request.resolved_at
     if (
@@ -233,6 +235,19 @@ def ended_by_erasure(lens: Lens, request: AdjustmentFacts) -> bool:
         return False
     due = deadline(lens, request)
     return due is None or erased <= due
+
+
+def withdrawn_in_time(lens: Lens, request: AdjustmentFacts) -> bool:
+    """Whether *request* was withdrawn before it was due (or while it had no due).
+
+    Such a request is left out: the member no longer needed it. One withdrawn
+    after its deadline passed unanswered had already failed, and the
+    withdrawal does not take that back, as an erasure after it does not.
+    """
+    if request.status != "withdrawn" or request.withdrawn_at is None:
+        return False
+    due = deadline(lens, request)
+    return due is None or request.withdrawn_at <= due
 
 
 def made_good(lens: Lens, declined: AdjustmentFacts) -> bool:
@@ -413,12 +428,12 @@ def x1(lens: Lens, th: Thresholds) -> Figure:
     for a in requests(lens):
         if (
             a.scope == "standing"
-            or a.status == "withdrawn"
+            or withdrawn_in_time(lens, a)
             or pending(lens, a)
             or ended_by_erasure(lens, a)
         ):
             continue
-        status = status_at_end(lens, a)
+        status = status_at_end(lens, a)  # "withdrawn" here: after it was due
         if on_time(lens, a):
             outcome = "met"
         elif status == "provided":

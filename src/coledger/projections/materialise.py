@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 39
+FIGURES_VERSION = 40
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -308,7 +308,8 @@ only. 38: V1 with no comments counts its attendance (or membership) groups,
 so disclosure control no longer takes them as unknown. 39: X1 takes a
 proposal request needed before feedback as due at the first feedback after
 it, and pending until then, rather than failed at once and met whenever
-provided.)"""
+provided. 40: X1 counts a request withdrawn after its deadline passed
+unanswered as unresolved, rather than leaving it out.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
