@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -254,5 +255,35 @@ def test_one_member_s_answered_requests_are_not_published_as_a_share() -> None:
         assert report.indicators["X2"].people == 1
         x2 = json.loads(render(report, audience="public", format="json"))
     figure = x2["indicators"]["X2"]
-    assert (figure["value"], figure["band"]) == (None, None)
+    assert (figure["value"], figure["band"], figure["n"]) == (None, None, None)
     assert figure["withheld"] == SMALL_CELL
+    assert figure["note"] == note("X2")
+
+
+def test_one_member_s_needs_at_many_meetings_are_not_counted_in_public() -> None:
+    """Six meetings' needs of one member: X1's n would count her needs, so it goes."""
+    start = datetime(2025, 1, 6, 18, tzinfo=UTC)
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        sam = ledger.register_member("Sam")
+        board = ledger.establish_body("Board", kind="governance", by=admin)
+        for week in range(6):
+            meeting = ledger.schedule_meeting(
+                board,
+                kind="decision_meeting",
+                title=f"Week {week}",
+                starts_at=start + timedelta(weeks=week),
+                by=admin,
+            )
+            request = ledger.request_adjustment(sam, code="BSL", meeting=meeting)
+            ledger.provide_adjustment(request, by=admin)
+        report = ledger.power_sharing()
+        assert (report.indicators["X1"].n, report.indicators["X1"].people) == (6, 1)
+        public = json.loads(render(report, audience="public", format="json"))
+    figure = public["indicators"]["X1"]
+    assert (figure["value"], figure["n"], figure["withheld"]) == (
+        None,
+        None,
+        SMALL_CELL,
+    )
+    assert figure["note"] == note("X1")

@@ -60,8 +60,9 @@ through ``suppress``, which applies these rules (``k`` is
   say that she has lived experience. X1 weighs no one's lived experience, but
   its records are access needs, a standing request counting once at each
   meeting it covered: it too is withheld while the people who asked number
-  from 1 to k - 1, so that one person's need is never shown as many records.
-  So is X2, the share of their answered requests that were declined.
+  from 1 to k - 1, so that one person's need is never shown as many records,
+  and with it its n (``ACCESS_N``), which counts them. So is X2, the share of
+  their answered requests that were declined, with its n.
 * **Bases of a few people.** A1's band compares its share with the lived-
   experience share of its base, in a body's or project's scope the forum's
   own members; where either group of the base is 1 to k - 1 members
@@ -492,6 +493,11 @@ def compares_few(code: str, f: Figure, k: int) -> bool:
 CHAIRS_NOTE = "withheld: it would tell whether a body's chair has lived experience"
 """The note of a figure that reads the chairs' lived experience (A2)."""
 
+ACCESS_N = ("X1", "X2")
+"""Figures whose n counts records of access needs (X1 the needs due, X2 the
+requests answered): behind fewer than k people, the n goes with the value,
+since it counts what those few asked for."""
+
 RANGED_N = ("V4", "V5")
 """Figures whose n counts acts of people with lived experience (V4 their
 attendances, V5 their comments): the n is shown only as a range of counts."""
@@ -531,7 +537,7 @@ def _safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
         if few:
             note, n = f"withheld: fewer than {k} {about.counted}", None
         elif few_people(f, k):  # many records of a few people: n counts records
-            note, n = people_note(code, k), f.n
+            note, n = people_note(code, k), None if code in ACCESS_N else f.n
         else:  # the n counts both groups together, which the value needs
             note, n = groups_note(code, k), f.n
         return SafeFigure(code, None, n, None, None, SMALL_CELL, note)
