@@ -64,7 +64,7 @@ def build(ledger: Ledger) -> World:
     helper = ledger.register_member("Helper", role="supporter")
     newcomer = ledger.register_member("Newcomer")
     ledger.declare_lived_experience(sam, categories=["DIS"])
-    ledger.authorise_supporter(sam, helper)
+    ledger.authorise_supporter(sam, helper, occurred_at=FIRST)  # before any act
     board = ledger.establish_body(
         "Board", kind="governance", by=admin, occurred_at=FIRST
     )

@@ -397,6 +397,38 @@ def test_supporter_ballot_needs_consent_and_stays_the_members(ledger: Ledger) ->
     assert decision.decided_by == (a,)
 
 
+def test_a_supporter_acts_only_while_consent_held_in_business_time(
+    ledger: Ledger,
+) -> None:
+    """Consent is read at the ballot's own date: not before it, still after it ended."""
+    on = {m: datetime(2024, m, 1, tzinfo=UTC) for m in range(1, 7)}
+    admin, body, (a,) = board_with(ledger, 1, seated_at=on[1])
+    helper = ledger.register_member("Helper", role="supporter")
+    p = ledger.raise_proposal(
+        body, proposers=[a], title="T", text="x", occurred_at=on[2]
+    )
+    ledger.open_voting(p, by=admin, occurred_at=on[2])
+    ledger.authorise_supporter(a, helper, occurred_at=on[3])
+    early = on[2] + timedelta(days=14)  # consent came on 1 March
+    with refused(ledger, SupporterNotAuthorisedError, match="at 2024-02-15"):
+        ledger.cast_ballot(
+            p, voter=a, choice="for", supporter=helper, occurred_at=early
+        )
+    with refused(ledger, SupporterNotAuthorisedError):
+        ledger.comment(p, author=a, text="Yes", supporter=helper, occurred_at=early)
+    with refused(ledger, TimeOrderError, match="their consent"):
+        ledger.revoke_supporter(a, helper, occurred_at=on[2])
+    ledger.revoke_supporter(a, helper, occurred_at=on[5])
+    # Minutes entered late: on 1 April the consent held, so the ballot stands.
+    ledger.cast_ballot(p, voter=a, choice="for", supporter=helper, occurred_at=on[4])
+    (ballot,) = ledger.proposal(p).ballots
+    assert (ballot.supporter, ballot.choice) == (helper, "for")
+    with refused(ledger, SupporterNotAuthorisedError):
+        ledger.cast_ballot(
+            p, voter=a, choice="against", supporter=helper, occurred_at=on[6]
+        )
+
+
 # Access first -------------------------------------------------------------------
 
 

@@ -238,7 +238,16 @@ class MemberModel:
     lived_experience: tuple[str, ...] = ()
     declared_at: datetime | None = None
     supporters: set[UUID] = field(default_factory=set)
+    consents: list[tuple[UUID, datetime, datetime | None]] = field(default_factory=list)
+    """(supporter, from, until) for each spell of consent, as UTC instants."""
     erased: bool = False
+
+    def consented(self, supporter: UUID, at: datetime) -> bool:
+        """Whether *supporter* could act with the member at business time *at*."""
+        return any(
+            who == supporter and since <= at and (until is None or at < until)
+            for who, since, until in self.consents
+        )
 
     def lived_experience_at(self, at: datetime) -> bool:
         """Whether the current declaration names lived experience, made by *at*."""
@@ -743,6 +752,9 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         # Consent already on record is not recorded twice.
         self._accept(command, writes=supporter not in supporters)
+        if supporter not in supporters:
+            since = self.at().astimezone(UTC)
+            self.model.members[member].consents.append((supporter, since, None))
         supporters.add(supporter)
         event("supporter authorised")
 
@@ -765,6 +777,12 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         if supporter in supporters:
             event("supporter revoked")
+            until = self.at().astimezone(UTC)
+            record = self.model.members[member]
+            record.consents = [
+                (who, since, until if who == supporter and end is None else end)
+                for who, since, end in record.consents
+            ]
         supporters.discard(supporter)
 
     @precondition(lambda self: len(self.model.active()) > 2)
@@ -964,8 +982,8 @@ class LedgerMachine(RuleBasedStateMachine):
         record = self.model.proposals[proposal]
         if record.closed or record.status == "closed":  # or its vote has closed
             why.append(errors.ProposalClosedError)
-        if supporter is not None and (
-            supporter not in self.model.members[author].supporters
+        if supporter is not None and not self.model.members[author].consented(
+            supporter, self.at().astimezone(UTC)
         ):
             why.append(errors.SupporterNotAuthorisedError)
         if source_ref in self.model.source_refs:
@@ -1346,10 +1364,12 @@ class LedgerMachine(RuleBasedStateMachine):
             why.append(errors.VotingNotOpenError)
         if voter not in record.electorate:
             why.append(errors.NotInElectorateError)
-        if supporter is not None and (
-            supporter not in self.model.members[voter].supporters
+        if supporter is not None and not self.model.members[voter].consented(
+            supporter, instant
         ):
             why.append(errors.SupporterNotAuthorisedError)
+            if supporter in self.model.members[voter].supporters:
+                event("ballot dated before its supporter's consent")
         assert record.last_step is not None
         if instant < record.last_step:
             why.append(errors.TimeOrderError)

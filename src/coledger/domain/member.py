@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from coledger.domain.base import Context, LedgerAggregate
-from coledger.domain.timeorder import give_at, in_force_at
+from coledger.domain.timeorder import check_not_before, give_at, in_force_at
 from coledger.domain.values import ERASED, LIVED_EXPERIENCE
 from coledger.errors import AlreadyDeclaredError, NotDeclaredError
 
@@ -29,6 +29,7 @@ class Member(LedgerAggregate):
             aggregate.consent = None
             aggregate.condition = None
             aggregate.supporters = frozenset()
+            aggregate.consents = ()
             aggregate.erased = False
             aggregate.declared_at = None
             aggregate.roles = [(self.occurred_at, self.role)]
@@ -91,8 +92,12 @@ class Member(LedgerAggregate):
         supporter: UUID
 
         def apply(self, aggregate: Member) -> None:
-            """Add the supporter."""
+            """Add the supporter, from the event's business time on."""
             aggregate.supporters = aggregate.supporters | {self.supporter}
+            aggregate.consents = (
+                *aggregate.consents,
+                (self.supporter, self.occurred_at, None),
+            )
 
     class SupporterRevoked(LedgerAggregate.Event):
         """The member withdrew a supporter's authority."""
@@ -100,8 +105,14 @@ class Member(LedgerAggregate):
         supporter: UUID
 
         def apply(self, aggregate: Member) -> None:
-            """Remove the supporter."""
+            """Remove the supporter, from the event's business time on."""
             aggregate.supporters = aggregate.supporters - {self.supporter}
+            aggregate.consents = tuple(
+                (who, since, self.occurred_at if who == self.supporter else until)
+                if until is None
+                else (who, since, until)
+                for who, since, until in aggregate.consents
+            )
 
     if TYPE_CHECKING:  # set by the events; declared here for type checkers
         name: str
@@ -110,6 +121,8 @@ class Member(LedgerAggregate):
         consent: str | None
         condition: str | None
         supporters: frozenset[UUID]
+        consents: tuple[tuple[UUID, datetime, datetime | None], ...]
+        """(supporter, from, until) for each spell of consent, in recorded order."""
         erased: bool
         declared_at: datetime | None
         """The business time of the active declaration (None without one)."""
@@ -198,4 +211,16 @@ class Member(LedgerAggregate):
     def revoke_supporter(self, ctx: Context, supporter: UUID) -> None:
         """Withdraw a supporter's authority (no event if none was given)."""
         if supporter in self.supporters:
+            open_ = (a for who, a, end in self.consents if who == supporter and not end)
+            since = max(open_)
+            check_not_before(
+                "revoking the supporter", ctx.occurred_at, since, "their consent"
+            )
             self._record(self.SupporterRevoked, ctx, supporter=supporter)
+
+    def consented(self, supporter: UUID, at: datetime) -> bool:
+        """Whether *supporter* had the member's consent to act with them at *at*."""
+        return any(
+            who == supporter and since <= at and (until is None or at < until)
+            for who, since, until in self.consents
+        )
