@@ -219,7 +219,7 @@ class _Year:
             "Membership Fees Review",
             label="consultation",
             by=director,
-            occurred_at=self.at(90),
+            occurred_at=self.at(65),
         )
 
         group_meetings = self.weekly_meetings(group, director, trainers, festival)
@@ -238,7 +238,8 @@ class _Year:
             group_meetings=group_meetings,
             turnover=(TURNOVER_DAY, turnover),
         )
-        ledger.finish_project(coach_ed, by=staff[1], occurred_at=self.at(75))
+        # After its last proposal's delivery action is due (day 290 + 30).
+        ledger.finish_project(coach_ed, by=staff[1], occurred_at=self.at(330))
         ledger.withdraw_lived_experience(trainers[13], occurred_at=self.at(250))
 
     def weekly_meetings(

@@ -1,0 +1,30 @@
+"""The demo's invented year tells a story that holds together, date by date."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from coledger import Ledger
+from coledger.domain.project import Project
+from coledger.domain.proposal import Proposal
+
+
+def _events(ledger: Ledger) -> list[Proposal.Event]:
+    """Every event of the demo ledger, in recorded order."""
+    return [recorded.event for recorded in ledger.history()]
+
+
+def test_demo_proposals_fall_within_their_projects_run(demo_ledger: Ledger) -> None:
+    """A proposal on a project is raised after it started and before it finished."""
+    runs: dict[UUID, list[datetime]] = {}
+    outside = []
+    for e in _events(demo_ledger):
+        if isinstance(e, Project.Started | Project.Finished):
+            runs.setdefault(e.originator_id, []).append(e.occurred_at)
+    for e in _events(demo_ledger):
+        if isinstance(e, Proposal.Raised) and e.project is not None:
+            start, *finish = runs[e.project]
+            if e.occurred_at < start or any(e.occurred_at > end for end in finish):
+                outside.append(e.title)
+    assert outside == []
