@@ -28,3 +28,22 @@ def test_demo_proposals_fall_within_their_projects_run(demo_ledger: Ledger) -> N
             if e.occurred_at < start or any(e.occurred_at > end for end in finish):
                 outside.append(e.title)
     assert outside == []
+
+
+def test_demo_proposals_are_about_their_project(demo_ledger: Ledger) -> None:
+    """A proposal filed under a project is about it, and one under none is not."""
+    subjects = {
+        "Summer Festival": "festival",
+        "New Website": "website",
+        "Coach Education Module": "coach",
+        "Membership Fees Review": "membership",
+    }
+    projects = {p.id: subjects[p.name] for p in demo_ledger.projects()}
+    misfiled = []
+    for proposal in demo_ledger.proposals():
+        words = f"{proposal.title} {proposal.text}".lower()
+        named = {subject for subject in subjects.values() if subject in words}
+        expected = set() if proposal.project is None else {projects[proposal.project]}
+        if named != expected:
+            misfiled.append(proposal.title)
+    assert misfiled == []

@@ -40,37 +40,54 @@ PARTNERS = ["Dara Finch (city council)", "Eve Lomax (university)"]
 SUPPORTERS = ["Flo Barrow", "Gil Ashdown", "Hal Kerr"]
 
 PROPOSAL_TOPICS = [
+    # One for each row of the plan in run_proposals, in its order: a proposal
+    # on a project is about that project, and one on none names none.
+    ("Festival date", "Hold the summer festival on the last Saturday of June."),
+    ("Festival accessible transport", "Arrange accessible minibuses for the festival."),
+    (
+        "Quiet room at the festival",
+        "Book a quiet room at the leisure centre for the festival.",
+    ),
+    (
+        "Festival volunteers",
+        "Pair each new festival volunteer with a trainer for induction.",
+    ),
+    (
+        "Festival evaluation questions",
+        "Ask festival participants the trainers' own evaluation questions.",
+    ),
+    ("Trainer payments", "Pay trainers for their time at the standard session rate."),
+    ("Membership fee", "Keep the membership fee at zero for trainers."),
+    ("Board away day", "Hold a joint away day for trustees and trainers."),
+    (
+        "Risk assessment format",
+        "Write risk assessments in plain language with pictures.",
+    ),
+    ("New rugby partner club", "Start a mixed-ability rugby session with a new club."),
+    (
+        "Website navigation",
+        "Put session times and the easy read pages on the website's home page.",
+    ),
+    (
+        "Easy read newsletter",
+        "Publish every newsletter on the website in easy read as well as standard.",
+    ),
+    (
+        "Coach education module",
+        "Add a module on mixed-ability coaching to the coach education course.",
+    ),
     (
         "Weekly session timetable",
         "Move Thursday sessions to 6pm so trainers can travel.",
     ),
     (
-        "Easy read newsletter",
-        "Publish every newsletter in easy read as well as standard.",
-    ),
-    ("Quiet room at the leisure centre", "Book a quiet room for every session."),
-    ("Trainer payments", "Pay trainers for their time at the standard session rate."),
-    ("New rugby partner club", "Start a mixed-ability rugby session with a new club."),
-    ("Festival date", "Hold the summer festival on the last Saturday of June."),
-    ("Festival accessible transport", "Arrange accessible minibuses for the festival."),
-    ("Coach education module", "Add a module on mixed-ability coaching to the course."),
-    (
-        "Website navigation",
-        "Put session times and the easy read pages on the home page.",
-    ),
-    ("Membership fee", "Keep the membership fee at zero for trainers."),
-    ("Volunteer induction", "Pair each new volunteer with a trainer for induction."),
-    ("Social night", "Hold a monthly social night after training."),
-    ("Kit design", "Let the trainers choose the design of the new team kit."),
-    (
-        "Risk assessment format",
-        "Write risk assessments in plain language with pictures.",
+        "Free membership for supporters",
+        "Let supporters and carers join without paying a membership fee.",
     ),
     (
-        "Evaluation questions",
-        "Ask participants the trainers' own evaluation questions.",
+        "Festival team kit",
+        "Let the trainers choose the design of the festival team kit.",
     ),
-    ("Board away day", "Hold a joint away day for trustees and trainers."),
 ]
 
 COMMENTS = [
