@@ -6,6 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from coledger import Ledger
+from coledger.demo import YEAR_START
 from coledger.domain.project import Project
 from coledger.domain.proposal import Proposal
 
@@ -13,6 +14,28 @@ from coledger.domain.proposal import Proposal
 def _events(ledger: Ledger) -> list[Proposal.Event]:
     """Every event of the demo ledger, in recorded order."""
     return [recorded.event for recorded in ledger.history()]
+
+
+def test_demo_records_nothing_before_the_year_or_what_it_names(
+    demo_ledger: Ledger,
+) -> None:
+    """No act is dated before the year starts, or before a record it names."""
+    created = {
+        e.originator_id: e.occurred_at
+        for e in _events(demo_ledger)
+        if e.originator_version == 1
+    }
+    early = []
+    for e in _events(demo_ledger):
+        if e.occurred_at < YEAR_START:
+            early.append((type(e).__qualname__, "the year"))
+        named = [getattr(e, field, None) for field in ("body", "project", "meeting")]
+        early.extend(
+            (type(e).__qualname__, str(record))
+            for record in [*named, e.actor]
+            if record is not None and e.occurred_at < created[record]
+        )
+    assert early == []
 
 
 def test_demo_proposals_fall_within_their_projects_run(demo_ledger: Ledger) -> None:

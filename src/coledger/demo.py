@@ -23,6 +23,9 @@ from coledger.projections.report import PowerSharingReport
 from coledger.reports.vocabulary import exact, indicator
 
 YEAR_START = datetime(2025, 1, 6, 18, 0, tzinfo=UTC)
+FOUNDED = 2.5
+"""The day the bodies are set up and seated and the festival begins: after
+everyone has registered and declared, before the first weekly meeting."""
 TURNOVER_DAY = 200
 """The day of the year a trustee steps down from the board and a trainer joins."""
 ORGANISATION = "Riverside Mixed Ability Sports (an invented charity)"
@@ -177,23 +180,23 @@ class _Year:
             kind="working_group",
             rule=Rule.consent(quorum=0.5),
             by=director,
-            occurred_at=self.at(3),
+            occurred_at=self.at(FOUNDED),
         )
         board = ledger.establish_body(
             "Board of Trustees",
             kind="governance",
             rule=Rule.majority(quorum=0.5, lived_experience_quorum=1),
             by=director,
-            occurred_at=self.at(3),
+            occurred_at=self.at(FOUNDED),
         )
         panel = ledger.establish_body(
             "Inclusion Advisory Panel",
             kind="advisory",
             rule=Rule.consensus(),
             by=director,
-            occurred_at=self.at(3),
+            occurred_at=self.at(FOUNDED),
         )
-        when = self.at(4)
+        when = self.at(FOUNDED)
         for i, trainer in enumerate(trainers):
             office = "chair" if i == 0 else "secretary" if i == 1 else None
             ledger.assign_seat(
@@ -221,7 +224,7 @@ class _Year:
             "Summer Festival",
             label="co_production",
             by=director,
-            occurred_at=self.at(5),
+            occurred_at=self.at(FOUNDED),
         )
         website = ledger.start_project(
             "New Website", label="co_design", by=staff[0], occurred_at=self.at(20)
@@ -274,14 +277,14 @@ class _Year:
                 starts_at=starts,
                 project=project if week < 26 else None,
                 by=chair,
-                occurred_at=starts - timedelta(days=7),
+                occurred_at=max(starts - timedelta(days=7), self.at(FOUNDED)),
             )
             formats = ["STD", "ER"] if week % 4 else ["STD"]
             ledger.issue_papers(
                 meeting,
                 formats=formats,
                 by=chair,
-                occurred_at=starts - timedelta(days=5),
+                occurred_at=max(starts - timedelta(days=5), self.at(FOUNDED)),
             )
             ledger.hold_check_in(meeting, by=trainers[0], occurred_at=starts)
             for trainer in trainers:
