@@ -7,6 +7,8 @@ from uuid import UUID
 
 from coledger import Ledger
 from coledger.demo import YEAR_START
+from coledger.domain.body import Body
+from coledger.domain.meeting import Meeting
 from coledger.domain.project import Project
 from coledger.domain.proposal import Proposal
 
@@ -70,3 +72,31 @@ def test_demo_proposals_are_about_their_project(demo_ledger: Ledger) -> None:
         if named != expected:
             misfiled.append(proposal.title)
     assert misfiled == []
+
+
+def test_demo_meetings_are_attended_by_their_bodys_seat_holders(
+    demo_ledger: Ledger,
+) -> None:
+    """Whoever attends a meeting holds a seat on its body as the meeting starts."""
+    changes: dict[tuple[UUID, UUID], list[tuple[datetime, bool]]] = {}
+    meetings: dict[UUID, tuple[UUID, datetime, str]] = {}
+    for e in _events(demo_ledger):
+        if isinstance(e, Body.SeatAssigned | Body.SeatVacated):
+            held = isinstance(e, Body.SeatAssigned)
+            changes.setdefault((e.originator_id, e.member), []).append(
+                (e.occurred_at, held)
+            )
+        elif isinstance(e, Meeting.Scheduled):
+            meetings[e.originator_id] = (e.body, e.starts_at, e.title)
+
+    def seated(body: UUID, member: UUID, at: datetime) -> bool:
+        held = [h for when, h in sorted(changes.get((body, member), [])) if when <= at]
+        return bool(held) and held[-1]
+
+    unseated = []
+    for e in _events(demo_ledger):
+        if isinstance(e, Meeting.AttendanceRecorded):
+            body, starts, title = meetings[e.originator_id]
+            if not seated(body, e.member, starts):
+                unseated.append(title)
+    assert unseated == []

@@ -243,7 +243,9 @@ class _Year:
         )
 
         group_meetings = self.weekly_meetings(group, director, trainers, festival)
-        self.board_meetings(board, director, [*trustees, trainers[0]])
+        board_before = [*trustees, trainers[0]]
+        board_after = [*trustees[:4], trainers[0], trainers[5]]
+        self.board_meetings(board, director, board_before, board_after)
 
         def turnover() -> None:
             # A trustee steps down and a trainer joins the board; later votes
@@ -298,10 +300,13 @@ class _Year:
             meetings.append(meeting)
         return meetings
 
-    def board_meetings(self, board: UUID, chair: UUID, members: list[UUID]) -> None:
-        """The board meets each quarter."""
+    def board_meetings(
+        self, board: UUID, chair: UUID, before: list[UUID], after: list[UUID]
+    ) -> None:
+        """The board meets each quarter: *before* the turnover day, then *after*."""
         for quarter in range(4):
             starts = self.at(90 * quarter + 30)
+            members = before if starts < self.at(TURNOVER_DAY) else after
             meeting = self.ledger.schedule_meeting(
                 board,
                 kind="decision_meeting",
