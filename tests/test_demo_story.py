@@ -7,13 +7,14 @@ from uuid import UUID
 
 from coledger import Ledger
 from coledger.demo import YEAR_START
+from coledger.domain.base import LedgerAggregate
 from coledger.domain.body import Body
 from coledger.domain.meeting import Meeting
 from coledger.domain.project import Project
 from coledger.domain.proposal import Proposal
 
 
-def _events(ledger: Ledger) -> list[Proposal.Event]:
+def _events(ledger: Ledger) -> list[LedgerAggregate.Event]:
     """Every event of the demo ledger, in recorded order."""
     return [recorded.event for recorded in ledger.history()]
 
@@ -100,3 +101,19 @@ def test_demo_meetings_are_attended_by_their_bodys_seat_holders(
             if not seated(body, e.member, starts):
                 unseated.append(title)
     assert unseated == []
+
+
+def test_demo_rationales_agree_with_their_outcomes(demo_ledger: Ledger) -> None:
+    """A rationale saying it was agreed goes with an adoption, never a deferral."""
+    said = {
+        (decision.outcome, decision.rationale)
+        for proposal in demo_ledger.proposals()
+        for decision in proposal.decisions
+        if decision.rationale is not None
+    }
+    wrong = {
+        (outcome, rationale)
+        for outcome, rationale in said
+        if rationale.startswith("Agreed") != (outcome == "adopted")
+    }
+    assert wrong == set()

@@ -104,6 +104,14 @@ COMMENTS = [
     "Can we have a break halfway through the meeting?",
 ]
 
+RATIONALES = {
+    # (how it was decided, outcome): the reason recorded with the decision
+    ("alone", "adopted"): "Agreed within the delegated budget.",
+    ("alone", "deferred"): "Deferred until the costs are known.",
+    ("override", "rejected"): "The budget could not cover it this year.",
+    ("override", "adopted"): "Agreed after all: the funder will pay for it.",
+}
+
 ADJUSTMENT_CODES = ["ER", "PLS", "XT", "BRK", "HYB", "BSL", "LP", "SUP", "TRV", "CAP"]
 
 
@@ -523,20 +531,19 @@ class _Year:
                     outcome=outcome,
                     method="staff_executive",
                     by=director,
-                    rationale="The budget could not cover it this year.",
+                    rationale=RATIONALES["override", outcome],
                     occurred_at=self.at(day + 5),
                 )
             return
         decider = {"chair": chair, "staff_executive": director}.get(how, electorate[0])
+        outcome = "adopted" if rng.random() < 0.8 else "deferred"
         ledger.decide(
             proposal,
-            outcome="adopted" if rng.random() < 0.8 else "deferred",
+            outcome=outcome,
             method=how,
             by=decider,
             decided_by=list(electorate) if how == "consensus" else None,
-            rationale=None
-            if how == "consensus"
-            else "Agreed within the delegated budget.",
+            rationale=None if how == "consensus" else RATIONALES["alone", outcome],
             occurred_at=self.at(day + 4),
         )
 
