@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -15,7 +16,7 @@ import pytest
 
 from cli_helpers import COLEDGER, KEY, POLIS, make_demo, need_polis, rows, run
 from coledger import Ledger
-from coledger.cli import main
+from coledger.cli import build_parser, main
 from coledger.demo import format_headlines
 from coledger.integrity import SigningKey, Verifier
 from coledger.projections.lens import Figure, Scope
@@ -851,3 +852,18 @@ def test_a_name_given_for_an_id_is_not_repeated(
     said = capsys.readouterr()
     assert "Marchbanks" not in said.err + said.out
     assert "id (a UUID)" in said.err
+
+
+def test_every_option_with_a_default_says_it_in_its_help() -> None:
+    """An option that takes a value by default names that value in its --help."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    silent = [
+        f"{name} {action.option_strings[-1]}"
+        for name, command in sub.choices.items()
+        for action in command._actions
+        if action.option_strings
+        and action.default not in (None, False, [], argparse.SUPPRESS)
+        and str(action.default) not in (action.help or "")
+    ]
+    assert silent == []

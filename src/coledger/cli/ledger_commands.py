@@ -324,7 +324,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "demo", help="record an invented year of a co-produced charity and summarise it"
     )
     add_common(parser)
-    parser.add_argument("--seed", type=int, default=2025, help="random seed")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=2025,
+        help="random seed; the same seed tells the same story (default: 2025)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=_demo, interrupted=PART_OF_A_YEAR)
 
@@ -337,9 +342,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--until", metavar="DATE", help="period end, exclusive")
     parser.add_argument("--as-of", type=int, metavar="N", help="as at event N")
     parser.add_argument(
-        "--audience", choices=["board", "members", "public"], default="board"
+        "--audience",
+        choices=["board", "members", "public"],
+        default="board",
+        help="who the report is for (default: board)",
     )
-    parser.add_argument("--format", choices=["text", "json", "html"], default="text")
+    parser.add_argument(
+        "--format",
+        choices=["text", "json", "html"],
+        default="text",
+        help="text, JSON or one self-contained HTML page (default: text)",
+    )
     parser.add_argument(
         "--organisation",
         help="the organisation's name, as a title (text or html only)",
@@ -384,7 +397,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--poll",
         type=_seconds,
         default=1.0,
-        help="longest wait between checks (s, more than 0 and at most 3600)",
+        help="longest wait between checks (s, more than 0 and at most 3600; "
+        "default: 1.0)",
     )
     parser.add_argument("--verbose", action="store_true", help="print each batch")
     parser.set_defaults(handler=_follow)
