@@ -867,3 +867,16 @@ def test_every_option_with_a_default_says_it_in_its_help() -> None:
         and str(action.default) not in (action.help or "")
     ]
     assert silent == []
+
+
+def test_the_help_of_each_verdict_command_names_exit_2() -> None:
+    """verify, erasure-audit and verify-receipt list exit 2 with their verdicts."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {choice.dest: choice.help or "" for choice in sub._choices_actions}
+    missing = [
+        command
+        for command in ("verify", "erasure-audit", "verify-receipt")
+        if "2 could not run" not in helps[command]
+    ]
+    assert missing == []

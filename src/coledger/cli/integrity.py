@@ -357,7 +357,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     receipt = sub.add_parser(
         "verify-receipt",
         help="check a receipt from prove against the pinned verifier key, with no "
-        "ledger; exit 0 it holds, 1 it does not",
+        "ledger; exit 0 it holds, 1 it does not, 2 could not run",
     )
     receipt.add_argument("receipt", metavar="FILE", help="the receipt to check")
     receipt.add_argument(
