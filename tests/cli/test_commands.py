@@ -869,6 +869,19 @@ def test_every_option_with_a_default_says_it_in_its_help() -> None:
     assert silent == []
 
 
+def test_every_argument_of_every_command_has_help() -> None:
+    """No option or argument shows in --help as a bare name with nothing said."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    silent = [
+        f"{name} {(action.option_strings or [action.dest])[-1]}"
+        for name, command in sub.choices.items()
+        for action in command._actions
+        if not action.help
+    ]
+    assert silent == []
+
+
 def test_the_help_of_each_verdict_command_names_exit_2() -> None:
     """verify, erasure-audit and verify-receipt list exit 2 with their verdicts."""
     parser = build_parser()

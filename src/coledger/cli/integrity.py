@@ -307,8 +307,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     checkpoint = sub.add_parser("checkpoint", help="sign the ledger's current head")
     add_common(checkpoint)
-    checkpoint.add_argument("--signing-key", required=True, metavar="PEM")
-    checkpoint.add_argument("--out", help="also write the checkpoint to this file")
+    checkpoint.add_argument(
+        "--signing-key", required=True, metavar="PEM", help="the key to sign with"
+    )
+    checkpoint.add_argument(
+        "--out", metavar="FILE", help="also write the checkpoint to this file"
+    )
     checkpoint.set_defaults(handler=_checkpoint, interrupted=ALL_OR_NOTHING)
 
     verify_parser = sub.add_parser(
@@ -349,9 +353,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "prove", help="a receipt that a member's ballot is in the log"
     )
     add_common(prove)
-    prove.add_argument("--proposal", required=True)
-    prove.add_argument("--member", required=True)
-    prove.add_argument("--checkpoint", required=True, metavar="FILE")
+    prove.add_argument("--proposal", required=True, metavar="ID", help="the proposal")
+    prove.add_argument(
+        "--member", required=True, metavar="ID", help="the member whose ballot it is"
+    )
+    prove.add_argument(
+        "--checkpoint",
+        required=True,
+        metavar="FILE",
+        help="a signed checkpoint that covers the ballot (checkpoint --out)",
+    )
     prove.set_defaults(handler=_prove, interrupted=NOTHING_WRITTEN)
 
     receipt = sub.add_parser(

@@ -139,14 +139,19 @@ def _import_polis(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+PROGRESS = "draw a progress bar on stderr (default: only on a terminal)"
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the transfer commands."""
     parser = sub.add_parser(
         "export", help="every event, as JSON Lines (personal data!)"
     )
     add_common(parser)
-    parser.add_argument("--out", required=True, metavar="FILE")
-    parser.add_argument("--progress", action="store_true", default=None)
+    parser.add_argument(
+        "--out", required=True, metavar="FILE", help="the file to write (mode 0600)"
+    )
+    parser.add_argument("--progress", action="store_true", default=None, help=PROGRESS)
     parser.set_defaults(handler=_export, interrupted=NOTHING_WRITTEN)
 
     parser = sub.add_parser(
@@ -154,19 +159,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="everything the ledger holds about one member, as JSON (personal data!)",
     )
     add_common(parser)
-    parser.add_argument("--member", required=True, metavar="ID")
-    parser.add_argument("--out", required=True, metavar="FILE")
+    parser.add_argument("--member", required=True, metavar="ID", help="the member's id")
+    parser.add_argument(
+        "--out", required=True, metavar="FILE", help="the file to write (mode 0600)"
+    )
     parser.set_defaults(handler=_subject_access, interrupted=NOTHING_WRITTEN)
 
     parser = sub.add_parser("import", help="load an export into an empty ledger")
     add_common(parser)
-    parser.add_argument("file", metavar="FILE")
+    parser.add_argument("file", metavar="FILE", help="an export (JSON Lines)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=_import, interrupted=ALL_OR_NOTHING)
 
     parser = sub.add_parser("import-polis", help="import a Polis conversation export")
     add_common(parser)
-    parser.add_argument("directory", metavar="DIR")
+    parser.add_argument(
+        "directory", metavar="DIR", help="the folder holding comments.csv and votes.csv"
+    )
     parser.add_argument(
         "--lived-experience",
         metavar="CATEGORY",
@@ -175,6 +184,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         f"experience: one of {', '.join(sorted(LIVED_EXPERIENCE))} "
         "(see docs/imports.md)",
     )
-    parser.add_argument("--progress", action="store_true", default=None)
+    parser.add_argument("--progress", action="store_true", default=None, help=PROGRESS)
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=_import_polis, interrupted=ALL_OR_NOTHING)
