@@ -61,7 +61,9 @@ def describe(event: LedgerAggregate.Event, namer: Namer) -> str:  # noqa: C901, 
             names = _names(namer, e.proposers)
             return f"raised the proposal '{e.title}' (proposers: {names})"
         case Proposal.Amended():
-            return f"amended it to '{e.title}', taking up {len(e.takes_up)} comment(s)"
+            # Which of title and text changed, the event does not say: both are shown.
+            taken = f"taking up {len(e.takes_up)} comment(s)"
+            return f"amended it, {taken}; now '{e.title}': {e.text}"
         case Proposal.Commented():
             return _commented(e, namer)
         case Proposal.AccessibleVersionPublished():

@@ -290,6 +290,22 @@ def test_history_words_a_comment_by_its_author_and_one_through_a_supporter(
     ]
 
 
+def test_history_shows_what_an_amendment_made_of_the_text(
+    memory_ledger: Ledger,
+) -> None:
+    """An amendment of the text alone shows the new text, not only the same title."""
+    ledger = memory_ledger
+    pat = ledger.register_member("Pat Example")
+    board = ledger.establish_body("Board", kind="governance", by=pat)
+    p = ledger.raise_proposal(board, proposers=[pat], title="Kit", text="New kit.")
+    said = ledger.comment(p, author=pat, text="Blue, please.")
+    ledger.amend_proposal(p, by=pat, text="New kit, in blue.", takes_up=[said])
+    amended = [e.text for e in timeline(ledger, proposal=p)][-1]
+    assert amended == (
+        "amended it, taking up 1 comment(s); now 'Kit': New kit, in blue."
+    )
+
+
 def test_a_project_timeline_shows_a_vote_opening_once(memory_ledger: Ledger) -> None:
     """The meeting's note of an opening does not repeat the proposal's own entry."""
     ledger = memory_ledger
