@@ -884,21 +884,38 @@ def test_state_cast_to_text_is_malformed(scene: Scene) -> None:
 
 
 @pytest.mark.parametrize(
-    ("table", "column"),
-    [("leaves", "leaf_hash"), ("leaves", "state_hash")],
+    ("column", "value"),
+    [
+        ("leaf_hash", "abc"),
+        ("state_hash", "abc"),
+        ("leaf_hash", b"\x01" * 31),
+        ("state_hash", b"\x01" * 31),
+        ("leaf_hash", b"\x01" * 33),
+        ("state_hash", b"\x01" * 33),
+    ],
+    ids=[
+        "text leaf",
+        "text state",
+        "short leaf",
+        "short state",
+        "long leaf",
+        "long state",
+    ],
 )
 def test_malformed_leaf_hashes_do_not_crash_the_verifier(
-    scene: Scene, table: str, column: str
+    scene: Scene, column: str, value: object
 ) -> None:
-    """A short or textual stored hash is MALFORMED_ROW, never a crash."""
+    """A stored hash that is text, or a blob not 32 bytes long, is MALFORMED_ROW."""
     with tampering(scene) as raw:
         raw.run(
-            f"UPDATE {{{table}}} SET {column} = ? WHERE leaf_index = ?",  # noqa: S608
-            ("abc", BALLOT),
+            f"UPDATE {{leaves}} SET {column} = ? WHERE leaf_index = ?",  # noqa: S608
+            (value, BALLOT),
         )
     report = audit(scene)
     assert report.status == FAILED
     assert {"MALFORMED_ROW", "MODIFIED"} <= codes(report)
+    [malformed] = [f for f in report.findings if f.code == "MALFORMED_ROW"]
+    assert malformed.leaf_index == BALLOT
 
 
 @pytest.mark.parametrize(
