@@ -1072,6 +1072,21 @@ def test_unledgered_events_beyond_those_listed_are_all_counted(
     assert report.counts["UNLEDGERED_EVENT"] == extra
 
 
+def test_at_most_50_findings_of_a_code_are_listed_but_all_are_counted(
+    scene: Scene,
+) -> None:
+    """The 51st finding of one code is counted but not listed (the guide's cap)."""
+    with tampering(scene) as raw:
+        ballot = raw.event_at(BALLOT)
+        for _ in range(51):
+            raw.insert_event(uuid.uuid4(), 1, BALLOT_TOPIC, ballot.state)
+    report = audit(scene)
+    assert report.counts == {"UNLEDGERED_EVENT": 51}
+    assert len(report.findings) == 50
+    assert len(report.to_json()["findings"]) == 50
+    assert report.to_text().count("\n    UNLEDGERED_EVENT (record ") == 50
+
+
 @pytest.mark.parametrize("name", ["a b.db", "p%20q.db", "50%.db", "x#y?z.db"])
 def test_a_ledger_file_with_uri_characters_in_its_name_is_read_as_named(
     tmp_path: Path, name: str
