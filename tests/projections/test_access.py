@@ -1143,3 +1143,59 @@ def test_x1_a_request_withdrawn_after_it_was_due_stays_failed(org: Board) -> Non
     # Withdrawn exactly as it fell due, Ben's was never needed: left out.
     x1 = access.x1(org.lens(), TH)
     assert (x1.value, x1.n) == (1 / 2, 2)
+
+
+# Erasure at the edges ---------------------------------------------------------------
+
+
+def test_x1_an_erasure_at_a_requests_deadline_ends_it(org: Board) -> None:
+    """X1: an erasure at the very deadline of an open request ends it, not fails it."""
+    late = org.meeting(30)
+    org.request(org.ann, 2, late)  # due day 30, when Ann is erased
+    org.request(org.ben, 2, late)  # never answered: unresolved
+    org.ledger.erase_member(org.ann, by=org.admin, occurred_at=day(30))
+    org.attend(late, org.cat, on=30)
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (0.0, 1)
+
+
+def test_x1_an_erasure_ends_a_request_with_no_deadline_yet(org: Board) -> None:
+    """X1: a need before a vote not yet opened ends with its member's erasure."""
+    p = org.ledger.raise_proposal(
+        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
+    )
+    org.request(org.ann, 2, proposal=p, needed_before="vote")
+    org.ledger.erase_member(org.ann, by=org.admin, occurred_at=day(5))
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (None, 0)
+    assert (x1.note or "").endswith(
+        "1 adjustment request was made, but its member was erased before it fell due"
+    )
+
+
+def test_x1_an_erasure_at_the_periods_end_had_not_come_in_it(org: Board) -> None:
+    """X1 for a period: an erasure at its very end has not ended a request in it."""
+    late = org.meeting(30)
+    org.request(org.ann, 2, late)
+    org.ledger.erase_member(org.ann, by=org.admin, occurred_at=day(20))
+    at_end = access.x1(org.lens(until=day(20)), TH)
+    assert (at_end.note or "").endswith(
+        "1 adjustment request was made, but none had fallen due by the period's end"
+    )
+    after = access.x1(org.lens(until=day(20) + timedelta(microseconds=1)), TH)
+    assert (after.note or "").endswith("but its member was erased before it fell due")
+
+
+def test_x1_note_counts_the_requests_an_erasure_ended_among_others(
+    org: Board,
+) -> None:
+    """X1's note, with requests still to fall due, says how many erasures ended."""
+    late = org.meeting(30)
+    org.request(org.ann, 2, late)
+    org.request(org.ben, 2, late)
+    org.ledger.erase_member(org.ann, by=org.admin, occurred_at=day(20))
+    x1 = access.x1(org.lens(until=day(25)), TH)
+    assert (x1.note or "").endswith(
+        "2 adjustment requests were made, but none had fallen due by the "
+        "period's end (1 ended first by an erasure)"
+    )
