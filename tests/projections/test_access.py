@@ -1199,3 +1199,42 @@ def test_x1_note_counts_the_requests_an_erasure_ended_among_others(
         "2 adjustment requests were made, but none had fallen due by the "
         "period's end (1 ended first by an erasure)"
     )
+
+
+# Standing requests at the edges --------------------------------------------------
+
+
+def test_x1_a_standing_request_made_as_a_meeting_starts_covers_it(org: Board) -> None:
+    """X1: a standing request stands from when it is made, its very moment included."""
+    _meetings(org, 10, 20)
+    asked = org.request(org.ann, 10)  # made as the day-10 meeting starts
+    org.provide(asked, 15)
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (1 / 2, 2)  # day 10 late, day 20 met
+    # Asked for from day 20 on (needed_by), it covers the day-20 meeting alone.
+    org.provide(org.request(org.ben, 2, needed_by=day(20)), 5)
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (2 / 3, 3)
+
+
+def test_x1_an_erasure_as_a_meeting_starts_ends_a_standing_request(
+    org: Board,
+) -> None:
+    """X1: a member erased as a meeting starts has no standing request cover it."""
+    org.provide(org.request(org.ann, 2), 5)
+    _meetings(org, 10, 20, attended_by=org.ann)  # recorded before the erasure
+    org.ledger.erase_member(org.ann, by=org.admin, occurred_at=day(20))
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (1.0, 1)  # day 10 only
+
+
+def test_x1_a_standing_request_for_a_meeting_starting_now_is_pending(
+    org: Board,
+) -> None:
+    """X1: unanswered, a standing request for a meeting starting at now is pending."""
+    # Now is midnight after the latest business day (the request, on day 2).
+    org.meeting(2.625)  # 00:00 on the day after day 2
+    org.request(org.ann, 2)
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (None, 0)
+    assert (x1.note or "").endswith("but none has fallen due yet")
