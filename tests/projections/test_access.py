@@ -1238,3 +1238,24 @@ def test_x1_a_standing_request_for_a_meeting_starting_now_is_pending(
     x1 = access.x1(org.lens(), TH)
     assert (x1.value, x1.n) == (None, 0)
     assert (x1.note or "").endswith("but none has fallen due yet")
+
+
+def test_x1_a_need_before_feedback_asked_for_as_it_is_given_is_due_then(
+    org: Board,
+) -> None:
+    """X1: feedback given as a need before it is asked for is the need's deadline."""
+    p = org.ledger.raise_proposal(
+        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
+    )
+    said = org.ledger.comment(
+        p, author=org.ann, text="Lighter kit.", occurred_at=day(1)
+    )
+    asked = org.request(org.ann, 4, proposal=p, needed_before="feedback")
+    org.ledger.give_feedback(
+        p, comments=[said], text="Lighter kit.", by=org.admin, occurred_at=day(4)
+    )
+    org.provide(asked, 6)
+    assert access.deadline(org.lens(), org.ledger.facts().adjustments[asked]) == day(4)
+    x1 = access.x1(org.lens(), TH)
+    assert (x1.value, x1.n) == (0.0, 1)
+    assert (x1.note or "").startswith("1 provided late")
