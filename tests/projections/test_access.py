@@ -1259,3 +1259,16 @@ def test_x1_a_need_before_feedback_asked_for_as_it_is_given_is_due_then(
     x1 = access.x1(org.lens(), TH)
     assert (x1.value, x1.n) == (0.0, 1)
     assert (x1.note or "").startswith("1 provided late")
+
+
+def test_x1_project_scope_counts_requests_for_its_meetings_after_the_period(
+    org: Board,
+) -> None:
+    """X1 for a project: a request made in the period counts, its meeting after it."""
+    plan = org.ledger.start_project(
+        "Plan", label="co_design", by=org.admin, occurred_at=day(0)
+    )
+    ahead = org.meeting(20, project=plan)
+    org.provide(org.request(org.ann, 5, ahead), 6)
+    x1 = access.x1(org.lens(Scope.project(plan), until=day(10)), TH)
+    assert (x1.value, x1.n) == (1.0, 1)
