@@ -918,6 +918,27 @@ def test_malformed_leaf_hashes_do_not_crash_the_verifier(
     assert malformed.leaf_index == BALLOT
 
 
+@pytest.mark.parametrize("column", ["leaf_hash", "state_hash"])
+def test_a_right_hash_stored_as_text_is_malformed(scene: Scene, column: str) -> None:
+    """The right 32 bytes in a leaf row, stored as TEXT not BLOB, are MALFORMED_ROW."""
+    with tampering(scene) as raw:
+        raw.run(
+            f"UPDATE {{leaves}} SET {column} = CAST({column} AS TEXT) "  # noqa: S608
+            "WHERE leaf_index = ?",
+            (BALLOT,),
+        )
+        [(kind, size)] = raw.run(
+            f"SELECT typeof({column}), length(CAST({column} AS BLOB)) "  # noqa: S608
+            "FROM {leaves} WHERE leaf_index = ?",
+            (BALLOT,),
+        )
+    assert (kind, size) == ("text", 32)
+    report = audit(scene)
+    assert report.status == FAILED
+    [malformed] = [f for f in report.findings if f.code == "MALFORMED_ROW"]
+    assert malformed.leaf_index == BALLOT
+
+
 @pytest.mark.parametrize(
     ("table", "column"),
     [
