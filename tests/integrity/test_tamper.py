@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import re
 import sqlite3
 import threading
 import uuid
@@ -1178,6 +1179,26 @@ def test_a_finding_quoting_escape_codes_cannot_redraw_the_verdict(scene: Scene) 
     assert all(c.isprintable() for line in text.splitlines() for c in line)
     assert "\\x1b[2K\\x1b[1A" in text
     assert text.splitlines()[-1] == "STATUS: FAILED"
+
+
+def test_the_report_gives_its_counts_sorted_by_code(scene: Scene) -> None:
+    """JSON and text give the counts in code order, not in the order found."""
+    with tampering(scene) as raw:
+        raw.flip_state_bit(raw.event_at(BALLOT).nid)
+    report = audit(scene, pinned=False)
+    found = list(report.counts)
+    assert found == ["NO_TRUSTED_SIGNATURE", "MODIFIED", "NO_CHECKPOINT"]
+    assert list(report.to_json()["counts"]) == sorted(found)
+    summary = re.findall(r"^  ([A-Z_]+) x\d+:", report.to_text(), re.MULTILINE)
+    assert summary == sorted(found)
+
+
+def test_a_finding_at_leaf_0_is_shown_at_leaf_0(scene: Scene) -> None:
+    """The text report places a finding about the first leaf at leaf 0."""
+    with tampering(scene) as raw:
+        raw.flip_state_bit(raw.event_at(0).nid)
+    text = audit(scene).to_text()
+    assert "    MODIFIED at leaf 0 (record " in text
 
 
 @pytest.mark.parametrize(
