@@ -1902,3 +1902,44 @@ def test_feedback_on_a_comment_made_after_the_adoption_is_no_influence(
     assert found.evidence["comment_meetings"] == 2
     assert found.evidence["feedback_received"] is True  # the loop closed all the same
     assert (found.rung, found.evidence["influence_evidence"]) == ("CONSULTATION", False)
+
+
+def test_papers_out_as_the_meeting_starts_inform(org: Org) -> None:
+    """Papers issued at a meeting's very start make it an informing meeting."""
+    plan = org.project("consultation")
+    meeting = org.meeting(plan, 5, "decision_meeting")
+    org.ledger.issue_papers(meeting, formats=["STD"], by=org.admin, occurred_at=day(5))
+    found = org.rung(plan)
+    assert (found.rung, found.evidence["informed"]) == ("INFORMING", True)
+
+
+def test_proposing_an_evaluations_criteria_is_input(org: Org) -> None:
+    """A trainer who proposed an evaluation's criteria took part, on that occasion."""
+    plan, p = staff_proposal(org)
+    org.decide(p, 6)
+    org.ledger.record_evaluation(
+        p,
+        summary="Staff looked.",
+        authors=[org.staff],
+        criteria_proposed_by=[org.le[0]],
+        by=org.admin,
+        occurred_at=day(14),
+    )
+    found = org.rung(plan)
+    assert (found.rung, found.evidence["le_occasions"]) == ("CONSULTATION", 1)
+    assert found.evidence["people"]["criteria_proposers"] == 1
+
+
+def test_feedback_on_a_comment_made_as_the_proposal_is_adopted_is_influence(
+    org: Org,
+) -> None:
+    """A comment made as the proposal is adopted came by it: feedback on it heeds it."""
+    plan, p = staff_proposal(org)
+    said = org.ledger.comment(
+        p, author=org.le[0], text="Yes.", channel="written", occurred_at=day(8)
+    )
+    org.ledger.decide(
+        p, outcome="adopted", method="staff_executive", by=org.admin, occurred_at=day(8)
+    )
+    org.feedback(p, [said], 9)
+    assert org.rung(plan).evidence["influence_evidence"] is True
