@@ -972,18 +972,19 @@ def test_negative_version_does_not_crash_the_verifier(both: Scene) -> None:
     assert "MODIFIED" in codes(report)
 
 
-ID_FORMS = ("upper", "dashed", "braced")
+ID_FORMS = ("upper", "dashed", "braced", "suffixed")
 
 
 def rewrite_ids(scene: Scene, form: str) -> None:
     """Write the proposal's last five rows' id as other text for the same UUID."""
     with tampering(scene) as raw:
-        for index in range(SIZE - 5, SIZE):
-            event = raw.event_at(index)
+        # read before writing: the helpers cannot parse a suffixed id back
+        for event in [raw.event_at(index) for index in range(SIZE - 5, SIZE)]:
             text = {
                 "upper": event.originator_id.hex.upper(),
                 "dashed": str(event.originator_id),
                 "braced": "{" + str(event.originator_id) + "}",
+                "suffixed": event.originator_id.hex + "0",  # its 32 digits lead
             }[form]
             raw.set_event(event.nid, "originator_id", text)
 
