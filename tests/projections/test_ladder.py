@@ -1943,3 +1943,33 @@ def test_feedback_on_a_comment_made_as_the_proposal_is_adopted_is_influence(
     )
     org.feedback(p, [said], 9)
     assert org.rung(plan).evidence["influence_evidence"] is True
+
+
+def test_a_body_rates_no_project_before_it_started_though_its_proposal_came(
+    org: Org,
+) -> None:
+    """A proposal dated before its project started does not rate the project early."""
+    plan = org.ledger.start_project(
+        "A late start", label="co_design", by=org.admin, occurred_at=day(10)
+    )
+    org.propose(org.le[0], plan, "design", 5)
+    before = org.rungs(Scope.body(org.board), until=day(8))
+    assert [r.unit for r in before] == ["body"]
+    after = org.rungs(Scope.body(org.board), until=day(11))
+    assert [r.unit for r in after] == ["body", "project"]
+
+
+def test_a_proposal_of_theirs_settled_in_the_period_is_read_in_it(org: Org) -> None:
+    """le_proposals counts one of theirs raised before the period and settled in it."""
+    plan = org.project("other")
+    p = org.propose(org.le[0], plan, "design", 5)
+    org.decide(p, 40)
+    found = evidence_of(org, plan, since=day(30))
+    assert (found["le_proposals"], found["adopted_phases"]) == (1, ["design"])
+
+
+def test_a_vote_over_an_unmet_need_names_its_requester(org: Org) -> None:
+    """The requester whose need a vote passed over is among the people behind it."""
+    found = _vote_over_an_unmet_need(org, org.le[1], "BSL")
+    assert found.evidence["unresolved_declines"] == 0  # no decline names them
+    assert found.evidence["people"]["requesters"] == 1
