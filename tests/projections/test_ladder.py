@@ -1973,3 +1973,15 @@ def test_a_vote_over_an_unmet_need_names_its_requester(org: Org) -> None:
     found = _vote_over_an_unmet_need(org, org.le[1], "BSL")
     assert found.evidence["unresolved_declines"] == 0  # no decline names them
     assert found.evidence["people"]["requesters"] == 1
+
+
+def test_a_meeting_outside_the_period_informs_no_one_in_it(org: Org) -> None:
+    """Only the process's meetings held in the period can make it informing."""
+    plan = org.project("consultation")
+    org.meeting(plan, 40, "information")
+    (before,) = org.rungs(Scope.project(plan), until=day(30))
+    assert (before.rung, before.evidence["informed"]) == ("NONE", False)
+    (during,) = org.rungs(Scope.project(plan), since=day(30))
+    assert (during.rung, during.evidence["informed"]) == ("INFORMING", True)
+    (after,) = org.rungs(Scope.project(plan), since=day(50))
+    assert (after.rung, after.evidence["informed"]) == ("NONE", False)
