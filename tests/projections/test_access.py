@@ -1272,3 +1272,22 @@ def test_x1_project_scope_counts_requests_for_its_meetings_after_the_period(
     org.provide(org.request(org.ann, 5, ahead), 6)
     x1 = access.x1(org.lens(Scope.project(plan), until=day(10)), TH)
     assert (x1.value, x1.n) == (1.0, 1)
+
+
+def test_the_helpers_read_an_answer_as_it_stood_and_a_withdrawal_whenever(
+    org: Board,
+) -> None:
+    """status_at_end and on_time read an answer after the period's end as not come."""
+    p = org.ledger.raise_proposal(
+        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
+    )
+    provided = org.request(org.ann, 2, proposal=p, needed_before="vote")
+    org.provide(provided, 8)  # no vote yet, so no deadline
+    withdrawn = org.request(org.ben, 2, proposal=p, needed_before="vote")
+    org.ledger.withdraw_adjustment(withdrawn, occurred_at=day(8))
+    facts = org.ledger.facts()
+    before = org.lens(until=day(5))
+    assert access.status_at_end(before, facts.adjustments[provided]) == "requested"
+    assert not access.on_time(before, facts.adjustments[provided])
+    assert access.on_time(org.lens(), facts.adjustments[provided])
+    assert access.status_at_end(before, facts.adjustments[withdrawn]) == "withdrawn"
