@@ -341,6 +341,16 @@ def test_deleted_event_row_is_missing(both: Scene) -> None:
     assert missing.leaf_index == BALLOT
 
 
+def test_an_event_put_in_place_of_a_deleted_one_is_unledgered(both: Scene) -> None:
+    """With as many event rows as leaves, one of them with no leaf is still listed."""
+    with tampering(both) as raw:
+        ballot = raw.event_at(BALLOT)
+        raw.delete_event(ballot.nid)
+        raw.insert_event(uuid.uuid4(), 1, BALLOT_TOPIC, ballot.state)
+    report = audit(both)
+    assert codes(report) == {"MISSING_EVENT", "STREAM_GAP", "UNLEDGERED_EVENT"}
+
+
 def test_deleted_last_event_of_a_stream_is_missing(scene: Scene) -> None:
     """Deleting a stream's last event (no gap follows) is still MISSING_EVENT."""
     with tampering(scene) as raw:
@@ -1093,6 +1103,7 @@ def test_unledgered_events_beyond_those_listed_are_all_counted(
     report = audit(both)
     assert report.status == FAILED
     assert report.counts["UNLEDGERED_EVENT"] == extra
+    assert codes(report) == {"UNLEDGERED_EVENT"}  # the unlisted ones are accounted for
 
 
 def test_at_most_50_findings_of_a_code_are_listed_but_all_are_counted(
