@@ -351,6 +351,28 @@ def test_an_event_put_in_place_of_a_deleted_one_is_unledgered(both: Scene) -> No
     assert codes(report) == {"MISSING_EVENT", "STREAM_GAP", "UNLEDGERED_EVENT"}
 
 
+def test_an_id_after_one_that_is_no_number_is_still_checked_for_order(
+    scene: Scene,
+) -> None:
+    """After a leaf whose notification id is no number, the last number still rules."""
+    with tampering(scene) as raw:
+        before, after = raw.event_at(BALLOT - 1).nid, raw.event_at(BALLOT + 1).nid
+        moves = [
+            (BALLOT, "x"),
+            (BALLOT - 1, -1),
+            (BALLOT + 1, before),
+            (BALLOT - 1, after),
+        ]
+        for index, nid in moves:
+            raw.run(
+                "UPDATE {leaves} SET notification_id = ? WHERE leaf_index = ?",
+                (nid, index),
+            )
+    report = audit(scene)
+    reordered = {f.leaf_index for f in report.findings if f.code == "REORDERED"}
+    assert reordered == {BALLOT, BALLOT + 1}
+
+
 def test_deleted_last_event_of_a_stream_is_missing(scene: Scene) -> None:
     """Deleting a stream's last event (no gap follows) is still MISSING_EVENT."""
     with tampering(scene) as raw:
