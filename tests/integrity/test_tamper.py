@@ -351,6 +351,18 @@ def test_an_event_put_in_place_of_a_deleted_one_is_unledgered(both: Scene) -> No
     assert codes(report) == {"MISSING_EVENT", "STREAM_GAP", "UNLEDGERED_EVENT"}
 
 
+def test_an_unledgered_event_with_a_version_that_is_no_number_names_none(
+    scene: Scene,
+) -> None:
+    """An unledgered row's finding gives its version only when it is a whole number."""
+    with tampering(scene) as raw:
+        raw.insert_event(uuid.uuid4(), "four", BALLOT_TOPIC, b"{}")  # type: ignore[arg-type]
+    report = audit(scene)
+    [finding] = report.findings
+    assert (finding.code, finding.version) == ("UNLEDGERED_EVENT", None)
+    assert report.to_json()["findings"][0]["version"] is None
+
+
 def test_an_id_after_one_that_is_no_number_is_still_checked_for_order(
     scene: Scene,
 ) -> None:
