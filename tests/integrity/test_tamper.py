@@ -363,6 +363,21 @@ def test_an_unledgered_event_with_a_version_that_is_no_number_names_none(
     assert report.to_json()["findings"][0]["version"] is None
 
 
+def test_a_leaf_sharing_the_previous_ones_notification_id_is_reordered(
+    scene: Scene,
+) -> None:
+    """A notification id equal to the one before (not greater) is REORDERED."""
+    with tampering(scene) as raw:
+        raw.loosen_leaves()
+        raw.run(
+            "UPDATE {leaves} SET notification_id = ? WHERE leaf_index = ?",
+            (raw.event_at(BALLOT).nid, BALLOT + 1),
+        )
+    report = audit(scene)
+    reordered = {f.leaf_index for f in report.findings if f.code == "REORDERED"}
+    assert reordered == {BALLOT + 1}
+
+
 def test_an_id_after_one_that_is_no_number_is_still_checked_for_order(
     scene: Scene,
 ) -> None:
