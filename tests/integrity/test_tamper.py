@@ -931,6 +931,16 @@ def test_malformed_rows_do_not_crash_the_verifier(
     )
 
 
+def test_a_malformed_event_row_names_its_record(scene: Scene) -> None:
+    """MALFORMED_ROW about an event row names its record, as every finding does."""
+    with tampering(scene) as raw:
+        ballot = raw.event_at(BALLOT)
+        raw.set_event(ballot.nid, "state", "tampered as text")
+    report = audit(scene)
+    [malformed] = [f for f in report.findings if f.code == "MALFORMED_ROW"]
+    assert malformed.originator_id == str(ballot.originator_id)
+
+
 def test_state_cast_to_text_is_malformed(scene: Scene) -> None:
     """The same bytes stored as TEXT instead of BLOB are still a MALFORMED_ROW."""
     with tampering(scene) as raw:
