@@ -880,6 +880,12 @@ def test_findings_about_a_note_name_it(scene: Scene) -> None:
             verify(source, scene.verifier, notes, names=names)  # type: ignore[arg-type]
 
 
+def test_the_same_note_given_twice_is_no_equivocation(scene: Scene) -> None:
+    """Two copies of one checkpoint sign one history: the log is VERIFIED."""
+    report = audit(scene, notes=[scene.notes[0], scene.notes[0]])
+    assert (report.status, report.counts) == (VERIFIED, {})
+
+
 # 17-18: writes around coledger, malformed rows ----------------------------------------
 
 
