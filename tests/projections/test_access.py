@@ -1291,3 +1291,17 @@ def test_the_helpers_read_an_answer_as_it_stood_and_a_withdrawal_whenever(
     assert not access.on_time(before, facts.adjustments[provided])
     assert access.on_time(org.lens(), facts.adjustments[provided])
     assert access.status_at_end(before, facts.adjustments[withdrawn]) == "withdrawn"
+
+
+def test_x1_a_request_withdrawn_late_was_pending_at_a_period_end_before_its_due(
+    org: Board,
+) -> None:
+    """X1: a request due after the period's end is pending then, however withdrawn."""
+    m1, m2 = org.meeting(10), org.meeting(20)
+    org.provide(org.request(org.ann, 2, m1), 5)
+    late = org.request(org.cat, 2, m2)
+    before = access.x1(org.lens(until=day(15)), TH)
+    assert (before.value, before.n) == (1, 1)  # Cat's falls due on day 20
+    org.ledger.withdraw_adjustment(late, occurred_at=day(40))
+    after = access.x1(org.lens(until=day(15)), TH)
+    assert (after.value, after.n, after.note) == (before.value, 1, before.note)

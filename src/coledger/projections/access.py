@@ -191,9 +191,14 @@ def pending(lens: Lens, request: AdjustmentFacts) -> bool:
 
     A request needed before a proposal's vote has no deadline until the vote
     opens; while the proposal is still open and undecided, that deadline is
-    still to come, so the request is pending too.
+    still to come, so the request is pending too. So is one withdrawn after its
+    deadline, when that deadline was still to come at the period's end: it had
+    not failed by then.
     """
-    if status_at_end(lens, request) != "requested":
+    status = status_at_end(lens, request)
+    if status != "requested" and (
+        status != "withdrawn" or withdrawn_in_time(lens, request)
+    ):
         return False
     due = deadline(lens, request)
     if due is not None:

@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 40
+FIGURES_VERSION = 41
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -309,7 +309,9 @@ so disclosure control no longer takes them as unknown. 39: X1 takes a
 proposal request needed before feedback as due at the first feedback after
 it, and pending until then, rather than failed at once and met whenever
 provided. 40: X1 counts a request withdrawn after its deadline passed
-unanswered as unresolved, rather than leaving it out.)"""
+unanswered as unresolved, rather than leaving it out. 41: X1 leaves such
+a request out of a period that ended before its deadline, as pending then,
+rather than counting it unresolved.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
