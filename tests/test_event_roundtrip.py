@@ -502,3 +502,26 @@ def test_a_state_from_a_newer_class_version_is_refused() -> None:
     """A state stored by a later version of its class is not read as this one's."""
     with pytest.raises(CorruptEventError, match=r"class version 3.*reads up to 2"):
         MAPPER.to_domain_event(stored_row("VotingClosed", CLOSE, class_version=3))
+
+
+@pytest.mark.parametrize("stored", ["LIVED", {"LIVED": 1}], ids=["text", "object"])
+def test_a_list_of_texts_stored_as_another_json_type_is_refused(stored: Any) -> None:
+    """A tuple-of-texts field holding a string or object is refused, not split up."""
+    row = StoredEvent(
+        originator_id=uuid.uuid4(),
+        originator_version=2,
+        topic="coledger.domain.member:Member.LivedExperienceDeclared",
+        state=orjson.dumps(
+            {
+                "timestamp": "2025-03-01T18:00:00+00:00",
+                "actor": str(uuid.uuid4()),
+                "occurred_at": "2025-03-01T18:00:00+00:00",
+                "source_ref": None,
+                "categories": stored,
+                "consent": "explicit",
+                "condition": "art9_2_a",
+            }
+        ),
+    )
+    with pytest.raises(CorruptEventError, match="categories: not a JSON array"):
+        MAPPER.to_domain_event(row)

@@ -191,8 +191,23 @@ def as_text(value: Any) -> str:
     return sys.intern(value) if len(value) <= SHORT else value
 
 
+def _array(values: Any) -> list[Any]:
+    """*values* if it is a JSON array, else TypeError.
+
+    A string or object would iterate as its letters or keys: "HEARING" is not
+    a tuple of seven one-letter texts.
+    """
+    if type(values) is not list:
+        raise _not("a JSON array", values)
+    return values
+
+
 def _texts(values: Any) -> tuple[str, ...]:
-    return tuple(map(as_text, values))
+    return tuple(map(as_text, _array(values)))
+
+
+def _uuids(values: Any) -> tuple[UUID, ...]:
+    return uuids_of(_array(values))
 
 
 def as_whole(value: Any) -> int:
@@ -215,12 +230,12 @@ _CASTERS: dict[Any, Caster] = {
     str: as_text,
     int: as_whole,
     bool: as_flag,
-    tuple[UUID, ...]: uuids_of,
+    tuple[UUID, ...]: _uuids,
     tuple[str, ...]: _texts,
 }
-"""Direct casts for the field types events declare. Texts, whole numbers and
-flags are taken only as the JSON a writer stores for them, never bent into
-their type: ``bool("false")`` is True and ``int(8.9)`` is 8."""
+"""Direct casts for the field types events declare. Texts, whole numbers,
+flags and lists are taken only as the JSON a writer stores for them, never
+bent into their type: ``bool("false")`` is True and ``int(8.9)`` is 8."""
 
 
 def _caster(hint: Any) -> Caster:
