@@ -525,3 +525,15 @@ def test_a_list_of_texts_stored_as_another_json_type_is_refused(stored: Any) -> 
     )
     with pytest.raises(CorruptEventError, match="categories: not a JSON array"):
         MAPPER.to_domain_event(row)
+
+
+@pytest.mark.parametrize("version", ["2", None, 1.5, True, 0])
+def test_a_stored_class_version_not_a_version_is_refused_as_such(version: Any) -> None:
+    """A class_version that is no whole number from 1 is refused saying so."""
+    row = stored_row("VotingClosed", CLOSE, class_version=version)
+    if version is None:  # stored_row drops a None: store the null itself
+        state = orjson.loads(row.state)
+        state["class_version"] = None
+        row = StoredEvent(row.originator_id, 7, row.topic, orjson.dumps(state))
+    with pytest.raises(CorruptEventError, match="class_version: not a whole number"):
+        MAPPER.to_domain_event(row)

@@ -306,10 +306,14 @@ def structure_state(cls: Any, state: dict[str, Any]) -> dict[str, Any]:
     Works on *state* in place and returns it; fields the class does not declare
     are kept as they are, and None stays None. A value not of its field's JSON
     type raises ValueError naming the field, and so does a state stored by a
-    later class version than this one.
+    later class version than this one, or naming a class_version that is no
+    whole number from 1.
     """
     class_version = getattr(cls, "class_version", 1)
     version = state.pop("class_version", 1)
+    if type(version) is not int or version < 1:
+        msg = f"class_version: not a whole number from 1 but {version!r}"
+        raise ValueError(msg)
     if version > class_version:
         # A later coledger changed this event: read as this version, it could
         # mean something else (and an import would store it as this version).
