@@ -429,6 +429,30 @@ def test_a_supporter_acts_only_while_consent_held_in_business_time(
         )
 
 
+def test_a_consent_recorded_again_from_an_earlier_date_holds_from_then(
+    ledger: Ledger,
+) -> None:
+    """Authorising a supporter already authorised, dated earlier, moves consent back."""
+    on = {m: datetime(2024, m, 1, tzinfo=UTC) for m in range(1, 7)}
+    admin, body, (a,) = board_with(ledger, 1, seated_at=on[1])
+    helper = ledger.register_member("Helper", role="supporter")
+    p = ledger.raise_proposal(
+        body, proposers=[a], title="T", text="x", occurred_at=on[2]
+    )
+    ledger.open_voting(p, by=admin, occurred_at=on[2])
+    ledger.authorise_supporter(a, helper, occurred_at=on[5])
+    # The minutes show she had consented in March: recorded so, it holds then.
+    ledger.authorise_supporter(a, helper, occurred_at=on[3])
+    ledger.cast_ballot(p, voter=a, choice="for", supporter=helper, occurred_at=on[4])
+    (ballot,) = ledger.proposal(p).ballots
+    assert ballot.supporter == helper
+    ledger.authorise_supporter(a, helper, occurred_at=on[4])  # held then: no event
+    authorised = [
+        r for r in ledger.history() if type(r.event).__name__ == "SupporterAuthorised"
+    ]
+    assert len(authorised) == 2
+
+
 # Access first -------------------------------------------------------------------
 
 

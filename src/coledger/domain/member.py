@@ -204,8 +204,14 @@ class Member(LedgerAggregate):
             self._record(self.Erased, ctx)
 
     def authorise_supporter(self, ctx: Context, supporter: UUID) -> None:
-        """Record the member's consent for *supporter* to act with them."""
-        if supporter not in self.supporters:
+        """Record the member's consent for *supporter* to act with them.
+
+        No event when that consent already held at the business time given;
+        one dated before the consent in force records that it began earlier.
+        """
+        if supporter not in self.supporters or not self.consented(
+            supporter, ctx.occurred_at
+        ):
             self._record(self.SupporterAuthorised, ctx, supporter=supporter)
 
     def revoke_supporter(self, ctx: Context, supporter: UUID) -> None:
