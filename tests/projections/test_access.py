@@ -1305,3 +1305,15 @@ def test_x1_a_request_withdrawn_late_was_pending_at_a_period_end_before_its_due(
     org.ledger.withdraw_adjustment(late, occurred_at=day(40))
     after = access.x1(org.lens(until=day(15)), TH)
     assert (after.value, after.n, after.note) == (before.value, 1, before.note)
+
+
+def test_x1_with_only_a_request_withdrawn_late_says_one_was_made(org: Board) -> None:
+    """X1's note counts a request pending at the period's end, withdrawn later."""
+    late = org.request(org.cat, 2, org.meeting(20))
+    org.ledger.withdraw_adjustment(late, occurred_at=day(40))
+    x1 = access.x1(org.lens(until=day(15)), TH)
+    assert (x1.value, x1.n) == (None, 0)
+    assert x1.note == (
+        "insufficient evidence: 1 adjustment request was made, "
+        "but none had fallen due by the period's end"
+    )

@@ -483,7 +483,7 @@ def _nothing_due(
     One whose member was erased before it fell due never will, and the note
     says so.
     """
-    open_ = [a for a in requests(lens) if a.status != "withdrawn"]
+    open_ = [a for a in requests(lens) if not withdrawn_in_time(lens, a)]
     asked = {a.id for a in open_} | {a.id for a, _ in covered}
     if not asked:
         return "no adjustment requests were made"

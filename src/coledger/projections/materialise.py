@@ -311,7 +311,7 @@ it, and pending until then, rather than failed at once and met whenever
 provided. 40: X1 counts a request withdrawn after its deadline passed
 unanswered as unresolved, rather than leaving it out. 41: X1 leaves such
 a request out of a period that ended before its deadline, as pending then,
-rather than counting it unresolved.)"""
+rather than counting it unresolved, and its note counts it as made.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
