@@ -140,6 +140,7 @@ def _import_polis(args: argparse.Namespace) -> int:
 
 
 PROGRESS = "draw a progress bar on stderr (default: only on a terminal)"
+PRIVATE_OUT = "the file to write, readable by its owner alone"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -148,9 +149,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "export", help="every event, as JSON Lines (personal data!)"
     )
     add_common(parser)
-    parser.add_argument(
-        "--out", required=True, metavar="FILE", help="the file to write (mode 0600)"
-    )
+    parser.add_argument("--out", required=True, metavar="FILE", help=PRIVATE_OUT)
     parser.add_argument("--progress", action="store_true", default=None, help=PROGRESS)
     parser.set_defaults(handler=_export, interrupted=NOTHING_WRITTEN)
 
@@ -160,9 +159,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_common(parser)
     parser.add_argument("--member", required=True, metavar="ID", help="the member's id")
-    parser.add_argument(
-        "--out", required=True, metavar="FILE", help="the file to write (mode 0600)"
-    )
+    parser.add_argument("--out", required=True, metavar="FILE", help=PRIVATE_OUT)
     parser.set_defaults(handler=_subject_access, interrupted=NOTHING_WRITTEN)
 
     parser = sub.add_parser("import", help="load an export into an empty ledger")
