@@ -397,17 +397,26 @@ def test_supporter_ballot_needs_consent_and_stays_the_members(ledger: Ledger) ->
     assert decision.decided_by == (a,)
 
 
+MONTHS = {m: datetime(2024, m, 1, tzinfo=UTC) for m in range(1, 7)}
+"""The first of each month, January to June 2024."""
+
+
+def supported_vote(ledger: Ledger) -> tuple[dict[int, datetime], UUID, UUID, UUID]:
+    """A one-seat board from January, a supporter, a vote open from 1 February."""
+    admin, body, (a,) = board_with(ledger, 1, seated_at=MONTHS[1])
+    helper = ledger.register_member("Helper", role="supporter")
+    p = ledger.raise_proposal(
+        body, proposers=[a], title="T", text="x", occurred_at=MONTHS[2]
+    )
+    ledger.open_voting(p, by=admin, occurred_at=MONTHS[2])
+    return MONTHS, a, helper, p
+
+
 def test_a_supporter_acts_only_while_consent_held_in_business_time(
     ledger: Ledger,
 ) -> None:
     """Consent is read at the ballot's own date: not before it, still after it ended."""
-    on = {m: datetime(2024, m, 1, tzinfo=UTC) for m in range(1, 7)}
-    admin, body, (a,) = board_with(ledger, 1, seated_at=on[1])
-    helper = ledger.register_member("Helper", role="supporter")
-    p = ledger.raise_proposal(
-        body, proposers=[a], title="T", text="x", occurred_at=on[2]
-    )
-    ledger.open_voting(p, by=admin, occurred_at=on[2])
+    on, a, helper, p = supported_vote(ledger)
     ledger.authorise_supporter(a, helper, occurred_at=on[3])
     early = on[2] + timedelta(days=14)  # consent came on 1 March
     with refused(ledger, SupporterNotAuthorisedError, match="at 2024-02-15"):
@@ -433,13 +442,7 @@ def test_a_consent_recorded_again_from_an_earlier_date_holds_from_then(
     ledger: Ledger,
 ) -> None:
     """Authorising a supporter already authorised, dated earlier, moves consent back."""
-    on = {m: datetime(2024, m, 1, tzinfo=UTC) for m in range(1, 7)}
-    admin, body, (a,) = board_with(ledger, 1, seated_at=on[1])
-    helper = ledger.register_member("Helper", role="supporter")
-    p = ledger.raise_proposal(
-        body, proposers=[a], title="T", text="x", occurred_at=on[2]
-    )
-    ledger.open_voting(p, by=admin, occurred_at=on[2])
+    on, a, helper, p = supported_vote(ledger)
     ledger.authorise_supporter(a, helper, occurred_at=on[5])
     # The minutes show she had consented in March: recorded so, it holds then.
     ledger.authorise_supporter(a, helper, occurred_at=on[3])

@@ -76,6 +76,16 @@ class Board:
             occurred_at=day(on),
         )
 
+    def kit(self) -> UUID:
+        """Cat's proposal to buy kit, raised to the board on day 1."""
+        return self.ledger.raise_proposal(
+            self.board,
+            proposers=[self.cat],
+            title="Kit",
+            text="Buy kit.",
+            occurred_at=day(1),
+        )
+
     def provide(self, request: UUID, on: float) -> None:
         """Provide *request* on day *on*."""
         self.ledger.provide_adjustment(request, by=self.admin, occurred_at=day(on))
@@ -150,9 +160,7 @@ def org() -> Iterator[Board]:
 def test_x1_counts_requests_met_by_their_deadline(org: Board) -> None:
     """X1: on-time provisions over requests, leaving out withdrawn and pending ones."""
     m1, m2, m3 = org.meeting(10), org.meeting(20), org.meeting(30)
-    p = org.ledger.raise_proposal(
-        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
-    )
+    p = org.kit()
     a1 = org.request(org.ann, 2, m1)
     # meeting m1 starts day 10: on time, though only in part
     org.ledger.provide_adjustment(a1, by=org.admin, partial=True, occurred_at=day(8))
@@ -198,9 +206,7 @@ def test_x1_a_request_waiting_for_a_vote_not_yet_opened_is_pending(
     org: Board,
 ) -> None:
     """X1: needed before a vote that has not opened, a request is not yet failed."""
-    p = org.ledger.raise_proposal(
-        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
-    )
+    p = org.kit()
     org.request(org.ann, 2, proposal=p, needed_before="vote")
     waiting = access.x1(org.lens(), TH)
     assert (waiting.value, waiting.n) == (None, 0)
@@ -233,9 +239,7 @@ def test_x1_a_vote_opened_over_an_unmet_need_makes_its_provision_late(
     org: Board,
 ) -> None:
     """X1: a request needed before a vote is due as voting opens; feedback, not yet."""
-    p = org.ledger.raise_proposal(
-        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
-    )
+    p = org.kit()
     before_vote = org.request(org.ann, 2, proposal=p, needed_before="vote")
     for_feedback = org.request(org.ben, 2, proposal=p, needed_before="feedback")
     org.request(org.cat, 2, proposal=p, needed_before="feedback")  # never answered
@@ -439,9 +443,7 @@ def test_x1_body_scope_keeps_requests_on_proposals_raised_before_the_period(
     org: Board,
 ) -> None:
     """X1 for a body and period counts a request made in it on an older proposal."""
-    p = org.ledger.raise_proposal(
-        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
-    )
+    p = org.kit()
     org.provide(org.request(org.ann, 6, proposal=p, needed_before="feedback"), 7)
     x1 = access.x1(org.lens(Scope.body(org.board), since=day(5)), TH)
     assert (x1.value, x1.n) == (1.0, 1)
@@ -997,9 +999,7 @@ def test_x1_a_need_asked_for_as_the_vote_opens_is_due_at_the_opening(
     org: Board,
 ) -> None:
     """X1: a need before the vote asked for as voting opens is due at the opening."""
-    p = org.ledger.raise_proposal(
-        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
-    )
+    p = org.kit()
     org.ledger.open_voting(p, by=org.cat, occurred_at=day(5))
     asked = org.request(org.ann, 5, proposal=p, needed_before="vote")
     org.provide(asked, 6)
@@ -1098,9 +1098,7 @@ def test_x1_a_request_needed_before_feedback_is_due_at_the_feedback(
     org: Board,
 ) -> None:
     """X1: a need before feedback is pending until feedback comes, and due then."""
-    p = org.ledger.raise_proposal(
-        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
-    )
+    p = org.kit()
     said = org.ledger.comment(
         p, author=org.ann, text="Lighter kit.", occurred_at=day(1)
     )
@@ -1161,9 +1159,7 @@ def test_x1_an_erasure_at_a_requests_deadline_ends_it(org: Board) -> None:
 
 def test_x1_an_erasure_ends_a_request_with_no_deadline_yet(org: Board) -> None:
     """X1: a need before a vote not yet opened ends with its member's erasure."""
-    p = org.ledger.raise_proposal(
-        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
-    )
+    p = org.kit()
     org.request(org.ann, 2, proposal=p, needed_before="vote")
     org.ledger.erase_member(org.ann, by=org.admin, occurred_at=day(5))
     x1 = access.x1(org.lens(), TH)
@@ -1244,9 +1240,7 @@ def test_x1_a_need_before_feedback_asked_for_as_it_is_given_is_due_then(
     org: Board,
 ) -> None:
     """X1: feedback given as a need before it is asked for is the need's deadline."""
-    p = org.ledger.raise_proposal(
-        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
-    )
+    p = org.kit()
     said = org.ledger.comment(
         p, author=org.ann, text="Lighter kit.", occurred_at=day(1)
     )
@@ -1278,9 +1272,7 @@ def test_the_helpers_read_an_answer_as_it_stood_and_a_withdrawal_whenever(
     org: Board,
 ) -> None:
     """status_at_end and on_time read an answer after the period's end as not come."""
-    p = org.ledger.raise_proposal(
-        org.board, proposers=[org.cat], title="Kit", text="Buy kit.", occurred_at=day(1)
-    )
+    p = org.kit()
     provided = org.request(org.ann, 2, proposal=p, needed_before="vote")
     org.provide(provided, 8)  # no vote yet, so no deadline
     withdrawn = org.request(org.ben, 2, proposal=p, needed_before="vote")
