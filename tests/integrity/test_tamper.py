@@ -947,6 +947,19 @@ def test_a_malformed_event_row_names_its_record(scene: Scene) -> None:
     assert malformed.originator_id == str(ballot.originator_id)
 
 
+def test_an_event_that_cannot_be_hashed_is_named_by_its_record(scene: Scene) -> None:
+    """MODIFIED for a row no leaf can be computed from still says whose row it is."""
+    with tampering(scene) as raw:
+        ballot = raw.event_at(BALLOT)
+        raw.set_event(ballot.nid, "originator_version", "two")
+    report = audit(scene)
+    [unhashable] = [
+        f for f in report.findings if f.detail == "the event cannot be hashed"
+    ]
+    assert (unhashable.code, unhashable.leaf_index) == ("MODIFIED", BALLOT)
+    assert unhashable.originator_id == str(ballot.originator_id)
+
+
 def test_state_cast_to_text_is_malformed(scene: Scene) -> None:
     """The same bytes stored as TEXT instead of BLOB are still a MALFORMED_ROW."""
     with tampering(scene) as raw:

@@ -473,7 +473,15 @@ class _Walker:
             if state is None and isinstance(event.state, str):
                 state = event.state.encode()
             if oid is None or state is None or version is None:
-                self.out.add(Finding("MODIFIED", "the event cannot be hashed", index))
+                self.out.add(
+                    Finding(
+                        "MODIFIED",
+                        "the event cannot be hashed",
+                        index,
+                        _shown_id(event.originator_id),
+                        version,
+                    )
+                )
                 return hashlib.sha256(b"\x00malformed").digest()
         topic = event.topic if isinstance(event.topic, str) else str(event.topic)
         hashed = hashlib.sha256(state).digest()
