@@ -1470,26 +1470,13 @@ class LedgerCore(ClosedOnExit):
         return self._get(adjustment_id, Adjustment, errors.UnknownAdjustmentError)
 
     def _supporter(self, member: Member, supporter: UUID | None) -> UUID | None:
-        """The supporter's id, if any; consent is checked by ``_consented``."""
+        """The supporter's id, if any; ``Member.check_consent`` reads the consent."""
         if supporter is None:
             return None
         helper = self._member(supporter)
         if helper.id == member.id:
             raise errors.SupporterNotAuthorisedError(v.OWN_SUPPORTER)
         return helper.id
-
-    @staticmethod
-    def _consented(member: Member, supporter: UUID | None, at: datetime) -> None:
-        """SupporterNotAuthorisedError unless *member* consented to *supporter* at *at*.
-
-        Consent is read at the act's business time: minutes entered late keep
-        a ballot cast while it held, and nothing is dated back before it.
-        """
-        if supporter is not None and not member.consented(supporter, at):
-            raise errors.SupporterNotAuthorisedError(
-                f"{supporter} has no recorded consent to act with member "
-                f"{member.id} at {at.isoformat()}"
-            )
 
     def _linked_requests(self, record: Proposal) -> list[Adjustment]:
         """The requests for *record*, then those for the meeting it was raised at."""

@@ -697,8 +697,10 @@ def _shape_problem(
 ) -> str | None:
     """What in the raw JSON no command could have stored, or None.
 
-    Checked before the fields are cast, since a cast would hide it: ``bool``
-    of the text "false" is True, ``int`` of 1.9 is 1, ``str`` of 123 is "123".
+    Decoding refuses a value of the wrong JSON type too, but names only its
+    type (a stored value may be sealed data); an export is the importer's own
+    file, so this says which value, and that a required field is null, which
+    decoding lets through.
     """
     shape = _shape(cls)
     if None in state.values():

@@ -131,7 +131,7 @@ class ProposalCommands(LedgerCore):
                 source_ref,
                 not_before=record.raised_at,
             )
-            self._consented(writer, helper, ctx.occurred_at)
+            writer.check_consent(helper, ctx.occurred_at)
             comment_id = uuid4()
             record.comment(
                 ctx,

@@ -143,7 +143,7 @@ class VotingCommands(LedgerCore):
                 source_ref,
                 not_before=record.last_step_at,
             )
-            self._consented(member, helper, ctx.occurred_at)
+            member.check_consent(helper, ctx.occurred_at)
             record.cast_ballot(ctx, voter=member.id, choice=choice, supporter=helper)
             self._save(record)
 

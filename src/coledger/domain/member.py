@@ -9,7 +9,11 @@ from uuid import UUID
 from coledger.domain.base import Context, LedgerAggregate
 from coledger.domain.timeorder import check_not_before, give_at, in_force_at
 from coledger.domain.values import ERASED, LIVED_EXPERIENCE
-from coledger.errors import AlreadyDeclaredError, NotDeclaredError
+from coledger.errors import (
+    AlreadyDeclaredError,
+    NotDeclaredError,
+    SupporterNotAuthorisedError,
+)
 
 
 class Member(LedgerAggregate):
@@ -107,10 +111,9 @@ class Member(LedgerAggregate):
         def apply(self, aggregate: Member) -> None:
             """Remove the supporter, from the event's business time on."""
             aggregate.supporters = aggregate.supporters - {self.supporter}
+            ends = self.occurred_at
             aggregate.consents = tuple(
-                (who, since, self.occurred_at if who == self.supporter else until)
-                if until is None
-                else (who, since, until)
+                (who, since, ends if who == self.supporter and until is None else until)
                 for who, since, until in aggregate.consents
             )
 
@@ -230,3 +233,15 @@ class Member(LedgerAggregate):
             who == supporter and since <= at and (until is None or at < until)
             for who, since, until in self.consents
         )
+
+    def check_consent(self, supporter: UUID | None, at: datetime) -> None:
+        """SupporterNotAuthorisedError unless *supporter* (if any) may act at *at*.
+
+        Consent is read at the act's business time: minutes entered late keep
+        a ballot cast while it held, and nothing is dated back before it.
+        """
+        if supporter is not None and not self.consented(supporter, at):
+            raise SupporterNotAuthorisedError(
+                f"{supporter} has no recorded consent to act with member "
+                f"{self.id} at {at.isoformat()}"
+            )

@@ -196,9 +196,8 @@ def pending(lens: Lens, request: AdjustmentFacts) -> bool:
     not failed by then.
     """
     status = status_at_end(lens, request)
-    if status != "requested" and (
-        status != "withdrawn" or withdrawn_in_time(lens, request)
-    ):
+    withdrawn_late = status == "withdrawn" and not withdrawn_in_time(lens, request)
+    if status != "requested" and not withdrawn_late:
         return False
     due = deadline(lens, request)
     if due is not None:
