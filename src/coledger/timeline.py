@@ -143,7 +143,12 @@ def describe(event: LedgerAggregate.Event, namer: Namer) -> str:  # noqa: C901, 
 def timeline(
     ledger: Ledger, *, proposal: UUID | None = None, project: UUID | None = None
 ) -> list[Entry]:
-    """The entries about one proposal, or one project, in recorded order."""
+    """The entries about one proposal, or one project, in recorded order.
+
+    A proposal's with its requests for adjustments; a project's with its
+    proposals, its meetings, and the requests for each, so that a need noted
+    is followed by its answer.
+    """
     if (proposal is None) == (project is None):
         from coledger.errors import InvalidInputError  # noqa: PLC0415
 
@@ -158,7 +163,9 @@ def timeline(
         for p in ledger.proposals():
             if p.project == project:
                 ids |= {p.id, *p.adjustments}
-        ids |= {m.id for m in ledger.meetings() if m.project == project}
+        for m in ledger.meetings():
+            if m.project == project:
+                ids |= {m.id, *m.adjustments}
     names: dict[UUID, str] = {}
 
     def namer(member: UUID | None) -> str:

@@ -1,0 +1,35 @@
+"""Timelines and read models say what the ledger holds, in plain words."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from coledger import Ledger
+from coledger.timeline import timeline
+
+
+def test_a_project_timeline_shows_the_answer_to_a_meetings_access_need(
+    memory_ledger: Ledger,
+) -> None:
+    """A need noted for a project's meeting is followed by its request and answer."""
+    ledger = memory_ledger
+    pat = ledger.register_member("Pat Example")
+    kim = ledger.register_member("Kim Example")
+    board = ledger.establish_body("Board", kind="governance", by=pat)
+    project = ledger.start_project("Kit", label="co_production", by=pat)
+    meeting = ledger.schedule_meeting(
+        board,
+        kind="workshop",
+        title="June",
+        starts_at=datetime(2025, 6, 1, tzinfo=UTC),
+        project=project,
+        by=pat,
+    )
+    need = ledger.request_adjustment(kim, code="BSL", meeting=meeting)
+    ledger.decline_adjustment(need, by=pat, reason="unavailable", alternative="CAP")
+    said = [(e.actor, e.text) for e in timeline(ledger, project=project)][2:]
+    assert said == [
+        ("Kim Example", "asked for an adjustment (BSL) for Kim Example"),
+        ("Kim Example", "noted an access need of Kim Example for the meeting"),
+        ("Pat Example", "declined the adjustment (unavailable, offering CAP)"),
+    ]
