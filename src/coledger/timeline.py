@@ -89,6 +89,9 @@ def describe(event: LedgerAggregate.Event, namer: Namer) -> str:  # noqa: C901, 
                 f"closed {kind}: {e.for_} for, {e.against} against, {e.abstain} "
                 f"abstain, {e.block} block ({e.reason.replace('_', ' ')})"
             )
+        case Proposal.Decided() if e.outcome == "not_valid":
+            # Its voters decided nothing: the close's entry gives the reason.
+            return "recorded that the vote decided nothing (not valid)"
         case Proposal.Decided():
             override = " (overriding the vote)" if e.overrode_vote else ""
             why = f": {e.rationale}" if e.rationale else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from coledger import Ledger
+from coledger import Ledger, Rule
 from coledger.timeline import timeline
 
 
@@ -33,3 +33,24 @@ def test_a_project_timeline_shows_the_answer_to_a_meetings_access_need(
         ("Kim Example", "noted an access need of Kim Example for the meeting"),
         ("Pat Example", "declined the adjustment (unavailable, offering CAP)"),
     ]
+
+
+def test_a_vote_that_decided_nothing_names_no_one_as_deciding(
+    memory_ledger: Ledger,
+) -> None:
+    """A vote short of its quorum reads as deciding nothing, not as voters deciding."""
+    ledger = memory_ledger
+    pat = ledger.register_member("Pat Example")
+    kim = ledger.register_member("Kim Example")
+    board = ledger.establish_body(
+        "Board", kind="governance", rule=Rule.majority(quorum=1), by=pat
+    )
+    for member in (pat, kim):
+        ledger.assign_seat(board, member, by=pat)
+    p = ledger.raise_proposal(board, proposers=[pat], title="Kit", text="New kit.")
+    ledger.open_voting(p, by=pat)
+    ledger.cast_ballot(p, voter=kim, choice="for")
+    assert ledger.close_voting(p, by=pat).outcome == "not_valid"
+    closed, decided = [e.text for e in timeline(ledger, proposal=p)][-2:]
+    assert closed.endswith("(quorum not met)")
+    assert decided == "recorded that the vote decided nothing (not valid)"
