@@ -128,9 +128,21 @@ json_converter = Converter()
 json_converter.register_unstructure_hook(UUID, str)
 json_converter.register_unstructure_hook(datetime, datetime.isoformat)
 json_converter.register_unstructure_hook(Fraction, str)
-json_converter.register_unstructure_hook(
-    frozenset, lambda values: sorted(json_converter.unstructure(v) for v in values)
-)
+
+
+def _sorted_list(values: Any) -> list[Any]:
+    return sorted(json_converter.unstructure(v) for v in values)
+
+
+def _a_set_type(declared: Any) -> bool:
+    origin: object = typing.get_origin(declared)
+    return origin is frozenset or origin is set
+
+
+json_converter.register_unstructure_hook(frozenset, _sorted_list)
+# A field typed frozenset[UUID] (a member's supporters, a proposal's taken-up
+# comments) is dispatched by its declared type, which the hook above misses.
+json_converter.register_unstructure_hook_func(_a_set_type, _sorted_list)
 
 
 def to_jsonable(value: object) -> Any:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from coledger import Ledger, Rule
+from coledger.serialization import to_jsonable
 from coledger.timeline import timeline
 
 
@@ -54,3 +56,19 @@ def test_a_vote_that_decided_nothing_names_no_one_as_deciding(
     closed, decided = [e.text for e in timeline(ledger, proposal=p)][-2:]
     assert closed.endswith("(quorum not met)")
     assert decided == "recorded that the vote decided nothing (not valid)"
+
+
+def test_read_models_with_sets_of_ids_become_json(memory_ledger: Ledger) -> None:
+    """A member's supporters and a proposal's taken-up comments unstructure to lists."""
+    ledger = memory_ledger
+    pat = ledger.register_member("Pat Example")
+    una = ledger.register_member("Una Example")
+    ledger.authorise_supporter(pat, una)
+    board = ledger.establish_body("Board", kind="governance", by=pat)
+    p = ledger.raise_proposal(board, proposers=[pat], title="Kit", text="New kit.")
+    said = ledger.comment(p, author=pat, text="Blue, please.")
+    ledger.amend_proposal(p, by=pat, text="New kit, in blue.", takes_up=[said])
+    member = json.loads(json.dumps(to_jsonable(ledger.member(pat))))
+    proposal = json.loads(json.dumps(to_jsonable(ledger.proposal(p))))
+    assert member["supporters"] == [str(una)]
+    assert proposal["taken_up"] == [str(said)]
