@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from coledger import Ledger, Rule
+from coledger.cli import main
+from coledger.cli._common import EXIT_USAGE
 from coledger.serialization import to_jsonable
 from coledger.timeline import timeline
 
@@ -72,3 +77,15 @@ def test_read_models_with_sets_of_ids_become_json(memory_ledger: Ledger) -> None
     proposal = json.loads(json.dumps(to_jsonable(ledger.proposal(p))))
     assert member["supporters"] == [str(una)]
     assert proposal["taken_up"] == [str(said)]
+
+
+@pytest.mark.parametrize("option", ["--proposal", "--project"])
+def test_history_given_an_empty_id_says_it_is_not_an_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    """An empty --proposal or --project is bad usage naming that option, exit 2."""
+    db = tmp_path / "coledger.db"
+    with Ledger.open(f"sqlite:///{db}") as ledger:
+        ledger.register_member("Pat Example")
+    assert main(["history", "--db", str(db), option, ""]) == EXIT_USAGE
+    assert f"{option}: the value given is not a" in capsys.readouterr().err

@@ -200,8 +200,11 @@ def _history(args: argparse.Namespace) -> int:
     with Ledger.open(url, master_key=master_key(args)) as ledger:
         entries = timeline(
             ledger,
-            proposal=uuid_arg(args.proposal, "proposal") if args.proposal else None,
-            project=uuid_arg(args.project, "project") if args.project else None,
+            # An empty id given is a bad id, not one left out.
+            proposal=(
+                None if args.proposal is None else uuid_arg(args.proposal, "proposal")
+            ),
+            project=None if args.project is None else uuid_arg(args.project, "project"),
         )
     if args.json:
         print(json.dumps(to_jsonable(entries), indent=2))
