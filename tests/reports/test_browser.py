@@ -16,6 +16,7 @@ import re
 import shutil
 import struct
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -298,3 +299,37 @@ def test_a_long_word_wraps_rather_than_widening_the_page(
     finally:
         browser.set_window_size(size["width"], size["height"])
     assert wide <= seen
+
+
+A4_WIDTH = 718
+"""The printed width of an A4 page in CSS pixels, inside Chromium's default margins."""
+
+
+@contextmanager
+def printed(browser: Any) -> Iterator[None]:
+    """Lays the open page out as it prints, on A4, until the generator is closed."""
+    size = browser.get_window_size()
+    browser.set_window_size(A4_WIDTH, size["height"])
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        yield
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        browser.set_window_size(size["width"], size["height"])
+
+
+def test_printing_shows_what_the_screen_folds_away(
+    browser: Any, show: Callable[[str], None]
+) -> None:
+    """A printed board report holds the evidence for each rung and each decision."""
+    show("board")
+    with printed(browser):
+        hidden: list[str] = browser.execute_script(
+            "return [...document.querySelectorAll('details table')]"
+            ".filter(t => !t.checkVisibility()).map(t => t.caption.textContent);"
+        )
+        folded = browser.execute_script(
+            "return document.querySelectorAll('details:not([open])').length;"
+        )
+    assert folded > 0, "the screen folds the evidence away"
+    assert hidden == []

@@ -89,6 +89,8 @@ footer { border-top: 4px solid #0b3d6b; margin-top: 3rem; }
     background: #ffffff; color: #1a1a1a; border-bottom: 4px solid #1a1a1a;
   }
   header.banner a { color: #1a1a1a; }
+  /* Paper cannot be unfolded: print what the screen folds away. */
+  details::details-content { content-visibility: visible; }
 }
 """
 
