@@ -318,6 +318,22 @@ def printed(browser: Any) -> Iterator[None]:
         browser.set_window_size(size["width"], size["height"])
 
 
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_printing_cuts_off_no_table(
+    browser: Any, show: Callable[[str], None], audience: str
+) -> None:
+    """Printed on A4, every table fits the page, so no column is cut off at its edge."""
+    show(audience)
+    with printed(browser):
+        cut: list[str] = browser.execute_script(
+            "return [...document.querySelectorAll('table')]"
+            ".filter(t => t.parentElement.scrollWidth > t.parentElement.clientWidth"
+            " || t.getBoundingClientRect().right > innerWidth)"
+            ".map(t => t.caption.textContent);"
+        )
+    assert cut == []
+
+
 def test_printing_shows_what_the_screen_folds_away(
     browser: Any, show: Callable[[str], None]
 ) -> None:

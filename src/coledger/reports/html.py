@@ -89,6 +89,14 @@ footer { border-top: 4px solid #0b3d6b; margin-top: 3rem; }
     background: #ffffff; color: #1a1a1a; border-bottom: 4px solid #1a1a1a;
   }
   header.banner a { color: #1a1a1a; }
+  /* Paper cannot scroll: with no side padding, closer cells and a last
+     column (notes, the longest) free to break its words, a wide table fits
+     the page instead of being cut off at its edge. */
+  body { font-size: 1rem; }
+  main { padding-left: 0; padding-right: 0; }
+  .table-wrap { overflow: visible; }
+  th, td { padding: 0.25rem 0.4rem; }
+  td:last-child { overflow-wrap: anywhere; }
   /* Paper cannot be unfolded: print what the screen folds away. */
   details::details-content { content-visibility: visible; }
 }
