@@ -349,3 +349,29 @@ def test_printing_shows_what_the_screen_folds_away(
         )
     assert folded > 0, "the screen folds the evidence away"
     assert hidden == []
+
+
+def accessible_images(browser: Any) -> list[tuple[str, str]]:
+    """(name, description) of every image in the open page's accessibility tree."""
+    tree = browser.execute_cdp_cmd("Accessibility.getFullAXTree", {})
+    return [
+        (
+            node.get("name", {}).get("value", ""),
+            node.get("description", {}).get("value", ""),
+        )
+        for node in tree["nodes"]
+        if not node.get("ignored") and node.get("role", {}).get("value") == "image"
+    ]
+
+
+@pytest.mark.parametrize("audience", ["board", "public"])
+def test_a_chart_is_read_out_once(
+    browser: Any, show: Callable[[str], None], audience: str
+) -> None:
+    """A chart is named by its title and described by its figures, not both twice."""
+    show(audience)
+    charts = [(name, d) for name, d in accessible_images(browser) if len(d) > 60]
+    assert charts, "each chart describes its figures"
+    for name, description in charts:
+        assert description not in name
+        assert len(name) < 100, name

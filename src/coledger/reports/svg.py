@@ -53,7 +53,10 @@ def _graphic(
         el("desc", desc, id=desc_id),
         *body,
         role="img",
-        aria_labelledby=f"{title_id} {desc_id}",
+        # The title names the chart and the figures describe it: naming it
+        # by both would have a screen reader read every figure twice.
+        aria_labelledby=title_id,
+        aria_describedby=desc_id,
         viewBox=f"0 0 {width:g} {height:g}",
         width=f"{width:g}",
         height=f"{height:g}",
