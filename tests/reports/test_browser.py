@@ -375,3 +375,28 @@ def test_a_chart_is_read_out_once(
     for name, description in charts:
         assert description not in name
         assert len(name) < 100, name
+
+
+FOCUS_YELLOW = "rgb(255, 221, 0)"
+"""The background of whatever has the keyboard's focus."""
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_the_skip_link_lands_on_the_report_without_painting_it(
+    browser: Any, show: Callable[[str], None], audience: str
+) -> None:
+    """Following the skip link by keyboard focuses the report, which keeps its white."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    show(audience)
+    ActionChains(browser).send_keys(Keys.TAB).perform()
+    first = browser.execute_script("return document.activeElement.textContent;")
+    assert first == "Skip to the report"
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    focused, background = browser.execute_script(
+        "const e = document.activeElement;"
+        "return [e.tagName, getComputedStyle(e).backgroundColor];"
+    )
+    assert focused == "MAIN"
+    assert background != FOCUS_YELLOW

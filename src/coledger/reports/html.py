@@ -48,6 +48,9 @@ a:hover { text-decoration-thickness: 0.15em; }
   background-color: #ffdd00; color: #1a1a1a; box-shadow: 0 0 0 6px #ffdd00;
 }
 header.banner :focus-visible { color: #1a1a1a; }
+/* The skip link's target is the whole report, not a control: painting it
+   yellow would flood the page. Reading goes on from its top. */
+main:focus-visible { outline: none; box-shadow: none; background-color: transparent; }
 dl.facts {
   display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 0.25rem 1rem;
   margin: 0;
