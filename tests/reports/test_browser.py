@@ -400,3 +400,43 @@ def test_the_skip_link_lands_on_the_report_without_painting_it(
     )
     assert focused == "MAIN"
     assert background != FOCUS_YELLOW
+
+
+def step_layout(browser: Any, width: int) -> list[tuple[float, bool]]:
+    """Each ladder step's words: (their width in ems, whether beside the picture)."""
+    size = browser.get_window_size()
+    browser.set_window_size(width, size["height"])
+    try:
+        found: list[tuple[float, bool]] = browser.execute_script(
+            "return [...document.querySelectorAll('.step')].map(s => {"
+            " const words = s.querySelector('div'), r = words.getBoundingClientRect();"
+            " const em = parseFloat(getComputedStyle(words).fontSize);"
+            " const beside = r.left >= s.querySelector('svg')"
+            ".getBoundingClientRect().right;"
+            " return [r.width / em, beside]; });"
+        )
+    finally:
+        browser.set_window_size(size["width"], size["height"])
+    return found
+
+
+@pytest.mark.parametrize("width", [320, 375, 414])
+def test_a_ladder_steps_words_are_not_squeezed_beside_its_picture_on_a_phone(
+    browser: Any, show: Callable[[str], None], width: int
+) -> None:
+    """On a phone's width each step's words have a readable line, below the picture."""
+    show("members")
+    steps = step_layout(browser, width)
+    assert steps
+    for ems, _ in steps:
+        assert ems >= 10, f"{ems:.1f}em: a word or two to a line"
+
+
+def test_a_ladder_steps_words_sit_beside_its_picture_on_a_wide_screen(
+    browser: Any, show: Callable[[str], None]
+) -> None:
+    """Where there is room, each step's words sit beside its picture."""
+    show("members")
+    steps = step_layout(browser, 1280)
+    assert steps
+    assert all(beside for _, beside in steps)

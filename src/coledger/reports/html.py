@@ -122,6 +122,9 @@ body.members p { margin: 0 0 0.6rem; }
 .point-head svg { flex: none; }
 .step { display: flex; gap: 1.25rem; align-items: flex-start; margin: 0.5rem 0 1.5rem; }
 .step svg { flex: none; }
+/* Beside the picture where a line has room for a few words; else below it. */
+.step { flex-wrap: wrap; }
+.step > div { flex: 1 1 14em; }
 svg.meter { display: block; max-width: 100%; height: auto; }
 .amount { font-weight: 700; }
 """
