@@ -456,6 +456,24 @@ def test_a_consent_recorded_again_from_an_earlier_date_holds_from_then(
     assert len(authorised) == 2
 
 
+def test_a_consent_dated_before_its_revocation_cannot_undo_it(ledger: Ledger) -> None:
+    """An authorisation back-dated before a revocation is refused, not left open."""
+    on, a, helper, p = supported_vote(ledger)
+    ledger.authorise_supporter(a, helper, occurred_at=on[3])
+    ledger.revoke_supporter(a, helper, occurred_at=on[5])
+    with refused(ledger, TimeOrderError, match="their consent was revoked"):
+        ledger.authorise_supporter(a, helper, occurred_at=on[2])
+    with refused(ledger, TimeOrderError):  # it held then, but was revoked since
+        ledger.authorise_supporter(a, helper, occurred_at=on[4])
+    ledger.authorise_supporter(a, helper, occurred_at=on[6])
+    with refused(ledger, TimeOrderError, match="their consent was revoked"):
+        ledger.authorise_supporter(a, helper, occurred_at=on[2])
+    assert ledger.member(a).supporters == frozenset({helper})
+    gap = on[5] + timedelta(days=14)  # between the revocation and the new consent
+    with refused(ledger, SupporterNotAuthorisedError):
+        ledger.cast_ballot(p, voter=a, choice="for", supporter=helper, occurred_at=gap)
+
+
 # Access first -------------------------------------------------------------------
 
 

@@ -211,11 +211,20 @@ class Member(LedgerAggregate):
 
         No event when that consent already held at the business time given;
         one dated before the consent in force records that it began earlier.
+        None may be dated before the supporter's last revocation, which an
+        open-ended consent from then would silently undo.
         """
-        if supporter not in self.supporters or not self.consented(
-            supporter, ctx.occurred_at
-        ):
-            self._record(self.SupporterAuthorised, ctx, supporter=supporter)
+        at = ctx.occurred_at
+        if supporter in self.supporters and self.consented(supporter, at):
+            return
+        ends = [end for who, _, end in self.consents if who == supporter and end]
+        check_not_before(
+            "authorising the supporter",
+            at,
+            max(ends, default=None),
+            "their consent was revoked",
+        )
+        self._record(self.SupporterAuthorised, ctx, supporter=supporter)
 
     def revoke_supporter(self, ctx: Context, supporter: UUID) -> None:
         """Withdraw a supporter's authority (no event if none was given)."""
