@@ -38,6 +38,8 @@ from coledger.integrity.source import open_source
 from coledger.integrity.verify import verify
 from coledger.projections.facts import Facts, collector_paused
 from coledger.projections.lens import Scope
+from coledger.projections.materialise import tracking_name
+from coledger.projections.thresholds import Thresholds
 from ledgers import sqlite_url
 from record import BareApplication, bare_env
 
@@ -205,18 +207,35 @@ def probe_join_select(args: dict[str, Any]) -> Result:
         conn.close()
 
 
+def _tracked(path: Path) -> int:
+    """The position of the default thresholds' tables in the ledger file (0: none)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = conn.execute(
+            "SELECT position FROM coledger_tracking WHERE name = ?",
+            (tracking_name(Thresholds()),),
+        ).fetchone()
+    except sqlite3.OperationalError:  # no tables at all
+        return 0
+    finally:
+        conn.close()
+    return 0 if row is None else int(row[0])
+
+
 def probe_board(args: dict[str, Any]) -> Result:
     """The board report from the projection tables, cold and then warm.
 
     The tables must be current (run after a rebuild). ``cold_ms`` is the first
-    ``power_sharing(materialised=True)`` in this process; ``warm_ms`` the next
-    ``repeats`` calls (the read alone); ``raw_ms`` a plain SELECT of the same
-    three tables' rows for the whole-ledger scope.
+    ``power_sharing(materialised=True)`` in this process, which makes the
+    projector and opens the tables' connection, as a command-line report does
+    (their position is checked beforehand with sqlite3, so that nothing of
+    coledger's is opened before the timer); ``warm_ms`` the next ``repeats``
+    calls (the read alone); ``raw_ms`` a plain SELECT of the same three
+    tables' rows for the whole-ledger scope.
     """
+    tracked = _tracked(Path(args["path"]))
     with _open(args) as ledger:
-        projector = ledger.projections()
         head = ledger.position
-        tracked = projector.tables.position()
         if tracked != head:
             raise RuntimeError(f"tables at {tracked}, ledger at {head}: rebuild first")
         start_kb = peak_kb()
