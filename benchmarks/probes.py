@@ -222,6 +222,31 @@ def _tracked(path: Path) -> int:
     return 0 if row is None else int(row[0])
 
 
+BOARD_TABLES = ("coledger_figures", "coledger_ladder", "coledger_decision_tags")
+"""The tables a materialised report reads, beside coledger_tracking."""
+
+
+def _raw_board(conn: sqlite3.Connection, name: str) -> dict[str, int]:
+    """The whole-ledger report's rows and tracking row, fetched; how many of each."""
+    scope = Scope.ledger()
+    fetched = {
+        table: len(
+            conn.execute(
+                f"SELECT * FROM {table} WHERE scope_kind = ? AND scope_id = ? "
+                "ORDER BY 3, 4",
+                (scope.kind, ""),
+            ).fetchall()
+        )
+        for table in BOARD_TABLES
+    }
+    fetched["coledger_tracking"] = len(
+        conn.execute(
+            "SELECT position FROM coledger_tracking WHERE name = ?", (name,)
+        ).fetchall()
+    )
+    return fetched
+
+
 def probe_board(args: dict[str, Any]) -> Result:
     """The board report from the projection tables, cold and then warm.
 
@@ -252,26 +277,17 @@ def probe_board(args: dict[str, Any]) -> Result:
     path = Path(args["path"])
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     raw = []
-    scope = Scope.ledger()
+    raw_rows: dict[str, int] = {}
     try:
         for _ in range(args["repeats"]):
             started = time.perf_counter()
-            for table in (
-                "coledger_figures",
-                "coledger_ladder",
-                "coledger_decision_tags",
-            ):
-                conn.execute(
-                    f"SELECT * FROM {table} WHERE scope_kind = ? AND scope_id = ? "
-                    "ORDER BY 3, 4",
-                    (scope.kind, ""),
-                ).fetchall()
-            conn.execute(
-                "SELECT position FROM coledger_tracking WHERE name = 'power_sharing'"
-            ).fetchall()
+            raw_rows = _raw_board(conn, tracking_name(Thresholds()))
             raw.append(time.perf_counter() - started)
     finally:
         conn.close()
+    read = (len(report.indicators), len(report.ladder), len(report.decisions), 1)
+    if raw_rows and tuple(raw_rows.values()) != read:
+        raise RuntimeError(f"the raw SELECT read {raw_rows}, the report {read}")
     return {
         "seconds": statistics.median(warm),
         "events": head,
@@ -281,6 +297,7 @@ def probe_board(args: dict[str, Any]) -> Result:
         "indicators": len(report.indicators),
         "ladder": len(report.ladder),
         "decisions": len(report.decisions),
+        "raw_rows": raw_rows,
         "rss_start_kb": start_kb,
         "rss_peak_kb": peak_kb(),
     }

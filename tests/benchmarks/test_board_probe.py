@@ -39,3 +39,14 @@ def test_first_call_includes_opening_the_tables(
     found = bench("probes").probe_board(args)
     assert found["cold_ms"] >= OPENING * 1000
     assert max(found["warm_ms"]) < OPENING * 1000
+
+
+def test_raw_select_reads_the_rows_the_report_reads(tmp_path: Path) -> None:
+    """The raw SELECT baseline fetches the report's rows and its tracking row."""
+    found = bench("probes").probe_board(_rebuilt(tmp_path / "ledger.db"))
+    assert found["raw_rows"] == {
+        "coledger_figures": found["indicators"],
+        "coledger_ladder": found["ladder"],
+        "coledger_decision_tags": found["decisions"],
+        "coledger_tracking": 1,
+    }
