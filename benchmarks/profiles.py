@@ -12,7 +12,8 @@ Run from the project folder (the big ledger comes from run_all.py's cache)::
 ``import``
     ``import_events`` of an export of ``--years`` demo years.
 ``fold`` / ``rebuild`` / ``verify`` / ``board``
-    On the cached ledger of ``--events`` events (default 200,000): the fold,
+    On the cached ledger of ``--events`` events (default 200,000): the fold
+    (with the cyclic collector paused, as run_all.py times it),
     ``projections().rebuild()``, ``verify`` and a warm board report
     (``--calls`` calls after a first untimed one).
 
@@ -37,7 +38,7 @@ from coledger.integrity.checkpoints import SigningKey, Verifier
 from coledger.integrity.source import open_source
 from coledger.integrity.verify import verify
 from coledger.privacy import generate_master_key
-from coledger.projections.facts import Facts
+from coledger.projections.facts import Facts, collector_paused
 from coledger.storage import parse_url
 from ledgers import Cache, YearLedger, record_years, sqlite_url
 from run_all import DEFAULT_CACHE
@@ -107,7 +108,12 @@ def profile_big(args: argparse.Namespace) -> None:
         return
     with Ledger.open(url, master_key=key) as ledger:
         if args.what == "fold":
-            profiled(lambda: Facts().apply_states(ledger.fold_states()), args.top)
+
+            def fold() -> None:
+                with collector_paused():  # as the fold probe and a rebuild run it
+                    Facts().apply_states(ledger.fold_states())
+
+            profiled(fold, args.top)
         elif args.what == "rebuild":
             profiled(ledger.projections().rebuild, args.top)
         else:
