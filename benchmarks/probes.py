@@ -55,13 +55,15 @@ def peak_kb() -> int:
     Not ru_maxrss: Linux carries the high-water mark of the address space a
     process replaces at exec into its ru_maxrss, so a child started by a parent
     of 500 MB reports at least 500 MB whatever it does. VmHWM belongs to the
-    child's own address space.
+    child's own address space. Without /proc (macOS, say) ru_maxrss it is,
+    which macOS gives in bytes and Linux in KiB.
     """
     with contextlib.suppress(OSError):
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1])
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    peak = int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return peak // 1024 if sys.platform == "darwin" else peak
 
 
 def _open(args: dict[str, Any]) -> Ledger:
