@@ -154,20 +154,43 @@ class Target:
         """``met`` or ``missed by N%``, with the numbers."""
         if self.measured is None:
             return self.why_missing
-        shown = f"{number(self.measured, self.unit)} {self.unit}".replace(" x", "x")
+        shown = apart(self.measured, self.goal, self.unit)
+        shown = f"{shown} {self.unit}".replace(" x", "x")
         goal = f"{number(self.goal, self.unit)} {self.unit}".replace(" x", "x")
         if self.at_least:
             if self.measured >= self.goal:
                 return f"met: {shown} >= {goal}"
             short = (self.goal - self.measured) / self.goal
-            return f"MISSED by {short:.0%}: {shown}, target >= {goal}"
+            return f"MISSED by {share(short)}: {shown}, target >= {goal}"
         if self.measured < self.goal:
             return f"met: {shown} < {goal}"
         over = self.measured / self.goal
         return (
-            f"MISSED by {over - 1:.0%} ({over:.1f}x the limit): {shown}, "
+            f"MISSED by {share(over - 1)} ({over:.1f}x the limit): {shown}, "
             f"target < {goal}"
         )
+
+
+def apart(value: float, goal: float, unit: str) -> str:
+    """*value* rounded for reading, with the digits that tell it from *goal*.
+
+    Rounded as usual, 0.998 of a target of 1.00 would read 1.00.
+    """
+    shown = number(value, unit)
+    if value == goal or shown != number(goal, unit):
+        return shown
+    for places in range(1, 10):
+        if round(value, places) != round(goal, places):
+            return f"{value:,.{places}f}"
+    return shown
+
+
+def share(fraction: float) -> str:
+    """A fraction as a percentage that is not rounded to 0% unless it is 0."""
+    for shown in (f"{fraction:.0%}", f"{fraction:.1%}"):
+        if fraction == 0 or shown.strip("0.%"):
+            return shown
+    return "under 0.1%"
 
 
 @dataclass
