@@ -786,7 +786,27 @@ class Probed:
 
     def ratio(self, name: str, base: str) -> tuple[float, ...]:
         """Per-round ratios of two probes' rates."""
-        return paired(self.rate(name), self.rate(base), time=False)
+        return self._paired(name, base, lambda r: r["events"] / r["seconds"])
+
+    def peak_ratio(self, name: str, base: str) -> tuple[float, ...]:
+        """Per-round ratios of two probes' peak memory."""
+        return self._paired(name, base, lambda r: r["rss_peak_kb"] / MB)
+
+    def _paired(
+        self, name: str, base: str, value: Callable[[dict[str, Any]], float]
+    ) -> tuple[float, ...]:
+        """Ratios of *value* in the rounds both probes finished, round with round.
+
+        A probe that failed leaves its round out of the results, so their
+        positions in the two lists need not be the same round.
+        """
+        bases = {r["round"]: value(r) for r in self.results[base]}
+        pairs = [
+            (value(r), bases[r["round"]])
+            for r in self.results[name]
+            if r["round"] in bases
+        ]
+        return tuple(v / b for v, b in pairs if v and b)
 
 
 def _try_probe(name: str, args: dict[str, Any], failures: list[str]) -> Any:
@@ -813,7 +833,7 @@ def probe_rounds(
             if found["events"] != size:
                 probed.failures.append(f"{name} read {found['events']}, not {size}")
                 continue
-            probed.results[name].append(found)
+            probed.results[name].append({**found, "round": attempt})
             progress(
                 f"round {attempt + 1}/{repeats} {name}: "
                 f"{found['events'] / found['seconds']:,.0f} events/s, peak "
@@ -894,7 +914,7 @@ def rebuild_section(title: str, p: Probed, note: str) -> Section:
                 p.peak(name),
                 BARE_READ,
                 p.peak("bare_decode"),
-                paired(p.peak(name), p.peak("bare_decode"), time=False),
+                p.peak_ratio(name, "bare_decode"),
             )
         )
     section.notes.append(note)
@@ -940,7 +960,7 @@ def verify_section(title: str, p: Probed) -> Section:
             p.peak("verify"),
             RAW_JOIN,
             p.peak("join_select"),
-            paired(p.peak("verify"), p.peak("join_select"), time=False),
+            p.peak_ratio("verify", "join_select"),
         ),
     ]
     statuses = sorted(

@@ -32,3 +32,31 @@ def test_a_verdict_shows_what_rounding_would_hide(
     """A value either side of its target shows the digits that tell them apart."""
     target = bench("run_all").Target("t", goal, unit, "big", at_least, measured)
     assert target.verdict() == verdict
+
+
+def _found(round_: int, seconds: float, peak_mb: float) -> dict[str, float]:
+    """A probe's result of 100 events in *seconds*, with its round."""
+    return {
+        "round": round_,
+        "events": 100,
+        "seconds": seconds,
+        "rss_peak_kb": peak_mb * 1024,
+    }
+
+
+def test_ratios_pair_only_rounds_that_both_probes_finished() -> None:
+    """A probe that failed in one round leaves that round out of the pairs."""
+    run_all = bench("run_all")
+    probed = run_all.Probed(
+        100,
+        {
+            # rebuild failed in round 0, the bare read in round 1
+            "rebuild": [_found(1, 1.0, 200), _found(2, 2.0, 300)],
+            "bare_decode": [_found(0, 0.1, 50), _found(2, 1.0, 60)],
+        },
+        ["rebuild failed", "bare_decode failed"],
+        None,
+        None,
+    )
+    assert probed.ratio("rebuild", "bare_decode") == (0.5,)
+    assert probed.peak_ratio("rebuild", "bare_decode") == (5.0,)
