@@ -230,7 +230,9 @@ class Report:
 HEAD = ("figure", "unit", "coledger", "baseline", "baseline value", "ratio")
 LEGEND = (
     "Values: median (min-max) over the rounds. ratio: the median of per-round "
-    "ratios; for rates coledger / baseline, for times (ms) baseline / coledger "
+    "ratios (for two sides run different numbers of times, the ratio of their "
+    "medians, shown without a range); for rates coledger / baseline, for times "
+    "(ms) baseline / coledger "
     "(so above 1 means coledger is faster), for memory (MB) coledger / baseline "
     "(above 1 means coledger uses more). MB = MiB of peak resident memory "
     "(VmHWM) of a fresh process doing only that work, interpreter and "
@@ -1163,7 +1165,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--repeats",
         type=int,
         default=None,
-        help="rounds of recording and import (default 5; quick 2)",
+        help="rounds of recording, import, load and body (default 5; quick 2)",
     )
     parser.add_argument(
         "--big-repeats",
