@@ -970,7 +970,8 @@ def verify_section(title: str, p: Probed) -> Section:
     )
     section.notes.append(
         "verify(open_source(url), pinned_key, [note]) with a checkpoint of the "
-        "whole log signed just before (untimed), as an auditor holds one, so the "
+        "whole log signed just before (untimed, by another process: the "
+        "verifying process opens no ledger), as an auditor holds one, so the "
         "tree's root is computed and compared. The SELECT fetches every column "
         "of coledger_leaves joined to stored_events, ordered by leaf index, in "
         "verify's own pages of 2,000: the rows verify reads, so the target is "
