@@ -416,6 +416,7 @@ class Ledger(
         with fresh hash leaves; erasures and withdrawals in the export are
         applied again. If the write fails, the keys it made are deleted, unless
         the events were stored all the same (a lost COMMIT acknowledgement).
+        Inside a ``batch()`` it raises WrongStateError, having written nothing.
         """
         started = time.perf_counter()
         if isinstance(lines, transfer.CheckedExport):
@@ -424,6 +425,13 @@ class Ledger(
             checked = transfer.read_export(lines, source)
         events = checked.events
         with self._lock:  # another thread's open batch is not stored yet
+            if self._in_own_batch():
+                # Its events are written at once, not with the batch: a batch
+                # that then failed would keep them, and its own would follow.
+                raise errors.WrongStateError(
+                    "an import cannot run inside a batch: it writes all its "
+                    "events in one transaction of its own (batches do not nest)"
+                )
             if self.position:
                 raise errors.WrongStateError(
                     f"this ledger already holds {self.position} events; "

@@ -535,6 +535,29 @@ def test_a_ledger_with_events_refuses_an_import_and_keeps_its_keys(
     assert memory_ledger.position == 1
 
 
+def test_an_import_inside_a_batch_is_refused_and_writes_nothing(
+    memory_ledger: Ledger, source: Source
+) -> None:
+    """An import inside the caller's batch is refused, so the batch's rollback holds."""
+    refused: list[errors.WrongStateError] = []
+
+    def give_up() -> None:
+        with memory_ledger.batch():
+            memory_ledger.register_member("Early Bird")
+            try:
+                memory_ledger.import_events(source.lines)
+            except errors.WrongStateError as error:
+                refused.append(error)
+            raise RuntimeError("the caller gives up")
+
+    before = key_rows(memory_ledger)
+    with pytest.raises(RuntimeError, match="gives up"):
+        give_up()
+    assert "inside a batch" in str(refused[0])
+    assert memory_ledger.position == 0
+    assert key_rows(memory_ledger) == before
+
+
 def drop_events(path: Path) -> None:
     """Delete a SQLite ledger's event files, keeping its key store."""
     for suffix in ("", "-wal", "-shm"):
