@@ -117,3 +117,24 @@ def test_an_empty_verifier_out_is_refused(tmp_path: Path) -> None:
     assert (result.returncode, result.stdout) == (2, "")
     assert "--verifier-out '' names no file" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+NOT_PLAIN = [
+    (["export"], "name a plain file"),
+    (["subject-access", "--member", SOMEONE], "name a plain file"),
+    (["audit-copy"], "name a plain file"),
+    (["report"], "leave out the option to print"),
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "hint"), NOT_PLAIN, ids=[c[0] for c, _ in NOT_PLAIN]
+)
+def test_an_out_that_is_no_plain_file_gets_a_hint_that_works(
+    ledger_dir: Path, command: list[str], hint: str
+) -> None:
+    """Only a command that can print suggests leaving out a --out that is a device."""
+    result = run(*command, "--out", os.devnull, cwd=ledger_dir)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"coledger: cannot write {os.devnull}: not a plain")
+    assert hint in result.stderr

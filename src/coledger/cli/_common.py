@@ -226,10 +226,12 @@ def refuse_kept(out: Path, args: argparse.Namespace) -> None:
                 )
 
 
-def writable(text: str, args: argparse.Namespace) -> Path:
+def writable(text: str, args: argparse.Namespace, *, prints: bool = True) -> Path:
     """A file the command may write; CommandError before any work if it cannot.
 
     It may not be empty, nor one of the files the run depends on (kept_files).
+    *prints* says whether the command prints when --out is left out, which a
+    device named instead (/dev/stdout, say) is then told to do.
     """
     target = named_file(text)
     path = str(target)
@@ -245,9 +247,8 @@ def writable(text: str, args: argparse.Namespace) -> Path:
     if is_dir:
         raise CommandError(f"cannot write {path}: it is a folder")
     if odd:
-        raise CommandError(
-            f"cannot write {path}: not a plain file (leave out the option to print)"
-        )
+        hint = "leave out the option to print" if prints else "name a plain file"
+        raise CommandError(f"cannot write {path}: not a plain file ({hint})")
     refuse_kept(target, args)
     return target
 

@@ -29,7 +29,7 @@ from coledger.transfer import read_export
 
 
 def _export(args: argparse.Namespace) -> int:
-    out = writable(args.out, args)
+    out = writable(args.out, args, prints=False)  # personal data: never printed
     url = storage_url(args.db, existing=True)
     with (
         Ledger.open(url, master_key=master_key(args)) as ledger,
@@ -43,7 +43,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _subject_access(args: argparse.Namespace) -> int:
-    out = writable(args.out, args)
+    out = writable(args.out, args, prints=False)  # personal data: never printed
     member = uuid_arg(args.member, "member")
     url = storage_url(args.db, existing=True)
     with Ledger.open(url, master_key=master_key(args)) as ledger:
