@@ -86,3 +86,26 @@ def test_an_export_line_at_the_length_bound_imports_and_one_past_it_is_refused(
     copied = f"sqlite:///{tmp_path / 'b.db'}"
     with Ledger.open(copied, master_key=TEST_MASTER_KEY) as copy:
         assert copy.position == len(lines) - 1
+
+
+def test_an_export_with_a_byte_that_is_not_utf8_names_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stray byte deep in an export exits 2 naming its line, and makes no ledger."""
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        for number in range(200):  # lines enough to pass the reader's first chunk
+            ledger.register_member(f"Member Number {number}")
+        out = io.StringIO()
+        ledger.export(out)
+    lines = out.getvalue().encode().splitlines()
+    lines[150] = lines[150].replace(b"Member Number", b"Member \xff Number", 1)
+    export = tmp_path / "ledger.jsonl"
+    export.write_bytes(b"\n".join(lines) + b"\n")
+    db = tmp_path / "copy.db"
+
+    assert main(["import", str(export), "--db", str(db)]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith(f"coledger: cannot read {export}: line 151 "), said
+    assert "not UTF-8" in said
+    assert "0xff" in said
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.jsonl"]

@@ -85,11 +85,16 @@ def _lines_of(source: Path) -> Iterator[str]:
     """The lines of an export file, read one at a time; CommandError if unreadable.
 
     The lines are those ``str.splitlines`` finds, as an import has always read
-    them; a line longer than ``LONGEST_LINE`` is refused before more is read.
+    them; a line longer than ``LONGEST_LINE`` is refused before more is read,
+    and so is one that is not UTF-8, naming it.
     """
     number = 0
     try:
-        with source.open(encoding="utf-8", newline="") as handle:
+        # A byte that is not UTF-8 reads as a lone surrogate, found on its own
+        # line: the decoder's own error names a place in its buffer, no line.
+        with source.open(
+            encoding="utf-8", errors="surrogateescape", newline=""
+        ) as handle:
             while chunk := handle.readline(LONGEST_LINE + 2):  # and its "\r\n"
                 if len(chunk.rstrip("\r\n")) > LONGEST_LINE:
                     msg = (
@@ -99,9 +104,24 @@ def _lines_of(source: Path) -> Iterator[str]:
                     raise CommandError(f"cannot read {source}: {msg}")
                 for line in chunk.splitlines():
                     number += 1
+                    if not line.isascii():
+                        _check_utf8(line, source, number)
                     yield line
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         raise CommandError(f"cannot read {source}: {error}") from error
+
+
+def _check_utf8(line: str, source: Path, number: int) -> None:
+    """CommandError if *line*, read with surrogateescape, held a byte not UTF-8."""
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError as error:
+        byte = ord(line[error.start]) - 0xDC00
+        msg = (
+            f"line {number} is not UTF-8 text (byte 0x{byte:02x} at character "
+            f"{error.start + 1}): an export is written in UTF-8"
+        )
+        raise CommandError(f"cannot read {source}: {msg}") from None
 
 
 def _import_polis(args: argparse.Namespace) -> int:
