@@ -257,6 +257,7 @@ def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
     _check_made_ids(events, source)
     _check_replays(events, source)
     _check_references(events, source)
+    _check_declines(events, source)
     _check_erasures(events, source)
     _check_withdrawals(events, source)
     _check_source_refs(events, source)
@@ -387,6 +388,29 @@ def _check_comments(
                     number,
                     f"{field} names {comment}, which is no comment made "
                     "earlier on this proposal",
+                )
+
+
+def _check_declines(events: list[LedgerAggregate.Event], source: str) -> None:
+    """A decline names the member who asked for the adjustment, as its command does.
+
+    Its ``member`` says whose key seals the alternative offered: another
+    member's would keep that alternative, which is about the asker's access
+    needs, readable after the asker's erasure.
+    """
+    askers: dict[int, UUID] = {}  # by the adjustment's id's int
+    for number, event in enumerate(events, start=2):
+        if isinstance(event, Adjustment.Requested):
+            askers[event.originator_id.int] = event.member
+        elif isinstance(event, Adjustment.Declined):
+            asker = askers.get(event.originator_id.int)
+            if event.member != asker:
+                raise MalformedImportError(
+                    source,
+                    number,
+                    f"member names {event.member}, but adjustment "
+                    f"{event.originator_id} was asked for by {asker}: a decline "
+                    "names the member who asked",
                 )
 
 

@@ -690,6 +690,30 @@ def test_erased_data_after_an_erasure_imports(memory_ledger: Ledger) -> None:
     assert export_lines(memory_ledger)[1:] == lines[1:]
 
 
+def test_a_decline_naming_another_member_than_the_one_who_asked_is_malformed(
+    memory_ledger: Ledger,
+) -> None:
+    """A decline naming someone else keeps its alternative readable: refused."""
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as origin:
+        admin = origin.register_member("Admin", role="staff")
+        member = origin.register_member("Mo Example")
+        request = origin.request_adjustment(member, code="LP")
+        origin.decline_adjustment(
+            request, by=admin, reason="alternative_offered", alternative="CAP"
+        )
+        origin.erase_member(member, by=admin)
+        lines = export_lines(origin)
+    line = next(
+        n for n, text in enumerate(lines, start=1) if "Adjustment.Declined" in text
+    )
+    row = json.loads(lines[line - 1])
+    row["state"].update(member=str(admin), alternative="CAP")  # edited by hand
+    lines[line - 1] = json.dumps(row)
+    with pytest.raises(transfer.MalformedImportError, match=f"line {line}: member"):
+        memory_ledger.import_events(lines)
+    assert memory_ledger.position == 0
+
+
 def test_key_use_shreds_an_erased_members_late_declaration_key() -> None:
     """key_use keeps an erased member's lived-experience key in the shredded set."""
     erased = ErasedSource()
