@@ -530,6 +530,25 @@ def test_import_polis_refuses_an_unknown_category_before_anything(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_import_polis_does_not_repeat_a_refused_category(tmp_path: Path) -> None:
+    """A mistyped --lived-experience is sealed data: the usage error leaves it out."""
+    (tmp_path / "export").mkdir()
+    result = run(
+        "import-polis",
+        "export",
+        "--lived-experience",
+        "autism (dis)",
+        "--db",
+        "polis.db",
+        cwd=tmp_path,
+        env={"COLEDGER_MASTER_KEY": ""},
+    )
+    assert result.returncode == 2
+    assert "--lived-experience" in result.stderr
+    assert "autism" not in result.stderr + result.stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["export"]
+
+
 def test_a_mistyped_ledger_path_creates_nothing(tmp_path: Path) -> None:
     """Commands that read a ledger refuse a path with no ledger, creating no file."""
     commands = (

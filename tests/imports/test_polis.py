@@ -656,6 +656,18 @@ def test_bad_options_are_refused_before_reading(memory_ledger: Ledger) -> None:
     assert memory_ledger.position == 0
 
 
+def test_a_refused_category_is_not_repeated_in_the_error(
+    memory_ledger: Ledger, tmp_path: Path
+) -> None:
+    """A near miss says what every participant's sealed declaration would hold."""
+    given = "autism (dis)"
+    with pytest.raises(InvalidInputError, match="lived_experience") as raised:
+        import_polis(memory_ledger, tmp_path, lived_experience=given)
+    assert given not in str(raised.value)
+    assert "autism" not in repr(raised.value)
+    assert memory_ledger.position == 0
+
+
 def test_votes_on_unknown_statements_are_skipped_and_counted(
     copy: Path, memory_ledger: Ledger
 ) -> None:

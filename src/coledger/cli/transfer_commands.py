@@ -159,6 +159,19 @@ def _import_polis(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _category(text: str) -> str:
+    """A --lived-experience category; refused without repeating what was given.
+
+    It would be sealed in every participant's declaration, and a near miss
+    ("dis", a diagnosis) says what it was meant to be: argparse's choices
+    would print it.
+    """
+    if text not in LIVED_EXPERIENCE:
+        shown = ", ".join(sorted(LIVED_EXPERIENCE))
+        raise argparse.ArgumentTypeError(f"the value given is not one of: {shown}")
+    return text
+
+
 PROGRESS = "draw a progress bar on stderr (default: only on a terminal)"
 PRIVATE_OUT = "the file to write, readable by its owner alone"
 
@@ -196,7 +209,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--lived-experience",
         metavar="CATEGORY",
-        choices=sorted(LIVED_EXPERIENCE),
+        type=_category,
         help="only if taking part was open solely to people with this lived "
         f"experience: one of {', '.join(sorted(LIVED_EXPERIENCE))} "
         "(see docs/imports.md)",

@@ -807,7 +807,10 @@ def import_polis(
         raise InvalidInputError(f"ledger must be an open Ledger, not {_kind(ledger)}")
     v.check_text("organiser_name", organiser_name, limit=v.MAX_NAME, one_line=True)
     if lived_experience is not None:
-        v.check_code("lived_experience", lived_experience, v.LIVED_EXPERIENCE)
+        # Sealed in every participant's declaration: a near miss is not repeated.
+        v.check_code(
+            "lived_experience", lived_experience, v.LIVED_EXPERIENCE, sealed=True
+        )
     if progress is not None and not callable(progress):
         raise InvalidInputError("progress must be a callable taking (done, total)")
     if isinstance(directory, PolisExport):
