@@ -789,9 +789,12 @@ class LedgerCore(ClosedOnExit):
             self._calls.closed = True
             for projector in self._projectors.values():
                 projector.tables.close()
+                projector.forget()  # who had lived experience, as its fold read it
             self._app.close()
             self._keys.close()  # it forgets the keys it unwrapped
             self._forget()  # and this the records decrypted under them
+            with self._facts_lock:  # and the kept fold, read under them too
+                self._facts, self._facts_stamp = Facts(), None
 
     def __enter__(self) -> Self:
         """This ledger, for a ``with`` block that closes it; refused once closed."""

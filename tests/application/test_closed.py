@@ -162,3 +162,15 @@ def test_a_history_page_read_on_after_closing_opens_no_cached_key(
         next(events)
     assert not ledger._keys._plain
     assert not ledger._cache
+
+
+def test_close_forgets_who_had_lived_experience(memory_ledger: Ledger) -> None:
+    """The kept folds hold each member's declared lived experience: close drops them."""
+    member = memory_ledger.register_member("Sam Example")
+    memory_ledger.declare_lived_experience(member, categories=["DIS"])
+    memory_ledger.projections().catch_up()
+    assert memory_ledger.facts().members[member].lived_experience
+    projector = memory_ledger.projections()
+    memory_ledger.close()
+    assert memory_ledger._facts.members == {}
+    assert projector._facts.members == {}

@@ -876,6 +876,17 @@ class Materialiser:
         """The stamp of the event at the facts' position when they were folded."""
         self._lock = threading.Lock()
 
+    def forget(self) -> None:
+        """Drop the facts folded so far (who had lived experience, and when).
+
+        For its Ledger's close: they were read under keys it then forgets.
+        Not under the lock, which a worker's catch-up may hold while it waits
+        for the closing Ledger: once closed, nothing folds into them again.
+        """
+        self._facts = Facts()
+        self._marks_from = -1
+        self._stamp = None
+
     def _fold_to(self, position: int) -> int:
         """Fold the events up to *position* into the facts; returns how many."""
         records = self.ledger.fold_states(after=self._facts.position, until=position)
