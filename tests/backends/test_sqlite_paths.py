@@ -49,3 +49,21 @@ def test_a_sqlite_url_with_one_slash_is_not_said_to_lack_its_folder(
     with pytest.raises(InvalidUrlError) as refused:
         parse_url(f"sqlite:{tmp_path}/ledger.db")
     assert "does not exist" not in str(refused.value)
+
+
+def test_a_relative_file_named_like_a_uri_keeps_its_keys_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sqlite:///file:x.db keeps its keys in file:x.db.keys, which moves with it."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    monkeypatch.chdir(first)
+    with Ledger.open("sqlite:///file:x.db", master_key=TEST_MASTER_KEY) as ledger:
+        ann = ledger.register_member("Ann")
+    assert sorted(p.name for p in first.iterdir()) == ["file:x.db", "file:x.db.keys"]
+    for name in ("file:x.db", "file:x.db.keys"):
+        (first / name).rename(second / name)
+    monkeypatch.chdir(second)
+    with Ledger.open("sqlite:///file:x.db", master_key=TEST_MASTER_KEY) as ledger:
+        assert ledger.member(ann).name == "Ann"

@@ -607,8 +607,10 @@ class SQLiteKeyStore(KeyStore):
         self._lock_timeout = lock_timeout
         create_owner_only(path)
         try:
+            # Absolute: SQLite reads a name starting 'file:' as a URI, which
+            # would put the keys in another file than the one named here.
             self._conn = sqlite3.connect(
-                path,
+                path.absolute(),
                 timeout=lock_timeout,
                 isolation_level=None,
                 check_same_thread=False,
