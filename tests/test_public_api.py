@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import importlib
 import inspect
 import io
+import pickle
 import pkgutil
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
@@ -214,3 +217,42 @@ def test_an_audit_source_closes_at_the_end_of_a_with_block(tmp_path: Path) -> No
         assert source.size() == 1
     with pytest.raises(StorageError):
         source.size()
+
+
+def _refusals_with_fields() -> list[errors.LedgerError]:
+    """Real refusals of the kinds whose message is built from fields."""
+    found: list[errors.LedgerError] = []
+    with Ledger.open("memory://") as ledger:
+        ann = ledger.register_member("Ann")
+        board = ledger.establish_body("Board", kind="governance", by=ann)
+        ledger.assign_seat(board, ann, by=ann)
+        motion = ledger.raise_proposal(board, proposers=[ann], title="T", text="x")
+        ledger.request_adjustment(ann, code="ER", proposal=motion, needed_before="vote")
+        for attempt in (
+            lambda: ledger.register_member("Bo", role="king"),
+            lambda: ledger.request_adjustment(ann, code="ZZ"),
+            lambda: ledger.body(ann),
+            lambda: ledger.comment(motion, author=board, text="Hello"),
+            lambda: ledger.open_voting(motion, by=ann),
+            lambda: ledger.import_events(["{"], source="x.jsonl"),
+            lambda: ledger.prove_ballot(motion, ann, "not a note"),
+        ):
+            with pytest.raises(errors.LedgerError) as refusal:
+                attempt()
+            found.append(refusal.value)
+    return [
+        *found,
+        errors.DatabaseLockedError("ledger.db", 30.0),
+        errors.OutcomeUnknownError("may be stored", keys_destroyed=(uuid4(),)),
+        errors.KeysDestroyedError((uuid4(),), erasure=True, batch=False, reason="x"),
+    ]
+
+
+def test_a_refusal_built_from_fields_survives_pickling_and_copying() -> None:
+    """An error sent back from a worker process is the same error, fields and all."""
+    for error in _refusals_with_fields():
+        sent = pickle.loads(pickle.dumps(error))  # noqa: S301 (our own bytes)
+        for again in (sent, copy.copy(error)):
+            assert type(again) is type(error)
+            assert str(again) == str(error)
+            assert vars(again) == vars(error)

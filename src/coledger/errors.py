@@ -19,6 +19,22 @@ if TYPE_CHECKING:
 class LedgerError(Exception):
     """Base of every error coledger raises on purpose."""
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle (and copy) the error as it is: its message and its fields.
+
+        Exception's own way calls the class again with the message alone,
+        which an error that builds its message from fields cannot take: a
+        worker process's refusal would then break the pool that sent it back.
+        """
+        return (_rebuilt, (type(self), self.args), self.__dict__)
+
+
+def _rebuilt(cls: type[LedgerError], args: tuple[object, ...]) -> LedgerError:
+    """An error of class *cls* with *args*, its own __init__ not run again."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    return error
+
 
 # Bad input ------------------------------------------------------------------
 
