@@ -9,6 +9,7 @@ import inspect
 import io
 import pickle
 import pkgutil
+from collections.abc import Callable
 from pathlib import Path
 from uuid import uuid4
 
@@ -19,7 +20,7 @@ from coledger import Ledger, StorageError, errors, imports, transfer
 from coledger.imports import import_polis, polis
 from coledger.integrity.source import open_source
 from coledger.storage import shown
-from conftest import url_for
+from conftest import TEST_MASTER_KEY, url_for
 
 
 def test_every_error_in_the_hierarchy_is_importable_from_coledger() -> None:
@@ -256,3 +257,19 @@ def test_a_refusal_built_from_fields_survives_pickling_and_copying() -> None:
             assert type(again) is type(error)
             assert str(again) == str(error)
             assert vars(again) == vars(error)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Ledger("memory://"),  # type: ignore[arg-type]
+        lambda: Ledger("memory://", TEST_MASTER_KEY),  # type: ignore[arg-type]
+    ],
+    ids=["url", "url-and-key"],
+)
+def test_calling_ledger_with_a_url_points_to_ledger_open(
+    make: Callable[[], Ledger],
+) -> None:
+    """Ledger(url), a newcomer's first guess, says to use Ledger.open instead."""
+    with pytest.raises(coledger.InvalidInputError, match=r"Ledger\.open\(url"):
+        make()

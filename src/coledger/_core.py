@@ -560,6 +560,22 @@ def _refuse_key_store(config: StorageConfig, path: Path) -> None:
         )
 
 
+def _opened_with(
+    config: object, master_key: bytes | None
+) -> tuple[StorageConfig, bytes]:
+    """What Ledger(...) was given, or InvalidInputError for Ledger(url).
+
+    Ledger(url) is a newcomer's first guess: say what to call instead of
+    failing on a missing argument or an attribute of the URL text.
+    """
+    if not isinstance(config, StorageConfig) or master_key is None:
+        raise errors.InvalidInputError(
+            "open a ledger with Ledger.open(url, master_key=...); "
+            "Ledger(...) itself takes a parsed URL and a loaded key"
+        )
+    return config, master_key
+
+
 def _key_store_path(config: StorageConfig) -> Path | None:
     """The file of a SQLite ledger's key store (None for other backends)."""
     if config.backend == "sqlite" and config.path is not None:
@@ -590,7 +606,7 @@ class LedgerCore(ClosedOnExit):
     def __init__(
         self,
         config: StorageConfig,
-        master_key: bytes,
+        master_key: bytes | None = None,
         *,
         seal: bool = True,
         leaves: bool = True,
@@ -602,9 +618,9 @@ class LedgerCore(ClosedOnExit):
         sealing and leaves cost; never use them for real records.
         """
         self._calls = Calls()
-        self.config = config
-        with _opening(config):
-            self._open(config, master_key, seal=seal, leaves=leaves)
+        self.config, key = _opened_with(config, master_key)
+        with _opening(self.config):
+            self._open(self.config, key, seal=seal, leaves=leaves)
         self._catalogue = Catalogue(self._app)
         self._facts = Facts()
         self._facts_stamp: Stamp | None = None
