@@ -14,6 +14,7 @@ from uuid import UUID
 
 import pytest
 
+import coledger
 from cli_helpers import COLEDGER, KEY, POLIS, make_demo, need_polis, rows, run
 from coledger import Ledger
 from coledger.cli import build_parser, main
@@ -90,6 +91,31 @@ def test_demo_refuses_a_ledger_that_holds_events(demo_dir: Path) -> None:
     assert result.returncode == 1
     assert "already holds" in result.stderr
     assert rows(demo_dir / "coledger.db") == before
+
+
+def test_version_prints_the_package_version(tmp_path: Path) -> None:
+    """`coledger --version` prints the installed version and exits 0."""
+    done = run("--version", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"coledger {coledger.__version__}"
+    assert not list(tmp_path.iterdir())
+
+
+def test_no_command_lists_the_commands(tmp_path: Path) -> None:
+    """`coledger` alone is bad usage that lists every command, not just the usage."""
+    done = run(cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    (commands,) = (
+        action.choices
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    assert len(commands) > 10
+    for command in commands:
+        assert f"\n    {command}" in done.stderr
+    assert "a COMMAND is needed" in done.stderr
+    assert not list(tmp_path.iterdir())
 
 
 def test_a_wrong_url_is_a_usage_error(tmp_path: Path) -> None:

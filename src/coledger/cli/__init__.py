@@ -20,6 +20,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 
+from coledger import __version__
 from coledger.cli import integrity, ledger_commands, transfer_commands
 from coledger.cli._common import (
     EXIT_INTERRUPTED,
@@ -56,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="An event-sourced record of who proposed, who decided, "
         "and whether access needs were met.",
     )
+    parser.add_argument(
+        "--version", action="version", version=f"coledger {__version__}"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     ledger_commands.register(sub)
     transfer_commands.register(sub)
@@ -68,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        # Alone, it shows every command, where argparse would give its usage line.
+        parser.print_help(sys.stderr)
+        parser.exit(EXIT_USAGE, "coledger: error: a COMMAND is needed (see above)\n")
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
