@@ -48,6 +48,15 @@ def _figures(scope_id: str, codes: range) -> Rows:
     }
 
 
+def _ladder(scope_id: str, name: str) -> Rows:
+    """One scope's ladder: a single process, named *name*."""
+    return {
+        "coledger_ladder": [
+            ("body", scope_id, "body", "p", name, "NONE", 0, "[]", "{}", 0)
+        ]
+    }
+
+
 def _ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh ledger on the parametrised backend, its own tables laid out."""
     kind: str = request.param
@@ -265,3 +274,32 @@ def test_a_read_sees_the_tables_at_one_moment(
     assert proxy.swapped
     assert (position, len(rows["coledger_figures"])) == (4, 3)
     assert writer.position() == 7
+
+
+def test_a_read_of_in_memory_tables_sees_them_at_one_moment() -> None:
+    """A swap on another thread halfway through a read changes nothing it returns."""
+    tables = MemoryTables()
+    scope = Scope("body", "x")  # type: ignore[arg-type]
+    tables.replace(4, [_figures("x", range(3)), _ladder("x", "old")])
+    writer = threading.Thread(
+        target=tables.replace, args=(7, [_figures("x", range(1)), _ladder("x", "new")])
+    )
+
+    class SwapAfterFirstTable(dict[str, list[tuple[Any, ...]]]):
+        """The rows, with the writer's swap let in after the first table is read."""
+
+        def __getitem__(self, table: str) -> list[tuple[Any, ...]]:
+            found = super().__getitem__(table)
+            if writer.ident is None:
+                writer.start()
+                writer.join(0.3)  # as long as the swap takes, unless it must wait
+            return found
+
+    tables._rows = SwapAfterFirstTable(tables._rows)
+    position, rows = tables.read(scope)
+    writer.join(10)
+    assert writer.ident is not None
+    assert position == 4
+    assert len(rows["coledger_figures"]) == 3
+    assert [r[4] for r in rows["coledger_ladder"]] == ["old"]
+    assert tables.read(scope)[0] == 7

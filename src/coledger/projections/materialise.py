@@ -330,10 +330,13 @@ class MemoryTables(Tables):
         self.name = name
         self._position = 0
         self._rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in DATA_TABLES}
+        self._lock = threading.Lock()
+        """Held for a swap and for a read: a read sees the tables at one moment."""
 
     def position(self) -> int:
         """The tracked position."""
-        return self._position
+        with self._lock:
+            return self._position
 
     def replace(
         self,
@@ -348,26 +351,34 @@ class MemoryTables(Tables):
         for batch in batches:
             for table, rows in batch.items():
                 new[table] += rows
-        if expected is not None and self._position != expected:
-            raise TablesMovedError(
-                f"the tables moved from {expected} to {self._position}"
-            )
-        kept = {
-            t: []
-            if scopes is None
-            else [r for r in self._rows[t] if (r[0], r[1]) not in scopes]
-            for t in DATA_TABLES
-        }
-        self._rows = {t: kept[t] + new[t] for t in DATA_TABLES}
-        self._position = position
+        with self._lock:
+            if expected is not None and self._position != expected:
+                raise TablesMovedError(
+                    f"the tables moved from {expected} to {self._position}"
+                )
+            kept = {
+                t: []
+                if scopes is None
+                else [r for r in self._rows[t] if (r[0], r[1]) not in scopes]
+                for t in DATA_TABLES
+            }
+            self._rows = {t: kept[t] + new[t] for t in DATA_TABLES}
+            self._position = position
 
     def read(self, scope: Scope) -> tuple[int, Rows]:
-        """The position and one scope's rows of every data table."""
+        """The position and one scope's rows of every data table, as of one moment.
+
+        Under the lock a swap takes: a swap on another thread between the
+        tables would otherwise give figures of one position beside the ladder
+        of another, under the label of either.
+        """
         key = _key(scope)
-        rows = {
-            t: [r for r in self._rows[t] if (r[0], r[1]) == key] for t in DATA_TABLES
-        }
-        return self._position, rows
+        with self._lock:
+            rows = {
+                t: [r for r in self._rows[t] if (r[0], r[1]) == key]
+                for t in DATA_TABLES
+            }
+            return self._position, rows
 
 
 class SQLTables(Tables):
