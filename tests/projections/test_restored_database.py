@@ -6,9 +6,14 @@ import sqlite3
 from pathlib import Path
 from uuid import UUID
 
+import psycopg
+import pytest
+
 from coledger import Ledger
+from coledger.errors import NotMaterialisedError
 from coledger.projections.lens import Scope
-from coledger.projections.materialise import comparable
+from coledger.projections.materialise import DATA_TABLES, comparable
+from conftest import PG_CONNINFO
 
 
 def copy_database(source: Path, target: Path) -> None:
@@ -79,3 +84,40 @@ def test_reports_kept_in_a_live_process_fold_the_restored_log(tmp_path: Path) ->
     kept = comparable(live.power_sharing(body=board))
     live.close()
     assert kept == fresh
+
+
+def _restore_from_before_the_tables(url: str, backup: Path) -> None:
+    """Put back a copy of the ledger taken before it had projection tables.
+
+    A SQLite file is copied back over; a PostgreSQL schema loses the tables
+    as restoring a dump from then would take them.
+    """
+    if url.startswith("sqlite"):
+        copy_database(backup, Path(url.removeprefix("sqlite:///")))
+        return
+    schema = url.partition("schema=")[2]
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        conn.execute(f'SET search_path TO "{schema}"')
+        for table in ("coledger_tracking", *DATA_TABLES):
+            conn.execute(f"DROP TABLE {table}")
+
+
+def test_a_live_projector_makes_its_tables_again_after_a_restore_from_before_them(
+    shared_url: str, tmp_path: Path
+) -> None:
+    """Tables a restore took away are made again by the next catch-up, not failed on."""
+    backup = tmp_path / "before-tables.db"
+    with Ledger.open(shared_url) as live:
+        admin = live.register_member("Admin", role="staff")
+        if shared_url.startswith("sqlite"):
+            copy_database(Path(shared_url.removeprefix("sqlite:///")), backup)
+        projector = live.projections()
+        assert projector.catch_up() == live.position
+        _restore_from_before_the_tables(shared_url, backup)
+        live.register_member("Later", role="trainer", by=admin)
+        with pytest.raises(NotMaterialisedError):
+            live.power_sharing(materialised=True, catch_up=False)
+        assert projector.catch_up() == live.position
+        stored = projector.read(Scope.ledger())
+        assert stored is not None
+        assert comparable(stored) == comparable(live.power_sharing(as_of=live.position))

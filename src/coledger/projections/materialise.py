@@ -533,14 +533,57 @@ class SQLTables(Tables):
         self._conn.execute("COMMIT")
 
     def position(self) -> int:
-        """The tracked position."""
+        """The tracked position (0 too when a restore took the tables away)."""
         with self._plain_errors(), self._lock:
             self._revive()
-            row = self._conn.execute(
-                f"SELECT position FROM coledger_tracking WHERE name = {self._mark}",  # noqa: S608
-                (self.name,),
-            ).fetchone()
+            try:
+                row = self._conn.execute(
+                    f"SELECT position FROM coledger_tracking WHERE name = {self._mark}",  # noqa: S608
+                    (self.name,),
+                ).fetchone()
+            except self._errors as error:
+                if not self._missing(error):
+                    raise
+                row = None
         return 0 if row is None else int(row[0])
+
+    def _missing(self, error: Exception) -> bool:
+        """Whether *error* says that a projection table is not there.
+
+        A restore from a copy taken before the tables were made takes them
+        away under a live connection: nothing is tracked then, and the next
+        swap makes them again.
+        """
+        if self._backend == "sqlite":
+            return "no such table" in str(error)
+        import psycopg  # noqa: PLC0415 (only PostgreSQL ledgers need it)
+
+        return isinstance(error, psycopg.errors.UndefinedTable)
+
+    def _remake(self) -> None:
+        """Make the tables again if any is missing (a restore took them away)."""
+        with self._lock:
+            self._revive()
+            if self._tables_found() < 1 + len(DATA_TABLES):
+                self._create()
+
+    def _tables_found(self) -> int:
+        """How many of the tracking and data tables the ledger's database holds."""
+        names = ("coledger_tracking", *DATA_TABLES)
+        marks = ", ".join([self._mark] * len(names))
+        if self._backend == "sqlite":
+            query = (
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' "  # noqa: S608
+                f"AND name IN ({marks})"
+            )
+            params: tuple[str, ...] = names
+        else:
+            query = (
+                "SELECT count(*) FROM pg_tables WHERE schemaname = %s "  # noqa: S608
+                f"AND tablename IN ({marks})"
+            )
+            params = (self._config.pg_schema, *names)
+        return int(self._conn.execute(query, params).fetchone()[0])
 
     def _stage(self, batches: Iterable[Rows]) -> set[str]:
         """Put the new rows in this connection's temporary tables, a batch at a time.
@@ -595,6 +638,7 @@ class SQLTables(Tables):
         """Stage the new rows, then swap them and the position in one transaction."""
         mark = self._mark
         with self._plain_errors(), self._replacing:
+            self._remake()
             try:
                 filled = self._stage(batches)
                 with self._lock, self._transaction() as conn:
@@ -695,6 +739,10 @@ class SQLTables(Tables):
                     f"SELECT position FROM coledger_tracking WHERE name = {mark}",  # noqa: S608
                     (self.name,),
                 ).fetchone()
+            except self._errors as error:
+                if not self._missing(error):
+                    raise
+                rows, found = {table: [] for table in DATA_TABLES}, None
             finally:
                 self._conn.execute("COMMIT")
         return (0 if found is None else int(found[0])), rows
