@@ -327,6 +327,11 @@ class Ledger(
                 f"{scope.kind} was recorded: wait for the worker (coledger follow) "
                 f"to catch them up, or {CATCH_UP}"
             )
+        if found is None and not self.position:  # nothing a rebuild could add
+            raise errors.NotMaterialisedError(
+                "the ledger holds no events yet, so the projection tables hold no "
+                f"figures: record some first, or {CATCH_UP}"
+            )
         if found is None:
             raise errors.NotMaterialisedError(
                 "the projection tables hold no figures under these thresholds yet: "

@@ -268,3 +268,13 @@ def test_tables_remade_by_a_later_release_under_a_live_connection_are_filled(
         ledger.projections().rebuild()  # the same connection, its staged tables
         read = ledger.power_sharing(materialised=True, catch_up=False)
         assert comparable(read) == comparable(ledger.power_sharing())
+
+
+def test_tables_of_an_empty_ledger_say_there_is_nothing_yet(tmp_path: Path) -> None:
+    """An empty ledger's tables, even rebuilt, are refused as empty, not as unbuilt."""
+    with Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}") as ledger:
+        assert ledger.projections().rebuild() == 0
+        with pytest.raises(NotMaterialisedError, match="no events yet") as refused:
+            ledger.power_sharing(materialised=True, catch_up=False)
+        assert "rebuild" not in str(refused.value)
+        assert ledger.power_sharing(materialised=True).as_of == 0
