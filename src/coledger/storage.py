@@ -330,7 +330,11 @@ def _sqlite(url: str, netloc: str, path: str) -> StorageConfig:
     file = file_path.absolute()
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": str(file),
+        # As a URI, each character that is not a letter, a digit or a slash
+        # percent-encoded: eventsourcing takes a name holding ':memory:' or
+        # 'mode=memory' anywhere for an in-memory database, and would keep such
+        # a file out of WAL mode, where a reader holds off every writer.
+        "SQLITE_DBNAME": file.as_uri(),
         "SQLITE_LOCK_TIMEOUT": "30",
         "APPLICATION_RECORDER_TOPIC": "coledger.integrity.recorders:LeafSQLiteRecorder",
     }

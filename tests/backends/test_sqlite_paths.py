@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
+import attrs
 import pytest
 
 from coledger import InvalidUrlError, Ledger
@@ -67,3 +70,27 @@ def test_a_relative_file_named_like_a_uri_keeps_its_keys_beside_it(
     monkeypatch.chdir(second)
     with Ledger.open("sqlite:///file:x.db", master_key=TEST_MASTER_KEY) as ledger:
         assert ledger.member(ann).name == "Ann"
+
+
+@pytest.mark.parametrize("name", ["mode=memory.db", "notes:memory:.db"])
+def test_a_file_named_like_an_in_memory_database_is_kept_like_any_other(
+    tmp_path: Path, name: str
+) -> None:
+    """A file whose name holds 'mode=memory' or ':memory:' gets a write-ahead log too.
+
+    eventsourcing took such a name for an in-memory database and left the
+    file in rollback-journal mode, where a reader holds off every writer.
+    """
+    path = tmp_path / name
+    config = parse_url(f"sqlite:///{path}")
+    briefly = attrs.evolve(config, env={**config.env, "SQLITE_LOCK_TIMEOUT": "1"})
+    with Ledger(briefly, TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ann")
+        with closing(sqlite3.connect(path, isolation_level=None)) as reader:
+            assert reader.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+            reader.execute("BEGIN")  # an auditor's or a backup's long read
+            reader.execute("SELECT COUNT(*) FROM stored_events").fetchone()
+            ledger.register_member("Bea")
+            reader.execute("COMMIT")
+        assert [m.name for m in ledger.members()] == ["Ann", "Bea"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name, f"{name}.keys"]
