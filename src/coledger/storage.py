@@ -311,6 +311,7 @@ def _sqlite(url: str, netloc: str, path: str) -> StorageConfig:
         ) from None
     try:
         folder_missing = not file_path.parent.exists()
+        folder_is_file = not folder_missing and not file_path.parent.is_dir()
         is_folder = file_path.is_dir()
         # stat, never open: opening a FIFO would wait for a writer for ever
         is_other = file_path.exists() and not is_folder and not file_path.is_file()
@@ -319,6 +320,10 @@ def _sqlite(url: str, netloc: str, path: str) -> StorageConfig:
     if folder_missing and str(file_path.parent) != ".":
         raise InvalidUrlError(
             f"{shown(url)!r}: the folder {file_path.parent} does not exist"
+        )
+    if folder_is_file:
+        raise InvalidUrlError(
+            f"{shown(url)!r}: {file_path.parent} is a file, not a folder"
         )
     if is_folder:
         raise InvalidUrlError(f"{shown(url)!r}: {file_path} is a folder, not a file")

@@ -111,3 +111,18 @@ def test_a_path_that_is_not_unicode_text_is_an_invalid_url() -> None:
     """A lone surrogate in a SQLite path is refused as a URL, not a UnicodeError."""
     with pytest.raises(InvalidUrlError, match="cannot be a file name"):
         Ledger.open("sqlite:///\ud800.db")
+
+
+def test_a_path_under_a_file_is_refused_as_a_url_not_a_key_store_failure(
+    tmp_path: Path,
+) -> None:
+    """A file named as the ledger's folder is refused as the URL, before anything opens.
+
+    It was let through, to fail as "cannot open the key store" (a
+    StorageError), where a folder one level further down was refused.
+    """
+    (tmp_path / "notes.txt").write_text("not a folder")
+    before = files(tmp_path)
+    with pytest.raises(InvalidUrlError, match=r"notes\.txt is a file, not a folder"):
+        Ledger.open(f"sqlite:///{tmp_path / 'notes.txt' / 'ledger.db'}")
+    assert files(tmp_path) == before
