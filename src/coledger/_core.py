@@ -78,6 +78,7 @@ from coledger.storage import (
     APP_NAME,
     DEFAULT_URL,
     MAX_POSITION,
+    PG_EVENTS_TABLE,
     ClosedOnExit,
     StorageConfig,
     create_owner_only,
@@ -410,6 +411,31 @@ def _stale_snapshot(error: PersistenceError) -> bool:
     """
     code = getattr(error.__cause__, "sqlite_errorcode", None)
     return code == sqlite3.SQLITE_BUSY_SNAPSHOT
+
+
+def version_clash(error: IntegrityError) -> bool:
+    """Whether the database refused an insert for an event already at its version.
+
+    That is another writer's change, the conflict a command is run again for.
+    Any other constraint (a leaf left behind by an edit of the events, a
+    position already taken) refuses every try alike: it is no conflict.
+    """
+    cause = error.__cause__
+    if cause is None:
+        return True  # the in-memory recorder's own check of the versions
+    diag = getattr(cause, "diag", None)
+    if diag is not None:  # PostgreSQL names the constraint
+        return bool(diag.constraint_name == f"{PG_EVENTS_TABLE}_pkey")
+    return f"{EVENTS_TABLE}.originator_id" in str(cause)
+
+
+def refused_write(error: IntegrityError, what: str) -> errors.StorageError:
+    """The error for *what* refused by a constraint that no retry would pass."""
+    return errors.StorageError(
+        f"the database refused {what} for a reason other than another writer's "
+        f"change, so nothing was stored: {error} (coledger verify checks the "
+        "ledger)"
+    )
 
 
 def _locked_out(error: PersistenceError) -> bool:
@@ -1059,7 +1085,12 @@ class LedgerCore(ClosedOnExit):
             try:
                 with self._one_call():
                     return command()
-            except (IntegrityError, ReadsChangedError):
+            except IntegrityError as error:
+                self._forget()
+                if not version_clash(error):
+                    raise refused_write(error, "the command") from error
+                # another writer got there first: again
+            except ReadsChangedError:
                 self._forget()  # another writer got there first: again
             except PersistenceError as error:
                 self._forget()
@@ -1291,6 +1322,8 @@ class LedgerCore(ClosedOnExit):
                 with self._keys.provisional(new, stored=stored):
                     self._store(self._pending.values(), self._shreds)
             except (IntegrityError, HeadMovedError, ReadsChangedError) as error:
+                if isinstance(error, IntegrityError) and not version_clash(error):
+                    raise refused_write(error, "the batch") from error
                 raise errors.ConcurrencyError(
                     "another writer changed records the batch read or wrote; "
                     "nothing in the batch was stored"

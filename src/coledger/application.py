@@ -37,7 +37,9 @@ from coledger._core import (
     _check_period,
     _query,
     outcome_unknown,
+    refused_write,
     refusing_once_closed,
+    version_clash,
 )
 from coledger.commands.adjustments import AdjustmentCommands
 from coledger.commands.bodies import BodyCommands
@@ -458,6 +460,8 @@ class Ledger(
                     ):
                         self._write_imported(events)
                 except (IntegrityError, HeadMovedError) as error:
+                    if isinstance(error, IntegrityError) and not version_clash(error):
+                        raise refused_write(error, "the import") from error
                     raise errors.ConcurrencyError(
                         "another writer wrote to the ledger during the import; "
                         "nothing was imported"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from coledger import InvalidUrlError, Ledger, StorageError
+from coledger import ConcurrencyError, InvalidUrlError, Ledger, StorageError
 from coledger.errors import LedgerError
 
 
@@ -126,3 +128,50 @@ def test_a_path_under_a_file_is_refused_as_a_url_not_a_key_store_failure(
     with pytest.raises(InvalidUrlError, match=r"notes\.txt is a file, not a folder"):
         Ledger.open(f"sqlite:///{tmp_path / 'notes.txt' / 'ledger.db'}")
     assert files(tmp_path) == before
+
+
+def ledger_with_a_stray_leaf(folder: Path) -> str:
+    """A ledger whose last event was deleted and its leaf kept (a botched edit).
+
+    The next event takes the deleted one's position, which the leaf still
+    claims: the database refuses every insert the same way.
+    """
+    url = f"sqlite:///{folder / 'stray.db'}"
+    with Ledger.open(url) as ledger:
+        ledger.register_member("Ana Example")
+        ledger.register_member("Bo Example")
+    with closing(sqlite3.connect(folder / "stray.db")) as conn:
+        conn.execute("DELETE FROM stored_events WHERE rowid = 2")
+        conn.commit()
+    return url
+
+
+def test_a_write_the_database_refuses_for_itself_is_not_run_again_as_a_conflict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A constraint other than the events' versions fails at once, as a StorageError.
+
+    It was taken for another writer's event, run again eleven times and
+    reported as ConcurrencyError ("the record kept changing").
+    """
+    url = ledger_with_a_stray_leaf(tmp_path)
+    with Ledger.open(url) as ledger:
+        recorder = ledger._app.recorder
+        real, tries = recorder.insert_events, []
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            tries.append(1)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(recorder, "insert_events", counted)
+        with pytest.raises(StorageError, match="coledger_leaves") as refused:
+            ledger.register_member("Cy Example")
+        assert not isinstance(refused.value, ConcurrencyError)
+        assert tries == [1]
+        with (
+            pytest.raises(StorageError, match="coledger_leaves") as refused,
+            ledger.batch(),
+        ):
+            ledger.register_member("Cy Example")
+        assert not isinstance(refused.value, ConcurrencyError)
+        assert ledger.position == 1
