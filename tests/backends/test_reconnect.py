@@ -48,6 +48,30 @@ def test_the_key_store_connects_again_after_the_server_dropped_it(
     assert pg_ledger.member(bea).name == "Bea"
 
 
+def test_an_erasure_outlives_the_key_store_session_dropped_as_it_vacuums(
+    pg_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keys are destroyed before the VACUUM: its session ending fails nothing.
+
+    The first VACUUM follows the erasure's tombstone: a session dropped
+    there failed the erasure with a plain StorageError, the member's keys
+    still live and no key ever to be made for them again.
+    """
+    ada = pg_ledger.register_member("Ada")
+    keys: Any = pg_ledger._app.keys
+    real = keys._run
+
+    def dropped_at_vacuum(query: str, params: tuple[Any, ...] = ()) -> Any:
+        if query.startswith("VACUUM"):
+            _drop(keys._conn)
+        return real(query, params)
+
+    monkeypatch.setattr(keys, "_run", dropped_at_vacuum)
+    pg_ledger.erase_member(ada, by=ada)
+    assert pg_ledger.member(ada).erased
+    assert pg_ledger.audit_erasure().findings == ()
+
+
 def test_the_projection_tables_connect_again_after_the_server_dropped_them(
     pg_ledger: Ledger,
 ) -> None:

@@ -875,8 +875,9 @@ class PostgresKeyStore(KeyStore):
         )
         # Reclaim the dead row versions that still hold the wrapped bytes. The
         # keys are destroyed already: a vacuum kept waiting past the lock
-        # timeout leaves them to autovacuum, not the erasure failed.
-        with contextlib.suppress(DatabaseLockedError):
+        # timeout, or whose session the server ended, leaves them to
+        # autovacuum, not the erasure failed (the next use connects again).
+        with contextlib.suppress(StorageError):
             self._run("VACUUM {s}.coledger_member_keys")
         return [row[0] for row in rows]
 
