@@ -497,7 +497,14 @@ def test_every_verdict_reason_is_in_the_closed_vocabulary(
     rule = Rule(kind, Fraction(2, 3), Fraction(1, 2), le_quorum)
     voted = for_ + against + abstain + block
     verdict = rule.decide(
-        tally(for_, against, abstain, block, electorate=voted + extra, lived=lived)
+        tally(
+            for_,
+            against,
+            abstain,
+            block,
+            electorate=voted + extra,
+            lived=min(lived, voted),
+        )
     )
     assert VERDICT_REASONS[verdict.reason] == verdict.outcome
     assert verdict.outcome in {"adopted", "rejected", "not_valid"}
@@ -562,3 +569,33 @@ def test_a_quorum_size_of_anything_but_a_whole_electorate_is_refused(
     """
     with pytest.raises(InvalidInputError, match=r"^electorate "):
         Rule.majority(quorum=0.5).quorum_size(size)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("rule", "impossible", "match"),
+    [
+        (Rule.majority(quorum=1), Tally(for_=1), "more ballots than its electorate"),
+        (
+            Rule.majority(quorum=1),
+            Tally(for_=5, against=1, electorate=3),
+            "more ballots than its electorate",
+        ),
+        (
+            Rule.majority(lived_experience_quorum=2),
+            Tally(for_=1, electorate=1, lived_experience_participants=2),
+            "more voters with lived experience than took part",
+        ),
+    ],
+    ids=["electorate_0", "overcounted", "lived_overcounted"],
+)
+def test_deciding_a_tally_no_vote_could_give_is_refused(
+    rule: Rule, impossible: Tally, match: str
+) -> None:
+    """decide() refuses a tally with more ballots or lived experience than possible.
+
+    Before, each was adopted: a vote nobody could cast (an electorate of 0),
+    and one person's ballot meeting a lived-experience quorum of 2, where any
+    real vote of one would not be valid. An import refuses the same counts.
+    """
+    with pytest.raises(InvalidInputError, match=match):
+        rule.decide(impossible)

@@ -133,6 +133,24 @@ class Tally:
         return counts[given]
 
 
+def _check_possible(tally: Tally) -> None:
+    """InvalidInputError for counts no vote could give (an import refuses them too).
+
+    Checked where a tally is decided, not where one is made: a tally rebuilt
+    from a stored event is not decided again, so an old record still replays.
+    """
+    if tally.participants > tally.electorate:
+        raise InvalidInputError(
+            f"a tally counts more ballots than its electorate ({tally.participants} "
+            f"ballots, an electorate of {tally.electorate})"
+        )
+    if (tally.lived_experience_participants or 0) > tally.participants:
+        raise InvalidInputError(
+            "a tally counts more voters with lived experience than took part "
+            f"({tally.lived_experience_participants} of {tally.participants})"
+        )
+
+
 @attrs.frozen
 class Verdict:
     """What a rule made of a tally: the outcome and the reason in one code."""
@@ -241,6 +259,7 @@ class Rule:
             raise InvalidInputError(
                 f"decide() takes a coledger.Tally, not {type(given).__name__}"
             )
+        _check_possible(tally)
         return self._invalidity(tally) or self._direction(tally)
 
     def _invalidity(self, tally: Tally) -> Verdict | None:
