@@ -1570,9 +1570,9 @@ class LedgerCore(ClosedOnExit):
             return None
         return sum(
             1
-            for voter in record.ballots
+            for ballot in record.counted_ballots
             if self._get(
-                voter, Member, errors.UnknownMemberError
+                ballot.voter, Member, errors.UnknownMemberError
             ).had_lived_experience_at(at)
         )
 

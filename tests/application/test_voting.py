@@ -1066,3 +1066,47 @@ def test_opening_a_vote_on_a_closed_proposal_says_it_is_closed(ledger: Ledger) -
     ledger.vacate_seat(body, a, by=admin)
     with refused(ledger, VotingAlreadyOpenedError):
         ledger.open_voting(voting, by=admin)
+
+
+def test_a_ballot_imported_from_outside_the_electorate_is_not_counted() -> None:
+    """Closing an imported vote counts only ballots of its electorate.
+
+    An import does not check that a voter was in the electorate. Before, the
+    close counted such ballots: two from outside overturned the one voter's
+    against into an adoption, with a tally of 3 ballots from an electorate
+    of 1 that the ledger's own export could not import again.
+    """
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as old:
+        admin, body, (voter,) = board_with(old, 1)
+        outsiders = [old.register_member(f"Outsider {i}") for i in range(2)]
+        p = old.raise_proposal(body, proposers=[voter], title="T", text="x")
+        old.open_voting(p, by=admin)
+        for _ in range(3):
+            old.cast_ballot(p, voter=voter, choice="against")
+        out = io.StringIO()
+        old.export(out)
+    lines, ballots = [], 0
+    for line in out.getvalue().splitlines():
+        row = json.loads(line)
+        if row.get("topic", "").endswith("Proposal.BallotCast"):
+            if ballots:  # the 2nd and 3rd ballots, as if cast by outsiders
+                row["state"].update(voter=str(outsiders[ballots - 1]), choice="for")
+            ballots += 1
+        lines.append(json.dumps(row))
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        ledger.import_events(lines)
+        decision = ledger.close_voting(p, by=admin)
+        assert (decision.outcome, decision.reason) == ("rejected", "no_majority")
+        assert decision.tally is not None
+        assert decision.tally.counts == {
+            "for": 0,
+            "against": 1,
+            "abstain": 0,
+            "block": 0,
+        }
+        assert decision.decided_by == (voter,)
+        again = io.StringIO()
+        ledger.export(again)
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as copy:
+        copy.import_events(again.getvalue().splitlines())
+        assert copy.proposal(p).decision == decision

@@ -597,10 +597,20 @@ class Proposal(LedgerAggregate):
         last = self.last_ballot_at
         return self.last_step_at if last is None else max(last, self.last_step_at)
 
+    @property
+    def counted_ballots(self) -> tuple[Ballot, ...]:
+        """The latest ballot of each voter in the electorate.
+
+        A command takes ballots from the electorate only, but an import does
+        not check who voted: a ballot from anyone else is kept, not counted.
+        """
+        electorate = set(self.electorate)
+        return tuple(b for b in self.ballots.values() if b.voter in electorate)
+
     def current_tally(self, lived_experience_participants: int | None = None) -> Tally:
-        """Count the latest ballot of each voter."""
+        """Count the latest ballot of each voter in the electorate."""
         counts = dict.fromkeys(("for", "against", "abstain", "block"), 0)
-        for ballot in self.ballots.values():
+        for ballot in self.counted_ballots:
             counts[ballot.choice] += 1
         return Tally(
             counts["for"],
@@ -799,7 +809,7 @@ class Proposal(LedgerAggregate):
             decision_id=decision_id,
             outcome=verdict.outcome,
             method=self.rule.method,
-            decided_by=tuple(self.ballots),
+            decided_by=tuple(b.voter for b in self.counted_ballots),
             rationale=None,
             overrode_vote=False,
         )
