@@ -576,6 +576,36 @@ def committed_tables(path: Path) -> set[str] | None:
         conn.close()
 
 
+LOST_KEY_STORE = (
+    "the ledger holds events but its key store is new and empty: the "
+    "key store was lost or moved; restore it (see docs/privacy.md)"
+)
+"""Why a ledger with events and no keys of its own is refused."""
+
+
+def committed_events(path: Path) -> bool:
+    """Whether the SQLite file at *path* itself holds a ledger's events.
+
+    Read as ``committed_tables`` reads: immutable, so nothing is written or
+    locked. Events still in a ``-wal`` file, or a file that cannot be read
+    so, count as none: the caller then finds them by opening the ledger.
+    """
+    if EVENTS_TABLE not in (committed_tables(path) or set()):
+        return False
+    uri = f"{path.absolute().as_uri()}?mode=ro&immutable=1"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        found = conn.execute("SELECT EXISTS (SELECT 1 FROM stored_events)")
+        return bool(found.fetchone()[0])
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
 def _refuse_key_store(config: StorageConfig, path: Path) -> None:
     """InvalidUrlError if the URL names a ledger's key store, not the ledger."""
     tables = committed_tables(path) or set()
@@ -607,6 +637,21 @@ def _key_store_path(config: StorageConfig) -> Path | None:
     if config.backend == "sqlite" and config.path is not None:
         return config.path.with_name(config.path.name + ".keys")
     return None
+
+
+def _keys_lost(config: StorageConfig) -> bool:
+    """Whether a SQLite ledger's file holds events with no key store beside it.
+
+    Asked before anything is made in the file (a key store, the ledger's
+    tables, WAL mode): an audit copy, say, has events and no key store, and
+    must be refused as it was handed over. The key store is looked for after
+    the events: a process making a new ledger makes its key store before any
+    event, so one there now was not lost.
+    """
+    store = _key_store_path(config)
+    if config.path is None or store is None:
+        return False
+    return committed_events(config.path) and not store.exists()
 
 
 def _key_store(config: StorageConfig, master_key: bytes) -> KeyStore:
@@ -729,6 +774,8 @@ class LedgerCore(ClosedOnExit):
         """Open the key store and the application, the ledger's file being there."""
         store = _key_store_path(config)
         had_keys = store is not None and store.exists()
+        if had_ledger and not had_keys and _keys_lost(config):
+            raise errors.MasterKeyError(LOST_KEY_STORE)
         self._keys = _key_store(config, master_key)
         try:
             fresh_keys = self._keys.check_master_key()
@@ -780,11 +827,7 @@ class LedgerCore(ClosedOnExit):
             with contextlib.suppress(errors.StorageError):  # the refusal matters
                 self._keys.forget_master_key_check()
             self._drop_key_store(keep=False)
-            msg = (
-                "the ledger holds events but its key store is new and empty: the "
-                "key store was lost or moved; restore it (see docs/privacy.md)"
-            )
-            raise errors.MasterKeyError(msg)
+            raise errors.MasterKeyError(LOST_KEY_STORE)
 
     @classmethod
     def open(

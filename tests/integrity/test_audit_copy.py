@@ -14,6 +14,7 @@ from coledger.demo import record_year
 from coledger.integrity.audit_copy import audit_copy
 from coledger.integrity.source import open_source
 from coledger.integrity.verify import verify
+from coledger.privacy import encode_master_key, generate_master_key
 from integrity_helpers import (
     STORY_SIZE,
     Scene,
@@ -244,3 +245,23 @@ def test_an_index_that_hides_an_event_is_refused_not_rebuilt(
     with pytest.raises(StorageError, match="integrity check"):
         audit_copy(scene.url, target)
     assert not target.exists()
+
+
+@pytest.mark.parametrize("command", [["report"], ["erasure-audit"], ["rebuild"]])
+def test_a_keyed_command_on_the_copy_leaves_it_byte_for_byte(
+    scene: Scene,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+) -> None:
+    """A command needing keys, run on the copy with some master key, changes nothing."""
+    target = tmp_path / "auditor" / "copy.db"
+    target.parent.mkdir()
+    audit_copy(scene.url, target)
+    before = target.read_bytes()
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", encode_master_key(generate_master_key()))
+    assert main([*command, "--db", str(target)]) == 2
+    assert "key store was lost or moved" in capsys.readouterr().err
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in target.parent.iterdir()) == ["copy.db"]
