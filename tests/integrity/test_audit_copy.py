@@ -265,3 +265,45 @@ def test_a_keyed_command_on_the_copy_leaves_it_byte_for_byte(
     assert "key store was lost or moved" in capsys.readouterr().err
     assert target.read_bytes() == before
     assert sorted(p.name for p in target.parent.iterdir()) == ["copy.db"]
+
+
+def test_a_dropped_leaf_table_is_copied_as_missing_for_the_auditor_to_see(
+    scene: Scene, tmp_path: Path
+) -> None:
+    """A ledger whose leaf table was dropped is copied, and the copy fails alike."""
+    with tampering(scene) as raw:
+        raw.run("DROP TABLE {leaves}")
+    on_ledger = audit(scene)
+    assert "MISSING_LEAVES" in on_ledger.counts
+    target = tmp_path / "copy.db"
+    assert audit_copy(scene.url, target) == STORY_SIZE
+    assert "coledger_leaves" not in _tables(target)
+    copied = audit(dataclasses.replace(scene, url=f"sqlite:///{target}"))
+    assert (copied.status, copied.counts) == (on_ledger.status, on_ledger.counts)
+
+
+def test_the_command_line_says_a_copy_without_leaves_has_none(
+    scene: Scene, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit-copy of a ledger whose leaf table is gone does not claim to copy leaves."""
+    with tampering(scene) as raw:
+        raw.run("DROP TABLE {leaves}")
+    out = tmp_path / "copy.db"
+    assert main(["audit-copy", "--db", scene.url, "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "their leaves" not in said, said
+    assert "MISSING_LEAVES" in said, said
+
+
+def test_a_leaf_table_replaced_by_a_view_is_still_refused(
+    scene: Scene, tmp_path: Path
+) -> None:
+    """A view in place of the leaf table is not taken for a dropped one: no copy."""
+    with tampering(scene) as raw:
+        raw.run("ALTER TABLE {leaves} RENAME TO kept")
+        raw.run("CREATE VIEW coledger_leaves AS SELECT * FROM kept")
+    assert "HIDDEN_ROWS" in audit(scene).counts
+    target = tmp_path / "copy.db"
+    with pytest.raises(StorageError, match="no table coledger_leaves"):
+        audit_copy(scene.url, target)
+    assert not target.exists()

@@ -8,6 +8,7 @@ import json
 import os
 from pathlib import Path
 
+from coledger._core import committed_tables
 from coledger.application import Ledger
 from coledger.cli._common import (
     ALL_OR_NOTHING,
@@ -31,6 +32,7 @@ from coledger.errors import CheckpointError, InvalidInputError
 from coledger.integrity.audit_copy import audit_copy
 from coledger.integrity.checkpoints import SigningKey, Verifier
 from coledger.integrity.receipts import Receipt, verify_receipt
+from coledger.integrity.recorders import LEAVES
 from coledger.integrity.source import open_source
 from coledger.integrity.verify import printable, verify
 from coledger.privacy.keys import encode_master_key, generate_master_key
@@ -223,7 +225,13 @@ def _audit_copy(args: argparse.Namespace) -> int:
             "PostgreSQL, grant the auditor's role SELECT on the two tables instead"
         )
     count = audit_copy(url, out)
-    print(f"Wrote {count:,} events and their leaves to {out}, and nothing else.")
+    if LEAVES in (committed_tables(out) or set()):
+        print(f"Wrote {count:,} events and their leaves to {out}, and nothing else.")
+    else:
+        print(
+            f"Wrote {count:,} events to {out}, and nothing else: the ledger's "
+            "leaf table is gone, so verify will report MISSING_LEAVES."
+        )
     return EXIT_OK
 
 
