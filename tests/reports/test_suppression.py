@@ -95,7 +95,9 @@ def test_coverage_of_a_people_share_is_withheld_where_it_would_name_answers() ->
     assert shown.coverage is None
     few = Figure("R1", 0.0, 6, 2 / 6, "token")  # two answered: a small group
     assert suppress(report({"R1": few})).indicators["R1"].coverage is None
-    spread = Figure("R1", 0.0, 12, 6 / 12, "token")
+    # Six of twelve answered: no answer named (beside a share other than
+    # "none", which withholds every coverage in the report).
+    spread = Figure("R1", 0.5, 12, 6 / 12, "balanced")
     assert suppress(report({"R1": spread})).indicators["R1"].coverage is not None
     records = Figure("D1", 30 / 36, 36, 1.0, "shared")  # not people: shown
     assert suppress(report({"D1": records})).indicators["D1"].coverage is not None
@@ -112,10 +114,11 @@ def test_all_answered_is_withheld_beside_none_of_the_named_people() -> None:
     assert safe["A1"].value is not None
     assert safe["A1"].value.words == "none"
     # Its own coverage, and any other "all answered" over people who may be
-    # the same proposers, would give the answers back; "almost all" would not.
+    # the same proposers, would give the answers back; so would "almost all"
+    # left in beside them, by saying that the missing ones were "all".
     assert (safe["A1"].coverage, safe["A1"].coverage_withheld) == (None, True)
     assert (safe["X1"].coverage, safe["X1"].coverage_withheld) == (None, True)
-    assert safe["D1"].coverage is not None
+    assert (safe["D1"].coverage, safe["D1"].coverage_withheld) == (None, True)
     some = {**figures, "A1": Figure("A1", 0.5, 12, 1.0, "parity", people=6)}
     assert suppress(report(some)).indicators["A1"].coverage is not None
     assert suppress(report(some)).indicators["X1"].coverage is not None
@@ -506,3 +509,29 @@ def test_the_phase_scores_band_never_narrows_its_words(n: int) -> None:
         shown.setdefault((safe.value.text, safe.band), set()).add(total)
     for (text, _), totals in shown.items():
         assert totals == by_words[text], text
+
+
+def _forum_of_proposers(answered: int) -> dict[str, object]:
+    """A forum's public JSON: six proposers, *answered* of them declaring none."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        forum = ledger.establish_body("Forum", kind="working_group", by=admin)
+        for i in range(6):
+            member = ledger.register_member(f"Proposer {i}", by=admin)
+            if i < answered:
+                ledger.declare_lived_experience(member, categories=["NONE"])
+            ledger.raise_proposal(forum, proposers=[member], title="T", text="x")
+        out: dict[str, object] = json.loads(
+            render(ledger.power_sharing(body=forum), audience="public", format="json")
+        )
+    return out
+
+
+def test_a_missing_coverage_beside_none_does_not_say_that_all_answered() -> None:
+    """Beside A1 "none", a coverage left out only at "all" would say just that."""
+    everyone, all_but_one = _forum_of_proposers(6), _forum_of_proposers(5)
+    a1 = everyone["indicators"]["A1"]  # type: ignore[index]
+    assert a1["value"] == "none (0%)"
+    # Whether all six answered (each declared none) or one did not, the
+    # report reads the same: no coverage is shown beside the "none".
+    assert everyone["indicators"] == all_but_one["indicators"]

@@ -32,8 +32,9 @@ through ``suppress``, which applies these rules (``k`` is
   people who declared none, never answered, or withdrew. "All" of a share of
   people ascribes lived experience to every named holder, so it is withheld.
   "None" stays mixed only while some of its people may never have answered:
-  beside a figure of ``NONE_OF_THEM`` shown as zero, every coverage of "all"
-  (its own, or one over people among them) is withheld.
+  beside a figure of ``NONE_OF_THEM`` shown as zero, every coverage is
+  withheld (its own, and those over people who may be among them), whatever
+  its value, since one withheld only at "all" would say "all" by its absence.
   The other shares count records (proposals, decisions, meetings, papers,
   requests), and "all" of them describes the records, so it is shown; except
   A2 (``Indicator.chairs``), whose meetings count by their chair's lived
@@ -655,8 +656,10 @@ def safe_figures(
     if _none_of_them_shown(figures, safe):
         # "None" of the people named, beside "all answered" over them or over
         # people among them, says that each of those people declared none.
+        # Every coverage goes, whatever it is: one left out only at "all"
+        # would say "all answered" by its absence.
         for code, shown in safe.items():
-            if shown.coverage is not None and shown.coverage.low >= 1:
+            if shown.coverage is not None:
                 safe[code] = attrs.evolve(shown, coverage=None, coverage_withheld=True)
     if r1 is None or not (r1.withheld or _few_beside_none(figures, th.small_cell)):
         return safe
@@ -690,7 +693,9 @@ def _none_of_them_shown(
     "None" is safe to show because it mixes the people who declared none with
     those who never answered. Any coverage of "all" beside it (its own, or
     another figure's over people who may be the same) unmixes them: each of
-    those people answered, and so declared none. Such coverage is withheld.
+    those people answered, and so declared none. So every coverage is
+    withheld beside it, whatever its value: one withheld only at "all" would
+    say "all" by being missing.
     """
     return any(
         code in figures and safe[code].shown and figures[code].value == 0
