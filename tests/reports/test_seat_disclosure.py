@@ -577,3 +577,37 @@ def test_no_coverage_gives_back_that_every_seat_holder_answered(
             if f["coverage"] is not None
         }
         assert shown == {}
+
+
+def _one_member_on_six_groups(sam_has_it: bool) -> dict[str, Any]:
+    """The ledger's public JSON: Sam sits on six groups, five others on one each."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        sam = ledger.register_member("Sam", by=admin)
+        categories = ["DIS" if sam_has_it else "NONE"]
+        ledger.declare_lived_experience(sam, categories=categories)
+        for i in range(6):
+            group = ledger.establish_body(f"Group {i}", kind="working_group", by=admin)
+            ledger.assign_seat(group, sam, by=admin)
+            if i < 5:
+                other = ledger.register_member(f"Other {i}", by=admin)
+                ledger.declare_lived_experience(other, categories=["NONE"])
+                ledger.assign_seat(group, other, by=admin)
+        out: dict[str, Any] = json.loads(
+            render(ledger.power_sharing(), audience="public", format="json")
+        )
+    return out
+
+
+def test_seats_held_by_one_person_are_a_small_group() -> None:
+    """R1 of 6 seats in 11, all Sam's, would say that Sam has lived experience.
+
+    The others hold one seat each, five in all: "more than half" of the 11
+    could only be Sam's six.
+    """
+    r1 = _one_member_on_six_groups(sam_has_it=True)["indicators"]["R1"]
+    assert (r1["value"], r1["withheld"], r1["n"]) == (None, SMALL_CELL, 11)
+    assert r1["note"] == share_note("R1", K)
+    # Without it, "none" is shown, as for any board where no one has it.
+    none = _one_member_on_six_groups(sam_has_it=False)["indicators"]["R1"]
+    assert none["value"] == "none (0%)"

@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 41
+FIGURES_VERSION = 42
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -311,7 +311,10 @@ it, and pending until then, rather than failed at once and met whenever
 provided. 40: X1 counts a request withdrawn after its deadline passed
 unanswered as unresolved, rather than leaving it out. 41: X1 leaves such
 a request out of a period that ended before its deadline, as pending then,
-rather than counting it unresolved, and its note counts it as made.)"""
+rather than counting it unresolved, and its note counts it as made. 42:
+R1 counts the people holding its seats with and without lived experience as
+``groups``, so that disclosure control can tell one member's seats on
+several bodies from several members.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -66,7 +66,11 @@ def r1(lens: Lens, th: Thresholds) -> Figure:
     if not band:
         band = "le_majority" if above(value, th.balanced) else "balanced"
     coverage = lens.coverage((m, at) for m in holders)
-    return Figure("R1", value, len(holders), coverage, band)
+    # One member may hold a voting seat on several bodies in scope: the
+    # groups count people, so that six seats of one person are one person.
+    with_it = {m for m in holders if lens.le(m, at)}
+    groups = (len(with_it), len(set(holders) - with_it))
+    return Figure("R1", value, len(holders), coverage, band, groups=groups)
 
 
 @per_scope

@@ -367,7 +367,7 @@ EVIDENCE_WORDS = {
     "figures": "this process's own figures",
     "figures_n": "the n behind those figures",
     "people": "people in each part of the work",
-    "figures_groups": "the groups those ratios compare",
+    "figures_groups": "the groups those figures compare",
     "le_proposals": "proposals with a lived-experience proposer",
     "turns_on_adoption": "rung turns on whether those were adopted",
 }

@@ -11,7 +11,9 @@ through ``suppress``, which applies these rules (``k`` is
   such as seats held by lived experience) is also withheld when either of
   its two groups, the count or the rest (n - count), is between 1 and k - 1;
   and a share of people (``Indicator.people``: R1, whose n are voting seats,
-  each held by one named person) when the count is all of them, if k > 1. A
+  each held by one named person) when the count is all of them, if k > 1,
+  or when the people behind either group (``Figure.groups``: one member
+  may hold seats on several bodies) number from 1 to k - 1. A
   withheld figure loses its value, band, coverage and note together. Every
   withheld share of one indicator carries the same note, whichever of these
   rules withheld it, so the note cannot tell a small group from a small rest
@@ -555,8 +557,14 @@ def _safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
     # only "none" is safe to show. A share that reads the chairs' lived
     # experience (A2) tells it whatever its value: a chair is one named person.
     untestable = about.chairs or (about.people and about.kind != SHARE and f.value != 0)
+    # A share of people's seats is tested in people too (``groups``): one
+    # member on six bodies holds six seats, a group of one.
     if untestable or (
-        count is not None and share_discloses(count, f.n, k, people=about.people)
+        count is not None
+        and (
+            share_discloses(count, f.n, k, people=about.people)
+            or (about.people and groups_disclose_if_any(f, k))
+        )
     ):
         note = CHAIRS_NOTE if about.chairs else share_note(code, k)
         return SafeFigure(code, None, f.n, None, None, SMALL_CELL, note)
