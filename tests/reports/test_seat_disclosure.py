@@ -611,3 +611,42 @@ def test_seats_held_by_one_person_are_a_small_group() -> None:
     # Without it, "none" is shown, as for any board where no one has it.
     none = _one_member_on_six_groups(sam_has_it=False)["indicators"]["R1"]
     assert none["value"] == "none (0%)"
+
+
+def _chair_reappointed(sam_has_it: bool) -> dict[str, Any]:
+    """The ledger's public JSON: a board of ten, whose chair is appointed five times.
+
+    Five seat holders have lived experience and five (Sam among them unless
+    *sam_has_it*, when one other takes his place) have not, so R1 is shown.
+    """
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        board = ledger.establish_body("Board", kind="governance", by=admin)
+        sam = ledger.register_member("Sam", by=admin)
+        categories = ["DIS" if sam_has_it else "NONE"]
+        ledger.declare_lived_experience(sam, categories=categories)
+        for i in range(9):
+            other = ledger.register_member(f"Other {i}", by=admin)
+            with_it = i < (4 if sam_has_it else 5)
+            ledger.declare_lived_experience(
+                other, categories=["DIS" if with_it else "NONE"]
+            )
+            ledger.assign_seat(board, other, by=admin)
+        for term in range(5):
+            if term:
+                ledger.vacate_seat(board, sam, by=admin)
+            ledger.assign_seat(board, sam, office="chair", by=admin)
+        out: dict[str, Any] = json.loads(
+            render(ledger.power_sharing(), audience="public", format="json")
+        )
+    return out
+
+
+def test_offices_held_by_one_person_are_withheld_whoever_holds_them() -> None:
+    """Five terms of one chair: R4's "none" or not would say whether he has it."""
+    for sam_has_it in (True, False):
+        figures = _chair_reappointed(sam_has_it)["indicators"]
+        assert figures["R1"]["withheld"] is None  # five of ten: shown
+        r4 = figures["R4"]
+        assert (r4["value"], r4["withheld"]) == (None, SMALL_CELL)
+        assert r4["note"] == "withheld: fewer than 5 people behind these offices"

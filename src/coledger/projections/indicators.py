@@ -19,6 +19,7 @@ from coledger.projections.thresholds import Thresholds
 FAMILIES = (representation, agenda, voice, decisions, phases, access, wellbeing)
 WEIGHED = frozenset(
     {
+        "R4",
         "A1",
         "A3",
         "V1",
@@ -37,11 +38,12 @@ WEIGHED = frozenset(
 )
 """Figures that weigh records by their people's lived experience, and so count
 those people (``Figure.people``, the smallest group of them a figure reads); A2
-weighs its chairs' and is always withheld for the public, and the seat figures'
-n already counts people. X1 and X2 weigh none, but their records are people's
-access needs (X1's standing request counting at every meeting it covered,
-X2's answers to one member who asks before every meeting), so they count the
-people who asked."""
+weighs its chairs' and is always withheld for the public, and the other seat
+figures' n already counts people. R4's n counts terms of office, several of
+them one member's at times, so it counts its officers. X1 and X2 weigh none,
+but their records are people's access needs (X1's standing request counting
+at every meeting it covered, X2's answers to one member who asks before every
+meeting), so they count the people who asked."""
 
 
 def compute_all(lens: Lens, th: Thresholds) -> dict[str, Figure]:

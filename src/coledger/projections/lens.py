@@ -65,9 +65,9 @@ class Figure:
     """For a figure that weighs records by the lived experience of the people
     they name: how many different members there are in the smallest group of
     them it reads (its proposers, deciders with a vote, commenters, amenders,
-    voters, evaluators, attendees: see ``fewest``); None for a figure that
-    does not (its n already counts people, or it reads no one's lived
-    experience)."""
+    voters, evaluators, attendees: see ``fewest``), and for R4, whose n
+    counts terms of office, the officers; None for a figure that does not
+    (its n already counts people, or it reads no one's lived experience)."""
     groups: tuple[int, ...] | None = None
     """For a figure that compares lived experience with everyone else (a
     parity ratio): the count of each group it compares, lived experience

@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 42
+FIGURES_VERSION = 43
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -314,7 +314,8 @@ a request out of a period that ended before its deadline, as pending then,
 rather than counting it unresolved, and its note counts it as made. 42:
 R1 counts the people holding its seats with and without lived experience as
 ``groups``, so that disclosure control can tell one member's seats on
-several bodies from several members.)"""
+several bodies from several members. 43: R4 counts the members holding its
+offices as ``people``, since one member may serve several terms.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

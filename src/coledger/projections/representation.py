@@ -18,6 +18,7 @@ from coledger.projections.lens import (
     Lens,
     band_of,
     insufficient,
+    people_in,
     per_scope,
     per_state,
 )
@@ -182,10 +183,13 @@ def r4(lens: Lens, th: Thresholds) -> Figure:
                 if both.end and both.end > both.start:
                     le_time += _overlap(both, lens.since, lens.until, lens.now)
     if total == 0:
-        return insufficient("R4", "no officer roles were held in the period")
+        return insufficient("R4", "no officer roles were held in the period", people=0)
     value = le_time / total
     band = "none" if value == 0 else "shared" if below(value, LED) else "led"
-    return Figure("R4", value, len(acts), lens.coverage(acts), band)
+    # n counts office spells, and one member may hold several (a chair
+    # appointed every year): ``people`` counts the holders themselves.
+    people = people_in(acts)
+    return Figure("R4", value, len(acts), lens.coverage(acts), band, people=people)
 
 
 def r5(lens: Lens, th: Thresholds) -> Figure:

@@ -65,7 +65,10 @@ through ``suppress``, which applies these rules (``k`` is
   meeting it covered: it too is withheld while the people who asked number
   from 1 to k - 1, so that one person's need is never shown as many records,
   and with it its n (``ACCESS_N``), which counts them. So is X2, the share of
-  their answered requests that were declined, with its n.
+  their answered requests that were declined, with its n. R4's n counts
+  terms of office, several of them one member's at times (a chair appointed
+  every year): it is withheld, "none" or not, while its officers
+  (``people``) number from 1 to k - 1.
 * **Bases of a few people.** A1's band compares its share with the lived-
   experience share of its base, in a body's or project's scope the forum's
   own members; where either group of the base is 1 to k - 1 members
