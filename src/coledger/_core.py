@@ -1623,8 +1623,13 @@ class LedgerCore(ClosedOnExit):
         self, *, after: int = 0, until: int | None = None
     ) -> Iterator[RecordedEvent]:
         """Every event in recorded order, after position *after* up to *until*."""
+        return self._recorded(self._pages(after, until))
+
+    def _recorded(
+        self, pages: Iterator[Sequence[StoredRecord]]
+    ) -> Iterator[RecordedEvent]:
         decode = self._mapper.to_domain_event
-        for page in self._pages(after, until):
+        for page in pages:
             for record in page:
                 event: Any = decode(record)
                 yield RecordedEvent(record.id, event)
@@ -1642,8 +1647,13 @@ class LedgerCore(ClosedOnExit):
         codes) are left closed, as None: the fold never looks at them, and
         opening each costs a key lookup and a decryption.
         """
+        return self._fold_events(self._pages(after, until))
+
+    def _fold_events(
+        self, pages: Iterator[Sequence[StoredRecord]]
+    ) -> Iterator[tuple[int, LedgerAggregate.Event]]:
         decode = self._fold_reader().to_domain_event
-        for page in self._pages(after, until):
+        for page in pages:
             for record in page:
                 yield record.id, decode(record)  # type: ignore[misc]
 
@@ -1658,10 +1668,15 @@ class LedgerCore(ClosedOnExit):
         object) is decoded whole by the mapper, which opens, upcasts or raises its
         usual error, and handed over in the same plain form.
         """
+        return self._fold_states(self._pages(after, until))
+
+    def _fold_states(
+        self, pages: Iterator[Sequence[StoredRecord]]
+    ) -> Iterator[FoldRecord]:
         mapper = self._fold_reader()
         classes = self._fold_classes
         loads = orjson.loads
-        for page in self._pages(after, until):
+        for page in pages:
             for record in page:
                 found = classes.get(record.topic)
                 if found is None:
@@ -1700,7 +1715,10 @@ class LedgerCore(ClosedOnExit):
         return cast("LedgerMapper", self._app.mapper)
 
     def _pages(self, after: int, until: int | None) -> Iterator[Sequence[StoredRecord]]:
-        """The notification log after *after* up to *until*, a page at a time."""
+        """The notification log after *after* up to *until*, a page at a time.
+
+        The bounds are checked by the call, before the first page is asked for.
+        """
         check_position("after", after)
         if until is not None:
             check_position("until", until)

@@ -132,6 +132,17 @@ def test_history_is_in_recorded_order_and_pages_by_position(ledger: Ledger) -> N
         assert r.event.occurred_at.tzinfo is not None
 
 
+@pytest.mark.parametrize("read", ["history", "fold_events", "fold_states"])
+@pytest.mark.parametrize("bounds", [{"after": -1}, {"until": -1}, {"after": "3"}])
+def test_a_read_of_the_log_refuses_a_bad_position_when_called(
+    memory_ledger: Ledger, read: str, bounds: dict[str, object]
+) -> None:
+    """A bad after or until is refused by the call itself, not at the first item."""
+    memory_ledger.register_member("Ann")
+    with pytest.raises(InvalidInputError, match="recorded position"):
+        getattr(memory_ledger, read)(**bounds)
+
+
 def test_business_time_is_kept_as_given(ledger: Ledger) -> None:
     """occurred_at is stored as the aware moment given; the default is now."""
     before = datetime.now(UTC)
