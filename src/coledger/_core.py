@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar, cast
 from uuid import UUID
 
@@ -445,6 +446,31 @@ def _locked_out(error: PersistenceError) -> bool:
     is a conflict, not a lock held.
     """
     return not _stale_snapshot(error) and lock_refused(error.__cause__)
+
+
+class _Once(contextlib.AbstractContextManager[None]):
+    """A context manager entered at most once; again, WrongStateError saying *why*."""
+
+    def __init__(
+        self, inner: contextlib.AbstractContextManager[None], why: str
+    ) -> None:
+        self._inner = inner
+        self._why = why
+        self._used = False
+
+    def __enter__(self) -> None:
+        if self._used:
+            raise errors.WrongStateError(self._why)
+        self._used = True
+        self._inner.__enter__()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> bool | None:
+        return self._inner.__exit__(kind, error, trace)
 
 
 @attrs.frozen
@@ -1405,8 +1431,7 @@ class LedgerCore(ClosedOnExit):
         except Exception:  # noqa: BLE001 (unknown is treated as stored)
             return True
 
-    @contextlib.contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self) -> contextlib.AbstractContextManager[None]:
         """Run many commands as one unit: all their events are stored, or none.
 
         Inside the block every command checks and records as usual, but nothing
@@ -1419,7 +1444,14 @@ class LedgerCore(ClosedOnExit):
         Keys that a withdrawal or an erasure in the block destroys are destroyed
         when the batch is stored, after its events are sealed: a failed batch
         destroys none, and data sealed in the batch is shredded with the rest.
+        Each call makes a batch to enter once.
         """
+        return _Once(
+            self._run_batch(), "a batch runs once; start another with ledger.batch()"
+        )
+
+    @contextlib.contextmanager
+    def _run_batch(self) -> Iterator[None]:
         with self._in_use():  # a close() on another thread waits for the batch
             yield from self._batch()
 

@@ -127,3 +127,16 @@ def test_queries_inside_a_batch_list_and_find_the_batch_s_own_records(
         assert [m.id for m in ledger.members()] == [admin, kit]
         assert ledger.find_by_source_ref("form:7") == kit
     assert [m.id for m in ledger.members()] == [admin, kit]
+
+
+def test_a_batch_is_used_once(ledger: Ledger) -> None:
+    """Entering one batch() again is a WrongStateError that writes nothing."""
+    batch = ledger.batch()
+    with batch:
+        ledger.register_member("Ann")
+    with pytest.raises(WrongStateError, match=r"ledger\.batch\(\)"), batch:
+        ledger.register_member("Bea")
+    assert [m.name for m in ledger.members()] == ["Ann"]
+    with ledger.batch():  # a new one works as ever
+        ledger.register_member("Cal")
+    assert [m.name for m in ledger.members()] == ["Ann", "Cal"]
