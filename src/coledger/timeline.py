@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -53,8 +53,16 @@ def _commented(e: Proposal.Commented, namer: Namer) -> str:
     return f"commented for {namer(e.author)} ({e.channel}): {e.text}"
 
 
-def describe(event: LedgerAggregate.Event, namer: Namer) -> str:  # noqa: C901, PLR0911, PLR0912
-    """What *event* records, in one plain sentence (without who did it)."""
+def describe(  # noqa: C901, PLR0911, PLR0912
+    event: LedgerAggregate.Event,
+    namer: Namer,
+    actions: Mapping[UUID, str] | None = None,
+) -> str:
+    """What *event* records, in one plain sentence (without who did it).
+
+    *actions* gives the description of each delivery action by its id, so
+    that a completion, which records only the id, says which action it was.
+    """
     e: Any = event
     match event:
         case Proposal.Raised():
@@ -104,7 +112,10 @@ def describe(event: LedgerAggregate.Event, namer: Namer) -> str:  # noqa: C901, 
         case Proposal.ActionAssigned():
             return f"assigned '{e.description}' to {_names(namer, e.owners)}"
         case Proposal.ActionCompleted():
-            return "completed a delivery action"
+            done = (actions or {}).get(e.action_id)
+            if done is None:
+                return "completed a delivery action"
+            return f"completed the delivery action '{done}'"
         case Proposal.EvaluationRecorded():
             return f"recorded an evaluation by {_names(namer, e.authors)}: {e.summary}"
         case Adjustment.Requested():
@@ -157,15 +168,18 @@ def timeline(
 
         msg = "a timeline is of one proposal or one project"
         raise InvalidInputError(msg)
+    actions: dict[UUID, str] = {}
     if proposal is not None:
         view = ledger.proposal(proposal)
         ids = {view.id, *view.adjustments}
+        actions.update((a.id, a.description) for a in view.actions)
     else:
         assert project is not None  # noqa: S101 (checked above)
         ids = {ledger.project(project).id}
         for p in ledger.proposals():
             if p.project == project:
                 ids |= {p.id, *p.adjustments}
+                actions.update((a.id, a.description) for a in p.actions)
         for m in ledger.meetings():
             if m.project == project:
                 ids |= {m.id, *m.adjustments}
@@ -185,7 +199,7 @@ def timeline(
             r.event.timestamp,
             namer(r.event.actor),
             type(r.event).__qualname__,
-            describe(r.event, namer),
+            describe(r.event, namer, actions),
             r.event.source_ref,
         )
         for r in ledger.history()

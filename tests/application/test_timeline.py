@@ -89,3 +89,18 @@ def test_history_given_an_empty_id_says_it_is_not_an_id(
         ledger.register_member("Pat Example")
     assert main(["history", "--db", str(db), option, ""]) == EXIT_USAGE
     assert f"{option}: the value given is not a" in capsys.readouterr().err
+
+
+def test_a_completion_names_the_action_it_completed(memory_ledger: Ledger) -> None:
+    """Of two actions on a proposal, the history says which one was completed."""
+    ledger = memory_ledger
+    pat = ledger.register_member("Pat Example")
+    kim = ledger.register_member("Kim Example")
+    board = ledger.establish_body("Board", kind="governance", by=pat)
+    p = ledger.raise_proposal(board, proposers=[pat], title="Kit", text="New kit.")
+    ledger.decide(p, outcome="adopted", method="chair", by=pat)
+    ledger.assign_action(p, description="Order the shirts", owners=[pat], by=pat)
+    boots = ledger.assign_action(p, description="Order the boots", owners=[kim], by=pat)
+    ledger.complete_action(p, boots, by=kim)
+    said = [(e.actor, e.text) for e in timeline(ledger, proposal=p)][-1]
+    assert said == ("Kim Example", "completed the delivery action 'Order the boots'")
