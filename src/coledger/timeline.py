@@ -14,6 +14,7 @@ from coledger.domain import Adjustment, Body, Meeting, Member, Project, Proposal
 if TYPE_CHECKING:
     from coledger.application import Ledger
     from coledger.domain import LedgerAggregate
+    from coledger.views import ProposalView
 
 Namer = Callable[[UUID | None], str]
 
@@ -154,14 +155,20 @@ def describe(  # noqa: C901, PLR0911, PLR0912
     return type(event).__qualname__
 
 
+def _meeting_requests(ledger: Ledger, view: ProposalView) -> tuple[UUID, ...]:
+    """The requests for the meeting *view* was raised at (none if at no meeting)."""
+    return () if view.meeting is None else ledger.meeting(view.meeting).adjustments
+
+
 def timeline(
     ledger: Ledger, *, proposal: UUID | None = None, project: UUID | None = None
 ) -> list[Entry]:
     """The entries about one proposal, or one project, in recorded order.
 
-    A proposal's with its requests for adjustments; a project's with its
-    proposals, its meetings, and the requests for each, so that a need noted
-    is followed by its answer.
+    A proposal's with its requests for adjustments, and those for the meeting
+    it was raised at, which hold up its vote as its own do; a project's with
+    its proposals, its meetings, and the requests for each, so that a need
+    noted is followed by its answer.
     """
     if (proposal is None) == (project is None):
         from coledger.errors import InvalidInputError  # noqa: PLC0415
@@ -171,14 +178,14 @@ def timeline(
     actions: dict[UUID, str] = {}
     if proposal is not None:
         view = ledger.proposal(proposal)
-        ids = {view.id, *view.adjustments}
+        ids = {view.id, *view.adjustments, *_meeting_requests(ledger, view)}
         actions.update((a.id, a.description) for a in view.actions)
     else:
         assert project is not None  # noqa: S101 (checked above)
         ids = {ledger.project(project).id}
         for p in ledger.proposals():
             if p.project == project:
-                ids |= {p.id, *p.adjustments}
+                ids |= {p.id, *p.adjustments, *_meeting_requests(ledger, p)}
                 actions.update((a.id, a.description) for a in p.actions)
         for m in ledger.meetings():
             if m.project == project:

@@ -104,3 +104,38 @@ def test_a_completion_names_the_action_it_completed(memory_ledger: Ledger) -> No
     ledger.complete_action(p, boots, by=kim)
     said = [(e.actor, e.text) for e in timeline(ledger, proposal=p)][-1]
     assert said == ("Kim Example", "completed the delivery action 'Order the boots'")
+
+
+def test_a_proposal_s_history_shows_the_meeting_need_that_held_its_vote(
+    memory_ledger: Ledger,
+) -> None:
+    """A need for the meeting a proposal was raised at shows in its history."""
+    ledger = memory_ledger
+    pat = ledger.register_member("Pat Example")
+    kim = ledger.register_member("Kim Example")
+    board = ledger.establish_body("Board", kind="governance", by=pat)
+    for member in (pat, kim):
+        ledger.assign_seat(board, member, by=pat)
+    project = ledger.start_project("Kit", label="co_production", by=pat)
+    meeting = ledger.schedule_meeting(
+        board,
+        kind="decision_meeting",
+        title="June",
+        starts_at=datetime(2025, 6, 1, tzinfo=UTC),
+        by=pat,
+    )
+    p = ledger.raise_proposal(
+        board,
+        proposers=[pat],
+        title="Kit",
+        text="New kit.",
+        project=project,
+        meeting=meeting,
+    )
+    need = ledger.request_adjustment(kim, code="BSL", meeting=meeting)
+    assert ledger.unmet_adjustments(p) == (need,)
+    ledger.open_voting(p, by=pat, access_override="no interpreter free in June")
+    asked = ("Kim Example", "asked for an adjustment (BSL) for Kim Example")
+    for scope in ({"proposal": p}, {"project": project}):
+        said = [(e.actor, e.text) for e in timeline(ledger, **scope)]
+        assert said.index(asked) < len(said) - 1, scope  # before the opening
