@@ -135,7 +135,9 @@ def describe(  # noqa: C901, PLR0911, PLR0912
         case Project.Finished():
             return "finished the project"
         case Meeting.Scheduled():
-            return f"called the meeting '{e.title}' ({e.kind.replace('_', ' ')})"
+            kind = e.kind.replace("_", " ")
+            starts = e.starts_at.strftime("%Y-%m-%d %H:%M")
+            return f"called the meeting '{e.title}' ({kind}) for {starts}"
         case Meeting.PapersIssued():
             return f"issued the papers ({e.format})"
         case Meeting.AttendanceRecorded():

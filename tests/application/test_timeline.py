@@ -139,3 +139,21 @@ def test_a_proposal_s_history_shows_the_meeting_need_that_held_its_vote(
     for scope in ({"proposal": p}, {"project": project}):
         said = [(e.actor, e.text) for e in timeline(ledger, **scope)]
         assert said.index(asked) < len(said) - 1, scope  # before the opening
+
+
+def test_a_meeting_called_says_when_it_starts(memory_ledger: Ledger) -> None:
+    """The line for a meeting called gives its start, which the figures read."""
+    ledger = memory_ledger
+    pat = ledger.register_member("Pat Example")
+    board = ledger.establish_body("Board", kind="governance", by=pat)
+    project = ledger.start_project("Kit", label="co_production", by=pat)
+    ledger.schedule_meeting(
+        board,
+        kind="decision_meeting",
+        title="June",
+        starts_at=datetime(2025, 6, 1, 18, 30, tzinfo=UTC),
+        project=project,
+        by=pat,
+    )
+    texts = [e.text for e in timeline(ledger, project=project)]
+    assert "called the meeting 'June' (decision meeting) for 2025-06-01 18:30" in texts
