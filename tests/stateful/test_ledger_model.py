@@ -17,14 +17,21 @@ decided one still takes feedback), any other only while it is open.
 
 Every step is dated on a business clock that the model keeps (in UTC): steps
 share an instant until time passes, the first hours run through London's repeated
-autumn hour, and some voting steps are entered late, before the clock. The model
-predicts from its own times which late steps are refused (TimeOrderError) and
-whose declarations count towards a lived-experience quorum at a close. An
+autumn hour, and some steps are entered late, before the clock: voting steps
+by the vote's own times, and most others (consent, declarations, seats, rules,
+requests and their answers, openings, comments, erasures) minutes or days back,
+or at or just before the latest step they may not precede. The model predicts
+from its own times which late steps are refused (TimeOrderError), which needs
+an opening dated back found unmet, and whose declarations count towards a
+lived-experience quorum at a close. An
 accepted step must store events, except consent to a supporter already given or
 a revocation of none; a refused one stores nothing. Names, comment texts and
 adjustment codes read as given until their member is erased, then "[erased]".
-At the end a signed checkpoint verifies, the erasure audit finds nothing, and the
-reports kept along the way (and the tables) equal reports rebuilt from the events.
+At the end a signed checkpoint verifies, the erasure audit finds nothing, the
+facts the reports read in business time (who held which seat when, when each
+vote opened and which needs it found unmet, whose declaration counts from
+when) are as the model says, and the reports kept along the way (and the
+tables) equal reports rebuilt from the events.
 
 Choices are drawn from the model's records in creation order (not sorted by id):
 ids are random, creation order is not, so a failing sequence replays exactly.
@@ -141,6 +148,12 @@ LATE_EDGES = (
 """Or it is dated by a time of its proposal's record (the clock if it has none)."""
 NOW_OR_AN_EDGE = st.just(timedelta(0)) | st.sampled_from(LATE_EDGES)
 """Half the steps of a vote are dated now, half by one of its times."""
+NOW_OR_EARLIER = st.just(timedelta(0)) | st.sampled_from(BACKDATING[1:])
+"""Half of other steps are dated now, half entered late (minutes typed up after)."""
+FLOOR_EDGES = ("just before what it follows", "at what it follows")
+"""Or a late step is dated by the latest step it may not precede (its floor)."""
+NOW_EARLIER_OR_AN_EDGE = NOW_OR_EARLIER | st.sampled_from(FLOOR_EDGES)
+"""For steps that follow another: now, earlier, or at the edge of what they follow."""
 BALLOT_GAPS = (timedelta(0), timedelta(0), timedelta(minutes=10), timedelta(hours=1))
 """How far the clock moves before each ballot of a vote taken along."""
 
@@ -241,6 +254,17 @@ class MemberModel:
     consents: list[tuple[UUID, datetime, datetime | None]] = field(default_factory=list)
     """(supporter, from, until) for each spell of consent, as UTC instants."""
     erased: bool = False
+    erased_at: datetime | None = None
+
+    def consent_floor(self, supporter: UUID) -> datetime | None:
+        """The latest end of a spell of consent to *supporter*, if any ended."""
+        ends = [end for who, _, end in self.consents if who == supporter and end]
+        return max(ends, default=None)
+
+    def revocation_floor(self, supporter: UUID) -> datetime | None:
+        """The latest start of an open spell of consent to *supporter*, if any."""
+        starts = [s for who, s, end in self.consents if who == supporter and not end]
+        return max(starts, default=None)
 
     def consented(self, supporter: UUID, at: datetime) -> bool:
         """Whether *supporter* could act with the member at business time *at*."""
@@ -257,11 +281,70 @@ class MemberModel:
 
 
 @dataclass
+class SeatSpell:
+    """One member's spell in one seat (UTC instants)."""
+
+    member: UUID
+    seat: str
+    office: str | None
+    since: datetime
+    until: datetime | None = None
+
+
+@dataclass
 class BodyModel:
     """A body: its rule and its seats (member -> seat kind and office)."""
 
     rule: RuleModel
+    established_at: datetime
     seats: dict[UUID, tuple[str, str | None]] = field(default_factory=dict)
+    rule_since: datetime = field(init=False)
+    seat_changed: dict[UUID, datetime] = field(default_factory=dict)
+    """When each member's seat here last changed (the latest business time)."""
+    office_changed: dict[str, datetime] = field(default_factory=dict)
+    """When each office but co-chair last changed hands."""
+    voting_changed: datetime | None = None
+    vote_opened: datetime | None = None
+    """The latest business time a vote opened on one of its proposals."""
+    spells: list[SeatSpell] = field(default_factory=list)
+    """Each seat held, in the order assigned."""
+
+    def held_at(self, at: datetime, members: dict[UUID, MemberModel]) -> list[str]:
+        """Who held which seat at *at* (until vacated, or its holder erased)."""
+        held = []
+        for spell in self.spells:
+            ends = [spell.until, members[spell.member].erased_at]
+            end = min((e for e in ends if e is not None), default=None)
+            if spell.since <= at and (end is None or at < end):
+                held.append(f"{spell.member} {spell.seat} {spell.office}")
+        return sorted(held)
+
+    def __post_init__(self) -> None:
+        self.rule_since = self.established_at
+
+    def seat_floor(self, member: UUID, seat: str, office: str | None) -> datetime:
+        """The earliest business time *member*'s seat (or *office*) may change."""
+        times = [self.established_at, self.seat_changed.get(member)]
+        if office is not None and office not in SHARED_OFFICES:
+            times.append(self.office_changed.get(office))
+        if seat == "voting":
+            times.append(self.vote_opened)
+        return max(t for t in times if t is not None)
+
+    def seat_changed_at(
+        self, member: UUID, seat: str, office: str | None, at: datetime
+    ) -> None:
+        """Note a change of *member*'s seat at *at*, as the floors read it."""
+        self.seat_changed[member] = max(at, self.seat_changed.get(member, at))
+        if office is not None and office not in SHARED_OFFICES:
+            self.office_changed[office] = max(at, self.office_changed.get(office, at))
+        if seat == "voting":
+            self.voting_changed = max(at, self.voting_changed or at)
+
+    @property
+    def rule_floor(self) -> datetime:
+        """The earliest business time its rule may change."""
+        return max(self.rule_since, self.vote_opened or self.rule_since)
 
     @property
     def voting(self) -> frozenset[UUID]:
@@ -296,6 +379,7 @@ class ProposalModel:
     electorate: frozenset[UUID] = frozenset()
     rule: RuleModel | None = None
     access_override: str | None = None
+    unmet_at_opening: frozenset[UUID] = frozenset()
     ballots: dict[UUID, tuple[str, UUID | None]] = field(default_factory=dict)
     lived_experience_participants: int | None = None
     decisions: list[DecisionModel] = field(default_factory=list)
@@ -336,7 +420,17 @@ class AdjustmentModel:
     proposal: UUID | None
     needed_before: str
     code: str
+    requested_at: datetime
     status: str = "requested"
+    resolved_at: datetime | None = None
+    """When it was answered or withdrawn (business time)."""
+
+    def pending_at(self, at: datetime) -> bool:
+        """Whether it was asked by *at* and not yet answered then."""
+        return self.requested_at <= at and (
+            self.status == "requested"
+            or (self.resolved_at is not None and self.resolved_at > at)
+        )
 
 
 @dataclass
@@ -357,6 +451,18 @@ class Model:
             for adjustment_id, a in self.adjustments.items()
             if a.proposal == proposal
             and a.status == "requested"
+            and a.needed_before in NEEDED_BEFORE_THE_VOTE
+            and a.member in voting
+        }
+
+    def unmet_at(self, proposal: UUID, at: datetime) -> set[UUID]:
+        """Requests a vote opened at *at* would find unmet: asked, not answered then."""
+        voting = self.electorate(self.proposals[proposal].body)
+        return {
+            adjustment_id
+            for adjustment_id, a in self.adjustments.items()
+            if a.proposal == proposal
+            and a.pending_at(at)
             and a.needed_before in NEEDED_BEFORE_THE_VOTE
             and a.member in voting
         }
@@ -506,14 +612,18 @@ class LedgerMachine(RuleBasedStateMachine):
             if p.opened_at is not None and p.status != "voting"
         ]
 
-    def _to_open(self, *, unmet: bool = False) -> list[UUID]:
-        """Raised proposals in a body with voters (and unmet needs, if *unmet*)."""
+    def _to_open(self, *, unmet: bool = False, answered: bool = False) -> list[UUID]:
+        """Raised proposals in a body with voters.
+
+        With *unmet*, those with unmet needs; with *answered*, with needs answered.
+        """
         return [
             i
             for i, p in self.model.proposals.items()
             if p.status == "raised"
             and self.model.electorate(p.body)
             and (bool(self.model.unmet(i)) or not unmet)
+            and (bool(self._answers(i)) or not answered)
         ]
 
     def _voter(self, data: st.DataObject, proposal: UUID) -> UUID:
@@ -570,6 +680,17 @@ class LedgerMachine(RuleBasedStateMachine):
             record.status == "voting" and record.last_step <= instant < record.floor
         )
 
+    def _by_floor(self, when: timedelta | str, floor: datetime | None) -> datetime:
+        """The time *when* names: before the clock, or at or just before *floor*.
+
+        Without a floor (nothing it follows), an edge is the clock.
+        """
+        if isinstance(when, timedelta) or floor is None:
+            return self.at(when if isinstance(when, timedelta) else timedelta(0))
+        if when.startswith("just before"):
+            floor -= timedelta(microseconds=1)
+        return floor.astimezone(LONDON)
+
     def _late(self, step: str, instant: datetime, floor: datetime | None) -> None:
         """Count an accepted *step* dated before the clock, and one at its floor."""
         if instant < self.clock:
@@ -608,13 +729,19 @@ class LedgerMachine(RuleBasedStateMachine):
             by=chair,
             occurred_at=at,
         )
-        self.model.bodies[board] = BodyModel(model_rule)
+        self.model.bodies[board] = BodyModel(model_rule, self.clock)
         for member in founders:
             if member == chair or data.draw(st.integers(0, 3), label="a voting seat"):
                 self.ledger.assign_seat(
                     board, member, seat="voting", by=chair, occurred_at=at
                 )
                 self.model.bodies[board].seats[member] = ("voting", None)
+                self.model.bodies[board].seat_changed_at(
+                    member, "voting", None, self.clock
+                )
+                self.model.bodies[board].spells.append(
+                    SeatSpell(member, "voting", None, self.clock)
+                )
         for title in data.draw(
             st.sampled_from((TITLES[:1], TITLES[:2], TITLES)), label="proposals"
         ):
@@ -682,11 +809,19 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         self.model.members[member].role = role
 
-    @rule(data=st.data(), categories=st.lists(st.sampled_from(CATEGORIES), min_size=1))
+    @rule(
+        data=st.data(),
+        categories=st.lists(st.sampled_from(CATEGORIES), min_size=1),
+        when=NOW_OR_EARLIER,
+    )
     def declare_lived_experience(
-        self, data: st.DataObject, categories: list[str]
+        self, data: st.DataObject, categories: list[str], when: timedelta
     ) -> None:
-        """A member declares lived experience, unless a declaration is active."""
+        """A member declares lived experience, unless a declaration is active.
+
+        Declarations are not ordered against anything: one entered late counts
+        from its own date.
+        """
         undeclared = [
             m for m in self.model.active() if not self.model.members[m].lived_experience
         ]
@@ -694,12 +829,15 @@ class LedgerMachine(RuleBasedStateMachine):
             member = self._pick(data, undeclared, "member")
         else:
             member = self._member(data, "member")
-        self._step(f"declare_lived_experience({member}, {categories})")
+        at = self.at(when)
+        self._step(
+            f"declare_lived_experience({member}, {categories}, at={at.isoformat()})"
+        )
         record = self.model.members[member]
 
         def command() -> None:
             self.ledger.declare_lived_experience(
-                member, categories=categories, occurred_at=self.at()
+                member, categories=categories, occurred_at=at
             )
 
         if record.lived_experience:
@@ -707,11 +845,12 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         self._accept(command)
         record.lived_experience = tuple(dict.fromkeys(categories))
-        record.declared_at = self.clock
+        record.declared_at = at.astimezone(UTC)
+        self._late("declaration", at.astimezone(UTC), None)
 
-    @rule(data=st.data())
-    def withdraw_lived_experience(self, data: st.DataObject) -> None:
-        """A member withdraws their declaration, if they have one."""
+    @rule(data=st.data(), when=NOW_OR_EARLIER)
+    def withdraw_lived_experience(self, data: st.DataObject, when: timedelta) -> None:
+        """A member withdraws their declaration, if they have one (at any date)."""
         declared = [
             m for m in self.model.active() if self.model.members[m].lived_experience
         ]
@@ -719,11 +858,12 @@ class LedgerMachine(RuleBasedStateMachine):
             member = self._pick(data, declared, "member")
         else:
             member = self._member(data, "member")
-        self._step(f"withdraw_lived_experience({member})")
+        at = self.at(when)
+        self._step(f"withdraw_lived_experience({member}, at={at.isoformat()})")
         record = self.model.members[member]
 
         def command() -> None:
-            self.ledger.withdraw_lived_experience(member, occurred_at=self.at())
+            self.ledger.withdraw_lived_experience(member, occurred_at=at)
 
         if not record.lived_experience:
             self._refused([errors.NotDeclaredError], command)
@@ -732,35 +872,53 @@ class LedgerMachine(RuleBasedStateMachine):
         record.lived_experience = ()
         record.declared_at = None
 
-    @rule(data=st.data())
-    def authorise_supporter(self, data: st.DataObject) -> None:
-        """A member consents to another member supporting them; not to themselves."""
+    @rule(data=st.data(), when=NOW_EARLIER_OR_AN_EDGE)
+    def authorise_supporter(self, data: st.DataObject, when: timedelta | str) -> None:
+        """A member consents to another member supporting them; not to themselves.
+
+        Consent entered late, dated from when it was given, may not come before
+        the supporter's last revocation; consent that already held then is not
+        recorded again, one from before the consent in force is.
+        """
         member = self._member(data, "member")
         others = [m for m in self.model.active() if m != member]
         if bool(others) and data.draw(st.integers(0, 7), label="someone else"):
             supporter = self._pick(data, others, "supporter")
         else:
             supporter = self._member(data, "supporter")
-        self._step(f"authorise_supporter({member}, {supporter})")
-        supporters = self.model.members[member].supporters
+        record = self.model.members[member]
+        supporters = record.supporters
+        floor = record.consent_floor(supporter)
+        at = self._by_floor(when, floor)
+        since = at.astimezone(UTC)
+        self._step(f"authorise_supporter({member}, {supporter}, at={at.isoformat()})")
 
         def command() -> None:
-            self.ledger.authorise_supporter(member, supporter, occurred_at=self.at())
+            self.ledger.authorise_supporter(member, supporter, occurred_at=at)
 
         if member == supporter:
             self._refused([errors.InvalidInputError], command)
             return
-        # Consent already on record is not recorded twice.
-        self._accept(command, writes=supporter not in supporters)
-        if supporter not in supporters:
-            since = self.at().astimezone(UTC)
-            self.model.members[member].consents.append((supporter, since, None))
+        # Consent already on record at that time is not recorded twice.
+        held = supporter in supporters and record.consented(supporter, since)
+        if not held and floor is not None and since < floor:
+            self._refused([errors.TimeOrderError], command, "late consent")
+            return
+        self._accept(command, writes=not held)
+        if not held:
+            record.consents.append((supporter, since, None))
+            self._late("consent", since, floor)
+            if supporter in supporters:
+                event("consent dated before the consent in force")
         supporters.add(supporter)
         event("supporter authorised")
 
-    @rule(data=st.data())
-    def revoke_supporter(self, data: st.DataObject) -> None:
-        """A member withdraws a supporter's authority; none given, nothing recorded."""
+    @rule(data=st.data(), when=NOW_EARLIER_OR_AN_EDGE)
+    def revoke_supporter(self, data: st.DataObject, when: timedelta | str) -> None:
+        """A member withdraws a supporter's authority; none given, nothing recorded.
+
+        Entered late, it may not come before the consent it ends.
+        """
         member = self._member(data, "member")
         supporters = self.model.members[member].supporters
         given = [m for m in self.model.members if m in supporters]
@@ -768,17 +926,22 @@ class LedgerMachine(RuleBasedStateMachine):
             supporter = self._pick(data, given, "supporter")
         else:
             supporter = self._pick(data, list(self.model.members), "supporter")
-        self._step(f"revoke_supporter({member}, {supporter})")
-        self._accept(
-            lambda: self.ledger.revoke_supporter(
-                member, supporter, occurred_at=self.at()
-            ),
-            writes=supporter in supporters,
-        )
+        record = self.model.members[member]
+        floor = record.revocation_floor(supporter)
+        at = self._by_floor(when, floor)
+        until = at.astimezone(UTC)
+        self._step(f"revoke_supporter({member}, {supporter}, at={at.isoformat()})")
+
+        def command() -> None:
+            self.ledger.revoke_supporter(member, supporter, occurred_at=at)
+
+        if supporter in supporters and floor is not None and until < floor:
+            self._refused([errors.TimeOrderError], command, "late revocation")
+            return
+        self._accept(command, writes=supporter in supporters)
         if supporter in supporters:
             event("supporter revoked")
-            until = self.at().astimezone(UTC)
-            record = self.model.members[member]
+            self._late("revocation", until, floor)
             record.consents = [
                 (who, since, until if who == supporter and end is None else end)
                 for who, since, end in record.consents
@@ -786,11 +949,12 @@ class LedgerMachine(RuleBasedStateMachine):
         supporters.discard(supporter)
 
     @precondition(lambda self: len(self.model.active()) > 2)
-    @rule(data=st.data())
-    def erase_member(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), when=NOW_OR_EARLIER)
+    def erase_member(self, data: st.DataObject, when: timedelta) -> None:
         """Erasure shreds a member's personal data; they can no longer act or vote.
 
-        Half the time it is someone with a vote open to them.
+        Half the time it is someone with a vote open to them. Erasure is not
+        ordered against anything: it ends their seats at its date.
         """
         voting = [
             m
@@ -802,12 +966,13 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             member = self._member(data, "member")
         by = self._member(data, "by")
-        self._step(f"erase_member({member}, {by=})")
-        self._accept(
-            lambda: self.ledger.erase_member(member, by=by, occurred_at=self.at())
-        )
+        at = self.at(when)
+        self._step(f"erase_member({member}, {by=}, at={at.isoformat()})")
+        self._accept(lambda: self.ledger.erase_member(member, by=by, occurred_at=at))
         role = self.model.members[member].role
-        self.model.members[member] = MemberModel(role=role, erased=True)
+        self.model.members[member] = MemberModel(
+            role=role, erased=True, erased_at=at.astimezone(UTC)
+        )
         event("member erased")
         if any(
             p.status == "voting" and member in p.electorate
@@ -844,26 +1009,54 @@ class LedgerMachine(RuleBasedStateMachine):
                 occurred_at=self.at(),
             )
         )
-        self.model.bodies[body] = BodyModel(model_rule)
+        self.model.bodies[body] = BodyModel(model_rule, self.clock)
 
     @precondition(lambda self: bool(self.model.bodies))
-    @rule(data=st.data(), model_rule=rule_models())
-    def change_rule(self, data: st.DataObject, model_rule: RuleModel) -> None:
-        """A body adopts a new rule; votes already open keep theirs."""
+    @rule(data=st.data(), model_rule=rule_models(), when=NOW_EARLIER_OR_AN_EDGE)
+    def change_rule(
+        self, data: st.DataObject, model_rule: RuleModel, when: timedelta | str
+    ) -> None:
+        """A body adopts a new rule; votes already open keep theirs.
+
+        Entered late, it comes no earlier than its rule or the latest vote opened.
+        """
         body = self._pick(data, list(self.model.bodies), "body")
         by = self._member(data, "by")
-        self._step(f"change_rule({body}, {model_rule})")
-        self._accept(
-            lambda: self.ledger.change_rule(
-                body, model_rule.build(), by=by, occurred_at=self.at()
-            )
-        )
-        self.model.bodies[body].rule = model_rule
+        record = self.model.bodies[body]
+        at = self._by_floor(when, record.rule_floor)
+        instant = at.astimezone(UTC)
+        self._step(f"change_rule({body}, {model_rule}, at={at.isoformat()})")
+
+        def command() -> None:
+            self.ledger.change_rule(body, model_rule.build(), by=by, occurred_at=at)
+
+        if instant < record.rule_floor:
+            self._refused([errors.TimeOrderError], command, "late rule change")
+            return
+        self._accept(command)
+        self._late("rule change", instant, record.rule_floor)
+        record.rule = model_rule
+        record.rule_since = instant
 
     @precondition(lambda self: bool(self.model.bodies))
-    @rule(data=st.data(), seat=st.sampled_from(SEATS), office=st.sampled_from(OFFICES))
-    def assign_seat(self, data: st.DataObject, seat: str, office: str | None) -> None:
-        """One seat per member per body, and one holder per office except co-chair."""
+    @rule(
+        data=st.data(),
+        seat=st.sampled_from(SEATS),
+        office=st.sampled_from(OFFICES),
+        when=NOW_EARLIER_OR_AN_EDGE,
+    )
+    def assign_seat(
+        self,
+        data: st.DataObject,
+        seat: str,
+        office: str | None,
+        when: timedelta | str,
+    ) -> None:
+        """One seat per member per body, and one holder per office except co-chair.
+
+        Entered late, it comes no earlier than the body, the member's or the
+        office's last change there and, for a voting seat, the latest vote.
+        """
         body = self._pick(data, list(self.model.bodies), "body")
         seats = self.model.bodies[body].seats
         # Mostly someone without a seat there, so that electorates grow again.
@@ -873,11 +1066,17 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             member = self._member(data, "member")
         by = self._member(data, "by")
-        self._step(f"assign_seat({body}, {member}, {seat=}, {office=})")
+        record = self.model.bodies[body]
+        floor = record.seat_floor(member, seat, office)
+        at = self._by_floor(when, floor)
+        instant = at.astimezone(UTC)
+        self._step(
+            f"assign_seat({body}, {member}, {seat=}, {office=}, at={at.isoformat()})"
+        )
 
         def command() -> None:
             self.ledger.assign_seat(
-                body, member, seat=seat, office=office, by=by, occurred_at=self.at()
+                body, member, seat=seat, office=office, by=by, occurred_at=at
             )
 
         why: Refusals = []
@@ -887,16 +1086,24 @@ class LedgerMachine(RuleBasedStateMachine):
             held == office for _, held in seats.values()
         ):
             why.append(errors.OfficeTakenError)
+        if instant < floor:
+            why.append(errors.TimeOrderError)
         if why:
-            self._refused(why, command)
+            self._refused(why, command, "seat")
             return
         self._accept(command)
+        self._late("seat", instant, floor)
         seats[member] = (seat, office)
+        record.seat_changed_at(member, seat, office, instant)
+        record.spells.append(SeatSpell(member, seat, office, instant))
 
     @precondition(lambda self: bool(self.model.bodies))
-    @rule(data=st.data())
-    def vacate_seat(self, data: st.DataObject) -> None:
-        """A seat holder leaves the body; someone without a seat cannot."""
+    @rule(data=st.data(), when=NOW_EARLIER_OR_AN_EDGE)
+    def vacate_seat(self, data: st.DataObject, when: timedelta | str) -> None:
+        """A seat holder leaves the body; someone without a seat cannot.
+
+        Entered late, it is ordered as an assignment is.
+        """
         body = self._pick(data, list(self.model.bodies), "body")
         seats = self.model.bodies[body].seats
         holders = list(seats)
@@ -905,16 +1112,30 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             member = self._member(data, "member")
         by = self._member(data, "by")
-        self._step(f"vacate_seat({body}, {member})")
+        record = self.model.bodies[body]
+        held = seats.get(member)
+        floor = None if held is None else record.seat_floor(member, *held)
+        at = self._by_floor(when, floor)
+        instant = at.astimezone(UTC)
+        self._step(f"vacate_seat({body}, {member}, at={at.isoformat()})")
 
         def command() -> None:
-            self.ledger.vacate_seat(body, member, by=by, occurred_at=self.at())
+            self.ledger.vacate_seat(body, member, by=by, occurred_at=at)
 
         if member not in seats:
             self._refused([errors.NotASeatHolderError], command)
             return
+        assert floor is not None
+        if instant < floor:
+            self._refused([errors.TimeOrderError], command, "vacancy")
+            return
         self._accept(command)
+        self._late("vacancy", instant, floor)
+        record.seat_changed_at(member, *seats[member], instant)
         del seats[member]
+        for spell in record.spells:
+            if spell.member == member and spell.until is None:
+                spell.until = instant
 
     # Proposals and comments ----------------------------------------------------------
     # Proposals and comments ----------------------------------------------------------
@@ -957,15 +1178,30 @@ class LedgerMachine(RuleBasedStateMachine):
         channel=st.sampled_from(CHANNELS),
         source_ref=st.none() | st.sampled_from(SOURCE_REFS),
         text=st.sampled_from(("I would like this in BSL.", "Kann ich helfen?", "Ja")),
+        when=NOW_OR_EARLIER,
     )
     def comment(
-        self, data: st.DataObject, channel: str, source_ref: str | None, text: str
+        self,
+        data: st.DataObject,
+        channel: str,
+        source_ref: str | None,
+        text: str,
+        when: timedelta,
     ) -> None:
-        """Members comment on open proposals, perhaps through a supporter."""
+        """Members comment on open proposals, perhaps through a supporter.
+
+        Entered late, a comment comes no earlier than the proposal's raising,
+        and its supporter needed the member's consent at its date.
+        """
         proposal = self._proposal(data)
         author = self._member(data, "author")
         supporter = self._supporter(data, author)
-        self._step(f"comment({proposal}, {author=}, {supporter=}, {source_ref=})")
+        at = self.at(when)
+        instant = at.astimezone(UTC)
+        self._step(
+            f"comment({proposal}, {author=}, {supporter=}, {source_ref=}, "
+            f"at={at.isoformat()})"
+        )
 
         def command() -> UUID:
             return self.ledger.comment(
@@ -975,7 +1211,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 channel=channel,
                 supporter=supporter,
                 source_ref=source_ref,
-                occurred_at=self.at(),
+                occurred_at=at,
             )
 
         why: Refusals = self.model.gone(supporter)
@@ -983,15 +1219,20 @@ class LedgerMachine(RuleBasedStateMachine):
         if record.closed or record.status == "closed":  # or its vote has closed
             why.append(errors.ProposalClosedError)
         if supporter is not None and not self.model.members[author].consented(
-            supporter, self.at().astimezone(UTC)
+            supporter, instant
         ):
             why.append(errors.SupporterNotAuthorisedError)
+            if supporter in self.model.members[author].supporters:
+                event("comment dated before its supporter's consent")
         if source_ref in self.model.source_refs:
             why.append(errors.DuplicateSourceRefError)
+        if instant < record.raised_at:
+            why.append(errors.TimeOrderError)
         if why:
-            self._refused(why, command)
+            self._refused(why, command, "comment")
             return
         comment_id = self._accept(command)
+        self._late("comment", instant, record.raised_at)
         record.comments[comment_id] = (author, text)
         if supporter is not None:
             event("comment through a supporter")
@@ -1019,11 +1260,20 @@ class LedgerMachine(RuleBasedStateMachine):
         data=st.data(),
         code=st.sampled_from(ADJUSTMENT_CODES),
         needed_before=st.sampled_from(NEEDED_BEFORE),
+        when=NOW_EARLIER_OR_AN_EDGE,
     )
     def request_adjustment(
-        self, data: st.DataObject, code: str, needed_before: str
+        self,
+        data: st.DataObject,
+        code: str,
+        needed_before: str,
+        when: timedelta | str,
     ) -> None:
-        """A member asks for an adjustment, standing or for an open proposal."""
+        """A member asks for an adjustment, standing or for an open proposal.
+
+        Entered late, one for a proposal comes no earlier than its raising,
+        nor, if needed before the vote, than the vote's opening.
+        """
         standing = not data.draw(st.integers(0, 3), label="for a proposal")
         proposal = None if standing else self._aim(data, self._to_open())
         # Mostly a voter in the proposal's body: their needs gate its vote.
@@ -1032,13 +1282,32 @@ class LedgerMachine(RuleBasedStateMachine):
             member = self._pick(data, voters, "member")
         else:
             member = self._member(data, "member")
-        self._request_adjustment(member, code, proposal, needed_before)
+        floor = None
+        if proposal is not None:
+            floor = self._request_floor(self.model.proposals[proposal], needed_before)
+        at = self._by_floor(when, floor)
+        self._request_adjustment(member, code, proposal, needed_before, at)
+
+    @staticmethod
+    def _request_floor(record: ProposalModel, needed_before: str) -> datetime:
+        """The raising, and for a need before the vote, the vote's opening."""
+        if needed_before in NEEDED_BEFORE_THE_VOTE and record.opened_at:
+            return max(record.raised_at, record.opened_at)
+        return record.raised_at
 
     def _request_adjustment(
-        self, member: UUID, code: str, proposal: UUID | None, needed_before: str
+        self,
+        member: UUID,
+        code: str,
+        proposal: UUID | None,
+        needed_before: str,
+        at: datetime | None = None,
     ) -> None:
+        at = at or self.at()
+        instant = at.astimezone(UTC)
         self._step(
-            f"request_adjustment({member}, {code=}, {proposal=}, {needed_before=})"
+            f"request_adjustment({member}, {code=}, {proposal=}, {needed_before=}, "
+            f"at={at.isoformat()})"
         )
 
         def command() -> UUID:
@@ -1047,7 +1316,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 code=code,
                 proposal=proposal,
                 needed_before=needed_before,
-                occurred_at=self.at(),
+                occurred_at=at,
             )
 
         if proposal is not None:
@@ -1058,12 +1327,17 @@ class LedgerMachine(RuleBasedStateMachine):
                 if needed_before == "feedback"
                 else record.closed
             )
-            if past:
-                self._refused([errors.ProposalClosedError], command)
+            why: Refusals = [errors.ProposalClosedError] if past else []
+            floor = self._request_floor(record, needed_before)
+            if instant < floor:
+                why.append(errors.TimeOrderError)
+            if why:
+                self._refused(why, command, "request")
                 return
+            self._late("request", instant, floor)
         adjustment = self._accept(command)
         self.model.adjustments[adjustment] = AdjustmentModel(
-            member, proposal, needed_before, code
+            member, proposal, needed_before, code, instant
         )
         if proposal is not None:
             self.model.proposals[proposal].adjustments.add(adjustment)
@@ -1072,9 +1346,17 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(
         data=st.data(),
         outcome=st.sampled_from(("provided", "partly", "declined", "withdrawn")),
+        when=NOW_EARLIER_OR_AN_EDGE,
     )
-    def resolve_adjustment(self, data: st.DataObject, outcome: str) -> None:
-        """An open request is answered once; a standing one withdrawn after, too."""
+    def resolve_adjustment(
+        self, data: st.DataObject, outcome: str, when: timedelta | str
+    ) -> None:
+        """An open request is answered once; a standing one withdrawn after, too.
+
+        Entered late, an answer comes no earlier than the request, nor than a
+        vote that opened while it was unanswered (a need before that vote);
+        a standing request's withdrawal, no earlier than its answer.
+        """
         requested = [
             i for i, a in self.model.adjustments.items() if a.status == "requested"
         ]
@@ -1088,7 +1370,10 @@ class LedgerMachine(RuleBasedStateMachine):
         on_behalf = data.draw(st.booleans(), label="withdrawn on their behalf")
         self._step(f"resolve_adjustment({adjustment}, {outcome}, {by=}, {on_behalf=})")
         record = self.model.adjustments[adjustment]
-        at = self.at()
+        floor = self._answer_floor(record)
+        at = self._by_floor(when, floor)
+        instant = at.astimezone(UTC)
+        note(f"  dated {at.isoformat()}")
 
         def command() -> None:
             if outcome in {"provided", "partly"}:
@@ -1112,11 +1397,29 @@ class LedgerMachine(RuleBasedStateMachine):
         ):
             why.append(errors.AlreadyResolvedError)
         why += self.model.gone(record.member)  # an erased member's requests are closed
+        if instant < floor:
+            why.append(errors.TimeOrderError)
         if why:
-            self._refused(why, command)
+            self._refused(why, command, "answer")
             return
         self._accept(command)
+        self._late("answer", instant, floor)
         record.status = "withdrawn" if outcome == "withdrawn" else "resolved"
+        record.resolved_at = instant
+
+    def _answer_floor(self, record: AdjustmentModel) -> datetime:
+        """The earliest business time *record* may be answered (or withdrawn)."""
+        if record.status == "resolved":  # a standing request's answer
+            assert record.resolved_at is not None
+            return record.resolved_at
+        floor = record.requested_at
+        if record.proposal is not None and record.needed_before in (
+            NEEDED_BEFORE_THE_VOTE
+        ):
+            opened = self.model.proposals[record.proposal].opened_at
+            if opened is not None and opened >= floor:
+                floor = opened  # the vote opened while it was unanswered
+        return floor
 
     # Voting and decisions ----------------------------------------------------------
 
@@ -1125,13 +1428,53 @@ class LedgerMachine(RuleBasedStateMachine):
         data=st.data(),
         override=st.none() | st.sampled_from(OVERRIDES),
         advisory=st.booleans(),
+        when=NOW_EARLIER_OR_AN_EDGE | st.just("just before an answer"),
     )
     def open_voting(
-        self, data: st.DataObject, override: str | None, advisory: bool
+        self,
+        data: st.DataObject,
+        override: str | None,
+        advisory: bool,
+        when: timedelta | str,
     ) -> None:
-        """Voting opens with the voting seats as electorate, access needs met first."""
-        proposal = self._aim(data, self._to_open(unmet=True), self._to_open())
-        self._open_voting(proposal, self._member(data, "by"), override, advisory)
+        """Voting opens with the voting seats as electorate, access needs met first.
+
+        Entered late, it comes no earlier than the proposal's raising, the
+        body's rule or the last change of its voting seats, and it meets the
+        requests as they stood at its date: asked by then, not answered then.
+        """
+        proposal = self._aim(
+            data,
+            self._to_open(answered=True),
+            self._to_open(unmet=True),
+            self._to_open(),
+        )
+        by = self._member(data, "by")
+        record = self.model.proposals[proposal]
+        if when == "just before an answer":
+            answers = self._answers(proposal)
+            floor = self._pick(data, answers, "answer") if answers else None
+        else:
+            floor = self._opening_floor(record)
+        self._open_voting(proposal, by, override, advisory, self._by_floor(when, floor))
+
+    def _opening_floor(self, record: ProposalModel) -> datetime:
+        """Its last step, its body's rule, the last change of the voting seats."""
+        body = self.model.bodies[record.body]
+        assert record.last_step is not None
+        return max(
+            record.last_step, body.rule_since, body.voting_changed or body.rule_since
+        )
+
+    def _answers(self, proposal: UUID) -> list[datetime]:
+        """When its requests needed before the vote were answered or withdrawn."""
+        return [
+            a.resolved_at
+            for a in self.model.adjustments.values()
+            if a.proposal == proposal
+            and a.needed_before in NEEDED_BEFORE_THE_VOTE
+            and a.resolved_at is not None
+        ]
 
     @precondition(lambda self: any(p.opened_at for p in self.model.proposals.values()))
     @rule(data=st.data(), choice=st.sampled_from(CHOICES), when=NOW_OR_AN_EDGE)
@@ -1290,15 +1633,22 @@ class LedgerMachine(RuleBasedStateMachine):
         ]
 
     def _open_voting(
-        self, proposal: UUID, by: UUID, override: str | None, advisory: bool
+        self,
+        proposal: UUID,
+        by: UUID,
+        override: str | None,
+        advisory: bool,
+        at: datetime | None = None,
     ) -> None:
+        at = at or self.at()
+        instant = at.astimezone(UTC)
         self._step(
-            f"open_voting({proposal}, {by=}, access_override={override!r}, {advisory=})"
+            f"open_voting({proposal}, {by=}, access_override={override!r}, "
+            f"{advisory=}, at={at.isoformat()})"
         )
         record = self.model.proposals[proposal]
         body = self.model.bodies[record.body]
-        unmet = self.model.unmet(proposal)
-        at = self.at()
+        unmet = self.model.unmet_at(proposal, instant)
 
         def command() -> tuple[UUID, ...]:
             return self.ledger.open_voting(
@@ -1318,9 +1668,15 @@ class LedgerMachine(RuleBasedStateMachine):
             why.append(errors.ProposalClosedError)
         if record.status in {"voting", "closed"} or record.undecided_vote:
             why.append(errors.VotingAlreadyOpenedError)
+        floor = self._opening_floor(record)
+        if instant < floor:
+            why.append(errors.TimeOrderError)
         if why:
             self._refused(why, command, "opening")
             return
+        self._late("opening", instant, floor)
+        if unmet != self.model.unmet(proposal):
+            event("opening dated before an answer, or before a request")
         electorate = self._accept(command)
         assert set(electorate) == self.model.electorate(record.body)
         record.status = "voting"
@@ -1328,7 +1684,9 @@ class LedgerMachine(RuleBasedStateMachine):
         record.electorate = self.model.electorate(record.body)
         record.rule = body.rule
         record.access_override = override if unmet else None
-        record.last_step = record.opened_at = self.clock
+        record.unmet_at_opening = frozenset(unmet)
+        record.last_step = record.opened_at = instant
+        body.vote_opened = max(instant, body.vote_opened or instant)
         event(
             ("advisory " if advisory else "")
             + "voting opened"
@@ -1675,6 +2033,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert report.status == "VERIFIED", report.findings
         assert report.size == ledger.position
         assert ledger.audit_erasure().findings == ()
+        self.compare_facts(ledger)
         scopes = [None, *self.model.bodies]
         for body in scopes:
             kept = comparable(ledger.power_sharing(body=body))
@@ -1688,6 +2047,38 @@ class LedgerMachine(RuleBasedStateMachine):
                 stored = projector.read(folded.scope)
                 assert stored is not None
                 assert comparable(stored) == comparable(folded), body
+
+    def compare_facts(self, ledger: Ledger) -> None:
+        """What the reports read in business time is as the model says.
+
+        Who held which seat just before, at and after each change; when each
+        vote opened and which needs it found unmet; whose declaration counts
+        from when.
+        """
+        facts = ledger.facts()
+        for body_id, body in self.model.bodies.items():
+            times = {self.clock}
+            for spell in body.spells:
+                times.update(t for t in (spell.since, spell.until) if t is not None)
+            for m in self.model.members.values():
+                times.update([m.erased_at] if m.erased_at else [])
+            folded = facts.bodies[body_id]
+            for at in sorted(times):
+                for moment in (at - timedelta(microseconds=1), at):
+                    held = sorted(
+                        f"{s.member} {s.seat} {s.office}"
+                        for s in folded.held_at(moment)
+                    )
+                    assert held == body.held_at(moment, self.model.members), moment
+        for proposal_id, record in self.model.proposals.items():
+            p = facts.proposals[proposal_id]
+            assert p.voting_opened_at == record.opened_at
+            assert set(p.unmet_adjustments) == record.unmet_at_opening
+        for member_id, member in self.model.members.items():
+            spells = facts.members[member_id].lived_experience
+            declared = [member.declared_at] if member.lived_experience else []
+            assert [s.start for s in spells] == declared
+            assert facts.members[member_id].erased_at == member.erased_at
 
     @invariant()
     def ledger_agrees_with_model(self) -> None:
@@ -1787,6 +2178,8 @@ class LedgerMachine(RuleBasedStateMachine):
                 record.needed_before,
             )
             assert view.scope == ("proposal" if record.proposal else "standing")
+            assert view.requested_at == record.requested_at
+            assert view.resolved_at == record.resolved_at
             # The code reveals a need (BSL: deafness): sealed, shredded on erasure.
             erased = self.model.members[record.member].erased
             assert view.code == (ERASED if erased else record.code)
