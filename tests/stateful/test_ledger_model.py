@@ -255,6 +255,13 @@ class MemberModel:
     """(supporter, from, until) for each spell of consent, as UTC instants."""
     erased: bool = False
     erased_at: datetime | None = None
+    roles: list[tuple[datetime, str]] = field(default_factory=list)
+    """(from, role) from registration and each change, in time order."""
+
+    def role_at(self, at: datetime) -> str:
+        """The role held at *at* (before registration: the first)."""
+        held = [role for since, role in self.roles if since <= at]
+        return held[-1] if held else self.roles[0][1]
 
     def consent_floor(self, supporter: UUID) -> datetime | None:
         """The latest end of a spell of consent to *supporter*, if any ended."""
@@ -714,7 +721,9 @@ class LedgerMachine(RuleBasedStateMachine):
             for name in NAMES[:size]
         ]
         for name, member in zip(NAMES, founders, strict=False):
-            self.model.members[member] = MemberModel(name, "director")
+            self.model.members[member] = MemberModel(
+                name, "director", roles=[(self.clock, "director")]
+            )
             if data.draw(st.booleans(), label="declares lived experience"):
                 self.ledger.declare_lived_experience(
                     member, categories=["DIS"], occurred_at=at
@@ -793,21 +802,35 @@ class LedgerMachine(RuleBasedStateMachine):
             self._refused([errors.DuplicateSourceRefError], command)
             return
         member = self._accept(command)
-        self.model.members[member] = MemberModel(name, role)
+        self.model.members[member] = MemberModel(name, role, roles=[(self.clock, role)])
         if source_ref is not None:
             self.model.source_refs[source_ref] = member
 
-    @rule(data=st.data(), role=st.sampled_from(ROLES))
-    def change_role(self, data: st.DataObject, role: str) -> None:
-        """A member's organisational role changes (to the same role: no event)."""
+    @rule(data=st.data(), role=st.sampled_from(ROLES), when=NOW_OR_EARLIER)
+    def change_role(self, data: st.DataObject, role: str, when: timedelta) -> None:
+        """A member's organisational role changes (to the role held then: no event).
+
+        Roles are not ordered: one entered late holds from its date until the
+        next change, and the role in force last is the member's role.
+        """
         member = self._member(data, "member")
         by = self._member(data, "by")
-        self._step(f"change_role({member}, {role=}, {by=})")
+        at = self.at(when)
+        instant = at.astimezone(UTC)
+        self._step(f"change_role({member}, {role=}, {by=}, at={at.isoformat()})")
+        record = self.model.members[member]
+        changes = role != record.role_at(instant)
         self._accept(
-            lambda: self.ledger.change_role(member, role, by=by, occurred_at=self.at()),
-            writes=role != self.model.members[member].role,
+            lambda: self.ledger.change_role(member, role, by=by, occurred_at=at),
+            writes=changes,
         )
-        self.model.members[member].role = role
+        if changes:
+            record.roles.insert(
+                sum(1 for since, _ in record.roles if since <= instant),
+                (instant, role),
+            )
+            record.role = record.roles[-1][1]
+            self._late("role change", instant, None)
 
     @rule(
         data=st.data(),
@@ -969,9 +992,9 @@ class LedgerMachine(RuleBasedStateMachine):
         at = self.at(when)
         self._step(f"erase_member({member}, {by=}, at={at.isoformat()})")
         self._accept(lambda: self.ledger.erase_member(member, by=by, occurred_at=at))
-        role = self.model.members[member].role
+        gone = self.model.members[member]
         self.model.members[member] = MemberModel(
-            role=role, erased=True, erased_at=at.astimezone(UTC)
+            role=gone.role, erased=True, erased_at=at.astimezone(UTC), roles=gone.roles
         )
         event("member erased")
         if any(
@@ -1141,35 +1164,42 @@ class LedgerMachine(RuleBasedStateMachine):
     # Proposals and comments ----------------------------------------------------------
 
     @precondition(lambda self: bool(self.model.bodies))
-    @rule(data=st.data())
-    def raise_proposal(self, data: st.DataObject) -> None:
-        """One or more members put a proposal to a body (mostly one with voters)."""
+    @rule(data=st.data(), when=NOW_OR_EARLIER)
+    def raise_proposal(self, data: st.DataObject, when: timedelta) -> None:
+        """One or more members put a proposal to a body (mostly one with voters).
+
+        Raising is not ordered against the body: one entered late may even
+        come before it was set up in the ledger.
+        """
         voting = self._bodies_with_voters()
         if bool(voting) and data.draw(st.integers(0, 3), label="a body with voters"):
             body = self._pick(data, voting, "body")
         else:
             body = self._pick(data, list(self.model.bodies), "body")
-        self._raise(data, body)
+        self._raise(data, body, when)
 
     def _bodies_with_voters(self) -> list[UUID]:
         return [b for b in self.model.bodies if self.model.electorate(b)]
 
-    def _raise(self, data: st.DataObject, body: UUID) -> UUID:
+    def _raise(
+        self, data: st.DataObject, body: UUID, when: timedelta = timedelta(0)
+    ) -> UUID:
         proposers = data.draw(
             st.lists(st.sampled_from(self.model.active()), min_size=1, max_size=3),
             label="proposers",
         )
-        self._step(f"raise_proposal({body}, {proposers=})")
+        at = self.at(when)
+        self._step(f"raise_proposal({body}, {proposers=}, at={at.isoformat()})")
         proposal = self._accept(
             lambda: self.ledger.raise_proposal(
                 body,
                 proposers=proposers,
                 title="Easy-read papers",
                 text="Let us try them.",
-                occurred_at=self.at(),
+                occurred_at=at,
             )
         )
-        self.model.proposals[proposal] = ProposalModel(body, self.clock)
+        self.model.proposals[proposal] = ProposalModel(body, at.astimezone(UTC))
         return proposal
 
     @precondition(lambda self: bool(self.model.proposals))
@@ -2079,6 +2109,7 @@ class LedgerMachine(RuleBasedStateMachine):
             declared = [member.declared_at] if member.lived_experience else []
             assert [s.start for s in spells] == declared
             assert facts.members[member_id].erased_at == member.erased_at
+            assert facts.members[member_id].roles == member.roles
 
     @invariant()
     def ledger_agrees_with_model(self) -> None:
