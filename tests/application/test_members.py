@@ -282,3 +282,26 @@ def test_a_role_change_at_the_default_time_follows_a_role_dated_later(
     assert count_events(ledger) == before + 1
     assert ledger.member(sam).role == "trainer"
     assert ledger.facts().members[sam].role_at(later) == "trainer"
+
+
+def test_consent_steps_at_the_default_time_follow_a_fast_clock(ledger: Ledger) -> None:
+    """Without a time, a revocation or a renewed consent follows the step before it."""
+    sam = ledger.register_member("Sam")
+    pat = ledger.register_member("Pat")
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    ledger.authorise_supporter(sam, pat, occurred_at=ahead)
+    ledger.revoke_supporter(sam, pat)
+    assert ledger.member(sam).supporters == frozenset()
+    later = ahead + timedelta(hours=1)
+    ledger.revoke_supporter(sam, pat)  # none held: nothing recorded
+    ledger.authorise_supporter(sam, pat, occurred_at=later)
+    ledger.revoke_supporter(sam, pat, occurred_at=later + timedelta(hours=1))
+    ledger.authorise_supporter(sam, pat)
+    assert ledger.member(sam).supporters == {pat}
+    dated = [
+        r.event.occurred_at
+        for r in ledger.history()
+        if type(r.event).__qualname__.startswith("Member.Supporter")
+    ]
+    revoked = later + timedelta(hours=1)
+    assert dated == [ahead, ahead, later, revoked, revoked]

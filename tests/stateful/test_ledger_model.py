@@ -20,7 +20,9 @@ share an instant until time passes, the first hours run through London's repeate
 autumn hour, and some steps are entered late, before the clock: voting steps
 by the vote's own times, and most others (consent, declarations, seats, rules,
 requests and their answers, openings, comments, erasures) minutes or days back,
-or at or just before the latest step they may not precede. The model predicts
+or at or just before the latest step they may not precede; consent is also
+given or revoked by a writer whose clock runs fast (an hour after the real
+time), or at the default time, which follows such a step. The model predicts
 from its own times which late steps are refused (TimeOrderError), which needs
 an opening dated back found unmet, and whose declarations count towards a
 lived-experience quorum at a close. An
@@ -154,6 +156,12 @@ FLOOR_EDGES = ("just before what it follows", "at what it follows")
 """Or a late step is dated by the latest step it may not precede (its floor)."""
 NOW_EARLIER_OR_AN_EDGE = NOW_OR_EARLIER | st.sampled_from(FLOOR_EDGES)
 """For steps that follow another: now, earlier, or at the edge of what they follow."""
+FAST = "by a writer whose clock runs fast"
+"""Dated an hour after the real time (this machine's clock is years before it)."""
+BY_DEFAULT = "at the default time"
+"""Given no time: now, or the step it follows if that is later (a fast clock's)."""
+CONSENT_WHEN = NOW_EARLIER_OR_AN_EDGE | st.sampled_from((FAST, BY_DEFAULT))
+"""When consent is given or revoked: as other steps, or by another writer's clock."""
 BALLOT_GAPS = (timedelta(0), timedelta(0), timedelta(minutes=10), timedelta(hours=1))
 """How far the clock moves before each ballot of a vote taken along."""
 
@@ -698,6 +706,47 @@ class LedgerMachine(RuleBasedStateMachine):
             floor -= timedelta(microseconds=1)
         return floor.astimezone(LONDON)
 
+    def _consent_time(
+        self, when: timedelta | str, floor: datetime | None
+    ) -> tuple[datetime | None, datetime]:
+        """The time to pass for a consent step, and the instant the model expects.
+
+        At the default time the ledger takes its own clock, or *floor* if later
+        (what the model expects is then read back from the record).
+        """
+        if when == FAST:
+            ahead = datetime.now(UTC) + timedelta(hours=1)
+            return ahead, ahead
+        if when == BY_DEFAULT:
+            now = datetime.now(UTC)
+            return None, now if floor is None else max(now, floor)
+        at = self._by_floor(when, floor)
+        return at, at.astimezone(UTC)
+
+    def _aim_ahead(
+        self, data: st.DataObject, drawn: tuple[UUID, UUID], *, ended: bool
+    ) -> tuple[UUID, UUID]:
+        """Mostly a member and supporter whose consent ended (or began) ahead.
+
+        Ahead of this machine's clock, that is: only another writer's could.
+        """
+        pairs = [
+            (member, who)
+            for member in self.model.active()
+            for who, since, until in self.model.members[member].consents
+            if not self.model.members[who].erased
+            and ((until or since) if ended else since) > self.clock
+            and (until is not None) == ended
+        ]
+        if bool(pairs) and data.draw(st.integers(0, 3), label="ahead"):
+            return self._pick(data, pairs, "member and supporter")
+        return drawn
+
+    def _recorded_at(self, before: int) -> datetime:
+        """The business time of the last event recorded after position *before*."""
+        *_, last = self.ledger.history(after=before)
+        return last.event.occurred_at.astimezone(UTC)
+
     def _late(self, step: str, instant: datetime, floor: datetime | None) -> None:
         """Count an accepted *step* dated before the clock, and one at its floor."""
         if instant < self.clock:
@@ -895,13 +944,14 @@ class LedgerMachine(RuleBasedStateMachine):
         record.lived_experience = ()
         record.declared_at = None
 
-    @rule(data=st.data(), when=NOW_EARLIER_OR_AN_EDGE)
+    @rule(data=st.data(), when=CONSENT_WHEN)
     def authorise_supporter(self, data: st.DataObject, when: timedelta | str) -> None:
         """A member consents to another member supporting them; not to themselves.
 
         Consent entered late, dated from when it was given, may not come before
         the supporter's last revocation; consent that already held then is not
-        recorded again, one from before the consent in force is.
+        recorded again, one from before the consent in force is. Given no
+        time, it follows a revocation another writer dated ahead.
         """
         member = self._member(data, "member")
         others = [m for m in self.model.active() if m != member]
@@ -909,12 +959,13 @@ class LedgerMachine(RuleBasedStateMachine):
             supporter = self._pick(data, others, "supporter")
         else:
             supporter = self._member(data, "supporter")
+        if when == BY_DEFAULT:  # mostly after a revocation another writer dated ahead
+            member, supporter = self._aim_ahead(data, (member, supporter), ended=True)
         record = self.model.members[member]
         supporters = record.supporters
         floor = record.consent_floor(supporter)
-        at = self._by_floor(when, floor)
-        since = at.astimezone(UTC)
-        self._step(f"authorise_supporter({member}, {supporter}, at={at.isoformat()})")
+        at, since = self._consent_time(when, floor)
+        self._step(f"authorise_supporter({member}, {supporter}, at={since}, {when=})")
 
         def command() -> None:
             self.ledger.authorise_supporter(member, supporter, occurred_at=at)
@@ -927,20 +978,26 @@ class LedgerMachine(RuleBasedStateMachine):
         if not held and floor is not None and since < floor:
             self._refused([errors.TimeOrderError], command, "late consent")
             return
+        before = self.ledger.position
         self._accept(command, writes=not held)
         if not held:
+            since = self._recorded_at(before) if at is None else since
+            assert floor is None or since >= floor
             record.consents.append((supporter, since, None))
             self._late("consent", since, floor)
             if supporter in supporters:
                 event("consent dated before the consent in force")
+            if at is None and floor is not None and floor > self.clock:
+                event("consent at the default time after a revocation dated ahead")
         supporters.add(supporter)
         event("supporter authorised")
 
-    @rule(data=st.data(), when=NOW_EARLIER_OR_AN_EDGE)
+    @rule(data=st.data(), when=CONSENT_WHEN)
     def revoke_supporter(self, data: st.DataObject, when: timedelta | str) -> None:
         """A member withdraws a supporter's authority; none given, nothing recorded.
 
-        Entered late, it may not come before the consent it ends.
+        Entered late, it may not come before the consent it ends; given no
+        time, it follows a consent another writer dated ahead.
         """
         member = self._member(data, "member")
         supporters = self.model.members[member].supporters
@@ -949,11 +1006,13 @@ class LedgerMachine(RuleBasedStateMachine):
             supporter = self._pick(data, given, "supporter")
         else:
             supporter = self._pick(data, list(self.model.members), "supporter")
+        if when == BY_DEFAULT:  # mostly after a consent another writer dated ahead
+            member, supporter = self._aim_ahead(data, (member, supporter), ended=False)
         record = self.model.members[member]
+        supporters = record.supporters
         floor = record.revocation_floor(supporter)
-        at = self._by_floor(when, floor)
-        until = at.astimezone(UTC)
-        self._step(f"revoke_supporter({member}, {supporter}, at={at.isoformat()})")
+        at, until = self._consent_time(when, floor)
+        self._step(f"revoke_supporter({member}, {supporter}, at={until}, {when=})")
 
         def command() -> None:
             self.ledger.revoke_supporter(member, supporter, occurred_at=at)
@@ -961,9 +1020,14 @@ class LedgerMachine(RuleBasedStateMachine):
         if supporter in supporters and floor is not None and until < floor:
             self._refused([errors.TimeOrderError], command, "late revocation")
             return
+        before = self.ledger.position
         self._accept(command, writes=supporter in supporters)
         if supporter in supporters:
+            until = self._recorded_at(before) if at is None else until
+            assert floor is None or until >= floor
             event("supporter revoked")
+            if at is None and floor is not None and floor > self.clock:
+                event("revocation at the default time after a consent dated ahead")
             self._late("revocation", until, floor)
             record.consents = [
                 (who, since, until if who == supporter and end is None else end)

@@ -208,7 +208,9 @@ class MemberCommands(LedgerCore):
             if helper.id == record.id:
                 raise errors.InvalidInputError(v.OWN_SUPPORTER)
             actor = record.id if by is None else self._actor(by)
-            ctx = self._ctx(actor, occurred_at, source_ref)
+            # By default no earlier than a revocation another writer dated ahead.
+            floor = record.consent_floor(helper.id)
+            ctx = self._ctx(actor, occurred_at, source_ref, not_before=floor)
             record.authorise_supporter(ctx, helper.id)
             self._save(record)
 
@@ -229,7 +231,9 @@ class MemberCommands(LedgerCore):
             record = self._member(member)
             v.check_id("supporter", supporter)
             actor = record.id if by is None else self._actor(by)
-            ctx = self._ctx(actor, occurred_at, source_ref)
+            # By default no earlier than the consent it ends, dated ahead or not.
+            floor = record.revocation_floor(supporter)
+            ctx = self._ctx(actor, occurred_at, source_ref, not_before=floor)
             record.revoke_supporter(ctx, supporter)
             self._save(record)
 

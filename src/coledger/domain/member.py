@@ -217,22 +217,33 @@ class Member(LedgerAggregate):
         at = ctx.occurred_at
         if supporter in self.supporters and self.consented(supporter, at):
             return
-        ends = [end for who, _, end in self.consents if who == supporter and end]
         check_not_before(
             "authorising the supporter",
             at,
-            max(ends, default=None),
+            self.consent_floor(supporter),
             "their consent was revoked",
         )
         self._record(self.SupporterAuthorised, ctx, supporter=supporter)
 
+    def consent_floor(self, supporter: UUID) -> datetime | None:
+        """The latest revocation of *supporter*'s consent, which none may precede."""
+        ends = [end for who, _, end in self.consents if who == supporter and end]
+        return max(ends, default=None)
+
+    def revocation_floor(self, supporter: UUID) -> datetime | None:
+        """When the consent a revocation of *supporter* would end began (if held)."""
+        if supporter not in self.supporters:
+            return None
+        return max(a for who, a, end in self.consents if who == supporter and not end)
+
     def revoke_supporter(self, ctx: Context, supporter: UUID) -> None:
         """Withdraw a supporter's authority (no event if none was given)."""
         if supporter in self.supporters:
-            open_ = (a for who, a, end in self.consents if who == supporter and not end)
-            since = max(open_)
             check_not_before(
-                "revoking the supporter", ctx.occurred_at, since, "their consent"
+                "revoking the supporter",
+                ctx.occurred_at,
+                self.revocation_floor(supporter),
+                "their consent",
             )
             self._record(self.SupporterRevoked, ctx, supporter=supporter)
 
