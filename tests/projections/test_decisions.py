@@ -350,7 +350,10 @@ def test_d3_adoption_parity(make_org: Callable[[], Org]) -> None:
     assert figure.band == "parity"
     assert figure.n == 9
     assert figure.note == "lived experience 2 of 4 adopted; others 3 of 5"
-    assert figure.groups == (4, 5)  # the two groups it compares, for suppression
+    # The two groups it compares, for suppression, then the people behind
+    # them: sam and ali with lived experience (not kim, beside sam, who has
+    # none), and kim, pat and lee (who had not declared yet).
+    assert figure.groups == (4, 5, 2, 3)
     # Proposer acts: 10; pat, and lee on day 5, had not declared: 8 / 10.
     assert figure.coverage == pytest.approx(8 / 10)
     # Stricter thresholds move the band.
@@ -388,7 +391,7 @@ def test_d3_takes_each_proposal_as_it_stood_at_the_period_end(
     assert thin.n == 1
     assert thin.note is not None
     assert thin.note.startswith(INSUFFICIENT)
-    assert thin.groups == (0, 1)  # counted with no value too
+    assert thin.groups == (0, 1, 0, 1)  # counted with no value too
 
 
 def test_d3_insufficient_when_the_others_adopted_nothing(

@@ -220,7 +220,7 @@ def test_the_reviewers_case_reports_the_same_whoever_has_lived_experience() -> N
         ledger, board = reviewer_ledger(le_index)
         with ledger:
             made = ledger.power_sharing()
-            assert made.indicators["D3"].groups == (1, 5)
+            assert made.indicators["D3"].groups == (1, 5, 1, 5)
             assert made.ladder[0].evidence["le_proposals"] == 1
             assert made.ladder[0].evidence["turns_on_adoption"] is True
             seen.append(
@@ -244,13 +244,58 @@ def test_a_scope_with_no_comments_still_counts_its_decisions_by_tag() -> None:
     """With no comment made, V1 compares no small group, so the tags are shown."""
     with Ledger.open("memory://") as ledger:
         group = Group(ledger, key_has_it=True)
-        group.member("Extra", has_it=True)  # five members with it, seven without
-        for who in [*group.voters, *group.voters, *group.staff, *group.staff]:
+        extra = group.member("Extra", has_it=True)  # five with it, seven without
+        proposers = [*group.voters, extra, *group.staff]  # five with it
+        for who in [*proposers, *proposers]:
             group.consent(group.propose(who))
         assert group.report().indicators["V1"].groups == (0, 0, 5, 7)
         public = group.public()
     assert public["decisions_withheld"] is None
-    assert public["decision_total"] == 20
+    assert public["decision_total"] == 22
     assert [row["tag"] for row in public["decisions"]] == list(TAGS)
     v1 = public["indicators"]["V1"]
     assert (v1["withheld"], v1["note"]) == (None, "not enough evidence for a figure")
+
+
+# One proposer's several proposals ---------------------------------------------------
+
+
+def many_proposals_ledger(le_index: int) -> tuple[Ledger, str]:
+    """M0 raises five proposals, all rejected; M1 to M5 one each, all adopted.
+
+    Only member *le_index* declares lived experience. Returns the ledger and
+    the board's id.
+    """
+    ledger = Ledger.open("memory://")
+    admin = ledger.register_member("Ada", role="staff")
+    members = [
+        ledger.register_member(f"M{i}", role="member", by=admin) for i in range(6)
+    ]
+    for i, m in enumerate(members):
+        declared = ["DIS"] if i == le_index else ["NONE"]
+        ledger.declare_lived_experience(m, categories=declared)
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    for m in members:
+        ledger.assign_seat(board, m, by=admin)
+    for j, i in enumerate([0, 0, 0, 0, 0, 1, 2, 3, 4, 5]):
+        p = ledger.raise_proposal(
+            board, proposers=[members[i]], title=f"P{j}", text="x"
+        )
+        ledger.open_voting(p, by=admin)
+        for m in members:
+            ledger.cast_ballot(p, voter=m, choice="against" if i == 0 else "for")
+        ledger.close_voting(p, by=admin)
+    return ledger, str(board)
+
+
+def test_five_proposals_of_one_proposer_are_one_person_in_d3() -> None:
+    """D3 over one proposer's five rejected proposals is withheld, not "well below"."""
+    for le_index in (0, 3):
+        ledger, _ = many_proposals_ledger(le_index)
+        with ledger:
+            made = ledger.power_sharing()
+            assert made.indicators["D3"].groups is not None
+            for audience in SAFE:
+                out = json.loads(render(made, audience=audience, format="json"))
+                d3 = out["indicators"]["D3"]
+                assert (d3["value"], d3["withheld"]) == (None, SMALL_CELL), le_index

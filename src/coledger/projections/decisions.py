@@ -172,6 +172,9 @@ def d3(lens: Lens, th: Thresholds) -> Figure:
     """Adoption rate of lived-experience proposals over that of the others."""
     adopted = {True: 0, False: 0}
     decided = {True: 0, False: 0}
+    # The people behind each group: one proposer's five proposals are one
+    # person, whose lived experience the ratio would say as one proposal's.
+    behind: dict[bool, set[int]] = {True: set(), False: set()}
     acts: list[Act] = []
     for p in lens.proposals(in_period=False):
         d = settling_decision(lens, p)
@@ -181,8 +184,11 @@ def d3(lens: Lens, th: Thresholds) -> Figure:
         decided[group] += 1
         adopted[group] += d.outcome in ADOPTED
         acts += [(m, p.raised_at) for m in p.proposers]
+        behind[group].update(
+            m.int for m in p.proposers if lens.le(m, p.raised_at) == group
+        )
     n = decided[True] + decided[False]
-    groups = (decided[True], decided[False])
+    groups = (decided[True], decided[False], len(behind[True]), len(behind[False]))
     coverage = lens.coverage(acts)
     le_rate = share(adopted[True], decided[True])
     other_rate = share(adopted[False], decided[False])

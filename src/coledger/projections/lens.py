@@ -73,14 +73,16 @@ class Figure:
     parity ratio): the count of each group it compares, lived experience
     first, then the others, in the units of its n (proposals, comments,
     seats; X5's seat holders), for each share it divides (V1 and R5 divide
-    two shares, so they give four counts). Disclosure control withholds the
-    figure while any of them is from 1 to k - 1, as it does a share's two
-    groups. R1 gives the people holding its voting seats with and without
-    lived experience (one member may hold seats on several bodies), and its
-    share is withheld while either is from 1 to k - 1. A1, a share banded
-    against a base of members, gives the fewest
-    members of its base with and without lived experience: its band is
-    withheld while either is from 1 to k - 1. None for a figure that
+    two shares, so they give four counts); D3 adds the people behind its
+    two groups of proposals (the proposers with lived experience of the
+    first, those of the others), since one member may raise several.
+    Disclosure control withholds the figure while any of them is from 1 to
+    k - 1, as it does a share's two groups. R1 gives the people holding its
+    voting seats with and without lived experience (one member may hold
+    seats on several bodies), and its share is withheld while either is
+    from 1 to k - 1. A1, a share banded against a base of members, gives the
+    fewest members of its base with and without lived experience: its band
+    is withheld while either is from 1 to k - 1. None for a figure that
     compares no groups."""
 
     @property

@@ -21,7 +21,9 @@ through ``suppress``, which applies these rules (``k`` is
 * **Comparisons of two groups.** A parity ratio (R3, R5, R6, V1, D3, X5)
   compares lived experience with everyone else over groups it counts
   (``Figure.groups``: D3's settled proposals with and without a
-  lived-experience proposer, V1's comments then attendances, and so on). It
+  lived-experience proposer, then the proposers behind each, since one
+  member's five proposals are one person; V1's comments then attendances,
+  and so on). It
   is withheld, with a value or not, while any group is from 1 to k - 1 or
   its groups are unknown (``groups_disclose``): over one lived-experience
   proposal, D3 says whether that proposal was adopted, and so, beside

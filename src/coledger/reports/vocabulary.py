@@ -204,6 +204,7 @@ _INDICATORS = (
         RATIO,
         "proposals",
         "adoption",
+        grouped="proposals or proposers",
     ),
     Indicator(
         "D4",
