@@ -283,7 +283,7 @@ def test_the_seats_point_names_no_single_board_for_several_bodies(fmt: str) -> N
 def test_a_process_below_the_first_step_is_not_on_step_0() -> None:
     """The report says step 1 is the lowest, so "no involvement" is off the ladder."""
     # enough people, and proposals of lived experience, for a rung
-    many = {"people": dict.fromkeys(GROUPS, 9), "le_proposals": 9}
+    many = {"people": dict.fromkeys(GROUPS, 9), "le_proposals": 9, "le_proposers": 9}
     rung = Rung("body", str(uuid.uuid4()), "Finance Committee", "NONE", 0, (), many)
     for fmt in ("text", "html"):
         out = render(_hand_made("body", (rung,)), audience="members", format=fmt)
@@ -298,7 +298,7 @@ def test_a_one_off_says_they_took_part_once_not_that_they_had_one_chance() -> No
     The record cannot tell how many chances they were given: a body that met
     every week, where they spoke at one meeting, is one_off too.
     """
-    many = {"people": dict.fromkeys(GROUPS, 9), "le_proposals": 9}
+    many = {"people": dict.fromkeys(GROUPS, 9), "le_proposals": 9, "le_proposers": 9}
     rung = Rung(
         "body", str(uuid.uuid4()), "Finance Committee", "CONSULTATION", 4,
         ("one_off",), many,

@@ -132,8 +132,12 @@ def test_equal_terms_are_not_flagged_from_an_r3_over_a_small_group() -> None:
     assert not seat_flags_shown(evidence(None), th)["equal_terms_not_met"]
 
 
-def rung(le_proposals: int, *, turns: bool) -> Rung:
-    """A body's rung over many people, reading *le_proposals* proposals."""
+def rung(le_proposals: int, *, turns: bool, proposers: int | None = None) -> Rung:
+    """A body's rung over many people, reading *le_proposals* proposals.
+
+    They have *proposers* proposers with lived experience (as many as the
+    proposals, unless given).
+    """
     return Rung(
         "body",
         str(uuid.uuid4()),
@@ -149,6 +153,7 @@ def rung(le_proposals: int, *, turns: bool) -> Rung:
             "decided_phases": ["design"],
             "people": dict.fromkeys(GROUPS, 9),
             "le_proposals": le_proposals,
+            "le_proposers": le_proposals if proposers is None else proposers,
             "turns_on_adoption": turns,
         },
     )
@@ -162,6 +167,10 @@ def test_a_rung_that_turns_on_a_few_proposals_is_withheld() -> None:
             out = json.loads(render(made, audience=audience, format="json"))
             assert out["ladder"][0]["rung"] is None
             assert "step 5" not in render(made, audience=audience, format="text")
+        for proposers in (1, K - 1):  # many proposals, a few people's
+            made = report({}, ladder=(rung(K, turns=True, proposers=proposers),))
+            out = json.loads(render(made, audience=audience, format="json"))
+            assert out["ladder"][0]["rung"] is None
         made = report({}, ladder=(rung(K, turns=True),))
         out = json.loads(render(made, audience=audience, format="json"))
         assert out["ladder"][0]["rung"] == "ENGAGEMENT"
@@ -180,6 +189,7 @@ def test_a_rung_that_does_not_turn_on_a_few_proposals_hides_only_their_evidence(
             assert key in out["withheld"]
         assert out["evidence"]["decided_phases"] == ["design"]
         assert "le_proposals" not in out["evidence"]
+        assert "le_proposers" not in out["evidence"]
         assert "turns_on_adoption" not in out["evidence"]
 
 
@@ -299,3 +309,17 @@ def test_five_proposals_of_one_proposer_are_one_person_in_d3() -> None:
                 out = json.loads(render(made, audience=audience, format="json"))
                 d3 = out["indicators"]["D3"]
                 assert (d3["value"], d3["withheld"]) == (None, SMALL_CELL), le_index
+
+
+def test_a_rung_that_turns_on_one_proposers_five_proposals_is_withheld() -> None:
+    """The rung turns on whether one proposer's five proposals were adopted."""
+    for le_index in (0, 3):
+        ledger, _ = many_proposals_ledger(le_index)
+        with ledger:
+            made = ledger.power_sharing()
+            assert made.ladder[0].evidence["turns_on_adoption"] is True
+            for audience in SAFE:
+                out = json.loads(render(made, audience=audience, format="json"))
+                for entry in out["ladder"]:
+                    assert (entry["rung"], entry["level"]) == (None, None), le_index
+                    assert entry["withheld"][0] == "rung"

@@ -345,6 +345,7 @@ def test_ladder_evidence_is_made_safe() -> None:
             "something_new": 2.5,
             "people": dict.fromkeys(GROUPS, 9),
             "le_proposals": 9,
+            "le_proposers": 9,
         },
     )
     safe = suppress(report({}, ladder=(rung,))).ladder[0]

@@ -309,6 +309,9 @@ class Features:
     raised in the period (``proposed_phases``) or settled in it
     (``adopted_phases``). Among a few of them, whether one was adopted points
     at its proposer, as D3 would."""
+    le_proposers: int = 0
+    """How many different members with lived experience proposed them: five
+    proposals of one member are one person, whom their fate points at."""
 
     @property
     def one_off(self) -> bool:
@@ -402,6 +405,8 @@ class _Fold:
     design_decisions: list[datetime] = attrs.Factory(list)
     le_proposals: int = 0
     """Proposals with a lived-experience proposer raised or settled in the period."""
+    le_proposers: set[int] = attrs.Factory(set)
+    """The members with lived experience who proposed them."""
     groups: dict[str, set[int]] = attrs.Factory(dict)
     """Each group of people whose lived experience the features read, by role."""
 
@@ -431,6 +436,9 @@ class _Fold:
         is_adopted = settled is not None and settled.outcome in ADOPTED
         if originated and (settled is not None or lens.in_period(p.raised_at)):
             self.le_proposals += 1
+            self.le_proposers.update(
+                m.int for m in p.proposers if lens.le(m, p.raised_at)
+            )
         self.name("proposers", p.proposers, p.raised_at)
         recent: set[UUID] = set()  # lived-experience comments in the period
         for c in p.comments:
@@ -564,6 +572,7 @@ def features(lens: Lens, th: Thresholds) -> Features:
         terms=found_terms,
         involved=bool(fold.acts),
         le_proposals=fold.le_proposals,
+        le_proposers=len(fold.le_proposers),
         people={
             **{group: len(fold.groups.get(group, ())) for group in GROUPS},
             "requesters": found_terms.requesters,
@@ -676,7 +685,8 @@ def evidence(
     people each group behind the features names, so that it can withhold the
     rung of a process a few people decide, and the evidence a few people
     make; ``le_proposals`` how many proposals with a lived-experience
-    proposer it reads, ``turns_on_adoption`` whether the rung turns on how
+    proposer it reads, and ``le_proposers`` how many such proposers,
+    ``turns_on_adoption`` whether the rung turns on how
     they fared, and ``figures_groups`` the group counts of its parity ratios
     (R3), so that it can withhold the rung, or a flag, that a small
     group's records decide.
@@ -709,6 +719,7 @@ def evidence(
             for code, fig in sorted(f.terms.figures.items())
         },
         "le_proposals": f.le_proposals,
+        "le_proposers": f.le_proposers,
         "turns_on_adoption": turns_on_adoption(f, label, th),
     }
 

@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 44
+FIGURES_VERSION = 45
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -317,7 +317,9 @@ R1 counts the people holding its seats with and without lived experience as
 several bodies from several members. 43: R4 counts the members holding its
 offices as ``people``, since one member may serve several terms. 44: D3's
 ``groups`` add the proposers behind its two groups of proposals, so that
-one member's several proposals count as one person.)"""
+one member's several proposals count as one person. 45: each rung's
+evidence counts the lived-experience proposers of its proposals as
+``le_proposers``.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -369,6 +369,7 @@ EVIDENCE_WORDS = {
     "people": "people in each part of the work",
     "figures_groups": "the groups those figures compare",
     "le_proposals": "proposals with a lived-experience proposer",
+    "le_proposers": "lived-experience proposers of those proposals",
     "turns_on_adoption": "rung turns on whether those were adopted",
 }
 

@@ -111,7 +111,9 @@ through ``suppress``, which applies these rules (``k`` is
   unmet) is that small, the evidence and flags that read it are withheld
   (``GROUP_EVIDENCE``). A rung stored before ``people`` was counted is
   withheld whole. A rung that reads 1 to k - 1 proposals with a
-  lived-experience proposer (``le_proposals``) is withheld the same way
+  lived-experience proposer (``le_proposals``), or proposals of 1 to k - 1
+  such proposers (``le_proposers``: five of one member's are one person's),
+  is withheld the same way
   where its step or flags turn on whether one of them was adopted
   (``turns_on_adoption``, worked out from the other features only), and
   otherwise shown without the evidence that reads those proposals
@@ -750,12 +752,13 @@ or votes opened over unmet access needs: each is shown as a range of counts
 
 
 UNSHOWN_EVIDENCE = frozenset(
-    {"people", "le_proposals", "turns_on_adoption", "figures_groups"}
+    {"people", "le_proposals", "le_proposers", "turns_on_adoption", "figures_groups"}
 )
 """Evidence that exists only for disclosure control, left out of every rung it
 makes safe: who stands behind the rung (``people``), how many proposals of
-lived experience it reads (``le_proposals``) and whether it turns on how
-they fared (``turns_on_adoption``), and the seat ratios' group counts
+lived experience it reads (``le_proposals``), by how many proposers
+(``le_proposers``), and whether it turns on how they fared
+(``turns_on_adoption``), and the seat ratios' group counts
 (``figures_groups``) say only whether the rung, a flag or evidence is shown."""
 
 ADOPTION_EVIDENCE = ("proposed_phases", "adopted_phases", "influence_evidence")
@@ -914,13 +917,17 @@ def few_proposals(evidence: Mapping[str, Any], k: int) -> bool:
     outcomes known from the minutes, whose they were, as D3 would. Such a
     rung is withheld where it turns on it (``turns_on_adoption``, which
     reads the other features only); elsewhere only the evidence that reads
-    them (``ADOPTION_EVIDENCE``) is. A rung stored before ``le_proposals``
-    was counted reads an unknown number.
+    them (``ADOPTION_EVIDENCE``) is. The proposals are counted in people too
+    (``le_proposers``): five proposals of one member are one person. A rung
+    stored before either was counted reads an unknown number.
     """
-    count = evidence.get("le_proposals")
-    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-        return True
-    return small(count, k)
+    for key in ("le_proposals", "le_proposers"):
+        count = evidence.get(key)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            return True
+        if small(count, k):
+            return True
+    return False
 
 
 def withheld_rung(rung: Rung) -> SafeRung:
