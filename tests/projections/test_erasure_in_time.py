@@ -148,7 +148,7 @@ def test_an_erased_member_counts_as_undeclared_before_the_erasure(
     # V1 falls back on the membership at the period's end (day 10): Sol of
     # three is LE; Lee's comment is not LE -> 0 / (1/3).
     figure = v1(lens(ledger, until=10), TH)
-    assert figure.groups == (0, 1, 1, 2)
+    assert figure.groups == (0, 1, 1, 2, 0, 1, 1, 2)
 
 
 def test_an_erased_members_seat_counts_in_no_figure_after_the_erasure(

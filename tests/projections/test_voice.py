@@ -128,8 +128,11 @@ def test_v1_compares_comment_share_with_attendee_share(
     assert figure.band == band
     assert figure.n == le_comments + other_comments
     assert figure.coverage == 1
-    # Its groups: the comments with and without, then the attendances.
-    assert figure.groups == (le_comments, other_comments, 2, 2)
+    # Its groups: the comments with and without, then the attendances, then
+    # the people behind each: Lee and Sol commenting (one each, at most), and
+    # two attendees on each side.
+    commenters = (min(le_comments, 1), min(other_comments, 1))
+    assert figure.groups == (le_comments, other_comments, 2, 2, *commenters, 2, 2)
 
 
 def test_v1_falls_back_to_the_membership_without_attendance(
@@ -156,8 +159,9 @@ def test_v1_falls_back_to_the_membership_without_attendance(
     assert figure.band == "dominant"
     assert figure.note is not None
     assert "membership" in figure.note
-    # Its groups: comments 1 and 2, then eligible members 1 and 3.
-    assert figure.groups == (1, 2, 1, 3)
+    # Its groups: comments 1 and 2, then eligible members 1 and 3, then the
+    # people behind them: commenters 1 and 2, and the members again.
+    assert figure.groups == (1, 2, 1, 3, 1, 2, 1, 3)
     # Lee and Sol declared, Ivy did not -> 2/3.
     assert figure.coverage == pytest.approx(2 / 3)
 

@@ -258,7 +258,7 @@ def test_a_scope_with_no_comments_still_counts_its_decisions_by_tag() -> None:
         proposers = [*group.voters, extra, *group.staff]  # five with it
         for who in [*proposers, *proposers]:
             group.consent(group.propose(who))
-        assert group.report().indicators["V1"].groups == (0, 0, 5, 7)
+        assert group.report().indicators["V1"].groups == (0, 0, 5, 7, 0, 0, 5, 7)
         public = group.public()
     assert public["decisions_withheld"] is None
     assert public["decision_total"] == 22
@@ -323,3 +323,55 @@ def test_a_rung_that_turns_on_one_proposers_five_proposals_is_withheld() -> None
                 for entry in out["ladder"]:
                     assert (entry["rung"], entry["level"]) == (None, None), le_index
                     assert entry["withheld"][0] == "rung"
+
+
+def one_loud_commenter_ledger(le_index: int) -> Ledger:
+    """M0 comments ten times, M1 to M5 once each; five silent members have it.
+
+    Of the six commenters only member *le_index* declares lived experience.
+    """
+    ledger = Ledger.open("memory://")
+    admin = ledger.register_member("Ada", role="staff")
+    members = [
+        ledger.register_member(f"M{i}", role="member", by=admin) for i in range(6)
+    ]
+    for i, m in enumerate(members):
+        declared = ["DIS"] if i == le_index else ["NONE"]
+        ledger.declare_lived_experience(m, categories=declared)
+    for i in range(5):
+        quiet = ledger.register_member(f"Q{i}", role="member", by=admin)
+        ledger.declare_lived_experience(quiet, categories=["DIS"])
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    p = ledger.raise_proposal(board, proposers=[admin], title="P", text="x")
+    for author in [members[0]] * 10 + members[1:]:
+        ledger.comment(p, author=author, text="A view.", channel="written")
+    return ledger
+
+
+def test_ten_comments_of_one_commenter_are_one_person_in_v1() -> None:
+    """V1 over one commenter's ten comments is withheld, not "above equal"."""
+    for le_index in (0, 3):
+        with one_loud_commenter_ledger(le_index) as ledger:
+            made = ledger.power_sharing()
+            for audience in SAFE:
+                out = json.loads(render(made, audience=audience, format="json"))
+                v1 = out["indicators"]["V1"]
+                assert (v1["value"], v1["withheld"]) == (None, SMALL_CELL), le_index
+
+
+@pytest.mark.parametrize("code", RATIOS)
+def test_a_ratio_over_everyone_with_lived_experience_is_withheld(code: str) -> None:
+    """No one on the others' side of a pair: all of them have it: withheld."""
+    size = 4 if code in {"V1", "R5"} else 2
+    for at in range(0, size, 2):
+        groups = tuple(0 if i == at + 1 else 9 for i in range(size))
+        for value in (0.3, None):
+            made = report({code: ratio(code, groups, value)})
+            for audience in SAFE:
+                out = json.loads(render(made, audience=audience, format="json"))
+                assert out["indicators"][code]["withheld"] == SMALL_CELL, groups
+    made = report(
+        {code: ratio(code, tuple(0 if i % 2 == 0 else 9 for i in range(size)))}
+    )
+    out = json.loads(render(made, audience="public", format="json"))
+    assert out["indicators"][code]["withheld"] is None  # "none" is shown

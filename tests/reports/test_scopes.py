@@ -179,7 +179,8 @@ class Organisation:
     """An admin and six trainers with lived experience, and ways to record work.
 
     Five staff without lived experience raise every proposal with the admin,
-    and comment on each, so that the proposers and the commenters behind a
+    comment on each and attend every meeting, and the trainers take turns to
+    comment, so that the proposers, the commenters and the attendees behind a
     scope's figures are never too few for its decisions by tag to be shown.
     """
 
@@ -194,6 +195,8 @@ class Organisation:
         )
         self.le = [self.person(i) for i in range(6)]
         self.staff = [self.person(i, lived_experience=False) for i in range(5)]
+        self.turn = itertools.cycle(self.le)
+        """The trainer who makes the next lived-experience comment."""
 
     def at(self) -> datetime:
         """The next business time, an hour after the last."""
@@ -229,7 +232,7 @@ class Organisation:
         )
 
     def meeting(self, body: UUID, attended: int) -> UUID:
-        """A decision meeting attended by the first *attended* trainers."""
+        """A decision meeting attended by the first *attended* trainers, and staff."""
         when = self.at()
         meeting = self.ledger.schedule_meeting(
             body,
@@ -239,7 +242,7 @@ class Organisation:
             by=self.admin,
             occurred_at=when - timedelta(minutes=30),
         )
-        for member in self.le[:attended]:
+        for member in (*self.le[:attended], *self.staff):
             self.ledger.record_attendance(
                 meeting, member, by=self.admin, occurred_at=when
             )
@@ -269,7 +272,8 @@ class Organisation:
             meeting=meeting,
             occurred_at=self.at(),
         )
-        for author in (*self.le[:comments], *self.staff):
+        lived = [next(self.turn) for _ in range(comments)]
+        for author in (*lived, *self.staff):
             self.ledger.comment(
                 proposal,
                 author=author,

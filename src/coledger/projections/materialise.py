@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 45
+FIGURES_VERSION = 46
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -319,7 +319,8 @@ offices as ``people``, since one member may serve several terms. 44: D3's
 ``groups`` add the proposers behind its two groups of proposals, so that
 one member's several proposals count as one person. 45: each rung's
 evidence counts the lived-experience proposers of its proposals as
-``le_proposers``.)"""
+``le_proposers``. 46: V1's ``groups`` add the commenters and the attendees
+(or members) behind its comments and attendances.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

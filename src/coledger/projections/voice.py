@@ -77,6 +77,9 @@ def v1(lens: Lens, th: Thresholds) -> Figure:
     attendances (or, with none recorded, the eligible members) with and
     without it, counted even with no comments: the decision tags read the
     attendances too, and disclosure control judges them by these groups.
+    Then come the people behind each: the commenters with and without it,
+    then the attendees (or the members again). One member's ten comments,
+    or ten attendances, are one person's.
     """
     comments = comments_in_period(lens)
     acts = [(c.author, c.at) for _, c in comments]
@@ -86,21 +89,30 @@ def v1(lens: Lens, th: Thresholds) -> Figure:
         le_base, whole = sum(lens.le(m, at) for m, at in present), len(present)
         basis = "attendance"
         people = fewest(acts, present)  # the attendees' lived experience is read too
+        behind_base = people_by_le(lens, present)
     else:
         le_base, whole = membership_counts(lens)
         basis = "membership (no attendance recorded)"
+        behind_base = (le_base, whole - le_base)
     if not comments:
         return insufficient(
             "V1",
             "no comments were made in scope in the period",
             people=0,
-            groups=(0, 0, le_base, whole - le_base),
+            groups=(0, 0, le_base, whole - le_base, 0, 0, *behind_base),
         )
     coverage = lens.coverage(acts)
     le_comments = sum(lens.le(c.author, c.at) for _, c in comments)
     spoken = le_comments / len(comments)
     base = share(le_base, whole)
-    groups = (le_comments, len(comments) - le_comments, le_base, whole - le_base)
+    groups = (
+        le_comments,
+        len(comments) - le_comments,
+        le_base,
+        whole - le_base,
+        *people_by_le(lens, acts),
+        *behind_base,
+    )
     if not base:
         return insufficient(
             "V1",
@@ -115,6 +127,19 @@ def v1(lens: Lens, th: Thresholds) -> Figure:
     band = band or ("dominant" if above(value, th.voice_high) else "balanced")
     note = f"comment share {spoken:.2f} against {basis} share {base:.2f}"
     return Figure("V1", value, len(comments), coverage, band, note, people, groups)
+
+
+def people_by_le(lens: Lens, acts: list[tuple[UUID, datetime]]) -> tuple[int, int]:
+    """How many different members *acts* name with lived experience, and without.
+
+    Each act is classed as it stood then, so a member who declared between
+    two acts may be counted on both sides.
+    """
+    with_it: set[int] = set()
+    without: set[int] = set()
+    for member, at in acts:
+        (with_it if lens.le(member, at) else without).add(member.int)
+    return len(with_it), len(without)
 
 
 def membership_counts(lens: Lens) -> tuple[int, int]:

@@ -23,9 +23,11 @@ through ``suppress``, which applies these rules (``k`` is
   (``Figure.groups``: D3's settled proposals with and without a
   lived-experience proposer, then the proposers behind each, since one
   member's five proposals are one person; V1's comments then attendances,
-  and so on). It
+  then the commenters and attendees behind them; and so on). It
   is withheld, with a value or not, while any group is from 1 to k - 1 or
-  its groups are unknown (``groups_disclose``): over one lived-experience
+  its groups are unknown (``groups_disclose``), or while a lived-experience
+  group has someone and the others' side of it no one (``compares_few``:
+  "all" of the people behind it): over one lived-experience
   proposal, D3 says whether that proposal was adopted, and so, beside
   minutes that say which were, whose it was. While D3 or V1 is withheld so,
   the decisions by tag are withheld too (a tag reads the same proposals,
@@ -496,8 +498,20 @@ def groups_note(code: str, k: int) -> str:
 
 
 def compares_few(code: str, f: Figure, k: int) -> bool:
-    """Whether *f* is a parity ratio comparing a small group (``groups_disclose``)."""
-    return indicator(code).kind == RATIO and groups_disclose(f, k)
+    """Whether *f* is a parity ratio comparing a small group, or all with it.
+
+    A small group is ``groups_disclose``'s. "All with it" is a pair of its
+    groups (lived experience, then the others) with no one on the others'
+    side: its groups count people too, and a ratio shown as "not enough
+    evidence" over nine attendees all with lived experience, but withheld
+    over one or eight, would say which it is.
+    """
+    if indicator(code).kind != RATIO:
+        return False
+    if f.groups is None or groups_disclose(f, k):
+        return True
+    pairs = zip(f.groups[::2], f.groups[1::2], strict=False)
+    return any(le > 0 and others == 0 for le, others in pairs)
 
 
 CHAIRS_NOTE = "withheld: it would tell whether a body's chair has lived experience"

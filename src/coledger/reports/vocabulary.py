@@ -160,7 +160,7 @@ _INDICATORS = (
         RATIO,
         "comments",
         "voice",
-        grouped="comments, attendances or members",
+        grouped="comments, attendances or people",
     ),
     Indicator("V2", "Participation inequality (Gini)", GINI, "members", "inequality"),
     Indicator(
