@@ -64,7 +64,8 @@ def test_r6_without_both_groups_still_gives_n_and_coverage(
     assert figure.value is None
     assert figure.n == 3
     assert figure.coverage == pytest.approx(2 / 3)
-    assert figure.groups == (2, 1)  # the spells with and without lived experience
+    # The spells with and without lived experience, then the members behind them.
+    assert figure.groups == (2, 1, 2, 1)
 
 
 def test_r1_leaves_out_a_seat_taken_at_the_period_end(memory_ledger: Ledger) -> None:
@@ -194,7 +195,8 @@ def test_r3_compares_the_voting_share_of_le_seats_with_the_others(
     # of 4 (0.75) -> (1/3) / (3/4) = 4/9.
     assert figure.value == pytest.approx(4 / 9)
     assert (figure.n, figure.coverage, figure.band) == (7, 1.0, "below_parity")
-    assert figure.groups == (3, 4)  # the seats with and without lived experience
+    # The seats with and without lived experience, then their holders.
+    assert figure.groups == (3, 4, 3, 4)
     # At a parity cut of exactly 4/9 the value reaches it: "parity".
     assert r3(lens(ledger), Thresholds(parity=4 / 9)).band == "parity"
 
@@ -276,7 +278,7 @@ def test_r6_divides_the_median_tenures(memory_ledger: Ledger) -> None:
     # of the period) and Eve 40 (median 70) -> 30 / 70 = 3/7, "shorter".
     assert figure.value == pytest.approx(3 / 7)
     assert (figure.n, figure.coverage, figure.band) == (4, 1.0, "shorter")
-    assert figure.groups == (2, 2)
+    assert figure.groups == (2, 2, 2, 2)
     # With a cut of 0.4, or exactly 3/7, the value is not below it: "comparable".
     assert r6(lens(ledger, until=100), Thresholds(parity=0.4)).band == "comparable"
     assert r6(lens(ledger, until=100), Thresholds(parity=3 / 7)).band == "comparable"
@@ -365,7 +367,7 @@ def test_r6_counts_the_spells_in_the_period_each_over_its_whole_length(
     # Bea left as the period began: out. Ann 40 days (from day 0, not from the
     # period's start) over the median of Cy's 100 and Eve's 40, 70: 4/7.
     assert figure.value == pytest.approx(4 / 7)
-    assert (figure.n, figure.groups) == (3, (1, 2))
+    assert (figure.n, figure.groups) == (3, (1, 2, 1, 2))
 
 
 def test_r6_classes_a_spell_by_lived_experience_at_its_start(
@@ -389,7 +391,7 @@ def test_r6_classes_a_spell_by_lived_experience_at_its_start(
     # Dan declared after his seat and Eve during hers: their 20 and 30 days
     # count with the others' (Cy 100), median 30; Ann's 40 -> 40/30.
     assert figure.value == pytest.approx(40 / 30)
-    assert figure.groups == (1, 3)
+    assert figure.groups == (1, 3, 1, 3)
 
 
 def test_r1_in_the_ledger_scope_pools_the_governance_bodies_only(
@@ -479,3 +481,20 @@ def test_r5_at_the_parity_cut_by_rounding_alone_is_fair(memory_ledger: Ledger) -
     assert figure.value == pytest.approx(4 / 5)
     assert (figure.n, figure.coverage, figure.band) == (6, 1.0, "fair")
     assert figure.groups == (2, 1, 5, 1)
+
+
+def test_r3_and_r6_count_the_members_behind_their_seats(memory_ledger: Ledger) -> None:
+    """One member's seats on three bodies are three seats but one person."""
+    ledger = memory_ledger
+    ann = person(ledger, "Ann", le_from=0)
+    bea = person(ledger, "Bea", none_from=0)
+    boards = [
+        ledger.establish_body(f"Board {i}", kind="governance", occurred_at=day(0))
+        for i in range(3)
+    ]
+    for board in boards:
+        ledger.assign_seat(board, ann, by=bea, occurred_at=day(1))
+    ledger.assign_seat(boards[0], bea, by=bea, occurred_at=day(1))
+    seen = lens(ledger, until=100)
+    assert r3(seen, TH).groups == (3, 1, 1, 1)
+    assert r6(seen, TH).groups == (3, 1, 1, 1)

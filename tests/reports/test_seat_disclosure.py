@@ -650,3 +650,43 @@ def test_offices_held_by_one_person_are_withheld_whoever_holds_them() -> None:
         r4 = figures["R4"]
         assert (r4["value"], r4["withheld"]) == (None, SMALL_CELL)
         assert r4["note"] == "withheld: fewer than 5 people behind these offices"
+
+
+def _advisory_on_five_bodies(m0_has_it: bool | int) -> dict[str, Any]:
+    """The public JSON: six voting seats without it, M0 advising five bodies."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Ada", role="staff")
+        ledger.declare_lived_experience(admin, categories=["NONE"])
+        bodies = [
+            ledger.establish_body(f"B{j}", kind="governance", by=admin)
+            for j in range(5)
+        ]
+        for i in range(6):
+            voter = ledger.register_member(f"V{i}", by=admin)
+            ledger.declare_lived_experience(voter, categories=["NONE"])
+            ledger.assign_seat(bodies[0], voter, by=admin)
+        m0 = ledger.register_member("M0", by=admin)
+        categories = ["DIS" if m0_has_it else "NONE"]
+        ledger.declare_lived_experience(m0, categories=categories)
+        for body in bodies:
+            ledger.assign_seat(body, m0, seat="advisory", by=admin)
+        out: dict[str, Any] = json.loads(
+            render(ledger.power_sharing(), audience="public", format="json")
+        )
+    return out
+
+
+def test_seats_without_a_vote_held_by_one_person_are_a_small_group() -> None:
+    """R3 and R6 beside "none" of the voting seats never tell one member's status.
+
+    M0's five advisory seats passed as five people: R3 and R6 had values
+    exactly when M0 had lived experience.
+    """
+    for m0_has_it in (True, False):
+        shown = _advisory_on_five_bodies(m0_has_it)["indicators"]
+        assert shown["R1"]["value"] == "none (0%)"
+        for code in ("R3", "R6"):
+            assert shown[code]["value"] is None, (m0_has_it, code, shown[code])
+    with_it, without = (_advisory_on_five_bodies(h)["indicators"] for h in (1, 0))
+    for code in ("R3", "R6"):
+        assert with_it[code] == without[code]

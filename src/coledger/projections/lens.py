@@ -75,8 +75,9 @@ class Figure:
     seats; X5's seat holders), for each share it divides (V1 and R5 divide
     two shares, so they give four counts); D3 adds the people behind its
     two groups of proposals (the proposers with lived experience of the
-    first, those of the others), since one member may raise several, and
-    V1 the commenters and attendees (or members) behind its groups.
+    first, those of the others), since one member may raise several, V1
+    the commenters and attendees (or members) behind its groups, and R3 and
+    R6 the members behind their groups of seats.
     Disclosure control withholds the figure while any of them is from 1 to
     k - 1, as it does a share's two groups. R1 gives the people holding its
     voting seats with and without lived experience (one member may hold

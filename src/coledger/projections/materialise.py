@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 46
+FIGURES_VERSION = 47
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -320,7 +320,9 @@ offices as ``people``, since one member may serve several terms. 44: D3's
 one member's several proposals count as one person. 45: each rung's
 evidence counts the lived-experience proposers of its proposals as
 ``le_proposers``. 46: V1's ``groups`` add the commenters and the attendees
-(or members) behind its comments and attendances.)"""
+(or members) behind its comments and attendances. 47: R3's and R6's
+``groups`` add the members behind their two groups of seats, so that one
+member's seats on several bodies count as one person.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -136,7 +136,9 @@ def r3(lens: Lens, th: Thresholds) -> Figure:
     le_voting = share(sum(s.seat == "voting" for s in le), len(le))
     other_voting = share(sum(s.seat == "voting" for s in others), len(others))
     coverage = lens.coverage((s.member, at) for s in seats)
-    groups = (len(le), len(others))
+    # And the people behind them: one member's seats on five bodies are one.
+    people = (len({s.member for s in le}), len({s.member for s in others}))
+    groups = (len(le), len(others), *people)
     if le_voting is None or not other_voting:
         return insufficient(
             "R3",
@@ -221,16 +223,25 @@ def r5(lens: Lens, th: Thresholds) -> Figure:
 def r6(lens: Lens, th: Thresholds) -> Figure:
     """Median seat tenure of lived-experience holders over that of others."""
     tenures: dict[bool, list[float]] = {True: [], False: []}
+    behind: dict[bool, set[UUID]] = {True: set(), False: set()}
     acts = []
     for body in lens.bodies():
         for seat in body.seats:
             if not seat.spell.overlaps(lens.since, lens.until):
                 continue
             days = _overlap(seat.spell, None, lens.until, lens.now) / 86400
-            tenures[lens.le(seat.member, seat.spell.start)].append(days)
+            group = lens.le(seat.member, seat.spell.start)
+            tenures[group].append(days)
+            behind[group].add(seat.member)
             acts.append((seat.member, seat.spell.start))
     le, others = median(tenures[True]), median(tenures[False])
-    groups = (len(tenures[True]), len(tenures[False]))
+    # The people behind each group too: one member's five seats are one.
+    groups = (
+        len(tenures[True]),
+        len(tenures[False]),
+        len(behind[True]),
+        len(behind[False]),
+    )
     if le is None or not others:
         return insufficient(
             "R6",

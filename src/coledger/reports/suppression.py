@@ -740,12 +740,24 @@ def _few_beside_none(figures: Mapping[str, Figure], k: int) -> bool:
     experience. Next to "none of the voting seats", that value (or its lack)
     speaks of the few people in the other seats: the seats without a vote
     (R3's n counts every seat held now) or the seats held during the period
-    by people who have left (R6's n counts every seat held in it).
+    by people who have left (R6's n counts every seat held in it). The few are
+    counted in seats and, where R1, R3 and R6 give them, in people.
     """
     r1 = figures.get("R1")
     if r1 is None or r1.value != 0:
         return False
-    others = (figures[c].n - r1.n for c in ("R3", "R6") if c in figures)
+    others = [figures[c].n - r1.n for c in ("R3", "R6") if c in figures]
+    # Counted in people as well as seats, where the figures say: the other
+    # seats may all be one member's, on several bodies.
+    if r1.groups is not None and len(r1.groups) == 2:  # noqa: PLR2004 (a pair)
+        voting = sum(r1.groups)
+        others += [
+            sum(f.groups[2:]) - voting
+            for c in ("R3", "R6")
+            if (f := figures.get(c)) is not None
+            and f.groups is not None
+            and len(f.groups) == 4  # noqa: PLR2004 (seats, then people)
+        ]
     return any(small(count, k) for count in others)
 
 
