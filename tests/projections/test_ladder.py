@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from coledger.projections.facts import Facts
 from coledger.projections.lens import Lens, Scope
 from coledger.projections.report import PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
+from conftest import TEST_MASTER_KEY
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 TH = Thresholds()
@@ -1985,3 +1987,62 @@ def test_a_meeting_outside_the_period_informs_no_one_in_it(org: Org) -> None:
     assert (during.rung, during.evidence["informed"]) == ("INFORMING", True)
     (after,) = org.rungs(Scope.project(plan), since=day(50))
     assert (after.rung, after.evidence["informed"]) == ("NONE", False)
+
+
+def imported_advisory_vote_with_outsiders() -> tuple[list[str], UUID, UUID]:
+    """Export lines of an open advisory vote whose 2nd and 3rd ballots are outsiders'.
+
+    An import does not check that a voter was in the electorate: the export is
+    edited, as a hand-built or damaged one could be. The outsiders have lived
+    experience; the one voter of the electorate has not declared any.
+    """
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as old:
+        admin = old.register_member("Admin", role="staff", occurred_at=day(-2))
+        body = old.establish_body(
+            "Board", kind="governance", by=admin, occurred_at=day(-2)
+        )
+        voter = old.register_member("Voter", occurred_at=day(-2))
+        old.assign_seat(body, voter, by=admin, occurred_at=day(-2))
+        outsiders = [
+            old.register_member(f"Outsider {i}", occurred_at=day(-2)) for i in range(2)
+        ]
+        for outsider in outsiders:
+            old.declare_lived_experience(
+                outsider, categories=["DIS"], occurred_at=day(-2)
+            )
+        p = old.raise_proposal(
+            body, proposers=[voter], title="T", text="x", occurred_at=day(-1)
+        )
+        old.open_voting(p, by=admin, advisory=True, occurred_at=day(0))
+        for hour in range(3):
+            old.cast_ballot(
+                p, voter=voter, choice="against", occurred_at=day(hour / 24)
+            )
+        out = io.StringIO()
+        old.export(out)
+    lines, ballots = [], 0
+    for line in out.getvalue().splitlines():
+        row = json.loads(line)
+        if row.get("topic", "").endswith("Proposal.BallotCast"):
+            if ballots:
+                row["state"].update(voter=str(outsiders[ballots - 1]), choice="for")
+            ballots += 1
+        lines.append(json.dumps(row))
+    return lines, p, admin
+
+
+def test_an_advisory_vote_names_only_its_electorate_as_deciders() -> None:
+    """Ballots imported from outside an advisory vote's electorate name no decider.
+
+    The close counts only the electorate's ballots, but the ladder named every
+    voter as a decider (3, not 1) and took the outsiders' lived experience
+    for input at the close.
+    """
+    lines, p, admin = imported_advisory_vote_with_outsiders()
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        ledger.import_events(lines)
+        tally = ledger.close_advisory_vote(p, by=admin, occurred_at=day(1))
+        assert tally.participants == 1
+        (rung,) = ledger.power_sharing().ladder
+    assert rung.evidence["people"]["deciders"] == 1
+    assert rung.evidence["le_occasions"] == 0

@@ -41,7 +41,7 @@ import attrs
 
 from coledger.domain.proposal import ADOPTED
 from coledger.projections import access, representation
-from coledger.projections.decisions import deciders_with_right
+from coledger.projections.decisions import counted_voters, deciders_with_right
 from coledger.projections.facts import (
     DecisionFacts,
     Facts,
@@ -505,8 +505,11 @@ class _Fold:
         """Fold in the ballots of an advisory vote: input at its close, no decision."""
         closed = p.voting_closed_at
         if p.advisory and closed is not None:
-            self.name("deciders", p.ballots, closed)
-            if any(self.lens.le(m, closed) for m in p.ballots):
+            # Only the electorate's ballots count, as at the close: an import
+            # may hold others, which are kept but never counted.
+            voters = counted_voters(p)
+            self.name("deciders", voters, closed)
+            if any(self.lens.le(m, closed) for m in voters):
                 self.act(p, closed)
 
     def follow_through(self, p: ProposalFacts) -> None:

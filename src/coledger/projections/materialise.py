@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 47
+FIGURES_VERSION = 48
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -322,7 +322,9 @@ evidence counts the lived-experience proposers of its proposals as
 ``le_proposers``. 46: V1's ``groups`` add the commenters and the attendees
 (or members) behind its comments and attendances. 47: R3's and R6's
 ``groups`` add the members behind their two groups of seats, so that one
-member's seats on several bodies count as one person.)"""
+member's seats on several bodies count as one person. 48: the ladder
+names as an advisory vote's deciders, and takes for input at its close,
+only the ballots of its electorate, as the close counts them.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
