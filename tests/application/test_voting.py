@@ -474,6 +474,26 @@ def test_a_consent_dated_before_its_revocation_cannot_undo_it(ledger: Ledger) ->
         ledger.cast_ballot(p, voter=a, choice="for", supporter=helper, occurred_at=gap)
 
 
+def test_a_consent_given_again_while_an_earlier_one_held_records_nothing(
+    ledger: Ledger,
+) -> None:
+    """Authorised again, a consent dated in an earlier, revoked spell is no event.
+
+    api.md said it was a TimeOrderError; it is refused so only while the
+    supporter is not authorised, and the revocation stays in force either way.
+    """
+    on, a, helper, p = supported_vote(ledger)
+    ledger.authorise_supporter(a, helper, occurred_at=on[3])
+    ledger.revoke_supporter(a, helper, occurred_at=on[5])
+    ledger.authorise_supporter(a, helper, occurred_at=on[6])
+    before = ledger.position
+    ledger.authorise_supporter(a, helper, occurred_at=on[4])
+    assert ledger.position == before
+    gap = on[5] + timedelta(days=14)  # between the revocation and the new consent
+    with refused(ledger, SupporterNotAuthorisedError):
+        ledger.cast_ballot(p, voter=a, choice="for", supporter=helper, occurred_at=gap)
+
+
 # Access first -------------------------------------------------------------------
 
 
