@@ -510,7 +510,9 @@ def test_every_verdict_reason_is_in_the_closed_vocabulary(
     assert verdict.outcome in {"adopted", "rejected", "not_valid"}
 
 
-@pytest.mark.parametrize("choice", ["yes", "For", "for_", "", None, 0, ("for",)])
+@pytest.mark.parametrize(
+    "choice", ["yes", "For", "for_", "", None, 0, ("for",), ["for"], {"for": 1}]
+)
 def test_a_tally_read_by_a_choice_it_does_not_count_says_which_it_does(
     choice: object,
 ) -> None:
@@ -547,6 +549,13 @@ def test_a_tally_of_anything_but_whole_counts_is_refused(
     """
     with pytest.raises(InvalidInputError, match=f"^{next(iter(fields))} "):
         Tally(**fields)  # type: ignore[arg-type]
+
+
+def test_a_count_of_another_type_is_named_by_its_type_not_echoed() -> None:
+    """A Tally count that is not an int is named by its type, its value not echoed."""
+    with pytest.raises(InvalidInputError) as refused:
+        Tally(for_="private note " * 50)  # type: ignore[arg-type]
+    assert str(refused.value) == "for_ must be a whole number >= 0, not str"
 
 
 @pytest.mark.parametrize("given_tally", [None, {"for": 3}, (3, 0, 0, 0, 3)])
