@@ -134,7 +134,7 @@ def test_every_declaration_and_adjustment_code_seals_to_one_length(
 
 @pytest.mark.parametrize(
     ("json_bytes", "expected"),
-    [(1, 64), (63, 64), (64, 64), (65, 128), (128, 128), (129, 192)],
+    [(0, 64), (1, 64), (63, 64), (64, 64), (65, 128), (128, 128), (129, 192)],
 )
 def test_padding_rounds_up_to_whole_buckets(json_bytes: int, expected: int) -> None:
     """A plaintext gets spaces up to the next multiple of BUCKET, at least one."""

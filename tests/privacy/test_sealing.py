@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
+import os
 import sqlite3
+import uuid
 from collections.abc import Callable
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -14,13 +18,20 @@ import attrs
 import orjson
 import psycopg
 import pytest
+from cryptography.exceptions import InvalidTag
 from hypothesis import given
 from hypothesis import strategies as st
 from psycopg import sql
 
 from coledger import Ledger
-from coledger.domain.values import ADJUSTMENT_CODES, LIVED_EXPERIENCE_CATEGORIES
+from coledger.domain import Proposal
+from coledger.domain.values import (
+    ADJUSTMENT_CODES,
+    ERASED,
+    LIVED_EXPERIENCE_CATEGORIES,
+)
 from coledger.errors import (
+    CorruptEventError,
     InvalidIdError,
     LedgerError,
     MasterKeyError,
@@ -28,6 +39,8 @@ from coledger.errors import (
     SealBrokenError,
     UnknownCodeError,
 )
+from coledger.privacy.keys import MemoryKeyStore
+from coledger.privacy.sealing import NONCE, SealingMapper, open_sealed
 from conftest import PG_CONNINFO, url_for
 
 SAM_NAME = "Thaddeus Quenby-Oriel"
@@ -214,6 +227,7 @@ MUTATIONS: dict[str, Callable[[str], str]] = {
     "tag byte": flip_byte(-1),
     "base64 character": swap_base64_char,
     "not base64": lambda value: value[:4] + "*" + value[5:],
+    "not base64 inserted": lambda value: value[:4] + "*" + value[4:],
     "truncated": lambda value: value[:-8],
 }
 
@@ -295,6 +309,19 @@ def test_a_sealed_field_moved_to_another_event_is_detected(store: Store) -> None
         assert ledger.member(scene.sam).name == SAM_NAME
         texts = [c.text for c in ledger.proposal(scene.proposal).comments]
         assert texts == [SAM_COMMENT, SAM_SECOND]
+
+
+def test_a_sealed_name_pasted_into_another_members_registration_is_detected(
+    store: Store,
+) -> None:
+    """One member's sealed name moved to another's registration (same version) fails."""
+    scene = record(store)
+    sam_at = scene.coordinates["name"]
+    admin_at = (scene.admin, sam_at[1])
+    admin_state = store.state(*admin_at)
+    sam_name = store.state(*sam_at)["name"]
+    store.write_state(*admin_at, {**admin_state, "name": sam_name})
+    expect_refused(store, lambda ledger: ledger.member(scene.admin), SealBrokenError)
 
 
 def test_a_sealed_field_relabelled_with_another_key_is_detected(store: Store) -> None:
@@ -380,3 +407,102 @@ def test_an_id_written_as_text_gets_a_hint() -> None:
         admin = ledger.register_member("Admin", role="staff")
         with pytest.raises(InvalidIdError, match=r"pass uuid\.UUID\(text\)"):
             ledger.register_member("Bea", by=str(admin))  # type: ignore[arg-type]
+
+
+def comment(text: str) -> Proposal.Commented:
+    """A comment event with a sealed *text*, as the ledger would record it."""
+    now = datetime.now(UTC)
+    author = uuid.uuid4()
+    return Proposal.Commented(  # type: ignore[call-arg]
+        originator_id=uuid.uuid4(),
+        originator_version=2,
+        timestamp=now,
+        actor=author,
+        occurred_at=now,
+        source_ref=None,
+        comment_id=uuid.uuid4(),
+        author=author,
+        text=text,
+        channel="meeting",
+        supporter=None,
+    )
+
+
+def sealed_comment() -> tuple[bytes, dict[str, str], dict[str, Any]]:
+    """A key, the envelope it sealed a comment's text in, and where it was sealed."""
+    keys = MemoryKeyStore(os.urandom(32))
+    event = comment("sealed where it was written")
+    stored = SealingMapper(keys).to_stored_event(event)
+    envelope: dict[str, str] = orjson.loads(stored.state)["text"]
+    key = keys.key(envelope["k"])
+    assert key is not None
+    where = {
+        "topic": stored.topic,
+        "originator_id": event.originator_id,
+        "version": event.originator_version,
+        "field": "text",
+    }
+    return key, envelope, where
+
+
+@pytest.mark.parametrize(
+    ("part", "other"),
+    [
+        ("topic", "coledger.domain.proposal:Proposal.Raised"),
+        ("originator_id", uuid.uuid4()),
+        ("version", 3),
+        ("field", "title"),
+        ("key_id", "another-key"),
+    ],
+)
+def test_a_seal_opens_only_with_every_part_it_was_bound_to(
+    part: str, other: object
+) -> None:
+    """Changing one of topic, originator, version, field or key id fails the seal."""
+    key, envelope, where = sealed_comment()
+    assert orjson.loads(open_sealed(key, envelope, **where)) == (
+        "sealed where it was written"
+    )
+    if part == "key_id":
+        envelope = {**envelope, "k": str(other)}
+    else:
+        where = {**where, part: other}
+    with pytest.raises(InvalidTag):
+        open_sealed(key, envelope, **where)
+
+
+def test_sealing_one_value_twice_uses_a_fresh_nonce() -> None:
+    """Each seal draws a fresh nonce: one text sealed twice stores two ciphertexts."""
+    mapper = SealingMapper(MemoryKeyStore(os.urandom(32)))
+    event = comment("the same words")
+    first, second = (
+        base64.b64decode(orjson.loads(mapper.to_stored_event(event).state)["text"]["v"])
+        for _ in range(2)
+    )
+    assert first[:NONCE] != second[:NONCE]
+    assert first != second
+
+
+@pytest.mark.parametrize("spoilt", [{"k": "x"}, {"k": "x", "v": "AAAA", "w": "y"}])
+def test_an_envelope_of_another_shape_is_refused_as_corrupt(
+    spoilt: dict[str, str],
+) -> None:
+    """A stored sealed field with parts missing or added is a CorruptEventError."""
+    mapper = SealingMapper(MemoryKeyStore(os.urandom(32)))
+    stored = mapper.to_stored_event(comment("shape"))
+    state = {**orjson.loads(stored.state), "text": spoilt}
+    spoilt_event = dataclasses.replace(stored, state=orjson.dumps(state))
+    with pytest.raises(CorruptEventError):
+        mapper.to_domain_event(spoilt_event)
+
+
+def test_a_missing_alternative_still_reads_as_none_after_erasure() -> None:
+    """A decline with no alternative stores none to seal, so erasure leaves it None."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        sam = ledger.register_member(SAM_NAME, by=admin)
+        request = ledger.request_adjustment(sam, code="BSL")
+        ledger.decline_adjustment(request, by=admin, reason="other")
+        ledger.erase_member(sam, by=admin)
+        assert ledger.adjustment(request).code == ERASED
+        assert ledger.adjustment(request).alternative is None
