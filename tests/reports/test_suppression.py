@@ -9,7 +9,7 @@ import uuid
 import attrs
 import pytest
 
-from coledger import Ledger, demo
+from coledger import InvalidInputError, Ledger, demo
 from coledger.projections.ladder import GROUPS
 from coledger.projections.lens import Figure, band_of
 from coledger.projections.phases import LOW_COVERAGE, MAX_SCORE
@@ -536,3 +536,196 @@ def test_a_missing_coverage_beside_none_does_not_say_that_all_answered() -> None
     # Whether all six answered (each declared none) or one did not, the
     # report reads the same: no coverage is shown beside the "none".
     assert everyone["indicators"] == all_but_one["indicators"]
+
+
+def test_a_share_of_the_chairs_is_withheld_whatever_its_count() -> None:
+    """A2 reads the chairs' lived experience: withheld with its note, count or not."""
+    for value, n in ((0.5, 20), (0.33, 10)):
+        f = suppress(report({"A2": fig("A2", value, n)})).indicators["A2"]
+        assert (f.value, f.withheld) == (None, SMALL_CELL)
+        assert f.note == suppression.CHAIRS_NOTE
+
+
+def test_a_share_whose_count_is_not_a_whole_number_is_withheld() -> None:
+    """A share of 0.33 of 10 has no count to test, so it is withheld as unclear."""
+    f = suppress(report({"D1": fig("D1", 0.33, 10)})).indicators["D1"]
+    assert (f.value, f.n, f.withheld) == (None, 10, SMALL_CELL)
+    assert f.note == "withheld: its count is unclear"
+
+
+def test_every_seat_holder_answering_withholds_every_coverage() -> None:
+    """R1 with "all answered" names each holder's answer: its coverage and all go."""
+    figures = {
+        "R1": Figure("R1", 0.5, 12, 1.0, "balanced", groups=(6, 6)),
+        "D1": Figure("D1", 0.5, 12, 0.75, "not_shared"),
+    }
+    safe = suppress(report(figures)).indicators
+    assert safe["R1"].value is not None
+    assert (safe["R1"].coverage, safe["R1"].coverage_withheld) == (None, True)
+    assert (safe["D1"].coverage, safe["D1"].coverage_withheld) == (None, True)
+
+
+@pytest.mark.parametrize("code", ["R1", "R4", "A1", "A3", "D1", "D4", "P1", "P2", "P3"])
+def test_each_none_of_the_people_shown_withholds_every_coverage(code: str) -> None:
+    """A figure that can say "none of them" shown at zero takes every coverage away."""
+    figures = {
+        code: Figure(code, 0.0, 12, 0.5, "some"),
+        "X1": Figure("X1", 0.5, 20, 0.5, "not_met"),
+    }
+    safe = suppress(report(figures)).indicators
+    assert safe[code].shown
+    assert (safe["X1"].coverage, safe["X1"].coverage_withheld) == (None, True)
+
+
+@pytest.mark.parametrize(
+    ("code", "value", "adoption_low"),
+    [
+        ("D1", 0.8, 0.5),
+        ("D2", 0.25, 0.5),
+        ("D2", 0.5, 0.5),
+        ("D3", 0.9, 0.9),
+        ("D4", 0.5, 0.5),
+        ("D6", 0.5, 0.5),
+        ("D6", 0.8, 0.5),
+        ("P1", 3.0, 0.5),
+        ("P2", 0.5, 0.5),
+        ("P3", 0.5, 0.5),
+        ("X1", 0.9, 0.5),
+        ("X3", 0.9, 0.5),
+        ("X4", 0.9, 0.5),
+    ],
+)
+def test_a_band_cut_inside_the_words_range_is_left_out(
+    code: str, value: float, adoption_low: float
+) -> None:
+    """A figure at its own band's cut, inside its words' range, shows no band.
+
+    (R4's cut is never reached: it is shown only at "none".)
+    """
+    th = attrs.evolve(Thresholds(), adoption_low=adoption_low)
+    f = Figure(code, value, 100, None, "own band", groups=(50, 50))
+    safe = suppression.safe_figure(code, f, th)
+    assert safe.value is not None
+    assert (safe.band, safe.band_withheld) == (None, True)
+
+
+def test_a_withheld_none_leaves_the_other_coverages() -> None:
+    """R1 of "none" withheld for its few seats is not a shown "none": coverage stays."""
+    figures = {
+        "R1": Figure("R1", 0.0, 4, None, "token"),
+        "X1": Figure("X1", 0.5, 20, 0.5, "not_met"),
+    }
+    safe = suppress(report(figures)).indicators
+    assert safe["R1"].withheld == SMALL_CELL
+    assert safe["X1"].coverage is not None
+
+
+def test_a_value_over_no_records_is_withheld() -> None:
+    """A figure with a value but an n of 0 is withheld as fewer than k records."""
+    f = suppress(report({"D1": fig("D1", 0.0, 0)})).indicators["D1"]
+    assert (f.value, f.n, f.withheld) == (None, None, SMALL_CELL)
+
+
+def test_a_base_with_both_groups_large_keeps_its_band() -> None:
+    """A1 over a base of six with and six without lived experience keeps its band."""
+    figure = Figure("A1", 0.5, 12, 0.5, "parity", groups=(6, 6))
+    f = suppress(report({"A1": figure})).indicators["A1"]
+    assert (f.band, f.band_withheld) == ("parity", False)
+
+
+def test_the_cut_offs_of_another_report_are_refused() -> None:
+    """Thresholds differing from the report's beyond small_cell raise an error."""
+    other = attrs.evolve(Thresholds(), decision_inclusion=0.7)
+    with pytest.raises(InvalidInputError, match="only small_cell may differ"):
+        suppress(report({}), other)
+
+
+@pytest.mark.parametrize("code", ["D1", "A1", "D3", "V1", "V5", "D4", "V4"])
+def test_tags_are_withheld_while_any_tag_figure_rests_on_a_few_people(
+    code: str,
+) -> None:
+    """Two people behind any figure the tags read withholds every tag count."""
+    few = Figure(code, 0.5, 20, None, None, people=2)
+    safe = suppress(report({code: few}, tags=["influenced"] * 10))
+    assert safe.tags == ()
+    assert safe.tags_withheld == suppression.people_note("D1", K)
+
+
+def test_a_seat_count_of_no_bodies_is_not_given() -> None:
+    """An R7 over no bodies gives no seat-body count (None, not 0)."""
+    r7 = Figure("R7", None, 0, None, None)
+    assert suppress(report({"R7": r7})).seat_bodies is None
+
+
+def test_a_stored_seat_figure_that_is_not_finite_is_left_out() -> None:
+    """A NaN or infinite R1 in stored rung evidence has no count: it is dropped."""
+    for bad in (float("nan"), float("inf")):
+        evidence = {"figures": {"R1": bad}, "figures_n": {"R1": 10}}
+        assert suppression.process_figures(evidence) == {}
+
+
+def ladder_rung(flags: tuple[str, ...], **evidence: object) -> Rung:
+    """A rung whose groups are all large, with *flags* and extra *evidence*."""
+    return Rung(
+        unit="project",
+        id=str(uuid.uuid4()),
+        name="Summer Festival",
+        rung="ENGAGEMENT",
+        level=5,
+        flags=flags,
+        evidence={
+            "people": dict.fromkeys(GROUPS, 9),
+            "le_proposals": 9,
+            "turns_on_adoption": False,
+            **evidence,
+        },
+    )
+
+
+def test_seat_flags_without_r1_are_withheld() -> None:
+    """Without R1 no seat figure can be judged, so a seat flag is withheld."""
+    rung = ladder_rung(
+        ("lone_representative",),
+        figures={"R2": 0.5},
+        figures_n={"R2": 10},
+    )
+    with_r1 = ladder_rung(
+        ("lone_representative",),
+        figures={"R1": 0.5, "R2": 0.5},
+        figures_n={"R1": 10, "R2": 10},
+        figures_groups={"R1": [5, 5]},
+    )
+    shown = suppression.safe_rung(with_r1, Thresholds(), own=True)
+    assert shown.flags == ("lone_representative",)
+    safe = suppression.safe_rung(rung, Thresholds(), own=True)
+    assert safe.flags == ()
+    assert "lone_representative" in safe.withheld
+
+
+def test_a_rung_stored_without_turns_on_adoption_is_withheld_for_few_proposals() -> (
+    None
+):
+    """Two proposals of lived experience and no ``turns_on_adoption``: no rung."""
+    rung = ladder_rung(())
+    del rung.evidence["turns_on_adoption"]
+    rung.evidence["le_proposals"] = 2
+    safe = suppress(report({}, ladder=(rung,))).ladder[0]
+    assert (safe.rung, safe.level) == (None, None)
+
+
+def test_whole_numbers_in_evidence_are_shown_only_where_counted() -> None:
+    """An int under a key that is not a counted key is withheld, not ranged."""
+    rung = ladder_rung((), something_new=7)
+    safe = suppress(report({}, ladder=(rung,))).ladder[0]
+    assert safe.evidence["something_new"] is None
+    assert "something_new" in safe.withheld
+
+
+def test_a_withheld_rung_keeps_only_a_label_that_is_text() -> None:
+    """A withheld rung's label is kept when text and withheld when anything else."""
+    rung = ladder_rung((), label=42, le_proposals=2)
+    del rung.evidence["turns_on_adoption"]
+    safe = suppress(report({}, ladder=(rung,))).ladder[0]
+    assert safe.rung is None
+    assert safe.evidence["label"] is None
+    assert "label" in safe.withheld
