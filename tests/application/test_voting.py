@@ -1130,3 +1130,46 @@ def test_a_ballot_imported_from_outside_the_electorate_is_not_counted() -> None:
     with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as copy:
         copy.import_events(again.getvalue().splitlines())
         assert copy.proposal(p).decision == decision
+
+
+def test_a_decision_after_a_not_valid_vote_closes_the_proposal(ledger: Ledger) -> None:
+    """A not_valid vote followed by a decision leaves the proposal closed to comment."""
+    admin, body, (a, _, c) = board_with(ledger, 3, Rule.majority(quorum=Fraction(1)))
+    p = ledger.raise_proposal(body, proposers=[a], title="Kit", text="x")
+    ledger.open_voting(p, by=admin)
+    vote(ledger, p, {a: "for"})
+    assert ledger.close_voting(p, by=admin).outcome == "not_valid"
+    ledger.decide(p, outcome="adopted", method="consensus", by=admin)
+    with refused(ledger, ProposalClosedError):
+        ledger.comment(p, author=c, text="Too late")
+
+
+def test_a_decision_after_a_not_valid_advisory_vote_closes_the_proposal(
+    ledger: Ledger,
+) -> None:
+    """An advisory vote that decided nothing, then the organisers' decision: closed."""
+    admin, body, (a, _, c) = board_with(ledger, 3)
+    p = ledger.raise_proposal(body, proposers=[a], title="Kit", text="x")
+    ledger.open_voting(p, by=admin, advisory=True)
+    assert ledger.close_advisory_vote(p, by=admin).participants == 0  # not_valid
+    ledger.decide(p, outcome="adopted", method="staff_executive", by=admin)
+    with refused(ledger, ProposalClosedError):
+        ledger.comment(p, author=c, text="Too late")
+
+
+def test_a_binding_close_gives_its_source_reference_to_the_decision(
+    ledger: Ledger,
+) -> None:
+    """Closing a binding vote stores its source reference on the decision only."""
+    admin, body, (a, b, _) = board_with(ledger, 3)
+    p = ledger.raise_proposal(body, proposers=[a], title="Kit", text="x")
+    ledger.open_voting(p, by=admin)
+    vote(ledger, p, {a: "for", b: "for"})
+    ledger.close_voting(p, by=admin, source_ref="minutes:12")
+    refs = {
+        type(r.event).__qualname__: r.event.source_ref
+        for r in ledger.history()
+        if r.event.originator_id == p
+    }
+    assert refs["Proposal.VotingClosed"] is None
+    assert refs["Proposal.Decided"] == "minutes:12"
