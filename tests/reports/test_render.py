@@ -474,3 +474,15 @@ def test_names_are_isolated_from_the_text_around_them_in_html() -> None:
     assert f'<th scope="row"><bdi>{body_name}</bdi></th>' in out
     assert f"Evidence for <bdi>{body_name}</bdi> (body)" in out
     assert f'<th scope="row"><bdi>{title}</bdi></th>' in out
+
+
+@pytest.mark.parametrize("audience", ["members", "public"])
+def test_a_title_the_public_and_members_never_print_is_not_checked(
+    demo_ledger: Ledger, audience: str
+) -> None:
+    """A bad proposal title or an empty scope name does not stop a safe report."""
+    board = next(b for b in demo_ledger.bodies() if b.name == "Board of Trustees")
+    report = demo_ledger.power_sharing(body=board.id)
+    title = next(iter(d.proposal for d in report.decisions))
+    render(report, audience=audience, names={title: "Board\x1b[2J"})
+    render(report, audience=audience, names={str(board.id): ""})
