@@ -729,3 +729,10 @@ def test_a_withheld_rung_keeps_only_a_label_that_is_text() -> None:
     assert safe.rung is None
     assert safe.evidence["label"] is None
     assert "label" in safe.withheld
+
+
+def test_a_ratio_with_a_negative_group_count_is_withheld() -> None:
+    """A group count below zero is not a count: the ratio is withheld as unknown."""
+    figure = Figure("D3", 1.0, 20, None, "parity", groups=(-1, 21))
+    f = suppress(report({"D3": figure})).indicators["D3"]
+    assert (f.value, f.withheld) == (None, SMALL_CELL)
