@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 
@@ -14,24 +15,39 @@ from coledger.cli._common import EXIT_USAGE
 from coledger.serialization import to_jsonable
 from coledger.timeline import timeline
 
+JUNE = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+def _people_and_board(ledger: Ledger) -> tuple[UUID, UUID, UUID]:
+    """Pat and Kim, and a board Pat established."""
+    pat = ledger.register_member("Pat Example")
+    kim = ledger.register_member("Kim Example")
+    return pat, kim, ledger.establish_body("Board", kind="governance", by=pat)
+
+
+def _june(
+    ledger: Ledger,
+    board: UUID,
+    by: UUID,
+    *,
+    project: UUID | None = None,
+    kind: str = "decision_meeting",
+    starts_at: datetime = JUNE,
+) -> UUID:
+    """A meeting of *board* called "June"."""
+    return ledger.schedule_meeting(
+        board, kind=kind, title="June", starts_at=starts_at, project=project, by=by
+    )
+
 
 def test_a_project_timeline_shows_the_answer_to_a_meetings_access_need(
     memory_ledger: Ledger,
 ) -> None:
     """A need noted for a project's meeting is followed by its request and answer."""
     ledger = memory_ledger
-    pat = ledger.register_member("Pat Example")
-    kim = ledger.register_member("Kim Example")
-    board = ledger.establish_body("Board", kind="governance", by=pat)
+    pat, kim, board = _people_and_board(ledger)
     project = ledger.start_project("Kit", label="co_production", by=pat)
-    meeting = ledger.schedule_meeting(
-        board,
-        kind="workshop",
-        title="June",
-        starts_at=datetime(2025, 6, 1, tzinfo=UTC),
-        project=project,
-        by=pat,
-    )
+    meeting = _june(ledger, board, pat, project=project, kind="workshop")
     need = ledger.request_adjustment(kim, code="BSL", meeting=meeting)
     ledger.decline_adjustment(need, by=pat, reason="unavailable", alternative="CAP")
     said = [(e.actor, e.text) for e in timeline(ledger, project=project)][2:]
@@ -94,9 +110,7 @@ def test_history_given_an_empty_id_says_it_is_not_an_id(
 def test_a_completion_names_the_action_it_completed(memory_ledger: Ledger) -> None:
     """Of two actions on a proposal, the history says which one was completed."""
     ledger = memory_ledger
-    pat = ledger.register_member("Pat Example")
-    kim = ledger.register_member("Kim Example")
-    board = ledger.establish_body("Board", kind="governance", by=pat)
+    pat, kim, board = _people_and_board(ledger)
     p = ledger.raise_proposal(board, proposers=[pat], title="Kit", text="New kit.")
     ledger.decide(p, outcome="adopted", method="chair", by=pat)
     ledger.assign_action(p, description="Order the shirts", owners=[pat], by=pat)
@@ -111,19 +125,11 @@ def test_a_proposal_s_history_shows_the_meeting_need_that_held_its_vote(
 ) -> None:
     """A need for the meeting a proposal was raised at shows in its history."""
     ledger = memory_ledger
-    pat = ledger.register_member("Pat Example")
-    kim = ledger.register_member("Kim Example")
-    board = ledger.establish_body("Board", kind="governance", by=pat)
+    pat, kim, board = _people_and_board(ledger)
     for member in (pat, kim):
         ledger.assign_seat(board, member, by=pat)
     project = ledger.start_project("Kit", label="co_production", by=pat)
-    meeting = ledger.schedule_meeting(
-        board,
-        kind="decision_meeting",
-        title="June",
-        starts_at=datetime(2025, 6, 1, tzinfo=UTC),
-        by=pat,
-    )
+    meeting = _june(ledger, board, pat)
     p = ledger.raise_proposal(
         board,
         proposers=[pat],
@@ -144,16 +150,10 @@ def test_a_proposal_s_history_shows_the_meeting_need_that_held_its_vote(
 def test_a_meeting_called_says_when_it_starts(memory_ledger: Ledger) -> None:
     """The line for a meeting called gives its start, which the figures read."""
     ledger = memory_ledger
-    pat = ledger.register_member("Pat Example")
-    board = ledger.establish_body("Board", kind="governance", by=pat)
+    pat, _, board = _people_and_board(ledger)
     project = ledger.start_project("Kit", label="co_production", by=pat)
-    ledger.schedule_meeting(
-        board,
-        kind="decision_meeting",
-        title="June",
-        starts_at=datetime(2025, 6, 1, 18, 30, tzinfo=UTC),
-        project=project,
-        by=pat,
+    _june(
+        ledger, board, pat, project=project, starts_at=JUNE.replace(hour=18, minute=30)
     )
     texts = [e.text for e in timeline(ledger, project=project)]
     assert "called the meeting 'June' (decision meeting) for 2025-06-01 18:30" in texts
