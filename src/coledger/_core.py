@@ -586,18 +586,27 @@ def committed_tables(path: Path) -> set[str] | None:
     Tables created since the last checkpoint, still in the ``-wal`` file,
     are not seen.
     """
+    found = _read_immutable(
+        path, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+    )
+    return None if found is None else {name for (name,) in found}
+
+
+def _read_immutable(path: Path, sql: str) -> list[Any] | None:
+    """The rows *sql* reads from the SQLite file at *path* as immutable, or None.
+
+    None if the file cannot be read so: damaged, or caught mid-write, which
+    opening the ledger itself will tell.
+    """
     uri = f"{path.absolute().as_uri()}?mode=ro&immutable=1"
     try:
         conn = sqlite3.connect(uri, uri=True)
     except sqlite3.Error:
         return None
     try:
-        found = conn.execute(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
-        )
-        return {name for (name,) in found}
+        return conn.execute(sql).fetchall()
     except sqlite3.Error:
-        return None  # damaged, or caught mid-write: the open itself will tell
+        return None
     finally:
         conn.close()
 
@@ -618,18 +627,8 @@ def committed_events(path: Path) -> bool:
     """
     if EVENTS_TABLE not in (committed_tables(path) or set()):
         return False
-    uri = f"{path.absolute().as_uri()}?mode=ro&immutable=1"
-    try:
-        conn = sqlite3.connect(uri, uri=True)
-    except sqlite3.Error:
-        return False
-    try:
-        found = conn.execute("SELECT EXISTS (SELECT 1 FROM stored_events)")
-        return bool(found.fetchone()[0])
-    except sqlite3.Error:
-        return False
-    finally:
-        conn.close()
+    found = _read_immutable(path, "SELECT EXISTS (SELECT 1 FROM stored_events)")
+    return bool(found and found[0][0])
 
 
 def _refuse_key_store(config: StorageConfig, path: Path) -> None:
