@@ -196,12 +196,8 @@ def test_a_rung_that_does_not_turn_on_a_few_proposals_hides_only_their_evidence(
 # The reviewer's case -------------------------------------------------------------
 
 
-def reviewer_ledger(le_index: int) -> tuple[Ledger, str]:
-    """Six seated members raise a proposal each; M0's alone is rejected.
-
-    Only member *le_index* declares lived experience; which proposals were
-    adopted is known from the minutes. Returns the ledger and the board's id.
-    """
+def six_members(le_index: int) -> tuple[Ledger, uuid.UUID, list[uuid.UUID]]:
+    """A new ledger: Ada (staff) and M0 to M5, of whom only *le_index* has it."""
     ledger = Ledger.open("memory://")
     admin = ledger.register_member("Ada", role="staff")
     members = [
@@ -210,6 +206,16 @@ def reviewer_ledger(le_index: int) -> tuple[Ledger, str]:
     for i, m in enumerate(members):
         declared = ["DIS"] if i == le_index else ["NONE"]
         ledger.declare_lived_experience(m, categories=declared)
+    return ledger, admin, members
+
+
+def reviewer_ledger(le_index: int) -> tuple[Ledger, str]:
+    """Six seated members raise a proposal each; M0's alone is rejected.
+
+    Only member *le_index* declares lived experience; which proposals were
+    adopted is known from the minutes. Returns the ledger and the board's id.
+    """
+    ledger, admin, members = six_members(le_index)
     board = ledger.establish_body("Board", kind="governance", by=admin)
     for m in members:
         ledger.assign_seat(board, m, by=admin)
@@ -276,14 +282,7 @@ def many_proposals_ledger(le_index: int) -> tuple[Ledger, str]:
     Only member *le_index* declares lived experience. Returns the ledger and
     the board's id.
     """
-    ledger = Ledger.open("memory://")
-    admin = ledger.register_member("Ada", role="staff")
-    members = [
-        ledger.register_member(f"M{i}", role="member", by=admin) for i in range(6)
-    ]
-    for i, m in enumerate(members):
-        declared = ["DIS"] if i == le_index else ["NONE"]
-        ledger.declare_lived_experience(m, categories=declared)
+    ledger, admin, members = six_members(le_index)
     board = ledger.establish_body("Board", kind="governance", by=admin)
     for m in members:
         ledger.assign_seat(board, m, by=admin)
@@ -330,14 +329,7 @@ def one_loud_commenter_ledger(le_index: int) -> Ledger:
 
     Of the six commenters only member *le_index* declares lived experience.
     """
-    ledger = Ledger.open("memory://")
-    admin = ledger.register_member("Ada", role="staff")
-    members = [
-        ledger.register_member(f"M{i}", role="member", by=admin) for i in range(6)
-    ]
-    for i, m in enumerate(members):
-        declared = ["DIS"] if i == le_index else ["NONE"]
-        ledger.declare_lived_experience(m, categories=declared)
+    ledger, admin, members = six_members(le_index)
     for i in range(5):
         quiet = ledger.register_member(f"Q{i}", role="member", by=admin)
         ledger.declare_lived_experience(quiet, categories=["DIS"])
