@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from uuid import UUID
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
 
 import pytest
 
 from coledger import Ledger, LedgerError
+from coledger.domain import Proposal
 
 
 def count_events(ledger: Ledger) -> int:
@@ -43,3 +45,22 @@ def propose_on_the_latest_day(ledger: Ledger) -> UUID:
         occurred_at=facts.latest,
     )
     return body.id
+
+
+def comment_event(text: str, author: UUID | None = None) -> Proposal.Commented:
+    """A comment event by *author* (a new id if None), as the ledger records one."""
+    now = datetime.now(UTC)
+    by = uuid4() if author is None else author
+    return Proposal.Commented(  # type: ignore[call-arg]
+        originator_id=uuid4(),
+        originator_version=2,
+        timestamp=now,
+        actor=by,
+        occurred_at=now,
+        source_ref=None,
+        comment_id=uuid4(),
+        author=by,
+        text=text,
+        channel="meeting",
+        supporter=None,
+    )

@@ -9,7 +9,6 @@ import sqlite3
 import uuid
 from collections import defaultdict
 from contextlib import closing
-from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -25,6 +24,7 @@ from coledger.privacy import sealing
 from coledger.privacy.classification import sealed_fields
 from coledger.privacy.keys import MemoryKeyStore
 from coledger.privacy.sealing import BUCKET, NONCE, SealingMapper, padded
+from helpers import comment_event
 
 TAG = 16
 """Bytes of AES-GCM's authentication tag, stored after the ciphertext."""
@@ -72,27 +72,9 @@ def sealed_lengths(ledger: Ledger) -> dict[str, set[int]]:
     return found
 
 
-def comment(text: str) -> Proposal.Commented:
-    """A comment event by AUTHOR, as the ledger would record it."""
-    now = datetime.now(UTC)
-    return Proposal.Commented(  # type: ignore[call-arg]
-        originator_id=uuid.uuid4(),
-        originator_version=2,
-        timestamp=now,
-        actor=AUTHOR,
-        occurred_at=now,
-        source_ref=None,
-        comment_id=uuid.uuid4(),
-        author=AUTHOR,
-        text=text,
-        channel="meeting",
-        supporter=None,
-    )
-
-
 def seal_comment(text: str) -> tuple[int, str]:
     """The sealed length of *text* as a comment, and what opening it reads."""
-    stored = MAPPER.to_stored_event(comment(text))
+    stored = MAPPER.to_stored_event(comment_event(text, AUTHOR))
     length = len(blob(orjson.loads(stored.state)["text"]))
     opened = MAPPER.to_domain_event(stored)
     assert isinstance(opened, Proposal.Commented)

@@ -9,7 +9,6 @@ import sqlite3
 import uuid
 from collections.abc import Callable
 from contextlib import closing
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -24,7 +23,6 @@ from hypothesis import strategies as st
 from psycopg import sql
 
 from coledger import Ledger
-from coledger.domain import Proposal
 from coledger.domain.values import (
     ADJUSTMENT_CODES,
     ERASED,
@@ -42,6 +40,7 @@ from coledger.errors import (
 from coledger.privacy.keys import MemoryKeyStore
 from coledger.privacy.sealing import NONCE, SealingMapper, open_sealed
 from conftest import PG_CONNINFO, url_for
+from helpers import comment_event
 
 SAM_NAME = "Thaddeus Quenby-Oriel"
 SAM_COMMENT = "canary e81f: I need the papers a week early because of my eyes"
@@ -409,29 +408,10 @@ def test_an_id_written_as_text_gets_a_hint() -> None:
             ledger.register_member("Bea", by=str(admin))  # type: ignore[arg-type]
 
 
-def comment(text: str) -> Proposal.Commented:
-    """A comment event with a sealed *text*, as the ledger would record it."""
-    now = datetime.now(UTC)
-    author = uuid.uuid4()
-    return Proposal.Commented(  # type: ignore[call-arg]
-        originator_id=uuid.uuid4(),
-        originator_version=2,
-        timestamp=now,
-        actor=author,
-        occurred_at=now,
-        source_ref=None,
-        comment_id=uuid.uuid4(),
-        author=author,
-        text=text,
-        channel="meeting",
-        supporter=None,
-    )
-
-
 def sealed_comment() -> tuple[bytes, dict[str, str], dict[str, Any]]:
     """A key, the envelope it sealed a comment's text in, and where it was sealed."""
     keys = MemoryKeyStore(os.urandom(32))
-    event = comment("sealed where it was written")
+    event = comment_event("sealed where it was written")
     stored = SealingMapper(keys).to_stored_event(event)
     envelope: dict[str, str] = orjson.loads(stored.state)["text"]
     key = keys.key(envelope["k"])
@@ -474,7 +454,7 @@ def test_a_seal_opens_only_with_every_part_it_was_bound_to(
 def test_sealing_one_value_twice_uses_a_fresh_nonce() -> None:
     """Each seal draws a fresh nonce: one text sealed twice stores two ciphertexts."""
     mapper = SealingMapper(MemoryKeyStore(os.urandom(32)))
-    event = comment("the same words")
+    event = comment_event("the same words")
     first, second = (
         base64.b64decode(orjson.loads(mapper.to_stored_event(event).state)["text"]["v"])
         for _ in range(2)
@@ -489,7 +469,7 @@ def test_an_envelope_of_another_shape_is_refused_as_corrupt(
 ) -> None:
     """A stored sealed field with parts missing or added is a CorruptEventError."""
     mapper = SealingMapper(MemoryKeyStore(os.urandom(32)))
-    stored = mapper.to_stored_event(comment("shape"))
+    stored = mapper.to_stored_event(comment_event("shape"))
     state = {**orjson.loads(stored.state), "text": spoilt}
     spoilt_event = dataclasses.replace(stored, state=orjson.dumps(state))
     with pytest.raises(CorruptEventError):
