@@ -535,22 +535,28 @@ def test_import_polis_names_a_malformed_row(tmp_path: Path) -> None:
     assert {p.name for p in tmp_path.iterdir()} == {"conversation"}
 
 
+def _polis_for(
+    folder: Path, export: str, category: str
+) -> subprocess.CompletedProcess[str]:
+    """import-polis of *export* into polis.db in *folder*, open only to *category*."""
+    return run(
+        "import-polis",
+        export,
+        "--lived-experience",
+        category,
+        "--db",
+        "polis.db",
+        cwd=folder,
+        env={"COLEDGER_MASTER_KEY": ""},
+    )
+
+
 def test_import_polis_refuses_an_unknown_category_before_anything(
     tmp_path: Path,
 ) -> None:
     """A --lived-experience outside the categories is a usage error; nothing is made."""
     need_polis()
-    folder = POLIS / "london.youth.policing"
-    result = run(
-        "import-polis",
-        str(folder),
-        "--lived-experience",
-        "NONE",
-        "--db",
-        "polis.db",
-        cwd=tmp_path,
-        env={"COLEDGER_MASTER_KEY": ""},
-    )
+    result = _polis_for(tmp_path, str(POLIS / "london.youth.policing"), "NONE")
     assert result.returncode == 2
     assert "--lived-experience" in result.stderr
     assert list(tmp_path.iterdir()) == []
@@ -559,16 +565,7 @@ def test_import_polis_refuses_an_unknown_category_before_anything(
 def test_import_polis_does_not_repeat_a_refused_category(tmp_path: Path) -> None:
     """A mistyped --lived-experience is sealed data: the usage error leaves it out."""
     (tmp_path / "export").mkdir()
-    result = run(
-        "import-polis",
-        "export",
-        "--lived-experience",
-        "autism (dis)",
-        "--db",
-        "polis.db",
-        cwd=tmp_path,
-        env={"COLEDGER_MASTER_KEY": ""},
-    )
+    result = _polis_for(tmp_path, "export", "autism (dis)")
     assert result.returncode == 2
     assert "--lived-experience" in result.stderr
     assert "autism" not in result.stderr + result.stdout
