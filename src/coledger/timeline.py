@@ -32,6 +32,12 @@ class Entry:
     source_ref: str | None
 
 
+def clock(at: datetime) -> str:
+    """*at* as its wall-clock minute with its UTC offset, as the record holds it."""
+    text = at.isoformat(timespec="minutes")  # years 1800 to 2199: four digits
+    return f"{text[:10]} {text[11:16]} {text[16:]}"
+
+
 def _names(namer: Namer, ids: tuple[UUID, ...]) -> str:
     return ", ".join(namer(i) for i in ids) or "nobody"
 
@@ -136,8 +142,7 @@ def describe(  # noqa: C901, PLR0911, PLR0912
             return "finished the project"
         case Meeting.Scheduled():
             kind = e.kind.replace("_", " ")
-            starts = e.starts_at.strftime("%Y-%m-%d %H:%M")
-            return f"called the meeting '{e.title}' ({kind}) for {starts}"
+            return f"called the meeting '{e.title}' ({kind}) for {clock(e.starts_at)}"
         case Meeting.PapersIssued():
             return f"issued the papers ({e.format})"
         case Meeting.AttendanceRecorded():

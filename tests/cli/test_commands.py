@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import time
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from uuid import UUID
 
@@ -187,6 +188,37 @@ def test_history_keeps_a_text_of_several_lines_on_its_entrys_line(
     )
     as_json = run("history", "--proposal", str(proposal), "--json", cwd=tmp_path)
     assert json.loads(as_json.stdout)[1]["text"] == f"commented (meeting): {said}"
+
+
+def test_history_gives_each_time_with_its_offset(tmp_path: Path) -> None:
+    """History gives times with their UTC offsets, so two zones are not confused."""
+    paris = timezone(timedelta(hours=1))
+    with Ledger.open(f"sqlite:///{tmp_path / 'coledger.db'}", master_key=KEY) as led:
+        admin = led.register_member("Admin", role="staff")
+        board = led.establish_body("Board", kind="governance", by=admin)
+        project = led.start_project(
+            "Festival",
+            label="co_production",
+            by=admin,
+            occurred_at=datetime(2025, 1, 17, 14, 46, tzinfo=paris),
+        )
+        led.schedule_meeting(
+            board,
+            kind="decision_meeting",
+            title="Vote",
+            starts_at=datetime(2025, 2, 1, 18, 30, tzinfo=paris),
+            by=admin,
+            project=project,
+            occurred_at=datetime(2025, 1, 17, 14, 0, tzinfo=UTC),
+        )
+    result = run("history", "--project", str(project), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.splitlines()
+    assert first.startswith("2025-01-17 14:46 +01:00  #")
+    assert second.startswith("2025-01-17 14:00 +00:00  #")
+    assert second.endswith(
+        "called the meeting 'Vote' (decision meeting) for 2025-02-01 18:30 +01:00"
+    )
 
 
 def test_export_then_import_gives_the_same_projections(

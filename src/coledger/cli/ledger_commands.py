@@ -32,7 +32,7 @@ from coledger.errors import InvalidInputError, NotMaterialisedError, a_or_an
 from coledger.projections.materialise import LONGEST_POLL
 from coledger.serialization import to_jsonable
 from coledger.storage import parse_url, shown
-from coledger.timeline import timeline
+from coledger.timeline import clock, timeline
 
 REBUILD_AGAIN = (
     "the projection tables may be left empty (run coledger rebuild again); "
@@ -210,7 +210,7 @@ def _history(args: argparse.Namespace) -> int:
         print(json.dumps(to_jsonable(entries), indent=2))
         return EXIT_OK
     for entry in entries:
-        when = entry.occurred_at.strftime("%Y-%m-%d %H:%M")
+        when = clock(entry.occurred_at)
         # One line an entry: a comment's own lines (a lone CR too, which a
         # terminal takes back to the line's start) could read as entries.
         text = " / ".join(line for line in entry.text.splitlines() if line.strip())
