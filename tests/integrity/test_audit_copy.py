@@ -15,6 +15,7 @@ from coledger.integrity.audit_copy import audit_copy
 from coledger.integrity.source import open_source
 from coledger.integrity.verify import verify
 from coledger.privacy import encode_master_key, generate_master_key
+from coledger.storage import SIBLING_SUFFIXES
 from integrity_helpers import (
     STORY_SIZE,
     Scene,
@@ -113,6 +114,22 @@ def test_a_file_made_after_the_check_is_neither_written_nor_removed(
         audit_copy(scene.url, target)
     monkeypatch.undo()
     assert target.read_bytes() == b"mine"
+
+
+@pytest.mark.parametrize("suffix", SIBLING_SUFFIXES)
+def test_a_file_kept_beside_the_ledger_is_refused(scene: Scene, suffix: str) -> None:
+    """A copy named as one of the ledger's side files is refused, and none is made.
+
+    SQLite owns the names of a journal, a write-ahead log and its index: the
+    ledger's next opening would empty or delete a copy left there, after
+    audit_copy had said how many events it holds.
+    """
+    assert scene.path is not None
+    target = scene.path.with_name(scene.path.name + suffix)
+    before = target.read_bytes() if target.exists() else None
+    with pytest.raises(InvalidInputError, match=r"beside the ledger|already exists"):
+        audit_copy(scene.url, target)
+    assert (target.read_bytes() if target.exists() else None) == before
 
 
 def test_column_names_an_edited_schema_gave_quotes_are_copied_exactly(

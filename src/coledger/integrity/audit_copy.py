@@ -23,7 +23,7 @@ from pathlib import Path
 
 from coledger.errors import InvalidInputError, StorageError
 from coledger.integrity.recorders import LEAVES
-from coledger.storage import parse_url
+from coledger.storage import SIBLING_SUFFIXES, parse_url
 
 TABLES = ("stored_events", LEAVES)
 """The tables an audit copy holds: all that ``verify`` reads."""
@@ -52,6 +52,11 @@ def audit_copy(url: str, target: Path | str) -> int:
         raise InvalidInputError(f"cannot use {target}: {error.strerror}") from error
     if taken:
         raise InvalidInputError(f"{target} already exists; name a new file")
+    if _beside(config.path, target):
+        raise InvalidInputError(
+            f"{target} is a file SQLite or coledger keeps beside the ledger, "
+            "which would empty or remove a copy there; name a new file"
+        )
     _create_new(target)
     try:
         count = _copy(config.path, target)
@@ -62,6 +67,17 @@ def audit_copy(url: str, target: Path | str) -> int:
         target.unlink(missing_ok=True)
         raise
     return count
+
+
+def _beside(ledger: Path, target: Path) -> bool:
+    """Whether *target* is one of the files kept beside the *ledger* file.
+
+    A journal, write-ahead log or its index that is not there now is made
+    again when the ledger is next opened, over whatever file holds its name.
+    """
+    folder = ledger.parent.resolve()
+    names = {ledger.name + suffix for suffix in SIBLING_SUFFIXES}
+    return target.parent.resolve() == folder and target.name in names
 
 
 def _create_new(target: Path) -> None:
