@@ -44,6 +44,9 @@ Nor a byte-order mark, which an editor adds before a saved note and which is
 therefore dropped before a note, receipt or verifier key is read.
 """
 
+_KEY_ID = re.compile(r"[0-9a-f]{8}")
+"""A verifier key's key id, as the auditor's guide gives it."""
+
 
 SIGNATURE_BLOB = 4 + 64
 """A signature line's bytes: the key id, then the Ed25519 signature."""
@@ -114,11 +117,13 @@ class Verifier:
         if len(parts) != 3 or not _good_name(parts[0]):  # noqa: PLR2004
             raise CheckpointError("MALFORMED_KEY", "a verifier key is name+id+key")
         name, hex_id, encoded = parts
+        if not _KEY_ID.fullmatch(hex_id):  # bytes.fromhex skips spaces, takes A-F
+            raise CheckpointError("MALFORMED_KEY", "the key id is not 8 lower-case hex")
         try:
             raw = base64.b64decode(encoded, validate=True)
-            wanted = bytes.fromhex(hex_id)
         except (binascii.Error, ValueError) as error:
-            raise CheckpointError("MALFORMED_KEY", "bad base64 or hex") from error
+            raise CheckpointError("MALFORMED_KEY", "bad base64") from error
+        wanted = bytes.fromhex(hex_id)
         if len(raw) != 33 or raw[:1] != ED25519:  # noqa: PLR2004
             raise CheckpointError("MALFORMED_KEY", "not an Ed25519 key")
         if key_id(name, raw[1:]) != wanted:
