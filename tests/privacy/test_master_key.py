@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import sqlite3
 from pathlib import Path
 
 import psycopg
@@ -194,3 +196,49 @@ def test_a_master_key_of_the_wrong_size_says_what_it_was_given(
     with pytest.raises(MasterKeyError, match=said) as caught:
         Ledger.open("memory://", master_key=key)
     assert "coledger keygen --master" in str(caught.value)
+
+
+def _key_rows(
+    url: str, tmp_path: Path, *, delete_check: bool = False
+) -> list[tuple[object, ...]]:
+    """The key store's rows (key id, member, purpose, wrapped), in key id order.
+
+    With *delete_check*, the check value's row is deleted first, as damage or a
+    hand edit would leave the store.
+    """
+    check = "00000000-0000-0000-0000-000000000000"
+    query = "SELECT key_id, member, purpose, wrapped FROM {} ORDER BY key_id"
+    if "schema=" in url:
+        table = sql.Identifier(url.rsplit("=", 1)[1], "coledger_member_keys")
+        with psycopg.connect(PG_CONNINFO, autocommit=True) as pg:
+            if delete_check:
+                delete = sql.SQL("DELETE FROM {} WHERE key_id = %s").format(table)
+                pg.execute(delete, (check,))
+            rows = pg.execute(sql.SQL(query).format(table)).fetchall()
+            return [(*row[:3], bytes(row[3])) for row in rows]
+    path = tmp_path / "ledger.db.keys"
+    if not path.exists():
+        return []
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        if delete_check:
+            conn.execute("DELETE FROM member_keys WHERE key_id = ?", (check,))
+        return conn.execute(query.format("member_keys")).fetchall()
+
+
+def test_a_key_store_missing_its_check_value_is_refused_and_kept(
+    durable_url: str, tmp_path: Path
+) -> None:
+    """A store that holds keys but lost its check value is refused, and left as it was.
+
+    It is damaged, not lost: taken for a new, empty store, it was deleted
+    with every member's key in it (SQLite), or called new and empty (PostgreSQL).
+    """
+    with Ledger.open(durable_url) as ledger:
+        ledger.register_member(NAME)
+    damaged = _key_rows(durable_url, tmp_path, delete_check=True)
+    assert [row[2] for row in damaged] == ["identity"]
+    for _ in range(2):
+        with pytest.raises(MasterKeyError) as caught:
+            Ledger.open(durable_url)
+        assert _key_rows(durable_url, tmp_path) == damaged
+        assert "no check value" in str(caught.value)

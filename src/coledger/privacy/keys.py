@@ -191,6 +191,10 @@ class KeyStore(ABC):
     def _delete(self, key_ids: Sequence[str]) -> None:
         """Delete rows outright, leaving nothing of their bytes behind."""
 
+    @abstractmethod
+    def _holds_rows(self) -> bool:
+        """Whether the store holds a row other than the check value (key, tombstone)."""
+
     def close(self) -> None:
         """Refuse every use from now on, and forget the keys unwrapped so far.
 
@@ -213,10 +217,19 @@ class KeyStore(ABC):
     def check_master_key(self) -> bool:
         """Raise MasterKeyError if the store was made under another master key.
 
+        So too, writing nothing, if it holds keys but has lost its check value.
+
         Returns True when the store was empty and has just been initialised.
         """
         wrapped, known = self._fetch(_CHECK_ID)
         if not known:
+            if self._holds_rows():
+                # Damaged, not new: a check value made now might be under a
+                # mistyped master key, and a store taken for new is deleted.
+                raise MasterKeyError(
+                    "the key store holds keys but no check value: it was damaged "
+                    "or edited; restore it from a backup (it was left as it was)"
+                )
             try:
                 self._insert(
                     _CHECK_ID,
@@ -577,6 +590,9 @@ class MemoryKeyStore(KeyStore):
         for key_id in key_ids:
             self._rows.pop(key_id, None)
 
+    def _holds_rows(self) -> bool:
+        return any(key_id != _CHECK_ID for key_id in self._rows)
+
 
 _SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS member_keys (
@@ -735,6 +751,13 @@ class SQLiteKeyStore(KeyStore):
                 "DELETE FROM member_keys WHERE key_id = ?", [(k,) for k in key_ids]
             )
         self._run("VACUUM")
+
+    def _holds_rows(self) -> bool:
+        return bool(
+            self._run(
+                "SELECT 1 FROM member_keys WHERE key_id != ? LIMIT 1", (_CHECK_ID,)
+            )
+        )
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -930,6 +953,14 @@ class PostgresKeyStore(KeyStore):
             (list(key_ids),),
         )
         self._run("VACUUM {s}.coledger_member_keys")
+
+    def _holds_rows(self) -> bool:
+        return bool(
+            self._run(
+                "SELECT 1 FROM {s}.coledger_member_keys WHERE key_id != %s LIMIT 1",
+                (_CHECK_ID,),
+            )
+        )
 
     def _disconnect(self) -> None:
         self._conn.close()
