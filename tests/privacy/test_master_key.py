@@ -198,30 +198,33 @@ def test_a_master_key_of_the_wrong_size_says_what_it_was_given(
     assert "coledger keygen --master" in str(caught.value)
 
 
+DELETE_CHECK = "DELETE FROM {} WHERE key_id = %s"
+EMPTY_CHECK = "UPDATE {} SET wrapped = NULL WHERE key_id = %s"
+
+
 def _key_rows(
-    url: str, tmp_path: Path, *, delete_check: bool = False
+    url: str, tmp_path: Path, *, damage: str | None = None
 ) -> list[tuple[object, ...]]:
     """The key store's rows (key id, member, purpose, wrapped), in key id order.
 
-    With *delete_check*, the check value's row is deleted first, as damage or a
-    hand edit would leave the store.
+    With *damage* (DELETE_CHECK, EMPTY_CHECK), the check value's row is
+    damaged first, as a fault or a hand edit would leave the store.
     """
     check = "00000000-0000-0000-0000-000000000000"
     query = "SELECT key_id, member, purpose, wrapped FROM {} ORDER BY key_id"
     if "schema=" in url:
         table = sql.Identifier(url.rsplit("=", 1)[1], "coledger_member_keys")
         with psycopg.connect(PG_CONNINFO, autocommit=True) as pg:
-            if delete_check:
-                delete = sql.SQL("DELETE FROM {} WHERE key_id = %s").format(table)
-                pg.execute(delete, (check,))
+            if damage is not None:
+                pg.execute(sql.SQL(damage).format(table), (check,))
             rows = pg.execute(sql.SQL(query).format(table)).fetchall()
-            return [(*row[:3], bytes(row[3])) for row in rows]
+            return [(*row[:3], row[3] and bytes(row[3])) for row in rows]
     path = tmp_path / "ledger.db.keys"
     if not path.exists():
         return []
     with contextlib.closing(sqlite3.connect(path)) as conn, conn:
-        if delete_check:
-            conn.execute("DELETE FROM member_keys WHERE key_id = ?", (check,))
+        if damage is not None:
+            conn.execute(damage.format("member_keys").replace("%s", "?"), (check,))
         return conn.execute(query.format("member_keys")).fetchall()
 
 
@@ -235,10 +238,30 @@ def test_a_key_store_missing_its_check_value_is_refused_and_kept(
     """
     with Ledger.open(durable_url) as ledger:
         ledger.register_member(NAME)
-    damaged = _key_rows(durable_url, tmp_path, delete_check=True)
+    damaged = _key_rows(durable_url, tmp_path, damage=DELETE_CHECK)
     assert [row[2] for row in damaged] == ["identity"]
     for _ in range(2):
         with pytest.raises(MasterKeyError) as caught:
             Ledger.open(durable_url)
         assert _key_rows(durable_url, tmp_path) == damaged
         assert "no check value" in str(caught.value)
+
+
+def test_a_key_store_whose_check_value_is_empty_refuses_any_master_key(
+    durable_url: str, tmp_path: Path
+) -> None:
+    """A check value with no bytes checks nothing: refused, not opened under any key.
+
+    Opened, a mistyped master key wrapped the keys of new members under it,
+    sealing their data where the right key could never open it.
+    """
+    with Ledger.open(durable_url) as ledger:
+        ledger.register_member(NAME)
+    damaged = _key_rows(durable_url, tmp_path, damage=EMPTY_CHECK)
+    mistyped = generate_master_key()
+    with (
+        pytest.raises(MasterKeyError, match="no check value"),
+        Ledger.open(durable_url, master_key=mistyped) as ledger,
+    ):
+        ledger.register_member("Someone New")
+    assert _key_rows(durable_url, tmp_path) == damaged

@@ -114,6 +114,10 @@ def load_master_key(value: bytes | str | None) -> bytes:
 
 
 _MAKE_ONE = " (coledger keygen --master makes one)"
+_NO_CHECK = (
+    "the key store holds keys but no check value: it was damaged or edited; "
+    "restore it from a backup (it was left as it was)"
+)
 
 
 class KeyStore(ABC):
@@ -217,7 +221,8 @@ class KeyStore(ABC):
     def check_master_key(self) -> bool:
         """Raise MasterKeyError if the store was made under another master key.
 
-        So too, writing nothing, if it holds keys but has lost its check value.
+        So too, writing nothing, if it holds keys but has lost its check value,
+        or holds the check value's row without its bytes, which checks nothing.
 
         Returns True when the store was empty and has just been initialised.
         """
@@ -226,10 +231,7 @@ class KeyStore(ABC):
             if self._holds_rows():
                 # Damaged, not new: a check value made now might be under a
                 # mistyped master key, and a store taken for new is deleted.
-                raise MasterKeyError(
-                    "the key store holds keys but no check value: it was damaged "
-                    "or edited; restore it from a backup (it was left as it was)"
-                )
+                raise MasterKeyError(_NO_CHECK)
             try:
                 self._insert(
                     _CHECK_ID,
@@ -245,7 +247,7 @@ class KeyStore(ABC):
             else:
                 return True
         if wrapped is None:
-            return False
+            raise MasterKeyError(_NO_CHECK)
         try:
             aes_key_unwrap(self._master, wrapped)
         except InvalidUnwrap as error:
