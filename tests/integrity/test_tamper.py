@@ -842,6 +842,25 @@ def test_unanchored_after_tampering_does_not_ask_for_a_new_checkpoint(
         assert "does not match the log" in text
 
 
+def unanchored_summary(report: Report) -> str:
+    """The text report's summary line for UNANCHORED, after its count."""
+    lines = report.to_text().splitlines()
+    [line] = [line for line in lines if line.startswith("  UNANCHORED")]
+    return line.partition(": ")[2]
+
+
+def test_the_summary_line_of_unanchored_holds_whichever_the_cause(scene: Scene) -> None:
+    """The UNANCHORED summary line never calls events under a bad checkpoint new."""
+    extend(scene, 2, sign=False)
+    newer = unanchored_summary(audit(scene))
+    with tampering(scene) as raw:
+        raw.flip_state_bit(raw.event_at(BALLOT).nid, bit=100)
+    rewritten = unanchored_summary(audit(scene))
+    assert "newest" not in rewritten
+    assert "not yet" not in rewritten
+    assert rewritten == newer  # one line, true of both causes; the detail says which
+
+
 def test_unanchored_new_events_ask_for_a_new_checkpoint(scene: Scene) -> None:
     """Events recorded after the last checkpoint are new: ask for another."""
     extend(scene, 2, sign=False)

@@ -60,7 +60,7 @@ EXPLANATIONS = {
         "SQLite's own check of the log's tables fails: the application may "
         "read other rows than the ones verified"
     ),
-    "UNANCHORED": "the newest events are not yet covered by a trusted checkpoint",
+    "UNANCHORED": "events not anchored by a trusted checkpoint that matches the log",
     "NO_CHECKPOINT": "no trusted checkpoint was given, so nothing is anchored",
 }
 
