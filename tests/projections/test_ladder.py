@@ -752,8 +752,8 @@ def one_meeting_story(ledger: Ledger, story: OneMeeting) -> tuple[Org, UUID]:
     plan = org.project(story.label)
     for i in range(1, story.meetings):  # other meetings, without trainers
         org.meeting(plan, 10 + 7 * i, "workshop", attended=org.others)
-    org.meeting(plan, 10)
-    # Raised, discussed, decided and followed up in that order, on one day.
+    meeting = org.meeting(plan, 10)
+    # Raised at it, discussed, decided and followed up in that order, that day.
     when = [day(10) + timedelta(hours=h) for h in sorted(story.hours)]
     for i, phase in enumerate(PHASES):
         proposer = org.le[i] if story.originators[i] else org.staff
@@ -764,6 +764,7 @@ def one_meeting_story(ledger: Ledger, story: OneMeeting) -> tuple[Org, UUID]:
             text="...",
             project=plan,
             phase=phase,
+            meeting=meeting,
             occurred_at=when[0],
         )
         made = [

@@ -16,7 +16,6 @@ from coledger.projections.phases import (
     PhaseProfile,
     compute,
     occasions,
-    one_off,
     p1,
     p2,
     p3,
@@ -384,7 +383,7 @@ def test_withdrawing_a_declaration_lowers_p1_p2_p3(
     assert p1(lens, TH).value == pytest.approx((3 + 0 + 0) / 3)
     # Festival keeps m1, m2 and sam's written day 7: 3 occasions; Kit has none.
     assert len(occasions(lens, ids["festival"])) == 3
-    assert one_off(lens, ids["kit"]) is None
+    assert occasions(lens, ids["kit"]) == set()
     assert p2(lens, TH).value == pytest.approx(1 / 3)
     # Evaluations: ali's criteria no longer count: sam's and lee's later = 2 / 5.
     assert p3(lens, TH).value == pytest.approx(2 / 5)
@@ -406,9 +405,8 @@ def test_p2_continuity_and_the_one_off_flag(make_phased: Callable[[], Phased]) -
         ("written", day(6).date()),
         ("written", day(7).date()),
     }
-    assert one_off(lens, ids["festival"]) is False
-    assert one_off(lens, ids["kit"]) is True  # only ali's proposal of day 8
-    assert one_off(lens, ids["hall"]) is None  # no LE input at all
+    assert len(occasions(lens, ids["kit"])) == 1  # only ali's proposal of day 8
+    assert occasions(lens, ids["hall"]) == set()  # no LE input at all
     figure = p2(lens, TH)
     # Festival 4, Kit 1, Hall 0: one project of three has 2 or more: low.
     assert figure.value == pytest.approx(1 / 3)
@@ -426,7 +424,7 @@ def test_p2_periods_and_scope(make_phased: Callable[[], Phased]) -> None:
     org = make_phased()
     ids = world(org)
     late = org.lens(since=6.75)  # after ali's written comment at noon on day 6
-    assert one_off(late, ids["festival"]) is True  # only the written day 7
+    assert len(occasions(late, ids["festival"])) == 1  # only the written day 7
     figure = p2(late, TH)
     assert (figure.value, figure.n, figure.band) == (0.0, 2, "low")
     festival = p2(org.lens(Scope.project(ids["festival"])), TH)
@@ -604,6 +602,166 @@ def test_a_meeting_comment_goes_to_its_own_meeting_else_the_latest_begun(
     # Two occasions are enough for continuity: P2 = 1/1.
     assert (p2(org.lens(), TH).value, p2(org.lens(), TH).band) == (1, "continuous")
     del nine, four, three
+
+
+def _p2_and_ladder_occasions(org: Phased, project: UUID) -> tuple[str | None, object]:
+    """P2's note and the ladder's ``le_occasions`` for *project*, from one report."""
+    report = org.ledger.power_sharing(project=project)
+    (rung,) = (r for r in report.ladder if r.id == str(project))
+    return report.indicators["P2"].note, rung.evidence["le_occasions"]
+
+
+def test_a_proposal_raised_ahead_for_a_meeting_is_that_meeting_for_p2_and_ladder(
+    make_phased: Callable[[], Phased],
+) -> None:
+    """Raised on 1 January for the 10 January meeting, spoken to there: one occasion."""
+    org = make_phased()
+    sam = org.member("Sam", le=True)
+    fest = org.project("Fest")
+    tenth = org.ledger.schedule_meeting(
+        org.board,
+        kind="decision_meeting",
+        title="Planning",
+        starts_at=day(9) + timedelta(hours=10),
+        project=fest,
+        by=org.admin,
+        occurred_at=day(0),
+    )
+    p = org.propose([sam], 0.5, fest, "design", meeting=tenth)
+    org.ledger.comment(
+        p,
+        author=sam,
+        text="As I wrote.",
+        channel="meeting",
+        occurred_at=day(9) + timedelta(hours=11),
+    )
+    assert occasions(org.lens(), fest) == {tenth}
+    assert _p2_and_ladder_occasions(org, fest) == (
+        "occasions with lived-experience input: Fest: 1",
+        1,
+    )
+
+
+def test_a_meeting_comment_on_a_day_of_two_meetings_is_one_occasion_for_both(
+    make_phased: Callable[[], Phased],
+) -> None:
+    """A comment after the second meeting of a day began joins it, in P2 and ladder."""
+    org = make_phased()
+    sam = org.member("Sam", le=True)
+    kim = org.member("Kim", le=False)
+    fest = org.project("Fest")
+
+    def meet(hour: int) -> UUID:
+        return org.ledger.schedule_meeting(
+            org.board,
+            kind="decision_meeting",
+            title="M",
+            starts_at=day(4) + timedelta(hours=hour),
+            project=fest,
+            by=org.admin,
+            occurred_at=day(0),
+        )
+
+    nine, two = meet(9), meet(14)
+    org.propose([sam], 4 + 14.5 / 24, fest, "design", meeting=two)
+    other = org.propose([kim], 1, fest, "delivery")  # no meeting of its own
+    org.ledger.comment(
+        other,
+        author=sam,
+        text="A view.",
+        channel="meeting",
+        occurred_at=day(4) + timedelta(hours=15),
+    )
+    assert occasions(org.lens(), fest) == {two}
+    assert _p2_and_ladder_occasions(org, fest) == (
+        "occasions with lived-experience input: Fest: 1",
+        1,
+    )
+    del nine
+
+
+Raise = tuple[bool, float, int | None]
+Say = tuple[int, str, float]
+
+
+@st.composite
+def proposals_and_comments(draw: st.DrawFn) -> tuple[list[Raise], list[Say]]:
+    """Proposals (by lived experience?, when, which meeting) and comments on them."""
+    raised = draw(
+        st.lists(
+            st.tuples(
+                st.booleans(),
+                st.integers(24, 96).map(lambda h: h / 24),
+                st.none() | st.integers(0, 2),
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    said = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, len(raised) - 1),
+                st.sampled_from(["meeting", "meeting", "written", "bsl_video"]),
+                st.integers(0, 48).map(lambda h: h / 24),
+            ),
+            max_size=4,
+        )
+    )
+    return raised, said
+
+
+@given(proposals_and_comments())
+def test_p2_and_the_ladder_count_proposals_and_comments_on_the_same_occasions(
+    history: tuple[list[Raise], list[Say]],
+) -> None:
+    """With only proposals and comments as input, P2's count is ``le_occasions``."""
+    raised, said = history
+    org = Phased()
+    try:
+        sam, kim = org.member("Sam", le=True), org.member("Kim", le=False)
+        fest = org.project("Fest")
+        meetings = [
+            org.ledger.schedule_meeting(
+                org.board,
+                kind="decision_meeting",
+                title="M",
+                starts_at=day(at),
+                project=fest,
+                by=org.admin,
+                occurred_at=day(0),
+            )
+            for at in (2 + 9 / 24, 2 + 14 / 24, 3 + 10 / 24)
+        ]
+        made = [
+            (
+                org.propose(
+                    [sam if le else kim],
+                    at,
+                    fest,
+                    "design",
+                    meeting=None if meeting is None else meetings[meeting],
+                ),
+                at,
+            )
+            for le, at, meeting in raised
+        ]
+        for i, channel, after in said:
+            p, at = made[i]
+            org.ledger.comment(
+                p,
+                author=sam,
+                text="A view.",
+                channel=channel,
+                occurred_at=day(at + after),
+            )
+        count = len(occasions(org.lens(), fest))
+        assert _p2_and_ladder_occasions(org, fest) == (
+            f"occasions with lived-experience input: Fest: {count}",
+            count,
+        )
+    finally:
+        org.ledger.close()
 
 
 def test_one_meeting_is_one_occasion_whatever_offset_its_times_carry() -> None:

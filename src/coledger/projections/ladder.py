@@ -33,7 +33,7 @@ The ladder rates processes, never people.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -49,7 +49,17 @@ from coledger.projections.facts import (
     ProposalFacts,
     Spell,
 )
-from coledger.projections.lens import Figure, Lens, Scope, per_state, utc_day
+from coledger.projections.lens import (
+    Figure,
+    Lens,
+    MeetingDays,
+    Occasion,
+    Scope,
+    meeting_days,
+    occasion,
+    per_state,
+    utc_day,
+)
 from coledger.projections.measures import below
 from coledger.projections.report import DecisionTag, Rung
 from coledger.projections.thresholds import Thresholds
@@ -150,53 +160,6 @@ def processes(lens: Lens) -> list[Process]:
 
 
 # Acts and occasions -----------------------------------------------------------------
-
-
-def calendar(facts: Facts) -> dict[tuple[UUID, date], UUID]:
-    """Each body's first meeting of each day, to place acts recorded that day.
-
-    Worked out once per state of the facts: every process in a report shares it.
-    """
-    kept = facts.memo.get("calendar")
-    if kept is not None and kept[0] == facts.position:
-        made: dict[tuple[UUID, date], UUID] = kept[1]
-        return made
-    made = _calendar(facts)
-    facts.memo["calendar"] = (facts.position, made)
-    return made
-
-
-def _calendar(facts: Facts) -> dict[tuple[UUID, date], UUID]:
-    found: dict[tuple[UUID, date], MeetingFacts] = {}
-    for m in facts.meetings.values():
-        key = (m.body, utc_day(m.starts_at))
-        if key not in found or m.starts_at < found[key].starts_at:
-            found[key] = m
-    return {key: m.id for key, m in found.items()}
-
-
-def occasion(
-    facts: Facts,
-    days: dict[tuple[UUID, date], UUID],
-    p: ProposalFacts,
-    at: datetime,
-    channel: str = "meeting",
-) -> str:
-    """The occasion of an act on *p*: a meeting that day, else its channel and day.
-
-    Comments are not tied to meetings in the record, so an act through the
-    meeting channel belongs to the proposal's meeting if held that day, else to
-    the body's first meeting that day; any other channel, or a day with no
-    meeting, makes its own occasion (a channel-day).
-    """
-    if channel == "meeting":
-        held = facts.meetings.get(p.meeting) if p.meeting else None
-        if held is not None and utc_day(held.starts_at) == utc_day(at):
-            return f"meeting:{held.id}"
-        meeting = days.get((p.body, utc_day(at)))
-        if meeting is not None:
-            return f"meeting:{meeting}"
-    return f"{channel}:{utc_day(at).isoformat()}"
 
 
 def le_originated(lens: Lens, p: ProposalFacts) -> bool:
@@ -387,12 +350,12 @@ class _Fold:
     """What ``features`` gathers while it walks one process's proposals."""
 
     lens: Lens
-    days: dict[tuple[UUID, date], UUID]
-    acts: list[tuple[datetime, str]] = attrs.Factory(list)
+    days: MeetingDays
+    acts: list[tuple[datetime, Occasion]] = attrs.Factory(list)
     """(when, occasion) of every input up to the period's end."""
     said: list[datetime] = attrs.Factory(list)
     """When each proposal or comment, A3's input, came up to the period's end."""
-    commented: set[str] = attrs.Factory(set)
+    commented: set[Occasion] = attrs.Factory(set)
     comments: int = 0
     feedback: bool = False
     influence: bool = False
@@ -415,9 +378,16 @@ class _Fold:
         if self.lens.by_end(at):
             self.groups.setdefault(group, set()).update(m.int for m in members)
 
-    def act(self, p: ProposalFacts, at: datetime, channel: str = "meeting") -> str:
-        """Note an input at *at* and return its occasion."""
-        where = occasion(self.lens.facts, self.days, p, at, channel)
+    def act(
+        self,
+        p: ProposalFacts,
+        at: datetime,
+        channel: str = "meeting",
+        *,
+        raising: bool = False,
+    ) -> Occasion:
+        """Note an input at *at* and return its occasion (see ``occasion``)."""
+        where = occasion(self.days, p, at, channel, raising=raising)
         if self.lens.by_end(at):
             self.acts.append((at, where))
         return where
@@ -451,7 +421,7 @@ class _Fold:
                     self.comments += 1
                     recent.add(c.id)
         if originated:
-            self.act(p, p.raised_at)
+            self.act(p, p.raised_at, raising=True)
             self.say(p.raised_at)
             if lens.in_period(p.raised_at):
                 self.proposed.add(phase_of(p))
@@ -541,7 +511,7 @@ class _Fold:
 def features(lens: Lens, th: Thresholds) -> Features:
     """Fold one process's lens into the ladder's features."""
     proposals = lens.proposals(in_period=False)
-    fold = _Fold(lens, calendar(lens.facts))
+    fold = _Fold(lens, meeting_days(lens.facts))
     for p in proposals:
         fold.proposal(p)
     informed = education = 0

@@ -245,6 +245,65 @@ def utc_day(at: datetime) -> date:
     return at.astimezone(UTC).date()
 
 
+Occasion = UUID | tuple[str, date]
+"""A meeting by id, or a channel on a UTC day for input outside meetings."""
+MeetingDays = dict[tuple[UUID, date], tuple[MeetingFacts, ...]]
+
+
+def meeting_days(facts: Facts) -> MeetingDays:
+    """Each body's meetings of each UTC day, in order of their start.
+
+    Worked out once per state of the facts: every act of every process and
+    project in a report is placed with it.
+    """
+
+    def index() -> MeetingDays:
+        days: dict[tuple[UUID, date], list[MeetingFacts]] = {}
+        for m in facts.meetings.values():
+            days.setdefault((m.body, utc_day(m.starts_at)), []).append(m)
+        return {
+            key: tuple(sorted(found, key=lambda m: m.starts_at))
+            for key, found in days.items()
+        }
+
+    return facts.remember("meeting_days", index)
+
+
+def occasion(
+    days: MeetingDays,
+    p: ProposalFacts,
+    at: datetime,
+    channel: str = "meeting",
+    *,
+    raising: bool = False,
+) -> Occasion:
+    """The occasion of an act on *p* at *at* through *channel*: a meeting, or a day.
+
+    *days* are the ``meeting_days`` of the facts. The raising of *p* belongs to
+    its meeting when it names one, whatever the day, else to the ``written``
+    channel that day. The record ties no other act to a meeting, so one
+    through the ``meeting`` channel belongs to the proposal's meeting if held
+    that day, else to the body's latest meeting that day already begun at
+    *at*, else to its first that day; any other channel, or a day with no
+    meeting, makes its own occasion: the channel and the day. P2 and the
+    ladder both place acts here, so that they count the same occasions.
+    """
+    day = utc_day(at)
+    if raising:
+        return ("written", day) if p.meeting is None else p.meeting
+    if channel == "meeting":
+        same_day = days.get((p.body, day))
+        if same_day:
+            chosen = same_day[0]
+            for m in same_day:
+                if m.id == p.meeting:
+                    return m.id
+                if m.starts_at <= at:
+                    chosen = m
+            return chosen.id
+    return (channel, day)
+
+
 def now_of(facts: Facts) -> datetime:
     """Midnight (UTC) after the latest business time in *facts*."""
     if facts.latest is None:

@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 48
+FIGURES_VERSION = 49
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -324,7 +324,11 @@ evidence counts the lived-experience proposers of its proposals as
 ``groups`` add the members behind their two groups of seats, so that one
 member's seats on several bodies count as one person. 48: the ladder
 names as an advisory vote's deciders, and takes for input at its close,
-only the ballots of its electorate, as the close counts them.)"""
+only the ballots of its electorate, as the close counts them. 49: P2 and
+the ladder place acts on occasions by one rule: a proposal's raising is its
+own meeting whatever the day, else a written day, and a meeting-channel act
+on a day of several meetings goes to the latest begun (so ``le_occasions``,
+``comment_meetings`` and ``one_off`` can change).)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -9,7 +9,7 @@ acts made in the period; lived-experience status is taken as it stood at each ac
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 from uuid import UUID
 
 import attrs
@@ -21,21 +21,17 @@ from coledger.projections.decisions import (
     le_originated,
     settling_decision,
 )
-from coledger.projections.facts import (
-    CommentFacts,
-    MeetingFacts,
-    ProjectFacts,
-    ProposalFacts,
-    Spell,
-)
+from coledger.projections.facts import ProjectFacts, ProposalFacts, Spell
 from coledger.projections.lens import (
     Figure,
     Lens,
+    Occasion,
     band_of,
     fewest,
     insufficient,
+    meeting_days,
+    occasion,
     proposers_and_commenters,
-    utc_day,
 )
 from coledger.projections.thresholds import Thresholds
 
@@ -48,8 +44,6 @@ MIXED = 0.5
 """P2 and P3 below this: low; from it up to all: mixed or most (heuristic)."""
 
 Act = tuple[UUID, datetime]
-Occasion = UUID | tuple[str, date]
-"""A meeting by id, or a channel on a day for contributions outside meetings."""
 
 
 @attrs.frozen
@@ -173,63 +167,17 @@ def p1(lens: Lens, th: Thresholds) -> Figure:
     return Figure("P1", value, len(projects), coverage, band, note, people)
 
 
-def _meetings_by_day(lens: Lens, body: UUID) -> dict[date, tuple[MeetingFacts, ...]]:
-    """The body's meetings by UTC day, each day's in order of their start."""
-
-    def index() -> dict[date, tuple[MeetingFacts, ...]]:
-        days: dict[date, list[MeetingFacts]] = {}
-        for i in lens.facts.meetings_by_body.get(body, []):
-            m = lens.facts.meetings[i]
-            days.setdefault(utc_day(m.starts_at), []).append(m)
-        # Tuples: kept per body for the life of the facts, and a list holds
-        # room to grow.
-        return {
-            day: tuple(sorted(found, key=lambda m: m.starts_at))
-            for day, found in days.items()
-        }
-
-    return lens.facts.remember(("meetings_by_day", body), index)
-
-
-def _meeting_on(lens: Lens, p: ProposalFacts, c: CommentFacts) -> MeetingFacts | None:
-    """The meeting of the proposal's body held on the comment's day, if any."""
-    same_day = _meetings_by_day(lens, p.body).get(utc_day(c.at))
-    if not same_day:
-        return None
-    for m in same_day:
-        if m.id == p.meeting:
-            return m
-    begun = [m for m in same_day if m.starts_at <= c.at]
-    return begun[-1] if begun else same_day[0]
-
-
-def _comment_occasion(lens: Lens, p: ProposalFacts, c: CommentFacts) -> Occasion:
-    if c.channel != "meeting":
-        return (c.channel, utc_day(c.at))
-    meeting = _meeting_on(lens, p, c)
-    return ("meeting", utc_day(c.at)) if meeting is None else meeting.id
-
-
 def occasions(lens: Lens, project: UUID) -> set[Occasion]:
     """Distinct meetings (or channel-days) with a lived-experience contribution."""
+    days = meeting_days(lens.facts)
     found: set[Occasion] = set()
     for p in _proposals_of(lens, project):
         if lens.in_period(p.raised_at) and le_originated(lens, p):
-            found.add(
-                p.meeting
-                if p.meeting is not None
-                else ("written", utc_day(p.raised_at))
-            )
+            found.add(occasion(days, p, p.raised_at, raising=True))
         for c in p.comments:
             if lens.in_period(c.at) and lens.le(c.author, c.at):
-                found.add(_comment_occasion(lens, p, c))
+                found.add(occasion(days, p, c.at, c.channel))
     return found
-
-
-def one_off(lens: Lens, project: UUID) -> bool | None:
-    """Whether all lived-experience input came in one occasion (None: no input)."""
-    found = occasions(lens, project)
-    return None if not found else len(found) == 1
 
 
 def p2(lens: Lens, th: Thresholds) -> Figure:
