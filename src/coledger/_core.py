@@ -699,6 +699,9 @@ def _key_store(config: StorageConfig, master_key: bytes) -> KeyStore:
 class LedgerCore(ClosedOnExit):
     """The plumbing of a Ledger: opening, closing, loading, saving, retrying."""
 
+    _pending_seen: dict[UUID, int]
+    """In a batch, how many of each record's events gave ``_pending_refs`` theirs."""
+
     def __init__(
         self,
         config: StorageConfig,
@@ -986,8 +989,6 @@ class LedgerCore(ClosedOnExit):
             raise errors.DuplicateSourceRefError(
                 f"source_ref {ref!r} was already recorded"
             )
-        if ref is not None and self._pending is not None:
-            self._pending_refs.add(ref)
         return Context(actor, when, ref)
 
     def _sync(self) -> None:
@@ -1248,6 +1249,7 @@ class LedgerCore(ClosedOnExit):
         if self._pending is not None:
             for aggregate in aggregates:
                 self._pending[aggregate.id] = aggregate
+                self._take_refs(aggregate)
                 self._cache[aggregate.id] = aggregate
                 # Complete: loaded at the head or created here, and only this
                 # batch adds to it until the batch is stored.
@@ -1256,6 +1258,21 @@ class LedgerCore(ClosedOnExit):
         self._store(aggregates)
         for aggregate in aggregates:
             self._cache[aggregate.id] = aggregate
+
+    def _take_refs(self, aggregate: LedgerAggregate) -> None:
+        """Note the source references of the events *aggregate* recorded since.
+
+        A reference is taken by an event that carries it, as the catalogue
+        takes it outside a batch: a command that recorded nothing leaves it free.
+        """
+        events = aggregate.pending_events
+        start = self._pending_seen.get(aggregate.id, 0)
+        self._pending_refs.update(
+            e.source_ref
+            for e in events[start:]
+            if isinstance(e, LedgerAggregate.Event) and e.source_ref is not None
+        )
+        self._pending_seen[aggregate.id] = len(events)
 
     def _store(
         self, aggregates: Iterable[LedgerAggregate], shreds: Sequence[Shred] = ()
@@ -1460,6 +1477,7 @@ class LedgerCore(ClosedOnExit):
                 raise errors.WrongStateError("batches do not nest")
             self._sync()
             self._pending, self._pending_refs = {}, set()
+            self._pending_seen = {}
             self._shreds = []
             self._reads = {}
             self._batch_failed = False
@@ -1474,6 +1492,7 @@ class LedgerCore(ClosedOnExit):
             finally:
                 self._pending = None
                 self._pending_refs = set()
+                self._pending_seen = {}
                 self._shreds = []
                 # Else, while the next batch opens, this thread would pass
                 # for its owner: its refused commands would fail that batch.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,13 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import PersistenceError
 
-from coledger import Ledger, LedgerError, StorageError, WrongStateError
+from coledger import (
+    DuplicateSourceRefError,
+    Ledger,
+    LedgerError,
+    StorageError,
+    WrongStateError,
+)
 
 Refusal = Callable[[Ledger, dict[str, UUID]], Any]
 
@@ -140,3 +147,48 @@ def test_a_batch_is_used_once(ledger: Ledger) -> None:
     with ledger.batch():  # a new one works as ever
         ledger.register_member("Cal")
     assert [m.name for m in ledger.members()] == ["Ann", "Cal"]
+
+
+NO_OPS: dict[str, Callable[[Ledger, UUID, UUID, UUID, str], None]] = {
+    "a supporter authorised again": lambda led, admin, kit, _, ref: (
+        led.authorise_supporter(kit, admin, source_ref=ref)
+    ),
+    "a project finished again": lambda led, admin, _, plan, ref: led.finish_project(
+        plan, by=admin, source_ref=ref
+    ),
+    "a project given its own label": lambda led, admin, _, plan, ref: (
+        led.relabel_project(plan, "co_design", by=admin, source_ref=ref)
+    ),
+}
+
+
+@pytest.mark.parametrize("no_op", sorted(NO_OPS))
+@pytest.mark.parametrize("batched", [False, True])
+def test_a_command_that_records_nothing_leaves_its_source_ref_free(
+    ledger: Ledger, no_op: str, batched: bool
+) -> None:
+    """A no-op's source_ref stays free for a later command, in a batch or not."""
+    admin = ledger.register_member("Admin", role="staff")
+    kit = ledger.register_member("Kit")
+    ledger.authorise_supporter(kit, admin)
+    plan = ledger.start_project("Plan", label="co_design", by=admin)
+    ledger.finish_project(plan, by=admin)
+    before = ledger.position
+    with ledger.batch() if batched else contextlib.nullcontext():
+        NO_OPS[no_op](ledger, admin, kit, plan, "minutes:4")
+        assert ledger.find_by_source_ref("minutes:4") is None
+        ann = ledger.register_member("Ann", source_ref="minutes:4")
+        assert ledger.find_by_source_ref("minutes:4") == ann
+    assert ledger.position > before
+    assert ledger.find_by_source_ref("minutes:4") == ann
+
+
+def test_a_source_ref_recorded_in_a_batch_is_refused_again_in_it(
+    ledger: Ledger,
+) -> None:
+    """Inside one batch, a second command naming a recorded source_ref is refused."""
+    before = ledger.position
+    with pytest.raises(DuplicateSourceRefError), ledger.batch():  # noqa: PT012 (the batch)
+        ledger.register_member("Ann", source_ref="roster:1")
+        ledger.register_member("Bea", source_ref="roster:1")
+    assert ledger.position == before
