@@ -31,6 +31,8 @@ NAIVE = datetime(2024, 6, 1, 18, 0)  # noqa: DTZ001 (the point of the test)
 WORLD_REF = "world:admin"
 FIRST = datetime(1800, 1, 1, tzinfo=UTC)
 """The earliest business time a record can hold."""
+DUE = datetime(2100, 6, 1, 18, 0, tzinfo=UTC)
+"""A due date after any assignment the tests make (none may come after it)."""
 
 
 @dataclass(frozen=True)
@@ -374,7 +376,7 @@ COMMANDS = [
             "proposal": w.adopted_p,
             "description": "Book it",
             "owners": [w.kim],
-            "due": AWARE,
+            "due": DUE,
             "by": w.admin,
         },
         {"proposal": UnknownProposalError, "by": M},

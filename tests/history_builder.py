@@ -592,7 +592,7 @@ class WideBuilder(Builder):
             proposal,
             description="Do it",
             owners=[self.pick(data, self.members)],
-            due=when + timedelta(hours=data.draw(st.integers(-48, 48))),
+            due=when + timedelta(hours=data.draw(st.integers(0, 96))),
             by=self.members[0],
             occurred_at=when,
         )

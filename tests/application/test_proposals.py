@@ -388,7 +388,7 @@ def test_delivery_and_evaluation_need_an_adopted_decision(ledger: Ledger) -> Non
 
     p = ledger.raise_proposal(board, proposers=[sam], title="A", text="x")
     adopt(ledger, p, admin, [sam, kim])
-    due = datetime(2025, 1, 31, tzinfo=UTC) + timedelta(hours=9)
+    due = datetime(2099, 1, 31, tzinfo=UTC) + timedelta(hours=9)  # after now
     action = ledger.assign_action(
         p, description="Book the venue", owners=[kim, sam], due=due, by=admin
     )
@@ -462,6 +462,39 @@ def test_delivery_follows_the_adoption_in_business_time(ledger: Ledger) -> None:
     view = ledger.proposal(p)
     assert view.actions[0].completed_at == on(12)
     assert len(view.evaluations) == 1
+
+
+def test_an_action_is_not_due_before_it_was_assigned(ledger: Ledger) -> None:
+    """A due date before the assignment is refused; one at it, or later, is kept."""
+    admin, sam, kim, board = setting(ledger)
+    start = datetime(2024, 5, 1, 12, tzinfo=UTC)
+    p = ledger.raise_proposal(
+        board, proposers=[sam], title="T", text="x", occurred_at=start
+    )
+    ledger.decide(p, outcome="adopted", method="chair", by=admin, occurred_at=start)
+    assigned = start + timedelta(days=3)
+    for late in (timedelta(seconds=1), timedelta(days=2)):
+        with refused(ledger, TimeOrderError, match="the due date"):
+            ledger.assign_action(
+                p,
+                description="Do",
+                owners=[kim],
+                by=admin,
+                due=assigned - late,
+                occurred_at=assigned,
+            )
+    with refused(ledger, TimeOrderError, match="the due date"):
+        ledger.assign_action(  # at the default time, now
+            p, description="Do", owners=[kim], by=admin, due=assigned
+        )
+    for due in (assigned, assigned + timedelta(days=7)):
+        ledger.assign_action(
+            p, description="Do", owners=[kim], by=admin, due=due, occurred_at=assigned
+        )
+    assert [a.due for a in ledger.proposal(p).actions] == [
+        assigned,
+        assigned + timedelta(days=7),
+    ]
 
 
 def test_delivery_at_the_default_time_follows_an_adoption_from_a_fast_clock(

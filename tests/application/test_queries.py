@@ -269,10 +269,15 @@ def test_times_a_command_is_given_compare_by_the_instant_in_the_repeated_hour(
     assert sooner is not None
     assert later is not None
     assert later > sooner
-    p = ledger.raise_proposal(board, proposers=[admin], title="T", text="x")
-    ledger.decide(p, outcome="adopted", method="chair", by=admin)
+    before = datetime(2025, 10, 25, tzinfo=UTC)  # actions are not due before it
+    p = ledger.raise_proposal(
+        board, proposers=[admin], title="T", text="x", occurred_at=before
+    )
+    ledger.decide(p, outcome="adopted", method="chair", by=admin, occurred_at=before)
     for what, at in (("Book", early), ("Pay", late)):
-        ledger.assign_action(p, description=what, owners=[admin], due=at, by=admin)
+        ledger.assign_action(
+            p, description=what, owners=[admin], due=at, by=admin, occurred_at=before
+        )
     book, pay = (a.due for a in ledger.proposal(p).actions)
     assert book is not None
     assert pay is not None

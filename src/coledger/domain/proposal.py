@@ -937,8 +937,14 @@ class Proposal(LedgerAggregate):
         owners: tuple[UUID, ...],
         due: datetime | None,
     ) -> None:
-        """Record delivery work following an adoption."""
+        """Record delivery work following an adoption, due no earlier than now.
+
+        A due date before the assignment would be work due before anyone was
+        given it: late whenever it was done, as follow-through counts it.
+        """
         self._check_after_adoption(ctx, "the action")
+        if due is not None:
+            check_not_before("the due date", due, ctx.occurred_at, "the assignment")
         self._record(
             self.ActionAssigned,
             ctx,
