@@ -969,6 +969,44 @@ def test_an_opening_at_the_default_time_follows_a_rule_from_a_fast_clock(
     assert opened == [ahead]
 
 
+def test_a_replacement_ballot_comes_no_earlier_than_the_ballot_it_replaces(
+    ledger: Ledger,
+) -> None:
+    """A voter's ballot dated before their counted one is refused; the tally stands."""
+
+    def at(hour: int) -> datetime:
+        return datetime(2024, 3, 2, hour, tzinfo=UTC)
+
+    admin, body, (a, b) = board_with(ledger, 2, seated_at=at(1))
+    p = ledger.raise_proposal(
+        body, proposers=[a], title="T", text="x", occurred_at=at(2)
+    )
+    ledger.open_voting(p, by=admin, occurred_at=at(3))
+    ledger.cast_ballot(p, voter=a, choice="for", occurred_at=at(6))
+    ledger.cast_ballot(p, voter=b, choice="against", occurred_at=at(4))  # any order
+    with refused(ledger, TimeOrderError, match="the ballot it replaces"):
+        ledger.cast_ballot(p, voter=a, choice="against", occurred_at=at(5))
+    assert (ledger.tally(p).for_, ledger.tally(p).against) == (1, 1)
+    ledger.cast_ballot(p, voter=b, choice="for", occurred_at=at(4))  # at it: replaces
+    ledger.cast_ballot(p, voter=a, choice="abstain")  # now, after 06:00
+    tally = ledger.tally(p)
+    assert (tally.for_, tally.against, tally.abstain) == (1, 0, 1)
+
+
+def test_a_replacement_at_the_default_time_follows_the_voter_s_ballot_ahead(
+    ledger: Ledger,
+) -> None:
+    """Without a time, a replacement is dated no earlier than the ballot it replaces."""
+    admin, body, (a,) = board_with(ledger, 1)
+    p = ledger.raise_proposal(body, proposers=[a], title="T", text="x")
+    ledger.open_voting(p, by=admin)
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    ledger.cast_ballot(p, voter=a, choice="for", occurred_at=ahead)
+    ledger.cast_ballot(p, voter=a, choice="against")
+    assert ledger.tally(p).against == 1
+    assert list(ledger.history())[-1].event.occurred_at == ahead
+
+
 def test_a_close_given_a_time_comes_no_earlier_than_its_ballots(
     ledger: Ledger,
 ) -> None:

@@ -396,6 +396,8 @@ class ProposalModel:
     access_override: str | None = None
     unmet_at_opening: frozenset[UUID] = frozenset()
     ballots: dict[UUID, tuple[str, UUID | None]] = field(default_factory=dict)
+    ballot_at: dict[UUID, datetime] = field(default_factory=dict)
+    """The business time of each voter's ballot in ``ballots``."""
     lived_experience_participants: int | None = None
     decisions: list[DecisionModel] = field(default_factory=list)
     comments: dict[UUID, tuple[UUID, str]] = field(default_factory=dict)
@@ -409,6 +411,11 @@ class ProposalModel:
     def closed(self) -> bool:
         """Decided or withdrawn: no more comments, votes or requests (but feedback)."""
         return self.status in {"decided", "withdrawn"} and not self.undecided_vote
+
+    def replaces_a_later(self, voter: UUID, instant: datetime) -> bool:
+        """Whether *voter*'s ballot at *instant* would replace one dated after it."""
+        replaced = self.ballot_at.get(voter)
+        return replaced is not None and instant < replaced
 
     @property
     def floor(self) -> datetime:
@@ -1823,7 +1830,7 @@ class LedgerMachine(RuleBasedStateMachine):
             if supporter in self.model.members[voter].supporters:
                 event("ballot dated before its supporter's consent")
         assert record.last_step is not None
-        if instant < record.last_step:
+        if instant < record.last_step or record.replaces_a_later(voter, instant):
             why.append(errors.TimeOrderError)
         if why:
             ended = record.status != "voting" and record.rule is not None
@@ -1832,6 +1839,7 @@ class LedgerMachine(RuleBasedStateMachine):
         replacing = voter in record.ballots
         self._accept(command)
         record.ballots[voter] = (choice, supporter)
+        record.ballot_at[voter] = instant
         record.last_ballot = max(instant, record.last_ballot or instant)
         event("ballot replaced" if replacing else "ballot cast")
         if supporter is not None:

@@ -141,7 +141,7 @@ class VotingCommands(LedgerCore):
                 helper or member.id,
                 occurred_at,
                 source_ref,
-                not_before=record.last_step_at,
+                not_before=latest(record.last_step_at, record.ballot_at.get(member.id)),
             )
             member.check_consent(helper, ctx.occurred_at)
             record.cast_ballot(ctx, voter=member.id, choice=choice, supporter=helper)

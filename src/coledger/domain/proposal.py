@@ -133,6 +133,7 @@ class Proposal(LedgerAggregate):
             aggregate.access_override = None
             aggregate.voting_opened_at = None
             aggregate.ballots = {}
+            aggregate.ballot_at = {}
             aggregate.last_ballot_at = None
             aggregate.tally = None
             aggregate.verdict = None
@@ -269,6 +270,7 @@ class Proposal(LedgerAggregate):
             """Hold the voter's latest choice."""
             ballot = Ballot(self.voter, self.choice, self.supporter)
             aggregate.ballots[self.voter] = ballot
+            aggregate.ballot_at[self.voter] = self.occurred_at
             last = aggregate.last_ballot_at
             at = self.occurred_at
             aggregate.last_ballot_at = at if last is None else max(at, last)
@@ -447,6 +449,8 @@ class Proposal(LedgerAggregate):
         """Whether the open vote only informs, as fixed at its opening (None: a
         vote opened before that was recorded, settled at its close)."""
         ballots: dict[UUID, Ballot]
+        ballot_at: dict[UUID, datetime]
+        """The business time of each voter's ballot in ``ballots``."""
         last_ballot_at: datetime | None
         """The latest business time of a ballot (ballots come in any order)."""
         tally: Tally | None
@@ -776,7 +780,12 @@ class Proposal(LedgerAggregate):
     def cast_ballot(
         self, ctx: Context, *, voter: UUID, choice: str, supporter: UUID | None
     ) -> None:
-        """Record a ballot from a member of the electorate while voting is open."""
+        """Record a ballot from a member of the electorate while voting is open.
+
+        Ballots of different voters come in any order, but a voter's ballot
+        replaces theirs only from a later time: one dated before would count
+        while the ballot it replaced came after it.
+        """
         if self.status != "voting":
             raise VotingNotOpenError(f"voting on proposal {self.id} is not open")
         if voter not in self.electorate:
@@ -784,6 +793,12 @@ class Proposal(LedgerAggregate):
                 f"member {voter} is not in the electorate of proposal {self.id}"
             )
         self._check_after_last_step(ctx, "a ballot")
+        check_not_before(
+            "a ballot",
+            ctx.occurred_at,
+            self.ballot_at.get(voter),
+            "the ballot it replaces",
+        )
         self._record(
             self.BallotCast, ctx, voter=voter, choice=choice, supporter=supporter
         )
