@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -271,6 +273,37 @@ def test_d1_other_methods_need_a_voting_seat_at_the_time(
     assert methods.value == pytest.approx(1 / 4)
     assert methods.band == "mixed"
     assert methods.note == "consensus 1, consent 1, delegated 1, chair 1"
+
+
+def test_d1_a_vote_s_deciders_are_its_counted_voters(
+    make_org: Callable[[], Org],
+) -> None:
+    """An imported vote's decision naming a non-voter gives them no vote right.
+
+    An import does not check who a closed vote names as deciding: the export
+    is edited, as a hand-built or damaged one could be, to add a member with
+    lived experience who held no seat and cast no ballot.
+    """
+    org = make_org()
+    kim = org.member("Kim", le=False)
+    ali = org.member("Ali", le=True, seat=None)
+    p = org.propose([kim], 1)
+    org.vote(p, {kim: "for"}, 2)
+    out = io.StringIO()
+    org.ledger.export(out)
+    lines = []
+    for line in out.getvalue().splitlines():
+        row = json.loads(line)
+        if row.get("topic", "").endswith("Proposal.Decided"):
+            row["state"]["decided_by"].append(str(ali))
+        lines.append(json.dumps(row))
+    with Ledger.open("memory://") as copy:
+        copy.import_events(io.StringIO("\n".join(lines) + "\n"))
+        facts = copy.facts()
+    (decided,) = facts.proposals[p].decisions
+    assert decided.decided_by == (kim, ali)  # kept as imported
+    figure = d1(Lens(facts, Scope.ledger(), None, None), TH)
+    assert (figure.value, figure.band, figure.people) == (0.0, "not_shared", 1)
 
 
 def test_d2_method_profile_and_its_bands(make_org: Callable[[], Org]) -> None:

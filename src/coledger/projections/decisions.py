@@ -86,12 +86,14 @@ def le_originated(lens: Lens, p: ProposalFacts) -> bool:
 def deciders_with_right(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> list[UUID]:
     """The members of decided_by who held a vote or consent right in decision *d*.
 
-    A closed vote's decided_by are its voters, all in the electorate fixed when
-    it opened. Anyone else named (under consensus and consent too) had a right
-    only with a voting seat on the body at the time of the decision.
+    A closed vote's are the voters whose ballots it counts, those of the
+    electorate fixed when it opened: the close names no one else, but an
+    import may. Anyone named otherwise (under consensus and consent too) had
+    a right only with a voting seat on the body at the time of the decision.
     """
     if d.by_vote:
-        return list(d.decided_by)
+        voters = set(counted_voters(p))
+        return [m for m in d.decided_by if m in voters]
     body = lens.facts.bodies.get(p.body)
     if body is None:
         return []

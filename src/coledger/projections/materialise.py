@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 49
+FIGURES_VERSION = 50
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -328,7 +328,9 @@ only the ballots of its electorate, as the close counts them. 49: P2 and
 the ladder place acts on occasions by one rule: a proposal's raising is its
 own meeting whatever the day, else a written day, and a meeting-channel act
 on a day of several meetings goes to the latest begun (so ``le_occasions``,
-``comment_meetings`` and ``one_off`` can change).)"""
+``comment_meetings`` and ``one_off`` can change). 50: a
+closed vote gives a vote right (D1, the ladder's deciders) only to the
+voters whose ballots it counts, not to others an import names.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
