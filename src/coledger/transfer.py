@@ -258,6 +258,7 @@ def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
     _check_replays(events, source)
     _check_references(events, source)
     _check_declines(events, source)
+    _check_supporters(events, source)
     _check_erasures(events, source)
     _check_withdrawals(events, source)
     _check_source_refs(events, source)
@@ -412,6 +413,43 @@ def _check_declines(events: list[LedgerAggregate.Event], source: str) -> None:
                     f"{event.originator_id} was asked for by {asker}: a decline "
                     "names the member who asked",
                 )
+
+
+def _check_supporters(events: list[LedgerAggregate.Event], source: str) -> None:
+    """An act through a supporter has the member's consent, dated no later than it.
+
+    The command reads the consent at the act's business time. The file cannot
+    always tell which came first (a batch stores record by record, so a ballot
+    may come before the consent behind it, and a revocation recorded after an
+    act may be dated before it), so the import asks what any such history
+    holds: that member's consent for that supporter, dated at or before the act.
+    """
+    since: dict[tuple[int, int], datetime] = {}  # the earliest, by (member, supporter)
+    acts: list[tuple[int, UUID, UUID, datetime]] = []
+    for number, event in enumerate(events, start=2):
+        if isinstance(event, Member.SupporterAuthorised):
+            pair = (event.originator_id.int, event.supporter.int)
+            first = since.get(pair)
+            if first is None or event.occurred_at < first:
+                since[pair] = event.occurred_at
+        elif (
+            isinstance(event, Proposal.Commented | Proposal.BallotCast)
+            and event.supporter is not None
+        ):
+            member = (
+                event.author if isinstance(event, Proposal.Commented) else event.voter
+            )
+            acts.append((number, member, event.supporter, event.occurred_at))
+    for number, member, supporter, at in acts:
+        first = since.get((member.int, supporter.int))
+        if first is None or at < first:
+            raise MalformedImportError(
+                source,
+                number,
+                f"supporter {supporter} has no consent from member {member} "
+                f"dated at or before {at.isoformat()}: a supporter acts with a "
+                "member only with their consent",
+            )
 
 
 def _check_erasures(events: list[LedgerAggregate.Event], source: str) -> None:

@@ -1,0 +1,233 @@
+"""An import refuses subjects that the commands cross-check between records."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+import pytest
+
+from coledger import Ledger, transfer
+from conftest import TEST_MASTER_KEY
+
+MEMBER = "coledger.domain.member:Member"
+PROPOSAL = "coledger.domain.proposal:Proposal"
+MEETING = "coledger.domain.meeting:Meeting"
+BODY = "coledger.domain.body:Body"
+ADJUSTMENT = "coledger.domain.adjustment:Adjustment"
+
+
+def on(day: int) -> datetime:
+    """Noon on a day of March 2024."""
+    return datetime(2024, 3, day, 12, tzinfo=UTC)
+
+
+@attrs.frozen
+class Story:
+    """A small ledger's export, and the ids in it."""
+
+    lines: list[str]
+    ana: UUID
+    bo: UUID
+    cy: UUID
+    board: UUID
+    forum: UUID
+    meeting: UUID
+    elsewhere: UUID
+    proposal: UUID
+    for_meeting: UUID
+    for_proposal: UUID
+
+
+def export_of(ledger: Ledger) -> list[str]:
+    """The ledger's export, line by line."""
+    out = io.StringIO()
+    ledger.export(out)
+    return out.getvalue().splitlines()
+
+
+@pytest.fixture(scope="module")
+def story() -> Story:
+    """Two bodies with a meeting each; a proposal at one, with a supporter's acts.
+
+    Bo authorised Cy as a supporter; Cy commented and voted for Bo. Bo asked for
+    adjustments for the meeting and for the proposal, both needed before the
+    vote, and the vote opened over them.
+    """
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        ana = ledger.register_member("Ana Example", occurred_at=on(1))
+        bo = ledger.register_member("Bo Example", by=ana, occurred_at=on(1))
+        cy = ledger.register_member("Cy Example", by=ana, occurred_at=on(1))
+        board = ledger.establish_body(
+            "Board", kind="governance", by=ana, occurred_at=on(1)
+        )
+        forum = ledger.establish_body(
+            "Forum", kind="advisory", by=ana, occurred_at=on(1)
+        )
+        for member in (ana, bo):
+            ledger.assign_seat(board, member, by=ana, occurred_at=on(2))
+        meeting, elsewhere = (
+            ledger.schedule_meeting(
+                body,
+                kind="decision_meeting",
+                title=title,
+                starts_at=on(20),
+                by=ana,
+                occurred_at=on(2),
+            )
+            for body, title in ((board, "Board meeting"), (forum, "Forum meeting"))
+        )
+        ledger.authorise_supporter(bo, cy, occurred_at=on(3))
+        proposal = ledger.raise_proposal(
+            board,
+            proposers=[ana],
+            title="Evening meetings",
+            text="Meet in the evenings.",
+            meeting=meeting,
+            occurred_at=on(4),
+        )
+        ledger.comment(
+            proposal, author=bo, text="Yes please.", supporter=cy, occurred_at=on(5)
+        )
+        for_meeting = ledger.request_adjustment(
+            bo, code="BSL", meeting=meeting, needed_before="vote", occurred_at=on(6)
+        )
+        for_proposal = ledger.request_adjustment(
+            bo, code="BSL", proposal=proposal, needed_before="vote", occurred_at=on(6)
+        )
+        ledger.open_voting(
+            proposal, by=ana, access_override="agreed with Bo", occurred_at=on(7)
+        )
+        ledger.cast_ballot(
+            proposal, voter=bo, choice="for", supporter=cy, occurred_at=on(8)
+        )
+        return Story(
+            export_of(ledger),
+            ana,
+            bo,
+            cy,
+            board,
+            forum,
+            meeting,
+            elsewhere,
+            proposal,
+            for_meeting,
+            for_proposal,
+        )
+
+
+Change = Callable[[dict[str, Any]], bool]
+"""Alters an export row in place; False if this row is not the one to alter."""
+
+
+def edited(lines: list[str], topic: str, change: Change) -> tuple[list[str], int]:
+    """*lines* with the first *topic* row that *change* alters; and its line."""
+    changed = list(lines)
+    for index, line in enumerate(lines):
+        row = json.loads(line)
+        if row.get("topic") == topic and change(row):
+            changed[index] = json.dumps(row)
+            return changed, index + 1
+    raise AssertionError(f"no {topic} row to change")
+
+
+def refused(lines: list[str], line: int, says: str) -> None:
+    """Reading *lines* is refused at *line*, and an import writes nothing."""
+    with pytest.raises(transfer.MalformedImportError) as caught:
+        transfer.read_export(lines, "edited.jsonl")
+    assert caught.value.line == line
+    assert says in caught.value.reason
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as fresh:
+        with pytest.raises(transfer.MalformedImportError):
+            fresh.import_events(lines)
+        assert fresh.position == 0
+
+
+def test_the_story_imports_whole(story: Story) -> None:
+    """The unedited export reads and imports: every check below passes it."""
+    assert len(transfer.read_export(story.lines).events) == len(story.lines) - 1
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as copy:
+        assert copy.import_events(story.lines).events == len(story.lines) - 1
+
+
+def supported_by(member: Callable[[Story], UUID]) -> Callable[[Story], Change]:
+    """A change naming another supporter on an act made through one."""
+
+    def make(story: Story) -> Change:
+        def change(row: dict[str, Any]) -> bool:
+            if row["state"].get("supporter") is None:
+                return False
+            row["state"]["supporter"] = str(member(story))
+            return True
+
+        return change
+
+    return make
+
+
+@pytest.mark.parametrize("topic", [f"{PROPOSAL}.Commented", f"{PROPOSAL}.BallotCast"])
+def test_an_act_through_a_supporter_without_consent_is_refused(
+    story: Story, topic: str
+) -> None:
+    """A comment or ballot through a supporter the member never authorised.
+
+    The commands raise SupporterNotAuthorisedError for it; the file could
+    record Ana acting for Bo, who consented only to Cy.
+    """
+    lines, line = edited(story.lines, topic, supported_by(lambda s: s.ana)(story))
+    refused(lines, line, "consent")
+
+
+def test_an_act_before_the_consent_began_is_refused(story: Story) -> None:
+    """Consent dated after the comment and ballot made through it covers neither."""
+
+    def later(row: dict[str, Any]) -> bool:
+        row["state"]["occurred_at"] = on(9).isoformat()
+        return True
+
+    lines, _ = edited(story.lines, f"{MEMBER}.SupporterAuthorised", later)
+    comment = next(
+        i + 1 for i, line in enumerate(lines) if f"{PROPOSAL}.Commented" in line
+    )
+    refused(lines, comment, "consent")
+
+
+def test_consent_stored_after_the_act_in_a_batch_still_imports() -> None:
+    """A batch stores record by record: a ballot's line may come before its consent.
+
+    So may a revocation recorded after an act and dated before it, which the
+    commands allow: the import asks only for a consent dated no later than the act.
+    """
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        ana = ledger.register_member("Ana Example", occurred_at=on(1))
+        bo = ledger.register_member("Bo Example", by=ana, occurred_at=on(1))
+        cy = ledger.register_member("Cy Example", by=ana, occurred_at=on(1))
+        board = ledger.establish_body(
+            "Board", kind="governance", by=ana, occurred_at=on(1)
+        )
+        ledger.assign_seat(board, bo, by=ana, occurred_at=on(2))
+        with ledger.batch():
+            proposal = ledger.raise_proposal(
+                board, proposers=[ana], title="T", text="x", occurred_at=on(3)
+            )
+            ledger.authorise_supporter(bo, cy, occurred_at=on(3))
+            ledger.comment(
+                proposal, author=bo, text="Yes.", supporter=cy, occurred_at=on(4)
+            )
+            ledger.open_voting(proposal, by=ana, occurred_at=on(5))
+            ledger.cast_ballot(
+                proposal, voter=bo, choice="for", supporter=cy, occurred_at=on(8)
+            )
+        ledger.revoke_supporter(bo, cy, occurred_at=on(6))
+        lines = export_of(ledger)
+    topics = [json.loads(line).get("topic") for line in lines]
+    assert topics.index(f"{PROPOSAL}.BallotCast") < topics.index(
+        f"{MEMBER}.SupporterAuthorised"
+    )
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as copy:
+        assert copy.import_events(lines).events == len(lines) - 1
