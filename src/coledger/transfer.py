@@ -258,6 +258,7 @@ def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
     _check_replays(events, source)
     _check_references(events, source)
     _check_declines(events, source)
+    _check_links(events, source)
     _check_supporters(events, source)
     _check_erasures(events, source)
     _check_withdrawals(events, source)
@@ -413,6 +414,63 @@ def _check_declines(events: list[LedgerAggregate.Event], source: str) -> None:
                     f"{event.originator_id} was asked for by {asker}: a decline "
                     "names the member who asked",
                 )
+
+
+_Link = Meeting.AdjustmentLinked | Proposal.AdjustmentLinked
+_Request = tuple[int, UUID, str]
+"""A request for a meeting or proposal: that record's id's int, member, stage."""
+
+
+def _check_links(events: list[LedgerAggregate.Event], source: str) -> None:
+    """A note of a request on a meeting or proposal repeats the request.
+
+    ``request_adjustment`` records the request and the note on its meeting or
+    proposal (``AdjustmentLinked``) from one set of values: the note names the
+    same member and stage, and votes there read the requests through it.
+    Either may come first in the file, since a batch stores record by record.
+    A request without its note is not refused: an export cut at a position
+    (as ``as_of`` reads the ledger) may end between the two.
+    """
+    requests: dict[int, _Request] = {}  # by the adjustment's id's int
+    links: list[tuple[int, _Link]] = []
+    for number, event in enumerate(events, start=2):
+        if isinstance(event, Adjustment.Requested):
+            target = event.meeting or event.proposal
+            if target is not None:
+                requests[event.originator_id.int] = (
+                    target.int,
+                    event.member,
+                    event.needed_before,
+                )
+        elif isinstance(event, Meeting.AdjustmentLinked | Proposal.AdjustmentLinked):
+            links.append((number, event))
+    for number, link in links:
+        problem = _link_problem(link, requests.get(link.adjustment.int))
+        if problem is not None:
+            raise MalformedImportError(source, number, problem)
+
+
+def _link_problem(link: _Link, request: _Request | None) -> str | None:
+    """What in an AdjustmentLinked differs from the request it notes, or None."""
+    adjustment = link.adjustment
+    if request is None or request[0] != link.originator_id.int:
+        return (
+            f"adjustment {adjustment} was requested for another record than "
+            f"{link.originator_id}, or for none: a note names a request made for "
+            "its own meeting or proposal"
+        )
+    _, member, stage = request
+    if link.member != member:
+        return (
+            f"member names {link.member}, but adjustment {adjustment} was asked "
+            f"for by {member}: a note names the member who asked"
+        )
+    if link.needed_before != stage:
+        return (
+            f"needed_before is {link.needed_before!r}, but adjustment "
+            f"{adjustment} is needed before the {stage}"
+        )
+    return None
 
 
 def _check_supporters(events: list[LedgerAggregate.Event], source: str) -> None:

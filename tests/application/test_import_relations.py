@@ -231,3 +231,52 @@ def test_consent_stored_after_the_act_in_a_batch_still_imports() -> None:
     )
     with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as copy:
         assert copy.import_events(lines).events == len(lines) - 1
+
+
+def put(field: str, value: Callable[[Story], object]) -> Callable[[Story], Change]:
+    """A change setting *field* to a value taken from the story."""
+
+    def make(story: Story) -> Change:
+        def change(row: dict[str, Any]) -> bool:
+            given = value(story)
+            row["state"][field] = given if isinstance(given, str) else str(given)
+            return True
+
+        return change
+
+    return make
+
+
+LINKS = [
+    (f"{MEETING}.AdjustmentLinked", put("member", lambda s: s.ana), "member"),
+    (f"{PROPOSAL}.AdjustmentLinked", put("member", lambda s: s.ana), "member"),
+    (
+        f"{MEETING}.AdjustmentLinked",
+        put("adjustment", lambda s: s.for_proposal),
+        "was requested for",
+    ),
+    (
+        f"{PROPOSAL}.AdjustmentLinked",
+        put("adjustment", lambda s: s.for_meeting),
+        "was requested for",
+    ),
+    (f"{MEETING}.AdjustmentLinked", put("needed_before", lambda _: "papers"), "vote"),
+]
+
+
+@pytest.mark.parametrize(
+    ("topic", "make", "says"),
+    LINKS,
+    ids=[f"{t[0].rpartition(':')[2]}-{t[2]}" for t in LINKS],
+)
+def test_a_link_unlike_its_request_is_refused(
+    story: Story, topic: str, make: Callable[[Story], Change], says: str
+) -> None:
+    """A meeting's or proposal's note of a request repeats the request itself.
+
+    request_adjustment writes both from one set of values: the same member,
+    stage and record. Edited, the meeting would say another member's access
+    need was raised there, or a vote would be held by someone else's request.
+    """
+    lines, line = edited(story.lines, topic, make(story))
+    refused(lines, line, says)
