@@ -259,6 +259,7 @@ def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
     _check_references(events, source)
     _check_declines(events, source)
     _check_links(events, source)
+    _check_meetings(events, source)
     _check_supporters(events, source)
     _check_erasures(events, source)
     _check_withdrawals(events, source)
@@ -414,6 +415,30 @@ def _check_declines(events: list[LedgerAggregate.Event], source: str) -> None:
                     f"{event.originator_id} was asked for by {asker}: a decline "
                     "names the member who asked",
                 )
+
+
+def _check_meetings(events: list[LedgerAggregate.Event], source: str) -> None:
+    """A proposal raised at a meeting is raised at a meeting of its own body.
+
+    ``raise_proposal`` refuses a meeting of another body; the reports count
+    a proposal at its meeting, and the meeting for its body.
+    """
+    bodies: dict[int, UUID] = {}  # each meeting's body, by the meeting's id's int
+    raised: list[tuple[int, UUID, UUID]] = []  # line, body, meeting
+    for number, event in enumerate(events, start=2):
+        if isinstance(event, Meeting.Scheduled):
+            bodies[event.originator_id.int] = event.body
+        elif isinstance(event, Proposal.Raised) and event.meeting is not None:
+            raised.append((number, event.body, event.meeting))
+    for number, body, meeting in raised:
+        held = bodies.get(meeting.int)
+        if held != body:
+            raise MalformedImportError(
+                source,
+                number,
+                f"meeting {meeting} is a meeting of another body ({held}), "
+                f"not of the proposal's body {body}",
+            )
 
 
 _Link = Meeting.AdjustmentLinked | Proposal.AdjustmentLinked

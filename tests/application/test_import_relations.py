@@ -280,3 +280,14 @@ def test_a_link_unlike_its_request_is_refused(
     """
     lines, line = edited(story.lines, topic, make(story))
     refused(lines, line, says)
+
+
+def test_a_proposal_at_a_meeting_of_another_body_is_refused(story: Story) -> None:
+    """raise_proposal refuses a meeting of another body than the proposal's.
+
+    Imported, the board's proposal would be counted at the forum's meeting.
+    """
+    lines, line = edited(
+        story.lines, f"{PROPOSAL}.Raised", put("meeting", lambda s: s.elsewhere)(story)
+    )
+    refused(lines, line, "meeting of another body")
