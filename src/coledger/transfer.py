@@ -260,6 +260,7 @@ def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
     _check_declines(events, source)
     _check_links(events, source)
     _check_meetings(events, source)
+    _check_votes(events, source)
     _check_supporters(events, source)
     _check_erasures(events, source)
     _check_withdrawals(events, source)
@@ -439,6 +440,34 @@ def _check_meetings(events: list[LedgerAggregate.Event], source: str) -> None:
                 f"meeting {meeting} is a meeting of another body ({held}), "
                 f"not of the proposal's body {body}",
             )
+
+
+def _check_votes(events: list[LedgerAggregate.Event], source: str) -> None:
+    """A vote's opening is noted only on its proposal's own body and meeting.
+
+    ``open_voting`` notes it there (``VoteOpened``), so that no seat, rule or
+    request dated before it can contradict it; a note elsewhere would hold
+    another body or meeting to a vote that was never theirs.
+    """
+    places: dict[int, tuple[int, int | None]] = {}  # by proposal: body, meeting
+    notes: list[tuple[int, Body.VoteOpened | Meeting.VoteOpened]] = []
+    for number, event in enumerate(events, start=2):
+        if isinstance(event, Proposal.Raised):
+            meeting = None if event.meeting is None else event.meeting.int
+            places[event.originator_id.int] = (event.body.int, meeting)
+        elif isinstance(event, Body.VoteOpened | Meeting.VoteOpened):
+            notes.append((number, event))
+    for number, note in notes:
+        body, meeting = places[note.proposal.int]  # a proposal: references say so
+        if isinstance(note, Body.VoteOpened) and note.originator_id.int != body:
+            msg = f"proposal {note.proposal} is not a proposal to this body"
+        elif isinstance(note, Meeting.VoteOpened) and note.originator_id.int != meeting:
+            msg = f"proposal {note.proposal} was not raised at this meeting"
+        else:
+            continue
+        raise MalformedImportError(
+            source, number, f"{msg}: a vote is noted on its own body and meeting"
+        )
 
 
 _Link = Meeting.AdjustmentLinked | Proposal.AdjustmentLinked

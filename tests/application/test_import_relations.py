@@ -40,8 +40,12 @@ class Story:
     meeting: UUID
     elsewhere: UUID
     proposal: UUID
+    other: UUID
     for_meeting: UUID
     for_proposal: UUID
+    standing: UUID
+    outsiders_need: UUID
+    later_need: UUID
 
 
 def export_of(ledger: Ledger) -> list[str]:
@@ -57,7 +61,9 @@ def story() -> Story:
 
     Bo authorised Cy as a supporter; Cy commented and voted for Bo. Bo asked for
     adjustments for the meeting and for the proposal, both needed before the
-    vote, and the vote opened over them.
+    vote, and the vote opened over them. Bo also has a standing request and one
+    needed before feedback, and Cy, who holds no seat, one before the vote:
+    none of these held the vote. The forum has a proposal of its own.
     """
     with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
         ana = ledger.register_member("Ana Example", occurred_at=on(1))
@@ -100,6 +106,20 @@ def story() -> Story:
         for_proposal = ledger.request_adjustment(
             bo, code="BSL", proposal=proposal, needed_before="vote", occurred_at=on(6)
         )
+        standing = ledger.request_adjustment(bo, code="BSL", occurred_at=on(6))
+        outsiders_need = ledger.request_adjustment(
+            cy, code="BSL", proposal=proposal, needed_before="vote", occurred_at=on(6)
+        )
+        later_need = ledger.request_adjustment(
+            bo,
+            code="BSL",
+            proposal=proposal,
+            needed_before="feedback",
+            occurred_at=on(6),
+        )
+        other = ledger.raise_proposal(
+            forum, proposers=[bo], title="Forum idea", text="x", occurred_at=on(4)
+        )
         ledger.open_voting(
             proposal, by=ana, access_override="agreed with Bo", occurred_at=on(7)
         )
@@ -116,8 +136,12 @@ def story() -> Story:
             meeting,
             elsewhere,
             proposal,
+            other,
             for_meeting,
             for_proposal,
+            standing,
+            outsiders_need,
+            later_need,
         )
 
 
@@ -291,3 +315,22 @@ def test_a_proposal_at_a_meeting_of_another_body_is_refused(story: Story) -> Non
         story.lines, f"{PROPOSAL}.Raised", put("meeting", lambda s: s.elsewhere)(story)
     )
     refused(lines, line, "meeting of another body")
+
+
+NOTES = [
+    (f"{BODY}.VoteOpened", "not a proposal to this body"),
+    (f"{MEETING}.VoteOpened", "not raised at this meeting"),
+]
+
+
+@pytest.mark.parametrize(("topic", "says"), NOTES, ids=["body", "meeting"])
+def test_a_vote_noted_on_a_body_or_meeting_not_its_own_is_refused(
+    story: Story, topic: str, says: str
+) -> None:
+    """open_voting notes the vote on the proposal's own body and meeting only.
+
+    A note elsewhere would bar that body's seat changes, or that meeting's
+    requests, dated before a vote that was never theirs.
+    """
+    lines, line = edited(story.lines, topic, put("proposal", lambda s: s.other)(story))
+    refused(lines, line, says)
