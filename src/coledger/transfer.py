@@ -48,7 +48,13 @@ from coledger.domain import (
     Proposal,
 )
 from coledger.domain.event_rules import check_event_values
-from coledger.domain.values import EARLIEST, ERASED, LATEST, in_range
+from coledger.domain.values import (
+    EARLIEST,
+    ERASED,
+    LATEST,
+    NEEDED_BEFORE_VOTE,
+    in_range,
+)
 from coledger.errors import MalformedImportError as MalformedImportError  # noqa: PLC0414 (re-exported)
 from coledger.privacy.classification import (
     Purpose,
@@ -443,31 +449,84 @@ def _check_meetings(events: list[LedgerAggregate.Event], source: str) -> None:
 
 
 def _check_votes(events: list[LedgerAggregate.Event], source: str) -> None:
-    """A vote's opening is noted only on its proposal's own body and meeting.
+    """A vote's opening is noted on its own body and meeting, and names its holds.
 
     ``open_voting`` notes it there (``VoteOpened``), so that no seat, rule or
     request dated before it can contradict it; a note elsewhere would hold
-    another body or meeting to a vote that was never theirs.
+    another body or meeting to a vote that was never theirs. Its
+    ``unmet_adjustments`` are requests that could hold it up: for the
+    proposal or its meeting, by a voter, needed before the vote.
     """
     places: dict[int, tuple[int, int | None]] = {}  # by proposal: body, meeting
-    notes: list[tuple[int, Body.VoteOpened | Meeting.VoteOpened]] = []
+    requests: dict[int, tuple[int | None, int, str]] = {}  # for, by, before
+    votes: list[tuple[int, _VoteEvent]] = []
     for number, event in enumerate(events, start=2):
         if isinstance(event, Proposal.Raised):
             meeting = None if event.meeting is None else event.meeting.int
             places[event.originator_id.int] = (event.body.int, meeting)
-        elif isinstance(event, Body.VoteOpened | Meeting.VoteOpened):
-            notes.append((number, event))
-    for number, note in notes:
-        body, meeting = places[note.proposal.int]  # a proposal: references say so
-        if isinstance(note, Body.VoteOpened) and note.originator_id.int != body:
-            msg = f"proposal {note.proposal} is not a proposal to this body"
-        elif isinstance(note, Meeting.VoteOpened) and note.originator_id.int != meeting:
-            msg = f"proposal {note.proposal} was not raised at this meeting"
+        elif isinstance(event, Adjustment.Requested):
+            target = event.meeting or event.proposal
+            requests[event.originator_id.int] = (
+                None if target is None else target.int,
+                event.member.int,
+                event.needed_before,
+            )
+        elif isinstance(event, _VoteEvent):
+            votes.append((number, event))
+    for number, vote in votes:
+        if isinstance(vote, Proposal.VotingOpened):
+            msg = _unmet_problem(vote, places, requests)
+        else:
+            msg = _note_problem(vote, places)
+        if msg is not None:
+            raise MalformedImportError(source, number, msg)
+
+
+_VoteEvent = Body.VoteOpened | Meeting.VoteOpened | Proposal.VotingOpened
+
+
+def _note_problem(
+    note: Body.VoteOpened | Meeting.VoteOpened,
+    places: dict[int, tuple[int, int | None]],
+) -> str | None:
+    """Why a vote's note is not on its proposal's body or meeting, or None."""
+    body, meeting = places[note.proposal.int]  # a proposal: references say so
+    if isinstance(note, Body.VoteOpened) and note.originator_id.int != body:
+        msg = f"proposal {note.proposal} is not a proposal to this body"
+    elif isinstance(note, Meeting.VoteOpened) and note.originator_id.int != meeting:
+        msg = f"proposal {note.proposal} was not raised at this meeting"
+    else:
+        return None
+    return f"{msg}: a vote is noted on its own body and meeting"
+
+
+def _unmet_problem(
+    opened: Proposal.VotingOpened,
+    places: dict[int, tuple[int, int | None]],
+    requests: dict[int, tuple[int | None, int, str]],
+) -> str | None:
+    """Why an unmet adjustment named at an opening could not hold it up, or None."""
+    if not opened.unmet_adjustments:
+        return None
+    proposal = opened.originator_id.int
+    meeting = places[proposal][1]
+    own = {proposal} if meeting is None else {proposal, meeting}
+    voters = {voter.int for voter in opened.electorate}
+    for adjustment in opened.unmet_adjustments:
+        target, member, stage = requests[adjustment.int]  # references say so
+        if target not in own:
+            why = "is not for this proposal or its meeting"
+        elif member not in voters:
+            why = "was asked for by someone not in the electorate"
+        elif stage not in NEEDED_BEFORE_VOTE:
+            why = f"is needed before the {stage}, after the vote"
         else:
             continue
-        raise MalformedImportError(
-            source, number, f"{msg}: a vote is noted on its own body and meeting"
+        return (
+            f"unmet adjustment {adjustment} {why}: an opening names as unmet "
+            "only requests that hold its vote up"
         )
+    return None
 
 
 _Link = Meeting.AdjustmentLinked | Proposal.AdjustmentLinked

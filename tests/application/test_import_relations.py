@@ -334,3 +334,64 @@ def test_a_vote_noted_on_a_body_or_meeting_not_its_own_is_refused(
     """
     lines, line = edited(story.lines, topic, put("proposal", lambda s: s.other)(story))
     refused(lines, line, says)
+
+
+def unmet(request: Callable[[Story], UUID]) -> Callable[[Story], Change]:
+    """A change naming one request as the vote's unmet adjustment."""
+
+    def make(story: Story) -> Change:
+        def change(row: dict[str, Any]) -> bool:
+            row["state"]["unmet_adjustments"] = [str(request(story))]
+            return True
+
+        return change
+
+    return make
+
+
+UNMET = [
+    (unmet(lambda s: s.standing), "not for this proposal or its meeting"),
+    (unmet(lambda s: s.outsiders_need), "not in the electorate"),
+    (unmet(lambda s: s.later_need), "needed before the feedback"),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "says"), UNMET, ids=["standing", "outsider", "feedback"]
+)
+def test_an_unmet_adjustment_that_could_not_hold_the_vote_is_refused(
+    story: Story, make: Callable[[Story], Change], says: str
+) -> None:
+    """open_voting names as unmet only requests that hold its vote up.
+
+    Those noted on the proposal or its meeting, by a voter, needed before the
+    vote. The ladder reads an override's unmet requests for whose needs the
+    vote went over, so another's would count in their place.
+    """
+    lines, line = edited(story.lines, f"{PROPOSAL}.VotingOpened", make(story))
+    refused(lines, line, says)
+
+
+def test_a_standing_request_cannot_hold_a_vote_at_no_meeting() -> None:
+    """A standing request is for no record, nor is a proposal raised at no meeting."""
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        ana = ledger.register_member("Ana Example", occurred_at=on(1))
+        board = ledger.establish_body(
+            "Board", kind="governance", by=ana, occurred_at=on(1)
+        )
+        ledger.assign_seat(board, ana, by=ana, occurred_at=on(2))
+        standing = ledger.request_adjustment(ana, code="BSL", occurred_at=on(2))
+        proposal = ledger.raise_proposal(
+            board, proposers=[ana], title="T", text="x", occurred_at=on(3)
+        )
+        ledger.open_voting(proposal, by=ana, occurred_at=on(4))
+        lines = export_of(ledger)
+
+    def held(row: dict[str, Any]) -> bool:
+        row["state"].update(
+            unmet_adjustments=[str(standing)], access_override="in a hurry"
+        )
+        return True
+
+    lines, line = edited(lines, f"{PROPOSAL}.VotingOpened", held)
+    refused(lines, line, "not for this proposal or its meeting")
