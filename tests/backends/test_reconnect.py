@@ -321,3 +321,41 @@ def test_a_refused_listen_closes_the_connection_it_was_refused_on(
         materialise._Listener(PG_CONNINFO, pg_schema, poll=0.5)
     assert len(made) == 1
     assert made[0].closed
+
+
+def _listening_pid(schema: str) -> int | None:
+    """The server process of the session that LISTENs on *schema*'s channel."""
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
+        listen = sql.SQL("LISTEN {}").format(sql.Identifier(notify_channel(schema)))
+        row = admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE query = %s",
+            (listen.as_string(admin),),
+        ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def test_a_worker_with_a_long_poll_listens_again_soon_after_its_session_ends(
+    pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A LISTEN session killed mid-wait is made again within LONGEST_WAIT, not --poll.
+
+    On PostgreSQL a long poll is sensible (NOTIFY wakes the worker), and an
+    idle LISTEN session is what idle timeouts end: retrying only after the
+    poll left every event unfolded for up to an hour.
+    """
+    monkeypatch.setattr(materialise, "LONGEST_WAIT", 0.5)
+    url = f"{PG_BASE}?schema={pg_schema}"
+    with Ledger.open(url) as writer, Ledger.open(url) as worker_ledger:
+        writer.register_member("Ann")
+        projector = worker_ledger.projections()
+        with _following(projector, poll=600) as failures:
+            _wait_for(lambda: _listening_pid(pg_schema) is not None)
+            _wait_for(lambda: _position(url) == writer.position)
+            first = _listening_pid(pg_schema)
+            with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (first,))
+            _wait_for(lambda: bool(failures))
+            writer.register_member("Bea")
+            _wait_for(lambda: _position(url) == writer.position, seconds=15)
+        lost = "lost the wait for new events"
+        assert [str(f).split(":")[0] for f in failures] == [lost]

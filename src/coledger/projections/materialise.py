@@ -1090,14 +1090,15 @@ class Materialiser:
         push, so the worker pulls every *poll* seconds. A storage failure (a
         dropped connection, a server restarting) does not end the worker: it
         is passed to *on_error* (else logged), and the worker tries again
-        after *poll* seconds, doubling the wait while failures go on, up to
-        ``LONGEST_WAIT``. An event the fold cannot read does end it. While the
-        server refuses the LISTEN, the worker reports that and pulls as on
-        SQLite, and tries to listen again each round.
+        after *poll* seconds (``LONGEST_WAIT`` at most, since a long poll on
+        PostgreSQL is only the fallback of its LISTEN), doubling the wait while
+        failures go on, up to ``LONGEST_WAIT``. An event the fold cannot read
+        does end it. While the server refuses the LISTEN, the worker reports
+        that and pulls as on SQLite, and tries to listen again each round.
         """
         _check_follow(stop, poll, on_batch, on_error)
         waiter: Callable[[threading.Event], Any] | None = None
-        wait = poll
+        first = wait = min(poll, LONGEST_WAIT)
         try:
             while not stop.is_set():
                 try:
@@ -1121,9 +1122,9 @@ class Materialiser:
                 except (StorageError, PersistenceError) as error:
                     (on_error or _log_failure)(error)
                     stop.wait(wait)
-                    wait = min(wait * 2, max(poll, LONGEST_WAIT))
+                    wait = min(wait * 2, LONGEST_WAIT)
                 else:
-                    wait = poll
+                    wait = first
         finally:
             close = getattr(waiter, "close", None)
             if close is not None:
