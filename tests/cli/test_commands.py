@@ -667,10 +667,13 @@ def test_out_refuses_a_link_and_leaves_its_target(
 
 
 def test_far_positions_and_bad_waits(demo_dir: Path) -> None:
-    """--as-of past 64 bits reads to the end; a --poll of inf, 0 or -1 is refused."""
+    """--as-of past 64 bits reads to the end; a --poll of inf, 0, 1e-9 or -1 is refused.
+
+    A poll of a nanosecond spins as 0 would: the shortest is 0.01 seconds.
+    """
     far = run("report", "--as-of", "9" * 23, "--format", "json", cwd=demo_dir)
     assert far.returncode == 0, far.stderr
-    for wait in ("inf", "0", "-1", "nan"):
+    for wait in ("inf", "0", "1e-9", "0.001", "-1", "nan"):
         result = run("follow", "--poll", wait, cwd=demo_dir)
         assert result.returncode == 2, wait
         assert "--poll" in result.stderr

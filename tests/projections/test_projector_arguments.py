@@ -11,6 +11,7 @@ import pytest
 from coledger import Ledger
 from coledger.errors import InvalidInputError
 from coledger.projections.lens import Scope
+from coledger.projections.materialise import SHORTEST_POLL
 
 
 @pytest.mark.parametrize(
@@ -41,6 +42,8 @@ def test_catch_up_refuses_what_is_not_a_position(
         ({"stop": None}, "stop must be"),
         ({"poll": "1"}, "poll must be"),
         ({"poll": 0}, "poll must be"),
+        ({"poll": 1e-9}, "poll must be"),
+        ({"poll": 0.001}, "poll must be"),
         ({"poll": float("nan")}, "poll must be"),
         ({"poll": 3601}, "poll must be"),
         ({"on_batch": "print"}, "on_batch must be"),
@@ -58,3 +61,30 @@ def test_follow_refuses_its_arguments_before_catching_up(
     with pytest.raises(InvalidInputError, match=says):
         projector.follow(stop, **given)
     assert projector.tables.position() == 0
+
+
+def test_a_worker_at_its_shortest_poll_does_not_spin(memory_ledger: Ledger) -> None:
+    """The shortest poll follow() takes looks for new events at most 100 times a second.
+
+    A poll of a nanosecond was taken, and ran about 2,500 catch-ups a second
+    on SQLite (1,200 queries a second on PostgreSQL): the spin that refusing
+    0 is meant to prevent.
+    """
+    memory_ledger.register_member("Ana Example")
+    projector = memory_ledger.projections()
+    rounds: list[int] = []
+    real = projector.catch_up
+
+    def counted(**kwargs: Any) -> int:
+        rounds.append(1)
+        return real(**kwargs)
+
+    projector.catch_up = counted  # type: ignore[method-assign]
+    stop = threading.Event()
+    timer = threading.Timer(0.5, stop.set)
+    timer.start()
+    try:
+        projector.follow(stop, poll=SHORTEST_POLL)
+    finally:
+        timer.cancel()
+    assert 1 <= len(rounds) <= 0.5 / 0.01 + 5

@@ -29,7 +29,7 @@ from coledger.cli._common import (
 )
 from coledger.domain.values import MAX_NAME, check_text
 from coledger.errors import InvalidInputError, NotMaterialisedError, a_or_an
-from coledger.projections.materialise import LONGEST_POLL
+from coledger.projections.materialise import LONGEST_POLL, SHORTEST_POLL
 from coledger.serialization import to_jsonable
 from coledger.storage import parse_url, shown
 from coledger.timeline import clock, timeline
@@ -310,13 +310,13 @@ def _erasure_audit(args: argparse.Namespace) -> int:
 
 
 def _seconds(text: str) -> float:
-    """A wait in seconds for --poll: more than 0 and at most an hour."""
+    """A wait in seconds for --poll: from a hundredth of a second to an hour."""
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not 0 < value <= LONGEST_POLL:
-        msg = f"{text!r} is not a number of seconds above 0 and at most 3600"
+    if not SHORTEST_POLL <= value <= LONGEST_POLL:
+        msg = f"{text!r} is not a number of seconds from 0.01 to 3600"
         raise argparse.ArgumentTypeError(msg)
     return value
 
@@ -400,8 +400,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--poll",
         type=_seconds,
         default=1.0,
-        help="longest wait between checks (s, more than 0 and at most 3600; "
-        "default: 1.0)",
+        help="longest wait between checks (s, from 0.01 to 3600; default: 1.0)",
     )
     parser.add_argument("--verbose", action="store_true", help="print each batch")
     parser.set_defaults(handler=_follow)

@@ -1175,6 +1175,9 @@ class Materialiser:
         )
 
 
+SHORTEST_POLL = 0.01
+"""The shortest *poll* a worker takes (seconds), as the command line: a
+nanosecond spins as 0 would, at thousands of catch-ups a second."""
 LONGEST_POLL = 3600.0
 """The longest *poll* a worker takes (seconds): an hour, as the command line."""
 
@@ -1188,10 +1191,10 @@ def _check_follow(
     if (
         isinstance(poll, bool)
         or not isinstance(poll, int | float)
-        or not 0 < poll <= LONGEST_POLL
+        or not SHORTEST_POLL <= poll <= LONGEST_POLL
     ):
         raise InvalidInputError(
-            f"poll must be a number of seconds above 0 and at most "
+            f"poll must be a number of seconds from {SHORTEST_POLL:g} to "
             f"{LONGEST_POLL:g}, not {poll!r}"
         )
     for name, given in (("on_batch", on_batch), ("on_error", on_error)):
