@@ -33,7 +33,7 @@ from eventsourcing.popo import POPOFactory
 from eventsourcing.utils import Environment, EnvType, get_topic
 
 from coledger import errors, log
-from coledger.catalogue import Catalogue
+from coledger.catalogue import Act, Catalogue, act_of, later
 from coledger.domain import (
     Adjustment,
     Body,
@@ -1539,6 +1539,16 @@ class LedgerCore(ClosedOnExit):
                         and event.source_ref == source_ref
                     ):
                         return event.recorded_id
+        return found
+
+    def _latest_act(self, member: UUID, supporter: UUID) -> Act | None:
+        """The latest act through *supporter* with *member*, stored or in the batch."""
+        found = self._catalogue.latest_act(member, supporter)
+        for aggregate in (self._pending or {}).values():
+            for event in aggregate.pending_events:
+                acted = act_of(event)
+                if acted is not None and acted[:2] == (member, supporter):
+                    found = later(found, acted[2])
         return found
 
     def _load(self, record_id: UUID) -> LedgerAggregate:

@@ -1,4 +1,4 @@
-"""An in-process index of the ledger: ids by kind, and source references.
+"""An in-process index of the ledger: ids by kind, source references, supporters' acts.
 
 It follows the notification log by pulling from the last position it saw, so
 records written by other processes appear on the next refresh. Nothing here is
@@ -9,18 +9,51 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from coledger.domain import AGGREGATES, LedgerAggregate
+from coledger.domain import AGGREGATES, LedgerAggregate, Proposal
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
 
 PAGE = 1000
 _NO_SOURCE_REF = b'"source_ref":null'
+_NO_SUPPORTER = b'"supporter":null'
+_ACTS = frozenset({get_topic(Proposal.Commented), get_topic(Proposal.BallotCast)})
+"""The topics of the acts a supporter may do with a member."""
+
+
+class Act(NamedTuple):
+    """An act a supporter did with a member: when, what, and on which proposal."""
+
+    at: datetime
+    what: str
+    proposal: UUID
+
+    def __str__(self) -> str:
+        return f"the {self.what} on proposal {self.proposal} made through them"
+
+
+def act_of(event: object) -> tuple[UUID, UUID, Act] | None:
+    """(member, supporter, act) for a comment or ballot through a supporter, if one."""
+    supporter = getattr(event, "supporter", None)
+    if supporter is None:
+        return None
+    proposal = event.originator_id  # type: ignore[attr-defined]
+    if isinstance(event, Proposal.Commented):
+        return event.author, supporter, Act(event.occurred_at, "comment", proposal)
+    if isinstance(event, Proposal.BallotCast):
+        return event.voter, supporter, Act(event.occurred_at, "ballot", proposal)
+    return None
+
+
+def later(act: Act | None, other: Act) -> Act:
+    """The later of two acts (*act* may be None); of two at one time, *act*."""
+    return other if act is None or other.at > act.at else act
 
 
 def _created_topics() -> dict[str, type[LedgerAggregate]]:
@@ -33,7 +66,7 @@ def _created_topics() -> dict[str, type[LedgerAggregate]]:
 
 
 class Catalogue:
-    """Ids of every record by aggregate class, and the id behind each source ref."""
+    """Ids of records by class, the id behind each source ref, supporters' acts."""
 
     def __init__(self, app: Application[UUID]) -> None:
         self._app = app
@@ -42,6 +75,7 @@ class Catalogue:
         self._created = _created_topics()
         self._ids: dict[type[LedgerAggregate], list[UUID]] = {a: [] for a in AGGREGATES}
         self._source_refs: dict[str, UUID] = {}
+        self._acts: dict[tuple[UUID, UUID], Act] = {}
 
     @property
     def position(self) -> int:
@@ -60,14 +94,25 @@ class Catalogue:
                     kind = self._created.get(notification.topic)
                     if kind is not None:
                         self._ids[kind].append(UUID(str(notification.originator_id)))
-                    if _NO_SOURCE_REF not in notification.state:
-                        event = self._app.mapper.to_domain_event(notification)
-                        ref = getattr(event, "source_ref", None)
-                        if ref is not None:
-                            self._source_refs.setdefault(ref, event.recorded_id)  # type: ignore[attr-defined]
+                    if _NO_SOURCE_REF not in notification.state or (
+                        notification.topic in _ACTS
+                        and _NO_SUPPORTER not in notification.state
+                    ):
+                        self._fold(self._app.mapper.to_domain_event(notification))
                     self._position = notification.id
                 if len(page) < PAGE:
                     return
+
+    def _fold(self, event: object) -> None:
+        """Note the event's source ref and, if it is one, a supporter's act."""
+        ref = getattr(event, "source_ref", None)
+        if ref is not None:
+            self._source_refs.setdefault(ref, event.recorded_id)  # type: ignore[attr-defined]
+        acted = act_of(event)
+        if acted is not None:
+            member, supporter, act = acted
+            key = (member, supporter)
+            self._acts[key] = later(self._acts.get(key), act)
 
     def ids(self, kind: type[LedgerAggregate]) -> Iterator[UUID]:
         """Ids of every record of *kind*, in the order they were created."""
@@ -78,3 +123,8 @@ class Catalogue:
         """The id recorded with *source_ref*, if any."""
         self.refresh()
         return self._source_refs.get(source_ref)
+
+    def latest_act(self, member: UUID, supporter: UUID) -> Act | None:
+        """The latest act through *supporter* with *member*, by business time."""
+        self.refresh()
+        return self._acts.get((member, supporter))

@@ -823,3 +823,36 @@ def test_an_import_keeps_business_times_the_commands_would_refuse(
     ledger.vacate_seat(board, ada, by=ada)
     ledger.comment(p, author=ada, text="Still open")
     assert ledger.power_sharing().to_json()["indicators"]
+
+
+def test_an_import_keeps_a_revocation_dated_before_an_act_it_would_refuse(
+    ledger: Ledger,
+) -> None:
+    """An import keeps a revocation dated before an act; the act bounds later ones."""
+    day = {n: datetime(2024, 6, n, 12, tzinfo=UTC) for n in range(1, 8)}
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as source:
+        ada = source.register_member("Ada Example", occurred_at=day[1])
+        pat = source.register_member("Pat Example", occurred_at=day[1])
+        board = source.establish_body("Board", kind="advisory", occurred_at=day[1])
+        p = source.raise_proposal(
+            board, proposers=[ada], title="T", text="x", occurred_at=day[1]
+        )
+        source.authorise_supporter(ada, pat, occurred_at=day[1])
+        source.comment(p, author=ada, text="Yes", supporter=pat, occurred_at=day[4])
+        source.revoke_supporter(ada, pat, occurred_at=day[5])
+        lines = export_lines(source)
+    moved = []
+    for line in lines[1:]:
+        row = json.loads(line)
+        if row["topic"].endswith("Member.SupporterRevoked"):
+            row["state"]["occurred_at"] = day[2].isoformat()  # before the comment
+        moved.append(json.dumps(row))
+    ledger.import_events([lines[0], *moved])
+    assert ledger.position == len(moved)
+    assert ledger.member(ada).supporters == frozenset()
+    # The imported comment bounds a revocation recorded after the import.
+    ledger.authorise_supporter(ada, pat, occurred_at=day[3])
+    with pytest.raises(errors.TimeOrderError, match=f"comment on proposal {p}"):
+        ledger.revoke_supporter(ada, pat, occurred_at=day[4])
+    assert ledger.position == len(moved) + 1
+    ledger.revoke_supporter(ada, pat, occurred_at=day[6])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from uuid import UUID, uuid4
@@ -472,6 +473,137 @@ def test_a_consent_dated_before_its_revocation_cannot_undo_it(ledger: Ledger) ->
     gap = on[5] + timedelta(days=14)  # between the revocation and the new consent
     with refused(ledger, SupporterNotAuthorisedError):
         ledger.cast_ballot(p, voter=a, choice="for", supporter=helper, occurred_at=gap)
+
+
+def act_through(
+    ledger: Ledger, act: str, p: UUID, a: UUID, helper: UUID, *, at: datetime
+) -> None:
+    """Member *a* comments or votes on *p* through *helper*, dated *at*."""
+    if act == "comment":
+        ledger.comment(p, author=a, text="Yes", supporter=helper, occurred_at=at)
+    else:
+        ledger.cast_ballot(p, voter=a, choice="for", supporter=helper, occurred_at=at)
+
+
+@pytest.mark.parametrize("act", ["comment", "ballot"])
+def test_a_revocation_may_not_come_at_or_before_an_act_through_the_supporter(
+    ledger: Ledger, act: str
+) -> None:
+    """Revoking consent at or before an act through the supporter is refused."""
+    on, a, helper, p = supported_vote(ledger)
+    ledger.authorise_supporter(a, helper, occurred_at=on[3])
+    act_through(ledger, act, p, a, helper, at=on[4])
+    named = f"{act} on proposal {p} made through them \\({re.escape(on[4].isoformat())}"
+    with refused(ledger, TimeOrderError, match=named):
+        ledger.revoke_supporter(a, helper, occurred_at=on[3] + timedelta(days=1))
+    with refused(ledger, TimeOrderError, match=named):
+        ledger.revoke_supporter(a, helper, occurred_at=on[4])
+    assert ledger.member(a).supporters == frozenset({helper})
+    just_after = on[4] + timedelta(microseconds=1)
+    ledger.revoke_supporter(a, helper, occurred_at=just_after)
+    assert ledger.member(a).supporters == frozenset()
+
+
+def test_the_latest_act_through_the_supporter_bounds_a_revocation(
+    ledger: Ledger,
+) -> None:
+    """Of several acts through a supporter, the latest, not the first, is the floor."""
+    on, a, helper, p = supported_vote(ledger)
+    ledger.authorise_supporter(a, helper, occurred_at=on[3])
+    act_through(ledger, "ballot", p, a, helper, at=on[5])
+    act_through(ledger, "comment", p, a, helper, at=on[4])  # entered late
+    ledger.cast_ballot(p, voter=a, choice="against", occurred_at=on[6])  # in person
+    with refused(
+        ledger, TimeOrderError, match=f"ballot.*{re.escape(on[5].isoformat())}"
+    ):
+        ledger.revoke_supporter(a, helper, occurred_at=on[4] + timedelta(days=1))
+    ledger.revoke_supporter(a, helper, occurred_at=on[5] + timedelta(days=1))
+
+
+def test_acts_for_others_or_through_others_do_not_bound_a_revocation(
+    ledger: Ledger,
+) -> None:
+    """Only the member's own acts through that supporter bound its revocation."""
+    on, a, helper, p = supported_vote(ledger)
+    other = ledger.register_member("Other helper", role="supporter")
+    ledger.authorise_supporter(a, helper, occurred_at=on[3])
+    ledger.authorise_supporter(a, other, occurred_at=on[3])
+    ledger.authorise_supporter(helper, other, occurred_at=on[3])
+    ledger.comment(p, author=a, text="Hi", supporter=other, occurred_at=on[5])
+    ledger.comment(p, author=helper, text="Hi", supporter=other, occurred_at=on[5])
+    ledger.cast_ballot(p, voter=a, choice="for", occurred_at=on[5])
+    ledger.revoke_supporter(a, helper, occurred_at=on[4])
+    assert ledger.member(a).supporters == frozenset({other})
+
+
+def test_a_revocation_at_the_default_time_follows_an_act_dated_ahead(
+    ledger: Ledger,
+) -> None:
+    """Given no time, a revocation comes just after an act a fast clock dated ahead."""
+    on, a, helper, p = supported_vote(ledger)
+    ledger.authorise_supporter(a, helper, occurred_at=on[3])
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    act_through(ledger, "comment", p, a, helper, at=ahead)
+    ledger.revoke_supporter(a, helper)
+    revoked = list(ledger.history())[-1].event
+    assert type(revoked).__name__ == "SupporterRevoked"
+    assert revoked.occurred_at > ahead
+
+
+def test_a_revocation_before_an_act_earlier_in_its_batch_fails_the_batch(
+    ledger: Ledger,
+) -> None:
+    """An act through a supporter not yet stored bounds a revocation in its batch."""
+    on, a, helper, p = supported_vote(ledger)
+    ledger.authorise_supporter(a, helper, occurred_at=on[3])
+    before = ledger.position
+
+    def act_then_revoke_before_it() -> None:
+        """A ballot through the supporter, then a revocation dated before it."""
+        with ledger.batch():
+            act_through(ledger, "ballot", p, a, helper, at=on[5])
+            with pytest.raises(TimeOrderError, match=f"ballot on proposal {p}"):
+                ledger.revoke_supporter(a, helper, occurred_at=on[4])
+
+    with pytest.raises(WrongStateError, match="failed"):
+        act_then_revoke_before_it()
+    assert ledger.position == before
+    with ledger.batch():
+        act_through(ledger, "ballot", p, a, helper, at=on[4])
+        ledger.revoke_supporter(a, helper, occurred_at=on[5])
+    assert ledger.member(a).supporters == frozenset()
+
+
+LONDON = ZoneInfo("Europe/London")
+FOLD_START = datetime(2024, 10, 27, 0, 0, tzinfo=UTC)
+"""01:00 in London, as its clocks first reach the hour they repeat (UTC)."""
+
+
+@given(
+    act=st.integers(min_value=0, max_value=150),
+    revocation=st.integers(min_value=0, max_value=150),
+)
+def test_a_revocation_is_refused_exactly_when_it_comes_at_or_before_the_act(
+    act: int, revocation: int
+) -> None:
+    """Through London's repeated hour, a revocation is told from the act by instant."""
+    acted = (FOLD_START + timedelta(minutes=act)).astimezone(LONDON)
+    revoked = (FOLD_START + timedelta(minutes=revocation)).astimezone(LONDON)
+    with Ledger.open("memory://") as ledger:
+        a = ledger.register_member("A", occurred_at=FOLD_START)
+        helper = ledger.register_member("Helper", occurred_at=FOLD_START)
+        body = ledger.establish_body("Board", kind="advisory", occurred_at=FOLD_START)
+        p = ledger.raise_proposal(
+            body, proposers=[a], title="T", text="x", occurred_at=FOLD_START
+        )
+        ledger.authorise_supporter(a, helper, occurred_at=FOLD_START)
+        act_through(ledger, "comment", p, a, helper, at=acted)
+        if revocation <= act:
+            with refused(ledger, TimeOrderError):
+                ledger.revoke_supporter(a, helper, occurred_at=revoked)
+        else:
+            ledger.revoke_supporter(a, helper, occurred_at=revoked)
+            assert ledger.member(a).supporters == frozenset()
 
 
 def test_a_consent_given_again_while_an_earlier_one_held_records_nothing(

@@ -25,7 +25,9 @@ given or revoked by a writer whose clock runs fast (an hour after the real
 time), or at the default time, which follows such a step. The model predicts
 from its own times which late steps are refused (TimeOrderError), which needs
 an opening dated back found unmet, and whose declarations count towards a
-lived-experience quorum at a close. An
+lived-experience quorum at a close (a
+revocation, for one, may come neither before the consent it ends nor at or
+before a comment or ballot already made through its supporter). An
 accepted step must store events, except consent to a supporter already given or
 a revocation of none; a refused one stores nothing. Names, comment texts and
 adjustment codes read as given until their member is erased, then "[erased]".
@@ -261,6 +263,8 @@ class MemberModel:
     supporters: set[UUID] = field(default_factory=set)
     consents: list[tuple[UUID, datetime, datetime | None]] = field(default_factory=list)
     """(supporter, from, until) for each spell of consent, as UTC instants."""
+    acted: dict[UUID, datetime] = field(default_factory=dict)
+    """The latest comment or ballot through each supporter, as a UTC instant."""
     erased: bool = False
     erased_at: datetime | None = None
     roles: list[tuple[datetime, str]] = field(default_factory=list)
@@ -277,9 +281,22 @@ class MemberModel:
         return max(ends, default=None)
 
     def revocation_floor(self, supporter: UUID) -> datetime | None:
-        """The latest start of an open spell of consent to *supporter*, if any."""
+        """The earliest time a revocation of *supporter* may have, if consented.
+
+        The latest start of an open spell of consent, and just after the
+        latest act through them: a revocation at that act would leave it
+        done without consent.
+        """
         starts = [s for who, s, end in self.consents if who == supporter and not end]
+        acted = self.acted.get(supporter)
+        if acted is not None:
+            starts.append(acted + timedelta(microseconds=1))
         return max(starts, default=None)
+
+    def act(self, supporter: UUID | None, at: datetime) -> None:
+        """Note a comment or ballot through *supporter* (if any) at UTC instant *at*."""
+        if supporter is not None:
+            self.acted[supporter] = max(at, self.acted.get(supporter, at))
 
     def consented(self, supporter: UUID, at: datetime) -> bool:
         """Whether *supporter* could act with the member at business time *at*."""
@@ -749,6 +766,54 @@ class LedgerMachine(RuleBasedStateMachine):
             return self._pick(data, pairs, "member and supporter")
         return drawn
 
+    def _aim_acted(
+        self, data: st.DataObject, drawn: tuple[UUID, UUID]
+    ) -> tuple[UUID, UUID]:
+        """Mostly a member and a supporter in force who commented or voted with them.
+
+        Few random draws find one, and only there can a revocation come at or
+        before an act through its supporter.
+        """
+        pairs = [
+            (member, who)
+            for member in self.model.active()
+            for who in self.model.members[member].acted
+            if who in self.model.members[member].supporters
+        ]
+        if bool(pairs) and data.draw(st.integers(0, 3), label="acted"):
+            return self._pick(data, pairs, "member and supporter")
+        return drawn
+
+    def _act_first(self, data: st.DataObject, member: UUID, supporter: UUID) -> None:
+        """A comment through *supporter* now, if they may act and a proposal is open.
+
+        So that a revocation dated by the clock, or just before, meets an act
+        made through its supporter at that very instant.
+        """
+        record = self.model.members[member]
+        if self.model.members[supporter].erased or not record.consented(
+            supporter, self.clock
+        ):
+            return
+        still_open = [
+            i
+            for i, p in self.model.proposals.items()
+            if p.status in {"raised", "voting"} and p.raised_at <= self.clock
+        ]
+        if not still_open:
+            return
+        proposal = self._pick(data, still_open, "proposal")
+        at = self.at()
+        self._step(f"comment({proposal}, {member=}, {supporter=}, at={at.isoformat()})")
+        comment_id = self._accept(
+            lambda: self.ledger.comment(
+                proposal, author=member, text="Ja", supporter=supporter, occurred_at=at
+            )
+        )
+        self.model.proposals[proposal].comments[comment_id] = (member, "Ja")
+        record.act(supporter, self.clock)
+        event("comment through a supporter before a revocation")
+
     def _recorded_at(self, before: int) -> datetime:
         """The business time of the last event recorded after position *before*."""
         *_, last = self.ledger.history(after=before)
@@ -1003,8 +1068,9 @@ class LedgerMachine(RuleBasedStateMachine):
     def revoke_supporter(self, data: st.DataObject, when: timedelta | str) -> None:
         """A member withdraws a supporter's authority; none given, nothing recorded.
 
-        Entered late, it may not come before the consent it ends; given no
-        time, it follows a consent another writer dated ahead.
+        Entered late, it may not come before the consent it ends, nor at or
+        before a comment or ballot already made through the supporter; given
+        no time, it follows a consent (or act) another writer dated ahead.
         """
         member = self._member(data, "member")
         supporters = self.model.members[member].supporters
@@ -1015,6 +1081,10 @@ class LedgerMachine(RuleBasedStateMachine):
             supporter = self._pick(data, list(self.model.members), "supporter")
         if when == BY_DEFAULT:  # mostly after a consent another writer dated ahead
             member, supporter = self._aim_ahead(data, (member, supporter), ended=False)
+        elif data.draw(st.booleans(), label="after an act through them"):
+            member, supporter = self._aim_acted(data, (member, supporter))
+            if data.draw(st.booleans(), label="an act first"):
+                self._act_first(data, member, supporter)
         record = self.model.members[member]
         supporters = record.supporters
         floor = record.revocation_floor(supporter)
@@ -1025,6 +1095,9 @@ class LedgerMachine(RuleBasedStateMachine):
             self.ledger.revoke_supporter(member, supporter, occurred_at=at)
 
         if supporter in supporters and floor is not None and until < floor:
+            acted = record.acted.get(supporter)
+            if acted is not None and until <= acted:
+                event("revocation at or before an act through the supporter refused")
             self._refused([errors.TimeOrderError], command, "late revocation")
             return
         before = self.ledger.position
@@ -1335,6 +1408,7 @@ class LedgerMachine(RuleBasedStateMachine):
         comment_id = self._accept(command)
         self._late("comment", instant, record.raised_at)
         record.comments[comment_id] = (author, text)
+        self.model.members[author].act(supporter, instant)
         if supporter is not None:
             event("comment through a supporter")
         if source_ref is not None:
@@ -1841,6 +1915,7 @@ class LedgerMachine(RuleBasedStateMachine):
         record.ballots[voter] = (choice, supporter)
         record.ballot_at[voter] = instant
         record.last_ballot = max(instant, record.last_ballot or instant)
+        self.model.members[voter].act(supporter, instant)
         event("ballot replaced" if replacing else "ballot cast")
         if supporter is not None:
             event("ballot cast by a supporter")

@@ -15,6 +15,7 @@ from coledger.domain import (
     Member,
 )
 from coledger.domain import values as v
+from coledger.domain.timeorder import just_after, latest
 from coledger.log import StoredRecord
 from coledger.privacy.classification import Purpose
 from coledger.privacy.sealing import is_sealed
@@ -231,10 +232,13 @@ class MemberCommands(LedgerCore):
             record = self._member(member)
             v.check_id("supporter", supporter)
             actor = record.id if by is None else self._actor(by)
-            # By default no earlier than the consent it ends, dated ahead or not.
-            floor = record.revocation_floor(supporter)
+            act = self._latest_act(record.id, supporter)
+            acted = None if act is None else act.at
+            # By default no earlier than the consent it ends, and just after the
+            # latest act through the supporter, dated ahead or not.
+            floor = latest(record.revocation_floor(supporter), just_after(acted))
             ctx = self._ctx(actor, occurred_at, source_ref, not_before=floor)
-            record.revoke_supporter(ctx, supporter)
+            record.revoke_supporter(ctx, supporter, acted, str(act))
             self._save(record)
 
         self._transact(command)

@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from coledger.domain.base import Context, LedgerAggregate
-from coledger.domain.timeorder import check_not_before, give_at, in_force_at
+from coledger.domain.timeorder import (
+    check_after,
+    check_not_before,
+    give_at,
+    in_force_at,
+)
 from coledger.domain.values import ERASED, LIVED_EXPERIENCE
 from coledger.errors import (
     AlreadyDeclaredError,
@@ -236,14 +241,33 @@ class Member(LedgerAggregate):
             return None
         return max(a for who, a, end in self.consents if who == supporter and not end)
 
-    def revoke_supporter(self, ctx: Context, supporter: UUID) -> None:
-        """Withdraw a supporter's authority (no event if none was given)."""
+    def revoke_supporter(
+        self,
+        ctx: Context,
+        supporter: UUID,
+        acted: datetime | None = None,
+        act: str = "their latest act with the member",
+    ) -> None:
+        """Withdraw a supporter's authority (no event if none was given).
+
+        It may not come before the consent it ends, nor at or before *acted*,
+        the business time of the latest *act* recorded through the supporter
+        with this member (kept on the proposals, so the caller finds it):
+        the record would then show them acting without consent.
+        """
         if supporter in self.supporters:
             check_not_before(
                 "revoking the supporter",
                 ctx.occurred_at,
                 self.revocation_floor(supporter),
                 "their consent",
+            )
+            check_after(
+                "revoking the supporter",
+                ctx.occurred_at,
+                acted,
+                act,
+                ", which needed their consent",
             )
             self._record(self.SupporterRevoked, ctx, supporter=supporter)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from coledger.errors import TimeOrderError
@@ -24,6 +24,11 @@ def latest_from(first: datetime, *others: datetime | None) -> datetime:
     return max((first, *(t for t in others if t is not None)))
 
 
+def just_after(at: datetime | None) -> datetime | None:
+    """The first time a record can hold after *at* (None for None): a microsecond on."""
+    return None if at is None else at + timedelta(microseconds=1)
+
+
 def check_not_before(
     what: str, at: datetime, floor: datetime | None, before: str, why: str = ""
 ) -> None:
@@ -37,6 +42,22 @@ def check_not_before(
         raise TimeOrderError(
             f"{what} at {at.isoformat()} would come before {before} "
             f"({floor.isoformat()}){why}"
+        )
+
+
+def check_after(
+    what: str, at: datetime, last: datetime | None, after: str, why: str = ""
+) -> None:
+    """Refuse *what* dated *at* unless it comes after *last*, the time of *after*.
+
+    For a step that ends what *after* needed: at the same instant, *after*
+    would already fall outside it. No *last* means nothing to come after;
+    the message is as ``check_not_before``'s.
+    """
+    if last is not None and at <= last:
+        raise TimeOrderError(
+            f"{what} at {at.isoformat()} would not come after {after} "
+            f"({last.isoformat()}){why}"
         )
 
 
