@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import attrs
 import psycopg
@@ -45,7 +46,7 @@ from coledger.imports import (
     import_polis,
     read_polis_export,
 )
-from coledger.imports.polis import PolisExport
+from coledger.imports.polis import PolisExport, Statement, Vote
 from coledger.privacy.keys import MemoryKeyStore
 from coledger.projections.ladder import LEVELS
 from conftest import PG_CONNINFO, url_for
@@ -814,6 +815,43 @@ def test_an_export_trimmed_by_hand_imports(
         is None
     )
     assert result.events == memory_ledger.position
+
+
+FOLD = datetime(2024, 10, 27, 0, 0, tzinfo=UTC)
+"""01:00 in London, as its clocks first reach the hour they repeat (UTC)."""
+
+
+def in_the_fold(zone: ZoneInfo | None) -> PolisExport:
+    """A statement at 00:50 UTC, voted for then and against at 01:10 UTC.
+
+    With *zone*, each time is given as that zone's clocks read it: in London,
+    01:50 (summer time) and 01:10 (the same hour again, in winter time).
+    """
+    early, late = FOLD + timedelta(minutes=50), FOLD + timedelta(minutes=70)
+    if zone is not None:
+        early, late = early.astimezone(zone), late.astimezone(zone)
+    return PolisExport(
+        "fold",
+        None,
+        None,
+        None,
+        statements=(Statement(1, 1, early, 0, "Start at seven", "Seven", 2),),
+        votes=(Vote(1, 2, "for", early, 2), Vote(1, 2, "against", late, 3)),
+    )
+
+
+def test_times_through_the_repeated_hour_import_by_their_instants(
+    memory_ledger: Ledger,
+) -> None:
+    """Times given in London's zone import as the same instants given in UTC do."""
+    with Ledger.open("memory://") as by_utc:
+        import_polis(by_utc, in_the_fold(None))
+        expected = by_utc.proposals()[0]
+    import_polis(memory_ledger, in_the_fold(ZoneInfo("Europe/London")))
+    (proposal,) = memory_ledger.proposals()
+    assert proposal.raised_at == expected.raised_at
+    assert [b.choice for b in proposal.ballots] == ["against"]
+    assert proposal.tally == expected.tally
 
 
 # Storage backends -----------------------------------------------------------------

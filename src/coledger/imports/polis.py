@@ -463,7 +463,9 @@ def _check_export(export: PolisExport) -> PolisExport:
 
     An export may be changed by hand (attrs.evolve) before it is imported, to
     leave a statement out, say; what would not import is refused here, with
-    an InvalidInputError naming the field, before anything is written.
+    an InvalidInputError naming the field, before anything is written. Its
+    times come back with fixed offsets, which order by instant (see
+    ``values.fixed_offset``).
     """
     if not isinstance(export, PolisExport):
         raise InvalidInputError(f"export must be a PolisExport, not {_kind(export)}")
@@ -473,8 +475,9 @@ def _check_export(export: PolisExport) -> PolisExport:
         raise InvalidInputError("statements is empty: there is nothing to import")
     votes = _items("votes", export.votes, Vote)
     seen: set[int] = set()
+    timed: list[Statement] = []
     for index, statement in enumerate(statements):
-        _check_statement(f"statements[{index}]", statement)
+        timed.append(_check_statement(f"statements[{index}]", statement))
         if statement.comment_id in seen:
             raise InvalidInputError(
                 f"statements[{index}].comment_id {statement.comment_id} "
@@ -482,15 +485,16 @@ def _check_export(export: PolisExport) -> PolisExport:
             )
         seen.add(statement.comment_id)
     lines: dict[int, int] = {}  # the vote on each line of votes.csv
+    voted: list[Vote] = []
     for index, vote in enumerate(votes):
-        _check_vote(f"votes[{index}]", vote)
+        voted.append(_check_vote(f"votes[{index}]", vote))
         if vote.line in lines:  # its source reference would name two ballots
             raise InvalidInputError(
                 f"votes[{index}].line {vote.line} is already the line of "
                 f"votes[{lines[vote.line]}]: each vote is one row of {VOTES}"
             )
         lines[vote.line] = index
-    checked = attrs.evolve(export, statements=statements, votes=votes)
+    checked = attrs.evolve(export, statements=tuple(timed), votes=tuple(voted))
     for field, text, limits, _ in _derived(checked):
         v.check_text(field, text, **limits)
     return checked
@@ -541,26 +545,28 @@ def _natural(field: str, value: object) -> int:
     return value
 
 
-def _check_statement(field: str, statement: Statement) -> None:
-    """One statement's ids, time, moderation and texts."""
+def _check_statement(field: str, statement: Statement) -> Statement:
+    """One statement's ids, time, moderation and texts; its time at a fixed offset."""
     _natural(f"{field}.comment_id", statement.comment_id)
     _natural(f"{field}.author", statement.author)
     _natural(f"{field}.line", statement.line)
-    v.check_aware(f"{field}.at", statement.at)
+    at = v.check_aware(f"{field}.at", statement.at)
     moderated: object = statement.moderated
     if isinstance(moderated, bool) or moderated not in {-1, 0, 1}:
         raise InvalidInputError(f"{field}.moderated {moderated!r} is not -1, 0 or 1")
     v.check_text(f"{field}.text", statement.text)
     v.check_text(f"{field}.title", statement.title, limit=v.MAX_TITLE, one_line=True)
+    return statement if at is statement.at else attrs.evolve(statement, at=at)
 
 
-def _check_vote(field: str, vote: Vote) -> None:
-    """One vote's ids, time and choice."""
+def _check_vote(field: str, vote: Vote) -> Vote:
+    """One vote's ids, time and choice; its time at a fixed offset."""
     _natural(f"{field}.comment_id", vote.comment_id)
     _natural(f"{field}.voter", vote.voter)
     _natural(f"{field}.line", vote.line)
-    v.check_aware(f"{field}.at", vote.at)
+    at = v.check_aware(f"{field}.at", vote.at)
     v.check_code(f"{field}.choice", vote.choice, _POLIS_CHOICES)
+    return vote if at is vote.at else attrs.evolve(vote, at=at)
 
 
 # Writing --------------------------------------------------------------------------
