@@ -113,6 +113,26 @@ def test_one_proposer_among_many_commenters_and_deciders_is_too_few(code: str) -
     assert_same(code, a_lone_proposer)
 
 
+def a_lone_first_proposer(group: Group) -> None:
+    """Five projects where the key member alone speaks before the design decision.
+
+    Her design proposal is decided by the six voting members; then each of
+    the other five raises a delivery proposal, which the staff and the
+    members without lived experience comment on.
+    """
+    for project in group.projects(5):
+        group.consent(group.propose(group.key, project=project, phase="design"))
+        for proposer in (*group.with_it, *group.without):
+            proposal = group.propose(proposer, project=project, phase="delivery")
+            for author in (*group.staff, *group.without):
+                group.comment(proposal, author)
+
+
+def test_a3_counts_the_people_who_spoke_before_the_design_decision() -> None:
+    """Input after the first design decision cannot make A3: one before it is few."""
+    assert_same("A3", a_lone_first_proposer)
+
+
 def a_lone_attendee(group: Group) -> None:
     """Ten meetings only the key member attended, and 30 proposals commented on.
 

@@ -176,10 +176,45 @@ def formative(lens: Lens, project_id: UUID) -> bool | None:
     if not made and not decided:
         return None
     first_le = min((at for _, at, le in made if le), default=None)
-    first_design = min((at for phase, at in decided if phase == "design"), default=None)
+    first_design = first_design_decision(lens, project_id)
     if first_le is None:
         return False
     return first_design is None or first_le < first_design
+
+
+def first_design_decision(lens: Lens, project_id: UUID) -> datetime | None:
+    """When the project's first design decision was taken by the period's end."""
+    return min(
+        (
+            at
+            for phase, at in _decisions(lens, project_id)
+            if phase == "design" and lens.by_end(at)
+        ),
+        default=None,
+    )
+
+
+def formative_people(
+    lens: Lens, projects: list[UUID]
+) -> tuple[list[tuple[UUID, datetime]], list[tuple[UUID, datetime]]]:
+    """The proposers, and the commenters, whose lived experience A3 reads.
+
+    Only input by the period's end and before each project's first design
+    decision (all of it, with none taken): input after it cannot make a
+    project formative, so its people say nothing of the verdict.
+    """
+    proposers: list[tuple[UUID, datetime]] = []
+    commenters: list[tuple[UUID, datetime]] = []
+    for pid in projects:
+        design = first_design_decision(lens, pid)
+
+        def early(at: datetime, design: datetime | None = design) -> bool:
+            return lens.by_end(at) and (design is None or at < design)
+
+        found = proposers_and_commenters(lens.proposals_in(pid), early)
+        proposers += found[0]
+        commenters += found[1]
+    return proposers, commenters
 
 
 def projects_in_scope(lens: Lens) -> list[UUID]:
@@ -223,7 +258,9 @@ def a3(lens: Lens, th: Thresholds) -> Figure:
         lens.by_end,
     )
     coverage = lens.coverage([*proposers, *commenters])
-    people = fewest(proposers, commenters)
+    # Only those who spoke before a project's first design decision can make
+    # it formative: one proposer there, beside many after it, is one person.
+    people = fewest(*formative_people(lens, counted))
     return Figure("A3", value, len(counted), coverage, band, None, people)
 
 

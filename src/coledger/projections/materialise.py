@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 50
+FIGURES_VERSION = 51
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -330,7 +330,9 @@ own meeting whatever the day, else a written day, and a meeting-channel act
 on a day of several meetings goes to the latest begun (so ``le_occasions``,
 ``comment_meetings`` and ``one_off`` can change). 50: a
 closed vote gives a vote right (D1, the ladder's deciders) only to the
-voters whose ballots it counts, not to others an import names.)"""
+voters whose ballots it counts, not to others an import names. 51: A3's
+``people`` counts only those who spoke before each project's first design
+decision, since input after it cannot make a project formative.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
