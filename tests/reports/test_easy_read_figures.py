@@ -30,7 +30,8 @@ def _board(
     lived experience; the first four are adopted by everyone, with feedback on
     every comment, and the last two are never decided. With *standing*, each of
     the five asks once for easy read at every meeting, and gets it. *present*
-    says who of the five attends the meetings: "all", "one" or "none".
+    says who of the five attends the meetings: "all", "one" (each in turn,
+    alone of them) or "none".
     Without *seated*, only the five others hold (voting) seats. *name* is
     the board's name.
     """
@@ -61,7 +62,6 @@ def _board(
         for member in lived:
             asked = ledger.request_adjustment(member, code="ER", occurred_at=_day(1))
             ledger.provide_adjustment(asked, by=admin, occurred_at=_day(1))
-    attending = {"all": lived, "one": lived[:1], "none": []}[present]
     proposals = []
     for i in range(MEETINGS):
         when = _day(10 + 7 * i)
@@ -73,6 +73,7 @@ def _board(
             by=admin,
             occurred_at=_day(2),
         )
+        attending = {"all": lived, "one": [lived[i % 5]], "none": []}[present]
         for member in attending + others:
             ledger.record_attendance(meeting, member, by=admin, occurred_at=when)
         proposer = (lived + others)[i]

@@ -440,8 +440,8 @@ def test_the_boards_evidence_names_the_ratios_groups_in_words(
     festival = text.split("Summer Festival (project)")[1].split("\n\n")[0]
     lines = festival.splitlines()
     groups = next(line for line in lines if "groups those figures compare" in line)
-    # R1's groups count people; R3's seats, then the people holding them.
-    assert groups.endswith(": R1 13 and 5; R3 13 and 7 and 13 and 7")
+    # R1's and R2's groups count people; R3's seats, then the people holding them.
+    assert groups.endswith(": R1 13 and 5; R2 13 and 5; R3 13 and 7 and 13 and 7")
     assert "    proposals with a lived-experience proposer: 6" in lines
     assert "    rung turns on whether those were adopted: no" in lines
     people = next(line for line in lines if "people in each part" in line)

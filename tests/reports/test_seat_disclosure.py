@@ -214,8 +214,13 @@ def test_a_board_without_lived_experience_shows_none_and_its_flag(
 
 
 def test_a_safe_share_of_seats_keeps_its_flags(memory_ledger: Ledger) -> None:
-    """5 of 10 seats with lived experience: R1 and the lone-voter flag are shown."""
-    board = board_of(memory_ledger, 10, 5, [[0, *range(5, 10)]] * 6)
+    """5 of 10 seats with lived experience: R1 and the lone-voter flag are shown.
+
+    Each of the five with lived experience comes, alone of them, to one
+    meeting in turn, so R2's voters present are five and five people too.
+    """
+    attendance = [[j % 5, *range(5, 10)] for j in range(6)]
+    board = board_of(memory_ledger, 10, 5, attendance)
     for view in views(memory_ledger, board, scopes=("body",)):
         assert view["indicators"]["R1"]["value"] == "close to half (35% to 50%)"
         assert view["indicators"]["R2"]["value"] == "all (100%)"
@@ -690,3 +695,93 @@ def test_seats_without_a_vote_held_by_one_person_are_a_small_group() -> None:
     with_it, without = (_advisory_on_five_bodies(h)["indicators"] for h in (1, 0))
     for code in ("R3", "R6"):
         assert with_it[code] == without[code]
+
+
+def _project_of_a_small_group(with_it: int, voters: int = 2) -> list[dict[str, Any]]:
+    """The public and members' JSON of a project whose meetings a small group holds.
+
+    The group has *voters* voting members, the first *with_it* with lived
+    experience, and all attend its six decision meetings, held for the
+    project; no proposal of the project went to a body, so R1 has no seats.
+    """
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff", occurred_at=T0)
+        group = ledger.establish_body(
+            "Group", kind="working_group", by=admin, occurred_at=T0
+        )
+        project = ledger.start_project(
+            "Project", label="co_production", by=admin, occurred_at=T0
+        )
+        members = []
+        for i in range(voters):
+            member = ledger.register_member(f"M{i}", by=admin, occurred_at=T0)
+            ledger.declare_lived_experience(
+                member, categories=["DIS" if i < with_it else "NONE"], occurred_at=T0
+            )
+            ledger.assign_seat(group, member, by=admin, occurred_at=T0)
+            members.append(member)
+        for j in range(6):
+            at = T0 + timedelta(days=j + 1)
+            meeting = ledger.schedule_meeting(
+                group,
+                kind="decision_meeting",
+                title=f"Meeting {j}",
+                starts_at=at,
+                project=project,
+                by=admin,
+                occurred_at=T0,
+            )
+            for member in members:
+                ledger.record_attendance(meeting, member, by=admin, occurred_at=at)
+        report = ledger.power_sharing(project=project)
+        return [
+            json.loads(render(report, audience=audience, format="json"))
+            for audience in ("public", "members")
+        ]
+
+
+def test_r2_over_voters_r1_does_not_count_is_tested_in_people() -> None:
+    """R2 of a project's meetings read two voters R1 never counted, one the reader.
+
+    The project's meetings are a group's, whose two voting members always
+    attend: "none" of the meetings with a lone voter said that both have
+    lived experience, "all" that at most one has.
+    """
+    seen = []
+    for with_it in (0, 1, 2):
+        for view in _project_of_a_small_group(with_it):
+            r2 = view["indicators"]["R2"]
+            assert view["indicators"]["R1"]["n"] == 0
+            assert (r2["value"], r2["band"], r2["coverage"]) == (None, None, None)
+            assert r2["withheld"] == SMALL_CELL
+            assert r2["note"] == share_note("R2", K)
+            (rung,) = view["ladder"]
+            assert "lone_representative" in rung["withheld"]
+            del rung["id"]
+            seen.append((view["indicators"], view["ladder"]))
+    assert seen[0] == seen[2] == seen[4]
+
+
+@pytest.mark.parametrize(
+    ("with_it", "voters", "shown"),
+    [(6, 6, False), (0, 6, True), (5, 10, True), (4, 10, False), (6, 10, False)],
+)
+def test_r2_is_shown_only_over_groups_of_voters_r1_could_show(
+    with_it: int, voters: int, shown: bool
+) -> None:
+    """R2's voters present pass R1's rules: no group of 1 to k - 1, and not all."""
+    for view in _project_of_a_small_group(with_it, voters):
+        r2 = view["indicators"]["R2"]
+        assert (r2["value"] is not None) == shown, r2
+
+
+def test_r2_over_voters_none_of_whom_has_it_leaves_out_every_coverage() -> None:
+    """Six voters without lived experience: R2 is shown, but not that all answered.
+
+    Shown over six voters, R2 says that none of them has it; "all answered"
+    beside it would say that each declared none.
+    """
+    for view in _project_of_a_small_group(0, 6):
+        r2 = view["indicators"]["R2"]
+        assert (r2["value"], r2["coverage"]) == ("all (100%)", None)
+        assert all(f["coverage"] is None for f in view["indicators"].values())

@@ -82,7 +82,9 @@ class Figure:
     k - 1, as it does a share's two groups. R1 gives the people holding its
     voting seats with and without lived experience (one member may hold
     seats on several bodies), and its share is withheld while either is
-    from 1 to k - 1. A1, a share banded against a base of members, gives the
+    from 1 to k - 1; R2 the voting-seat holders present at its meetings
+    with and without it, tested in the same way. A1, a share banded against
+    a base of members, gives the
     fewest members of its base with and without lived experience: its band
     is withheld while either is from 1 to k - 1. None for a figure that
     compares no groups."""

@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 51
+FIGURES_VERSION = 52
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -332,7 +332,9 @@ on a day of several meetings goes to the latest begun (so ``le_occasions``,
 closed vote gives a vote right (D1, the ladder's deciders) only to the
 voters whose ballots it counts, not to others an import names. 51: A3's
 ``people`` counts only those who spoke before each project's first design
-decision, since input after it cannot make a project formative.)"""
+decision, since input after it cannot make a project formative. 52: R2
+gives as ``groups`` the voting-seat holders present at its meetings, with
+and without lived experience, which need not be R1's seat holders.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -86,6 +86,8 @@ def r2(lens: Lens, th: Thresholds) -> Figure:
     """
     del th
     lone = counted = acts = declared = 0
+    with_it: set[int] = set()
+    without: set[int] = set()
     if lens.scope.kind == "ledger":
         bodies = {b.id: b for b in lens.bodies()}
     else:
@@ -94,36 +96,53 @@ def r2(lens: Lens, th: Thresholds) -> Figure:
         body = bodies.get(meeting.body)
         if meeting.kind != "decision_meeting" or body is None or not meeting.attendance:
             continue
-        present, answered, alone = _voters_present(lens, body, meeting)
+        present, answered, alone, le_voters, other_voters = _voters_present(
+            lens, body, meeting
+        )
         acts += present
         declared += answered
         counted += 1
         lone += alone
+        with_it |= le_voters
+        without |= other_voters
+    # The voters it reads, as people: in a project's scope (or over seats
+    # that changed in the period) they need not be the seat holders R1 counts.
+    groups = (len(with_it), len(without))
     if not counted:
-        return insufficient("R2", "no decision meetings with recorded attendance")
+        return insufficient(
+            "R2", "no decision meetings with recorded attendance", groups=groups
+        )
     value = lone / counted
     band = "pairs_or_more" if value == 0 else "lone_representative"
     coverage = declared / acts if acts else None  # as lens.coverage of the voters
-    return Figure("R2", value, counted, coverage, band)
+    return Figure("R2", value, counted, coverage, band, groups=groups)
 
 
 @per_state
 def _voters_present(
     lens: Lens, body: BodyFacts, meeting: MeetingFacts
-) -> tuple[int, int, bool]:
+) -> tuple[int, int, bool, frozenset[int], frozenset[int]]:
     """Voting-seat holders at *meeting*, those who had declared, and if one is LE.
 
     That is: how many were there, how many of them had answered the
     question, and whether at most one had lived experience, all as the
-    meeting started. They depend on the meeting alone, and the
-    ledger, its body and its project all ask: counts, not the holders, are
-    kept for each meeting.
+    meeting started, then the voters present with lived experience and
+    those without (as ints). They depend on the meeting alone, and the
+    ledger, its body and its project all ask.
     """
     at = meeting.starts_at
     voters = {s.member for s in seats_at(body, at) if s.seat == "voting"}
     present = [m for m in meeting.attendance if m in voters]
     declared = sum(lens.declared(m, at) for m in present)
-    return len(present), declared, sum(lens.le(m, at) for m in present) <= 1
+    le = {m.int for m in present if lens.le(m, at)}
+    others = {m.int for m in present} - le
+    # A body's meetings mostly share one set of voters: each set is kept
+    # once per state, not once per meeting, as X5 keeps its groups.
+    pool: dict[frozenset[int], frozenset[int]] = lens.facts.remember(
+        ("r2_groups",), dict
+    )
+    with_it, without = (pool.setdefault(f, f) for f in map(frozenset, (le, others)))
+    return len(present), declared, len(le) <= 1, with_it, without
 
 
 @per_scope

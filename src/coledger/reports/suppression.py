@@ -96,7 +96,12 @@ through ``suppress``, which applies these rules (``k`` is
   attendances of people with lived experience, which with everyone present
   is the count times the meetings. So while R1 is withheld, every one of
   them is withheld as well (``secondary``), whatever it holds, with no n and
-  one note.
+  one note. R2 reads the voters present at its meetings, who need not be
+  R1's seat holders (a project's meetings may be another body's), so it is
+  also tested as R1 is, on those voters (``VOTERS_PRESENT``, its
+  ``groups``): withheld while either group is 1 to k - 1 people, or all of
+  them have lived experience; where none has it, it counts as "none" for
+  the coverage rule above.
 * **Decisions by tag.** The table of decisions by tag gives each tag's count
   as a range (below), never exactly, and the number of decisions, a count
   of records, exactly unless it is below k. A tag's count less the other
@@ -448,8 +453,31 @@ def share_discloses(count: int, n: int, k: int, *, people: bool) -> bool:
 def share_note(code: str, k: int) -> str:
     """The one note every withheld share of *code* carries, whatever the rule."""
     about = indicator(code)
-    also = ", or has them all" if about.people else ""
-    return f"withheld: one of its two groups has fewer than {k} {about.counted}{also}"
+    counted = about.counted
+    if code in VOTERS_PRESENT:
+        counted = f"{counted} or voters present"
+    also = ", or has them all" if about.people or code in VOTERS_PRESENT else ""
+    return f"withheld: one of its two groups has fewer than {k} {counted}{also}"
+
+
+VOTERS_PRESENT = ("R2",)
+"""Shares of records that read the lived experience of the voters present at
+them, and give those voters as ``groups`` (with lived experience, then
+without): in a project's scope, or over seats that changed in the period,
+they need not be the seat holders R1 counts, so they pass R1's own rules."""
+
+
+def voters_disclose(code: str, f: Figure, k: int) -> bool:
+    """Whether the voters present behind a share (R2's) would point at people.
+
+    They would as R1's seat holders would: when either group is from 1 to
+    k - 1, or every one of them has lived experience. Two voters who attend
+    every meeting have an R2 of "none" exactly when both have it.
+    """
+    if code not in VOTERS_PRESENT or f.groups is None or len(f.groups) != 2:  # noqa: PLR2004 (a pair)
+        return False
+    with_it, others = f.groups
+    return share_discloses(with_it, with_it + others, k, people=True)
 
 
 def people_note(code: str, k: int) -> str:
@@ -580,11 +608,15 @@ def _safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
     untestable = about.chairs or (about.people and about.kind != SHARE and f.value != 0)
     # A share of people's seats is tested in people too (``groups``): one
     # member on six bodies holds six seats, a group of one.
-    if untestable or (
-        count is not None
-        and (
-            share_discloses(count, f.n, k, people=about.people)
-            or (about.people and groups_disclose_if_any(f, k))
+    if (
+        untestable
+        or voters_disclose(code, f, k)
+        or (
+            count is not None
+            and (
+                share_discloses(count, f.n, k, people=about.people)
+                or (about.people and groups_disclose_if_any(f, k))
+            )
         )
     ):
         note = CHAIRS_NOTE if about.chairs else share_note(code, k)
@@ -726,7 +758,15 @@ def _none_of_them_shown(
     withheld beside it, whatever its value: one withheld only at "all" would
     say "all" by being missing.
     """
-    return any(
+    voters_none = any(
+        code in figures
+        and safe[code].shown
+        and (groups := figures[code].groups) is not None
+        and groups[:1] == (0,)
+        for code in VOTERS_PRESENT
+        if code in safe
+    )  # none of the voters present: shown, it says so once their number is known
+    return voters_none or any(
         code in figures and safe[code].shown and figures[code].value == 0
         for code in NONE_OF_THEM
         if code in safe
