@@ -8,6 +8,7 @@ read that member's lived experience.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from uuid import UUID
@@ -131,6 +132,55 @@ def a_lone_first_proposer(group: Group) -> None:
 def test_a3_counts_the_people_who_spoke_before_the_design_decision() -> None:
     """Input after the first design decision cannot make A3: one before it is few."""
     assert_same("A3", a_lone_first_proposer)
+
+
+def a_lone_first_proposer_then_a_month_on(group: Group) -> None:
+    """As ``a_lone_first_proposer``, with the input after the decisions a month on.
+
+    The key member's design proposals fall in March, everyone else's input
+    in April, so the month of the first lived-experience input would say
+    whether hers counted.
+    """
+    designs = []
+    for project in group.projects(5):
+        proposal = group.propose(group.key, project=project, phase="design")
+        group.consent(proposal)
+        designs.append(project)
+    group.clock = itertools.count(24 * 40)  # the business clock jumps to April
+    for project in designs:
+        for proposer in (*group.with_it, *group.without):
+            proposal = group.propose(proposer, project=project, phase="delivery")
+            for author in (*group.staff, *group.without):
+                group.comment(proposal, author)
+
+
+@pytest.mark.parametrize(
+    "story", [a_lone_first_proposer, a_lone_first_proposer_then_a_month_on]
+)
+def test_the_rung_withholds_what_the_people_before_the_design_decision_make(
+    story: Callable[[Group], None],
+) -> None:
+    """late_involvement and the first input read only those who spoke before it."""
+    read = ("late_involvement", "first_le_contribution")
+    with told(story) as (one, other):
+        for audience in ("public", "members"):
+            ladders = [
+                json.loads(render(g.report(), audience=audience, format="json"))[
+                    "ladder"
+                ]
+                for g in (one, other)
+            ]
+            assert [{**r, "id": None} for r in ladders[0]] == [
+                {**r, "id": None} for r in ladders[1]
+            ]
+            projects = [r for r in ladders[0] if r["unit"] == "project"]
+            assert len(projects) == 5
+            for rung in [*projects, *(r for r in ladders[0] if r["unit"] == "body")]:
+                assert rung["rung"] == "CO_DESIGN"  # six proposers and deciders
+                assert set(read) <= set(rung["withheld"])
+                assert rung["evidence"]["first_le_contribution"] is None
+                assert rung["evidence"]["first_design_decision"] is not None
+                assert "late_involvement" not in rung["flags"]
 
 
 def a_lone_attendee(group: Group) -> None:

@@ -97,12 +97,19 @@ GROUPS = (
     "criteria_proposers",
     "attendees",
     "requesters",
+    "proposers_before_design",
+    "commenters_before_design",
 )
 """The groups of people whose lived experience the features read, by role:
 the deciders with a vote or consent right apart from every decider named,
 the authors of evaluations apart from the proposers of their criteria, the
-attendees of the process's meetings, and the requesters whose needs were
-left unmet (declined and never made good, or passed over by a vote)."""
+attendees of the process's meetings, the requesters whose needs were
+left unmet (declined and never made good, or passed over by a vote), and
+the proposers, and the commenters, who spoke before the process's first
+design decision (all of them, with none taken): only their lived experience
+decides ``late_involvement``, as it does A3."""
+SPOKEN = ("proposers", "commenters")
+"""The groups whose input is A3's, counted before the first design decision too."""
 UNPHASED = "unphased"
 """The phase name used for proposals raised without one."""
 
@@ -372,11 +379,32 @@ class _Fold:
     """The members with lived experience who proposed them."""
     groups: dict[str, set[int]] = attrs.Factory(dict)
     """Each group of people whose lived experience the features read, by role."""
+    spoke: dict[str, dict[int, datetime]] = attrs.Factory(dict)
+    """The proposers, and the commenters, each with when they first spoke."""
 
     def name(self, group: str, members: Iterable[UUID], at: datetime) -> None:
         """Note *members* in *group*, if they acted by the period's end."""
         if self.lens.by_end(at):
             self.groups.setdefault(group, set()).update(m.int for m in members)
+
+    def speak(self, group: str, members: Iterable[UUID], at: datetime) -> None:
+        """Note *members* in *group* of ``SPOKEN``, and when each first spoke."""
+        if self.lens.by_end(at):
+            first = self.spoke.setdefault(group, {})
+            for m in members:
+                if first.get(m.int, at) >= at:
+                    first[m.int] = at
+
+    def people(self, design: datetime | None) -> dict[str, int]:
+        """How many members each group names, the spoken ones before *design* too."""
+        found = {group: len(members) for group, members in self.groups.items()}
+        for group in SPOKEN:
+            first = self.spoke.get(group, {})
+            found[group] = len(first)
+            # as A3: input at the first design decision or after it is late
+            early = sum(design is None or at < design for at in first.values())
+            found[f"{group}_before_design"] = early
+        return {group: found.get(group, 0) for group in GROUPS}
 
     def act(
         self,
@@ -409,10 +437,10 @@ class _Fold:
             self.le_proposers.update(
                 m.int for m in p.proposers if lens.le(m, p.raised_at)
             )
-        self.name("proposers", p.proposers, p.raised_at)
+        self.speak("proposers", p.proposers, p.raised_at)
         recent: set[UUID] = set()  # lived-experience comments in the period
         for c in p.comments:
-            self.name("commenters", (c.author,), c.at)
+            self.speak("commenters", (c.author,), c.at)
             if c.id in mine:
                 where = self.act(p, c.at, c.channel)
                 self.say(c.at)
@@ -526,6 +554,7 @@ def features(lens: Lens, th: Thresholds) -> Features:
         education += m.kind == "education"
     found_terms = terms(lens, th, proposals)
     occasions = {where for at, where in fold.acts if lens.in_period(at)}
+    first_design = min(fold.design_decisions, default=None)
     return Features(
         comment_meetings=len(fold.commented),
         le_comments=fold.comments,
@@ -541,13 +570,13 @@ def features(lens: Lens, th: Thresholds) -> Features:
         mandatory_no_voice=False,
         occasions=len(occasions),
         first_contribution=min(fold.said, default=None),
-        first_design_decision=min(fold.design_decisions, default=None),
+        first_design_decision=first_design,
         terms=found_terms,
         involved=bool(fold.acts),
         le_proposals=fold.le_proposals,
         le_proposers=len(fold.le_proposers),
         people={
-            **{group: len(fold.groups.get(group, ())) for group in GROUPS},
+            **fold.people(first_design),
             "requesters": found_terms.requesters,
         },
     )

@@ -200,7 +200,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 52
+FIGURES_VERSION = 53
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -334,7 +334,11 @@ voters whose ballots it counts, not to others an import names. 51: A3's
 ``people`` counts only those who spoke before each project's first design
 decision, since input after it cannot make a project formative. 52: R2
 gives as ``groups`` the voting-seat holders present at its meetings, with
-and without lived experience, which need not be R1's seat holders.)"""
+and without lived experience, which need not be R1's seat holders. 53: the
+ladder's ``people`` counts the proposers and commenters before the
+process's first design decision (``proposers_before_design``,
+``commenters_before_design``), whose lived experience alone decides
+``late_involvement``.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -115,7 +115,8 @@ through ``suppress``, which applies these rules (``k`` is
   lifts her body to ENGAGEMENT if she has lived experience. While another
   group (amenders, action owners, evaluators, attendees, deciders without a
   vote or voters in an advisory vote, decision-makers whose requests went
-  unmet) is that small, the evidence and flags that read it are withheld
+  unmet, proposers or commenters before the first design decision) is that
+  small, the evidence and flags that read it are withheld
   (``GROUP_EVIDENCE``). A rung stored before ``people`` was counted is
   withheld whole. A rung that reads 1 to k - 1 proposals with a
   lived-experience proposer (``le_proposals``), or proposals of 1 to k - 1
@@ -936,15 +937,22 @@ OCCASION_GROUPS = ("deciders", "amenders", "owners", "authors", "criteria_propos
 """Groups whose acts count as occasions of lived-experience input, beside
 the proposers and commenters of ``RUNG_GROUPS``."""
 
+DESIGN_GROUPS = ("proposers_before_design", "commenters_before_design")
+"""The proposers, and the commenters, before the process's first design
+decision (all of them, with none taken): whether lived experience came in
+time reads them alone, as A3 does, and when it first came turns on them.
+One member who alone raised the design proposal, beside many who spoke
+after it, decides ``late_involvement``."""
+
 GROUP_EVIDENCE: Mapping[str, tuple[str, ...]] = {
     "influence_evidence": ("amenders",),
     "delivery_actions": ("owners",),
     "informed": ("attendees",),
     "education_meetings": ("attendees",),
     "le_occasions": OCCASION_GROUPS,
-    "first_le_contribution": OCCASION_GROUPS,
+    "first_le_contribution": (*OCCASION_GROUPS, *DESIGN_GROUPS),
     "one_off": OCCASION_GROUPS,
-    "late_involvement": OCCASION_GROUPS,
+    "late_involvement": (*OCCASION_GROUPS, *DESIGN_GROUPS),
     "unresolved_declines": ("requesters",),
     "equal_terms": ("requesters",),
     "capped_by_equal_terms": ("requesters",),
