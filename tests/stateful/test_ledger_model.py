@@ -37,6 +37,14 @@ vote opened and which needs it found unmet, whose declaration counts from
 when) are as the model says, and the reports kept along the way (and the
 tables) equal reports rebuilt from the events.
 
+Around a proposal's discussion and decision, amendments and feedback take up
+its comments, delivery actions and evaluations follow the adoption in force
+(and a decision after a vote's adoption follows them), projects are
+relabelled and finished, and meetings, in a project or not, take papers,
+attendance and check-ins, each refused as the API reference says. At the end
+each proposal's and project's timeline lists those steps as the model dated
+them, and D6 and P3 count the actions and evaluations as it predicts.
+
 Choices are drawn from the model's records in creation order (not sorted by id):
 ids are random, creation order is not, so a failing sequence replays exactly.
 
@@ -81,6 +89,8 @@ from hypothesis.stateful import (
 from coledger import Decision, Ledger, Rule, Tally, errors
 from coledger.integrity import SigningKey, Verifier
 from coledger.projections.materialise import comparable
+from coledger.timeline import Entry, timeline
+from coledger.views import ProposalView
 from conftest import PG_BASE, drop_schema, require_postgres
 from helpers import count_events
 
@@ -113,6 +123,25 @@ SOURCE_REFS = tuple(
     f"minutes:2024-03-0{day}#{item}" for day in (1, 2) for item in (1, 2)
 )
 TITLES = ("Accessible AGM", "Easy-read papers", "Budget")
+LABELS = ("co_production", "co_design", "engagement", "consultation", "informing")
+MEETING_KINDS = ("decision_meeting", "workshop", "consultation", "social")
+PAPER_FORMATS = ("STD", "ER", "LP", "BSLV", "AUD")
+"""Formats papers go out in; an accessible version is in any but STD."""
+MODES = ("in_person", "remote", "asynchronous")
+ADOPTED = frozenset({"adopted", "adopted_amended"})
+FAR_DUE = datetime(2199, 1, 1, tzinfo=UTC)
+"""A due date after any "now" a report reads: an open action is not yet late."""
+FOLLOW_UP_KINDS = frozenset(
+    {
+        "Proposal.Amended",
+        "Proposal.FeedbackGiven",
+        "Proposal.AccessibleVersionPublished",
+        "Proposal.ActionAssigned",
+        "Proposal.ActionCompleted",
+        "Proposal.EvaluationRecorded",
+    }
+)
+"""The timeline entries of the steps after a proposal's discussion began."""
 OVERRIDES = ("interpreter booked for the next meeting", "chair's ruling: urgent")
 ERASED = "[erased]"
 """What a sealed field reads once its member's key is destroyed."""
@@ -393,6 +422,22 @@ class DecisionModel:
     decided_by: frozenset[UUID]
     overrode_vote: bool
     by_vote: bool
+    at: datetime | None = None
+    """Its business time (UTC)."""
+
+
+EvaluationRecord = tuple[UUID, tuple[UUID, ...], tuple[UUID, ...], str, datetime]
+
+
+@dataclass
+class ActionModel:
+    """A delivery action on an adopted proposal."""
+
+    description: str
+    owners: tuple[UUID, ...]
+    due: datetime | None
+    assigned_at: datetime
+    completed_at: datetime | None = None
 
 
 @dataclass
@@ -420,9 +465,38 @@ class ProposalModel:
     comments: dict[UUID, tuple[UUID, str]] = field(default_factory=dict)
     """Comment id -> (author, text)."""
     adjustments: set[UUID] = field(default_factory=set)
+    title: str = "Easy-read papers"
+    text: str = "Let us try them."
+    project: UUID | None = None
+    meeting: UUID | None = None
+    comment_at: dict[UUID, datetime] = field(default_factory=dict)
+    """The business time of each comment."""
+    taken_up: set[UUID] = field(default_factory=set)
+    amendments: int = 0
+    formats: list[str] = field(default_factory=list)
+    """Accessible versions published, in recorded order."""
+    feedback: list[UUID] = field(default_factory=list)
+    actions: dict[UUID, ActionModel] = field(default_factory=dict)
+    evaluations: list[EvaluationRecord] = field(default_factory=list)
+    """(id, authors, criteria proposed by, summary, when) of each evaluation."""
+    delivered_at: datetime | None = None
+    """The latest action assigned or completed, or evaluation, on its adoption."""
+    log: list[tuple[str, datetime]] = field(default_factory=list)
+    """(kind, when) of each follow-up step, as its timeline lists them."""
 
     def __post_init__(self) -> None:
         self.last_step = self.last_step or self.raised_at
+
+    @property
+    def adopted_at(self) -> datetime | None:
+        """When the decision in force was made, if it is an adoption."""
+        last = self.decisions[-1] if self.decisions else None
+        return last.at if last is not None and last.outcome in ADOPTED else None
+
+    def latest_comment(self, comments: Sequence[UUID]) -> datetime | None:
+        """The business time of the latest of *comments* made on it."""
+        times = [self.comment_at[c] for c in comments if c in self.comment_at]
+        return max(times, default=None)
 
     @property
     def closed(self) -> bool:
@@ -473,6 +547,37 @@ class AdjustmentModel:
 
 
 @dataclass
+class ProjectModel:
+    """A project: its labels by business time, its start and finish."""
+
+    name: str
+    started_at: datetime
+    labels: list[tuple[datetime, str]]
+    """(from, label) from the start and each relabelling, in time order."""
+    finished_at: datetime | None = None
+    log: list[tuple[str, datetime]] = field(default_factory=list)
+    """(kind, when) of its own and its meetings' steps, in recorded order."""
+
+    def label_at(self, at: datetime) -> str:
+        """The label in force at *at* (from the start on)."""
+        held = [label for since, label in self.labels if since <= at]
+        return held[-1] if held else self.labels[0][1]
+
+
+@dataclass
+class MeetingModel:
+    """A meeting of a body: papers, attendance and check-ins."""
+
+    body: UUID
+    kind: str
+    starts_at: datetime
+    project: UUID | None
+    papers: list[tuple[str, datetime]] = field(default_factory=list)
+    attendance: dict[UUID, str] = field(default_factory=dict)
+    check_ins: int = 0
+
+
+@dataclass
 class Model:
     """Everything the ledger should say, kept in plain dicts in creation order."""
 
@@ -481,6 +586,8 @@ class Model:
     proposals: dict[UUID, ProposalModel] = field(default_factory=dict)
     adjustments: dict[UUID, AdjustmentModel] = field(default_factory=dict)
     source_refs: dict[str, UUID] = field(default_factory=dict)
+    projects: dict[UUID, ProjectModel] = field(default_factory=dict)
+    meetings: dict[UUID, MeetingModel] = field(default_factory=dict)
 
     def unmet(self, proposal: UUID) -> set[UUID]:
         """Open requests for the proposal, needed by its vote, from voters."""
@@ -878,7 +985,9 @@ class LedgerMachine(RuleBasedStateMachine):
             proposal = self.ledger.raise_proposal(
                 board, proposers=[chair], title=title, text=title, occurred_at=at
             )
-            self.model.proposals[proposal] = ProposalModel(board, self.clock)
+            self.model.proposals[proposal] = ProposalModel(
+                board, self.clock, title=title, text=title
+            )
         # Most boards begin with a vote under way, some held up by a need first.
         first = next(iter(self.model.proposals))
         if data.draw(st.integers(0, 3), label="a vote under way"):
@@ -1409,6 +1518,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self._late("comment", instant, record.raised_at)
         record.comments[comment_id] = (author, text)
         self.model.members[author].act(supporter, instant)
+        record.comment_at[comment_id] = instant
         if supporter is not None:
             event("comment through a supporter")
         if source_ref is not None:
@@ -1977,6 +2087,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 frozenset(record.ballots),
                 overrode_vote=False,
                 by_vote=True,
+                at=instant,
             )
         )
         event(f"vote closed: {record.rule.kind} {shown}")
@@ -2084,12 +2195,16 @@ class LedgerMachine(RuleBasedStateMachine):
         ):
             why.append(errors.WrongStateError)  # it would settle nothing
         assert record.last_step is not None
-        if instant < record.last_step:
+        # No earlier than delivery work already recorded on the vote's adoption.
+        floor = max(record.last_step, record.delivered_at or record.last_step)
+        if instant < floor:
             why.append(errors.TimeOrderError)
+            if instant >= record.last_step:
+                event("decision dated before delivery on the vote's adoption")
         if why:
             self._refused(why, command, "decision")
             return
-        self._late("decision", instant, record.last_step)
+        self._late("decision", instant, floor)
         # An advisory vote bound no one, so no decision overrides it.
         overrode = bool(
             earlier
@@ -2105,9 +2220,723 @@ class LedgerMachine(RuleBasedStateMachine):
                 frozenset(decided_by or (by,)),
                 overrode_vote=overrode,
                 by_vote=False,
+                at=instant,
             )
         )
         event("decided" + (" overriding the vote" if overrode else ""))
+
+    # Follow-up: amendments, feedback, delivery, projects and meetings -----------
+    # (The rules of this block drive the commands after a proposal's discussion
+    # began, and the records around proposals: projects and meetings.)
+
+    def _some_comments(
+        self, data: st.DataObject, record: ProposalModel, *, min_size: int
+    ) -> list[UUID]:
+        """Mostly comments made on *record*; now and then another's, or no comment."""
+        own = list(record.comments)
+        if not (bool(own) and data.draw(st.integers(0, 3), label="its own comments")):
+            others = [
+                c
+                for p in self.model.proposals.values()
+                if p is not record
+                for c in p.comments
+            ]
+            own = [*own, *others, uuid.uuid4()]
+        return data.draw(
+            st.lists(st.sampled_from(own), min_size=min_size, max_size=3, unique=True),
+            label="comments",
+        )
+
+    def _with_comments(self, *statuses: str) -> list[UUID]:
+        """Proposals with comments (in any of *statuses*, if any are named)."""
+        return [
+            i
+            for i, p in self.model.proposals.items()
+            if p.comments and (p.status in statuses or not statuses)
+        ]
+
+    def _comment_first(self, data: st.DataObject, proposal: UUID) -> None:
+        """Mostly, a comment on *proposal* now if it has none and can take one.
+
+        Comments are rare where amendments and feedback look for them.
+        """
+        record = self.model.proposals[proposal]
+        if record.comments or record.closed or record.status == "closed":
+            return
+        if not data.draw(st.integers(0, 3), label="a comment first"):
+            return
+        author = self._member(data, "author")
+        self._step(f"comment({proposal}, {author=}) first")
+        comment = self._accept(
+            lambda: self.ledger.comment(
+                proposal, author=author, text="Ja", occurred_at=self.at()
+            )
+        )
+        record.comments[comment] = (author, "Ja")
+        record.comment_at[comment] = self.clock
+
+    def _adopt_first(self, data: st.DataObject) -> None:
+        """Mostly, with no adoption in force, one decided now (if one can be).
+
+        Adoptions are rare where delivery and evaluations look for them.
+        """
+        if self._adopted() or not data.draw(st.integers(0, 3), label="adopt"):
+            return
+        decidable = [*self.model.in_state("raised", "closed"), *self._after_vote()]
+        if decidable:
+            proposal = self._pick(data, decidable, "to adopt")
+            outcome = self._pick(data, sorted(ADOPTED), "outcome")
+            by = self._member(data, "by")
+            self._decide(
+                proposal,
+                by,
+                self.at(),
+                outcome=outcome,
+                method="consent",
+                decided_by=None,
+            )
+
+    @precondition(lambda self: bool(self.model.proposals))
+    @rule(
+        data=st.data(),
+        title=st.none() | st.sampled_from(TITLES),
+        text=st.none() | st.sampled_from(("Let us try them.", "Try them for a month.")),
+        when=NOW_EARLIER_OR_AN_EDGE,
+    )
+    def amend_proposal(
+        self,
+        data: st.DataObject,
+        title: str | None,
+        text: str | None,
+        when: timedelta | str,
+    ) -> None:
+        """The wording changes before voting opens, taking up comments made on it.
+
+        An amendment that changes no word and takes up nothing new is refused.
+        Entered late, it comes no earlier than the raising, the last amendment
+        and the comments it takes up.
+        """
+        proposal = self._aim(
+            data, self._with_comments("raised"), self.model.in_state("raised")
+        )
+        self._comment_first(data, proposal)
+        record = self.model.proposals[proposal]
+        takes_up = self._some_comments(data, record, min_size=0)
+        by = self._member(data, "by")
+        assert record.last_step is not None
+        latest = record.latest_comment(takes_up) or record.raised_at
+        floor = max(record.last_step, latest)
+        at = self._by_floor(when, floor)
+        instant = at.astimezone(UTC)
+        self._step(
+            f"amend_proposal({proposal}, {title=}, {text=}, {takes_up=}, "
+            f"at={at.isoformat()})"
+        )
+
+        def command() -> None:
+            self.ledger.amend_proposal(
+                proposal,
+                by=by,
+                title=title,
+                text=text,
+                takes_up=takes_up,
+                occurred_at=at,
+            )
+
+        wording = (title or record.title, text or record.text)
+        why: Refusals = []
+        if record.closed:
+            why.append(errors.ProposalClosedError)
+        if record.opened_at is not None:
+            why.append(errors.VotingAlreadyOpenedError)
+        if any(c not in record.comments for c in takes_up):
+            why.append(errors.UnknownCommentError)
+        elif wording == (record.title, record.text) and record.taken_up >= set(
+            takes_up
+        ):
+            why.append(errors.InvalidInputError)  # it would change nothing
+        if instant < floor:
+            why.append(errors.TimeOrderError)
+        if why:
+            self._refused(why, command, "amendment")
+            return
+        self._accept(command)
+        self._late("amendment", instant, floor)
+        record.title, record.text = wording
+        record.taken_up |= set(takes_up)
+        record.amendments += 1
+        record.last_step = max(record.last_step, instant)
+        record.log.append(("Proposal.Amended", instant))
+        event("amended" + (", taking up comments" if takes_up else ""))
+
+    @precondition(lambda self: bool(self.model.proposals))
+    @rule(data=st.data(), when=NOW_EARLIER_OR_AN_EDGE)
+    def give_feedback(self, data: st.DataObject, when: timedelta | str) -> None:
+        """Contributors hear what became of their comments, until it is withdrawn.
+
+        Entered late, it comes no earlier than the raising and the comments
+        it answers. Feedback on no comment is refused.
+        """
+        proposal = self._aim(data, self._with_comments())
+        self._comment_first(data, proposal)
+        record = self.model.proposals[proposal]
+        none = not data.draw(st.integers(0, 7), label="on some comments")
+        comments = [] if none else self._some_comments(data, record, min_size=1)
+        by = self._member(data, "by")
+        floor = record.latest_comment(comments) or record.raised_at
+        floor = max(record.raised_at, floor)
+        at = self._by_floor(when, floor)
+        instant = at.astimezone(UTC)
+        self._step(f"give_feedback({proposal}, {comments=}, at={at.isoformat()})")
+
+        def command() -> UUID:
+            return self.ledger.give_feedback(
+                proposal, comments=comments, text="We did.", by=by, occurred_at=at
+            )
+
+        if not comments:
+            self._refused([errors.InvalidInputError], command)
+            return
+        why: Refusals = []
+        if record.status == "withdrawn":
+            why.append(errors.ProposalClosedError)
+        if any(c not in record.comments for c in comments):
+            why.append(errors.UnknownCommentError)
+        if instant < floor:
+            why.append(errors.TimeOrderError)
+        if why:
+            self._refused(why, command, "feedback")
+            return
+        record.feedback.append(self._accept(command))
+        self._late("feedback", instant, floor)
+        record.log.append(("Proposal.FeedbackGiven", instant))
+        event(f"feedback given on a proposal {record.status}")
+
+    @precondition(lambda self: bool(self.model.proposals))
+    @rule(
+        data=st.data(),
+        fmt=st.sampled_from(PAPER_FORMATS),
+        when=NOW_EARLIER_OR_AN_EDGE,
+    )
+    def publish_accessible_version(
+        self, data: st.DataObject, fmt: str, when: timedelta | str
+    ) -> None:
+        """An accessible version comes out (never standard print), until withdrawn.
+
+        Entered late, it comes no earlier than the raising.
+        """
+        proposal = self._proposal(data)
+        record = self.model.proposals[proposal]
+        by = self._member(data, "by")
+        at = self._by_floor(when, record.raised_at)
+        instant = at.astimezone(UTC)
+        self._step(f"publish_accessible_version({proposal}, {fmt=}, at={at})")
+
+        def command() -> None:
+            self.ledger.publish_accessible_version(
+                proposal, format=fmt, by=by, occurred_at=at
+            )
+
+        if fmt == "STD":
+            self._refused([errors.UnknownCodeError], command)
+            return
+        why: Refusals = []
+        if record.status == "withdrawn":
+            why.append(errors.ProposalClosedError)
+        if instant < record.raised_at:
+            why.append(errors.TimeOrderError)
+        if why:
+            self._refused(why, command, "accessible version")
+            return
+        self._accept(command)
+        self._late("accessible version", instant, record.raised_at)
+        record.formats.append(fmt)
+        record.log.append(("Proposal.AccessibleVersionPublished", instant))
+
+    def _adopted(self) -> list[UUID]:
+        """Proposals whose decision in force is an adoption."""
+        return [i for i, p in self.model.proposals.items() if p.adopted_at is not None]
+
+    def _people(self, data: st.DataObject, label: str, *, min_size: int) -> list[UUID]:
+        """A few members, now and then one who was erased."""
+        pool = self.model.active()
+        if not data.draw(st.integers(0, 7), label="anyone"):
+            pool = list(self.model.members)
+        return data.draw(
+            st.lists(st.sampled_from(pool), min_size=min_size, max_size=2, unique=True),
+            label=label,
+        )
+
+    @precondition(lambda self: bool(self.model.proposals))
+    @rule(
+        data=st.data(),
+        due=st.sampled_from(("none", "far", "before")),
+        when=NOW_EARLIER_OR_AN_EDGE,
+    )
+    def assign_action(
+        self, data: st.DataObject, due: str, when: timedelta | str
+    ) -> None:
+        """Delivery work follows the adoption in force, and is due no earlier.
+
+        Entered late, it comes no earlier than that adoption.
+        """
+        self._adopt_first(data)
+        proposal = self._aim(data, self._adopted())
+        record = self.model.proposals[proposal]
+        owners = self._people(data, "owners", min_size=1)
+        by = self._member(data, "by")
+        floor = record.adopted_at
+        at = self._by_floor(when, floor)
+        instant = at.astimezone(UTC)
+        due_at = {"none": None, "far": FAR_DUE, "before": at - timedelta(minutes=1)}
+        number = sum(len(p.actions) for p in self.model.proposals.values()) + 1
+        description = f"Action {number}"
+        self._step(f"assign_action({proposal}, {owners=}, {due=}, at={at.isoformat()})")
+
+        def command() -> UUID:
+            return self.ledger.assign_action(
+                proposal,
+                description=description,
+                owners=owners,
+                by=by,
+                due=due_at[due],
+                occurred_at=at,
+            )
+
+        why = self.model.gone(*owners)
+        if floor is None:
+            why.append(errors.NotDecidedError)
+        elif instant < floor:
+            why.append(errors.TimeOrderError)
+        if due == "before":
+            why.append(errors.TimeOrderError)
+        if why:
+            self._refused(why, command, "action")
+            return
+        action = self._accept(command)
+        self._late("action", instant, floor)
+        record.actions[action] = ActionModel(
+            description, tuple(owners), due_at[due], instant
+        )
+        record.delivered_at = max(instant, record.delivered_at or instant)
+        record.log.append(("Proposal.ActionAssigned", instant))
+        event("action assigned" + " after a vote" * record.decisions[0].by_vote)
+
+    @precondition(lambda self: any(p.actions for p in self.model.proposals.values()))
+    @rule(data=st.data(), when=NOW_EARLIER_OR_AN_EDGE)
+    def complete_action(self, data: st.DataObject, when: timedelta | str) -> None:
+        """An action of the proposal is done once, while its adoption is in force.
+
+        Entered late, it comes no earlier than its assignment.
+        """
+        pairs = [
+            (p, a)
+            for p, record in self.model.proposals.items()
+            for a, action in record.actions.items()
+            if action.completed_at is None
+        ]
+        every = [(p, a) for p, r in self.model.proposals.items() for a in r.actions]
+        if bool(pairs) and data.draw(st.integers(0, 3), label="an open one"):
+            proposal, action = self._pick(data, pairs, "action")
+        else:
+            proposal, action = self._pick(data, every, "action")
+            if not data.draw(st.integers(0, 3), label="its own proposal"):
+                proposal = self._proposal(data)  # perhaps another's action
+        record = self.model.proposals[proposal]
+        known = record.actions.get(action)
+        by = self._member(data, "by")
+        floor = None if known is None else known.assigned_at
+        at = self._by_floor(when, floor)
+        instant = at.astimezone(UTC)
+        self._step(f"complete_action({proposal}, {action}, at={at.isoformat()})")
+
+        def command() -> None:
+            self.ledger.complete_action(proposal, action, by=by, occurred_at=at)
+
+        why: Refusals = []
+        if known is None:
+            why.append(errors.UnknownActionError)
+        if record.adopted_at is None:
+            why.append(errors.NotDecidedError)
+        if known is not None and known.completed_at is not None:
+            why.append(errors.ActionAlreadyCompletedError)
+        if floor is not None and instant < floor:
+            why.append(errors.TimeOrderError)
+        if why:
+            self._refused(why, command, "completion")
+            return
+        assert known is not None
+        self._accept(command)
+        self._late("completion", instant, floor)
+        known.completed_at = instant
+        record.delivered_at = max(instant, record.delivered_at or instant)
+        record.log.append(("Proposal.ActionCompleted", instant))
+
+    @precondition(lambda self: bool(self.model.proposals))
+    @rule(data=st.data(), when=NOW_EARLIER_OR_AN_EDGE)
+    def record_evaluation(self, data: st.DataObject, when: timedelta | str) -> None:
+        """Someone looks back at what the adoption in force achieved, once it was made.
+
+        Entered late, it comes no earlier than that adoption.
+        """
+        self._adopt_first(data)
+        proposal = self._aim(data, self._adopted())
+        record = self.model.proposals[proposal]
+        none = not data.draw(st.integers(0, 7), label="with authors")
+        authors = [] if none else self._people(data, "authors", min_size=1)
+        criteria = self._people(data, "criteria", min_size=0)
+        by = self._member(data, "by")
+        floor = record.adopted_at
+        at = self._by_floor(when, floor)
+        instant = at.astimezone(UTC)
+        self._step(
+            f"record_evaluation({proposal}, {authors=}, {criteria=}, "
+            f"at={at.isoformat()})"
+        )
+
+        def command() -> UUID:
+            return self.ledger.record_evaluation(
+                proposal,
+                summary="It worked.",
+                authors=authors,
+                criteria_proposed_by=criteria,
+                by=by,
+                occurred_at=at,
+            )
+
+        why = self.model.gone(*authors, *criteria)
+        if not authors:
+            why.append(errors.InvalidInputError)
+        if floor is None:
+            why.append(errors.NotDecidedError)
+        elif instant < floor:
+            why.append(errors.TimeOrderError)
+        if why:
+            self._refused(why, command, "evaluation")
+            return
+        evaluation = self._accept(command)
+        self._late("evaluation", instant, floor)
+        record.evaluations.append(
+            (evaluation, tuple(authors), tuple(criteria), "It worked.", instant)
+        )
+        record.delivered_at = max(instant, record.delivered_at or instant)
+        record.log.append(("Proposal.EvaluationRecorded", instant))
+
+    @precondition(lambda self: len(self.model.projects) < MAX_BODIES)
+    @rule(
+        data=st.data(),
+        name=st.sampled_from(TITLES),
+        label=st.sampled_from(LABELS),
+        when=NOW_OR_EARLIER,
+    )
+    def start_project(
+        self, data: st.DataObject, name: str, label: str, when: timedelta
+    ) -> None:
+        """A piece of work starts under the label the organisation gives it."""
+        by = self._member(data, "by")
+        at = self.at(when)
+        instant = at.astimezone(UTC)
+        self._step(f"start_project({name!r}, {label=}, at={at.isoformat()})")
+        project = self._accept(
+            lambda: self.ledger.start_project(name, label=label, by=by, occurred_at=at)
+        )
+        record = ProjectModel(name, instant, [(instant, label)])
+        record.log.append(("Project.Started", instant))
+        self.model.projects[project] = record
+
+    @precondition(lambda self: bool(self.model.projects))
+    @rule(data=st.data(), label=st.sampled_from(LABELS), when=NOW_EARLIER_OR_AN_EDGE)
+    def relabel_project(
+        self, data: st.DataObject, label: str, when: timedelta | str
+    ) -> None:
+        """A project takes a new label from its date on (to the label then: no event).
+
+        Labels are not ordered among themselves, only after the start.
+        """
+        project = self._pick(data, list(self.model.projects), "project")
+        by = self._member(data, "by")
+        record = self.model.projects[project]
+        at = self._by_floor(when, record.started_at)
+        instant = at.astimezone(UTC)
+        self._step(f"relabel_project({project}, {label=}, at={at.isoformat()})")
+
+        def command() -> None:
+            self.ledger.relabel_project(project, label, by=by, occurred_at=at)
+
+        if instant < record.started_at:
+            self._refused([errors.TimeOrderError], command, "relabelling")
+            return
+        changes = label != record.label_at(instant)
+        self._accept(command, writes=changes)
+        if changes:
+            record.labels.insert(
+                sum(1 for since, _ in record.labels if since <= instant),
+                (instant, label),
+            )
+            record.log.append(("Project.Relabelled", instant))
+            self._late("relabelling", instant, record.started_at)
+
+    @precondition(lambda self: bool(self.model.projects))
+    @rule(
+        data=st.data(),
+        when=NOW_EARLIER_OR_AN_EDGE | st.sampled_from((BY_DEFAULT, "at its finish")),
+    )
+    def finish_project(self, data: st.DataObject, when: timedelta | str) -> None:
+        """A project ends once; again at its finish or undated, nothing is recorded.
+
+        Finishing again at another time is refused rather than dropped.
+        """
+        project = self._pick(data, list(self.model.projects), "project")
+        by = self._member(data, "by")
+        record = self.model.projects[project]
+        at: datetime | None
+        if when == BY_DEFAULT:
+            at = None
+        elif when == "at its finish":
+            at = (record.finished_at or self.clock).astimezone(LONDON)
+        else:
+            at = self._by_floor(when, record.started_at)
+        self._step(f"finish_project({project}, at={at and at.isoformat()})")
+
+        def command() -> None:
+            self.ledger.finish_project(project, by=by, occurred_at=at)
+
+        instant = None if at is None else at.astimezone(UTC)
+        early = instant is not None and instant < record.started_at
+        if record.finished_at is not None:
+            if instant is None or instant == record.finished_at:
+                self._accept(command, writes=False)
+                event("project finished again at its finish")
+                return
+            why: Refusals = [errors.WrongStateError]
+            self._refused(why + [errors.TimeOrderError] * early, command)
+            return
+        if early:
+            self._refused([errors.TimeOrderError], command, "finish")
+            return
+        before = self.ledger.position
+        self._accept(command)
+        record.finished_at = self._recorded_at(before) if instant is None else instant
+        record.log.append(("Project.Finished", record.finished_at))
+
+    @precondition(
+        lambda self: (
+            bool(self.model.bodies) and len(self.model.meetings) < 2 * MAX_BODIES
+        )
+    )
+    @rule(
+        data=st.data(),
+        kind=st.sampled_from(MEETING_KINDS),
+        starts=st.sampled_from(BACKDATING),
+        when=NOW_OR_EARLIER,
+    )
+    def schedule_meeting(
+        self, data: st.DataObject, kind: str, starts: timedelta, when: timedelta
+    ) -> None:
+        """A body's meeting is called, perhaps in a project (not ordered by time)."""
+        body = self._pick(data, list(self.model.bodies), "body")
+        project = None
+        if bool(self.model.projects) and data.draw(st.booleans(), label="in a project"):
+            project = self._pick(data, list(self.model.projects), "project")
+        unknown = not data.draw(st.integers(0, 15), label="a known project")
+        by = self._member(data, "by")
+        at = self.at(when)
+        instant = at.astimezone(UTC)
+        starts_at = self.at(starts)
+        self._step(f"schedule_meeting({body}, {kind=}, {project=}, {unknown=})")
+
+        def command() -> UUID:
+            return self.ledger.schedule_meeting(
+                body,
+                kind=kind,
+                title="Monthly meeting",
+                starts_at=starts_at,
+                by=by,
+                project=uuid.uuid4() if unknown else project,
+                occurred_at=at,
+            )
+
+        if unknown:
+            self._refused([errors.UnknownProjectError], command)
+            return
+        meeting = self._accept(command)
+        self.model.meetings[meeting] = MeetingModel(
+            body, kind, starts_at.astimezone(UTC), project
+        )
+        self._project_log(meeting, "Meeting.Scheduled", instant)
+
+    def _project_log(self, meeting: UUID, kind: str, at: datetime) -> None:
+        """Note a step of *meeting* in its project's timeline, if it is in one."""
+        project = self.model.meetings[meeting].project
+        if project is not None:
+            self.model.projects[project].log.append((kind, at))
+
+    @precondition(lambda self: bool(self.model.meetings))
+    @rule(
+        data=st.data(),
+        formats=st.lists(st.sampled_from(PAPER_FORMATS), max_size=3),
+        when=NOW_OR_EARLIER,
+    )
+    def issue_papers(
+        self, data: st.DataObject, formats: list[str], when: timedelta
+    ) -> None:
+        """A meeting's papers go out in one or more formats (in none: refused)."""
+        meeting = self._pick(data, list(self.model.meetings), "meeting")
+        by = self._member(data, "by")
+        at = self.at(when)
+        instant = at.astimezone(UTC)
+        self._step(f"issue_papers({meeting}, {formats=}, at={at.isoformat()})")
+
+        def command() -> None:
+            self.ledger.issue_papers(meeting, formats=formats, by=by, occurred_at=at)
+
+        if not formats:  # a list with no code in it, not an empty text
+            self._refused([errors.InvalidInputError], command)
+            return
+        self._accept(command)
+        for fmt in dict.fromkeys(formats):
+            self.model.meetings[meeting].papers.append((fmt, instant))
+            self._project_log(meeting, "Meeting.PapersIssued", instant)
+
+    @precondition(lambda self: bool(self.model.meetings))
+    @rule(data=st.data(), mode=st.sampled_from(MODES), when=NOW_OR_EARLIER)
+    def record_attendance(
+        self, data: st.DataObject, mode: str, when: timedelta
+    ) -> None:
+        """A current member took part, and how; recorded again, the mode changes."""
+        meeting = self._pick(data, list(self.model.meetings), "meeting")
+        member = self._people(data, "attendee", min_size=1)[0]
+        by = self._member(data, "by")
+        at = self.at(when)
+        self._step(f"record_attendance({meeting}, {member}, {mode=})")
+
+        def command() -> None:
+            self.ledger.record_attendance(
+                meeting, member, mode=mode, by=by, occurred_at=at
+            )
+
+        if self.model.members[member].erased:
+            self._refused([errors.NotAMemberError], command)
+            return
+        self._accept(command)
+        self.model.meetings[meeting].attendance[member] = mode
+        self._project_log(meeting, "Meeting.AttendanceRecorded", at.astimezone(UTC))
+
+    @precondition(lambda self: bool(self.model.meetings))
+    @rule(data=st.data(), when=NOW_OR_EARLIER)
+    def hold_check_in(self, data: st.DataObject, when: timedelta) -> None:
+        """A wellbeing check-in is held at a meeting (counted, never what was said)."""
+        meeting = self._pick(data, list(self.model.meetings), "meeting")
+        by = self._member(data, "by")
+        at = self.at(when)
+        self._step(f"hold_check_in({meeting}, at={at.isoformat()})")
+        self._accept(lambda: self.ledger.hold_check_in(meeting, by=by, occurred_at=at))
+        self.model.meetings[meeting].check_ins += 1
+        self._project_log(meeting, "Meeting.WellbeingCheckInHeld", at.astimezone(UTC))
+
+    @precondition(lambda self: bool(self.model.meetings or self.model.projects))
+    @rule(
+        data=st.data(),
+        phase=st.none() | st.sampled_from(("design", "delivery", "evaluation")),
+        when=NOW_OR_EARLIER,
+    )
+    def raise_at_a_meeting(
+        self, data: st.DataObject, phase: str | None, when: timedelta
+    ) -> None:
+        """A proposal is raised in a project, at a meeting of its own body or not."""
+        meeting = None
+        if bool(self.model.meetings) and data.draw(st.booleans(), label="at a meeting"):
+            meeting = self._pick(data, list(self.model.meetings), "meeting")
+        body = self._pick(data, list(self.model.bodies), "body")
+        if meeting is not None and data.draw(st.integers(0, 3), label="its body"):
+            body = self.model.meetings[meeting].body
+        project = None
+        if bool(self.model.projects) and data.draw(st.booleans(), label="in a project"):
+            project = self._pick(data, list(self.model.projects), "project")
+        proposers = self._people(data, "proposers", min_size=1)
+        at = self.at(when)
+        self._step(
+            f"raise_proposal({body}, {proposers=}, {project=}, {meeting=}, {phase=})"
+        )
+
+        def command() -> UUID:
+            return self.ledger.raise_proposal(
+                body,
+                proposers=proposers,
+                title="Easy-read papers",
+                text="Let us try them.",
+                project=project,
+                phase=phase,
+                meeting=meeting,
+                occurred_at=at,
+            )
+
+        why = self.model.gone(*proposers)
+        if meeting is not None and self.model.meetings[meeting].body != body:
+            why.append(errors.InvalidInputError)  # a meeting of another body
+        if why:
+            self._refused(why, command)
+            return
+        proposal = self._accept(command)
+        self.model.proposals[proposal] = ProposalModel(
+            body, at.astimezone(UTC), project=project, meeting=meeting
+        )
+        event("raised" + " in a project" * bool(project))
+        event("raised" + " at a meeting" * bool(meeting))
+
+    @rule()
+    def reapply_erasures(self) -> None:
+        """With the key store intact, nothing is left to destroy, nor recorded."""
+        self._step("reapply_erasures()")
+        assert self._accept(self.ledger.reapply_erasures, writes=False) == 0
+
+    @precondition(lambda self: bool(self.model.bodies))
+    @rule(
+        data=st.data(),
+        command=st.sampled_from(
+            ("start_project", "schedule_meeting", "record_attendance", "relabel")
+        ),
+    )
+    def strangers_and_unknown_records(self, data: st.DataObject, command: str) -> None:
+        """No stranger acts or attends; an id of no project or meeting is refused."""
+        erased = [m for m, record in self.model.members.items() if record.erased]
+        stranger = (
+            self._pick(data, erased, "an erased member")
+            if bool(erased) and data.draw(st.booleans(), label="erased or unknown")
+            else uuid.uuid4()
+        )
+        by = self._member(data, "by")
+        body = self._pick(data, list(self.model.bodies), "body")
+        # A real id of another kind is as unknown as a random one.
+        other = by if data.draw(st.booleans(), label="another kind") else uuid.uuid4()
+        self._step(f"strangers_and_unknown_records({command}, {stranger=}, {other=})")
+        calls: dict[str, tuple[Refusals, Callable[[], object]]] = {
+            "start_project": (
+                [errors.NotAMemberError],
+                lambda: self.ledger.start_project("T", label="other", by=stranger),
+            ),
+            "schedule_meeting": (
+                [errors.NotAMemberError],
+                lambda: self.ledger.schedule_meeting(
+                    body, kind="social", title="T", starts_at=self.at(), by=stranger
+                ),
+            ),
+            "record_attendance": (
+                [errors.UnknownMeetingError],
+                lambda: self.ledger.record_attendance(other, by, by=by),
+            ),
+            "relabel": (
+                [errors.UnknownProjectError],
+                lambda: self.ledger.relabel_project(other, "other", by=by),
+            ),
+        }
+        if command == "record_attendance" and self.model.meetings:
+            meeting = self._pick(data, list(self.model.meetings), "meeting")
+            calls[command] = (
+                [errors.NotAMemberError],
+                lambda: self.ledger.record_attendance(meeting, stranger, by=by),
+            )
+        self._refused(*calls[command])
 
     # Who may act -------------------------------------------------------------------
 
@@ -2211,6 +3040,8 @@ class LedgerMachine(RuleBasedStateMachine):
         assert report.size == ledger.position
         assert ledger.audit_erasure().findings == ()
         self.compare_facts(ledger)
+        self.compare_timelines(ledger)
+        self.compare_follow_through(ledger)
         scopes = [None, *self.model.bodies]
         for body in scopes:
             kept = comparable(ledger.power_sharing(body=body))
@@ -2258,6 +3089,74 @@ class LedgerMachine(RuleBasedStateMachine):
             assert facts.members[member_id].erased_at == member.erased_at
             assert facts.members[member_id].roles == member.roles
 
+    def compare_timelines(self, ledger: Ledger) -> None:
+        """Each proposal's and project's timeline lists the steps the model made.
+
+        A proposal's lists its follow-up steps when they were dated, and names
+        the action each completion completed; a project's lists its own and
+        its meetings' steps, and each of its proposals' timelines entire.
+        """
+        entries: dict[UUID, list[Entry]] = {}
+        for proposal_id, record in self.model.proposals.items():
+            entries[proposal_id] = timeline(ledger, proposal=proposal_id)
+            follow_up = [e for e in entries[proposal_id] if e.kind in FOLLOW_UP_KINDS]
+            assert [(e.kind, e.occurred_at) for e in follow_up] == record.log
+            done = [e.text for e in follow_up if e.kind == "Proposal.ActionCompleted"]
+            assert all(
+                any(f"'{a.description}'" in text for a in record.actions.values())
+                for text in done
+            )
+        for project_id, project in self.model.projects.items():
+            lines = timeline(ledger, project=project_id)
+            own = [e for e in lines if e.kind.startswith(("Project.", "Meeting."))]
+            assert [(e.kind, e.occurred_at) for e in own] == project.log
+            theirs = {
+                e.position
+                for p, record in self.model.proposals.items()
+                if record.project == project_id
+                for e in entries[p]
+            }
+            assert {e.position for e in lines} == {e.position for e in own} | theirs
+
+    def compare_follow_through(self, ledger: Ledger) -> None:
+        """D6 and P3 count the actions and evaluations as the model predicts.
+
+        D6: actions on proposals whose decision in force is an adoption, done
+        or with no due date (open ones are due only in 2199), and the share
+        done; P3: every evaluation, and the share with a lived-experience
+        author or criteria proposer at its date.
+        """
+        figures = ledger.power_sharing().indicators
+        actions = [
+            a
+            for p in self.model.proposals.values()
+            if p.adopted_at is not None
+            for a in p.actions.values()
+            if a.completed_at is not None or a.due is None
+        ]
+        done = sum(1 for a in actions if a.completed_at is not None)
+        assert figures["D6"].n == len(actions)
+        assert figures["D6"].value == (
+            pytest.approx(done / len(actions)) if actions else None
+        )
+        evaluations = [e for p in self.model.proposals.values() for e in p.evaluations]
+        with_le = sum(
+            1
+            for _, authors, criteria, _, at in evaluations
+            if any(
+                self.model.members[m].lived_experience_at(at)
+                for m in (*authors, *criteria)
+            )
+        )
+        assert figures["P3"].n == len(evaluations)
+        assert figures["P3"].value == (
+            pytest.approx(with_le / len(evaluations)) if evaluations else None
+        ), (figures["P3"], with_le)
+        if actions:
+            event("D6 read with actions")
+        if evaluations:
+            event("P3 read with evaluations")
+
     @invariant()
     def ledger_agrees_with_model(self) -> None:
         """Every member, body, proposal and adjustment is as the model says."""
@@ -2270,6 +3169,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self._compare_bodies(ledger)
         self._compare_proposals(ledger)
         self._compare_adjustments(ledger)
+        self._compare_projects_and_meetings(ledger)
         for ref, recorded in self.model.source_refs.items():
             assert ledger.find_by_source_ref(ref) == recorded
 
@@ -2340,6 +3240,56 @@ class LedgerMachine(RuleBasedStateMachine):
             }
             assert set(view.adjustments) == record.adjustments
             assert set(ledger.unmet_adjustments(view.id)) == self.model.unmet(view.id)
+            self._compare_follow_up(view, record)
+
+    @staticmethod
+    def _compare_follow_up(view: ProposalView, record: ProposalModel) -> None:
+        """Its wording, amendments, feedback, versions, decisions' times, delivery."""
+        assert (view.title, view.text) == (record.title, record.text)
+        assert (view.project, view.meeting) == (record.project, record.meeting)
+        assert view.taken_up == record.taken_up
+        assert view.amendments == record.amendments
+        assert list(view.accessible_formats) == record.formats
+        assert list(view.feedback) == record.feedback
+        assert [d.occurred_at for d in view.decisions] == [
+            d.at for d in record.decisions
+        ]
+        assert [
+            (a.id, a.description, tuple(a.owners), a.due, a.completed_at)
+            for a in view.actions
+        ] == [
+            (i, a.description, a.owners, a.due, a.completed_at)
+            for i, a in record.actions.items()
+        ]
+        assert [
+            (e.id, tuple(e.authors), tuple(e.criteria_proposed_by), e.summary)
+            for e in view.evaluations
+        ] == [e[:4] for e in record.evaluations]
+
+    def _compare_projects_and_meetings(self, ledger: Ledger) -> None:
+        projects = ledger.projects()
+        assert [p.id for p in projects] == list(self.model.projects)
+        for project in projects:
+            record = self.model.projects[project.id]
+            assert (project.name, project.label, project.finished) == (
+                record.name,
+                record.labels[-1][1],
+                record.finished_at is not None,
+            )
+        meetings = ledger.meetings()
+        assert [m.id for m in meetings] == list(self.model.meetings)
+        for meeting in meetings:
+            held = self.model.meetings[meeting.id]
+            assert (meeting.body, meeting.kind, meeting.project) == (
+                held.body,
+                held.kind,
+                held.project,
+            )
+            assert meeting.starts_at == held.starts_at
+            assert list(meeting.papers) == held.papers
+            assert list(meeting.attendance) == list(held.attendance.items())
+            assert meeting.check_ins == held.check_ins
+            assert meeting.adjustments == ()
 
     def _compare_adjustments(self, ledger: Ledger) -> None:
         adjustments = ledger.adjustments()
