@@ -103,8 +103,8 @@ def r2(lens: Lens, th: Thresholds) -> Figure:
         declared += answered
         counted += 1
         lone += alone
-        with_it |= le_voters
-        without |= other_voters
+        with_it.update(le_voters)
+        without.update(other_voters)
     # The voters it reads, as people: in a project's scope (or over seats
     # that changed in the period) they need not be the seat holders R1 counts.
     groups = (len(with_it), len(without))
@@ -121,7 +121,7 @@ def r2(lens: Lens, th: Thresholds) -> Figure:
 @per_state
 def _voters_present(
     lens: Lens, body: BodyFacts, meeting: MeetingFacts
-) -> tuple[int, int, bool, frozenset[int], frozenset[int]]:
+) -> tuple[int, int, bool, tuple[int, ...], tuple[int, ...]]:
     """Voting-seat holders at *meeting*, those who had declared, and if one is LE.
 
     That is: how many were there, how many of them had answered the
@@ -134,14 +134,16 @@ def _voters_present(
     voters = {s.member for s in seats_at(body, at) if s.seat == "voting"}
     present = [m for m in meeting.attendance if m in voters]
     declared = sum(lens.declared(m, at) for m in present)
-    le = {m.int for m in present if lens.le(m, at)}
-    others = {m.int for m in present} - le
-    # A body's meetings mostly share one set of voters: each set is kept
-    # once per state, not once per meeting, as X5 keeps its groups.
-    pool: dict[frozenset[int], frozenset[int]] = lens.facts.remember(
+    flags = [(m.int, lens.le(m, at)) for m in present]  # attendance: no repeats
+    le = tuple(i for i, has in flags if has)
+    others = tuple(i for i, has in flags if not has)
+    # Kept for every meeting of the ledger, so as tuples (a small frozenset
+    # takes several times the memory), and each distinct one once per state:
+    # a body's meetings mostly share their voters.
+    pool: dict[tuple[int, ...], tuple[int, ...]] = lens.facts.remember(
         ("r2_groups",), dict
     )
-    with_it, without = (pool.setdefault(f, f) for f in map(frozenset, (le, others)))
+    with_it, without = (pool.setdefault(t, t) for t in (le, others))
     return len(present), declared, len(le) <= 1, with_it, without
 
 
