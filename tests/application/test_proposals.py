@@ -328,7 +328,7 @@ def test_follow_ups_at_the_default_time_follow_comments_from_a_fast_clock(
 
 
 def test_withdrawn_proposal_takes_no_more_changes(ledger: Ledger) -> None:
-    """A withdrawn proposal refuses comments, votes, decisions and new requests."""
+    """A withdrawn proposal refuses every change; a decided one all but news of it."""
     admin, sam, kim, board = setting(ledger)
     p = ledger.raise_proposal(board, proposers=[sam], title="T", text="x")
     c = ledger.comment(p, author=kim, text="Hmm")
@@ -367,6 +367,11 @@ def test_withdrawn_proposal_takes_no_more_changes(ledger: Ledger) -> None:
     # Telling people what became of their comments is still possible after a decision.
     did = ledger.give_feedback(decided, comments=[said], text="Ramp booked", by=admin)
     assert ledger.proposal(decided).feedback == (did,)
+    ledger.publish_accessible_version(decided, format="ER", by=admin)
+    assert "ER" in ledger.proposal(decided).accessible_formats
+    ledger.request_adjustment(
+        kim, code="ER", proposal=decided, needed_before="feedback"
+    )
 
 
 def test_delivery_and_evaluation_need_an_adopted_decision(ledger: Ledger) -> None:
