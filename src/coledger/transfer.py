@@ -268,6 +268,7 @@ def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
     _check_meetings(events, source)
     _check_votes(events, source)
     _check_supporters(events, source)
+    _check_deciders(events, source)
     _check_erasures(events, source)
     _check_withdrawals(events, source)
     _check_source_refs(events, source)
@@ -621,6 +622,54 @@ def _check_supporters(events: list[LedgerAggregate.Event], source: str) -> None:
                 f"dated at or before {at.isoformat()}: a supporter acts with a "
                 "member only with their consent",
             )
+
+
+_VOTE_STEPS: frozenset[type[LedgerAggregate.Event]] = frozenset(
+    (
+        Proposal.VotingOpened,
+        Proposal.BallotCast,
+        Proposal.VotingClosed,
+        Proposal.Decided,
+    )
+)
+"""The events ``_check_deciders`` reads."""
+
+
+def _check_deciders(events: list[LedgerAggregate.Event], source: str) -> None:
+    """A binding close's decision names as deciding only the voters it counts.
+
+    ``close_voting`` names the voters whose ballots it counts, those of the
+    electorate fixed at the opening, and D1 and the ladder read a vote's
+    deciders so: a name added there would stand among them having cast no
+    ballot. Any other decision (after an advisory close, or a later one)
+    names whom it likes.
+    """
+    electorates: dict[int, set[int]] = {}  # by the proposal's id's int
+    voters: dict[int, set[int]] = {}  # all who cast a ballot, by proposal
+    closing: set[int] = set()  # bound by a close, its decision still to come
+    decided: set[int] = set()
+    for number, event in enumerate(events, start=2):
+        if type(event) not in _VOTE_STEPS:  # most events: one lookup, no isinstance
+            continue
+        if isinstance(event, Proposal.BallotCast):
+            voters.setdefault(event.originator_id.int, set()).add(event.voter.int)
+        elif isinstance(event, Proposal.VotingOpened):
+            electorates[event.originator_id.int] = {m.int for m in event.electorate}
+        elif isinstance(event, Proposal.VotingClosed) and not event.advisory:
+            closing.add(event.originator_id.int)
+        elif isinstance(event, Proposal.Decided):
+            proposal = event.originator_id.int
+            if proposal in closing and proposal not in decided:
+                counted = voters.get(proposal, set()) & electorates.get(proposal, set())
+                others = [m for m in event.decided_by if m.int not in counted]
+                if others:
+                    raise MalformedImportError(
+                        source,
+                        number,
+                        f"decided_by names {others[0]}, who cast no ballot the "
+                        "close counts: a closed vote is decided by its voters",
+                    )
+            decided.add(proposal)
 
 
 def _check_erasures(events: list[LedgerAggregate.Event], source: str) -> None:

@@ -393,3 +393,60 @@ def test_a_standing_request_cannot_hold_a_vote_at_no_meeting() -> None:
 
     lines, line = edited(lines, f"{PROPOSAL}.VotingOpened", held)
     refused(lines, line, "not for this proposal or its meeting")
+
+
+def closed_votes() -> tuple[list[str], UUID, UUID]:
+    """A board vote Kim alone cast and closed, then a poll Ali was asked about.
+
+    Returns the export, Ali (who has no seat and cast no ballot) and the
+    poll's proposal, which the board decides after its advisory close.
+    """
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        kim = ledger.register_member("Kim Example", occurred_at=on(1))
+        ali = ledger.register_member("Ali Example", by=kim, occurred_at=on(1))
+        board = ledger.establish_body(
+            "Board", kind="governance", by=kim, occurred_at=on(1)
+        )
+        ledger.assign_seat(board, kim, by=kim, occurred_at=on(2))
+        vote, poll = (
+            ledger.raise_proposal(
+                board, proposers=[kim], title=title, text="x", occurred_at=on(3)
+            )
+            for title in ("Vote", "Poll")
+        )
+        ledger.open_voting(vote, by=kim, occurred_at=on(4))
+        ledger.open_voting(poll, by=kim, advisory=True, occurred_at=on(4))
+        for proposal in (vote, poll):
+            ledger.cast_ballot(proposal, voter=kim, choice="for", occurred_at=on(5))
+        ledger.close_voting(vote, by=kim, occurred_at=on(6))
+        ledger.close_advisory_vote(poll, by=kim, occurred_at=on(6))
+        ledger.decide(
+            poll,
+            outcome="adopted",
+            method="consensus",
+            by=kim,
+            decided_by=[kim, ali],
+            occurred_at=on(7),
+        )
+        return export_of(ledger), ali, poll
+
+
+def test_a_closed_vote_naming_a_non_voter_as_deciding_is_refused() -> None:
+    """A binding close names as deciding only the voters whose ballots it counts.
+
+    Imported, Ali, who cast no ballot, would stand among the vote's deciders
+    wherever the reports read them (D1's note, the ladder's occasions); a
+    decision after an advisory close names whom it likes, and still imports.
+    """
+    lines, ali, poll = closed_votes()
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as copy:
+        assert copy.import_events(lines).events == len(lines) - 1
+
+    def named(row: dict[str, Any]) -> bool:
+        if row["originator_id"] == str(poll):
+            return False
+        row["state"]["decided_by"].append(str(ali))
+        return True
+
+    lines, line = edited(lines, f"{PROPOSAL}.Decided", named)
+    refused(lines, line, "cast no ballot the close counts")

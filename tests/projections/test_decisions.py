@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coledger import Ledger
+from coledger import Ledger, transfer
 from coledger.domain import Decision
 from coledger.projections.decisions import (
     compute,
@@ -280,9 +280,9 @@ def test_d1_a_vote_s_deciders_are_its_counted_voters(
 ) -> None:
     """An imported vote's decision naming a non-voter gives them no vote right.
 
-    An import does not check who a closed vote names as deciding: the export
-    is edited, as a hand-built or damaged one could be, to add a member with
-    lived experience who held no seat and cast no ballot.
+    The export is edited, as a hand-built or damaged one could be, to add a
+    member with lived experience who held no seat and cast no ballot. An
+    import now refuses it; one made before that check kept it, as here.
     """
     org = make_org()
     kim = org.member("Kim", le=False)
@@ -297,8 +297,15 @@ def test_d1_a_vote_s_deciders_are_its_counted_voters(
         if row.get("topic", "").endswith("Proposal.Decided"):
             row["state"]["decided_by"].append(str(ali))
         lines.append(json.dumps(row))
+    with pytest.raises(transfer.MalformedImportError, match="cast no ballot"):
+        transfer.read_export(lines)
+    token = transfer._ISSUING.set(True)  # read as before the check: unchecked
+    try:
+        unchecked = transfer.CheckedExport("old", tuple(transfer.parse(lines)), 0.0)
+    finally:
+        transfer._ISSUING.reset(token)
     with Ledger.open("memory://") as copy:
-        copy.import_events(io.StringIO("\n".join(lines) + "\n"))
+        copy.import_events(unchecked)
         facts = copy.facts()
     (decided,) = facts.proposals[p].decisions
     assert decided.decided_by == (kim, ali)  # kept as imported

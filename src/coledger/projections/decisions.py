@@ -87,9 +87,10 @@ def deciders_with_right(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> list[
     """The members of decided_by who held a vote or consent right in decision *d*.
 
     A closed vote's are the voters whose ballots it counts, those of the
-    electorate fixed when it opened: the close names no one else, but an
-    import may. Anyone named otherwise (under consensus and consent too) had
-    a right only with a voting seat on the body at the time of the decision.
+    electorate fixed when it opened: the close names no one else, nor does
+    an import now take one that does, but an import made before may hold it.
+    Anyone named otherwise (under consensus and consent too) had a right
+    only with a voting seat on the body at the time of the decision.
     """
     if d.by_vote:
         voters = set(counted_voters(p))
