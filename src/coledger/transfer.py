@@ -592,8 +592,9 @@ def _check_supporters(events: list[LedgerAggregate.Event], source: str) -> None:
 
     The command reads the consent at the act's business time. The file cannot
     always tell which came first (a batch stores record by record, so a ballot
-    may come before the consent behind it, and a revocation recorded after an
-    act may be dated before it), so the import asks what any such history
+    may come before the consent behind it, and a ledger written before
+    revocations were refused at or before an act may hold one dated before
+    it), so the import asks what any such history
     holds: that member's consent for that supporter, dated at or before the act.
     """
     since: dict[tuple[int, int], datetime] = {}  # the earliest, by (member, supporter)

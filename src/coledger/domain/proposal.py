@@ -952,7 +952,7 @@ class Proposal(LedgerAggregate):
         owners: tuple[UUID, ...],
         due: datetime | None,
     ) -> None:
-        """Record delivery work following an adoption, due no earlier than now.
+        """Record delivery work following an adoption, due no earlier than assigned.
 
         A due date before the assignment would be work due before anyone was
         given it: late whenever it was done, as follow-through counts it.
