@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -64,3 +66,20 @@ def comment_event(text: str, author: UUID | None = None) -> Proposal.Commented:
         channel="meeting",
         supporter=None,
     )
+
+
+ExportChange = Callable[[dict[str, Any]], bool]
+"""Alters an export row in place; False if this row is not one it can alter."""
+
+
+def edited_export(
+    lines: list[str], topic: str, change: ExportChange
+) -> tuple[list[str], int]:
+    """*lines* with the first *topic* row that *change* alters; and its line number."""
+    changed = list(lines)
+    for index, line in enumerate(lines):
+        row = json.loads(line)
+        if row.get("topic") == topic and change(row):
+            changed[index] = json.dumps(row)
+            return changed, index + 1
+    raise AssertionError(f"no {topic} row in the export that the change can alter")

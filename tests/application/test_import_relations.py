@@ -14,6 +14,7 @@ import pytest
 
 from coledger import Ledger, transfer
 from conftest import TEST_MASTER_KEY
+from helpers import ExportChange, edited_export
 
 MEMBER = "coledger.domain.member:Member"
 PROPOSAL = "coledger.domain.proposal:Proposal"
@@ -145,21 +146,6 @@ def story() -> Story:
         )
 
 
-Change = Callable[[dict[str, Any]], bool]
-"""Alters an export row in place; False if this row is not the one to alter."""
-
-
-def edited(lines: list[str], topic: str, change: Change) -> tuple[list[str], int]:
-    """*lines* with the first *topic* row that *change* alters; and its line."""
-    changed = list(lines)
-    for index, line in enumerate(lines):
-        row = json.loads(line)
-        if row.get("topic") == topic and change(row):
-            changed[index] = json.dumps(row)
-            return changed, index + 1
-    raise AssertionError(f"no {topic} row to change")
-
-
 def refused(lines: list[str], line: int, says: str) -> None:
     """Reading *lines* is refused at *line*, and an import writes nothing."""
     with pytest.raises(transfer.MalformedImportError) as caught:
@@ -179,10 +165,10 @@ def test_the_story_imports_whole(story: Story) -> None:
         assert copy.import_events(story.lines).events == len(story.lines) - 1
 
 
-def supported_by(member: Callable[[Story], UUID]) -> Callable[[Story], Change]:
+def supported_by(member: Callable[[Story], UUID]) -> Callable[[Story], ExportChange]:
     """A change naming another supporter on an act made through one."""
 
-    def make(story: Story) -> Change:
+    def make(story: Story) -> ExportChange:
         def change(row: dict[str, Any]) -> bool:
             if row["state"].get("supporter") is None:
                 return False
@@ -203,7 +189,9 @@ def test_an_act_through_a_supporter_without_consent_is_refused(
     The commands raise SupporterNotAuthorisedError for it; the file could
     record Ana acting for Bo, who consented only to Cy.
     """
-    lines, line = edited(story.lines, topic, supported_by(lambda s: s.ana)(story))
+    lines, line = edited_export(
+        story.lines, topic, supported_by(lambda s: s.ana)(story)
+    )
     refused(lines, line, "consent")
 
 
@@ -214,7 +202,7 @@ def test_an_act_before_the_consent_began_is_refused(story: Story) -> None:
         row["state"]["occurred_at"] = on(9).isoformat()
         return True
 
-    lines, _ = edited(story.lines, f"{MEMBER}.SupporterAuthorised", later)
+    lines, _ = edited_export(story.lines, f"{MEMBER}.SupporterAuthorised", later)
     comment = next(
         i + 1 for i, line in enumerate(lines) if f"{PROPOSAL}.Commented" in line
     )
@@ -255,10 +243,12 @@ def test_consent_stored_after_the_act_in_a_batch_still_imports() -> None:
         assert copy.import_events(lines).events == len(lines) - 1
 
 
-def put(field: str, value: Callable[[Story], object]) -> Callable[[Story], Change]:
+def put(
+    field: str, value: Callable[[Story], object]
+) -> Callable[[Story], ExportChange]:
     """A change setting *field* to a value taken from the story."""
 
-    def make(story: Story) -> Change:
+    def make(story: Story) -> ExportChange:
         def change(row: dict[str, Any]) -> bool:
             given = value(story)
             row["state"][field] = given if isinstance(given, str) else str(given)
@@ -292,7 +282,7 @@ LINKS = [
     ids=[f"{t[0].rpartition(':')[2]}-{t[2]}" for t in LINKS],
 )
 def test_a_link_unlike_its_request_is_refused(
-    story: Story, topic: str, make: Callable[[Story], Change], says: str
+    story: Story, topic: str, make: Callable[[Story], ExportChange], says: str
 ) -> None:
     """A meeting's or proposal's note of a request repeats the request itself.
 
@@ -300,7 +290,7 @@ def test_a_link_unlike_its_request_is_refused(
     stage and record. Edited, the meeting would say another member's access
     need was raised there, or a vote would be held by someone else's request.
     """
-    lines, line = edited(story.lines, topic, make(story))
+    lines, line = edited_export(story.lines, topic, make(story))
     refused(lines, line, says)
 
 
@@ -309,7 +299,7 @@ def test_a_proposal_at_a_meeting_of_another_body_is_refused(story: Story) -> Non
 
     Imported, the board's proposal would be counted at the forum's meeting.
     """
-    lines, line = edited(
+    lines, line = edited_export(
         story.lines, f"{PROPOSAL}.Raised", put("meeting", lambda s: s.elsewhere)(story)
     )
     refused(lines, line, "meeting of another body")
@@ -330,14 +320,16 @@ def test_a_vote_noted_on_a_body_or_meeting_not_its_own_is_refused(
     A note elsewhere would bar that body's seat changes, or that meeting's
     requests, dated before a vote that was never theirs.
     """
-    lines, line = edited(story.lines, topic, put("proposal", lambda s: s.other)(story))
+    lines, line = edited_export(
+        story.lines, topic, put("proposal", lambda s: s.other)(story)
+    )
     refused(lines, line, says)
 
 
-def unmet(request: Callable[[Story], UUID]) -> Callable[[Story], Change]:
+def unmet(request: Callable[[Story], UUID]) -> Callable[[Story], ExportChange]:
     """A change naming one request as the vote's unmet adjustment."""
 
-    def make(story: Story) -> Change:
+    def make(story: Story) -> ExportChange:
         def change(row: dict[str, Any]) -> bool:
             row["state"]["unmet_adjustments"] = [str(request(story))]
             return True
@@ -358,7 +350,7 @@ UNMET = [
     ("make", "says"), UNMET, ids=["standing", "outsider", "feedback"]
 )
 def test_an_unmet_adjustment_that_could_not_hold_the_vote_is_refused(
-    story: Story, make: Callable[[Story], Change], says: str
+    story: Story, make: Callable[[Story], ExportChange], says: str
 ) -> None:
     """open_voting names as unmet only requests that hold its vote up.
 
@@ -366,7 +358,7 @@ def test_an_unmet_adjustment_that_could_not_hold_the_vote_is_refused(
     vote. The ladder reads an override's unmet requests for whose needs the
     vote went over, so another's would count in their place.
     """
-    lines, line = edited(story.lines, f"{PROPOSAL}.VotingOpened", make(story))
+    lines, line = edited_export(story.lines, f"{PROPOSAL}.VotingOpened", make(story))
     refused(lines, line, says)
 
 
@@ -391,7 +383,7 @@ def test_a_standing_request_cannot_hold_a_vote_at_no_meeting() -> None:
         )
         return True
 
-    lines, line = edited(lines, f"{PROPOSAL}.VotingOpened", held)
+    lines, line = edited_export(lines, f"{PROPOSAL}.VotingOpened", held)
     refused(lines, line, "not for this proposal or its meeting")
 
 
@@ -448,5 +440,5 @@ def test_a_closed_vote_naming_a_non_voter_as_deciding_is_refused() -> None:
         row["state"]["decided_by"].append(str(ali))
         return True
 
-    lines, line = edited(lines, f"{PROPOSAL}.Decided", named)
+    lines, line = edited_export(lines, f"{PROPOSAL}.Decided", named)
     refused(lines, line, "cast no ballot the close counts")

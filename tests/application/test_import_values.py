@@ -14,6 +14,7 @@ import pytest
 from coledger import Ledger, Rule, transfer
 from coledger.demo import record_year
 from conftest import TEST_MASTER_KEY
+from helpers import ExportChange, edited_export
 
 CHECK = "00000000-0000-0000-0000-000000000001"
 
@@ -36,22 +37,7 @@ def year() -> list[str]:
         return out.getvalue().splitlines()
 
 
-Change = Callable[[dict[str, Any]], bool]
-"""Alters an export row in place; False if this row cannot show the fault."""
-
-
-def damaged(lines: list[str], topic: str, change: Change) -> tuple[list[str], int]:
-    """*lines* with the first *topic* event that *change* applies to altered."""
-    changed = list(lines)
-    for index, line in enumerate(lines):
-        row = json.loads(line)
-        if row.get("topic") == topic and change(row):
-            changed[index] = json.dumps(row)
-            return changed, index + 1
-    raise AssertionError(f"no {topic} event in the export can show this")
-
-
-def put(**values: Any) -> Change:
+def put(**values: Any) -> ExportChange:
     """Set fields to values (on the first event that has them all)."""
 
     def change(row: dict[str, Any]) -> bool:
@@ -63,7 +49,7 @@ def put(**values: Any) -> Change:
     return change
 
 
-def where(test: Callable[[dict[str, Any]], bool], **values: Any) -> Change:
+def where(test: Callable[[dict[str, Any]], bool], **values: Any) -> ExportChange:
     """Set fields to values on the first event whose state passes *test*."""
 
     def change(row: dict[str, Any]) -> bool:
@@ -72,7 +58,7 @@ def where(test: Callable[[dict[str, Any]], bool], **values: Any) -> Change:
     return change
 
 
-def twice(field: str) -> Change:
+def twice(field: str) -> ExportChange:
     """Name the first id of a list of ids twice."""
 
     def change(row: dict[str, Any]) -> bool:
@@ -107,7 +93,7 @@ def own_supporter(row: dict[str, Any]) -> bool:
     return True
 
 
-def helped_by_themself(field: str) -> Change:
+def helped_by_themself(field: str) -> ExportChange:
     """Name the member in *field* (the author, the voter) as their own supporter."""
 
     def change(row: dict[str, Any]) -> bool:
@@ -118,7 +104,7 @@ def helped_by_themself(field: str) -> Change:
 
 
 ADJUSTMENT = "coledger.domain.adjustment:Adjustment"
-BAD: list[tuple[str, Change, str]] = [
+BAD: list[tuple[str, ExportChange, str]] = [
     (f"{MEMBER}.Registered", put(role="emperor"), "role"),
     (f"{MEMBER}.Registered", put(name="two\nlines"), "control character"),
     (f"{MEMBER}.Registered", put(name=" "), "name is empty"),
@@ -229,7 +215,7 @@ BAD: list[tuple[str, Change, str]] = [
 
 def test_a_refused_value_writes_nothing(year: list[str], memory_ledger: Ledger) -> None:
     """A ledger asked to import a file with one bad value stays empty."""
-    lines, _ = damaged(year, f"{PROPOSAL}.BallotCast", put(choice="maybe"))
+    lines, _ = edited_export(year, f"{PROPOSAL}.BallotCast", put(choice="maybe"))
     with pytest.raises(transfer.MalformedImportError):
         memory_ledger.import_events(lines)
     assert memory_ledger.position == 0
@@ -259,7 +245,7 @@ def test_a_header_version_must_be_the_whole_number(year: list[str]) -> None:
 
 def test_a_number_longer_than_python_reads_is_refused(year: list[str]) -> None:
     """A count of five thousand digits is named as unreadable, not a traceback."""
-    lines, number = damaged(year, f"{PROPOSAL}.VotingClosed", put(against=0))
+    lines, number = edited_export(year, f"{PROPOSAL}.VotingClosed", put(against=0))
     lines[number - 1] = lines[number - 1].replace(
         '"against": 0', '"against": ' + "9" * 5000
     )
@@ -267,7 +253,7 @@ def test_a_number_longer_than_python_reads_is_refused(year: list[str]) -> None:
         transfer.read_export(lines)
 
 
-def wrong_kind(field: str) -> Change:
+def wrong_kind(field: str) -> ExportChange:
     """Point *field* at the record of the row itself (not of the kind it names)."""
 
     def change(row: dict[str, Any]) -> bool:
@@ -279,7 +265,7 @@ def wrong_kind(field: str) -> Change:
     return change
 
 
-REFERENCES: list[tuple[str, Change, str]] = [
+REFERENCES: list[tuple[str, ExportChange, str]] = [
     ("coledger.domain.meeting:Meeting.Scheduled", put(body=CHECK), "no body"),
     (f"{PROPOSAL}.BallotCast", put(voter=CHECK), "no member"),
     (f"{PROPOSAL}.BallotCast", wrong_kind("voter"), "no member"),
@@ -297,10 +283,10 @@ REFERENCES: list[tuple[str, Change, str]] = [
 
 @pytest.mark.parametrize(("topic", "change", "says"), [*BAD, *REFERENCES])
 def test_a_value_no_command_accepts_is_refused(
-    year: list[str], topic: str, change: Change, says: str
+    year: list[str], topic: str, change: ExportChange, says: str
 ) -> None:
     """Each value and reference is checked as its command would; the line is named."""
-    lines, number = damaged(year, topic, change)
+    lines, number = edited_export(year, topic, change)
     with pytest.raises(transfer.MalformedImportError) as caught:
         transfer.read_export(lines, "bad.jsonl")
     assert caught.value.line == number
@@ -362,7 +348,7 @@ def test_a_batch_that_seats_before_it_registers_still_imports() -> None:
 
 def test_a_source_ref_carried_twice_is_refused(year: list[str]) -> None:
     """Two events with one source_ref are refused at the second, naming the first."""
-    first, _ = damaged(year, f"{MEMBER}.Registered", put(source_ref="crm:1"))
+    first, _ = edited_export(year, f"{MEMBER}.Registered", put(source_ref="crm:1"))
     second_at = next(
         i
         for i, line in enumerate(first)
