@@ -153,6 +153,20 @@ def test_materialised_must_be_a_bool_and_builds_no_tables(
         assert ledger.position == 1
 
 
+@pytest.mark.parametrize("flag", ["no", "false", 0, 1, None], ids=repr)
+def test_writable_must_be_a_bool_and_opens_nothing(
+    flag: object, tmp_path: Path
+) -> None:
+    """open_source(writable=<not a bool>) is an InvalidInputError; the file is kept."""
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        ledger.register_member("Ana Example")
+    before = sorted(p.name for p in tmp_path.iterdir()), path.read_bytes()
+    with pytest.raises(InvalidInputError, match="writable"):
+        open_source(f"sqlite:///{path}", writable=flag)  # type: ignore[arg-type]
+    assert (sorted(p.name for p in tmp_path.iterdir()), path.read_bytes()) == before
+
+
 def table_names(path: Path) -> set[str]:
     """The tables of a SQLite file."""
     with contextlib.closing(sqlite3.connect(path)) as db:

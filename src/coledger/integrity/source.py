@@ -761,6 +761,9 @@ class MemorySource(AuditSource):
 
 def open_source(url: str, *, writable: bool = False) -> AuditSource:
     """An audit source for a stored ledger (memory ledgers go through Ledger)."""
+    if not isinstance(writable, bool):
+        # Anything but False would open the file for writing.
+        raise InvalidInputError("writable must be True or False")
     return source_for(parse_url(url), writable=writable)
 
 
