@@ -37,6 +37,7 @@ import orjson
 from eventsourcing.utils import get_topic
 
 from coledger import errors
+from coledger.catalogue import act_of
 from coledger.domain import (
     AGGREGATES,
     Adjustment,
@@ -264,9 +265,10 @@ def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
     _check_replays(events, source)
     _check_references(events, source)
     _check_declines(events, source)
-    _check_links(events, source)
+    requests = _requests(events)
+    _check_links(events, requests, source)
     _check_meetings(events, source)
-    _check_votes(events, source)
+    _check_votes(events, requests, source)
     _check_supporters(events, source)
     _check_deciders(events, source)
     _check_erasures(events, source)
@@ -449,7 +451,29 @@ def _check_meetings(events: list[LedgerAggregate.Event], source: str) -> None:
             )
 
 
-def _check_votes(events: list[LedgerAggregate.Event], source: str) -> None:
+_Request = tuple[int | None, UUID, str]
+"""A request for an adjustment: its meeting's or proposal's id's int, member, stage."""
+
+
+def _requests(events: list[LedgerAggregate.Event]) -> dict[int, _Request]:
+    """Every request for an adjustment in *events*, by the request's id's int."""
+    found: dict[int, _Request] = {}
+    for event in events:
+        if isinstance(event, Adjustment.Requested):
+            target = event.meeting or event.proposal
+            found[event.originator_id.int] = (
+                None if target is None else target.int,
+                event.member,
+                event.needed_before,
+            )
+    return found
+
+
+def _check_votes(
+    events: list[LedgerAggregate.Event],
+    requests: dict[int, _Request],
+    source: str,
+) -> None:
     """A vote's opening is noted on its own body and meeting, and names its holds.
 
     ``open_voting`` notes it there (``VoteOpened``), so that no seat, rule or
@@ -459,19 +483,11 @@ def _check_votes(events: list[LedgerAggregate.Event], source: str) -> None:
     proposal or its meeting, by a voter, needed before the vote.
     """
     places: dict[int, tuple[int, int | None]] = {}  # by proposal: body, meeting
-    requests: dict[int, tuple[int | None, int, str]] = {}  # for, by, before
     votes: list[tuple[int, _VoteEvent]] = []
     for number, event in enumerate(events, start=2):
         if isinstance(event, Proposal.Raised):
             meeting = None if event.meeting is None else event.meeting.int
             places[event.originator_id.int] = (event.body.int, meeting)
-        elif isinstance(event, Adjustment.Requested):
-            target = event.meeting or event.proposal
-            requests[event.originator_id.int] = (
-                None if target is None else target.int,
-                event.member.int,
-                event.needed_before,
-            )
         elif isinstance(event, _VoteEvent):
             votes.append((number, event))
     for number, vote in votes:
@@ -504,7 +520,7 @@ def _note_problem(
 def _unmet_problem(
     opened: Proposal.VotingOpened,
     places: dict[int, tuple[int, int | None]],
-    requests: dict[int, tuple[int | None, int, str]],
+    requests: dict[int, _Request],
 ) -> str | None:
     """Why an unmet adjustment named at an opening could not hold it up, or None."""
     if not opened.unmet_adjustments:
@@ -517,7 +533,7 @@ def _unmet_problem(
         target, member, stage = requests[adjustment.int]  # references say so
         if target not in own:
             why = "is not for this proposal or its meeting"
-        elif member not in voters:
+        elif member.int not in voters:
             why = "was asked for by someone not in the electorate"
         elif stage not in NEEDED_BEFORE_VOTE:
             why = f"is needed before the {stage}, after the vote"
@@ -531,11 +547,13 @@ def _unmet_problem(
 
 
 _Link = Meeting.AdjustmentLinked | Proposal.AdjustmentLinked
-_Request = tuple[int, UUID, str]
-"""A request for a meeting or proposal: that record's id's int, member, stage."""
 
 
-def _check_links(events: list[LedgerAggregate.Event], source: str) -> None:
+def _check_links(
+    events: list[LedgerAggregate.Event],
+    requests: dict[int, _Request],
+    source: str,
+) -> None:
     """A note of a request on a meeting or proposal repeats the request.
 
     ``request_adjustment`` records the request and the note on its meeting or
@@ -545,19 +563,11 @@ def _check_links(events: list[LedgerAggregate.Event], source: str) -> None:
     A request without its note is not refused: an export cut at a position
     (as ``as_of`` reads the ledger) may end between the two.
     """
-    requests: dict[int, _Request] = {}  # by the adjustment's id's int
-    links: list[tuple[int, _Link]] = []
-    for number, event in enumerate(events, start=2):
-        if isinstance(event, Adjustment.Requested):
-            target = event.meeting or event.proposal
-            if target is not None:
-                requests[event.originator_id.int] = (
-                    target.int,
-                    event.member,
-                    event.needed_before,
-                )
-        elif isinstance(event, Meeting.AdjustmentLinked | Proposal.AdjustmentLinked):
-            links.append((number, event))
+    links = [
+        (number, event)
+        for number, event in enumerate(events, start=2)
+        if isinstance(event, Meeting.AdjustmentLinked | Proposal.AdjustmentLinked)
+    ]
     for number, link in links:
         problem = _link_problem(link, requests.get(link.adjustment.int))
         if problem is not None:
@@ -605,14 +615,9 @@ def _check_supporters(events: list[LedgerAggregate.Event], source: str) -> None:
             first = since.get(pair)
             if first is None or event.occurred_at < first:
                 since[pair] = event.occurred_at
-        elif (
-            isinstance(event, Proposal.Commented | Proposal.BallotCast)
-            and event.supporter is not None
-        ):
-            member = (
-                event.author if isinstance(event, Proposal.Commented) else event.voter
-            )
-            acts.append((number, member, event.supporter, event.occurred_at))
+        elif (acted := act_of(event)) is not None:
+            member, supporter, act = acted
+            acts.append((number, member, supporter, act.at))
     for number, member, supporter, at in acts:
         first = since.get((member.int, supporter.int))
         if first is None or at < first:
