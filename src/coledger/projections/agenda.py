@@ -28,7 +28,7 @@ ignored.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from uuid import UUID
 
@@ -176,7 +176,7 @@ def formative(lens: Lens, project_id: UUID) -> bool | None:
     if not made and not decided:
         return None
     first_le = min((at for _, at, le in made if le), default=None)
-    first_design = first_design_decision(lens, project_id)
+    first_design = _first_design(decided)
     if first_le is None:
         return False
     return first_design is None or first_le < first_design
@@ -184,14 +184,12 @@ def formative(lens: Lens, project_id: UUID) -> bool | None:
 
 def first_design_decision(lens: Lens, project_id: UUID) -> datetime | None:
     """When the project's first design decision was taken by the period's end."""
-    return min(
-        (
-            at
-            for phase, at in _decisions(lens, project_id)
-            if phase == "design" and lens.by_end(at)
-        ),
-        default=None,
-    )
+    return _first_design(d for d in _decisions(lens, project_id) if lens.by_end(d[1]))
+
+
+def _first_design(decided: Iterable[tuple[str | None, datetime]]) -> datetime | None:
+    """The time of the first design decision among *decided* (phase, time) pairs."""
+    return min((at for phase, at in decided if phase == "design"), default=None)
 
 
 def formative_people(
