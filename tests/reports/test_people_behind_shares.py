@@ -294,3 +294,30 @@ def test_one_member_s_needs_at_many_meetings_are_not_counted_in_public() -> None
         SMALL_CELL,
     )
     assert figure["note"] == note("X1")
+
+
+def test_a_withheld_access_n_is_not_called_small_in_the_text() -> None:
+    """One member's six needs withhold X1: its n reads withheld, not 'fewer than 5'."""
+    start = datetime(2025, 1, 6, 18, tzinfo=UTC)
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        sam = ledger.register_member("Sam")
+        board = ledger.establish_body("Board", kind="governance", by=admin)
+        for week in range(6):
+            meeting = ledger.schedule_meeting(
+                board,
+                kind="decision_meeting",
+                title=f"Week {week}",
+                starts_at=start + timedelta(weeks=week),
+                by=admin,
+            )
+            request = ledger.request_adjustment(sam, code="BSL", meeting=meeting)
+            ledger.provide_adjustment(request, by=admin)
+        report = ledger.power_sharing()
+        text = render(report, audience="public")
+        page = render(report, audience="public", format="html")
+    lines = text.splitlines()
+    row = lines[lines.index("  X1  Adjustments provided in time") + 1]
+    assert "| n: withheld |" in row
+    row_html = page.split("<td>Adjustments provided in time</td>")[1].split("</tr>")[0]
+    assert row_html.startswith("<td>withheld</td><td>withheld</td>")

@@ -19,6 +19,7 @@ from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
 from coledger.reports.suppression import (
+    ACCESS_N,
     RANGED_N,
     SECONDARY,
     SafeFigure,
@@ -307,10 +308,10 @@ def public_row(code: str, f: SafeFigure, k: int) -> Row:
             if f.n_range is not None
             else count_of(f.n, about.counted)
             if f.n is not None
-            # Withheld with R1, or (V4, V5) for its few people: its n may be
-            # any size. Any other n is withheld only when it is small.
+            # Withheld with R1, or (V4, V5, X1, X2) for its few people: its n
+            # may be any size. Any other n is withheld only when it is small.
             else WITHHELD
-            if f.withheld == SECONDARY or code in RANGED_N
+            if f.withheld == SECONDARY or code in RANGED_N or code in ACCESS_N
             else f"fewer than {k}"
         ),
         coverage=(
