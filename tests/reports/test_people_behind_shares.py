@@ -321,3 +321,63 @@ def test_a_withheld_access_n_is_not_called_small_in_the_text() -> None:
     assert "| n: withheld |" in row
     row_html = page.split("<td>Adjustments provided in time</td>")[1].split("</tr>")[0]
     assert row_html.startswith("<td>withheld</td><td>withheld</td>")
+
+
+def _one_trustee_asks(in_time: bool) -> dict[str, Any]:
+    """A board of ten, five with lived experience, where one asks for an interpreter.
+
+    All ten attend six meetings; the interpreter is provided in time at each,
+    or never. Returns the board's public JSON.
+    """
+    ledger = Ledger.open("memory://")
+    start = datetime(2025, 1, 6, 9, tzinfo=UTC)
+    admin = ledger.register_member("Admin", role="staff", occurred_at=start)
+    board = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=start
+    )
+    trustees = []
+    for i in range(10):
+        member = ledger.register_member(f"Trustee {i}", by=admin, occurred_at=start)
+        categories = ["DIS"] if i < K else ["NONE"]
+        ledger.declare_lived_experience(
+            member, categories=categories, occurred_at=start
+        )
+        ledger.assign_seat(board, member, by=admin, occurred_at=start)
+        trustees.append(member)
+    for week in range(6):
+        at = start + timedelta(weeks=week + 1)
+        meeting = ledger.schedule_meeting(
+            board,
+            kind="decision_meeting",
+            title=f"Week {week}",
+            starts_at=at,
+            by=admin,
+            occurred_at=start,
+        )
+        request = ledger.request_adjustment(
+            trustees[0], code="BSL", meeting=meeting, occurred_at=start
+        )
+        if in_time:
+            ledger.provide_adjustment(
+                request, by=admin, occurred_at=at - timedelta(hours=1)
+            )
+        for member in trustees:
+            ledger.record_attendance(meeting, member, by=admin, occurred_at=at)
+    with ledger:
+        report = ledger.power_sharing(body=board)
+        assert report.indicators["X1"].people == 1
+        shown: dict[str, Any] = json.loads(
+            render(report, audience="public", format="json")
+        )
+    return shown
+
+
+def test_equal_terms_do_not_say_how_one_person_s_needs_were_met() -> None:
+    """Equal terms read X1: while X1 is withheld, they are too, met in time or not."""
+    met, unmet = _one_trustee_asks(in_time=True), _one_trustee_asks(in_time=False)
+    assert met["indicators"]["X1"]["withheld"] == SMALL_CELL
+    assert met["indicators"]["R1"]["value"] is not None  # the seat flags may show
+    (rung,), (other,) = met["ladder"], unmet["ladder"]
+    assert {**rung, "id": None} == {**other, "id": None}
+    assert rung["evidence"]["equal_terms"] is None
+    assert {"equal_terms", "equal_terms_not_met"} <= set(rung["withheld"])

@@ -139,7 +139,8 @@ through ``suppress``, which applies these rules (``k`` is
   withheld whether or not it was raised, and named in the rung's
   ``withheld``, so it says no more than the withheld figure does; the
   evidence ``equal_terms`` and ``capped_by_equal_terms`` go with
-  ``equal_terms_not_met``. The figures are judged from the evidence's
+  ``equal_terms_not_met``, which also reads X1: it is withheld with the
+  report's own X1 (``TERMS_FIGURES``). The figures are judged from the evidence's
   ``figures`` (values) and ``figures_n`` (their n); where either lacks one,
   as in a rung materialised before ``figures_n`` was added, or holds what is
   not a finite number, its count is unknown and the flags read from it are
@@ -298,6 +299,13 @@ restates, in the order the ladder lists flags."""
 
 TERMS_EVIDENCE = ("equal_terms", "capped_by_equal_terms")
 """Rung evidence that restates ``equal_terms_not_met``, shown and withheld with it."""
+
+TERMS_FIGURES = ("X1",)
+"""Figures the equal terms read beside the seat figures, which a rung's evidence
+does not hold in a form to judge (X1's people are not in it): while one is
+withheld in the process's own report, ``equal_terms_not_met`` and its evidence
+are too. Equal terms need X1 at ``fulfilment``, so beside a withheld X1 over one
+member's requests, "equal terms: yes" would say that hers were met in time."""
 
 
 @attrs.frozen
@@ -1026,11 +1034,19 @@ def withheld_rung(rung: Rung) -> SafeRung:
     )
 
 
-def safe_rung(rung: Rung, th: Thresholds, *, own: bool = True) -> SafeRung:
+def safe_rung(
+    rung: Rung,
+    th: Thresholds,
+    *,
+    own: bool = True,
+    hidden: frozenset[str] = frozenset(),
+) -> SafeRung:
     """One process on the ladder, with its evidence and seat flags made safe.
 
     *own* says whether the process is the report's own scope (see
-    ``seat_flags_shown``). The rung reads the lived experience of the people
+    ``seat_flags_shown``); *hidden* names the report's figures that are
+    withheld, which for its own process are the process's (see
+    ``TERMS_FIGURES``). The rung reads the lived experience of the people
     behind the process (``people`` in its evidence, by group): where its
     proposers, commenters or deciders with a vote number 1 to k - 1, the
     rung, its level, every flag and all its evidence but the organisation's
@@ -1049,6 +1065,8 @@ def safe_rung(rung: Rung, th: Thresholds, *, own: bool = True) -> SafeRung:
         read.update(ADOPTION_EVIDENCE)
     evidence, withheld = safe_evidence(rung.evidence, th.small_cell)
     allowed = seat_flags_shown(rung.evidence, th, own=own)
+    if own and hidden.intersection(TERMS_FIGURES):
+        allowed["equal_terms_not_met"] = False
     if not allowed["equal_terms_not_met"]:
         read.update(TERMS_EVIDENCE)
     for key in [key for key in evidence if key in read and key not in withheld]:
@@ -1144,15 +1162,22 @@ def suppress(
     k = th.small_cell
     scope = report.scope
     tags, total, why = safe_tags(report, k)
+    indicators = safe_figures(report.indicators, th)
+    hidden = frozenset(code for code, f in indicators.items() if f.withheld)
     return SafeReport(
         small_cell=k,
         scope=report.scope,
         since=report.since,
         until=report.until,
         as_of=report.as_of,
-        indicators=safe_figures(report.indicators, th),
+        indicators=indicators,
         ladder=tuple(
-            safe_rung(r, th, own=(r.unit, r.id) == (scope.kind, str(scope.id)))
+            safe_rung(
+                r,
+                th,
+                own=(r.unit, r.id) == (scope.kind, str(scope.id)),
+                hidden=hidden,
+            )
             for r in report.ladder
         ),
         tags=tags,
