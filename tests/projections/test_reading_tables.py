@@ -11,7 +11,7 @@ import pytest
 
 from coledger import InvalidInputError, Ledger, NotMaterialisedError
 from coledger.demo import record_year
-from coledger.projections.materialise import DATA_TABLES, comparable
+from coledger.projections.materialise import DATA_TABLES, comparable, scope_query
 from conftest import PG_CONNINFO
 from helpers import propose_on_the_latest_day
 
@@ -278,3 +278,54 @@ def test_tables_of_an_empty_ledger_say_there_is_nothing_yet(tmp_path: Path) -> N
             ledger.power_sharing(materialised=True, catch_up=False)
         assert "rebuild" not in str(refused.value)
         assert ledger.power_sharing(materialised=True).as_of == 0
+
+
+ORDER_INDEXES = {"coledger_ladder_order", "coledger_decision_tags_order"}
+"""The indexes that let a report read its scope's rows in order."""
+
+
+def _indexes(url: str, schema: str | None) -> set[str]:
+    """The names of the indexes in a SQLite ledger file or PostgreSQL schema."""
+    if schema is None:
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+            return {row[0] for row in rows}
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        found = conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = %s", (schema,)
+        )
+        return {row[0] for row in found}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_tables_made_before_the_order_indexes_gain_them_when_opened(
+    ledger_url: str, backend: str
+) -> None:
+    """Tables an earlier release made without the order indexes get them, rows kept."""
+    schema = ledger_url.partition("schema=")[2] or None
+    with Ledger.open(ledger_url) as ledger:
+        record_year(ledger)
+        before = ledger.power_sharing(materialised=True)
+    assert _indexes(ledger_url, schema) >= ORDER_INDEXES
+    _run_sql(ledger_url, schema, [f"DROP INDEX {name}" for name in ORDER_INDEXES])
+    assert not ORDER_INDEXES & _indexes(ledger_url, schema)
+    with Ledger.open(ledger_url) as ledger:
+        read = ledger.power_sharing(materialised=True, catch_up=False)
+        assert comparable(read) == comparable(before)
+    assert _indexes(ledger_url, schema) >= ORDER_INDEXES
+
+
+def test_a_scope_s_rows_are_read_in_order_without_sorting(tmp_path: Path) -> None:
+    """SQLite walks one scope's rows of each table in report order, sorting none."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with Ledger.open(url) as ledger:
+        record_year(ledger)
+        ledger.projections().catch_up()
+    with sqlite3.connect(tmp_path / "ledger.db") as conn:
+        for table in DATA_TABLES:
+            plan = conn.execute(
+                f"EXPLAIN QUERY PLAN {scope_query(table, '?')}", ("ledger", "")
+            ).fetchall()
+            steps = " / ".join(str(row[-1]) for row in plan)
+            assert "USING INDEX" in steps, steps
+            assert "TEMP B-TREE" not in steps, steps
