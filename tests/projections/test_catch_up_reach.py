@@ -105,3 +105,38 @@ def test_one_event_rewrites_the_project_its_board_meeting_ties_to_the_board(
     stored = projector.read(scope)
     assert stored is not None
     assert comparable(stored) == folded
+
+
+def test_a_word_at_the_meeting_rewrites_the_project_it_was_spoken_at(
+    memory_ledger: Ledger,
+) -> None:
+    """A meeting comment, and a meeting that takes it, rewrite its meeting's project."""
+    s = setting(memory_ledger)
+    proposal = s.ledger.raise_proposal(
+        s.board, proposers=[s.sol], title="Benches", text="More.", occurred_at=day(9)
+    )
+    projector = s.ledger.projections()
+    projector.catch_up()
+    scope = Scope.project(s.project)
+    kept = projector.read(scope)
+    assert kept is not None
+    s.ledger.comment(
+        proposal, author=s.lee, text="Yes.", channel="meeting", occurred_at=day(9.2)
+    )
+    for change in ("the comment", "a board meeting begun before it"):
+        if change != "the comment":  # the comment is now heard there instead
+            s.ledger.schedule_meeting(
+                s.board,
+                kind="workshop",
+                title="Walk",
+                starts_at=day(9.1),
+                by=s.ada,
+                occurred_at=day(9.3),
+            )
+        projector.catch_up()
+        folded = comparable(s.ledger.power_sharing(project=s.project))
+        assert folded["indicators"]["V4"] != comparable(kept)["indicators"]["V4"]
+        stored = projector.read(scope)
+        assert stored is not None
+        assert comparable(stored) == folded, change
+        kept = stored

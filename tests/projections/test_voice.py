@@ -414,17 +414,17 @@ def test_v4_silent_le_attendances_without_naming_anyone(memory_ledger: Ledger) -
         ledger, board, 30, sol, {le1: "asynchronous", le2: "in_person", sol: ""}
     )
     m4 = meeting(ledger, board, 40, sol, [le2, sol])
-    meeting(ledger, board, 50, sol, [le2, una])  # nothing raised there: not counted
+    meeting(ledger, board, 50, sol, [le2, una])  # nobody heard there: not counted
     p1 = raise_(ledger, board, [le1], 10, meeting=m1)  # Lee heard at m1
     comment(ledger, p1, le2, 10)  # Lou heard at m1
     raise_(ledger, board, [sol], 20, meeting=m2)
-    comment(ledger, p1, le2, 20)  # on m1's proposal: not heard at m2
+    comment(ledger, p1, le2, 20, "written")  # not said at m2: not heard there
     p3 = raise_(ledger, board, [sol], 30, meeting=m3)
     comment(ledger, p3, le1, 30)  # Lee (attending asynchronously) heard at m3
     raise_(ledger, board, [sol], 40, meeting=m4)
     figure = v4(lens(ledger), TH)
     # LE attendances: m1 Lee, Lou heard; m2 Lee, Lou silent; m3 Lee heard, Lou
-    # silent; m4 Lou silent -> 4 silent of 7 (the day-50 meeting had no proposals).
+    # silent; m4 Lou silent -> 4 silent of 7 (nobody was heard on day 50).
     assert figure.value == pytest.approx(4 / 7)
     assert figure.n == 7
     assert figure.band == "some_silent"
@@ -799,3 +799,40 @@ def test_v6_leaves_out_papers_issued_after_the_period(memory_ledger: Ledger) -> 
     ledger.issue_papers(m, formats=["BSLV"], by=sol, occurred_at=day(40))
     assert v6(lens(ledger, until=30), TH) == before
     assert v6(lens(ledger), TH).value == 0  # over all time, -20 days: rushed
+
+
+def test_v4_hears_a_word_at_a_later_meeting_on_an_earlier_proposal(
+    memory_ledger: Ledger,
+) -> None:
+    """V4 hears a meeting comment where the ladder places it: at the body's meeting."""
+    ledger = memory_ledger
+    lee, sol, board = _lee_sol_board(ledger)
+    first = meeting(ledger, board, 10, sol, [lee, sol])
+    p = raise_(ledger, board, [sol], 10, meeting=first)
+    second = meeting(ledger, board, 20, sol, [lee, sol])
+    raise_(ledger, board, [sol], 20, meeting=second)
+    comment(ledger, p, lee, 20)  # spoken at the day-20 meeting, on day 10's item
+    # Lee was silent on day 10 and heard on day 20: 1 silent of 2.
+    figure = v4(lens(ledger), TH)
+    assert (figure.value, figure.n, figure.band) == (0.5, 2, "some_silent")
+    report = ledger.power_sharing()
+    (process,) = report.ladder
+    assert process.evidence["le_occasions"] == 1  # the ladder's one occasion
+
+
+def test_v4_counts_a_meeting_spoken_at_with_nothing_raised_there(
+    memory_ledger: Ledger,
+) -> None:
+    """A meeting where a comment was spoken counts, though nothing was raised there."""
+    ledger = memory_ledger
+    lee, sol, board = _lee_sol_board(ledger)
+    wyn = person(ledger, "Wyn", le_from=0)
+    first = meeting(ledger, board, 10, sol, [lee, sol])
+    p = raise_(ledger, board, [sol], 10, meeting=first)
+    comment(ledger, p, lee, 10)
+    meeting(ledger, board, 20, sol, [lee, wyn, sol])
+    comment(ledger, p, lee, 20)  # Lee speaks on day 20, Wyn does not
+    # Lee heard at both; Wyn silent on day 20: 1 silent of 3.
+    figure = v4(lens(ledger), TH)
+    assert figure.value == pytest.approx(1 / 3)
+    assert figure.n == 3

@@ -26,7 +26,7 @@ import gc
 import sys
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -893,10 +893,11 @@ def _meeting(  # noqa: PLR0917 (every handler takes the same arguments)
         _add(facts.meetings_by_body, body, oid)
         _add(facts.meetings_by_project, project, oid)
     meeting = facts.meetings[oid]
-    if ALL not in facts.dirty:
-        _touch(facts, meeting.body, meeting.project)
-        for proposal in facts.proposals_by_meeting.get(meeting.id, ()):
-            _touch(facts, None, facts.proposals[proposal].project)
+    if cls is Meeting.Scheduled:
+        # It may take the comments of its day from the body's other meetings.
+        _touch_meetings_of_day(facts, meeting.body, meeting.starts_at)
+    elif ALL not in facts.dirty:
+        _touch_meeting(facts, meeting)
     if cls is Meeting.PapersIssued:
         meeting.papers.append((sys.intern(s["format"]), at))
     elif cls is Meeting.AttendanceRecorded:
@@ -932,6 +933,8 @@ def _proposal(  # noqa: C901, PLR0912, PLR0917
     p = facts.proposals[oid]
     _touch_proposal(facts, p)
     if cls is Proposal.Commented:
+        if s["channel"] == "meeting":  # heard at a meeting of the day (V4)
+            _touch_meetings_of_day(facts, p.body, at)
         p.comments.append(
             CommentFacts(
                 uuid_of(s["comment_id"]),
@@ -1041,6 +1044,28 @@ def _touch(facts: Facts, body: UUID | None, project: UUID | None) -> None:
         facts.dirty.add(("body", body))
     if project is not None:
         facts.dirty.add(("project", project))
+
+
+def _touch_meeting(facts: Facts, meeting: MeetingFacts) -> None:
+    """Mark the scopes that read *meeting*: its own, and those raised at it."""
+    _touch(facts, meeting.body, meeting.project)
+    for proposal in facts.proposals_by_meeting.get(meeting.id, ()):
+        _touch(facts, None, facts.proposals[proposal].project)
+
+
+def _touch_meetings_of_day(facts: Facts, body: UUID, at: datetime) -> None:
+    """Mark the scopes of *body*'s meetings on the UTC day of *at*.
+
+    A comment through the meeting channel is heard at one of them (V4), and
+    a meeting scheduled that day may take such comments from another.
+    """
+    if ALL in facts.dirty:
+        return
+    day = at.astimezone(UTC).date()
+    for meeting_id in facts.meetings_by_body.get(body, ()):
+        meeting = facts.meetings[meeting_id]
+        if meeting.starts_at.astimezone(UTC).date() == day:
+            _touch_meeting(facts, meeting)
 
 
 def _touch_proposal(facts: Facts, proposal: ProposalFacts) -> None:

@@ -211,7 +211,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 53
+FIGURES_VERSION = 54
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -349,7 +349,9 @@ and without lived experience, which need not be R1's seat holders. 53: the
 ladder's ``people`` counts the proposers and commenters before the
 process's first design decision (``proposers_before_design``,
 ``commenters_before_design``), whose lived experience alone decides
-``late_involvement``.)"""
+``late_involvement``. 54: V4 hears a member at a meeting where P2 and the
+ladder place their act, a meeting-channel comment on an earlier proposal of
+the body among them, and counts every meeting where someone was heard.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -8,12 +8,13 @@ none of these; outside the ledger scope the members counted are those connected
 to the scope in the period (seat holders of its bodies, attendees of its
 meetings) and anyone who acted in it. V4 describes silence at meetings and
 never names anyone: the ledger ties comments to proposals, not to meetings, so
-a member is heard at a meeting when they raised a proposal at that meeting, or
-commented on one through the ``meeting`` channel on the meeting's day (UTC).
-A written comment days later, or one after the period, says nothing of that
-meeting, so a period's V4 does not change with later acts. Only meetings with
-at least one proposal raised at them (by the period's end) are counted, since
-at the others the record could not show anyone speaking.
+a member is heard at a meeting where ``lens.occasion`` places an act of theirs
+(as P2 and the ladder place it): a proposal raised at that meeting, or a
+comment through the ``meeting`` channel on a proposal of its body on the
+meeting's day (UTC). A written comment, or one after the period, says nothing
+of that meeting, so a period's V4 does not change with later acts. Only
+meetings where someone was heard (by the period's end) are counted, since at
+the others the record could not show anyone speaking.
 
 Lived experience is read as it stood when each act happened; members are
 classed as they stood at the period's end where no single act dates them. A
@@ -37,8 +38,9 @@ from coledger.projections.lens import (
     band_of,
     fewest,
     insufficient,
+    meeting_days,
+    occasion,
     people_in,
-    utc_day,
 )
 from coledger.projections.measures import above, gini, median, share
 from coledger.projections.representation import moment
@@ -241,24 +243,34 @@ def raised_at(lens: Lens, meeting: MeetingFacts) -> list[ProposalFacts]:
     return [p for p in lens.proposals_at(meeting.id) if lens.by_end(p.raised_at)]
 
 
-def heard_at(
-    lens: Lens, meeting: MeetingFacts, proposals: list[ProposalFacts]
-) -> set[UUID]:
-    """Members who raised one of *proposals* at *meeting*, or spoke to one there.
+def spoken_at(lens: Lens) -> dict[UUID, set[UUID]]:
+    """Who was heard at each meeting, by the period's end, by meeting id.
 
-    A comment was made there when made through the ``meeting`` channel on the
-    meeting's day (UTC), as the ladder's occasions read it.
+    A member was heard at a meeting where ``lens.occasion`` places an act of
+    theirs: the raising of a proposal at it, or a comment through the
+    ``meeting`` channel (on any proposal of its body: items come back to
+    later meetings), as P2 and the ladder place them. Worked out once per
+    state of the facts and period end, for every scope; the answer is
+    shared, so it must not be changed.
     """
-    day = utc_day(meeting.starts_at)
-    heard: set[UUID] = set()
-    for p in proposals:
-        heard.update(p.proposers)
-        heard.update(
-            c.author
-            for c in p.comments
-            if c.channel == "meeting" and utc_day(c.at) == day and lens.by_end(c.at)
-        )
-    return heard
+
+    def work_out() -> dict[UUID, set[UUID]]:
+        days = meeting_days(lens.facts)
+        heard: dict[UUID, set[UUID]] = {}
+        for p in lens.facts.proposals.values():
+            if not lens.by_end(p.raised_at):
+                continue  # nor, then, its comments
+            if p.meeting is not None:
+                heard.setdefault(p.meeting, set()).update(p.proposers)
+            for c in p.comments:
+                if c.channel != "meeting" or not lens.by_end(c.at):
+                    continue
+                where = occasion(days, p, c.at)
+                if isinstance(where, UUID):
+                    heard.setdefault(where, set()).add(c.author)
+        return heard
+
+    return lens.facts.remember(("voice", "spoken at", lens.until), work_out)
 
 
 def v4(lens: Lens, th: Thresholds) -> Figure:
@@ -266,12 +278,12 @@ def v4(lens: Lens, th: Thresholds) -> Figure:
     del th
     everyone: list[tuple[UUID, datetime]] = []
     runs: dict[UUID, list[bool]] = {}
+    spoken = spoken_at(lens)
     for meeting in sorted(lens.meetings(), key=lambda x: x.starts_at):
         at = meeting.starts_at
-        items = raised_at(lens, meeting)
-        if not items:
-            continue
-        heard = heard_at(lens, meeting, items)
+        heard = spoken.get(meeting.id)
+        if not heard:
+            continue  # the record could not show anyone speaking there
         for member in meeting.attendance:
             everyone.append((member, at))
             if lens.le(member, at):
@@ -281,7 +293,7 @@ def v4(lens: Lens, th: Thresholds) -> Figure:
         return insufficient(
             "V4",
             "no attendance by members with lived experience was recorded "
-            "at meetings with proposals raised at them",
+            "at meetings where anyone was heard",
             people=people_in(everyone),
         )
     value = sum(attendances) / len(attendances)
