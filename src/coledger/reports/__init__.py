@@ -102,10 +102,14 @@ def render(
     audience; the public and members' reports use nothing else from it.
     ``organisation`` names the organisation in the title; ``group`` is what
     the members' report calls people with lived experience (default
-    "people with lived experience"); ``thresholds.small_cell`` is the
-    small-cell limit for the public and members (default: the report's, 5
-    unless it was computed with another); its other cut-offs must be those
-    the report was computed with, since the words of each band are cut there.
+    "people with lived experience"). Either is left out where the report has
+    no place for it (the JSON, or ``group`` beside another audience than the
+    members), so that one set of arguments serves every audience and format;
+    the command line, given one report at a time, refuses them there instead.
+    ``thresholds.small_cell`` is the small-cell limit for the public and
+    members (default: the report's, 5 unless it was computed with another);
+    its other cut-offs must be those the report was computed with, since the
+    words of each band are cut there.
     """
     _check(
         report=report,
