@@ -9,6 +9,7 @@ import attrs
 
 from coledger import Ledger
 from coledger.domain.values import ERASED
+from coledger.privacy.subject_access import WITHHELD
 
 SAM_NAME = "Eglantine Moravec-Hale"
 SAM_COMMENT = "canary 3e9d: the loop system did not work for me"
@@ -218,3 +219,17 @@ def test_recording_a_declaration_does_not_put_its_consent_in_my_report() -> None
         assert "dpa_sch1_para16" not in text
         own = events_of(ledger.subject_access(kim), "Member.LivedExperienceDeclared")
         assert [e["consent"] for e in own] == ["easy_read_consent"]
+
+
+def test_a_field_that_holds_nothing_is_not_reported_as_withheld() -> None:
+    """A decline with no alternative reads as none, not as another's data withheld."""
+    with Ledger.open("memory://") as ledger:
+        admin, sam, _, _ = staff_proposal(ledger)
+        bare = ledger.request_adjustment(sam, code="LP")
+        ledger.decline_adjustment(bare, by=admin, reason="unavailable")
+        offered = ledger.request_adjustment(sam, code="BSL")
+        ledger.decline_adjustment(
+            offered, by=admin, reason="alternative_offered", alternative="CAP"
+        )
+        declines = events_of(ledger.subject_access(admin), "Adjustment.Declined")
+        assert [e["alternative"] for e in declines] == [None, WITHHELD]

@@ -88,8 +88,9 @@ def subject_access_report(
             if f.name not in {"originator_version", "originator_topic"}
         }
         for name, rule in sealed_fields(type(event)).items():
-            if getattr(event, rule.subject) != member:
+            if fields[name] is not None and getattr(event, rule.subject) != member:
                 # Sealed under another member's key: theirs, not this member's.
+                # A field left empty seals nothing, and withholds nothing.
                 fields[name] = WITHHELD
         subject, hints = HINTS.get(type(event), ("originator_id", ()))
         if getattr(event, subject) != member:
