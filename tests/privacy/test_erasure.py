@@ -381,6 +381,19 @@ def test_an_erased_member_can_no_longer_act(ledger: Ledger) -> None:
     assert all(r.wrapped is None for r in rows), "a key was recreated"
 
 
+def test_an_erased_member_can_still_be_tidied_away(ledger: Ledger) -> None:
+    """Their seat can be vacated and their authority as a supporter revoked."""
+    scene = build(ledger)
+    ledger.authorise_supporter(scene.kim, scene.sam)
+    ledger.erase_member(scene.sam, by=scene.admin)
+    ledger.vacate_seat(scene.board, scene.sam, by=scene.admin)
+    ledger.revoke_supporter(scene.kim, scene.sam, by=scene.admin)
+    assert scene.sam not in {s.member for s in ledger.body(scene.board).seats}
+    assert ledger.member(scene.kim).supporters == frozenset()
+    rows = [r for r in key_rows(ledger).values() if r.member == str(scene.sam)]
+    assert all(r.wrapped is None for r in rows), "a key was recreated"
+
+
 def test_sqlite_key_store_files_lose_the_wrapped_bytes(tmp_path: Path) -> None:
     """The .keys file and any journal beside it no longer hold the member's keys."""
     db = tmp_path / "ledger.db"
