@@ -305,3 +305,13 @@ def test_consent_steps_at_the_default_time_follow_a_fast_clock(ledger: Ledger) -
     ]
     revoked = later + timedelta(hours=1)
     assert dated == [ahead, ahead, later, revoked, revoked]
+
+
+@pytest.mark.parametrize("name", ["[erased]", "  [erased] "])
+def test_a_member_is_not_registered_under_the_name_erasure_leaves(
+    ledger: Ledger, name: str
+) -> None:
+    """A living member named as an erased one reads is refused, writing nothing."""
+    with refused(ledger, InvalidInputError, match="reads as an erased member"):
+        ledger.register_member(name)
+    assert ledger.register_member("[erased] fan club").int

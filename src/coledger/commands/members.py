@@ -36,6 +36,12 @@ class MemberCommands(LedgerCore):
     ) -> UUID:
         """Register a person; returns their member id."""
         v.check_text("name", name, limit=v.MAX_NAME, one_line=True)
+        if name.strip() == v.ERASED:
+            msg = (
+                f"the name {v.ERASED} reads as an erased member's in every view "
+                "and report; give the person's own name"
+            )
+            raise errors.InvalidInputError(msg)
         v.check_code("role", role, v.ROLES)
 
         def command() -> UUID:
