@@ -258,7 +258,8 @@ class Ledger(
         For the whole ledger, or one ``body`` or ``project``; over business time
         [since, until); as the ledger stood at recorded position ``as_of``.
         ``materialised=True`` reads the all-time figures from the projection
-        tables (caught up first) instead of folding; it takes no period or as_of.
+        tables (caught up first, at least to the position when called) instead
+        of folding; it takes no period or as_of.
         With ``catch_up=False`` too, the tables are read as they stand, for a
         process that leaves catching up to a worker such as ``coledger follow``:
         nothing is folded here, the report's ``as_of`` says which event the
@@ -285,8 +286,11 @@ class Ledger(
                 )
             if not catch_up:
                 return self._read_tables(scope, th)
+            asked_at = self.position
             projector = self.projections(th)
-            projector.catch_up()
+            # Tables another catch-up (a worker) brought this far will do:
+            # racing it to the newest head failed while the ledger was in use.
+            projector.catch_up(at_least=asked_at)
             found = projector.read(scope)
             if found is not None:
                 return found

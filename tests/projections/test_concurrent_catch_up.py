@@ -266,3 +266,31 @@ def test_follow_reports_the_batch_a_failed_swap_held_back(
     assert [str(f) for f in failures] == ["projection tables: the disk is full"]
     assert batches == [memory_ledger.position]
     assert projector.tables.position() == memory_ledger.position
+
+
+def test_a_report_read_while_a_worker_keeps_overtaking_it_is_served(
+    three_ledgers: tuple[Ledger, Ledger, Ledger],
+) -> None:
+    """Tables a worker brought past the head asked about serve the report, no error."""
+    writer, reader, worker_ledger = three_ledgers
+    ann = person(writer, "Ann", le_from=0)
+    board = writer.establish_body("Board", kind="governance", occurred_at=day(0))
+    worker, projector = worker_ledger.projections(), reader.projections()
+    asked_at = writer.position
+    real = projector.tables.replace
+
+    def overtaken(*args: Any, **kwargs: Any) -> None:
+        # Each swap of the reader's loses to a worker's, and more is written
+        # before the reader looks again: the ledger is in use.
+        _raise_and_adopt(writer, board, ann, 1)
+        worker.catch_up()
+        _raise_and_adopt(writer, board, ann, 2)
+        real(*args, **kwargs)
+
+    projector.tables.replace = overtaken  # type: ignore[method-assign]
+    report = reader.power_sharing(materialised=True)
+    assert report.as_of is not None
+    assert report.as_of >= asked_at
+    stored = worker.read(Scope.ledger())
+    assert stored is not None
+    assert comparable(report) == comparable(stored)
