@@ -412,3 +412,38 @@ def test_closing_inside_a_batch_while_another_thread_waits_does_not_hang(
     assert len(other) == 1
     with pytest.raises(LedgerClosedError):
         ledger.members()
+
+
+class _HeldLeaves(list[Any]):
+    """A leaf list whose next extend waits, events stored, until *go* is set."""
+
+    def __init__(self, leaves: list[Any], halfway: threading.Event) -> None:
+        super().__init__(leaves)
+        self.halfway, self.go = halfway, threading.Event()
+
+    def extend(self, rows: Any) -> None:
+        self.halfway.set()
+        self.go.wait(WAIT * 4)
+        super().extend(rows)
+
+
+def test_verifying_an_in_memory_ledger_while_another_thread_writes_finds_no_fault(
+    memory_ledger: Ledger,
+) -> None:
+    """verify() never sees an event stored by another thread before its leaf."""
+    memory_ledger.register_member("Ann")
+    recorder: Any = memory_ledger._app.recorder
+    halfway = threading.Event()
+    recorder.leaves = held = _HeldLeaves(recorder.leaves, halfway)
+    writer = threading.Thread(target=memory_ledger.register_member, args=("Bob",))
+    writer.start()
+    assert halfway.wait(WAIT * 4)
+    reports: list[Any] = []
+    checker = threading.Thread(target=lambda: reports.append(memory_ledger.verify()))
+    checker.start()
+    checker.join(WAIT)
+    held.go.set()
+    writer.join(WAIT * 4)
+    checker.join(WAIT * 4)
+    assert [r.status for r in reports] == ["PARTIAL"]  # sound, never checkpointed
+    assert reports[0].size in {1, 2}

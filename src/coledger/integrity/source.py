@@ -36,6 +36,8 @@ from coledger.storage import (
 if TYPE_CHECKING:
     from uuid import UUID
 
+    from eventsourcing.persistence import StoredEvent
+
     from coledger.integrity.recorders import LeafPOPORecorder
 
 PAGE = 2000
@@ -707,45 +709,62 @@ class MemorySource(AuditSource):
 
     def __init__(self, recorder: LeafPOPORecorder) -> None:
         self._recorder = recorder
+        self._held: _Tables | None = None
+        """The lists as ``snapshot`` copied them, read until it ends."""
 
-    def _event(self, notification_id: int) -> EventRow | None:
-        stored = self._recorder._stored_events  # noqa: SLF001 (our own recorder's list)
-        if not 1 <= notification_id <= len(stored):
-            return None
-        s = stored[notification_id - 1]
-        return EventRow(
-            notification_id, s.originator_id, s.originator_version, s.topic, s.state
-        )
+    def _tables(self) -> _Tables:
+        """The events and leaves, as of one moment.
+
+        Copied under the recorder's lock, which an insert holds from its
+        first event to its last leaf: another thread's write in between
+        would show events without their leaves yet.
+        """
+        if self._held is not None:
+            return self._held
+        recorder = self._recorder
+        with recorder._database_lock:  # noqa: SLF001 (our own recorder's lock)
+            return list(recorder._stored_events), list(recorder.leaves)  # noqa: SLF001
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read inside sees the lists as they stood when it began."""
+        self._held = self._tables()
+        try:
+            yield
+        finally:
+            self._held = None
 
     def leaf_rows(self, below: int | None = None) -> Iterator[LeafRow]:
         """Leaves in order, with their events."""
-        for index, nid, hashed, leaf in list(self._recorder.leaves)[:below]:
-            yield LeafRow(index, nid, hashed, leaf, self._event(nid))
+        events, leaves = self._tables()
+        for index, nid, hashed, leaf in leaves[:below]:
+            yield LeafRow(index, nid, hashed, leaf, _event_row(events, nid))
 
     def unledgered(self) -> Iterator[EventRow]:
         """Events with no leaf (none, unless the list was tampered with)."""
-        pointed = {nid for _, nid, _, _ in self._recorder.leaves}
-        for nid in range(1, len(self._recorder._stored_events) + 1):  # noqa: SLF001
+        events, leaves = self._tables()
+        pointed = {nid for _, nid, _, _ in leaves}
+        for nid in range(1, len(events) + 1):
             if nid not in pointed:
-                event = self._event(nid)
+                event = _event_row(events, nid)
                 if event is not None:
                     yield event
 
     def size(self) -> int:
         """How many leaves there are."""
-        return len(self._recorder.leaves)
+        return len(self._tables()[1])
 
     def event_count(self) -> int:
         """How many events there are."""
-        return len(self._recorder._stored_events)  # noqa: SLF001
+        return len(self._tables()[0])
 
     def leaf_count(self) -> int:
         """How many leaves there are."""
-        return len(self._recorder.leaves)
+        return len(self._tables()[1])
 
     def leaf_index_of(self, notification_id: int) -> int | None:
         """The leaf index pointing at a notification id."""
-        for index, nid, _, _ in self._recorder.leaves:
+        for index, nid, _, _ in self._tables()[1]:
             if nid == notification_id:
                 return index
         return None
@@ -757,6 +776,20 @@ class MemorySource(AuditSource):
     def stored_checkpoints(self) -> list[str]:
         """The kept copies, oldest first."""
         return [note for _, note in self._recorder.checkpoints]
+
+
+_Tables = tuple[list["StoredEvent"], list[tuple[int, int, bytes, bytes]]]
+"""An in-memory ledger's stored events and leaves."""
+
+
+def _event_row(events: list[StoredEvent], notification_id: int) -> EventRow | None:
+    """The event at *notification_id* in an in-memory ledger's list, if any."""
+    if not 1 <= notification_id <= len(events):
+        return None
+    s = events[notification_id - 1]
+    return EventRow(
+        notification_id, s.originator_id, s.originator_version, s.topic, s.state
+    )
 
 
 def open_source(url: str, *, writable: bool = False) -> AuditSource:
