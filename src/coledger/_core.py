@@ -12,6 +12,7 @@ import sqlite3
 import threading
 import time
 import traceback
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -510,18 +511,41 @@ def _opening(config: StorageConfig) -> Iterator[None]:
             )
             # Created only when missing: an organisation's own role, which owns
             # its schema but may not create schemas in the database, can open.
-            if (
-                config.schema
-                and not conn.execute(
-                    "SELECT 1 FROM pg_namespace WHERE nspname = %s", (config.schema,)
-                ).fetchone()
-            ):
+            if config.schema and not _schema_exists(conn, config.schema):
+                _refuse_twin_schema(conn, config)
                 conn.execute(
                     sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(config.schema))
                 )
         except psycopg.Error as error:
             raise errors.StorageError(f"cannot prepare the schema: {error}") from error
         yield
+
+
+def _schema_exists(conn: Any, schema: str) -> bool:
+    """Whether the PostgreSQL database of *conn* holds a schema named *schema*."""
+    found = conn.execute(
+        "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
+    ).fetchone()
+    return found is not None
+
+
+def _refuse_twin_schema(conn: Any, config: StorageConfig) -> None:
+    """InvalidUrlError if a schema differing from the new one only in case exists.
+
+    SQL folds a name written bare to lower case, so a schema made as
+    ``CREATE SCHEMA Riverside`` is ``riverside``; the URL's name is taken as
+    written, and ``?schema=Riverside`` would make a second, empty ledger
+    beside the organisation's own without a word.
+    """
+    wanted = unicodedata.normalize("NFC", config.pg_schema).casefold()
+    for (name,) in conn.execute("SELECT nspname FROM pg_namespace").fetchall():
+        if unicodedata.normalize("NFC", name).casefold() == wanted:
+            raise errors.InvalidUrlError(
+                f"{shown(config.url)!r}: there is no schema {config.pg_schema!r}, "
+                f"but there is {name!r}, which differs from it only in case (or "
+                "in how its letters are encoded): name that one exactly, or "
+                "choose a name unlike it"
+            )
 
 
 def _check_period(

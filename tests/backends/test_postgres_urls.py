@@ -7,6 +7,7 @@ import socket
 import threading
 import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import psycopg
@@ -18,7 +19,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from coledger import InvalidUrlError, Ledger, StorageError, _core
 from coledger.storage import parse_url, shown
-from conftest import PG_CONNINFO, drop_schema, require_postgres
+from conftest import PG_BASE, PG_CONNINFO, drop_schema, require_postgres
 
 # Anything a URL can carry percent-encoded, but NUL (which the URL refuses);
 # a lone surrogate has no UTF-8 to percent-encode.
@@ -108,6 +109,32 @@ def test_a_schema_named_as_sql_would_not_take_it_bare_opens(name: str) -> None:
             assert [m.name for m in again.members()] == ["Ann"]
     finally:
         drop_schema(schema)
+
+
+def _schema_exists(name: str) -> bool:
+    """Whether the test server holds a schema named exactly *name*."""
+    with psycopg.connect(PG_CONNINFO) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (name,)
+        ).fetchone()
+    return found is not None
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("spelling", [str.upper, str.title])
+def test_a_schema_named_as_an_existing_one_but_for_case_makes_no_second_ledger(
+    pg_schema: str, spelling: Any
+) -> None:
+    """Another case of a ledger's schema is refused, not made into an empty ledger."""
+    with Ledger.open(f"{PG_BASE}?schema={pg_schema}") as ledger:
+        ledger.register_member("Ann")
+    twin = spelling(pg_schema)
+    try:
+        with pytest.raises(InvalidUrlError, match=f"{pg_schema}.*only in case"):
+            Ledger.open(f"{PG_BASE}?schema={twin}").close()
+        assert not _schema_exists(twin)
+    finally:
+        drop_schema(twin)
 
 
 def test_a_server_that_never_answers_fails_the_open_within_the_timeout() -> None:
