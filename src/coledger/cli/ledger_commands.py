@@ -35,7 +35,7 @@ from coledger.storage import parse_url, shown
 from coledger.timeline import clock, timeline
 
 REBUILD_AGAIN = (
-    "the projection tables may be left empty (run coledger rebuild again); "
+    "the projection tables are left as they were (run coledger rebuild again); "
     "the events are untouched"
 )
 REAPPLY = (

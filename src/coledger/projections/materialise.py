@@ -1034,10 +1034,12 @@ class Materialiser:
                 "other catch-ups keep getting there first; try again"
             )
 
-    def _catch_up_once(self) -> int:
-        tracked = self.tables.position()
+    def _catch_up_once(self, *, afresh: bool = False) -> int:
+        # Afresh (a rebuild): fold from the first event and swap every row,
+        # whatever the tables hold and whoever moved them meanwhile.
+        tracked = 0 if afresh else self.tables.position()
         head = self.ledger.position
-        if head <= tracked:  # current: nothing to fold, nothing to write
+        if head <= tracked and not afresh:  # current: nothing to fold or write
             return 0
         if self._facts.position and self._stamp != stamp_at(
             self.ledger.fold_states, self._facts.position
@@ -1066,7 +1068,7 @@ class Materialiser:
         self._stamp = stamp_at(self.ledger.fold_states, self._facts.position)
         if now_of(self._facts) != day:  # a new day: figures up to now all move
             self._facts.dirty.add(ALL)
-        everything = ALL in self._facts.dirty
+        everything = afresh or ALL in self._facts.dirty
         dirty = linked(self._facts, self._facts.dirty)
         if not everything:  # what the new events did not reach still holds
             carry_rungs(self._facts, marked_since, dirty)
@@ -1082,7 +1084,10 @@ class Materialiser:
         )
         keys = {_key(s) for s in scopes}
         self.tables.replace(
-            head, batches, None if everything else keys, expected=tracked
+            head,
+            batches,
+            None if everything else keys,
+            expected=None if afresh else tracked,
         )
         self._facts.dirty.clear()
         self._marks_from = head
@@ -1093,12 +1098,26 @@ class Materialiser:
         return sum(1 for _ in self.ledger.fold_states(after=after, until=until))
 
     def rebuild(self) -> int:
-        """Forget the tables and fold every event again; returns the position."""
-        with self._lock:
+        """Fold every event afresh and swap in every row at once; returns the position.
+
+        Until the swap, readers find the tables as they were; a rebuild that
+        fails or is interrupted leaves them so. The swap replaces whatever
+        another catch-up wrote meanwhile: tables it had moved further go back
+        to this rebuild's position, and the next catch-up folds the rest.
+        """
+        with self._lock, collector_paused():
             self._facts = Facts()
             self._marks_from = -1
-            self.tables.replace(0, ())
-        self.catch_up()
+            self._stamp = None
+            if not self.ledger.position:  # nothing to fold: no scope has rows
+                self.tables.replace(0, ())
+            else:
+                try:
+                    self._catch_up_once(afresh=True)
+                except BaseException:  # the facts may be ahead of the tables
+                    self._facts = Facts()
+                    self._marks_from = -1
+                    raise
         return self.tables.position()
 
     def follow(
