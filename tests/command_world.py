@@ -32,7 +32,7 @@ WORLD_REF = "world:admin"
 FIRST = datetime(1800, 1, 1, tzinfo=UTC)
 """The earliest business time a record can hold."""
 DUE = datetime(2100, 6, 1, 18, 0, tzinfo=UTC)
-"""A due date after any assignment the tests make (none may come after it)."""
+"""A due date or deadline after any assignment or request the tests make."""
 
 
 @dataclass(frozen=True)
@@ -315,7 +315,7 @@ COMMANDS = [
             "code": "BRK",
             "proposal": w.open_p,
             "needed_before": "vote",
-            "needed_by": AWARE,
+            "needed_by": DUE,
         },
         {"member": M, "proposal": UnknownProposalError, "by": M},
     ),

@@ -41,7 +41,7 @@ def test_requests_in_each_scope(ledger: Ledger) -> None:
 
     standing = ledger.request_adjustment(sam, code="XT", occurred_at=asked)
     for_meeting = ledger.request_adjustment(
-        sam, code="BSL", meeting=meeting, needed_by=needed, by=admin
+        sam, code="BSL", meeting=meeting, needed_by=needed, by=admin, occurred_at=asked
     )
     for_proposal = ledger.request_adjustment(
         sam, code="ER", proposal=p, needed_before="papers"
@@ -501,3 +501,39 @@ def test_a_decline_reason_typed_as_words_is_not_repeated(ledger: Ledger) -> None
     assert ledger.position == before
     assert "deaf" not in str(raised.value)
     assert "not_reasonable_cost" in str(raised.value)  # the codes it could be
+
+
+def test_a_meeting_or_proposal_need_is_not_due_before_it_was_asked_for(
+    ledger: Ledger,
+) -> None:
+    """A need for a meeting or proposal due before it was asked for is refused."""
+    at, _, voters, meeting, p = _proposal_at_a_meeting(ledger)
+    sam = voters[0]
+    asked = at(6)
+
+    def ask(
+        target: tuple[UUID | None, UUID | None],
+        by: datetime,
+        when: datetime | None = None,
+    ) -> UUID:
+        return ledger.request_adjustment(
+            sam,
+            code="ER",
+            meeting=target[0],
+            proposal=target[1],
+            needed_by=by,
+            occurred_at=when,
+        )
+
+    for target in ((meeting, None), (None, p)):
+        for early in (timedelta(seconds=1), timedelta(hours=3)):
+            with refused(ledger, TimeOrderError, match="needed_by"):
+                ask(target, asked - early, asked)
+        with refused(ledger, TimeOrderError, match="needed_by"):
+            ask(target, asked)  # at the default time, now
+        assert ledger.adjustment(ask(target, asked, asked)).needed_by == asked
+    # A standing request's needed_by is the day it holds from, which may be past.
+    standing = ledger.request_adjustment(
+        sam, code="ER", needed_by=at(1), occurred_at=asked
+    )
+    assert ledger.adjustment(standing).needed_by == at(1)

@@ -261,15 +261,17 @@ def test_times_a_command_is_given_compare_by_the_instant_in_the_repeated_hour(
         for t, at in (("First", early), ("Second", late))
     )
     assert ledger.meeting(second).starts_at > ledger.meeting(first).starts_at
+    before = datetime(2025, 10, 25, tzinfo=UTC)  # nothing is due before it
     asked, due = (
-        ledger.request_adjustment(admin, code="ER", meeting=first, needed_by=at)
+        ledger.request_adjustment(
+            admin, code="ER", meeting=first, needed_by=at, occurred_at=before
+        )
         for at in (early, late)
     )
     sooner, later = (ledger.adjustment(a).needed_by for a in (asked, due))
     assert sooner is not None
     assert later is not None
     assert later > sooner
-    before = datetime(2025, 10, 25, tzinfo=UTC)  # actions are not due before it
     p = ledger.raise_proposal(
         board, proposers=[admin], title="T", text="x", occurred_at=before
     )

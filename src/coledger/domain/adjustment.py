@@ -106,7 +106,15 @@ class Adjustment(LedgerAggregate):
         needed_before: str,
         needed_by: datetime | None,
     ) -> Adjustment:
-        """Record a new request."""
+        """Record a new request; one for a meeting or proposal due no earlier than made.
+
+        Its ``needed_by`` is then its deadline, and one before the request
+        would be a need due before anyone asked for it: late whenever it was
+        met, as X1 counts it. A standing request's ``needed_by`` is the day
+        it holds from, which may be past.
+        """
+        if scope != "standing" and needed_by is not None:
+            check_not_before("needed_by", needed_by, ctx.occurred_at, "the request")
         return cls._start(
             cls.Requested,
             record_id,
