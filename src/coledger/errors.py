@@ -276,7 +276,7 @@ class VotingAlreadyOpenedError(WrongStateError):
 
 
 class EmptyElectorateError(WrongStateError):
-    """The body has no voting seats, so there is no one to vote."""
+    """The body has no voting seats, or erased members alone hold them."""
 
 
 class ProposalClosedError(WrongStateError):

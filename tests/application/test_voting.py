@@ -339,6 +339,18 @@ def test_empty_electorate_cannot_open_voting(ledger: Ledger) -> None:
     assert ledger.proposal(p).status == "raised"
 
 
+def test_an_electorate_all_erased_is_refused_for_what_it_is(ledger: Ledger) -> None:
+    """Voting seats held only by erased members are refused as such, not as none."""
+    admin, body, (a,) = board_with(ledger, 1)
+    p = ledger.raise_proposal(body, proposers=[admin], title="T", text="x")
+    ledger.erase_member(a, by=admin)
+    assert ledger.body(body).voting_members == (a,)
+    with refused(ledger, EmptyElectorateError, match="erased") as raised:
+        ledger.open_voting(p, by=admin)
+    assert "no voting seats" not in str(raised.value)
+    assert ledger.proposal(p).status == "raised"
+
+
 def test_open_and_close_need_a_member_and_a_known_proposal(ledger: Ledger) -> None:
     """Opening or closing a vote by a non-member, or on an unknown id, is refused."""
     admin, body, (a,) = board_with(ledger, 1)

@@ -82,9 +82,13 @@ class VotingCommands(LedgerCore):
             # An erased member keeps the seat on record but can never vote again.
             electorate = tuple(m for m in body.voting_members if not self._is_erased(m))
             if not electorate:
-                raise errors.EmptyElectorateError(
-                    f"body {body.name!r} has no voting seats, so no one can vote"
+                seats = (
+                    f"the voting seats on body {body.name!r} are held only by "
+                    "erased members"
+                    if body.voting_members
+                    else f"body {body.name!r} has no voting seats"
                 )
+                raise errors.EmptyElectorateError(f"{seats}, so no one can vote")
             # Dated by the caller, the opening meets the requests as they stood
             # then; at the default time, as they stand now (a provision may be
             # dated a little ahead of this clock).
