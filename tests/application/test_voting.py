@@ -562,6 +562,39 @@ def test_a_revocation_at_the_default_time_follows_an_act_dated_ahead(
     assert revoked.occurred_at > ahead
 
 
+def test_acts_at_the_default_time_follow_a_consent_dated_ahead(ledger: Ledger) -> None:
+    """Given no time, a comment or ballot through a supporter follows their consent.
+
+    A consent a fast clock dated ahead held from then on, and an earlier one
+    revoked since does not hold the act back: it is dated the later consent's
+    start, not refused for another writer's clock.
+    """
+    on, a, helper, p = supported_vote(ledger)
+    ledger.authorise_supporter(a, helper, occurred_at=on[3])
+    ledger.revoke_supporter(a, helper, occurred_at=on[4])
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    ledger.authorise_supporter(a, helper, occurred_at=ahead)
+    ledger.comment(p, author=a, text="Yes", supporter=helper)
+    ledger.cast_ballot(p, voter=a, choice="for", supporter=helper)
+    acts = list(ledger.history())[-2:]
+    assert [type(r.event).__name__ for r in acts] == ["Commented", "BallotCast"]
+    assert [r.event.occurred_at for r in acts] == [ahead, ahead]
+
+
+def test_an_act_at_the_default_time_keeps_now_under_a_consent_held_now(
+    ledger: Ledger,
+) -> None:
+    """A consent found to have begun earlier covers an act now: it is dated now."""
+    on, a, helper, p = supported_vote(ledger)
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    ledger.authorise_supporter(a, helper, occurred_at=ahead)
+    ledger.authorise_supporter(a, helper, occurred_at=on[3])  # it began in March
+    before = datetime.now(UTC)
+    ledger.cast_ballot(p, voter=a, choice="for", supporter=helper)
+    cast = list(ledger.history())[-1].event
+    assert before <= cast.occurred_at <= datetime.now(UTC)
+
+
 def test_a_revocation_before_an_act_earlier_in_its_batch_fails_the_batch(
     ledger: Ledger,
 ) -> None:

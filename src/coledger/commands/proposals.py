@@ -14,7 +14,7 @@ from coledger.domain import (
     Proposal,
 )
 from coledger.domain import values as v
-from coledger.domain.timeorder import latest
+from coledger.domain.timeorder import latest, latest_from
 
 
 @commands
@@ -125,11 +125,14 @@ class ProposalCommands(LedgerCore):
             writer = self._member(author)
             helper = self._supporter(writer, supporter)
             record = self._proposal(proposal)
+            # By default no earlier than the consent the act needs, which a
+            # writer with a faster clock may have dated after this one's now.
+            consent = None if helper is None else writer.consent_since(helper)
             ctx = self._ctx(
                 helper or writer.id,
                 occurred_at,
                 source_ref,
-                not_before=record.raised_at,
+                not_before=latest_from(record.raised_at, consent),
             )
             writer.check_consent(helper, ctx.occurred_at)
             comment_id = uuid4()

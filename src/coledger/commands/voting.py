@@ -141,11 +141,14 @@ class VotingCommands(LedgerCore):
             member = self._member(voter)
             helper = self._supporter(member, supporter)
             record = self._proposal(proposal)
+            consent = None if helper is None else member.consent_since(helper)
             ctx = self._ctx(
                 helper or member.id,
                 occurred_at,
                 source_ref,
-                not_before=latest(record.last_step_at, record.ballot_at.get(member.id)),
+                not_before=latest(
+                    record.last_step_at, record.ballot_at.get(member.id), consent
+                ),
             )
             member.check_consent(helper, ctx.occurred_at)
             record.cast_ballot(ctx, voter=member.id, choice=choice, supporter=helper)

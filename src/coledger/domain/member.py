@@ -235,6 +235,16 @@ class Member(LedgerAggregate):
         ends = [end for who, _, end in self.consents if who == supporter and end]
         return max(ends, default=None)
 
+    def consent_since(self, supporter: UUID) -> datetime | None:
+        """When *supporter*'s consent in force began, if one is (an act's floor).
+
+        Of consents given and not revoked, the earliest: each holds from its
+        start on, so an act at or after it has consent.
+        """
+        if supporter not in self.supporters:
+            return None
+        return min(a for who, a, end in self.consents if who == supporter and not end)
+
     def revocation_floor(self, supporter: UUID) -> datetime | None:
         """When the consent a revocation of *supporter* would end began (if held)."""
         if supporter not in self.supporters:
