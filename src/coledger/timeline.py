@@ -167,6 +167,25 @@ def _meeting_requests(ledger: Ledger, view: ProposalView) -> tuple[UUID, ...]:
     return () if view.meeting is None else ledger.meeting(view.meeting).adjustments
 
 
+def _project_records(
+    ledger: Ledger, project: UUID
+) -> tuple[set[UUID], list[ProposalView]]:
+    """The ids of a project's records, and its proposals.
+
+    Its meetings are those called for it and those one of its proposals was
+    raised at, as the reports read them: each with its requests.
+    """
+    ids = {ledger.project(project).id}
+    proposals = [p for p in ledger.proposals() if p.project == project]
+    meetings = {p.meeting for p in proposals if p.meeting is not None}
+    for p in proposals:
+        ids |= {p.id, *p.adjustments}
+    for m in ledger.meetings():
+        if m.project == project or m.id in meetings:
+            ids |= {m.id, *m.adjustments}
+    return ids, proposals
+
+
 def timeline(
     ledger: Ledger, *, proposal: UUID | None = None, project: UUID | None = None
 ) -> list[Entry]:
@@ -174,8 +193,9 @@ def timeline(
 
     A proposal's with its requests for adjustments, and those for the meeting
     it was raised at, which hold up its vote as its own do; a project's with
-    its proposals, its meetings, and the requests for each, so that a need
-    noted is followed by its answer.
+    its proposals, its meetings (those called for it, and those its proposals
+    were raised at), and the requests for each, so that a need noted is
+    followed by its answer.
     """
     if (proposal is None) == (project is None):
         from coledger.errors import InvalidInputError  # noqa: PLC0415
@@ -189,14 +209,9 @@ def timeline(
         actions.update((a.id, a.description) for a in view.actions)
     else:
         assert project is not None  # noqa: S101 (checked above)
-        ids = {ledger.project(project).id}
-        for p in ledger.proposals():
-            if p.project == project:
-                ids |= {p.id, *p.adjustments, *_meeting_requests(ledger, p)}
-                actions.update((a.id, a.description) for a in p.actions)
-        for m in ledger.meetings():
-            if m.project == project:
-                ids |= {m.id, *m.adjustments}
+        ids, proposals = _project_records(ledger, project)
+        for p in proposals:
+            actions.update((a.id, a.description) for a in p.actions)
     names: dict[UUID, str] = {}
 
     def namer(member: UUID | None) -> str:

@@ -158,3 +158,32 @@ def test_a_meeting_called_says_when_it_starts(memory_ledger: Ledger) -> None:
     texts = [e.text for e in timeline(ledger, project=project)]
     called = "called the meeting 'June' (decision meeting) for 2025-06-01 18:30 +00:00"
     assert called in texts
+
+
+def test_a_project_timeline_shows_the_meeting_its_proposal_was_raised_at(
+    memory_ledger: Ledger,
+) -> None:
+    """A project's timeline holds each meeting one of its proposals was raised at."""
+    ledger = memory_ledger
+    pat, kim, board = _people_and_board(ledger)
+    project = ledger.start_project("Kit", label="co_production", by=pat)
+    meeting = _june(ledger, board, pat)
+    ledger.record_attendance(meeting, kim, by=pat)
+    ledger.raise_proposal(
+        board,
+        proposers=[pat],
+        title="Kit",
+        text="New kit.",
+        project=project,
+        meeting=meeting,
+    )
+    ledger.request_adjustment(kim, code="BSL", meeting=meeting)
+    kinds = [e.kind for e in timeline(ledger, project=project)]
+    assert kinds == [
+        "Project.Started",
+        "Meeting.Scheduled",
+        "Meeting.AttendanceRecorded",
+        "Proposal.Raised",
+        "Adjustment.Requested",
+        "Meeting.AdjustmentLinked",
+    ]

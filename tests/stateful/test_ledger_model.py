@@ -555,8 +555,6 @@ class ProjectModel:
     labels: list[tuple[datetime, str]]
     """(from, label) from the start and each relabelling, in time order."""
     finished_at: datetime | None = None
-    log: list[tuple[str, datetime]] = field(default_factory=list)
-    """(kind, when) of its own and its meetings' steps, in recorded order."""
 
     def label_at(self, at: datetime) -> str:
         """The label in force at *at* (from the start on)."""
@@ -588,6 +586,26 @@ class Model:
     source_refs: dict[str, UUID] = field(default_factory=dict)
     projects: dict[UUID, ProjectModel] = field(default_factory=dict)
     meetings: dict[UUID, MeetingModel] = field(default_factory=dict)
+    steps: list[tuple[UUID, str, datetime]] = field(default_factory=list)
+    """(project or meeting, kind, when) of each of their steps, in recorded order."""
+
+    def project_log(self, project: UUID) -> list[tuple[str, datetime]]:
+        """(kind, when) of the steps a project's timeline lists as its own.
+
+        Its own, and its meetings': those called for it, and those one of
+        its proposals was raised at.
+        """
+        meetings = {m for m, held in self.meetings.items() if held.project == project}
+        meetings |= {
+            p.meeting
+            for p in self.proposals.values()
+            if p.project == project and p.meeting is not None
+        }
+        return [
+            (kind, at)
+            for record, kind, at in self.steps
+            if record == project or record in meetings
+        ]
 
     def unmet(self, proposal: UUID) -> set[UUID]:
         """Open requests for the proposal, needed by its vote, from voters."""
@@ -2640,9 +2658,8 @@ class LedgerMachine(RuleBasedStateMachine):
         project = self._accept(
             lambda: self.ledger.start_project(name, label=label, by=by, occurred_at=at)
         )
-        record = ProjectModel(name, instant, [(instant, label)])
-        record.log.append(("Project.Started", instant))
-        self.model.projects[project] = record
+        self.model.projects[project] = ProjectModel(name, instant, [(instant, label)])
+        self.model.steps.append((project, "Project.Started", instant))
 
     @precondition(lambda self: bool(self.model.projects))
     @rule(data=st.data(), label=st.sampled_from(LABELS), when=NOW_EARLIER_OR_AN_EDGE)
@@ -2673,7 +2690,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 sum(1 for since, _ in record.labels if since <= instant),
                 (instant, label),
             )
-            record.log.append(("Project.Relabelled", instant))
+            self.model.steps.append((project, "Project.Relabelled", instant))
             self._late("relabelling", instant, record.started_at)
 
     @precondition(lambda self: bool(self.model.projects))
@@ -2717,7 +2734,7 @@ class LedgerMachine(RuleBasedStateMachine):
         before = self.ledger.position
         self._accept(command)
         record.finished_at = self._recorded_at(before) if instant is None else instant
-        record.log.append(("Project.Finished", record.finished_at))
+        self.model.steps.append((project, "Project.Finished", record.finished_at))
 
     @precondition(
         lambda self: (
@@ -2766,10 +2783,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self._project_log(meeting, "Meeting.Scheduled", instant)
 
     def _project_log(self, meeting: UUID, kind: str, at: datetime) -> None:
-        """Note a step of *meeting* in its project's timeline, if it is in one."""
-        project = self.model.meetings[meeting].project
-        if project is not None:
-            self.model.projects[project].log.append((kind, at))
+        """Note a step of *meeting*, for the timelines of the projects it is in."""
+        self.model.steps.append((meeting, kind, at))
 
     @precondition(lambda self: bool(self.model.meetings))
     @rule(
@@ -3094,7 +3109,8 @@ class LedgerMachine(RuleBasedStateMachine):
 
         A proposal's lists its follow-up steps when they were dated, and names
         the action each completion completed; a project's lists its own and
-        its meetings' steps, and each of its proposals' timelines entire.
+        its meetings' steps (those called for it or where one of its proposals
+        was raised), and each of its proposals' timelines entire.
         """
         entries: dict[UUID, list[Entry]] = {}
         for proposal_id, record in self.model.proposals.items():
@@ -3106,10 +3122,12 @@ class LedgerMachine(RuleBasedStateMachine):
                 any(f"'{a.description}'" in text for a in record.actions.values())
                 for text in done
             )
-        for project_id, project in self.model.projects.items():
+        for project_id in self.model.projects:
             lines = timeline(ledger, project=project_id)
             own = [e for e in lines if e.kind.startswith(("Project.", "Meeting."))]
-            assert [(e.kind, e.occurred_at) for e in own] == project.log
+            assert [(e.kind, e.occurred_at) for e in own] == self.model.project_log(
+                project_id
+            )
             theirs = {
                 e.position
                 for p, record in self.model.proposals.items()
