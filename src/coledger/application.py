@@ -19,7 +19,7 @@ import copy
 import functools
 import time
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import IO, Any
 from uuid import UUID
 
@@ -148,7 +148,20 @@ class Ledger(
     @_query
     def proposal(self, proposal_id: UUID) -> ProposalView:
         """A proposal as recorded now."""
-        return ProposalView.of(self._proposal(proposal_id))
+        record = self._proposal(proposal_id)
+        return ProposalView.of(record, self._count_so_far(record))
+
+    def _count_so_far(self, record: Proposal) -> Tally | None:
+        """An open vote's tally, as a close now would count it (None if not open).
+
+        A close counts the voters with lived experience when its rule has a
+        quorum of them; so does the count so far, for a chair to see whether
+        that quorum is met yet.
+        """
+        if record.status != "voting" or record.tally is not None:
+            return None
+        at = max(datetime.now(UTC), record.last_voting_step())
+        return record.current_tally(self._le_participants(record, at))
 
     @_query
     def adjustment(self, adjustment_id: UUID) -> AdjustmentView:

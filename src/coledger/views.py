@@ -222,8 +222,8 @@ class ProposalView:
     version: int
 
     @classmethod
-    def of(cls, p: Proposal) -> ProposalView:
-        """Snapshot a proposal aggregate."""
+    def of(cls, p: Proposal, so_far: Tally | None = None) -> ProposalView:
+        """Snapshot a proposal aggregate (*so_far*: its open vote's count, if known)."""
         return cls(
             p.id,
             p.body,
@@ -245,10 +245,17 @@ class ProposalView:
             p.rule,
             p.access_override,
             tuple(p.ballots.values()),
-            p.tally if p.tally is not None else p.current_tally(),
+            _tally(p, so_far),
             p.decision,
             p.decisions,
             tuple(p.actions.values()),
             p.evaluations,
             p.version,
         )
+
+
+def _tally(p: Proposal, so_far: Tally | None) -> Tally:
+    """The closed vote's tally, else the count so far (*so_far* if given)."""
+    if p.tally is not None:
+        return p.tally
+    return so_far if so_far is not None else p.current_tally()

@@ -307,6 +307,25 @@ def test_lived_experience_quorum_counts_declared_voters_at_close(
     assert ledger.close_voting(withdrawn, by=admin).outcome == "not_valid"
 
 
+def test_an_open_vote_s_count_so_far_counts_voters_with_lived_experience(
+    memory_ledger: Ledger,
+) -> None:
+    """Under a lived-experience quorum, the count so far says how many have voted."""
+    ledger = memory_ledger
+    admin, body, (a, b, c) = board_with(
+        ledger, 3, Rule.majority(lived_experience_quorum=2)
+    )
+    for member in (a, b):
+        ledger.declare_lived_experience(member, categories=["DIS"])
+    p = ledger.raise_proposal(body, proposers=[a], title="Short", text="x")
+    ledger.open_voting(p, by=admin)
+    vote(ledger, p, {a: "for", c: "for"})
+    assert ledger.tally(p).lived_experience_participants == 1
+    assert ledger.proposal(p).tally == ledger.tally(p)
+    closed = ledger.close_voting(p, by=admin).tally
+    assert closed == ledger.tally(p) == ledger.proposal(p).tally
+
+
 def test_lived_experience_quorum_reads_declarations_in_business_time(
     ledger: Ledger,
 ) -> None:
