@@ -91,14 +91,16 @@ class Catalogue:
                     start=self._position, limit=PAGE, inclusive_of_start=False
                 )
                 for notification in page:
-                    kind = self._created.get(notification.topic)
-                    if kind is not None:
-                        self._ids[kind].append(UUID(str(notification.originator_id)))
+                    # Decoded first: one that fails (a locked key store) is read
+                    # again next time, so nothing of it may be kept before.
                     if _NO_SOURCE_REF not in notification.state or (
                         notification.topic in _ACTS
                         and _NO_SUPPORTER not in notification.state
                     ):
                         self._fold(self._app.mapper.to_domain_event(notification))
+                    kind = self._created.get(notification.topic)
+                    if kind is not None:
+                        self._ids[kind].append(UUID(str(notification.originator_id)))
                     self._position = notification.id
                 if len(page) < PAGE:
                     return

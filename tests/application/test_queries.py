@@ -9,6 +9,7 @@ import pytest
 
 from coledger import InvalidInputError, Ledger
 from coledger.errors import (
+    DatabaseLockedError,
     DuplicateSourceRefError,
     EmptyTextError,
     InvalidIdError,
@@ -360,3 +361,24 @@ def test_verify_names_its_own_checkpoints_argument_when_refusing_it(
     """Ledger.verify refuses bad checkpoints by that name, not the function's notes."""
     with pytest.raises(InvalidInputError, match=r"^checkpoints must be"):
         memory_ledger.verify(checkpoints=checkpoints)  # type: ignore[arg-type]
+
+
+def test_a_read_that_fails_midway_lists_each_record_once_when_tried_again(
+    memory_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record whose event failed to decode (say, key store locked) is listed once."""
+    ledger = memory_ledger
+    pat = ledger.register_member("Pat Example", source_ref="roll:1")
+    mapper = ledger._app.mapper  # a failure only storage can give
+    decode = mapper.to_domain_event
+
+    def locked(stored: object) -> object:
+        monkeypatch.setattr(mapper, "to_domain_event", decode)
+        raise DatabaseLockedError("coledger.db.keys", 5)
+
+    kim = ledger.register_member("Kim Example", source_ref="roll:2")
+    monkeypatch.setattr(mapper, "to_domain_event", locked)
+    with pytest.raises(DatabaseLockedError):
+        ledger.members()
+    assert [m.id for m in ledger.members()] == [pat, kim]
+    assert ledger.find_by_source_ref("roll:2") == kim
