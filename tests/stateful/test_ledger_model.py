@@ -936,6 +936,7 @@ class LedgerMachine(RuleBasedStateMachine):
             )
         )
         self.model.proposals[proposal].comments[comment_id] = (member, "Ja")
+        self.model.proposals[proposal].comment_at[comment_id] = at.astimezone(UTC)
         record.act(supporter, self.clock)
         event("comment through a supporter before a revocation")
 
