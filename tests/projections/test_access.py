@@ -1309,3 +1309,38 @@ def test_x1_with_only_a_request_withdrawn_late_says_one_was_made(org: Board) -> 
         "insufficient evidence: 1 adjustment request was made, "
         "but none had fallen due by the period's end"
     )
+
+
+def test_x1_a_request_made_during_a_vote_that_decided_nothing_is_due_next(
+    memory_ledger: Ledger,
+) -> None:
+    """A need before the vote asked during one that closed not_valid is due next."""
+    ledger = memory_ledger
+    staff = person(ledger, "Sol", none_from=0)
+    lee = person(ledger, "Lee", le_from=0)
+    board = ledger.establish_body(
+        "Board", kind="governance", rule=Rule.majority(quorum=1), occurred_at=on(0)
+    )
+    for member in (staff, lee):
+        ledger.assign_seat(board, member, by=staff, occurred_at=on(0))
+    proposal = ledger.raise_proposal(
+        board, proposers=[staff], title="Kit", text="x", occurred_at=on(1)
+    )
+    ledger.open_voting(proposal, by=staff, occurred_at=on(2))
+    need = ledger.request_adjustment(
+        lee, code="ER", proposal=proposal, needed_before="vote", occurred_at=on(3)
+    )
+    ledger.cast_ballot(proposal, voter=staff, choice="for", occurred_at=on(3))
+    assert ledger.close_voting(proposal, by=staff, occurred_at=on(4)).outcome == (
+        "not_valid"
+    )
+    # The vote decided nothing: the proposal is still open, the need still due.
+    assert access.x1(lens(ledger), TH).value is None
+    ledger.provide_adjustment(need, by=staff, occurred_at=on(6))
+    ledger.decide(
+        proposal, outcome="adopted", method="consensus", by=staff, occurred_at=on(7)
+    )
+    facts = ledger.facts()
+    assert access.deadline(lens(ledger), facts.adjustments[need]) == on(7)
+    figure = access.x1(lens(ledger), TH)
+    assert (figure.value, figure.n) == (1.0, 1)

@@ -138,7 +138,8 @@ def deadline(lens: Lens, request: AdjustmentFacts) -> datetime | None:
     the proposal was decided or withdrawn without one, the first of those
     ended the chance to meet it in time, so it is due then. A request made
     after the vote opened (while it was open, or after it closed
-    ``not_valid``) is due at the first decision or withdrawal after it. A
+    ``not_valid``) is due at the first decision or withdrawal after it, a vote
+    that closed ``not_valid`` being no decision. A
     request needed before a proposal's feedback is due at the first feedback
     given on it at or after the request (or at its withdrawal, after which
     none can be given).
@@ -159,8 +160,9 @@ def _stage_reached(
 ) -> datetime | None:
     """When *proposal* first reached the stage *request* was needed before, if it has.
 
-    Its vote's opening, or else its first decision or withdrawal, after the
-    request, for a need before the vote; its first feedback, or else its
+    Its vote's opening, or else its first decision (a vote that closed
+    ``not_valid`` decided nothing) or withdrawal, after the request, for a
+    need before the vote; its first feedback, or else its
     withdrawal, after the request, for a need before feedback.
     """
     made = request.requested_at
@@ -168,7 +170,13 @@ def _stage_reached(
         opened = proposal.voting_opened_at
         if opened is not None and opened >= made:
             return opened
-        ended = [d.at for d in proposal.decisions if d.at >= made]
+        # a vote that closed not_valid decided nothing: the need is due at
+        # the decision that settles the proposal, as after such a vote
+        ended = [
+            d.at
+            for d in proposal.decisions
+            if d.at >= made and d.outcome != "not_valid"
+        ]
     elif request.needed_before == FEEDBACK:
         ended = [at for _, at in proposal.feedback if at >= made]
     else:

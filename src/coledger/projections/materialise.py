@@ -211,7 +211,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 54
+FIGURES_VERSION = 55
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -351,7 +351,10 @@ process's first design decision (``proposers_before_design``,
 ``commenters_before_design``), whose lived experience alone decides
 ``late_involvement``. 54: V4 hears a member at a meeting where P2 and the
 ladder place their act, a meeting-channel comment on an earlier proposal of
-the body among them, and counts every meeting where someone was heard.)"""
+the body among them, and counts every meeting where someone was heard. 55:
+X1 takes a need before the vote asked while the vote was open, when that
+vote closed ``not_valid``, as due at the decision that settles the
+proposal, not at the close that decided nothing.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
