@@ -2047,3 +2047,35 @@ def test_an_advisory_vote_names_only_its_electorate_as_deciders() -> None:
         (rung,) = ledger.power_sharing().ladder
     assert rung.evidence["people"]["deciders"] == 1
     assert rung.evidence["le_occasions"] == 0
+
+
+def test_a_vote_over_an_unmet_need_caps_the_period_it_decided_in(org: Org) -> None:
+    """A vote opened over an unmet need before the period, decided in it, caps it."""
+    a, b, _ = org.le
+    plan = org.project("co_design")
+    p = org.propose(a, plan, "design", 5, org.meeting(plan, 5, "workshop"))
+    org.ledger.request_adjustment(
+        b, code="BSL", proposal=p, needed_before="vote", occurred_at=day(6)
+    )
+    org.ledger.open_voting(
+        p,
+        by=org.admin,
+        access_override="the funder's deadline",
+        occurred_at=day(19.9),
+    )
+    for voter in org.voters:
+        org.ledger.cast_ballot(p, voter=voter, choice="for", occurred_at=day(19.95))
+    org.ledger.close_voting(p, by=org.admin, occurred_at=day(20.1))
+    whole = org.rung(plan)
+    assert (whole.rung, whole.flags) == ("ENGAGEMENT", ("equal_terms_not_met",))
+    # The adoption, and the vote over the need, fall in the second half.
+    (second,) = org.rungs(Scope.project(plan), since=day(20))
+    assert second.evidence["adopted_phases"] == ["design"]
+    assert second.evidence["access_overrides"] == 1
+    assert (second.rung, second.flags) == (
+        "ENGAGEMENT",
+        ("equal_terms_not_met", "one_off"),  # the vote was their one input in it
+    )
+    # A vote closed before the period began weighs nothing in it.
+    (later,) = org.rungs(Scope.project(plan), since=day(20.1) + timedelta(seconds=1))
+    assert later.evidence["access_overrides"] == 0

@@ -230,7 +230,7 @@ class Terms:
     figures: dict[str, Figure]
     unresolved_declines: int
     access_overrides: int
-    """Votes opened in the period over unmet requests, whoever made them."""
+    """Votes open in the period over unmet requests, whoever made them."""
     requesters: int = 0
     """How many different decision-makers had a request declined and never
     made good, or passed over by a vote: whose lived experience the test reads."""
@@ -307,15 +307,28 @@ def decision_makers(lens: Lens, proposals: list[ProposalFacts]) -> set[UUID]:
     return makers
 
 
+def open_in_period(lens: Lens, opened: datetime, ended: datetime | None) -> bool:
+    """Whether a vote opened at *opened* was open in the period, or ended in it.
+
+    *ended* is its close (or its proposal's withdrawal), if it came. A vote
+    opened just before the period and closed in it decided in it: what it
+    was held over bears on the period its decision counts in.
+    """
+    if not lens.by_end(opened):
+        return False
+    return ended is None or lens.since is None or ended >= lens.since
+
+
 def terms(lens: Lens, th: Thresholds, proposals: list[ProposalFacts]) -> Terms:
     """Equal terms: R3 at parity, no lone representative, access met in time.
 
     R3 at least 1 (or no evidence), R2 zero (or no evidence), X1 at least
     ``th.fulfilment`` (or no requests), no declined request of a decision-maker
-    with lived experience left unmade-good, and no vote opened over such a
-    member's unmet request (an access override). ``access_overrides`` counts
-    every vote opened over unmet requests, whoever made them, so that each
-    override shows in the evidence even where it does not break equal terms.
+    with lived experience left unmade-good, and no vote open in the period
+    over such a member's unmet request (an access override).
+    ``access_overrides`` counts every such vote over unmet requests, whoever
+    made them, so that each override shows in the evidence even where it
+    does not break equal terms.
     """
     figures = {
         "R1": representation.r1(lens, th),
@@ -331,7 +344,11 @@ def terms(lens: Lens, th: Thresholds, proposals: list[ProposalFacts]) -> Terms:
     overrides = le_overrides = 0
     for p in proposals:
         opened = p.voting_opened_at
-        if opened is None or not lens.in_period(opened) or p.access_override is None:
+        if (
+            opened is None
+            or p.access_override is None
+            or not open_in_period(lens, opened, p.voting_closed_at or p.withdrawn_at)
+        ):
             continue
         overrides += 1  # shown whoever's need it was; only these below cap
         unmet = [

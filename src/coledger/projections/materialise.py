@@ -211,7 +211,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 55
+FIGURES_VERSION = 56
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -354,7 +354,10 @@ ladder place their act, a meeting-channel comment on an earlier proposal of
 the body among them, and counts every meeting where someone was heard. 55:
 X1 takes a need before the vote asked while the vote was open, when that
 vote closed ``not_valid``, as due at the decision that settles the
-proposal, not at the close that decided nothing.)"""
+proposal, not at the close that decided nothing. 56: the ladder's equal-terms
+test, and its access_overrides evidence, read every vote with an access
+override that was open in the period, one opened before it and closed in it
+too, not only those opened in it.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
