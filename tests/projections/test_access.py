@@ -283,18 +283,20 @@ def test_x1_a_request_due_exactly_at_now_is_pending(org: Board) -> None:
     """X1: an open request whose deadline is now itself has not failed yet."""
     m = org.meeting(10)
     org.request(org.ann, 2, m)
-    # The period [.., day 10) ends as the meeting starts: provided at that very
-    # moment the request would still be on time, so it is pending, not failed.
-    at_start = access.x1(org.lens(until=day(10)), TH)
-    assert (at_start.value, at_start.n) == (None, 0)
-    # One moment later the deadline has passed with no answer: 0 of 1.
-    after = access.x1(org.lens(until=day(10) + timedelta(microseconds=1)), TH)
-    assert (after.value, after.n) == (0.0, 1)
     # With no period end, now is midnight after the latest business day (the
     # request, made on day 2); a request needed by then is pending as well.
     midnight = datetime.combine(day(3).date(), datetime.min.time(), tzinfo=UTC)
     org.request(org.ben, 2, needed_by=midnight)
     assert access.x1(org.lens(), TH).n == 0
+    org.attend(org.meeting(20), org.cat, on=20)  # the record passes day 10
+    # The period [.., day 10) ends as the meeting starts: provided at that very
+    # moment the request would still be on time, so it is pending, not failed.
+    at_start = access.x1(org.lens(until=day(10)), TH)
+    assert (at_start.value, at_start.n) == (None, 0)
+    # One moment later the deadline has passed with no answer: 0 of 1, and
+    # Ben's standing request (from midnight) failed the day-10 meeting too.
+    after = access.x1(org.lens(until=day(10) + timedelta(microseconds=1)), TH)
+    assert (after.value, after.n) == (0.0, 2)
 
 
 def test_x1_says_requests_made_but_none_due_apart_from_none_made(org: Board) -> None:
@@ -1344,3 +1346,22 @@ def test_x1_a_request_made_during_a_vote_that_decided_nothing_is_due_next(
     assert access.deadline(lens(ledger), facts.adjustments[need]) == on(7)
     figure = access.x1(lens(ledger), TH)
     assert (figure.value, figure.n) == (1.0, 1)
+
+
+def test_x1_a_period_past_the_record_leaves_needs_still_to_come_pending(
+    org: Board,
+) -> None:
+    """X1: in a period ending after the latest day recorded, needs due later pend."""
+    coming = org.meeting(40)
+    org.request(org.ann, 2, coming)  # due as the day-40 meeting starts
+    org.request(org.ben, 2)  # standing: Ben's seat expects him at every meeting
+    org.attend(org.meeting(3), org.cat, on=3)  # the latest business day recorded
+    # Day 40 is still to come, as A2, X4 and X5 hold: only day 3 fell due.
+    for period in (org.lens(), org.lens(until=day(60))):
+        x1 = access.x1(period, TH)
+        assert (x1.value, x1.n) == (0.0, 1)
+    # Once the record passes day 40 unanswered, both failed there.
+    org.attend(org.meeting(45), org.cat, on=45)
+    for period in (org.lens(), org.lens(until=day(60))):
+        x1 = access.x1(period, TH)
+        assert (x1.value, x1.n) == (0.0, 4)

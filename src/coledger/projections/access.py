@@ -18,8 +18,8 @@ meeting for a meeting request, the opening of the vote for a proposal request
 needed at or before the vote, or the first feedback after it for a proposal
 request needed before feedback. With no deadline, being provided at all is enough.
 A decline, or a request still unanswered, fails; one still open with its
-deadline at or after the period's end (or now) is pending and left out until it
-falls due.
+deadline at or after the period's end (or now, or the end of the latest day
+recorded) is pending and left out until it falls due.
 
 X1 reads a standing request (one for no meeting or proposal) as one expected
 outcome per meeting it covered, as the reference's adjustment lifecycle asks:
@@ -209,7 +209,9 @@ def pending(lens: Lens, request: AdjustmentFacts) -> bool:
         return False
     due = deadline(lens, request)
     if due is not None:
-        return due >= lens.now  # at now itself it can still be met in time
+        # at now itself it can still be met in time; after the record's
+        # latest day it is still to come, whatever the period's end
+        return due >= lens.recorded_now
     # No deadline yet: a need before a vote that nothing has yet opened,
     # decided or withdrawn, or before feedback not yet given (``deadline``
     # would have found them).
@@ -413,8 +415,9 @@ def standing_outcome(
     part) at or before the meeting's start, ``declined`` when it was declined
     by then. A meeting that started with no answer yet was an outcome missing,
     which fails: ``late`` when a provision came after it (by the period's
-    end), else ``unresolved``. A meeting at or after now with no answer yet is
-    ``pending``: the request can still be met for it.
+    end), else ``unresolved``. A meeting at or after now (or after the latest
+    day recorded) with no answer yet is ``pending``: the request can still be
+    met for it.
     """
     at, answered = meeting.starts_at, request.resolved_at
     if answered is not None and answered <= at:
@@ -422,7 +425,7 @@ def standing_outcome(
             return "met"
         if request.status == "declined":
             return "declined"
-    if at >= lens.now:
+    if at >= lens.recorded_now:
         return "pending"
     return "late" if status_at_end(lens, request) == "provided" else "unresolved"
 

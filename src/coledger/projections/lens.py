@@ -379,6 +379,15 @@ class Lens:
             return self.until
         return now_of(self.facts)
 
+    @property
+    def recorded_now(self) -> datetime:
+        """Now, but no later than the end of the latest business day recorded.
+
+        A period may end after the record does: what falls after its latest
+        day (a meeting, a deadline) is still to come, as far as it can tell.
+        """
+        return min(self.now, now_of(self.facts))
+
     # Lived experience ------------------------------------------------------------
 
     def coverage(self, acts: Iterable[tuple[UUID, datetime]]) -> float | None:
@@ -487,8 +496,7 @@ class Lens:
         and no papers it may yet get before it, so it counts in no figure of
         meetings held (W2 leaves it out the same way).
         """
-        limit = min(self.now, now_of(self.facts))
-        return [m for m in self.meetings() if m.starts_at < limit]
+        return [m for m in self.meetings() if m.starts_at < self.recorded_now]
 
     def _meetings(self, in_period: bool) -> list[MeetingFacts]:
         facts = self.facts
