@@ -948,3 +948,32 @@ def test_d6_counts_actions_in_the_period_on_a_proposal_adopted_before_it(
     org.ledger.complete_action(p, action, by=org.admin, occurred_at=day(9))
     figure = d6(org.lens(since=3.5), TH)  # adopted on day 3, before the period
     assert (figure.value, figure.n, figure.band) == (1.0, 1, "good")
+
+
+def test_d6_in_a_period_past_the_record_an_action_due_later_still_pends(
+    make_org: Callable[[], Org],
+) -> None:
+    """D6: an action due after the latest day recorded waits, as X1's needs do."""
+    org = make_org()
+    kim = org.member("Kim", le=False)
+    p = org.propose([kim], 1)
+    org.decide(p, "adopted", "consent", [kim], 2)
+    for due, done in ((day(3), day(2.5)), (day(40), None)):
+        action = org.ledger.assign_action(
+            p,
+            description="Book",
+            owners=[kim],
+            by=org.admin,
+            due=due,
+            occurred_at=day(2),
+        )
+        if done is not None:
+            org.ledger.complete_action(p, action, by=org.admin, occurred_at=done)
+    # The record ends on day 2; day 40 is still to come, up to now or day 60.
+    for period in (org.lens(), org.lens(until=60)):
+        figure = d6(period, TH)
+        assert (figure.value, figure.n) == (1.0, 1)
+    org.ledger.register_member("Late joiner", occurred_at=day(45))
+    for period in (org.lens(), org.lens(until=60)):  # day 40 has passed undone
+        figure = d6(period, TH)
+        assert (figure.value, figure.n) == (0.5, 2)

@@ -342,8 +342,14 @@ def on_time(lens: Lens, a: ActionFacts) -> bool:
 
 
 def pending(lens: Lens, a: ActionFacts) -> bool:
-    """Whether *a* is still open at the end of the period and not yet due."""
-    return finished(lens, a) is None and a.due is not None and a.due >= lens.now
+    """Whether *a* is open at the end of the period and not yet due.
+
+    Not yet due by the period's end, or by the end of the latest day recorded
+    if that is sooner: a deadline after the record is still to come, as X1's.
+    """
+    return (
+        finished(lens, a) is None and a.due is not None and a.due >= lens.recorded_now
+    )
 
 
 def delivery_actions_with_le(lens: Lens, proposals: Iterable[ProposalFacts]) -> int:

@@ -211,7 +211,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 57
+FIGURES_VERSION = 58
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -360,7 +360,8 @@ override that was open in the period, one opened before it and closed in it
 too, not only those opened in it. 57: for a period that ends after the
 latest business day recorded, X1 takes a need due after that day as
 pending, as A2, X4, X5 and W2 take a meeting then as still to come, rather
-than as failed.)"""
+than as failed. 58: D6 likewise takes an open action due after that day as
+pending, not as late.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
