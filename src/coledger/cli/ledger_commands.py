@@ -112,9 +112,10 @@ def _report(args: argparse.Namespace) -> int:
             "--tables reads the all-time figures: no --since, --until or --as-of"
         )
     out = writable(args.out, args) if args.out is not None else None  # before work
+    # An empty id given (an unset variable) is a bad id, not the whole ledger.
+    body = None if args.body is None else uuid_arg(args.body, "body")
+    project = None if args.project is None else uuid_arg(args.project, "project")
     with Ledger.open(url, master_key=master_key(args)) as ledger:
-        body = uuid_arg(args.body, "body") if args.body else None
-        project = uuid_arg(args.project, "project") if args.project else None
         if args.tables:
             try:
                 report = ledger.power_sharing(

@@ -1,0 +1,46 @@
+"""An empty id (an unset variable) is a bad id, never an option left out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coledger import Ledger
+from coledger.cli import main
+from coledger.privacy import encode_master_key
+from conftest import TEST_MASTER_KEY
+
+
+@pytest.fixture
+def ledger_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A SQLite ledger holding one body, with its master key in the environment."""
+    db = tmp_path / "coledger.db"
+    with Ledger.open(f"sqlite:///{db}", master_key=TEST_MASTER_KEY) as ledger:
+        ada = ledger.register_member("Ada")
+        ledger.establish_body("Board", kind="governance", by=ada)
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", encode_master_key(TEST_MASTER_KEY))
+    monkeypatch.chdir(tmp_path)
+    return db
+
+
+@pytest.mark.parametrize("option", ["--body", "--project"])
+@pytest.mark.parametrize("tables", [[], ["--tables"]])
+def test_report_refuses_an_empty_scope_id(
+    ledger_db: Path,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    tables: list[str],
+) -> None:
+    """An empty --body or --project exits 2 naming it, not a whole-ledger report."""
+    out = ledger_db.parent / "report.txt"
+    code = main(
+        ["report", "--db", str(ledger_db), option, "", *tables, "--out", str(out)]
+    )
+    captured = capsys.readouterr()
+    kind = option.removeprefix("--")
+    assert (code, captured.out) == (2, "")
+    assert captured.err == (
+        f"coledger: {option}: the value given is not a {kind} id (a UUID)\n"
+    )
+    assert not out.exists()
