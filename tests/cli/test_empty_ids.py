@@ -44,3 +44,14 @@ def test_report_refuses_an_empty_scope_id(
         f"coledger: {option}: the value given is not a {kind} id (a UUID)\n"
     )
     assert not out.exists()
+
+
+@pytest.mark.parametrize("option", ["--member", "--by", "--source-ref"])
+def test_erase_reapply_refuses_an_empty_option_as_any_other(
+    ledger_db: Path, capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    """An empty --member, --by or --source-ref with --reapply exits 2, not ignored."""
+    code = main(["erase", "--db", str(ledger_db), "--reapply", option, ""])
+    captured = capsys.readouterr()
+    assert (code, captured.out) == (2, "")
+    assert captured.err.startswith("coledger: erase --reapply takes no --member")

@@ -255,19 +255,21 @@ def _follow(args: argparse.Namespace) -> int:
 
 
 def _erase(args: argparse.Namespace) -> int:
-    if args.reapply and (args.member or args.by or args.source_ref):
+    given = (args.member, args.by, args.source_ref)
+    # An empty value (an unset variable) is given too: not ignored, nor read as none.
+    if args.reapply and any(value is not None for value in given):
         raise CommandError(
             "erase --reapply takes no --member, --by or --source-ref: it destroys "
             "again every key the record says is gone, and erases no one new"
         )
+    if not args.reapply and (args.member is None or args.by is None):
+        raise CommandError("erase needs --member ID and --by ID (or --reapply)")
     url = storage_url(args.db, existing=True)
     with Ledger.open(url, master_key=master_key(args)) as ledger:
         if args.reapply:
             count = ledger.reapply_erasures()
             print(f"Destroyed {count} key(s) again, as the record requires.")
             return EXIT_OK
-        if not (args.member and args.by):
-            raise CommandError("erase needs --member ID and --by ID (or --reapply)")
         member = uuid_arg(args.member, "member")
         ledger.erase_member(
             member, by=uuid_arg(args.by, "member", "--by"), source_ref=args.source_ref
