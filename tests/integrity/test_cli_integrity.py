@@ -210,10 +210,14 @@ def test_keygen_refuses_to_write_either_file_unless_both_can_be(
     assert (tmp_path / "taken.txt").read_text(encoding="utf-8") == "kept\n"
 
 
-def test_keygen_master_refuses_a_verifier_file(tmp_path: Path) -> None:
-    """A master key has no verifier key, so --verifier-out with --master exits 2."""
-    made = coledger("keygen", "--master", "--verifier-out", "v.txt", cwd=tmp_path)
-    assert made.returncode == 2
+@pytest.mark.parametrize("out", ["v.txt", ""])
+def test_keygen_master_refuses_a_verifier_file(tmp_path: Path, out: str) -> None:
+    """A master key has no verifier key, so --verifier-out with --master exits 2.
+
+    An empty name (an unset variable) is refused as any other, printing no key.
+    """
+    made = coledger("keygen", "--master", "--verifier-out", out, cwd=tmp_path)
+    assert (made.returncode, made.stdout) == (2, "")
     assert "--verifier-out goes with --name" in made.stderr
     assert list(tmp_path.iterdir()) == []
 

@@ -78,7 +78,7 @@ def _master_keygen(args: argparse.Namespace) -> int:
         raise CommandError(
             "--name makes a signing key; --master prints a master key: give one of them"
         )
-    if args.verifier_out:
+    if args.verifier_out is not None:  # an empty name too: it is no master key's
         raise CommandError("--verifier-out goes with --name, not --master")
     if args.out is not None:
         named_file(args.out)
