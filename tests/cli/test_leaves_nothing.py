@@ -9,6 +9,7 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
+from uuid import UUID
 
 import pytest
 
@@ -410,3 +411,45 @@ def test_report_checks_its_out_file_before_opening_the_ledger(
     assert result.returncode == 2, result.stderr
     assert result.stderr == "coledger: cannot write nodir/x.txt: no folder nodir\n"
     assert files(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["report"], ["export"], ["subject-access", "--member", str(UUID(int=1))]],
+    ids=lambda c: c[0],
+)
+def test_an_out_in_a_folder_it_may_not_write_is_refused_before_any_work(
+    command: list[str],
+    demo_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An --out in a folder the user may not write exits 2 before the ledger opens.
+
+    The check asks the system (os.access), as it would answer a user who is not
+    root; the tests run as root, which may write anywhere, so its answer is faked.
+    """
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = os.access
+
+    def access(path: Any, mode: int, **kwargs: Any) -> bool:
+        if Path(path).absolute() == locked and mode & os.W_OK:
+            return False
+        return real(path, mode, **kwargs)
+
+    def opened(*_args: object, **_kwargs: object) -> Ledger:
+        raise AssertionError("the ledger was opened")
+
+    monkeypatch.setattr(os, "access", access)
+    monkeypatch.setattr(Ledger, "open", opened)
+    out = locked / "out.txt"
+    db = str(demo_dir / "coledger.db")
+    assert main([*command, "--db", db, "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"coledger: cannot write {out}: no permission to make a file in {locked}\n"
+    )
+    assert list(locked.iterdir()) == []

@@ -244,6 +244,11 @@ def writable(text: str, args: argparse.Namespace, *, prints: bool = True) -> Pat
         raise CommandError(f"cannot write {path}: {error.strerror}") from error
     if not folder:
         raise CommandError(f"cannot write {path}: no folder {target.parent}")
+    # FILE.part is made there and renamed: known now, not after the work is done.
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        raise CommandError(
+            f"cannot write {path}: no permission to make a file in {target.parent}"
+        )
     if is_dir:
         raise CommandError(f"cannot write {path}: it is a folder")
     if odd:
