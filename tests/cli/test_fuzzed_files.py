@@ -10,6 +10,7 @@ import pytest
 from cli_helpers import run
 from coledger import Ledger
 from coledger.cli import main, transfer_commands
+from coledger.privacy import encode_master_key
 from conftest import TEST_MASTER_KEY
 
 ZERO = "/dev/zero"
@@ -109,3 +110,44 @@ def test_an_export_with_a_byte_that_is_not_utf8_names_its_line(
     assert "not UTF-8" in said
     assert "0xff" in said
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.jsonl"]
+
+
+def test_a_key_file_saved_with_a_byte_order_mark_opens_the_ledger(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A master key file a Windows editor saved (BOM, CRLF) reads as the key it holds.
+
+    A verifier key file or a checkpoint with a BOM reads as its text already.
+    """
+    monkeypatch.delenv("COLEDGER_MASTER_KEY", raising=False)
+    db = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{db}", master_key=TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ana Example")
+    key_file = tmp_path / "master.key"
+    key = encode_master_key(TEST_MASTER_KEY)
+    key_file.write_bytes(b"\xef\xbb\xbf" + key.encode("ascii") + b"\r\n")
+    assert main(["erasure-audit", "--db", str(db), "--key-file", str(key_file)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_key_file_that_is_not_ascii_is_named_in_plain_words(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A key file holding a byte not ASCII exits 2 saying so, not in a codec's words."""
+    monkeypatch.delenv("COLEDGER_MASTER_KEY", raising=False)
+    db = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{db}", master_key=TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ana Example")
+    key_file = tmp_path / "master.key"
+    key_file.write_bytes("clé".encode() + b"\n")
+    assert main(["report", "--db", str(db), "--key-file", str(key_file)]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith(
+        f"coledger: cannot read the key file {key_file}: byte 0xc3 at position 2 "
+        "is not ASCII (a master key is base64 text)"
+    ), said
+    assert "codec" not in said

@@ -306,13 +306,30 @@ def master_key(args: argparse.Namespace) -> str | None:
     return None
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
+"""What some editors (Windows Notepad, say) put before the text of a file they save."""
+
+
 def _read_key(path: Path) -> str:
-    """The key held in a key file; MasterKeyError if it cannot be read."""
+    """The key held in a key file; MasterKeyError if it cannot be read.
+
+    A byte-order mark before it is not part of it, as in a verifier key file.
+    """
     try:
-        return read_small(path, "ascii").strip()
-    except (OSError, UnicodeDecodeError) as error:
+        raw = read_small_bytes(path)
+    except OSError as error:
         msg = f"cannot read the key file {path}: {error}"
         raise MasterKeyError(msg) from error
+    data = raw.removeprefix(UTF8_BOM)
+    try:
+        return data.decode("ascii").strip()
+    except UnicodeDecodeError as error:
+        at = error.start + len(raw) - len(data)  # counted in the file's own bytes
+        msg = (
+            f"cannot read the key file {path}: byte 0x{raw[at]:02x} at position "
+            f"{at} is not ASCII (a master key is base64 text)"
+        )
+        raise MasterKeyError(msg) from None
 
 
 def open_creating(args: argparse.Namespace, url: str) -> Ledger:
