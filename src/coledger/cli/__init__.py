@@ -16,6 +16,7 @@ machine; keep a real ledger's key apart from its database.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -116,6 +117,10 @@ def run() -> None:
     # wrong: it exits 0. One that had finished keeps its own exit code, which
     # for verify and erasure-audit is the verdict.
     code = EXIT_OK
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # Text its encoding (Latin-1, say) lacks is escaped, as on stderr,
+        # rather than stop the command with a traceback once its work is done.
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         code = main()
         sys.stdout.flush()

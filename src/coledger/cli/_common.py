@@ -145,6 +145,23 @@ def print_verdict(text: str, code: int) -> int:
     return code
 
 
+def print_exact(text: str) -> None:
+    """Print a signed note or a receipt as its UTF-8 bytes, whatever stdout's encoding.
+
+    Its bytes are what was signed or proven: encoded otherwise (or escaped, as
+    other output is where the encoding lacks a character) it would not verify.
+    """
+    if sys.stdout is None:  # started with it closed: print() too writes nothing
+        return
+    sys.stdout.flush()
+    raw = getattr(sys.stdout, "buffer", None)
+    if raw is None:  # a text-only stream put in its place (by a caller, say)
+        sys.stdout.write(text)
+        return
+    raw.write(text.encode("utf-8"))
+    raw.flush()
+
+
 def discard_output() -> None:
     """Send what is left of standard output nowhere: its reader went away.
 

@@ -20,6 +20,7 @@ from coledger.cli._common import (
     add_common,
     master_key,
     named_file,
+    print_exact,
     print_verdict,
     read_small_bytes,
     read_text,
@@ -191,7 +192,7 @@ def _checkpoint(args: argparse.Namespace) -> int:
         checkpoint = ledger.checkpoint(key)
         if handle is not None:
             handle.write(checkpoint.note)
-    print(checkpoint.note, end="")
+    print_exact(checkpoint.note)
     return EXIT_OK
 
 
@@ -242,7 +243,7 @@ def _prove(args: argparse.Namespace) -> int:
         receipt = ledger.prove_ballot(
             uuid_arg(args.proposal, "proposal"), uuid_arg(args.member, "member"), note
         )
-    print(receipt, end="")
+    print_exact(receipt)
     return EXIT_OK
 
 
