@@ -72,3 +72,29 @@ def test_a_report_piped_to_a_reader_that_left_exits_0(small_ledger: Path) -> Non
     """A report whose reader went away is no error of the command: exit 0, quiet."""
     code, err = closed_reader("report", cwd=small_ledger.parent)
     assert (code, err) == (0, "")
+
+
+def started_without_stdout(*args: str, cwd: Path) -> tuple[int, str]:
+    """Run the console script with no standard output at all (``>&-``, as cron may).
+
+    Python then has no sys.stdout (None), where a closed pipe gives a stream
+    whose writes fail.
+    """
+    result = subprocess.run(
+        ["sh", "-c", 'exec "$0" "$@" >&-', COLEDGER, *args],
+        cwd=cwd,
+        env={**os.environ, "COLEDGER_MASTER_KEY": KEY},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return result.returncode, result.stderr
+
+
+@pytest.mark.parametrize(("command", "code"), [("report", 0), ("verify", 3)])
+def test_a_command_started_without_stdout_keeps_its_code_quietly(
+    small_ledger: Path, command: str, code: int
+) -> None:
+    """With stdout closed before it starts, a command exits with its own code, quiet."""
+    assert started_without_stdout(command, cwd=small_ledger.parent) == (code, "")

@@ -123,7 +123,8 @@ def run() -> None:
         sys.stdout.reconfigure(errors="backslashreplace")
     try:
         code = main()
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None: started with it closed (>&-)
+            sys.stdout.flush()
     except BrokenPipeError:
         discard_output()
     except KeyboardInterrupt as interrupt:
