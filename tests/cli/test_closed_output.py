@@ -98,3 +98,36 @@ def test_a_command_started_without_stdout_keeps_its_code_quietly(
 ) -> None:
     """With stdout closed before it starts, a command exits with its own code, quiet."""
     assert started_without_stdout(command, cwd=small_ledger.parent) == (code, "")
+
+
+def started_without_stderr(*args: str, cwd: Path) -> tuple[int, str]:
+    """Run the console script with no standard error at all (``2>&-``).
+
+    Its exit code and standard output.
+    """
+    result = subprocess.run(
+        ["sh", "-c", 'exec "$0" "$@" 2>&-', COLEDGER, *args],
+        cwd=cwd,
+        env={**os.environ, "COLEDGER_MASTER_KEY": KEY},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return result.returncode, result.stdout
+
+
+def test_export_started_without_stderr_draws_no_bar_and_exports(
+    small_ledger: Path,
+) -> None:
+    """With stderr closed before it starts, export writes its file and exits 0."""
+    folder = small_ledger.parent
+    code, out = started_without_stderr("export", "--out", "x.jsonl", cwd=folder)
+    assert code == 0
+    assert out.startswith("Exported 2 events to x.jsonl")
+    assert (folder / "x.jsonl").exists()
+
+
+def test_an_error_with_stderr_closed_is_not_printed_on_stdout(tmp_path: Path) -> None:
+    """With stderr closed, a refusal exits 2 and leaves stdout (the result) empty."""
+    assert started_without_stderr("report", "--db", "no.db", cwd=tmp_path) == (2, "")

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from coledger import __version__
 from coledger.cli import integrity, ledger_commands, transfer_commands
@@ -117,6 +119,9 @@ def run() -> None:
     # wrong: it exits 0. One that had finished keeps its own exit code, which
     # for verify and erasure-audit is the verdict.
     code = EXIT_OK
+    if sys.stderr is None:  # started with it closed (2>&-)
+        # print(file=None) would put the messages in the result on stdout.
+        sys.stderr = Path(os.devnull).open("w", encoding="utf-8")  # noqa: SIM115
     if isinstance(sys.stdout, io.TextIOWrapper):
         # Text its encoding (Latin-1, say) lacks is escaped, as on stderr,
         # rather than stop the command with a traceback once its work is done.
