@@ -138,3 +138,27 @@ def test_an_out_that_is_no_plain_file_gets_a_hint_that_works(
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.startswith(f"coledger: cannot write {os.devnull}: not a plain")
     assert hint in result.stderr
+
+
+FOLDER_NAMES = [[*command[:-1], "made/"] for command in EMPTY] + [
+    ["keygen", "--name", "test.example/l", "--out", "k.pem", "--verifier-out", "made/"]
+]
+
+
+@pytest.mark.parametrize(
+    "command", FOLDER_NAMES, ids=lambda c: " ".join(c[0:1] + c[-2:-1])
+)
+def test_an_out_ending_in_a_slash_names_a_folder_and_is_refused(
+    ledger_dir: Path, command: list[str]
+) -> None:
+    """--out made/ exits 2: a folder was meant, and no file 'made' is written."""
+    before = files(ledger_dir)
+    result = run(*command, cwd=ledger_dir)
+    assert (result.returncode, result.stdout) == (2, "")
+    option = command[-2]
+    assert result.stderr == (
+        f"coledger: {option} 'made/' ends in '/', so it names a folder: give "
+        "a file name\n"
+    )
+    assert files(ledger_dir) == before
+    assert not (ledger_dir / "made").exists()

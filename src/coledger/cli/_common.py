@@ -182,6 +182,19 @@ def named_file(text: str, option: str = "--out") -> Path:
     return Path(text)
 
 
+def output_file(text: str, option: str = "--out") -> Path:
+    """The file an option names for writing; CommandError for a folder's name.
+
+    A name ending in '/' was meant as a folder: Path drops the '/', and the
+    file made would take the folder's name.
+    """
+    ends = tuple(sep for sep in (os.sep, os.altsep) if sep)
+    if text.endswith(ends):
+        msg = f"{option} {text!r} ends in {text[-1]!r}, so it names a folder: "
+        raise CommandError(msg + "give a file name")
+    return named_file(text, option)
+
+
 def kept_files(args: argparse.Namespace) -> list[tuple[Path, str]]:
     """The files this run depends on, each with what it is, for no output to replace.
 
@@ -250,7 +263,7 @@ def writable(text: str, args: argparse.Namespace, *, prints: bool = True) -> Pat
     *prints* says whether the command prints when --out is left out, which a
     device named instead (/dev/stdout, say) is then told to do.
     """
-    target = named_file(text)
+    target = output_file(text)
     path = str(target)
     try:
         folder, is_dir = target.parent.is_dir(), target.is_dir()

@@ -20,6 +20,7 @@ from coledger.cli._common import (
     add_common,
     master_key,
     named_file,
+    output_file,
     print_exact,
     print_verdict,
     read_small_bytes,
@@ -106,11 +107,11 @@ def _keygen(args: argparse.Namespace) -> int:
         pem = key.to_pem(_passphrase())
     except CheckpointError as error:
         raise CommandError(f"{error} (from {PASSPHRASE_ENV})") from error
-    out = named_file(str(DEFAULT_SIGNING_KEY) if args.out is None else args.out)
+    out = output_file(str(DEFAULT_SIGNING_KEY) if args.out is None else args.out)
     shared = (
         None
         if args.verifier_out is None
-        else named_file(args.verifier_out, "--verifier-out")
+        else output_file(args.verifier_out, "--verifier-out")
     )
     if shared is not None and shared.absolute() == out.absolute():
         raise CommandError("--out and --verifier-out must name different files")
