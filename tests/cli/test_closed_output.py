@@ -131,3 +131,32 @@ def test_export_started_without_stderr_draws_no_bar_and_exports(
 def test_an_error_with_stderr_closed_is_not_printed_on_stdout(tmp_path: Path) -> None:
     """With stderr closed, a refusal exits 2 and leaves stdout (the result) empty."""
     assert started_without_stderr("report", "--db", "no.db", cwd=tmp_path) == (2, "")
+
+
+FULL = "/dev/full"
+
+
+@pytest.mark.skipif(not Path(FULL).exists(), reason="no /dev/full here")
+@pytest.mark.parametrize("command", [["verify"], ["keygen", "--master"], ["report"]])
+def test_output_to_a_full_disk_exits_2_in_one_line(
+    small_ledger: Path, command: list[str]
+) -> None:
+    """Stdout on a full disk (``> key`` there) could not run: exit 2, one line.
+
+    Not a traceback with exit 1, which for verify reads as FAILED.
+    """
+    with Path(FULL).open("w") as full:
+        result = subprocess.run(
+            [COLEDGER, *command],
+            cwd=small_ledger.parent,
+            env={**os.environ, "COLEDGER_MASTER_KEY": KEY},
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "coledger: cannot write its output: No space left on device\n",
+    )

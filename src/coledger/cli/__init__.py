@@ -132,6 +132,14 @@ def run() -> None:
             sys.stdout.flush()
     except BrokenPipeError:
         discard_output()
+    except OSError as error:
+        # Every file a command names is checked and read as a CommandError:
+        # what is left is standard output failing (a full disk, say), which
+        # must not read as a verdict, nor the key printed for "> FILE" as made.
+        discard_output()
+        said = error.strerror or str(error)
+        print(f"coledger: cannot write its output: {said}", file=sys.stderr)
+        code = EXIT_USAGE
     except KeyboardInterrupt as interrupt:
         # The interrupted command's frames may still hold a storage
         # transaction over the connections its ledger closed on the way out:

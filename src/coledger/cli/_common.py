@@ -168,6 +168,8 @@ def discard_output() -> None:
     Python flushes standard output once more on the way out, which would
     fail again with a traceback.
     """
+    if sys.stdout is None:  # started with none: nothing is left to send
+        return
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
