@@ -377,7 +377,7 @@ class Lens:
         """
         if self.until is not None:
             return self.until
-        return now_of(self.facts)
+        return self._recorded_end()
 
     @property
     def recorded_now(self) -> datetime:
@@ -386,7 +386,13 @@ class Lens:
         A period may end after the record does: what falls after its latest
         day (a meeting, a deadline) is still to come, as far as it can tell.
         """
-        return min(self.now, now_of(self.facts))
+        end = self._recorded_end()
+        return end if self.until is None else min(self.until, end)
+
+    def _recorded_end(self) -> datetime:
+        # Asked per meeting and per request: worked out once per state.
+        facts = self.facts
+        return facts.remember("recorded_end", lambda: now_of(facts))
 
     # Lived experience ------------------------------------------------------------
 
@@ -496,7 +502,8 @@ class Lens:
         and no papers it may yet get before it, so it counts in no figure of
         meetings held (W2 leaves it out the same way).
         """
-        return [m for m in self.meetings() if m.starts_at < self.recorded_now]
+        limit = self.recorded_now
+        return [m for m in self.meetings() if m.starts_at < limit]
 
     def _meetings(self, in_period: bool) -> list[MeetingFacts]:
         facts = self.facts

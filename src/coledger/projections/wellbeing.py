@@ -22,7 +22,7 @@ from datetime import datetime
 from uuid import UUID
 
 from coledger.projections.facts import Facts, MeetingFacts
-from coledger.projections.lens import Figure, Lens, insufficient, now_of
+from coledger.projections.lens import Figure, Lens, insufficient
 from coledger.projections.thresholds import Thresholds
 
 
@@ -49,7 +49,7 @@ def _first_check_ins(facts: Facts, now: datetime) -> dict[UUID, datetime]:
 
 def held_by(lens: Lens) -> datetime:
     """Until when meetings can have been held: now, and no later than the record."""
-    return min(lens.now, now_of(lens.facts))
+    return lens.recorded_now
 
 
 def opted_in(lens: Lens) -> list[MeetingFacts]:
