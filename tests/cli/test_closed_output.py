@@ -74,14 +74,12 @@ def test_a_report_piped_to_a_reader_that_left_exits_0(small_ledger: Path) -> Non
     assert (code, err) == (0, "")
 
 
-def started_without_stdout(*args: str, cwd: Path) -> tuple[int, str]:
-    """Run the console script with no standard output at all (``>&-``, as cron may).
-
-    Python then has no sys.stdout (None), where a closed pipe gives a stream
-    whose writes fail.
-    """
-    result = subprocess.run(
-        ["sh", "-c", 'exec "$0" "$@" >&-', COLEDGER, *args],
+def _started_with_closed(
+    redirect: str, args: tuple[str, ...], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """Run the console script with one standard stream closed by *redirect*."""
+    return subprocess.run(
+        ["sh", "-c", f'exec "$0" "$@" {redirect}', COLEDGER, *args],
         cwd=cwd,
         env={**os.environ, "COLEDGER_MASTER_KEY": KEY},
         capture_output=True,
@@ -89,6 +87,15 @@ def started_without_stdout(*args: str, cwd: Path) -> tuple[int, str]:
         timeout=120,
         check=False,
     )
+
+
+def started_without_stdout(*args: str, cwd: Path) -> tuple[int, str]:
+    """Run the console script with no standard output at all (``>&-``, as cron may).
+
+    Python then has no sys.stdout (None), where a closed pipe gives a stream
+    whose writes fail. Its exit code and standard error.
+    """
+    result = _started_with_closed(">&-", args, cwd)
     return result.returncode, result.stderr
 
 
@@ -105,15 +112,7 @@ def started_without_stderr(*args: str, cwd: Path) -> tuple[int, str]:
 
     Its exit code and standard output.
     """
-    result = subprocess.run(
-        ["sh", "-c", 'exec "$0" "$@" 2>&-', COLEDGER, *args],
-        cwd=cwd,
-        env={**os.environ, "COLEDGER_MASTER_KEY": KEY},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = _started_with_closed("2>&-", args, cwd)
     return result.returncode, result.stdout
 
 

@@ -16,6 +16,7 @@ from coledger import Ledger
 from coledger.demo import record_year
 from coledger.projections.indicators import WEIGHED
 from coledger.projections.lens import Figure
+from coledger.projections.report import PowerSharingReport
 from coledger.projections.thresholds import Thresholds
 from coledger.reports import render, suppress
 from coledger.reports.suppression import SMALL_CELL, safe_figure
@@ -267,8 +268,8 @@ def test_one_member_s_answered_requests_are_not_published_as_a_share() -> None:
     assert figure["note"] == note("X2")
 
 
-def test_one_member_s_needs_at_many_meetings_are_not_counted_in_public() -> None:
-    """Six meetings' needs of one member: X1's n would count her needs, so it goes."""
+def _one_member_s_six_needs() -> PowerSharingReport:
+    """A board at whose six meetings one member's BSL need was met; its report."""
     start = datetime(2025, 1, 6, 18, tzinfo=UTC)
     with Ledger.open("memory://") as ledger:
         admin = ledger.register_member("Admin", role="staff")
@@ -284,9 +285,14 @@ def test_one_member_s_needs_at_many_meetings_are_not_counted_in_public() -> None
             )
             request = ledger.request_adjustment(sam, code="BSL", meeting=meeting)
             ledger.provide_adjustment(request, by=admin)
-        report = ledger.power_sharing()
-        assert (report.indicators["X1"].n, report.indicators["X1"].people) == (6, 1)
-        public = json.loads(render(report, audience="public", format="json"))
+        return ledger.power_sharing()
+
+
+def test_one_member_s_needs_at_many_meetings_are_not_counted_in_public() -> None:
+    """Six meetings' needs of one member: X1's n would count her needs, so it goes."""
+    report = _one_member_s_six_needs()
+    assert (report.indicators["X1"].n, report.indicators["X1"].people) == (6, 1)
+    public = json.loads(render(report, audience="public", format="json"))
     figure = public["indicators"]["X1"]
     assert (figure["value"], figure["n"], figure["withheld"]) == (
         None,
@@ -298,24 +304,9 @@ def test_one_member_s_needs_at_many_meetings_are_not_counted_in_public() -> None
 
 def test_a_withheld_access_n_is_not_called_small_in_the_text() -> None:
     """One member's six needs withhold X1: its n reads withheld, not 'fewer than 5'."""
-    start = datetime(2025, 1, 6, 18, tzinfo=UTC)
-    with Ledger.open("memory://") as ledger:
-        admin = ledger.register_member("Admin", role="staff")
-        sam = ledger.register_member("Sam")
-        board = ledger.establish_body("Board", kind="governance", by=admin)
-        for week in range(6):
-            meeting = ledger.schedule_meeting(
-                board,
-                kind="decision_meeting",
-                title=f"Week {week}",
-                starts_at=start + timedelta(weeks=week),
-                by=admin,
-            )
-            request = ledger.request_adjustment(sam, code="BSL", meeting=meeting)
-            ledger.provide_adjustment(request, by=admin)
-        report = ledger.power_sharing()
-        text = render(report, audience="public")
-        page = render(report, audience="public", format="html")
+    report = _one_member_s_six_needs()
+    text = render(report, audience="public")
+    page = render(report, audience="public", format="html")
     lines = text.splitlines()
     row = lines[lines.index("  X1  Adjustments provided in time") + 1]
     assert "| n: withheld |" in row
