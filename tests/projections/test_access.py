@@ -782,11 +782,11 @@ def test_x1_a_request_for_a_vote_that_never_came_was_due_at_the_decision(
     assert figure.note.startswith("1 provided late")
 
 
-def test_x1_a_request_made_after_a_vote_that_decided_nothing_is_due_next(
-    memory_ledger: Ledger,
-) -> None:
-    """After a not_valid vote, a need before the vote is due at the next decision."""
-    ledger = memory_ledger
+def _vote_opened_on_day_two(ledger: Ledger) -> tuple[UUID, UUID, UUID]:
+    """Staff and Lee (lived experience) on a board of quorum one, voting from day 2.
+
+    Returns the staff member, Lee and the proposal, raised on day 1.
+    """
     staff = person(ledger, "Sol", none_from=0)
     lee = person(ledger, "Lee", le_from=0)
     board = ledger.establish_body(
@@ -798,6 +798,15 @@ def test_x1_a_request_made_after_a_vote_that_decided_nothing_is_due_next(
         board, proposers=[staff], title="Kit", text="x", occurred_at=on(1)
     )
     ledger.open_voting(proposal, by=staff, occurred_at=on(2))
+    return staff, lee, proposal
+
+
+def test_x1_a_request_made_after_a_vote_that_decided_nothing_is_due_next(
+    memory_ledger: Ledger,
+) -> None:
+    """After a not_valid vote, a need before the vote is due at the next decision."""
+    ledger = memory_ledger
+    staff, lee, proposal = _vote_opened_on_day_two(ledger)
     ledger.cast_ballot(proposal, voter=staff, choice="for", occurred_at=on(3))
     assert ledger.close_voting(proposal, by=staff, occurred_at=on(4)).outcome == (
         "not_valid"
@@ -1318,17 +1327,7 @@ def test_x1_a_request_made_during_a_vote_that_decided_nothing_is_due_next(
 ) -> None:
     """A need before the vote asked during one that closed not_valid is due next."""
     ledger = memory_ledger
-    staff = person(ledger, "Sol", none_from=0)
-    lee = person(ledger, "Lee", le_from=0)
-    board = ledger.establish_body(
-        "Board", kind="governance", rule=Rule.majority(quorum=1), occurred_at=on(0)
-    )
-    for member in (staff, lee):
-        ledger.assign_seat(board, member, by=staff, occurred_at=on(0))
-    proposal = ledger.raise_proposal(
-        board, proposers=[staff], title="Kit", text="x", occurred_at=on(1)
-    )
-    ledger.open_voting(proposal, by=staff, occurred_at=on(2))
+    staff, lee, proposal = _vote_opened_on_day_two(ledger)
     need = ledger.request_adjustment(
         lee, code="ER", proposal=proposal, needed_before="vote", occurred_at=on(3)
     )
