@@ -1364,3 +1364,21 @@ def test_x1_a_period_past_the_record_leaves_needs_still_to_come_pending(
     for period in (org.lens(), org.lens(until=day(60))):
         x1 = access.x1(period, TH)
         assert (x1.value, x1.n) == (0.0, 4)
+
+
+def test_x1_s_note_past_the_record_says_nothing_has_fallen_due_yet(
+    org: Board,
+) -> None:
+    """X1's note for a period ending after the record does not date the wait to it."""
+    org.request(org.ann, 2, org.meeting(40))
+    org.attend(org.meeting(3), org.cat, on=3)  # the latest business day recorded
+    for period in (org.lens(), org.lens(until=day(60))):
+        x1 = access.x1(period, TH)
+        assert (x1.value, x1.n) == (None, 0)
+        assert x1.note == (
+            "insufficient evidence: 1 adjustment request was made, "
+            "but none has fallen due yet"
+        )
+    x1 = access.x1(org.lens(until=day(2.5)), TH)  # a period the record outlasts
+    assert x1.note is not None
+    assert x1.note.endswith("but none had fallen due by the period's end")
