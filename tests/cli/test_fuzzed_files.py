@@ -151,3 +151,20 @@ def test_a_key_file_that_is_not_ascii_is_named_in_plain_words(
         "is not ASCII (a master key is base64 text)"
     ), said
     assert "codec" not in said
+
+
+def test_an_export_saved_with_a_byte_order_mark_imports(tmp_path: Path) -> None:
+    """An export an editor saved with a byte-order mark imports as the plain one."""
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ana Example")
+        ledger.register_member("Bo Example")
+        out = io.StringIO()
+        ledger.export(out)
+    export = tmp_path / "ledger.jsonl"
+    export.write_bytes(b"\xef\xbb\xbf" + out.getvalue().encode())
+    db = tmp_path / "copy.db"
+    key = tmp_path / "copy.key"
+    key.write_text(encode_master_key(TEST_MASTER_KEY) + "\n")
+    assert main(["import", str(export), "--db", str(db), "--key-file", str(key)]) == 0
+    with Ledger.open(f"sqlite:///{db}", master_key=TEST_MASTER_KEY) as copy:
+        assert [m.name for m in copy.members()] == ["Ana Example", "Bo Example"]

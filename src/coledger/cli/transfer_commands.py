@@ -85,15 +85,16 @@ def _lines_of(source: Path) -> Iterator[str]:
     """The lines of an export file, read one at a time; CommandError if unreadable.
 
     The lines are those ``str.splitlines`` finds, as an import has always read
-    them; a line longer than ``LONGEST_LINE`` is refused before more is read,
-    and so is one that is not UTF-8, naming it.
+    them, after any byte-order mark; a line longer than ``LONGEST_LINE`` is
+    refused before more is read, and so is one that is not UTF-8, naming it.
     """
     number = 0
     try:
         # A byte that is not UTF-8 reads as a lone surrogate, found on its own
         # line: the decoder's own error names a place in its buffer, no line.
+        # A byte-order mark, which some editors save first, is skipped.
         with source.open(
-            encoding="utf-8", errors="surrogateescape", newline=""
+            encoding="utf-8-sig", errors="surrogateescape", newline=""
         ) as handle:
             while chunk := handle.readline(LONGEST_LINE + 2):  # and its "\r\n"
                 if len(chunk.rstrip("\r\n")) > LONGEST_LINE:
