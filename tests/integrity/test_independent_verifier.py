@@ -170,9 +170,9 @@ def open_note(note: str, pinned: Pinned) -> tuple[int, bytes]:
 
 def trusted_checkpoints(
     notes: Sequence[str], pinned: Pinned | None, found: Counter[str]
-) -> dict[int, bytes]:
+) -> dict[int, list[bytes]]:
     """Step 1: the roots of the notes that open, by size; findings for the rest."""
-    trusted: dict[int, bytes] = {}
+    trusted: dict[int, list[bytes]] = {}
     for note in notes:
         if pinned is None:
             found["NO_TRUSTED_SIGNATURE"] += 1
@@ -182,10 +182,12 @@ def trusted_checkpoints(
         except NoteError as error:
             found[str(error)] += 1
             continue
-        if size in trusted and trusted[size] != root:
-            found["EQUIVOCATION"] += 1
+        roots = trusted.setdefault(size, [])
+        if root in roots:
             continue
-        trusted[size] = root
+        if roots:
+            found["EQUIVOCATION"] += 1
+        roots.append(root)
     return trusted
 
 
@@ -217,7 +219,7 @@ def is_hash(value: Any) -> bool:
 class Walk:
     """Step 2: the leaves in order, a running tree, roots compared at checkpoints."""
 
-    def __init__(self, trusted: dict[int, bytes], found: Counter[str]) -> None:
+    def __init__(self, trusted: dict[int, list[bytes]], found: Counter[str]) -> None:
         self.trusted = trusted
         self.found = found
         self.pending = sorted(trusted)
@@ -233,11 +235,12 @@ class Walk:
         """Check every pending checkpoint whose size is the tree's size now."""
         while self.pending and self.pending[0] == len(self.tree):
             size = self.pending.pop(0)
-            if mth(self.tree) == self.trusted[size]:
+            roots = self.trusted[size]
+            if mth(self.tree) in roots:
                 self.matched.append(size)
             else:
-                self.mismatched.append(size)
-                self.found["ROOT_MISMATCH"] += 1
+                self.mismatched += [size] * len(roots)
+                self.found["ROOT_MISMATCH"] += len(roots)
 
     def row(self, row: Sequence[Any]) -> None:
         """Steps 2.1-2.8 for one joined leaf and event row."""
@@ -319,7 +322,7 @@ def independent_verify(
     walk = Walk(trusted, found)
     for row in rows:
         walk.row(row)
-    found["TRUNCATED"] += len(walk.pending)
+    found["TRUNCATED"] += sum(len(trusted[size]) for size in walk.pending)
     largest = max(walk.matched, default=-1)
     found["EQUIVOCATION"] += sum(size < largest for size in walk.mismatched)
     found["UNLEDGERED_EVENT"] += len(unledgered)

@@ -709,6 +709,34 @@ def test_two_roots_for_one_size_is_equivocation(
     assert forged in finding.detail
 
 
+def test_two_roots_for_one_size_give_one_report_in_either_order(both: Scene) -> None:
+    """A log matching one of two roots signed for its size is anchored, either order."""
+    with tampering(both) as raw:
+        leaves = [leaf.leaf_hash for leaf in raw.leaves()]
+    forged = both.key.sign(SIZE, root([*leaves[:-1], bytes(32)]))
+    genuine_first = audit(both, notes=[both.notes[0], forged])
+    forged_first = audit(both, notes=[forged, both.notes[0]])
+    assert genuine_first.counts == forged_first.counts == {"EQUIVOCATION": 1}
+    assert genuine_first.anchored == forged_first.anchored == SIZE
+    assert genuine_first.checkpoints == forged_first.checkpoints == 2
+    rewritten = audit(both, notes=[forged, both.notes[0], both.notes[0], forged])
+    assert rewritten.counts == {"EQUIVOCATION": 1}
+
+
+def test_two_roots_for_one_size_that_the_log_matches_neither_of(scene: Scene) -> None:
+    """A log that matches neither root signed for its size mismatches both."""
+    forged = scene.key.sign(SIZE, root([bytes(32)] * SIZE))
+    forge_rewrite(scene)
+    for notes in ([scene.notes[0], forged], [forged, scene.notes[0]]):
+        report = audit(scene, notes=notes)
+        assert report.counts == {
+            "EQUIVOCATION": 1,
+            "ROOT_MISMATCH": 2,
+            "UNANCHORED": 1,
+        }
+        assert report.anchored == 0
+
+
 def test_a_later_checkpoint_of_a_rewritten_history_is_equivocation(
     both: Scene,
 ) -> None:

@@ -222,10 +222,12 @@ def read_checkpoints(
 
     Each finding about a note starts with its name (``checkpoint 1``, ...,
     unless *names* gives one per note), so an auditor who passed several can
-    tell which one failed.
+    tell which one failed. Two roots signed for one size are EQUIVOCATION,
+    and both are kept: the walk anchors the size if the log matches either,
+    so the order the notes come in changes nothing.
     """
     labels = names or [f"checkpoint {n}" for n in range(1, len(notes) + 1)]
-    trusted: dict[int, tuple[Checkpoint, str]] = {}
+    trusted: dict[int, list[tuple[Checkpoint, str]]] = {}
     for note, name in zip(notes, labels, strict=True):
         if verifier is None:
             out.add(
@@ -242,8 +244,11 @@ def read_checkpoints(
         except CheckpointError as error:
             out.add(Finding(error.code, f"{name}: {error.detail}"))
             continue
-        earlier, earlier_name = trusted.get(checkpoint.size, (None, ""))
-        if earlier is not None and earlier.root != checkpoint.root:
+        same_size = trusted.setdefault(checkpoint.size, [])
+        if any(kept.root == checkpoint.root for kept, _ in same_size):
+            continue  # a copy of a note already kept
+        if same_size:
+            earlier, earlier_name = same_size[0]
             out.add(
                 Finding(
                     "EQUIVOCATION",
@@ -252,9 +257,8 @@ def read_checkpoints(
                     f"\n{earlier.note}\n{checkpoint.note}",
                 )
             )
-            continue
-        trusted[checkpoint.size] = (checkpoint, name)
-    return dict(trusted[size] for size in sorted(trusted))
+        same_size.append((checkpoint, name))
+    return dict(pair for size in sorted(trusted) for pair in trusted[size])
 
 
 class _Walker:
@@ -300,20 +304,26 @@ class _Walker:
             self.tree.extend(leaves)
 
     def _check_roots(self) -> None:
+        due: list[Checkpoint] = []
         while self.pending and self.pending[0].size == self.size:
-            checkpoint = self.pending.pop(0)
-            if self.tree.root() == checkpoint.root:
-                self.matched.append(checkpoint.size)
-            else:
-                self.mismatched.append(checkpoint)
-                self.out.add(
-                    Finding(
-                        "ROOT_MISMATCH",
-                        f"the first {checkpoint.size} events do not hash to the "
-                        f"signed root {checkpoint.root_b64}",
-                        leaf_index=checkpoint.size - 1 if checkpoint.size else None,
-                    )
+            due.append(self.pending.pop(0))
+        if not due:
+            return
+        root = self.tree.root()
+        if any(checkpoint.root == root for checkpoint in due):
+            # Any other root signed for this size is EQUIVOCATION already.
+            self.matched.append(self.size)
+            return
+        for checkpoint in due:
+            self.mismatched.append(checkpoint)
+            self.out.add(
+                Finding(
+                    "ROOT_MISMATCH",
+                    f"the first {checkpoint.size} events do not hash to the "
+                    f"signed root {checkpoint.root_b64}",
+                    leaf_index=checkpoint.size - 1 if checkpoint.size else None,
                 )
+            )
 
     def _raw(self, page: RawPage) -> None:
         """Walk a raw page: clean runs in bulk, every other row through ``_row``."""
