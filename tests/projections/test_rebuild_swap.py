@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from coledger import Ledger, LedgerClosedError
+from coledger import Ledger, LedgerClosedError, StorageError
 from coledger.demo import record_year
 from coledger.projections import materialise
 from coledger.projections.indicators import build_report
@@ -104,3 +104,29 @@ def test_a_rebuild_of_an_empty_ledger_leaves_no_position(ledger: Ledger) -> None
     """Nothing recorded: the rebuild tracks nothing, and reports say so."""
     assert ledger.projections().rebuild() == 0
     assert ledger.projections().tables.position() == 0
+
+
+def test_a_rebuild_always_overtaken_gives_up_and_keeps_the_tables(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild whose every swap finds the tables moved says so and changes nothing."""
+    before = _built(ledger)
+    projector = ledger.projections()
+    kept = projector.tables.position()
+    tries: list[int] = []
+
+    def overtaken(*args: Any, **kwargs: Any) -> None:
+        """A swap that another catch-up always got to first."""
+        del args, kwargs
+        tries.append(1)
+        raise materialise.TablesMovedError("another catch-up got there first")
+
+    monkeypatch.setattr(projector.tables, "replace", overtaken)
+    with pytest.raises(StorageError, match="rebuilds in a row"):
+        projector.rebuild()
+    monkeypatch.undo()
+    assert len(tries) == materialise.ATTEMPTS
+    assert projector.tables.position() == kept
+    assert comparable(ledger.power_sharing(materialised=True, catch_up=False)) == before
+    fresh = ledger.power_sharing(materialised=True)
+    assert comparable(fresh) == comparable(ledger.power_sharing())

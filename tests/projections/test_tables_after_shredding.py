@@ -12,6 +12,8 @@ from uuid import UUID
 import pytest
 
 from coledger import Ledger, StorageError
+from coledger.projections import materialise
+from coledger.projections.indicators import build_report
 from coledger.projections.lens import Scope
 from coledger.projections.materialise import materialised_in
 
@@ -151,3 +153,32 @@ def test_tables_that_fail_to_catch_up_say_the_erasure_was_recorded(
             ledger.erase_member(scene.sam, by=scene.admin)
         assert "the server went away" in str(raised.value)
         assert ledger.member(scene.sam).erased
+
+
+def test_a_rebuild_does_not_bring_back_what_an_erasure_shredded(
+    ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An erasure stored while a rebuild folds stays out of the tables it swaps in."""
+    if ledger_url == "memory://":
+        pytest.skip("in-memory tables belong to one Ledger object")
+    with Ledger.open(ledger_url) as ledger:
+        scene = record(ledger)
+        ledger.projections().catch_up()
+        build = build_report
+        erased: list[int] = []
+
+        def erasing(*args: Any, **kwargs: Any) -> Any:
+            """build_report, once another process has erased sam."""
+            if not erased:
+                erased.append(0)  # the other process's catch-up builds too
+                with Ledger.open(ledger_url) as other:
+                    other.erase_member(scene.sam, by=scene.admin)
+                    erased[0] = other.position
+            return build(*args, **kwargs)
+
+        monkeypatch.setattr(materialise, "build_report", erasing)
+        ledger.projections().rebuild()
+        monkeypatch.setattr(materialise, "build_report", build)
+    with Ledger.open(ledger_url) as reader:
+        assert not tagged_from_lived_experience(reader)
+        assert tracked(reader) >= erased[0]

@@ -1044,12 +1044,10 @@ class Materialiser:
                 "other catch-ups keep getting there first; try again"
             )
 
-    def _catch_up_once(self, *, afresh: bool = False) -> int:
-        # Afresh (a rebuild): fold from the first event and swap every row,
-        # whatever the tables hold and whoever moved them meanwhile.
-        tracked = 0 if afresh else self.tables.position()
+    def _catch_up_once(self) -> int:
+        tracked = self.tables.position()
         head = self.ledger.position
-        if head <= tracked and not afresh:  # current: nothing to fold or write
+        if head <= tracked:  # current: nothing to fold or write
             return 0
         if self._facts.position and self._stamp != stamp_at(
             self.ledger.fold_states, self._facts.position
@@ -1078,7 +1076,7 @@ class Materialiser:
         self._stamp = stamp_at(self.ledger.fold_states, self._facts.position)
         if now_of(self._facts) != day:  # a new day: figures up to now all move
             self._facts.dirty.add(ALL)
-        everything = afresh or ALL in self._facts.dirty
+        everything = ALL in self._facts.dirty
         dirty = linked(self._facts, self._facts.dirty)
         if not everything:  # what the new events did not reach still holds
             carry_rungs(self._facts, marked_since, dirty)
@@ -1097,7 +1095,7 @@ class Materialiser:
             head,
             batches,
             None if everything else keys,
-            expected=None if afresh else tracked,
+            expected=tracked,
         )
         self._facts.dirty.clear()
         self._marks_from = head
@@ -1111,24 +1109,53 @@ class Materialiser:
         """Fold every event afresh and swap in every row at once; returns the position.
 
         Until the swap, readers find the tables as they were; a rebuild that
-        fails or is interrupted leaves them so. The swap replaces whatever
-        another catch-up wrote meanwhile: tables it had moved further go back
-        to this rebuild's position, and the next catch-up folds the rest.
+        fails or is interrupted leaves them so. When another catch-up moves
+        the tables meanwhile, the rebuild folds on to the new head and swaps
+        there, never taking the tables back (their rows may leave out data
+        an erasure shredded since the rebuild began), up to ``ATTEMPTS`` times.
         """
         with self._lock, collector_paused():
             self._facts = Facts()
             self._marks_from = -1
             self._stamp = None
-            if not self.ledger.position:  # nothing to fold: no scope has rows
-                self.tables.replace(0, ())
-            else:
-                try:
-                    self._catch_up_once(afresh=True)
-                except BaseException:  # the facts may be ahead of the tables
-                    self._facts = Facts()
-                    self._marks_from = -1
-                    raise
-        return self.tables.position()
+            try:
+                for _ in range(ATTEMPTS):
+                    try:
+                        self._rebuild_once()
+                        return self.tables.position()
+                    except TablesMovedError:
+                        continue
+            except BaseException:  # the facts may be ahead of the tables
+                self._facts = Facts()
+                self._marks_from = -1
+                raise
+            self._facts = Facts()
+            self._marks_from = -1
+            raise StorageError(
+                f"the projection tables moved under {ATTEMPTS} rebuilds in a row: "
+                "other catch-ups keep getting there first; try again"
+            )
+
+    def _rebuild_once(self) -> None:
+        """Fold on to the head and swap every scope's rows, if the tables stayed put."""
+        tracked = self.tables.position()
+        head = self.ledger.position
+        if self._facts.position and self._stamp != stamp_at(
+            self.ledger.fold_states, self._facts.position
+        ):  # the log lost what the facts hold (a restored database)
+            self._facts = Facts()
+        self._fold_to(head)
+        scopes: Iterable[Scope] = ()  # nothing recorded: no scope has rows
+        if head:
+            self._stamp = stamp_at(self.ledger.fold_states, self._facts.position)
+            scopes = scopes_of(self._facts)
+        batches = (
+            report_rows(build_report(Lens(self._facts, scope), self.th))
+            for scope in scopes
+        )
+        self.tables.replace(head, batches, expected=tracked)
+        self._facts.dirty.clear()
+        self._marks_from = head
 
     def follow(
         self,
