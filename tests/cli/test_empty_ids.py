@@ -55,3 +55,18 @@ def test_erase_reapply_refuses_an_empty_option_as_any_other(
     captured = capsys.readouterr()
     assert (code, captured.out) == (2, "")
     assert captured.err.startswith("coledger: erase --reapply takes no --member")
+
+
+@pytest.mark.parametrize("option", ["--since", "--until"])
+def test_report_tables_refuses_an_empty_period_bound(
+    ledger_db: Path, capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    """An empty --since or --until with --tables exits 2, not all-time figures."""
+    out = ledger_db.parent / "report.txt"
+    code = main(
+        ["report", "--db", str(ledger_db), "--tables", option, "", "--out", str(out)]
+    )
+    captured = capsys.readouterr()
+    assert (code, captured.out) == (2, "")
+    assert "--tables reads the all-time figures" in captured.err
+    assert not out.exists()

@@ -107,7 +107,9 @@ def _report(args: argparse.Namespace) -> int:
         except InvalidInputError as error:  # bad usage, as for the board above
             raise CommandError(f"--small-cell {args.small_cell}: {error}") from error
     url = storage_url(args.db, existing=True)
-    if args.tables and (args.since or args.until or args.as_of is not None):
+    # An empty bound given (an unset variable) is a period asked for too.
+    bounds = (args.since, args.until, args.as_of)
+    if args.tables and any(bound is not None for bound in bounds):
         raise CommandError(
             "--tables reads the all-time figures: no --since, --until or --as-of"
         )
