@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -75,3 +76,23 @@ def test_text_the_encoding_cannot_hold_is_escaped_not_a_traceback(
     assert "Organisation: \\u0141\u00f3d\\u017a FC\n".encode("latin-1") in (
         result.stdout
     )
+
+
+def test_a_json_report_stays_json_whatever_the_encoding(tmp_path: Path) -> None:
+    """A JSON report printed to Latin-1 is its UTF-8 bytes, as --out writes it.
+
+    Escaped as other text is, a letter beyond the encoding read as a backslash,
+    U and eight hex digits, which no JSON reader accepts, and it still exited 0.
+    """
+    with Ledger.open(
+        f"sqlite:///{tmp_path / 'coledger.db'}", master_key=TEST_MASTER_KEY
+    ) as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        ledger.establish_body("Bike \U0001f6b2 club", kind="governance", by=admin)
+    printed = coledger("report", "--format", "json", cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr.decode()
+    written = coledger("report", "--format", "json", "--out", "r.json", cwd=tmp_path)
+    assert written.returncode == 0, written.stderr.decode()
+    assert printed.stdout == (tmp_path / "r.json").read_bytes() + b"\n"
+    (rung,) = json.loads(printed.stdout.decode("utf-8"))["ladder"]
+    assert rung["name"] == "Bike \U0001f6b2 club"

@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 from uuid import UUID
 
 from coledger import demo
@@ -21,6 +22,7 @@ from coledger.cli._common import (
     add_common,
     master_key,
     open_creating,
+    print_exact,
     print_verdict,
     replacing,
     storage_url,
@@ -157,13 +159,22 @@ def _report(args: argparse.Namespace) -> int:
         group=args.group,
         thresholds=thresholds,
     )
+    _put_report(text, out, args)
+    return EXIT_OK
+
+
+def _put_report(text: str, out: Path | None, args: argparse.Namespace) -> None:
+    """Write a rendered report to *out*, or print it."""
     if out is not None:
         # The board's view holds small numbers that can point at people.
         with replacing(out, private=args.audience == "board") as handle:
             handle.write(text)
+    elif args.format == "json":
+        # JSON is UTF-8 (RFC 8259): escaped for another encoding, as other
+        # text is, a letter beyond it would read as no JSON escape.
+        print_exact(text + "\n")
     else:
         print(text)
-    return EXIT_OK
 
 
 def _refuse_unused_words(args: argparse.Namespace) -> None:
