@@ -725,6 +725,10 @@ class LedgerCore(ClosedOnExit):
 
     _pending_seen: dict[UUID, int]
     """In a batch, how many of each record's events gave ``_pending_refs`` theirs."""
+    _free_refs: dict[str, int]
+    """Source references this attempt (or batch) found free, each with the
+    position the catalogue said so at: its insert refuses if another writer
+    stored one after that position. Set as each attempt or batch begins."""
 
     def __init__(
         self,
@@ -1007,13 +1011,21 @@ class LedgerCore(ClosedOnExit):
         ref = v.check_optional_text(
             "source_ref", source_ref, limit=v.MAX_SOURCE_REF, one_line=True
         )
-        if ref is not None and (
-            ref in self._pending_refs or self._catalogue.find(ref) is not None
-        ):
+        if ref is not None:
+            self._check_ref_free(ref)
+        return Context(actor, when, ref)
+
+    def _check_ref_free(self, ref: str) -> None:
+        """DuplicateSourceRefError if *ref* is recorded; else note where it was free."""
+        taken = ref in self._pending_refs
+        if not taken:
+            found, at = self._catalogue.find_at(ref)
+            taken = found is not None
+            self._free_refs[ref] = min(at, self._free_refs.get(ref, at))
+        if taken:
             raise errors.DuplicateSourceRefError(
                 f"source_ref {ref!r} was already recorded"
             )
-        return Context(actor, when, ref)
 
     def _sync(self) -> None:
         """Drop every decrypted copy if keys were destroyed since the last call."""
@@ -1175,6 +1187,7 @@ class LedgerCore(ClosedOnExit):
             self._trust = self._alone and not attempt
             self._stored = False
             self._reads = {}
+            self._free_refs = {}
             try:
                 with self._one_call():
                     return command()
@@ -1283,6 +1296,13 @@ class LedgerCore(ClosedOnExit):
         for aggregate in aggregates:
             self._cache[aggregate.id] = aggregate
 
+    def _refs_carried(
+        self, events: Sequence[CanMutateAggregate[UUID]]
+    ) -> dict[str, int]:
+        """The references *events* carry that were found free, with where they were."""
+        carried = {getattr(event, "source_ref", None) for event in events}
+        return {ref: at for ref, at in self._free_refs.items() if ref in carried}
+
     def _take_refs(self, aggregate: LedgerAggregate) -> None:
         """Note the source references of the events *aggregate* recorded since.
 
@@ -1331,6 +1351,11 @@ class LedgerCore(ClosedOnExit):
             check["reads"] = {
                 i: version for i, version in self._reads.items() if i not in written
             }
+        refs = self._refs_carried(events)
+        if refs and getattr(self._app.recorder, "checks_refs", False):
+            # Found free by a read the insert does not repeat: another writer
+            # may have stored the reference since.
+            check["refs"] = refs
         ids = list(self._app.recorder.insert_events(stored, **check) or [])
         self._stored = True
         self._unrecorded.clear()
@@ -1504,6 +1529,7 @@ class LedgerCore(ClosedOnExit):
             self._pending_seen = {}
             self._shreds = []
             self._reads = {}
+            self._free_refs = {}
             self._batch_failed = False
             self._batch_owner = threading.get_ident()
             try:

@@ -123,8 +123,17 @@ class Catalogue:
 
     def find(self, source_ref: str) -> UUID | None:
         """The id recorded with *source_ref*, if any."""
+        return self.find_at(source_ref)[0]
+
+    def find_at(self, source_ref: str) -> tuple[UUID | None, int]:
+        """The id recorded with *source_ref*, and the position that answer holds at.
+
+        Read together, so that a writer can insist that no event carrying the
+        reference was stored after that position.
+        """
         self.refresh()
-        return self._source_refs.get(source_ref)
+        with self._lock:
+            return self._source_refs.get(source_ref), self._position
 
     def latest_act(self, member: UUID, supporter: UUID) -> Act | None:
         """The latest act through *supporter* with *member*, by business time."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,12 +13,14 @@ import pytest
 
 from coledger import (
     ConcurrencyError,
+    DuplicateSourceRefError,
     KeysDestroyedError,
     Ledger,
     NotAMemberError,
     NotDeclaredError,
     SupporterNotAuthorisedError,
     UnmetAdjustmentsError,
+    transfer,
 )
 from coledger.domain.values import ERASED
 from conftest import url_for
@@ -269,3 +272,60 @@ def test_a_batch_that_read_a_record_then_wrote_it_notices_a_change_between(
         vote_in_a_batch()
     assert ours.proposal(proposal).ballots == ()
     assert ours.member(voter).role == "member"
+
+
+def test_a_source_ref_recorded_while_a_command_is_saved_refuses_the_command(
+    two_writers: tuple[Ledger, Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reference another writer records between the check and the insert refuses it.
+
+    Before, both records carried it: find_by_source_ref named one of them, and
+    the ledger's export was refused by an import (a reference names one record).
+    """
+    ours, theirs = two_writers
+    ours.register_member("First")
+    inserts = meanwhile(
+        monkeypatch, ours, lambda: theirs.register_member("A", source_ref="minutes:1")
+    )
+    reading_the_head(ours)
+    with pytest.raises(DuplicateSourceRefError):
+        ours.register_member("B", source_ref="minutes:1")
+    assert inserts == [1]  # refused by its insert, then before inserting again
+    assert [m.name for m in ours.members()] == ["First", "A"]
+    out = io.StringIO()
+    ours.export(out)
+    transfer.read_export(out.getvalue().splitlines())
+
+
+def test_a_batch_whose_source_ref_another_writer_took_stores_nothing(
+    two_writers: tuple[Ledger, Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer storing a batch's reference first fails the batch."""
+    ours, theirs = two_writers
+    ours.register_member("First")
+    meanwhile(
+        monkeypatch, ours, lambda: theirs.register_member("A", source_ref="minutes:1")
+    )
+    reading_the_head(ours)
+    with pytest.raises(ConcurrencyError), ours.batch():  # noqa: PT012 (the batch)
+        ours.register_member("B", source_ref="minutes:1")
+        ours.register_member("C")
+    assert [m.name for m in ours.members()] == ["First", "A"]
+
+
+def test_a_write_without_the_reference_meanwhile_lets_a_referenced_command_through(
+    two_writers: tuple[Ledger, Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer's events with another reference, or none, refuse nothing."""
+    ours, theirs = two_writers
+    ours.register_member("First")
+
+    def others() -> None:
+        theirs.register_member("A", source_ref="minutes:10")
+        theirs.register_member("Z")
+
+    inserts = meanwhile(monkeypatch, ours, others)
+    reading_the_head(ours)
+    ours.register_member("B", source_ref="minutes:1")
+    assert inserts == [1]
+    assert ours.find_by_source_ref("minutes:1") is not None

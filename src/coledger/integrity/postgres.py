@@ -31,6 +31,7 @@ from coledger.integrity.recorders import (
     HeadMovedError,
     ReadsChangedError,
     leaf_hashes,
+    stored_ref,
     tree_size_from,
 )
 from coledger.storage import lock_refused, notify_channel
@@ -59,6 +60,8 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
 
     checks_reads = True
     """Its insert takes ``reads`` and stores nothing if one of them changed."""
+    checks_refs = True
+    """Its insert takes ``refs`` and stores nothing if another writer stored one."""
     checks_empty = True
     """Its insert takes ``head=0`` and stores nothing onto a ledger with events."""
 
@@ -141,6 +144,13 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
             "SELECT FROM {schema}.{events} AS e "
             "WHERE e.originator_id = r.originator_id "
             "AND e.originator_version > r.version LIMIT 1) AS newer) "
+            # And no source reference found free was stored since, by the
+            # bytes an event's JSON holds it in (it is never sealed).
+            "AND NOT EXISTS ("
+            "SELECT FROM unnest(%b::bytea[], %b::bigint[]) AS f(needle, after), "
+            "LATERAL (SELECT FROM {schema}.{events} AS e "
+            "WHERE e.notification_id > f.after "
+            "AND position(f.needle IN e.state) > 0 LIMIT 1) AS taken) "
             "{guard}"
             "ORDER BY ord "
             "RETURNING notification_id, originator_id, originator_version"
@@ -164,6 +174,11 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
         """The arrays of the records read unchanged (the insert's guard) it takes."""
         return [self._originator(i) for i in reads], list(reads.values())
 
+    @staticmethod
+    def _ref_params(refs: dict[str, int]) -> tuple[list[Any], ...]:
+        """The arrays of the references found free (the insert's guard) it takes."""
+        return [stored_ref(ref) for ref in refs], list(refs.values())
+
     def _originator(self, originator_id: UUID | str) -> UUID | str:
         if not self._uuid_ids:
             return str(originator_id)
@@ -185,6 +200,7 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
         is unknown.
         """
         reads: dict[UUID, int] = kwargs.pop("reads", None) or {}
+        refs: dict[str, int] = kwargs.pop("refs", None) or {}
         head = kwargs.pop("head", None)
         del kwargs  # an application recorder stores no tracking records
         if head not in {None, 0}:
@@ -192,7 +208,11 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
             raise ProgrammingError(msg)
         if not stored_events:
             return None
-        params = (*self._params(stored_events), *self._read_params(reads))
+        params = (
+            *self._params(stored_events),
+            *self._read_params(reads),
+            *self._ref_params(refs),
+        )
         statement = self._insert if head is None else self._insert_into_empty
         unsure = False
         for attempt in range(1, INSERT_ATTEMPTS + 1):
@@ -257,8 +277,11 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
         if not ids and statement is self._insert_into_empty:
             msg = "events were stored after position 0"
             raise HeadMovedError(msg)
-        if not ids:  # the guard found a record read since changed
-            msg = "a record the command read was changed by another writer"
+        if not ids:  # the guard found a record read since changed, or a ref taken
+            msg = (
+                "a record the command read was changed, or a source reference it "
+                "found free was recorded, by another writer"
+            )
             raise ReadsChangedError(msg)
         if len(ids) != count:
             msg = f"stored {len(ids)} events of {count}"

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.persistence import OperationalError
 from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
@@ -94,6 +95,9 @@ class HeadCheckingSQLiteRecorder(SQLiteApplicationRecorder):
     checks_head = True
     checks_reads = True
     """``insert_events(events, reads={id: version})`` stores nothing if one changed."""
+    checks_refs = True
+    """``insert_events(events, refs={ref: position})`` stores nothing if an event
+    stored after that position carries the source reference."""
 
     def convert_originator_id(self, originator_id: str) -> UUID | str:
         """A stored row's id: one shared UUID per recently read id, as events hold."""
@@ -108,6 +112,7 @@ class HeadCheckingSQLiteRecorder(SQLiteApplicationRecorder):
         *,
         head: int | None = None,
         reads: dict[UUID, int] | None = None,
+        refs: dict[str, int] | None = None,
         **kwargs: Any,
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
@@ -117,6 +122,8 @@ class HeadCheckingSQLiteRecorder(SQLiteApplicationRecorder):
             raise HeadMovedError(msg)
         if head is None and reads:  # an unmoved head covers the reads too
             self._check_reads(c, reads)
+        if head is None and refs and ids:
+            self._check_refs(c, refs, ids[0])
         return ids
 
     def _check_reads(self, c: SQLiteCursor, reads: dict[UUID, int]) -> None:
@@ -130,6 +137,27 @@ class HeadCheckingSQLiteRecorder(SQLiteApplicationRecorder):
             if c.fetchone():
                 msg = "a record the command read was changed by another writer"
                 raise ReadsChangedError(msg)
+
+    def _check_refs(self, c: SQLiteCursor, refs: dict[str, int], first: int) -> None:
+        """Raise ReadsChangedError (rolling back) if another writer stored a reference.
+
+        Looked for between the position each was found free at and this
+        insert's first row, as it is stored: in clear, in the event's JSON.
+        """
+        statement = (
+            f"SELECT 1 FROM {self.events_table_name} "  # noqa: S608 (our own name)
+            "WHERE rowid > ? AND rowid < ? AND instr(state, ?) > 0 LIMIT 1"
+        )
+        for ref, position in refs.items():
+            c.execute(statement, (position, first, stored_ref(ref)))
+            if c.fetchone():
+                msg = f"another writer recorded source_ref {ref!r} meanwhile"
+                raise ReadsChangedError(msg)
+
+
+def stored_ref(ref: str) -> bytes:
+    """How an event's stored JSON holds *ref* as its source reference."""
+    return orjson.dumps({"source_ref": ref})[1:-1]
 
 
 class LeafSQLiteRecorder(HeadCheckingSQLiteRecorder):
