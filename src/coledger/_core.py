@@ -53,6 +53,7 @@ from coledger.integrity.recorders import (
     HeadMovedError,
     LeafPOPORecorder,
     ReadsChangedError,
+    stored_field,
 )
 from coledger.log import StoredRecord
 from coledger.privacy.keys import (
@@ -729,6 +730,9 @@ class LedgerCore(ClosedOnExit):
     """Source references this attempt (or batch) found free, each with the
     position the catalogue said so at: its insert refuses if another writer
     stored one after that position. Set as each attempt or batch begins."""
+    _unseen: dict[bytes, int]
+    """Other stored bytes this attempt (or batch) relied on finding none of
+    after a position (an act through a supporter, as a revocation does)."""
 
     def __init__(
         self,
@@ -1187,7 +1191,7 @@ class LedgerCore(ClosedOnExit):
             self._trust = self._alone and not attempt
             self._stored = False
             self._reads = {}
-            self._free_refs = {}
+            self._free_refs, self._unseen = {}, {}
             try:
                 with self._one_call():
                     return command()
@@ -1296,12 +1300,18 @@ class LedgerCore(ClosedOnExit):
         for aggregate in aggregates:
             self._cache[aggregate.id] = aggregate
 
-    def _refs_carried(
-        self, events: Sequence[CanMutateAggregate[UUID]]
-    ) -> dict[str, int]:
-        """The references *events* carry that were found free, with where they were."""
+    def _absent(self, events: Sequence[CanMutateAggregate[UUID]]) -> dict[bytes, int]:
+        """What storing *events* relies on no other writer having stored since.
+
+        The references they carry that were found free, and what else was
+        found absent, each with the position it was absent at.
+        """
         carried = {getattr(event, "source_ref", None) for event in events}
-        return {ref: at for ref, at in self._free_refs.items() if ref in carried}
+        absent = dict(self._unseen)
+        for ref, at in self._free_refs.items():
+            if ref in carried:
+                absent[stored_field("source_ref", ref)] = at
+        return absent
 
     def _take_refs(self, aggregate: LedgerAggregate) -> None:
         """Note the source references of the events *aggregate* recorded since.
@@ -1351,11 +1361,11 @@ class LedgerCore(ClosedOnExit):
             check["reads"] = {
                 i: version for i, version in self._reads.items() if i not in written
             }
-        refs = self._refs_carried(events)
-        if refs and getattr(self._app.recorder, "checks_refs", False):
-            # Found free by a read the insert does not repeat: another writer
-            # may have stored the reference since.
-            check["refs"] = refs
+        absent = self._absent(events)
+        if absent and getattr(self._app.recorder, "checks_absent", False):
+            # Found absent by reads the insert does not repeat: another writer
+            # may have stored one since.
+            check["absent"] = absent
         ids = list(self._app.recorder.insert_events(stored, **check) or [])
         self._stored = True
         self._unrecorded.clear()
@@ -1529,7 +1539,7 @@ class LedgerCore(ClosedOnExit):
             self._pending_seen = {}
             self._shreds = []
             self._reads = {}
-            self._free_refs = {}
+            self._free_refs, self._unseen = {}, {}
             self._batch_failed = False
             self._batch_owner = threading.get_ident()
             try:
@@ -1593,7 +1603,10 @@ class LedgerCore(ClosedOnExit):
 
     def _latest_act(self, member: UUID, supporter: UUID) -> Act | None:
         """The latest act through *supporter* with *member*, stored or in the batch."""
-        found = self._catalogue.latest_act(member, supporter)
+        found, at = self._catalogue.latest_act(member, supporter)
+        # An act stored after this read, by another writer, would come later.
+        needle = stored_field("supporter", str(supporter))
+        self._unseen[needle] = min(at, self._unseen.get(needle, at))
         for aggregate in (self._pending or {}).values():
             for event in aggregate.pending_events:
                 acted = act_of(event)

@@ -135,7 +135,11 @@ class Catalogue:
         with self._lock:
             return self._source_refs.get(source_ref), self._position
 
-    def latest_act(self, member: UUID, supporter: UUID) -> Act | None:
-        """The latest act through *supporter* with *member*, by business time."""
+    def latest_act(self, member: UUID, supporter: UUID) -> tuple[Act | None, int]:
+        """The latest act through *supporter* with *member*, by business time.
+
+        With the position that answer holds at, read together.
+        """
         self.refresh()
-        return self._acts.get((member, supporter))
+        with self._lock:
+            return self._acts.get((member, supporter)), self._position

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -19,6 +19,7 @@ from coledger import (
     NotAMemberError,
     NotDeclaredError,
     SupporterNotAuthorisedError,
+    TimeOrderError,
     UnmetAdjustmentsError,
     transfer,
 )
@@ -329,3 +330,28 @@ def test_a_write_without_the_reference_meanwhile_lets_a_referenced_command_throu
     ours.register_member("B", source_ref="minutes:1")
     assert inserts == [1]
     assert ours.find_by_source_ref("minutes:1") is not None
+
+
+def test_an_act_through_a_supporter_while_their_revocation_is_saved_refuses_it(
+    two_writers: tuple[Ledger, Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A revocation dated before an act another writer stores first is refused.
+
+    The revocation read the latest act from the catalogue, not from a record
+    its insert checks; before, it was stored dated before the act.
+    """
+    ours, theirs = two_writers
+    _, proposal, voter, helper = open_vote(ours)
+    later = datetime.now(UTC) + timedelta(days=5)
+
+    def act() -> None:
+        theirs.comment(
+            proposal, author=voter, text="x", supporter=helper, occurred_at=later
+        )
+
+    inserts = meanwhile(monkeypatch, ours, act)
+    reading_the_head(ours)
+    with pytest.raises(TimeOrderError):
+        ours.revoke_supporter(voter, helper, occurred_at=later - timedelta(days=1))
+    assert inserts == [1]
+    assert helper in ours.member(voter).supporters

@@ -31,7 +31,6 @@ from coledger.integrity.recorders import (
     HeadMovedError,
     ReadsChangedError,
     leaf_hashes,
-    stored_ref,
     tree_size_from,
 )
 from coledger.storage import lock_refused, notify_channel
@@ -60,8 +59,8 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
 
     checks_reads = True
     """Its insert takes ``reads`` and stores nothing if one of them changed."""
-    checks_refs = True
-    """Its insert takes ``refs`` and stores nothing if another writer stored one."""
+    checks_absent = True
+    """Its insert takes ``absent`` and stores nothing if a later event holds one."""
     checks_empty = True
     """Its insert takes ``head=0`` and stores nothing onto a ledger with events."""
 
@@ -144,8 +143,8 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
             "SELECT FROM {schema}.{events} AS e "
             "WHERE e.originator_id = r.originator_id "
             "AND e.originator_version > r.version LIMIT 1) AS newer) "
-            # And no source reference found free was stored since, by the
-            # bytes an event's JSON holds it in (it is never sealed).
+            # And nothing the command found absent (a source reference, an
+            # act through a supporter) was stored since: bytes of stored JSON.
             "AND NOT EXISTS ("
             "SELECT FROM unnest(%b::bytea[], %b::bigint[]) AS f(needle, after), "
             "LATERAL (SELECT FROM {schema}.{events} AS e "
@@ -175,9 +174,9 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
         return [self._originator(i) for i in reads], list(reads.values())
 
     @staticmethod
-    def _ref_params(refs: dict[str, int]) -> tuple[list[Any], ...]:
-        """The arrays of the references found free (the insert's guard) it takes."""
-        return [stored_ref(ref) for ref in refs], list(refs.values())
+    def _absent_params(absent: dict[bytes, int]) -> tuple[list[Any], ...]:
+        """The arrays of what was found absent (the insert's guard) it takes."""
+        return list(absent), list(absent.values())
 
     def _originator(self, originator_id: UUID | str) -> UUID | str:
         if not self._uuid_ids:
@@ -200,7 +199,7 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
         is unknown.
         """
         reads: dict[UUID, int] = kwargs.pop("reads", None) or {}
-        refs: dict[str, int] = kwargs.pop("refs", None) or {}
+        absent: dict[bytes, int] = kwargs.pop("absent", None) or {}
         head = kwargs.pop("head", None)
         del kwargs  # an application recorder stores no tracking records
         if head not in {None, 0}:
@@ -211,7 +210,7 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
         params = (
             *self._params(stored_events),
             *self._read_params(reads),
-            *self._ref_params(refs),
+            *self._absent_params(absent),
         )
         statement = self._insert if head is None else self._insert_into_empty
         unsure = False
@@ -279,8 +278,8 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
             raise HeadMovedError(msg)
         if not ids:  # the guard found a record read since changed, or a ref taken
             msg = (
-                "a record the command read was changed, or a source reference it "
-                "found free was recorded, by another writer"
+                "a record the command read was changed, or what it found absent "
+                "was stored, by another writer"
             )
             raise ReadsChangedError(msg)
         if len(ids) != count:

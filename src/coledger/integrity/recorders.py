@@ -95,9 +95,10 @@ class HeadCheckingSQLiteRecorder(SQLiteApplicationRecorder):
     checks_head = True
     checks_reads = True
     """``insert_events(events, reads={id: version})`` stores nothing if one changed."""
-    checks_refs = True
-    """``insert_events(events, refs={ref: position})`` stores nothing if an event
-    stored after that position carries the source reference."""
+    checks_absent = True
+    """``insert_events(events, absent={needle: position})`` stores nothing if an
+    event stored after that position holds those bytes (a source reference, a
+    supporter's id, as stored in clear)."""
 
     def convert_originator_id(self, originator_id: str) -> UUID | str:
         """A stored row's id: one shared UUID per recently read id, as events hold."""
@@ -112,7 +113,7 @@ class HeadCheckingSQLiteRecorder(SQLiteApplicationRecorder):
         *,
         head: int | None = None,
         reads: dict[UUID, int] | None = None,
-        refs: dict[str, int] | None = None,
+        absent: dict[bytes, int] | None = None,
         **kwargs: Any,
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
@@ -122,8 +123,8 @@ class HeadCheckingSQLiteRecorder(SQLiteApplicationRecorder):
             raise HeadMovedError(msg)
         if head is None and reads:  # an unmoved head covers the reads too
             self._check_reads(c, reads)
-        if head is None and refs and ids:
-            self._check_refs(c, refs, ids[0])
+        if head is None and absent and ids:
+            self._check_absent(c, absent, ids[0])
         return ids
 
     def _check_reads(self, c: SQLiteCursor, reads: dict[UUID, int]) -> None:
@@ -138,26 +139,28 @@ class HeadCheckingSQLiteRecorder(SQLiteApplicationRecorder):
                 msg = "a record the command read was changed by another writer"
                 raise ReadsChangedError(msg)
 
-    def _check_refs(self, c: SQLiteCursor, refs: dict[str, int], first: int) -> None:
-        """Raise ReadsChangedError (rolling back) if another writer stored a reference.
+    def _check_absent(
+        self, c: SQLiteCursor, absent: dict[bytes, int], first: int
+    ) -> None:
+        """Raise ReadsChangedError (rolling back) if another writer stored a needle.
 
-        Looked for between the position each was found free at and this
-        insert's first row, as it is stored: in clear, in the event's JSON.
+        Looked for between the position each was found absent at and this
+        insert's first row, in the stored JSON.
         """
         statement = (
             f"SELECT 1 FROM {self.events_table_name} "  # noqa: S608 (our own name)
             "WHERE rowid > ? AND rowid < ? AND instr(state, ?) > 0 LIMIT 1"
         )
-        for ref, position in refs.items():
-            c.execute(statement, (position, first, stored_ref(ref)))
+        for needle, position in absent.items():
+            c.execute(statement, (position, first, needle))
             if c.fetchone():
-                msg = f"another writer recorded source_ref {ref!r} meanwhile"
+                msg = "another writer stored what the command found absent"
                 raise ReadsChangedError(msg)
 
 
-def stored_ref(ref: str) -> bytes:
-    """How an event's stored JSON holds *ref* as its source reference."""
-    return orjson.dumps({"source_ref": ref})[1:-1]
+def stored_field(name: str, value: str) -> bytes:
+    """How an event's stored JSON holds the unsealed text *value* of field *name*."""
+    return orjson.dumps({name: value})[1:-1]
 
 
 class LeafSQLiteRecorder(HeadCheckingSQLiteRecorder):
