@@ -997,9 +997,25 @@ class Materialiser:
         Not under the lock, which a worker's catch-up may hold while it waits
         for the closing Ledger: once closed, nothing folds into them again.
         """
+        self._forget()
+
+    def _forget(self) -> None:
+        """Start the facts afresh: nothing folded, no marks or stamp to rely on."""
         self._facts = Facts()
         self._marks_from = -1
         self._stamp = None
+
+    def _forget_if_restored(self) -> None:
+        """Start afresh if the log lost what the facts hold (a restored database)."""
+        if self._facts.position and self._stamp != stamp_at(
+            self.ledger.fold_states, self._facts.position
+        ):
+            self._forget()
+
+    def _rows(self, scopes: Iterable[Scope]) -> Iterator[Rows]:
+        """Each scope's rows, worked out from the facts as the tables take them."""
+        for scope in scopes:
+            yield report_rows(build_report(Lens(self._facts, scope), self.th))
 
     def _fold_to(self, position: int) -> int:
         """Fold the events up to *position* into the facts; returns how many."""
@@ -1008,8 +1024,7 @@ class Materialiser:
         try:
             self._facts.apply_states(counted)
         except BaseException:
-            self._facts = Facts()  # it may hold part of an event: fold afresh
-            self._marks_from = -1
+            self._forget()  # the facts may hold part of an event
             raise
         self._facts.position = max(self._facts.position, position)
         return counted.count
@@ -1049,11 +1064,7 @@ class Materialiser:
         head = self.ledger.position
         if head <= tracked:  # current: nothing to fold or write
             return 0
-        if self._facts.position and self._stamp != stamp_at(
-            self.ledger.fold_states, self._facts.position
-        ):  # the log lost what the facts hold (a restored database)
-            self._facts = Facts()
-            self._marks_from = -1
+        self._forget_if_restored()
         if not self._marks_from <= tracked <= self._facts.position:
             if self._facts.position > tracked:  # the tables went back (a rebuild)
                 self._facts = Facts()
@@ -1086,16 +1097,9 @@ class Materialiser:
         scopes = [
             s for s in scopes_of(self._facts) if everything or (s.kind, s.id) in dirty
         ]
-        batches = (
-            report_rows(build_report(Lens(self._facts, scope), self.th))
-            for scope in scopes
-        )
         keys = {_key(s) for s in scopes}
         self.tables.replace(
-            head,
-            batches,
-            None if everything else keys,
-            expected=tracked,
+            head, self._rows(scopes), None if everything else keys, expected=tracked
         )
         self._facts.dirty.clear()
         self._marks_from = head
@@ -1115,22 +1119,16 @@ class Materialiser:
         an erasure shredded since the rebuild began), up to ``ATTEMPTS`` times.
         """
         with self._lock, collector_paused():
-            self._facts = Facts()
-            self._marks_from = -1
-            self._stamp = None
+            self._forget()
             try:
                 for _ in range(ATTEMPTS):
-                    try:
+                    with contextlib.suppress(TablesMovedError):
                         self._rebuild_once()
                         return self.tables.position()
-                    except TablesMovedError:
-                        continue
             except BaseException:  # the facts may be ahead of the tables
-                self._facts = Facts()
-                self._marks_from = -1
+                self._forget()
                 raise
-            self._facts = Facts()
-            self._marks_from = -1
+            self._forget()
             raise StorageError(
                 f"the projection tables moved under {ATTEMPTS} rebuilds in a row: "
                 "other catch-ups keep getting there first; try again"
@@ -1140,20 +1138,13 @@ class Materialiser:
         """Fold on to the head and swap every scope's rows, if the tables stayed put."""
         tracked = self.tables.position()
         head = self.ledger.position
-        if self._facts.position and self._stamp != stamp_at(
-            self.ledger.fold_states, self._facts.position
-        ):  # the log lost what the facts hold (a restored database)
-            self._facts = Facts()
+        self._forget_if_restored()
         self._fold_to(head)
         scopes: Iterable[Scope] = ()  # nothing recorded: no scope has rows
         if head:
             self._stamp = stamp_at(self.ledger.fold_states, self._facts.position)
             scopes = scopes_of(self._facts)
-        batches = (
-            report_rows(build_report(Lens(self._facts, scope), self.th))
-            for scope in scopes
-        )
-        self.tables.replace(head, batches, expected=tracked)
+        self.tables.replace(head, self._rows(scopes), expected=tracked)
         self._facts.dirty.clear()
         self._marks_from = head
 
