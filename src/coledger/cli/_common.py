@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import errno
 import io
@@ -338,21 +339,18 @@ def master_key(args: argparse.Namespace) -> str | None:
     return None
 
 
-UTF8_BOM = b"\xef\xbb\xbf"
-"""What some editors (Windows Notepad, say) put before the text of a file they save."""
-
-
 def _read_key(path: Path) -> str:
     """The key held in a key file; MasterKeyError if it cannot be read.
 
-    A byte-order mark before it is not part of it, as in a verifier key file.
+    A byte-order mark before it (Windows Notepad saves one) is not part of
+    it, as in a verifier key file.
     """
     try:
         raw = read_small_bytes(path)
     except OSError as error:
         msg = f"cannot read the key file {path}: {error}"
         raise MasterKeyError(msg) from error
-    data = raw.removeprefix(UTF8_BOM)
+    data = raw.removeprefix(codecs.BOM_UTF8)
     try:
         return data.decode("ascii").strip()
     except UnicodeDecodeError as error:
