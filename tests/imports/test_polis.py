@@ -33,6 +33,7 @@ from eventsourcing.persistence import PersistenceError
 from psycopg import sql
 
 from coledger import DuplicateSourceRefError, InvalidInputError, Ledger, StorageError
+from coledger.domain.values import MAX_TEXT
 from coledger.errors import (
     ControlCharacterError,
     EmptyTextError,
@@ -517,6 +518,28 @@ def test_control_characters_in_the_summary_are_blanked(
     assert read_polis_export(copy).topic == "Bad topic flipped"
     result = import_polis(memory_ledger, copy)
     assert memory_ledger.project(result.project).name == "Polis: Bad topic flipped"
+
+
+def test_a_long_description_cut_inside_a_line_break_imports(
+    copy: Path, memory_ledger: Ledger
+) -> None:
+    """A description cut between the halves of a CRLF leaves no lone CR to refuse."""
+    summary = copy / "summary.csv"
+    kept = MAX_TEXT // 2  # the characters of a description the importer keeps
+    text = "x" * (kept - 1) + "\r\nthe rest"
+    lines = summary.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = [line for line in lines if not line.startswith("conversation-desc")]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(["conversation-description", text])
+    summary.write_text("".join([*lines, out.getvalue()]), encoding="utf-8")
+    export = read_polis_export(copy)
+    assert export.description is not None
+    assert len(export.description) == kept
+    assert export.description.startswith("x" * (kept - 1))
+    result = import_polis(memory_ledger, export)
+    described = memory_ledger.project(result.project).description
+    assert described is not None
+    assert described.endswith("x" * 100 + " ")
 
 
 @pytest.mark.parametrize("invisible", ["\u200b", "\ufeff \u00ad", "\u180e"])

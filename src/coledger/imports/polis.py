@@ -362,8 +362,10 @@ def _clean(text: str | None, limit: int, *, one_line: bool) -> str | None:
     """Optional summary text made safe for a ledger field, or None if empty."""
     if not text or v.blank(text):
         return None
-    visible = v.CONTROL.sub(" ", text)
-    cleaned = _one_line(visible, limit) if one_line else visible[:limit]
+    if one_line:
+        cleaned = _one_line(v.CONTROL.sub(" ", text), limit)
+    else:  # cut first: a cut between CR and LF would leave a lone CR
+        cleaned = v.CONTROL.sub(" ", text[:limit])
     return None if v.blank(cleaned) else cleaned
 
 
