@@ -300,6 +300,23 @@ def test_moderation_is_decided_by_the_organisers_outside_the_forum(
         assert decision.rationale.startswith("Polis moderation")
 
 
+def test_a_rejection_most_voters_agreed_with_counts_as_a_d5_override(
+    imported: tuple[Ledger, PolisImport, Path],
+) -> None:
+    """D5 counts each statement moderation rejected after a majority agreed with it."""
+    ledger, result, folder = imported
+    counts = recount(folder)
+    agreed = {c for c, n in counts.items() if 2 * n["for"] > sum(n.values())}
+    rejected = {c for c, m in moderation(folder).items() if m == -1}
+    decided = sum(m != 0 for m in moderation(folder).values())
+    d5 = ledger.power_sharing(project=result.project).indicators["D5"]
+    assert d5.n == decided
+    assert d5.value is not None
+    assert round(d5.value * decided) == len(agreed & rejected)
+    if folder.name == SEATTLE:  # as docs/imports.md says
+        assert len(agreed & rejected) == len(rejected) == 23
+
+
 def test_the_ladder_rates_the_conversation_a_consultation(
     imported: tuple[Ledger, PolisImport, Path],
 ) -> None:
