@@ -622,6 +622,24 @@ def test_bytes_that_are_not_utf8_are_named(copy: Path, memory_ledger: Ledger) ->
     assert memory_ledger.position == 0
 
 
+@pytest.mark.parametrize("name", ["comments.csv", "votes.csv"])
+@pytest.mark.parametrize("where", ["middle", "last"])
+def test_a_quote_never_closed_is_named_on_the_line_it_opens(
+    copy: Path, memory_ledger: Ledger, name: str, where: str
+) -> None:
+    """A stray opening quote is named on its own line, not where the reading stopped."""
+    path = copy / name
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    line = 10 if where == "middle" else len(lines)
+    cells = lines[line - 1].rstrip("\n").split(",")
+    lines[line - 1] = ",".join([*cells[:-1], '"' + cells[-1]]) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(MalformedImportError) as raised:
+        import_polis(memory_ledger, copy)
+    assert (raised.value.path, raised.value.line) == (path, line)
+    assert memory_ledger.position == 0
+
+
 def test_a_header_without_a_column_is_refused(
     copy: Path, memory_ledger: Ledger
 ) -> None:

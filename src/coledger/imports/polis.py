@@ -203,7 +203,12 @@ def _rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as error:
-            raise MalformedImportError(path, reader.line_num, str(error)) from error
+            # Named where its record starts: a stray quote runs the record on,
+            # and the reader stops lines later, at the next quote or the end.
+            reason = str(error)
+            if reader.line_num > start:
+                reason += f" (in the record from here to line {reader.line_num})"
+            raise MalformedImportError(path, start, reason) from error
         yield start, row
         start = reader.line_num + 1
 
