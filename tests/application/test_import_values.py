@@ -132,14 +132,23 @@ BAD: list[tuple[str, ExportChange, str]] = [
     ("coledger.domain.body:Body.Established", put(rule_threshold="abc"), "0 and 1"),
     (
         "coledger.domain.body:Body.Established",
+        where(lambda state: state["rule_kind"] != "threshold", rule_threshold="2/3"),
+        "'1/2'",
+    ),
+    (
+        "coledger.domain.body:Body.Established",
         put(rule_quorum="1e-100000000"),  # Fraction would run for minutes
         "no exponent",
     ),
-    ("coledger.domain.body:Body.Established", put(rule_threshold=" 0.6 "), "'3/5'"),
+    (
+        "coledger.domain.body:Body.Established",
+        put(rule_kind="threshold", rule_threshold=" 0.6 "),
+        "'3/5'",
+    ),
     ("coledger.domain.body:Body.Established", put(rule_quorum="-0"), "written as"),
     (
         "coledger.domain.body:Body.Established",
-        put(rule_threshold="\u0663/\u0665"),  # Arabic-Indic digits
+        put(rule_kind="threshold", rule_threshold="\u0663/\u0665"),  # Arabic-Indic
         "'3/5'",
     ),
     (f"{PROPOSAL}.VotingOpened", put(rule_quorum="0.25"), "'1/4'"),

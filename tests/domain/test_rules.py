@@ -135,7 +135,8 @@ def test_abstentions_count_towards_quorum() -> None:
 @pytest.mark.parametrize("kind", ["majority", "threshold", "consensus", "consent"])
 def test_lived_experience_quorum(kind: str) -> None:
     """A vote is not valid until N voters with lived experience took part."""
-    rule = Rule(kind, Fraction(2, 3), lived_experience_quorum=2)
+    threshold = Fraction(2, 3) if kind == "threshold" else Fraction(1, 2)
+    rule = Rule(kind, threshold, lived_experience_quorum=2)
     unknown = rule.decide(tally(5, lived=None))
     one_short = rule.decide(tally(5, lived=1))
     met = rule.decide(tally(5, lived=2))
@@ -333,7 +334,7 @@ def test_rule_round_trips_through_stored_fields(
     kind: str, threshold: Fraction, quorum: Fraction, le_quorum: int
 ) -> None:
     """A rule rebuilt from its stored fields equals the original."""
-    rule = Rule(kind, threshold, quorum, le_quorum)
+    rule = Rule(kind, threshold if kind == "threshold" else "1/2", quorum, le_quorum)
     fields = rule.to_fields()
     assert (
         Rule.from_fields(
@@ -455,6 +456,25 @@ def test_a_share_written_in_more_than_forty_characters_is_refused() -> None:
         Rule("majority", quorum=forty + "0")
 
 
+@pytest.mark.parametrize("kind", ["majority", "consensus", "consent"])
+def test_a_threshold_is_refused_where_the_rule_has_none(kind: str) -> None:
+    """Only a supermajority has a threshold; another kind given one is refused.
+
+    Before, Rule("majority", "2/3") made a simple majority rule, and a body
+    given it adopted on three votes for and two against.
+    """
+    with pytest.raises(InvalidRuleError, match=r"supermajority"):
+        Rule(kind, "2/3")
+    assert Rule(kind, "1/2") == Rule(kind)
+
+
+@pytest.mark.parametrize("kind", ["majority", "consensus", "consent"])
+def test_a_stored_rule_of_another_kind_replays_at_one_half(kind: str) -> None:
+    """A threshold stored with another kind, which never counted, is read as 1/2."""
+    rule = Rule.from_fields(kind, "2/3", "1/4", 1)
+    assert rule == Rule(kind, quorum="1/4", lived_experience_quorum=1)
+
+
 @pytest.mark.parametrize("le_quorum", [-1, 1.5, True, "2", None], ids=repr)
 def test_invalid_lived_experience_quorum_is_refused(le_quorum: object) -> None:
     """A lived-experience quorum must be a whole number of at least zero."""
@@ -494,7 +514,8 @@ def test_every_verdict_reason_is_in_the_closed_vocabulary(
 ) -> None:
     """decide() gives only reasons an import accepts, each with its one outcome."""
     for_, against, abstain, block, extra = votes
-    rule = Rule(kind, Fraction(2, 3), Fraction(1, 2), le_quorum)
+    threshold = Fraction(2, 3) if kind == "threshold" else Fraction(1, 2)
+    rule = Rule(kind, threshold, Fraction(1, 2), le_quorum)
     voted = for_ + against + abstain + block
     verdict = rule.decide(
         tally(

@@ -197,6 +197,12 @@ class Rule:
                 "(a share is kept to the nearest fraction with a denominator of "
                 "at most 10,000)"
             )
+        if self.kind != "threshold" and self.threshold != Fraction(1, 2):
+            raise InvalidRuleError(
+                f"a {self.kind} rule has no threshold to set (it is kept as 1/2, "
+                f"not {self.threshold}); for a share of the votes, use "
+                "Rule.supermajority"
+            )
 
     @classmethod
     def majority(cls, quorum: Share = 0, lived_experience_quorum: int = 0) -> Rule:
@@ -309,9 +315,12 @@ class Rule:
     ) -> Rule:
         """Rebuild a rule stored with to_fields."""
         # The texts go to the converter, which refuses exponents before Fraction.
+        # Only a threshold rule reads its threshold; one stored with another kind
+        # (before Rule refused it) never counted, so it replays as 1/2.
+        threshold = _fraction(rule_threshold)
         return cls(
             rule_kind,
-            rule_threshold,
+            threshold if rule_kind == "threshold" else Fraction(1, 2),
             rule_quorum,
             rule_lived_experience_quorum,
         )
