@@ -1588,6 +1588,17 @@ class LedgerCore(ClosedOnExit):
             ]
         return ids
 
+    def _created_in_batch(self) -> set[UUID]:
+        """The records this thread's open batch creates (none outside a batch)."""
+        if self._pending is None or not self._in_own_batch():
+            return set()
+        return {
+            aggregate.id
+            for aggregate in self._pending.values()
+            if aggregate.pending_events
+            and aggregate.pending_events[0].originator_version == 1
+        }
+
     def _find(self, source_ref: str) -> UUID | None:
         """The id recorded with *source_ref*, in the store or in the batch so far."""
         found = self._catalogue.find(source_ref)

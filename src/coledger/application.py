@@ -366,11 +366,21 @@ class Ledger(
                 "a report covers a body or a project, not both"
             )
         if body is not None:
-            return Scope.body(self._body(body).id)
-        if project is not None:
+            scope = Scope.body(self._body(body).id)
+        elif project is not None:
             found = self._get(project, Project, errors.UnknownProjectError)
-            return Scope.project(found.id)
-        return Scope.ledger()
+            scope = Scope.project(found.id)
+        else:
+            return Scope.ledger()
+        if scope.id in self._created_in_batch():
+            # Reports read only what is stored: folded, it would be reported
+            # as it stood before it existed.
+            raise errors.WrongStateError(
+                f"this {scope.kind} is recorded in the open batch and not stored "
+                "yet, and reports read only what is stored: ask for its report "
+                "after the batch"
+            )
+        return scope
 
     @_query  # under the lock: two threads asking at once must not make two
     def projections(self, thresholds: Thresholds | None = None) -> Materialiser:

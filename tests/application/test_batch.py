@@ -192,3 +192,32 @@ def test_a_source_ref_recorded_in_a_batch_is_refused_again_in_it(
         ledger.register_member("Ann", source_ref="roster:1")
         ledger.register_member("Bea", source_ref="roster:1")
     assert ledger.position == before
+
+
+REPORT_READS = {  # materialised, catch_up
+    "folded": (False, True),
+    "materialised": (True, True),
+    "tables as they stand": (True, False),
+}
+
+
+@pytest.mark.parametrize("read", sorted(REPORT_READS))
+@pytest.mark.parametrize("kind", ["body", "project"])
+def test_a_report_on_a_scope_the_open_batch_created_is_refused(
+    ledger: Ledger, read: str, kind: str
+) -> None:
+    """Reports read only what is stored, so a scope still in the batch has none yet."""
+    admin = ledger.register_member("Admin", role="staff")
+    ledger.power_sharing(materialised=True)  # tables that stand before the batch
+    with ledger.batch():
+        board = ledger.establish_body("Board", kind="governance", by=admin)
+        ledger.assign_seat(board, admin, seat="voting", by=admin)
+        work = ledger.start_project("Work", label="co_production", by=admin)
+        body, project = (board, None) if kind == "body" else (None, work)
+        materialised, catch_up = REPORT_READS[read]
+        with pytest.raises(WrongStateError, match="not stored yet"):
+            ledger.power_sharing(
+                body=body, project=project, materialised=materialised, catch_up=catch_up
+            )
+    stored = ledger.power_sharing(body=board)
+    assert stored.indicators["R1"].n == 1
