@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import select
 import shutil
 import sqlite3
 import subprocess
@@ -904,6 +905,39 @@ def test_follow_says_it_has_started_and_how_to_stop_it(
         "current; stop it with Ctrl-C or SIGTERM"
     )
     assert err.splitlines() == [started]
+
+
+def test_a_verbose_worker_s_lines_reach_its_log_while_it_runs(
+    pristine_demo: Path, tmp_path: Path
+) -> None:
+    """Each batch's line is written out at once, not held until the worker stops."""
+    copy_demo(pristine_demo, tmp_path)
+    env = {**os.environ, "COLEDGER_MASTER_KEY": KEY}
+    env.pop("PYTHONUNBUFFERED", None)  # as a service runs it, its output a pipe
+    worker = subprocess.Popen(
+        [str(COLEDGER), "follow", "--poll", "0.05", "--verbose"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert worker.stdout is not None
+    try:
+        url = f"sqlite:///{tmp_path / 'coledger.db'}"
+        with Ledger.open(url, master_key=KEY) as ledger:
+            deadline = time.monotonic() + 60
+            while ledger.projections().tables.position() < ledger.position:
+                assert time.monotonic() < deadline, "the worker never caught up"
+                time.sleep(0.05)
+            head = ledger.position
+        ready, _, _ = select.select([worker.stdout], [], [], 10)
+        assert ready, "the worker's line was held back while it ran"
+        assert worker.stdout.readline() == f"folded {head:,} event(s); at {head:,}\n"
+    finally:
+        worker.terminate()
+        worker.communicate(timeout=30)
+    assert worker.returncode == 0
 
 
 @pytest.mark.parametrize(

@@ -256,8 +256,11 @@ def _follow(args: argparse.Namespace) -> int:
 
         def report(applied: int) -> None:
             if args.verbose:
+                # Flushed: a service's log is a pipe, which would otherwise
+                # hold the lines until the worker stops.
                 print(
-                    f"folded {applied:,} event(s); at {projector.tables.position():,}"
+                    f"folded {applied:,} event(s); at {projector.tables.position():,}",
+                    flush=True,
                 )
 
         def complain(error: Exception) -> None:
