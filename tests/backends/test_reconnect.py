@@ -359,3 +359,35 @@ def test_a_worker_with_a_long_poll_listens_again_soon_after_its_session_ends(
             _wait_for(lambda: _position(url) == writer.position, seconds=15)
         lost = "lost the wait for new events"
         assert [str(f).split(":")[0] for f in failures] == [lost]
+
+
+def test_a_worker_with_a_long_poll_refused_its_listen_tries_again_soon(
+    pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A LISTEN refused at first (no free connection) is retried within LONGEST_WAIT.
+
+    Pulling every --poll seconds instead left a worker with a long poll, set
+    for NOTIFY to wake it, deaf to every write for up to an hour.
+    """
+    monkeypatch.setattr(materialise, "LONGEST_WAIT", 0.5)
+    url = f"{PG_BASE}?schema={pg_schema}"
+    real_listen = materialise._Listener._listen
+    refusals: list[int] = []
+
+    def listen(self: Any) -> Any:
+        if not refusals:
+            refusals.append(1)
+            raise errors.StorageError("cannot listen for new events: too many clients")
+        return real_listen(self)
+
+    monkeypatch.setattr(materialise._Listener, "_listen", listen)
+    with Ledger.open(url) as writer, Ledger.open(url) as worker_ledger:
+        writer.register_member("Ann")
+        projector = worker_ledger.projections()
+        projector.catch_up()  # nothing to fold: the worker waits at once
+        with _following(projector, poll=600) as failures:
+            _wait_for(lambda: bool(failures))
+            writer.register_member("Bea")
+            _wait_for(lambda: _position(url) == writer.position, seconds=15)
+            _wait_for(lambda: _listening_pid(pg_schema) is not None, seconds=15)
+    assert len(failures) == 1

@@ -1167,7 +1167,8 @@ class Materialiser:
         PostgreSQL is only the fallback of its LISTEN), doubling the wait while
         failures go on, up to ``LONGEST_WAIT``. An event the fold cannot read
         does end it. While the server refuses the LISTEN, the worker reports
-        that and pulls as on SQLite, and tries to listen again each round.
+        that and pulls as on SQLite (every *poll* seconds, ``LONGEST_WAIT`` at
+        most), and tries to listen again each round.
         """
         _check_follow(stop, poll, on_batch, on_error)
         waiter: Callable[[threading.Event], Any] | None = None
@@ -1184,7 +1185,9 @@ class Materialiser:
                             wait_now = waiter = _waiter(self.ledger, poll)
                         except StorageError as error:
                             (on_error or _log_failure)(error)
-                            wait_now = _puller(poll)
+                            # Not a long poll meant for NOTIFY to cut short:
+                            # it would leave the worker deaf until it ended.
+                            wait_now = _puller(first)
                     applied = self.catch_up()
                     if on_batch is not None and applied:
                         on_batch(applied)
