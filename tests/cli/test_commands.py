@@ -513,6 +513,22 @@ def test_report_refuses_bad_input(demo_dir: Path) -> None:
     assert rows(demo_dir / "coledger.db") == before
 
 
+def test_report_reads_the_end_of_a_day_as_iso_8601_writes_it(demo_dir: Path) -> None:
+    """An --until of 24:00, ISO 8601's end of a day, is the next day's midnight."""
+    day_end = run(
+        "report", "--format", "json", "--until", "2025-06-30T24:00", cwd=demo_dir
+    )
+    assert day_end.returncode == 0, day_end.stderr
+    midnight = run("report", "--format", "json", "--until", "2025-07-01", cwd=demo_dir)
+    assert json.loads(day_end.stdout) == json.loads(midnight.stdout)
+    text = run("report", "--until", "2025-06-30T24:00:00+02:00", cwd=demo_dir)
+    assert "Period: up to 30 June 2025" in text.stdout, text.stderr
+    for hour in ("2025-06-30T24:01", "2025-06-30T24:00:00.5", "2025-06-30T25:00"):
+        wrong = run("report", "--until", hour, cwd=demo_dir)
+        assert (wrong.returncode, wrong.stdout) == (2, ""), hour
+        assert "is not a date" in wrong.stderr
+
+
 def test_import_polis_then_refuse_a_second_time(tmp_path: Path) -> None:
     """import-polis loads a conversation; a second run and a bad folder are refused."""
     need_polis()

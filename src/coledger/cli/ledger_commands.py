@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import signal
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -29,7 +30,7 @@ from coledger.cli._common import (
     uuid_arg,
     writable,
 )
-from coledger.domain.values import MAX_NAME, check_text
+from coledger.domain.values import MAX_NAME, check_aware, check_text
 from coledger.errors import InvalidInputError, NotMaterialisedError, a_or_an
 from coledger.projections.materialise import LONGEST_POLL, SHORTEST_POLL
 from coledger.serialization import to_jsonable
@@ -82,14 +83,29 @@ def _demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+END_OF_DAY = re.compile(
+    r"(?P<day>[^T ]+)[T ]24(?::?00(?::?00(?:[.,]0+)?)?)?(?P<offset>Z|[+-].+)?"
+)
+"""ISO 8601's 24:00, the midnight that ends a day, which ``fromisoformat`` refuses."""
+
+
 def _date(text: str | None, what: str) -> datetime | None:
+    """*text* as an aware datetime (UTC when it names no offset), or None."""
     if text is None:
         return None
+    end = END_OF_DAY.fullmatch(text)
     try:
-        value = datetime.fromisoformat(text)
+        if end is None:
+            value = datetime.fromisoformat(text)
+        else:  # the day's start here, its end (the next day's start) below
+            value = datetime.fromisoformat(f"{end['day']}T00:00{end['offset'] or ''}")
     except ValueError as error:
         raise CommandError(f"--{what} {text!r} is not a date (YYYY-MM-DD)") from error
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    if end is None:
+        return value
+    # Checked first: a day at the end of datetime's range has no next day.
+    return check_aware(what, value) + timedelta(days=1)
 
 
 def _report(args: argparse.Namespace) -> int:
