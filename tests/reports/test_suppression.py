@@ -736,3 +736,17 @@ def test_a_ratio_with_a_negative_group_count_is_withheld() -> None:
     figure = Figure("D3", 1.0, 20, None, "parity", groups=(-1, 21))
     f = suppress(report({"D3": figure})).indicators["D3"]
     assert (f.value, f.withheld) == (None, SMALL_CELL)
+
+
+@pytest.mark.parametrize("with_it", [3, 37])
+def test_the_tags_do_not_say_which_group_of_a_withheld_d1_is_small(
+    with_it: int,
+) -> None:
+    """A D1 withheld for 3 or for 37 of 40 leaves no tag count that tells which."""
+    d1 = Figure("D1", with_it / 40, 40, None, "not_shared", people=9)
+    tags = ["decided-with"] * with_it + ["none"] * (40 - with_it)
+    safe = suppress(report({"D1": d1}, tags=tags))
+    assert safe.indicators["D1"].withheld == SMALL_CELL
+    assert safe.tags == ()
+    assert safe.tags_withheld is not None
+    assert safe.decisions == 40

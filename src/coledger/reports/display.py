@@ -509,7 +509,7 @@ def public_tags(safe: SafeReport) -> tuple[tuple[TagRow, ...], str]:
     total = safe.decisions
     scale = f"0 to {total} decisions" if total else "the decisions"
 
-    if safe.tags_withheld is not None:  # a few people behind them: no tag counted
+    if safe.tags_withheld is not None:  # few people, or with D1: no tag counted
         text = "withheld"
         bar = Bar(0.0, 0.0, text, shown=False, scale=scale)
         rows = tuple(TagRow(words(words_), text, bar) for words_ in TAGS.values())

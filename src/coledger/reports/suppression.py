@@ -106,7 +106,10 @@ through ``suppress``, which applies these rules (``k`` is
   as a range (below), never exactly, and the number of decisions, a count
   of records, exactly unless it is below k. A tag's count less the other
   tags' ranges gives a range too; it could give back a count only when
-  every tag sat at the very top of its range (see Limits).
+  every tag sat at the very top of its range (see Limits). The count tagged
+  "decided with" is D1's, so while D1 is withheld over k or more decisions
+  the table is withheld with it (``TAGS_D1_NOTE``): "fewer than 5" or "21
+  to 40" would say which of D1's groups is small.
 * **Rungs a few people decide.** The rung reads the lived experience of each
   group of people behind its process (``people`` in its evidence, by group).
   While its proposers, commenters or deciders with a vote (``RUNG_GROUPS``)
@@ -1091,6 +1094,11 @@ TAGS_GROUPS_NOTE = (
 )
 """The note of the decisions by tag withheld with D3 or V1 for a small group."""
 
+TAGS_D1_NOTE = (
+    "withheld with D1: the decisions decided with lived experience are its count"
+)
+"""The note of the decisions by tag withheld with D1 for a small group of decisions."""
+
 TAG_PEOPLE = ("D1", "A1", "D3", "V1", "V5", "D4", "V4")
 """Figures that count the people whose lived experience the decision tags read:
 the deciders with a vote ("decided with"), the proposers, the commenters and
@@ -1098,7 +1106,7 @@ the amenders ("influenced", "consulted"), and the attendees ("informed")."""
 
 
 def safe_tags(
-    report: PowerSharingReport, k: int
+    report: PowerSharingReport, k: int, d1: SafeFigure | None = None
 ) -> tuple[tuple[TagCount, ...], int | None, str | None]:
     """Decisions counted by tag as ranges, their number unless small, and why not.
 
@@ -1108,8 +1116,11 @@ def safe_tags(
     parts' ranges then never gives back a count from 1 to k - 1. While a
     figure of ``TAG_PEOPLE`` rests on fewer than k people (its ``people``),
     no tag is counted, whatever the tags hold: one proposer's decisions
-    tagged "influenced" would say as much as the A1 withheld for her. The
-    third value says why.
+    tagged "influenced" would say as much as the A1 withheld for her. Nor
+    while *d1*, the report's D1 after suppression, is withheld over k or more
+    decisions (for a small group of them): the count tagged "decided with"
+    is D1's, and its range would say which group is small, the one thing
+    D1's note keeps back. The third value says why.
     """
     cells = dict.fromkeys(TAGS, 0)
     for d in report.decisions:
@@ -1121,6 +1132,8 @@ def safe_tags(
         return (), shown, people_note("D1", k)
     if any(f is not None and compares_few(code, f, k) for code, f in figures):
         return (), shown, TAGS_GROUPS_NOTE.format(k=k)
+    if d1 is not None and d1.withheld is not None and (d1.n or 0) >= k:
+        return (), shown, TAGS_D1_NOTE
     tags = tuple(TagCount(tag, count_range(count, k)) for tag, count in cells.items())
     return tags, shown, None
 
@@ -1161,8 +1174,8 @@ def suppress(
     th = report_thresholds(report, thresholds)
     k = th.small_cell
     scope = report.scope
-    tags, total, why = safe_tags(report, k)
     indicators = safe_figures(report.indicators, th)
+    tags, total, why = safe_tags(report, k, indicators.get("D1"))
     hidden = frozenset(code for code, f in indicators.items() if f.withheld)
     return SafeReport(
         small_cell=k,
