@@ -391,3 +391,25 @@ def test_a_worker_with_a_long_poll_refused_its_listen_tries_again_soon(
             _wait_for(lambda: _position(url) == writer.position, seconds=15)
             _wait_for(lambda: _listening_pid(pg_schema) is not None, seconds=15)
     assert len(failures) == 1
+
+
+def test_a_burst_of_writes_wakes_the_listener_once(pg_schema: str) -> None:
+    """The notifications queued behind the one that wakes it are taken with it.
+
+    Each write commits and notifies on its own; one catch-up after the wake
+    reads all of them, so a worker that woke again for each would only make
+    empty rounds.
+    """
+    with Ledger.open(f"{PG_BASE}?schema={pg_schema}") as ledger:
+        listener = materialise._Listener(PG_CONNINFO, pg_schema, poll=0.3)
+        try:
+            for name in ("Ann", "Bea", "Cat", "Dee", "Eve"):
+                ledger.register_member(name)
+            time.sleep(0.5)  # every NOTIFY has reached the listener's socket
+            stop = threading.Event()
+            assert listener(stop) is True
+            assert listener(stop) is False
+            ledger.register_member("Fay")
+            assert listener(stop) is True
+        finally:
+            listener.close()
