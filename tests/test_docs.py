@@ -16,6 +16,7 @@ import pytest
 from coledger.cli import build_parser
 from coledger.projections import Thresholds
 from coledger.projections.materialise import tracking_name
+from coledger.projections.report import PowerSharingReport
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
@@ -122,3 +123,20 @@ def test_every_command_has_its_row_and_section_in_the_cli_docs() -> None:
     sections = set(re.findall(r"^## ([a-z-]+)$", text, re.MULTILINE))
     assert rows == commands
     assert commands <= sections
+
+
+def test_the_coverage_section_names_every_figure_that_never_has_one(
+    demo_report: PowerSharingReport,
+) -> None:
+    """Every figure with a value but no coverage is one indicators.md says has none."""
+    text = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
+    section = " ".join(text.split("\n## Coverage\n", 1)[1].split("\n## ", 1)[0].split())
+    said = re.search(r"always `None` for (.+?), which", section)
+    assert said is not None
+    named = set(re.findall(r"\b[A-Z]\d\b", said.group(1)))
+    without = {
+        code
+        for code, f in demo_report.indicators.items()
+        if f.value is not None and f.coverage is None
+    }
+    assert without == named
