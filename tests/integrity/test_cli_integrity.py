@@ -770,6 +770,33 @@ def test_verify_receipt_refuses_an_altered_receipt_or_another_key(
     )
 
 
+def test_verify_receipt_names_another_ledgers_key_and_a_changed_signature(
+    published: Published, receipt: str
+) -> None:
+    """Another ledger's key is WRONG_ORIGIN; a changed signature is BAD_SIGNATURE."""
+    path = published.folder / "member.receipt"
+    path.write_text(receipt, encoding="utf-8")
+    other = coledger(
+        "verify-receipt",
+        path,
+        "--trusted-key",
+        SigningKey.generate("other.example/ledger").verifier,
+        cwd=published.folder,
+    )
+    assert (other.returncode, other.stdout) == (1, "")
+    assert other.stderr.startswith("coledger: WRONG_ORIGIN: ")
+    signed = next(line for line in receipt.splitlines() if line.startswith("\u2014 "))
+    key_id_and_signature = signed.rsplit(" ", 1)[1]
+    raw = bytearray(base64.b64decode(key_id_and_signature))
+    raw[-1] ^= 1  # the signature's last byte; the key id (first 4) stays
+    changed = signed.replace(
+        key_id_and_signature, base64.b64encode(bytes(raw)).decode()
+    )
+    result = check_receipt(published, receipt.replace(signed, changed))
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith("coledger: BAD_SIGNATURE: "), result.stderr
+
+
 def test_verify_receipt_of_a_file_that_is_not_one_exits_2_or_1(
     published: Published,
 ) -> None:

@@ -358,8 +358,3 @@ def _parse_body(body: str, origin: str, note: str) -> Checkpoint:
     if len(root) != 32:  # noqa: PLR2004
         raise CheckpointError("MALFORMED", "the root is not 32 bytes")
     return Checkpoint(name, int(size_text), root, note)
-
-
-def encode_proof(proof: list[bytes]) -> str:
-    """Proof hashes as base64 lines."""
-    return "\n".join(base64.b64encode(p).decode() for p in proof)
