@@ -685,7 +685,7 @@ def test_period_limits_the_acts(org: Org) -> None:
     before_vote = org.rungs(Scope.project(plan), until=day(19))
     assert before_vote[0].rung == "CONSULTATION"  # comments and an LE proposal
     after = org.rungs(Scope.project(plan), since=day(30))
-    assert after[0].rung == "NONE"
+    assert after[0].rung == "NO_ACTIVITY"  # nothing happened in it at all
 
 
 def test_report_carries_ladder_and_tags(org: Org) -> None:
@@ -1983,11 +1983,11 @@ def test_a_meeting_outside_the_period_informs_no_one_in_it(org: Org) -> None:
     plan = org.project("consultation")
     org.meeting(plan, 40, "information")
     (before,) = org.rungs(Scope.project(plan), until=day(30))
-    assert (before.rung, before.evidence["informed"]) == ("NONE", False)
+    assert (before.rung, before.evidence["informed"]) == ("NO_ACTIVITY", False)
     (during,) = org.rungs(Scope.project(plan), since=day(30))
     assert (during.rung, during.evidence["informed"]) == ("INFORMING", True)
     (after,) = org.rungs(Scope.project(plan), since=day(50))
-    assert (after.rung, after.evidence["informed"]) == ("NONE", False)
+    assert (after.rung, after.evidence["informed"]) == ("NO_ACTIVITY", False)
 
 
 def imported_advisory_vote_with_outsiders() -> tuple[list[str], UUID, UUID]:
@@ -2079,3 +2079,29 @@ def test_a_vote_over_an_unmet_need_caps_the_period_it_decided_in(org: Org) -> No
     # A vote closed before the period began weighs nothing in it.
     (later,) = org.rungs(Scope.project(plan), since=day(20.1) + timedelta(seconds=1))
     assert later.evidence["access_overrides"] == 0
+
+
+def test_a_process_with_no_activity_in_the_period_is_not_called_faux_in_it(
+    org: Org,
+) -> None:
+    """A quarter in which nothing happened places no process, nor calls one faux."""
+    plan = co_production(org)  # active up to day 60, then idle; still running
+    idle = {"since": day(100), "until": day(190)}
+    for scope in (Scope.ledger(), Scope.body(org.board), Scope.project(plan)):
+        rated = {r.id: r for r in org.rungs(scope, **idle)}
+        assert (rated[str(plan)].rung, rated[str(plan)].level) == ("NO_ACTIVITY", 0)
+        assert not any("faux_coproduction" in r.flags for r in rated.values())
+    assert org.rung(plan).rung == "CO_PRODUCTION"  # the whole history is as it was
+    # a staff proposal in the quarter is activity without lived experience
+    org.propose(org.staff, plan, "evaluation", 120)
+    (found,) = org.rungs(Scope.project(plan), **idle)
+    assert (found.rung, found.flags) == ("NONE", ("faux_coproduction",))
+
+
+def test_a_meeting_held_in_the_period_is_activity(org: Org) -> None:
+    """A body's meeting with no one of lived experience there places it at NONE."""
+    org.meeting(None, 120, attended=org.others)
+    (found,) = org.rungs(Scope.body(org.board), since=day(100), until=day(190))
+    assert (found.unit, found.rung) == ("body", "NONE")
+    (later,) = org.rungs(Scope.body(org.board), since=day(130))
+    assert (later.unit, later.rung) == ("body", "NO_ACTIVITY")

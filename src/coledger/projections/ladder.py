@@ -25,14 +25,17 @@ from the top, first match wins:
   without more;
 * INFORMING (3): papers for, or an information meeting at, a meeting they
   attended; EDUCATING (2): education meetings only; COERCION (1): compulsory
-  attendance with no voice, which the ledger does not record; NONE (0).
+  attendance with no voice, which the ledger does not record; NONE (0);
+* NO_ACTIVITY (0): nothing happened in the process in the period, whoever
+  took part (see ``active``): too little evidence to place it, so it is
+  never flagged ``faux_coproduction``.
 
 The ladder rates processes, never people.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -85,6 +88,9 @@ FLAGS = (
     "faux_coproduction",
 )
 """Every flag, in the order a rung lists them: what capped it, then the rest."""
+NO_ACTIVITY = "NO_ACTIVITY"
+"""The rung, at level 0 beside NONE, of a process with no activity in the
+period, whoever took part: too little evidence to place it, and never faux."""
 LIFECYCLE = frozenset({"design", "delivery", "evaluation"})
 GROUPS = (
     "proposers",
@@ -663,7 +669,9 @@ def flags_of(
         "lone_representative": r2 is not None and r2 > 0,
         # Arnstein's placation: seats, advisory ones too, with no power.
         "placation": r7 == 0 and le_seats > 0,
+        # With no activity in the period there is nothing its label overclaims.
         "faux_coproduction": label == "co_production"
+        and rung != NO_ACTIVITY
         and LEVELS[rung] < LEVELS["CO_PRODUCTION"],
     }
     return tuple(flag for flag in FLAGS if raised[flag])
@@ -765,15 +773,42 @@ def carry_rungs(facts: Facts, since: int, touched: set[tuple[str, UUID | None]])
     )
 
 
+def proposal_times(p: ProposalFacts) -> Iterator[datetime | None]:
+    """When anything happened to *p*: its raising, and every act on it since."""
+    yield p.raised_at
+    yield from (c.at for c in p.comments)
+    yield from (at for _, _, at in p.amendments)
+    yield from (at for _, at in p.feedback)
+    yield from (p.voting_opened_at, p.voting_closed_at, p.withdrawn_at)
+    yield from (d.at for d in p.decisions)
+    for a in p.actions.values():
+        yield from (a.assigned_at, a.completed_at)
+    yield from (at for _, _, at in p.evaluations)
+
+
+def active(lens: Lens) -> bool:
+    """Whether anything happened in the process in the period, whoever took part.
+
+    That is a meeting of it held, or a proposal in it raised or acted on.
+    """
+    return bool(process_meetings(lens)) or any(
+        lens.in_period(at)
+        for p in lens.proposals(in_period=False)
+        for at in proposal_times(p)
+    )
+
+
 def _rate(process: Process, th: Thresholds) -> Rung:
     f = features(process.lens, th)
     rung, unequal = rung_of(f, cap=th.equal_terms_cap)
+    if rung == "NONE" and not active(process.lens):
+        rung = NO_ACTIVITY
     return Rung(
         unit=process.unit,
         id=str(process.id),
         name=process.name,
         rung=rung,
-        level=LEVELS[rung],
+        level=LEVELS.get(rung, LEVELS["NONE"]),
         flags=flags_of(f, rung, unequal, process.label, th),
         evidence=evidence(f, process.label, unequal, th),
     )

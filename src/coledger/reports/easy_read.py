@@ -12,8 +12,9 @@ from collections.abc import Mapping
 
 import attrs
 
+from coledger.projections.ladder import NO_ACTIVITY
 from coledger.reports.display import period_text, scope_name, step_words
-from coledger.reports.suppression import SafeFigure, SafeReport
+from coledger.reports.suppression import SafeFigure, SafeReport, SafeRung
 
 DEFAULT_GROUP = "people with lived experience"
 """What the members' report calls the members who declared lived experience."""
@@ -111,6 +112,12 @@ FLAG_LINES = {
 }
 """What each ladder flag means, in plain words."""
 
+IDLE_LINES = (
+    "It is not on the ladder.",
+    "Nothing happened in this work at this time.",
+)
+"""What a process with no activity in the period gets in place of a step:
+nobody took part, so neither "did not take part" nor a step is true."""
 STEP_WITHHELD_LINES = (
     "We do not show this step.",
     "Only a few people did some of this work.",
@@ -355,22 +362,26 @@ def feedback(safe: SafeReport, group: str) -> Point:
     )
 
 
+def step_lines(r: SafeRung, group: str) -> tuple[str, ...]:
+    """What the members' report says of one process's step, and its flags."""
+    if r.level is None:
+        return STEP_WITHHELD_LINES
+    flags = tuple(FLAG_LINES[f] for f in r.flags if f in FLAG_LINES)
+    if r.rung == NO_ACTIVITY:
+        return (*IDLE_LINES, *flags)
+    return (
+        f"It is on step {r.level} of {STEPS}."
+        if r.level > 0
+        else "It is not on the ladder yet.",
+        MEANINGS.get(r.level, "").format(Group=_cap(group)),
+        *flags,
+    )
+
+
 def ladder(safe: SafeReport, group: str) -> Point:
     """Where each piece of work and each group is on the ladder."""
     steps = tuple(
-        Step(
-            name=r.name,
-            level=r.level,
-            lines=STEP_WITHHELD_LINES
-            if r.level is None
-            else (
-                f"It is on step {r.level} of {STEPS}."
-                if r.level > 0
-                else "It is not on the ladder yet.",
-                MEANINGS.get(r.level, "").format(Group=_cap(group)),
-                *(FLAG_LINES[f] for f in r.flags if f in FLAG_LINES),
-            ),
-        )
+        Step(name=r.name, level=r.level, lines=step_lines(r, group))
         for r in safe.ladder
     )
     lines: tuple[str, ...] = (

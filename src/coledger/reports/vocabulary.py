@@ -288,6 +288,7 @@ def family_order(code: str) -> tuple[int, int, str]:
 
 
 RUNGS = {
+    "NO_ACTIVITY": "No activity to rate",
     "NONE": "No involvement",
     "COERCION": "Coercion",
     "EDUCATING": "Educating",
