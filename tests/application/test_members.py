@@ -16,6 +16,7 @@ from coledger.errors import (
     InvalidInputError,
     NotAMemberError,
     NotDeclaredError,
+    TimeOrderError,
     UnknownMemberError,
 )
 from helpers import count_events, refused
@@ -115,6 +116,25 @@ def test_lived_experience_declaration_lifecycle(ledger: Ledger) -> None:
     assert again.lived_experience == ("DIS",)
     assert again.consent == "explicit_consent"
     assert again.condition == "art9_2a_explicit_consent"
+
+
+def test_a_declaration_dated_before_the_last_withdrawal_is_refused(
+    ledger: Ledger,
+) -> None:
+    """A new declaration may not reach back into the stretch a withdrawal undid."""
+    day0 = datetime(2024, 1, 1, tzinfo=UTC)
+    sam = ledger.register_member("Sam", occurred_at=day0)
+    ledger.declare_lived_experience(sam, categories=["DIS"], occurred_at=day0)
+    withdrawn = day0 + timedelta(days=10)
+    ledger.withdraw_lived_experience(sam, occurred_at=withdrawn)
+    with refused(ledger, TimeOrderError, match="withdrawal"):
+        ledger.declare_lived_experience(
+            sam, categories=["DIS"], occurred_at=day0 + timedelta(days=2)
+        )
+    # The withdrawn stretch stays undeclared, as the figures promise.
+    assert not ledger.facts().has_lived_experience(sam, day0 + timedelta(days=5))
+    ledger.declare_lived_experience(sam, categories=["CARER"], occurred_at=withdrawn)
+    assert ledger.facts().has_lived_experience(sam, withdrawn)
 
 
 def test_supporters_are_authorised_and_revoked(ledger: Ledger) -> None:

@@ -305,6 +305,8 @@ class MemberModel:
     role: str = "member"
     lived_experience: tuple[str, ...] = ()
     declared_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    """The latest withdrawal of a declaration, as a UTC instant."""
     supporters: set[UUID] = field(default_factory=set)
     consents: list[tuple[UUID, datetime, datetime | None]] = field(default_factory=list)
     """(supporter, from, until) for each spell of consent, as UTC instants."""
@@ -1218,8 +1220,8 @@ class LedgerMachine(RuleBasedStateMachine):
     ) -> None:
         """A member declares lived experience, unless a declaration is active.
 
-        Declarations are not ordered against anything: one entered late counts
-        from its own date.
+        One entered late counts from its own date, but none may come before the
+        member's last withdrawal, whose stretch stays undeclared.
         """
         undeclared = [
             m for m in self.model.active() if not self.model.members[m].lived_experience
@@ -1242,10 +1244,14 @@ class LedgerMachine(RuleBasedStateMachine):
         if record.lived_experience:
             self._refused([errors.AlreadyDeclaredError], command)
             return
+        floor = record.withdrawn_at
+        if floor is not None and at.astimezone(UTC) < floor:
+            self._refused([errors.TimeOrderError], command, "late declaration")
+            return
         self._accept(command)
         record.lived_experience = tuple(dict.fromkeys(categories))
         record.declared_at = at.astimezone(UTC)
-        self._late("declaration", at.astimezone(UTC), None)
+        self._late("declaration", at.astimezone(UTC), floor)
 
     @rule(data=st.data(), when=NOW_OR_EARLIER)
     def withdraw_lived_experience(self, data: st.DataObject, when: timedelta) -> None:
@@ -1270,6 +1276,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self._accept(command)
         record.lived_experience = ()
         record.declared_at = None
+        instant = at.astimezone(UTC)
+        record.withdrawn_at = max(instant, record.withdrawn_at or instant)
 
     @rule(data=st.data(), when=CONSENT_WHEN)
     def authorise_supporter(self, data: st.DataObject, when: timedelta | str) -> None:

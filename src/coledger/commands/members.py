@@ -100,7 +100,10 @@ class MemberCommands(LedgerCore):
         def command() -> None:
             record = self._member(member)
             actor = record.id if by is None else self._actor(by)
-            ctx = self._ctx(actor, occurred_at, source_ref)
+            # By default no earlier than a withdrawal another writer dated ahead.
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.withdrawn_at
+            )
             if self._shredding(record.id, Purpose.LIVED_EXPERIENCE):
                 raise errors.WrongStateError(
                     "this member's declaration was withdrawn in the same batch; "

@@ -12,6 +12,7 @@ from coledger.domain.timeorder import (
     check_not_before,
     give_at,
     in_force_at,
+    latest,
 )
 from coledger.domain.values import ERASED, LIVED_EXPERIENCE
 from coledger.errors import (
@@ -41,6 +42,7 @@ class Member(LedgerAggregate):
             aggregate.consents = ()
             aggregate.erased = False
             aggregate.declared_at = None
+            aggregate.withdrawn_at = None
             aggregate.roles = [(self.occurred_at, self.role)]
 
     class RoleChanged(LedgerAggregate.Event):
@@ -76,11 +78,12 @@ class Member(LedgerAggregate):
         """The member withdrew their declaration and the consent behind it."""
 
         def apply(self, aggregate: Member) -> None:
-            """Forget the declaration."""
+            """Forget the declaration, and remember when it was withdrawn."""
             aggregate.lived_experience = ()
             aggregate.consent = None
             aggregate.condition = None
             aggregate.declared_at = None
+            aggregate.withdrawn_at = latest(aggregate.withdrawn_at, self.occurred_at)
 
     class Erased(LedgerAggregate.Event):
         """The member's keys were destroyed: their personal data is gone for good."""
@@ -134,6 +137,8 @@ class Member(LedgerAggregate):
         erased: bool
         declared_at: datetime | None
         """The business time of the active declaration (None without one)."""
+        withdrawn_at: datetime | None
+        """The latest business time a declaration was withdrawn (None if never)."""
         roles: list[tuple[datetime, str]]
         """(business time, role) from the registration and each change, in time
         order (of two at one time, the one recorded later last)."""
@@ -187,11 +192,22 @@ class Member(LedgerAggregate):
     def declare_lived_experience(
         self, ctx: Context, categories: tuple[str, ...], consent: str, condition: str
     ) -> None:
-        """Record a self-declaration; one active declaration at a time."""
+        """Record a self-declaration; one active declaration at a time.
+
+        None may be dated before the last withdrawal: the withdrawn declaration
+        was in force until then, and its stretch stays undeclared for good.
+        """
         if self.has_declared:
             raise AlreadyDeclaredError(
                 f"member {self.id} already has an active declaration; withdraw it first"
             )
+        check_not_before(
+            "a declaration of lived experience",
+            ctx.occurred_at,
+            self.withdrawn_at,
+            "the member's last withdrawal",
+            ", which undid the declaration in force until then",
+        )
         self._record(
             self.LivedExperienceDeclared,
             ctx,
