@@ -65,7 +65,8 @@ def build(ledger: Ledger) -> World:
     kim = ledger.register_member("Kim")
     helper = ledger.register_member("Helper", role="supporter")
     newcomer = ledger.register_member("Newcomer")
-    ledger.declare_lived_experience(sam, categories=["DIS"])
+    # From the first recordable time, so a withdrawal may be dated at any time.
+    ledger.declare_lived_experience(sam, categories=["DIS"], occurred_at=FIRST)
     ledger.authorise_supporter(sam, helper, occurred_at=FIRST)  # before any act
     board = ledger.establish_body(
         "Board", kind="governance", by=admin, occurred_at=FIRST

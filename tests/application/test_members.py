@@ -137,6 +137,40 @@ def test_a_declaration_dated_before_the_last_withdrawal_is_refused(
     assert ledger.facts().has_lived_experience(sam, withdrawn)
 
 
+def test_a_withdrawal_dated_before_its_declaration_is_refused(ledger: Ledger) -> None:
+    """A declaration cannot be withdrawn at a time before it was made."""
+    day0 = datetime(2024, 1, 1, tzinfo=UTC)
+    sam = ledger.register_member("Sam", occurred_at=day0)
+    declared = day0 + timedelta(days=10)
+    ledger.declare_lived_experience(sam, categories=["DIS"], occurred_at=declared)
+    with refused(ledger, TimeOrderError, match="declaration"):
+        ledger.withdraw_lived_experience(sam, occurred_at=day0 + timedelta(days=5))
+    assert ledger.member(sam).lived_experience == ("DIS",)  # its key is intact
+    ledger.withdraw_lived_experience(sam, occurred_at=declared)
+    assert ledger.member(sam).consent is None
+
+
+def test_declaration_steps_at_the_default_time_follow_a_fast_clock(
+    ledger: Ledger,
+) -> None:
+    """Without a time, a withdrawal or a new declaration follows the step before it."""
+    sam = ledger.register_member("Sam")
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    ledger.declare_lived_experience(sam, categories=["DIS"], occurred_at=ahead)
+    ledger.withdraw_lived_experience(sam)
+    later = ahead + timedelta(hours=1)
+    ledger.declare_lived_experience(sam, categories=["DIS"], occurred_at=later)
+    ledger.withdraw_lived_experience(sam, occurred_at=later + timedelta(hours=1))
+    ledger.declare_lived_experience(sam, categories=["LTHC"])
+    dated = [
+        r.event.occurred_at
+        for r in ledger.history()
+        if type(r.event).__qualname__.startswith("Member.LivedExperience")
+    ]
+    withdrawn = later + timedelta(hours=1)
+    assert dated == [ahead, ahead, later, withdrawn, withdrawn]
+
+
 def test_supporters_are_authorised_and_revoked(ledger: Ledger) -> None:
     """A member's supporters are recorded once, revocable, and never themselves."""
     sam = ledger.register_member("Sam")

@@ -1255,7 +1255,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), when=NOW_OR_EARLIER)
     def withdraw_lived_experience(self, data: st.DataObject, when: timedelta) -> None:
-        """A member withdraws their declaration, if they have one (at any date)."""
+        """A member withdraws their declaration, if they have one, no earlier."""
         declared = [
             m for m in self.model.active() if self.model.members[m].lived_experience
         ]
@@ -1273,7 +1273,12 @@ class LedgerMachine(RuleBasedStateMachine):
         if not record.lived_experience:
             self._refused([errors.NotDeclaredError], command)
             return
+        floor = record.declared_at
+        if floor is not None and at.astimezone(UTC) < floor:
+            self._refused([errors.TimeOrderError], command, "early withdrawal")
+            return
         self._accept(command)
+        self._late("withdrawal", at.astimezone(UTC), floor)
         record.lived_experience = ()
         record.declared_at = None
         instant = at.astimezone(UTC)

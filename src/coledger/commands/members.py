@@ -128,7 +128,10 @@ class MemberCommands(LedgerCore):
         def command() -> None:
             record = self._member(member)
             actor = record.id if by is None else self._actor(by)
-            ctx = self._ctx(actor, occurred_at, source_ref)
+            # By default no earlier than a declaration another writer dated ahead.
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.declared_at
+            )
             record.withdraw_lived_experience(ctx)
             self._shred(record.id, (Purpose.LIVED_EXPERIENCE,))
             self._save(record)

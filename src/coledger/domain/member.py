@@ -217,9 +217,15 @@ class Member(LedgerAggregate):
         )
 
     def withdraw_lived_experience(self, ctx: Context) -> None:
-        """Withdraw the active declaration."""
+        """Withdraw the active declaration, no earlier than it was made."""
         if not self.has_declared:
             raise NotDeclaredError(f"member {self.id} has no active declaration")
+        check_not_before(
+            "a withdrawal of lived experience",
+            ctx.occurred_at,
+            self.declared_at,
+            "the declaration it withdraws",
+        )
         self._record(self.LivedExperienceWithdrawn, ctx)
 
     def erase(self, ctx: Context) -> None:
