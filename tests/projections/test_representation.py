@@ -45,6 +45,30 @@ def test_r5_membership_is_taken_at_the_seat_moment(memory_ledger: Ledger) -> Non
     assert now.groups == (1, 1, 1, 3)
 
 
+def test_r5_without_lived_experience_still_gives_n_and_coverage(
+    memory_ledger: Ledger,
+) -> None:
+    """An insufficient R5 reports the membership it counted and its coverage."""
+    ledger = memory_ledger
+    ann = person(ledger, "Ann", none_from=0)
+    bob = person(ledger, "Bob", none_from=0)
+    person(ledger, "Cy")  # never answers
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(board, ann, by=ann, occurred_at=day(1))
+    ledger.assign_seat(board, bob, by=ann, occurred_at=day(1))
+
+    # Nobody has lived experience, so there is no share to compare R1 with;
+    # the base was still counted: 3 members, 2 of whom declared.
+    figure = r5(lens(ledger), TH)
+    assert (figure.value, figure.band) == (None, None)
+    assert figure.n == 3
+    assert figure.coverage == pytest.approx(2 / 3)
+    assert figure.groups == (0, 2, 0, 3)
+    # With no member at all by the seat moment there is nothing to count.
+    empty = r5(lens(ledger, until=-1), TH)
+    assert (empty.n, empty.coverage) == (0, None)
+
+
 def test_r6_without_both_groups_still_gives_n_and_coverage(
     memory_ledger: Ledger,
 ) -> None:

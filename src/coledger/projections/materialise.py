@@ -211,7 +211,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 59
+FIGURES_VERSION = 60
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -363,7 +363,8 @@ pending, as A2, X4, X5 and W2 take a meeting then as still to come, rather
 than as failed. 58: D6 likewise takes an open action due after that day as
 pending, not as late. 59: the ladder places a process with no activity in
 the period at NO_ACTIVITY, not NONE, and never flags it faux
-co-production.)"""
+co-production. 60: R5 with voting seats but no member with lived experience
+still gives the membership it counted as n, and its coverage.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

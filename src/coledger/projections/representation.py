@@ -230,10 +230,17 @@ def r5(lens: Lens, th: Thresholds) -> Figure:
     coverage = share(population.declared(at), members)
     le_seats = 0 if seats.value is None else round(seats.value * seats.n)
     groups = (le_seats, seats.n - le_seats, with_it, members - with_it)
-    if seats.value is None or not base:
+    if seats.value is None:
+        return insufficient(
+            "R5", "needs voting seats and members with lived experience", groups=groups
+        )
+    if not base:
+        # The seats were weighed against a membership, counted all the same.
         return insufficient(
             "R5",
             "needs voting seats and members with lived experience",
+            members,
+            coverage,
             groups=groups,
         )
     value = seats.value / base
