@@ -1290,6 +1290,24 @@ def test_a_named_decider_and_a_past_voter_are_decision_makers_in_their_period(
     assert evidence_of(org, plan, since=day(10))["unresolved_declines"] == 1
 
 
+@pytest.mark.parametrize(("closed_on", "counted"), [(13, 1), (9, 0)])
+def test_a_vote_open_in_the_period_makes_its_electorate_decision_makers(
+    org: Org, closed_on: float, counted: int
+) -> None:
+    """A vote opened before the period gave its electorate a say if still open in it."""
+    plan, p = staff_proposal(org)
+    org.ledger.open_voting(p, by=org.admin, occurred_at=day(6))
+    # Trainer 0 leaves the board but stays in the open vote's electorate.
+    org.ledger.vacate_seat(org.board, org.le[0], by=org.admin, occurred_at=day(8))
+    for voter in org.others:
+        org.ledger.cast_ballot(
+            p, voter=voter, choice="for", occurred_at=day(closed_on - 0.5)
+        )
+    org.ledger.close_voting(p, by=org.admin, occurred_at=day(closed_on))
+    declined(org, org.le[0], 12, org.propose(org.staff, plan, "delivery", 11))
+    assert evidence_of(org, plan, since=day(10))["unresolved_declines"] == counted
+
+
 def override(org: Org, plan: UUID, on: float, needers: list[UUID]) -> UUID:
     """A proposal voted on over *needers*' unmet requests for a BSL interpreter."""
     p = org.propose(org.staff, plan, "design", on)

@@ -296,10 +296,16 @@ class Features:
 
 
 def decision_makers(lens: Lens, proposals: list[ProposalFacts]) -> set[UUID]:
-    """Members with a decision right in the process: electorates, deciders, voters."""
+    """Members with a decision right in the process: electorates, deciders, voters.
+
+    An electorate counts when its vote was open in the period, one opened
+    before it and still open in it too: its members could vote then.
+    """
     makers: set[UUID] = set()
     for p in proposals:
-        if lens.in_period(p.voting_opened_at):
+        opened = p.voting_opened_at
+        ended = p.voting_closed_at or p.withdrawn_at
+        if opened is not None and open_in_period(lens, opened, ended):
             makers.update(p.electorate)
         for d in p.decisions:
             if lens.in_period(d.at):

@@ -211,7 +211,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 60
+FIGURES_VERSION = 61
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -364,7 +364,10 @@ than as failed. 58: D6 likewise takes an open action due after that day as
 pending, not as late. 59: the ladder places a process with no activity in
 the period at NO_ACTIVITY, not NONE, and never flags it faux
 co-production. 60: R5 with voting seats but no member with lived experience
-still gives the membership it counted as n, and its coverage.)"""
+still gives the membership it counted as n, and its coverage. 61: the
+ladder's decision-makers, whose unresolved declines break equal terms, take
+in the electorate of every vote open in the period, one opened before it
+too, not only of those opened in it.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
