@@ -801,6 +801,25 @@ def test_v6_leaves_out_papers_issued_after_the_period(memory_ledger: Ledger) -> 
     assert v6(lens(ledger), TH).value == 0  # over all time, -20 days: rushed
 
 
+def test_v6_times_each_format_from_its_first_issue(memory_ledger: Ledger) -> None:
+    """Papers sent again in a format already out do not shorten the window (as X3)."""
+    ledger = memory_ledger
+    sol = person(ledger, "Sol", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    m = meeting(ledger, board, 10, sol)
+    ledger.issue_papers(m, formats=["STD"], by=sol, occurred_at=day(1))
+    decide(ledger, raise_(ledger, board, [sol], 10, meeting=m), sol, 20)
+    # The standard papers go out again before and after the decision.
+    ledger.issue_papers(m, formats=["STD"], by=sol, occurred_at=day(18))
+    ledger.issue_papers(m, formats=["STD"], by=sol, occurred_at=day(25))
+    figure = v6(lens(ledger), TH)
+    assert (figure.value, figure.band) == (1, "adequate")
+    assert figure.note == "median 19.0 days between papers and decision"
+    # A format first out after the decision still left its readers no time.
+    ledger.issue_papers(m, formats=["ER"], by=sol, occurred_at=day(26))
+    assert v6(lens(ledger), TH).band == "rushed"
+
+
 def test_v4_hears_a_word_at_a_later_meeting_on_an_earlier_proposal(
     memory_ledger: Ledger,
 ) -> None:

@@ -562,9 +562,7 @@ def x3(lens: Lens, th: Thresholds) -> Figure:
     pairs = on_time = 0
     lead = timedelta(days=th.deliberation_days)
     for meeting in lens.meetings():
-        first: dict[str, datetime] = {}
-        for fmt, at in lens.papers(meeting):  # none issued after the period
-            first[fmt] = min(at, first.get(fmt, at))
+        first = lens.first_papers(meeting)  # none issued after the period
         pairs += len(first)
         on_time += sum(at <= meeting.starts_at - lead for at in first.values())
     if not pairs:

@@ -365,6 +365,17 @@ class Lens:
         """(format, time) of *meeting*'s papers issued before the period's end."""
         return [(fmt, at) for fmt, at in meeting.papers if self.by_end(at)]
 
+    def first_papers(self, meeting: MeetingFacts) -> dict[str, datetime]:
+        """When each of *meeting*'s papers formats first went out, by the period's end.
+
+        A format is out from its first issue: sending it again takes nothing
+        back from its readers (X3, V6).
+        """
+        first: dict[str, datetime] = {}
+        for fmt, at in self.papers(meeting):
+            first[fmt] = min(at, first.get(fmt, at))
+        return first
+
     @property
     def now(self) -> datetime:
         """Where open spells end: the period's end, else the end of the latest day.

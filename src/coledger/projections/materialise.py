@@ -211,7 +211,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 61
+FIGURES_VERSION = 62
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -367,7 +367,9 @@ co-production. 60: R5 with voting seats but no member with lived experience
 still gives the membership it counted as n, and its coverage. 61: the
 ladder's decision-makers, whose unresolved declines break equal terms, take
 in the electorate of every vote open in the period, one opened before it
-too, not only of those opened in it.)"""
+too, not only of those opened in it. 62: V6 times each papers format from
+its first issue, as X3 does, so papers sent again in a format already out no
+longer make a decision rushed.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

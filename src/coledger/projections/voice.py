@@ -387,17 +387,17 @@ def v5(lens: Lens, th: Thresholds) -> Figure:
 
 
 def v6(lens: Lens, th: Thresholds) -> Figure:
-    """Share of decisions taken at least N days after the meeting's last papers."""
+    """Share of decisions taken at least N days after each papers format was out."""
     enough = timedelta(days=th.deliberation_days)
     windows: list[timedelta] = []
     acts: list[tuple[UUID, datetime]] = []
     for p, i in lens.decisions():
         d = p.decisions[i]
         meeting = None if p.meeting is None else lens.facts.meetings.get(p.meeting)
-        papers = [] if meeting is None else lens.papers(meeting)  # by the end
-        if d.outcome == NOT_DECIDED or not papers:
+        out = {} if meeting is None else lens.first_papers(meeting)  # by the end
+        if d.outcome == NOT_DECIDED or not out:
             continue
-        windows.append(d.at - max(at for _, at in papers))
+        windows.append(d.at - max(out.values()))
         acts += [(m, d.at) for m in d.decided_by]
     if not windows:
         return insufficient(
