@@ -607,6 +607,18 @@ def test_x4_papers_issued_as_someone_asks_are_not_anticipatory(org: Board) -> No
     assert access.x4(org.lens(), TH).value == 0.0
 
 
+def test_x4_reads_a_request_withdrawn_before_the_papers_as_asked(org: Board) -> None:
+    """X4: a request withdrawn before the papers went out still asked for them."""
+    asked, unasked = org.meeting(10), org.meeting(12)
+    request = org.request(org.ann, 2, asked)
+    org.ledger.withdraw_adjustment(request, by=org.ann, occurred_at=day(3))
+    org.papers(asked, "ER", 5)
+    org.papers(unasked, "ER", 5)
+    org.attend(unasked, org.cat, on=12)  # the record reaches both meetings
+    x4 = access.x4(org.lens(), TH)
+    assert (x4.value, x4.n) == (1 / 2, 2)  # only the meeting nobody asked for
+
+
 def test_x5_attendance_parity_and_barrier_note(org: Board) -> None:
     """X5: LE seat holders' attendance rate over others', with the (b) barrier note."""
     eve = org.ledger.register_member("Eve", occurred_at=day(-1))
