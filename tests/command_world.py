@@ -76,8 +76,8 @@ def build(ledger: Ledger) -> World:
     plan = ledger.start_project(
         "Plan", label="co_production", by=admin, occurred_at=FIRST
     )
-    meeting = ledger.schedule_meeting(
-        board, kind="decision_meeting", title="AGM", starts_at=AWARE, by=admin
+    meeting = ledger.schedule_meeting(  # begun by any time attendance may give
+        board, kind="decision_meeting", title="AGM", starts_at=FIRST, by=admin
     )
     # Raised and voted on at the earliest recordable time, so that every
     # command below may give any time in the recordable years.

@@ -408,12 +408,13 @@ class WideBuilder(Builder):
         )
 
     def attend(self, data: st.DataObject) -> None:
-        """Record one attendance at a meeting."""
+        """Record one attendance at a meeting, no earlier than its start."""
+        meeting = self.pick(data, self.meetings)
         self.ledger.record_attendance(
-            self.pick(data, self.meetings),
+            meeting,
             self.pick(data, self.members),
             by=self.members[0],
-            occurred_at=self.when(),
+            occurred_at=max(self.when(), self.ledger.meeting(meeting).starts_at),
         )
 
     def papers(self, data: st.DataObject) -> None:

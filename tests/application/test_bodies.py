@@ -358,6 +358,26 @@ def test_a_project_step_at_the_default_time_follows_a_start_from_a_fast_clock(
     assert [r.event.occurred_at for r in ledger.history(after=start)] == [ahead] * 2
 
 
+def test_attendance_dated_before_the_meeting_starts_is_refused(ledger: Ledger) -> None:
+    """Nobody takes part before a meeting starts; by default it is dated then."""
+    admin = ledger.register_member("Admin", role="staff")
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    starts = datetime.now(UTC) + timedelta(days=7)
+    meeting = ledger.schedule_meeting(
+        board, kind="workshop", title="W", starts_at=starts, by=admin
+    )
+    with refused(ledger, TimeOrderError, match="before its start"):
+        ledger.record_attendance(
+            meeting, admin, by=admin, occurred_at=starts - timedelta(minutes=1)
+        )
+    assert dict(ledger.meeting(meeting).attendance) == {}
+    mark = ledger.position
+    ledger.record_attendance(meeting, admin, by=admin)  # checked in at the door
+    ledger.record_attendance(meeting, admin, by=admin, occurred_at=starts)
+    times = [r.event.occurred_at for r in ledger.history(after=mark)]
+    assert times == [starts, starts]
+
+
 def test_meetings_papers_attendance_and_check_ins(ledger: Ledger) -> None:
     """A meeting records its papers, attendance (latest mode) and check-ins."""
     admin = ledger.register_member("Admin", role="staff")

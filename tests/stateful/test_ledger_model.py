@@ -3084,6 +3084,9 @@ class LedgerMachine(RuleBasedStateMachine):
         if self.model.members[member].erased:
             self._refused([errors.NotAMemberError], command)
             return
+        if at < self.model.meetings[meeting].starts_at:  # nobody attends before
+            self._refused([errors.TimeOrderError], command)
+            return
         self._accept(command)
         self.model.meetings[meeting].attendance[member] = mode
         self._project_log(meeting, "Meeting.AttendanceRecorded", at.astimezone(UTC))

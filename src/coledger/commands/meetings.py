@@ -175,13 +175,19 @@ class MeetingCommands(LedgerCore):
         occurred_at: datetime | None = None,
         source_ref: str | None = None,
     ) -> None:
-        """Record that a member took part in a meeting, and how."""
+        """Record that a member took part in a meeting, and how.
+
+        Nobody takes part before a meeting starts, so a time before its start
+        is refused (TimeOrderError); left out, it is now, or the start if
+        that is later (a member checked in at the door before it began).
+        """
         v.check_code("mode", mode, v.ATTENDANCE_MODES)
 
         def command() -> None:
-            ctx = self._ctx(self._actor(by), occurred_at, source_ref)
+            actor = self._actor(by)
             attendee = self._member(member)
             record = self._meeting(meeting)
+            ctx = self._ctx(actor, occurred_at, source_ref, not_before=record.starts_at)
             record.record_attendance(ctx, attendee.id, mode)
             self._save(record)
 

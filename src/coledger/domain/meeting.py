@@ -126,7 +126,8 @@ class Meeting(LedgerAggregate):
         self._record(self.PapersIssued, ctx, format=fmt)
 
     def record_attendance(self, ctx: Context, member: UUID, mode: str) -> None:
-        """Record that *member* took part, and how."""
+        """Record that *member* took part, and how, no earlier than the start."""
+        check_not_before("attendance", ctx.occurred_at, self.starts_at, "its start")
         self._record(self.AttendanceRecorded, ctx, member=member, mode=mode)
 
     def hold_check_in(self, ctx: Context) -> None:
