@@ -537,3 +537,40 @@ def test_a_stored_class_version_not_a_version_is_refused_as_such(version: Any) -
         row = StoredEvent(row.originator_id, 7, row.topic, orjson.dumps(state))
     with pytest.raises(CorruptEventError, match="class_version: not a whole number"):
         MAPPER.to_domain_event(row)
+
+
+def _with_null(row: StoredEvent, name: str) -> StoredEvent:
+    """*row* with the JSON null stored in field *name*."""
+    state = orjson.loads(row.state)
+    state[name] = None
+    return StoredEvent(
+        row.originator_id, row.originator_version, row.topic, orjson.dumps(state)
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "name"),
+    [
+        ("BallotCast", BALLOT, "choice"),
+        ("BallotCast", BALLOT, "voter"),
+        ("BallotCast", BALLOT, "occurred_at"),
+        ("VotingClosed", CLOSE, "for_"),
+        ("VotingClosed", CLOSE, "advisory"),
+    ],
+)
+def test_a_stored_null_in_a_required_field_is_refused(
+    kind: str, fields: dict[str, Any], name: str
+) -> None:
+    """A null where the class declares no None is refused, as a missing field is."""
+    row = _with_null(stored_row(kind, fields), name)
+    with pytest.raises(CorruptEventError, match=rf"{name}: null"):
+        MAPPER.to_domain_event(row)
+
+
+def test_a_stored_null_in_an_optional_field_is_read_as_none() -> None:
+    """A null where the class allows None still reads as None."""
+    event: Any = MAPPER.to_domain_event(
+        _with_null(stored_row("BallotCast", BALLOT), "supporter")
+    )
+    assert event.supporter is None
+    assert event.choice == BALLOT["choice"]

@@ -13,7 +13,7 @@ import dataclasses
 import functools
 import sys
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from fractions import Fraction
 from typing import Any, Protocol
@@ -281,9 +281,12 @@ def _check_complete(cls: Any, state: dict[str, Any]) -> None:
 
 
 @functools.cache
-def _field_casts(cls: Any) -> tuple[tuple[str, Caster], ...]:
-    """Each stored field of an event class with the cast that types it."""
-    return tuple((name, _caster(hint)) for name, hint in field_types(cls).items())
+def _field_casts(cls: Any) -> tuple[tuple[str, Caster, bool], ...]:
+    """Each stored field of an event class, its cast, and whether it may be None."""
+    return tuple(
+        (name, _caster(hint), type(None) in typing.get_args(hint))
+        for name, hint in field_types(cls).items()
+    )
 
 
 _AS_IS = frozenset({str, int, bool, float, type(None)})
@@ -312,14 +315,18 @@ def unstructure_state(event: object) -> dict[str, Any]:
     return state
 
 
-def structure_state(cls: Any, state: dict[str, Any]) -> dict[str, Any]:
+def structure_state(
+    cls: Any, state: dict[str, Any], closed: Collection[str] = ()
+) -> dict[str, Any]:
     """Upcast an old version's state, then give every field its declared type.
 
     Works on *state* in place and returns it; fields the class does not declare
-    are kept as they are, and None stays None. A value not of its field's JSON
-    type raises ValueError naming the field, and so does a state stored by a
-    later class version than this one, or naming a class_version that is no
-    whole number from 1.
+    are kept as they are, and None stays None where the field's type allows it
+    (or the field is one of the sealed fields a reader left *closed*). A null
+    in any other field, or a value not of its field's JSON type, raises
+    ValueError naming the field, and so does a state stored by a later class
+    version than this one, or naming a class_version that is no whole number
+    from 1.
     """
     class_version = getattr(cls, "class_version", 1)
     version = state.pop("class_version", 1)
@@ -337,13 +344,17 @@ def structure_state(cls: Any, state: dict[str, Any]) -> dict[str, Any]:
     while version < class_version:
         getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
         version += 1
-    for name, cast in _field_casts(cls):
+    for name, cast, optional in _field_casts(cls):
         value = state.get(name)
         if value is not None:
             try:
                 state[name] = cast(value)
             except (TypeError, ValueError) as error:
                 raise ValueError(f"{name}: {error}") from error
+        elif not optional and name in state and name not in closed:
+            # Read as None, it would fail only where a reader uses it, as a
+            # TypeError far from the stored row (a missing field is refused too).
+            raise ValueError(f"{name}: null, though {cls.__qualname__} needs a value")
     return state
 
 

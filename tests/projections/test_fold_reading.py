@@ -12,6 +12,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from coledger import CorruptEventError, Ledger, Rule
@@ -407,4 +408,26 @@ def test_the_fold_refuses_a_field_of_the_wrong_type_as_decoding_does(
         with pytest.raises(CorruptEventError, match=topic.rpartition(".")[2]):
             list(ledger.history())
         with pytest.raises(CorruptEventError, match=topic.rpartition(".")[2]):
+            Facts().apply_states(ledger.fold_states())
+
+
+def test_a_stored_null_time_is_refused_by_every_reader(tmp_path: Path) -> None:
+    """A null business time is a CorruptEventError for the records and the fold."""
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        _eventful(ledger)
+    with sqlite3.connect(path) as conn:
+        (rowid, state) = conn.execute(
+            "SELECT rowid, state FROM stored_events WHERE topic LIKE ?",
+            ("%:Body.SeatVacated",),
+        ).fetchone()
+        forged = orjson.loads(state) | {"occurred_at": None}
+        conn.execute(
+            "UPDATE stored_events SET state = ? WHERE rowid = ?",
+            (orjson.dumps(forged), rowid),
+        )
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        with pytest.raises(CorruptEventError, match="SeatVacated"):
+            ledger.bodies()
+        with pytest.raises(CorruptEventError, match="SeatVacated"):
             Facts().apply_states(ledger.fold_states())

@@ -132,15 +132,17 @@ class SealingMapper(LedgerMapper):
         """Open the sealed fields (erased where the key is gone), then structure."""
         state: dict[str, Any] = orjson.loads(stored_event.state)
         types = field_types(cls)
+        closed: list[str] = []
         for name in sealed_fields(cls):
             value = state.get(name)
             if not isinstance(value, dict) or not is_sealed(value):
                 continue
             if self.opens is not None and (cls, name) not in self.opens:
                 state[name] = None
+                closed.append(name)
                 continue
             state[name] = self._open(cls, stored_event, name, value, types.get(name))
-        return structure_state(cls, state)
+        return structure_state(cls, state, closed)
 
     def _open(
         self,
