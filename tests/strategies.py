@@ -60,8 +60,16 @@ utc_offsets: st.SearchStrategy[timezone] = st.one_of(
 )
 """Fixed UTC offsets: UTC, common ones, any whole minute, and ones with seconds."""
 
-aware_datetimes: st.SearchStrategy[datetime] = st.datetimes(timezones=utc_offsets)
-"""Timezone-aware datetimes with varied offsets and microseconds."""
+aware_datetimes: st.SearchStrategy[datetime] = st.datetimes(
+    min_value=datetime(1800, 1, 2),  # noqa: DTZ001 (bounds of the local time)
+    max_value=datetime(2199, 12, 30, 23, 59, 59, 999_999),  # noqa: DTZ001
+    timezones=utc_offsets,
+)
+"""Timezone-aware datetimes with varied offsets and microseconds.
+
+Any a record can hold: the years 1800 to 2199 (a day inside them, so that no
+offset takes the instant out).
+"""
 
 
 SIMPLE_TYPES: dict[type, st.SearchStrategy[Any]] = {

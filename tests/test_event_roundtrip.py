@@ -574,3 +574,21 @@ def test_a_stored_null_in_an_optional_field_is_read_as_none() -> None:
     )
     assert event.supporter is None
     assert event.choice == BALLOT["choice"]
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "2025-03-01T18:00:00",
+        "2025-03-01",
+        "0001-01-01T00:00:00+05:00",
+        "9999-12-31T23:59:59-05:00",
+        "1799-12-31T23:59:59+00:00",
+    ],
+    ids=["naive", "a date", "before datetime's start in UTC", "past its end", "1799"],
+)
+def test_a_stored_time_no_writer_stores_is_refused(stored: str) -> None:
+    """A time without an offset, or outside the years 1800 to 2199, is refused."""
+    row = stored_row("BallotCast", BALLOT, occurred_at=stored)
+    with pytest.raises(CorruptEventError, match="occurred_at"):
+        MAPPER.to_domain_event(row)

@@ -31,6 +31,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic, resolve_topic
 
 from coledger.domain.base import LedgerAggregate
+from coledger.domain.values import EARLIEST, LATEST, in_range
 from coledger.errors import CorruptEventError, LedgerError
 
 
@@ -55,14 +56,33 @@ def uuids_of(texts: Any) -> tuple[UUID, ...]:
     return tuple(map(uuid_of, texts))
 
 
+def as_time(text: Any) -> datetime:
+    """The time written as ISO *text*, if it is one a writer stores.
+
+    Every stored time names its offset and falls in the years coledger
+    accepts: anything else (a forged or damaged row) raises ValueError or
+    TypeError here, not later where a reader compares it or counts days on.
+    """
+    if type(text) is not str:
+        raise _not("ISO text", text)
+    at = datetime.fromisoformat(text)
+    if at.utcoffset() is None:
+        raise ValueError("a time without an offset")
+    if not in_range(at):
+        raise ValueError(
+            f"a time outside the years {EARLIEST.year} to {LATEST.year - 1}"
+        )
+    return at
+
+
 @functools.lru_cache(maxsize=1 << 12)
 def time_of(text: str) -> datetime:
-    """The time written as ISO *text*, one shared object per recently seen time.
+    """The time ``as_time`` reads in *text*, one shared object per recently seen time.
 
     Many events share a business time (everything minuted at one meeting), so
     sharing the parsed object saves the parse and the memory of the copies.
     """
-    return datetime.fromisoformat(text)
+    return as_time(text)
 
 
 def stored_id(value: object, where: str = "a stored event") -> UUID:
@@ -116,9 +136,7 @@ def event_class(topic: str) -> type[LedgerAggregate.Event]:
 converter = make_converter()
 converter.register_structure_hook(UUID, lambda value, _: uuid_of(value))
 converter.register_unstructure_hook(UUID, str)
-converter.register_structure_hook(
-    datetime, lambda value, _: datetime.fromisoformat(value)
-)
+converter.register_structure_hook(datetime, lambda value, _: as_time(value))
 # Python's own ISO text, not orjson's: it keeps an offset's seconds (historic
 # local mean times have them), which orjson would round away.
 converter.register_unstructure_hook(datetime, datetime.isoformat)
@@ -238,7 +256,7 @@ def as_flag(value: Any) -> bool:
 
 _CASTERS: dict[Any, Caster] = {
     UUID: uuid_of,
-    datetime: datetime.fromisoformat,
+    datetime: as_time,
     str: as_text,
     int: as_whole,
     bool: as_flag,

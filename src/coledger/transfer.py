@@ -956,7 +956,7 @@ def _event(
             f"record {originator} jumps to version {version}, not {expected}",
         )
     versions[originator] = version
-    problem = _shape_problem(cls, state)
+    problem = _shape_problem(cls, state) or _time_problem(cls, state)
     if problem is not None:
         raise MalformedImportError(source, number, problem)
     try:
@@ -1008,6 +1008,33 @@ def _shape_problem(
             value = state.get(name)
             if value is not None and not isinstance(value, base):
                 return f"{name} must be a JSON {kind}, not {type(value).__name__}"
+    return None
+
+
+def _time_problem(
+    cls: type[LedgerAggregate.Event], state: dict[str, Any]
+) -> str | None:
+    """A time in the raw JSON without a timezone or outside the years, or None.
+
+    Said here in the importer's words; decoding would refuse it too.
+    """
+    for name in _shape(cls).times:
+        text = state.get(name)
+        try:
+            at = datetime.fromisoformat(text) if isinstance(text, str) else None
+        except ValueError:
+            continue  # not ISO text: decoding says so
+        if at is None:
+            continue
+        if at.utcoffset() is None:
+            return (
+                f"{name} is a time without a timezone (every time must name its offset)"
+            )
+        if not in_range(at):
+            return (
+                f"{name} is a time outside the years {EARLIEST.year} to "
+                f"{LATEST.year - 1}"
+            )
     return None
 
 
@@ -1080,7 +1107,7 @@ def _shape(cls: type[LedgerAggregate.Event]) -> _Shape:
 def _check_fields(
     cls: type[LedgerAggregate.Event], fields: dict[str, Any], source: str, number: int
 ) -> None:
-    """Refuse fields the event lacks or does not have, naive times, a foreign owner."""
+    """Refuse fields the event lacks or does not have, or a foreign owner."""
     required = _fields(cls)
     if not fields.keys() >= required:
         msg = f"missing fields {sorted(required.difference(fields))}"
@@ -1089,21 +1116,6 @@ def _check_fields(
     if extra:  # it would be stored as it came, in clear, and never erased
         msg = f"fields {cls.__qualname__} does not have: {sorted(extra)}"
         raise MalformedImportError(source, number, msg)
-    for name in _shape(cls).times:
-        at = fields[name]
-        if at is None:
-            continue
-        if at.tzinfo is None:
-            msg = (
-                f"{name} is a time without a timezone (every time must name its offset)"
-            )
-            raise MalformedImportError(source, number, msg)
-        if not in_range(at):
-            msg = (
-                f"{name} is a time outside the years {EARLIEST.year} to "
-                f"{LATEST.year - 1}"
-            )
-            raise MalformedImportError(source, number, msg)
     owner = _OWNERS[cls]
     if fields.get("originator_topic", owner) != owner:
         msg = f"originator_topic {fields['originator_topic']!r} is not {owner!r}"

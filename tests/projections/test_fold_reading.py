@@ -431,3 +431,37 @@ def test_a_stored_null_time_is_refused_by_every_reader(tmp_path: Path) -> None:
             ledger.bodies()
         with pytest.raises(CorruptEventError, match="SeatVacated"):
             Facts().apply_states(ledger.fold_states())
+
+
+@pytest.mark.parametrize(
+    ("topic", "name", "stored"),
+    [
+        ("Adjustment.Requested", "needed_by", "2025-03-01"),
+        ("Body.SeatVacated", "occurred_at", "2025-03-01T18:00:00"),
+        ("Meeting.Scheduled", "starts_at", "0001-01-01T00:00:00+05:00"),
+    ],
+    ids=["a date", "naive", "out of range"],
+)
+def test_a_stored_time_no_writer_stores_is_refused_by_every_reader(
+    tmp_path: Path, topic: str, name: str, stored: str
+) -> None:
+    """A naive or out-of-range stored time is a CorruptEventError, not a crash."""
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        _eventful(ledger)
+    with sqlite3.connect(path) as conn:
+        (rowid, state) = conn.execute(
+            "SELECT rowid, state FROM stored_events WHERE topic LIKE ?",
+            (f"%:{topic}",),
+        ).fetchone()
+        forged = orjson.loads(state) | {name: stored}
+        conn.execute(
+            "UPDATE stored_events SET state = ? WHERE rowid = ?",
+            (orjson.dumps(forged), rowid),
+        )
+    kind = topic.rpartition(".")[2]
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        with pytest.raises(CorruptEventError, match=kind):
+            list(ledger.history())
+        with pytest.raises(CorruptEventError, match=kind):
+            ledger.projections().rebuild()
