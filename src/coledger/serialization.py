@@ -52,8 +52,12 @@ def uuid_of(text: str) -> UUID:
 
 
 def uuids_of(texts: Any) -> tuple[UUID, ...]:
-    """The UUIDs written as *texts*, each the shared object ``uuid_of`` gives."""
-    return tuple(map(uuid_of, texts))
+    """The UUIDs written as the JSON array *texts*, each the object ``uuid_of`` gives.
+
+    TypeError if *texts* is no array: a string or object would iterate as its
+    letters or keys, and "" would read as no ids at all.
+    """
+    return tuple(map(uuid_of, _array(texts)))
 
 
 def as_time(text: Any) -> datetime:
@@ -236,10 +240,6 @@ def _texts(values: Any) -> tuple[str, ...]:
     return tuple(map(as_text, _array(values)))
 
 
-def _uuids(values: Any) -> tuple[UUID, ...]:
-    return uuids_of(_array(values))
-
-
 def as_whole(value: Any) -> int:
     """*value* if it is a JSON whole number (not true or false), else TypeError."""
     if type(value) is not int:
@@ -260,7 +260,7 @@ _CASTERS: dict[Any, Caster] = {
     str: as_text,
     int: as_whole,
     bool: as_flag,
-    tuple[UUID, ...]: _uuids,
+    tuple[UUID, ...]: uuids_of,
     tuple[str, ...]: _texts,
 }
 """Direct casts for the field types events declare. Texts, whole numbers,

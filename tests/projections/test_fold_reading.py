@@ -465,3 +465,40 @@ def test_a_stored_time_no_writer_stores_is_refused_by_every_reader(
             list(ledger.history())
         with pytest.raises(CorruptEventError, match=kind):
             ledger.projections().rebuild()
+
+
+@pytest.mark.parametrize(
+    ("topic", "name", "kind"),
+    [
+        ("Proposal.Raised", "proposers", "text"),
+        ("Proposal.VotingOpened", "electorate", "object"),
+        ("Proposal.Decided", "decided_by", "text"),
+    ],
+)
+def test_the_fold_refuses_a_list_of_ids_stored_as_another_json_type(
+    tmp_path: Path, topic: str, name: str, kind: str
+) -> None:
+    """Ids stored as a string or an object are refused by the fold, as decoding does.
+
+    Iterated, "" would read as no one and an object as the ids among its keys.
+    """
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        ids = _eventful(ledger)
+    with sqlite3.connect(path) as conn:
+        (rowid, state) = conn.execute(
+            "SELECT rowid, state FROM stored_events WHERE topic LIKE ?",
+            (f"%:{topic}",),
+        ).fetchone()
+        forged = orjson.loads(state)
+        forged[name] = "" if kind == "text" else {str(ids["sam"]): 1}
+        conn.execute(
+            "UPDATE stored_events SET state = ? WHERE rowid = ?",
+            (orjson.dumps(forged), rowid),
+        )
+    short = topic.rpartition(".")[2]
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        with pytest.raises(CorruptEventError, match=short):
+            list(ledger.history())
+        with pytest.raises(CorruptEventError, match=f"{short}.*not a JSON array"):
+            Facts().apply_states(ledger.fold_states())
