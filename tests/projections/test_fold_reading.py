@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
+import shutil
 import sqlite3
 import threading
 import uuid
@@ -14,8 +15,10 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from coledger import CorruptEventError, Ledger, Rule
+from coledger import CorruptEventError, Ledger, LedgerError, Rule
 from coledger.domain.values import LIVED_EXPERIENCE
 from coledger.log import pages
 from coledger.projections.facts import Facts, collector_paused
@@ -502,3 +505,91 @@ def test_the_fold_refuses_a_list_of_ids_stored_as_another_json_type(
             list(ledger.history())
         with pytest.raises(CorruptEventError, match=f"{short}.*not a JSON array"):
             Facts().apply_states(ledger.fold_states())
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=3), inner, max_size=2)
+    ),
+    max_leaves=4,
+)
+_FORGED = st.one_of(
+    _JSON,
+    st.uuids().map(str),
+    st.lists(st.uuids().map(str), max_size=2),
+    st.sampled_from(
+        ["2025-03-01T18:00:00", "2025-03-01T18:00:00+05:00", "", "HEARING"]
+    ),
+)
+_DELETE = object()
+
+
+@pytest.fixture(scope="module")
+def eventful_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite ledger holding ``_eventful``'s history, written once."""
+    path = tmp_path_factory.mktemp("eventful") / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        _eventful(ledger)
+    return path
+
+
+def _read_both(path: Path) -> tuple[Facts | None, Facts | None]:
+    """The facts of decoded events and of stored states (None where refused).
+
+    Decoded events are folded as they are: a value decoding lets through but
+    no command writes (a rule's kind) is refused by the fold's own check.
+    """
+    found: list[Facts | None] = []
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+
+        def decoded() -> Facts:
+            return Facts().apply_all((r.position, r.event) for r in ledger.history())
+
+        def folded() -> Facts:
+            return Facts().apply_states(ledger.fold_states())
+
+        for read in (decoded, folded):
+            try:
+                found.append(read())
+            except LedgerError:  # CorruptEventError, or a rule no command writes
+                found.append(None)
+    return found[0], found[1]
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_a_forged_stored_field_is_refused_or_read_alike_by_both_reads(
+    eventful_file: Path, tmp_path: Path, data: st.DataObject
+) -> None:
+    """One field of one stored state forged: each read refuses it or folds alike.
+
+    The fold casts only the fields it keeps, so it may fold a state decoding
+    refuses; but neither read raises anything but a typed error, and where both
+    fold, their facts are equal (never a wrong fold).
+    """
+    where = tmp_path / str(uuid.uuid4())
+    shutil.copytree(eventful_file.parent, where)  # the ledger and its key store
+    copy = where / eventful_file.name
+    with sqlite3.connect(copy) as conn:
+        rows = conn.execute("SELECT rowid, state FROM stored_events").fetchall()
+        rowid, state = data.draw(st.sampled_from(rows))
+        forged = orjson.loads(state)
+        name = data.draw(st.sampled_from(sorted(forged)))
+        value = data.draw(st.one_of(st.just(_DELETE), _FORGED))
+        if value is _DELETE:
+            del forged[name]
+        else:
+            forged[name] = value
+        conn.execute(
+            "UPDATE stored_events SET state = ? WHERE rowid = ?",
+            (orjson.dumps(forged), rowid),
+        )
+    decoded, folded = _read_both(copy)
+    if decoded is not None and folded is not None:
+        assert decoded == folded
