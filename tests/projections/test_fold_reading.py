@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from operator import attrgetter
 from pathlib import Path
@@ -378,6 +379,24 @@ def test_a_state_the_fold_cannot_cast_fails_every_fold_not_just_the_first(
         assert projector.tables.position() == 0  # nothing half-folded was written
 
 
+def _forge_first(path: Path, topic: str, change: Callable[[bytes], bytes]) -> None:
+    """Rewrite the first stored state of *topic* in the ledger file at *path*."""
+    with sqlite3.connect(path) as conn:
+        (rowid, state) = conn.execute(
+            "SELECT rowid, state FROM stored_events WHERE topic LIKE ?",
+            (f"%:{topic}",),
+        ).fetchone()
+        conn.execute(
+            "UPDATE stored_events SET state = ? WHERE rowid = ?",
+            (change(state), rowid),
+        )
+
+
+def _with(**fields: object) -> Callable[[bytes], bytes]:
+    """A change of a stored JSON state that sets *fields* in it."""
+    return lambda state: orjson.dumps(orjson.loads(state) | fields)
+
+
 @pytest.mark.parametrize(
     ("topic", "stored", "forged"),
     [
@@ -397,16 +416,12 @@ def test_the_fold_refuses_a_field_of_the_wrong_type_as_decoding_does(
     path = tmp_path / "ledger.db"
     with Ledger.open(f"sqlite:///{path}") as ledger:
         _eventful(ledger)
-    with sqlite3.connect(path) as conn:
-        (rowid, state) = conn.execute(
-            "SELECT rowid, state FROM stored_events WHERE topic LIKE ?",
-            (f"%:{topic}",),
-        ).fetchone()
+
+    def change(state: bytes) -> bytes:
         assert stored in state
-        conn.execute(
-            "UPDATE stored_events SET state = ? WHERE rowid = ?",
-            (state.replace(stored, forged), rowid),
-        )
+        return state.replace(stored, forged)
+
+    _forge_first(path, topic, change)
     with Ledger.open(f"sqlite:///{path}") as ledger:
         with pytest.raises(CorruptEventError, match=topic.rpartition(".")[2]):
             list(ledger.history())
@@ -419,16 +434,7 @@ def test_a_stored_null_time_is_refused_by_every_reader(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
     with Ledger.open(f"sqlite:///{path}") as ledger:
         _eventful(ledger)
-    with sqlite3.connect(path) as conn:
-        (rowid, state) = conn.execute(
-            "SELECT rowid, state FROM stored_events WHERE topic LIKE ?",
-            ("%:Body.SeatVacated",),
-        ).fetchone()
-        forged = orjson.loads(state) | {"occurred_at": None}
-        conn.execute(
-            "UPDATE stored_events SET state = ? WHERE rowid = ?",
-            (orjson.dumps(forged), rowid),
-        )
+    _forge_first(path, "Body.SeatVacated", _with(occurred_at=None))
     with Ledger.open(f"sqlite:///{path}") as ledger:
         with pytest.raises(CorruptEventError, match="SeatVacated"):
             ledger.bodies()
@@ -452,16 +458,7 @@ def test_a_stored_time_no_writer_stores_is_refused_by_every_reader(
     path = tmp_path / "ledger.db"
     with Ledger.open(f"sqlite:///{path}") as ledger:
         _eventful(ledger)
-    with sqlite3.connect(path) as conn:
-        (rowid, state) = conn.execute(
-            "SELECT rowid, state FROM stored_events WHERE topic LIKE ?",
-            (f"%:{topic}",),
-        ).fetchone()
-        forged = orjson.loads(state) | {name: stored}
-        conn.execute(
-            "UPDATE stored_events SET state = ? WHERE rowid = ?",
-            (orjson.dumps(forged), rowid),
-        )
+    _forge_first(path, topic, _with(**{name: stored}))
     kind = topic.rpartition(".")[2]
     with Ledger.open(f"sqlite:///{path}") as ledger:
         with pytest.raises(CorruptEventError, match=kind):
@@ -488,17 +485,8 @@ def test_the_fold_refuses_a_list_of_ids_stored_as_another_json_type(
     path = tmp_path / "ledger.db"
     with Ledger.open(f"sqlite:///{path}") as ledger:
         ids = _eventful(ledger)
-    with sqlite3.connect(path) as conn:
-        (rowid, state) = conn.execute(
-            "SELECT rowid, state FROM stored_events WHERE topic LIKE ?",
-            (f"%:{topic}",),
-        ).fetchone()
-        forged = orjson.loads(state)
-        forged[name] = "" if kind == "text" else {str(ids["sam"]): 1}
-        conn.execute(
-            "UPDATE stored_events SET state = ? WHERE rowid = ?",
-            (orjson.dumps(forged), rowid),
-        )
+    forged = "" if kind == "text" else {str(ids["sam"]): 1}
+    _forge_first(path, topic, _with(**{name: forged}))
     short = topic.rpartition(".")[2]
     with Ledger.open(f"sqlite:///{path}") as ledger:
         with pytest.raises(CorruptEventError, match=short):
