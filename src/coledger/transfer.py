@@ -956,13 +956,16 @@ def _event(
             f"record {originator} jumps to version {version}, not {expected}",
         )
     versions[originator] = version
-    problem = _shape_problem(cls, state) or _time_problem(cls, state)
+    problem = _shape_problem(cls, state)
     if problem is not None:
         raise MalformedImportError(source, number, problem)
+    times = {name: state.get(name) for name in _shape(cls).times}
     try:
         fields = structure_state(cls, state)  # state is this row's own: no copy
     except Exception as error:  # noqa: BLE001 (cattrs raises many kinds)
-        msg = f"bad event fields: {error}"
+        # Decoding refuses a bad time too; the importer's words say which and why
+        # (looked for only here, so a good row's times are parsed once).
+        msg = _time_problem(times) or f"bad event fields: {error}"
         raise MalformedImportError(source, number, msg) from None
     _check_fields(cls, fields, source, number)
     fields["originator_id"] = originator
@@ -1011,15 +1014,12 @@ def _shape_problem(
     return None
 
 
-def _time_problem(
-    cls: type[LedgerAggregate.Event], state: dict[str, Any]
-) -> str | None:
-    """A time in the raw JSON without a timezone or outside the years, or None.
+def _time_problem(times: dict[str, Any]) -> str | None:
+    """A time of the raw JSON *times* without a timezone or outside the years.
 
-    Said here in the importer's words; decoding would refuse it too.
+    Said here in the importer's words; decoding refuses it too. None if none.
     """
-    for name in _shape(cls).times:
-        text = state.get(name)
+    for name, text in times.items():
         try:
             at = datetime.fromisoformat(text) if isinstance(text, str) else None
         except ValueError:
