@@ -156,21 +156,26 @@ def _wait_for(condition: Any, seconds: float = 20) -> None:
         time.sleep(0.05)
 
 
-def test_a_worker_that_cannot_listen_at_first_keeps_trying(
-    pg_schema: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A server that refuses the LISTEN at first is reported, then waited on."""
-    url = f"{PG_BASE}?schema={pg_schema}"
+def _refuse_the_first_listen(monkeypatch: pytest.MonkeyPatch, why: str) -> None:
+    """Make the server refuse a worker's first LISTEN (for *why*), then allow it."""
     real_listen = materialise._Listener._listen
     refusals: list[int] = []
 
     def listen(self: Any) -> Any:
         if not refusals:
             refusals.append(1)
-            raise errors.StorageError("cannot listen for new events: refused")
+            raise errors.StorageError(f"cannot listen for new events: {why}")
         return real_listen(self)
 
     monkeypatch.setattr(materialise._Listener, "_listen", listen)
+
+
+def test_a_worker_that_cannot_listen_at_first_keeps_trying(
+    pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that refuses the LISTEN at first is reported, then waited on."""
+    url = f"{PG_BASE}?schema={pg_schema}"
+    _refuse_the_first_listen(monkeypatch, "refused")
     with Ledger.open(url) as writer, Ledger.open(url) as worker_ledger:
         writer.register_member("Ann")
         projector = worker_ledger.projections()
@@ -371,16 +376,7 @@ def test_a_worker_with_a_long_poll_refused_its_listen_tries_again_soon(
     """
     monkeypatch.setattr(materialise, "LONGEST_WAIT", 0.5)
     url = f"{PG_BASE}?schema={pg_schema}"
-    real_listen = materialise._Listener._listen
-    refusals: list[int] = []
-
-    def listen(self: Any) -> Any:
-        if not refusals:
-            refusals.append(1)
-            raise errors.StorageError("cannot listen for new events: too many clients")
-        return real_listen(self)
-
-    monkeypatch.setattr(materialise._Listener, "_listen", listen)
+    _refuse_the_first_listen(monkeypatch, "too many clients")
     with Ledger.open(url) as writer, Ledger.open(url) as worker_ledger:
         writer.register_member("Ann")
         projector = worker_ledger.projections()

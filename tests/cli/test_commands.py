@@ -905,12 +905,7 @@ def test_follow_says_it_has_started_and_how_to_stop_it(
         text=True,
     )
     try:
-        url = f"sqlite:///{tmp_path / 'coledger.db'}"
-        with Ledger.open(url, master_key=KEY) as ledger:
-            deadline = time.monotonic() + 60
-            while ledger.projections().tables.position() < ledger.position:
-                assert time.monotonic() < deadline, "the worker never caught up"
-                time.sleep(0.05)
+        _caught_up(tmp_path)
     finally:
         worker.terminate()
         out, err = worker.communicate(timeout=30)
@@ -921,6 +916,17 @@ def test_follow_says_it_has_started_and_how_to_stop_it(
         "current; stop it with Ctrl-C or SIGTERM"
     )
     assert err.splitlines() == [started]
+
+
+def _caught_up(folder: Path) -> int:
+    """Wait for a worker to bring the tables of *folder*'s ledger to its head."""
+    url = f"sqlite:///{folder / 'coledger.db'}"
+    with Ledger.open(url, master_key=KEY) as ledger:
+        deadline = time.monotonic() + 60
+        while ledger.projections().tables.position() < ledger.position:
+            assert time.monotonic() < deadline, "the worker never caught up"
+            time.sleep(0.05)
+        return ledger.position
 
 
 def test_a_verbose_worker_s_lines_reach_its_log_while_it_runs(
@@ -940,13 +946,7 @@ def test_a_verbose_worker_s_lines_reach_its_log_while_it_runs(
     )
     assert worker.stdout is not None
     try:
-        url = f"sqlite:///{tmp_path / 'coledger.db'}"
-        with Ledger.open(url, master_key=KEY) as ledger:
-            deadline = time.monotonic() + 60
-            while ledger.projections().tables.position() < ledger.position:
-                assert time.monotonic() < deadline, "the worker never caught up"
-                time.sleep(0.05)
-            head = ledger.position
+        head = _caught_up(tmp_path)
         ready, _, _ = select.select([worker.stdout], [], [], 10)
         assert ready, "the worker's line was held back while it ran"
         assert worker.stdout.readline() == f"folded {head:,} event(s); at {head:,}\n"
