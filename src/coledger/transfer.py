@@ -959,13 +959,12 @@ def _event(
     problem = _shape_problem(cls, state)
     if problem is not None:
         raise MalformedImportError(source, number, problem)
-    times = {name: state.get(name) for name in _shape(cls).times}
     try:
         fields = structure_state(cls, state)  # state is this row's own: no copy
     except Exception as error:  # noqa: BLE001 (cattrs raises many kinds)
         # Decoding refuses a bad time too; the importer's words say which and why
         # (looked for only here, so a good row's times are parsed once).
-        msg = _time_problem(times) or f"bad event fields: {error}"
+        msg = _time_problem(cls, state) or f"bad event fields: {error}"
         raise MalformedImportError(source, number, msg) from None
     _check_fields(cls, fields, source, number)
     fields["originator_id"] = originator
@@ -1014,12 +1013,17 @@ def _shape_problem(
     return None
 
 
-def _time_problem(times: dict[str, Any]) -> str | None:
-    """A time of the raw JSON *times* without a timezone or outside the years.
+def _time_problem(
+    cls: type[LedgerAggregate.Event], state: dict[str, Any]
+) -> str | None:
+    """A time of a row decoding refused, without a timezone or outside the years.
 
-    Said here in the importer's words; decoding refuses it too. None if none.
+    Said in the importer's words, or None. Decoding stopped at the field it
+    refused, so that one is still the row's text; those it had cast already
+    are good times, and are passed over as is any value that is not text.
     """
-    for name, text in times.items():
+    for name in _shape(cls).times:
+        text = state.get(name)
         try:
             at = datetime.fromisoformat(text) if isinstance(text, str) else None
         except ValueError:

@@ -1056,16 +1056,11 @@ class Materialiser:
             for _ in range(ATTEMPTS):
                 if at_least is not None and self.tables.position() >= at_least:
                     return 0
-                try:
+                with contextlib.suppress(TablesMovedError):
                     return self._catch_up_once()
-                except TablesMovedError:
-                    continue
             if at_least is not None and self.tables.position() >= at_least:
                 return 0
-            raise StorageError(
-                f"the projection tables moved under {ATTEMPTS} catch-ups in a row: "
-                "other catch-ups keep getting there first; try again"
-            )
+            raise _overtaken("catch-ups")
 
     def _catch_up_once(self) -> int:
         tracked = self.tables.position()
@@ -1137,10 +1132,7 @@ class Materialiser:
                 self._forget()
                 raise
             self._forget()
-            raise StorageError(
-                f"the projection tables moved under {ATTEMPTS} rebuilds in a row: "
-                "other catch-ups keep getting there first; try again"
-            )
+            raise _overtaken("rebuilds")
 
     def _rebuild_once(self) -> None:
         """Fold on to the head and swap every scope's rows, if the tables stayed put."""
@@ -1342,6 +1334,14 @@ def _json(text: str) -> Any:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         return json.loads(text)
+
+
+def _overtaken(attempts: str) -> StorageError:
+    """The error when other catch-ups moved the tables under every one of *attempts*."""
+    return StorageError(
+        f"the projection tables moved under {ATTEMPTS} {attempts} in a row: "
+        "other catch-ups keep getting there first; try again"
+    )
 
 
 class _Listener:
