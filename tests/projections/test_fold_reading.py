@@ -153,6 +153,14 @@ def _eventful(ledger: Ledger) -> dict[str, uuid.UUID]:
     return {"sam": sam, "kim": kim, "board": board, "proposal": p}
 
 
+def _eventful_at(folder: Path) -> tuple[Path, dict[str, uuid.UUID]]:
+    """A SQLite ledger file in *folder* holding ``_eventful``'s history, and its ids."""
+    path = folder / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        ids = _eventful(ledger)
+    return path, ids
+
+
 def test_fold_states_give_the_facts_decoded_events_give(ledger: Ledger) -> None:
     """On every backend, folding stored states equals folding whole events."""
     ids = _eventful(ledger)
@@ -413,9 +421,7 @@ def test_the_fold_refuses_a_field_of_the_wrong_type_as_decoding_does(
     tmp_path: Path, topic: str, stored: bytes, forged: bytes
 ) -> None:
     """A field the fold reads, stored as another JSON type, is refused by both reads."""
-    path = tmp_path / "ledger.db"
-    with Ledger.open(f"sqlite:///{path}") as ledger:
-        _eventful(ledger)
+    path, _ = _eventful_at(tmp_path)
 
     def change(state: bytes) -> bytes:
         assert stored in state
@@ -431,9 +437,7 @@ def test_the_fold_refuses_a_field_of_the_wrong_type_as_decoding_does(
 
 def test_a_stored_null_time_is_refused_by_every_reader(tmp_path: Path) -> None:
     """A null business time is a CorruptEventError for the records and the fold."""
-    path = tmp_path / "ledger.db"
-    with Ledger.open(f"sqlite:///{path}") as ledger:
-        _eventful(ledger)
+    path, _ = _eventful_at(tmp_path)
     _forge_first(path, "Body.SeatVacated", _with(occurred_at=None))
     with Ledger.open(f"sqlite:///{path}") as ledger:
         with pytest.raises(CorruptEventError, match="SeatVacated"):
@@ -455,9 +459,7 @@ def test_a_stored_time_no_writer_stores_is_refused_by_every_reader(
     tmp_path: Path, topic: str, name: str, stored: str
 ) -> None:
     """A naive or out-of-range stored time is a CorruptEventError, not a crash."""
-    path = tmp_path / "ledger.db"
-    with Ledger.open(f"sqlite:///{path}") as ledger:
-        _eventful(ledger)
+    path, _ = _eventful_at(tmp_path)
     _forge_first(path, topic, _with(**{name: stored}))
     kind = topic.rpartition(".")[2]
     with Ledger.open(f"sqlite:///{path}") as ledger:
@@ -482,9 +484,7 @@ def test_the_fold_refuses_a_list_of_ids_stored_as_another_json_type(
 
     Iterated, "" would read as no one and an object as the ids among its keys.
     """
-    path = tmp_path / "ledger.db"
-    with Ledger.open(f"sqlite:///{path}") as ledger:
-        ids = _eventful(ledger)
+    path, ids = _eventful_at(tmp_path)
     forged = "" if kind == "text" else {str(ids["sam"]): 1}
     _forge_first(path, topic, _with(**{name: forged}))
     short = topic.rpartition(".")[2]
@@ -517,10 +517,7 @@ _DELETE = object()
 @pytest.fixture(scope="module")
 def eventful_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite ledger holding ``_eventful``'s history, written once."""
-    path = tmp_path_factory.mktemp("eventful") / "ledger.db"
-    with Ledger.open(f"sqlite:///{path}") as ledger:
-        _eventful(ledger)
-    return path
+    return _eventful_at(tmp_path_factory.mktemp("eventful"))[0]
 
 
 def _read_both(path: Path) -> tuple[Facts | None, Facts | None]:

@@ -785,14 +785,20 @@ def test_v2_leaves_out_an_attendee_erased_before_the_period(
     assert (figure.n, figure.value) == (1, 0)  # Sol alone, with one act
 
 
-def test_v6_leaves_out_papers_issued_after_the_period(memory_ledger: Ledger) -> None:
-    """Papers issued after a period's end do not shorten its decisions' windows."""
-    ledger = memory_ledger
+def _papers_then_decision(ledger: Ledger) -> tuple[UUID, UUID]:
+    """Sol and a meeting whose standard papers went out on day 1, decided on day 20."""
     sol = person(ledger, "Sol", none_from=0)
     board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
     m = meeting(ledger, board, 10, sol)
     ledger.issue_papers(m, formats=["STD"], by=sol, occurred_at=day(1))
     decide(ledger, raise_(ledger, board, [sol], 10, meeting=m), sol, 20)
+    return sol, m
+
+
+def test_v6_leaves_out_papers_issued_after_the_period(memory_ledger: Ledger) -> None:
+    """Papers issued after a period's end do not shorten its decisions' windows."""
+    ledger = memory_ledger
+    sol, m = _papers_then_decision(ledger)
     before = v6(lens(ledger, until=30), TH)
     assert (before.value, before.n) == (1, 1)  # 19 days after the papers
     # On day 40 BSL video papers go out for the same meeting.
@@ -804,11 +810,7 @@ def test_v6_leaves_out_papers_issued_after_the_period(memory_ledger: Ledger) -> 
 def test_v6_times_each_format_from_its_first_issue(memory_ledger: Ledger) -> None:
     """Papers sent again in a format already out do not shorten the window (as X3)."""
     ledger = memory_ledger
-    sol = person(ledger, "Sol", none_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
-    m = meeting(ledger, board, 10, sol)
-    ledger.issue_papers(m, formats=["STD"], by=sol, occurred_at=day(1))
-    decide(ledger, raise_(ledger, board, [sol], 10, meeting=m), sol, 20)
+    sol, m = _papers_then_decision(ledger)
     # The standard papers go out again before and after the decision.
     ledger.issue_papers(m, formats=["STD"], by=sol, occurred_at=day(18))
     ledger.issue_papers(m, formats=["STD"], by=sol, occurred_at=day(25))
