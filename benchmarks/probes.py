@@ -316,7 +316,9 @@ def probe_board(args: dict[str, Any]) -> Result:
             raw.append(time.perf_counter() - started)
     finally:
         conn.close()
-    read = (len(report.indicators), len(report.ladder), len(report.decisions), 1)
+    # the figures table also holds the row of the people the tags read
+    figures = len(report.indicators) + (report.tag_people is not None)
+    read = (figures, len(report.ladder), len(report.decisions), 1)
     if raw_rows and tuple(raw_rows.values()) != read:
         raise RuntimeError(f"the raw SELECT read {raw_rows}, the report {read}")
     return {
@@ -326,6 +328,7 @@ def probe_board(args: dict[str, Any]) -> Result:
         "warm_ms": [w * 1000 for w in warm],
         "raw_ms": [r * 1000 for r in raw],
         "indicators": len(report.indicators),
+        "figure_rows": figures,
         "ladder": len(report.ladder),
         "decisions": len(report.decisions),
         "raw_rows": raw_rows,

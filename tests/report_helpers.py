@@ -14,8 +14,13 @@ def report(
     *,
     tags: Sequence[str] = (),
     ladder: tuple[Rung, ...] = (),
+    tag_people: tuple[int, int] | None = (9, 9),
 ) -> PowerSharingReport:
-    """A report made by hand, with the given figures, decision tags and rungs."""
+    """A report made by hand, with the given figures, decision tags and rungs.
+
+    The tags read nine people with lived experience and nine without, unless
+    *tag_people* says otherwise.
+    """
     return PowerSharingReport(
         scope=Scope.ledger(),
         since=None,
@@ -27,4 +32,5 @@ def report(
             DecisionTag(str(uuid.uuid4()), str(uuid.uuid4()), tag, le_originated=False)
             for tag in tags
         ),
+        tag_people=tag_people,
     )

@@ -44,8 +44,9 @@ def test_first_call_includes_opening_the_tables(
 def test_raw_select_reads_the_rows_the_report_reads(tmp_path: Path) -> None:
     """The raw SELECT baseline fetches the report's rows and its tracking row."""
     found = bench("probes").probe_board(_rebuilt(tmp_path / "ledger.db"))
+    assert found["figure_rows"] == found["indicators"] + 1  # and the tags' people
     assert found["raw_rows"] == {
-        "coledger_figures": found["indicators"],
+        "coledger_figures": found["figure_rows"],
         "coledger_ladder": found["ladder"],
         "coledger_decision_tags": found["decisions"],
         "coledger_tracking": 1,

@@ -56,6 +56,7 @@ def compute_all(lens: Lens, th: Thresholds) -> dict[str, Figure]:
 
 def build_report(lens: Lens, th: Thresholds) -> PowerSharingReport:
     """The whole report for one scope, period and position."""
+    tags, tag_people = ladder.tagged(lens)
     return PowerSharingReport(
         scope=lens.scope,
         since=lens.since,
@@ -63,6 +64,7 @@ def build_report(lens: Lens, th: Thresholds) -> PowerSharingReport:
         as_of=lens.facts.position,
         indicators=compute_all(lens, th),
         ladder=ladder.classify(lens, th),
-        decisions=ladder.decision_tags(lens),
+        decisions=tags,
         thresholds=th,
+        tag_people=tag_people,
     )

@@ -835,43 +835,71 @@ def classify(lens: Lens, th: Thresholds) -> tuple[Rung, ...]:
 # Per decision ----------------------------------------------------------------------
 
 
-def _heard(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> bool:
+Readers = dict[UUID, bool]
+"""The members whose lived experience a tag read, each with whether they had it."""
+
+
+def _read(readers: Readers, member: UUID, lived: bool) -> bool:
+    """Note that a tag read *member*'s lived experience (*lived*), and return it."""
+    readers[member] = lived or readers.get(member, False)
+    return lived
+
+
+def _heard(lens: Lens, p: ProposalFacts, d: DecisionFacts, readers: Readers) -> bool:
     """Whether lived experience attended where *p* was raised or *d* made, or after.
 
     The record has no "decision communicated" event; attending the meeting the
     proposal was raised at, the body's meeting on the day of the decision, or an
     information meeting of the body after it stands in for being told. Only a
     meeting that started before the period's end can have told anyone in it.
+    Every attendee of those meetings is read: an "informed" says one of them
+    had lived experience, a "none" that none of them did.
     """
     nearby = list(lens.facts.meetings_by_body.get(p.body, []))
     if p.meeting is not None and p.meeting not in nearby:
         nearby.append(p.meeting)
+    heard = False
     for m in (lens.facts.meetings[i] for i in nearby if i in lens.facts.meetings):
         relevant = lens.by_end(m.starts_at) and (
             m.id == p.meeting
             or utc_day(m.starts_at) == utc_day(d.at)
             or (m.kind == "information" and d.at <= m.starts_at)
         )
-        if relevant and any(lens.le(a, m.starts_at) for a in m.attendance):
-            return True
-    return False
+        if relevant:
+            for a in m.attendance:
+                heard = _read(readers, a, lens.le(a, m.starts_at)) or heard
+    return heard
 
 
-def tag_of(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> str:
-    """The first of decided-with, influenced, consulted, informed, none that applies."""
+def tag_of(lens: Lens, p: ProposalFacts, d: DecisionFacts, readers: Readers) -> str:
+    """The first of decided-with, influenced, consulted, informed, none that applies.
+
+    Each member whose lived experience it reads past the deciders goes into
+    *readers*: the tag says as much about them as a figure counting them
+    would. The deciders are D1's, whose own disclosure control covers them.
+    """
     if le_deciders(lens, p, d):
         return "decided-with"
-    mine = le_comments(lens, p)
+    originated = False
+    for m in p.proposers:
+        originated = _read(readers, m, lens.le(m, p.raised_at)) or originated
+    lived = le_comments(lens, p)
     # only comments made by the decision can have borne on it
-    before = {c.id for c in p.comments if c.id in mine and c.at <= d.at}
-    originated = le_originated(lens, p)
+    before = set()
+    for c in p.comments:
+        if c.at <= d.at and _read(readers, c.author, c.id in lived):
+            before.add(c.id)
     if (
         (originated and d.outcome in ADOPTED)
         or any(
             at <= d.at
             and (
                 before.intersection(takes_up)
-                or (actor is not None and not originated and lens.le(actor, at))
+                or (
+                    actor is not None
+                    and not originated
+                    and _read(readers, actor, lens.le(actor, at))
+                )
             )
             for actor, takes_up, at in p.amendments
         )
@@ -883,27 +911,39 @@ def tag_of(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> str:
         return "influenced"
     if originated or before:
         return "consulted"
-    if _heard(lens, p, d):
+    if _heard(lens, p, d, readers):
         return "informed"
     return "none"
 
 
-def decision_tags(lens: Lens) -> tuple[DecisionTag, ...]:
-    """The mini-ladder tag of each decision in scope and period, in recorded order.
+def tagged(lens: Lens) -> tuple[tuple[DecisionTag, ...], tuple[int, int]]:
+    """Each decision's tag in scope and period, and how many people the tags read.
 
-    A vote that closed without its quorum (``not_valid``) decided nothing and
-    gets no tag.
+    The tags come in recorded order; a vote that closed without its quorum
+    (``not_valid``) decided nothing and gets no tag. The people, with lived
+    experience and without, are those ``tag_of`` reads past the deciders: the
+    proposers, commenters, amenders and attendees of the decisions it tags
+    below decided-with. A member counts with lived experience if any read of
+    theirs found it.
     """
     made = sorted(
         ((p, p.decisions[i]) for p, i in lens.decisions()), key=lambda pd: pd[1].pos
     )
-    return tuple(
+    readers: Readers = {}
+    tags = tuple(
         DecisionTag(
             proposal=str(p.id),
             decision=str(d.id),
-            tag=tag_of(lens, p, d),
+            tag=tag_of(lens, p, d, readers),
             le_originated=le_originated(lens, p),
         )
         for p, d in made
         if d.outcome != "not_valid"
     )
+    lived = sum(readers.values())
+    return tags, (lived, len(readers) - lived)
+
+
+def decision_tags(lens: Lens) -> tuple[DecisionTag, ...]:
+    """The mini-ladder tag of each decision in scope and period, in recorded order."""
+    return tagged(lens)[0]

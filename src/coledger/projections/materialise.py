@@ -211,7 +211,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 62
+FIGURES_VERSION = 63
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -369,7 +369,9 @@ ladder's decision-makers, whose unresolved declines break equal terms, take
 in the electorate of every vote open in the period, one opened before it
 too, not only of those opened in it. 62: V6 times each papers format from
 its first issue, as X3 does, so papers sent again in a format already out no
-longer make a decision rushed.)"""
+longer make a decision rushed. 63: each scope's figures keep a row
+``tags``, the people the decision tags read, so that disclosure control can
+withhold tags that speak of a few of them.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
@@ -956,7 +958,8 @@ def report_rows(report: PowerSharingReport) -> Rows:
                 None if f.groups is None else json.dumps(list(f.groups)),
             )
             for code, f in sorted(report.indicators.items())
-        ],
+        ]
+        + _tag_people_row(kind, sid, report),
         "coledger_ladder": [
             (
                 kind,
@@ -979,6 +982,35 @@ def report_rows(report: PowerSharingReport) -> Rows:
             for ordinal, d in enumerate(report.decisions)
         ],
     }
+
+
+TAG_PEOPLE = "tags"
+"""The ``code`` of the figures row that is no figure: the people the decision
+tags read (``PowerSharingReport.tag_people``), its ``groups`` those with lived
+experience and those without, its ``n`` the number of tags."""
+
+
+def _tag_people_row(
+    kind: str, sid: str, report: PowerSharingReport
+) -> list[tuple[Any, ...]]:
+    """The figures row of the people the decision tags read (none if unknown)."""
+    if report.tag_people is None:
+        return []
+    groups = report.tag_people
+    return [
+        (
+            kind,
+            sid,
+            TAG_PEOPLE,
+            None,
+            len(report.decisions),
+            None,
+            None,
+            None,
+            sum(groups),
+            json.dumps(list(groups)),
+        )
+    ]
 
 
 class Materialiser:
@@ -1228,6 +1260,7 @@ class Materialiser:
             )
             for row in rows["coledger_figures"]
         }
+        tag_people = figures.pop(TAG_PEOPLE, None)
         if not figures or not position:
             return None
         ladder = tuple(
@@ -1248,6 +1281,7 @@ class Materialiser:
             tags,
             self.th,
             self.ledger.tree_size(as_of=position),
+            _pair(tag_people),
         )
 
 
@@ -1322,6 +1356,18 @@ def _groups(text: object) -> tuple[int, ...] | None:
     ):
         return None
     return tuple(found)
+
+
+def _pair(row: Figure | None) -> tuple[int, int] | None:
+    """The people the decision tags read, from their figures row (None if unknown).
+
+    Anything but two counts that are not negative reads as unknown, which
+    disclosure control treats as a few.
+    """
+    if row is None or row.groups is None or len(row.groups) != 2:  # noqa: PLR2004
+        return None
+    lived, others = row.groups
+    return (lived, others) if lived >= 0 and others >= 0 else None
 
 
 def _json(text: str) -> Any:

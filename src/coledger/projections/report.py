@@ -8,7 +8,8 @@
      "indicators": {"R1": {"value": ..., "n": ..., "coverage": ..., "band": ...,
                            "note": ..., "people": ..., "groups": ...}, ...},
      "ladder": [{"unit": ..., "rung": ..., "flags": [...], "evidence": {...}}, ...],
-     "decisions": [{"proposal": ..., "tag": ..., ...}, ...]}
+     "decisions": [{"proposal": ..., "tag": ..., ...}, ...],
+     "tag_people": [<with lived experience>, <without>]}
 """
 
 from __future__ import annotations
@@ -99,6 +100,12 @@ class PowerSharingReport:
     names another moment. The tree size cannot move that way, so a figure
     published with both can be checked against a checkpoint of that size.
     """
+    tag_people: tuple[int, int] | None = None
+    """How many people with lived experience, and without, the decision tags
+    read past the deciders (the proposers, commenters, amenders and attendees
+    of ``ladder.tagged``; None when not known): each tag says something of
+    theirs, so the reports for the public and the members withhold the tags
+    while either side is a few."""
 
     def to_json(self) -> dict[str, Any]:
         """The report as JSON-ready values, in the documented versioned shape."""
@@ -118,4 +125,5 @@ class PowerSharingReport:
             },
             "ladder": [to_jsonable(r) for r in self.ladder],
             "decisions": [to_jsonable(d) for d in self.decisions],
+            "tag_people": None if self.tag_people is None else list(self.tag_people),
         }

@@ -1099,10 +1099,32 @@ TAGS_D1_NOTE = (
 )
 """The note of the decisions by tag withheld with D1 for a small group of decisions."""
 
+TAGS_READ_NOTE = (
+    "withheld: the tags read the lived experience of fewer than {k} people on "
+    "one side, or only of people who have it"
+)
+"""The note of the decisions by tag withheld for the few people they read."""
+
 TAG_PEOPLE = ("D1", "A1", "D3", "V1", "V5", "D4", "V4")
 """Figures that count the people whose lived experience the decision tags read:
 the deciders with a vote ("decided with"), the proposers, the commenters and
 the amenders ("influenced", "consulted"), and the attendees ("informed")."""
+
+
+def tags_read_few(people: tuple[int, int] | None, k: int) -> bool:
+    """Whether the people the tags read (with lived experience, without) are few.
+
+    The figures of ``TAG_PEOPLE`` count most of them, but not all: a proposer
+    of decisions in the period whose proposals came before it, an attendee of
+    a meeting before it or of the body's meeting after a project's decision.
+    So the tags count their own: withheld when either side is from 1 to k - 1
+    or all of them have lived experience (a tag then says it of whoever it
+    read), and when the count is unknown.
+    """
+    if people is None:
+        return True
+    lived, others = people
+    return share_discloses(lived, lived + others, k, people=True)
 
 
 def safe_tags(
@@ -1120,7 +1142,8 @@ def safe_tags(
     while *d1*, the report's D1 after suppression, is withheld over k or more
     decisions (for a small group of them): the count tagged "decided with"
     is D1's, and its range would say which group is small, the one thing
-    D1's note keeps back. The third value says why.
+    D1's note keeps back. Nor while the people the tags read themselves are
+    few (``tags_read_few``). The third value says why.
     """
     cells = dict.fromkeys(TAGS, 0)
     for d in report.decisions:
@@ -1134,6 +1157,8 @@ def safe_tags(
         return (), shown, TAGS_GROUPS_NOTE.format(k=k)
     if d1 is not None and d1.withheld is not None and (d1.n or 0) >= k:
         return (), shown, TAGS_D1_NOTE
+    if tags_read_few(report.tag_people, k):
+        return (), shown, TAGS_READ_NOTE.format(k=k)
     tags = tuple(TagCount(tag, count_range(count, k)) for tag, count in cells.items())
     return tags, shown, None
 
