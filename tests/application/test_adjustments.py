@@ -537,3 +537,29 @@ def test_a_meeting_or_proposal_need_is_not_due_before_it_was_asked_for(
         sam, code="ER", needed_by=at(1), occurred_at=asked
     )
     assert ledger.adjustment(standing).needed_by == at(1)
+
+
+def test_a_meeting_need_with_no_needed_by_is_not_asked_for_after_its_start(
+    ledger: Ledger,
+) -> None:
+    """A meeting need due at its start (no needed_by) asked once it began is refused."""
+    at, _, voters, meeting, _ = _proposal_at_a_meeting(ledger)
+    sam = voters[0]
+    for before in ("papers", "meeting", "vote", "feedback"):
+        for late in (at(12) + timedelta(seconds=1), at(20)):
+            with refused(ledger, TimeOrderError, match="give needed_by"):
+                ledger.request_adjustment(
+                    sam,
+                    code="REC",
+                    meeting=meeting,
+                    needed_before=before,
+                    occurred_at=late,
+                )
+        with refused(ledger, TimeOrderError, match="meeting's start"):
+            ledger.request_adjustment(sam, code="REC", meeting=meeting)  # now
+    # Asked as it starts, or later with a deadline of its own, it is taken.
+    ledger.request_adjustment(sam, code="ER", meeting=meeting, occurred_at=at(12))
+    after = ledger.request_adjustment(
+        sam, code="REC", meeting=meeting, needed_by=at(30), occurred_at=at(20)
+    )
+    assert ledger.adjustment(after).needed_by == at(30)

@@ -16,6 +16,8 @@ from coledger.serialization import to_jsonable
 from coledger.timeline import timeline
 
 JUNE = datetime(2025, 6, 1, tzinfo=UTC)
+LATER = datetime(2100, 6, 1, tzinfo=UTC)
+"""A time after now: a need asked for now for a meeting in June is due no earlier."""
 
 
 def _people_and_board(ledger: Ledger) -> tuple[UUID, UUID, UUID]:
@@ -48,7 +50,7 @@ def test_a_project_timeline_shows_the_answer_to_a_meetings_access_need(
     pat, kim, board = _people_and_board(ledger)
     project = ledger.start_project("Kit", label="co_production", by=pat)
     meeting = _june(ledger, board, pat, project=project, kind="workshop")
-    need = ledger.request_adjustment(kim, code="BSL", meeting=meeting)
+    need = ledger.request_adjustment(kim, code="BSL", meeting=meeting, needed_by=LATER)
     ledger.decline_adjustment(need, by=pat, reason="unavailable", alternative="CAP")
     said = [(e.actor, e.text) for e in timeline(ledger, project=project)][2:]
     assert said == [
@@ -138,7 +140,7 @@ def test_a_proposal_s_history_shows_the_meeting_need_that_held_its_vote(
         project=project,
         meeting=meeting,
     )
-    need = ledger.request_adjustment(kim, code="BSL", meeting=meeting)
+    need = ledger.request_adjustment(kim, code="BSL", meeting=meeting, needed_by=LATER)
     assert ledger.unmet_adjustments(p) == (need,)
     ledger.open_voting(p, by=pat, access_override="no interpreter free in June")
     asked = ("Kim Example", "asked for an adjustment (BSL) for Kim Example")
@@ -177,7 +179,7 @@ def test_a_project_timeline_shows_the_meeting_its_proposal_was_raised_at(
         project=project,
         meeting=meeting,
     )
-    ledger.request_adjustment(kim, code="BSL", meeting=meeting)
+    ledger.request_adjustment(kim, code="BSL", meeting=meeting, needed_by=LATER)
     kinds = [e.kind for e in timeline(ledger, project=project)]
     assert kinds == [
         "Project.Started",

@@ -777,7 +777,7 @@ def test_meeting_adjustments_gate_proposals_raised_at_that_meeting(
         body,
         kind="decision_meeting",
         title="AGM",
-        starts_at=datetime(2024, 5, 1, 18, 30, tzinfo=UTC),
+        starts_at=datetime(2100, 5, 1, 18, 30, tzinfo=UTC),  # asked for before it
         by=admin,
     )
     at_meeting = ledger.raise_proposal(

@@ -271,20 +271,27 @@ def test_one_member_s_answered_requests_are_not_published_as_a_share() -> None:
 def _one_member_s_six_needs() -> PowerSharingReport:
     """A board at whose six meetings one member's BSL need was met; its report."""
     start = datetime(2025, 1, 6, 18, tzinfo=UTC)
+    asked = start - timedelta(days=1)
     with Ledger.open("memory://") as ledger:
-        admin = ledger.register_member("Admin", role="staff")
-        sam = ledger.register_member("Sam")
-        board = ledger.establish_body("Board", kind="governance", by=admin)
+        admin = ledger.register_member("Admin", role="staff", occurred_at=asked)
+        sam = ledger.register_member("Sam", occurred_at=asked)
+        board = ledger.establish_body(
+            "Board", kind="governance", by=admin, occurred_at=asked
+        )
         for week in range(6):
+            at = start + timedelta(weeks=week)
             meeting = ledger.schedule_meeting(
                 board,
                 kind="decision_meeting",
                 title=f"Week {week}",
-                starts_at=start + timedelta(weeks=week),
+                starts_at=at,
                 by=admin,
+                occurred_at=asked,
             )
-            request = ledger.request_adjustment(sam, code="BSL", meeting=meeting)
-            ledger.provide_adjustment(request, by=admin)
+            request = ledger.request_adjustment(
+                sam, code="BSL", meeting=meeting, occurred_at=asked
+            )
+            ledger.provide_adjustment(request, by=admin, occurred_at=at)
         return ledger.power_sharing()
 
 

@@ -444,8 +444,9 @@ def a_lone_requester(group: Group) -> None:
     for i in range(10):
         group.consent(group.propose(group.voters[i % 6]))
         meeting = group.meeting()
+        asked = group.at()  # after the meeting began: due when asked, not before
         request = ledger.request_adjustment(
-            group.key, code="ER", meeting=meeting, occurred_at=group.at()
+            group.key, code="ER", meeting=meeting, occurred_at=asked, needed_by=asked
         )
         ledger.decline_adjustment(
             request, by=group.admin, reason="unavailable", occurred_at=group.at()

@@ -1718,17 +1718,22 @@ class LedgerMachine(RuleBasedStateMachine):
         Entered late, one for a proposal comes no earlier than its raising,
         nor, if needed before the vote, than the vote's opening; one for a
         meeting needed before the vote, no earlier than the latest opening
-        of a vote on a proposal raised at it.
+        of a vote on a proposal raised at it, and any for a meeting no later
+        than its start, when it is due.
         """
         standing = not data.draw(st.integers(0, 3), label="for a proposal")
         if not standing and self.model.meetings and data.draw(st.booleans()):
             meeting = self._meeting_to_ask(data)
+            at = self._by_floor(when, self._meeting_floor(meeting, needed_before))
+            starts = self.model.meetings[meeting].starts_at
+            if at > starts and data.draw(st.booleans(), label="by its start"):
+                at = starts.astimezone(LONDON)  # mostly asked in time to be due
             self._request_adjustment(
                 self._asker(data, meeting=meeting),
                 code,
                 None,
                 needed_before,
-                self._by_floor(when, self._meeting_floor(meeting, needed_before)),
+                at,
                 meeting=meeting,
             )
             return
@@ -1805,8 +1810,10 @@ class LedgerMachine(RuleBasedStateMachine):
             )
 
         if meeting is not None:
+            # Due at the meeting's start, it is asked for no later.
             floor = self._meeting_floor(meeting, needed_before)
-            if floor is not None and instant < floor:
+            starts = self.model.meetings[meeting].starts_at
+            if (floor is not None and instant < floor) or instant > starts:
                 self._refused([errors.TimeOrderError], command, "meeting request")
                 return
             self._late("meeting request", instant, floor)

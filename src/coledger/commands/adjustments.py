@@ -71,6 +71,7 @@ class AdjustmentCommands(LedgerCore):
                 proposal=proposal,
                 needed_before=needed_before,
                 needed_by=needed_by,
+                starts_at=target.starts_at if isinstance(target, Meeting) else None,
             )
             if target is not None:
                 target.link_adjustment(

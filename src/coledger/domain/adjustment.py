@@ -105,16 +105,26 @@ class Adjustment(LedgerAggregate):
         proposal: UUID | None,
         needed_before: str,
         needed_by: datetime | None,
+        starts_at: datetime | None = None,
     ) -> Adjustment:
         """Record a new request; one for a meeting or proposal due no earlier than made.
 
         Its ``needed_by`` is then its deadline, and one before the request
         would be a need due before anyone asked for it: late whenever it was
-        met, as X1 counts it. A standing request's ``needed_by`` is the day
-        it holds from, which may be past.
+        met, as X1 counts it. Without one, a request for a meeting is due at
+        its start (*starts_at*), so it is asked for no later. A standing
+        request's ``needed_by`` is the day it holds from, which may be past.
         """
         if scope != "standing" and needed_by is not None:
             check_not_before("needed_by", needed_by, ctx.occurred_at, "the request")
+        elif scope == "meeting" and starts_at is not None:
+            check_not_before(
+                "the meeting's start, when a need for it with no needed_by is due,",
+                starts_at,
+                ctx.occurred_at,
+                "the request",
+                "; give needed_by for a need after the meeting",
+            )
         return cls._start(
             cls.Requested,
             record_id,
