@@ -563,3 +563,35 @@ def test_a_meeting_need_with_no_needed_by_is_not_asked_for_after_its_start(
         sam, code="REC", meeting=meeting, needed_by=at(30), occurred_at=at(20)
     )
     assert ledger.adjustment(after).needed_by == at(30)
+
+
+@pytest.mark.parametrize("target", ["proposal", "meeting"])
+def test_an_answer_may_precede_a_vote_that_did_not_wait_for_the_need(
+    ledger: Ledger, target: str
+) -> None:
+    """A need of someone with no vote held nothing up, so it may be met before it."""
+    at, ada, _, meeting, p = _proposal_at_a_meeting(ledger)
+    kit = ledger.raise_proposal(
+        ledger.proposal(p).body,
+        proposers=[ada],
+        title="Kit",
+        text="z",
+        meeting=meeting,
+        occurred_at=at(2),
+    )
+    needs = [
+        ledger.request_adjustment(
+            asker,
+            code="BSL",
+            proposal=p if target == "proposal" else None,
+            meeting=meeting if target == "meeting" else None,
+            needed_before="vote",
+            occurred_at=at(3),
+        )
+        for asker in (ada, ada)  # Ada holds no seat, so no vote
+    ]
+    ledger.open_voting(p, by=ada, occurred_at=at(10))
+    ledger.open_voting(kit, by=ada, occurred_at=at(11))
+    ledger.provide_adjustment(needs[0], by=ada, occurred_at=at(5))
+    ledger.decline_adjustment(needs[1], by=ada, reason="unavailable", occurred_at=at(4))
+    assert [ledger.adjustment(n).resolved_at for n in needs] == [at(5), at(4)]

@@ -14,6 +14,7 @@ from coledger.domain import (
     Proposal,
 )
 from coledger.domain import values as v
+from coledger.domain.timeorder import latest
 
 
 @commands
@@ -89,18 +90,22 @@ class AdjustmentCommands(LedgerCore):
         """When the latest vote that found *record* unanswered opened, if one did.
 
         A need before the vote for a proposal, or for the meeting it was raised
-        at, is read by the vote's opening; one opened after the request saw it
-        open, whatever its answer says later.
+        at, is read by the vote's opening; one that opened over it unanswered
+        (with an override) names it, whatever its answer says later. A vote
+        that did not wait for it (its member had no vote) read nothing of it.
         """
         if record.needed_before not in v.NEEDED_BEFORE_VOTE:
             return None
         if record.proposal is not None:
-            opened = self._proposal(record.proposal).voting_opened_at
+            opened = [record.proposal]
         elif record.meeting is not None:
-            opened = self._meeting(record.meeting).vote_opened_at
+            opened = list(self._meeting(record.meeting).voted_on)
         else:
             return None
-        return opened if opened is not None and opened >= record.requested_at else None
+        votes = (self._proposal(p) for p in opened)
+        return latest(
+            *(p.voting_opened_at for p in votes if record.id in p.opened_over)
+        )
 
     def provide_adjustment(
         self,

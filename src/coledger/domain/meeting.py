@@ -35,6 +35,7 @@ class Meeting(LedgerAggregate):
             aggregate.check_ins = 0
             aggregate.adjustments = ()
             aggregate.vote_opened_at = None
+            aggregate.voted_on = ()
 
     class PapersIssued(LedgerAggregate.Event):
         """Papers for the meeting went out in one format (occurred_at says when)."""
@@ -83,6 +84,7 @@ class Meeting(LedgerAggregate):
             aggregate.vote_opened_at = latest(
                 aggregate.vote_opened_at, self.occurred_at
             )
+            aggregate.voted_on = (*aggregate.voted_on, self.proposal)
 
     if TYPE_CHECKING:  # set by the events; declared here for type checkers
         body: UUID
@@ -96,6 +98,8 @@ class Meeting(LedgerAggregate):
         adjustments: tuple[UUID, ...]
         vote_opened_at: datetime | None
         """The latest business time a vote opened on a proposal raised here."""
+        voted_on: tuple[UUID, ...]
+        """The proposals raised here whose votes opened, in the order noted."""
 
     @classmethod
     def schedule(

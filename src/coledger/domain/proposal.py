@@ -131,6 +131,7 @@ class Proposal(LedgerAggregate):
             aggregate.electorate = ()
             aggregate.rule = None
             aggregate.access_override = None
+            aggregate.opened_over = ()
             aggregate.voting_opened_at = None
             aggregate.ballots = {}
             aggregate.ballot_at = {}
@@ -258,6 +259,7 @@ class Proposal(LedgerAggregate):
                 self.rule_lived_experience_quorum,
             )
             aggregate.access_override = self.access_override
+            aggregate.opened_over = self.unmet_adjustments
 
     class BallotCast(LedgerAggregate.Event):
         """A voter chose; a later ballot replaces an earlier one until voting closes."""
@@ -443,6 +445,8 @@ class Proposal(LedgerAggregate):
         electorate: tuple[UUID, ...]
         rule: Rule | None
         access_override: str | None
+        opened_over: tuple[UUID, ...]
+        """The requests the vote opened over, unanswered (with the override)."""
         voting_opened_at: datetime | None
         """When its vote opened (business time), or None before one opened."""
         advisory_opening: bool | None
