@@ -2123,3 +2123,31 @@ def test_a_meeting_held_in_the_period_is_activity(org: Org) -> None:
     assert (found.unit, found.rung) == ("body", "NONE")
     (later,) = org.rungs(Scope.body(org.board), since=day(130))
     assert (later.unit, later.rung) == ("body", "NO_ACTIVITY")
+
+
+def test_a_meeting_still_to_come_is_no_activity(org: Org) -> None:
+    """A project whose only meeting has not started by now is not rated, nor faux."""
+    plan = org.project("co_production")
+    org.ledger.schedule_meeting(
+        org.board,
+        kind="workshop",
+        title="Next month",
+        starts_at=day(30),
+        by=org.admin,
+        project=plan,
+        occurred_at=day(1),
+    )
+    # The latest day recorded is day 1: the workshop of day 30 is still to come.
+    for period in ({}, {"since": day(0), "until": day(60)}):
+        for scope in (Scope.ledger(), Scope.body(org.board), Scope.project(plan)):
+            rated = {r.id: r for r in org.rungs(scope, **period)}
+            for rung in rated.values():
+                assert (rung.rung, rung.flags) == ("NO_ACTIVITY", ())
+    # Once its day is recorded, it was held: activity without lived experience.
+    org.ledger.record_attendance(
+        org.ledger.meetings()[-1].id, org.staff, by=org.admin, occurred_at=day(30)
+    )
+    assert (org.rung(plan).rung, org.rung(plan).flags) == (
+        "NONE",
+        ("faux_coproduction",),
+    )

@@ -218,11 +218,15 @@ def phase_of(p: ProposalFacts) -> str:
 
 
 def process_meetings(lens: Lens) -> list[MeetingFacts]:
-    """The process's meetings held in the period (with its proposals' meetings)."""
+    """The process's meetings held in the period (with its proposals' meetings).
+
+    Held means started by now, as ``Lens.held`` reads it: a meeting still to
+    come is no activity, so it cannot make the process's rung NONE.
+    """
     ids = access.scope_meetings(lens)
-    return [
-        m for m in (lens.facts.meetings[i] for i in ids) if lens.in_period(m.starts_at)
-    ]
+    now = lens.recorded_now
+    meetings = (lens.facts.meetings[i] for i in ids)
+    return [m for m in meetings if lens.in_period(m.starts_at) and m.starts_at < now]
 
 
 # Features -------------------------------------------------------------------------

@@ -211,7 +211,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 63
+FIGURES_VERSION = 64
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -371,7 +371,9 @@ too, not only of those opened in it. 62: V6 times each papers format from
 its first issue, as X3 does, so papers sent again in a format already out no
 longer make a decision rushed. 63: each scope's figures keep a row
 ``tags``, the people the decision tags read, so that disclosure control can
-withhold tags that speak of a few of them.)"""
+withhold tags that speak of a few of them. 64: the ladder takes a meeting
+that has not started by now as still to come, as A2 and W2 do, so a process
+whose only meeting is to come is at NO_ACTIVITY, not NONE.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
