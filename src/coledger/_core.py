@@ -733,6 +733,9 @@ class LedgerCore(ClosedOnExit):
     _unseen: dict[bytes, int]
     """Other stored bytes this attempt (or batch) relied on finding none of
     after a position (an act through a supporter, as a revocation does)."""
+    _facts_keys = 0
+    """The key store's count of destructions seen when the kept facts began
+    folding: once it moves, they may hold what the destroyed keys opened."""
 
     def __init__(
         self,
@@ -1035,6 +1038,16 @@ class LedgerCore(ClosedOnExit):
         """Drop every decrypted copy if keys were destroyed since the last call."""
         self._keys.sync()
         self._drop_stale_copies()
+
+    def _key_changes(self) -> int:
+        """How many times the key store has found keys destroyed, asked afresh.
+
+        Folds kept from before it moved may hold what those keys opened (who
+        had lived experience), which no event may yet say is gone: a
+        withdrawal or erasure whose write failed after its keys were destroyed.
+        """
+        self._keys.sync()
+        return self._keys.changes
 
     def _drop_stale_copies(self) -> None:
         """Empty the aggregate cache if the key store emptied its own since we looked.

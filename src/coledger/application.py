@@ -245,6 +245,10 @@ class Ledger(
             kept = self._facts.position
             if kept and self._facts_stamp != stamp_at(self.fold_states, kept):
                 self._facts = Facts()  # the log lost them (a restored database)
+            keys = self._key_changes()
+            if keys != self._facts_keys:
+                self._facts = Facts()  # read under keys destroyed since
+                self._facts_keys = keys
             try:
                 self._facts.apply_states(self.fold_states(after=self._facts.position))
             except BaseException:

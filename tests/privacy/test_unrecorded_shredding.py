@@ -169,3 +169,60 @@ def test_erase_on_a_locked_file_says_the_keys_are_gone_and_to_run_it_again(
     assert main(["erasure-audit", "--db", str(db)]) == 0
     with Ledger.open(f"sqlite:///{db}") as ledger:
         assert ledger.member(sam).erased
+
+
+def seated_declarer(ledger: Ledger) -> UUID:
+    """A board of an admin and Sam, who has declared lived experience; Sam's id."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+    ledger.declare_lived_experience(sam, categories=["DIS"])
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    ledger.assign_seat(board, admin, by=admin)
+    ledger.assign_seat(board, sam, by=admin)
+    return sam
+
+
+def test_kept_facts_forget_a_declaration_whose_key_went_unrecorded(
+    memory_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A withdrawal that destroyed its key but was not stored leaves no kept spell."""
+    ledger = memory_ledger
+    sam = seated_declarer(ledger)
+    assert ledger.facts().members[sam].lived_experience  # the kept fold read it
+    with monkeypatch.context() as patch:
+        failing_inserts(ledger, patch)
+        with pytest.raises(KeysDestroyedError):
+            ledger.withdraw_lived_experience(sam)
+    assert ledger.member(sam).lived_experience == ()  # the key is gone
+    assert ledger.facts().members[sam].lived_experience == []
+    now = ledger.power_sharing().to_json()["indicators"]
+    assert now == ledger.power_sharing(as_of=ledger.position).to_json()["indicators"]
+    assert now["R1"]["groups"] == [0, 2]
+
+
+def figure_rows(db: Path) -> list[tuple[object, ...]]:
+    """Every row of the figures table, in order."""
+    with closing(sqlite3.connect(db)) as conn:
+        query = "SELECT * FROM coledger_figures ORDER BY 1, 2, 3"
+        return conn.execute(query).fetchall()
+
+
+def test_tables_forget_a_declaration_whose_key_went_unrecorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After such a withdrawal a worker's next catch-up writes what a rebuild does."""
+    url = f"sqlite:///{tmp_path / 'coledger.db'}"
+    with Ledger.open(url) as ledger:
+        sam = seated_declarer(ledger)
+        worker = ledger.projections()
+        worker.catch_up()  # its fold reads Sam's declaration
+        with monkeypatch.context() as patch:
+            failing_inserts(ledger, patch)
+            with pytest.raises(KeysDestroyedError):
+                ledger.withdraw_lived_experience(sam)
+        ledger.register_member("Kim")  # the next event, as the worker folds it
+        worker.catch_up()
+        caught_up = figure_rows(tmp_path / "coledger.db")
+    with Ledger.open(url) as other:
+        other.projections().rebuild()
+    assert caught_up == figure_rows(tmp_path / "coledger.db")

@@ -1030,6 +1030,9 @@ class Materialiser:
         scope (-1: they hold none to rely on)."""
         self._stamp: Stamp | None = None
         """The stamp of the event at the facts' position when they were folded."""
+        self._keys: int | None = None
+        """The key store's count of destructions seen when the facts began
+        folding (None: nothing folded yet)."""
         self._lock = threading.Lock()
 
     def forget(self) -> None:
@@ -1046,6 +1049,22 @@ class Materialiser:
         self._facts = Facts()
         self._marks_from = -1
         self._stamp = None
+        self._keys = None
+
+    def _forget_if_shredded(self) -> bool:
+        """Start afresh if keys were destroyed since the facts began; True if so.
+
+        The facts may hold what those keys opened (who had lived experience),
+        which no event may yet say is gone (a withdrawal whose write failed),
+        so every scope's rows must be worked out again.
+        """
+        keys = self.ledger._key_changes()  # noqa: SLF001 (the ledger's own store)
+        seen, self._keys = self._keys, keys
+        if seen is None or seen == keys:
+            return False
+        self._forget()
+        self._keys = keys
+        return True
 
     def _forget_if_restored(self) -> None:
         """Start afresh if the log lost what the facts hold (a restored database)."""
@@ -1102,12 +1121,13 @@ class Materialiser:
         if head <= tracked:  # current: nothing to fold or write
             return 0
         self._forget_if_restored()
+        shredded = self._forget_if_shredded()
         if not self._marks_from <= tracked <= self._facts.position:
             if self._facts.position > tracked:  # the tables went back (a rebuild)
                 self._facts = Facts()
             self._facts.dirty.add(ALL)  # no marks needed while catching up
             self._fold_to(tracked)
-            if tracked:
+            if tracked and not shredded:
                 self._facts.dirty.clear()
             self._marks_from = tracked
         # Otherwise another catch-up moved the tables to a position this one
@@ -1173,6 +1193,7 @@ class Materialiser:
         tracked = self.tables.position()
         head = self.ledger.position
         self._forget_if_restored()
+        self._forget_if_shredded()
         self._fold_to(head)
         scopes: Iterable[Scope] = ()  # nothing recorded: no scope has rows
         if head:
