@@ -6,7 +6,6 @@ import contextlib
 import functools
 import gc
 import inspect
-import os
 import random
 import sqlite3
 import threading
@@ -57,13 +56,13 @@ from coledger.integrity.recorders import (
 )
 from coledger.log import StoredRecord
 from coledger.privacy.keys import (
-    MASTER_KEY_ENV,
     KeyStore,
     MemoryKeyStore,
     PostgresKeyStore,
     SQLiteKeyStore,
     generate_master_key,
     load_master_key,
+    master_key_in_env,
 )
 from coledger.privacy.sealing import SealingMapper
 from coledger.projections.facts import SEALED_READS, Facts, FoldRecord, Stamp
@@ -909,7 +908,7 @@ class LedgerCore(ClosedOnExit):
         if (
             master_key is None
             and config.backend == "memory"
-            and not os.environ.get(MASTER_KEY_ENV)
+            and not master_key_in_env()
         ):
             return cls(config, generate_master_key())
         return cls(config, load_master_key(master_key))

@@ -12,6 +12,7 @@ import pytest
 from psycopg import sql
 
 from coledger import Ledger
+from coledger.cli import main
 from coledger.errors import MasterKeyError, PrivacyError
 from coledger.privacy import encode_master_key, generate_master_key
 from coledger.privacy.keys import MASTER_KEY_ENV
@@ -265,3 +266,35 @@ def test_a_key_store_whose_check_value_is_empty_refuses_any_master_key(
     ):
         ledger.register_member("Someone New")
     assert _key_rows(durable_url, tmp_path) == damaged
+
+
+@pytest.mark.parametrize("blank", ["\n", " \r\n"], ids=["newline", "spaces"])
+def test_a_master_key_variable_of_spaces_alone_is_no_master_key(
+    durable_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blank: str
+) -> None:
+    """A variable holding only a line ending is set to nothing, as an empty one is."""
+    monkeypatch.setenv(MASTER_KEY_ENV, blank)
+    with pytest.raises(MasterKeyError) as caught:
+        Ledger.open(durable_url)
+    assert str(caught.value).startswith(f"no master key: {MASTER_KEY_ENV} is empty")
+    assert list(tmp_path.iterdir()) == []
+    with Ledger.open("memory://") as ledger:  # a throwaway key, as with none
+        assert ledger.member(ledger.register_member(NAME)).name == NAME
+
+
+def test_the_command_line_reads_the_key_file_past_a_blank_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the variable set to a line ending, ./coledger.master-key is read."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "coledger.master-key").write_text(encode_master_key(TEST_MASTER_KEY))
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
+        sam = ledger.register_member(NAME)
+    monkeypatch.setenv(MASTER_KEY_ENV, "\n")
+    out = tmp_path / "sar.json"
+    code = main(
+        ["subject-access", "--db", "ledger.db", "--member", str(sam), "--out", str(out)]
+    )
+    assert code == 0
+    assert NAME in out.read_text()

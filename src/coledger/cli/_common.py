@@ -23,6 +23,7 @@ from coledger.privacy.keys import (
     MASTER_KEY_ENV,
     encode_master_key,
     generate_master_key,
+    master_key_in_env,
 )
 from coledger.storage import (
     PG_EVENTS_TABLE,
@@ -331,7 +332,7 @@ def master_key(args: argparse.Namespace) -> str | None:
     """The master key for this run (None: let the ledger read the environment)."""
     if args.key_file is not None:
         return _read_key(named_file(args.key_file, "--key-file"))
-    if os.environ.get(MASTER_KEY_ENV):
+    if master_key_in_env():
         return None
     # A dangling link is read too, to say so: a new key is never written through it.
     if DEFAULT_KEY_FILE.exists() or DEFAULT_KEY_FILE.is_symlink():
@@ -371,7 +372,7 @@ def open_creating(args: argparse.Namespace, url: str) -> Ledger:
     """
     _refuse_other_database(url)
     key = master_key(args)
-    if key is not None or os.environ.get(MASTER_KEY_ENV) or not _new_store(url):
+    if key is not None or master_key_in_env() or not _new_store(url):
         return Ledger.open(url, master_key=key)
     key = _write_new_key()
     try:

@@ -73,11 +73,21 @@ def _kind(value: object) -> str:
     return type(value).__name__
 
 
+def master_key_in_env() -> bool:
+    """Whether the environment variable holds a key: set, and not to spaces alone.
+
+    Spaces and line endings around a key are not part of it, so a variable
+    holding nothing else is set to nothing, as a secret that failed to load
+    may leave it.
+    """
+    return bool(os.environ.get(MASTER_KEY_ENV, "").strip())
+
+
 def load_master_key(value: bytes | str | None) -> bytes:
     """Accept 32 raw bytes or their base64 text; fall back to the environment."""
     if value is None:
         value = os.environ.get(MASTER_KEY_ENV)
-        if not value:
+        if value is None or not master_key_in_env():
             # Set to nothing, as a secret that failed to load leaves it, it is
             # no key at all (the command line and memory:// read it so too).
             empty = "" if value is None else f"{MASTER_KEY_ENV} is empty; "
