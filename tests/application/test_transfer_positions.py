@@ -11,6 +11,7 @@ import pytest
 from psycopg import sql
 
 from coledger import Ledger
+from coledger.errors import WrongStateError
 from coledger.storage import PG_EVENTS_TABLE
 from conftest import PG_CONNINFO, TEST_MASTER_KEY, url_for
 
@@ -83,3 +84,18 @@ def test_an_export_decodes_each_event_once(tmp_path: Path) -> None:
             assert ledger.export(out) == 3
     assert sorted(decoded) == [1, 2, 3]
     assert [line.count('"Ana"') for line in out.getvalue().splitlines()][1] == 1
+
+
+@pytest.mark.postgres
+def test_an_import_into_a_ledger_with_a_gap_counts_its_events(pg_schema: str) -> None:
+    """The refusal of a non-empty ledger counts its events, not its last position."""
+    url = url_for("postgres", Path(), pg_schema)
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ana")
+        spend_a_position(pg_schema)
+        ledger.register_member("Ben")
+        out = io.StringIO()
+        ledger.export(out)
+        with pytest.raises(WrongStateError, match="already holds 2 events;"):
+            ledger.import_events(out.getvalue().splitlines())
+        assert ledger.position == 3
