@@ -28,7 +28,7 @@ from coledger.demo import record_year
 from coledger.domain import Member
 from coledger.domain.values import ERASED
 from coledger.integrity import SigningKey, Verifier
-from coledger.integrity.recorders import LeafPOPORecorder
+from coledger.integrity.recorders import CommitUnknownError, LeafPOPORecorder
 from coledger.privacy.classification import Purpose
 from coledger.privacy.keys import MemoryKeyStore
 from conftest import PG_CONNINFO, TEST_MASTER_KEY
@@ -315,6 +315,25 @@ def test_a_write_that_landed_before_it_failed_keeps_its_keys(
     assert all(r[3] is None for r in erased)
 
 
+def test_an_import_run_again_after_an_outcome_unknown_that_stored_nothing(
+    ledger: Ledger, source: Source, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys kept when the storage could not say are no bar to running it again."""
+    recorder = ledger._app.recorder
+    with monkeypatch.context() as patch:
+        patch.setattr(recorder, "insert_events", failing(CommitUnknownError("lost")))
+        patch.setattr(recorder, "select_events", failing(OSError("no answer")))
+        with pytest.raises(errors.OutcomeUnknownError):
+            ledger.import_events(source.lines)
+    assert ledger.position == 0  # nothing imported, as the message says to check
+    ledger.import_events(source.lines)
+    assert export_lines(ledger)[1:] == source.lines[1:]
+    assert ledger.audit_erasure().ok
+    erased = [r for r in key_rows(ledger) if r[1] == str(source.erased)]
+    assert erased
+    assert all(r[3] is None for r in erased)
+
+
 def test_an_import_refuses_a_ledger_written_to_before_its_insert(
     shared_url: str, source: Source, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -564,18 +583,23 @@ def drop_events(path: Path) -> None:
         path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
-def test_a_member_erased_in_the_key_store_cannot_be_imported_again(
-    tmp_path: Path, source: Source
+def test_a_member_erased_in_the_key_store_cannot_be_imported_readable(
+    tmp_path: Path,
 ) -> None:
-    """Keys are never made for a member with a tombstone: refused, nothing written."""
+    """No live key is made for a member with a tombstone: refused, nothing written."""
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as origin:
+        erased, _ = record_source(origin, erase=False)
+        before_erasure = export_lines(origin)
+        origin.erase_member(erased, by=origin.members()[0].id)
+        after_erasure = export_lines(origin)
     path = tmp_path / "ledger.db"
     with Ledger.open(f"sqlite:///{path}") as ledger:
-        ledger.import_events(source.lines)
+        ledger.import_events(after_erasure)
     drop_events(path)
     with Ledger.open(f"sqlite:///{path}") as ledger:
         before = key_rows(ledger)
         with pytest.raises(errors.MasterKeyError, match="was erased"):
-            ledger.import_events(source.lines)
+            ledger.import_events(before_erasure)
         assert ledger.position == 0
         assert key_rows(ledger) == before
 

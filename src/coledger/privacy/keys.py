@@ -422,7 +422,8 @@ class KeyStore(ABC):
 
         Inside the block, ``key_for`` finds a new key for every (member,
         purpose) of *needed* in memory (refused, as ``key_for`` refuses, for a
-        member with a tombstone). The keys are new even where the store holds a
+        member with a tombstone, unless the key is stored destroyed, as a write
+        that erases them again makes it). The keys are new even where the store holds a
         live one, so that no other writer can have found and used them when a
         failed block deletes them again. The write's erasures and withdrawals
         come with it: a key of a purpose in *shredded* is stored destroyed from
@@ -525,12 +526,14 @@ class KeyStore(ABC):
         keys: dict[tuple[UUID, str], tuple[str, bytes]] = {}
         for member_id, purpose in dict.fromkeys(needed):
             member = str(member_id)
-            if member in tombstones:
+            gone = (member, purpose) in doomed
+            # A key stored destroyed seals nothing readable: a write run again
+            # after one whose outcome was unknown (its keys kept) erases alike.
+            if member in tombstones and not gone:
                 raise MasterKeyError(
                     f"member {member_id} was erased; nothing can be sealed"
                 )
             key_id, plain = str(uuid.uuid4()), os.urandom(32)
-            gone = (member, purpose) in doomed
             wrapped = None if gone else aes_key_wrap(self._master, plain)
             rows.append((key_id, member, purpose, wrapped))
             keys[(member_id, purpose)] = (key_id, plain)
