@@ -12,11 +12,13 @@ import psycopg
 import psycopg_pool.base
 import pytest
 from hypothesis import HealthCheck, settings
+from psycopg import sql
 
 from coledger import Ledger
 from coledger.demo import record_year
 from coledger.privacy import encode_master_key
 from coledger.projections.report import PowerSharingReport
+from coledger.storage import PG_EVENTS_TABLE
 
 # psycopg_pool's worker threads jitter connection lifetimes with the global
 # random module while they fill a new pool. Hypothesis fails a test whose
@@ -93,6 +95,17 @@ def pg_schema() -> Iterator[str]:
     schema = f"t_{uuid.uuid4().hex[:16]}"
     yield schema
     drop_schema(schema)
+
+
+def spend_a_position(schema: str) -> None:
+    """Take a notification id and give it back, as a rolled-back insert does."""
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        table = f"{schema}.{PG_EVENTS_TABLE}"
+        conn.execute(
+            sql.SQL(
+                "SELECT nextval(pg_get_serial_sequence({}, 'notification_id'))"
+            ).format(sql.Literal(table))
+        )
 
 
 def url_for(backend: str, tmp_path: Path, schema: str | None = None) -> str:

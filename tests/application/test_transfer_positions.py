@@ -6,25 +6,11 @@ import io
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg import sql
 
 from coledger import Ledger
 from coledger.errors import WrongStateError
-from coledger.storage import PG_EVENTS_TABLE
-from conftest import PG_CONNINFO, TEST_MASTER_KEY, url_for
-
-
-def spend_a_position(schema: str) -> None:
-    """Take a notification id and give it back, as a rolled-back insert does."""
-    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
-        table = f"{schema}.{PG_EVENTS_TABLE}"
-        conn.execute(
-            sql.SQL(
-                "SELECT nextval(pg_get_serial_sequence({}, 'notification_id'))"
-            ).format(sql.Literal(table))
-        )
+from conftest import TEST_MASTER_KEY, spend_a_position, url_for
 
 
 @pytest.mark.postgres

@@ -8,7 +8,8 @@ import psycopg
 import pytest
 
 from cli_helpers import run
-from conftest import PG_BASE, PG_CONNINFO
+from coledger import Ledger
+from conftest import PG_BASE, PG_CONNINFO, TEST_MASTER_KEY, spend_a_position
 
 READING_COMMANDS = (
     ["report"],
@@ -84,3 +85,18 @@ def test_demo_on_a_schema_holding_events_is_refused_in_words_for_a_schema(
     assert "postgres:***@" in again.stderr
     assert "remove the file" not in again.stderr
     assert f"name a new schema with ?schema= (this is {pg_schema})" in again.stderr
+
+
+def test_demo_on_a_schema_with_a_gap_in_its_positions_counts_its_events(
+    pg_schema: str, tmp_path: Path
+) -> None:
+    """Refusing a schema that holds events counts them, not its last position."""
+    url = f"{PG_BASE}?schema={pg_schema}"
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ana")
+        spend_a_position(pg_schema)
+        ledger.register_member("Ben")
+        assert ledger.position == 3
+    again = run("demo", "--db", url, cwd=tmp_path)
+    assert (again.returncode, again.stdout) == (1, "")
+    assert "already holds 2 events;" in again.stderr
