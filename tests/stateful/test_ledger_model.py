@@ -244,7 +244,7 @@ class RuleModel:
             and rule.kind == self.kind
             and rule.quorum == self.quorum
             and rule.lived_experience_quorum == self.lived_experience_quorum
-            and (self.kind != "threshold" or rule.threshold == self.threshold)
+            and rule.threshold == self.threshold  # one half, but for a threshold
         )
 
     @property
@@ -503,6 +503,8 @@ class ProposalModel:
     """The latest action assigned or completed, or evaluation, on its adoption."""
     log: list[tuple[str, datetime]] = field(default_factory=list)
     """(kind, when) of each follow-up step, as its timeline lists them."""
+    completed: list[str] = field(default_factory=list)
+    """The description of each action completed, in recorded order."""
 
     def __post_init__(self) -> None:
         self.last_step = self.last_step or self.raised_at
@@ -2845,6 +2847,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self._accept(command)
         self._late("completion", instant, floor)
         known.completed_at = instant
+        record.completed.append(known.description)
         record.delivered_at = max(instant, record.delivered_at or instant)
         record.log.append(("Proposal.ActionCompleted", instant))
 
@@ -3381,10 +3384,10 @@ class LedgerMachine(RuleBasedStateMachine):
             follow_up = [e for e in entries[proposal_id] if e.kind in FOLLOW_UP_KINDS]
             assert [(e.kind, e.occurred_at) for e in follow_up] == record.log
             done = [e.text for e in follow_up if e.kind == "Proposal.ActionCompleted"]
-            assert all(
-                any(f"'{a.description}'" in text for a in record.actions.values())
-                for text in done
-            )
+            assert done == [
+                f"completed the delivery action '{description}'"
+                for description in record.completed
+            ]
         for project_id in self.model.projects:
             lines = timeline(ledger, project=project_id)
             own = [e for e in lines if e.kind.startswith(("Project.", "Meeting."))]
