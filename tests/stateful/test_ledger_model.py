@@ -1215,15 +1215,16 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(
         data=st.data(),
         categories=st.lists(st.sampled_from(CATEGORIES), min_size=1),
-        when=NOW_OR_EARLIER,
+        when=CONSENT_WHEN,
     )
     def declare_lived_experience(
-        self, data: st.DataObject, categories: list[str], when: timedelta
+        self, data: st.DataObject, categories: list[str], when: timedelta | str
     ) -> None:
         """A member declares lived experience, unless a declaration is active.
 
         One entered late counts from its own date, but none may come before the
-        member's last withdrawal, whose stretch stays undeclared.
+        member's last withdrawal, whose stretch stays undeclared. Given no
+        time, it follows a withdrawal another writer dated ahead.
         """
         undeclared = [
             m for m in self.model.active() if not self.model.members[m].lived_experience
@@ -1232,11 +1233,14 @@ class LedgerMachine(RuleBasedStateMachine):
             member = self._pick(data, undeclared, "member")
         else:
             member = self._member(data, "member")
-        at = self.at(when)
-        self._step(
-            f"declare_lived_experience({member}, {categories}, at={at.isoformat()})"
-        )
+        if when == BY_DEFAULT:  # mostly after a withdrawal another writer dated ahead
+            member = self._aim_ahead_of_clock(data, member, withdrawn=True)
         record = self.model.members[member]
+        floor = record.withdrawn_at
+        at, since = self._consent_time(when, floor)
+        self._step(
+            f"declare_lived_experience({member}, {categories}, at={since}, {when=})"
+        )
 
         def command() -> None:
             self.ledger.declare_lived_experience(
@@ -1246,18 +1250,26 @@ class LedgerMachine(RuleBasedStateMachine):
         if record.lived_experience:
             self._refused([errors.AlreadyDeclaredError], command)
             return
-        floor = record.withdrawn_at
-        if floor is not None and at.astimezone(UTC) < floor:
+        if floor is not None and since < floor:
             self._refused([errors.TimeOrderError], command, "late declaration")
             return
+        before = self.ledger.position
         self._accept(command)
+        since = self._recorded_at(before) if at is None else since
         record.lived_experience = tuple(dict.fromkeys(categories))
-        record.declared_at = at.astimezone(UTC)
-        self._late("declaration", at.astimezone(UTC), floor)
+        record.declared_at = since
+        self._late("declaration", since, floor)
+        if at is None and floor is not None and floor > self.clock:
+            event("declaration at the default time after a withdrawal dated ahead")
 
-    @rule(data=st.data(), when=NOW_OR_EARLIER)
-    def withdraw_lived_experience(self, data: st.DataObject, when: timedelta) -> None:
-        """A member withdraws their declaration, if they have one, no earlier."""
+    @rule(data=st.data(), when=CONSENT_WHEN)
+    def withdraw_lived_experience(
+        self, data: st.DataObject, when: timedelta | str
+    ) -> None:
+        """A member withdraws their declaration, if they have one, no earlier.
+
+        Given no time, it follows a declaration another writer dated ahead.
+        """
         declared = [
             m for m in self.model.active() if self.model.members[m].lived_experience
         ]
@@ -1265,9 +1277,12 @@ class LedgerMachine(RuleBasedStateMachine):
             member = self._pick(data, declared, "member")
         else:
             member = self._member(data, "member")
-        at = self.at(when)
-        self._step(f"withdraw_lived_experience({member}, at={at.isoformat()})")
+        if when == BY_DEFAULT:  # mostly after a declaration another writer dated ahead
+            member = self._aim_ahead_of_clock(data, member, withdrawn=False)
         record = self.model.members[member]
+        floor = record.declared_at
+        at, instant = self._consent_time(when, floor)
+        self._step(f"withdraw_lived_experience({member}, at={instant}, {when=})")
 
         def command() -> None:
             self.ledger.withdraw_lived_experience(member, occurred_at=at)
@@ -1275,16 +1290,62 @@ class LedgerMachine(RuleBasedStateMachine):
         if not record.lived_experience:
             self._refused([errors.NotDeclaredError], command)
             return
-        floor = record.declared_at
-        if floor is not None and at.astimezone(UTC) < floor:
+        if floor is not None and instant < floor:
             self._refused([errors.TimeOrderError], command, "early withdrawal")
             return
+        before = self.ledger.position
         self._accept(command)
-        self._late("withdrawal", at.astimezone(UTC), floor)
+        instant = self._recorded_at(before) if at is None else instant
+        self._late("lived-experience withdrawal", instant, floor)
+        if at is None and floor is not None and floor > self.clock:
+            event("withdrawal at the default time after a declaration dated ahead")
         record.lived_experience = ()
         record.declared_at = None
-        instant = at.astimezone(UTC)
         record.withdrawn_at = max(instant, record.withdrawn_at or instant)
+
+    def _aim_ahead_of_clock(
+        self, data: st.DataObject, drawn: UUID, *, withdrawn: bool
+    ) -> UUID:
+        """Mostly a member undeclared since a withdrawal (or declared) dated ahead.
+
+        Ahead of this machine's clock, that is: only another writer's could.
+        Without one, now and then a writer whose clock runs fast makes one.
+        """
+
+        def ahead(record: MemberModel) -> bool:
+            at = record.withdrawn_at if withdrawn else record.declared_at
+            declared = bool(record.lived_experience)
+            return declared != withdrawn and at is not None and at > self.clock
+
+        members = [m for m in self.model.active() if ahead(self.model.members[m])]
+        if bool(members) and data.draw(st.integers(0, 3), label="ahead"):
+            return self._pick(data, members, "member")
+        # The opposite step first, by a writer whose clock runs fast.
+        first = [
+            m
+            for m in self.model.active()
+            if bool(self.model.members[m].lived_experience) == withdrawn
+        ]
+        if not (bool(first) and data.draw(st.booleans(), label="a step ahead first")):
+            return drawn
+        member = self._pick(data, first, "member")
+        record = self.model.members[member]
+        at = datetime.now(UTC) + timedelta(hours=1)
+        self._step(f"{'withdraw' if withdrawn else 'declare'}({member}, {at=}) first")
+        if withdrawn:
+            self._accept(
+                lambda: self.ledger.withdraw_lived_experience(member, occurred_at=at)
+            )
+            record.lived_experience, record.declared_at = (), None
+            record.withdrawn_at = at
+        else:
+            self._accept(
+                lambda: self.ledger.declare_lived_experience(
+                    member, categories=["DIS"], occurred_at=at
+                )
+            )
+            record.lived_experience, record.declared_at = ("DIS",), at
+        return member
 
     @rule(data=st.data(), when=CONSENT_WHEN)
     def authorise_supporter(self, data: st.DataObject, when: timedelta | str) -> None:
