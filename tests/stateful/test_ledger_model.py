@@ -3066,13 +3066,17 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(
         data=st.data(),
         kind=st.sampled_from(MEETING_KINDS),
-        starts=st.sampled_from(BACKDATING),
+        starts=st.sampled_from((*BACKDATING, FAST)),
         when=NOW_OR_EARLIER,
     )
     def schedule_meeting(
-        self, data: st.DataObject, kind: str, starts: timedelta, when: timedelta
+        self, data: st.DataObject, kind: str, starts: timedelta | str, when: timedelta
     ) -> None:
-        """A body's meeting is called, perhaps in a project (not ordered by time)."""
+        """A body's meeting is called, perhaps in a project (not ordered by time).
+
+        It starts at the clock or before, or an hour after this machine's
+        clock (as a writer whose clock runs fast would date it).
+        """
         body = self._pick(data, list(self.model.bodies), "body")
         project = None
         if bool(self.model.projects) and data.draw(st.booleans(), label="in a project"):
@@ -3081,7 +3085,11 @@ class LedgerMachine(RuleBasedStateMachine):
         by = self._member(data, "by")
         at = self.at(when)
         instant = at.astimezone(UTC)
-        starts_at = self.at(starts)
+        starts_at = (
+            self.at(starts)
+            if isinstance(starts, timedelta)
+            else (datetime.now(UTC) + timedelta(hours=1)).astimezone(LONDON)
+        )
         self._step(f"schedule_meeting({body}, {kind=}, {project=}, {unknown=})")
 
         def command() -> UUID:
@@ -3136,31 +3144,48 @@ class LedgerMachine(RuleBasedStateMachine):
             self._project_log(meeting, "Meeting.PapersIssued", instant)
 
     @precondition(lambda self: bool(self.model.meetings))
-    @rule(data=st.data(), mode=st.sampled_from(MODES), when=NOW_OR_EARLIER)
+    @rule(
+        data=st.data(),
+        mode=st.sampled_from(MODES),
+        when=NOW_EARLIER_OR_AN_EDGE | st.just(BY_DEFAULT),
+    )
     def record_attendance(
-        self, data: st.DataObject, mode: str, when: timedelta
+        self, data: st.DataObject, mode: str, when: timedelta | str
     ) -> None:
-        """A current member took part, and how; recorded again, the mode changes."""
+        """A current member took part, and how; recorded again, the mode changes.
+
+        Nobody takes part before the meeting starts; given no time, it is
+        recorded at the start if that is later than now.
+        """
         meeting = self._pick(data, list(self.model.meetings), "meeting")
+        ahead = [i for i, m in self.model.meetings.items() if m.starts_at > self.clock]
+        if when == BY_DEFAULT and bool(ahead) and data.draw(st.booleans()):
+            meeting = self._pick(data, ahead, "a meeting starting ahead")
         member = self._people(data, "attendee", min_size=1)[0]
         by = self._member(data, "by")
-        at = self.at(when)
-        self._step(f"record_attendance({meeting}, {member}, {mode=})")
+        starts_at = self.model.meetings[meeting].starts_at
+        at, instant = self._consent_time(when, starts_at)
+        self._step(f"record_attendance({meeting}, {member}, {mode=}, at={instant})")
 
         def command() -> None:
             self.ledger.record_attendance(
                 meeting, member, mode=mode, by=by, occurred_at=at
             )
 
-        if self.model.members[member].erased:
-            self._refused([errors.NotAMemberError], command)
+        why = self.model.gone(member)
+        if instant < starts_at:  # nobody attends before
+            why.append(errors.TimeOrderError)
+        if why:
+            self._refused(why, command, "attendance")
             return
-        if at < self.model.meetings[meeting].starts_at:  # nobody attends before
-            self._refused([errors.TimeOrderError], command)
-            return
+        before = self.ledger.position
         self._accept(command)
+        instant = self._recorded_at(before) if at is None else instant
+        self._late("attendance", instant, starts_at)
+        if at is None and starts_at > self.clock:
+            event("attendance at the default time at a meeting starting ahead")
         self.model.meetings[meeting].attendance[member] = mode
-        self._project_log(meeting, "Meeting.AttendanceRecorded", at.astimezone(UTC))
+        self._project_log(meeting, "Meeting.AttendanceRecorded", instant)
 
     @precondition(lambda self: bool(self.model.meetings))
     @rule(data=st.data(), when=NOW_OR_EARLIER)
