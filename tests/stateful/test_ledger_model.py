@@ -225,8 +225,23 @@ class RuleModel:
     quorum: Fraction
     lived_experience_quorum: int
 
+    @property
+    def stray(self) -> bool:
+        """Whether its threshold is one no rule of its kind may have."""
+        if self.kind == "threshold":
+            return self.threshold <= Fraction(1, 2)
+        return self.threshold != Fraction(1, 2)
+
     def build(self) -> Rule:
-        """The same rule as coledger's public value type."""
+        """The same rule as coledger's public value type.
+
+        A rule with a threshold other than one half but for a threshold above
+        it (a stray one) is refused, as InvalidRuleError.
+        """
+        if self.stray:
+            return Rule(
+                self.kind, self.threshold, self.quorum, self.lived_experience_quorum
+            )
         if self.kind == "majority":
             return Rule.majority(self.quorum, self.lived_experience_quorum)
         if self.kind == "threshold":
@@ -283,14 +298,21 @@ class RuleModel:
 
 
 @st.composite
-def rule_models(draw: st.DrawFn) -> RuleModel:
-    """Any decision rule a body might adopt."""
+def rule_models(draw: st.DrawFn, *, strays: bool = True) -> RuleModel:
+    """Any decision rule a body might adopt; with *strays*, one in eight is stray.
+
+    A stray threshold is refused. Where none may be drawn, strays=False: a
+    filter rejecting the founding rule would leave that machine's ledger open.
+    """
     kind = draw(st.sampled_from(("majority", "threshold", "consensus", "consent")))
     threshold = (
         draw(st.sampled_from((Fraction(2, 3), Fraction(3, 4), Fraction(1))))
         if kind == "threshold"
         else Fraction(1, 2)
     )
+    if strays and not draw(st.integers(0, 7)):
+        threshold = draw(st.sampled_from((Fraction(0), Fraction(1, 2), Fraction(2, 3))))
+        threshold = threshold if kind == "threshold" else threshold or Fraction(1)
     none, third, half, all_ = Fraction(0), Fraction(1, 3), Fraction(1, 2), Fraction(1)
     quorum = draw(st.sampled_from((none, none, third, half, all_)))
     le_quorum = draw(st.sampled_from((0, 0, 0, 1, 2)))
@@ -1088,7 +1110,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @initialize(
         data=st.data(),
         size=st.integers(min_value=2, max_value=5),
-        model_rule=rule_models(),
+        model_rule=rule_models(strays=False),
     )
     def found(self, data: st.DataObject, size: int, model_rule: RuleModel) -> None:
         """Founding members set up a board with voting seats and a first proposal."""
@@ -1495,18 +1517,23 @@ class LedgerMachine(RuleBasedStateMachine):
     def establish_body(
         self, data: st.DataObject, name: str, kind: str, model_rule: RuleModel
     ) -> None:
-        """A body is set up with a decision rule."""
+        """A body is set up with a decision rule; a stray threshold is refused."""
         by = self._member(data, "by")
         self._step(f"establish_body({name!r}, {kind=}, {model_rule})")
-        body = self._accept(
-            lambda: self.ledger.establish_body(
+
+        def command() -> UUID:
+            return self.ledger.establish_body(
                 f"{name} group",
                 kind=kind,
                 rule=model_rule.build(),
                 by=by,
                 occurred_at=self.at(),
             )
-        )
+
+        if model_rule.stray:
+            self._refused([errors.InvalidRuleError], command, "stray threshold")
+            return
+        body = self._accept(command)
         self.model.bodies[body] = BodyModel(model_rule, self.clock)
 
     @precondition(lambda self: bool(self.model.bodies))
@@ -1528,8 +1555,11 @@ class LedgerMachine(RuleBasedStateMachine):
         def command() -> None:
             self.ledger.change_rule(body, model_rule.build(), by=by, occurred_at=at)
 
+        why: Refusals = [errors.InvalidRuleError] if model_rule.stray else []
         if instant < record.rule_floor:
-            self._refused([errors.TimeOrderError], command, "late rule change")
+            why.append(errors.TimeOrderError)
+        if why:
+            self._refused(why, command, "rule change")
             return
         self._accept(command)
         self._late("rule change", instant, record.rule_floor)
@@ -3755,7 +3785,7 @@ class PostgresLedgerMachine(StoredLedgerMachine):
 
 
 @given(
-    model_rule=rule_models(),
+    model_rule=rule_models(strays=False),
     choices=st.lists(st.sampled_from(CHOICES), max_size=12),
     absent=st.integers(min_value=0, max_value=6),
     with_le=st.integers(min_value=0, max_value=12),
