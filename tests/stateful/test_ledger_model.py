@@ -74,6 +74,7 @@ writes each example's events ("features") to .hypothesis/observed/.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import uuid
@@ -818,6 +819,10 @@ def direction(outcome: str) -> str:
     return "adopted" if outcome in {"adopted", "adopted_amended"} else outcome
 
 
+class _AbandonedError(Exception):
+    """Raised inside a batch to leave it: nothing in it is stored."""
+
+
 # The machine ----------------------------------------------------------------------
 
 
@@ -1535,6 +1540,94 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         body = self._accept(command)
         self.model.bodies[body] = BodyModel(model_rule, self.clock)
+
+    @precondition(lambda self: len(self.model.bodies) < MAX_BODIES)
+    @rule(
+        data=st.data(),
+        model_rule=rule_models(strays=False),
+        label=st.none() | st.sampled_from(LABELS),
+        stored=st.integers(0, 3),
+    )
+    def in_a_batch(
+        self, data: st.DataObject, model_rule: RuleModel, label: str | None, stored: int
+    ) -> None:
+        """A batch sets up a body with a voting seat (and a project, a seat elsewhere).
+
+        Reports read only what is stored: inside the batch a report on a body
+        or project it created is refused (WrongStateError), without failing
+        the batch, and the ledger's and an earlier body's read as before it.
+        A batch left by an error stores nothing.
+        """
+        by = self._member(data, "by")
+        member = self._member(data, "member")
+        earlier = self._pick(data, list(self.model.bodies), "an earlier body")
+        unseated = [
+            m for m in self.model.active() if m not in self.model.bodies[earlier].seats
+        ]
+        observer = self._pick(data, unseated, "observer") if unseated else None
+        at = self.at()
+        self._step(f"in_a_batch({model_rule}, {label=}, {observer=}, {stored=})")
+        reports = {
+            scope: comparable(self.ledger.power_sharing(body=scope))
+            for scope in (None, earlier)
+        }
+        position = self.ledger.position
+        leaving: contextlib.AbstractContextManager[object] = (
+            contextlib.nullcontext() if stored else pytest.raises(_AbandonedError)
+        )
+        with leaving, self.ledger.batch():
+            body = self.ledger.establish_body(
+                "Batch group",
+                kind="working_group",
+                rule=model_rule.build(),
+                by=by,
+                occurred_at=at,
+            )
+            self.ledger.assign_seat(body, member, by=by, occurred_at=at)
+            if observer is not None:
+                self.ledger.assign_seat(
+                    earlier, observer, seat="observer", by=by, occurred_at=at
+                )
+            project = None
+            if label is not None:
+                project = self.ledger.start_project(
+                    "Batch work", label=label, by=by, occurred_at=at
+                )
+                self._refused(
+                    [errors.WrongStateError],
+                    lambda: self.ledger.power_sharing(project=project),
+                    "report on a project in the open batch",
+                )
+            self._refused(
+                [errors.WrongStateError],
+                lambda: self.ledger.power_sharing(body=body),
+                "report on a body in the open batch",
+            )
+            for scope, report in reports.items():
+                assert comparable(self.ledger.power_sharing(body=scope)) == report
+            if not stored:
+                raise _AbandonedError
+        if not stored:
+            assert self.ledger.position == position, "an abandoned batch stored events"
+            event("batch abandoned")
+            return
+        assert self.ledger.position > position
+        instant = at.astimezone(UTC)
+        record = self.model.bodies[body] = BodyModel(model_rule, instant)
+        record.seats[member] = ("voting", None)
+        record.seat_changed_at(member, "voting", None, instant)
+        record.spells.append(SeatSpell(member, "voting", None, instant))
+        if observer is not None:
+            record = self.model.bodies[earlier]
+            record.seats[observer] = ("observer", None)
+            record.seat_changed_at(observer, "observer", None, instant)
+            record.spells.append(SeatSpell(observer, "observer", None, instant))
+        if project is not None and label is not None:
+            self.model.projects[project] = ProjectModel(
+                "Batch work", instant, [(instant, label)]
+            )
+            self.model.steps.append((project, "Project.Started", instant))
+        event("batch stored")
 
     @precondition(lambda self: bool(self.model.bodies))
     @rule(data=st.data(), model_rule=rule_models(), when=NOW_EARLIER_OR_AN_EDGE)
