@@ -216,7 +216,16 @@ class Ledger(
         The member's current record, and every event that names them (as actor,
         author, voter, proposer, seat holder, owner...) or is about their
         adjustment requests, comments or actions, in recorded order.
+        Inside a ``batch()`` it raises WrongStateError: the record would be read
+        with the batch's changes and the events without them, and the batch
+        goes on.
         """
+        with self._lock:  # another thread's open batch is not stored yet
+            if self._in_own_batch():
+                raise errors.WrongStateError(
+                    "a subject access report reads the stored events, and this "
+                    "batch's are not stored yet: ask for it after the batch"
+                )
         view = self.member(member)
         profile = {
             "name": view.name,

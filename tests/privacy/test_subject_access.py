@@ -6,9 +6,11 @@ import json
 from uuid import UUID
 
 import attrs
+import pytest
 
 from coledger import Ledger
 from coledger.domain.values import ERASED
+from coledger.errors import WrongStateError
 from coledger.privacy.subject_access import WITHHELD
 
 SAM_NAME = "Eglantine Moravec-Hale"
@@ -233,3 +235,21 @@ def test_a_field_that_holds_nothing_is_not_reported_as_withheld() -> None:
         )
         declines = events_of(ledger.subject_access(admin), "Adjustment.Declined")
         assert [e["alternative"] for e in declines] == [None, WITHHELD]
+
+
+def test_subject_access_inside_a_batch_is_refused_and_the_batch_goes_on(
+    memory_ledger: Ledger,
+) -> None:
+    """In an open batch it would pair a pending record with stored events: refused."""
+    ledger = memory_ledger
+    sam = ledger.register_member("Sam", role="trainer")
+    with ledger.batch():
+        ledger.declare_lived_experience(sam, categories=["DIS"])
+        kim = ledger.register_member("Kim", role="trainer")
+        for member in (sam, kim):
+            with pytest.raises(WrongStateError, match="after the batch"):
+                ledger.subject_access(member)
+    report = ledger.subject_access(sam)
+    assert report["profile"]["lived_experience"] == ["DIS"]
+    assert len(events_of(report, "Member.LivedExperienceDeclared")) == 1
+    assert ledger.subject_access(kim)["profile"]["name"] == "Kim"
