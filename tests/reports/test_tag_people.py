@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -190,3 +192,40 @@ def test_the_tables_keep_the_people_the_tags_read() -> None:
         assert folded.tag_people == (1, 0)
         assert stored.tag_people == folded.tag_people
         assert stored.to_json()["tag_people"] == [1, 0]
+
+
+@pytest.mark.parametrize(
+    ("column", "forged", "people"),
+    [
+        ("groups", "not json", None),
+        ("groups", "[5, 5", None),
+        ("n", "many", (5, 5)),
+        ("people", "x", (5, 5)),
+    ],
+)
+def test_a_hand_edited_row_of_the_tags_people_is_read_without_a_crash(
+    tmp_path: Path, column: str, forged: str, people: tuple[int, int] | None
+) -> None:
+    """A tags row edited past reading is an unknown count (the tags go), no crash."""
+    db = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{db}") as ledger:
+        org = Org(ledger)
+        for i in range(5):
+            for lived in (True, False):
+                who = org.member(f"M{i}{lived}", lived=lived)
+                p = ledger.raise_proposal(
+                    org.board, proposers=[who], title="P", text="t", occurred_at=day(1)
+                )
+                org.decide(p, "adopted", 2)
+        assert ledger.power_sharing(materialised=True).tag_people == (5, 5)
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            f"UPDATE coledger_figures SET {column} = ? WHERE code = 'tags'",  # noqa: S608 (a column of the test's)
+            (forged,),
+        )
+    with Ledger.open(f"sqlite:///{db}") as ledger:
+        read = ledger.power_sharing(materialised=True, catch_up=False)
+        assert "tags" not in read.indicators
+        assert read.tag_people == people
+        withheld = suppress(read).tags_withheld
+        assert withheld == (TAGS_READ_NOTE.format(k=5) if people is None else None)

@@ -1282,8 +1282,12 @@ class Materialiser:
                 _groups(row[9]),
             )
             for row in rows["coledger_figures"]
+            if row[2] != TAG_PEOPLE
         }
-        tag_people = figures.pop(TAG_PEOPLE, None)
+        # only its groups are read: a hand-edited n or people there is no crash
+        tag_people = _pair(
+            next((r[9] for r in rows["coledger_figures"] if r[2] == TAG_PEOPLE), None)
+        )
         if not figures or not position:
             return None
         ladder = tuple(
@@ -1304,7 +1308,7 @@ class Materialiser:
             tags,
             self.th,
             self.ledger.tree_size(as_of=position),
-            _pair(tag_people),
+            tag_people,
         )
 
 
@@ -1373,7 +1377,10 @@ def _groups(text: object) -> tuple[int, ...] | None:
     """
     if not isinstance(text, str):
         return None
-    found = _json(text)
+    try:
+        found = _json(text)
+    except (ValueError, RecursionError):  # not JSON at all (edited by hand)
+        return None
     if not isinstance(found, list) or not all(
         isinstance(c, int) and not isinstance(c, bool) for c in found
     ):
@@ -1381,15 +1388,16 @@ def _groups(text: object) -> tuple[int, ...] | None:
     return tuple(found)
 
 
-def _pair(row: Figure | None) -> tuple[int, int] | None:
-    """The people the decision tags read, from their figures row (None if unknown).
+def _pair(text: object) -> tuple[int, int] | None:
+    """The people the decision tags read, from their row's groups (None if unknown).
 
     Anything but two counts that are not negative reads as unknown, which
     disclosure control treats as a few.
     """
-    if row is None or row.groups is None or len(row.groups) != 2:  # noqa: PLR2004
+    groups = _groups(text)
+    if groups is None or len(groups) != 2:  # noqa: PLR2004
         return None
-    lived, others = row.groups
+    lived, others = groups
     return (lived, others) if lived >= 0 and others >= 0 else None
 
 
