@@ -986,7 +986,7 @@ def report_rows(report: PowerSharingReport) -> Rows:
     }
 
 
-TAG_PEOPLE = "tags"
+TAGS_ROW = "tags"
 """The ``code`` of the figures row that is no figure: the people the decision
 tags read (``PowerSharingReport.tag_people``), its ``groups`` those with lived
 experience and those without, its ``n`` the number of tags."""
@@ -1003,7 +1003,7 @@ def _tag_people_row(
         (
             kind,
             sid,
-            TAG_PEOPLE,
+            TAGS_ROW,
             None,
             len(report.decisions),
             None,
@@ -1282,11 +1282,11 @@ class Materialiser:
                 _groups(row[9]),
             )
             for row in rows["coledger_figures"]
-            if row[2] != TAG_PEOPLE
+            if row[2] != TAGS_ROW
         }
         # only its groups are read: a hand-edited n or people there is no crash
         tag_people = _pair(
-            next((r[9] for r in rows["coledger_figures"] if r[2] == TAG_PEOPLE), None)
+            next((r[9] for r in rows["coledger_figures"] if r[2] == TAGS_ROW), None)
         )
         if not figures or not position:
             return None
