@@ -691,6 +691,35 @@ def test_prove_refuses_a_checkpoint_with_a_non_ascii_root(
     assert result.stderr == "coledger: MALFORMED: the root is not base64\n"
 
 
+def test_two_checkpoints_kept_in_one_file_are_malformed_not_a_receipt(
+    own_copy: Published,
+) -> None:
+    """Notes appended to one file give prove no receipt, and verify no BAD_SIGNATURE."""
+    first = own_copy.checkpoint.read_text(encoding="utf-8")
+    with Ledger.open(own_copy.scene.url) as ledger:
+        ledger.register_member("Later")
+    signed = coledger(
+        "checkpoint",
+        "--db",
+        own_copy.db,
+        "--signing-key",
+        own_copy.key_file,
+        cwd=own_copy.folder,
+    )
+    assert signed.returncode == 0, signed.stderr
+    both = own_copy.folder / "all.checkpoints"
+    both.write_text(first + signed.stdout, encoding="utf-8")  # checkpoint >> file
+    proved = dataclasses.replace(own_copy, checkpoint=both)
+    result = prove(proved, own_copy.scene.voters[1])
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith("coledger: MALFORMED: ")
+    assert "more than one checkpoint" in result.stderr
+    checked = verify_cli(own_copy, "--checkpoint", both, json_output=True)
+    assert checked.returncode == 1
+    codes = [f["code"] for f in json.loads(checked.stdout)["findings"]]
+    assert codes == ["MALFORMED", "NO_CHECKPOINT"]
+
+
 @pytest.mark.parametrize(
     "stored", ["not a hash", bytes(31)], ids=["text", "31-byte blob"]
 )

@@ -282,9 +282,7 @@ def open_checkpoint(note: str, verifier: Verifier) -> Checkpoint:
     if not isinstance(verifier, Verifier):
         raise CheckpointError("MALFORMED_KEY", "pin a Verifier (Verifier.parse)")
     note = _note_text(note)
-    body, sep, signatures = note.rpartition("\n\n")
-    if not sep:
-        raise CheckpointError("MALFORMED", "no blank line before the signatures")
+    body, signatures = _split(note)
     body += "\n"
     signed = False
     for name, blob in _signature_lines(signatures):
@@ -317,9 +315,7 @@ def read_unverified(note: str) -> Checkpoint:
     note cut short or garbled in its signature could never be verified.
     """
     note = _note_text(note)
-    body, sep, signatures = note.rpartition("\n\n")
-    if not sep:
-        raise CheckpointError("MALFORMED", "no blank line before the signatures")
+    body, signatures = _split(note)
     origin = body.split("\n", 1)[0]
     if not any(
         name == origin and len(blob) == SIGNATURE_BLOB
@@ -329,6 +325,26 @@ def read_unverified(note: str) -> Checkpoint:
             "MALFORMED", f"no whole signature by the origin {origin[:80]!r}"
         )
     return _parse_body(body + "\n", origin, note)
+
+
+def _split(note: str) -> tuple[str, str]:
+    """*note*'s body (without its last newline) and its signature lines.
+
+    MALFORMED if no blank line comes before the signatures, or if the body
+    holds one too: a checkpoint's lines are never empty (C2SP tlog-checkpoint),
+    and such a body is most often two notes kept in one file, whose last
+    signature does not sign the text before it.
+    """
+    body, sep, signatures = note.rpartition("\n\n")
+    if not sep:
+        raise CheckpointError("MALFORMED", "no blank line before the signatures")
+    if "\n\n" in body:
+        raise CheckpointError(
+            "MALFORMED",
+            "a blank line inside the body: more than one checkpoint in one "
+            "file? (keep each in a file of its own)",
+        )
+    return body, signatures
 
 
 def _signature_lines(signatures: str) -> list[tuple[str, bytes]]:
