@@ -1014,6 +1014,12 @@ class LedgerCore(ClosedOnExit):
         else:
             now = datetime.now(UTC)
             when = now if not_before is None else max(now, not_before)
+            if not v.in_range(when):  # just after a step at the last instant
+                raise errors.TimeOutOfRangeError(
+                    f"occurred_at left out would be {when.isoformat()}, after the "
+                    f"step this one follows, outside the years {v.EARLIEST.year} "
+                    f"to {v.LATEST.year - 1} that a record can hold"
+                )
         ref = v.check_optional_text(
             "source_ref", source_ref, limit=v.MAX_SOURCE_REF, one_line=True
         )

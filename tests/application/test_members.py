@@ -17,6 +17,7 @@ from coledger.errors import (
     NotAMemberError,
     NotDeclaredError,
     TimeOrderError,
+    TimeOutOfRangeError,
     UnknownMemberError,
 )
 from helpers import count_events, refused
@@ -359,6 +360,27 @@ def test_consent_steps_at_the_default_time_follow_a_fast_clock(ledger: Ledger) -
     ]
     revoked = later + timedelta(hours=1)
     assert dated == [ahead, ahead, later, revoked, revoked]
+
+
+def test_a_revocation_at_the_default_time_is_never_dated_past_the_last_year(
+    ledger: Ledger,
+) -> None:
+    """After an act at the last instant a record holds, an undated revocation fails.
+
+    Just after that act is the year 2200, which no record holds: stored, it made
+    every report raise CorruptEventError.
+    """
+    sam = ledger.register_member("Sam")
+    pat = ledger.register_member("Pat")
+    board = ledger.establish_body("Board", kind="governance", by=sam)
+    p = ledger.raise_proposal(board, proposers=[sam], title="T", text="x")
+    ledger.authorise_supporter(sam, pat)
+    last = datetime(2199, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    ledger.comment(p, author=sam, text="Hi", supporter=pat, occurred_at=last)
+    with refused(ledger, TimeOutOfRangeError, match="outside the years"):
+        ledger.revoke_supporter(sam, pat)
+    assert ledger.member(sam).supporters == {pat}
+    assert ledger.power_sharing().indicators["R1"].n == 0
 
 
 @pytest.mark.parametrize("name", ["[erased]", "  [erased] "])
