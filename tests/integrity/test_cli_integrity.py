@@ -133,6 +133,18 @@ def verify_cli(
     )
 
 
+def checkpoint_cli(published: Published) -> subprocess.CompletedProcess[str]:
+    """``coledger checkpoint`` on the ledger with its own signing key."""
+    return coledger(
+        "checkpoint",
+        "--db",
+        published.db,
+        "--signing-key",
+        published.key_file,
+        cwd=published.folder,
+    )
+
+
 # keygen and checkpoint ----------------------------------------------------------------
 
 
@@ -321,14 +333,7 @@ def test_checkpoint_refuses_a_tampered_log(own_copy: Published) -> None:
     """The operator cannot sign a log that already fails verification (exit 1)."""
     with tampering(own_copy.scene) as raw:
         raw.flip_state_bit(raw.event_at(3).nid)
-    signed = coledger(
-        "checkpoint",
-        "--db",
-        own_copy.db,
-        "--signing-key",
-        own_copy.key_file,
-        cwd=own_copy.folder,
-    )
+    signed = checkpoint_cli(own_copy)
     assert signed.returncode == 1
     assert "LOG_FAILS_VERIFY" in signed.stderr
 
@@ -338,14 +343,7 @@ def test_checkpoint_refuses_to_fork_a_checkpoint_it_signed(own_copy: Published) 
     with tampering(own_copy.scene) as raw:
         forged = raw.event_at(STORY_BALLOT).state.replace(b'"for"', b'"against"')
         raw.rewrite_with_leaf(STORY_BALLOT, forged)
-    signed = coledger(
-        "checkpoint",
-        "--db",
-        own_copy.db,
-        "--signing-key",
-        own_copy.key_file,
-        cwd=own_copy.folder,
-    )
+    signed = checkpoint_cli(own_copy)
     assert (signed.returncode, signed.stdout) == (1, "")
     assert signed.stderr.startswith("coledger: INCONSISTENT: ")
     assert len(signed.stderr.splitlines()) == 1
@@ -698,14 +696,7 @@ def test_two_checkpoints_kept_in_one_file_are_malformed_not_a_receipt(
     first = own_copy.checkpoint.read_text(encoding="utf-8")
     with Ledger.open(own_copy.scene.url) as ledger:
         ledger.register_member("Later")
-    signed = coledger(
-        "checkpoint",
-        "--db",
-        own_copy.db,
-        "--signing-key",
-        own_copy.key_file,
-        cwd=own_copy.folder,
-    )
+    signed = checkpoint_cli(own_copy)
     assert signed.returncode == 0, signed.stderr
     both = own_copy.folder / "all.checkpoints"
     both.write_text(first + signed.stdout, encoding="utf-8")  # checkpoint >> file

@@ -54,6 +54,38 @@ class Org:
             self.member(f"L{i}", lived=True)
             self.member(f"N{i}", lived=False)
 
+    def meeting(self, kind: str, starts: int, at: int) -> UUID:
+        """A meeting of the board, of *kind*, starting on day *starts*."""
+        return self.ledger.schedule_meeting(
+            self.board,
+            kind=kind,
+            title=kind,
+            starts_at=day(starts),
+            by=self.admin,
+            occurred_at=day(at),
+        )
+
+    def adopted(
+        self,
+        proposers: list[UUID],
+        at: datetime,
+        *,
+        meeting: UUID | None = None,
+        project: UUID | None = None,
+    ) -> None:
+        """A proposal by each of *proposers* at *at*, adopted by the admin on day 12."""
+        for who in proposers:
+            p = self.ledger.raise_proposal(
+                self.board,
+                proposers=[who],
+                title="P",
+                text="t",
+                occurred_at=at,
+                meeting=meeting,
+                project=project,
+            )
+            self.decide(p, "adopted", 12)
+
     def decide(self, proposal: UUID, outcome: str, at: int) -> None:
         """The admin alone decides *proposal* (no vote, no voting seat)."""
         self.ledger.decide(
@@ -101,25 +133,9 @@ def test_one_attendee_of_a_meeting_before_the_period_is_not_shown(org: Org) -> N
     sam = org.member("Sam", lived=True)
     org.crowd()
     proposers = [org.member(f"P{i}", lived=False, seat=True) for i in range(5)]
-    meeting = org.ledger.schedule_meeting(
-        org.board,
-        kind="decision_meeting",
-        title="M",
-        starts_at=day(1),
-        by=org.admin,
-        occurred_at=day(1),
-    )
+    meeting = org.meeting("decision_meeting", starts=1, at=1)
     org.ledger.record_attendance(meeting, sam, by=org.admin, occurred_at=day(1))
-    for who in proposers:
-        p = org.ledger.raise_proposal(
-            org.board,
-            proposers=[who],
-            title="P",
-            text="t",
-            meeting=meeting,
-            occurred_at=day(1) + timedelta(hours=1),
-        )
-        org.decide(p, "adopted", 12)
+    org.adopted(proposers, day(1) + timedelta(hours=1), meeting=meeting)
     report = org.ledger.power_sharing(since=day(10), until=day(20))
     assert {t.tag for t in report.decisions} == {"informed"}
     assert report.tag_people is not None
@@ -137,24 +153,8 @@ def test_one_attendee_of_the_bodys_meeting_after_a_projects_decisions_is_not_sho
     project = org.ledger.start_project(
         "Proj", label="co_production", by=org.admin, occurred_at=day(0)
     )
-    for who in proposers:
-        p = org.ledger.raise_proposal(
-            org.board,
-            proposers=[who],
-            title="P",
-            text="t",
-            project=project,
-            occurred_at=day(1),
-        )
-        org.decide(p, "adopted", 12)
-    meeting = org.ledger.schedule_meeting(
-        org.board,
-        kind="information",
-        title="Info",
-        starts_at=day(13),
-        by=org.admin,
-        occurred_at=day(2),
-    )
+    org.adopted(proposers, day(1), project=project)
+    meeting = org.meeting("information", starts=13, at=2)
     org.ledger.record_attendance(meeting, sam, by=org.admin, occurred_at=day(13))
     report = org.ledger.power_sharing(project=project)
     assert {t.tag for t in report.decisions} == {"informed"}
