@@ -208,6 +208,10 @@ BY_DEFAULT = "at the default time"
 """Given no time: now, or the step it follows if that is later (a fast clock's)."""
 CONSENT_WHEN = NOW_EARLIER_OR_AN_EDGE | st.sampled_from((FAST, BY_DEFAULT))
 """When consent is given or revoked: as other steps, or by another writer's clock."""
+BETWEEN = "between what it follows and now"
+"""Or a late step is dated midway from its floor to the clock: late, yet in order."""
+DELIVERY_WHEN = NOW_EARLIER_OR_AN_EDGE | st.just(BETWEEN)
+"""Delivery steps are dated as other follow-ups are, or between their floor and now."""
 A_WEEK_BACK = (timedelta(days=7), timedelta(days=7, microseconds=-1))
 """Papers dated a week (V6's window), or just under, before a decision now."""
 BALLOT_GAPS = (timedelta(0), timedelta(0), timedelta(minutes=10), timedelta(hours=1))
@@ -1003,12 +1007,15 @@ class LedgerMachine(RuleBasedStateMachine):
         )
 
     def _by_floor(self, when: timedelta | str, floor: datetime | None) -> datetime:
-        """The time *when* names: before the clock, or at or just before *floor*.
+        """The time *when* names: before the clock, or by *floor*.
 
-        Without a floor (nothing it follows), an edge is the clock.
+        At it, just before it, or midway from it to the clock; without a floor
+        (nothing it follows), an edge is the clock.
         """
         if isinstance(when, timedelta) or floor is None:
             return self.at(when if isinstance(when, timedelta) else timedelta(0))
+        if when == BETWEEN:
+            return self.at((self.clock - floor) / 2)
         if when.startswith("just before"):
             floor -= timedelta(microseconds=1)
         return floor.astimezone(LONDON)
@@ -2933,7 +2940,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(
         data=st.data(),
         due=st.sampled_from(("none", "far", "before")),
-        when=NOW_EARLIER_OR_AN_EDGE,
+        when=DELIVERY_WHEN,
     )
     def assign_action(
         self, data: st.DataObject, due: str, when: timedelta | str
@@ -2977,33 +2984,110 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         action = self._accept(command)
         self._late("action", instant, floor)
-        record.actions[action] = ActionModel(
-            description, tuple(owners), due_at[due], instant
+        self._assigned(
+            record,
+            action,
+            ActionModel(description, tuple(owners), due_at[due], instant),
         )
-        record.delivered_at = max(instant, record.delivered_at or instant)
-        record.log.append(("Proposal.ActionAssigned", instant))
+
+    def _assigned(
+        self, record: ProposalModel, action: UUID, model: ActionModel
+    ) -> None:
+        """Note an action the ledger accepted, as its timeline lists it."""
+        record.actions[action] = model
+        record.delivered_at = max(
+            model.assigned_at, record.delivered_at or model.assigned_at
+        )
+        record.log.append(("Proposal.ActionAssigned", model.assigned_at))
         event("action assigned" + " after a vote" * record.decisions[0].by_vote)
 
-    @precondition(lambda self: any(p.actions for p in self.model.proposals.values()))
-    @rule(data=st.data(), when=NOW_EARLIER_OR_AN_EDGE)
-    def complete_action(self, data: st.DataObject, when: timedelta | str) -> None:
-        """An action of the proposal is done once, while its adoption is in force.
-
-        Entered late, it comes no earlier than its assignment.
-        """
-        pairs = [
+    def _open_actions(self) -> list[tuple[UUID, UUID]]:
+        """(proposal, action) of each action not done whose adoption is in force."""
+        return [
             (p, a)
             for p, record in self.model.proposals.items()
+            if record.adopted_at is not None
             for a, action in record.actions.items()
             if action.completed_at is None
         ]
+
+    def _assign_first(self, data: st.DataObject) -> None:
+        """Mostly, an action assigned now on an adoption in force (adopted now if none).
+
+        Most actions are done within a few steps, and completions can only aim
+        at an open one: with none (and now and then beside one), assign one;
+        then perhaps let time pass, so that a completion entered late may yet
+        come after it.
+        """
+        if not data.draw(st.integers(0, 3), label="assign"):
+            return
+        if bool(self._open_actions()) and data.draw(
+            st.integers(0, 3), label="one more"
+        ):
+            return
+        self._adopt_first(data)
+        adopted = [
+            i
+            for i, p in self.model.proposals.items()
+            if p.adopted_at is not None and p.adopted_at <= self.clock
+        ]
+        if not adopted:
+            return
+        proposal = self._pick(data, adopted, "to deliver")
+        record = self.model.proposals[proposal]
+        owner = self._member(data, "owner")
+        at = self.at()
+        number = sum(len(p.actions) for p in self.model.proposals.values()) + 1
+        description = f"Action {number}"
+        self._step(f"assign_action({proposal}, {owner=}, at={at.isoformat()}) first")
+        action = self._accept(
+            lambda: self.ledger.assign_action(
+                proposal,
+                description=description,
+                owners=[owner],
+                by=owner,
+                occurred_at=at,
+            )
+        )
+        self._assigned(
+            record, action, ActionModel(description, (owner,), None, self.clock)
+        )
+        self._time_passes(
+            data.draw(st.sampled_from((timedelta(0), *TIME_STEPS[:3])), label="then")
+        )
+
+    def _action_to_complete(self, data: st.DataObject) -> tuple[UUID, UUID]:
+        """Mostly an open action; else one done, any, or one never assigned."""
+        pairs = self._open_actions()
         every = [(p, a) for p, r in self.model.proposals.items() for a in r.actions]
+        done = [
+            (p, a)
+            for p, r in self.model.proposals.items()
+            for a, known in r.actions.items()
+            if known.completed_at is not None
+        ]
         if bool(pairs) and data.draw(st.integers(0, 3), label="an open one"):
-            proposal, action = self._pick(data, pairs, "action")
-        else:
-            proposal, action = self._pick(data, every, "action")
-            if not data.draw(st.integers(0, 3), label="its own proposal"):
-                proposal = self._proposal(data)  # perhaps another's action
+            return self._pick(data, pairs, "action")
+        if bool(done) and data.draw(st.booleans(), label="a done one"):
+            return self._pick(data, done, "action")
+        if not (bool(every) and data.draw(st.integers(0, 7), label="a known one")):
+            return self._proposal(data), uuid.uuid4()
+        proposal, action = self._pick(data, every, "action")
+        if not data.draw(st.integers(0, 3), label="its own proposal"):
+            proposal = self._proposal(data)  # perhaps another's action
+        return proposal, action
+
+    @precondition(lambda self: bool(self.model.proposals))
+    @rule(data=st.data(), when=DELIVERY_WHEN)
+    def complete_action(self, data: st.DataObject, when: timedelta | str) -> None:
+        """An action of the proposal is done once, while its adoption is in force.
+
+        Entered late, it comes no earlier than its assignment. Mostly an open
+        action (assigned first if none is); else one done, or any on its own
+        proposal or another, or one never assigned.
+        """
+        self._assign_first(data)
+        proposal, action = self._action_to_complete(data)
         record = self.model.proposals[proposal]
         known = record.actions.get(action)
         by = self._member(data, "by")
@@ -3034,9 +3118,11 @@ class LedgerMachine(RuleBasedStateMachine):
         record.completed.append(known.description)
         record.delivered_at = max(instant, record.delivered_at or instant)
         record.log.append(("Proposal.ActionCompleted", instant))
+        others = sum(1 for a in record.actions.values() if a is not known)
+        event("action completed" + " beside others" * bool(others))
 
     @precondition(lambda self: bool(self.model.proposals))
-    @rule(data=st.data(), when=NOW_EARLIER_OR_AN_EDGE)
+    @rule(data=st.data(), when=DELIVERY_WHEN)
     def record_evaluation(self, data: st.DataObject, when: timedelta | str) -> None:
         """Someone looks back at what the adoption in force achieved, once it was made.
 
