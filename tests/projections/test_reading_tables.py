@@ -9,7 +9,7 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from coledger import InvalidInputError, Ledger, NotMaterialisedError
+from coledger import InvalidInputError, Ledger, NotMaterialisedError, StorageError
 from coledger.demo import record_year
 from coledger.projections.materialise import DATA_TABLES, comparable, scope_query
 from conftest import PG_CONNINFO
@@ -329,3 +329,34 @@ def test_a_scope_s_rows_are_read_in_order_without_sorting(tmp_path: Path) -> Non
             steps = " / ".join(str(row[-1]) for row in plan)
             assert "USING INDEX" in steps, steps
             assert "TEMP B-TREE" not in steps, steps
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "forged"),
+    [
+        ("coledger_figures", "n", "many"),
+        ("coledger_figures", "people", "x"),
+        ("coledger_ladder", "level", "high"),
+        ("coledger_ladder", "evidence", "not json"),
+        ("coledger_ladder", "flags", "[1, "),
+    ],
+)
+def test_a_row_edited_past_reading_is_a_storage_error_naming_the_remedy(
+    tmp_path: Path, table: str, column: str, forged: str
+) -> None:
+    """A hand-edited value the tables cannot hold is a StorageError, not a crash."""
+    db = tmp_path / "ledger.db"
+    url = f"sqlite:///{db}"
+    with Ledger.open(url) as ledger:
+        record_year(ledger)
+        ledger.power_sharing(materialised=True)
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            f"UPDATE {table} SET {column} = ? WHERE scope_kind = 'ledger'",  # noqa: S608 (the test's own names)
+            (forged,),
+        )
+    with (
+        Ledger.open(url) as ledger,
+        pytest.raises(StorageError, match=f"{table}.*coledger rebuild"),
+    ):
+        ledger.power_sharing(materialised=True, catch_up=False)

@@ -1270,30 +1270,32 @@ class Materialiser:
         """
         _check_scope(scope)
         position, rows = self.tables.read(scope)
-        figures = {
-            row[2]: Figure(
-                row[2],
-                row[3],
-                int(row[4]),
-                row[5],
-                row[6],
-                row[7],
-                None if row[8] is None else int(row[8]),
-                _groups(row[9]),
-            )
-            for row in rows["coledger_figures"]
-            if row[2] != TAGS_ROW
-        }
+        with _readable("coledger_figures"):
+            figures = {
+                row[2]: Figure(
+                    row[2],
+                    row[3],
+                    int(row[4]),
+                    row[5],
+                    row[6],
+                    row[7],
+                    None if row[8] is None else int(row[8]),
+                    _groups(row[9]),
+                )
+                for row in rows["coledger_figures"]
+                if row[2] != TAGS_ROW
+            }
         # only its groups are read: a hand-edited n or people there is no crash
         tag_people = _pair(
             next((r[9] for r in rows["coledger_figures"] if r[2] == TAGS_ROW), None)
         )
         if not figures or not position:
             return None
-        ladder = tuple(
-            Rung(r[2], r[3], r[4], r[5], int(r[6]), tuple(_json(r[7])), _json(r[8]))
-            for r in rows["coledger_ladder"]
-        )
+        with _readable("coledger_ladder"):
+            ladder = tuple(
+                Rung(r[2], r[3], r[4], r[5], int(r[6]), tuple(_json(r[7])), _json(r[8]))
+                for r in rows["coledger_ladder"]
+            )
         tags = tuple(
             DecisionTag(r[2], r[3], r[4], bool(r[5]))
             for r in rows["coledger_decision_tags"]
@@ -1310,6 +1312,22 @@ class Materialiser:
             self.ledger.tree_size(as_of=position),
             tag_people,
         )
+
+
+@contextlib.contextmanager
+def _readable(table: str) -> Iterator[None]:
+    """A value of *table* edited past reading, as a StorageError saying what to do.
+
+    The tables hold derived rows only, so a rebuild writes them all again.
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as error:
+        msg = (
+            f"the projection tables hold a value in {table} that cannot be read "
+            f"({error}); rebuild them with coledger rebuild"
+        )
+        raise StorageError(msg) from error
 
 
 SHORTEST_POLL = 0.01
