@@ -70,13 +70,23 @@ def as_time(text: Any) -> datetime:
     if type(text) is not str:
         raise _not("ISO text", text)
     at = datetime.fromisoformat(text)
-    if at.utcoffset() is None:
-        raise ValueError("a time without an offset")
-    if not in_range(at):
-        raise ValueError(
-            f"a time outside the years {EARLIEST.year} to {LATEST.year - 1}"
-        )
+    fault = time_fault(at)
+    if fault is not None:
+        raise ValueError(fault)
     return at
+
+
+NO_OFFSET = "a time without an offset"
+"""``time_fault``'s words for a time that names no offset."""
+
+
+def time_fault(at: datetime) -> str | None:
+    """What makes *at* a time no writer stores (no offset, or outside the years)."""
+    if at.utcoffset() is None:
+        return NO_OFFSET
+    if not in_range(at):
+        return f"a time outside the years {EARLIEST.year} to {LATEST.year - 1}"
+    return None
 
 
 @functools.lru_cache(maxsize=1 << 12)

@@ -50,11 +50,8 @@ from coledger.domain import (
 )
 from coledger.domain.event_rules import check_event_values
 from coledger.domain.values import (
-    EARLIEST,
     ERASED,
-    LATEST,
     NEEDED_BEFORE_VOTE,
-    in_range,
 )
 from coledger.errors import MalformedImportError as MalformedImportError  # noqa: PLC0414 (re-exported)
 from coledger.privacy.classification import (
@@ -64,9 +61,11 @@ from coledger.privacy.classification import (
     sealed_fields,
 )
 from coledger.serialization import (
+    NO_OFFSET,
     event_topics,
     field_types,
     structure_state,
+    time_fault,
     unstructure_state,
 )
 
@@ -1028,17 +1027,13 @@ def _time_problem(
             at = datetime.fromisoformat(text) if isinstance(text, str) else None
         except ValueError:
             continue  # not ISO text: decoding says so
-        if at is None:
-            continue
-        if at.utcoffset() is None:
+        fault = None if at is None else time_fault(at)
+        if fault == NO_OFFSET:
             return (
                 f"{name} is a time without a timezone (every time must name its offset)"
             )
-        if not in_range(at):
-            return (
-                f"{name} is a time outside the years {EARLIEST.year} to "
-                f"{LATEST.year - 1}"
-            )
+        if fault is not None:
+            return f"{name} is {fault}"
     return None
 
 
