@@ -1054,6 +1054,15 @@ class LedgerCore(ClosedOnExit):
         self._keys.sync()
         return self._keys.changes
 
+    def _key_generation(self) -> int:
+        """The key store's destruction counter, read afresh.
+
+        Kept in the projection tables beside their position, so that any
+        process can tell rows worked out before keys were destroyed.
+        """
+        self._keys.sync()
+        return self._keys.generation
+
     def _drop_stale_copies(self) -> None:
         """Empty the aggregate cache if the key store emptied its own since we looked.
 

@@ -226,3 +226,36 @@ def test_tables_forget_a_declaration_whose_key_went_unrecorded(
     with Ledger.open(url) as other:
         other.projections().rebuild()
     assert caught_up == figure_rows(tmp_path / "coledger.db")
+
+
+def board_of(ledger: Ledger) -> UUID:
+    """The id of the ledger's body called Board."""
+    (board,) = [body.id for body in ledger.bodies() if body.name == "Board"]
+    return board
+
+
+@pytest.mark.parametrize("then", ["nothing", "another event"])
+def test_tables_a_later_ledger_reads_forget_a_key_that_went_unrecorded(
+    ledger_url: str, monkeypatch: pytest.MonkeyPatch, then: str
+) -> None:
+    """A Ledger opened after such a withdrawal reads no figure resting on the key."""
+    if ledger_url == "memory://":
+        pytest.skip("in-memory tables belong to one Ledger object")
+    with Ledger.open(ledger_url) as ledger:
+        sam = seated_declarer(ledger)
+        ledger.projections().catch_up()  # the tables count Sam's declaration
+        with monkeypatch.context() as patch:
+            failing_inserts(ledger, patch)
+            with pytest.raises(KeysDestroyedError):
+                ledger.withdraw_lived_experience(sam)
+    with Ledger.open(ledger_url) as later:
+        if then == "another event":
+            (admin,) = [m.id for m in later.members() if m.name == "Admin"]
+            later.establish_body("Forum", kind="advisory", by=admin)  # not the board
+        board = board_of(later)
+        read = later.power_sharing(body=board, materialised=True).to_json()
+        folded = later.power_sharing(body=board).to_json()
+        assert later.projections().catch_up() == 0
+    assert read["indicators"]["R1"]["groups"] == [0, 2]
+    assert read["indicators"] == folded["indicators"]
+    assert read["as_of"] == folded["as_of"]

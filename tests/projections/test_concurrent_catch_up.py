@@ -106,7 +106,8 @@ def _caught_up_board(ledger: Ledger) -> tuple[UUID, UUID, Materialiser, int]:
 def test_a_catch_up_overtaken_part_way_keeps_its_fold() -> None:
     """Beaten to a position it had folded past, a catch-up goes on without refolding."""
     with Ledger.open("memory://") as ledger:
-        ann, board, projector, start = _caught_up_board(ledger)
+        ann, board, projector, _ = _caught_up_board(ledger)
+        start = projector.tables.tracked()
         _raise_and_adopt(ledger, board, ann, 1)
         _raise_and_adopt(ledger, board, ann, 2)
         folds: list[int] = []
@@ -121,8 +122,8 @@ def test_a_catch_up_overtaken_part_way_keeps_its_fold() -> None:
         overtaken = ledger.position - 1
 
         def replace(*args: Any, **kwargs: Any) -> None:
-            if projector.tables.position() == start:  # another catch-up lands first
-                real_replace(overtaken, [], set(), expected=start)
+            if projector.tables.tracked() == start:  # another catch-up lands first
+                real_replace(overtaken, [], set(), keys=start.keys, expected=start)
             real_replace(*args, **kwargs)
 
         projector.tables.replace = replace  # type: ignore[method-assign]
@@ -294,3 +295,27 @@ def test_a_report_read_while_a_worker_keeps_overtaking_it_is_served(
     stored = worker.read(Scope.ledger())
     assert stored is not None
     assert comparable(report) == comparable(stored)
+
+
+@pytest.mark.parametrize("kind", ["memory", "sql"])
+def test_a_swap_expecting_other_keys_is_refused_and_writes_nothing(
+    kind: str, tmp_path: Path
+) -> None:
+    """Tables rewritten at one position under other keys make a late swap retry."""
+    url = "memory://" if kind == "memory" else f"sqlite:///{tmp_path / 'l.db'}"
+    with Ledger.open(url) as ledger:
+        ann = person(ledger, "Ann", le_from=0)
+        board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+        _raise_and_adopt(ledger, board, ann, 1)
+        tables = ledger.projections().tables
+        ledger.projections().catch_up()
+        stands = tables.tracked()
+        assert stands.position == ledger.position
+        assert stands.keys is not None
+        # another process rewrote them at this position once keys were destroyed
+        moved = stands.keys + 1
+        tables.replace(stands.position, [], set(), keys=moved, expected=stands)
+        with pytest.raises(materialise.TablesMovedError, match="under other keys"):
+            tables.replace(stands.position, [], None, keys=stands.keys, expected=stands)
+        assert tables.tracked() == (stands.position, moved)
+        assert ledger.projections().read(Scope.body(board)) is not None

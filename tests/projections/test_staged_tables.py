@@ -22,6 +22,7 @@ from coledger.projections.materialise import (
     SQLTables,
     Tables,
     TablesMovedError,
+    Tracked,
 )
 from coledger.storage import parse_url
 from conftest import url_for
@@ -187,13 +188,21 @@ def test_a_swap_from_a_moved_position_writes_nothing(
 ) -> None:
     """A swap that expected another position is refused whole and the tables stay."""
     store, _ = tables
-    store.replace(3, [_figures("old", range(2))])
+    store.replace(3, [_figures("old", range(2))], keys=0)
     with pytest.raises(TablesMovedError, match="from 2 to 3"):
-        store.replace(5, [_figures("old", range(4))], {("body", "old")}, expected=2)
-    assert store.position() == 3
+        store.replace(
+            5, [_figures("old", range(4))], {("body", "old")}, expected=Tracked(2, 0)
+        )
+    assert store.tracked() == (3, 0)
     assert len(_figure_rows(store, "old")) == 2
-    store.replace(5, [_figures("old", range(4))], {("body", "old")}, expected=3)
-    assert store.position() == 5
+    store.replace(
+        5,
+        [_figures("old", range(4))],
+        {("body", "old")},
+        keys=1,
+        expected=Tracked(3, 0),
+    )
+    assert store.tracked() == (5, 1)
     assert len(_figure_rows(store, "old")) == 4
 
 

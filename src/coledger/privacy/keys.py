@@ -289,6 +289,11 @@ class KeyStore(ABC):
             self.changes += 1
         return True
 
+    @property
+    def generation(self) -> int:
+        """The destruction counter as the last ``sync`` read it (-1 before any)."""
+        return self._generation
+
     def key_for(self, member: UUID, purpose: str) -> tuple[str, bytes]:
         """The live key of (member, purpose), creating it if there is none.
 

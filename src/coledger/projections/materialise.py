@@ -3,8 +3,9 @@
 Tables (in the ledger's SQLite file or PostgreSQL schema, readable by any SQL
 tool; ``scope_id`` is ``''`` for the whole ledger):
 
-``coledger_tracking(name, position)``
-    The last event folded in, per projection.
+``coledger_tracking(name, position, key_generation)``
+    The last event folded in, per projection, and the key store's count of
+    destructions when the rows were worked out (NULL: not known).
 ``coledger_figures(scope_kind, scope_id, code, value, n, coverage, band, note,
 people, groups)``
     Every indicator, for the whole ledger, each body and each project, over all
@@ -48,7 +49,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID
 
 import attrs
@@ -81,7 +82,7 @@ NAME = "power_sharing"
 TABLES = (
     (
         "CREATE TABLE IF NOT EXISTS coledger_tracking ("
-        "name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+        "name TEXT PRIMARY KEY, position BIGINT NOT NULL, key_generation BIGINT)"
     ),
     (
         "CREATE TABLE IF NOT EXISTS coledger_figures ("
@@ -175,6 +176,19 @@ Rows = dict[str, list[tuple[Any, ...]]]
 """Rows by table name."""
 
 
+class Tracked(NamedTuple):
+    """Where the tables stand: their position, and under which keys they were made."""
+
+    position: int
+    """The last event folded in (0 before anything was)."""
+    keys: int | None
+    """The key store's count of destructions when the rows were worked out
+    (None when not known: written by a release that did not keep it)."""
+
+
+UNTRACKED = Tracked(0, None)
+
+
 class TablesMovedError(StorageError):
     """The tables moved to another position while a catch-up worked them out."""
 
@@ -183,8 +197,12 @@ class Tables(ABC):
     """Where the materialised rows live."""
 
     @abstractmethod
+    def tracked(self) -> Tracked:
+        """Where the tables stand (``UNTRACKED`` before anything was folded)."""
+
     def position(self) -> int:
         """The tracked position (0 before anything was folded)."""
+        return self.tracked().position
 
     @abstractmethod
     def replace(
@@ -193,14 +211,16 @@ class Tables(ABC):
         batches: Iterable[Rows],
         scopes: set[tuple[str, str]] | None = None,
         *,
-        expected: int | None = None,
+        keys: int | None = None,
+        expected: Tracked | None = None,
     ) -> None:
-        """Replace the rows of *scopes* (all when None) and the position, atomically.
+        """Replace the rows of *scopes* (all when None) and the tracking, atomically.
 
         *batches* may be a generator that works out one scope's rows at a time:
         the rows are taken as they come, so a rebuild need not hold them all.
-        With *expected*, raises ``TablesMovedError`` and writes nothing unless the
-        position is still *expected* when the swap begins.
+        *keys* is the key store's count of destructions read before the rows'
+        facts were folded. With *expected*, raises ``TablesMovedError`` and
+        writes nothing unless the tables still stand there when the swap begins.
         """
 
     @abstractmethod
@@ -390,15 +410,15 @@ class MemoryTables(Tables):
 
     def __init__(self, name: str = NAME) -> None:
         self.name = name
-        self._position = 0
+        self._tracked = UNTRACKED
         self._rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in DATA_TABLES}
         self._lock = threading.Lock()
         """Held for a swap and for a read: a read sees the tables at one moment."""
 
-    def position(self) -> int:
-        """The tracked position."""
+    def tracked(self) -> Tracked:
+        """Where the tables stand."""
         with self._lock:
-            return self._position
+            return self._tracked
 
     def replace(
         self,
@@ -406,18 +426,17 @@ class MemoryTables(Tables):
         batches: Iterable[Rows],
         scopes: set[tuple[str, str]] | None = None,
         *,
-        expected: int | None = None,
+        keys: int | None = None,
+        expected: Tracked | None = None,
     ) -> None:
-        """Swap in the new rows and position together."""
+        """Swap in the new rows and tracking together."""
         new: Rows = {t: [] for t in DATA_TABLES}
         for batch in batches:
             for table, rows in batch.items():
                 new[table] += rows
         with self._lock:
-            if expected is not None and self._position != expected:
-                raise TablesMovedError(
-                    f"the tables moved from {expected} to {self._position}"
-                )
+            if expected is not None:
+                _check_unmoved(expected, self._tracked)
             kept = {
                 t: []
                 if scopes is None
@@ -425,7 +444,7 @@ class MemoryTables(Tables):
                 for t in DATA_TABLES
             }
             self._rows = {t: kept[t] + new[t] for t in DATA_TABLES}
-            self._position = position
+            self._tracked = Tracked(position, keys)
 
     def read(self, scope: Scope) -> tuple[int, Rows]:
         """The position and one scope's rows of every data table, as of one moment.
@@ -440,7 +459,7 @@ class MemoryTables(Tables):
                 t: [r for r in self._rows[t] if (r[0], r[1]) == key]
                 for t in DATA_TABLES
             }
-            return self._position, rows
+            return self._tracked.position, rows
 
 
 class SQLTables(Tables):
@@ -508,35 +527,53 @@ class SQLTables(Tables):
         """Create the tables, first dropping data tables that lack a column.
 
         They hold derived rows only: with them dropped and every tracking row
-        gone, the next catch-up works every scope out again.
+        gone, the next catch-up works every scope out again. A tracking table
+        from before ``key_generation`` gains it, empty: not knowing which keys
+        its rows were worked out under, the next catch-up rewrites them all.
         """
-        if self._outdated():
+        if self._data_outdated():
             for table in DATA_TABLES:
                 self._conn.execute(f"DROP TABLE IF EXISTS {table}")
             self._conn.execute("DELETE FROM coledger_tracking")
+        if self._tracking_outdated():
+            self._conn.execute(
+                "ALTER TABLE coledger_tracking ADD COLUMN key_generation BIGINT"
+            )
         for statement in TABLES:
             self._conn.execute(statement)
 
     def _outdated(self) -> bool:
+        """Whether a table made by an earlier release lacks a column."""
+        return self._data_outdated() or self._tracking_outdated()
+
+    def _data_outdated(self) -> bool:
         """Whether a data table lacks one of its ``COLUMNS``.
 
         Such as the ladder before rows kept their ``ordinal``, or the figures
         before they counted ``people``.
         """
         for table, wanted in COLUMNS.items():
-            if self._backend == "sqlite":
-                rows = self._conn.execute(f"PRAGMA table_info({table})")
-                columns = {row[1] for row in rows}
-            else:
-                rows = self._conn.execute(
-                    "SELECT column_name FROM information_schema.columns "
-                    "WHERE table_schema = %s AND table_name = %s",
-                    (self._config.pg_schema, table),
-                )
-                columns = {row[0] for row in rows}
+            columns = self._columns(table)
             if columns and not columns.issuperset(wanted):
                 return True
         return False
+
+    def _tracking_outdated(self) -> bool:
+        """Whether the tracking table is there without ``key_generation``."""
+        columns = self._columns("coledger_tracking")
+        return bool(columns) and "key_generation" not in columns
+
+    def _columns(self, table: str) -> set[str]:
+        """The names of *table*'s columns (none when it is not there)."""
+        if self._backend == "sqlite":
+            rows = self._conn.execute(f"PRAGMA table_info({table})")
+            return {row[1] for row in rows}
+        rows = self._conn.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s",
+            (self._config.pg_schema, table),
+        )
+        return {row[0] for row in rows}
 
     def _connect(self) -> Any:
         """A new PostgreSQL connection, in autocommit, on the ledger's schema."""
@@ -594,20 +631,27 @@ class SQLTables(Tables):
             raise
         self._conn.execute("COMMIT")
 
-    def position(self) -> int:
-        """The tracked position (0 too when a restore took the tables away)."""
+    def tracked(self) -> Tracked:
+        """Where the tables stand (untracked too when a restore took them away)."""
         with self._plain_errors(), self._lock:
             self._revive()
             try:
-                row = self._conn.execute(
-                    f"SELECT position FROM coledger_tracking WHERE name = {self._mark}",  # noqa: S608
-                    (self.name,),
-                ).fetchone()
+                return self._tracked(self._conn)
             except self._errors as error:
                 if not self._missing(error):
                     raise
-                row = None
-        return 0 if row is None else int(row[0])
+                return UNTRACKED
+
+    def _tracked(self, conn: Any) -> Tracked:
+        """This projection's tracking row, as *conn* sees it."""
+        row = conn.execute(
+            "SELECT position, key_generation FROM coledger_tracking "  # noqa: S608
+            f"WHERE name = {self._mark}",
+            (self.name,),
+        ).fetchone()
+        if row is None:
+            return UNTRACKED
+        return Tracked(int(row[0]), None if row[1] is None else int(row[1]))
 
     def _missing(self, error: Exception) -> bool:
         """Whether *error* says that a projection table is not there.
@@ -695,9 +739,10 @@ class SQLTables(Tables):
         batches: Iterable[Rows],
         scopes: set[tuple[str, str]] | None = None,
         *,
-        expected: int | None = None,
+        keys: int | None = None,
+        expected: Tracked | None = None,
     ) -> None:
-        """Stage the new rows, then swap them and the position in one transaction."""
+        """Stage the new rows, then swap them and the tracking in one transaction."""
         mark = self._mark
         with self._plain_errors(), self._replacing:
             self._remake()
@@ -712,9 +757,9 @@ class SQLTables(Tables):
                         forget = f"DELETE FROM coledger_tracking WHERE name = {mark}"  # noqa: S608
                         conn.execute(forget, (self.name,))
                     conn.execute(
-                        "INSERT INTO coledger_tracking (name, position) "  # noqa: S608
-                        f"VALUES ({mark}, {mark})",
-                        (self.name, position),
+                        "INSERT INTO coledger_tracking (name, position, "  # noqa: S608
+                        f"key_generation) VALUES ({mark}, {mark}, {mark})",
+                        (self.name, position, keys),
                     )
             finally:
                 # Give the staged rows' space back. The tables stay for the next
@@ -723,8 +768,8 @@ class SQLTables(Tables):
                 with self._lock, contextlib.suppress(Exception):
                     self._clear_staged()
 
-    def _hold(self, conn: Any, expected: int | None) -> None:
-        """Keep other swaps out until commit; check the position is *expected*.
+    def _hold(self, conn: Any, expected: Tracked | None) -> None:
+        """Keep other swaps out until commit; check the tables stand at *expected*.
 
         SQLite's ``BEGIN IMMEDIATE`` already holds the file's write lock. On
         PostgreSQL the tracking table's lock does it (readers still read):
@@ -733,15 +778,8 @@ class SQLTables(Tables):
         """
         if self._backend != "sqlite":
             conn.execute("LOCK TABLE coledger_tracking IN EXCLUSIVE MODE")
-        if expected is None:
-            return
-        row = conn.execute(
-            f"SELECT position FROM coledger_tracking WHERE name = {self._mark}",  # noqa: S608
-            (self.name,),
-        ).fetchone()
-        now = 0 if row is None else int(row[0])
-        if now != expected:
-            raise TablesMovedError(f"the tables moved from {expected} to {now}")
+        if expected is not None:
+            _check_unmoved(expected, self._tracked(conn))
 
     def _clear_staged(self) -> None:
         # TRUNCATE on PostgreSQL: autovacuum never visits temporary tables, so
@@ -1031,7 +1069,7 @@ class Materialiser:
         self._stamp: Stamp | None = None
         """The stamp of the event at the facts' position when they were folded."""
         self._keys: int | None = None
-        """The key store's count of destructions seen when the facts began
+        """The key store's count of destructions when the facts began
         folding (None: nothing folded yet)."""
         self._lock = threading.Lock()
 
@@ -1051,20 +1089,24 @@ class Materialiser:
         self._stamp = None
         self._keys = None
 
-    def _forget_if_shredded(self) -> bool:
-        """Start afresh if keys were destroyed since the facts began; True if so.
+    def _forget_if_shredded(self, keys: int) -> None:
+        """Start afresh if keys were destroyed since the facts began.
 
         The facts may hold what those keys opened (who had lived experience),
-        which no event may yet say is gone (a withdrawal whose write failed),
-        so every scope's rows must be worked out again.
+        which no event may yet say is gone (a withdrawal whose write failed).
         """
-        keys = self.ledger._key_changes()  # noqa: SLF001 (the ledger's own store)
-        seen, self._keys = self._keys, keys
-        if seen is None or seen == keys:
-            return False
-        self._forget()
+        if self._keys is not None and self._keys != keys:
+            self._forget()
         self._keys = keys
-        return True
+
+    def _keys_now(self) -> int:
+        """The key store's count of destructions, read afresh."""
+        return self.ledger._key_generation()  # noqa: SLF001 (the ledger's own store)
+
+    def _enough(self, at_least: int) -> bool:
+        """Whether the tables stand at *at_least* or past it, under the keys now."""
+        tracked = self.tables.tracked()
+        return tracked.position >= at_least and tracked.keys == self._keys_now()
 
     def _forget_if_restored(self) -> None:
         """Start afresh if the log lost what the facts hold (a restored database)."""
@@ -1098,36 +1140,44 @@ class Materialiser:
 
         Only the scopes the new events touched are recomputed and rewritten
         (every scope when a member's status or a standing request changed).
+        Tables written before keys were destroyed (by this process or any
+        other, whether or not an event says so) are rewritten whole, even
+        with no new event: they may count what those keys opened.
+
         When another catch-up moves the tables first, this one starts again
         from where that one left them (up to ``ATTEMPTS`` times). With
         *at_least*, tables that another catch-up has brought to that position
-        or beyond are enough: it returns 0 rather than racing on.
+        or beyond, under the keys there are now, are enough: it returns 0
+        rather than racing on.
         """
         if at_least is not None:
             check_position("at_least", at_least)
         with self._lock, collector_paused():
             for _ in range(ATTEMPTS):
-                if at_least is not None and self.tables.position() >= at_least:
+                if at_least is not None and self._enough(at_least):
                     return 0
                 with contextlib.suppress(TablesMovedError):
                     return self._catch_up_once()
-            if at_least is not None and self.tables.position() >= at_least:
+            if at_least is not None and self._enough(at_least):
                 return 0
             raise _overtaken("catch-ups")
 
     def _catch_up_once(self) -> int:
-        tracked = self.tables.position()
+        stands = self.tables.tracked()
+        tracked = stands.position
+        keys = self._keys_now()  # before the fold: a later destruction shows next time
         head = self.ledger.position
-        if head <= tracked:  # current: nothing to fold or write
-            return 0
+        stale = bool(tracked) and stands.keys != keys
+        if head < tracked or (head == tracked and not stale):
+            return 0  # current (or ahead: a restored log), under the keys there are
         self._forget_if_restored()
-        shredded = self._forget_if_shredded()
+        self._forget_if_shredded(keys)
         if not self._marks_from <= tracked <= self._facts.position:
             if self._facts.position > tracked:  # the tables went back (a rebuild)
                 self._facts = Facts()
             self._facts.dirty.add(ALL)  # no marks needed while catching up
             self._fold_to(tracked)
-            if tracked and not shredded:
+            if tracked and not stale:
                 self._facts.dirty.clear()
             self._marks_from = tracked
         # Otherwise another catch-up moved the tables to a position this one
@@ -1142,7 +1192,7 @@ class Materialiser:
             # the tables move past those events now, so they count here.
             applied += self._count(tracked, folded)
         self._stamp = stamp_at(self.ledger.fold_states, self._facts.position)
-        if now_of(self._facts) != day:  # a new day: figures up to now all move
+        if now_of(self._facts) != day or stale:  # every scope's figures may move
             self._facts.dirty.add(ALL)
         everything = ALL in self._facts.dirty
         dirty = linked(self._facts, self._facts.dirty)
@@ -1154,9 +1204,12 @@ class Materialiser:
         scopes = [
             s for s in scopes_of(self._facts) if everything or (s.kind, s.id) in dirty
         ]
-        keys = {_key(s) for s in scopes}
         self.tables.replace(
-            head, self._rows(scopes), None if everything else keys, expected=tracked
+            head,
+            self._rows(scopes),
+            None if everything else {_key(s) for s in scopes},
+            keys=keys,
+            expected=stands,
         )
         self._facts.dirty.clear()
         self._marks_from = head
@@ -1190,16 +1243,17 @@ class Materialiser:
 
     def _rebuild_once(self) -> None:
         """Fold on to the head and swap every scope's rows, if the tables stayed put."""
-        tracked = self.tables.position()
+        stands = self.tables.tracked()
+        keys = self._keys_now()
         head = self.ledger.position
         self._forget_if_restored()
-        self._forget_if_shredded()
+        self._forget_if_shredded(keys)
         self._fold_to(head)
         scopes: Iterable[Scope] = ()  # nothing recorded: no scope has rows
         if head:
             self._stamp = stamp_at(self.ledger.fold_states, self._facts.position)
             scopes = scopes_of(self._facts)
-        self.tables.replace(head, self._rows(scopes), expected=tracked)
+        self.tables.replace(head, self._rows(scopes), keys=keys, expected=stands)
         self._facts.dirty.clear()
         self._marks_from = head
 
@@ -1335,6 +1389,16 @@ SHORTEST_POLL = 0.01
 nanosecond spins as 0 would, at thousands of catch-ups a second."""
 LONGEST_POLL = 3600.0
 """The longest *poll* a worker takes (seconds): an hour, as the command line."""
+
+
+def _check_unmoved(expected: Tracked, now: Tracked) -> None:
+    """TablesMovedError unless the tables stand where a swap expects them."""
+    if now.position != expected.position:
+        msg = f"the tables moved from {expected.position} to {now.position}"
+        raise TablesMovedError(msg)
+    if now != expected:
+        msg = "the tables were rewritten under other keys meanwhile"
+        raise TablesMovedError(msg)
 
 
 def _check_follow(
@@ -1527,5 +1591,6 @@ __all__: Sequence[str] = (
     "MemoryTables",
     "SQLTables",
     "TablesMovedError",
+    "Tracked",
     "comparable",
 )
