@@ -596,18 +596,47 @@ def test_a_damaged_line_in_the_middle_is_named(
     assert memory_ledger.position == 0
 
 
-def test_timestamps_in_seconds_are_refused_not_read_as_1970(
+def in_seconds(path: Path) -> None:
+    """Rewrite every timestamp of a CSV file in whole seconds, as Polis now exports."""
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(rows[0])
+    for row in rows[1:]:
+        writer.writerow([str(int(row[0]) // 1000), *row[1:]])
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def test_timestamps_in_seconds_import_as_those_seconds(
     copy: Path, memory_ledger: Ledger
 ) -> None:
-    """A timestamp in seconds, which would date the vote in January 1970, is refused."""
+    """An export in seconds, as Polis's report export gives, imports at those times."""
+    written = {
+        int(r["comment-id"]): int(r["timestamp"])
+        for r in read_csv(copy / "comments.csv")
+    }
+    in_seconds(copy / "comments.csv")
+    in_seconds(copy / "votes.csv")
+    result = import_polis(memory_ledger, copy)
+    assert result.ballots == len(read_csv(copy / "votes.csv"))
+    for comment, milliseconds in written.items():
+        proposal = memory_ledger.proposal(proposal_of(memory_ledger, LONDON, comment))
+        assert proposal.raised_at == datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
+            seconds=milliseconds // 1000
+        )
+    check_tallies(memory_ledger, copy)
+
+
+def test_a_timestamp_before_polis_in_either_unit_is_refused(
+    copy: Path, memory_ledger: Ledger
+) -> None:
+    """A timestamp before 2000 read as milliseconds and as seconds is refused."""
     path = copy / "votes.csv"
-    seconds = str(int(read_csv(path)[4]["timestamp"]) // 1000)
-    damage(path, 6, setter(0, seconds))
+    damage(path, 6, setter(0, "86400"))
     with pytest.raises(MalformedImportError) as raised:
         import_polis(memory_ledger, copy)
     assert (raised.value.path, raised.value.line) == (path, 6)
-    assert f"timestamp {seconds!r} reads as 1970-01-" in raised.value.reason
-    assert "seconds" in raised.value.reason
+    assert "timestamp '86400' reads as 1970-01-02" in raised.value.reason
     assert memory_ledger.position == 0
 
 

@@ -64,8 +64,11 @@ TITLE_LIMIT = 120
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _BEFORE_POLIS = datetime(2000, 1, 1, tzinfo=UTC)
-"""Earlier than any Polis conversation (Polis began in 2012). Any timestamp in
-seconds, read as milliseconds, falls before it, in the first months of 1970."""
+"""Earlier than any Polis conversation (Polis began in 2012). Polis's report
+export gives timestamps in seconds, its older data export (and the open data)
+in milliseconds; seconds read as milliseconds fall before this, in the first
+months of 1970, and milliseconds read as seconds after 2199, so each timestamp
+has one reading that can be a Polis time."""
 _INTEGER = re.compile(r"-?[0-9]+")
 _NATURAL = re.compile(r"[0-9]+")
 
@@ -268,21 +271,26 @@ def _int(path: Path, line: int, column: str, text: str) -> int:
 
 
 def _moment(path: Path, line: int, text: str) -> datetime:
-    """A timestamp in milliseconds since the epoch, as an aware UTC datetime."""
+    """A timestamp in milliseconds or seconds since the epoch, as an aware UTC datetime.
+
+    Read as milliseconds, unless that falls before Polis existed: then as seconds.
+    """
     if not _NATURAL.fullmatch(text.strip()):
         raise MalformedImportError(
-            path, line, f"timestamp {text!r} is not milliseconds since 1970"
+            path, line, f"timestamp {text!r} is not seconds or milliseconds since 1970"
         )
     try:
         at = _EPOCH + timedelta(milliseconds=int(text))
+        if at < _BEFORE_POLIS:
+            at = _EPOCH + timedelta(seconds=int(text))
     except (OverflowError, ValueError):  # ValueError: too many digits for int()
         at = None
     if at is None or not v.in_range(at):
         raise MalformedImportError(path, line, f"timestamp {text!r} is out of range")
     if at < _BEFORE_POLIS:
         msg = (
-            f"timestamp {text!r} reads as {at:%Y-%m-%d}, before Polis existed: "
-            "it looks like seconds since 1970, where Polis gives milliseconds"
+            f"timestamp {text!r} reads as {at:%Y-%m-%d} even in seconds, "
+            "before Polis existed"
         )
         raise MalformedImportError(path, line, msg)
     return at
