@@ -143,6 +143,16 @@ def test_suppressed_json_keeps_the_reports_shape(
     assert isinstance(body["decision_total"], int)
 
 
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_the_public_text_and_html_say_why_the_decisions_by_tag_are_withheld(
+    demo_report: PowerSharingReport, fmt: str
+) -> None:
+    """The reason the JSON gives for withheld tags is printed in text and HTML too."""
+    out = render(demo_report, audience="public", format=fmt)
+    text = out if fmt == "text" else "".join(parse(out).text)
+    assert TAGS_D1_NOTE in text
+
+
 @pytest.mark.parametrize("audience", sorted(AUDIENCES))
 def test_html_is_one_self_contained_accessible_page(
     demo_report: PowerSharingReport, demo_names: dict[str, str], audience: str

@@ -135,6 +135,8 @@ class Display:
     tags: tuple[TagRow, ...]
     tag_total: str
     decisions: tuple[DecisionRow, ...] | None
+    tags_note: str = ""
+    """Why the decisions by tag are withheld (the JSON's ``decisions_withheld``)."""
 
 
 # Scope, period and names -------------------------------------------------------------
@@ -633,4 +635,5 @@ def public(
         tags=tags,
         tag_total=total,
         decisions=None,
+        tags_note=safe.tags_withheld or "",
     )

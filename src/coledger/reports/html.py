@@ -387,6 +387,8 @@ def _decisions_section(display: Display, ids: _Ids) -> Markup:
             class_="pair",
         ),
     ]
+    if display.tags_note:
+        parts.append(el("p", f"Note: {display.tags_note}"))
     if display.decisions is not None and not display.decisions:
         parts.append(el("p", "No decisions in this period."))
     elif display.decisions is not None:

@@ -48,6 +48,8 @@ def board_or_public(display: Display) -> str:
     lines += ["", *_heading("Decisions by how far lived experience shared them", "-")]
     lines += [f"  {t.tag}: {t.count}" for t in display.tags]
     lines.append(f"  all decisions: {display.tag_total}")
+    if display.tags_note:
+        lines.append(f"  note: {display.tags_note}")
     if display.decisions is not None:
         lines += ["", *_heading("Decision by decision", "-")]
         lines += [
