@@ -310,6 +310,17 @@ def test_decision_tags_are_counted_in_ranges() -> None:
     assert '"count": 8' not in out
 
 
+def test_the_public_report_says_when_the_total_gives_the_tag_counts_back() -> None:
+    """36 decisions, 20 decided with and 4 of each other tag: the tops give 4 back."""
+    others = ("influenced", "consulted", "informed", "none")
+    tags = ["decided-with"] * 20 + [tag for tag in others for _ in range(4)]
+    safe = suppress(report({}, tags=tags))
+    assert sum(t.count.high or 0 for t in safe.tags) == safe.decisions == 36
+    out = render(report({}, tags=tags), audience="public")
+    assert "no total gives one back" not in out
+    assert "every tag's count is at the top of its range" in out
+
+
 def test_a_small_total_is_withheld() -> None:
     """Three decisions in all: the total is withheld, and every count reads alike."""
     safe = suppress(report({}, tags=["decided-with", "decided-with", "none"]))

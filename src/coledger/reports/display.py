@@ -620,7 +620,11 @@ def public(
                 "Counts of what people with lived experience did are shown as"
                 " ranges, the same in every report."
             ),
-            "Decisions by tag are counted in ranges too, so no total gives one back.",
+            (
+                "Decisions by tag are counted in ranges too: beside the number of"
+                " decisions, they give a count back only when every tag's count is"
+                " at the top of its range."
+            ),
             (
                 f"A share of records that fewer than {k} people stand behind is"
                 " withheld, and so are the decisions by tag and the rung of a"

@@ -196,8 +196,8 @@ cut with the reports of other scopes in mind.
   commenter has lived experience.
 * **The number of decisions is exact.** Less the other tags' ranges, it
   gives a tag's count back in one case: when every tag's count is the top
-  of its range (20 decisions, 4 with each tag), so that the tops add up to
-  the number.
+  of its range (36 decisions, 20 decided with and 4 with each other tag), so
+  that the tops add up to the number.
 * **Outside knowledge.** A reader who holds the records (published minutes,
   or a member who was there) can link a share of records to the people they
   name: "all proposals had a lived-experience proposer" tells such a reader
