@@ -48,16 +48,14 @@ def _commented(e: Proposal.Commented, namer: Namer) -> str:
     The line already starts with who recorded it: the author, or the
     supporter they commented through.
     """
-    if e.supporter is not None:
-        how = (
-            " as their supporter"
-            if e.actor == e.supporter
-            else f" with {namer(e.supporter)}'s support"
-        )
-        return f"commented for {namer(e.author)}{how} ({e.channel}): {e.text}"
-    if e.actor == e.author:
-        return f"commented ({e.channel}): {e.text}"
-    return f"commented for {namer(e.author)} ({e.channel}): {e.text}"
+    whom = "" if e.actor == e.author else f" for {namer(e.author)}"
+    if e.supporter is None:
+        how = ""
+    elif e.actor == e.supporter:
+        how = " as their supporter"
+    else:  # recorded by the author (as an import may hold it), or by someone else
+        how = f" with {namer(e.supporter)}'s support"
+    return f"commented{whom}{how} ({e.channel}): {e.text}"
 
 
 def describe(  # noqa: C901, PLR0911, PLR0912

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -14,6 +16,7 @@ from coledger.cli import main
 from coledger.cli._common import EXIT_USAGE
 from coledger.serialization import to_jsonable
 from coledger.timeline import timeline
+from helpers import edited_export
 
 JUNE = datetime(2025, 6, 1, tzinfo=UTC)
 LATER = datetime(2100, 6, 1, tzinfo=UTC)
@@ -189,3 +192,33 @@ def test_a_project_timeline_shows_the_meeting_its_proposal_was_raised_at(
         "Adjustment.Requested",
         "Meeting.AdjustmentLinked",
     ]
+
+
+def test_a_comment_its_author_recorded_with_support_is_not_for_themselves(
+    memory_ledger: Ledger,
+) -> None:
+    """A comment its author recorded with a supporter's help reads as theirs."""
+    ledger = memory_ledger
+    pat, kim, board = _people_and_board(ledger)
+    ledger.authorise_supporter(pat, kim)
+    p = ledger.raise_proposal(board, proposers=[pat], title="Kit", text="New kit.")
+    ledger.comment(p, author=pat, text="Blue, please.", supporter=kim)
+    out = io.StringIO()
+    ledger.export(out)
+
+    def by_author(row: dict[str, Any]) -> bool:
+        row["state"]["actor"] = row["state"]["author"]  # as another system kept it
+        return True
+
+    lines, _ = edited_export(
+        out.getvalue().splitlines(),
+        "coledger.domain.proposal:Proposal.Commented",
+        by_author,
+    )
+    with Ledger.open("memory://") as copy:
+        copy.import_events(lines)
+        said = [(e.actor, e.text) for e in timeline(copy, proposal=p)][-1]
+    assert said == (
+        "Pat Example",
+        "commented with Kim Example's support (meeting): Blue, please.",
+    )
