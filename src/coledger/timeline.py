@@ -92,7 +92,9 @@ def describe(  # noqa: C901, PLR0911, PLR0912
                 if (e.access_override)
                 else ""
             )
-            return f"opened voting for {len(e.electorate)} voter(s){override}"
+            # None: a vote opened before openings said, which its close settles.
+            kind = "an advisory vote" if e.advisory else "voting"
+            return f"opened {kind} for {len(e.electorate)} voter(s){override}"
         case Proposal.BallotCast():
             via = f" (cast by {namer(e.supporter)})" if e.supporter else ""
             return f"recorded {namer(e.voter)}'s ballot: {e.choice}{via}"

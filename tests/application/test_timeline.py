@@ -222,3 +222,17 @@ def test_a_comment_its_author_recorded_with_support_is_not_for_themselves(
         "Pat Example",
         "commented with Kim Example's support (meeting): Blue, please.",
     )
+
+
+def test_an_advisory_vote_opened_says_it_is_advisory(memory_ledger: Ledger) -> None:
+    """The opening of a vote that only informs says so, as its close does."""
+    ledger = memory_ledger
+    pat, kim, board = _people_and_board(ledger)
+    for member in (pat, kim):
+        ledger.assign_seat(board, member, by=pat)
+    p = ledger.raise_proposal(board, proposers=[pat], title="Kit", text="New kit.")
+    ledger.open_voting(p, by=pat, advisory=True)
+    ledger.close_advisory_vote(p, by=pat)
+    opened, closed = [e.text for e in timeline(ledger, proposal=p)][-2:]
+    assert opened == "opened an advisory vote for 2 voter(s)"
+    assert closed.startswith("closed an advisory vote:")
