@@ -152,14 +152,14 @@ class Ledger(
         return ProposalView.of(record, self._count_so_far(record))
 
     def _count_so_far(self, record: Proposal) -> Tally | None:
-        """An open vote's tally, as a close now would count it (None if not open).
+        """An unclosed vote's tally, as a close now would count it (None if none).
 
         A close counts the voters with lived experience when its rule has a
         quorum of them; so does the count so far, for a chair to see whether
-        that quorum is met yet.
+        that quorum is met yet, and so does that of a vote a withdrawal ended.
         """
-        if record.status != "voting" or record.tally is not None:
-            return None
+        if record.rule is None or record.tally is not None:
+            return None  # never opened (a rule is fixed at the opening), or closed
         at = max(datetime.now(UTC), record.last_voting_step())
         return record.current_tally(self._le_participants(record, at))
 

@@ -326,6 +326,22 @@ def test_an_open_vote_s_count_so_far_counts_voters_with_lived_experience(
     assert closed == ledger.tally(p) == ledger.proposal(p).tally
 
 
+def test_a_withdrawn_vote_s_count_still_counts_voters_with_lived_experience(
+    memory_ledger: Ledger,
+) -> None:
+    """A vote ended by a withdrawal keeps its lived-experience count, not None."""
+    ledger = memory_ledger
+    admin, body, (a, _, c) = board_with(
+        ledger, 3, Rule.majority(lived_experience_quorum=2)
+    )
+    ledger.declare_lived_experience(a, categories=["DIS"])
+    p = ledger.raise_proposal(body, proposers=[a], title="Short", text="x")
+    ledger.open_voting(p, by=admin)
+    vote(ledger, p, {a: "for", c: "for"})
+    ledger.withdraw_proposal(p, by=admin)
+    assert ledger.tally(p).lived_experience_participants == 1
+
+
 def test_lived_experience_quorum_reads_declarations_in_business_time(
     ledger: Ledger,
 ) -> None:
