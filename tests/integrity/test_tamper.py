@@ -1380,3 +1380,14 @@ def test_a_dropped_leaf_table_fails_with_every_event_unchecked(both: Scene) -> N
     [dropped] = [f for f in report.findings if f.code == "MISSING_LEAVES"]
     assert f"none of the {events} event rows" in dropped.detail
     assert (report.size, report.anchored) == (0, 0)
+
+
+def test_a_leaf_table_renamed_only_in_case_is_still_the_leaf_table(
+    scene: Scene,
+) -> None:
+    """A leaf table renamed COLEDGER_LEAVES is the same table to SQLite: it verifies."""
+    with tampering(scene) as raw:
+        raw.run("ALTER TABLE {leaves} RENAME TO renamed")
+        raw.run("ALTER TABLE renamed RENAME TO COLEDGER_LEAVES")
+    report = audit(scene)
+    assert (report.status, report.size, report.anchored) == (VERIFIED, SIZE, SIZE)

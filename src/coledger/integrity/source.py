@@ -314,8 +314,11 @@ class SQLiteSource(AuditSource):
             # as bytes for the verifier to judge, instead of failing the query.
             self._conn.text_factory = _text
             self._conn.execute("SELECT 1 FROM stored_events LIMIT 1")
+            # SQLite compares names without regard to case, as the ledger's
+            # own statements do: COLEDGER_LEAVES is still its leaf table.
             self._dropped = not self._conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                "AND name = ? COLLATE NOCASE",
                 (LEAVES,),
             ).fetchall()
             if not self._dropped:
