@@ -312,6 +312,20 @@ def test_the_command_line_says_a_copy_without_leaves_has_none(
     assert "MISSING_LEAVES" in said, said
 
 
+@pytest.mark.parametrize("table", ["stored_events", "coledger_leaves"])
+def test_a_log_table_renamed_only_in_case_is_copied(
+    scene: Scene, tmp_path: Path, table: str
+) -> None:
+    """A log table renamed in capitals is the same table to SQLite: it is copied."""
+    with tampering(scene) as raw:
+        raw.run(f"ALTER TABLE {table} RENAME TO renamed")
+        raw.run(f"ALTER TABLE renamed RENAME TO {table.upper()}")
+    target = tmp_path / "copy.db"
+    assert audit_copy(scene.url, target) == STORY_SIZE
+    copied = audit(dataclasses.replace(scene, url=f"sqlite:///{target}"))
+    assert copied.status == "VERIFIED"
+
+
 def test_a_leaf_table_replaced_by_a_view_is_still_refused(
     scene: Scene, tmp_path: Path
 ) -> None:

@@ -103,8 +103,10 @@ def _copy(source: Path, target: Path) -> int:
         conn.execute("ATTACH DATABASE ? AS src", (read_only,))
         conn.execute("BEGIN")  # one snapshot of the source, one write of the copy
         for table in TABLES:
+            # Names without regard to case, as SQLite and the ledger read them.
             created = conn.execute(
-                "SELECT sql FROM src.sqlite_master WHERE type = 'table' AND name = ?",
+                "SELECT sql FROM src.sqlite_master WHERE type = 'table' "
+                "AND name = ? COLLATE NOCASE",
                 (table,),
             ).fetchone()
             if created is None and table == LEAVES and _gone(conn, table):
@@ -129,7 +131,7 @@ def _copy(source: Path, target: Path) -> int:
             _check_types_kept(conn, source, table, names)
             indexes = conn.execute(
                 "SELECT sql FROM src.sqlite_master WHERE type = 'index' "
-                "AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid",
+                "AND tbl_name = ? COLLATE NOCASE AND sql IS NOT NULL ORDER BY rowid",
                 (table,),
             ).fetchall()
             for (statement,) in indexes:  # after the rows: they only speed reading
