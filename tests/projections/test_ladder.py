@@ -2099,6 +2099,26 @@ def test_a_vote_over_an_unmet_need_caps_the_period_it_decided_in(org: Org) -> No
     assert later.evidence["access_overrides"] == 0
 
 
+def test_a_decline_asked_before_the_period_and_due_in_it_caps_it(org: Org) -> None:
+    """A need asked for before the period, declined for the vote in it, caps it."""
+    a, b, _ = org.le
+    plan = org.project("co_design")
+    p = org.propose(a, plan, "design", 5, org.meeting(plan, 5, "workshop"))
+    vote_at = org.meeting(plan, 19)
+    org.adjustment(b, vote_at, 3, provide_on=None)  # asked on day 3, declined on 4
+    org.vote(p, 19)
+    period = {"since": day(3.5), "until": day(60)}
+    (found,) = org.rungs(Scope.project(plan), **period)
+    assert found.evidence["unresolved_declines"] == 1
+    assert (found.rung, found.flags) == ("ENGAGEMENT", ("equal_terms_not_met",))
+    # The period it was asked in, before it fell due, still counts it too.
+    (asked,) = org.rungs(Scope.project(plan), since=day(2), until=day(10))
+    assert asked.evidence["unresolved_declines"] == 1
+    # One due after the period leaves it alone.
+    (before,) = org.rungs(Scope.project(plan), since=day(3.5), until=day(10))
+    assert before.evidence["unresolved_declines"] == 0
+
+
 def test_a_process_with_no_activity_in_the_period_is_not_called_faux_in_it(
     org: Org,
 ) -> None:

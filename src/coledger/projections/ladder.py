@@ -46,6 +46,7 @@ from coledger.domain.proposal import ADOPTED
 from coledger.projections import access, representation
 from coledger.projections.decisions import counted_voters, deciders_with_right
 from coledger.projections.facts import (
+    AdjustmentFacts,
     DecisionFacts,
     Facts,
     MeetingFacts,
@@ -335,13 +336,30 @@ def open_in_period(lens: Lens, opened: datetime, ended: datetime | None) -> bool
     return ended is None or lens.since is None or ended >= lens.since
 
 
+def unresolved_declines(lens: Lens) -> list[AdjustmentFacts]:
+    """Declines in scope never made good, asked for in the period or due in it.
+
+    A need asked for before the period, for a meeting or vote in it, bore on
+    that meeting or vote: it counts in the period it fell due in too (X1
+    reads it only in the period it was asked in).
+    """
+    found = {a.id: a for a in access.unresolved_declined(lens)}
+    if lens.since is not None:
+        by_end = Lens(lens.facts, lens.scope, None, lens.until)
+        for a in access.unresolved_declined(by_end):
+            if lens.in_period(access.deadline(lens, a)):
+                found.setdefault(a.id, a)
+    return list(found.values())
+
+
 def terms(lens: Lens, th: Thresholds, proposals: list[ProposalFacts]) -> Terms:
     """Equal terms: R3 at parity, no lone representative, access met in time.
 
     R3 at least 1 (or no evidence), R2 zero (or no evidence), X1 at least
     ``th.fulfilment`` (or no requests), no declined request of a decision-maker
-    with lived experience left unmade-good, and no vote open in the period
-    over such a member's unmet request (an access override).
+    with lived experience, asked for or due in the period, left unmade-good,
+    and no vote open in the period over such a member's unmet request (an
+    access override).
     ``access_overrides`` counts every such vote over unmet requests, whoever
     made them, so that each override shows in the evidence even where it
     does not break equal terms.
@@ -354,7 +372,7 @@ def terms(lens: Lens, th: Thresholds, proposals: list[ProposalFacts]) -> Terms:
         "X1": access.x1(lens, th),
     }
     makers = decision_makers(lens, proposals)
-    declined = [a for a in access.unresolved_declined(lens) if a.member in makers]
+    declined = [a for a in unresolved_declines(lens) if a.member in makers]
     declines = [a for a in declined if lens.le(a.member, a.requested_at)]
     requesters = {a.member.int for a in declined}
     overrides = le_overrides = 0
