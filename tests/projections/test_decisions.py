@@ -551,6 +551,35 @@ def test_d4_a_later_amendment_does_not_undo_lived_experience_influence(
     assert d4(org.lens(), TH).value == 1.0
 
 
+def test_d4_a_proposer_amending_their_own_proposal_is_not_influence(
+    make_org: Callable[[], Org],
+) -> None:
+    """D4: a proposer rewording their own proposal adds no influence."""
+    org = make_org()
+    sam = org.member("Sam", le=True)
+    ali = org.member("Ali", le=True)
+    kim = org.member("Kim", le=False)
+    ledger = org.ledger
+    own = org.propose([sam], 1)
+    ledger.amend_proposal(own, by=sam, text="Sam fixed a typo.", occurred_at=day(2))
+    joint = org.propose([kim, sam], 1)
+    ledger.amend_proposal(joint, by=sam, text="Sam's wording.", occurred_at=day(2))
+    for p in (own, joint):
+        org.decide(p, "adopted", "consent", [kim], 3)
+    # Sam raised both: their adoption is D3's, not influence by amendment.
+    assert (d4(org.lens(), TH).value, d4(org.lens(), TH).band) == (0.0, "none")
+    others = org.propose([sam], 4)
+    ledger.amend_proposal(others, by=ali, text="Ali's wording.", occurred_at=day(5))
+    taken = org.propose([sam], 4)
+    said = ledger.comment(taken, author=ali, text="Mornings?", occurred_at=day(4))
+    ledger.amend_proposal(taken, by=sam, takes_up=[said], occurred_at=day(5))
+    for p in (others, taken):
+        org.decide(p, "adopted", "consent", [kim], 6)
+    # Ali's amendment, and Ali's comment Sam took up, are influence: 2 of 4.
+    figure = d4(org.lens(), TH)
+    assert (figure.value, figure.band) == (0.5, "some")
+
+
 def test_d3_counts_proposals_raised_before_the_period(
     make_org: Callable[[], Org],
 ) -> None:

@@ -221,15 +221,18 @@ def _amendment_influence(
 ) -> bool:
     """Whether an amendment of *p* came from, or took up, lived experience.
 
-    Notes the amenders in *amenders* and the authors of the comments taken up
-    in *authors*.
+    A proposer rewording their own proposal took nothing up from anyone:
+    its adoption is D3's, so their amendment is not influence here.
+    Notes the amenders in *amenders* and the authors of the comments taken
+    up in *authors*.
     """
     comments = {c.id: c for c in p.comments}
     influenced = False
     for actor, takes_up, at in p.amendments:
         if actor is not None:
             amenders.append((actor, at))
-            influenced = influenced or lens.le(actor, at)
+            from_another = actor not in p.proposers
+            influenced = influenced or (from_another and lens.le(actor, at))
         for taken in takes_up:
             comment = comments.get(taken)
             if comment is not None:

@@ -231,7 +231,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 65
+FIGURES_VERSION = 66
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -395,7 +395,8 @@ withhold tags that speak of a few of them. 64: the ladder takes a meeting
 that has not started by now as still to come, as A2 and W2 do, so a process
 whose only meeting is to come is at NO_ACTIVITY, not NONE. 65: the
 ladder's equal terms take a declined need asked for before the period, for
-a meeting or vote in it, as the period's too, for a period only.)"""
+a meeting or vote in it, as the period's too, for a period only. 66: D4 no
+longer counts a proposer's amendment of their own proposal as influence.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
