@@ -580,6 +580,21 @@ def test_d4_a_proposer_amending_their_own_proposal_is_not_influence(
     assert (figure.value, figure.band) == (0.5, "some")
 
 
+def test_d4_a_proposer_taking_up_their_own_comment_is_not_influence(
+    make_org: Callable[[], Org],
+) -> None:
+    """D4: an amendment taking up a proposer's own comment takes up no one else's."""
+    org = make_org()
+    sam = org.member("Sam", le=True)
+    kim = org.member("Kim", le=False)
+    ledger = org.ledger
+    own = org.propose([sam], 1)
+    said = ledger.comment(own, author=sam, text="Also Sundays.", occurred_at=day(1))
+    ledger.amend_proposal(own, by=sam, takes_up=[said], occurred_at=day(2))
+    org.decide(own, "adopted", "consent", [kim], 3)
+    assert (d4(org.lens(), TH).value, d4(org.lens(), TH).band) == (0.0, "none")
+
+
 def test_d3_counts_proposals_raised_before_the_period(
     make_org: Callable[[], Org],
 ) -> None:

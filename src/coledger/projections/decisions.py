@@ -221,24 +221,30 @@ def _amendment_influence(
 ) -> bool:
     """Whether an amendment of *p* came from, or took up, lived experience.
 
-    A proposer rewording their own proposal took nothing up from anyone:
-    its adoption is D3's, so their amendment is not influence here.
-    Notes the amenders in *amenders* and the authors of the comments taken
-    up in *authors*.
+    A proposer rewording their own proposal, or taking up their own comment
+    on it, took nothing up from anyone: its adoption is D3's, so that is
+    not influence here. Notes the amenders in *amenders* and the authors of
+    the comments taken up in *authors*.
     """
     comments = {c.id: c for c in p.comments}
     influenced = False
     for actor, takes_up, at in p.amendments:
         if actor is not None:
             amenders.append((actor, at))
-            from_another = actor not in p.proposers
-            influenced = influenced or (from_another and lens.le(actor, at))
+            influenced = influenced or _from_another(lens, p, actor, at)
         for taken in takes_up:
             comment = comments.get(taken)
             if comment is not None:
                 authors.append((comment.author, comment.at))
-                influenced = influenced or lens.le(comment.author, comment.at)
+                influenced = influenced or _from_another(
+                    lens, p, comment.author, comment.at
+                )
     return influenced
+
+
+def _from_another(lens: Lens, p: ProposalFacts, member: UUID, at: datetime) -> bool:
+    """Whether *member*, not a proposer of *p*, had lived experience at *at*."""
+    return member not in p.proposers and lens.le(member, at)
 
 
 def d4(lens: Lens, th: Thresholds) -> Figure:
