@@ -12,7 +12,8 @@ a member is heard at a meeting where ``lens.occasion`` places an act of theirs
 (as P2 and the ladder place it): a proposal raised at that meeting, or a
 comment through the ``meeting`` channel on a proposal of its body on the
 meeting's day (UTC). A written comment, or one after the period, says nothing
-of that meeting, so a period's V4 does not change with later acts. Only
+of that meeting, so later acts do not change who a period's V4 heard
+(attendance, though, belongs to its meeting whenever it was recorded). Only
 meetings where someone was heard (by the period's end) are counted, since at
 the others the record could not show anyone speaking.
 
