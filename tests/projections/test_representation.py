@@ -522,3 +522,29 @@ def test_r3_and_r6_count_the_members_behind_their_seats(memory_ledger: Ledger) -
     seen = lens(ledger, until=100)
     assert r3(seen, TH).groups == (3, 1, 1, 1)
     assert r6(seen, TH).groups == (3, 1, 1, 1)
+
+
+def test_r6_takes_a_seat_changed_without_a_break_as_one_tenure(
+    memory_ledger: Ledger,
+) -> None:
+    """A member moved to a new seat or office on the same day keeps their tenure."""
+    ledger = memory_ledger
+    kim = person(ledger, "Kim", le_from=0)
+    lee = person(ledger, "Lee", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    for member in (kim, lee):
+        ledger.assign_seat(board, member, by=lee, occurred_at=day(0))
+    # Kim becomes chair on day 90: her seat is vacated and given again at once.
+    ledger.vacate_seat(board, kim, by=lee, occurred_at=day(90))
+    ledger.assign_seat(board, kim, office="chair", by=lee, occurred_at=day(90))
+    # Both have sat for 100 days: one tenure each, not Kim's 90 and 10.
+    figure = r6(lens(ledger, until=100), TH)
+    assert (figure.value, figure.n, figure.band) == (1.0, 2, "comparable")
+    assert figure.groups == (1, 1, 1, 1)
+    # A period after the change still measures Kim's tenure from day 0.
+    assert r6(lens(ledger, since=95, until=100), TH).value == 1.0
+    # A seat taken again after a break is a new tenure.
+    ledger.vacate_seat(board, lee, by=lee, occurred_at=day(100))
+    ledger.assign_seat(board, lee, by=lee, occurred_at=day(110))
+    later = r6(lens(ledger, until=120), TH)
+    assert (later.n, later.groups) == (3, (1, 2, 1, 1))

@@ -231,7 +231,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 67
+FIGURES_VERSION = 68
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -397,7 +397,9 @@ whose only meeting is to come is at NO_ACTIVITY, not NONE. 65: the
 ladder's equal terms take a declined need asked for before the period, for
 a meeting or vote in it, as the period's too, for a period only. 66: D4 no
 longer counts a proposer's amendment of their own proposal as influence. 67:
-nor an amendment taking up a proposer's own comment.)"""
+nor an amendment taking up a proposer's own comment. 68: R6 joins a member's
+seat spells on a body that follow on without a break (a change of seat or
+office) into one tenure.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -248,20 +248,40 @@ def r5(lens: Lens, th: Thresholds) -> Figure:
     return Figure("R5", value, members, coverage, band, groups=groups)
 
 
+def tenures_on(body: BodyFacts) -> list[tuple[UUID, Spell]]:
+    """(member, spell) of each tenure on *body*: seat spells without a break joined.
+
+    A change of seat or office is recorded as the seat vacated and another
+    assigned at the same moment: the member never left, so the tenure runs on.
+    """
+    joined: dict[UUID, list[Spell]] = {}
+    for seat in sorted(body.seats, key=lambda s: s.spell.start):
+        spell, mine = seat.spell, joined.setdefault(seat.member, [])
+        last = mine[-1] if mine else None
+        if last is not None and last.end is not None and last.end == spell.start:
+            mine[-1] = Spell(last.start, last.start_pos, spell.end, spell.end_pos)
+        else:
+            mine.append(spell)
+    return [(member, spell) for member, spells in joined.items() for spell in spells]
+
+
 def r6(lens: Lens, th: Thresholds) -> Figure:
-    """Median seat tenure of lived-experience holders over that of others."""
+    """Median seat tenure of lived-experience holders over that of others.
+
+    A tenure is classed by its holder's lived experience at its start.
+    """
     tenures: dict[bool, list[float]] = {True: [], False: []}
     behind: dict[bool, set[UUID]] = {True: set(), False: set()}
     acts = []
     for body in lens.bodies():
-        for seat in body.seats:
-            if not seat.spell.overlaps(lens.since, lens.until):
+        for member, spell in tenures_on(body):
+            if not spell.overlaps(lens.since, lens.until):
                 continue
-            days = _overlap(seat.spell, None, lens.until, lens.now) / 86400
-            group = lens.le(seat.member, seat.spell.start)
+            days = _overlap(spell, None, lens.until, lens.now) / 86400
+            group = lens.le(member, spell.start)
             tenures[group].append(days)
-            behind[group].add(seat.member)
-            acts.append((seat.member, seat.spell.start))
+            behind[group].add(member)
+            acts.append((member, spell.start))
     le, others = median(tenures[True]), median(tenures[False])
     # The people behind each group too: one member's five seats are one.
     groups = (
