@@ -182,8 +182,9 @@ def test_an_erased_members_seat_counts_in_no_figure_after_the_erasure(
     # X5: Lee came to 1 of 2 meetings, Sol to 2 of 2 -> 0.5, below parity.
     x5_after = x5(after, TH)
     assert (x5_after.value, x5_after.n, x5_after.band) == (0.5, 4, "below_parity")
-    # R6: Tom's seat ran from day 0 to his erasure on day 5.
-    assert r6(lens(ledger, until=30), TH).value == pytest.approx(30 / 17.5)
+    # R6 to day 20: Lee 20 over Sol's 20 and Tom's 5 (his seat ran from day 0
+    # to his erasure on day 5), median 12.5.
+    assert r6(lens(ledger, until=20), TH).value == pytest.approx(20 / 12.5)
     # Before the erasure his seat counted as any other: 1 of 3.
     assert r1(lens(ledger, until=5), TH).value == pytest.approx(1 / 3)
 
@@ -195,6 +196,7 @@ def test_a_vacancy_dated_before_an_erasure_ends_the_seat_then(
     ledger = memory_ledger
     ada, board, _, _, tom = seated_board(ledger, "Tom")
     ledger.erase_member(tom, by=ada, occurred_at=day(5))
+    person(ledger, "Zed", joined=30)  # the record runs to day 30
     # Tenures to day 30: Lee 30; Sol 30 and Tom 5 (to his erasure) -> 30 / 17.5.
     assert r6(lens(ledger, until=30), TH).value == pytest.approx(30 / 17.5)
     ledger.vacate_seat(board, tom, by=ada, occurred_at=day(3))

@@ -242,6 +242,7 @@ def test_r4_weighs_offices_by_the_time_held_with_lived_experience(
     ledger.assign_seat(board, dot, office="secretary", by=cy, occurred_at=day(50))
     ledger.vacate_seat(board, dot, by=cy, occurred_at=day(90))
     ledger.declare_lived_experience(dot, categories=["DIS"], occurred_at=day(70))
+    person(ledger, "Zed", joined=100)  # the record runs to the period's end
     # Days 0-100: Ann chairs 0-40 (LE 40), Cy 40-100 (60, none), Dot is
     # secretary 50-90 (40, LE from 70: 20) -> LE 60 of 140 days = 3/7.
     whole = r4(lens(ledger, since=0, until=100), TH)
@@ -278,7 +279,10 @@ def test_r4_counts_an_office_held_for_a_second(memory_ledger: Ledger) -> None:
 
 
 def four_seat_spells(ledger: Ledger) -> Ledger:
-    """Board seats of Ann (days 0-40), Bea (10-30), both LE, Cy (0-) and Eve (20-60)."""
+    """Board seats of Ann (days 0-40), Bea (10-30), both LE, Cy (0-) and Eve (20-60).
+
+    The record runs to day 100, which Cy's open seat runs to.
+    """
     ann, bea = (person(ledger, name, le_from=0) for name in ("Ann", "Bea"))
     cy, eve = (person(ledger, name, none_from=0) for name in ("Cy", "Eve"))
     board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
@@ -291,6 +295,7 @@ def four_seat_spells(ledger: Ledger) -> Ledger:
         ledger.assign_seat(board, member, by=cy, occurred_at=day(start))
         if end is not None:
             ledger.vacate_seat(board, member, by=cy, occurred_at=day(end))
+    person(ledger, "Zed", joined=100)
     return ledger
 
 
@@ -548,3 +553,28 @@ def test_r6_takes_a_seat_changed_without_a_break_as_one_tenure(
     ledger.assign_seat(board, lee, by=lee, occurred_at=day(110))
     later = r6(lens(ledger, until=120), TH)
     assert (later.n, later.groups) == (3, (1, 2, 1, 1))
+
+
+def test_r4_and_r6_run_open_spells_no_further_than_the_record(
+    memory_ledger: Ledger,
+) -> None:
+    """A period ending after the latest day recorded adds no office or seat time."""
+    ledger = memory_ledger
+    kim = person(ledger, "Kim", le_from=0)
+    lee = person(ledger, "Lee", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(board, lee, office="chair", by=lee, occurred_at=day(0))
+    ledger.vacate_seat(board, lee, by=lee, occurred_at=day(50))
+    ledger.assign_seat(board, kim, office="chair", by=lee, occurred_at=day(50))
+    ledger.assign_seat(board, lee, by=lee, occurred_at=day(50))
+    # The record ends on day 50 (now is day 51): Lee chaired 50 days and Kim
+    # one, whatever the period's end, so R4 is 1/51 for the year as for now.
+    year = r4(lens(ledger, since=0, until=365), TH)
+    assert year.value == pytest.approx(1 / 51)
+    assert year.value == r4(lens(ledger), TH).value
+    assert year.band == "shared"
+    # A period wholly after the record holds no office time it could show.
+    after = r4(lens(ledger, since=100, until=200), TH)
+    assert (after.value, after.n) == (None, 0)
+    # R6: Kim's one day, and Lee's 51 (a chair, then a seat at once).
+    assert r6(lens(ledger, since=0, until=365), TH).value == pytest.approx(1 / 51)

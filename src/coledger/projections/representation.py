@@ -173,12 +173,10 @@ def r3(lens: Lens, th: Thresholds) -> Figure:
     return Figure("R3", value, len(seats), coverage, band, groups=groups)
 
 
-def _overlap(
-    a: Spell, since: datetime | None, until: datetime | None, now: datetime
-) -> float:
-    """Seconds of spell *a* inside [since, until) (open ends run to *now*)."""
+def _overlap(a: Spell, since: datetime | None, now: datetime) -> float:
+    """Seconds of spell *a* inside [since, now), *now* being no later than until."""
     start = max(a.start, since) if since else a.start
-    end = min(a.end or now, until or now)
+    end = now if a.end is None else min(a.end, now)
     return max(0.0, (end - start).total_seconds())
 
 
@@ -187,11 +185,14 @@ def r4(lens: Lens, th: Thresholds) -> Figure:
     del th
     total = le_time = 0.0
     acts = []
+    # Open offices run to now, but not past the record: a period that ends
+    # later has not yet seen who will hold them.
+    now = lens.recorded_now
     for body in lens.bodies():
         for seat in body.seats:
             if seat.office not in OFFICES:
                 continue
-            held = _overlap(seat.spell, lens.since, lens.until, lens.now)
+            held = _overlap(seat.spell, lens.since, now)
             if held <= 0:
                 continue
             total += held
@@ -204,7 +205,7 @@ def r4(lens: Lens, th: Thresholds) -> Figure:
                     min(spell.end or END_OF_TIME, seat.spell.end or END_OF_TIME),
                 )
                 if both.end and both.end > both.start:
-                    le_time += _overlap(both, lens.since, lens.until, lens.now)
+                    le_time += _overlap(both, lens.since, now)
     if total == 0:
         return insufficient("R4", "no officer roles were held in the period", people=0)
     value = le_time / total
@@ -273,11 +274,12 @@ def r6(lens: Lens, th: Thresholds) -> Figure:
     tenures: dict[bool, list[float]] = {True: [], False: []}
     behind: dict[bool, set[UUID]] = {True: set(), False: set()}
     acts = []
+    now = lens.recorded_now  # as R4's: open seats run no further than the record
     for body in lens.bodies():
         for member, spell in tenures_on(body):
             if not spell.overlaps(lens.since, lens.until):
                 continue
-            days = _overlap(spell, None, lens.until, lens.now) / 86400
+            days = _overlap(spell, None, now) / 86400
             group = lens.le(member, spell.start)
             tenures[group].append(days)
             behind[group].add(member)
