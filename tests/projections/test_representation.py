@@ -248,8 +248,8 @@ def test_r4_weighs_offices_by_the_time_held_with_lived_experience(
     whole = r4(lens(ledger, since=0, until=100), TH)
     assert whole.value == 60 / 140
     assert (whole.n, whole.band) == (3, "shared")
-    # Holders at each spell's start: Ann and Cy declared, Dot not yet -> 2/3.
-    assert whole.coverage == pytest.approx(2 / 3)
+    # Declared office time: Ann's 40, Cy's 60 and Dot's 20 of 140 -> 6/7.
+    assert whole.coverage == pytest.approx(6 / 7)
     # Days 20-80: Ann 20 (LE), Cy 40, Dot 30 (LE 70-80: 10) -> 30 of 90 = 1/3.
     middle = r4(lens(ledger, since=20, until=80), TH)
     assert middle.value == 30 / 90
@@ -578,3 +578,29 @@ def test_r4_and_r6_run_open_spells_no_further_than_the_record(
     assert (after.value, after.n) == (None, 0)
     # R6: Kim's one day, and Lee's 51 (a chair, then a seat at once).
     assert r6(lens(ledger, since=0, until=365), TH).value == pytest.approx(1 / 51)
+
+
+def test_r4_coverage_weighs_the_office_time_its_holders_had_declared(
+    memory_ledger: Ledger,
+) -> None:
+    """R4's coverage is the share of the office time whose holder had answered."""
+    ledger = memory_ledger
+    kim = person(ledger, "Kim")  # declares lived experience on day 55, as chair
+    lee = person(ledger, "Lee", none_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(board, kim, office="chair", by=lee, occurred_at=day(50))
+    ledger.declare_lived_experience(kim, categories=["DIS"], occurred_at=day(55))
+    person(ledger, "Zed", joined=80)  # the record runs to day 80
+    # Days 60-80: Kim chaired all of it, having declared: 1.0 of 1.0 answered
+    # (read at her office's start, day 50, it said nobody had answered).
+    later = r4(lens(ledger, since=60, until=80), TH)
+    assert (later.value, later.coverage, later.band) == (1.0, 1.0, "led")
+    # Days 50-60: declared for the last 5 of 10 days, with LE all of them.
+    both = r4(lens(ledger, since=50, until=60), TH)
+    assert (both.value, both.coverage) == (0.5, 0.5)
+    # Lee chairs the panel for days 50-60 without lived experience, declared.
+    panel = ledger.establish_body("Panel", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(panel, lee, office="chair", by=lee, occurred_at=day(50))
+    ledger.vacate_seat(panel, lee, by=lee, occurred_at=day(60))
+    pooled = r4(lens(ledger, since=50, until=60), TH)
+    assert (pooled.value, pooled.coverage) == (0.25, 0.75)

@@ -231,7 +231,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 68
+FIGURES_VERSION = 69
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -399,7 +399,9 @@ a meeting or vote in it, as the period's too, for a period only. 66: D4 no
 longer counts a proposer's amendment of their own proposal as influence. 67:
 nor an amendment taking up a proposer's own comment. 68: R6 joins a member's
 seat spells on a body that follow on without a break (a change of seat or
-office) into one tenure.)"""
+office) into one tenure. 69: R4's coverage is the share of the office time
+whose holder had declared, weighed by time as its value is, not read at each
+office's start.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -183,7 +183,7 @@ def _overlap(a: Spell, since: datetime | None, now: datetime) -> float:
 def r4(lens: Lens, th: Thresholds) -> Figure:
     """Lived-experience share of officer roles, weighted by time held in the period."""
     del th
-    total = le_time = 0.0
+    total = le_time = declared = 0.0
     acts = []
     # Open offices run to now, but not past the record: a period that ends
     # later has not yet seen who will hold them.
@@ -198,14 +198,9 @@ def r4(lens: Lens, th: Thresholds) -> Figure:
             total += held
             acts.append((seat.member, seat.spell.start))
             member = lens.facts.members.get(seat.member)
-            for spell in member.lived_experience if member else []:
-                both = Spell(
-                    max(spell.start, seat.spell.start),
-                    0,
-                    min(spell.end or END_OF_TIME, seat.spell.end or END_OF_TIME),
-                )
-                if both.end and both.end > both.start:
-                    le_time += _overlap(both, lens.since, now)
+            if member is not None:
+                le_time += _time_within(member.lived_experience, seat.spell, lens, now)
+                declared += _time_within(member.declared, seat.spell, lens, now)
     if total == 0:
         return insufficient("R4", "no officer roles were held in the period", people=0)
     value = le_time / total
@@ -213,7 +208,24 @@ def r4(lens: Lens, th: Thresholds) -> Figure:
     # n counts office spells, and one member may hold several (a chair
     # appointed every year): ``people`` counts the holders themselves.
     people = people_in(acts)
-    return Figure("R4", value, len(acts), lens.coverage(acts), band, people=people)
+    # Weighed by time as the value is: a holder who declared during a spell
+    # answered for that part of it, so coverage is never below the value.
+    coverage = declared / total
+    return Figure("R4", value, len(acts), coverage, band, people=people)
+
+
+def _time_within(spells: list[Spell], seat: Spell, lens: Lens, now: datetime) -> float:
+    """Seconds of *seat* in the period, up to *now*, that one of *spells* covers."""
+    found = 0.0
+    for spell in spells:
+        both = Spell(
+            max(spell.start, seat.start),
+            0,
+            min(spell.end or END_OF_TIME, seat.end or END_OF_TIME),
+        )
+        if both.end and both.end > both.start:
+            found += _overlap(both, lens.since, now)
+    return found
 
 
 def r5(lens: Lens, th: Thresholds) -> Figure:
