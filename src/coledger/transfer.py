@@ -955,7 +955,7 @@ def _event(
             f"record {originator} jumps to version {version}, not {expected}",
         )
     versions[originator] = version
-    problem = _shape_problem(cls, state)
+    problem = _upcast_problem(cls, state) or _shape_problem(cls, state)
     if problem is not None:
         raise MalformedImportError(source, number, problem)
     try:
@@ -975,6 +975,45 @@ def _event(
     except Exception as error:  # noqa: BLE001 (a value may break a rule's parser)
         raise MalformedImportError(source, number, str(error)) from None
     return event
+
+
+class _Upcast(dict[str, Any]):
+    """A state that notes each field an upcast sets."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        super().__init__(state)
+        self.names: list[str] = []
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self.names.append(name)
+        super().__setitem__(name, value)
+
+
+def _upcast_problem(
+    cls: type[LedgerAggregate.Event], state: dict[str, Any]
+) -> str | None:
+    """A field a row of an older class version holds, though that version lacks it.
+
+    Upcasting sets each field a later version added, over any value the row
+    holds there: a binding close edited to say version 1 would import as it
+    was, but with the advisory it holds replaced.
+    """
+    version = state.get("class_version", 1)
+    latest: int = getattr(cls, "class_version", 1)
+    if type(version) is not int or not 1 <= version < latest:
+        return None  # the current version, or one structure_state refuses
+    trial = _Upcast(state)
+    trial.pop("class_version", None)
+    for step in range(version, latest):
+        getattr(cls, f"upcast_v{step}_v{step + 1}")(trial)
+    added = [name for name in trial.names if name in state]
+    if not added:
+        return None
+    return (
+        f"{added[0]} is not a field of class version {version} of "
+        f"{cls.__qualname__} (upcasting sets it): a row holds the fields of "
+        "the class version it names"
+    )
 
 
 _INT64 = 2**63

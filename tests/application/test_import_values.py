@@ -566,3 +566,32 @@ def test_two_decisions_sharing_an_id_cannot_break_the_tables(
         with pytest.raises(transfer.MalformedImportError):
             copy.import_events(lines)
         assert copy.position == 0
+
+
+def older_class_version(version: int | None) -> ExportChange:
+    """Say a row was stored by an older class version (None: say nothing)."""
+
+    def change(row: dict[str, Any]) -> bool:
+        row["state"].pop("class_version")
+        if version is not None:
+            row["state"]["class_version"] = version
+        return True
+
+    return change
+
+
+@pytest.mark.parametrize("version", [None, 1])
+@pytest.mark.parametrize("event", ["VotingOpened", "VotingClosed"])
+def test_a_field_an_older_class_version_lacks_is_refused(
+    year: list[str], event: str, version: int | None
+) -> None:
+    """A row said to be version 1 that holds advisory is refused, not upcast over it.
+
+    Upcasting sets the field version 2 added, so a binding close edited to
+    version 1 with its advisory kept would import with that value replaced.
+    """
+    topic = f"{PROPOSAL}.{event}"
+    lines, number = edited_export(year, topic, older_class_version(version))
+    with pytest.raises(transfer.MalformedImportError, match="advisory") as caught:
+        transfer.read_export(lines, "old.jsonl")
+    assert caught.value.line == number
