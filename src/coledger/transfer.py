@@ -747,30 +747,37 @@ def _check_withdrawals(events: list[LedgerAggregate.Event], source: str) -> None
 
 
 def _check_source_refs(events: list[LedgerAggregate.Event], source: str) -> None:
-    """No two records carry the same ``source_ref``.
+    """No two records, nor two things a command made, carry the same ``source_ref``.
 
     A command refuses a reference already recorded (DuplicateSourceRefError),
-    and ``find_by_source_ref`` names one record; a second record carrying it
-    in a file could never be found by its reference. One command may give
-    several events of one record the same reference (papers in several
-    formats, before coledger 0.1.0 gave it to the first alone), which still
-    names that one record.
+    and ``find_by_source_ref`` names one record, or one comment, decision...
+    of it; a second one carrying it in a file could never be found by its
+    reference. One command may give several events of one record the same
+    reference (papers in several formats, before coledger 0.1.0 gave it to the
+    first alone), which still names that one record.
     """
     first: dict[str, tuple[int, int]] = {}  # by reference: its record, its line
+    made: dict[str, tuple[int, int]] = {}  # by reference: the id made, its line
     for number, event in enumerate(events, start=2):
         ref = getattr(event, "source_ref", None)
         if ref is None:
             continue
-        record = event.originator_id.int
-        if ref not in first:
-            first[ref] = (record, number)
-        elif first[ref][0] != record:
-            raise MalformedImportError(
-                source,
-                number,
-                f"source_ref {ref!r} is already on line {first[ref][1]}, for "
-                "another record: each reference names one record",
-            )
+        record, line = first.setdefault(ref, (event.originator_id.int, number))
+        if record != event.originator_id.int:
+            what = "another record"
+        elif not _makes_an_id(type(event)):
+            continue
+        else:
+            made_id, line = made.setdefault(ref, (event.recorded_id.int, number))
+            if made_id == event.recorded_id.int:
+                continue
+            what = "another comment, decision, action... of this record"
+        raise MalformedImportError(
+            source,
+            number,
+            f"source_ref {ref!r} is already on line {line}, for {what}: each "
+            "reference names one thing",
+        )
 
 
 def _readable(value: object) -> bool:

@@ -412,6 +412,34 @@ def test_one_reference_on_two_events_of_one_record_still_imports(
     assert len(transfer.read_export(lines).events) == len(year) - 1
 
 
+def test_one_reference_on_two_comments_of_one_proposal_is_refused(
+    year: list[str],
+) -> None:
+    """Two comments are two things: find_by_source_ref could find only the first.
+
+    The comment command refuses a reference already recorded, on the same
+    proposal as on any other.
+    """
+    rows = [json.loads(line) for line in year]
+    comments = [
+        i for i, r in enumerate(rows) if r.get("topic") == f"{PROPOSAL}.Commented"
+    ]
+    first = comments[0]
+    second = next(
+        i
+        for i in comments[1:]
+        if rows[i]["originator_id"] == rows[first]["originator_id"]
+    )
+    for index in (first, second):
+        rows[index]["state"]["source_ref"] = "polis:comment:7"
+    lines = [year[0], *(json.dumps(r) for r in rows[1:])]
+    with pytest.raises(
+        transfer.MalformedImportError, match="already on line"
+    ) as caught:
+        transfer.read_export(lines, "bad.jsonl")
+    assert caught.value.line == second + 1
+
+
 @pytest.mark.parametrize("cut", [1, 100])
 def test_an_export_cut_short_is_refused_by_its_header(
     year: list[str], memory_ledger: Ledger, cut: int
