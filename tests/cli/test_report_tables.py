@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from eventsourcing.persistence import PersistenceError
 
-from coledger import Ledger
+from coledger import KeysDestroyedError, Ledger
 from coledger.cli import main
 from coledger.privacy import encode_master_key
 from conftest import TEST_MASTER_KEY
@@ -28,3 +29,40 @@ def test_tables_never_built_point_to_commands_not_python(
         "yet: build them with coledger rebuild or a worker (coledger follow), or "
         "leave out --tables\n"
     )
+
+
+def test_tables_read_before_keys_went_unrecorded_say_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After an erasure that destroyed keys but was not stored, --tables warns."""
+    db = tmp_path / "coledger.db"
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", encode_master_key(TEST_MASTER_KEY))
+    with Ledger.open(f"sqlite:///{db}") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        sam = ledger.register_member("Sam")
+        ledger.declare_lived_experience(sam, categories=["DIS"])
+        board = ledger.establish_body("Board", kind="governance", by=admin)
+        ledger.assign_seat(board, admin, by=admin)
+        ledger.assign_seat(board, sam, by=admin)
+        ledger.projections().catch_up()
+        with monkeypatch.context() as patch:
+
+            def insert(*_: object, **__: object) -> None:
+                raise PersistenceError("disk full")
+
+            patch.setattr(ledger._app.recorder, "insert_events", insert)
+            with pytest.raises(KeysDestroyedError):
+                ledger.erase_member(sam, by=admin)
+    assert main(["report", "--db", str(db), "--tables", "--format", "json"]) == 0
+    read = capsys.readouterr()
+    assert main(["report", "--db", str(db), "--format", "json"]) == 0
+    assert read.out != capsys.readouterr().out  # they still count Sam's declaration
+    assert read.err == (
+        "coledger: the projection tables were worked out before member keys were "
+        "destroyed, and may count lived experience that is gone; run coledger "
+        "follow or coledger rebuild to work them out again, or leave out --tables\n"
+    )
+    assert main(["rebuild", "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["report", "--db", str(db), "--tables"]) == 0
+    assert capsys.readouterr().err == ""

@@ -156,6 +156,14 @@ def _report(args: argparse.Namespace) -> int:
                     "follow to keep them current, or leave out --tables",
                     file=sys.stderr,
                 )
+            if ledger.projections().keys_moved():
+                print(
+                    "coledger: the projection tables were worked out before member "
+                    "keys were destroyed, and may count lived experience that is "
+                    "gone; run coledger follow or coledger rebuild to work them out "
+                    "again, or leave out --tables",
+                    file=sys.stderr,
+                )
         else:
             report = ledger.power_sharing(
                 body=body,

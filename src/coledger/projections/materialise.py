@@ -1111,6 +1111,16 @@ class Materialiser:
         """The key store's count of destructions, read afresh."""
         return self.ledger._key_generation()  # noqa: SLF001 (the ledger's own store)
 
+    def keys_moved(self) -> bool:
+        """Whether keys were destroyed since the tables were worked out (or unknown).
+
+        Their rows may then count what those keys opened (who had lived
+        experience) until the next catch-up rewrites every scope. False for
+        tables that hold nothing yet.
+        """
+        stands = self.tables.tracked()
+        return bool(stands.position) and stands.keys != self._keys_now()
+
     def _enough(self, at_least: int) -> bool:
         """Whether the tables stand at *at_least* or past it, under the keys now."""
         tracked = self.tables.tracked()
