@@ -393,3 +393,33 @@ def test_a_row_edited_past_reading_is_a_storage_error_naming_the_remedy(
         pytest.raises(StorageError, match=f"{table}.*coledger rebuild"),
     ):
         ledger.power_sharing(materialised=True, catch_up=False)
+
+
+@pytest.mark.parametrize("column", ["position", "key_generation"])
+@pytest.mark.parametrize("remedy", ["catch_up", "rebuild"])
+def test_a_tracking_row_edited_past_reading_is_written_afresh(
+    tmp_path: Path, column: str, remedy: str
+) -> None:
+    """A hand-edited tracking value is no crash: a catch-up or rebuild rewrites all."""
+    db = tmp_path / "ledger.db"
+    url = f"sqlite:///{db}"
+    with Ledger.open(url) as ledger:
+        record_year(ledger)
+        right = comparable(ledger.power_sharing(materialised=True))
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"UPDATE coledger_tracking SET {column} = 'x'")  # noqa: S608 (the test's own names)
+    with Ledger.open(url) as ledger:
+        if column == "position":
+            with pytest.raises(NotMaterialisedError, match="coledger rebuild"):
+                ledger.power_sharing(materialised=True, catch_up=False)
+        if remedy == "rebuild":
+            assert ledger.projections().rebuild() == ledger.position
+        else:
+            assert comparable(ledger.power_sharing(materialised=True)) == right
+        assert ledger.projections().tables.tracked() == (
+            ledger.position,
+            ledger._key_generation(),
+        )
+        assert (
+            comparable(ledger.power_sharing(materialised=True, catch_up=False)) == right
+        )

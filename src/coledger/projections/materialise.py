@@ -657,9 +657,10 @@ class SQLTables(Tables):
             f"WHERE name = {self._mark}",
             (self.name,),
         ).fetchone()
-        if row is None:
+        position = None if row is None else _count_in(row[0])
+        if position is None:  # nothing tracked, or a position edited past reading
             return UNTRACKED
-        return Tracked(int(row[0]), None if row[1] is None else int(row[1]))
+        return Tracked(position, _count_in(row[1]))
 
     def _missing(self, error: Exception) -> bool:
         """Whether *error* says that a projection table is not there.
@@ -850,7 +851,7 @@ class SQLTables(Tables):
                 rows, found = {table: [] for table in DATA_TABLES}, None
             finally:
                 self._conn.execute("COMMIT")
-        return (0 if found is None else int(found[0])), rows
+        return (0 if found is None else _count_in(found[0]) or 0), rows
 
     def close(self) -> None:
         """Close the connection, once no other thread is using it."""
@@ -1407,6 +1408,16 @@ SHORTEST_POLL = 0.01
 nanosecond spins as 0 would, at thousands of catch-ups a second."""
 LONGEST_POLL = 3600.0
 """The longest *poll* a worker takes (seconds): an hour, as the command line."""
+
+
+def _count_in(value: object) -> int | None:
+    """A tracking row's whole number; None for one edited into something else.
+
+    SQLite keeps what an SQL tool writes whatever the column's type: a row
+    that cannot be read is taken as not known, so the next catch-up or
+    rebuild writes every scope afresh rather than failing on it.
+    """
+    return value if type(value) is int else None
 
 
 def _check_unmoved(expected: Tracked, now: Tracked) -> None:
