@@ -389,6 +389,17 @@ def test_a_standing_decline_made_good_by_a_later_standing_provision(
     assert access.unresolved_declines(org.lens()) == 0
 
 
+def test_a_standing_requests_start_day_is_no_deadline_for_making_good(
+    org: Board,
+) -> None:
+    """A standing request's needed_by is the day it holds from, not a deadline."""
+    asked = org.request(org.ann, 1, needed_by=day(2))  # from day 2 on
+    org.decline(asked, 3, reason="alternative_offered", alternative="LP")
+    org.provide(org.request(org.ann, 3), 4)  # the alternative, asked for and given
+    assert access.deadline(org.lens(), org.ledger.facts().adjustments[asked]) is None
+    assert access.unresolved_declines(org.lens()) == 0
+
+
 def test_a_second_decline_does_not_make_the_first_good(org: Board) -> None:
     """Asking again and being declined again leaves both declines unresolved."""
     m = org.meeting(20)

@@ -13,7 +13,8 @@ member was erased, at or before its deadline (nobody may answer it after
 that). One withdrawn after its deadline passed unanswered had already failed:
 X1 counts it as unresolved, whenever the withdrawal came.
 
-A request's deadline is its ``needed_by`` when given; otherwise the start of its
+A request's deadline is its ``needed_by`` when given (a standing request has
+none: its ``needed_by`` is the day it holds from); otherwise the start of its
 meeting for a meeting request, the opening of the vote for a proposal request
 needed at or before the vote, or the first feedback after it for a proposal
 request needed before feedback. With no deadline, being provided at all is enough.
@@ -142,8 +143,11 @@ def deadline(lens: Lens, request: AdjustmentFacts) -> datetime | None:
     that closed ``not_valid`` being no decision. A
     request needed before a proposal's feedback is due at the first feedback
     given on it at or after the request (or at its withdrawal, after which
-    none can be given).
+    none can be given). A standing request has none: its ``needed_by`` is the
+    day it holds from, and X1 reads it at each meeting it covered instead.
     """
+    if request.scope == "standing":
+        return None
     if request.needed_by is not None:
         return request.needed_by
     if request.scope == "meeting" and request.meeting is not None:

@@ -231,7 +231,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 69
+FIGURES_VERSION = 70
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -401,7 +401,8 @@ nor an amendment taking up a proposer's own comment. 68: R6 joins a member's
 seat spells on a body that follow on without a break (a change of seat or
 office) into one tenure. 69: R4's coverage is the share of the office time
 whose holder had declared, weighed by time as its value is, not read at each
-office's start.)"""
+office's start. 70: a standing request's needed_by, the day it holds
+from, is no deadline: a decline is made good by any later provision.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
