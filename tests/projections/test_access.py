@@ -194,12 +194,15 @@ def test_x1_counts_requests_met_by_their_deadline(org: Board) -> None:
     )
     assert access.unresolved_declines(org.lens()) == 1
 
-    # Only requests made in the period count: from day 3.5, a3 alone (a6 is
-    # withdrawn, the day-26 request is pending): 0 of 1. A standing request
-    # counts at the meetings held in the period, whenever it was made: a4's
-    # three, all met.
+    # From day 3.5: a3, made in the period (a6 is withdrawn, the day-26
+    # request is pending), and the requests made before it that were still
+    # open as it began and fell due in it: a1 (met), a2 (late), a5 (met) and
+    # the unanswered one. A standing request counts at the meetings held in
+    # the period, whenever it was made: a4's three, all met. 5 of 8.
     later = access.x1(org.lens(since=day(3.5)), TH)
-    assert (later.value, later.n) == (3 / 4, 4)
+    assert (later.value, later.n) == (5 / 8, 8)
+    # Before day 3.5 they were all still to fall due: a4 covered no meeting.
+    assert access.x1(org.lens(until=day(3.5)), TH).n == 0
 
 
 def test_x1_a_request_waiting_for_a_vote_not_yet_opened_is_pending(
@@ -1405,3 +1408,18 @@ def test_x1_s_note_past_the_record_says_nothing_has_fallen_due_yet(
     x1 = access.x1(org.lens(until=day(2.5)), TH)  # a period the record outlasts
     assert x1.note is not None
     assert x1.note.endswith("but none had fallen due by the period's end")
+
+
+def test_x1_a_need_asked_for_in_one_period_counts_in_the_next_it_fell_due_in(
+    org: Board,
+) -> None:
+    """X1: a need still open as its period ended counts in the period it fell due in."""
+    m = org.meeting(15)
+    org.request(org.ann, 8, m)  # never answered
+    answered = org.request(org.ben, 8, org.meeting(16))
+    org.provide(answered, 9)  # answered before the first period ended
+    org.attend(m, org.cat, on=15)  # the record reaches the meeting
+    first = access.x1(org.lens(since=day(0), until=day(10)), TH)
+    second = access.x1(org.lens(since=day(10), until=day(20)), TH)
+    assert (first.value, first.n) == (1.0, 1)  # Ben's, met; Ann's not yet due
+    assert (second.value, second.n, second.people) == (0.0, 1, 1)  # Ann's, failed

@@ -5,7 +5,9 @@ catalogue code (the code is special-category data), so the X figures count
 requests, not codes. In the ledger scope every request counts; in a body or
 project scope, the requests for its meetings and proposals, and the standing
 requests of members seated on its bodies during the period. A request counts in
-the period it was made, with its outcome as it stood at the period's end (an
+the period it was made (X1 counts one still open as that period ended in the
+period it fell due in: ``carried_in``), with its outcome as it stood at the
+period's end (an
 answer given later had not come yet); a request withdrawn at or before its
 deadline (or with none) is left out altogether (a standing request withdrawn
 after its answer keeps the answer), and so from X1 is one still open when its
@@ -112,6 +114,36 @@ def _requests(lens: Lens) -> list[AdjustmentFacts]:
         # An id's integer orders as its text does, without formatting the text.
         key=lambda a: (a.requested_at, a.id.int),
     )
+
+
+def carried_in(lens: Lens) -> list[AdjustmentFacts]:
+    """Requests for a meeting or proposal in scope, made before the period, due in it.
+
+    Only those still open as the period began: each was pending at the end of
+    the period it was made in, so X1 reads it in the period it fell due in
+    instead, or it would count in none. One answered before the period counted
+    in an earlier one.
+    """
+    since = lens.since
+    if since is None:
+        return []
+    return lens.selected("carried requests", lambda: _carried(lens, since))
+
+
+def _carried(lens: Lens, since: datetime) -> list[AdjustmentFacts]:
+    earlier = Lens(lens.facts, lens.scope, None, since)
+    return [
+        a
+        for a in requests(earlier)
+        if a.scope != "standing"
+        and (a.resolved_at is None or a.resolved_at >= since)
+        and lens.in_period(deadline(lens, a))
+    ]
+
+
+def x1_requests(lens: Lens) -> list[AdjustmentFacts]:
+    """The requests X1 reads one each: made in the period, or carried into it."""
+    return requests(lens) + carried_in(lens)
 
 
 def status_at_end(lens: Lens, request: AdjustmentFacts) -> str:
@@ -444,7 +476,7 @@ def x1(lens: Lens, th: Thresholds) -> Figure:
     request was made; a standing request that covered none adds nothing.
     """
     items: list[tuple[AdjustmentFacts, datetime, str]] = []
-    for a in requests(lens):
+    for a in x1_requests(lens):
         if (
             a.scope == "standing"
             or withdrawn_in_time(lens, a)
@@ -510,7 +542,7 @@ def _nothing_due(
     One whose member was erased before it fell due never will, and the note
     says so.
     """
-    open_ = [a for a in requests(lens) if not withdrawn_in_time(lens, a)]
+    open_ = [a for a in x1_requests(lens) if not withdrawn_in_time(lens, a)]
     asked = {a.id for a in open_} | {a.id for a, _ in covered}
     if not asked:
         return "no adjustment requests were made"
