@@ -100,3 +100,19 @@ def test_demo_on_a_schema_with_a_gap_in_its_positions_counts_its_events(
     again = run("demo", "--db", url, cwd=tmp_path)
     assert (again.returncode, again.stdout) == (1, "")
     assert "already holds 2 events;" in again.stderr
+
+
+def test_audit_copy_refusing_a_schema_hides_its_password(
+    pg_schema: str, tmp_path: Path
+) -> None:
+    """audit-copy's refusal of a PostgreSQL ledger shows its URL's password as ***."""
+    url = f"{PG_BASE}?schema={pg_schema}".replace("://postgres@", "://postgres:pw1@")
+    if "pw1" not in url:
+        pytest.skip("COLEDGER_TEST_PG names another user")
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ana")
+    refused = run("audit-copy", "--db", url, "--out", "copy.db", cwd=tmp_path)
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert "pw1" not in refused.stderr
+    assert "postgres:***@" in refused.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -38,7 +38,7 @@ from coledger.integrity.recorders import LEAVES
 from coledger.integrity.source import open_source
 from coledger.integrity.verify import printable, verify
 from coledger.privacy.keys import encode_master_key, generate_master_key
-from coledger.storage import parse_url
+from coledger.storage import parse_url, shown
 
 
 def _trusted_key(text: str) -> Verifier:
@@ -223,7 +223,7 @@ def _audit_copy(args: argparse.Namespace) -> int:
     url = storage_url(args.db, existing=True)
     if parse_url(url).backend != "sqlite":
         raise CommandError(
-            f"{args.db!r}: an audit copy is made of a SQLite ledger file; on "
+            f"{shown(args.db)!r}: an audit copy is made of a SQLite ledger file; on "
             "PostgreSQL, grant the auditor's role SELECT on the two tables instead"
         )
     count = audit_copy(url, out)
