@@ -294,6 +294,32 @@ def test_import_of_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "target.db").exists()
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["import", "missing\nSTATUS: VERIFIED", "--db", "target.db"],
+        ["import-polis", "missing\rfolder", "--db", "target.db"],
+        ["report", "--key-file", "no\nkey", "--db", "target.db"],
+        ["keygen", "--name", "x", "--out", "no-folder/a\u2028b.pem"],
+    ],
+    ids=["import", "import-polis", "key-file", "keygen"],
+)
+def test_a_file_name_holding_a_line_break_is_refused_on_one_line(
+    args: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A name holding a line break is shown escaped, so the refusal stays one line."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "target.db").touch()
+    assert main(args) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("coledger: ")
+    assert len(said.splitlines()) == 1, said
+    assert list(tmp_path.iterdir()) == [tmp_path / "target.db"]
+
+
 def test_export_to_an_unwritable_place_leaves_no_file(
     demo_dir: Path, tmp_path: Path
 ) -> None:

@@ -20,6 +20,7 @@ import io
 import os
 import sys
 import textwrap
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -92,14 +93,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # store: pointing at the options for another key would mislead.
         if "master key" in said or "key store" not in said:
             said += " (on the command line: --key-file or COLEDGER_MASTER_KEY)"
-        print(f"coledger: {said}", file=sys.stderr)
+        print(f"coledger: {_one_line(said)}", file=sys.stderr)
         return EXIT_USAGE
     except (InvalidUrlError, CommandError) as error:
-        print(f"coledger: {error}", file=sys.stderr)
+        print(f"coledger: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except CorruptEventError as error:
         print(
-            f"coledger: the ledger holds an event it cannot read: {error} "
+            f"coledger: the ledger holds an event it cannot read: "
+            f"{_one_line(str(error))} "
             "(coledger verify shows what changed in the stored log)",
             file=sys.stderr,
         )
@@ -109,8 +111,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"coledger: storage failed: {detail}", file=sys.stderr)
         return EXIT_USAGE
     except LedgerError as error:
-        print(f"coledger: {error}", file=sys.stderr)
+        print(f"coledger: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_REFUSED
+
+
+def _one_line(text: str) -> str:
+    """*text* with each line break or control character written as an escape.
+
+    A message quotes the names it was given, and a file name may hold a line
+    break: printed as it is, it would split the one line a refusal is into
+    two, the second free to read as anything (``STATUS: VERIFIED``, say).
+    """
+    return "".join(
+        ascii(c)[1:-1] if unicodedata.category(c) in {"Cc", "Zl", "Zp"} else c
+        for c in text
+    )
 
 
 def run() -> None:
