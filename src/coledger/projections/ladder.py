@@ -341,7 +341,8 @@ def unresolved_declines(lens: Lens) -> list[AdjustmentFacts]:
 
     A need asked for before the period, for a meeting or vote in it, bore on
     that meeting or vote: it counts in the period it fell due in too (X1
-    reads it only in the period it was asked in).
+    carries a request into that period only if it was still unanswered when
+    the period began, so it counts one declined earlier where it was asked).
     """
     found = {a.id: a for a in access.unresolved_declined(lens)}
     if lens.since is not None:
