@@ -844,13 +844,17 @@ def test_d6_periods_and_scope(make_org: Callable[[], Org]) -> None:
     # The festival project: r1's four, 2 on time = 0.5: partial.
     festival = d6(org.lens(Scope.project(ids["festival"])), TH)
     assert (festival.value, festival.band) == (0.5, "partial")
-    # No action was assigned from day 4 on.
-    empty = d6(org.lens(since=4), TH)
+    # From day 9: kim's late one, pending as the period began, counts now;
+    # each action counts in one of the two periods, as it does in all time.
+    after = d6(org.lens(since=9), TH)
+    assert (after.value, after.n) == (0.0, 1)
+    # No action was assigned from day 13 on, and the day-50 one still pends.
+    empty = d6(org.lens(since=13), TH)
     assert empty.value is None
     assert empty.note == (
-        f"{INSUFFICIENT}: no action on an adopted decision was assigned in the "
-        "period and is done or due; co-delivery: 0 of 0 delivery-phase actions "
-        "have a lived-experience owner"
+        f"{INSUFFICIENT}: no action on an adopted decision assigned in the "
+        "period, or still open as it began, is done or due; co-delivery: 0 of 0 "
+        "delivery-phase actions have a lived-experience owner"
     )
 
 
@@ -1021,3 +1025,39 @@ def test_d6_in_a_period_past_the_record_an_action_due_later_still_pends(
     for period in (org.lens(), org.lens(until=60)):  # day 40 has passed undone
         figure = d6(period, TH)
         assert (figure.value, figure.n) == (0.5, 2)
+
+
+def test_d6_an_action_assigned_in_one_period_counts_in_the_next_it_fell_due_in(
+    make_org: Callable[[], Org],
+) -> None:
+    """D6: an action open as its period ended counts in the period it settled in."""
+    org = make_org()
+    kim = org.member("Kim", le=False)
+    p = org.propose([kim], 1)
+    org.decide(p, "adopted", "consent", [kim], 2)
+
+    def act(due: float, done: float | None) -> None:
+        action = org.ledger.assign_action(
+            p,
+            description="Book",
+            owners=[kim],
+            by=org.admin,
+            due=day(due),
+            occurred_at=day(8),
+        )
+        if done is not None:
+            org.ledger.complete_action(p, action, by=org.admin, occurred_at=day(done))
+
+    act(15, None)  # never done: fails in days 10-20
+    act(16, 9)  # done before the first period ended: stays in it
+    act(25, 12)  # done in days 10-20, before it was due: counts there
+    act(14, 21)  # done late, after days 10-20: failed as they ended
+    org.ledger.register_member("Later", occurred_at=day(30))  # the record goes on
+    first = d6(org.lens(since=0, until=10), TH)
+    second = d6(org.lens(since=10, until=20), TH)
+    assert (first.value, first.n) == (1.0, 1)
+    assert (second.value, second.n) == (1 / 3, 3)
+    third = d6(org.lens(since=20, until=30), TH)  # each counted once already
+    assert third.value is None
+    everything = d6(org.lens(), TH)
+    assert (everything.value, everything.n) == (0.5, 4)

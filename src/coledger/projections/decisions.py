@@ -336,6 +336,27 @@ def actions_in(lens: Lens, proposals: Iterable[ProposalFacts]) -> list[ActionFac
     ]
 
 
+def carried_in(lens: Lens, proposals: Iterable[ProposalFacts]) -> list[ActionFacts]:
+    """Actions on *proposals* assigned before the period and still pending as it began.
+
+    Each was left out of the period it was assigned in (open, not yet due as
+    that period ended), so D6 reads it in the period where it was done or
+    fell due, whichever came first, instead of in none; ``pending`` leaves
+    out those still to settle. One done or overdue before the period counted
+    in an earlier one.
+    """
+    since = lens.since
+    if since is None:
+        return []
+    before = Lens(lens.facts, lens.scope, None, since)
+    return [
+        a
+        for p in proposals
+        for a in p.actions.values()
+        if a.assigned_at < since and pending(before, a)
+    ]
+
+
 def finished(lens: Lens, a: ActionFacts) -> datetime | None:
     """When *a* was completed, if it was by the end of the period."""
     done = a.completed_at
@@ -371,14 +392,18 @@ def delivery_actions_with_le(lens: Lens, proposals: Iterable[ProposalFacts]) -> 
 
 
 def d6(lens: Lens, th: Thresholds) -> Figure:
-    """Share of adopted decisions' actions completed by their due date."""
+    """Share of adopted decisions' actions completed by their due date.
+
+    Those assigned in the period, and those carried into it (``carried_in``).
+    """
     del th
     adopted = [
         p
         for p in lens.proposals(in_period=False)
         if (d := standing(lens, p)) is not None and d.outcome in ADOPTED
     ]
-    actions = [a for a in actions_in(lens, adopted) if not pending(lens, a)]
+    assigned = actions_in(lens, adopted) + carried_in(lens, adopted)
+    actions = [a for a in assigned if not pending(lens, a)]
     acts = [(m, a.assigned_at) for a in actions for m in a.owners]
     delivery = actions_in(lens, [p for p in adopted if p.phase == "delivery"])
     with_le = delivery_actions_with_le(lens, adopted)
@@ -389,8 +414,8 @@ def d6(lens: Lens, th: Thresholds) -> Figure:
     if not actions:
         return insufficient(
             "D6",
-            "no action on an adopted decision was assigned in the period "
-            f"and is done or due; {co_delivery}",
+            "no action on an adopted decision assigned in the period, or "
+            f"still open as it began, is done or due; {co_delivery}",
         )
     done = sum(on_time(lens, a) for a in actions)
     value = done / len(actions)
