@@ -25,16 +25,17 @@ Catching up pulls the notification log from the tracked position (SQLite has no
 push), folds the new events into the facts, recomputes the figures, and writes
 them together with the new position in one transaction: a crash leaves the
 tables at the old position or the new one, never between, so every event
-counts exactly once. That transaction first checks that the position is still
-the one the catch-up started from: when another catch-up (another worker, or a
-report read in another process) got there first, the work is dropped and
-started again from the new position, so two catch-ups never interleave their
-rows. The new rows wait in the connection's temporary tables
-while they are worked out, a batch at a time, so a rebuild never holds every
-scope's rows in memory and the ledger is locked only for the swap. After a
-restart the facts are folded again up to the tracked position by reading
-(nothing is written twice); so are facts whose last event the log no longer
-holds at its position (the database was restored from an older copy).
+counts exactly once. That transaction first checks that the position (and the
+key generation beside it) is still the one the catch-up started from: when
+another catch-up (another worker, or a report read in another process) got
+there first, the work is dropped and started again from the new position, so
+two catch-ups never interleave their rows. The new rows wait in the
+connection's temporary tables while they are worked out, a batch at a time, so
+a rebuild never holds every scope's rows in memory and the ledger is locked
+only for the swap. After a restart the facts are folded again up to the
+tracked position by reading (nothing is written twice); so are facts whose
+last event the log no longer holds at its position (the database was restored
+from an older copy).
 Rebuilding from scratch is one call.
 """
 
