@@ -1423,3 +1423,19 @@ def test_x1_a_need_asked_for_in_one_period_counts_in_the_next_it_fell_due_in(
     second = access.x1(org.lens(since=day(10), until=day(20)), TH)
     assert (first.value, first.n) == (1.0, 1)  # Ben's, met; Ann's not yet due
     assert (second.value, second.n, second.people) == (0.0, 1, 1)  # Ann's, failed
+
+
+def test_x1_a_need_answered_in_a_later_period_before_it_fell_due_counts_there(
+    org: Board,
+) -> None:
+    """X1: a need open as its period ended counts where it was answered, if earlier."""
+    m = org.meeting(25)
+    early = org.request(org.ann, 8, m)  # asked in the first period
+    org.provide(early, 12)  # answered in the second, due in the third
+    org.attend(m, org.cat, on=25)  # the record reaches the meeting
+    periods = [(0, 10), (10, 20), (20, 30)]
+    found = [access.x1(org.lens(since=day(a), until=day(b)), TH).n for a, b in periods]
+    assert found == [0, 1, 0]  # once, where it was met
+    second = access.x1(org.lens(since=day(10), until=day(20)), TH)
+    assert second.value == 1.0
+    assert access.x1(org.lens(since=day(0), until=day(30)), TH).n == 1

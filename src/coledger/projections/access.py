@@ -5,8 +5,9 @@ catalogue code (the code is special-category data), so the X figures count
 requests, not codes. In the ledger scope every request counts; in a body or
 project scope, the requests for its meetings and proposals, and the standing
 requests of members seated on its bodies during the period. A request counts in
-the period it was made (X1 counts one still open as that period ended in the
-period it fell due in: ``carried_in``), with its outcome as it stood at the
+the period it was made (X1 counts one still pending as that period ended in
+the period it was answered or fell due in: ``carried_in``), with its outcome
+as it stood at the
 period's end (an
 answer given later had not come yet); a request withdrawn at or before its
 deadline (or with none) is left out altogether (a standing request withdrawn
@@ -117,12 +118,13 @@ def _requests(lens: Lens) -> list[AdjustmentFacts]:
 
 
 def carried_in(lens: Lens) -> list[AdjustmentFacts]:
-    """Requests for a meeting or proposal in scope, made before the period, due in it.
+    """Requests for a meeting or proposal in scope, made before the period, still open.
 
-    Only those still open as the period began: each was pending at the end of
-    the period it was made in, so X1 reads it in the period it fell due in
-    instead, or it would count in none. One answered before the period counted
-    in an earlier one.
+    Each was pending (open, not yet due) at the end of the period it was made
+    in, so X1 left it out there. It reads it in the period where it was
+    answered or fell due, whichever came first, as D6 carries an action: one
+    still pending at this period's end is carried on again. One answered or
+    overdue before the period counted in an earlier one.
     """
     since = lens.since
     if since is None:
@@ -133,11 +135,7 @@ def carried_in(lens: Lens) -> list[AdjustmentFacts]:
 def _carried(lens: Lens, since: datetime) -> list[AdjustmentFacts]:
     earlier = Lens(lens.facts, lens.scope, None, since)
     return [
-        a
-        for a in requests(earlier)
-        if a.scope != "standing"
-        and (a.resolved_at is None or a.resolved_at >= since)
-        and lens.in_period(deadline(lens, a))
+        a for a in requests(earlier) if a.scope != "standing" and pending(earlier, a)
     ]
 
 
