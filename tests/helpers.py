@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from eventsourcing.persistence import PersistenceError
 
 from coledger import Ledger, LedgerError
 from coledger.domain import Proposal
@@ -83,3 +84,23 @@ def edited_export(
             changed[index] = json.dumps(row)
             return changed, index + 1
     raise AssertionError(f"no {topic} row in the export that the change can alter")
+
+
+def failing_inserts(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every write of the ledger fail, as a full disk would."""
+
+    def insert(*_: object, **__: object) -> None:
+        raise PersistenceError("disk full")
+
+    monkeypatch.setattr(ledger._app.recorder, "insert_events", insert)
+
+
+def seated_declarer(ledger: Ledger) -> UUID:
+    """A board of an admin and Sam, who has declared lived experience; Sam's id."""
+    admin = ledger.register_member("Admin", role="staff")
+    sam = ledger.register_member("Sam")
+    ledger.declare_lived_experience(sam, categories=["DIS"])
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    ledger.assign_seat(board, admin, by=admin)
+    ledger.assign_seat(board, sam, by=admin)
+    return sam

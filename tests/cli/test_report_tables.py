@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from eventsourcing.persistence import PersistenceError
 
 from coledger import KeysDestroyedError, Ledger
 from coledger.cli import main
 from coledger.privacy import encode_master_key
 from conftest import TEST_MASTER_KEY
+from helpers import failing_inserts, seated_declarer
 
 
 def test_tables_never_built_point_to_commands_not_python(
@@ -38,19 +38,11 @@ def test_tables_read_before_keys_went_unrecorded_say_so(
     db = tmp_path / "coledger.db"
     monkeypatch.setenv("COLEDGER_MASTER_KEY", encode_master_key(TEST_MASTER_KEY))
     with Ledger.open(f"sqlite:///{db}") as ledger:
-        admin = ledger.register_member("Admin", role="staff")
-        sam = ledger.register_member("Sam")
-        ledger.declare_lived_experience(sam, categories=["DIS"])
-        board = ledger.establish_body("Board", kind="governance", by=admin)
-        ledger.assign_seat(board, admin, by=admin)
-        ledger.assign_seat(board, sam, by=admin)
+        sam = seated_declarer(ledger)
+        (admin,) = [m.id for m in ledger.members() if m.name == "Admin"]
         ledger.projections().catch_up()
         with monkeypatch.context() as patch:
-
-            def insert(*_: object, **__: object) -> None:
-                raise PersistenceError("disk full")
-
-            patch.setattr(ledger._app.recorder, "insert_events", insert)
+            failing_inserts(ledger, patch)
             with pytest.raises(KeysDestroyedError):
                 ledger.erase_member(sam, by=admin)
     assert main(["report", "--db", str(db), "--tables", "--format", "json"]) == 0

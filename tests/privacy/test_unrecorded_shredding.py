@@ -9,20 +9,11 @@ from uuid import UUID
 
 import attrs
 import pytest
-from eventsourcing.persistence import PersistenceError
 
 from coledger import KeysDestroyedError, Ledger, StorageError
 from coledger.cli import main
 from coledger.storage import StorageConfig, parse_url
-
-
-def failing_inserts(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make every write of the ledger fail, as a full disk would."""
-
-    def insert(*_: object, **__: object) -> None:
-        raise PersistenceError("disk full")
-
-    monkeypatch.setattr(ledger._app.recorder, "insert_events", insert)
+from helpers import failing_inserts, seated_declarer
 
 
 def audit_codes(ledger: Ledger) -> set[str]:
@@ -169,17 +160,6 @@ def test_erase_on_a_locked_file_says_the_keys_are_gone_and_to_run_it_again(
     assert main(["erasure-audit", "--db", str(db)]) == 0
     with Ledger.open(f"sqlite:///{db}") as ledger:
         assert ledger.member(sam).erased
-
-
-def seated_declarer(ledger: Ledger) -> UUID:
-    """A board of an admin and Sam, who has declared lived experience; Sam's id."""
-    admin = ledger.register_member("Admin", role="staff")
-    sam = ledger.register_member("Sam")
-    ledger.declare_lived_experience(sam, categories=["DIS"])
-    board = ledger.establish_body("Board", kind="governance", by=admin)
-    ledger.assign_seat(board, admin, by=admin)
-    ledger.assign_seat(board, sam, by=admin)
-    return sam
 
 
 def test_kept_facts_forget_a_declaration_whose_key_went_unrecorded(
