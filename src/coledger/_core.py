@@ -1044,21 +1044,14 @@ class LedgerCore(ClosedOnExit):
         self._keys.sync()
         self._drop_stale_copies()
 
-    def _key_changes(self) -> int:
-        """How many times the key store has found keys destroyed, asked afresh.
-
-        Folds kept from before it moved may hold what those keys opened (who
-        had lived experience), which no event may yet say is gone: a
-        withdrawal or erasure whose write failed after its keys were destroyed.
-        """
-        self._keys.sync()
-        return self._keys.changes
-
     def _key_generation(self) -> int:
         """The key store's destruction counter, read afresh.
 
-        Kept in the projection tables beside their position, so that any
-        process can tell rows worked out before keys were destroyed.
+        Folds kept from before it moved may hold what the destroyed keys
+        opened (who had lived experience), which no event may yet say is
+        gone: a withdrawal or erasure whose write failed after its keys were
+        destroyed. The projection tables keep it beside their position, so
+        that any process can tell rows worked out before.
         """
         self._keys.sync()
         return self._keys.generation

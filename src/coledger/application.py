@@ -254,7 +254,7 @@ class Ledger(
             kept = self._facts.position
             if kept and self._facts_stamp != stamp_at(self.fold_states, kept):
                 self._facts = Facts()  # the log lost them (a restored database)
-            keys = self._key_changes()
+            keys = self._key_generation()
             if keys != self._facts_keys:
                 self._facts = Facts()  # read under keys destroyed since
                 self._facts_keys = keys

@@ -7,11 +7,10 @@ project scope, the requests for its meetings and proposals, and the standing
 requests of members seated on its bodies during the period. A request counts in
 the period it was made (X1 counts one still pending as that period ended in
 the period it was answered or fell due in: ``carried_in``), with its outcome
-as it stood at the
-period's end (an
-answer given later had not come yet); a request withdrawn at or before its
-deadline (or with none) is left out altogether (a standing request withdrawn
-after its answer keeps the answer), and so from X1 is one still open when its
+as it stood at the period's end (an answer given later had not come yet); a
+request withdrawn at or before its deadline (or with none) is left out
+altogether (a standing request withdrawn after its answer keeps the answer),
+and so from X1 is one still open when its
 member was erased, at or before its deadline (nobody may answer it after
 that). One withdrawn after its deadline passed unanswered had already failed:
 X1 counts it as unresolved, whenever the withdrawal came.

@@ -186,6 +186,10 @@ class Tracked(NamedTuple):
     """The key store's count of destructions when the rows were worked out
     (None when not known: written by a release that did not keep it)."""
 
+    def stale(self, keys: int) -> bool:
+        """Whether rows are held that were not worked out under count *keys*."""
+        return bool(self.position) and self.keys != keys
+
 
 UNTRACKED = Tracked(0, None)
 
@@ -1121,8 +1125,7 @@ class Materialiser:
         experience) until the next catch-up rewrites every scope. False for
         tables that hold nothing yet.
         """
-        stands = self.tables.tracked()
-        return bool(stands.position) and stands.keys != self._keys_now()
+        return self.tables.tracked().stale(self._keys_now())
 
     def _enough(self, at_least: int) -> bool:
         """Whether the tables stand at *at_least* or past it, under the keys now."""
@@ -1188,7 +1191,7 @@ class Materialiser:
         tracked = stands.position
         keys = self._keys_now()  # before the fold: a later destruction shows next time
         head = self.ledger.position
-        stale = bool(tracked) and stands.keys != keys
+        stale = stands.stale(keys)
         if head < tracked or (head == tracked and not stale):
             return 0  # current (or ahead: a restored log), under the keys there are
         self._forget_if_restored()
