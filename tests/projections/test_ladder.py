@@ -1076,6 +1076,23 @@ def test_an_amendment_is_influence_only_from_lived_experience_to_anothers_propos
     assert org.tag(plan) == tag
 
 
+@pytest.mark.parametrize("amender", ["proposer", "staff"])
+@pytest.mark.parametrize("author", ["proposer", "another trainer"])
+def test_taking_up_the_proposers_own_comment_is_no_influence(
+    org: Org, amender: str, author: str
+) -> None:
+    """An amendment taking up the proposer's own comment is no influence, as in D4."""
+    plan = org.project("other")
+    p = org.propose(org.le[0], plan, "design", 5)
+    said = org.comment(p, org.le[0] if author == "proposer" else org.le[1], 6)
+    by = org.le[0] if amender == "proposer" else org.staff
+    org.ledger.amend_proposal(p, by=by, takes_up=[said], occurred_at=day(7))
+    org.decide(p, 9, outcome="rejected")
+    theirs = author == "proposer"
+    assert org.rung(plan).evidence["influence_evidence"] is not theirs
+    assert org.tag(plan) == ("consulted" if theirs else "influenced")
+
+
 def test_amending_ones_own_proposal_later_is_another_occasion(org: Org) -> None:
     """A trainer who amends their own proposal two days on gave input twice."""
     plan, _ = amended(org, org.le[0], org.le[0], "rejected")

@@ -35,7 +35,7 @@ The ladder rates processes, never people.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -189,6 +189,17 @@ def le_comments(lens: Lens, p: ProposalFacts) -> frozenset[UUID]:
     """Ids of the comments on *p* made by members with lived experience then."""
     found = frozenset(c.id for c in p.comments if lens.le(c.author, c.at))
     return found or _NO_IDS  # kept per proposal: most have none, one empty set
+
+
+def others_comments(p: ProposalFacts, ids: Collection[UUID]) -> frozenset[UUID]:
+    """Those of the comment *ids* on *p* whose author is not one of its proposers.
+
+    An amendment taking up a proposer's own comment takes up nothing from
+    anyone else, as D4 reads it: that proposer's input rests on their proposal.
+    """
+    return frozenset(
+        c.id for c in p.comments if c.id in ids and c.author not in p.proposers
+    )
 
 
 @per_state
@@ -534,6 +545,7 @@ class _Fold:
         period's ``le_comments`` count, and shows influence only on *heeded*.
         """
         lens = self.lens
+        theirs = others_comments(p, mine) if p.amendments else mine
         for actor, takes_up, at in p.amendments:
             if actor is not None:
                 self.name("amenders", (actor,), at)
@@ -541,7 +553,7 @@ class _Fold:
             if le_actor:  # input, even on one's own proposal
                 self.act(p, at)
             by_le = le_actor and not originated  # influence is on another's
-            if lens.in_period(at) and (by_le or mine.intersection(takes_up)):
+            if lens.in_period(at) and (by_le or theirs.intersection(takes_up)):
                 self.influence = self.influence_apart = True
         for answered, at in p.feedback:
             if lens.in_period(at) and mine.intersection(answered):
@@ -912,12 +924,13 @@ def tag_of(lens: Lens, p: ProposalFacts, d: DecisionFacts, readers: Readers) -> 
     for c in p.comments:
         if c.at <= d.at and _read(readers, c.author, c.id in lived):
             before.add(c.id)
+    taken = others_comments(p, before) if p.amendments else before
     if (
         (originated and d.outcome in ADOPTED)
         or any(
             at <= d.at
             and (
-                before.intersection(takes_up)
+                taken.intersection(takes_up)
                 or (
                     actor is not None
                     and not originated

@@ -236,7 +236,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 70
+FIGURES_VERSION = 71
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -407,7 +407,9 @@ seat spells on a body that follow on without a break (a change of seat or
 office) into one tenure. 69: R4's coverage is the share of the office time
 whose holder had declared, weighed by time as its value is, not read at each
 office's start. 70: a standing request's needed_by, the day it holds
-from, is no deadline: a decline is made good by any later provision.)"""
+from, is no deadline: a decline is made good by any later provision. 71: the
+ladder's influence evidence and the influenced tag no longer count an
+amendment taking up a proposer's own comment, as D4 does not.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
