@@ -555,6 +555,18 @@ def test_report_reads_the_end_of_a_day_as_iso_8601_writes_it(demo_dir: Path) -> 
         assert "is not a date" in wrong.stderr
 
 
+def test_report_names_the_option_of_a_date_outside_the_records_years(
+    demo_dir: Path,
+) -> None:
+    """A --since or --until outside the years a record holds is usage, exit 2."""
+    for option, value in (("--since", "0001-01-01"), ("--until", "9999-12-31T24:00")):
+        far = run("report", option, value, "--out", "far.txt", cwd=demo_dir)
+        assert (far.returncode, far.stdout) == (2, ""), option
+        assert far.stderr.startswith(f"coledger: {option} "), far.stderr
+        assert "outside the years 1800 to 2199" in far.stderr
+        assert not (demo_dir / "far.txt").exists()
+
+
 def test_import_polis_then_refuse_a_second_time(tmp_path: Path) -> None:
     """import-polis loads a conversation; a second run and a bad folder are refused."""
     need_polis()

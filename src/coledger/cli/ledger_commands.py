@@ -31,7 +31,12 @@ from coledger.cli._common import (
     writable,
 )
 from coledger.domain.values import MAX_NAME, check_aware, check_text
-from coledger.errors import InvalidInputError, NotMaterialisedError, a_or_an
+from coledger.errors import (
+    InvalidInputError,
+    NotMaterialisedError,
+    TimeOutOfRangeError,
+    a_or_an,
+)
 from coledger.projections.materialise import LONGEST_POLL, SHORTEST_POLL
 from coledger.serialization import to_jsonable
 from coledger.storage import parse_url, shown
@@ -103,10 +108,12 @@ def _date(text: str | None, what: str) -> datetime | None:
     except ValueError as error:
         raise CommandError(f"--{what} {text!r} is not a date (YYYY-MM-DD)") from error
     value = value if value.tzinfo else value.replace(tzinfo=UTC)
-    if end is None:
-        return value
-    # Checked first: a day at the end of datetime's range has no next day.
-    return check_aware(what, value) + timedelta(days=1)
+    try:  # a date too far out is a mistyped option, refused before the ledger opens
+        value = check_aware(f"--{what}", value)
+    except TimeOutOfRangeError as error:
+        raise CommandError(str(error)) from error
+    # A day at the end of datetime's range has no next day: checked above.
+    return value if end is None else value + timedelta(days=1)
 
 
 def _report(args: argparse.Namespace) -> int:
