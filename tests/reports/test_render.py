@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
 
 import pytest
+from attrs import evolve
 
 from coledger import InvalidInputError, Ledger, LedgerError, demo
 from coledger.projections.report import PowerSharingReport
@@ -22,6 +23,7 @@ from coledger.reports import (
     suppress,
 )
 from coledger.reports.suppression import TAGS_D1_NOTE
+from report_helpers import report as hand_made
 
 VOID = {"area", "br", "col", "hr", "img", "input", "link", "meta", "wbr"}
 ORG = "Riverside Mixed Ability Sports"
@@ -495,3 +497,23 @@ def test_a_title_the_public_and_members_never_print_is_not_checked(
     title = next(iter(d.proposal for d in report.decisions))
     render(report, audience=audience, names={title: "Board\x1b[2J"})
     render(report, audience=audience, names={str(board.id): ""})
+
+
+@pytest.mark.parametrize("audience", sorted(AUDIENCES))
+def test_a_period_that_does_not_start_and_end_at_midnight_gives_its_times(
+    audience: str,
+) -> None:
+    """A period from 10:00 to 10:30 is not written as whole days in any report."""
+    report = evolve(
+        hand_made({}),
+        since=datetime(2025, 1, 1, 10, tzinfo=UTC),
+        until=datetime(2025, 7, 1, 10, 30, tzinfo=UTC),
+    )
+    out = render(report, audience=audience)
+    assert "1 January 2025, 10:00 UTC to 1 July 2025, 10:30 UTC" in out
+    local = timezone(timedelta(hours=1))
+    report = evolve(report, since=datetime(2025, 1, 1, 9, tzinfo=local))
+    report = evolve(report, until=None)
+    assert "from 1 January 2025, 09:00 UTC+01:00" in render(report, audience=audience)
+    report = evolve(report, since=datetime(2025, 1, 1, 0, 0, 0, 500000, tzinfo=UTC))
+    assert "from 1 January 2025, 00:00:00.5 UTC" in render(report, audience=audience)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import attrs
@@ -177,10 +177,36 @@ def day(at: datetime) -> str:
     return f"{at.day} {at:%B %Y}"
 
 
+def _midnight(at: datetime) -> bool:
+    """Whether *at* is the start of a day in its own time zone."""
+    return at.time() == time()
+
+
+def moment(at: datetime) -> str:
+    """A time in words, such as "6 January 2025, 10:00 UTC" (seconds if any)."""
+    clock = f"{at:%H:%M:%S.%f}".rstrip("0").rstrip(".").removesuffix(":00")
+    offset = at.utcoffset() or timedelta()
+    if not offset:
+        return f"{day(at)}, {clock} UTC"
+    sign, size = ("-", -offset) if offset < timedelta() else ("+", offset)
+    hours, rest = divmod(int(size.total_seconds()) // 60, 60)
+    return f"{day(at)}, {clock} UTC{sign}{hours:02d}:{rest:02d}"
+
+
 def period_text(since: datetime | None, until: datetime | None) -> str:
-    """The business-time period in words (``until`` is not included)."""
-    start = None if since is None else day(since)
-    end = None if until is None else day(until - timedelta(microseconds=1))
+    """The business-time period in words (``until`` is not included).
+
+    Bounds at midnight read as whole days ("1 January 2025 to 30 June
+    2025"); any other bound gives its time, so that a period from 10:00 is
+    not read as the whole of its first or last day.
+    """
+    start = None
+    if since is not None:
+        start = day(since) if _midnight(since) else moment(since)
+    end = None
+    if until is not None:
+        whole = _midnight(until)
+        end = day(until - timedelta(microseconds=1)) if whole else moment(until)
     if start and end:
         return f"{start} to {end}"
     if start:
