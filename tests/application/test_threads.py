@@ -250,7 +250,7 @@ def test_a_report_under_other_thresholds_keeps_its_tables_open(
     """Asking for other thresholds mid-report closes nothing the report still reads."""
     _, body, ana = board(ledger)
     ledger.raise_proposal(body, proposers=[ana], title="T", text="x")
-    other = Thresholds(minority=0.55, balanced=0.6)
+    other = Thresholds(minority=0.3, balanced=0.6)
     expected = ledger.power_sharing(thresholds=other)
     caught, switched = threading.Event(), threading.Event()
     real = Materialiser.catch_up

@@ -220,7 +220,7 @@ def test_materialised_reports_use_the_thresholds_asked_for() -> None:
     from coledger.demo import record_year
     from coledger.projections.thresholds import Thresholds
 
-    custom = Thresholds(minority=0.6)
+    custom = Thresholds(parity=0.95, decision_inclusion=0.95)
     with Ledger.open("memory://") as ledger:
         record_year(ledger)
         under_custom = ledger.power_sharing(materialised=True, thresholds=custom)

@@ -68,6 +68,28 @@ def test_a_value_outside_its_range_is_refused(values: dict[str, Any]) -> None:
         Thresholds(**values)
 
 
+@pytest.mark.parametrize(
+    "cuts",
+    [
+        {"token_seat": 0.4},  # above minority's 0.35
+        {"minority": 0.55, "balanced": 0.6},  # 52% would read as a minority
+        {"balanced": 0.4},  # 45% would read as a lived-experience majority
+        {"token_seat": 0.3, "minority": 0.2},
+    ],
+    ids=shown,
+)
+def test_r1s_cuts_must_keep_their_order_about_half(cuts: dict[str, Any]) -> None:
+    """R1's cuts rise, with half between minority and balanced, as its words say."""
+    with pytest.raises(InvalidInputError, match=r"token_seat <= minority <= 0\.5"):
+        Thresholds(**cuts)
+
+
+def test_r1s_cuts_may_meet_and_reach_their_ends() -> None:
+    """R1's cuts may all be half, or run from 0 to 1 with nothing between."""
+    assert Thresholds(token_seat=0.5, minority=0.5, balanced=0.5).minority == 0.5
+    assert Thresholds(token_seat=0, minority=0, balanced=1).balanced == 1
+
+
 def test_the_defaults_and_the_edges_are_accepted() -> None:
     """The reference defaults, the least small cell and a parity above 1 all pass."""
     assert Thresholds().small_cell == 5
@@ -76,7 +98,7 @@ def test_the_defaults_and_the_edges_are_accepted() -> None:
 
 def test_every_range_takes_both_of_its_ends() -> None:
     """Shares 0 and 1, ratios 0 and 100, days 0 and 366, cells 2 and 1,000 all pass."""
-    for share in ("token_seat", "minority", "balanced", "fulfilment"):
+    for share in ("gini_dominated", "decision_inclusion", "fulfilment"):
         for edge in (0, 1):
             edges: dict[str, Any] = {share: edge}
             assert getattr(Thresholds(**edges), share) == edge

@@ -87,6 +87,13 @@ class Thresholds:
         }
         for name, value in shares.items():
             _check_number(name, value, 0, 1)
+        if not self.token_seat <= self.minority <= 0.5 <= self.balanced:  # noqa: PLR2004
+            # R1's bands are named, and read out, as less or more than half.
+            raise InvalidInputError(
+                "R1's cuts must keep their order, token_seat <= minority <= 0.5 "
+                "<= balanced: below minority is called fewer than half the seats, "
+                "above balanced more than half"
+            )
         _check_number("parity", self.parity, 0, 100)  # a ratio: may pass 1
         _check_number("attendance_parity", self.attendance_parity, 0, 100)
         _check_number("voice_high", self.voice_high, 0, 100)
