@@ -633,6 +633,30 @@ def test_x4_reads_a_request_withdrawn_before_the_papers_as_asked(org: Board) -> 
     assert (x4.value, x4.n) == (1 / 2, 2)  # only the meeting nobody asked for
 
 
+def test_x4_reads_a_standing_request_covering_the_meeting_as_asked(
+    org: Board,
+) -> None:
+    """X4: papers after a standing request that covered the meeting were asked for."""
+    standing = org.request(org.ann, 2)  # Ann, seated, asks once for every meeting
+    before, covered = org.meeting(10), org.meeting(20)
+    org.papers(before, "ER", 1)  # out before she asked: unasked
+    org.papers(covered, "ER", 5)  # the answer to her standing request
+    org.provide(standing, 5)
+    elsewhere = org.ledger.establish_body(
+        "Club", kind="working_group", occurred_at=day(0)
+    )
+    unexpected = org.meeting(20, body=elsewhere)  # Ann holds no seat there
+    org.papers(unexpected, "ER", 5)
+    org.attend(covered, org.ann, on=20)  # the record reaches every meeting
+    # X1 counts the ER papers as her request met at both of her meetings...
+    assert access.x1(org.lens(), TH).value == 1.0
+    # ...so X4 cannot count them as unasked too: 2 of 3 meetings.
+    x4 = access.x4(org.lens(), TH)
+    assert (x4.value, x4.n) == (2 / 3, 3)
+    club = access.x4(org.lens(Scope.body(elsewhere)), TH)
+    assert (club.value, club.n) == (1.0, 1)
+
+
 def test_x5_attendance_parity_and_barrier_note(org: Board) -> None:
     """X5: LE seat holders' attendance rate over others', with the (b) barrier note."""
     eve = org.ledger.register_member("Eve", occurred_at=day(-1))

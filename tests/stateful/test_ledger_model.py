@@ -68,8 +68,8 @@ decisions on proposals raised at a meeting with papers; the share made a week
 or more after the meeting's latest papers) and X4 (meetings but social ones
 started by now; the share with papers in a format other than STD issued by
 the start and before every request for the meeting or a proposal raised at
-it). Only "now" is read from the record: the latest business time of its
-events.
+it, and every standing request that covered it). Only "now" is read from
+the record: the latest business time of its events.
 
 Choices are drawn from the model's records in creation order (not sorted by id):
 ids are random, creation order is not, so a failing sequence replays exactly.
@@ -445,13 +445,23 @@ class BodyModel:
 
     def held_at(self, at: datetime, members: dict[UUID, MemberModel]) -> list[str]:
         """Who held which seat at *at* (until vacated, or its holder erased)."""
+        held = [
+            f"{spell.member} {spell.seat} {spell.office}"
+            for spell in self.spells_at(at, members)
+        ]
+        return sorted(held)
+
+    def spells_at(
+        self, at: datetime, members: dict[UUID, MemberModel]
+    ) -> list[SeatSpell]:
+        """The seats held at *at* (until vacated, or their holder erased)."""
         held = []
         for spell in self.spells:
             ends = [spell.until, members[spell.member].erased_at]
             end = min((e for e in ends if e is not None), default=None)
             if spell.since <= at and (end is None or at < end):
-                held.append(f"{spell.member} {spell.seat} {spell.office}")
-        return sorted(held)
+                held.append(spell)
+        return held
 
     def __post_init__(self) -> None:
         self.rule_since = self.established_at
@@ -795,7 +805,8 @@ class Model:
 
         Meetings but social ones started by *now*; accessible papers (any
         format but STD) count when issued by the start and before every
-        request for the meeting or for a proposal raised at it.
+        request for the meeting or for a proposal raised at it, and every
+        standing request that covered it (``covering``).
         """
         anticipated = counted = 0
         for meeting_id, m in self.meetings.items():
@@ -810,12 +821,40 @@ class Model:
                     and self.proposals[a.proposal].meeting == meeting_id
                 )
             ]
+            asked += [a.requested_at for a in self.covering(m)]
             counted += 1
             anticipated += any(
                 fmt != "STD" and at <= m.starts_at and all(at < t for t in asked)
                 for fmt, at in m.papers
             )
         return anticipated, counted
+
+    def covering(self, meeting: MeetingModel) -> list[AdjustmentModel]:
+        """The standing requests that held for *meeting*, as X1 reads them.
+
+        Those of a member expected there (who attended, or, but at a social
+        meeting, held a seat on its body as it started), made by its start,
+        and neither withdrawn nor their member erased by then.
+        """
+        at = meeting.starts_at
+        expected = set(meeting.attendance)
+        if meeting.kind != "social":
+            spells = self.bodies[meeting.body].spells_at(at, self.members)
+            expected |= {spell.member for spell in spells}
+        return [
+            a
+            for a in self.adjustments.values()
+            if a.proposal is None
+            and a.meeting is None
+            and a.member in expected
+            and a.requested_at <= at
+            and not (
+                a.status == "withdrawn"
+                and a.resolved_at is not None
+                and a.resolved_at <= at
+            )
+            and ((erased := self.members[a.member].erased_at) is None or erased > at)
+        ]
 
     def v5(self) -> tuple[int, int]:
         """V5: (lived-experience comments answered after the decision, all such).

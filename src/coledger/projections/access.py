@@ -606,11 +606,16 @@ def x3(lens: Lens, th: Thresholds) -> Figure:
 
 
 def _asked_for(lens: Lens, meeting: MeetingFacts) -> list[datetime]:
-    """When requests for *meeting* (or for proposals raised at it) were made."""
+    """When requests for *meeting* (or for proposals raised at it) were made.
+
+    A standing request that covered it (``standing_cover``) asked for it too,
+    when it was made: X1 counts the meeting's papers as that request met.
+    """
     facts = lens.facts
     ids = list(facts.adjustments_by_meeting.get(meeting.id, []))
     for p in lens.proposals_at(meeting.id):
         ids += facts.adjustments_by_proposal.get(p.id, [])
+    ids += [a.id for a in standing_cover(facts).get(meeting.id, [])]
     return [facts.adjustments[i].requested_at for i in ids]
 
 
@@ -632,7 +637,8 @@ def x4(lens: Lens, th: Thresholds) -> Figure:
     access...) is not in the record, and request codes are sealed; what the
     ledger does show is each meeting's papers formats. So a meeting counts when
     it had papers in some format other than standard print, issued by its start
-    and before any request for that meeting (or for a proposal raised at it).
+    and before any request for that meeting (or for a proposal raised at it,
+    or a standing request that covered it).
     Papers issued only after a meeting began did not help anyone take part in
     it. Social meetings are left out, and so are meetings still to come.
     """

@@ -236,7 +236,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 71
+FIGURES_VERSION = 72
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -409,7 +409,8 @@ whose holder had declared, weighed by time as its value is, not read at each
 office's start. 70: a standing request's needed_by, the day it holds
 from, is no deadline: a decline is made good by any later provision. 71: the
 ladder's influence evidence and the influenced tag no longer count an
-amendment taking up a proposer's own comment, as D4 does not.)"""
+amendment taking up a proposer's own comment, as D4 does not. 72: X4 reads
+a standing request that covered a meeting as asking for its papers.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
