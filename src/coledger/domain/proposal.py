@@ -787,8 +787,8 @@ class Proposal(LedgerAggregate):
         """Record a ballot from a member of the electorate while voting is open.
 
         Ballots of different voters come in any order, but a voter's ballot
-        replaces theirs only from a later time: one dated before would count
-        while the ballot it replaced came after it.
+        replaces theirs only from the same time or later: one dated before
+        would count while the ballot it replaced came after it.
         """
         if self.status != "voting":
             raise VotingNotOpenError(f"voting on proposal {self.id} is not open")
