@@ -1539,7 +1539,8 @@ class LedgerCore(ClosedOnExit):
         Keys that a withdrawal or an erasure in the block destroys are destroyed
         when the batch is stored, after its events are sealed: a failed batch
         destroys none, and data sealed in the batch is shredded with the rest.
-        Each call makes a batch to enter once.
+        Each call makes a batch to enter once. Batches do not nest: one begun
+        inside another raises WrongStateError and fails the enclosing one.
         """
         return _Once(
             self._run_batch(), "a batch runs once; start another with ledger.batch()"
@@ -1553,6 +1554,9 @@ class LedgerCore(ClosedOnExit):
     def _batch(self) -> Iterator[None]:
         with self._lock:
             if self._pending is not None:
+                # Refused, its block never runs: the enclosing batch must not
+                # be stored without it, even if the caller catches this.
+                self._batch_failed = True
                 raise errors.WrongStateError("batches do not nest")
             self._sync()
             self._pending, self._pending_refs = {}, set()

@@ -463,7 +463,8 @@ class Ledger(
         with fresh hash leaves; erasures and withdrawals in the export are
         applied again. If the write fails, the keys it made are deleted, unless
         the events were stored all the same (a lost COMMIT acknowledgement).
-        Inside a ``batch()`` it raises WrongStateError, having written nothing.
+        Inside a ``batch()`` it raises WrongStateError, having written nothing,
+        and the batch fails, as for a refused command.
         """
         started = time.perf_counter()
         if isinstance(lines, transfer.CheckedExport):
@@ -475,6 +476,9 @@ class Ledger(
             if self._in_own_batch():
                 # Its events are written at once, not with the batch: a batch
                 # that then failed would keep them, and its own would follow.
+                # The batch fails, as for a refused command: it would
+                # otherwise be stored without the import, if this is caught.
+                self._batch_failed = True
                 raise errors.WrongStateError(
                     "an import cannot run inside a batch: it writes all its "
                     "events in one transaction of its own (batches do not nest)"

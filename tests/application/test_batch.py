@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -221,3 +222,26 @@ def test_a_report_on_a_scope_the_open_batch_created_is_refused(
             )
     stored = ledger.power_sharing(body=board)
     assert stored.indicators["R1"].n == 1
+
+
+WRITES_OF_THEIR_OWN: dict[str, Callable[[Ledger, list[str]], Any]] = {
+    "a nested batch": lambda led, _: led.batch().__enter__(),
+    "an import": lambda led, export: led.import_events(export),
+}
+
+
+@pytest.mark.parametrize("write", sorted(WRITES_OF_THEIR_OWN))
+def test_a_caught_refusal_to_nest_fails_the_whole_batch(
+    memory_ledger: Ledger, write: str
+) -> None:
+    """A nested batch or import refused inside a batch stores nothing of the batch."""
+    source = Ledger.open("memory://")
+    source.register_member("Zed")
+    export = io.StringIO()
+    source.export(export)
+    source.close()
+    with pytest.raises(WrongStateError, match="failed"), memory_ledger.batch():  # noqa: PT012 (the batch)
+        memory_ledger.register_member("Ann")
+        with pytest.raises(WrongStateError, match="nest"):
+            WRITES_OF_THEIR_OWN[write](memory_ledger, export.getvalue().splitlines())
+    assert memory_ledger.members() == []
