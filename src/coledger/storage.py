@@ -423,7 +423,8 @@ def _postgres(url: str) -> StorageConfig:
             f"{shown(url)!r}: port 0 is no port (leave it out for 5432)"
         )
     schema, options = _query(url, parts.query)
-    given = [unquote(parts.username or ""), unquote(parts.password or "")]
+    host = _host(parts)
+    given = [host, unquote(parts.username or ""), unquote(parts.password or "")]
     given += [dbname, *(value for _, value in options)]
     if any("\x00" in value for value in given):  # libpq cannot take one
         raise InvalidUrlError(
@@ -432,7 +433,7 @@ def _postgres(url: str) -> StorageConfig:
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": dbname,
-        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_HOST": host or "127.0.0.1",
         "POSTGRES_PORT": str(port or 5432),
         "POSTGRES_USER": unquote(parts.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
@@ -447,6 +448,18 @@ def _postgres(url: str) -> StorageConfig:
     if schema:
         env["POSTGRES_SCHEMA"] = schema
     return StorageConfig("postgres", env, url, schema=schema, options=options)
+
+
+def _host(parts: SplitResult) -> str:
+    """The host a PostgreSQL URL names, as libpq reads it ('' if none).
+
+    libpq takes a host written percent-encoded, case and all, and one that
+    then begins with '/' (``%2Fvar%2Frun%2Fpostgresql``) for the folder of
+    the server's socket; urllib's hostname is lower-cased and left encoded.
+    """
+    if parts.netloc.rpartition("@")[2].startswith("["):
+        return parts.hostname or ""  # an IPv6 address
+    return unquote(parts.netloc.rpartition("@")[2].partition(":")[0])
 
 
 LIBPQ_OPTIONS = (

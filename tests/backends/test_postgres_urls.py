@@ -455,3 +455,20 @@ def test_a_percent_encoded_nul_is_refused_as_a_raw_one_is(url: str) -> None:
 def test_a_percent_sign_written_as_25_is_no_nul() -> None:
     """%2500 in a database name is the text %00, which libpq takes."""
     assert parse_url("postgresql://u@h/d%2500b").env["POSTGRES_DBNAME"] == "d%00b"
+
+
+@pytest.mark.parametrize(
+    ("netloc", "host"),
+    [
+        ("u@%2Fsrv%2FPostgreSQL", "/srv/PostgreSQL"),
+        ("%2Fvar%2Frun%2Fpostgresql:5433", "/var/run/postgresql"),
+        ("u:p@db.example", "db.example"),
+        ("u@[::1]:5433", "::1"),
+    ],
+)
+def test_a_socket_folder_written_percent_encoded_reaches_libpq_as_a_path(
+    netloc: str, host: str
+) -> None:
+    """A host of %2F... names the server's socket folder, as libpq reads the URL."""
+    found = conninfo_to_dict(parse_url(f"postgresql://{netloc}/db").postgres_conninfo)
+    assert found["host"] == host
