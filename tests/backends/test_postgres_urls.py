@@ -472,3 +472,13 @@ def test_a_socket_folder_written_percent_encoded_reaches_libpq_as_a_path(
     """A host of %2F... names the server's socket folder, as libpq reads the URL."""
     found = conninfo_to_dict(parse_url(f"postgresql://{netloc}/db").postgres_conninfo)
     assert found["host"] == host
+
+
+def test_a_url_leaving_out_user_host_and_port_gets_the_documented_defaults() -> None:
+    """postgresql:///db connects as postgres to 127.0.0.1:5432, as api.md says."""
+    found = conninfo_to_dict(parse_url("postgresql:///db").postgres_conninfo)
+    assert (found["user"], found["host"], found["port"]) == (
+        "postgres",
+        "127.0.0.1",
+        "5432",
+    )
