@@ -94,6 +94,23 @@ def test_p1_counts_only_the_deciders_who_held_a_vote() -> None:
     assert_same("P1", a_chair_deciding_with_staff)
 
 
+def a_lone_core_proposer_among_governance_proposers(group: Group) -> None:
+    """Five projects where the key member raises the only design proposal.
+
+    The five other voting members each raise a governance proposal in every
+    project, which all six decide together; governance scores no P1 point.
+    """
+    for project in group.projects(5):
+        group.propose(group.key, project=project, phase="design")
+        for proposer in (*group.with_it, *group.without):
+            group.consent(group.propose(proposer, project=project, phase="governance"))
+
+
+def test_p1_counts_only_the_people_of_the_phases_it_scores() -> None:
+    """Governance proposers and deciders add no one: P1 reads one design proposer."""
+    assert_same("P1", a_lone_core_proposer_among_governance_proposers)
+
+
 def a_lone_proposer(group: Group) -> None:
     """Five projects where the key member raises every proposal.
 

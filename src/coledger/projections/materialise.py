@@ -236,7 +236,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 72
+FIGURES_VERSION = 73
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -410,7 +410,9 @@ office's start. 70: a standing request's needed_by, the day it holds
 from, is no deadline: a decline is made good by any later provision. 71: the
 ladder's influence evidence and the influenced tag no longer count an
 amendment taking up a proposer's own comment, as D4 does not. 72: X4 reads
-a standing request that covered a meeting as asking for its papers.)"""
+a standing request that covered a meeting as asking for its papers. 73: P1's
+people leave out the proposers and deciders of governance proposals, which
+score no point.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

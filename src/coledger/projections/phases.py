@@ -127,11 +127,15 @@ def _phase_acts(lens: Lens, project: UUID) -> Iterator[Act]:
 def _phase_people(
     lens: Lens, projects: list[ProjectFacts]
 ) -> tuple[list[Act], list[Act]]:
-    """The proposers, and the deciders with a vote, whose lived experience P1 reads."""
+    """The proposers, and the deciders with a vote, whose lived experience P1 reads.
+
+    Only those of the phases it scores: a governance proposal adds no point, so
+    its people add no one.
+    """
     proposers: list[Act] = []
     deciders: list[Act] = []
     for p in (p for pr in projects for p in _proposals_of(lens, pr.id)):
-        if p.phase is None:
+        if p.phase not in CORE_PHASES:
             continue
         if lens.in_period(p.raised_at):
             proposers += [(m, p.raised_at) for m in p.proposers]
