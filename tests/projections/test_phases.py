@@ -273,6 +273,8 @@ def test_a_rejected_le_proposal_is_not_an_adopted_phase(
         adopted_phases=frozenset({"delivery"}),
         decided_phases=frozenset(),
     )
+    # P1 reads who proposed, not the outcome: the rejected design still scores.
+    assert p1(org.lens(), TH).value == 2.0
 
 
 def test_p1_phase_coverage(make_phased: Callable[[], Phased]) -> None:
