@@ -147,7 +147,7 @@ def test_a_key_file_that_is_not_ascii_is_named_in_plain_words(
     assert main(["report", "--db", str(db), "--key-file", str(key_file)]) == 2
     said = capsys.readouterr().err
     assert said.startswith(
-        f"coledger: cannot read the key file {key_file}: byte 0xc3 at position 2 "
+        f"coledger: cannot read the key file {key_file}: the byte at position 2 "
         "is not ASCII (a master key is base64 text)"
     ), said
     assert "codec" not in said

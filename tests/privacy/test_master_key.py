@@ -298,3 +298,23 @@ def test_the_command_line_reads_the_key_file_past_a_blank_variable(
     )
     assert code == 0
     assert NAME in out.read_text()
+
+
+def test_a_raw_key_file_is_refused_without_showing_its_bytes(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A key file of raw key bytes is refused, and no byte of it reaches the message."""
+    monkeypatch.delenv(MASTER_KEY_ENV, raising=False)
+    db = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{db}", master_key=TEST_MASTER_KEY) as ledger:
+        ledger.register_member(NAME)
+    raw = bytes([0x41, 0x42, 0xE9]) + TEST_MASTER_KEY[3:]  # not ASCII at byte 2
+    key_file = tmp_path / "raw.key"
+    key_file.write_bytes(raw)
+    assert main(["report", "--db", str(db), "--key-file", str(key_file)]) == 2
+    said = capsys.readouterr().err
+    assert "not ASCII" in said, said
+    assert "0xe9" not in said, said
+    assert "position 2" in said, said

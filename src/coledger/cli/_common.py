@@ -344,7 +344,8 @@ def _read_key(path: Path) -> str:
     """The key held in a key file; MasterKeyError if it cannot be read.
 
     A byte-order mark before it (Windows Notepad saves one) is not part of
-    it, as in a verifier key file.
+    it, as in a verifier key file. A byte that is not ASCII is named by its
+    position alone: the file may hold a raw key, none of which may be shown.
     """
     try:
         raw = read_small_bytes(path)
@@ -357,8 +358,8 @@ def _read_key(path: Path) -> str:
     except UnicodeDecodeError as error:
         at = error.start + len(raw) - len(data)  # counted in the file's own bytes
         msg = (
-            f"cannot read the key file {path}: byte 0x{raw[at]:02x} at position "
-            f"{at} is not ASCII (a master key is base64 text)"
+            f"cannot read the key file {path}: the byte at position {at} is not "
+            "ASCII (a master key is base64 text)"
         )
         raise MasterKeyError(msg) from None
 
