@@ -336,12 +336,14 @@ def test_a_sealed_field_relabelled_with_another_key_is_detected(store: Store) ->
 
 
 def test_a_tampered_wrapped_key_is_refused(store: Store) -> None:
-    """A wrapped member key altered in the key store raises MasterKeyError on read."""
+    """An altered wrapped key raises MasterKeyError naming it, not the master key."""
     scene = record(store)
     key_id = store.state(*scene.coordinates["name"])["name"]["k"]
     wrapped = store.wrapped(key_id)
     store.write_wrapped(key_id, bytes([wrapped[0] ^ 0x01]) + wrapped[1:])
-    expect_refused(store, reads(scene, "name"), MasterKeyError)
+    message = expect_refused(store, reads(scene, "name"), MasterKeyError)
+    assert key_id in message, message
+    assert "damaged" in message, message  # the master key opened the store
     with Ledger.open(store.url) as ledger:
         assert ledger.member(scene.admin).name == "Admin"
         assert ledger.adjustment(scene.adjustment).code == "BSL"  # the access key

@@ -356,8 +356,11 @@ class KeyStore(ABC):
         try:
             return aes_key_unwrap(self._master, wrapped)
         except InvalidUnwrap as error:
+            # The master key opened the store (its check value): this row is bad.
             raise MasterKeyError(
-                "the master key does not unwrap this ledger's keys"
+                f"key {key_id} in this key store does not unwrap, though the "
+                "store's check value does: the key's stored bytes were damaged "
+                "or replaced (restore the key store from a backup)"
             ) from error
 
     def live_keys(self, member: UUID) -> list[tuple[str, str]]:
