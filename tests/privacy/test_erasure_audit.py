@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 
 from coledger import Ledger
-from coledger.errors import CorruptEventError
+from coledger.errors import CorruptEventError, MasterKeyError
 from coledger.privacy.classification import Purpose
 from conftest import TEST_MASTER_KEY
 
@@ -130,6 +130,16 @@ def test_a_key_deleted_outright_is_not_in_the_store(story: Story) -> None:
     text = story.ledger.audit_erasure().to_text()
     assert "Cy" not in text
     assert "agrees" not in text
+
+
+def test_reading_a_field_whose_key_is_not_in_the_store_names_the_key(
+    story: Story,
+) -> None:
+    """Reading a field under a key the store lacks raises MasterKeyError naming it."""
+    key = story.key_of(story.cy, Purpose.IDENTITY)
+    story.ledger._keys._delete([key])
+    with pytest.raises(MasterKeyError, match=key):
+        story.ledger.member(story.cy)
 
 
 def test_an_import_of_a_declaration_made_again_after_a_withdrawal_passes() -> None:
