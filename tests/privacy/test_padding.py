@@ -236,3 +236,12 @@ def test_lengths_no_longer_single_out_any_declaration_or_code(tmp_path: Path) ->
                 seen["codes"].append(candidates(length, codes))
     assert seen["declarations"] == [declarations] * len(members)
     assert seen["codes"] == [codes] * len(members)
+
+
+@pytest.mark.parametrize("escaped", ['"', "\\", "\t", "\n"])
+def test_a_character_json_escapes_counts_twice_towards_the_first_block(
+    escaped: str,
+) -> None:
+    """62 bytes of text fill one block, but not when JSON writes one as two bytes."""
+    assert seal_comment("a" * 62)[0] == NONCE + BUCKET + TAG
+    assert seal_comment(escaped + "a" * 61)[0] == NONCE + 2 * BUCKET + TAG
