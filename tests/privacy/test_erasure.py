@@ -23,7 +23,7 @@ from psycopg import sql
 from coledger import Ledger
 from coledger.domain import LedgerAggregate
 from coledger.domain.values import ERASED
-from coledger.errors import NotAMemberError, PrivacyError
+from coledger.errors import NotAMemberError, PrivacyError, StorageError
 from coledger.privacy.classification import Purpose, Sealed, classify, sealed_fields
 from coledger.privacy.keys import MemoryKeyStore
 from coledger.privacy.sealing import NONCE, associated_data
@@ -416,6 +416,28 @@ def test_sqlite_key_store_files_lose_the_wrapped_bytes(tmp_path: Path) -> None:
     events = [p for p in tmp_path.glob("ledger.db*") if ".keys" not in p.name]
     assert {p.name for p in events} >= {"ledger.db"}
     assert not any(w in p.read_bytes() for p in events for w in wrapped)
+
+
+def test_a_key_store_another_program_keeps_in_wal_mode_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A key store held in WAL mode would keep destroyed keys: it is not opened."""
+    db = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{db}") as ledger:
+        ledger.register_member("Ana Example")
+        events = ledger.position
+    keys = tmp_path / "ledger.db.keys"
+    with closing(sqlite3.connect(keys)) as other:  # held open, so WAL stays
+        assert other.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",)
+        other.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        with pytest.raises(StorageError, match="journal") as refusal:
+            Ledger.open(f"sqlite:///{db}").close()
+        assert "ledger.db.keys" in str(refusal.value)
+    with Ledger.open(f"sqlite:///{db}") as ledger:  # released: opens again
+        assert ledger.position == events
+        ledger.register_member("Bo Example")
+    with closing(sqlite3.connect(keys)) as check:
+        assert check.execute("PRAGMA journal_mode").fetchone() == ("delete",)
 
 
 def assert_absent(wrapped: list[bytes], folder: Path, moment: str) -> None:

@@ -656,7 +656,7 @@ class SQLiteKeyStore(KeyStore):
             )
             # Overwrite deleted content, and keep no WAL: destroyed key bytes must
             # not survive anywhere in the store's files.
-            self._conn.execute("PRAGMA journal_mode=DELETE")
+            self._rollback_journal(path)
             self._conn.execute("PRAGMA secure_delete=ON")
             self._conn.executescript(_SQLITE_SCHEMA)
         except sqlite3.Error as error:
@@ -666,6 +666,30 @@ class SQLiteKeyStore(KeyStore):
             if lock_refused(error):  # another process held the store's lock
                 raise self._failure(error) from error
             raise StorageError(f"cannot open the key store {path}: {error}") from error
+
+    def _rollback_journal(self, path: Path) -> None:
+        """Put the store in rollback-journal mode, or refuse it.
+
+        SQLite switches a file out of WAL mode only while no other connection
+        has it open, and refuses at once rather than waiting; in WAL mode a
+        destroyed key would stay in the file until a checkpoint.
+        """
+        try:
+            row = self._conn.execute("PRAGMA journal_mode=DELETE").fetchone()
+        except sqlite3.OperationalError as error:
+            if not lock_refused(error):
+                raise
+            # Locked by a writer, not held in WAL mode: refused as locked.
+            row = self._conn.execute("PRAGMA journal_mode").fetchone()
+            if row is None or str(row[0]).lower() != "wal":
+                raise
+        if row is None or str(row[0]).lower() != "delete":
+            self._conn.close()  # else it would hold the file open itself
+            raise StorageError(
+                f"cannot open the key store {path}: another program has it open "
+                "in WAL journal mode, which would keep destroyed keys in the "
+                "file; close that program and try again"
+            )
 
     def _failure(self, error: sqlite3.Error) -> StorageError:
         """The error to raise for *error*: locked out, or another storage failure."""
