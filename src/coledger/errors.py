@@ -7,6 +7,7 @@ plain-language message and, where useful, the offending value as attributes.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import MapperDeserialisationError
@@ -34,6 +35,25 @@ def _rebuilt(cls: type[LedgerError], args: tuple[object, ...]) -> LedgerError:
     error = cls.__new__(cls, *args)
     error.args = args
     return error
+
+
+def shown_value(value: object) -> str:
+    """*value* as a message writes it: its repr, or the size of a number too long.
+
+    Python refuses to write out a whole number of more than 4,300 digits (by
+    default) with a plain ValueError, which would stand in for the error that
+    was to name it.
+    """
+    try:
+        return repr(value)
+    except ValueError:
+        if not isinstance(value, int):  # a list holding such a number, say
+            return f"a {type(value).__name__} too long to write out"
+        size = abs(value)
+        digits = int(size.bit_length() * math.log10(2))  # the count or one less
+        digits += size >= 10**digits
+        sign = "negative " if value < 0 else ""
+        return f"a {sign}whole number of {digits:,} digits"
 
 
 # Bad input ------------------------------------------------------------------

@@ -629,3 +629,36 @@ def test_deciding_a_tally_no_vote_could_give_is_refused(
     """
     with pytest.raises(InvalidInputError, match=match):
         rule.decide(impossible)
+
+
+TOO_LONG_TO_WRITE = 10**5000
+"""A whole number of more digits than Python writes out (4,300 by default)."""
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Rule.majority(quorum=TOO_LONG_TO_WRITE),
+        lambda: Rule.supermajority(-TOO_LONG_TO_WRITE),
+        lambda: Rule.majority(lived_experience_quorum=-TOO_LONG_TO_WRITE),
+        lambda: Rule.majority(
+            lived_experience_quorum=TOO_LONG_TO_WRITE
+        ).check_recordable(),
+        lambda: Rule(TOO_LONG_TO_WRITE),  # type: ignore[arg-type]
+    ],
+    ids=["quorum", "threshold", "negative le quorum", "recorded le quorum", "kind"],
+)
+def test_a_number_too_long_to_write_is_refused_as_a_bad_rule(
+    make: typing.Callable[[], Rule],
+) -> None:
+    """A rule value of 5,001 digits raises InvalidRuleError, not a bare ValueError."""
+    with pytest.raises(InvalidRuleError, match="5,001 digits"):
+        make()
+
+
+def test_a_count_too_long_to_write_is_refused_as_bad_input() -> None:
+    """A tally count or electorate of -10**5000 raises InvalidInputError naming it."""
+    with pytest.raises(InvalidInputError, match=r"^against .*5,001 digits"):
+        Tally(against=-TOO_LONG_TO_WRITE)
+    with pytest.raises(InvalidInputError, match=r"^electorate .*5,001 digits"):
+        Rule.majority().quorum_size(-TOO_LONG_TO_WRITE)

@@ -11,7 +11,12 @@ from types import MappingProxyType
 
 import attrs
 
-from coledger.errors import InvalidInputError, InvalidRuleError, UnknownCodeError
+from coledger.errors import (
+    InvalidInputError,
+    InvalidRuleError,
+    UnknownCodeError,
+    shown_value,
+)
 
 RULE_KINDS = frozenset({"majority", "threshold", "consensus", "consent"})
 VERDICT_REASONS: Mapping[str, str] = MappingProxyType(
@@ -55,7 +60,9 @@ def _fraction(value: object, field: str = "share") -> Fraction:
                 f"{field} {value!r} is not a number between 0 and 1"
             ) from error
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Fraction)):
-        raise InvalidRuleError(f"{field} {value!r} is not a number between 0 and 1")
+        raise InvalidRuleError(
+            f"{field} {shown_value(value)} is not a number between 0 and 1"
+        )
     if isinstance(value, str) and (
         len(value) > MAX_SHARE_TEXT or _NOT_A_SHARE.search(value)
     ):
@@ -67,11 +74,12 @@ def _fraction(value: object, field: str = "share") -> Fraction:
         fraction = Fraction(value).limit_denominator(10_000)
     except (ValueError, ZeroDivisionError, OverflowError) as error:
         raise InvalidRuleError(
-            f"{field} {value!r} is not a number between 0 and 1"
+            f"{field} {shown_value(value)} is not a number between 0 and 1"
         ) from error
     if not 0 <= fraction <= 1:
         raise InvalidRuleError(
-            f"{field} {value!r} is not between 0 and 1 (one half is 0.5 or '1/2')"
+            f"{field} {shown_value(value)} is not between 0 and 1 "
+            "(one half is 0.5 or '1/2')"
         )
     return fraction
 
@@ -79,7 +87,7 @@ def _fraction(value: object, field: str = "share") -> Fraction:
 def _check_count(name: str, value: object) -> int:
     """*value* if it is a count (a whole number >= 0), else InvalidInputError."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        given = repr(value) if isinstance(value, int) else type(value).__name__
+        given = shown_value(value) if isinstance(value, int) else type(value).__name__
         raise InvalidInputError(f"{name} must be a whole number >= 0, not {given}")
     return value
 
@@ -177,7 +185,7 @@ class Rule:
     def _check_kind(self, _: object, value: object) -> None:
         if not isinstance(value, str) or value not in RULE_KINDS:
             raise InvalidRuleError(
-                f"rule kind {value!r} is not one of {sorted(RULE_KINDS)}"
+                f"rule kind {shown_value(value)} is not one of {sorted(RULE_KINDS)}"
             )
 
     def __attrs_post_init__(self) -> None:
@@ -189,7 +197,7 @@ class Rule:
         ):
             raise InvalidRuleError(
                 "lived_experience_quorum must be a whole number >= 0, "
-                f"not {le_quorum!r}"
+                f"not {shown_value(le_quorum)}"
             )
         if self.kind == "threshold" and self.threshold <= Fraction(1, 2):
             raise InvalidRuleError(
@@ -336,6 +344,7 @@ class Rule:
         if self.lived_experience_quorum > MAX_LIVED_EXPERIENCE_QUORUM:
             raise InvalidRuleError(
                 "lived_experience_quorum must be at most "
-                f"{MAX_LIVED_EXPERIENCE_QUORUM:,}, not {self.lived_experience_quorum}"
+                f"{MAX_LIVED_EXPERIENCE_QUORUM:,}, "
+                f"not {shown_value(self.lived_experience_quorum)}"
             )
         return self
