@@ -108,7 +108,9 @@ class UnknownCodeError(InvalidInputError):
         self.value = value
         self.allowed = allowed
         shown = ", ".join(sorted(allowed))
-        given = f"{field}: the value given" if sealed else f"{field} {value!r}"
+        given = (
+            f"{field}: the value given" if sealed else f"{field} {shown_value(value)}"
+        )
         super().__init__(message or f"{given} is not one of: {shown}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -19,6 +20,7 @@ from coledger.errors import (
     SeatAlreadyHeldError,
     TimeOrderError,
     UnknownBodyError,
+    UnknownCodeError,
     UnknownMeetingError,
     UnknownProjectError,
     WrongStateError,
@@ -486,3 +488,22 @@ def test_a_rule_change_recorded_out_of_order_leaves_the_later_rule_in_force(
         )
         ledger.open_voting(p, by=admin, occurred_at=later)
         assert ledger.proposal(p).rule == Rule.consensus()
+
+
+def test_a_code_too_long_to_write_is_refused_as_an_unknown_code(
+    memory_ledger: Ledger,
+) -> None:
+    """A seat, office, kind or label of 10**5000 raises UnknownCodeError, sized."""
+    ledger = memory_ledger
+    admin = ledger.register_member("Admin", role="staff")
+    board = ledger.establish_body("Board", kind="governance", by=admin)
+    plan = ledger.start_project("Festival", label="co_production", by=admin)
+    huge: Any = 10**5000  # more digits than Python writes out
+    for command in (
+        lambda: ledger.assign_seat(board, admin, seat=huge, by=admin),
+        lambda: ledger.assign_seat(board, admin, office=huge, by=admin),
+        lambda: ledger.establish_body("Panel", kind=huge, by=admin),
+        lambda: ledger.relabel_project(plan, huge, by=admin),
+    ):
+        with refused(ledger, UnknownCodeError, match="5,001 digits is not one of"):
+            command()
