@@ -507,3 +507,26 @@ def test_a_code_too_long_to_write_is_refused_as_an_unknown_code(
     ):
         with refused(ledger, UnknownCodeError, match="5,001 digits is not one of"):
             command()
+
+
+def test_a_rule_change_to_the_rule_in_force_records_nothing(
+    memory_ledger: Ledger,
+) -> None:
+    """Restating the rule in force writes no event, so it holds no later entry back."""
+    ledger = memory_ledger
+    admin = ledger.register_member("Admin", role="staff")
+    founded = datetime(2024, 1, 1, tzinfo=UTC)
+    board = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=founded
+    )
+    before = count_events(ledger)
+    ledger.change_rule(
+        board, Rule.majority(), by=admin, occurred_at=founded + timedelta(days=150)
+    )
+    assert count_events(ledger) == before
+    # Minutes of March entered after: the rule was not changed in June.
+    ledger.change_rule(
+        board, Rule.consent(), by=admin, occurred_at=founded + timedelta(days=60)
+    )
+    assert ledger.body(board).rule == Rule.consent()
+    assert count_events(ledger) == before + 1

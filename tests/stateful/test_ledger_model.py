@@ -1755,8 +1755,12 @@ class LedgerMachine(RuleBasedStateMachine):
         if why:
             self._refused(why, command, "rule change")
             return
-        self._accept(command)
+        unchanged = model_rule.build() == record.rule.build()
+        self._accept(command, writes=not unchanged)
         self._late("rule change", instant, record.rule_floor)
+        if unchanged:
+            event("rule change to the rule in force, recording nothing")
+            return
         record.rule = model_rule
         record.rule_since = instant
 

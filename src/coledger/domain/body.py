@@ -271,7 +271,12 @@ class Body(LedgerAggregate):
         return latest_from(self.rule_since, self.vote_opened_at)
 
     def change_rule(self, ctx: Context, rule: Rule) -> None:
-        """Adopt a new decision rule, no earlier than its current one or a vote."""
+        """Adopt a new decision rule, no earlier than its current one or a vote.
+
+        No event when it is the rule in force then (the current one, as no
+        change may precede it): it would change nothing, yet hold back any
+        vote or rule change entered later with an earlier date.
+        """
         what = f"a rule change on {self.name!r}"
         check_not_before(
             what, ctx.occurred_at, self.rule_since, "the body took its current rule"
@@ -283,7 +288,8 @@ class Body(LedgerAggregate):
             "the latest vote opened on the body's proposals",
             ", which took the rule in force then",
         )
-        self._record(self.RuleChanged, ctx, **rule.to_fields())
+        if rule != self.rule:
+            self._record(self.RuleChanged, ctx, **rule.to_fields())
 
     def note_vote_opened(self, ctx: Context, proposal: UUID) -> None:
         """Record that a vote on *proposal* opened, taking the seats and rule."""
