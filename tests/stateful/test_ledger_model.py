@@ -880,16 +880,21 @@ class Model:
         return answered, counted
 
     def v6(self, days: int) -> tuple[int, int]:
-        """V6: (decisions *days* or more after their meeting's last papers, all such).
+        """V6: (decisions *days* or more after their meeting's last format, all such).
 
-        Valid decisions on proposals raised at a meeting whose papers went out.
+        Valid decisions on proposals raised at a meeting whose papers went out;
+        each format counts from its first issue (a format sent again is not
+        new to its readers).
         """
         adequate = counted = 0
         for p in self.proposals.values():
             papers = [] if p.meeting is None else self.meetings[p.meeting].papers
             if not papers:
                 continue
-            latest = max(at for _, at in papers)
+            first: dict[str, datetime] = {}
+            for fmt, at in papers:
+                first[fmt] = min(at, first.get(fmt, at))
+            latest = max(first.values())
             for d in p.decisions:
                 if d.outcome == "not_valid":
                     continue
