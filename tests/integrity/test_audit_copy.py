@@ -98,6 +98,17 @@ def test_an_existing_file_is_never_overwritten(scene: Scene, tmp_path: Path) -> 
     assert target.read_bytes() == b"mine"
 
 
+@pytest.mark.parametrize("name", ["copy\x00.db", "\x00"], ids=["inside", "alone"])
+def test_a_target_holding_a_nul_is_invalid_input(
+    scene: Scene, tmp_path: Path, name: str
+) -> None:
+    """A NUL in the target's name is an InvalidInputError, and no file is made."""
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(InvalidInputError, match="NUL"):
+        audit_copy(scene.url, f"{tmp_path}/{name}")
+    assert sorted(tmp_path.rglob("*")) == before
+
+
 def test_a_file_made_after_the_check_is_neither_written_nor_removed(
     scene: Scene, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -39,6 +39,8 @@ def audit_copy(url: str, target: Path | str) -> int:
     if not isinstance(target, str | PathLike):
         raise InvalidInputError(f"target must be a file path, not {target!r}")
     target = Path(target)
+    if "\x00" in str(target):  # no system call takes one: a ValueError below
+        raise InvalidInputError("target cannot hold a NUL character")
     if config.backend != "sqlite" or config.path is None:
         raise InvalidInputError(
             "an audit copy is made of a SQLite ledger file; on PostgreSQL, "
