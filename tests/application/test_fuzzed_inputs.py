@@ -25,8 +25,10 @@ from hypothesis import strategies as st
 from coledger import Ledger, LedgerError, Rule
 from coledger.domain import values as v
 from coledger.errors import NotAMemberError
+from coledger.integrity import SigningKey
 from coledger.privacy.keys import MemoryKeyStore
 from coledger.projections.thresholds import Thresholds
+from coledger.reports import render, suppress
 from command_world import COMMANDS, World, build
 from helpers import count_events, refused
 
@@ -85,6 +87,9 @@ wrong_values = st.recursive(
     max_leaves=6,
 )
 """Values of every kind a caller might pass by mistake."""
+
+SIGNING_KEY = SigningKey.generate("example.org/ledger")
+"""The key the queries that need a checkpoint sign one with."""
 
 RECORDS = [field for field in World.__dataclass_fields__ if field != "ledger"]
 
@@ -157,6 +162,46 @@ QUERIES: dict[str, Callable[[Ledger, object], object]] = {
         led.members()[1].id,
         x,  # type: ignore[arg-type]
     ),
+    "prove_ballot(proposal)": lambda led, x: led.prove_ballot(
+        x,  # type: ignore[arg-type]
+        led.members()[1].id,
+        led.checkpoint(SIGNING_KEY).note,
+    ),
+    "prove_ballot(voter)": lambda led, x: led.prove_ballot(
+        led.proposals()[-1].id,
+        x,  # type: ignore[arg-type]
+        led.checkpoint(SIGNING_KEY).note,
+    ),
+    "fold_events(after)": lambda led, x: list(led.fold_events(after=x)),  # type: ignore[arg-type]
+    "fold_events(until)": lambda led, x: list(led.fold_events(until=x)),  # type: ignore[arg-type]
+    "fold_states(after)": lambda led, x: list(led.fold_states(after=x)),  # type: ignore[arg-type]
+    "fold_states(until)": lambda led, x: list(led.fold_states(until=x)),  # type: ignore[arg-type]
+    "tree_size(as_of)": lambda led, x: led.tree_size(as_of=x),  # type: ignore[arg-type]
+    "power_sharing(catch_up)": lambda led, x: led.power_sharing(
+        materialised=True,
+        catch_up=x,  # type: ignore[arg-type]
+    ),
+    "catch_up(at_least)": lambda led, x: led.projections().catch_up(at_least=x),  # type: ignore[arg-type]
+    "read(scope)": lambda led, x: led.projections().read(x),  # type: ignore[arg-type]
+    "verify(verifier)": lambda led, x: led.verify(x),  # type: ignore[arg-type]
+    "verify(checkpoints)": lambda led, x: led.verify(SIGNING_KEY.verifier, x),  # type: ignore[arg-type]
+    "render(audience)": lambda led, x: render(led.power_sharing(), audience=x),  # type: ignore[arg-type]
+    "render(format)": lambda led, x: render(led.power_sharing(), format=x),  # type: ignore[arg-type]
+    "render(names)": lambda led, x: render(led.power_sharing(), names=x),  # type: ignore[arg-type]
+    "render(organisation)": lambda led, x: render(
+        led.power_sharing(),
+        organisation=x,  # type: ignore[arg-type]
+    ),
+    "render(group)": lambda led, x: render(
+        led.power_sharing(),
+        audience="members",
+        group=x,  # type: ignore[arg-type]
+    ),
+    "render(thresholds)": lambda led, x: render(led.power_sharing(), thresholds=x),  # type: ignore[arg-type]
+    "suppress(thresholds)": lambda led, x: suppress(led.power_sharing(), x),  # type: ignore[arg-type]
+    "SafeReport.to_json(audience)": lambda led, x: suppress(
+        led.power_sharing()
+    ).to_json(x),  # type: ignore[arg-type]
     "import_events": lambda led, x: led.import_events(x),  # type: ignore[arg-type]
     "Rule.majority": lambda _, x: Rule.majority(quorum=x),  # type: ignore[arg-type]
     "Rule.supermajority": lambda _, x: Rule.supermajority(x),  # type: ignore[arg-type]
