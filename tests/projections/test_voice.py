@@ -397,6 +397,18 @@ def test_v2_is_insufficient_without_any_act(memory_ledger: Ledger) -> None:
     assert is_insufficient(v2(lens(ledger), TH))
 
 
+def test_v2_without_any_act_still_counts_its_members(memory_ledger: Ledger) -> None:
+    """V2 with no act still gives the members it counted as n, and their coverage."""
+    ledger = memory_ledger
+    person(ledger, "Lee", le_from=0)
+    person(ledger, "Sol", none_from=0)
+    person(ledger, "Kim")
+    figure = v2(lens(ledger), TH)
+    assert is_insufficient(figure)
+    assert figure.n == 3
+    assert figure.coverage == pytest.approx(2 / 3)
+
+
 # V4 ---------------------------------------------------------------------------------
 
 

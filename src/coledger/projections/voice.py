@@ -229,7 +229,10 @@ def v2(lens: Lens, th: Thresholds) -> Figure:
     coverage = lens.coverage((m, at) for m in counts)
     if not sum(counts.values()):
         return insufficient(
-            "V2", "no comments, proposals or amendments in scope in the period"
+            "V2",
+            "no comments, proposals or amendments in scope in the period",
+            len(counts),
+            coverage,
         )
     value = gini(list(counts.values()))
     le = [n for m, n in counts.items() if lens.le(m, at)]
