@@ -450,6 +450,22 @@ def test_v4_silent_le_attendances_without_naming_anyone(memory_ledger: Ledger) -
     assert (early.value, early.band) == (0, "none_silent")
 
 
+def test_v4_without_lived_experience_attending_still_gives_coverage(
+    memory_ledger: Ledger,
+) -> None:
+    """V4 with no LE attendance gives the coverage of the attendances it read."""
+    ledger = memory_ledger
+    sol = person(ledger, "Sol", none_from=0)
+    una = person(ledger, "Una")
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    held = meeting(ledger, board, 10, sol, [sol, una])
+    raise_(ledger, board, [sol], 10, meeting=held)  # Sol heard there
+    figure = v4(lens(ledger), TH)
+    assert is_insufficient(figure)
+    assert (figure.n, figure.people) == (0, 2)
+    assert figure.coverage == pytest.approx(1 / 2)  # only Sol had declared
+
+
 def test_v4_hears_only_what_was_said_at_the_meeting(memory_ledger: Ledger) -> None:
     """A comment counts at a meeting through its channel on its day, never later."""
     ledger = memory_ledger

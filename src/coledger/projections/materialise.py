@@ -236,7 +236,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 74
+FIGURES_VERSION = 75
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -413,7 +413,8 @@ amendment taking up a proposer's own comment, as D4 does not. 72: X4 reads
 a standing request that covered a meeting as asking for its papers. 73: P1's
 people leave out the proposers and deciders of governance proposals, which
 score no point. 74: V2 with no act gives the members it counted as its n,
-and their coverage, as the other figures with a base do.)"""
+and their coverage, as the other figures with a base do. 75: V4's
+insufficient case gives the coverage of the attendances it read.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -298,6 +298,7 @@ def v4(lens: Lens, th: Thresholds) -> Figure:
             "V4",
             "no attendance by members with lived experience was recorded "
             "at meetings where anyone was heard",
+            coverage=lens.coverage(everyone),
             people=people_in(everyone),
         )
     value = sum(attendances) / len(attendances)
