@@ -7,7 +7,14 @@ from uuid import UUID
 import pytest
 
 from coledger import Ledger
-from coledger.projections.agenda import a1, a2, a3, compute, formative
+from coledger.projections.agenda import (
+    a1,
+    a2,
+    a3,
+    compute,
+    first_design_decision,
+    formative,
+)
 from coledger.projections.lens import INSUFFICIENT, Scope
 from coledger.projections.thresholds import Thresholds
 from indicator_helpers import day, decide, lens, person
@@ -512,6 +519,25 @@ def test_a3_ignores_a_vote_that_decided_nothing(memory_ledger: Ledger) -> None:
     ledger.open_voting(p, by=staff, occurred_at=day(2))
     assert ledger.close_voting(p, by=staff, occurred_at=day(3)).outcome == "not_valid"
     raise_(ledger, board, [le], 5, project=plan, phase="design")
+    assert formative(lens(ledger), plan) is True
+
+
+def test_a3_takes_a_deferral_for_no_design_decision(memory_ledger: Ledger) -> None:
+    """A deferral settles nothing, so LE input after one is still formative."""
+    ledger = memory_ledger
+    staff = person(ledger, "Sol", none_from=0)
+    le = person(ledger, "Lee", le_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    plan = ledger.start_project("Plan", label="co_design", by=staff)
+    put_off = raise_(ledger, board, [staff], 1, project=plan, phase="design")
+    ledger.decide(
+        put_off, outcome="deferred", method="consensus", by=staff, occurred_at=day(2)
+    )
+    again = raise_(ledger, board, [staff], 4, project=plan, phase="design")
+    comment(ledger, again, le, 5)
+    assert first_design_decision(lens(ledger), plan) is None
+    decide(ledger, again, staff, 9)
+    assert first_design_decision(lens(ledger), plan) == day(9)
     assert formative(lens(ledger), plan) is True
 
 

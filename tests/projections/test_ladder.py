@@ -558,6 +558,21 @@ def test_late_involvement(org: Org) -> None:
     )
 
 
+def test_a_deferred_design_is_not_the_first_design_decision(org: Org) -> None:
+    """Input after a design was put off, before one was decided, is in time (A3)."""
+    plan = org.project("engagement")
+    org.decide(org.propose(org.staff, plan, "design", 5), 5, outcome="deferred")
+    design = org.propose(org.staff, plan, "design", 8)
+    org.comment(design, org.le[0], 9, channel="written")
+    org.decide(design, 12)
+    found = org.rung(plan)
+    assert (
+        found.evidence["first_design_decision"]
+        == (day(12) + timedelta(hours=4)).isoformat()
+    )
+    assert "late_involvement" not in found.flags
+
+
 def test_deciding_the_first_design_decision_is_late_involvement(org: Org) -> None:
     """Lived experience first seen in the first design decision itself came late."""
     plan = org.project("co_design")

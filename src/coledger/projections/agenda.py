@@ -47,6 +47,7 @@ from coledger.projections.voice import raised_at, scope_population
 
 CHAIRS = ("chair", "co_chair")
 NOT_DECIDED = "not_valid"
+DEFERRED = "deferred"
 
 
 def le_proposed(lens: Lens, proposal: ProposalFacts) -> bool:
@@ -158,11 +159,15 @@ def _contributions(
 
 
 def _decisions(lens: Lens, project_id: UUID) -> Iterator[tuple[str | None, datetime]]:
-    """(phase, time) of each decision on a proposal of a project in scope."""
+    """(phase, time) of each decision on a proposal of a project in scope.
+
+    A deferral is a decision here, making its project active, but its phase is
+    None: it puts the question off, so it takes no design decision.
+    """
     for p in lens.proposals_in(project_id):
         for d in p.decisions:
             if d.outcome != NOT_DECIDED:
-                yield p.phase, d.at
+                yield (None if d.outcome == DEFERRED else p.phase), d.at
 
 
 def formative(lens: Lens, project_id: UUID) -> bool | None:

@@ -578,7 +578,12 @@ class _Fold:
         """Fold in the decisions, delivery actions and evaluations of one proposal."""
         lens = self.lens
         for d in p.decisions:
-            if p.phase == "design" and d.outcome != "not_valid" and lens.by_end(d.at):
+            # A deferral puts the question off: no design was decided, as in A3.
+            if (
+                p.phase == "design"
+                and d.outcome not in {"not_valid", "deferred"}
+                and lens.by_end(d.at)
+            ):
                 self.design_decisions.append(d.at)
             self.name("deciders", d.decided_by, d.at)
             self.name("voting_deciders", deciders_with_a_vote(lens, p, d), d.at)

@@ -236,7 +236,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 75
+FIGURES_VERSION = 76
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -414,7 +414,8 @@ a standing request that covered a meeting as asking for its papers. 73: P1's
 people leave out the proposers and deciders of governance proposals, which
 score no point. 74: V2 with no act gives the members it counted as its n,
 and their coverage, as the other figures with a base do. 75: V4's
-insufficient case gives the coverage of the attendances it read.)"""
+insufficient case gives the coverage of the attendances it read. 76: A3 and
+the ladder's late_involvement take a deferral for no design decision.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
