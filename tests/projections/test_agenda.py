@@ -414,6 +414,15 @@ def comment(ledger: Ledger, proposal: UUID, author: UUID, on: float) -> UUID:
     return ledger.comment(proposal, author=author, text="A view.", occurred_at=day(on))
 
 
+def design_plan(ledger: Ledger) -> tuple[UUID, UUID, UUID, UUID]:
+    """Sol (staff), Lee (lived experience), the board and a co-design project."""
+    staff = person(ledger, "Sol", none_from=0)
+    le = person(ledger, "Lee", le_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    plan = ledger.start_project("Plan", label="co_design", by=staff)
+    return staff, le, board, plan
+
+
 def projects(ledger: Ledger) -> tuple[UUID, UUID, UUID, UUID, UUID, UUID, UUID]:
     """Five projects with known formative verdicts, on two bodies, and the bodies.
 
@@ -525,10 +534,7 @@ def test_a3_ignores_a_vote_that_decided_nothing(memory_ledger: Ledger) -> None:
 def test_a3_takes_a_deferral_for_no_design_decision(memory_ledger: Ledger) -> None:
     """A deferral settles nothing, so LE input after one is still formative."""
     ledger = memory_ledger
-    staff = person(ledger, "Sol", none_from=0)
-    le = person(ledger, "Lee", le_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
-    plan = ledger.start_project("Plan", label="co_design", by=staff)
+    staff, le, board, plan = design_plan(ledger)
     put_off = raise_(ledger, board, [staff], 1, project=plan, phase="design")
     ledger.decide(
         put_off, outcome="deferred", method="consensus", by=staff, occurred_at=day(2)
@@ -582,10 +588,7 @@ def test_a3_compares_the_first_lived_experience_input_with_the_first_design_deci
 def test_a3_leaves_out_input_made_at_the_period_end(memory_ledger: Ledger) -> None:
     """A contribution made exactly at the period's end is outside the history read."""
     ledger = memory_ledger
-    staff = person(ledger, "Sol", none_from=0)
-    le = person(ledger, "Lee", le_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
-    plan = ledger.start_project("Plan", label="co_design", by=staff)
+    staff, le, board, plan = design_plan(ledger)
     p = raise_(ledger, board, [staff], 1, project=plan, phase="design")
     comment(ledger, p, le, 10)
     # Until day 10 (half-open): only Sol's day-1 proposal is read, no LE input
@@ -603,10 +606,7 @@ def test_a3_counts_a_project_active_only_through_a_decision(
 ) -> None:
     """A decision in the period makes a project count even with no input in it."""
     ledger = memory_ledger
-    staff = person(ledger, "Sol", none_from=0)
-    le = person(ledger, "Lee", le_from=0)
-    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
-    plan = ledger.start_project("Plan", label="co_design", by=staff)
+    staff, le, board, plan = design_plan(ledger)
     p = raise_(ledger, board, [staff], 1, project=plan, phase="design")
     comment(ledger, p, le, 3)
     decide(ledger, p, staff, 10)
