@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coledger import Ledger, Rule
-from coledger.projections import agenda, ladder
+from coledger.projections import agenda, decisions, ladder
 from coledger.projections.facts import Facts
 from coledger.projections.lens import Lens, Scope
 from coledger.projections.report import PowerSharingReport, Rung
@@ -1106,6 +1106,24 @@ def test_taking_up_the_proposers_own_comment_is_no_influence(
     theirs = author == "proposer"
     assert org.rung(plan).evidence["influence_evidence"] is not theirs
     assert org.tag(plan) == ("consulted" if theirs else "influenced")
+
+
+def test_a_proposer_who_declared_after_raising_amends_without_influence(
+    org: Org,
+) -> None:
+    """A proposer rewording their own proposal after declaring is no influence (D4)."""
+    ann = org.ledger.register_member("Ann", role="staff", occurred_at=day(-30))
+    plan = org.project("other")
+    p = org.propose(ann, plan, "design", 5)
+    org.ledger.declare_lived_experience(ann, categories=["DIS"], occurred_at=day(6))
+    org.ledger.amend_proposal(p, by=ann, text="Changed.", occurred_at=day(7))
+    org.decide(p, 9)
+    found = org.rung(plan)
+    assert found.evidence["le_occasions"] == 1  # still her input
+    assert found.evidence["influence_evidence"] is False
+    assert org.tag(plan) == "none"
+    lens = Lens(org.ledger.facts(), Scope.project(plan))
+    assert decisions.d4(lens, TH).value == 0
 
 
 def test_amending_ones_own_proposal_later_is_another_occasion(org: Org) -> None:

@@ -552,7 +552,9 @@ class _Fold:
             le_actor = actor is not None and lens.le(actor, at)
             if le_actor:  # input, even on one's own proposal
                 self.act(p, at)
-            by_le = le_actor and not originated  # influence is on another's
+            # influence is on another's: not a proposer's own rewording, even
+            # one who declared lived experience after raising it (as D4)
+            by_le = le_actor and not originated and actor not in p.proposers
             if lens.in_period(at) and (by_le or theirs.intersection(takes_up)):
                 self.influence = self.influence_apart = True
         for answered, at in p.feedback:
@@ -939,6 +941,7 @@ def tag_of(lens: Lens, p: ProposalFacts, d: DecisionFacts, readers: Readers) -> 
                 or (
                     actor is not None
                     and not originated
+                    and actor not in p.proposers
                     and _read(readers, actor, lens.le(actor, at))
                 )
             )

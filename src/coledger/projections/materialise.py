@@ -236,7 +236,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 76
+FIGURES_VERSION = 77
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -415,7 +415,10 @@ people leave out the proposers and deciders of governance proposals, which
 score no point. 74: V2 with no act gives the members it counted as its n,
 and their coverage, as the other figures with a base do. 75: V4's
 insufficient case gives the coverage of the attendances it read. 76: A3 and
-the ladder's late_involvement take a deferral for no design decision.)"""
+the ladder's late_involvement take a deferral for no design decision. 77:
+the ladder's influence evidence and the influenced tag no longer count a
+proposer's amendment of their own proposal, one who declared lived
+experience only after raising it too, as D4 does not.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
