@@ -248,6 +248,31 @@ def test_d4_counts_the_amenders_apart_from_the_comments_they_take_up() -> None:
     assert_same("D4", a_lone_amender)
 
 
+def a_lone_amender_among_proposers_rewording_their_own(group: Group) -> None:
+    """30 adopted proposals, each reworded by its proposer; the key member amends ten.
+
+    Nine proposers with and without lived experience raise them in turn.
+    """
+    ledger = group.ledger
+    proposers = [*group.with_it, *group.without, *group.staff]
+    for i in range(30):
+        proposer = proposers[i % len(proposers)]
+        proposal = group.propose(proposer)
+        ledger.amend_proposal(
+            proposal, by=proposer, text="Mine, better.", occurred_at=group.at()
+        )
+        if i % 3 == 0:
+            ledger.amend_proposal(
+                proposal, by=group.key, text="Done better.", occurred_at=group.at()
+            )
+        group.consent(proposal)
+
+
+def test_d4_counts_only_the_amenders_whose_lived_experience_it_reads() -> None:
+    """Proposers rewording their own proposals weigh nothing: D4 reads one amender."""
+    assert_same("D4", a_lone_amender_among_proposers_rewording_their_own)
+
+
 def a_lone_evaluator(group: Group) -> None:
     """Ten evaluations the key member wrote.
 

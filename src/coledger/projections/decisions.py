@@ -217,34 +217,33 @@ def d3(lens: Lens, th: Thresholds) -> Figure:
 
 
 def _amendment_influence(
-    lens: Lens, p: ProposalFacts, amenders: list[Act], authors: list[Act]
+    lens: Lens, p: ProposalFacts, acts: list[Act], read: tuple[list[Act], list[Act]]
 ) -> bool:
     """Whether an amendment of *p* came from, or took up, lived experience.
 
     A proposer rewording their own proposal, or taking up their own comment
     on it, took nothing up from anyone: its adoption is D3's, so that is
-    not influence here. Notes the amenders in *amenders* and the authors of
-    the comments taken up in *authors*.
+    not influence here. Notes every amender and author of a comment taken up
+    in *acts*, and those whose lived experience it reads (not the proposers)
+    in *read*: the amenders, then the authors.
     """
     comments = {c.id: c for c in p.comments}
     influenced = False
-    for actor, takes_up, at in p.amendments:
-        if actor is not None:
-            amenders.append((actor, at))
-            influenced = influenced or _from_another(lens, p, actor, at)
-        for taken in takes_up:
-            comment = comments.get(taken)
-            if comment is not None:
-                authors.append((comment.author, comment.at))
-                influenced = influenced or _from_another(
-                    lens, p, comment.author, comment.at
-                )
+    found: list[tuple[Act, list[Act]]] = [
+        ((actor, at), read[0]) for actor, _, at in p.amendments if actor is not None
+    ]
+    found += [
+        ((comment.author, comment.at), read[1])
+        for _, takes_up, _ in p.amendments
+        for taken in takes_up
+        if (comment := comments.get(taken)) is not None
+    ]
+    for (member, at), group in found:
+        acts.append((member, at))
+        if member not in p.proposers:
+            group.append((member, at))
+            influenced = influenced or lens.le(member, at)
     return influenced
-
-
-def _from_another(lens: Lens, p: ProposalFacts, member: UUID, at: datetime) -> bool:
-    """Whether *member*, not a proposer of *p*, had lived experience at *at*."""
-    return member not in p.proposers and lens.le(member, at)
 
 
 def d4(lens: Lens, th: Thresholds) -> Figure:
@@ -257,14 +256,16 @@ def d4(lens: Lens, th: Thresholds) -> Figure:
     ]
     if not adopted:
         return insufficient("D4", "no proposals were adopted in the period", people=0)
-    amenders: list[Act] = []
-    authors: list[Act] = []
-    influenced = sum(_amendment_influence(lens, p, amenders, authors) for p in adopted)
+    acts: list[Act] = []
+    read: tuple[list[Act], list[Act]] = ([], [])
+    influenced = sum(_amendment_influence(lens, p, acts, read) for p in adopted)
     value = influenced / len(adopted)
     band = "none" if value == 0 else "some" if value <= SOME else "most"
     note = f"{influenced} of {len(adopted)} adopted proposals"
-    coverage = lens.coverage([*amenders, *authors])
-    people = fewest(amenders, authors)
+    coverage = lens.coverage(acts)
+    # The proposers' own amendments and comments weigh nothing here: their
+    # lived experience is D3's, and counting them would hide a lone amender.
+    people = fewest(*read)
     return Figure("D4", value, len(adopted), coverage, band, note, people)
 
 
