@@ -70,6 +70,41 @@ def test_d5_counts_the_voters_whose_majority_it_reads() -> None:
     assert_same("D5", a_lone_voter_overruled)
 
 
+def advised(group: Group, voters: list[UUID], outcome: str) -> None:
+    """A proposal *voters* back in an advisory vote, then staff decide *outcome*."""
+    ledger = group.ledger
+    proposal = group.propose(group.with_it[0])
+    ledger.open_voting(proposal, by=group.admin, advisory=True, occurred_at=group.at())
+    for voter in voters:
+        ledger.cast_ballot(proposal, voter=voter, choice="for", occurred_at=group.at())
+    ledger.close_advisory_vote(proposal, by=group.admin, occurred_at=group.at())
+    ledger.decide(
+        proposal,
+        outcome=outcome,
+        method="staff_executive",
+        by=group.admin,
+        occurred_at=group.at(),
+    )
+
+
+def a_lone_voter_overruled_beside_deferrals(group: Group) -> None:
+    """Ten advisory votes only the key member voted in, each rejected by staff.
+
+    Five more, where the other five voting members voted, are deferred.
+    """
+    for i in range(30):
+        group.consent(group.propose(group.voters[i % 6]))
+    for _ in range(10):
+        advised(group, [group.key], "rejected")
+    for _ in range(5):
+        advised(group, [*group.with_it, *group.without], "deferred")
+
+
+def test_d5_leaves_out_the_voters_of_a_deferral_which_overrides_nothing() -> None:
+    """A deferral weighs no ballots: D5 still reads one voter's lived experience."""
+    assert_same("D5", a_lone_voter_overruled_beside_deferrals)
+
+
 def a_chair_deciding_with_staff(group: Group) -> None:
     """Five projects of three phased proposals, each decided by the key member as chair.
 

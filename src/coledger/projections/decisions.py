@@ -316,8 +316,11 @@ def d5(lens: Lens, th: Thresholds) -> Figure:
         )
     coverage = lens.coverage(_decider_acts(found))
     # D5 reads the voters' lived experience (whose majority was overruled), not
-    # the deciders'.
-    voters = [(m, d.at) for p, d in found for m in counted_voters(p)]
+    # the deciders', and only where a verdict could go against them: a
+    # deferral overrides nothing, whoever voted.
+    voters = [
+        (m, d.at) for p, d in found if d.outcome in VERDICTS for m in counted_voters(p)
+    ]
     return Figure("D5", value, len(found), coverage, band, note, people_in(voters))
 
 
