@@ -25,6 +25,7 @@ import functools
 import inspect
 import io
 import json
+import re
 import time
 import typing
 from collections.abc import Callable, Iterable, Iterator
@@ -119,7 +120,7 @@ def export_lines(ledger: Ledger, progress: Progress | None = None) -> Iterator[s
     for count, recorded in enumerate(ledger.history(until=head), start=1):
         event = recorded.event
         state = unstructure_state(event)
-        yield json.dumps(
+        line = json.dumps(
             {
                 "position": recorded.position,
                 "topic": get_topic(type(event)),
@@ -129,8 +130,16 @@ def export_lines(ledger: Ledger, progress: Progress | None = None) -> Iterator[s
             },
             ensure_ascii=False,
         )
+        yield line.translate(_LINE_BREAKS) if _BREAKS.search(line) else line
         if progress is not None:
             progress(count, total)
+
+
+_LINE_BREAKS = {ord(c): f"\\u{ord(c):04x}" for c in "\x85\u2028\u2029"}
+"""Characters json leaves as they are that str.splitlines, which reads an
+import, breaks a line at: escaped, a value holding one (kept by an import made
+before values were checked) stays on its line, refused there by name."""
+_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
 def export_to(ledger: Ledger, out: IO[str], progress: Progress | None = None) -> int:

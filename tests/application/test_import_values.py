@@ -623,3 +623,36 @@ def test_a_field_an_older_class_version_lacks_is_refused(
     with pytest.raises(transfer.MalformedImportError, match="advisory") as caught:
         transfer.read_export(lines, "old.jsonl")
     assert caught.value.line == number
+
+
+@pytest.mark.parametrize("breaker", ["\u2028", "\u2029", "\x85"])
+def test_a_line_breaking_character_an_older_import_kept_stays_on_its_line(
+    monkeypatch: pytest.MonkeyPatch, breaker: str
+) -> None:
+    """A title holding U+2028, U+2029 or U+0085 exports on one line, refused by name.
+
+    An import before values were checked kept any text; str.splitlines, which
+    the import reads a file with, breaks a line at each of these.
+    """
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as source:
+        ada = source.register_member("Ada Example")
+        board = source.establish_body("Board", kind="governance")
+        source.raise_proposal(board, proposers=[ada], title="T", text="x")
+        out = io.StringIO()
+        source.export(out)
+    lines, number = edited_export(
+        out.getvalue().splitlines(),
+        f"{PROPOSAL}.Raised",
+        put(title=f"Two{breaker}parts"),
+    )
+    with monkeypatch.context() as unchecked:  # as an import before the checks
+        unchecked.setattr(transfer, "check_event_values", lambda _: None)
+        with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as old:
+            old.import_events(lines)
+            out = io.StringIO()
+            old.export(out)
+    again = out.getvalue().splitlines()
+    assert len(again) == len(lines)
+    with pytest.raises(transfer.MalformedImportError, match="control char") as caught:
+        transfer.read_export(again, "old.jsonl")
+    assert caught.value.line == number
