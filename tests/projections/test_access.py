@@ -1463,3 +1463,32 @@ def test_x1_a_need_answered_in_a_later_period_before_it_fell_due_counts_there(
     second = access.x1(org.lens(since=day(10), until=day(20)), TH)
     assert second.value == 1.0
     assert access.x1(org.lens(since=day(0), until=day(30)), TH).n == 1
+
+
+def test_x1_a_need_carried_into_the_period_its_meeting_joined_the_project_counts(
+    org: Board,
+) -> None:
+    """X1: a need pending as a period began counts there if its meeting joined then."""
+    plan = org.ledger.start_project(
+        "Plan", label="co_design", by=org.admin, occurred_at=day(0)
+    )
+    m = org.meeting(25)
+    org.request(org.ann, 8, m)  # asked in the first period, never answered
+    org.ledger.raise_proposal(
+        org.board,
+        proposers=[org.cat],
+        title="Vans",
+        text="Hire vans.",
+        project=plan,
+        meeting=m,
+        occurred_at=day(22),
+    )  # the meeting is the project's from the third period on
+    org.attend(m, org.cat, on=25)  # the record reaches the meeting
+    periods = [(0, 10), (10, 20), (20, 30)]
+    scope = Scope.project(plan)
+    found = [
+        access.x1(org.lens(scope, since=day(a), until=day(b)), TH).n for a, b in periods
+    ]
+    assert found == [0, 0, 1]  # once, where it fell due, as over days 0-30
+    whole = access.x1(org.lens(scope, since=day(0), until=day(30)), TH)
+    assert (whole.value, whole.n) == (0.0, 1)

@@ -97,12 +97,23 @@ def _requests(lens: Lens) -> list[AdjustmentFacts]:
     facts = lens.facts
     if lens.scope.kind == "ledger":
         return [a for a in facts.adjustments.values() if lens.in_period(a.requested_at)]
+    return [a for a in _scoped(lens) if lens.in_period(a.requested_at)]
+
+
+def _scoped(lens: Lens, *, standing: bool = True) -> list[AdjustmentFacts]:
+    """Requests in a body or project scope made at any time, in request order.
+
+    Those for its meetings and proposals (``scope_meetings``: as they stand at
+    the period's end), and with *standing* the standing requests of members
+    seated on its bodies in the period.
+    """
+    facts = lens.facts
     ids: list[UUID] = []
     for p in lens.proposals(in_period=False):
         ids += facts.adjustments_by_proposal.get(p.id, [])
     for meeting in scope_meetings(lens):
         ids += facts.adjustments_by_meeting.get(meeting, [])
-    for member in seated_members(lens):
+    for member in seated_members(lens) if standing else ():
         ids += [
             i
             for i in facts.adjustments_by_member.get(member, [])
@@ -110,7 +121,7 @@ def _requests(lens: Lens) -> list[AdjustmentFacts]:
         ]
     found = {i: facts.adjustments[i] for i in ids}  # once each, in request order
     return sorted(
-        (a for a in found.values() if lens.in_period(a.requested_at)),
+        found.values(),
         # An id's integer orders as its text does, without formatting the text.
         key=lambda a: (a.requested_at, a.id.int),
     )
@@ -119,11 +130,13 @@ def _requests(lens: Lens) -> list[AdjustmentFacts]:
 def carried_in(lens: Lens) -> list[AdjustmentFacts]:
     """Requests for a meeting or proposal in scope, made before the period, still open.
 
-    Each was pending (open, not yet due) at the end of the period it was made
-    in, so X1 left it out there. It reads it in the period where it was
-    answered or fell due, whichever came first, as D6 carries an action: one
-    still pending at this period's end is carried on again. One answered or
-    overdue before the period counted in an earlier one.
+    In scope as the period's end finds it, as ``requests`` reads its own: a
+    meeting that became a project's in the period brings the requests made
+    for it before. Each was pending (open, not yet due) at the end of the
+    period it was made in, so X1 left it out there. It reads it in the period
+    where it was answered or fell due, whichever came first, as D6 carries an
+    action: one still pending at this period's end is carried on again. One
+    answered or overdue before the period counted in an earlier one.
     """
     since = lens.since
     if since is None:
@@ -132,10 +145,15 @@ def carried_in(lens: Lens) -> list[AdjustmentFacts]:
 
 
 def _carried(lens: Lens, since: datetime) -> list[AdjustmentFacts]:
+    # In scope as it stands at this period's end: a meeting that became a
+    # project's in it (a proposal of the project raised at it) was not the
+    # project's as the request for it was made, which then counted nowhere.
     earlier = Lens(lens.facts, lens.scope, None, since)
-    return [
-        a for a in requests(earlier) if a.scope != "standing" and pending(earlier, a)
-    ]
+    if lens.scope.kind == "ledger":
+        made = requests(earlier)
+    else:
+        made = [a for a in _scoped(lens, standing=False) if a.requested_at < since]
+    return [a for a in made if a.scope != "standing" and pending(earlier, a)]
 
 
 def x1_requests(lens: Lens) -> list[AdjustmentFacts]:
