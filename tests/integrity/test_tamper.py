@@ -42,6 +42,7 @@ from coledger.integrity import (
     verify,
 )
 from coledger.integrity import source as source_module
+from coledger.integrity.checkpoints import read_unverified
 from coledger.integrity.merkle import root
 from coledger.integrity.source import SQLiteSource, open_source
 from coledger.integrity.verify import printable
@@ -761,6 +762,35 @@ def test_a_later_checkpoint_of_a_rewritten_history_is_equivocation(
     assert later in finding.detail
     assert finding.leaf_index == SIZE - 1
     assert audit(both, notes=[later, earlier]).counts == report.counts
+
+
+def test_a_fork_names_the_larger_note_the_log_matched_in_either_order(
+    both: Scene,
+) -> None:
+    """Of two roots signed for the larger size, the fork cites the one the log matched.
+
+    The forged smaller and larger notes may well agree with each other; only
+    the note the walked leaves hash to proves that the key signed a second
+    history, so it is the one named and printed, whatever order they came in.
+    """
+    with tampering(both) as raw:
+        leaves = [leaf.leaf_hash for leaf in raw.leaves()]
+    smaller = both.key.sign(SIZE - 6, root([bytes(32)] * (SIZE - 6)))
+    larger = both.key.sign(SIZE, root([bytes(32)] * SIZE))
+    genuine = both.notes[0]
+    assert root(leaves) == read_unverified(genuine).root
+    for notes in ([smaller, larger, genuine], [smaller, genuine, larger]):
+        report = audit(both, notes=notes)
+        assert report.counts == {"EQUIVOCATION": 2, "ROOT_MISMATCH": 1}
+        [fork] = [
+            f
+            for f in report.findings
+            if f.code == "EQUIVOCATION" and f.leaf_index == SIZE - 7
+        ]
+        named = f"checkpoint {notes.index(genuine) + 1}"
+        assert fork.detail.startswith(f"checkpoint 1 and {named}: ")
+        assert genuine in fork.detail
+        assert larger not in fork.detail
 
 
 def test_a_later_checkpoint_of_a_tampered_log_is_no_equivocation(

@@ -275,6 +275,8 @@ class _Walker:
         self.tree = CompactRange()
         self.pending = list(checkpoints)
         self.matched: list[int] = []
+        self.vouching: list[Checkpoint] = []
+        """For each size in ``matched``, the checkpoint whose root the log has."""
         self.mismatched: list[Checkpoint] = []
         self.expected_index = 0
         self.last_nid: int | None = None
@@ -310,9 +312,11 @@ class _Walker:
         if not due:
             return
         root = self.tree.root()
-        if any(checkpoint.root == root for checkpoint in due):
+        matching = [checkpoint for checkpoint in due if checkpoint.root == root]
+        if matching:
             # Any other root signed for this size is EQUIVOCATION already.
             self.matched.append(self.size)
+            self.vouching.append(matching[0])
             return
         for checkpoint in due:
             self.mismatched.append(checkpoint)
@@ -639,13 +643,11 @@ def _forks(walker: _Walker, named: dict[Checkpoint, str]) -> Iterator[Finding]:
     The larger root matched, so it commits to the very leaves walked; their
     prefix does not hash to the smaller root, so the pinned key signed two
     histories that no one log can hold. A rewrite of the database alone cannot
-    make that happen: only the key can.
+    make that happen: only the key can. The larger note named is the one the
+    log matched, never another root signed for its size.
     """
     for bad in walker.mismatched:
-        later = next(
-            (c for c in named if c.size > bad.size and c.size in walker.matched),
-            None,
-        )
+        later = next((c for c in walker.vouching if c.size > bad.size), None)
         if later is None:
             continue
         yield Finding(
