@@ -103,6 +103,31 @@ def test_readme_journeys_run_after_the_quickstart(tmp_path: Path) -> None:
             assert done.stdout.splitlines() == shown, command
 
 
+def test_the_readme_demo_summary_is_what_the_demo_prints(tmp_path: Path) -> None:
+    """The demo output the README shows, its elided lines aside, is printed in order."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "ids differ" not in text  # the summary shows no ids, and never varies
+    shown = next(
+        body
+        for language, body in ANY_FENCE.findall(text)
+        if language == "text" and body.startswith("Recorded a year")
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("COLEDGER_")}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "coledger"), "demo"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    printed = iter(done.stdout.splitlines())
+    for line in shown.splitlines():
+        if line != "...":
+            assert line in printed, line
+
+
 def test_the_tracking_name_shown_is_the_one_rebuild_writes() -> None:
     """The projection tracking name cli.md shows is the default thresholds' own."""
     shown = re.findall(
