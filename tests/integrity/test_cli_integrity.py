@@ -765,6 +765,21 @@ def test_verify_receipt_says_what_the_receipt_proves(
     assert as_json["root"] == proven.checkpoint.root_b64
 
 
+def test_the_guide_names_the_receipt_fields_a_member_checks(
+    published: Published, receipt: str
+) -> None:
+    """The guide's check that a receipt is theirs names fields the receipt holds."""
+    guide = Path(__file__).resolve().parents[2] / "docs" / "auditors-guide.md"
+    text = " ".join(guide.read_text(encoding="utf-8").split())
+    bullet = text.split("**That it is their ballot.**", 1)[1].split("- **", 1)[0]
+    extra = json.loads(base64.b64decode(receipt.splitlines()[1].split(" ", 1)[1]))
+    stored = json.loads(base64.b64decode(extra["state"]))
+    assert "`originator_id`" in bullet
+    assert extra["originator_id"] == str(published.scene.proposal)
+    assert '`"voter"`' in bullet
+    assert stored["voter"] == str(published.scene.voters[1])
+
+
 def test_verify_receipt_refuses_an_altered_receipt_or_another_key(
     published: Published, receipt: str
 ) -> None:
