@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+import pytest
+
 from coledger import Ledger
-from coledger.demo import YEAR_START
+from coledger.demo import PROPOSALS, YEAR_START, record_year
 from coledger.domain.base import LedgerAggregate
 from coledger.domain.body import Body
 from coledger.domain.meeting import Meeting
 from coledger.domain.project import Project
 from coledger.domain.proposal import Proposal
+from coledger.errors import InvalidInputError
 
 
 def _events(ledger: Ledger) -> list[LedgerAggregate.Event]:
@@ -117,3 +120,15 @@ def test_demo_rationales_agree_with_their_outcomes(demo_ledger: Ledger) -> None:
         if rationale.startswith("Agreed") != (outcome == "adopted")
     }
     assert wrong == set()
+
+
+def test_demo_refuses_a_seed_too_long_for_its_minutes_before_recording(
+    demo_ledger: Ledger,
+) -> None:
+    """record_year refuses a seed too long for its minutes, recording nothing."""
+    assert len(demo_ledger.proposals()) == PROPOSALS  # the minutes it numbers
+    with Ledger.open("memory://") as ledger:
+        for seed in (10**489, -(10**488), 10**5000):
+            with pytest.raises(InvalidInputError, match="seed"):
+                record_year(ledger, seed=seed)
+            assert ledger.position == 0

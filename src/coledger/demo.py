@@ -19,6 +19,8 @@ import attrs
 
 from coledger.application import Ledger
 from coledger.domain import Rule
+from coledger.domain.values import MAX_SOURCE_REF
+from coledger.errors import InvalidInputError, shown_value
 from coledger.projections.report import PowerSharingReport
 from coledger.reports.vocabulary import exact, indicator
 
@@ -29,6 +31,8 @@ everyone has registered and declared, before the first weekly meeting."""
 TURNOVER_DAY = 200
 """The day of the year a trustee steps down from the board and a trainer joins."""
 ORGANISATION = "Riverside Mixed Ability Sports (an invented charity)"
+PROPOSALS = 32
+"""How many proposals the year raises (its plan of sixteen, twice over)."""
 
 TRAINERS = [
     "Alex Moreno", "Bea Okafor", "Cal Jensen", "Dee Fairweather", "Eli Novak",
@@ -395,7 +399,7 @@ class _Year:
                 meeting=meeting,
                 occurred_at=self.at(day),
                 # The seed names the minutes, so several years fit in one ledger.
-                source_ref=f"minutes:{self.seed}/{n + 1}",
+                source_ref=_minutes(self.seed, n + 1),
             )
             electorate = ledger.body(body).voting_members
             comments = []
@@ -584,9 +588,41 @@ class _Year:
             )
 
 
+def _minutes(seed: object, number: int) -> str:
+    """The reference of the minutes that raised the year's proposal *number*."""
+    return f"minutes:{seed}/{number}"
+
+
+LONGEST_SEED = MAX_SOURCE_REF - len(_minutes("", PROPOSALS))
+"""The most characters a seed may be written in (a minus sign counts)."""
+
+
+def check_seed(seed: int) -> int:
+    """*seed* if it fits in the minutes' references; InvalidInputError if not.
+
+    Each proposal's reference holds the seed, and the ledger takes references
+    of MAX_SOURCE_REF characters at most: refused there, a seed too long would
+    stop the year part way through its recording.
+    """
+    try:
+        written = str(seed)
+    except ValueError:  # a whole number too long for Python to write out
+        written = None
+    if written is None or len(written) > LONGEST_SEED:
+        size = "" if written is None else f"{len(written):,} characters long"
+        msg = (
+            f"the seed is {size or shown_value(seed)}; it names each proposal's "
+            f"minutes (minutes:SEED/N), whose reference holds {MAX_SOURCE_REF} "
+            f"characters at most, so a seed has {LONGEST_SEED} at most (a minus "
+            "sign counts)"
+        )
+        raise InvalidInputError(msg)
+    return seed
+
+
 def record_year(ledger: Ledger, seed: int = 2025) -> None:
-    """Record the invented year into *ledger*."""
-    _Year(ledger, seed).run()
+    """Record the invented year into *ledger* (a seed too long: InvalidInputError)."""
+    _Year(ledger, check_seed(seed)).run()
 
 
 def summarise(ledger: Ledger, url: str) -> DemoSummary:

@@ -1058,3 +1058,18 @@ def test_the_help_of_each_verdict_command_names_exit_2() -> None:
         if "2 could not run" not in helps[command]
     ]
     assert missing == []
+
+
+def test_demo_refuses_a_seed_too_long_for_its_minutes_before_anything(
+    tmp_path: Path,
+) -> None:
+    """A --seed too long to name the minutes exits 2 before any file is made."""
+    result = run(
+        "demo", "--seed", "9" * 490, cwd=tmp_path, env={"COLEDGER_MASTER_KEY": ""}
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert "argument --seed" in result.stderr
+    assert "9" * 490 not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    longest = run("demo", "--seed", "-" + "9" * 488, "--json", cwd=tmp_path)
+    assert longest.returncode == 0, longest.stderr

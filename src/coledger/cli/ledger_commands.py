@@ -360,6 +360,23 @@ def _erasure_audit(args: argparse.Namespace) -> int:
     return print_verdict(text, EXIT_OK if audit.ok else EXIT_REFUSED)
 
 
+def _seed(text: str) -> int:
+    """A --seed: a whole number the demo's minutes can name, refused before any work.
+
+    A refused value is not repeated: one too long to fit would fill the line.
+    """
+    try:
+        return demo.check_seed(int(text))
+    except InvalidInputError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+    except ValueError as error:  # not a number, or too long to read as one
+        msg = (
+            "the value given is not a whole number of at most "
+            f"{demo.LONGEST_SEED} characters"
+        )
+        raise argparse.ArgumentTypeError(msg) from error
+
+
 def _seconds(text: str) -> float:
     """A wait in seconds for --poll: from a hundredth of a second to an hour."""
     try:
@@ -380,7 +397,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_common(parser)
     parser.add_argument(
         "--seed",
-        type=int,
+        type=_seed,
         default=2025,
         help="random seed; the same seed tells the same story (default: 2025)",
     )
