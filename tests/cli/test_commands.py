@@ -567,6 +567,31 @@ def test_report_names_the_option_of_a_date_outside_the_records_years(
         assert not (demo_dir / "far.txt").exists()
 
 
+def test_report_checks_the_end_of_a_day_where_it_falls_for_the_records_years(
+    demo_dir: Path,
+) -> None:
+    """A T24:00 bound is checked as the next midnight it names, as that midnight is.
+
+    The end of 2199, written either way, ends a period; the end of 1799 is
+    1800's start; the end of 2199 begins no period (exit 2, naming --since).
+    """
+    for option, value in (
+        ("--since", "1799-12-31T24:00"),
+        ("--until", "2199-12-31T24:00"),
+        ("--until", "2200-01-01"),
+    ):
+        good = run("report", option, value, "--format", "json", cwd=demo_dir)
+        assert good.returncode == 0, (value, good.stderr)
+    for option, value in (
+        ("--since", "2199-12-31T24:00"),
+        ("--until", "2199-12-31T24:00-05:00"),
+    ):
+        far = run("report", option, value, cwd=demo_dir)
+        assert (far.returncode, far.stdout) == (2, ""), value
+        assert far.stderr.startswith(f"coledger: {option} "), far.stderr
+        assert "outside the years 1800 to 2199" in far.stderr
+
+
 def test_import_polis_then_refuse_a_second_time(tmp_path: Path) -> None:
     """import-polis loads a conversation; a second run and a bad folder are refused."""
     need_polis()

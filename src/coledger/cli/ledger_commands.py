@@ -30,7 +30,13 @@ from coledger.cli._common import (
     uuid_arg,
     writable,
 )
-from coledger.domain.values import MAX_NAME, check_aware, check_text
+from coledger.domain.values import (
+    EARLIEST,
+    LATEST,
+    MAX_NAME,
+    check_aware,
+    check_text,
+)
 from coledger.errors import (
     InvalidInputError,
     NotMaterialisedError,
@@ -108,12 +114,18 @@ def _date(text: str | None, what: str) -> datetime | None:
     except ValueError as error:
         raise CommandError(f"--{what} {text!r} is not a date (YYYY-MM-DD)") from error
     value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:  # checked below as the midnight it names, not as the day's start
+        value += timedelta(days=0 if end is None else 1)
+    except OverflowError as error:  # datetime's last day has no next day
+        years = f"{EARLIEST.year} to {LATEST.year - 1}"
+        msg = f"--{what} {text} is outside the years {years} that a record can hold"
+        raise CommandError(msg) from error
+    if what == "until" and value == LATEST:  # a period may run to the end
+        return value
     try:  # a date too far out is a mistyped option, refused before the ledger opens
-        value = check_aware(f"--{what}", value)
+        return check_aware(f"--{what}", value)
     except TimeOutOfRangeError as error:
         raise CommandError(str(error)) from error
-    # A day at the end of datetime's range has no next day: checked above.
-    return value if end is None else value + timedelta(days=1)
 
 
 def _report(args: argparse.Namespace) -> int:
