@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import select
 import shutil
 import sqlite3
@@ -1098,3 +1099,22 @@ def test_demo_refuses_a_seed_too_long_for_its_minutes_before_anything(
     assert list(tmp_path.iterdir()) == []
     longest = run("demo", "--seed", "-" + "9" * 488, "--json", cwd=tmp_path)
     assert longest.returncode == 0, longest.stderr
+
+
+def test_each_synopsis_in_the_docs_names_values_as_the_help_does() -> None:
+    """Every `--option VALUE` of a synopsis in docs/cli.md is the --help's metavar."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    text = (Path(coledger.__file__).parents[2] / "docs" / "cli.md").read_text()
+    blocks = re.findall(r"```text\n(coledger [a-z-]+ .*?)```", text, flags=re.DOTALL)
+    differ = []
+    for block in blocks:
+        command = sub.choices[block.split()[1]]
+        for option, value in re.findall(r"(--[a-z-]+) ([A-Za-z_|]+)", block):
+            action = command._option_string_actions[option]
+            choices = "|".join(action.choices or [])
+            shown = action.metavar or choices or action.dest.upper()
+            if shown != value:
+                differ.append(f"{command.prog} {option}: docs {value}, help {shown}")
+    assert len(blocks) == len(sub.choices)
+    assert differ == []

@@ -299,7 +299,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="make the Ed25519 key that signs checkpoints (or, with --master, "
         "print a new master key)",
     )
-    keygen.add_argument("--name", help="origin, e.g. riverside.example/ledger")
+    keygen.add_argument(
+        "--name", metavar="ORIGIN", help="origin, e.g. riverside.example/ledger"
+    )
     keygen.add_argument(
         "--master", action="store_true", help="print a new random master key instead"
     )
@@ -332,7 +334,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_common(verify_parser, keyless=True)
     verify_parser.add_argument(
-        "--trusted-key", help="the pinned verifier key, or @file holding it"
+        "--trusted-key",
+        metavar="KEY",
+        help="the pinned verifier key, or @file holding it",
     )
     verify_parser.add_argument(
         "--checkpoint",
@@ -384,6 +388,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     receipt.add_argument(
         "--trusted-key",
         required=True,
+        metavar="KEY",
         help="the pinned verifier key, or @file holding it",
     )
     receipt.add_argument("--json", action="store_true", help="print JSON")

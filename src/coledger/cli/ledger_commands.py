@@ -410,6 +410,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--seed",
         type=_seed,
+        metavar="N",
         default=2025,
         help="random seed; the same seed tells the same story (default: 2025)",
     )
@@ -438,10 +439,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument(
         "--organisation",
+        metavar="NAME",
         help="the organisation's name, as a title (text or html only)",
     )
     parser.add_argument(
         "--group",
+        metavar="WORD",
         help="what the members' report calls people with lived experience "
         "(e.g. trainers; --audience members, text or html only)",
     )
@@ -479,6 +482,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--poll",
         type=_seconds,
+        metavar="SECONDS",
         default=1.0,
         help="longest wait between checks (s, from 0.01 to 3600; default: 1.0)",
     )
@@ -489,7 +493,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_common(parser)
     parser.add_argument("--member", metavar="ID", help="the member to erase")
     parser.add_argument("--by", metavar="ID", help="the member recording it")
-    parser.add_argument("--source-ref", help="where the request came from")
+    parser.add_argument(
+        "--source-ref", metavar="REF", help="where the request came from"
+    )
     parser.add_argument(
         "--reapply",
         action="store_true",
