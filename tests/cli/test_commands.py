@@ -760,6 +760,16 @@ def test_far_positions_and_bad_waits(demo_dir: Path) -> None:
         assert "--poll" in result.stderr
 
 
+def test_a_negative_as_of_is_usage_naming_the_option(demo_dir: Path) -> None:
+    """A negative --as-of is refused as the dates are: exit 2, naming the option."""
+    bad = run("report", "--as-of", "-3", "--out", "early.txt", cwd=demo_dir)
+    assert (bad.returncode, bad.stdout) == (2, "")
+    assert bad.stderr == (
+        "coledger: --as-of must be a recorded position (a whole number >= 0), not -3\n"
+    )
+    assert not (demo_dir / "early.txt").exists()
+
+
 @pytest.mark.parametrize("out", ["no-folder/cp.txt", "/proc/cp.txt"])
 def test_checkpoint_to_an_unwritable_place_signs_nothing(
     demo_dir: Path, tmp_path: Path, out: str

@@ -11,6 +11,7 @@ import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from coledger import demo
@@ -35,6 +36,7 @@ from coledger.domain.values import (
     LATEST,
     MAX_NAME,
     check_aware,
+    check_position,
     check_text,
 )
 from coledger.errors import (
@@ -47,6 +49,9 @@ from coledger.projections.materialise import LONGEST_POLL, SHORTEST_POLL
 from coledger.serialization import to_jsonable
 from coledger.storage import parse_url, shown
 from coledger.timeline import clock, timeline
+
+if TYPE_CHECKING:
+    from coledger.projections import Thresholds
 
 REBUILD_AGAIN = (
     "the projection tables are left as they were (run coledger rebuild again); "
@@ -128,22 +133,28 @@ def _date(text: str | None, what: str) -> datetime | None:
         raise CommandError(str(error)) from error
 
 
-def _report(args: argparse.Namespace) -> int:
+def _small_cell(args: argparse.Namespace) -> Thresholds | None:
+    """The thresholds a --small-cell asks for (None without one), checked."""
     from coledger.projections import Thresholds  # noqa: PLC0415
+
+    if args.small_cell is None:
+        return None
+    if args.audience == "board":
+        raise CommandError(
+            "--small-cell applies to the public and members' reports; "
+            "the board's report shows every number"
+        )
+    try:
+        return Thresholds(small_cell=args.small_cell)  # before any work
+    except InvalidInputError as error:  # bad usage, as for the board above
+        raise CommandError(f"--small-cell {args.small_cell}: {error}") from error
+
+
+def _report(args: argparse.Namespace) -> int:
     from coledger.reports import render  # noqa: PLC0415 (only report needs it)
 
     _refuse_unused_words(args)
-    thresholds = None
-    if args.small_cell is not None:
-        if args.audience == "board":
-            raise CommandError(
-                "--small-cell applies to the public and members' reports; "
-                "the board's report shows every number"
-            )
-        try:
-            thresholds = Thresholds(small_cell=args.small_cell)  # before any work
-        except InvalidInputError as error:  # bad usage, as for the board above
-            raise CommandError(f"--small-cell {args.small_cell}: {error}") from error
+    thresholds = _small_cell(args)
     url = storage_url(args.db, existing=True)
     # An empty bound given (an unset variable) is a period asked for too.
     bounds = (args.since, args.until, args.as_of)
@@ -155,6 +166,12 @@ def _report(args: argparse.Namespace) -> int:
     # An empty id given (an unset variable) is a bad id, not the whole ledger.
     body = None if args.body is None else uuid_arg(args.body, "body")
     project = None if args.project is None else uuid_arg(args.project, "project")
+    since, until = _date(args.since, "since"), _date(args.until, "until")
+    if args.as_of is not None:
+        try:
+            check_position("--as-of", args.as_of)
+        except InvalidInputError as error:  # mistyped, as a date out of range is
+            raise CommandError(str(error)) from error
     with Ledger.open(url, master_key=master_key(args)) as ledger:
         if args.tables:
             try:
@@ -187,8 +204,8 @@ def _report(args: argparse.Namespace) -> int:
             report = ledger.power_sharing(
                 body=body,
                 project=project,
-                since=_date(args.since, "since"),
-                until=_date(args.until, "until"),
+                since=since,
+                until=until,
                 as_of=args.as_of,
             )
         names = {str(b.id): b.name for b in ledger.bodies()}
