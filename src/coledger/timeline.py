@@ -196,12 +196,22 @@ def timeline(
     its proposals, its meetings (those called for it, and those its proposals
     were raised at), and the requests for each, so that a need noted is
     followed by its answer.
-    """
-    if (proposal is None) == (project is None):
-        from coledger.errors import InvalidInputError  # noqa: PLC0415
 
+    Inside a ``batch()`` it raises WrongStateError, as a subject access
+    report does: the records would be read with the batch's changes and the
+    events without them, so a proposal the batch raised would show nothing.
+    """
+    from coledger.errors import InvalidInputError, WrongStateError  # noqa: PLC0415
+
+    if (proposal is None) == (project is None):
         msg = "a timeline is of one proposal or one project"
         raise InvalidInputError(msg)
+    if ledger._in_own_batch():  # noqa: SLF001 (the stored events are read)
+        msg = (
+            "a timeline reads the stored events, and this batch's are not "
+            "stored yet: ask for it after the batch"
+        )
+        raise WrongStateError(msg)
     actions: dict[UUID, str] = {}
     if proposal is not None:
         view = ledger.proposal(proposal)

@@ -11,7 +11,7 @@ from uuid import UUID
 
 import pytest
 
-from coledger import Ledger, Rule
+from coledger import Ledger, Rule, WrongStateError
 from coledger.cli import main
 from coledger.cli._common import EXIT_USAGE
 from coledger.serialization import to_jsonable
@@ -236,3 +236,16 @@ def test_an_advisory_vote_opened_says_it_is_advisory(memory_ledger: Ledger) -> N
     opened, closed = [e.text for e in timeline(ledger, proposal=p)][-2:]
     assert opened == "opened an advisory vote for 2 voter(s)"
     assert closed.startswith("closed an advisory vote:")
+
+
+def test_a_timeline_inside_a_batch_is_refused_not_left_empty(
+    memory_ledger: Ledger,
+) -> None:
+    """In a batch, a timeline is refused, not read without the batch's events."""
+    ledger = memory_ledger
+    pat, _, board = _people_and_board(ledger)
+    with ledger.batch():
+        p = ledger.raise_proposal(board, proposers=[pat], title="Kit", text="New.")
+        with pytest.raises(WrongStateError, match="after the batch"):
+            timeline(ledger, proposal=p)
+    assert [e.kind for e in timeline(ledger, proposal=p)] == ["Proposal.Raised"]
