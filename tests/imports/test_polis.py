@@ -317,6 +317,33 @@ def test_a_rejection_most_voters_agreed_with_counts_as_a_d5_override(
         assert len(agreed & rejected) == len(rejected) == 23
 
 
+def test_the_seed_author_leaves_the_proposer_figures_by_withdrawal() -> None:
+    """A role change moves no figure; a withdrawal dated at the start moves A1."""
+    folder = export(SEATTLE)
+    text = " ".join((REPO / "docs" / "imports.md").read_text(encoding="utf-8").split())
+    with Ledger.open("memory://") as ledger:
+        result = import_polis(ledger, folder, lived_experience="OTHER_LE")
+        seed = ledger.find_by_source_ref(f"polis:{SEATTLE}/participant/0")
+        assert seed is not None
+        start = ledger.proposal(proposal_of(ledger, SEATTLE, 0)).raised_at
+
+        def figures() -> dict[str, Any]:
+            report = ledger.power_sharing(project=result.project)
+            return {code: (f.value, f.n) for code, f in report.indicators.items()}
+
+        before = figures()
+        ledger.change_role(seed, "staff", by=result.organiser, occurred_at=start)
+        assert figures() == before
+        ledger.withdraw_lived_experience(seed, occurred_at=start)
+        a1 = ledger.power_sharing(project=result.project).indicators["A1"]
+    seeded = sum(r["author-id"] == "0" for r in read_csv(folder / "comments.csv"))
+    assert a1.n == 54
+    assert a1.value is not None
+    assert round(a1.value * a1.n) == 54 - seeded == 41
+    assert "A1 then reads 41 of its 54 statements" in text
+    assert "figures by role" not in text
+
+
 def test_the_ladder_rates_the_conversation_a_consultation(
     imported: tuple[Ledger, PolisImport, Path],
 ) -> None:
