@@ -586,6 +586,21 @@ def test_a_long_description_cut_inside_a_line_break_imports(
     assert described.endswith("x" * 100 + " ")
 
 
+def test_a_damaged_summary_is_refused_as_the_docs_list(
+    copy: Path, memory_ledger: Ledger
+) -> None:
+    """An optional summary.csv with a row of three cells is refused, as documented."""
+    summary = copy / "summary.csv"
+    with summary.open("a", encoding="utf-8") as f:
+        f.write("note,a,b\n")
+    with pytest.raises(MalformedImportError) as raised:
+        import_polis(memory_ledger, copy)
+    assert (raised.value.path, raised.value.line) == (summary, 10)
+    assert memory_ledger.position == 0
+    text = " ".join((REPO / "docs" / "imports.md").read_text(encoding="utf-8").split())
+    assert "has a row that is not a key and a value" in text
+
+
 @pytest.mark.parametrize("invisible", ["\u200b", "\ufeff \u00ad", "\u180e"])
 def test_an_invisible_topic_is_no_topic(
     copy: Path, memory_ledger: Ledger, invisible: str
