@@ -882,6 +882,10 @@ NAIVE = datetime(2022, 7, 27)  # noqa: DTZ001 (the point of the test)
 SPOILT: dict[str, tuple[Spoiler, type[InvalidInputError]]] = {
     "conversation 5": (replaced(conversation=5), InvalidInputError),
     "conversation ''": (replaced(conversation=""), EmptyTextError),
+    "a conversation named like a statement": (
+        replaced(conversation=f"{LONDON}/35"),
+        InvalidInputError,
+    ),
     "topic 5": (replaced(topic=5), InvalidInputError),
     "seconds None": (replaced(seconds=None), InvalidInputError),
     "statements None": (replaced(statements=None), InvalidInputError),
@@ -920,6 +924,17 @@ def test_an_export_spoilt_by_hand_is_refused_and_nothing_is_stored(
     with pytest.raises(error):
         import_polis(memory_ledger, spoil(london_read))
     assert memory_ledger.position == 0
+
+
+def test_a_conversation_name_with_a_slash_cannot_take_another_s_references(
+    london_read: PolisExport, memory_ledger: Ledger
+) -> None:
+    """A name no folder has, refused so statement 35's reference stays free."""
+    named = attrs.evolve(london_read, conversation=f"{LONDON}/35")
+    with pytest.raises(InvalidInputError, match="/"):
+        import_polis(memory_ledger, named)
+    result = import_polis(memory_ledger, london_read)
+    assert proposal_of(memory_ledger, LONDON, 35) != result.project
 
 
 def test_two_votes_given_one_line_are_refused_naming_the_vote(

@@ -525,6 +525,11 @@ def _check_labels(export: PolisExport) -> None:
     v.check_text(
         "conversation", export.conversation, limit=v.MAX_SOURCE_REF, one_line=True
     )
+    if "/" in export.conversation:  # polis:a/35 would be statement 35 of a
+        raise InvalidInputError(
+            f"conversation {export.conversation!r} holds '/', which no folder's "
+            "name does: its source references would read as another conversation's"
+        )
     v.check_optional_text("topic", export.topic, limit=v.MAX_NAME, one_line=True)
     v.check_optional_text("url", export.url, limit=v.MAX_NAME, one_line=True)
     v.check_optional_text("description", export.description, limit=v.MAX_TEXT // 2)
