@@ -423,3 +423,28 @@ def test_a_tracking_row_edited_past_reading_is_written_afresh(
         assert (
             comparable(ledger.power_sharing(materialised=True, catch_up=False)) == right
         )
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@pytest.mark.parametrize("live", [False, True], ids=["reopened", "live"])
+def test_a_data_table_lost_beside_its_tracking_is_filled_for_every_scope(
+    ledger_url: str, backend: str, live: bool
+) -> None:
+    """A data table made again beside a kept tracking row gets every scope's rows."""
+    schema = ledger_url.partition("schema=")[2] or None
+    with Ledger.open(ledger_url) as ledger:
+        record_year(ledger)
+        ledger.projections().catch_up()
+        if live:  # under the projector's own connection
+            _run_sql(ledger_url, schema, ["DROP TABLE coledger_ladder"])
+            propose_on_the_latest_day(ledger)
+            ledger.projections().catch_up()
+    if not live:
+        _run_sql(ledger_url, schema, ["DROP TABLE coledger_ladder"])
+    with Ledger.open(ledger_url) as ledger:
+        if not live:
+            propose_on_the_latest_day(ledger)
+            ledger.projections().catch_up()
+        for body in ledger.bodies():
+            read = ledger.power_sharing(body=body.id, materialised=True, catch_up=False)
+            assert comparable(read) == comparable(ledger.power_sharing(body=body.id))

@@ -565,6 +565,8 @@ class SQLTables(Tables):
             for table in DATA_TABLES:
                 self._conn.execute(f"DROP TABLE IF EXISTS {table}")
             self._conn.execute("DELETE FROM coledger_tracking")
+        elif self._data_lost():
+            self._conn.execute("DELETE FROM coledger_tracking")
         if self._tracking_outdated():
             self._conn.execute(
                 "ALTER TABLE coledger_tracking ADD COLUMN key_generation BIGINT"
@@ -573,8 +575,19 @@ class SQLTables(Tables):
             self._conn.execute(statement)
 
     def _outdated(self) -> bool:
-        """Whether a table made by an earlier release lacks a column."""
-        return self._data_outdated() or self._tracking_outdated()
+        """Whether a table made by an earlier release lacks a column, or one is lost."""
+        return self._data_outdated() or self._tracking_outdated() or self._data_lost()
+
+    def _data_lost(self) -> bool:
+        """Whether a data table is missing beside the tracking table.
+
+        Dropped by hand, or left out of a restore: made again empty, it would
+        get only the scopes the next catch-up touches, so the tracking goes
+        with it and that catch-up works every scope out afresh.
+        """
+        if not self._columns("coledger_tracking"):
+            return False
+        return any(not self._columns(table) for table in DATA_TABLES)
 
     def _data_outdated(self) -> bool:
         """Whether a data table lacks one of its ``COLUMNS``.
