@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from coledger import Ledger
 from coledger.projections.materialise import comparable
 from history_builder import WideBuilder
+from indicator_helpers import day, person, seated_board
 
 COUNTED_BY_TIME = ("A1", "V1", "D1", "D2", "D5", "V6", "P3")
 """Figures whose n counts acts each placed in the period by its own time alone.
@@ -109,3 +110,17 @@ def test_as_of_the_last_position_is_the_report_now(data: st.DataObject) -> None:
                 as_of=ledger.position,
             )
             assert comparable(now) == comparable(then), (body, project)
+
+
+def test_a_seat_held_for_an_instant_belongs_to_the_period_it_falls_in() -> None:
+    """A seat assigned and vacated at a cut counts after it, as an act there does."""
+    with Ledger.open("memory://") as ledger:
+        ada, board, *_ = seated_board(ledger)
+        kim = person(ledger, "Kim", le_from=0)
+        ledger.assign_seat(board, kim, by=ada, occurred_at=day(5))
+        ledger.vacate_seat(board, kim, by=ada, occurred_at=day(5))
+        whole, before, after = (
+            ledger.power_sharing(since=day(s), until=day(u)).indicators["R6"].n
+            for s, u in ((0, 10), (0, 5), (5, 10))
+        )
+        assert (whole, before, after) == (3, 2, 3)

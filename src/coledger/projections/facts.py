@@ -119,12 +119,15 @@ class Spell:
 
         One that ends before it starts holds at no moment: a seat whose
         holder's erasure is dated before they took it. (One that ends as it
-        starts, a seat vacated at once, is counted, as it is recorded.)
+        starts, a seat vacated at once, is counted, as it is recorded, in the
+        period its instant falls in, as an act at that time is.)
         """
         if self.end is not None and self.end < self.start:
             return False
         started = until is None or self.start < until
-        return started and (self.end is None or since is None or self.end > since)
+        if since is None or self.end is None:
+            return started
+        return started and (self.end > since or self.end == self.start >= since)
 
 
 def _in_force(history: list[tuple[datetime, V]], at: datetime, latest: V) -> V:
