@@ -124,3 +124,28 @@ def test_a_seat_held_for_an_instant_belongs_to_the_period_it_falls_in() -> None:
             for s, u in ((0, 10), (0, 5), (5, 10))
         )
         assert (whole, before, after) == (3, 2, 3)
+
+
+def test_an_adoption_overturned_later_keeps_its_actions_in_the_period_before() -> None:
+    """D6 counts an action done while adopted in the period before an override."""
+    with Ledger.open("memory://") as ledger:
+        ada, board, lee, sol = seated_board(ledger)
+        proposal = ledger.raise_proposal(
+            board, proposers=[lee], title="Rota", text="A rota.", occurred_at=day(1)
+        )
+        ledger.open_voting(proposal, by=ada, occurred_at=day(2))
+        for voter in (lee, sol):
+            ledger.cast_ballot(proposal, voter=voter, choice="for", occurred_at=day(2))
+        ledger.close_voting(proposal, by=ada, occurred_at=day(3))
+        action = ledger.assign_action(
+            proposal, description="Draw it", owners=[lee], by=ada, occurred_at=day(3)
+        )
+        ledger.complete_action(proposal, action, by=ada, occurred_at=day(4))
+        ledger.decide(
+            proposal, outcome="rejected", method="chair", by=ada, occurred_at=day(6)
+        )
+        whole, before, after = (
+            ledger.power_sharing(since=day(s), until=day(u)).indicators["D6"].n
+            for s, u in ((0, 10), (0, 5), (5, 10))
+        )
+        assert (whole, before, after) == (0, 1, 0)
