@@ -149,3 +149,16 @@ def test_an_adoption_overturned_later_keeps_its_actions_in_the_period_before() -
             for s, u in ((0, 10), (0, 5), (5, 10))
         )
         assert (whole, before, after) == (0, 1, 0)
+
+
+def test_a_member_erased_as_a_period_starts_is_not_in_its_v2() -> None:
+    """V2 leaves out a member erased at the period's start, and counts them before."""
+    with Ledger.open("memory://") as ledger:
+        ada, *_ = seated_board(ledger)
+        kim = person(ledger, "Kim", none_from=0)
+        ledger.erase_member(kim, by=ada, occurred_at=day(5))
+        before, after = (
+            ledger.power_sharing(since=day(s), until=day(u)).indicators["V2"].n
+            for s, u in ((0, 5), (5, 10))
+        )
+        assert (before, after) == (4, 3)
