@@ -438,3 +438,16 @@ def test_a_point_read_from_few_answers_says_so(coverage: float, warned: bool) ->
         assert (FEW_ANSWERED[0] in ideas) == warned
         seats = out.split("Who can vote")[1].split("Did people")[0]
         assert FEW_ANSWERED[0] not in seats  # half of the seat holders answered
+
+
+def test_the_answers_table_counts_only_the_group_s_comments() -> None:
+    """V5 counts only the group's comments, so its table row says whose they are."""
+    report = attrs.evolve(
+        _hand_made("body"),
+        indicators={"V5": Figure("V5", 0.5, 30, 1.0, "partial", people=8)},
+    )
+    out = render(report, audience="members", format="html", group="trainers")
+    answers = out.split("Did we tell people what happened")[1].split("How well do")[0]
+    assert "Comments from trainers on ideas we decided about" in answers
+    assert "Comments on ideas we decided about" not in answers
+    assert "Comments from trainers we answered" in answers

@@ -150,7 +150,8 @@ def test_the_comments_counted_are_those_on_ideas_that_were_decided() -> None:
         assert "We made decisions about some ideas." in out
         assert "People with lived experience made 5 to 20 comments on them." in out
     table = _members(ledger, board, "html").split("The numbers about answers")[1]
-    assert '<th scope="row">Comments on ideas we decided about</th>' in table
+    row = "Comments from people with lived experience on ideas we decided about"
+    assert f'<th scope="row">{row}</th>' in table
 
 
 def test_unequal_terms_are_not_put_down_to_support_alone() -> None:

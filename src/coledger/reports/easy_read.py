@@ -354,10 +354,11 @@ def feedback(safe: SafeReport, group: str) -> Point:
         caption="The numbers about answers",
         heading="Did we tell people what happened to their ideas?",
         lines=lines,
-        meter=None if f is None else _meter("Comments we answered", f),
+        meter=None if f is None else _meter(f"Comments from {group} we answered", f),
         table=(
-            ("Comments on ideas we decided about", made or "not shown"),
-            ("Comments we answered", _table_words(f)),
+            # V5 counts only the group's comments, so the rows say whose they are
+            (f"Comments from {group} on ideas we decided about", made or "not shown"),
+            (f"Comments from {group} we answered", _table_words(f)),
         ),
     )
 
