@@ -187,6 +187,32 @@ def test_an_erasure_recorded_while_the_audit_runs_explains_its_keys(
     assert audit.members_erased == 2
 
 
+def test_a_key_the_audit_opened_before_an_erasure_meanwhile_is_no_finding(
+    tmp_path: Path,
+) -> None:
+    """A key opened, then destroyed by an erasure stored mid-audit, is no finding."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with (
+        Ledger.open(url, master_key=TEST_MASTER_KEY) as auditor,
+        Ledger.open(url, master_key=TEST_MASTER_KEY) as writer,
+    ):
+        story = Story(writer)
+        cy_keys = {key_id for key_id, _ in writer._keys.live_keys(story.cy)}
+        keys = auditor._keys
+        stored_key = keys.stored_key
+
+        def erase_after_opening(key_id: str) -> bytes | None:
+            key = stored_key(key_id)
+            if key_id in cy_keys and not writer.member(story.cy).erased:
+                writer.erase_member(story.cy, by=story.admin)
+            return key
+
+        keys.stored_key = erase_after_opening  # type: ignore[method-assign]
+        audit = auditor.audit_erasure()
+    assert audit.members_erased == 2
+    assert audit.ok, audit.to_text()
+
+
 def test_an_erasure_that_failed_to_be_stored_says_run_it_again(story: Story) -> None:
     """A tombstone and destroyed keys without an Erased event: ERASURE_UNRECORDED."""
     story.ledger._keys.destroy(story.cy, tuple(Purpose), erase=True)

@@ -163,6 +163,9 @@ def audit(pages: Pages, keys: KeyStore) -> ErasureAudit:
         for record in page:
             _note(record, erased, withdrawn)
     pairs = [(field, _should_be_gone(field, erased, withdrawn)) for field in fields]
+    for field, gone in pairs:
+        if gone and field.state == "live":
+            _look_again(field, keys)
     judged = (_judge(field, erased, keys, gone=gone) for field, gone in pairs)
     findings = [finding for finding in judged if finding is not None]
     findings += _keys_left(erased, keys)
@@ -274,6 +277,16 @@ def _should_be_gone(
     return field.purpose == Purpose.LIVED_EXPERIENCE and any(
         at > field.position for at in withdrawn.get(field.member, ())
     )
+
+
+def _look_again(field: _Field, keys: KeyStore) -> None:
+    """Read again a key the walk found live that the record says must be gone.
+
+    An erasure or withdrawal stored while the audit ran destroyed its keys
+    first, perhaps after the walk opened them: gone now, they are as recorded.
+    """
+    if keys.state_of(field.key_id) == "destroyed":
+        field.state, field.opened, field.empty = "destroyed", False, False
 
 
 def _judge(
