@@ -1290,11 +1290,14 @@ class LedgerCore(ClosedOnExit):
                 "ledger.projections().catch_up())",
                 keys_destroyed=members,
             )
+        erased = {shred.member for shred in shreds if shred.erase}
         return errors.KeysDestroyedError(
             members,
-            erasure=any(shred.erase for shred in shreds),
+            erasure=bool(erased),
             batch=batch,
             reason=str(error),
+            # A withdrawal's key the audit finds unexplained, not unrecorded.
+            withdrawal=any(shred.member not in erased for shred in shreds),
         )
 
     def _batched(self, command: Callable[[], R]) -> R:

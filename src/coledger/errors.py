@@ -458,11 +458,12 @@ class KeysDestroyedError(StorageError):
     An erasure or a withdrawal destroys keys before it writes its event, so
     that a failed write never leaves the data readable. ``members`` are the
     members whose keys are gone, ``erasure`` whether an erasure (not only a
-    withdrawal) was among the commands, and ``reason`` why the write failed
-    (the failure is also the ``__cause__``). Run the same erasure or withdrawal
-    again to record it; until then the erasure audit reports the keys
-    (ERASURE_UNRECORDED for an erasure, KEY_MISSING_UNEXPLAINED for a
-    withdrawal).
+    withdrawal) was among the commands, ``withdrawal`` whether a withdrawal of
+    a member not also erased was among them too (a batch's), and ``reason``
+    why the write failed (the failure is also the ``__cause__``). Run the same
+    erasure or withdrawal again to record it; until then the erasure audit
+    reports the keys (ERASURE_UNRECORDED for an erasure,
+    KEY_MISSING_UNEXPLAINED for a withdrawal).
     """
 
     def __init__(
@@ -472,11 +473,14 @@ class KeysDestroyedError(StorageError):
         erasure: bool,
         batch: bool,
         reason: str,
+        withdrawal: bool = False,
     ) -> None:
         self.members = members
         self.erasure = erasure
         self.reason = reason
         code = "ERASURE_UNRECORDED" if erasure else "KEY_MISSING_UNEXPLAINED"
+        if erasure and withdrawal:
+            code += " and KEY_MISSING_UNEXPLAINED"
         if batch:
             named = ", ".join(map(str, members))
             message = (
