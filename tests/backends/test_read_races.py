@@ -138,8 +138,8 @@ def test_a_meeting_request_made_while_a_vote_opens_holds_the_vote(
 ) -> None:
     """A request for the meeting, made as the vote opens, is noticed: the vote waits.
 
-    It is written to the meeting's history only, but the opening read that
-    meeting, so its insert stores nothing and it runs again, and is refused.
+    Both write to the meeting's history, so the opening, saved second, finds
+    the meeting changed, runs again, and is refused.
     """
     ours, theirs = two_writers
     admin = ours.register_member("Admin", role="staff")
