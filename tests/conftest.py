@@ -7,6 +7,7 @@ import random
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import psycopg_pool.base
@@ -80,6 +81,20 @@ def require_postgres() -> None:
     if IN_CI:
         pytest.fail(f"{message} (CI=true: PostgreSQL tests must run)")
     pytest.skip(message)
+
+
+def with_password(url: str, password: str) -> tuple[str, str]:
+    """*url* holding a password, and that password (its own, if it had one).
+
+    Under trust auth any password gets in; a URL that names its own password
+    keeps it, so that the check for a hidden password always has one to find.
+    """
+    parts = urlsplit(url)
+    if parts.password:
+        return url, parts.password
+    user, at, host = parts.netloc.rpartition("@")
+    assert at, f"{url} names no user to give a password"
+    return urlunsplit(parts._replace(netloc=f"{user}:{password}@{host}")), password
 
 
 def drop_schema(schema: str) -> None:
