@@ -15,6 +15,7 @@ import pytest
 
 from coledger import Ledger, Rule
 from coledger.demo import record_year
+from coledger.errors import UnknownMemberError
 from coledger.projections.lens import Scope
 from coledger.projections.materialise import comparable
 from conftest import PG_BASE, drop_schema, require_postgres
@@ -174,7 +175,7 @@ def test_two_organisations_on_one_server_never_see_each_other() -> None:
             assert [m.name for m in one.members()] == ["Alice of One"]
             assert [m.name for m in two.members()] == ["Bob of Two", "Carol of Two"]
             assert {r.event.originator_id for r in one.history()} == {a}
-            with pytest.raises(Exception, match="no member"):
+            with pytest.raises(UnknownMemberError, match="no member"):
                 one.member(b)
             assert one.verify().size == 1
             assert two.verify().size == 2
