@@ -390,4 +390,6 @@ def test_a_member_is_not_registered_under_the_name_erasure_leaves(
     """A living member named as an erased one reads is refused, writing nothing."""
     with refused(ledger, InvalidInputError, match="reads as an erased member"):
         ledger.register_member(name)
-    assert ledger.register_member("[erased] fan club").int
+    fan = ledger.register_member("[erased] fan club")
+    assert ledger.member(fan).name == "[erased] fan club"
+    assert not ledger.member(fan).erased
