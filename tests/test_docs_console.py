@@ -237,11 +237,14 @@ def skip_reason(command: str, page: Page) -> str | None:
     """Why a command cannot run here, or None when it can."""
     if command.startswith("coledger verify --db 'postgresql://auditor@db.example"):
         return "it reads a PostgreSQL server at db.example with an auditor role"
+    in_ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
     for tool in ("jq", "sqlite3"):
         if re.search(rf"(^|\| ){tool} ", command) and shutil.which(tool) is None:
+            if in_ci:
+                pytest.fail(f"{tool} is not installed (CI=true: {command} must run)")
             return f"{tool} is not installed"
     if "polis" in command and not POLIS.exists():
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        if in_ci:
             pytest.fail(f"the shared Polis data is missing at {POLIS}")
         return "the shared Polis data is not here"
     return None
