@@ -73,7 +73,7 @@ def test_a_withdrawal_whose_write_fails_says_the_key_is_gone(
 def test_a_batch_whose_write_fails_after_shredding_says_so(
     memory_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A batch that destroyed keys, then failed to write, names whose keys are gone."""
+    """A batch that shredded then failed to write names whose keys, and each finding."""
     ledger = memory_ledger
     admin = ledger.register_member("Admin", role="staff")
     sam = ledger.register_member("Sam")
@@ -93,31 +93,11 @@ def test_a_batch_whose_write_fails_after_shredding_says_so(
     message = str(refusal.value)
     assert f"member(s) {sam}, {kim}" in message
     assert "none of its events was recorded" in message
-    assert audit_codes(ledger) == {"ERASURE_UNRECORDED", "KEY_MISSING_UNEXPLAINED"}
-
-
-def test_a_failed_batch_that_erases_and_withdraws_names_every_audit_finding(
-    memory_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A failed batch of an erasure and another member's withdrawal names both codes."""
-    ledger = memory_ledger
-    admin = ledger.register_member("Admin", role="staff")
-    sam = ledger.register_member("Sam")
-    kim = ledger.register_member("Kim")
-    ledger.declare_lived_experience(kim, categories=["DIS"])
-
-    def batch() -> None:
-        with ledger.batch():
-            ledger.erase_member(sam, by=admin)
-            ledger.withdraw_lived_experience(kim)
-
-    with monkeypatch.context() as patch:
-        failing_inserts(ledger, patch)
-        with pytest.raises(KeysDestroyedError) as refusal:
-            batch()
-    said = str(refusal.value).rpartition("until then the erasure audit reports")[2]
-    for code in audit_codes(ledger):
-        assert code in said
+    found = audit_codes(ledger)
+    assert found == {"ERASURE_UNRECORDED", "KEY_MISSING_UNEXPLAINED"}
+    # The message names every finding the audit gives until it is run again.
+    said = message.rpartition("until then the erasure audit reports")[2]
+    assert all(code in said for code in found), said
 
 
 def test_a_failed_batch_names_no_member_it_registered_itself(
