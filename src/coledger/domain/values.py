@@ -151,7 +151,8 @@ ADJUSTMENT_CATALOGUE: dict[str, str] = {
 ADJUSTMENT_CODES = frozenset(ADJUSTMENT_CATALOGUE)
 FORMATS = frozenset({"STD", "ER", "PLS", "LP", "BRL", "AUD", "EDOC", "BSLV", "SYM"})
 """Formats papers and accessible versions are issued in: standard print plus the
-information-format codes of the catalogue."""
+catalogue's information formats that are versions of the papers (not ``GLOS``,
+``REC`` or ``LANG``, which are asked for as adjustments only)."""
 OWN_SUPPORTER = "a member cannot be their own supporter"
 """What naming a member as their own supporter is told, wherever it is named."""
 ACCESSIBLE_FORMATS = FORMATS - {"STD"}
