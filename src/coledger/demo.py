@@ -23,6 +23,7 @@ from coledger.domain.values import MAX_SOURCE_REF
 from coledger.errors import InvalidInputError, shown_value
 from coledger.projections.report import PowerSharingReport
 from coledger.reports.vocabulary import exact, indicator
+from coledger.storage import shown
 
 YEAR_START = datetime(2025, 1, 6, 18, 0, tzinfo=UTC)
 FOUNDED = 2.5
@@ -626,7 +627,10 @@ def record_year(ledger: Ledger, seed: int = 2025) -> None:
 
 
 def summarise(ledger: Ledger, url: str) -> DemoSummary:
-    """Count what the ledger holds, for the demo's printed summary."""
+    """Count what the ledger holds, for the demo's printed summary.
+
+    *url* is given as a message may show it: a password in it as ``***``.
+    """
     members = {m.id: m for m in ledger.members()}
     by_role: Counter[str] = Counter()
     by_method: dict[str, Counter[str]] = {}
@@ -639,7 +643,7 @@ def summarise(ledger: Ledger, url: str) -> DemoSummary:
             vote_overrides += decision.overrode_vote
     adjustments = Counter(a.status for a in ledger.adjustments())
     return DemoSummary(
-        url=url,
+        url=shown(url),
         events=sum(1 for _ in ledger.history()),
         members=len(members),
         bodies=len(ledger.bodies()),

@@ -92,6 +92,17 @@ def test_demo_on_a_schema_holding_events_is_refused_in_words_for_a_schema(
     assert f"name a new schema with ?schema= (this is {pg_schema})" in again.stderr
 
 
+def test_demo_summary_hides_the_password_of_its_url(
+    pg_schema: str, tmp_path: Path
+) -> None:
+    """The demo's summary names the ledger it wrote with its password as ***."""
+    url, password = with_password(f"{PG_BASE}?schema={pg_schema}", "pw1")
+    result = run("demo", "--db", url, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert password not in result.stdout
+    assert f"postgresql://{urlsplit(url).username}:***@" in result.stdout
+
+
 def test_demo_on_a_schema_with_a_gap_in_its_positions_counts_its_events(
     pg_schema: str, tmp_path: Path
 ) -> None:
