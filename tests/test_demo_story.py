@@ -132,3 +132,12 @@ def test_demo_refuses_a_seed_too_long_for_its_minutes_before_recording(
             with pytest.raises(InvalidInputError, match="seed"):
                 record_year(ledger, seed=seed)
             assert ledger.position == 0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2025])
+def test_demo_year_ends_with_2025_whatever_the_seed(seed: int) -> None:
+    """Every act of the invented year, under any seed, is dated in 2025."""
+    with Ledger.open("memory://") as ledger:
+        record_year(ledger, seed=seed)
+        years = {recorded.event.occurred_at.year for recorded in ledger.history()}
+    assert years == {2025}
