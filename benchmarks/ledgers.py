@@ -34,7 +34,7 @@ from coledger.privacy import generate_master_key
 from coledger.storage import parse_url
 from record import BareApplication, Twin, bare_env, overheads
 
-RECIPE = 3
+RECIPE = 4
 """Bump when the way cached ledgers are built changes (invalidates the cache)."""
 TWIN_EVENTS = 10
 """Events per bare Twin aggregate (one Started, nine Noted)."""
