@@ -1130,6 +1130,18 @@ class LedgerCore(ClosedOnExit):
         self._keys.destroy(member, purposes, erase=erase)
         self._unrecorded.append(Shred(member, purposes, erase))
 
+    def _refuse_in_own_batch(self, what: str) -> None:
+        """WrongStateError if the calling thread is inside its own batch.
+
+        *what* reads the stored events beside the records, which the queries
+        read with the batch's changes: it would see half of the batch.
+        """
+        if self._in_own_batch():
+            raise errors.WrongStateError(
+                f"{what} reads the stored events, and this batch's are not "
+                "stored yet: ask for it after the batch"
+            )
+
     def _in_own_batch(self) -> bool:
         """Whether the calling thread is inside a batch it opened on this Ledger.
 

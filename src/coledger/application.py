@@ -221,11 +221,7 @@ class Ledger(
         goes on.
         """
         with self._lock:  # another thread's open batch is not stored yet
-            if self._in_own_batch():
-                raise errors.WrongStateError(
-                    "a subject access report reads the stored events, and this "
-                    "batch's are not stored yet: ask for it after the batch"
-                )
+            self._refuse_in_own_batch("a subject access report")
         view = self.member(member)
         profile = {
             "name": view.name,

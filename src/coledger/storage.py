@@ -457,9 +457,10 @@ def _host(parts: SplitResult) -> str:
     then begins with '/' (``%2Fvar%2Frun%2Fpostgresql``) for the folder of
     the server's socket; urllib's hostname is lower-cased and left encoded.
     """
-    if parts.netloc.rpartition("@")[2].startswith("["):
+    where = parts.netloc.rpartition("@")[2]
+    if where.startswith("["):
         return parts.hostname or ""  # an IPv6 address
-    return unquote(parts.netloc.rpartition("@")[2].partition(":")[0])
+    return unquote(where.partition(":")[0])
 
 
 LIBPQ_OPTIONS = (

@@ -201,17 +201,12 @@ def timeline(
     report does: the records would be read with the batch's changes and the
     events without them, so a proposal the batch raised would show nothing.
     """
-    from coledger.errors import InvalidInputError, WrongStateError  # noqa: PLC0415
-
     if (proposal is None) == (project is None):
+        from coledger.errors import InvalidInputError  # noqa: PLC0415
+
         msg = "a timeline is of one proposal or one project"
         raise InvalidInputError(msg)
-    if ledger._in_own_batch():  # noqa: SLF001 (the stored events are read)
-        msg = (
-            "a timeline reads the stored events, and this batch's are not "
-            "stored yet: ask for it after the batch"
-        )
-        raise WrongStateError(msg)
+    ledger._refuse_in_own_batch("a timeline")  # noqa: SLF001 (reads stored events)
     actions: dict[UUID, str] = {}
     if proposal is not None:
         view = ledger.proposal(proposal)

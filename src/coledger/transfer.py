@@ -25,7 +25,6 @@ import functools
 import inspect
 import io
 import json
-import re
 import time
 import typing
 from collections.abc import Callable, Iterable, Iterator
@@ -130,7 +129,7 @@ def export_lines(ledger: Ledger, progress: Progress | None = None) -> Iterator[s
             },
             ensure_ascii=False,
         )
-        yield line.translate(_LINE_BREAKS) if _BREAKS.search(line) else line
+        yield line.translate(_LINE_BREAKS)
         if progress is not None:
             progress(count, total)
 
@@ -139,7 +138,6 @@ _LINE_BREAKS = {ord(c): f"\\u{ord(c):04x}" for c in "\x85\u2028\u2029"}
 """Characters json leaves as they are that str.splitlines, which reads an
 import, breaks a line at: escaped, a value holding one (kept by an import made
 before values were checked) stays on its line, refused there by name."""
-_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
 def export_to(ledger: Ledger, out: IO[str], progress: Progress | None = None) -> int:

@@ -274,9 +274,8 @@ class _Walker:
         self.size = 0
         self.tree = CompactRange()
         self.pending = list(checkpoints)
-        self.matched: list[int] = []
-        self.vouching: list[Checkpoint] = []
-        """For each size in ``matched``, the checkpoint whose root the log has."""
+        self.matched: list[Checkpoint] = []
+        """For each size a checkpoint vouched for, one whose root the log has."""
         self.mismatched: list[Checkpoint] = []
         self.expected_index = 0
         self.last_nid: int | None = None
@@ -312,11 +311,10 @@ class _Walker:
         if not due:
             return
         root = self.tree.root()
-        matching = [checkpoint for checkpoint in due if checkpoint.root == root]
-        if matching:
+        matching = next((c for c in due if c.root == root), None)
+        if matching is not None:
             # Any other root signed for this size is EQUIVOCATION already.
-            self.matched.append(self.size)
-            self.vouching.append(matching[0])
+            self.matched.append(matching)
             return
         for checkpoint in due:
             self.mismatched.append(checkpoint)
@@ -613,7 +611,7 @@ def verify(
         )
     for finding in _forks(walker, named):
         out.add(finding)
-    anchored = max(walker.matched, default=0)
+    anchored = max((c.size for c in walker.matched), default=0)
     if not checkpoints:
         out.add(Finding("NO_CHECKPOINT", _no_checkpoint(len(texts), verifier)))
     elif anchored < size:
@@ -647,7 +645,7 @@ def _forks(walker: _Walker, named: dict[Checkpoint, str]) -> Iterator[Finding]:
     log matched, never another root signed for its size.
     """
     for bad in walker.mismatched:
-        later = next((c for c in walker.vouching if c.size > bad.size), None)
+        later = next((c for c in walker.matched if c.size > bad.size), None)
         if later is None:
             continue
         yield Finding(

@@ -145,9 +145,6 @@ def carried_in(lens: Lens) -> list[AdjustmentFacts]:
 
 
 def _carried(lens: Lens, since: datetime) -> list[AdjustmentFacts]:
-    # In scope as it stands at this period's end: a meeting that became a
-    # project's in it (a proposal of the project raised at it) was not the
-    # project's as the request for it was made, which then counted nowhere.
     earlier = Lens(lens.facts, lens.scope, None, since)
     if lens.scope.kind == "ledger":
         made = requests(earlier)

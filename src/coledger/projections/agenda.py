@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from uuid import UUID
 
+from coledger.domain.proposal import DEFERRED
 from coledger.projections.facts import MeetingFacts, Population, ProposalFacts
 from coledger.projections.lens import (
     Figure,
@@ -47,7 +48,6 @@ from coledger.projections.voice import raised_at, scope_population
 
 CHAIRS = ("chair", "co_chair")
 NOT_DECIDED = "not_valid"
-DEFERRED = "deferred"
 
 
 def le_proposed(lens: Lens, proposal: ProposalFacts) -> bool:

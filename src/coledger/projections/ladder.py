@@ -42,7 +42,7 @@ from uuid import UUID
 
 import attrs
 
-from coledger.domain.proposal import ADOPTED
+from coledger.domain.proposal import ADOPTED, DEFERRED
 from coledger.projections import access, representation
 from coledger.projections.decisions import counted_voters, deciders_with_right
 from coledger.projections.facts import (
@@ -197,6 +197,8 @@ def others_comments(p: ProposalFacts, ids: Collection[UUID]) -> frozenset[UUID]:
     An amendment taking up a proposer's own comment takes up nothing from
     anyone else, as D4 reads it: that proposer's input rests on their proposal.
     """
+    if not p.amendments:  # nothing takes them up: spare the pass
+        return _NO_IDS
     return frozenset(
         c.id for c in p.comments if c.id in ids and c.author not in p.proposers
     )
@@ -545,7 +547,7 @@ class _Fold:
         period's ``le_comments`` count, and shows influence only on *heeded*.
         """
         lens = self.lens
-        theirs = others_comments(p, mine) if p.amendments else mine
+        theirs = others_comments(p, mine)
         for actor, takes_up, at in p.amendments:
             if actor is not None:
                 self.name("amenders", (actor,), at)
@@ -583,7 +585,7 @@ class _Fold:
             # A deferral puts the question off: no design was decided, as in A3.
             if (
                 p.phase == "design"
-                and d.outcome not in {"not_valid", "deferred"}
+                and d.outcome not in {"not_valid", DEFERRED}
                 and lens.by_end(d.at)
             ):
                 self.design_decisions.append(d.at)
@@ -931,7 +933,7 @@ def tag_of(lens: Lens, p: ProposalFacts, d: DecisionFacts, readers: Readers) -> 
     for c in p.comments:
         if c.at <= d.at and _read(readers, c.author, c.id in lived):
             before.add(c.id)
-    taken = others_comments(p, before) if p.amendments else before
+    taken = others_comments(p, before)
     if (
         (originated and d.outcome in ADOPTED)
         or any(
