@@ -113,6 +113,27 @@ class Org:
             occurred_at=day(at),
         )
 
+    def action(
+        self,
+        p: UUID,
+        owners: list[UUID],
+        at: float,
+        due: float | None = None,
+        done: float | None = None,
+    ) -> UUID:
+        """Assign an action on *p* on day *at*, due and done on the days given."""
+        action = self.ledger.assign_action(
+            p,
+            description="Book",
+            owners=owners,
+            by=self.admin,
+            due=None if due is None else day(due),
+            occurred_at=day(at),
+        )
+        if done is not None:
+            self.ledger.complete_action(p, action, by=self.admin, occurred_at=day(done))
+        return action
+
     def lens(
         self,
         scope: Scope | None = None,
@@ -505,18 +526,10 @@ def test_d4_most_and_d6_good(make_org: Callable[[], Org]) -> None:
     org.decide(p, "adopted", "consent", [kim], 3)
     # One adopted proposal, amended by Sam (LE): 1 / 1.
     assert d4(org.lens(), TH).band == "most"
-    for n in range(5):
-        action = org.ledger.assign_action(
-            p,
-            description=f"Step {n}",
-            owners=[kim],
-            by=org.admin,
-            due=day(10),
-            occurred_at=day(4),
-        )
-        if n:  # the first is never done, and overdue by day 11
-            done = 10 if n == 1 else 9  # one exactly on its due date: on time
-            org.ledger.complete_action(p, action, by=org.admin, occurred_at=day(done))
+    org.action(p, [kim], 4, due=10)  # never done, and overdue by day 11
+    org.action(p, [kim], 4, due=10, done=10)  # done on its due date: on time
+    for _ in range(3):
+        org.action(p, [kim], 4, due=10, done=9)
     follow = d6(org.lens(until=11), TH)
     # Four of five done by day 10: 0.8, at the cut: good.
     assert (follow.value, follow.band) == (0.8, "good")
@@ -776,34 +789,21 @@ def delivery_world(org: Org) -> dict[str, UUID]:
         "Festival", label="co_production", by=org.admin, occurred_at=day(0)
     )
 
-    def act(p: UUID, owners: list[UUID], due: float | None) -> UUID:
-        return ledger.assign_action(
-            p,
-            description="Do it",
-            owners=owners,
-            by=org.admin,
-            due=None if due is None else day(due),
-            occurred_at=day(3),
-        )
-
-    def done(p: UUID, action: UUID, at: float) -> None:
-        ledger.complete_action(p, action, by=org.admin, occurred_at=day(at))
-
     r1 = org.propose([kim], 1, project=festival, phase="delivery")
     org.decide(r1, "adopted", "consent", [kim], 2)
-    done(r1, act(r1, [sam], 10), 8)  # on time
-    done(r1, act(r1, [kim], 10), 12)  # late
-    done(r1, act(r1, [kim, ali], None), 9)  # no due date, done: on time
-    act(r1, [pat], None)  # no due date, never done
+    org.action(r1, [sam], 3, due=10, done=8)  # on time
+    org.action(r1, [kim], 3, due=10, done=12)  # late
+    org.action(r1, [kim, ali], 3, done=9)  # no due date, done: on time
+    org.action(r1, [pat], 3)  # no due date, never done
 
     r2 = org.propose([kim], 1, phase="design")
     org.decide(r2, "adopted", "consent", [kim], 2)
-    act(r2, [kim], 50)  # open, not yet due: left out
-    act(r2, [kim], 6)  # overdue
+    org.action(r2, [kim], 3, due=50)  # open, not yet due: left out
+    org.action(r2, [kim], 3, due=6)  # overdue
 
     r3 = org.propose([kim], 1, phase="design")
     org.vote(r3, {sam: "for", kim: "for"}, 2)
-    act(r3, [sam], 5)
+    org.action(r3, [sam], 3, due=5)
     org.decide(r3, "rejected", "chair", [kim], 4)  # no longer adopted: left out
     return {"festival": festival, "r1": r1}
 
@@ -985,15 +985,7 @@ def test_d6_counts_actions_in_the_period_on_a_proposal_adopted_before_it(
     kim = org.member("Kim", le=False)
     p = org.propose([kim], 1)
     org.decide(p, "adopted", "consent", [kim], 3)
-    action = org.ledger.assign_action(
-        p,
-        description="Book",
-        owners=[kim],
-        by=org.admin,
-        due=day(10),
-        occurred_at=day(4),
-    )
-    org.ledger.complete_action(p, action, by=org.admin, occurred_at=day(9))
+    org.action(p, [kim], 4, due=10, done=9)
     figure = d6(org.lens(since=3.5), TH)  # adopted on day 3, before the period
     assert (figure.value, figure.n, figure.band) == (1.0, 1, "good")
 
@@ -1006,17 +998,8 @@ def test_d6_in_a_period_past_the_record_an_action_due_later_still_pends(
     kim = org.member("Kim", le=False)
     p = org.propose([kim], 1)
     org.decide(p, "adopted", "consent", [kim], 2)
-    for due, done in ((day(3), day(2.5)), (day(40), None)):
-        action = org.ledger.assign_action(
-            p,
-            description="Book",
-            owners=[kim],
-            by=org.admin,
-            due=due,
-            occurred_at=day(2),
-        )
-        if done is not None:
-            org.ledger.complete_action(p, action, by=org.admin, occurred_at=done)
+    org.action(p, [kim], 2, due=3, done=2.5)
+    org.action(p, [kim], 2, due=40)
     # The record ends on day 2; day 40 is still to come, up to now or day 60.
     for period in (org.lens(), org.lens(until=60)):
         figure = d6(period, TH)
@@ -1035,23 +1018,10 @@ def test_d6_an_action_assigned_in_one_period_counts_in_the_next_it_fell_due_in(
     kim = org.member("Kim", le=False)
     p = org.propose([kim], 1)
     org.decide(p, "adopted", "consent", [kim], 2)
-
-    def act(due: float, done: float | None) -> None:
-        action = org.ledger.assign_action(
-            p,
-            description="Book",
-            owners=[kim],
-            by=org.admin,
-            due=day(due),
-            occurred_at=day(8),
-        )
-        if done is not None:
-            org.ledger.complete_action(p, action, by=org.admin, occurred_at=day(done))
-
-    act(15, None)  # never done: fails in days 10-20
-    act(16, 9)  # done before the first period ended: stays in it
-    act(25, 12)  # done in days 10-20, before it was due: counts there
-    act(14, 21)  # done late, after days 10-20: failed as they ended
+    org.action(p, [kim], 8, due=15)  # never done: fails in days 10-20
+    org.action(p, [kim], 8, due=16, done=9)  # done before the first period ended
+    org.action(p, [kim], 8, due=25, done=12)  # done in days 10-20, before it was due
+    org.action(p, [kim], 8, due=14, done=21)  # done late, after days 10-20: failed
     org.ledger.register_member("Later", occurred_at=day(30))  # the record goes on
     first = d6(org.lens(since=0, until=10), TH)
     second = d6(org.lens(since=10, until=20), TH)
