@@ -517,3 +517,26 @@ def test_a_period_that_does_not_start_and_end_at_midnight_gives_its_times(
     assert "from 1 January 2025, 09:00 UTC+01:00" in render(report, audience=audience)
     report = evolve(report, since=datetime(2025, 1, 1, 0, 0, 0, 500000, tzinfo=UTC))
     assert "from 1 January 2025, 00:00:00.5 UTC" in render(report, audience=audience)
+
+
+def test_x3_is_not_called_accessible_when_standard_print_alone_was_on_time() -> None:
+    """X3 counts standard print too, so its title does not claim accessible papers."""
+    start = datetime(2024, 3, 1, tzinfo=UTC)
+    with Ledger.open("memory://") as ledger:
+        chair = ledger.register_member("Chair", occurred_at=start)
+        board = ledger.establish_body("Board", kind="governance", occurred_at=start)
+        meeting = ledger.schedule_meeting(
+            board,
+            kind="decision_meeting",
+            title="March board",
+            starts_at=start + timedelta(days=14),
+            by=chair,
+            occurred_at=start,
+        )
+        ledger.issue_papers(meeting, formats=["STD"], by=chair, occurred_at=start)
+        report = ledger.power_sharing()
+    x3 = report.indicators["X3"]
+    assert (x3.value, x3.n, x3.band) == (1.0, 1, "on_time")
+    lines = render(report, audience="board").splitlines()
+    title = next(line for line in lines if line.strip().startswith("X3 "))
+    assert title.split(maxsplit=1)[1] == "Papers issued in time"

@@ -248,9 +248,7 @@ _INDICATORS = (
     Indicator(
         "X2", "Adjustment requests declined", SHARE, "answered requests", "declines"
     ),
-    Indicator(
-        "X3", "Accessible papers issued in time", SHARE, "papers", "papers in time"
-    ),
+    Indicator("X3", "Papers issued in time", SHARE, "papers", "papers in time"),
     Indicator(
         "X4",
         "Meetings with accessible papers before anyone asked",
