@@ -256,6 +256,16 @@ def test_the_seats_sentence_agrees_with_a_project_s_groups() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["text", "html"])
+def test_a_body_s_own_name_is_printed_as_it_is_spelt(fmt: str) -> None:
+    """A body named "iCoach panel" is not renamed "ICoach panel" to start a sentence."""
+    report = _hand_made("body")
+    names = {str(report.scope.id): "iCoach panel"}
+    out = render(report, audience="members", format=fmt, names=names)
+    assert "iCoach panel has 10 voting seats." in out
+    assert "ICoach" not in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
 def test_the_seats_point_names_no_single_board_for_several_bodies(fmt: str) -> None:
     """The organisation's seats over two governance bodies are "our boards"."""
     two = attrs.evolve(

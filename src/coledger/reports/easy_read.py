@@ -254,8 +254,19 @@ def decisions(safe: SafeReport, group: str) -> Point:
     )
 
 
-def seats(safe: SafeReport, group: str, where: str, *, plural: bool = False) -> Point:
-    """Who holds the voting seats (R1); *plural* when *where* is several groups."""
+def seats(
+    safe: SafeReport,
+    group: str,
+    where: str,
+    *,
+    plural: bool = False,
+    named: bool = False,
+) -> Point:
+    """Who holds the voting seats (R1); *plural* when *where* is several groups.
+
+    *named* when *where* is the name the caller gave the body: a name is
+    printed as it is spelt ("iCoach panel"), even at a sentence's start.
+    """
     f = safe.indicators.get("R1")
     if f is None or f.value is None or f.n is None:
         lines = _missing(f)
@@ -266,10 +277,11 @@ def seats(safe: SafeReport, group: str, where: str, *, plural: bool = False) -> 
             "balanced": "That is a fair share.",
             "le_majority": "They hold most of the votes.",
         }.get(f.band or "", "")
+        holders = where if named else _cap(where)
         lines = tuple(
             line
             for line in (
-                f"{_cap(where)} {'have' if plural else 'has'} {f.n} voting seats.",
+                f"{holders} {'have' if plural else 'has'} {f.n} voting seats.",
                 f"{_cap(group)} hold {f.value.words} of them.",
                 verdict,
                 *_few_answered(f),
@@ -459,7 +471,7 @@ def build(
     points = (
         ideas(safe, who),
         decisions(safe, who),
-        seats(safe, who, where, plural=plural),
+        seats(safe, who, where, plural=plural, named=where == named),
         support(safe),
         feedback(safe, who),
         ladder(safe, who),
