@@ -255,6 +255,19 @@ def test_the_seats_sentence_agrees_with_a_project_s_groups() -> None:
     )
 
 
+@pytest.mark.parametrize("kind", ["body", "project"])
+def test_a_report_of_one_scope_says_which_at_the_start(kind: str) -> None:
+    """A body's or project's figures are not read as the whole organisation's."""
+    report = _hand_made(kind)
+    names = {str(report.scope.id): "Coaches"}
+    for fmt in ("text", "html"):
+        out = render(report, audience="members", format=fmt, names=names)
+        assert "This report is about Coaches." in out
+    unnamed = render(report, audience="members")
+    which = "one of our groups" if kind == "body" else "one piece of our work"
+    assert f"This report is about {which}." in unnamed
+
+
 @pytest.mark.parametrize("fmt", ["text", "html"])
 def test_a_body_s_own_name_is_printed_as_it_is_spelt(fmt: str) -> None:
     """A body named "iCoach panel" is not renamed "ICoach panel" to start a sentence."""

@@ -466,8 +466,11 @@ def build(
         "Or if their life is like that in another way.",
         f"In this report, we call the people who said yes {who}.",
     )
-    if safe.scope.kind == "project" and named:
-        intro = (f"This report is about {named}.", *intro)
+    # A body's or a project's figures are its own: said first, so that they
+    # are not read as the whole organisation's.
+    unnamed = {"body": "one of our groups", "project": "one piece of our work"}
+    if safe.scope.kind in unnamed:
+        intro = (f"This report is about {named or unnamed[safe.scope.kind]}.", *intro)
     points = (
         ideas(safe, who),
         decisions(safe, who),
