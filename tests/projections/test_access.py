@@ -535,6 +535,23 @@ def test_x2_without_declines(org: Board) -> None:
     assert (x2.note or "").startswith("declined by reason: none; 0 member(s)")
 
 
+def test_x2_counts_a_request_answered_after_its_period_in_the_period_answered(
+    org: Board,
+) -> None:
+    """X2 counts a request answered in a later period there, once over the periods."""
+    m = org.meeting(25)
+    org.decline(org.request(org.ann, 8, m), 12)  # asked in one period, declined next
+    org.provide(org.request(org.ben, 1), 2)  # asked and answered in the first
+    org.provide(org.request(org.cat, 3), 22)  # standing: answered two periods on
+    periods = [(0, 10), (10, 20), (20, 30)]
+    found = [access.x2(org.lens(since=day(a), until=day(b)), TH) for a, b in periods]
+    assert [(f.value, f.n) for f in found] == [(0.0, 1), (1.0, 1), (0.0, 1)]
+    assert found[1].people == 1
+    assert (found[1].note or "").startswith("declined by reason: unavailable 1;")
+    whole = access.x2(org.lens(since=day(0), until=day(30)), TH)
+    assert (whole.value, whole.n) == (1 / 3, 3)  # each once, as over the periods
+
+
 def test_x3_papers_lead_time_per_meeting_and_format(org: Board) -> None:
     """X3: (meeting, format) pairs whose first issue came N days before the start."""
     m1, m2 = org.meeting(10), org.meeting(20)

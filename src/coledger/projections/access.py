@@ -6,7 +6,8 @@ requests, not codes. In the ledger scope every request counts; in a body or
 project scope, the requests for its meetings and proposals, and the standing
 requests of members seated on its bodies during the period. A request counts in
 the period it was made (X1 counts one still pending as that period ended in
-the period it was answered or fell due in: ``carried_in``), with its outcome
+the period it was answered or fell due in: ``carried_in``; X2 one answered
+in a later period in that one: ``answered_in``), with its outcome
 as it stood at the period's end (an answer given later had not come yet); a
 request withdrawn at or before its deadline (or with none) is left out
 altogether (a standing request withdrawn after its answer keeps the answer),
@@ -62,6 +63,8 @@ STANDARD_FORMAT = "STD"
 """Standard print: every other papers format is an accessible one."""
 FEEDBACK = "feedback"
 """The stage after the decision: a need before it is due at the feedback."""
+ANSWERS = frozenset({"provided", "declined"})
+"""The statuses of a request the organisation answered."""
 
 
 def scope_meetings(lens: Lens) -> set[UUID]:
@@ -156,6 +159,40 @@ def _carried(lens: Lens, since: datetime) -> list[AdjustmentFacts]:
 def x1_requests(lens: Lens) -> list[AdjustmentFacts]:
     """The requests X1 reads one each: made in the period, or carried into it."""
     return requests(lens) + carried_in(lens)
+
+
+def answered_in(lens: Lens) -> list[AdjustmentFacts]:
+    """Requests in scope made before the period and answered in it (either way).
+
+    Each was still open as the period it was made in ended, so X2 left it out
+    there: it reads it in the period of its answer instead, as X1 carries a
+    need into the period it was answered or fell due in. One answered before
+    the period counted in an earlier one.
+    """
+    since = lens.since
+    if since is None:
+        return []
+    return lens.selected("answered requests", lambda: _answered_in(lens, since))
+
+
+def _answered_in(lens: Lens, since: datetime) -> list[AdjustmentFacts]:
+    if lens.scope.kind == "ledger":
+        made = list(lens.facts.adjustments.values())
+    else:
+        made = _scoped(lens)
+    return [
+        a
+        for a in made
+        if a.requested_at < since
+        and a.status in ANSWERS
+        and a.resolved_at is not None
+        and lens.in_period(a.resolved_at)
+    ]
+
+
+def x2_requests(lens: Lens) -> list[AdjustmentFacts]:
+    """The requests X2 reads: made in the period, or before it and answered in it."""
+    return requests(lens) + answered_in(lens)
 
 
 def status_at_end(lens: Lens, request: AdjustmentFacts) -> str:
@@ -575,11 +612,13 @@ def _nothing_due(
 
 
 def x2(lens: Lens, th: Thresholds) -> Figure:
-    """Share of answered adjustment requests that were declined."""
+    """Share of answered adjustment requests that were declined.
+
+    A request counts in the period it was made, or, when it was answered in a
+    later one, in the period of its answer (``answered_in``).
+    """
     del th
-    answered = [
-        a for a in requests(lens) if status_at_end(lens, a) in {"provided", "declined"}
-    ]
+    answered = [a for a in x2_requests(lens) if status_at_end(lens, a) in ANSWERS]
     coverage = lens.coverage((a.member, a.requested_at) for a in answered)
     if not answered:
         return insufficient("X2", "no adjustment requests were answered")

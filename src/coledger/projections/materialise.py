@@ -236,7 +236,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 80
+FIGURES_VERSION = 81
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -423,7 +423,9 @@ out the proposers rewording their own proposals or taking up their own
 comments, whose lived experience it does not read. 79: D5's people leave out
 the voters of a proposal deferred, which overrides nothing. 80: X1 for a
 project carries a need still pending as a period began into it when its
-meeting became the project's in the period.)"""
+meeting became the project's in the period. 81: X2 counts a request answered in
+a later period than the one it was made in, in the period of its answer, for a
+period only.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
