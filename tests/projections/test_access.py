@@ -751,6 +751,26 @@ def test_x5_barrier_note_counts_only_answered_requests_for_meetings_held(
     )
 
 
+def test_x5_barrier_note_reads_a_meeting_in_the_period_asked_for_before_it(
+    org: Board,
+) -> None:
+    """X5's note reads a meeting held in the period whose request came before it."""
+    m1, m2 = org.meeting(15), org.meeting(25)
+    org.attend(m1, org.ann, org.cat, on=15)
+    org.attend(m2, org.cat, on=25)
+    org.provide(org.request(org.ann, 2, m1), 3)  # asked and met in the period before
+    org.decline(org.request(org.ben, 12, m2), 22)  # asked in the period before m2
+    found = [
+        access.x5(org.lens(since=day(a), until=day(b)), TH).note
+        for a, b in [(10, 20), (20, 30)]
+    ]
+    note = "(b) attended {} meetings where the member's request was provided, {} where"
+    assert found == [
+        note.format("1 of 1", "0 of 0") + " it was declined",
+        note.format("0 of 0", "0 of 1") + " it was declined",
+    ]
+
+
 def test_x5_needs_both_groups(org: Board) -> None:
     """X5 reports insufficient evidence when no one else attended."""
     m = org.meeting(10)

@@ -713,14 +713,20 @@ def x4(lens: Lens, th: Thresholds) -> Figure:
 
 
 def _barrier_note(lens: Lens) -> str:
-    """Attendance at meetings where the member's own request was provided, or not."""
+    """Attendance at meetings where the member's own request was provided, or not.
+
+    The meetings held in scope and period, with each request for one of them
+    as it stood at the period's end, whenever it was made: a need is asked
+    for ahead of its meeting, often in the period before.
+    """
     seen: dict[str, list[bool]] = {"provided": [], "declined": []}
-    meetings = {m.id: m for m in lens.held()}
-    for a in requests(lens):
-        meeting = meetings.get(a.meeting) if a.meeting else None
-        status = status_at_end(lens, a)
-        if a.scope == "meeting" and meeting and status in seen:
-            seen[status].append(a.member in meeting.attendance)
+    facts = lens.facts
+    for meeting in lens.held():
+        for i in facts.adjustments_by_meeting.get(meeting.id, ()):
+            a = facts.adjustments[i]
+            status = status_at_end(lens, a)
+            if a.scope == "meeting" and status in seen:
+                seen[status].append(a.member in meeting.attendance)
     provided, declined = seen["provided"], seen["declined"]
     return (
         f"(b) attended {sum(provided)} of {len(provided)} meetings where the "

@@ -236,7 +236,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 81
+FIGURES_VERSION = 82
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -425,7 +425,8 @@ the voters of a proposal deferred, which overrides nothing. 80: X1 for a
 project carries a need still pending as a period began into it when its
 meeting became the project's in the period. 81: X2 counts a request answered in
 a later period than the one it was made in, in the period of its answer, for a
-period only.)"""
+period only. 82: X5's barrier note reads each meeting held in the period with
+the requests made for it before the period too, for a period only.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
