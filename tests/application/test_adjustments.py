@@ -595,3 +595,29 @@ def test_an_answer_may_precede_a_vote_that_did_not_wait_for_the_need(
     ledger.provide_adjustment(needs[0], by=ada, occurred_at=at(5))
     ledger.decline_adjustment(needs[1], by=ada, reason="unavailable", occurred_at=at(4))
     assert [ledger.adjustment(n).resolved_at for n in needs] == [at(5), at(4)]
+
+
+@pytest.mark.parametrize("target", ["proposal", "meeting"])
+def test_a_need_of_someone_with_no_vote_may_be_dated_before_the_vote(
+    ledger: Ledger, target: str
+) -> None:
+    """A non-voter's need held no vote up, so it may be entered dated before one."""
+    at, ada, voters, meeting, p = _proposal_at_a_meeting(ledger)
+    ledger.open_voting(p, by=ada, occurred_at=at(13))
+
+    def ask(member: UUID) -> UUID:
+        return ledger.request_adjustment(
+            member,
+            code="BSL",
+            proposal=p if target == "proposal" else None,
+            meeting=meeting if target == "meeting" else None,
+            needed_before="meeting",
+            occurred_at=at(5),
+        )
+
+    # Ada holds no seat: from minutes entered late, her need before the meeting.
+    need = ask(ada)
+    assert ledger.adjustment(need).requested_at == at(5)
+    # A voter's need, dated before the vote it would have held up, is refused.
+    with refused(ledger, TimeOrderError, match="would have held up"):
+        ask(voters[0])

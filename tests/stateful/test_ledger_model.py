@@ -728,13 +728,20 @@ class Model:
             meeting is not None and request.meeting == meeting
         )
 
-    def vote_opened_at(self, meeting: UUID) -> datetime | None:
-        """The latest opening of a vote on a proposal raised at *meeting*."""
+    def vote_opened_at(
+        self, meeting: UUID, voter: UUID | None = None
+    ) -> datetime | None:
+        """The latest opening of a vote on a proposal raised at *meeting*.
+
+        With *voter*, of a vote they could vote in.
+        """
         return max(
             (
                 p.opened_at
                 for p in self.proposals.values()
-                if p.meeting == meeting and p.opened_at is not None
+                if p.meeting == meeting
+                and p.opened_at is not None
+                and (voter is None or voter in p.electorate)
             ),
             default=None,
         )
@@ -2012,20 +2019,23 @@ class LedgerMachine(RuleBasedStateMachine):
         """A member asks for an adjustment: standing, for a proposal or a meeting.
 
         Entered late, one for a proposal comes no earlier than its raising,
-        nor, if needed before the vote, than the vote's opening; one for a
-        meeting needed before the vote, no earlier than the latest opening
-        of a vote on a proposal raised at it, and any for a meeting no later
-        than its start, when it is due.
+        nor, if needed before the vote, than the vote's opening when its
+        member could vote in it; one for a meeting needed before the vote, no
+        earlier than the latest opening of a vote on a proposal raised at it
+        that its member could vote in, and any for a meeting no later than its
+        start, when it is due.
         """
         standing = not data.draw(st.integers(0, 3), label="for a proposal")
         if not standing and self.model.meetings and data.draw(st.booleans()):
             meeting = self._meeting_to_ask(data)
-            at = self._by_floor(when, self._meeting_floor(meeting, needed_before))
+            asker = self._asker(data, meeting=meeting)
+            floor = self._meeting_floor(meeting, needed_before, asker)
+            at = self._by_floor(when, floor)
             starts = self.model.meetings[meeting].starts_at
             if at > starts and data.draw(st.booleans(), label="by its start"):
                 at = starts.astimezone(LONDON)  # mostly asked in time to be due
             self._request_adjustment(
-                self._asker(data, meeting=meeting),
+                asker,
                 code,
                 None,
                 needed_before,
@@ -2042,7 +2052,8 @@ class LedgerMachine(RuleBasedStateMachine):
             member = self._member(data, "member")
         floor = None
         if proposal is not None:
-            floor = self._request_floor(self.model.proposals[proposal], needed_before)
+            record = self.model.proposals[proposal]
+            floor = self._request_floor(record, needed_before, member)
         at = self._by_floor(when, floor)
         self._request_adjustment(member, code, proposal, needed_before, at)
 
@@ -2065,16 +2076,28 @@ class LedgerMachine(RuleBasedStateMachine):
             return self._pick(data, voters, "member")
         return self._member(data, "member")
 
-    def _meeting_floor(self, meeting: UUID, needed_before: str) -> datetime | None:
-        """For a need before the vote, the latest vote on one raised there opened."""
+    def _meeting_floor(
+        self, meeting: UUID, needed_before: str, member: UUID
+    ) -> datetime | None:
+        """For a need before the vote, the latest vote raised there it would hold.
+
+        A vote on one raised there that *member* could vote in: a need of
+        someone outside its electorate held it up no more than it waited.
+        """
         if needed_before not in NEEDED_BEFORE_THE_VOTE:
             return None
-        return self.model.vote_opened_at(meeting)
+        return self.model.vote_opened_at(meeting, member)
 
     @staticmethod
-    def _request_floor(record: ProposalModel, needed_before: str) -> datetime:
-        """The raising, and for a need before the vote, the vote's opening."""
-        if needed_before in NEEDED_BEFORE_THE_VOTE and record.opened_at:
+    def _request_floor(
+        record: ProposalModel, needed_before: str, member: UUID
+    ) -> datetime:
+        """The raising, and for a voter's need before the vote, the vote's opening."""
+        if (
+            needed_before in NEEDED_BEFORE_THE_VOTE
+            and record.opened_at
+            and member in record.electorate
+        ):
             return max(record.raised_at, record.opened_at)
         return record.raised_at
 
@@ -2107,7 +2130,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
         if meeting is not None:
             # Due at the meeting's start, it is asked for no later.
-            floor = self._meeting_floor(meeting, needed_before)
+            floor = self._meeting_floor(meeting, needed_before, member)
             starts = self.model.meetings[meeting].starts_at
             if (floor is not None and instant < floor) or instant > starts:
                 self._refused([errors.TimeOrderError], command, "meeting request")
@@ -2123,7 +2146,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 else record.closed
             )
             why: Refusals = [errors.ProposalClosedError] if past else []
-            floor = self._request_floor(record, needed_before)
+            floor = self._request_floor(record, needed_before, member)
             if instant < floor:
                 why.append(errors.TimeOrderError)
             if why:

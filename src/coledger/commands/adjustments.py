@@ -54,13 +54,14 @@ class AdjustmentCommands(LedgerCore):
             subject = self._member(member)
             actor = subject.id if by is None else self._actor(by)
             target: Proposal | Meeting | None = None
-            floor = None
+            floor = held_up = None
             if proposal is not None:
                 target = self._proposal(proposal)
-                floor = target.request_floor(needed_before)
+                floor = target.request_floor(needed_before, subject.id)
             elif meeting is not None:
                 target = self._meeting(meeting)
-                floor = target.request_floor(needed_before)
+                held_up = self._vote_held_up(target, subject.id)
+                floor = target.request_floor(needed_before, held_up)
             ctx = self._ctx(actor, occurred_at, source_ref, not_before=floor)
             adjustment = Adjustment.request(
                 uuid4(),
@@ -74,9 +75,18 @@ class AdjustmentCommands(LedgerCore):
                 needed_by=needed_by,
                 starts_at=target.starts_at if isinstance(target, Meeting) else None,
             )
-            if target is not None:
+            note = Context(actor, ctx.occurred_at)
+            if isinstance(target, Meeting):
                 target.link_adjustment(
-                    Context(actor, ctx.occurred_at),
+                    note,
+                    adjustment=adjustment.id,
+                    member=subject.id,
+                    needed_before=needed_before,
+                    held_up=held_up,
+                )
+            elif target is not None:
+                target.link_adjustment(
+                    note,
                     adjustment=adjustment.id,
                     member=subject.id,
                     needed_before=needed_before,
@@ -85,6 +95,16 @@ class AdjustmentCommands(LedgerCore):
             return adjustment.id
 
         return self._transact(command)
+
+    def _vote_held_up(self, meeting: Meeting, member: UUID) -> datetime | None:
+        """The latest opening of a vote raised at *meeting* that *member* could vote in.
+
+        A need of theirs before the vote, for the meeting, dated before it
+        would have held that vote up. Every opening is noted on the meeting,
+        so a request racing one conflicts there and reads it again.
+        """
+        votes = (self._proposal(p) for p in meeting.voted_on)
+        return latest(*(p.voting_opened_at for p in votes if member in p.electorate))
 
     def _held_vote_opened(self, record: Adjustment) -> datetime | None:
         """When the latest vote that found *record* unanswered opened, if one did.

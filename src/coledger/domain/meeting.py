@@ -80,7 +80,7 @@ class Meeting(LedgerAggregate):
         proposal: UUID
 
         def apply(self, aggregate: Meeting) -> None:
-            """Remember the latest opening: no request it would meet may precede it."""
+            """Remember the opening, and the latest: a request may need to follow it."""
             aggregate.vote_opened_at = latest(
                 aggregate.vote_opened_at, self.occurred_at
             )
@@ -142,22 +142,36 @@ class Meeting(LedgerAggregate):
         """Record that a vote opened on *proposal*, raised at this meeting."""
         self._record(self.VoteOpened, ctx, proposal=proposal)
 
-    def request_floor(self, needed_before: str) -> datetime | None:
+    def request_floor(
+        self, needed_before: str, held_up: datetime | None
+    ) -> datetime | None:
         """The earliest business time a request needed before *needed_before* may have.
 
-        A need before the vote, dated before a vote here opened, would have
-        held that vote up; the opening, recorded first, could not answer for it.
+        *held_up* is the latest opening of a vote on a proposal raised here
+        that the requesting member could vote in (the caller reads the
+        electorates). A need before the vote, dated before that opening, would
+        have held the vote up; the opening, recorded first, could not answer
+        for it. A need of someone outside every such electorate held nothing up.
         """
-        return self.vote_opened_at if needed_before in NEEDED_BEFORE_VOTE else None
+        return held_up if needed_before in NEEDED_BEFORE_VOTE else None
 
     def link_adjustment(
-        self, ctx: Context, *, adjustment: UUID, member: UUID, needed_before: str
+        self,
+        ctx: Context,
+        *,
+        adjustment: UUID,
+        member: UUID,
+        needed_before: str,
+        held_up: datetime | None,
     ) -> None:
-        """Note an adjustment requested for this meeting, no earlier than it allows."""
+        """Note an adjustment requested for this meeting, no earlier than it allows.
+
+        *held_up* as for ``request_floor``.
+        """
         check_not_before(
             "a request needed before the vote",
             ctx.occurred_at,
-            self.request_floor(needed_before),
+            self.request_floor(needed_before, held_up),
             "a vote it would have held up",
             ", opened on a proposal raised at this meeting",
         )

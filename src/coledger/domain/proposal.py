@@ -686,13 +686,20 @@ class Proposal(LedgerAggregate):
         self._check_after_raising(ctx, "the accessible version")
         self._record(self.AccessibleVersionPublished, ctx, format=fmt)
 
-    def request_floor(self, needed_before: str) -> datetime:
-        """The earliest business time a request needed before *needed_before* may have.
+    def request_floor(self, needed_before: str, member: UUID) -> datetime:
+        """The earliest business time *member*'s need before *needed_before* may have.
 
-        The raising, and for a need before the vote, the opening of its vote.
+        The raising, and for a need before the vote, the opening of its vote
+        when *member* could vote in it: dated before, the need would have held
+        the vote up. A need of someone outside the electorate held nothing up.
         """
-        vote = self.voting_opened_at if needed_before in NEEDED_BEFORE_VOTE else None
-        return latest_from(self.raised_at, vote)
+        return latest_from(self.raised_at, self._held_up_by(needed_before, member))
+
+    def _held_up_by(self, needed_before: str, member: UUID) -> datetime | None:
+        """When the vote *member*'s need before *needed_before* would hold opened."""
+        if needed_before in NEEDED_BEFORE_VOTE and member in self.electorate:
+            return self.voting_opened_at
+        return None
 
     def link_adjustment(
         self, ctx: Context, *, adjustment: UUID, member: UUID, needed_before: str
@@ -708,15 +715,14 @@ class Proposal(LedgerAggregate):
                 raise ProposalClosedError(f"proposal {self.id} was withdrawn")
         else:
             self._check_open()
-        if needed_before in NEEDED_BEFORE_VOTE:
-            # Dated before the opening, it would have held the vote up; the
-            # opening, recorded first, found no such request to answer for.
-            check_not_before(
-                "a request needed before the vote",
-                ctx.occurred_at,
-                self.voting_opened_at,
-                "the vote it would have held up",
-            )
+        # Dated before the opening, a voter's need would have held the vote
+        # up; the opening, recorded first, found no such request to answer for.
+        check_not_before(
+            "a request needed before the vote",
+            ctx.occurred_at,
+            self._held_up_by(needed_before, member),
+            "the vote it would have held up",
+        )
         self._check_after_raising(ctx, "the request for an adjustment")
         self._record(
             self.AdjustmentLinked,
