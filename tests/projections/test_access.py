@@ -375,12 +375,29 @@ def test_a_decline_made_good_by_a_provided_alternative(org: Board) -> None:
 
 
 def test_a_decline_made_good_at_the_edges(org: Board) -> None:
-    """Made good by a request made at the same moment, or provided at the deadline."""
+    """Made good by a request made as the decline came, and provided at the deadline."""
     m = org.meeting(20)
-    asked, again = org.request(org.ann, 4, m), org.request(org.ann, 4, m)
+    asked = org.request(org.ann, 4, m)
     org.decline(asked, 5)
+    again = org.request(org.ann, 5, m)  # at the moment of the decline
     org.provide(again, 20)  # as the meeting starts: still in time
     assert access.unresolved_declines(org.lens()) == 0
+
+
+def test_another_need_asked_before_the_decline_does_not_make_it_good(
+    org: Board,
+) -> None:
+    """Two needs asked together: one provided does not make good the one declined."""
+    m = org.meeting(20)
+    interpreter, papers = org.request(org.ann, 4, m), org.request(org.ann, 4, m)
+    asked_later = org.request(org.ben, 6, m)
+    ben_declined = org.request(org.ben, 4, m)
+    org.provide(papers, 10)
+    org.provide(asked_later, 11)  # asked after Ben's first, before its decline
+    org.decline(interpreter, 12)
+    org.decline(ben_declined, 12)
+    assert access.unresolved_declines(org.lens()) == 2
+    assert "2 declined (2 never made good)" in str(access.x1(org.lens(), TH).note)
 
 
 def test_a_standing_decline_made_good_by_a_later_standing_provision(

@@ -354,9 +354,12 @@ def made_good(lens: Lens, declined: AdjustmentFacts) -> bool:
 
     Codes are not in the facts, so "the same need" means the same member and the
     same meeting, proposal or standing scope: the usual case is a decline with an
-    alternative offered, which the member then asked for and got.
+    alternative offered, which the member then asked for and got. Asked again
+    means asked at or after the decline: another need asked for before it (Easy
+    Read papers beside the interpreter declined) answered a different need.
     """
     due = deadline(lens, declined)
+    refused = declined.resolved_at
     mine = lens.facts.adjustments_by_member.get(declined.member, [])
     for other in (lens.facts.adjustments[i] for i in mine):
         if (
@@ -364,7 +367,8 @@ def made_good(lens: Lens, declined: AdjustmentFacts) -> bool:
             and other.member == declined.member
             and (other.scope, other.meeting, other.proposal)
             == (declined.scope, declined.meeting, declined.proposal)
-            and other.requested_at >= declined.requested_at
+            and refused is not None
+            and other.requested_at >= refused
             and status_at_end(lens, other) == "provided"
             and other.resolved_at is not None
             and (due is None or other.resolved_at <= due)

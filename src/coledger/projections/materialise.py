@@ -236,7 +236,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 82
+FIGURES_VERSION = 83
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -426,7 +426,9 @@ project carries a need still pending as a period began into it when its
 meeting became the project's in the period. 81: X2 counts a request answered in
 a later period than the one it was made in, in the period of its answer, for a
 period only. 82: X5's barrier note reads each meeting held in the period with
-the requests made for it before the period too, for a period only.)"""
+the requests made for it before the period too, for a period only. 83: a
+decline is made good only by a need asked for at or after it, not by another
+need asked for before it and provided.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
