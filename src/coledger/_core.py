@@ -47,6 +47,7 @@ from coledger.domain import (
 from coledger.domain import values as v
 from coledger.domain.values import check_position
 from coledger.integrity.recorders import (
+    LEAVES,
     CommitUnknownError,
     HeadCheckingSQLiteRecorder,
     HeadMovedError,
@@ -633,6 +634,30 @@ def _read_immutable(path: Path, sql: str) -> list[Any] | None:
         return None
     finally:
         conn.close()
+
+
+def lost_events(where: object) -> str:
+    """Why a ledger whose leaf table outlived its events table is not opened.
+
+    Opening it would make a new, empty events table beside the hash chain:
+    new events would then take the notification ids the chain's leaves name.
+    """
+    return (
+        f"the ledger at {where} lost its events: its events table is gone, "
+        "while its leaf table (the hash chain) is still there. Opening it "
+        "would make a new, empty events table beside the chain, so it was not "
+        "opened and nothing was written; coledger verify reports on it "
+        "(FAILED, MISSING_EVENTS)"
+    )
+
+
+def events_lost(tables: set[str] | None) -> bool:
+    """Whether a SQLite file's *tables* hold a leaf table but no events table.
+
+    SQLite compares names without regard to case, and so does this.
+    """
+    names = {name.lower() for name in tables or ()}
+    return LEAVES in names and EVENTS_TABLE not in names
 
 
 LOST_KEY_STORE = (

@@ -323,6 +323,40 @@ def test_the_command_line_says_a_copy_without_leaves_has_none(
     assert "MISSING_LEAVES" in said, said
 
 
+def test_a_dropped_events_table_is_copied_as_missing_for_the_auditor_to_see(
+    scene: Scene, tmp_path: Path
+) -> None:
+    """A ledger whose events table was dropped: its leaves are copied, failing alike."""
+    with tampering(scene) as raw:
+        raw.run("DROP TABLE {events}")
+    assert scene.path is not None
+    on_ledger = audit(scene)
+    assert on_ledger.counts == {"MISSING_EVENTS": 1}
+    target = tmp_path / "copy.db"
+    assert audit_copy(scene.url, target) == 0
+    assert "stored_events" not in _tables(target)
+    assert _rows(target, "coledger_leaves") == _rows(scene.path, "coledger_leaves")
+    copied = audit(dataclasses.replace(scene, url=f"sqlite:///{target}"))
+    assert (copied.status, copied.counts) == (on_ledger.status, on_ledger.counts)
+    assert (copied.size, copied.anchored) == (on_ledger.size, on_ledger.anchored)
+
+
+def test_the_command_line_says_a_copy_without_events_has_none(
+    scene: Scene, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit-copy of a ledger whose events table is gone copies leaves, saying so."""
+    with tampering(scene) as raw:
+        raw.run("DROP TABLE {events}")
+    assert scene.path is not None
+    before = scene.path.read_bytes()
+    out = tmp_path / "copy.db"
+    assert main(["audit-copy", "--db", scene.url, "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert f"Wrote {STORY_SIZE} leaves to {out}" in said, said
+    assert "MISSING_EVENTS" in said, said
+    assert scene.path.read_bytes() == before
+
+
 @pytest.mark.parametrize("table", ["stored_events", "coledger_leaves"])
 def test_a_log_table_renamed_only_in_case_is_copied(
     scene: Scene, tmp_path: Path, table: str

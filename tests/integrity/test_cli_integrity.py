@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import pytest
 
 from coledger import Ledger
@@ -29,6 +30,7 @@ from coledger.integrity import SigningKey, Verifier, verify_receipt
 from coledger.integrity.checkpoints import open_checkpoint
 from coledger.integrity.leaves import leaf_hash
 from coledger.integrity.receipts import make_receipt
+from conftest import PG_CONNINFO
 from integrity_helpers import (
     ORIGIN,
     STORY_BALLOT,
@@ -42,6 +44,11 @@ from integrity_helpers import (
 
 COLEDGER = Path(sys.executable).parent / "coledger"
 PASSPHRASE_ENV = "COLEDGER_SIGNING_PASSPHRASE"  # noqa: S105 (a variable name)
+
+
+def psycopg_connect() -> psycopg.Connection[Any]:
+    """A connection to the test PostgreSQL database."""
+    return psycopg.connect(PG_CONNINFO)
 
 
 def coledger(
@@ -1060,3 +1067,112 @@ def test_checkpoint_never_replaces_a_file(own_copy: Published) -> None:
         assert db.execute("SELECT count(*) FROM coledger_checkpoints").fetchone() == (
             stored,
         )
+
+
+# A ledger whose events table is gone ------------------------------------------------
+
+
+def drop_the_events(scene: Scene) -> None:
+    """Drop the ledger's events table, keeping its leaf table (the hash chain)."""
+    with tampering(scene) as raw:
+        drop = "DROP TABLE {events}"
+        raw.run(drop + " CASCADE" if raw.backend == "postgres" else drop)
+
+
+def test_verify_exit_1_when_the_events_table_is_gone(own_copy: Published) -> None:
+    """No events table beside the chain: FAILED with MISSING_EVENTS, not 'no ledger'."""
+    drop_the_events(own_copy.scene)
+    before = own_copy.db.read_bytes()
+    result = verify_cli(own_copy, "--checkpoint", own_copy.checkpoint)
+    assert result.returncode == 1, result.stderr
+    assert "MISSING_EVENTS x1: the events table is gone" in result.stdout
+    assert f"all {STORY_SIZE} leaves have no event" in result.stdout
+    assert f"ledger: {STORY_SIZE} events in the hash chain" in result.stdout
+    assert result.stdout.strip().endswith("STATUS: FAILED")
+    assert own_copy.db.read_bytes() == before
+
+
+NO_ID = "00000000-0000-0000-0000-000000000000"
+LOST_EVENTS_COMMANDS = (
+    ["report"],
+    ["history", "--proposal", NO_ID],
+    ["rebuild"],
+    ["follow"],
+    ["erase", "--reapply"],
+    ["erasure-audit"],
+    ["export", "--out", "x.jsonl"],
+    ["subject-access", "--member", NO_ID, "--out", "x.json"],
+    ["checkpoint", "--signing-key", "signing.pem", "--out", "new.checkpoint"],
+    ["prove", "--proposal", NO_ID, "--member", NO_ID, "--checkpoint", "kept"],
+    ["demo"],
+)
+
+
+@pytest.mark.parametrize("keys", [True, False], ids=["keys", "no keys"])
+@pytest.mark.parametrize("command", LOST_EVENTS_COMMANDS, ids=lambda c: c[0])
+def test_other_commands_refuse_a_ledger_whose_events_table_is_gone(
+    own_copy: Published, tmp_path: Path, command: list[str], keys: bool
+) -> None:
+    """Every other command exits 2 saying what the file is, and leaves it as it was.
+
+    Opening it would make a new, empty events table beside the chain; the
+    message names the lost events table and ``coledger verify``, not a
+    mistyped --db.
+    """
+    drop_the_events(own_copy.scene)
+    (own_copy.folder / "signing.pem").write_bytes(own_copy.key_file.read_bytes())
+    (own_copy.folder / "kept").write_text(own_copy.checkpoint.read_text())
+    if not keys:
+        own_copy.db.with_name(own_copy.db.name + ".keys").unlink()
+    before = own_copy.db.read_bytes()
+    listed = sorted(p.name for p in tmp_path.iterdir())
+    result = coledger(*command, "--db", own_copy.db, cwd=own_copy.folder)
+    assert result.returncode == 2, result.stderr
+    assert "its events table is gone" in result.stderr, result.stderr
+    assert "coledger verify" in result.stderr
+    assert "check --db" not in result.stderr
+    assert result.stdout == ""
+    assert own_copy.db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == listed
+
+
+@pytest.mark.postgres
+def test_a_schema_whose_events_table_is_gone_fails_verify_and_nothing_else_opens(
+    pg_schema: str, tmp_path: Path
+) -> None:
+    """On PostgreSQL too: verify is FAILED; the others exit 2 and make nothing."""
+    scene = build("postgres", tmp_path, pg_schema)
+    note = tmp_path / "kept.checkpoint"
+    note.write_text(scene.notes[0], encoding="utf-8")
+    drop_the_events(scene)
+
+    def tables() -> list[str]:
+        with psycopg_connect() as conn:
+            rows = conn.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = %s ORDER BY table_name",
+                (pg_schema,),
+            ).fetchall()
+        return [name for (name,) in rows]
+
+    before = tables()
+    assert "coledger_leaves" in before
+    assert "coledger_events" not in before
+    verified = coledger(
+        "verify",
+        "--db",
+        scene.url,
+        "--trusted-key",
+        scene.key.verifier,
+        "--checkpoint",
+        note,
+        cwd=tmp_path,
+    )
+    assert verified.returncode == 1, verified.stderr
+    assert f"all {STORY_SIZE} leaves have no event" in verified.stdout
+    for command in (["report"], ["rebuild"], ["erase", "--reapply"]):
+        result = coledger(*command, "--db", scene.url, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert "its events table is gone" in result.stderr, result.stderr
+        assert "coledger verify" in result.stderr
+    assert tables() == before

@@ -1412,6 +1412,61 @@ def test_a_dropped_leaf_table_fails_with_every_event_unchecked(both: Scene) -> N
     assert (report.size, report.anchored) == (0, 0)
 
 
+def test_a_dropped_events_table_fails_with_every_leaf_still_walked(
+    both: Scene,
+) -> None:
+    """Dropping the events table whole is FAILED (MISSING_EVENTS), not a usage error.
+
+    The leaves are still walked: the chain matches the checkpoint, so the
+    report's size and anchoring say what the chain vouches for, and no leaf
+    adds a MISSING_EVENT of its own beside the table's.
+    """
+    with tampering(both) as raw:
+        leaves = len(raw.leaves())
+        raw.run(
+            "DROP TABLE {events} CASCADE"
+            if raw.backend == "postgres"
+            else "DROP TABLE {events}"
+        )
+    report = audit(both)
+    assert report.status == FAILED
+    assert report.exit_code == 1
+    assert report.counts == {"MISSING_EVENTS": 1}
+    [gone] = report.findings
+    assert gone.severity == "error"
+    assert f"all {leaves} leaves" in gone.detail
+    assert (report.size, report.anchored) == (SIZE, SIZE)
+
+
+def test_a_dropped_events_table_still_shows_a_cut_chain(both: Scene) -> None:
+    """With the events gone, a chain cut short of its checkpoint is TRUNCATED too."""
+    with tampering(both) as raw:
+        raw.run("DELETE FROM {leaves} WHERE leaf_index >= ?", (SIZE - 2,))
+        raw.run(
+            "DROP TABLE {events} CASCADE"
+            if raw.backend == "postgres"
+            else "DROP TABLE {events}"
+        )
+    report = audit(both)
+    assert report.status == FAILED
+    assert codes(report) == {"MISSING_EVENTS", "TRUNCATED", "UNANCHORED"}
+    assert (report.size, report.anchored) == (SIZE - 2, 0)
+
+
+def test_the_file_check_of_a_ledger_without_its_events_table_still_runs(
+    scene: Scene,
+) -> None:
+    """--check-file on a ledger whose events table is gone checks the leaf table."""
+    with tampering(scene) as raw:
+        raw.run("DROP TABLE {events}")
+    source = open_source(scene.url)
+    try:
+        report = verify(source, scene.verifier, scene.notes, check_file=True)
+    finally:
+        source.close()
+    assert report.counts == {"MISSING_EVENTS": 1}
+
+
 def test_a_leaf_table_renamed_only_in_case_is_still_the_leaf_table(
     scene: Scene,
 ) -> None:

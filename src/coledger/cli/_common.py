@@ -16,9 +16,16 @@ from pathlib import Path
 from typing import TextIO
 from uuid import UUID
 
-from coledger._core import EVENTS_TABLE, check_sqlite_file, committed_tables
+from coledger._core import (
+    EVENTS_TABLE,
+    check_sqlite_file,
+    committed_tables,
+    events_lost,
+    lost_events,
+)
 from coledger.application import Ledger
 from coledger.errors import InvalidInputError, MasterKeyError, StorageError
+from coledger.integrity.recorders import LEAVES
 from coledger.privacy.keys import (
     MASTER_KEY_ENV,
     encode_master_key,
@@ -56,11 +63,14 @@ class Interrupted(KeyboardInterrupt):
     """Ctrl-C stopped a command; the message says what it left written."""
 
 
-def storage_url(db: str, *, existing: bool = False) -> str:
+def storage_url(db: str, *, existing: bool = False, auditing: bool = False) -> str:
     """Accept a storage URL, or a plain file path meaning a SQLite file.
 
     With ``existing=True`` a SQLite ledger must already be there: commands that
     read a ledger should not quietly create an empty one from a mistyped path.
+    A ledger whose events table is gone beside its leaf table is refused too
+    (opening it would make a new, empty one), unless *auditing*: ``verify``
+    and ``audit-copy`` read it as it is, and report it.
     """
     if not db:  # a variable left unset: name the option, not "sqlite:///"
         raise CommandError("--db '' names no ledger: give a file path or a storage URL")
@@ -75,13 +85,13 @@ def storage_url(db: str, *, existing: bool = False) -> str:
     # By the parsed backend: a scheme may be written in any case (SQLite:///).
     config = parse_url(url)
     if config.backend == "sqlite" and config.path is not None:
-        _refuse_no_ledger(config.path)
+        _refuse_no_ledger(config.path, auditing=auditing)
     elif config.backend == "postgres":
-        _refuse_no_schema_ledger(config)
+        _refuse_no_schema_ledger(config, auditing=auditing)
     return url
 
 
-def _refuse_no_ledger(path: Path) -> None:
+def _refuse_no_ledger(path: Path, *, auditing: bool = False) -> None:
     """CommandError unless the SQLite file at *path* may hold a ledger's events.
 
     Opening it would create a ledger's tables in whatever file it is (another
@@ -92,6 +102,10 @@ def _refuse_no_ledger(path: Path) -> None:
     if not check_sqlite_file(path):
         raise CommandError(f"no ledger at {path}: the file is empty (check --db)")
     if _other_database(path):
+        if events_lost(committed_tables(path)):
+            if auditing:
+                return
+            raise CommandError(lost_events(path))
         raise CommandError(
             f"no ledger at {path}: it is a SQLite database without a ledger's "
             "events (check --db)"
@@ -110,28 +124,37 @@ def _other_database(path: Path) -> bool:
     return tables is not None and EVENTS_TABLE not in tables and not new_in_wal
 
 
-def _refuse_no_schema_ledger(config: StorageConfig) -> None:
+def _refuse_no_schema_ledger(config: StorageConfig, *, auditing: bool = False) -> None:
     """CommandError unless the PostgreSQL schema already holds a ledger's events.
 
     Opening would create the schema, a ledger's tables and a key store, so a
     mistyped ``?schema=`` would read as an empty ledger and leave one behind.
+    A schema holding the leaf table without the events table is a ledger
+    whose events are gone: refused, unless *auditing* (see ``storage_url``).
     """
     import psycopg  # noqa: PLC0415 (only PostgreSQL ledgers need it)
 
     try:
         with psycopg.connect(config.postgres_conninfo, autocommit=True) as conn:
-            found = conn.execute(
-                "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
-                "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
-                (config.pg_schema, PG_EVENTS_TABLE),
-            ).fetchone()
+            found = {
+                name
+                for (name,) in conn.execute(
+                    "SELECT c.relname FROM pg_catalog.pg_class c "
+                    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = %s AND c.relname IN (%s, %s)",
+                    (config.pg_schema, PG_EVENTS_TABLE, LEAVES),
+                ).fetchall()
+            }
     except psycopg.Error as error:
         raise StorageError(f"cannot reach PostgreSQL: {error}") from error
-    if found is None:
-        raise CommandError(
-            f"no ledger at {shown(config.url)}: schema {config.pg_schema} holds no "
-            "ledger's events (check --db and its ?schema=)"
-        )
+    if PG_EVENTS_TABLE in found or (auditing and LEAVES in found):
+        return
+    if LEAVES in found:
+        raise CommandError(lost_events(shown(config.url)))
+    raise CommandError(
+        f"no ledger at {shown(config.url)}: schema {config.pg_schema} holds no "
+        "ledger's events (check --db and its ?schema=)"
+    )
 
 
 def print_verdict(text: str, code: int) -> int:
@@ -404,6 +427,8 @@ def _refuse_other_database(url: str) -> None:
         and check_sqlite_file(path)
         and _other_database(path)
     ):
+        if events_lost(committed_tables(path)):
+            raise CommandError(lost_events(path))
         raise CommandError(
             f"cannot make a ledger in {path}: it is a SQLite database "
             "without a ledger's events (check --db)"

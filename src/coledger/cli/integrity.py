@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 
-from coledger._core import committed_tables
+from coledger._core import EVENTS_TABLE, committed_tables
 from coledger.application import Ledger
 from coledger.cli._common import (
     ALL_OR_NOTHING,
@@ -31,7 +31,7 @@ from coledger.cli._common import (
     writable,
 )
 from coledger.errors import CheckpointError, InvalidInputError
-from coledger.integrity.audit_copy import audit_copy
+from coledger.integrity.audit_copy import audit_copy, copied_leaves
 from coledger.integrity.checkpoints import SigningKey, Verifier
 from coledger.integrity.receipts import Receipt, verify_receipt
 from coledger.integrity.recorders import LEAVES
@@ -201,7 +201,7 @@ def _verify(args: argparse.Namespace) -> int:
     trusted = args.trusted_key
     verifier = _trusted_key(trusted) if trusted is not None else None
     notes = [read_text(path, "checkpoint", "--checkpoint") for path in args.checkpoint]
-    with open_source(storage_url(args.db, existing=True)) as source:
+    with open_source(storage_url(args.db, existing=True, auditing=True)) as source:
         try:
             report = verify(
                 source,
@@ -220,14 +220,20 @@ def _audit_copy(args: argparse.Namespace) -> int:
     out = writable(args.out, args, prints=False)
     if out.exists():
         raise CommandError(f"{out} already exists; name a new file")
-    url = storage_url(args.db, existing=True)
+    url = storage_url(args.db, existing=True, auditing=True)
     if parse_url(url).backend != "sqlite":
         raise CommandError(
             f"{shown(args.db)!r}: an audit copy is made of a SQLite ledger file; on "
             "PostgreSQL, grant the auditor's role SELECT on the two tables instead"
         )
     count = audit_copy(url, out)
-    if LEAVES in (committed_tables(out) or set()):
+    copied = {name.lower() for name in committed_tables(out) or ()}
+    if EVENTS_TABLE not in copied:
+        print(
+            f"Wrote {copied_leaves(out):,} leaves to {out}, and nothing else: the "
+            "ledger's events table is gone, so verify will report MISSING_EVENTS."
+        )
+    elif LEAVES in copied:
         print(f"Wrote {count:,} events and their leaves to {out}, and nothing else.")
     else:
         print(

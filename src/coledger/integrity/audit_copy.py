@@ -10,8 +10,9 @@ and notification id), taken in one read transaction, with their indexes and
 nothing else: no trigger (one would run on the rows as they are copied), no
 view, no other table. A ledger whose leaf table was dropped is copied
 without one, so that ``verify`` finds it gone (``MISSING_LEAVES``) in the copy
-as in the ledger. On PostgreSQL the same is done with grants (see the
-auditor's guide).
+as in the ledger; one whose events table was dropped is copied as its leaf
+table alone (``MISSING_EVENTS``). On PostgreSQL the same is done with grants
+(see the auditor's guide).
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ TABLES = ("stored_events", LEAVES)
 def audit_copy(url: str, target: Path | str) -> int:
     """Write the events and leaves of the SQLite ledger at *url* to a new file.
 
-    Returns how many event rows were copied. *target* must not exist yet; the
-    copy is one file (no write-ahead log beside it), ready to hand over.
+    Returns how many event rows were copied (0 from a ledger whose events
+    table is gone: its leaves are copied alone). *target* must not exist yet;
+    the copy is one file (no write-ahead log beside it), ready to hand over.
     """
     config = parse_url(url)
     if not isinstance(target, str | PathLike):
@@ -104,16 +106,17 @@ def _copy(source: Path, target: Path) -> int:
         read_only = f"{source.absolute().as_uri()}?mode=ro"
         conn.execute("ATTACH DATABASE ? AS src", (read_only,))
         conn.execute("BEGIN")  # one snapshot of the source, one write of the copy
-        for table in TABLES:
+        for table, kept in zip(TABLES, reversed(TABLES), strict=True):
             # Names without regard to case, as SQLite and the ledger read them.
             created = conn.execute(
                 "SELECT sql FROM src.sqlite_master WHERE type = 'table' "
                 "AND name = ? COLLATE NOCASE",
                 (table,),
             ).fetchone()
-            if created is None and table == LEAVES and _gone(conn, table):
-                # Dropped: verify reports it (MISSING_LEAVES) on the copy as
-                # on the ledger, so the auditor must get the events without it.
+            if created is None and _gone(conn, table) and not _gone(conn, kept):
+                # Dropped: verify reports it (MISSING_LEAVES or MISSING_EVENTS)
+                # on the copy as on the ledger, so the auditor must get the
+                # other table without it.
                 continue
             if created is None:
                 raise StorageError(f"{source} has no table {table}")
@@ -138,12 +141,35 @@ def _copy(source: Path, target: Path) -> int:
             ).fetchall()
             for (statement,) in indexes:  # after the rows: they only speed reading
                 conn.execute(statement)
-        (count,) = conn.execute("SELECT COUNT(*) FROM main.stored_events").fetchone()
+        count = 0
+        if conn.execute(
+            "SELECT 1 FROM main.sqlite_master WHERE type = 'table' "
+            "AND name = 'stored_events' COLLATE NOCASE"
+        ).fetchone():
+            (count,) = conn.execute(
+                "SELECT COUNT(*) FROM main.stored_events"
+            ).fetchone()
         conn.execute("COMMIT")
         conn.execute("DETACH DATABASE src")
     finally:
         conn.close()
     return int(count)
+
+
+def copied_leaves(copy: Path) -> int:
+    """How many leaves the audit copy at *copy* holds (0 if it has no leaf table)."""
+    conn = sqlite3.connect(f"{copy.absolute().as_uri()}?mode=ro", uri=True)
+    try:
+        if not conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+            "AND name = ? COLLATE NOCASE",
+            (LEAVES,),
+        ).fetchone():
+            return 0
+        (count,) = conn.execute(f"SELECT COUNT(*) FROM {LEAVES}").fetchone()  # noqa: S608
+        return int(count)
+    finally:
+        conn.close()
 
 
 def _gone(conn: sqlite3.Connection, name: str) -> bool:

@@ -73,6 +73,14 @@ def _window(
 
 
 _JOIN = f"{LEAVES} l LEFT JOIN stored_events e ON e.rowid = l.notification_id"
+_EVENT_COLUMNS = "e.rowid, e.originator_id, e.originator_version, e.topic, e.state"
+_EVENT_TYPED = (
+    "typeof(e.state) = 'blob' AND typeof(e.topic) = 'text' "
+    "AND typeof(e.originator_id) = 'text' "
+    "AND typeof(e.originator_version) = 'integer'"
+)
+_NO_EVENT = "NULL, NULL, NULL, NULL, NULL"
+"""The event columns of a leaf whose ledger has no events table left."""
 
 
 @attrs.frozen
@@ -206,6 +214,14 @@ class AuditSource(ClosedOnExit, ABC):
         """
         return False
 
+    def events_dropped(self) -> bool:
+        """Whether the leaf table is there but the events table is not.
+
+        The mirror of ``leaves_dropped``: every event removed at once. The
+        source then gives each leaf with no event, and counts no event rows.
+        """
+        return False
+
     def file_damage(self) -> list[str]:
         """What SQLite's own integrity check finds wrong in the log's tables.
 
@@ -313,14 +329,14 @@ class SQLiteSource(AuditSource):
             # Text that is not UTF-8 (an attacker can write any bytes) comes back
             # as bytes for the verifier to judge, instead of failing the query.
             self._conn.text_factory = _text
-            self._conn.execute("SELECT 1 FROM stored_events LIMIT 1")
-            # SQLite compares names without regard to case, as the ledger's
-            # own statements do: COLEDGER_LEAVES is still its leaf table.
-            self._dropped = not self._conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                "AND name = ? COLLATE NOCASE",
-                (LEAVES,),
-            ).fetchall()
+            # Nothing at all (no table, nor a view) by the events table's name,
+            # beside a leaf table: the events were dropped, the chain kept.
+            self._events_gone = not self._named(
+                "stored_events", "view"
+            ) and self._named(LEAVES, "view")
+            if not self._events_gone:
+                self._conn.execute("SELECT 1 FROM stored_events LIMIT 1")
+            self._dropped = not self._events_gone and not self._named(LEAVES)
             if not self._dropped:
                 self._conn.execute(f"SELECT 1 FROM {LEAVES} LIMIT 1")  # noqa: S608
         except sqlite3.Error as error:
@@ -328,24 +344,46 @@ class SQLiteSource(AuditSource):
             self._conn.close()
             raise StorageError(f"cannot read the ledger {path}: {error}") from error
 
+    def _named(self, name: str, also: str = "table") -> bool:
+        """Whether the file holds a table (or an *also*) called *name*.
+
+        SQLite compares names without regard to case, as the ledger's own
+        statements do: COLEDGER_LEAVES is still its leaf table.
+        """
+        return bool(
+            self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type IN ('table', ?) "
+                "AND name = ? COLLATE NOCASE",
+                (also, name),
+            ).fetchall()
+        )
+
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         try:
             return self._conn.execute(sql, params).fetchall()
         except sqlite3.Error as error:
             raise StorageError(str(error)) from error
 
+    def _leaves_with_events(self) -> tuple[str, str, str]:
+        """The FROM clause, event columns and event type check of the leaf walk.
+
+        With the events table gone, each leaf comes alone, its event NULL.
+        """
+        if self._events_gone:
+            return f"{LEAVES} l", _NO_EVENT, "NULL"
+        return _JOIN, _EVENT_COLUMNS, _EVENT_TYPED
+
     def _leaf_page(
         self, after: Any, below: int | None, *, started: bool
     ) -> list[LeafRow]:
         where, params = _window(after, below, started=started, mark="?")
+        joined, events, typed = self._leaves_with_events()
         rows = self._query(
             f"SELECT l.leaf_index, l.notification_id, l.state_hash, l.leaf_hash, "  # noqa: S608
-            f"e.rowid, e.originator_id, e.originator_version, e.topic, e.state, "
+            f"{events}, "
             f"typeof(l.state_hash) = 'blob' AND typeof(l.leaf_hash) = 'blob', "
-            f"typeof(e.state) = 'blob' AND typeof(e.topic) = 'text' "
-            f"AND typeof(e.originator_id) = 'text' "
-            f"AND typeof(e.originator_version) = 'integer' "
-            f"FROM {_JOIN} {where}ORDER BY l.leaf_index LIMIT {PAGE}",
+            f"{typed} "
+            f"FROM {joined} {where}ORDER BY l.leaf_index LIMIT {PAGE}",
             params,
         )
         return [
@@ -376,13 +414,13 @@ class SQLiteSource(AuditSource):
     def _raw_page(self, after: Any, *, started: bool) -> RawPage | None:
         """The next page as plain tuples; None if a text value is not UTF-8."""
         where, params = _window(after, None, started=started, mark="?")
+        joined, events, _ = self._leaves_with_events()
         try:
             self._conn.text_factory = str
             return RawPage(
                 self._conn.execute(
                     f"SELECT l.leaf_index, l.notification_id, l.state_hash, "  # noqa: S608
-                    f"l.leaf_hash, e.rowid, e.originator_id, e.originator_version, "
-                    f"e.topic, e.state FROM {_JOIN} "
+                    f"l.leaf_hash, {events} FROM {joined} "
                     f"{where}ORDER BY l.leaf_index LIMIT {PAGE}",
                     params,
                 ).fetchall()
@@ -415,7 +453,9 @@ class SQLiteSource(AuditSource):
             after, started = last, True
 
     def unledgered(self) -> Iterator[EventRow]:
-        """Events whose rowid no leaf names."""
+        """Events whose rowid no leaf names (none when the events table is gone)."""
+        if self._events_gone:
+            return
         rows = self._query(
             f"SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state "  # noqa: S608
             f"FROM stored_events e WHERE NOT EXISTS (SELECT 1 FROM {LEAVES} l "
@@ -426,6 +466,8 @@ class SQLiteSource(AuditSource):
 
     def unledgered_count(self) -> int:
         """How many event rows no leaf points at."""
+        if self._events_gone:
+            return 0
         rows = self._query(
             f"SELECT COUNT(*) FROM stored_events e WHERE NOT EXISTS "  # noqa: S608
             f"(SELECT 1 FROM {LEAVES} l WHERE l.notification_id = e.rowid)"
@@ -434,6 +476,8 @@ class SQLiteSource(AuditSource):
 
     def locate(self, originator_id: UUID, version: int) -> int | None:
         """The leaf index of one stored event, by its id and version."""
+        if self._events_gone:
+            return None
         rows = self._query(
             f"SELECT l.leaf_index FROM stored_events e JOIN {LEAVES} l "  # noqa: S608
             "ON l.notification_id = e.rowid "
@@ -448,7 +492,9 @@ class SQLiteSource(AuditSource):
         return 0 if head is None else int(head) + 1
 
     def event_count(self) -> int:
-        """How many event rows there are."""
+        """How many event rows there are (none when the events table is gone)."""
+        if self._events_gone:
+            return 0
         return int(self._query("SELECT COUNT(*) FROM stored_events")[0][0])
 
     def leaf_count(self) -> int:
@@ -467,6 +513,10 @@ class SQLiteSource(AuditSource):
     def leaves_dropped(self) -> bool:
         """Whether the events table is there but the leaf table is not."""
         return self._dropped
+
+    def events_dropped(self) -> bool:
+        """Whether the leaf table is there but the events table is not."""
+        return self._events_gone
 
     def hiding(self) -> list[str]:
         """A log table that is a view or a virtual table, not a plain table.
@@ -494,9 +544,11 @@ class SQLiteSource(AuditSource):
         """The first problems ``PRAGMA integrity_check`` finds in either log table.
 
         Each table is checked with its indexes; ``ok`` means none was found.
+        A table that is gone has nothing to check (``verify`` reports it).
         """
         found: list[str] = []
-        for table in LOG_TABLES:
+        gone = {"stored_events": self._events_gone, LEAVES: False}
+        for table in (table for table in LOG_TABLES if not gone[table]):
             rows = self._query(f"PRAGMA integrity_check({table})")
             found += [
                 f"{table}: {row[0]}" for row in rows[:FILE_PROBLEMS] if row[0] != "ok"
@@ -569,17 +621,24 @@ class PostgresSource(AuditSource):
             raise StorageError(str(error)) from error
 
     def leaf_rows(self, below: int | None = None) -> Iterator[LeafRow]:
-        """Leaves joined to their events, a page at a time."""
+        """Leaves joined to their events, a page at a time.
+
+        With the events table gone, each leaf comes alone, its event None.
+        """
+        joined = (
+            f"{_NO_EVENT} FROM {{s}}.{{leaves}} l "
+            if self.events_dropped()
+            else "e.notification_id, e.originator_id, e.originator_version, "
+            "e.topic, e.state FROM {s}.{leaves} l LEFT JOIN {s}.{events} e "
+            "ON e.notification_id = l.notification_id "
+        )
         after: Any = None
         started = False
         while True:
             where, params = _window(after, below, started=started, mark="%s")
             rows = self._query(
-                "SELECT l.leaf_index, l.notification_id, l.state_hash, l.leaf_hash, "  # noqa: S608
-                "e.notification_id, e.originator_id, e.originator_version, e.topic, "
-                "e.state FROM {s}.{leaves} l LEFT JOIN {s}.{events} e "
-                "ON e.notification_id = l.notification_id "
-                f"{where}ORDER BY l.leaf_index LIMIT {PAGE}",
+                "SELECT l.leaf_index, l.notification_id, l.state_hash, l.leaf_hash, "
+                f"{joined}{where}ORDER BY l.leaf_index LIMIT {PAGE}",
                 params,
             )
             for r in rows:
@@ -590,7 +649,9 @@ class PostgresSource(AuditSource):
             after, started = rows[-1][0], True
 
     def unledgered(self) -> Iterator[EventRow]:
-        """Events whose notification id no leaf names."""
+        """Events whose notification id no leaf names (none if the table is gone)."""
+        if self.events_dropped():
+            return
         rows = self._query(
             "SELECT e.notification_id, e.originator_id, e.originator_version, "  # noqa: S608 (names composed by psycopg)
             "e.topic, e.state FROM {s}.{events} e WHERE NOT EXISTS (SELECT 1 FROM "
@@ -602,6 +663,8 @@ class PostgresSource(AuditSource):
 
     def unledgered_count(self) -> int:
         """How many event rows no leaf points at."""
+        if self.events_dropped():
+            return 0
         rows = self._query(
             "SELECT COUNT(*) FROM {s}.{events} e WHERE NOT EXISTS (SELECT 1 FROM "
             "{s}.{leaves} l WHERE l.notification_id = e.notification_id)"
@@ -610,6 +673,8 @@ class PostgresSource(AuditSource):
 
     def locate(self, originator_id: UUID, version: int) -> int | None:
         """The leaf index of one stored event, by its id and version."""
+        if self.events_dropped():
+            return None
         rows = self._query(
             "SELECT l.leaf_index FROM {s}.{events} e JOIN {s}.{leaves} l "
             "ON l.notification_id = e.notification_id "
@@ -624,7 +689,9 @@ class PostgresSource(AuditSource):
         return 0 if head is None else int(head) + 1
 
     def event_count(self) -> int:
-        """How many event rows there are."""
+        """How many event rows there are (none when the events table is gone)."""
+        if self.events_dropped():
+            return 0
         return int(self._query("SELECT COUNT(*) FROM {s}.{events}")[0][0])
 
     def leaf_count(self) -> int:
@@ -642,6 +709,16 @@ class PostgresSource(AuditSource):
 
     def leaves_dropped(self) -> bool:
         """Whether the events table is there but the leaf table is not."""
+        events, leaves = self._present()
+        return events and not leaves
+
+    def events_dropped(self) -> bool:
+        """Whether the leaf table is there but the events table is not."""
+        events, leaves = self._present()
+        return leaves and not events
+
+    def _present(self) -> tuple[bool, bool]:
+        """Whether the events table and the leaf table are there (or views)."""
         rows = self._query(
             "SELECT to_regclass(%s) IS NOT NULL, to_regclass(%s) IS NOT NULL",
             (
@@ -650,7 +727,7 @@ class PostgresSource(AuditSource):
             ),
         )
         events, leaves = rows[0]
-        return bool(events and not leaves)
+        return bool(events), bool(leaves)
 
     def _qualified(self, table: str) -> str:
         """*table* in this source's schema, quoted as to_regclass reads it."""

@@ -38,6 +38,7 @@ EXPLANATIONS = {
     "MISSING_EVENT": "a leaf points at an event that is not there",
     "UNLEDGERED_EVENT": "an event was stored without a leaf (written around coledger)",
     "MISSING_LEAVES": "the table of leaves, the log's hash chain, is gone",
+    "MISSING_EVENTS": "the events table is gone: no leaf has its event",
     "LEDGER_GAP": "leaf numbers skip",
     "REORDERED": "events are not in the order their leaves were written",
     "STREAM_GAP": "a record's versions do not run 1, 2, 3... in log order",
@@ -283,6 +284,9 @@ class _Walker:
         """True while every row has been a clean one (``_row`` has seen none)."""
         self.joined = 0
         """Rows walked that were joined to an event row."""
+        self.events_gone = False
+        """True when the events table is gone: MISSING_EVENTS says so once,
+        for every leaf, so no leaf adds a MISSING_EVENT of its own."""
         self.streams: dict[str, list[Any]] = {}
         """Per record (its 32 hex digits): [hashed bytes up to the version, version]."""
         self.topics: dict[str, bytes] = {}
@@ -458,9 +462,10 @@ class _Walker:
             stored_leaf if stored_leaf and len(stored_leaf) == HASH else bytes(HASH)
         )
         if event is None:
-            self.out.add(
-                Finding("MISSING_EVENT", "the leaf's event row is gone", index)
-            )
+            if not self.events_gone:
+                self.out.add(
+                    Finding("MISSING_EVENT", "the leaf's event row is gone", index)
+                )
             return fallback
         oid = _originator(event.originator_id)
         state = _as_bytes(event.state)
@@ -597,6 +602,11 @@ def verify(
         if source.leaves_dropped():  # an empty walk: each checkpoint TRUNCATED
             out.add(_dropped(source.event_count()))
             walker.walk(())
+        elif source.events_dropped():  # the chain alone, against the checkpoints
+            out.add(_events_dropped(source.leaf_count()))
+            walker.events_gone = True
+            walker.walk(source.leaf_pages())
+            _account(source, walker, out)
         else:
             walker.walk(source.leaf_pages())
             _account(source, walker, out)
@@ -632,6 +642,23 @@ def _dropped(events: int) -> Finding:
         "MISSING_LEAVES",
         f"the leaf table is gone, so none of the {rows} can be checked "
         "against a leaf or a checkpoint",
+    )
+
+
+def _events_dropped(leaves: int) -> Finding:
+    """MISSING_EVENTS: the events table is gone, and how many leaves it leaves bare."""
+    bare = (
+        "the leaf table holds no leaves"
+        if not leaves
+        else "its one leaf has no event"
+        if leaves == 1
+        else f"all {leaves:,} leaves have no event"
+    )
+    return Finding(
+        "MISSING_EVENTS",
+        f"the events table is gone, so {bare}: the leaves are still checked "
+        "against the checkpoints, but no event can be read or checked against "
+        "its leaf",
     )
 
 
