@@ -1412,6 +1412,20 @@ def test_a_dropped_leaf_table_fails_with_every_event_unchecked(both: Scene) -> N
     assert (report.size, report.anchored) == (0, 0)
 
 
+def test_the_file_check_of_a_ledger_without_its_leaf_table_still_runs(
+    scene: Scene,
+) -> None:
+    """--check-file on a ledger whose leaf table is gone is FAILED, not 'no table'."""
+    with tampering(scene) as raw:
+        raw.run("DROP TABLE {leaves}")
+    source = open_source(scene.url)
+    try:
+        report = verify(source, scene.verifier, scene.notes, check_file=True)
+    finally:
+        source.close()
+    assert report.counts == {"MISSING_LEAVES": 1, "TRUNCATED": 1}
+
+
 def test_a_dropped_events_table_fails_with_every_leaf_still_walked(
     both: Scene,
 ) -> None:

@@ -547,7 +547,7 @@ class SQLiteSource(AuditSource):
         A table that is gone has nothing to check (``verify`` reports it).
         """
         found: list[str] = []
-        gone = {"stored_events": self._events_gone, LEAVES: False}
+        gone = {"stored_events": self._events_gone, LEAVES: self._dropped}
         for table in (table for table in LOG_TABLES if not gone[table]):
             rows = self._query(f"PRAGMA integrity_check({table})")
             found += [
