@@ -517,9 +517,26 @@ def _opening(config: StorageConfig) -> Iterator[None]:
                 conn.execute(
                     sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(config.schema))
                 )
+            lost = _schema_events_lost(conn, config.pg_schema)
         except psycopg.Error as error:
             raise errors.StorageError(f"cannot prepare the schema: {error}") from error
+        if lost:
+            raise errors.StorageError(lost_events(shown(config.url)))
         yield
+
+
+def _schema_events_lost(conn: Any, schema: str) -> bool:
+    """Whether *schema* holds a ledger's leaf table but not its events table."""
+    from psycopg import sql  # noqa: PLC0415 (only PostgreSQL ledgers need it)
+
+    events, leaves = conn.execute(
+        "SELECT to_regclass(%s) IS NOT NULL, to_regclass(%s) IS NOT NULL",
+        tuple(
+            sql.Identifier(schema, table).as_string(conn)
+            for table in (PG_EVENTS_TABLE, LEAVES)
+        ),
+    ).fetchone()
+    return bool(leaves and not events)
 
 
 def _schema_exists(conn: Any, schema: str) -> bool:
@@ -837,6 +854,8 @@ class LedgerCore(ClosedOnExit):
             # before a key store is made beside it
             check_sqlite_file(config.path)
             _refuse_key_store(config, config.path)
+            if events_lost(committed_tables(config.path)):
+                raise errors.StorageError(lost_events(config.path))
         made = None  # the file this call made, removed again if the open fails
         if config.path is not None and not had_ledger:
             made = config.path if create_owner_only(config.path) else None

@@ -1467,6 +1467,25 @@ def test_a_dropped_events_table_still_shows_a_cut_chain(both: Scene) -> None:
     assert (report.size, report.anchored) == (SIZE - 2, 0)
 
 
+def test_the_api_will_not_open_a_ledger_whose_events_table_is_gone(
+    both: Scene,
+) -> None:
+    """Ledger.open refuses it and makes no new events table beside the chain."""
+    with tampering(both) as raw:
+        drop = "DROP TABLE {events}"
+        raw.run(drop + " CASCADE" if raw.backend == "postgres" else drop)
+    before = both.path.read_bytes() if both.path is not None else b""
+    listed = sorted(p.name for p in both.path.parent.iterdir()) if both.path else []
+    with pytest.raises(StorageError, match="its events table is gone"):
+        Ledger.open(both.url)
+    if both.path is not None:
+        assert both.path.read_bytes() == before
+        assert sorted(p.name for p in both.path.parent.iterdir()) == listed
+    report = audit(both)
+    assert report.counts == {"MISSING_EVENTS": 1}
+    assert (report.size, report.anchored) == (SIZE, SIZE)
+
+
 def test_the_file_check_of_a_ledger_without_its_events_table_still_runs(
     scene: Scene,
 ) -> None:
