@@ -77,7 +77,12 @@ def build(ledger: Ledger) -> World:
         "Plan", label="co_production", by=admin, occurred_at=FIRST
     )
     meeting = ledger.schedule_meeting(  # begun by any time attendance may give
-        board, kind="decision_meeting", title="AGM", starts_at=FIRST, by=admin
+        board,
+        kind="decision_meeting",
+        title="AGM",
+        starts_at=FIRST,
+        by=admin,
+        occurred_at=FIRST,  # called off at any time, too
     )
     # Raised and voted on at the earliest recordable time, so that every
     # command below may give any time in the recordable years.
@@ -252,6 +257,11 @@ COMMANDS = [
     ),
     Command(
         "hold_check_in",
+        lambda w: {"meeting": w.meeting, "by": w.admin},
+        {"meeting": UnknownMeetingError, "by": M},
+    ),
+    Command(
+        "cancel_meeting",
         lambda w: {"meeting": w.meeting, "by": w.admin},
         {"meeting": UnknownMeetingError, "by": M},
     ),

@@ -59,6 +59,7 @@ EXPECTED_EVENTS = {
     ("Meeting", "WellbeingCheckInHeld"),
     ("Meeting", "AdjustmentLinked"),
     ("Meeting", "VoteOpened"),
+    ("Meeting", "Cancelled"),
     ("Proposal", "Raised"),
     ("Proposal", "Amended"),
     ("Proposal", "Commented"),

@@ -305,6 +305,10 @@ class ProposalClosedError(WrongStateError):
     """The proposal was decided or withdrawn and takes no more changes."""
 
 
+class MeetingCancelledError(WrongStateError):
+    """The meeting was called off: it takes no papers, attendance, votes or requests."""
+
+
 class NotDecidedError(WrongStateError):
     """The proposal has no decision yet, so it cannot be delivered or evaluated."""
 

@@ -153,6 +153,8 @@ def describe(  # noqa: C901, PLR0911, PLR0912
             return "held a wellbeing check-in"
         case Meeting.AdjustmentLinked():
             return f"noted an access need of {namer(e.member)} for the meeting"
+        case Meeting.Cancelled():
+            return "called off the meeting"
         case Body.SeatAssigned():
             return f"seated {namer(e.member)} ({e.seat})"
         case Body.SeatVacated():

@@ -110,7 +110,7 @@ class ProjectView:
 
 @attrs.frozen
 class MeetingView:
-    """A meeting, its papers, attendance and check-ins."""
+    """A meeting: its papers, attendance, check-ins, and when it was called off."""
 
     id: UUID
     body: UUID
@@ -122,6 +122,8 @@ class MeetingView:
     attendance: tuple[tuple[UUID, str], ...]
     check_ins: int
     adjustments: tuple[UUID, ...]
+    cancelled_at: datetime | None
+    """When the meeting was called off (business time), or None."""
     version: int
 
     @classmethod
@@ -138,6 +140,7 @@ class MeetingView:
             tuple(meeting.attendance.items()),
             meeting.check_ins,
             meeting.adjustments,
+            meeting.cancelled_at,
             meeting.version,
         )
 

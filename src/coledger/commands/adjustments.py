@@ -60,6 +60,7 @@ class AdjustmentCommands(LedgerCore):
                 floor = target.request_floor(needed_before, subject.id)
             elif meeting is not None:
                 target = self._meeting(meeting)
+                target.check_not_cancelled("requests for adjustments")
                 held_up = self._vote_held_up(target, subject.id)
                 floor = target.request_floor(needed_before, held_up)
             ctx = self._ctx(actor, occurred_at, source_ref, not_before=floor)

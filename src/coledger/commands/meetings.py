@@ -1,4 +1,4 @@
-"""Commands about projects and meetings: papers, attendance, check-ins."""
+"""Commands about projects and meetings: papers, attendance, check-ins, cancelling."""
 
 from __future__ import annotations
 
@@ -207,6 +207,36 @@ class MeetingCommands(LedgerCore):
             ctx = self._ctx(self._actor(by), occurred_at, source_ref)
             record = self._meeting(meeting)
             record.hold_check_in(ctx)
+            self._save(record)
+
+        self._transact(command)
+
+    def cancel_meeting(
+        self,
+        meeting: UUID,
+        *,
+        by: UUID,
+        occurred_at: datetime | None = None,
+        source_ref: str | None = None,
+    ) -> None:
+        """Record that a meeting was called off, unless its record shows it took place.
+
+        Attendance, a check-in or a vote opened at it shows it took place: that
+        is refused (WrongStateError), as is calling it off twice
+        (MeetingCancelledError). The time may be any from its latest step on
+        (its calling, papers or a request for it; TimeOrderError before):
+        before the meeting, on the day, or later. Afterwards the meeting takes
+        no papers, attendance, check-ins, votes, proposals or requests, and
+        the figures leave it out. To reschedule, cancel it and call a new one.
+        """
+
+        def command() -> None:
+            actor = self._actor(by)
+            record = self._meeting(meeting)
+            ctx = self._ctx(
+                actor, occurred_at, source_ref, not_before=record.last_step_at
+            )
+            record.cancel(ctx)
             self._save(record)
 
         self._transact(command)

@@ -55,6 +55,8 @@ class ProposalCommands(LedgerCore):
                 raise errors.InvalidInputError(
                     f"meeting {meeting} is a meeting of another body"
                 )
+            if held_at is not None:
+                held_at.check_not_cancelled("proposals")
             proposal = Proposal.raise_(
                 uuid4(),
                 ctx,

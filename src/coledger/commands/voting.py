@@ -66,6 +66,8 @@ class VotingCommands(LedgerCore):
             actor = self._actor(by)
             record = self._proposal(proposal)
             record.check_voting_can_open()
+            if record.meeting is not None:  # raised at a meeting called off
+                self._meeting(record.meeting).check_not_cancelled("vote")
             body = self._body(record.body)
             # By default no earlier than the steps it must follow, which a
             # writer with a faster clock may have dated after this one's now,

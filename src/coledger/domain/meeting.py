@@ -1,4 +1,11 @@
-"""Meeting: a meeting of a body, its papers, attendance and check-in."""
+"""Meeting: a meeting of a body, its papers, attendance and check-in.
+
+A meeting called off is cancelled (``Cancelled``), unless it shows it took
+place (attendance, a check-in or a vote opened at it): its record then stands.
+A cancelled meeting takes no more papers, attendance, check-ins, votes or
+requests, and the figures leave it out. Rescheduling is a cancellation and a
+new meeting.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from uuid import UUID
 from coledger.domain.base import Context, LedgerAggregate
 from coledger.domain.timeorder import check_not_before, latest
 from coledger.domain.values import NEEDED_BEFORE_VOTE
+from coledger.errors import MeetingCancelledError, WrongStateError
 
 
 class Meeting(LedgerAggregate):
@@ -36,6 +44,8 @@ class Meeting(LedgerAggregate):
             aggregate.adjustments = ()
             aggregate.vote_opened_at = None
             aggregate.voted_on = ()
+            aggregate.last_step_at = self.occurred_at
+            aggregate.cancelled_at = None
 
     class PapersIssued(LedgerAggregate.Event):
         """Papers for the meeting went out in one format (occurred_at says when)."""
@@ -45,6 +55,7 @@ class Meeting(LedgerAggregate):
         def apply(self, aggregate: Meeting) -> None:
             """Note the format."""
             aggregate.papers = (*aggregate.papers, (self.format, self.occurred_at))
+            aggregate.last_step_at = max(aggregate.last_step_at, self.occurred_at)
 
     class AttendanceRecorded(LedgerAggregate.Event):
         """A member took part in the meeting, in person, remotely or asynchronously."""
@@ -73,6 +84,7 @@ class Meeting(LedgerAggregate):
         def apply(self, aggregate: Meeting) -> None:
             """Remember the request, so that votes at the meeting can check it."""
             aggregate.adjustments = (*aggregate.adjustments, self.adjustment)
+            aggregate.last_step_at = max(aggregate.last_step_at, self.occurred_at)
 
     class VoteOpened(LedgerAggregate.Event):
         """A vote opened on a proposal raised at this meeting."""
@@ -85,6 +97,13 @@ class Meeting(LedgerAggregate):
                 aggregate.vote_opened_at, self.occurred_at
             )
             aggregate.voted_on = (*aggregate.voted_on, self.proposal)
+
+    class Cancelled(LedgerAggregate.Event):
+        """The meeting was called off: it did not take place (no reason is kept)."""
+
+        def apply(self, aggregate: Meeting) -> None:
+            """Note when it was called off."""
+            aggregate.cancelled_at = self.occurred_at
 
     if TYPE_CHECKING:  # set by the events; declared here for type checkers
         body: UUID
@@ -100,6 +119,10 @@ class Meeting(LedgerAggregate):
         """The latest business time a vote opened on a proposal raised here."""
         voted_on: tuple[UUID, ...]
         """The proposals raised here whose votes opened, in the order noted."""
+        last_step_at: datetime
+        """The latest business time of its scheduling, papers and requests."""
+        cancelled_at: datetime | None
+        """When it was called off (business time), or None."""
 
     @classmethod
     def schedule(
@@ -125,21 +148,68 @@ class Meeting(LedgerAggregate):
             project=project,
         )
 
+    def check_not_cancelled(self, what: str) -> None:
+        """Refuse *what* (papers, attendance...) if the meeting was called off."""
+        if self.cancelled_at is not None:
+            raise MeetingCancelledError(
+                f"the meeting {self.title!r} was called off at "
+                f"{self.cancelled_at.isoformat()}, so it takes no {what}"
+            )
+
+    def cancel(self, ctx: Context) -> None:
+        """Record that the meeting was called off, if nothing shows it took place.
+
+        Attendance, a check-in or a vote opened at it shows it took place: its
+        record stands. The cancellation comes no earlier than the meeting was
+        called, its papers issued or a request for it made.
+        """
+        if self.cancelled_at is not None:
+            raise MeetingCancelledError(
+                f"the meeting {self.title!r} was already called off at "
+                f"{self.cancelled_at.isoformat()}"
+            )
+        shown = [
+            shown
+            for shown, held in (
+                ("attendance was recorded", self.attendance),
+                ("a check-in was held", self.check_ins),
+                ("a vote opened at it", self.voted_on),
+            )
+            if held
+        ]
+        if shown:
+            raise WrongStateError(
+                f"the meeting {self.title!r} took place ({'; '.join(shown)}), so "
+                "it cannot be called off: its record stands"
+            )
+        check_not_before(
+            "the cancellation",
+            ctx.occurred_at,
+            self.last_step_at,
+            "the meeting's latest step",
+            " (its calling, papers or a request for it)",
+        )
+        self._record(self.Cancelled, ctx)
+
     def issue_papers(self, ctx: Context, fmt: str) -> None:
         """Record papers issued in one format."""
+        self.check_not_cancelled("papers")
         self._record(self.PapersIssued, ctx, format=fmt)
 
     def record_attendance(self, ctx: Context, member: UUID, mode: str) -> None:
         """Record that *member* took part, and how, no earlier than the start."""
+        self.check_not_cancelled("attendance")
         check_not_before("attendance", ctx.occurred_at, self.starts_at, "its start")
         self._record(self.AttendanceRecorded, ctx, member=member, mode=mode)
 
     def hold_check_in(self, ctx: Context) -> None:
         """Record that a wellbeing check-in was held."""
+        self.check_not_cancelled("check-in")
         self._record(self.WellbeingCheckInHeld, ctx)
 
     def note_vote_opened(self, ctx: Context, proposal: UUID) -> None:
         """Record that a vote opened on *proposal*, raised at this meeting."""
+        self.check_not_cancelled("vote")
         self._record(self.VoteOpened, ctx, proposal=proposal)
 
     def request_floor(
@@ -168,6 +238,7 @@ class Meeting(LedgerAggregate):
 
         *held_up* as for ``request_floor``.
         """
+        self.check_not_cancelled("requests for adjustments")
         check_not_before(
             "a request needed before the vote",
             ctx.occurred_at,

@@ -118,6 +118,7 @@ FIELDS: dict[type[LedgerAggregate.Event], dict[str, Kind | Sealed]] = {
     Meeting.WellbeingCheckInHeld: {},
     Meeting.AdjustmentLinked: {"adjustment": S, "member": S, "needed_before": S},
     Meeting.VoteOpened: {"proposal": S},
+    Meeting.Cancelled: {},
     Proposal.Raised: {
         **CREATED,
         "body": S,

@@ -1,0 +1,221 @@
+"""Calling a meeting off: what is recorded, what is refused, and what it stops."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import attrs
+import pytest
+
+from coledger import Ledger
+from coledger.errors import (
+    MeetingCancelledError,
+    TimeOrderError,
+    UnknownMeetingError,
+    WrongStateError,
+)
+from coledger.timeline import timeline
+from helpers import refused
+
+STARTS = datetime(2024, 6, 3, 18, 0, tzinfo=UTC)
+
+
+def day(n: int) -> datetime:
+    """Noon on day *n* of May 2024 (UTC); the meeting starts on 3 June."""
+    return datetime(2024, 5, 1, 12, tzinfo=UTC) + timedelta(days=n - 1)
+
+
+@attrs.frozen
+class Board:
+    """A board with two voting members, a project and one meeting called for it."""
+
+    admin: UUID
+    sam: UUID
+    body: UUID
+    project: UUID
+    meeting: UUID
+
+
+def board(ledger: Ledger) -> Board:
+    """The board, its meeting called on day 1 for 3 June."""
+    admin = ledger.register_member("Admin", role="staff", occurred_at=day(1))
+    sam = ledger.register_member("Sam", occurred_at=day(1))
+    body = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=day(1)
+    )
+    for m in (admin, sam):
+        ledger.assign_seat(body, m, by=admin, occurred_at=day(1))
+    project = ledger.start_project(
+        "Plan", label="co_design", by=admin, occurred_at=day(1)
+    )
+    meeting = ledger.schedule_meeting(
+        body,
+        kind="decision_meeting",
+        title="June board",
+        starts_at=STARTS,
+        project=project,
+        by=admin,
+        occurred_at=day(1),
+    )
+    return Board(admin, sam, body, project, meeting)
+
+
+@pytest.mark.parametrize(
+    "when",
+    [day(20), STARTS, STARTS + timedelta(days=40)],
+    ids=["before it", "at its start", "entered later"],
+)
+def test_a_meeting_is_called_off_at_any_time_from_its_latest_step(
+    ledger: Ledger, when: datetime
+) -> None:
+    """A cancellation before the meeting, on the day or long after is recorded."""
+    b = board(ledger)
+    ledger.issue_papers(b.meeting, by=b.admin, occurred_at=day(10))
+    ledger.cancel_meeting(b.meeting, by=b.sam, occurred_at=when, source_ref="m-9")
+    view = ledger.meeting(b.meeting)
+    assert view.cancelled_at == when
+    last = list(ledger.history())[-1].event
+    assert type(last).__qualname__ == "Meeting.Cancelled"
+    assert (last.actor, last.source_ref) == (b.sam, "m-9")
+    entries = timeline(ledger, project=b.project)
+    assert (entries[-1].kind, entries[-1].text) == (
+        "Meeting.Cancelled",
+        "called off the meeting",
+    )
+
+
+def test_calling_off_an_unknown_meeting_is_refused(ledger: Ledger) -> None:
+    """An id of no meeting, or of another record, is refused and stores nothing."""
+    b = board(ledger)
+    with refused(ledger, UnknownMeetingError):
+        ledger.cancel_meeting(uuid4(), by=b.admin)
+    with refused(ledger, UnknownMeetingError, match="names a body"):
+        ledger.cancel_meeting(b.body, by=b.admin)
+
+
+def test_calling_off_a_meeting_twice_is_refused(ledger: Ledger) -> None:
+    """A meeting already called off cannot be called off again, at any time."""
+    b = board(ledger)
+    ledger.cancel_meeting(b.meeting, by=b.admin, occurred_at=day(5))
+    for when in (day(5), day(6), None):
+        with refused(ledger, MeetingCancelledError, match="already called off"):
+            ledger.cancel_meeting(b.meeting, by=b.admin, occurred_at=when)
+
+
+def test_a_cancellation_before_the_meeting_s_latest_step_is_refused(
+    ledger: Ledger,
+) -> None:
+    """Before its calling, its papers or a request for it, a cancellation is refused."""
+    b = board(ledger)
+    with refused(ledger, TimeOrderError):
+        ledger.cancel_meeting(
+            b.meeting, by=b.admin, occurred_at=day(1) - timedelta(hours=1)
+        )
+    ledger.issue_papers(b.meeting, by=b.admin, occurred_at=day(10))
+    with refused(ledger, TimeOrderError, match="latest step"):
+        ledger.cancel_meeting(b.meeting, by=b.admin, occurred_at=day(9))
+    ledger.request_adjustment(
+        b.sam, code="BSL", meeting=b.meeting, by=b.sam, occurred_at=day(12)
+    )
+    with refused(ledger, TimeOrderError, match="latest step"):
+        ledger.cancel_meeting(b.meeting, by=b.admin, occurred_at=day(11))
+    ledger.cancel_meeting(b.meeting, by=b.admin, occurred_at=day(12))
+
+
+def _attended(ledger: Ledger, b: Board) -> None:
+    ledger.record_attendance(b.meeting, b.sam, by=b.admin, occurred_at=STARTS)
+
+
+def _checked_in(ledger: Ledger, b: Board) -> None:
+    ledger.hold_check_in(b.meeting, by=b.admin, occurred_at=STARTS)
+
+
+def _voted(ledger: Ledger, b: Board) -> None:
+    p = ledger.raise_proposal(
+        b.body,
+        proposers=[b.sam],
+        title="Buy kit",
+        text="Balls.",
+        meeting=b.meeting,
+        occurred_at=day(2),
+    )
+    ledger.open_voting(p, by=b.admin, occurred_at=day(3))
+
+
+@pytest.mark.parametrize(
+    ("took_place", "shown"),
+    [
+        (_attended, "attendance was recorded"),
+        (_checked_in, "a check-in was held"),
+        (_voted, "a vote opened at it"),
+    ],
+    ids=["attendance", "check-in", "vote"],
+)
+def test_a_meeting_that_took_place_cannot_be_called_off(
+    ledger: Ledger, took_place: Callable[[Ledger, Board], None], shown: str
+) -> None:
+    """Attendance, a check-in or a vote opened at it shows it took place: refused."""
+    b = board(ledger)
+    took_place(ledger, b)
+    with refused(ledger, WrongStateError, match=shown) as raised:
+        ledger.cancel_meeting(b.meeting, by=b.admin, occurred_at=day(40))
+    assert type(raised.value) is WrongStateError
+    assert ledger.meeting(b.meeting).cancelled_at is None
+
+
+def _after(b: Board, proposal: UUID) -> dict[str, Callable[[Ledger], Any]]:
+    """Each step a cancelled meeting refuses, as a call on a ledger."""
+    return {
+        "papers": lambda ledger: ledger.issue_papers(
+            b.meeting, formats=["STD", "ER"], by=b.admin, occurred_at=day(20)
+        ),
+        "attendance": lambda ledger: ledger.record_attendance(
+            b.meeting, b.sam, by=b.admin, occurred_at=STARTS
+        ),
+        "check-in": lambda ledger: ledger.hold_check_in(
+            b.meeting, by=b.admin, occurred_at=STARTS
+        ),
+        "vote": lambda ledger: ledger.open_voting(
+            proposal, by=b.admin, occurred_at=day(20)
+        ),
+        "requests": lambda ledger: ledger.request_adjustment(
+            b.sam, code="BSL", meeting=b.meeting, by=b.sam, occurred_at=day(20)
+        ),
+        "proposals": lambda ledger: ledger.raise_proposal(
+            b.body,
+            proposers=[b.sam],
+            title="Another",
+            text="More.",
+            meeting=b.meeting,
+            occurred_at=day(20),
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "step", ["papers", "attendance", "check-in", "vote", "requests", "proposals"]
+)
+def test_a_cancelled_meeting_takes_nothing_more(ledger: Ledger, step: str) -> None:
+    """Papers, attendance, a check-in, a vote, a request or a proposal is refused."""
+    b = board(ledger)
+    proposal = ledger.raise_proposal(
+        b.body,
+        proposers=[b.sam],
+        title="Buy kit",
+        text="Balls.",
+        meeting=b.meeting,
+        occurred_at=day(2),
+    )
+    ledger.cancel_meeting(b.meeting, by=b.admin, occurred_at=day(10))
+    with refused(ledger, MeetingCancelledError, match="called off"):
+        _after(b, proposal)[step](ledger)
+    view = ledger.meeting(b.meeting)
+    assert (view.papers, view.attendance, view.check_ins, view.adjustments) == (
+        (),
+        (),
+        0,
+        (),
+    )
