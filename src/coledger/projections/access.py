@@ -68,16 +68,17 @@ ANSWERS = frozenset({"provided", "declined"})
 
 
 def scope_meetings(lens: Lens) -> set[UUID]:
-    """Ids of meetings in scope at any time.
+    """Ids of meetings in scope at any time, those called off among them.
 
     A project's are its own, and those its proposals raised by the period's
-    end were raised at (``Lens.meetings``).
+    end were raised at (``Lens.meetings``). A request made for a meeting
+    called off is still in scope: answered by then, it keeps its answer.
     """
     facts = lens.facts
     if lens.scope.kind == "body":
         return set(facts.meetings_by_body.get(lens.scope.id, []))  # type: ignore[arg-type]
     if lens.scope.kind == "project":
-        return {m.id for m in lens.meetings(in_period=False)}
+        return {m.id for m in lens.meetings(in_period=False, called_off=True)}
     return set(facts.meetings)
 
 
@@ -92,15 +93,40 @@ def seated_members(lens: Lens) -> set[UUID]:
 
 
 def requests(lens: Lens) -> list[AdjustmentFacts]:
-    """Adjustment requests in scope made in the period, withdrawn ones included."""
+    """Adjustment requests in scope made in the period, withdrawn ones included.
+
+    Those ``called_off`` with their meeting are left out.
+    """
     return lens.selected("requests", lambda: _requests(lens))
 
 
 def _requests(lens: Lens) -> list[AdjustmentFacts]:
     facts = lens.facts
     if lens.scope.kind == "ledger":
-        return [a for a in facts.adjustments.values() if lens.in_period(a.requested_at)]
-    return [a for a in _scoped(lens) if lens.in_period(a.requested_at)]
+        made = [a for a in facts.adjustments.values() if lens.in_period(a.requested_at)]
+    else:
+        made = [a for a in _scoped(lens) if lens.in_period(a.requested_at)]
+    return [a for a in made if not called_off(facts, a)]
+
+
+def called_off(facts: Facts, request: AdjustmentFacts) -> bool:
+    """Whether *request* was for a meeting called off before it was answered.
+
+    It was no longer needed, so it is left out altogether, as one withdrawn
+    in time is, whatever came of it after. One provided or declined by the
+    cancellation (business time) keeps its answer.
+    """
+    if request.meeting is None:
+        return False
+    meeting = facts.meetings.get(request.meeting)
+    if meeting is None or meeting.cancelled_at is None:
+        return False
+    answered = request.resolved_at
+    return not (
+        request.status in {"provided", "declined"}
+        and answered is not None
+        and answered <= meeting.cancelled_at
+    )
 
 
 def _scoped(lens: Lens, *, standing: bool = True) -> list[AdjustmentFacts]:
@@ -153,6 +179,7 @@ def _carried(lens: Lens, since: datetime) -> list[AdjustmentFacts]:
         made = requests(earlier)
     else:
         made = [a for a in _scoped(lens, standing=False) if a.requested_at < since]
+        made = [a for a in made if not called_off(lens.facts, a)]
     return [a for a in made if a.scope != "standing" and pending(earlier, a)]
 
 
@@ -167,7 +194,8 @@ def answered_in(lens: Lens) -> list[AdjustmentFacts]:
     Each was still open as the period it was made in ended, so X2 left it out
     there: it reads it in the period of its answer instead, as X1 carries a
     need into the period it was answered or fell due in. One answered before
-    the period counted in an earlier one.
+    the period counted in an earlier one; one ``called_off`` with its meeting
+    counts in none.
     """
     since = lens.since
     if since is None:
@@ -187,6 +215,7 @@ def _answered_in(lens: Lens, since: datetime) -> list[AdjustmentFacts]:
         and a.status in ANSWERS
         and a.resolved_at is not None
         and lens.in_period(a.resolved_at)
+        and not called_off(lens.facts, a)
     ]
 
 
@@ -438,6 +467,8 @@ def _expected(facts: Facts, among: Collection[UUID]) -> dict[UUID, set[UUID]]:
     if not among:
         return expected
     for meeting in facts.meetings.values():
+        if meeting.cancelled_at is not None:
+            continue  # called off: nobody was expected at it
         came = [m for m in meeting.attendance if m in among]
         if came:
             expected.setdefault(meeting.id, set()).update(came)
@@ -447,7 +478,7 @@ def _expected(facts: Facts, among: Collection[UUID]) -> dict[UUID, set[UUID]]:
             continue
         for meeting_id in facts.meetings_by_body.get(body.id, ()):
             meeting = facts.meetings[meeting_id]
-            if meeting.kind == "social":
+            if meeting.kind == "social" or meeting.cancelled_at is not None:
                 continue
             held = [s.member for s in spells if s.spell.covers(meeting.starts_at)]
             if held:

@@ -331,7 +331,12 @@ class ProjectFacts:
 
 @attrs.define
 class MeetingFacts:
-    """A meeting: kind, time, papers and who attended."""
+    """A meeting: kind, time, papers, who attended, and when it was called off.
+
+    A meeting called off (``cancelled_at``) did not take place: every figure
+    that counts meetings leaves it out, in every period, once the
+    cancellation is folded in.
+    """
 
     id: UUID
     body: UUID
@@ -341,6 +346,7 @@ class MeetingFacts:
     papers: list[tuple[str, datetime]] = attrs.Factory(list)
     attendance: dict[UUID, str] = attrs.Factory(dict)
     check_ins: int = 0
+    cancelled_at: datetime | None = None
 
 
 @attrs.define
@@ -896,8 +902,9 @@ def _meeting(  # noqa: PLR0917 (every handler takes the same arguments)
         _add(facts.meetings_by_body, body, oid)
         _add(facts.meetings_by_project, project, oid)
     meeting = facts.meetings[oid]
-    if cls is Meeting.Scheduled:
-        # It may take the comments of its day from the body's other meetings.
+    if cls is Meeting.Scheduled or cls is Meeting.Cancelled:
+        # It may take the comments of its day from the body's other meetings,
+        # or, called off, give them back.
         _touch_meetings_of_day(facts, meeting.body, meeting.starts_at)
     elif ALL not in facts.dirty:
         _touch_meeting(facts, meeting)
@@ -907,6 +914,8 @@ def _meeting(  # noqa: PLR0917 (every handler takes the same arguments)
         meeting.attendance[uuid_of(s["member"])] = sys.intern(s["mode"])
     elif cls is Meeting.WellbeingCheckInHeld:
         meeting.check_ins += 1
+    elif cls is Meeting.Cancelled:
+        meeting.cancelled_at = at
 
 
 def _raised(facts: Facts, pos: int, oid: UUID, at: datetime, s: dict[str, Any]) -> None:

@@ -235,12 +235,17 @@ def process_meetings(lens: Lens) -> list[MeetingFacts]:
     """The process's meetings held in the period (with its proposals' meetings).
 
     Held means started by now, as ``Lens.held`` reads it: a meeting still to
-    come is no activity, so it cannot make the process's rung NONE.
+    come is no activity, so it cannot make the process's rung NONE. A meeting
+    called off was never held.
     """
     ids = access.scope_meetings(lens)
     now = lens.recorded_now
     meetings = (lens.facts.meetings[i] for i in ids)
-    return [m for m in meetings if lens.in_period(m.starts_at) and m.starts_at < now]
+    return [
+        m
+        for m in meetings
+        if lens.in_period(m.starts_at) and m.starts_at < now and m.cancelled_at is None
+    ]
 
 
 # Features -------------------------------------------------------------------------
@@ -904,10 +909,14 @@ def _heard(lens: Lens, p: ProposalFacts, d: DecisionFacts, readers: Readers) -> 
         nearby.append(p.meeting)
     heard = False
     for m in (lens.facts.meetings[i] for i in nearby if i in lens.facts.meetings):
-        relevant = lens.by_end(m.starts_at) and (
-            m.id == p.meeting
-            or utc_day(m.starts_at) == utc_day(d.at)
-            or (m.kind == "information" and d.at <= m.starts_at)
+        relevant = (
+            m.cancelled_at is None
+            and lens.by_end(m.starts_at)
+            and (
+                m.id == p.meeting
+                or utc_day(m.starts_at) == utc_day(d.at)
+                or (m.kind == "information" and d.at <= m.starts_at)
+            )
         )
         if relevant:
             for a in m.attendance:

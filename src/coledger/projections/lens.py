@@ -249,24 +249,39 @@ def utc_day(at: datetime) -> date:
 
 Occasion = UUID | tuple[str, date]
 """A meeting by id, or a channel on a UTC day for input outside meetings."""
-MeetingDays = dict[tuple[UUID, date], tuple[MeetingFacts, ...]]
+
+
+class MeetingDays(dict[tuple[UUID, date], tuple[MeetingFacts, ...]]):
+    """Each body's meetings of each UTC day, and the meetings called off.
+
+    A meeting called off holds no occasion: it is in no day, and a proposal
+    raised at it was raised in writing.
+    """
+
+    called_off: frozenset[UUID] = frozenset()
 
 
 def meeting_days(facts: Facts) -> MeetingDays:
     """Each body's meetings of each UTC day, in order of their start.
 
     Worked out once per state of the facts: every act of every process and
-    project in a report is placed with it.
+    project in a report is placed with it. Meetings called off are left out.
     """
 
     def index() -> MeetingDays:
         days: dict[tuple[UUID, date], list[MeetingFacts]] = {}
+        called_off: set[UUID] = set()
         for m in facts.meetings.values():
+            if m.cancelled_at is not None:
+                called_off.add(m.id)
+                continue
             days.setdefault((m.body, utc_day(m.starts_at)), []).append(m)
-        return {
-            key: tuple(sorted(found, key=lambda m: m.starts_at))
-            for key, found in days.items()
-        }
+        found = MeetingDays(
+            (key, tuple(sorted(held, key=lambda m: m.starts_at)))
+            for key, held in days.items()
+        )
+        found.called_off = frozenset(called_off)
+        return found
 
     return facts.remember("meeting_days", index)
 
@@ -282,17 +297,20 @@ def occasion(
     """The occasion of an act on *p* at *at* through *channel*: a meeting, or a day.
 
     *days* are the ``meeting_days`` of the facts. The raising of *p* belongs to
-    its meeting when it names one, whatever the day, else to the ``written``
-    channel that day. The record ties no other act to a meeting, so one
-    through the ``meeting`` channel belongs to the proposal's meeting if held
-    that day, else to the body's latest meeting that day already begun at
+    its meeting when it names one, whatever the day, else (or when that
+    meeting was called off) to the ``written`` channel that day. The record
+    ties no other act to a meeting, so one through the ``meeting`` channel
+    belongs to the proposal's meeting if held that day, else to the body's
+    latest meeting that day already begun at
     *at*, else to its first that day; any other channel, or a day with no
     meeting, makes its own occasion: the channel and the day. P2 and the
     ladder both place acts here, so that they count the same occasions.
     """
     day = utc_day(at)
     if raising:
-        return ("written", day) if p.meeting is None else p.meeting
+        if p.meeting is None or p.meeting in days.called_off:
+            return ("written", day)
+        return p.meeting
     if channel == "meeting":
         same_day = days.get((p.body, day))
         if same_day:
@@ -495,17 +513,26 @@ class Lens:
         ids = self.facts.proposals_by_meeting.get(meeting, [])
         return [self.facts.proposals[i] for i in ids]
 
-    def meetings(self, *, in_period: bool = True) -> list[MeetingFacts]:
+    def meetings(
+        self, *, in_period: bool = True, called_off: bool = False
+    ) -> list[MeetingFacts]:
         """Meetings in scope held in the period (or at any time).
 
         A project's are those scheduled for it and those one of its proposals
         was raised at, whatever project (if any) they were scheduled for: the
         process's meetings, as the ladder reads them. A proposal counts only
         once raised, by the period's end: one raised later brings no meeting
-        into the period.
+        into the period. Meetings called off are left out, unless
+        *called_off* (the requests made for one are still in scope).
         """
         name = "meetings" if in_period else "meetings/any time"
-        return self.selected(name, lambda: self._meetings(in_period))
+        found = self.selected(name, lambda: self._meetings(in_period))
+        if called_off:
+            return found
+        return self.selected(
+            f"{name}/held or to come",
+            lambda: [m for m in found if m.cancelled_at is None],
+        )
 
     def held(self) -> list[MeetingFacts]:
         """Meetings in scope held in the period that had started by now.

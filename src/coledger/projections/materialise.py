@@ -236,7 +236,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 83
+FIGURES_VERSION = 84
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -428,7 +428,11 @@ a later period than the one it was made in, in the period of its answer, for a
 period only. 82: X5's barrier note reads each meeting held in the period with
 the requests made for it before the period too, for a period only. 83: a
 decline is made good only by a need asked for at or after it, not by another
-need asked for before it and provided.)"""
+need asked for before it and provided. 84: a meeting called off
+(Meeting.Cancelled) is left out of every figure that counts meetings (A2, R2,
+V2, V4, X3, X4, X5, W2, the ladder's meetings, occasions and evidence, the
+informed tag), and X1 and X2 leave out a request for it still unanswered when it
+was called off.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -40,7 +40,7 @@ def first_check_ins(facts: Facts, now: datetime) -> dict[UUID, datetime]:
 def _first_check_ins(facts: Facts, now: datetime) -> dict[UUID, datetime]:
     first: dict[UUID, datetime] = {}
     for m in facts.meetings.values():
-        if m.check_ins and m.starts_at < now:
+        if m.check_ins and m.starts_at < now and m.cancelled_at is None:
             known = first.get(m.body)
             if known is None or m.starts_at < known:
                 first[m.body] = m.starts_at
