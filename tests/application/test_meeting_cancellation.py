@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -219,3 +222,30 @@ def test_a_cancelled_meeting_takes_nothing_more(ledger: Ledger, step: str) -> No
         0,
         (),
     )
+
+
+@pytest.mark.parametrize("target", ["memory", "sqlite"])
+def test_a_cancellation_survives_an_export_and_import(
+    ledger: Ledger, target: str, tmp_path: Path
+) -> None:
+    """The event moves, line for line; the copy refuses what the source refuses."""
+    b = board(ledger)
+    ledger.issue_papers(b.meeting, by=b.admin, occurred_at=day(10))
+    ledger.cancel_meeting(b.meeting, by=b.admin, occurred_at=day(12), source_ref="x")
+    out = io.StringIO()
+    ledger.export(out)
+    lines = out.getvalue().splitlines()
+    assert json.loads(lines[-1])["topic"].endswith("Meeting.Cancelled")
+    url = "memory://" if target == "memory" else f"sqlite:///{tmp_path}/copy.db"
+    with Ledger.open(url) as copy:
+        copy.import_events(lines)
+        again = io.StringIO()
+        copy.export(again)
+        assert again.getvalue().splitlines()[1:] == lines[1:]
+        assert copy.meeting(b.meeting) == ledger.meeting(b.meeting)
+        assert copy.meeting(b.meeting).cancelled_at == day(12)
+        assert copy.power_sharing() == attrs.evolve(
+            ledger.power_sharing(), tree_size=copy.power_sharing().tree_size
+        )
+        with refused(copy, MeetingCancelledError):
+            copy.hold_check_in(b.meeting, by=b.admin, occurred_at=STARTS)
