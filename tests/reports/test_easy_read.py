@@ -428,7 +428,7 @@ def test_how_often_reads_in_the_place_english_puts_it(
             datetime(2025, 7, 1, tzinfo=UTC),
             "It covers 1 January 2025 to 30 June 2025.",
         ),
-        (None, None, "It covers everything we have written down."),
+        (None, None, "It covers everything we wrote down, up to record number 9."),
     ],
 )
 def test_the_period_reads_as_a_sentence(
@@ -437,6 +437,16 @@ def test_the_period_reads_as_a_sentence(
     """A period open at one end is "the time from ...", not "It covers from ..."."""
     report = attrs.evolve(_hand_made("body"), since=since, until=until)
     assert line in render(report, audience="members").splitlines()
+
+
+def test_a_report_of_an_earlier_moment_does_not_claim_the_whole_record() -> None:
+    """A report frozen at an earlier event names that event, not "everything"."""
+    early = attrs.evolve(_hand_made("body"), as_of=1_234)
+    lines = render(early, audience="members").splitlines()
+    assert "It covers everything we wrote down, up to record number 1,234." in lines
+    assert not any("everything we have written down" in line for line in lines)
+    empty = render(attrs.evolve(early, as_of=0), audience="members").splitlines()
+    assert "It covers our record, but nothing was written down yet." in empty
 
 
 @pytest.mark.parametrize(

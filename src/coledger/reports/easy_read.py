@@ -449,7 +449,13 @@ def build(
     title = f"Who has a say at {organisation}?" if organisation else "Who has a say?"
     period = period_text(safe.since, safe.until)
     if period == "all recorded time":
-        when = "It covers everything we have written down."
+        # Named, since a report frozen at an earlier event (as_of, or tables
+        # behind the record) does not hold what was written down after it.
+        when = (
+            f"It covers everything we wrote down, up to record number {safe.as_of:,}."
+            if safe.as_of
+            else "It covers our record, but nothing was written down yet."
+        )
     elif safe.since is None or safe.until is None:  # "from ..." or "up to ..."
         when = f"It covers the time {period}."
     else:
