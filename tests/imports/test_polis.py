@@ -599,6 +599,18 @@ def test_a_damaged_summary_is_refused_as_the_docs_list(
     assert memory_ledger.position == 0
     text = " ".join((REPO / "docs" / "imports.md").read_text(encoding="utf-8").split())
     assert "has a row that is not a key and a value" in text
+    assert "3 columns where a key and a value belong" in str(raised.value)
+
+
+def test_a_summary_row_of_one_cell_is_refused_in_the_singular(
+    copy: Path, memory_ledger: Ledger
+) -> None:
+    """A summary.csv row of one cell says "1 column", not "1 columns"."""
+    with (copy / "summary.csv").open("a", encoding="utf-8") as f:
+        f.write("note\n")
+    with pytest.raises(MalformedImportError, match="1 column where a key"):
+        import_polis(memory_ledger, copy)
+    assert memory_ledger.position == 0
 
 
 @pytest.mark.parametrize("invisible", ["\u200b", "\ufeff \u00ad", "\u180e"])

@@ -364,8 +364,9 @@ def _summary(path: Path) -> dict[str, str]:
         if not row:
             continue
         if len(row) != 2:  # noqa: PLR2004 (a key and its value)
+            cells = "1 column" if len(row) == 1 else f"{len(row)} columns"
             raise MalformedImportError(
-                path, line, f"{len(row)} columns where a key and a value belong"
+                path, line, f"{cells} where a key and a value belong"
             )
         found[row[0].strip()] = row[1].strip()
     return found
