@@ -162,3 +162,16 @@ def test_an_out_ending_in_a_slash_names_a_folder_and_is_refused(
     )
     assert files(ledger_dir) == before
     assert not (ledger_dir / "made").exists()
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "html"])
+def test_a_report_on_stdout_is_the_file_out_writes(ledger_dir: Path, fmt: str) -> None:
+    """A report printed to stdout is what --out writes, with no blank line added."""
+    printed = run("report", "--format", fmt, cwd=ledger_dir)
+    assert printed.returncode == 0, printed.stderr
+    made = run("report", "--format", fmt, "--out", "r.out", cwd=ledger_dir)
+    assert made.returncode == 0, made.stderr
+    written = (ledger_dir / "r.out").read_text(encoding="utf-8")
+    assert written.endswith("\n")
+    assert not written.endswith("\n\n")
+    assert printed.stdout == written

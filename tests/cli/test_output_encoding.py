@@ -93,6 +93,6 @@ def test_a_json_report_stays_json_whatever_the_encoding(tmp_path: Path) -> None:
     assert printed.returncode == 0, printed.stderr.decode()
     written = coledger("report", "--format", "json", "--out", "r.json", cwd=tmp_path)
     assert written.returncode == 0, written.stderr.decode()
-    assert printed.stdout == (tmp_path / "r.json").read_bytes() + b"\n"
+    assert printed.stdout == (tmp_path / "r.json").read_bytes()
     (rung,) = json.loads(printed.stdout.decode("utf-8"))["ladder"]
     assert rung["name"] == "Bike \U0001f6b2 club"

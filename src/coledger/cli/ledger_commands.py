@@ -233,9 +233,10 @@ def _put_report(text: str, out: Path | None, args: argparse.Namespace) -> None:
     elif args.format == "json":
         # JSON is UTF-8 (RFC 8259): escaped for another encoding, as other
         # text is, a letter beyond it would read as no JSON escape.
-        print_exact(text + "\n")
+        print_exact(text)
     else:
-        print(text)
+        # Rendered with its own final newline: printed as a file holds it.
+        print(text, end="")
 
 
 def _refuse_unused_words(args: argparse.Namespace) -> None:
