@@ -170,15 +170,21 @@ class NotFoundError(LedgerError, LookupError):
     """An id names no record of the expected kind.
 
     ``found`` is the kind of record the id does name (``"member"``, say, when a
-    member's id was passed as a body's), or None when it names nothing.
+    member's id was passed as a body's), or None when it names nothing. ``on``
+    names the record it was looked for in, for a comment or an action, which
+    may well exist on another proposal.
     """
 
     kind = "record"
 
-    def __init__(self, record_id: object, *, found: str | None = None) -> None:
+    def __init__(
+        self, record_id: object, *, found: str | None = None, on: str | None = None
+    ) -> None:
         self.record_id = record_id
         self.found = found
         message = f"no {self.kind} with id {record_id}"
+        if on is not None:
+            message += f" on {on}"
         if found is not None:
             message += f": that id names {a_or_an(found)}, not {a_or_an(self.kind)}"
         super().__init__(message)

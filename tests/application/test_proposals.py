@@ -184,6 +184,23 @@ def test_comments_amendments_feedback_and_accessible_versions(ledger: Ledger) ->
     assert during in {c.id for c in ledger.proposal(p).comments}
 
 
+def test_a_comment_of_another_proposal_is_refused_naming_the_proposal(
+    ledger: Ledger,
+) -> None:
+    """Feedback or an amendment naming another proposal's comment says where it looked.
+
+    The comment exists: "no comment with id ..." alone read as if it did not.
+    """
+    admin, sam, kim, board = setting(ledger)
+    p = ledger.raise_proposal(board, proposers=[sam], title="P", text="x")
+    q = ledger.raise_proposal(board, proposers=[kim], title="Q", text="y")
+    elsewhere = ledger.comment(q, author=sam, text="On Q")
+    with refused(ledger, UnknownCommentError, match=f"{elsewhere} on proposal {p}$"):
+        ledger.give_feedback(p, comments=[elsewhere], text="Thanks", by=admin)
+    with refused(ledger, UnknownCommentError, match=f"on proposal {p}$"):
+        ledger.amend_proposal(p, by=sam, title="P2", takes_up=[elsewhere])
+
+
 def test_steps_on_a_proposal_come_no_earlier_than_its_raising(ledger: Ledger) -> None:
     """Each step on a proposal dated before its raising is refused, storing nothing."""
     admin, sam, kim, board = setting(ledger)
@@ -412,8 +429,8 @@ def test_delivery_and_evaluation_need_an_adopted_decision(ledger: Ledger) -> Non
         ledger.complete_action(p, action, by=kim)
     with refused(ledger, UnknownActionError):
         ledger.complete_action(p, uuid4(), by=kim)
-    with refused(ledger, UnknownActionError):
-        ledger.complete_action(undecided, other, by=kim)
+    with refused(ledger, UnknownActionError, match=f"on proposal {undecided}$"):
+        ledger.complete_action(undecided, other, by=kim)  # an action of p's
     with refused(ledger, InvalidIdError):
         ledger.complete_action(p, str(other), by=kim)  # type: ignore[arg-type]
 

@@ -642,7 +642,7 @@ class Proposal(LedgerAggregate):
             )
         for comment in takes_up:
             if comment not in self.comments:
-                raise UnknownCommentError(comment)
+                raise UnknownCommentError(comment, on=f"proposal {self.id}")
         # A comment taken up before is taken up already: naming it again adds
         # nothing, yet the reports would read the amendment as new influence.
         if (title, text) == (self.title, self.text) and self.taken_up.issuperset(
@@ -740,7 +740,7 @@ class Proposal(LedgerAggregate):
             raise ProposalClosedError(f"proposal {self.id} was withdrawn")
         for comment in comments:
             if comment not in self.comments:
-                raise UnknownCommentError(comment)
+                raise UnknownCommentError(comment, on=f"proposal {self.id}")
         self._check_after_raising(ctx, "the feedback")
         self._check_after_comments(ctx, comments, "the feedback", "answers")
         self._record(
@@ -983,7 +983,7 @@ class Proposal(LedgerAggregate):
         """Record that a delivery action of a still-adopted proposal was done."""
         action = self.actions.get(action_id)
         if action is None:
-            raise UnknownActionError(action_id)
+            raise UnknownActionError(action_id, on=f"proposal {self.id}")
         self._check_adopted()  # an adoption overridden since carries no more work
         if action.completed_at is not None:
             raise ActionAlreadyCompletedError(
