@@ -239,3 +239,53 @@ def test_a_request_answered_before_the_cancellation_keeps_its_answer() -> None:
     assert x1.note is not None
     assert x1.note.startswith("0 provided late, 1 declined")
     assert (x2.value, x2.n) == (0.5, 2)
+
+
+def test_a_request_already_due_when_its_meeting_was_called_off_keeps_its_failure() -> (
+    None
+):
+    """A cancellation after a request fell due takes back no failure, as a withdrawal.
+
+    A standing request covers a meeting called off after its start, as it was
+    due there then.
+    """
+    with Ledger.open("memory://") as ledger:
+        ada, board, lee, sol, kai = seated_board(ledger, "Kai")
+
+        def meeting(starts: float) -> UUID:
+            return ledger.schedule_meeting(
+                board,
+                kind="decision_meeting",
+                title=f"Day {starts}",
+                starts_at=day(starts),
+                by=ada,
+                occurred_at=day(1),
+            )
+
+        def request(member: UUID, at: UUID, **kwargs: Any) -> UUID:
+            return ledger.request_adjustment(
+                member, code="BSL", meeting=at, by=member, occurred_at=day(5), **kwargs
+            )
+
+        ledger.request_adjustment(lee, code="XT", occurred_at=day(2))  # standing
+        later, called_late = meeting(15), meeting(12)
+        request(sol, later, needed_by=day(8))  # due on day 8: failed by day 10
+        request(kai, later)  # due at the start: no longer needed on day 10
+        request(kai, called_late)  # due on day 12, called off on day 13
+        declined = request(lee, called_late)
+        ledger.cancel_meeting(later, by=ada, occurred_at=day(10))
+        ledger.cancel_meeting(called_late, by=ada, occurred_at=day(13))
+        ledger.decline_adjustment(
+            declined, reason="insufficient_notice", by=ada, occurred_at=day(14)
+        )
+        ledger.raise_proposal(
+            board, proposers=[sol], title="Later", text="More.", occurred_at=day(30)
+        )
+        figures = ledger.power_sharing().indicators
+    x1, x2 = figures["X1"], figures["X2"]
+    # Sol's, Kai's for day 12, Lee's declined, and Lee's standing request at
+    # the meeting of day 12, unanswered at its start.
+    assert (x1.value, x1.n) == (0.0, 4)
+    assert x1.note is not None
+    assert x1.note.startswith("0 provided late, 1 declined (1 never made good), 3 ")
+    assert (x2.value, x2.n) == (1.0, 1)

@@ -110,16 +110,22 @@ def _requests(lens: Lens) -> list[AdjustmentFacts]:
 
 
 def called_off(facts: Facts, request: AdjustmentFacts) -> bool:
-    """Whether *request* was for a meeting called off before it was answered.
+    """Whether *request* was for a meeting called off before it was answered or due.
 
     It was no longer needed, so it is left out altogether, as one withdrawn
     in time is, whatever came of it after. One provided or declined by the
-    cancellation (business time) keeps its answer.
+    cancellation (business time) keeps its answer. So does one whose deadline
+    (its ``needed_by``, else the meeting's start) came before the
+    cancellation: as one withdrawn after it, it had already been met late or
+    failed, and calling the meeting off does not take that back.
     """
     if request.meeting is None:
         return False
     meeting = facts.meetings.get(request.meeting)
     if meeting is None or meeting.cancelled_at is None:
+        return False
+    due = meeting.starts_at if request.needed_by is None else request.needed_by
+    if due < meeting.cancelled_at:
         return False
     answered = request.resolved_at
     return not (
@@ -429,7 +435,8 @@ def standing_cover(facts: Facts) -> dict[UUID, list[AdjustmentFacts]]:
     A standing request covers a meeting when its member was expected there
     while the request stood. Expected: the member attended it, or held a seat
     (of any kind) on its body as it started, as X5 expects seat holders; a
-    social meeting expects only those who came. The request stood from when
+    social meeting expects only those who came, and one called off by its
+    start (``called_off_by_start``) no one. The request stood from when
     it was made (and from its ``needed_by``, when given: the member asked for
     it from then on) until it was withdrawn or the member erased, each at or
     before the start ending it. Requests keep the order they were made in.
@@ -461,14 +468,14 @@ def _expected(facts: Facts, among: Collection[UUID]) -> dict[UUID, set[UUID]]:
     """The members of *among* expected at each meeting, by meeting id.
 
     Those who attended it, and (but at a social meeting) those seated on its
-    body as it started.
+    body as it started; no one at a meeting called off by its start.
     """
     expected: dict[UUID, set[UUID]] = {}
     if not among:
         return expected
     for meeting in facts.meetings.values():
-        if meeting.cancelled_at is not None:
-            continue  # called off: nobody was expected at it
+        if called_off_by_start(meeting):
+            continue  # nobody was expected at it
         came = [m for m in meeting.attendance if m in among]
         if came:
             expected.setdefault(meeting.id, set()).update(came)
@@ -478,12 +485,22 @@ def _expected(facts: Facts, among: Collection[UUID]) -> dict[UUID, set[UUID]]:
             continue
         for meeting_id in facts.meetings_by_body.get(body.id, ()):
             meeting = facts.meetings[meeting_id]
-            if meeting.kind == "social" or meeting.cancelled_at is not None:
+            if meeting.kind == "social" or called_off_by_start(meeting):
                 continue
             held = [s.member for s in spells if s.spell.covers(meeting.starts_at)]
             if held:
                 expected.setdefault(meeting_id, set()).update(held)
     return expected
+
+
+def called_off_by_start(meeting: MeetingFacts) -> bool:
+    """Whether *meeting* was called off at or before its start.
+
+    One called off later was due to start, so a standing request was due to
+    be met there, as a request for it fell due (``called_off``).
+    """
+    cancelled = meeting.cancelled_at
+    return cancelled is not None and cancelled <= meeting.starts_at
 
 
 def _stood_at(facts: Facts, request: AdjustmentFacts, at: datetime) -> bool:
