@@ -1791,10 +1791,16 @@ class LedgerCore(ClosedOnExit):
         return helper.id
 
     def _linked_requests(self, record: Proposal) -> list[Adjustment]:
-        """The requests for *record*, then those for the meeting it was raised at."""
+        """The requests for *record*, then those for the meeting it was raised at.
+
+        A meeting called off took its requests with it: the vote on a proposal
+        raised there is held elsewhere, and the figures leave them out.
+        """
         linked = list(record.adjustments)
         if record.meeting is not None:
-            linked += self._meeting(record.meeting).adjustments
+            meeting = self._meeting(record.meeting)
+            if meeting.cancelled_at is None:
+                linked += meeting.adjustments
         return [self._adjustment(a) for a in linked]
 
     def _unmet(

@@ -18,6 +18,7 @@ from coledger.errors import (
     MeetingCancelledError,
     TimeOrderError,
     UnknownMeetingError,
+    UnmetAdjustmentsError,
     WrongStateError,
 )
 from coledger.timeline import timeline
@@ -181,9 +182,6 @@ def _after(b: Board, proposal: UUID) -> dict[str, Callable[[Ledger], Any]]:
         "check-in": lambda ledger: ledger.hold_check_in(
             b.meeting, by=b.admin, occurred_at=STARTS
         ),
-        "vote": lambda ledger: ledger.open_voting(
-            proposal, by=b.admin, occurred_at=day(20)
-        ),
         "requests": lambda ledger: ledger.request_adjustment(
             b.sam, code="BSL", meeting=b.meeting, by=b.sam, occurred_at=day(20)
         ),
@@ -199,10 +197,10 @@ def _after(b: Board, proposal: UUID) -> dict[str, Callable[[Ledger], Any]]:
 
 
 @pytest.mark.parametrize(
-    "step", ["papers", "attendance", "check-in", "vote", "requests", "proposals"]
+    "step", ["papers", "attendance", "check-in", "requests", "proposals"]
 )
 def test_a_cancelled_meeting_takes_nothing_more(ledger: Ledger, step: str) -> None:
-    """Papers, attendance, a check-in, a vote, a request or a proposal is refused."""
+    """Papers, attendance, a check-in, a request or a proposal is refused."""
     b = board(ledger)
     proposal = ledger.raise_proposal(
         b.body,
@@ -222,6 +220,43 @@ def test_a_cancelled_meeting_takes_nothing_more(ledger: Ledger, step: str) -> No
         0,
         (),
     )
+
+
+def test_a_proposal_raised_at_a_meeting_called_off_is_voted_on_elsewhere(
+    ledger: Ledger,
+) -> None:
+    """Its vote opens after the cancellation, unheld by the needs that lapsed with it.
+
+    Withdrawing it and raising it again would count one proposal twice; a
+    need for the proposal itself still holds its vote up.
+    """
+    b = board(ledger)
+    proposal = ledger.raise_proposal(
+        b.body,
+        proposers=[b.sam],
+        title="Buy kit",
+        text="Balls.",
+        meeting=b.meeting,
+        occurred_at=day(2),
+    )
+    ledger.request_adjustment(
+        b.sam, code="BSL", meeting=b.meeting, by=b.sam, occurred_at=day(3)
+    )
+    ledger.cancel_meeting(b.meeting, by=b.admin, occurred_at=day(10))
+    assert ledger.unmet_adjustments(proposal) == ()
+    with refused(ledger, TimeOrderError, match="cancellation of the meeting"):
+        ledger.open_voting(proposal, by=b.admin, occurred_at=day(9))
+    own = ledger.request_adjustment(
+        b.sam, code="ER", proposal=proposal, by=b.sam, occurred_at=day(11)
+    )
+    with refused(ledger, UnmetAdjustmentsError):
+        ledger.open_voting(proposal, by=b.admin, occurred_at=day(20))
+    ledger.provide_adjustment(own, by=b.admin, occurred_at=day(12))
+    meeting_before = ledger.meeting(b.meeting)
+    electorate = ledger.open_voting(proposal, by=b.admin, occurred_at=day(20))
+    assert set(electorate) == {b.admin, b.sam}
+    assert ledger.proposal(proposal).status == "voting"
+    assert ledger.meeting(b.meeting) == meeting_before  # no vote noted on it
 
 
 @pytest.mark.parametrize("target", ["memory", "sqlite"])

@@ -15,7 +15,7 @@ from coledger.domain import (
 )
 from coledger.domain import values as v
 from coledger.domain.base import Context, LedgerAggregate
-from coledger.domain.timeorder import latest
+from coledger.domain.timeorder import check_not_before, latest
 
 
 @commands
@@ -66,8 +66,10 @@ class VotingCommands(LedgerCore):
             actor = self._actor(by)
             record = self._proposal(proposal)
             record.check_voting_can_open()
-            if record.meeting is not None:  # raised at a meeting called off
-                self._meeting(record.meeting).check_not_cancelled("vote")
+            held_at = None if record.meeting is None else self._meeting(record.meeting)
+            # Raised at a meeting since called off, it is voted on elsewhere: no
+            # earlier than the cancellation, and not noted on that meeting.
+            called_off = None if held_at is None else held_at.cancelled_at
             body = self._body(record.body)
             # By default no earlier than the steps it must follow, which a
             # writer with a faster clock may have dated after this one's now,
@@ -77,8 +79,15 @@ class VotingCommands(LedgerCore):
                 body.rule_since,
                 body.voting_seats_changed_at,
                 self._last_answer(record),
+                called_off,
             )
             ctx = self._ctx(actor, occurred_at, source_ref, not_before=follows)
+            check_not_before(
+                "the vote",
+                ctx.occurred_at,
+                called_off,
+                "the cancellation of the meeting its proposal was raised at",
+            )
             body.check_rule_current_at(ctx.occurred_at)
             body.check_electorate_current_at(ctx.occurred_at)
             # An erased member keeps the seat on record but can never vote again.
@@ -113,10 +122,9 @@ class VotingCommands(LedgerCore):
             note = Context(ctx.actor, ctx.occurred_at)
             body.note_vote_opened(note, record.id)
             read: list[LedgerAggregate] = [body]
-            if record.meeting is not None:
-                meeting = self._meeting(record.meeting)
-                meeting.note_vote_opened(note, record.id)
-                read.append(meeting)
+            if held_at is not None and called_off is None:
+                held_at.note_vote_opened(note, record.id)
+                read.append(held_at)
             self._save(*read, record)
             return electorate
 

@@ -4,7 +4,7 @@ A meeting called off is cancelled (``Cancelled``), unless it shows it took
 place (attendance, a check-in or a vote opened at it): its record then stands.
 A cancelled meeting takes no more papers, attendance, check-ins, votes or
 requests, and the figures leave it out. Rescheduling is a cancellation and a
-new meeting.
+new meeting; a proposal raised at the old one is still voted on, elsewhere.
 """
 
 from __future__ import annotations
