@@ -179,6 +179,40 @@ def test_reapply_erasures_after_a_restore_destroys_the_withdrawn_key(
         assert ledger.member(ana).lived_experience == ()
 
 
+def test_reapply_erasures_records_keys_made_after_the_backup_as_destroyed(
+    tmp_path: Path,
+) -> None:
+    """Keys a restored store never held, of an erasure or withdrawal, read as erased."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    keys = tmp_path / "ledger.db.keys"
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
+        admin = ledger.register_member("Admin Example", role="staff")
+        ana = ledger.register_member("Ana Example")
+        body = ledger.establish_body("Board", kind="governance", by=admin)
+    backup = keys.read_bytes()  # before Bo was registered or Ana declared
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
+        bo = ledger.register_member("Bo Example")
+        proposal = ledger.raise_proposal(
+            body, proposers=[bo], title="More sessions", text="Twice a week."
+        )
+        ledger.comment(proposal, author=bo, text="Bo's own words")
+        ledger.request_adjustment(bo, code="BSL", proposal=proposal)
+        ledger.declare_lived_experience(ana, categories=["DIS"])
+        ledger.withdraw_lived_experience(ana)
+        ledger.erase_member(bo, by=admin)
+    keys.write_bytes(backup)
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
+        assert ledger.reapply_erasures() == 0  # no key of theirs came back
+        assert ledger.member(bo).name == "[erased]"
+        assert [c.text for c in ledger.proposal(proposal).comments] == ["[erased]"]
+        assert declared(ledger) == [()]
+        assert sum(1 for _ in ledger.history()) == ledger.position
+        audit = ledger.audit_erasure()
+        assert audit.ok, audit.to_text()
+        assert audit.erased_fields == 4  # Bo's name, comment, code; Ana's categories
+        assert ledger.power_sharing().as_of == ledger.position
+
+
 def declared(ledger: Ledger) -> list[tuple[str, ...]]:
     """The categories of every lived-experience declaration, as readable now."""
     return [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import orjson
@@ -17,8 +18,9 @@ from coledger.domain import (
 from coledger.domain import values as v
 from coledger.domain.timeorder import just_after, latest
 from coledger.log import StoredRecord
-from coledger.privacy.classification import Purpose
+from coledger.privacy.classification import Purpose, sealed_fields
 from coledger.privacy.sealing import is_sealed
+from coledger.serialization import event_class
 
 
 @commands
@@ -172,36 +174,45 @@ class MemberCommands(LedgerCore):
         erasures or withdrawals: the events say what must stay unreadable. An
         erasure destroys all of the member's keys; a withdrawal destroys the
         keys that sealed the declarations before it (named in their sealed
-        envelopes), so a declaration made again later stays readable.
+        envelopes), so a declaration made again later stays readable. Such a
+        key made after the backup, which the store never held, is stored as
+        destroyed (not counted), so that what it sealed reads as erased.
         """
         declared = get_topic(Member.LivedExperienceDeclared)
         withdrawn = get_topic(Member.LivedExperienceWithdrawn)
         erased = get_topic(Member.Erased)
-        since: dict[UUID, set[str]] = {}
+        since: dict[UUID, dict[str, str]] = {}
         """Keys sealing each member's declarations since their last withdrawal."""
-        withdrawn_keys: dict[UUID, set[str]] = {}
+        withdrawn_keys: dict[UUID, dict[str, str]] = {}
+        sealing: dict[UUID, dict[str, str]] = {}
+        """Every key named in a sealed field about each member, with its purpose."""
+        erasures: list[UUID] = []
         count = 0
         for page in self._pages(0, None):
             for stored in page:
                 member = originator_of(stored)
+                found = _sealing_keys(stored)
+                for subject, key_id, purpose in found:
+                    sealing.setdefault(subject, {})[key_id] = purpose
                 if stored.topic == declared:
-                    key_id = _sealing_key(stored)
-                    if key_id is not None:
-                        since.setdefault(member, set()).add(key_id)
+                    since.setdefault(member, {}).update((k, p) for _, k, p in found)
                 elif stored.topic == withdrawn:
-                    withdrawn_keys.setdefault(member, set()).update(
-                        since.pop(member, set())
-                    )
+                    withdrawn_keys.setdefault(member, {}).update(since.pop(member, {}))
                 elif stored.topic == erased:
                     count += self._keys.destroy(member, tuple(Purpose), erase=True)
+                    erasures.append(member)
+        for member in erasures:
+            self._keys.record_lost(member, sealing.get(member, {}))
         for member, keys in withdrawn_keys.items():
             # A key that also seals a declaration made after the last
             # withdrawal stays: an import seals all of a member's declarations
             # under one key, the withdrawn ones already erased in the export.
-            keep = since.get(member, set())
+            keep = since.get(member, {})
+            gone = {k: p for k, p in keys.items() if k not in keep}
             count += self._keys.destroy(
-                member, (Purpose.LIVED_EXPERIENCE,), only=sorted(keys - keep)
+                member, (Purpose.LIVED_EXPERIENCE,), only=sorted(gone)
             )
+            self._keys.record_lost(member, gone)
         return count
 
     def authorise_supporter(
@@ -256,17 +267,43 @@ class MemberCommands(LedgerCore):
         self._transact(command)
 
 
-def _sealing_key(stored: StoredRecord) -> str | None:
-    """The id of the key that sealed a stored declaration's categories, if sealed."""
+def _state(stored: StoredRecord, what: str) -> dict[str, Any]:
+    """The stored event's fields, as JSON; CorruptEventError if they are not."""
     try:
         state = orjson.loads(stored.state)
     except orjson.JSONDecodeError as error:
-        msg = f"the declaration at position {stored.id} is not JSON: {error}"
+        msg = f"the {what} at position {stored.id} is not JSON: {error}"
         raise errors.CorruptEventError(msg) from error
     if not isinstance(state, dict):
-        msg = f"the declaration at position {stored.id} is not a JSON object"
+        msg = f"the {what} at position {stored.id} is not a JSON object"
         raise errors.CorruptEventError(msg)
-    envelope = state.get("categories")
-    if isinstance(envelope, dict) and is_sealed(envelope):
-        return str(envelope["k"])
-    return None
+    return state
+
+
+def _sealing_keys(stored: StoredRecord) -> list[tuple[UUID, str, str]]:
+    """(member, key id, purpose) of each sealed field of a stored event."""
+    cls = event_class(stored.topic)
+    rules = sealed_fields(cls)
+    if not rules:
+        return []
+    state = _state(
+        stored, "declaration" if cls is Member.LivedExperienceDeclared else "event"
+    )
+    found: list[tuple[UUID, str, str]] = []
+    for name, rule in rules.items():
+        envelope = state.get(name)
+        if not (isinstance(envelope, dict) and is_sealed(envelope)):
+            continue
+        if rule.subject == "originator_id":
+            member = originator_of(stored)
+        else:
+            try:
+                member = UUID(str(state.get(rule.subject)))
+            except ValueError:  # not quoted: it may be personal data
+                msg = (
+                    f"the event at position {stored.id} names no member in its "
+                    f"{rule.subject!r} field"
+                )
+                raise errors.CorruptEventError(msg) from None
+        found.append((member, str(envelope["k"]), rule.purpose))
+    return found

@@ -417,6 +417,32 @@ class KeyStore(ABC):
                     self._current.pop((member, purpose), None)
             return len(destroyed)
 
+    def record_lost(self, member: UUID, keys: Mapping[str, str]) -> int:
+        """Store as destroyed each key of *keys* (id: purpose) this store never held.
+
+        For a store restored from a backup older than those keys, when the
+        record says they must be gone (the member was erased, or the
+        declaration they sealed withdrawn): unknown, every read of what they
+        sealed would fail as if the store were another ledger's. Returns how
+        many rows were added.
+        """
+        with self._lock:
+            self._check_open()
+            rows: list[KeyRow] = [
+                (key_id, str(member), purpose, None)
+                for key_id, purpose in keys.items()
+                if not self._fetch(key_id)[1]
+            ]
+            if not rows:
+                return 0
+            try:
+                self._insert_all(rows, bump=True)
+            except StorageError:
+                # Another writer re-applying the record stored them first.
+                if not all(self._fetch(row[0])[1] for row in rows):
+                    raise
+            return len(rows)
+
     @contextlib.contextmanager
     def provision(
         self,
