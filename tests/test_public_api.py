@@ -39,6 +39,9 @@ INTERNAL_ERRORS = {
     "coledger.cli._common.CommandError": (
         "coledger.cli.main prints it and exits 2; no library call raises it"
     ),
+    "coledger.integrity.recorders.EventsGoneError": (
+        "Ledger.open raises StorageError instead, with nothing created"
+    ),
     "coledger.integrity.recorders.HeadMovedError": (
         "the Ledger runs the command again, then raises ConcurrencyError"
     ),

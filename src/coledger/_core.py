@@ -49,6 +49,7 @@ from coledger.domain.values import check_position
 from coledger.integrity.recorders import (
     LEAVES,
     CommitUnknownError,
+    EventsGoneError,
     HeadCheckingSQLiteRecorder,
     HeadMovedError,
     LeafPOPORecorder,
@@ -897,6 +898,15 @@ class LedgerCore(ClosedOnExit):
                     else ""
                 ),
             )
+        except EventsGoneError as error:
+            # The drop was still in the -wal file, unseen by the check in _open:
+            # the recorder saw it as it began creating tables, and made none.
+            traceback.clear_frames(error.__traceback__)
+            gc.collect()
+            self._drop_key_store(keep=had_keys)
+            raise errors.StorageError(
+                lost_events(config.path or shown(config.url))
+            ) from None
         except (PersistenceError, sqlite3.Error) as error:
             # eventsourcing lets SQLite's own error through when a damaged file
             # fails as its first connection is made. That connection is held

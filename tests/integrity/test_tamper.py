@@ -1486,6 +1486,38 @@ def test_the_api_will_not_open_a_ledger_whose_events_table_is_gone(
     assert (report.size, report.anchored) == (SIZE, SIZE)
 
 
+def test_the_api_will_not_open_a_ledger_whose_events_went_in_its_wal(
+    scene: Scene,
+) -> None:
+    """Ledger.open refuses a drop still in the -wal file (another process has it open).
+
+    The file itself still lists the events table until SQLite checkpoints, so
+    only a look at the database as it now is sees it gone.
+    """
+    assert scene.path is not None
+    holder = sqlite3.connect(scene.path)  # a running app keeps the -wal unmerged
+    try:
+        holder.execute("SELECT 1 FROM stored_events").fetchall()
+        dropper = sqlite3.connect(scene.path)
+        dropper.execute("DROP TABLE stored_events")
+        dropper.commit()
+        dropper.close()
+        with pytest.raises(StorageError, match="its events table is gone"):
+            Ledger.open(scene.url)
+        tables = {
+            name
+            for (name,) in holder.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+            )
+        }
+        assert "stored_events" not in tables
+        assert "coledger_leaves" in tables
+    finally:
+        holder.close()
+    report = audit(scene)
+    assert report.counts == {"MISSING_EVENTS": 1}
+
+
 def test_the_file_check_of_a_ledger_without_its_events_table_still_runs(
     scene: Scene,
 ) -> None:

@@ -18,7 +18,7 @@ from eventsourcing.persistence import OperationalError
 from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from coledger.errors import ConcurrencyError
+from coledger.errors import ConcurrencyError, StorageError
 from coledger.integrity.leaves import leaf_hash_from, state_hash
 from coledger.serialization import stored_id
 
@@ -78,6 +78,14 @@ class ReadsChangedError(ConcurrencyError):
     command writes (their versions clash); this catches one to a record it
     only checked (a supporter's authority, a member's erasure, a body's seats).
     The Ledger runs the command again on fresh records.
+    """
+
+
+class EventsGoneError(StorageError):
+    """The leaf table is there but the events table is not: nothing was created.
+
+    Creating the tables would make a new, empty events table beside the hash
+    chain, whose new events would take the notification ids its leaves name.
     """
 
 
@@ -184,6 +192,24 @@ class LeafSQLiteRecorder(HeadCheckingSQLiteRecorder):
                 "created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
             ),
         ]
+
+    def create_table(self) -> None:
+        """Create the tables, unless the leaf table outlived the events table.
+
+        Read through the ledger's own connection, so a drop still in the
+        ``-wal`` file (another process holding the database open) is seen too.
+        The look is a transaction of its own: a read begun in the creating one
+        would refuse to turn into a write once another process, opening the
+        same new ledger, had created the tables. SQLite compares names without
+        regard to case, and so does this.
+        """
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
+            names = {str(name).lower() for (name,) in c.fetchall()}
+        if LEAVES in names and self.events_table_name.lower() not in names:
+            msg = "the events table is gone while the leaf table is there"
+            raise EventsGoneError(msg)
+        super().create_table()
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
