@@ -1176,3 +1176,22 @@ def test_a_schema_whose_events_table_is_gone_fails_verify_and_nothing_else_opens
         assert "its events table is gone" in result.stderr, result.stderr
         assert "coledger verify" in result.stderr
     assert tables() == before
+
+
+def test_an_events_table_renamed_only_in_case_is_still_a_ledger(
+    own_copy: Published,
+) -> None:
+    """STORED_EVENTS is the events table to SQLite: verify passes it, report reads it.
+
+    The API opens such a file as the ledger it is; the CLI must not call it
+    another program's database (check --db).
+    """
+    with tampering(own_copy.scene) as raw:
+        raw.run("ALTER TABLE stored_events RENAME TO renamed")
+        raw.run("ALTER TABLE renamed RENAME TO STORED_EVENTS")
+    verified = verify_cli(own_copy, "--checkpoint", own_copy.checkpoint)
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout.strip().endswith("STATUS: VERIFIED")
+    reported = coledger("report", "--db", own_copy.db, cwd=own_copy.folder)
+    assert reported.returncode == 0, reported.stderr
+    assert "check --db" not in reported.stderr

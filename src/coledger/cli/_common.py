@@ -121,7 +121,10 @@ def _other_database(path: Path) -> bool:
     # while that program's -wal file is there.
     wal = path.with_name(path.name + "-wal")
     new_in_wal = not tables and wal.exists()
-    return tables is not None and EVENTS_TABLE not in tables and not new_in_wal
+    # SQLite compares names without regard to case, as the ledger does:
+    # STORED_EVENTS is still its events table.
+    names = {name.lower() for name in tables or ()}
+    return tables is not None and EVENTS_TABLE not in names and not new_in_wal
 
 
 def _refuse_no_schema_ledger(config: StorageConfig, *, auditing: bool = False) -> None:
