@@ -952,7 +952,9 @@ class LedgerCore(ClosedOnExit):
         """Open (creating if needed) the ledger stored at *url*.
 
         A SQLite file may already hold other tables (a ledger is then created
-        among them), but not be a ledger's key store (InvalidUrlError).
+        among them), but not be a ledger's key store (InvalidUrlError). A
+        ledger whose events table is gone while its leaf table is still there
+        is not opened (StorageError): ``coledger verify`` reports on it.
 
         ``master_key`` (32 bytes, or their URL-safe base64) unwraps the members'
         data keys; without it the ``COLEDGER_MASTER_KEY`` environment variable is
