@@ -133,12 +133,9 @@ def _attended(ledger: Ledger, b: Board) -> None:
     ledger.record_attendance(b.meeting, b.sam, by=b.admin, occurred_at=STARTS)
 
 
-def _checked_in(ledger: Ledger, b: Board) -> None:
-    ledger.hold_check_in(b.meeting, by=b.admin, occurred_at=STARTS)
-
-
-def _voted(ledger: Ledger, b: Board) -> None:
-    p = ledger.raise_proposal(
+def raised_at_meeting(ledger: Ledger, b: Board) -> UUID:
+    """A proposal raised at the board's meeting on day 2."""
+    return ledger.raise_proposal(
         b.body,
         proposers=[b.sam],
         title="Buy kit",
@@ -146,6 +143,14 @@ def _voted(ledger: Ledger, b: Board) -> None:
         meeting=b.meeting,
         occurred_at=day(2),
     )
+
+
+def _checked_in(ledger: Ledger, b: Board) -> None:
+    ledger.hold_check_in(b.meeting, by=b.admin, occurred_at=STARTS)
+
+
+def _voted(ledger: Ledger, b: Board) -> None:
+    p = raised_at_meeting(ledger, b)
     ledger.open_voting(p, by=b.admin, occurred_at=day(3))
 
 
@@ -202,14 +207,7 @@ def _after(b: Board, proposal: UUID) -> dict[str, Callable[[Ledger], Any]]:
 def test_a_cancelled_meeting_takes_nothing_more(ledger: Ledger, step: str) -> None:
     """Papers, attendance, a check-in, a request or a proposal is refused."""
     b = board(ledger)
-    proposal = ledger.raise_proposal(
-        b.body,
-        proposers=[b.sam],
-        title="Buy kit",
-        text="Balls.",
-        meeting=b.meeting,
-        occurred_at=day(2),
-    )
+    proposal = raised_at_meeting(ledger, b)
     ledger.cancel_meeting(b.meeting, by=b.admin, occurred_at=day(10))
     with refused(ledger, MeetingCancelledError, match="called off"):
         _after(b, proposal)[step](ledger)
@@ -231,14 +229,7 @@ def test_a_proposal_raised_at_a_meeting_called_off_is_voted_on_elsewhere(
     need for the proposal itself still holds its vote up.
     """
     b = board(ledger)
-    proposal = ledger.raise_proposal(
-        b.body,
-        proposers=[b.sam],
-        title="Buy kit",
-        text="Balls.",
-        meeting=b.meeting,
-        occurred_at=day(2),
-    )
+    proposal = raised_at_meeting(ledger, b)
     ledger.request_adjustment(
         b.sam, code="BSL", meeting=b.meeting, by=b.sam, occurred_at=day(3)
     )
