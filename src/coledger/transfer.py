@@ -486,19 +486,25 @@ def _check_votes(
     request dated before it can contradict it; a note elsewhere would hold
     another body or meeting to a vote that was never theirs. Its
     ``unmet_adjustments`` are requests that could hold it up: for the
-    proposal or its meeting, by a voter, needed before the vote.
+    proposal or its meeting, by a voter, needed before the vote; not those
+    for a meeting called off before it opened, which lapsed with it.
     """
     places: dict[int, tuple[int, int | None]] = {}  # by proposal: body, meeting
+    called_off: dict[int, int] = {}  # the line of each meeting's cancellation
     votes: list[tuple[int, _VoteEvent]] = []
     for number, event in enumerate(events, start=2):
         if isinstance(event, Proposal.Raised):
             meeting = None if event.meeting is None else event.meeting.int
             places[event.originator_id.int] = (event.body.int, meeting)
+        elif isinstance(event, Meeting.Cancelled):
+            called_off[event.originator_id.int] = number
         elif isinstance(event, _VoteEvent):
             votes.append((number, event))
     for number, vote in votes:
         if isinstance(vote, Proposal.VotingOpened):
-            msg = _unmet_problem(vote, places, requests)
+            meeting = places[vote.originator_id.int][1]
+            lapsed = meeting is not None and called_off.get(meeting, number) < number
+            msg = _unmet_problem(vote, places, requests, lapsed=lapsed)
         else:
             msg = _note_problem(vote, places)
         if msg is not None:
@@ -527,8 +533,14 @@ def _unmet_problem(
     opened: Proposal.VotingOpened,
     places: dict[int, tuple[int, int | None]],
     requests: dict[int, _Request],
+    *,
+    lapsed: bool = False,
 ) -> str | None:
-    """Why an unmet adjustment named at an opening could not hold it up, or None."""
+    """Why an unmet adjustment named at an opening could not hold it up, or None.
+
+    With *lapsed*, the proposal's meeting was called off before the opening,
+    so the requests for it held nothing up (``open_voting`` reads them so).
+    """
     if not opened.unmet_adjustments:
         return None
     proposal = opened.originator_id.int
@@ -539,6 +551,11 @@ def _unmet_problem(
         target, member, stage = requests[adjustment.int]  # references say so
         if target not in own:
             why = "is not for this proposal or its meeting"
+        elif lapsed and target == meeting:
+            why = (
+                "is for its meeting, called off before the vote opened, so it "
+                "lapsed with the meeting"
+            )
         elif member.int not in voters:
             why = "was asked for by someone not in the electorate"
         elif stage not in NEEDED_BEFORE_VOTE:

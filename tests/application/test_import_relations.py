@@ -387,6 +387,57 @@ def test_a_standing_request_cannot_hold_a_vote_at_no_meeting() -> None:
     refused(lines, line, "not for this proposal or its meeting")
 
 
+def test_a_request_for_a_meeting_called_off_cannot_hold_a_later_vote() -> None:
+    """A meeting's requests lapse with it, so a vote opened after names none.
+
+    The proposal raised there is voted on from the cancellation on, held up
+    only by its own requests; the unedited export imports, and one naming
+    the meeting's request at the opening would count an override for it.
+    """
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        ana = ledger.register_member("Ana Example", occurred_at=on(1))
+        board = ledger.establish_body(
+            "Board", kind="governance", by=ana, occurred_at=on(1)
+        )
+        ledger.assign_seat(board, ana, by=ana, occurred_at=on(1))
+        meeting = ledger.schedule_meeting(
+            board,
+            kind="decision_meeting",
+            title="March board",
+            starts_at=on(10),
+            by=ana,
+            occurred_at=on(1),
+        )
+        proposal = ledger.raise_proposal(
+            board,
+            proposers=[ana],
+            title="T",
+            text="x",
+            meeting=meeting,
+            occurred_at=on(2),
+        )
+        lapsed = ledger.request_adjustment(
+            ana, code="BSL", meeting=meeting, by=ana, occurred_at=on(3)
+        )
+        ledger.cancel_meeting(meeting, by=ana, occurred_at=on(4))
+        ledger.request_adjustment(
+            ana, code="ER", proposal=proposal, by=ana, occurred_at=on(5)
+        )
+        ledger.open_voting(
+            proposal, by=ana, access_override="in a hurry", occurred_at=on(6)
+        )
+        lines = export_of(ledger)
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as copy:
+        assert copy.import_events(lines).events == len(lines) - 1
+
+    def held(row: dict[str, Any]) -> bool:
+        row["state"]["unmet_adjustments"].append(str(lapsed))
+        return True
+
+    lines, line = edited_export(lines, f"{PROPOSAL}.VotingOpened", held)
+    refused(lines, line, "called off before the vote opened")
+
+
 def closed_votes() -> tuple[list[str], UUID, UUID]:
     """A board vote Kim alone cast and closed, then a poll Ali was asked about.
 
