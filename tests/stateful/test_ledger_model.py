@@ -69,7 +69,16 @@ or more after the meeting's latest papers) and X4 (meetings but social ones
 started by now; the share with papers in a format other than STD issued by
 the start and before every request for the meeting or a proposal raised at
 it, and every standing request that covered it). Only "now" is read from
-the record: the latest business time of its events.
+the record: the latest business time of its events. X1 and X2 are worked out
+too, over all time (X1's note with them): each request for a meeting or
+proposal due at its needed_by, else at its meeting's start, its vote's
+opening (or the decision or withdrawal that came first) or its feedback,
+and each standing request once per meeting it covered; X2 the answered
+requests, standing ones once. Split into two periods at a step's time, their
+X1 items and X2 answers add up to those of all time. Requests name a
+needed_by now and then (one before the request is refused but for a
+standing request), and declines give every reason, an alternative perhaps
+(needed with alternative_offered).
 
 Choices are drawn from the model's records in creation order (not sorted by id):
 ids are random, creation order is not, so a failing sequence replays exactly.
@@ -116,7 +125,7 @@ from hypothesis.stateful import (
 
 from coledger import Decision, Ledger, Rule, Tally, errors
 from coledger.integrity import SigningKey, Verifier
-from coledger.projections import Figure
+from coledger.projections import Figure, PowerSharingReport
 from coledger.projections.materialise import comparable
 from coledger.timeline import Entry, timeline
 from coledger.views import ProposalView
@@ -138,7 +147,23 @@ CHOICES = ("for", "against", "abstain", "block")
 ADJUSTMENT_CODES = ("ER", "BSL", "XT", "BRK", "SUP", "PAP")
 NEEDED_BEFORE = ("papers", "meeting", "vote", "feedback")
 NEEDED_BEFORE_THE_VOTE = frozenset({"papers", "meeting", "vote"})
-DECLINE_REASONS = ("not_reasonable_cost", "unavailable", "insufficient_notice")
+NEEDED_BY = (
+    None,
+    None,
+    None,
+    -timedelta(hours=1),
+    timedelta(hours=1),
+    timedelta(days=3),
+)
+"""A request's needed_by, from its own time: mostly none; one before it is refused
+but for a standing request, whose needed_by is the day it holds from."""
+DECLINE_REASONS = (
+    "not_reasonable_cost",
+    "unavailable",
+    "insufficient_notice",
+    "alternative_offered",
+    "other",
+)
 OTHER_METHODS = (
     "consensus",
     "consent",
@@ -570,6 +595,7 @@ class ProposalModel:
     """(kind, when) of each follow-up step, as its timeline lists them."""
     completed: list[str] = field(default_factory=list)
     """The description of each action completed, in recorded order."""
+    withdrawn_at: datetime | None = None
 
     def __post_init__(self) -> None:
         self.last_step = self.last_step or self.raised_at
@@ -625,6 +651,15 @@ class AdjustmentModel:
     resolved_at: datetime | None = None
     """When it was answered or withdrawn (business time)."""
     meeting: UUID | None = None
+    answer: str | None = None
+    """provided or declined, once answered (a standing request keeps it withdrawn)."""
+    answered_at: datetime | None = None
+    partial: bool = False
+    decline_reason: str | None = None
+    alternative: str | None = None
+    withdrawn_at: datetime | None = None
+    needed_by: datetime | None = None
+    """Its deadline; for a standing request, the day it holds from."""
 
     def pending_at(self, at: datetime) -> bool:
         """Whether it was asked by *at* and not yet answered then."""
@@ -855,6 +890,7 @@ class Model:
             and a.meeting is None
             and a.member in expected
             and a.requested_at <= at
+            and (a.needed_by is None or a.needed_by <= at)
             and not (
                 a.status == "withdrawn"
                 and a.resolved_at is not None
@@ -862,6 +898,115 @@ class Model:
             )
             and ((erased := self.members[a.member].erased_at) is None or erased > at)
         ]
+
+    def deadline(self, request: AdjustmentModel) -> datetime | None:
+        """When *request* had to be met by, if it has a deadline (yet).
+
+        None for a standing request; its needed_by when given; else a
+        meeting's start for a meeting request;
+        for a proposal's need before the vote, the vote's opening (at or
+        after the request), else the first decision (not a not_valid vote) or
+        withdrawal after it; before feedback, the first feedback or
+        withdrawal after it.
+        """
+        if request.proposal is None and request.meeting is None:
+            return None
+        if request.needed_by is not None:
+            return request.needed_by
+        if request.meeting is not None:
+            return self.meetings[request.meeting].starts_at
+        assert request.proposal is not None
+        p, made = self.proposals[request.proposal], request.requested_at
+        if request.needed_before in NEEDED_BEFORE_THE_VOTE:
+            if p.opened_at is not None and p.opened_at >= made:
+                return p.opened_at
+            ended = [
+                d.at
+                for d in p.decisions
+                if d.at is not None and d.at >= made and d.outcome != "not_valid"
+            ]
+        else:
+            ended = [at for _, at in p.answered if at >= made]
+        if p.withdrawn_at is not None:
+            ended.append(p.withdrawn_at)
+        return min(ended, default=None)
+
+    def made_good(self, declined: AdjustmentModel) -> bool:
+        """Whether the same need was asked again, and provided by the deadline.
+
+        By the same member for the same meeting, proposal or standing scope,
+        at or after the decline.
+        """
+        due = self.deadline(declined)
+        return any(
+            other is not declined
+            and other.member == declined.member
+            and (other.proposal, other.meeting) == (declined.proposal, declined.meeting)
+            and declined.answered_at is not None
+            and other.requested_at >= declined.answered_at
+            and other.answer == "provided"
+            and other.answered_at is not None
+            and (due is None or other.answered_at <= due)
+            for other in self.adjustments.values()
+        )
+
+    def x1(self, now: datetime) -> tuple[int, int, str]:
+        """X1 over all time: (met, items, note), read from docs/indicators.md.
+
+        One item per request for a meeting or proposal that fell due (not
+        withdrawn by its deadline, nor ended by its member's erasure before
+        it), and one per meeting started before *now* that a standing request
+        covered: met when provided by the deadline (or the meeting's start).
+        """
+        items = [
+            (a, outcome)
+            for a in self.adjustments.values()
+            if (outcome := self.x1_outcome(a, now)) is not None
+        ]
+        for meeting in self.meetings.values():
+            start = meeting.starts_at
+            for a in self.covering(meeting):
+                if a.answered_at is not None and a.answered_at <= start:
+                    outcome = "met" if a.answer == "provided" else "declined"
+                elif start >= now:
+                    continue  # still to come, and not yet answered
+                else:
+                    outcome = "late" if a.answer == "provided" else "unresolved"
+                items.append((a, outcome))
+        counts = Counter(outcome for _, outcome in items)
+        never = sum(o == "declined" and not self.made_good(a) for a, o in items)
+        partial = sum(a.partial for a, o in items if o == "met")
+        note = (
+            f"{counts['late']} provided late, {counts['declined']} declined "
+            f"({never} never made good), {counts['unresolved']} unresolved, "
+            f"{partial} of those met provided in part"
+        )
+        return counts["met"], len(items), note
+
+    def x1_outcome(self, a: AdjustmentModel, now: datetime) -> str | None:
+        """What a request for a meeting or proposal came to, or None if no item."""
+        if a.proposal is None and a.meeting is None:
+            return None  # standing: read at each meeting it covered
+        due = self.deadline(a)
+        if a.status == "withdrawn" and (
+            due is None or (a.withdrawn_at is not None and a.withdrawn_at <= due)
+        ):
+            return None  # no longer needed
+        if a.status == "requested":
+            if due is None or due >= now:
+                return None  # pending: its deadline is still to come
+            erased = self.members[a.member].erased_at
+            if erased is not None and erased <= due:
+                return None  # nobody could answer it after the erasure
+        if a.answer == "provided":
+            assert a.answered_at is not None
+            return "met" if due is None or a.answered_at <= due else "late"
+        return a.answer or "unresolved"
+
+    def x2(self) -> tuple[int, int]:
+        """X2 over all time: (declined, answered) requests, standing ones once."""
+        answered = [a for a in self.adjustments.values() if a.answer is not None]
+        return sum(a.answer == "declined" for a in answered), len(answered)
 
     def v5(self) -> tuple[int, int]:
         """V5: (lived-experience comments answered after the decision, all such).
@@ -2008,6 +2153,7 @@ class LedgerMachine(RuleBasedStateMachine):
         code=st.sampled_from(ADJUSTMENT_CODES),
         needed_before=st.sampled_from(NEEDED_BEFORE),
         when=NOW_EARLIER_OR_AN_EDGE,
+        needed_by=st.sampled_from(NEEDED_BY),
     )
     def request_adjustment(
         self,
@@ -2015,6 +2161,7 @@ class LedgerMachine(RuleBasedStateMachine):
         code: str,
         needed_before: str,
         when: timedelta | str,
+        needed_by: timedelta | None,
     ) -> None:
         """A member asks for an adjustment: standing, for a proposal or a meeting.
 
@@ -2023,7 +2170,9 @@ class LedgerMachine(RuleBasedStateMachine):
         member could vote in it; one for a meeting needed before the vote, no
         earlier than the latest opening of a vote on a proposal raised at it
         that its member could vote in, and any for a meeting no later than its
-        start, when it is due.
+        start, when it is due, unless it names a later ``needed_by`` (a
+        deadline, which may not precede the request; for a standing request,
+        the day it holds from).
         """
         standing = not data.draw(st.integers(0, 3), label="for a proposal")
         if not standing and self.model.meetings and data.draw(st.booleans()):
@@ -2041,6 +2190,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 needed_before,
                 at,
                 meeting=meeting,
+                needed_by=needed_by,
             )
             return
         proposal = None if standing else self._aim(data, self._to_open())
@@ -2055,7 +2205,9 @@ class LedgerMachine(RuleBasedStateMachine):
             record = self.model.proposals[proposal]
             floor = self._request_floor(record, needed_before, member)
         at = self._by_floor(when, floor)
-        self._request_adjustment(member, code, proposal, needed_before, at)
+        self._request_adjustment(
+            member, code, proposal, needed_before, at, needed_by=needed_by
+        )
 
     def _meeting_to_ask(self, data: st.DataObject) -> UUID:
         """Mostly a meeting where a proposal waits for its vote; else any."""
@@ -2110,12 +2262,14 @@ class LedgerMachine(RuleBasedStateMachine):
         at: datetime | None = None,
         *,
         meeting: UUID | None = None,
+        needed_by: timedelta | None = None,
     ) -> None:
         at = at or self.at()
         instant = at.astimezone(UTC)
+        due = None if needed_by is None else instant + needed_by
         self._step(
             f"request_adjustment({member}, {code=}, {proposal=}, {meeting=}, "
-            f"{needed_before=}, at={at.isoformat()})"
+            f"{needed_before=}, at={at.isoformat()}, needed_by={due})"
         )
 
         def command() -> UUID:
@@ -2125,14 +2279,20 @@ class LedgerMachine(RuleBasedStateMachine):
                 proposal=proposal,
                 meeting=meeting,
                 needed_before=needed_before,
+                needed_by=due,
                 occurred_at=at,
             )
 
+        if (proposal or meeting) and due is not None and due < instant:
+            # A deadline before the request: late whenever it was met.
+            self._refused([errors.TimeOrderError], command, "request due before")
+            return
         if meeting is not None:
-            # Due at the meeting's start, it is asked for no later.
+            # Due at the meeting's start (unless needed by later), asked no later.
             floor = self._meeting_floor(meeting, needed_before, member)
             starts = self.model.meetings[meeting].starts_at
-            if (floor is not None and instant < floor) or instant > starts:
+            late = instant > starts and due is None
+            if (floor is not None and instant < floor) or late:
                 self._refused([errors.TimeOrderError], command, "meeting request")
                 return
             self._late("meeting request", instant, floor)
@@ -2155,7 +2315,13 @@ class LedgerMachine(RuleBasedStateMachine):
             self._late("request", instant, floor)
         adjustment = self._accept(command)
         self.model.adjustments[adjustment] = AdjustmentModel(
-            member, proposal, needed_before, code, instant, meeting=meeting
+            member,
+            proposal,
+            needed_before,
+            code,
+            instant,
+            meeting=meeting,
+            needed_by=due,
         )
         if meeting is not None:
             self.model.meetings[meeting].adjustments.append(adjustment)
@@ -2182,7 +2348,8 @@ class LedgerMachine(RuleBasedStateMachine):
         """An open request is answered once; a standing one withdrawn after, too.
 
         Entered late, an answer comes no earlier than the request, nor than a
-        vote that opened while it was unanswered (a need before that vote);
+        vote that opened while it was unanswered (a need before that vote, of
+        a member who could vote in it);
         a standing request's withdrawal, no earlier than its answer.
         """
         requested = [
@@ -2194,6 +2361,10 @@ class LedgerMachine(RuleBasedStateMachine):
             adjustment = self._pick(data, list(self.model.adjustments), "adjustment")
         by = self._member(data, "by")
         reason = data.draw(st.sampled_from(DECLINE_REASONS), label="reason")
+        # An alternative is offered with some declines, and must be named with one.
+        alternative = data.draw(
+            st.none() | st.sampled_from(ADJUSTMENT_CODES), label="alternative"
+        )
         # A request is withdrawn by the member, or on their behalf by someone else.
         on_behalf = data.draw(st.booleans(), label="withdrawn on their behalf")
         self._step(f"resolve_adjustment({adjustment}, {outcome}, {by=}, {on_behalf=})")
@@ -2210,13 +2381,46 @@ class LedgerMachine(RuleBasedStateMachine):
                 )
             elif outcome == "declined":
                 self.ledger.decline_adjustment(
-                    adjustment, by=by, reason=reason, occurred_at=at
+                    adjustment,
+                    by=by,
+                    reason=reason,
+                    alternative=alternative,
+                    occurred_at=at,
                 )
             else:
                 self.ledger.withdraw_adjustment(
                     adjustment, by=by if on_behalf else None, occurred_at=at
                 )
 
+        if (
+            outcome == "declined"
+            and reason == "alternative_offered"
+            and not alternative
+        ):
+            # Bad input, whatever the state of the record.
+            self._refused(
+                [errors.InvalidInputError], command, "decline, no alternative"
+            )
+            return
+        why = self._answer_refusals(record, outcome, alternative)
+        if instant < floor:
+            why.append(errors.TimeOrderError)
+        if why:
+            self._refused(why, command, "answer")
+            return
+        self._accept(command)
+        self._late("answer", instant, floor)
+        record.status = "withdrawn" if outcome == "withdrawn" else "resolved"
+        record.resolved_at = instant
+        if outcome == "withdrawn":
+            record.withdrawn_at = instant
+        else:
+            self._answered(record, outcome, instant, reason, alternative)
+
+    def _answer_refusals(
+        self, record: AdjustmentModel, outcome: str, alternative: str | None
+    ) -> Refusals:
+        """Why answering or withdrawing *record* is refused, its time aside."""
         why: Refusals = []
         # A standing request holds until withdrawn, so it may be after its answer.
         rewithdrawn = (
@@ -2229,15 +2433,29 @@ class LedgerMachine(RuleBasedStateMachine):
         ):
             why.append(errors.AlreadyResolvedError)
         why += self.model.gone(record.member)  # an erased member's requests are closed
-        if instant < floor:
-            why.append(errors.TimeOrderError)
-        if why:
-            self._refused(why, command, "answer")
-            return
-        self._accept(command)
-        self._late("answer", instant, floor)
-        record.status = "withdrawn" if outcome == "withdrawn" else "resolved"
-        record.resolved_at = instant
+        if (
+            outcome == "declined"
+            and alternative
+            and self.model.members[record.member].keys_gone
+        ):
+            # The alternative is sealed beside the need, under the member's key.
+            why.append(errors.MasterKeyError)
+        return why
+
+    @staticmethod
+    def _answered(
+        record: AdjustmentModel,
+        outcome: str,
+        at: datetime,
+        reason: str,
+        alternative: str | None,
+    ) -> None:
+        """Note *record*'s answer: provided (perhaps in part) or declined, and why."""
+        record.answer = "declined" if outcome == "declined" else "provided"
+        record.answered_at = at
+        record.partial = outcome == "partly"
+        if outcome == "declined":
+            record.decline_reason, record.alternative = reason, alternative
 
     def _answer_floor(self, record: AdjustmentModel) -> datetime:
         """The earliest business time *record* may be answered (or withdrawn)."""
@@ -2246,11 +2464,15 @@ class LedgerMachine(RuleBasedStateMachine):
             return record.resolved_at
         floor = record.requested_at
         if record.needed_before in NEEDED_BEFORE_THE_VOTE:
+            # Only a vote its member could vote in waited for it (or opened
+            # over it): one they had no vote in read nothing of it.
             opened = None
             if record.proposal is not None:
-                opened = self.model.proposals[record.proposal].opened_at
+                held = self.model.proposals[record.proposal]
+                if record.member in held.electorate:
+                    opened = held.opened_at
             elif record.meeting is not None:
-                opened = self.model.vote_opened_at(record.meeting)
+                opened = self.model.vote_opened_at(record.meeting, record.member)
             if opened is not None and opened >= floor:
                 floor = opened  # the vote opened while it was unanswered
         return floor
@@ -2708,6 +2930,7 @@ class LedgerMachine(RuleBasedStateMachine):
             )
         self._accept(command)
         record.status = "withdrawn"
+        record.withdrawn_at = instant
 
     @precondition(lambda self: bool(self.model.proposals))
     @rule(
@@ -4007,7 +4230,7 @@ class LedgerMachine(RuleBasedStateMachine):
         return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
     def compare_indicators(self, ledger: Ledger) -> None:
-        """W2 (in every scope), V5, V6 and X4 count and share as the model says."""
+        """W2 (in every scope), V5, V6, X1, X2 and X4 count and share as predicted."""
         report = ledger.power_sharing()
         now = self._now(ledger)
         days = report.thresholds.deliberation_days
@@ -4016,7 +4239,13 @@ class LedgerMachine(RuleBasedStateMachine):
             "V5": self.model.v5(),
             "V6": self.model.v6(days),
             "X4": self.model.x4(now),
+            "X2": self.model.x2(),
         }
+        met, items, x1_note = self.model.x1(now)
+        self._agrees(report.indicators["X1"], (met, items))
+        if items:
+            assert report.indicators["X1"].note == x1_note
+            event("X1 read: " + x1_note.split(",", 2)[1].strip())
         for body in self.model.bodies:
             figure = ledger.power_sharing(body=body).indicators["W2"]
             self._agrees(figure, self.model.w2(now, body))
@@ -4026,6 +4255,23 @@ class LedgerMachine(RuleBasedStateMachine):
             if total:
                 share = "all" if met == total else "some" if met else "none"
                 event(f"{code} read: {share} met")
+        self._periods_add_up(ledger, report)
+
+    @staticmethod
+    def _periods_add_up(ledger: Ledger, report: PowerSharingReport) -> None:
+        """X1's items and X2's answers, split at a step's time, add up to all time.
+
+        A request counts once over periods that follow one another (in the
+        period it fell due or was answered in, if not the one it was made in).
+        """
+        times = sorted(e.event.occurred_at for e in ledger.history())
+        split = times[len(times) // 2]
+        before = ledger.power_sharing(until=split).indicators
+        after = ledger.power_sharing(since=split).indicators
+        for code in ("X1", "X2"):
+            whole = report.indicators[code].n or 0
+            parts = (before[code].n or 0) + (after[code].n or 0)
+            assert parts == whole, (code, split, before[code], after[code])
 
     @staticmethod
     def _agrees(figure: Figure, counts: tuple[int, int]) -> None:
@@ -4187,9 +4433,18 @@ class LedgerMachine(RuleBasedStateMachine):
             scope = "proposal" if record.proposal else "meeting" * bool(record.meeting)
             assert view.scope == (scope or "standing")
             assert view.requested_at == record.requested_at
-            assert view.resolved_at == record.resolved_at
-            # The code reveals a need (BSL: deafness): sealed, shredded on erasure.
+            assert view.needed_by == record.needed_by
             shredded = self.model.members[record.member].shredded
+            assert view.resolved_at == record.resolved_at
+            assert (view.answer, view.partial) == (record.answer, record.partial)
+            alternative = record.alternative and (
+                ERASED if shredded else record.alternative
+            )
+            assert (view.decline_reason, view.alternative) == (
+                record.decline_reason,
+                alternative,
+            )
+            # The code reveals a need (BSL: deafness): sealed, shredded on erasure.
             assert view.code == (ERASED if shredded else record.code)
 
 
