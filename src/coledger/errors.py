@@ -487,6 +487,7 @@ class KeysDestroyedError(StorageError):
     ) -> None:
         self.members = members
         self.erasure = erasure
+        self.withdrawal = withdrawal
         self.reason = reason
         code = "ERASURE_UNRECORDED" if erasure else "KEY_MISSING_UNEXPLAINED"
         if erasure and withdrawal:

@@ -35,6 +35,7 @@ def test_an_erasure_whose_write_fails_says_the_keys_are_gone(
     error = refusal.value
     assert isinstance(error, StorageError)
     assert (error.members, error.erasure) == ((sam,), True)
+    assert error.withdrawal is False
     assert type(error.__cause__) is StorageError
     assert "disk full" in error.reason
     message = str(error)
@@ -61,6 +62,7 @@ def test_a_withdrawal_whose_write_fails_says_the_key_is_gone(
         with pytest.raises(KeysDestroyedError) as refusal:
             ledger.withdraw_lived_experience(sam)
     assert (refusal.value.members, refusal.value.erasure) == ((sam,), False)
+    assert refusal.value.withdrawal is True
     message = str(refusal.value)
     assert "lived-experience key was destroyed" in message
     assert "Run the same withdrawal again" in message
@@ -90,6 +92,7 @@ def test_a_batch_whose_write_fails_after_shredding_says_so(
         with pytest.raises(KeysDestroyedError) as refusal:
             batch()
     assert (refusal.value.members, refusal.value.erasure) == ((sam, kim), True)
+    assert refusal.value.withdrawal is True  # kim's, beside sam's erasure
     message = str(refusal.value)
     assert f"member(s) {sam}, {kim}" in message
     assert "none of its events was recorded" in message
