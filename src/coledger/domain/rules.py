@@ -115,7 +115,10 @@ class Tally:
     lived_experience_participants: int | None = attrs.field(
         default=None, validator=_optional_count
     )
-    """Voters with an active lived-experience declaration who took part, when known."""
+    """Voters who took part whose active declaration names lived experience.
+
+    None when not counted (the rule has no lived-experience quorum).
+    """
 
     @property
     def participants(self) -> int:
