@@ -463,22 +463,15 @@ class Ledger(
         and the batch fails, as for a refused command.
         """
         started = time.perf_counter()
+        # First, before the lines are read: a malformed export inside a batch
+        # fails the batch too, as any import there does.
+        self._refuse_import_in_batch()
         if isinstance(lines, transfer.CheckedExport):
             checked = lines
         else:
             checked = transfer.read_export(lines, source)
         events = checked.events
         with self._lock:  # another thread's open batch is not stored yet
-            if self._in_own_batch():
-                # Its events are written at once, not with the batch: a batch
-                # that then failed would keep them, and its own would follow.
-                # The batch fails, as for a refused command: it would
-                # otherwise be stored without the import, if this is caught.
-                self._batch_failed = True
-                raise errors.WrongStateError(
-                    "an import cannot run inside a batch: it writes all its "
-                    "events in one transaction of its own (batches do not nest)"
-                )
             head = self.position
             if head:
                 # Counted: positions on PostgreSQL have gaps, so the head is no count.
@@ -521,6 +514,23 @@ class Ledger(
         if checked is lines:  # checked earlier: count that time too
             seconds += checked.seconds
         return transfer.Transfer(len(events), seconds)
+
+    def _refuse_import_in_batch(self) -> None:
+        """WrongStateError, failing the batch, if this thread is inside its own batch.
+
+        An import's events are written at once, not with the batch: a batch
+        that then failed would keep them, and its own would follow. The batch
+        fails, as for a refused command: it would otherwise be stored without
+        the import, if this is caught. Asked before an import reads anything,
+        so that one refused for its input fails the batch all the same.
+        """
+        with self._lock:  # another thread's open batch is not this thread's
+            if self._in_own_batch():
+                self._batch_failed = True
+                raise errors.WrongStateError(
+                    "an import cannot run inside a batch: it writes all its "
+                    "events in one transaction of its own (batches do not nest)"
+                )
 
     def _write_imported(self, events: Sequence[LedgerAggregate.Event]) -> None:
         """Seal and store checked events in one transaction, with their leaves."""

@@ -19,6 +19,7 @@ from coledger import (
     StorageError,
     WrongStateError,
 )
+from coledger.imports import import_polis
 
 Refusal = Callable[[Ledger, dict[str, UUID]], Any]
 
@@ -227,6 +228,8 @@ def test_a_report_on_a_scope_the_open_batch_created_is_refused(
 WRITES_OF_THEIR_OWN: dict[str, Callable[[Ledger, list[str]], Any]] = {
     "a nested batch": lambda led, _: led.batch().__enter__(),
     "an import": lambda led, export: led.import_events(export),
+    "a malformed import": lambda led, _: led.import_events(["{"]),
+    "a Polis import of no folder": lambda led, _: import_polis(led, "no-such-folder"),
 }
 
 

@@ -832,6 +832,8 @@ def import_polis(
     began = time.perf_counter()
     if not isinstance(ledger, Ledger):
         raise InvalidInputError(f"ledger must be an open Ledger, not {_kind(ledger)}")
+    # Before the folder is read: a malformed one inside a batch fails it too.
+    ledger._refuse_import_in_batch()  # noqa: SLF001 (coledger's own batch)
     v.check_text("organiser_name", organiser_name, limit=v.MAX_NAME, one_line=True)
     if lived_experience is not None:
         # Sealed in every participant's declaration: a near miss is not repeated.
