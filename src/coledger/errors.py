@@ -312,7 +312,11 @@ class ProposalClosedError(WrongStateError):
 
 
 class MeetingCancelledError(WrongStateError):
-    """The meeting was called off: it takes no papers, attendance, votes or requests."""
+    """The meeting was called off: it takes no papers, attendance or requests.
+
+    Nor check-ins, nor proposals raised at it; or it was already called off.
+    A proposal raised at it before can still be voted on, from then on.
+    """
 
 
 class NotDecidedError(WrongStateError):

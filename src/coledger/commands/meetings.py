@@ -226,8 +226,10 @@ class MeetingCommands(LedgerCore):
         (MeetingCancelledError). The time may be any from its latest step on
         (its calling, papers or a request for it; TimeOrderError before):
         before the meeting, on the day, or later. Afterwards the meeting takes
-        no papers, attendance, check-ins, votes, proposals or requests, and
-        the figures leave it out. To reschedule, cancel it and call a new one.
+        no papers, attendance, check-ins, proposals or requests, and the
+        figures leave it out; a proposal raised at it before can still be
+        voted on, from the cancellation on. To reschedule, cancel it and call
+        a new one.
         """
 
         def command() -> None:
