@@ -347,7 +347,7 @@ class WideBuilder(Builder):
         if self.projects:
             steps += [self.relabel, self.finish]
         if self.meetings:
-            steps += [self.attend, self.papers, self.adjust_meeting]
+            steps += [self.attend, self.papers, self.adjust_meeting, self.cancel]
         if self.proposals:
             steps += [self.amend, self.withdraw, self.publish, self.supported]
             steps += [self.advisory, self.decide_with, self.deliver, self.evaluate]
@@ -415,6 +415,12 @@ class WideBuilder(Builder):
             self.pick(data, self.members),
             by=self.members[0],
             occurred_at=max(self.when(), self.ledger.meeting(meeting).starts_at),
+        )
+
+    def cancel(self, data: st.DataObject) -> None:
+        """Call a meeting off (refused if it took place or was called off already)."""
+        self.ledger.cancel_meeting(
+            self.pick(data, self.meetings), by=self.members[0], occurred_at=self.when()
         )
 
     def papers(self, data: st.DataObject) -> None:
