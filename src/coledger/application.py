@@ -1,7 +1,10 @@
 """Ledger: the one entry point, with a command for everything the record holds.
 
 Every command checks its input and the record, then writes all its events in one
-transaction, or raises a LedgerError and writes nothing. Commands name the acting
+transaction, or raises a LedgerError and writes nothing. The three exceptions are
+under Errors in docs/api.md: keys destroyed before a write that failed, tables
+not rewritten after an erasure that was stored, and a commit whose outcome
+PostgreSQL never told. Commands name the acting
 member (``by=``, or the author, voter or member the command is about) and take an
 optional ``occurred_at`` (aware business time; default now) and ``source_ref``
 (where an imported record came from).
