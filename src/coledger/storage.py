@@ -132,13 +132,28 @@ def alive(conn: Any, connect: Callable[[], Any]) -> Any:
     return connect()
 
 
+def _env_shown(env: dict[str, str]) -> str:
+    """*env* as a repr may show it: a PostgreSQL password as ``***``."""
+    hidden = {k: "***" if k == "POSTGRES_PASSWORD" and v else v for k, v in env.items()}
+    return repr(hidden)
+
+
+def _url_shown(url: str) -> str:
+    """*url* as a repr may show it (see ``shown``)."""
+    return repr(shown(url))
+
+
 @attrs.frozen
 class StorageConfig:
-    """A parsed storage URL: the backend and the eventsourcing settings for it."""
+    """A parsed storage URL: the backend and the eventsourcing settings for it.
+
+    Its repr (a Ledger's ``config`` printed or logged) shows the URL and the
+    settings with the password as ``***``, as error messages do.
+    """
 
     backend: str
-    env: dict[str, str]
-    url: str = ""
+    env: dict[str, str] = attrs.field(repr=_env_shown)
+    url: str = attrs.field(default="", repr=_url_shown)
     path: Path | None = None
     schema: str | None = None
     options: tuple[tuple[str, str], ...] = ()

@@ -250,6 +250,16 @@ def test_a_refused_url_never_shows_its_password(url: str) -> None:
     assert "alice:***@db.example.org" in message
 
 
+def test_a_parsed_url_and_its_ledger_config_never_show_the_password() -> None:
+    """A parsed URL (a Ledger's config) prints its password as ***, and the rest."""
+    config = parse_url("postgresql://alice:s3cret-Pa55@db.example.org/ledgers?schema=s")
+    for text in (repr(config), str(config)):
+        assert "s3cret-Pa55" not in text
+        assert "alice:***@db.example.org/ledgers?schema=s" in text
+        assert "'POSTGRES_PASSWORD': '***'" in text
+    assert "password='s3cret-Pa55'" in config.postgres_conninfo  # still connects
+
+
 @given(st.text(alphabet="abcXYZ019-_.~%!$&'()*+,;=:@", min_size=1, max_size=20))
 def test_shown_hides_any_password_and_keeps_the_rest(password: str) -> None:
     """Whatever the password holds, shown() removes it and keeps user and host."""
