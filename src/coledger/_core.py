@@ -490,7 +490,9 @@ def _opening(config: StorageConfig) -> Iterator[None]:
 
     Opening creates tables, types and functions; two processes doing that at the
     same moment collide inside PostgreSQL, so they take turns under an advisory
-    lock named after the schema.
+    lock named after the schema. Named as ``_refuse_twin_schema`` compares
+    names, so that two spellings of one new schema, opened at once, take turns
+    too: the second then finds the first's schema, and is refused.
     """
     if config.backend != "postgres":
         yield
@@ -509,7 +511,7 @@ def _opening(config: StorageConfig) -> Iterator[None]:
             conn.execute("SET lock_timeout = 0")
             conn.execute(
                 "SELECT pg_advisory_lock(hashtext(%s))",
-                (f"coledger:open:{config.pg_schema}",),
+                (f"coledger:open:{_folded(config.pg_schema)}",),
             )
             # Created only when missing: an organisation's own role, which owns
             # its schema but may not create schemas in the database, can open.
@@ -556,15 +558,20 @@ def _refuse_twin_schema(conn: Any, config: StorageConfig) -> None:
     written, and ``?schema=Riverside`` would make a second, empty ledger
     beside the organisation's own without a word.
     """
-    wanted = unicodedata.normalize("NFC", config.pg_schema).casefold()
+    wanted = _folded(config.pg_schema)
     for (name,) in conn.execute("SELECT nspname FROM pg_namespace").fetchall():
-        if unicodedata.normalize("NFC", name).casefold() == wanted:
+        if _folded(name) == wanted:
             raise errors.InvalidUrlError(
                 f"{shown(config.url)!r}: there is no schema {config.pg_schema!r}, "
                 f"but there is {name!r}, which differs from it only in case (or "
                 "in how its letters are encoded): name that one exactly, or "
                 "choose a name unlike it"
             )
+
+
+def _folded(schema: str) -> str:
+    """*schema* as two names differing only in case (or encoding) both read."""
+    return unicodedata.normalize("NFC", schema).casefold()
 
 
 def _check_period(

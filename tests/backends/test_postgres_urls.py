@@ -137,6 +137,40 @@ def test_a_schema_named_as_an_existing_one_but_for_case_makes_no_second_ledger(
         drop_schema(twin)
 
 
+@pytest.mark.postgres
+def test_two_spellings_of_a_new_schema_opened_at_once_make_no_second_ledger(
+    pg_schema: str,
+) -> None:
+    """An open of another case waits for one making the schema, then is refused."""
+    twin = pg_schema.upper()
+    outcome: list[BaseException | None] = []
+
+    def open_twin() -> None:
+        try:
+            Ledger.open(f"{PG_BASE}?schema={twin}").close()
+            outcome.append(None)
+        except BaseException as error:
+            outcome.append(error)
+
+    opener = threading.Thread(target=open_twin, daemon=True)
+    try:
+        with psycopg.connect(PG_CONNINFO, autocommit=True) as other:
+            # Another process opening ?schema=<lower case>, halfway through.
+            other.execute(
+                "SELECT pg_advisory_lock(hashtext(%s))", (f"coledger:open:{pg_schema}",)
+            )
+            opener.start()
+            opener.join(timeout=2)
+            other.execute(f"CREATE SCHEMA {pg_schema}")
+        opener.join(timeout=30)
+        assert not opener.is_alive()
+        assert len(outcome) == 1
+        assert isinstance(outcome[0], InvalidUrlError)
+        assert not _schema_exists(twin)
+    finally:
+        drop_schema(twin)
+
+
 def test_a_server_that_never_answers_fails_the_open_within_the_timeout() -> None:
     """Opening gives up after the URL's connect timeout, not never."""
     silent = socket.socket()
