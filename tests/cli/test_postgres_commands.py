@@ -130,3 +130,40 @@ def test_audit_copy_refusing_a_schema_hides_its_password(
     assert password not in refused.stderr
     assert f"{urlsplit(url).username}:***@" in refused.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [["demo"], ["import", "year.jsonl"]])
+def test_a_schema_with_its_key_store_and_no_key_given_asks_for_its_key(
+    command: list[str], pg_schema: str, tmp_path: Path
+) -> None:
+    """With no key at all, a schema's own key store is said to need one, none made."""
+    url = f"{PG_BASE}?schema={pg_schema}"
+    with Ledger.open(url, master_key=TEST_MASTER_KEY):
+        pass  # an empty ledger, with the key store its key opens
+    (tmp_path / "year.jsonl").write_text(
+        '{"format": "coledger-export", "version": 1, "events": 0}\n'
+    )
+    result = run(*command, "--db", url, cwd=tmp_path, env={"COLEDGER_MASTER_KEY": ""})
+    assert (result.returncode, result.stdout) == (2, ""), result.stderr
+    assert result.stderr.startswith("coledger: no master key: "), result.stderr
+    assert "does not open" not in result.stderr
+    assert {p.name for p in tmp_path.iterdir()} == {"year.jsonl"}
+
+
+@pytest.mark.parametrize("command", [["demo"], ["import", "year.jsonl"]])
+def test_a_schema_that_lost_its_events_is_named_so_with_no_key_given(
+    command: list[str], pg_schema: str, tmp_path: Path
+) -> None:
+    """With no key at all, a schema whose events table is gone is refused as that."""
+    url = f"{PG_BASE}?schema={pg_schema}"
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ana")
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        conn.execute(f'DROP TABLE "{pg_schema}".coledger_events CASCADE')
+    (tmp_path / "year.jsonl").write_text(
+        '{"format": "coledger-export", "version": 1, "events": 0}\n'
+    )
+    result = run(*command, "--db", url, cwd=tmp_path, env={"COLEDGER_MASTER_KEY": ""})
+    assert (result.returncode, result.stdout) == (2, ""), result.stderr
+    assert "its events table is gone" in result.stderr, result.stderr
+    assert {p.name for p in tmp_path.iterdir()} == {"year.jsonl"}

@@ -28,6 +28,7 @@ from coledger.errors import InvalidInputError, MasterKeyError, StorageError
 from coledger.integrity.recorders import LEAVES
 from coledger.privacy.keys import (
     MASTER_KEY_ENV,
+    PG_KEYS_TABLE,
     encode_master_key,
     generate_master_key,
     master_key_in_env,
@@ -135,21 +136,7 @@ def _refuse_no_schema_ledger(config: StorageConfig, *, auditing: bool = False) -
     A schema holding the leaf table without the events table is a ledger
     whose events are gone: refused, unless *auditing* (see ``storage_url``).
     """
-    import psycopg  # noqa: PLC0415 (only PostgreSQL ledgers need it)
-
-    try:
-        with psycopg.connect(config.postgres_conninfo, autocommit=True) as conn:
-            found = {
-                name
-                for (name,) in conn.execute(
-                    "SELECT c.relname FROM pg_catalog.pg_class c "
-                    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE n.nspname = %s AND c.relname IN (%s, %s)",
-                    (config.pg_schema, PG_EVENTS_TABLE, LEAVES),
-                ).fetchall()
-            }
-    except psycopg.Error as error:
-        raise StorageError(f"cannot reach PostgreSQL: {error}") from error
+    found = _schema_tables(config, PG_EVENTS_TABLE, LEAVES)
     if PG_EVENTS_TABLE in found or (auditing and LEAVES in found):
         return
     if LEAVES in found:
@@ -158,6 +145,25 @@ def _refuse_no_schema_ledger(config: StorageConfig, *, auditing: bool = False) -
         f"no ledger at {shown(config.url)}: schema {config.pg_schema} holds no "
         "ledger's events (check --db and its ?schema=)"
     )
+
+
+def _schema_tables(config: StorageConfig, *names: str) -> set[str]:
+    """Which of the tables *names* the PostgreSQL schema of *config* holds."""
+    import psycopg  # noqa: PLC0415 (only PostgreSQL ledgers need it)
+
+    try:
+        with psycopg.connect(config.postgres_conninfo, autocommit=True) as conn:
+            return {
+                name
+                for (name,) in conn.execute(
+                    "SELECT c.relname FROM pg_catalog.pg_class c "
+                    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = %s AND c.relname = ANY(%s)",
+                    (config.pg_schema, list(names)),
+                ).fetchall()
+            }
+    except psycopg.Error as error:
+        raise StorageError(f"cannot reach PostgreSQL: {error}") from error
 
 
 def print_verdict(text: str, code: int) -> int:
@@ -420,9 +426,16 @@ def _refuse_other_database(url: str) -> None:
 
     A ledger made there would add its tables to that database, switch it to
     WAL mode, and leave a key store beside it; an empty file, or a ledger's
-    own, is fine.
+    own, is fine. A file or PostgreSQL schema whose events table is gone
+    beside its leaf table is refused as that.
     """
     config = parse_url(url)
+    if config.backend == "postgres":
+        # Said before the key is looked for, as for a file: the schema's kept
+        # key store would otherwise be the first thing to refuse.
+        found = _schema_tables(config, PG_EVENTS_TABLE, LEAVES)
+        if LEAVES in found and PG_EVENTS_TABLE not in found:
+            raise CommandError(lost_events(shown(config.url)))
     path = config.path if config.backend == "sqlite" else None
     if (
         path is not None
@@ -445,7 +458,11 @@ def _new_store(url: str) -> bool:
         return False  # an in-memory ledger makes a throwaway key of its own
     if config.backend == "sqlite" and config.path is not None:
         return not config.path.with_name(config.path.name + ".keys").exists()
-    return True  # PostgreSQL: a kept store refuses the new key, which is then removed
+    if config.backend == "postgres":
+        # As the .keys file beside a SQLite ledger: a schema's kept store needs
+        # its own key, and would refuse a new one as the wrong key.
+        return not _schema_tables(config, PG_KEYS_TABLE)
+    return True
 
 
 def _write_new_key() -> str:

@@ -854,6 +854,10 @@ class SQLiteKeyStore(KeyStore):
         self._conn.close()
 
 
+PG_KEYS_TABLE = "coledger_member_keys"
+"""The table a PostgreSQL ledger keeps its members' wrapped keys in."""
+
+
 class PostgresKeyStore(KeyStore):
     """Keys in a table of their own in the ledger's PostgreSQL schema."""
 
