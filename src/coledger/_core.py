@@ -933,6 +933,8 @@ class LedgerCore(ClosedOnExit):
             raise
         if fresh_keys and (had_ledger or config.backend == "postgres"):
             self._refuse_lost_key_store()
+        elif not fresh_keys:
+            self._refuse_other_key_store()
 
     def _drop_key_store(self, *, keep: bool) -> None:
         """Close the key store, and remove its file unless it was there before."""
@@ -951,6 +953,24 @@ class LedgerCore(ClosedOnExit):
                 self._keys.forget_master_key_check()
             self._drop_key_store(keep=False)
             raise errors.MasterKeyError(LOST_KEY_STORE)
+
+    def _refuse_other_key_store(self) -> None:
+        """A key store made for another ledger (same master key) is refused.
+
+        Opened, it would take the keys of new members and declarations, and
+        their data would be sealed where the ledger's own store could never
+        open it.
+        """
+        try:
+            first = self._app.recorder.select_notifications(start=None, limit=1)
+            if first:
+                self._keys.check_ledger(str(first[0].originator_id))
+        except BaseException as error:
+            self._app.close()
+            self._keys.close()
+            if isinstance(error, PersistenceError):
+                raise self._storage_error(error) from error
+            raise
 
     @classmethod
     def open(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import sqlite3
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -16,7 +18,7 @@ from coledger.cli import main
 from coledger.errors import MasterKeyError, PrivacyError
 from coledger.privacy import encode_master_key, generate_master_key
 from coledger.privacy.keys import MASTER_KEY_ENV
-from conftest import PG_CONNINFO, TEST_MASTER_KEY, url_for
+from conftest import PG_CONNINFO, TEST_MASTER_KEY, drop_schema, url_for
 
 NAME = "Wilhelmina Oduya-Strand"
 
@@ -318,3 +320,60 @@ def test_a_raw_key_file_is_refused_without_showing_its_bytes(
     assert "not ASCII" in said, said
     assert "0xe9" not in said, said
     assert "position 2" in said, said
+
+
+def _restore_other_store(url: str, other: str, tmp_path: Path) -> None:
+    """Put the key store of the ledger at *other* in place of *url*'s own."""
+    if "schema=" not in url:
+        source = Path(other.removeprefix("sqlite:///") + ".keys")
+        (tmp_path / "ledger.db.keys").write_bytes(source.read_bytes())
+        return
+    mine, theirs = url.rsplit("=", 1)[1], other.rsplit("=", 1)[1]
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL(
+                "DELETE FROM {mine}.coledger_member_keys; "
+                "INSERT INTO {mine}.coledger_member_keys "
+                "SELECT * FROM {theirs}.coledger_member_keys"
+            ).format(mine=sql.Identifier(mine), theirs=sql.Identifier(theirs))
+        )
+
+
+@pytest.fixture
+def other_url(durable_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second ledger's URL on the same backend as *durable_url*."""
+    if "schema=" not in durable_url:
+        (tmp_path / "other").mkdir()
+        yield f"sqlite:///{tmp_path / 'other' / 'ledger.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    yield url_for("postgres", tmp_path, schema)
+    drop_schema(schema)
+
+
+def test_another_ledgers_key_store_is_refused_under_the_same_master_key(
+    durable_url: str, other_url: str, tmp_path: Path
+) -> None:
+    """A key store restored from another ledger (same master key) is refused at open.
+
+    Opened, it took new members' keys, so that their data was sealed where
+    the ledger's own store, once restored, could never open it.
+    """
+    with Ledger.open(durable_url) as ledger:
+        ledger.register_member(NAME)
+    with Ledger.open(durable_url) as ledger:  # opened again since: bound to it
+        assert ledger.members()[0].name == NAME
+    with Ledger.open(other_url) as other:
+        other.register_member("Someone Else")
+    Ledger.open(other_url).close()  # any open of a ledger with events binds its store
+    _restore_other_store(durable_url, other_url, tmp_path)
+    stored = _key_rows(durable_url, tmp_path)
+    for _ in range(2):
+        with (
+            pytest.raises(MasterKeyError, match="another ledger's key store"),
+            Ledger.open(durable_url) as ledger,
+        ):
+            ledger.register_member("Someone New")
+        assert _key_rows(durable_url, tmp_path) == stored
+    with Ledger.open(other_url) as other:  # its own ledger still opens it
+        assert other.members()[0].name == "Someone Else"

@@ -47,6 +47,9 @@ MASTER_KEY_SIZE = 32
 _CHECK_ID = "00000000-0000-0000-0000-000000000000"
 """A reserved row holding a key wrapped under the master key, to detect a wrong one."""
 
+_LEDGER = "ledger"
+"""The member and purpose of the reserved row naming the ledger the store is for."""
+
 KeyRow = tuple[str, str, str, bytes | None]
 """A stored key: key id, member, purpose, wrapped bytes (None once destroyed)."""
 
@@ -265,6 +268,40 @@ class KeyStore(ABC):
                 "the master key does not open this ledger's key store"
             ) from error
         return False
+
+    def check_ledger(self, first: str) -> None:
+        """Raise MasterKeyError if the store was made for another ledger.
+
+        *first* names the ledger: the id of the record its first event
+        belongs to, which no other ledger's first event has. A store that
+        names no ledger yet (made before its ledger's first event, or by an
+        earlier coledger) is given this one's name, where it can be written:
+        from then on, a key store restored from another ledger's backup is
+        refused before a key is made in it, even under the same master key.
+        """
+        named = self._ledger_named()
+        if named is None:
+            try:
+                self._insert(f"{_LEDGER}:{first}", _LEDGER, _LEDGER, b"")
+            except StorageError:
+                # Read-only storage names none (checked again at the next
+                # open); or another process named it at the same moment.
+                named = self._ledger_named()
+        if named is not None and named != first:
+            msg = (
+                "this is another ledger's key store: it was made for the ledger "
+                f"whose first record is {named}, and this ledger's first record "
+                f"is {first}; restore this ledger's own key store (it was left "
+                "as it was)"
+            )
+            raise MasterKeyError(msg)
+
+    def _ledger_named(self) -> str | None:
+        """The first record of the ledger the store was made for, if it says."""
+        for key_id, _, purpose, _ in self._rows_of([_LEDGER]):
+            if purpose == _LEDGER and key_id.startswith(f"{_LEDGER}:"):
+                return key_id.removeprefix(f"{_LEDGER}:")
+        return None
 
     def forget_master_key_check(self) -> None:
         """Delete the check value, for a store just initialised and then refused.
