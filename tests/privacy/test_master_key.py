@@ -377,3 +377,16 @@ def test_another_ledgers_key_store_is_refused_under_the_same_master_key(
         assert _key_rows(durable_url, tmp_path) == stored
     with Ledger.open(other_url) as other:  # its own ledger still opens it
         assert other.members()[0].name == "Someone Else"
+
+
+@pytest.mark.parametrize("end", [b"", b"\n"], ids=["bare", "read from a file"])
+def test_a_master_keys_base64_text_given_as_bytes_is_told_apart(end: bytes) -> None:
+    """The key's base64 text passed as bytes (a key file read in binary) is named so.
+
+    Told only that a key is 32 bytes, not 45, a user whose key is right
+    would make a new one, which never opens the ledger's key store.
+    """
+    text = encode_master_key(TEST_MASTER_KEY)
+    with pytest.raises(MasterKeyError, match="base64 text, as bytes") as caught:
+        Ledger.open("memory://", master_key=text.encode() + end)
+    assert text not in str(caught.value)

@@ -103,6 +103,13 @@ def load_master_key(value: bytes | str | None) -> bytes:
         raise MasterKeyError("the master key is 32 bytes or their base64 text")
     if isinstance(value, bytes):
         if len(value) != MASTER_KEY_SIZE:
+            if _base64_text(value):
+                # A key file read in binary: the key is right, its type is not.
+                raise MasterKeyError(
+                    f"the master key was given as its base64 text, as bytes "
+                    f"({len(value)} of them): pass the text as a str (decode "
+                    "the bytes), or the 32 raw bytes"
+                )
             raise MasterKeyError(
                 f"the master key must be {MASTER_KEY_SIZE} bytes, not {len(value)}"
                 f"{_MAKE_ONE}"
@@ -124,6 +131,15 @@ def load_master_key(value: bytes | str | None) -> bytes:
             + _MAKE_ONE
         )
     return key
+
+
+def _base64_text(value: bytes) -> bool:
+    """Whether *value* is the base64 text of a master key (not raw key bytes)."""
+    text = value.strip().replace(b"-", b"+").replace(b"_", b"/")
+    try:
+        return len(binascii.a2b_base64(text, strict_mode=True)) == MASTER_KEY_SIZE
+    except (binascii.Error, ValueError):
+        return False
 
 
 _MAKE_ONE = " (coledger keygen --master makes one)"
