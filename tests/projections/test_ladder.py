@@ -2169,6 +2169,39 @@ def test_a_decline_asked_before_the_period_and_due_in_it_caps_it(org: Org) -> No
     assert before.evidence["unresolved_declines"] == 0
 
 
+def test_a_standing_need_declined_before_the_period_caps_the_meetings_it_covered(
+    org: Org,
+) -> None:
+    """A standing need declined before the period, at its meetings, caps it."""
+    plan = co_production(org)
+    for i, member in enumerate([*org.le, *org.others] * 2):
+        request = org.ledger.request_adjustment(
+            member, code="BRK", occurred_at=day(1 + i / 100)
+        )
+        org.ledger.provide_adjustment(request, by=org.admin, occurred_at=day(2))
+    declined = org.ledger.request_adjustment(org.le[2], code="CAP", occurred_at=day(3))
+    org.ledger.decline_adjustment(
+        declined, by=org.admin, reason="not_reasonable_cost", occurred_at=day(4)
+    )
+    # X1 reads the decline at each of the period's six meetings: 74 of 80.
+    (found,) = org.rungs(Scope.project(plan), since=day(4.5))
+    assert found.evidence["figures"]["X1"] == 74 / 80
+    assert found.evidence["unresolved_declines"] == 1
+    assert found.evidence["people"]["requesters"] == 1
+    assert (found.rung, found.flags) == (
+        "ENGAGEMENT",
+        ("equal_terms_not_met", "faux_coproduction"),
+    )
+    # A period holding none of the meetings it covered leaves it alone...
+    (quiet,) = org.rungs(Scope.project(plan), since=day(4.5), until=day(5))
+    assert quiet.evidence["unresolved_declines"] == 0
+    # ...as does a later standing need of the same member, met, making it good.
+    again = org.ledger.request_adjustment(org.le[2], code="CAP", occurred_at=day(4.2))
+    org.ledger.provide_adjustment(again, by=org.admin, occurred_at=day(4.3))
+    (made_good,) = org.rungs(Scope.project(plan), since=day(4.5))
+    assert made_good.evidence["unresolved_declines"] == 0
+
+
 def test_a_process_with_no_activity_in_the_period_is_not_called_faux_in_it(
     org: Org,
 ) -> None:

@@ -361,6 +361,9 @@ def unresolved_declines(lens: Lens) -> list[AdjustmentFacts]:
     that meeting or vote: it counts in the period it fell due in too (X1
     carries a request into that period only if it was still unanswered when
     the period began, so it counts one declined earlier where it was asked).
+    A standing need has no deadline but is due at every meeting it covered
+    (X1 reads its decline at each): declined before the period, it counts in
+    every period holding such a meeting.
     """
     found = {a.id: a for a in access.unresolved_declined(lens)}
     if lens.since is not None:
@@ -368,6 +371,13 @@ def unresolved_declines(lens: Lens) -> list[AdjustmentFacts]:
         for a in access.unresolved_declined(by_end):
             if lens.in_period(access.deadline(lens, a)):
                 found.setdefault(a.id, a)
+        for a, _ in access.standing_items(lens):
+            if (
+                a.id not in found
+                and access.status_at_end(lens, a) == "declined"
+                and not access.made_good(lens, a)
+            ):
+                found[a.id] = a
     return list(found.values())
 
 
