@@ -62,11 +62,14 @@ def describe(  # noqa: C901, PLR0911, PLR0912
     event: LedgerAggregate.Event,
     namer: Namer,
     actions: Mapping[UUID, str] | None = None,
+    meetings: Mapping[UUID, str] | None = None,
 ) -> str:
     """What *event* records, in one plain sentence (without who did it).
 
     *actions* gives the description of each delivery action by its id, so
-    that a completion, which records only the id, says which action it was.
+    that a completion, which records only the id, says which action it was;
+    *meetings* the title of each meeting by its id, so that a cancellation,
+    which records none, says which meeting was called off.
     """
     e: Any = event
     match event:
@@ -154,7 +157,8 @@ def describe(  # noqa: C901, PLR0911, PLR0912
         case Meeting.AdjustmentLinked():
             return f"noted an access need of {namer(e.member)} for the meeting"
         case Meeting.Cancelled():
-            return "called off the meeting"
+            title = (meetings or {}).get(e.originator_id)
+            return "called off the meeting" + ("" if title is None else f" '{title}'")
         case Body.SeatAssigned():
             return f"seated {namer(e.member)} ({e.seat})"
         case Body.SeatVacated():
@@ -171,21 +175,23 @@ def _meeting_requests(ledger: Ledger, view: ProposalView) -> tuple[UUID, ...]:
 
 def _project_records(
     ledger: Ledger, project: UUID
-) -> tuple[set[UUID], list[ProposalView]]:
-    """The ids of a project's records, and its proposals.
+) -> tuple[set[UUID], list[ProposalView], dict[UUID, str]]:
+    """The ids of a project's records, its proposals, and its meetings' titles.
 
     Its meetings are those called for it and those one of its proposals was
     raised at, as the reports read them: each with its requests.
     """
     ids = {ledger.project(project).id}
     proposals = [p for p in ledger.proposals() if p.project == project]
-    meetings = {p.meeting for p in proposals if p.meeting is not None}
+    raised_at = {p.meeting for p in proposals if p.meeting is not None}
     for p in proposals:
         ids |= {p.id, *p.adjustments}
+    titles = {}
     for m in ledger.meetings():
-        if m.project == project or m.id in meetings:
+        if m.project == project or m.id in raised_at:
             ids |= {m.id, *m.adjustments}
-    return ids, proposals
+            titles[m.id] = m.title
+    return ids, proposals, titles
 
 
 def timeline(
@@ -210,13 +216,14 @@ def timeline(
         raise InvalidInputError(msg)
     ledger._refuse_in_own_batch("a timeline")  # noqa: SLF001 (reads stored events)
     actions: dict[UUID, str] = {}
+    meetings: dict[UUID, str] = {}
     if proposal is not None:
         view = ledger.proposal(proposal)
         ids = {view.id, *view.adjustments, *_meeting_requests(ledger, view)}
         actions.update((a.id, a.description) for a in view.actions)
     else:
         assert project is not None  # noqa: S101 (checked above)
-        ids, proposals = _project_records(ledger, project)
+        ids, proposals, meetings = _project_records(ledger, project)
         for p in proposals:
             actions.update((a.id, a.description) for a in p.actions)
     names: dict[UUID, str] = {}
@@ -235,7 +242,7 @@ def timeline(
             r.event.timestamp,
             namer(r.event.actor),
             type(r.event).__qualname__,
-            describe(r.event, namer, actions),
+            describe(r.event, namer, actions, meetings),
             r.event.source_ref,
         )
         for r in ledger.history()

@@ -87,7 +87,7 @@ def test_a_meeting_is_called_off_at_any_time_from_its_latest_step(
     entries = timeline(ledger, project=b.project)
     assert (entries[-1].kind, entries[-1].text) == (
         "Meeting.Cancelled",
-        "called off the meeting",
+        "called off the meeting 'June board'",
     )
 
 

@@ -249,3 +249,19 @@ def test_a_timeline_inside_a_batch_is_refused_not_left_empty(
         with pytest.raises(WrongStateError, match="after the batch"):
             timeline(ledger, proposal=p)
     assert [e.kind for e in timeline(ledger, proposal=p)] == ["Proposal.Raised"]
+
+
+def test_a_meeting_called_off_is_named_in_a_project_timeline(
+    memory_ledger: Ledger,
+) -> None:
+    """Of a project's two meetings, the line for one called off names which."""
+    ledger = memory_ledger
+    pat, _, board = _people_and_board(ledger)
+    project = ledger.start_project("Kit", label="co_production", by=pat)
+    june = _june(ledger, board, pat, project=project)
+    ledger.schedule_meeting(
+        board, kind="workshop", title="July", starts_at=LATER, project=project, by=pat
+    )
+    ledger.cancel_meeting(june, by=pat)
+    said = [(e.actor, e.text) for e in timeline(ledger, project=project)][-1]
+    assert said == ("Pat Example", "called off the meeting 'June'")
