@@ -14,7 +14,7 @@ from coledger.domain import Adjustment, Body, Meeting, Member, Project, Proposal
 if TYPE_CHECKING:
     from coledger.application import Ledger
     from coledger.domain import LedgerAggregate
-    from coledger.views import ProposalView
+    from coledger.views import MeetingView, ProposalView
 
 Namer = Callable[[UUID | None], str]
 
@@ -168,9 +168,9 @@ def describe(  # noqa: C901, PLR0911, PLR0912
     return type(event).__qualname__
 
 
-def _meeting_requests(ledger: Ledger, view: ProposalView) -> tuple[UUID, ...]:
-    """The requests for the meeting *view* was raised at (none if at no meeting)."""
-    return () if view.meeting is None else ledger.meeting(view.meeting).adjustments
+def _raised_at(ledger: Ledger, view: ProposalView) -> MeetingView | None:
+    """The meeting *view* was raised at, or None if at no meeting."""
+    return None if view.meeting is None else ledger.meeting(view.meeting)
 
 
 def _project_records(
@@ -200,7 +200,9 @@ def timeline(
     """The entries about one proposal, or one project, in recorded order.
 
     A proposal's with its requests for adjustments, and those for the meeting
-    it was raised at, which hold up its vote as its own do; a project's with
+    it was raised at, which hold up its vote as its own do, and that
+    meeting's cancellation, which takes them from the vote and moves the
+    vote elsewhere, no earlier than the cancellation; a project's with
     its proposals, its meetings (those called for it, and those its proposals
     were raised at), and the requests for each, so that a need noted is
     followed by its answer.
@@ -217,10 +219,16 @@ def timeline(
     ledger._refuse_in_own_batch("a timeline")  # noqa: SLF001 (reads stored events)
     actions: dict[UUID, str] = {}
     meetings: dict[UUID, str] = {}
+    called_off: set[UUID] = set()  # a meeting whose cancellation alone is shown
     if proposal is not None:
         view = ledger.proposal(proposal)
-        ids = {view.id, *view.adjustments, *_meeting_requests(ledger, view)}
+        ids = {view.id, *view.adjustments}
         actions.update((a.id, a.description) for a in view.actions)
+        held_at = _raised_at(ledger, view)
+        if held_at is not None:
+            ids |= set(held_at.adjustments)
+            meetings[held_at.id] = held_at.title
+            called_off.add(held_at.id)
     else:
         assert project is not None  # noqa: S101 (checked above)
         ids, proposals, meetings = _project_records(ledger, project)
@@ -247,5 +255,11 @@ def timeline(
         )
         for r in ledger.history()
         # A meeting's note of a vote opening repeats the proposal's own entry.
-        if r.event.originator_id in ids and not isinstance(r.event, Meeting.VoteOpened)
+        if (
+            r.event.originator_id in ids and not isinstance(r.event, Meeting.VoteOpened)
+        )
+        or (
+            isinstance(r.event, Meeting.Cancelled)
+            and r.event.originator_id in called_off
+        )
     ]

@@ -265,3 +265,29 @@ def test_a_meeting_called_off_is_named_in_a_project_timeline(
     ledger.cancel_meeting(june, by=pat)
     said = [(e.actor, e.text) for e in timeline(ledger, project=project)][-1]
     assert said == ("Pat Example", "called off the meeting 'June'")
+
+
+def test_a_proposal_s_history_shows_its_meeting_called_off(
+    memory_ledger: Ledger,
+) -> None:
+    """The meeting a proposal was raised at, called off, shows in its history.
+
+    The cancellation took that meeting's need from the vote: without it, the
+    vote reads as opened over a need left open, with no override.
+    """
+    ledger = memory_ledger
+    pat, kim, board = _people_and_board(ledger)
+    for member in (pat, kim):
+        ledger.assign_seat(board, member, by=pat)
+    meeting = _june(ledger, board, pat, starts_at=LATER)
+    p = ledger.raise_proposal(
+        board, proposers=[pat], title="Kit", text="New kit.", meeting=meeting
+    )
+    ledger.request_adjustment(kim, code="BSL", meeting=meeting, needed_before="vote")
+    ledger.cancel_meeting(meeting, by=pat)
+    ledger.open_voting(p, by=pat)
+    said = [(e.kind, e.actor, e.text) for e in timeline(ledger, proposal=p)][-2:]
+    assert said == [
+        ("Meeting.Cancelled", "Pat Example", "called off the meeting 'June'"),
+        ("Proposal.VotingOpened", "Pat Example", "opened voting for 2 voter(s)"),
+    ]
