@@ -58,18 +58,32 @@ def _commented(e: Proposal.Commented, namer: Namer) -> str:
     return f"commented{whom}{how} ({e.channel}): {e.text}"
 
 
+def _answered(e: Any, asked: str | None) -> str:
+    """An answer to a request, or its withdrawal, naming the need (*asked*)."""
+    which = "" if asked is None else f" {asked}"
+    if isinstance(e, Adjustment.Withdrawn):
+        return f"withdrew the request for an adjustment{which}"
+    if isinstance(e, Adjustment.Provided):
+        return f"provided the adjustment{which}" + (" in part" if e.partial else "")
+    alt = f", offering {e.alternative}" if e.alternative else ""
+    return f"declined the adjustment{which} ({e.reason.replace('_', ' ')}{alt})"
+
+
 def describe(  # noqa: C901, PLR0911, PLR0912
     event: LedgerAggregate.Event,
     namer: Namer,
     actions: Mapping[UUID, str] | None = None,
     meetings: Mapping[UUID, str] | None = None,
+    requests: Mapping[UUID, str] | None = None,
 ) -> str:
     """What *event* records, in one plain sentence (without who did it).
 
     *actions* gives the description of each delivery action by its id, so
     that a completion, which records only the id, says which action it was;
     *meetings* the title of each meeting by its id, so that a cancellation,
-    which records none, says which meeting was called off.
+    which records none, says which meeting was called off; *requests* the
+    need asked for by each request's id (``(BSL) for Kim``), so that an
+    answer or a withdrawal, which records neither, says which it was about.
     """
     e: Any = event
     match event:
@@ -130,13 +144,8 @@ def describe(  # noqa: C901, PLR0911, PLR0912
             return f"recorded an evaluation by {_names(namer, e.authors)}: {e.summary}"
         case Adjustment.Requested():
             return f"asked for an adjustment ({e.code}) for {namer(e.member)}"
-        case Adjustment.Provided():
-            return "provided the adjustment" + (" in part" if e.partial else "")
-        case Adjustment.Declined():
-            alt = f", offering {e.alternative}" if e.alternative else ""
-            return f"declined the adjustment ({e.reason.replace('_', ' ')}{alt})"
-        case Adjustment.Withdrawn():
-            return "withdrew the adjustment request"
+        case Adjustment.Provided() | Adjustment.Declined() | Adjustment.Withdrawn():
+            return _answered(e, (requests or {}).get(e.originator_id))
         case Project.Started():
             return f"started the project '{e.name}' labelled {e.label}"
         case Project.Relabelled():
@@ -166,6 +175,17 @@ def describe(  # noqa: C901, PLR0911, PLR0912
         case Member.Registered():
             return f"registered {e.name} as {e.role}"
     return type(event).__qualname__
+
+
+def _shown(event: LedgerAggregate.Event, ids: set[UUID], called_off: set[UUID]) -> bool:
+    """Whether *event* is on a timeline of the records *ids*.
+
+    Of the meetings *called_off* (a proposal's meeting), only the cancellation.
+    """
+    if isinstance(event, Meeting.Cancelled) and event.originator_id in called_off:
+        return True
+    # A meeting's note of a vote opening repeats the proposal's own entry.
+    return event.originator_id in ids and not isinstance(event, Meeting.VoteOpened)
 
 
 def _raised_at(ledger: Ledger, view: ProposalView) -> MeetingView | None:
@@ -217,13 +237,10 @@ def timeline(
         msg = "a timeline is of one proposal or one project"
         raise InvalidInputError(msg)
     ledger._refuse_in_own_batch("a timeline")  # noqa: SLF001 (reads stored events)
-    actions: dict[UUID, str] = {}
-    meetings: dict[UUID, str] = {}
     called_off: set[UUID] = set()  # a meeting whose cancellation alone is shown
     if proposal is not None:
         view = ledger.proposal(proposal)
-        ids = {view.id, *view.adjustments}
-        actions.update((a.id, a.description) for a in view.actions)
+        ids, proposals, meetings = {view.id, *view.adjustments}, [view], {}
         held_at = _raised_at(ledger, view)
         if held_at is not None:
             ids |= set(held_at.adjustments)
@@ -232,8 +249,7 @@ def timeline(
     else:
         assert project is not None  # noqa: S101 (checked above)
         ids, proposals, meetings = _project_records(ledger, project)
-        for p in proposals:
-            actions.update((a.id, a.description) for a in p.actions)
+    actions = {a.id: a.description for p in proposals for a in p.actions}
     names: dict[UUID, str] = {}
 
     def namer(member: UUID | None) -> str:
@@ -243,23 +259,23 @@ def timeline(
             names[member] = ledger.member(member).name
         return names[member]
 
-    return [
-        Entry(
-            r.position,
-            r.event.occurred_at,
-            r.event.timestamp,
-            namer(r.event.actor),
-            type(r.event).__qualname__,
-            describe(r.event, namer, actions, meetings),
-            r.event.source_ref,
+    requests: dict[UUID, str] = {}  # each request's need, for its answers
+    entries = []
+    for r in ledger.history():
+        event = r.event
+        if not _shown(event, ids, called_off):
+            continue
+        if isinstance(event, Adjustment.Requested):
+            requests[event.originator_id] = f"({event.code}) for {namer(event.member)}"
+        entries.append(
+            Entry(
+                r.position,
+                event.occurred_at,
+                event.timestamp,
+                namer(event.actor),
+                type(event).__qualname__,
+                describe(event, namer, actions, meetings, requests),
+                event.source_ref,
+            )
         )
-        for r in ledger.history()
-        # A meeting's note of a vote opening repeats the proposal's own entry.
-        if (
-            r.event.originator_id in ids and not isinstance(r.event, Meeting.VoteOpened)
-        )
-        or (
-            isinstance(r.event, Meeting.Cancelled)
-            and r.event.originator_id in called_off
-        )
-    ]
+    return entries

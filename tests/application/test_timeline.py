@@ -59,7 +59,10 @@ def test_a_project_timeline_shows_the_answer_to_a_meetings_access_need(
     assert said == [
         ("Kim Example", "asked for an adjustment (BSL) for Kim Example"),
         ("Kim Example", "noted an access need of Kim Example for the meeting"),
-        ("Pat Example", "declined the adjustment (unavailable, offering CAP)"),
+        (
+            "Pat Example",
+            "declined the adjustment (BSL) for Kim Example (unavailable, offering CAP)",
+        ),
     ]
 
 
@@ -290,4 +293,25 @@ def test_a_proposal_s_history_shows_its_meeting_called_off(
     assert said == [
         ("Meeting.Cancelled", "Pat Example", "called off the meeting 'June'"),
         ("Proposal.VotingOpened", "Pat Example", "opened voting for 2 voter(s)"),
+    ]
+
+
+def test_each_answer_to_a_request_says_which_request_it_answers(
+    memory_ledger: Ledger,
+) -> None:
+    """Of two requests, each answer and withdrawal names the need and its member."""
+    ledger = memory_ledger
+    pat, kim, board = _people_and_board(ledger)
+    p = ledger.raise_proposal(board, proposers=[pat], title="Kit", text="New kit.")
+    bsl = ledger.request_adjustment(kim, code="BSL", proposal=p)
+    cap = ledger.request_adjustment(pat, code="CAP", proposal=p)
+    brk = ledger.request_adjustment(kim, code="BRK", proposal=p)
+    ledger.provide_adjustment(cap, by=kim, partial=True)
+    ledger.decline_adjustment(bsl, by=pat, reason="unavailable", alternative="CAP")
+    ledger.withdraw_adjustment(brk)
+    said = [e.text for e in timeline(ledger, proposal=p)][-3:]
+    assert said == [
+        "provided the adjustment (CAP) for Pat Example in part",
+        "declined the adjustment (BSL) for Kim Example (unavailable, offering CAP)",
+        "withdrew the request for an adjustment (BRK) for Kim Example",
     ]
