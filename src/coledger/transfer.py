@@ -621,36 +621,58 @@ def _link_problem(link: _Link, request: _Request | None) -> str | None:
 
 
 def _check_supporters(events: list[LedgerAggregate.Event], source: str) -> None:
-    """An act through a supporter has the member's consent, dated no later than it.
+    """An act through a supporter has the member's consent, given before it.
 
-    The command reads the consent at the act's business time. The file cannot
-    always tell which came first (a batch stores record by record, so a ballot
-    may come before the consent behind it, and a ledger written before
+    The command reads the consent at the act's business time; coledger 0.1.0
+    read it as recorded when the act was, whatever the dates, so a ledger it
+    wrote may hold an act dated before its consent. The file cannot always
+    tell which came first either (a batch stores record by record, so a
+    ballot may come before the consent behind it, and a ledger written before
     revocations were refused at or before an act may hold one dated before
-    it), so the import asks what any such history
-    holds: that member's consent for that supporter, dated at or before the act.
+    it), so the import asks what any such history holds: that member's
+    consent for that supporter, dated at or before the act, or recorded
+    before it (on an earlier line, or with an earlier timestamp, as a batch's
+    commands record them in turn).
     """
-    since: dict[tuple[int, int], datetime] = {}  # the earliest, by (member, supporter)
-    acts: list[tuple[int, UUID, UUID, datetime]] = []
+    since: dict[tuple[int, int], _Consent] = {}  # by (member, supporter)
+    acts: list[tuple[int, UUID, UUID, datetime, datetime]] = []
     for number, event in enumerate(events, start=2):
         if isinstance(event, Member.SupporterAuthorised):
             pair = (event.originator_id.int, event.supporter.int)
             first = since.get(pair)
-            if first is None or event.occurred_at < first:
-                since[pair] = event.occurred_at
+            since[pair] = (
+                _Consent(event.occurred_at, number, event.timestamp)
+                if first is None
+                else _Consent(
+                    min(first.dated, event.occurred_at),
+                    first.line,
+                    min(first.recorded, event.timestamp),
+                )
+            )
         elif (acted := act_of(event)) is not None:
             member, supporter, act = acted
-            acts.append((number, member, supporter, act.at))
-    for number, member, supporter, at in acts:
+            acts.append((number, member, supporter, act.at, event.timestamp))
+    for number, member, supporter, at, recorded in acts:
         first = since.get((member.int, supporter.int))
-        if first is None or at < first:
+        if first is None or (
+            at < first.dated and number < first.line and recorded < first.recorded
+        ):
             raise MalformedImportError(
                 source,
                 number,
                 f"supporter {supporter} has no consent from member {member} "
-                f"dated at or before {at.isoformat()}: a supporter acts with a "
-                "member only with their consent",
+                f"dated at or before {at.isoformat()}, nor recorded before the "
+                "act: a supporter acts with a member only with their consent",
             )
+
+
+@attrs.frozen
+class _Consent:
+    """The earliest date, line and timestamp of a member's consent for a supporter."""
+
+    dated: datetime
+    line: int
+    recorded: datetime
 
 
 _VOTE_STEPS: frozenset[type[LedgerAggregate.Event]] = frozenset(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -195,16 +195,66 @@ def test_an_act_through_a_supporter_without_consent_is_refused(
     refused(lines, line, "consent")
 
 
-def test_an_act_before_the_consent_began_is_refused(story: Story) -> None:
-    """Consent dated after the comment and ballot made through it covers neither."""
+def test_an_act_recorded_after_a_consent_dated_later_still_imports(
+    story: Story,
+) -> None:
+    """An act dated before a consent recorded before it imports, as 0.1.0 wrote it.
+
+    coledger 0.1.0 asked only that the consent was on record when the act was
+    recorded, whatever their dates: a ledger it wrote may hold a comment and a
+    ballot through Cy dated before Bo's consent, and its export must import.
+    """
 
     def later(row: dict[str, Any]) -> bool:
         row["state"]["occurred_at"] = on(9).isoformat()
         return True
 
     lines, _ = edited_export(story.lines, f"{MEMBER}.SupporterAuthorised", later)
+    assert len(transfer.read_export(lines).events) == len(lines) - 1
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as copy:
+        assert copy.import_events(lines).events == len(lines) - 1
+        assert copy.member(story.bo).supporters == frozenset({story.cy})
+
+
+def test_an_act_before_the_consent_began_is_refused() -> None:
+    """Consent dated, recorded and stored after the acts made through it covers neither.
+
+    A batch stores the proposal's record first, so the comment's line comes
+    before the consent's; dated and timestamped after the comment, no command
+    of any version could have recorded the consent before it.
+    """
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        ana = ledger.register_member("Ana Example", occurred_at=on(1))
+        bo = ledger.register_member("Bo Example", by=ana, occurred_at=on(1))
+        cy = ledger.register_member("Cy Example", by=ana, occurred_at=on(1))
+        board = ledger.establish_body(
+            "Board", kind="advisory", by=ana, occurred_at=on(1)
+        )
+        with ledger.batch():
+            proposal = ledger.raise_proposal(
+                board, proposers=[ana], title="T", text="x", occurred_at=on(3)
+            )
+            ledger.authorise_supporter(bo, cy, occurred_at=on(3))
+            ledger.comment(
+                proposal, author=bo, text="Yes.", supporter=cy, occurred_at=on(4)
+            )
+        lines = export_of(ledger)
+    recorded = max(
+        datetime.fromisoformat(json.loads(line)["state"]["timestamp"])
+        for line in lines[1:]
+    )
+
+    def later(row: dict[str, Any]) -> bool:
+        row["state"]["occurred_at"] = on(9).isoformat()
+        row["state"]["timestamp"] = (recorded + timedelta(seconds=1)).isoformat()
+        return True
+
+    lines, _ = edited_export(lines, f"{MEMBER}.SupporterAuthorised", later)
     comment = next(
         i + 1 for i, line in enumerate(lines) if f"{PROPOSAL}.Commented" in line
+    )
+    assert comment < next(
+        i + 1 for i, line in enumerate(lines) if f"{MEMBER}.SupporterAuthorised" in line
     )
     refused(lines, comment, "consent")
 
