@@ -266,7 +266,7 @@ def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
     if not isinstance(named, str):
         msg = f"source must be a text naming the file, not {type(named).__name__}"
         raise errors.InvalidInputError(msg)
-    events = parse(lines, source)
+    events = _parse(lines, source)
     _check_made_ids(events, source)
     _check_replays(events, source)
     _check_references(events, source)
@@ -323,7 +323,7 @@ def _makes_an_id(cls: type[LedgerAggregate.Event]) -> bool:
     return inspect.getattr_static(cls, "recorded_id") is not _BASE_RECORDED_ID
 
 
-def _check_made_ids(events: list[LedgerAggregate.Event], source: str) -> None:
+def _check_made_ids(events: _Events, source: str) -> None:
     """Each id a command made (a record's, a decision's...) names one thing.
 
     Every command makes a fresh id for what it creates, so no two creations
@@ -331,7 +331,7 @@ def _check_made_ids(events: list[LedgerAggregate.Event], source: str) -> None:
     decisions with one id made the projection tables' catch-up fail for ever.
     """
     made: dict[int, int] = {}  # the line of each id's creation, by the id's int
-    for number, event in enumerate(events, start=2):
+    for number, event in events.numbered():
         if _makes_an_id(type(event)):
             made_id = event.recorded_id
         elif event.originator_version == 1:
@@ -348,7 +348,7 @@ def _check_made_ids(events: list[LedgerAggregate.Event], source: str) -> None:
             )
 
 
-def _check_references(events: list[LedgerAggregate.Event], source: str) -> None:
+def _check_references(events: _Events, source: str) -> None:
     """Every record an event names is begun in the file, and is of that kind.
 
     A command looks each one up before it records anything; an import has only
@@ -363,7 +363,7 @@ def _check_references(events: list[LedgerAggregate.Event], source: str) -> None:
         if event.originator_version == 1
     }
     comments: dict[int, set[int]] = {}  # by proposal, the comments made so far
-    for number, event in enumerate(events, start=2):
+    for number, event in events.numbered():
         kind = kinds[event.originator_id.int]  # every record has its version 1
         if _OWNERS[type(event)] != kind:
             raise MalformedImportError(
@@ -410,7 +410,7 @@ def _check_comments(
                 )
 
 
-def _check_declines(events: list[LedgerAggregate.Event], source: str) -> None:
+def _check_declines(events: _Events, source: str) -> None:
     """A decline names the member who asked for the adjustment, as its command does.
 
     Its ``member`` says whose key seals the alternative offered: another
@@ -418,7 +418,7 @@ def _check_declines(events: list[LedgerAggregate.Event], source: str) -> None:
     needs, readable after the asker's erasure.
     """
     askers: dict[int, UUID] = {}  # by the adjustment's id's int
-    for number, event in enumerate(events, start=2):
+    for number, event in events.numbered():
         if isinstance(event, Adjustment.Requested):
             askers[event.originator_id.int] = event.member
         elif isinstance(event, Adjustment.Declined):
@@ -433,7 +433,7 @@ def _check_declines(events: list[LedgerAggregate.Event], source: str) -> None:
                 )
 
 
-def _check_meetings(events: list[LedgerAggregate.Event], source: str) -> None:
+def _check_meetings(events: _Events, source: str) -> None:
     """A proposal raised at a meeting is raised at a meeting of its own body.
 
     ``raise_proposal`` refuses a meeting of another body; the reports count
@@ -441,7 +441,7 @@ def _check_meetings(events: list[LedgerAggregate.Event], source: str) -> None:
     """
     bodies: dict[int, UUID] = {}  # each meeting's body, by the meeting's id's int
     raised: list[tuple[int, UUID, UUID]] = []  # line, body, meeting
-    for number, event in enumerate(events, start=2):
+    for number, event in events.numbered():
         if isinstance(event, Meeting.Scheduled):
             bodies[event.originator_id.int] = event.body
         elif isinstance(event, Proposal.Raised) and event.meeting is not None:
@@ -476,7 +476,7 @@ def _requests(events: list[LedgerAggregate.Event]) -> dict[int, _Request]:
 
 
 def _check_votes(
-    events: list[LedgerAggregate.Event],
+    events: _Events,
     requests: dict[int, _Request],
     source: str,
 ) -> None:
@@ -492,7 +492,7 @@ def _check_votes(
     places: dict[int, tuple[int, int | None]] = {}  # by proposal: body, meeting
     called_off: dict[int, int] = {}  # the line of each meeting's cancellation
     votes: list[tuple[int, _VoteEvent]] = []
-    for number, event in enumerate(events, start=2):
+    for number, event in events.numbered():
         if isinstance(event, Proposal.Raised):
             meeting = None if event.meeting is None else event.meeting.int
             places[event.originator_id.int] = (event.body.int, meeting)
@@ -573,7 +573,7 @@ _Link = Meeting.AdjustmentLinked | Proposal.AdjustmentLinked
 
 
 def _check_links(
-    events: list[LedgerAggregate.Event],
+    events: _Events,
     requests: dict[int, _Request],
     source: str,
 ) -> None:
@@ -588,7 +588,7 @@ def _check_links(
     """
     links = [
         (number, event)
-        for number, event in enumerate(events, start=2)
+        for number, event in events.numbered()
         if isinstance(event, Meeting.AdjustmentLinked | Proposal.AdjustmentLinked)
     ]
     for number, link in links:
@@ -620,7 +620,7 @@ def _link_problem(link: _Link, request: _Request | None) -> str | None:
     return None
 
 
-def _check_supporters(events: list[LedgerAggregate.Event], source: str) -> None:
+def _check_supporters(events: _Events, source: str) -> None:
     """An act through a supporter has the member's consent, given before it.
 
     The command reads the consent at the act's business time; coledger 0.1.0
@@ -636,7 +636,7 @@ def _check_supporters(events: list[LedgerAggregate.Event], source: str) -> None:
     """
     since: dict[tuple[int, int], _Consent] = {}  # by (member, supporter)
     acts: list[tuple[int, UUID, UUID, datetime, datetime]] = []
-    for number, event in enumerate(events, start=2):
+    for number, event in events.numbered():
         if isinstance(event, Member.SupporterAuthorised):
             pair = (event.originator_id.int, event.supporter.int)
             first = since.get(pair)
@@ -686,7 +686,7 @@ _VOTE_STEPS: frozenset[type[LedgerAggregate.Event]] = frozenset(
 """The events ``_check_deciders`` reads."""
 
 
-def _check_deciders(events: list[LedgerAggregate.Event], source: str) -> None:
+def _check_deciders(events: _Events, source: str) -> None:
     """A binding close's decision names as deciding only the voters it counts.
 
     ``close_voting`` names the voters whose ballots it counts, those of the
@@ -699,7 +699,7 @@ def _check_deciders(events: list[LedgerAggregate.Event], source: str) -> None:
     voters: dict[int, set[int]] = {}  # all who cast a ballot, by proposal
     closing: set[int] = set()  # bound by a close, its decision still to come
     decided: set[int] = set()
-    for number, event in enumerate(events, start=2):
+    for number, event in events.numbered():
         if type(event) not in _VOTE_STEPS:  # most events: one lookup, no isinstance
             continue
         if isinstance(event, Proposal.BallotCast):
@@ -723,7 +723,7 @@ def _check_deciders(events: list[LedgerAggregate.Event], source: str) -> None:
             decided.add(proposal)
 
 
-def _check_erasures(events: list[LedgerAggregate.Event], source: str) -> None:
+def _check_erasures(events: _Events, source: str) -> None:
     """After a member's erasure, nothing sealed about them is readable.
 
     An erased member can do nothing more and their keys are gone, so an export
@@ -732,7 +732,7 @@ def _check_erasures(events: list[LedgerAggregate.Event], source: str) -> None:
     could only be added by hand, and the import would keep a key to read it.
     """
     erased: dict[int, int] = {}  # the line of each member's erasure, by id's int
-    for number, event in enumerate(events, start=2):
+    for number, event in events.numbered():
         if isinstance(event, Member.Erased):
             erased.setdefault(event.originator_id.int, number)
             continue
@@ -750,7 +750,7 @@ def _check_erasures(events: list[LedgerAggregate.Event], source: str) -> None:
                 )
 
 
-def _check_withdrawals(events: list[LedgerAggregate.Event], source: str) -> None:
+def _check_withdrawals(events: _Events, source: str) -> None:
     """A withdrawn declaration is not readable where the import would keep its key.
 
     The import seals all of a member's declarations under one key, and keeps
@@ -766,7 +766,7 @@ def _check_withdrawals(events: list[LedgerAggregate.Event], source: str) -> None
     again: dict[int, int] = {}
     """By member: the line of a declaration after their last withdrawal."""
     erased: set[int] = set()
-    for number, event in enumerate(events, start=2):
+    for number, event in events.numbered():
         member = event.originator_id.int
         if isinstance(event, Member.LivedExperienceDeclared):
             if member in withdrawn:
@@ -792,7 +792,7 @@ def _check_withdrawals(events: list[LedgerAggregate.Event], source: str) -> None
             )
 
 
-def _check_source_refs(events: list[LedgerAggregate.Event], source: str) -> None:
+def _check_source_refs(events: _Events, source: str) -> None:
     """No two records, nor two things a command made, carry the same ``source_ref``.
 
     A command refuses a reference already recorded (DuplicateSourceRefError),
@@ -804,7 +804,7 @@ def _check_source_refs(events: list[LedgerAggregate.Event], source: str) -> None
     """
     first: dict[str, tuple[int, int]] = {}  # by reference: its record, its line
     made: dict[str, tuple[int, int]] = {}  # by reference: the id made, its line
-    for number, event in enumerate(events, start=2):
+    for number, event in events.numbered():
         ref = getattr(event, "source_ref", None)
         if ref is None:
             continue
@@ -844,9 +844,9 @@ def _references_of(
     )
 
 
-def _check_replays(events: list[LedgerAggregate.Event], source: str) -> None:
+def _check_replays(events: _Events, source: str) -> None:
     aggregates: dict[UUID, Any] = {}
-    for number, event in enumerate(events, start=2):
+    for number, event in events.numbered():
         try:
             aggregates[event.originator_id] = event.mutate(
                 aggregates.get(event.originator_id)
@@ -857,12 +857,33 @@ def _check_replays(events: list[LedgerAggregate.Event], source: str) -> None:
             ) from None
 
 
+class _Events(list[LedgerAggregate.Event]):
+    """The events of an export, with the line each was read from.
+
+    Blank lines are skipped, so an event's line is not its index plus two:
+    a refusal names the line the event is on.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[int] = []
+
+    def numbered(self) -> Iterator[tuple[int, LedgerAggregate.Event]]:
+        """Each event with its line."""
+        return zip(self.lines, self, strict=True)
+
+
 def parse(lines: Iterable[str], source: str = "import") -> list[LedgerAggregate.Event]:
     """Check a whole export and rebuild its events; MalformedImportError if not."""
+    return _parse(lines, source)
+
+
+def _parse(lines: Iterable[str], source: str) -> _Events:
+    """``parse``, keeping the line each event was read from."""
     given: object = lines
     if isinstance(given, str | bytes) or not isinstance(given, Iterable):
         raise errors.InvalidInputError("lines must be a list of the export's lines")
-    events: list[LedgerAggregate.Event] = []
+    events = _Events()
     versions: dict[UUID, int] = {}
     ids: dict[str, UUID] = {}
     header_seen = False
@@ -884,6 +905,7 @@ def parse(lines: Iterable[str], source: str = "import") -> list[LedgerAggregate.
             if problem is not None:
                 raise MalformedImportError(source, number, problem)
         events.append(_event(row, source, number, versions, ids))
+        events.lines.append(number)
     if not header_seen:
         raise MalformedImportError(source, 1, "the file is empty: no header line")
     if promised is not None and promised != len(events):

@@ -565,6 +565,33 @@ def test_an_id_a_command_makes_given_twice_is_refused(
     assert caught.value.line == second + 1
 
 
+def test_a_check_across_lines_names_the_line_after_blank_lines(
+    year: list[str],
+) -> None:
+    """Blank lines, which an import skips, do not shift the lines its refusals name.
+
+    A decision made twice, and an actor who is no member, are refused at
+    their own lines, and the first decision is named at its own line too.
+    """
+    rows = [json.loads(line) for line in year]
+    found = [i for i, row in enumerate(rows) if row.get("topic") == MINTED[0][0]]
+    first, second = found[0], found[-1]
+    rows[second]["state"][MINTED[0][1]] = rows[first]["state"][MINTED[0][1]]
+    lines = [year[0], "", *(json.dumps(row) for row in rows[1:]), ""]
+    lines.insert(first + 1, "   ")  # before the first decision: both move two on
+    with pytest.raises(transfer.MalformedImportError, match="already") as caught:
+        transfer.read_export(lines, "blank.jsonl")
+    assert caught.value.line == second + 3
+    assert lines[second + 2] == json.dumps(rows[second])
+    assert f"already made on line {first + 3}:" in caught.value.reason
+    assert lines[first + 2] == json.dumps(rows[first])
+    lines, number = edited_export(year, f"{MEMBER}.Registered", put(actor=CHECK))
+    lines.insert(1, "")
+    with pytest.raises(transfer.MalformedImportError, match="no member") as caught:
+        transfer.read_export(lines, "blank.jsonl")
+    assert caught.value.line == number + 1
+
+
 def test_an_id_a_command_makes_that_names_a_record_is_refused(
     year: list[str],
 ) -> None:
