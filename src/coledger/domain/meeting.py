@@ -2,9 +2,10 @@
 
 A meeting called off is cancelled (``Cancelled``), unless it shows it took
 place (attendance, a check-in or a vote opened at it): its record then stands.
-A cancelled meeting takes no more papers, attendance, check-ins, votes or
-requests, and the figures leave it out. Rescheduling is a cancellation and a
-new meeting; a proposal raised at the old one is still voted on, elsewhere.
+A cancelled meeting takes no more papers, attendance, check-ins or requests,
+and no vote is noted on it; the figures leave it out. Rescheduling is a
+cancellation and a new meeting: a proposal raised at the old one is still
+voted on, and its vote is held elsewhere.
 """
 
 from __future__ import annotations
