@@ -959,12 +959,15 @@ class LedgerCore(ClosedOnExit):
 
         Opened, it would take the keys of new members and declarations, and
         their data would be sealed where the ledger's own store could never
-        open it.
+        open it. Beside a ledger with no events, any store is the ledger's
+        own: the name of a ledger it was made for before is dropped.
         """
         try:
             first = self._app.recorder.select_notifications(start=None, limit=1)
             if first:
                 self._keys.check_ledger(str(first[0].originator_id))
+            else:  # nothing sealed yet: the store beside it is its own
+                self._keys.forget_ledger()
         except BaseException as error:
             self._app.close()
             self._keys.close()

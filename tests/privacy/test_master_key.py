@@ -390,3 +390,42 @@ def test_a_master_keys_base64_text_given_as_bytes_is_told_apart(end: bytes) -> N
     with pytest.raises(MasterKeyError, match="base64 text, as bytes") as caught:
         Ledger.open("memory://", master_key=text.encode() + end)
     assert text not in str(caught.value)
+
+
+def _remove_ledger_keep_keys(url: str, tmp_path: Path) -> None:
+    """Remove the ledger's events and tables, leaving its key store behind."""
+    if "schema=" not in url:
+        (tmp_path / "ledger.db").unlink()
+        return
+    schema = url.rsplit("=", 1)[1]
+    keep = {"coledger_member_keys", "coledger_key_generation"}
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        for table in schema_tables(schema):
+            if table not in keep:
+                conn.execute(
+                    sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(
+                        sql.Identifier(schema, table)
+                    )
+                )
+
+
+def test_a_ledger_started_again_beside_its_old_key_store_keeps_opening(
+    durable_url: str, tmp_path: Path
+) -> None:
+    """A new ledger begun beside an old ledger's key store takes it for its own.
+
+    Removing the ledger file to start again (as the demo's refusal advises)
+    left its key store, which named the old ledger: the new ledger's keys
+    were made in it, and every open after its first event refused the store
+    as another ledger's, though no other store held those keys.
+    """
+    with Ledger.open(durable_url) as ledger:
+        ledger.register_member("Someone Before")
+    Ledger.open(durable_url).close()  # the store now names that ledger
+    _remove_ledger_keep_keys(durable_url, tmp_path)
+    with Ledger.open(durable_url) as ledger:
+        ledger.register_member(NAME)
+    for _ in range(2):
+        with Ledger.open(durable_url) as ledger:
+            assert [m.name for m in ledger.members()] == [NAME]
+            assert ledger.audit_erasure().ok

@@ -312,6 +312,22 @@ class KeyStore(ABC):
             )
             raise MasterKeyError(msg)
 
+    def forget_ledger(self) -> None:
+        """Drop the name of the ledger the store was made for: its ledger is empty.
+
+        A ledger with no events has sealed nothing yet, so the store beside
+        it is its own, whatever ledger it named before (one whose file was
+        removed to start again, leaving its store): the keys of the new
+        ledger's data are made in it, and the first open after its first
+        event names it anew. Best effort: a store that cannot be written
+        keeps the name, and the next open tries again.
+        """
+        with self._lock:
+            named = self._ledger_named()
+            if named is not None:
+                with contextlib.suppress(StorageError):
+                    self._delete([f"{_LEDGER}:{named}"])
+
     def _ledger_named(self) -> str | None:
         """The first record of the ledger the store was made for, if it says."""
         for key_id, _, purpose, _ in self._rows_of([_LEDGER]):
