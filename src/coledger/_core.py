@@ -57,6 +57,7 @@ from coledger.integrity.recorders import (
     stored_field,
 )
 from coledger.log import StoredRecord
+from coledger.privacy.classification import sealed_fields
 from coledger.privacy.keys import (
     KeyStore,
     MemoryKeyStore,
@@ -66,7 +67,7 @@ from coledger.privacy.keys import (
     load_master_key,
     master_key_in_env,
 )
-from coledger.privacy.sealing import SealingMapper
+from coledger.privacy.sealing import SealingMapper, is_sealed
 from coledger.projections.facts import SEALED_READS, Facts, FoldRecord, Stamp
 from coledger.projections.materialise import (
     Materialiser,
@@ -380,6 +381,29 @@ def _fold_class(topic: str) -> tuple[type, int, bool]:
     cls = event_class(topic)
     opens = any(sealed is cls for sealed, _ in SEALED_READS)
     return cls, getattr(cls, "class_version", 1), opens
+
+
+def _sealing_key(record: StoredRecord) -> str | None:
+    """The id of the key sealing the record's first sealed field, if one is read.
+
+    None for an event with no sealed field, or one that cannot be read as
+    an event (``coledger verify`` is the judge of those): the ledger is then
+    named by its first record alone.
+    """
+    try:
+        rules = sealed_fields(event_class(record.topic))
+        state = orjson.loads(record.state)
+    except (errors.CorruptEventError, orjson.JSONDecodeError):
+        return None
+    if not isinstance(state, dict):
+        return None
+    for name in rules:
+        envelope = state.get(name)
+        if isinstance(envelope, dict) and is_sealed(envelope):
+            key_id = envelope["k"]
+            if isinstance(key_id, str):
+                return key_id
+    return None
 
 
 def originator_of(record: StoredRecord) -> UUID:
@@ -965,7 +989,9 @@ class LedgerCore(ClosedOnExit):
         try:
             first = self._app.recorder.select_notifications(start=None, limit=1)
             if first:
-                self._keys.check_ledger(str(first[0].originator_id))
+                self._keys.check_ledger(
+                    str(first[0].originator_id), _sealing_key(first[0])
+                )
             else:  # nothing sealed yet: the store beside it is its own
                 self._keys.forget_ledger()
         except BaseException as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import io
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -429,3 +430,64 @@ def test_a_ledger_started_again_beside_its_old_key_store_keeps_opening(
         with Ledger.open(durable_url) as ledger:
             assert [m.name for m in ledger.members()] == [NAME]
             assert ledger.audit_erasure().ok
+
+
+def test_the_key_store_of_a_ledger_rebuilt_from_its_export_is_not_the_olds(
+    durable_url: str, other_url: str, tmp_path: Path
+) -> None:
+    """The old ledger's key store is refused beside a ledger imported from its export.
+
+    The two ledgers' first records have one id, so the store named by it
+    alone was taken for the new ledger's own: new members' keys were made in
+    it, and the new ledger's own store, once restored, could not open them.
+    """
+    with Ledger.open(other_url) as old:
+        old.register_member("Someone Before")
+    Ledger.open(other_url).close()  # the old store now names its ledger
+    exported = io.StringIO()
+    with Ledger.open(other_url) as old:
+        old.export(exported)
+    with Ledger.open(durable_url) as ledger:
+        ledger.import_events(exported.getvalue().splitlines())
+    Ledger.open(durable_url).close()  # and the new store its own
+    _restore_other_store(durable_url, other_url, tmp_path)
+    stored = _key_rows(durable_url, tmp_path)
+    with (
+        pytest.raises(MasterKeyError, match="another ledger's key store"),
+        Ledger.open(durable_url) as ledger,
+    ):
+        ledger.register_member(NAME)
+    assert _key_rows(durable_url, tmp_path) == stored
+    with Ledger.open(other_url) as old:  # its own ledger still opens it
+        assert [m.name for m in old.members()] == ["Someone Before"]
+
+
+def test_a_store_named_by_the_first_record_alone_still_opens(
+    durable_url: str, tmp_path: Path
+) -> None:
+    """A store naming only its ledger's first record (no key) opens; another's not."""
+    with Ledger.open(durable_url) as ledger:
+        member = ledger.register_member(NAME)
+    Ledger.open(durable_url).close()
+    for first, opens in ((member, True), (uuid.uuid4(), False)):
+        _rename_ledger(durable_url, tmp_path, f"ledger:{first}")
+        if opens:
+            with Ledger.open(durable_url) as ledger:
+                assert ledger.members()[0].name == NAME
+        else:
+            with pytest.raises(MasterKeyError, match="another ledger's key store"):
+                Ledger.open(durable_url)
+
+
+def _rename_ledger(url: str, tmp_path: Path, name: str) -> None:
+    """Replace the key store's row naming its ledger by one named *name*."""
+    query = "UPDATE {} SET key_id = %s WHERE member = 'ledger'"
+    if "schema=" in url:
+        table = sql.Identifier(url.rsplit("=", 1)[1], "coledger_member_keys")
+        with psycopg.connect(PG_CONNINFO, autocommit=True) as pg:
+            assert pg.execute(sql.SQL(query).format(table), (name,)).rowcount == 1
+        return
+    path = tmp_path / "ledger.db.keys"
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        changed = conn.execute(query.format("member_keys").replace("%s", "?"), (name,))
+        assert changed.rowcount == 1

@@ -285,30 +285,39 @@ class KeyStore(ABC):
             ) from error
         return False
 
-    def check_ledger(self, first: str) -> None:
+    def check_ledger(self, first: str, key: str | None = None) -> None:
         """Raise MasterKeyError if the store was made for another ledger.
 
         *first* names the ledger: the id of the record its first event
-        belongs to, which no other ledger's first event has. A store that
+        belongs to, which no other ledger's first event has but one imported
+        from its export; *key*, the id of the key sealing that event (if it
+        has a sealed field it can be read from), tells those two apart, since
+        an import seals afresh under keys made in its own store. A store that
         names no ledger yet (made before its ledger's first event, or by an
         earlier coledger) is given this one's name, where it can be written:
         from then on, a key store restored from another ledger's backup is
         refused before a key is made in it, even under the same master key.
+        A name or a first event without a key is compared by *first* alone.
         """
+        name = first if key is None else f"{first}:{key}"
         named = self._ledger_named()
         if named is None:
             try:
-                self._insert(f"{_LEDGER}:{first}", _LEDGER, _LEDGER, b"")
+                self._insert(f"{_LEDGER}:{name}", _LEDGER, _LEDGER, b"")
             except StorageError:
                 # Read-only storage names none (checked again at the next
                 # open); or another process named it at the same moment.
                 named = self._ledger_named()
-        if named is not None and named != first:
+        if named is None:
+            return
+        named_first, _, named_key = named.partition(":")
+        if named_first != first or (key is not None and named_key not in {"", key}):
             msg = (
-                "this is another ledger's key store: it was made for the ledger "
-                f"whose first record is {named}, and this ledger's first record "
-                f"is {first}; restore this ledger's own key store (it was left "
-                "as it was)"
+                f"this is another ledger's key store: it names the ledger {named} "
+                f"(its first record, and the key sealing it), and this ledger is "
+                f"{name}; restore this ledger's own key store (it was left as it "
+                "was). If it is this ledger's own, the ledger's first event was "
+                "altered: coledger verify tells"
             )
             raise MasterKeyError(msg)
 
