@@ -189,6 +189,26 @@ def test_a_view_in_place_of_a_log_table_fails(scene: Scene, table: str) -> None:
         assert "UNLEDGERED_EVENT" not in report.counts
 
 
+def test_a_view_in_place_of_the_leaf_table_is_walked_not_called_gone(
+    scene: Scene,
+) -> None:
+    """A view in place of the leaf table is walked (HIDDEN_ROWS), never MISSING_LEAVES.
+
+    The leaves are there, behind the view: telling the auditor that the hash
+    chain was removed whole (and to treat every event as unproven) would be
+    false, and the walk through the view still shows what it covers.
+    """
+    with tampering(scene) as raw:
+        forged = forge(raw)
+        view_in_place_of(raw, "leaves", forged.nid)
+    report = audit(scene)
+    assert report.status == FAILED
+    assert "MISSING_LEAVES" not in report.counts
+    assert "TRUNCATED" not in report.counts
+    assert report.counts.get("HIDDEN_ROWS") == 1
+    assert report.size == STORY_SIZE
+
+
 def test_events_stored_during_a_verification_are_not_miscounted(scene: Scene) -> None:
     """Walk and counts read one snapshot: events stored mid-walk are in neither."""
 

@@ -336,7 +336,9 @@ class SQLiteSource(AuditSource):
             ) and self._named(LEAVES, "view")
             if not self._events_gone:
                 self._conn.execute("SELECT 1 FROM stored_events LIMIT 1")
-            self._dropped = not self._events_gone and not self._named(LEAVES)
+            # Likewise a view by the leaf table's name is no dropped table: it
+            # is walked, and reported as HIDDEN_ROWS, as on PostgreSQL.
+            self._dropped = not self._events_gone and not self._named(LEAVES, "view")
             if not self._dropped:
                 self._conn.execute(f"SELECT 1 FROM {LEAVES} LIMIT 1")  # noqa: S608
         except sqlite3.Error as error:
