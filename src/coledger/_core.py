@@ -723,7 +723,9 @@ def committed_events(path: Path) -> bool:
     locked. Events still in a ``-wal`` file, or a file that cannot be read
     so, count as none: the caller then finds them by opening the ledger.
     """
-    if EVENTS_TABLE not in (committed_tables(path) or set()):
+    # SQLite compares names without regard to case: STORED_EVENTS is still
+    # the events table, as events_lost reads it.
+    if EVENTS_TABLE not in {name.lower() for name in committed_tables(path) or ()}:
         return False
     found = _read_immutable(path, "SELECT EXISTS (SELECT 1 FROM stored_events)")
     return bool(found and found[0][0])

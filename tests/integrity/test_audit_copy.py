@@ -295,6 +295,33 @@ def test_a_keyed_command_on_the_copy_leaves_it_byte_for_byte(
     assert sorted(p.name for p in target.parent.iterdir()) == ["copy.db"]
 
 
+def test_a_keyed_command_on_a_copy_with_an_upper_case_events_table_changes_nothing(
+    scene: Scene,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A copy whose events table is spelt STORED_EVENTS is refused, left as it was.
+
+    SQLite (and the ledger) read that name as the events table, so the copy
+    holds events with no key store: it must be refused before the file is
+    put in WAL mode or given a table, as a copy spelt in lower case is.
+    """
+    assert scene.path is not None
+    with sqlite3.connect(scene.path) as conn:
+        conn.execute("ALTER TABLE stored_events RENAME TO renamed")
+        conn.execute("ALTER TABLE renamed RENAME TO STORED_EVENTS")
+    target = tmp_path / "auditor" / "copy.db"
+    target.parent.mkdir()
+    audit_copy(scene.url, target)
+    before = target.read_bytes()
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", encode_master_key(generate_master_key()))
+    assert main(["report", "--db", str(target)]) == 2
+    assert "key store was lost or moved" in capsys.readouterr().err
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in target.parent.iterdir()) == ["copy.db"]
+
+
 def test_a_dropped_leaf_table_is_copied_as_missing_for_the_auditor_to_see(
     scene: Scene, tmp_path: Path
 ) -> None:
