@@ -383,12 +383,18 @@ def _fold_class(topic: str) -> tuple[type, int, bool]:
     return cls, getattr(cls, "class_version", 1), opens
 
 
+_NAMING_EVENTS = 100
+"""How many of a ledger's first events are searched for a sealed field to
+name it by (with its first record) in its key store."""
+
+
 def _sealing_key(record: StoredRecord) -> str | None:
     """The id of the key sealing the record's first sealed field, if one is read.
 
     None for an event with no sealed field, or one that cannot be read as
-    an event (``coledger verify`` is the judge of those): the ledger is then
-    named by its first record alone.
+    an event (``coledger verify`` is the judge of those): the next of the
+    ledger's first events is looked at, and a ledger none of whose first
+    events gives a key is named by its first record alone.
     """
     try:
         rules = sealed_fields(event_class(record.topic))
@@ -986,13 +992,22 @@ class LedgerCore(ClosedOnExit):
         Opened, it would take the keys of new members and declarations, and
         their data would be sealed where the ledger's own store could never
         open it. Beside a ledger with no events, any store is the ledger's
-        own: the name of a ledger it was made for before is dropped.
+        own: the name of a ledger it was made for before is dropped. A ledger
+        whose first events cannot be read is opened unchecked: its reads
+        raise as they would have, and ``coledger verify`` tells what is wrong.
         """
         try:
-            first = self._app.recorder.select_notifications(start=None, limit=1)
+            try:
+                first = self._app.recorder.select_notifications(
+                    start=None, limit=_NAMING_EVENTS
+                )
+            except errors.CorruptEventError:
+                return
             if first:
+                sealing = (_sealing_key(record) for record in first)
                 self._keys.check_ledger(
-                    str(first[0].originator_id), _sealing_key(first[0])
+                    str(first[0].originator_id),
+                    next((key for key in sealing if key is not None), None),
                 )
             else:  # nothing sealed yet: the store beside it is its own
                 self._keys.forget_ledger()

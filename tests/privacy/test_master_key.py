@@ -491,3 +491,38 @@ def _rename_ledger(url: str, tmp_path: Path, name: str) -> None:
     with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         changed = conn.execute(query.format("member_keys").replace("%s", "?"), (name,))
         assert changed.rowcount == 1
+
+
+@pytest.mark.parametrize("named_early", [False, True])
+def test_a_ledger_beginning_unsealed_refuses_its_importers_old_store(
+    durable_url: str, other_url: str, tmp_path: Path, named_early: bool
+) -> None:
+    """The old store is refused beside an import though the first event seals nothing.
+
+    A ledger may begin with a body set up by no one (nothing sealed): named
+    by that first record alone, its store was taken for the import's own.
+    """
+    with Ledger.open(other_url) as old:
+        old.establish_body("Board", kind="governance")
+    if named_early:  # an open before anything was sealed names the store
+        Ledger.open(other_url).close()
+    with Ledger.open(other_url) as old:
+        old.register_member("Someone Before")
+    Ledger.open(other_url).close()
+    exported = io.StringIO()
+    with Ledger.open(other_url) as old:
+        old.export(exported)
+    with Ledger.open(durable_url) as ledger:
+        ledger.import_events(exported.getvalue().splitlines())
+    Ledger.open(durable_url).close()
+    _restore_other_store(durable_url, other_url, tmp_path)
+    stored = _key_rows(durable_url, tmp_path)
+    with (
+        pytest.raises(MasterKeyError, match="another ledger's key store"),
+        Ledger.open(durable_url) as ledger,
+    ):
+        ledger.register_member(NAME)
+    assert _key_rows(durable_url, tmp_path) == stored
+    for _ in range(2):  # its own ledger still opens it, named or renamed
+        with Ledger.open(other_url) as old:
+            assert [m.name for m in old.members()] == ["Someone Before"]

@@ -290,17 +290,24 @@ class KeyStore(ABC):
 
         *first* names the ledger: the id of the record its first event
         belongs to, which no other ledger's first event has but one imported
-        from its export; *key*, the id of the key sealing that event (if it
-        has a sealed field it can be read from), tells those two apart, since
-        an import seals afresh under keys made in its own store. A store that
-        names no ledger yet (made before its ledger's first event, or by an
-        earlier coledger) is given this one's name, where it can be written:
-        from then on, a key store restored from another ledger's backup is
+        from its export; *key*, the id of the key sealing the first sealed
+        field of its first events (the first event may seal nothing: a body
+        set up by no one), tells those two apart, since an import seals
+        afresh under keys made in its own store. A store that names no
+        ledger yet (made before its ledger's first event, or by an earlier
+        coledger) is given this one's name, where it can be written: from
+        then on, a key store restored from another ledger's backup is
         refused before a key is made in it, even under the same master key.
-        A name or a first event without a key is compared by *first* alone.
+        A name or a ledger without a key is compared by *first* alone; a
+        name without a key (given before anything was sealed) gains *key*
+        once this store holds that key, which another ledger's never does.
         """
         name = first if key is None else f"{first}:{key}"
         named = self._ledger_named()
+        if named == first and key is not None and self.state_of(key) != "unknown":
+            with contextlib.suppress(StorageError):  # tried again at the next open
+                self._delete([f"{_LEDGER}:{named}"])
+                named = None
         if named is None:
             try:
                 self._insert(f"{_LEDGER}:{name}", _LEDGER, _LEDGER, b"")
@@ -314,10 +321,10 @@ class KeyStore(ABC):
         if named_first != first or (key is not None and named_key not in {"", key}):
             msg = (
                 f"this is another ledger's key store: it names the ledger {named} "
-                f"(its first record, and the key sealing it), and this ledger is "
-                f"{name}; restore this ledger's own key store (it was left as it "
-                "was). If it is this ledger's own, the ledger's first event was "
-                "altered: coledger verify tells"
+                "(its first record, and the key sealing its first sealed field), "
+                f"and this ledger is {name}; restore this ledger's own key store "
+                "(it was left as it was). If it is this ledger's own, the "
+                "ledger's first events were altered: coledger verify tells"
             )
             raise MasterKeyError(msg)
 
