@@ -484,3 +484,25 @@ def test_the_answers_table_counts_only_the_group_s_comments() -> None:
     assert "Comments from trainers on ideas we decided about" in answers
     assert "Comments on ideas we decided about" not in answers
     assert "Comments from trainers we answered" in answers
+
+
+@pytest.mark.parametrize(
+    ("since", "until"),
+    [
+        (datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 7, 1, tzinfo=UTC)),
+        (datetime(2025, 1, 1, tzinfo=UTC), None),
+        (None, datetime(2025, 7, 1, tzinfo=UTC)),
+    ],
+)
+def test_a_period_s_report_names_the_record_it_was_made_from(
+    since: datetime | None, until: datetime | None
+) -> None:
+    """A period's report frozen at an earlier event says so, as the public's does."""
+    early = attrs.evolve(_hand_made("body"), since=since, until=until, as_of=1_234)
+    lines = render(early, audience="members").splitlines()
+    assert "It uses what we wrote down, up to record number 1,234." in lines
+    html = render(early, audience="members", format="html")
+    assert "It uses what we wrote down, up to record number 1,234." in html
+    empty = render(attrs.evolve(early, as_of=0), audience="members").splitlines()
+    assert "But nothing was written down yet." in empty
+    assert not any("record number" in line for line in empty)

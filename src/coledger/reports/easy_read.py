@@ -435,6 +435,31 @@ def seat_holders(safe: SafeReport, named: str | None) -> tuple[str, bool]:
     return "the board", False
 
 
+def covers(safe: SafeReport) -> tuple[str, ...]:
+    """What the report covers: its period, and the record it was made from.
+
+    The record is named, as the public report names it, since a report
+    frozen at an earlier event (as_of, or tables behind the record) does not
+    hold what was written down after it, in its period or out of it.
+    """
+    period = period_text(safe.since, safe.until)
+    n = f"{safe.as_of:,}"
+    if period == "all recorded time":
+        if not safe.as_of:
+            return ("It covers our record, but nothing was written down yet.",)
+        return (f"It covers everything we wrote down, up to record number {n}.",)
+    if safe.since is None or safe.until is None:  # "from ..." or "up to ..."
+        when = f"It covers the time {period}."
+    else:
+        when = f"It covers {period}."
+    record = (
+        f"It uses what we wrote down, up to record number {n}."
+        if safe.as_of
+        else "But nothing was written down yet."
+    )
+    return (when, record)
+
+
 def build(
     safe: SafeReport,
     *,
@@ -447,22 +472,9 @@ def build(
     named = scope_name(safe.scope, names)
     where, plural = seat_holders(safe, named)
     title = f"Who has a say at {organisation}?" if organisation else "Who has a say?"
-    period = period_text(safe.since, safe.until)
-    if period == "all recorded time":
-        # Named, since a report frozen at an earlier event (as_of, or tables
-        # behind the record) does not hold what was written down after it.
-        when = (
-            f"It covers everything we wrote down, up to record number {safe.as_of:,}."
-            if safe.as_of
-            else "It covers our record, but nothing was written down yet."
-        )
-    elif safe.since is None or safe.until is None:  # "from ..." or "up to ..."
-        when = f"It covers the time {period}."
-    else:
-        when = f"It covers {period}."
     intro: tuple[str, ...] = (
         "This report is about how we make choices together.",
-        when,
+        *covers(safe),
         "It is about groups. It is not about any one person.",
         # Said whatever the record holds: which answers were given, and by how
         # many, is what disclosure control exists to keep back.
