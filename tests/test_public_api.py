@@ -42,6 +42,9 @@ INTERNAL_ERRORS = {
     "coledger.integrity.recorders.EventsGoneError": (
         "Ledger.open raises StorageError instead, with nothing created"
     ),
+    "coledger.integrity.recorders.LogGoneError": (
+        "Ledger.open raises StorageError instead, with nothing created"
+    ),
     "coledger.integrity.recorders.HeadMovedError": (
         "the Ledger runs the command again, then raises ConcurrencyError"
     ),

@@ -47,12 +47,14 @@ from coledger.domain import (
 from coledger.domain import values as v
 from coledger.domain.values import check_position
 from coledger.integrity.recorders import (
+    CHECKPOINTS,
     LEAVES,
     CommitUnknownError,
     EventsGoneError,
     HeadCheckingSQLiteRecorder,
     HeadMovedError,
     LeafPOPORecorder,
+    LogGoneError,
     ReadsChangedError,
     stored_field,
 )
@@ -550,26 +552,35 @@ def _opening(config: StorageConfig) -> Iterator[None]:
                 conn.execute(
                     sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(config.schema))
                 )
-            lost = _schema_events_lost(conn, config.pg_schema)
+            lost = _schema_lost(conn, config.pg_schema)
         except psycopg.Error as error:
             raise errors.StorageError(f"cannot prepare the schema: {error}") from error
-        if lost:
-            raise errors.StorageError(lost_events(shown(config.url)))
+        if lost is not None:
+            raise errors.StorageError(lost(shown(config.url)))
         yield
 
 
-def _schema_events_lost(conn: Any, schema: str) -> bool:
-    """Whether *schema* holds a ledger's leaf table but not its events table."""
+def _schema_lost(conn: Any, schema: str) -> Callable[[object], str] | None:
+    """Why *schema* is not opened, if it lost its events or its whole log.
+
+    ``lost_events`` if it holds a ledger's leaf table but not its events
+    table; ``lost_log`` if it holds neither, beside a ledger's checkpoints.
+    """
     from psycopg import sql  # noqa: PLC0415 (only PostgreSQL ledgers need it)
 
-    events, leaves = conn.execute(
-        "SELECT to_regclass(%s) IS NOT NULL, to_regclass(%s) IS NOT NULL",
+    events, leaves, checkpoints = conn.execute(
+        "SELECT to_regclass(%s) IS NOT NULL, to_regclass(%s) IS NOT NULL, "
+        "to_regclass(%s) IS NOT NULL",
         tuple(
             sql.Identifier(schema, table).as_string(conn)
-            for table in (PG_EVENTS_TABLE, LEAVES)
+            for table in (PG_EVENTS_TABLE, LEAVES, CHECKPOINTS)
         ),
     ).fetchone()
-    return bool(leaves and not events)
+    if leaves and not events:
+        return lost_events
+    if checkpoints and not events and not leaves:
+        return lost_log
+    return None
 
 
 def _schema_exists(conn: Any, schema: str) -> bool:
@@ -704,6 +715,29 @@ def lost_events(where: object) -> str:
         "opened and nothing was written; coledger verify reports on it "
         "(FAILED, MISSING_EVENTS)"
     )
+
+
+def lost_log(where: object) -> str:
+    """Why a ledger whose events and leaf tables are both gone is not opened.
+
+    Its table of checkpoint copies, which only a ledger makes, is still there.
+    """
+    return (
+        f"the ledger at {where} lost its whole log: its events table and its "
+        "leaf table (the hash chain) are both gone, while its table of "
+        "checkpoint copies is still there. Opening it would start a new, empty "
+        "log, so it was not opened and nothing was written; restore it from a "
+        "backup"
+    )
+
+
+def log_lost(tables: set[str] | None) -> bool:
+    """Whether a SQLite file's *tables* hold a ledger's checkpoints but no log.
+
+    SQLite compares names without regard to case, and so does this.
+    """
+    names = {name.lower() for name in tables or ()}
+    return CHECKPOINTS in names and not names & {LEAVES, EVENTS_TABLE}
 
 
 def events_lost(tables: set[str] | None) -> bool:
@@ -896,6 +930,8 @@ class LedgerCore(ClosedOnExit):
             _refuse_key_store(config, config.path)
             if events_lost(committed_tables(config.path)):
                 raise errors.StorageError(lost_events(config.path))
+            if log_lost(committed_tables(config.path)):
+                raise errors.StorageError(lost_log(config.path))
         made = None  # the file this call made, removed again if the open fails
         if config.path is not None and not had_ledger:
             made = config.path if create_owner_only(config.path) else None
@@ -943,9 +979,8 @@ class LedgerCore(ClosedOnExit):
             traceback.clear_frames(error.__traceback__)
             gc.collect()
             self._drop_key_store(keep=had_keys)
-            raise errors.StorageError(
-                lost_events(config.path or shown(config.url))
-            ) from None
+            lost = lost_log if isinstance(error, LogGoneError) else lost_events
+            raise errors.StorageError(lost(config.path or shown(config.url))) from None
         except (PersistenceError, sqlite3.Error) as error:
             # eventsourcing lets SQLite's own error through when a damaged file
             # fails as its first connection is made. That connection is held

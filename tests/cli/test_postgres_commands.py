@@ -167,3 +167,32 @@ def test_a_schema_that_lost_its_events_is_named_so_with_no_key_given(
     assert (result.returncode, result.stdout) == (2, ""), result.stderr
     assert "its events table is gone" in result.stderr, result.stderr
     assert {p.name for p in tmp_path.iterdir()} == {"year.jsonl"}
+
+
+@pytest.mark.parametrize(
+    "command", [["verify"], ["report"], ["demo"], ["import", "year.jsonl"]]
+)
+def test_a_schema_that_lost_its_whole_log_is_named_so(
+    command: list[str], pg_schema: str, tmp_path: Path
+) -> None:
+    """Events and leaves dropped beside the checkpoints: the log is gone, not --db."""
+    url = f"{PG_BASE}?schema={pg_schema}"
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ana")
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        conn.execute(f'DROP TABLE "{pg_schema}".coledger_leaves CASCADE')
+        conn.execute(f'DROP TABLE "{pg_schema}".coledger_events CASCADE')
+    (tmp_path / "year.jsonl").write_text(
+        '{"format": "coledger-export", "version": 1, "events": 0}\n'
+    )
+    result = run(*command, "--db", url, cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, ""), result.stderr
+    assert "its events table and its leaf table" in result.stderr, result.stderr
+    assert "check --db" not in result.stderr
+    assert {p.name for p in tmp_path.iterdir()} == {"year.jsonl"}
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        assert not conn.execute(
+            "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename IN "
+            "('coledger_events', 'coledger_leaves')",
+            (pg_schema,),
+        ).fetchall()

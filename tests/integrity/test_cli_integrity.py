@@ -1136,6 +1136,38 @@ def test_other_commands_refuse_a_ledger_whose_events_table_is_gone(
     assert sorted(p.name for p in tmp_path.iterdir()) == listed
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["verify"],
+        ["audit-copy", "--out", "copy.db"],
+        *LOST_EVENTS_COMMANDS,
+    ],
+    ids=lambda c: c[0],
+)
+def test_every_command_names_a_ledger_whose_whole_log_is_gone(
+    own_copy: Published, tmp_path: Path, command: list[str]
+) -> None:
+    """Events and leaves both dropped, the checkpoints kept: not a mistyped --db.
+
+    Every command exits 2, says the log is gone, and leaves the file as it was.
+    """
+    with tampering(own_copy.scene) as raw:
+        raw.run("DROP TABLE {leaves}")
+        raw.run("DROP TABLE {events}")
+    (own_copy.folder / "signing.pem").write_bytes(own_copy.key_file.read_bytes())
+    (own_copy.folder / "kept").write_text(own_copy.checkpoint.read_text())
+    before = own_copy.db.read_bytes()
+    listed = sorted(p.name for p in tmp_path.iterdir())
+    result = coledger(*command, "--db", own_copy.db, cwd=own_copy.folder)
+    assert result.returncode == 2, result.stderr
+    assert "its events table and its leaf table" in result.stderr, result.stderr
+    assert "check --db" not in result.stderr
+    assert result.stdout == ""
+    assert own_copy.db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == listed
+
+
 @pytest.mark.postgres
 def test_a_schema_whose_events_table_is_gone_fails_verify_and_nothing_else_opens(
     pg_schema: str, tmp_path: Path

@@ -1526,6 +1526,62 @@ def test_the_api_will_not_open_a_ledger_whose_events_went_in_its_wal(
     assert report.counts == {"MISSING_EVENTS": 1}
 
 
+def drop_the_log(raw: Any) -> None:
+    """Drop both log tables, leaving the ledger's table of checkpoint copies."""
+    cascade = " CASCADE" if raw.backend == "postgres" else ""
+    raw.run("DROP TABLE {leaves}" + cascade)
+    raw.run("DROP TABLE {events}" + cascade)
+
+
+def test_the_api_will_not_open_a_ledger_whose_whole_log_is_gone(both: Scene) -> None:
+    """With events and leaves both dropped, Ledger.open makes no new, empty log.
+
+    The checkpoints table says it was a ledger: a fresh log there would start
+    again at position 1 beside copies of checkpoints it can never match.
+    """
+    with tampering(both) as raw:
+        drop_the_log(raw)
+    before = both.path.read_bytes() if both.path is not None else b""
+    listed = sorted(p.name for p in both.path.parent.iterdir()) if both.path else []
+    with pytest.raises(StorageError, match="its events table and its leaf table"):
+        Ledger.open(both.url)
+    if both.path is not None:
+        assert both.path.read_bytes() == before
+        assert sorted(p.name for p in both.path.parent.iterdir()) == listed
+    with tampering(both) as raw:
+        assert raw.backend == "postgres" or not raw.run(
+            "SELECT name FROM sqlite_master WHERE name IN "
+            "('stored_events', 'coledger_leaves')"
+        )
+
+
+def test_the_api_will_not_open_a_ledger_whose_whole_log_went_in_its_wal(
+    scene: Scene,
+) -> None:
+    """Both log tables dropped, still in the -wal file: no new, empty log is made."""
+    assert scene.path is not None
+    holder = sqlite3.connect(scene.path)  # a running app keeps the -wal unmerged
+    try:
+        holder.execute("SELECT 1 FROM stored_events").fetchall()
+        dropper = sqlite3.connect(scene.path)
+        dropper.execute("DROP TABLE coledger_leaves")
+        dropper.execute("DROP TABLE stored_events")
+        dropper.commit()
+        dropper.close()
+        with pytest.raises(StorageError, match="its events table and its leaf table"):
+            Ledger.open(scene.url)
+        tables = {
+            name
+            for (name,) in holder.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+            )
+        }
+        assert not tables & {"stored_events", "coledger_leaves"}
+        assert "coledger_checkpoints" in tables
+    finally:
+        holder.close()
+
+
 def test_a_leaf_table_renamed_only_in_case_is_still_the_leaf_table(
     scene: Scene,
 ) -> None:

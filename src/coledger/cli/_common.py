@@ -21,11 +21,13 @@ from coledger._core import (
     check_sqlite_file,
     committed_tables,
     events_lost,
+    log_lost,
     lost_events,
+    lost_log,
 )
 from coledger.application import Ledger
 from coledger.errors import InvalidInputError, MasterKeyError, StorageError
-from coledger.integrity.recorders import LEAVES
+from coledger.integrity.recorders import CHECKPOINTS, LEAVES
 from coledger.privacy.keys import (
     MASTER_KEY_ENV,
     PG_KEYS_TABLE,
@@ -107,6 +109,8 @@ def _refuse_no_ledger(path: Path, *, auditing: bool = False) -> None:
             if auditing:
                 return
             raise CommandError(lost_events(path))
+        if log_lost(committed_tables(path)):  # nothing left to verify either
+            raise CommandError(lost_log(path))
         raise CommandError(
             f"no ledger at {path}: it is a SQLite database without a ledger's "
             "events (check --db)"
@@ -136,11 +140,13 @@ def _refuse_no_schema_ledger(config: StorageConfig, *, auditing: bool = False) -
     A schema holding the leaf table without the events table is a ledger
     whose events are gone: refused, unless *auditing* (see ``storage_url``).
     """
-    found = _schema_tables(config, PG_EVENTS_TABLE, LEAVES)
+    found = _schema_tables(config, PG_EVENTS_TABLE, LEAVES, CHECKPOINTS)
     if PG_EVENTS_TABLE in found or (auditing and LEAVES in found):
         return
     if LEAVES in found:
         raise CommandError(lost_events(shown(config.url)))
+    if CHECKPOINTS in found:  # a ledger's own table, beside no log at all
+        raise CommandError(lost_log(shown(config.url)))
     raise CommandError(
         f"no ledger at {shown(config.url)}: schema {config.pg_schema} holds no "
         "ledger's events (check --db and its ?schema=)"
@@ -433,9 +439,11 @@ def _refuse_other_database(url: str) -> None:
     if config.backend == "postgres":
         # Said before the key is looked for, as for a file: the schema's kept
         # key store would otherwise be the first thing to refuse.
-        found = _schema_tables(config, PG_EVENTS_TABLE, LEAVES)
+        found = _schema_tables(config, PG_EVENTS_TABLE, LEAVES, CHECKPOINTS)
         if LEAVES in found and PG_EVENTS_TABLE not in found:
             raise CommandError(lost_events(shown(config.url)))
+        if found == {CHECKPOINTS}:
+            raise CommandError(lost_log(shown(config.url)))
     path = config.path if config.backend == "sqlite" else None
     if (
         path is not None
@@ -445,6 +453,8 @@ def _refuse_other_database(url: str) -> None:
     ):
         if events_lost(committed_tables(path)):
             raise CommandError(lost_events(path))
+        if log_lost(committed_tables(path)):
+            raise CommandError(lost_log(path))
         raise CommandError(
             f"cannot make a ledger in {path}: it is a SQLite database "
             "without a ledger's events (check --db)"

@@ -89,6 +89,15 @@ class EventsGoneError(StorageError):
     """
 
 
+class LogGoneError(EventsGoneError):
+    """The events table and the leaf table are both gone, the checkpoints kept.
+
+    Only a ledger makes that table, so this is a ledger whose whole log was
+    removed: creating the tables would start a new, empty log beside copies
+    of checkpoints it can never match.
+    """
+
+
 class HeadCheckingSQLiteRecorder(SQLiteApplicationRecorder):
     """SQLite application recorder whose insert can insist on an unmoved head.
 
@@ -201,14 +210,19 @@ class LeafSQLiteRecorder(HeadCheckingSQLiteRecorder):
         The look is a transaction of its own: a read begun in the creating one
         would refuse to turn into a write once another process, opening the
         same new ledger, had created the tables. SQLite compares names without
-        regard to case, and so does this.
+        regard to case, and so does this. Both tables gone beside the
+        checkpoints table (which only a ledger makes) is refused too.
         """
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
             names = {str(name).lower() for (name,) in c.fetchall()}
-        if LEAVES in names and self.events_table_name.lower() not in names:
+        events = self.events_table_name.lower() in names
+        if LEAVES in names and not events:
             msg = "the events table is gone while the leaf table is there"
             raise EventsGoneError(msg)
+        if CHECKPOINTS in names and not events and LEAVES not in names:
+            msg = "the events and leaf tables are gone while the checkpoints are there"
+            raise LogGoneError(msg)
         super().create_table()
 
     def _insert_events(
