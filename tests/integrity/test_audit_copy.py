@@ -398,15 +398,48 @@ def test_a_log_table_renamed_only_in_case_is_copied(
     assert copied.status == "VERIFIED"
 
 
-def test_a_leaf_table_replaced_by_a_view_is_still_refused(
-    scene: Scene, tmp_path: Path
+REPLACED = {
+    "events view": (
+        "stored_events",
+        "CREATE VIEW stored_events AS SELECT rowid AS rowid, * FROM kept",
+    ),
+    "leaves view": (
+        "coledger_leaves",
+        "CREATE VIEW coledger_leaves AS SELECT * FROM kept",
+    ),
+    "events virtual": (
+        "stored_events",
+        (
+            "CREATE VIRTUAL TABLE stored_events USING fts5(originator_id, "
+            "originator_version, topic, state, content='kept', content_rowid='rowid')"
+        ),
+    ),
+    "leaves virtual": (
+        "coledger_leaves",
+        (
+            "CREATE VIRTUAL TABLE coledger_leaves USING fts5(leaf_index, "
+            "notification_id, state_hash, leaf_hash, content='kept')"
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("replaced", REPLACED.values(), ids=REPLACED.keys())
+def test_a_log_table_replaced_by_a_view_or_virtual_table_is_refused_as_that(
+    scene: Scene, tmp_path: Path, replaced: tuple[str, str]
 ) -> None:
-    """A view in place of the leaf table is not taken for a dropped one: no copy."""
+    """A view or virtual table in place of a log table is named as such: no copy.
+
+    Its rows are what its query or module makes them, so a copy of them as a
+    plain table would verify where the ledger is HIDDEN_ROWS.
+    """
+    table, statement = replaced
     with tampering(scene) as raw:
-        raw.run("ALTER TABLE {leaves} RENAME TO kept")
-        raw.run("CREATE VIEW coledger_leaves AS SELECT * FROM kept")
+        raw.run(f"ALTER TABLE {table} RENAME TO kept")
+        raw.run(statement)
     assert "HIDDEN_ROWS" in audit(scene).counts
     target = tmp_path / "copy.db"
-    with pytest.raises(StorageError, match="no table coledger_leaves"):
+    with pytest.raises(StorageError, match=f"{table} is not a plain table") as refused:
         audit_copy(scene.url, target)
+    assert "HIDDEN_ROWS" in str(refused.value)
     assert not target.exists()

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from coledger.errors import InvalidInputError, StorageError
 from coledger.integrity.recorders import LEAVES
+from coledger.integrity.source import _kind
 from coledger.storage import SIBLING_SUFFIXES, parse_url
 
 TABLES = ("stored_events", LEAVES)
@@ -108,6 +109,7 @@ def _copy(source: Path, target: Path) -> int:
         conn.execute("BEGIN")  # one snapshot of the source, one write of the copy
         for table, kept in zip(TABLES, reversed(TABLES), strict=True):
             # Names without regard to case, as SQLite and the ledger read them.
+            _refuse_not_plain(conn, source, table)
             created = conn.execute(
                 "SELECT sql FROM src.sqlite_master WHERE type = 'table' "
                 "AND name = ? COLLATE NOCASE",
@@ -181,6 +183,29 @@ def _gone(conn: sqlite3.Connection, name: str) -> bool:
         "SELECT 1 FROM src.sqlite_master WHERE name = ? COLLATE NOCASE", (name,)
     ).fetchone()
     return found is None
+
+
+def _refuse_not_plain(conn: sqlite3.Connection, source: Path, table: str) -> None:
+    """StorageError if *table* is a view or a virtual table in the ledger.
+
+    Its rows are whatever its query or module makes them: copied into a
+    plain table they would verify, where ``verify`` finds the ledger's own
+    file FAILED with HIDDEN_ROWS.
+    """
+    found = conn.execute(
+        "SELECT type, rootpage, sql FROM src.sqlite_master "
+        "WHERE type IN ('table', 'view') AND name = ? COLLATE NOCASE",
+        (table,),
+    ).fetchone()
+    if found is None:
+        return
+    kind = _kind(*found)
+    if kind != "table":
+        raise StorageError(
+            f"{source}: {table} is not a plain table (a {kind}), so a copy "
+            "would not hold what the ledger shows; verify the ledger file "
+            "itself (coledger verify reports it as HIDDEN_ROWS)"
+        )
 
 
 def _quoted(name: str) -> str:
