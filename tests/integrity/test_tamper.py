@@ -39,6 +39,7 @@ from coledger.integrity import (
     Report,
     SigningKey,
     Verifier,
+    audit_copy,
     verify,
 )
 from coledger.integrity import source as source_module
@@ -1553,6 +1554,20 @@ def test_the_api_will_not_open_a_ledger_whose_whole_log_is_gone(both: Scene) -> 
             "SELECT name FROM sqlite_master WHERE name IN "
             "('stored_events', 'coledger_leaves')"
         )
+
+
+def test_an_audit_source_names_a_ledger_whose_whole_log_is_gone(scene: Scene) -> None:
+    """The audit source and audit_copy say the log is gone, not a table is missing."""
+    with tampering(scene) as raw:
+        drop_the_log(raw)
+    with pytest.raises(StorageError, match="lost its whole log") as refused:
+        open_source(scene.url)
+    assert "no such table" not in str(refused.value)
+    assert scene.path is not None
+    target = scene.path.parent / "copy.db"
+    with pytest.raises(StorageError, match="lost its whole log"):
+        audit_copy(scene.url, target)
+    assert not target.exists()
 
 
 def test_the_api_will_not_open_a_ledger_whose_whole_log_went_in_its_wal(

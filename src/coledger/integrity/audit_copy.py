@@ -23,7 +23,7 @@ from os import PathLike
 from pathlib import Path
 
 from coledger.errors import InvalidInputError, StorageError
-from coledger.integrity.recorders import LEAVES
+from coledger.integrity.recorders import CHECKPOINTS, LEAVES
 from coledger.integrity.source import _kind
 from coledger.storage import SIBLING_SUFFIXES, parse_url
 
@@ -120,6 +120,11 @@ def _copy(source: Path, target: Path) -> int:
                 # on the copy as on the ledger, so the auditor must get the
                 # other table without it.
                 continue
+            if created is None and _gone(conn, kept) and not _gone(conn, CHECKPOINTS):
+                # Both log tables gone beside a ledger's checkpoints table.
+                from coledger._core import lost_log  # noqa: PLC0415 (import cycle)
+
+                raise StorageError(lost_log(source))
             if created is None:
                 raise StorageError(f"{source} has no table {table}")
             _check_file_sound(conn, source, table)

@@ -331,9 +331,13 @@ class SQLiteSource(AuditSource):
             self._conn.text_factory = _text
             # Nothing at all (no table, nor a view) by the events table's name,
             # beside a leaf table: the events were dropped, the chain kept.
-            self._events_gone = not self._named(
-                "stored_events", "view"
-            ) and self._named(LEAVES, "view")
+            events, leaves = (
+                self._named("stored_events", "view"),
+                self._named(LEAVES, "view"),
+            )
+            self._events_gone = not events and leaves
+            if not events and not leaves:
+                self._refuse_log_gone(path)
             if not self._events_gone:
                 self._conn.execute("SELECT 1 FROM stored_events LIMIT 1")
             # Likewise a view by the leaf table's name is no dropped table: it
@@ -345,6 +349,18 @@ class SQLiteSource(AuditSource):
             # No source is returned, so no one else could close the connection.
             self._conn.close()
             raise StorageError(f"cannot read the ledger {path}: {error}") from error
+
+    def _refuse_log_gone(self, path: Path) -> None:
+        """StorageError if a ledger's checkpoints table is there, but no log.
+
+        Both log tables dropped (or the drop still in the ``-wal`` file): the
+        message says so rather than 'no such table'.
+        """
+        if self._named(CHECKPOINTS):
+            from coledger._core import lost_log  # noqa: PLC0415 (import cycle)
+
+            self._conn.close()
+            raise StorageError(lost_log(path))
 
     def _named(self, name: str, also: str = "table") -> bool:
         """Whether the file holds a table (or an *also*) called *name*.
