@@ -1495,34 +1495,45 @@ def test_the_api_will_not_open_a_ledger_whose_events_table_is_gone(
     assert (report.size, report.anchored) == (SIZE, SIZE)
 
 
-def test_the_api_will_not_open_a_ledger_whose_events_went_in_its_wal(
-    scene: Scene,
-) -> None:
-    """Ledger.open refuses a drop still in the -wal file (another process has it open).
+def tables_after_a_drop_in_the_wal(
+    scene: Scene, dropped: list[str], refusal: str
+) -> set[str]:
+    """Drop *dropped* while another connection holds the -wal; Ledger.open refuses.
 
-    The file itself still lists the events table until SQLite checkpoints, so
-    only a look at the database as it now is sees it gone.
+    The file itself still lists the tables until SQLite checkpoints, so only a
+    look at the database as it now is sees them gone. Returns the tables that
+    connection then sees.
     """
     assert scene.path is not None
     holder = sqlite3.connect(scene.path)  # a running app keeps the -wal unmerged
     try:
         holder.execute("SELECT 1 FROM stored_events").fetchall()
         dropper = sqlite3.connect(scene.path)
-        dropper.execute("DROP TABLE stored_events")
+        for table in dropped:
+            dropper.execute(f"DROP TABLE {table}")
         dropper.commit()
         dropper.close()
-        with pytest.raises(StorageError, match="its events table is gone"):
+        with pytest.raises(StorageError, match=refusal):
             Ledger.open(scene.url)
-        tables = {
+        return {
             name
             for (name,) in holder.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'"
             )
         }
-        assert "stored_events" not in tables
-        assert "coledger_leaves" in tables
     finally:
         holder.close()
+
+
+def test_the_api_will_not_open_a_ledger_whose_events_went_in_its_wal(
+    scene: Scene,
+) -> None:
+    """Ledger.open refuses an events table dropped with the -wal held open."""
+    tables = tables_after_a_drop_in_the_wal(
+        scene, ["stored_events"], "its events table is gone"
+    )
+    assert "stored_events" not in tables
+    assert "coledger_leaves" in tables
     report = audit(scene)
     assert report.counts == {"MISSING_EVENTS": 1}
 
@@ -1574,27 +1585,13 @@ def test_the_api_will_not_open_a_ledger_whose_whole_log_went_in_its_wal(
     scene: Scene,
 ) -> None:
     """Both log tables dropped, still in the -wal file: no new, empty log is made."""
-    assert scene.path is not None
-    holder = sqlite3.connect(scene.path)  # a running app keeps the -wal unmerged
-    try:
-        holder.execute("SELECT 1 FROM stored_events").fetchall()
-        dropper = sqlite3.connect(scene.path)
-        dropper.execute("DROP TABLE coledger_leaves")
-        dropper.execute("DROP TABLE stored_events")
-        dropper.commit()
-        dropper.close()
-        with pytest.raises(StorageError, match="its events table and its leaf table"):
-            Ledger.open(scene.url)
-        tables = {
-            name
-            for (name,) in holder.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'"
-            )
-        }
-        assert not tables & {"stored_events", "coledger_leaves"}
-        assert "coledger_checkpoints" in tables
-    finally:
-        holder.close()
+    tables = tables_after_a_drop_in_the_wal(
+        scene,
+        ["coledger_leaves", "stored_events"],
+        "its events table and its leaf table",
+    )
+    assert not tables & {"stored_events", "coledger_leaves"}
+    assert "coledger_checkpoints" in tables
 
 
 def test_a_leaf_table_renamed_only_in_case_is_still_the_leaf_table(
