@@ -533,6 +533,15 @@ def test_a_recorded_far_date_cannot_break_the_report(world: World) -> None:
     assert world.ledger.power_sharing().indicators
 
 
+def test_a_rule_of_any_value_is_refused_as_a_rule(world: World) -> None:
+    """A value that is no Rule, however long to write out, gets InvalidRuleError."""
+    for rule in (10**5000, "x" * 100_000, [10**5000]):
+        for command in ("establish_body", "change_rule"):
+            with refused(world.ledger, InvalidRuleError, match="coledger.Rule") as e:
+                BY_NAME[command](world, rule=rule)
+            assert len(str(e.value)) < 200
+
+
 def test_other_malformed_arguments(world: World) -> None:
     """Flags, rules and combinations of arguments are checked first."""
     ledger = world.ledger

@@ -14,6 +14,22 @@ from coledger.domain import (
 from coledger.domain import values as v
 
 
+def _not_a_rule(rule: object) -> errors.InvalidRuleError:
+    """The refusal of *rule*, which is no Rule, shown as far as it can be.
+
+    Its repr is cut short: a long text or a number too long to write out
+    would otherwise fill the message, or stop it being written at all.
+    """
+    shown = errors.shown_value(rule)
+    if len(shown) > _SHOWN:
+        shown = f"{shown[: _SHOWN - 3]}..."
+    return errors.InvalidRuleError(f"rule must be a coledger.Rule, not {shown}")
+
+
+_SHOWN = 80
+"""The most characters of a value that is no Rule its refusal repeats."""
+
+
 @commands
 class BodyCommands(LedgerCore):
     """Commands about bodies, their decision rules and their seats."""
@@ -33,7 +49,7 @@ class BodyCommands(LedgerCore):
         v.check_code("kind", kind, v.BODY_KINDS)
         chosen = Rule.majority() if rule is None else rule
         if not isinstance(chosen, Rule):
-            raise errors.InvalidRuleError(f"rule must be a coledger.Rule, not {rule!r}")
+            raise _not_a_rule(rule)
         chosen.check_recordable()
 
         def command() -> UUID:
@@ -56,7 +72,7 @@ class BodyCommands(LedgerCore):
     ) -> None:
         """Give a body a new decision rule for votes opened from now on."""
         if not isinstance(rule, Rule):
-            raise errors.InvalidRuleError(f"rule must be a coledger.Rule, not {rule!r}")
+            raise _not_a_rule(rule)
         rule.check_recordable()
 
         def command() -> None:
