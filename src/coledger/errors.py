@@ -56,6 +56,16 @@ def shown_value(value: object) -> str:
         return f"a {sign}whole number of {digits:,} digits"
 
 
+def shown_briefly(value: object, limit: int = 80) -> str:
+    """*value* as ``shown_value`` writes it, cut to *limit* characters.
+
+    For a refusal that repeats what was given: a long text, or a long list,
+    would otherwise fill the message.
+    """
+    shown = shown_value(value)
+    return shown if len(shown) <= limit else f"{shown[: limit - 3]}..."
+
+
 # Bad input ------------------------------------------------------------------
 
 

@@ -144,6 +144,24 @@ def test_a_read_of_the_log_refuses_a_bad_position_when_called(
         getattr(memory_ledger, read)(**bounds)
 
 
+def test_a_position_too_long_to_write_out_is_refused_as_a_position() -> None:
+    """A position too long to write out (or as long text) gets InvalidInputError."""
+    with Ledger.open("memory://") as ledger:
+        ledger.register_member("Ana Example")
+        reads = (
+            lambda bad: list(ledger.history(after=bad)),
+            lambda bad: list(ledger.history(until=bad)),
+            lambda bad: ledger.facts(as_of=bad),
+            lambda bad: ledger.tree_size(as_of=bad),
+            lambda bad: ledger.power_sharing(as_of=bad),
+        )
+        for bad in (-(10**5000), [10**5000], "x" * 100_000):
+            for read in reads:
+                with pytest.raises(InvalidInputError, match="recorded position") as e:
+                    read(bad)
+                assert len(str(e.value)) < 200
+
+
 def test_business_time_is_kept_as_given(ledger: Ledger) -> None:
     """occurred_at is stored as the aware moment given; the default is now."""
     before = datetime.now(UTC)

@@ -15,19 +15,9 @@ from coledger.domain import values as v
 
 
 def _not_a_rule(rule: object) -> errors.InvalidRuleError:
-    """The refusal of *rule*, which is no Rule, shown as far as it can be.
-
-    Its repr is cut short: a long text or a number too long to write out
-    would otherwise fill the message, or stop it being written at all.
-    """
-    shown = errors.shown_value(rule)
-    if len(shown) > _SHOWN:
-        shown = f"{shown[: _SHOWN - 3]}..."
+    """The refusal of *rule*, which is no Rule, shown as far as it can be."""
+    shown = errors.shown_briefly(rule)
     return errors.InvalidRuleError(f"rule must be a coledger.Rule, not {shown}")
-
-
-_SHOWN = 80
-"""The most characters of a value that is no Rule its refusal repeats."""
 
 
 @commands

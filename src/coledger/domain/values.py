@@ -21,6 +21,7 @@ from coledger.errors import (
     TimeOutOfRangeError,
     UnknownAdjustmentCodeError,
     UnknownCodeError,
+    shown_briefly,
 )
 
 ROLES = frozenset(
@@ -318,7 +319,8 @@ def check_position(name: str, value: object) -> None:
     """InvalidInputError unless *value* is a recorded position: a whole number >= 0."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidInputError(
-            f"{name} must be a recorded position (a whole number >= 0), not {value!r}"
+            f"{name} must be a recorded position (a whole number >= 0), "
+            f"not {shown_briefly(value)}"
         )
 
 
