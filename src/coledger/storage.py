@@ -24,7 +24,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 import attrs
 
-from coledger.errors import DatabaseLockedError, InvalidUrlError
+from coledger.errors import DatabaseLockedError, InvalidUrlError, shown_briefly
 
 DEFAULT_URL = "sqlite:///coledger.db"
 APP_NAME = "coledger"
@@ -247,7 +247,9 @@ def _shown_option(option: str) -> str:
 def parse_url(url: object) -> StorageConfig:
     """Parse a storage URL into the settings eventsourcing reads."""
     if not isinstance(url, str) or not url:
-        raise InvalidUrlError(f"a storage URL must be a non-empty string, not {url!r}")
+        raise InvalidUrlError(
+            f"a storage URL must be a non-empty string, not {shown_briefly(url)}"
+        )
     if "\x00" in url:
         raise InvalidUrlError("a storage URL cannot hold a NUL character")
     # urllib drops spaces before the scheme and tabs and line breaks anywhere

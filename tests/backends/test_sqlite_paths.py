@@ -94,3 +94,13 @@ def test_a_file_named_like_an_in_memory_database_is_kept_like_any_other(
             reader.execute("COMMIT")
         assert [m.name for m in ledger.members()] == ["Ann", "Bea"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [name, f"{name}.keys"]
+
+
+@pytest.mark.parametrize(
+    "url", [10**5000, ["x" * 100_000]], ids=["a long number", "a long list"]
+)
+def test_a_url_that_is_no_text_is_refused_however_long(url: object) -> None:
+    """A URL that is no string, too long to write out, gets a short InvalidUrlError."""
+    with pytest.raises(InvalidUrlError, match="non-empty string") as raised:
+        Ledger.open(url)  # type: ignore[arg-type]
+    assert len(str(raised.value)) < 200

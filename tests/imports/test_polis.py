@@ -924,6 +924,18 @@ SPOILT: dict[str, tuple[Spoiler, type[InvalidInputError]]] = {
         TimeOutOfRangeError,
     ),
     "a vote's line True": (first_vote(line=True), InvalidInputError),
+    "author too long to write out": (
+        first_statement(author=-(10**5000)),
+        InvalidInputError,
+    ),
+    "moderated too long to write out": (
+        first_statement(moderated=10**5000),
+        InvalidInputError,
+    ),
+    "seconds too long to write out": (
+        replaced(seconds=-(10**5000)),
+        InvalidInputError,
+    ),
 }
 
 
@@ -936,6 +948,14 @@ def test_an_export_spoilt_by_hand_is_refused_and_nothing_is_stored(
     with pytest.raises(error):
         import_polis(memory_ledger, spoil(london_read))
     assert memory_ledger.position == 0
+
+
+def test_a_folder_that_is_no_path_is_refused_however_long() -> None:
+    """A folder too long to write out gets a short InvalidInputError."""
+    for directory in (10**5000, ["x" * 100_000]):
+        with pytest.raises(InvalidInputError, match="must be a path") as raised:
+            read_polis_export(directory)  # type: ignore[arg-type]
+        assert len(str(raised.value)) < 200
 
 
 def test_a_conversation_name_with_a_slash_cannot_take_another_s_references(

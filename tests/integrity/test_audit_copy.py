@@ -443,3 +443,15 @@ def test_a_log_table_replaced_by_a_view_or_virtual_table_is_refused_as_that(
         audit_copy(scene.url, target)
     assert "HIDDEN_ROWS" in str(refused.value)
     assert not target.exists()
+
+
+def test_a_target_that_is_no_path_is_refused_however_long(
+    scene: Scene, tmp_path: Path
+) -> None:
+    """A target too long to write out gets a short InvalidInputError, no file made."""
+    before = sorted(tmp_path.rglob("*"))
+    for target in (10**5000, ["x" * 100_000]):
+        with pytest.raises(InvalidInputError, match="file path") as raised:
+            audit_copy(scene.url, target)  # type: ignore[arg-type]
+        assert len(str(raised.value)) < 200
+    assert sorted(tmp_path.rglob("*")) == before

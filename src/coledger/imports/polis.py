@@ -27,7 +27,12 @@ import attrs
 from coledger.application import Ledger
 from coledger.domain import Rule
 from coledger.domain import values as v
-from coledger.errors import DuplicateSourceRefError, InvalidInputError, LedgerError
+from coledger.errors import (
+    DuplicateSourceRefError,
+    InvalidInputError,
+    LedgerError,
+    shown_briefly,
+)
 from coledger.errors import MalformedImportError as MalformedImportError  # noqa: PLC0414 (re-exported)
 
 COMMENTS = "comments.csv"
@@ -387,7 +392,9 @@ def read_polis_export(directory: Path | str) -> PolisExport:
     """Read and check a whole Polis export folder, writing nothing."""
     started = time.perf_counter()
     if not isinstance(directory, str | os.PathLike):
-        raise InvalidInputError(f"directory must be a path, not {directory!r}")
+        raise InvalidInputError(
+            f"directory must be a path, not {shown_briefly(directory)}"
+        )
     folder = Path(directory)
     try:
         exists, is_dir = folder.exists(), folder.is_dir()
@@ -541,7 +548,7 @@ def _check_labels(export: PolisExport) -> None:
         or not 0 <= seconds < float("inf")
     ):
         raise InvalidInputError(
-            f"seconds must be a number of seconds >= 0, not {seconds!r}"
+            f"seconds must be a number of seconds >= 0, not {shown_briefly(seconds)}"
         )
 
 
@@ -562,7 +569,9 @@ def _items(field: str, value: object, kind: type[_T]) -> tuple[_T, ...]:
 def _natural(field: str, value: object) -> int:
     """A whole number >= 0 (not a bool), else InvalidInputError."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInputError(f"{field} must be a whole number >= 0, not {value!r}")
+        raise InvalidInputError(
+            f"{field} must be a whole number >= 0, not {shown_briefly(value)}"
+        )
     return value
 
 
@@ -574,7 +583,9 @@ def _check_statement(field: str, statement: Statement) -> Statement:
     at = v.check_aware(f"{field}.at", statement.at)
     moderated: object = statement.moderated
     if isinstance(moderated, bool) or moderated not in {-1, 0, 1}:
-        raise InvalidInputError(f"{field}.moderated {moderated!r} is not -1, 0 or 1")
+        raise InvalidInputError(
+            f"{field}.moderated {shown_briefly(moderated)} is not -1, 0 or 1"
+        )
     v.check_text(f"{field}.text", statement.text)
     v.check_text(f"{field}.title", statement.title, limit=v.MAX_TITLE, one_line=True)
     return statement if at is statement.at else attrs.evolve(statement, at=at)

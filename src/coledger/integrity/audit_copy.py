@@ -22,7 +22,7 @@ import sqlite3
 from os import PathLike
 from pathlib import Path
 
-from coledger.errors import InvalidInputError, StorageError
+from coledger.errors import InvalidInputError, StorageError, shown_briefly
 from coledger.integrity.recorders import CHECKPOINTS, LEAVES
 from coledger.integrity.source import _kind
 from coledger.storage import SIBLING_SUFFIXES, parse_url
@@ -40,7 +40,9 @@ def audit_copy(url: str, target: Path | str) -> int:
     """
     config = parse_url(url)
     if not isinstance(target, str | PathLike):
-        raise InvalidInputError(f"target must be a file path, not {target!r}")
+        raise InvalidInputError(
+            f"target must be a file path, not {shown_briefly(target)}"
+        )
     target = Path(target)
     if "\x00" in str(target):  # no system call takes one: a ValueError below
         raise InvalidInputError("target cannot hold a NUL character")
