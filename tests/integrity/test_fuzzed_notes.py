@@ -139,3 +139,16 @@ def test_a_changed_key_is_refused_or_read(signed: Signed, data: st.DataObject) -
         SigningKey.from_pem(pem.encode("utf-8", "surrogatepass"), passphrase)
     except LedgerError as error:
         note(f"refused: {error}")
+
+
+@pytest.mark.parametrize(
+    "size",
+    [-(10**5000), 10**5000, [10**5000], "9" * 100_000],
+    ids=["far below zero", "far too large", "in a list", "as long text"],
+)
+def test_a_size_too_long_to_write_out_is_refused_as_a_size(size: object) -> None:
+    """SigningKey.sign refuses any size it cannot sign with a short CheckpointError."""
+    key = SigningKey.generate("example.org/ledger")
+    with pytest.raises(CheckpointError, match="is not a log size") as raised:
+        key.sign(size, bytes(32))  # type: ignore[arg-type]
+    assert len(str(raised.value)) < 200

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from coledger.errors import CheckpointError
+from coledger.errors import CheckpointError, shown_briefly
 from coledger.storage import MAX_POSITION
 
 ED25519 = b"\x01"
@@ -217,10 +217,13 @@ class SigningKey:
         """A signed checkpoint note for a ledger of *size* with *root*."""
         given: tuple[object, object] = (size, root)
         count, digest = given
-        if isinstance(count, bool) or not isinstance(count, int):
-            raise CheckpointError("MALFORMED", f"size {count!r} is not a log size")
-        if not 0 <= count <= MAX_SIZE:
-            raise CheckpointError("MALFORMED", f"size {count} is not a log size")
+        if (
+            isinstance(count, bool)
+            or not isinstance(count, int)
+            or not (0 <= count <= MAX_SIZE)
+        ):
+            shown = shown_briefly(count)
+            raise CheckpointError("MALFORMED", f"size {shown} is not a log size")
         if not isinstance(digest, bytes) or len(digest) != 32:  # noqa: PLR2004
             raise CheckpointError("MALFORMED", "a root is 32 bytes")
         body = f"{self.name}\n{size}\n{base64.b64encode(root).decode()}\n"
