@@ -119,7 +119,7 @@ class UnknownCodeError(InvalidInputError):
         self.allowed = allowed
         shown = ", ".join(sorted(allowed))
         given = (
-            f"{field}: the value given" if sealed else f"{field} {shown_value(value)}"
+            f"{field}: the value given" if sealed else f"{field} {shown_briefly(value)}"
         )
         super().__init__(message or f"{given} is not one of: {shown}")
 

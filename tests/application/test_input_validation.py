@@ -542,6 +542,14 @@ def test_a_rule_of_any_value_is_refused_as_a_rule(world: World) -> None:
             assert len(str(e.value)) < 200
 
 
+def test_a_long_value_for_a_code_is_not_repeated_whole(world: World) -> None:
+    """A long text given for a code is cut short in its UnknownCodeError."""
+    for given in ("x" * 100_000, ["x" * 100_000]):
+        with refused(world.ledger, UnknownCodeError, match=r"role \[?'xxx") as raised:
+            world.ledger.change_role(world.kim, given, by=world.admin)  # type: ignore[arg-type]
+        assert len(str(raised.value)) < 300
+
+
 def test_other_malformed_arguments(world: World) -> None:
     """Flags, rules and combinations of arguments are checked first."""
     ledger = world.ledger
