@@ -550,6 +550,19 @@ def test_a_long_value_for_a_code_is_not_repeated_whole(world: World) -> None:
         assert len(str(raised.value)) < 300
 
 
+def test_a_wrong_type_is_named_with_its_article(world: World) -> None:
+    """An id or a time of the wrong type is named as 'an int', not 'a int'."""
+    ledger = world.ledger
+    with refused(ledger, InvalidIdError, match="uuid.UUID, not an int$"):
+        ledger.change_role(5, "staff", by=world.admin)  # type: ignore[arg-type]
+    with refused(ledger, InvalidIdError, match="uuid.UUID, not an object$"):
+        ledger.change_role(object(), "staff", by=world.admin)  # type: ignore[arg-type]
+    with refused(ledger, NaiveDatetimeError, match="datetime, not an int$"):
+        ledger.change_role(world.kim, "staff", by=world.admin, occurred_at=5)  # type: ignore[arg-type]
+    with refused(ledger, NaiveDatetimeError, match="datetime, not a float$"):
+        ledger.change_role(world.kim, "staff", by=world.admin, occurred_at=1.5)  # type: ignore[arg-type]
+
+
 def test_other_malformed_arguments(world: World) -> None:
     """Flags, rules and combinations of arguments are checked first."""
     ledger = world.ledger

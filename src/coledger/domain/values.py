@@ -21,6 +21,7 @@ from coledger.errors import (
     TimeOutOfRangeError,
     UnknownAdjustmentCodeError,
     UnknownCodeError,
+    a_or_an,
     shown_briefly,
 )
 
@@ -371,7 +372,7 @@ def _not_a_time(value: object) -> str:
             "not text; parse it first, with a timezone "
             "(datetime.fromisoformat('2025-01-01T19:00+00:00'))"
         )
-    return f"not a {type(value).__name__}"
+    return f"not {a_or_an(type(value).__name__)}"
 
 
 def in_range(value: datetime) -> bool:
@@ -389,7 +390,7 @@ def not_an_id(field: str, value: object) -> InvalidIdError:
     text about them, and error messages end up in logs: the message names
     only the value's type, and a hint when it is an id written as text.
     """
-    given = f"a {type(value).__name__}"
+    given = a_or_an(type(value).__name__)
     if isinstance(value, str):
         try:
             UUID(value)
