@@ -56,6 +56,7 @@ from coledger.integrity.recorders import (
     LeafPOPORecorder,
     LogGoneError,
     ReadsChangedError,
+    log_gone,
     stored_field,
 )
 from coledger.log import StoredRecord
@@ -568,19 +569,16 @@ def _schema_lost(conn: Any, schema: str) -> Callable[[object], str] | None:
     """
     from psycopg import sql  # noqa: PLC0415 (only PostgreSQL ledgers need it)
 
-    events, leaves, checkpoints = conn.execute(
+    tables = (PG_EVENTS_TABLE, LEAVES, CHECKPOINTS)
+    present = conn.execute(
         "SELECT to_regclass(%s) IS NOT NULL, to_regclass(%s) IS NOT NULL, "
         "to_regclass(%s) IS NOT NULL",
-        tuple(
-            sql.Identifier(schema, table).as_string(conn)
-            for table in (PG_EVENTS_TABLE, LEAVES, CHECKPOINTS)
-        ),
+        tuple(sql.Identifier(schema, table).as_string(conn) for table in tables),
     ).fetchone()
-    if leaves and not events:
-        return lost_events
-    if checkpoints and not events and not leaves:
-        return lost_log
-    return None
+    return lost_reason(
+        [table for table, there in zip(tables, present, strict=True) if there],
+        PG_EVENTS_TABLE,
+    )
 
 
 def _schema_exists(conn: Any, schema: str) -> bool:
@@ -731,22 +729,22 @@ def lost_log(where: object) -> str:
     )
 
 
-def log_lost(tables: set[str] | None) -> bool:
-    """Whether a SQLite file's *tables* hold a ledger's checkpoints but no log.
+def lost_reason(
+    tables: Iterable[str] | None, events: str = EVENTS_TABLE
+) -> Callable[[object], str] | None:
+    """``lost_events`` or ``lost_log`` if a ledger holding *tables* lost its log.
 
-    SQLite compares names without regard to case, and so does this.
+    As ``log_gone`` reads the tables (*events* names the events table: a
+    SQLite file's by default), which the recorder also asks as it opens.
     """
-    names = {name.lower() for name in tables or ()}
-    return CHECKPOINTS in names and not names & {LEAVES, EVENTS_TABLE}
+    gone = log_gone(tables or (), events)
+    return None if gone is None else _LOST[gone]
 
 
-def events_lost(tables: set[str] | None) -> bool:
-    """Whether a SQLite file's *tables* hold a leaf table but no events table.
-
-    SQLite compares names without regard to case, and so does this.
-    """
-    names = {name.lower() for name in tables or ()}
-    return LEAVES in names and EVENTS_TABLE not in names
+_LOST: dict[type[EventsGoneError], Callable[[object], str]] = {
+    EventsGoneError: lost_events,
+    LogGoneError: lost_log,
+}
 
 
 LOST_KEY_STORE = (
@@ -764,7 +762,7 @@ def committed_events(path: Path) -> bool:
     so, count as none: the caller then finds them by opening the ledger.
     """
     # SQLite compares names without regard to case: STORED_EVENTS is still
-    # the events table, as events_lost reads it.
+    # the events table, as lost_reason reads it.
     if EVENTS_TABLE not in {name.lower() for name in committed_tables(path) or ()}:
         return False
     found = _read_immutable(path, "SELECT EXISTS (SELECT 1 FROM stored_events)")
@@ -928,10 +926,9 @@ class LedgerCore(ClosedOnExit):
             # before a key store is made beside it
             check_sqlite_file(config.path)
             _refuse_key_store(config, config.path)
-            if events_lost(committed_tables(config.path)):
-                raise errors.StorageError(lost_events(config.path))
-            if log_lost(committed_tables(config.path)):
-                raise errors.StorageError(lost_log(config.path))
+            lost = lost_reason(committed_tables(config.path))
+            if lost is not None:
+                raise errors.StorageError(lost(config.path))
         made = None  # the file this call made, removed again if the open fails
         if config.path is not None and not had_ledger:
             made = config.path if create_owner_only(config.path) else None
@@ -979,7 +976,7 @@ class LedgerCore(ClosedOnExit):
             traceback.clear_frames(error.__traceback__)
             gc.collect()
             self._drop_key_store(keep=had_keys)
-            lost = lost_log if isinstance(error, LogGoneError) else lost_events
+            lost = _LOST[type(error)]
             raise errors.StorageError(lost(config.path or shown(config.url))) from None
         except (PersistenceError, sqlite3.Error) as error:
             # eventsourcing lets SQLite's own error through when a damaged file

@@ -20,10 +20,8 @@ from coledger._core import (
     EVENTS_TABLE,
     check_sqlite_file,
     committed_tables,
-    events_lost,
-    log_lost,
     lost_events,
-    lost_log,
+    lost_reason,
 )
 from coledger.application import Ledger
 from coledger.errors import InvalidInputError, MasterKeyError, StorageError
@@ -105,12 +103,11 @@ def _refuse_no_ledger(path: Path, *, auditing: bool = False) -> None:
     if not check_sqlite_file(path):
         raise CommandError(f"no ledger at {path}: the file is empty (check --db)")
     if _other_database(path):
-        if events_lost(committed_tables(path)):
-            if auditing:
-                return
-            raise CommandError(lost_events(path))
-        if log_lost(committed_tables(path)):  # nothing left to verify either
-            raise CommandError(lost_log(path))
+        lost = lost_reason(committed_tables(path))
+        if lost is lost_events and auditing:
+            return
+        if lost is not None:  # with the whole log gone, nothing is left to verify
+            raise CommandError(lost(path))
         raise CommandError(
             f"no ledger at {path}: it is a SQLite database without a ledger's "
             "events (check --db)"
@@ -141,12 +138,11 @@ def _refuse_no_schema_ledger(config: StorageConfig, *, auditing: bool = False) -
     whose events are gone: refused, unless *auditing* (see ``storage_url``).
     """
     found = _schema_tables(config, PG_EVENTS_TABLE, LEAVES, CHECKPOINTS)
-    if PG_EVENTS_TABLE in found or (auditing and LEAVES in found):
+    lost = lost_reason(found, PG_EVENTS_TABLE)
+    if PG_EVENTS_TABLE in found or (auditing and lost is lost_events):
         return
-    if LEAVES in found:
-        raise CommandError(lost_events(shown(config.url)))
-    if CHECKPOINTS in found:  # a ledger's own table, beside no log at all
-        raise CommandError(lost_log(shown(config.url)))
+    if lost is not None:
+        raise CommandError(lost(shown(config.url)))
     raise CommandError(
         f"no ledger at {shown(config.url)}: schema {config.pg_schema} holds no "
         "ledger's events (check --db and its ?schema=)"
@@ -440,10 +436,9 @@ def _refuse_other_database(url: str) -> None:
         # Said before the key is looked for, as for a file: the schema's kept
         # key store would otherwise be the first thing to refuse.
         found = _schema_tables(config, PG_EVENTS_TABLE, LEAVES, CHECKPOINTS)
-        if LEAVES in found and PG_EVENTS_TABLE not in found:
-            raise CommandError(lost_events(shown(config.url)))
-        if found == {CHECKPOINTS}:
-            raise CommandError(lost_log(shown(config.url)))
+        lost = lost_reason(found, PG_EVENTS_TABLE)
+        if lost is not None:
+            raise CommandError(lost(shown(config.url)))
     path = config.path if config.backend == "sqlite" else None
     if (
         path is not None
@@ -451,10 +446,9 @@ def _refuse_other_database(url: str) -> None:
         and check_sqlite_file(path)
         and _other_database(path)
     ):
-        if events_lost(committed_tables(path)):
-            raise CommandError(lost_events(path))
-        if log_lost(committed_tables(path)):
-            raise CommandError(lost_log(path))
+        lost = lost_reason(committed_tables(path))
+        if lost is not None:
+            raise CommandError(lost(path))
         raise CommandError(
             f"cannot make a ledger in {path}: it is a SQLite database "
             "without a ledger's events (check --db)"

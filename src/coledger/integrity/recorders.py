@@ -9,7 +9,7 @@ The notification id is kept beside each leaf as an unhashed locator.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -96,6 +96,27 @@ class LogGoneError(EventsGoneError):
     removed: creating the tables would start a new, empty log beside copies
     of checkpoints it can never match.
     """
+
+
+_GONE = {
+    EventsGoneError: "the events table is gone while the leaf table is there",
+    LogGoneError: "the events and leaf tables are gone while the checkpoints are there",
+}
+
+
+def log_gone(names: Iterable[str], events: str) -> type[EventsGoneError] | None:
+    """What a ledger holding the tables *names* lost of its log, if anything.
+
+    ``EventsGoneError``: its leaf table without its events table (named
+    *events*); ``LogGoneError``: neither, beside its checkpoints table. Names
+    compare without regard to case, as SQLite's do.
+    """
+    found = {str(name).lower() for name in names}
+    if events.lower() in found:
+        return None
+    if LEAVES in found:
+        return EventsGoneError
+    return LogGoneError if CHECKPOINTS in found else None
 
 
 class HeadCheckingSQLiteRecorder(SQLiteApplicationRecorder):
@@ -215,14 +236,10 @@ class LeafSQLiteRecorder(HeadCheckingSQLiteRecorder):
         """
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
-            names = {str(name).lower() for (name,) in c.fetchall()}
-        events = self.events_table_name.lower() in names
-        if LEAVES in names and not events:
-            msg = "the events table is gone while the leaf table is there"
-            raise EventsGoneError(msg)
-        if CHECKPOINTS in names and not events and LEAVES not in names:
-            msg = "the events and leaf tables are gone while the checkpoints are there"
-            raise LogGoneError(msg)
+            names = [name for (name,) in c.fetchall()]
+        gone = log_gone(names, self.events_table_name)
+        if gone is not None:
+            raise gone(_GONE[gone])
         super().create_table()
 
     def _insert_events(
