@@ -1446,11 +1446,7 @@ def test_a_dropped_events_table_fails_with_every_leaf_still_walked(
     """
     with tampering(both) as raw:
         leaves = len(raw.leaves())
-        raw.run(
-            "DROP TABLE {events} CASCADE"
-            if raw.backend == "postgres"
-            else "DROP TABLE {events}"
-        )
+        drop_tables(raw, "{events}")
     report = audit(both)
     assert report.status == FAILED
     assert report.exit_code == 1
@@ -1465,11 +1461,7 @@ def test_a_dropped_events_table_still_shows_a_cut_chain(both: Scene) -> None:
     """With the events gone, a chain cut short of its checkpoint is TRUNCATED too."""
     with tampering(both) as raw:
         raw.run("DELETE FROM {leaves} WHERE leaf_index >= ?", (SIZE - 2,))
-        raw.run(
-            "DROP TABLE {events} CASCADE"
-            if raw.backend == "postgres"
-            else "DROP TABLE {events}"
-        )
+        drop_tables(raw, "{events}")
     report = audit(both)
     assert report.status == FAILED
     assert codes(report) == {"MISSING_EVENTS", "TRUNCATED", "UNANCHORED"}
@@ -1538,11 +1530,16 @@ def test_the_api_will_not_open_a_ledger_whose_events_went_in_its_wal(
     assert report.counts == {"MISSING_EVENTS": 1}
 
 
+def drop_tables(raw: Any, *tables: str) -> None:
+    """Drop *tables* (named as ``raw.run`` names them), with what depends on them."""
+    cascade = " CASCADE" if raw.backend == "postgres" else ""
+    for table in tables:
+        raw.run(f"DROP TABLE {table}{cascade}")
+
+
 def drop_the_log(raw: Any) -> None:
     """Drop both log tables, leaving the ledger's table of checkpoint copies."""
-    cascade = " CASCADE" if raw.backend == "postgres" else ""
-    raw.run("DROP TABLE {leaves}" + cascade)
-    raw.run("DROP TABLE {events}" + cascade)
+    drop_tables(raw, "{leaves}", "{events}")
 
 
 def test_the_api_will_not_open_a_ledger_whose_whole_log_is_gone(both: Scene) -> None:
