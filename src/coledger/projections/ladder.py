@@ -18,11 +18,12 @@ from the top, first match wins:
   meeting cannot see anything through);
 * CO_DESIGN (6): a proposal of theirs was adopted, or they decided in design,
   on equal terms;
-* ENGAGEMENT (5): input on two or more occasions with evidence of influence, or
-  a decision right short of design; also where the evidence for 6 or 7 is there
-  but terms were not equal (capped, flagged ``equal_terms_not_met``);
-* CONSULTATION (4): comments, proposals or ballots in an advisory vote,
-  without more;
+* ENGAGEMENT (5): comments on two or more occasions with evidence of
+  influence, or a decision right short of design; also where the evidence for
+  6 or 7 is there but terms were not equal (capped, flagged
+  ``equal_terms_not_met``);
+* CONSULTATION (4): comments, proposals, or any other input (an amendment, a
+  ballot in an advisory vote, an action owned, an evaluation), without more;
 * INFORMING (3): papers for, or an information meeting at, a meeting they
   attended; EDUCATING (2): education meetings only; COERCION (1): compulsory
   attendance with no voice, which the ledger does not record; NONE (0);

@@ -1,11 +1,11 @@
 """P: phase coverage and continuity (was lived experience there from design to review).
 
-P1 and P2's unit is a project: in the ledger scope every project active in the
-period, in a body scope the projects whose proposals went to that body by the
-period's end, in a project scope that project. P3's is an evaluation of any
-proposal in scope, whether its project (if any) was still running or not. Only
-proposals in scope count, and only acts made in the period; lived-experience
-status is taken as it stood at each act.
+P1 and P2's unit is a project active at some moment of the period: in the
+ledger scope every such project, in a body scope those whose proposals went to
+that body by the period's end, in a project scope that project. P3's is an
+evaluation of any proposal in scope, whether its project (if any) was still
+running or not. Only proposals in scope count, and only acts made in the
+period; lived-experience status is taken as it stood at each act.
 """
 
 from __future__ import annotations
