@@ -22,7 +22,7 @@ from uuid import UUID
 import attrs
 import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import CanMutateAggregate
+from eventsourcing.domain import CanMutateAggregate, DomainEventProtocol
 from eventsourcing.persistence import (
     ApplicationRecorder,
     InfrastructureFactory,
@@ -515,6 +515,13 @@ class RecordedEvent:
 
     position: int
     event: LedgerAggregate.Event
+
+
+def _read_whole(
+    mapper: LedgerMapper, record: StoredRecord
+) -> tuple[DomainEventProtocol[UUID], frozenset[str]]:
+    """A record that seals nothing, decoded: no field of it is left closed."""
+    return mapper.to_domain_event(record), frozenset()
 
 
 @contextlib.contextmanager
@@ -1973,6 +1980,26 @@ class LedgerCore(ClosedOnExit):
             for record in page:
                 event: Any = decode(record)
                 yield RecordedEvent(record.id, event)
+
+    def _history_for(
+        self, member: UUID
+    ) -> Iterator[tuple[int, LedgerAggregate.Event, frozenset[str]]]:
+        """Every event in recorded order, read with *member*'s keys alone.
+
+        With each event, the names of its sealed fields left closed (None),
+        being sealed under another member's key: that key is never read, so
+        one damaged or missing does not stop the reading.
+        """
+        mapper = self._mapper
+        if isinstance(mapper, SealingMapper):
+            read = SealingMapper(self._keys, subject=member).read
+        else:
+            read = functools.partial(_read_whole, mapper)
+        for page in self._pages(0, None):
+            for record in page:
+                event: Any
+                event, closed = read(record)
+                yield record.id, event, closed
 
     def _count_events(self, until: int) -> int:
         """How many events are recorded up to *until*, without decoding any."""

@@ -218,7 +218,9 @@ class Ledger(
 
         The member's current record, and every event that names them (as actor,
         author, voter, proposer, seat holder, owner...) or is about their
-        adjustment requests, comments or actions, in recorded order.
+        adjustment requests, comments or actions, in recorded order. Only the
+        member's own keys are read: what is sealed under another member's is
+        withheld unopened.
         Inside a ``batch()`` it raises WrongStateError: the record would be read
         with the batch's changes and the events without them, and the batch
         goes on.
@@ -235,9 +237,7 @@ class Ledger(
             "supporters": sorted(str(s) for s in view.supporters),
             "erased": view.erased,
         }
-        return subject_access_report(
-            view.id, profile, ((r.position, r.event) for r in self.history())
-        )
+        return subject_access_report(view.id, profile, self._history_for(view.id))
 
     def facts(self, *, as_of: int | None = None) -> Facts:
         """The folded facts, now or as of a recorded position.

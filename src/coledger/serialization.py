@@ -423,9 +423,17 @@ class LedgerMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredLike) -> DomainEventProtocol[UUID]:
         """Decode one stored event."""
+        return self._event(stored_event, self.decode)
+
+    def _event(
+        self,
+        stored_event: StoredLike,
+        decode: Callable[[Any, StoredLike], dict[str, Any]],
+    ) -> DomainEventProtocol[UUID]:
+        """The event *decode* reads from *stored_event*, its errors made typed."""
         try:
             cls = event_class(stored_event.topic)
-            state = self.decode(cls, stored_event)
+            state = decode(cls, stored_event)
             _check_complete(cls, state)
             originator_id = stored_id(stored_event.originator_id)
         except LedgerError:

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable
 from uuid import UUID
 
 import attrs
 import pytest
+from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 
 from coledger import Ledger
 from coledger.domain.values import ERASED
-from coledger.errors import WrongStateError
-from coledger.privacy.subject_access import WITHHELD
+from coledger.errors import (
+    LedgerError,
+    MasterKeyError,
+    SealBrokenError,
+    WrongStateError,
+)
+from coledger.privacy.keys import KeyStore
+from coledger.privacy.subject_access import WITHHELD, subject_access_report
+from conftest import TEST_MASTER_KEY
 
 SAM_NAME = "Eglantine Moravec-Hale"
 SAM_COMMENT = "canary 3e9d: the loop system did not work for me"
@@ -253,3 +263,110 @@ def test_subject_access_inside_a_batch_is_refused_and_the_batch_goes_on(
     assert report["profile"]["lived_experience"] == ["DIS"]
     assert len(events_of(report, "Member.LivedExperienceDeclared")) == 1
     assert ledger.subject_access(kim)["profile"]["name"] == "Kim"
+
+
+def _delete(keys: KeyStore, key_id: str, member: UUID, purpose: str) -> None:
+    """The key's row gone, as in a key store restored from an older backup."""
+    del member, purpose
+    keys._delete([key_id])
+
+
+def _another_key(keys: KeyStore, key_id: str, member: UUID, purpose: str) -> None:
+    """Another key's bytes under the key's id, wrapped under the master key."""
+    keys._delete([key_id])
+    wrapped = aes_key_wrap(TEST_MASTER_KEY, os.urandom(32))
+    keys._insert(key_id, str(member), purpose, wrapped)
+
+
+def _garbled(keys: KeyStore, key_id: str, member: UUID, purpose: str) -> None:
+    """Bytes under the key's id that do not unwrap (a damaged row)."""
+    keys._delete([key_id])
+    keys._insert(key_id, str(member), purpose, os.urandom(40))
+
+
+Damage = Callable[[KeyStore, str, UUID, str], None]
+DAMAGES: dict[str, tuple[Damage, type[LedgerError]]] = {
+    "deleted": (_delete, MasterKeyError),
+    "another key": (_another_key, SealBrokenError),
+    "garbled": (_garbled, MasterKeyError),
+}
+
+
+def damage_keys(ledger: Ledger, member: UUID, damage: Damage) -> list[str]:
+    """Damage every key of *member* in the ledger's store; their ids."""
+    keys = ledger._keys
+    live = keys.live_keys(member)
+    for key_id, purpose in live:
+        damage(keys, key_id, member, purpose)
+    keys._plain.clear()  # forget the keys unwrapped before the damage
+    return [key_id for key_id, _ in live]
+
+
+@pytest.mark.parametrize("how", sorted(DAMAGES))
+def test_another_member_s_damaged_key_does_not_stop_a_report(
+    ledger: Ledger, how: str
+) -> None:
+    """Kim's keys damaged in the store: Sam's report is read all the same, unchanged."""
+    scene = build(ledger)
+    before = ledger.subject_access(scene.sam)
+    damage_keys(ledger, scene.kim, DAMAGES[how][0])
+    assert ledger.subject_access(scene.sam) == before
+
+
+@pytest.mark.parametrize("how", sorted(DAMAGES))
+def test_a_report_does_not_open_another_member_s_sealed_fields(
+    ledger: Ledger, how: str
+) -> None:
+    """Fields sealed under the keys of those Sam acted for are withheld unopened."""
+    admin = ledger.register_member("Admin", role="staff")
+    kim = ledger.register_member(KIM_NAME, by=admin)
+    ledger.declare_lived_experience(kim, categories=["CARER"], by=admin)
+    asked = ledger.request_adjustment(kim, code="SUP", by=admin)
+    ledger.decline_adjustment(
+        asked, by=admin, reason="alternative_offered", alternative="CAP"
+    )
+    before = ledger.subject_access(admin)
+    damage_keys(ledger, kim, DAMAGES[how][0])
+    after = ledger.subject_access(admin)
+    assert after == before
+    withheld = {
+        (e["type"], name)
+        for e in after["events"]
+        for name, value in e.items()
+        if value == WITHHELD
+    }
+    assert withheld >= {
+        ("Member.Registered", "name"),
+        ("Member.LivedExperienceDeclared", "categories"),
+        ("Adjustment.Requested", "code"),
+        ("Adjustment.Declined", "alternative"),
+    }
+
+
+@pytest.mark.parametrize("how", sorted(DAMAGES))
+def test_a_report_on_a_member_whose_own_key_is_damaged_is_refused(
+    ledger: Ledger, how: str
+) -> None:
+    """Sam's own keys damaged: the report is refused with a typed error naming a key."""
+    scene = build(ledger)
+    damage, error = DAMAGES[how]
+    damaged = damage_keys(ledger, scene.sam, damage)
+    with pytest.raises(error) as raised:
+        ledger.subject_access(scene.sam)
+    message = str(raised.value)
+    assert any(key_id in message for key_id in damaged) or "sealed field" in message
+    assert ledger.subject_access(scene.kim)["profile"]["name"] == KIM_NAME
+
+
+def test_reading_own_keys_alone_changes_no_report(ledger: Ledger) -> None:
+    """Each member's report is the one every key opening every field would give."""
+    scene = build(ledger)
+    board = ledger.proposal(scene.proposal).body
+    later = ledger.raise_proposal(board, proposers=[scene.kim], title="T", text="x")
+    ledger.authorise_supporter(scene.kim, scene.sam)
+    ledger.comment(later, author=scene.kim, text=KIM_COMMENT, supporter=scene.sam)
+    ledger.erase_member(scene.admin, by=scene.sam)
+    for member in (scene.admin, scene.sam, scene.kim):
+        report = ledger.subject_access(member)
+        every_key = ((r.position, r.event, ()) for r in ledger.history())
+        assert subject_access_report(member, report["profile"], every_key) == report

@@ -29,8 +29,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import DomainEventProtocol
 
 from coledger.domain.values import ERASED
-from coledger.errors import SealBrokenError
-from coledger.privacy.classification import sealed_fields
+from coledger.errors import CorruptEventError, SealBrokenError
+from coledger.privacy.classification import Sealed, sealed_fields
 from coledger.privacy.keys import KeyStore
 from coledger.serialization import (
     LedgerMapper,
@@ -96,7 +96,11 @@ class SealingMapper(LedgerMapper):
     """The ledger's mapper, sealing classified fields on the way to storage."""
 
     def __init__(
-        self, keys: KeyStore, *, opens: Collection[tuple[type, str]] | None = None
+        self,
+        keys: KeyStore,
+        *,
+        opens: Collection[tuple[type, str]] | None = None,
+        subject: UUID | None = None,
     ) -> None:
         super().__init__()
         self.keys = keys
@@ -105,6 +109,13 @@ class SealingMapper(LedgerMapper):
 
         A reader that needs few sealed fields (the projections' fold reads only
         lived-experience categories) leaves the rest closed, as None.
+        """
+        self.subject = subject
+        """The member whose keys alone are used; None uses every member's.
+
+        A reader for one member (a subject access report) leaves the fields
+        sealed under other members' keys closed, as None: it neither needs
+        their keys nor fails when one is damaged or missing.
         """
 
     def encode(self, domain_event: DomainEventProtocol[UUID], topic: str) -> bytes:
@@ -130,19 +141,54 @@ class SealingMapper(LedgerMapper):
 
     def decode(self, cls: Any, stored_event: StoredLike) -> dict[str, Any]:
         """Open the sealed fields (erased where the key is gone), then structure."""
+        return self._decode(cls, stored_event, [])
+
+    def read(
+        self, stored_event: StoredLike
+    ) -> tuple[DomainEventProtocol[UUID], frozenset[str]]:
+        """One stored event, decoded, and the names of its sealed fields left closed."""
+        closed: list[str] = []
+        event = self._event(
+            stored_event, lambda cls, stored: self._decode(cls, stored, closed)
+        )
+        return event, frozenset(closed)
+
+    def _decode(
+        self, cls: Any, stored_event: StoredLike, closed: list[str]
+    ) -> dict[str, Any]:
+        """Open the sealed fields this mapper opens, noting in *closed* the others."""
         state: dict[str, Any] = orjson.loads(stored_event.state)
         types = field_types(cls)
-        closed: list[str] = []
-        for name in sealed_fields(cls):
+        for name, rule in sealed_fields(cls).items():
             value = state.get(name)
             if not isinstance(value, dict) or not is_sealed(value):
                 continue
-            if self.opens is not None and (cls, name) not in self.opens:
+            if (self.opens is not None and (cls, name) not in self.opens) or (
+                self.subject is not None
+                and not self._sealed_for_subject(rule, stored_event, state)
+            ):
                 state[name] = None
                 closed.append(name)
                 continue
             state[name] = self._open(cls, stored_event, name, value, types.get(name))
         return structure_state(cls, state, closed)
+
+    def _sealed_for_subject(
+        self, rule: Sealed, stored: StoredLike, state: dict[str, Any]
+    ) -> bool:
+        """Whether the field *rule* classifies was sealed under the subject's key.
+
+        Its subject is read from the stored event as it was sealed (an id that
+        is no UUID is nobody's: the event fails as it is structured).
+        """
+        if rule.subject == "originator_id":
+            named: object = stored.originator_id
+        else:
+            named = state.get(rule.subject)
+        try:
+            return stored_id(named) == self.subject
+        except CorruptEventError:
+            return False
 
     def _open(
         self,

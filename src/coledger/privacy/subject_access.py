@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 from uuid import UUID
 
@@ -74,12 +74,16 @@ class _Own:
 def subject_access_report(
     member: UUID,
     profile: dict[str, Any],
-    history: Iterable[tuple[int, LedgerAggregate.Event]],
+    history: Iterable[tuple[int, LedgerAggregate.Event, Collection[str]]],
 ) -> dict[str, Any]:
-    """The JSON-ready report: the member's record and every event about them."""
+    """The JSON-ready report: the member's record and every event about them.
+
+    *history* gives each event with the names of its sealed fields left
+    closed, unread, as sealed under another member's key.
+    """
     events = []
     own = _Own(member)
-    for position, event in history:
+    for position, event, closed in history:
         if not own.about(event):
             continue
         fields = {
@@ -88,8 +92,11 @@ def subject_access_report(
             if f.name not in {"originator_version", "originator_topic"}
         }
         for name, rule in sealed_fields(type(event)).items():
-            if fields[name] is not None and getattr(event, rule.subject) != member:
-                # Sealed under another member's key: theirs, not this member's.
+            if name in closed or (
+                fields[name] is not None and getattr(event, rule.subject) != member
+            ):
+                # Sealed under another member's key: theirs, not this member's
+                # (in a ledger that seals nothing, in clear, and withheld too).
                 # A field left empty seals nothing, and withholds nothing.
                 fields[name] = WITHHELD
         subject, hints = HINTS.get(type(event), ("originator_id", ()))
