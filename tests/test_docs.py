@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codeop
 import contextlib
 import io
 import os
@@ -63,6 +64,35 @@ def test_docs_hold_code() -> None:
     """The tutorial and README each contain runnable examples."""
     assert python_blocks(ROOT / "README.md")
     assert python_blocks(ROOT / "docs" / "tutorial.md")
+
+
+def prompt_refusal(block: str) -> str | None:
+    """The first line a Python prompt refuses when *block* is pasted into it, if any.
+
+    The prompt compiles each statement as its lines come and runs it once it
+    is complete; a compound statement ends only at a blank line, so a line
+    that starts a new statement right after one is refused as a syntax error.
+    """
+    pending: list[str] = []
+    for line in block.splitlines():
+        pending.append(line)
+        try:
+            compiled = codeop.compile_command("\n".join(pending), "<paste>", "single")
+        except SyntaxError:
+            return line
+        if compiled is not None:
+            pending = []
+    return None
+
+
+def test_the_tutorial_pastes_into_a_python_prompt() -> None:
+    """Each tutorial block can be pasted into Python's own prompt, as the page says."""
+    refused = [
+        (number, line)
+        for number, block in enumerate(python_blocks(ROOT / "docs" / "tutorial.md"), 1)
+        if (line := prompt_refusal(block)) is not None
+    ]
+    assert refused == []
 
 
 CONSOLE = re.compile(r"^```console\n(.*?)^```", re.MULTILINE | re.DOTALL)
