@@ -45,6 +45,7 @@ from coledger.domain import (
     Proposal,
 )
 from coledger.domain import values as v
+from coledger.domain.timeorder import latest
 from coledger.domain.values import check_position
 from coledger.integrity.recorders import (
     CHECKPOINTS,
@@ -1831,6 +1832,22 @@ class LedgerCore(ClosedOnExit):
                 if acted is not None and acted[:2] == (member, supporter):
                     found = later(found, acted[2])
         return found
+
+    def _latest_raising(self, meeting: UUID) -> datetime | None:
+        """The latest time a proposal was raised at *meeting*, stored or batched."""
+        found, at = self._catalogue.latest_raising(meeting)
+        # A raising stored after this read, by another writer, could come later.
+        needle = stored_field("meeting", str(meeting))
+        self._unseen[needle] = min(at, self._unseen.get(needle, at))
+        return latest(
+            found,
+            *(
+                event.occurred_at
+                for aggregate in (self._pending or {}).values()
+                for event in aggregate.pending_events
+                if isinstance(event, Proposal.Raised) and event.meeting == meeting
+            ),
+        )
 
     def _load(self, record_id: UUID) -> LedgerAggregate:
         """An aggregate from the cache, brought up to date unless known current.

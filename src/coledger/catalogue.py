@@ -1,5 +1,7 @@
 """An in-process index of the ledger: ids by kind, source references, supporters' acts.
 
+It also keeps the latest raising of a proposal at each meeting.
+
 It follows the notification log by pulling from the last position it saw, so
 records written by other processes appear on the next refresh. Nothing here is
 a source of truth: it is rebuilt from the events whenever a ledger opens.
@@ -16,6 +18,7 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from coledger.domain import AGGREGATES, LedgerAggregate, Proposal
+from coledger.domain.timeorder import latest_from
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
@@ -23,6 +26,8 @@ if TYPE_CHECKING:
 PAGE = 1000
 _NO_SOURCE_REF = b'"source_ref":null'
 _NO_SUPPORTER = b'"supporter":null'
+_NO_MEETING = b'"meeting":null'
+_RAISED = get_topic(Proposal.Raised)
 _ACTS = frozenset({get_topic(Proposal.Commented), get_topic(Proposal.BallotCast)})
 """The topics of the acts a supporter may do with a member."""
 
@@ -76,6 +81,7 @@ class Catalogue:
         self._ids: dict[type[LedgerAggregate], list[UUID]] = {a: [] for a in AGGREGATES}
         self._source_refs: dict[str, UUID] = {}
         self._acts: dict[tuple[UUID, UUID], Act] = {}
+        self._raised_at: dict[UUID, datetime] = {}  # by meeting, the latest raising
 
     @property
     def position(self) -> int:
@@ -93,9 +99,16 @@ class Catalogue:
                 for notification in page:
                     # Decoded first: one that fails (a locked key store) is read
                     # again next time, so nothing of it may be kept before.
-                    if _NO_SOURCE_REF not in notification.state or (
-                        notification.topic in _ACTS
-                        and _NO_SUPPORTER not in notification.state
+                    if (
+                        _NO_SOURCE_REF not in notification.state
+                        or (
+                            notification.topic in _ACTS
+                            and _NO_SUPPORTER not in notification.state
+                        )
+                        or (
+                            notification.topic == _RAISED
+                            and _NO_MEETING not in notification.state
+                        )
                     ):
                         self._fold(self._app.mapper.to_domain_event(notification))
                     kind = self._created.get(notification.topic)
@@ -106,7 +119,7 @@ class Catalogue:
                     return
 
     def _fold(self, event: object) -> None:
-        """Note the event's source ref and, if it is one, a supporter's act."""
+        """Note the event's source ref, a supporter's act, a raising at a meeting."""
         ref = getattr(event, "source_ref", None)
         if ref is not None:
             self._source_refs.setdefault(ref, event.recorded_id)  # type: ignore[attr-defined]
@@ -115,6 +128,10 @@ class Catalogue:
             member, supporter, act = acted
             key = (member, supporter)
             self._acts[key] = later(self._acts.get(key), act)
+        if isinstance(event, Proposal.Raised) and event.meeting is not None:
+            self._raised_at[event.meeting] = latest_from(
+                event.occurred_at, self._raised_at.get(event.meeting)
+            )
 
     def ids(self, kind: type[LedgerAggregate]) -> Iterator[UUID]:
         """Ids of every record of *kind*, in the order they were created."""
@@ -143,3 +160,12 @@ class Catalogue:
         self.refresh()
         with self._lock:
             return self._acts.get((member, supporter)), self._position
+
+    def latest_raising(self, meeting: UUID) -> tuple[datetime | None, int]:
+        """The latest business time a proposal was raised at *meeting*, if any.
+
+        With the position that answer holds at, read together.
+        """
+        self.refresh()
+        with self._lock:
+            return self._raised_at.get(meeting), self._position

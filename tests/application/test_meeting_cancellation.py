@@ -129,6 +129,41 @@ def test_a_cancellation_before_the_meeting_s_latest_step_is_refused(
     ledger.cancel_meeting(b.meeting, by=b.admin, occurred_at=day(12))
 
 
+def test_a_cancellation_before_a_proposal_raised_at_the_meeting_is_refused(
+    ledger: Ledger,
+) -> None:
+    """A proposal raised for its agenda came first: a cancellation before it is refused.
+
+    A meeting called off takes no proposals, so one raised at it was raised
+    before the cancellation (the raising may still precede the meeting's
+    start, or its papers); left out, the time is the latest raising's if that
+    is later, one raised in the same batch too.
+    """
+    b = board(ledger)
+    ahead = datetime.now(UTC) + timedelta(days=3)
+    ledger.raise_proposal(
+        b.body,
+        proposers=[b.sam],
+        title="Buy kit",
+        text="Balls.",
+        meeting=b.meeting,
+        occurred_at=day(8),
+    )
+    with refused(ledger, TimeOrderError, match="proposal raised at it"):
+        ledger.cancel_meeting(b.meeting, by=b.admin, occurred_at=day(7))
+    with ledger.batch():
+        ledger.raise_proposal(
+            b.body,
+            proposers=[b.sam],
+            title="Paint",
+            text="Walls.",
+            meeting=b.meeting,
+            occurred_at=ahead,
+        )
+        ledger.cancel_meeting(b.meeting, by=b.admin)
+    assert ledger.meeting(b.meeting).cancelled_at == ahead
+
+
 def _attended(ledger: Ledger, b: Board) -> None:
     ledger.record_attendance(b.meeting, b.sam, by=b.admin, occurred_at=STARTS)
 

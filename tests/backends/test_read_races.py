@@ -355,3 +355,38 @@ def test_an_act_through_a_supporter_while_their_revocation_is_saved_refuses_it(
         ours.revoke_supporter(voter, helper, occurred_at=later - timedelta(days=1))
     assert inserts == [1]
     assert helper in ours.member(voter).supporters
+
+
+def test_a_proposal_raised_at_a_meeting_while_it_is_called_off_refuses_it(
+    two_writers: tuple[Ledger, Ledger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cancellation dated before a raising at its meeting stored first is refused.
+
+    The cancellation reads the raisings from the catalogue, not from a
+    record its insert checks, so another writer's raising meanwhile is looked for.
+    """
+    ours, theirs = two_writers
+    admin = ours.register_member("Admin", role="staff")
+    body = ours.establish_body("Board", kind="governance", by=admin)
+    starts = datetime.now(UTC) + timedelta(days=10)
+    meeting = ours.schedule_meeting(
+        body, kind="decision_meeting", title="June", starts_at=starts, by=admin
+    )
+    later = datetime.now(UTC) + timedelta(days=5)
+
+    def raised() -> None:
+        theirs.raise_proposal(
+            body,
+            proposers=[admin],
+            title="T",
+            text="x",
+            meeting=meeting,
+            occurred_at=later,
+        )
+
+    inserts = meanwhile(monkeypatch, ours, raised)
+    reading_the_head(ours)
+    with pytest.raises(TimeOrderError, match="proposal raised at it"):
+        ours.cancel_meeting(meeting, by=admin, occurred_at=later - timedelta(days=1))
+    assert inserts == [1]
+    assert ours.meeting(meeting).cancelled_at is None

@@ -15,6 +15,7 @@ from coledger.domain import (
     Project,
 )
 from coledger.domain import values as v
+from coledger.domain.timeorder import latest_from
 
 
 @commands
@@ -224,7 +225,8 @@ class MeetingCommands(LedgerCore):
         Attendance, a check-in or a vote opened at it shows it took place: that
         is refused (WrongStateError), as is calling it off twice
         (MeetingCancelledError). The time may be any from its latest step on
-        (its calling, papers or a request for it; TimeOrderError before):
+        (its calling, papers, a request for it or the raising of a proposal
+        at it, which may come before its start; TimeOrderError before):
         before the meeting, on the day, or later. Afterwards the meeting takes
         no papers, attendance, check-ins, proposals or requests, and the
         figures leave it out; a proposal raised at it before can still be
@@ -235,10 +237,14 @@ class MeetingCommands(LedgerCore):
         def command() -> None:
             actor = self._actor(by)
             record = self._meeting(meeting)
+            raised = self._latest_raising(record.id)
             ctx = self._ctx(
-                actor, occurred_at, source_ref, not_before=record.last_step_at
+                actor,
+                occurred_at,
+                source_ref,
+                not_before=latest_from(record.last_step_at, raised),
             )
-            record.cancel(ctx)
+            record.cancel(ctx, last_raised=raised)
             self._save(record)
 
         self._transact(command)

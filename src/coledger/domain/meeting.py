@@ -157,12 +157,14 @@ class Meeting(LedgerAggregate):
                 f"{self.cancelled_at.isoformat()}, so it takes no {what}"
             )
 
-    def cancel(self, ctx: Context) -> None:
+    def cancel(self, ctx: Context, *, last_raised: datetime | None) -> None:
         """Record that the meeting was called off, if nothing shows it took place.
 
         Attendance, a check-in or a vote opened at it shows it took place: its
         record stands. The cancellation comes no earlier than the meeting was
-        called, its papers issued or a request for it made.
+        called, its papers issued or a request for it made, nor than
+        *last_raised*, the latest raising of a proposal at it (the caller reads
+        the proposals): a meeting called off takes no proposals.
         """
         if self.cancelled_at is not None:
             raise MeetingCancelledError(
@@ -189,6 +191,13 @@ class Meeting(LedgerAggregate):
             self.last_step_at,
             "the meeting's latest step",
             " (its calling, papers or a request for it)",
+        )
+        check_not_before(
+            "the cancellation",
+            ctx.occurred_at,
+            last_raised,
+            "a proposal raised at it",
+            ": a meeting called off takes no proposals, so one raised at it came first",
         )
         self._record(self.Cancelled, ctx)
 
