@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coledger import Ledger
-from coledger.projections.lens import INSUFFICIENT, Figure, Scope
+from coledger.projections.lens import INSUFFICIENT, Figure, Lens, Scope
 from coledger.projections.thresholds import Thresholds
 from coledger.projections.voice import (
     compute,
@@ -848,6 +848,18 @@ def test_v6_times_each_format_from_its_first_issue(memory_ledger: Ledger) -> Non
     # A format first out after the decision still left its readers no time.
     ledger.issue_papers(m, formats=["ER"], by=sol, occurred_at=day(26))
     assert v6(lens(ledger), TH).band == "rushed"
+
+
+def test_v6_reads_no_papers_of_a_meeting_called_off(memory_ledger: Ledger) -> None:
+    """A proposal raised at a meeting called off was raised in writing: no window."""
+    ledger = memory_ledger
+    sol, m = _papers_then_decision(ledger)
+    before = ledger.position
+    ledger.cancel_meeting(m, by=sol)
+    assert is_insufficient(v6(lens(ledger), TH))
+    # As the record stood before the cancellation, the papers still counted.
+    figure = v6(Lens(ledger.facts(as_of=before)), TH)
+    assert (figure.value, figure.n) == (1, 1)
 
 
 def test_v4_hears_a_word_at_a_later_meeting_on_an_earlier_proposal(

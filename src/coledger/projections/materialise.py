@@ -236,7 +236,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 86
+FIGURES_VERSION = 87
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -436,7 +436,9 @@ was called off. 85: a request for a meeting called off after it fell due
 (its needed_by, else the meeting's start) keeps its outcome in X1 and X2, and
 a standing request covers a meeting called off after its start. 86: the
 ladder's equal terms count a standing need declined before the period, never
-made good, in each period holding a meeting it covered, for a period only.)"""
+made good, in each period holding a meeting it covered, for a period only.
+87: V6 reads no papers of a meeting called off: a proposal raised at it was
+raised in writing.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -399,6 +399,8 @@ def v6(lens: Lens, th: Thresholds) -> Figure:
     for p, i in lens.decisions():
         d = p.decisions[i]
         meeting = None if p.meeting is None else lens.facts.meetings.get(p.meeting)
+        if meeting is not None and meeting.cancelled_at is not None:
+            meeting = None  # called off: the proposal was raised in writing
         out = {} if meeting is None else lens.first_papers(meeting)  # by the end
         if d.outcome == NOT_DECIDED or not out:
             continue
