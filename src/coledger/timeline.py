@@ -69,6 +69,12 @@ def _answered(e: Any, asked: str | None) -> str:
     return f"declined the adjustment{which} ({e.reason.replace('_', ' ')}{alt})"
 
 
+def _meeting(meetings: Mapping[UUID, str] | None, e: Any) -> str:
+    """``the meeting 'June'``, the meeting *e* is a step of, by its title if known."""
+    title = (meetings or {}).get(e.originator_id)
+    return "the meeting" if title is None else f"the meeting '{title}'"
+
+
 def describe(  # noqa: C901, PLR0911, PLR0912
     event: LedgerAggregate.Event,
     namer: Namer,
@@ -80,8 +86,9 @@ def describe(  # noqa: C901, PLR0911, PLR0912
 
     *actions* gives the description of each delivery action by its id, so
     that a completion, which records only the id, says which action it was;
-    *meetings* the title of each meeting by its id, so that a cancellation,
-    which records none, says which meeting was called off; *requests* the
+    *meetings* the title of each meeting by its id, so that a meeting's
+    steps (its papers, attendance, check-ins, needs and cancellation), which
+    record none, say which meeting they were at; *requests* the
     need asked for by each request's id (``(BSL) for Kim``), so that an
     answer or a withdrawal, which records neither, says which it was about.
     """
@@ -156,18 +163,18 @@ def describe(  # noqa: C901, PLR0911, PLR0912
             kind = e.kind.replace("_", " ")
             return f"called the meeting '{e.title}' ({kind}) for {clock(e.starts_at)}"
         case Meeting.PapersIssued():
-            return f"issued the papers ({e.format})"
+            return f"issued the papers for {_meeting(meetings, e)} ({e.format})"
         case Meeting.AttendanceRecorded():
-            return (
-                f"recorded {namer(e.member)} as attending ({e.mode.replace('_', ' ')})"
-            )
+            at, mode = _meeting(meetings, e), e.mode.replace("_", " ")
+            return f"recorded {namer(e.member)} as attending {at} ({mode})"
         case Meeting.WellbeingCheckInHeld():
-            return "held a wellbeing check-in"
+            return f"held a wellbeing check-in at {_meeting(meetings, e)}"
         case Meeting.AdjustmentLinked():
-            return f"noted an access need of {namer(e.member)} for the meeting"
+            return (
+                f"noted an access need of {namer(e.member)} for {_meeting(meetings, e)}"
+            )
         case Meeting.Cancelled():
-            title = (meetings or {}).get(e.originator_id)
-            return "called off the meeting" + ("" if title is None else f" '{title}'")
+            return f"called off {_meeting(meetings, e)}"
         case Body.SeatAssigned():
             return f"seated {namer(e.member)} ({e.seat})"
         case Body.SeatVacated():

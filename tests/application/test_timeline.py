@@ -58,7 +58,7 @@ def test_a_project_timeline_shows_the_answer_to_a_meetings_access_need(
     said = [(e.actor, e.text) for e in timeline(ledger, project=project)][2:]
     assert said == [
         ("Kim Example", "asked for an adjustment (BSL) for Kim Example"),
-        ("Kim Example", "noted an access need of Kim Example for the meeting"),
+        ("Kim Example", "noted an access need of Kim Example for the meeting 'June'"),
         (
             "Pat Example",
             "declined the adjustment (BSL) for Kim Example (unavailable, offering CAP)",
@@ -268,6 +268,31 @@ def test_a_meeting_called_off_is_named_in_a_project_timeline(
     ledger.cancel_meeting(june, by=pat)
     said = [(e.actor, e.text) for e in timeline(ledger, project=project)][-1]
     assert said == ("Pat Example", "called off the meeting 'June'")
+
+
+def test_each_meeting_line_in_a_project_timeline_names_its_meeting(
+    memory_ledger: Ledger,
+) -> None:
+    """Of a project's two meetings, each line of one's steps names which it was."""
+    ledger = memory_ledger
+    pat, kim, board = _people_and_board(ledger)
+    project = ledger.start_project("Kit", label="co_production", by=pat)
+    ledger.schedule_meeting(
+        board, kind="workshop", title="May", starts_at=JUNE, project=project, by=pat
+    )
+    june = _june(ledger, board, pat, project=project, starts_at=LATER)
+    ledger.issue_papers(june, formats=["STD"], by=pat)
+    ledger.request_adjustment(kim, code="BSL", meeting=june)
+    ledger.record_attendance(june, kim, by=pat, occurred_at=LATER)
+    ledger.hold_check_in(june, by=pat, occurred_at=LATER)
+    said = [e.text for e in timeline(ledger, project=project)][-5:]
+    assert said == [
+        "issued the papers for the meeting 'June' (STD)",
+        "asked for an adjustment (BSL) for Kim Example",
+        "noted an access need of Kim Example for the meeting 'June'",
+        "recorded Kim Example as attending the meeting 'June' (in person)",
+        "held a wellbeing check-in at the meeting 'June'",
+    ]
 
 
 def test_a_proposal_s_history_shows_its_meeting_called_off(
