@@ -24,11 +24,13 @@ def run(
     cwd: Path,
     env: dict[str, str] | None = None,
     memory: int | None = None,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the console script in *cwd* and capture what it says.
 
-    *memory* caps the child's address space (bytes), so that an unbounded
-    read fails in the child rather than filling the machine.
+    *stdin* is fed to its standard input (none by default). *memory* caps
+    the child's address space (bytes), so that an unbounded read fails in
+    the child rather than filling the machine.
     """
     environment = {k: v for k, v in os.environ.items() if k != "COLEDGER_MASTER_KEY"}
     environment["COLEDGER_MASTER_KEY"] = KEY
@@ -44,6 +46,7 @@ def run(
         env=environment,
         capture_output=True,
         text=True,
+        input=stdin,
         timeout=120,
         check=False,
         preexec_fn=limited if memory is not None else None,

@@ -34,6 +34,7 @@ from coledger.cli._common import (
     CommandError,
     Interrupted,
     discard_output,
+    refuse_stdin_twice,
 )
 from coledger.errors import (
     CorruptEventError,
@@ -83,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
+        refuse_stdin_twice(args)
         return handler(args)
     except KeyboardInterrupt as interrupt:
         said = getattr(args, "interrupted", None)

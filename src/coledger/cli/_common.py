@@ -220,12 +220,67 @@ def named_file(text: str, option: str = "--out") -> Path:
     return Path(text)
 
 
-def output_file(text: str, option: str = "--out") -> Path:
+STDIO = "-"
+"""The file name meaning standard input, or output, as Unix tools read it."""
+STDIN = Path("/dev/stdin")
+OUT_HINT = "name a file (./- for a file named '-')"
+
+
+def input_file(text: str, option: str) -> Path:
+    """The file an option names for reading: ``-`` is standard input."""
+    return STDIN if text == STDIO else named_file(text, option)
+
+
+def refuse_stdin_twice(args: argparse.Namespace) -> None:
+    """CommandError if two files a command reads both name standard input.
+
+    The first would read it all, and the second find it empty: a checkpoint
+    read so would be a MALFORMED finding, not a mistyped command.
+    """
+    named = [
+        (option, value)
+        for option, attribute in (
+            ("--key-file", "key_file"),
+            ("--signing-key", "signing_key"),
+            ("--checkpoint", "checkpoint"),
+            ("--trusted-key", "trusted_key"),
+            ("FILE", "file"),
+            ("FILE", "receipt"),
+        )
+        for value in _values(getattr(args, attribute, None))
+    ]
+    dashes = [
+        option
+        for option, value in named
+        if value == STDIO or (option == "--trusted-key" and value == "@" + STDIO)
+    ]
+    if len(dashes) > 1:
+        raise CommandError(
+            f"standard input ('-') is named twice ({' and '.join(dashes)}), and "
+            "can be read once: name a file for all but one of them"
+        )
+
+
+def _values(value: object) -> list[str]:
+    """An option's values: none, one, or those of an option given repeatedly."""
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def output_file(text: str, option: str = "--out", *, hint: str = OUT_HINT) -> Path:
     """The file an option names for writing; CommandError for a folder's name.
 
     A name ending in '/' was meant as a folder: Path drops the '/', and the
-    file made would take the folder's name.
+    file made would take the folder's name. ``-`` would mean standard output,
+    which a command that prints its result takes before calling this: here it
+    is refused, rather than made a file named '-' (*hint* says what to do).
     """
+    if text == STDIO:
+        raise CommandError(
+            f"{option} '-' would mean standard output, where this command "
+            f"writes no file: {hint}"
+        )
     ends = tuple(sep for sep in (os.sep, os.altsep) if sep)
     if text.endswith(ends):
         msg = f"{option} {text!r} ends in {text[-1]!r}, so it names a folder: "
@@ -255,11 +310,11 @@ def kept_files(args: argparse.Namespace) -> list[tuple[Path, str]]:
             for suffix in SIBLING_SUFFIXES
         ]
     key_file = getattr(args, "key_file", None)
-    if key_file:
+    if key_file and key_file != STDIO:
         kept.append((Path(key_file), "the master key file"))
     kept.append((DEFAULT_KEY_FILE, "the default master key file"))
     signing_key = getattr(args, "signing_key", None)
-    if signing_key:
+    if signing_key and signing_key != STDIO:
         kept.append((Path(signing_key), "the signing key"))
     kept.append((DEFAULT_SIGNING_KEY, "keygen's default signing key file"))
     return kept
@@ -301,7 +356,10 @@ def writable(text: str, args: argparse.Namespace, *, prints: bool = True) -> Pat
     *prints* says whether the command prints when --out is left out, which a
     device named instead (/dev/stdout, say) is then told to do.
     """
-    target = output_file(text)
+    target = output_file(
+        text,
+        hint=f"leave out the option to print, or {OUT_HINT}" if prints else OUT_HINT,
+    )
     path = str(target)
     try:
         folder, is_dir = target.parent.is_dir(), target.is_dir()
@@ -365,7 +423,7 @@ def replacing(out: Path, *, private: bool = False) -> Iterator[TextIO]:
 def master_key(args: argparse.Namespace) -> str | None:
     """The master key for this run (None: let the ledger read the environment)."""
     if args.key_file is not None:
-        return _read_key(named_file(args.key_file, "--key-file"))
+        return _read_key(input_file(args.key_file, "--key-file"))
     if master_key_in_env():
         return None
     # A dangling link is read too, to say so: a new key is never written through it.
@@ -508,7 +566,7 @@ def read_text(path: str, what: str, option: str) -> str:
     would otherwise be read as the current folder.
     """
     try:
-        return read_small(named_file(path, option), "utf-8")
+        return read_small(input_file(path, option), "utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise CommandError(f"cannot read the {what} {path}: {error}") from error
 

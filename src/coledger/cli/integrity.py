@@ -18,6 +18,7 @@ from coledger.cli._common import (
     PASSPHRASE_ENV,
     CommandError,
     add_common,
+    input_file,
     master_key,
     named_file,
     output_file,
@@ -161,7 +162,7 @@ def _signing_key(path: str) -> SigningKey:
     the command cannot use (exit 2), as a verifier key that cannot be parsed is.
     """
     try:
-        data = read_small_bytes(named_file(path, "--signing-key"))
+        data = read_small_bytes(input_file(path, "--signing-key"))
     except OSError as error:
         raise CommandError(f"cannot read the signing key {path}: {error}") from error
     passphrase = _passphrase()

@@ -20,6 +20,7 @@ from coledger.cli._common import (
     EXIT_OK,
     EXIT_REFUSED,
     NOTHING_WRITTEN,
+    STDIO,
     CommandError,
     add_common,
     master_key,
@@ -162,7 +163,8 @@ def _report(args: argparse.Namespace) -> int:
         raise CommandError(
             "--tables reads the all-time figures: no --since, --until or --as-of"
         )
-    out = writable(args.out, args) if args.out is not None else None  # before work
+    # Before any work; '-' is standard output, where the report goes without --out.
+    out = None if args.out in {None, STDIO} else writable(args.out, args)
     # An empty id given (an unset variable) is a bad id, not the whole ledger.
     body = None if args.body is None else uuid_arg(args.body, "body")
     project = None if args.project is None else uuid_arg(args.project, "project")

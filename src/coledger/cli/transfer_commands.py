@@ -16,6 +16,7 @@ from coledger.cli._common import (
     CommandError,
     Progress,
     add_common,
+    input_file,
     master_key,
     named_file,
     open_creating,
@@ -60,7 +61,7 @@ def _subject_access(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    source = named_file(args.file, "the export file")
+    source = input_file(args.file, "the export file")
     # Checked before the ledger is opened: a bad file creates no ledger and no key.
     checked = read_export(_lines_of(source), str(source))
     with open_creating(args, storage_url(args.db)) as ledger:
