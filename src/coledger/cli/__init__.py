@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     integrity.register(sub)
     for command in sub.choices.values():
         command.formatter_class = _WholeNames
+        command.set_defaults(command_parser=command)
     return parser
 
 
@@ -81,7 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Alone, it shows every command, where argparse would give its usage line.
         parser.print_help(sys.stderr)
         parser.exit(EXIT_USAGE, "coledger: error: a COMMAND is needed (see above)\n")
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the command, with its usage, as a bad value is
+        command: argparse.ArgumentParser = args.command_parser
+        command.error(f"unrecognized arguments: {' '.join(unknown)}")
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         refuse_stdin_twice(args)
