@@ -391,7 +391,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="check a receipt from prove against the pinned verifier key, with no "
         "ledger; exit 0 it holds, 1 it does not, 2 could not run",
     )
-    receipt.add_argument("receipt", metavar="FILE", help="the receipt to check")
+    receipt.add_argument(
+        "receipt", metavar="FILE", help="the receipt to check (-: standard input)"
+    )
     receipt.add_argument(
         "--trusted-key",
         required=True,

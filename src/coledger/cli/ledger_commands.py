@@ -474,7 +474,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="K",
         help="withhold counts below K in the public or members' report (default 5)",
     )
-    parser.add_argument("--out", metavar="FILE", help="write to a file")
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write to a file (-: standard output, the default)",
+    )
     parser.add_argument(
         "--tables",
         action="store_true",

@@ -199,7 +199,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     parser = sub.add_parser("import", help="load an export into an empty ledger")
     add_common(parser)
-    parser.add_argument("file", metavar="FILE", help="an export (JSON Lines)")
+    parser.add_argument(
+        "file", metavar="FILE", help="an export (JSON Lines; -: standard input)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=_import, interrupted=ALL_OR_NOTHING)
 
