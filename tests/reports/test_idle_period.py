@@ -80,3 +80,25 @@ def test_a_project_with_no_activity_yet_is_no_activity_in_the_tables(
     report = memory_ledger.power_sharing(materialised=materialised)
     rated = {r.id: (r.rung, r.flags) for r in report.ladder}
     assert rated[str(plan)] == ("NO_ACTIVITY", ())
+
+
+def test_an_idle_process_is_not_put_on_step_0_beside_the_key(
+    memory_ledger: Ledger,
+) -> None:
+    """The ladder's key reads 0 as "no involvement", so an idle process gets no step.
+
+    Its level is 0 in the data, but the board's and the public's report say
+    "from 0 (no involvement)": "step 0, No activity to rate" in the text, a
+    0 in the table, the chart and its description would call it both.
+    """
+    plan = _idle_project(memory_ledger)
+    report = memory_ledger.power_sharing(project=plan, since=SINCE, until=UNTIL)
+    for audience in ("board", "public"):
+        out = render(report, audience=audience, format="text")
+        assert "Plan (project): No activity to rate; flags: none" in out
+        assert "step 0" not in out
+        page = render(report, audience=audience, format="html")
+        assert "Plan: No activity to rate" in page  # the chart's description
+        assert "step 0" not in page
+        assert ">0 No activity to rate<" not in page  # the chart's words
+        assert "<td>project</td><td>not placed</td>" in page  # the table's step

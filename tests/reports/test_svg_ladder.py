@@ -16,7 +16,9 @@ def test_a_withheld_rung_is_a_dashed_empty_track_that_says_so() -> None:
     """Withheld: dashed outline, no bar, the word "withheld"; shown: solid."""
     svg = str(
         ladder_chart(
-            "t", "Ladder", [("Board", 4, "CONSULTATION"), ("Panel", None, "withheld")]
+            "t",
+            "Ladder",
+            [("Board", 4, "CONSULTATION", True), ("Panel", None, "withheld", True)],
         )
     )
     shown, withheld = _tracks(svg)

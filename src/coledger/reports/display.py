@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from coledger.projections.ladder import FLAGS
+from coledger.projections.ladder import FLAGS, NO_ACTIVITY
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
@@ -101,6 +101,9 @@ class Process:
     evidence: tuple[tuple[str, str], ...]
     hidden_flags: tuple[str, ...] = ()
     """Flags withheld from this view either way, raised or not."""
+    placed: bool = True
+    """False for a process with no activity to rate: its level 0 is no step,
+    since the ladder reads step 0 as no involvement."""
 
 
 @attrs.frozen
@@ -465,6 +468,7 @@ def board_process(rung: Rung, th: Thresholds | None = None) -> Process:
             (EVIDENCE_WORDS.get(key, words(key)), evidence_value(key, value, th))
             for key, value in rung.evidence.items()
         ),
+        placed=rung.rung != NO_ACTIVITY,
     )
 
 
@@ -503,6 +507,7 @@ def public_process(rung: SafeRung, k: int) -> Process:
         flags=tuple(words(f) for f in rung.flags),
         evidence=tuple(evidence),
         hidden_flags=tuple(words(f) for f in rung.withheld if f in FLAGS and not whole),
+        placed=rung.rung != NO_ACTIVITY,
     )
 
 

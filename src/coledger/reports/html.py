@@ -227,7 +227,7 @@ def _flags(flags: Sequence[str], hidden: Sequence[str] = ()) -> Markup:
 
 
 def _ladder_section(display: Display, ids: _Ids) -> Markup:
-    rows = [(p.name, p.level, p.rung) for p in display.processes]
+    rows = [(p.name, p.level, p.rung, p.placed) for p in display.processes]
     parts: list[Child] = [
         el("h2", "The ladder of co-production", id="ladder"),
         el(
@@ -260,7 +260,11 @@ def _ladder_section(display: Display, ids: _Ids) -> Markup:
                     (
                         _named(p.name),
                         p.unit,
-                        "withheld" if p.level is None else str(p.level),
+                        "withheld"
+                        if p.level is None
+                        else str(p.level)
+                        if p.placed
+                        else "not placed",
                         p.rung,
                         Markup("not shown")
                         if p.level is None

@@ -144,19 +144,21 @@ def bar_chart(
 
 
 def ladder_chart(
-    uid: str, title: str, rows: Sequence[tuple[str, int | None, str]]
+    uid: str, title: str, rows: Sequence[tuple[str, int | None, str, bool]]
 ) -> Markup:
     """One bar per process, as high up the seven steps as its rung, with tick marks.
 
-    A process whose rung is withheld (level None) gets an empty dashed track,
-    as a withheld figure does in the bar chart.
+    Each row is a process's name, level, rung in words, and whether it is
+    placed on the ladder. A process whose rung is withheld (level None) gets
+    an empty dashed track, as a withheld figure does in the bar chart; one
+    not placed (no activity to rate) an empty track with its rung and no step.
     """
     label_width, track_width, steps = 230, 280, 7
     x0 = label_width + TRACK_X_GAP
     width = x0 + track_width + 180
     height = ROW * len(rows) + 8
     body: list[Markup] = []
-    for i, (name, shown, rung) in enumerate(rows):
+    for i, (name, shown, rung, placed) in enumerate(rows):
         level = shown or 0
         y = 4 + i * ROW
         mid = y + ROW / 2
@@ -203,7 +205,7 @@ def ladder_chart(
         body.append(
             el(
                 "text",
-                "withheld" if shown is None else f"{level} {rung}",
+                "withheld" if shown is None else f"{level} {rung}" if placed else rung,
                 x=x0 + track_width + TRACK_X_GAP,
                 y=mid + 5,
                 font_size=FONT,
@@ -211,8 +213,10 @@ def ladder_chart(
             )
         )
     desc = "; ".join(
-        f"{name}: {rung}" if level is None else f"{name}: step {level} of 7, {rung}"
-        for name, level, rung in rows
+        f"{name}: step {level} of 7, {rung}"
+        if level is not None and placed
+        else f"{name}: {rung}"
+        for name, level, rung, placed in rows
     )
     return _graphic(uid, title, desc, width, height, *body)
 

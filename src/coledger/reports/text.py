@@ -29,7 +29,8 @@ def board_or_public(display: Display) -> str:
             flags += f" (not shown: {', '.join(p.hidden_flags)})"
         if p.level is None:  # withheld whole: no flag is shown, raised or not
             flags = "not shown"
-        where = p.rung if p.level is None else f"step {p.level}, {p.rung}"
+        placed = p.level is not None and p.placed
+        where = f"step {p.level}, {p.rung}" if placed else p.rung
         lines += ["", f"{p.name} ({p.unit}): {where}; flags: {flags}"]
         lines += [f"    {label}: {value}" for label, value in p.evidence]
 
