@@ -12,6 +12,7 @@ import pytest
 from attrs import evolve
 
 from coledger import InvalidInputError, Ledger, LedgerError, demo
+from coledger.projections.lens import Figure
 from coledger.projections.report import PowerSharingReport
 from coledger.projections.thresholds import Thresholds
 from coledger.reports import (
@@ -540,3 +541,19 @@ def test_x3_is_not_called_accessible_when_standard_print_alone_was_on_time() -> 
     lines = render(report, audience="board").splitlines()
     title = next(line for line in lines if line.strip().startswith("X3 "))
     assert title.split(maxsplit=1)[1] == "Papers issued in time"
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_a_small_n_withheld_says_what_it_counts(fmt: str) -> None:
+    """A withheld small n names its unit, as every other n in the column does."""
+    shown = render(
+        hand_made({"V2": Figure("V2", 0.3, 3, 1.0, "moderate")}),
+        audience="public",
+        format=fmt,
+    )
+    cell = (
+        "n: fewer than 5 members |"
+        if fmt == "text"
+        else "<td>fewer than 5 members</td>"
+    )
+    assert cell in shown

@@ -343,7 +343,7 @@ def public_row(code: str, f: SafeFigure, k: int) -> Row:
             # may be any size. Any other n is withheld only when it is small.
             else WITHHELD
             if f.withheld == SECONDARY or code in RANGED_N or code in ACCESS_N
-            else f"fewer than {k}"
+            else f"fewer than {k} {about.counted}"
         ),
         coverage=(
             f.coverage.text
