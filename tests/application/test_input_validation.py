@@ -262,6 +262,18 @@ def test_text_must_say_something(world: World, text: TextField) -> None:
             text.call(world, value)
 
 
+def test_every_character_that_shows_nothing_leaves_a_text_empty(world: World) -> None:
+    """A name of only Hangul fillers, a bidi mark or other ignorables is empty."""
+    ignorable = (
+        *("\u115f", "\u1160", "\uffa0"),  # the Hangul fillers beside U+3164
+        *("\u061c", "\u17b4", "\u180b", "\u206a"),  # a bidi mark; other formats
+        *("\ufe0f", "\U000e0020", "\U000e0100", "\U0001d173"),  # selectors, tags
+    )
+    for char in ignorable:
+        with refused(world.ledger, EmptyTextError):
+            world.ledger.register_member(f"{char} {char}")
+
+
 @pytest.mark.parametrize("text", TEXT_FIELDS, ids=str)
 def test_text_has_a_length_limit(world: World, text: TextField) -> None:
     """Text one character over its limit is refused; text at the limit is kept."""

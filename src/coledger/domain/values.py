@@ -192,10 +192,16 @@ _CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202d\u202e]")
 """The same, and no newline or tab: for texts of one line."""
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _INVISIBLE = re.compile(
-    r"[\u00ad\u034f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
-    r"\u2800\u3164\ufeff]"
+    r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    r"\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    r"\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
-"""Zero-width characters: a text of only these (and spaces) says nothing."""
+"""Characters that show nothing: a text of only these (and spaces) says nothing.
+
+Unicode's default ignorable code points (zero-width spaces and joiners, bidi
+marks, variation selectors, Hangul fillers, tags...), the soft hyphen among
+them, and the blank Braille pattern.
+"""
 
 
 def check_code(
