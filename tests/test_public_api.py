@@ -148,6 +148,19 @@ def test_both_importers_raise_the_one_malformed_import_error(tmp_path: Path) -> 
     assert bad_polis.value.path == votes  # the name the Polis importer first used
 
 
+def test_a_malformed_import_names_its_source_on_one_line() -> None:
+    """A line break or escape in an import's source is escaped: one line of message."""
+    with (
+        Ledger.open("memory://") as target,
+        pytest.raises(coledger.MalformedImportError) as refusal,
+    ):
+        target.import_events(["{"], source="export\nSTATUS: OK\x1b[2K café.jsonl")
+    assert refusal.value.source == "export\nSTATUS: OK\x1b[2K café.jsonl"
+    assert str(refusal.value) == (
+        f"export\\nSTATUS: OK\\x1b[2K café.jsonl, line 1: {refusal.value.reason}"
+    )
+
+
 def test_the_importers_modules_still_export_the_one_malformed_import_error() -> None:
     """Code that imported MalformedImportError from an importer's module still works."""
     one = errors.MalformedImportError

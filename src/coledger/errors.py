@@ -66,6 +66,17 @@ def shown_briefly(value: object, limit: int = 80) -> str:
     return shown if len(shown) <= limit else f"{shown[: limit - 3]}..."
 
 
+def shown_on_one_line(text: str) -> str:
+    """*text* with each character that is not printable written as a Python escape.
+
+    For a name a caller chose (an import's source, a file's path): a line
+    break or a terminal escape in it would break a message over lines.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
 # Bad input ------------------------------------------------------------------
 
 
@@ -164,7 +175,8 @@ class MalformedImportError(InvalidInputError):
         self.source = source
         self.line = line
         self.reason = reason
-        where = str(source) if line is None else f"{source}, line {line}"
+        shown = shown_on_one_line(str(source))
+        where = shown if line is None else f"{shown}, line {line}"
         super().__init__(f"{where}: {reason}")
 
     @property
