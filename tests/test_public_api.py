@@ -45,6 +45,12 @@ INTERNAL_ERRORS = {
     "coledger.integrity.recorders.LogGoneError": (
         "Ledger.open raises StorageError instead, with nothing created"
     ),
+    "coledger.integrity.recorders.LeavesGoneError": (
+        "Ledger.open raises StorageError instead, with nothing created"
+    ),
+    "coledger.integrity.recorders.LogTablesGoneError": (
+        "Ledger.open raises StorageError instead, with nothing created"
+    ),
     "coledger.integrity.recorders.HeadMovedError": (
         "the Ledger runs the command again, then raises ConcurrencyError"
     ),

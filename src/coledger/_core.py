@@ -55,7 +55,9 @@ from coledger.integrity.recorders import (
     HeadCheckingSQLiteRecorder,
     HeadMovedError,
     LeafPOPORecorder,
+    LeavesGoneError,
     LogGoneError,
+    LogTablesGoneError,
     ReadsChangedError,
     log_gone,
     stored_field,
@@ -570,10 +572,11 @@ def _opening(config: StorageConfig) -> Iterator[None]:
 
 
 def _schema_lost(conn: Any, schema: str) -> Callable[[object], str] | None:
-    """Why *schema* is not opened, if it lost its events or its whole log.
+    """Why *schema* is not opened, if it lost its events, its chain or its log.
 
     ``lost_events`` if it holds a ledger's leaf table but not its events
-    table; ``lost_log`` if it holds neither, beside a ledger's checkpoints.
+    table; ``lost_log`` if it holds neither, beside a ledger's checkpoints;
+    ``lost_chain`` if it holds its events and checkpoints but no leaf table.
     """
     from psycopg import sql  # noqa: PLC0415 (only PostgreSQL ledgers need it)
 
@@ -737,10 +740,26 @@ def lost_log(where: object) -> str:
     )
 
 
+def lost_chain(where: object) -> str:
+    """Why a ledger whose leaf table is gone beside its events is not opened.
+
+    Its table of checkpoint copies, made with the leaf table, says it had a
+    hash chain: a new one would begin at the next event and cover none before.
+    """
+    return (
+        f"the ledger at {where} lost its hash chain: its leaf table (the hash "
+        "chain) is gone, while its events table and its table of checkpoint "
+        "copies are still there. Opening it would start a new, empty chain "
+        "that covers none of the events already recorded, so it was not "
+        "opened and nothing was written; coledger verify reports on it "
+        "(FAILED, MISSING_LEAVES)"
+    )
+
+
 def lost_reason(
     tables: Iterable[str] | None, events: str = EVENTS_TABLE
 ) -> Callable[[object], str] | None:
-    """``lost_events`` or ``lost_log`` if a ledger holding *tables* lost its log.
+    """``lost_events``, ``lost_log`` or ``lost_chain``: what *tables* lost, if any.
 
     As ``log_gone`` reads the tables (*events* names the events table: a
     SQLite file's by default), which the recorder also asks as it opens.
@@ -749,9 +768,10 @@ def lost_reason(
     return None if gone is None else _LOST[gone]
 
 
-_LOST: dict[type[EventsGoneError], Callable[[object], str]] = {
+_LOST: dict[type[LogTablesGoneError], Callable[[object], str]] = {
     EventsGoneError: lost_events,
     LogGoneError: lost_log,
+    LeavesGoneError: lost_chain,
 }
 
 
@@ -978,7 +998,7 @@ class LedgerCore(ClosedOnExit):
                     else ""
                 ),
             )
-        except EventsGoneError as error:
+        except LogTablesGoneError as error:
             # The drop was still in the -wal file, unseen by the check in _open:
             # the recorder saw it as it began creating tables, and made none.
             traceback.clear_frames(error.__traceback__)

@@ -1210,6 +1210,82 @@ def test_a_schema_whose_events_table_is_gone_fails_verify_and_nothing_else_opens
     assert tables() == before
 
 
+# A ledger whose leaf table is gone ---------------------------------------------------
+
+
+def test_verify_exit_1_when_the_leaf_table_is_gone(own_copy: Published) -> None:
+    """No leaf table beside the events: FAILED (MISSING_LEAVES), the file untouched."""
+    with tampering(own_copy.scene) as raw:
+        raw.run("DROP TABLE {leaves}")
+    before = own_copy.db.read_bytes()
+    result = verify_cli(own_copy, "--checkpoint", own_copy.checkpoint)
+    assert result.returncode == 1, result.stderr
+    assert "MISSING_LEAVES x1: the table of leaves" in result.stdout
+    assert result.stdout.strip().endswith("STATUS: FAILED")
+    assert own_copy.db.read_bytes() == before
+
+
+@pytest.mark.parametrize("keys", [True, False], ids=["keys", "no keys"])
+@pytest.mark.parametrize("command", LOST_EVENTS_COMMANDS, ids=lambda c: c[0])
+def test_other_commands_refuse_a_ledger_whose_leaf_table_is_gone(
+    own_copy: Published, tmp_path: Path, command: list[str], keys: bool
+) -> None:
+    """Every other command exits 2 naming the lost chain, and leaves the file as it was.
+
+    Opening it would make a new, empty leaf table whose first leaf is the next
+    event's, so later verifies would no longer report the chain as dropped.
+    """
+    with tampering(own_copy.scene) as raw:
+        raw.run("DROP TABLE {leaves}")
+    (own_copy.folder / "signing.pem").write_bytes(own_copy.key_file.read_bytes())
+    (own_copy.folder / "kept").write_text(own_copy.checkpoint.read_text())
+    if not keys:
+        own_copy.db.with_name(own_copy.db.name + ".keys").unlink()
+    before = own_copy.db.read_bytes()
+    listed = sorted(p.name for p in tmp_path.iterdir())
+    result = coledger(*command, "--db", own_copy.db, cwd=own_copy.folder)
+    assert result.returncode == 2, result.stderr
+    assert "its leaf table (the hash chain) is gone" in result.stderr, result.stderr
+    assert "coledger verify" in result.stderr
+    assert result.stdout == ""
+    assert own_copy.db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == listed
+
+
+@pytest.mark.postgres
+def test_a_schema_whose_leaf_table_is_gone_fails_verify_and_nothing_else_opens(
+    pg_schema: str, tmp_path: Path
+) -> None:
+    """On PostgreSQL too: verify is FAILED; the others exit 2 and make no leaf table."""
+    scene = build("postgres", tmp_path, pg_schema)
+    note = tmp_path / "kept.checkpoint"
+    note.write_text(scene.notes[0], encoding="utf-8")
+    with tampering(scene) as raw:
+        raw.run("DROP TABLE {leaves} CASCADE")
+    for command in (["report"], ["rebuild"], ["erase", "--reapply"]):
+        result = coledger(*command, "--db", scene.url, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert "its leaf table (the hash chain) is gone" in result.stderr
+        assert "coledger verify" in result.stderr
+    with psycopg_connect() as conn:
+        found = conn.execute(
+            "SELECT to_regclass(%s)", (f'"{pg_schema}".coledger_leaves',)
+        ).fetchone()
+    assert found == (None,)
+    verified = coledger(
+        "verify",
+        "--db",
+        scene.url,
+        "--trusted-key",
+        scene.key.verifier,
+        "--checkpoint",
+        note,
+        cwd=tmp_path,
+    )
+    assert verified.returncode == 1, verified.stderr
+    assert "MISSING_LEAVES x1" in verified.stdout
+
+
 def test_an_events_table_renamed_only_in_case_is_still_a_ledger(
     own_copy: Published,
 ) -> None:

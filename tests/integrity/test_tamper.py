@@ -1530,6 +1530,42 @@ def test_the_api_will_not_open_a_ledger_whose_events_went_in_its_wal(
     assert report.counts == {"MISSING_EVENTS": 1}
 
 
+def test_the_api_will_not_open_a_ledger_whose_leaf_table_is_gone(
+    both: Scene,
+) -> None:
+    """Ledger.open refuses it and makes no new, empty chain beside the events.
+
+    A new leaf table would number the next event leaf 0, covering none of the
+    events before it, and verify would no longer say the chain was dropped.
+    """
+    with tampering(both) as raw:
+        drop_tables(raw, "{leaves}")
+    before = both.path.read_bytes() if both.path is not None else b""
+    listed = sorted(p.name for p in both.path.parent.iterdir()) if both.path else []
+    with pytest.raises(StorageError, match=r"its leaf table .* is gone") as refused:
+        Ledger.open(both.url)
+    assert "MISSING_LEAVES" in str(refused.value)
+    if both.path is not None:
+        assert both.path.read_bytes() == before
+        assert sorted(p.name for p in both.path.parent.iterdir()) == listed
+    report = audit(both)
+    assert report.counts == {"MISSING_LEAVES": 1, "TRUNCATED": 1}
+    assert (report.size, report.anchored) == (0, 0)
+
+
+def test_the_api_will_not_open_a_ledger_whose_leaves_went_in_its_wal(
+    scene: Scene,
+) -> None:
+    """Ledger.open refuses a leaf table dropped with the -wal held open."""
+    tables = tables_after_a_drop_in_the_wal(
+        scene, ["coledger_leaves"], r"its leaf table .* is gone"
+    )
+    assert "stored_events" in tables
+    assert "coledger_leaves" not in tables
+    report = audit(scene)
+    assert report.counts == {"MISSING_LEAVES": 1, "TRUNCATED": 1}
+
+
 def drop_tables(raw: Any, *tables: str) -> None:
     """Drop *tables* (named as ``raw.run`` names them), with what depends on them."""
     cascade = " CASCADE" if raw.backend == "postgres" else ""

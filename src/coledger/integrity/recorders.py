@@ -81,7 +81,15 @@ class ReadsChangedError(ConcurrencyError):
     """
 
 
-class EventsGoneError(StorageError):
+class LogTablesGoneError(StorageError):
+    """A ledger's tables show part of its log gone: nothing was created.
+
+    Creating the missing tables would start that part afresh beside what is
+    left, and so hide the loss from verify.
+    """
+
+
+class EventsGoneError(LogTablesGoneError):
     """The leaf table is there but the events table is not: nothing was created.
 
     Creating the tables would make a new, empty events table beside the hash
@@ -98,22 +106,35 @@ class LogGoneError(EventsGoneError):
     """
 
 
+class LeavesGoneError(LogTablesGoneError):
+    """The events table is there but the leaf table is not: nothing was created.
+
+    The checkpoints table, made with the leaf table, says the ledger had a
+    hash chain. A new, empty leaf table would number the next event leaf 0,
+    covering none of the events before it.
+    """
+
+
 _GONE = {
     EventsGoneError: "the events table is gone while the leaf table is there",
     LogGoneError: "the events and leaf tables are gone while the checkpoints are there",
+    LeavesGoneError: "the leaf table is gone while events and checkpoints are there",
 }
 
 
-def log_gone(names: Iterable[str], events: str) -> type[EventsGoneError] | None:
+def log_gone(names: Iterable[str], events: str) -> type[LogTablesGoneError] | None:
     """What a ledger holding the tables *names* lost of its log, if anything.
 
     ``EventsGoneError``: its leaf table without its events table (named
-    *events*); ``LogGoneError``: neither, beside its checkpoints table. Names
-    compare without regard to case, as SQLite's do.
+    *events*); ``LogGoneError``: neither, beside its checkpoints table;
+    ``LeavesGoneError``: its events and checkpoints tables without its leaf
+    table. Events alone are a ledger begun before hash leaves, not a loss.
+    Names compare without regard to case, as SQLite's do.
     """
     found = {str(name).lower() for name in names}
     if events.lower() in found:
-        return None
+        chain_gone = CHECKPOINTS in found and LEAVES not in found
+        return LeavesGoneError if chain_gone else None
     if LEAVES in found:
         return EventsGoneError
     return LogGoneError if CHECKPOINTS in found else None
