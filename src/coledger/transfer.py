@@ -268,8 +268,9 @@ def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
         raise errors.InvalidInputError(msg)
     events = _parse(lines, source)
     _check_made_ids(events, source)
-    _check_replays(events, source)
     _check_references(events, source)
+    # After references: a state check reads the ids they vouch for.
+    _check_replays(events, source)
     _check_declines(events, source)
     requests = _requests(events)
     _check_links(events, requests, source)
@@ -845,8 +846,20 @@ def _references_of(
 
 
 def _check_replays(events: _Events, source: str) -> None:
+    """Every record replays, each event from a state its command could record it in.
+
+    Replaying applies an event to whatever state it finds; a command first
+    asks the record's state (``_STATE_CHECKS``), with the record's own checks.
+    A record's events keep their order in any export, so its state before
+    each line is the one the command saw.
+    """
     aggregates: dict[UUID, Any] = {}
     for number, event in events.numbered():
+        check = _STATE_CHECKS.get(type(event))
+        if check is not None:
+            problem = _state_problem(check, aggregates.get(event.originator_id), event)
+            if problem is not None:
+                raise MalformedImportError(source, number, problem)
         try:
             aggregates[event.originator_id] = event.mutate(
                 aggregates.get(event.originator_id)
@@ -855,6 +868,46 @@ def _check_replays(events: _Events, source: str) -> None:
             raise MalformedImportError(
                 source, number, f"the event does not follow its record: {error!r}"
             ) from None
+
+
+_StateCheck = tuple[type[LedgerAggregate], Callable[[Any, Any], str | None]]
+
+
+def _state_problem(
+    check: _StateCheck, record: object, event: LedgerAggregate.Event
+) -> str | None:
+    """Why *event* could not follow *record*'s state, or None.
+
+    A record of another kind is left to the replay, which refuses it.
+    """
+    kind, problem = check
+    if not isinstance(record, kind):
+        return None
+    try:
+        return problem(record, event)
+    except errors.LedgerError as error:  # the refusal of the command's own check
+        return f"{error} (its command refuses this)"
+
+
+def _seat_free(body: Body, event: Body.SeatAssigned) -> None:
+    """One seat per member, one holder per office, as ``assign_seat`` asks."""
+    body.check_seat_free(event.member, event.office)
+
+
+def _seat_held(body: Body, event: Body.SeatVacated) -> None:
+    """Only a seat held is left, as ``vacate_seat`` asks."""
+    body.held_seat(event.member)
+
+
+_STATE_CHECKS: dict[type[LedgerAggregate.Event], _StateCheck] = {
+    Body.SeatAssigned: (Body, _seat_free),
+    Body.SeatVacated: (Body, _seat_held),
+}
+"""What a command asks of a record's state before it records each of these.
+
+Not asked, as docs/cli.md says: who cast a ballot and when (a ballot from
+outside the electorate is kept, and not counted), nor business-time order.
+"""
 
 
 class _Events(list[LedgerAggregate.Event]):

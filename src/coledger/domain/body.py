@@ -299,6 +299,12 @@ class Body(LedgerAggregate):
         self, ctx: Context, member: UUID, seat: str, office: str | None
     ) -> None:
         """Seat *member*; one seat per member, one holder per office, in time order."""
+        self.check_seat_free(member, office)
+        self._check_seat_order(ctx, member, seat, office)
+        self._record(self.SeatAssigned, ctx, member=member, seat=seat, office=office)
+
+    def check_seat_free(self, member: UUID, office: str | None) -> None:
+        """Refuse a seat for a member seated already, or in an office someone holds."""
         if member in self.seats:
             raise SeatAlreadyHeldError(
                 f"member {member} already holds a seat on {self.name!r}"
@@ -310,13 +316,16 @@ class Body(LedgerAggregate):
                         f"{other.member} already holds the office {office} "
                         f"on {self.name!r}"
                     )
-        self._check_seat_order(ctx, member, seat, office)
-        self._record(self.SeatAssigned, ctx, member=member, seat=seat, office=office)
 
-    def vacate_seat(self, ctx: Context, member: UUID) -> None:
-        """Remove *member* from their seat, no earlier than their seat last changed."""
+    def held_seat(self, member: UUID) -> Seat:
+        """*member*'s seat; NotASeatHolderError if they hold none."""
         held = self.seats.get(member)
         if held is None:
             raise NotASeatHolderError(f"member {member} holds no seat on {self.name!r}")
+        return held
+
+    def vacate_seat(self, ctx: Context, member: UUID) -> None:
+        """Remove *member* from their seat, no earlier than their seat last changed."""
+        held = self.held_seat(member)
         self._check_seat_order(ctx, member, held.seat, held.office)
         self._record(self.SeatVacated, ctx, member=member)

@@ -4,7 +4,8 @@ Commands check their arguments before an event exists; an import builds events
 from a file, so it checks them here instead, field by field, with the same
 checks and the same errors. Rules about the record's state (who may vote, what
 must come first) are checked by the aggregates' commands, not when an event is
-replayed, so an import does not apply them (docs/cli.md says so).
+replayed; an import asks some of them of each record's state as it replays
+(``transfer._STATE_CHECKS``), and not the rest (docs/cli.md says which).
 
 A sealed field whose key was destroyed is exported as its erased form
 (``[erased]``, or no categories), which is accepted wherever it can stand.
