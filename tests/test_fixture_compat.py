@@ -6,6 +6,7 @@ ones are the demo, with its printed summary and its invented people.
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import sqlite3
@@ -25,6 +26,7 @@ from coledger.integrity.source import open_source
 from coledger.privacy.classification import event_classes
 from coledger.projections.facts import Facts
 from coledger.views import ProposalView
+from conftest import TEST_MASTER_KEY
 
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
 FIXTURES = sorted(path.parent for path in FIXTURES_DIR.glob("*/expected.json"))
@@ -296,6 +298,16 @@ def test_the_kinds_no_demo_records_read_back_as_written(kinds_copy: Path) -> Non
     assert proposals["Fee"].status == proposals["Minutes"].status == "withdrawn"
     withdrawn = [e for e in events if isinstance(e, Proposal.Withdrawn)]
     assert [e.reason for e in withdrawn] == ["Already agreed.", None]
+
+
+def test_a_kept_ledger_exports_and_imports_again(fixture_copy: Path) -> None:
+    """An export of each kept ledger passes every check an import makes, and loads."""
+    with open_fixture(fixture_copy) as ledger:
+        out = io.StringIO()
+        events = ledger.export(out)
+    lines = out.getvalue().splitlines()
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as copy:
+        assert copy.import_events(lines).events == events == len(lines) - 1
 
 
 def test_an_advisory_vote_from_0_1_0_left_the_decision_to_another(

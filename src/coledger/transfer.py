@@ -47,6 +47,7 @@ from coledger.domain import (
     Member,
     Project,
     Proposal,
+    Tally,
 )
 from coledger.domain.event_rules import check_event_values
 from coledger.domain.values import (
@@ -277,7 +278,6 @@ def read_export(lines: Iterable[str], source: str = "import") -> CheckedExport:
     _check_meetings(events, source)
     _check_votes(events, requests, source)
     _check_supporters(events, source)
-    _check_deciders(events, source)
     _check_erasures(events, source)
     _check_withdrawals(events, source)
     _check_source_refs(events, source)
@@ -676,54 +676,6 @@ class _Consent:
     recorded: datetime
 
 
-_VOTE_STEPS: frozenset[type[LedgerAggregate.Event]] = frozenset(
-    (
-        Proposal.VotingOpened,
-        Proposal.BallotCast,
-        Proposal.VotingClosed,
-        Proposal.Decided,
-    )
-)
-"""The events ``_check_deciders`` reads."""
-
-
-def _check_deciders(events: _Events, source: str) -> None:
-    """A binding close's decision names as deciding only the voters it counts.
-
-    ``close_voting`` names the voters whose ballots it counts, those of the
-    electorate fixed at the opening, and D1 and the ladder read a vote's
-    deciders so: a name added there would stand among them having cast no
-    ballot. Any other decision (after an advisory close, or a later one)
-    names whom it likes.
-    """
-    electorates: dict[int, set[int]] = {}  # by the proposal's id's int
-    voters: dict[int, set[int]] = {}  # all who cast a ballot, by proposal
-    closing: set[int] = set()  # bound by a close, its decision still to come
-    decided: set[int] = set()
-    for number, event in events.numbered():
-        if type(event) not in _VOTE_STEPS:  # most events: one lookup, no isinstance
-            continue
-        if isinstance(event, Proposal.BallotCast):
-            voters.setdefault(event.originator_id.int, set()).add(event.voter.int)
-        elif isinstance(event, Proposal.VotingOpened):
-            electorates[event.originator_id.int] = {m.int for m in event.electorate}
-        elif isinstance(event, Proposal.VotingClosed) and not event.advisory:
-            closing.add(event.originator_id.int)
-        elif isinstance(event, Proposal.Decided):
-            proposal = event.originator_id.int
-            if proposal in closing and proposal not in decided:
-                counted = voters.get(proposal, set()) & electorates.get(proposal, set())
-                others = [m for m in event.decided_by if m.int not in counted]
-                if others:
-                    raise MalformedImportError(
-                        source,
-                        number,
-                        f"decided_by names {others[0]}, who cast no ballot the "
-                        "close counts: a closed vote is decided by its voters",
-                    )
-            decided.add(proposal)
-
-
 def _check_erasures(events: _Events, source: str) -> None:
     """After a member's erasure, nothing sealed about them is readable.
 
@@ -899,9 +851,112 @@ def _seat_held(body: Body, event: Body.SeatVacated) -> None:
     body.held_seat(event.member)
 
 
+def _can_open(proposal: Proposal, _: Proposal.VotingOpened) -> None:
+    """A vote opens once, on an open proposal, as ``open_voting`` asks."""
+    proposal.check_voting_can_open()
+
+
+def _close_problem(proposal: Proposal, close: Proposal.VotingClosed) -> str | None:
+    """Why *close* is not the tally and verdict closing the vote would record.
+
+    The counts are each voter's latest ballot from the electorate fixed at the
+    opening, and the verdict the opening's rule makes of them. Voters with
+    lived experience are counted from declarations in other records, so that
+    count is taken as given; it is there only under a lived-experience quorum.
+    """
+    le = close.lived_experience_participants
+    tally, verdict = proposal.closing(le, advisory=close.advisory)
+    given = Tally(
+        close.for_, close.against, close.abstain, close.block, close.electorate_size, le
+    )
+    if given != tally:
+        return (
+            f"the close counts {dict(given.counts)} of an electorate of "
+            f"{given.electorate}, but the ballots give {dict(tally.counts)} of "
+            f"{tally.electorate}: a close counts each voter's latest ballot from "
+            "the electorate fixed at the opening"
+        )
+    rule = proposal.rule
+    assert rule is not None  # noqa: S101 (closing() refuses a vote not open)
+    if (le is None) != (rule.lived_experience_quorum == 0):
+        return (
+            f"lived_experience_participants is {le!r}, but the vote's rule has a "
+            f"lived-experience quorum of {rule.lived_experience_quorum}: a close "
+            "counts voters with lived experience only under such a quorum"
+        )
+    if (close.outcome, close.reason) != (verdict.outcome, verdict.reason):
+        return (
+            f"the rule the vote opened with ({rule.kind}) makes this tally "
+            f"{verdict.outcome} ({verdict.reason}), not {close.outcome} "
+            f"({close.reason})"
+        )
+    return None
+
+
+def _decision_problem(proposal: Proposal, decided: Proposal.Decided) -> str | None:
+    """Why *decided* is not the decision its command would record, or None.
+
+    A binding close records its verdict as decided by the voters whose ballots
+    it counts (``close_voting``); any other decision overrides a binding
+    vote's verdict exactly when it goes the other way (``decide``).
+    """
+    closing = proposal.verdict is not None and not proposal.advisory
+    if not closing or proposal.decisions:
+        return _override_problem(proposal, decided)
+    return _vote_decision_problem(proposal, decided)
+
+
+def _override_problem(proposal: Proposal, decided: Proposal.Decided) -> str | None:
+    """Why *decided*, made by ``decide``, is marked wrongly as an override, or None."""
+    overrides = proposal.would_override(decided.outcome)
+    if decided.overrode_vote == overrides:
+        return None
+    if overrides:
+        assert proposal.verdict is not None  # noqa: S101 (an override needs one)
+        return (
+            f"overrode_vote is false, but a decision {decided.outcome!r} goes "
+            f"against the binding vote's verdict {proposal.verdict.outcome!r}: "
+            "decide() marks it as overriding the vote"
+        )
+    return (
+        f"overrode_vote is true, but a decision {decided.outcome!r} here goes "
+        "against no binding vote's verdict"
+    )
+
+
+def _vote_decision_problem(proposal: Proposal, decided: Proposal.Decided) -> str | None:
+    """Why *decided*, after a binding close, is not what ``close_voting`` records."""
+    expected = proposal.vote_decision()
+    counted = expected.pop("decided_by")
+    assert isinstance(counted, tuple)  # noqa: S101 (the voters, in a tuple)
+    others = [m for m in decided.decided_by if m not in counted]
+    if others:
+        return (
+            f"decided_by names {others[0]}, who cast no ballot the close counts: "
+            "a closed vote is decided by its voters"
+        )
+    left_out = [m for m in counted if m not in decided.decided_by]
+    if left_out:
+        return (
+            f"decided_by leaves out {left_out[0]}, whose ballot the close counts: "
+            "a closed vote is decided by its voters"
+        )
+    for name, value in expected.items():
+        if getattr(decided, name) != value:
+            return (
+                f"{name} is {getattr(decided, name)!r}, but the binding close "
+                f"before it records {value!r}: a closed vote records its own "
+                "decision"
+            )
+    return None
+
+
 _STATE_CHECKS: dict[type[LedgerAggregate.Event], _StateCheck] = {
     Body.SeatAssigned: (Body, _seat_free),
     Body.SeatVacated: (Body, _seat_held),
+    Proposal.VotingOpened: (Proposal, _can_open),
+    Proposal.VotingClosed: (Proposal, _close_problem),
+    Proposal.Decided: (Proposal, _decision_problem),
 }
 """What a command asks of a record's state before it records each of these.
 

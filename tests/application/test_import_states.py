@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -142,6 +143,11 @@ def naming(member: Callable[[Story], UUID]) -> Test:
     return lambda story, row: row["state"]["member"] == str(member(story))
 
 
+def vote(**values: Any) -> Change:
+    """A change to the vote the board adopted 2-0."""
+    return put(of(lambda s: s.vote), **values)
+
+
 SEATS = [
     ("SeatAssigned", put(naming(lambda s: s.bo), member=lambda s: s.ana), "holds a"),
     ("SeatAssigned", put(naming(lambda s: s.bo), office="chair"), "office chair"),
@@ -165,4 +171,103 @@ def test_a_seat_change_no_command_could_make_is_refused(
     """
     topic = f"{BODY}.{event}"
     lines, line = edited_export(story.lines, topic, make(story))
+    refused(lines, line, says)
+
+
+CLOSES = [
+    (vote(for_=1, against=1, outcome="rejected", reason="no_majority"), "ballots"),
+    (vote(electorate_size=3), "ballots"),
+    (vote(outcome="rejected", reason="no_majority"), "the rule the vote opened"),
+    (vote(lived_experience_participants=1), "lived-experience quorum"),
+    (vote(advisory=True), "opened as binding"),
+    (put(of(lambda s: s.poll), advisory=False), "opened as advisory"),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    CLOSES,
+    ids=["recount", "electorate", "verdict", "lived-experience", "binding", "poll"],
+)
+def test_a_close_the_counting_rules_would_not_give_is_refused(
+    story: Story, make: Change, says: str
+) -> None:
+    """A close records the tally of the ballots and what the vote's rule makes of it.
+
+    Its counts are each voter's latest ballot from the electorate fixed at the
+    opening, its verdict the rule's, a count of voters with lived experience
+    only under a rule that needs one, and it closes the vote as it was opened.
+    """
+    lines, line = edited_export(story.lines, f"{PROPOSAL}.VotingClosed", make(story))
+    refused(lines, line, says)
+
+
+def by_the_chair(story: Story, row: dict[str, Any]) -> bool:
+    """The chair's decision that went against the vote on the third proposal."""
+    return of(lambda s: s.overruled)(story, row) and row["state"]["method"] == "chair"
+
+
+DECISIONS = [
+    (vote(outcome="rejected"), "outcome"),
+    (vote(method="consensus"), "method"),
+    (vote(decided_by=lambda s: [str(s.ana)]), "decided_by"),
+    (vote(overrode_vote=True), "overrode_vote"),
+    (vote(rationale="We liked it."), "rationale"),
+    (put(by_the_chair, overrode_vote=False), "overrode_vote"),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    DECISIONS,
+    ids=["outcome", "method", "a-voter-left-out", "override", "rationale", "later"],
+)
+def test_a_decision_unlike_the_vote_it_follows_is_refused(
+    story: Story, make: Change, says: str
+) -> None:
+    """close_voting records the verdict as decided by the voters, overriding nothing.
+
+    A later decision overrides the vote exactly when it goes the other way:
+    the reports count overrides from that flag.
+    """
+    lines, line = edited_export(story.lines, f"{PROPOSAL}.Decided", make(story))
+    refused(lines, line, says)
+
+
+def repeated(lines: list[str], topic: str, record: UUID) -> tuple[list[str], int]:
+    """*lines* with *record*'s first *topic* line given twice; the second's line.
+
+    Positions are doubled to make room, and the record's later versions moved on.
+    """
+    header, *rows = (json.loads(line) for line in lines)
+    header["events"] += 1
+    out, again = [header], 0
+    for row in rows:
+        row["position"] *= 2
+        if row["originator_id"] == str(record) and again:
+            row["originator_version"] += 1
+        out.append(row)
+        if not again and row["topic"] == topic and row["originator_id"] == str(record):
+            copy = json.loads(json.dumps(row))
+            copy["position"] += 1
+            copy["originator_version"] += 1
+            out.append(copy)
+            again = len(out)
+    return [json.dumps(row) for row in out], again
+
+
+@pytest.mark.parametrize(
+    ("event", "says"),
+    [("VotingOpened", "already opened"), ("VotingClosed", "is not open")],
+    ids=["opened-twice", "closed-twice"],
+)
+def test_a_vote_opened_or_closed_twice_is_refused(
+    story: Story, event: str, says: str
+) -> None:
+    """open_voting refuses a vote already open, and a close a vote already closed.
+
+    Opened again, the vote would take a new electorate and rule under ballots
+    cast already; closed again, a second tally would stand for one vote.
+    """
+    lines, line = repeated(story.lines, f"{PROPOSAL}.{event}", story.poll)
     refused(lines, line, says)

@@ -827,17 +827,24 @@ class Proposal(LedgerAggregate):
         lived_experience_participants: int | None,
     ) -> Decision:
         """Close voting, apply the rule fixed at opening, and record the decision."""
-        _, verdict = self._close(ctx, lived_experience_participants, advisory=False)
-        assert self.rule is not None  # noqa: S101 (checked by _close)
-        return self._decide(
-            ctx,
-            decision_id=decision_id,
-            outcome=verdict.outcome,
-            method=self.rule.method,
-            decided_by=tuple(b.voter for b in self.counted_ballots),
-            rationale=None,
-            overrode_vote=False,
-        )
+        self._close(ctx, lived_experience_participants, advisory=False)
+        return self._decide(ctx, decision_id=decision_id, **self.vote_decision())
+
+    def vote_decision(self) -> dict[str, object]:
+        """The fields of the decision a binding close records, once it is recorded.
+
+        The verdict's outcome, by the rule's method, decided by the voters
+        whose ballots the close counts.
+        """
+        assert self.verdict is not None  # noqa: S101 (set by the close)
+        assert self.rule is not None  # noqa: S101 (set by the opening)
+        return {
+            "outcome": self.verdict.outcome,
+            "method": self.rule.method,
+            "decided_by": tuple(b.voter for b in self.counted_ballots),
+            "rationale": None,
+            "overrode_vote": False,
+        }
 
     def _close(
         self,
@@ -846,23 +853,10 @@ class Proposal(LedgerAggregate):
         *,
         advisory: bool,
     ) -> tuple[Tally, Verdict]:
-        if self.status != "voting" or self.rule is None:
-            raise VotingNotOpenError(f"voting on proposal {self.id} is not open")
+        self._check_voting_open()
         counted = "the latest ballot it counts"
         self._check_after_ballots(ctx, "closing the vote", counted)
-        opened = self.advisory_opening
-        if opened is not None and opened != advisory:
-            kind, close = (
-                ("advisory", "close_advisory_vote")
-                if opened
-                else ("binding", "close_voting")
-            )
-            raise WrongStateError(
-                f"voting on proposal {self.id} was opened as {kind}: close it "
-                f"with {close}()"
-            )
-        tally = self.current_tally(lived_experience_participants)
-        verdict = self.rule.decide(tally)
+        tally, verdict = self.closing(lived_experience_participants, advisory=advisory)
         self._record(
             self.VotingClosed,
             # A binding vote's source reference names the decision that follows.
@@ -878,6 +872,35 @@ class Proposal(LedgerAggregate):
             advisory=advisory,
         )
         return tally, verdict
+
+    def _check_voting_open(self) -> Rule:
+        """The open vote's rule; VotingNotOpenError if no vote is open."""
+        if self.status != "voting" or self.rule is None:
+            raise VotingNotOpenError(f"voting on proposal {self.id} is not open")
+        return self.rule
+
+    def closing(
+        self, lived_experience_participants: int | None, *, advisory: bool
+    ) -> tuple[Tally, Verdict]:
+        """The tally and verdict that closing the open vote now fixes.
+
+        Refused if no vote is open, or if it was opened as the other kind
+        (advisory or binding) than *advisory* closes it as.
+        """
+        rule = self._check_voting_open()
+        opened = self.advisory_opening
+        if opened is not None and opened != advisory:
+            kind, close = (
+                ("advisory", "close_advisory_vote")
+                if opened
+                else ("binding", "close_voting")
+            )
+            raise WrongStateError(
+                f"voting on proposal {self.id} was opened as {kind}: close it "
+                f"with {close}()"
+            )
+        tally = self.current_tally(lived_experience_participants)
+        return tally, rule.decide(tally)
 
     def decide(
         self,
@@ -921,12 +944,6 @@ class Proposal(LedgerAggregate):
             self.delivered_at,
             "the latest delivery action or evaluation of the decision in force",
         )
-        overrode = (
-            self.verdict is not None
-            and not self.advisory
-            and self.verdict.outcome != "not_valid"
-            and not _same_direction(self.verdict.outcome, outcome)
-        )
         return self._decide(
             ctx,
             decision_id=decision_id,
@@ -934,7 +951,16 @@ class Proposal(LedgerAggregate):
             method=method,
             decided_by=decided_by,
             rationale=rationale,
-            overrode_vote=overrode,
+            overrode_vote=self.would_override(outcome),
+        )
+
+    def would_override(self, outcome: str) -> bool:
+        """Whether a decision of *outcome* now goes against a binding vote's verdict."""
+        return (
+            self.verdict is not None
+            and not self.advisory
+            and self.verdict.outcome != "not_valid"
+            and not _same_direction(self.verdict.outcome, outcome)
         )
 
     def _decide(self, ctx: Context, **fields: object) -> Decision:
