@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -370,8 +371,11 @@ def test_a_decline_made_good_by_a_provided_alternative(org: Board) -> None:
     assert access.unresolved_declines(org.lens()) == 0
     # The decline itself still failed: 1 on time (the alternative) of 2.
     assert access.x1(org.lens(), TH).value == 1 / 2
-    # At exactly the fulfilment cut the band is met.
+    # At exactly the fulfilment cut the band is met, and at a cut that
+    # arithmetic left a hair over it too.
     assert access.x1(org.lens(), Thresholds(fulfilment=0.5)).band == "met"
+    hair = Thresholds(fulfilment=math.nextafter(0.5, 1))
+    assert access.x1(org.lens(), hair).band == "met"
 
 
 def test_a_decline_made_good_at_the_edges(org: Board) -> None:
@@ -583,8 +587,10 @@ def test_x3_papers_lead_time_per_meeting_and_format(org: Board) -> None:
     assert (x3.value, x3.n, x3.band) == (2 / 4, 4, "late")
     # With a 5-day lead, (m1,ER) is on time too: 3 of 4.
     assert access.x3(org.lens(), Thresholds(deliberation_days=5)).value == 3 / 4
-    # At exactly the fulfilment cut the band is on time.
+    # At exactly the fulfilment cut the band is on time, and a hair under it.
     assert access.x3(org.lens(), Thresholds(fulfilment=0.5)).band == "on_time"
+    hair = Thresholds(fulfilment=math.nextafter(0.5, 1))
+    assert access.x3(org.lens(), hair).band == "on_time"
     # The period keeps m1 only (starts in [day 5, day 15)): 1 of 2.
     period = org.lens(since=day(5), until=day(15))
     assert access.x3(period, TH).value == 1 / 2

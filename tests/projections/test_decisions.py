@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -229,6 +230,9 @@ def test_d1_counts_decisions_made_with_a_lived_experience_decider(
     assert (group.value, group.band) == (1.0, "shared")
     # At exactly the inclusion cut the band is shared: 2 / 5 against 0.4.
     assert d1(board, Thresholds(decision_inclusion=0.4)).band == "shared"
+    # So it is at a cut that arithmetic left a hair over it (0.1 * 4 may not be 0.4).
+    hair = Thresholds(decision_inclusion=math.nextafter(0.4, 1))
+    assert d1(board, hair).band == "shared"
 
 
 def test_d1_and_d2_look_only_at_the_period(make_org: Callable[[], Org]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -462,6 +463,9 @@ def test_decline_made_good_keeps_co_production(org: Org) -> None:
     lens = Lens(org.ledger.facts(), Scope.project(plan))
     (lenient,) = ladder.classify(lens, Thresholds(fulfilment=0.75))
     assert (lenient.rung, lenient.flags) == ("CO_PRODUCTION", ())
+    # X1 at a cut that arithmetic left a hair over it is at the cut.
+    (hair,) = ladder.classify(lens, Thresholds(fulfilment=math.nextafter(0.75, 1)))
+    assert (hair.rung, hair.flags) == ("CO_PRODUCTION", ())
 
 
 def _vote_over_an_unmet_need(org: Org, requester: UUID, code: str) -> Rung:

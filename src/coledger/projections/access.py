@@ -608,7 +608,7 @@ def x1(lens: Lens, th: Thresholds) -> Figure:
         outcome == "declined" and not made_good(lens, a) for a, _, outcome in items
     )
     value = met / len(items)
-    band = "met" if value >= th.fulfilment else "shortfall"
+    band = band_of(value, [(th.fulfilment, "shortfall")], "met")
     note = (
         f"{counts['late']} provided late, {counts['declined']} declined "
         f"({never} never made good), {counts['unresolved']} unresolved, "
@@ -707,7 +707,7 @@ def x3(lens: Lens, th: Thresholds) -> Figure:
     if not pairs:
         return insufficient("X3", "no papers were issued for meetings in the period")
     value = on_time / pairs
-    band = "on_time" if value >= th.fulfilment else "late"
+    band = band_of(value, [(th.fulfilment, "late")], "on_time")
     return Figure("X3", value, pairs, None, band)
 
 

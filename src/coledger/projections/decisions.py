@@ -125,7 +125,7 @@ def d1(lens: Lens, th: Thresholds) -> Figure:
         if d.decided_by
     ]
     value = included / len(found)
-    band = "shared" if value >= th.decision_inclusion else "not_shared"
+    band = band_of(value, [(th.decision_inclusion, "not_shared")], "shared")
     mean = sum(shares) / len(shares) if shares else 0.0
     note = (
         f"{included} of {len(found)} decisions; mean lived-experience share "

@@ -424,9 +424,9 @@ def terms(lens: Lens, th: Thresholds, proposals: list[ProposalFacts]) -> Terms:
         le_overrides += any(lens.le(a.member, opened) for a in unmet)
     r2, r3, x1 = figures["R2"].value, figures["R3"].value, figures["X1"].value
     equal = (
-        (r3 is None or r3 >= 1 - 1e-9)
+        (r3 is None or not below(r3, 1))
         and (r2 is None or r2 == 0)
-        and (x1 is None or x1 >= th.fulfilment)
+        and (x1 is None or not below(x1, th.fulfilment))
         and not declines
         and not le_overrides
     )
