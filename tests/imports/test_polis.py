@@ -928,6 +928,19 @@ SPOILT: dict[str, tuple[Spoiler, type[InvalidInputError]]] = {
         first_statement(author=-(10**5000)),
         InvalidInputError,
     ),
+    "comment_id too long to write out": (
+        first_statement(comment_id=10**5000),
+        InvalidInputError,
+    ),
+    "author too large to write out": (
+        first_statement(author=10**5000),
+        InvalidInputError,
+    ),
+    "voter too long to write out": (first_vote(voter=10**5000), InvalidInputError),
+    "a vote's line too long to write out": (
+        first_vote(line=10**5000),
+        InvalidInputError,
+    ),
     "moderated too long to write out": (
         first_statement(moderated=10**5000),
         InvalidInputError,

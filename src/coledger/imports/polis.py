@@ -567,10 +567,20 @@ def _items(field: str, value: object, kind: type[_T]) -> tuple[_T, ...]:
 
 
 def _natural(field: str, value: object) -> int:
-    """A whole number >= 0 (not a bool), else InvalidInputError."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    """A whole number >= 0 (not a bool) that fits a source reference, else an error.
+
+    Ids and lines are written into names and source references; one of more
+    digits than a source reference holds would not fit, and one of over 4,300
+    could not even be written out to measure it.
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 0 <= value < 10**v.MAX_SOURCE_REF
+    ):
         raise InvalidInputError(
-            f"{field} must be a whole number >= 0, not {shown_briefly(value)}"
+            f"{field} must be a whole number >= 0 of at most {v.MAX_SOURCE_REF} "
+            f"digits, not {shown_briefly(value)}"
         )
     return value
 
