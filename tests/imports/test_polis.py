@@ -705,6 +705,21 @@ def test_bytes_that_are_not_utf8_are_named(copy: Path, memory_ledger: Ledger) ->
     assert memory_ledger.position == 0
 
 
+@pytest.mark.parametrize("end", [b"\r", b"\r\n"])
+def test_bad_bytes_are_named_on_their_line_whatever_ends_the_lines(
+    copy: Path, memory_ledger: Ledger, end: bytes
+) -> None:
+    """Lines ended by CR alone, or CRLF, are counted as the CSV reader counts them."""
+    path = copy / "comments.csv"
+    data = path.read_bytes().splitlines()
+    data[4] = data[4][:20] + b"\xff" + data[4][20:]
+    path.write_bytes(end.join(data) + end)
+    with pytest.raises(MalformedImportError) as raised:
+        import_polis(memory_ledger, copy)
+    assert (raised.value.line, raised.value.reason) == (5, "not valid UTF-8 text")
+    assert memory_ledger.position == 0
+
+
 @pytest.mark.parametrize("name", ["comments.csv", "votes.csv"])
 @pytest.mark.parametrize("where", ["middle", "last"])
 def test_a_quote_never_closed_is_named_on_the_line_it_opens(

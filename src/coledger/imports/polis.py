@@ -76,6 +76,8 @@ months of 1970, and milliseconds read as seconds after 2199, so each timestamp
 has one reading that can be a Polis time."""
 _INTEGER = re.compile(r"-?[0-9]+")
 _NATURAL = re.compile(r"[0-9]+")
+_LINE_END = re.compile(rb"\r\n?|\n")
+"""A line's end as the CSV reader counts lines: CRLF, LF, or CR alone."""
 
 
 @attrs.frozen
@@ -197,7 +199,7 @@ def _read_text(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
+        line = len(_LINE_END.findall(data, 0, error.start)) + 1
         raise MalformedImportError(path, line, "not valid UTF-8 text") from error
 
 
