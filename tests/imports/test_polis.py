@@ -490,6 +490,16 @@ DAMAGES: dict[str, tuple[str, Callable[[list[str]], list[str]], str]] = {
     ),
     "vote timestamp of 5,000 digits": ("votes.csv", setter(0, "9" * 5000), "range"),
     "comment-id of 5,000 digits": ("comments.csv", setter(2, "9" * 5000), "digits"),
+    "vote of 5,000 digits": (
+        "votes.csv",
+        setter(4, "1" * 5000),
+        "vote has 5,000 digits, too many to be -1, 0 or 1",
+    ),
+    "moderated of 5,000 digits": (
+        "comments.csv",
+        setter(6, "1" * 5000),
+        "moderated has 5,000 digits, too many to be -1, 0 or 1",
+    ),
     "empty statement": ("comments.csv", setter(7, "  "), "empty"),
     "control character": ("comments.csv", setter(7, "bad\x07bell"), "U+0007"),
     "vote missing a column": ("votes.csv", lambda c: c[:-1], "4 columns"),

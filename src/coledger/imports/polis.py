@@ -251,12 +251,12 @@ def _table(path: Path, wanted: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
 
 
 def _integer(path: Path, line: int, column: str, text: str) -> int:
-    """A whole number from one cell, or MalformedImportError."""
+    """A vote or moderation (a whole number) from one cell, or MalformedImportError."""
     if not _INTEGER.fullmatch(text.strip()):
         raise MalformedImportError(
             path, line, f"{column} {text!r} is not a whole number"
         )
-    return _int(path, line, column, text)
+    return _int(path, line, column, text, "-1, 0 or 1")
 
 
 def _identifier(path: Path, line: int, column: str, text: str) -> int:
@@ -265,15 +265,15 @@ def _identifier(path: Path, line: int, column: str, text: str) -> int:
         raise MalformedImportError(
             path, line, f"{column} {text!r} is not a whole number >= 0"
         )
-    return _int(path, line, column, text)
+    return _int(path, line, column, text, "an id")
 
 
-def _int(path: Path, line: int, column: str, text: str) -> int:
+def _int(path: Path, line: int, column: str, text: str, what: str) -> int:
     """int(text), or MalformedImportError for more digits than Python converts."""
     try:
         return int(text)
     except ValueError:
-        msg = f"{column} has {len(text.strip()):,} digits, too many to be an id"
+        msg = f"{column} has {len(text.strip()):,} digits, too many to be {what}"
         raise MalformedImportError(path, line, msg) from None
 
 
