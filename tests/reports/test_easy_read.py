@@ -344,6 +344,24 @@ def test_the_seats_point_names_no_single_board_for_several_bodies(fmt: str) -> N
     )
 
 
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_the_seats_point_names_no_board_where_no_body_holds_a_seat(fmt: str) -> None:
+    """A ledger with no bodies asks "Who can vote?", naming no board it has not got."""
+    with Ledger.open("memory://") as ledger:
+        report = ledger.power_sharing()
+    out = render(report, audience="members", format=fmt)
+    assert re.search(r"Who can vote\?(<|\n)", out)
+    assert "board" not in out.lower()
+    seats_unknown = attrs.evolve(
+        _hand_made("project"),
+        scope=Scope.ledger(),
+        indicators={"R1": Figure("R1", 0.5, 20, 0.5, "balanced")},
+    )
+    out = render(seats_unknown, audience="members", format=fmt)
+    assert "We have 20 voting seats." in out
+    assert "board" not in out.lower()
+
+
 def test_a_process_below_the_first_step_is_not_on_step_0() -> None:
     """The report says step 1 is the lowest, so "no involvement" is off the ladder."""
     # enough people, and proposals of lived experience, for a rung

@@ -257,7 +257,7 @@ def decisions(safe: SafeReport, group: str) -> Point:
 def seats(
     safe: SafeReport,
     group: str,
-    where: str,
+    where: str | None,
     *,
     plural: bool = False,
     named: bool = False,
@@ -266,6 +266,8 @@ def seats(
 
     *named* when *where* is the name the caller gave the body: a name is
     printed as it is spelt ("iCoach panel"), even at a sentence's start.
+    *where* is None when no body is known to hold a seat: the heading then
+    names none.
     """
     f = safe.indicators.get("R1")
     if f is None or f.value is None or f.n is None:
@@ -277,11 +279,12 @@ def seats(
             "balanced": "That is a fair share.",
             "le_majority": "They hold most of the votes.",
         }.get(f.band or "", "")
-        holders = where if named else _cap(where)
+        holders = where if named else _cap(where or "we")
+        has = "have" if plural or where is None else "has"
         lines = tuple(
             line
             for line in (
-                f"{holders} {'have' if plural else 'has'} {f.n} voting seats.",
+                f"{holders} {has} {f.n} voting seats.",
                 f"{_cap(group)} hold {f.value.words} of them.",
                 verdict,
                 *_few_answered(f),
@@ -291,7 +294,7 @@ def seats(
     return Point(
         icon="seats",
         caption="The numbers about votes",
-        heading=f"Who can vote on {where}?",
+        heading="Who can vote?" if where is None else f"Who can vote on {where}?",
         lines=lines,
         meter=None if f is None else _meter(f"Seats held by {group}", f),
         table=(
@@ -416,12 +419,13 @@ def ladder(safe: SafeReport, group: str) -> Point:
     )
 
 
-def seat_holders(safe: SafeReport, named: str | None) -> tuple[str, bool]:
+def seat_holders(safe: SafeReport, named: str | None) -> tuple[str | None, bool]:
     """What the seats point calls the bodies it counts, and whether that is plural.
 
     A body's report is about that body. A project's and the organisation's
     pool the seats of every body they take in (the organisation's, of its
-    governance bodies), so they say "the board" only when there is one.
+    governance bodies), so they say "the board" only when there is one, and
+    the organisation's names none (None) when no body holds a seat.
     """
     if safe.scope.kind == "body":
         return named or "this group", False
@@ -430,7 +434,9 @@ def seat_holders(safe: SafeReport, named: str | None) -> tuple[str, bool]:
         if one:
             return "the group in this project", False
         return "the groups in this project", True
-    if safe.seat_bodies is not None and not one:
+    if safe.seat_bodies is None:
+        return None, False
+    if not one:
         return "our boards", True
     return "the board", False
 
@@ -492,7 +498,9 @@ def build(
     points = (
         ideas(safe, who),
         decisions(safe, who),
-        seats(safe, who, where, plural=plural, named=where == named),
+        seats(
+            safe, who, where, plural=plural, named=named is not None and where == named
+        ),
         support(safe),
         feedback(safe, who),
         ladder(safe, who),
