@@ -322,6 +322,17 @@ def test_an_empty_ledgers_board_report_says_what_it_has_none_of() -> None:
     assert "Each decision and its tag" not in html  # no empty table
 
 
+def test_the_boards_chart_of_no_decisions_reads_sensibly() -> None:
+    """With no decisions, the tags chart's text alternative gives no 0-to-0 scale."""
+    with Ledger.open("memory://") as ledger:
+        report = ledger.power_sharing()
+    html = render(report, audience="board", format="html")
+    desc = re.search(r'<desc id="tags-chart-[^"]*">(.*?)</desc>', html)
+    assert desc is not None
+    assert "scale" not in desc.group(1)
+    assert desc.group(1).startswith("decided with lived experience: 0; ")
+
+
 def test_spaces_around_the_group_and_organisation_are_not_printed(
     demo_report: PowerSharingReport,
 ) -> None:

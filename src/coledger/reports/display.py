@@ -60,8 +60,9 @@ class Bar:
     """False when there is nothing to draw (withheld, or not enough evidence)."""
     marker: float | None = None
     """Where "equal" sits on the scale, for parity ratios."""
-    scale: str = "0% to 100%"
-    """The scale in words, for the chart's text alternative."""
+    scale: str | None = "0% to 100%"
+    """The scale in words, for the chart's text alternative; None when there is
+    nothing to measure the bar against (a count of none)."""
 
 
 @attrs.frozen
@@ -528,7 +529,7 @@ def board_tags(report: PowerSharingReport) -> tuple[tuple[TagRow, ...], str]:
                 count / total if total else 0.0,
                 count / total if total else 0.0,
                 str(count),
-                scale=f"0 to {total} decisions",
+                scale=f"0 to {total} decisions" if total else None,
             ),
         )
         for tag, count in counts.items()

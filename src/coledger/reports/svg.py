@@ -139,7 +139,10 @@ def bar_chart(
                 fill=INK,
             )
         )
-    desc = "; ".join(f"{label}: {bar.label} (scale {bar.scale})" for label, bar in rows)
+    desc = "; ".join(
+        f"{label}: {bar.label}" + ("" if bar.scale is None else f" (scale {bar.scale})")
+        for label, bar in rows
+    )
     return _graphic(uid, title, desc, width, height, *body)
 
 
