@@ -718,7 +718,7 @@ def test_d5_a_chair_overturning_a_vote_the_le_voters_lost_is_no_override(
     # The vote went against the LE voters (2 for, rejected): an override. The
     # chair's adoption went their way: none. 1 of 2 decisions.
     assert (figure.value, figure.n) == (1 / 2, 2)
-    assert figure.note == "1 overrides; rationale coverage 0.00 (0 with feedback after)"
+    assert figure.note == "1 override; rationale coverage 0.00 (0 with feedback after)"
 
 
 def test_d5_abstentions_count_against_a_majority_of_le_ballots(

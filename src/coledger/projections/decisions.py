@@ -310,8 +310,9 @@ def d5(lens: Lens, th: Thresholds) -> Figure:
         band, note = "none", "no overrides"
     else:
         band = "explained" if explained == len(overrides) else "unexplained"
+        many = "override" if len(overrides) == 1 else "overrides"
         note = (
-            f"{len(overrides)} overrides; rationale coverage "
+            f"{len(overrides)} {many}; rationale coverage "
             f"{explained / len(overrides):.2f} ({explained} with feedback after)"
         )
     coverage = lens.coverage(_decider_acts(found))
