@@ -452,8 +452,18 @@ def test_a_share_written_in_more_than_forty_characters_is_refused() -> None:
     """Forty characters of text are read as a share; forty-one are refused unread."""
     forty = "0.5" + "0" * 37
     assert Rule("majority", quorum=forty).quorum == Fraction(1, 2)
-    with pytest.raises(InvalidRuleError, match="no exponent"):
+    with pytest.raises(InvalidRuleError, match="too long"):
         Rule("majority", quorum=forty + "0")
+
+
+def test_a_share_refused_for_its_length_says_so() -> None:
+    """A share written in 41 characters is refused as too long, not as no number."""
+    with pytest.raises(InvalidRuleError) as refused:
+        Rule.majority(quorum="0." + "1" * 40)
+    message = str(refused.value)
+    assert "too long: 42 characters" in message
+    assert "at most 40" in message
+    assert "not a number" not in message
 
 
 @pytest.mark.parametrize("kind", ["majority", "consensus", "consent"])

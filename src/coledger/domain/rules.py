@@ -63,11 +63,14 @@ def _fraction(value: object, field: str = "share") -> Fraction:
         raise InvalidRuleError(
             f"{field} {shown_value(value)} is not a number between 0 and 1"
         )
-    if isinstance(value, str) and (
-        len(value) > MAX_SHARE_TEXT or _NOT_A_SHARE.search(value)
-    ):
+    if isinstance(value, str) and len(value) > MAX_SHARE_TEXT:
         raise InvalidRuleError(
-            f"{field} {value[:MAX_SHARE_TEXT]!r} is not a number between 0 and 1 "
+            f"{field} is too long: {len(value):,} characters, where a share "
+            f"written as text has at most {MAX_SHARE_TEXT}"
+        )
+    if isinstance(value, str) and _NOT_A_SHARE.search(value):
+        raise InvalidRuleError(
+            f"{field} {value!r} is not a number between 0 and 1 "
             "written as a fraction or a decimal (no exponent)"
         )
     try:
