@@ -143,7 +143,7 @@ BAD: list[tuple[str, ExportChange, str]] = [
     (
         "coledger.domain.body:Body.Established",
         put(rule_kind="threshold", rule_threshold=" 0.6 "),
-        "'3/5'",
+        "space or a line break",
     ),
     ("coledger.domain.body:Body.Established", put(rule_quorum="-0"), "written as"),
     (

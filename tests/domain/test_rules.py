@@ -456,6 +456,18 @@ def test_a_share_written_in_more_than_forty_characters_is_refused() -> None:
         Rule("majority", quorum=forty + "0")
 
 
+@pytest.mark.parametrize(
+    "text", ["0.7\n", " 0.7", "0.7 ", "\t0.7", "\u00a00.7", "\x0b0.7", "\r\n0.7"]
+)
+def test_a_share_with_a_space_or_line_break_around_it_is_refused(text: str) -> None:
+    """Fraction ignores spaces and line breaks around a number; a share refuses them."""
+    with pytest.raises(InvalidRuleError, match="space or a line break"):
+        Rule.supermajority(text)
+    with pytest.raises(InvalidRuleError, match=r"^quorum .*space or a line break"):
+        Rule.majority(quorum=text.replace("7", "5"))
+    assert Rule.supermajority("0.7").threshold == Fraction(7, 10)
+
+
 def test_a_share_refused_for_its_length_says_so() -> None:
     """A share written in 41 characters is refused as too long, not as no number."""
     with pytest.raises(InvalidRuleError) as refused:

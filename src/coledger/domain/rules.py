@@ -68,6 +68,13 @@ def _fraction(value: object, field: str = "share") -> Fraction:
             f"{field} is too long: {len(value):,} characters, where a share "
             f"written as text has at most {MAX_SHARE_TEXT}"
         )
+    if isinstance(value, str) and value != value.strip():
+        # Fraction reads past them, where every other text coledger is given
+        # refuses control characters: a share is written alone, as it is kept.
+        raise InvalidRuleError(
+            f"{field} {value!r} begins or ends with a space or a line break; "
+            "write the number alone"
+        )
     if isinstance(value, str) and _NOT_A_SHARE.search(value):
         raise InvalidRuleError(
             f"{field} {value!r} is not a number between 0 and 1 "
