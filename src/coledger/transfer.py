@@ -897,11 +897,13 @@ def _decision_problem(proposal: Proposal, decided: Proposal.Decided) -> str | No
     """Why *decided* is not the decision its command would record, or None.
 
     A binding close records its verdict as decided by the voters whose ballots
-    it counts (``close_voting``); any other decision overrides a binding
-    vote's verdict exactly when it goes the other way (``decide``).
+    it counts (``close_voting``); any other decision is one ``decide`` could
+    record in the proposal's state, and overrides a binding vote's verdict
+    exactly when it goes the other way.
     """
     closing = proposal.verdict is not None and not proposal.advisory
     if not closing or proposal.decisions:
+        proposal.check_decision(decided.method)
         return _override_problem(proposal, decided)
     return _vote_decision_problem(proposal, decided)
 
@@ -961,7 +963,10 @@ _STATE_CHECKS: dict[type[LedgerAggregate.Event], _StateCheck] = {
 """What a command asks of a record's state before it records each of these.
 
 Not asked, as docs/cli.md says: who cast a ballot and when (a ballot from
-outside the electorate is kept, and not counted), nor business-time order.
+outside the electorate is kept, and not counted), business-time order, nor a
+rule the commands took up after coledger 0.1.0 had recorded what it refuses
+(a deferral after a vote that settled the proposal), so that 0.1.0's ledgers
+still import.
 """
 
 

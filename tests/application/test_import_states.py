@@ -1,9 +1,10 @@
-"""An import refuses seats and votes in states that the commands refuse."""
+"""An import refuses seats, votes and proposals' steps in states the commands refuse."""
 
 from __future__ import annotations
 
 import io
 import json
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +38,8 @@ class Story:
     vote: UUID
     poll: UUID
     overruled: UUID
+    ruled: UUID
+    dropped: UUID
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +49,10 @@ def story() -> Story:
     Ana chairs the board and Bo holds a voting seat; Cy sat as an observer and
     left; Dee never sat. On the vote, Bo voted against and then for, and the
     board adopted it 2-0. The poll was advisory. The third proposal was
-    adopted by Ana's vote alone and then rejected by the chair, overriding it.
+    adopted by Ana's vote alone, given an action, and then rejected by the
+    chair, overriding it. The fourth was commented on, amended, adopted by the
+    chair with no vote, and its action done and evaluated; the fifth was
+    withdrawn.
     """
     with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
         ana = ledger.register_member("Ana Example", occurred_at=on(1))
@@ -78,13 +84,46 @@ def story() -> Story:
         ledger.close_voting(vote, by=ana, occurred_at=on(8))
         ledger.close_advisory_vote(poll, by=ana, occurred_at=on(8))
         ledger.close_voting(overruled, by=ana, occurred_at=on(8))
+        ledger.assign_action(
+            overruled, description="Do it", owners=[bo], by=ana, occurred_at=on(8)
+        )
         ledger.decide(
             overruled, outcome="rejected", method="chair", by=ana, occurred_at=on(9)
         )
+        ruled, dropped = (
+            ledger.raise_proposal(
+                board, proposers=[ana], title=title, text="x", occurred_at=on(4)
+            )
+            for title in ("Ruled", "Dropped")
+        )
+        said = ledger.comment(ruled, author=bo, text="Shorter.", occurred_at=on(5))
+        ledger.amend_proposal(
+            ruled, by=ana, text="y", takes_up=[said], occurred_at=on(6)
+        )
+        ledger.decide(
+            ruled, outcome="adopted", method="chair", by=ana, occurred_at=on(7)
+        )
+        done = ledger.assign_action(
+            ruled, description="Do it", owners=[bo], by=ana, occurred_at=on(8)
+        )
+        ledger.complete_action(ruled, done, by=bo, occurred_at=on(9))
+        ledger.record_evaluation(
+            ruled, summary="Done.", authors=[bo], by=ana, occurred_at=on(10)
+        )
+        ledger.withdraw_proposal(dropped, by=ana, occurred_at=on(5))
         out = io.StringIO()
         ledger.export(out)
         return Story(
-            out.getvalue().splitlines(), ana, bo, cy, dee, vote, poll, overruled
+            out.getvalue().splitlines(),
+            ana,
+            bo,
+            cy,
+            dee,
+            vote,
+            poll,
+            overruled,
+            ruled,
+            dropped,
         )
 
 
@@ -235,25 +274,41 @@ def test_a_decision_unlike_the_vote_it_follows_is_refused(
 
 
 def repeated(lines: list[str], topic: str, record: UUID) -> tuple[list[str], int]:
-    """*lines* with *record*'s first *topic* line given twice; the second's line.
+    """*lines* with *record*'s *topic* line given twice; the second's line."""
+    return inserted(lines, record, topic, row_of(lines, topic, record))
+
+
+def row_of(lines: list[str], topic: str, record: UUID) -> dict[str, Any]:
+    """The first *topic* row of *record* in *lines*."""
+    rows = (json.loads(line) for line in lines[1:])
+    return next(
+        row
+        for row in rows
+        if row["topic"] == topic and row["originator_id"] == str(record)
+    )
+
+
+def inserted(
+    lines: list[str], record: UUID, after: str, row: dict[str, Any]
+) -> tuple[list[str], int]:
+    """*lines* with *row* put in *record* after its last *after* line; its line.
 
     Positions are doubled to make room, and the record's later versions moved on.
     """
     header, *rows = (json.loads(line) for line in lines)
     header["events"] += 1
-    out, again = [header], 0
-    for row in rows:
-        row["position"] *= 2
-        if row["originator_id"] == str(record) and again:
-            row["originator_version"] += 1
-        out.append(row)
-        if not again and row["topic"] == topic and row["originator_id"] == str(record):
-            copy = json.loads(json.dumps(row))
-            copy["position"] += 1
-            copy["originator_version"] += 1
-            out.append(copy)
-            again = len(out)
-    return [json.dumps(row) for row in out], again
+    mine = [i for i, r in enumerate(rows) if r["originator_id"] == str(record)]
+    at = max(i for i in mine if rows[i]["topic"] == after)
+    for index, old in enumerate(rows):
+        old["position"] *= 2
+        if index in mine and index > at:
+            old["originator_version"] += 1
+    new = json.loads(json.dumps(row))
+    new["originator_id"] = str(record)
+    new["position"] = rows[at]["position"] + 1
+    new["originator_version"] = rows[at]["originator_version"] + 1
+    out = [header, *rows[: at + 1], new, *rows[at + 1 :]]
+    return [json.dumps(r) for r in out], at + 3
 
 
 @pytest.mark.parametrize(
@@ -271,3 +326,102 @@ def test_a_vote_opened_or_closed_twice_is_refused(
     """
     lines, line = repeated(story.lines, f"{PROPOSAL}.{event}", story.poll)
     refused(lines, line, says)
+
+
+FRESH = {
+    "Decided": "decision_id",
+    "ActionAssigned": "action_id",
+    "EvaluationRecorded": "evaluation_id",
+    "Commented": "comment_id",
+}
+"""The id a command makes for what it records, by event: a copy needs its own."""
+
+
+@attrs.frozen
+class Step:
+    """A copy of one proposal's step put into another (or the same) after a line.
+
+    Each change is a value, or made from the story.
+    """
+
+    event: str
+    source: Callable[[Story], UUID]
+    into: Callable[[Story], UUID]
+    after: str
+    changes: dict[str, Any] = attrs.field(factory=dict)
+
+    def apply(self, story: Story) -> tuple[list[str], int]:
+        """The story's export with the step put in, and the step's line."""
+        row = row_of(story.lines, f"{PROPOSAL}.{self.event}", self.source(story))
+        state = row["state"]
+        if self.event in FRESH:
+            state[FRESH[self.event]] = str(uuid.uuid4())
+        state.update(
+            {k: v(story) if callable(v) else v for k, v in self.changes.items()}
+        )
+        return inserted(story.lines, self.into(story), f"{PROPOSAL}.{self.after}", row)
+
+
+RULED, DROPPED = (lambda s: s.ruled), (lambda s: s.dropped)
+POLL, VOTE, OVERRULED = (lambda s: s.poll), (lambda s: s.vote), (lambda s: s.overruled)
+
+REFUSED_STEPS = {
+    "decided-while-voting": (
+        Step("Decided", RULED, POLL, "VotingOpened"),
+        "is open; close it before deciding",
+    ),
+    "decided-a-third-time": (
+        Step("Decided", OVERRULED, OVERRULED, "Decided", {"method": "chair"}),
+        "is already decided",
+    ),
+    "decided-when-withdrawn": (
+        Step("Decided", RULED, DROPPED, "Withdrawn"),
+        "is withdrawn",
+    ),
+    "decided-again": (Step("Decided", RULED, RULED, "Decided"), "already decided"),
+    "decided-by-vote-with-no-vote": (
+        Step("Decided", RULED, POLL, "VotingClosed", {"method": "vote"}),
+        "recorded by closing the vote",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("step", "says"), REFUSED_STEPS.values(), ids=REFUSED_STEPS.keys()
+)
+def test_a_proposal_step_its_command_refuses_is_refused(
+    story: Story, step: Step, says: str
+) -> None:
+    """The decide command refuses these, so an import does too.
+
+    A decision while a vote is open, on a withdrawn proposal, after the
+    decisions a proposal can take, or "by vote" with no vote: each would give
+    the reports a decision no command could record.
+    """
+    lines, line = step.apply(story)
+    refused(lines, line, says)
+
+
+KEPT_FROM_0_1_0 = {
+    "deferred-after-a-vote": Step(
+        "Decided",
+        RULED,
+        VOTE,
+        "Decided",
+        {"outcome": "deferred", "overrode_vote": True},
+    ),
+}
+
+
+@pytest.mark.parametrize("step", KEPT_FROM_0_1_0.values(), ids=KEPT_FROM_0_1_0.keys())
+def test_a_step_coledger_0_1_0_could_record_still_imports(
+    story: Story, step: Step
+) -> None:
+    """Steps the commands refuse only since 0.1.0 are not refused in an import.
+
+    coledger 0.1.0 deferred a proposal a vote had settled, and its ledgers must
+    still export and import.
+    """
+    lines, _ = step.apply(story)
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as copy:
+        assert copy.import_events(lines).events == len(lines) - 1

@@ -918,24 +918,13 @@ class Proposal(LedgerAggregate):
         followed by one later decision by another route: that one is marked as
         overriding the vote when its outcome goes the other way.
         """
-        if self.status == "voting":
+        self.check_decision(method)
+        settled = self.verdict is not None and self.verdict.outcome != "not_valid"
+        if self.status == "decided" and settled and outcome == DEFERRED:
             raise WrongStateError(
-                f"voting on proposal {self.id} is open; close it before deciding"
-            )
-        if self.status == "decided":
-            if self.verdict is None or self.advisory or len(self.decisions) != 1:
-                raise ProposalClosedError(f"proposal {self.id} is already decided")
-            if outcome == DEFERRED and self.verdict.outcome != "not_valid":
-                raise WrongStateError(
-                    f"a vote settled proposal {self.id}; deferring it now would end "
-                    "what the vote decided without overriding it: record a decision "
-                    "that confirms the vote or goes against it"
-                )
-        else:
-            self._check_open()
-        if method == "vote":
-            raise WrongStateError(
-                "a decision by vote is recorded by closing the vote, not by decide()"
+                f"a vote settled proposal {self.id}; deferring it now would end "
+                "what the vote decided without overriding it: record a decision "
+                "that confirms the vote or goes against it"
             )
         self._check_after_last_step(ctx, "the decision")
         check_not_before(
@@ -953,6 +942,29 @@ class Proposal(LedgerAggregate):
             rationale=rationale,
             overrode_vote=self.would_override(outcome),
         )
+
+    def check_decision(self, method: str) -> None:
+        """Refuse a decision by ``decide`` by *method* in the proposal's state.
+
+        Refused while a vote is open, once the proposal is withdrawn or decided
+        (but for the one decision that may follow a binding vote's), and by
+        the method "vote", which only a close records. Unlike ``decide``, it
+        lets a deferral follow a vote that settled the proposal: coledger
+        0.1.0 recorded one, and its ledgers still import.
+        """
+        if self.status == "voting":
+            raise WrongStateError(
+                f"voting on proposal {self.id} is open; close it before deciding"
+            )
+        if self.status == "decided":
+            if self.verdict is None or self.advisory or len(self.decisions) != 1:
+                raise ProposalClosedError(f"proposal {self.id} is already decided")
+        else:
+            self._check_open()
+        if method == "vote":
+            raise WrongStateError(
+                "a decision by vote is recorded by closing the vote, not by decide()"
+            )
 
     def would_override(self, outcome: str) -> bool:
         """Whether a decision of *outcome* now goes against a binding vote's verdict."""
