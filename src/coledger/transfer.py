@@ -953,20 +953,38 @@ def _vote_decision_problem(proposal: Proposal, decided: Proposal.Decided) -> str
     return None
 
 
+def _amendable(proposal: Proposal, _: Proposal.Amended) -> None:
+    """Only a proposal before the body and not yet voted on is amended."""
+    proposal.check_amendable()
+
+
+def _discussable(proposal: Proposal, _: Proposal.Commented) -> None:
+    """Only a proposal under discussion takes comments, as ``comment`` asks."""
+    proposal.check_discussable()
+
+
+def _withdrawable(proposal: Proposal, _: Proposal.Withdrawn) -> None:
+    """Only a proposal before the body is withdrawn, as ``withdraw_proposal`` asks."""
+    proposal.check_open()
+
+
 _STATE_CHECKS: dict[type[LedgerAggregate.Event], _StateCheck] = {
     Body.SeatAssigned: (Body, _seat_free),
     Body.SeatVacated: (Body, _seat_held),
     Proposal.VotingOpened: (Proposal, _can_open),
     Proposal.VotingClosed: (Proposal, _close_problem),
     Proposal.Decided: (Proposal, _decision_problem),
+    Proposal.Amended: (Proposal, _amendable),
+    Proposal.Commented: (Proposal, _discussable),
+    Proposal.Withdrawn: (Proposal, _withdrawable),
 }
 """What a command asks of a record's state before it records each of these.
 
 Not asked, as docs/cli.md says: who cast a ballot and when (a ballot from
 outside the electorate is kept, and not counted), business-time order, nor a
 rule the commands took up after coledger 0.1.0 had recorded what it refuses
-(a deferral after a vote that settled the proposal), so that 0.1.0's ledgers
-still import.
+(a deferral after a vote that settled the proposal, an amendment that changes
+nothing), so that 0.1.0's ledgers still import.
 """
 
 

@@ -383,6 +383,24 @@ REFUSED_STEPS = {
         Step("Decided", RULED, POLL, "VotingClosed", {"method": "vote"}),
         "recorded by closing the vote",
     ),
+    "withdrawn-when-decided": (
+        Step("Withdrawn", DROPPED, RULED, "Decided"),
+        "is decided",
+    ),
+    "withdrawn-twice": (Step("Withdrawn", DROPPED, DROPPED, "Withdrawn"), "withdrawn"),
+    "amended-while-voting": (
+        Step("Amended", RULED, POLL, "VotingOpened", {"takes_up": []}),
+        "cannot be amended once voting has opened",
+    ),
+    "amended-when-withdrawn": (
+        Step("Amended", RULED, DROPPED, "Withdrawn", {"takes_up": []}),
+        "is withdrawn",
+    ),
+    "comment-after-the-poll": (
+        Step("Commented", RULED, POLL, "VotingClosed"),
+        "has closed",
+    ),
+    "comment-when-decided": (Step("Commented", RULED, VOTE, "Decided"), "is decided"),
 }
 
 
@@ -392,11 +410,13 @@ REFUSED_STEPS = {
 def test_a_proposal_step_its_command_refuses_is_refused(
     story: Story, step: Step, says: str
 ) -> None:
-    """The decide command refuses these, so an import does too.
+    """The commands refuse these steps of a proposal, so an import does too.
 
     A decision while a vote is open, on a withdrawn proposal, after the
-    decisions a proposal can take, or "by vote" with no vote: each would give
-    the reports a decision no command could record.
+    decisions a proposal can take, or "by vote" with no vote; a withdrawal,
+    amendment or comment of a proposal no longer before the body (or, for an
+    amendment, voted on; for a comment, polled): each would give the reports
+    a story no command could record.
     """
     lines, line = step.apply(story)
     refused(lines, line, says)
@@ -410,6 +430,7 @@ KEPT_FROM_0_1_0 = {
         "Decided",
         {"outcome": "deferred", "overrode_vote": True},
     ),
+    "amendment-changing-nothing": Step("Amended", RULED, RULED, "Amended"),
 }
 
 
@@ -419,8 +440,8 @@ def test_a_step_coledger_0_1_0_could_record_still_imports(
 ) -> None:
     """Steps the commands refuse only since 0.1.0 are not refused in an import.
 
-    coledger 0.1.0 deferred a proposal a vote had settled, and its ledgers must
-    still export and import.
+    coledger 0.1.0 deferred a proposal a vote had settled and amended one
+    without changing it, and its ledgers must still export and import.
     """
     lines, _ = step.apply(story)
     with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as copy:

@@ -563,12 +563,17 @@ class Proposal(LedgerAggregate):
             and self.verdict.outcome == "not_valid"
         )
 
-    def _check_discussable(self) -> None:
-        self._check_open()
+    def check_discussable(self) -> None:
+        """Refuse a comment on a proposal no longer before the body, or polled already.
+
+        An advisory vote's close ends the discussion it polled.
+        """
+        self.check_open()
         if self.status == "closed":
             raise ProposalClosedError(f"voting on proposal {self.id} has closed")
 
-    def _check_open(self) -> None:
+    def check_open(self) -> None:
+        """Refuse a step of a proposal no longer before the body: decided, withdrawn."""
         if not self.is_open:
             raise ProposalClosedError(f"proposal {self.id} is {self.status}")
 
@@ -635,11 +640,7 @@ class Proposal(LedgerAggregate):
         self, ctx: Context, *, title: str, text: str, takes_up: tuple[UUID, ...]
     ) -> None:
         """Change the wording before voting opens."""
-        self._check_open()
-        if self.status != "raised":
-            raise VotingAlreadyOpenedError(
-                f"proposal {self.id} cannot be amended once voting has opened"
-            )
+        self.check_amendable()
         for comment in takes_up:
             if comment not in self.comments:
                 raise UnknownCommentError(comment, on=f"proposal {self.id}")
@@ -656,6 +657,14 @@ class Proposal(LedgerAggregate):
         self._check_after_comments(ctx, takes_up, "the amendment", "takes up")
         self._record(self.Amended, ctx, title=title, text=text, takes_up=takes_up)
 
+    def check_amendable(self) -> None:
+        """Refuse an amendment of a proposal no longer before the body, or voted on."""
+        self.check_open()
+        if self.status != "raised":
+            raise VotingAlreadyOpenedError(
+                f"proposal {self.id} cannot be amended once voting has opened"
+            )
+
     def comment(
         self,
         ctx: Context,
@@ -667,7 +676,7 @@ class Proposal(LedgerAggregate):
         supporter: UUID | None,
     ) -> None:
         """Add a comment while the proposal is under discussion or vote."""
-        self._check_discussable()
+        self.check_discussable()
         self._check_after_raising(ctx, "the comment")
         self._record(
             self.Commented,
@@ -714,7 +723,7 @@ class Proposal(LedgerAggregate):
             if self.status == "withdrawn":
                 raise ProposalClosedError(f"proposal {self.id} was withdrawn")
         else:
-            self._check_open()
+            self.check_open()
         # Dated before the opening, a voter's need would have held the vote
         # up; the opening, recorded first, found no such request to answer for.
         check_not_before(
@@ -758,7 +767,7 @@ class Proposal(LedgerAggregate):
         requests for access: a closed proposal is refused for what it is, not
         for a state of its body that no vote on it could now change.
         """
-        self._check_open()
+        self.check_open()
         if self.status != "raised":
             raise VotingAlreadyOpenedError(
                 f"voting on proposal {self.id} already opened"
@@ -960,7 +969,7 @@ class Proposal(LedgerAggregate):
             if self.verdict is None or self.advisory or len(self.decisions) != 1:
                 raise ProposalClosedError(f"proposal {self.id} is already decided")
         else:
-            self._check_open()
+            self.check_open()
         if method == "vote":
             raise WrongStateError(
                 "a decision by vote is recorded by closing the vote, not by decide()"
@@ -987,7 +996,7 @@ class Proposal(LedgerAggregate):
         than the latest ballot either: a ballot dated after it would be a vote
         on a proposal already taken back.
         """
-        self._check_open()
+        self.check_open()
         self._check_after_ballots(ctx, "the withdrawal", "the latest ballot")
         self._record(self.Withdrawn, ctx, reason=reason)
 
