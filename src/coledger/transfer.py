@@ -968,6 +968,22 @@ def _withdrawable(proposal: Proposal, _: Proposal.Withdrawn) -> None:
     proposal.check_open()
 
 
+def _adopted(
+    proposal: Proposal, _: Proposal.ActionAssigned | Proposal.EvaluationRecorded
+) -> None:
+    """Only an adopted proposal is given actions and evaluated, as the commands ask."""
+    proposal.check_adopted()
+
+
+def _action_open(proposal: Proposal, event: Proposal.ActionCompleted) -> None:
+    """An action is completed once, as ``complete_action`` asks.
+
+    Its adoption may have been overridden since: coledger 0.1.0 completed an
+    action then, and its ledgers still import.
+    """
+    proposal.check_action_open(event.action_id)
+
+
 _STATE_CHECKS: dict[type[LedgerAggregate.Event], _StateCheck] = {
     Body.SeatAssigned: (Body, _seat_free),
     Body.SeatVacated: (Body, _seat_held),
@@ -977,6 +993,9 @@ _STATE_CHECKS: dict[type[LedgerAggregate.Event], _StateCheck] = {
     Proposal.Amended: (Proposal, _amendable),
     Proposal.Commented: (Proposal, _discussable),
     Proposal.Withdrawn: (Proposal, _withdrawable),
+    Proposal.ActionAssigned: (Proposal, _adopted),
+    Proposal.ActionCompleted: (Proposal, _action_open),
+    Proposal.EvaluationRecorded: (Proposal, _adopted),
 }
 """What a command asks of a record's state before it records each of these.
 
@@ -984,7 +1003,8 @@ Not asked, as docs/cli.md says: who cast a ballot and when (a ballot from
 outside the electorate is kept, and not counted), business-time order, nor a
 rule the commands took up after coledger 0.1.0 had recorded what it refuses
 (a deferral after a vote that settled the proposal, an amendment that changes
-nothing), so that 0.1.0's ledgers still import.
+nothing, an action completed after its adoption was overridden), so that
+0.1.0's ledgers still import.
 """
 
 

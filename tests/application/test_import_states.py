@@ -401,6 +401,22 @@ REFUSED_STEPS = {
         "has closed",
     ),
     "comment-when-decided": (Step("Commented", RULED, VOTE, "Decided"), "is decided"),
+    "action-when-rejected": (
+        Step("ActionAssigned", RULED, OVERRULED, "Decided"),
+        "has not been adopted",
+    ),
+    "action-when-undecided": (
+        Step("ActionAssigned", RULED, POLL, "VotingClosed"),
+        "has not been adopted",
+    ),
+    "completed-twice": (
+        Step("ActionCompleted", RULED, RULED, "ActionCompleted"),
+        "already completed",
+    ),
+    "evaluation-when-rejected": (
+        Step("EvaluationRecorded", RULED, OVERRULED, "Decided"),
+        "has not been adopted",
+    ),
 }
 
 
@@ -415,11 +431,18 @@ def test_a_proposal_step_its_command_refuses_is_refused(
     A decision while a vote is open, on a withdrawn proposal, after the
     decisions a proposal can take, or "by vote" with no vote; a withdrawal,
     amendment or comment of a proposal no longer before the body (or, for an
-    amendment, voted on; for a comment, polled): each would give the reports
-    a story no command could record.
+    amendment, voted on; for a comment, polled); delivery work or an
+    evaluation of a proposal not adopted, and an action done twice: each
+    would give the reports a story no command could record.
     """
     lines, line = step.apply(story)
     refused(lines, line, says)
+
+
+def overruled_action(story: Story) -> str:
+    """The id of the action given on the third proposal before it was overruled."""
+    row = row_of(story.lines, f"{PROPOSAL}.ActionAssigned", story.overruled)
+    return str(row["state"]["action_id"])
 
 
 KEPT_FROM_0_1_0 = {
@@ -431,6 +454,9 @@ KEPT_FROM_0_1_0 = {
         {"outcome": "deferred", "overrode_vote": True},
     ),
     "amendment-changing-nothing": Step("Amended", RULED, RULED, "Amended"),
+    "action-done-after-an-override": Step(
+        "ActionCompleted", RULED, OVERRULED, "Decided", {"action_id": overruled_action}
+    ),
 }
 
 
@@ -440,8 +466,9 @@ def test_a_step_coledger_0_1_0_could_record_still_imports(
 ) -> None:
     """Steps the commands refuse only since 0.1.0 are not refused in an import.
 
-    coledger 0.1.0 deferred a proposal a vote had settled and amended one
-    without changing it, and its ledgers must still export and import.
+    coledger 0.1.0 deferred a proposal a vote had settled, amended one without
+    changing it, and completed an action after its adoption was overridden,
+    and its ledgers must still export and import.
     """
     lines, _ = step.apply(story)
     with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as copy:

@@ -577,7 +577,8 @@ class Proposal(LedgerAggregate):
         if not self.is_open:
             raise ProposalClosedError(f"proposal {self.id} is {self.status}")
 
-    def _check_adopted(self) -> Decision:
+    def check_adopted(self) -> Decision:
+        """The decision in force; NotDecidedError unless it adopts the proposal."""
         if self.decision is None or self.decision.outcome not in ADOPTED:
             raise NotDecidedError(f"proposal {self.id} has not been adopted")
         return self.decision
@@ -588,7 +589,7 @@ class Proposal(LedgerAggregate):
         Delivery and evaluation follow from the adoption: the reports read
         them against the decision's time.
         """
-        adopted = self._check_adopted().occurred_at
+        adopted = self.check_adopted().occurred_at
         check_not_before(what, ctx.occurred_at, adopted, "the proposal was adopted")
 
     def note_delivery(self, at: datetime) -> None:
@@ -1028,14 +1029,8 @@ class Proposal(LedgerAggregate):
 
     def complete_action(self, ctx: Context, *, action_id: UUID) -> None:
         """Record that a delivery action of a still-adopted proposal was done."""
-        action = self.actions.get(action_id)
-        if action is None:
-            raise UnknownActionError(action_id, on=f"proposal {self.id}")
-        self._check_adopted()  # an adoption overridden since carries no more work
-        if action.completed_at is not None:
-            raise ActionAlreadyCompletedError(
-                f"action {action_id} was already completed"
-            )
+        self.check_action_open(action_id)
+        self.check_adopted()  # an adoption overridden since carries no more work
         check_not_before(
             "completing the action",
             ctx.occurred_at,
@@ -1043,6 +1038,16 @@ class Proposal(LedgerAggregate):
             "it was assigned",
         )
         self._record(self.ActionCompleted, ctx, action_id=action_id)
+
+    def check_action_open(self, action_id: UUID) -> None:
+        """Refuse to complete an action the proposal has not, or has completed."""
+        action = self.actions.get(action_id)
+        if action is None:
+            raise UnknownActionError(action_id, on=f"proposal {self.id}")
+        if action.completed_at is not None:
+            raise ActionAlreadyCompletedError(
+                f"action {action_id} was already completed"
+            )
 
     def record_evaluation(
         self,
