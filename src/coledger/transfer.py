@@ -968,6 +968,19 @@ def _withdrawable(proposal: Proposal, _: Proposal.Withdrawn) -> None:
     proposal.check_open()
 
 
+def _not_withdrawn(
+    proposal: Proposal,
+    _: Proposal.AccessibleVersionPublished | Proposal.FeedbackGiven,
+) -> None:
+    """An accessible version or feedback may follow a decision, not a withdrawal."""
+    proposal.check_not_withdrawn()
+
+
+def _linkable(proposal: Proposal, event: Proposal.AdjustmentLinked) -> None:
+    """A need is noted while its stage can come, as ``request_adjustment`` asks."""
+    proposal.check_linkable(event.needed_before)
+
+
 def _adopted(
     proposal: Proposal, _: Proposal.ActionAssigned | Proposal.EvaluationRecorded
 ) -> None:
@@ -996,6 +1009,9 @@ _STATE_CHECKS: dict[type[LedgerAggregate.Event], _StateCheck] = {
     Proposal.ActionAssigned: (Proposal, _adopted),
     Proposal.ActionCompleted: (Proposal, _action_open),
     Proposal.EvaluationRecorded: (Proposal, _adopted),
+    Proposal.AccessibleVersionPublished: (Proposal, _not_withdrawn),
+    Proposal.FeedbackGiven: (Proposal, _not_withdrawn),
+    Proposal.AdjustmentLinked: (Proposal, _linkable),
 }
 """What a command asks of a record's state before it records each of these.
 

@@ -51,8 +51,9 @@ def story() -> Story:
     board adopted it 2-0. The poll was advisory. The third proposal was
     adopted by Ana's vote alone, given an action, and then rejected by the
     chair, overriding it. The fourth was commented on, amended, adopted by the
-    chair with no vote, and its action done and evaluated; the fifth was
-    withdrawn.
+    chair with no vote (given an accessible version, a need for its papers
+    met, and feedback on the way), and its action done and evaluated; the
+    fifth was commented on and withdrawn.
     """
     with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
         ana = ledger.register_member("Ana Example", occurred_at=on(1))
@@ -100,6 +101,14 @@ def story() -> Story:
         ledger.amend_proposal(
             ruled, by=ana, text="y", takes_up=[said], occurred_at=on(6)
         )
+        ledger.publish_accessible_version(ruled, format="ER", by=ana, occurred_at=on(6))
+        need = ledger.request_adjustment(
+            bo, code="BSL", proposal=ruled, needed_before="papers", occurred_at=on(6)
+        )
+        ledger.provide_adjustment(need, by=ana, occurred_at=on(6))
+        ledger.give_feedback(
+            ruled, comments=[said], text="Made shorter.", by=ana, occurred_at=on(6)
+        )
         ledger.decide(
             ruled, outcome="adopted", method="chair", by=ana, occurred_at=on(7)
         )
@@ -110,6 +119,7 @@ def story() -> Story:
         ledger.record_evaluation(
             ruled, summary="Done.", authors=[bo], by=ana, occurred_at=on(10)
         )
+        ledger.comment(dropped, author=bo, text="Why?", occurred_at=on(5))
         ledger.withdraw_proposal(dropped, by=ana, occurred_at=on(5))
         out = io.StringIO()
         ledger.export(out)
@@ -333,6 +343,7 @@ FRESH = {
     "ActionAssigned": "action_id",
     "EvaluationRecorded": "evaluation_id",
     "Commented": "comment_id",
+    "FeedbackGiven": "feedback_id",
 }
 """The id a command makes for what it records, by event: a copy needs its own."""
 
@@ -363,6 +374,14 @@ class Step:
 
 
 RULED, DROPPED = (lambda s: s.ruled), (lambda s: s.dropped)
+
+
+def asked(story: Story) -> list[str]:
+    """The comment made on the withdrawn proposal, as feedback would name it."""
+    row = row_of(story.lines, f"{PROPOSAL}.Commented", story.dropped)
+    return [row["state"]["comment_id"]]
+
+
 POLL, VOTE, OVERRULED = (lambda s: s.poll), (lambda s: s.vote), (lambda s: s.overruled)
 
 REFUSED_STEPS = {
@@ -416,6 +435,18 @@ REFUSED_STEPS = {
     "evaluation-when-rejected": (
         Step("EvaluationRecorded", RULED, OVERRULED, "Decided"),
         "has not been adopted",
+    ),
+    "accessible-version-when-withdrawn": (
+        Step("AccessibleVersionPublished", RULED, DROPPED, "Withdrawn"),
+        "was withdrawn",
+    ),
+    "feedback-when-withdrawn": (
+        Step("FeedbackGiven", RULED, DROPPED, "Withdrawn", {"comments": asked}),
+        "was withdrawn",
+    ),
+    "need-noted-when-decided": (
+        Step("AdjustmentLinked", RULED, RULED, "Decided"),
+        "is decided",
     ),
 }
 

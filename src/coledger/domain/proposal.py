@@ -577,6 +577,22 @@ class Proposal(LedgerAggregate):
         if not self.is_open:
             raise ProposalClosedError(f"proposal {self.id} is {self.status}")
 
+    def check_not_withdrawn(self) -> None:
+        """Refuse a step that may follow a decision, but not a withdrawal."""
+        if self.status == "withdrawn":
+            raise ProposalClosedError(f"proposal {self.id} was withdrawn")
+
+    def check_linkable(self, needed_before: str) -> None:
+        """Refuse a need noted when the stage it is needed before can no longer come.
+
+        Feedback can be given until the proposal is withdrawn; an earlier stage
+        only while it is open.
+        """
+        if needed_before == "feedback":
+            self.check_not_withdrawn()
+        else:
+            self.check_open()
+
     def check_adopted(self) -> Decision:
         """The decision in force; NotDecidedError unless it adopts the proposal."""
         if self.decision is None or self.decision.outcome not in ADOPTED:
@@ -691,8 +707,7 @@ class Proposal(LedgerAggregate):
 
     def publish_accessible_version(self, ctx: Context, fmt: str) -> None:
         """Record a version published in an accessible format."""
-        if self.status == "withdrawn":
-            raise ProposalClosedError(f"proposal {self.id} was withdrawn")
+        self.check_not_withdrawn()
         self._check_after_raising(ctx, "the accessible version")
         self._record(self.AccessibleVersionPublished, ctx, format=fmt)
 
@@ -720,11 +735,7 @@ class Proposal(LedgerAggregate):
         (until the proposal is withdrawn); a need before an earlier stage only
         while the proposal is open.
         """
-        if needed_before == "feedback":
-            if self.status == "withdrawn":
-                raise ProposalClosedError(f"proposal {self.id} was withdrawn")
-        else:
-            self.check_open()
+        self.check_linkable(needed_before)
         # Dated before the opening, a voter's need would have held the vote
         # up; the opening, recorded first, found no such request to answer for.
         check_not_before(
@@ -746,8 +757,7 @@ class Proposal(LedgerAggregate):
         self, ctx: Context, *, feedback_id: UUID, comments: tuple[UUID, ...], text: str
     ) -> None:
         """Record "you said, we did" feedback on some comments."""
-        if self.status == "withdrawn":
-            raise ProposalClosedError(f"proposal {self.id} was withdrawn")
+        self.check_not_withdrawn()
         for comment in comments:
             if comment not in self.comments:
                 raise UnknownCommentError(comment, on=f"proposal {self.id}")
