@@ -12,8 +12,9 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import PersistenceError
 
-from coledger import Ledger, LedgerError
+from coledger import Ledger, LedgerError, transfer
 from coledger.domain import Proposal
+from conftest import TEST_MASTER_KEY
 
 
 def count_events(ledger: Ledger) -> int:
@@ -104,3 +105,15 @@ def seated_declarer(ledger: Ledger) -> UUID:
     ledger.assign_seat(board, admin, by=admin)
     ledger.assign_seat(board, sam, by=admin)
     return sam
+
+
+def refused_import(lines: list[str], line: int, says: str) -> None:
+    """Reading export *lines* is refused at *line*, and an import writes nothing."""
+    with pytest.raises(transfer.MalformedImportError) as caught:
+        transfer.read_export(lines, "edited.jsonl")
+    assert caught.value.line == line
+    assert says in caught.value.reason
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as fresh:
+        with pytest.raises(transfer.MalformedImportError):
+            fresh.import_events(lines)
+        assert fresh.position == 0

@@ -14,7 +14,7 @@ import pytest
 
 from coledger import Ledger, transfer
 from conftest import TEST_MASTER_KEY
-from helpers import ExportChange, edited_export
+from helpers import ExportChange, edited_export, refused_import
 
 MEMBER = "coledger.domain.member:Member"
 PROPOSAL = "coledger.domain.proposal:Proposal"
@@ -146,18 +146,6 @@ def story() -> Story:
         )
 
 
-def refused(lines: list[str], line: int, says: str) -> None:
-    """Reading *lines* is refused at *line*, and an import writes nothing."""
-    with pytest.raises(transfer.MalformedImportError) as caught:
-        transfer.read_export(lines, "edited.jsonl")
-    assert caught.value.line == line
-    assert says in caught.value.reason
-    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as fresh:
-        with pytest.raises(transfer.MalformedImportError):
-            fresh.import_events(lines)
-        assert fresh.position == 0
-
-
 def test_the_story_imports_whole(story: Story) -> None:
     """The unedited export reads and imports: every check below passes it."""
     assert len(transfer.read_export(story.lines).events) == len(story.lines) - 1
@@ -192,7 +180,7 @@ def test_an_act_through_a_supporter_without_consent_is_refused(
     lines, line = edited_export(
         story.lines, topic, supported_by(lambda s: s.ana)(story)
     )
-    refused(lines, line, "consent")
+    refused_import(lines, line, "consent")
 
 
 def test_an_act_recorded_after_a_consent_dated_later_still_imports(
@@ -256,7 +244,7 @@ def test_an_act_before_the_consent_began_is_refused() -> None:
     assert comment < next(
         i + 1 for i, line in enumerate(lines) if f"{MEMBER}.SupporterAuthorised" in line
     )
-    refused(lines, comment, "consent")
+    refused_import(lines, comment, "consent")
 
 
 def test_consent_stored_after_the_act_in_a_batch_still_imports() -> None:
@@ -341,7 +329,7 @@ def test_a_link_unlike_its_request_is_refused(
     need was raised there, or a vote would be held by someone else's request.
     """
     lines, line = edited_export(story.lines, topic, make(story))
-    refused(lines, line, says)
+    refused_import(lines, line, says)
 
 
 def test_a_proposal_at_a_meeting_of_another_body_is_refused(story: Story) -> None:
@@ -352,7 +340,7 @@ def test_a_proposal_at_a_meeting_of_another_body_is_refused(story: Story) -> Non
     lines, line = edited_export(
         story.lines, f"{PROPOSAL}.Raised", put("meeting", lambda s: s.elsewhere)(story)
     )
-    refused(lines, line, "meeting of another body")
+    refused_import(lines, line, "meeting of another body")
 
 
 NOTES = [
@@ -373,7 +361,7 @@ def test_a_vote_noted_on_a_body_or_meeting_not_its_own_is_refused(
     lines, line = edited_export(
         story.lines, topic, put("proposal", lambda s: s.other)(story)
     )
-    refused(lines, line, says)
+    refused_import(lines, line, says)
 
 
 def unmet(request: Callable[[Story], UUID]) -> Callable[[Story], ExportChange]:
@@ -409,7 +397,7 @@ def test_an_unmet_adjustment_that_could_not_hold_the_vote_is_refused(
     vote went over, so another's would count in their place.
     """
     lines, line = edited_export(story.lines, f"{PROPOSAL}.VotingOpened", make(story))
-    refused(lines, line, says)
+    refused_import(lines, line, says)
 
 
 def test_a_standing_request_cannot_hold_a_vote_at_no_meeting() -> None:
@@ -434,7 +422,7 @@ def test_a_standing_request_cannot_hold_a_vote_at_no_meeting() -> None:
         return True
 
     lines, line = edited_export(lines, f"{PROPOSAL}.VotingOpened", held)
-    refused(lines, line, "not for this proposal or its meeting")
+    refused_import(lines, line, "not for this proposal or its meeting")
 
 
 def test_a_request_for_a_meeting_called_off_cannot_hold_a_later_vote() -> None:
@@ -485,7 +473,7 @@ def test_a_request_for_a_meeting_called_off_cannot_hold_a_later_vote() -> None:
         return True
 
     lines, line = edited_export(lines, f"{PROPOSAL}.VotingOpened", held)
-    refused(lines, line, "called off before the vote opened")
+    refused_import(lines, line, "called off before the vote opened")
 
 
 def closed_votes() -> tuple[list[str], UUID, UUID]:
@@ -542,4 +530,4 @@ def test_a_closed_vote_naming_a_non_voter_as_deciding_is_refused() -> None:
         return True
 
     lines, line = edited_export(lines, f"{PROPOSAL}.Decided", named)
-    refused(lines, line, "cast no ballot the close counts")
+    refused_import(lines, line, "cast no ballot the close counts")

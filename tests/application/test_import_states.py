@@ -13,9 +13,9 @@ from uuid import UUID
 import attrs
 import pytest
 
-from coledger import Ledger, transfer
+from coledger import Ledger
 from conftest import TEST_MASTER_KEY
-from helpers import ExportChange, edited_export
+from helpers import ExportChange, edited_export, refused_import
 
 BODY = "coledger.domain.body:Body"
 PROPOSAL = "coledger.domain.proposal:Proposal"
@@ -137,18 +137,6 @@ def story() -> Story:
         )
 
 
-def refused(lines: list[str], line: int, says: str) -> None:
-    """Reading *lines* is refused at *line*, and an import writes nothing."""
-    with pytest.raises(transfer.MalformedImportError) as caught:
-        transfer.read_export(lines, "edited.jsonl")
-    assert caught.value.line == line
-    assert says in caught.value.reason
-    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as fresh:
-        with pytest.raises(transfer.MalformedImportError):
-            fresh.import_events(lines)
-        assert fresh.position == 0
-
-
 def test_the_story_imports_whole(story: Story) -> None:
     """The unedited export reads and imports: every check below passes it."""
     with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as copy:
@@ -220,7 +208,7 @@ def test_a_seat_change_no_command_could_make_is_refused(
     """
     topic = f"{BODY}.{event}"
     lines, line = edited_export(story.lines, topic, make(story))
-    refused(lines, line, says)
+    refused_import(lines, line, says)
 
 
 CLOSES = [
@@ -248,7 +236,7 @@ def test_a_close_the_counting_rules_would_not_give_is_refused(
     only under a rule that needs one, and it closes the vote as it was opened.
     """
     lines, line = edited_export(story.lines, f"{PROPOSAL}.VotingClosed", make(story))
-    refused(lines, line, says)
+    refused_import(lines, line, says)
 
 
 def by_the_chair(story: Story, row: dict[str, Any]) -> bool:
@@ -280,7 +268,7 @@ def test_a_decision_unlike_the_vote_it_follows_is_refused(
     the reports count overrides from that flag.
     """
     lines, line = edited_export(story.lines, f"{PROPOSAL}.Decided", make(story))
-    refused(lines, line, says)
+    refused_import(lines, line, says)
 
 
 def repeated(lines: list[str], topic: str, record: UUID) -> tuple[list[str], int]:
@@ -335,7 +323,7 @@ def test_a_vote_opened_or_closed_twice_is_refused(
     cast already; closed again, a second tally would stand for one vote.
     """
     lines, line = repeated(story.lines, f"{PROPOSAL}.{event}", story.poll)
-    refused(lines, line, says)
+    refused_import(lines, line, says)
 
 
 FRESH = {
@@ -467,7 +455,7 @@ def test_a_proposal_step_its_command_refuses_is_refused(
     would give the reports a story no command could record.
     """
     lines, line = step.apply(story)
-    refused(lines, line, says)
+    refused_import(lines, line, says)
 
 
 def overruled_action(story: Story) -> str:
