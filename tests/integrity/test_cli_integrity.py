@@ -1108,6 +1108,36 @@ LOST_EVENTS_COMMANDS = (
 )
 
 
+def refused_untouched(
+    own_copy: Published,
+    tmp_path: Path,
+    command: list[str],
+    says: list[str],
+    *,
+    keys: bool = True,
+) -> None:
+    """*command* on the damaged copy exits 2 saying *says*, and changes nothing.
+
+    It is given a signing key and a kept checkpoint to name; without *keys*,
+    the copy's key store is removed first. Its message must not send the
+    user to check --db, as if the file were not a ledger.
+    """
+    (own_copy.folder / "signing.pem").write_bytes(own_copy.key_file.read_bytes())
+    (own_copy.folder / "kept").write_text(own_copy.checkpoint.read_text())
+    if not keys:
+        own_copy.db.with_name(own_copy.db.name + ".keys").unlink()
+    before = own_copy.db.read_bytes()
+    listed = sorted(p.name for p in tmp_path.iterdir())
+    result = coledger(*command, "--db", own_copy.db, cwd=own_copy.folder)
+    assert result.returncode == 2, result.stderr
+    for said in says:
+        assert said in result.stderr, result.stderr
+    assert "check --db" not in result.stderr
+    assert result.stdout == ""
+    assert own_copy.db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == listed
+
+
 @pytest.mark.parametrize("keys", [True, False], ids=["keys", "no keys"])
 @pytest.mark.parametrize("command", LOST_EVENTS_COMMANDS, ids=lambda c: c[0])
 def test_other_commands_refuse_a_ledger_whose_events_table_is_gone(
@@ -1120,20 +1150,13 @@ def test_other_commands_refuse_a_ledger_whose_events_table_is_gone(
     mistyped --db.
     """
     drop_the_events(own_copy.scene)
-    (own_copy.folder / "signing.pem").write_bytes(own_copy.key_file.read_bytes())
-    (own_copy.folder / "kept").write_text(own_copy.checkpoint.read_text())
-    if not keys:
-        own_copy.db.with_name(own_copy.db.name + ".keys").unlink()
-    before = own_copy.db.read_bytes()
-    listed = sorted(p.name for p in tmp_path.iterdir())
-    result = coledger(*command, "--db", own_copy.db, cwd=own_copy.folder)
-    assert result.returncode == 2, result.stderr
-    assert "its events table is gone" in result.stderr, result.stderr
-    assert "coledger verify" in result.stderr
-    assert "check --db" not in result.stderr
-    assert result.stdout == ""
-    assert own_copy.db.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == listed
+    refused_untouched(
+        own_copy,
+        tmp_path,
+        command,
+        ["its events table is gone", "coledger verify"],
+        keys=keys,
+    )
 
 
 @pytest.mark.parametrize(
@@ -1155,17 +1178,9 @@ def test_every_command_names_a_ledger_whose_whole_log_is_gone(
     with tampering(own_copy.scene) as raw:
         raw.run("DROP TABLE {leaves}")
         raw.run("DROP TABLE {events}")
-    (own_copy.folder / "signing.pem").write_bytes(own_copy.key_file.read_bytes())
-    (own_copy.folder / "kept").write_text(own_copy.checkpoint.read_text())
-    before = own_copy.db.read_bytes()
-    listed = sorted(p.name for p in tmp_path.iterdir())
-    result = coledger(*command, "--db", own_copy.db, cwd=own_copy.folder)
-    assert result.returncode == 2, result.stderr
-    assert "its events table and its leaf table" in result.stderr, result.stderr
-    assert "check --db" not in result.stderr
-    assert result.stdout == ""
-    assert own_copy.db.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == listed
+    refused_untouched(
+        own_copy, tmp_path, command, ["its events table and its leaf table"]
+    )
 
 
 @pytest.mark.postgres
@@ -1237,19 +1252,13 @@ def test_other_commands_refuse_a_ledger_whose_leaf_table_is_gone(
     """
     with tampering(own_copy.scene) as raw:
         raw.run("DROP TABLE {leaves}")
-    (own_copy.folder / "signing.pem").write_bytes(own_copy.key_file.read_bytes())
-    (own_copy.folder / "kept").write_text(own_copy.checkpoint.read_text())
-    if not keys:
-        own_copy.db.with_name(own_copy.db.name + ".keys").unlink()
-    before = own_copy.db.read_bytes()
-    listed = sorted(p.name for p in tmp_path.iterdir())
-    result = coledger(*command, "--db", own_copy.db, cwd=own_copy.folder)
-    assert result.returncode == 2, result.stderr
-    assert "its leaf table (the hash chain) is gone" in result.stderr, result.stderr
-    assert "coledger verify" in result.stderr
-    assert result.stdout == ""
-    assert own_copy.db.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == listed
+    refused_untouched(
+        own_copy,
+        tmp_path,
+        command,
+        ["its leaf table (the hash chain) is gone", "coledger verify"],
+        keys=keys,
+    )
 
 
 @pytest.mark.postgres
