@@ -851,11 +851,6 @@ def _seat_held(body: Body, event: Body.SeatVacated) -> None:
     body.held_seat(event.member)
 
 
-def _can_open(proposal: Proposal, _: Proposal.VotingOpened) -> None:
-    """A vote opens once, on an open proposal, as ``open_voting`` asks."""
-    proposal.check_voting_can_open()
-
-
 def _close_problem(proposal: Proposal, close: Proposal.VotingClosed) -> str | None:
     """Why *close* is not the tally and verdict closing the vote would record.
 
@@ -953,39 +948,18 @@ def _vote_decision_problem(proposal: Proposal, decided: Proposal.Decided) -> str
     return None
 
 
-def _amendable(proposal: Proposal, _: Proposal.Amended) -> None:
-    """Only a proposal before the body and not yet voted on is amended."""
-    proposal.check_amendable()
+def _asks(check: Callable[[Any], object]) -> Callable[[Any, Any], None]:
+    """A state check that reads the record alone, as its command asks *check*."""
 
+    def ask(record: object, _: object) -> None:
+        check(record)
 
-def _discussable(proposal: Proposal, _: Proposal.Commented) -> None:
-    """Only a proposal under discussion takes comments, as ``comment`` asks."""
-    proposal.check_discussable()
-
-
-def _withdrawable(proposal: Proposal, _: Proposal.Withdrawn) -> None:
-    """Only a proposal before the body is withdrawn, as ``withdraw_proposal`` asks."""
-    proposal.check_open()
-
-
-def _not_withdrawn(
-    proposal: Proposal,
-    _: Proposal.AccessibleVersionPublished | Proposal.FeedbackGiven,
-) -> None:
-    """An accessible version or feedback may follow a decision, not a withdrawal."""
-    proposal.check_not_withdrawn()
+    return ask
 
 
 def _linkable(proposal: Proposal, event: Proposal.AdjustmentLinked) -> None:
     """A need is noted while its stage can come, as ``request_adjustment`` asks."""
     proposal.check_linkable(event.needed_before)
-
-
-def _adopted(
-    proposal: Proposal, _: Proposal.ActionAssigned | Proposal.EvaluationRecorded
-) -> None:
-    """Only an adopted proposal is given actions and evaluated, as the commands ask."""
-    proposal.check_adopted()
 
 
 def _action_open(proposal: Proposal, event: Proposal.ActionCompleted) -> None:
@@ -1000,17 +974,20 @@ def _action_open(proposal: Proposal, event: Proposal.ActionCompleted) -> None:
 _STATE_CHECKS: dict[type[LedgerAggregate.Event], _StateCheck] = {
     Body.SeatAssigned: (Body, _seat_free),
     Body.SeatVacated: (Body, _seat_held),
-    Proposal.VotingOpened: (Proposal, _can_open),
+    Proposal.VotingOpened: (Proposal, _asks(Proposal.check_voting_can_open)),
     Proposal.VotingClosed: (Proposal, _close_problem),
     Proposal.Decided: (Proposal, _decision_problem),
-    Proposal.Amended: (Proposal, _amendable),
-    Proposal.Commented: (Proposal, _discussable),
-    Proposal.Withdrawn: (Proposal, _withdrawable),
-    Proposal.ActionAssigned: (Proposal, _adopted),
+    Proposal.Amended: (Proposal, _asks(Proposal.check_amendable)),
+    Proposal.Commented: (Proposal, _asks(Proposal.check_discussable)),
+    Proposal.Withdrawn: (Proposal, _asks(Proposal.check_open)),
+    Proposal.ActionAssigned: (Proposal, _asks(Proposal.check_adopted)),
     Proposal.ActionCompleted: (Proposal, _action_open),
-    Proposal.EvaluationRecorded: (Proposal, _adopted),
-    Proposal.AccessibleVersionPublished: (Proposal, _not_withdrawn),
-    Proposal.FeedbackGiven: (Proposal, _not_withdrawn),
+    Proposal.EvaluationRecorded: (Proposal, _asks(Proposal.check_adopted)),
+    Proposal.AccessibleVersionPublished: (
+        Proposal,
+        _asks(Proposal.check_not_withdrawn),
+    ),
+    Proposal.FeedbackGiven: (Proposal, _asks(Proposal.check_not_withdrawn)),
     Proposal.AdjustmentLinked: (Proposal, _linkable),
 }
 """What a command asks of a record's state before it records each of these.
