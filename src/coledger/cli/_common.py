@@ -11,7 +11,7 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 from uuid import UUID
@@ -137,8 +137,7 @@ def _refuse_no_schema_ledger(config: StorageConfig, *, auditing: bool = False) -
     A schema holding the leaf table without the events table is a ledger
     whose events are gone: refused, unless *auditing* (see ``storage_url``).
     """
-    found = _schema_tables(config, PG_EVENTS_TABLE, LEAVES, CHECKPOINTS)
-    lost = lost_reason(found, PG_EVENTS_TABLE)
+    found, lost = _schema_loss(config)
     if PG_EVENTS_TABLE in found or (auditing and lost is lost_events):
         return
     if lost is not None:
@@ -147,6 +146,14 @@ def _refuse_no_schema_ledger(config: StorageConfig, *, auditing: bool = False) -
         f"no ledger at {shown(config.url)}: schema {config.pg_schema} holds no "
         "ledger's events (check --db and its ?schema=)"
     )
+
+
+def _schema_loss(
+    config: StorageConfig,
+) -> tuple[set[str], Callable[[object], str] | None]:
+    """Which of a ledger's log tables the schema holds, and what it lost, if any."""
+    found = _schema_tables(config, PG_EVENTS_TABLE, LEAVES, CHECKPOINTS)
+    return found, lost_reason(found, PG_EVENTS_TABLE)
 
 
 def _schema_tables(config: StorageConfig, *names: str) -> set[str]:
@@ -493,8 +500,7 @@ def _refuse_other_database(url: str) -> None:
     if config.backend == "postgres":
         # Said before the key is looked for, as for a file: the schema's kept
         # key store would otherwise be the first thing to refuse.
-        found = _schema_tables(config, PG_EVENTS_TABLE, LEAVES, CHECKPOINTS)
-        lost = lost_reason(found, PG_EVENTS_TABLE)
+        _, lost = _schema_loss(config)
         if lost is not None:
             raise CommandError(lost(shown(config.url)))
     path = config.path if config.backend == "sqlite" else None
