@@ -150,19 +150,29 @@ def test_a_schema_with_its_key_store_and_no_key_given_asks_for_its_key(
     assert {p.name for p in tmp_path.iterdir()} == {"year.jsonl"}
 
 
+def ledger_without(pg_schema: str, tmp_path: Path, *tables: str) -> str:
+    """The URL of a one-member ledger in *pg_schema* whose *tables* were dropped.
+
+    An empty export, year.jsonl, is written in *tmp_path* for import to name.
+    """
+    url = f"{PG_BASE}?schema={pg_schema}"
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ana")
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        for table in tables:
+            conn.execute(f'DROP TABLE "{pg_schema}".{table} CASCADE')
+    (tmp_path / "year.jsonl").write_text(
+        '{"format": "coledger-export", "version": 1, "events": 0}\n'
+    )
+    return url
+
+
 @pytest.mark.parametrize("command", [["demo"], ["import", "year.jsonl"]])
 def test_a_schema_that_lost_its_events_is_named_so_with_no_key_given(
     command: list[str], pg_schema: str, tmp_path: Path
 ) -> None:
     """With no key at all, a schema whose events table is gone is refused as that."""
-    url = f"{PG_BASE}?schema={pg_schema}"
-    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
-        ledger.register_member("Ana")
-    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
-        conn.execute(f'DROP TABLE "{pg_schema}".coledger_events CASCADE')
-    (tmp_path / "year.jsonl").write_text(
-        '{"format": "coledger-export", "version": 1, "events": 0}\n'
-    )
+    url = ledger_without(pg_schema, tmp_path, "coledger_events")
     result = run(*command, "--db", url, cwd=tmp_path, env={"COLEDGER_MASTER_KEY": ""})
     assert (result.returncode, result.stdout) == (2, ""), result.stderr
     assert "its events table is gone" in result.stderr, result.stderr
@@ -176,15 +186,7 @@ def test_a_schema_that_lost_its_whole_log_is_named_so(
     command: list[str], pg_schema: str, tmp_path: Path
 ) -> None:
     """Events and leaves dropped beside the checkpoints: the log is gone, not --db."""
-    url = f"{PG_BASE}?schema={pg_schema}"
-    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
-        ledger.register_member("Ana")
-    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
-        conn.execute(f'DROP TABLE "{pg_schema}".coledger_leaves CASCADE')
-        conn.execute(f'DROP TABLE "{pg_schema}".coledger_events CASCADE')
-    (tmp_path / "year.jsonl").write_text(
-        '{"format": "coledger-export", "version": 1, "events": 0}\n'
-    )
+    url = ledger_without(pg_schema, tmp_path, "coledger_leaves", "coledger_events")
     result = run(*command, "--db", url, cwd=tmp_path)
     assert (result.returncode, result.stdout) == (2, ""), result.stderr
     assert "its events table and its leaf table" in result.stderr, result.stderr
