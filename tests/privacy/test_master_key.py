@@ -444,6 +444,19 @@ def test_the_key_store_of_a_ledger_rebuilt_from_its_export_is_not_the_olds(
     with Ledger.open(other_url) as old:
         old.register_member("Someone Before")
     Ledger.open(other_url).close()  # the old store now names its ledger
+    _imported_then_refuses_its_old_store(durable_url, other_url, tmp_path)
+    with Ledger.open(other_url) as old:  # its own ledger still opens it
+        assert [m.name for m in old.members()] == ["Someone Before"]
+
+
+def _imported_then_refuses_its_old_store(
+    durable_url: str, other_url: str, tmp_path: Path
+) -> None:
+    """Import the other ledger's export, then give the copy the other's store.
+
+    The copy, opened once so its own store names it, must refuse the other
+    ledger's store (restored in place of its own) and write no key to it.
+    """
     exported = io.StringIO()
     with Ledger.open(other_url) as old:
         old.export(exported)
@@ -458,8 +471,6 @@ def test_the_key_store_of_a_ledger_rebuilt_from_its_export_is_not_the_olds(
     ):
         ledger.register_member(NAME)
     assert _key_rows(durable_url, tmp_path) == stored
-    with Ledger.open(other_url) as old:  # its own ledger still opens it
-        assert [m.name for m in old.members()] == ["Someone Before"]
 
 
 def test_a_store_named_by_the_first_record_alone_still_opens(
@@ -509,20 +520,7 @@ def test_a_ledger_beginning_unsealed_refuses_its_importers_old_store(
     with Ledger.open(other_url) as old:
         old.register_member("Someone Before")
     Ledger.open(other_url).close()
-    exported = io.StringIO()
-    with Ledger.open(other_url) as old:
-        old.export(exported)
-    with Ledger.open(durable_url) as ledger:
-        ledger.import_events(exported.getvalue().splitlines())
-    Ledger.open(durable_url).close()
-    _restore_other_store(durable_url, other_url, tmp_path)
-    stored = _key_rows(durable_url, tmp_path)
-    with (
-        pytest.raises(MasterKeyError, match="another ledger's key store"),
-        Ledger.open(durable_url) as ledger,
-    ):
-        ledger.register_member(NAME)
-    assert _key_rows(durable_url, tmp_path) == stored
+    _imported_then_refuses_its_old_store(durable_url, other_url, tmp_path)
     for _ in range(2):  # its own ledger still opens it, named or renamed
         with Ledger.open(other_url) as old:
             assert [m.name for m in old.members()] == ["Someone Before"]
