@@ -1183,6 +1183,22 @@ def test_every_command_names_a_ledger_whose_whole_log_is_gone(
     )
 
 
+def verify_scene(
+    scene: Scene, note: Path, cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """``coledger verify`` on *scene*'s ledger with its pinned key and the *note*."""
+    return coledger(
+        "verify",
+        "--db",
+        scene.url,
+        "--trusted-key",
+        scene.key.verifier,
+        "--checkpoint",
+        note,
+        cwd=cwd,
+    )
+
+
 @pytest.mark.postgres
 def test_a_schema_whose_events_table_is_gone_fails_verify_and_nothing_else_opens(
     pg_schema: str, tmp_path: Path
@@ -1205,16 +1221,7 @@ def test_a_schema_whose_events_table_is_gone_fails_verify_and_nothing_else_opens
     before = tables()
     assert "coledger_leaves" in before
     assert "coledger_events" not in before
-    verified = coledger(
-        "verify",
-        "--db",
-        scene.url,
-        "--trusted-key",
-        scene.key.verifier,
-        "--checkpoint",
-        note,
-        cwd=tmp_path,
-    )
+    verified = verify_scene(scene, note, tmp_path)
     assert verified.returncode == 1, verified.stderr
     assert f"all {STORY_SIZE} leaves have no event" in verified.stdout
     for command in (["report"], ["rebuild"], ["erase", "--reapply"]):
@@ -1281,16 +1288,7 @@ def test_a_schema_whose_leaf_table_is_gone_fails_verify_and_nothing_else_opens(
             "SELECT to_regclass(%s)", (f'"{pg_schema}".coledger_leaves',)
         ).fetchone()
     assert found == (None,)
-    verified = coledger(
-        "verify",
-        "--db",
-        scene.url,
-        "--trusted-key",
-        scene.key.verifier,
-        "--checkpoint",
-        note,
-        cwd=tmp_path,
-    )
+    verified = verify_scene(scene, note, tmp_path)
     assert verified.returncode == 1, verified.stderr
     assert "MISSING_LEAVES x1" in verified.stdout
 
