@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
 from uuid import UUID
 
 import attrs
@@ -370,3 +373,33 @@ def test_reading_own_keys_alone_changes_no_report(ledger: Ledger) -> None:
         report = ledger.subject_access(member)
         every_key = ((r.position, r.event, ()) for r in ledger.history())
         assert subject_access_report(member, report["profile"], every_key) == report
+
+
+def test_a_field_sealed_under_another_member_s_key_is_withheld_whatever_it_names(
+    tmp_path: Path,
+) -> None:
+    """A request rewritten to name Sam keeps Kim's sealed code from Sam's report."""
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        scene = build(ledger)
+        asked = ledger.request_adjustment(scene.kim, code="BSL")
+    with closing(sqlite3.connect(path)) as conn, conn:
+        (state,) = conn.execute(
+            "SELECT state FROM stored_events WHERE originator_id = ? "
+            "AND originator_version = 1",
+            (asked.hex,),
+        ).fetchone()
+        named = state.replace(str(scene.kim).encode(), str(scene.sam).encode())
+        assert named != state
+        conn.execute(
+            "UPDATE stored_events SET state = ? WHERE originator_id = ? "
+            "AND originator_version = 1",
+            (named, asked.hex),
+        )
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        report = ledger.subject_access(scene.sam)
+    requests = events_of(report, "Adjustment.Requested")
+    rewritten = [e for e in requests if e["originator_id"] == str(asked)]
+    assert [e["code"] for e in rewritten] == [WITHHELD]
+    assert "BSL" not in json.dumps(report)
+    assert "LOOP" in [e["code"] for e in requests]

@@ -453,6 +453,13 @@ class KeyStore(ABC):
         rows = self._rows_of([str(member)])
         return [(key_id, purpose) for key_id, _, purpose, wrapped in rows if wrapped]
 
+    def key_ids_of(self, member: UUID) -> frozenset[str]:
+        """The ids of every key the store holds for *member*, live or destroyed."""
+        with self._lock:
+            self._check_open()
+            rows = self._rows_of([str(member)])
+        return frozenset(key for key, _, purpose, _ in rows if purpose != "erased")
+
     def stored_key(self, key_id: str) -> bytes | None:
         """The key as the store holds it now (not a cached copy); None if destroyed."""
         with self._lock:

@@ -117,6 +117,8 @@ class SealingMapper(LedgerMapper):
         sealed under other members' keys closed, as None: it neither needs
         their keys nor fails when one is damaged or missing.
         """
+        self._own_keys: frozenset[str] | None = None
+        """The ids of the subject's keys, read from the key store when first needed."""
 
     def encode(self, domain_event: DomainEventProtocol[UUID], topic: str) -> bytes:
         """Unstructure the event and seal its personal and special fields."""
@@ -165,7 +167,7 @@ class SealingMapper(LedgerMapper):
                 continue
             if (self.opens is not None and (cls, name) not in self.opens) or (
                 self.subject is not None
-                and not self._sealed_for_subject(rule, stored_event, state)
+                and not self._sealed_for_subject(rule, stored_event, state, value)
             ):
                 state[name] = None
                 closed.append(name)
@@ -174,21 +176,34 @@ class SealingMapper(LedgerMapper):
         return structure_state(cls, state, closed)
 
     def _sealed_for_subject(
-        self, rule: Sealed, stored: StoredLike, state: dict[str, Any]
+        self,
+        rule: Sealed,
+        stored: StoredLike,
+        state: dict[str, Any],
+        envelope: dict[str, str],
     ) -> bool:
         """Whether the field *rule* classifies was sealed under the subject's key.
 
-        Its subject is read from the stored event as it was sealed (an id that
-        is no UUID is nobody's: the event fails as it is structured).
+        The event must name the subject as the field's own (an id that is no
+        UUID is nobody's: the event fails as it is structured), and the key
+        store must not hold the envelope's key as another member's: a stored
+        event rewritten to name the subject does not open someone else's
+        field. A key the store lacks altogether is opened, and so refused.
         """
         if rule.subject == "originator_id":
             named: object = stored.originator_id
         else:
             named = state.get(rule.subject)
         try:
-            return stored_id(named) == self.subject
+            subject = stored_id(named)
         except CorruptEventError:
             return False
+        if subject != self.subject:
+            return False
+        if self._own_keys is None:
+            self._own_keys = self.keys.key_ids_of(subject)
+        key_id = str(envelope.get("k"))
+        return key_id in self._own_keys or self.keys.state_of(key_id) == "unknown"
 
     def _open(
         self,
