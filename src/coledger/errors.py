@@ -342,7 +342,7 @@ class MeetingCancelledError(WrongStateError):
 
 
 class NotDecidedError(WrongStateError):
-    """The proposal has no decision yet, so it cannot be delivered or evaluated."""
+    """The proposal's decision in force, if any, does not adopt it: no delivery yet."""
 
 
 class AlreadyResolvedError(WrongStateError):

@@ -534,6 +534,26 @@ def test_delivery_at_the_default_time_follows_an_adoption_from_a_fast_clock(
     assert {r.event.occurred_at for r in ledger.history(after=start)} == {ahead}
 
 
+def test_a_refusal_for_want_of_an_adoption_says_what_is_in_force(
+    ledger: Ledger,
+) -> None:
+    """Refused delivery names the decision in force, or says there is none yet."""
+    admin, sam, kim, board = setting(ledger)
+    undecided = ledger.raise_proposal(board, proposers=[sam], title="U", text="x")
+    overridden = ledger.raise_proposal(board, proposers=[sam], title="O", text="x")
+    adopt(ledger, overridden, admin, [sam, kim])
+    ledger.decide(overridden, outcome="rejected", method="staff_executive", by=admin)
+    withdrawn = ledger.raise_proposal(board, proposers=[sam], title="W", text="x")
+    ledger.withdraw_proposal(withdrawn, by=sam)
+    with refused(ledger, NotDecidedError, match="no decision yet"):
+        ledger.assign_action(undecided, description="Do", owners=[sam], by=admin)
+    with refused(ledger, NotDecidedError, match="it was withdrawn"):
+        ledger.assign_action(withdrawn, description="Do", owners=[sam], by=admin)
+    says = "its decision in force is 'rejected', by staff_executive"
+    with refused(ledger, NotDecidedError, match=says):
+        ledger.record_evaluation(overridden, summary="Good", authors=[sam], by=admin)
+
+
 def test_an_overridden_adoption_takes_no_more_delivery(ledger: Ledger) -> None:
     """Once the adoption is overridden, its open actions can no longer be completed."""
     admin, sam, kim, board = setting(ledger)

@@ -595,9 +595,23 @@ class Proposal(LedgerAggregate):
 
     def check_adopted(self) -> Decision:
         """The decision in force; NotDecidedError unless it adopts the proposal."""
-        if self.decision is None or self.decision.outcome not in ADOPTED:
-            raise NotDecidedError(f"proposal {self.id} has not been adopted")
-        return self.decision
+        decision = self.decision
+        if decision is None or decision.outcome not in ADOPTED:
+            raise NotDecidedError(
+                f"proposal {self.id} has not been adopted: {self._not_adopted()}"
+            )
+        return decision
+
+    def _not_adopted(self) -> str:
+        """Why the proposal is not adopted, for a refusal of delivery."""
+        decision = self.decision
+        if decision is None:
+            return (
+                "it was withdrawn" if self.status == "withdrawn" else "no decision yet"
+            )
+        if decision.outcome == "not_valid":
+            return "its vote closed not_valid and no decision has followed"
+        return f"its decision in force is {decision.outcome!r}, by {decision.method}"
 
     def _check_after_adoption(self, ctx: Context, what: str) -> None:
         """Refuse *what* unless the proposal is adopted, or if dated before that.
