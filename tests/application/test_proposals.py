@@ -271,6 +271,21 @@ def test_a_withdrawal_comes_no_earlier_than_the_latest_ballot(ledger: Ledger) ->
     assert ledger.proposal(p).status == "withdrawn"
 
 
+def test_a_withdrawal_comes_no_earlier_than_the_close_of_the_vote(
+    ledger: Ledger,
+) -> None:
+    """A withdrawal dated before a not_valid vote closed is refused, as the docs say."""
+    admin, sam, _, board = setting(ledger)
+    p = ledger.raise_proposal(board, proposers=[sam], title="T", text="x")
+    ledger.open_voting(p, by=admin)
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    assert ledger.close_voting(p, by=admin, occurred_at=ahead).outcome == "not_valid"
+    with refused(ledger, TimeOrderError, match="opening or close of its vote"):
+        ledger.withdraw_proposal(p, by=sam, occurred_at=ahead - timedelta(minutes=1))
+    ledger.withdraw_proposal(p, by=sam)
+    assert list(ledger.history())[-1].event.occurred_at == ahead
+
+
 def test_steps_at_the_default_time_follow_a_raising_from_a_fast_clock(
     ledger: Ledger,
 ) -> None:
