@@ -424,7 +424,10 @@ def _postgres(url: str) -> StorageConfig:
         )
     dbname = unquote(parts.path.lstrip("/"))
     if not dbname:
-        raise InvalidUrlError(f"{shown(url)!r}: no database named after the host")
+        raise InvalidUrlError(
+            f"{shown(url)!r} names no database: write it after the host, as in "
+            "postgresql://user@host:port/dbname"
+        )
     try:
         port = parts.port
     except ValueError as error:

@@ -235,6 +235,14 @@ def test_a_url_without_its_two_slashes_is_refused(url: str) -> None:
         parse_url(url)
 
 
+@pytest.mark.parametrize("url", ["postgresql://u@h", "postgresql://u@h/?schema=a"])
+def test_a_url_naming_no_database_says_how_to_name_one(url: str) -> None:
+    """A URL with no database is told the name is missing and where it goes."""
+    with pytest.raises(InvalidUrlError, match="names no database") as caught:
+        parse_url(url)
+    assert "postgresql://user@host:port/dbname" in str(caught.value)
+
+
 @pytest.mark.parametrize("name", ["information_schema", "pg_catalog", "pg_club"])
 def test_a_schema_postgresql_keeps_for_itself_is_refused(name: str) -> None:
     """A ledger is never created among PostgreSQL's own tables, or named like them."""
