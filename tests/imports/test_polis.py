@@ -848,6 +848,7 @@ def test_votes_on_unknown_statements_are_skipped_and_counted(
     assert any("no row in comments.csv" in w for w in result.warnings)
     assert memory_ledger.find_by_source_ref(f"polis:{LONDON}/999") is None
     assert memory_ledger.project(result.project).name == f"Polis: {LONDON}"
+    assert "(1 vote skipped)" in result.summary()
     check_tallies(memory_ledger, copy)
 
 

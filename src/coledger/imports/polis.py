@@ -34,6 +34,7 @@ from coledger.errors import (
     shown_briefly,
 )
 from coledger.errors import MalformedImportError as MalformedImportError  # noqa: PLC0414 (re-exported)
+from coledger.reports.display import count_of
 
 COMMENTS = "comments.csv"
 VOTES = "votes.csv"
@@ -157,10 +158,12 @@ class PolisImport:
     def summary(self) -> str:
         """One line for people: the counts and the speed."""
         return (
-            f"polis:{self.conversation}: {self.members} members, "
-            f"{self.statements} statements, {self.ballots} ballots "
-            f"({self.votes_skipped} votes skipped), {self.decisions} decisions, "
-            f"{self.events} events in {self.seconds:.2f} s "
+            f"polis:{self.conversation}: {count_of(self.members, 'members')}, "
+            f"{count_of(self.statements, 'statements')}, "
+            f"{count_of(self.ballots, 'ballots')} "
+            f"({count_of(self.votes_skipped, 'votes skipped')}), "
+            f"{count_of(self.decisions, 'decisions')}, "
+            f"{count_of(self.events, 'events')} in {self.seconds:.2f} s "
             f"({self.events_per_second:.0f} events/s)"
         )
 
