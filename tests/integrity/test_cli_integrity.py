@@ -504,6 +504,27 @@ def test_verify_exit_2_for_a_missing_database(published: Published) -> None:
     assert not (published.folder / "nowhere.db").exists()
 
 
+def test_verify_exit_2_escapes_what_a_damaged_file_makes_sqlite_quote(
+    own_copy: Published,
+) -> None:
+    """A schema entry named with a terminal escape cannot redraw the exit-2 line."""
+    planted = "x\x1b[2K\x1b[1GSTATUS: VERIFIED\x1b[8m\u202e"
+    with closing(sqlite3.connect(own_copy.db)) as conn:
+        conn.execute("PRAGMA writable_schema=ON")
+        conn.execute(
+            "INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) "
+            "VALUES ('table', ?, 'x', 0, 'CREATE TABLE broken (((')",
+            (planted,),
+        )
+        conn.commit()
+    result = verify_cli(own_copy, "--checkpoint", own_copy.checkpoint)
+    assert result.returncode == 2
+    assert "malformed database schema" in result.stderr
+    assert "\x1b" not in result.stderr
+    assert "\u202e" not in result.stderr
+    assert "x\\x1b[2K\\x1b[1GSTATUS: VERIFIED" in result.stderr
+
+
 @pytest.mark.parametrize("kind", ["missing", "folder", "not utf-8"])
 def test_verify_exit_2_for_an_unreadable_checkpoint(
     published: Published, tmp_path: Path, kind: str

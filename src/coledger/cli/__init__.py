@@ -42,6 +42,7 @@ from coledger.errors import (
     LedgerError,
     MasterKeyError,
     StorageError,
+    shown_on_one_line,
 )
 
 __all__ = ["build_parser", "main", "run"]
@@ -113,7 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_USAGE
     except StorageError as error:
-        detail = " ".join(str(error).split())  # one line, whatever the driver says
+        # One line, whatever the driver says: SQLite quotes names a damaged
+        # file chose (a schema entry's, say), terminal escapes and
+        # bidirectional overrides (U+202E) and all.
+        detail = shown_on_one_line(" ".join(str(error).split()))
         print(f"coledger: storage failed: {detail}", file=sys.stderr)
         return EXIT_USAGE
     except LedgerError as error:
