@@ -256,6 +256,31 @@ def test_a_field_stored_in_clear_or_broken_is_reported(tmp_path: Path) -> None:
     assert "Bo Example" not in audit.to_text()
 
 
+def test_a_planted_key_id_is_escaped_in_the_text(tmp_path: Path) -> None:
+    """A key id holding terminal escapes is shown escaped, so it cannot redraw OK."""
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}", master_key=TEST_MASTER_KEY) as ledger:
+        story = Story(ledger)
+    planted = "k\x1b[2K\rOK\x1b[8m"
+    tamper(
+        path,
+        "UPDATE stored_events SET state = json_set(state, '$.name.k', ?) "
+        "WHERE topic LIKE '%Member.Registered' AND originator_id = ?",
+        planted,
+        story.cy.hex,
+    )
+    with Ledger.open(f"sqlite:///{path}", master_key=TEST_MASTER_KEY) as ledger:
+        audit = ledger.audit_erasure()
+    assert [(f.code, f.key_id) for f in audit.findings] == [
+        ("KEY_NOT_IN_STORE", planted)
+    ]
+    text = audit.to_text()
+    assert "\x1b" not in text
+    assert "\r" not in text
+    assert "key k\\x1b[2K\\rOK\\x1b[8m, position" in text
+    assert text.endswith("FAILED: 1 finding(s)")
+
+
 def test_a_subject_that_is_not_a_member_id_is_corrupt_and_not_quoted(
     tmp_path: Path,
 ) -> None:

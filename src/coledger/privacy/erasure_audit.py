@@ -46,7 +46,7 @@ import orjson
 from cryptography.exceptions import InvalidTag
 
 from coledger.domain import LedgerAggregate, Member
-from coledger.errors import CorruptEventError, MasterKeyError
+from coledger.errors import CorruptEventError, MasterKeyError, shown_on_one_line
 from coledger.log import StoredRecord
 from coledger.privacy.classification import Purpose, sealed_fields
 from coledger.privacy.keys import KeyStore
@@ -117,8 +117,10 @@ class ErasureAudit:
             f"{self.declarations_withdrawn} declaration(s) withdrawn"
         )
         lines = [head]
+        # A key id is what a sealed field names, which a tamperer can set to
+        # terminal escapes that would redraw the verdict: they are escaped.
         lines += [
-            f"{f.code}: member {f.member}, key {f.key_id}"
+            f"{f.code}: member {f.member}, key {shown_on_one_line(f.key_id)}"
             + ("" if f.position is None else f", position {f.position}")
             + f": {f.detail}"
             for f in self.findings
