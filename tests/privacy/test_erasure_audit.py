@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from uuid import UUID
 
@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 
 from coledger import Ledger
-from coledger.errors import CorruptEventError, MasterKeyError
+from coledger.errors import CorruptEventError, MasterKeyError, StorageError
 from coledger.privacy.classification import Purpose
 from conftest import TEST_MASTER_KEY
 
@@ -219,6 +219,33 @@ def test_an_erasure_that_failed_to_be_stored_says_run_it_again(story: Story) -> 
     found = story.ledger.audit_erasure().findings
     assert {f.code for f in found} == {"ERASURE_UNRECORDED"}
     assert all(f.member == story.cy for f in found)
+    assert "run the erasure again" in found[0].detail
+    story.ledger.erase_member(story.cy, by=story.admin)
+    assert story.ledger.audit_erasure().ok
+
+
+def test_an_erasure_that_failed_before_destroying_a_key_says_run_it_again(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tombstone left beside live keys by a failed erasure: ERASURE_UNRECORDED."""
+    keys = story.ledger._keys
+    destroy = keys._destroy
+
+    def fail_after_tombstone(
+        member: str, purposes: tuple[str, ...], only: Sequence[str] | None = None
+    ) -> list[str]:
+        if purposes != ("erased",):
+            raise StorageError("the key store failed")
+        return destroy(member, purposes, only)
+
+    monkeypatch.setattr(keys, "_destroy", fail_after_tombstone)
+    with pytest.raises(StorageError):
+        story.ledger.erase_member(story.cy, by=story.admin)
+    monkeypatch.undo()
+    found = story.ledger.audit_erasure().findings
+    assert [(f.code, f.member, f.key_id) for f in found] == [
+        ("ERASURE_UNRECORDED", story.cy, f"erased:{story.cy}")
+    ]
     assert "run the erasure again" in found[0].detail
     story.ledger.erase_member(story.cy, by=story.admin)
     assert story.ledger.audit_erasure().ok

@@ -16,8 +16,8 @@ the ledger says should have become of it:
     ledger accounts for it.
 ``ERASURE_UNRECORDED``
     The key store holds a member's erasure tombstone, but the ledger holds no
-    erasure: an erasure destroyed the keys and then failed to be stored. Run
-    it again.
+    erasure: an erasure failed to be stored, after destroying the keys or
+    before (no key can be made for the member meanwhile). Run it again.
 ``FIELD_NOT_SEALED``
     A field that must be sealed holds a value in clear.
 ``KEY_NOT_IN_STORE``
@@ -171,6 +171,7 @@ def audit(pages: Pages, keys: KeyStore) -> ErasureAudit:
     judged = (_judge(field, erased, keys, gone=gone) for field, gone in pairs)
     findings = [finding for finding in judged if finding is not None]
     findings += _keys_left(erased, keys)
+    findings += _tombstones_left(fields, erased, keys)
     return ErasureAudit(
         findings=tuple(_unique(findings)),
         sealed_fields=len(fields),
@@ -374,6 +375,35 @@ def _keys_left(erased: dict[UUID, int], keys: KeyStore) -> list[ErasureFinding]:
             for key_id, purpose in keys.live_keys(member)
         ]
     return found
+
+
+_TOMBSTONE_UNRECORDED = (
+    "the key store holds the member's erasure tombstone, so no key can be made "
+    "for them, but no erasure is recorded (it failed to be stored): run the "
+    "erasure again"
+)
+
+
+def _tombstones_left(
+    fields: list[_Field], erased: dict[UUID, int], keys: KeyStore
+) -> list[ErasureFinding]:
+    """Members with a tombstone in the store whose erasure the ledger lacks.
+
+    An erasure stores the tombstone before it destroys the keys: one that
+    failed in between leaves the keys live and no destroyed key to tell.
+    """
+    members = dict.fromkeys(f.member for f in fields if f.member not in erased)
+    return [
+        ErasureFinding(
+            "ERASURE_UNRECORDED",
+            member,
+            f"erased:{member}",
+            None,
+            _TOMBSTONE_UNRECORDED,
+        )
+        for member in members
+        if keys.is_erased(member)
+    ]
 
 
 def _unique(findings: list[ErasureFinding]) -> list[ErasureFinding]:
