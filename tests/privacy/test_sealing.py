@@ -335,6 +335,21 @@ def test_a_sealed_field_relabelled_with_another_key_is_detected(store: Store) ->
     expect_refused(store, reads(scene, "name"), SealBrokenError)
 
 
+@pytest.mark.parametrize("key_id", [5, True, 1.5, None])
+def test_a_sealed_field_naming_a_key_id_that_is_not_text_is_corrupt(
+    store: Store, key_id: object
+) -> None:
+    """A key id that is no text is a CorruptEventError on every backend."""
+    scene = record(store)
+    name_at = scene.coordinates["name"]
+    name_state = store.state(*name_at)
+    store.write_state(
+        *name_at, {**name_state, "name": {**name_state["name"], "k": key_id}}
+    )
+    message = expect_refused(store, reads(scene, "name"), CorruptEventError)
+    assert "key id" in message, message
+
+
 def test_a_tampered_wrapped_key_is_refused(store: Store) -> None:
     """An altered wrapped key raises MasterKeyError naming it, not the master key."""
     scene = record(store)

@@ -213,6 +213,14 @@ class SealingMapper(LedgerMapper):
         envelope: dict[str, str],
         hint: Any,
     ) -> Any:
+        if not isinstance(envelope["k"], str):
+            # Looked up, it would be "not in this key store" on SQLite and a
+            # failed query on PostgreSQL: the event is what is wrong.
+            raise CorruptEventError(
+                f"the sealed field {name!r} of {cls.__qualname__} "
+                f"({stored_id(stored.originator_id)} v{stored.originator_version}) "
+                "names no key id (its key id is not text)"
+            )
         key = self.keys.key(envelope["k"])
         if key is None:
             return erased_value(hint)
