@@ -160,6 +160,24 @@ def test_an_import_of_a_declaration_made_again_after_a_withdrawal_passes() -> No
     assert (after.erased_fields, after.opened) == (before.erased_fields, before.opened)
 
 
+def test_a_member_whose_id_is_the_nil_uuid_is_erased_without_a_finding() -> None:
+    """The store's check value, kept under the nil UUID, is no key of that member."""
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as source:
+        admin = source.register_member("Admin Example", role="staff")
+        ana = source.register_member("Ana Example")
+        out = io.StringIO()
+        source.export(out)
+    nil = UUID(int=0)
+    lines = out.getvalue().replace(str(ana), str(nil)).splitlines()
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as copy:
+        copy.import_events(lines)
+        copy.erase_member(nil, by=admin)
+        assert copy._keys.live_keys(nil) == []
+        audit = copy.audit_erasure()
+    assert audit.ok, audit.to_text()
+    assert audit.erased_fields == 1
+
+
 def test_an_erasure_recorded_while_the_audit_runs_explains_its_keys(
     tmp_path: Path,
 ) -> None:

@@ -449,9 +449,17 @@ class KeyStore(ABC):
             ) from error
 
     def live_keys(self, member: UUID) -> list[tuple[str, str]]:
-        """(key id, purpose) of each of the member's keys that still holds bytes."""
+        """(key id, purpose) of each of the member's keys that still holds bytes.
+
+        The check value's row names the nil UUID as its member, which an
+        imported member may have as their id: it is no key of theirs.
+        """
         rows = self._rows_of([str(member)])
-        return [(key_id, purpose) for key_id, _, purpose, wrapped in rows if wrapped]
+        return [
+            (key_id, purpose)
+            for key_id, _, purpose, wrapped in rows
+            if wrapped and key_id != _CHECK_ID
+        ]
 
     def key_ids_of(self, member: UUID) -> frozenset[str]:
         """The ids of every key the store holds for *member*, live or destroyed."""
