@@ -350,6 +350,22 @@ def test_a_sealed_field_naming_a_key_id_that_is_not_text_is_corrupt(
     assert "key id" in message, message
 
 
+def test_a_key_id_holding_a_nul_is_not_in_the_store_on_every_backend(
+    store: Store,
+) -> None:
+    """A key id no PostgreSQL text can hold is not in the store, as on SQLite."""
+    scene = record(store)
+    name_at = scene.coordinates["name"]
+    name_state = store.state(*name_at)
+    bad = {**name_state["name"], "k": "a\x00b"}
+    store.write_state(*name_at, {**name_state, "name": bad})
+    message = expect_refused(store, reads(scene, "name"), MasterKeyError)
+    assert "is not in this key store" in message, message
+    with Ledger.open(store.url) as ledger:
+        found = ledger.audit_erasure().findings
+    assert [(f.code, f.key_id) for f in found] == [("KEY_NOT_IN_STORE", "a\x00b")]
+
+
 def test_a_tampered_wrapped_key_is_refused(store: Store) -> None:
     """An altered wrapped key raises MasterKeyError naming it, not the master key."""
     scene = record(store)

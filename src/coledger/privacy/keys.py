@@ -1047,6 +1047,10 @@ class PostgresKeyStore(KeyStore):
         )
 
     def _fetch(self, key_id: str) -> tuple[bytes | None, bool]:
+        if "\x00" in key_id:
+            # No PostgreSQL text holds one, so no row has this id (the query
+            # would fail): unknown, as SQLite finds it.
+            return None, False
         rows = self._run(
             "SELECT wrapped FROM {s}.coledger_member_keys WHERE key_id = %s", (key_id,)
         )
