@@ -18,6 +18,7 @@ import orjson
 import psycopg
 import pytest
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 from hypothesis import given
 from hypothesis import strategies as st
 from psycopg import sql
@@ -39,7 +40,7 @@ from coledger.errors import (
 )
 from coledger.privacy.keys import MemoryKeyStore
 from coledger.privacy.sealing import NONCE, SealingMapper, open_sealed
-from conftest import PG_CONNINFO, url_for
+from conftest import PG_CONNINFO, TEST_MASTER_KEY, url_for
 from helpers import comment_event
 
 SAM_NAME = "Thaddeus Quenby-Oriel"
@@ -378,6 +379,22 @@ def test_a_tampered_wrapped_key_is_refused(store: Store) -> None:
     with Ledger.open(store.url) as ledger:
         assert ledger.member(scene.admin).name == "Admin"
         assert ledger.adjustment(scene.adjustment).code == "BSL"  # the access key
+
+
+@pytest.mark.parametrize("size", [16, 40])
+def test_a_wrapped_key_of_another_length_is_refused_as_damaged(
+    store: Store, size: int
+) -> None:
+    """A key unwrapping to other than 32 bytes is MasterKeyError, read or sealed."""
+    scene = record(store)
+    key_id = store.state(*scene.coordinates["name"])["name"]["k"]
+    store.write_wrapped(key_id, aes_key_wrap(TEST_MASTER_KEY, bytes(size)))
+    message = expect_refused(store, reads(scene, "name"), MasterKeyError)
+    assert key_id in message, message
+    assert "damaged" in message, message
+    with Ledger.open(store.url) as ledger, pytest.raises(MasterKeyError) as raised:
+        ledger.comment(scene.proposal, author=scene.sam, text="one more")
+    assert key_id in str(raised.value)
 
 
 SPOILT_SEALED = st.sampled_from(

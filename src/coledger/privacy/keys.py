@@ -47,6 +47,9 @@ MASTER_KEY_SIZE = 32
 _CHECK_ID = "00000000-0000-0000-0000-000000000000"
 """A reserved row holding a key wrapped under the master key, to detect a wrong one."""
 
+_KEY_SIZE = 32
+"""The length of every member key the store makes."""
+
 _LEDGER = "ledger"
 """The member and purpose of the reserved row naming the ledger the store is for."""
 
@@ -396,7 +399,7 @@ class KeyStore(ABC):
                 )
             if key_id is None:
                 key_id = str(uuid.uuid4())
-                plain = os.urandom(32)
+                plain = os.urandom(_KEY_SIZE)
                 if self._making is not None and member in self._making[0]:
                     # Noted before the insert: an interrupted insert may land.
                     self._making[1][(member, purpose)] = (key_id, plain)
@@ -438,15 +441,21 @@ class KeyStore(ABC):
             )
         if wrapped is None:
             return None
+        damaged = (
+            f"key {key_id} in this key store does not unwrap, though the "
+            "store's check value does: the key's stored bytes were damaged "
+            "or replaced (restore the key store from a backup)"
+        )
         try:
-            return aes_key_unwrap(self._master, wrapped)
+            plain = aes_key_unwrap(self._master, wrapped)
         except InvalidUnwrap as error:
             # The master key opened the store (its check value): this row is bad.
-            raise MasterKeyError(
-                f"key {key_id} in this key store does not unwrap, though the "
-                "store's check value does: the key's stored bytes were damaged "
-                "or replaced (restore the key store from a backup)"
-            ) from error
+            raise MasterKeyError(damaged) from error
+        if len(plain) != _KEY_SIZE:
+            # Every key made here is 32 bytes: another length was put in its
+            # place (and would fail as an altered field, or sealing, untyped).
+            raise MasterKeyError(damaged)
+        return plain
 
     def live_keys(self, member: UUID) -> list[tuple[str, str]]:
         """(key id, purpose) of each of the member's keys that still holds bytes.
@@ -667,7 +676,7 @@ class KeyStore(ABC):
                 raise MasterKeyError(
                     f"member {member_id} was erased; nothing can be sealed"
                 )
-            key_id, plain = str(uuid.uuid4()), os.urandom(32)
+            key_id, plain = str(uuid.uuid4()), os.urandom(_KEY_SIZE)
             wrapped = None if gone else aes_key_wrap(self._master, plain)
             rows.append((key_id, member, purpose, wrapped))
             keys[(member_id, purpose)] = (key_id, plain)
