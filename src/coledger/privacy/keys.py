@@ -471,11 +471,19 @@ class KeyStore(ABC):
         ]
 
     def key_ids_of(self, member: UUID) -> frozenset[str]:
-        """The ids of every key the store holds for *member*, live or destroyed."""
+        """The ids of every key the store holds for *member*, live or destroyed.
+
+        Neither their erasure's tombstone nor the check value (see
+        ``live_keys``) is a key of theirs.
+        """
         with self._lock:
             self._check_open()
             rows = self._rows_of([str(member)])
-        return frozenset(key for key, _, purpose, _ in rows if purpose != "erased")
+        return frozenset(
+            key_id
+            for key_id, _, purpose, _ in rows
+            if purpose != "erased" and key_id != _CHECK_ID
+        )
 
     def stored_key(self, key_id: str) -> bytes | None:
         """The key as the store holds it now (not a cached copy); None if destroyed."""

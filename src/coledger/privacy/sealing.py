@@ -188,7 +188,8 @@ class SealingMapper(LedgerMapper):
         UUID is nobody's: the event fails as it is structured), and the key
         store must not hold the envelope's key as another member's: a stored
         event rewritten to name the subject does not open someone else's
-        field. A key the store lacks altogether is opened, and so refused.
+        field. A key the store lacks altogether, or a key id that is not
+        text, is opened, and so refused.
         """
         if rule.subject == "originator_id":
             named: object = stored.originator_id
@@ -202,7 +203,9 @@ class SealingMapper(LedgerMapper):
             return False
         if self._own_keys is None:
             self._own_keys = self.keys.key_ids_of(subject)
-        key_id = str(envelope.get("k"))
+        key_id = envelope.get("k")
+        if not isinstance(key_id, str):
+            return True  # opened, and so refused as corrupt
         return key_id in self._own_keys or self.keys.state_of(key_id) == "unknown"
 
     def _open(
