@@ -383,7 +383,9 @@ def test_a_revocation_at_the_default_time_is_never_dated_past_the_last_year(
     assert ledger.power_sharing().indicators["R1"].n == 0
 
 
-@pytest.mark.parametrize("name", ["[erased]", "  [erased] "])
+@pytest.mark.parametrize(
+    "name", ["[erased]", "  [erased] ", "[erased]\u200b", "\u2060[erased]\ufeff"]
+)
 def test_a_member_is_not_registered_under_the_name_erasure_leaves(
     ledger: Ledger, name: str
 ) -> None:

@@ -38,7 +38,7 @@ class MemberCommands(LedgerCore):
     ) -> UUID:
         """Register a person; returns their member id."""
         v.check_text("name", name, limit=v.MAX_NAME, one_line=True)
-        if name.strip() == v.ERASED:
+        if v.shown(name) == v.ERASED:  # as it reads, zero-width characters and all
             msg = (
                 f"the name {v.ERASED} reads as an erased member's in every view "
                 "and report; give the person's own name"

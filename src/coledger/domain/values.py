@@ -269,9 +269,14 @@ def check_adjustment_code(value: object, *, sealed: bool = True) -> str:
     return value
 
 
+def shown(text: str) -> str:
+    """What *text* shows: without its invisible characters and outer spaces."""
+    return _INVISIBLE.sub("", text).strip()
+
+
 def blank(text: str) -> bool:
     """Whether *text* shows nothing: only spaces and invisible characters."""
-    return not _INVISIBLE.sub("", text).strip()
+    return not shown(text)
 
 
 def check_text(
