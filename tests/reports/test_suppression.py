@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import uuid
@@ -23,10 +24,11 @@ from coledger.reports.suppression import (
     SMALL_CELL,
     underlying_count,
 )
-from coledger.reports.vocabulary import INDICATORS, SHARE
+from coledger.reports.vocabulary import INDICATORS, SHARE, TAGS, count_range, range_of
 from report_helpers import report
 
-K = Thresholds().small_cell
+TH = Thresholds()
+K = TH.small_cell
 
 
 def fig(code: str, value: float | None, n: int, band: str | None = "some") -> Figure:
@@ -310,15 +312,16 @@ def test_decision_tags_are_counted_in_ranges() -> None:
     assert '"count": 8' not in out
 
 
-def test_the_public_report_says_when_the_total_gives_the_tag_counts_back() -> None:
-    """36 decisions, 20 decided with and 4 of each other tag: the tops give 4 back."""
+def test_the_public_report_withholds_tags_the_total_would_give_back() -> None:
+    """36 decisions, 20 decided with and 4 of each other tag: the tops give 4s back."""
     others = ("influenced", "consulted", "informed", "none")
     tags = ["decided-with"] * 20 + [tag for tag in others for _ in range(4)]
     safe = suppress(report({}, tags=tags))
-    assert sum(t.count.high or 0 for t in safe.tags) == safe.decisions == 36
+    assert safe.tags == ()
+    assert safe.decisions == 36
     out = render(report({}, tags=tags), audience="public")
-    assert "no total gives one back" not in out
-    assert "every tag's count is at the top of its range" in out
+    assert "all decisions: 36" in out
+    assert "ranges of counts this many could give a count of fewer than 5 back" in out
 
 
 def test_a_small_total_is_withheld() -> None:
@@ -761,3 +764,69 @@ def test_the_tags_do_not_say_which_group_of_a_withheld_d1_is_small(
     assert safe.tags == ()
     assert safe.tags_withheld is not None
     assert safe.decisions == 40
+
+
+def _tag_list(counts: tuple[int, ...]) -> list[str]:
+    """Tags for decisions, *counts* of each tag from decided-with to none."""
+    return [tag for tag, c in zip(TAGS, counts, strict=True) for _ in range(c)]
+
+
+def _read_back(safe: suppression.SafeReport) -> dict[str, set[int]]:
+    """Each tag's counts a reader can still hold true, from the total, D1 and ranges."""
+    total = safe.decisions
+    assert total is not None
+    d1 = safe.indicators.get("D1")
+    shown = [next(t.count for t in safe.tags if t.tag == tag) for tag in TAGS]
+    found: dict[str, set[int]] = {tag: set() for tag in TAGS}
+    spans = [range(r.low, min(total, r.high or total) + 1) for r in shown[:-1]]
+    for split in itertools.product(*spans):
+        counts = (*split, total - sum(split))
+        if count_range(counts[-1], K) != shown[-1]:
+            continue
+        if d1 is not None and d1.value != range_of("D1", counts[0] / total, TH):
+            continue
+        for tag, c in zip(TAGS, counts, strict=True):
+            found[tag].add(c)
+    return found
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        (9, 4, 4, 4, 4),  # D1 "less than half" of 25 caps decided-with at 9
+        (0, 4, 4, 4, 4),  # D1 "none" of 16 makes decided-with 0
+        (20, 4, 4, 4, 4),  # every count at the top of its range
+    ],
+)
+def test_decisions_by_tag_are_withheld_where_the_total_gives_a_small_count_back(
+    counts: tuple[int, ...],
+) -> None:
+    """Ranges the total (and D1's band) would read back to 1 to 4 are withheld."""
+    total = sum(counts)
+    d1 = Figure("D1", counts[0] / total, total, None, None, people=9)
+    safe = suppress(report({"D1": d1}, tags=_tag_list(counts)))
+    assert safe.decisions == total
+    if safe.tags:
+        pinned = {tag: c for tag, c in _read_back(safe).items() if len(c) == 1}
+        assert not any(0 < c < K for (c,) in pinned.values()), pinned
+    assert safe.tags == ()
+    assert safe.tags_withheld == suppression.TAGS_TOTAL_NOTE.format(k=K)
+
+
+def test_decisions_by_tag_withheld_for_the_total_whatever_the_counts() -> None:
+    """The rule reads only the total and D1: withholding tells nothing of the counts."""
+    for counts in [(9, 4, 4, 4, 4), (6, 4, 5, 5, 5), (5, 0, 0, 0, 20)]:
+        total = sum(counts)
+        d1 = Figure("D1", counts[0] / total, total, None, None, people=9)
+        safe = suppress(report({"D1": d1}, tags=_tag_list(counts)))
+        assert safe.indicators["D1"].value == range_of("D1", 9 / 25, TH)
+        assert safe.tags_withheld == suppression.TAGS_TOTAL_NOTE.format(k=K)
+
+
+def test_decisions_by_tag_are_shown_where_no_count_can_come_back() -> None:
+    """25 decisions with D1 "about half" leave each count a range: the table shows."""
+    counts = (12, 4, 4, 4, 1)
+    d1 = Figure("D1", 12 / 25, 25, None, None, people=9)
+    safe = suppress(report({"D1": d1}, tags=_tag_list(counts)))
+    assert safe.tags_withheld is None
+    assert all(len(c) > 1 for c in _read_back(safe).values())

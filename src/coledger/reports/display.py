@@ -653,9 +653,9 @@ def public(
                 " ranges, the same in every report."
             ),
             (
-                "Decisions by tag are counted in ranges too: beside the number of"
-                " decisions, they give a count back only when every tag's count is"
-                " at the top of its range."
+                "Decisions by tag are counted in ranges too, and withheld where,"
+                " beside the number of decisions, such ranges could give a count"
+                " back."
             ),
             (
                 f"A share of records that fewer than {k} people stand behind is"

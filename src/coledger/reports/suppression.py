@@ -105,8 +105,11 @@ through ``suppress``, which applies these rules (``k`` is
 * **Decisions by tag.** The table of decisions by tag gives each tag's count
   as a range (below), never exactly, and the number of decisions, a count
   of records, exactly unless it is below k. A tag's count less the other
-  tags' ranges gives a range too; it could give back a count only when
-  every tag sat at the very top of its range (see Limits). The count tagged
+  tags' ranges gives a range too, except where every tag sits at the top of
+  what its range (and, for decided-with, D1's band) allows: so the table is
+  withheld wherever, beside the number of decisions and D1, some counts
+  could do so (``total_gives_back``, which reads only those, so that
+  withholding says nothing of the counts). The count tagged
   "decided with" is D1's, so while D1 is withheld over k or more decisions
   the table is withheld with it (``TAGS_D1_NOTE``): "fewer than 5" or "21
   to 40" would say which of D1's groups is small.
@@ -194,10 +197,6 @@ cut with the reports of other scopes in mind.
   one commenter's 30 comments in one body, beside another body's "fewer
   than 5", make the ledger's V5 n "21 to 40", which says that the
   commenter has lived experience.
-* **The number of decisions is exact.** Less the other tags' ranges, it
-  gives a tag's count back in one case: when every tag's count is the top
-  of its range (36 decisions, 20 decided with and 4 with each other tag), so
-  that the tops add up to the number.
 * **Outside knowledge.** A reader who holds the records (published minutes,
   or a member who was there) can link a share of records to the people they
   name: "all proposals had a lived-experience proposer" tells such a reader
@@ -227,6 +226,7 @@ public views take nothing from the caller's ``names`` but the scope's name.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from datetime import datetime
@@ -275,8 +275,9 @@ It began as the board's shape after suppression, with the board's version,
 1. Version 2 gives counts about lived experience as ranges of counts, not
 exact numbers, so that reports of overlapping scopes cannot be subtracted.
 Version 3 withholds the decisions by tag when fewer than k people decided,
-proposed, commented or attended (``decisions`` is then empty and
-``decisions_withheld`` says why), and the rung of a process whose
+proposed, commented or attended, or when the number of decisions could give
+a count back (``decisions`` is then empty and ``decisions_withheld`` says
+why), and the rung of a process whose
 proposers, commenters or deciders with a vote are that few (``rung`` and
 ``level`` are then null). The
 board's shape (``REPORT_VERSION``) only gained each figure's ``people``.
@@ -1105,6 +1106,12 @@ TAGS_READ_NOTE = (
 )
 """The note of the decisions by tag withheld for the few people they read."""
 
+TAGS_TOTAL_NOTE = (
+    "withheld: beside the number of decisions and D1, ranges of counts this "
+    "many could give a count of fewer than {k} back"
+)
+"""The note of the decisions by tag withheld because the total could undo them."""
+
 TAG_PEOPLE = ("D1", "A1", "D3", "V1", "V5", "D4", "V4")
 """Figures that count the people whose lived experience the decision tags read:
 the deciders with a vote ("decided with"), the proposers, the commenters and
@@ -1127,6 +1134,64 @@ def tags_read_few(people: tuple[int, int] | None, k: int) -> bool:
     return share_discloses(lived, lived + others, k, people=True)
 
 
+def tag_spans(total: int, k: int) -> tuple[tuple[int, int], ...]:
+    """The ranges a count of at most *total* can be shown as, as (low, high), capped."""
+    spans = []
+    low = 0
+    while low <= total:
+        r = count_range(low, k)
+        high = total if r.high is None else min(r.high, total)
+        spans.append((r.low, high))
+        low = high + 1
+    return tuple(spans)
+
+
+def d1_span(d1: SafeFigure | None, total: int, k: int) -> tuple[int, int]:
+    """The counts decided with lived experience that a shown D1 leaves possible.
+
+    D1 counts the decisions the tags do, and its count is the decided-with
+    tag's; shown, its band, over its exact n, bounds that count (and D1 is
+    shown only when neither of its groups is from 1 to k - 1).
+    """
+    if d1 is None or d1.value is None or d1.n != total or total == 0:
+        return 0, total
+    fits = [
+        c
+        for c in range(total + 1)
+        if share_range(c / total).words == d1.value.words
+        and not share_discloses(c, total, k, people=False)
+    ]
+    return (min(fits), max(fits)) if fits else (0, total)
+
+
+def total_gives_back(total: int, k: int, first: tuple[int, int]) -> bool:
+    """Whether ranges of counts adding up to *total* could give a count back.
+
+    They could when, for some counts of the tags (the first, decided-with,
+    within *first*), the total less the others' ranges pins one to a single
+    count from 1 to k - 1: 36 decisions as 20 decided with and 4 of each
+    other tag, the tops of their ranges; or 25 as four of 4 beside the 9
+    decided with that D1's "less than half" allows at most. The test reads
+    only what the report shows (the total and D1), never the counts, so
+    that a table withheld by it says nothing about them.
+    """
+    spans = tag_spans(total, k)
+    for picked in itertools.product(spans, repeat=len(TAGS)):
+        bounds = [
+            (max(picked[0][0], first[0]), min(picked[0][1], first[1])),
+            *picked[1:],
+        ]
+        low = sum(lo for lo, _ in bounds)
+        high = sum(hi for _, hi in bounds)
+        if any(lo > hi for lo, hi in bounds) or not low <= total <= high:
+            continue
+        for lo, hi in bounds:
+            least, most = max(lo, total - (high - hi)), min(hi, total - (low - lo))
+            if least == most and small(least, k):
+                return True
+    return False
+
+
 def safe_tags(
     report: PowerSharingReport, k: int, d1: SafeFigure | None = None
 ) -> tuple[tuple[TagCount, ...], int | None, str | None]:
@@ -1143,7 +1208,8 @@ def safe_tags(
     decisions (for a small group of them): the count tagged "decided with"
     is D1's, and its range would say which group is small, the one thing
     D1's note keeps back. Nor while the people the tags read themselves are
-    few (``tags_read_few``). The third value says why.
+    few (``tags_read_few``), nor where the total, beside D1, could give a
+    count back (``total_gives_back``). The third value says why.
     """
     cells = dict.fromkeys(TAGS, 0)
     for d in report.decisions:
@@ -1159,6 +1225,8 @@ def safe_tags(
         return (), shown, TAGS_D1_NOTE
     if tags_read_few(report.tag_people, k):
         return (), shown, TAGS_READ_NOTE.format(k=k)
+    if shown is not None and total_gives_back(total, k, d1_span(d1, total, k)):
+        return (), shown, TAGS_TOTAL_NOTE.format(k=k)
     tags = tuple(TagCount(tag, count_range(count, k)) for tag, count in cells.items())
     return tags, shown, None
 
