@@ -830,3 +830,16 @@ def test_decisions_by_tag_are_shown_where_no_count_can_come_back() -> None:
     safe = suppress(report({"D1": d1}, tags=_tag_list(counts)))
     assert safe.tags_withheld is None
     assert all(len(c) > 1 for c in _read_back(safe).values())
+
+
+def test_officer_time_withheld_over_many_officers_claims_no_small_group() -> None:
+    """R4 of 40% over twenty terms of twelve officers is withheld: no group is small."""
+    figures = {
+        "R1": Figure("R1", 0.5, 20, None, "balanced", groups=(10, 10)),
+        "R4": Figure("R4", 0.4, 20, None, "shared", people=12),
+    }
+    f = suppress(report(figures)).indicators["R4"]
+    assert f.withheld == SMALL_CELL
+    assert f.n == 20
+    assert f.note == suppression.TIME_SHARE_NOTE
+    assert "fewer than" not in f.note

@@ -558,6 +558,11 @@ def compares_few(code: str, f: Figure, k: int) -> bool:
 CHAIRS_NOTE = "withheld: it would tell whether a body's chair has lived experience"
 """The note of a figure that reads the chairs' lived experience (A2)."""
 
+TIME_SHARE_NOTE = (
+    "withheld: a share of office time has no count to test for small groups"
+)
+"""The note of a share of people's time (R4) withheld for not being "none"."""
+
 ACCESS_N = ("X1", "X2")
 """Figures whose n counts records of access needs (X1 the needs due, X2 the
 requests answered): behind fewer than k people, the n goes with the value,
@@ -632,7 +637,13 @@ def _safe_figure(code: str, f: Figure, th: Thresholds) -> SafeFigure:
             )
         )
     ):
-        note = CHAIRS_NOTE if about.chairs else share_note(code, k)
+        note = (
+            CHAIRS_NOTE
+            if about.chairs
+            else TIME_SHARE_NOTE
+            if about.kind != SHARE
+            else share_note(code, k)
+        )
         return SafeFigure(code, None, f.n, None, None, SMALL_CELL, note)
     banded = range_of(code, f.value, th)
     if about.kind == UNKNOWN or banded is None:
