@@ -340,3 +340,29 @@ def test_each_answer_to_a_request_says_which_request_it_answers(
         "declined the adjustment (BSL) for Kim Example (unavailable, offering CAP)",
         "withdrew the request for an adjustment (BRK) for Kim Example",
     ]
+
+
+def test_history_writes_a_typed_direction_control_as_an_escape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Embeddings and isolates in names, titles and comments cannot reorder a line."""
+    db = tmp_path / "coledger.db"
+    with Ledger.open(f"sqlite:///{db}") as ledger:
+        pat = ledger.register_member("Pat\u2067 Example")
+        board = ledger.establish_body("Board", kind="governance", by=pat)
+        p = ledger.raise_proposal(
+            board, proposers=[pat], title="Kit \u202bone two", text="New kit."
+        )
+        said = "Blue \u2066ok\u202a fine, \u05e9\u05dc\u05d5\u05dd"  # Hebrew stays
+        ledger.comment(p, author=pat, text=said)
+    assert main(["history", "--db", str(db), "--proposal", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert not set(out) & set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    raised, commented = out.splitlines()
+    assert raised.endswith(
+        "Pat\\u2067 Example: raised the proposal 'Kit \\u202bone two' "
+        "(proposers: Pat\\u2067 Example)"
+    )
+    assert commented.endswith(
+        "commented (meeting): Blue \\u2066ok\\u202a fine, \u05e9\u05dc\u05d5\u05dd"
+    )
