@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from coledger.views import MeetingView, ProposalView
 
 Namer = Callable[[UUID | None], str]
+_IN_WORDS = {"adopted_amended": "adopted as amended"}
+"""The outcomes whose codes do not read as words (``not_valid`` has its own line)."""
 
 
 @attrs.frozen
@@ -134,8 +136,9 @@ def describe(  # noqa: C901, PLR0911, PLR0912
         case Proposal.Decided():
             override = " (overriding the vote)" if e.overrode_vote else ""
             why = f": {e.rationale}" if e.rationale else ""
+            outcome = _IN_WORDS.get(e.outcome, e.outcome)
             return (
-                f"recorded the decision: {e.outcome} by {e.method.replace('_', ' ')}, "
+                f"recorded the decision: {outcome} by {e.method.replace('_', ' ')}, "
                 f"decided by {_names(namer, e.decided_by)}{override}{why}"
             )
         case Proposal.Withdrawn():

@@ -366,3 +366,15 @@ def test_history_writes_a_typed_direction_control_as_an_escape(
     assert commented.endswith(
         "commented (meeting): Blue \\u2066ok\\u202a fine, \u05e9\u05dc\u05d5\u05dd"
     )
+
+
+def test_a_decision_adopted_as_amended_says_so_in_words(memory_ledger: Ledger) -> None:
+    """The outcome adopted_amended reads as words, as the method beside it does."""
+    ledger = memory_ledger
+    pat, _, board = _people_and_board(ledger)
+    p = ledger.raise_proposal(board, proposers=[pat], title="Kit", text="New kit.")
+    ledger.decide(p, outcome="adopted_amended", method="staff_executive", by=pat)
+    assert timeline(ledger, proposal=p)[-1].text == (
+        "recorded the decision: adopted as amended by staff executive, "
+        "decided by Pat Example"
+    )
