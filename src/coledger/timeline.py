@@ -14,7 +14,7 @@ from coledger.domain import Adjustment, Body, Meeting, Member, Project, Proposal
 if TYPE_CHECKING:
     from coledger.application import Ledger
     from coledger.domain import LedgerAggregate
-    from coledger.views import MeetingView, ProposalView
+    from coledger.views import AdjustmentView, MeetingView, ProposalView
 
 Namer = Callable[[UUID | None], str]
 _IN_WORDS = {"adopted_amended": "adopted as amended"}
@@ -187,6 +187,46 @@ def describe(  # noqa: C901, PLR0911, PLR0912
     return type(event).__qualname__
 
 
+class _Names:
+    """Members' names by id, read once each until a member's keys are destroyed.
+
+    A timeline reads the history a page at a time, and each page stops opening
+    what an erasure made unreadable meanwhile (in another process, say): the
+    names read before it are read again, so that an erased name shows no more.
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.names: dict[UUID, str] = {}
+        self.keys_seen = self._keys_changed()
+
+    def _keys_changed(self) -> int:
+        """How many times the ledger's key store has destroyed keys."""
+        return self.ledger._keys.changes  # noqa: SLF001 (no public count)
+
+    def __call__(self, member: UUID | None) -> str:
+        """*member*'s name as recorded now, or ``someone`` for no member."""
+        if member is None:
+            return "someone"
+        if member not in self.names:
+            self.names[member] = self.ledger.member(member).name
+        return self.names[member]
+
+    def forgot(self) -> bool:
+        """Forget the names read, and say so, if keys were destroyed since."""
+        changed = self._keys_changed()
+        if changed == self.keys_seen:
+            return False
+        self.keys_seen = changed
+        self.names.clear()
+        return True
+
+
+def _need(request: Adjustment.Requested | AdjustmentView, namer: Namer) -> str:
+    """The need *request* asks for, and for whom: ``(BSL) for Kim``."""
+    return f"({request.code}) for {namer(request.member)}"
+
+
 def _shown(event: LedgerAggregate.Event, ids: set[UUID], called_off: set[UUID]) -> bool:
     """Whether *event* is on a timeline of the records *ids*.
 
@@ -260,23 +300,17 @@ def timeline(
         assert project is not None  # noqa: S101 (checked above)
         ids, proposals, meetings = _project_records(ledger, project)
     actions = {a.id: a.description for p in proposals for a in p.actions}
-    names: dict[UUID, str] = {}
-
-    def namer(member: UUID | None) -> str:
-        if member is None:
-            return "someone"
-        if member not in names:
-            names[member] = ledger.member(member).name
-        return names[member]
-
+    namer = _Names(ledger)
     requests: dict[UUID, str] = {}  # each request's need, for its answers
     entries = []
     for r in ledger.history():
         event = r.event
         if not _shown(event, ids, called_off):
             continue
+        if namer.forgot():
+            requests = {i: _need(ledger.adjustment(i), namer) for i in requests}
         if isinstance(event, Adjustment.Requested):
-            requests[event.originator_id] = f"({event.code}) for {namer(event.member)}"
+            requests[event.originator_id] = _need(event, namer)
         entries.append(
             Entry(
                 r.position,

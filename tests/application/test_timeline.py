@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,10 @@ from uuid import UUID
 
 import pytest
 
-from coledger import Ledger, Rule, WrongStateError
+from coledger import Ledger, Rule, WrongStateError, _core
 from coledger.cli import main
 from coledger.cli._common import EXIT_USAGE
+from coledger.domain import Adjustment
 from coledger.serialization import to_jsonable
 from coledger.timeline import timeline
 from helpers import edited_export
@@ -378,3 +380,33 @@ def test_a_decision_adopted_as_amended_says_so_in_words(memory_ledger: Ledger) -
         "recorded the decision: adopted as amended by staff executive, "
         "decided by Pat Example"
     )
+
+
+def test_a_timeline_under_way_stops_naming_a_member_erased_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member another process erases mid-walk is named no more from the next page."""
+    monkeypatch.setattr(_core, "HISTORY_PAGE", 1)
+    url = f"sqlite:///{tmp_path / 'coledger.db'}"
+    with Ledger.open(url) as writer, Ledger.open(url) as reader:
+        pat, kim, board = _people_and_board(writer)
+        p = writer.raise_proposal(board, proposers=[kim], title="Kit", text="New.")
+        need = writer.request_adjustment(kim, code="BSL", proposal=p)
+        writer.comment(p, author=kim, text="Blue, please.")
+        writer.decline_adjustment(need, by=pat, reason="unavailable")
+        walk = reader.history
+
+        def erasing_midway(**kwargs: Any) -> Iterator[Any]:
+            for r in walk(**kwargs):
+                yield r
+                if isinstance(r.event, Adjustment.Requested):  # its page is done
+                    writer.erase_member(kim, by=pat)
+
+        monkeypatch.setattr(reader, "history", erasing_midway)
+        said = [e.text for e in timeline(reader, proposal=p)]
+    assert said[-3:] == [
+        "noted an access need of [erased] before the meeting",
+        "commented (meeting): [erased]",
+        "declined the adjustment ([erased]) for [erased] (unavailable)",
+    ]
+    assert not any("Kim" in text or "BSL" in text for text in said[2:])
