@@ -8,6 +8,7 @@ plain-language message and, where useful, the offending value as attributes.
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import MapperDeserialisationError
@@ -75,6 +76,21 @@ def shown_on_one_line(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+_DIRECTION = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+"""The explicit direction controls: embeddings, overrides, isolates and their ends."""
+
+
+def steady(text: str) -> str:
+    r"""*text* with each direction control written as an escape (``\u2067``).
+
+    For text printed to a terminal or a plain-text file: a name, title or
+    comment may hold an embedding or an isolate (only the overrides are
+    refused when typed), and one left open shows the rest of its line in
+    another order.
+    """
+    return _DIRECTION.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 # Bad input ------------------------------------------------------------------

@@ -568,3 +568,20 @@ def test_a_small_n_withheld_says_what_it_counts(fmt: str) -> None:
         else "<td>fewer than 5 members</td>"
     )
     assert cell in shown
+
+
+@pytest.mark.parametrize("audience", sorted(AUDIENCES))
+def test_a_direction_control_in_a_name_is_written_as_an_escape_in_text(
+    audience: str,
+) -> None:
+    """An isolate left open in a body's name cannot reorder the rest of its line."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        body = ledger.establish_body(
+            "Board \u2067\u05d5\u05e2\u05d3", kind="governance", by=admin
+        )
+        ledger.raise_proposal(body, proposers=[admin], title="T", text="x")
+        report = ledger.power_sharing(body=body)
+    out = render(report, audience=audience, format="text", organisation="Club\u2066")
+    assert not re.search(r"[\u202a-\u202e\u2066-\u2069]", out)
+    assert "Board \\u2067\u05d5\u05e2\u05d3" in out

@@ -45,6 +45,7 @@ from coledger.errors import (
     NotMaterialisedError,
     TimeOutOfRangeError,
     a_or_an,
+    steady,
 )
 from coledger.projections.materialise import LONGEST_POLL, SHORTEST_POLL
 from coledger.serialization import to_jsonable
@@ -292,22 +293,8 @@ def _history(args: argparse.Namespace) -> int:
         # One line an entry: a comment's own lines (a lone CR too, which a
         # terminal takes back to the line's start) could read as entries.
         text = " / ".join(line for line in entry.text.splitlines() if line.strip())
-        print(f"{when}  #{entry.position:<6} {_steady(entry.actor)}: {_steady(text)}")
+        print(f"{when}  #{entry.position:<6} {steady(entry.actor)}: {steady(text)}")
     return EXIT_OK
-
-
-_DIRECTION = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
-"""The explicit direction controls: embeddings, overrides, isolates and their ends."""
-
-
-def _steady(text: str) -> str:
-    r"""*text* with each direction control written as an escape (``\u2067``).
-
-    A name, title or comment may hold an embedding or an isolate (only the
-    overrides are refused when typed); printed as it is, one left open
-    shows the rest of its entry's line in another order.
-    """
-    return _DIRECTION.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 def _rebuild(args: argparse.Namespace) -> int:

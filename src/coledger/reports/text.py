@@ -1,7 +1,12 @@
-"""The reports as plain text, for a terminal, an email or a screen reader."""
+"""The reports as plain text, for a terminal, an email or a screen reader.
+
+Direction controls in the names they print are written as escapes
+(``steady``): HTML isolates each name in ``<bdi>``, but plain text cannot.
+"""
 
 from __future__ import annotations
 
+from coledger.errors import steady
 from coledger.reports.display import Display
 from coledger.reports.easy_read import EasyRead
 
@@ -58,7 +63,7 @@ def board_or_public(display: Display) -> str:
             f"lived-experience proposer: {d.le_originated}"
             for d in display.decisions
         ] or ["  No decisions in this period."]
-    return "\n".join(lines) + "\n"
+    return steady("\n".join(lines)) + "\n"
 
 
 def members(easy: EasyRead) -> str:
@@ -69,4 +74,4 @@ def members(easy: EasyRead) -> str:
         for step in point.steps:
             lines += ["", step.name, *step.lines]
     lines += ["", *easy.closing]
-    return "\n".join(lines) + "\n"
+    return steady("\n".join(lines)) + "\n"
