@@ -971,6 +971,15 @@ def _action_open(proposal: Proposal, event: Proposal.ActionCompleted) -> None:
     proposal.check_action_open(event.action_id)
 
 
+def _takes(what: str) -> Callable[[Any, Any], None]:
+    """A state check that a meeting was not called off, as its commands ask."""
+
+    def ask(meeting: Meeting, _: object) -> None:
+        meeting.check_not_cancelled(what)
+
+    return ask
+
+
 _STATE_CHECKS: dict[type[LedgerAggregate.Event], _StateCheck] = {
     Body.SeatAssigned: (Body, _seat_free),
     Body.SeatVacated: (Body, _seat_held),
@@ -989,6 +998,12 @@ _STATE_CHECKS: dict[type[LedgerAggregate.Event], _StateCheck] = {
     ),
     Proposal.FeedbackGiven: (Proposal, _asks(Proposal.check_not_withdrawn)),
     Proposal.AdjustmentLinked: (Proposal, _linkable),
+    Meeting.PapersIssued: (Meeting, _takes("papers")),
+    Meeting.AttendanceRecorded: (Meeting, _takes("attendance")),
+    Meeting.WellbeingCheckInHeld: (Meeting, _takes("check-in")),
+    Meeting.AdjustmentLinked: (Meeting, _takes("requests for adjustments")),
+    Meeting.VoteOpened: (Meeting, _takes("vote")),
+    Meeting.Cancelled: (Meeting, _asks(Meeting.check_cancellable)),
 }
 """What a command asks of a record's state before it records each of these.
 

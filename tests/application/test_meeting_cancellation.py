@@ -22,7 +22,7 @@ from coledger.errors import (
     WrongStateError,
 )
 from coledger.timeline import timeline
-from helpers import refused
+from helpers import refused, refused_import
 
 STARTS = datetime(2024, 6, 3, 18, 0, tzinfo=UTC)
 
@@ -310,3 +310,163 @@ def test_a_cancellation_survives_an_export_and_import(
         )
         with refused(copy, MeetingCancelledError):
             copy.hold_check_in(b.meeting, by=b.admin, occurred_at=STARTS)
+
+
+MEETING = "coledger.domain.meeting:Meeting"
+
+
+@attrs.frozen
+class CalledOffExport:
+    """An export of the board, its meeting called off and one that took place."""
+
+    lines: list[str]
+    called_off: UUID
+    held: UUID
+    later: UUID
+
+
+@pytest.fixture(scope="module")
+def called_off_export() -> CalledOffExport:
+    """The June board called off on day 12, after its papers and a request.
+
+    A July board took place (attendance, a check-in, a vote opened on a
+    proposal raised at it); a proposal raised in writing came after the
+    cancellation.
+    """
+    with Ledger.open("memory://") as ledger:
+        b = board(ledger)
+        ledger.issue_papers(b.meeting, by=b.admin, occurred_at=day(10))
+        ledger.request_adjustment(
+            b.sam, code="BSL", meeting=b.meeting, by=b.sam, occurred_at=day(11)
+        )
+        ledger.cancel_meeting(b.meeting, by=b.admin, occurred_at=day(12))
+        held = ledger.schedule_meeting(
+            b.body,
+            kind="decision_meeting",
+            title="July board",
+            starts_at=STARTS + timedelta(days=30),
+            by=b.admin,
+            occurred_at=day(13),
+        )
+        item = ledger.raise_proposal(
+            b.body,
+            proposers=[b.sam],
+            title="Kit",
+            text="Buy it.",
+            meeting=held,
+            occurred_at=day(14),
+        )
+        ledger.open_voting(item, by=b.admin, occurred_at=day(15))
+        ledger.record_attendance(
+            held, b.sam, by=b.admin, occurred_at=STARTS + timedelta(days=30)
+        )
+        ledger.hold_check_in(held, by=b.admin, occurred_at=STARTS + timedelta(days=30))
+        later = ledger.raise_proposal(
+            b.body,
+            proposers=[b.sam],
+            title="Later",
+            text="Written.",
+            occurred_at=day(16),
+        )
+        out = io.StringIO()
+        ledger.export(out)
+        return CalledOffExport(out.getvalue().splitlines(), b.meeting, held, later)
+
+
+def appended(lines: list[str], event: str, source: UUID, into: UUID) -> list[str]:
+    """*lines* with a copy of *source*'s first *event* row put last, in *into*."""
+    header, *rows = (json.loads(line) for line in lines)
+    row = next(
+        r
+        for r in rows
+        if r["topic"] == f"{MEETING}.{event}" and r["originator_id"] == str(source)
+    )
+    new = json.loads(json.dumps(row))
+    new["originator_id"] = str(into)
+    new["originator_version"] = 1 + max(
+        r["originator_version"] for r in rows if r["originator_id"] == str(into)
+    )
+    new["position"] = rows[-1]["position"] + 1
+    header["events"] += 1
+    return [json.dumps(r) for r in (header, *rows, new)]
+
+
+@pytest.mark.parametrize(
+    ("event", "source", "into", "says"),
+    [
+        ("PapersIssued", "called_off", "called_off", "takes no papers"),
+        ("AttendanceRecorded", "held", "called_off", "takes no attendance"),
+        ("WellbeingCheckInHeld", "held", "called_off", "takes no check-in"),
+        ("AdjustmentLinked", "called_off", "called_off", "takes no requests"),
+        ("Cancelled", "called_off", "called_off", "already called off"),
+        ("Cancelled", "called_off", "held", "took place"),
+    ],
+    ids=[
+        "papers",
+        "attendance",
+        "check-in",
+        "request",
+        "called-off-twice",
+        "called-off-after-it-took-place",
+    ],
+)
+def test_an_import_refuses_a_meeting_step_its_command_refuses(
+    called_off_export: CalledOffExport, event: str, source: str, into: str, says: str
+) -> None:
+    """A step after the cancellation, or a cancellation of a meeting held, is refused.
+
+    The commands refuse them (MeetingCancelledError, WrongStateError), so an
+    export holding one was edited: the figures would leave out a meeting with
+    attendance on record, or count papers for a meeting called off.
+    """
+    export = called_off_export
+    lines = appended(
+        export.lines, event, getattr(export, source), getattr(export, into)
+    )
+    refused_import(lines, len(lines), says)
+
+
+def test_a_proposal_raised_at_a_meeting_called_off_in_one_batch_imports() -> None:
+    """A batch stores record by record, so its raising may follow the cancellation.
+
+    Raised, then called off, in one batch: the proposal's line may come after
+    the meeting's cancellation in the export, which must still import.
+    """
+    with Ledger.open("memory://") as ledger:
+        b = board(ledger)
+        with ledger.batch():
+            again = ledger.schedule_meeting(
+                b.body,
+                kind="decision_meeting",
+                title="Moved board",
+                starts_at=STARTS,
+                by=b.admin,
+                occurred_at=day(1),
+            )
+            ledger.raise_proposal(
+                b.body,
+                proposers=[b.sam],
+                title="Kit",
+                text="Buy it.",
+                meeting=again,
+                occurred_at=day(2),
+            )
+            ledger.cancel_meeting(again, by=b.admin, occurred_at=day(3))
+        out = io.StringIO()
+        ledger.export(out)
+    lines = out.getvalue().splitlines()
+    topics = [json.loads(line)["topic"].rsplit(".", 1)[-1] for line in lines[1:]]
+    assert topics.index("Raised") > topics.index("Cancelled")
+    with Ledger.open("memory://") as copy:
+        assert copy.import_events(lines).events == len(lines) - 1
+        assert copy.meeting(again).cancelled_at == day(3)
+
+
+def test_the_called_off_export_imports_whole(
+    called_off_export: CalledOffExport,
+) -> None:
+    """Unedited, the export of a meeting called off and one held imports."""
+    with Ledger.open("memory://") as copy:
+        imported = copy.import_events(called_off_export.lines)
+        assert imported.events == len(called_off_export.lines) - 1
+        assert copy.meeting(called_off_export.called_off).cancelled_at == day(12)

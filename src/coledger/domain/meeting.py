@@ -157,14 +157,11 @@ class Meeting(LedgerAggregate):
                 f"{self.cancelled_at.isoformat()}, so it takes no {what}"
             )
 
-    def cancel(self, ctx: Context, *, last_raised: datetime | None) -> None:
-        """Record that the meeting was called off, if nothing shows it took place.
+    def check_cancellable(self) -> None:
+        """Refuse calling off a meeting called off already, or one that took place.
 
         Attendance, a check-in or a vote opened at it shows it took place: its
-        record stands. The cancellation comes no earlier than the meeting was
-        called, its papers issued or a request for it made, nor than
-        *last_raised*, the latest raising of a proposal at it (the caller reads
-        the proposals): a meeting called off takes no proposals.
+        record stands.
         """
         if self.cancelled_at is not None:
             raise MeetingCancelledError(
@@ -185,6 +182,18 @@ class Meeting(LedgerAggregate):
                 f"the meeting {self.title!r} took place ({'; '.join(shown)}), so "
                 "it cannot be called off: its record stands"
             )
+
+    def cancel(self, ctx: Context, *, last_raised: datetime | None) -> None:
+        """Record that the meeting was called off, if nothing shows it took place.
+
+        Attendance, a check-in or a vote opened at it shows it took place: its
+        record stands (``check_cancellable``). The cancellation comes no earlier
+        than the meeting was called, its papers issued or a request for it
+        made, nor than *last_raised*, the latest raising of a proposal at it
+        (the caller reads the proposals): a meeting called off takes no
+        proposals.
+        """
+        self.check_cancellable()
         check_not_before(
             "the cancellation",
             ctx.occurred_at,
