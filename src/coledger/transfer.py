@@ -803,10 +803,21 @@ def _check_replays(events: _Events, source: str) -> None:
     Replaying applies an event to whatever state it finds; a command first
     asks the record's state (``_STATE_CHECKS``), with the record's own checks.
     A record's events keep their order in any export, so its state before
-    each line is the one the command saw.
+    each line is the one the command saw. A binding close is followed in its
+    record by its decision, which ``close_voting`` records with it: without
+    it the vote would read as open under a fixed tally, taking more ballots
+    and a second close.
     """
     aggregates: dict[UUID, Any] = {}
+    closes: dict[UUID, int] = {}  # binding closes whose decision is to come
     for number, event in events.numbered():
+        if event.originator_id in closes and not isinstance(event, Proposal.Decided):
+            raise MalformedImportError(
+                source, number, f"{_UNDECIDED}; this event comes between them"
+            )
+        closes.pop(event.originator_id, None)
+        if isinstance(event, Proposal.VotingClosed) and not event.advisory:
+            closes[event.originator_id] = number
         check = _STATE_CHECKS.get(type(event))
         if check is not None:
             problem = _state_problem(check, aggregates.get(event.originator_id), event)
@@ -820,7 +831,15 @@ def _check_replays(events: _Events, source: str) -> None:
             raise MalformedImportError(
                 source, number, f"the event does not follow its record: {error!r}"
             ) from None
+    if closes:
+        number = min(closes.values())
+        raise MalformedImportError(source, number, f"{_UNDECIDED}; none follows")
 
+
+_UNDECIDED = (
+    "a binding close is recorded with its decision (Proposal.Decided), the "
+    "next event of its proposal, as close_voting records them"
+)
 
 _StateCheck = tuple[type[LedgerAggregate], Callable[[Any, Any], str | None]]
 

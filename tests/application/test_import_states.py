@@ -326,6 +326,30 @@ def test_a_vote_opened_or_closed_twice_is_refused(
     refused_import(lines, line, says)
 
 
+def test_a_binding_close_without_its_decision_is_refused(story: Story) -> None:
+    """close_voting records a binding close and its decision together.
+
+    Without the decision, the vote would read as still open under a fixed
+    tally: it would take more ballots, and a second close.
+    """
+    rows = [json.loads(line) for line in story.lines]
+    decided = f"{PROPOSAL}.Decided"
+    drop = next(
+        i
+        for i, row in enumerate(rows)
+        if row.get("topic") == decided and row["originator_id"] == str(story.vote)
+    )
+    rows[0]["events"] -= 1
+    lines = [json.dumps(row) for i, row in enumerate(rows) if i != drop]
+    closed = f"{PROPOSAL}.VotingClosed"
+    close = next(
+        i + 1
+        for i, row in enumerate(rows)
+        if row.get("topic") == closed and row["originator_id"] == str(story.vote)
+    )
+    refused_import(lines, close, "is recorded with its decision")
+
+
 FRESH = {
     "Decided": "decision_id",
     "ActionAssigned": "action_id",
@@ -435,6 +459,14 @@ REFUSED_STEPS = {
     "need-noted-when-decided": (
         Step("AdjustmentLinked", RULED, RULED, "Decided"),
         "is decided",
+    ),
+    "ballot-between-a-close-and-its-decision": (
+        Step("BallotCast", VOTE, VOTE, "VotingClosed"),
+        "is recorded with its decision",
+    ),
+    "comment-between-a-close-and-its-decision": (
+        Step("Commented", RULED, VOTE, "VotingClosed"),
+        "is recorded with its decision",
     ),
 }
 

@@ -147,6 +147,16 @@ def scopes(led: Ledger) -> list[dict[str, Any]]:
     return [place | period for place in places for period in periods]
 
 
+def mid_save(line: str) -> bool:
+    """Whether an export's *line* is a binding close, stored with the decision after it.
+
+    No ledger ends between the two, and an import refuses a file that does.
+    """
+    row = json.loads(line)
+    closed = row["topic"].endswith(":Proposal.VotingClosed")
+    return closed and row["state"].get("advisory") is False
+
+
 def test_every_position_reports_as_a_ledger_of_its_first_events() -> None:
     """For every N, as_of=N gives what a copy of the first N events of an export does.
 
@@ -160,6 +170,8 @@ def test_every_position_reports_as_a_ledger_of_its_first_events() -> None:
         header, *lines = out.getvalue().splitlines()
         assert len(lines) == ledger.position
         for n in range(len(lines) + 1):
+            if n and mid_save(lines[n - 1]):
+                continue
             head = json.loads(header) | {"events": n}
             with Ledger.open("memory://") as copy:
                 copy.import_events([json.dumps(head), *lines[:n]])
