@@ -824,9 +824,14 @@ def _opened_with(
 
 
 def _key_store_path(config: StorageConfig) -> Path | None:
-    """The file of a SQLite ledger's key store (None for other backends)."""
-    if config.backend == "sqlite" and config.path is not None:
-        return config.path.with_name(config.path.name + ".keys")
+    """The file of a SQLite ledger's key store (None for other backends).
+
+    Beside the file the URL named when it was read (``config.file``), as the
+    ledger's own connections open it: a relative path read again after a
+    chdir would name a new, empty key store elsewhere.
+    """
+    if config.backend == "sqlite" and config.file is not None:
+        return config.file.with_name(config.file.name + ".keys")
     return None
 
 
@@ -840,9 +845,9 @@ def _keys_lost(config: StorageConfig) -> bool:
     event, so one there now was not lost.
     """
     store = _key_store_path(config)
-    if config.path is None or store is None:
+    if config.file is None or store is None:
         return False
-    return committed_events(config.path) and not store.exists()
+    return committed_events(config.file) and not store.exists()
 
 
 def _key_store(config: StorageConfig, master_key: bytes) -> KeyStore:
@@ -949,17 +954,20 @@ class LedgerCore(ClosedOnExit):
     def _open(
         self, config: StorageConfig, master_key: bytes, *, seal: bool, leaves: bool
     ) -> None:
-        had_ledger = config.path is not None and config.path.exists()
-        if config.path is not None and had_ledger:
+        # The file the URL named when it was read, which the ledger's
+        # connections open, wherever the process has changed directory to.
+        file = config.file
+        had_ledger = file is not None and file.exists()
+        if file is not None and had_ledger:
             # before a key store is made beside it
-            check_sqlite_file(config.path)
-            _refuse_key_store(config, config.path)
-            lost = lost_reason(committed_tables(config.path))
+            check_sqlite_file(file)
+            _refuse_key_store(config, file)
+            lost = lost_reason(committed_tables(file))
             if lost is not None:
                 raise errors.StorageError(lost(config.path))
         made = None  # the file this call made, removed again if the open fails
-        if config.path is not None and not had_ledger:
-            made = config.path if create_owner_only(config.path) else None
+        if file is not None and not had_ledger:
+            made = file if create_owner_only(file) else None
         try:
             self._open_made(
                 config, master_key, seal=seal, leaves=leaves, had_ledger=had_ledger

@@ -104,3 +104,25 @@ def test_a_url_that_is_no_text_is_refused_however_long(url: object) -> None:
     with pytest.raises(InvalidUrlError, match="non-empty string") as raised:
         Ledger.open(url)  # type: ignore[arg-type]
     assert len(str(raised.value)) < 200
+
+
+def test_a_relative_ledger_reopened_from_its_config_after_a_chdir_keeps_its_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ledger(config) after a chdir opens the file read and its key store, no other."""
+    opened_in, moved_to = tmp_path / "opened", tmp_path / "moved"
+    opened_in.mkdir()
+    moved_to.mkdir()
+    monkeypatch.chdir(opened_in)
+    config = parse_url("sqlite:///rel.db")
+    with Ledger(config, TEST_MASTER_KEY) as ledger:
+        ann = ledger.register_member("Ann")
+    monkeypatch.chdir(moved_to)  # a daemon's chdir("/"), say
+    with Ledger(config, TEST_MASTER_KEY) as again:
+        assert again.member(ann).name == "Ann"
+        again.register_member("Bea")
+    assert list(moved_to.iterdir()) == []
+    with Ledger.open(
+        f"sqlite:///{opened_in / 'rel.db'}", master_key=TEST_MASTER_KEY
+    ) as ledger:
+        assert [m.name for m in ledger.members()] == ["Ann", "Bea"]
