@@ -110,9 +110,19 @@ def create_owner_only(path: Path) -> bool:
     mode, so they are owner-only too. An existing file (or link) is left as it
     is, with whatever mode its owner gave it; a file that cannot be made is
     left for SQLite's own open to report. Returns whether this call made it.
+
+    A link to no file is kept, and the file it names made owner-only (SQLite
+    follows the link and would make it with the process's umask); that file
+    is not counted as made here, so a failed open leaves the link alone.
     """
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        # A loop of links (RuntimeError) is left for SQLite's open to report.
+        with contextlib.suppress(OSError, RuntimeError):
+            if path.is_symlink() and not path.exists():
+                create_owner_only(path.resolve())
+        return False
     except OSError:
         return False
     return True

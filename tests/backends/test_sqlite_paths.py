@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from contextlib import closing
 from pathlib import Path
 
@@ -126,3 +128,23 @@ def test_a_relative_ledger_reopened_from_its_config_after_a_chdir_keeps_its_keys
         f"sqlite:///{opened_in / 'rel.db'}", master_key=TEST_MASTER_KEY
     ) as ledger:
         assert [m.name for m in ledger.members()] == ["Ann", "Bea"]
+
+
+def test_a_ledger_named_by_a_link_to_no_file_is_made_owner_only(
+    tmp_path: Path,
+) -> None:
+    """A link whose target is missing gets that target made readable by its owner alone.
+
+    SQLite follows the link and made the target with the process's umask
+    (world-readable under the usual 022), unlike every other ledger file.
+    """
+    link, target = tmp_path / "ledger.db", tmp_path / "real.db"
+    link.symlink_to(target.name)
+    umask = os.umask(0o022)
+    try:
+        with Ledger.open(f"sqlite:///{link}", master_key=TEST_MASTER_KEY) as ledger:
+            ledger.register_member("Ann")
+    finally:
+        os.umask(umask)
+    assert link.is_symlink()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
