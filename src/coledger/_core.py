@@ -1044,15 +1044,31 @@ class LedgerCore(ClosedOnExit):
             store.unlink(missing_ok=True)
 
     def _refuse_lost_key_store(self) -> None:
-        """A ledger with events but a new, empty key store lost its keys: refuse."""
-        if self._app.recorder.max_notification_id():
-            self._app.close()
-            # Do not leave the empty store behind: a PostgreSQL table stays, so
-            # its check value goes, and the next open is refused the same way.
-            with contextlib.suppress(errors.StorageError):  # the refusal matters
-                self._keys.forget_master_key_check()
-            self._drop_key_store(keep=False)
+        """A ledger with events but a new, empty key store lost its keys: refuse.
+
+        A look for events that fails (a lock another session took, a lost
+        connection) fails the open as a StorageError, undone alike: nothing
+        is left open, and the new store is not kept.
+        """
+        try:
+            lost = bool(self._app.recorder.max_notification_id())
+        except BaseException as error:
+            self._undo_new_key_store()
+            if isinstance(error, PersistenceError):
+                raise self._storage_error(error) from error
+            raise
+        if lost:
+            self._undo_new_key_store()
             raise errors.MasterKeyError(LOST_KEY_STORE)
+
+    def _undo_new_key_store(self) -> None:
+        """Close the application, and drop the key store this open began."""
+        self._app.close()
+        # Do not leave the empty store behind: a PostgreSQL table stays, so
+        # its check value goes, and the next open is refused the same way.
+        with contextlib.suppress(errors.StorageError):  # the refusal matters
+            self._keys.forget_master_key_check()
+        self._drop_key_store(keep=False)
 
     def _refuse_other_key_store(self) -> None:
         """A key store made for another ledger (same master key) is refused.

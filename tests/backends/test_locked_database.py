@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 import time
@@ -18,7 +19,7 @@ from eventsourcing.persistence import OperationalError
 from coledger import DatabaseLockedError, Ledger, StorageError
 from coledger.cli import main
 from coledger.storage import StorageConfig, parse_url
-from conftest import PG_CONNINFO, TEST_MASTER_KEY, url_for
+from conftest import PG_BASE, PG_CONNINFO, TEST_MASTER_KEY, url_for
 
 SHORT_WAIT = {"sqlite": "SQLITE_LOCK_TIMEOUT", "postgres": "POSTGRES_LOCK_TIMEOUT"}
 """The setting that bounds how long the driver waits for a lock, by backend."""
@@ -400,3 +401,47 @@ def test_a_catch_up_kept_from_the_tables_past_the_wait_fails_saying_so(
     assert isinstance(refusal, StorageError)
     projector.catch_up()  # and once it is gone
     assert projector.tables.position() == ledger.position
+
+
+@pytest.mark.postgres
+def test_a_new_schema_locked_as_its_open_reads_the_head_fails_closing_all(
+    pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lock taken just after the tables are made fails the open, typed, all closed.
+
+    The first open of a schema looks for events beside its new key store; a
+    lock another session took meanwhile let eventsourcing's own
+    OperationalError out, and left the ledger's pool and the key store's
+    connection open.
+    """
+    from coledger.integrity.postgres import LeafPostgresRecorder
+
+    name = f"leak_{pg_schema[-8:]}"
+    url = f"{PG_BASE}?schema={pg_schema}&application_name={name}"
+    locker = psycopg.connect(PG_CONNINFO)
+    real_create = LeafPostgresRecorder.create_table
+
+    def create_then_lock(self: LeafPostgresRecorder) -> None:
+        real_create(self)
+        locker.execute(
+            f'LOCK TABLE "{pg_schema}".coledger_events IN ACCESS EXCLUSIVE MODE'
+        )
+
+    monkeypatch.setattr(LeafPostgresRecorder, "create_table", create_then_lock)
+    try:
+        with pytest.raises(DatabaseLockedError):
+            Ledger(waiting_briefly(url), TEST_MASTER_KEY)
+        gc.collect()
+        with psycopg.connect(PG_CONNINFO) as admin:
+            left = admin.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                (name,),
+            ).fetchone()
+        assert left == (0,)
+    finally:
+        locker.rollback()
+        locker.close()
+    monkeypatch.undo()
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ada")
+        assert [m.name for m in ledger.members()] == ["Ada"]
