@@ -1048,16 +1048,22 @@ class LedgerCore(ClosedOnExit):
 
         A look for events that fails (a lock another session took, a lost
         connection) fails the open as a StorageError, undone alike: nothing
-        is left open, and the new store is not kept.
+        is left open, and the new store is not kept. A store that another
+        Ledger, opening the same new ledger meanwhile, has since written a
+        key (or a name) into is no new, empty store: it is checked as one
+        found there (deleted, it would take that Ledger's keys with it).
         """
         try:
             lost = bool(self._app.recorder.max_notification_id())
+            taken = lost and self._keys.holds_more_than_its_check()
         except BaseException as error:
             self._undo_new_key_store()
             if isinstance(error, PersistenceError):
                 raise self._storage_error(error) from error
             raise
-        if lost:
+        if taken:
+            self._refuse_other_key_store()
+        elif lost:
             self._undo_new_key_store()
             raise errors.MasterKeyError(LOST_KEY_STORE)
 

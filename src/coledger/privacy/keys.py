@@ -288,6 +288,10 @@ class KeyStore(ABC):
             ) from error
         return False
 
+    def holds_more_than_its_check(self) -> bool:
+        """Whether anything but the check value is stored (a key, tombstone, name)."""
+        return self._holds_rows()
+
     def check_ledger(self, first: str, key: str | None = None) -> None:
         """Raise MasterKeyError if the store was made for another ledger.
 
