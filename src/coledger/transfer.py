@@ -1023,6 +1023,7 @@ _STATE_CHECKS: dict[type[LedgerAggregate.Event], _StateCheck] = {
     Meeting.AdjustmentLinked: (Meeting, _takes("requests for adjustments")),
     Meeting.VoteOpened: (Meeting, _takes("vote")),
     Meeting.Cancelled: (Meeting, _asks(Meeting.check_cancellable)),
+    Project.Finished: (Project, _asks(Project.check_not_finished)),
 }
 """What a command asks of a record's state before it records each of these.
 

@@ -524,3 +524,29 @@ def test_a_step_coledger_0_1_0_could_record_still_imports(
     lines, _ = step.apply(story)
     with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as copy:
         assert copy.import_events(lines).events == len(lines) - 1
+
+
+PROJECT = "coledger.domain.project:Project"
+
+
+@pytest.mark.parametrize("day", [10, 5], ids=["same-time", "earlier"])
+def test_a_project_finished_twice_is_refused(day: int) -> None:
+    """finish_project records one finish, so an import refuses a second one.
+
+    Dated earlier, a second finish would move the end of the project's run,
+    which the reports read, where the command refuses that time.
+    """
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        ana = ledger.register_member("Ana Example", occurred_at=on(1))
+        plan = ledger.start_project(
+            "Festival", label="co_production", by=ana, occurred_at=on(1)
+        )
+        ledger.finish_project(plan, by=ana, occurred_at=on(10))
+        out = io.StringIO()
+        ledger.export(out)
+    finish = row_of(out.getvalue().splitlines(), f"{PROJECT}.Finished", plan)
+    finish["state"]["occurred_at"] = on(day).isoformat()
+    lines, line = inserted(
+        out.getvalue().splitlines(), plan, f"{PROJECT}.Finished", finish
+    )
+    refused_import(lines, line, "already finished")

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from coledger.domain.base import Context, LedgerAggregate
 from coledger.domain.timeorder import check_not_before, give_at, in_force_at
+from coledger.errors import WrongStateError
 
 
 class Project(LedgerAggregate):
@@ -106,6 +107,14 @@ class Project(LedgerAggregate):
         self._check_after_start(ctx, "the new label")
         if label != self.label_at(ctx.occurred_at):
             self._record(self.Relabelled, ctx, label=label)
+
+    def check_not_finished(self) -> None:
+        """Refuse a second finish: ``finish`` records one, and the run ends there."""
+        if self.finished_at is not None:
+            raise WrongStateError(
+                f"project {self.id} already finished at "
+                f"{self.finished_at.isoformat()}; it finishes once"
+            )
 
     def finish(self, ctx: Context) -> None:
         """Record the end of the project (no event when already finished)."""
