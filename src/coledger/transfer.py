@@ -999,7 +999,24 @@ def _takes(what: str) -> Callable[[Any, Any], None]:
     return ask
 
 
+def _current(member: Member, _: object) -> None:
+    """An erased member's record takes nothing more, as every member command asks."""
+    if member.erased:
+        raise errors.NotAMemberError(member.id, erased=True)
+
+
 _STATE_CHECKS: dict[type[LedgerAggregate.Event], _StateCheck] = {
+    **dict.fromkeys(
+        (
+            Member.RoleChanged,
+            Member.LivedExperienceDeclared,
+            Member.LivedExperienceWithdrawn,
+            Member.SupporterAuthorised,
+            Member.SupporterRevoked,
+            Member.Erased,
+        ),
+        (Member, _current),
+    ),
     Body.SeatAssigned: (Body, _seat_free),
     Body.SeatVacated: (Body, _seat_held),
     Proposal.VotingOpened: (Proposal, _asks(Proposal.check_voting_can_open)),
