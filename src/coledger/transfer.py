@@ -1005,12 +1005,22 @@ def _current(member: Member, _: object) -> None:
         raise errors.NotAMemberError(member.id, erased=True)
 
 
+def _current_and(check: Callable[[Member], None]) -> Callable[[Member, Any], None]:
+    """A member's state check, asked of a member not erased, as their command asks."""
+
+    def ask(member: Member, event: object) -> None:
+        _current(member, event)
+        check(member)
+
+    return ask
+
+
 _STATE_CHECKS: dict[type[LedgerAggregate.Event], _StateCheck] = {
+    Member.LivedExperienceDeclared: (Member, _current_and(Member.check_undeclared)),
+    Member.LivedExperienceWithdrawn: (Member, _current_and(Member.check_declared)),
     **dict.fromkeys(
         (
             Member.RoleChanged,
-            Member.LivedExperienceDeclared,
-            Member.LivedExperienceWithdrawn,
             Member.SupporterAuthorised,
             Member.SupporterRevoked,
             Member.Erased,

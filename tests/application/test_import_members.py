@@ -110,3 +110,18 @@ def test_a_member_step_after_their_erasure_is_malformed(
     """A member's record takes no event after their erasure: no command records one."""
     lines = story.appended(AFTER_ERASURE[step](story), story.cy)
     refused_import(lines, len(lines), "the member was erased")
+
+
+def test_a_second_active_declaration_is_malformed(story: Story) -> None:
+    """A declaration while one is active is refused, as the command refuses it."""
+    row = story.row("LivedExperienceDeclared", story.bo)
+    lines = story.appended(row, story.bo)
+    refused_import(lines, len(lines), "already has an active declaration")
+
+
+def test_a_withdrawal_with_no_declaration_is_malformed(story: Story) -> None:
+    """A withdrawal with no declaration active is refused, as its command refuses it."""
+    row = story.row("LivedExperienceWithdrawn", story.cy)
+    row["state"]["actor"] = str(story.ana)
+    lines = story.appended(row, story.ana)
+    refused_import(lines, len(lines), "has no active declaration")

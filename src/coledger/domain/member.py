@@ -197,10 +197,7 @@ class Member(LedgerAggregate):
         None may be dated before the last withdrawal: the withdrawn declaration
         was in force until then, and its stretch stays undeclared for good.
         """
-        if self.has_declared:
-            raise AlreadyDeclaredError(
-                f"member {self.id} already has an active declaration; withdraw it first"
-            )
+        self.check_undeclared()
         check_not_before(
             "a declaration of lived experience",
             ctx.occurred_at,
@@ -216,10 +213,21 @@ class Member(LedgerAggregate):
             condition=condition,
         )
 
-    def withdraw_lived_experience(self, ctx: Context) -> None:
-        """Withdraw the active declaration, no earlier than it was made."""
+    def check_undeclared(self) -> None:
+        """AlreadyDeclaredError if a declaration is active."""
+        if self.has_declared:
+            raise AlreadyDeclaredError(
+                f"member {self.id} already has an active declaration; withdraw it first"
+            )
+
+    def check_declared(self) -> None:
+        """NotDeclaredError unless a declaration is active."""
         if not self.has_declared:
             raise NotDeclaredError(f"member {self.id} has no active declaration")
+
+    def withdraw_lived_experience(self, ctx: Context) -> None:
+        """Withdraw the active declaration, no earlier than it was made."""
+        self.check_declared()
         check_not_before(
             "a withdrawal of lived experience",
             ctx.occurred_at,
