@@ -622,7 +622,7 @@ def _link_problem(link: _Link, request: _Request | None) -> str | None:
 
 
 def _check_supporters(events: _Events, source: str) -> None:
-    """An act through a supporter has the member's consent, given before it.
+    """An act through a supporter has the member's consent, then or as recorded.
 
     The command reads the consent at the act's business time; coledger 0.1.0
     read it as recorded when the act was, whatever the dates, so a ledger it
@@ -631,49 +631,65 @@ def _check_supporters(events: _Events, source: str) -> None:
     ballot may come before the consent behind it, and a ledger written before
     revocations were refused at or before an act may hold one dated before
     it), so the import asks what any such history holds: that member's
-    consent for that supporter, dated at or before the act, or recorded
-    before it (on an earlier line, or with an earlier timestamp, as a batch's
-    commands record them in turn).
+    consent for that supporter held at the act's date, or was in force as
+    the act was recorded. A step counts as recorded before the act if it may
+    have been (an earlier line, or an earlier timestamp, as a batch's
+    commands record them in turn); a revocation ends the consent for the act
+    only if it surely came first (an earlier line and timestamp).
     """
-    since: dict[tuple[int, int], _Consent] = {}  # by (member, supporter)
+    steps: dict[tuple[int, int], list[_Step]] = {}  # by (member, supporter)
     acts: list[tuple[int, UUID, UUID, datetime, datetime]] = []
     for number, event in events.numbered():
-        if isinstance(event, Member.SupporterAuthorised):
+        if isinstance(event, Member.SupporterAuthorised | Member.SupporterRevoked):
             pair = (event.originator_id.int, event.supporter.int)
-            first = since.get(pair)
-            since[pair] = (
-                _Consent(event.occurred_at, number, event.timestamp)
-                if first is None
-                else _Consent(
-                    min(first.dated, event.occurred_at),
-                    first.line,
-                    min(first.recorded, event.timestamp),
-                )
-            )
+            given = isinstance(event, Member.SupporterAuthorised)
+            step = _Step(given, event.occurred_at, number, event.timestamp)
+            steps.setdefault(pair, []).append(step)
         elif (acted := act_of(event)) is not None:
             member, supporter, act = acted
             acts.append((number, member, supporter, act.at, event.timestamp))
     for number, member, supporter, at, recorded in acts:
-        first = since.get((member.int, supporter.int))
-        if first is None or (
-            at < first.dated and number < first.line and recorded < first.recorded
-        ):
+        held = steps.get((member.int, supporter.int), [])
+        if not (_dated_in(held, at) or _recorded_in(held, number, recorded)):
             raise MalformedImportError(
                 source,
                 number,
                 f"supporter {supporter} has no consent from member {member} "
-                f"dated at or before {at.isoformat()}, nor recorded before the "
-                "act: a supporter acts with a member only with their consent",
+                f"at {at.isoformat()}, nor one in force when the act was "
+                "recorded: a supporter acts with a member only with their consent",
             )
 
 
 @attrs.frozen
-class _Consent:
-    """The earliest date, line and timestamp of a member's consent for a supporter."""
+class _Step:
+    """A member's consent for a supporter given or revoked: date, line, timestamp."""
 
+    given: bool
     dated: datetime
     line: int
     recorded: datetime
+
+
+def _dated_in(steps: list[_Step], at: datetime) -> bool:
+    """Whether a consent of *steps* (in record order) held at *at*, as the member's."""
+    spells: list[tuple[datetime, datetime | None]] = []
+    for step in steps:
+        if step.given:
+            spells.append((step.dated, None))
+        else:  # it ends every consent still open, as the member's record does
+            spells = [(a, step.dated if b is None else b) for a, b in spells]
+    return any(a <= at and (b is None or at < b) for a, b in spells)
+
+
+def _recorded_in(steps: list[_Step], line: int, recorded: datetime) -> bool:
+    """Whether a consent of *steps* may have been in force as an act was recorded."""
+    held = False
+    for step in steps:  # in record order
+        if step.given:
+            held = held or step.line < line or step.recorded < recorded
+        elif step.line < line and step.recorded < recorded:
+            held = False
+    return held
 
 
 def _check_erasures(events: _Events, source: str) -> None:

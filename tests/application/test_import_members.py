@@ -5,16 +5,16 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import attrs
 import pytest
 
-from coledger import Ledger
+from coledger import Ledger, transfer
 from conftest import TEST_MASTER_KEY
-from helpers import refused_import
+from helpers import edited_export, refused_import
 
 MEMBER = "coledger.domain.member:Member"
 
@@ -125,3 +125,76 @@ def test_a_withdrawal_with_no_declaration_is_malformed(story: Story) -> None:
     row["state"]["actor"] = str(story.ana)
     lines = story.appended(row, story.ana)
     refused_import(lines, len(lines), "has no active declaration")
+
+
+def acted_then_revoked() -> tuple[list[str], dict[str, Any]]:
+    """An export: Bo comments through Cy, then revokes Cy; and a copy of the comment.
+
+    Cy's consent runs from the 2nd to the 4th; the comment is of the 3rd.
+    """
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        ana = ledger.register_member("Ana Example", occurred_at=on(1))
+        bo, cy = (
+            ledger.register_member(name, by=ana, occurred_at=on(1))
+            for name in ("Bo Example", "Cy Example")
+        )
+        board = ledger.establish_body(
+            "Board", kind="advisory", by=ana, occurred_at=on(1)
+        )
+        proposal = ledger.raise_proposal(
+            board, proposers=[ana], title="T", text="x", occurred_at=on(2)
+        )
+        ledger.authorise_supporter(bo, cy, occurred_at=on(2))
+        ledger.comment(
+            proposal, author=bo, text="Yes.", supporter=cy, occurred_at=on(3)
+        )
+        ledger.revoke_supporter(bo, cy, occurred_at=on(4))
+        out = io.StringIO()
+        ledger.export(out)
+    lines = out.getvalue().splitlines()
+    comment = next(json.loads(line) for line in lines if "Proposal.Commented" in line)
+    return lines, comment
+
+
+def commented_again(day: int) -> list[str]:
+    """The export with another comment through Cy, dated *day*, recorded last."""
+    lines, row = acted_then_revoked()
+    rows = [json.loads(line) for line in lines[1:]]
+    row["originator_version"] = 1 + sum(
+        r["originator_id"] == row["originator_id"] for r in rows
+    )
+    row["position"] = rows[-1]["position"] + 1
+    latest = max(datetime.fromisoformat(r["state"]["timestamp"]) for r in rows)
+    row["state"].update(
+        comment_id=str(uuid4()),
+        occurred_at=on(day).isoformat(),
+        timestamp=(latest + timedelta(seconds=1)).isoformat(),
+    )
+    header = json.loads(lines[0])
+    header["events"] += 1
+    return [json.dumps(header), *lines[1:], json.dumps(row)]
+
+
+def test_an_act_after_the_consent_was_revoked_is_malformed() -> None:
+    """An act dated and recorded after the revocation had consent in no version."""
+    lines = commented_again(5)
+    refused_import(lines, len(lines), "consent")
+
+
+def test_an_act_dated_while_consent_held_and_entered_later_imports() -> None:
+    """Late minutes: an act dated in the consent and recorded after its end imports."""
+    lines = commented_again(3)
+    assert len(transfer.read_export(lines).events) == len(lines) - 1
+
+
+def test_a_revocation_dated_back_before_an_act_recorded_earlier_imports() -> None:
+    """A revocation dated before an act recorded in the consent imports, as it did."""
+
+    def back(row: dict[str, Any]) -> bool:
+        row["state"]["occurred_at"] = on(2).isoformat()
+        return True
+
+    lines, _ = edited_export(
+        acted_then_revoked()[0], f"{MEMBER}.SupporterRevoked", back
+    )
+    assert len(transfer.read_export(lines).events) == len(lines) - 1
