@@ -1345,7 +1345,9 @@ class Materialiser:
         after *poll* seconds (``LONGEST_WAIT`` at most, since a long poll on
         PostgreSQL is only the fallback of its LISTEN), doubling the wait while
         failures go on, up to ``LONGEST_WAIT``. An event the fold cannot read
-        does end it. While the server refuses the LISTEN, the worker reports
+        does end it, and so does a refusal that no retry mends (the role may
+        not write the tables, its password is refused: ``refused_for_good``).
+        While the server refuses the LISTEN, the worker reports
         that and pulls as on SQLite (every *poll* seconds, ``LONGEST_WAIT`` at
         most), and tries to listen again each round.
         """
@@ -1372,9 +1374,9 @@ class Materialiser:
                         on_batch(applied)
                     if not applied:
                         wait_now(stop)
-                except CorruptEventError:
-                    raise
                 except (StorageError, PersistenceError) as error:
+                    if isinstance(error, CorruptEventError) or refused_for_good(error):
+                        raise
                     (on_error or _log_failure)(error)
                     stop.wait(wait)
                     wait = min(wait * 2, LONGEST_WAIT)
@@ -1527,6 +1529,33 @@ class _Counted:
             yield record
 
 
+PERMANENT_SQLSTATES = ("28", "42501")
+"""PostgreSQL's SQLSTATEs (classes, or codes) of a refusal no retry mends: a
+login refused (28) and a privilege the role lacks (42501)."""
+PERMANENT_SQLITE = frozenset({sqlite3.SQLITE_READONLY, sqlite3.SQLITE_NOTADB})
+"""SQLite's primary codes of the same: a file only readable, or no database."""
+
+
+def refused_for_good(error: BaseException) -> bool:
+    """Whether *error*, or a cause behind it, is a refusal no retry can mend.
+
+    A worker retries a storage failure (a dropped connection, a restart, a
+    lock); one of these would only come back, every 30 seconds, for ever.
+    """
+    seen: set[int] = set()
+    found: BaseException | None = error
+    while found is not None and id(found) not in seen:
+        seen.add(id(found))
+        code = getattr(found, "sqlite_errorcode", None)
+        if isinstance(code, int) and code & 0xFF in PERMANENT_SQLITE:
+            return True
+        state = getattr(found, "sqlstate", None)
+        if isinstance(state, str) and state.startswith(PERMANENT_SQLSTATES):
+            return True
+        found = found.__cause__ or found.__context__
+    return False
+
+
 def _log_failure(error: Exception) -> None:
     logging.getLogger(__name__).warning("projection worker: %s; trying again", error)
 
@@ -1673,4 +1702,5 @@ __all__: Sequence[str] = (
     "TablesMovedError",
     "Tracked",
     "comparable",
+    "refused_for_good",
 )

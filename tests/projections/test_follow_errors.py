@@ -1,0 +1,102 @@
+"""How a projection worker meets storage errors: it retries what may mend, not more."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from coledger import Ledger, StorageError
+from coledger.projections.materialise import refused_for_good
+from conftest import PG_BASE, PG_CONNINFO, TEST_MASTER_KEY, drop_schema
+
+
+@pytest.fixture
+def role_url(pg_schema: str) -> Iterator[str]:
+    """The URL of *pg_schema* for a role of its own that owns the schema."""
+    role = f"r_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        admin.execute(
+            sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(
+                sql.Identifier(pg_schema), sql.Identifier(role)
+            )
+        )
+    parts = urlsplit(PG_BASE)
+    host = parts.netloc.rpartition("@")[2]
+    try:
+        yield urlunsplit(
+            parts._replace(netloc=f"{role}@{host}", query=f"schema={pg_schema}")
+        )
+    finally:
+        drop_schema(pg_schema)
+        with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("table", ["coledger_figures", "coledger_events"])
+def test_a_worker_refused_the_tables_stops_with_the_error(
+    role_url: str, pg_schema: str, table: str
+) -> None:
+    """A role that may no longer use a table ends follow, rather than retrying."""
+    with Ledger.open(role_url, master_key=TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ann")
+        projector = ledger.projections()
+        projector.catch_up()
+        ledger.register_member("Bea")
+        with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("ALTER TABLE {}.{} OWNER TO postgres").format(
+                    sql.Identifier(pg_schema), sql.Identifier(table)
+                )
+            )
+        stop, failures = threading.Event(), list[Exception]()
+        timer = threading.Timer(10, stop.set)  # the old worker retried until stopped
+        timer.start()
+        try:
+            with pytest.raises(StorageError, match="permission denied"):
+                projector.follow(stop, poll=0.01, on_error=failures.append)
+        finally:
+            timer.cancel()
+        assert not stop.is_set()
+        assert failures == []
+        assert projector.tables.position() == 1
+
+
+def test_a_read_only_sqlite_file_is_refused_for_good_and_a_lock_is_not(
+    tmp_path: Path,
+) -> None:
+    """A write to a read-only SQLite file is never mended by a retry; a busy lock is."""
+    db = tmp_path / "ledger.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    reader = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        with pytest.raises(sqlite3.OperationalError) as refused:
+            reader.execute("INSERT INTO t VALUES (1)")
+    finally:
+        reader.close()
+    wrapped = StorageError("projection tables")
+    wrapped.__cause__ = refused.value
+    assert refused_for_good(wrapped)
+    holder = sqlite3.connect(db, isolation_level=None)
+    other = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError) as busy:
+            other.execute("BEGIN IMMEDIATE")
+    finally:
+        holder.close()
+        other.close()
+    assert not refused_for_good(StorageError("projection tables"))
+    wrapped.__cause__ = busy.value
+    assert not refused_for_good(wrapped)
