@@ -121,3 +121,27 @@ def test_a_live_projector_makes_its_tables_again_after_a_restore_from_before_the
         stored = projector.read(Scope.ledger())
         assert stored is not None
         assert comparable(stored) == comparable(live.power_sharing(as_of=live.position))
+
+
+@pytest.mark.parametrize("edit", ["ahead", "negative"])
+def test_tables_beyond_their_log_are_worked_out_again_not_read_as_current(
+    tmp_path: Path, edit: str
+) -> None:
+    """A tracking row past the log's head (or below 0) is rewritten, not trusted."""
+    db = tmp_path / "ledger.db"
+    url = f"sqlite:///{db}"
+    with Ledger.open(url) as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        ledger.projections().catch_up()
+        beyond = ledger.position + 1_000 if edit == "ahead" else -5
+    # A log put back from an older copy without its tables leaves them past it.
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE coledger_tracking SET position = ?", (beyond,))
+    conn.close()
+    with Ledger.open(url) as ledger:
+        board = ledger.establish_body("Board", kind="governance", by=admin)
+        for where in (None, board):
+            stored = ledger.power_sharing(body=where, materialised=True)
+            assert stored.as_of == ledger.position
+            assert comparable(stored) == comparable(ledger.power_sharing(body=where))
+        assert ledger.projections().tables.position() == ledger.position

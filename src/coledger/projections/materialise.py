@@ -1174,9 +1174,15 @@ class Materialiser:
         return self.tables.tracked().stale(self._keys_now())
 
     def _enough(self, at_least: int) -> bool:
-        """Whether the tables stand at *at_least* or past it, under the keys now."""
+        """Whether the tables stand at *at_least* or past it, under the keys now.
+
+        Not past the log's head: such tables counted events it no longer holds.
+        """
         tracked = self.tables.tracked()
-        return tracked.position >= at_least and tracked.keys == self._keys_now()
+        return (
+            at_least <= tracked.position <= self.ledger.position
+            and tracked.keys == self._keys_now()
+        )
 
     def _forget_if_restored(self) -> None:
         """Start afresh if the log lost what the facts hold (a restored database)."""
@@ -1212,7 +1218,9 @@ class Materialiser:
         (every scope when a member's status or a standing request changed).
         Tables written before keys were destroyed (by this process or any
         other, whether or not an event says so) are rewritten whole, even
-        with no new event: they may count what those keys opened.
+        with no new event: they may count what those keys opened. So are
+        tables past the log's head (a log put back from an older copy without
+        them): they counted events the log no longer holds.
 
         When another catch-up moves the tables first, this one starts again
         from where that one left them (up to ``ATTEMPTS`` times). With
@@ -1238,8 +1246,12 @@ class Materialiser:
         keys = self._keys_now()  # before the fold: a later destruction shows next time
         head = self.ledger.position
         stale = stands.stale(keys)
-        if head < tracked or (head == tracked and not stale):
-            return 0  # current (or ahead: a restored log), under the keys there are
+        if head < tracked:
+            # The log lacks events the rows counted (put back from an older
+            # copy without its tables, or the row edited): worked out afresh.
+            tracked, stale = 0, True
+        elif head == tracked and not stale:
+            return 0  # current, under the keys there are
         self._forget_if_restored()
         self._forget_if_shredded(keys)
         if not self._marks_from <= tracked <= self._facts.position:
@@ -1466,11 +1478,13 @@ LONGEST_POLL = 3600.0
 def _count_in(value: object) -> int | None:
     """A tracking row's whole number; None for one edited into something else.
 
+    A negative one too: no position or count is below 0.
+
     SQLite keeps what an SQL tool writes whatever the column's type: a row
     that cannot be read is taken as not known, so the next catch-up or
     rebuild writes every scope afresh rather than failing on it.
     """
-    return value if type(value) is int else None
+    return value if type(value) is int and value >= 0 else None
 
 
 def _check_unmoved(expected: Tracked, now: Tracked) -> None:
