@@ -145,3 +145,24 @@ def test_tables_beyond_their_log_are_worked_out_again_not_read_as_current(
             assert stored.as_of == ledger.position
             assert comparable(stored) == comparable(ledger.power_sharing(body=where))
         assert ledger.projections().tables.position() == ledger.position
+
+
+def test_report_from_tables_past_their_log_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Report --tables warns when the tables counted events the log no longer holds."""
+    from coledger.cli import main
+
+    db = tmp_path / "ledger.db"
+    url = f"sqlite:///{db}"
+    with Ledger.open(url) as ledger:
+        ledger.register_member("Admin", role="staff")
+        ledger.projections().catch_up()
+        head = ledger.position
+    with sqlite3.connect(db) as conn:  # as a log put back without its tables
+        conn.execute("UPDATE coledger_tracking SET position = ?", (head + 5,))
+    conn.close()
+    assert main(["report", "--tables", "--db", url]) == 0
+    said = capsys.readouterr().err
+    assert f"up to event {head + 5:,}, past the log's last ({head:,})" in said
+    assert "coledger rebuild" in said

@@ -195,6 +195,15 @@ def _report(args: argparse.Namespace) -> int:
                     "follow to keep them current, or leave out --tables",
                     file=sys.stderr,
                 )
+            elif report.as_of > ledger.position:
+                print(
+                    "coledger: the projection tables were worked out from the "
+                    f"events up to event {report.as_of:,}, past the log's last "
+                    f"({ledger.position:,}): the log was put back without them, "
+                    "and they may count events it no longer holds; run coledger "
+                    "rebuild, or leave out --tables",
+                    file=sys.stderr,
+                )
             if ledger.projections().keys_moved():
                 print(
                     "coledger: the projection tables were worked out before member "
