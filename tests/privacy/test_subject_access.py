@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 from uuid import UUID
@@ -15,6 +15,7 @@ import pytest
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 
 from coledger import Ledger
+from coledger import _core as core
 from coledger.domain.values import ERASED
 from coledger.errors import (
     LedgerError,
@@ -403,3 +404,30 @@ def test_a_field_sealed_under_another_member_s_key_is_withheld_whatever_it_names
     assert [e["code"] for e in rewritten] == [WITHHELD]
     assert "BSL" not in json.dumps(report)
     assert "LOOP" in [e["code"] for e in requests]
+
+
+def test_a_key_the_member_gains_while_the_report_is_read_opens_their_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A declaration sealed under Sam's new key, made mid-walk, is Sam's own data.
+
+    The report reads which keys are Sam's once; a key made for Sam after
+    that (their first declaration, by another process) is no one else's.
+    """
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with Ledger.open(url) as writer, Ledger.open(url) as reader:
+        sam = writer.register_member(SAM_NAME)
+        writer.register_member(KIM_NAME)
+        pages = reader._pages  # the walk the report reads
+
+        def declaring_midway(*args: object) -> Iterator[object]:
+            for number, page in enumerate(pages(*args)):  # type: ignore[arg-type]
+                yield page
+                if number == 0:  # Sam's keys are read: a new one is made now
+                    writer.declare_lived_experience(sam, categories=["DIS"])
+
+        monkeypatch.setattr(core, "HISTORY_PAGE", 1)
+        monkeypatch.setattr(reader, "_pages", declaring_midway)
+        report = reader.subject_access(sam)
+    (declared,) = events_of(report, "Member.LivedExperienceDeclared")
+    assert declared["categories"] == ["DIS"]

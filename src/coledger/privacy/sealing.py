@@ -118,7 +118,8 @@ class SealingMapper(LedgerMapper):
         their keys nor fails when one is damaged or missing.
         """
         self._own_keys: frozenset[str] | None = None
-        """The ids of the subject's keys, read from the key store when first needed."""
+        """The ids of the subject's keys, read from the key store when first needed
+        and again whenever a field names a key not among them."""
 
     def encode(self, domain_event: DomainEventProtocol[UUID], topic: str) -> bytes:
         """Unstructure the event and seal its personal and special fields."""
@@ -201,11 +202,13 @@ class SealingMapper(LedgerMapper):
             return False
         if subject != self.subject:
             return False
-        if self._own_keys is None:
-            self._own_keys = self.keys.key_ids_of(subject)
         key_id = envelope.get("k")
         if not isinstance(key_id, str):
             return True  # opened, and so refused as corrupt
+        if self._own_keys is None or key_id not in self._own_keys:
+            # Read again on a miss: a key made for the subject since the last
+            # read (by another process, as the walk went on) is theirs too.
+            self._own_keys = self.keys.key_ids_of(subject)
         return key_id in self._own_keys or self.keys.state_of(key_id) == "unknown"
 
     def _open(
