@@ -884,14 +884,21 @@ def import_polis(
     warnings = []
     skipped = len(export.votes) - writer.ballots
     if skipped:
+        names, they = ("names", "it was") if skipped == 1 else ("name", "they were")
         warnings.append(
-            f"{skipped} vote(s) name a comment-id with no row in {COMMENTS}; "
-            "they were not recorded"
+            f"{count_of(skipped, 'votes')} {names} a comment-id with no row in "
+            f"{COMMENTS}; {they} not recorded"
         )
     if writer.retimed:
+        one = writer.retimed == 1
+        has, them, they, their = (
+            ("has", "it", "it was", "its")
+            if one
+            else ("have", "them", "they were", "their")
+        )
         warnings.append(
-            f"{writer.retimed} statement(s) have a vote dated before them; they "
-            "were raised at their first vote instead"
+            f"{count_of(writer.retimed, 'statements')} {has} a vote dated before "
+            f"{them}; {they} raised at {their} first vote instead"
         )
     decided = sum(s.moderated != 0 for s in export.statements)
     return PolisImport(
