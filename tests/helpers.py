@@ -17,6 +17,11 @@ from coledger.domain import Proposal
 from conftest import TEST_MASTER_KEY
 
 
+def on(day: int) -> datetime:
+    """Noon on a day of March 2024."""
+    return datetime(2024, 3, day, 12, tzinfo=UTC)
+
+
 def count_events(ledger: Ledger) -> int:
     """How many events the ledger holds."""
     return sum(1 for _ in ledger.history())

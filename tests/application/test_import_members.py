@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -14,14 +14,9 @@ import pytest
 
 from coledger import Ledger, transfer
 from conftest import TEST_MASTER_KEY
-from helpers import edited_export, refused_import
+from helpers import edited_export, on, refused_import
 
 MEMBER = "coledger.domain.member:Member"
-
-
-def on(day: int) -> datetime:
-    """Noon on a day of March 2024."""
-    return datetime(2024, 3, day, 12, tzinfo=UTC)
 
 
 @attrs.frozen

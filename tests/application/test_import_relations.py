@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -14,18 +14,13 @@ import pytest
 
 from coledger import Ledger, transfer
 from conftest import TEST_MASTER_KEY
-from helpers import ExportChange, edited_export, refused_import
+from helpers import ExportChange, edited_export, on, refused_import
 
 MEMBER = "coledger.domain.member:Member"
 PROPOSAL = "coledger.domain.proposal:Proposal"
 MEETING = "coledger.domain.meeting:Meeting"
 BODY = "coledger.domain.body:Body"
 ADJUSTMENT = "coledger.domain.adjustment:Adjustment"
-
-
-def on(day: int) -> datetime:
-    """Noon on a day of March 2024."""
-    return datetime(2024, 3, day, 12, tzinfo=UTC)
 
 
 @attrs.frozen

@@ -6,7 +6,6 @@ import io
 import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,15 +14,10 @@ import pytest
 
 from coledger import Ledger
 from conftest import TEST_MASTER_KEY
-from helpers import ExportChange, edited_export, refused_import
+from helpers import ExportChange, edited_export, on, refused_import
 
 BODY = "coledger.domain.body:Body"
 PROPOSAL = "coledger.domain.proposal:Proposal"
-
-
-def on(day: int) -> datetime:
-    """Noon on a day of March 2024."""
-    return datetime(2024, 3, day, 12, tzinfo=UTC)
 
 
 @attrs.frozen
