@@ -1270,6 +1270,22 @@ def test_the_last_decision_settles_a_proposal(org: Org) -> None:
     assert evidence_of(org, plan, since=day(11))["adopted_phases"] == ["delivery"]
 
 
+def test_a_design_vote_overridden_by_the_period_s_end_decided_nothing(
+    org: Org,
+) -> None:
+    """A design vote staff then overturned leaves lived experience no design say."""
+    plan = org.project("co_design")
+    p = org.propose(org.staff, plan, "design", 5)
+    org.vote(p, 5)  # the trainers vote it through with everyone
+    assert org.rung(plan).rung == "CO_DESIGN"
+    org.decide(p, 8, outcome="rejected")  # staff overturn it
+    found = org.rung(plan)
+    assert (found.rung, found.evidence["decided_phases"]) == ("CONSULTATION", [])
+    # A period ending before the override still holds the vote as it stood.
+    before = evidence_of(org, plan, until=day(7))
+    assert before["decided_phases"] == ["design"]
+
+
 def declined(org: Org, member: UUID, on: float, proposal: UUID) -> None:
     """*member*'s request for captions on *proposal*, declined an hour later."""
     request = org.ledger.request_adjustment(

@@ -227,6 +227,18 @@ def settling_decision(lens: Lens, p: ProposalFacts) -> DecisionFacts | None:
     return made[-1] if made and lens.in_period(made[-1].at) else None
 
 
+def overturned(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> bool:
+    """Whether a later decision by the period's end overrode the vote *d* closed.
+
+    The last word was then not the voters': as ``settling_decision`` reads
+    an adoption, so a share in the overturned vote decided nothing.
+    """
+    return any(
+        later.pos > d.pos and later.overrode_vote and lens.by_end(later.at)
+        for later in p.decisions
+    )
+
+
 def phase_of(p: ProposalFacts) -> str:
     """The proposal's phase, or ``unphased``."""
     return p.phase or UNPHASED
@@ -281,7 +293,8 @@ class Features:
     proposed_phases: frozenset[str]
     adopted_phases: frozenset[str]
     decided_phases: frozenset[str]
-    """Phases with a decision they took part in with a vote or consent right."""
+    """Phases with a decision they took part in with a vote or consent right,
+    not overridden by the period's end."""
     delivery_actions: int
     """Actions on delivery-phase proposals with an owner with lived experience."""
     informed: bool
@@ -609,7 +622,11 @@ class _Fold:
             self.name("voting_deciders", deciders_with_a_vote(lens, p, d), d.at)
             if any(lens.le(m, d.at) for m in d.decided_by):
                 self.act(p, d.at)
-            if lens.in_period(d.at) and le_deciders(lens, p, d):
+            if (
+                lens.in_period(d.at)
+                and le_deciders(lens, p, d)
+                and not overturned(lens, p, d)
+            ):
                 self.decided.add(phase_of(p))
         self.poll(p)
         for a in p.actions.values():
