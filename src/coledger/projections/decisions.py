@@ -78,6 +78,18 @@ def settling_decision(lens: Lens, p: ProposalFacts) -> DecisionFacts | None:
     return last if last is not None and lens.in_period(last.at) else None
 
 
+def overturned(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> bool:
+    """Whether a later decision by the period's end overrode the vote *d* closed.
+
+    The last word was then not the voters': as ``settling_decision`` reads
+    an adoption, so a share in the overturned vote decided nothing.
+    """
+    return any(
+        later.pos > d.pos and later.overrode_vote and lens.by_end(later.at)
+        for later in p.decisions
+    )
+
+
 def le_originated(lens: Lens, p: ProposalFacts) -> bool:
     """Whether a proposer of *p* had lived experience when it was raised."""
     return any(lens.le(m, p.raised_at) for m in p.proposers)

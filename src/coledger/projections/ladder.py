@@ -45,7 +45,12 @@ import attrs
 
 from coledger.domain.proposal import ADOPTED, DEFERRED
 from coledger.projections import access, representation
-from coledger.projections.decisions import counted_voters, deciders_with_right
+from coledger.projections.decisions import (
+    counted_voters,
+    deciders_with_right,
+    overturned,
+    settling_decision,
+)
 from coledger.projections.facts import (
     AdjustmentFacts,
     DecisionFacts,
@@ -219,24 +224,6 @@ def deciders_with_a_vote(
 def le_deciders(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> tuple[UUID, ...]:
     """Members with lived experience who decided *d* with a vote or consent right."""
     return tuple(m for m in deciders_with_a_vote(lens, p, d) if lens.le(m, d.at))
-
-
-def settling_decision(lens: Lens, p: ProposalFacts) -> DecisionFacts | None:
-    """The last decision on *p* by the period's end, if it was made in the period."""
-    made = [d for d in p.decisions if lens.by_end(d.at)]
-    return made[-1] if made and lens.in_period(made[-1].at) else None
-
-
-def overturned(lens: Lens, p: ProposalFacts, d: DecisionFacts) -> bool:
-    """Whether a later decision by the period's end overrode the vote *d* closed.
-
-    The last word was then not the voters': as ``settling_decision`` reads
-    an adoption, so a share in the overturned vote decided nothing.
-    """
-    return any(
-        later.pos > d.pos and later.overrode_vote and lens.by_end(later.at)
-        for later in p.decisions
-    )
 
 
 def phase_of(p: ProposalFacts) -> str:
