@@ -332,6 +332,36 @@ def test_p1_coverage_leaves_out_void_votes_and_decisions_outside_the_period(
     assert figure.coverage == 1
 
 
+def test_p1_scores_no_phase_for_a_vote_overridden_by_the_period_s_end(
+    make_phased: Callable[[], Phased],
+) -> None:
+    """A design vote Sam shared, then overturned by staff, decided nothing for P1.
+
+    As the ladder's ``decided_phases`` reads it: the last word was not the
+    voters', so P1 and the ladder give the project the same decided phases.
+    """
+    org = make_phased()
+    ledger = org.ledger
+    sam = org.member("Sam", le=True)
+    kim = org.member("Kim", le=False)
+    fest = org.project("Fest")
+    design = org.propose([org.admin], 1, fest, "design")
+    ledger.open_voting(design, by=org.admin, occurred_at=day(2))
+    for voter in (sam, kim):
+        ledger.cast_ballot(design, voter=voter, choice="for", occurred_at=day(2))
+    ledger.close_voting(design, by=org.admin, occurred_at=day(3))
+    assert phase_profile(org.lens(), fest).decided_phases == {"design"}
+    org.decide(design, "staff_executive", [org.admin], 5, outcome="rejected")
+    profile = phase_profile(org.lens(), fest)
+    assert profile.decided_phases == frozenset()
+    assert p1(org.lens(), TH).value == 0
+    # A period that ended before the override still holds the vote as it stood.
+    assert phase_profile(org.lens(until=4), fest).decided_phases == {"design"}
+    rung = org.ledger.power_sharing().ladder
+    (fest_rung,) = (r for r in rung if r.id == str(fest))
+    assert fest_rung.evidence["decided_phases"] == sorted(profile.decided_phases)
+
+
 def test_p1_periods(make_phased: Callable[[], Phased]) -> None:
     """A period keeps the projects active in it and the acts made in it."""
     org = make_phased()

@@ -236,7 +236,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 90
+FIGURES_VERSION = 91
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -441,7 +441,8 @@ made good, in each period holding a meeting it covered, for a period only.
 raised in writing. 88: D1's, X1's and X3's bands and equal terms' X1 take a
 value within rounding of its cut-off as at it, as every other band does.
 89: D5's note says "1 override", not "1 overrides". 90: the ladder's
-decided_phases leave out a vote another decision overrode by the period's end.)"""
+decided_phases leave out a vote another decision overrode by the period's end.
+91: so does P1's score of the phases in which lived experience decided.)"""
 
 
 def tracking_name(th: Thresholds) -> str:

@@ -21,6 +21,7 @@ from coledger.projections.decisions import (
     decided_with,
     deciders_with_right,
     le_originated,
+    overturned,
     settling_decision,
 )
 from coledger.projections.facts import ProjectFacts, ProposalFacts, Spell
@@ -105,6 +106,7 @@ def phase_profile(lens: Lens, project: UUID) -> PhaseProfile:
             d.outcome != "not_valid"
             and lens.in_period(d.at)
             and decided_with(lens, p, d)
+            and not overturned(lens, p, d)
             for d in p.decisions
         ):
             decided.add(p.phase)
