@@ -549,7 +549,7 @@ def test_report_reads_the_end_of_a_day_as_iso_8601_writes_it(demo_dir: Path) -> 
     midnight = run("report", "--format", "json", "--until", "2025-07-01", cwd=demo_dir)
     assert json.loads(day_end.stdout) == json.loads(midnight.stdout)
     text = run("report", "--until", "2025-06-30T24:00:00+02:00", cwd=demo_dir)
-    assert "Period: up to 30 June 2025" in text.stdout, text.stderr
+    assert "Period: up to 1 July 2025, 00:00 UTC+02:00" in text.stdout, text.stderr
     for hour in ("2025-06-30T24:01", "2025-06-30T24:00:00.5", "2025-06-30T25:00"):
         wrong = run("report", "--until", hour, cwd=demo_dir)
         assert (wrong.returncode, wrong.stdout) == (2, ""), hour

@@ -531,6 +531,25 @@ def test_a_period_that_does_not_start_and_end_at_midnight_gives_its_times(
     assert "from 1 January 2025, 00:00:00.5 UTC" in render(report, audience=audience)
 
 
+@pytest.mark.parametrize("audience", sorted(AUDIENCES))
+def test_a_bound_at_midnight_in_another_zone_gives_its_time_and_offset(
+    audience: str,
+) -> None:
+    """A period to midnight at UTC+14:00 (10:00 UTC) is not written as whole days."""
+    far = timezone(timedelta(hours=14))
+    report = evolve(
+        hand_made({}),
+        since=datetime(2025, 6, 1, tzinfo=UTC),
+        until=datetime(2025, 7, 1, tzinfo=far),
+    )
+    out = render(report, audience=audience)
+    assert "1 June 2025 to 1 July 2025, 00:00 UTC+14:00" in out
+    assert "to 30 June 2025" not in out
+    west = timezone(timedelta(hours=-5))
+    report = evolve(report, since=datetime(2025, 3, 1, tzinfo=west), until=None)
+    assert "from 1 March 2025, 00:00 UTC-05:00" in render(report, audience=audience)
+
+
 def test_x3_is_not_called_accessible_when_standard_print_alone_was_on_time() -> None:
     """X3 counts standard print too, so its title does not claim accessible papers."""
     start = datetime(2024, 3, 1, tzinfo=UTC)

@@ -182,8 +182,12 @@ def day(at: datetime) -> str:
 
 
 def _midnight(at: datetime) -> bool:
-    """Whether *at* is the start of a day in its own time zone."""
-    return at.time() == time()
+    """Whether *at* is the start of a day in UTC, written in UTC.
+
+    A midnight at another offset is the start of a day only there: written as
+    the day alone, it would read as the UTC day, which it cuts part of.
+    """
+    return at.time() == time() and not at.utcoffset()
 
 
 def moment(at: datetime) -> str:
@@ -200,9 +204,10 @@ def moment(at: datetime) -> str:
 def period_text(since: datetime | None, until: datetime | None) -> str:
     """The business-time period in words (``until`` is not included).
 
-    Bounds at midnight read as whole days ("1 January 2025 to 30 June
-    2025"); any other bound gives its time, so that a period from 10:00 is
-    not read as the whole of its first or last day.
+    Bounds at midnight UTC read as whole days ("1 January 2025 to 30 June
+    2025"); any other bound gives its time and offset, so that a period from
+    10:00, or to midnight at UTC+14:00, is not read as the whole of its first
+    or last day.
     """
     start = None
     if since is not None:
