@@ -361,6 +361,30 @@ def test_rebuild_without_the_master_key_is_a_usage_error(demo_dir: Path) -> None
     assert "master key" in result.stderr
 
 
+def test_no_key_for_a_kept_key_store_asks_for_its_own_key_not_a_new_one(
+    pristine_demo: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A ledger copied away from its key file is told to find that key, not make one."""
+    for name in ("coledger.db", "coledger.db.keys"):
+        shutil.copy2(pristine_demo / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", "")
+    assert main(["report"]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("coledger: no master key: COLEDGER_MASTER_KEY is empty; ")
+    assert "only the master key it was made with opens it" in said
+    assert "./coledger.master-key" in said
+    assert "Ledger.open" not in said
+    assert "keygen --master makes one" not in said
+    # A ledger with no key store yet (an audit copy) keeps the general advice.
+    (tmp_path / "coledger.db.keys").unlink()
+    assert main(["report"]) == 2
+    assert "keygen --master makes one" in capsys.readouterr().err
+
+
 def test_a_lost_key_store_is_not_blamed_on_the_master_key(
     pristine_demo: Path,
     tmp_path: Path,

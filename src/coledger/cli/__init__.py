@@ -34,6 +34,7 @@ from coledger.cli._common import (
     CommandError,
     Interrupted,
     discard_output,
+    master_key_advice,
     refuse_stdin_twice,
 )
 from coledger.errors import (
@@ -95,11 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         said = getattr(args, "interrupted", None)
         raise Interrupted("interrupted" + (f"; {said}" if said else "")) from interrupt
     except MasterKeyError as error:
-        said = str(error)
-        # A key store lost or not the ledger's own is mended by restoring the
-        # store: pointing at the options for another key would mislead.
-        if "master key" in said or "key store" not in said:
-            said += " (on the command line: --key-file or COLEDGER_MASTER_KEY)"
+        said = master_key_advice(args, str(error))
         print(f"coledger: {_one_line(said)}", file=sys.stderr)
         return EXIT_USAGE
     except (InvalidUrlError, CommandError) as error:

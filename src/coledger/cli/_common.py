@@ -533,6 +533,45 @@ def _new_store(url: str) -> bool:
     return True
 
 
+def master_key_advice(args: argparse.Namespace, said: str) -> str:
+    """A MasterKeyError's message *said*, with what to do on the command line."""
+    kept = _kept_store_advice(args, said)
+    if kept is not None:
+        return kept
+    # A key store lost or not the ledger's own is mended by restoring the
+    # store: pointing at the options for another key would mislead.
+    if "master key" in said or "key store" not in said:
+        return f"{said} (on the command line: --key-file or {MASTER_KEY_ENV})"
+    return said
+
+
+def _kept_store_advice(args: argparse.Namespace, said: str) -> str | None:
+    """What to say of no master key for a ledger whose key store is kept, if so.
+
+    The general advice, to make a key with ``keygen --master``, suits a new
+    ledger; a kept store opens only with the key it was made with, which a
+    ledger copied to another folder left behind in ``./coledger.master-key``.
+    None where the general advice stands.
+    """
+    db = getattr(args, "db", None)
+    if not db or not said.startswith("no master key: "):
+        return None
+    try:
+        if _new_store(storage_url(db)):
+            return None
+    except (InvalidInputError, StorageError, OSError):
+        return None  # the command says what is wrong with --db once it runs
+    empty = (
+        f"{MASTER_KEY_ENV} is empty; " if f"{MASTER_KEY_ENV} is empty" in said else ""
+    )
+    return (
+        f"no master key: {empty}this ledger has a key store, and only the master "
+        "key it was made with opens it: name that key's file with --key-file, "
+        f"set {MASTER_KEY_ENV} to it, or run the command where "
+        f"./{DEFAULT_KEY_FILE} holds it (a new key would not open it)"
+    )
+
+
 def _write_new_key() -> str:
     """Write a new master key to the default key file (never through a link)."""
     key = encode_master_key(generate_master_key())
