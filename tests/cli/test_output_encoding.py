@@ -11,6 +11,7 @@ import pytest
 
 from cli_helpers import COLEDGER, KEY
 from coledger import Ledger
+from coledger.integrity import Verifier
 from conftest import TEST_MASTER_KEY
 from integrity_helpers import ORIGIN, populate
 
@@ -96,3 +97,20 @@ def test_a_json_report_stays_json_whatever_the_encoding(tmp_path: Path) -> None:
     assert printed.stdout == (tmp_path / "r.json").read_bytes()
     (rung,) = json.loads(printed.stdout.decode("utf-8"))["ladder"]
     assert rung["name"] == "Bike \U0001f6b2 club"
+
+
+def test_a_verifier_key_of_a_non_ascii_origin_is_written_and_printed_exact(
+    tmp_path: Path,
+) -> None:
+    """A non-ASCII origin's verifier key is written and printed as its UTF-8 bytes.
+
+    The file was written as ASCII, which stopped with a traceback once the
+    signing key was written, leaving an empty verifier file; and the printed
+    key, escaped for Latin-1, named another key that no verifier could pin.
+    """
+    origin = "\u0142\u00f3d\u017a.example/ledger"
+    made = coledger("keygen", "--name", origin, "--verifier-out", "v.txt", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr.decode()
+    shared = (tmp_path / "v.txt").read_bytes()
+    assert made.stdout.endswith(b"\n" + shared)
+    assert Verifier.parse(shared.decode("utf-8")).name == origin

@@ -130,12 +130,13 @@ def _keygen(args: argparse.Namespace) -> int:
         handle.write(pem)
     print(f"Wrote the signing key to {out} (keep it secret, apart from the database).")
     if shared_fd is not None:
-        with os.fdopen(shared_fd, "w", encoding="ascii") as handle:
+        with os.fdopen(shared_fd, "w", encoding="utf-8") as handle:
             handle.write(key.verifier + "\n")
         print(f"Wrote the verifier key to {shared}; give it to auditors to pin:")
     else:
         print("Give auditors this verifier key to pin:")
-    print(key.verifier)
+    # Exact: an origin may be any UTF-8, and an escaped one names no key.
+    print_exact(key.verifier + "\n")
     return EXIT_OK
 
 
