@@ -755,6 +755,37 @@ def test_malformed_verifier_keys_are_refused(text: str, why: str) -> None:
     assert raised.value.code == "MALFORMED_KEY", why
 
 
+SMALL_ORDER_KEYS = [
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0000000000000000000000000000000000000000000000000000000000000080",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+]
+"""The eight points of order dividing 8, then two of them written with y + p."""
+
+
+@pytest.mark.parametrize("public_hex", SMALL_ORDER_KEYS)
+def test_a_verifier_key_of_small_order_is_refused(public_hex: str) -> None:
+    """A pinned key of small order is MALFORMED_KEY: anyone can sign under it.
+
+    Under the identity point a signature of R = the identity and S = 0 opened
+    every note, so a forged checkpoint counted as the operator's.
+    """
+    public = bytes.fromhex(public_hex)
+    encoded = base64.b64encode(b"\x01" + public).decode()
+    text = f"{ORIGIN}+{key_id(ORIGIN, public).hex()}+{encoded}"
+    with pytest.raises(CheckpointError) as raised:
+        Verifier.parse(text)
+    assert raised.value.code == "MALFORMED_KEY"
+    assert "small order" in raised.value.detail
+
+
 def test_key_names_cannot_hold_spaces_or_plus() -> None:
     """A signing key's name must be usable in a note and a verifier key."""
     for name in ("has space", "has+plus", ""):

@@ -48,6 +48,28 @@ _KEY_ID = re.compile(r"[0-9a-f]{8}")
 """A verifier key's key id, as the auditor's guide gives it."""
 
 
+_P = 2**255 - 19
+"""The prime of Ed25519's field."""
+_Y8 = int.from_bytes(
+    bytes.fromhex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+    "little",
+)
+"""The y of two of Ed25519's four points of order 8 (the other two have -y)."""
+_SMALL_ORDER_Y = frozenset({0, 1, _P - 1, _Y8, _P - _Y8})
+"""The y of every point of order dividing 8: the x of each is fixed up to sign."""
+
+
+def _has_small_order(public: bytes) -> bool:
+    """Whether a 32-byte Ed25519 public key is a point of order dividing 8.
+
+    No key made from a secret is, and under one a signature can be made with
+    no secret at all (under the identity, R = the identity and S = 0 signs
+    every message), so such a key proves nothing of who signed.
+    """
+    y = int.from_bytes(public, "little") & ((1 << 255) - 1)
+    return y % _P in _SMALL_ORDER_Y
+
+
 SIGNATURE_BLOB = 4 + 64
 """A signature line's bytes: the key id, then the Ed25519 signature."""
 MAX_SIZE = MAX_POSITION
@@ -128,6 +150,12 @@ class Verifier:
             raise CheckpointError("MALFORMED_KEY", "not an Ed25519 key")
         if key_id(name, raw[1:]) != wanted:
             raise CheckpointError("MALFORMED_KEY", "the key id does not match the key")
+        if _has_small_order(raw[1:]):
+            raise CheckpointError(
+                "MALFORMED_KEY",
+                "a key of small order, under which anyone can sign: no signing "
+                "key has one",
+            )
         return cls(name, wanted, Ed25519PublicKey.from_public_bytes(raw[1:]))
 
 
