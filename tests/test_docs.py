@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 from coledger.cli import build_parser
+from coledger.errors import CheckpointError
+from coledger.integrity import Verifier
+from coledger.integrity.checkpoints import open_checkpoint
 from coledger.projections import Thresholds
 from coledger.projections.materialise import tracking_name
 from coledger.projections.report import PowerSharingReport
@@ -195,3 +198,32 @@ def test_the_coverage_section_names_every_figure_that_never_has_one(
         if f.value is not None and f.coverage is None
     }
     assert without == named
+
+
+SHOWN_KEY = re.compile(r"([^\s\"'+]+)\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}")
+SHOWN_NOTE = re.compile(
+    r"^([^\s+]+)\n\d+\n[A-Za-z0-9+/]{43}=\n\n\u2014 \1 [A-Za-z0-9+/]+=*\n", re.MULTILINE
+)
+
+
+def test_every_checkpoint_shown_opens_under_a_key_its_page_shows() -> None:
+    """Each signed note in the docs opens under a verifier key its page gives.
+
+    An auditor checks a verifier of their own against the pages' examples,
+    and a note that fails its signature reads as a forgery.
+    """
+    opened = 0
+    for path in DOCS:
+        text = path.read_text(encoding="utf-8")
+        keys = [Verifier.parse(found.group(0)) for found in SHOWN_KEY.finditer(text)]
+        for note in SHOWN_NOTE.finditer(text):
+            pinned = [key for key in keys if key.name == note.group(1)]
+            codes = []
+            for key in pinned:
+                try:
+                    open_checkpoint(note.group(0), key)
+                except CheckpointError as error:
+                    codes.append(error.code)
+            assert len(codes) < len(pinned), f"{path.name}: {note.group(0)} {codes}"
+            opened += 1
+    assert opened >= 3  # cli.md's and the auditor's guide's two
