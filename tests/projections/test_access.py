@@ -1192,6 +1192,25 @@ def test_x2_for_a_body_leaves_out_standing_requests_of_members_seated_before(
     assert (seated.value, seated.n) == (1.0, 1)
 
 
+def test_x2_for_a_body_counts_a_standing_need_answered_after_its_member_left(
+    org: Board,
+) -> None:
+    """X2 for a body counts a seat holder's standing need answered a period on once."""
+    eve = org.ledger.register_member("Eve", occurred_at=day(-1))
+    panel = org.ledger.establish_body("Panel", kind="advisory", occurred_at=day(-1))
+    org.ledger.assign_seat(panel, eve, by=org.admin, occurred_at=day(-1))
+    asked = org.request(eve, 5)  # standing, asked while she sat
+    org.ledger.vacate_seat(panel, eve, by=org.admin, occurred_at=day(15))
+    org.decline(asked, 25)  # answered after she left, in the next period
+    scope = Scope.body(panel)
+    whole = access.x2(org.lens(scope, since=day(0), until=day(30)), TH)
+    assert (whole.value, whole.n) == (1.0, 1)
+    first = access.x2(org.lens(scope, since=day(0), until=day(20)), TH)
+    then = access.x2(org.lens(scope, since=day(20), until=day(30)), TH)
+    assert (first.n, then.n) == (0, 1)  # once over the two periods, as over both
+    assert then.value == 1.0
+
+
 def test_x5_divides_each_group_by_its_own_expected_attendance(org: Board) -> None:
     """X5: each group's rate is over its own seat holders, when the groups differ."""
     eve = org.ledger.register_member("Eve", occurred_at=day(-1))

@@ -45,6 +45,7 @@ from coledger.projections.facts import (
     Facts,
     MeetingFacts,
     ProposalFacts,
+    SeatFacts,
 )
 from coledger.projections.lens import (
     Figure,
@@ -201,7 +202,8 @@ def answered_in(lens: Lens) -> list[AdjustmentFacts]:
     there: it reads it in the period of its answer instead, as X1 carries a
     need into the period it was answered or fell due in. One answered before
     the period counted in an earlier one; one ``called_off`` with its meeting
-    counts in none.
+    counts in none. In a body or project scope a standing request is its
+    seat holder's from the request on (``_standing_since_asked``).
     """
     since = lens.since
     if since is None:
@@ -213,7 +215,7 @@ def _answered_in(lens: Lens, since: datetime) -> list[AdjustmentFacts]:
     if lens.scope.kind == "ledger":
         made = list(lens.facts.adjustments.values())
     else:
-        made = _scoped(lens)
+        made = _scoped(lens, standing=False) + _standing_since_asked(lens, since)
     return [
         a
         for a in made
@@ -223,6 +225,32 @@ def _answered_in(lens: Lens, since: datetime) -> list[AdjustmentFacts]:
         and lens.in_period(a.resolved_at)
         and not called_off(lens.facts, a)
     ]
+
+
+def _standing_since_asked(lens: Lens, since: datetime) -> list[AdjustmentFacts]:
+    """Standing requests made before the period by a seat holder in scope since.
+
+    Its member held a seat on the scope's bodies at some time from the
+    request to the period's end: seated when they asked, they are not taken
+    out of scope by leaving (or being erased) before the answer, which would
+    count the answer in no period.
+    """
+    facts = lens.facts
+    spells: dict[UUID, list[SeatFacts]] = {}
+    for body in lens.bodies():
+        for seat in body.seats:
+            spells.setdefault(seat.member, []).append(seat)
+    found = []
+    for member, seats in spells.items():
+        for i in facts.adjustments_by_member.get(member, []):
+            a = facts.adjustments[i]
+            if (
+                a.scope == "standing"
+                and a.requested_at < since
+                and any(s.spell.overlaps(a.requested_at, lens.until) for s in seats)
+            ):
+                found.append(a)
+    return found
 
 
 def x2_requests(lens: Lens) -> list[AdjustmentFacts]:

@@ -236,7 +236,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 91
+FIGURES_VERSION = 92
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -442,7 +442,11 @@ raised in writing. 88: D1's, X1's and X3's bands and equal terms' X1 take a
 value within rounding of its cut-off as at it, as every other band does.
 89: D5's note says "1 override", not "1 overrides". 90: the ladder's
 decided_phases leave out a vote another decision overrode by the period's end.
-91: so does P1's score of the phases in which lived experience decided.)"""
+91: so does P1's score of the phases in which lived experience decided.
+92: X2 in a body's or project's scope counts a standing request answered in
+a later period than it was made in when its member held a seat there from
+the request on, not only in the period of the answer, so an answer after
+they left still counts once, for a period only.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
