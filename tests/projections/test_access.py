@@ -1322,6 +1322,20 @@ def test_x1_an_erasure_at_the_periods_end_had_not_come_in_it(org: Board) -> None
     assert (after.note or "").endswith("but its member was erased before it fell due")
 
 
+def test_x1_carries_no_request_an_erasure_ended_into_the_next_period(
+    org: Board,
+) -> None:
+    """X1: a request ended by an erasure in its own period is not carried on."""
+    late = org.meeting(30)
+    org.request(org.ann, 2, late)
+    org.ledger.erase_member(org.ann, by=org.admin, occurred_at=day(5))
+    first = access.x1(org.lens(until=day(10)), TH)
+    assert (first.note or "").endswith("but its member was erased before it fell due")
+    then = access.x1(org.lens(since=day(10), until=day(20)), TH)
+    assert then.note == "insufficient evidence: no adjustment requests were made"
+    assert access.carried_in(org.lens(since=day(10), until=day(20))) == []
+
+
 def test_x1_note_counts_the_requests_an_erasure_ended_among_others(
     org: Board,
 ) -> None:

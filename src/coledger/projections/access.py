@@ -172,7 +172,8 @@ def carried_in(lens: Lens) -> list[AdjustmentFacts]:
     period it was made in, so X1 left it out there. It reads it in the period
     where it was answered or fell due, whichever came first, as D6 carries an
     action: one still pending at this period's end is carried on again. One
-    answered or overdue before the period counted in an earlier one.
+    answered or overdue before the period counted in an earlier one; one
+    ``ended_by_erasure`` before it ended there, and is carried no further.
     """
     since = lens.since
     if since is None:
@@ -187,7 +188,13 @@ def _carried(lens: Lens, since: datetime) -> list[AdjustmentFacts]:
     else:
         made = [a for a in _scoped(lens, standing=False) if a.requested_at < since]
         made = [a for a in made if not called_off(lens.facts, a)]
-    return [a for a in made if a.scope != "standing" and pending(earlier, a)]
+    return [
+        a
+        for a in made
+        if a.scope != "standing"
+        and pending(earlier, a)
+        and not ended_by_erasure(earlier, a)
+    ]
 
 
 def x1_requests(lens: Lens) -> list[AdjustmentFacts]:

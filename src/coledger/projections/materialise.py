@@ -236,7 +236,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 92
+FIGURES_VERSION = 93
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -446,7 +446,9 @@ decided_phases leave out a vote another decision overrode by the period's end.
 92: X2 in a body's or project's scope counts a standing request answered in
 a later period than it was made in when its member held a seat there from
 the request on, not only in the period of the answer, so an answer after
-they left still counts once, for a period only.)"""
+they left still counts once, for a period only. 93: X1 no longer carries a
+request that its member's erasure ended into the periods after, where its
+note said the request was made, for a period only.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
