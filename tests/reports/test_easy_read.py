@@ -256,7 +256,7 @@ def test_small_numbers_are_withheld_for_members(members_text: str) -> None:
     seats = members_text.split("Who can vote on the board?")[1].split(
         "\n\n", maxsplit=1
     )[0]
-    assert "We do not show this number." in seats
+    assert "We do not show how many people with lived experience hold." in seats
     assert "3" not in seats
 
 
@@ -565,3 +565,27 @@ def test_a_period_s_report_names_the_record_it_was_made_from(
     empty = render(attrs.evolve(early, as_of=0), audience="members").splitlines()
     assert "But nothing was written down yet." in empty
     assert not any("record number" in line for line in empty)
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_a_withheld_share_still_gives_the_count_its_table_shows(fmt: str) -> None:
+    """The decisions table shows 34 decisions, so its sentences say so in both formats.
+
+    Only the share is withheld (one of its two groups is under 5): the text,
+    which has no table, would otherwise leave the count out, and the HTML's
+    "We do not show this number." would stand beside the 34 it shows.
+    """
+    report = attrs.evolve(
+        _hand_made("body"),
+        indicators={
+            "R1": Figure("R1", 0.5, 10, 0.5, "balanced"),
+            "D1": Figure("D1", 32 / 34, 34, 1.0, "shared", people=9),
+        },
+    )
+    out = render(report, audience="members", format=fmt)
+    point = out.split("Who made the decisions?")[1].split("Who can vote")[0]
+    assert "We made 34 decisions." in point
+    assert "We do not show how many people with lived experience helped to make." in (
+        point
+    )
+    assert "We do not show this number." not in point

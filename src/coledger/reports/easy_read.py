@@ -180,6 +180,15 @@ def _missing(f: SafeFigure | None) -> tuple[str, ...]:
     return MISSING_LINES
 
 
+def _withheld_share(count: str, hidden: str) -> tuple[str, ...]:
+    """The lines of a share withheld beside its count, which is shown.
+
+    The table beside the point shows the count, so the sentences give it too
+    (the text has no table), and say which number is not shown.
+    """
+    return (count, hidden, *WITHHELD_LINES[1:])
+
+
 def _few_answered(f: SafeFigure) -> tuple[str, ...]:
     """The caveat, where the figure's shown coverage is under 40% (never withheld)."""
     low = f.coverage is not None and f.coverage.high <= FEW_ANSWERED_BELOW
@@ -195,7 +204,11 @@ def _table_words(f: SafeFigure | None) -> str:
 def ideas(safe: SafeReport, group: str) -> Point:
     """Who had the ideas (A1)."""
     f = safe.indicators.get("A1")
-    if f is None or f.value is None or f.n is None:
+    if f is not None and f.withheld and f.n is not None:
+        lines = _withheld_share(
+            f"We counted {f.n} ideas.", f"We do not show how many {group} had."
+        )
+    elif f is None or f.value is None or f.n is None:
         lines = _missing(f)
     else:
         # No band when no eligible member had lived experience: nothing to
@@ -226,7 +239,12 @@ def ideas(safe: SafeReport, group: str) -> Point:
 def decisions(safe: SafeReport, group: str) -> Point:
     """Who made the decisions (D1)."""
     f = safe.indicators.get("D1")
-    if f is None or f.value is None or f.n is None:
+    if f is not None and f.withheld and f.n is not None:
+        lines = _withheld_share(
+            f"We made {f.n} decisions.",
+            f"We do not show how many {group} helped to make.",
+        )
+    elif f is None or f.value is None or f.n is None:
         lines = _missing(f)
     else:
         verdict = (
@@ -270,7 +288,14 @@ def seats(
     names none.
     """
     f = safe.indicators.get("R1")
-    if f is None or f.value is None or f.n is None:
+    holders = where if named else _cap(where or "we")
+    has = "have" if plural or where is None else "has"
+    if f is not None and f.withheld and f.n is not None:
+        lines = _withheld_share(
+            f"{holders} {has} {f.n} voting seats.",
+            f"We do not show how many {group} hold.",
+        )
+    elif f is None or f.value is None or f.n is None:
         lines = _missing(f)
     else:
         verdict = {
@@ -279,8 +304,6 @@ def seats(
             "balanced": "That is a fair share.",
             "le_majority": "They hold most of the votes.",
         }.get(f.band or "", "")
-        holders = where if named else _cap(where or "we")
-        has = "have" if plural or where is None else "has"
         lines = tuple(
             line
             for line in (
@@ -312,7 +335,12 @@ def support(safe: SafeReport) -> Point:
     not how many times they asked for it.
     """
     f = safe.indicators.get("X1")
-    if f is None or f.value is None or f.n is None:
+    if f is not None and f.withheld and f.n is not None:
+        lines = _withheld_share(
+            f"People needed support {f.n} times.",
+            "We do not show how often they got it in time.",
+        )
+    elif f is None or f.value is None or f.n is None:
         lines = _missing(f)
     else:
         verdict = (
@@ -351,7 +379,15 @@ def feedback(safe: SafeReport, group: str) -> Point:
     """
     f = safe.indicators.get("V5")
     made = None if f is None or f.n_range is None else f.n_range.text
-    if f is None or f.value is None or made is None:
+    if f is not None and f.withheld and made is not None:
+        lines = (
+            "We made decisions about some ideas.",
+            *_withheld_share(
+                f"{_cap(group)} made {made} comments on them.",
+                "We do not show how often we told them what happened.",
+            ),
+        )
+    elif f is None or f.value is None or made is None:
         lines = _missing(f)
     else:
         verdict = (
