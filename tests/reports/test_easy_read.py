@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_module
 import importlib
 import re
 import uuid
@@ -589,3 +590,17 @@ def test_a_withheld_share_still_gives_the_count_its_table_shows(fmt: str) -> Non
         point
     )
     assert "We do not show this number." not in point
+
+
+def test_the_text_says_every_line_the_html_page_says(
+    plain_reports: tuple[str, str],
+) -> None:
+    """Each heading and paragraph of the members' HTML is a line of its text too."""
+    text, page = plain_reports
+    lines = set(text.splitlines())
+    said = [
+        html_module.unescape(re.sub(r"<[^>]+>", "", inner))
+        for _, inner in re.findall(r"<(h[1-3]|p)\b[^>]*>(.*?)</\1>", page, re.DOTALL)
+    ]
+    assert said
+    assert [s for s in said if s not in lines] == []

@@ -23,6 +23,14 @@ STEPS = 7
 """The number of steps on the ladder of co-production."""
 
 
+KIND = "An easy read report."
+"""The line under the title that says what kind of report this is."""
+CLOSING_HEADING = "Keeping people safe"
+"""The heading of the closing lines."""
+MADE_FROM = "Made from our own records."
+"""The last line: where the report comes from."""
+
+
 @attrs.frozen
 class Meter:
     """A simple chart: how much of something, in plain words."""

@@ -17,7 +17,14 @@ from collections.abc import Sequence
 
 from coledger.reports import svg
 from coledger.reports.display import Display, Family, Process
-from coledger.reports.easy_read import STEPS, EasyRead, Point
+from coledger.reports.easy_read import (
+    CLOSING_HEADING,
+    KIND,
+    MADE_FROM,
+    STEPS,
+    EasyRead,
+    Point,
+)
 from coledger.reports.markup import Child, Markup, el, join
 
 BASE_CSS = """
@@ -542,7 +549,7 @@ def members(easy: EasyRead) -> str:
         [
             el("a", "Skip to the report", href="#main", class_="skip"),
             el("h1", easy.title),
-            el("p", "An easy read report."),
+            el("p", KIND),
         ]
     )
     main = join(
@@ -557,7 +564,7 @@ def members(easy: EasyRead) -> str:
             *(_point(p, ids) for p in easy.points),
             el(
                 "section",
-                el("h2", "Keeping people safe", id="safe"),
+                el("h2", CLOSING_HEADING, id="safe"),
                 *(el("p", line) for line in easy.closing),
                 aria_labelledby="safe",
                 class_="point",
@@ -570,6 +577,6 @@ def members(easy: EasyRead) -> str:
         header=header,
         nav=None,
         main=main,
-        footer=el("p", "Made from our own records."),
+        footer=el("p", MADE_FROM),
         css=BASE_CSS + MEMBERS_CSS,
     )

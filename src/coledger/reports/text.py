@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from coledger.errors import steady
 from coledger.reports.display import Display
-from coledger.reports.easy_read import EasyRead
+from coledger.reports.easy_read import CLOSING_HEADING, KIND, MADE_FROM, EasyRead
 
 
 def _heading(text: str, underline: str) -> list[str]:
@@ -67,11 +67,15 @@ def board_or_public(display: Display) -> str:
 
 
 def members(easy: EasyRead) -> str:
-    """The members' easy-read report as text: one idea to a line."""
-    lines = [easy.title, "", "About this report", *easy.intro]
+    """The members' easy-read report as text: one idea to a line.
+
+    It says all that the HTML page says, in its order, but for the tables
+    (which repeat the lines) and the pictures.
+    """
+    lines = [easy.title, KIND, "", "About this report", *easy.intro]
     for point in easy.points:
         lines += ["", point.heading, *point.lines]
         for step in point.steps:
             lines += ["", step.name, *step.lines]
-    lines += ["", *easy.closing]
+    lines += ["", CLOSING_HEADING, *easy.closing, "", MADE_FROM]
     return steady("\n".join(lines)) + "\n"
