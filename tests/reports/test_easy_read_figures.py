@@ -217,3 +217,21 @@ def test_the_names_on_the_ladder_are_isolated_in_html() -> None:
     assert f">{name}</h3>" not in out
     assert f"<bdi>{name}</bdi></h3>" in out
     assert f'<th scope="row"><bdi>{name}</bdi></th>' in out
+
+
+def test_the_organisation_s_name_in_the_title_is_isolated_in_html() -> None:
+    """A right-to-left organisation name in the members' h1 sits in its own bdi.
+
+    As in the board's and the public's h1: without it, a Hebrew name ending in
+    a digit pulls the question mark after it to the wrong side.
+    """
+    name = "ועד 2"
+    ledger, board = _board()
+    out = render(
+        ledger.power_sharing(body=board),
+        audience="members",
+        format="html",
+        organisation=name,
+    )
+    assert f"<h1>Who has a say at <bdi>{name}</bdi>?</h1>" in out
+    assert f"<title>Who has a say at {name}?</title>" in out

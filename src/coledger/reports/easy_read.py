@@ -74,6 +74,8 @@ class EasyRead:
     intro: tuple[str, ...]
     points: tuple[Point, ...]
     closing: tuple[str, ...]
+    organisation: str | None = None
+    """The organisation's name the title holds, if any (HTML isolates it)."""
 
 
 _FILL = {
@@ -553,4 +555,10 @@ def build(
         "We hide small numbers. This keeps people safe.",
         "Please ask us if you want help to read this report.",
     )
-    return EasyRead(title=title, intro=intro, points=points, closing=closing)
+    return EasyRead(
+        title=title,
+        intro=intro,
+        points=points,
+        closing=closing,
+        organisation=organisation,
+    )

@@ -542,13 +542,21 @@ def _point(point: Point, ids: _Ids) -> Markup:
     return el("section", *parts, class_="point", aria_labelledby=heading_id)
 
 
+def _title(easy: EasyRead) -> tuple[Child, ...]:
+    """The title, with the organisation's name in it isolated, as a name typed."""
+    if not easy.organisation:
+        return (easy.title,)
+    before, name, after = easy.title.partition(easy.organisation)
+    return (before, _named(name), after)
+
+
 def members(easy: EasyRead) -> str:
     """The members' easy-read report as one HTML page, in large type."""
     ids = _Ids()
     header = join(
         [
             el("a", "Skip to the report", href="#main", class_="skip"),
-            el("h1", easy.title),
+            el("h1", *_title(easy)),
             el("p", KIND),
         ]
     )
