@@ -397,6 +397,20 @@ def test_a_wrapped_key_of_another_length_is_refused_as_damaged(
     assert key_id in str(raised.value)
 
 
+@pytest.mark.parametrize("wrapped", ["a wrapped key as text", 5])
+def test_a_wrapped_key_that_is_not_bytes_is_refused_as_damaged(
+    tmp_path: Path, wrapped: object
+) -> None:
+    """A SQLite key row edited to hold text or a number is MasterKeyError naming it."""
+    store = Store("sqlite", url_for("sqlite", tmp_path), db=tmp_path / "ledger.db")
+    scene = record(store)
+    key_id = store.state(*scene.coordinates["name"])["name"]["k"]
+    store.write_wrapped(key_id, wrapped)  # type: ignore[arg-type]
+    message = expect_refused(store, reads(scene, "name"), MasterKeyError)
+    assert key_id in message, message
+    assert "damaged" in message, message
+
+
 SPOILT_SEALED = st.sampled_from(
     sorted(LIVED_EXPERIENCE_CATEGORIES | ADJUSTMENT_CODES)
 ).flatmap(

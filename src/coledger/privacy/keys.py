@@ -450,6 +450,10 @@ class KeyStore(ABC):
             "store's check value does: the key's stored bytes were damaged "
             "or replaced (restore the key store from a backup)"
         )
+        if not isinstance(wrapped, bytes):
+            # A SQLite column takes any type: a row edited to hold text or a
+            # number would fail as the event that names it, untyped.
+            raise MasterKeyError(damaged)
         try:
             plain = aes_key_unwrap(self._master, wrapped)
         except InvalidUnwrap as error:
