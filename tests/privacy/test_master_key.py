@@ -271,6 +271,25 @@ def test_a_key_store_whose_check_value_is_empty_refuses_any_master_key(
     assert _key_rows(durable_url, tmp_path) == damaged
 
 
+@pytest.mark.parametrize("wrapped", ["a check value as text", 5])
+def test_a_sqlite_check_value_that_is_not_bytes_is_refused(
+    tmp_path: Path, wrapped: object
+) -> None:
+    """A check value edited to hold text or a number is refused, the store kept."""
+    url = url_for("sqlite", tmp_path)
+    with Ledger.open(url) as ledger:
+        ledger.register_member(NAME)
+    check = "00000000-0000-0000-0000-000000000000"
+    with contextlib.closing(sqlite3.connect(tmp_path / "ledger.db.keys")) as conn, conn:
+        conn.execute(
+            "UPDATE member_keys SET wrapped = ? WHERE key_id = ?", (wrapped, check)
+        )
+    damaged = _key_rows(url, tmp_path)
+    with pytest.raises(MasterKeyError, match="check value"):
+        Ledger.open(url)
+    assert _key_rows(url, tmp_path) == damaged
+
+
 @pytest.mark.parametrize("blank", ["\n", " \r\n"], ids=["newline", "spaces"])
 def test_a_master_key_variable_of_spaces_alone_is_no_master_key(
     durable_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blank: str

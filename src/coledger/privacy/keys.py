@@ -278,7 +278,9 @@ class KeyStore(ABC):
                     raise
             else:
                 return True
-        if wrapped is None:
+        if not isinstance(wrapped, bytes):
+            # None once its bytes are gone; text or a number, edited by hand
+            # into a SQLite column, would fail the unwrap untyped.
             raise MasterKeyError(_NO_CHECK)
         try:
             aes_key_unwrap(self._master, wrapped)
