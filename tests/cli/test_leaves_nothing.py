@@ -453,3 +453,28 @@ def test_an_out_in_a_folder_it_may_not_write_is_refused_before_any_work(
         f"coledger: cannot write {out}: no permission to make a file in {locked}\n"
     )
     assert list(locked.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "error", [KeyboardInterrupt(), StorageError("database or disk is full")]
+)
+def test_a_failed_import_into_a_new_ledger_leaves_no_ledger_or_key(
+    error: BaseException,
+    demo_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C or a full disk during an import into a new file removes what it made."""
+    export = tmp_path / "year.jsonl"
+    made = run("export", "--out", str(export), cwd=demo_dir)
+    assert made.returncode == 0, made.stderr
+
+    def failing(*_args: object) -> None:
+        raise error
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", "")  # so a new key file is made
+    monkeypatch.setattr(Ledger, "import_events", failing)
+    with contextlib.suppress(KeyboardInterrupt):
+        assert main(["import", str(export), "--db", "new.db"]) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["year.jsonl"]

@@ -488,6 +488,30 @@ def open_creating(args: argparse.Namespace, url: str) -> Ledger:
     return ledger
 
 
+@contextlib.contextmanager
+def removed_if_new(url: str) -> Iterator[None]:
+    """Remove the ledger files and master key a failed creating command made.
+
+    A new SQLite ledger is made when it is opened, before anything is
+    recorded: a full disk or a Ctrl-C would otherwise leave an empty ledger,
+    its key store and a new ``./coledger.master-key`` behind. Only files
+    that were not there when it began are removed.
+    """
+    config = parse_url(url)
+    made: list[Path] = [DEFAULT_KEY_FILE]
+    if config.backend == "sqlite" and config.path is not None:
+        ledger = config.path
+        made += [ledger, *(ledger.with_name(ledger.name + s) for s in SIBLING_SUFFIXES)]
+    new = [path for path in made if not (path.exists() or path.is_symlink())]
+    try:
+        yield
+    except BaseException:
+        for path in new:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+        raise
+
+
 def _refuse_other_database(url: str) -> None:
     """CommandError if *url* names a SQLite file of another program's tables.
 

@@ -20,6 +20,7 @@ from coledger.cli._common import (
     master_key,
     named_file,
     open_creating,
+    removed_if_new,
     replacing,
     storage_url,
     uuid_arg,
@@ -64,7 +65,8 @@ def _import(args: argparse.Namespace) -> int:
     source = input_file(args.file, "the export file")
     # Checked before the ledger is opened: a bad file creates no ledger and no key.
     checked = read_export(_lines_of(source), str(source))
-    with open_creating(args, storage_url(args.db)) as ledger:
+    url = storage_url(args.db)
+    with removed_if_new(url), open_creating(args, url) as ledger:
         moved = ledger.import_events(checked)
     if args.json:
         print(json.dumps({"events": moved.events, "seconds": moved.seconds}))
@@ -143,7 +145,8 @@ def _import_polis(args: argparse.Namespace) -> int:
 
     # Checked before the ledger is opened: a bad folder creates no ledger and no key.
     export = read_polis_export(args.directory)
-    with open_creating(args, storage_url(args.db)) as ledger:
+    url = storage_url(args.db)
+    with removed_if_new(url), open_creating(args, url) as ledger:
         summary = import_polis(
             ledger,
             export,
