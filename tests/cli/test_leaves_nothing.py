@@ -478,3 +478,22 @@ def test_a_failed_import_into_a_new_ledger_leaves_no_ledger_or_key(
     with contextlib.suppress(KeyboardInterrupt):
         assert main(["import", str(export), "--db", "new.db"]) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["year.jsonl"]
+
+
+def test_a_demo_whose_new_ledger_fails_to_open_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new ledger file that cannot be set up (a full disk) is removed with its key."""
+
+    def full(*_args: object, **_kwargs: object) -> Ledger:
+        (tmp_path / "new.db").write_bytes(b"")  # SQLite makes the file first
+        raise StorageError("cannot open the ledger new.db: database or disk is full")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", "")  # so a new key file is made
+    monkeypatch.setattr(Ledger, "open", staticmethod(full))
+    assert main(["demo", "--db", "new.db"]) == 2
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", KEY)  # a key that needs no file
+    assert main(["demo", "--db", "new.db"]) == 2
+    assert list(tmp_path.iterdir()) == []

@@ -473,13 +473,11 @@ def open_creating(args: argparse.Namespace, url: str) -> Ledger:
     _refuse_other_database(url)
     key = master_key(args)
     if key is not None or master_key_in_env() or not _new_store(url):
-        return Ledger.open(url, master_key=key)
-    key = _write_new_key()
-    try:
+        with removed_if_new(url):  # a new file that could not be set up
+            return Ledger.open(url, master_key=key)
+    with removed_if_new(url):  # the new key too
+        key = _write_new_key()
         ledger = Ledger.open(url, master_key=key)
-    except BaseException:
-        DEFAULT_KEY_FILE.unlink(missing_ok=True)
-        raise
     print(
         f"Wrote a new master key to ./{DEFAULT_KEY_FILE} (keep it apart from the "
         "database: it unlocks the members' personal data).",
