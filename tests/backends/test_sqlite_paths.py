@@ -16,14 +16,29 @@ from coledger.storage import parse_url
 from conftest import TEST_MASTER_KEY
 
 
-def test_a_relative_ledger_stays_in_the_folder_it_was_opened_in(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """After a chdir, the tables and the audit read the file opened, not a new one."""
+@attrs.frozen
+class Folders:
+    """Where a relative ledger was opened, and where the process moved to after."""
+
+    opened_in: Path
+    moved_to: Path
+
+
+@pytest.fixture
+def folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Folders:
+    """Two empty folders, the working directory set to the first."""
     opened_in, moved_to = tmp_path / "opened", tmp_path / "moved"
     opened_in.mkdir()
     moved_to.mkdir()
     monkeypatch.chdir(opened_in)
+    return Folders(opened_in, moved_to)
+
+
+def test_a_relative_ledger_stays_in_the_folder_it_was_opened_in(
+    folders: Folders, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a chdir, the tables and the audit read the file opened, not a new one."""
+    opened_in, moved_to = folders.opened_in, folders.moved_to
     with Ledger.open("sqlite:///rel.db", master_key=TEST_MASTER_KEY) as ledger:
         ledger.register_member("Ann")
         monkeypatch.chdir(moved_to)  # a daemon's chdir("/"), say
@@ -109,13 +124,10 @@ def test_a_url_that_is_no_text_is_refused_however_long(url: object) -> None:
 
 
 def test_a_relative_ledger_reopened_from_its_config_after_a_chdir_keeps_its_keys(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    folders: Folders, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Ledger(config) after a chdir opens the file read and its key store, no other."""
-    opened_in, moved_to = tmp_path / "opened", tmp_path / "moved"
-    opened_in.mkdir()
-    moved_to.mkdir()
-    monkeypatch.chdir(opened_in)
+    opened_in, moved_to = folders.opened_in, folders.moved_to
     config = parse_url("sqlite:///rel.db")
     with Ledger(config, TEST_MASTER_KEY) as ledger:
         ann = ledger.register_member("Ann")
