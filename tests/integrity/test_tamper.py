@@ -21,9 +21,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from psycopg import sql
 
 from coledger import Ledger
 from coledger.errors import (
@@ -47,6 +49,8 @@ from coledger.integrity.checkpoints import read_unverified
 from coledger.integrity.merkle import root
 from coledger.integrity.source import SQLiteSource, open_source
 from coledger.integrity.verify import printable
+from coledger.storage import PG_EVENTS_TABLE
+from conftest import PG_CONNINFO
 from integrity_helpers import (
     BALLOT_TOPIC,
     BOTH,
@@ -1636,3 +1640,69 @@ def test_a_leaf_table_renamed_only_in_case_is_still_the_leaf_table(
         raw.run("ALTER TABLE renamed RENAME TO COLEDGER_LEAVES")
     report = audit(scene)
     assert (report.status, report.size, report.anchored) == (VERIFIED, SIZE, SIZE)
+
+
+@pytest.mark.postgres
+def test_operators_the_owner_put_on_the_auditors_search_path_change_nothing(
+    tmp_path: Path, pg_schema: str
+) -> None:
+    """An '=' and count() set before pg_catalog cannot hide a forged event."""
+    scene = build("postgres", tmp_path, pg_schema)
+    role = f"auditor_{uuid.uuid4().hex[:12]}"
+    events = sql.Identifier(pg_schema, PG_EVENTS_TABLE)
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+        forged = conn.execute(
+            sql.SQL(
+                "INSERT INTO {} (originator_id, originator_version, topic, state) "
+                "SELECT %s, 1, topic, state FROM {} ORDER BY notification_id "
+                "LIMIT 1 RETURNING notification_id"
+            ).format(events, events),
+            (uuid.uuid4(),),
+        ).fetchone()
+        assert forged is not None
+        schema = sql.Identifier(pg_schema)
+        for statement in (
+            (
+                "CREATE FUNCTION {s}.eq(bigint, bigint) RETURNS boolean LANGUAGE sql "
+                "IMMUTABLE AS $$ SELECT $1 OPERATOR(pg_catalog.=) $2 "
+                "OR $2 OPERATOR(pg_catalog.=) {forged} $$"
+            ),
+            (
+                "CREATE OPERATOR {s}.= (LEFTARG = bigint, RIGHTARG = bigint, "
+                "FUNCTION = {s}.eq)"
+            ),
+            (
+                "CREATE FUNCTION {s}.step(bigint) RETURNS bigint LANGUAGE sql "
+                "IMMUTABLE AS $$ SELECT $1 OPERATOR(pg_catalog.+) 1 $$"
+            ),
+            (
+                "CREATE FUNCTION {s}.done(bigint) RETURNS bigint LANGUAGE sql "
+                "IMMUTABLE AS $$ SELECT CASE WHEN $1 OPERATOR(pg_catalog.=) {total} "
+                "THEN $1 OPERATOR(pg_catalog.-) 1 ELSE $1 END $$"
+            ),
+            (
+                "CREATE AGGREGATE {s}.count(*) (SFUNC = {s}.step, STYPE = bigint, "
+                "INITCOND = '0', FINALFUNC = {s}.done)"
+            ),
+            "CREATE ROLE {role} LOGIN",
+            "GRANT USAGE ON SCHEMA {s} TO {role}",
+            "GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {role}",
+            "ALTER ROLE {role} SET search_path = {s}, pg_catalog",
+        ):
+            conn.execute(
+                sql.SQL(statement).format(
+                    s=schema,
+                    role=sql.Identifier(role),
+                    forged=sql.Literal(forged[0]),
+                    total=sql.Literal(SIZE + 1),
+                )
+            )
+    try:
+        scene.url = scene.url.replace("postgres@", f"{role}@", 1)
+        report = audit(scene)
+    finally:
+        with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP OWNED BY {0}").format(sql.Identifier(role)))
+            conn.execute(sql.SQL("DROP ROLE {0}").format(sql.Identifier(role)))
+    assert report.status == FAILED
+    assert "UNLEDGERED_EVENT" in codes(report)

@@ -624,6 +624,15 @@ class PostgresSource(AuditSource):
             self._conn = psycopg.connect(conninfo, autocommit=True)
         except psycopg.Error as error:
             raise StorageError(f"cannot reach PostgreSQL: {error}") from error
+        # Every table is named with its schema, but operators and functions
+        # ('=', count) are looked up on the search path, which the database's
+        # owner can set for the auditor's role: theirs could then come before
+        # pg_catalog's and choose what the walk and the counts see.
+        try:
+            self._query("SET search_path = pg_catalog")
+        except StorageError:
+            self._conn.close()
+            raise
 
     def _query(self, text: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         statement = self._sql.SQL(text).format(
