@@ -11,6 +11,7 @@ once let a forged event pass as VERIFIED. The pages here are five leaves long
 from __future__ import annotations
 
 import dataclasses
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,24 +190,23 @@ def test_a_view_in_place_of_a_log_table_fails(scene: Scene, table: str) -> None:
         assert "UNLEDGERED_EVENT" not in report.counts
 
 
-def test_a_view_in_place_of_the_leaf_table_is_walked_not_called_gone(
+def test_a_view_in_place_of_the_leaf_table_is_not_read_nor_called_gone(
     scene: Scene,
 ) -> None:
-    """A view in place of the leaf table is walked (HIDDEN_ROWS), never MISSING_LEAVES.
+    """A view in place of the leaf table is HIDDEN_ROWS alone, never MISSING_LEAVES.
 
     The leaves are there, behind the view: telling the auditor that the hash
     chain was removed whole (and to treat every event as unproven) would be
-    false, and the walk through the view still shows what it covers.
+    false; and the view's rows are whatever its query makes them, so it is
+    not walked.
     """
     with tampering(scene) as raw:
         forged = forge(raw)
         view_in_place_of(raw, "leaves", forged.nid)
     report = audit(scene)
     assert report.status == FAILED
-    assert "MISSING_LEAVES" not in report.counts
-    assert "TRUNCATED" not in report.counts
-    assert report.counts.get("HIDDEN_ROWS") == 1
-    assert report.size == STORY_SIZE
+    assert report.counts == {"HIDDEN_ROWS": 1}
+    assert report.size == 0
 
 
 def test_events_stored_during_a_verification_are_not_miscounted(scene: Scene) -> None:
@@ -267,4 +267,38 @@ def test_a_virtual_table_in_place_of_a_log_table_fails(
     report = audit(scene)
     assert report.status == FAILED
     [hidden] = [f.detail for f in report.findings if f.code == "HIDDEN_ROWS"]
-    assert hidden == f"{table} is not a plain table (a virtual table)"
+    assert hidden == (
+        f"{table} is not a plain table (a virtual table): the log is not read "
+        "through it"
+    )
+
+
+@pytest.mark.parametrize("table", ["stored_events", "coledger_leaves"])
+def test_a_view_whose_rows_never_end_is_failed_without_reading_it(
+    tmp_path: Path, table: str
+) -> None:
+    """A log table replaced by a view of endless rows is FAILED at once, not walked."""
+    scene = build("sqlite", tmp_path)
+    with tampering(scene) as raw:
+        columns = [r[1] for r in raw.run(f"PRAGMA table_info({table})")]
+        raw.run(f"ALTER TABLE {table} RENAME TO real")
+        values = ", ".join(
+            "n" if column in {"leaf_index", "originator_version"} else "n + 1"
+            for column in columns
+        )
+        named = ", ".join(["rowid", *columns] if table == "stored_events" else columns)
+        raw.run(
+            f"CREATE VIEW {table} ({named}) AS WITH RECURSIVE c(n) AS "  # noqa: S608
+            f"(SELECT 0 UNION ALL SELECT n + 1 FROM c) SELECT "
+            f"{'n + 1, ' if table == 'stored_events' else ''}{values} FROM c"
+        )
+    source = open_source(scene.url)
+    stop = threading.Timer(10, source._conn.interrupt)  # type: ignore[attr-defined]
+    stop.start()
+    try:
+        report = verify(source, scene.verifier, scene.notes)
+    finally:
+        stop.cancel()
+        source.close()
+    assert report.status == FAILED
+    assert set(report.counts) == {"HIDDEN_ROWS"}
