@@ -11,6 +11,7 @@ once let a forged event pass as VERIFIED. The pages here are five leaves long
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -302,3 +303,36 @@ def test_a_view_whose_rows_never_end_is_failed_without_reading_it(
         source.close()
     assert report.status == FAILED
     assert set(report.counts) == {"HIDDEN_ROWS"}
+
+
+@pytest.mark.parametrize(
+    ("table", "column"), [("stored_events", "state"), ("coledger_leaves", "leaf_hash")]
+)
+def test_a_column_worked_out_as_it_is_read_is_failed_without_reading_it(
+    tmp_path: Path, table: str, column: str
+) -> None:
+    """A log column made a VIRTUAL generated column is FAILED at once, not read.
+
+    Its values are worked out as each row is read, not stored: a gigabyte of
+    zeros a row, say, for a file of a few kilobytes, which a page of rows
+    would try to hold in memory.
+    """
+    scene = build("sqlite", tmp_path)
+    with tampering(scene) as raw:
+        sql = raw.run("SELECT sql FROM sqlite_master WHERE name = ?", (table,))[0][0]
+        raw.run(f"ALTER TABLE {table} RENAME TO real")
+        made = re.sub(
+            rf"\b{column}\b\s+\w+(\s+NOT NULL)?",
+            f"{column} BLOB GENERATED ALWAYS AS (zeroblob(64)) VIRTUAL",
+            sql,
+            count=1,
+        )
+        kept = [r[1] for r in raw.run("PRAGMA table_info(real)") if r[1] != column]
+        raw.run(made)
+        names = ", ".join(kept)
+        raw.run(f"INSERT INTO {table} ({names}) SELECT {names} FROM real")  # noqa: S608
+        raw.run("DROP TABLE real")
+    report = audit(scene)
+    assert report.status == FAILED
+    assert set(report.counts) == {"HIDDEN_ROWS"}
+    assert any(column in f.detail for f in report.findings)

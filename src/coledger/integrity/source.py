@@ -291,6 +291,10 @@ def _text(data: bytes) -> str | bytes:
 _VIRTUAL = re.compile(r"\s*CREATE\s+VIRTUAL\b", re.IGNORECASE)
 
 
+_VIRTUAL_GENERATED = 2
+"""``PRAGMA table_xinfo``'s ``hidden`` for a VIRTUAL generated column."""
+
+
 def _kind(kind: Any, rootpage: Any, sql: Any) -> str:
     """What a schema entry is: its type, or ``virtual table`` for one of those.
 
@@ -550,13 +554,23 @@ class SQLiteSource(AuditSource):
             "WHERE lower(name) IN (?, ?) ORDER BY name",
             LOG_TABLES,
         )
-        return [
-            f"{name} is not a plain table (a {kind})"
-            for name, kind in (
-                (name, _kind(kind, rootpage, sql)) for name, kind, rootpage, sql in rows
-            )
-            if kind != "table"
-        ]
+        found = []
+        for name, kind, rootpage, sql in rows:
+            made = _kind(kind, rootpage, sql)
+            if made != "table":
+                found.append(f"{name} is not a plain table (a {made})")
+                continue
+            # A VIRTUAL generated column is worked out as each row is read, not
+            # stored: a gigabyte a row for a file of kilobytes, say.
+            found += [
+                f"{name}.{column} is not stored but worked out as it is read "
+                "(a virtual generated column)"
+                for column, hidden in self._query(
+                    "SELECT name, hidden FROM pragma_table_xinfo(?)", (name,)
+                )
+                if hidden == _VIRTUAL_GENERATED
+            ]
+        return found
 
     def file_damage(self) -> list[str]:
         """The first problems ``PRAGMA integrity_check`` finds in either log table.
