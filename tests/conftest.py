@@ -112,6 +112,32 @@ def pg_schema() -> Iterator[str]:
     drop_schema(schema)
 
 
+def as_role(role: str, schema: str) -> str:
+    """The test server's URL for *schema*, connecting as *role*."""
+    parts = urlsplit(PG_BASE)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{role}@{host}", query=f"schema={schema}"))
+
+
+@pytest.fixture
+def schema_owner(pg_schema: str) -> Iterator[str]:
+    """A new login role that owns *pg_schema*, made now; both dropped afterwards."""
+    role = f"r_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        admin.execute(
+            sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(
+                sql.Identifier(pg_schema), sql.Identifier(role)
+            )
+        )
+    try:
+        yield role
+    finally:
+        drop_schema(pg_schema)
+        with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
 def spend_a_position(schema: str) -> None:
     """Take a notification id and give it back, as a rolled-back insert does."""
     with psycopg.connect(PG_CONNINFO, autocommit=True) as conn:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import gc
 import uuid
 import warnings
-from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -15,35 +13,15 @@ from psycopg import sql
 
 from coledger import Ledger, StorageError
 from coledger.projections import materialise
-from conftest import PG_BASE, PG_CONNINFO, TEST_MASTER_KEY, drop_schema
+from conftest import PG_BASE, PG_CONNINFO, TEST_MASTER_KEY, as_role
 
 pytestmark = pytest.mark.postgres
 
 
-def as_role(role: str, schema: str) -> str:
-    """The test server's URL for *schema*, connecting as *role*."""
-    parts = urlsplit(PG_BASE)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{role}@{host}", query=f"schema={schema}"))
-
-
 @pytest.fixture
-def organisation(pg_schema: str) -> Iterator[tuple[str, str]]:
+def organisation(pg_schema: str, schema_owner: str) -> tuple[str, str]:
     """A role that owns *pg_schema* and may not create schemas: (role, schema)."""
-    role = f"r_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
-        admin.execute(
-            sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(
-                sql.Identifier(pg_schema), sql.Identifier(role)
-            )
-        )
-    try:
-        yield role, pg_schema
-    finally:
-        drop_schema(pg_schema)
-        with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+    return schema_owner, pg_schema
 
 
 def test_an_organisation_role_that_owns_its_schema_can_keep_its_ledger(

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -15,30 +12,13 @@ from psycopg import sql
 
 from coledger import Ledger, StorageError
 from coledger.projections.materialise import refused_for_good
-from conftest import PG_BASE, PG_CONNINFO, TEST_MASTER_KEY, drop_schema
+from conftest import PG_CONNINFO, TEST_MASTER_KEY, as_role
 
 
 @pytest.fixture
-def role_url(pg_schema: str) -> Iterator[str]:
+def role_url(pg_schema: str, schema_owner: str) -> str:
     """The URL of *pg_schema* for a role of its own that owns the schema."""
-    role = f"r_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
-        admin.execute(
-            sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(
-                sql.Identifier(pg_schema), sql.Identifier(role)
-            )
-        )
-    parts = urlsplit(PG_BASE)
-    host = parts.netloc.rpartition("@")[2]
-    try:
-        yield urlunsplit(
-            parts._replace(netloc=f"{role}@{host}", query=f"schema={pg_schema}")
-        )
-    finally:
-        drop_schema(pg_schema)
-        with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+    return as_role(schema_owner, pg_schema)
 
 
 @pytest.mark.postgres
