@@ -16,6 +16,7 @@ import pytest
 from cli_helpers import KEY, POLIS, make_demo, need_polis, run, tables
 from coledger import Ledger, StorageError
 from coledger.cli import main
+from conftest import PG_BASE
 
 
 @pytest.fixture(scope="module")
@@ -478,6 +479,36 @@ def test_a_failed_import_into_a_new_ledger_leaves_no_ledger_or_key(
     with contextlib.suppress(KeyboardInterrupt):
         assert main(["import", str(export), "--db", "new.db"]) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["year.jsonl"]
+
+
+@pytest.mark.postgres
+def test_a_failed_import_into_a_new_schema_keeps_the_key_its_store_was_made_with(
+    demo_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pg_schema: str,
+) -> None:
+    """The schema keeps its new key store after a failed import, so the key stays.
+
+    Removed, it would leave a store no key opens: every later command on the
+    schema would be refused for want of the key it was made with.
+    """
+    export = tmp_path / "year.jsonl"
+    made = run("export", "--out", str(export), cwd=demo_dir)
+    assert made.returncode == 0, made.stderr
+    real = Ledger.import_events
+
+    def failing(*_args: object) -> None:
+        raise StorageError("the connection was lost")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", "")  # so a new key file is made
+    monkeypatch.setattr(Ledger, "import_events", failing)
+    url = f"{PG_BASE}?schema={pg_schema}"
+    assert main(["import", str(export), "--db", url]) == 2
+    assert (tmp_path / "coledger.master-key").exists()
+    monkeypatch.setattr(Ledger, "import_events", real)
+    assert main(["import", str(export), "--db", url]) == 0
 
 
 def test_a_demo_whose_new_ledger_fails_to_open_leaves_no_file(

@@ -473,9 +473,9 @@ def open_creating(args: argparse.Namespace, url: str) -> Ledger:
     _refuse_other_database(url)
     key = master_key(args)
     if key is not None or master_key_in_env() or not _new_store(url):
-        with removed_if_new(url):  # a new file that could not be set up
+        with removed_if_new(url, opening=True):  # a new file not set up
             return Ledger.open(url, master_key=key)
-    with removed_if_new(url):  # the new key too
+    with removed_if_new(url, opening=True):  # the new key too
         key = _write_new_key()
         ledger = Ledger.open(url, master_key=key)
     print(
@@ -487,19 +487,24 @@ def open_creating(args: argparse.Namespace, url: str) -> Ledger:
 
 
 @contextlib.contextmanager
-def removed_if_new(url: str) -> Iterator[None]:
+def removed_if_new(url: str, *, opening: bool = False) -> Iterator[None]:
     """Remove the ledger files and master key a failed creating command made.
 
     A new SQLite ledger is made when it is opened, before anything is
     recorded: a full disk or a Ctrl-C would otherwise leave an empty ledger,
     its key store and a new ``./coledger.master-key`` behind. Only files
-    that were not there when it began are removed.
+    that were not there when it began are removed. The new key goes only
+    with what it locks: a SQLite ledger's files, or (*opening*) a ledger
+    whose open failed and undid the key store it began. A PostgreSQL
+    schema keeps its new key store once open, and so needs its key.
     """
     config = parse_url(url)
-    made: list[Path] = [DEFAULT_KEY_FILE]
+    made: list[Path] = [DEFAULT_KEY_FILE] if opening else []
     if config.backend == "sqlite" and config.path is not None:
         ledger = config.path
         made += [ledger, *(ledger.with_name(ledger.name + s) for s in SIBLING_SUFFIXES)]
+        if not opening:
+            made.append(DEFAULT_KEY_FILE)
     new = [path for path in made if not (path.exists() or path.is_symlink())]
     try:
         yield
