@@ -1070,6 +1070,27 @@ def test_a_checkpoint_claiming_more_leaves_than_the_log_is_refused() -> None:
                 ledger.prove_ballot(p, ana, key.sign(size, genuine.root))
 
 
+def test_a_checkpoint_older_than_the_ballot_is_refused_as_too_old() -> None:
+    """A note signed before the ballot was cast gives no receipt, and says why."""
+    with Ledger.open("memory://") as ledger:
+        ana = ledger.register_member("Ana Example")
+        board = ledger.establish_body("Board", kind="advisory", by=ana)
+        ledger.assign_seat(board, ana, by=ana)
+        p = ledger.raise_proposal(board, proposers=[ana], title="T", text="Text.")
+        ledger.open_voting(p, by=ana)
+        key = SigningKey.generate(ORIGIN)
+        before = ledger.checkpoint(key)
+        ledger.cast_ballot(p, voter=ana, choice="for")
+        with pytest.raises(ProofError) as raised:
+            ledger.prove_ballot(p, ana, before.note)
+        assert raised.value.code == "CHECKPOINT_TOO_OLD"
+        after = ledger.checkpoint(key)
+        proven = verify_receipt(
+            ledger.prove_ballot(p, ana, after.note), Verifier.parse(key.verifier)
+        )
+        assert proven.checkpoint.size == after.size
+
+
 def test_checkpoint_never_replaces_a_file(own_copy: Published) -> None:
     """--out naming a file that exists exits 2: it may be a checkpoint kept before."""
     kept = own_copy.folder / "kept-before.checkpoint"
