@@ -1051,14 +1051,20 @@ def test_a_proven_state_that_is_not_an_event_has_no_content(state: bytes) -> Non
     assert raised.value.code == "MALFORMED"
 
 
+def vote_opened(ledger: Ledger) -> tuple[UUID, UUID]:
+    """Ana's advisory board and a vote opened on her proposal: (proposal, ana)."""
+    ana = ledger.register_member("Ana Example")
+    board = ledger.establish_body("Board", kind="advisory", by=ana)
+    ledger.assign_seat(board, ana, by=ana)
+    p = ledger.raise_proposal(board, proposers=[ana], title="T", text="Text.")
+    ledger.open_voting(p, by=ana)
+    return p, ana
+
+
 def test_a_checkpoint_claiming_more_leaves_than_the_log_is_refused() -> None:
     """A note whose size outruns the log gives no receipt, even with the right root."""
     with Ledger.open("memory://") as ledger:
-        ana = ledger.register_member("Ana Example")
-        board = ledger.establish_body("Board", kind="advisory", by=ana)
-        ledger.assign_seat(board, ana, by=ana)
-        p = ledger.raise_proposal(board, proposers=[ana], title="T", text="Text.")
-        ledger.open_voting(p, by=ana)
+        p, ana = vote_opened(ledger)
         ledger.cast_ballot(p, voter=ana, choice="for")
         key = SigningKey.generate(ORIGIN)
         genuine = ledger.checkpoint(key)
@@ -1073,11 +1079,7 @@ def test_a_checkpoint_claiming_more_leaves_than_the_log_is_refused() -> None:
 def test_a_checkpoint_older_than_the_ballot_is_refused_as_too_old() -> None:
     """A note signed before the ballot was cast gives no receipt, and says why."""
     with Ledger.open("memory://") as ledger:
-        ana = ledger.register_member("Ana Example")
-        board = ledger.establish_body("Board", kind="advisory", by=ana)
-        ledger.assign_seat(board, ana, by=ana)
-        p = ledger.raise_proposal(board, proposers=[ana], title="T", text="Text.")
-        ledger.open_voting(p, by=ana)
+        p, ana = vote_opened(ledger)
         key = SigningKey.generate(ORIGIN)
         before = ledger.checkpoint(key)
         ledger.cast_ballot(p, voter=ana, choice="for")
