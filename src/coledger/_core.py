@@ -1939,8 +1939,7 @@ class LedgerCore(ClosedOnExit):
             member = self._get(member_id, Member, errors.UnknownMemberError)
         except errors.UnknownMemberError as unknown:
             raise errors.NotAMemberError(member_id, found=unknown.found) from None
-        if member.erased:
-            raise errors.NotAMemberError(member_id, erased=True)
+        member.check_current()
         return member
 
     def _is_erased(self, member_id: UUID) -> bool:

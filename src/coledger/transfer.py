@@ -1015,17 +1015,11 @@ def _takes(what: str) -> Callable[[Any, Any], None]:
     return ask
 
 
-def _current(member: Member, _: object) -> None:
-    """An erased member's record takes nothing more, as every member command asks."""
-    if member.erased:
-        raise errors.NotAMemberError(member.id, erased=True)
-
-
 def _current_and(check: Callable[[Member], None]) -> Callable[[Member, Any], None]:
     """A member's state check, asked of a member not erased, as their command asks."""
 
-    def ask(member: Member, event: object) -> None:
-        _current(member, event)
+    def ask(member: Member, _: object) -> None:
+        member.check_current()
         check(member)
 
     return ask
@@ -1041,7 +1035,7 @@ _STATE_CHECKS: dict[type[LedgerAggregate.Event], _StateCheck] = {
             Member.SupporterRevoked,
             Member.Erased,
         ),
-        (Member, _current),
+        (Member, _asks(Member.check_current)),
     ),
     Body.SeatAssigned: (Body, _seat_free),
     Body.SeatVacated: (Body, _seat_held),

@@ -17,6 +17,7 @@ from coledger.domain.timeorder import (
 from coledger.domain.values import ERASED, LIVED_EXPERIENCE
 from coledger.errors import (
     AlreadyDeclaredError,
+    NotAMemberError,
     NotDeclaredError,
     SupporterNotAuthorisedError,
 )
@@ -212,6 +213,11 @@ class Member(LedgerAggregate):
             consent=consent,
             condition=condition,
         )
+
+    def check_current(self) -> None:
+        """NotAMemberError if the member was erased: they can do nothing more."""
+        if self.erased:
+            raise NotAMemberError(self.id, erased=True)
 
     def check_undeclared(self) -> None:
         """AlreadyDeclaredError if a declaration is active."""
