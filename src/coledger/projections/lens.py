@@ -395,27 +395,17 @@ class Lens:
         return first
 
     @property
-    def now(self) -> datetime:
-        """The period's end, else the end of the latest day recorded.
+    def recorded_now(self) -> datetime:
+        """The period's end, but no later than midnight after the latest day recorded.
 
         Without a period end, "now" is midnight (UTC) after the latest business
         time recorded: it moves a day at a time, so figures measured up to now
         (time in office, tenure, what is not yet due) change once a day, not
         with every event, and materialised tables can update only the scopes
-        an event touched. Those figures read ``recorded_now``, which is this
-        but for a period that ends after the record.
-        """
-        if self.until is not None:
-            return self.until
-        return self._recorded_end()
-
-    @property
-    def recorded_now(self) -> datetime:
-        """Now, but no later than the end of the latest business day recorded.
-
-        A period may end after the record does: what falls after its latest
-        day (a meeting, a deadline) is still to come, as far as it can tell,
-        and an office or seat still held runs only to here (R4, R6).
+        an event touched. A period may end after the record does: what falls
+        after its latest day (a meeting, a deadline) is still to come, as far
+        as it can tell, and an office or seat still held runs only to here
+        (R4, R6).
         """
         end = self._recorded_end()
         return end if self.until is None else min(self.until, end)
