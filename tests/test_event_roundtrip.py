@@ -467,6 +467,9 @@ def test_a_stored_state_missing_a_field_is_refused() -> None:
         ("VotingClosed", {"block": True}),
         ("BallotCast", {"choice": 5}),
         ("BallotCast", {"choice": ["for"]}),
+        ("BallotCast", {"voter": 5}),
+        ("BallotCast", {"supporter": True}),
+        ("BallotCast", {"voter": 1.5}),
     ],
     ids=[
         "bool as text",
@@ -476,6 +479,9 @@ def test_a_stored_state_missing_a_field_is_refused() -> None:
         "int as bool",
         "text as number",
         "text as list",
+        "id as number",
+        "id as bool",
+        "id as float",
     ],
 )
 def test_a_stored_field_of_the_wrong_type_is_refused(

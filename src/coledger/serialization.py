@@ -47,7 +47,13 @@ def uuid_of(text: str) -> UUID:
     proposals still open): on the benchmark's ledgers 8,192 entries miss no
     more often than 65,536 did (every miss a first sighting), and hold 11 MB
     less at a million events, since each entry keeps its text too.
+
+    TypeError if *text* is no string: ``UUID`` would fail on a stored number
+    or true with an AttributeError, which a reader would not take for a
+    damaged field (a check made only when the cache misses).
     """
+    if type(text) is not str:
+        raise _not("an id written as text", text)
     return UUID(text)
 
 
