@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from coledger import Ledger
 from coledger.domain import LedgerAggregate
-from coledger.errors import CorruptEventError
+from coledger.errors import CorruptEventError, InvalidInputError
 from coledger.serialization import LedgerMapper, decode_state, encode_state
 from conftest import PG_BASE, drop_schema, require_postgres
 from strategies import (
@@ -245,6 +245,22 @@ def test_historic_local_time_is_recorded_at_the_same_instant() -> None:
     occurred_at: datetime = typing.cast("Any", recorded.event).occurred_at
     assert occurred_at == moment
     assert occurred_at.utcoffset() == moment.utcoffset() == -timedelta(seconds=75)
+
+
+@pytest.mark.parametrize(
+    "offset",
+    [timedelta(microseconds=500_000), -timedelta(microseconds=1)],
+    ids=["half a second", "minus one microsecond"],
+)
+def test_a_time_whose_offset_has_a_fraction_of_a_second_is_refused(
+    offset: timedelta,
+) -> None:
+    """An offset of under a second (which Python 3.11 reads back as UTC) is refused."""
+    moment = datetime(2025, 3, 1, 18, 0, tzinfo=timezone(offset))
+    with Ledger.open("memory://") as ledger:
+        with pytest.raises(InvalidInputError, match="fraction of a second"):
+            ledger.register_member("Sam Example", occurred_at=moment)
+        assert list(ledger.history()) == []
 
 
 # (b) Real storage -----------------------------------------------------------------

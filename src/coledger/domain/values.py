@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from uuid import UUID
 
 from coledger.errors import (
@@ -320,6 +320,7 @@ def check_optional_text(
     return check_text(field, value, limit=limit, one_line=one_line)
 
 
+_SECOND = timedelta(seconds=1)
 EARLIEST = datetime(1800, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 """Business times fall in [EARLIEST, LATEST): far enough either way for any real
@@ -342,9 +343,17 @@ def check_aware(field: str, value: object) -> datetime:
         raise NaiveDatetimeError(
             f"{field} must be an aware datetime, {_not_a_time(value)}"
         )
-    if value.tzinfo is None or value.utcoffset() is None:
+    offset = value.utcoffset()
+    if value.tzinfo is None or offset is None:
         raise NaiveDatetimeError(
             f"{field} {value.isoformat()} has no timezone; pass an aware datetime"
+        )
+    if offset % _SECOND:
+        # No zone has one, and Python 3.11 reads an offset of under a second
+        # back from its stored text as UTC: the time would move once recorded.
+        raise InvalidInputError(
+            f"{field} {value.isoformat()} has an offset with a fraction of a "
+            "second; give its offset in whole seconds"
         )
     if not in_range(value):
         raise TimeOutOfRangeError(
