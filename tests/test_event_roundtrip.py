@@ -473,6 +473,21 @@ def test_a_stored_state_missing_a_field_is_refused() -> None:
         MAPPER.to_domain_event(stored_row("BallotCast", BALLOT, choice=None))
 
 
+@pytest.mark.parametrize("name", ["apply", "mutate"])
+def test_a_stored_field_named_as_an_attribute_of_its_class_is_refused(
+    name: str,
+) -> None:
+    """A stored key that would hide a method of the event (apply) is refused by name."""
+    with pytest.raises(CorruptEventError, match=name):
+        MAPPER.to_domain_event(stored_row("BallotCast", BALLOT, **{name: 1}))
+
+
+def test_a_stored_field_no_class_declares_is_kept() -> None:
+    """A stored key that names nothing of its class is still read, as before."""
+    event: Any = MAPPER.to_domain_event(stored_row("BallotCast", BALLOT, note="x"))
+    assert (event.choice, vars(event)["note"]) == ("for", "x")
+
+
 @pytest.mark.parametrize(
     ("kind", "change"),
     [

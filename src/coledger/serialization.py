@@ -308,10 +308,23 @@ def _check_complete(cls: Any, state: dict[str, Any]) -> None:
     An event built without one would fail only when the field is read, far
     from the stored row: a field added to a class needs an upcaster that gives
     it a value in every older version's state.
+
+    A field the class does not declare is kept, unless it names one of the
+    class's attributes (``apply``, ``mutate``): set on the event, it would
+    hide that method, and the fold would fail on it with a TypeError.
     """
-    if not state.keys() >= _declared(cls):
-        missing = sorted(_declared(cls) - state.keys())
+    declared = _declared(cls)
+    if not state.keys() >= declared:
+        missing = sorted(declared - state.keys())
         raise ValueError(f"the stored state is missing the fields {missing}")
+    if len(state) > len(declared):
+        hiding = sorted(n for n in state.keys() - declared if hasattr(cls, n))
+        if hiding:
+            msg = (
+                f"the stored state has the fields {hiding}, which would hide "
+                f"attributes of {cls.__qualname__}"
+            )
+            raise ValueError(msg)
 
 
 @functools.cache
