@@ -106,25 +106,39 @@ def test_ctrl_c_prints_one_line_and_exits_130(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["input.txt"]
 
 
+def stopped(ledger: Ledger, seed: int) -> None:
+    """Record the start of a year, then stop as Ctrl-C would."""
+    ledger.register_member("First of the year")
+    raise KeyboardInterrupt
+
+
 def test_an_interrupted_demo_says_part_of_the_year_may_be_there(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The demo writes a command at a time: its Ctrl-C line says to start afresh."""
-
-    def stopped(ledger: Ledger, seed: int) -> None:
-        """Record the start of a year, then stop as Ctrl-C would."""
-        ledger.register_member("First of the year")
-        raise KeyboardInterrupt
-
+    """In a ledger that was there before, its Ctrl-C line says to start afresh."""
     monkeypatch.setattr(demo, "record_year", stopped)
     monkeypatch.setenv("COLEDGER_MASTER_KEY", KEY)
     db = tmp_path / "coledger.db"
+    Ledger.open(f"sqlite:///{db}", master_key=TEST_MASTER_KEY).close()  # empty
     with pytest.raises(Interrupted) as stop:
         main(["demo", "--db", str(db)])
     assert "may hold part of it" in str(stop.value)
     assert "remove the ledger" in str(stop.value)
     with Ledger.open(f"sqlite:///{db}", master_key=TEST_MASTER_KEY) as ledger:
         assert ledger.position == 1  # what the line warns of
+
+
+def test_an_interrupted_demo_removes_the_ledger_file_it_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C part way through a year in a new file leaves no file and says so."""
+    monkeypatch.setattr(demo, "record_year", stopped)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", "")  # so a new key file is made
+    with pytest.raises(Interrupted) as stop:
+        main(["demo", "--db", "new.db"])
+    assert "a ledger file it made is removed" in str(stop.value)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_interrupted_erase_says_how_to_finish_one_left_unrecorded() -> None:

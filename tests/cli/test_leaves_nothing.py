@@ -14,7 +14,7 @@ from uuid import UUID
 import pytest
 
 from cli_helpers import KEY, POLIS, make_demo, need_polis, run, tables
-from coledger import Ledger, StorageError
+from coledger import Ledger, StorageError, demo
 from coledger.cli import main
 from conftest import PG_BASE
 
@@ -509,6 +509,22 @@ def test_a_failed_import_into_a_new_schema_keeps_the_key_its_store_was_made_with
     assert (tmp_path / "coledger.master-key").exists()
     monkeypatch.setattr(Ledger, "import_events", real)
     assert main(["import", str(export), "--db", url]) == 0
+
+
+def test_a_demo_whose_year_fails_part_way_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A year stopped part way (a full disk) takes its new ledger file and key too."""
+
+    def full(ledger: Ledger, seed: int) -> None:
+        ledger.register_member("First of the year")
+        raise StorageError("key store new.db.keys: database or disk is full")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", "")  # so a new key file is made
+    monkeypatch.setattr(demo, "record_year", full)
+    assert main(["demo", "--db", "new.db"]) == 2
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_demo_whose_new_ledger_fails_to_open_leaves_no_file(

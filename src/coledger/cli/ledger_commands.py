@@ -27,6 +27,7 @@ from coledger.cli._common import (
     open_creating,
     print_exact,
     print_verdict,
+    removed_if_new,
     replacing,
     storage_url,
     uuid_arg,
@@ -66,15 +67,17 @@ REAPPLY = (
     "keys went before the record: run the same erase again"
 )
 PART_OF_A_YEAR = (
-    "the demo records its year a command at a time, so the ledger may hold "
-    "part of it: remove the ledger (its files, or its schema) and run the "
-    "demo again"
+    "the demo records its year a command at a time: a ledger file it made is "
+    "removed again, with a master key it made, but a ledger that was there "
+    "before (an empty file, or a PostgreSQL schema) may hold part of it: "
+    "remove the ledger (its files, or its schema) and run the demo again"
 )
 
 
 def _demo(args: argparse.Namespace) -> int:
     url = storage_url(args.db)
-    with open_creating(args, url) as ledger:
+    # A year stopped part way takes a ledger file made for it, and its new key.
+    with removed_if_new(url), open_creating(args, url) as ledger:
         if ledger.position:
             config = parse_url(url)
             again = (
