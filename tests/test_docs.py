@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,21 @@ def test_readme_journeys_run_after_the_quickstart(tmp_path: Path) -> None:
         assert done.returncode == 0, f"{command}: {done.stderr}"
         if shown:
             assert done.stdout.splitlines() == shown, command
+
+
+def test_what_the_readme_writes_in_the_clone_is_ignored_by_git() -> None:
+    """Git ignores every file the README writes in the clone, its signing key too."""
+    written = ["coledger.db", "coledger.db.keys", "coledger.master-key"]
+    for command, _ in console_steps(ROOT / "README.md"):
+        written += re.findall(r"--(?:verifier-)?out (\S+)", command)
+    assert "signing-key.pem" in written
+    patterns = [
+        line.lstrip("/")
+        for line in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    exposed = [f for f in written if not any(fnmatch(f, p) for p in patterns)]
+    assert exposed == []
 
 
 def test_the_readme_demo_summary_is_what_the_demo_prints(tmp_path: Path) -> None:
