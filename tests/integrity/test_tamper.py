@@ -48,7 +48,7 @@ from coledger.integrity import source as source_module
 from coledger.integrity.checkpoints import read_unverified
 from coledger.integrity.merkle import root
 from coledger.integrity.source import SQLiteSource, open_source
-from coledger.integrity.verify import printable
+from coledger.integrity.verify import MAX_SHOWN, Finding, printable
 from coledger.storage import PG_EVENTS_TABLE
 from conftest import PG_CONNINFO
 from integrity_helpers import (
@@ -1264,6 +1264,23 @@ def test_unledgered_events_beyond_those_listed_are_all_counted(
     assert report.status == FAILED
     assert report.counts["UNLEDGERED_EVENT"] == extra
     assert codes(report) == {"UNLEDGERED_EVENT"}  # the unlisted ones are accounted for
+
+
+def test_text_report_says_how_many_findings_it_leaves_unlisted() -> None:
+    """Past the findings listed of a code, the text report says how many more it has."""
+    shown = [Finding("MODIFIED", "changed", leaf_index=i) for i in range(MAX_SHOWN)]
+    report = Report(
+        FAILED,
+        80,
+        0,
+        0,
+        (*shown, Finding("TRUNCATED", "gone")),
+        {"MODIFIED": MAX_SHOWN + 12, "TRUNCATED": 1},
+    )
+    text = report.to_text()
+    assert f"... and 12 more MODIFIED not listed (at most {MAX_SHOWN}" in text
+    assert "more TRUNCATED" not in text
+    assert text.splitlines()[-1] == f"STATUS: {FAILED}"
 
 
 def test_at_most_50_findings_of_a_code_are_listed_but_all_are_counted(

@@ -125,6 +125,13 @@ class Report:
         lines += (
             printable(f"    {f.code}{_where(f)}: {f.detail}") for f in self.findings
         )
+        listed = Counter(f.code for f in self.findings)
+        lines += (
+            f"    ... and {count - listed[code]:,} more {code} not listed "
+            f"(at most {MAX_SHOWN} of each code are)"
+            for code, count in sorted(self.counts.items())
+            if count > listed[code]
+        )
         lines.append(f"STATUS: {self.status}")
         return "\n".join(lines)
 
