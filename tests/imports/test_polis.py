@@ -774,6 +774,19 @@ def test_a_header_naming_a_column_twice_is_refused(
     assert memory_ledger.position == 0
 
 
+@pytest.mark.parametrize("written", [" voter-id", "voter-id ", "\ufeffvoter-id"])
+def test_a_column_name_with_spaces_or_a_stray_bom_is_named_as_found(
+    written: str, copy: Path, memory_ledger: Ledger
+) -> None:
+    """A header cell that only reads as voter-id is quoted, not just called absent."""
+    damage(copy / "votes.csv", 1, setter(3, written))
+    with pytest.raises(MalformedImportError) as raised:
+        import_polis(memory_ledger, copy)
+    assert raised.value.line == 1
+    assert f"it has {written!r}" in raised.value.reason
+    assert memory_ledger.position == 0
+
+
 def test_an_export_without_statements_is_refused(
     copy: Path, memory_ledger: Ledger
 ) -> None:

@@ -235,9 +235,7 @@ def _table(path: Path, wanted: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
     _, header = first
     missing = [name for name in wanted if name not in header]
     if missing:
-        raise MalformedImportError(
-            path, 1, f"the header lacks the column(s) {', '.join(missing)}"
-        )
+        raise MalformedImportError(path, 1, _lacking(header, missing))
     twice = [name for name in wanted if header.count(name) > 1]
     if twice:  # a row's cells could then be read from either column
         raise MalformedImportError(
@@ -251,6 +249,26 @@ def _table(path: Path, wanted: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
                 path, line, f"{len(row)} columns where the header has {len(header)}"
             )
         yield line, dict(zip(header, row, strict=True))
+
+
+def _lacking(header: list[str], missing: list[str]) -> str:
+    """Why a header lacks columns, quoting any cell that only looks like one of them.
+
+    A name with a space or an invisible character (a second BOM, say) around
+    it is another name, though it reads the same; said plainly, the header
+    seems to hold the very column it is said to lack.
+    """
+    reason = f"the header lacks the column(s) {', '.join(missing)}"
+    alike = [cell for cell in header if _bare(cell) in missing]
+    if alike:
+        shown = ", ".join(shown_briefly(cell) for cell in alike)
+        reason += f"; it has {shown}, with spaces or invisible characters in the name"
+    return reason
+
+
+def _bare(cell: str) -> str:
+    """A header cell as it reads: without spaces and characters that show nothing."""
+    return "".join(c for c in cell if c.isprintable() and not c.isspace())
 
 
 def _integer(path: Path, line: int, column: str, text: str) -> int:
