@@ -787,6 +787,20 @@ def test_a_column_name_with_spaces_or_a_stray_bom_is_named_as_found(
     assert memory_ledger.position == 0
 
 
+def test_a_blank_first_line_is_refused_as_blank(
+    copy: Path, memory_ledger: Ledger
+) -> None:
+    """A blank line above the header is called blank, not a header lacking columns."""
+    path = copy / "comments.csv"
+    path.write_text("\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(MalformedImportError) as raised:
+        import_polis(memory_ledger, copy)
+    assert (raised.value.path, raised.value.line) == (path, 1)
+    assert "blank" in raised.value.reason
+    assert "lacks" not in raised.value.reason
+    assert memory_ledger.position == 0
+
+
 def test_an_export_without_statements_is_refused(
     copy: Path, memory_ledger: Ledger
 ) -> None:

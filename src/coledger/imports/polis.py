@@ -233,6 +233,10 @@ def _table(path: Path, wanted: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
     if first is None:
         raise MalformedImportError(path, 1, "the file is empty (no header line)")
     _, header = first
+    if not header:  # else read as a header lacking every column
+        raise MalformedImportError(
+            path, 1, "the first line is blank: the header belongs there"
+        )
     missing = [name for name in wanted if name not in header]
     if missing:
         raise MalformedImportError(path, 1, _lacking(header, missing))
