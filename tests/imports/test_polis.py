@@ -33,6 +33,7 @@ from eventsourcing.persistence import PersistenceError
 from psycopg import sql
 
 from coledger import DuplicateSourceRefError, InvalidInputError, Ledger, StorageError
+from coledger.demo import record_year
 from coledger.domain.values import MAX_TEXT
 from coledger.errors import (
     ControlCharacterError,
@@ -342,6 +343,42 @@ def test_the_seed_author_leaves_the_proposer_figures_by_withdrawal() -> None:
     assert round(a1.value * a1.n) == 54 - seeded == 41
     assert "A1 then reads 41 of its 54 statements" in text
     assert "figures by role" not in text
+
+
+def test_a_conversation_moves_the_ledger_scope_but_not_the_organisations_bodies() -> (
+    None
+):
+    """Imported beside a year's governance, Polis moves the ledger's figures only."""
+    text = " ".join((REPO / "docs" / "imports.md").read_text(encoding="utf-8").split())
+    with Ledger.open("memory://") as ledger:
+        record_year(ledger)
+        scopes: list[tuple[UUID | None, UUID | None]] = [
+            (b.id, None) for b in ledger.bodies()
+        ]
+        scopes += [(None, p.id) for p in ledger.projects()]
+
+        def bands(body: UUID | None, project: UUID | None) -> dict[str, str | None]:
+            report = ledger.power_sharing(body=body, project=project)
+            return {code: f.band for code, f in report.indicators.items()}
+
+        ledger_before = bands(None, None)
+        own_before = [bands(*scope) for scope in scopes]
+        import_polis(ledger, export(SEATTLE))
+        ledger_after = bands(None, None)
+        own_after = [bands(*scope) for scope in scopes]
+    assert len(scopes) == 7
+    assert own_after == own_before
+    moved = {
+        code: (ledger_before[code], ledger_after[code]) for code in ("D1", "D2", "V2")
+    }
+    assert moved == {
+        "D1": ("shared", "not_shared"),
+        "D2": ("in_forum", "out_of_forum"),
+        "V2": ("spread", "dominated"),
+    }
+    assert "D1 from `shared` to `not_shared`" in text
+    assert "D2 from `in_forum` to `out_of_forum`" in text
+    assert "V2 from `spread` to `dominated`" in text
 
 
 def test_the_ladder_rates_the_conversation_a_consultation(
