@@ -580,6 +580,17 @@ def test_report_reads_the_end_of_a_day_as_iso_8601_writes_it(demo_dir: Path) -> 
         assert "is not a date" in wrong.stderr
 
 
+def test_report_refuses_a_date_joined_to_a_time_by_a_sign(demo_dir: Path) -> None:
+    """A date followed by an offset is refused, not read as that day's hour."""
+    for value in ("2025-03-01+01:00", "2025-03-01-05:00", "2025-03-01x10:00"):
+        odd = run("report", "--since", value, "--out", "odd.txt", cwd=demo_dir)
+        assert (odd.returncode, odd.stdout) == (2, ""), value
+        assert "is not a date" in odd.stderr, value
+        assert not (demo_dir / "odd.txt").exists()
+    week = run("report", "--since", "2025-W10-1", "--until", "20250401", cwd=demo_dir)
+    assert "Period: 3 March 2025 to 31 March 2025" in week.stdout, week.stderr
+
+
 def test_report_names_the_option_of_a_date_outside_the_records_years(
     demo_dir: Path,
 ) -> None:

@@ -9,7 +9,7 @@ import re
 import signal
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -109,6 +109,8 @@ END_OF_DAY = re.compile(
     r"(?P<day>[^T ]+)[T ]24(?::?00(?::?00(?:[.,]0+)?)?)?(?P<offset>Z|[+-].+)?"
 )
 """ISO 8601's 24:00, the midnight that ends a day, which ``fromisoformat`` refuses."""
+TIME_SEPARATOR = re.compile(r"[Tt ]")
+"""What may join a date to its time: ``T``, or the space RFC 3339 allows."""
 
 
 def _date(text: str | None, what: str) -> datetime | None:
@@ -117,7 +119,12 @@ def _date(text: str | None, what: str) -> datetime | None:
         return None
     end = END_OF_DAY.fullmatch(text)
     try:
-        if end is None:
+        if end is None and not TIME_SEPARATOR.search(text):
+            # fromisoformat takes any character between a date and its time:
+            # 2025-03-01+01:00, meant as that day's midnight at +01:00, would
+            # read as 01:00 UTC. A text with no T (or space) is a date alone.
+            value = datetime.combine(date.fromisoformat(text), time())
+        elif end is None:
             value = datetime.fromisoformat(text)
         else:  # the day's start here, its end (the next day's start) below
             value = datetime.fromisoformat(f"{end['day']}T00:00{end['offset'] or ''}")
