@@ -99,6 +99,29 @@ def test_a_json_report_stays_json_whatever_the_encoding(tmp_path: Path) -> None:
     assert rung["name"] == "Bike \U0001f6b2 club"
 
 
+def test_an_html_report_stays_the_utf8_it_declares_whatever_the_encoding(
+    tmp_path: Path,
+) -> None:
+    """An HTML report printed to Latin-1 is its UTF-8 bytes, as --out writes it.
+
+    The page says ``<meta charset="utf-8">``: printed in Latin-1, with letters
+    beyond it escaped, a browser showed the organisation's name garbled.
+    """
+    with Ledger.open(
+        f"sqlite:///{tmp_path / 'coledger.db'}", master_key=TEST_MASTER_KEY
+    ) as ledger:
+        ledger.register_member("Admin", role="staff")
+    name = ("--organisation", "Zo\u00eb \u0141\u00f3d\u017a FC")
+    printed = coledger("report", "--format", "html", *name, cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr.decode()
+    written = coledger(
+        "report", "--format", "html", *name, "--out", "r.html", cwd=tmp_path
+    )
+    assert written.returncode == 0, written.stderr.decode()
+    assert printed.stdout == (tmp_path / "r.html").read_bytes()
+    assert "Zo\u00eb \u0141\u00f3d\u017a FC" in printed.stdout.decode("utf-8")
+
+
 def test_a_verifier_key_of_a_non_ascii_origin_is_written_and_printed_exact(
     tmp_path: Path,
 ) -> None:

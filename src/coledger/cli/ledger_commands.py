@@ -252,9 +252,10 @@ def _put_report(text: str, out: Path | None, args: argparse.Namespace) -> None:
         # The board's view holds small numbers that can point at people.
         with replacing(out, private=args.audience == "board") as handle:
             handle.write(text)
-    elif args.format == "json":
-        # JSON is UTF-8 (RFC 8259): escaped for another encoding, as other
-        # text is, a letter beyond it would read as no JSON escape.
+    elif args.format in {"json", "html"}:
+        # JSON is UTF-8 (RFC 8259), and the page says <meta charset="utf-8">:
+        # escaped for another encoding, as other text is, a letter beyond it
+        # would read as no JSON escape, and as garbled in a browser.
         print_exact(text)
     else:
         # Rendered with its own final newline: printed as a file holds it.
