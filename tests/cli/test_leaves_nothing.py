@@ -176,6 +176,20 @@ def test_a_file_name_too_long_for_the_system_exits_2(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_out_whose_part_file_name_is_too_long_exits_2_before_any_work(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """An --out within the name limit, its FILE.part past it, is refused up front."""
+    fits = "z" * 251 + ".txt"  # 255 bytes, the usual limit; FILE.part is 260
+    db = str(demo_dir / "coledger.db")
+    # The --body after it would be refused next: the file must be refused first.
+    result = run("report", "--db", db, "--out", fits, "--body", "nope", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert "name too long" in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
 NO_KEY = {"COLEDGER_MASTER_KEY": ""}
 
 

@@ -375,6 +375,14 @@ def writable(text: str, args: argparse.Namespace, *, prints: bool = True) -> Pat
         odd = target.is_symlink() or (target.exists() and not target.is_file())
     except OSError as error:  # a name longer than the system allows, say
         raise CommandError(f"cannot write {path}: {error.strerror}") from error
+    try:  # FILE.part is five bytes longer: a name that just fits may not
+        os.lstat(part_file(target))
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        raise CommandError(
+            f"cannot write {path}: its part file {part_file(target)}: {error.strerror}"
+        ) from error
     if not folder:
         raise CommandError(f"cannot write {path}: no folder {target.parent}")
     # FILE.part is made there and renamed: known now, not after the work is done.
