@@ -61,7 +61,7 @@ REFUSALS = {
     "coledger history --proposal nope": 2,
     f"coledger report --body {NIL}": 1,
     "coledger report --since 2025-13-01": 2,
-    "coledger report --since 2025-07-01 --until 2025-01-01": 1,
+    "coledger report --since 2025-07-01 --until 2025-01-01": 2,
     "coledger import broken.jsonl --db copy.db": 1,
     "coledger import-polis --db polis.db conversation": 1,
     "coledger report --db 'mysql://x'": 2,

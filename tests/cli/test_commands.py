@@ -591,6 +591,24 @@ def test_report_refuses_a_date_joined_to_a_time_by_a_sign(demo_dir: Path) -> Non
     assert "Period: 3 March 2025 to 31 March 2025" in week.stdout, week.stderr
 
 
+def test_report_refuses_a_period_running_backwards_as_usage(tmp_path: Path) -> None:
+    """A --since not before --until is bad usage (exit 2) named by its options.
+
+    It is refused before the ledger is opened, so a mistyped ledger path does
+    not hide it, and nothing is written.
+    """
+    for since, until in (("2025-07-01", "2025-01-01"), ("2025-03-01", "2025-03-01")):
+        backwards = run(
+            "report", "--since", since, "--until", until, "--db", "none.db",
+            "--out", "r.txt", cwd=tmp_path,
+        )  # fmt: skip
+        assert (backwards.returncode, backwards.stdout) == (2, ""), since
+        assert backwards.stderr == (
+            f"coledger: --since {since} must come before --until {until}\n"
+        )
+        assert list(tmp_path.iterdir()) == []
+
+
 def test_report_names_the_option_of_a_date_outside_the_records_years(
     demo_dir: Path,
 ) -> None:

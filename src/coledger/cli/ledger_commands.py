@@ -145,6 +145,16 @@ def _date(text: str | None, what: str) -> datetime | None:
         raise CommandError(str(error)) from error
 
 
+def _period(args: argparse.Namespace) -> tuple[datetime | None, datetime | None]:
+    """The --since and --until asked for, refused as usage if running backwards."""
+    since, until = _date(args.since, "since"), _date(args.until, "until")
+    if since is not None and until is not None and since >= until:
+        raise CommandError(
+            f"--since {args.since} must come before --until {args.until}"
+        )
+    return since, until
+
+
 def _small_cell(args: argparse.Namespace) -> Thresholds | None:
     """The thresholds a --small-cell asks for (None without one), checked."""
     from coledger.projections import Thresholds  # noqa: PLC0415
@@ -167,19 +177,19 @@ def _report(args: argparse.Namespace) -> int:
 
     _refuse_unused_words(args)
     thresholds = _small_cell(args)
-    url = storage_url(args.db, existing=True)
     # An empty bound given (an unset variable) is a period asked for too.
     bounds = (args.since, args.until, args.as_of)
     if args.tables and any(bound is not None for bound in bounds):
         raise CommandError(
             "--tables reads the all-time figures: no --since, --until or --as-of"
         )
+    since, until = _period(args)  # mistyped dates before a mistyped ledger
+    url = storage_url(args.db, existing=True)
     # Before any work; '-' is standard output, where the report goes without --out.
     out = None if args.out in {None, STDIO} else writable(args.out, args)
     # An empty id given (an unset variable) is a bad id, not the whole ledger.
     body = None if args.body is None else uuid_arg(args.body, "body")
     project = None if args.project is None else uuid_arg(args.project, "project")
-    since, until = _date(args.since, "since"), _date(args.until, "until")
     if args.as_of is not None:
         try:
             check_position("--as-of", args.as_of)
