@@ -257,7 +257,7 @@ def test_small_numbers_are_withheld_for_members(members_text: str) -> None:
     seats = members_text.split("Who can vote on the board?")[1].split(
         "\n\n", maxsplit=1
     )[0]
-    assert "We do not show how many people with lived experience hold." in seats
+    assert "We do not show how many seats people with lived experience hold." in seats
     assert "3" not in seats
 
 
@@ -586,8 +586,9 @@ def test_a_withheld_share_still_gives_the_count_its_table_shows(fmt: str) -> Non
     out = render(report, audience="members", format=fmt)
     point = out.split("Who made the decisions?")[1].split("Who can vote")[0]
     assert "We made 34 decisions." in point
-    assert "We do not show how many people with lived experience helped to make." in (
-        point
+    assert (
+        "We do not show how many decisions people with lived experience helped to make."
+        in (point)
     )
     assert "We do not show this number." not in point
 
@@ -604,3 +605,44 @@ def test_the_text_says_every_line_the_html_page_says(
     ]
     assert said
     assert [s for s in said if s not in lines] == []
+
+
+@pytest.mark.parametrize(
+    ("code", "heading", "sentence"),
+    [
+        (
+            "A1",
+            "Who had the ideas?",
+            "We do not show how many ideas trainers had.",
+        ),
+        (
+            "D1",
+            "Who made the decisions?",
+            "We do not show how many decisions trainers helped to make.",
+        ),
+        (
+            "R1",
+            "Who can vote",
+            "We do not show how many seats trainers hold.",
+        ),
+    ],
+)
+def test_a_withheld_share_says_what_it_is_a_share_of(
+    code: str, heading: str, sentence: str
+) -> None:
+    """A withheld share's sentence names what was counted, not ending on a bare verb.
+
+    "We do not show how many trainers hold." leaves out what they hold, and
+    reads as if the number of trainers were what is hidden.
+    """
+    figures = {
+        "R1": Figure("R1", 0.5, 10, 0.5, "balanced"),
+        "A1": Figure("A1", 0.5, 32, 1.0, "parity"),
+        "D1": Figure("D1", 0.5, 34, 1.0, "shared"),
+    }
+    figures[code] = attrs.evolve(figures[code], people=1)
+    report = attrs.evolve(_hand_made("body"), indicators=figures)
+    for fmt in ("text", "html"):
+        out = render(report, audience="members", format=fmt, group="trainers")
+        point = out.split(heading)[1]
+        assert sentence in point

@@ -216,7 +216,8 @@ def ideas(safe: SafeReport, group: str) -> Point:
     f = safe.indicators.get("A1")
     if f is not None and f.withheld and f.n is not None:
         lines = _withheld_share(
-            f"We counted {f.n} ideas.", f"We do not show how many {group} had."
+            f"We counted {f.n} ideas.",
+            f"We do not show how many ideas {group} had.",
         )
     elif f is None or f.value is None or f.n is None:
         lines = _missing(f)
@@ -252,7 +253,7 @@ def decisions(safe: SafeReport, group: str) -> Point:
     if f is not None and f.withheld and f.n is not None:
         lines = _withheld_share(
             f"We made {f.n} decisions.",
-            f"We do not show how many {group} helped to make.",
+            f"We do not show how many decisions {group} helped to make.",
         )
     elif f is None or f.value is None or f.n is None:
         lines = _missing(f)
@@ -303,7 +304,7 @@ def seats(
     if f is not None and f.withheld and f.n is not None:
         lines = _withheld_share(
             f"{holders} {has} {f.n} voting seats.",
-            f"We do not show how many {group} hold.",
+            f"We do not show how many seats {group} hold.",
         )
     elif f is None or f.value is None or f.n is None:
         lines = _missing(f)
