@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coledger import Ledger
+from coledger import Ledger, Rule
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.report import PowerSharingReport, Rung
 from coledger.projections.thresholds import Thresholds
@@ -785,3 +785,64 @@ def test_r2_over_voters_none_of_whom_has_it_leaves_out_every_coverage() -> None:
         r2 = view["indicators"]["R2"]
         assert (r2["value"], r2["coverage"]) == ("all (100%)", None)
         assert all(f["coverage"] is None for f in view["indicators"].values())
+
+
+def test_a_board_of_three_beside_a_group_of_eight_keeps_d1_without_coverage(
+    memory_ledger: Ledger,
+) -> None:
+    """As the reports guide says: a board of three has R1 withheld, D1 shows "none".
+
+    Everyone answered "no". The organisation's D1, over decisions a working
+    group of eight took, is shown as none with its coverage left out; the
+    board's own D1 rests on three deciders and is withheld.
+    """
+    ledger = memory_ledger
+    hours = iter(range(1000))
+
+    def at() -> datetime:
+        return datetime(2025, 3, 1, 9, tzinfo=UTC) + timedelta(hours=next(hours))
+
+    admin = ledger.register_member("Admin", occurred_at=at())
+    board = ledger.establish_body(
+        "Board", kind="governance", rule=Rule.consent(), by=admin, occurred_at=at()
+    )
+    group = ledger.establish_body(
+        "Group", kind="working_group", rule=Rule.consent(), by=admin, occurred_at=at()
+    )
+
+    def seated(name: str, body: UUID) -> UUID:
+        member = ledger.register_member(name, by=admin, occurred_at=at())
+        ledger.declare_lived_experience(member, categories=["NONE"], occurred_at=at())
+        ledger.assign_seat(body, member, by=admin, occurred_at=at())
+        return member
+
+    trustees = [seated(f"Trustee {i}", board) for i in range(3)]
+    workers = [seated(f"Worker {i}", group) for i in range(8)]
+    for body, deciders in ((group, workers), (board, trustees)):
+        for i in range(10):
+            proposal = ledger.raise_proposal(
+                body,
+                proposers=[deciders[i % len(deciders)]],
+                title="Item",
+                text="Do it.",
+                occurred_at=at(),
+            )
+            ledger.decide(
+                proposal,
+                outcome="adopted",
+                method="consent",
+                by=admin,
+                decided_by=deciders,
+                occurred_at=at(),
+            )
+    whole = json.loads(
+        render(ledger.power_sharing(), audience="public", format="json")
+    )["indicators"]
+    assert whole["R1"]["withheld"] == SMALL_CELL
+    assert whole["D1"]["value"] == "none (0%)"
+    assert whole["D1"]["coverage"] is None
+    own = json.loads(
+        render(ledger.power_sharing(body=board), audience="public", format="json")
+    )["indicators"]
+    assert own["D1"]["withheld"] == SMALL_CELL
+    assert own["D1"]["note"].startswith("withheld: fewer than 5 people behind")
