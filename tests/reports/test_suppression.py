@@ -6,6 +6,7 @@ import itertools
 import json
 import re
 import uuid
+from pathlib import Path
 
 import attrs
 import pytest
@@ -558,6 +559,16 @@ def test_a_share_of_the_chairs_is_withheld_whatever_its_count() -> None:
         f = suppress(report({"A2": fig("A2", value, n)})).indicators["A2"]
         assert (f.value, f.withheld) == (None, SMALL_CELL)
         assert f.note == suppression.CHAIRS_NOTE
+        assert f.n == n, "its n counts meetings, which says nothing of the chairs"
+
+
+def test_the_guide_says_a2_keeps_its_n_as_the_reports_do() -> None:
+    """The reports guide says that a withheld A2 still shows its n of meetings."""
+    guide = (Path(__file__).parents[2] / "docs" / "reports.md").read_text("utf-8")
+    start = guide.index("So A2 is always withheld")
+    said = " ".join(guide[start : guide.index(")", start)].split())
+    assert "with its n" not in said
+    assert "its n, a count of meetings, is still shown" in said
 
 
 def test_a_share_whose_count_is_not_a_whole_number_is_withheld() -> None:
