@@ -300,3 +300,11 @@ def test_calling_ledger_with_a_url_points_to_ledger_open(
     """Ledger(url), a newcomer's first guess, says to use Ledger.open instead."""
     with pytest.raises(coledger.InvalidInputError, match=r"Ledger\.open\(url"):
         make()
+
+
+def test_the_adjustment_catalogue_cannot_be_changed_from_outside() -> None:
+    """The catalogue requests are checked against is read-only to its users."""
+    with pytest.raises(TypeError):
+        coledger.ADJUSTMENT_CATALOGUE["NEW"] = "An adjustment of our own"  # type: ignore[index]
+    assert "NEW" not in coledger.ADJUSTMENT_CATALOGUE
+    assert len(coledger.ADJUSTMENT_CATALOGUE) == 48

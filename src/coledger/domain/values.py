@@ -7,8 +7,9 @@ released, keeps its meaning.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
+from types import MappingProxyType
 from uuid import UUID
 
 from coledger.errors import (
@@ -93,62 +94,65 @@ OUTCOMES = frozenset(
 """``not_valid``: the vote closed with no ballots, or short of its quorum or its
 lived-experience quorum, so nothing was decided by it."""
 
-ADJUSTMENT_CATALOGUE: dict[str, str] = {
-    # Information formats (Equality Act s.20(6))
-    "ER": "Easy Read version",
-    "PLS": "Plain-language summary or rephrasing",
-    "LP": "Large print",
-    "BRL": "Braille",
-    "AUD": "Audio version of papers",
-    "EDOC": "Screen-reader-compatible electronic document",
-    "BSLV": "BSL translated video of papers or decisions",
-    "SYM": "Symbols, pictures or visual agenda",
-    "GLOS": "Jargon buster or glossary",
-    "REC": "Recording or notes of the meeting shared afterwards",
-    "LANG": "Spoken- or written-language translation",
-    # Communication support (auxiliary aids)
-    "BSL": "BSL/English interpreter",
-    "SSE": "Sign-Supported English interpreter",
-    "DBI": "Deafblind interpreter or manual",
-    "LIP": "Lipspeaker",
-    "STTR": "Speech-to-text reporter",
-    "CAP": "Live captions",
-    "NTK": "Notetaker",
-    "LOOP": "Hearing loop or assistive listening",
-    "AAC": "AAC user support",
-    "AD": "Audio description of visual content",
-    "TECH": "Assistive technology or device loan",
-    # Practice changes
-    "PAP": "Papers sent in advance",
-    "PRE": "Pre-meeting briefing",
-    "DEB": "Post-meeting debrief",
-    "XT": "Extra time",
-    "BRK": "Scheduled breaks",
-    "PACE": "Slower pace, one speaker at a time",
-    "SHRT": "Shorter or split meetings",
-    "TIME": "Adjusted start time or day",
-    "HYB": "Remote or hybrid participation",
-    "ALT": "Alternative contribution channel",
-    "CAM": "Camera-off or chat-only participation",
-    "QRM": "Quiet or low-sensory room",
-    "SUP": "Supporter, PA or carer attends",
-    "ADV": "Independent advocate",
-    "BUD": "Peer buddy or mentor",
-    "CHK": "Wellbeing check-in at the start",
-    # Physical features
-    "STEP": "Step-free route",
-    "WC": "Accessible toilet or Changing Places",
-    "PARK": "Accessible parking or drop-off",
-    "SEAT": "Seating or space adjustments",
-    "ENV": "Lighting, acoustics, signage, scent-free",
-    "TRV": "Accessible transport arranged",
-    # Financial and reciprocity
-    "EXPA": "Expenses paid in advance",
-    "CARE": "Carer or replacement-care costs covered",
-    "PAPC": "PA costs covered",
-    "FEE": "Payment for time",
-}
-"""The 48 adjustment codes of the accessibility catalogue."""
+ADJUSTMENT_CATALOGUE: Mapping[str, str] = MappingProxyType(
+    {
+        # Information formats (Equality Act s.20(6))
+        "ER": "Easy Read version",
+        "PLS": "Plain-language summary or rephrasing",
+        "LP": "Large print",
+        "BRL": "Braille",
+        "AUD": "Audio version of papers",
+        "EDOC": "Screen-reader-compatible electronic document",
+        "BSLV": "BSL translated video of papers or decisions",
+        "SYM": "Symbols, pictures or visual agenda",
+        "GLOS": "Jargon buster or glossary",
+        "REC": "Recording or notes of the meeting shared afterwards",
+        "LANG": "Spoken- or written-language translation",
+        # Communication support (auxiliary aids)
+        "BSL": "BSL/English interpreter",
+        "SSE": "Sign-Supported English interpreter",
+        "DBI": "Deafblind interpreter or manual",
+        "LIP": "Lipspeaker",
+        "STTR": "Speech-to-text reporter",
+        "CAP": "Live captions",
+        "NTK": "Notetaker",
+        "LOOP": "Hearing loop or assistive listening",
+        "AAC": "AAC user support",
+        "AD": "Audio description of visual content",
+        "TECH": "Assistive technology or device loan",
+        # Practice changes
+        "PAP": "Papers sent in advance",
+        "PRE": "Pre-meeting briefing",
+        "DEB": "Post-meeting debrief",
+        "XT": "Extra time",
+        "BRK": "Scheduled breaks",
+        "PACE": "Slower pace, one speaker at a time",
+        "SHRT": "Shorter or split meetings",
+        "TIME": "Adjusted start time or day",
+        "HYB": "Remote or hybrid participation",
+        "ALT": "Alternative contribution channel",
+        "CAM": "Camera-off or chat-only participation",
+        "QRM": "Quiet or low-sensory room",
+        "SUP": "Supporter, PA or carer attends",
+        "ADV": "Independent advocate",
+        "BUD": "Peer buddy or mentor",
+        "CHK": "Wellbeing check-in at the start",
+        # Physical features
+        "STEP": "Step-free route",
+        "WC": "Accessible toilet or Changing Places",
+        "PARK": "Accessible parking or drop-off",
+        "SEAT": "Seating or space adjustments",
+        "ENV": "Lighting, acoustics, signage, scent-free",
+        "TRV": "Accessible transport arranged",
+        # Financial and reciprocity
+        "EXPA": "Expenses paid in advance",
+        "CARE": "Carer or replacement-care costs covered",
+        "PAPC": "PA costs covered",
+        "FEE": "Payment for time",
+    }
+)
+"""The 48 adjustment codes of the accessibility catalogue, each with a short
+description; read-only, since every request is checked against it."""
 
 ADJUSTMENT_CODES = frozenset(ADJUSTMENT_CATALOGUE)
 FORMATS = frozenset({"STD", "ER", "PLS", "LP", "BRL", "AUD", "EDOC", "BSLV", "SYM"})
