@@ -90,6 +90,11 @@ def test_r6_without_both_groups_still_gives_n_and_coverage(
     assert figure.coverage == pytest.approx(2 / 3)
     # The spells with and without lived experience, then the members behind them.
     assert figure.groups == (2, 1, 2, 1)
+    # Both groups held seats, so the note names what was missing: time.
+    assert figure.note == (
+        "insufficient evidence: needs seat holders in both groups, "
+        "and the others' median tenure above 0"
+    )
 
 
 def test_r1_leaves_out_a_seat_taken_at_the_period_end(memory_ledger: Ledger) -> None:
@@ -223,6 +228,28 @@ def test_r3_compares_the_voting_share_of_le_seats_with_the_others(
     assert figure.groups == (3, 4, 3, 4)
     # At a parity cut of exactly 4/9 the value reaches it: "parity".
     assert r3(lens(ledger), Thresholds(parity=4 / 9)).band == "parity"
+
+
+def test_r3_without_a_voting_seat_among_the_others_says_so(
+    memory_ledger: Ledger,
+) -> None:
+    """An R3 whose others hold seats but no vote names that, not a missing group."""
+    ledger = memory_ledger
+    ann = person(ledger, "Ann", le_from=0)
+    cy, dot = (person(ledger, name, none_from=0) for name in ("Cy", "Dot"))
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    ledger.assign_seat(board, ann, by=ann, occurred_at=day(0))
+    for member in (cy, dot):
+        ledger.assign_seat(board, member, seat="advisory", by=ann, occurred_at=day(0))
+    # Ann's one seat votes (1/1); Cy's and Dot's do not (0/2): no ratio,
+    # though both groups hold seats, over 3 seats all of whose holders declared.
+    figure = r3(lens(ledger), TH)
+    assert (figure.value, figure.n, figure.coverage) == (None, 3, 1.0)
+    assert figure.groups == (1, 2, 1, 2)
+    assert figure.note == (
+        "insufficient evidence: needs seats held by both groups, "
+        "and a voting seat among the others'"
+    )
 
 
 def test_r4_weighs_offices_by_the_time_held_with_lived_experience(

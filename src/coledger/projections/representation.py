@@ -163,7 +163,7 @@ def r3(lens: Lens, th: Thresholds) -> Figure:
     if le_voting is None or not other_voting:
         return insufficient(
             "R3",
-            "needs seats held by both groups",
+            "needs seats held by both groups, and a voting seat among the others'",
             len(seats),
             coverage,
             groups=groups,
@@ -307,7 +307,7 @@ def r6(lens: Lens, th: Thresholds) -> Figure:
     if le is None or not others:
         return insufficient(
             "R6",
-            "needs seat holders in both groups",
+            "needs seat holders in both groups, and the others' median tenure above 0",
             len(acts),
             lens.coverage(acts),
             groups=groups,
