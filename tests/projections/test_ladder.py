@@ -2274,3 +2274,24 @@ def test_a_meeting_still_to_come_is_no_activity(org: Org) -> None:
         "NONE",
         ("faux_coproduction",),
     )
+
+
+@pytest.mark.parametrize("advisory", [True, False], ids=["advisory", "overridden"])
+def test_a_decision_after_a_vote_of_trainers_consulted_them(
+    org: Org, advisory: bool
+) -> None:
+    """Trainers who voted before a later decision (polled, overruled) were consulted."""
+    plan, p = staff_proposal(org)
+    org.ledger.open_voting(p, by=org.admin, advisory=advisory, occurred_at=day(6))
+    for voter in org.voters:
+        org.ledger.cast_ballot(p, voter=voter, choice="against", occurred_at=day(6.1))
+    if advisory:
+        org.ledger.close_advisory_vote(p, by=org.admin, occurred_at=day(6.2))
+    else:
+        org.ledger.close_voting(p, by=org.admin, occurred_at=day(6.2))
+    org.decide(p, 7)  # adopted: overrides a binding vote against
+    lens = Lens(org.ledger.facts(), Scope.project(plan))
+    tags, (lived, without) = ladder.tagged(lens)
+    assert [t.tag for t in tags][-1] == "consulted"
+    assert lived == len(org.le)  # the trainers who voted are read past the deciders
+    assert without >= len(org.others)

@@ -958,6 +958,13 @@ def tag_of(lens: Lens, p: ProposalFacts, d: DecisionFacts, readers: Readers) -> 
         if c.at <= d.at and _read(readers, c.author, c.id in lived):
             before.add(c.id)
     taken = others_comments(p, before)
+    # a vote closed by the decision put its voters' views before the deciders:
+    # an advisory one, or one that lacked its quorum or that this overrides
+    closed = p.voting_closed_at
+    polled = False
+    if closed is not None and closed <= d.at:
+        for m in counted_voters(p):
+            polled = _read(readers, m, lens.le(m, closed)) or polled
     if (
         (originated and d.outcome in ADOPTED)
         or any(
@@ -979,7 +986,7 @@ def tag_of(lens: Lens, p: ProposalFacts, d: DecisionFacts, readers: Readers) -> 
         )
     ):
         return "influenced"
-    if originated or before:
+    if originated or before or polled:
         return "consulted"
     if _heard(lens, p, d, readers):
         return "informed"
@@ -992,9 +999,9 @@ def tagged(lens: Lens) -> tuple[tuple[DecisionTag, ...], tuple[int, int]]:
     The tags come in recorded order; a vote that closed without its quorum
     (``not_valid``) decided nothing and gets no tag. The people, with lived
     experience and without, are those ``tag_of`` reads past the deciders: the
-    proposers, commenters, amenders and attendees of the decisions it tags
-    below decided-with. A member counts with lived experience if any read of
-    theirs found it.
+    proposers, commenters, amenders, voters in an earlier vote and attendees
+    of the decisions it tags below decided-with. A member counts with lived
+    experience if any read of theirs found it.
     """
     made = sorted(
         ((p, p.decisions[i]) for p, i in lens.decisions()), key=lambda pd: pd[1].pos

@@ -236,7 +236,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 94
+FIGURES_VERSION = 95
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -450,7 +450,9 @@ they left still counts once, for a period only. 93: X1 no longer carries a
 request that its member's erasure ended into the periods after, where its
 note said the request was made, for a period only. 94: R3's and R6's
 notes, when insufficient, name the second thing each needs (a voting seat
-among the others', the others' median tenure above 0), not only both groups.)"""
+among the others', the others' median tenure above 0), not only both groups.
+95: a decision made after a vote in which lived experience voted (advisory,
+not_valid or overridden) is tagged consulted, not informed or none.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
