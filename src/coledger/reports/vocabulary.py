@@ -215,7 +215,7 @@ _INDICATORS = (
     ),
     Indicator(
         "D5",
-        "Decisions that overrode a vote or the lived-experience majority",
+        "Decisions against the lived-experience voters' majority",
         SHARE,
         "decisions",
         "overrides",

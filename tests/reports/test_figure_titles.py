@@ -1,0 +1,34 @@
+"""The titles the reports print above a figure say what that figure counts."""
+
+from __future__ import annotations
+
+from coledger import Ledger
+from coledger.reports import render
+from indicator_helpers import day, seated_board
+
+
+def _title_line(text: str, code: str) -> str:
+    """The line of a board text report that names indicator *code*."""
+    return next(line for line in text.splitlines() if line.startswith(f"  {code} "))
+
+
+def test_d5_title_does_not_claim_to_count_an_overturned_vote() -> None:
+    """A chair overturning a vote no lived-experience member voted in is 0 under D5."""
+    with Ledger.open("memory://") as ledger:
+        ada, board, _lee, sol, kim, jo = seated_board(ledger, "Kim", "Jo")
+        p = ledger.raise_proposal(
+            board, proposers=[sol], title="Hire", text="A van.", occurred_at=day(1)
+        )
+        ledger.open_voting(p, by=ada, occurred_at=day(2))
+        for voter in (sol, kim, jo):
+            ledger.cast_ballot(p, voter=voter, choice="for", occurred_at=day(2))
+        ledger.close_voting(p, by=ada, occurred_at=day(2))
+        chair = ledger.decide(
+            p, outcome="rejected", method="chair", by=sol, occurred_at=day(3)
+        )
+        assert chair.overrode_vote
+        report = ledger.power_sharing()
+        assert report.indicators["D5"].value == 0.0
+        line = _title_line(render(report, audience="board", format="text"), "D5")
+    assert "overrode a vote" not in line
+    assert "against the lived-experience voters' majority" in line
