@@ -32,3 +32,20 @@ def test_d5_title_does_not_claim_to_count_an_overturned_vote() -> None:
         line = _title_line(render(report, audience="board", format="text"), "D5")
     assert "overrode a vote" not in line
     assert "against the lived-experience voters' majority" in line
+
+
+def test_d4_title_names_amendments_not_every_lived_experience_proposal() -> None:
+    """An adopted proposal raised by a member with lived experience is 0 under D4."""
+    with Ledger.open("memory://") as ledger:
+        ada, board, lee, *_ = seated_board(ledger)
+        p = ledger.raise_proposal(
+            board, proposers=[lee], title="Ramp", text="A ramp.", occurred_at=day(1)
+        )
+        ledger.decide(
+            p, outcome="adopted", method="consensus", by=ada, occurred_at=day(2)
+        )
+        report = ledger.power_sharing()
+        assert report.indicators["D4"].value == 0.0
+        line = _title_line(render(report, audience="board", format="text"), "D4")
+    assert "shaped by lived experience" not in line
+    assert "amendment" in line

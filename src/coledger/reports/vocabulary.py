@@ -208,7 +208,7 @@ _INDICATORS = (
     ),
     Indicator(
         "D4",
-        "Adopted proposals shaped by lived experience",
+        "Adopted proposals with a lived-experience amendment or comment taken up",
         SHARE,
         "adopted proposals",
         "amendments",
