@@ -340,6 +340,31 @@ def test_a2_leaves_out_items_raised_after_the_period(memory_ledger: Ledger) -> N
     assert a2(lens(ledger), TH).value == 1
 
 
+def test_a2_leaves_out_items_withdrawn_before_the_meeting(
+    memory_ledger: Ledger,
+) -> None:
+    """An item withdrawn before its meeting began was not before it; one after, was."""
+    ledger = memory_ledger
+    admin = person(ledger, "Ada", none_from=0)
+    lee = person(ledger, "Lee", le_from=0)
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    early, late = (
+        ledger.schedule_meeting(
+            board, kind="decision_meeting", title="M", starts_at=day(at), by=admin
+        )
+        for at in (5, 15)
+    )
+    gone = raise_(ledger, board, [lee], 2, meeting=early)
+    ledger.withdraw_proposal(gone, by=lee, occurred_at=day(3))  # before day 5
+    heard = raise_(ledger, board, [lee], 12, meeting=late)
+    ledger.withdraw_proposal(heard, by=lee, occurred_at=day(16))  # after day 15
+    figure = a2(lens(ledger), TH)
+    # Only the later meeting had Lee's item before it: 1 of 2.
+    assert (figure.value, figure.n, figure.band) == (0.5, 2, "some_meetings")
+    assert figure.note == "1 with a lived-experience proposal, 0 with such a chair"
+    assert figure.coverage == 1.0  # Lee, at the later meeting's item only
+
+
 def test_a2_reads_the_chair_and_status_at_the_meeting_time(
     memory_ledger: Ledger,
 ) -> None:

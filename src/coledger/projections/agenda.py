@@ -5,7 +5,8 @@ member with lived experience, against that group's share of the membership. A2
 adapts the reference's agenda items, which the ledger does not record: a
 decision meeting counts as lived-experience-shaped when a proposal raised by a
 member with lived experience was put to it (the proposal names the meeting,
-and was raised by the period's end) or
+was raised by the period's end and was not withdrawn before the meeting
+began) or
 when such a member held the chair or co-chair of its body as it met. A3 asks,
 for each project, whether people with lived experience contributed (raised a
 proposal or commented) before the first decision on a design-phase proposal,
@@ -120,6 +121,19 @@ def _le_chair(lens: Lens, meeting: MeetingFacts) -> list[tuple[UUID, bool]]:
     return [(s.member, lens.le(s.member, at)) for s in seats if s.office in CHAIRS]
 
 
+def _items(lens: Lens, meeting: MeetingFacts) -> list[ProposalFacts]:
+    """The proposals put to *meeting*: raised for it by the period's end.
+
+    Nothing after the period shapes it; one withdrawn before the meeting
+    began was never before it.
+    """
+    return [
+        p
+        for p in raised_at(lens, meeting)
+        if p.withdrawn_at is None or p.withdrawn_at >= meeting.starts_at
+    ]
+
+
 def a2(lens: Lens, th: Thresholds) -> Figure:
     """Share of decision meetings with a lived-experience item or chair."""
     del th
@@ -129,7 +143,7 @@ def a2(lens: Lens, th: Thresholds) -> Figure:
     acts: list[tuple[UUID, datetime]] = []
     by_item = by_chair = shaped = 0
     for meeting in meetings:
-        items = raised_at(lens, meeting)  # nothing after the period shapes it
+        items = _items(lens, meeting)
         acts += [(p.proposers[0], p.raised_at) for p in items]
         chairs = _le_chair(lens, meeting)
         acts += [(m, meeting.starts_at) for m, _ in chairs]

@@ -236,7 +236,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 95
+FIGURES_VERSION = 96
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -452,7 +452,8 @@ note said the request was made, for a period only. 94: R3's and R6's
 notes, when insufficient, name the second thing each needs (a voting seat
 among the others', the others' median tenure above 0), not only both groups.
 95: a decision made after a vote in which lived experience voted (advisory,
-not_valid or overridden) is tagged consulted, not informed or none.)"""
+not_valid or overridden) is tagged consulted, not informed or none. 96: A2
+leaves out a proposal withdrawn before the meeting it named began.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
