@@ -49,3 +49,30 @@ def test_d4_title_names_amendments_not_every_lived_experience_proposal() -> None
         line = _title_line(render(report, audience="board", format="text"), "D4")
     assert "shaped by lived experience" not in line
     assert "amendment" in line
+
+
+def test_a3_title_names_the_first_design_decision_not_the_start() -> None:
+    """Lived experience in months after a project began is all of A3, as titled."""
+    with Ledger.open("memory://") as ledger:
+        ada, board, lee, sol = seated_board(ledger)
+        project = ledger.start_project(
+            "Kit", label="co_production", by=ada, occurred_at=day(0)
+        )
+        p = ledger.raise_proposal(
+            board,
+            proposers=[sol],
+            title="Kit list",
+            text="Buy kit.",
+            project=project,
+            phase="design",
+            occurred_at=day(1),
+        )
+        ledger.comment(p, author=lee, text="Too heavy.", occurred_at=day(100))
+        ledger.decide(
+            p, outcome="adopted", method="consensus", by=ada, occurred_at=day(120)
+        )
+        report = ledger.power_sharing()
+        assert report.indicators["A3"].value == 1.0
+        line = _title_line(render(report, audience="board", format="text"), "A3")
+    assert "from the start" not in line
+    assert "first design decision" in line

@@ -149,10 +149,10 @@ _INDICATORS = (
     ),
     Indicator(
         "A3",
-        "Projects with lived experience in from the start",
+        "Projects with lived experience in before the first design decision",
         SHARE,
         "projects",
-        "from the start",
+        "before design",
     ),
     Indicator(
         "V1",
