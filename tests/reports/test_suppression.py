@@ -571,6 +571,20 @@ def test_the_guide_says_a2_keeps_its_n_as_the_reports_do() -> None:
     assert "its n, a count of meetings, is still shown" in said
 
 
+def test_the_guide_says_a_zero_n_and_total_are_shown_as_the_json_does() -> None:
+    """The public JSON shows an n and a decision total of 0, as the guide says."""
+    empty = suppress(report({"R1": fig("R1", None, 0)})).to_json()
+    assert (empty["indicators"]["R1"]["n"], empty["decision_total"]) == (0, 0)
+    few = suppress(report({"R1": fig("R1", 0.5, 4)}, tags=["none"])).to_json()
+    assert (few["indicators"]["R1"]["n"], few["decision_total"]) == (None, None)
+    guide = (Path(__file__).parents[2] / "docs" / "reports.md").read_text("utf-8")
+    start, end = guide.index("## Formats"), guide.index("## Accessibility")
+    formats = " ".join(guide[start:end].replace("\u2212", "-").split())
+    assert "below the limit" not in formats
+    assert "`n` (`0` when it counts nothing, `null` when from 1 to *k* - 1," in formats
+    assert "(`0` when there are none, `null` when from 1 to *k* - 1)" in formats
+
+
 def test_a_share_whose_count_is_not_a_whole_number_is_withheld() -> None:
     """A share of 0.33 of 10 has no count to test, so it is withheld as unclear."""
     f = suppress(report({"D1": fig("D1", 0.33, 10)})).indicators["D1"]
