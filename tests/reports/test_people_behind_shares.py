@@ -156,6 +156,17 @@ def test_exactly_the_weighing_figures_count_their_people(
     assert set(INDICATORS) >= WEIGHED
 
 
+def test_a_weighing_figure_with_no_records_names_no_one() -> None:
+    """Without records a weighing figure counts 0 people, not None, for parsers."""
+    with Ledger.open("memory://") as ledger:
+        empty = ledger.power_sharing()
+        record_year(ledger)
+        before = ledger.power_sharing(until=datetime(2000, 1, 1, tzinfo=UTC))
+    for report in (empty, before):
+        people = {code: report.indicators[code].people for code in WEIGHED}
+        assert people == dict.fromkeys(WEIGHED, 0)
+
+
 SHARES = sorted(c for c in WEIGHED if INDICATORS[c].kind == "share")
 
 

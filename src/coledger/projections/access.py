@@ -635,7 +635,7 @@ def x1(lens: Lens, th: Thresholds) -> Figure:
             items.append((a, meeting.starts_at, outcome))
     coverage = lens.coverage((a.member, at) for a, at, _ in items)
     if not items:
-        return insufficient("X1", _nothing_due(lens, covered))
+        return insufficient("X1", _nothing_due(lens, covered), people=0)
     counts = Counter(outcome for _, _, outcome in items)
     met = counts["met"]
     partial = sum(a.partial for a, _, outcome in items if outcome == "met")
@@ -708,7 +708,7 @@ def x2(lens: Lens, th: Thresholds) -> Figure:
     answered = [a for a in x2_requests(lens) if status_at_end(lens, a) in ANSWERS]
     coverage = lens.coverage((a.member, a.requested_at) for a in answered)
     if not answered:
-        return insufficient("X2", "no adjustment requests were answered")
+        return insufficient("X2", "no adjustment requests were answered", people=0)
     declined = [a for a in answered if status_at_end(lens, a) == "declined"]
     reasons = Counter(a.decline_reason or "unknown" for a in declined)
     per_member = Counter(a.member for a in declined)

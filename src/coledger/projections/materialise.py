@@ -236,7 +236,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 96
+FIGURES_VERSION = 97
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -453,7 +453,9 @@ notes, when insufficient, name the second thing each needs (a voting seat
 among the others', the others' median tenure above 0), not only both groups.
 95: a decision made after a vote in which lived experience voted (advisory,
 not_valid or overridden) is tagged consulted, not informed or none. 96: A2
-leaves out a proposal withdrawn before the meeting it named began.)"""
+leaves out a proposal withdrawn before the meeting it named began. 97: X1
+and X2 with no records count 0 people, not None, as the other weighing
+figures do.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
