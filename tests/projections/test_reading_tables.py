@@ -368,6 +368,9 @@ def test_a_scope_s_rows_are_read_in_order_without_sorting(tmp_path: Path) -> Non
     ("table", "column", "forged"),
     [
         ("coledger_figures", "n", "many"),
+        ("coledger_figures", "value", "half"),
+        ("coledger_figures", "value", "9e999"),
+        ("coledger_figures", "coverage", "-9e999"),
         ("coledger_figures", "people", "x"),
         ("coledger_ladder", "level", "high"),
         ("coledger_ladder", "evidence", "not json"),

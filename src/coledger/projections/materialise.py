@@ -45,6 +45,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import sqlite3
 import threading
 import time
@@ -1427,9 +1428,9 @@ class Materialiser:
             figures = {
                 row[2]: Figure(
                     row[2],
-                    row[3],
+                    _real(row[3]),
                     int(row[4]),
-                    row[5],
+                    _real(row[5]),
                     row[6],
                     row[7],
                     None if row[8] is None else int(row[8]),
@@ -1481,6 +1482,22 @@ def _readable(table: str) -> Iterator[None]:
             f"({error}); rebuild them with coledger rebuild"
         )
         raise StorageError(msg) from error
+
+
+def _real(value: object) -> float | None:
+    """A figure's stored value or coverage: None, or a finite number.
+
+    ValueError for anything else an SQL tool may have written there (text, an
+    infinity), which a report would print as no JSON reader takes.
+    """
+    if value is None or (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    ):
+        return value
+    msg = f"{value!r} is not a finite number"
+    raise ValueError(msg)
 
 
 SHORTEST_POLL = 0.01
