@@ -794,6 +794,25 @@ def test_x5_barrier_note_reads_a_meeting_in_the_period_asked_for_before_it(
     ]
 
 
+def test_x5_barrier_note_counts_a_members_meeting_once_however_many_requests(
+    org: Board,
+) -> None:
+    """X5's note counts meetings, so two requests met for one meeting are one."""
+    m1, m2 = org.meeting(10), org.meeting(20)
+    org.provide(org.request(org.ann, 2, m1), 5)  # Easy Read papers...
+    org.provide(org.request(org.ann, 2, m1), 5)  # ...and another need, both met
+    org.provide(org.request(org.ben, 2, m2), 5)
+    org.decline(org.request(org.cat, 2, m2), 5)
+    org.decline(org.request(org.cat, 3, m2), 5)
+    org.attend(m1, org.ann, org.cat, on=10)
+    org.attend(m2, org.cat, on=20)
+    # Ann came to m1 and Ben missed m2: 1 of 2; Cat came to m2, declined twice.
+    assert access.x5(org.lens(), TH).note == (
+        "(b) attended 1 of 2 meetings where the member's request was provided, "
+        "1 of 1 where it was declined"
+    )
+
+
 def test_x5_needs_both_groups(org: Board) -> None:
     """X5 reports insufficient evidence when no one else attended."""
     m = org.meeting(10)

@@ -804,17 +804,19 @@ def _barrier_note(lens: Lens) -> str:
 
     The meetings held in scope and period, with each request for one of them
     as it stood at the period's end, whenever it was made: a need is asked
-    for ahead of its meeting, often in the period before.
+    for ahead of its meeting, often in the period before. It counts
+    meetings: a member's meeting with two requests provided is one.
     """
-    seen: dict[str, list[bool]] = {"provided": [], "declined": []}
+    seen: dict[str, dict[tuple[UUID, UUID], bool]] = {"provided": {}, "declined": {}}
     facts = lens.facts
     for meeting in lens.held():
         for i in facts.adjustments_by_meeting.get(meeting.id, ()):
             a = facts.adjustments[i]
             status = status_at_end(lens, a)
             if a.scope == "meeting" and status in seen:
-                seen[status].append(a.member in meeting.attendance)
-    provided, declined = seen["provided"], seen["declined"]
+                came = a.member in meeting.attendance
+                seen[status][a.member, meeting.id] = came
+    provided, declined = seen["provided"].values(), seen["declined"].values()
     return (
         f"(b) attended {sum(provided)} of {len(provided)} meetings where the "
         f"member's request was provided, {sum(declined)} of {len(declined)} "

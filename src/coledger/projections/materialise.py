@@ -237,7 +237,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 97
+FIGURES_VERSION = 98
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -456,7 +456,8 @@ among the others', the others' median tenure above 0), not only both groups.
 not_valid or overridden) is tagged consulted, not informed or none. 96: A2
 leaves out a proposal withdrawn before the meeting it named began. 97: X1
 and X2 with no records count 0 people, not None, as the other weighing
-figures do.)"""
+figures do. 98: X5's barrier note counts a member's meeting once, however
+many of their requests for it were provided (or declined).)"""
 
 
 def tracking_name(th: Thresholds) -> str:
