@@ -652,6 +652,26 @@ def test_x4_bands_at_none_and_every_meeting(org: Board) -> None:
     assert access.x4(org.lens(), TH).band == "baseline"
 
 
+def test_x4_note_names_each_baseline_code_once_and_says_when_none_is_set(
+    org: Board,
+) -> None:
+    """X4's note names a baseline code given twice once, and no codes as none."""
+    m = org.meeting(10)
+    org.papers(m, "ER", 1)
+    org.attend(m, org.cat, on=10)  # the record reaches the meeting's day
+    twice = access.x4(org.lens(), Thresholds(baseline=("PLS", "CAP", "PLS")))
+    assert twice.note == (
+        "adapted: accessible papers formats issued unasked stand in for the "
+        "baseline set (PLS, CAP), which the record cannot show"
+    )
+    empty = access.x4(org.lens(), Thresholds(baseline=()))
+    assert empty.note == (
+        "adapted: accessible papers formats issued unasked stand in for a "
+        "baseline set, though none is set"
+    )
+    assert (empty.value, empty.band) == (twice.value, twice.band)
+
+
 def test_x4_papers_issued_as_someone_asks_are_not_anticipatory(org: Board) -> None:
     """X4: accessible papers must come strictly before any request for the meeting."""
     m = org.meeting(10)

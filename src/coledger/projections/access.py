@@ -792,9 +792,11 @@ def x4(lens: Lens, th: Thresholds) -> Figure:
         if value == 0
         else band_of(value, [(th.fulfilment, "partial")], "baseline")
     )
-    note = (
-        "adapted: accessible papers formats issued unasked stand in for the "
-        f"baseline set ({', '.join(th.baseline)}), which the record cannot show"
+    codes = ", ".join(dict.fromkeys(th.baseline))  # each once, as given
+    note = "adapted: accessible papers formats issued unasked stand in for " + (
+        f"the baseline set ({codes}), which the record cannot show"
+        if codes
+        else "a baseline set, though none is set"
     )
     return Figure("X4", value, len(meetings), None, band, note)
 

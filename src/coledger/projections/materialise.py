@@ -237,7 +237,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 98
+FIGURES_VERSION = 99
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -457,7 +457,8 @@ not_valid or overridden) is tagged consulted, not informed or none. 96: A2
 leaves out a proposal withdrawn before the meeting it named began. 97: X1
 and X2 with no records count 0 people, not None, as the other weighing
 figures do. 98: X5's barrier note counts a member's meeting once, however
-many of their requests for it were provided (or declined).)"""
+many of their requests for it were provided (or declined). 99: X4's note
+names a baseline code given twice once, and an empty baseline as none set.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
