@@ -416,7 +416,8 @@ class Ledger(
         An erasure or a withdrawal changes what the tables may show (a
         decision tagged as coming from lived experience, a rung's evidence),
         so they are caught up at once rather than when someone next reads
-        them. Tables this ledger never materialised are left uncreated.
+        them, under every set of thresholds that has tables. Tables this
+        ledger never materialised are left uncreated.
         """
         if self._in_own_batch():
             return  # the batch calls again once it is stored
@@ -429,6 +430,11 @@ class Ledger(
             if projector is not None:
                 # Tables that other catch-ups took past this event will do.
                 projector.catch_up(at_least=self._head or self.position)
+            # And tables kept under other thresholds (in memory each keeps its
+            # own; in a file or schema only the last written is tracked).
+            for other in list(self._projectors.values()):
+                if other is not projector and other.tables.position():
+                    other.catch_up(at_least=self._head or self.position)
         except errors.LedgerError as error:
             # The shredding is recorded: say so, or a caller would run it again.
             msg = (

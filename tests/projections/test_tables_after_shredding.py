@@ -11,11 +11,12 @@ from uuid import UUID
 
 import pytest
 
-from coledger import Ledger, StorageError
+from coledger import Ledger, NotMaterialisedError, StorageError
 from coledger.projections import materialise
 from coledger.projections.indicators import build_report
 from coledger.projections.lens import Scope
 from coledger.projections.materialise import materialised_in
+from coledger.projections.thresholds import Thresholds
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,31 @@ def test_the_ledger_that_materialised_rewrites_its_tables(
             ledger.withdraw_lived_experience(scene.sam)
         assert tracked(ledger) == ledger.position
         assert not tagged_from_lived_experience(ledger)
+
+
+@pytest.mark.parametrize("shred", ["erase", "withdraw"])
+def test_tables_under_other_thresholds_are_rewritten_too(
+    ledger_url: str, shred: str
+) -> None:
+    """Tables read under thresholds asked for before others no longer show sam's."""
+    earlier, later = Thresholds(), Thresholds(small_cell=3)
+    with Ledger.open(ledger_url) as ledger:
+        scene = record(ledger)
+        ledger.power_sharing(materialised=True, thresholds=earlier)
+        ledger.power_sharing(materialised=True, thresholds=later)
+        if shred == "erase":
+            ledger.erase_member(scene.sam, by=scene.admin)
+        else:
+            ledger.withdraw_lived_experience(scene.sam)
+        for th in (earlier, later):
+            try:
+                stored = ledger.power_sharing(
+                    materialised=True, catch_up=False, thresholds=th
+                )
+            except NotMaterialisedError:
+                continue  # one file's tables hold one set of thresholds at a time
+            assert stored.as_of == ledger.position
+            assert not any(tag.le_originated for tag in stored.decisions)
 
 
 def test_another_ledger_rewrites_tables_it_never_opened(ledger_url: str) -> None:
