@@ -3859,7 +3859,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert found == self.model.unexplained()
         event(f"{'erasure' if erasure else 'withdrawal'} unrecorded after shredding")
         if self.tables_read:  # tables that counted the keys destroyed forget them
-            self._tables_agree(None)
+            self._tables_agree(None, None)
         proposals = self.model.in_state("raised", "voting")
         if erasure and proposals:  # nothing new is sealed under keys destroyed
             proposal = self._pick(data, proposals, "proposal")
@@ -4039,23 +4039,35 @@ class LedgerMachine(RuleBasedStateMachine):
             self.ledger.projections().catch_up()
         self.unread = 0
 
+    def _scopes(self) -> list[tuple[UUID | None, UUID | None]]:
+        """Every scope as (body, project): the ledger, each body, each project."""
+        return [
+            (None, None),
+            *((body, None) for body in self.model.bodies),
+            *((None, project) for project in self.model.projects),
+        ]
+
     @rule(data=st.data(), fresh=st.booleans())
     def read_the_tables(self, data: st.DataObject, fresh: bool) -> None:
-        """The tables read as the fold does, for the ledger or a body.
+        """The tables read as the fold does, for the ledger, a body or a project.
 
         On stored backends so do they through a second Ledger on the same
         storage: opened just now, or kept open since an earlier reading while
         this one recorded (and shredded) more.
         """
-        body = self._pick(data, [None, *self.model.bodies], "scope")
-        self._step(f"read_the_tables({body=}, {fresh=})")
-        self._tables_agree(body, fresh=fresh)
+        body, project = self._pick(data, self._scopes(), "scope")
+        self._step(f"read_the_tables({body=}, {project=}, {fresh=})")
+        self._tables_agree(body, project, fresh=fresh)
 
-    def _tables_agree(self, body: UUID | None, *, fresh: bool = False) -> None:
+    def _tables_agree(
+        self, body: UUID | None, project: UUID | None, *, fresh: bool = False
+    ) -> None:
         """The tables (and a second Ledger's reading of them) equal the fold."""
         self.tables_read = True
-        folded = comparable(self.ledger.power_sharing(body=body))
-        read = comparable(self.ledger.power_sharing(body=body, materialised=True))
+        folded = comparable(self.ledger.power_sharing(body=body, project=project))
+        read = comparable(
+            self.ledger.power_sharing(body=body, project=project, materialised=True)
+        )
         assert read == folded
         event("tables read")
         if self._unrecorded():
@@ -4064,14 +4076,18 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         if fresh and self._other is not None:
             with Ledger.open(self.url) as other:
-                read = comparable(other.power_sharing(body=body, materialised=True))
+                read = comparable(
+                    other.power_sharing(body=body, project=project, materialised=True)
+                )
             event("tables read by a second ledger just opened")
         else:
             if self._other is None:
                 self._other = Ledger.open(self.url)
             else:
                 event("tables read by a second ledger kept open")
-            read = comparable(self._other.power_sharing(body=body, materialised=True))
+            read = comparable(
+                self._other.power_sharing(body=body, project=project, materialised=True)
+            )
         assert read == folded
 
     # Agreement ---------------------------------------------------------------------
@@ -4094,19 +4110,21 @@ class LedgerMachine(RuleBasedStateMachine):
         self.compare_timelines(ledger)
         self.compare_follow_through(ledger)
         self.compare_indicators(ledger)
-        scopes = [None, *self.model.bodies]
-        for body in scopes:
-            kept = comparable(ledger.power_sharing(body=body))
-            rebuilt = comparable(ledger.power_sharing(body=body, as_of=ledger.position))
-            assert kept == rebuilt, body
+        scopes = self._scopes()
+        for body, project in scopes:
+            kept = comparable(ledger.power_sharing(body=body, project=project))
+            rebuilt = comparable(
+                ledger.power_sharing(body=body, project=project, as_of=ledger.position)
+            )
+            assert kept == rebuilt, (body, project)
         if self.backend == "memory":
             projector = ledger.projections()
             projector.catch_up()
-            for body in scopes:
-                folded = ledger.power_sharing(body=body)
+            for body, project in scopes:
+                folded = ledger.power_sharing(body=body, project=project)
                 stored = projector.read(folded.scope)
                 assert stored is not None
-                assert comparable(stored) == comparable(folded), body
+                assert comparable(stored) == comparable(folded), (body, project)
 
     def compare_facts(self, ledger: Ledger) -> None:
         """What the reports read in business time is as the model says.
