@@ -235,3 +235,30 @@ def test_the_organisation_s_name_in_the_title_is_isolated_in_html() -> None:
     )
     assert f"<h1>Who has a say at <bdi>{name}</bdi>?</h1>" in out
     assert f"<title>Who has a say at {name}?</title>" in out
+
+
+def test_a_period_with_no_decisions_does_not_claim_some_were_made() -> None:
+    """Before the board decided anything, the answers point says nothing was decided.
+
+    V5's comments are those on ideas decided in the period, so with no
+    decision its count is none: "We made decisions about some ideas" (and a
+    range of comments "on them") would contradict the decisions point's
+    "not enough records" and the public report's 0 decisions beside it.
+    """
+    ledger, board = _board()
+    report = ledger.power_sharing(body=board, until=_day(50))
+    assert report.indicators["D1"].n == 0
+    assert report.ladder[0].evidence["le_comments"] == 5 * MEETINGS
+    for fmt in ("text", "html"):
+        out = render(report, audience="members", format=fmt)
+        answers = out.split("Did we tell people what happened")[1]
+        answers = answers.split("How well do")[0]
+        assert "We made decisions about some ideas." not in answers
+        assert "comments on them" not in answers
+        assert "We did not make any decisions in this time." in answers
+        decisions = out.split("Who made the decisions?")[1].split("Who can vote")[0]
+        assert "We did not make any decisions in this time." in decisions
+    table = render(report, audience="members", format="html")
+    table = table.split("The numbers about answers")[1]
+    row = "Comments from people with lived experience on ideas we decided about"
+    assert f'<th scope="row">{row}</th><td>none</td>' in table

@@ -139,6 +139,9 @@ WITHHELD_LINES = (
     "The number could show who someone is.",
 )
 MISSING_LINES = ("We do not have enough records to say.",)
+NO_DECISIONS_LINES = ("We did not make any decisions in this time.",)
+"""The answers point where the report shows no decision: V5 counts only the
+comments on ideas decided in the period, so there are none to answer."""
 FEW_ANSWERED = (
     "Many people did not tell us about their lives.",
     "So this number may not be right.",
@@ -255,6 +258,8 @@ def decisions(safe: SafeReport, group: str) -> Point:
             f"We made {f.n} decisions.",
             f"We do not show how many decisions {group} helped to make.",
         )
+    elif f is not None and f.n == 0:
+        lines = NO_DECISIONS_LINES
     elif f is None or f.value is None or f.n is None:
         lines = _missing(f)
     else:
@@ -390,7 +395,13 @@ def feedback(safe: SafeReport, group: str) -> Point:
     """
     f = safe.indicators.get("V5")
     made = None if f is None or f.n_range is None else f.n_range.text
-    if f is not None and f.withheld and made is not None:
+    d1 = safe.indicators.get("D1")
+    undecided = d1 is not None and d1.n == 0
+    if undecided:
+        # D1 shows no decision in the period, so V5 has no comment on an idea
+        # decided in it: its range ("fewer than 5") would read as a few.
+        lines: tuple[str, ...] = NO_DECISIONS_LINES
+    elif f is not None and f.withheld and made is not None:
         lines = (
             "We made decisions about some ideas.",
             *_withheld_share(
@@ -419,8 +430,14 @@ def feedback(safe: SafeReport, group: str) -> Point:
         meter=None if f is None else _meter(f"Comments from {group} we answered", f),
         table=(
             # V5 counts only the group's comments, so the rows say whose they are
-            (f"Comments from {group} on ideas we decided about", made or "not shown"),
-            (f"Comments from {group} we answered", _table_words(f)),
+            (
+                f"Comments from {group} on ideas we decided about",
+                "none" if undecided else made or "not shown",
+            ),
+            (
+                f"Comments from {group} we answered",
+                "not known" if undecided else _table_words(f),
+            ),
         ),
     )
 
