@@ -156,6 +156,29 @@ def test_the_boards_exact_values_never_round_onto_a_cut() -> None:
     assert shown["R1"] == ("50%", "100%")
 
 
+def test_a_value_half_way_is_rounded_up_as_a_reader_rounds_it() -> None:
+    """1 of 8 is 12.5%, so "13%" as a spreadsheet shows it, like 3 of 8's "38%".
+
+    Rounding half to even wrote 1 of 8 as "12%" and 3 of 8 as "38%", one
+    down and one up; 57 of 200 (28.5%, stored as 0.28499999999999998)
+    read "28%".
+    """
+    shown = _board_values(
+        {
+            "X1": Figure("X1", 1 / 8, 8, 5 / 8, "unmet"),
+            "X2": Figure("X2", 3 / 8, 8, None, None),
+            "D2": Figure("D2", 57 / 200, 200, None, "mixed"),
+            "V2": Figure("V2", 0.125, 40, None, "spread"),
+            "P1": Figure("P1", 2.25, 4, None, None),
+        }
+    )
+    assert shown["X1"] == ("13%", "63%")
+    assert shown["X2"][0] == "38%"
+    assert shown["D2"][0] == "29%"
+    assert shown["V2"][0] == "0.13"
+    assert shown["P1"][0] == "2.3 of 6"
+
+
 @given(st.integers(0, 5000), st.integers(1, 5000))
 def test_a_share_shown_exactly_stays_on_its_side_of_every_cut(
     part: int, n: int

@@ -8,6 +8,7 @@ is a range with plain words ("about half") and its numeric edges ("40% to
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 import attrs
 
@@ -391,11 +392,25 @@ def _reaches(value: float, shown: float, cut: float) -> bool:
     return low - slack <= cut <= high + slack
 
 
-def _places(value: float, places: int, marks: tuple[float, ...]) -> str:
-    """*value* to *places* decimals, or more where that would reach a mark."""
+def _decimal(value: float, places: int, scale: int = 1) -> str:
+    """*value* x *scale* to *places* decimals, a half rounded up (away from zero).
+
+    Read from the shortest text that gives the float back, as a person reads
+    it: 57/200 is stored as 0.28499999999999998 but is 28.5%, so "29%", and
+    1/8 is "13%" as 3/8 is "38%" (rounding half to even wrote "12%").
+    """
+    if not math.isfinite(value):
+        return f"{value * scale:.{places}f}"  # "inf", "nan"
+    exact_value = Decimal(repr(value)) * scale
+    return f"{exact_value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP):f}"
+
+
+def _places(value: float, places: int, marks: tuple[float, ...], scale: int = 1) -> str:
+    """*value* x *scale* to *places* decimals, or more where that would reach a mark."""
+    scaled = value * scale
     for more in range(MORE_PLACES + 1):
-        text = f"{value:.{places + more}f}"
-        if not any(_reaches(value, float(text), mark) for mark in marks):
+        text = _decimal(value, places + more, scale)
+        if not any(_reaches(scaled, float(text), mark) for mark in marks):
             break
     return text
 
@@ -410,7 +425,7 @@ def exact(kind: str, value: float, th: Thresholds | None = None) -> str:
     """
     marks = rounding_cuts(kind, th) if math.isfinite(value) else ()
     if kind in {SHARE, PROPORTION}:
-        return _places(value * 100, 0, tuple(m * 100 for m in marks)) + "%"
+        return _places(value, 0, tuple(m * 100 for m in marks), scale=100) + "%"
     if kind == SCORE:
         return f"{_places(value, 1, marks)} of 6"
     return _places(value, 2, marks)
