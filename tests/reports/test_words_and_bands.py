@@ -89,6 +89,18 @@ def test_seat_words_take_a_cut_within_rounding_as_the_cut() -> None:
     assert seat_range(6 / 20, th).words == "less than half"
 
 
+def test_seat_band_edges_are_written_where_they_are_cut() -> None:
+    """A token cut of 12.5% is written "12.5%": 12.4% is not "under 12%".
+
+    The edges were whole percentages rounded half to even, so a band cut
+    at 0.125 said "under 12%" of 12.4% and "12% to 35%" of 12.5%.
+    """
+    th = Thresholds(token_seat=0.125)
+    assert seat_range(0.124, th).text == "very few (under 12.5%)"
+    assert seat_range(0.125, th).text == "less than half (12.5% to 35%)"
+    assert seat_range(0.4, Thresholds()).text == "close to half (35% to 50%)"
+
+
 @pytest.mark.parametrize(
     ("n", "counted", "shown"),
     [

@@ -456,7 +456,8 @@ class Range:
 
 
 def _pct(value: float) -> str:
-    return f"{value:.0%}"
+    """A band's edge as a percentage, with the decimals it is cut at ("12.5%")."""
+    return f"{value * 100:g}%"
 
 
 _SHARE_BANDS = (
