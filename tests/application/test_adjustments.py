@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from coledger import Ledger
+from coledger.domain import Proposal
 from coledger.errors import (
     AlreadyResolvedError,
     InvalidIdError,
@@ -439,6 +440,25 @@ def test_a_provision_dated_ahead_of_the_clock_lets_a_vote_open_now(
         if type(r.event).__qualname__ == "Proposal.VotingOpened"
     ]
     assert opened == [ahead]
+
+
+def test_an_override_at_the_default_time_follows_the_needs_it_opens_over(
+    ledger: Ledger,
+) -> None:
+    """Without a time, a vote opened over a need is dated no earlier than the need."""
+    _, ada, voters, p = _board_with_a_proposal(ledger)
+    ahead = datetime.now(UTC) + timedelta(hours=1)  # a writer whose clock runs fast
+    need = ledger.request_adjustment(
+        voters[0], code="BSL", proposal=p, needed_before="vote", occurred_at=ahead
+    )
+    with refused(ledger, UnmetAdjustmentsError):
+        ledger.open_voting(p, by=ada)
+    ledger.open_voting(p, by=ada, access_override="urgent")
+    opened = [
+        r.event for r in ledger.history() if isinstance(r.event, Proposal.VotingOpened)
+    ]
+    # The record shows the need asked for, then the vote opened over it.
+    assert [(e.occurred_at, e.unmet_adjustments) for e in opened] == [(ahead, (need,))]
 
 
 @pytest.mark.parametrize("answer", ["provide", "decline", "withdraw"])

@@ -29,14 +29,17 @@ class VotingCommands(LedgerCore):
         electorate = set(self._body(record.body).voting_members)
         return self._unmet(record, electorate)
 
-    def _last_answer(self, record: Proposal) -> datetime | None:
-        """The latest answer to a need before *record*'s vote, for it or its meeting."""
+    def _last_access_step(self, record: Proposal, voters: set[UUID]) -> datetime | None:
+        """The latest answer to a need before *record*'s vote, for it or its meeting.
+
+        Or the latest such need of *voters* still open, if later: an opening
+        that finds it unmet comes no earlier than it was asked for.
+        """
+        linked = self._linked_requests(record)
+        open_ = set(self._unmet(record, voters))
         return latest(
-            *(
-                a.resolved_at
-                for a in self._linked_requests(record)
-                if a.needed_before in v.NEEDED_BEFORE_VOTE
-            )
+            *(a.resolved_at for a in linked if a.needed_before in v.NEEDED_BEFORE_VOTE),
+            *(a.requested_at for a in linked if a.id in open_),
         )
 
     def open_voting(
@@ -71,14 +74,17 @@ class VotingCommands(LedgerCore):
             # earlier than the cancellation, and not noted on that meeting.
             called_off = None if held_at is None else held_at.cancelled_at
             body = self._body(record.body)
+            # An erased member keeps the seat on record but can never vote again.
+            electorate = tuple(m for m in body.voting_members if not self._is_erased(m))
             # By default no earlier than the steps it must follow, which a
             # writer with a faster clock may have dated after this one's now,
-            # and the answers to needs it will find met.
+            # the answers to needs it will find met, and the needs it will
+            # find unmet.
             follows = latest(
                 record.last_step_at,
                 body.rule_since,
                 body.voting_seats_changed_at,
-                self._last_answer(record),
+                self._last_access_step(record, set(electorate)),
                 called_off,
             )
             ctx = self._ctx(actor, occurred_at, source_ref, not_before=follows)
@@ -90,8 +96,6 @@ class VotingCommands(LedgerCore):
             )
             body.check_rule_current_at(ctx.occurred_at)
             body.check_electorate_current_at(ctx.occurred_at)
-            # An erased member keeps the seat on record but can never vote again.
-            electorate = tuple(m for m in body.voting_members if not self._is_erased(m))
             if not electorate:
                 seats = (
                     f"the voting seats on body {body.name!r} are held only by "
