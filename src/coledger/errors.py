@@ -391,10 +391,15 @@ class UnmetAdjustmentsError(WrongStateError):
     def __init__(self, proposal_id: UUID, adjustment_ids: tuple[UUID, ...]) -> None:
         self.proposal_id = proposal_id
         self.adjustment_ids = adjustment_ids
+        count = len(adjustment_ids)
+        requests, are, them = (
+            ("request", "is", "it") if count == 1 else ("requests", "are", "them")
+        )
+        ids = ", ".join(str(i) for i in adjustment_ids)
         super().__init__(
-            f"voting on {proposal_id} cannot open: {len(adjustment_ids)} "
-            "adjustment(s) needed before the vote are unresolved; provide or "
-            "decline them, or pass access_override='reason'"
+            f"voting on {proposal_id} cannot open: {count} adjustment {requests} "
+            f"needed before the vote {are} unresolved ({ids}); provide or "
+            f"decline {them}, or pass access_override='reason'"
         )
 
 

@@ -729,6 +729,27 @@ def test_unmet_adjustment_of_the_electorate_holds_the_vote(ledger: Ledger) -> No
     assert ledger.proposal(p).access_override is None
 
 
+def test_the_refusal_of_a_vote_names_the_unmet_requests(ledger: Ledger) -> None:
+    """UnmetAdjustmentsError's message names each request to answer, by its id."""
+    admin, body, (a, b) = board_with(ledger, 2)
+    p = ledger.raise_proposal(body, proposers=[b], title="T", text="x")
+    one = ledger.request_adjustment(a, code="ER", proposal=p, needed_before="vote")
+    with pytest.raises(UnmetAdjustmentsError) as caught:
+        ledger.open_voting(p, by=admin)
+    assert str(caught.value) == (
+        f"voting on {p} cannot open: 1 adjustment request needed before the "
+        f"vote is unresolved ({one}); provide or decline it, or pass "
+        "access_override='reason'"
+    )
+    two = ledger.request_adjustment(b, code="BSL", proposal=p, needed_before="papers")
+    with pytest.raises(UnmetAdjustmentsError) as caught:
+        ledger.open_voting(p, by=admin)
+    assert (
+        f"2 adjustment requests needed before the vote are unresolved ({one}, "
+        f"{two}); provide or decline them" in str(caught.value)
+    )
+
+
 @pytest.mark.parametrize("needed_before", ["papers", "meeting", "vote"])
 def test_every_before_vote_stage_gates_and_any_resolution_releases(
     memory_ledger: Ledger, needed_before: str
