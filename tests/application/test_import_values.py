@@ -176,6 +176,11 @@ BAD: list[tuple[str, ExportChange, str]] = [
         where(lambda s: not s["unmet_adjustments"], access_override="in a hurry"),
         "unmet adjustment",
     ),
+    (
+        f"{PROPOSAL}.VotingOpened",
+        where(lambda s: bool(s["unmet_adjustments"]), access_override=None),
+        "needs an access override",
+    ),
     (f"{PROPOSAL}.VotingClosed", put(reason="whim"), "reason"),
     (f"{PROPOSAL}.VotingClosed", put(against=-1), "below zero"),
     (f"{PROPOSAL}.VotingClosed", put(lived_experience_participants=-1), "below zero"),

@@ -171,6 +171,12 @@ def _voting_opened(e: Proposal.VotingOpened) -> None:
     v.check_optional_text("access_override", e.access_override, limit=v.MAX_TITLE)
     if e.access_override is not None and not e.unmet_adjustments:
         raise InvalidInputError("an access override needs an unmet adjustment")
+    if e.unmet_adjustments and e.access_override is None:
+        # open_voting refuses unmet needs without one: the ladder reads the
+        # override to find the votes that opened over them.
+        raise InvalidInputError(
+            "a vote opened over unmet adjustments needs an access override"
+        )
     _ids("electorate", e.electorate, at_least=1)
     _ids("unmet_adjustments", e.unmet_adjustments)
 
