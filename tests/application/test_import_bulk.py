@@ -358,6 +358,36 @@ def test_an_import_refuses_a_ledger_written_to_before_its_insert(
         assert len(key_rows(ledger)) == len(before) + 1  # Someone Else's name key
 
 
+def test_an_import_that_loses_a_race_to_the_same_export_keeps_the_winners_whole(
+    shared_url: str, source: Source, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import beaten by one of the same file takes no key the winner relies on."""
+    url = shared_url
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
+        recorder = ledger._app.recorder
+        real = recorder.insert_events
+
+        def after_the_same_import(*args: Any, **kwargs: Any) -> Any:
+            with Ledger.open(url, master_key=TEST_MASTER_KEY) as other:
+                other.import_events(source.lines)
+            return real(*args, **kwargs)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(recorder, "insert_events", after_the_same_import)
+            with pytest.raises(errors.ConcurrencyError, match="during the import"):
+                ledger.import_events(source.lines)
+        assert ledger.position == len(source.lines) - 1
+        ledger._keys._plain.clear()  # read every key from the store
+        assert export_lines(ledger)[1:] == source.lines[1:]
+        assert ledger.audit_erasure().ok  # the erased member's tombstone stays
+        # The loser's keys seal nothing, and an erasure destroys them too.
+        kept = next(m.id for m in ledger.members() if m.id != source.erased)
+        admin = ledger.members()[0].id
+        ledger.erase_member(kept, by=admin if admin != kept else source.withdrawn)
+        assert all(r[3] is None for r in key_rows(ledger) if r[1] == str(kept))
+        assert ledger.audit_erasure().ok
+
+
 def test_a_malformed_file_touches_no_keys(ledger: Ledger, source: Source) -> None:
     """A line that does not replay is named; the key store is as it was."""
     before = key_rows(ledger)
