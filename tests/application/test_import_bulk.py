@@ -388,6 +388,33 @@ def test_an_import_that_loses_a_race_to_the_same_export_keeps_the_winners_whole(
         assert ledger.audit_erasure().ok
 
 
+def test_an_import_whose_keys_race_the_same_export_is_a_concurrency_error(
+    shared_url: str, source: Source, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two imports of one file making an erasure's tombstone at once: a conflict."""
+    url = shared_url
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
+        store = ledger._keys
+        real = store._insert_all
+        raced: list[bool] = []
+
+        def after_the_same_import(*args: Any, **kwargs: Any) -> Any:
+            if not raced:  # between the plan of the keys and their insert
+                raced.append(True)
+                with Ledger.open(url, master_key=TEST_MASTER_KEY) as other:
+                    other.import_events(source.lines)
+            return real(*args, **kwargs)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(store, "_insert_all", after_the_same_import)
+            with pytest.raises(errors.ConcurrencyError, match="during the import"):
+                ledger.import_events(source.lines)
+        assert ledger.position == len(source.lines) - 1
+        ledger._keys._plain.clear()  # read every key from the store
+        assert export_lines(ledger)[1:] == source.lines[1:]
+        assert ledger.audit_erasure().ok
+
+
 def test_a_malformed_file_touches_no_keys(ledger: Ledger, source: Source) -> None:
     """A line that does not replay is named; the key store is as it was."""
     before = key_rows(ledger)

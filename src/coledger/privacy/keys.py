@@ -589,7 +589,8 @@ class KeyStore(ABC):
         failed block deletes them again. The write's erasures and withdrawals
         come with it: a key of a purpose in *shredded* is stored destroyed from
         the start (its bytes exist only in memory, for sealing, until the block
-        ends), each member of *erased* gets a tombstone, and live keys of those
+        ends), each member of *erased* gets a tombstone (one another writer
+        stored meanwhile is taken as found), and live keys of those
         purposes already in the store are destroyed when the block ends. If the
         block raises, every row this made is deleted and nothing is destroyed,
         unless *stored*, asked with the failure, says the write may have landed
@@ -598,9 +599,7 @@ class KeyStore(ABC):
         """
         doomed = {(str(m), p) for m, purposes in shredded.items() for p in purposes}
         with self._lock:
-            rows, keys, stale = self._plan(needed, doomed, erased)
-            if rows or doomed:
-                self._insert_all(rows, bump=bool(doomed))
+            rows, keys, stale = self._insert_planned(needed, doomed, erased)
             self._current.update((pair, key_id) for pair, (key_id, _) in keys.items())
             self._plain.update(keys.values())
             failure: BaseException | None = None
@@ -626,6 +625,34 @@ class KeyStore(ABC):
                     self.destroy(member_id, live)
             if failure is not None:
                 raise failure
+
+    def _insert_planned(
+        self,
+        needed: Collection[tuple[UUID, str]],
+        doomed: set[tuple[str, str]],
+        erased: Collection[UUID],
+    ) -> tuple[
+        list[KeyRow], dict[tuple[UUID, str], tuple[str, bytes]], set[tuple[str, str]]
+    ]:
+        """Plan ``provision``'s rows and store them; what ``_plan`` returns."""
+        rows, keys, stale = self._plan(needed, doomed, erased)
+        if not rows and not doomed:
+            return rows, keys, stale
+        try:
+            self._insert_all(rows, bump=bool(doomed))
+        except DatabaseLockedError:
+            raise
+        except StorageError:
+            # Another write of the same erasures (an import of the same file)
+            # stored a tombstone since the plan: take it as found.
+            made = _tombstones(rows)
+            if not made:
+                raise
+            rows, keys, stale = self._plan(needed, doomed, erased)
+            if _tombstones(rows) == made:
+                raise
+            self._insert_all(rows, bump=bool(doomed))
+        return rows, keys, stale
 
     @contextlib.contextmanager
     def provisional(
@@ -711,6 +738,11 @@ class KeyStore(ABC):
             self._plain.pop(key_id, None)
             if self._current.get(pair) == key_id:
                 del self._current[pair]
+
+
+def _tombstones(rows: Sequence[KeyRow]) -> int:
+    """How many of *rows* are erasure tombstones."""
+    return sum(row[0].startswith("erased:") for row in rows)
 
 
 class MemoryKeyStore(KeyStore):
