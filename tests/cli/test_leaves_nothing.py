@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sqlite3
 import stat
@@ -15,7 +16,7 @@ import pytest
 
 from cli_helpers import KEY, POLIS, make_demo, need_polis, run, tables
 from coledger import Ledger, StorageError, demo
-from coledger.cli import main
+from coledger.cli import _common, main, transfer_commands
 from conftest import PG_BASE
 
 
@@ -558,3 +559,41 @@ def test_a_demo_whose_new_ledger_fails_to_open_leaves_no_file(
     monkeypatch.setenv("COLEDGER_MASTER_KEY", KEY)  # a key that needs no file
     assert main(["demo", "--db", "new.db"]) == 2
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_import_beaten_to_a_new_file_leaves_the_winners_ledger(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An import refused because another import filled the new file first keeps it."""
+    with Ledger.open("memory://") as source:
+        source.register_member("Ana Example")
+        (tmp_path / "year.jsonl").write_text(
+            "\n".join(_export_lines(source)) + "\n", encoding="utf-8"
+        )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", KEY)
+    real = _common.open_creating
+
+    def after_another_import(args: Any, url: str) -> Ledger:
+        # Another process imports the same file into the same new ledger first.
+        lines = (tmp_path / "year.jsonl").read_text(encoding="utf-8").splitlines()
+        with Ledger.open(url) as other:
+            other.import_events(lines)
+        return real(args, url)
+
+    monkeypatch.setattr(transfer_commands, "open_creating", after_another_import)
+    assert main(["import", "year.jsonl", "--db", "copy.db"]) == 1
+    assert "already holds 1 events" in capsys.readouterr().err
+    assert (tmp_path / "copy.db").exists()
+    assert (tmp_path / "copy.db.keys").exists()
+    with Ledger.open("sqlite:///copy.db") as copy:
+        assert [m.name for m in copy.members()] == ["Ana Example"]
+
+
+def _export_lines(ledger: Ledger) -> list[str]:
+    """The export of *ledger*, line by line."""
+    out = io.StringIO()
+    ledger.export(out)
+    return out.getvalue().splitlines()

@@ -8,6 +8,7 @@ import contextlib
 import errno
 import io
 import os
+import sqlite3
 import stat
 import sys
 import time
@@ -495,7 +496,9 @@ def open_creating(args: argparse.Namespace, url: str) -> Ledger:
 
 
 @contextlib.contextmanager
-def removed_if_new(url: str, *, opening: bool = False) -> Iterator[None]:
+def removed_if_new(
+    url: str, *, opening: bool = False, unless_written: bool = False
+) -> Iterator[None]:
     """Remove the ledger files and master key a failed creating command made.
 
     A new SQLite ledger is made when it is opened, before anything is
@@ -505,6 +508,9 @@ def removed_if_new(url: str, *, opening: bool = False) -> Iterator[None]:
     with what it locks: a SQLite ledger's files, or (*opening*) a ledger
     whose open failed and undid the key store it began. A PostgreSQL
     schema keeps its new key store once open, and so needs its key.
+    With *unless_written* (a command that writes all or nothing, such as an
+    import), a file that holds events by then is left whole: they are another
+    writer's, which made the file too (another import of it, run at once).
     """
     config = parse_url(url)
     made: list[Path] = [DEFAULT_KEY_FILE] if opening else []
@@ -517,10 +523,32 @@ def removed_if_new(url: str, *, opening: bool = False) -> Iterator[None]:
     try:
         yield
     except BaseException:
+        if unless_written and config.path in new and _holds_events(config.path):
+            raise
         for path in new:
             with contextlib.suppress(OSError):
                 path.unlink(missing_ok=True)
         raise
+
+
+def _holds_events(path: Path | None) -> bool:
+    """Whether the SQLite file at *path* holds an event, its WAL included.
+
+    True when it cannot say (a lock held, say), so that a file another
+    writer may be filling is not removed on a guess.
+    """
+    if path is None or not path.exists():
+        return False
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        ) as conn:
+            found = conn.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {EVENTS_TABLE})"  # noqa: S608
+            ).fetchone()
+    except sqlite3.Error as error:
+        return "no such table" not in str(error)
+    return bool(found[0])
 
 
 def _refuse_other_database(url: str) -> None:

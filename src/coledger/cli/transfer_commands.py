@@ -66,7 +66,8 @@ def _import(args: argparse.Namespace) -> int:
     # Checked before the ledger is opened: a bad file creates no ledger and no key.
     checked = read_export(_lines_of(source), str(source))
     url = storage_url(args.db)
-    with removed_if_new(url), open_creating(args, url) as ledger:
+    # All or nothing: events in the file after a failure are another writer's.
+    with removed_if_new(url, unless_written=True), open_creating(args, url) as ledger:
         moved = ledger.import_events(checked)
     if args.json:
         print(json.dumps({"events": moved.events, "seconds": moved.seconds}))
