@@ -805,6 +805,21 @@ def test_access_override_opens_and_is_recorded(ledger: Ledger) -> None:
     assert ledger.adjustment(need).status == "requested"
 
 
+def test_an_override_given_when_nothing_is_unmet_is_not_recorded(
+    ledger: Ledger,
+) -> None:
+    """A reason to override when every need was met leaves no override on record."""
+    admin, body, (a, b) = board_with(ledger, 2)
+    p = ledger.raise_proposal(body, proposers=[b], title="T", text="x")
+    need = ledger.request_adjustment(a, code="BSL", proposal=p, needed_before="vote")
+    ledger.provide_adjustment(need, by=admin)
+    ledger.open_voting(p, by=admin, access_override="just in case")
+    assert ledger.proposal(p).access_override is None
+    opened = list(ledger.history())[-1].event
+    assert opened.access_override is None  # type: ignore[attr-defined]
+    assert opened.unmet_adjustments == ()  # type: ignore[attr-defined]
+
+
 def test_meeting_adjustments_gate_proposals_raised_at_that_meeting(
     ledger: Ledger,
 ) -> None:
