@@ -322,6 +322,32 @@ def test_a_vote_dated_back_to_an_unmet_need_needs_an_override(ledger: Ledger) ->
     assert ledger.unmet_adjustments(p) == ()  # provided by now
 
 
+def test_a_vote_dated_at_the_instant_of_a_need_opens_over_it(ledger: Ledger) -> None:
+    """A need asked for at the very time a dated vote opens is unmet at that vote."""
+    at, ada, voters, p = _board_with_a_proposal(ledger)
+    need = ledger.request_adjustment(
+        voters[0], code="BSL", proposal=p, needed_before="vote", occurred_at=at(3)
+    )
+    ledger.provide_adjustment(need, by=ada, occurred_at=at(20))
+    with refused(ledger, UnmetAdjustmentsError):
+        ledger.open_voting(p, by=ada, occurred_at=at(3))
+    ledger.open_voting(p, by=ada, access_override="board agreed", occurred_at=at(3))
+    assert ledger.proposal(p).access_override == "board agreed"
+
+
+def test_a_vote_dated_at_the_instant_of_an_answer_finds_the_need_met(
+    ledger: Ledger,
+) -> None:
+    """A need answered at the very time a dated vote opens no longer holds it."""
+    at, ada, voters, p = _board_with_a_proposal(ledger)
+    need = ledger.request_adjustment(
+        voters[0], code="BSL", proposal=p, needed_before="vote", occurred_at=at(3)
+    )
+    ledger.provide_adjustment(need, by=ada, occurred_at=at(10))
+    ledger.open_voting(p, by=ada, occurred_at=at(10))
+    assert ledger.proposal(p).access_override is None
+
+
 def test_an_erased_voters_open_need_neither_shows_as_unmet_nor_holds_the_vote(
     ledger: Ledger,
 ) -> None:
