@@ -162,3 +162,15 @@ def test_a_member_erased_as_a_period_starts_is_not_in_its_v2() -> None:
             for s, u in ((0, 5), (5, 10))
         )
         assert (before, after) == (4, 3)
+
+
+def test_a_member_erased_at_an_instant_is_no_member_from_it() -> None:
+    """Membership holds up to an erasure's instant, and not at it."""
+    with Ledger.open("memory://") as ledger:
+        ada = person(ledger, "Ada", none_from=0)
+        sam = person(ledger, "Sam", joined=1)
+        ledger.erase_member(sam, by=ada, occurred_at=day(8))
+        member = ledger.facts().members[sam]
+        tick = timedelta(microseconds=1)
+        times = (day(1) - tick, day(1), day(8) - tick, day(8))
+        assert [member.member_at(at) for at in times] == [False, True, True, False]
