@@ -55,6 +55,11 @@ _LEDGER = "ledger"
 
 KeyRow = tuple[str, str, str, bytes | None]
 """A stored key: key id, member, purpose, wrapped bytes (None once destroyed)."""
+Plan = tuple[
+    list[KeyRow], dict[tuple[uuid.UUID, str], tuple[str, bytes]], set[tuple[str, str]]
+]
+"""What ``provision`` plans: the rows to store, the keys they hold by (member,
+purpose), and the live pairs it must destroy."""
 
 
 def generate_master_key() -> bytes:
@@ -631,9 +636,7 @@ class KeyStore(ABC):
         needed: Collection[tuple[UUID, str]],
         doomed: set[tuple[str, str]],
         erased: Collection[UUID],
-    ) -> tuple[
-        list[KeyRow], dict[tuple[UUID, str], tuple[str, bytes]], set[tuple[str, str]]
-    ]:
+    ) -> Plan:
         """Plan ``provision``'s rows and store them; what ``_plan`` returns."""
         rows, keys, stale = self._plan(needed, doomed, erased)
         if not rows and not doomed:
@@ -697,9 +700,7 @@ class KeyStore(ABC):
         needed: Collection[tuple[UUID, str]],
         doomed: set[tuple[str, str]],
         erased: Collection[UUID],
-    ) -> tuple[
-        list[KeyRow], dict[tuple[UUID, str], tuple[str, bytes]], set[tuple[str, str]]
-    ]:
+    ) -> Plan:
         """The rows and keys of ``provision``, and the live pairs it must destroy."""
         members = {str(m) for m, _ in needed} | {m for m, _ in doomed}
         members |= {str(m) for m in erased}
