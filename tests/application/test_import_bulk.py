@@ -358,28 +358,55 @@ def test_an_import_refuses_a_ledger_written_to_before_its_insert(
         assert len(key_rows(ledger)) == len(before) + 1  # Someone Else's name key
 
 
+def lose_to_the_same_import(
+    ledger: Ledger,
+    url: str,
+    source: Source,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    owner: object,
+    step: str,
+) -> None:
+    """Import *source*, beaten by another import of it when ``owner.step`` first runs.
+
+    The beaten import must be the ConcurrencyError cli.md describes, and the
+    winner's events all stored, read back with every key from the store.
+    """
+    real = getattr(owner, step)
+    raced: list[bool] = []
+
+    def after_the_same_import(*args: Any, **kwargs: Any) -> Any:
+        if not raced:
+            raced.append(True)
+            with Ledger.open(url, master_key=TEST_MASTER_KEY) as other:
+                other.import_events(source.lines)
+        return real(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(owner, step, after_the_same_import)
+        with pytest.raises(errors.ConcurrencyError, match="during the import"):
+            ledger.import_events(source.lines)
+    assert raced
+    assert ledger.position == len(source.lines) - 1
+    ledger._keys._plain.clear()  # read every key from the store
+    assert export_lines(ledger)[1:] == source.lines[1:]
+    assert ledger.audit_erasure().ok  # the erased member's tombstone stays
+
+
 def test_an_import_that_loses_a_race_to_the_same_export_keeps_the_winners_whole(
     shared_url: str, source: Source, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An import beaten by one of the same file takes no key the winner relies on."""
-    url = shared_url
-    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
+    with Ledger.open(shared_url, master_key=TEST_MASTER_KEY) as ledger:
         recorder = ledger._app.recorder
-        real = recorder.insert_events
-
-        def after_the_same_import(*args: Any, **kwargs: Any) -> Any:
-            with Ledger.open(url, master_key=TEST_MASTER_KEY) as other:
-                other.import_events(source.lines)
-            return real(*args, **kwargs)
-
-        with monkeypatch.context() as patch:
-            patch.setattr(recorder, "insert_events", after_the_same_import)
-            with pytest.raises(errors.ConcurrencyError, match="during the import"):
-                ledger.import_events(source.lines)
-        assert ledger.position == len(source.lines) - 1
-        ledger._keys._plain.clear()  # read every key from the store
-        assert export_lines(ledger)[1:] == source.lines[1:]
-        assert ledger.audit_erasure().ok  # the erased member's tombstone stays
+        lose_to_the_same_import(
+            ledger,
+            shared_url,
+            source,
+            monkeypatch,
+            owner=recorder,
+            step="insert_events",
+        )
         # The loser's keys seal nothing, and an erasure destroys them too.
         kept = next(m.id for m in ledger.members() if m.id != source.erased)
         admin = ledger.members()[0].id
@@ -392,27 +419,16 @@ def test_an_import_whose_keys_race_the_same_export_is_a_concurrency_error(
     shared_url: str, source: Source, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two imports of one file making an erasure's tombstone at once: a conflict."""
-    url = shared_url
-    with Ledger.open(url, master_key=TEST_MASTER_KEY) as ledger:
-        store = ledger._keys
-        real = store._insert_all
-        raced: list[bool] = []
-
-        def after_the_same_import(*args: Any, **kwargs: Any) -> Any:
-            if not raced:  # between the plan of the keys and their insert
-                raced.append(True)
-                with Ledger.open(url, master_key=TEST_MASTER_KEY) as other:
-                    other.import_events(source.lines)
-            return real(*args, **kwargs)
-
-        with monkeypatch.context() as patch:
-            patch.setattr(store, "_insert_all", after_the_same_import)
-            with pytest.raises(errors.ConcurrencyError, match="during the import"):
-                ledger.import_events(source.lines)
-        assert ledger.position == len(source.lines) - 1
-        ledger._keys._plain.clear()  # read every key from the store
-        assert export_lines(ledger)[1:] == source.lines[1:]
-        assert ledger.audit_erasure().ok
+    with Ledger.open(shared_url, master_key=TEST_MASTER_KEY) as ledger:
+        # between the plan of the keys and their insert
+        lose_to_the_same_import(
+            ledger,
+            shared_url,
+            source,
+            monkeypatch,
+            owner=ledger._keys,
+            step="_insert_all",
+        )
 
 
 def test_a_malformed_file_touches_no_keys(ledger: Ledger, source: Source) -> None:
