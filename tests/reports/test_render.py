@@ -421,6 +421,20 @@ def test_names_the_report_prints_take_no_control_characters(
     assert "Board of Trustees" in render(report, audience=audience, names=unused)
 
 
+@pytest.mark.parametrize("audience", sorted(AUDIENCES))
+def test_the_json_prints_no_name_so_refuses_none(
+    demo_ledger: Ledger, audience: str
+) -> None:
+    """The JSON holds no names, so a name it would not print is not refused."""
+    board = next(b for b in demo_ledger.bodies() if b.name == "Board of Trustees")
+    report = demo_ledger.power_sharing(body=board.id)
+    bad = "Board\nR1 value: 100%"
+    names = {str(board.id): bad, **{d.proposal: bad for d in report.decisions}}
+    out = render(report, audience=audience, format="json", names=names)
+    assert "R1 value: 100%" not in out
+    assert json.loads(out)["scope"]["id"] == str(board.id)
+
+
 def test_the_board_sees_which_decisions_d1_counts_were_made_out_of_the_forum(
     demo_report: PowerSharingReport,
 ) -> None:

@@ -66,15 +66,19 @@ def _check(
 
 
 def _check_names(
-    report: PowerSharingReport, audience: str, names: Mapping[str, str] | None
+    report: PowerSharingReport,
+    audience: str,
+    format: str,  # noqa: A002 (as render's)
+    names: Mapping[str, str] | None,
 ) -> None:
     """Refuse a name the report would print if it holds a control character.
 
     Only the names this report uses are checked (the scope's, and for the
     board the proposals' titles), so a host may pass a wider mapping; an
-    empty name is not printed (the report falls back to its own words).
+    empty name is not printed (the report falls back to its own words), and
+    the JSON prints none.
     """
-    if not names:
+    if not names or format == "json":
         return
     used = [str(report.scope.id)] if report.scope.id is not None else []
     if audience == "board":
@@ -120,7 +124,7 @@ def render(
         group=group,
         thresholds=thresholds,
     )
-    _check_names(report, audience, names)
+    _check_names(report, audience, format, names)
     thresholds = report_thresholds(report, thresholds)
     # Spaces around either are not printed (check_text refused blank ones).
     organisation = organisation.strip() if organisation else None
