@@ -201,6 +201,20 @@ def test_subject_access_holds_what_became_of_the_member_s_requests() -> None:
         assert len(events_of(ledger.subject_access(kim), "Adjustment.Provided")) == 1
 
 
+def test_subject_access_holds_a_decline_of_the_member_s_request() -> None:
+    """A request someone else declined is in the member's report, alternative too."""
+    with Ledger.open("memory://") as ledger:
+        admin, sam, _, _ = staff_proposal(ledger)
+        request = ledger.request_adjustment(sam, code="LP", by=admin)
+        ledger.decline_adjustment(
+            request, by=admin, reason="alternative_offered", alternative="ER"
+        )
+        declines = events_of(ledger.subject_access(sam), "Adjustment.Declined")
+        assert [(e["originator_id"], e["alternative"]) for e in declines] == [
+            (str(request), "ER")
+        ]
+
+
 def test_subject_access_holds_the_completion_of_the_member_s_actions() -> None:
     """An action the member owns, marked done by someone else, is in their report."""
     with Ledger.open("memory://") as ledger:

@@ -51,7 +51,7 @@ class _Own:
         """Whether *event* is about the member, noting the records it makes theirs.
 
         Besides the events that name the member, those of their adjustment
-        requests (provided, withdrawn), the feedback and amendments that
+        requests (provided, declined, withdrawn), the feedback and amendments that
         take up their comments, and the completion of actions they own.
         """
         if isinstance(event, Adjustment.Requested) and event.member == self.member:
