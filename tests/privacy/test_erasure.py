@@ -21,7 +21,7 @@ from eventsourcing.utils import resolve_topic
 from psycopg import sql
 
 from coledger import Ledger
-from coledger.domain import LedgerAggregate
+from coledger.domain import LedgerAggregate, Member
 from coledger.domain.values import ERASED
 from coledger.errors import NotAMemberError, PrivacyError, StorageError
 from coledger.privacy.classification import Purpose, Sealed, classify, sealed_fields
@@ -636,3 +636,37 @@ def test_kept_facts_forget_a_shredded_declaration(ledger: Ledger, shred: str) ->
     assert kept == rebuilt
     now = ledger.power_sharing().to_json()["indicators"]
     assert now == ledger.power_sharing(as_of=ledger.position).to_json()["indicators"]
+
+
+def test_erasure_empties_the_member_record_but_not_its_events() -> None:
+    """An erased member's record has no consent, condition or supporters; events do."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        kim = ledger.register_member("Kim", by=admin)
+        helper = ledger.register_member("Helper", by=admin)
+        ledger.declare_lived_experience(
+            kim,
+            categories=["DIS"],
+            consent="easy_read_consent",
+            condition="dpa_sch1_para8_equality",
+        )
+        ledger.authorise_supporter(kim, helper, by=kim)
+        declared = ledger.member(kim)
+        ledger.erase_member(kim, by=admin)
+        erased = ledger.member(kim)
+        kept: Member = ledger._app.repository.get(kim, version=declared.version)
+    assert (declared.consent, declared.condition) == (
+        "easy_read_consent",
+        "dpa_sch1_para8_equality",
+    )
+    assert declared.supporters == frozenset({helper})
+    assert (erased.consent, erased.condition, erased.supporters) == (
+        None,
+        None,
+        frozenset(),
+    )
+    assert (kept.consent, kept.condition, kept.supporters) == (
+        "easy_read_consent",
+        "dpa_sch1_para8_equality",
+        frozenset({helper}),
+    )
