@@ -308,3 +308,20 @@ def test_the_adjustment_catalogue_cannot_be_changed_from_outside() -> None:
         coledger.ADJUSTMENT_CATALOGUE["NEW"] = "An adjustment of our own"  # type: ignore[index]
     assert "NEW" not in coledger.ADJUSTMENT_CATALOGUE
     assert len(coledger.ADJUSTMENT_CATALOGUE) == 48
+
+
+def test_a_storage_failure_reads_as_one_line() -> None:
+    """A driver's message over several lines (libpq's hint) is one line in the error."""
+    with pytest.raises(StorageError) as failure:
+        Ledger.open("postgresql://nobody@127.0.0.1:1/test", master_key=TEST_MASTER_KEY)
+    assert "Connection refused" in str(failure.value)
+    assert "\n" not in str(failure.value)
+    assert "\t" not in str(failure.value)
+    assert "Is the server running" in str(failure.value)  # the hint is kept
+
+
+def test_a_locked_database_names_its_file_on_one_line() -> None:
+    """A line break in a locked SQLite file's path is escaped in the message."""
+    locked = errors.DatabaseLockedError("/srv/led\nger.db", 30)
+    assert locked.where == "/srv/led\nger.db"
+    assert str(locked).startswith("the database /srv/led\\nger.db is locked")

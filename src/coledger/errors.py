@@ -450,7 +450,17 @@ class ProofError(AuditError):
 
 
 class StorageError(LedgerError):
-    """The storage backend failed or could not be reached."""
+    """The storage backend failed or could not be reached.
+
+    The message is written on one line: a driver's may run over several
+    (libpq adds a hint on a line of its own), and a path may hold a line
+    break, yet a message is one line, as a log or a terminal shows it.
+    """
+
+    def __init__(self, *args: object) -> None:
+        if args and isinstance(args[0], str) and not args[0].isprintable():
+            args = (shown_on_one_line(" ".join(args[0].split())), *args[1:])
+        super().__init__(*args)
 
 
 class LedgerClosedError(LedgerError):
@@ -486,9 +496,9 @@ class DatabaseLockedError(StorageError):
         self.where = where
         self.waited = waited
         super().__init__(
-            f"the database {where} is locked by another process, which held it "
-            f"for longer than the {waited:g} seconds allowed; no event was "
-            "stored: try again once that process has finished"
+            f"the database {shown_on_one_line(where)} is locked by another "
+            f"process, which held it for longer than the {waited:g} seconds "
+            "allowed; no event was stored: try again once that process has finished"
         )
 
 
