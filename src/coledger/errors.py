@@ -220,6 +220,7 @@ class NotFoundError(LedgerError, LookupError):
     ) -> None:
         self.record_id = record_id
         self.found = found
+        self.on = on
         message = f"no {self.kind} with id {record_id}"
         if on is not None:
             message += f" on {on}"

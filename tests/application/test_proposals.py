@@ -201,6 +201,22 @@ def test_a_comment_of_another_proposal_is_refused_naming_the_proposal(
         ledger.amend_proposal(p, by=sam, title="P2", takes_up=[elsewhere])
 
 
+def test_an_unknown_comment_carries_the_proposal_it_was_looked_for_on(
+    ledger: Ledger,
+) -> None:
+    """The refusal's ``on`` names the proposal, and ``record_id`` the comment."""
+    _admin, sam, kim, board = setting(ledger)
+    p = ledger.raise_proposal(board, proposers=[sam], title="P", text="x")
+    q = ledger.raise_proposal(board, proposers=[kim], title="Q", text="y")
+    elsewhere = ledger.comment(q, author=sam, text="On Q")
+    with refused(ledger, UnknownCommentError) as refusal:
+        ledger.amend_proposal(p, by=sam, title="P2", takes_up=[elsewhere])
+    error = refusal.value
+    assert isinstance(error, UnknownCommentError)
+    assert error.record_id == elsewhere
+    assert error.on == f"proposal {p}"
+
+
 def test_steps_on_a_proposal_come_no_earlier_than_its_raising(ledger: Ledger) -> None:
     """Each step on a proposal dated before its raising is refused, storing nothing."""
     admin, sam, kim, board = setting(ledger)
