@@ -203,3 +203,16 @@ def test_a_signature_that_differs_from_the_code_is_caught() -> None:
         "issue_papers",
         "coledger.transfer.read_export",
     }
+
+
+def test_the_tutorial_gives_a_row_to_every_branch_of_the_error_hierarchy() -> None:
+    """Each direct subclass of LedgerError has a row in the tutorial's table."""
+    tutorial = (PAGE.parent / "tutorial.md").read_text(encoding="utf-8")
+    section = tutorial.split("## 17. Handling errors", 1)[1].split("\n## ", 1)[0]
+    rows = {
+        line.split("|")[1].strip().split()[0].strip("`").rsplit(".", 1)[-1]
+        for line in section.splitlines()
+        if line.startswith("| `")
+    }
+    branches = {cls.__name__ for cls in coledger.LedgerError.__subclasses__()}
+    assert branches - rows == set()
