@@ -164,6 +164,26 @@ def test_an_out_ending_in_a_slash_names_a_folder_and_is_refused(
     assert not (ledger_dir / "made").exists()
 
 
+DOT_NAMES = [
+    [*command[:-1], name] for command in EMPTY for name in (".", "made/.", "..")
+]
+
+
+@pytest.mark.parametrize("command", DOT_NAMES, ids=lambda c: " ".join(c[0:1] + c[-1:]))
+def test_an_out_ending_in_a_dot_names_a_folder_and_is_refused(
+    ledger_dir: Path, command: list[str]
+) -> None:
+    """--out . (or made/., or ..) exits 2 with one line, never a traceback."""
+    before = files(ledger_dir)
+    result = run(*command, cwd=ledger_dir)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"coledger: --out {command[-1]!r} names a folder: give a file name\n"
+    )
+    assert files(ledger_dir) == before
+    assert not (ledger_dir / "made").exists()
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "html"])
 def test_a_report_on_stdout_is_the_file_out_writes(ledger_dir: Path, fmt: str) -> None:
     """A report printed to stdout is what --out writes, with no blank line added."""

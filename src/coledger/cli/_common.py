@@ -283,6 +283,7 @@ def output_file(text: str, option: str = "--out", *, hint: str = OUT_HINT) -> Pa
     file made would take the folder's name. ``-`` would mean standard output,
     which a command that prints its result takes before calling this: here it
     is refused, rather than made a file named '-' (*hint* says what to do).
+    A name ending in '.' or '..' names a folder too.
     """
     if text == STDIO:
         raise CommandError(
@@ -293,6 +294,10 @@ def output_file(text: str, option: str = "--out", *, hint: str = OUT_HINT) -> Pa
     if text.endswith(ends):
         msg = f"{option} {text!r} ends in {text[-1]!r}, so it names a folder: "
         raise CommandError(msg + "give a file name")
+    # Path drops a last '.', so 'made/.' would make a file 'made'; '.' and '..'
+    # are folders, whose FILE.part has no name to take.
+    if text.rsplit(os.sep, 1)[-1] in (os.curdir, os.pardir):
+        raise CommandError(f"{option} {text!r} names a folder: give a file name")
     return named_file(text, option)
 
 
