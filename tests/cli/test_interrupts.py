@@ -106,6 +106,37 @@ def test_ctrl_c_prints_one_line_and_exits_130(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["input.txt"]
 
 
+def test_sigterm_stops_a_command_as_ctrl_c_does_and_exits_143(tmp_path: Path) -> None:
+    """SIGTERM (kill, timeout) gives Ctrl-C's one line and cleanup, and exit 143."""
+    fifo = tmp_path / "input.txt"
+    os.mkfifo(fifo)
+    child = subprocess.Popen(
+        [COLEDGER, "import", str(fifo)],
+        cwd=tmp_path,
+        env={**os.environ, "COLEDGER_MASTER_KEY": KEY},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    writer = None
+    try:
+        writer = wait_for_reader(fifo, child)
+        child.send_signal(signal.SIGTERM)
+        out, err = child.communicate(timeout=60)
+    finally:
+        if writer is not None:
+            os.close(writer)
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert (child.returncode, out) == (143, ""), err
+    assert err == (
+        "coledger: interrupted; the ledger holds all of what this command "
+        "writes, or none of it\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["input.txt"]
+
+
 def stopped(ledger: Ledger, seed: int) -> None:
     """Record the start of a year, then stop as Ctrl-C would."""
     ledger.register_member("First of the year")

@@ -4,7 +4,7 @@ Exit codes: 0 done; 1 the ledger refused (a LedgerError, with one line saying
 why) or ``verify`` found the log FAILED; 2 could not run (bad usage, an
 unreadable file, a storage URL that cannot work, no master key); ``verify``
 also exits 3 for PARTIAL; 130 Ctrl-C stopped it (one line says what it left
-written).
+written); 143 SIGTERM stopped it, as Ctrl-C would.
 
 The master key comes from ``--key-file``, else the ``COLEDGER_MASTER_KEY``
 environment variable, else the file ``./coledger.master-key`` if it exists.
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import signal
 import sys
 import textwrap
 import unicodedata
@@ -135,8 +136,23 @@ def _one_line(text: str) -> str:
     )
 
 
+_TERMINATED: list[int] = []
+"""The signal number once SIGTERM arrived: the exit code says which stopped it."""
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    """Stop on SIGTERM (kill, timeout, a service manager) as on Ctrl-C.
+
+    The same cleanup runs (a FILE.part of personal data removed, a demo's
+    new ledger taken away) and the same one line says what is left.
+    """
+    _TERMINATED.append(signum)
+    raise KeyboardInterrupt
+
+
 def run() -> None:
     """Console-script entry point."""
+    signal.signal(signal.SIGTERM, _terminate)
     # A command cut short because its reader (head, say) went away did no
     # wrong: it exits 0. One that had finished keeps its own exit code, which
     # for verify and erasure-audit is the verdict.
@@ -169,7 +185,7 @@ def run() -> None:
         sys.unraisablehook = _ignore
         said = str(interrupt) if isinstance(interrupt, Interrupted) else "interrupted"
         print(f"coledger: {said}", file=sys.stderr)
-        code = EXIT_INTERRUPTED
+        code = 128 + _TERMINATED[0] if _TERMINATED else EXIT_INTERRUPTED
     sys.exit(code)
 
 
