@@ -68,17 +68,32 @@ def wait_for_open(path: Path, child: subprocess.Popen[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("command", "said"),
+    ("command", "stop", "code", "said"),
     [
-        (["verify", "--checkpoint"], "nothing was written"),
-        (["import"], "the ledger holds all of what this command writes, or none of it"),
+        (["verify", "--checkpoint"], signal.SIGINT, 130, "nothing was written"),
+        (
+            ["import"],
+            signal.SIGINT,
+            130,
+            "the ledger holds all of what this command writes, or none of it",
+        ),
+        (
+            ["import"],
+            signal.SIGTERM,
+            143,
+            "the ledger holds all of what this command writes, or none of it",
+        ),
     ],
-    ids=["verify", "import"],
+    ids=["verify", "import", "import-sigterm"],
 )
-def test_ctrl_c_prints_one_line_and_exits_130(
-    tmp_path: Path, command: list[str], said: str
+def test_ctrl_c_or_sigterm_prints_one_line_and_exits_by_its_signal(
+    tmp_path: Path, command: list[str], stop: signal.Signals, code: int, said: str
 ) -> None:
-    """SIGINT while a command reads gives one line on stderr, no traceback, exit 130."""
+    """SIGINT or SIGTERM while a command reads: one line on stderr, no traceback.
+
+    The exit code is 128 and the signal's number (130 for Ctrl-C, 143 for
+    SIGTERM from kill or timeout), and nothing is left written.
+    """
     fifo = tmp_path / "input.txt"
     os.mkfifo(fifo)
     child = subprocess.Popen(
@@ -93,7 +108,7 @@ def test_ctrl_c_prints_one_line_and_exits_130(
     try:
         # Held open and never written to: the command waits for its input.
         writer = wait_for_reader(fifo, child)
-        child.send_signal(signal.SIGINT)
+        child.send_signal(stop)
         out, err = child.communicate(timeout=60)
     finally:
         if writer is not None:
@@ -101,39 +116,8 @@ def test_ctrl_c_prints_one_line_and_exits_130(
         if child.poll() is None:
             child.kill()
             child.communicate()
-    assert (child.returncode, out) == (130, ""), err
+    assert (child.returncode, out) == (code, ""), err
     assert err == f"coledger: interrupted; {said}\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["input.txt"]
-
-
-def test_sigterm_stops_a_command_as_ctrl_c_does_and_exits_143(tmp_path: Path) -> None:
-    """SIGTERM (kill, timeout) gives Ctrl-C's one line and cleanup, and exit 143."""
-    fifo = tmp_path / "input.txt"
-    os.mkfifo(fifo)
-    child = subprocess.Popen(
-        [COLEDGER, "import", str(fifo)],
-        cwd=tmp_path,
-        env={**os.environ, "COLEDGER_MASTER_KEY": KEY},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    writer = None
-    try:
-        writer = wait_for_reader(fifo, child)
-        child.send_signal(signal.SIGTERM)
-        out, err = child.communicate(timeout=60)
-    finally:
-        if writer is not None:
-            os.close(writer)
-        if child.poll() is None:
-            child.kill()
-            child.communicate()
-    assert (child.returncode, out) == (143, ""), err
-    assert err == (
-        "coledger: interrupted; the ledger holds all of what this command "
-        "writes, or none of it\n"
-    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["input.txt"]
 
 
