@@ -29,17 +29,20 @@ class VotingCommands(LedgerCore):
         electorate = set(self._body(record.body).voting_members)
         return self._unmet(record, electorate)
 
-    def _last_access_step(self, record: Proposal, voters: set[UUID]) -> datetime | None:
+    def _last_access_step(
+        self, record: Proposal, open_now: tuple[UUID, ...]
+    ) -> datetime | None:
         """The latest answer to a need before *record*'s vote, for it or its meeting.
 
-        Or the latest such need of *voters* still open, if later: an opening
-        that finds it unmet comes no earlier than it was asked for.
+        Or the latest of *open_now*, the voters' such needs still open, if
+        later: an opening that finds one unmet comes no earlier than it was
+        asked for.
         """
         linked = self._linked_requests(record)
-        open_ = set(self._unmet(record, voters))
+        still_open = set(open_now)
         return latest(
             *(a.resolved_at for a in linked if a.needed_before in v.NEEDED_BEFORE_VOTE),
-            *(a.requested_at for a in linked if a.id in open_),
+            *(a.requested_at for a in linked if a.id in still_open),
         )
 
     def open_voting(
@@ -76,6 +79,8 @@ class VotingCommands(LedgerCore):
             body = self._body(record.body)
             # An erased member keeps the seat on record but can never vote again.
             electorate = tuple(m for m in body.voting_members if not self._is_erased(m))
+            voters = set(electorate)
+            open_now = self._unmet(record, voters)
             # By default no earlier than the steps it must follow, which a
             # writer with a faster clock may have dated after this one's now,
             # the answers to needs it will find met, and the needs it will
@@ -84,7 +89,7 @@ class VotingCommands(LedgerCore):
                 record.last_step_at,
                 body.rule_since,
                 body.voting_seats_changed_at,
-                self._last_access_step(record, set(electorate)),
+                self._last_access_step(record, open_now),
                 called_off,
             )
             ctx = self._ctx(actor, occurred_at, source_ref, not_before=follows)
@@ -107,8 +112,11 @@ class VotingCommands(LedgerCore):
             # Dated by the caller, the opening meets the requests as they stood
             # then; at the default time, as they stand now (a provision may be
             # dated a little ahead of this clock).
-            when = None if occurred_at is None else ctx.occurred_at
-            unmet = self._unmet(record, set(electorate), when)
+            unmet = (
+                open_now
+                if occurred_at is None
+                else self._unmet(record, voters, ctx.occurred_at)
+            )
             if unmet and access_override is None:
                 raise errors.UnmetAdjustmentsError(record.id, unmet)
             record.open_voting(
