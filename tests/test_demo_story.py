@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -15,6 +17,8 @@ from coledger.domain.meeting import Meeting
 from coledger.domain.project import Project
 from coledger.domain.proposal import Proposal
 from coledger.errors import InvalidInputError
+
+CLI_DOCS = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 
 
 def _events(ledger: Ledger) -> list[LedgerAggregate.Event]:
@@ -141,3 +145,23 @@ def test_demo_year_ends_with_2025_whatever_the_seed(seed: int) -> None:
         record_year(ledger, seed=seed)
         years = {recorded.event.occurred_at.year for recorded in ledger.history()}
     assert years == {2025}
+
+
+def test_cli_docs_tell_the_demo_recorded_order_as_it_is(demo_ledger: Ledger) -> None:
+    """cli.md says the demo enters all meetings before its proposals, as it does."""
+    events = _events(demo_ledger)
+    first_raised = next(
+        i for i, e in enumerate(events) if isinstance(e, Proposal.Raised)
+    )
+    last_meeting = max(
+        i for i, e in enumerate(events) if isinstance(e, Meeting.AttendanceRecorded)
+    )
+    assert last_meeting < first_raised
+    assert events[last_meeting].occurred_at > events[first_raised].occurred_at
+    assert any(a.occurred_at > b.occurred_at for a, b in pairwise(events))
+    said = " ".join(CLI_DOCS.read_text(encoding="utf-8").split())
+    assert "recorded order follows the year" not in said
+    assert (
+        "the whole year's meetings, then each proposal from its raising to its "
+        "follow-through, so its recorded order is not the order of the year's dates"
+    ) in said
