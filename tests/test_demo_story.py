@@ -165,3 +165,16 @@ def test_cli_docs_tell_the_demo_recorded_order_as_it_is(demo_ledger: Ledger) -> 
         "the whole year's meetings, then each proposal from its raising to its "
         "follow-through, so its recorded order is not the order of the year's dates"
     ) in said
+
+
+@pytest.mark.parametrize("seed", [1, 2025])
+def test_demo_declines_offer_another_adjustment_than_the_one_asked_for(
+    seed: int,
+) -> None:
+    """A request the demo declines with an alternative is offered a different need."""
+    with Ledger.open("memory://") as ledger:
+        record_year(ledger, seed=seed)
+        declined = [a for a in ledger.adjustments() if a.status == "declined"]
+    assert declined
+    assert all(a.alternative is not None for a in declined)
+    assert [a.code for a in declined if a.alternative == a.code] == []

@@ -459,9 +459,10 @@ class _Year:
         staff = self.people["staff"]
         for member in electorate:
             if rng.random() < 0.15:
+                code = rng.choice(ADJUSTMENT_CODES)
                 adjustment = ledger.request_adjustment(
                     member,
-                    code=rng.choice(ADJUSTMENT_CODES),
+                    code=code,
                     proposal=proposal,
                     needed_before="vote",
                     needed_by=self.at(day + 3),
@@ -479,7 +480,9 @@ class _Year:
                         adjustment,
                         by=rng.choice(staff),
                         reason="alternative_offered",
-                        alternative="PLS",
+                        # Another need than the one asked for: a plain
+                        # language summary, or for one asked for, Easy Read.
+                        alternative="PLS" if code != "PLS" else "ER",
                         occurred_at=self.at(day + 2),
                     )
                 else:
