@@ -243,3 +243,32 @@ def test_every_checkpoint_shown_opens_under_a_key_its_page_shows() -> None:
             assert len(codes) < len(pinned), f"{path.name}: {note.group(0)} {codes}"
             opened += 1
     assert opened >= 3  # cli.md's and the auditor's guide's two
+
+
+def test_the_json_shape_shows_the_demo_reports_own_numbers(
+    demo_report: PowerSharingReport,
+) -> None:
+    """The numbers in indicators.md's JSON shape are the demo report's own."""
+    text = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
+    shape = text[text.index("## The JSON shape") :]
+    shape = shape[: shape.index("\n```\n", shape.index("```text") + 1)]
+    data = demo_report.to_json()
+    a1, d3 = data["indicators"]["A1"], data["indicators"]["D3"]
+    shown = {
+        "as_of": re.search(r'"as_of": (\d+)', shape),
+        "tree_size": re.search(r'"tree_size": (\d+)', shape),
+        "A1 value": re.search(r'"A1": \{"value": ([\d.]+)', shape),
+        "A1 people": re.search(r'"people": (\d+)', shape),
+        "A1 groups": re.search(r'"groups": (\[[\d, ]+\])', shape),
+        "D3 groups": re.search(r"as D3's (\[[\d, ]+\])", shape),
+        "tag_people": re.search(r'"tag_people": (\[[\d, ]+\])', shape),
+    }
+    assert {k: m and m.group(1) for k, m in shown.items()} == {
+        "as_of": str(data["as_of"]),
+        "tree_size": str(data["tree_size"]),
+        "A1 value": str(a1["value"]),
+        "A1 people": str(a1["people"]),
+        "A1 groups": str(a1["groups"]),
+        "D3 groups": str(d3["groups"]),
+        "tag_people": str(data["tag_people"]),
+    }
