@@ -83,6 +83,8 @@ def describe(  # noqa: C901, PLR0911, PLR0912
     actions: Mapping[UUID, str] | None = None,
     meetings: Mapping[UUID, str] | None = None,
     requests: Mapping[UUID, str] | None = None,
+    *,
+    proposals: Mapping[UUID, str] | None = None,
 ) -> str:
     """What *event* records, in one plain sentence (without who did it).
 
@@ -92,7 +94,9 @@ def describe(  # noqa: C901, PLR0911, PLR0912
     steps (its papers, attendance, check-ins, needs and cancellation), which
     record none, say which meeting they were at; *requests* the
     need asked for by each request's id (``(BSL) for Kim``), so that an
-    answer or a withdrawal, which records neither, says which it was about.
+    answer or a withdrawal, which records neither, says which it was about;
+    *proposals* the title of each proposal by its id, so that a vote noted
+    on a meeting, which records only the id, says which proposal it was on.
     """
     e: Any = event
     match event:
@@ -178,6 +182,10 @@ def describe(  # noqa: C901, PLR0911, PLR0912
             )
         case Meeting.Cancelled():
             return f"called off {_meeting(meetings, e)}"
+        case Meeting.VoteOpened():
+            title = (proposals or {}).get(e.proposal)
+            on = "a proposal" if title is None else f"the proposal '{title}'"
+            return f"opened a vote at {_meeting(meetings, e)} on {on}"
         case Body.SeatAssigned():
             return f"seated {namer(e.member)} ({e.seat})"
         case Body.SeatVacated():
@@ -234,8 +242,9 @@ def _shown(event: LedgerAggregate.Event, ids: set[UUID], called_off: set[UUID]) 
     """
     if isinstance(event, Meeting.Cancelled) and event.originator_id in called_off:
         return True
-    # A meeting's note of a vote opening repeats the proposal's own entry.
-    return event.originator_id in ids and not isinstance(event, Meeting.VoteOpened)
+    # A meeting's note of a vote opening repeats the proposal's own entry, if shown.
+    repeated = isinstance(event, Meeting.VoteOpened) and event.proposal in ids
+    return event.originator_id in ids and not repeated
 
 
 def _raised_at(ledger: Ledger, view: ProposalView) -> MeetingView | None:
@@ -245,14 +254,17 @@ def _raised_at(ledger: Ledger, view: ProposalView) -> MeetingView | None:
 
 def _project_records(
     ledger: Ledger, project: UUID
-) -> tuple[set[UUID], list[ProposalView], dict[UUID, str]]:
-    """The ids of a project's records, its proposals, and its meetings' titles.
+) -> tuple[set[UUID], list[ProposalView], dict[UUID, str], dict[UUID, str]]:
+    """The ids of a project's records, its proposals, its meetings' titles...
 
-    Its meetings are those called for it and those one of its proposals was
-    raised at, as the reports read them: each with its requests.
+    ...and the titles of the other proposals raised at its meetings, whose
+    votes, opened there, its meetings note. Its meetings are those called for
+    it and those one of its proposals was raised at, as the reports read
+    them: each with its requests.
     """
     ids = {ledger.project(project).id}
-    proposals = [p for p in ledger.proposals() if p.project == project]
+    every = ledger.proposals()
+    proposals = [p for p in every if p.project == project]
     raised_at = {p.meeting for p in proposals if p.meeting is not None}
     for p in proposals:
         ids |= {p.id, *p.adjustments}
@@ -261,7 +273,8 @@ def _project_records(
         if m.project == project or m.id in raised_at:
             ids |= {m.id, *m.adjustments}
             titles[m.id] = m.title
-    return ids, proposals, titles
+    others = {p.id: p.title for p in every if p.meeting in titles and p.id not in ids}
+    return ids, proposals, titles, others
 
 
 def timeline(
@@ -291,6 +304,7 @@ def timeline(
     if proposal is not None:
         view = ledger.proposal(proposal)
         ids, proposals, meetings = {view.id, *view.adjustments}, [view], {}
+        others: dict[UUID, str] = {}  # its meeting's notes of votes are not shown
         held_at = _raised_at(ledger, view)
         if held_at is not None:
             ids |= set(held_at.adjustments)
@@ -298,7 +312,7 @@ def timeline(
             called_off.add(held_at.id)
     else:
         assert project is not None  # noqa: S101 (checked above)
-        ids, proposals, meetings = _project_records(ledger, project)
+        ids, proposals, meetings, others = _project_records(ledger, project)
     actions = {a.id: a.description for p in proposals for a in p.actions}
     namer = _Names(ledger)
     requests: dict[UUID, str] = {}  # each request's need, for its answers
@@ -318,7 +332,7 @@ def timeline(
                 event.timestamp,
                 namer(event.actor),
                 type(event).__qualname__,
-                describe(event, namer, actions, meetings, requests),
+                describe(event, namer, actions, meetings, requests, proposals=others),
                 event.source_ref,
             )
         )

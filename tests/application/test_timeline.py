@@ -410,3 +410,31 @@ def test_a_timeline_under_way_stops_naming_a_member_erased_meanwhile(
         "declined the adjustment ([erased]) for [erased] (unavailable)",
     ]
     assert not any("Kim" in text or "BSL" in text for text in said[2:])
+
+
+def test_a_project_timeline_shows_a_vote_opened_at_its_meeting_on_another_proposal(
+    memory_ledger: Ledger,
+) -> None:
+    """A vote at a project's meeting on a proposal not of the project is shown."""
+    ledger = memory_ledger
+    pat, kim, board = _people_and_board(ledger)
+    for member in (pat, kim):
+        ledger.assign_seat(board, member, by=pat)
+    project = ledger.start_project("Kit", label="co_production", by=pat)
+    meeting = _june(ledger, board, pat, project=project, starts_at=LATER)
+    p = ledger.raise_proposal(
+        board, proposers=[pat], title="Fees", text="Lower fees.", meeting=meeting
+    )
+    need = ledger.request_adjustment(
+        kim, code="BSL", meeting=meeting, needed_before="vote"
+    )
+    ledger.open_voting(p, by=pat, access_override="no interpreter free")
+    ledger.provide_adjustment(need, by=pat)
+    said = [(e.kind, e.text) for e in timeline(ledger, project=project)][-2:]
+    assert said == [
+        (
+            "Meeting.VoteOpened",
+            "opened a vote at the meeting 'June' on the proposal 'Fees'",
+        ),
+        ("Adjustment.Provided", "provided the adjustment (BSL) for Kim Example"),
+    ]

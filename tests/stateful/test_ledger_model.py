@@ -711,14 +711,18 @@ class Model:
     source_refs: dict[str, UUID] = field(default_factory=dict)
     projects: dict[UUID, ProjectModel] = field(default_factory=dict)
     meetings: dict[UUID, MeetingModel] = field(default_factory=dict)
-    steps: list[tuple[UUID, str, datetime]] = field(default_factory=list)
-    """(project or meeting, kind, when) of each of their steps, in recorded order."""
+    steps: list[tuple[UUID, str, datetime, UUID | None]] = field(default_factory=list)
+    """(project or meeting, kind, when, a project whose timeline leaves it out) of
+    each of their steps, in recorded order: a vote noted on a meeting is left
+    out of the timeline of the project of the proposal voted on, which shows
+    that proposal's own entry instead."""
 
     def project_log(self, project: UUID) -> list[tuple[str, datetime]]:
         """(kind, when) of the steps a project's timeline lists as its own.
 
         Its own, and its meetings': those called for it, and those one of
-        its proposals was raised at.
+        its proposals was raised at; of the votes noted on those meetings,
+        those on proposals of other projects or none.
         """
         meetings = {m for m, held in self.meetings.items() if held.project == project}
         meetings |= {
@@ -728,8 +732,8 @@ class Model:
         }
         return [
             (kind, at)
-            for record, kind, at in self.steps
-            if record == project or record in meetings
+            for record, kind, at, left_out_of in self.steps
+            if (record == project or record in meetings) and left_out_of != project
         ]
 
     def unmet(self, proposal: UUID) -> set[UUID]:
@@ -1884,7 +1888,7 @@ class LedgerMachine(RuleBasedStateMachine):
             self.model.projects[project] = ProjectModel(
                 "Batch work", instant, [(instant, label)]
             )
-            self.model.steps.append((project, "Project.Started", instant))
+            self.model.steps.append((project, "Project.Started", instant, None))
         event("batch stored")
 
     @precondition(lambda self: bool(self.model.bodies))
@@ -2781,6 +2785,10 @@ class LedgerMachine(RuleBasedStateMachine):
         record.unmet_at_opening = frozenset(unmet)
         record.last_step = record.opened_at = instant
         body.vote_opened = max(instant, body.vote_opened or instant)
+        if record.meeting is not None:
+            self._project_log(
+                record.meeting, "Meeting.VoteOpened", instant, record.project
+            )
         event(
             ("advisory " if advisory else "")
             + "voting opened"
@@ -3539,7 +3547,7 @@ class LedgerMachine(RuleBasedStateMachine):
             lambda: self.ledger.start_project(name, label=label, by=by, occurred_at=at)
         )
         self.model.projects[project] = ProjectModel(name, instant, [(instant, label)])
-        self.model.steps.append((project, "Project.Started", instant))
+        self.model.steps.append((project, "Project.Started", instant, None))
 
     @precondition(lambda self: bool(self.model.projects))
     @rule(data=st.data(), label=st.sampled_from(LABELS), when=NOW_EARLIER_OR_AN_EDGE)
@@ -3570,7 +3578,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 sum(1 for since, _ in record.labels if since <= instant),
                 (instant, label),
             )
-            self.model.steps.append((project, "Project.Relabelled", instant))
+            self.model.steps.append((project, "Project.Relabelled", instant, None))
             self._late("relabelling", instant, record.started_at)
 
     @precondition(lambda self: bool(self.model.projects))
@@ -3614,7 +3622,7 @@ class LedgerMachine(RuleBasedStateMachine):
         before = self.ledger.position
         self._accept(command)
         record.finished_at = self._recorded_at(before) if instant is None else instant
-        self.model.steps.append((project, "Project.Finished", record.finished_at))
+        self.model.steps.append((project, "Project.Finished", record.finished_at, None))
 
     @precondition(
         lambda self: (
@@ -3670,9 +3678,14 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         self._project_log(meeting, "Meeting.Scheduled", instant)
 
-    def _project_log(self, meeting: UUID, kind: str, at: datetime) -> None:
-        """Note a step of *meeting*, for the timelines of the projects it is in."""
-        self.model.steps.append((meeting, kind, at))
+    def _project_log(
+        self, meeting: UUID, kind: str, at: datetime, left_out_of: UUID | None = None
+    ) -> None:
+        """Note a step of *meeting*, for the timelines of the projects it is in.
+
+        But for that of *left_out_of*, if given.
+        """
+        self.model.steps.append((meeting, kind, at, left_out_of))
 
     @precondition(lambda self: bool(self.model.meetings))
     @rule(
