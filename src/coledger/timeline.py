@@ -293,6 +293,9 @@ def timeline(
     Inside a ``batch()`` it raises WrongStateError, as a subject access
     report does: the records would be read with the batch's changes and the
     events without them, so a proposal the batch raised would show nothing.
+    The events are those stored before the records were read: a request
+    another writer makes meanwhile, not among the records, would otherwise
+    show its note on the proposal but neither itself nor its answer.
     """
     if (proposal is None) == (project is None):
         from coledger.errors import InvalidInputError  # noqa: PLC0415
@@ -300,6 +303,7 @@ def timeline(
         msg = "a timeline is of one proposal or one project"
         raise InvalidInputError(msg)
     ledger._refuse_in_own_batch("a timeline")  # noqa: SLF001 (reads stored events)
+    until = ledger.position  # before the records: each event shown is of one read
     called_off: set[UUID] = set()  # a meeting whose cancellation alone is shown
     if proposal is not None:
         view = ledger.proposal(proposal)
@@ -317,7 +321,7 @@ def timeline(
     namer = _Names(ledger)
     requests: dict[UUID, str] = {}  # each request's need, for its answers
     entries = []
-    for r in ledger.history():
+    for r in ledger.history(until=until):
         event = r.event
         if not _shown(event, ids, called_off):
             continue

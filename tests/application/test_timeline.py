@@ -438,3 +438,27 @@ def test_a_project_timeline_shows_a_vote_opened_at_its_meeting_on_another_propos
         ),
         ("Adjustment.Provided", "provided the adjustment (BSL) for Kim Example"),
     ]
+
+
+def test_a_timeline_holds_no_step_another_writer_records_while_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request made as the walk begins shows neither its note nor itself.
+
+    The records were read before it: shown, its note on the proposal would
+    read as a need no one asked for, nor answered.
+    """
+    url = f"sqlite:///{tmp_path / 'coledger.db'}"
+    with Ledger.open(url) as writer, Ledger.open(url) as reader:
+        pat, kim, board = _people_and_board(writer)
+        p = writer.raise_proposal(board, proposers=[kim], title="Kit", text="New.")
+        walk = reader.history
+
+        def requesting_first(**kwargs: Any) -> Iterator[Any]:
+            need = writer.request_adjustment(kim, code="BSL", proposal=p)
+            writer.provide_adjustment(need, by=pat)
+            yield from walk(**kwargs)
+
+        monkeypatch.setattr(reader, "history", requesting_first)
+        kinds = [e.kind for e in timeline(reader, proposal=p)]
+    assert kinds == ["Proposal.Raised"]
