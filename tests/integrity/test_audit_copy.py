@@ -143,6 +143,42 @@ def test_a_file_kept_beside_the_ledger_is_refused(scene: Scene, suffix: str) -> 
     assert (target.read_bytes() if target.exists() else None) == before
 
 
+@pytest.mark.parametrize("suffix", ["-journal", "-wal"])
+def test_a_file_sqlite_would_take_as_the_copys_journal_is_refused_and_kept(
+    scene: Scene, suffix: str
+) -> None:
+    """A copy whose journal or WAL name is taken (by the ledger, say) is refused.
+
+    SQLite deletes a journal or write-ahead log it finds beside an empty
+    database as a leftover, so writing a copy named ``board`` deleted a
+    ledger called ``board-journal``, or any other file of that name.
+    """
+    assert scene.path is not None
+    ledger = scene.path.with_name("board" + suffix)
+    scene.path.rename(ledger)
+    target = ledger.with_name("board")
+    with pytest.raises(InvalidInputError, match="SQLite would delete it"):
+        audit_copy(f"sqlite:///{ledger}", target)
+    assert not target.exists()
+    moved = dataclasses.replace(scene, url=f"sqlite:///{ledger}")
+    assert audit(moved).status == "VERIFIED"
+
+
+def test_the_command_line_refuses_an_out_whose_journal_is_the_ledger(
+    scene: Scene, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """audit-copy --out board of a ledger board-wal exits 2 and keeps the ledger."""
+    assert scene.path is not None
+    ledger = scene.path.with_name("board-wal")
+    scene.path.rename(ledger)
+    held = ledger.read_bytes()
+    out = ledger.with_name("board")
+    assert main(["audit-copy", "--db", str(ledger), "--out", str(out)]) == 2
+    assert "SQLite would delete it" in capsys.readouterr().err
+    assert ledger.read_bytes() == held
+    assert not out.exists()
+
+
 def test_column_names_an_edited_schema_gave_quotes_are_copied_exactly(
     scene: Scene, tmp_path: Path
 ) -> None:

@@ -228,7 +228,10 @@ def _audit_copy(args: argparse.Namespace) -> int:
             f"{shown(args.db)!r}: an audit copy is made of a SQLite ledger file; on "
             "PostgreSQL, grant the auditor's role SELECT on the two tables instead"
         )
-    count = audit_copy(url, out)
+    try:
+        count = audit_copy(url, out)
+    except InvalidInputError as error:  # an --out it may not write: nothing was
+        raise CommandError(str(error)) from error
     copied = {name.lower() for name in committed_tables(out) or ()}
     if EVENTS_TABLE not in copied:
         print(

@@ -64,6 +64,7 @@ def audit_copy(url: str, target: Path | str) -> int:
             f"{target} is a file SQLite or coledger keeps beside the ledger, "
             "which would empty or remove a copy there; name a new file"
         )
+    _refuse_taken_journal(target)
     _create_new(target)
     try:
         count = _copy(config.path, target)
@@ -85,6 +86,26 @@ def _beside(ledger: Path, target: Path) -> bool:
     folder = ledger.parent.resolve()
     names = {ledger.name + suffix for suffix in SIBLING_SUFFIXES}
     return target.parent.resolve() == folder and target.name in names
+
+
+JOURNALS = ("-journal", "-wal")
+"""What SQLite names a database's journal and write-ahead log after it."""
+
+
+def _refuse_taken_journal(target: Path) -> None:
+    """InvalidInputError if a file holds the name of *target*'s journal or WAL.
+
+    SQLite takes a journal or write-ahead log beside an empty database for a
+    leftover and deletes it when it first reads the new file: a ledger named
+    ``board-journal`` would be lost to a copy named ``board``.
+    """
+    for suffix in JOURNALS:
+        beside = Path(f"{target}{suffix}")
+        if os.path.lexists(beside):
+            raise InvalidInputError(
+                f"{beside} exists, and SQLite would delete it as the journal "
+                f"of a new file {target}; name another file"
+            )
 
 
 def _create_new(target: Path) -> None:
