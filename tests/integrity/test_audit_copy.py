@@ -491,3 +491,12 @@ def test_a_target_that_is_no_path_is_refused_however_long(
             audit_copy(scene.url, target)  # type: ignore[arg-type]
         assert len(str(raised.value)) < 200
     assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_a_target_in_a_folder_that_links_to_itself_is_invalid_input(
+    scene: Scene, tmp_path: Path
+) -> None:
+    """A target under a symbolic link loop is an InvalidInputError, no RuntimeError."""
+    (tmp_path / "loop").symlink_to("loop")
+    with pytest.raises(InvalidInputError, match="cannot use"):
+        audit_copy(scene.url, tmp_path / "loop" / "copy.db")

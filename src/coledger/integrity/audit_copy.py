@@ -82,10 +82,14 @@ def _beside(ledger: Path, target: Path) -> bool:
 
     A journal, write-ahead log or its index that is not there now is made
     again when the ledger is next opened, over whatever file holds its name.
+    InvalidInputError if the target's folder cannot be resolved (a link loop).
     """
-    folder = ledger.parent.resolve()
+    try:
+        folder, into = ledger.parent.resolve(), target.parent.resolve()
+    except (OSError, RuntimeError) as error:  # a link loop (RuntimeError before 3.13)
+        raise InvalidInputError(f"cannot use {target}: {error}") from error
     names = {ledger.name + suffix for suffix in SIBLING_SUFFIXES}
-    return target.parent.resolve() == folder and target.name in names
+    return into == folder and target.name in names
 
 
 JOURNALS = ("-journal", "-wal")
