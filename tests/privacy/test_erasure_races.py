@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
 from coledger import Ledger
 from coledger.domain.values import ERASED
 from coledger.errors import LedgerError
+from coledger.privacy.keys import MemoryKeyStore
+from conftest import TEST_MASTER_KEY
 
 SAM_NAME = "Perpetua Annwyl-Kestrel"
 SAM_COMMENT = "canary 7d31: I need the agenda a week early"
@@ -76,3 +78,57 @@ def test_a_history_already_running_stops_opening_an_erased_member(
         texts = [getattr(e, "text", None) for e in later]
         assert SAM_COMMENT not in texts
         assert ERASED in texts
+
+
+def test_a_key_another_writer_destroys_as_it_is_found_seals_nothing(
+    ledger_url: str,
+) -> None:
+    """A key destroyed between finding it live and unwrapping it is refused, typed."""
+    url = shared(ledger_url)
+    with Ledger.open(url) as first, Ledger.open(url) as second:
+        admin = first.register_member("Admin", role="staff")
+        sam = first.register_member(SAM_NAME, by=admin)
+        board = first.establish_body("Board", kind="governance", by=admin)
+        proposal = first.raise_proposal(
+            board, proposers=[admin], title="Agenda", text="x"
+        )
+        keys: Any = second._keys
+        found = keys._current_id
+
+        def erased_once_found(member: str, purpose: str) -> str | None:
+            """Sam's live key is found, and then the other writer erases sam."""
+            key_id: str | None = found(member, purpose)
+            if member == str(sam) and not first.member(sam).erased:
+                first.erase_member(sam, by=admin)
+            return key_id
+
+        keys._current_id = erased_once_found
+        with pytest.raises(LedgerError):
+            second.comment(proposal, author=sam, text=SAM_COMMENT)
+        keys._current_id = found
+        assert not second.proposal(proposal).comments
+        assert second._keys.live_keys(sam) == []
+        assert second.audit_erasure().ok
+
+
+def test_a_key_withdrawn_as_it_is_found_gives_way_to_a_new_key() -> None:
+    """A key destroyed (its member not erased) just after it is found is not used."""
+    writer = MemoryKeyStore(TEST_MASTER_KEY)
+    sam = uuid4()
+    old, _ = writer.key_for(sam, "lived_experience")
+    reader: Any = MemoryKeyStore(TEST_MASTER_KEY)
+    reader._rows = writer._rows  # one storage, as two processes share a file
+    found = reader._current_id
+
+    def withdrawn_once_found(member: str, purpose: str) -> str | None:
+        """Sam's live key is found, and then the other writer withdraws it."""
+        key_id: str | None = found(member, purpose)
+        writer.destroy(sam, ("lived_experience",))
+        return key_id
+
+    reader._current_id = withdrawn_once_found
+    key_id, plain = reader.key_for(sam, "lived_experience")
+    assert key_id != old
+    assert len(plain) == 32
+    assert reader.state_of(old) == "destroyed"
+    assert reader.stored_key(key_id) == plain

@@ -404,11 +404,14 @@ class KeyStore(ABC):
             if cached is not None and cached in self._plain:
                 return cached, self._plain[cached]
             key_id = self._current_id(str(member), purpose)
-            if key_id is None and self.is_erased(member):
+            # None too if another writer destroyed the key since it was found
+            # live: then it is as if there were none.
+            plain = None if key_id is None else self._unwrap(key_id)
+            if plain is None and self.is_erased(member):
                 raise MasterKeyError(
                     f"member {member} was erased; nothing can be sealed"
                 )
-            if key_id is None:
+            if key_id is None or plain is None:
                 key_id = str(uuid.uuid4())
                 plain = os.urandom(_KEY_SIZE)
                 if self._making is not None and member in self._making[0]:
@@ -426,8 +429,6 @@ class KeyStore(ABC):
                     raise MasterKeyError(
                         f"member {member} was erased; nothing can be sealed"
                     )
-            else:
-                plain = self._unwrap(key_id)  # type: ignore[assignment]
             self._current[(member, purpose)] = key_id
             self._plain[key_id] = plain
             return key_id, plain
