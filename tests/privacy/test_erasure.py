@@ -8,7 +8,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import attrs
 import orjson
@@ -25,7 +25,7 @@ from coledger.domain import LedgerAggregate, Member
 from coledger.domain.values import ERASED
 from coledger.errors import NotAMemberError, PrivacyError, StorageError
 from coledger.privacy.classification import Purpose, Sealed, classify, sealed_fields
-from coledger.privacy.keys import MemoryKeyStore
+from coledger.privacy.keys import MemoryKeyStore, SQLiteKeyStore
 from coledger.privacy.sealing import NONCE, associated_data
 from coledger.projections.facts import Facts
 from coledger.views import AdjustmentView, ProposalView
@@ -438,6 +438,39 @@ def test_a_key_store_another_program_keeps_in_wal_mode_is_refused(
         ledger.register_member("Bo Example")
     with closing(sqlite3.connect(keys)) as check:
         assert check.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+
+
+def test_a_destruction_interrupted_in_its_transaction_rolls_it_back(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C inside a SQLite key store's destruction leaves no transaction open."""
+    path = tmp_path / "ledger.db.keys"
+    store = SQLiteKeyStore(TEST_MASTER_KEY, path)
+    store.check_master_key()
+    sam = uuid4()
+    key_id, _ = store.key_for(sam, "identity")
+    real = store._conn
+
+    class Interrupted:
+        """The store's connection, with Ctrl-C pressed as the keys are updated."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def executemany(self, *_: Any) -> Any:
+            raise KeyboardInterrupt
+
+    store._conn = Interrupted()  # type: ignore[assignment]
+    with pytest.raises(KeyboardInterrupt):
+        store.destroy(sam, ("identity",))
+    store._conn = real
+    assert not real.in_transaction
+    with closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")  # not locked out by the interrupted one
+        other.execute("ROLLBACK")
+    assert store.state_of(key_id) == "live"
+    assert store.destroy(sam, ("identity",)) == 1
+    store.close()
 
 
 def assert_absent(wrapped: list[bytes], folder: Path, moment: str) -> None:

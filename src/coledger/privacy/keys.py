@@ -916,9 +916,9 @@ class SQLiteKeyStore(KeyStore):
     ) -> list[str]:
         marks = ",".join("?" * len(purposes))
         with self._lock:
-            self._check_open()
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
+            # Rolled back if anything stops it, Ctrl-C too: a transaction left
+            # open would keep the store locked and take later writes into it.
+            with self._writing():
                 ids = [
                     row[0]
                     for row in self._conn.execute(
@@ -936,11 +936,6 @@ class SQLiteKeyStore(KeyStore):
                 self._conn.execute(
                     "UPDATE key_generation SET generation = generation + 1"
                 )
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as error:
-                if self._conn.in_transaction:  # not when BEGIN found it locked
-                    self._conn.execute("ROLLBACK")
-                raise self._failure(error) from error
             # secure_delete has already overwritten the destroyed bytes; VACUUM
             # gives the freed pages back. Another process reading the store
             # can block it, and the keys are gone whether or not it runs.
