@@ -550,3 +550,37 @@ def test_a_missing_alternative_still_reads_as_none_after_erasure() -> None:
         ledger.erase_member(sam, by=admin)
         assert ledger.adjustment(request).code == ERASED
         assert ledger.adjustment(request).alternative is None
+
+
+def test_a_sealed_field_pointed_at_a_destroyed_key_reads_as_erased_as_documented(
+    store: Store,
+) -> None:
+    """A value moved in from an erased member's event reads erased; verify tells."""
+    scene = record(store)
+    with Ledger.open(store.url) as ledger:
+        kim = ledger.register_member("Kim Other", by=scene.admin)
+        ledger.comment(scene.proposal, author=kim, text="kim's words")
+        ledger.erase_member(kim, by=scene.admin)
+        kims = [
+            (r.event.originator_id, r.event.originator_version)
+            for r in ledger.history()
+            if type(r.event).__qualname__ == "Proposal.Commented"
+            and getattr(r.event, "author", None) == kim
+        ]
+    text_at = scene.coordinates["text"]
+    text_state = store.state(*text_at)
+    moved = store.state(*kims[0])["text"]
+    store.write_state(*text_at, {**text_state, "text": moved})
+    with Ledger.open(store.url) as ledger:
+        texts = [c.text for c in ledger.proposal(scene.proposal).comments]
+        audit = ledger.audit_erasure()
+        verified = ledger.verify()
+    assert texts == [ERASED, SAM_SECOND, ERASED]
+    assert [f.code for f in audit.findings] == ["KEY_MISSING_UNEXPLAINED"]
+    assert [f.member for f in audit.findings] == [scene.sam]
+    assert "MODIFIED" in verified.to_json()["counts"]
+    guide = " ".join(
+        (Path(__file__).parents[2] / "docs" / "privacy.md").read_text().split()
+    )
+    assert "One that names a destroyed key cannot be checked" in guide
+    assert "KEY_MISSING_UNEXPLAINED" in guide.split("## What the length")[0]

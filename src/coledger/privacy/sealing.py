@@ -5,7 +5,8 @@ in place of its value. The AES-256-GCM associated data binds the ciphertext to
 its event (topic, originator id and version), its field and its key id, so a
 ciphertext that is altered or moved to another event fails to open. A field
 whose key was destroyed reads as erased: ``"[erased]"`` for text, ``()`` for a
-tuple.
+tuple. Such a field is not checked (the key that would check it is gone), so
+one altered, or moved in from another event, reads as erased too.
 
 The sealed plaintext is the field's JSON padded with trailing spaces to a
 multiple of ``BUCKET`` bytes, so a ciphertext's length tells only which bucket
