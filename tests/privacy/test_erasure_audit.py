@@ -301,6 +301,27 @@ def test_a_field_stored_in_clear_or_broken_is_reported(tmp_path: Path) -> None:
     assert "Bo Example" not in audit.to_text()
 
 
+def test_every_member_whose_data_is_in_clear_is_named(tmp_path: Path) -> None:
+    """Names put back in clear for two members give a finding for each, not one."""
+    path = tmp_path / "ledger.db"
+    with Ledger.open(f"sqlite:///{path}", master_key=TEST_MASTER_KEY) as ledger:
+        story = Story(ledger)
+    edit = (
+        "UPDATE stored_events SET state = json_set(state, '$.name', ?) "
+        "WHERE topic LIKE '%Member.Registered' AND originator_id = ?"
+    )
+    tamper(path, edit, "Ana Example", story.ana.hex)
+    tamper(path, edit, "Bo Example", story.bo.hex)  # erased, yet readable
+    with Ledger.open(f"sqlite:///{path}", master_key=TEST_MASTER_KEY) as ledger:
+        audit = ledger.audit_erasure()
+    found = [(f.code, f.member) for f in audit.findings]
+    assert found == [
+        ("FIELD_NOT_SEALED", story.ana),
+        ("FIELD_NOT_SEALED", story.bo),
+    ]
+    assert audit.to_text().endswith("FAILED: 2 finding(s)")
+
+
 def test_a_planted_key_id_is_escaped_in_the_text(tmp_path: Path) -> None:
     """A key id holding terminal escapes is shown escaped, so it cannot redraw OK."""
     path = tmp_path / "ledger.db"

@@ -407,11 +407,16 @@ def _tombstones_left(
 
 
 def _unique(findings: list[ErasureFinding]) -> list[ErasureFinding]:
-    """One finding per (code, key): a key that seals many fields is reported once."""
-    seen: set[tuple[str, str]] = set()
+    """One finding per (code, key): a key that seals many fields is reported once.
+
+    A field in clear names no key: such fields are reported once per member,
+    so that each member whose data lies in clear is named.
+    """
+    seen: set[tuple[str, str, UUID | None]] = set()
     kept = []
     for f in findings:
-        if (f.code, f.key_id) not in seen:
-            seen.add((f.code, f.key_id))
+        mark = (f.code, f.key_id, None if f.key_id else f.member)
+        if mark not in seen:
+            seen.add(mark)
             kept.append(f)
     return kept
