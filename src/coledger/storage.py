@@ -325,9 +325,7 @@ def _sqlite(url: str, netloc: str, path: str) -> StorageConfig:
             f"{shown(url)!r}: write sqlite:///relative.db or "
             "sqlite:////absolute/path.db (three slashes, then the path)"
         )
-    file_path = Path(path.removeprefix("/"))
-    if not str(file_path) or file_path == Path() or path.endswith("/"):
-        raise InvalidUrlError(f"{shown(url)!r}: no database file named")
+    file_path = _file_named(url, path)
     if str(file_path) == ":memory:":
         raise InvalidUrlError(f"{shown(url)!r}: use memory:// for an in-memory ledger")
     try:
@@ -371,6 +369,17 @@ def _sqlite(url: str, netloc: str, path: str) -> StorageConfig:
         "APPLICATION_RECORDER_TOPIC": "coledger.integrity.recorders:LeafSQLiteRecorder",
     }
     return StorageConfig("sqlite", env, url, path=file_path, file=file)
+
+
+def _file_named(url: str, path: str) -> Path:
+    """The file a SQLite URL's *path* names; InvalidUrlError if it names none."""
+    file_path = Path(path.removeprefix("/"))
+    if not str(file_path) or file_path == Path() or path.endswith("/"):
+        raise InvalidUrlError(f"{shown(url)!r}: no database file named")
+    # Path drops a last '.', so 'made/.' would open (or make) a file 'made'.
+    if path.rpartition("/")[2] in (os.curdir, os.pardir):
+        raise InvalidUrlError(f"{shown(url)!r} names a folder: give a file name")
+    return file_path
 
 
 SIBLING_SUFFIXES = (

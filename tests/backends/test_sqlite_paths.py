@@ -160,3 +160,14 @@ def test_a_ledger_named_by_a_link_to_no_file_is_made_owner_only(
         os.umask(umask)
     assert link.is_symlink()
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("url", ["sqlite:///made/.", "sqlite:///made/./."])
+def test_a_path_ending_in_a_dot_is_refused_as_naming_a_folder(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sqlite:///made/. names a folder: refused, not read as Path reads it ('made')."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InvalidUrlError, match="names a folder"):
+        Ledger.open(url, master_key=TEST_MASTER_KEY)
+    assert list(tmp_path.iterdir()) == []
