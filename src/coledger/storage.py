@@ -224,11 +224,15 @@ def shown(url: str) -> str:
 
     So is the value of every query option but ``schema``: libpq reads
     ``?password=`` too, and an option the URL should not have may hold one.
-    Error messages end up in logs; the rest of the URL is what helps.
+    Error messages end up in logs; the rest of the URL is what helps. A URL
+    a slash or two short of the scheme's two (``postgresql:/user:pw@host``,
+    refused for it) is shown the same way.
     """
-    scheme, sep, rest = url.partition("://")
-    if not sep:
+    scheme, colon, rest = url.partition(":")
+    if not colon:
         return url
+    slashes = rest[: len(rest) - len(rest.lstrip("/"))][:2]
+    rest = rest[len(slashes) :]
     user, colon, _ = rest.partition(":")
     last = rest.rfind("@")
     hidden = ""
@@ -245,7 +249,7 @@ def shown(url: str) -> str:
     path, after = tail[:end], tail[end:]
     if after:
         after = after[0] + "&".join(map(_shown_option, after[1:].split("&")))
-    return f"{scheme}://{netloc}{path}{after}"
+    return f"{scheme}:{slashes}{netloc}{path}{after}"
 
 
 def _shown_option(option: str) -> str:

@@ -292,6 +292,18 @@ def test_a_refused_url_never_shows_its_password(url: str) -> None:
     assert "alice:***@db.example.org" in message
 
 
+@pytest.mark.parametrize("slashes", ["", "/"])
+def test_a_url_missing_a_slash_never_shows_its_password(slashes: str) -> None:
+    """postgresql:/alice:pw@host (a slash short) is refused without its password."""
+    url = f"postgresql:{slashes}alice:s3cret-Pa55@db.example.org/ledgers?sslmode=x"
+    with pytest.raises(InvalidUrlError, match="two slashes") as raised:
+        parse_url(url)
+    message = str(raised.value)
+    assert "s3cret-Pa55" not in message
+    shown_as = f"postgresql:{slashes}alice:***@db.example.org/ledgers?sslmode=***"
+    assert shown_as in message
+
+
 def test_a_parsed_url_and_its_ledger_config_never_show_the_password() -> None:
     """A parsed URL (a Ledger's config) prints its password as ***, and the rest."""
     config = parse_url("postgresql://alice:s3cret-Pa55@db.example.org/ledgers?schema=s")
