@@ -142,6 +142,26 @@ def test_a_password_in_a_url_query_is_not_printed(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("db", ["postgresql:/", "postgresql:", "POSTGRES:/"])
+def test_a_url_a_slash_short_is_refused_as_a_url_not_read_as_a_path(
+    db: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """--db postgresql:/user:pw@host/db is refused for its slashes, password hidden."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", KEY)
+    url = f"{db}alice:hunter2@db.example.org/ledgers"
+    for command in (["report"], ["demo"]):
+        assert main([*command, "--db", url]) == 2, command
+        said = capsys.readouterr().err
+        assert "hunter2" not in said
+        assert "alice:***@db.example.org/ledgers" in said
+        assert "two slashes after the scheme" in said
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_history_tells_who_did_what(demo_dir: Path) -> None:
     """History lists a proposal's events in order, with names and plain words."""
     known = ids(demo_dir)

@@ -65,6 +65,10 @@ class Interrupted(KeyboardInterrupt):
     """Ctrl-C stopped a command; the message says what it left written."""
 
 
+SCHEMES = ("memory", "sqlite", "postgresql", "postgres")
+"""The storage URLs' schemes: a --db that begins with one and a colon is a URL."""
+
+
 def storage_url(db: str, *, existing: bool = False, auditing: bool = False) -> str:
     """Accept a storage URL, or a plain file path meaning a SQLite file.
 
@@ -76,7 +80,11 @@ def storage_url(db: str, *, existing: bool = False, auditing: bool = False) -> s
     """
     if not db:  # a variable left unset: name the option, not "sqlite:///"
         raise CommandError("--db '' names no ledger: give a file path or a storage URL")
-    url = db if "://" in db else f"sqlite:///{db}"
+    # A storage URL a slash short (postgresql:/user:pw@host/db) is refused as
+    # the URL it is, password hidden, not taken for a path to a SQLite file.
+    scheme, colon, _ = db.partition(":")
+    is_url = "://" in db or (bool(colon) and scheme.lower() in SCHEMES)
+    url = db if is_url else f"sqlite:///{db}"
     if existing and url.lower().startswith("memory:"):
         raise CommandError(
             "memory:// holds nothing from one command to the next: name a ledger "
