@@ -454,7 +454,9 @@ def _postgres(url: str) -> StorageConfig:
     try:
         port = parts.port
     except ValueError as error:
-        text = parts.netloc.rpartition("@")[2].rpartition("]")[2].rpartition(":")[2]
+        # All after the host's first ':', as urllib reads it: in 'h:5432:5433'
+        # (or 'h1:5432,h2:5433', several hosts) it is no number, not 5433.
+        text = parts.netloc.rpartition("@")[2].rpartition("]")[2].partition(":")[2]
         why = (
             f"port {text} is out of range (1 to 65535)"
             if text.isascii() and text.isdigit()

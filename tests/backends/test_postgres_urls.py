@@ -264,6 +264,8 @@ def test_port_zero_is_refused_not_taken_as_the_default() -> None:
         ("[::1]:70000", "port 70000 is out of range (1 to 65535)"),
         ("127.0.0.1:port", "the port is not a number"),
         ("127.0.0.1:-1", "the port is not a number"),
+        ("127.0.0.1:5432:5433", "the port is not a number"),
+        ("h1:5432,h2:5433", "the port is not a number"),
     ],
 )
 def test_a_port_out_of_range_is_not_called_no_number(netloc: str, said: str) -> None:
