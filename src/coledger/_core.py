@@ -6,6 +6,7 @@ import contextlib
 import functools
 import gc
 import inspect
+import os
 import random
 import sqlite3
 import threading
@@ -90,6 +91,7 @@ from coledger.storage import (
     DEFAULT_URL,
     MAX_POSITION,
     PG_EVENTS_TABLE,
+    SIBLING_SUFFIXES,
     ClosedOnExit,
     StorageConfig,
     create_owner_only,
@@ -807,6 +809,28 @@ def _refuse_key_store(config: StorageConfig, path: Path) -> None:
         )
 
 
+def _refuse_taken_journals(config: StorageConfig, file: Path) -> None:
+    """InvalidUrlError if another file holds the name of a new ledger's journal.
+
+    SQLite takes a journal, write-ahead log or shared-memory file beside an
+    empty database for a leftover, and deletes or overwrites it: a ledger
+    named ``board-journal`` would be lost to a new one named ``board``. The
+    key store's are checked too, unless that store is already there.
+    """
+    keys_kept = os.path.lexists(f"{file}.keys")
+    for suffix in SIBLING_SUFFIXES:
+        if suffix == ".keys" or (keys_kept and suffix.startswith(".keys")):
+            continue
+        beside = Path(f"{file}{suffix}")
+        # A ledger made meanwhile by another process keeps its own journals.
+        if os.path.lexists(beside) and not os.path.lexists(file):
+            raise errors.InvalidUrlError(
+                f"{shown(config.url)!r}: {beside.name} exists, and SQLite would "
+                f"take it for a leftover of the new ledger {file.name} and delete "
+                "it; move that file away or name another ledger"
+            )
+
+
 def _opened_with(
     config: object, master_key: bytes | None
 ) -> tuple[StorageConfig, bytes]:
@@ -967,6 +991,7 @@ class LedgerCore(ClosedOnExit):
                 raise errors.StorageError(lost(config.path))
         made = None  # the file this call made, removed again if the open fails
         if file is not None and not had_ledger:
+            _refuse_taken_journals(config, file)
             made = file if create_owner_only(file) else None
         try:
             self._open_made(

@@ -171,3 +171,33 @@ def test_a_path_ending_in_a_dot_is_refused_as_naming_a_folder(
     with pytest.raises(InvalidUrlError, match="names a folder"):
         Ledger.open(url, master_key=TEST_MASTER_KEY)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "beside", ["made.db-journal", "made.db-wal", "made.db-shm", "made.db.keys-wal"]
+)
+def test_a_new_ledger_never_takes_a_file_named_as_its_journal(
+    beside: str, tmp_path: Path
+) -> None:
+    """A new ledger whose journal's name another file holds is refused, that file kept.
+
+    SQLite takes such a file for a leftover of the new, empty database and
+    deletes or overwrites it: another ledger named ``made.db-journal`` would
+    be lost to one named ``made.db``.
+    """
+    other = tmp_path / beside
+    other.write_bytes(b"another ledger's bytes")
+    with pytest.raises(InvalidUrlError, match=f"{beside} exists"):
+        Ledger.open(f"sqlite:///{tmp_path / 'made.db'}", master_key=TEST_MASTER_KEY)
+    assert other.read_bytes() == b"another ledger's bytes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [beside]
+
+
+def test_a_ledger_with_its_journal_beside_it_opens(tmp_path: Path) -> None:
+    """An existing ledger opens with its own write-ahead log beside it."""
+    url = f"sqlite:///{tmp_path / 'kept.db'}"
+    with Ledger.open(url, master_key=TEST_MASTER_KEY) as first:
+        member = first.register_member("Ada")
+        with Ledger.open(url, master_key=TEST_MASTER_KEY) as second:
+            assert (tmp_path / "kept.db-wal").exists()
+            assert second.member(member).name == "Ada"

@@ -162,6 +162,29 @@ def test_a_url_a_slash_short_is_refused_as_a_url_not_read_as_a_path(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_demo_and_import_keep_a_file_named_as_the_new_ledgers_journal(
+    demo_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """--db board beside a file board-journal exits 2, keeps it and makes nothing."""
+    export = tmp_path / "ledger.jsonl"
+    db = str(demo_dir / "coledger.db")
+    assert main(["export", "--db", db, "--out", str(export)]) == 0
+    folder = tmp_path / "ledgers"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    other = folder / "board-journal"
+    other.write_bytes(b"another ledger")
+    capsys.readouterr()
+    for command in (["demo"], ["import", str(export)]):
+        assert main([*command, "--db", "board"]) == 2, command
+        assert "board-journal exists" in capsys.readouterr().err
+    assert other.read_bytes() == b"another ledger"
+    assert [p.name for p in folder.iterdir()] == ["board-journal"]
+
+
 def test_history_tells_who_did_what(demo_dir: Path) -> None:
     """History lists a proposal's events in order, with names and plain words."""
     known = ids(demo_dir)
