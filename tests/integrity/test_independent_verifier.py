@@ -227,7 +227,7 @@ class Walk:
         self.mismatched: list[int] = []
         self.tree: list[bytes] = []
         self.expected = 0
-        self.last_nid: int | None = None
+        self.last_nid = 0
         self.versions: dict[uuid.UUID, int] = {}
         self.compare()
 
@@ -248,12 +248,10 @@ class Walk:
         if not isinstance(index, int) or index != self.expected:
             self.found["LEDGER_GAP"] += 1
         self.expected = (index if isinstance(index, int) else self.expected) + 1
-        if not isinstance(nid, int) or (
-            self.last_nid is not None and nid <= self.last_nid
-        ):
+        if not isinstance(nid, int) or nid <= self.last_nid:
             self.found["REORDERED"] += 1
         if isinstance(nid, int):
-            self.last_nid = nid
+            self.last_nid = max(nid, 0)
         if not is_hash(stored_leaf) or not is_hash(stored_state):
             self.found["MALFORMED_ROW"] += 1
         self.tree.append(self.event(row[4:], stored_state, stored_leaf))
@@ -647,6 +645,17 @@ def nid_gaps(scene: Scene) -> list[str]:
     return scene.notes
 
 
+def nids_at_0_and_below(scene: Scene) -> list[str]:
+    """The first two notification ids moved to -1 and 0, order kept."""
+    with tampering(scene) as raw:
+        raw.run("UPDATE {events} SET {nid} = {nid} - 2 WHERE {nid} <= 2")
+        raw.run(
+            "UPDATE {leaves} SET notification_id = notification_id - 2 "
+            "WHERE notification_id <= 2"
+        )
+    return scene.notes
+
+
 def pasted_note(scene: Scene) -> list[str]:
     """The kept note with a non-breaking space pasted after it, and the note itself."""
     return [scene.notes[0].rstrip("\n") + "\u00a0\n", *scene.notes]
@@ -696,6 +705,7 @@ CASES: dict[str, Tamper] = {
         unanchored,
         erased_then_signed,
         nid_gaps,
+        nids_at_0_and_below,
         witnessed,
         pasted_note,
     )

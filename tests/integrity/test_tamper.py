@@ -509,6 +509,26 @@ def test_renumbered_notification_id_is_reordered(scene: Scene) -> None:
     )
 
 
+def test_first_events_renumbered_to_0_or_below_are_reordered(both: Scene) -> None:
+    """Rows moved in order to 0 and below, where the app never reads, are REORDERED."""
+    with tampering(both) as raw:
+        raw.run("UPDATE {events} SET {nid} = {nid} - 2 WHERE {nid} <= 2")
+        raw.run(
+            "UPDATE {leaves} SET notification_id = notification_id - 2 "
+            "WHERE notification_id <= 2"
+        )
+    with both.open() as ledger:  # the application reads its log from position 1
+        assert len(list(ledger.history())) == SIZE - 2
+    report = audit(both)
+    assert report.status == FAILED
+    assert codes(report) == {"REORDERED"}
+    unread = "the application reads its log from position 1 on, so it never reads"
+    assert [(f.leaf_index, f.detail) for f in report.findings] == [
+        (index, f"notification id {nid} is not above 0: {unread} this event")
+        for index, nid in ((0, -1), (1, 0))
+    ]
+
+
 # 10-11: truncation and forks ----------------------------------------------------------
 
 

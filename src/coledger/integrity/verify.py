@@ -10,7 +10,6 @@ pages, the tree is a compact range of O(log n) hashes, and at most
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -286,7 +285,8 @@ class _Walker:
         """For each size a checkpoint vouched for, one whose root the log has."""
         self.mismatched: list[Checkpoint] = []
         self.expected_index = 0
-        self.last_nid: int | None = None
+        self.last_nid = 0
+        """The last notification id walked, or 0: the log's readers start after 0."""
         self.all_clean = True
         """True while every row has been a clean one (``_row`` has seen none)."""
         self.joined = 0
@@ -364,7 +364,7 @@ class _Walker:
         same next expected index, notification id and stream version.
         """
         expected = self.expected_index
-        last: float = -math.inf if self.last_nid is None else self.last_nid
+        last = self.last_nid
         streams, topics, sha256 = self.streams, self.topics, hashlib.sha256
         leaves: list[bytes] = []
         for index, nid, hashed, leaf, _, oid, version, topic, state in islice(
@@ -406,7 +406,7 @@ class _Walker:
             leaves.append(leaf_digest)
         if leaves:
             self.expected_index = expected
-            self.last_nid = int(last)
+            self.last_nid = last
         return leaves
 
     def _topic_field(self, topic: Any) -> bytes | None:
@@ -432,9 +432,9 @@ class _Walker:
             )
         self.expected_index = (index if index is not None else self.expected_index) + 1
         nid = row.notification_id if isinstance(row.notification_id, int) else None
-        if nid is None or (self.last_nid is not None and nid <= self.last_nid):
+        if nid is None or nid <= self.last_nid:
             self.out.add(Finding("REORDERED", self._out_of_order(row), index))
-        self.last_nid = nid if nid is not None else self.last_nid
+        self.last_nid = max(nid, 0) if nid is not None else self.last_nid
         stored_leaf = _as_bytes(row.leaf_hash)
         stored_state = _as_bytes(row.state_hash)
         if (
@@ -453,6 +453,11 @@ class _Walker:
         found = f"notification id {row.notification_id!r}"
         if not isinstance(row.notification_id, int):
             return f"{found} is not a whole number"
+        if row.notification_id <= 0:
+            return (
+                f"{found} is not above 0: the application reads its log from "
+                "position 1 on, so it never reads this event"
+            )
         return (
             f"{found} does not come after {self.last_nid}, the previous leaf's: "
             "this row or the one before it was moved"
