@@ -135,6 +135,31 @@ def test_an_empty_ledger_without_checkpoint_is_partial(tmp_path: Path) -> None:
     assert (report.status, report.size, report.anchored) == (VERIFIED, 0, 0)
 
 
+def test_one_event_is_told_in_the_singular(tmp_path: Path) -> None:
+    """A log of one event, and a checkpoint over one, read "1 event", not "1 events"."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    key = SigningKey.generate(ORIGIN)
+    with Ledger.open(url) as ledger:
+        ledger.register_member("Ada")
+        note = ledger.checkpoint(key).note
+    source = open_source(url)
+    try:
+        report = verify(source, Verifier.parse(key.verifier), [note])
+    finally:
+        source.close()
+    assert report.to_text().startswith("ledger: 1 event in the hash chain;")
+    with sqlite3.connect(tmp_path / "ledger.db") as db:
+        db.execute("DELETE FROM coledger_leaves")
+        db.execute("DELETE FROM stored_events")
+    source = open_source(url)
+    try:
+        report = verify(source, Verifier.parse(key.verifier), [note])
+    finally:
+        source.close()
+    [truncated] = [f for f in report.findings if f.code == "TRUNCATED"]
+    assert truncated.detail.endswith("covers 1 event; the log holds 0")
+
+
 def test_newer_events_are_unanchored(scene: Scene) -> None:
     """Events after the last checkpoint make the verdict PARTIAL (UNANCHORED)."""
     extend(scene, 3, sign=False)

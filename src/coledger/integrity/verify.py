@@ -115,7 +115,7 @@ class Report:
         """The report for a terminal: the verdict last, in words."""
         lines = [
             (
-                f"ledger: {self.size:,} events in the hash chain; trusted checkpoints: "
+                f"ledger: {_events(self.size)} in the hash chain; trusted checkpoints: "
                 f"{self.checkpoints}; anchored: {self.anchored:,}"
             )
         ]
@@ -634,7 +634,7 @@ def verify(
             Finding(
                 "TRUNCATED",
                 f"{named[checkpoint]}: a trusted checkpoint covers "
-                f"{checkpoint.size} events; the log holds {size}",
+                f"{_events(checkpoint.size)}; the log holds {size}",
             )
         )
     for finding in _forks(walker, named):
@@ -782,3 +782,8 @@ def _account(source: AuditSource, walker: _Walker, out: _Collector) -> None:
                 f"reached through the leaves walked and {unledgered} have no leaf",
             )
         )
+
+
+def _events(count: int) -> str:
+    """*count* events in words: "1 event", "1,783 events"."""
+    return f"{count:,} event" if count == 1 else f"{count:,} events"
