@@ -70,3 +70,31 @@ def test_report_tables_refuses_an_empty_period_bound(
     assert (code, captured.out) == (2, "")
     assert "--tables reads the all-time figures" in captured.err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("source_ref", "said"),
+    [
+        ("", "source_ref is empty"),
+        ("   ", "source_ref is empty"),
+        ("x" * 501, "source_ref is 501 characters long; the limit is 500"),
+        ("request\n2025", "source_ref holds the control character U+000A"),
+    ],
+    ids=["empty", "blank", "too-long", "line-break"],
+)
+def test_erase_refuses_a_source_ref_no_record_may_hold_as_usage(
+    ledger_db: Path, capsys: pytest.CaptureFixture[str], source_ref: str, said: str
+) -> None:
+    """A --source-ref no record may hold exits 2 naming the option, erasing no one."""
+    with Ledger.open(f"sqlite:///{ledger_db}", master_key=TEST_MASTER_KEY) as ledger:
+        ada = ledger.members()[0].id
+        bea = ledger.register_member("Bea")
+        position = ledger.position
+    erase = ["erase", "--db", str(ledger_db), "--member", str(bea), "--by", str(ada)]
+    code = main([*erase, "--source-ref", source_ref])
+    captured = capsys.readouterr()
+    assert (code, captured.out) == (2, "")
+    assert captured.err == f"coledger: --source-ref: {said}\n"
+    with Ledger.open(f"sqlite:///{ledger_db}", master_key=TEST_MASTER_KEY) as ledger:
+        assert ledger.position == position
+        assert ledger.member(bea).name == "Bea"

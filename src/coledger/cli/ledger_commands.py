@@ -37,6 +37,7 @@ from coledger.domain.values import (
     EARLIEST,
     LATEST,
     MAX_NAME,
+    MAX_SOURCE_REF,
     check_aware,
     check_position,
     check_text,
@@ -375,6 +376,13 @@ def _erase(args: argparse.Namespace) -> int:
         )
     if not args.reapply and (args.member is None or args.by is None):
         raise CommandError("erase needs --member ID and --by ID (or --reapply)")
+    if args.source_ref is not None:  # checked as the record checks it, before any work
+        try:
+            check_text(
+                "source_ref", args.source_ref, limit=MAX_SOURCE_REF, one_line=True
+            )
+        except InvalidInputError as error:  # not repeated: it may hold controls
+            raise CommandError(f"--source-ref: {error}") from error
     url = storage_url(args.db, existing=True)
     with Ledger.open(url, master_key=master_key(args)) as ledger:
         if args.reapply:
