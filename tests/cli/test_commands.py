@@ -364,6 +364,32 @@ def test_a_file_name_holding_a_line_break_is_refused_on_one_line(
     assert list(tmp_path.iterdir()) == [tmp_path / "target.db"]
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["import", "missing\u202eDEIFIREV :SUTATS", "--db", "target.db"],
+        ["verify", "--checkpoint", "kept\u2067.txt", "--db", "target.db"],
+        ["report", "--db", "ledger\u202b.db"],
+    ],
+    ids=["import", "verify", "db"],
+)
+def test_a_file_name_holding_a_direction_control_is_refused_in_order(
+    args: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A direction control in a name is shown escaped, as a storage failure shows it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "target.db").touch()
+    assert main(args) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("coledger: ")
+    assert not re.search("[\u202a-\u202e\u2066-\u2069]", said), ascii(said)
+    assert re.search(r"\\u(202e|2067|202b)", said), said
+    assert list(tmp_path.iterdir()) == [tmp_path / "target.db"]
+
+
 def test_export_to_an_unwritable_place_leaves_no_file(
     demo_dir: Path, tmp_path: Path
 ) -> None:

@@ -45,6 +45,7 @@ from coledger.errors import (
     MasterKeyError,
     StorageError,
     shown_on_one_line,
+    steady,
 )
 
 __all__ = ["build_parser", "main", "run"]
@@ -124,15 +125,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line(text: str) -> str:
-    """*text* with each line break or control character written as an escape.
+    """*text* with each line break, control or direction control as an escape.
 
     A message quotes the names it was given, and a file name may hold a line
     break: printed as it is, it would split the one line a refusal is into
-    two, the second free to read as anything (``STATUS: VERIFIED``, say).
+    two, the second free to read as anything (``STATUS: VERIFIED``, say). A
+    direction control (U+202E, say) would show the rest of the line in
+    another order, as a storage failure's message is kept from doing.
     """
-    return "".join(
-        ascii(c)[1:-1] if unicodedata.category(c) in {"Cc", "Zl", "Zp"} else c
-        for c in text
+    return steady(
+        "".join(
+            ascii(c)[1:-1] if unicodedata.category(c) in {"Cc", "Zl", "Zp"} else c
+            for c in text
+        )
     )
 
 
