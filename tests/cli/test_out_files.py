@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import KEY, make_demo, run
+from coledger import Ledger
+from coledger.cli import main
 
 SOMEONE = "00000000-0000-0000-0000-000000000000"
 
@@ -195,3 +197,38 @@ def test_a_report_on_stdout_is_the_file_out_writes(ledger_dir: Path, fmt: str) -
     assert written.endswith("\n")
     assert not written.endswith("\n\n")
     assert printed.stdout == written
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report"],
+        ["export"],
+        ["subject-access", "--member", SOMEONE],
+        ["checkpoint", "--signing-key", "signing-key.pem"],
+    ],
+    ids=lambda c: c[0],
+)
+def test_an_out_whose_part_file_is_a_folder_is_refused_before_any_work(
+    ledger_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+) -> None:
+    """A folder where FILE.part is written exits 2 before the ledger is opened."""
+    monkeypatch.chdir(ledger_dir)
+    (ledger_dir / "out.txt.part").mkdir()
+
+    def no_work(*_: object, **__: object) -> None:
+        raise AssertionError("the ledger was opened")
+
+    monkeypatch.setattr(Ledger, "open", no_work)
+    assert main([*command, "--out", "out.txt"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "coledger: cannot write out.txt: its part file out.txt.part is a folder, "
+        "where the file is written before it is renamed; name another file\n"
+    )
+    assert (ledger_dir / "out.txt.part").is_dir()
+    assert not (ledger_dir / "out.txt").exists()

@@ -370,12 +370,16 @@ def refuse_kept(out: Path, args: argparse.Namespace) -> None:
                 )
 
 
-def writable(text: str, args: argparse.Namespace, *, prints: bool = True) -> Path:
+def writable(
+    text: str, args: argparse.Namespace, *, prints: bool = True, part: bool = True
+) -> Path:
     """A file the command may write; CommandError before any work if it cannot.
 
     It may not be empty, nor one of the files the run depends on (kept_files).
     *prints* says whether the command prints when --out is left out, which a
-    device named instead (/dev/stdout, say) is then told to do.
+    device named instead (/dev/stdout, say) is then told to do. *part* says
+    whether it is written through ``FILE.part`` (see replacing), where a
+    folder would stop the writing once the work is done.
     """
     target = output_file(
         text,
@@ -390,9 +394,9 @@ def writable(text: str, args: argparse.Namespace, *, prints: bool = True) -> Pat
     except OSError as error:  # a name longer than the system allows, say
         raise CommandError(f"cannot write {path}: {error.strerror}") from error
     try:  # FILE.part is five bytes longer: a name that just fits may not
-        os.lstat(part_file(target))
+        part_is_dir = stat.S_ISDIR(os.lstat(part_file(target)).st_mode)
     except FileNotFoundError:
-        pass
+        part_is_dir = False
     except OSError as error:
         raise CommandError(
             f"cannot write {path}: its part file {part_file(target)}: {error.strerror}"
@@ -406,6 +410,11 @@ def writable(text: str, args: argparse.Namespace, *, prints: bool = True) -> Pat
         )
     if is_dir:
         raise CommandError(f"cannot write {path}: it is a folder")
+    if part and part_is_dir:  # a stale part file is removed, but a folder cannot be
+        raise CommandError(
+            f"cannot write {path}: its part file {part_file(target)} is a folder, "
+            "where the file is written before it is renamed; name another file"
+        )
     if odd:
         hint = "leave out the option to print" if prints else "name a plain file"
         raise CommandError(f"cannot write {path}: not a plain file ({hint})")

@@ -219,7 +219,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _audit_copy(args: argparse.Namespace) -> int:
-    out = writable(args.out, args, prints=False)
+    out = writable(args.out, args, prints=False, part=False)  # made as it is
     if out.exists():
         raise CommandError(f"{out} already exists; name a new file")
     url = storage_url(args.db, existing=True, auditing=True)
