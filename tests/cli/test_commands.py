@@ -1034,6 +1034,39 @@ def test_erase_warns_of_the_seats_and_requests_it_leaves(
     assert (quiet.returncode, quiet.stderr) == (0, "")
 
 
+def test_erase_and_import_polis_write_a_names_direction_controls_as_escapes(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A direction control in a body's or a conversation's name is printed escaped."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", KEY)
+    db = tmp_path / "coledger.db"
+    with Ledger.open(f"sqlite:///{db}", master_key=KEY) as ledger:
+        ada = ledger.register_member("Ada")
+        bea = ledger.register_member("Bea")
+        board = ledger.establish_body("Board \u2067x", kind="governance", by=ada)
+        ledger.assign_seat(board, bea, by=ada)
+    assert main(["erase", "--member", str(bea), "--by", str(ada)]) == 0
+    erased = capsys.readouterr()
+    assert "seat on Board \\u2067x (" in erased.err
+    folder = tmp_path / "talk \u2067x"
+    folder.mkdir()
+    (folder / "comments.csv").write_text(
+        "timestamp,comment-id,author-id,moderated,comment-body\n"
+        "1658934589213,1,1,1,More youth workers\n"
+    )
+    (folder / "votes.csv").write_text(
+        "timestamp,comment-id,voter-id,vote\n1658934600000,1,2,1\n"
+    )
+    assert main(["import-polis", "--db", "polis.db", str(folder)]) == 0
+    imported = capsys.readouterr()
+    assert imported.out.startswith("polis:talk \\u2067x: ")
+    for said in (erased.out, erased.err, imported.out, imported.err):
+        assert not re.search("[\u202a-\u202e\u2066-\u2069]", said), ascii(said)
+
+
 @pytest.mark.parametrize("option", ["--member", "--by", "--source-ref"])
 def test_erase_reapply_refuses_what_only_an_erasure_takes(
     demo_dir: Path, option: str

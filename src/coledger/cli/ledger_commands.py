@@ -395,8 +395,8 @@ def _erase(args: argparse.Namespace) -> int:
         )  # which brings the projection tables up to date, if there are any
         left = _left_behind(ledger, member)
     print(f"Erased {args.member}: their personal data can no longer be read.")
-    for warning in left:
-        print(f"warning: {warning}", file=sys.stderr)
+    for warning in left:  # a body's name may hold a direction control
+        print(f"warning: {steady(warning)}", file=sys.stderr)
     return EXIT_OK
 
 

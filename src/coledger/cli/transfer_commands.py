@@ -27,6 +27,7 @@ from coledger.cli._common import (
     writable,
 )
 from coledger.domain.values import LIVED_EXPERIENCE
+from coledger.errors import steady
 from coledger.transfer import read_export
 
 
@@ -159,7 +160,9 @@ def _import_polis(args: argparse.Namespace) -> int:
 
         print(json.dumps(to_jsonable(summary), indent=2))
     else:
-        print(summary.summary())
+        # The conversation is named by its folder, which may hold a direction
+        # control: written as an escape, as history writes one.
+        print(steady(summary.summary()))
         for warning in summary.warnings:
             print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
