@@ -697,6 +697,27 @@ def test_a_damaged_line_in_the_middle_is_named(
     assert memory_ledger.position == 0
 
 
+def test_a_statement_in_a_number_column_is_not_repeated_in_the_refusal(
+    copy: Path, memory_ledger: Ledger
+) -> None:
+    """A cell too long for a number is named by its length, not written out."""
+    path = copy / "comments.csv"
+    told = "As someone with MS I cannot use the stairs to the meeting room. " * 20
+    damage(path, 3, lambda c: [*c[:6], c[7] + " " + told, c[6]])
+    damage(copy / "votes.csv", 5, setter(0, "9" * 5000))
+    with pytest.raises(MalformedImportError) as raised:
+        import_polis(memory_ledger, copy)
+    assert (raised.value.path, raised.value.line) == (path, 3)
+    assert "MS" not in str(raised.value)
+    assert raised.value.reason.startswith("moderated of 1,3")
+    assert raised.value.reason.endswith("characters is not a whole number")
+    shutil.copy(export(LONDON) / "comments.csv", path)
+    with pytest.raises(MalformedImportError) as raised:
+        import_polis(memory_ledger, copy)
+    assert raised.value.reason == "timestamp of 5,000 characters is out of range"
+    assert memory_ledger.position == 0
+
+
 def in_seconds(path: Path) -> None:
     """Rewrite every timestamp of a CSV file in whole seconds, as Polis now exports."""
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))

@@ -275,11 +275,26 @@ def _bare(cell: str) -> str:
     return "".join(c for c in cell if c.isprintable() and not c.isspace())
 
 
+_CELL_SHOWN = 30
+"""The longest cell a refusal repeats: any plausible id, vote or timestamp."""
+
+
+def _cell(column: str, text: str) -> str:
+    """A refused cell as its message names it: quoted if short, else by its length.
+
+    A longer cell is no number misread but another column's text (a statement
+    out of place, say), which a message must not repeat (docs/api.md).
+    """
+    if len(text) <= _CELL_SHOWN:
+        return f"{column} {text!r}"
+    return f"{column} of {len(text):,} characters"
+
+
 def _integer(path: Path, line: int, column: str, text: str) -> int:
     """A vote or moderation (a whole number) from one cell, or MalformedImportError."""
     if not _INTEGER.fullmatch(text.strip()):
         raise MalformedImportError(
-            path, line, f"{column} {text!r} is not a whole number"
+            path, line, f"{_cell(column, text)} is not a whole number"
         )
     return _int(path, line, column, text, "-1, 0 or 1")
 
@@ -288,7 +303,7 @@ def _identifier(path: Path, line: int, column: str, text: str) -> int:
     """A Polis id (a whole number, never negative) from one cell."""
     if not _NATURAL.fullmatch(text.strip()):
         raise MalformedImportError(
-            path, line, f"{column} {text!r} is not a whole number >= 0"
+            path, line, f"{_cell(column, text)} is not a whole number >= 0"
         )
     return _int(path, line, column, text, "an id")
 
@@ -307,9 +322,10 @@ def _moment(path: Path, line: int, text: str) -> datetime:
 
     Read as milliseconds, unless that falls before Polis existed: then as seconds.
     """
+    cell = _cell("timestamp", text)
     if not _NATURAL.fullmatch(text.strip()):
         raise MalformedImportError(
-            path, line, f"timestamp {text!r} is not seconds or milliseconds since 1970"
+            path, line, f"{cell} is not seconds or milliseconds since 1970"
         )
     try:
         at = _EPOCH + timedelta(milliseconds=int(text))
@@ -318,12 +334,9 @@ def _moment(path: Path, line: int, text: str) -> datetime:
     except (OverflowError, ValueError):  # ValueError: too many digits for int()
         at = None
     if at is None or not v.in_range(at):
-        raise MalformedImportError(path, line, f"timestamp {text!r} is out of range")
+        raise MalformedImportError(path, line, f"{cell} is out of range")
     if at < _BEFORE_POLIS:
-        msg = (
-            f"timestamp {text!r} reads as {at:%Y-%m-%d} even in seconds, "
-            "before Polis existed"
-        )
+        msg = f"{cell} reads as {at:%Y-%m-%d} even in seconds, before Polis existed"
         raise MalformedImportError(path, line, msg)
     return at
 
