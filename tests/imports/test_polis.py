@@ -660,6 +660,18 @@ def test_a_summary_row_of_one_cell_is_refused_in_the_singular(
     assert memory_ledger.position == 0
 
 
+def test_a_row_of_one_cell_is_refused_in_the_singular(
+    copy: Path, memory_ledger: Ledger
+) -> None:
+    """A votes.csv row of one cell says "1 column", not "1 columns"."""
+    with (copy / "votes.csv").open("a", encoding="utf-8") as f:
+        f.write("   \n")
+    with pytest.raises(MalformedImportError) as raised:
+        import_polis(memory_ledger, copy)
+    assert raised.value.reason == "1 column where the header has 5"
+    assert memory_ledger.position == 0
+
+
 @pytest.mark.parametrize("invisible", ["\u200b", "\ufeff \u00ad", "\u180e"])
 def test_an_invisible_topic_is_no_topic(
     copy: Path, memory_ledger: Ledger, invisible: str

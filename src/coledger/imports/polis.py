@@ -249,8 +249,9 @@ def _table(path: Path, wanted: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
         if not row:
             continue  # a blank line
         if len(row) != len(header):
+            cells = count_of(len(row), "columns")
             raise MalformedImportError(
-                path, line, f"{len(row)} columns where the header has {len(header)}"
+                path, line, f"{cells} where the header has {len(header)}"
             )
         yield line, dict(zip(header, row, strict=True))
 
