@@ -943,7 +943,7 @@ def test_votes_on_unknown_statements_are_skipped_and_counted(
     assert result.votes_skipped == 1
     assert result.ballots == result.votes_read - 1
     assert any(
-        w.startswith("1 vote names a comment-id with no row in comments.csv; it was")
+        w.startswith("1 vote names a comment-id that no statement in the export has")
         for w in result.warnings
     )
     assert memory_ledger.find_by_source_ref(f"polis:{LONDON}/999") is None
@@ -1133,6 +1133,23 @@ def test_an_export_trimmed_by_hand_imports(
         is None
     )
     assert result.events == memory_ledger.position
+
+
+def test_votes_on_a_statement_left_out_by_hand_are_not_blamed_on_the_file(
+    london_read: PolisExport, memory_ledger: Ledger
+) -> None:
+    """Its votes are skipped, and the warning does not say comments.csv lacks it."""
+    voted = {x.comment_id for x in london_read.votes}
+    left_out = next(s for s in london_read.statements if s.comment_id in voted)
+    kept = tuple(s for s in london_read.statements if s is not left_out)
+    result = import_polis(memory_ledger, attrs.evolve(london_read, statements=kept))
+    skipped = sum(x.comment_id == left_out.comment_id for x in london_read.votes)
+    assert result.votes_skipped == skipped
+    warning = (
+        f"{skipped} votes name a comment-id that no statement in the export "
+        "has; they were not recorded"
+    )
+    assert result.warnings == (warning,)
 
 
 FOLD = datetime(2024, 10, 27, 0, 0, tzinfo=UTC)

@@ -143,7 +143,8 @@ class PolisImport:
     ballots: int
     """Ballots recorded (votes read, less those skipped)."""
     votes_skipped: int
-    """Votes on a comment-id that has no statement row (not recorded)."""
+    """Votes on a comment-id that no statement in the export has (not recorded):
+    one with no row in comments.csv, or one left out of the export by hand."""
     statements_without_votes: int
     """Statements raised with no vote opened, since nobody voted on them."""
     decisions: int
@@ -922,8 +923,9 @@ def import_polis(
     if skipped:
         names, they = ("names", "it was") if skipped == 1 else ("name", "they were")
         warnings.append(
-            f"{count_of(skipped, 'votes')} {names} a comment-id with no row in "
-            f"{COMMENTS}; {they} not recorded"
+            # Not "no row in comments.csv": a statement may be left out by hand.
+            f"{count_of(skipped, 'votes')} {names} a comment-id that no statement "
+            f"in the export has; {they} not recorded"
         )
     if writer.retimed:
         one = writer.retimed == 1
