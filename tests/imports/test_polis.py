@@ -699,6 +699,20 @@ def test_a_file_name_too_long_for_the_system_is_malformed(tmp_path: Path) -> Non
         read_polis_export(folder)
 
 
+@pytest.mark.parametrize("name", ["two\tcolumns", "caf\udce9"])
+def test_a_folder_name_no_source_reference_can_hold_is_refused_as_the_folder_s(
+    tmp_path: Path, memory_ledger: Ledger, name: str
+) -> None:
+    """A tab, or a byte not UTF-8, in the folder's name is blamed on that name."""
+    folder = tmp_path / name
+    shutil.copytree(export(LONDON), folder)
+    with pytest.raises(MalformedImportError) as raised:
+        import_polis(memory_ledger, folder)
+    assert (raised.value.path, raised.value.line) == (folder, None)
+    assert raised.value.reason.startswith("the folder's name, which names the ")
+    assert memory_ledger.position == 0
+
+
 def test_a_damaged_line_in_the_middle_is_named(
     copy: Path, memory_ledger: Ledger
 ) -> None:

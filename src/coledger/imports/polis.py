@@ -447,10 +447,10 @@ def read_polis_export(directory: Path | str) -> PolisExport:
     if not is_dir:
         raise MalformedImportError(folder, None, "not a directory")
     conversation = folder.resolve().name
-    _checked(
+    _checked(  # which the user knows as the folder's name: said so
         folder,
         None,
-        "conversation",
+        "the folder's name, which names the conversation in every source reference,",
         source_ref(conversation, 0),
         limit=v.MAX_SOURCE_REF,
         one_line=True,
