@@ -37,8 +37,9 @@ class AdjustmentCommands(LedgerCore):
         """Record a request for an adjustment; returns its id.
 
         With neither ``meeting`` nor ``proposal`` the request is standing: it holds
-        for every meeting until withdrawn. A request for a proposal (or for the
-        meeting it is voted at) needed before the vote holds voting until resolved.
+        for every meeting until withdrawn. A request for a proposal, or for the
+        meeting the proposal was raised at (unless since called off), needed
+        before the vote holds voting until resolved.
         """
         v.check_adjustment_code(code)
         v.check_code("needed_before", needed_before, v.NEEDED_BEFORE)

@@ -146,7 +146,7 @@ class Proposal(LedgerAggregate):
             aggregate.evaluations = ()
 
     class Amended(LedgerAggregate.Event):
-        """The proposers changed the proposal, taking up some comments."""
+        """A member (any, not only a proposer) reworded it, taking up some comments."""
 
         title: str
         text: str
@@ -353,7 +353,7 @@ class Proposal(LedgerAggregate):
             aggregate.decisions = (*aggregate.decisions, decision)
 
     class Withdrawn(LedgerAggregate.Event):
-        """The proposers withdrew the proposal before a decision."""
+        """A member (any, not only a proposer) withdrew it before a decision."""
 
         reason: str | None
 
