@@ -1061,6 +1061,9 @@ _STATE_CHECKS: dict[type[LedgerAggregate.Event], _StateCheck] = {
     Meeting.VoteOpened: (Meeting, _takes("vote")),
     Meeting.Cancelled: (Meeting, _asks(Meeting.check_cancellable)),
     Project.Finished: (Project, _asks(Project.check_not_finished)),
+    Adjustment.Provided: (Adjustment, _asks(Adjustment.check_answerable)),
+    Adjustment.Declined: (Adjustment, _asks(Adjustment.check_answerable)),
+    Adjustment.Withdrawn: (Adjustment, _asks(Adjustment.check_withdrawable)),
 }
 """What a command asks of a record's state before it records each of these.
 

@@ -544,3 +544,62 @@ def test_a_project_finished_twice_is_refused(day: int) -> None:
         out.getvalue().splitlines(), plan, f"{PROJECT}.Finished", finish
     )
     refused_import(lines, line, "already finished")
+
+
+ADJUSTMENT = "coledger.domain.adjustment:Adjustment"
+
+
+def answered_again(story: Story, event: str, **state: Any) -> tuple[list[str], int]:
+    """The story's export with *event* put in after the need for papers was met."""
+    requested = next(
+        row
+        for row in map(json.loads, story.lines[1:])
+        if row["topic"] == f"{ADJUSTMENT}.Requested"
+    )
+    need = UUID(requested["originator_id"])
+    provided = row_of(story.lines, f"{ADJUSTMENT}.Provided", need)
+    kept = ("timestamp", "actor", "occurred_at", "source_ref")
+    row = {
+        "topic": f"{ADJUSTMENT}.{event}",
+        "state": {name: provided["state"][name] for name in kept} | state,
+    }
+    return inserted(story.lines, need, f"{ADJUSTMENT}.Provided", row)
+
+
+@pytest.mark.parametrize(
+    ("event", "state"),
+    [
+        ("Provided", {"partial": True}),
+        ("Declined", {"reason": "unavailable", "alternative": None}),
+        ("Withdrawn", {}),
+    ],
+    ids=["provided-twice", "declined-when-provided", "withdrawn-when-provided"],
+)
+def test_an_adjustment_answered_again_is_refused(
+    story: Story, event: str, state: dict[str, Any]
+) -> None:
+    """A request for one proposal is done once answered, so an import refuses more.
+
+    provide_adjustment, decline_adjustment and withdraw_adjustment refuse a
+    request already answered (coledger 0.1.0 did too): a need met and then
+    declined would read as declined, though the papers were given.
+    """
+    if event == "Declined":
+        need = row_of(story.lines, f"{PROPOSAL}.AdjustmentLinked", story.ruled)
+        state["member"] = need["state"]["member"]
+    lines, line = answered_again(story, event, **state)
+    refused_import(lines, line, "is already provided")
+
+
+def test_a_standing_need_withdrawn_after_its_answer_imports() -> None:
+    """A standing request holds until withdrawn, answered or not, so that imports."""
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as ledger:
+        ana = ledger.register_member("Ana Example", occurred_at=on(1))
+        need = ledger.request_adjustment(ana, code="BSL", occurred_at=on(2))
+        ledger.provide_adjustment(need, by=ana, occurred_at=on(3))
+        ledger.withdraw_adjustment(need, occurred_at=on(4))
+        out = io.StringIO()
+        ledger.export(out)
+    with Ledger.open("memory://", master_key=TEST_MASTER_KEY) as copy:
+        copy.import_events(out.getvalue().splitlines())
+        assert copy.adjustment(need).status == "withdrawn"

@@ -152,8 +152,7 @@ class Adjustment(LedgerAggregate):
         waited for opened, having found it unanswered: an answer dated before
         that would say the vote opened over a need already met.
         """
-        if not self.is_open:
-            raise AlreadyResolvedError(f"adjustment {self.id} is already {self.status}")
+        self.check_answerable()
         check_not_before(
             what, ctx.occurred_at, self.requested_at, "the adjustment was requested"
         )
@@ -163,6 +162,16 @@ class Adjustment(LedgerAggregate):
             opened,
             "the vote that opened while it was unanswered",
         )
+
+    def check_answerable(self) -> None:
+        """Refuse an answer to a request answered or withdrawn already."""
+        if not self.is_open:
+            raise AlreadyResolvedError(f"adjustment {self.id} is already {self.status}")
+
+    def check_withdrawable(self) -> None:
+        """Refuse a withdrawal once withdrawn, or answered unless standing."""
+        if not self.is_standing_answered:
+            self.check_answerable()
 
     @property
     def is_standing_answered(self) -> bool:
