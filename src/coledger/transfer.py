@@ -585,15 +585,23 @@ def _check_links(
     same member and stage, and votes there read the requests through it.
     Either may come first in the file, since a batch stores record by record.
     A request without its note is not refused: an export cut at a position
-    (as ``as_of`` reads the ledger) may end between the two.
+    (as ``as_of`` reads the ledger) may end between the two. A request is
+    noted once: noted twice, a vote over it would name it twice as unmet.
     """
     links = [
         (number, event)
         for number, event in events.numbered()
         if isinstance(event, Meeting.AdjustmentLinked | Proposal.AdjustmentLinked)
     ]
+    noted: dict[int, int] = {}  # the line of each request's note, by its id's int
     for number, link in links:
         problem = _link_problem(link, requests.get(link.adjustment.int))
+        first = noted.setdefault(link.adjustment.int, number)
+        if problem is None and first != number:
+            problem = (
+                f"adjustment {link.adjustment} is noted already on line {first}: "
+                "request_adjustment notes a request once"
+            )
         if problem is not None:
             raise MalformedImportError(source, number, problem)
 

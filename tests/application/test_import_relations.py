@@ -327,6 +327,24 @@ def test_a_link_unlike_its_request_is_refused(
     refused_import(lines, line, says)
 
 
+def test_a_request_noted_twice_is_refused(story: Story) -> None:
+    """request_adjustment notes a request once, so a second note of it is refused.
+
+    Noted twice, a vote over it would name it twice as unmet, an opening
+    that the copy's own export could then not import.
+    """
+
+    def twice(row: dict[str, Any]) -> bool:
+        if row["state"]["adjustment"] != str(story.outsiders_need):
+            return False
+        row["state"]["adjustment"] = str(story.for_proposal)
+        row["state"]["member"] = str(story.bo)
+        return True
+
+    lines, line = edited_export(story.lines, f"{PROPOSAL}.AdjustmentLinked", twice)
+    refused_import(lines, line, "is noted already on line")
+
+
 def test_a_proposal_at_a_meeting_of_another_body_is_refused(story: Story) -> None:
     """raise_proposal refuses a meeting of another body than the proposal's.
 
