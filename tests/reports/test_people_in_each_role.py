@@ -11,6 +11,8 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -539,3 +541,69 @@ def test_the_declines_one_requester_had_are_withheld() -> None:
             assert rungs[1]["evidence"][key] is None, key
         assert rungs[0]["withheld"] == rungs[1]["withheld"]
         assert "equal_terms_not_met" in rungs[0]["withheld"]
+
+
+def _one_commenter_in_the_period(*, has_it: bool) -> dict[str, Any]:
+    """A panel's public report of the second half of 2025, its one commenter then.
+
+    Five staff raise five proposals in January, and six members comment on
+    them in February; from July only Sam comments, six times, with lived
+    experience or without.
+    """
+    ledger = Ledger.open("memory://")
+    start = datetime(2025, 1, 6, 9, tzinfo=UTC)
+    admin = ledger.register_member("Admin", role="staff", occurred_at=start)
+    panel = ledger.establish_body(
+        "Panel", kind="working_group", by=admin, occurred_at=start
+    )
+    proposals = [
+        ledger.raise_proposal(
+            panel,
+            proposers=[ledger.register_member(f"Staff {i}", role="staff", by=admin)],
+            title=f"Item {i}",
+            text="An item.",
+            occurred_at=start + timedelta(days=i),
+        )
+        for i in range(5)
+    ]
+    for i in range(6):
+        early = ledger.register_member(f"Early {i}", by=admin, occurred_at=start)
+        ledger.declare_lived_experience(
+            early, categories=["DIS"] if i < 3 else ["NONE"], occurred_at=start
+        )
+        ledger.comment(
+            proposals[i % 5],
+            author=early,
+            text="A comment.",
+            channel="written",
+            occurred_at=datetime(2025, 2, 1 + i, tzinfo=UTC),
+        )
+    sam = ledger.register_member("Sam", by=admin, occurred_at=start)
+    ledger.declare_lived_experience(
+        sam, categories=["DIS"] if has_it else ["NONE"], occurred_at=start
+    )
+    for i in range(6):
+        ledger.comment(
+            proposals[i % 5],
+            author=sam,
+            text="A comment.",
+            channel="written",
+            occurred_at=datetime(2025, 8, 1 + i, tzinfo=UTC),
+        )
+    report = ledger.power_sharing(
+        body=panel,
+        since=datetime(2025, 7, 1, tzinfo=UTC),
+        until=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    assert report.indicators["V1"].people == 1
+    shown: dict[str, Any] = json.loads(render(report, audience="public", format="json"))
+    return shown
+
+
+def test_a_rung_of_one_commenter_in_the_period_is_withheld() -> None:
+    """Six who commented before the period do not hide the one who did in it."""
+    one = _one_commenter_in_the_period(has_it=True)
+    other = _one_commenter_in_the_period(has_it=False)
+    (rung,), (same,) = one["ladder"], other["ladder"]
+    assert (rung["rung"], rung["level"]) == (None, None)
+    assert {**rung, "id": None} == {**same, "id": None}

@@ -462,11 +462,16 @@ class _Fold:
     """Each group of people whose lived experience the features read, by role."""
     spoke: dict[str, dict[int, datetime]] = attrs.Factory(dict)
     """The proposers, and the commenters, each with when they first spoke."""
+    recent: dict[str, set[int]] = attrs.Factory(dict)
+    """Each group's people who acted in the period itself."""
 
     def name(self, group: str, members: Iterable[UUID], at: datetime) -> None:
         """Note *members* in *group*, if they acted by the period's end."""
         if self.lens.by_end(at):
-            self.groups.setdefault(group, set()).update(m.int for m in members)
+            ids = {m.int for m in members}
+            self.groups.setdefault(group, set()).update(ids)
+            if self.lens.in_period(at):
+                self.recent.setdefault(group, set()).update(ids)
 
     def speak(self, group: str, members: Iterable[UUID], at: datetime) -> None:
         """Note *members* in *group* of ``SPOKEN``, and when each first spoke."""
@@ -475,9 +480,17 @@ class _Fold:
             for m in members:
                 if first.get(m.int, at) >= at:
                     first[m.int] = at
+                if self.lens.in_period(at):
+                    self.recent.setdefault(group, set()).add(m.int)
 
     def people(self, design: datetime | None) -> dict[str, int]:
-        """How many members each group names, the spoken ones before *design* too."""
+        """How many members each group names, the spoken ones before *design* too.
+
+        A group counts those who acted in the period, or, where none did,
+        those who acted by its end: the period's comments, phases, decisions
+        and occasions are its own people's alone, so one member who alone
+        commented in it is a group of one, however many commented before.
+        """
         found = {group: len(members) for group, members in self.groups.items()}
         for group in SPOKEN:
             first = self.spoke.get(group, {})
@@ -485,6 +498,7 @@ class _Fold:
             # as A3: input at the first design decision or after it is late
             early = sum(design is None or at < design for at in first.values())
             found[f"{group}_before_design"] = early
+        found |= {group: len(members) for group, members in self.recent.items()}
         return {group: found.get(group, 0) for group in GROUPS}
 
     def act(
