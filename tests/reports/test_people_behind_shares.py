@@ -390,3 +390,60 @@ def test_equal_terms_do_not_say_how_one_person_s_needs_were_met() -> None:
     assert {**rung, "id": None} == {**other, "id": None}
     assert rung["evidence"]["equal_terms"] is None
     assert {"equal_terms", "equal_terms_not_met"} <= set(rung["withheld"])
+
+
+def _ten_trustees_ask(late: int) -> dict[str, Any]:
+    """A board of ten, five with lived experience, each asking for large print.
+
+    All ten attend six meetings; each request is provided before its meeting
+    but for the first *late*, provided after it began. Returns the board's
+    public JSON.
+    """
+    ledger = Ledger.open("memory://")
+    start = datetime(2025, 1, 6, 9, tzinfo=UTC)
+    admin = ledger.register_member("Admin", role="staff", occurred_at=start)
+    board = ledger.establish_body(
+        "Board", kind="governance", by=admin, occurred_at=start
+    )
+    trustees = []
+    for i in range(10):
+        member = ledger.register_member(f"Trustee {i}", by=admin, occurred_at=start)
+        categories = ["DIS"] if i < K else ["NONE"]
+        ledger.declare_lived_experience(
+            member, categories=categories, occurred_at=start
+        )
+        ledger.assign_seat(board, member, by=admin, occurred_at=start)
+        trustees.append(member)
+    for week in range(6):
+        at = start + timedelta(weeks=week + 1)
+        meeting = ledger.schedule_meeting(
+            board,
+            kind="decision_meeting",
+            title=f"Week {week}",
+            starts_at=at,
+            by=admin,
+            occurred_at=start,
+        )
+        for member in trustees:
+            request = ledger.request_adjustment(
+                member, code="LP", meeting=meeting, occurred_at=start
+            )
+            shift = timedelta(hours=1) if late > 0 else -timedelta(hours=1)
+            late -= 1
+            ledger.provide_adjustment(request, by=admin, occurred_at=at + shift)
+            ledger.record_attendance(meeting, member, by=admin, occurred_at=at)
+    report = ledger.power_sharing(body=board)
+    shown: dict[str, Any] = json.loads(render(report, audience="public", format="json"))
+    return shown
+
+
+def test_equal_terms_do_not_give_back_a_band_left_out_of_x1() -> None:
+    """Equal terms read X1's band: left out beside X1's words, they go with it."""
+    met, short = _ten_trustees_ask(late=5), _ten_trustees_ask(late=8)  # 55, 52 of 60
+    x1 = met["indicators"]["X1"]
+    assert x1 == short["indicators"]["X1"]
+    assert (x1["value"], x1["band"]) == ("almost all (over 85%)", None)
+    (rung,), (other,) = met["ladder"], short["ladder"]
+    assert {**rung, "id": None} == {**other, "id": None}
+    assert rung["evidence"]["equal_terms"] is None
+    assert {"equal_terms", "equal_terms_not_met"} <= set(rung["withheld"])

@@ -307,9 +307,12 @@ TERMS_EVIDENCE = ("equal_terms", "capped_by_equal_terms")
 TERMS_FIGURES = ("X1",)
 """Figures the equal terms read beside the seat figures, which a rung's evidence
 does not hold in a form to judge (X1's people are not in it): while one is
-withheld in the process's own report, ``equal_terms_not_met`` and its evidence
-are too. Equal terms need X1 at ``fulfilment``, so beside a withheld X1 over one
-member's requests, "equal terms: yes" would say that hers were met in time."""
+withheld in the process's own report, or its band is left out beside its words
+(``band_cuts``), ``equal_terms_not_met`` and its evidence are too. Equal terms
+need X1 at ``fulfilment``, so beside a withheld X1 over one member's requests,
+"equal terms: yes" would say that hers were met in time; and beside an X1 of
+"almost all", that it was at least 90%, the band ``met`` the report leaves out
+there (55 of 60 needs met in time, where 52 would read the same)."""
 
 
 @attrs.frozen
@@ -1060,8 +1063,8 @@ def safe_rung(
 
     *own* says whether the process is the report's own scope (see
     ``seat_flags_shown``); *hidden* names the report's figures that are
-    withheld, which for its own process are the process's (see
-    ``TERMS_FIGURES``). The rung reads the lived experience of the people
+    withheld, or shown without their band, which for its own process are the
+    process's (see ``TERMS_FIGURES``). The rung reads the lived experience of the people
     behind the process (``people`` in its evidence, by group): where its
     proposers, commenters or deciders with a vote number 1 to k - 1, the
     rung, its level, every flag and all its evidence but the organisation's
@@ -1280,7 +1283,9 @@ def suppress(
     scope = report.scope
     indicators = safe_figures(report.indicators, th)
     tags, total, why = safe_tags(report, k, indicators.get("D1"))
-    hidden = frozenset(code for code, f in indicators.items() if f.withheld)
+    hidden = frozenset(
+        code for code, f in indicators.items() if f.withheld or f.band_withheld
+    )
     return SafeReport(
         small_cell=k,
         scope=report.scope,
