@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from coledger import Ledger
 from coledger.projections.report import PowerSharingReport
 from coledger.reports import render
 
@@ -440,3 +441,29 @@ def test_a_ladder_steps_words_sit_beside_its_picture_on_a_wide_screen(
     steps = step_layout(browser, 1280)
     assert steps
     assert all(beside for _, beside in steps)
+
+
+def test_a_long_process_name_in_the_ladder_chart_ends_before_its_track(
+    browser: Any, tmp_path: Path
+) -> None:
+    """Each name the ladder chart draws, cut short or not, ends left of its track."""
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        for name in ("MEMBERSHIP AND WELLBEING COMMITTEE", "Youth Forum"):
+            ledger.start_project(name, label="co_production", by=admin)
+        report = ledger.power_sharing()
+    page = tmp_path / "long-names.html"
+    page.write_text(render(report, format="html"), encoding="utf-8")
+    browser.get(page.as_uri())
+    overlaps = browser.execute_script(
+        "const found = [];"
+        "const chart = document.querySelector('svg.chart');"
+        "for (const text of chart.querySelectorAll('text[x=\"0\"]')) {"
+        "  const track = text.nextElementSibling;"
+        "  const end = text.getComputedTextLength();"
+        "  if (end >= parseFloat(track.getAttribute('x')))"
+        "    found.push([text.textContent, end]);"
+        "}"
+        "return found;"
+    )
+    assert overlaps == []

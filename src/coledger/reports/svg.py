@@ -8,6 +8,7 @@ meaning: a band is hatched, a withheld figure is an empty track that says so.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from coledger.reports.display import Bar, step_words
@@ -156,18 +157,20 @@ def ladder_chart(
     an empty dashed track, as a withheld figure does in the bar chart; one
     not placed (no activity to rate) an empty track with its rung and no step.
     """
-    label_width, track_width, steps = 230, 280, 7
+    names = [_clip(name, NAME_LIMIT) for name, *_ in rows]
+    # Room for the longest name: a track drawn over a name's end hides the
+    # ellipsis that says it is cut short.
+    label_width = max([230, *(round(_text_width(name)) for name in names)])
+    track_width, steps = 280, 7
     x0 = label_width + TRACK_X_GAP
     width = x0 + track_width + 180
     height = ROW * len(rows) + 8
     body: list[Markup] = []
-    for i, (name, shown, rung, placed) in enumerate(rows):
+    for i, ((_, shown, rung, placed), name) in enumerate(zip(rows, names, strict=True)):
         level = shown or 0
         y = 4 + i * ROW
         mid = y + ROW / 2
-        body.append(
-            el("text", _clip(name, 26), x=0, y=mid + 5, font_size=FONT, fill=INK)
-        )
+        body.append(el("text", name, x=0, y=mid + 5, font_size=FONT, fill=INK))
         body.append(
             el(
                 "rect",
@@ -226,6 +229,22 @@ def ladder_chart(
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+NAME_LIMIT = 26
+"""The most characters of a process's name the ladder chart draws."""
+
+
+def _text_width(text: str, size: float = FONT) -> float:
+    """A generous guess at how wide *text* is drawn, to leave room for it.
+
+    The reader's own font draws it, so its width cannot be known here: a
+    wide (East Asian) character is taken as a whole em and any other as
+    0.7 em, a little more than capitals and spaces take on average in the
+    widest common sans-serif fonts (0.65 em in DejaVu Sans).
+    """
+    wide = sum(unicodedata.east_asian_width(c) in "WF" for c in text)
+    return size * (wide + 0.7 * (len(text) - wide))
 
 
 # Pictures for the members' report --------------------------------------------------
