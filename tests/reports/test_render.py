@@ -513,6 +513,28 @@ def test_names_are_isolated_from_the_text_around_them_in_html() -> None:
     assert f'<th scope="row"><bdi>{title}</bdi></th>' in out
 
 
+@pytest.mark.parametrize("audience", ["board", "public"])
+def test_a_body_and_a_project_of_one_name_have_evidence_tables_of_two_names(
+    audience: str,
+) -> None:
+    """Each evidence table is named as its fold is, with its kind, so none twice.
+
+    A body and the project it runs may share a name; captioned "Evidence for
+    Youth Panel" both, their scrolling regions had one name between them.
+    """
+    with Ledger.open("memory://") as ledger:
+        admin = ledger.register_member("Admin", role="staff")
+        ledger.establish_body("Youth Panel", kind="governance", by=admin)
+        ledger.start_project("Youth Panel", label="co_production", by=admin)
+        report = ledger.power_sharing()
+    out = render(report, audience=audience, format="html")
+    captions = re.findall(r"<caption [^>]*>(Evidence for .*?)</caption>", out)
+    assert sorted(captions) == [
+        "Evidence for <bdi>Youth Panel</bdi> (body)",
+        "Evidence for <bdi>Youth Panel</bdi> (project)",
+    ]
+
+
 @pytest.mark.parametrize("audience", ["members", "public"])
 def test_a_title_the_public_and_members_never_print_is_not_checked(
     demo_ledger: Ledger, audience: str

@@ -290,11 +290,13 @@ def _ladder_section(display: Display, ids: _Ids) -> Markup:
 
 
 def _evidence(p: Process, ids: _Ids) -> Markup:
+    # Named with its kind, as its fold is: a body and a project may share a name.
+    named = join(["Evidence for ", _named(p.name), f" ({p.unit})"])
     return el(
         "details",
-        el("summary", "Evidence for ", _named(p.name), f" ({p.unit})"),
+        el("summary", named),
         _table(
-            join([Markup("Evidence for "), _named(p.name)]),
+            named,
             ("Evidence", "What the record shows"),
             list(p.evidence),
             ids,
