@@ -1566,6 +1566,24 @@ def test_x1_s_note_past_the_record_says_nothing_has_fallen_due_yet(
     assert x1.note.endswith("but none had fallen due by the period's end")
 
 
+def test_x1_s_note_past_the_record_says_a_standing_need_has_not_fallen_due_yet(
+    org: Board,
+) -> None:
+    """X1's note: a standing need at a meeting after the record has not fallen due."""
+    org.meeting(40)  # Ann's board meets on day 40, after the record
+    org.request(org.ann, 2)  # standing: due at each meeting she is expected at
+    for period in (org.lens(), org.lens(until=day(60))):
+        x1 = access.x1(period, TH)
+        assert (x1.value, x1.n) == (None, 0)
+        assert x1.note == (
+            "insufficient evidence: 1 adjustment request was made, "
+            "but none has fallen due yet"
+        )
+    x1 = access.x1(org.lens(until=day(30)), TH)  # no meeting in it to cover
+    assert x1.note is not None
+    assert x1.note.endswith("but none had fallen due by the period's end")
+
+
 def test_x1_a_need_asked_for_in_one_period_counts_in_the_next_it_fell_due_in(
     org: Board,
 ) -> None:

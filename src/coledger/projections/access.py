@@ -655,17 +655,23 @@ def x1(lens: Lens, th: Thresholds) -> Figure:
     return Figure("X1", value, len(items), coverage, band, note, people)
 
 
-def _due_past_the_record(lens: Lens, open_: list[AdjustmentFacts]) -> bool:
+def _due_past_the_record(
+    lens: Lens,
+    open_: list[AdjustmentFacts],
+    covered: list[tuple[AdjustmentFacts, MeetingFacts]],
+) -> bool:
     """Whether one of *open_* falls due after the record ends but in the period.
 
-    Then the period's end has not been reached by the record: saying none
-    had fallen due by it would date a wait the record cannot yet see.
+    A standing request has no deadline of its own: it falls due at each
+    meeting in the period it *covered*, as it starts. Then the period's end
+    has not been reached by the record: saying none had fallen due by it
+    would date a wait the record cannot yet see.
     """
     until, recorded = lens.until, lens.recorded_now
-    return until is not None and any(
-        (due := deadline(lens, a)) is not None and recorded <= due < until
-        for a in open_
-    )
+    if until is None:
+        return False
+    dues = [deadline(lens, a) for a in open_] + [m.starts_at for _, m in covered]
+    return any(due is not None and recorded <= due < until for due in dues)
 
 
 def _nothing_due(
@@ -693,7 +699,7 @@ def _nothing_due(
             return f"{made}, but its member was erased before it fell due"
         return f"{made}, but their members were erased before they fell due"
     ended = f" ({erased} ended first by an erasure)" if erased else ""
-    if lens.until is None or _due_past_the_record(lens, open_):
+    if lens.until is None or _due_past_the_record(lens, open_, covered):
         return f"{made}, but none has fallen due yet{ended}"
     return f"{made}, but none had fallen due by the period's end{ended}"
 
