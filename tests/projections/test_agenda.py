@@ -77,6 +77,34 @@ def test_a1_counts_each_proposal_once_and_bands_by_parity(
     assert a1(lens(ledger), Thresholds(parity=1.5)).band == "below_parity"
 
 
+def test_a1_s_note_never_rounds_its_parity_onto_the_cut(
+    memory_ledger: Ledger,
+) -> None:
+    """A1's note writes a parity just under its cut as under it, not as the cut."""
+    ledger = memory_ledger
+    early = [person(ledger, f"Lee {n}", le_from=0) for n in range(3)]
+    board = ledger.establish_body("Board", kind="governance", occurred_at=day(0))
+    for n, member in enumerate(early):
+        raise_(ledger, board, [member], 1 + n)  # base 3 of 3 at each
+    for n in range(7):
+        person(ledger, f"Lou {n}", le_from=5, joined=5)
+    staff = [person(ledger, f"Sol {n}", none_from=5, joined=5) for n in range(3)]
+    raise_(ledger, board, [staff[0]], 6)  # base 10 of 13
+    figure = a1(lens(ledger), TH)
+    # 3 of 4 proposals over a mean base of (3 + 10/13) / 4: parity 0.7959...
+    assert figure.band == "below_parity"
+    assert figure.note == "parity 0.796"
+    # One at its cut by all but rounding, (2/3) / (5/6), is written as the cut.
+    with Ledger.open("memory://") as other:
+        lee = [person(other, f"Lee {n}", le_from=0) for n in range(5)]
+        sol = person(other, "Sol", none_from=0)
+        forum = other.establish_body("Board", kind="governance", occurred_at=day(0))
+        for n, proposer in enumerate((lee[0], lee[1], sol)):
+            raise_(other, forum, [proposer], 1 + n)
+        at_cut = a1(lens(other), TH)
+    assert (at_cut.band, at_cut.note) == ("parity", "parity 0.80")
+
+
 def test_a1_reads_lived_experience_as_it_stood_at_each_raise(
     memory_ledger: Ledger,
 ) -> None:

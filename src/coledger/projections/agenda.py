@@ -43,11 +43,13 @@ from coledger.projections.lens import (
     people_in,
     proposers_and_commenters,
 )
-from coledger.projections.measures import below, share
+from coledger.projections.measures import above, below, share
 from coledger.projections.thresholds import Thresholds
 from coledger.projections.voice import raised_at, scope_population
 
 CHAIRS = ("chair", "co_chair")
+MORE_PLACES = 12
+"""How many decimals ``ratio_text`` may try beyond two before it stops."""
 NOT_DECIDED = "not_valid"
 
 
@@ -95,8 +97,33 @@ def a1(lens: Lens, th: Thresholds) -> Figure:
         return Figure("A1", value, len(proposals), coverage, None, note, people, groups)
     parity = value / (base / len(known))
     band = "below_parity" if below(parity, th.parity) else "parity"
-    note = f"parity {parity:.2f}"
+    note = f"parity {ratio_text(parity, th.parity)}"
     return Figure("A1", value, len(proposals), coverage, band, note, people, groups)
+
+
+def ratio_text(value: float, cut: float) -> str:
+    """*value* to two decimals, or more where two would reach a mark it is not at.
+
+    The marks are 0, 1 (equal) and the band's *cut*, as the reports never
+    round a value onto a cut (``coledger.reports.vocabulary.exact``): a
+    parity of 0.7959 written "0.80" beside ``below_parity`` (parity from 0.8)
+    would contradict its band. A value at a mark by all but rounding
+    (``measures.below``) is written as the mark.
+    """
+    text = ""
+    for places in range(2, 2 + MORE_PLACES):
+        text = f"{value:.{places}f}"
+        shown = float(text)
+        if not any(_reaches(value, shown, mark) for mark in (0.0, 1.0, cut)):
+            break
+    return text
+
+
+def _reaches(value: float, shown: float, mark: float) -> bool:
+    """Whether rounding *value* to *shown* reached or passed *mark* it is not at."""
+    if not (below(value, mark) or above(value, mark)):
+        return False  # at the mark, but for rounding
+    return min(value, shown) <= mark <= max(value, shown)
 
 
 def base_groups(members: Population, times: list[datetime]) -> tuple[int, int]:

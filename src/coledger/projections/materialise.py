@@ -237,7 +237,7 @@ class Tables(ABC):
         """Release the connection."""
 
 
-FIGURES_VERSION = 99
+FIGURES_VERSION = 100
 """The version of the figures' definitions, raised whenever a release changes
 what a figure counts: tables written under another version are rewritten by
 the next catch-up, rather than left showing the old figures until their scope
@@ -458,7 +458,9 @@ leaves out a proposal withdrawn before the meeting it named began. 97: X1
 and X2 with no records count 0 people, not None, as the other weighing
 figures do. 98: X5's barrier note counts a member's meeting once, however
 many of their requests for it were provided (or declined). 99: X4's note
-names a baseline code given twice once, and an empty baseline as none set.)"""
+names a baseline code given twice once, and an empty baseline as none set.
+100: A1's note writes a parity that two decimals would round onto 0, 1 or
+its cut with more of them.)"""
 
 
 def tracking_name(th: Thresholds) -> str:
