@@ -134,8 +134,12 @@ def event_class(topic: str) -> type[LedgerAggregate.Event]:
     A forged row could name any class, or a module whose import runs code, so
     a topic that is not one of coledger's own is resolved only when its module
     is already imported, and only to a concrete event class (never a base
-    such as ``Member.Event``). Raises CorruptEventError otherwise.
+    such as ``Member.Event``). Raises CorruptEventError otherwise, and for a
+    topic that is not text (SQLite hands back one stored as a BLOB as bytes).
     """
+    if type(topic) is not str:
+        msg = f"a stored event topic is not text but {type(topic).__name__}"
+        raise CorruptEventError(msg)
     cls = event_topics().get(topic)
     if cls is not None:
         return cls

@@ -578,3 +578,29 @@ def test_a_forged_stored_field_is_refused_or_read_alike_by_both_reads(
     decoded, folded = _read_both(copy)
     if decoded is not None and folded is not None:
         assert decoded == folded
+
+
+@pytest.mark.parametrize("rowid", [1, 20], ids=["first", "later"])
+def test_a_stored_topic_that_is_not_text_is_refused_as_corrupt(
+    tmp_path: Path, rowid: int
+) -> None:
+    """A topic SQLite holds as bytes is a CorruptEventError to each reader, not a crash.
+
+    verify reports such a row as MALFORMED_ROW; opening the ledger looks past
+    it for the key its first sealed field names, as it does a row it cannot read.
+    """
+    path, _ = _eventful_at(tmp_path)
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "UPDATE stored_events SET topic = CAST(topic AS BLOB) WHERE rowid = ?",
+            (rowid,),
+        )
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        for read in (
+            lambda: list(ledger.history()),
+            lambda: Facts().apply_states(ledger.fold_states()),
+            ledger.projections().rebuild,
+            ledger.audit_erasure,
+        ):
+            with pytest.raises(CorruptEventError, match="topic"):
+                read()
