@@ -98,9 +98,12 @@ class Catalogue:
                 )
                 for notification in page:
                     # Decoded first: one that fails (a locked key store) is read
-                    # again next time, so nothing of it may be kept before.
+                    # again next time, so nothing of it may be kept before. A
+                    # state that is not bytes (SQLite's text, or null) is
+                    # decoded too: the mapper reads text and refuses null.
                     if (
-                        _NO_SOURCE_REF not in notification.state
+                        type(notification.state) is not bytes
+                        or _NO_SOURCE_REF not in notification.state
                         or (
                             notification.topic in _ACTS
                             and _NO_SUPPORTER not in notification.state

@@ -604,3 +604,30 @@ def test_a_stored_topic_that_is_not_text_is_refused_as_corrupt(
         ):
             with pytest.raises(CorruptEventError, match="topic"):
                 read()
+
+
+@pytest.mark.parametrize(
+    "stored", ["CAST(state AS TEXT)", "NULL"], ids=["text", "null"]
+)
+def test_a_stored_state_that_is_not_bytes_is_read_as_the_records_read_it(
+    tmp_path: Path, stored: str
+) -> None:
+    """The catalogue reads a state SQLite holds as text or null as history does.
+
+    Text is JSON all the same (history and the fold read it); null is a
+    CorruptEventError. Neither may crash the index every command consults.
+    """
+    path, ids = _eventful_at(tmp_path)
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        names = {m.id: m.name for m in ledger.members()}
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"UPDATE stored_events SET state = {stored} WHERE rowid = 2")  # noqa: S608
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        if stored == "NULL":
+            for read in (lambda: list(ledger.history()), ledger.members):
+                with pytest.raises(CorruptEventError, match="Registered"):
+                    read()
+        else:
+            assert len(list(ledger.history())) == ledger.position
+            assert {m.id: m.name for m in ledger.members()} == names
+            assert ledger.member(ids["sam"]).name == "Sam Ide"
