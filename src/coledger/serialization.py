@@ -119,6 +119,26 @@ def stored_id(value: object, where: str = "a stored event") -> UUID:
         raise CorruptEventError(msg) from error
 
 
+@functools.lru_cache(maxsize=1 << 13)
+def stored_hex_id(value: object) -> UUID:
+    """A SQLite row's aggregate id, 32 lower-case hex digits, as ``stored_id`` gives it.
+
+    Any other spelling of the same UUID (upper case, with hyphens) raises
+    CorruptEventError: the application reads a record's events by the id's
+    exact text, so a row so re-spelt would be read in the log (by the fold,
+    history, an export) but never as part of its record. Shared per text, so
+    the check is made only when the cache misses.
+    """
+    found = stored_id(value)
+    if found.hex != value:
+        msg = (
+            f"a stored event names aggregate {value!r}, which is not written "
+            "as the 32 lower-case hex digits of a UUID"
+        )
+        raise CorruptEventError(msg)
+    return found
+
+
 @functools.cache
 def event_topics() -> dict[str, type[LedgerAggregate.Event]]:
     """Every topic coledger stores, with its event class."""

@@ -631,3 +631,29 @@ def test_a_stored_state_that_is_not_bytes_is_read_as_the_records_read_it(
             assert len(list(ledger.history())) == ledger.position
             assert {m.id: m.name for m in ledger.members()} == names
             assert ledger.member(ids["sam"]).name == "Sam Ide"
+
+
+def test_an_aggregate_id_spelt_otherwise_is_refused_by_the_log_readers(
+    tmp_path: Path,
+) -> None:
+    """A row whose id is re-spelt (upper case) is a CorruptEventError, not folded.
+
+    The application reads a record's events by the id's exact text, so the
+    proposal never sees such a comment; the fold counted it all the same
+    (verify reports the row as MALFORMED_ROW).
+    """
+    path, _ = _eventful_at(tmp_path)
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "UPDATE stored_events SET originator_id = upper(originator_id) "
+            "WHERE topic LIKE '%:Proposal.Commented'"
+        )
+    with Ledger.open(f"sqlite:///{path}") as ledger:
+        for read in (
+            lambda: list(ledger.history()),
+            lambda: Facts().apply_states(ledger.fold_states()),
+            ledger.projections().rebuild,
+            ledger.members,
+        ):
+            with pytest.raises(CorruptEventError, match="hex digits"):
+                read()

@@ -20,7 +20,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from coledger.errors import ConcurrencyError, StorageError
 from coledger.integrity.leaves import leaf_hash_from, state_hash
-from coledger.serialization import stored_id
+from coledger.serialization import stored_hex_id
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import StoredEvent
@@ -160,9 +160,12 @@ class HeadCheckingSQLiteRecorder(SQLiteApplicationRecorder):
     supporter's id, as stored in clear)."""
 
     def convert_originator_id(self, originator_id: str) -> UUID | str:
-        """A stored row's id: one shared UUID per recently read id, as events hold."""
+        """A stored row's id: one shared UUID per recently read id, as events hold.
+
+        Refused (CorruptEventError) unless written as eventsourcing writes it.
+        """
         if self.datastore.originator_id_type == "uuid":
-            return stored_id(originator_id)
+            return stored_hex_id(originator_id)
         return originator_id
 
     def _insert_events(
