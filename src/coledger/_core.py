@@ -23,7 +23,11 @@ from uuid import UUID
 import attrs
 import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import CanMutateAggregate, DomainEventProtocol
+from eventsourcing.domain import (
+    CanMutateAggregate,
+    DomainEventProtocol,
+    OriginatorVersionError,
+)
 from eventsourcing.persistence import (
     ApplicationRecorder,
     InfrastructureFactory,
@@ -315,10 +319,20 @@ def _replay(aggregate: Any, events: Iterable[Any]) -> Any:
     """Apply stored events to an aggregate, as eventsourcing's projector does.
 
     It leaves out that projector's per-event runtime Protocol check, which cost
-    a sixth of a command's time in profiles.
+    a sixth of a command's time in profiles. An event that is not the next
+    version of its record (one before it was deleted, or renumbered) is a
+    CorruptEventError, not eventsourcing's own error.
     """
     for event in events:
-        aggregate = event.mutate(aggregate)
+        try:
+            aggregate = event.mutate(aggregate)
+        except OriginatorVersionError as error:
+            msg = (
+                f"the stored events of record {event.originator_id} skip from "
+                f"version {aggregate.version} to {event.originator_version}: an "
+                "event is missing or renumbered (coledger verify tells which)"
+            )
+            raise errors.CorruptEventError(msg) from error
     return aggregate
 
 

@@ -11,7 +11,13 @@ from typing import Any
 
 import pytest
 
-from coledger import ConcurrencyError, InvalidUrlError, Ledger, StorageError
+from coledger import (
+    ConcurrencyError,
+    CorruptEventError,
+    InvalidUrlError,
+    Ledger,
+    StorageError,
+)
 from coledger.errors import LedgerError
 
 
@@ -175,3 +181,30 @@ def test_a_write_the_database_refuses_for_itself_is_not_run_again_as_a_conflict(
             ledger.register_member("Cy Example")
         assert not isinstance(refused.value, ConcurrencyError)
         assert ledger.position == 1
+
+
+def test_a_record_missing_a_stored_event_is_a_corrupt_event_error(
+    tmp_path: Path,
+) -> None:
+    """A record whose middle event was deleted is a CorruptEventError to read or change.
+
+    eventsourcing's OriginatorVersionError escaped instead, which no caller
+    catching LedgerError expects (verify reports the row as missing).
+    """
+    url = f"sqlite:///{tmp_path / 'gap.db'}"
+    with Ledger.open(url) as ledger:
+        ana = ledger.register_member("Ana Example")
+        for role in ("trustee", "staff", "trainer"):
+            ledger.change_role(ana, role, by=ana)
+    with closing(sqlite3.connect(tmp_path / "gap.db")) as conn:
+        conn.execute("DELETE FROM stored_events WHERE rowid = 3")
+        conn.commit()
+    gap = rf"{ana} skip from version 2 to 4"
+    with Ledger.open(url) as ledger:
+        for act in (
+            lambda: ledger.member(ana),
+            lambda: ledger.change_role(ana, "staff", by=ana),
+        ):
+            with pytest.raises(CorruptEventError, match=gap):
+                act()
+        assert ledger.position == 4
