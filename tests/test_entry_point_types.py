@@ -138,6 +138,21 @@ def test_export_to_a_file_opened_for_reading_is_refused(
     assert target.read_bytes() == b""
 
 
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
+def test_export_to_a_file_that_cannot_encode_every_name_is_refused(
+    encoding: str, ledger: Ledger, tmp_path: Path
+) -> None:
+    """A file in an encoding short of Unicode is an InvalidInputError, left empty."""
+    ledger.register_member("Łucja Nguyễn")
+    target = tmp_path / "export.jsonl"
+    with (
+        target.open("w", encoding=encoding) as writing,
+        pytest.raises(InvalidInputError, match="encoding='utf-8'"),
+    ):
+        ledger.export(writing)
+    assert target.read_bytes() == b""
+
+
 @pytest.mark.parametrize("flag", ["no", "false", 0.0, 1, None], ids=repr)
 def test_materialised_must_be_a_bool_and_builds_no_tables(
     flag: object, tmp_path: Path

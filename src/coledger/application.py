@@ -449,8 +449,10 @@ class Ledger(
         """Write every event, decrypted, as JSON Lines; returns how many.
 
         *out* is a text stream open for writing; a binary, closed or read-only
-        one raises InvalidInputError before a line is written. The export
-        holds personal data in clear: keep it like the key store.
+        one, or one whose encoding cannot write every character (a file opened
+        without ``encoding="utf-8"`` on Windows), raises InvalidInputError
+        before a line is written. The export holds personal data in clear:
+        keep it like the key store.
         """
         return transfer.export_to(self, out, progress)
 

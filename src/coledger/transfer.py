@@ -148,6 +148,7 @@ def export_to(ledger: Ledger, out: IO[str], progress: Progress | None = None) ->
     if binary or not callable(getattr(stream, "write", None)):
         raise errors.InvalidInputError("out must be a text stream (open with 'w')")
     _check_writable(stream)
+    _check_encoding(stream)
     report: object = progress
     if report is not None and not callable(report):
         msg = "progress must be a callable taking (done, total)"
@@ -171,6 +172,30 @@ def _check_writable(stream: object) -> None:
         ok = False
     if not ok:
         raise errors.InvalidInputError("out is not open for writing (open with 'w')")
+
+
+_ANY_TEXT = "\u00e9\u0141\u1ec5\u4e2d\U0001f600"
+"""Characters from across Unicode, as names and comments hold them: a stream
+whose encoding writes these writes any text an export holds."""
+
+
+def _check_encoding(stream: object) -> None:
+    """Refuse a stream whose encoding falls short of Unicode, before any line.
+
+    Its write would fail at the first name it cannot encode (a file opened
+    without an encoding on Windows writes cp1252), with part of the export,
+    personal data and all, already written.
+    """
+    encoding = getattr(stream, "encoding", None)
+    if not isinstance(encoding, str):
+        return  # a StringIO, or a plain object with write(): it takes any text
+    try:
+        _ANY_TEXT.encode(encoding)
+    except (LookupError, UnicodeError):
+        raise errors.InvalidInputError(
+            f"out writes {encoding!r}, which cannot hold every character "
+            "an export may; open it with encoding='utf-8'"
+        ) from None
 
 
 def _inherited_writable(stream: object) -> bool:
