@@ -609,10 +609,12 @@ class Ledger(
 
         The receipt leads to the given published checkpoint, which must be at
         least as new as the ballot. ProofError MODIFIED if the ballot's stored
-        bytes no longer match its leaf.
+        bytes no longer match its leaf; CheckpointError MALFORMED, whether or
+        not the voter cast a ballot, if *checkpoint* is not a checkpoint note.
         """
         record_id = self._proposal_id(proposal)
         v.check_id("voter", voter)
+        head = read_unverified(checkpoint)
         version = None
         for stored in self._app.recorder.select_events(record_id, desc=True):
             event = self._app.mapper.to_domain_event(stored)
@@ -627,7 +629,6 @@ class Ledger(
             raise errors.ProofError(
                 "NO_BALLOT", f"{voter} cast no ballot on {proposal}"
             )
-        head = read_unverified(checkpoint)
         source = self.audit_source()
         try:
             index = source.locate(record_id, version)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import given, note
@@ -79,6 +79,16 @@ def test_a_note_cut_in_its_signature_gives_no_receipt(signed: Signed) -> None:
         with pytest.raises(CheckpointError) as raised:
             signed.ledger.prove_ballot(signed.proposal, signed.voter, note_text)
         assert raised.value.code == "MALFORMED"
+
+
+@pytest.mark.parametrize("note_text", ["not a checkpoint", None])
+def test_a_note_that_is_no_checkpoint_is_malformed_whoever_voted(
+    signed: Signed, note_text: str | None
+) -> None:
+    """Not a checkpoint is MALFORMED for a voter with no ballot too, not NO_BALLOT."""
+    with pytest.raises(CheckpointError) as raised:
+        signed.ledger.prove_ballot(signed.proposal, uuid4(), note_text)  # type: ignore[arg-type]
+    assert raised.value.code == "MALFORMED"
 
 
 @given(data=st.data())
