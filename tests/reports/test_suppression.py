@@ -11,7 +11,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from coledger import InvalidInputError, Ledger, demo
+from coledger import InvalidInputError, Ledger, UnknownAudienceError, demo
 from coledger.projections.ladder import GROUPS
 from coledger.projections.lens import Figure, band_of
 from coledger.projections.phases import LOW_COVERAGE, MAX_SCORE
@@ -87,6 +87,17 @@ def test_shown_figures_are_bands_never_values() -> None:
     for exact in ("0.83", "83%", "1.0769", "1.08", "0.4488", "0.45", "2.5"):
         assert exact not in out
     assert "a note with 3 exact counts" not in out
+
+
+@pytest.mark.parametrize("audience", ["board", "Public", "", None, []])
+def test_a_safe_report_is_never_labelled_for_an_audience_it_is_not_for(
+    audience: object,
+) -> None:
+    """to_json names the public or the members only: a board label would be false."""
+    safe = suppress(report({"R1": fig("R1", 0.5, 10, "parity")}))
+    assert safe.to_json("members")["audience"] == "members"
+    with pytest.raises(UnknownAudienceError):
+        safe.to_json(audience)  # type: ignore[arg-type]
 
 
 def test_coverage_of_a_people_share_is_withheld_where_it_would_name_answers() -> None:

@@ -234,7 +234,7 @@ from typing import Any
 
 import attrs
 
-from coledger.errors import InvalidInputError
+from coledger.errors import InvalidInputError, UnknownAudienceError
 from coledger.projections.decisions import (
     FOLLOW_THROUGH_GOOD,
     FOLLOW_THROUGH_POOR,
@@ -395,6 +395,10 @@ class TagCount:
     count: CountRange
 
 
+SAFE_AUDIENCES = frozenset({"members", "public"})
+"""The audiences a report after disclosure control is for."""
+
+
 @attrs.frozen
 class SafeReport:
     """A power-sharing report after disclosure control, for the public or members."""
@@ -421,7 +425,13 @@ class SafeReport:
     """
 
     def to_json(self, audience: str = "public") -> dict[str, Any]:
-        """The report's JSON shape after suppression (see docs/reports.md)."""
+        """The report's JSON shape after suppression (see docs/reports.md).
+
+        *audience* is ``public`` or ``members``, which see this one report;
+        any other (the board's, say) raises UnknownAudienceError.
+        """
+        if not any(audience == name for name in SAFE_AUDIENCES):  # [] is no key
+            raise UnknownAudienceError("audience", audience, SAFE_AUDIENCES)
         head = envelope(self.scope, self.since, self.until, self.as_of, self.tree_size)
         del head["version"]  # the board's shape's; this shape has its own
         return {
