@@ -23,6 +23,7 @@ def _board(
     present: str = "all",
     seated: bool = True,
     name: str = "Board",
+    raised_by_others: bool = False,
 ) -> tuple[Ledger, UUID]:
     """A board of ten voting seats, five with lived experience, meeting six times.
 
@@ -33,7 +34,8 @@ def _board(
     says who of the five attends the meetings: "all", "one" (each in turn,
     alone of them) or "none".
     Without *seated*, only the five others hold (voting) seats. *name* is
-    the board's name.
+    the board's name. With *raised_by_others*, the five without lived
+    experience raise every proposal, so none of lived experience is adopted.
     """
     ledger = Ledger.open("memory://")
     admin = ledger.register_member("Admin", role="staff", occurred_at=_day(0))
@@ -76,7 +78,7 @@ def _board(
         attending = {"all": lived, "one": [lived[i % 5]], "none": []}[present]
         for member in attending + others:
             ledger.record_attendance(meeting, member, by=admin, occurred_at=when)
-        proposer = (lived + others)[i]
+        proposer = others[i % 5] if raised_by_others else (lived + others)[i]
         proposal = ledger.raise_proposal(
             board,
             proposers=[proposer],
@@ -262,3 +264,25 @@ def test_a_period_with_no_decisions_does_not_claim_some_were_made() -> None:
     table = table.split("The numbers about answers")[1]
     row = "Comments from people with lived experience on ideas we decided about"
     assert f'<th scope="row">{row}</th><td>none</td>' in table
+
+
+def test_step_5_on_equal_terms_does_not_say_we_did_not_work_as_equals() -> None:
+    """A board on step 5 by comments that changed things, on equal terms.
+
+    Step 5 also holds processes where lived experience commented with
+    influence, or decided outside design, without a proposal of theirs
+    adopted: the public report then reads "equal terms: yes", so the
+    members' report must not say that we did not work as equals.
+    """
+    ledger, board = _board(raised_by_others=True)
+    report = ledger.power_sharing(body=board)
+    rung = report.ladder[0]
+    assert (rung.rung, rung.evidence["equal_terms"]) == ("ENGAGEMENT", True)
+    public = render(report, audience="public", names={str(board): "Board"})
+    assert "equal terms: yes" in public
+    for fmt in ("text", "html"):
+        out = _members(ledger, board, fmt)
+        step = out.split("How well do we work together?")[1]
+        assert "It is on step 5 of 7." in step
+        assert "did not work as equals" not in step
+        assert "But they did not yet help to plan it as equals." in step

@@ -95,9 +95,15 @@ MEANINGS = {
     2: "{Group} were taught things, but had no say.",
     3: "{Group} were told what was decided.",
     4: "{Group} were asked what they think.",
-    # Step 5 holds processes where they decided, but not on equal terms: true
-    # of every route to it, and no more, since the cap itself may be withheld.
-    5: "Their ideas changed some things. But we did not work as equals yet.",
+    # Step 5 holds processes whose design they shaped on unequal terms (the
+    # cap), and those where their comments changed things, or they decided
+    # outside design, with no proposal of theirs adopted, on any terms. That
+    # they did not yet plan it as equals is true of every route, and says no
+    # more, since the cap itself may be withheld.
+    5: (
+        "Their ideas changed some things. "
+        "But they did not yet help to plan it as equals."
+    ),
     6: "They helped to plan it and to make choices.",
     7: "They helped to plan it, do it and check it.",
 }
