@@ -286,3 +286,32 @@ def test_step_5_on_equal_terms_does_not_say_we_did_not_work_as_equals() -> None:
         assert "It is on step 5 of 7." in step
         assert "did not work as equals" not in step
         assert "But they did not yet help to plan it as equals." in step
+
+
+def test_the_ladder_does_not_say_nobody_answered_where_we_answered_every_time() -> None:
+    """A period's new comments went unanswered; the ideas decided in it were answered.
+
+    The flag no_feedback_loop reads the comments made in the period, and the
+    feedback given in it; the answers point, the comments on ideas decided
+    in the period, whenever they were made. So the step's line must speak of
+    the period's comments, not say that nobody told people what happened to
+    their ideas beside "We told them what happened every time."
+    """
+    ledger, board = _board(raised_by_others=True)
+    members = [m.id for m in ledger.members()]  # the admin, five trainers, five others
+    later = ledger.raise_proposal(
+        board, proposers=members[6:], title="Later", text="Text", occurred_at=_day(70)
+    )
+    for member in members[1:6]:
+        ledger.comment(later, author=member, text="A comment", occurred_at=_day(70))
+    report = ledger.power_sharing(body=board, since=_day(50))
+    assert report.indicators["V5"].value == 1
+    assert "no_feedback_loop" in report.ladder[0].flags
+    for fmt in ("text", "html"):
+        out = render(report, audience="members", format=fmt)
+        assert "We told them what happened every time." in out
+        assert "Nobody told people what happened to their ideas." not in out
+        assert (
+            "They made comments in this time. We did not answer them in this time."
+            in out
+        )

@@ -117,7 +117,12 @@ FLAG_LINES = {
     # All their input came on one occasion: how many chances they had, the
     # record does not say.
     "one_off": "They took part only once.",
-    "no_feedback_loop": "Nobody told people what happened to their ideas.",
+    # The comments made in the period, and feedback given in it: the answers
+    # point reads others (those on ideas decided in it, made whenever), so
+    # "nobody told people" could stand beside its "every time".
+    "no_feedback_loop": (
+        "They made comments in this time. We did not answer them in this time."
+    ),
     "late_involvement": "People were asked too late.",
     # R1 below the token cut, none included: as the seats point's verdict.
     "token_seat": "They hold too few seats.",
