@@ -315,3 +315,58 @@ def test_the_ladder_does_not_say_nobody_answered_where_we_answered_every_time() 
             "They made comments in this time. We did not answer them in this time."
             in out
         )
+
+
+def test_late_involvement_does_not_say_people_were_asked_too_late() -> None:
+    """The trainers decided the project's design, then commented only after it.
+
+    late_involvement says that no lived-experience proposal or comment came
+    before the first design decision; the record does not say when anyone
+    was asked, and here the trainers took that decision themselves, which
+    the step's own line says ("They helped to plan it").
+    """
+    ledger = Ledger.open("memory://")
+    admin = ledger.register_member("Admin", role="staff", occurred_at=_day(0))
+    lived = [
+        ledger.register_member(f"Trainer {i}", role="trainer", occurred_at=_day(0))
+        for i in range(5)
+    ]
+    others = [
+        ledger.register_member(f"Trustee {i}", role="trustee", occurred_at=_day(0))
+        for i in range(5)
+    ]
+    for member, said in [(m, "DIS") for m in lived] + [(m, "NONE") for m in others]:
+        ledger.declare_lived_experience(
+            member, categories=[said], consent="explicit_consent", occurred_at=_day(0)
+        )
+    board = ledger.establish_body(
+        "Board", kind="governance", rule=Rule.majority(), by=admin, occurred_at=_day(0)
+    )
+    for member in lived + others:
+        ledger.assign_seat(board, member, seat="voting", by=admin, occurred_at=_day(0))
+    project = ledger.start_project(
+        "Festival", label="co_design", by=admin, occurred_at=_day(0)
+    )
+    plan = ledger.raise_proposal(
+        board, proposers=others, title="Plan", text="Text", project=project,
+        phase="design", occurred_at=_day(5),
+    )  # fmt: skip
+    ledger.decide(
+        plan, outcome="adopted", method="consensus", by=admin,
+        decided_by=lived + others, occurred_at=_day(10),
+    )  # fmt: skip
+    run = ledger.raise_proposal(
+        board, proposers=others, title="Run it", text="Text", project=project,
+        phase="delivery", occurred_at=_day(20),
+    )  # fmt: skip
+    for member in lived:
+        ledger.comment(run, author=member, text="A comment", occurred_at=_day(21))
+    report = ledger.power_sharing(project=project)
+    rung = report.ladder[0]
+    assert rung.flags == ("late_involvement",)
+    assert "design" in rung.evidence["decided_phases"]
+    for fmt in ("text", "html"):
+        out = render(report, audience="members", format=fmt)
+        assert "They helped to plan it and to make choices." in out
+        assert "asked too late" not in out
+        assert "Their ideas did not come early enough." in out

@@ -123,7 +123,10 @@ FLAG_LINES = {
     "no_feedback_loop": (
         "They made comments in this time. We did not answer them in this time."
     ),
-    "late_involvement": "People were asked too late.",
+    # No proposal or comment of theirs came before the first design decision
+    # (or none came at all): when they were asked, the record does not say,
+    # and they may have taken that decision themselves.
+    "late_involvement": "Their ideas did not come early enough.",
     # R1 below the token cut, none included: as the seats point's verdict.
     "token_seat": "They hold too few seats.",
     # R2 counts the meetings with at most one voter of lived experience, so
