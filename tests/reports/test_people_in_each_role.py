@@ -18,6 +18,7 @@ from uuid import UUID
 import pytest
 
 from coledger import Ledger
+from coledger.projections.ladder import FLAGS, NO_ACTIVITY
 from coledger.projections.report import Rung
 from coledger.projections.thresholds import Thresholds
 from coledger.reports import render
@@ -607,3 +608,54 @@ def test_a_rung_of_one_commenter_in_the_period_is_withheld() -> None:
     (rung,), (same,) = one["ladder"], other["ladder"]
     assert (rung["rung"], rung["level"]) == (None, None)
     assert {**rung, "id": None} == {**same, "id": None}
+
+
+def _idle_after_a_few(*, has_it: bool) -> tuple[dict[str, Any], str]:
+    """A panel's public JSON and members' text for 2026, when nothing happened in it.
+
+    In 2025 one member raised a proposal there and Sam, with lived experience
+    or without, commented on it: too few to show the rung of any period they
+    acted in.
+    """
+    ledger = Ledger.open("memory://")
+    start = datetime(2025, 1, 6, 9, tzinfo=UTC)
+    admin = ledger.register_member("Admin", role="staff", occurred_at=start)
+    panel = ledger.establish_body(
+        "Panel", kind="working_group", by=admin, occurred_at=start
+    )
+    proposal = ledger.raise_proposal(
+        panel, proposers=[admin], title="Item", text="An item.", occurred_at=start
+    )
+    sam = ledger.register_member("Sam", by=admin, occurred_at=start)
+    ledger.declare_lived_experience(
+        sam, categories=["DIS"] if has_it else ["NONE"], occurred_at=start
+    )
+    ledger.comment(
+        proposal, author=sam, text="A comment.", channel="written", occurred_at=start
+    )
+    report = ledger.power_sharing(
+        body=panel,
+        since=datetime(2026, 1, 1, tzinfo=UTC),
+        until=datetime(2027, 1, 1, tzinfo=UTC),
+    )
+    assert report.ladder[0].rung == NO_ACTIVITY
+    public = json.loads(render(report, audience="public", format="json"))
+    return public, render(report, audience="members", format="text")
+
+
+def test_a_process_with_no_activity_in_the_period_says_so_beside_few_people() -> None:
+    """No activity is shown, not withheld as a step a few people's acts could give away.
+
+    Nobody acted in the period, so the step reads nobody's lived experience;
+    its evidence and flags, which read the few who acted before, stay withheld.
+    """
+    shown, members = _idle_after_a_few(has_it=True)
+    other, _ = _idle_after_a_few(has_it=False)
+    (rung,), (same,) = shown["ladder"], other["ladder"]
+    assert (rung["rung"], rung["level"]) == (NO_ACTIVITY, 0)
+    assert rung["flags"] == []
+    assert set(FLAGS) <= set(rung["withheld"])
+    assert all(v is None for k, v in rung["evidence"].items() if k != "label")
+    assert {**rung, "id": None} == {**same, "id": None}
+    assert "Nothing happened in this work at this time." in members
+    assert "We do not show this step." not in members

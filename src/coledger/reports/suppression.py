@@ -118,7 +118,8 @@ through ``suppress``, which applies these rules (``k`` is
   While its proposers, commenters or deciders with a vote (``RUNG_GROUPS``)
   number 1 to k - 1, the rung is withheld, in every report, with its level,
   every flag and all its evidence but the label: a chair deciding alone
-  lifts her body to ENGAGEMENT if she has lived experience. While another
+  lifts her body to ENGAGEMENT if she has lived experience. NO_ACTIVITY,
+  which reads nobody's, is shown, with the rest still withheld. While another
   group (amenders, action owners, evaluators, attendees, deciders without a
   vote or voters in an advisory vote, decision-makers whose requests went
   unmet, proposers or commenters before the first design decision) is that
@@ -242,7 +243,7 @@ from coledger.projections.decisions import (
     OUT_OF_FORUM_MIXED,
     SOME,
 )
-from coledger.projections.ladder import FLAGS, GROUPS
+from coledger.projections.ladder import FLAGS, GROUPS, NO_ACTIVITY
 from coledger.projections.lens import Figure, Scope
 from coledger.projections.phases import LOW_COVERAGE, MIXED
 from coledger.projections.report import PowerSharingReport, Rung, envelope
@@ -1079,7 +1080,9 @@ def safe_rung(
     proposers, commenters or deciders with a vote number 1 to k - 1, the
     rung, its level, every flag and all its evidence but the organisation's
     label are withheld (``withheld_rung``): a chair deciding alone lifts her
-    body to "engagement" if she has lived experience. Where another group is
+    body to "engagement" if she has lived experience. A process with no
+    activity in the period keeps its NO_ACTIVITY rung (and level) even so,
+    with the rest withheld. Where another group is
     that small, the evidence and flags that read it are withheld
     (``GROUP_EVIDENCE``).
     """
@@ -1087,7 +1090,17 @@ def safe_rung(
     proposals = few_proposals(rung.evidence, th.small_cell)
     turns = rung.evidence.get("turns_on_adoption") is not False
     if few is None or few.intersection(RUNG_GROUPS) or (proposals and turns):
-        return withheld_rung(rung)
+        hidden_rung = withheld_rung(rung)
+        if few is not None and rung.rung == NO_ACTIVITY:
+            # Nobody acted in the period, so the step reads nobody's lived
+            # experience; what the few did before stays withheld.
+            return attrs.evolve(
+                hidden_rung,
+                rung=rung.rung,
+                level=rung.level,
+                withheld=hidden_rung.withheld[1:],
+            )
+        return hidden_rung
     read = {key for key, groups in GROUP_EVIDENCE.items() if few.intersection(groups)}
     if proposals:
         read.update(ADOPTION_EVIDENCE)
