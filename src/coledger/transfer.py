@@ -95,7 +95,10 @@ def export_lines(ledger: Ledger, progress: Progress | None = None) -> Iterator[s
     """The export, line by line (header first).
 
     The header's count and the lines come from one position, so an event
-    written meanwhile is in neither.
+    written meanwhile is in neither. Keys another writer destroys meanwhile
+    (an erasure, a withdrawal) raise ConcurrencyError: the lines before
+    hold what they opened, in clear, and the export ends before the event
+    that says they are gone.
     """
     from coledger.application import Ledger  # noqa: PLC0415 (which imports this)
 
@@ -104,6 +107,7 @@ def export_lines(ledger: Ledger, progress: Progress | None = None) -> Iterator[s
         raise errors.InvalidInputError(
             f"ledger must be an open Ledger, not {type(given).__name__}"
         )
+    keys = ledger._key_generation()  # noqa: SLF001 (no public count)
     head = ledger.position
     # Progress counts events: positions may have gaps (PostgreSQL spends one
     # on every rolled-back insert), and a bar out of the head would never fill.
@@ -118,6 +122,10 @@ def export_lines(ledger: Ledger, progress: Progress | None = None) -> Iterator[s
         }
     )
     for count, recorded in enumerate(ledger.history(until=head), start=1):
+        # The key store is synced before each page is read: a count moved
+        # since the start means keys the lines before may have opened.
+        if ledger._keys.generation != keys:  # noqa: SLF001 (synced by the pages)
+            raise _shredded_meanwhile()
         event = recorded.event
         state = unstructure_state(event)
         line = json.dumps(
@@ -133,6 +141,18 @@ def export_lines(ledger: Ledger, progress: Progress | None = None) -> Iterator[s
         yield line.translate(_LINE_BREAKS)
         if progress is not None:
             progress(count, total)
+    if ledger._key_generation() != keys:  # noqa: SLF001 (during the last page)
+        raise _shredded_meanwhile()
+
+
+def _shredded_meanwhile() -> errors.ConcurrencyError:
+    """The error when keys were destroyed while an export was read."""
+    return errors.ConcurrencyError(
+        "another writer erased a member or withdrew a declaration while the "
+        "export was read, so its earlier lines may hold in clear what the "
+        "later ones, and the ledger, no longer show: discard what was written "
+        "and export again"
+    )
 
 
 _LINE_BREAKS = {ord(c): f"\\u{ord(c):04x}" for c in "\x85\u2028\u2029"}

@@ -15,7 +15,7 @@ from uuid import UUID
 import pytest
 
 from cli_helpers import KEY, POLIS, make_demo, need_polis, run, tables
-from coledger import Ledger, StorageError, demo
+from coledger import Ledger, StorageError, _core, demo
 from coledger.cli import _common, main, transfer_commands
 from conftest import PG_BASE
 
@@ -344,6 +344,44 @@ def test_an_interrupted_export_leaves_no_part_file(
     with contextlib.suppress(KeyboardInterrupt):
         assert main([*argv, "--out", str(tmp_path / "x.jsonl")]) == 2
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_export_that_another_process_erases_a_member_under_leaves_no_file(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An erasure between export pages exits 2 and leaves no FILE or FILE.part.
+
+    The lines written before it hold the member's name in clear, and the
+    export ends before the event that says they were erased.
+    """
+    monkeypatch.setattr(_core, "HISTORY_PAGE", 1)
+    monkeypatch.setenv("COLEDGER_MASTER_KEY", KEY)
+    url = f"sqlite:///{tmp_path / 'club.db'}"
+    with Ledger.open(url) as writer:
+        admin = writer.register_member("Admin", role="staff")
+        sam = writer.register_member("Sam Example", by=admin)
+        writer.register_member("Kim Example", by=admin)
+
+        class Erasing:
+            def __init__(self, *_: object, **__: object) -> None:
+                pass
+
+            def __call__(self, done: int, _total: int) -> None:
+                if done == 2:  # sam's name is written
+                    writer.erase_member(sam, by=admin)
+
+        monkeypatch.setattr(transfer_commands, "Progress", Erasing)
+        code, said = in_process(
+            ["export", "--db", "club.db", "--out", "x.jsonl"],
+            tmp_path,
+            capsys,
+            monkeypatch,
+        )
+    assert code == 2, said
+    assert "export again" in said
+    assert list(tmp_path.glob("x.jsonl*")) == []
 
 
 def test_an_export_and_its_part_file_are_readable_by_the_owner_alone(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 
 from coledger import Ledger
+from coledger import _core as core
 from coledger.domain.values import ERASED
-from coledger.errors import LedgerError
+from coledger.errors import ConcurrencyError, LedgerError
 from coledger.privacy.keys import MemoryKeyStore
 from conftest import TEST_MASTER_KEY
 
@@ -132,3 +134,38 @@ def test_a_key_withdrawn_as_it_is_found_gives_way_to_a_new_key() -> None:
     assert len(plain) == 32
     assert reader.state_of(old) == "destroyed"
     assert reader.stored_key(key_id) == plain
+
+
+@pytest.mark.parametrize("withdraw", [False, True], ids=["erasure", "withdrawal"])
+def test_an_export_under_way_when_another_writer_destroys_keys_is_refused(
+    shared_url: str, monkeypatch: pytest.MonkeyPatch, withdraw: bool
+) -> None:
+    """An export whose earlier lines opened keys another writer then destroys fails.
+
+    Its earlier lines hold the member's data in clear and its later ones
+    '[erased]', with no event that says why (the export ends where it began).
+    """
+    monkeypatch.setattr(core, "HISTORY_PAGE", 1)
+    with Ledger.open(shared_url) as first, Ledger.open(shared_url) as second:
+        admin = first.register_member("Admin", role="staff")
+        sam = first.register_member(SAM_NAME, by=admin)
+        first.declare_lived_experience(sam, categories=["DIS"])
+        board = first.establish_body("Board", kind="governance", by=admin)
+        first.assign_seat(board, sam, by=admin)
+
+        def destroying(done: int, total: int) -> None:
+            if done == 3:  # sam's name and declaration are written
+                if withdraw:
+                    first.withdraw_lived_experience(sam)
+                else:
+                    first.erase_member(sam, by=admin)
+
+        with pytest.raises(ConcurrencyError, match="export again"):
+            second.export(io.StringIO(), destroying)
+        again = io.StringIO()
+        assert second.export(again) == 6
+    said = again.getvalue()
+    assert '"categories": ["DIS"]' not in said
+    assert (SAM_NAME in said) is withdraw
+    gone = "Member.LivedExperienceWithdrawn" if withdraw else "Member.Erased"
+    assert gone in said
