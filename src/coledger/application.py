@@ -223,21 +223,31 @@ class Ledger(
         withheld unopened.
         Inside a ``batch()`` it raises WrongStateError: the record would be read
         with the batch's changes and the events without them, and the batch
-        goes on.
+        goes on. Keys another writer destroys while it is read (erasing the
+        member, say) make it read everything again, under the keys left:
+        what it read before may hold what they opened.
         """
         with self._lock:  # another thread's open batch is not stored yet
             self._refuse_in_own_batch("a subject access report")
-        view = self.member(member)
-        profile = {
-            "name": view.name,
-            "role": view.role,
-            "lived_experience": list(view.lived_experience),
-            "consent": view.consent,
-            "condition": view.condition,
-            "supporters": sorted(str(s) for s in view.supporters),
-            "erased": view.erased,
-        }
-        return subject_access_report(view.id, profile, self._history_for(view.id))
+        for _ in range(MAX_ATTEMPTS):
+            keys = self._key_generation()
+            view = self.member(member)  # read afresh: it drops stale copies
+            profile = {
+                "name": view.name,
+                "role": view.role,
+                "lived_experience": list(view.lived_experience),
+                "consent": view.consent,
+                "condition": view.condition,
+                "supporters": sorted(str(s) for s in view.supporters),
+                "erased": view.erased,
+            }
+            report = subject_access_report(view.id, profile, self._history_for(view.id))
+            if self._key_generation() == keys:
+                return report
+        raise errors.ConcurrencyError(
+            "other writers kept erasing members or withdrawing declarations "
+            "while the subject access report was read; try again"
+        )
 
     def facts(self, *, as_of: int | None = None) -> Facts:
         """The folded facts, now or as of a recorded position.

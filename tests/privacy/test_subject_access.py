@@ -18,6 +18,7 @@ from coledger import Ledger
 from coledger import _core as core
 from coledger.domain.values import ERASED
 from coledger.errors import (
+    ConcurrencyError,
     LedgerError,
     MasterKeyError,
     SealBrokenError,
@@ -445,3 +446,45 @@ def test_a_key_the_member_gains_while_the_report_is_read_opens_their_field(
         report = reader.subject_access(sam)
     (declared,) = events_of(report, "Member.LivedExperienceDeclared")
     assert declared["categories"] == ["DIS"]
+
+
+def test_a_report_read_as_another_process_erases_the_member_reads_erased_throughout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An erasure between the report's pages leaves no name in clear beside it.
+
+    The profile, read first, held Sam's name and declaration in clear, and
+    said Sam was not erased, beside a Member.Erased event read later.
+    """
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with Ledger.open(url) as writer, Ledger.open(url) as reader:
+        scene = build(writer)
+        pages = reader._pages  # the walk the report reads
+
+        def erasing_midway(*args: object) -> Iterator[object]:
+            for number, page in enumerate(pages(*args)):  # type: ignore[arg-type]
+                yield page
+                if number == 2 and not writer.member(scene.sam).erased:
+                    writer.erase_member(scene.sam, by=scene.admin)
+
+        monkeypatch.setattr(core, "HISTORY_PAGE", 1)
+        monkeypatch.setattr(reader, "_pages", erasing_midway)
+        report = reader.subject_access(scene.sam)
+    assert events_of(report, "Member.Erased")
+    assert report["profile"]["erased"] is True
+    assert report["profile"]["lived_experience"] == []
+    said = json.dumps(report)
+    assert SAM_NAME not in said
+    assert SAM_COMMENT not in said
+
+
+def test_a_report_whose_keys_keep_being_destroyed_gives_up_typed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Keys destroyed during every read raise ConcurrencyError, not a mixed report."""
+    with Ledger.open("memory://") as ledger:
+        sam = ledger.register_member(SAM_NAME)
+        counts = iter(range(1_000))
+        monkeypatch.setattr(ledger, "_key_generation", lambda: next(counts))
+        with pytest.raises(ConcurrencyError, match="try again"):
+            ledger.subject_access(sam)
