@@ -55,6 +55,7 @@ from integrity_helpers import (
 
 EM_DASH = "\u2014"
 WARNINGS = {"UNANCHORED", "NO_CHECKPOINT"}
+MAX_INT64 = 2**63 - 1
 
 
 def sha256(data: bytes) -> bytes:
@@ -150,6 +151,8 @@ def open_note(note: str, pinned: Pinned) -> tuple[int, bytes]:
     if cut < 0:
         raise NoteError("MALFORMED")
     body = note[: cut + 1]
+    if "\n\n" in body:  # a checkpoint's lines are never empty: two notes in one?
+        raise NoteError("MALFORMED")
     check_signatures(body, note[cut + 2 :], pinned)
     lines = body.split("\n")
     if len(lines) < 4 or lines[-1] != "":
@@ -157,7 +160,10 @@ def open_note(note: str, pinned: Pinned) -> tuple[int, bytes]:
     if lines[0] != pinned.name:
         raise NoteError("WRONG_ORIGIN")
     size_text = lines[1]
-    if not size_text.isdigit() or (size_text != "0" and size_text[0] == "0"):
+    digits = size_text.isascii() and size_text.isdigit()
+    if not digits or (size_text != "0" and size_text[0] == "0"):
+        raise NoteError("MALFORMED")
+    if int(size_text) > MAX_INT64:  # no log holds more than 2^63 - 1 events
         raise NoteError("MALFORMED")
     try:
         root = base64.b64decode(lines[2], validate=True)
@@ -202,13 +208,19 @@ class Verdict:
 
 
 def as_uuid(value: Any) -> uuid.UUID | None:
-    """A record id from a stored value, as the guide says (None if not a UUID)."""
-    if not isinstance(value, str):
+    """A record id from a stored value: text of 32 lower-case hex digits, else None."""
+    if not isinstance(value, str) or len(value) != 32:
         return None
-    try:
-        return uuid.UUID(hex=value)
-    except ValueError:
+    if any(c not in "0123456789abcdef" for c in value):
         return None
+    return uuid.UUID(hex=value)
+
+
+def as_version(value: Any) -> int | None:
+    """A version from a stored value: an integer from 1 to 2^63 - 1, else None."""
+    if isinstance(value, int) and 1 <= value <= MAX_INT64:
+        return value
+    return None
 
 
 def is_hash(value: Any) -> bool:
@@ -264,16 +276,13 @@ class Walk:
             self.found["MISSING_EVENT"] += 1
             return bytes(stored_leaf) if is_hash(stored_leaf) else bytes(32)
         oid = as_uuid(oid_value)
-        well_typed = isinstance(state, bytes) and isinstance(version, int)
+        version = as_version(version)
+        well_typed = isinstance(state, bytes) and version is not None
         if oid is None or not well_typed or not isinstance(topic, str):
             self.found["MALFORMED_ROW"] += 1
             if isinstance(state, str):
                 state = state.encode("utf-8")
-            if (
-                oid is None
-                or not isinstance(state, bytes)
-                or not isinstance(version, int)
-            ):
+            if oid is None or not isinstance(state, bytes) or version is None:
                 self.found["MODIFIED"] += 1
                 return sha256(b"\x00malformed")
             topic = str(topic)
@@ -666,6 +675,58 @@ def witnessed(scene: Scene) -> list[str]:
     return [scene.notes[0] + f"{EM_DASH} witness.example AAAAAAAAAAAA\n"]
 
 
+def upper_case_record_id(scene: Scene) -> list[str]:
+    """A ballot's record id re-spelt in upper case: the same UUID, another text."""
+    with tampering(scene) as raw:
+        nid = raw.event_at(BALLOT).nid
+        raw.run(
+            "UPDATE {events} SET originator_id = upper(originator_id) WHERE {nid} = ?",
+            (nid,),
+        )
+    return scene.notes
+
+
+def hyphenated_record_id(scene: Scene) -> list[str]:
+    """A ballot's record id re-spelt with hyphens."""
+    with tampering(scene) as raw:
+        event = raw.event_at(BALLOT)
+        raw.set_event(event.nid, "originator_id", str(event.originator_id))
+    return scene.notes
+
+
+def version_zero(scene: Scene) -> list[str]:
+    """A ballot's version set to 0."""
+    with tampering(scene) as raw:
+        raw.set_event(raw.event_at(BALLOT).nid, "originator_version", 0)
+    return scene.notes
+
+
+def two_notes_in_one_file(scene: Scene) -> list[str]:
+    """Two checkpoints of the genuine key kept in one file."""
+    extend(scene, 1)
+    return [scene.notes[0] + "\n" + scene.notes[1]]
+
+
+def _signed_size(scene: Scene, size_text: str) -> str:
+    """A note of the genuine key with the kept note's root and *size_text*."""
+    root = scene.notes[0].split("\n")[2]
+    body = f"{ORIGIN}\n{size_text}\n{root}\n"
+    signature = scene.key.private.sign(body.encode())
+    typed_key = base64.b64decode(scene.key.verifier.split("+", 2)[2])
+    blob = sha256(ORIGIN.encode() + b"\n" + typed_key)[:4] + signature
+    return f"{body}\n{EM_DASH} {ORIGIN} {base64.b64encode(blob).decode()}\n"
+
+
+def arabic_digit_size(scene: Scene) -> list[str]:
+    """A note of the genuine key whose size is written in Arabic-Indic digits."""
+    return [_signed_size(scene, "\u0661\u0666")]
+
+
+def size_beyond_any_log(scene: Scene) -> list[str]:
+    """A note of the genuine key whose size is 2^63, and the kept note."""
+    return [_signed_size(scene, str(2**63)), *scene.notes]
+
+
 CASES: dict[str, Tamper] = {
     f.__name__: f
     for f in (
@@ -708,6 +769,12 @@ CASES: dict[str, Tamper] = {
         nids_at_0_and_below,
         witnessed,
         pasted_note,
+        upper_case_record_id,
+        hyphenated_record_id,
+        version_zero,
+        two_notes_in_one_file,
+        arabic_digit_size,
+        size_beyond_any_log,
     )
 }
 
