@@ -296,9 +296,18 @@ class Walk:
         return leaf
 
 
+def text_or_bytes(data: bytes) -> str | bytes:
+    """A text value as text, or as bytes when they are not valid UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+
+
 def read_rows(db: Path) -> tuple[list[Any], list[Any], int, int]:
     """The leaves joined to their events, the events with no leaf, and both counts."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn.text_factory = text_or_bytes
     try:
         conn.execute("BEGIN")  # one snapshot for every read
         rows = conn.execute(
@@ -722,6 +731,16 @@ def arabic_digit_size(scene: Scene) -> list[str]:
     return [_signed_size(scene, "\u0661\u0666")]
 
 
+def topic_not_utf8(scene: Scene) -> list[str]:
+    """A ballot's topic made text whose bytes are not UTF-8."""
+    with tampering(scene) as raw:
+        raw.run(
+            "UPDATE {events} SET topic = CAST(X'ff41' AS TEXT) WHERE {nid} = ?",
+            (raw.event_at(BALLOT).nid,),
+        )
+    return scene.notes
+
+
 def size_beyond_any_log(scene: Scene) -> list[str]:
     """A note of the genuine key whose size is 2^63, and the kept note."""
     return [_signed_size(scene, str(2**63)), *scene.notes]
@@ -775,6 +794,7 @@ CASES: dict[str, Tamper] = {
         two_notes_in_one_file,
         arabic_digit_size,
         size_beyond_any_log,
+        topic_not_utf8,
     )
 }
 
