@@ -241,6 +241,8 @@ class Walk:
         self.expected = 0
         self.last_nid = 0
         self.versions: dict[uuid.UUID, int] = {}
+        self.events_gone = False
+        """True when the events table is gone: MISSING_EVENTS says so for all."""
         self.compare()
 
     def compare(self) -> None:
@@ -273,7 +275,7 @@ class Walk:
         """Steps 2.4-2.8 for one leaf's event; the leaf hash the tree takes."""
         event_nid, oid_value, version, topic, state = event
         if event_nid is None:
-            self.found["MISSING_EVENT"] += 1
+            self.found["MISSING_EVENT"] += not self.events_gone
             return bytes(stored_leaf) if is_hash(stored_leaf) else bytes(32)
         oid = as_uuid(oid_value)
         version = as_version(version)
@@ -304,27 +306,48 @@ def text_or_bytes(data: bytes) -> str | bytes:
         return data
 
 
-def read_rows(db: Path) -> tuple[list[Any], list[Any], int, int]:
-    """The leaves joined to their events, the events with no leaf, and both counts."""
+def read_rows(db: Path) -> tuple[list[Any], list[Any], int, int, set[str]]:
+    """The leaves joined to their events, the events with no leaf, both counts.
+
+    Also which of the two tables are there: of a ledger that lost one, the
+    other is read alone (the rows of a lost events table come back NULL).
+    """
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     conn.text_factory = text_or_bytes
     try:
         conn.execute("BEGIN")  # one snapshot for every read
-        rows = conn.execute(
-            "SELECT l.leaf_index, l.notification_id, l.state_hash, l.leaf_hash, "
-            "e.rowid, e.originator_id, e.originator_version, e.topic, e.state "
-            "FROM coledger_leaves l LEFT JOIN stored_events e "
-            "ON e.rowid = l.notification_id ORDER BY l.leaf_index"
-        ).fetchall()
-        unledgered = conn.execute(
-            "SELECT e.rowid FROM stored_events e WHERE NOT EXISTS (SELECT 1 FROM "
-            "coledger_leaves l WHERE l.notification_id = e.rowid) ORDER BY e.rowid"
-        ).fetchall()
-        leaves = conn.execute("SELECT COUNT(*) FROM coledger_leaves").fetchone()[0]
-        events = conn.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
+        present = {
+            str(name).lower()
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+            )
+        } & {"stored_events", "coledger_leaves"}
+        rows: list[Any] = []
+        unledgered: list[Any] = []
+        leaves = events = 0
+        if "coledger_leaves" in present:
+            events_joined = (
+                "e.rowid, e.originator_id, e.originator_version, e.topic, e.state "
+                "FROM coledger_leaves l LEFT JOIN stored_events e "
+                "ON e.rowid = l.notification_id"
+                if "stored_events" in present
+                else "NULL, NULL, NULL, NULL, NULL FROM coledger_leaves l"
+            )
+            rows = conn.execute(
+                "SELECT l.leaf_index, l.notification_id, l.state_hash, l.leaf_hash, "
+                f"{events_joined} ORDER BY l.leaf_index"
+            ).fetchall()
+            leaves = conn.execute("SELECT COUNT(*) FROM coledger_leaves").fetchone()[0]
+        if "stored_events" in present and "coledger_leaves" in present:
+            unledgered = conn.execute(
+                "SELECT e.rowid FROM stored_events e WHERE NOT EXISTS (SELECT 1 FROM "
+                "coledger_leaves l WHERE l.notification_id = e.rowid) ORDER BY e.rowid"
+            ).fetchall()
+        if "stored_events" in present:
+            events = conn.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
     finally:
         conn.close()
-    return rows, unledgered, leaves, events
+    return rows, unledgered, leaves, events, present
 
 
 def independent_verify(
@@ -334,17 +357,23 @@ def independent_verify(
     found: Counter[str] = Counter()
     pinned = parse_pinned(pinned_text) if pinned_text is not None else None
     trusted = trusted_checkpoints(notes, pinned, found)
-    rows, unledgered, leaves, events = read_rows(db)
+    rows, unledgered, leaves, events, present = read_rows(db)
     walk = Walk(trusted, found)
+    if "coledger_leaves" not in present:
+        found["MISSING_LEAVES"] += 1
+    if "stored_events" not in present:
+        found["MISSING_EVENTS"] += 1
+        walk.events_gone = True
     for row in rows:
         walk.row(row)
+    if "coledger_leaves" in present:
+        found["UNLEDGERED_EVENT"] += len(unledgered)
+        found["UNREAD_ROWS"] += leaves != len(rows)
+        joined = sum(row[4] is not None for row in rows)
+        found["UNREAD_ROWS"] += events != joined + len(unledgered)
     found["TRUNCATED"] += sum(len(trusted[size]) for size in walk.pending)
     largest = max(walk.matched, default=-1)
     found["EQUIVOCATION"] += sum(size < largest for size in walk.mismatched)
-    found["UNLEDGERED_EVENT"] += len(unledgered)
-    found["UNREAD_ROWS"] += leaves != len(rows)
-    joined = sum(row[4] is not None for row in rows)
-    found["UNREAD_ROWS"] += events != joined + len(unledgered)
     anchored = max(walk.matched, default=0)
     if not trusted:
         found["NO_CHECKPOINT"] += 1
@@ -741,6 +770,20 @@ def topic_not_utf8(scene: Scene) -> list[str]:
     return scene.notes
 
 
+def leaves_dropped(scene: Scene) -> list[str]:
+    """The leaf table dropped, and a checkpoint of the empty log kept as well."""
+    with tampering(scene) as raw:
+        raw.run("DROP TABLE {leaves}")
+    return [scene.key.sign(0, sha256(b"")), *scene.notes]
+
+
+def events_dropped(scene: Scene) -> list[str]:
+    """The events table dropped, its leaves kept."""
+    with tampering(scene) as raw:
+        raw.run("DROP TABLE {events}")
+    return scene.notes
+
+
 def size_beyond_any_log(scene: Scene) -> list[str]:
     """A note of the genuine key whose size is 2^63, and the kept note."""
     return [_signed_size(scene, str(2**63)), *scene.notes]
@@ -795,6 +838,8 @@ CASES: dict[str, Tamper] = {
         arabic_digit_size,
         size_beyond_any_log,
         topic_not_utf8,
+        leaves_dropped,
+        events_dropped,
     )
 }
 
