@@ -335,3 +335,48 @@ def test_a_shredding_whose_outcome_is_unknown_says_the_keys_and_tables(
     assert "unreadable whether or not" in message
     assert "projections().catch_up()" in message
     assert raised.value.keys_destroyed == (sam,)
+
+
+@pytest.mark.parametrize("refusal", ["version", "reads"])
+def test_a_retry_refused_after_a_lost_commit_with_no_answer_to_its_look_is_unknown(
+    pg_ledger: Ledger,
+    pg_schema: str,
+    monkeypatch: pytest.MonkeyPatch,
+    refusal: str,
+) -> None:
+    """A retry refused after a lost commit, its look unanswered, is outcome unknown.
+
+    The first try committed and lost its reply; the retry was refused (by its
+    own events at their versions, or by its read guard after another writer
+    changed a record read), and the look for its events then lost the server
+    too: the command may well be stored, and a plain StorageError, which says
+    nothing was, would have it run again.
+    """
+    alice = pg_ledger.register_member("Alice")
+    recorder: Any = pg_ledger._app.recorder
+    real = recorder._insert_once
+    tries: list[int] = []
+
+    def lossy(statement: Any, params: Any, count: int) -> list[int]:
+        tries.append(1)
+        if len(tries) == 1:
+            real(statement, params, count)
+            if refusal == "reads":
+                with Ledger.open(f"{PG_BASE}?schema={pg_schema}") as other:
+                    other.change_role(alice, "trainer", by=alice)
+            raise OperationalError("server closed the connection unexpectedly")
+        found: list[int] = real(statement, params, count)
+        return found
+
+    def unreachable(stored_events: Any) -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(recorder, "_insert_once", lossy)
+    monkeypatch.setattr(recorder, "_stored_already", unreachable)
+    before = pg_ledger.position
+    with pytest.raises(errors.OutcomeUnknownError, match="may or may not"):
+        pg_ledger.register_member("Bob", by=alice)
+    assert tries == [1, 1]
+    monkeypatch.undo()
+    assert "Bob" in [m.name for m in pg_ledger.members()]  # it had landed
+    assert pg_ledger.position > before

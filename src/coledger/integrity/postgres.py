@@ -195,8 +195,8 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
         conflict, so that a command is never run again over its own events;
         so does a retry that its read guard refused. When every try fails after
         one that may have committed, a last look tells whether it did; if the
-        server does not answer that either, CommitUnknownError says the outcome
-        is unknown.
+        server does not answer that either, or the look a refused retry makes,
+        CommitUnknownError says the outcome is unknown.
         """
         reads: dict[UUID, int] = kwargs.pop("reads", None) or {}
         absent: dict[bytes, int] = kwargs.pop("absent", None) or {}
@@ -213,7 +213,7 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
             *self._absent_params(absent),
         )
         statement = self._insert if head is None else self._insert_into_empty
-        unsure = False
+        unsure: Exception | None = None  # the failure after which a try may have landed
         for attempt in range(1, INSERT_ATTEMPTS + 1):
             try:
                 return self._insert_once(statement, params, len(stored_events))
@@ -222,16 +222,17 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
                 # read guard that refused the retry says nothing of the first
                 # try either: another writer may have changed a record read
                 # after that try committed.
-                found = self._stored_already(stored_events) if unsure else None
+                found = None if unsure is None else self._look(stored_events, unsure)
                 if found is None:
                     raise
                 return found
             except (InterfaceError, OperationalError) as error:
-                unsure = unsure or _outcome_unknown(error)
+                if unsure is None and _outcome_unknown(error):
+                    unsure = error
                 if attempt < INSERT_ATTEMPTS and not _lock_timed_out(error):
                     time.sleep(INSERT_WAIT)
                     continue
-                if not unsure:
+                if unsure is None:
                     raise
                 return self._ours_or_unknown(stored_events, error)
         raise AssertionError  # pragma: no cover (the loop returns or raises)
@@ -244,14 +245,24 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
         The ids of the events if that try stored them; *error* again if none
         did; CommitUnknownError if the server does not answer the look either.
         """
-        try:
-            found = self._stored_already(stored_events)
-        except (InterfaceError, OperationalError) as lost:
-            msg = f"{error} (and looking for the events failed: {lost})"
-            raise CommitUnknownError(msg) from error
+        found = self._look(stored_events, error)
         if found is None:
             raise error
         return found
+
+    def _look(
+        self, stored_events: Sequence[StoredEvent], error: Exception
+    ) -> list[int] | None:
+        """The ids of the events if a try that failed with *error* stored them.
+
+        None if no try did; CommitUnknownError if the server does not answer
+        the look, whatever the try after it was told: it may have landed.
+        """
+        try:
+            return self._stored_already(stored_events)
+        except (InterfaceError, OperationalError) as lost:
+            msg = f"{error} (and looking for the events failed: {lost})"
+            raise CommitUnknownError(msg) from error
 
     def _insert_once(
         self, statement: Composed, params: tuple[list[Any], ...], count: int
