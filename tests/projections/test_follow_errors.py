@@ -80,3 +80,33 @@ def test_a_read_only_sqlite_file_is_refused_for_good_and_a_lock_is_not(
     assert not refused_for_good(StorageError("projection tables"))
     wrapped.__cause__ = busy.value
     assert not refused_for_good(wrapped)
+
+
+@pytest.mark.postgres
+def test_a_worker_whose_login_the_server_refuses_stops_with_the_error(
+    role_url: str, schema_owner: str
+) -> None:
+    """A role no longer let in ends follow, as cli.md says, rather than retrying."""
+    with Ledger.open(role_url, master_key=TEST_MASTER_KEY) as ledger:
+        ledger.register_member("Ann")
+        projector = ledger.projections()
+        projector.catch_up()
+        with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
+            role = sql.Identifier(schema_owner)
+            admin.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(role))
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE usename = %s",
+                (schema_owner,),
+            )
+        stop, failures = threading.Event(), list[Exception]()
+        timer = threading.Timer(10, stop.set)  # a worker retrying until stopped
+        timer.start()
+        try:
+            with pytest.raises(StorageError, match="not permitted to log in"):
+                projector.follow(stop, poll=0.01, on_error=failures.append)
+        finally:
+            timer.cancel()
+            with psycopg.connect(PG_CONNINFO, autocommit=True) as admin:
+                admin.execute(sql.SQL("ALTER ROLE {} LOGIN").format(role))
+        assert not stop.is_set()

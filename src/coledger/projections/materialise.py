@@ -46,6 +46,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 import sqlite3
 import threading
 import time
@@ -1584,6 +1585,15 @@ PERMANENT_SQLSTATES = ("28", "42501")
 login refused (28) and a privilege the role lacks (42501)."""
 PERMANENT_SQLITE = frozenset({sqlite3.SQLITE_READONLY, sqlite3.SQLITE_NOTADB})
 """SQLite's primary codes of the same: a file only readable, or no database."""
+LOGIN_REFUSED = re.compile(
+    r"FATAL:.*(authentication failed for user|is not permitted to log in"
+    r'|role ".*" does not exist|pg_hba\.conf|permission denied for database)',
+    re.DOTALL,
+)
+"""The server's words (in English, its default) for a login it refuses: a
+password or other authentication failed, a role that may not log in or is
+gone, no pg_hba.conf line lets it in, no CONNECT on the database. libpq
+gives a connection that failed no SQLSTATE, so class 28 is never seen there."""
 
 
 def refused_for_good(error: BaseException) -> bool:
@@ -1602,8 +1612,21 @@ def refused_for_good(error: BaseException) -> bool:
         state = getattr(found, "sqlstate", None)
         if isinstance(state, str) and state.startswith(PERMANENT_SQLSTATES):
             return True
+        if _login_refused(found):
+            return True
         found = found.__cause__ or found.__context__
     return False
+
+
+def _login_refused(error: BaseException) -> bool:
+    """Whether *error* is psycopg's failure to connect, the server refusing the login.
+
+    A connection that never opened comes with the connection object it
+    failed on and no SQLSTATE; its message holds the server's own.
+    """
+    if getattr(error, "pgconn", None) is None or getattr(error, "sqlstate", None):
+        return False
+    return LOGIN_REFUSED.search(str(error)) is not None
 
 
 def _log_failure(error: Exception) -> None:
