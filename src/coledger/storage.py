@@ -475,6 +475,13 @@ def _postgres(url: str) -> StorageConfig:
         raise InvalidUrlError(
             f"{shown(url)!r}: a storage URL cannot hold a NUL character (%00)"
         )
+    if not all(value.isascii() or _utf8(value) for value in given):
+        # A lone surrogate: a byte that is not UTF-8, as a command line or the
+        # environment gives one typed in Latin-1, say. libpq takes UTF-8 text.
+        raise InvalidUrlError(
+            f"{shown(url)!r}: a PostgreSQL URL must be UTF-8 text, and it holds "
+            "a byte that is not UTF-8 (a name typed in another encoding, say)"
+        )
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": dbname,
@@ -493,6 +500,15 @@ def _postgres(url: str) -> StorageConfig:
     if schema:
         env["POSTGRES_SCHEMA"] = schema
     return StorageConfig("postgres", env, url, schema=schema, options=options)
+
+
+def _utf8(value: str) -> bool:
+    """Whether *value* can be written as UTF-8 (it holds no lone surrogate)."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _host(parts: SplitResult) -> str:

@@ -518,6 +518,27 @@ def test_a_percent_encoded_nul_is_refused_as_a_raw_one_is(url: str) -> None:
     assert "pass" not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u@h/d\udce9b",
+        "postgresql://u:pass\udce9word@h/db",
+        "postgresql://\udce9@h/db",
+        "postgresql://u@h\udce9/db",
+        "postgresql://u@h/db?application_name=a\udce9",
+    ],
+)
+def test_a_url_holding_a_byte_that_is_not_utf8_is_refused(url: str) -> None:
+    """A byte a command line read as no UTF-8 (a lone surrogate) is an InvalidUrlError.
+
+    libpq takes UTF-8 text, and psycopg's UnicodeEncodeError escaped untyped
+    (a traceback from the command line) for a database name typed in Latin-1.
+    """
+    with pytest.raises(InvalidUrlError, match="UTF-8") as caught:
+        parse_url(url)
+    assert "pass" not in str(caught.value)
+
+
 def test_a_percent_sign_written_as_25_is_no_nul() -> None:
     """%2500 in a database name is the text %00, which libpq takes."""
     assert parse_url("postgresql://u@h/d%2500b").env["POSTGRES_DBNAME"] == "d%00b"
