@@ -385,6 +385,9 @@ class _LedgerApp(Application[UUID]):
             # another session kept. Its connections are made from these
             # keyword arguments, on first use, after this.
             kwargs = factory.datastore.pool.kwargs  # type: ignore[attr-defined]
+            # Its own connects too: eventsourcing reads the timeout only as
+            # the wait for a pooled connection, and libpq's default is minutes.
+            kwargs["connect_timeout"] = env.get("POSTGRES_CONNECT_TIMEOUT")
             kwargs.update(self.options)
             kwargs["options"] = self.session_options
         return factory

@@ -59,6 +59,25 @@ def test_a_ledger_opens_with_a_password_holding_a_space(pg_schema: str) -> None:
         assert ledger.verify().size == 1
 
 
+@pytest.mark.postgres
+def test_the_pool_connects_with_the_timeout_its_other_connections_have(
+    pg_schema: str,
+) -> None:
+    """The pool's own connections give up after the connect timeout, as the rest do.
+
+    eventsourcing reads POSTGRES_CONNECT_TIMEOUT only as the wait for a pooled
+    connection, so without it a pool connecting to a server that accepts and
+    never answers waits for libpq's default (about two minutes) per try.
+    """
+    require_postgres()
+    url = f"postgresql://postgres@127.0.0.1:5432/test?schema={pg_schema}"
+    with Ledger.open(url) as ledger:
+        pool = ledger._app.factory.datastore.pool  # type: ignore[attr-defined]
+        assert pool.kwargs["connect_timeout"] == "5"
+        ledger.register_member("Ann")  # the pool still connects
+        assert len(ledger.members()) == 1
+
+
 name_chars = st.characters(categories=["L", "Nd"], include_characters="_")
 
 
