@@ -1034,6 +1034,7 @@ class LedgerCore(ClosedOnExit):
         if had_ledger and not had_keys and _keys_lost(config):
             raise errors.MasterKeyError(LOST_KEY_STORE)
         self._keys = _key_store(config, master_key)
+        fresh_keys = False
         try:
             fresh_keys = self._keys.check_master_key()
             self._app = _LedgerApp(
@@ -1053,7 +1054,7 @@ class LedgerCore(ClosedOnExit):
             # the recorder saw it as it began creating tables, and made none.
             traceback.clear_frames(error.__traceback__)
             gc.collect()
-            self._drop_key_store(keep=had_keys)
+            self._drop_key_store(keep=had_keys, fresh=fresh_keys)
             lost = _LOST[type(error)]
             raise errors.StorageError(lost(config.path or shown(config.url))) from None
         except (PersistenceError, sqlite3.Error) as error:
@@ -1064,22 +1065,34 @@ class LedgerCore(ClosedOnExit):
             # -shm files it made beside the file.
             traceback.clear_frames(error.__traceback__)
             gc.collect()
-            self._drop_key_store(keep=had_keys)
+            self._drop_key_store(keep=had_keys, fresh=fresh_keys)
             if isinstance(error, PersistenceError) and _locked_out(error):
                 raise self._storage_error(error) from error
             raise errors.StorageError(
                 f"cannot open the ledger {config.path or shown(config.url)}: {error}"
             ) from error
         except errors.LedgerError:
-            self._drop_key_store(keep=had_keys)
+            self._drop_key_store(keep=had_keys, fresh=fresh_keys)
             raise
         if fresh_keys and (had_ledger or config.backend == "postgres"):
             self._refuse_lost_key_store()
         elif not fresh_keys:
             self._refuse_other_key_store()
 
-    def _drop_key_store(self, *, keep: bool) -> None:
-        """Close the key store, and remove its file unless it was there before."""
+    def _drop_key_store(self, *, keep: bool, fresh: bool = False) -> None:
+        """Close the key store, and remove its file unless it was there before.
+
+        A store this open initialised (*fresh*) that stays (a PostgreSQL
+        table, a file that was there) loses its check value again, unless a
+        key was made in it since: left, it would let the next open take it
+        for the ledger's own, lost keys and all (or, made under a mistyped
+        master key, refuse the right one).
+        """
+        stays = keep or _key_store_path(self.config) is None
+        if fresh and stays:
+            with contextlib.suppress(errors.StorageError):  # the failure matters
+                if not self._keys.holds_more_than_its_check():
+                    self._keys.forget_master_key_check()
         self._keys.close()
         store = _key_store_path(self.config)
         if store is not None and not keep:

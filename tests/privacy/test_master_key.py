@@ -10,15 +10,17 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import psycopg
 import pytest
 from psycopg import sql
 
 from coledger import Ledger
 from coledger.cli import main
-from coledger.errors import MasterKeyError, PrivacyError
+from coledger.errors import DatabaseLockedError, MasterKeyError, PrivacyError
 from coledger.privacy import encode_master_key, generate_master_key
 from coledger.privacy.keys import MASTER_KEY_ENV
+from coledger.storage import parse_url
 from conftest import PG_CONNINFO, TEST_MASTER_KEY, drop_schema, url_for
 
 NAME = "Wilhelmina Oduya-Strand"
@@ -175,6 +177,34 @@ def test_a_lost_key_store_is_refused_at_every_open(
     # No Ledger opens on it, so no key is made into it before a restore.
     with pytest.raises(MasterKeyError, match="new and empty"):
         Ledger.open(durable_url).register_member("Someone New")
+
+
+@pytest.mark.postgres
+def test_a_lost_key_store_is_still_refused_after_an_open_that_failed(
+    pg_schema: str, tmp_path: Path
+) -> None:
+    """An open that fails after making a new PostgreSQL key store leaves it new."""
+    url = url_for("postgres", tmp_path, pg_schema)
+    with Ledger.open(url) as ledger:
+        sam = ledger.register_member(NAME)
+    _lose_key_store(url, tmp_path)
+    config = parse_url(url)
+    briefly = attrs.evolve(config, env={**config.env, "POSTGRES_LOCK_TIMEOUT": "1"})
+    with psycopg.connect(PG_CONNINFO) as other:
+        # Another session's lock fails the open after its key store is made.
+        other.execute(
+            sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
+                sql.Identifier(pg_schema, "coledger_events")
+            )
+        )
+        with pytest.raises(DatabaseLockedError):
+            Ledger(briefly, TEST_MASTER_KEY)
+        other.rollback()
+    with pytest.raises(MasterKeyError, match="new and empty"):
+        Ledger.open(url).register_member("Someone New")
+    refused = pytest.raises(MasterKeyError, match="new and empty")
+    with refused, Ledger.open(url) as ledger:
+        ledger.member(sam)
 
 
 @pytest.mark.parametrize("key", [None, 5, "a" * 32, b"short", bytearray(32)])
