@@ -4,7 +4,9 @@ It also keeps the latest raising of a proposal at each meeting.
 
 It follows the notification log by pulling from the last position it saw, so
 records written by other processes appear on the next refresh. Nothing here is
-a source of truth: it is rebuilt from the events whenever a ledger opens.
+a source of truth: it is rebuilt from the events whenever a ledger opens, and
+whenever the log no longer holds, at that position, the event it folded there
+(the database was restored from an older copy, and other events took its place).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from coledger.domain.timeorder import latest_from
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
+    from eventsourcing.persistence import Notification
 
 PAGE = 1000
 _NO_SOURCE_REF = b'"source_ref":null'
@@ -61,6 +64,17 @@ def later(act: Act | None, other: Act) -> Act:
     return other if act is None or other.at > act.at else act
 
 
+def _stored(notification: Notification) -> tuple[object, ...]:
+    """An event as stored at its position: enough to tell it from any other."""
+    return (
+        notification.id,
+        notification.originator_id,
+        notification.originator_version,
+        notification.topic,
+        notification.state,
+    )
+
+
 def _created_topics() -> dict[str, type[LedgerAggregate]]:
     topics: dict[str, type[LedgerAggregate]] = {}
     for aggregate in AGGREGATES:
@@ -76,8 +90,14 @@ class Catalogue:
     def __init__(self, app: Application[UUID]) -> None:
         self._app = app
         self._lock = threading.Lock()
-        self._position = 0
         self._created = _created_topics()
+        self._forget()
+
+    def _forget(self) -> None:
+        """Hold nothing, as before the first refresh."""
+        self._position = 0
+        self._last: tuple[object, ...] | None = None
+        """The event folded at ``_position``, as stored (None before any)."""
         self._ids: dict[type[LedgerAggregate], list[UUID]] = {a: [] for a in AGGREGATES}
         self._source_refs: dict[str, UUID] = {}
         self._acts: dict[tuple[UUID, UUID], Act] = {}
@@ -89,13 +109,26 @@ class Catalogue:
         return self._position
 
     def refresh(self) -> None:
-        """Fold in everything recorded since the last refresh."""
+        """Fold in everything recorded since the last refresh.
+
+        The page read from the last position begins with the event folded
+        there: a log that holds another one there, or none, is no longer the
+        one folded (a restore), and everything is folded again from the start.
+        """
         with self._lock:
             recorder = self._app.recorder
             while True:
+                kept = self._last
                 page = recorder.select_notifications(
-                    start=self._position, limit=PAGE, inclusive_of_start=False
+                    start=self._position,
+                    limit=PAGE + (kept is not None),
+                    inclusive_of_start=kept is not None,
                 )
+                if kept is not None:
+                    if not page or _stored(page[0]) != kept:
+                        self._forget()
+                        continue
+                    page = page[1:]
                 for notification in page:
                     # Decoded first: one that fails (a locked key store) is read
                     # again next time, so nothing of it may be kept before. A
@@ -118,6 +151,7 @@ class Catalogue:
                     if kind is not None:
                         self._ids[kind].append(UUID(str(notification.originator_id)))
                     self._position = notification.id
+                    self._last = _stored(notification)
                 if len(page) < PAGE:
                     return
 
@@ -139,7 +173,8 @@ class Catalogue:
     def ids(self, kind: type[LedgerAggregate]) -> Iterator[UUID]:
         """Ids of every record of *kind*, in the order they were created."""
         self.refresh()
-        return iter(list(self._ids[kind]))
+        with self._lock:  # not part of a fold begun again in another thread
+            return iter(list(self._ids[kind]))
 
     def find(self, source_ref: str) -> UUID | None:
         """The id recorded with *source_ref*, if any."""

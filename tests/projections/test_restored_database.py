@@ -1,4 +1,4 @@
-"""Figures kept in a live process after its database was restored from a backup."""
+"""Facts and indexes kept in a live process after its database was restored."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from coledger import Ledger
-from coledger.errors import NotMaterialisedError
+from coledger.errors import DuplicateSourceRefError, NotMaterialisedError
 from coledger.projections.lens import Scope
 from coledger.projections.materialise import DATA_TABLES, comparable
 from conftest import PG_CONNINFO
@@ -84,6 +84,28 @@ def test_reports_kept_in_a_live_process_fold_the_restored_log(tmp_path: Path) ->
     kept = comparable(live.power_sharing(body=board))
     live.close()
     assert kept == fresh
+
+
+def test_the_index_kept_in_a_live_process_reads_the_restored_log(
+    tmp_path: Path,
+) -> None:
+    """A live Ledger's index of records and references follows a restored log."""
+    db, backup = tmp_path / "ledger.db", tmp_path / "backup.db"
+    url = f"sqlite:///{db}"
+    with Ledger.open(url) as live:
+        admin = live.register_member("Admin", role="staff")
+        copy_database(db, backup)
+        live.register_member("Later", role="trainer", source_ref="minutes:6")
+        assert [m.name for m in live.members()] == ["Admin", "Later"]
+        copy_database(backup, db)
+        with Ledger.open(url) as other:
+            staff = other.register_member("Staff", by=admin, source_ref="minutes:7")
+            assert live.find_by_source_ref("minutes:6") is None
+            assert live.find_by_source_ref("minutes:7") == staff
+            assert [m.name for m in live.members()] == ["Admin", "Staff"]
+            with pytest.raises(DuplicateSourceRefError):
+                live.register_member("Again", role="staff", source_ref="minutes:7")
+            assert [m.name for m in other.members()] == ["Admin", "Staff"]
 
 
 def _restore_from_before_the_tables(url: str, backup: Path) -> None:
