@@ -920,6 +920,8 @@ class LedgerCore(ClosedOnExit):
     _unseen: dict[bytes, int]
     """Other stored bytes this attempt (or batch) relied on finding none of
     after a position (an act through a supporter, as a revocation does)."""
+    _head_state: object = None
+    """The state stored at ``_head`` as this Ledger saw it (None: not known)."""
     _facts_keys = 0
     """The key store's count of destructions seen when the kept facts began
     folding: once it moves, they may hold what the destroyed keys opened."""
@@ -1364,6 +1366,8 @@ class LedgerCore(ClosedOnExit):
         Notification ids are given in commit order (SQLite has one writer, and
         eventsourcing locks the PostgreSQL table for each insert), so an unmoved
         head means no one has written since the cached records were checked.
+        The event at the head last seen is read too: another there, or none,
+        is a log restored from an older copy, and every cached record goes.
         """
         if self._head_checked:
             return
@@ -1372,18 +1376,35 @@ class LedgerCore(ClosedOnExit):
             # and _transact re-checks it before letting an error out.
             self._trusted = self._head_checked = True
             return
-        head = self._app.recorder.max_notification_id() or 0
-        if head != self._head:
-            self._head = head
+        head, there, state = self._read_head()
+        if self._rewound(there):
+            # The log holds another event where ours was, or none: restored
+            # from an older copy. Cached records may hold events it lost.
+            self._forget()
+        elif head != self._head:
             self._current.clear()
+        self._head, self._head_state = head, state
         self._head_checked = self._depth > 0
+
+    def _read_head(self) -> tuple[int, object, object]:
+        """The head, the state stored at ``_head``, and the state at the head."""
+        read = getattr(self._app.recorder, "head_states", None)
+        if read is None:  # in memory: a log no one restores
+            return self._app.recorder.max_notification_id() or 0, None, None
+        found: tuple[int, object, object] = read(self._head or 0)
+        return found
+
+    def _rewound(self, there: object) -> bool:
+        """Whether *there*, stored at ``_head`` now, is not what this Ledger saw."""
+        return self._head_state is not None and there != self._head_state
 
     def _head_moved(self) -> bool:
         """Whether the head moved since this command trusted it unread."""
         if not self._trusted:
             return False
         with contextlib.suppress(PersistenceError):  # then the error stands
-            return (self._app.recorder.max_notification_id() or 0) != self._head
+            head, there, _ = self._read_head()
+            return head != self._head or self._rewound(there)
         return False
 
     def _shred(
@@ -1660,7 +1681,9 @@ class LedgerCore(ClosedOnExit):
             self._keys.destroy(shred.member, shred.purposes, erase=shred.erase)
             self._unrecorded.append(shred)
         # A head trusted unread is checked by the insert, in its transaction.
-        check: dict[str, Any] = {"head": self._head} if self._trusted else {}
+        check: dict[str, Any] = {}
+        if self._trusted:
+            check = {"head": self._head, "head_state": self._head_state}
         if self._checks_reads:
             # So are the records the command only read (it wrote the others,
             # whose versions clash by themselves if another writer got there).
@@ -1679,7 +1702,7 @@ class LedgerCore(ClosedOnExit):
         self._stored = True
         self._unrecorded.clear()
         if not ids:
-            self._head = None
+            self._head = self._head_state = None
             self._current.clear()
             return
         # A saved aggregate is complete at our commit (else its versions would
@@ -1691,6 +1714,11 @@ class LedgerCore(ClosedOnExit):
         else:
             self._alone = self._checks_head
         self._head = max(ids)
+        self._head_state = (
+            stored[ids.index(self._head)].state
+            if hasattr(self._app.recorder, "head_states")
+            else None
+        )
         self._current.update(aggregate.id for aggregate in saved)
 
     def _check_written_as_read(

@@ -41,12 +41,13 @@ def test_a_moved_head_never_escapes_when_the_head_cannot_be_read(
         ours.register_member("Al", by=admin)  # now alone, by what ours has seen
         theirs.register_member("Bo")  # ours trusts a head that has now moved
 
-        def unreadable() -> int:
+        def unreadable(*args: object) -> int:
             """The storage failing just as the Ledger reads the head."""
             raise PersistenceError("disk gone")
 
         recorder = ours._app.recorder
         monkeypatch.setattr(recorder, "max_notification_id", unreadable)
+        monkeypatch.setattr(recorder, "head_states", unreadable)
         with pytest.raises(StorageError) as refusal:
             ours.register_member("Cy", by=admin)
         assert type(refusal.value) is StorageError

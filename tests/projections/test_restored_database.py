@@ -1,4 +1,4 @@
-"""Facts and indexes kept in a live process after its database was restored."""
+"""Facts, indexes and records kept in a live process after its database was restored."""
 
 from __future__ import annotations
 
@@ -106,6 +106,39 @@ def test_the_index_kept_in_a_live_process_reads_the_restored_log(
             with pytest.raises(DuplicateSourceRefError):
                 live.register_member("Again", role="staff", source_ref="minutes:7")
             assert [m.name for m in other.members()] == ["Admin", "Staff"]
+
+
+@pytest.mark.parametrize("asked_first", [True, False])
+def test_records_kept_in_a_live_process_are_read_again_after_a_restore(
+    tmp_path: Path, asked_first: bool
+) -> None:
+    """Records a live Ledger cached are read again from a restored log, not written on.
+
+    After the restore another Ledger brings the head back to where the live
+    one saw it last, so the head alone does not tell that events were lost.
+    Written on at once, the board's cached copy (two seats on) gave its next
+    event a version the log skipped to, and the board could not be read.
+    """
+    db, backup = tmp_path / "ledger.db", tmp_path / "backup.db"
+    url = f"sqlite:///{db}"
+    with Ledger.open(url) as live:
+        admin = live.register_member("Admin", role="staff")
+        ann, bea = (live.register_member(n, by=admin) for n in ("Ann", "Bea"))
+        board = live.establish_body("Board", kind="governance", by=admin)
+        copy_database(db, backup)
+        live.assign_seat(board, ann, by=admin)
+        live.assign_seat(board, bea, by=admin)
+        copy_database(backup, db)
+        with Ledger.open(url) as other:
+            other.register_member("Cy", by=admin)
+            other.assign_seat(board, ann, by=admin)
+            assert live.position == other.position
+            if asked_first:
+                assert live.body(board) == other.body(board)
+            live.assign_seat(board, admin, by=admin)
+            assert live.body(board) == other.body(board)
+            seated = [s.member for s in other.body(board).seats]
+            assert seated == [ann, admin]
 
 
 def _restore_from_before_the_tables(url: str, backup: Path) -> None:

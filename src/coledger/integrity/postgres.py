@@ -107,6 +107,32 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
         found: int | None = _tried(read, self)
         return found
 
+    def head_states(self, known: int) -> tuple[int, object, object]:
+        """The head, the state stored at position *known*, and the head's, in one read.
+
+        A Ledger compares the state at the last head it knew with the one it
+        knew there: another there, or none, is a log restored from an older
+        copy, which may lack events its cached records hold.
+        """
+        found: tuple[int, object, object] = _tried(self._head_states, known)
+        return found
+
+    def _head_states(self, known: int) -> tuple[int, object, object]:
+        events = SQL("{schema}.{events}").format(
+            schema=Identifier(self.datastore.schema),
+            events=Identifier(self.events_table_name),
+        )
+        statement = SQL(
+            "SELECT m, (SELECT state FROM {events} WHERE notification_id = %s) AS k, "
+            "(SELECT state FROM {events} WHERE notification_id = m) AS h "
+            "FROM (SELECT MAX(notification_id) AS m FROM {events}) AS x"
+        ).format(events=events)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (known,))
+            row = curs.fetchone()
+        assert row is not None  # noqa: S101 (an aggregate gives one row)
+        return row["m"] or 0, row["k"], row["h"]
+
     def _statement(self, insert: Composed) -> Composed:
         """The whole insert statement around *insert*, returning ids in order."""
         # Binary arrays, so that little is left to encode once the transaction

@@ -144,11 +144,13 @@ class HeadCheckingSQLiteRecorder(SQLiteApplicationRecorder):
     """SQLite application recorder whose insert can insist on an unmoved head.
 
     ``insert_events(events, head=n)`` stores the events only if position *n* is
-    still the last one: otherwise it rolls back and raises HeadMovedError. This
+    still the last one: otherwise it rolls back and raises HeadMovedError. That
     takes no statement of its own. SQLite gives a new row the largest rowid + 1,
     and the insert holds the write lock, so the first new id is ``n + 1``
     exactly when no one stored an event after *n*. A Ledger alone on its file
-    can then skip reading the head before each command.
+    can then skip reading the head before each command. With ``head_state``
+    the row at *n* must hold that state too: the log restored from an older
+    copy, and brought back to *n* by others, holds other events up to it.
     """
 
     checks_head = True
@@ -158,6 +160,24 @@ class HeadCheckingSQLiteRecorder(SQLiteApplicationRecorder):
     """``insert_events(events, absent={needle: position})`` stores nothing if an
     event stored after that position holds those bytes (a source reference, a
     supporter's id, as stored in clear)."""
+
+    def head_states(self, known: int) -> tuple[int, object, object]:
+        """The head, the state stored at position *known*, and the head's, in one read.
+
+        A Ledger compares the state at the last head it knew with the one it
+        knew there: another there, or none, is a log restored from an older
+        copy, which may lack events its cached records hold.
+        """
+        table = self.events_table_name
+        statement = (
+            f"SELECT m, (SELECT state FROM {table} WHERE rowid = ?), "  # noqa: S608 (our own name)
+            f"(SELECT state FROM {table} WHERE rowid = m) "
+            f"FROM (SELECT MAX(rowid) AS m FROM {table})"
+        )
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, (known,))
+            row = c.fetchone()
+        return row[0] or 0, row[1], row[2]
 
     def convert_originator_id(self, originator_id: str) -> UUID | str:
         """A stored row's id: one shared UUID per recently read id, as events hold.
@@ -174,6 +194,7 @@ class HeadCheckingSQLiteRecorder(SQLiteApplicationRecorder):
         stored_events: Sequence[StoredEvent],
         *,
         head: int | None = None,
+        head_state: bytes | None = None,
         reads: dict[UUID, int] | None = None,
         absent: dict[bytes, int] | None = None,
         **kwargs: Any,
@@ -183,6 +204,16 @@ class HeadCheckingSQLiteRecorder(SQLiteApplicationRecorder):
             # Raised inside the transaction, so that it is rolled back.
             msg = f"events were stored after position {head}"
             raise HeadMovedError(msg)
+        if head and head_state is not None and ids:
+            c.execute(
+                f"SELECT state FROM {self.events_table_name} "  # noqa: S608 (our own name)
+                "WHERE rowid = ?",
+                (head,),
+            )
+            row = c.fetchone()
+            if row is None or row[0] != head_state:
+                msg = f"the event at position {head} is not the one stored there"
+                raise HeadMovedError(msg)
         if head is None and reads:  # an unmoved head covers the reads too
             self._check_reads(c, reads)
         if head is None and absent and ids:
