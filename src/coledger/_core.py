@@ -1674,30 +1674,22 @@ class LedgerCore(ClosedOnExit):
             self._confirm_head()
             return
         self._check_written_as_read(events)
-        stored = list(map(self._app.mapper.to_stored_event, events))
+        try:
+            stored = list(map(self._app.mapper.to_stored_event, events))
+        except errors.MasterKeyError as error:
+            # Sealing for a member another writer erased since the command (or
+            # batch) read them is a conflict, not a key problem: run again, the
+            # command is refused for the erasure (a batch is ConcurrencyError).
+            if not self._overtaken(events):
+                raise
+            msg = "a member the command read was erased by another writer"
+            raise ReadsChangedError(msg) from error
         if shreds:
             self._check_unchanged(events)
         for shred in shreds:
             self._keys.destroy(shred.member, shred.purposes, erase=shred.erase)
             self._unrecorded.append(shred)
-        # A head trusted unread is checked by the insert, in its transaction.
-        check: dict[str, Any] = {}
-        if self._trusted:
-            check = {"head": self._head, "head_state": self._head_state}
-        if self._checks_reads:
-            # So are the records the command only read (it wrote the others,
-            # whose versions clash by themselves if another writer got there).
-            # Written means an event here: a record a batch saved unchanged (a
-            # role change to the role held) clashes with nothing.
-            written = {event.originator_id for event in events}
-            check["reads"] = {
-                i: version for i, version in self._reads.items() if i not in written
-            }
-        absent = self._absent(events)
-        if absent and getattr(self._app.recorder, "checks_absent", False):
-            # Found absent by reads the insert does not repeat: another writer
-            # may have stored one since.
-            check["absent"] = absent
+        check = self._insert_checks(events)
         ids = list(self._app.recorder.insert_events(stored, **check) or [])
         self._stored = True
         self._unrecorded.clear()
@@ -1720,6 +1712,30 @@ class LedgerCore(ClosedOnExit):
             else None
         )
         self._current.update(aggregate.id for aggregate in saved)
+
+    def _insert_checks(
+        self, events: Sequence[CanMutateAggregate[UUID]]
+    ) -> dict[str, Any]:
+        """What the insert checks in its transaction, beside the events' versions."""
+        # A head trusted unread is checked by the insert, in its transaction.
+        check: dict[str, Any] = {}
+        if self._trusted:
+            check = {"head": self._head, "head_state": self._head_state}
+        if self._checks_reads:
+            # So are the records the command only read (it wrote the others,
+            # whose versions clash by themselves if another writer got there).
+            # Written means an event here: a record a batch saved unchanged (a
+            # role change to the role held) clashes with nothing.
+            written = {event.originator_id for event in events}
+            check["reads"] = {
+                i: version for i, version in self._reads.items() if i not in written
+            }
+        absent = self._absent(events)
+        if absent and getattr(self._app.recorder, "checks_absent", False):
+            # Found absent by reads the insert does not repeat: another writer
+            # may have stored one since.
+            check["absent"] = absent
+        return check
 
     def _check_written_as_read(
         self, events: Sequence[CanMutateAggregate[UUID]]
@@ -1749,6 +1765,19 @@ class LedgerCore(ClosedOnExit):
         the batch only read are read too: the insert's guard refuses their
         changes as well, and would find them only after the shredding.
         """
+        if self._overtaken(events):
+            raise errors.ConcurrencyError(
+                "another writer changed a record of this batch, which "
+                "withdraws or erases; nothing in the batch was stored, and "
+                "no key destroyed"
+            )
+
+    def _overtaken(self, events: Sequence[CanMutateAggregate[UUID]]) -> bool:
+        """Whether another writer changed a record the command (or batch) used.
+
+        Each record's last stored version is read, and compared with the one
+        the command read, or the one *events* follow.
+        """
         expected = _versions_before(events)
         for record, version in self._reads.items():
             expected.setdefault(record, version)
@@ -1756,11 +1785,8 @@ class LedgerCore(ClosedOnExit):
         for record, version in expected.items():
             last = recorder.select_events(record, desc=True, limit=1)
             if (last[0].originator_version if last else 0) != version:
-                raise errors.ConcurrencyError(
-                    "another writer changed a record of this batch, which "
-                    "withdraws or erases; nothing in the batch was stored, and "
-                    "no key destroyed"
-                )
+                return True
+        return False
 
     def _batch_events(self) -> int:
         """How many events this thread's open batch holds so far (0 outside one).

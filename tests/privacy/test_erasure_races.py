@@ -11,7 +11,7 @@ import pytest
 from coledger import Ledger
 from coledger import _core as core
 from coledger.domain.values import ERASED
-from coledger.errors import ConcurrencyError, LedgerError
+from coledger.errors import ConcurrencyError, LedgerError, NotAMemberError
 from coledger.privacy.keys import MemoryKeyStore
 from conftest import TEST_MASTER_KEY
 
@@ -108,6 +108,43 @@ def test_a_key_another_writer_destroys_as_it_is_found_seals_nothing(
         with pytest.raises(LedgerError):
             second.comment(proposal, author=sam, text=SAM_COMMENT)
         keys._current_id = found
+        assert not second.proposal(proposal).comments
+        assert second._keys.live_keys(sam) == []
+        assert second.audit_erasure().ok
+
+
+@pytest.mark.parametrize("in_batch", [False, True], ids=["command", "batch"])
+def test_sealing_for_a_member_another_writer_erased_since_is_a_conflict(
+    ledger_url: str, in_batch: bool
+) -> None:
+    """An erasure stored between a command's read and its sealing is a conflict."""
+    url = shared(ledger_url)
+    with Ledger.open(url) as first, Ledger.open(url) as second:
+        admin = first.register_member("Admin", role="staff")
+        sam = first.register_member(SAM_NAME, by=admin)  # second holds no key of sam's
+        board = first.establish_body("Board", kind="governance", by=admin)
+        proposal = first.raise_proposal(
+            board, proposers=[admin], title="Agenda", text="x"
+        )
+        keys: Any = second._keys
+        key_for = keys.key_for
+
+        def erased_before_sealing(member: UUID, purpose: str) -> Any:
+            """Sam was read as a member; the other writer erases sam before the seal."""
+            if member == sam and not first.member(sam).erased:
+                first.erase_member(sam, by=admin)
+            return key_for(member, purpose)
+
+        keys.key_for = erased_before_sealing
+        if in_batch:
+            # Not retried: the batch fails as overtaken, not for a master key.
+            with pytest.raises(ConcurrencyError), second.batch():
+                second.comment(proposal, author=sam, text=SAM_COMMENT)
+        else:
+            # Run again on the fresh record: refused for the erasure.
+            with pytest.raises(NotAMemberError, match="erased"):
+                second.comment(proposal, author=sam, text=SAM_COMMENT)
+        keys.key_for = key_for
         assert not second.proposal(proposal).comments
         assert second._keys.live_keys(sam) == []
         assert second.audit_erasure().ok
