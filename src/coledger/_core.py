@@ -1240,8 +1240,10 @@ class LedgerCore(ClosedOnExit):
         except (PersistenceError, sqlite3.Error) as error:
             # The driver's own error leaves the call as a StorageError; inside
             # an enclosing call it stays as it is for that call to judge (a
-            # stale SQLite snapshot makes a command run again, say).
-            if not calls.outermost():
+            # stale SQLite snapshot makes a command run again, say). A batch
+            # runs nothing again: a call in it gives its caller the
+            # StorageError it would get outside one, and fails the batch.
+            if not calls.outermost() and not self._in_own_batch():
                 raise
             raise self._read_error(error) from error
         finally:

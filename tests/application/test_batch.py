@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import OperationalError, PersistenceError
 
 from coledger import (
     DuplicateSourceRefError,
@@ -123,6 +123,40 @@ def test_a_batch_s_new_members_keys_go_only_if_its_write_stored_nothing(
         with pytest.raises(StorageError):
             register("Bo")
     assert sorted(m.name for m in ledger.members()) == ["Bo", "Bo's friend"]
+
+
+def test_a_storage_failure_inside_a_batch_is_a_storage_error(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command or query failing on storage inside a batch raises StorageError."""
+    admin = ledger.register_member("Admin", role="staff")
+    recorder = ledger._app.recorder
+
+    def lost(*_: object, **__: object) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    caught: list[type[BaseException]] = []
+
+    def failing_calls() -> None:
+        """A command and a query in a batch, each failing on storage, caught."""
+        with ledger.batch():
+            ledger.register_member("Kit", by=admin)
+            with monkeypatch.context() as patch:
+                patch.setattr(recorder, "select_notifications", lost)
+                for call in (
+                    lambda: ledger.register_member("Lu", source_ref="form:8"),
+                    ledger.members,
+                ):
+                    # As outside a batch: a LedgerError, which the block catches.
+                    try:
+                        call()
+                    except LedgerError as error:
+                        caught.append(type(error))
+
+    with pytest.raises(WrongStateError, match="failed"):
+        failing_calls()
+    assert caught == [StorageError, StorageError]
+    assert [m.name for m in ledger.members()] == ["Admin"]
 
 
 def test_queries_inside_a_batch_list_and_find_the_batch_s_own_records(
