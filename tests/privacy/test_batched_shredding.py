@@ -228,3 +228,30 @@ def test_a_batch_seals_under_the_keys_as_they_stand_when_it_is_stored(
         assert _declared(ours, mo) == [(), ("CARER",)]
     with Ledger.open(shared_url) as reopened:
         assert reopened.member(mo).lived_experience == ("CARER",)
+
+
+def test_a_failed_batch_keeps_the_keys_it_made_for_members_already_recorded(
+    shared_url: str,
+) -> None:
+    """A failed batch deletes its new members' keys and keeps those of recorded ones."""
+    with Ledger.open(shared_url) as ours, Ledger.open(shared_url) as theirs:
+        admin = ours.register_member("Admin", role="staff")
+        mo = ours.register_member("Mo Marsh")  # an identity key, no access key
+        kit: list[UUID] = []
+
+        def overtaken() -> None:
+            """A batch that registers Kit and seals Mo's first access request."""
+            with ours.batch():
+                kit.append(ours.register_member("Kit Kerr", by=admin))
+                ours.request_adjustment(mo, code="BSL")
+                theirs.change_role(mo, "staff", by=admin)  # overtakes the batch
+
+        with pytest.raises(ConcurrencyError):
+            overtaken()
+        assert ours._keys.key_ids_of(kit[0]) == frozenset()
+        made = dict(ours._keys.live_keys(mo))
+        assert sorted(made.values()) == ["access", "identity"]
+        request = ours.request_adjustment(mo, code="BSL")
+        assert ours.adjustment(request).code == "BSL"
+        assert dict(ours._keys.live_keys(mo)) == made  # sealed under the kept key
+        assert ours.audit_erasure().ok
