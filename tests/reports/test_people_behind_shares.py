@@ -332,11 +332,10 @@ def test_a_withheld_access_n_is_not_called_small_in_the_text() -> None:
     assert row_html.startswith("<td>withheld</td><td>withheld</td>")
 
 
-def _one_trustee_asks(in_time: bool) -> dict[str, Any]:
-    """A board of ten, five with lived experience, where one asks for an interpreter.
+def _ten_trustees() -> tuple[Ledger, UUID, UUID, list[UUID]]:
+    """A ledger whose board seats ten trustees, the first five with lived experience.
 
-    All ten attend six meetings; the interpreter is provided in time at each,
-    or never. Returns the board's public JSON.
+    Returns the ledger, its admin, the board and the trustees.
     """
     ledger = Ledger.open("memory://")
     start = datetime(2025, 1, 6, 9, tzinfo=UTC)
@@ -353,6 +352,17 @@ def _one_trustee_asks(in_time: bool) -> dict[str, Any]:
         )
         ledger.assign_seat(board, member, by=admin, occurred_at=start)
         trustees.append(member)
+    return ledger, admin, board, trustees
+
+
+def _one_trustee_asks(in_time: bool) -> dict[str, Any]:
+    """A board of ten, five with lived experience, where one asks for an interpreter.
+
+    All ten attend six meetings; the interpreter is provided in time at each,
+    or never. Returns the board's public JSON.
+    """
+    ledger, admin, board, trustees = _ten_trustees()
+    start = datetime(2025, 1, 6, 9, tzinfo=UTC)
     for week in range(6):
         at = start + timedelta(weeks=week + 1)
         meeting = ledger.schedule_meeting(
@@ -399,21 +409,8 @@ def _ten_trustees_ask(late: int) -> dict[str, Any]:
     but for the first *late*, provided after it began. Returns the board's
     public JSON.
     """
-    ledger = Ledger.open("memory://")
+    ledger, admin, board, trustees = _ten_trustees()
     start = datetime(2025, 1, 6, 9, tzinfo=UTC)
-    admin = ledger.register_member("Admin", role="staff", occurred_at=start)
-    board = ledger.establish_body(
-        "Board", kind="governance", by=admin, occurred_at=start
-    )
-    trustees = []
-    for i in range(10):
-        member = ledger.register_member(f"Trustee {i}", by=admin, occurred_at=start)
-        categories = ["DIS"] if i < K else ["NONE"]
-        ledger.declare_lived_experience(
-            member, categories=categories, occurred_at=start
-        )
-        ledger.assign_seat(board, member, by=admin, occurred_at=start)
-        trustees.append(member)
     for week in range(6):
         at = start + timedelta(weeks=week + 1)
         meeting = ledger.schedule_meeting(
