@@ -103,6 +103,7 @@ from coledger.storage import (
     locked_error,
     parse_url,
     shown,
+    taken_journal,
 )
 
 MAX_ATTEMPTS = 12
@@ -829,23 +830,22 @@ def _refuse_key_store(config: StorageConfig, path: Path) -> None:
 def _refuse_taken_journals(config: StorageConfig, file: Path) -> None:
     """InvalidUrlError if another file holds the name of a new ledger's journal.
 
-    SQLite takes a journal, write-ahead log or shared-memory file beside an
-    empty database for a leftover, and deletes or overwrites it: a ledger
-    named ``board-journal`` would be lost to a new one named ``board``. The
-    key store's are checked too, unless that store is already there.
+    The key store's journals are checked too, unless that store is there.
     """
     keys_kept = os.path.lexists(f"{file}.keys")
-    for suffix in SIBLING_SUFFIXES:
-        if suffix == ".keys" or (keys_kept and suffix.startswith(".keys")):
-            continue
-        beside = Path(f"{file}{suffix}")
-        # A ledger made meanwhile by another process keeps its own journals.
-        if os.path.lexists(beside) and not os.path.lexists(file):
-            raise errors.InvalidUrlError(
-                f"{shown(config.url)!r}: {beside.name} exists, and SQLite would "
-                f"take it for a leftover of the new ledger {file.name} and delete "
-                "it; move that file away or name another ledger"
-            )
+    suffixes = [
+        suffix
+        for suffix in SIBLING_SUFFIXES
+        if suffix != ".keys" and not (keys_kept and suffix.startswith(".keys"))
+    ]
+    beside = taken_journal(file, suffixes)
+    # A ledger made meanwhile by another process keeps its own journals.
+    if beside is not None and not os.path.lexists(file):
+        raise errors.InvalidUrlError(
+            f"{shown(config.url)!r}: {beside.name} exists, and SQLite would "
+            f"take it for a leftover of the new ledger {file.name} and delete "
+            "it; move that file away or name another ledger"
+        )
 
 
 def _opened_with(

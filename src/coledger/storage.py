@@ -16,7 +16,7 @@ import contextlib
 import hashlib
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -397,6 +397,21 @@ SIBLING_SUFFIXES = (
 )
 """What SQLite and the key store put beside a ledger's file, by name."""
 LONGEST_SIBLING = max(map(len, SIBLING_SUFFIXES))
+
+
+def taken_journal(file: Path, suffixes: Sequence[str]) -> Path | None:
+    """The first file named *file* plus one of *suffixes* that exists, or None.
+
+    SQLite takes a journal, write-ahead log or shared-memory file beside an
+    empty database for a leftover, and deletes or overwrites it when it first
+    reads the new file: a ledger named ``board-journal`` would be lost to a
+    new database named ``board``. A new file is made only where this is None.
+    """
+    for suffix in suffixes:
+        beside = Path(f"{file}{suffix}")
+        if os.path.lexists(beside):
+            return beside
+    return None
 
 
 def _check_room_for_siblings(url: str, file_path: Path) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from coledger.errors import InvalidInputError, StorageError, shown_briefly
 from coledger.integrity.recorders import CHECKPOINTS, LEAVES
 from coledger.integrity.source import _kind
-from coledger.storage import SIBLING_SUFFIXES, parse_url
+from coledger.storage import SIBLING_SUFFIXES, parse_url, taken_journal
 
 TABLES = ("stored_events", LEAVES)
 """The tables an audit copy holds: all that ``verify`` reads."""
@@ -97,19 +97,13 @@ JOURNALS = ("-journal", "-wal")
 
 
 def _refuse_taken_journal(target: Path) -> None:
-    """InvalidInputError if a file holds the name of *target*'s journal or WAL.
-
-    SQLite takes a journal or write-ahead log beside an empty database for a
-    leftover and deletes it when it first reads the new file: a ledger named
-    ``board-journal`` would be lost to a copy named ``board``.
-    """
-    for suffix in JOURNALS:
-        beside = Path(f"{target}{suffix}")
-        if os.path.lexists(beside):
-            raise InvalidInputError(
-                f"{beside} exists, and SQLite would delete it as the journal "
-                f"of a new file {target}; name another file"
-            )
+    """InvalidInputError if a file holds the name of *target*'s journal or WAL."""
+    beside = taken_journal(target, JOURNALS)
+    if beside is not None:
+        raise InvalidInputError(
+            f"{beside} exists, and SQLite would delete it as the journal "
+            f"of a new file {target}; name another file"
+        )
 
 
 def _create_new(target: Path) -> None:
